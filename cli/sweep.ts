@@ -1,0 +1,130 @@
+// etcdsim sweep: many seeds of one scenario, in worker threads; each seed's traceHash is the same
+// whatever the worker count.
+import { Worker } from "node:worker_threads";
+import { performance } from "node:perf_hooks";
+import { loadScenario } from "../scenarios/loader.ts";
+import { runScenario } from "../scenarios/runner.ts";
+import { parseSeedRange, parseShard, shardSeeds } from "../scenarios/sweep.ts";
+import { junitXml, type JunitCase } from "../reports/junit.ts";
+import { writeFileAtomic } from "../reports/files.ts";
+import type { BugName } from "../core/bugs.ts";
+import { bugArgs, interactive, intArg, parse, UsageError } from "./args.ts";
+
+export const SWEEP_HELP = `etcdsim sweep [--scenario NAME|FILE.json] [--seeds A..B | --count N] [--workers N] [--shard I/N]
+              [--bug NAME]... [--stop-on-failure] [--json] [--junit FILE]
+
+Runs a scenario over many seeds.
+  --seeds A..B       an inclusive seed range (default 1..100)
+  --count N          seeds 1..N
+  --workers N        worker threads (default 1); results do not depend on it
+  --shard I/N        run only shard I of N (1-based; every N-th seed), for many machines
+  --stop-on-failure  stop at the first failing seed
+  --junit FILE       write JUnit XML, one testcase per seed
+Exit: 0 all passed, 1 a seed failed, 2 bad input, 3 inconclusive.`;
+
+export type SeedResult = JunitCase;
+
+export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void } = {}): Promise<SeedResult[]> {
+  const results = new Map<number, SeedResult>();
+  let stop = false;
+  const record = (r: SeedResult) => {
+    results.set(r.seed, r);
+    if (r.verdict === "fail" && opts.stopOnFailure) stop = true;
+    opts.onResult?.(r, results.size);
+  };
+  if (workers <= 1) {
+    const loaded = loadScenario(scenarioRef);
+    for (const seed of seeds) {
+      if (stop) break;
+      const t0 = performance.now();
+      const input: Parameters<typeof runScenario>[0] = { scenario: loaded.def, scenarioRef: loaded.ref, seed, bugs };
+      if (loaded.options !== undefined) input.options = loaded.options;
+      if (loaded.faults !== undefined) input.faults = loaded.faults;
+      const r = runScenario(input);
+      record({ seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0 });
+      // Let a progress bar repaint between seeds.
+      if (opts.onResult) await new Promise((res) => setImmediate(res));
+    }
+  } else {
+    const queue = [...seeds];
+    await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, () => new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL("./sweep-worker.js", import.meta.url), { workerData: { scenarioRef, bugs } });
+      const next = () => {
+        const s = stop ? undefined : queue.shift();
+        w.postMessage(s ?? null);
+        if (s === undefined) void w.terminate().then(() => resolve());
+      };
+      w.on("message", (m: SeedResult | "ready") => {
+        if (m !== "ready") record(m);
+        next();
+      });
+      w.on("error", reject);
+    })));
+  }
+  return seeds.filter((s) => results.has(s)).map((s) => results.get(s)!);
+}
+
+export async function sweepCommand(argv: string[]): Promise<number> {
+  const { values } = parse("sweep", argv, {
+    scenario: { type: "string" },
+    seeds: { type: "string" },
+    count: { type: "string" },
+    workers: { type: "string" },
+    shard: { type: "string" },
+    bug: { type: "string", multiple: true },
+    "stop-on-failure": { type: "boolean" },
+    json: { type: "boolean" },
+    junit: { type: "string" },
+  });
+  if (values.help) {
+    console.log(SWEEP_HELP);
+    return 0;
+  }
+  if (values.seeds !== undefined && values.count !== undefined) throw new UsageError("sweep: give either --seeds or --count, not both");
+  const ref = values.scenario ?? "smoke";
+  const loaded = loadScenario(ref);
+  const bugs = bugArgs(values.bug);
+  const count = intArg(values.count, "--count", 1, 10_000_000);
+  const range = values.seeds !== undefined ? parseSeedRange(values.seeds) : { from: 1, to: count ?? 100 };
+  const shard = values.shard !== undefined ? parseShard(values.shard) : undefined;
+  const workers = intArg(values.workers, "--workers", 1, 64) ?? 1;
+  const seeds = shardSeeds(range.from, range.to, shard);
+  const json = values.json === true;
+  const tty = interactive(json);
+  const t0 = performance.now();
+  let failedSoFar = 0;
+  const results = await sweepSeeds(loaded.ref, bugs, seeds, workers, {
+    stopOnFailure: values["stop-on-failure"] === true,
+    onResult: (r, done) => {
+      if (r.verdict !== "pass") failedSoFar++;
+      if (!json && r.verdict !== "pass") {
+        if (tty) process.stdout.write("\r\x1b[K");
+        console.log(`seed ${r.seed}: ${r.verdict.toUpperCase()} ${r.checks.filter((c) => c.verdict !== "pass").map((c) => `${c.name}: ${c.message}`).join("; ")}\n  repro: ${r.repro}`);
+      }
+      if (tty) {
+        const width = 30, filled = Math.round((done / seeds.length) * width);
+        process.stdout.write(`\r[${"#".repeat(filled)}${" ".repeat(width - filled)}] ${done}/${seeds.length} seeds, ${failedSoFar} failed, ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      }
+    },
+  });
+  if (tty) process.stdout.write("\r\x1b[K");
+  const wallMs = Math.round(performance.now() - t0);
+  const passed = results.filter((r) => r.verdict === "pass").length;
+  const failed = results.filter((r) => r.verdict === "fail").length;
+  const unknown = results.filter((r) => r.verdict === "unknown").length;
+  if (values.junit !== undefined) writeFileAtomic(values.junit, junitXml(loaded.def.name, results));
+  if (json) {
+    console.log(JSON.stringify({
+      scenario: loaded.def.name,
+      bugs,
+      seeds: seeds.length === 0 ? [] : [seeds[0], seeds[seeds.length - 1]],
+      passed, failed, unknown,
+      results: results.map(({ seed, verdict, traceHash }) => ({ seed, verdict, traceHash })),
+      failures: results.filter((r) => r.verdict !== "pass").map(({ seed, traceHash, checks, repro }) => ({ seed, traceHash, checks, repro })),
+      wallMs,
+    }));
+  } else {
+    console.log(`sweep ${loaded.def.name}${bugs.length ? ` bugs=${bugs.join(",")}` : ""}: ${results.length} seeds, ${passed} passed, ${failed} failed, ${unknown} unknown in ${(wallMs / 1000).toFixed(1)}s with ${workers} worker(s)`);
+  }
+  return failed > 0 ? 1 : unknown > 0 ? 3 : 0;
+}

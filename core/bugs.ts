@@ -1,0 +1,53 @@
+// The catalog of deliberately injectable bugs (mutants). Each re-creates a known class of real bug;
+// all are off by default. A run carries its own BugSet (no global switch), so workers never share state.
+
+export interface BugInfo {
+  name: string;
+  bug: string;
+  modelledOn: string;
+  /** The scenario expected to expose it. */
+  scenario: string;
+}
+
+export const BUG_CATALOG = [
+  { name: "raft-commit-old-term", bug: "leader commits an entry of an earlier term by counting replicas", modelledOn: "Raft paper, figure 8", scenario: "kv-chaos" },
+  { name: "raft-forget-vote", bug: "term and vote not durable before the vote reply: two leaders in one term after a crash", modelledOn: "Raft §5.2, figure 2", scenario: "kv-crash" },
+  { name: "raft-vote-ignores-log", bug: "vote granted without the up-to-date check: a leader lacks committed entries", modelledOn: "Raft §5.4.1", scenario: "kv-partition" },
+  { name: "raft-skip-term-check", bug: "follower accepts AppendEntries from a leader of an older term", modelledOn: "Raft §5.1", scenario: "kv-partition" },
+  { name: "raft-ack-before-fsync", bug: "follower acknowledges entries before they are durable: a committed write is lost after crashes", modelledOn: "Raft figure 2", scenario: "kv-crash" },
+  { name: "raft-stale-read", bug: "leader answers linearizable reads without confirming leadership (no ReadIndex round)", modelledOn: "etcd #20418 class", scenario: "leader-isolation" },
+  { name: "etcd-apply-before-persist", bug: "a lone member applies and answers committed entries before its log is durable: an acknowledged write is lost, the revision goes backwards", modelledOn: "etcd #14370", scenario: "kv-crash" },
+  { name: "etcd-reapply-after-crash", bug: "applied index not made durable atomically with the store: entries re-applied after restart, members' revisions diverge", modelledOn: "etcd #13766", scenario: "kv-crash" },
+  { name: "etcd-txn-check-leader-only", bug: "a Txn whose Range hits a compacted revision is rejected only on the member that received it; others apply it", modelledOn: "etcd #18667", scenario: "kv-chaos" },
+  { name: "mvcc-txn-compare-ignored", bug: "Txn compare on mod_revision always succeeds: compare-and-swap is lost", modelledOn: "—", scenario: "controller-conflicts" },
+  { name: "mvcc-watch-drop-on-compact", bug: "a watch resumed at a compaction that landed on a delete silently skips the delete", modelledOn: "etcd #18089, #17529", scenario: "watch-compaction" },
+  { name: "mvcc-watch-progress-ahead", bug: "a progress notification is sent ahead of events not yet delivered", modelledOn: "etcd #15220", scenario: "watch-compaction" },
+  { name: "etcd-watch-rewind-after-snapshot", bug: "a member that restores a leader snapshot re-sends old revisions to its watchers", modelledOn: "etcd #15271", scenario: "kv-partition" },
+  { name: "etcd-lease-stale-leader", bug: "a deposed leader with a skewed clock still expires leases", modelledOn: "—", scenario: "clock-skew" },
+  { name: "kube-informer-no-relist", bug: "informer never relists after \"resource version too old\": its controller stalls", modelledOn: "—", scenario: "watch-compaction" },
+  { name: "kube-update-no-precondition", bug: "update writes without the resourceVersion precondition: lost update", modelledOn: "—", scenario: "controller-conflicts" },
+  { name: "kube-leader-no-fencing", bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind", modelledOn: "client-go leaderelection has no fencing", scenario: "deployment-rollout" },
+] as const satisfies readonly BugInfo[];
+
+export type BugName = (typeof BUG_CATALOG)[number]["name"];
+
+export const BUG_NAMES: readonly BugName[] = BUG_CATALOG.map((b) => b.name);
+
+export function isBugName(s: string): s is BugName {
+  return (BUG_NAMES as readonly string[]).includes(s);
+}
+
+/** The mutants switched on for one run. */
+export class BugSet {
+  private readonly on: ReadonlySet<BugName>;
+  constructor(names: Iterable<BugName> = []) {
+    this.on = new Set([...names].sort());
+  }
+  has(name: BugName): boolean {
+    return this.on.has(name);
+  }
+  list(): BugName[] {
+    return [...this.on];
+  }
+  static readonly none = new BugSet();
+}

@@ -1,0 +1,72 @@
+// The one door between the system under test and the world. The simulator implements it; core code
+// never reaches for real time, real I/O or global randomness, so one seed fixes one history.
+
+/** A deterministic random stream. Children are derived by name, so adding a stream never shifts another's draws. */
+export interface Random {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An unsigned 32-bit integer. */
+  uint32(): number;
+  /** An integer in [lo, hi], both inclusive. */
+  int(lo: number, hi: number): number;
+  /** True with probability p (0..1). */
+  chance(p: number): boolean;
+  pick<T>(xs: readonly T[]): T;
+  /** Fisher–Yates in place; returns xs. */
+  shuffle<T>(xs: T[]): T[];
+  fork(name: string): Random;
+}
+
+export type TimerId = number;
+
+/**
+ * A process's disk: named files of records. Writes are buffered until `sync` completes; a crash loses
+ * (or tears, or corrupts) every write not yet durable. Records must not be mutated after being written.
+ */
+export interface Disk {
+  /** Append one record to a file (buffered, not durable). */
+  append(file: string, record: unknown): void;
+  /** Replace a file's contents with one value (buffered; atomic when it becomes durable). */
+  write(file: string, value: unknown): void;
+  /** Drop records from index `from` on (a log truncation), buffered like any write. */
+  truncate(file: string, from: number): void;
+  /** Everything written so far, durable or not, as this process sees it. */
+  read(file: string): readonly unknown[];
+  /** The last value given to `write` (or undefined). */
+  readValue(file: string): unknown;
+  /**
+   * After a restart: the index of the first record of `file` whose checksum fails (a write torn or
+   * corrupted by a crash), or undefined. Recovery truncates the file there; nothing after it is trusted.
+   */
+  firstCorrupt(file: string): number | undefined;
+  /** Makes every write issued so far durable, then calls done after the simulated fsync latency. */
+  sync(done: () => void): void;
+  /** Writes not yet durable. */
+  readonly pendingWrites: number;
+}
+
+/** What core code sees of its process: a local clock, timers, a network endpoint, a disk and a random stream. */
+export interface Env {
+  /** This process's name, e.g. "n1". */
+  readonly id: string;
+  /** This process's local clock in integer microseconds: virtual time plus skew and drift. */
+  now(): number;
+  /** Runs fn after delayUs of this process's clock. Deferred while paused; gone after a crash. */
+  setTimer(delayUs: number, fn: () => void): TimerId;
+  cancelTimer(id: TimerId): void;
+  /** Sends a message over the simulated network (lossy, delayed, maybe duplicated or partitioned). */
+  send(to: string, msg: unknown): void;
+  readonly disk: Disk;
+  readonly rng: Random;
+  /** Records a line in the trace (folded into the trace hash). */
+  record(kind: string, detail?: string): void;
+}
+
+/** A process body, created at start and again at every restart from what its disk kept. */
+export interface Actor {
+  onMessage(from: string, msg: unknown): void;
+  /** Called once after construction (restart included). */
+  start?(): void;
+}
+
+export type ActorFactory = (env: Env) => Actor;

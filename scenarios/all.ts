@@ -1,0 +1,2 @@
+// Imports every scenario module so the registry knows them all.
+import "./registry.ts";

@@ -1,0 +1,63 @@
+// seed → RunResult. Resolves options and the fault schedule from the seed (printed first by the CLI),
+// executes, and combines the checkers' verdicts.
+import { BugSet, type BugName } from "../core/bugs.ts";
+import { combineVerdicts } from "../checkers/types.ts";
+import { Rng } from "../sim/rng.ts";
+import type { FaultEvent } from "../sim/nemesis.ts";
+import type { Options, RunResult, ScenarioDef } from "./types.ts";
+
+export interface RunInput {
+  scenario: ScenarioDef;
+  /** How the scenario was named on the command line (a name or a file), for the repro line. */
+  scenarioRef?: string;
+  seed: number;
+  bugs?: readonly BugName[];
+  keepTrace?: boolean;
+  /** Replay: explicit options and schedule instead of the seed's generators. */
+  options?: Options;
+  faults?: FaultEvent[];
+}
+
+export function reproCommand(scenarioRef: string, seed: number, bugs: readonly string[]): string {
+  return ["npx etcdsim run", `--scenario ${scenarioRef}`, `--seed ${seed}`, ...bugs.map((b) => `--bug ${b}`)].join(" ");
+}
+
+export function resolveRun(scenario: ScenarioDef, seed: number): { options: Options; faults: FaultEvent[] } {
+  const root = new Rng(seed);
+  const options = scenario.resolve(root.fork("options"));
+  const faults = scenario.schedule(root.fork("faults"), options);
+  return { options, faults };
+}
+
+export function runScenario(input: RunInput): RunResult {
+  const bugList = [...(input.bugs ?? [])].sort();
+  const resolved = input.options !== undefined && input.faults !== undefined
+    ? { options: input.options, faults: input.faults }
+    : resolveRun(input.scenario, input.seed);
+  const out = input.scenario.execute({
+    seed: input.seed,
+    bugs: new BugSet(bugList),
+    options: resolved.options,
+    faults: resolved.faults,
+    keepTrace: input.keepTrace ?? false,
+  });
+  const verdict = combineVerdicts(out.checks.map((c) => c.verdict));
+  const result: RunResult = {
+    scenario: input.scenario.name,
+    seed: input.seed,
+    bugs: bugList,
+    verdict,
+    traceHash: out.traceHash,
+    stats: { ...out.stats, wallMs: 0 },
+    checks: out.checks,
+    repro: reproCommand(input.scenarioRef ?? input.scenario.name, input.seed, bugList),
+    options: resolved.options,
+    faults: resolved.faults,
+  };
+  if (out.history) result.history = out.history;
+  if (out.faultLog) result.faultLog = out.faultLog;
+  if (out.timeline) result.timeline = out.timeline;
+  if (out.extra) result.extra = out.extra;
+  if (out.traceLines) result.traceLines = out.traceLines;
+  return result;
+}

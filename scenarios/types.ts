@@ -1,0 +1,85 @@
+// What a scenario is and what a run returns. A run is fully described by (scenario, resolved options,
+// fault schedule, bugs); the seed only generates the options and the schedule, so a saved replay
+// re-executes without the seed's generators.
+import type { BugName, BugSet } from "../core/bugs.ts";
+import type { History } from "../core/history.ts";
+import type { CheckResult, Verdict } from "../checkers/types.ts";
+import type { FaultEvent } from "../sim/nemesis.ts";
+import type { Rng } from "../sim/rng.ts";
+
+export type Options = Record<string, unknown>;
+
+export interface RunStats {
+  /** Scheduler events executed. */
+  events: number;
+  /** Messages sent over the simulated network. */
+  messages: number;
+  /** Client operations in the history. */
+  ops: number;
+  simTimeMs: number;
+  /** Wall-clock time; filled in by the caller outside the simulated world (0 inside). */
+  wallMs: number;
+}
+
+/** A timeline sample for reports: who leads, at which term, on which member, when. */
+export interface TimelinePoint {
+  time: number;
+  member: string;
+  role: string;
+  term: number;
+  commitIndex?: number;
+}
+
+export interface ScenarioOutcome {
+  checks: CheckResult[];
+  traceHash: string;
+  stats: Omit<RunStats, "wallMs">;
+  history?: History;
+  /** Applied faults with their real start/end (µs). */
+  faultLog?: { fault: FaultEvent; start: number; end: number | undefined }[];
+  timeline?: TimelinePoint[];
+  /** Anything else a report may draw (e.g. Kubernetes objects over time). */
+  extra?: Record<string, unknown>;
+  traceLines?: import("../sim/trace.ts").TraceLine[];
+}
+
+export interface ExecuteInput<O extends Options = Options> {
+  seed: number;
+  bugs: BugSet;
+  options: O;
+  faults: FaultEvent[];
+  keepTrace: boolean;
+}
+
+export interface ScenarioDef<O extends Options = Options> {
+  name: string;
+  description: string;
+  /** The options for this seed (swarm testing draws a different mix per seed). */
+  resolve(rng: Rng): O;
+  /** The explicit fault schedule for these options. */
+  schedule(rng: Rng, options: O): FaultEvent[];
+  execute(input: ExecuteInput<O>): ScenarioOutcome;
+}
+
+export interface RunResult {
+  scenario: string;
+  seed: number;
+  bugs: BugName[];
+  verdict: Verdict;
+  traceHash: string;
+  stats: RunStats;
+  checks: CheckResult[];
+  repro: string;
+  options: Options;
+  faults: FaultEvent[];
+  history?: History;
+  faultLog?: ScenarioOutcome["faultLog"];
+  timeline?: TimelinePoint[];
+  extra?: Record<string, unknown>;
+  traceLines?: import("../sim/trace.ts").TraceLine[];
+}
+
+/** Raised for bad user input (unknown scenario, malformed file): the CLI prints the message, exit 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}

@@ -1,0 +1,67 @@
+// Determinism rule 1 (DESIGN.md): no real time, real timers or global randomness in the simulated
+// world. Tests are exempt (they may time things or spawn processes).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as fs from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const FORBIDDEN: [RegExp, string][] = [
+  [/\bMath\.random\s*\(/, "Math.random"],
+  [/\bDate\.now\s*\(/, "Date.now"],
+  [/\bnew Date\s*\(\s*\)/, "new Date()"],
+  [/\bperformance\.now\s*\(/, "performance.now"],
+  [/\bsetTimeout\s*\(/, "setTimeout"],
+  [/\bsetInterval\s*\(/, "setInterval"],
+  [/\bsetImmediate\s*\(/, "setImmediate"],
+  [/\bprocess\.hrtime\b/, "process.hrtime"],
+  [/\bcrypto\.(randomBytes|randomUUID|randomInt|getRandomValues)\b/, "crypto random"],
+  [/\b(randomBytes|randomUUID|randomInt|getRandomValues)\s*\(/, "crypto random"],
+];
+
+function sources(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (/\.(ts|js|mjs)$/.test(name) && !/\.test\.ts$/.test(name)) out.push(p);
+  }
+  return out;
+}
+
+/** Strips comments so prose may name the forbidden calls. */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'`])\/\/.*$/gm, "$1");
+}
+
+export function violations(files: string[]): string[] {
+  const out: string[] = [];
+  for (const f of files) {
+    const lines = code(readFileSync(f, "utf8")).split("\n");
+    lines.forEach((line, i) => {
+      const hit = FORBIDDEN.find(([re]) => re.test(line));
+      if (hit) out.push(`${relative(root, f)}:${i + 1}: ${hit[1]}`);
+    });
+  }
+  return out;
+}
+
+test("core/ sim/ checkers/ scenarios/ use no real time, timers or global randomness", () => {
+  const files = ["core", "sim", "checkers", "scenarios"].flatMap((d) => sources(join(root, d)));
+  assert.ok(files.length > 10, "the guard sees the sources");
+  const v = violations(files);
+  assert.equal(v, [], v.join("\n"));
+});
+
+test("the guard catches each forbidden call", () => {
+  const { writeFileSync, mkdtempSync } = fs;
+  const dir = mkdtempSync("/tmp/guard-");
+  const samples = ["Math.random()", "Date.now()", "performance.now()", "setTimeout(f, 1)", "setInterval(f, 1)", "process.hrtime.bigint()", "crypto.randomBytes(4)", "randomUUID()"];
+  samples.forEach((s, i) => writeFileSync(join(dir, `s${i}.ts`), `const x = ${s};\n`));
+  writeFileSync(join(dir, "ok.ts"), "// Math.random() is only named in a comment\nconst y = rng.next();\n");
+  const v = violations(sources(dir));
+  assert.is(v.length, samples.length, v.join("\n"));
+});
+
+
+test.run();

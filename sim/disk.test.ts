@@ -1,0 +1,94 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { SimDisk } from "./disk.ts";
+import { Rng } from "./rng.ts";
+import { Scheduler } from "./scheduler.ts";
+
+function disk(seed = 1) {
+  const s = new Scheduler();
+  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, new Rng(seed), { fsyncLatencyUs: 100, fsyncJitterUs: 0 });
+  return { s, d, drain: () => { while (s.step()); } };
+}
+
+test("writes not yet synced are lost on a crash", () => {
+  const { d } = disk();
+  d.append("log", 1);
+  d.write("state", { term: 3 });
+  d.crash("clean");
+  assert.equal(d.read("log"), []);
+  assert.is(d.readValue("state"), undefined);
+});
+
+test("synced writes survive a crash; later ones do not", () => {
+  const { d, drain } = disk();
+  let done = false;
+  d.append("log", 1);
+  d.write("state", { term: 1 });
+  d.sync(() => (done = true));
+  drain();
+  assert.ok(done);
+  d.append("log", 2);
+  d.write("state", { term: 2 });
+  d.truncate("log", 0);
+  d.crash("clean");
+  assert.equal(d.read("log"), [1]);
+  assert.equal(d.readValue("state"), { term: 1 });
+});
+
+test("a crash before the fsync completes loses the writes and never calls back", () => {
+  const { d, s, drain } = disk();
+  let done = false;
+  d.append("log", 1);
+  d.sync(() => (done = true));
+  s.runUntil(50);
+  d.crash("clean");
+  drain();
+  assert.not.ok(done);
+  assert.equal(d.read("log"), []);
+});
+
+test("fsyncs complete in order and each covers the writes issued before it", () => {
+  const { d, s } = disk();
+  const order: number[] = [];
+  d.append("log", 1);
+  d.sync(() => order.push(1));
+  s.runUntil(50);
+  d.append("log", 2);
+  d.sync(() => order.push(2));
+  s.runUntil(100);
+  d.crash("clean");
+  assert.equal(order, [1]);
+  assert.equal(d.read("log"), [1]);
+});
+
+test("a torn crash keeps a prefix of the unsynced writes", () => {
+  let sawPartial = false;
+  for (let seed = 1; seed <= 30; seed++) {
+    const { d } = disk(seed);
+    for (let i = 1; i <= 10; i++) d.append("log", i);
+    d.crash("torn");
+    const log = d.read("log") as number[];
+    assert.equal(log, Array.from({ length: log.length }, (_, i) => i + 1), "a prefix");
+    if (log.length > 0 && log.length < 10) sawPartial = true;
+  }
+  assert.ok(sawPartial);
+});
+
+test("a corrupting crash leaves a record whose checksum fails, found at restart", () => {
+  let found = 0;
+  for (let seed = 1; seed <= 30; seed++) {
+    const { d } = disk(seed);
+    for (let i = 1; i <= 10; i++) d.append("log", i);
+    d.crash("corrupt");
+    const bad = d.firstCorrupt("log");
+    if (bad !== undefined) {
+      found++;
+      assert.is(bad, d.read("log").length - 1, "the corrupt record is the last one kept");
+      d.truncate("log", bad);
+      assert.is(d.firstCorrupt("log"), undefined);
+    }
+  }
+  assert.ok(found > 0);
+});
+
+test.run();

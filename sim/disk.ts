@@ -1,0 +1,161 @@
+// A process's simulated disk with write → fsync semantics. The files hold what was written; separately,
+// the list of writes not yet durable remembers how to undo each one. A crash undoes every pending write
+// (or, under a disk fault, keeps a torn prefix or leaves one corrupt record behind), so the truth and
+// the fault state never mix. Records are kept by reference: writers must not mutate them afterwards.
+import type { Disk } from "../core/env.ts";
+import type { Rng } from "./rng.ts";
+
+type Pending =
+  | { kind: "append"; file: string }
+  | { kind: "write"; file: string; previous: unknown; had: boolean }
+  | { kind: "truncate"; file: string; removed: unknown[]; from: number };
+
+export type CrashMode = "clean" | "torn" | "corrupt";
+
+export interface DiskOptions {
+  fsyncLatencyUs: number;
+  fsyncJitterUs: number;
+}
+
+export interface DiskHost {
+  now(): number;
+  /** Schedules fn at an absolute virtual time; the host drops it if the process crashed meanwhile. */
+  at(time: number, fn: () => void): void;
+}
+
+interface File {
+  records: unknown[];
+  value: unknown;
+  hasValue: boolean;
+  /** Index of the first record that fails its checksum after a corrupting crash. */
+  corruptFrom: number | undefined;
+}
+
+export class SimDisk implements Disk {
+  private readonly files = new Map<string, File>();
+  private pending: Pending[] = [];
+  /** Writes issued since the last crash, and how many of them are durable (pending = the rest, in order). */
+  private pushed = 0;
+  private durable = 0;
+  /** Bumped by every crash, so an fsync completion from before the crash does nothing. */
+  private epoch = 0;
+  private lastSyncDone = 0;
+  /** Extra fsync latency while a slow-disk fault is active. */
+  slowUs = 0;
+  stats = { writes: 0, syncs: 0, lostOnCrash: 0, tornOnCrash: 0, corruptOnCrash: 0 };
+
+  constructor(
+    private readonly host: DiskHost,
+    private readonly rng: Rng,
+    private readonly opts: DiskOptions,
+  ) {}
+
+  private file(name: string): File {
+    let f = this.files.get(name);
+    if (f === undefined) {
+      f = { records: [], value: undefined, hasValue: false, corruptFrom: undefined };
+      this.files.set(name, f);
+    }
+    return f;
+  }
+
+  append(file: string, record: unknown): void {
+    this.file(file).records.push(record);
+    this.pending.push({ kind: "append", file });
+    this.pushed++;
+    this.stats.writes++;
+  }
+
+  write(file: string, value: unknown): void {
+    const f = this.file(file);
+    this.pending.push({ kind: "write", file, previous: f.value, had: f.hasValue });
+    this.pushed++;
+    f.value = value;
+    f.hasValue = true;
+    this.stats.writes++;
+  }
+
+  truncate(file: string, from: number): void {
+    const f = this.file(file);
+    if (from >= f.records.length) return;
+    const removed = f.records.splice(from);
+    this.pending.push({ kind: "truncate", file, removed, from });
+    this.pushed++;
+    if (f.corruptFrom !== undefined && f.corruptFrom >= from) f.corruptFrom = undefined;
+    this.stats.writes++;
+  }
+
+  read(file: string): readonly unknown[] {
+    return this.files.get(file)?.records ?? [];
+  }
+
+  readValue(file: string): unknown {
+    return this.files.get(file)?.value;
+  }
+
+  firstCorrupt(file: string): number | undefined {
+    return this.files.get(file)?.corruptFrom;
+  }
+
+  get pendingWrites(): number {
+    return this.pending.length;
+  }
+
+  sync(done: () => void): void {
+    this.stats.syncs++;
+    const target = this.pushed;
+    const latency = this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0) + this.slowUs;
+    // A disk completes fsyncs in order.
+    const at = Math.max(this.host.now() + latency, this.lastSyncDone);
+    this.lastSyncDone = at;
+    const epoch = this.epoch;
+    this.host.at(at, () => {
+      if (epoch !== this.epoch) return; // a crash came first: nothing of it became durable here
+      const n = target - this.durable;
+      if (n > 0) {
+        this.pending.splice(0, n);
+        this.durable = target;
+      }
+      done();
+    });
+  }
+
+  /** Every write so far becomes durable at once (used to set up initial state). */
+  syncNow(): void {
+    this.pending = [];
+    this.durable = this.pushed;
+  }
+
+  /**
+   * The process crashed: undo writes that were not durable. torn keeps a random prefix of them;
+   * corrupt additionally leaves the next appended record in place with a bad checksum.
+   */
+  crash(mode: CrashMode): void {
+    let keep = 0;
+    if (mode !== "clean" && this.pending.length > 0) keep = this.rng.int(0, this.pending.length - 1);
+    let corruptOne = mode === "corrupt" && this.pending[keep]?.kind === "append";
+    for (let i = this.pending.length - 1; i >= keep; i--) {
+      const p = this.pending[i]!;
+      const f = this.file(p.file);
+      if (i === keep && corruptOne && p.kind === "append") {
+        // The torn tail record stays on disk but its checksum will not match.
+        f.corruptFrom = Math.min(f.corruptFrom ?? Infinity, f.records.length - 1);
+        this.stats.corruptOnCrash++;
+        corruptOne = false;
+        continue;
+      }
+      this.stats.lostOnCrash++;
+      if (p.kind === "append") f.records.pop();
+      else if (p.kind === "write") {
+        f.value = p.previous;
+        f.hasValue = p.had;
+      } else f.records.splice(p.from, 0, ...p.removed);
+    }
+    if (keep > 0) this.stats.tornOnCrash += keep;
+    this.pending = [];
+    this.pushed = 0;
+    this.durable = 0;
+    this.epoch++;
+    this.lastSyncDone = 0;
+  }
+}

@@ -1,0 +1,138 @@
+// The single-threaded event scheduler: virtual time in integer microseconds, a binary heap ordered by
+// (time, sequence number), so events at the same instant run in the order they were scheduled.
+// No real timers and no Promises: the hot loop is a plain while over the heap.
+
+export interface SimEvent {
+  time: number;
+  seq: number;
+  /** null once cancelled (lazy deletion: skipped when popped). */
+  fn: (() => void) | null;
+}
+
+export class EventBudgetExceeded extends Error {
+  override readonly name = "EventBudgetExceeded";
+}
+
+export class Scheduler {
+  now = 0;
+  /** Events executed so far (cancelled ones not counted). */
+  executed = 0;
+  private seq = 0;
+  private readonly heap: SimEvent[] = [];
+  private live = 0;
+
+  /** @param maxEvents a hard bound per run: a scheduler that exceeds it throws EventBudgetExceeded. */
+  constructor(readonly maxEvents = 50_000_000) {}
+
+  get pending(): number {
+    return this.live;
+  }
+
+  /** Schedules fn at now + delay (delay >= 0, integer µs). */
+  schedule(delayUs: number, fn: () => void): SimEvent {
+    return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn);
+  }
+
+  at(time: number, fn: () => void): SimEvent {
+    const ev: SimEvent = { time: time < this.now ? this.now : time, seq: this.seq++, fn };
+    const h = this.heap;
+    let i = h.length;
+    h.push(ev);
+    // sift up
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pe = h[p]!;
+      if (pe.time < ev.time || (pe.time === ev.time && pe.seq < ev.seq)) break;
+      h[i] = pe;
+      i = p;
+    }
+    h[i] = ev;
+    this.live++;
+    return ev;
+  }
+
+  cancel(ev: SimEvent | undefined): void {
+    if (ev && ev.fn !== null) {
+      ev.fn = null;
+      this.live--;
+    }
+  }
+
+  private pop(): SimEvent | undefined {
+    const h = this.heap;
+    const top = h[0];
+    if (top === undefined) return undefined;
+    const last = h.pop()!;
+    const n = h.length;
+    if (n > 0) {
+      // sift down
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        let ce = h[l]!;
+        if (r < n) {
+          const re = h[r]!;
+          if (re.time < ce.time || (re.time === ce.time && re.seq < ce.seq)) {
+            c = r;
+            ce = re;
+          }
+        }
+        if (last.time < ce.time || (last.time === ce.time && last.seq < ce.seq)) break;
+        h[i] = ce;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
+  }
+
+  /** Runs the next live event; false when none is left. */
+  step(): boolean {
+    for (;;) {
+      const ev = this.pop();
+      if (ev === undefined) return false;
+      const fn = ev.fn;
+      if (fn === null) continue;
+      ev.fn = null;
+      this.live--;
+      this.now = ev.time;
+      if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
+      fn();
+      return true;
+    }
+  }
+
+  /** Time of the next live event, or undefined. */
+  peekTime(): number | undefined {
+    const h = this.heap;
+    while (h.length > 0 && h[0]!.fn === null) this.pop();
+    return h[0]?.time;
+  }
+
+  /** Runs every event with time <= t, then sets now = t. */
+  runUntil(t: number): void {
+    for (;;) {
+      const next = this.peekTime();
+      if (next === undefined || next > t) break;
+      this.step();
+    }
+    if (this.now < t) this.now = t;
+  }
+
+  /** Runs until pred() holds (checked after each event) or time passes deadline; returns whether pred held. */
+  runUntilPredicate(pred: () => boolean, deadline: number): boolean {
+    if (pred()) return true;
+    for (;;) {
+      const next = this.peekTime();
+      if (next === undefined || next > deadline) {
+        if (this.now < deadline) this.now = deadline;
+        return pred();
+      }
+      this.step();
+      if (pred()) return true;
+    }
+  }
+}

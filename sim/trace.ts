@@ -1,0 +1,66 @@
+// The running trace hash: every delivered message, timer firing and fault is folded in, so two runs
+// agree on traceHash only if they agree event by event. Optionally each event is also kept as a line
+// (for --trace FILE and the divergence finder).
+//
+// Trace line columns (JSONL): i = event number, t = virtual time µs, k = kind
+// (deliver|drop|timer|fault|crash|restart|pause|resume|note), p = process, to = destination,
+// m = message type or detail, h = the running hash after this event (hex).
+
+export interface TraceLine {
+  i: number;
+  t: number;
+  k: string;
+  p: string;
+  to?: string;
+  m?: string;
+  h: string;
+}
+
+const FNV_PRIME = 0x01000193;
+
+export class Trace {
+  private h1 = 0x811c9dc5;
+  private h2 = 0x9747b28c;
+  count = 0;
+  readonly lines: TraceLine[] | undefined;
+  /** Cap on kept lines, so a long run with --trace cannot exhaust memory. */
+  readonly maxLines: number;
+
+  constructor(opts: { keepLines?: boolean; maxLines?: number } = {}) {
+    this.lines = opts.keepLines ? [] : undefined;
+    this.maxLines = opts.maxLines ?? 2_000_000;
+  }
+
+  private mixInt(x: number): void {
+    x |= 0;
+    this.h1 = Math.imul(this.h1 ^ x, FNV_PRIME);
+    this.h2 = Math.imul(this.h2 ^ ((x << 13) | (x >>> 19)), 0x5bd1e995);
+    this.h2 ^= this.h2 >>> 15;
+  }
+
+  private mixStr(s: string): void {
+    for (let i = 0; i < s.length; i++) this.mixInt(s.charCodeAt(i));
+    this.mixInt(s.length);
+  }
+
+  /** Folds one event in. time is virtual µs (may exceed 2^32: folded as two halves). */
+  event(time: number, kind: string, proc: string, to?: string, detail?: string): void {
+    this.count++;
+    this.mixInt(time % 0x100000000);
+    this.mixInt(Math.floor(time / 0x100000000));
+    this.mixStr(kind);
+    this.mixStr(proc);
+    if (to !== undefined) this.mixStr(to);
+    if (detail !== undefined) this.mixStr(detail);
+    if (this.lines !== undefined && this.lines.length < this.maxLines) {
+      const line: TraceLine = { i: this.count, t: time, k: kind, p: proc, h: this.hash() };
+      if (to !== undefined) line.to = to;
+      if (detail !== undefined) line.m = detail;
+      this.lines.push(line);
+    }
+  }
+
+  hash(): string {
+    return (this.h1 >>> 0).toString(16).padStart(8, "0") + (this.h2 >>> 0).toString(16).padStart(8, "0");
+  }
+}

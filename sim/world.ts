@@ -1,0 +1,285 @@
+// The deterministic world: one scheduler, one network, and processes with their own clocks and disks.
+// It implements core/env.ts for each process incarnation, and owns crash / pause / restart.
+import type { Actor, ActorFactory, Env, TimerId } from "../core/env.ts";
+import { AssertionFailure } from "../core/assert.ts";
+import { Clock } from "./clock.ts";
+import { SimDisk, type CrashMode, type DiskOptions } from "./disk.ts";
+import { Network, type LinkConfig, DEFAULT_LINK } from "./network.ts";
+import { Rng } from "./rng.ts";
+import { Scheduler, type SimEvent } from "./scheduler.ts";
+import { Trace } from "./trace.ts";
+
+export type ProcessStatus = "up" | "crashed" | "paused";
+
+export interface WorldOptions {
+  seed: number;
+  link?: Partial<LinkConfig>;
+  disk?: Partial<DiskOptions>;
+  maxEvents?: number;
+  keepTrace?: boolean;
+  /** Label a message for the trace (default: its `type` field). */
+  messageLabel?: (msg: unknown) => string;
+}
+
+/** Something went wrong inside the simulated system (an assertion); reported with the seed. */
+export interface WorldFailure {
+  time: number;
+  event: number;
+  process: string;
+  message: string;
+}
+
+export class SimProcess {
+  status: ProcessStatus = "up";
+  incarnation = 0;
+  actor: Actor | undefined;
+  readonly clock = new Clock();
+  readonly disk: SimDisk;
+  readonly timers = new Map<TimerId, SimEvent>();
+  /** Timer callbacks that came due while paused, run at resume in order. */
+  deferred: (() => void)[] = [];
+  /** Messages that arrived while paused, delivered at resume in order. */
+  held: { from: string; msg: unknown }[] = [];
+  /** Virtual time of the last crash, pause etc. — for reports. */
+  crashes = 0;
+  env: Env | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly factory: ActorFactory,
+    world: World,
+    diskRng: Rng,
+    diskOpts: DiskOptions,
+  ) {
+    this.disk = new SimDisk(
+      {
+        now: () => world.scheduler.now,
+        at: (t, fn) => {
+          const inc = this.incarnation;
+          world.scheduler.at(t, () => {
+            if (this.incarnation === inc && this.status !== "crashed") fn();
+          });
+        },
+      },
+      diskRng,
+      diskOpts,
+    );
+  }
+}
+
+const DEFAULT_DISK: DiskOptions = { fsyncLatencyUs: 500, fsyncJitterUs: 500 };
+
+export class World {
+  readonly scheduler: Scheduler;
+  readonly rng: Rng;
+  readonly network: Network;
+  readonly trace: Trace;
+  readonly processes = new Map<string, SimProcess>();
+  private nextTimer = 1;
+  failure: WorldFailure | undefined;
+  private readonly label: (msg: unknown) => string;
+  private readonly diskOpts: DiskOptions;
+  /** Observers of process lifecycle (checkers, reports). */
+  readonly lifecycle: ((ev: { time: number; kind: "crash" | "restart" | "pause" | "resume"; process: string }) => void)[] = [];
+
+  constructor(readonly opts: WorldOptions) {
+    this.scheduler = new Scheduler(opts.maxEvents);
+    this.rng = new Rng(opts.seed);
+    this.trace = new Trace({ keepLines: opts.keepTrace ?? false });
+    this.label = opts.messageLabel ?? defaultLabel;
+    this.diskOpts = { ...DEFAULT_DISK, ...opts.disk };
+    this.network = new Network(
+      {
+        now: () => this.scheduler.now,
+        at: (t, fn) => void this.scheduler.at(t, fn),
+        deliver: (from, to, msg) => this.deliver(from, to, msg),
+        onDrop: (from, to, msg, reason) => this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
+      },
+      this.rng.fork("network"),
+      { ...DEFAULT_LINK, ...opts.link },
+    );
+  }
+
+  get now(): number {
+    return this.scheduler.now;
+  }
+
+  /** Adds a process and starts it. */
+  spawn(id: string, factory: ActorFactory): SimProcess {
+    if (this.processes.has(id)) throw new Error(`process ${id} already exists`);
+    const p = new SimProcess(id, factory, this, this.rng.fork("disk/" + id), this.diskOpts);
+    this.processes.set(id, p);
+    this.boot(p);
+    return p;
+  }
+
+  process(id: string): SimProcess {
+    const p = this.processes.get(id);
+    if (p === undefined) throw new Error(`no process ${id}`);
+    return p;
+  }
+
+  private boot(p: SimProcess): void {
+    const env = this.makeEnv(p, p.incarnation);
+    p.env = env;
+    this.guard(p.id, () => {
+      p.actor = p.factory(env);
+      p.actor.start?.();
+    });
+  }
+
+  private makeEnv(p: SimProcess, inc: number): Env {
+    const world = this;
+    const alive = () => p.incarnation === inc && p.status !== "crashed";
+    const rng = this.rng.fork(`proc/${p.id}/${inc}`);
+    return {
+      id: p.id,
+      now: () => p.clock.now(world.scheduler.now),
+      setTimer(delayUs: number, fn: () => void): TimerId {
+        const id = world.nextTimer++;
+        if (!alive()) return id;
+        const ev = world.scheduler.schedule(p.clock.toVirtual(Math.max(0, delayUs)), () => {
+          p.timers.delete(id);
+          if (!alive()) return;
+          const run = () => {
+            world.trace.event(world.scheduler.now, "timer", p.id);
+            world.guard(p.id, fn);
+          };
+          if (p.status === "paused") p.deferred.push(run);
+          else run();
+        });
+        p.timers.set(id, ev);
+        return id;
+      },
+      cancelTimer(id: TimerId): void {
+        const ev = p.timers.get(id);
+        if (ev !== undefined) {
+          world.scheduler.cancel(ev);
+          p.timers.delete(id);
+        }
+      },
+      send(to: string, msg: unknown): void {
+        if (!alive()) return;
+        world.network.send(p.id, to, msg);
+      },
+      disk: p.disk,
+      rng,
+      record(kind: string, detail?: string): void {
+        world.trace.event(world.scheduler.now, "note", p.id, kind, detail);
+      },
+    };
+  }
+
+  private deliver(from: string, to: string, msg: unknown): "delivered" | "held" | "crashed" {
+    const p = this.processes.get(to);
+    if (p === undefined || p.status === "crashed" || p.actor === undefined) return "crashed";
+    if (p.status === "paused") {
+      p.held.push({ from, msg });
+      return "held";
+    }
+    this.trace.event(this.scheduler.now, "deliver", from, to, this.label(msg));
+    const actor = p.actor;
+    this.guard(to, () => actor.onMessage(from, msg));
+    return "delivered";
+  }
+
+  /** Runs fn on behalf of a process; an assertion failure stops the world with a finding. */
+  guard(process: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof AssertionFailure) {
+        if (this.failure === undefined) {
+          this.failure = { time: this.scheduler.now, event: this.trace.count, process, message: e.message };
+        }
+        this.trace.event(this.scheduler.now, "assert", process, undefined, e.message);
+        return;
+      }
+      throw e;
+    }
+  }
+
+  crash(id: string, mode: CrashMode = "clean"): void {
+    const p = this.process(id);
+    if (p.status === "crashed") return;
+    this.trace.event(this.now, "crash", id, undefined, mode);
+    for (const ev of p.timers.values()) this.scheduler.cancel(ev);
+    p.timers.clear();
+    p.deferred = [];
+    for (const _ of p.held) this.network.releaseHeld("crashed");
+    p.held = [];
+    p.status = "crashed";
+    p.actor = undefined;
+    p.env = undefined;
+    p.incarnation++;
+    p.crashes++;
+    p.disk.crash(mode);
+    for (const l of this.lifecycle) l({ time: this.now, kind: "crash", process: id });
+  }
+
+  restart(id: string): void {
+    const p = this.process(id);
+    if (p.status !== "crashed") return;
+    this.trace.event(this.now, "restart", id);
+    p.status = "up";
+    for (const l of this.lifecycle) l({ time: this.now, kind: "restart", process: id });
+    this.boot(p);
+  }
+
+  pause(id: string): void {
+    const p = this.process(id);
+    if (p.status !== "up") return;
+    this.trace.event(this.now, "pause", id);
+    p.status = "paused";
+    for (const l of this.lifecycle) l({ time: this.now, kind: "pause", process: id });
+  }
+
+  resume(id: string): void {
+    const p = this.process(id);
+    if (p.status !== "paused") return;
+    this.trace.event(this.now, "resume", id);
+    p.status = "up";
+    for (const l of this.lifecycle) l({ time: this.now, kind: "resume", process: id });
+    const deferred = p.deferred;
+    const held = p.held;
+    p.deferred = [];
+    p.held = [];
+    const inc = p.incarnation;
+    for (const run of deferred) run();
+    for (const h of held) {
+      if (p.incarnation !== inc || p.status !== "up" || p.actor === undefined) {
+        this.network.releaseHeld("crashed");
+        continue;
+      }
+      this.network.releaseHeld("delivered");
+      this.trace.event(this.now, "deliver", h.from, id, this.label(h.msg));
+      const actor = p.actor;
+      this.guard(id, () => actor.onMessage(h.from, h.msg));
+    }
+  }
+
+  /** Runs until virtual time t, or until a failure stops the world. */
+  runUntil(t: number): void {
+    const s = this.scheduler;
+    for (;;) {
+      if (this.failure !== undefined) return;
+      const next = s.peekTime();
+      if (next === undefined || next > t) break;
+      s.step();
+    }
+    if (s.now < t) s.now = t;
+  }
+
+  /** Runs until pred holds or deadline passes; checks pred after every event. */
+  runUntilPredicate(pred: () => boolean, deadline: number): boolean {
+    return this.scheduler.runUntilPredicate(() => this.failure !== undefined || pred(), deadline) && this.failure === undefined;
+  }
+}
+
+function defaultLabel(msg: unknown): string {
+  if (msg !== null && typeof msg === "object") {
+    const t = (msg as { type?: unknown }).type;
+    if (typeof t === "string") return t;
+  }
+  return typeof msg;
+}
