@@ -75,7 +75,8 @@ export interface NetworkStats {
 export class Network {
   readonly faults = new NetworkFaults();
   private readonly links = new Map<string, LinkConfig>();
-  private readonly inFlightPerLink = new Map<string, number>();
+  /** Per directed link: in-flight count, looked up without building a key string on the hot path. */
+  private readonly inFlight = new Map<string, Map<string, { n: number; key: string }>>();
   readonly stats: NetworkStats = {
     sent: 0,
     duplicated: 0,
@@ -96,7 +97,7 @@ export class Network {
   }
 
   link(from: string, to: string): LinkConfig {
-    return this.links.get(from + ">" + to) ?? this.defaultLink;
+    return this.links.size === 0 ? this.defaultLink : (this.links.get(from + ">" + to) ?? this.defaultLink);
   }
 
   send(from: string, to: string, msg: unknown): void {
@@ -114,24 +115,33 @@ export class Network {
     }
   }
 
-  private transmit(from: string, to: string, msg: unknown, cfg: LinkConfig): void {
-    const key = from + ">" + to;
-    const q = this.inFlightPerLink.get(key) ?? 0;
-    if (q >= cfg.capacity) return this.drop(from, to, msg, "overflow");
-    this.inFlightPerLink.set(key, q + 1);
-    this.stats.inFlight++;
-    const delay = this.rng.latency(cfg.latencyUs, cfg.jitterUs, cfg.tailP) + this.faults.extraDelayUs;
-    this.host.at(this.host.now() + delay, () => this.arrive(from, to, key, msg));
+  private counter(from: string, to: string): { n: number; key: string } {
+    let m = this.inFlight.get(from);
+    if (m === undefined) this.inFlight.set(from, (m = new Map()));
+    let c = m.get(to);
+    if (c === undefined) m.set(to, (c = { n: 0, key: from + ">" + to }));
+    return c;
   }
 
-  private arrive(from: string, to: string, key: string, msg: unknown): void {
-    const clogUntil = this.faults.clogs.get(key);
-    if (clogUntil !== undefined && clogUntil > this.host.now()) {
-      // A clogged link holds everything until the clog ends, then lets it through in arrival order.
-      this.host.at(clogUntil, () => this.arrive(from, to, key, msg));
-      return;
+  private transmit(from: string, to: string, msg: unknown, cfg: LinkConfig): void {
+    const c = this.counter(from, to);
+    if (c.n >= cfg.capacity) return this.drop(from, to, msg, "overflow");
+    c.n++;
+    this.stats.inFlight++;
+    const delay = this.rng.latency(cfg.latencyUs, cfg.jitterUs, cfg.tailP) + this.faults.extraDelayUs;
+    this.host.at(this.host.now() + delay, () => this.arrive(from, to, c, msg));
+  }
+
+  private arrive(from: string, to: string, c: { n: number; key: string }, msg: unknown): void {
+    if (this.faults.clogs.size > 0) {
+      const clogUntil = this.faults.clogs.get(c.key);
+      if (clogUntil !== undefined && clogUntil > this.host.now()) {
+        // A clogged link holds everything until the clog ends, then lets it through in arrival order.
+        this.host.at(clogUntil, () => this.arrive(from, to, c, msg));
+        return;
+      }
     }
-    this.inFlightPerLink.set(key, (this.inFlightPerLink.get(key) ?? 1) - 1);
+    c.n--;
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
     if (this.faults.isCut(from, to)) return this.drop(from, to, msg, "partition");

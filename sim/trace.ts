@@ -38,9 +38,18 @@ export class Trace {
     this.h2 ^= this.h2 >>> 15;
   }
 
+  /** Strings recur (kinds, process names, message types): hash each once. */
+  private readonly strHash = new Map<string, number>();
+
   private mixStr(s: string): void {
-    for (let i = 0; i < s.length; i++) this.mixInt(s.charCodeAt(i));
-    this.mixInt(s.length);
+    let h = this.strHash.get(s);
+    if (h === undefined) {
+      h = 0x811c9dc5;
+      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+      h = Math.imul(h ^ s.length, FNV_PRIME);
+      if (this.strHash.size < 100_000) this.strHash.set(s, h);
+    }
+    this.mixInt(h);
   }
 
   /** Folds one event in. time is virtual µs (may exceed 2^32: folded as two halves). */

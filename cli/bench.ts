@@ -1,0 +1,29 @@
+// etcdsim bench: the benchmark table (tinybench), or JSON for tracking.
+import { formatTable, runSuites } from "../bench/run.ts";
+import { SUITES } from "../bench/suites.ts";
+import { interactive, parse } from "./args.ts";
+import { cpus } from "node:os";
+
+export async function benchCommand(argv: string[]): Promise<number> {
+  const { values } = parse("bench", argv, { json: { type: "boolean" }, only: { type: "string" }, "time-ms": { type: "string" } });
+  if (values.help) {
+    console.log("etcdsim bench [--json] [--only SUITE]\n\nRuns the microbenchmarks (tinybench) and whole-run measurements; prints one table, or JSON with --json.");
+    return 0;
+  }
+  const json = values.json === true;
+  const tty = interactive(json);
+  const suites = values.only ? SUITES.filter((s) => s.name === values.only) : SUITES;
+  const timeMs = values["time-ms"] !== undefined ? Number(values["time-ms"]) : undefined;
+  const rows = await runSuites(suites, {
+    ...(timeMs !== undefined && Number.isFinite(timeMs) ? { timeMs } : {}),
+    onProgress: tty ? (label) => process.stdout.write(`\r\x1b[K… ${label}`) : undefined,
+  });
+  if (tty) process.stdout.write("\r\x1b[K");
+  const machine = { node: process.version, cpus: cpus().length, cpu: cpus()[0]?.model ?? "" };
+  if (json) console.log(JSON.stringify({ machine, rows }));
+  else {
+    console.log(`etcdsim bench — node ${machine.node}, ${machine.cpus} cores (${machine.cpu})`);
+    console.log(formatTable(rows));
+  }
+  return 0;
+}
