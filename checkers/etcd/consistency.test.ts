@@ -1,0 +1,53 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ConsistencyOracle } from "./consistency.ts";
+
+const e = (member: string, index: number, digest: string, revision: number, term = 1) => ({ member, index, term, digest, revision, time: index * 10 });
+
+test("members applying the same entries to the same revisions pass", () => {
+  const o = new ConsistencyOracle();
+  for (const m of ["n1", "n2", "n3"]) for (let i = 1; i <= 5; i++) o.onApply(e(m, i, `d${i}`, i + 1));
+  assert.is(o.result().verdict, "pass");
+});
+
+test("a different entry at one index fails naming both members", () => {
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 3, "a", 4));
+  o.onApply(e("n2", 3, "b", 4));
+  const r = o.result();
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /n2 applied a different entry at index 3/);
+});
+
+test("the same entry reaching a different revision fails (a re-applied entry)", () => {
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 7, "a", 5));
+  o.onApply(e("n2", 7, "a", 6));
+  assert.match(o.result().message, /revision divergence/);
+});
+
+test("a member whose revision goes backwards as its index advances fails", () => {
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 1, "a", 5));
+  o.onApply(e("n1", 2, "b", 3));
+  assert.match(o.result().message, /went backwards on n1/);
+});
+
+test("after a restart the member starts over from what it recovered", () => {
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 1, "a", 2));
+  o.onApply(e("n1", 2, "b", 3));
+  o.onRestart("n1", { index: 0, revision: 1 });
+  o.onApply(e("n1", 1, "a", 2));
+  assert.is(o.result().verdict, "pass");
+});
+
+test("store hashes at one revision must match", () => {
+  const o = new ConsistencyOracle();
+  o.compareHashes([{ member: "n1", revision: 9, hash: "x" }, { member: "n2", revision: 9, hash: "x" }]);
+  assert.is(o.result().verdict, "pass");
+  o.compareHashes([{ member: "n1", revision: 9, hash: "x" }, { member: "n3", revision: 9, hash: "y" }]);
+  assert.match(o.result().message, /store hash mismatch at revision 9/);
+});
+
+test.run();

@@ -1,0 +1,168 @@
+// Ground truth for the watch checker from what a caller has: the store's applied changes (exact), or
+// a client history of writes whose responses carry revisions (best effort, for external histories).
+import type { EtcdOperation } from "../../core/history.ts";
+import type {
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  EtcdRequest,
+  EtcdResponse,
+  Event,
+  KeyValue,
+  PutRequest,
+  PutResponse,
+  RequestOp,
+  ResponseOp,
+} from "../../core/mvcc/rpc.ts";
+import { WatchInputError } from "./change-index.ts";
+import type { CompactionRecord, RevisionChanges } from "./types.ts";
+
+/** One applied put or delete of one key; all changes of a transaction share its revision. */
+export interface AppliedChange {
+  revision: number;
+  type: "PUT" | "DELETE";
+  key: string;
+  value?: string;
+  lease?: number;
+}
+
+/**
+ * Replays applied changes (ascending revision) over `initial` (the keys alive before the first) and
+ * returns each revision's events with full kv and prevKv. A delete of an absent key changes nothing
+ * and yields no event; a revision left without events is omitted.
+ */
+export function changesFromApplied(applied: readonly AppliedChange[], initial: readonly KeyValue[] = []): RevisionChanges[] {
+  const state = new Map<string, KeyValue>(initial.map((kv) => [kv.key, kv]));
+  const out: RevisionChanges[] = [];
+  let current: RevisionChanges | undefined;
+  const keysThisRevision = new Set<string>();
+  applied.forEach((c, i) => {
+    if (current === undefined || c.revision !== current.revision) {
+      if (current !== undefined && c.revision < current.revision) {
+        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${current.revision}`);
+      }
+      if (current !== undefined && current.events.length > 0) out.push(current);
+      current = { revision: c.revision, events: [] };
+      keysThisRevision.clear();
+    }
+    if (keysThisRevision.has(c.key)) throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(c.key)} changed twice in revision ${c.revision}`);
+    keysThisRevision.add(c.key);
+    const prev = state.get(c.key);
+    if (c.type === "PUT") {
+      const kv: KeyValue = {
+        key: c.key,
+        createRevision: prev?.createRevision ?? c.revision,
+        modRevision: c.revision,
+        version: (prev?.version ?? 0) + 1,
+        value: c.value ?? "",
+        lease: c.lease ?? 0,
+      };
+      state.set(c.key, kv);
+      current.events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+    } else if (prev !== undefined) {
+      state.delete(c.key);
+      current.events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
+    }
+  });
+  if (current !== undefined && current.events.length > 0) out.push(current);
+  return out;
+}
+
+/**
+ * Best effort: the changes that successful writes in a client history reveal, placed at their
+ * responses' revisions. Writes with unknown outcome, range deletes without prevKvs and ignore_value
+ * puts without prevKv leave holes; createRevision/version are 0 (unknown) unless a prevKv tells.
+ * Check the result with `{ partialChanges: true }`.
+ */
+export function changesFromClientHistory(operations: readonly EtcdOperation[]): RevisionChanges[] {
+  const byRevision = new Map<number, Event[]>();
+  for (const op of operations) {
+    if (op.response === null || op.error !== undefined) continue;
+    const rev = headerRevision(op.response);
+    if (rev === undefined) continue;
+    const events: Event[] = [];
+    collect(op.request, op.response, rev, events);
+    if (events.length === 0) continue;
+    let list = byRevision.get(rev);
+    if (list === undefined) byRevision.set(rev, (list = []));
+    // Two operations claiming one revision contradict each other; the linearizability checker judges
+    // that. Keep the first claim per key so the truth stays well-formed.
+    for (const e of events) if (!list.some((x) => x.kv.key === e.kv.key)) list.push(e);
+  }
+  return [...byRevision.entries()].sort((a, b) => a[0] - b[0]).map(([revision, events]) => ({ revision, events }));
+}
+
+/** Compaction requests that may have taken effect (succeeded or unknown outcome), at their call times. */
+export function compactionsFromClientHistory(operations: readonly EtcdOperation[]): CompactionRecord[] {
+  const out: CompactionRecord[] = [];
+  for (const op of operations) {
+    if (op.request.kind !== "compact") continue;
+    const definitelyFailed = op.return !== null && op.response === null;
+    if (!definitelyFailed) out.push({ revision: op.request.compact.revision, time: op.call });
+  }
+  return out;
+}
+
+function headerRevision(r: EtcdResponse): number | undefined {
+  switch (r.kind) {
+    case "put":
+      return r.put.header.revision;
+    case "deleteRange":
+      return r.deleteRange.header.revision;
+    case "txn":
+      return r.txn.header.revision;
+    default:
+      return undefined;
+  }
+}
+
+function collect(req: EtcdRequest, res: EtcdResponse, rev: number, out: Event[]): void {
+  if (req.kind === "put" && res.kind === "put") putEvent(req.put, res.put, rev, out);
+  else if (req.kind === "deleteRange" && res.kind === "deleteRange") deleteEvents(req.deleteRange, res.deleteRange, rev, out);
+  else if (req.kind === "txn" && res.kind === "txn") {
+    const branch = res.txn.succeeded ? req.txn.success : req.txn.failure;
+    branch.forEach((op, i) => {
+      const r = res.txn.responses[i];
+      if (r !== undefined) collectOp(op, r, rev, out);
+    });
+  }
+}
+
+function collectOp(op: RequestOp, r: ResponseOp, rev: number, out: Event[]): void {
+  if ("requestPut" in op && "responsePut" in r) putEvent(op.requestPut, r.responsePut, rev, out);
+  else if ("requestDeleteRange" in op && "responseDeleteRange" in r) deleteEvents(op.requestDeleteRange, r.responseDeleteRange, rev, out);
+  else if ("requestTxn" in op && "responseTxn" in r) collect({ kind: "txn", txn: op.requestTxn }, { kind: "txn", txn: r.responseTxn }, rev, out);
+}
+
+function putEvent(req: PutRequest, res: PutResponse, rev: number, out: Event[]): void {
+  const prev = res.prevKv;
+  if (req.ignoreValue === true && prev === undefined) return; // the value written is unknown
+  const value = req.ignoreValue === true && prev !== undefined ? prev.value : req.value;
+  const lease = req.ignoreLease === true ? (prev?.lease ?? 0) : (req.lease ?? 0);
+  // Without prevKv in the request, whether the key existed is unknown: 0 marks unknown.
+  const created = prev === undefined && req.prevKv === true;
+  const kv: KeyValue = {
+    key: req.key,
+    createRevision: prev !== undefined ? prev.createRevision : created ? rev : 0,
+    modRevision: rev,
+    version: prev !== undefined ? prev.version + 1 : created ? 1 : 0,
+    value,
+    lease,
+  };
+  out.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+}
+
+function deleteEvents(req: DeleteRangeRequest, res: DeleteRangeResponse, rev: number, out: Event[]): void {
+  if (res.deleted === 0) return;
+  if (req.rangeEnd === undefined || req.rangeEnd === "") {
+    const prev = res.prevKvs[0];
+    out.push(prev === undefined ? { type: "DELETE", kv: deletedKv(req.key, rev) } : { type: "DELETE", kv: deletedKv(req.key, rev), prevKv: prev });
+    return;
+  }
+  // A range delete names its keys only through prevKvs.
+  for (const prev of res.prevKvs) out.push({ type: "DELETE", kv: deletedKv(prev.key, rev), prevKv: prev });
+}
+
+/** A DELETE event's kv: the key and the deletion's revision, every other field zero (as etcd sends it). */
+export function deletedKv(key: string, revision: number): KeyValue {
+  return { key, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 };
+}

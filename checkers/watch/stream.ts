@@ -1,0 +1,157 @@
+// One pass along a watch stream, in arrival order: the guarantees that need only the stream itself
+// (ordered, unique, atomic, bookmarkable, key range, filters, cancellation) and, per event, the
+// committed change it must equal. It also records what the stream vouches for, for the window check.
+import type { WatchResponse } from "../../core/mvcc/rpc.ts";
+import type { WatchRecord } from "../../core/history.ts";
+import { checkEvent, eventName, type EventContext } from "./event-check.ts";
+import type { WatchReporter } from "./reporter.ts";
+import { inKeyRange, type WatchSelector } from "./selector.ts";
+
+export interface StreamContext extends EventContext {
+  currentRevision: number;
+}
+
+export interface StreamSummary {
+  delivered: Map<number, DeliveredRevision>;
+  firstEventRevision: number | undefined;
+  /** The first revision the stream vouches for: its first event's, or a first progress notification's + 1. */
+  firstObserved: number | undefined;
+  /** The highest revision the stream vouches for: an event's or a progress notification's. */
+  lastObserved: number | undefined;
+  events: number;
+}
+
+const SMALL_REVISION = 8; // up to this many keys, a linear search beats a Map
+
+/** What a stream delivered of one revision: the first response carrying it, and each key with its response. */
+export class DeliveredRevision {
+  private readonly keys: string[] = [];
+  private readonly responses: number[] = [];
+  private index: Map<string, number> | undefined;
+
+  constructor(readonly firstResponse: number) {}
+
+  responseOf(key: string): number | undefined {
+    if (this.index !== undefined) return this.index.get(key);
+    const i = this.keys.indexOf(key);
+    return i < 0 ? undefined : this.responses[i];
+  }
+
+  has(key: string): boolean {
+    return this.responseOf(key) !== undefined;
+  }
+
+  add(key: string, response: number): void {
+    this.keys.push(key);
+    this.responses.push(response);
+    if (this.index !== undefined) this.index.set(key, response);
+    else if (this.keys.length > SMALL_REVISION) this.index = new Map(this.keys.map((k, i) => [k, this.responses[i] as number]));
+  }
+}
+
+/** etcd's clientv3 IsProgressNotify: no events and neither a created nor a cancel response. */
+export function isProgressNotify(r: WatchResponse): boolean {
+  return r.events.length === 0 && r.created !== true && r.canceled !== true && (r.compactRevision ?? 0) === 0;
+}
+
+export function startRevisionOf(record: WatchRecord): number {
+  const s = record.request.startRevision ?? 0;
+  return s > 0 ? s : 0;
+}
+
+export function checkStream(ctx: StreamContext, rep: WatchReporter, record: WatchRecord, selector: WatchSelector): StreamSummary {
+  const start = startRevisionOf(record);
+  const wantsPrevKv = record.request.prevKv === true;
+  const summary: StreamSummary = { delivered: new Map(), firstEventRevision: undefined, firstObserved: undefined, lastObserved: undefined, events: 0 };
+  const splitReported = new Set<number>();
+  let previousRevision: number | undefined;
+  let highestEvent = 0;
+  let lastProgress = 0;
+  let canceledAt: number | undefined;
+
+  for (let i = 0; i < record.responses.length; i++) {
+    const { time, response: r } = record.responses[i]!;
+    if (canceledAt !== undefined) {
+      // A repeated cancel is harmless; an event or a progress claim after the cancel is not.
+      if (r.events.length === 0 && !isProgressNotify(r)) continue;
+      const what = r.events.length > 0 ? `${eventName(r.events[0]!)}` : `a progress notification at revision ${r.header.revision}`;
+      rep.violate("canceled", r.events[0]?.kv.modRevision ?? r.header.revision, `${what} arrived after the watch was cancelled in response ${canceledAt}`, { response: i });
+      break; // the rest of the stream cannot be trusted to mean anything
+    }
+
+    // Runs once per delivered event: messages are built only on a violation.
+    for (const event of r.events) {
+      const rev = event.kv.modRevision;
+      const key = event.kv.key;
+      const at = { response: i, eventKey: key };
+      summary.events++;
+      if (start > 0 && rev < start) rep.violate("resumable", rev, `${eventName(event)} is below the start revision ${start}`, at);
+      if (previousRevision !== undefined && rev < previousRevision) rep.violate("ordered", rev, `${eventName(event)} arrived after revision ${previousRevision}`, at);
+      let got = summary.delivered.get(rev);
+      if (got === undefined) summary.delivered.set(rev, (got = new DeliveredRevision(i)));
+      else if (got.firstResponse !== i && !splitReported.has(rev)) {
+        splitReported.add(rev);
+        rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, at);
+      }
+      const again = got.responseOf(key);
+      if (again !== undefined) rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, at);
+      else got.add(key, i);
+      if (rev <= lastProgress) rep.violate("bookmarkable", rev, `${eventName(event)} arrived after a progress notification at revision ${lastProgress}`, at);
+      if (!inKeyRange(selector.range, key)) rep.violate("key-range", rev, `${eventName(event)} is outside the watched range`, at);
+      else if (!selector.passesFilters(event)) {
+        rep.violate("filter", rev, `${eventName(event)} should have been filtered out (${event.type === "PUT" ? "NOPUT" : "NODELETE"})`, at);
+      }
+      checkEvent(ctx, rep, { event, response: i, time, wantsPrevKv });
+
+      previousRevision = rev;
+      if (rev > highestEvent) highestEvent = rev;
+      summary.firstEventRevision ??= rev;
+      summary.firstObserved ??= rev;
+      if (summary.lastObserved === undefined || rev > summary.lastObserved) summary.lastObserved = rev;
+    }
+
+    if (r.canceled === true || (r.compactRevision ?? 0) > 0) {
+      canceledAt = i;
+      const compactRevision = r.compactRevision ?? 0;
+      if (compactRevision > 0) checkCompactedCancel(ctx, rep, i, time, compactRevision, start, highestEvent, lastProgress);
+    } else if (isProgressNotify(r)) {
+      const rev = r.header.revision;
+      if (rev < lastProgress) rep.violate("bookmarkable", rev, `progress notification went back from revision ${lastProgress}`, { response: i });
+      if (rev < highestEvent) rep.violate("bookmarkable", rev, `progress notification is below the delivered revision ${highestEvent}`, { response: i });
+      if (!ctx.partial && rev > ctx.currentRevision) {
+        rep.violate("committed", rev, `progress notification is beyond the last committed revision ${ctx.currentRevision}`, { response: i });
+      }
+      lastProgress = Math.max(lastProgress, rev);
+      summary.firstObserved ??= rev + 1;
+      if (summary.lastObserved === undefined || rev > summary.lastObserved) summary.lastObserved = rev;
+    }
+  }
+  return summary;
+}
+
+/**
+ * A watch is cancelled as compacted only while the next revision it owes lies below the compact
+ * revision (a start exactly at the compact revision is served), and only by a compaction that was
+ * requested by then.
+ */
+function checkCompactedCancel(
+  ctx: StreamContext,
+  rep: WatchReporter,
+  response: number,
+  time: number,
+  compactRevision: number,
+  start: number,
+  highestEvent: number,
+  lastProgress: number,
+): void {
+  const vouched = Math.max(highestEvent, lastProgress);
+  // With start 0 and nothing seen, the watch's position is unknown (a slow "from now" watcher can fall behind).
+  const next = start > 0 || vouched > 0 ? Math.max(start, vouched + 1) : undefined;
+  if (next !== undefined && next >= compactRevision) {
+    rep.violate("canceled", compactRevision, `cancelled as compacted at revision ${compactRevision}, but the watch's next revision ${next} (start ${start}) is not below it`, { response });
+  }
+  const requested = ctx.compactions.compactRevisionBy(time);
+  if (requested < compactRevision) {
+    rep.violate("canceled", compactRevision, `cancelled as compacted at revision ${compactRevision}, but compactions requested by then reach only revision ${requested}`, { response });
+  }
+}

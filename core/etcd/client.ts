@@ -1,0 +1,210 @@
+// An etcd client inside a simulated client process: one member at a time, a timeout per request,
+// fail-over on timeout or "not leader", and every operation recorded in the history with its invoke
+// and return times. A timeout or lost connection is recorded as an unknown outcome (return = null).
+import type { Env, TimerId } from "../env.ts";
+import type { EtcdOperation, WatchRecord } from "../history.ts";
+import type {
+  EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse,
+} from "../mvcc/rpc.ts";
+import type { Callback, KV, KvResult, WatchHandle } from "./kv.ts";
+import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
+
+/** Where clients write what they observed; shared by every client of a run (observation, not state). */
+export class HistoryRecorder {
+  readonly operations: EtcdOperation[] = [];
+  readonly watches: WatchRecord[] = [];
+  /** Virtual time source (true time, not a process clock): histories are judged in real time. */
+  constructor(readonly trueNow: () => number) {}
+
+  invoke(client: number, request: EtcdRequest): EtcdOperation {
+    const op: EtcdOperation = { id: this.operations.length, client, call: this.trueNow(), return: null, request, response: null };
+    this.operations.push(op);
+    return op;
+  }
+}
+
+export interface ClientOptions {
+  /** Numeric client id in the history. */
+  clientId: number;
+  members: readonly string[];
+  requestTimeoutUs: number;
+  /** How long a watch stream may stay silent to pings before it is declared broken. */
+  streamTimeoutUs: number;
+  recorder: HistoryRecorder;
+  /** Retries on not-leader / no-leader within one operation. */
+  maxRetries?: number;
+}
+
+interface Pending {
+  op: EtcdOperation;
+  cb: (r: KvResult<EtcdResponse>) => void;
+  timer: TimerId;
+  attempts: number;
+  member: string;
+}
+
+interface Stream {
+  streamId: number;
+  member: string;
+  record: WatchRecord;
+  onResponse: (r: WatchResponse) => void;
+  lastHeard: number;
+  pingTimer: TimerId | undefined;
+  closed: boolean;
+}
+
+export class EtcdClient implements KV {
+  private nextReq = 1;
+  private nextStream = 1;
+  private endpoint = 0;
+  private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, Stream>();
+
+  constructor(private readonly env: Env, readonly opts: ClientOptions) {
+    this.endpoint = env.rng.int(0, opts.members.length - 1);
+  }
+
+  get member(): string {
+    return this.opts.members[this.endpoint]!;
+  }
+
+  private failover(hint?: string): void {
+    const i = hint ? this.opts.members.indexOf(hint) : -1;
+    this.endpoint = i >= 0 ? i : (this.endpoint + 1) % this.opts.members.length;
+  }
+
+  /** Feed every message addressed to this client's process here. Returns false if it was not for the client. */
+  onMessage(from: string, raw: unknown): boolean {
+    const m = raw as MemberMessage;
+    switch (m.type) {
+      case "KvResponse": {
+        const p = this.pending.get(m.reqId);
+        if (p === undefined || p.member !== from) return true; // late or duplicated answer
+        if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error) && p.attempts < (this.opts.maxRetries ?? 3)) {
+          this.failover(m.leaderHint);
+          p.attempts++;
+          this.sendRequest(m.reqId, p);
+          return true;
+        }
+        this.finish(m.reqId, p, m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") });
+        return true;
+      }
+      case "WatchEvent": {
+        const s = this.streams.get(m.streamId);
+        if (s === undefined || s.closed || s.member !== from) return true;
+        s.lastHeard = this.env.now();
+        s.record.responses.push({ time: this.opts.recorder.trueNow(), response: m.response });
+        if (m.response.canceled) this.closeStream(s, false);
+        s.onResponse(m.response);
+        return true;
+      }
+      case "StreamPong": {
+        const s = this.streams.get(m.streamId);
+        if (s !== undefined && s.member === from) s.lastHeard = this.env.now();
+        return true;
+      }
+      case "StreamUnknown": {
+        const s = this.streams.get(m.streamId);
+        if (s !== undefined && s.member === from && !s.closed) this.breakStream(s);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  private call(request: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
+    const op = this.opts.recorder.invoke(this.opts.clientId, request);
+    const reqId = this.nextReq++;
+    const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
+    this.pending.set(reqId, p);
+    this.sendRequest(reqId, p);
+  }
+
+  private sendRequest(reqId: number, p: Pending): void {
+    p.member = this.member;
+    this.env.cancelTimer(p.timer);
+    p.timer = this.env.setTimer(this.opts.requestTimeoutUs, () => {
+      // No answer: the request may or may not have been applied. Try another member next time.
+      this.failover();
+      this.finish(reqId, p, { ok: false, error: "timeout", unknown: true });
+    });
+    this.env.send(p.member, { type: "KvRequest", reqId, request: p.op.request } satisfies ClientMessage);
+  }
+
+  private finish(reqId: number, p: Pending, r: KvResult<EtcdResponse>): void {
+    this.pending.delete(reqId);
+    this.env.cancelTimer(p.timer);
+    if (r.ok) {
+      p.op.return = this.opts.recorder.trueNow();
+      p.op.response = r.value;
+    } else if (!r.unknown) {
+      p.op.return = this.opts.recorder.trueNow();
+      p.op.error = r.error;
+    } else {
+      p.op.error = r.error; // return stays null: outcome unknown
+    }
+    p.cb(r);
+  }
+
+  private typed<K extends EtcdResponse["kind"]>(kind: K, cb: Callback<Extract<EtcdResponse, { kind: K }>[K & keyof Extract<EtcdResponse, { kind: K }>]>): (r: KvResult<EtcdResponse>) => void {
+    return (r) => {
+      if (!r.ok) return cb(r);
+      const v = r.value as Record<string, unknown>;
+      cb({ ok: true, value: v[kind] as never });
+    };
+  }
+
+  range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, this.typed("range", cb));
+  put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, this.typed("put", cb));
+  deleteRange: KV["deleteRange"] = (req, cb) => this.call({ kind: "deleteRange", deleteRange: req }, this.typed("deleteRange", cb));
+  txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, this.typed("txn", cb));
+  compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, this.typed("compact", cb));
+  leaseGrant: KV["leaseGrant"] = (req, cb) => this.call({ kind: "leaseGrant", leaseGrant: req }, this.typed("leaseGrant", cb));
+  leaseRevoke: KV["leaseRevoke"] = (req, cb) => this.call({ kind: "leaseRevoke", leaseRevoke: req }, this.typed("leaseRevoke", cb));
+  leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) => this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, this.typed("leaseKeepAlive", cb));
+
+  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
+    const streamId = this.nextStream++;
+    const record: WatchRecord = { client: this.opts.clientId, member: this.member, watchId: streamId, call: this.opts.recorder.trueNow(), request: req, responses: [] };
+    this.opts.recorder.watches.push(record);
+    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false };
+    this.streams.set(streamId, s);
+    this.env.send(s.member, { type: "WatchCreate", streamId, request: req } satisfies ClientMessage);
+    const ping = () => {
+      if (s.closed) return;
+      if (this.env.now() - s.lastHeard > this.opts.streamTimeoutUs) return this.breakStream(s);
+      this.env.send(s.member, { type: "StreamPing", streamId } satisfies ClientMessage);
+      s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
+    };
+    s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
+    return {
+      watchId: streamId,
+      cancel: () => {
+        if (s.closed) return;
+        this.env.send(s.member, { type: "WatchCancel", streamId } satisfies ClientMessage);
+        this.closeStream(s, true);
+      },
+    };
+  }
+
+  private closeStream(s: Stream, byClient: boolean): void {
+    s.closed = true;
+    if (s.pingTimer !== undefined) this.env.cancelTimer(s.pingTimer);
+    this.streams.delete(s.streamId);
+    void byClient;
+  }
+
+  /** The member went silent or forgot the stream: tell the watcher, which re-watches elsewhere. */
+  private breakStream(s: Stream): void {
+    this.closeStream(s, false);
+    this.failover();
+    const broken: WatchResponse = { header: { revision: 0, raftTerm: 0 }, watchId: s.streamId, canceled: true, cancelReason: "stream broken", events: [] };
+    s.onResponse(broken);
+  }
+
+  /** Errors a caller might want to name. */
+  static isUnknown(e: EtcdErrorCode): boolean {
+    return !DEFINITE_ERRORS.has(e);
+  }
+}
