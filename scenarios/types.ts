@@ -59,6 +59,15 @@ export interface ScenarioDef<O extends Options = Options> {
   /** The explicit fault schedule for these options. */
   schedule(rng: Rng, options: O): FaultEvent[];
   execute(input: ExecuteInput<O>): ScenarioOutcome;
+  /** Integer size knobs the shrinker may lower (clients, operations, cluster size…). */
+  shrinkKnobs?: ShrinkKnob<O>[];
+}
+
+export interface ShrinkKnob<O extends Options = Options> {
+  name: string;
+  min: number;
+  get(o: O): number;
+  set(o: O, v: number): O;
 }
 
 export interface RunResult {
