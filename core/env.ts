@@ -51,6 +51,11 @@ export interface Env {
   readonly id: string;
   /** This process's local clock in integer microseconds: virtual time plus skew and drift. */
   now(): number;
+  /**
+   * A monotonic clock (µs): drift applies, skew jumps do not — what Go's monotonic time gives etcd
+   * for lease expiry. Never goes backwards within one incarnation.
+   */
+  monotonic(): number;
   /** Runs fn after delayUs of this process's clock. Deferred while paused; gone after a crash. */
   setTimer(delayUs: number, fn: () => void): TimerId;
   cancelTimer(id: TimerId): void;

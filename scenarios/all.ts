@@ -1,2 +1,6 @@
 // Imports every scenario module so the registry knows them all.
-import "./registry.ts";
+import { registerScenario } from "./registry.ts";
+import { ETCD_SCENARIOS } from "./etcd/scenarios.ts";
+import type { ScenarioDef } from "./types.ts";
+
+for (const s of ETCD_SCENARIOS) registerScenario(s as unknown as ScenarioDef);

@@ -190,7 +190,10 @@ function cutsLink(f: FaultEvent, from: string, to: string, all: readonly string[
       return gf >= 0 && gt >= 0 && gf !== gt;
     }
     case "partition-oneway": return f.from.includes(from) && f.to.includes(to);
-    case "isolate": return (f.target === from || f.target === to) && all.includes(from) && all.includes(to);
+    case "isolate": {
+      const among = f.among ?? all;
+      return (f.target === from && among.includes(to)) || (f.target === to && among.includes(from));
+    }
     case "bridge": {
       if (from === f.bridge || to === f.bridge) return false;
       return (f.sides[0].includes(from) && f.sides[1].includes(to)) || (f.sides[1].includes(from) && f.sides[0].includes(to));

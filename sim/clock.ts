@@ -12,6 +12,11 @@ export class Clock {
     return virtualUs + this.offsetUs + this.driftAccUs + Math.trunc(((virtualUs - this.driftSince) * this.driftPpm) / 1e6);
   }
 
+  /** Monotonic time: virtual time with drift but without skew jumps. */
+  monotonic(virtualUs: number): number {
+    return virtualUs + this.driftAccUs + Math.trunc(((virtualUs - this.driftSince) * this.driftPpm) / 1e6);
+  }
+
   /** Virtual µs that pass while this clock advances by localUs (drift makes a fast clock's timers fire early). */
   toVirtual(localUs: number): number {
     if (this.driftPpm === 0) return localUs;
@@ -32,10 +37,9 @@ export class Clock {
 
   /** Heal: the clock agrees with true time again from now on. */
   reset(virtualUs: number): void {
-    this.offsetUs = 0;
-    this.driftPpm = 0;
-    this.driftAccUs = 0;
-    this.driftSince = virtualUs;
+    // Keep the accumulated drift so the monotonic clock never jumps back; only stop drifting further.
+    this.setDrift(virtualUs, 0);
+    this.offsetUs = -this.driftAccUs;
   }
 
   get skewUs(): number {

@@ -10,8 +10,8 @@ export type FaultEvent =
   | { at: number; until?: number; kind: "partition"; groups: string[][] }
   /** Messages from `from` to `to` are dropped; the other direction works. */
   | { at: number; until?: number; kind: "partition-oneway"; from: string[]; to: string[] }
-  /** One process cut off from all others. */
-  | { at: number; until?: number; kind: "isolate"; target: string }
+  /** One process cut off from all others (or only from those listed in `among`). */
+  | { at: number; until?: number; kind: "isolate"; target: string; among?: string[] }
   /** Two sides that reach each other only through the bridge process. */
   | { at: number; until?: number; kind: "bridge"; sides: [string[], string[]]; bridge: string }
   | { at: number; until?: number; kind: "loss"; p: number }
@@ -37,7 +37,7 @@ export function describeFault(f: FaultEvent): string {
   switch (f.kind) {
     case "partition": return `partition ${f.groups.map((g) => g.join(",")).join(" | ")}`;
     case "partition-oneway": return `one-way ${f.from.join(",")} -/-> ${f.to.join(",")}`;
-    case "isolate": return `isolate ${f.target}`;
+    case "isolate": return `isolate ${f.target}${f.among ? ` from ${f.among.join(",")}` : ""}`;
     case "bridge": return `bridge ${f.sides[0].join(",")} <${f.bridge}> ${f.sides[1].join(",")}`;
     case "loss": return `loss ${f.p}`;
     case "delay": return `delay +${f.extraUs}us`;
@@ -69,7 +69,7 @@ function cutLinks(f: FaultEvent, all: readonly string[]): [string, string][] {
       for (const a of f.from) for (const b of f.to) if (a !== b) out.push([a, b]);
       break;
     case "isolate":
-      for (const b of all) if (b !== f.target) out.push([f.target, b], [b, f.target]);
+      for (const b of f.among ?? all) if (b !== f.target) out.push([f.target, b], [b, f.target]);
       break;
     case "bridge":
       for (const a of f.sides[0]) for (const b of f.sides[1]) {
@@ -96,11 +96,35 @@ export class Nemesis {
   readonly log: ActiveFault[] = [];
   private readonly undo = new Map<ActiveFault, () => void>();
 
-  constructor(private readonly world: World, private readonly processes: () => readonly string[]) {}
+  /**
+   * @param resolveTarget maps symbolic targets such as "@leader" to a process at the moment the fault
+   * starts (so a schedule can say "isolate whoever leads then" and still be an explicit list).
+   */
+  constructor(
+    private readonly world: World,
+    private readonly processes: () => readonly string[],
+    private readonly resolveTarget: (name: string) => string | undefined = () => undefined,
+  ) {}
 
-  schedule(faults: readonly FaultEvent[]): void {
-    const sorted = [...faults].sort((a, b) => a.at - b.at);
-    for (const f of sorted) this.world.scheduler.at(f.at, () => this.apply(f));
+  /** Schedules the faults; those starting at or after `before` are left out (the heal comes first). */
+  schedule(faults: readonly FaultEvent[], before = Infinity): void {
+    const sorted = [...faults].filter((f) => f.at < before).sort((a, b) => a.at - b.at);
+    for (const f of sorted) this.world.scheduler.at(f.at, () => this.apply(this.resolve(f)));
+  }
+
+  private resolve(f: FaultEvent): FaultEvent {
+    const json = JSON.stringify(f);
+    if (!json.includes('"@')) return f;
+    let ok = true;
+    const out = JSON.parse(json, (_k, v: unknown) => {
+      if (typeof v === "string" && v.startsWith("@")) {
+        const r = this.resolveTarget(v);
+        if (r === undefined) ok = false;
+        return r ?? v;
+      }
+      return v;
+    }) as FaultEvent;
+    return ok ? out : { ...out, kind: "delay", extraUs: 0 } as FaultEvent;
   }
 
   apply(f: FaultEvent): void {
@@ -247,8 +271,9 @@ export function generateSchedule(rng: Rng, mix: FaultMix, processes: readonly st
       case "delay": out.push({ at: t, until, kind, extraUs: rng.pick([2_000, 10_000, 50_000]) }); break;
       case "duplicate": out.push({ at: t, until, kind, p: rng.pick([0.05, 0.2]) }); break;
       case "clog": {
-        const to = rng.pick(processes.filter((p) => p !== target));
-        if (to === undefined) break;
+        const others = processes.filter((p) => p !== target);
+        if (others.length === 0) break;
+        const to = rng.pick(others);
         out.push({ at: t, until, kind, from: target, to });
         break;
       }

@@ -135,6 +135,7 @@ export class World {
     return {
       id: p.id,
       now: () => p.clock.now(world.scheduler.now),
+      monotonic: () => p.clock.monotonic(world.scheduler.now),
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
         if (!alive()) return id;

@@ -51,6 +51,11 @@ interface Stream {
   lastHeard: number;
   pingTimer: TimerId | undefined;
   closed: boolean;
+  /** The next response sequence number owed; later ones wait here (the stream is FIFO, like TCP). */
+  nextSeq: number;
+  early: Map<number, WatchResponse>;
+  /** When the oldest unfilled gap appeared (responses waiting behind a lost one). */
+  gapSince: number;
 }
 
 export class EtcdClient implements KV {
@@ -91,11 +96,17 @@ export class EtcdClient implements KV {
       }
       case "WatchEvent": {
         const s = this.streams.get(m.streamId);
-        if (s === undefined || s.closed || s.member !== from) return true;
+        if (s === undefined || s.closed || s.member !== from || m.seq < s.nextSeq) return true;
         s.lastHeard = this.env.now();
-        s.record.responses.push({ time: this.opts.recorder.trueNow(), response: m.response });
-        if (m.response.canceled) this.closeStream(s, false);
-        s.onResponse(m.response);
+        if (s.early.size === 0) s.gapSince = this.env.now();
+        s.early.set(m.seq, m.response);
+        // Hand responses over in stream order; a gap that never fills breaks the stream (ping timeout).
+        for (let r = s.early.get(s.nextSeq); r !== undefined && !s.closed; r = s.early.get(s.nextSeq)) {
+          s.early.delete(s.nextSeq++);
+          s.record.responses.push({ time: this.opts.recorder.trueNow(), response: r });
+          if (r.canceled) this.closeStream(s, false);
+          s.onResponse(r);
+        }
         return true;
       }
       case "StreamPong": {
@@ -168,12 +179,13 @@ export class EtcdClient implements KV {
     const streamId = this.nextStream++;
     const record: WatchRecord = { client: this.opts.clientId, member: this.member, watchId: streamId, call: this.opts.recorder.trueNow(), request: req, responses: [] };
     this.opts.recorder.watches.push(record);
-    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false };
+    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false, nextSeq: 0, early: new Map(), gapSince: 0 };
     this.streams.set(streamId, s);
     this.env.send(s.member, { type: "WatchCreate", streamId, request: req } satisfies ClientMessage);
     const ping = () => {
       if (s.closed) return;
-      if (this.env.now() - s.lastHeard > this.opts.streamTimeoutUs) return this.breakStream(s);
+      const now = this.env.now();
+      if (now - s.lastHeard > this.opts.streamTimeoutUs || (s.early.size > 0 && now - s.gapSince > this.opts.streamTimeoutUs / 2)) return this.breakStream(s);
       this.env.send(s.member, { type: "StreamPing", streamId } satisfies ClientMessage);
       s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
     };

@@ -11,7 +11,8 @@ export type ClientMessage =
 
 export type MemberMessage =
   | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }
-  | { type: "WatchEvent"; streamId: number; response: WatchResponse }
+  /** seq numbers a stream's responses from 0: a watch stream is ordered and gap-free like the TCP stream it models. */
+  | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
   | { type: "StreamPong"; streamId: number }
   | { type: "StreamUnknown"; streamId: number };
 

@@ -141,6 +141,20 @@ export interface LeaseKeepAliveResponse {
   TTL: number;
 }
 
+export interface LeaseTimeToLiveRequest {
+  ID: number;
+  /** Also list the keys attached to the lease. */
+  keys?: boolean;
+}
+export interface LeaseTimeToLiveResponse {
+  header: ResponseHeader;
+  ID: number;
+  /** Remaining seconds; -1 when the lease does not exist. */
+  TTL: number;
+  grantedTTL: number;
+  keys: string[];
+}
+
 /** etcd's error kinds, with the server's message text kept alongside. */
 export type EtcdErrorCode =
   | "compacted" // mvcc: required revision has been compacted
@@ -154,7 +168,10 @@ export type EtcdErrorCode =
   | "not-leader" // etcdserver: not leader (a member-side rejection; retried by clients)
   | "no-leader" // etcdserver: no leader
   | "timeout" // etcdserver: request timed out (outcome unknown)
-  | "stopped"; // etcdserver: server stopped
+  | "stopped" // etcdserver: server stopped
+  | "value-provided" // etcdserver: value is provided (ignore_value with a value)
+  | "lease-provided" // etcdserver: lease is provided (ignore_lease with a lease)
+  | "lease-ttl-too-large"; // etcdserver: too large lease TTL
 
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
@@ -169,6 +186,9 @@ export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   "no-leader": "etcdserver: no leader",
   timeout: "etcdserver: request timed out",
   stopped: "etcdserver: server stopped",
+  "value-provided": "etcdserver: value is provided",
+  "lease-provided": "etcdserver: lease is provided",
+  "lease-ttl-too-large": "etcdserver: too large lease TTL",
 };
 
 export interface EtcdError {

@@ -1,0 +1,133 @@
+// Safety of the Kubernetes layer, judged on recorded observations (core/kube/observations.ts).
+// Every rule uses only versions that really existed, so a partial log can miss a violation but
+// never invent one.
+import type { CheckResult } from "../types.ts";
+import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+
+const MAX_EVIDENCE = 20;
+
+export function fmtTime(us: number): string {
+  return `${(us / 1e6).toFixed(3)}s`;
+}
+
+function result(name: string, violations: string[], okMessage: string): CheckResult {
+  if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
+  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
+  return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };
+}
+
+function byKey(versions: readonly ObjectVersion[]): Map<string, ObjectVersion[]> {
+  const m = new Map<string, ObjectVersion[]>();
+  for (const v of versions) {
+    let a = m.get(v.key);
+    if (a === undefined) m.set(v.key, (a = []));
+    a.push(v);
+  }
+  for (const a of m.values()) a.sort((x, y) => x.rv - y.rv);
+  return m;
+}
+
+/**
+ * Pods: never bound to two nodes nor rebound (nodeName, once set, never changes for one uid); never
+ * bound to a node that does not exist. Every kind: no two live objects share a name — within one
+ * etcd generation of a key (one createRevision) the uid never changes.
+ */
+export function checkBindings(obs: KubeObservations): CheckResult {
+  const nodes = new Set(obs.nodes);
+  const violations: string[] = [];
+  let bound = 0;
+  for (const [key, vs] of byKey(obs.versions)) {
+    const bindings = new Map<string, { node: string; rv: number }>();
+    const uidOfGeneration = new Map<number, { uid: string; rv: number }>();
+    for (const v of vs) {
+      const o = v.object;
+      if (o === null) continue;
+      const uid = o.metadata.uid ?? "";
+      if (v.createRevision !== undefined) {
+        const g = uidOfGeneration.get(v.createRevision);
+        if (g === undefined) uidOfGeneration.set(v.createRevision, { uid, rv: v.rv });
+        else if (g.uid !== uid) {
+          violations.push(`${key}: uid ${g.uid} (rv ${g.rv}) replaced by uid ${uid} at rv ${v.rv} without a delete: two objects shared the name`);
+        }
+      }
+      if (o.kind !== "Pod") continue;
+      const node = o.spec.nodeName ?? "";
+      const prev = bindings.get(uid);
+      if (node !== "" && !nodes.has(node)) {
+        violations.push(`${key} (uid ${uid}) bound to ${node} at rv ${v.rv}, which is not a node of the cluster (${[...nodes].join(", ")})`);
+      }
+      if (prev === undefined) {
+        if (node !== "") {
+          bindings.set(uid, { node, rv: v.rv });
+          bound++;
+        }
+      } else if (node !== prev.node) {
+        violations.push(`${key} (uid ${uid}) bound to ${prev.node} at rv ${prev.rv}, then ${node === "" ? "unbound" : `to ${node}`} at rv ${v.rv}`);
+      }
+    }
+  }
+  return result("kube-binding", violations, `${bound} pod bindings, none rebound or to an unknown node; no name shared by two live objects`);
+}
+
+/**
+ * resourceVersions only move forward: along each informer's stream (a watch event newer than
+ * everything it saw of that key, a list no older), along the store's own history, and for each
+ * acknowledged write (newer than the version it was computed from).
+ */
+export function checkResourceVersions(obs: KubeObservations): CheckResult {
+  const violations: string[] = [];
+  const last = new Map<string, { rv: number; time: number; event: string }>();
+  for (const o of obs.observed) {
+    const id = o.observer + "|" + o.key;
+    const prev = last.get(id);
+    if (prev !== undefined) {
+      const bad = o.event === "LIST" ? o.rv < prev.rv : o.rv <= prev.rv;
+      if (bad) {
+        violations.push(`${o.observer} saw ${o.key} at rv ${o.rv} (${o.event}, ${fmtTime(o.time)}) after rv ${prev.rv} (${prev.event}, ${fmtTime(prev.time)})`);
+      }
+    }
+    last.set(id, { rv: o.rv, time: o.time, event: o.event });
+  }
+  const store = new Map<string, number>();
+  for (const v of obs.versions) {
+    if (v.source !== "store") continue;
+    const prev = store.get(v.key);
+    if (prev !== undefined && v.rv <= prev) violations.push(`the store committed ${v.key} at rv ${v.rv} after rv ${prev}`);
+    store.set(v.key, v.rv);
+  }
+  for (const w of obs.writes) {
+    if (w.rv <= w.baseRv) violations.push(`${w.apiserver} wrote ${w.key} at rv ${w.rv}, not after the rv ${w.baseRv} it was computed from`);
+  }
+  return result("kube-resource-version", violations, `${obs.observed.length} informer observations and ${obs.writes.length} writes, resourceVersions strictly increasing`);
+}
+
+/**
+ * No lost update: an acknowledged update or delete computed from rv B and written at rv R must not
+ * have another acknowledged write of the same key in between (B < rv < R) — that write would have
+ * been overwritten without being seen. With the mod_revision precondition this cannot happen.
+ */
+export function checkLostUpdates(obs: KubeObservations): CheckResult {
+  const violations: string[] = [];
+  const perKey = new Map<string, KubeObservations["writes"]>();
+  for (const w of obs.writes) {
+    let a = perKey.get(w.key);
+    if (a === undefined) perKey.set(w.key, (a = []));
+    a.push(w);
+  }
+  let checked = 0;
+  for (const [key, ws] of perKey) {
+    const sorted = [...ws].sort((a, b) => a.rv - b.rv);
+    for (let i = 1; i < sorted.length; i++) {
+      const w = sorted[i]!;
+      const prev = sorted[i - 1]!;
+      if (w.op === "create") continue;
+      checked++;
+      if (prev.rv > w.baseRv && prev.rv < w.rv) {
+        violations.push(
+          `lost update on ${key}: the ${w.op} at rv ${w.rv} (${w.apiserver}, ${fmtTime(w.time)}) was computed from rv ${w.baseRv} and overwrote the acknowledged ${prev.op} at rv ${prev.rv} (${prev.apiserver})`,
+        );
+      }
+    }
+  }
+  return result("kube-lost-update", violations, `${checked} acknowledged updates and deletes, each based on the version it replaced`);
+}

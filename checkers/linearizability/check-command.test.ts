@@ -1,0 +1,129 @@
+// `etcdsim check`: exit codes 0 / 1 / 2 / 3, one-line errors, --json, --report.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkCommand } from "../../cli/check.ts";
+import { corpusDir } from "./corpus.ts";
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "etcdsim-check-"));
+const jepsen = (n: string): string => join(corpusDir(), "jepsen", `etcd_${n}.log`);
+
+/** Runs checkCommand with stdout and stderr captured. */
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const log = console.log;
+  const write = process.stderr.write.bind(process.stderr);
+  console.log = (...a: unknown[]) => void (out += a.join(" ") + "\n");
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  try {
+    return { code: await checkCommand(argv), out, err };
+  } finally {
+    console.log = log;
+    process.stderr.write = write;
+  }
+}
+
+/** Runs the real command line (the lead's dispatcher, tsx loader). */
+function spawnCli(...argv: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, [join(repo, "bin", "etcdsim.js"), "check", ...argv], { encoding: "utf8", cwd: repo });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const put = (id: number, call: number, ret: number, value: string, rev: number) =>
+  JSON.stringify({ id, client: id, call, return: ret, request: { kind: "put", put: { key: "k", value } }, response: { kind: "put", put: { header: { revision: rev, raftTerm: 1 } } } });
+const get = (id: number, call: number, ret: number, value: string, rev: number, mod: number, version: number) =>
+  JSON.stringify({
+    id,
+    client: id,
+    call,
+    return: ret,
+    request: { kind: "range", range: { key: "k" } },
+    response: { kind: "range", range: { header: { revision: rev, raftTerm: 1 }, kvs: [{ key: "k", value, createRevision: 2, modRevision: mod, version, lease: 0 }], more: false, count: 1 } },
+  });
+
+test("exit 0 and the verdict for a linearizable history", async () => {
+  const r = await run(jepsen("005"));
+  assert.is(r.code, 0);
+  assert.match(r.out, /etcd_005.log: linearizable/);
+  assert.is(r.err, "");
+});
+
+test("exit 1 and the evidence for a history that is not linearizable", async () => {
+  const r = await run(jepsen("000"));
+  assert.is(r.code, 1);
+  assert.match(r.out, /NOT linearizable/);
+  assert.match(r.out, /not linearizable after \d+ operations: read\(\) → \d/);
+  assert.match(r.out, /could not be placed next:/);
+});
+
+test("exit 3 when --timeout stops the search", async () => {
+  const r = await run(jepsen("002"), "--timeout", "0.000001");
+  assert.is(r.code, 3);
+  assert.match(r.out, /unknown \(inconclusive\)/);
+  assert.match(r.out, /stopped by --timeout/);
+});
+
+test("--json prints one object with the documented fields", async () => {
+  const r = await run(jepsen("000"), "--json");
+  assert.is(r.code, 1);
+  const lines = r.out.trim().split("\n");
+  assert.is(lines.length, 1);
+  const o = JSON.parse(lines[0]!) as Record<string, unknown>;
+  assert.equal(Object.keys(o).filter((k) => ["file", "format", "operations", "verdict", "partitions", "wallMs", "evidence"].includes(k)).sort(), ["evidence", "file", "format", "operations", "partitions", "verdict", "wallMs"]);
+  assert.is(o.format, "porcupine-etcd");
+  assert.is(o.verdict, "illegal");
+  assert.is(o.operations, 85);
+});
+
+test("JSON Lines histories are checked against the etcd model", async () => {
+  const ok = join(dir, "ok.jsonl");
+  writeFileSync(ok, [put(0, 0, 10, "a", 2), get(1, 11, 20, "a", 2, 2, 1)].join("\n") + "\n");
+  assert.is((await run(ok)).code, 0);
+  const stale = join(dir, "stale.jsonl");
+  writeFileSync(stale, [put(0, 0, 10, "a", 2), put(1, 11, 20, "b", 3), get(2, 21, 30, "a", 3, 2, 1)].join("\n") + "\n");
+  const r = await run(stale, "--format", "jsonl");
+  assert.is(r.code, 1);
+  assert.match(r.out, /range\("k"\) → rev 3/);
+});
+
+test("--report DIR writes DIR/check.json with the result", async () => {
+  const out = join(dir, "report");
+  assert.is((await run(jepsen("000"), "--report", out)).code, 1);
+  const saved = JSON.parse(readFileSync(join(out, "check.json"), "utf8")) as { verdict: string; evidence: { stuck: unknown[] }; history: unknown[] };
+  assert.is(saved.verdict, "illegal");
+  assert.ok(saved.evidence.stuck.length > 0);
+  assert.is(saved.history.length, 85);
+});
+
+test("exit 2 with one line naming the line for a parse error", async () => {
+  const bad = join(dir, "bad.log");
+  writeFileSync(bad, "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nnot a jepsen line\n");
+  const r = await run(bad);
+  assert.is(r.code, 2);
+  assert.is(r.err, `etcdsim: check: ${bad}: line 2: expected \`INFO jepsen.util - <process> :<type> :<f> <value>\`\n`);
+});
+
+test("the command line: exit 2 and a one-line message, no stack, for bad input and bad flags", () => {
+  for (const argv of [[join(dir, "missing.log")], [jepsen("000"), "--format", "csv"], [jepsen("000"), "--timeout", "soon"], []]) {
+    const r = spawnCli(...argv);
+    assert.is(r.code, 2, argv.join(" "));
+    assert.is(r.err.trim().split("\n").length, 1, r.err);
+    assert.match(r.err, /^etcdsim: /);
+    assert.not.match(r.err, /\n\s+at /);
+  }
+});
+
+test("the command line: exit codes 0 and 1 from the real binary", () => {
+  assert.is(spawnCli(jepsen("005")).code, 0);
+  const r = spawnCli(jepsen("000"), "--json");
+  assert.is(r.code, 1);
+  assert.is((JSON.parse(r.out) as { verdict: string }).verdict, "illegal");
+});
+
+test.run();

@@ -1,0 +1,63 @@
+// Linearizability of a recorded etcd client history against the etcd KV model: the checker the
+// scenario runner calls. Pure: history in, CheckResult out (evidence names EtcdOperation ids).
+
+import type { CheckResult, Verdict } from "../types.ts";
+import type { EtcdOperation, History } from "../../core/history.ts";
+import { checkOperations } from "./engine.ts";
+import { etcdModel } from "./models/etcd/model.ts";
+import { prepareEtcdHistory } from "./models/etcd/prepare.ts";
+import type { CheckOptions, IllegalEvidence, LinearizabilityResult, LinearizabilityVerdict } from "./types.ts";
+
+export const VERDICTS: Record<LinearizabilityVerdict, Verdict> = { ok: "pass", illegal: "fail", unknown: "unknown" };
+
+export interface EtcdLinearizabilityResult extends CheckResult {
+  result: LinearizabilityResult;
+  /** Operations checked (after dropping failed reads and rejected requests; lease expiries included). */
+  checked: number;
+  dropped: number;
+}
+
+/** One line naming what could not be placed after the longest linearizable prefix. */
+export function summarizeEvidence(e: IllegalEvidence): string {
+  const first = e.stuck.find((s) => s.reason === "rejected") ?? e.stuck[0];
+  const after = e.longestPrefix.length;
+  const where = first ? ` (client ${first.clientId}, call ${first.call})` : "";
+  const what = first ? `: ${first.description}${where} cannot be placed next` : "";
+  return `not linearizable after ${after} operation${after === 1 ? "" : "s"}${what}${e.stateAfterPrefix ? `; state ${e.stateAfterPrefix}` : ""}`;
+}
+
+export function checkEtcdHistory(history: History | readonly EtcdOperation[], options: CheckOptions = {}): EtcdLinearizabilityResult {
+  const operations = Array.isArray(history) ? (history as readonly EtcdOperation[]) : (history as History).operations;
+  const watches = Array.isArray(history) ? [] : (history as History).watches;
+  const prepared = prepareEtcdHistory(operations, watches);
+  const model = etcdModel(prepared.config);
+  const result = checkOperations(model, prepared.operations, options);
+  // Evidence names operations by their id in the recorded history (lease expiries: -1).
+  const idOf = (i: number): number => {
+    const input = prepared.operations[i]?.input;
+    return input?.kind === "request" ? input.id : -1;
+  };
+  if (result.evidence) {
+    for (const o of result.evidence.longestPrefix) o.op = idOf(o.op);
+    for (const o of result.evidence.stuck) o.op = idOf(o.op);
+  }
+  if (result.linearization) result.linearization = result.linearization.map(idOf);
+  const counts = `${prepared.operations.length} operations checked, ${prepared.dropped} dropped, ${result.steps} steps`;
+  const message =
+    result.verdict === "ok"
+      ? `linearizable (${counts})`
+      : result.verdict === "unknown"
+        ? `inconclusive: the search stopped after ${result.steps} steps (${counts})`
+        : result.evidence
+          ? summarizeEvidence(result.evidence)
+          : `not linearizable (${counts})`;
+  return {
+    name: "linearizability",
+    verdict: VERDICTS[result.verdict],
+    message,
+    ...(result.evidence ? { evidence: result.evidence } : {}),
+    result,
+    checked: prepared.operations.length,
+    dropped: prepared.dropped,
+  };
+}

@@ -1,0 +1,132 @@
+// The etcd KV model as a linearizability model: state = an MVCC snapshot (revision, compact
+// revision, keys with createRevision / modRevision / version / lease, leases).
+//
+// - A known response must equal what the model answers, header revision included: that pins every
+//   write to one revision and every linearizable read to one revision window, which prunes the search.
+// - A definite error (compacted, future revision, unknown lease...) is a read-only step that must
+//   be the model's answer too.
+// - An unknown outcome applies the request wherever it is linearized; "never happened" is the same
+//   as "linearized at the end".
+// - A serializable read may be stale: its header revision h must not exceed the current revision,
+//   and its result must be the store as of h.
+// - A lease may expire at any time after it exists: `expire` operations with unknown outcome model it.
+// The model does not partition: the revision couples all keys.
+
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
+import type { Model, Operation } from "../../types.ts";
+import { applyRequest, evalRange, isReadOnlyTxn, revokeLease, type ApplyContext } from "./apply.ts";
+import { rangeMatches, responseMatches } from "./match.ts";
+import { atRevision, describeState, initialState, statesEqual, type EtcdState } from "./state.ts";
+import { describeEtcdOperation } from "./describe.ts";
+
+export type EtcdInput =
+  | {
+      kind: "request";
+      /** EtcdOperation.id in the recorded history. */
+      id: number;
+      request: EtcdRequest;
+      /** A Range (or read-only Txn) that skipped ReadIndex: may read a stale revision. */
+      serializable: boolean;
+      /** Never changes the state (a Range, a read-only Txn, a keep-alive). */
+      readOnly: boolean;
+    }
+  | { kind: "expire"; lease: number };
+
+export interface EtcdOutput {
+  unknown: boolean;
+  response: EtcdResponse | null;
+  error: EtcdErrorCode | null;
+}
+
+export type EtcdModelOperation = Operation<EtcdInput, EtcdOutput>;
+export type { EtcdState };
+
+export interface EtcdModelConfig {
+  /** Keep each state's history: needed when the history reads at old revisions or serializably. */
+  keepHistory: boolean;
+  /** Leases granted with a known ID; the existence of others is not modelled (either answer is accepted). */
+  trackedLeases: ReadonlySet<number>;
+}
+
+/** The header revision a known response carries, if the model compares it. */
+function headerRevision(r: EtcdResponse): number | undefined {
+  switch (r.kind) {
+    case "range":
+      return r.range.header.revision;
+    case "put":
+      return r.put.header.revision;
+    case "deleteRange":
+      return r.deleteRange.header.revision;
+    case "txn":
+      return r.txn.header.revision;
+    case "compact":
+      return r.compact.header.revision;
+    case "leaseRevoke":
+      return r.leaseRevoke.header.revision;
+    default:
+      return undefined;
+  }
+}
+
+export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, EtcdOutput> {
+  const ctx: ApplyContext = { keepHistory: config.keepHistory, isTracked: (id) => config.trackedLeases.has(id) };
+
+  const serializableRead = (state: EtcdState, request: EtcdRequest, output: EtcdOutput): boolean => {
+    if (output.error !== null) return true; // a lagging member's own compaction or revision: not judged
+    const resp = output.response!;
+    if (request.kind !== "range" || resp.kind !== "range") return false;
+    const h = resp.range.header.revision;
+    if (h > state.revision) return false;
+    const at = atRevision(state, h);
+    if (!at) return true; // history not kept: cannot judge content
+    const rev = request.range.revision ?? 0;
+    const src = rev > 0 && rev < h ? atRevision(state, rev) : at;
+    if (!src) return true;
+    return rangeMatches(request.range, evalRange(src.kvs, request.range, h), resp.range);
+  };
+
+  const model: Model<EtcdState, EtcdInput, EtcdOutput> = {
+    init: initialState,
+    step(state, input, output) {
+      if (input.kind === "expire") {
+        if (ctx.isTracked(input.lease) && !state.leases.has(input.lease)) return [true, state];
+        return [true, revokeLease(state, input.lease, ctx)];
+      }
+      if (output.unknown) return [true, applyRequest(state, input.request, ctx).state];
+      if (input.serializable) return [serializableRead(state, input.request, output), state];
+      const outcome = applyRequest(state, input.request, ctx, output.response, output.error ?? undefined);
+      if (output.error !== null) return [!outcome.ok && outcome.error === output.error, state];
+      if (!outcome.ok) return [false, state];
+      return [responseMatches(input.request, outcome.response, output.response!), outcome.state];
+    },
+    readOnly: (input, output) => input.kind === "request" && !output.unknown && (output.error !== null || input.readOnly),
+    mayBecomeLegal(state, op, others, count) {
+      const { input, output } = op;
+      if (input.kind === "expire" || output.unknown || output.response === null) return true;
+      if (input.serializable) {
+        // Once the store passed h, what a read at h sees is fixed.
+        const h = headerRevision(output.response);
+        return h === undefined || h > state.revision || model.step(state, input, output)[0];
+      }
+      const h = headerRevision(output.response);
+      if (h === undefined) return true;
+      // Revisions never go back, and a response's header revision is the store's revision right
+      // after it: once the store is past h, the operation can never be placed.
+      if (state.revision > h) return false;
+      if (input.request.kind === "put" && state.revision >= h) return false; // a Put always takes a new revision
+      // A read at its own revision sees a fixed store: legal now or never.
+      if (input.readOnly && state.revision === h) return model.step(state, input, output)[0];
+      return true;
+    },
+    equal: statesEqual,
+    hash: (s) => s.hash,
+    describeOperation: describeEtcdOperation,
+    describeState,
+  };
+  return model;
+}
+
+/** Whether a request never changes the store. */
+export function isReadOnlyRequest(request: EtcdRequest): boolean {
+  return request.kind === "range" || request.kind === "leaseKeepAlive" || (request.kind === "txn" && isReadOnlyTxn(request.txn));
+}

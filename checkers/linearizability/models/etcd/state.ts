@@ -1,0 +1,189 @@
+// The etcd KV model's state: an immutable MVCC snapshot. Every write makes a new state (the key map
+// is copied on write; keys are few in checked histories), with its hash updated incrementally.
+//
+// Reads at an old revision need the store as it was: when a history has such reads, each state
+// keeps `prev`, the state at the previous revision, down to `historyFloor`. Equal states must then
+// also have equal histories, so `prev` is part of the hash and of equality.
+
+import type { KeyValue } from "../../../../core/mvcc/rpc.ts";
+import { combineHash, fmix32, hashString } from "../../hash.ts";
+
+export interface EtcdState {
+  /** The store's revision (starts at 1). */
+  readonly revision: number;
+  readonly compactRevision: number;
+  /** Live keys (tombstones are absent). */
+  readonly kvs: ReadonlyMap<string, KeyValue>;
+  /** Leases known to exist. */
+  readonly leases: ReadonlySet<number>;
+  /** The state before the last revision change, when history is kept (else null). */
+  readonly prev: EtcdState | null;
+  readonly kvHash: number;
+  readonly leaseHash: number;
+  readonly hash: number;
+}
+
+export function kvTerm(kv: KeyValue): number {
+  let h = hashString(kv.key);
+  h = combineHash(h, hashString(kv.value));
+  h = combineHash(h, kv.createRevision);
+  h = combineHash(h, kv.modRevision);
+  h = combineHash(h, kv.version);
+  h = combineHash(h, kv.lease);
+  return fmix32(h);
+}
+
+const leaseTerm = (id: number): number => fmix32(combineHash(0x1ea5e, id));
+
+function seal(
+  revision: number,
+  compactRevision: number,
+  kvs: ReadonlyMap<string, KeyValue>,
+  leases: ReadonlySet<number>,
+  prev: EtcdState | null,
+  kvHash: number,
+  leaseHash: number,
+): EtcdState {
+  let h = combineHash(revision, compactRevision);
+  h = combineHash(h, kvHash);
+  h = combineHash(h, leaseHash);
+  if (prev) h = combineHash(h, prev.hash);
+  return { revision, compactRevision, kvs, leases, prev, kvHash, leaseHash, hash: fmix32(h) };
+}
+
+export function initialState(): EtcdState {
+  return seal(1, 0, new Map(), new Set(), null, 0, 0);
+}
+
+/** A state being built from a base: writes go to copies; `finish` seals it. */
+export class StateBuilder {
+  private kvs: Map<string, KeyValue> | null = null;
+  private leases: Set<number> | null = null;
+  private kvHash: number;
+  private leaseHash: number;
+  compactRevision: number;
+  /** Set when a key changed: the transaction then takes a new revision. */
+  changed = false;
+
+  constructor(readonly base: EtcdState) {
+    this.kvHash = base.kvHash;
+    this.leaseHash = base.leaseHash;
+    this.compactRevision = base.compactRevision;
+  }
+
+  get(key: string): KeyValue | undefined {
+    return (this.kvs ?? this.base.kvs).get(key);
+  }
+
+  currentKvs(): ReadonlyMap<string, KeyValue> {
+    return this.kvs ?? this.base.kvs;
+  }
+
+  hasLease(id: number): boolean {
+    return (this.leases ?? this.base.leases).has(id);
+  }
+
+  put(kv: KeyValue): void {
+    if (!this.kvs) this.kvs = new Map(this.base.kvs);
+    const old = this.kvs.get(kv.key);
+    if (old) this.kvHash = (this.kvHash - kvTerm(old)) | 0;
+    this.kvs.set(kv.key, kv);
+    this.kvHash = (this.kvHash + kvTerm(kv)) | 0;
+    this.changed = true;
+  }
+
+  delete(key: string): void {
+    const old = this.get(key);
+    if (!old) return;
+    if (!this.kvs) this.kvs = new Map(this.base.kvs);
+    this.kvs.delete(key);
+    this.kvHash = (this.kvHash - kvTerm(old)) | 0;
+    this.changed = true;
+  }
+
+  grantLease(id: number): void {
+    if (this.hasLease(id)) return;
+    if (!this.leases) this.leases = new Set(this.base.leases);
+    this.leases.add(id);
+    this.leaseHash = (this.leaseHash + leaseTerm(id)) | 0;
+  }
+
+  revokeLease(id: number): void {
+    if (!this.hasLease(id)) return;
+    if (!this.leases) this.leases = new Set(this.base.leases);
+    this.leases.delete(id);
+    this.leaseHash = (this.leaseHash - leaseTerm(id)) | 0;
+  }
+
+  /** The revision the current transaction writes at. */
+  get writeRevision(): number {
+    return this.base.revision + 1;
+  }
+
+  finish(keepHistory: boolean): EtcdState {
+    const b = this.base;
+    if (!this.changed && !this.leases && this.compactRevision === b.compactRevision) return b;
+    const revision = this.changed ? b.revision + 1 : b.revision;
+    // The previous revision's state keeps its own history; a state at the same revision shares it.
+    const prev = keepHistory ? (this.changed ? b : b.prev) : null;
+    return seal(revision, this.compactRevision, this.kvs ?? b.kvs, this.leases ?? b.leases, prev, this.kvHash, this.leaseHash);
+  }
+}
+
+/**
+ * The store as of `revision` (≤ state.revision), following the history chain. Note the state found
+ * may carry a later compact revision or leases; callers only read its keys.
+ */
+export function atRevision(state: EtcdState, revision: number): EtcdState | undefined {
+  let s: EtcdState | null = state;
+  while (s && s.revision > revision) s = s.prev;
+  return s ?? undefined;
+}
+
+export function statesEqual(a: EtcdState, b: EtcdState): boolean {
+  let x: EtcdState | null = a;
+  let y: EtcdState | null = b;
+  while (x !== y) {
+    if (!x || !y) return false;
+    if (x.hash !== y.hash || x.revision !== y.revision || x.compactRevision !== y.compactRevision) return false;
+    if (x.kvHash !== y.kvHash || x.leaseHash !== y.leaseHash) return false;
+    if (x.kvs !== y.kvs) {
+      if (x.kvs.size !== y.kvs.size) return false;
+      for (const [k, kv] of x.kvs) {
+        const other = y.kvs.get(k);
+        if (!other || !sameKeyValue(kv, other)) return false;
+      }
+    }
+    if (x.leases !== y.leases) {
+      if (x.leases.size !== y.leases.size) return false;
+      for (const id of x.leases) if (!y.leases.has(id)) return false;
+    }
+    x = x.prev;
+    y = y.prev;
+  }
+  return true;
+}
+
+export function sameKeyValue(a: KeyValue, b: KeyValue): boolean {
+  return (
+    a === b ||
+    (a.key === b.key &&
+      a.value === b.value &&
+      a.createRevision === b.createRevision &&
+      a.modRevision === b.modRevision &&
+      a.version === b.version &&
+      a.lease === b.lease)
+  );
+}
+
+export function describeState(s: EtcdState): string {
+  const keys = [...s.kvs.keys()].sort();
+  const shown = keys.map((k) => {
+    const kv = s.kvs.get(k)!;
+    const lease = kv.lease ? ` lease ${kv.lease}` : "";
+    return `${k}=${JSON.stringify(kv.value)} (create ${kv.createRevision}, mod ${kv.modRevision}, v${kv.version}${lease})`;
+  });
+  const leases = s.leases.size ? `; leases ${[...s.leases].sort((a, b) => a - b).join(", ")}` : "";
+  const compact = s.compactRevision ? `; compacted at ${s.compactRevision}` : "";
+  return `revision ${s.revision}${compact}: {${shown.join(", ")}}${leases}`;
+}

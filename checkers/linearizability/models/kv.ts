@@ -1,0 +1,156 @@
+// A string key/value store with get / put / append: the model of Porcupine's kv logs. Every key
+// starts as "". Two forms: `kvModel` partitions the history by key (P-compositionality: keys are
+// independent) with one string as the state; `kvMapModel` checks all keys together over a map.
+//
+// Strings carry a polynomial hash updated incrementally on append (h·B^len(v) + H(v)), so hashing a
+// state costs O(1) however long the appended string grows.
+
+import { fmix32, hashString } from "../hash.ts";
+import type { Model, Operation } from "../types.ts";
+
+export const GET = 0;
+export const PUT = 1;
+export const APPEND = 2;
+
+export interface KvInput {
+  f: typeof GET | typeof PUT | typeof APPEND;
+  key: string;
+  value: string;
+  /** Polynomial hash of value, and B^value.length (both mod 2^32): precomputed for append. */
+  valueHash: number;
+  valuePow: number;
+}
+
+export interface KvOutput {
+  unknown: boolean;
+  /** What a get returned. */
+  value: string;
+}
+
+export type KvOperation = Operation<KvInput, KvOutput>;
+
+/** A key's value with its polynomial hash. */
+export interface KvCell {
+  readonly s: string;
+  readonly h: number;
+}
+
+const B = 0x01000193;
+const EMPTY: KvCell = { s: "", h: 0 };
+
+function polyHash(s: string): [hash: number, pow: number] {
+  let h = 0;
+  let p = 1;
+  for (let i = 0; i < s.length; i++) {
+    h = (Math.imul(h, B) + s.charCodeAt(i)) | 0;
+    p = Math.imul(p, B);
+  }
+  return [h, p];
+}
+
+function apply(cell: KvCell, input: KvInput): KvCell {
+  if (input.f === PUT) return { s: input.value, h: input.valueHash };
+  return { s: cell.s + input.value, h: (Math.imul(cell.h, input.valuePow) + input.valueHash) | 0 };
+}
+
+function describeKv(input: KvInput, output: KvOutput): string {
+  const shown = (v: string): string => JSON.stringify(v);
+  if (input.f === GET) return `get(${shown(input.key)}) → ${output.unknown ? "?" : shown(output.value)}`;
+  const name = input.f === PUT ? "put" : "append";
+  return `${name}(${shown(input.key)}, ${shown(input.value)})${output.unknown ? " → ?" : ""}`;
+}
+
+/** Splits by key, keys in order of first appearance. */
+function partitionByKey(ops: readonly KvOperation[]): KvOperation[][] {
+  const byKey = new Map<string, KvOperation[]>();
+  for (const op of ops) {
+    let list = byKey.get(op.input.key);
+    if (!list) byKey.set(op.input.key, (list = []));
+    list.push(op);
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * Whether `others` (appends and puts of the same key) could turn `from` into what `get` returned:
+ * with appends alone the string only grows, so it must be a prefix of the result; a put restarts it.
+ */
+function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number): boolean {
+  const want = get.output.value;
+  if (want.startsWith(from)) return true;
+  for (let i = 0; i < count; i++) {
+    const o = others[i]!;
+    if (o.input.f === PUT && o.input.key === get.input.key && want.startsWith(o.input.value)) return true;
+  }
+  return false;
+}
+
+/** One key's string per partition. */
+export const kvModel: Model<KvCell, KvInput, KvOutput> = {
+  init: () => EMPTY,
+  step(state, input, output) {
+    if (input.f === GET) return [output.unknown || output.value === state.s, state];
+    return [true, apply(state, input)];
+  },
+  readOnly: (input) => input.f === GET,
+  mayBecomeLegal: (state, op, others, count) => getMayBecomeLegal(state.s, op, others, count),
+  equal: (a, b) => a === b || (a.h === b.h && a.s === b.s),
+  hash: (s) => s.h,
+  partition: partitionByKey,
+  describeOperation: describeKv,
+  describeState: (s) => JSON.stringify(s.s),
+};
+
+/** All keys at once. The map is copied on write; its hash is a sum of per-key terms, updated in O(1). */
+export interface KvMap {
+  readonly cells: ReadonlyMap<string, KvCell>;
+  readonly h: number;
+}
+
+const keyTerm = (key: string, cell: KvCell): number => (cell.s === "" ? 0 : fmix32(hashString(key) ^ cell.h));
+
+export const kvMapModel: Model<KvMap, KvInput, KvOutput> = {
+  init: () => ({ cells: new Map(), h: 0 }),
+  step(state, input, output) {
+    const cell = state.cells.get(input.key) ?? EMPTY;
+    if (input.f === GET) return [output.unknown || output.value === cell.s, state];
+    const next = apply(cell, input);
+    const cells = new Map(state.cells);
+    cells.set(input.key, next);
+    return [true, { cells, h: (state.h - keyTerm(input.key, cell) + keyTerm(input.key, next)) | 0 }];
+  },
+  readOnly: (input) => input.f === GET,
+  mayBecomeLegal: (state, op, others, count) =>
+    getMayBecomeLegal((state.cells.get(op.input.key) ?? EMPTY).s, op, others, count),
+  equal(a, b) {
+    if (a === b) return true;
+    if (a.h !== b.h) return false;
+    for (const [k, cell] of a.cells) if ((b.cells.get(k) ?? EMPTY).s !== cell.s) return false;
+    for (const [k, cell] of b.cells) if ((a.cells.get(k) ?? EMPTY).s !== cell.s) return false;
+    return true;
+  },
+  hash: (s) => s.h,
+  describeOperation: describeKv,
+  describeState(s) {
+    const keys = [...s.cells.keys()].filter((k) => s.cells.get(k)!.s !== "").sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}: ${JSON.stringify(s.cells.get(k)!.s)}`).join(", ")}}`;
+  },
+};
+
+export const kvInput = {
+  get: (key: string): KvInput => ({ f: GET, key, value: "", valueHash: 0, valuePow: 1 }),
+  put: (key: string, value: string): KvInput => {
+    const [valueHash, valuePow] = polyHash(value);
+    return { f: PUT, key, value, valueHash, valuePow };
+  },
+  append: (key: string, value: string): KvInput => {
+    const [valueHash, valuePow] = polyHash(value);
+    return { f: APPEND, key, value, valueHash, valuePow };
+  },
+};
+
+export const kvOutput = {
+  unknown: (): KvOutput => ({ unknown: true, value: "" }),
+  value: (value: string): KvOutput => ({ unknown: false, value }),
+  done: (): KvOutput => ({ unknown: false, value: "" }),
+};

@@ -1,0 +1,125 @@
+// The vocabulary of the linearizability checker: operations, sequential models and results.
+// Shaped after Porcupine's model.go (init / step / equal / hash / partition / describe), with a
+// three-valued verdict so that a search that runs out of its step budget says "unknown", not "ok".
+
+/**
+ * One completed (or abandoned) client operation. Times are any monotone integers (virtual µs, line
+ * numbers). `return === Infinity` means the outcome is unknown: the operation may take effect at any
+ * point after its call, or never.
+ */
+export interface Operation<I, O> {
+  clientId: number;
+  input: I;
+  call: number;
+  output: O;
+  return: number;
+}
+
+/** What a deterministic model's step answers: whether the operation is legal here, and the next state. */
+export type StepResult<S> = readonly [ok: boolean, next: S];
+
+/**
+ * A sequential specification as a record of pure functions. `equal` and `hash` must agree
+ * (equal states hash alike); hash is a 32-bit integer. A model must accept, in every state, an
+ * operation whose output is unknown (such operations carry `return === Infinity`).
+ */
+export interface Model<S, I, O> {
+  init(): S;
+  step(state: S, input: I, output: O): StepResult<S>;
+  equal(a: S, b: S): boolean;
+  hash(s: S): number;
+  /**
+   * True if the operation leaves the state unchanged wherever it is legal (a read, a failed
+   * compare-and-set with a known result). The search then linearizes such an operation as soon as
+   * it is legal, without branching: moving it earlier cannot break any linearization.
+   */
+  readOnly?(input: I, output: O): boolean;
+  /**
+   * Pruning: the read-only operation `op` is illegal in `state`, and only operations among the
+   * first `count` entries of `others` (which may include `op` itself: skip it) can be linearized
+   * before it. Answer false only if no sequence of them (each at most once) can lead to a state
+   * where `op` is legal; true is always safe.
+   */
+  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
+  /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
+  partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  describeOperation?(input: I, output: O): string;
+  describeState?(s: S): string;
+}
+
+/**
+ * A model whose step may lead to several states (e.g. an unknown write that did or did not apply);
+ * an empty result means the operation is illegal. `determinize` turns it into a Model over sets of states.
+ */
+export interface NondeterministicModel<S, I, O> {
+  init(): readonly S[];
+  step(state: S, input: I, output: O): readonly S[];
+  equal(a: S, b: S): boolean;
+  hash(s: S): number;
+  partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  describeOperation?(input: I, output: O): string;
+  describeState?(s: S): string;
+}
+
+export type LinearizabilityVerdict = "ok" | "illegal" | "unknown";
+
+export interface CheckOptions {
+  /** Deterministic work bound: model steps per partition; past it that partition is "unknown". */
+  maxSteps?: number;
+  /**
+   * Called every `progressEvery` steps with the steps so far (all partitions); returning true stops
+   * the whole check with "unknown". The CLI uses it for its wall-clock timeout, so the engine itself
+   * never reads a clock.
+   */
+  onProgress?: (steps: number) => boolean;
+  progressEvery?: number;
+  /** Collect evidence for an illegal verdict (default true). */
+  evidence?: boolean;
+}
+
+/** One operation as evidence shows it: its index in the checked history and a readable description. */
+export interface EvidenceOperation {
+  op: number;
+  clientId: number;
+  call: number;
+  /** null when the return is unknown (Infinity), so the evidence stays JSON-able. */
+  return: number | null;
+  description: string;
+}
+
+export interface StuckOperation extends EvidenceOperation {
+  /** "rejected": the model refuses it after the prefix; "dead-end": it is accepted but nothing linearizes after it. */
+  reason: "rejected" | "dead-end";
+}
+
+/** Why a partition is not linearizable: the longest linearizable prefix found and what could not follow it. */
+export interface IllegalEvidence {
+  partition: number;
+  /** Operations in the order they were linearized. */
+  longestPrefix: EvidenceOperation[];
+  /** The model state after the prefix, if the model can describe it. */
+  stateAfterPrefix?: string;
+  /** The operations that could have been linearized next (called before the earliest pending return), none of which works. */
+  stuck: StuckOperation[];
+}
+
+export interface PartitionResult {
+  /** Position in the model's partition list. */
+  index: number;
+  operations: number;
+  verdict: LinearizabilityVerdict;
+  steps: number;
+  /** Not checked because an earlier partition was already illegal. */
+  skipped?: boolean;
+}
+
+export interface LinearizabilityResult {
+  verdict: LinearizabilityVerdict;
+  steps: number;
+  operations: number;
+  partitions: PartitionResult[];
+  /** Present when the verdict is "illegal" (and evidence was asked for). */
+  evidence?: IllegalEvidence;
+  /** A witness order for "ok" (operation indices), when the history has one partition. */
+  linearization?: number[];
+}

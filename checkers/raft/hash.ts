@@ -1,0 +1,30 @@
+// A cheap, deterministic fingerprint of an entry's payload, so the monitor compares entries without keeping
+// them. Object payloads are serialized once and cached by identity (entries are never mutated).
+import type { Entry } from "../../core/raft/types.ts";
+
+const cache = new WeakMap<object, number>();
+
+export function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function dataHash(data: unknown): number {
+  if (data === null || data === undefined) return 0;
+  if (typeof data === "string") return fnv1a("s" + data);
+  if (typeof data !== "object") return fnv1a(typeof data + String(data));
+  const hit = cache.get(data);
+  if (hit !== undefined) return hit;
+  const h = fnv1a("o" + JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() + "n" : v)));
+  cache.set(data, h);
+  return h;
+}
+
+/** Fingerprint of what an entry says (its type and data), not of where it sits. */
+export function entryHash(e: Entry): number {
+  return e.type === "confChange" ? (dataHash(e.data) ^ 0x5bd1e995) >>> 0 : dataHash(e.data);
+}

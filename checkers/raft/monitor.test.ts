@@ -1,0 +1,186 @@
+// The monitor on hand-made views: each rule fails on a view that breaks it and passes on a correct one.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Entry } from "../../core/raft/types.ts";
+import type { RaftView } from "../../core/raft/view.ts";
+import { RaftSafetyMonitor } from "./monitor.ts";
+
+const voters = ["n1", "n2", "n3"];
+type ViewInit = Partial<Omit<RaftView, "termAt">> & { log?: readonly number[] };
+
+function view(id: string, init: ViewInit = {}): RaftView {
+  const log = init.log ?? [];
+  const { log: _ignored, ...rest } = init;
+  return {
+    id, term: 1, vote: "", role: "follower", leader: "", commitIndex: 0, applied: 0,
+    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, logOverwrites: 0,
+    termAt: (i) => (i === 0 ? 0 : log[i - 1]),
+    ...rest,
+  };
+}
+
+const entry = (index: number, term: number, data: unknown = `d${index}`): Entry => ({ index, term, type: "normal", data });
+const durable = (...entries: Entry[]) => ({ durable: { entries } });
+
+function rulesOf(m: RaftSafetyMonitor): string[] {
+  return m.violations.map((v) => v.rule);
+}
+
+test("a clean sequence of views passes", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { term: 1, role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
+  m.observe("n2", view("n2", { log: [1], ...durable(entry(1, 1)) }), 2);
+  m.observe("n1", view("n1", { term: 1, role: "leader", log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1)] }), 3);
+  m.observe("n2", view("n2", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1)] }), 4);
+  const r = m.result();
+  assert.is(r.verdict, "pass", r.message);
+  assert.is(r.name, "raft-safety");
+});
+
+test("election safety: two leaders in one term fail, leaders of different terms do not", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
+  ok.observe("n2", view("n2", { term: 3, role: "leader" }), 2);
+  assert.is(ok.result().verdict, "pass");
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
+  bad.observe("n2", view("n2", { term: 2, role: "leader" }), 7);
+  const r = bad.result();
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /^election-safety: n1 and n2 are both leader in term 2 \(event 7\)/);
+});
+
+test("leader append-only: a leader that overwrites its log fails; one that appends passes", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", { role: "leader", log: [1] }), 1);
+  ok.observe("n1", view("n1", { role: "leader", log: [1, 1, 1] }), 2);
+  assert.is(ok.result().verdict, "pass");
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { role: "leader", log: [1, 1] }), 1);
+  bad.observe("n1", view("n1", { role: "leader", log: [1, 1], logOverwrites: 1 }), 2);
+  assert.equal(rulesOf(bad), ["leader-append-only"]);
+  const shrink = new RaftSafetyMonitor();
+  shrink.observe("n1", view("n1", { role: "leader", log: [1, 1] }), 1);
+  shrink.observe("n1", view("n1", { role: "leader", log: [1] }), 2);
+  assert.equal(rulesOf(shrink), ["leader-append-only"]);
+});
+
+test("log matching: the same index and term with different data, or after different terms, fails", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", durable(entry(1, 1), entry(2, 1, "a"))), 1);
+  ok.observe("n2", view("n2", durable(entry(1, 1), entry(2, 1, "a"))), 2);
+  assert.is(ok.result().verdict, "pass");
+  const data = new RaftSafetyMonitor();
+  data.observe("n1", view("n1", durable(entry(1, 1), entry(2, 1, "a"))), 1);
+  data.observe("n2", view("n2", durable(entry(1, 1), entry(2, 1, "b"))), 2);
+  assert.equal(rulesOf(data), ["log-matching"]);
+  assert.match(data.result().message, /n1 and n2 hold entries at index 2 of term 1 with different data/);
+  const prev = new RaftSafetyMonitor();
+  prev.observe("n1", view("n1", durable(entry(1, 1), entry(2, 3, "x"))), 1);
+  prev.observe("n2", view("n2", durable(entry(1, 2), entry(2, 3, "x"))), 2);
+  assert.equal(rulesOf(prev), ["log-matching"]);
+});
+
+test("leader completeness: a new leader lacking an entry committed in an earlier term fails", () => {
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
+  bad.observe("n2", view("n2", { term: 1, log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
+  bad.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], commitIndex: 2 }), 3);
+  bad.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 2] }), 4);
+  assert.equal(rulesOf(bad), ["leader-completeness"]);
+  assert.match(bad.result().message, /new leader n3 of term 2 lacks the entry at index 2 \(term 1\) that n1 committed in term 1/);
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
+  ok.observe("n2", view("n2", { term: 1, log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
+  ok.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], commitIndex: 2 }), 3);
+  ok.observe("n2", view("n2", { term: 2, role: "leader", log: [1, 1, 2] }), 4);
+  assert.is(ok.result().verdict, "pass");
+});
+
+test("leader completeness does not demand entries committed in a later term than the leader's", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { term: 3, role: "leader", log: [1, 3], ...durable(entry(1, 1), entry(2, 3)) }), 1);
+  m.observe("n2", view("n2", { term: 3, log: [1, 3], ...durable(entry(1, 1), entry(2, 3)) }), 2);
+  m.observe("n1", view("n1", { term: 3, role: "leader", log: [1, 3], commitIndex: 2 }), 3);
+  // A slow vote count makes n3 leader of term 2 now: legal, it just cannot commit anything.
+  m.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 2] }), 4);
+  assert.is(m.result().verdict, "pass", m.result().message);
+});
+
+test("state machine safety: different entries applied at one index fail, and so does applying out of order", () => {
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1, "a")] }), 1);
+  bad.observe("n2", view("n2", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1, "b")] }), 2);
+  assert.equal(rulesOf(bad), ["state-machine-safety"]);
+  const gap = new RaftSafetyMonitor();
+  gap.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3, applied: 1, appliedEntries: [entry(1, 1)] }), 1);
+  gap.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3, applied: 3, appliedEntries: [entry(3, 1)] }), 2);
+  assert.equal(rulesOf(gap), ["state-machine-safety"]);
+  const committed = new RaftSafetyMonitor();
+  committed.observe("n1", view("n1", { log: [1, 1], commitIndex: 2 }), 1);
+  committed.observe("n2", view("n2", { log: [1, 2], commitIndex: 2 }), 2);
+  assert.equal(rulesOf(committed), ["state-machine-safety"]);
+});
+
+test("commit durability: a leader's commit index must be durable on a quorum of voters", () => {
+  const setup = (secondDurable: boolean) => {
+    const m = new RaftSafetyMonitor();
+    m.observe("n1", view("n1", { role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
+    m.observe("n2", view("n2", { log: [1], ...(secondDurable ? durable(entry(1, 1)) : {}) }), 2);
+    m.observe("n1", view("n1", { role: "leader", log: [1], commitIndex: 1 }), 3);
+    return m;
+  };
+  assert.is(setup(true).result().verdict, "pass");
+  const bad = setup(false);
+  assert.equal(rulesOf(bad), ["commit-durability"]);
+  assert.match(bad.result().message, /only 1 of 3 voters \[n1\] hold it durably/);
+});
+
+test("applied never exceeds committed", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { log: [1, 1], commitIndex: 1, applied: 2 }), 1);
+  assert.equal(rulesOf(m), ["applied-le-committed"]);
+});
+
+test("term monotonic: within a life, and across a restart for terms the node revealed", () => {
+  const life = new RaftSafetyMonitor();
+  life.observe("n1", view("n1", { term: 3 }), 1);
+  life.observe("n1", view("n1", { term: 2 }), 2);
+  assert.equal(rulesOf(life), ["term-monotonic"]);
+  const revealed = new RaftSafetyMonitor();
+  revealed.observe("n1", view("n1", { term: 3, sentTerm: 3 }), 1);
+  revealed.onCrash("n1");
+  revealed.observe("n1", view("n1", { term: 2 }), 2);
+  assert.equal(rulesOf(revealed), ["term-monotonic"]);
+  assert.match(revealed.result().message, /n1 restarted in term 2 but had already sent messages in term 3/);
+  const silent = new RaftSafetyMonitor();
+  silent.observe("n1", view("n1", { term: 2, sentTerm: 2 }), 1);
+  silent.observe("n1", view("n1", { term: 3 }), 2); // became candidate, crashed before its vote was durable
+  silent.onCrash("n1");
+  silent.observe("n1", view("n1", { term: 2 }), 3);
+  assert.is(silent.result().verdict, "pass");
+});
+
+test("commit monotonic within a life; a restart may start lower", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3 }), 1);
+  m.onCrash("n1");
+  m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 1 }), 2);
+  assert.is(m.result().verdict, "pass");
+  m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 0 }), 3);
+  assert.equal(rulesOf(m), ["commit-monotonic"]);
+});
+
+test("violations keep their evidence and the verdict names the first one", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { term: 2, role: "leader" }), 10);
+  m.observe("n2", view("n2", { term: 2, role: "leader" }), 11);
+  m.observe("n3", view("n3", { log: [1], commitIndex: 0, applied: 1 }), 12);
+  const r = m.result();
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /^election-safety: .* \(event 11\) — and 1 more$/);
+  const ev = r.evidence as { rule: string; event: number; nodes: string[] }[];
+  assert.equal(ev.map((v) => [v.rule, v.event]), [["election-safety", 11], ["applied-le-committed", 12]]);
+});
+
+test.run();

@@ -1,0 +1,293 @@
+// The online Raft safety monitor: fed a view of a node after every step (and told of crashes), it checks
+// the paper's invariants (figure 3) plus two durability rules, incrementally — it keeps shadows of each
+// node's durable log (terms only) and of the committed and applied prefixes, never copies of logs.
+//
+// Rules:
+//   election-safety       at most one leader per term
+//   leader-append-only    a leader never overwrites or deletes entries of its log during its term
+//   log-matching          two entries with the same index and term hold the same data and follow the same term
+//   leader-completeness   a new leader of term T holds every entry committed in a term before T
+//   state-machine-safety  no two nodes commit or apply different entries at one index; each applies in order
+//   commit-durability     a leader's commitIndex never exceeds what a quorum of voters durably stores
+//   applied-le-committed  applied <= commitIndex
+//   term-monotonic        a node's currentTerm never decreases in one life, and after a restart it is not
+//                         below any term it had already sent messages in (in-memory terms nobody saw may go)
+//   commit-monotonic      a node's commitIndex never decreases within one life
+import type { CheckResult } from "../types.ts";
+import type { Entry } from "../../core/raft/types.ts";
+import type { DurableChange, RaftView } from "../../core/raft/view.ts";
+import { entryHash } from "./hash.ts";
+
+export type RaftRule =
+  | "election-safety"
+  | "leader-append-only"
+  | "log-matching"
+  | "leader-completeness"
+  | "state-machine-safety"
+  | "commit-durability"
+  | "applied-le-committed"
+  | "term-monotonic"
+  | "commit-monotonic";
+
+export interface RaftViolation {
+  readonly rule: RaftRule;
+  readonly message: string;
+  readonly nodes: readonly string[];
+  readonly term: number;
+  readonly index: number;
+  readonly event: number;
+}
+
+/** Terms of a node's durable log after its snapshot point. */
+class DurableShadow {
+  offset = 0;
+  offsetTerm = 0;
+  terms: number[] = [];
+
+  lastIndex(): number {
+    return this.offset + this.terms.length;
+  }
+
+  termAt(i: number): number | undefined {
+    if (i === this.offset) return this.offsetTerm;
+    if (i < this.offset || i > this.lastIndex()) return undefined;
+    return this.terms[i - this.offset - 1];
+  }
+
+  /** Holds (index, term) durably, or has it covered by a snapshot (which only holds committed entries). */
+  holds(index: number, term: number): boolean {
+    return index < this.offset || this.termAt(index) === term;
+  }
+}
+
+interface NodeState {
+  /** currentTerm at the last view of this life; undefined right after a crash. */
+  lifeTerm: number | undefined;
+  /** The highest term this node ever sent a message in. */
+  revealedTerm: number;
+  /** commitIndex at the last view of this life; undefined right after a crash. */
+  commitSeen: number | undefined;
+  /** Term in which this node was leader at its last view (0: not leader). */
+  leaderTerm: number;
+  leaderOverwrites: number;
+  leaderLastIndex: number;
+  lastApplied: number | undefined;
+  readonly durable: DurableShadow;
+}
+
+const MAX_VIOLATIONS = 100;
+
+export class RaftSafetyMonitor {
+  private readonly nodes = new Map<string, NodeState>();
+  private readonly leaders = new Map<number, string>();
+  /** Per index: term of the committed entry, the term in which it was first seen committed, and by whom. */
+  private readonly committedTerm: number[] = [];
+  private readonly committedIn: number[] = [];
+  private readonly committedBy: string[] = [];
+  private committedMax = 0;
+  private readonly appliedTerm: number[] = [];
+  private readonly appliedHash: number[] = [];
+  private readonly appliedBy: string[] = [];
+  /** Log matching: "index:term" → payload hash and the term of the entry before it, as first seen durable. */
+  private readonly identities = new Map<string, { hash: number; prevTerm: number; node: string }>();
+  readonly violations: RaftViolation[] = [];
+  private dropped = 0;
+  private eventCounter = 0;
+  observed = 0;
+
+  /** Feeds the view of one node after one of its steps; `event` is the host's event number for reports. */
+  observe(nodeId: string, v: RaftView, event?: number): void {
+    const ev = event ?? ++this.eventCounter;
+    this.observed++;
+    const st = this.state(nodeId);
+
+    if (v.durable !== undefined) this.applyDurable(nodeId, st, v.durable, ev);
+
+    if (st.lifeTerm !== undefined && v.term < st.lifeTerm) {
+      this.fail("term-monotonic", `${nodeId}'s term went back from ${st.lifeTerm} to ${v.term}`, [nodeId], v.term, 0, ev);
+    } else if (st.lifeTerm === undefined && v.term < st.revealedTerm) {
+      this.fail("term-monotonic", `${nodeId} restarted in term ${v.term} but had already sent messages in term ${st.revealedTerm}`, [nodeId], v.term, 0, ev);
+    }
+    st.lifeTerm = v.term;
+    if (v.sentTerm !== undefined && v.sentTerm > st.revealedTerm) st.revealedTerm = v.sentTerm;
+
+    // Commit: never backwards in one life; every newly committed entry agrees with what others committed.
+    const prevCommit = st.commitSeen;
+    if (prevCommit !== undefined && v.commitIndex < prevCommit) {
+      this.fail("commit-monotonic", `${nodeId}'s commitIndex went back from ${prevCommit} to ${v.commitIndex}`, [nodeId], v.term, v.commitIndex, ev);
+    }
+    const from = Math.max(prevCommit ?? 0, v.compactedIndex) + 1;
+    for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, v, i, ev);
+    st.commitSeen = v.commitIndex;
+
+    if (v.role === "leader") {
+      const other = this.leaders.get(v.term);
+      if (other !== undefined && other !== nodeId) {
+        this.fail("election-safety", `${other} and ${nodeId} are both leader in term ${v.term}`, [other, nodeId], v.term, 0, ev);
+      } else if (other === undefined) {
+        this.leaders.set(v.term, nodeId);
+      }
+      if (st.leaderTerm === v.term) {
+        if (v.logOverwrites !== st.leaderOverwrites || v.lastIndex < st.leaderLastIndex) {
+          this.fail("leader-append-only", `leader ${nodeId} of term ${v.term} overwrote or deleted entries of its log (last index ${st.leaderLastIndex} → ${v.lastIndex})`, [nodeId], v.term, v.lastIndex, ev);
+        }
+      } else {
+        this.checkLeaderCompleteness(nodeId, v, ev);
+        st.leaderTerm = v.term;
+        st.leaderOverwrites = v.logOverwrites;
+      }
+      st.leaderLastIndex = v.lastIndex;
+      if (prevCommit !== undefined && v.commitIndex > prevCommit) this.checkCommitDurability(nodeId, v, ev);
+    } else {
+      st.leaderTerm = 0;
+    }
+
+    if (v.applied > v.commitIndex) {
+      this.fail("applied-le-committed", `${nodeId} applied ${v.applied} beyond its commitIndex ${v.commitIndex}`, [nodeId], v.term, v.applied, ev);
+    }
+
+    if (v.appliedSnapshot !== undefined) {
+      const { index, term } = v.appliedSnapshot;
+      const t = this.appliedTerm[index];
+      if (t !== undefined && t !== term) {
+        this.fail("state-machine-safety", `${nodeId} restored a snapshot at index ${index} of term ${term}, but ${this.appliedBy[index]} applied an entry of term ${t} there`, [nodeId, this.appliedBy[index]!], term, index, ev);
+      }
+      st.lastApplied = index;
+    }
+    if (v.appliedEntries !== undefined) for (const e of v.appliedEntries) this.noteApplied(nodeId, st, e, ev);
+  }
+
+  /** The node's process crashed: its volatile state is gone (its durable log and its term are not). */
+  onCrash(nodeId: string): void {
+    const st = this.state(nodeId);
+    st.commitSeen = undefined;
+    st.lifeTerm = undefined;
+    st.leaderTerm = 0;
+    st.lastApplied = undefined;
+  }
+
+  result(): CheckResult {
+    const first = this.violations[0];
+    if (first === undefined) {
+      return { name: "raft-safety", verdict: "pass", message: `${this.observed} views of ${this.nodes.size} nodes, ${this.leaders.size} terms with a leader, ${this.committedMax} entries committed: no violation` };
+    }
+    const more = this.violations.length - 1 + this.dropped;
+    return {
+      name: "raft-safety",
+      verdict: "fail",
+      message: `${first.rule}: ${first.message} (event ${first.event})${more > 0 ? ` — and ${more} more` : ""}`,
+      evidence: this.violations,
+    };
+  }
+
+  // ---------------------------------------------------------------- rules
+
+  private applyDurable(nodeId: string, st: NodeState, d: DurableChange, ev: number): void {
+    const sh = st.durable;
+    if (d.reset !== undefined) {
+      sh.offset = d.reset.snapshotIndex;
+      sh.offsetTerm = d.reset.snapshotTerm;
+      sh.terms = [];
+    }
+    if (d.compactedTo !== undefined && d.compactedTo.index > sh.offset) {
+      const { index, term: t } = d.compactedTo;
+      sh.terms = sh.terms.slice(Math.min(sh.terms.length, index - sh.offset));
+      sh.offset = index;
+      sh.offsetTerm = t;
+    }
+    for (const e of d.entries) {
+      if (e.index <= sh.offset) continue;
+      if (e.index > sh.lastIndex() + 1) {
+        this.fail("log-matching", `${nodeId}'s durable log has a gap: entry ${e.index} written after ${sh.lastIndex()}`, [nodeId], e.term, e.index, ev);
+        return;
+      }
+      const prevTerm = sh.termAt(e.index - 1) ?? 0;
+      sh.terms.length = e.index - sh.offset - 1;
+      sh.terms.push(e.term);
+      const key = `${e.index}:${e.term}`;
+      const hash = entryHash(e);
+      const seen = this.identities.get(key);
+      if (seen === undefined) {
+        this.identities.set(key, { hash, prevTerm, node: nodeId });
+      } else if (seen.hash !== hash || seen.prevTerm !== prevTerm) {
+        const what = seen.hash !== hash ? "different data" : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
+        this.fail("log-matching", `${seen.node} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`, [seen.node, nodeId], e.term, e.index, ev);
+      }
+    }
+  }
+
+  private noteCommitted(nodeId: string, v: RaftView, i: number, ev: number): void {
+    const t = v.termAt(i);
+    if (t === undefined) return;
+    const known = this.committedTerm[i];
+    if (known === undefined) {
+      this.committedTerm[i] = t;
+      this.committedIn[i] = v.term;
+      this.committedBy[i] = nodeId;
+      if (i > this.committedMax) this.committedMax = i;
+    } else if (known !== t) {
+      this.fail("state-machine-safety", `${this.committedBy[i]} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`, [this.committedBy[i]!, nodeId], t, i, ev);
+    }
+  }
+
+  /** §5.4: a new leader's log holds every entry committed in an earlier term. */
+  private checkLeaderCompleteness(nodeId: string, v: RaftView, ev: number): void {
+    for (let i = Math.max(v.compactedIndex, v.commitIndex) + 1; i <= this.committedMax; i++) {
+      const want = this.committedTerm[i];
+      if (want === undefined || this.committedIn[i]! >= v.term) continue;
+      const have = v.termAt(i);
+      if (have !== want) {
+        this.fail("leader-completeness", `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${this.committedBy[i]} committed in term ${this.committedIn[i]}${have === undefined ? "" : `; it has term ${have} there`}`, [nodeId, this.committedBy[i]!], v.term, i, ev);
+        return;
+      }
+    }
+  }
+
+  private checkCommitDurability(nodeId: string, v: RaftView, ev: number): void {
+    const c = v.commitIndex;
+    const t = v.termAt(c);
+    if (t === undefined) return;
+    const holders: string[] = [];
+    for (const id of v.voters) {
+      const sh = this.nodes.get(id)?.durable;
+      if (sh !== undefined && sh.holds(c, t)) holders.push(id);
+    }
+    const need = Math.floor(v.voters.length / 2) + 1;
+    if (holders.length < need) {
+      this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${v.voters.length} voters [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
+    }
+  }
+
+  private noteApplied(nodeId: string, st: NodeState, e: Entry, ev: number): void {
+    if (st.lastApplied !== undefined && e.index !== st.lastApplied + 1) {
+      this.fail("state-machine-safety", `${nodeId} applied index ${e.index} right after ${st.lastApplied}`, [nodeId], e.term, e.index, ev);
+    }
+    st.lastApplied = e.index;
+    const hash = entryHash(e);
+    const t = this.appliedTerm[e.index];
+    if (t === undefined) {
+      this.appliedTerm[e.index] = e.term;
+      this.appliedHash[e.index] = hash;
+      this.appliedBy[e.index] = nodeId;
+    } else if (t !== e.term || this.appliedHash[e.index] !== hash) {
+      this.fail("state-machine-safety", `${this.appliedBy[e.index]} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`, [this.appliedBy[e.index]!, nodeId], e.term, e.index, ev);
+    }
+  }
+
+  private state(id: string): NodeState {
+    let st = this.nodes.get(id);
+    if (st === undefined) {
+      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow() };
+      this.nodes.set(id, st);
+    }
+    return st;
+  }
+
+  private fail(rule: RaftRule, message: string, nodes: readonly string[], term: number, index: number, event: number): void {
+    if (this.violations.length >= MAX_VIOLATIONS) {
+      this.dropped++;
+      return;
+    }
+    this.violations.push({ rule, message, nodes, term, index, event });
+  }
+}

@@ -1,0 +1,123 @@
+// Each raft-* mutant (core/bugs.ts), scripted deterministically on pure nodes with the safety monitor
+// watching: the mutant build is caught, and the clean build passes the very same script.
+// (raft-stale-read needs the linearizability checker; core/raft/read_index.test.ts shows its effect.)
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { AssertionFailure } from "../../core/assert.ts";
+import { BugSet, type BugName } from "../../core/bugs.ts";
+import { Cluster, figure8, type ClusterOptions } from "../../core/raft/testkit.ts";
+import { RaftSafetyMonitor } from "./monitor.ts";
+
+type Watch = Pick<ClusterOptions, "bugs" | "observer" | "onCrash">;
+type Outcome = { verdict: "pass" } | { verdict: "fail"; rule: string; message: string; rules: string[] };
+
+/** Runs a script with (or without) the bug and the monitor attached; an assertion inside Raft counts as caught. */
+function check(bug: BugName | undefined, script: (watch: Watch) => void): Outcome {
+  const monitor = new RaftSafetyMonitor();
+  const watch: Watch = {
+    bugs: new BugSet(bug === undefined ? [] : [bug]),
+    observer: (v, ev) => monitor.observe(v.id, v, ev),
+    onCrash: (id) => monitor.onCrash(id),
+  };
+  try {
+    script(watch);
+  } catch (e) {
+    if (!(e instanceof AssertionFailure)) throw e;
+    if (monitor.violations.length === 0) return { verdict: "fail", rule: "assertion", message: e.message, rules: ["assertion"] };
+  }
+  const first = monitor.violations[0];
+  const rules = monitor.violations.map((v) => v.rule);
+  return first === undefined ? { verdict: "pass" } : { verdict: "fail", rule: first.rule, message: first.message, rules };
+}
+
+function expectCaught(bug: BugName, rules: readonly string[], script: (watch: Watch) => void): Outcome {
+  const clean = check(undefined, script);
+  assert.equal(clean, { verdict: "pass" }, `the clean build fails the script: ${JSON.stringify(clean)}`);
+  const mutant = check(bug, script);
+  assert.is(mutant.verdict, "fail", `${bug} went unnoticed`);
+  if (mutant.verdict === "fail") assert.ok(rules.includes(mutant.rule), `${bug} caught by ${mutant.rule}: ${mutant.message}`);
+  return mutant;
+}
+
+test("raft-commit-old-term: figure 8 — the entry committed by counting is missing from the next leader", () => {
+  expectCaught("raft-commit-old-term", ["leader-completeness"], (watch) => {
+    const { t } = figure8(watch);
+    t.tick("s5");
+    t.stabilize();
+  });
+});
+
+test("raft-forget-vote: a voter that crashes forgets its vote and elects a second leader in the same term", () => {
+  const out = expectCaught("raft-forget-vote", ["term-monotonic", "election-safety"], (watch) => {
+    const t = new Cluster({ ids: ["n1", "n2", "n3"], preVote: false, checkQuorum: false, sync: "manual", ...watch });
+    t.partition(["n1"], ["n3"]);
+    t.campaign("n1");
+    t.sync("n1");
+    t.deliverAll((e) => e.to === "n2");
+    t.sync("n2"); // a correct n2 makes its vote durable before answering
+    t.deliverAll((e) => e.to === "n1" && e.msg.type === "MsgVoteResp");
+    if (t.node("n1").roleKind !== "leader") throw new Error("n1 should have won term 1");
+    t.drop(() => true);
+    t.crash("n2");
+    t.restart("n2");
+    t.campaign("n3"); // also term 1
+    t.sync("n3");
+    t.deliverAll((e) => e.to === "n2");
+    t.sync("n2");
+    t.deliverAll((e) => e.to === "n3");
+    t.sync("n3");
+  });
+  assert.ok(out.verdict === "fail" && out.rules.includes("election-safety"), "n1 and n3 both lead term 1");
+});
+
+test("raft-vote-ignores-log: a voter elects a candidate that lacks a committed entry", () => {
+  expectCaught("raft-vote-ignores-log", ["leader-completeness"], (watch) => {
+    const t = new Cluster({ ids: ["n1", "n2", "n3"], preVote: false, checkQuorum: false, ...watch });
+    t.campaign("n1");
+    t.stabilize();
+    t.isolate("n3");
+    t.propose("n1", "x");
+    t.stabilize(); // committed by n1 + n2
+    t.heal();
+    t.isolate("n1");
+    t.campaign("n3");
+    t.stabilize();
+  });
+});
+
+test("raft-skip-term-check: followers of a new leader accept a deposed leader's entries, which it then commits", () => {
+  expectCaught("raft-skip-term-check", ["state-machine-safety", "commit-durability", "assertion"], (watch) => {
+    const t = new Cluster({ ids: ["n1", "n2", "n3", "n4", "n5"], preVote: false, checkQuorum: false, ...watch });
+    t.campaign("n1");
+    t.stabilize();
+    t.propose("n1", "stale"); // index 2, term 1: the MsgApps are delayed in the network
+    const delayed = t.queue.splice(0, t.queue.length);
+    t.isolate("n1");
+    t.campaign("n2");
+    t.stabilize(); // n2 leads term 2; its empty entry (index 2, term 2) is committed
+    // Hold back n2's messages so n3 and n4 have not learned the new commit index yet.
+    t.heal();
+    t.queue.push(...delayed.filter((e) => e.to === "n3" || e.to === "n4"));
+    t.deliverAll();
+    t.deliverAll((e) => e.to === "n1");
+    t.stabilize();
+  });
+});
+
+test("raft-ack-before-fsync: a follower acknowledges before its fsync and the leader commits what no quorum holds", () => {
+  expectCaught("raft-ack-before-fsync", ["commit-durability"], (watch) => {
+    const t = new Cluster({ ids: ["n1", "n2", "n3"], sync: "manual", ...watch });
+    t.campaign("n1");
+    t.stabilize();
+    t.isolate("n3");
+    t.propose("n1", "x");
+    t.sync("n1");
+    t.deliverAll((e) => e.to === "n2"); // n2 writes "x"; its fsync has not completed
+    t.deliverAll((e) => e.to === "n1");
+    t.crash("n2"); // "x" was never durable on n2
+    t.restart("n2");
+    t.stabilize();
+  });
+});
+
+test.run();

@@ -1,0 +1,354 @@
+// An etcd member: Raft (through the driver) + the MVCC store + leases + the watch hub, with the apply
+// loop, linearizable reads through ReadIndex, serializable reads served locally, lease expiry decided
+// by the leader's monotonic clock and replicated as a revoke, and watches served to the clients
+// connected to this member. Followers forward writes to the leader, like etcd's proposal forwarding.
+import { assert } from "../assert.ts";
+import { BugSet } from "../bugs.ts";
+import type { Actor, Env } from "../env.ts";
+import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest } from "../mvcc/rpc.ts";
+import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
+import type { Entry, SoftState } from "../raft/types.ts";
+import type { RaftObserver } from "../raft/view.ts";
+import type { ClientMessage, MemberMessage } from "./protocol.ts";
+
+/** What a member proposes to Raft. */
+export type MemberEntry =
+  | { op: "kv"; origin: string; reqId: string; request: EtcdRequest }
+  | { op: "leaseExpire"; ids: number[] };
+
+/** A member-to-member forward of a write to the leader. */
+interface Forward {
+  type: "MemberForward";
+  entry: MemberEntry;
+}
+
+/** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
+export interface MemberHooks {
+  observer?: RaftObserver;
+  /** Every applied Raft entry with the revision it led to. */
+  onApply?(e: { member: string; index: number; term: number; digest: string; revision: number }): void;
+  /** Every committed revision's changes, from the member that applies it. */
+  onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
+  /** After a (re)start, what the member recovered. */
+  onRecover?(member: string, recovered: { index: number; revision: number }): void;
+  onSoftState?(member: string, s: SoftState, term: number): void;
+  /** Leases revoked by expiry, as each member applies the revoke (for the lease checker). */
+  onLeaseExpire?(member: string, ids: readonly number[]): void;
+}
+
+export interface MemberOptions {
+  peers: readonly string[];
+  bugs?: BugSet;
+  tickUs?: number;
+  electionTicks?: number;
+  snapshotEvery?: number;
+  /** How long a proposal may wait to be applied before the member answers "timeout" (outcome unknown). */
+  proposalTimeoutUs?: number;
+  syncWatchersUs?: number;
+  progressNotifyUs?: number;
+  leaseCheckUs?: number;
+  hooks?: MemberHooks;
+}
+
+interface Waiting {
+  client: string;
+  clientReqId: number;
+  timer: number;
+}
+
+export class EtcdMember implements Actor {
+  readonly store: MvccStore;
+  readonly hub: WatchHub;
+  readonly driver: RaftDriver;
+  private readonly bugs: BugSet;
+  private readonly hooks: MemberHooks;
+  private readonly waiting = new Map<string, Waiting>();
+  private readonly streams = new Map<string, { stream: WatchStream; client: string; streamId: number; request: WatchCreateRequest; seq: { next: number } }>();
+  private nextReq = 0;
+  private readonly nonce: string;
+  private isLeader = false;
+  private restoring = true;
+
+  constructor(private readonly env: Env, private readonly opts: MemberOptions) {
+    this.bugs = opts.bugs ?? BugSet.none;
+    this.hooks = opts.hooks ?? {};
+    this.nonce = env.rng.fork("member-req").uint32().toString(36);
+    // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
+    this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 } });
+    this.hub = new WatchHub(this.store, { bugs: this.bugs });
+    const hub = this.hub;
+    const id = env.id;
+    // Interpose on the hub's subscription so the harness sees each revision's changes too.
+    this.store.setListener(undefined);
+    this.store.setListener({
+      onCommit: (revision, keys, changes) => {
+        hub.onCommit(revision, keys, changes);
+        this.hooks.onCommit?.(id, revision, keys, changes);
+      },
+      onRestore: () => hub.onRestore(),
+    });
+    const member = this;
+    this.driver = new RaftDriver({
+      env,
+      peers: opts.peers,
+      stateMachine: {
+        apply: (entry) => member.apply(entry),
+        snapshot: () => member.store.snapshot(),
+        restore: (data) => member.restore(data as MvccSnapshot),
+      },
+      tickUs: opts.tickUs ?? 10_000,
+      electionTicks: opts.electionTicks ?? 10,
+      heartbeatTicks: 1,
+      preVote: true,
+      checkQuorum: true,
+      bugs: this.bugs,
+      snapshotEvery: opts.snapshotEvery ?? 200,
+      ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),
+      onSoftState: (s) => member.onSoftState(s),
+    });
+    this.restoring = false;
+    if (this.bugs.has("etcd-reapply-after-crash")) {
+      // The mutant keeps the store in its own file, written without the applied index: after a
+      // restart it loads that newer state, and Raft replays entries the store already holds.
+      const kv = env.disk.readValue("kv-store") as MvccSnapshot | undefined;
+      if (kv !== undefined) this.store.restore(kv, env.monotonic());
+    }
+    this.hooks.onRecover?.(id, { index: this.driver.status().applied, revision: this.store.revision });
+  }
+
+  start(): void {
+    this.driver.start();
+    const every = (us: number, fn: () => void) => {
+      const loop = () => { fn(); this.env.setTimer(us, loop); };
+      this.env.setTimer(us, loop);
+    };
+    every(this.opts.syncWatchersUs ?? 100_000, () => this.hub.syncWatchers());
+    every(this.opts.progressNotifyUs ?? 500_000, () => this.hub.progressTick());
+    every(this.opts.leaseCheckUs ?? 100_000, () => this.checkLeases());
+  }
+
+  // ------------------------------------------------------------ messages
+
+  onMessage(from: string, msg: unknown): void {
+    if (isRaftMessage(msg)) {
+      this.driver.onMessage(from, msg);
+      this.hub.raftTerm = this.driver.status().term;
+      return;
+    }
+    const m = msg as ClientMessage | Forward;
+    switch (m.type) {
+      case "KvRequest": return this.onKvRequest(from, m.reqId, m.request);
+      case "MemberForward": return void this.proposeLocally(m.entry);
+      case "WatchCreate": {
+        const key = `${from}/${m.streamId}`;
+        if (this.streams.has(key)) return; // a duplicated create
+        this.openWatch(from, m.streamId, m.request);
+        return;
+      }
+      case "WatchCancel": {
+        const key = `${from}/${m.streamId}`;
+        const s = this.streams.get(key);
+        if (s) {
+          s.stream.close();
+          this.streams.delete(key);
+        }
+        return;
+      }
+      case "StreamPing": {
+        const known = this.streams.has(`${from}/${m.streamId}`);
+        this.env.send(from, { type: known ? "StreamPong" : "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {
+    const stream = this.hub.openStream((response) => this.env.send(client, { type: "WatchEvent", streamId, seq: seq.next++, response: { ...response, watchId: streamId } } satisfies MemberMessage));
+    this.streams.set(`${client}/${streamId}`, { stream, client, streamId, request, seq });
+    stream.watch(request);
+  }
+
+  private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }): void {
+    this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
+  }
+
+  private onKvRequest(client: string, clientReqId: number, request: EtcdRequest): void {
+    const term = () => this.driver.status().term;
+    switch (request.kind) {
+      case "range": {
+        const serve = () => {
+          const r = this.store.range(request.range, term());
+          if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
+          else this.reply(client, clientReqId, { response: { kind: "range", range: r } });
+        };
+        if (request.range.serializable) return serve();
+        this.linearizable(client, clientReqId, serve);
+        return;
+      }
+      case "txn": {
+        if (isReadOnlyTxn(request)) {
+          this.linearizable(client, clientReqId, () => {
+            const r = this.store.apply(request, { raftTerm: term() });
+            if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
+            else this.reply(client, clientReqId, { response: r });
+          });
+          return;
+        }
+        break;
+      }
+      case "leaseKeepAlive": {
+        // Keep-alives go to the leader's lessor (not through Raft), as in etcd.
+        if (!this.isLeader) return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, term(), this.leaseClock());
+        if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
+        else this.reply(client, clientReqId, { response: { kind: "leaseKeepAlive", leaseKeepAlive: r } });
+        return;
+      }
+      default:
+        break;
+    }
+    // Writes: validated at apply time on every member alike, proposed through the leader.
+    const reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+    const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
+      if (this.waiting.delete(reqId)) this.reply(client, clientReqId, { error: "timeout" });
+    });
+    this.waiting.set(reqId, { client, clientReqId, timer });
+    const outcome = this.proposeLocally({ op: "kv", origin: this.env.id, reqId, request });
+    if (outcome !== "ok") {
+      this.env.cancelTimer(timer);
+      this.waiting.delete(reqId);
+      this.reply(client, clientReqId, { error: outcome, leaderHint: this.driver.status().leader });
+    }
+  }
+
+  /** Proposes here if leader, else forwards to the known leader; "no-leader" if there is none. */
+  private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
+    const st = this.driver.status();
+    if (st.role === "leader") {
+      const r = this.driver.propose(entry);
+      return r.ok ? "ok" : "no-leader";
+    }
+    if (st.leader === "") return "no-leader";
+    this.env.send(st.leader, { type: "MemberForward", entry } satisfies Forward);
+    return "ok";
+  }
+
+  private linearizable(client: string, clientReqId: number, serve: () => void): void {
+    this.driver.readIndex((r) => {
+      if (r.ok) serve();
+      else this.reply(client, clientReqId, { error: r.reason === "no-leader" ? "no-leader" : "timeout" });
+    });
+  }
+
+  // ------------------------------------------------------------ apply
+
+  private apply(entry: Entry): void {
+    const data = entry.data as MemberEntry | null;
+    if (data === null || entry.type !== "normal") {
+      this.report(entry);
+      return;
+    }
+    const raftTerm = this.driver?.status().term ?? entry.term;
+    if (data.op === "leaseExpire") {
+      this.hooks.onLeaseExpire?.(this.env.id, data.ids);
+      for (const id of data.ids) this.store.leaseRevoke({ ID: id }, raftTerm);
+      this.report(entry);
+      return;
+    }
+    const req = data.request;
+    const mine = data.origin === this.env.id;
+    // etcd #18667 as a mutant: only the member that received the request checks it against the store.
+    const skipValidation = this.bugs.has("etcd-txn-check-leader-only") && !mine;
+    let result: EtcdResponse | { error: EtcdErrorCode };
+    if (req.kind === "leaseGrant" && !req.leaseGrant.ID) {
+      result = this.store.apply({ kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: this.store.lessor.chooseId() } }, { raftTerm, nowUs: this.leaseClock() });
+    } else {
+      result = this.store.apply(req, { raftTerm, nowUs: this.leaseClock(), skipValidation });
+    }
+    this.report(entry);
+    if (this.bugs.has("etcd-reapply-after-crash")) this.env.disk.write("kv-store", this.store.snapshot());
+    if (mine) {
+      const w = this.waiting.get(data.reqId);
+      if (w !== undefined) {
+        this.waiting.delete(data.reqId);
+        this.env.cancelTimer(w.timer);
+        if (isEtcdError(result)) this.reply(w.client, w.clientReqId, { error: result.error });
+        else this.reply(w.client, w.clientReqId, { response: result });
+      }
+    }
+  }
+
+  private report(entry: Entry): void {
+    this.hooks.onApply?.({ member: this.env.id, index: entry.index, term: entry.term, digest: digest(entry.data), revision: this.store.revision });
+  }
+
+  private restore(s: MvccSnapshot): void {
+    const rewind = this.bugs.has("etcd-watch-rewind-after-snapshot") && !this.restoring;
+    this.store.restore(s, this.leaseClock());
+    if (rewind) {
+      // etcd #15271 as a mutant: the watchers are set up again from their original start revisions,
+      // so revisions they already received are sent a second time.
+      for (const s of [...this.streams.values()]) {
+        s.stream.close();
+        this.openWatch(s.client, s.streamId, s.request, s.seq);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ leases
+
+  /** Lease expiry is measured on the monotonic clock; the mutant uses the skewable wall clock. */
+  private leaseClock(): number {
+    return this.bugs.has("etcd-lease-stale-leader") ? this.env.now() : this.env.monotonic();
+  }
+
+  private onSoftState(s: SoftState): void {
+    const wasLeader = this.isLeader;
+    this.isLeader = s.role === "leader";
+    if (this.isLeader && !wasLeader) {
+      // A new leader gives every lease a fresh full TTL (etcd's lessor.Promote with an election-timeout extension).
+      this.store.lessor.promote(this.leaseClock(), (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10));
+    } else if (!this.isLeader && wasLeader) {
+      this.store.lessor.demote();
+    }
+    this.hooks.onSoftState?.(this.env.id, s, this.driver?.status().term ?? 0);
+  }
+
+  private checkLeases(): void {
+    // The mutant also skips the leadership check: a deposed leader that still believes it leads
+    // keeps expiring leases by its own (skewed) clock.
+    const leading = this.bugs.has("etcd-lease-stale-leader") ? this.store.lessor.isPrimary : this.isLeader && this.driver.status().role === "leader";
+    if (!leading) return;
+    const ids = this.store.lessor.expired(this.leaseClock());
+    if (ids.length === 0) return;
+    if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
+  }
+}
+
+function isReadOnlyTxn(r: Extract<EtcdRequest, { kind: "txn" }>): boolean {
+  const ro = (ops: readonly unknown[]): boolean => ops.every((o) => {
+    const op = o as Record<string, unknown>;
+    if ("requestRange" in op) return true;
+    if ("requestTxn" in op) {
+      const t = op.requestTxn as { success: unknown[]; failure: unknown[] };
+      return ro(t.success) && ro(t.failure);
+    }
+    return false;
+  });
+  return ro(r.txn.success) && ro(r.txn.failure);
+}
+
+/** A cheap, stable digest of an entry's payload (entries are plain JSON). */
+export function digest(data: unknown): string {
+  const s = data === null ? "null" : JSON.stringify(data);
+  let h1 = 0x811c9dc5, h2 = 0x1234567;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16) + ":" + s.length;
+}

@@ -1,0 +1,224 @@
+// A kube-apiserver as a simulated process: serves get/list/create/update/patch/delete/watch to
+// controllers over the network from a Registry on its own etcd client, and runs the compactor.
+// It keeps no state that outlives a crash: watches die with it and clients re-watch elsewhere.
+import type { BugSet } from "../bugs.ts";
+import type { Actor, Env, TimerId } from "../env.ts";
+import type { KV } from "../etcd/kv.ts";
+import { fail, type ApiRequest, type ApiResult, type KubeMessage, type KubeWatchFrameMsg, type KubeWatchMsg, type WatchEvent } from "./api.ts";
+import { startCompactor } from "./compactor.ts";
+import { safeEncode } from "./hash.ts";
+import { applyMergePatch } from "./merge-patch.ts";
+import type { KubeRecorder } from "./observations.ts";
+import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
+import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
+import { isKind, type KubeObject } from "./types.ts";
+
+export interface ApiserverTiming {
+  /** Period of compaction rounds (0: no compaction). */
+  compactIntervalUs: number;
+  /** Period of heartbeat frames on every watch stream. */
+  watchHeartbeatUs: number;
+}
+
+export const DEFAULT_APISERVER_TIMING: ApiserverTiming = { compactIntervalUs: 1_000_000, watchHeartbeatUs: 100_000 };
+
+export interface ApiserverConfig {
+  kv: KV;
+  bugs: BugSet;
+  recorder?: KubeRecorder;
+  timing?: Partial<ApiserverTiming>;
+}
+
+interface ServedWatch {
+  to: string;
+  watchId: string;
+  seq: number;
+  reg: RegistryWatch | undefined;
+  heartbeat: TimerId | undefined;
+  closed: boolean;
+}
+
+export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
+  const timing = { ...DEFAULT_APISERVER_TIMING, ...cfg.timing };
+  const rec = cfg.recorder;
+  const observer: RegistryObserver | undefined = rec && {
+    write: (w) => rec.write({ apiserver: env.id, ...w }),
+    version: (key, rv, cr, obj) => rec.version(key, rv, cr, obj, `etcd:${env.id}`),
+    listed: (start, end, rv, items) => rec.listed(start, end, rv, items, `list:${env.id}`),
+  };
+  const registry = new Registry(cfg.kv, { bugs: cfg.bugs, ...(observer ? { observer } : {}) });
+  const watches = new Map<string, ServedWatch>();
+  const rng = env.rng.fork("apiserver");
+
+  const reply = (to: string, id: string, result: ApiResult<unknown>) => env.send(to, { type: "kube-resp", id, result } satisfies KubeMessage);
+
+  function newUid(): string {
+    return rng.uint32().toString(16).padStart(8, "0") + "-" + rng.uint32().toString(16).padStart(8, "0");
+  }
+
+  function serve(req: ApiRequest, cb: (r: ApiResult<unknown>) => void): void {
+    switch (req.verb) {
+      case "get":
+        if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        return registry.get(registryKey(req.kind, req.namespace, req.name), cb);
+      case "list":
+        if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        return registry.list(registryPrefix(req.kind, req.namespace), { ...(req.limit ? { limit: req.limit } : {}), ...(req.continue ? { continue: req.continue } : {}) }, cb);
+      case "create": {
+        const obj = prepareCreate(req.object);
+        if (!obj.ok) return cb(obj);
+        return registry.create(obj.value, cb);
+      }
+      case "update": {
+        const invalid = validate(req.object);
+        if (invalid !== undefined) return cb(fail("Invalid", invalid));
+        const want = req.object;
+        const sub = req.subresource;
+        return registry.guaranteedUpdate(keyOfObject(want), (cur) => updated(cur, want, sub), cb);
+      }
+      case "patch": {
+        if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        const sub = req.subresource;
+        const patch = req.patch;
+        return registry.guaranteedUpdate(registryKey(req.kind, req.namespace, req.name), (cur) => patched(cur, patch, sub), cb);
+      }
+      case "delete":
+        if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, cb);
+    }
+  }
+
+  function prepareCreate(o: KubeObject): ApiResult<KubeObject> {
+    const obj = JSON.parse(JSON.stringify(o)) as KubeObject;
+    if ((obj.metadata.name ?? "") === "" && obj.metadata.generateName) {
+      obj.metadata.name = obj.metadata.generateName + safeEncode(rng.uint32(), 5);
+    }
+    const invalid = validate(obj);
+    if (invalid !== undefined) return fail("Invalid", invalid);
+    delete obj.metadata.resourceVersion;
+    obj.metadata.uid = newUid();
+    obj.metadata.creationTimestamp = env.now();
+    obj.metadata.generation = 1;
+    if (obj.kind === "Pod") obj.status = { phase: "Pending", ...obj.status };
+    if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") obj.status = obj.status ?? {};
+    return { ok: true, value: obj };
+  }
+
+  /** The stored object after an update: the precondition, then spec/status split by subresource. */
+  function updated(cur: KubeObject, want: KubeObject, sub: "status" | undefined): ApiResult<KubeObject> {
+    const what = `${RESOURCES[cur.kind].resource} "${cur.metadata.name}"`;
+    if (want.metadata.resourceVersion !== undefined && want.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+      return fail("Conflict", `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
+    }
+    if (want.metadata.uid !== undefined && want.metadata.uid !== cur.metadata.uid) {
+      return fail("Conflict", `Precondition failed on ${what}: UID in object meta: ${want.metadata.uid}, stored ${cur.metadata.uid ?? ""}`);
+    }
+    if (want.kind !== cur.kind) return fail("Invalid", `kind ${want.kind} does not match stored ${cur.kind}`);
+    let next: KubeObject;
+    if (sub === "status") {
+      next = { ...cur, status: (want as { status?: unknown }).status } as KubeObject;
+    } else {
+      next = { ...want, metadata: { ...want.metadata } } as KubeObject;
+      if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
+    }
+    return { ok: true, value: finish(cur, next) };
+  }
+
+  function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
+    const merged = applyMergePatch(cur, patch) as KubeObject;
+    let next: KubeObject;
+    if (sub === "status") next = { ...cur, status: (merged as { status?: unknown }).status } as KubeObject;
+    else {
+      next = { ...merged, metadata: { ...merged.metadata } } as KubeObject;
+      if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
+    }
+    const invalid = validate(next);
+    if (invalid !== undefined) return fail("Invalid", invalid);
+    return { ok: true, value: finish(cur, next) };
+  }
+
+  /** Identity fields stay; generation moves with the spec. */
+  function finish(cur: KubeObject, next: KubeObject): KubeObject {
+    const m = next.metadata;
+    m.name = cur.metadata.name;
+    if (cur.metadata.namespace !== undefined) m.namespace = cur.metadata.namespace;
+    if (cur.metadata.uid !== undefined) m.uid = cur.metadata.uid;
+    if (cur.metadata.creationTimestamp !== undefined) m.creationTimestamp = cur.metadata.creationTimestamp;
+    delete m.resourceVersion;
+    const specOf = (o: KubeObject) => canonicalJson((o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null);
+    m.generation = (cur.metadata.generation ?? 1) + (specOf(cur) === specOf(next) ? 0 : 1);
+    return next;
+  }
+
+  function openWatch(from: string, m: KubeWatchMsg): void {
+    const id = from + "|" + m.watchId;
+    if (watches.has(id)) return; // a duplicated request
+    if (!isKind(m.kind)) return;
+    const w: ServedWatch = { to: from, watchId: m.watchId, seq: 0, reg: undefined, heartbeat: undefined, closed: false };
+    watches.set(id, w);
+    const send = (events: WatchEvent[], heartbeat = false) => {
+      const frame: KubeWatchFrameMsg = { type: "kube-watch-ev", watchId: w.watchId, seq: heartbeat ? w.seq : ++w.seq, events };
+      if (heartbeat) frame.heartbeat = true;
+      env.send(w.to, frame);
+    };
+    const beat = () => {
+      if (w.closed) return;
+      send([], true);
+      w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
+    };
+    w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
+    w.reg = registry.watch(registryPrefix(m.kind, m.namespace), m.resourceVersion, (e) => {
+      if (w.closed) return;
+      send([e]);
+      if (e.type === "ERROR") close(id);
+    });
+  }
+
+  function close(id: string): void {
+    const w = watches.get(id);
+    if (w === undefined) return;
+    watches.delete(id);
+    w.closed = true;
+    w.reg?.cancel();
+    if (w.heartbeat !== undefined) env.cancelTimer(w.heartbeat);
+  }
+
+  return {
+    start() {
+      if (timing.compactIntervalUs > 0) {
+        startCompactor(env, cfg.kv, timing.compactIntervalUs, (rev) => env.record("compact", String(rev)));
+      }
+    },
+    onMessage(from, raw) {
+      const m = raw as KubeMessage;
+      switch (m.type) {
+        case "kube-req":
+          serve(m.req, (r) => reply(from, m.id, r));
+          break;
+        case "kube-watch":
+          openWatch(from, m);
+          break;
+        case "kube-watch-cancel":
+          close(from + "|" + m.watchId);
+          break;
+        default:
+          break;
+      }
+    },
+  };
+}
+
+/** A reason the object is malformed, or undefined. */
+export function validate(o: KubeObject): string | undefined {
+  if (o === null || typeof o !== "object" || !isKind((o as { kind?: string }).kind ?? "")) return `unknown kind ${JSON.stringify((o as { kind?: unknown } | null)?.kind)}`;
+  const name = o.metadata?.name;
+  if (typeof name !== "string" || name === "") return "metadata.name: Required value";
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return `metadata.name: Invalid value: ${JSON.stringify(name)}: must be a lowercase RFC 1123 subdomain`;
+  const ns = o.metadata.namespace;
+  if (RESOURCES[o.kind].namespaced && (typeof ns !== "string" || ns === "")) return "metadata.namespace: Required value";
+  if (!RESOURCES[o.kind].namespaced && ns !== undefined && ns !== "") return `metadata.namespace: ${o.kind} is cluster-scoped`;
+  if ((o.kind === "Deployment" || o.kind === "ReplicaSet") && !(Number.isInteger(o.spec?.replicas) && o.spec.replicas >= 0)) {
+    return "spec.replicas: must be a non-negative integer";
+  }
+  return undefined;
+}

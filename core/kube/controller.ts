@@ -1,0 +1,83 @@
+// The public API for controllers: a controller names the kinds it watches and a reconcile function
+// from a key and the informer caches to the writes that move the cluster toward the desired state.
+// The runtime (runtime.ts) owns everything else — informers, the work queue and its backoff,
+// leader election and the check before each write, retries of failed or unknown writes — so the
+// same controller runs under every fault the simulator injects. The built-in Deployment,
+// ReplicaSet, garbage-collector and scheduler controllers are written against this API too.
+import type { Random } from "../env.ts";
+import type { Preconditions } from "./api.ts";
+import { isKind, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
+
+/** One write a reconcile asks for. Writes run in order; the first failure ends the pass and requeues the key. */
+export type Write =
+  | { op: "create"; object: KubeObject }
+  /** Replaces the object if object.metadata.resourceVersion is still current (CAS); the status is kept. */
+  | { op: "update"; object: KubeObject }
+  /** Replaces the status if object.metadata.resourceVersion is still current; the spec is kept. */
+  | { op: "updateStatus"; object: KubeObject }
+  /** A JSON merge patch applied by the apiserver (retried there on conflict). */
+  | { op: "patch"; kind: Kind; namespace?: string; name: string; patch: unknown; subresource?: "status" }
+  | { op: "delete"; kind: Kind; namespace?: string; name: string; preconditions?: Preconditions };
+
+export interface Reconciled {
+  writes: Write[];
+  /** Reconcile this key again after this long even if nothing changes (e.g. waiting for time to pass). */
+  requeueAfterUs?: number;
+}
+
+/** Read-only view of the process's informer caches (which include its own acknowledged writes). */
+export interface CacheReader {
+  get<K extends Kind>(kind: K, key: string): ObjectOf<K> | undefined;
+  /** Objects of a kind (in one namespace if given), by key. */
+  list<K extends Kind>(kind: K, namespace?: string): ObjectOf<K>[];
+  /** Objects of a kind whose controller ownerReference points at owner (by uid). */
+  ownedBy<K extends Kind>(kind: K, owner: KubeObject): ObjectOf<K>[];
+  /** The revision up to which the kind's cache is known complete. */
+  syncedRevision(kind: Kind): number;
+  /** When (own clock) the cache last saw the object change. */
+  observedAt(kind: Kind, key: string): number | undefined;
+}
+
+export interface ReconcileContext {
+  /** The process's own clock (µs). */
+  now(): number;
+  rng: Random;
+  process: string;
+}
+
+export interface ControllerDef {
+  name: string;
+  /** Kinds to inform on; the first is the primary kind whose keys the queue holds by default. */
+  watches: readonly Kind[];
+  /** Queue keys an event maps to. Default: the object's own key for the primary kind, its controller owner's key otherwise. */
+  keysFor?(kind: Kind, obj: KubeObject, cache: CacheReader): string[];
+  reconcile(key: string, cache: CacheReader, ctx: ReconcileContext): Write[] | Reconciled;
+  /** Re-queue every primary object this often (0: never). */
+  resyncUs?: number;
+  /** Keys reconciled at once. */
+  concurrency?: number;
+}
+
+/** Validates a controller definition (a friendly error for user input) and fills in defaults. */
+export function defineController(def: ControllerDef): ControllerDef {
+  if (typeof def.name !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(def.name)) {
+    throw new Error(`controller name: expected a lowercase DNS label, got ${JSON.stringify(def.name)}`);
+  }
+  if (!Array.isArray(def.watches) || def.watches.length === 0) throw new Error(`controller ${def.name}: watches: expected at least one kind`);
+  for (const k of def.watches) if (!isKind(k)) throw new Error(`controller ${def.name}: watches: unknown kind ${JSON.stringify(k)}`);
+  if (typeof def.reconcile !== "function") throw new Error(`controller ${def.name}: reconcile: expected a function`);
+  if (def.resyncUs !== undefined && !(Number.isInteger(def.resyncUs) && def.resyncUs >= 0)) {
+    throw new Error(`controller ${def.name}: resyncUs: expected a non-negative integer`);
+  }
+  return def;
+}
+
+export function defaultKeysFor(def: ControllerDef, kind: Kind, obj: KubeObject): string[] {
+  const primary = def.watches[0];
+  if (kind === primary) return [objectKey(obj)];
+  return (obj.metadata.ownerReferences ?? []).filter((r) => r.kind === primary).map((r) => nsName(obj.metadata.namespace, r.name));
+}
+
+export function normalizeReconciled(r: Write[] | Reconciled): Reconciled {
+  return Array.isArray(r) ? { writes: r } : r;
+}

@@ -1,0 +1,111 @@
+// The Deployment controller (pkg/controller/deployment, rolling update only): one ReplicaSet per
+// pod template (named and labelled by the template's hash); scale the new one up within maxSurge,
+// scale old ones down while at least replicas − maxUnavailable pods stay ready; keep status current.
+import { canonicalJson } from "../resources.ts";
+import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
+import { templateHash } from "../hash.ts";
+import { clone, ownerRefTo, type Deployment, type DeploymentStatus, type ReplicaSet } from "../types.ts";
+
+export const POD_TEMPLATE_HASH = "pod-template-hash";
+
+/** maxSurge and maxUnavailable resolved against the replica count (percentages: surge rounds up, unavailable down). */
+export function rollingParams(d: Deployment): { maxSurge: number; maxUnavailable: number } {
+  const n = d.spec.replicas;
+  const ru = d.spec.strategy?.rollingUpdate;
+  const resolve = (v: number | string | undefined, dflt: string, roundUp: boolean) => {
+    const x = v ?? dflt;
+    if (typeof x === "number") return x;
+    const pct = Number(x.replace(/%$/, ""));
+    const raw = (n * pct) / 100;
+    return roundUp ? Math.ceil(raw) : Math.floor(raw);
+  };
+  const maxSurge = resolve(ru?.maxSurge, "25%", true);
+  let maxUnavailable = resolve(ru?.maxUnavailable, "25%", false);
+  if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
+  return { maxSurge, maxUnavailable };
+}
+
+function newReplicaSet(d: Deployment, hash: string, replicas: number): ReplicaSet {
+  const labels = { ...d.spec.template.metadata.labels, [POD_TEMPLATE_HASH]: hash };
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: `${d.metadata.name}-${hash}`, namespace: d.metadata.namespace!, labels, ownerReferences: [ownerRefTo(d)] },
+    spec: {
+      replicas,
+      selector: { matchLabels: { ...d.spec.selector.matchLabels, [POD_TEMPLATE_HASH]: hash } },
+      template: { metadata: { labels }, spec: clone(d.spec.template.spec) },
+    },
+  };
+}
+
+const specReplicas = (rss: readonly ReplicaSet[]) => rss.reduce((s, rs) => s + rs.spec.replicas, 0);
+// Ready pods the ReplicaSet still wants: its status lags a scale-down, and counting pods about to go
+// would let two passes scale down on the same availability.
+const ready = (rs: ReplicaSet) => Math.min(rs.spec.replicas, rs.status?.readyReplicas ?? 0);
+const scaled = (rs: ReplicaSet, replicas: number): Write => ({ op: "update", object: { ...rs, spec: { ...rs.spec, replicas } } });
+
+export function reconcileDeployment(key: string, cache: CacheReader): Reconciled {
+  const d = cache.get("Deployment", key);
+  if (d === undefined) return { writes: [] };
+  const byAge = (a: ReplicaSet, b: ReplicaSet) =>
+    (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) || (a.metadata.name < b.metadata.name ? -1 : 1);
+  const rss = cache.ownedBy("ReplicaSet", d).sort(byAge);
+  const hash = templateHash(d.spec.template);
+  const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+  const olds = rss.filter((rs) => rs !== newRs);
+  const n = d.spec.replicas;
+  const { maxSurge, maxUnavailable } = rollingParams(d);
+
+  if (newRs === undefined) {
+    const oldTotal = specReplicas(olds);
+    const initial = oldTotal === 0 ? n : Math.max(0, Math.min(n, n + maxSurge - oldTotal));
+    return { writes: [{ op: "create", object: newReplicaSet(d, hash, initial) }] };
+  }
+
+  const writes: Write[] = [];
+  const total = specReplicas(rss);
+  const oldActive = olds.filter((rs) => rs.spec.replicas > 0);
+  let want = newRs.spec.replicas;
+  if (oldActive.length === 0 || want > n) want = n;
+  else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
+
+  if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want));
+  else if (oldActive.length > 0) {
+    // Scale old ReplicaSets down: first their unready pods, then ready ones while minAvailable holds.
+    const minAvailable = n - maxUnavailable;
+    const newUnavailable = Math.max(0, newRs.spec.replicas - ready(newRs));
+    let cleanup = Math.max(0, total - minAvailable - newUnavailable);
+    const target = new Map<ReplicaSet, number>();
+    for (const rs of oldActive) {
+      const down = Math.min(cleanup, Math.max(0, rs.spec.replicas - ready(rs)));
+      cleanup -= down;
+      target.set(rs, rs.spec.replicas - down);
+    }
+    const available = rss.reduce((s, rs) => s + ready(rs), 0);
+    let budget = Math.max(0, available - minAvailable);
+    for (const rs of oldActive) {
+      const cur = target.get(rs)!;
+      const down = Math.min(cur, budget);
+      budget -= down;
+      target.set(rs, cur - down);
+    }
+    for (const rs of oldActive) if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!));
+  }
+
+  const readyTotal = rss.reduce((s, rs) => s + (rs.status?.readyReplicas ?? 0), 0);
+  const status: DeploymentStatus = {
+    observedGeneration: d.metadata.generation ?? 1,
+    replicas: rss.reduce((s, rs) => s + (rs.status?.replicas ?? 0), 0),
+    updatedReplicas: newRs.status?.replicas ?? 0,
+    readyReplicas: readyTotal,
+    availableReplicas: readyTotal,
+    unavailableReplicas: Math.max(0, n - readyTotal),
+  };
+  if (canonicalJson(status) !== canonicalJson(d.status ?? {})) writes.push({ op: "updateStatus", object: { ...d, status } });
+  return { writes };
+}
+
+export function deploymentController(): ControllerDef {
+  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache), resyncUs: 1_000_000 });
+}

@@ -1,0 +1,42 @@
+// A small garbage collector: a ReplicaSet or Pod whose controller owner (matched by uid) is gone is
+// deleted. Absence is trusted only once the owner kind's cache is complete up to the dependent's
+// own revision — lists of different kinds are taken at different revisions, and an owner created
+// just before its dependent may not have reached the cache yet.
+import { defineController, type CacheReader, type ControllerDef, type Reconciled } from "../controller.ts";
+import { controllerOf, nsName, objectKey, rvOf, type Kind, type KubeObject } from "../types.ts";
+
+const DEPENDENTS: Partial<Record<Kind, Kind>> = { Deployment: "ReplicaSet", ReplicaSet: "Pod" };
+const OWNERS: Partial<Record<Kind, Kind>> = { ReplicaSet: "Deployment", Pod: "ReplicaSet" };
+
+function keysFor(kind: Kind, obj: KubeObject, cache: CacheReader): string[] {
+  const out: string[] = [];
+  if (OWNERS[kind] !== undefined) out.push(`${kind}:${objectKey(obj)}`);
+  const dep = DEPENDENTS[kind];
+  if (dep !== undefined) {
+    // An owner changed (or went): look at everything that names it.
+    for (const o of cache.list(dep, obj.metadata.namespace)) {
+      if (controllerOf(o)?.name === obj.metadata.name) out.push(`${dep}:${objectKey(o)}`);
+    }
+  }
+  return out;
+}
+
+export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
+  const i = key.indexOf(":");
+  const kind = key.slice(0, i) as Kind;
+  const obj = cache.get(kind, key.slice(i + 1));
+  const ownerKind = OWNERS[kind];
+  if (obj === undefined || ownerKind === undefined) return { writes: [] };
+  const ref = controllerOf(obj);
+  if (ref === undefined || ref.kind !== ownerKind) return { writes: [] };
+  if (cache.syncedRevision(ownerKind) < rvOf(obj)) return { writes: [], requeueAfterUs: 100_000 };
+  const owner = cache.get(ownerKind, nsName(obj.metadata.namespace, ref.name));
+  if (owner !== undefined && owner.metadata.uid === ref.uid) return { writes: [] };
+  return {
+    writes: [{ op: "delete", kind, namespace: obj.metadata.namespace!, name: obj.metadata.name, preconditions: { uid: obj.metadata.uid! } }],
+  };
+}
+
+export function garbageCollector(): ControllerDef {
+  return defineController({ name: "garbage-collector", watches: ["ReplicaSet", "Pod", "Deployment"], keysFor, reconcile: (key, cache) => reconcileGarbage(key, cache) });
+}

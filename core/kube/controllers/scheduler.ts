@@ -1,0 +1,53 @@
+// kube-scheduler reduced to its contract: bind each pod without a node to a ready node with room
+// (the fewest pods first, then by name) by a CAS update of the pod. A node is ready when its Node
+// says so and its heartbeat Lease changed recently on the scheduler's own clock.
+import { defineController, type CacheReader, type ControllerDef, type ReconcileContext, type Reconciled } from "../controller.ts";
+import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node } from "../types.ts";
+
+export const NODE_LEASE_NAMESPACE = "kube-node-lease";
+
+export interface SchedulerOptions {
+  /** A node whose heartbeat Lease has not changed for this long is not ready. */
+  nodeGraceUs?: number;
+  /** Pods per node when the Node states no capacity. */
+  defaultCapacity?: number;
+}
+
+export function readyNodes(cache: CacheReader, now: number, graceUs: number): Node[] {
+  return cache.list("Node").filter((n) => {
+    if (!nodeIsReady(n) || n.spec.unschedulable === true) return false;
+    const seen = cache.observedAt("Lease", `${NODE_LEASE_NAMESPACE}/${n.metadata.name}`);
+    return seen !== undefined && now - seen < graceUs;
+  });
+}
+
+export function reconcilePod(key: string, cache: CacheReader, ctx: ReconcileContext, opts: Required<SchedulerOptions>): Reconciled {
+  const pod = cache.get("Pod", key);
+  if (pod === undefined || pod.spec.nodeName) return { writes: [] };
+  const load = new Map<string, number>();
+  for (const p of cache.list("Pod")) if (p.spec.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+  const fits = readyNodes(cache, ctx.now(), opts.nodeGraceUs)
+    .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
+    .sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || (a.metadata.name < b.metadata.name ? -1 : 1));
+  const node = fits[0];
+  if (node === undefined) return { writes: [], requeueAfterUs: 200_000 };
+  return { writes: [{ op: "update", object: { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } } }] };
+}
+
+export function schedulerController(options: SchedulerOptions = {}): ControllerDef {
+  const opts: Required<SchedulerOptions> = { nodeGraceUs: 1_000_000, defaultCapacity: 10, ...options };
+  const unscheduled = (cache: CacheReader) => cache.list("Pod").filter((p) => !p.spec.nodeName).map(objectKey);
+  return defineController({
+    name: "scheduler",
+    watches: ["Pod", "Node", "Lease"],
+    keysFor: (kind: Kind, obj: KubeObject, cache: CacheReader) => {
+      if (kind === "Pod") return obj.kind === "Pod" && !obj.spec.nodeName ? [objectKey(obj)] : [];
+      if (kind === "Lease" && obj.metadata.namespace !== NODE_LEASE_NAMESPACE) return [];
+      return unscheduled(cache);
+    },
+    reconcile: (key, cache, ctx) => reconcilePod(key, cache, ctx, opts),
+    resyncUs: 500_000,
+    // One bind at a time: the next pod's choice sees the last bind's load.
+    concurrency: 1,
+  });
+}

@@ -1,0 +1,219 @@
+// A client-go style informer: list (paged, one revision), then watch from the list's revision;
+// re-watch from the last revision seen after a broken stream, relist after "too old resource
+// version" (410). It keeps a local cache of the kind and tells handlers about every change.
+//
+// The cache also holds the controller's own acknowledged writes until the watch catches up (a
+// mutation cache), so a controller never acts twice on a state it has already changed.
+import type { BugSet } from "../bugs.ts";
+import type { Env, TimerId } from "../env.ts";
+import type { WatchEvent } from "./api.ts";
+import type { ClientWatch, KubeClient } from "./client.ts";
+import type { KubeRecorder } from "./observations.ts";
+import { registryKey } from "./resources.ts";
+import { objectKey, rvOf, type Kind, type ObjectOf } from "./types.ts";
+
+export interface InformerHandlers<K extends Kind> {
+  onAdd?(obj: ObjectOf<K>): void;
+  onUpdate?(old: ObjectOf<K>, obj: ObjectOf<K>): void;
+  onDelete?(obj: ObjectOf<K>): void;
+}
+
+export interface InformerOptions {
+  namespace?: string;
+  /** List page size (0: one page). */
+  pageLimit?: number;
+  bugs?: BugSet;
+  recorder?: KubeRecorder;
+  /** First retry delay after a failed list or watch; doubles up to maxBackoffUs. */
+  backoffUs?: number;
+  maxBackoffUs?: number;
+}
+
+export class Informer<K extends Kind> {
+  private readonly items = new Map<string, ObjectOf<K>>();
+  private readonly overlay = new Map<string, { rv: number; obj: ObjectOf<K> | null }>();
+  private readonly observedAtMap = new Map<string, number>();
+  private readonly handlers: InformerHandlers<K>[] = [];
+  private watch: ClientWatch | undefined;
+  private timer: TimerId | undefined;
+  private stopped = true;
+  private failures = 0;
+  private synced = false;
+  /** The newest revision this cache is known to reflect (list revision, then events and bookmarks). */
+  lastSyncRV = 0;
+  /** Completed lists (the first included). */
+  lists = 0;
+  /** 410 Gone answers received on watches. */
+  gone = 0;
+  readonly observer: string;
+  private readonly opts: Required<Omit<InformerOptions, "namespace" | "bugs" | "recorder">> & InformerOptions;
+
+  constructor(private readonly env: Env, private readonly client: KubeClient, readonly kind: K, opts: InformerOptions = {}) {
+    this.opts = { pageLimit: 50, backoffUs: 10_000, maxBackoffUs: 1_000_000, ...opts };
+    this.observer = `${env.id}#${env.rng.fork("informer/" + kind).uint32().toString(36)}/${kind}`;
+  }
+
+  addHandler(h: InformerHandlers<K>): void {
+    this.handlers.push(h);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.relist();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.watch?.stop();
+    this.watch = undefined;
+    if (this.timer !== undefined) this.env.cancelTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  get(key: string): ObjectOf<K> | undefined {
+    const base = this.items.get(key);
+    const o = this.overlay.get(key);
+    if (o !== undefined && o.rv > (base === undefined ? 0 : rvOf(base))) return o.obj ?? undefined;
+    return base;
+  }
+
+  /** Every cached object, by key. */
+  list(): ObjectOf<K>[] {
+    const keys = new Set([...this.items.keys(), ...this.overlay.keys()]);
+    const out: ObjectOf<K>[] = [];
+    for (const k of [...keys].sort()) {
+      const o = this.get(k);
+      if (o !== undefined) out.push(o);
+    }
+    return out;
+  }
+
+  /** When (on this process's clock) the cache last saw the object change. */
+  observedAt(key: string): number | undefined {
+    return this.observedAtMap.get(key);
+  }
+
+  /** Remembers an acknowledged write of this process until the watch delivers it (or something newer). */
+  assume(obj: ObjectOf<K>): void {
+    const key = objectKey(obj);
+    const cur = this.get(key);
+    if (cur !== undefined && rvOf(cur) >= rvOf(obj)) return;
+    this.overlay.set(key, { rv: rvOf(obj), obj });
+  }
+
+  /** Remembers an acknowledged delete (rv = the deletion's revision). */
+  assumeDeleted(key: string, rv: number): void {
+    const cur = this.items.get(key);
+    if (cur !== undefined && rvOf(cur) >= rv) return;
+    this.overlay.set(key, { rv, obj: null });
+  }
+
+  private retry(fn: () => void): void {
+    const d = Math.min(this.opts.maxBackoffUs, this.opts.backoffUs * 2 ** Math.min(this.failures, 20));
+    this.failures++;
+    this.timer = this.env.setTimer(d, () => {
+      this.timer = undefined;
+      if (!this.stopped) fn();
+    });
+  }
+
+  private relist(): void {
+    const acc: ObjectOf<K>[] = [];
+    const page = (cont: string | undefined) => {
+      this.client.list(
+        this.kind,
+        { ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}), ...(this.opts.pageLimit > 0 ? { limit: this.opts.pageLimit } : {}), ...(cont ? { continue: cont } : {}) },
+        (r) => {
+          if (this.stopped) return;
+          // Any failure (an expired continue token included) starts the list over.
+          if (!r.ok) return this.retry(() => this.relist());
+          acc.push(...(r.value.items as ObjectOf<K>[]));
+          if (r.value.continue !== undefined) return page(r.value.continue);
+          this.replace(acc, Number(r.value.resourceVersion));
+        },
+      );
+    };
+    page(undefined);
+  }
+
+  private replace(objs: ObjectOf<K>[], rv: number): void {
+    this.lists++;
+    this.failures = 0;
+    const fresh = new Map<string, ObjectOf<K>>();
+    for (const o of objs) fresh.set(objectKey(o), o);
+    const now = this.env.now();
+    const removed: ObjectOf<K>[] = [];
+    for (const [k, old] of this.items) if (!fresh.has(k)) removed.push(old);
+    const changes: [ObjectOf<K> | undefined, ObjectOf<K>][] = [];
+    for (const [k, o] of fresh) {
+      const old = this.items.get(k);
+      if (old === undefined || rvOf(old) !== rvOf(o)) this.observedAtMap.set(k, now);
+      changes.push([old, o]);
+      this.opts.recorder?.observe({ observer: this.observer, key: this.storageKey(o), rv: rvOf(o), event: "LIST" });
+    }
+    this.items.clear();
+    for (const [k, o] of fresh) this.items.set(k, o);
+    for (const [k, o] of [...this.overlay]) if (o.rv <= rv) this.overlay.delete(k);
+    for (const o of removed) this.observedAtMap.delete(objectKey(o));
+    this.lastSyncRV = rv;
+    this.synced = true;
+    for (const o of removed) for (const h of this.handlers) h.onDelete?.(o);
+    for (const [old, o] of changes) for (const h of this.handlers) old === undefined ? h.onAdd?.(o) : h.onUpdate?.(old, o);
+    this.startWatch();
+  }
+
+  private startWatch(): void {
+    if (this.stopped) return;
+    const from = this.lastSyncRV;
+    this.watch = this.client.watch(this.kind, this.opts.namespace, from, (e) => this.onEvent(e));
+  }
+
+  private onEvent(e: WatchEvent): void {
+    if (this.stopped) return;
+    switch (e.type) {
+      case "BOOKMARK":
+        this.lastSyncRV = Math.max(this.lastSyncRV, Number(e.resourceVersion));
+        return;
+      case "ERROR":
+        this.watch = undefined;
+        if (e.status.reason === "Gone") {
+          this.gone++;
+          // The mutant keeps re-watching from the compacted revision: every answer is 410 again.
+          if (this.opts.bugs?.has("kube-informer-no-relist")) return this.retry(() => this.startWatch());
+          return this.retry(() => this.relist());
+        }
+        return this.retry(() => this.startWatch());
+      case "ADDED":
+      case "MODIFIED":
+      case "DELETED": {
+        this.failures = 0;
+        const obj = e.object as ObjectOf<K>;
+        const key = objectKey(obj);
+        const rv = rvOf(obj);
+        this.opts.recorder?.observe({ observer: this.observer, key: this.storageKey(obj), rv, event: e.type });
+        this.lastSyncRV = Math.max(this.lastSyncRV, rv);
+        const o = this.overlay.get(key);
+        if (o !== undefined && o.rv <= rv) this.overlay.delete(key);
+        this.observedAtMap.set(key, this.env.now());
+        const old = this.items.get(key);
+        if (e.type === "DELETED") {
+          this.items.delete(key);
+          for (const h of this.handlers) h.onDelete?.(obj);
+        } else {
+          this.items.set(key, obj);
+          for (const h of this.handlers) old === undefined ? h.onAdd?.(obj) : h.onUpdate?.(old, obj);
+        }
+        return;
+      }
+    }
+  }
+
+  private storageKey(o: ObjectOf<K>): string {
+    return registryKey(this.kind, o.metadata.namespace, o.metadata.name);
+  }
+}

@@ -1,0 +1,158 @@
+// A kubelet as a simulated process, one per node: registers its Node, renews the node's heartbeat
+// Lease, watches pods, starts the containers of pods bound to it after a simulated delay and writes
+// their status. Containers live in the process (a crash is a node reboot: they restart).
+import type { Actor, Env } from "../env.ts";
+import { KubeClient, type ClientTiming } from "./client.ts";
+import { NODE_LEASE_NAMESPACE } from "./controllers/scheduler.ts";
+import { Informer } from "./informer.ts";
+import type { KubeRecorder } from "./observations.ts";
+import type { BugSet } from "../bugs.ts";
+import { objectKey, podIsReady, type Lease, type Node, type Pod } from "./types.ts";
+
+export interface KubeletTiming {
+  heartbeatUs: number;
+  /** Container start delay range. */
+  startDelayUs: [number, number];
+  /** Retry delay of a failed status or registration write. */
+  retryUs: number;
+}
+
+export const DEFAULT_KUBELET_TIMING: KubeletTiming = { heartbeatUs: 200_000, startDelayUs: [50_000, 200_000], retryUs: 100_000 };
+
+export interface KubeletConfig {
+  apiservers: readonly string[];
+  capacity: number;
+  timing?: Partial<KubeletTiming>;
+  recorder?: KubeRecorder;
+  bugs?: BugSet;
+  clientTiming?: Partial<ClientTiming>;
+}
+
+interface Container {
+  uid: string;
+  image: string;
+  state: "starting" | "running";
+  /** The status this kubelet last got acknowledged for the pod (ready or not). */
+  reported: boolean | undefined;
+  writing: boolean;
+}
+
+export interface KubeletProcess extends Actor {
+  /** Pod uid → container state (for tests). */
+  running(): ReadonlyMap<string, { image: string; state: string }>;
+}
+
+export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
+  const timing = { ...DEFAULT_KUBELET_TIMING, ...cfg.timing };
+  const node = env.id;
+  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming);
+  const pods = new Informer(env, client, "Pod", { ...(cfg.recorder ? { recorder: cfg.recorder } : {}), ...(cfg.bugs ? { bugs: cfg.bugs } : {}) });
+  const containers = new Map<string, Container>();
+  const retries = new Set<string>();
+  const rng = env.rng.fork("kubelet");
+
+  function register(): void {
+    const n: Node = {
+      apiVersion: "v1", kind: "Node", metadata: { name: node, labels: { "kubernetes.io/hostname": node } }, spec: {},
+      status: { capacity: { pods: cfg.capacity }, conditions: [{ type: "Ready", status: "True" }] },
+    };
+    client.create(n, (r) => {
+      if (r.ok || r.status.reason === "AlreadyExists") {
+        // An existing Node (from before a reboot) gets its status written again.
+        client.patch("Node", undefined, node, { status: n.status }, (p) => { if (!p.ok) env.setTimer(timing.retryUs, register); }, "status");
+      } else env.setTimer(timing.retryUs, register);
+    });
+  }
+
+  function heartbeat(): void {
+    const renew = (r: { ok: boolean; status?: { reason: string } }) => {
+      if (!r.ok && r.status?.reason === "NotFound") {
+        const lease: Lease = {
+          apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: node, namespace: NODE_LEASE_NAMESPACE },
+          spec: { holderIdentity: node, leaseDurationSeconds: 4 * timing.heartbeatUs / 1e6, renewTime: env.now() },
+        };
+        client.create(lease, () => {});
+      }
+    };
+    client.patch("Lease", NODE_LEASE_NAMESPACE, node, { spec: { renewTime: env.now() } }, renew);
+    env.setTimer(timing.heartbeatUs, heartbeat);
+  }
+
+  const mine = (p: Pod) => p.spec.nodeName === node;
+
+  function sync(p: Pod): void {
+    const uid = p.metadata.uid ?? "";
+    let c = containers.get(uid);
+    if (c === undefined) {
+      const image = p.spec.containers.map((x) => x.image).join(",");
+      c = { uid, image, state: "starting", reported: undefined, writing: false };
+      containers.set(uid, c);
+      const started = c;
+      env.setTimer(rng.int(timing.startDelayUs[0], timing.startDelayUs[1]), () => {
+        if (containers.get(uid) !== started) return;
+        started.state = "running";
+        const cur = pods.get(objectKey(p));
+        if (cur !== undefined) sync(cur);
+      });
+    }
+    writeStatus(p, c);
+  }
+
+  /** Makes the pod's Ready condition match the container (a rebooted node first reports it not ready). */
+  function writeStatus(p: Pod, c: Container): void {
+    const want = c.state === "running";
+    if (c.writing || (c.reported === want && podIsReady(p) === want)) return;
+    if (c.reported === undefined && !want && !podIsReady(p) && p.status?.phase === "Pending") return; // nothing to say yet
+    c.writing = true;
+    const status = {
+      phase: want ? "Running" : "Pending",
+      hostIP: node,
+      conditions: [{ type: "Ready", status: want ? "True" : "False" }],
+      containerStatuses: p.spec.containers.map((x) => ({ name: x.name, image: x.image, ready: want, restartCount: 0 })),
+    };
+    client.patch("Pod", p.metadata.namespace, p.metadata.name, { status }, (r) => {
+      c.writing = false;
+      if (containers.get(c.uid) !== c) return;
+      if (r.ok) {
+        c.reported = want;
+        pods.assume(r.value);
+        if (r.value.metadata.uid === c.uid && mine(r.value)) writeStatus(r.value, c);
+        return;
+      }
+      if (r.status.reason === "NotFound") return;
+      if (retries.has(c.uid)) return;
+      retries.add(c.uid);
+      env.setTimer(timing.retryUs, () => {
+        retries.delete(c.uid);
+        const cur = pods.get(objectKey(p));
+        if (cur !== undefined && cur.metadata.uid === c.uid && mine(cur)) writeStatus(cur, c);
+      });
+    }, "status");
+  }
+
+  function stopContainer(uid: string): void {
+    containers.delete(uid);
+  }
+
+  pods.addHandler({
+    onAdd: (p) => (mine(p) ? sync(p) : undefined),
+    onUpdate: (old, p) => {
+      if (old.metadata.uid !== p.metadata.uid) stopContainer(old.metadata.uid ?? "");
+      if (mine(p)) sync(p);
+      else if (containers.has(p.metadata.uid ?? "")) stopContainer(p.metadata.uid ?? "");
+    },
+    onDelete: (p) => stopContainer(p.metadata.uid ?? ""),
+  });
+
+  return {
+    running: () => containers,
+    start() {
+      register();
+      heartbeat();
+      pods.start();
+    },
+    onMessage(from, msg) {
+      client.onMessage(from, msg);
+    },
+  };
+}

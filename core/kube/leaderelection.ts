@@ -1,0 +1,170 @@
+// Leader election with client-go's Lease semantics (k8s.io/client-go/tools/leaderelection), each
+// replica on its own clock: every retryPeriod a candidate reads the Lease; it takes over only when
+// the record has not changed for leaseDuration since it first saw it, by a CAS update. The leader
+// renews every retryPeriod and gives up when it could not renew within renewDeadline.
+//
+// client-go does not fence: nothing stops a leader that was paused from acting after its lease ran
+// out. `canAct()` is the check a careful controller makes before each write (its last successful
+// renew was sent less than renewDeadline ago on its own clock); `isLeader()` is client-go's
+// IsLeader (the observed record names this replica), which a resumed leader still believes.
+import type { Env, TimerId } from "../env.ts";
+import type { KubeClient } from "./client.ts";
+import type { KubeRecorder } from "./observations.ts";
+import { canonicalJson } from "./resources.ts";
+import { rvOf, type Lease, type LeaseSpec } from "./types.ts";
+
+export interface LeaderElectionTiming {
+  leaseDurationUs: number;
+  renewDeadlineUs: number;
+  retryPeriodUs: number;
+}
+
+// client-go's defaults (15 s, 10 s, 2 s) scaled down tenfold to keep simulations short.
+export const DEFAULT_LEADER_TIMING: LeaderElectionTiming = { leaseDurationUs: 1_500_000, renewDeadlineUs: 1_000_000, retryPeriodUs: 200_000 };
+
+export interface LeaderElectorConfig {
+  namespace: string;
+  name: string;
+  identity: string;
+  timing?: Partial<LeaderElectionTiming>;
+  recorder?: KubeRecorder;
+  /**
+   * true (the careful build): the renew loop also gives up as soon as its own clock says the renew
+   * deadline passed. false (client-go as written): the loss is noticed only when a renew attempt fails.
+   */
+  deadlineOnTimer?: boolean;
+  onStartedLeading(term: number): void;
+  onStoppedLeading(): void;
+}
+
+export class LeaderElector {
+  private leading = false;
+  private observed: LeaseSpec | undefined;
+  private observedKey = "";
+  private observedTime = 0;
+  private lastRenewSent = 0;
+  private timer: TimerId | undefined;
+  private stopped = true;
+  private busy = false;
+  /** The resourceVersion of the Lease write that began the current tenure. */
+  term: number | undefined;
+  readonly timing: LeaderElectionTiming;
+  readonly leaseName: string;
+
+  constructor(private readonly env: Env, private readonly client: KubeClient, private readonly cfg: LeaderElectorConfig) {
+    this.timing = { ...DEFAULT_LEADER_TIMING, ...cfg.timing };
+    if (!(this.timing.leaseDurationUs > this.timing.renewDeadlineUs && this.timing.renewDeadlineUs > this.timing.retryPeriodUs)) {
+      throw new Error("leader election needs leaseDuration > renewDeadline > retryPeriod");
+    }
+    this.leaseName = `${cfg.namespace}/${cfg.name}`;
+  }
+
+  get identity(): string {
+    return this.cfg.identity;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.env.cancelTimer(this.timer);
+    if (this.leading) this.lose();
+  }
+
+  /** client-go's IsLeader: the last observed record names this replica. */
+  isLeader(): boolean {
+    return this.leading && this.observed?.holderIdentity === this.cfg.identity;
+  }
+
+  /** Leader, and the last successful renew was sent less than renewDeadline ago (own clock). */
+  canAct(): boolean {
+    return this.isLeader() && this.env.now() - this.lastRenewSent < this.timing.renewDeadlineUs;
+  }
+
+  private tick(): void {
+    this.timer = undefined;
+    if (this.stopped) return;
+    if (this.leading && this.cfg.deadlineOnTimer !== false && this.env.now() - this.lastRenewSent >= this.timing.renewDeadlineUs) this.lose();
+    if (!this.busy) {
+      this.busy = true;
+      this.tryAcquireOrRenew((ok) => {
+        this.busy = false;
+        if (this.stopped) return;
+        if (!ok && this.leading && (!this.isLeader() || this.env.now() - this.lastRenewSent >= this.timing.renewDeadlineUs)) this.lose();
+      });
+    }
+    this.timer = this.env.setTimer(this.timing.retryPeriodUs, () => this.tick());
+  }
+
+  private observe(spec: LeaseSpec): void {
+    const k = canonicalJson(spec);
+    if (k !== this.observedKey) {
+      this.observedKey = k;
+      this.observed = spec;
+      this.observedTime = this.env.now();
+    }
+  }
+
+  private tryAcquireOrRenew(cb: (ok: boolean) => void): void {
+    const me = this.cfg.identity;
+    const durationS = this.timing.leaseDurationUs / 1e6;
+    const { namespace, name } = this.cfg;
+    this.client.get("Lease", namespace, name, (r) => {
+      if (this.stopped) return cb(false);
+      if (!r.ok) {
+        if (r.status.reason !== "NotFound") return cb(false);
+        const now = this.env.now();
+        const lease: Lease = {
+          apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace },
+          spec: { holderIdentity: me, leaseDurationSeconds: durationS, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+        };
+        return this.client.create(lease, (c) => (c.ok ? this.succeeded(c.value, now, true, cb) : cb(false)));
+      }
+      const cur = r.value;
+      this.observe(cur.spec);
+      const holder = cur.spec.holderIdentity ?? "";
+      const now = this.env.now();
+      if (holder !== "" && holder !== me && this.observedTime + this.timing.leaseDurationUs > now) return cb(false);
+      const mine = holder === me;
+      const next: Lease = {
+        ...cur,
+        spec: {
+          holderIdentity: me,
+          leaseDurationSeconds: durationS,
+          acquireTime: mine ? (cur.spec.acquireTime ?? now) : now,
+          renewTime: now,
+          leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (mine || holder === "" ? 0 : 1),
+        },
+      };
+      this.client.update(next, (u) => (u.ok ? this.succeeded(u.value, now, !mine, cb) : cb(false)));
+    });
+  }
+
+  // The renew time that counts is when the request was sent, not when the answer came: a candidate
+  // measures leaseDuration from when it saw the write, which is no earlier than the send.
+  private succeeded(lease: Lease, sentAt: number, acquired: boolean, cb: (ok: boolean) => void): void {
+    if (this.stopped) return cb(false);
+    this.observe(lease.spec);
+    this.lastRenewSent = sentAt;
+    if (!this.leading || acquired || this.term === undefined) {
+      if (this.leading) this.lose();
+      this.leading = true;
+      this.term = rvOf(lease);
+      this.cfg.recorder?.leader({ process: this.env.id, identity: this.cfg.identity, lease: this.leaseName, term: this.term, event: "acquired" });
+      this.cfg.onStartedLeading(this.term);
+    }
+    cb(true);
+  }
+
+  private lose(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    this.cfg.recorder?.leader({ process: this.env.id, identity: this.cfg.identity, lease: this.leaseName, term: this.term ?? 0, event: "lost" });
+    this.term = undefined;
+    this.cfg.onStoppedLeading();
+  }
+}

@@ -1,0 +1,169 @@
+// What the Kubernetes layer was seen to do: the input of checkers/kube. Processes report into a
+// recorder owned by the harness (like an oracle, outside the simulated system and its faults); times
+// are true virtual time. Every entry is a plain value, so a log can be written by hand for tests.
+import type { KubeObject } from "./types.ts";
+
+/** One version of one object as etcd held it: seen in an acknowledged write, a watch event, a list or the store itself. */
+export interface ObjectVersion {
+  time: number;
+  /** The registry key, e.g. /registry/pods/default/nginx-abcde. */
+  key: string;
+  /** mod_revision (for a delete: the deletion's revision). */
+  rv: number;
+  /** etcd create_revision: the key's generation (absent when unknown). */
+  createRevision?: number;
+  /** null: the key was deleted at rv. */
+  object: KubeObject | null;
+  /** Who saw it, e.g. "write:apiserver-1", "watch:apiserver-2", "store". */
+  source: string;
+}
+
+/** A write etcd acknowledged to an apiserver. */
+export interface AckedWrite {
+  time: number;
+  apiserver: string;
+  key: string;
+  op: "create" | "update" | "delete";
+  /** The resourceVersion the new value was computed from (0 for a create). */
+  baseRv: number;
+  /** The revision of the write. */
+  rv: number;
+}
+
+/** One object version as an informer received it, in arrival order. */
+export interface InformerObservation {
+  time: number;
+  /** The informer instance, e.g. "scheduler-1#3f2a/Pod" (process, incarnation nonce, kind). */
+  observer: string;
+  key: string;
+  rv: number;
+  event: "LIST" | "ADDED" | "MODIFIED" | "DELETED";
+}
+
+/** A write that needs leadership, issued by a leader-elected process (time = when it was sent). */
+export interface LeaderAct {
+  time: number;
+  process: string;
+  identity: string;
+  /** "namespace/name" of the leader-election Lease. */
+  lease: string;
+  /** The resourceVersion of the Lease write that began this holder's tenure. */
+  term: number;
+  what: string;
+}
+
+export interface LeaderChange {
+  time: number;
+  process: string;
+  identity: string;
+  lease: string;
+  term: number;
+  event: "acquired" | "lost";
+}
+
+/** A workload action (apply, scale, image change, delete) that the API accepted. */
+export interface ActionOutcome {
+  time: number;
+  index: number;
+  description: string;
+}
+
+export interface KubeObservations {
+  /** The nodes the cluster was built with. */
+  nodes: string[];
+  versions: ObjectVersion[];
+  writes: AckedWrite[];
+  observed: InformerObservation[];
+  acts: LeaderAct[];
+  leaders: LeaderChange[];
+  actions: ActionOutcome[];
+}
+
+export interface LatestEntry {
+  rv: number;
+  object: KubeObject | null;
+}
+
+/** Collects observations and keeps the newest known version of every key (the view liveness is judged on). */
+export class KubeRecorder implements KubeObservations {
+  readonly versions: ObjectVersion[] = [];
+  readonly writes: AckedWrite[] = [];
+  readonly observed: InformerObservation[] = [];
+  readonly acts: LeaderAct[] = [];
+  readonly leaders: LeaderChange[] = [];
+  readonly actions: ActionOutcome[] = [];
+  readonly latest = new Map<string, LatestEntry>();
+  /** Bumped on every change of `latest` or `actions` (lets callers cache derived views). */
+  changes = 0;
+  private readonly seen = new Set<string>();
+
+  constructor(readonly now: () => number, readonly nodes: string[] = []) {}
+
+  version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null, source: string): void {
+    const id = key + "@" + rv;
+    if (!this.seen.has(id)) {
+      this.seen.add(id);
+      const v: ObjectVersion = { time: this.now(), key, rv, object, source };
+      if (createRevision !== undefined && createRevision > 0) v.createRevision = createRevision;
+      this.versions.push(v);
+    }
+    const cur = this.latest.get(key);
+    if (cur === undefined || cur.rv < rv) {
+      this.latest.set(key, { rv, object });
+      this.changes++;
+    }
+  }
+
+  /**
+   * One page of a list at revision rv covering the keys in [start, end): its items are versions, and
+   * any key in that range known at or below rv but absent from the page was deleted by then.
+   */
+  listed(start: string, end: string, rv: number, items: { key: string; rv: number; createRevision?: number; object: KubeObject }[], source: string): void {
+    const present = new Set<string>();
+    for (const it of items) {
+      present.add(it.key);
+      this.version(it.key, it.rv, it.createRevision, it.object, source);
+    }
+    for (const [key, e] of this.latest) {
+      if (e.object !== null && key >= start && key < end && !present.has(key) && e.rv <= rv) {
+        this.latest.set(key, { rv, object: null });
+        this.changes++;
+      }
+    }
+  }
+
+  write(w: Omit<AckedWrite, "time">): void {
+    this.writes.push({ time: this.now(), ...w });
+  }
+  observe(o: Omit<InformerObservation, "time">): void {
+    this.observed.push({ time: this.now(), ...o });
+  }
+  act(a: Omit<LeaderAct, "time">): void {
+    this.acts.push({ time: this.now(), ...a });
+  }
+  leader(l: Omit<LeaderChange, "time">): void {
+    this.leaders.push({ time: this.now(), ...l });
+  }
+  action(a: Omit<ActionOutcome, "time">): void {
+    this.actions.push({ time: this.now(), ...a });
+    this.changes++;
+  }
+
+  /** Live objects whose key starts with prefix, by key. */
+  liveObjects(prefix = "/registry/"): KubeObject[] {
+    const out: KubeObject[] = [];
+    for (const key of [...this.latest.keys()].sort()) {
+      const e = this.latest.get(key)!;
+      if (e.object !== null && key.startsWith(prefix)) out.push(e.object);
+    }
+    return out;
+  }
+
+  /** A plain snapshot for checkers (arrays shared, not copied). */
+  snapshot(): KubeObservations {
+    return {
+      nodes: this.nodes, versions: this.versions, writes: this.writes, observed: this.observed,
+      acts: this.acts, leaders: this.leaders, actions: this.actions,
+    };
+  }
+}

@@ -1,0 +1,264 @@
+// The apiserver's storage layer on etcd (k8s.io/apiserver/pkg/storage/etcd3/store.go): create as a
+// Txn on mod_revision == 0, GuaranteedUpdate as read → update function → Txn(mod_revision == rv)
+// with retry on the fresh object, delete with preconditions, paged lists pinned to one revision, and
+// watches from a list's revision + 1 with prev_kv and progress notifications (bookmarks).
+import type { BugSet } from "../bugs.ts";
+import type { KV, KvResult } from "../etcd/kv.ts";
+import type { EtcdErrorCode, KeyValue, TxnResponse, WatchResponse } from "../mvcc/rpc.ts";
+import { fail, status, type ApiResult, type ApiStatus, type ListResult, type Preconditions, type WatchEvent } from "./api.ts";
+import { decodeObject, encodeObject, keyOfObject, prefixEndOf } from "./resources.ts";
+import { rvOf, type KubeObject } from "./types.ts";
+
+/** Told about everything etcd returned to this registry (the recorder's view of the store). */
+export interface RegistryObserver {
+  write(w: { key: string; op: "create" | "update" | "delete"; baseRv: number; rv: number }): void;
+  version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null): void;
+  listed(start: string, end: string, rv: number, items: { key: string; rv: number; createRevision?: number; object: KubeObject }[]): void;
+}
+
+export interface RegistryOptions {
+  bugs?: BugSet;
+  observer?: RegistryObserver;
+  /** GuaranteedUpdate attempts before answering Conflict (etcd3 store retries without bound). */
+  maxUpdateAttempts?: number;
+}
+
+/** What GuaranteedUpdate's update function returns: the new object, or a Status that ends the update. */
+export type TryUpdate = (current: KubeObject) => ApiResult<KubeObject>;
+
+export interface RegistryWatch {
+  cancel(): void;
+}
+
+type Current = { object: KubeObject; kv: KeyValue };
+
+export class Registry {
+  private readonly maxAttempts: number;
+
+  constructor(private readonly kv: KV, private readonly opts: RegistryOptions = {}) {
+    this.maxAttempts = opts.maxUpdateAttempts ?? 16;
+  }
+
+  create(obj: KubeObject, cb: (r: ApiResult<KubeObject>) => void): void {
+    const key = keyOfObject(obj);
+    const value = encodeObject(obj);
+    this.kv.txn(
+      { compare: [{ key, target: "MOD", result: "EQUAL", modRevision: 0 }], success: [{ requestPut: { key, value } }], failure: [] },
+      (r) => {
+        if (!r.ok) return cb(fromEtcd(r));
+        if (!r.value.succeeded) return cb(fail("AlreadyExists", `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`));
+        const rv = r.value.header.revision;
+        const created = withRv(obj, rv);
+        this.opts.observer?.write({ key, op: "create", baseRv: 0, rv });
+        this.opts.observer?.version(key, rv, rv, created);
+        cb({ ok: true, value: created });
+      },
+    );
+  }
+
+  get(key: string, cb: (r: ApiResult<KubeObject>) => void): void {
+    this.kv.range({ key }, (r) => {
+      if (!r.ok) return cb(fromEtcd(r));
+      const kv = r.value.kvs[0];
+      if (kv === undefined) return cb(fail("NotFound", `${key} not found`));
+      const obj = decodeObject(kv);
+      this.opts.observer?.version(key, kv.modRevision, kv.createRevision, obj);
+      cb({ ok: true, value: obj });
+    });
+  }
+
+  /** One page of the objects under prefix; later pages (via `continue`) read the first page's revision. */
+  list(prefix: string, opts: { limit?: number; continue?: string }, cb: (r: ApiResult<ListResult>) => void): void {
+    const end = prefixEndOf(prefix);
+    let start = prefix;
+    let revision = 0;
+    if (opts.continue !== undefined) {
+      const token = parseContinue(opts.continue, prefix);
+      if (token === undefined) return cb(fail("Invalid", `invalid continue token ${JSON.stringify(opts.continue)}`));
+      start = token.start;
+      revision = token.rv;
+    }
+    const limit = opts.limit ?? 0;
+    this.kv.range({ key: start, rangeEnd: end, limit, revision }, (r) => {
+      if (!r.ok) {
+        if (!r.unknown && r.error === "compacted") {
+          return cb(fail("Gone", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."));
+        }
+        return cb(fromEtcd(r));
+      }
+      const rv = revision > 0 ? revision : r.value.header.revision;
+      const items = r.value.kvs.map(decodeObject);
+      const last = r.value.kvs[r.value.kvs.length - 1];
+      const more = r.value.more && last !== undefined;
+      const pageEnd = more ? last.key + "\0" : end;
+      this.opts.observer?.listed(start, pageEnd, rv, r.value.kvs.map((kv, i) => ({ key: kv.key, rv: kv.modRevision, createRevision: kv.createRevision, object: items[i]! })));
+      const out: ListResult = { items, resourceVersion: String(rv) };
+      if (more) out.continue = JSON.stringify({ rv, start: pageEnd, prefix });
+      cb({ ok: true, value: out });
+    });
+  }
+
+  /**
+   * Read, apply tryUpdate, write with Txn(If mod_revision == rv Then Put Else Get); on a conflict run
+   * tryUpdate again on the fresh object. A result byte-identical to the stored one is not written.
+   * `suggestion` (e.g. from a cache) saves the first read; it is re-read before giving up on it.
+   */
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, cb: (r: ApiResult<KubeObject>) => void, suggestion?: KubeObject): void {
+    let attempts = 0;
+    const readFresh = () =>
+      this.kv.range({ key }, (r) => {
+        if (!r.ok) return cb(fromEtcd(r));
+        const kv = r.value.kvs[0];
+        attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
+      });
+    const attempt = (cur: Current | null, fresh: boolean) => {
+      if (cur === null) return cb(fail("NotFound", `${key} not found`));
+      const out = tryUpdate(cloneObj(cur.object));
+      if (!out.ok) return fresh ? cb(out) : readFresh();
+      const next = out.value;
+      const value = encodeObject(next);
+      if (value === cur.kv.value) return fresh ? cb({ ok: true, value: cur.object }) : readFresh();
+      if (++attempts > this.maxAttempts) return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
+      const baseRv = cur.kv.modRevision;
+      // The mutant drops the precondition: whatever was written since the read is overwritten.
+      const compare = this.opts.bugs?.has("kube-update-no-precondition")
+        ? []
+        : [{ key, target: "MOD" as const, result: "EQUAL" as const, modRevision: baseRv }];
+      this.kv.txn({ compare, success: [{ requestPut: { key, value, prevKv: true } }], failure: [{ requestRange: { key } }] }, (r) => {
+        if (!r.ok) return cb(fromEtcd(r));
+        if (r.value.succeeded) {
+          const rv = r.value.header.revision;
+          const written = withRv(next, rv);
+          const prev = putPrevKv(r.value);
+          this.opts.observer?.write({ key, op: "update", baseRv, rv });
+          this.opts.observer?.version(key, rv, prev?.createRevision ?? rv, written);
+          return cb({ ok: true, value: written });
+        }
+        const kv = rangeKv(r.value);
+        if (kv !== undefined) this.opts.observer?.version(key, kv.modRevision, kv.createRevision, decodeObject(kv));
+        attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
+      });
+    };
+    if (suggestion !== undefined) {
+      attempt({ object: suggestion, kv: { key, value: encodeObject(suggestion), modRevision: rvOf(suggestion), createRevision: 0, version: 0, lease: 0 } }, false);
+    } else readFresh();
+  }
+
+  /** Deletes the object if it still matches the preconditions; answers the deleted object (rv = the deletion's revision). */
+  delete(key: string, pre: Preconditions, cb: (r: ApiResult<KubeObject>) => void): void {
+    let attempts = 0;
+    const attempt = (kv: KeyValue | undefined) => {
+      if (kv === undefined) return cb(fail("NotFound", `${key} not found`));
+      const cur = decodeObject(kv);
+      const bad = checkPreconditions(key, pre, cur);
+      if (bad !== undefined) return cb({ ok: false, status: bad });
+      if (++attempts > this.maxAttempts) return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
+      this.kv.txn(
+        {
+          compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
+          success: [{ requestDeleteRange: { key, prevKv: true } }],
+          failure: [{ requestRange: { key } }],
+        },
+        (r) => {
+          if (!r.ok) return cb(fromEtcd(r));
+          if (!r.value.succeeded) return attempt(rangeKv(r.value));
+          const rv = r.value.header.revision;
+          this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
+          this.opts.observer?.version(key, rv, undefined, null);
+          cb({ ok: true, value: withRv(cur, rv) });
+        },
+      );
+    };
+    this.kv.range({ key }, (r) => (r.ok ? attempt(r.value.kvs[0]) : cb(fromEtcd(r))));
+  }
+
+  /**
+   * Watches every key under prefix for changes after revision rv (0: from now). Ends with an ERROR
+   * event: Gone when rv + 1 was compacted ("too old resource version"), StreamBroken otherwise.
+   */
+  watch(prefix: string, rv: number, onEvent: (e: WatchEvent) => void): RegistryWatch {
+    let done = false;
+    const h = this.kv.watch(
+      { key: prefix, rangeEnd: prefixEndOf(prefix), startRevision: rv > 0 ? rv + 1 : 0, prevKv: true, progressNotify: true },
+      (resp: WatchResponse) => {
+        if (done) return;
+        if (resp.canceled) {
+          done = true;
+          if (resp.compactRevision !== undefined && resp.compactRevision > 0) {
+            onEvent({ type: "ERROR", status: status("Gone", `too old resource version: ${rv} (${resp.compactRevision})`) });
+          } else onEvent({ type: "ERROR", status: status("StreamBroken", `watch stream broken: ${resp.cancelReason ?? "canceled"}`) });
+          return;
+        }
+        if (resp.created) return;
+        if (resp.events.length === 0) {
+          onEvent({ type: "BOOKMARK", resourceVersion: String(resp.header.revision) });
+          return;
+        }
+        for (const e of resp.events) {
+          if (e.type === "PUT") {
+            const obj = decodeObject(e.kv);
+            this.opts.observer?.version(e.kv.key, e.kv.modRevision, e.kv.createRevision, obj);
+            onEvent({ type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED", object: obj });
+          } else {
+            this.opts.observer?.version(e.kv.key, e.kv.modRevision, undefined, null);
+            // The deleted object is the previous value, stamped with the deletion's revision.
+            if (e.prevKv === undefined) continue;
+            onEvent({ type: "DELETED", object: withRv(decodeObject(e.prevKv), e.kv.modRevision) });
+          }
+        }
+      },
+    );
+    return {
+      cancel() {
+        done = true;
+        h.cancel();
+      },
+    };
+  }
+}
+
+function checkPreconditions(key: string, pre: Preconditions, cur: KubeObject): ApiStatus | undefined {
+  if (pre.uid !== undefined && pre.uid !== cur.metadata.uid) {
+    return status("Conflict", `Precondition failed for ${key}: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ""}`);
+  }
+  if (pre.resourceVersion !== undefined && pre.resourceVersion !== cur.metadata.resourceVersion) {
+    return status("Conflict", `Precondition failed for ${key}: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ""}`);
+  }
+  return undefined;
+}
+
+function putPrevKv(r: TxnResponse): KeyValue | undefined {
+  const op = r.responses[0];
+  return op !== undefined && "responsePut" in op ? op.responsePut.prevKv : undefined;
+}
+
+function rangeKv(r: TxnResponse): KeyValue | undefined {
+  const op = r.responses[0];
+  return op !== undefined && "responseRange" in op ? op.responseRange.kvs[0] : undefined;
+}
+
+function withRv<T extends KubeObject>(obj: T, rv: number): T {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
+}
+
+function cloneObj(o: KubeObject): KubeObject {
+  return JSON.parse(JSON.stringify(o)) as KubeObject;
+}
+
+function parseContinue(token: string, prefix: string): { rv: number; start: string } | undefined {
+  try {
+    const t = JSON.parse(token) as { rv?: unknown; start?: unknown; prefix?: unknown };
+    if (typeof t.rv !== "number" || typeof t.start !== "string" || t.prefix !== prefix || !t.start.startsWith(prefix)) return undefined;
+    return { rv: t.rv, start: t.start };
+  } catch {
+    return undefined;
+  }
+}
+
+/** An etcd failure as the Status the apiserver answers. */
+export function fromEtcd<T>(r: Extract<KvResult<unknown>, { ok: false }>): ApiResult<T> {
+  const e: EtcdErrorCode = r.error;
+  if (r.unknown || e === "timeout") return fail("Timeout", `etcd: ${e} (the request may or may not have taken effect)`, true);
+  if (e === "compacted") return fail("Gone", "etcd: required revision has been compacted");
+  return fail("InternalError", `etcd: ${e}`);
+}

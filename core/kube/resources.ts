@@ -1,0 +1,105 @@
+// Where each kind lives in etcd and how objects are serialized, as the apiserver's storage layer does:
+// keys `/registry/<resource>/<namespace>/<name>` (cluster-scoped: `/registry/<resource>/<name>`),
+// values the object as JSON without its resourceVersion (that is the key's mod_revision).
+import { assert } from "../assert.ts";
+import type { KeyValue } from "../mvcc/rpc.ts";
+import type { Kind, KubeObject, ObjectOf } from "./types.ts";
+
+export interface ResourceInfo {
+  kind: Kind;
+  resource: string;
+  namespaced: boolean;
+  /** Whether spec and status are written through separate endpoints (the status subresource). */
+  hasStatus: boolean;
+  apiVersion: KubeObject["apiVersion"];
+}
+
+// Nodes are stored under "minions", the name Kubernetes has kept for them in etcd since 2014.
+export const RESOURCES: Record<Kind, ResourceInfo> = {
+  Deployment: { kind: "Deployment", resource: "deployments", namespaced: true, hasStatus: true, apiVersion: "apps/v1" },
+  ReplicaSet: { kind: "ReplicaSet", resource: "replicasets", namespaced: true, hasStatus: true, apiVersion: "apps/v1" },
+  Pod: { kind: "Pod", resource: "pods", namespaced: true, hasStatus: true, apiVersion: "v1" },
+  Node: { kind: "Node", resource: "minions", namespaced: false, hasStatus: true, apiVersion: "v1" },
+  Lease: { kind: "Lease", resource: "leases", namespaced: true, hasStatus: false, apiVersion: "coordination.k8s.io/v1" },
+  ConfigMap: { kind: "ConfigMap", resource: "configmaps", namespaced: true, hasStatus: false, apiVersion: "v1" },
+};
+
+export const REGISTRY_PREFIX = "/registry/";
+
+/** The etcd key of one object. */
+export function registryKey(kind: Kind, namespace: string | undefined, name: string): string {
+  const r = RESOURCES[kind];
+  assert(name !== "", "object name must not be empty");
+  if (r.namespaced) {
+    assert(namespace !== undefined && namespace !== "", () => `${kind} ${name} needs a namespace`);
+    return `${REGISTRY_PREFIX}${r.resource}/${namespace}/${name}`;
+  }
+  return `${REGISTRY_PREFIX}${r.resource}/${name}`;
+}
+
+/** The prefix of every object of a kind, or of one namespace's objects. Ends with "/". */
+export function registryPrefix(kind: Kind, namespace?: string): string {
+  const r = RESOURCES[kind];
+  if (r.namespaced && namespace !== undefined && namespace !== "") return `${REGISTRY_PREFIX}${r.resource}/${namespace}/`;
+  return `${REGISTRY_PREFIX}${r.resource}/`;
+}
+
+export function keyOfObject(obj: KubeObject): string {
+  return registryKey(obj.kind, obj.metadata.namespace, obj.metadata.name);
+}
+
+/** kind, namespace and name of a registry key, or undefined for keys outside the registry. */
+export function parseRegistryKey(key: string): { kind: Kind; namespace: string | undefined; name: string } | undefined {
+  if (!key.startsWith(REGISTRY_PREFIX)) return undefined;
+  const parts = key.slice(REGISTRY_PREFIX.length).split("/");
+  const info = Object.values(RESOURCES).find((r) => r.resource === parts[0]);
+  if (info === undefined) return undefined;
+  if (info.namespaced && parts.length === 3) return { kind: info.kind, namespace: parts[1], name: parts[2]! };
+  if (!info.namespaced && parts.length === 2) return { kind: info.kind, namespace: undefined, name: parts[1]! };
+  return undefined;
+}
+
+/**
+ * JSON with object keys sorted, so equal objects serialize to equal bytes whatever order their fields
+ * were set in (GuaranteedUpdate skips a write whose bytes did not change).
+ */
+export function canonicalJson(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return "[" + v.map((x) => canonicalJson(x === undefined ? null : x)).join(",") + "]";
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) {
+    const x = o[k];
+    if (x === undefined) continue;
+    parts.push(JSON.stringify(k) + ":" + canonicalJson(x));
+  }
+  return "{" + parts.join(",") + "}";
+}
+
+/** The stored bytes of an object: canonical JSON without resourceVersion. */
+export function encodeObject(obj: KubeObject): string {
+  const { resourceVersion: _rv, ...meta } = obj.metadata;
+  return canonicalJson({ ...obj, metadata: meta });
+}
+
+/** The object a key-value holds, with resourceVersion = mod_revision. */
+export function decodeObject(kv: KeyValue): KubeObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata.resourceVersion = String(kv.modRevision);
+  return obj;
+}
+
+/** The same object typed by its kind, after checking it really is one. */
+export function asKind<K extends Kind>(kind: K, obj: KubeObject): ObjectOf<K> {
+  assert(obj.kind === kind, () => `expected a ${kind}, got a ${obj.kind}`);
+  return obj as ObjectOf<K>;
+}
+
+/** The range end that selects every key with this prefix (etcd's GetPrefixRangeEnd). */
+export function prefixEndOf(prefix: string): string {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const c = prefix.charCodeAt(i);
+    if (c < 0xffff) return prefix.slice(0, i) + String.fromCharCode(c + 1);
+  }
+  return "\0";
+}

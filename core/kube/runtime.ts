@@ -1,0 +1,193 @@
+// Runs ControllerDefs in one process: shared informers per kind, a work queue per controller, and
+// the write executor. Before every write a leader-elected process asks its gate whether it may act
+// and records the act for the single-leader check; acknowledged writes go into the informer cache.
+import { assert } from "../assert.ts";
+import type { BugSet } from "../bugs.ts";
+import type { Env, TimerId } from "../env.ts";
+import type { ApiResult } from "./api.ts";
+import type { KubeClient } from "./client.ts";
+import { defaultKeysFor, normalizeReconciled, type CacheReader, type ControllerDef, type ReconcileContext, type Write } from "./controller.ts";
+import { Informer } from "./informer.ts";
+import type { KubeRecorder } from "./observations.ts";
+import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
+import { WorkQueue } from "./workqueue.ts";
+
+/** Whether a leader-elected process may write now, and under which tenure. */
+export interface ActGate {
+  canAct(): boolean;
+  lease: string;
+  identity: string;
+  term(): number;
+}
+
+export interface RuntimeOptions {
+  recorder?: KubeRecorder;
+  bugs?: BugSet;
+  gate?: ActGate;
+  /** Informer list page size. */
+  pageLimit?: number;
+  queueBaseDelayUs?: number;
+  queueMaxDelayUs?: number;
+  /** Delay before retrying a key whose write the gate refused. */
+  notLeaderRetryUs?: number;
+}
+
+export class ControllerRuntime {
+  readonly informers = new Map<Kind, Informer<Kind>>();
+  private readonly queues = new Map<string, WorkQueue>();
+  private readonly timers: TimerId[] = [];
+  private stopped = false;
+  readonly cache: CacheReader;
+  /** Writes acknowledged / failed, for tests and stats. */
+  writesOk = 0;
+  writesFailed = 0;
+
+  constructor(private readonly env: Env, private readonly client: KubeClient, private readonly defs: readonly ControllerDef[], private readonly opts: RuntimeOptions = {}) {
+    for (const d of defs) {
+      for (const k of d.watches) {
+        if (!this.informers.has(k)) {
+          this.informers.set(k, new Informer(env, client, k, {
+            ...(opts.recorder ? { recorder: opts.recorder } : {}), ...(opts.bugs ? { bugs: opts.bugs } : {}), ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
+          }));
+        }
+      }
+    }
+    const inf = <K extends Kind>(k: K): Informer<K> => {
+      const i = this.informers.get(k);
+      assert(i !== undefined, () => `no informer for ${k}: add it to the controller's watches`);
+      return i as unknown as Informer<K>;
+    };
+    this.cache = {
+      get: (kind, key) => inf(kind).get(key),
+      list: (kind, namespace) => {
+        const all = inf(kind).list();
+        return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+      },
+      ownedBy: (kind, owner) => inf(kind).list().filter((o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid),
+      syncedRevision: (kind) => inf(kind).lastSyncRV,
+      observedAt: (kind, key) => inf(kind).observedAt(key),
+    };
+  }
+
+  start(): void {
+    const ctx: ReconcileContext = { now: () => this.env.now(), rng: this.env.rng.fork("reconcile"), process: this.env.id };
+    for (const d of this.defs) {
+      const q = new WorkQueue(this.env, (key, done) => this.process(d, q, key, ctx, done), {
+        concurrency: d.concurrency ?? 2,
+        ...(this.opts.queueBaseDelayUs ? { baseDelayUs: this.opts.queueBaseDelayUs } : {}),
+        ...(this.opts.queueMaxDelayUs ? { maxDelayUs: this.opts.queueMaxDelayUs } : {}),
+      });
+      this.queues.set(d.name, q);
+      for (const kind of d.watches) {
+        const enqueue = (obj: KubeObject) => {
+          const keys = d.keysFor ? d.keysFor(kind, obj, this.cache) : defaultKeysFor(d, kind, obj);
+          for (const k of keys) q.add(k);
+        };
+        this.informers.get(kind)!.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+      }
+      if (d.resyncUs !== undefined && d.resyncUs > 0) {
+        const every = d.resyncUs;
+        const resync = () => {
+          if (this.stopped) return;
+          for (const o of this.informers.get(d.watches[0]!)!.list()) q.add(objectKey(o));
+          this.timers.push(this.env.setTimer(every, resync));
+        };
+        this.timers.push(this.env.setTimer(every, resync));
+      }
+    }
+    for (const i of this.informers.values()) i.start();
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const q of this.queues.values()) q.shutDown();
+    for (const i of this.informers.values()) i.stop();
+    for (const t of this.timers) this.env.cancelTimer(t);
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private process(d: ControllerDef, q: WorkQueue, key: string, ctx: ReconcileContext, done: () => void): void {
+    if (this.stopped) return done();
+    if (!d.watches.every((k) => this.informers.get(k)!.hasSynced())) {
+      q.addAfter(key, 50_000);
+      return done();
+    }
+    const r = normalizeReconciled(d.reconcile(key, this.cache, ctx));
+    const finish = (ok: boolean, retryAfterUs?: number) => {
+      if (this.stopped) return done();
+      if (ok) {
+        q.forget(key);
+        if (r.requeueAfterUs !== undefined) q.addAfter(key, r.requeueAfterUs);
+      } else if (retryAfterUs !== undefined) q.addAfter(key, retryAfterUs);
+      else q.addRateLimited(key);
+      done();
+    };
+    const next = (i: number) => {
+      if (this.stopped) return done();
+      const w = r.writes[i];
+      if (w === undefined) return finish(true);
+      const gate = this.opts.gate;
+      if (gate !== undefined) {
+        if (!gate.canAct()) return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
+        this.opts.recorder?.act({ process: this.env.id, identity: gate.identity, lease: gate.lease, term: gate.term(), what: `${d.name}: ${describeWrite(w)}` });
+      }
+      this.execute(w, (ok) => {
+        if (this.stopped) return done();
+        if (ok) {
+          this.writesOk++;
+          next(i + 1);
+        } else {
+          this.writesFailed++;
+          finish(false);
+        }
+      });
+    };
+    next(0);
+  }
+
+  private execute(w: Write, cb: (ok: boolean) => void): void {
+    const assume = (r: ApiResult<KubeObject>, tolerated?: string): void => {
+      if (r.ok) {
+        (this.informers.get(r.value.kind) as Informer<Kind> | undefined)?.assume(r.value as ObjectOf<Kind>);
+        return cb(true);
+      }
+      cb(r.status.reason === tolerated);
+    };
+    switch (w.op) {
+      case "create":
+        return this.client.create(w.object, (r) => assume(r, "AlreadyExists"));
+      case "update":
+        return this.client.update(w.object, (r) => assume(r));
+      case "updateStatus":
+        return this.client.updateStatus(w.object, (r) => assume(r));
+      case "patch":
+        return this.client.patch(w.kind, w.namespace, w.name, w.patch, (r) => assume(r as ApiResult<KubeObject>), w.subresource);
+      case "delete":
+        return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
+          if (r.ok) {
+            this.informers.get(w.kind)?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
+            return cb(true);
+          }
+          cb(r.status.reason === "NotFound");
+        });
+    }
+  }
+}
+
+export function describeWrite(w: Write): string {
+  switch (w.op) {
+    case "create":
+      return `create ${w.object.kind} ${w.object.metadata.name ? objectKey(w.object) : nsName(w.object.metadata.namespace, (w.object.metadata.generateName ?? "") + "*")}`;
+    case "update":
+    case "updateStatus":
+      return `${w.op} ${w.object.kind} ${objectKey(w.object)}@${w.object.metadata.resourceVersion ?? ""}`;
+    case "patch":
+      return `patch ${w.kind} ${nsName(w.namespace, w.name)}`;
+    case "delete":
+      return `delete ${w.kind} ${nsName(w.namespace, w.name)}`;
+  }
+}

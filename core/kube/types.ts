@@ -1,0 +1,210 @@
+// Kubernetes objects as the simulated control plane stores them: the fields the Deployment →
+// ReplicaSet → scheduler → kubelet flow reads and writes, named as in the Kubernetes API.
+// Differences from the real API, because simulated time has no calendar: timestamps
+// (creationTimestamp, Lease acquireTime/renewTime) are integer microseconds on the writer's own clock.
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  /** Absent for cluster-scoped kinds (Node). */
+  namespace?: string;
+  /** Set by the apiserver at create when name is empty: name = generateName + 5 random characters. */
+  generateName?: string;
+  uid?: string;
+  /** The key's mod_revision in etcd, as a decimal string (opaque to clients, compared by checkers). */
+  resourceVersion?: string;
+  /** Bumped by the apiserver on every spec change. */
+  generation?: number;
+  /** Microseconds on the apiserver's clock. */
+  creationTimestamp?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface Container {
+  name: string;
+  image: string;
+}
+
+export interface PodSpec {
+  containers: Container[];
+  /** Empty until the scheduler binds the pod. */
+  nodeName?: string;
+}
+
+export interface PodTemplateSpec {
+  metadata: { labels: Record<string, string> };
+  spec: PodSpec;
+}
+
+export interface LabelSelector {
+  matchLabels: Record<string, string>;
+}
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+}
+
+export interface DeploymentSpec {
+  replicas: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+  strategy?: { type: "RollingUpdate"; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
+}
+export interface DeploymentStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  updatedReplicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+  unavailableReplicas?: number;
+}
+export interface Deployment {
+  apiVersion: "apps/v1";
+  kind: "Deployment";
+  metadata: ObjectMeta;
+  spec: DeploymentSpec;
+  status?: DeploymentStatus;
+}
+
+export interface ReplicaSetSpec {
+  replicas: number;
+  selector: LabelSelector;
+  template: PodTemplateSpec;
+}
+export interface ReplicaSetStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  availableReplicas?: number;
+}
+export interface ReplicaSet {
+  apiVersion: "apps/v1";
+  kind: "ReplicaSet";
+  metadata: ObjectMeta;
+  spec: ReplicaSetSpec;
+  status?: ReplicaSetStatus;
+}
+
+export interface ContainerStatus {
+  name: string;
+  image: string;
+  ready: boolean;
+  restartCount: number;
+}
+export interface PodStatus {
+  phase?: "Pending" | "Running" | "Succeeded" | "Failed";
+  conditions?: Condition[];
+  hostIP?: string;
+  containerStatuses?: ContainerStatus[];
+}
+export interface Pod {
+  apiVersion: "v1";
+  kind: "Pod";
+  metadata: ObjectMeta;
+  spec: PodSpec;
+  status?: PodStatus;
+}
+
+export interface NodeStatus {
+  /** The simple capacity model: how many pods fit. */
+  capacity?: { pods: number };
+  conditions?: Condition[];
+}
+export interface Node {
+  apiVersion: "v1";
+  kind: "Node";
+  metadata: ObjectMeta;
+  spec: { unschedulable?: boolean };
+  status?: NodeStatus;
+}
+
+/** coordination.k8s.io/v1 Lease: leader election records and node heartbeats. */
+export interface LeaseSpec {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  /** Microseconds on the holder's clock. */
+  acquireTime?: number;
+  /** Microseconds on the holder's clock. */
+  renewTime?: number;
+  leaseTransitions?: number;
+}
+export interface Lease {
+  apiVersion: "coordination.k8s.io/v1";
+  kind: "Lease";
+  metadata: ObjectMeta;
+  spec: LeaseSpec;
+}
+
+export interface ConfigMap {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: ObjectMeta;
+  data?: Record<string, string>;
+}
+
+export type KubeObject = Deployment | ReplicaSet | Pod | Node | Lease | ConfigMap;
+export type Kind = KubeObject["kind"];
+export type ObjectOf<K extends Kind> = Extract<KubeObject, { kind: K }>;
+
+export const KINDS: readonly Kind[] = ["Deployment", "ReplicaSet", "Pod", "Node", "Lease", "ConfigMap"];
+
+export function isKind(s: string): s is Kind {
+  return (KINDS as readonly string[]).includes(s);
+}
+
+/** The resourceVersion as a number (0 when unset). */
+export function rvOf(obj: { metadata: ObjectMeta }): number {
+  const rv = obj.metadata.resourceVersion;
+  return rv === undefined || rv === "" ? 0 : Number(rv);
+}
+
+/** "namespace/name" or "name" for cluster-scoped objects: the key informers and work queues use. */
+export function objectKey(obj: { metadata: ObjectMeta }): string {
+  return nsName(obj.metadata.namespace, obj.metadata.name);
+}
+
+export function nsName(namespace: string | undefined, name: string): string {
+  return namespace === undefined || namespace === "" ? name : `${namespace}/${name}`;
+}
+
+/** Splits "namespace/name" (or "name") into its parts. */
+export function splitKey(key: string): { namespace: string | undefined; name: string } {
+  const i = key.indexOf("/");
+  return i < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+export function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+export function ownerRefTo(owner: KubeObject): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? "", controller: true };
+}
+
+export function podIsReady(p: Pod): boolean {
+  return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+export function nodeIsReady(n: Node): boolean {
+  return n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+}
+
+export function matchesLabels(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {
+  for (const k of Object.keys(selector).sort()) if (labels?.[k] !== selector[k]) return false;
+  return true;
+}
+
+/** A deep copy (objects are plain JSON data). */
+export function clone<T>(x: T): T {
+  return JSON.parse(JSON.stringify(x)) as T;
+}

@@ -1,0 +1,170 @@
+// Leases (etcd's lessor): IDs with a TTL and the keys attached to them. Which leases are granted
+// and which keys they hold is replicated state (it is in the snapshot); when a lease expires is
+// not: only the primary (the leader) tracks expiry, on the clock the member passes in, and the
+// member turns expired leases into LeaseRevoke proposals. Pure: no clock of its own.
+import { assert } from "../assert.ts";
+import type { EtcdErrorCode } from "./rpc.ts";
+
+/** etcd's MaxLeaseTTL, seconds. */
+export const MAX_LEASE_TTL = 9_000_000_000;
+/** Expiry of a lease on a non-primary lessor: never. */
+export const FOREVER = Number.MAX_SAFE_INTEGER;
+
+const US_PER_SECOND = 1_000_000;
+
+export interface Lease {
+  readonly ID: number;
+  /** Seconds, after the minimum TTL was applied. */
+  readonly TTL: number;
+  /** Local expiry time in µs (FOREVER when not primary). */
+  expiryUs: number;
+  /** Attached keys, in attach order. */
+  readonly keys: Set<string>;
+}
+
+export interface LessorOptions {
+  /**
+   * Smallest TTL granted, seconds. etcd derives it from the election timeout:
+   * ceil(1.5 × electionTimeout); 1 for the differential oracle (--election-timeout=100).
+   */
+  minTTL?: number;
+  /** Whether this lessor tracks expiry from the start (a single member is its own leader). Default true. */
+  primary?: boolean;
+}
+
+export interface LessorSnapshot {
+  leases: { ID: number; TTL: number }[];
+  nextId: number;
+}
+
+export class Lessor {
+  readonly minTTL: number;
+  private readonly leases = new Map<number, Lease>();
+  /** key → lease ID, for keys attached to a lease. */
+  private readonly itemMap = new Map<string, number>();
+  private primary: boolean;
+  /** Next candidate for a server-chosen ID (replicated, so every member picks the same). */
+  private nextId = 1;
+
+  constructor(opts: LessorOptions = {}) {
+    this.minTTL = opts.minTTL ?? 1;
+    this.primary = opts.primary ?? true;
+    assert(Number.isInteger(this.minTTL) && this.minTTL >= 1, "minTTL is a positive integer");
+  }
+
+  get isPrimary(): boolean {
+    return this.primary;
+  }
+
+  get size(): number {
+    return this.leases.size;
+  }
+
+  lookup(id: number): Lease | undefined {
+    return this.leases.get(id);
+  }
+
+  /** The lease a key is attached to (0 = none). */
+  leaseOf(key: string): number {
+    return this.itemMap.get(key) ?? 0;
+  }
+
+  /** The ID a grant with ID 0 receives: the smallest unused ID from a replicated counter. */
+  chooseId(): number {
+    while (this.leases.has(this.nextId)) this.nextId++;
+    return this.nextId;
+  }
+
+  /** etcd's lessor.Grant: the TTL check comes before the duplicate check. */
+  grant(id: number, ttl: number, nowUs: number): Lease | { error: EtcdErrorCode } {
+    assert(id !== 0, "grant needs an ID (use chooseId)");
+    if (ttl > MAX_LEASE_TTL) return { error: "lease-ttl-too-large" };
+    if (this.leases.has(id)) return { error: "lease-exists" };
+    const TTL = Math.max(ttl, this.minTTL);
+    const lease: Lease = { ID: id, TTL, expiryUs: this.primary ? nowUs + TTL * US_PER_SECOND : FOREVER, keys: new Set() };
+    this.leases.set(id, lease);
+    if (id === this.nextId) this.nextId++;
+    return lease;
+  }
+
+  /** Forgets a lease; the caller deletes its keys first (in one revision). Returns the keys it held, sorted. */
+  remove(id: number): string[] {
+    const lease = this.leases.get(id);
+    assert(lease !== undefined, `remove of unknown lease ${id}`);
+    const keys = [...lease.keys].sort();
+    for (const k of keys) this.itemMap.delete(k);
+    this.leases.delete(id);
+    return keys;
+  }
+
+  /** Keep-alive: restarts the TTL. Only the primary renews (etcd answers ErrNotPrimary elsewhere). */
+  renew(id: number, nowUs: number): Lease | { error: EtcdErrorCode } {
+    if (!this.primary) return { error: "not-leader" };
+    const lease = this.leases.get(id);
+    if (lease === undefined) return { error: "lease-not-found" };
+    lease.expiryUs = nowUs + lease.TTL * US_PER_SECOND;
+    return lease;
+  }
+
+  attach(id: number, key: string): void {
+    const lease = this.leases.get(id);
+    // etcd panics here; the store validates leases before applying. A member that skipped
+    // validation (a mutant) gets a key without a live lease, which is what such a bug would leave.
+    if (lease === undefined) return;
+    lease.keys.add(key);
+    this.itemMap.set(key, id);
+  }
+
+  detach(id: number, key: string): void {
+    const lease = this.leases.get(id);
+    if (lease !== undefined) lease.keys.delete(key);
+    if (this.itemMap.get(key) === id) this.itemMap.delete(key);
+  }
+
+  /** Leases whose expiry is <= nowUs, earliest first (ties by ID). Empty unless primary. */
+  expired(nowUs: number): number[] {
+    if (!this.primary) return [];
+    const out: Lease[] = [];
+    for (const l of this.leases.values()) if (l.expiryUs <= nowUs) out.push(l);
+    out.sort((a, b) => a.expiryUs - b.expiryUs || a.ID - b.ID);
+    return out.map((l) => l.ID);
+  }
+
+  /** Remaining whole seconds (etcd truncates), or -1 if unknown. A non-primary reports the granted TTL. */
+  remainingSeconds(id: number, nowUs: number): number {
+    const l = this.leases.get(id);
+    if (l === undefined) return -1;
+    if (l.expiryUs === FOREVER) return l.TTL;
+    return Math.max(0, Math.floor((l.expiryUs - nowUs) / US_PER_SECOND));
+  }
+
+  /** Becoming leader: every lease gets a fresh TTL plus extendUs (etcd extends by the election timeout). */
+  promote(nowUs: number, extendUs = 0): void {
+    this.primary = true;
+    for (const l of this.leases.values()) l.expiryUs = nowUs + extendUs + l.TTL * US_PER_SECOND;
+  }
+
+  /** Losing leadership: stop tracking expiry. */
+  demote(): void {
+    this.primary = false;
+    for (const l of this.leases.values()) l.expiryUs = FOREVER;
+  }
+
+  snapshot(): LessorSnapshot {
+    const leases = [...this.leases.values()].map((l) => ({ ID: l.ID, TTL: l.TTL })).sort((a, b) => a.ID - b.ID);
+    return { leases, nextId: this.nextId };
+  }
+
+  /**
+   * Replaces every lease. Expiry is local state: a primary restarts each TTL at nowUs; keys are
+   * re-attached by the store from the restored key-value pairs.
+   */
+  restore(s: LessorSnapshot, nowUs: number): void {
+    this.leases.clear();
+    this.itemMap.clear();
+    for (const { ID, TTL } of s.leases) {
+      this.leases.set(ID, { ID, TTL, expiryUs: this.primary ? nowUs + TTL * US_PER_SECOND : FOREVER, keys: new Set() });
+    }
+    this.nextId = s.nextId;
+  }
+}

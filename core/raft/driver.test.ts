@@ -1,0 +1,221 @@
+// The driver on the deterministic simulator: real timers, a lossy network and disks that lose un-synced
+// writes on a crash, with the safety monitor watching every step. (A test-only reach into sim/ and
+// checkers/: the driver's whole point is to run there.)
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { World } from "../../sim/world.ts";
+import type { CrashMode } from "../../sim/disk.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { BugSet, type BugName } from "../bugs.ts";
+import { raftActor, type RaftDriver, type RaftDriverOptions, type StateMachine } from "./driver.ts";
+import type { Entry } from "./types.ts";
+
+class ListMachine implements StateMachine {
+  items: unknown[] = [];
+  apply(e: Entry): void {
+    if (e.type === "normal" && e.data !== null) this.items.push(e.data);
+  }
+  snapshot(): unknown {
+    return [...this.items];
+  }
+  restore(data: unknown): void {
+    this.items = [...(data as unknown[])];
+  }
+}
+
+interface Harness {
+  world: World;
+  monitor: RaftSafetyMonitor;
+  ids: string[];
+  driver(id: string): RaftDriver;
+  machine(id: string): ListMachine;
+  leader(): string | undefined;
+  run(ms: number): void;
+  waitFor(pred: () => boolean, ms: number): boolean;
+}
+
+function cluster(n: number, seed: number, opts: Partial<RaftDriverOptions> & { bugNames?: BugName[]; lossP?: number; fsyncUs?: number } = {}): Harness {
+  const world = new World({ seed, link: { lossP: opts.lossP ?? 0 }, disk: opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined });
+  const monitor = new RaftSafetyMonitor();
+  world.lifecycle.push((ev) => {
+    if (ev.kind === "crash") monitor.onCrash(ev.process);
+  });
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  const machines = new Map<string, ListMachine>();
+  for (const id of ids) {
+    world.spawn(id, raftActor({
+      peers: ids,
+      bugs: new BugSet(opts.bugNames ?? []),
+      snapshotEvery: opts.snapshotEvery ?? 0,
+      logRewriteAfter: opts.logRewriteAfter,
+      stateMachine: (env) => {
+        const m = new ListMachine();
+        machines.set(env.id, m);
+        return m;
+      },
+      observer: (v) => monitor.observe(v.id, v, world.trace.count),
+    }));
+  }
+  const driver = (id: string) => (world.process(id).actor as unknown as { driver: RaftDriver }).driver;
+  const h: Harness = {
+    world, monitor, ids,
+    driver,
+    machine: (id) => machines.get(id)!,
+    leader: () => {
+      let best: { id: string; term: number } | undefined;
+      for (const id of ids) {
+        if (world.process(id).status !== "up") continue;
+        const s = driver(id).status();
+        if (s.role === "leader" && (best === undefined || s.term > best.term)) best = { id, term: s.term };
+      }
+      return best?.id;
+    },
+    run: (ms) => world.runUntil(world.now + ms * 1000),
+    waitFor: (pred, ms) => world.runUntilPredicate(pred, world.now + ms * 1000),
+  };
+  return h;
+}
+
+function proposeMany(h: Harness, count: number, prefix: string): number {
+  let ok = 0;
+  for (let i = 0; i < count; i++) {
+    const l = h.leader();
+    if (l === undefined) {
+      h.run(50);
+      continue;
+    }
+    if (h.driver(l).propose(`${prefix}${i}`).ok) ok++;
+    h.run(2);
+  }
+  return ok;
+}
+
+const converged = (h: Harness, want: number) => () =>
+  h.ids.every((id) => h.world.process(id).status === "up" && h.machine(id).items.length >= want);
+
+test("drivers elect a leader, replicate and apply proposals everywhere, and the monitor is satisfied", () => {
+  const h = cluster(3, 1);
+  assert.ok(h.waitFor(() => h.leader() !== undefined, 3000), "a leader within 3 s");
+  const ok = proposeMany(h, 20, "v");
+  assert.is(ok, 20);
+  assert.ok(h.waitFor(converged(h, 20), 2000));
+  for (const id of h.ids) assert.equal(h.machine(id).items, h.machine(h.ids[0]!).items);
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+  assert.is(h.world.failure, undefined);
+});
+
+test("a follower refuses a proposal as a value that names the leader", () => {
+  const h = cluster(3, 2);
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  h.run(100);
+  const leader = h.leader()!;
+  const follower = h.ids.find((x) => x !== leader)!;
+  assert.equal(h.driver(follower).propose("x"), { ok: false, reason: "not-leader", leader });
+});
+
+test("readIndex answers once the read point is applied, and times out without a quorum", () => {
+  const h = cluster(3, 3);
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  proposeMany(h, 5, "w");
+  const leader = h.leader()!;
+  h.waitFor(() => h.machine(leader).items.length === 5, 1000);
+  const written = h.driver(leader).status().applied; // the writes were acknowledged up to here
+  const follower = h.ids.find((x) => x !== leader)!;
+  const results: unknown[] = [];
+  h.driver(follower).readIndex((r) => results.push(r));
+  h.run(200);
+  assert.is(results.length, 1);
+  const r = results[0] as { ok: boolean; index: number };
+  assert.ok(r.ok && r.index >= written, `read point ${JSON.stringify(r)} must cover the acknowledged writes (${written})`);
+  assert.ok(h.driver(follower).status().applied >= r.index);
+  // Cut the leader off: its read can never be confirmed.
+  for (const x of h.ids) if (x !== leader) {
+    h.world.network.faults.cut(leader, x);
+    h.world.network.faults.cut(x, leader);
+  }
+  const late: unknown[] = [];
+  h.driver(leader).readIndex((res) => late.push(res));
+  h.run(1000);
+  assert.equal(late, [{ ok: false, reason: "timeout" }]);
+});
+
+for (const mode of ["clean", "torn", "corrupt"] as CrashMode[]) {
+  test(`after a ${mode} crash of the leader mid-write, the cluster converges and nothing committed is lost`, () => {
+    const h = cluster(3, 10, { snapshotEvery: 7 });
+    h.waitFor(() => h.leader() !== undefined, 3000);
+    proposeMany(h, 10, "a");
+    const leader = h.leader()!;
+    for (let i = 0; i < 5; i++) h.driver(leader).propose(`b${i}`); // in flight at the crash
+    h.world.crash(leader, mode);
+    h.run(500);
+    h.world.restart(leader);
+    proposeMany(h, 10, "c");
+    assert.ok(h.waitFor(() => converged(h, 20)() && new Set(h.ids.map((x) => h.machine(x).items.length)).size === 1, 5000));
+    const items = h.machine(h.ids[0]!).items;
+    for (let i = 0; i < 10; i++) assert.ok(items.includes(`a${i}`), `a${i} survived`);
+    for (const id of h.ids) assert.equal(h.machine(id).items, items, id);
+    assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+    assert.is(h.world.failure, undefined, h.world.failure?.message);
+  });
+}
+
+test("a follower that was down through several snapshots catches up from the leader's snapshot", () => {
+  const h = cluster(3, 4, { snapshotEvery: 5 });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  const leader = h.leader()!;
+  const follower = h.ids.find((x) => x !== leader)!;
+  h.world.crash(follower);
+  proposeMany(h, 30, "s");
+  h.world.restart(follower);
+  assert.ok(h.waitFor(() => h.machine(follower).items.length === 30, 3000));
+  assert.equal(h.machine(follower).items, h.machine(leader).items);
+  assert.ok(h.world.network.stats.delivered > 0);
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+});
+
+test("the log file is rewritten after compaction, and a crash during or after it loses nothing", () => {
+  const h = cluster(3, 5, { snapshotEvery: 4, logRewriteAfter: 8 });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  proposeMany(h, 40, "r");
+  const victim = h.ids.find((x) => x !== h.leader())!;
+  const disk = h.world.process(victim).disk;
+  assert.ok(disk.read("raft.log.0").length + disk.read("raft.log.1").length < 30, "dead records were dropped");
+  h.world.crash(victim, "torn");
+  h.world.restart(victim);
+  proposeMany(h, 10, "t");
+  assert.ok(h.waitFor(converged(h, 50), 3000));
+  assert.equal(h.machine(victim).items, h.machine(h.leader()!).items);
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+});
+
+test("same seed, same history: the trace hash repeats", () => {
+  const hashOf = (seed: number) => {
+    const h = cluster(3, seed, { snapshotEvery: 5, lossP: 0.05 });
+    h.waitFor(() => h.leader() !== undefined, 3000);
+    proposeMany(h, 15, "d");
+    h.run(500);
+    return h.world.trace.hash();
+  };
+  assert.is(hashOf(77), hashOf(77));
+  assert.is.not(hashOf(77), hashOf(78));
+});
+
+for (const bug of [undefined, "raft-ack-before-fsync"] as const) {
+  test(`${bug ?? "clean build"} on slow disks: ${bug === undefined ? "no violation" : "the monitor sees a commit no quorum holds durably"}`, () => {
+    // fsync (5 ms) slower than the network (1–1.5 ms): an early acknowledgement overtakes the fsync.
+    const h = cluster(3, 6, { bugNames: bug === undefined ? [] : [bug], fsyncUs: 5000 });
+    h.waitFor(() => h.leader() !== undefined, 3000);
+    proposeMany(h, 30, "x");
+    h.run(200);
+    const r = h.monitor.result();
+    if (bug === undefined) {
+      assert.is(r.verdict, "pass", r.message);
+      assert.ok(h.machine(h.ids[0]!).items.length > 0);
+    } else {
+      assert.is(r.verdict, "fail");
+      assert.match(r.message, /^commit-durability/);
+    }
+  });
+}
+
+test.run();

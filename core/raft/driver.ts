@@ -1,0 +1,381 @@
+// The host loop for one RaftNode inside a simulated process (core/env.ts): ticks it on the process clock,
+// steps it with every Raft message, and runs the Ready loop through the process's disk — write, fsync, and
+// only in the fsync callback send messages and apply committed entries. One Ready is in flight at a time.
+// On construction it restarts from exactly what the disk kept.
+import { assert } from "../assert.ts";
+import { BugSet } from "../bugs.ts";
+import type { Actor, Env, TimerId } from "../env.ts";
+import { RaftDiskStore } from "./disk_store.ts";
+import { RaftNode } from "./node.ts";
+import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type Ready, type RoleKind, type SoftState } from "./types.ts";
+import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver } from "./view.ts";
+
+/** The replicated state machine the driver feeds, in log order. */
+export interface StateMachine {
+  /** Every committed entry, in order: normal entries (data null for a leader's empty entry) and conf changes. */
+  apply(entry: Entry): void;
+  /** The state as of the last applied entry, for log compaction. */
+  snapshot(): unknown;
+  /** Replace the state with a snapshot's (after a restart, or when the leader sent one). */
+  restore(data: unknown, index: number, term: number): void;
+  /**
+   * Optional: for a state machine that keeps its own durable state (etcd's consistent index), the index it
+   * already reflects after a restart. The driver then neither restores an older snapshot nor re-applies.
+   */
+  appliedIndex?(): number;
+}
+
+export interface RaftDriverOptions {
+  env: Env;
+  /** Bootstrap voters (same list on every node, including ones added later). */
+  peers: readonly string[];
+  learners?: readonly string[];
+  stateMachine: StateMachine;
+  /** Tick period on the process clock. Default 10 ms. */
+  tickUs?: number;
+  electionTicks?: number;
+  heartbeatTicks?: number;
+  preVote?: boolean;
+  checkQuorum?: boolean;
+  maxInflight?: number;
+  maxEntriesPerMsg?: number;
+  bugs?: BugSet;
+  /** Take a snapshot and compact the log every this many applied entries (0: never). Default 1000. */
+  snapshotEvery?: number;
+  /** Rewrite the log file once this many records before the snapshot point have piled up. Default 1024. */
+  logRewriteAfter?: number;
+  /** A linearizable read not answered within this many ticks fails with "timeout". Default 2 × electionTicks. */
+  readTimeoutTicks?: number;
+  /** Called after every step and every Ready cycle with a cheap view (for RaftSafetyMonitor). */
+  observer?: RaftObserver;
+  /** Wraps outgoing Raft messages, when the process speaks other protocols too. Default: as is. */
+  encode?: (m: Message) => unknown;
+  /** Told when the role or the known leader changes. */
+  onSoftState?: (s: SoftState) => void;
+}
+
+export type ProposeResult =
+  | { readonly ok: true; readonly index: number; readonly term: number }
+  | { readonly ok: false; readonly reason: "not-leader"; readonly leader: string }
+  | { readonly ok: false; readonly reason: DropReason; readonly leader: string };
+
+export type ReadResult =
+  | { readonly ok: true; readonly index: number }
+  | { readonly ok: false; readonly reason: "no-leader" | "timeout" };
+
+export interface RaftStatus {
+  readonly id: string;
+  readonly term: number;
+  readonly role: RoleKind;
+  readonly leader: string;
+  readonly commitIndex: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly voters: readonly string[];
+  readonly learners: readonly string[];
+}
+
+interface PendingRead {
+  readonly cb: (r: ReadResult) => void;
+  readonly deadline: number;
+  index: number | undefined;
+}
+
+/** True for a message this driver should step (shape check only: peers are trusted, the network is not typed). */
+export function isRaftMessage(msg: unknown): msg is Message {
+  if (msg === null || typeof msg !== "object") return false;
+  const m = msg as Partial<Message>;
+  return typeof m.type === "string" && PEER_MESSAGE_TYPES.has(m.type) && typeof m.to === "string" && typeof m.term === "number";
+}
+
+export class RaftDriver {
+  readonly node: RaftNode;
+  private readonly env: Env;
+  private readonly sm: StateMachine;
+  private readonly store: RaftDiskStore;
+  private readonly tickUs: number;
+  private readonly snapshotEvery: number;
+  private readonly logRewriteAfter: number;
+  private readonly readTimeoutTicks: number;
+  private readonly observer: RaftObserver | undefined;
+  private readonly encode: ((m: Message) => unknown) | undefined;
+  private readonly onSoftState: ((s: SoftState) => void) | undefined;
+  private readonly applyBeforePersist: boolean;
+  private inFlight = false;
+  private timer: TimerId | undefined;
+  private ticks = 0;
+  private lastSnapshotIndex: number;
+  private readonly reads = new Map<string, PendingRead>();
+  private readSeq = 0;
+  private readonly readNonce: string;
+  private stopped = false;
+  /** Highest term sent since the last view (for the monitor). */
+  private sentTerm = 0;
+
+  constructor(opts: RaftDriverOptions) {
+    this.env = opts.env;
+    this.sm = opts.stateMachine;
+    this.tickUs = opts.tickUs ?? 10_000;
+    assert(this.tickUs > 0, "tickUs must be positive");
+    this.snapshotEvery = opts.snapshotEvery ?? 1000;
+    this.logRewriteAfter = opts.logRewriteAfter ?? 1024;
+    this.observer = opts.observer;
+    this.encode = opts.encode;
+    this.onSoftState = opts.onSoftState;
+    const bugs = opts.bugs ?? BugSet.none;
+    this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
+    // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.
+    this.readNonce = opts.env.rng.fork("raft-read").uint32().toString(36);
+
+    this.store = new RaftDiskStore(opts.env.disk);
+    const loaded = this.store.load();
+    for (const r of loaded.repairs) opts.env.record("raft-repair", r);
+    const snap = loaded.snapshot;
+    const snapIndex = snap?.metadata.index ?? 0;
+    const smIndex = this.sm.appliedIndex?.();
+    let applied = snapIndex;
+    let appliedSnapshot: HostObservations["appliedSnapshot"];
+    if (smIndex !== undefined && smIndex >= snapIndex) {
+      applied = smIndex;
+    } else if (snap !== undefined) {
+      this.sm.restore(snap.data, snap.metadata.index, snap.metadata.term);
+      appliedSnapshot = { index: snap.metadata.index, term: snap.metadata.term };
+    }
+    this.lastSnapshotIndex = snapIndex;
+    this.node = new RaftNode({
+      id: opts.env.id,
+      peers: opts.peers,
+      learners: opts.learners,
+      rng: opts.env.rng.fork("raft-election"),
+      electionTicks: opts.electionTicks,
+      heartbeatTicks: opts.heartbeatTicks,
+      preVote: opts.preVote,
+      checkQuorum: opts.checkQuorum,
+      maxInflight: opts.maxInflight,
+      maxEntriesPerMsg: opts.maxEntriesPerMsg,
+      bugs,
+      storage: { hardState: loaded.hardState, snapshot: snap, entries: loaded.entries },
+      applied,
+    });
+    this.readTimeoutTicks = opts.readTimeoutTicks ?? 2 * this.node.electionTicks;
+    if (this.observer !== undefined) {
+      const durable: DurableChange = {
+        reset: { snapshotIndex: snapIndex, snapshotTerm: snap?.metadata.term ?? 0 },
+        entries: loaded.entries,
+      };
+      this.observer(this.node.view({ durable, appliedSnapshot }));
+    }
+  }
+
+  /** Starts the tick timer (call from Actor.start). */
+  start(): void {
+    if (this.timer === undefined && !this.stopped) this.scheduleTick();
+    this.afterEvent();
+  }
+
+  /** Stops ticking; the node keeps its state (for tests and orderly shutdown). */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.env.cancelTimer(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Steps a message from the network if it is a Raft message; returns whether it was. */
+  onMessage(_from: string, msg: unknown): boolean {
+    if (!isRaftMessage(msg)) return false;
+    if (msg.to !== this.env.id) return true;
+    this.node.step(msg);
+    this.afterEvent();
+    return true;
+  }
+
+  propose(data: unknown): ProposeResult {
+    if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
+    const out = this.node.propose(data);
+    this.afterEvent();
+    if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
+    if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };
+    return { ok: false, reason: "not-leader", leader: out.leader };
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
+    const out = this.node.proposeConfChange(cc);
+    this.afterEvent();
+    if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
+    if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };
+    return { ok: false, reason: "not-leader", leader: out.leader };
+  }
+
+  /**
+   * A linearizable read point (§8): cb gets an index once this node has applied it and the leader confirmed
+   * its leadership; serve the read from the state machine then. Followers ask the leader.
+   */
+  readIndex(cb: (r: ReadResult) => void): void {
+    if (this.node.leader === NONE) {
+      cb({ ok: false, reason: "no-leader" });
+      return;
+    }
+    const ctx = `${this.env.id}/${this.readNonce}/${++this.readSeq}`;
+    this.reads.set(ctx, { cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
+    this.node.readIndex(ctx);
+    this.afterEvent();
+  }
+
+  transferLeadership(to: string): void {
+    this.node.transferLeadership(to);
+    this.afterEvent();
+  }
+
+  campaign(): void {
+    this.node.campaign();
+    this.afterEvent();
+  }
+
+  status(): RaftStatus {
+    const n = this.node;
+    return {
+      id: n.id, term: n.term, role: n.roleKind, leader: n.leader, commitIndex: n.commitIndex, applied: n.applied,
+      lastIndex: n.lastIndex, voters: n.voters, learners: n.learners,
+    };
+  }
+
+  // ---------------------------------------------------------------- the loop
+
+  private scheduleTick(): void {
+    this.timer = this.env.setTimer(this.tickUs, () => {
+      this.timer = undefined;
+      if (this.stopped) return;
+      this.ticks++;
+      this.node.tick();
+      this.expireReads();
+      this.afterEvent();
+      this.scheduleTick();
+    });
+  }
+
+  private afterEvent(): void {
+    if (this.observer !== undefined) this.observe(undefined);
+    this.pump();
+  }
+
+  private observe(extra: HostObservations | undefined): void {
+    const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
+    this.sentTerm = 0;
+    this.observer?.(this.node.view(sentTerm !== undefined ? { ...extra, sentTerm } : extra));
+  }
+
+  /** Runs Ready cycles until none is left or one waits for an fsync. */
+  private pump(): void {
+    while (!this.inFlight && this.node.hasReady()) {
+      const rd = this.node.ready();
+      this.inFlight = true;
+      for (const m of rd.messagesBeforeSync) this.sendRaft(m);
+      this.store.persist(rd);
+      if (rd.softState !== undefined) {
+        this.env.record("raft-role", `${rd.softState.role} term=${this.node.term} leader=${rd.softState.leader || "-"}`);
+        this.onSoftState?.(rd.softState);
+      }
+      // MUTANT etcd-apply-before-persist: apply (and so answer) before the entries are durable.
+      if (this.applyBeforePersist) this.apply(rd);
+      if (rd.mustSync) {
+        this.env.disk.sync(() => {
+          this.finish(rd);
+          this.pump();
+        });
+        return;
+      }
+      this.finish(rd);
+    }
+  }
+
+  /** Everything in rd is durable: send, apply, advance. */
+  private finish(rd: Ready): void {
+    for (const m of rd.messages) this.sendRaft(m);
+    if (!this.applyBeforePersist) this.apply(rd);
+    this.node.advance(rd);
+    for (const rs of rd.readStates) {
+      const p = this.reads.get(rs.context);
+      if (p !== undefined && p.index === undefined) p.index = rs.index;
+    }
+    this.resolveReads();
+    let compactedTo: DurableChange["compactedTo"];
+    if (this.snapshotEvery > 0 && this.node.applied - this.lastSnapshotIndex >= this.snapshotEvery) {
+      const s = this.node.compact(this.node.applied, this.sm.snapshot());
+      this.store.saveSnapshot(s);
+      this.lastSnapshotIndex = s.metadata.index;
+      compactedTo = { index: s.metadata.index, term: s.metadata.term };
+    }
+    if (this.observer !== undefined) {
+      const durable: DurableChange | undefined =
+        rd.mustSync || compactedTo !== undefined
+          ? {
+              reset: rd.snapshot !== undefined ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term } : undefined,
+              compactedTo,
+              entries: rd.entries,
+            }
+          : undefined;
+      this.observe({
+        durable,
+        appliedSnapshot: rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
+        appliedEntries: rd.committedEntries,
+      });
+    }
+    if (this.store.needsRewrite(this.logRewriteAfter)) {
+      // Stays "in flight": no Ready runs while the log file is being swapped.
+      this.store.rewrite(() => {
+        this.inFlight = false;
+        this.pump();
+      });
+      return;
+    }
+    this.inFlight = false;
+  }
+
+  private apply(rd: Ready): void {
+    if (rd.snapshot !== undefined) {
+      const m = rd.snapshot.metadata;
+      this.sm.restore(rd.snapshot.data, m.index, m.term);
+      this.lastSnapshotIndex = m.index;
+    }
+    for (const e of rd.committedEntries) this.sm.apply(e);
+  }
+
+  private sendRaft(m: Message): void {
+    this.sentTerm = Math.max(this.sentTerm, termRevealedBy(m));
+    this.env.send(m.to, this.encode !== undefined ? this.encode(m) : m);
+  }
+
+  private resolveReads(): void {
+    if (this.reads.size === 0) return;
+    const applied = this.node.applied;
+    for (const [ctx, p] of this.reads) {
+      if (p.index === undefined || p.index > applied) continue;
+      this.reads.delete(ctx);
+      p.cb({ ok: true, index: p.index });
+    }
+  }
+
+  private expireReads(): void {
+    if (this.reads.size === 0) return;
+    for (const [ctx, p] of this.reads) {
+      if (this.ticks < p.deadline) continue;
+      this.reads.delete(ctx);
+      p.cb({ ok: false, reason: "timeout" });
+    }
+  }
+}
+
+/** A process body that runs Raft alone over a state machine made fresh for every incarnation (Raft-only scenarios). */
+export function raftActor(
+  opts: Omit<RaftDriverOptions, "env" | "stateMachine"> & { stateMachine: (env: Env) => StateMachine },
+): (env: Env) => Actor & { readonly driver: RaftDriver } {
+  return (env) => {
+    const driver = new RaftDriver({ ...opts, env, stateMachine: opts.stateMachine(env) });
+    return {
+      driver,
+      start: () => driver.start(),
+      onMessage: (from, msg) => void driver.onMessage(from, msg),
+    };
+  };
+}

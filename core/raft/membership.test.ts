@@ -1,0 +1,126 @@
+// §6 membership changes, one server at a time (the new configuration takes effect when applied, as in etcd).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Cluster } from "./testkit.ts";
+
+function threeWithLeader(): Cluster {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
+  t.campaign("n1");
+  t.stabilize();
+  return t;
+}
+
+test("§6 adding a voter: the new server catches up and then counts toward the quorum", () => {
+  const t = threeWithLeader();
+  t.propose("n1", "before");
+  t.stabilize();
+  t.addMember("n4");
+  assert.not.ok(t.node("n4").voters.includes("n4"), "a joining node does not know it is a member yet");
+  const out = t.proposeConfChange("n1", { type: "addVoter", nodeId: "n4" });
+  assert.is(out.kind, "appended");
+  t.stabilize();
+  t.tick("n1");
+  t.stabilize();
+  for (const id of ["n1", "n2", "n3", "n4"]) assert.equal(t.node(id).voters, ["n1", "n2", "n3", "n4"], id);
+  assert.equal(t.applied("n4"), ["before"]);
+  // With four voters, n1 + n2 are no longer a majority.
+  t.partition(["n1", "n2"], ["n3", "n4"]);
+  t.propose("n1", "needs-three");
+  t.stabilize();
+  assert.not.ok(t.applied("n1").includes("needs-three"));
+  t.heal();
+  t.tick("n1");
+  t.stabilize();
+  assert.ok(t.applied("n4").includes("needs-three"));
+});
+
+test("§6 removing a voter: the rest commit without it, and it never campaigns", () => {
+  const t = threeWithLeader();
+  t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n3" });
+  t.stabilize();
+  assert.equal(t.node("n1").voters, ["n1", "n2"]);
+  t.isolate("n3");
+  t.propose("n1", "two-of-two");
+  t.stabilize();
+  assert.equal(t.applied("n2"), ["two-of-two"]);
+  const term = t.node("n3").term;
+  t.tick("n3", 100);
+  assert.is(t.node("n3").term, term, "a removed server is not promotable");
+});
+
+test("§6 a learner receives the log but neither votes toward commit nor campaigns; promotion makes it a voter", () => {
+  const t = threeWithLeader();
+  t.addMember("n4");
+  t.proposeConfChange("n1", { type: "addLearner", nodeId: "n4" });
+  t.stabilize();
+  t.tick("n1");
+  t.stabilize();
+  assert.equal(t.node("n1").learners, ["n4"]);
+  assert.is(t.node("n1").progressOf("n4")?.isLearner, true);
+  // n1 + learner n4 are not a majority of the three voters.
+  t.partition(["n1", "n4"], ["n2", "n3"]);
+  t.propose("n1", "x");
+  t.stabilize();
+  assert.is(t.node("n4").lastIndex, t.node("n1").lastIndex, "the learner got the entry");
+  assert.not.ok(t.applied("n1").includes("x"), "but it does not count toward commit");
+  t.tick("n4", 100);
+  assert.is(t.node("n4").roleKind, "follower", "a learner never campaigns");
+  t.heal();
+  t.tick("n1");
+  t.stabilize();
+  t.proposeConfChange("n1", { type: "addVoter", nodeId: "n4" });
+  t.stabilize();
+  assert.equal(t.node("n1").voters, ["n1", "n2", "n3", "n4"]);
+  assert.equal(t.node("n1").learners, []);
+  assert.is(t.node("n1").progressOf("n4")?.isLearner, false);
+});
+
+test("§6 one change at a time: a second conf change waits until the first is applied", () => {
+  const t = threeWithLeader();
+  t.addMember("n4");
+  t.addMember("n5");
+  t.isolate("n3");
+  t.isolate("n2"); // nothing can commit now
+  assert.is(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n4" }).kind, "appended");
+  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n5" }), { kind: "dropped", reason: "conf-change-pending" });
+  t.heal();
+  t.tick("n1");
+  t.stabilize();
+  assert.is(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n5" }).kind, "appended");
+});
+
+test("§6 nonsensical changes are refused as values", () => {
+  const t = new Cluster({ ids: ["n1"] });
+  t.campaign("n1");
+  t.stabilize();
+  assert.equal(t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" }), { kind: "dropped", reason: "invalid-conf-change" });
+  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n1" }), { kind: "dropped", reason: "invalid-conf-change" });
+});
+
+test("§6 a leader that removes itself steps down once the change is applied, and the rest elect a leader", () => {
+  const t = threeWithLeader();
+  t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" });
+  t.stabilize();
+  assert.is(t.node("n1").roleKind, "follower");
+  const leader = t.elect();
+  assert.ok(leader === "n2" || leader === "n3");
+  t.propose(leader, "after");
+  t.stabilize();
+  assert.ok(t.applied("n2").includes("after"));
+});
+
+test("§6 a restarted node rebuilds its configuration from the log it had applied", () => {
+  const t = threeWithLeader();
+  t.addMember("n4");
+  t.proposeConfChange("n1", { type: "addVoter", nodeId: "n4" });
+  t.stabilize();
+  t.tick("n1");
+  t.stabilize();
+  t.crash("n2");
+  t.restart("n2");
+  t.tick("n1");
+  t.stabilize();
+  assert.equal(t.node("n2").voters, ["n1", "n2", "n3", "n4"]);
+});
+
+test.run();

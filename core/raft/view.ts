@@ -1,0 +1,59 @@
+// What a safety monitor sees of one node after each step: cheap scalars from the node, a live term lookup
+// into its in-memory log, and the host's report of what became durable and what was applied since the
+// previous view. Nothing here copies a log; a monitor keeps its own shadows from the deltas.
+import type { Entry, Message, RoleKind } from "./types.ts";
+
+/** What became durable on a node's disk since its previous view. */
+export interface DurableChange {
+  /**
+   * The durable log was replaced (a restart read it back, or a leader's snapshot was installed): it now
+   * holds the snapshot point (index, term) followed by `entries`.
+   */
+  readonly reset?: { readonly snapshotIndex: number; readonly snapshotTerm: number };
+  /** The host compacted its log up to here (the entries live on in a durable snapshot). */
+  readonly compactedTo?: { readonly index: number; readonly term: number };
+  /** Entries now durable; they replace the durable log from entries[0].index on. */
+  readonly entries: readonly Entry[];
+}
+
+/** Host-side observations merged into a node's view. */
+export interface HostObservations {
+  readonly durable?: DurableChange;
+  /** The state machine was restored from a snapshot at this point (before `appliedEntries`). */
+  readonly appliedSnapshot?: { readonly index: number; readonly term: number };
+  /** Entries handed to the state machine since the previous view, in order. */
+  readonly appliedEntries?: readonly Entry[];
+  /** The highest term of any message this node handed to the network since its previous view. */
+  readonly sentTerm?: number;
+}
+
+export interface RaftView extends HostObservations {
+  readonly id: string;
+  readonly term: number;
+  readonly vote: string;
+  readonly role: RoleKind;
+  /** "" when unknown. */
+  readonly leader: string;
+  readonly commitIndex: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly lastTerm: number;
+  /** Entries at or below this index exist only in the snapshot. */
+  readonly compactedIndex: number;
+  /** The node's current (applied) configuration. */
+  readonly voters: readonly string[];
+  /** Times the in-memory log had a suffix overwritten or discarded (a leader must keep this constant). */
+  readonly logOverwrites: number;
+  /** Term of the in-memory entry at i (undefined if compacted or absent). Valid only during the observe call. */
+  termAt(index: number): number | undefined;
+}
+
+export type RaftObserver = (view: RaftView) => void;
+
+/**
+ * The term a sent message shows its sender to be in: a node must have made that term durable first.
+ * Pre-vote messages carry a prospective term (the sender's term + 1) and reveal nothing.
+ */
+export function termRevealedBy(m: Message): number {
+  return m.type === "MsgPreVote" || m.type === "MsgPreVoteResp" ? 0 : m.term;
+}

@@ -1,0 +1,200 @@
+// The etcd cluster harness: members n1..nN and workload clients c1..cK as simulated processes, the
+// Raft safety monitor and the cross-member oracle fed online, a nemesis over the members, then a heal
+// and a liveness phase, and every checker over what was recorded.
+import type { BugSet } from "../../core/bugs.ts";
+import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../core/etcd/workload.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
+import { checkWatches, changesFromApplied, type AppliedChange } from "../../checkers/watch/index.ts";
+import { Nemesis, type FaultEvent, type FaultMix } from "../../sim/nemesis.ts";
+import { World } from "../../sim/world.ts";
+import type { ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
+
+export interface KvOptions extends Record<string, unknown> {
+  members: number;
+  clients: number;
+  keys: number;
+  /** Virtual µs of workload + faults before heal. */
+  faultPhaseUs: number;
+  /** After heal: the bound within which the cluster must converge and serve a probe. */
+  livenessBoundUs: number;
+  thinkUs: number;
+  traffic: TrafficMix;
+  compaction: boolean;
+  compactEveryUs: number;
+  tickUs: number;
+  electionTicks: number;
+  snapshotEvery: number;
+  requestTimeoutUs: number;
+  leaseTtlSec: number;
+  mix: FaultMix;
+  /** Network base latency and jitter between all processes. */
+  latencyUs: number;
+  jitterUs: number;
+  lossP: number;
+  /** Linearizability search budget (deterministic steps). */
+  maxCheckSteps: number;
+}
+
+export const KV_DEFAULTS: KvOptions = {
+  members: 3, clients: 4, keys: 6, faultPhaseUs: 3_000_000, livenessBoundUs: 10_000_000, thinkUs: 30_000,
+  traffic: DEFAULT_WORKLOAD.mix, compaction: true, compactEveryUs: 400_000, tickUs: 10_000, electionTicks: 10,
+  snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
+  mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
+  maxCheckSteps: 20_000_000,
+};
+
+export function memberNames(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => `n${i + 1}`);
+}
+
+export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
+  const o = input.options;
+  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP } });
+  const members = memberNames(o.members);
+  const monitor = new RaftSafetyMonitor();
+  const oracle = new ConsistencyOracle();
+  const recorder = new HistoryRecorder(() => world.now);
+  const leaseSafety = new LeaseSafety();
+  const applied: AppliedChange[] = [];
+  let lastRevision = 1;
+  const timeline: TimelinePoint[] = [];
+  const compactions: { revision: number; time: number }[] = [];
+
+  const hooks: MemberHooks = {
+    observer: (view) => monitor.observe(view.id, view, world.trace.count),
+    onApply: (e) => oracle.onApply({ ...e, time: world.now }),
+    onRecover: (m, r) => oracle.onRestart(m, r),
+    onCommit: (_m, revision, keys, changes) => {
+      if (revision <= lastRevision) return; // already recorded by the first member to apply it
+      lastRevision = revision;
+      changes.forEach((c, i) => {
+        const key = keys[i]!;
+        applied.push(c.version === 0 ? { revision, type: "DELETE", key } : { revision, type: "PUT", key, value: c.value, lease: c.lease });
+        if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
+      });
+    },
+    onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
+    onLeaseExpire: (member, ids) => leaseSafety.onExpire(member, ids, world.now),
+  };
+  world.lifecycle.push((ev) => {
+    if (ev.kind === "crash") {
+      monitor.onCrash(ev.process);
+      if (members.includes(ev.process)) timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
+    }
+  });
+
+  for (const id of members) {
+    world.spawn(id, (env) => new EtcdMember(env, {
+      peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
+      proposalTimeoutUs: o.requestTimeoutUs, hooks,
+    }));
+  }
+  const clients: string[] = [];
+  for (let i = 1; i <= o.clients; i++) {
+    const cid = `c${i}`;
+    clients.push(cid);
+    world.spawn(cid, (env) => workloadClient(env, {
+      clientId: i, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder,
+    }, {
+      ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
+      compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec,
+    }, () => world.now));
+  }
+
+  const leaderNow = (): string | undefined => {
+    for (const m of members) {
+      const a = world.process(m).actor as EtcdMember | undefined;
+      if (a !== undefined && world.process(m).status === "up" && a.driver.status().role === "leader") return m;
+    }
+    return undefined;
+  };
+  const nemesis = new Nemesis(world, () => members, (name) => (name === "@leader" ? leaderNow() : undefined));
+  nemesis.schedule(input.faults, o.faultPhaseUs);
+  world.runUntil(o.faultPhaseUs);
+  nemesis.heal();
+  const healedAt = world.now;
+
+  // Liveness: a leader every member agrees on, every member applied up to its commit index, and a
+  // probe write + linearizable read through every member succeeds.
+  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+  let probeDone = false;
+  let probeState = "probe not started";
+  const converged = () => {
+    const st = members.map((m) => member(m)?.driver.status());
+    if (st.some((s) => s === undefined)) return "a member is down";
+    const leaders = st.filter((s) => s!.role === "leader");
+    if (leaders.length !== 1) return `no leader (${leaders.length} leaders)`;
+    const leader = leaders[0]!;
+    const behind = st.filter((s) => s!.leader !== leader.id || s!.applied < leader.commitIndex);
+    if (behind.length) return `apply index behind on ${behind.map((s) => `${s!.id} (${s!.applied}/${leader.commitIndex})`).join(", ")}`;
+    return undefined;
+  };
+  world.spawn("probe", (env) => {
+    const c = new EtcdClient(env, { clientId: 0, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder });
+    const tryProbe = (n: number) => {
+      if (n > 50) { probeState = "probe gave up after 50 attempts"; return; }
+      c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
+        if (!r.ok) { probeState = `probe put failed: ${r.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); return; }
+        c.range({ key: "/probe" }, (rr) => {
+          if (rr.ok && rr.value.kvs[0]?.value === `probe-${n}`) probeDone = true;
+          else { probeState = `probe read ${rr.ok ? "stale" : rr.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); }
+        });
+      });
+    };
+    return { start: () => tryProbe(1), onMessage: (from, msg) => void c.onMessage(from, msg) };
+  });
+  const live = world.runUntilPredicate(() => probeDone && converged() === undefined, healedAt + o.livenessBoundUs);
+  world.runUntil(world.now + 200_000);
+
+  const checks: CheckResult[] = [];
+  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us (event ${world.failure.event}): ${world.failure.message}` });
+  checks.push(monitor.result());
+
+  // Cross-member: store hashes at the common revision once converged.
+  const stores = members.map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+  const revs = stores.map((x) => x.a!.store.revision);
+  if (converged() === undefined && revs.every((r) => r === revs[0])) {
+    oracle.compareHashes(stores.map((x) => {
+      const h = x.a!.store.hashKV(0);
+      return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+    }));
+  }
+  checks.push(oracle.result());
+
+  const history = { operations: recorder.operations, watches: recorder.watches };
+  const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps });
+  checks.push({ name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) });
+
+  for (const op of recorder.operations) {
+    if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+    if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+    leaseSafety.onOperation(op);
+  }
+  const watch = checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
+  checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
+  checks.push(leaseSafety.result());
+
+  const pending = converged();
+  checks.push({
+    name: "liveness",
+    verdict: live ? "pass" : "fail",
+    message: live ? `converged and served a probe write and read ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probeDone ? "?" : probeState)}`,
+  });
+
+  const out: ScenarioOutcome = {
+    checks,
+    traceHash: world.trace.hash(),
+    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },
+    history,
+    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
+    timeline,
+  };
+  if (world.trace.lines) out.traceLines = world.trace.lines;
+  return out;
+}
