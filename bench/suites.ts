@@ -1,7 +1,15 @@
 // Every benchmark suite `etcdsim bench` runs, in order.
 import type { Suite } from "./run.ts";
 import { kernelCases } from "./kernel.ts";
+import { mvccCases } from "./mvcc.ts";
+import { scenarioMeasurements } from "./scenarios.ts";
+import { checkerMeasurements } from "./checker.ts";
+import { sweepMeasurements } from "./sweep.ts";
 
 export const SUITES: Suite[] = [
   { name: "kernel", cases: kernelCases },
+  { name: "mvcc", cases: mvccCases },
+  { name: "checker", measure: checkerMeasurements },
+  { name: "scenario", measure: scenarioMeasurements },
+  { name: "sweep", measure: sweepMeasurements },
 ];

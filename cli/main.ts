@@ -41,9 +41,12 @@ async function scenariosCommand(argv: string[]): Promise<number> {
 }
 
 async function bugsCommand(argv: string[]): Promise<number> {
-  const { values } = parse("bugs", argv, { hunt: { type: "boolean" }, seeds: { type: "string" }, json: { type: "boolean" } });
+  const { values } = parse("bugs", argv, {
+    hunt: { type: "boolean" }, seeds: { type: "string" }, json: { type: "boolean" },
+    bug: { type: "string", multiple: true }, "budget-s": { type: "string" },
+  });
   if (values.help) {
-    console.log("etcdsim bugs [--hunt] [--seeds N] [--json]\n\nLists the mutant catalog; --hunt runs each mutant's scenario over seeds until a checker catches it.");
+    console.log("etcdsim bugs [--hunt] [--seeds N] [--json] [--bug NAME]... [--budget-s S]\n\nLists the mutant catalog; --hunt runs each mutant's scenario over seeds 1..N (default 200, at most S seconds each, default 60)\nuntil a checker catches it, then runs the clean build over the same seeds, which must pass.");
     return 0;
   }
   if (values.hunt) {

@@ -44,7 +44,7 @@ function runFile(file) {
       const passed = Number(/Passed:\s+(\d+)/.exec(text)?.[1] ?? NaN);
       const skipped = Number(/Skipped:\s+(\d+)/.exec(text)?.[1] ?? 0);
       let p = 0, f = 0;
-      if (Number.isFinite(total) && Number.isFinite(passed)) { p = passed; f = total - passed - skipped; }
+      if (Number.isFinite(total) && Number.isFinite(passed)) { p = passed; f = Math.max(0, total - passed - skipped); }
       if (code !== 0 && f === 0) f = 1; // crashed, timed out or failed outside a test
       resolve({ file, passed: p, failed: f, skipped, code, text, ms: Date.now() - started });
     });

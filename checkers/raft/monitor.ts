@@ -88,8 +88,8 @@ export class RaftSafetyMonitor {
   private readonly appliedTerm: number[] = [];
   private readonly appliedHash: number[] = [];
   private readonly appliedBy: string[] = [];
-  /** Log matching: "index:term" → payload hash and the term of the entry before it, as first seen durable. */
-  private readonly identities = new Map<string, { hash: number; prevTerm: number; node: string }>();
+  /** Log matching: (index, term) → payload hash and the term of the entry before it, as first seen durable. */
+  private readonly identities = new Map<number | string, { hash: number; prevTerm: number; node: string }>();
   readonly violations: RaftViolation[] = [];
   private dropped = 0;
   private eventCounter = 0;
@@ -204,7 +204,7 @@ export class RaftSafetyMonitor {
       const prevTerm = sh.termAt(e.index - 1) ?? 0;
       sh.terms.length = e.index - sh.offset - 1;
       sh.terms.push(e.term);
-      const key = `${e.index}:${e.term}`;
+      const key = identityKey(e.index, e.term);
       const hash = entryHash(e);
       const seen = this.identities.get(key);
       if (seen === undefined) {
@@ -290,4 +290,9 @@ export class RaftSafetyMonitor {
     }
     this.violations.push({ rule, message, nodes, term, index, event });
   }
+}
+
+/** A number while it is exact (the common case), a string beyond. */
+function identityKey(index: number, term: number): number | string {
+  return term < 0x200000 && index < 0x100000000 ? index * 0x200000 + term : `${index}:${term}`;
 }

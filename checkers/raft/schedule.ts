@@ -109,7 +109,10 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
       case "heal": t.heal(); break;
       case "conf": {
         const l = t.leader();
-        if (l !== undefined) t.proposeConfChange(l, { type: a.type, nodeId: id(a.n) });
+        // Never shrink below three voters: with a configuration that takes effect when applied, removing
+        // one of two voters can strand the other (etcd guards this with its strict reconfiguration check).
+        if (l === undefined || (a.type !== "addVoter" && t.node(l).voters.length < 3)) break;
+        t.proposeConfChange(l, { type: a.type, nodeId: id(a.n) });
         break;
       }
     }

@@ -68,7 +68,12 @@ export class EtcdMember implements Actor {
   private nextReq = 0;
   private readonly nonce: string;
   private isLeader = false;
-  private restoring = true;
+  /**
+   * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
+   * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice.
+   */
+  private readonly seen = new Set<string>();
+  private readonly seenOrder: string[] = [];
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
     this.bugs = opts.bugs ?? BugSet.none;
@@ -107,7 +112,6 @@ export class EtcdMember implements Actor {
       ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),
       onSoftState: (s) => member.onSoftState(s),
     });
-    this.restoring = false;
     if (this.bugs.has("etcd-reapply-after-crash")) {
       // The mutant keeps the store in its own file, written without the applied index: after a
       // restart it loads that newer state, and Raft replays entries the store already holds.
@@ -138,8 +142,12 @@ export class EtcdMember implements Actor {
     }
     const m = msg as ClientMessage | Forward;
     switch (m.type) {
-      case "KvRequest": return this.onKvRequest(from, m.reqId, m.request);
-      case "MemberForward": return void this.proposeLocally(m.entry);
+      case "KvRequest":
+        if (this.duplicate(`${from}/${m.reqId}`)) return;
+        return this.onKvRequest(from, m.reqId, m.request);
+      case "MemberForward":
+        if (m.entry.op === "kv" && this.duplicate(m.entry.reqId)) return;
+        return void this.proposeLocally(m.entry);
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
         if (this.streams.has(key)) return; // a duplicated create
@@ -163,6 +171,14 @@ export class EtcdMember implements Actor {
       default:
         return;
     }
+  }
+
+  private duplicate(id: string): boolean {
+    if (this.seen.has(id)) return true;
+    this.seen.add(id);
+    this.seenOrder.push(id);
+    if (this.seenOrder.length > 10_000) this.seen.delete(this.seenOrder.shift()!);
+    return false;
   }
 
   private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {
@@ -286,16 +302,8 @@ export class EtcdMember implements Actor {
   }
 
   private restore(s: MvccSnapshot): void {
-    const rewind = this.bugs.has("etcd-watch-rewind-after-snapshot") && !this.restoring;
+    // The hub's watchers catch up from the restored history (etcd-watch-rewind-after-snapshot lives there).
     this.store.restore(s, this.leaseClock());
-    if (rewind) {
-      // etcd #15271 as a mutant: the watchers are set up again from their original start revisions,
-      // so revisions they already received are sent a second time.
-      for (const s of [...this.streams.values()]) {
-        s.stream.close();
-        this.openWatch(s.client, s.streamId, s.request, s.seq);
-      }
-    }
   }
 
   // ------------------------------------------------------------ leases

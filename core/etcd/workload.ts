@@ -34,11 +34,15 @@ export interface WorkloadOptions {
   compactLag: number;
   leaseTtlSec: number;
   keyPrefix: string;
+  /** How long a watch stays open before the client cancels it (µs range). */
+  watchLifeUs: [number, number];
+  /** Watches start this many revisions below the last seen one at most (so some start below a compaction). */
+  watchBacklog: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
   keys: 8, thinkUs: 20_000, mix: DEFAULT_MIX, stopAt: Infinity, compactor: false, compactEveryUs: 300_000,
-  compactLag: 20, leaseTtlSec: 2, keyPrefix: "/k/",
+  compactLag: 20, leaseTtlSec: 2, keyPrefix: "/k/", watchLifeUs: [100_000, 600_000], watchBacklog: 5,
 };
 
 /** A client process running the workload. `trueNow` is the world's virtual time (for stopAt). */
@@ -108,10 +112,20 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
         return c.leaseRevoke({ ID: lid }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
       }
       case "watch": {
-        const start = Math.max(0, lastRevision + env.rng.int(-5, 2));
-        const h = c.watch({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision: start, prevKv: env.rng.chance(0.5), progressNotify: true }, () => {});
+        const start = Math.max(0, lastRevision + env.rng.int(-w.watchBacklog, 2));
+        const prevKv = env.rng.chance(0.5);
+        let h: { cancel(): void } | undefined;
+        let closed = false;
+        const open = (startRevision: number, resumes: number) => {
+          h = c.watch({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true }, (r) => {
+            for (const e of r.events) noteRev(e.kv.modRevision);
+            // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
+            if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) open(r.compactRevision, resumes + 1);
+          });
+        };
+        open(start, 0);
         // Watches live for a while, then close; the workload goes on meanwhile.
-        env.setTimer(env.rng.int(100_000, 600_000), () => h.cancel());
+        env.setTimer(env.rng.int(w.watchLifeUs[0], w.watchLifeUs[1]), () => { closed = true; h?.cancel(); });
         return next();
       }
     }

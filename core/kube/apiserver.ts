@@ -23,7 +23,8 @@ export interface ApiserverTiming {
 export const DEFAULT_APISERVER_TIMING: ApiserverTiming = { compactIntervalUs: 1_000_000, watchHeartbeatUs: 100_000 };
 
 export interface ApiserverConfig {
-  kv: KV;
+  /** The etcd client. If it has onMessage (a client talking to etcd members over the network), messages that are not the kube protocol's go to it. */
+  kv: KV & { onMessage?(from: string, msg: unknown): unknown };
   bugs: BugSet;
   recorder?: KubeRecorder;
   timing?: Partial<ApiserverTiming>;
@@ -202,6 +203,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
           close(from + "|" + m.watchId);
           break;
         default:
+          cfg.kv.onMessage?.(from, raw);
           break;
       }
     },

@@ -22,6 +22,8 @@ export interface ClientWatch {
   stop(): void;
 }
 
+type Expiry = { kind: "silent" | "gap"; text: string };
+
 interface Pending {
   cb: (r: ApiResult<unknown>) => void;
   timer: TimerId;
@@ -169,20 +171,37 @@ export class KubeClient {
     if (reason !== undefined) w.onEvent(reason);
   }
 
+  /** Open watches that are silent or have an unfilled gap. */
+  private expired(): [OpenWatch, Expiry][] {
+    const now = this.env.now();
+    const out: [OpenWatch, Expiry][] = [];
+    for (const w of this.watches.values()) {
+      if (w.closed) continue;
+      if (now - w.lastHeard > this.timing.watchIdleTimeoutUs) out.push([w, { kind: "silent", text: `silent for ${now - w.lastHeard}us` }]);
+      else if (w.gapSince !== undefined && now - w.gapSince > this.timing.watchGapTimeoutUs) out.push([w, { kind: "gap", text: `frame ${w.expected} lost` }]);
+    }
+    return out;
+  }
+
+  private breakStream(w: OpenWatch, why: Expiry): void {
+    if (w.closed) return;
+    // A silent apiserver is probably down: the next watch and requests go to another one.
+    if (why.kind === "silent" && w.apiserver === this.apiserver) this.failover();
+    this.close(w, { type: "ERROR", status: status("StreamBroken", `watch ${w.id} at ${w.apiserver}: ${why.text}`) });
+  }
+
   private ensureChecking(): void {
     if (this.checkTimer !== undefined) return;
     const period = Math.max(1, Math.floor(this.timing.watchGapTimeoutUs / 2));
     const check = () => {
       this.checkTimer = undefined;
-      const now = this.env.now();
-      for (const w of [...this.watches.values()]) {
-        if (w.closed) continue;
-        if (now - w.lastHeard > this.timing.watchIdleTimeoutUs) {
-          if (w.apiserver === this.apiserver) this.failover();
-          this.close(w, { type: "ERROR", status: status("StreamBroken", `watch ${w.id} at ${w.apiserver} silent for ${now - w.lastHeard}us`) });
-        } else if (w.gapSince !== undefined && now - w.gapSince > this.timing.watchGapTimeoutUs) {
-          this.close(w, { type: "ERROR", status: status("StreamBroken", `watch ${w.id} at ${w.apiserver}: frame ${w.expected} lost`) });
-        }
+      const suspects = this.expired();
+      if (suspects.length > 0) {
+        // Decide after the frames that queued up while this process was paused have been read: a
+        // resumed process drains its sockets before it concludes a stream went silent.
+        this.env.setTimer(0, () => {
+          for (const [w, why] of this.expired()) if (suspects.some(([s]) => s === w)) this.breakStream(w, why);
+        });
       }
       if (this.watches.size > 0) this.checkTimer = this.env.setTimer(period, check);
     };

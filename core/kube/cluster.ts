@@ -90,6 +90,8 @@ export interface KubeCluster {
   pending(): string[];
   convergence(): ConvergenceInput;
   observations(): KubeObservations;
+  /** The process currently leading a leader-election Lease ("kube-system/kube-scheduler"), as far as it knows. */
+  leaderOf(lease: string): string | undefined;
 }
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -185,5 +187,14 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     },
     convergence,
     observations: () => recorder.snapshot(),
+    leaderOf(lease) {
+      let holder: string | undefined;
+      for (const l of recorder.leaders) {
+        if (l.lease !== lease) continue;
+        if (l.event === "acquired") holder = l.process;
+        else if (holder === l.process) holder = undefined;
+      }
+      return holder;
+    },
   };
 }

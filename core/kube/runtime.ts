@@ -1,7 +1,7 @@
 // Runs ControllerDefs in one process: shared informers per kind, a work queue per controller, and
 // the write executor. Before every write a leader-elected process asks its gate whether it may act
 // and records the act for the single-leader check; acknowledged writes go into the informer cache.
-import { assert } from "../assert.ts";
+import { assert, AssertionFailure } from "../assert.ts";
 import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { ApiResult } from "./api.ts";
@@ -90,6 +90,7 @@ export class ControllerRuntime {
         const resync = () => {
           if (this.stopped) return;
           for (const o of this.informers.get(d.watches[0]!)!.list()) q.add(objectKey(o));
+          q.dispatch();
           this.timers.push(this.env.setTimer(every, resync));
         };
         this.timers.push(this.env.setTimer(every, resync));
@@ -116,7 +117,7 @@ export class ControllerRuntime {
       q.addAfter(key, 50_000);
       return done();
     }
-    const r = normalizeReconciled(d.reconcile(key, this.cache, ctx));
+    const r = normalizeReconciled(reconcileSafely(d, key, this.cache, ctx));
     const finish = (ok: boolean, retryAfterUs?: number) => {
       if (this.stopped) return done();
       if (ok) {
@@ -175,6 +176,16 @@ export class ControllerRuntime {
           cb(r.status.reason === "NotFound");
         });
     }
+  }
+}
+
+/** A throwing reconcile is a finding about that controller, reported with the seed, not a crash of the tool. */
+function reconcileSafely(d: ControllerDef, key: string, cache: CacheReader, ctx: ReconcileContext): ReturnType<ControllerDef["reconcile"]> {
+  try {
+    return d.reconcile(key, cache, ctx);
+  } catch (e) {
+    if (e instanceof AssertionFailure) throw e;
+    throw new AssertionFailure(`controller ${d.name}: reconcile(${key}) threw: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -20,7 +20,6 @@ export class WorkQueue {
   private readonly processing = new Set<string>();
   private readonly failures = new Map<string, number>();
   private readonly waiting = new Map<string, { at: number; timer: TimerId }>();
-  private kickTimer: TimerId | undefined;
   private shut = false;
   private readonly opts: Required<WorkQueueOptions>;
   /** Keys handed to the worker so far (for tests and stats). */
@@ -35,11 +34,16 @@ export class WorkQueue {
   }
 
   add(key: string): void {
-    if (this.shut || this.dirty.has(key)) return;
+    if (this.enqueue(key)) this.dispatch();
+  }
+
+  /** True if the key was newly queued (not already queued, not being processed). */
+  private enqueue(key: string): boolean {
+    if (this.shut || this.dirty.has(key)) return false;
     this.dirty.add(key);
-    if (this.processing.has(key)) return; // re-queued when its processing is done
+    if (this.processing.has(key)) return false; // re-queued when its processing is done
     this.queue.push(key);
-    this.kick();
+    return true;
   }
 
   /** Adds the key after a delay; of several pending delays for one key the earliest wins. */
@@ -54,7 +58,7 @@ export class WorkQueue {
     }
     const timer = this.env.setTimer(delayUs, () => {
       this.waiting.delete(key);
-      this.add(key);
+      if (this.enqueue(key)) this.dispatch();
     });
     this.waiting.set(key, { at, timer });
   }
@@ -79,33 +83,34 @@ export class WorkQueue {
     this.shut = true;
     for (const w of this.waiting.values()) this.env.cancelTimer(w.timer);
     this.waiting.clear();
-    if (this.kickTimer !== undefined) this.env.cancelTimer(this.kickTimer);
     this.queue.length = 0;
   }
 
-  // Work starts from a timer, never inside add(): an informer handler that adds keys is not re-entered.
-  private kick(): void {
-    if (this.kickTimer !== undefined || this.shut) return;
-    this.kickTimer = this.env.setTimer(0, () => {
-      this.kickTimer = undefined;
-      this.dispatch();
-    });
-  }
+  // Work starts at once, the way a worker loop picks its next key: a process resumed after a pause
+  // runs its loop on whatever it knows then, before it has read every event that queued up.
+  private dispatching = false;
 
-  private dispatch(): void {
-    while (!this.shut && this.processing.size < this.opts.concurrency && this.queue.length > 0) {
-      const key = this.queue.shift()!;
-      this.dirty.delete(key);
-      this.processing.add(key);
-      this.handedOut++;
-      let finished = false;
-      this.worker(key, () => {
-        if (finished) return;
-        finished = true;
-        this.processing.delete(key);
-        if (this.dirty.has(key) && !this.shut) this.queue.push(key);
-        this.kick();
-      });
+  /** Hands out keys while workers are free; a worker finishing synchronously continues the loop (no recursion). */
+  dispatch(): void {
+    if (this.dispatching) return;
+    this.dispatching = true;
+    try {
+      while (!this.shut && this.processing.size < this.opts.concurrency && this.queue.length > 0) {
+        const key = this.queue.shift()!;
+        this.dirty.delete(key);
+        this.processing.add(key);
+        this.handedOut++;
+        let finished = false;
+        this.worker(key, () => {
+          if (finished) return;
+          finished = true;
+          this.processing.delete(key);
+          if (this.dirty.has(key) && !this.shut) this.queue.push(key);
+          this.dispatch();
+        });
+      }
+    } finally {
+      this.dispatching = false;
     }
   }
 }

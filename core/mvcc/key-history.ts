@@ -68,10 +68,10 @@ export class KeyHistory {
 
   append(c: Change): void {
     const prev = this.changes[this.changes.length - 1];
-    assert(
-      prev === undefined || c.main > prev.main || (c.main === prev.main && c.sub > prev.sub),
-      () => `key ${JSON.stringify(this.key)}: change (${c.main},${c.sub}) is not after (${prev?.main},${prev?.sub})`,
-    );
+    // Checked inline first: this is the hot path of every write, and a message closure would allocate.
+    if (!(prev === undefined || c.main > prev.main || (c.main === prev.main && c.sub > prev.sub))) {
+      assert(false, `key ${JSON.stringify(this.key)}: change (${c.main},${c.sub}) is not after (${prev.main},${prev.sub})`);
+    }
     assert(c.version === 0 || c.createRevision <= c.main, "createRevision <= modRevision");
     this.changes.push(c);
   }

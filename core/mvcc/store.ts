@@ -603,8 +603,9 @@ export class MvccStore {
     }
     kh.append(c);
     this.record(key, c);
-    // etcd moves the key from the lessor's view of its old lease to the new one.
-    const oldLease = prev !== undefined ? this.lessor.leaseOf(key) : 0;
+    // etcd moves the key from the lessor's view of its old lease to the new one (the lessor holds
+    // a key exactly when its live pair names the lease, so a pair without one skips the lookup).
+    const oldLease = prev !== undefined && prev.lease !== 0 ? this.lessor.leaseOf(key) : 0;
     if (oldLease !== 0) this.lessor.detach(oldLease, key);
     if (lease !== 0) this.lessor.attach(lease, key);
     const resp: PutResponse = { header: header(main) };

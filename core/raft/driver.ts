@@ -259,10 +259,13 @@ export class RaftDriver {
     this.pump();
   }
 
-  private observe(extra: HostObservations | undefined): void {
+  private observe(extra: { durable?: DurableChange; appliedSnapshot?: HostObservations["appliedSnapshot"]; appliedEntries?: readonly Entry[] } | undefined): void {
     const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
     this.sentTerm = 0;
-    this.observer?.(this.node.view(sentTerm !== undefined ? { ...extra, sentTerm } : extra));
+    if (this.observer === undefined) return;
+    this.observer(this.node.view(extra === undefined && sentTerm === undefined
+      ? undefined
+      : { durable: extra?.durable, appliedSnapshot: extra?.appliedSnapshot, appliedEntries: extra?.appliedEntries, sentTerm }));
   }
 
   /** Runs Ready cycles until none is left or one waits for an fsync. */

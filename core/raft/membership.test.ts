@@ -97,16 +97,38 @@ test("§6 nonsensical changes are refused as values", () => {
   assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n1" }), { kind: "dropped", reason: "invalid-conf-change" });
 });
 
-test("§6 a leader that removes itself steps down once the change is applied, and the rest elect a leader", () => {
+test("§6 a leader that removes itself hands leadership to a remaining voter, then steps down", () => {
   const t = threeWithLeader();
   t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" });
   t.stabilize();
+  assert.is(t.delivered.get("MsgTimeoutNow"), 1, "the removed leader asked its most caught-up voter to take over");
+  const next = t.leader();
+  assert.ok(next === "n2" || next === "n3", `new leader ${next}`);
+  assert.is(t.node(next!).term, 2);
+  t.tick("n1"); // its next heartbeat meets the higher term
+  t.stabilize();
   assert.is(t.node("n1").roleKind, "follower");
-  const leader = t.elect();
-  assert.ok(leader === "n2" || leader === "n3");
-  t.propose(leader, "after");
+  t.propose(next!, "after");
   t.stabilize();
   assert.ok(t.applied("n2").includes("after"));
+  assert.ok(t.applied("n3").includes("after"));
+});
+
+test("§6 removing the leader from a two-voter cluster does not strand the survivor", () => {
+  const t = new Cluster({ ids: ["n1", "n2"] });
+  t.campaign("n1");
+  t.stabilize();
+  t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" }); // index 2
+  t.propose("n1", "x"); // index 3, 4: n1's log grows past what n2 will have
+  t.propose("n1", "y");
+  t.deliverAll((e) => e.msg.entries[0]?.index === 2);
+  t.drop((e) => e.to === "n2");
+  t.deliverAll((e) => e.to === "n1"); // n1 commits and applies its removal
+  t.drop((e) => e.to === "n2"); // and n2 never hears that index 2 committed
+  // n2 still counts n1 as a voter, and n1's log is longer: had n1 simply stepped down, n2 could never win.
+  const ok = t.runUntil(() => t.node("n2").roleKind === "leader", 100);
+  assert.ok(ok, "n2 leads the one-voter cluster");
+  assert.equal(t.node("n2").voters, ["n2"]);
 });
 
 test("§6 a restarted node rebuilds its configuration from the log it had applied", () => {

@@ -116,6 +116,7 @@ export class RaftNode {
   private prevHardState: HardState;
   private prevSoftState: SoftState = { leader: NONE, role: "follower" };
   private readyInFlight = false;
+  private readonly matchScratch: number[] = [];
   /** Messages stepped, for the benchmark. */
   stepped = 0;
   private readonly termAtFn = (i: number): number | undefined => this.log.term(i);
@@ -218,8 +219,9 @@ export class RaftNode {
     return this.randomizedElectionTimeout;
   }
 
-  /** A cheap view for safety monitors; `extra` carries what the host made durable and applied. */
+  /** A cheap view for safety monitors; `extra` carries what the host made durable, applied and sent. */
   view(extra?: HostObservations): RaftView {
+    // One literal of a fixed shape (no spreads): this runs after every step when a monitor is attached.
     return {
       id: this.id,
       term: this.currentTerm,
@@ -234,7 +236,10 @@ export class RaftNode {
       voters: this.voterIds,
       logOverwrites: this.log.overwrites,
       termAt: this.termAtFn,
-      ...extra,
+      durable: extra?.durable,
+      appliedSnapshot: extra?.appliedSnapshot,
+      appliedEntries: extra?.appliedEntries,
+      sentTerm: extra?.sentTerm,
     };
   }
 
@@ -343,8 +348,11 @@ export class RaftNode {
       this.log.hasUnstable() ||
       this.log.pendingSnapshot !== undefined ||
       this.log.hasNextCommittedEntries() ||
-      !softStateEqual(this.softState(), this.prevSoftState) ||
-      !hardStateEqual(this.hardState(), this.prevHardState)
+      this.lead !== this.prevSoftState.leader ||
+      this.role.kind !== this.prevSoftState.role ||
+      this.currentTerm !== this.prevHardState.term ||
+      this.votedFor !== this.prevHardState.vote ||
+      this.log.committed !== this.prevHardState.commit
     );
   }
 
@@ -489,7 +497,12 @@ export class RaftNode {
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
       if (this.checkQuorum) this.step(this.local("MsgCheckQuorum"));
-      // A transfer that did not finish within an election timeout is abandoned.
+      // A transfer that did not finish within an election timeout is abandoned; a leader that is no longer
+      // a voter gives up leading instead.
+      if (this.role.kind === "leader" && !this.voterIds.includes(this.id)) {
+        this.becomeFollower(this.currentTerm, NONE);
+        return;
+      }
       if (this.role.kind === "leader" && this.role.leadTransferee !== NONE) this.role.leadTransferee = NONE;
     }
     if (this.role.kind !== "leader") return;
@@ -810,7 +823,7 @@ export class RaftNode {
 
   /** §5.4.2: commit by counting replicas only for an entry of the current term. */
   private maybeCommit(ls: LeaderState): boolean {
-    const mci = committedIndex(this.voterIds, (id) => ls.progress.get(id)?.match ?? 0);
+    const mci = committedIndex(this.voterIds, (id) => ls.progress.get(id)?.match ?? 0, this.matchScratch);
     if (mci <= this.log.committed) return false;
     // MUTANT raft-commit-old-term skips the term check (figure 8).
     if (this.log.term(mci) !== this.currentTerm && !this.bugs.has("raft-commit-old-term")) return false;
@@ -1010,13 +1023,24 @@ export class RaftNode {
     for (const id of [...ls.progress.keys()]) {
       if (!voters.has(id) && !learners.has(id)) ls.progress.delete(id);
     }
-    if (!voters.has(this.id)) {
-      // Removed or demoted: step down so that the remaining voters elect a leader among themselves.
-      this.becomeFollower(this.currentTerm, NONE);
-      return;
-    }
     if (this.maybeCommit(ls)) this.bcastAppend(ls);
     else for (const id of ls.progress.keys()) if (id !== this.id) this.maybeSendAppend(ls, id, false);
+    if (!voters.has(this.id)) {
+      // Removed or demoted. Stepping down at once could strand the rest: with configurations taking effect
+      // when applied, the remaining voters may not yet know the change committed, still count us, and find
+      // our log longer than theirs. So hand leadership to the most caught-up remaining voter first; if that
+      // does not happen within an election timeout, tickHeartbeat steps down anyway.
+      const target = [...this.voterIds].sort((a, b) => (ls.progress.get(b)?.match ?? 0) - (ls.progress.get(a)?.match ?? 0))[0];
+      if (target === undefined) {
+        this.becomeFollower(this.currentTerm, NONE);
+        return;
+      }
+      this.electionElapsed = 0;
+      ls.leadTransferee = target;
+      if (ls.progress.get(target)?.match === this.log.lastIndex()) this.sendTimeoutNow(target);
+      else this.maybeSendAppend(ls, target, true);
+      return;
+    }
     if (ls.leadTransferee !== NONE && !voters.has(ls.leadTransferee)) ls.leadTransferee = NONE;
   }
 

@@ -4,11 +4,22 @@ export function majority(voters: number): number {
   return Math.floor(voters / 2) + 1;
 }
 
-/** The highest index replicated on a majority of voters; 0 when there are no voters. */
-export function committedIndex(voters: readonly string[], matchOf: (id: string) => number): number {
-  if (voters.length === 0) return 0;
-  const matches = voters.map(matchOf).sort((a, b) => b - a);
-  return matches[majority(voters.length) - 1]!;
+/** The highest index replicated on a majority of voters; 0 when there are no voters. `scratch` avoids an allocation. */
+export function committedIndex(voters: readonly string[], matchOf: (id: string) => number, scratch: number[] = []): number {
+  const n = voters.length;
+  if (n === 0) return 0;
+  scratch.length = n;
+  // Insertion sort, descending: voter sets are tiny.
+  for (let i = 0; i < n; i++) {
+    const v = matchOf(voters[i]!);
+    let j = i;
+    while (j > 0 && scratch[j - 1]! < v) {
+      scratch[j] = scratch[j - 1]!;
+      j--;
+    }
+    scratch[j] = v;
+  }
+  return scratch[majority(n) - 1]!;
 }
 
 export type VoteResult = "won" | "lost" | "pending";

@@ -37,6 +37,9 @@ export interface KvOptions extends Record<string, unknown> {
   latencyUs: number;
   jitterUs: number;
   lossP: number;
+  compactLag: number;
+  watchLifeUs: [number, number];
+  watchBacklog: number;
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
 }
@@ -46,7 +49,8 @@ export const KV_DEFAULTS: KvOptions = {
   traffic: DEFAULT_WORKLOAD.mix, compaction: true, compactEveryUs: 400_000, tickUs: 10_000, electionTicks: 10,
   snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
-  maxCheckSteps: 20_000_000,
+  compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
+  maxCheckSteps: 5_000_000,
 };
 
 export function memberNames(n: number): string[] {
@@ -104,6 +108,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     }, {
       ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
       compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec,
+      compactLag: o.compactLag, watchLifeUs: o.watchLifeUs, watchBacklog: o.watchBacklog,
     }, () => world.now));
   }
 

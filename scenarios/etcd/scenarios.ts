@@ -35,8 +35,24 @@ export const smoke = kvScenario("smoke", "3 etcd members and 3 clients, no fault
 export const kvPartition = kvScenario("kv-partition", "etcd under partitions: symmetric, one-way, isolation and bridges among 3 or 5 members", (rng) => ({
   ...KV_DEFAULTS,
   members: rng.pick([3, 5]),
-  mix: mix({ partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1 }, { meanGapUs: 300_000 }),
-}));
+  // Frequent snapshots, so a member cut off for long catches up from one (with watchers attached).
+  snapshotEvery: 20,
+  maxCheckSteps: 5_000_000,
+  watchLifeUs: [500_000, 2_000_000],
+  // Clogs and delays let messages of a deposed leader arrive late.
+  mix: mix({ partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1, clog: 2, delay: 1 }, { meanGapUs: 300_000 }),
+}), (rng, o) => {
+  const faults = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
+  // The leader also drops out in time (a long pause: a partition from everyone, then a return with a
+  // stale term) and is cut off from the other members while clients still reach it.
+  for (let t = 500_000; t < o.faultPhaseUs - 300_000; t += rng.int(700_000, 1_400_000)) {
+    // Short cuts race CheckQuorum: the old leader may return before it noticed it lost its quorum.
+    faults.push(rng.chance(0.5)
+      ? { at: t, until: t + rng.int(150_000, 600_000), kind: "pause", target: "@leader" }
+      : { at: t, until: t + rng.int(60_000, 400_000), kind: "isolate", target: "@leader", among: memberNames(o.members) });
+  }
+  return faults.sort((a, b) => a.at - b.at);
+});
 
 export const kvCrash = kvScenario("kv-crash", "etcd members crash and restart from their disks (clean, torn and corrupt tails); clusters of 1, 3 and 5", (rng) => ({
   ...KV_DEFAULTS,
@@ -95,8 +111,9 @@ export const clockSkew = kvScenario("clock-skew", "members' wall clocks jump and
 });
 
 export const watchCompaction = kvScenario("watch-compaction", "watches that start, resume and fall behind while the store compacts aggressively", (rng) => ({
-  ...KV_DEFAULTS, members: 3, clients: 5, keys: 4, compactEveryUs: 120_000, thinkUs: 15_000,
-  traffic: { ...DEFAULT_MIX, watch: 25, delete: 15, put: 30, staleGet: 4 },
+  ...KV_DEFAULTS, members: 3, clients: 5, keys: 3, compactEveryUs: 60_000, compactLag: 2, thinkUs: 15_000,
+  watchBacklog: 12, watchLifeUs: [200_000, 800_000],
+  traffic: { ...DEFAULT_MIX, watch: 25, delete: 25, put: 30, staleGet: 4, cas: 5, txn: 3, putWithLease: 0, leaseRevoke: 0 },
   mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
 }));
 

@@ -7,7 +7,7 @@ import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node } from ".
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
 export interface SchedulerOptions {
-  /** A node whose heartbeat Lease has not changed for this long is not ready. */
+  /** A node whose heartbeat Lease has not changed for this long is not ready (k8s node-monitor-grace-period, 40 s, scaled tenfold). */
   nodeGraceUs?: number;
   /** Pods per node when the Node states no capacity. */
   defaultCapacity?: number;
@@ -35,7 +35,7 @@ export function reconcilePod(key: string, cache: CacheReader, ctx: ReconcileCont
 }
 
 export function schedulerController(options: SchedulerOptions = {}): ControllerDef {
-  const opts: Required<SchedulerOptions> = { nodeGraceUs: 1_000_000, defaultCapacity: 10, ...options };
+  const opts: Required<SchedulerOptions> = { nodeGraceUs: 4_000_000, defaultCapacity: 10, ...options };
   const unscheduled = (cache: CacheReader) => cache.list("Pod").filter((p) => !p.spec.nodeName).map(objectKey);
   return defineController({
     name: "scheduler",

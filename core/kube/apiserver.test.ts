@@ -1,0 +1,122 @@
+// The apiserver's API semantics and the client's timeouts, failover and reliable watch streams.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { BugSet } from "../bugs.ts";
+import { World } from "../../sim/world.ts";
+import type { ApiResult, WatchEvent } from "./api.ts";
+import { apiserver } from "./apiserver.ts";
+import { KubeClient } from "./client.ts";
+import { parseManifests } from "./manifest.ts";
+import { encodeObject } from "./resources.ts";
+import { FakeEtcd } from "./testing/fake-etcd.ts";
+import { NGINX } from "./testing/fake-cluster.ts";
+import { settle } from "./testing/sync.ts";
+import type { ConfigMap, Deployment, KubeObject, Pod } from "./types.ts";
+
+function rig(apiservers = 1, link = {}) {
+  const world = new World({ seed: 9, link });
+  const etcd = new FakeEtcd();
+  const ids = Array.from({ length: apiservers }, (_, i) => `apiserver-${i + 1}`);
+  for (const id of ids) world.spawn(id, (env) => apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }));
+  let client!: KubeClient;
+  world.spawn("ctl", (env) => {
+    client = new KubeClient(env, ids, { requestTimeoutUs: 100_000 });
+    return { onMessage: (f, m) => void client.onMessage(f, m) };
+  });
+  const call = <T>(f: (cb: (r: ApiResult<T>) => void) => void) => settle<ApiResult<T>>(world, f);
+  return { world, etcd, client: () => client, call };
+}
+
+function ok<T>(r: ApiResult<T>): T {
+  if (!r.ok) throw new Error(`expected success, got ${r.status.reason}: ${r.status.message}`);
+  return r.value;
+}
+
+const nginx = () => parseManifests(NGINX)[0] as Deployment;
+
+test("create assigns uid, generation 1 and a name from generateName; a second create of the name is AlreadyExists", () => {
+  const { call, client } = rig();
+  const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  assert.ok(d.metadata.uid !== undefined && d.metadata.generation === 1 && Number(d.metadata.resourceVersion) > 1);
+  const again = call<Deployment>((cb) => client().create(nginx(), cb));
+  assert.ok(!again.ok && again.status.reason === "AlreadyExists");
+  const p: Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "", generateName: "web-", namespace: "default" }, spec: { containers: [{ name: "c", image: "i" }] } };
+  const made = ok(call<Pod>((cb) => client().create(p, cb)));
+  assert.match(made.metadata.name, /^web-[a-z0-9]{5}$/);
+  assert.is(made.status?.phase, "Pending");
+});
+
+test("an update with a stale resourceVersion is a Conflict; with the current one it bumps the generation on a spec change", () => {
+  const { call, client } = rig();
+  const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  const scaled = ok(call<Deployment>((cb) => client().update({ ...d, spec: { ...d.spec, replicas: 7 } }, cb)));
+  assert.equal([scaled.spec.replicas, scaled.metadata.generation], [7, 2]);
+  const stale = call<Deployment>((cb) => client().update({ ...d, spec: { ...d.spec, replicas: 9 } }, cb));
+  assert.ok(!stale.ok && stale.status.reason === "Conflict" && stale.status.code === 409);
+});
+
+test("the status subresource writes only status; the main resource keeps the stored status", () => {
+  const { call, client } = rig();
+  const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  const st = ok(call<Deployment>((cb) => client().updateStatus({ ...d, spec: { ...d.spec, replicas: 99 }, status: { readyReplicas: 2 } }, cb)));
+  assert.equal([st.spec.replicas, st.status?.readyReplicas, st.metadata.generation], [3, 2, 1]);
+  const main = ok(call<Deployment>((cb) => client().update({ ...st, status: { readyReplicas: 0 } }, cb)));
+  assert.is(main.status?.readyReplicas, 2);
+});
+
+test("a merge patch is applied by the apiserver on the current object", () => {
+  const { call, client, etcd } = rig();
+  ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  const p = ok(call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: 5 }, metadata: { labels: { tier: "web" } } }, cb)));
+  assert.equal([p.spec.replicas, p.metadata.labels, p.spec.template.spec.containers[0]!.image], [5, { app: "nginx", tier: "web" }, "nginx:1.25"]);
+  const rev = etcd.revision;
+  ok(call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: 5 } }, cb)));
+  assert.is(etcd.revision, rev, "a patch that changes nothing writes nothing");
+  const bad = call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: -1 } }, cb));
+  assert.ok(!bad.ok && bad.status.reason === "Invalid");
+});
+
+test("an unanswered write times out with an unknown outcome and the client fails over to the next apiserver", () => {
+  const { world, call, client } = rig(2);
+  const first = client().apiserver;
+  world.pause(first);
+  const cm: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" } };
+  const r = call<KubeObject>((cb) => client().create(cm, cb));
+  assert.ok(!r.ok && r.status.reason === "Timeout" && r.status.unknown, "the write may still happen");
+  assert.is.not(client().apiserver, first);
+  const again = call<KubeObject>((cb) => client().create(cm, cb));
+  assert.ok(again.ok, "the other apiserver answers");
+  world.resume(first);
+  world.runUntil(world.now + 50_000);
+  const late = call<KubeObject>((cb) => client().get("ConfigMap", "default", "c", cb));
+  assert.ok(late.ok);
+});
+
+test("watch frames lost on the network surface as broken streams; re-watching from the last revision misses nothing", () => {
+  const { world, etcd, client } = rig(1, { lossP: 0.3 });
+  const start = { ...nginx(), metadata: { ...nginx().metadata, uid: "u1" } };
+  etcd.putNow({ key: "/registry/deployments/default/nginx", value: encodeObject(start) });
+  const first = etcd.revision;
+  let broken = 0;
+  let last = first;
+  const seen: number[] = [];
+  const follow = () =>
+    client().watch("Deployment", undefined, last, (e) => {
+      if (e.type === "ERROR") {
+        broken++;
+        world.scheduler.at(world.now + 1_000, follow);
+      } else if (e.type === "MODIFIED") {
+        last = Number(e.object.metadata.resourceVersion);
+        seen.push(last);
+      }
+    });
+  follow();
+  for (let i = 1; i <= 30; i++) {
+    world.scheduler.at(world.now + i * 5_000, () => void etcd.putNow({ key: "/registry/deployments/default/nginx", value: encodeObject({ ...start, spec: { ...start.spec, replicas: i } }) }));
+  }
+  world.runUntil(world.now + 5_000_000);
+  assert.ok(broken >= 1, "30% loss breaks streams");
+  assert.equal(seen, Array.from({ length: 30 }, (_, i) => first + 1 + i), "every event once, in order");
+});
+
+test.run();

@@ -1,0 +1,153 @@
+// The built-in reconcile functions are pure: these tests drive them on hand-made caches.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Rng } from "../../../sim/rng.ts";
+import type { CacheReader, ReconcileContext, Write } from "../controller.ts";
+import { parseManifests } from "../manifest.ts";
+import { NGINX } from "../testing/fake-cluster.ts";
+import { controllerOf, nsName, objectKey, type Deployment, type Kind, type KubeObject, type Lease, type Node, type ObjectOf, type Pod, type ReplicaSet } from "../types.ts";
+import { POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
+import { reconcileGarbage } from "./garbagecollector.ts";
+import { reconcileReplicaSet } from "./replicaset.ts";
+import { reconcilePod } from "./scheduler.ts";
+
+class MapCache implements CacheReader {
+  objs = new Map<string, KubeObject>();
+  synced = new Map<Kind, number>();
+  seen = new Map<string, number>();
+  rv = 10;
+  put(o: KubeObject): KubeObject {
+    if (o.metadata.uid === undefined) o.metadata.uid = `uid-${o.metadata.name}`;
+    o.metadata.resourceVersion = String(++this.rv);
+    this.objs.set(`${o.kind}|${objectKey(o)}`, o);
+    return o;
+  }
+  get<K extends Kind>(kind: K, key: string): ObjectOf<K> | undefined {
+    return this.objs.get(`${kind}|${key}`) as ObjectOf<K> | undefined;
+  }
+  list<K extends Kind>(kind: K, namespace?: string): ObjectOf<K>[] {
+    return [...this.objs.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1)) as ObjectOf<K>[];
+  }
+  ownedBy<K extends Kind>(kind: K, owner: KubeObject): ObjectOf<K>[] {
+    return this.list(kind, owner.metadata.namespace).filter((o) => controllerOf(o)?.uid === owner.metadata.uid);
+  }
+  syncedRevision(kind: Kind): number {
+    return this.synced.get(kind) ?? this.rv;
+  }
+  observedAt(kind: Kind, key: string): number | undefined {
+    return this.seen.get(`${kind}|${key}`);
+  }
+  /** Applies writes the way the apiserver would (creates get a name from generateName). */
+  apply(ws: Write[]): void {
+    for (const w of ws) {
+      if (w.op === "create" || w.op === "update" || w.op === "updateStatus") {
+        const o = JSON.parse(JSON.stringify(w.object)) as KubeObject;
+        if (!o.metadata.name) o.metadata.name = `${o.metadata.generateName}${this.rv}`;
+        this.put(o);
+      } else if (w.op === "delete") this.objs.delete(`${w.kind}|${nsName(w.namespace, w.name)}`);
+    }
+  }
+}
+
+const deployment = (replicas: number): Deployment => {
+  const d = parseManifests(NGINX)[0] as Deployment;
+  d.spec.replicas = replicas;
+  d.metadata.generation = 1;
+  return d;
+};
+
+test("a rolling update stays within maxSurge and maxUnavailable and ends with only the new ReplicaSet", () => {
+  const cache = new MapCache();
+  const d = cache.put(deployment(10)) as Deployment;
+  const { maxSurge, maxUnavailable } = rollingParams(d);
+  assert.equal([maxSurge, maxUnavailable], [3, 2], "25% of 10: surge rounds up, unavailable down");
+  // Pods become ready one reconcile after their ReplicaSet asks for them.
+  const settleReplicaSets = () => {
+    for (const rs of cache.list("ReplicaSet")) rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas, observedGeneration: 1 };
+  };
+  for (let i = 0; i < 5; i++) { cache.apply(reconcileDeployment("default/nginx", cache).writes); settleReplicaSets(); }
+  assert.equal(cache.list("ReplicaSet").map((rs) => rs.spec.replicas), [10]);
+
+  cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
+  let steps = 0;
+  for (; steps < 100; steps++) {
+    cache.apply(reconcileDeployment("default/nginx", cache).writes);
+    const rss = cache.list("ReplicaSet");
+    const total = rss.reduce((s, rs) => s + rs.spec.replicas, 0);
+    const ready = rss.reduce((s, rs) => s + Math.min(rs.spec.replicas, rs.status?.readyReplicas ?? 0), 0);
+    assert.ok(total <= 10 + maxSurge, `step ${steps}: ${total} pods wanted`);
+    assert.ok(ready >= 10 - maxUnavailable, `step ${steps}: ${ready} ready`);
+    settleReplicaSets();
+    if (rss.length === 2 && rss.every((rs) => rs.spec.replicas === (rs.spec.template.spec.containers[0]!.image === "nginx:1.26" ? 10 : 0))) break;
+  }
+  assert.ok(steps < 100, "the rollout finished");
+  assert.is(cache.list("ReplicaSet").find((rs) => rs.spec.replicas === 10)!.metadata.labels?.[POD_TEMPLATE_HASH]?.length, 10);
+});
+
+test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
+  const cache = new MapCache();
+  cache.put(deployment(2));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rs = cache.list("ReplicaSet")[0]!;
+  rs.status = { replicas: 2, readyReplicas: 1 };
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const st = cache.get("Deployment", "default/nginx")!.status!;
+  assert.equal([st.replicas, st.updatedReplicas, st.readyReplicas, st.unavailableReplicas, st.observedGeneration], [2, 2, 1, 1, 1]);
+});
+
+test("a ReplicaSet creates missing pods and deletes unscheduled, then unready pods first", () => {
+  const cache = new MapCache();
+  cache.put(deployment(3));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rsKey = objectKey(cache.list("ReplicaSet")[0]!);
+  cache.apply(reconcileReplicaSet(rsKey, cache).writes);
+  const pods = cache.list("Pod");
+  assert.is(pods.length, 3);
+  assert.ok(pods.every((p) => p.spec.nodeName === undefined && p.metadata.generateName !== undefined));
+  pods[0]!.spec.nodeName = "node-1";
+  pods[0]!.status = { phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
+  pods[1]!.spec.nodeName = "node-2";
+  const rs = cache.get("ReplicaSet", rsKey)!;
+  rs.spec.replicas = 1;
+  const ws = reconcileReplicaSet(rsKey, cache).writes.filter((w) => w.op === "delete");
+  assert.equal(ws.map((w) => (w.op === "delete" ? w.name : "")), [pods[2]!.metadata.name, pods[1]!.metadata.name], "the ready, scheduled pod stays");
+});
+
+test("the garbage collector deletes a dependent only when its owner's absence is certain", () => {
+  const cache = new MapCache();
+  const d = cache.put(deployment(1)) as Deployment;
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rs = cache.list("ReplicaSet")[0]! as ReplicaSet;
+  const key = `ReplicaSet:${objectKey(rs)}`;
+  assert.equal(reconcileGarbage(key, cache).writes, [], "owner present");
+  cache.objs.delete(`Deployment|${objectKey(d)}`);
+  cache.synced.set("Deployment", Number(rs.metadata.resourceVersion) - 1);
+  const early = reconcileGarbage(key, cache);
+  assert.equal(early.writes, [], "the Deployment cache is older than the ReplicaSet: the owner may just not be there yet");
+  assert.ok(early.requeueAfterUs !== undefined);
+  cache.synced.set("Deployment", Number(rs.metadata.resourceVersion));
+  assert.equal(reconcileGarbage(key, cache).writes.map((w) => w.op), ["delete"]);
+});
+
+test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
+  const cache = new MapCache();
+  const ctx: ReconcileContext = { now: () => 10_000_000, rng: new Rng(1), process: "scheduler-1" };
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2 };
+  for (const name of ["node-1", "node-2"]) {
+    cache.put({ apiVersion: "v1", kind: "Node", metadata: { name }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } } satisfies Node);
+    cache.put({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "kube-node-lease" }, spec: {} } satisfies Lease);
+  }
+  cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
+  cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
+  const pod = (name: string, nodeName?: string): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "i" }], ...(nodeName ? { nodeName } : {}) } });
+  cache.put(pod("p1"));
+  const w = reconcilePod("default/p1", cache, ctx, opts).writes[0];
+  assert.ok(w?.op === "update" && (w.object as Pod).spec.nodeName === "node-1");
+  cache.put(pod("b1", "node-1"));
+  cache.put(pod("b2", "node-1"));
+  const full = reconcilePod("default/p1", cache, ctx, opts);
+  assert.equal(full.writes, [], "node-1 is full, node-2 is not ready");
+  assert.ok(full.requeueAfterUs !== undefined);
+});
+
+test.run();

@@ -1,0 +1,129 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { BugSet } from "../bugs.ts";
+import { World } from "../../sim/world.ts";
+import { apiserver } from "./apiserver.ts";
+import { KubeClient } from "./client.ts";
+import { Informer } from "./informer.ts";
+import { encodeObject, registryKey } from "./resources.ts";
+import { FakeEtcd } from "./testing/fake-etcd.ts";
+import type { ConfigMap } from "./types.ts";
+
+function rig(bugs = BugSet.none) {
+  const world = new World({ seed: 11 });
+  const etcd = new FakeEtcd({ latencyUs: [100, 300], progressIntervalUs: 100_000 });
+  world.spawn("apiserver-1", (env) => apiserver(env, { kv: etcd.client(env), bugs, timing: { compactIntervalUs: 0 } }));
+  let inf!: Informer<"ConfigMap">;
+  const events: string[] = [];
+  world.spawn("ctl", (env) => {
+    const client = new KubeClient(env, ["apiserver-1"]);
+    inf = new Informer(env, client, "ConfigMap", { pageLimit: 2, bugs });
+    inf.addHandler({
+      onAdd: (o) => events.push(`add ${o.metadata.name}`),
+      onUpdate: (old, o) => { if (old.metadata.resourceVersion !== o.metadata.resourceVersion) events.push(`update ${o.metadata.name}`); },
+      onDelete: (o) => events.push(`delete ${o.metadata.name}`),
+    });
+    return { start: () => inf.start(), onMessage: (f, m) => void client.onMessage(f, m) };
+  });
+  const put = (name: string, v: string) => {
+    const o: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", uid: "u-" + name }, data: { v } };
+    etcd.putNow({ key: registryKey("ConfigMap", "default", name), value: encodeObject(o) });
+  };
+  const del = (name: string) => etcd.deleteRangeNow({ key: registryKey("ConfigMap", "default", name) });
+  const view = () => inf.list().map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v}`).join(" ");
+  return { world, etcd, inf: () => inf, events, put, del, view, run: (us: number) => world.runUntil(world.now + us) };
+}
+
+test("an informer lists in pages, then follows the watch from the list's revision", () => {
+  const r = rig();
+  for (const n of ["a", "b", "c", "d", "e"]) r.put(n, "1");
+  r.run(100_000);
+  assert.ok(r.inf().hasSynced());
+  assert.is(r.view(), "a=1 b=1 c=1 d=1 e=1");
+  r.put("b", "2");
+  r.del("c");
+  r.put("f", "1");
+  r.run(100_000);
+  assert.is(r.view(), "a=1 b=2 d=1 e=1 f=1");
+  assert.equal(r.events.slice(5), ["update b", "delete c", "add f"]);
+  assert.is(r.inf().lists, 1);
+});
+
+test("after a broken stream the informer re-watches from its last revision, without relisting", () => {
+  const r = rig();
+  r.put("a", "1");
+  r.run(100_000);
+  r.world.crash("apiserver-1");
+  r.put("a", "2");
+  r.put("b", "1");
+  r.run(200_000);
+  r.world.restart("apiserver-1");
+  r.run(1_000_000);
+  assert.is(r.view(), "a=2 b=1");
+  assert.is(r.inf().lists, 1, "no relist: the changes came from the re-watch");
+});
+
+test("a paused process reads the events that queued up instead of declaring its stream silent", () => {
+  const r = rig();
+  r.put("a", "1");
+  r.run(100_000);
+  r.world.pause("ctl");
+  r.put("a", "2");
+  r.put("b", "1");
+  r.run(1_000_000);
+  r.world.resume("ctl");
+  r.run(10_000);
+  assert.is(r.view(), "a=2 b=1");
+  assert.equal([r.inf().lists, r.inf().gone], [1, 0]);
+});
+
+test("a watch behind a compaction gets 410 and the informer relists", () => {
+  const r = rig();
+  r.put("a", "1");
+  r.put("b", "1");
+  r.run(100_000);
+  // The stream breaks; before the informer re-watches, the store moves on and is compacted.
+  r.etcd.breakWatches("apiserver-1");
+  r.put("a", "2");
+  r.del("b");
+  r.put("c", "1");
+  r.etcd.compactNow({ revision: r.etcd.revision });
+  r.run(1_000_000);
+  assert.ok(r.inf().gone >= 1, "the re-watch found its revision compacted");
+  assert.is(r.inf().lists, 2);
+  assert.is(r.view(), "a=2 c=1");
+});
+
+test("with kube-informer-no-relist the informer never relists after 410: its cache stays stale", () => {
+  const r = rig(new BugSet(["kube-informer-no-relist"]));
+  r.put("a", "1");
+  r.put("b", "1");
+  r.run(100_000);
+  r.etcd.breakWatches("apiserver-1");
+  r.put("a", "2");
+  r.del("b");
+  r.etcd.compactNow({ revision: r.etcd.revision });
+  r.run(1_000_000);
+  r.put("c", "1");
+  r.run(3_000_000);
+  assert.ok(r.inf().gone >= 2, `410 again and again (${r.inf().gone})`);
+  assert.is(r.inf().lists, 1);
+  assert.is(r.view(), "a=1 b=1");
+});
+
+test("an assumed write shows in the cache until the watch delivers it or something newer", () => {
+  const r = rig();
+  r.put("a", "1");
+  r.run(100_000);
+  const cur = r.inf().get("default/a") as ConfigMap;
+  const next = Number(cur.metadata.resourceVersion) + 1;
+  r.inf().assume({ ...cur, metadata: { ...cur.metadata, resourceVersion: String(next) }, data: { v: "mine" } });
+  assert.is(r.view(), "a=mine");
+  r.inf().assume({ ...cur, data: { v: "older" } });
+  assert.is(r.view(), "a=mine", "an assumption older than the cache is ignored");
+  r.put("a", "2"); // the real write lands at `next`
+  r.run(100_000);
+  assert.is(r.view(), "a=2");
+});
+
+test.run();

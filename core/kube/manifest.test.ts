@@ -1,0 +1,68 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ManifestError, parseManifests } from "./manifest.ts";
+import { NGINX } from "./testing/fake-cluster.ts";
+import type { Deployment } from "./types.ts";
+import { expectedDeployments, workloadSteps } from "./workload.ts";
+
+function error(yaml: string): ManifestError {
+  try {
+    parseManifests(yaml);
+  } catch (e) {
+    if (e instanceof ManifestError) return e;
+    throw e;
+  }
+  throw new Error("expected a ManifestError");
+}
+
+test("the nginx Deployment parses with its defaults filled in", () => {
+  const [d] = parseManifests(NGINX) as Deployment[];
+  assert.is(d!.metadata.namespace, "default");
+  assert.is(d!.spec.replicas, 3);
+  assert.equal(d!.spec.template.spec.containers, [{ name: "nginx", image: "nginx:1.25" }]);
+});
+
+test("several documents separated by --- give several objects; empty documents are skipped", () => {
+  const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
+  const objs = parseManifests(`${NGINX}---\n${cm}---\n`);
+  assert.equal(objs.map((o) => o.kind), ["Deployment", "ConfigMap"]);
+});
+
+test("a bad replica count names the field", () => {
+  const e = error(NGINX.replace("replicas: 3", "replicas: three"));
+  assert.is(e.field, "spec.replicas");
+  assert.match(e.message, 'spec.replicas: expected a non-negative integer, got "three"');
+  assert.match(e.message, 'Deployment "nginx"');
+  assert.match(error(NGINX.replace("replicas: 3", "replicas: -1")).message, "spec.replicas: expected a non-negative integer");
+});
+
+test("a missing image names the container's field", () => {
+  const e = error(NGINX.replace("        image: nginx:1.25\n", ""));
+  assert.is(e.field, "spec.template.spec.containers[0].image");
+});
+
+test("a selector that does not match the template's labels is refused", () => {
+  assert.is(error(NGINX.replace("      app: nginx\n  template", "      app: web\n  template")).field, "spec.template.metadata.labels");
+});
+
+test("a bad name, an unknown kind and broken YAML are refused with the field", () => {
+  assert.is(error(NGINX.replace("name: nginx\n  labels", "name: Nginx_1\n  labels")).field, "metadata.name");
+  assert.is(error("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n").field, "kind");
+  assert.match(error("kind: [\n").message, "invalid YAML");
+  assert.is(error(NGINX.replace("maxSurge", "x") + "  strategy:\n    rollingUpdate:\n      maxSurge: lots\n").field, "spec.strategy.rollingUpdate.maxSurge");
+});
+
+test("actions are validated and the expected state follows them in time order", () => {
+  const objs = parseManifests(NGINX);
+  assert.throws(() => workloadSteps(objs, [{ at: 5, kind: "scale", deployment: "nginx", replicas: 1.5 }]), /actions\[0\]\.replicas: expected a non-negative integer/);
+  const steps = workloadSteps(objs, [
+    { at: 2_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+    { at: 1_000, kind: "scale", deployment: "default/nginx", replicas: 5 },
+  ]);
+  assert.equal(steps.map((s) => s.kind), ["apply", "scale", "image"]);
+  assert.equal(expectedDeployments(steps), [{ namespace: "default", name: "nginx", deleted: false, replicas: 5, containers: [{ name: "nginx", image: "nginx:1.26" }] }]);
+  const gone = expectedDeployments(workloadSteps(objs, [{ at: 1, kind: "delete", deployment: "nginx" }]));
+  assert.ok(gone[0]!.deleted);
+});
+
+test.run();

@@ -1,0 +1,145 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { BugSet } from "../bugs.ts";
+import type { Env } from "../env.ts";
+import { World } from "../../sim/world.ts";
+import type { ApiResult, ListResult, WatchEvent } from "./api.ts";
+import { Registry } from "./registry.ts";
+import { encodeObject, registryKey, registryPrefix } from "./resources.ts";
+import { FakeEtcd } from "./testing/fake-etcd.ts";
+import { settle } from "./testing/sync.ts";
+import type { ConfigMap, KubeObject } from "./types.ts";
+
+function rig(bugs = BugSet.none) {
+  const world = new World({ seed: 7 });
+  const etcd = new FakeEtcd({ latencyUs: [100, 300] });
+  let env!: Env;
+  world.spawn("apiserver", (e) => ((env = e), { onMessage() {} }));
+  const writes: { key: string; op: string; baseRv: number; rv: number }[] = [];
+  const reg = new Registry(etcd.client(env), { bugs, observer: { write: (w) => writes.push(w), version() {}, listed() {} } });
+  return { world, etcd, reg, writes };
+}
+
+const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", uid: "u-" + name }, data });
+const key = (name: string) => registryKey("ConfigMap", "default", name);
+
+function ok<T>(r: ApiResult<T>): T {
+  if (!r.ok) throw new Error(`expected success, got ${r.status.reason}: ${r.status.message}`);
+  return r.value;
+}
+
+test("create is a Txn on mod_revision == 0: a second create answers AlreadyExists and writes nothing", () => {
+  const { world, etcd, reg } = rig();
+  const first = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
+  assert.is(first.metadata.resourceVersion, "2", "resourceVersion is the key's mod_revision");
+  const again = settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { x: "1" }), cb));
+  assert.ok(!again.ok && again.status.reason === "AlreadyExists" && again.status.code === 409);
+  assert.is(etcd.revision, 2);
+});
+
+test("GuaranteedUpdate re-applies the update to the fresh object when a write lands between its read and its Txn", () => {
+  const { world, etcd, reg, writes } = rig();
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
+  let calls = 0;
+  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) =>
+    reg.guaranteedUpdate(key("a"), (cur) => {
+      calls++;
+      // A concurrent writer gets in after the first read.
+      if (calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
+      const c = cur as ConfigMap;
+      return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
+    }, cb)));
+  assert.is(calls, 2, "the Txn failed once, the update ran again on the fresh object");
+  assert.equal((out as ConfigMap).data, { n: "0", other: "yes", mine: "yes" });
+  const last = writes[writes.length - 1]!;
+  assert.is(last.baseRv, 3, "the write is based on the concurrent writer's revision");
+});
+
+test("GuaranteedUpdate does not write an object whose bytes did not change", () => {
+  const { world, etcd, reg, writes } = rig();
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "1" }), cb)));
+  const rev = etcd.revision;
+  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.guaranteedUpdate(key("a"), (cur) => ({ ok: true, value: JSON.parse(JSON.stringify(cur)) as KubeObject }), cb)));
+  assert.is(etcd.revision, rev);
+  assert.is(out.metadata.resourceVersion, String(rev));
+  assert.is(writes.filter((w) => w.op === "update").length, 0);
+});
+
+test("without the precondition (kube-update-no-precondition) the concurrent write is lost", () => {
+  const { world, etcd, reg, writes } = rig(new BugSet(["kube-update-no-precondition"]));
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
+  let calls = 0;
+  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) =>
+    reg.guaranteedUpdate(key("a"), (cur) => {
+      if (++calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
+      const c = cur as ConfigMap;
+      return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
+    }, cb)));
+  assert.is(calls, 1);
+  assert.equal((out as ConfigMap).data, { n: "0", mine: "yes" }, "the other writer's change is gone");
+  assert.is(writes[writes.length - 1]!.baseRv, 2, "written over rv 3 while based on rv 2");
+});
+
+test("a paged list reads every page at the first page's revision", () => {
+  const { world, etcd, reg } = rig();
+  for (const n of ["a", "b", "c", "d", "e"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n, { v: "old" }), cb)));
+  const prefix = registryPrefix("ConfigMap", "default");
+  const p1 = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 2 }, cb)));
+  assert.equal(p1.items.map((o) => o.metadata.name), ["a", "b"]);
+  // Changes after the first page: none of them may show in later pages.
+  etcd.putNow({ key: key("d"), value: encodeObject(cm("d", { v: "new" })) });
+  etcd.deleteRangeNow({ key: key("e") });
+  etcd.putNow({ key: key("f"), value: encodeObject(cm("f")) });
+  const items = [...p1.items];
+  let cont = p1.continue;
+  while (cont !== undefined) {
+    const c = cont;
+    const page = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 2, continue: c }, cb)));
+    assert.is(page.resourceVersion, p1.resourceVersion);
+    items.push(...page.items);
+    cont = page.continue;
+  }
+  assert.equal(items.map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v ?? ""}`), ["a=old", "b=old", "c=old", "d=old", "e=old"]);
+});
+
+test("a continue token older than the compaction answers 410 Gone", () => {
+  const { world, etcd, reg } = rig();
+  for (const n of ["a", "b", "c"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n), cb)));
+  const prefix = registryPrefix("ConfigMap", "default");
+  const p1 = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1 }, cb)));
+  etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { x: "1" })) });
+  etcd.compactNow({ revision: etcd.revision });
+  const p2 = settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1, continue: p1.continue! }, cb));
+  assert.ok(!p2.ok && p2.status.code === 410);
+});
+
+test("a watch from the list revision delivers later changes; from a compacted revision it ends with 410 Gone", () => {
+  const { world, etcd, reg } = rig();
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
+  const listRv = etcd.revision;
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("b"), cb)));
+  const events: WatchEvent[] = [];
+  const w = reg.watch(registryPrefix("ConfigMap"), listRv, (e) => events.push(e));
+  world.runUntil(world.now + 10_000);
+  etcd.deleteRangeNow({ key: key("a") });
+  world.runUntil(world.now + 10_000);
+  w.cancel();
+  assert.equal(events.filter((e) => e.type !== "BOOKMARK").map((e) => e.type === "ERROR" ? "ERROR" : `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`), ["ADDED b@3", "DELETED a@4"]);
+
+  etcd.compactNow({ revision: etcd.revision });
+  const gone = settle<WatchEvent>(world, (cb) => reg.watch(registryPrefix("ConfigMap"), listRv, (e) => { if (e.type === "ERROR") cb(e); }));
+  assert.ok(gone.type === "ERROR" && gone.status.reason === "Gone" && gone.status.code === 410);
+});
+
+test("delete checks its preconditions against the stored object", () => {
+  const { world, etcd, reg } = rig();
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
+  const wrong = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "someone-else" }, cb));
+  assert.ok(!wrong.ok && wrong.status.reason === "Conflict");
+  const right = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "u-a" }, cb)));
+  assert.is(right.metadata.resourceVersion, String(etcd.revision), "the deleted object carries the deletion's revision");
+  const missing = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), {}, cb));
+  assert.ok(!missing.ok && missing.status.reason === "NotFound");
+});
+
+test.run();
