@@ -1,0 +1,208 @@
+// The Kubernetes scenarios: the Deployment → ReplicaSet → scheduler → kubelet flow on three (or five)
+// simulated etcd members, under faults on every process — etcd members, apiservers, controller
+// managers, schedulers, kubelets — then heal and convergence.
+import { BugSet } from "../../core/bugs.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import { EtcdMember } from "../../core/etcd/member.ts";
+import { startKubeCluster } from "../../core/kube/cluster.ts";
+import type { WorkloadAction } from "../../core/kube/workload.ts";
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
+import { checkKube } from "../../checkers/kube/index.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import { generateSchedule, Nemesis, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
+import type { Rng } from "../../sim/rng.ts";
+import { World } from "../../sim/world.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+
+export const NGINX_MANIFEST = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: nginx
+  namespace: default
+  labels: { app: nginx }
+spec:
+  replicas: 3
+  selector:
+    matchLabels: { app: nginx }
+  template:
+    metadata:
+      labels: { app: nginx }
+    spec:
+      containers:
+        - name: nginx
+          image: nginx:1.25
+          ports:
+            - containerPort: 80
+`;
+
+export interface KubeOptions extends Record<string, unknown> {
+  members: number;
+  apiservers: number;
+  nodes: number;
+  faultPhaseUs: number;
+  livenessBoundUs: number;
+  manifests: string[];
+  actions: WorkloadAction[];
+  mix: FaultMix;
+  /** Pause whichever scheduler leads, for longer than its lease (the fencing hazard). */
+  pauseSchedulerLeader: boolean;
+  compactIntervalUs: number;
+  /** Extra writers on the same objects: timed kubectl scale/image actions close together. */
+  conflictWriters: number;
+}
+
+const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+
+/** Process names are fixed by the options, so a schedule can name them before the run. */
+function kubeTargets(o: KubeOptions): string[] {
+  return [...members(o.members), ...range(o.apiservers, "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...range(o.nodes, "node-")];
+}
+
+export function runKube(input: ExecuteInput<KubeOptions>): ScenarioOutcome {
+  const o = input.options;
+  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 } });
+  const ms = members(o.members);
+  const monitor = new RaftSafetyMonitor();
+  const oracle = new ConsistencyOracle();
+  const history = new HistoryRecorder(() => world.now);
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
+  const timeline: TimelinePoint[] = [];
+  let lastRevision = 1;
+  for (const id of ms) {
+    world.spawn(id, (env) => new EtcdMember(env, {
+      peers: ms, bugs: input.bugs, snapshotEvery: 200,
+      hooks: {
+        observer: (view) => monitor.observe(view.id, view, world.trace.count),
+        onApply: (e) => oracle.onApply({ ...e, time: world.now }),
+        onRecover: (m, r) => oracle.onRestart(m, r),
+        onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
+        onCommit: (_m, revision, keys, changes) => {
+          if (revision <= lastRevision) return;
+          lastRevision = revision;
+          const events: Event[] = changes.map((c, i) => c.version === 0
+            ? { type: "DELETE", kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 } }
+            : { type: "PUT", kv: { key: keys[i]!, createRevision: c.createRevision, modRevision: revision, version: c.version, value: c.value, lease: c.lease } });
+          for (const f of feeds) f(revision, events);
+        },
+      },
+    }));
+  }
+  world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
+  let clientId = 100;
+  const cluster = startKubeCluster(world, {
+    bugs: input.bugs,
+    apiservers: o.apiservers,
+    nodes: o.nodes,
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    storeFeed: (fn) => feeds.push(fn),
+    manifests: o.manifests,
+    actions: o.actions,
+    timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
+  });
+  const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
+    if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+    if (name === "@leader") return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+    return undefined;
+  });
+  nemesis.schedule(input.faults, o.faultPhaseUs);
+  world.runUntil(o.faultPhaseUs);
+  nemesis.heal();
+  const healedAt = world.now;
+  const converged = world.runUntilPredicate(() => cluster.pending().length === 0, healedAt + o.livenessBoundUs);
+  const checks: CheckResult[] = [];
+  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
+  checks.push(monitor.result(), oracle.result());
+  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }));
+  if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+    checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
+  }
+  const out: ScenarioOutcome = {
+    checks,
+    traceHash: world.trace.hash(),
+    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
+    history: { operations: history.operations, watches: [] },
+    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
+    timeline,
+    extra: { kube: kubeObjects(cluster.observations()) },
+  };
+  if (world.trace.lines) out.traceLines = world.trace.lines;
+  return out;
+}
+
+/** Objects over time for the report: { objects: [{ kind, namespace, name, events: [{ time, resourceVersion, summary }] }] }. */
+function kubeObjects(obs: KubeObservations): unknown {
+  const by = new Map<string, { kind: string; namespace?: string; name: string; events: { time: number; resourceVersion: number; summary: string }[] }>();
+  for (const v of obs.versions) {
+    if (v.source !== "store") continue;
+    const parts = v.key.split("/").filter(Boolean); // registry, resource, [namespace,] name
+    let e = by.get(v.key);
+    if (e === undefined) {
+      e = { kind: parts[1] ?? "?", name: parts[parts.length - 1] ?? v.key, events: [], ...(parts.length > 3 ? { namespace: parts[2]! } : {}) };
+      by.set(v.key, e);
+    }
+    const o = v.object as { spec?: { nodeName?: string; replicas?: number }; status?: { phase?: string; readyReplicas?: number } } | null;
+    const summary = o === null ? "deleted" : [o.spec?.nodeName ? `on ${o.spec.nodeName}` : "", o.status?.phase ?? "", o.spec?.replicas !== undefined ? `replicas ${o.spec.replicas}` : "", o.status?.readyReplicas !== undefined ? `ready ${o.status.readyReplicas}` : ""].filter(Boolean).join(", ");
+    e.events.push({ time: v.time, resourceVersion: v.rv, summary });
+  }
+  return { objects: [...by.values()] };
+}
+
+const ROLLOUT: WorkloadAction[] = [
+  { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
+  { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+];
+
+function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
+  const faults = generateSchedule(rng, o.mix, kubeTargets(o), 500_000, o.faultPhaseUs);
+  if (o.pauseSchedulerLeader) {
+    for (let t = rng.int(500_000, 1_500_000); t < o.faultPhaseUs - 1_000_000; t += rng.int(2_500_000, 4_000_000)) {
+      faults.push({ at: t, until: Math.min(t + rng.int(1_800_000, 3_500_000), o.faultPhaseUs), kind: "pause", target: "@scheduler-leader" });
+    }
+  }
+  return faults.sort((a, b) => a.at - b.at);
+}
+
+const ALL: FaultKind[] = ["pause", "crash", "isolate", "partition", "loss", "clog", "duplicate", "delay", "skew", "drift"];
+
+export const deploymentRollout: ScenarioDef<KubeOptions> = {
+  name: "deployment-rollout",
+  description: "nginx with 3 replicas, scaled to 5, then an image rollout, on etcd under partitions, crashes, pauses and skew of every control-plane process; heal; converge",
+  resolve: (rng) => {
+    const weights: Partial<Record<FaultKind, number>> = {};
+    for (const k of ALL) if (rng.chance(0.7)) weights[k] = rng.int(1, 3);
+    return {
+      members: rng.pick([3, 3, 5]), apiservers: rng.int(1, 3), nodes: 3, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
+      manifests: [NGINX_MANIFEST],
+      actions: [...ROLLOUT, { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 }],
+      mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 300_000 },
+      pauseSchedulerLeader: true, compactIntervalUs: 500_000, conflictWriters: 0,
+    };
+  },
+  schedule: scheduleKube,
+  execute: runKube,
+  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+};
+
+export const controllerConflicts: ScenarioDef<KubeOptions> = {
+  name: "controller-conflicts",
+  description: "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers; every update must keep its precondition",
+  resolve: (rng) => ({
+    members: 3, apiservers: 3, nodes: 4, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
+    manifests: [NGINX_MANIFEST],
+    actions: Array.from({ length: 10 }, (_, i): WorkloadAction => (i % 3 === 2
+      ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
+      : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) })),
+    mix: { meanGapUs: 700_000, minDurationUs: 100_000, maxDurationUs: 1_000_000, weights: { pause: 2, crash: 1, loss: 1, delay: 1 }, maxSkewUs: 200_000 },
+    pauseSchedulerLeader: false, compactIntervalUs: 700_000, conflictWriters: 3,
+  }),
+  schedule: scheduleKube,
+  execute: runKube,
+  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+};
+
+export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
+void BugSet;
