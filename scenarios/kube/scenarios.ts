@@ -7,6 +7,7 @@ import { EtcdMember } from "../../core/etcd/member.ts";
 import { startKubeCluster } from "../../core/kube/cluster.ts";
 import type { WorkloadAction } from "../../core/kube/workload.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
+import type { ControllerDef } from "../../core/kube/controller.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -62,7 +63,7 @@ function kubeTargets(o: KubeOptions): string[] {
   return [...members(o.members), ...range(o.apiservers, "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...range(o.nodes, "node-")];
 }
 
-export function runKube(input: ExecuteInput<KubeOptions>): ScenarioOutcome {
+export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly ControllerDef[] = []): ScenarioOutcome {
   const o = input.options;
   const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 } });
   const ms = members(o.members);
@@ -101,6 +102,7 @@ export function runKube(input: ExecuteInput<KubeOptions>): ScenarioOutcome {
     storeFeed: (fn) => feeds.push(fn),
     manifests: o.manifests,
     actions: o.actions,
+    ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
   });
   const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
@@ -205,4 +207,15 @@ export const controllerConflicts: ScenarioDef<KubeOptions> = {
 };
 
 export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
+
+/**
+ * Your own controllers under a kube scenario's faults and checkers: the same seeds, the same
+ * schedule, the built-in controllers plus yours (each leader-elected, run as simulated processes).
+ *
+ *   const s = withControllers(deploymentRollout, [myController()]);
+ *   const r = runScenario({ scenario: s, seed: 7 });   // r.verdict, r.checks, r.repro
+ */
+export function withControllers(base: ScenarioDef<KubeOptions>, controllers: readonly ControllerDef[], name = `${base.name}+${controllers.map((c) => c.name).join("+")}`): ScenarioDef<KubeOptions> {
+  return { ...base, name, execute: (input) => runKube(input, controllers) };
+}
 void BugSet;
