@@ -1,5 +1,6 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { performance } from "node:perf_hooks";
+import "../scenarios/all.ts";
 import { loadScenario } from "../scenarios/loader.ts";
 import { runScenario } from "../scenarios/runner.ts";
 import type { BugName } from "../core/bugs.ts";

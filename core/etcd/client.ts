@@ -54,8 +54,15 @@ interface Stream {
   /** The next response sequence number owed; later ones wait here (the stream is FIFO, like TCP). */
   nextSeq: number;
   early: Map<number, WatchResponse>;
-  /** When the oldest unfilled gap appeared (responses waiting behind a lost one). */
+  /** How many responses the member said (in a pong) it had sent: more than nextSeq means some were lost. */
+  sent: number;
+  /** When the oldest unfilled gap appeared (responses waiting behind a lost one, or owed after a pong). */
   gapSince: number;
+}
+
+/** Responses are missing: later ones wait for an earlier one, or the member sent more than arrived. */
+function hasGap(s: Stream): boolean {
+  return s.early.size > 0 || s.sent > s.nextSeq;
 }
 
 export class EtcdClient implements KV {
@@ -96,9 +103,14 @@ export class EtcdClient implements KV {
       }
       case "WatchEvent": {
         const s = this.streams.get(m.streamId);
-        if (s === undefined || s.closed || s.member !== from || m.seq < s.nextSeq) return true;
+        if (s === undefined || s.member !== from) {
+          // A stream this client gave up on (broken, or cancelled) still talks: tell the member to stop.
+          if (s === undefined) this.env.send(from, { type: "WatchCancel", streamId: m.streamId } satisfies ClientMessage);
+          return true;
+        }
+        if (s.closed || m.seq < s.nextSeq) return true;
         s.lastHeard = this.env.now();
-        if (s.early.size === 0) s.gapSince = this.env.now();
+        if (!hasGap(s)) s.gapSince = this.env.now();
         s.early.set(m.seq, m.response);
         // Hand responses over in stream order; a gap that never fills breaks the stream (ping timeout).
         for (let r = s.early.get(s.nextSeq); r !== undefined && !s.closed; r = s.early.get(s.nextSeq)) {
@@ -111,7 +123,14 @@ export class EtcdClient implements KV {
       }
       case "StreamPong": {
         const s = this.streams.get(m.streamId);
-        if (s !== undefined && s.member === from) s.lastHeard = this.env.now();
+        if (s === undefined || s.member !== from) return true;
+        s.lastHeard = this.env.now();
+        // A lost last response (e.g. the cancel of a compacted watch) leaves no later one to reveal the
+        // gap: the pong's count does, and an unfilled gap breaks the stream like any other.
+        if (m.sent !== undefined && m.sent > s.sent) {
+          if (!hasGap(s)) s.gapSince = this.env.now();
+          s.sent = m.sent;
+        }
         return true;
       }
       case "StreamUnknown": {
@@ -179,13 +198,13 @@ export class EtcdClient implements KV {
     const streamId = this.nextStream++;
     const record: WatchRecord = { client: this.opts.clientId, member: this.member, watchId: streamId, call: this.opts.recorder.trueNow(), request: req, responses: [] };
     this.opts.recorder.watches.push(record);
-    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false, nextSeq: 0, early: new Map(), gapSince: 0 };
+    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false, nextSeq: 0, early: new Map(), sent: 0, gapSince: 0 };
     this.streams.set(streamId, s);
     this.env.send(s.member, { type: "WatchCreate", streamId, request: req } satisfies ClientMessage);
     const ping = () => {
       if (s.closed) return;
       const now = this.env.now();
-      if (now - s.lastHeard > this.opts.streamTimeoutUs || (s.early.size > 0 && now - s.gapSince > this.opts.streamTimeoutUs / 2)) return this.breakStream(s);
+      if (now - s.lastHeard > this.opts.streamTimeoutUs || (hasGap(s) && now - s.gapSince > this.opts.streamTimeoutUs / 2)) return this.breakStream(s);
       this.env.send(s.member, { type: "StreamPing", streamId } satisfies ClientMessage);
       s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
     };

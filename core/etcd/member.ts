@@ -164,8 +164,9 @@ export class EtcdMember implements Actor {
         return;
       }
       case "StreamPing": {
-        const known = this.streams.has(`${from}/${m.streamId}`);
-        this.env.send(from, { type: known ? "StreamPong" : "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
+        const s = this.streams.get(`${from}/${m.streamId}`);
+        // The pong says how many responses went out, so the client can tell that the last ones were lost.
+        this.env.send(from, (s ? { type: "StreamPong", streamId: m.streamId, sent: s.seq.next } : { type: "StreamUnknown", streamId: m.streamId }) satisfies MemberMessage);
         return;
       }
       default:
@@ -322,7 +323,9 @@ export class EtcdMember implements Actor {
     } else if (!this.isLeader && wasLeader) {
       this.store.lessor.demote();
     }
-    this.hooks.onSoftState?.(this.env.id, s, this.driver?.status().term ?? 0);
+    const term = this.driver?.status().term ?? 0;
+    this.hub.raftTerm = term;
+    this.hooks.onSoftState?.(this.env.id, s, term);
   }
 
   private checkLeases(): void {

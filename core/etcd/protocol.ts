@@ -13,7 +13,8 @@ export type MemberMessage =
   | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }
   /** seq numbers a stream's responses from 0: a watch stream is ordered and gap-free like the TCP stream it models. */
   | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
-  | { type: "StreamPong"; streamId: number }
+  /** `sent`: how many responses the stream has sent (the next seq) — a TCP ack in reverse: responses sent but never received are a gap. */
+  | { type: "StreamPong"; streamId: number; sent?: number }
   | { type: "StreamUnknown"; streamId: number };
 
 /** Errors that prove the request had no effect (rejected before it was proposed or applied). */

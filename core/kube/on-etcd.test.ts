@@ -3,24 +3,31 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BugSet, type BugName } from "../bugs.ts";
+import type { Env } from "../env.ts";
 import { EtcdMember } from "../etcd/member.ts";
 import { EtcdClient, HistoryRecorder } from "../etcd/client.ts";
+import type { MemberMessage } from "../etcd/protocol.ts";
 import type { Event } from "../mvcc/rpc.ts";
 import { World } from "../../sim/world.ts";
-import { generateSchedule, Nemesis } from "../../sim/nemesis.ts";
+import { generateSchedule, Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { Rng } from "../../sim/rng.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { startKubeCluster } from "./cluster.ts";
 import { NGINX } from "./testing/fake-cluster.ts";
 
-function onEtcd(seed: number, bugs: BugName[], faults: boolean) {
+/**
+ * faults: a random mix from the seed, or an explicit schedule. memberDrops: messages from members
+ * the network loses on purpose (to make one loss deterministic).
+ */
+function onEtcd(seed: number, bugs: BugName[], faults: boolean | FaultEvent[], memberDrops?: (to: string, m: MemberMessage) => boolean) {
   const world = new World({ seed, link: { lossP: 0.005 } });
   const members = ["n1", "n2", "n3"];
   const history = new HistoryRecorder(() => world.now);
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
   let lastRevision = 1;
+  const lossy = (env: Env): Env => (memberDrops ? { ...env, send: (to, msg) => (memberDrops(to, msg as MemberMessage) ? undefined : env.send(to, msg)) } : env);
   for (const id of members) {
-    world.spawn(id, (env) => new EtcdMember(env, {
+    world.spawn(id, (env) => new EtcdMember(lossy(env), {
       peers: members, bugs: new BugSet(bugs),
       hooks: {
         // The first member to apply a revision reports it: the complete store feed for the recorder.
@@ -49,7 +56,8 @@ function onEtcd(seed: number, bugs: BugName[], faults: boolean) {
   });
   const targets = [...members, ...cluster.faultTargets];
   const nemesis = new Nemesis(world, () => targets);
-  if (faults) {
+  if (Array.isArray(faults)) nemesis.schedule(faults);
+  else if (faults) {
     const mix = { meanGapUs: 300_000, minDurationUs: 100_000, maxDurationUs: 1_500_000, weights: { crash: 1, pause: 1, isolate: 1, partition: 1, loss: 1 } };
     nemesis.schedule(generateSchedule(new Rng(seed).fork("faults"), mix, targets, 500_000, 5_000_000));
   }
@@ -71,6 +79,21 @@ test("an etcd that ignores Txn compares (mvcc-txn-compare-ignored) breaks the re
   const { checks } = onEtcd(1, ["mvcc-txn-compare-ignored"], false);
   const failed = checks.filter((c) => c.verdict === "fail").map((c) => c.name);
   assert.ok(failed.includes("kube-binding") || failed.includes("kube-lost-update"), `failed: ${failed.join(", ")}`);
+});
+
+test("an apiserver whose etcd watch lost its compaction cancel still ends the kube watch: the kubelet relists and starts its pods", () => {
+  // node-1 is cut off long enough for compaction to pass its informer's revision. Its re-watch
+  // reaches an apiserver whose etcd watch the member cancels as compacted — and that cancel, the
+  // stream's last response, is lost. Before the etcd client learned from pongs how many responses
+  // were sent, nothing revealed the loss: the apiserver's etcd stream stayed open and silent, the
+  // kube stream kept its heartbeats, and node-1 never saw the pods bound to it.
+  let cancels = 0;
+  const dropFirstCompactionCancel = (to: string, m: MemberMessage) =>
+    to.startsWith("apiserver-") && m.type === "WatchEvent" && (m.response.compactRevision ?? 0) > 0 && ++cancels === 1;
+  const { converged, cluster, world, checks } = onEtcd(1, [], [{ at: 1_200_000, until: 3_500_000, kind: "isolate", target: "node-1" }], dropFirstCompactionCancel);
+  assert.ok(cancels >= 1, "an apiserver's etcd watch was canceled as compacted (and that cancel lost)");
+  assert.ok(converged && world.failure === undefined, `${cluster.pending().join("; ")} ${world.failure?.message ?? ""}`);
+  for (const c of checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
 });
 
 test.run();

@@ -1,0 +1,84 @@
+// Watch streams between the etcd client and a member over the simulated lossy network: the stream
+// models TCP (ordered, gap-free), so a response the member sent and the client never got must break
+// the stream — even the last one, which no later response reveals — instead of leaving the watcher
+// waiting forever.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Env } from "../env.ts";
+import type { WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
+import { World } from "../../sim/world.ts";
+import { EtcdClient, HistoryRecorder } from "./client.ts";
+import { EtcdMember } from "./member.ts";
+import type { MemberMessage } from "./protocol.ts";
+
+const STREAM_TIMEOUT_US = 1_000_000;
+
+/** One member and one client; `drop` picks member-to-client messages the network loses. */
+function oneMember(drop: (m: MemberMessage) => boolean) {
+  const world = new World({ seed: 7 });
+  const members = ["n1"];
+  const lossy = (env: Env): Env => ({ ...env, send: (to, msg) => (drop(msg as MemberMessage) ? undefined : env.send(to, msg)) });
+  world.spawn("n1", (env) => new EtcdMember(lossy(env), { peers: members }));
+  const recorder = new HistoryRecorder(() => world.now);
+  let client: EtcdClient | undefined;
+  world.spawn("c1", (env) => {
+    client = new EtcdClient(env, { clientId: 1, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: STREAM_TIMEOUT_US, recorder });
+    return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
+  });
+  world.runUntil(1_000_000); // a leader
+  const c = client!;
+  const step = (what: string, op: (done: (ok: boolean) => void) => void) => {
+    let ok: boolean | undefined;
+    op((r) => (ok = r));
+    world.runUntilPredicate(() => ok !== undefined, world.now + 2_000_000);
+    assert.ok(ok, what);
+  };
+  const watch = (req: WatchCreateRequest) => {
+    const got: WatchResponse[] = [];
+    c.watch(req, (r) => got.push(r));
+    return got;
+  };
+  return { world, c, step, watch };
+}
+
+const isCompactionCancel = (m: MemberMessage) => m.type === "WatchEvent" && m.response.canceled === true && (m.response.compactRevision ?? 0) > 0;
+
+test("a watch whose only answer after created (the compaction cancel) was lost is reported broken, and a re-watch learns it was compacted", () => {
+  let lost = 0;
+  const t = oneMember((m) => isCompactionCancel(m) && lost++ === 0);
+  for (const v of ["1", "2", "3"]) t.step(`put ${v}`, (done) => t.c.put({ key: "k", value: v }, (r) => done(r.ok)));
+  t.step("compact at 3", (done) => t.c.compact({ revision: 3 }, (r) => done(r.ok)));
+
+  const first = t.watch({ key: "k", startRevision: 2, prevKv: true, progressNotify: true });
+  t.world.runUntilPredicate(() => first.some((r) => r.canceled), t.world.now + 3 * STREAM_TIMEOUT_US);
+  assert.is(lost, 1, "the member's compaction cancel was dropped");
+  const end = first.find((r) => r.canceled);
+  assert.ok(end !== undefined, `the watcher heard only ${JSON.stringify(first)}: it would wait forever`);
+  assert.is(end.cancelReason, "stream broken");
+
+  // What every watcher does on a broken stream: watch again from the same revision.
+  const again = t.watch({ key: "k", startRevision: 2, prevKv: true, progressNotify: true });
+  t.world.runUntilPredicate(() => again.some((r) => r.canceled), t.world.now + 3 * STREAM_TIMEOUT_US);
+  assert.is(again.find((r) => r.canceled)?.compactRevision, 3);
+});
+
+test("a healthy watch stream with nothing to say stays open: pongs owe no responses", () => {
+  const t = oneMember(() => false);
+  t.step("put", (done) => t.c.put({ key: "k", value: "1" }, (r) => done(r.ok)));
+  const got = t.watch({ key: "other", startRevision: 0 });
+  t.world.runUntil(t.world.now + 10 * STREAM_TIMEOUT_US);
+  assert.equal(got.map((r) => (r.created ? "created" : r.canceled ? "canceled" : "events")), ["created"]);
+});
+
+test("a response lost in the middle of a busy stream breaks it once a later one arrives", () => {
+  let n = 0;
+  const t = oneMember((m) => m.type === "WatchEvent" && m.response.events.length > 0 && n++ === 1);
+  const got = t.watch({ key: "k", startRevision: 0 });
+  for (const v of ["1", "2", "3"]) t.step(`put ${v}`, (done) => t.c.put({ key: "k", value: v }, (r) => done(r.ok)));
+  t.world.runUntilPredicate(() => got.some((r) => r.canceled), t.world.now + 3 * STREAM_TIMEOUT_US);
+  const values = got.flatMap((r) => r.events.map((e) => e.kv.value));
+  assert.equal(values, ["1"], "nothing after the gap is handed over out of order");
+  assert.is(got.at(-1)?.cancelReason, "stream broken");
+});
+
+test.run();
