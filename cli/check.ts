@@ -1,6 +1,7 @@
 // etcdsim check: judge a recorded history (ours as JSON Lines, or Porcupine's logs) for linearizability.
 // Exit 0 linearizable, 1 not, 3 inconclusive (budget or --timeout), 2 bad usage or input.
 
+import { writeFileAtomic } from "../reports/files.ts";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -96,10 +97,21 @@ export async function checkCommand(argv: string[]): Promise<number> {
   };
 
   if (values.report !== undefined) {
-    // TODO(report): the lead's HTML report draws this; until then the raw result is the artefact.
+    // The HTML failure view (longest linearizable prefix, operations that could not be placed) plus the raw result.
     try {
-      mkdirSync(values.report, { recursive: true });
-      writeFileSync(join(values.report, "check.json"), JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) + "\n");
+      const { writeCheckReport } = await import("../reports/report.ts");
+      const message = result.verdict === "ok" ? `linearizable (${check.operations} operations, ${result.steps} steps)`
+        : result.verdict === "unknown" ? `inconclusive after ${result.steps} steps` : `not linearizable`;
+      writeCheckReport(values.report, {
+        history: file,
+        format,
+        checks: [{ name: "linearizability", verdict: result.verdict === "ok" ? "pass" : result.verdict === "illegal" ? "fail" : "unknown", message, ...(result.evidence ? { evidence: result.evidence } : {}) }],
+        operations: check.described,
+        command: `npx etcdsim check ${file} --format ${format}`,
+        wallMs,
+        facts: { steps: result.steps, partitions: result.partitions.length },
+      });
+      writeFileAtomic(join(values.report, "check.json"), JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) + "\n");
     } catch (e) {
       return badInput(`cannot write the report to ${values.report}: ${(e as Error).message}`);
     }
@@ -125,6 +137,6 @@ export async function checkCommand(argv: string[]): Promise<number> {
 }
 
 /** The corpus benchmark with the wall clock (for `npm run bench`): per-file medians and totals vs Porcupine. */
-export function benchCorpus(options: { reps?: number } = {}): BenchResult {
+export function benchCorpus(options: { reps?: number; warmup?: number } = {}): BenchResult {
   return benchCorpusWith(() => performance.now(), options);
 }

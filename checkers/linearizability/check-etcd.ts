@@ -19,7 +19,7 @@ export interface EtcdLinearizabilityResult extends CheckResult {
 
 /** One line naming what could not be placed after the longest linearizable prefix. */
 export function summarizeEvidence(e: IllegalEvidence): string {
-  const first = e.stuck.find((s) => s.reason === "rejected") ?? e.stuck[0];
+  const first = e.stuck.find((s) => s.reason === "rejected" && s.return !== null) ?? e.stuck.find((s) => s.reason === "rejected") ?? e.stuck[0];
   const after = e.longestPrefix.length;
   const where = first ? ` (client ${first.clientId}, call ${first.call})` : "";
   const what = first ? `: ${first.description}${where} cannot be placed next` : "";
@@ -27,9 +27,9 @@ export function summarizeEvidence(e: IllegalEvidence): string {
 }
 
 export function checkEtcdHistory(history: History | readonly EtcdOperation[], options: CheckOptions = {}): EtcdLinearizabilityResult {
+  // Watches are the watch checker's: only client operations are judged here.
   const operations = Array.isArray(history) ? (history as readonly EtcdOperation[]) : (history as History).operations;
-  const watches = Array.isArray(history) ? [] : (history as History).watches;
-  const prepared = prepareEtcdHistory(operations, watches);
+  const prepared = prepareEtcdHistory(operations);
   const model = etcdModel(prepared.config);
   const result = checkOperations(model, prepared.operations, options);
   // Evidence names operations by their id in the recorded history (lease expiries: -1).

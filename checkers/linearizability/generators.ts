@@ -4,7 +4,8 @@
 
 import fc from "fast-check";
 import type { EtcdOperation } from "../../core/history.ts";
-import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
+import type { Random } from "../../core/env.ts";
+import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
 import { applyRequest, type ApplyContext } from "./models/etcd/apply.ts";
 import { atRevision, initialState, type EtcdState } from "./models/etcd/state.ts";
 import { registerInput, registerOutput, type RegisterOperation } from "./models/register.ts";
@@ -327,5 +328,113 @@ export function injectEtcdAnomaly(history: EtcdOperation[], a: EtcdAnomaly): Etc
       break;
     }
   }
+  return out;
+}
+
+// ---------------------------------------------------------------- workload-like etcd histories
+
+export interface WorkloadHistoryOptions {
+  operations: number;
+  clients: number;
+  keys: number;
+  /** Share of requests that time out (outcome unknown); half of those still take effect. */
+  timeoutRate: number;
+}
+
+/**
+ * A history shaped like core/etcd/workload.ts traffic (etcd's robustness mix): clients with one
+ * request in flight each, unique values, reads, lists, stale reads at a revision, puts, deletes,
+ * multi-key Txns, compare-and-swap on mod revision, leases, a compaction loop. Each request takes
+ * effect at a point inside its interval, in point order, through the model's own semantics, so
+ * the history is linearizable by construction.
+ */
+export function workloadHistory(rng: Random, o: WorkloadHistoryOptions): EtcdOperation[] {
+  type Pending = { client: number; call: number; point: number; ret: number };
+  const key = (): string => `/k/${rng.int(0, o.keys - 1)}`;
+  const ops: EtcdOperation[] = [];
+  const ctx: ApplyContext = { keepHistory: true, isTracked: () => true };
+  let state = initialState();
+  let seq = 0;
+  let nextLease = 1000;
+  const leases: number[] = [];
+  const lastMod = new Map<string, number>();
+  // Each client's next request: calls, points and returns strictly increase per client.
+  const clock = Array.from({ length: o.clients }, () => rng.int(0, 20));
+  const plan: Pending[] = [];
+  for (let i = 0; i < o.operations; i++) {
+    const client = rng.int(0, o.clients - 1);
+    const call = clock[client]! + rng.int(1, 20);
+    const point = call + rng.int(0, 30);
+    const ret = point + rng.int(0, 30);
+    clock[client] = ret;
+    plan.push({ client, call, point, ret });
+  }
+  plan.sort((a, b) => a.point - b.point || a.client - b.client);
+  for (const p of plan) {
+    const r = rng.int(0, 99);
+    let request: EtcdRequest;
+    const k = key();
+    if (p.client === 0 && r < 5 && state.revision > 22) request = { kind: "compact", compact: { revision: state.revision - 20 } };
+    else if (r < 20) request = { kind: "range", range: { key: k } };
+    else if (r < 28) request = { kind: "range", range: { key: "/k/", rangeEnd: "/k0", ...(rng.chance(0.3) ? { limit: 3 } : {}) } };
+    else if (r < 34) request = { kind: "range", range: { key: "/k/", rangeEnd: "/k0", revision: Math.max(1, state.revision - rng.int(0, 10)) } };
+    else if (r < 59) request = { kind: "put", put: { key: k, value: `c${p.client}-${++seq}`, ...(rng.chance(0.3) ? { prevKv: true } : {}) } };
+    else if (r < 65) request = { kind: "deleteRange", deleteRange: { key: k } };
+    else if (r < 73) {
+      const k2 = key();
+      const success: RequestOp[] = [{ requestPut: { key: k, value: `c${p.client}-${++seq}` } }];
+      if (k2 !== k) success.push(rng.chance(0.5) ? { requestPut: { key: k2, value: `c${p.client}-${++seq}` } } : { requestDeleteRange: { key: k2 } });
+      const result = rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const);
+      request = { kind: "txn", txn: { compare: [{ key: k, target: "VERSION", result, version: rng.int(0, 3) }], success, failure: [{ requestRange: { key: k } }] } };
+    } else if (r < 88) {
+      const mod = rng.chance(0.8) ? (lastMod.get(k) ?? 0) : rng.int(0, state.revision);
+      request = { kind: "txn", txn: { compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: mod }], success: [{ requestPut: { key: k, value: `c${p.client}-${++seq}` } }], failure: [{ requestRange: { key: k } }] } };
+    } else if (r < 93) {
+      if (leases.length === 0 || rng.chance(0.3)) request = { kind: "leaseGrant", leaseGrant: { TTL: 2 } };
+      else request = { kind: "put", put: { key: k, value: `c${p.client}-${++seq}`, lease: rng.pick(leases) } };
+    } else if (r < 96 && leases.length > 0) {
+      request = { kind: "leaseRevoke", leaseRevoke: { ID: leases.splice(rng.int(0, leases.length - 1), 1)[0]! } };
+    } else request = { kind: "range", range: { key: k, serializable: true } };
+
+    const granted = request.kind === "leaseGrant" ? nextLease++ : undefined;
+    const observed: EtcdResponse | undefined = granted !== undefined ? { kind: "leaseGrant", leaseGrant: { header: { revision: 0, raftTerm: 1 }, ID: granted, TTL: 2 } } : undefined;
+    const base = { id: ops.length, client: p.client, call: p.call, request };
+    const timedOut = rng.chance(o.timeoutRate) && request.kind !== "leaseGrant";
+    const outcome = applyRequest(state, request, ctx, observed);
+    if (timedOut) {
+      if (rng.chance(0.5)) state = outcome.state;
+      ops.push({ ...base, return: null, response: null, error: "timeout" });
+      continue;
+    }
+    state = outcome.state;
+    if (!outcome.ok) {
+      ops.push({ ...base, return: p.ret, response: null, error: outcome.error });
+      continue;
+    }
+    const response = clone(outcome.response);
+    if (granted !== undefined) leases.push(granted);
+    for (const kv of state.kvs.values()) lastMod.set(kv.key, kv.modRevision);
+    ops.push({ ...base, return: p.ret, response });
+  }
+  return ops.sort((a, b) => a.call - b.call || a.id - b.id).map((op, id) => ({ ...op, id }));
+}
+
+/** A read that returns an older version of a key than the store held: the classic stale read. */
+export function injectStaleRead(history: EtcdOperation[], rng: Random): EtcdOperation[] | undefined {
+  const out = clone(history);
+  const latest = new Map<string, KeyValue>();
+  const candidates: { op: EtcdOperation; older: KeyValue }[] = [];
+  for (const op of [...out].sort((a, b) => (a.return ?? Infinity) - (b.return ?? Infinity))) {
+    if (op.response?.kind !== "range" || op.request.kind !== "range" || op.request.range.revision || op.request.range.serializable) continue;
+    for (const kv of op.response.range.kvs) {
+      const prev = latest.get(kv.key);
+      if (prev && prev.modRevision < kv.modRevision) candidates.push({ op, older: prev });
+      latest.set(kv.key, kv);
+    }
+  }
+  if (candidates.length === 0) return undefined;
+  const { op, older } = rng.pick(candidates.slice(candidates.length >> 2));
+  if (op.response?.kind !== "range") return undefined;
+  op.response.range.kvs = op.response.range.kvs.map((kv) => (kv.key === older.key ? older : kv));
   return out;
 }

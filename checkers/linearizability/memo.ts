@@ -35,13 +35,14 @@ export class FailedConfigurations<S> {
     this.model = model;
     this.fw = Math.max(1, finiteWords);
     this.uw = unknownWords;
-    this.slots = new Int32Array(2048);
-    this.slotMask = 2047;
-    this.groupHash = new Int32Array(1024);
-    this.groupBits = new Uint32Array(1024 * this.fw);
-    this.groupMasks = new Int32Array(1024);
-    this.maskNext = new Int32Array(unknownWords > 0 ? 1024 : 0);
-    this.maskWords = new Uint32Array(unknownWords > 0 ? 1024 * unknownWords : 0);
+    // Tiny to start: most searches are short, and everything grows by doubling.
+    this.slots = new Int32Array(32);
+    this.slotMask = 31;
+    this.groupHash = new Int32Array(16);
+    this.groupBits = new Uint32Array(16 * this.fw);
+    this.groupMasks = new Int32Array(16);
+    this.maskNext = new Int32Array(unknownWords > 0 ? 16 : 0);
+    this.maskWords = new Uint32Array(unknownWords > 0 ? 16 * unknownWords : 0);
   }
 
   /** Finished configurations recorded so far (including masks dropped as supersets). */

@@ -20,8 +20,12 @@ export type StepResult<S> = readonly [ok: boolean, next: S];
 
 /**
  * A sequential specification as a record of pure functions. `equal` and `hash` must agree
- * (equal states hash alike); hash is a 32-bit integer. A model must accept, in every state, an
- * operation whose output is unknown (such operations carry `return === Infinity`).
+ * (equal states hash alike); hash is a 32-bit integer.
+ *
+ * Unknown outcomes (operations with `return === Infinity`): the model must accept them, in any
+ * order, in every state reached once all operations with a known return are linearized — that is
+ * how "it never happened" is expressed. Before that it may reject them where they provably cannot
+ * be (the etcd model rejects an unknown write that would create a revision a known write created).
  */
 export interface Model<S, I, O> {
   init(): S;
@@ -35,10 +39,11 @@ export interface Model<S, I, O> {
    */
   readOnly?(input: I, output: O): boolean;
   /**
-   * Pruning: the read-only operation `op` is illegal in `state`, and only operations among the
-   * first `count` entries of `others` (which may include `op` itself: skip it) can be linearized
-   * before it. Answer false only if no sequence of them (each at most once) can lead to a state
-   * where `op` is legal; true is always safe.
+   * Pruning: `op` is pending in `state`, and only operations among the first `count` entries of
+   * `others` (which may include `op` itself: skip it) can be linearized before it. Answer false
+   * only if `op` is illegal now and no sequence of them (each at most once) can lead to a state
+   * where it is legal; true is always safe. Asked about every pending operation whose return
+   * comes soon, read-only or not.
    */
   mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */

@@ -76,6 +76,7 @@ function partitionByKey(ops: readonly KvOperation[]): KvOperation[][] {
  * with appends alone the string only grows, so it must be a prefix of the result; a put restarts it.
  */
 function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number): boolean {
+  if (get.input.f !== GET || get.output.unknown) return true; // writes are always legal
   const want = get.output.value;
   if (want.startsWith(from)) return true;
   for (let i = 0; i < count; i++) {

@@ -51,6 +51,7 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
       }
       return false;
     }
+    if (op.input.f === WRITE || op.output.unknown || op.output.ok) return true; // legal, or a matter of order
     if (state !== op.input.a) return true;
     for (let i = 0; i < count; i++) if (others[i]!.input.f !== READ && others[i] !== op) return true;
     return false;

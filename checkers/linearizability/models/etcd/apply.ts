@@ -290,7 +290,7 @@ function applyTxn(state: EtcdState, txn: TxnRequest, ctx: ApplyContext): Outcome
 
 function applyCompact(state: EtcdState, req: CompactionRequest, ctx: ApplyContext): Outcome {
   const rev = req.revision;
-  if (rev <= state.compactRevision && !(state.compactRevision === 0 && rev <= 0)) return { ok: false, state, error: "compacted" };
+  if (rev <= state.compactRevision) return { ok: false, state, error: "compacted" };
   if (rev > state.revision) return { ok: false, state, error: "future-revision" };
   const b = new StateBuilder(state);
   b.compactRevision = Math.max(rev, state.compactRevision);
@@ -308,8 +308,12 @@ export function revokeLease(state: EtcdState, id: number, ctx: ApplyContext): Et
 function applyGrant(state: EtcdState, req: LeaseGrantRequest, responseId: number | undefined, ctx: ApplyContext): Outcome {
   const id = req.ID ? req.ID : responseId;
   if (id === undefined) return { ok: true, state, response: { kind: "leaseGrant", leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: 0, TTL: req.TTL } } };
-  if (state.leases.has(id)) return { ok: false, state, error: "lease-exists" };
   const b = new StateBuilder(state);
+  if (state.leases.has(id)) {
+    // Granting an ID again: only if the old lease could have expired unnoticed (it holds no keys).
+    if (responseId === undefined || [...state.kvs.values()].some((kv) => kv.lease === id)) return { ok: false, state, error: "lease-exists" };
+    b.revokeLease(id);
+  }
   b.grantLease(id);
   return { ok: true, state: b.finish(ctx.keepHistory), response: { kind: "leaseGrant", leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: req.TTL } } };
 }

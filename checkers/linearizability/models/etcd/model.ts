@@ -6,10 +6,15 @@
 // - A definite error (compacted, future revision, unknown lease...) is a read-only step that must
 //   be the model's answer too.
 // - An unknown outcome applies the request wherever it is linearized; "never happened" is the same
-//   as "linearized at the end".
+//   as "linearized at the end". It cannot create a revision a known write created, nor one whose
+//   contents responses showed otherwise (claimedRevisions, revisionContents): unknown writes only
+//   fill the gaps between known revisions, with what was seen there.
 // - A serializable read may be stale: its header revision h must not exceed the current revision,
 //   and its result must be the store as of h.
-// - A lease may expire at any time after it exists: `expire` operations with unknown outcome model it.
+// - A lease may expire at any time after it exists. An expiry that deletes keys is an `expire`
+//   operation with unknown outcome (it takes a revision); one that deletes nothing is noticed
+//   lazily by the first operation that finds the lease gone, which keeps the search from trying
+//   every subset of silent expiries.
 // The model does not partition: the revision couples all keys.
 
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
@@ -46,6 +51,16 @@ export interface EtcdModelConfig {
   keepHistory: boolean;
   /** Leases granted with a known ID; the existence of others is not modelled (either answer is accepted). */
   trackedLeases: ReadonlySet<number>;
+  /**
+   * Revisions that known successful writes created (their header revision). No other write can
+   * create them, so an unknown write or a lease expiry that would is a dead end right away.
+   */
+  claimedRevisions: ReadonlySet<number>;
+  /**
+   * What known responses showed of each revision: a pair with modRevision m proves the write that
+   * created m set that key to that value (value undefined: keys-only, the value was not shown).
+   */
+  revisionContents: ReadonlyMap<number, readonly { key: string; value: string | undefined }[]>;
 }
 
 /** The header revision a known response carries, if the model compares it. */
@@ -70,6 +85,21 @@ function headerRevision(r: EtcdResponse): number | undefined {
 
 export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, EtcdOutput> {
   const ctx: ApplyContext = { keepHistory: config.keepHistory, isTracked: (id) => config.trackedLeases.has(id) };
+  /**
+   * A step of an unknown outcome that creates a revision a known write created, or that does not
+   * write what responses showed of that revision: impossible on any linearization.
+   */
+  const claimed = (from: EtcdState, to: EtcdState): boolean => {
+    if (to.revision === from.revision) return false;
+    if (config.claimedRevisions.has(to.revision)) return true;
+    const seen = config.revisionContents.get(to.revision);
+    if (!seen) return false;
+    for (const { key, value } of seen) {
+      const kv = to.kvs.get(key);
+      if (!kv || kv.modRevision !== to.revision || (value !== undefined && kv.value !== value)) return true;
+    }
+    return false;
+  };
 
   const serializableRead = (state: EtcdState, request: EtcdRequest, output: EtcdOutput): boolean => {
     if (output.error !== null) return true; // a lagging member's own compaction or revision: not judged
@@ -89,17 +119,39 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
     init: initialState,
     step(state, input, output) {
       if (input.kind === "expire") {
-        if (ctx.isTracked(input.lease) && !state.leases.has(input.lease)) return [true, state];
-        return [true, revokeLease(state, input.lease, ctx)];
+        // Only an expiry that deletes keys is an event here; one that deletes nothing is noticed
+        // lazily, by the first operation that finds the lease gone (below).
+        if (!hasKeys(state, input.lease)) return [true, state];
+        if (config.claimedRevisions.has(state.revision + 1)) return [false, state]; // it would take a claimed revision
+        const next = revokeLease(state, input.lease, ctx);
+        return [!claimed(state, next), next];
       }
-      if (output.unknown) return [true, applyRequest(state, input.request, ctx).state];
+      if (output.unknown) {
+        // Like a silent expiry: revoking a lease that holds no keys is noticed lazily, if ever.
+        if (input.request.kind === "leaseRevoke" && !hasKeys(state, input.request.leaseRevoke.ID)) return [true, state];
+        // A Put always takes the next revision: if a known write took it, no need to build the state.
+        if (input.request.kind === "put" && config.claimedRevisions.has(state.revision + 1)) return [false, state];
+        const next = applyRequest(state, input.request, ctx).state;
+        return [!claimed(state, next), next];
+      }
       if (input.serializable) return [serializableRead(state, input.request, output), state];
+      if (output.error === "lease-not-found") {
+        // The lease may have expired unnoticed: if it holds no keys, it is gone from here on.
+        const lease = leaseOf(input.request);
+        if (lease !== undefined && ctx.isTracked(lease) && state.leases.has(lease) && !hasKeys(state, lease)) {
+          const expired = revokeLease(state, lease, ctx);
+          const outcome = applyRequest(expired, input.request, ctx, null, "lease-not-found");
+          return [!outcome.ok && outcome.error === "lease-not-found", expired];
+        }
+      }
       const outcome = applyRequest(state, input.request, ctx, output.response, output.error ?? undefined);
       if (output.error !== null) return [!outcome.ok && outcome.error === output.error, state];
       if (!outcome.ok) return [false, state];
       return [responseMatches(input.request, outcome.response, output.response!), outcome.state];
     },
-    readOnly: (input, output) => input.kind === "request" && !output.unknown && (output.error !== null || input.readOnly),
+    // A definite error changes nothing, except "lease not found", which may notice an expiry.
+    readOnly: (input, output) =>
+      input.kind === "request" && !output.unknown && output.error !== "lease-not-found" && (output.error !== null || input.readOnly),
     mayBecomeLegal(state, op, others, count) {
       const { input, output } = op;
       if (input.kind === "expire" || output.unknown || output.response === null) return true;
@@ -124,6 +176,19 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
     describeState,
   };
   return model;
+}
+
+function hasKeys(state: EtcdState, lease: number): boolean {
+  for (const kv of state.kvs.values()) if (kv.lease === lease) return true;
+  return false;
+}
+
+/** The one lease a request names (a Put's, a revoke's, a keep-alive's). */
+function leaseOf(r: EtcdRequest): number | undefined {
+  if (r.kind === "put") return r.put.lease || undefined;
+  if (r.kind === "leaseRevoke") return r.leaseRevoke.ID;
+  if (r.kind === "leaseKeepAlive") return r.leaseKeepAlive.ID;
+  return undefined;
 }
 
 /** Whether a request never changes the store. */

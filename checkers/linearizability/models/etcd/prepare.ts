@@ -2,21 +2,34 @@
 //
 // - Outcomes: a response is a success; a definite error that depends on the store (compacted,
 //   future revision, missing key or lease, existing lease) is checked; a rejection that does not
-//   depend on the store (duplicate key, empty key, too many ops, not leader, no leader) had no
-//   effect and is dropped; no return, or any other error (timeout, stopped), is an unknown outcome.
+//   depend on the store (request validation, not leader, no leader) had no effect and is dropped;
+//   no return, or any other error (timeout, stopped), is an unknown outcome.
 // - Reads with an unknown outcome have no effect: dropped. So is an unknown LeaseGrant without an
 //   ID (nothing can tell which lease it made).
-// - Unique written values: if a value written by exactly one request is seen by a known response
-//   (or a watch event), that request took effect before the observer returned, so its return time
-//   becomes the observer's (it stays "unknown" as to its response).
+// - Unique written values: if a value written by exactly one request is seen by a known response,
+//   that request took effect before the observer returned, so its return time becomes the
+//   observer's (it stays "unknown" as to its response). Watch events are not used: the watch
+//   checker judges them, and a watch bug should not turn into a linearizability verdict.
+// - Revision facts for the model: which revisions known writes created, and what responses showed
+//   of each revision (see EtcdModelConfig).
 // - Leases may expire at any time: one `expire` operation with unknown outcome per lease.
 
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
-import type { EtcdOperation, WatchRecord } from "../../../../core/history.ts";
+import type { EtcdOperation } from "../../../../core/history.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["compacted", "future-revision", "key-not-found", "lease-not-found", "lease-exists"]);
-const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["duplicate-key", "empty-key", "too-many-ops", "not-leader", "no-leader"]);
+/** Request validation and member-side rejections: nothing was applied, whatever the store held. */
+const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
+  "duplicate-key",
+  "empty-key",
+  "too-many-ops",
+  "value-provided",
+  "lease-provided",
+  "lease-ttl-too-large",
+  "not-leader",
+  "no-leader",
+]);
 
 export interface PreparedEtcdHistory {
   operations: EtcdModelOperation[];
@@ -31,6 +44,7 @@ type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
 
 export function outcomeOf(op: EtcdOperation): Outcome {
   if (op.return === null) return "unknown";
+  if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
     if (CHECKED_ERRORS.has(op.error)) return "checked-error";
     if (NO_EFFECT_ERRORS.has(op.error)) return "no-effect";
@@ -138,7 +152,61 @@ export interface PrepareOptions {
   boundObservedWrites?: boolean;
 }
 
-export function prepareEtcdHistory(history: readonly EtcdOperation[], watches: readonly WatchRecord[] = [], options: PrepareOptions = {}): PreparedEtcdHistory {
+/** Every pair a successful response shows, with whether its value was left out (keys_only). */
+function* shownPairs(req: EtcdRequest, resp: EtcdResponse): Generator<{ kv: KeyValue; keysOnly: boolean }> {
+  const fromOps = function* (ops: readonly RequestOp[], responses: readonly ResponseOp[]): Generator<{ kv: KeyValue; keysOnly: boolean }> {
+    for (let i = 0; i < responses.length; i++) {
+      const op = ops[i];
+      const r = responses[i]!;
+      if ("responseRange" in r) for (const kv of r.responseRange.kvs) yield { kv, keysOnly: op !== undefined && "requestRange" in op && op.requestRange.keysOnly === true };
+      else if ("responsePut" in r) {
+        if (r.responsePut.prevKv) yield { kv: r.responsePut.prevKv, keysOnly: false };
+      } else if ("responseDeleteRange" in r) for (const kv of r.responseDeleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
+      else if (op !== undefined && "requestTxn" in op) {
+        const t = r.responseTxn;
+        yield* fromOps(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
+      }
+    }
+  };
+  if (req.kind === "range" && resp.kind === "range") for (const kv of resp.range.kvs) yield { kv, keysOnly: req.range.keysOnly === true };
+  else if (resp.kind === "put" && resp.put.prevKv) yield { kv: resp.put.prevKv, keysOnly: false };
+  else if (resp.kind === "deleteRange") for (const kv of resp.deleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
+  else if (req.kind === "txn" && resp.kind === "txn") yield* fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
+}
+
+function headerRevisionOf(r: EtcdResponse): number | undefined {
+  switch (r.kind) {
+    case "put":
+      return r.put.header.revision;
+    case "deleteRange":
+      return r.deleteRange.header.revision;
+    case "txn":
+      return r.txn.header.revision;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a successful response shows that its request created a new revision (the header's). */
+function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
+  const branchWrites = (ops: readonly RequestOp[], responses: readonly ResponseOp[]): boolean =>
+    ops.some((op, i) => {
+      const r = responses[i];
+      if ("requestPut" in op) return true;
+      if ("requestDeleteRange" in op) return r !== undefined && "responseDeleteRange" in r && r.responseDeleteRange.deleted > 0;
+      if ("requestTxn" in op && r !== undefined && "responseTxn" in r) {
+        const t = r.responseTxn;
+        return branchWrites(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
+      }
+      return false;
+    });
+  if (req.kind === "put" && resp.kind === "put") return true;
+  if (req.kind === "deleteRange" && resp.kind === "deleteRange") return resp.deleteRange.deleted > 0;
+  if (req.kind === "txn" && resp.kind === "txn") return branchWrites(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
+  return false;
+}
+
+export function prepareEtcdHistory(history: readonly EtcdOperation[], options: PrepareOptions = {}): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
   const ops = [...history].sort((a, b) => a.call - b.call || a.id - b.id);
   const outcome = new Map<EtcdOperation, Outcome>();
@@ -157,14 +225,6 @@ export function prepareEtcdHistory(history: readonly EtcdOperation[], watches: r
   for (const op of ops) {
     if (outcome.get(op) !== "ok" || op.return === null) continue;
     for (const kv of observedKvs(op.response!)) observe(kv.value, op.return);
-  }
-  for (const w of watches) {
-    for (const { time, response } of w.responses) {
-      for (const ev of response.events) {
-        if (ev.type === "PUT") observe(ev.kv.value, time);
-        if (ev.prevKv) observe(ev.prevKv.value, time);
-      }
-    }
   }
 
   const trackedLeases = new Set<number>();
@@ -220,9 +280,22 @@ export function prepareEtcdHistory(history: readonly EtcdOperation[], watches: r
         kind === "ok"
           ? { unknown: false, response: op.response, error: null }
           : kind === "checked-error"
-            ? { unknown: false, response: null, error: op.error! }
+            ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
     });
+  }
+
+  const claimedRevisions = new Set<number>();
+  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
+  for (const op of ops) {
+    if (outcome.get(op) !== "ok" || !op.response) continue;
+    if (createsRevision(op.request, op.response)) claimedRevisions.add(headerRevisionOf(op.response)!);
+    for (const { kv, keysOnly } of shownPairs(op.request, op.response)) {
+      let list = revisionContents.get(kv.modRevision);
+      if (!list) revisionContents.set(kv.modRevision, (list = []));
+      const value = keysOnly ? undefined : kv.value;
+      if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
+    }
   }
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
@@ -230,5 +303,5 @@ export function prepareEtcdHistory(history: readonly EtcdOperation[], watches: r
     operations.push({ clientId: -1, call: leaseFirstCall.get(lease)!, return: Infinity, input: { kind: "expire", lease }, output: { unknown: true, response: null, error: null } });
   }
   operations.sort((a, b) => a.call - b.call);
-  return { operations, config: { keepHistory, trackedLeases }, dropped, observedUnknownWrites };
+  return { operations, config: { keepHistory, trackedLeases, claimedRevisions, revisionContents }, dropped, observedUnknownWrites };
 }

@@ -20,6 +20,8 @@ export interface EtcdState {
   readonly prev: EtcdState | null;
   readonly kvHash: number;
   readonly leaseHash: number;
+  /** Hash of the keys at this revision and every earlier one kept (what old reads can see). */
+  readonly historyHash: number;
   readonly hash: number;
 }
 
@@ -44,15 +46,17 @@ function seal(
   kvHash: number,
   leaseHash: number,
 ): EtcdState {
-  let h = combineHash(revision, compactRevision);
-  h = combineHash(h, kvHash);
+  // Old states matter only through their keys: leases and compactions of the past are not part of it.
+  let history = combineHash(revision, kvHash);
+  if (prev) history = combineHash(history, prev.historyHash);
+  let h = combineHash(history, compactRevision);
   h = combineHash(h, leaseHash);
-  if (prev) h = combineHash(h, prev.hash);
-  return { revision, compactRevision, kvs, leases, prev, kvHash, leaseHash, hash: fmix32(h) };
+  return { revision, compactRevision, kvs, leases, prev, kvHash, leaseHash, historyHash: history, hash: fmix32(h) };
 }
 
+/** Revision 1, nothing compacted yet (etcd's compactMainRev starts at -1, so Compact(0) succeeds once). */
 export function initialState(): EtcdState {
-  return seal(1, 0, new Map(), new Set(), null, 0, 0);
+  return seal(1, -1, new Map(), new Set(), null, 0, 0);
 }
 
 /** A state being built from a base: writes go to copies; `finish` seals it. */
@@ -140,24 +144,30 @@ export function atRevision(state: EtcdState, revision: number): EtcdState | unde
   return s ?? undefined;
 }
 
+function sameKvs(x: ReadonlyMap<string, KeyValue>, y: ReadonlyMap<string, KeyValue>): boolean {
+  if (x === y) return true;
+  if (x.size !== y.size) return false;
+  for (const [k, kv] of x) {
+    const other = y.get(k);
+    if (!other || !sameKeyValue(kv, other)) return false;
+  }
+  return true;
+}
+
+/** Same store now (keys, compaction, leases) and the same keys at every earlier revision kept. */
 export function statesEqual(a: EtcdState, b: EtcdState): boolean {
+  if (a === b) return true;
+  if (a.hash !== b.hash || a.compactRevision !== b.compactRevision || a.leaseHash !== b.leaseHash) return false;
+  if (a.leases !== b.leases) {
+    if (a.leases.size !== b.leases.size) return false;
+    for (const id of a.leases) if (!b.leases.has(id)) return false;
+  }
   let x: EtcdState | null = a;
   let y: EtcdState | null = b;
   while (x !== y) {
     if (!x || !y) return false;
-    if (x.hash !== y.hash || x.revision !== y.revision || x.compactRevision !== y.compactRevision) return false;
-    if (x.kvHash !== y.kvHash || x.leaseHash !== y.leaseHash) return false;
-    if (x.kvs !== y.kvs) {
-      if (x.kvs.size !== y.kvs.size) return false;
-      for (const [k, kv] of x.kvs) {
-        const other = y.kvs.get(k);
-        if (!other || !sameKeyValue(kv, other)) return false;
-      }
-    }
-    if (x.leases !== y.leases) {
-      if (x.leases.size !== y.leases.size) return false;
-      for (const id of x.leases) if (!y.leases.has(id)) return false;
-    }
+    if (x.historyHash !== y.historyHash || x.revision !== y.revision || x.kvHash !== y.kvHash) return false;
+    if (!sameKvs(x.kvs, y.kvs)) return false;
     x = x.prev;
     y = y.prev;
   }
@@ -184,6 +194,6 @@ export function describeState(s: EtcdState): string {
     return `${k}=${JSON.stringify(kv.value)} (create ${kv.createRevision}, mod ${kv.modRevision}, v${kv.version}${lease})`;
   });
   const leases = s.leases.size ? `; leases ${[...s.leases].sort((a, b) => a - b).join(", ")}` : "";
-  const compact = s.compactRevision ? `; compacted at ${s.compactRevision}` : "";
+  const compact = s.compactRevision >= 0 ? `; compacted at ${s.compactRevision}` : "";
   return `revision ${s.revision}${compact}: {${shown.join(", ")}}${leases}`;
 }
