@@ -2,12 +2,14 @@
 import type { Suite } from "./run.ts";
 import { kernelCases } from "./kernel.ts";
 import { mvccCases } from "./mvcc.ts";
+import { raftMeasurements } from "./raft.ts";
 import { scenarioMeasurements } from "./scenarios.ts";
 import { checkerMeasurements } from "./checker.ts";
 import { sweepMeasurements } from "./sweep.ts";
 
 export const SUITES: Suite[] = [
   { name: "kernel", cases: kernelCases },
+  { name: "raft", measure: raftMeasurements },
   { name: "mvcc", cases: mvccCases },
   { name: "checker", measure: checkerMeasurements },
   { name: "scenario", measure: scenarioMeasurements },
