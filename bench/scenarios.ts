@@ -10,6 +10,8 @@ function measureScenario(name: string, seeds: number[], patch?: (o: Record<strin
   const def = findScenario(name);
   if (def === undefined) return [];
   let events = 0, simMs = 0, wall = 0;
+  // One unmeasured run first, so the JIT has compiled the hot paths.
+  runScenario({ scenario: def, seed: 1_000_000 });
   for (const seed of seeds) {
     const { options, faults } = resolveRun(def, seed);
     const t0 = performance.now();

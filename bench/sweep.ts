@@ -4,10 +4,12 @@ import { sweepSeeds } from "../cli/sweep.ts";
 import type { Measurement } from "./types.ts";
 
 export async function sweepMeasurements(): Promise<Measurement[]> {
-  const seeds = Array.from({ length: 8 }, (_, i) => i + 1);
+  // Enough seeds that worker start-up (a tsx loader per thread) does not dominate.
+  const seeds = Array.from({ length: 120 }, (_, i) => i + 1);
   const rate = async (workers: number) => {
     const t0 = performance.now();
-    await sweepSeeds("kv-chaos", [], seeds, workers);
+    // Both through worker threads, so each pays the same start-up (a tsx loader per thread).
+    await sweepSeeds("kv-chaos", [], seeds, workers, { threads: true });
     return (seeds.length / (performance.now() - t0)) * 1000;
   };
   const one = await rate(1);

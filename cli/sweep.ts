@@ -24,7 +24,7 @@ Exit: 0 all passed, 1 a seed failed, 2 bad input, 3 inconclusive.`;
 
 export type SeedResult = JunitCase;
 
-export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void } = {}): Promise<SeedResult[]> {
+export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; threads?: boolean } = {}): Promise<SeedResult[]> {
   const results = new Map<number, SeedResult>();
   let stop = false;
   const record = (r: SeedResult) => {
@@ -32,7 +32,7 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
     if (r.verdict === "fail" && opts.stopOnFailure) stop = true;
     opts.onResult?.(r, results.size);
   };
-  if (workers <= 1) {
+  if (workers <= 1 && !opts.threads) {
     const loaded = loadScenario(scenarioRef);
     for (const seed of seeds) {
       if (stop) break;
