@@ -42,6 +42,9 @@ export interface MemberOptions {
   bugs?: BugSet;
   tickUs?: number;
   electionTicks?: number;
+  /** Raft replication knobs, passed through to the driver (etcd-io/raft Config.MaxInflightMsgs, MaxSizePerMsg). */
+  maxInflight?: number;
+  maxEntriesPerMsg?: number;
   snapshotEvery?: number;
   /** How long a proposal may wait to be applied before the member answers "timeout" (outcome unknown). */
   proposalTimeoutUs?: number;
@@ -107,6 +110,8 @@ export class EtcdMember implements Actor {
       heartbeatTicks: 1,
       preVote: true,
       checkQuorum: true,
+      ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
+      ...(opts.maxEntriesPerMsg !== undefined ? { maxEntriesPerMsg: opts.maxEntriesPerMsg } : {}),
       bugs: this.bugs,
       snapshotEvery: opts.snapshotEvery ?? 200,
       ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),

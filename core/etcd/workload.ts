@@ -38,6 +38,12 @@ export interface WorkloadOptions {
   watchLifeUs: [number, number];
   /** Watches start this many revisions below the last seen one at most (so some start below a compaction). */
   watchBacklog: number;
+  /**
+   * When a client already holds leases, the chance that a putWithLease grants a new one instead of
+   * reusing one (default 0.3). Every lease in a history is a possible expiry at any later point, so
+   * fewer, busier leases keep the history checkable.
+   */
+  leaseGrantP?: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
@@ -99,7 +105,7 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
         });
       }
       case "putWithLease": {
-        if (leases.length === 0 || env.rng.chance(0.3)) {
+        if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {
           return c.leaseGrant({ TTL: w.leaseTtlSec }, (r) => { if (r.ok) leases.push(r.value.ID); next(); });
         }
         return c.put({ key: key(), value: value(), lease: env.rng.pick(leases) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });

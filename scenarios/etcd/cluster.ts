@@ -29,9 +29,14 @@ export interface KvOptions extends Record<string, unknown> {
   compactEveryUs: number;
   tickUs: number;
   electionTicks: number;
+  /** Raft: MsgApps in flight per follower, and entries per MsgApp (small values stretch replication out). */
+  maxInflight: number;
+  maxEntriesPerMsg: number;
   snapshotEvery: number;
   requestTimeoutUs: number;
   leaseTtlSec: number;
+  /** The chance that a client holding leases grants another rather than reusing one (workload). */
+  leaseGrantP: number;
   mix: FaultMix;
   /** Network base latency and jitter between all processes. */
   latencyUs: number;
@@ -47,7 +52,8 @@ export interface KvOptions extends Record<string, unknown> {
 export const KV_DEFAULTS: KvOptions = {
   members: 3, clients: 4, keys: 6, faultPhaseUs: 3_000_000, livenessBoundUs: 10_000_000, thinkUs: 30_000,
   traffic: DEFAULT_WORKLOAD.mix, compaction: true, compactEveryUs: 400_000, tickUs: 10_000, electionTicks: 10,
-  snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
+  maxInflight: 256, maxEntriesPerMsg: 64, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
+  latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
   compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
   maxCheckSteps: 5_000_000,
@@ -55,6 +61,58 @@ export const KV_DEFAULTS: KvOptions = {
 
 export function memberNames(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `n${i + 1}`);
+}
+
+/**
+ * Symbolic fault targets, resolved when a fault starts (so a schedule can name roles, not members):
+ * - "@leader": the running member that leads in the highest term;
+ * - "@stale-leader": a member (running or paused) that still believes it leads although another
+ *   member is in a higher term — a deposed leader that has not noticed yet;
+ * - "@follower": the running member, other than the leader, furthest behind (the shortest log);
+ * - "@leader=X", "@follower=X": as above, and the member is remembered as X for the rest of the run;
+ * - "@X": the member remembered as X.
+ * A target that resolves to nothing turns the fault into a no-op (see Nemesis).
+ */
+export function symbolicTargets(world: World, members: readonly string[]): (name: string) => string | undefined {
+  const bound = new Map<string, string>();
+  const raftStatus = (m: string) => {
+    const p = world.process(m);
+    const a = p.actor as EtcdMember | undefined;
+    return p.status === "crashed" || a === undefined ? undefined : { up: p.status === "up", ...a.driver.status() };
+  };
+  const leader = (): string | undefined => {
+    let best: { id: string; term: number } | undefined;
+    for (const m of members) {
+      const st = raftStatus(m);
+      if (st?.up === true && st.role === "leader" && (best === undefined || st.term > best.term)) best = { id: m, term: st.term };
+    }
+    return best?.id;
+  };
+  const staleLeader = (): string | undefined => {
+    const terms = members.map((m) => raftStatus(m)?.term ?? 0);
+    const maxTerm = Math.max(...terms);
+    return members.find((m, i) => raftStatus(m)?.role === "leader" && terms[i]! < maxTerm);
+  };
+  const follower = (): string | undefined => {
+    const l = leader();
+    let best: { id: string; lastIndex: number } | undefined;
+    for (const m of members) {
+      const st = raftStatus(m);
+      if (m === l || st?.up !== true) continue;
+      if (best === undefined || st.lastIndex < best.lastIndex) best = { id: m, lastIndex: st.lastIndex };
+    }
+    return best?.id;
+  };
+  return (name) => {
+    const [role, label] = name.slice(1).split("=") as [string, string | undefined];
+    let m: string | undefined;
+    if (role === "leader") m = leader();
+    else if (role === "stale-leader") m = staleLeader();
+    else if (role === "follower") m = follower();
+    else m = bound.get(role);
+    if (label !== undefined && m !== undefined) bound.set(label, m);
+    return m;
+  };
 }
 
 export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
@@ -96,9 +154,17 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   for (const id of members) {
     world.spawn(id, (env) => new EtcdMember(env, {
       peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
+      maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg,
       proposalTimeoutUs: o.requestTimeoutUs, hooks,
     }));
   }
+  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+  const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
+  nemesis.schedule(input.faults, o.faultPhaseUs);
+  // The workload starts once the members have elected a first leader (bounded): requests sent before
+  // that only fail over from member to member and time out, and would open every history with
+  // writes of unknown outcome.
+  world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), Math.min(o.faultPhaseUs, 1_000_000));
   const clients: string[] = [];
   for (let i = 1; i <= o.clients; i++) {
     const cid = `c${i}`;
@@ -107,27 +173,17 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
       clientId: i, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder,
     }, {
       ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
-      compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec,
+      compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec, leaseGrantP: o.leaseGrantP,
       compactLag: o.compactLag, watchLifeUs: o.watchLifeUs, watchBacklog: o.watchBacklog,
     }, () => world.now));
   }
 
-  const leaderNow = (): string | undefined => {
-    for (const m of members) {
-      const a = world.process(m).actor as EtcdMember | undefined;
-      if (a !== undefined && world.process(m).status === "up" && a.driver.status().role === "leader") return m;
-    }
-    return undefined;
-  };
-  const nemesis = new Nemesis(world, () => members, (name) => (name === "@leader" ? leaderNow() : undefined));
-  nemesis.schedule(input.faults, o.faultPhaseUs);
   world.runUntil(o.faultPhaseUs);
   nemesis.heal();
   const healedAt = world.now;
 
   // Liveness: a leader every member agrees on, every member applied up to its commit index, and a
   // probe write + linearizable read through every member succeeds.
-  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
   let probeDone = false;
   let probeState = "probe not started";
   const converged = () => {

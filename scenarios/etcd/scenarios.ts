@@ -7,24 +7,43 @@ import type { ScenarioDef, ShrinkKnob } from "../types.ts";
 import { KV_DEFAULTS, memberNames, runKvCluster, type KvOptions } from "./cluster.ts";
 import { DEFAULT_MIX } from "../../core/etcd/workload.ts";
 
-const knobs: ShrinkKnob<KvOptions>[] = [
-  { name: "clients", min: 1, get: (o) => o.clients, set: (o, v) => ({ ...o, clients: v }) },
-  { name: "faultPhaseMs", min: 300, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) },
-  { name: "keys", min: 1, get: (o) => o.keys, set: (o, v) => ({ ...o, keys: v }) },
-];
+function knobs<O extends KvOptions>(): ShrinkKnob<O>[] {
+  return [
+    { name: "clients", min: 1, get: (o) => o.clients, set: (o, v) => ({ ...o, clients: v }) },
+    { name: "faultPhaseMs", min: 300, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) },
+    { name: "keys", min: 1, get: (o) => o.keys, set: (o, v) => ({ ...o, keys: v }) },
+  ];
+}
 
 function mix(weights: Partial<Record<FaultKind, number>>, extra: Partial<FaultMix> = {}): FaultMix {
   return { ...KV_DEFAULTS.mix, weights, ...extra };
 }
 
-function kvScenario(name: string, description: string, resolve: (rng: Rng) => KvOptions, schedule?: (rng: Rng, o: KvOptions) => FaultEvent[]): ScenarioDef<KvOptions> {
+/**
+ * A leader stalls (paused and cut off from the other members) long enough for them to elect a new one,
+ * then resumes still believing it leads, and finds the old followers again but not the new leader: only
+ * the followers' term check (§5.1) stops it — they must refuse its AppendEntries and tell it the newer
+ * term. The new leader's link to it comes back later.
+ */
+function deposedLeaderReturns(rng: Rng, at: number, members: string[]): FaultEvent[] {
+  const stallUs = rng.int(300_000, 500_000);
+  const resume = at + stallUs;
+  return [
+    { at, until: resume, kind: "isolate", target: "@leader", among: members },
+    { at, until: resume, kind: "pause", target: "@leader" },
+    // Just before the resume, while the old leader is still paused: cut it off from the new leader only.
+    { at: resume - 1, until: resume + rng.int(200_000, 600_000), kind: "isolate", target: "@stale-leader", among: ["@leader"] },
+  ];
+}
+
+function kvScenario<O extends KvOptions>(name: string, description: string, resolve: (rng: Rng) => O, schedule?: (rng: Rng, o: O) => FaultEvent[]): ScenarioDef<O> {
   return {
     name,
     description,
     resolve,
     schedule: schedule ?? ((rng, o) => generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs)),
     execute: (input) => runKvCluster(input),
-    shrinkKnobs: knobs,
+    shrinkKnobs: knobs<O>(),
   };
 }
 
@@ -44,12 +63,14 @@ export const kvPartition = kvScenario("kv-partition", "etcd under partitions: sy
 }), (rng, o) => {
   const faults = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
   // The leader also drops out in time (a long pause: a partition from everyone, then a return with a
-  // stale term) and is cut off from the other members while clients still reach it.
+  // stale term), is cut off from the other members while clients still reach it, or stalls and comes
+  // back to its old followers only (half of the time: raft-skip-term-check needs it).
   for (let t = 500_000; t < o.faultPhaseUs - 300_000; t += rng.int(700_000, 1_400_000)) {
     // Short cuts race CheckQuorum: the old leader may return before it noticed it lost its quorum.
-    faults.push(rng.chance(0.5)
-      ? { at: t, until: t + rng.int(150_000, 600_000), kind: "pause", target: "@leader" }
-      : { at: t, until: t + rng.int(60_000, 400_000), kind: "isolate", target: "@leader", among: memberNames(o.members) });
+    const pick = rng.int(0, 3);
+    if (pick === 0) faults.push({ at: t, until: t + rng.int(150_000, 600_000), kind: "pause", target: "@leader" });
+    else if (pick === 1) faults.push({ at: t, until: t + rng.int(60_000, 400_000), kind: "isolate", target: "@leader", among: memberNames(o.members) });
+    else faults.push(...deposedLeaderReturns(rng, t, memberNames(o.members)));
   }
   return faults.sort((a, b) => a.at - b.at);
 });
@@ -60,7 +81,60 @@ export const kvCrash = kvScenario("kv-crash", "etcd members crash and restart fr
   mix: mix({ crash: 4, "disk-slow": 1 }, { meanGapUs: 250_000, minDurationUs: 50_000, maxDurationUs: 500_000, diskFaults: true }),
 }));
 
-export const kvChaos = kvScenario("kv-chaos", "swarm: a random mix of every fault, cluster size and traffic per seed", (rng) => {
+/**
+ * Figure 8 of the Raft paper, staged on three members with one-entry replication. Roles are bound when
+ * each step starts (see symbolicTargets): L leads at t0, F is the follower further behind, N the other.
+ * (a) L freezes, cut off from the members (clients still reach it, their requests wait for it);
+ * (b) F freezes just before its own election timer could fire, so N alone campaigns; when F wakes,
+ *     with its leader lease expired, it votes for N in term T+1. N's slow disk holds N's first entry
+ *     back, and N is cut off before it could send it: that entry lives on N alone;
+ * (c) L wakes, still leading term T: it appends the client writes that waited for it (on L alone), then
+ *     learns term T+1 from F. F freezes again until L has asked for its vote, so L wins term T+2 at a
+ *     known time; F's slow disk then holds back its acknowledgement of L's first old entry;
+ * (d) while F writes that entry, L loses its links to F (one way: F's answer still reaches L) and to N;
+ *     N returns and wins term T+3 with F's vote, its last entry (term T+1) beating F's (term T).
+ * A correct leader commits nothing in (d), its own-term entry not being on F (§5.4.2), so nothing is
+ * lost; a leader that counts replicas of an old-term entry (raft-commit-old-term) commits L's old
+ * entry, which N then lacks. Each step waits out a timer range, so most seeds stage it as intended;
+ * on the others it degrades into ordinary pauses, partitions and slow disks. Returns the faults and
+ * when the episode ends.
+ */
+function figure8Episode(t0: number, members: string[], electionUs: number): { faults: FaultEvent[]; end: number } {
+  // Both below one election timeout: a candidacy that waits on a slow disk must not time out.
+  const nDiskUs = 60_000;
+  const fDiskUs = 80_000;
+  const fWakes = t0 + 300_000;
+  const nCutOff = fWakes + nDiskUs + 35_000; // N has won; its first entry is not yet durable
+  const lWakes = nCutOff + 5_000;
+  const fFreezes = lWakes + 6_000; // L has learned the term from F
+  const fWakesAgain = lWakes + 2 * electionUs + 30_000; // L has asked for F's vote
+  const lCutOff = fWakesAgain + fDiskUs + 10_000 + fDiskUs / 2; // F is writing L's first old entry
+  const end = lCutOff + 900_000;
+  const faults: FaultEvent[] = [
+    { at: t0, until: lWakes, kind: "isolate", target: "@leader=L", among: members },
+    { at: t0, until: lWakes, kind: "pause", target: "@L" },
+    { at: t0 + electionUs - 10_000, until: fWakes, kind: "pause", target: "@follower=F" },
+    { at: t0 + electionUs - 10_000 + 1, until: nCutOff + nDiskUs, kind: "disk-slow", target: "@follower=N", extraUs: nDiskUs },
+    { at: nCutOff, until: lCutOff, kind: "isolate", target: "@N", among: members },
+    { at: lWakes, until: lCutOff + fDiskUs, kind: "disk-slow", target: "@F", extraUs: fDiskUs },
+    { at: fFreezes, until: fWakesAgain, kind: "pause", target: "@F" },
+    { at: lCutOff, until: end, kind: "isolate", target: "@L", among: ["@N"] },
+    { at: lCutOff, until: end, kind: "partition-oneway", from: ["@L"], to: ["@F"] },
+  ];
+  return { faults, end };
+}
+
+/** The shortest election timeout. */
+function electionTimeoutUs(o: KvOptions): number {
+  return o.electionTicks * o.tickUs;
+}
+
+/** kv-chaos may stage a figure-8 episode at `figure8At` (µs; 0 for none). */
+interface ChaosOptions extends KvOptions {
+  figure8At: number;
+}
+
+export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix of every fault, cluster size and traffic per seed", (rng) => {
   const weights: Partial<Record<FaultKind, number>> = {};
   for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow"] as const) {
     if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
@@ -69,7 +143,7 @@ export const kvChaos = kvScenario("kv-chaos", "swarm: a random mix of every faul
   for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[]) traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
   traffic.put = Math.max(traffic.put, 5);
   traffic.get = Math.max(traffic.get, 5);
-  return {
+  const o: ChaosOptions = {
     ...KV_DEFAULTS,
     members: rng.pick([1, 3, 3, 5]),
     clients: rng.int(2, 6),
@@ -81,24 +155,54 @@ export const kvChaos = kvScenario("kv-chaos", "swarm: a random mix of every faul
     snapshotEvery: rng.pick([20, 100, 500]),
     lossP: rng.pick([0, 0, 0.01]),
     mix: mix(weights, { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.5), maxSkewUs: 3_000_000 }),
+    figure8At: 0,
   };
+  // Drawn after the rest, so earlier draws keep their meaning. Short leases expire within the run,
+  // so writes still name leases that are gone.
+  const figure8 = rng.chance(0.35);
+  o.leaseTtlSec = rng.pick([1, 2]);
+  if (figure8) {
+    // One entry per MsgApp, one MsgApp in flight, busy writers: the staging needs a log that moves.
+    const figure8At = 1_300_000 + 10_000 * rng.int(0, 20);
+    return {
+      ...o, members: 3, clients: 6, thinkUs: 10_000, maxInflight: 1, maxEntriesPerMsg: 1,
+      traffic: { ...traffic, put: Math.max(traffic.put, 20) },
+      figure8At, faultPhaseUs: Math.max(o.faultPhaseUs, figure8Episode(figure8At, memberNames(3), electionTimeoutUs(o)).end + 300_000),
+    };
+  }
+  return o;
+}, (rng, o) => {
+  const members = memberNames(o.members);
+  if (o.figure8At === 0) return generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
+  // The episode runs undisturbed; the random mix takes the time after it.
+  const episode = figure8Episode(o.figure8At, members, electionTimeoutUs(o));
+  return [...episode.faults, ...generateSchedule(rng, o.mix, members, episode.end, o.faultPhaseUs)].sort((a, b) => a.at - b.at);
 });
 
-/** Cuts the current leader off from the other members (clients still reach it), again and again. */
-export const leaderIsolation = kvScenario("leader-isolation", "the leader is cut off from the other members while clients still reach it: reads must not go stale", () => ({
+/** Stalls the current leader and cuts it off from the other members (clients still reach it), again and again. */
+export const leaderIsolation = kvScenario("leader-isolation", "the leader stalls and is cut off from the other members while clients still reach it: reads must not go stale", () => ({
   ...KV_DEFAULTS, members: 3, clients: 4, thinkUs: 15_000,
   traffic: { ...DEFAULT_MIX, get: 40, list: 10, put: 30, cas: 10, watch: 0, leaseRevoke: 0, putWithLease: 0, staleGet: 0, delete: 5, txn: 5 },
 }), (rng, o) => {
   const faults: FaultEvent[] = [];
   const members = memberNames(o.members);
-  for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(500_000, 900_000)) {
-    faults.push({ at: t, until: t + rng.int(300_000, 600_000), kind: "isolate", target: "@leader", among: members });
+  for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(700_000, 1_000_000)) {
+    // A paused leader (a GC or VM stall) misses its own CheckQuorum deadline: when it resumes, still
+    // cut off from the other members, it believes it leads for up to two election timeouts while the
+    // others have elected a new leader and committed writes — the window a read without ReadIndex
+    // needs. Clients still reach it throughout.
+    const pauseUs = rng.int(250_000, 550_000);
+    faults.push({ at: t, until: t + pauseUs + rng.int(250_000, 400_000), kind: "isolate", target: "@leader", among: members });
+    faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
   }
   return faults;
 });
 
 export const clockSkew = kvScenario("clock-skew", "members' wall clocks jump and drift while clients hold leases: no lease may expire early", () => ({
-  ...KV_DEFAULTS, members: 3, clients: 4, leaseTtlSec: 2, faultPhaseUs: 4_000_000,
+  // Three clients that mostly reuse their leases: every lease in a history is an expiry the checker
+  // may have to place anywhere after its grant, and with four clients granting freely (about 24 leases
+  // a run) the search ran out of budget on most seeds. A few busy leases expose early expiry as well.
+  ...KV_DEFAULTS, members: 3, clients: 3, leaseTtlSec: 2, leaseGrantP: 0.1, faultPhaseUs: 4_000_000,
   traffic: { ...DEFAULT_MIX, putWithLease: 30, leaseRevoke: 2 },
   mix: mix({ skew: 4, drift: 1, isolate: 1 }, { meanGapUs: 300_000, minDurationUs: 500_000, maxDurationUs: 2_000_000, maxSkewUs: 5_000_000 }),
 }), (rng, o) => {
