@@ -46,7 +46,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const givenSeed = seedArg(values.seed);
   const ref = values.replay ?? values.scenario ?? "smoke";
   const loaded = loadScenario(values.replay !== undefined && !values.replay.endsWith(".json") ? values.replay + ".json" : ref);
-  if (values.replay !== undefined && loaded.options === undefined) throw new UsageError(`run: replay file ${values.replay} has no options/faults`);
+  if (values.replay !== undefined && (loaded.options === undefined || loaded.faults === undefined)) throw new UsageError(`run: replay file ${values.replay} needs both "options" and "faults"`);
   const seed = givenSeed ?? loaded.seed ?? (Math.random() * 0x100000000) >>> 0;
   const bugs = bugArgs(values.bug).length ? bugArgs(values.bug) : (loaded.bugs ?? []);
   const json = values.json === true;

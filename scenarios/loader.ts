@@ -76,8 +76,7 @@ export function validateScenarioFile(data: unknown, ref: string): LoadedScenario
     if (!Array.isArray(data.faults)) throw bad("faults", "must be an array of fault events");
     out.faults = data.faults.map((f, i) => validateFault(f, `faults[${i}]`, bad));
   }
-  if (out.options !== undefined && out.faults === undefined) out.faults = [];
-  if (out.faults !== undefined && out.options === undefined) out.options = template;
+  // Options alone keep the seed's fault schedule (drawn for these options); faults alone keep the seed's options.
   return out;
 }
 

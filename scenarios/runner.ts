@@ -22,18 +22,18 @@ export function reproCommand(scenarioRef: string, seed: number, bugs: readonly s
   return ["npx etcdsim run", `--scenario ${scenarioRef}`, `--seed ${seed}`, ...bugs.map((b) => `--bug ${b}`)].join(" ");
 }
 
-export function resolveRun(scenario: ScenarioDef, seed: number): { options: Options; faults: FaultEvent[] } {
+/** The seed's options (unless given) and the fault schedule drawn for them. */
+export function resolveRun(scenario: ScenarioDef, seed: number, given?: Options): { options: Options; faults: FaultEvent[] } {
   const root = new Rng(seed);
-  const options = scenario.resolve(root.fork("options"));
+  const options = given ?? scenario.resolve(root.fork("options"));
   const faults = scenario.schedule(root.fork("faults"), options);
   return { options, faults };
 }
 
 export function runScenario(input: RunInput): RunResult {
   const bugList = [...(input.bugs ?? [])].sort();
-  const resolved = input.options !== undefined && input.faults !== undefined
-    ? { options: input.options, faults: input.faults }
-    : resolveRun(input.scenario, input.seed);
+  const seeded = input.options === undefined || input.faults === undefined ? resolveRun(input.scenario, input.seed, input.options) : undefined;
+  const resolved = { options: input.options ?? seeded!.options, faults: input.faults ?? seeded!.faults };
   const out = input.scenario.execute({
     seed: input.seed,
     bugs: new BugSet(bugList),

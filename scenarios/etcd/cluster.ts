@@ -14,6 +14,8 @@ import { Nemesis, type FaultEvent, type FaultMix } from "../../sim/nemesis.ts";
 import { World } from "../../sim/world.ts";
 import type { ScenarioOutcome, TimelinePoint } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
+import { attachKube, type AttachedKube } from "../kube/attach.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
 
 export interface KvOptions extends Record<string, unknown> {
   members: number;
@@ -45,6 +47,11 @@ export interface KvOptions extends Record<string, unknown> {
   compactLag: number;
   watchLifeUs: [number, number];
   watchBacklog: number;
+  /**
+   * Also run a Kubernetes control plane (apiservers, informers, controllers, kubelets) on the same
+   * members, sharing the client history, so informers meet compaction ("resource version too old").
+   */
+  kube: boolean;
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
 }
@@ -55,6 +62,7 @@ export const KV_DEFAULTS: KvOptions = {
   maxInflight: 256, maxEntriesPerMsg: 64, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
   latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
+  kube: false,
   compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
   maxCheckSteps: 5_000_000,
 };
@@ -118,6 +126,7 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
 export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
   const o = input.options;
   const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP } });
+  let kube: AttachedKube | undefined;
   const members = memberNames(o.members);
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
@@ -140,6 +149,11 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
         applied.push(c.version === 0 ? { revision, type: "DELETE", key } : { revision, type: "PUT", key, value: c.value, lease: c.lease });
         if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
       });
+      if (kube !== undefined) {
+        kube.onCommit(revision, changes.map((c, i): Event => c.version === 0
+          ? { type: "DELETE", kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 } }
+          : { type: "PUT", kv: { key: keys[i]!, createRevision: c.createRevision, modRevision: revision, version: c.version, value: c.value, lease: c.lease } }));
+      }
     },
     onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
     onLeaseExpire: (member, ids) => leaseSafety.onExpire(member, ids, world.now),
@@ -159,6 +173,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     }));
   }
   const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+  kube = o.kube ? attachKube(world, members, { bugs: input.bugs, recorder, compactIntervalUs: o.compactEveryUs }) : undefined;
   const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
   nemesis.schedule(input.faults, o.faultPhaseUs);
   // The workload starts once the members have elected a first leader (bounded): requests sent before
@@ -210,7 +225,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     };
     return { start: () => tryProbe(1), onMessage: (from, msg) => void c.onMessage(from, msg) };
   });
-  const live = world.runUntilPredicate(() => probeDone && converged() === undefined, healedAt + o.livenessBoundUs);
+  const kubeConverged = () => kube === undefined || kube.cluster.pending().length === 0;
+  const live = world.runUntilPredicate(() => probeDone && converged() === undefined && kubeConverged(), healedAt + o.livenessBoundUs);
   world.runUntil(world.now + 200_000);
 
   const checks: CheckResult[] = [];
@@ -240,8 +256,9 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   const watch = checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
   checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
   checks.push(leaseSafety.result());
+  if (kube !== undefined) checks.push(...kube.checks({ healedAt, at: world.now, boundUs: o.livenessBoundUs }));
 
-  const pending = converged();
+  const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
   checks.push({
     name: "liveness",
     verdict: live ? "pass" : "fail",
