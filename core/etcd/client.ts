@@ -95,7 +95,12 @@ export class EtcdClient implements KV {
         if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error) && p.attempts < (this.opts.maxRetries ?? 3)) {
           this.failover(m.leaderHint);
           p.attempts++;
-          this.sendRequest(m.reqId, p);
+          // A retry is a new RPC with its own id: a member dedupes ids it has seen (TCP semantics),
+          // so reusing one would make a retry that lands on the same member vanish.
+          this.pending.delete(m.reqId);
+          const retryId = this.nextReq++;
+          this.pending.set(retryId, p);
+          this.sendRequest(retryId, p);
           return true;
         }
         this.finish(m.reqId, p, m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") });
