@@ -2,7 +2,7 @@
 // backend's revision-keyed values in one array. A tombstone (version 0) ends a generation; the next
 // put starts a new one at version 1 with a new createRevision.
 import { assert } from "../assert.ts";
-import type { KeyValue } from "./rpc.ts";
+import type { Event, KeyValue } from "./rpc.ts";
 
 /** One change of one key. Immutable once written. */
 export class Change {
@@ -27,6 +27,13 @@ export class Change {
 /** The KeyValue a client sees for a change: a tombstone shows only its key and modRevision (etcd's DELETE event kv). */
 export function toKeyValue(key: string, c: Change): KeyValue {
   return { key, createRevision: c.createRevision, modRevision: c.main, version: c.version, value: c.value, lease: c.lease };
+}
+
+/** The watch event a committed change produces (without prev_kv). */
+export function changeEvent(key: string, c: Change): Event {
+  return c.version === 0
+    ? { type: "DELETE", kv: { key, createRevision: 0, modRevision: c.main, version: 0, value: "", lease: 0 } }
+    : { type: "PUT", kv: toKeyValue(key, c) };
 }
 
 export class KeyHistory {

@@ -15,7 +15,7 @@ import { World } from "../../sim/world.ts";
 import type { ScenarioOutcome, TimelinePoint } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { attachKube, type AttachedKube } from "../kube/attach.ts";
-import type { Event } from "../../core/mvcc/rpc.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
 
 export interface KvOptions extends Record<string, unknown> {
   members: number;
@@ -150,9 +150,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
         if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
       });
       if (kube !== undefined) {
-        kube.onCommit(revision, changes.map((c, i): Event => c.version === 0
-          ? { type: "DELETE", kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 } }
-          : { type: "PUT", kv: { key: keys[i]!, createRevision: c.createRevision, modRevision: revision, version: c.version, value: c.value, lease: c.lease } }));
+        kube.onCommit(revision, changes.map((c, i) => changeEvent(keys[i]!, c)));
       }
     },
     onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),

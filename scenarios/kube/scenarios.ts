@@ -9,6 +9,7 @@ import type { WorkloadAction } from "../../core/kube/workload.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
@@ -84,9 +85,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
         onCommit: (_m, revision, keys, changes) => {
           if (revision <= lastRevision) return;
           lastRevision = revision;
-          const events: Event[] = changes.map((c, i) => c.version === 0
-            ? { type: "DELETE", kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 } }
-            : { type: "PUT", kv: { key: keys[i]!, createRevision: c.createRevision, modRevision: revision, version: c.version, value: c.value, lease: c.lease } });
+          const events = changes.map((c, i) => changeEvent(keys[i]!, c));
           for (const f of feeds) f(revision, events);
         },
       },
