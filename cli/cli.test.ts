@@ -106,4 +106,17 @@ test("--verify-determinism reports both runs agree; --trace writes JSON lines", 
   for (const k of ["i", "t", "k", "p", "h"]) assert.ok(k in first, k);
 });
 
+test("shrink turns a real failing seed into a smaller replay that still fails the same checker", () => {
+  const out = join(dir, "shrunk.json");
+  const r = etcdsim("shrink", "--scenario", "kv-crash", "--seed", "1", "--bug", "etcd-reapply-after-crash", "--out", out, "--max-evaluations", "40", "--json");
+  assert.is(r.code, 1, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.is(s.checker, "cross-member");
+  assert.ok(s.after.faults < s.before.faults, JSON.stringify(s));
+  const replay = JSON.parse(etcdsim("run", "--replay", out, "--json").stdout);
+  assert.is(replay.verdict, "fail");
+  assert.ok(replay.checks.some((c: { name: string; verdict: string }) => c.name === "cross-member" && c.verdict === "fail"));
+  assert.is(replay.traceHash, s.traceHash);
+});
+
 test.run();
