@@ -65,6 +65,12 @@ export interface Env {
   readonly rng: Random;
   /** Records a line in the trace (folded into the trace hash). */
   record(kind: string, detail?: string): void;
+  /**
+   * BUGGIFY (FoundationDB): true when this run enabled the named fault point and the seed's stream
+   * fires it this time; every firing is recorded in the trace. Code at a fault point takes a legal
+   * but unlucky path (drop a proposal, skip a watch sync…), never an incorrect one.
+   */
+  buggify(site: string): boolean;
 }
 
 /** A process body, created at start and again at every restart from what its disk kept. */

@@ -15,6 +15,8 @@ export type CrashMode = "clean" | "torn" | "corrupt";
 export interface DiskOptions {
   fsyncLatencyUs: number;
   fsyncJitterUs: number;
+  /** Extra latency for one fsync, asked at every sync (the world's BUGGIFY "delay-fsync" point). */
+  extraLatencyUs?: () => number;
 }
 
 export interface DiskHost {
@@ -104,7 +106,7 @@ export class SimDisk implements Disk {
   sync(done: () => void): void {
     this.stats.syncs++;
     const target = this.pushed;
-    const latency = this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0) + this.slowUs;
+    const latency = this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0) + this.slowUs + (this.opts.extraLatencyUs?.() ?? 0);
     // A disk completes fsyncs in order.
     const at = Math.max(this.host.now() + latency, this.lastSyncDone);
     this.lastSyncDone = at;

@@ -19,6 +19,8 @@ export interface WorldOptions {
   keepTrace?: boolean;
   /** Label a message for the trace (default: its `type` field). */
   messageLabel?: (msg: unknown) => string;
+  /** BUGGIFY fault points enabled for this run, and how often an enabled point fires. */
+  buggify?: { sites: readonly string[]; p: number };
 }
 
 /** Something went wrong inside the simulated system (an assertion); reported with the seed. */
@@ -77,6 +79,8 @@ export class World {
   readonly processes = new Map<string, SimProcess>();
   private nextTimer = 1;
   failure: WorldFailure | undefined;
+  /** BUGGIFY firings per fault point (for reports). */
+  readonly buggified = new Map<string, number>();
   private readonly label: (msg: unknown) => string;
   private readonly diskOpts: DiskOptions;
   /** Observers of process lifecycle (checkers, reports). */
@@ -107,7 +111,17 @@ export class World {
   /** Adds a process and starts it. */
   spawn(id: string, factory: ActorFactory): SimProcess {
     if (this.processes.has(id)) throw new Error(`process ${id} already exists`);
-    const p = new SimProcess(id, factory, this, this.rng.fork("disk/" + id), this.diskOpts);
+    const b = this.opts.buggify;
+    const delayRng = this.rng.fork("buggify-disk/" + id);
+    const diskOpts: DiskOptions = b !== undefined && b.sites.includes("delay-fsync")
+      ? { ...this.diskOpts, extraLatencyUs: () => {
+          if (!delayRng.chance(b.p)) return 0;
+          this.trace.event(this.now, "buggify", id, undefined, "delay-fsync");
+          this.buggified.set("delay-fsync", (this.buggified.get("delay-fsync") ?? 0) + 1);
+          return delayRng.int(5_000, 50_000);
+        } }
+      : this.diskOpts;
+    const p = new SimProcess(id, factory, this, this.rng.fork("disk/" + id), diskOpts);
     this.processes.set(id, p);
     this.boot(p);
     return p;
@@ -132,6 +146,8 @@ export class World {
     const world = this;
     const alive = () => p.incarnation === inc && p.status !== "crashed";
     const rng = this.rng.fork(`proc/${p.id}/${inc}`);
+    // Its own stream, so enabling fault points never shifts the process's other draws.
+    const buggifyRng = this.rng.fork(`buggify/${p.id}/${inc}`);
     return {
       id: p.id,
       now: () => p.clock.now(world.scheduler.now),
@@ -167,6 +183,13 @@ export class World {
       rng,
       record(kind: string, detail?: string): void {
         world.trace.event(world.scheduler.now, "note", p.id, kind, detail);
+      },
+      buggify(site: string): boolean {
+        const b = world.opts.buggify;
+        if (b === undefined || !b.sites.includes(site) || !buggifyRng.chance(b.p)) return false;
+        world.trace.event(world.scheduler.now, "buggify", p.id, undefined, site);
+        world.buggified.set(site, (world.buggified.get(site) ?? 0) + 1);
+        return true;
       },
     };
   }

@@ -132,7 +132,8 @@ export class EtcdMember implements Actor {
       const loop = () => { fn(); this.env.setTimer(us, loop); };
       this.env.setTimer(us, loop);
     };
-    every(this.opts.syncWatchersUs ?? 100_000, () => this.hub.syncWatchers());
+    // BUGGIFY: a starved watch stream skips a catch-up round (its watchers fall further behind).
+    every(this.opts.syncWatchersUs ?? 100_000, () => { if (!this.env.buggify("starve-watch")) this.hub.syncWatchers(); });
     every(this.opts.progressNotifyUs ?? 500_000, () => this.hub.progressTick());
     every(this.opts.leaseCheckUs ?? 100_000, () => this.checkLeases());
   }
@@ -248,6 +249,8 @@ export class EtcdMember implements Actor {
 
   /** Proposes here if leader, else forwards to the known leader; "no-leader" if there is none. */
   private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
+    // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
+    if (entry.op === "kv" && this.env.buggify("drop-proposal")) return "ok";
     const st = this.driver.status();
     if (st.role === "leader") {
       const r = this.driver.propose(entry);

@@ -52,6 +52,8 @@ export interface KvOptions extends Record<string, unknown> {
    * members, sharing the client history, so informers meet compaction ("resource version too old").
    */
   kube: boolean;
+  /** BUGGIFY fault points enabled for this run: "drop-proposal", "starve-watch", "delay-fsync". */
+  buggify: string[];
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
 }
@@ -62,7 +64,7 @@ export const KV_DEFAULTS: KvOptions = {
   maxInflight: 256, maxEntriesPerMsg: 64, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
   latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
-  kube: false,
+  kube: false, buggify: [],
   compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
   maxCheckSteps: 5_000_000,
 };
@@ -125,7 +127,10 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
 
 export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
   const o = input.options;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP } });
+  const world = new World({
+    seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
+    ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
+  });
   let kube: AttachedKube | undefined;
   const members = memberNames(o.members);
   const monitor = new RaftSafetyMonitor();

@@ -172,6 +172,8 @@ export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix
       figure8At, faultPhaseUs: Math.max(o.faultPhaseUs, figure8Episode(figure8At, memberNames(3), electionTimeoutUs(o)).end + 300_000),
     };
   }
+  // BUGGIFY fault points for this seed (drawn last; the figure-8 staging runs without them).
+  o.buggify = (["drop-proposal", "starve-watch", "delay-fsync"] as const).filter(() => rng.chance(0.4));
   return o;
 }, (rng, o) => {
   const members = memberNames(o.members);
