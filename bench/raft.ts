@@ -2,7 +2,7 @@
 // simulated world under 1,000 proposals per simulated second with 1% loss (events per wall second and
 // the speed-up over real time).
 import { performance } from "node:perf_hooks";
-import { benchRaftMessages } from "../core/raft/bench.ts";
+import { benchRaftMessages } from "./raft-nodes.ts";
 import { raftActor } from "../core/raft/driver.ts";
 import type { Entry } from "../core/raft/types.ts";
 import { World } from "../sim/world.ts";

@@ -4,6 +4,5 @@ export {
   RaftDriver, raftActor, isRaftMessage,
   type RaftDriverOptions, type StateMachine, type ProposeResult, type ReadResult, type RaftStatus,
 } from "./driver.ts";
-export { benchRaftMessages, type RaftBenchResult } from "./bench.ts";
 export { termRevealedBy, type RaftView, type RaftObserver, type DurableChange, type HostObservations } from "./view.ts";
 export * from "./types.ts";

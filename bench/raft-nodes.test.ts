@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { benchRaftMessages } from "./bench.ts";
+import { benchRaftMessages } from "./raft-nodes.ts";
 
 test("the benchmark hook steps the requested number of messages and commits what it proposes", () => {
   const r = benchRaftMessages(2000);

@@ -1,10 +1,10 @@
 // A micro-benchmark hook: three pure nodes in a tight loop (no network, no disk, every Ready persisted at
 // once), a leader taking proposals in batches, until `messages` Raft messages have been stepped. The
-// caller measures wall time (core/ never reads a clock): messages per second = result.messages / seconds.
-import { assert } from "../assert.ts";
-import type { Random } from "../env.ts";
-import { RaftNode } from "./node.ts";
-import type { Message } from "./types.ts";
+// caller measures wall time (the simulated world never reads a clock; this file lives in bench/ for that reason): messages per second = result.messages / seconds.
+import { assert } from "../core/assert.ts";
+import type { Random } from "../core/env.ts";
+import { RaftNode } from "../core/raft/node.ts";
+import type { Message } from "../core/raft/types.ts";
 
 export interface RaftBenchResult {
   /** Messages stepped by all nodes (network messages only). */
