@@ -13,6 +13,7 @@ import type {
   RequestOp,
   ResponseOp,
 } from "../../core/mvcc/rpc.ts";
+import { writeRevision } from "../../core/mvcc/rpc.ts";
 import { WatchInputError } from "./change-index.ts";
 import type { CompactionRecord, RevisionChanges } from "./types.ts";
 
@@ -77,7 +78,7 @@ export function changesFromClientHistory(operations: readonly EtcdOperation[]): 
   const byRevision = new Map<number, Event[]>();
   for (const op of operations) {
     if (op.response === null || op.error !== undefined) continue;
-    const rev = headerRevision(op.response);
+    const rev = writeRevision(op.response);
     if (rev === undefined) continue;
     const events: Event[] = [];
     collect(op.request, op.response, rev, events);
@@ -102,18 +103,6 @@ export function compactionsFromClientHistory(operations: readonly EtcdOperation[
   return out;
 }
 
-function headerRevision(r: EtcdResponse): number | undefined {
-  switch (r.kind) {
-    case "put":
-      return r.put.header.revision;
-    case "deleteRange":
-      return r.deleteRange.header.revision;
-    case "txn":
-      return r.txn.header.revision;
-    default:
-      return undefined;
-  }
-}
 
 function collect(req: EtcdRequest, res: EtcdResponse, rev: number, out: Event[]): void {
   if (req.kind === "put" && res.kind === "put") putEvent(req.put, res.put, rev, out);

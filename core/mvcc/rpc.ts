@@ -245,3 +245,22 @@ export type EtcdResponse =
   | { kind: "leaseGrant"; leaseGrant: LeaseGrantResponse }
   | { kind: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse }
   | { kind: "leaseKeepAlive"; leaseKeepAlive: LeaseKeepAliveResponse };
+
+/** The header every response carries. */
+export function responseHeader(r: EtcdResponse): ResponseHeader {
+  switch (r.kind) {
+    case "range": return r.range.header;
+    case "put": return r.put.header;
+    case "deleteRange": return r.deleteRange.header;
+    case "txn": return r.txn.header;
+    case "compact": return r.compact.header;
+    case "leaseGrant": return r.leaseGrant.header;
+    case "leaseRevoke": return r.leaseRevoke.header;
+    case "leaseKeepAlive": return r.leaseKeepAlive.header;
+  }
+}
+
+/** The revision a key-writing response (Put, DeleteRange, Txn) reports; undefined for other kinds. */
+export function writeRevision(r: EtcdResponse): number | undefined {
+  return r.kind === "put" || r.kind === "deleteRange" || r.kind === "txn" ? responseHeader(r).revision : undefined;
+}

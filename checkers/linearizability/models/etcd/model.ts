@@ -18,6 +18,7 @@
 // The model does not partition: the revision couples all keys.
 
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
+import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model, Operation } from "../../types.ts";
 import { applyRequest, evalRange, isReadOnlyTxn, revokeLease, type ApplyContext } from "./apply.ts";
 import { rangeMatches, responseMatches } from "./match.ts";
@@ -61,26 +62,6 @@ export interface EtcdModelConfig {
    * created m set that key to that value (value undefined: keys-only, the value was not shown).
    */
   revisionContents: ReadonlyMap<number, readonly { key: string; value: string | undefined }[]>;
-}
-
-/** The header revision a known response carries, if the model compares it. */
-function headerRevision(r: EtcdResponse): number | undefined {
-  switch (r.kind) {
-    case "range":
-      return r.range.header.revision;
-    case "put":
-      return r.put.header.revision;
-    case "deleteRange":
-      return r.deleteRange.header.revision;
-    case "txn":
-      return r.txn.header.revision;
-    case "compact":
-      return r.compact.header.revision;
-    case "leaseRevoke":
-      return r.leaseRevoke.header.revision;
-    default:
-      return undefined;
-  }
 }
 
 export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, EtcdOutput> {
@@ -194,4 +175,9 @@ function leaseOf(r: EtcdRequest): number | undefined {
 /** Whether a request never changes the store. */
 export function isReadOnlyRequest(request: EtcdRequest): boolean {
   return request.kind === "range" || request.kind === "leaseKeepAlive" || (request.kind === "txn" && isReadOnlyTxn(request.txn));
+}
+
+/** The header revision a known response carries, if the model compares it (lease grants and keep-alives: no). */
+function headerRevision(r: EtcdResponse): number | undefined {
+  return r.kind === "leaseGrant" || r.kind === "leaseKeepAlive" ? undefined : responseHeader(r).revision;
 }

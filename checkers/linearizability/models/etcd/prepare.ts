@@ -15,6 +15,7 @@
 // - Leases may expire at any time: one `expire` operation with unknown outcome per lease.
 
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
+import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
 
@@ -174,18 +175,6 @@ function* shownPairs(req: EtcdRequest, resp: EtcdResponse): Generator<{ kv: KeyV
   else if (req.kind === "txn" && resp.kind === "txn") yield* fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
 }
 
-function headerRevisionOf(r: EtcdResponse): number | undefined {
-  switch (r.kind) {
-    case "put":
-      return r.put.header.revision;
-    case "deleteRange":
-      return r.deleteRange.header.revision;
-    case "txn":
-      return r.txn.header.revision;
-    default:
-      return undefined;
-  }
-}
 
 /** Whether a successful response shows that its request created a new revision (the header's). */
 function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
@@ -289,7 +278,7 @@ export function prepareEtcdHistory(history: readonly EtcdOperation[], options: P
   const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
   for (const op of ops) {
     if (outcome.get(op) !== "ok" || !op.response) continue;
-    if (createsRevision(op.request, op.response)) claimedRevisions.add(headerRevisionOf(op.response)!);
+    if (createsRevision(op.request, op.response)) claimedRevisions.add(writeRevision(op.response)!);
     for (const { kv, keysOnly } of shownPairs(op.request, op.response)) {
       let list = revisionContents.get(kv.modRevision);
       if (!list) revisionContents.set(kv.modRevision, (list = []));
