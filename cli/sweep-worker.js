@@ -1,4 +1,4 @@
-// Worker thread entry: registers tsx, then runs seeds sent by the parent.
+// Sweep worker process entry: registers tsx, then runs the seeds its parent sends over IPC.
 import { register } from "tsx/esm/api";
 register();
 await import("./sweep-worker-main.ts");

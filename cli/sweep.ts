@@ -1,6 +1,11 @@
-// etcdsim sweep: many seeds of one scenario, in worker threads; each seed's traceHash is the same
+// etcdsim sweep: many seeds of one scenario, in worker processes; each seed's traceHash is the same
 // whatever the worker count.
-import { Worker } from "node:worker_threads";
+//
+// Why processes started with V8's --single-threaded, not worker threads: one V8 isolate keeps ~1.3 cores
+// busy (TurboFan compiles and GC run on helper threads), so on a 2-core machine two default workers fight
+// over the cores and scale ~1.4x. A single-threaded worker uses exactly one core, so N workers scale with
+// N cores (measured in `etcdsim bench --only sweep`).
+import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { loadScenario } from "../scenarios/loader.ts";
 import { runScenario } from "../scenarios/runner.ts";
@@ -16,7 +21,8 @@ export const SWEEP_HELP = `etcdsim sweep [--scenario NAME|FILE.json] [--seeds A.
 Runs a scenario over many seeds.
   --seeds A..B       an inclusive seed range (default 1..100)
   --count N          seeds 1..N
-  --workers N        worker threads (default 1); results do not depend on it
+  --workers N        worker processes, one core each (default 1: in this process); results do not
+                     depend on it
   --shard I/N        run only shard I of N (1-based; every N-th seed), for many machines
   --stop-on-failure  stop at the first failing seed
   --junit FILE       write JUnit XML, one testcase per seed
@@ -24,7 +30,7 @@ Exit: 0 all passed, 1 a seed failed, 2 bad input, 3 inconclusive.`;
 
 export type SeedResult = JunitCase;
 
-export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; threads?: boolean } = {}): Promise<SeedResult[]> {
+export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; pool?: boolean } = {}): Promise<SeedResult[]> {
   const results = new Map<number, SeedResult>();
   let stop = false;
   const record = (r: SeedResult) => {
@@ -32,7 +38,7 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
     if (r.verdict === "fail" && opts.stopOnFailure) stop = true;
     opts.onResult?.(r, results.size);
   };
-  if (workers <= 1 && !opts.threads) {
+  if (workers <= 1 && !opts.pool) {
     const loaded = loadScenario(scenarioRef);
     for (const seed of seeds) {
       if (stop) break;
@@ -47,18 +53,32 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
     }
   } else {
     const queue = [...seeds];
-    await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, () => new Promise<void>((resolve, reject) => {
-      const w = new Worker(new URL("./sweep-worker.js", import.meta.url), { workerData: { scenarioRef, bugs } });
+    await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, (_, i) => new Promise<void>((resolve, reject) => {
+      const child = fork(new URL("./sweep-worker.js", import.meta.url), [], {
+        execArgv: ["--single-threaded"],
+        env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
+        stdio: ["ignore", "ignore", "inherit", "ipc"],
+      });
+      let running: number | undefined;
+      let finished = false;
       const next = () => {
-        const s = stop ? undefined : queue.shift();
-        w.postMessage(s ?? null);
-        if (s === undefined) void w.terminate().then(() => resolve());
+        running = stop ? undefined : queue.shift();
+        if (running === undefined) {
+          finished = true;
+          child.send({ done: true });
+          return;
+        }
+        child.send({ seed: running });
       };
-      w.on("message", (m: SeedResult | "ready") => {
+      child.on("message", (m: SeedResult | "ready") => {
         if (m !== "ready") record(m);
         next();
       });
-      w.on("error", reject);
+      child.on("error", reject);
+      child.on("exit", (code, signal) => {
+        if (finished) resolve();
+        else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
+      });
     })));
   }
   return seeds.filter((s) => results.has(s)).map((s) => results.get(s)!);

@@ -198,6 +198,16 @@ export class RaftDriver {
     return { ok: false, reason: "not-leader", leader: out.leader };
   }
 
+  /** Proposes entries together (one append, one MsgApp per follower); the result names the first index. */
+  proposeBatch(data: readonly unknown[]): ProposeResult {
+    if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
+    const out = this.node.proposeBatch(data);
+    this.afterEvent();
+    if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
+    if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };
+    return { ok: false, reason: "not-leader", leader: out.leader };
+  }
+
   proposeConfChange(cc: ConfChange): ProposeResult {
     if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
     const out = this.node.proposeConfChange(cc);

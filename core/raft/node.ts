@@ -259,6 +259,19 @@ export class RaftNode {
     return this.proposeEntry({ term: 0, index: 0, type: "normal", data });
   }
 
+  /**
+   * Proposes several entries at once, as one MsgProp carrying them all (etcd's raw Step(MsgProp)): a leader
+   * appends them together and sends them in one MsgApp per follower instead of one each.
+   */
+  proposeBatch(data: readonly unknown[]): ProposalOutcome {
+    const role = this.role;
+    const ents = data.map((d): Entry => ({ term: 0, index: 0, type: "normal", data: d }));
+    if (role.kind === "leader") return this.leaderAppend(role, ents);
+    if (role.kind !== "follower" || this.lead === NONE) return dropped("no-leader");
+    this.send({ type: "MsgProp", to: this.lead, entries: ents });
+    return { kind: "forwarded", leader: this.lead };
+  }
+
   proposeConfChange(cc: ConfChange): ProposalOutcome {
     return this.proposeEntry({ term: 0, index: 0, type: "confChange", data: cc });
   }
