@@ -297,3 +297,19 @@ for (const n of [3, 5]) {
 }
 
 test.run();
+
+test("a batch proposed through the driver is persisted with one fsync and applied in order everywhere", () => {
+  const h = cluster(3, 11);
+  assert.ok(h.waitFor(() => h.leader() !== undefined, 3000));
+  h.run(100);
+  const leader = h.leader()!;
+  const syncsBefore = h.world.process(leader).disk.stats.syncs;
+  const r = h.driver(leader).proposeBatch(["b0", "b1", "b2", "b3", "b4"]);
+  assert.ok(r.ok);
+  assert.ok(h.waitFor(converged(h, 5), 2000));
+  for (const id of h.ids) assert.equal(h.machine(id).items, ["b0", "b1", "b2", "b3", "b4"]);
+  assert.is(h.world.process(leader).disk.stats.syncs - syncsBefore, 1, "one fsync for the whole batch");
+  const follower = h.ids.find((x) => x !== leader)!;
+  assert.equal(h.driver(follower).proposeBatch(["z"]), { ok: false, reason: "not-leader", leader });
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+});

@@ -198,7 +198,7 @@ export class RaftDriver {
     return { ok: false, reason: "not-leader", leader: out.leader };
   }
 
-  /** Proposes entries together (one append, one MsgApp per follower); the result names the first index. */
+  /** Proposes entries together (one append, one MsgApp per follower, one fsync); the result names the first index. */
   proposeBatch(data: readonly unknown[]): ProposeResult {
     if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
     const out = this.node.proposeBatch(data);

@@ -256,24 +256,21 @@ export class RaftNode {
   }
 
   propose(data: unknown): ProposalOutcome {
-    return this.proposeEntry({ term: 0, index: 0, type: "normal", data });
+    return this.proposeEntries([{ term: 0, index: 0, type: "normal", data }]);
   }
 
   /**
-   * Proposes several entries at once, as one MsgProp carrying them all (etcd's raw Step(MsgProp)): a leader
-   * appends them together and sends them in one MsgApp per follower instead of one each.
+   * Proposes several entries as one MsgProp (etcd's Step(MsgProp) with many entries): a leader appends
+   * them together and replicates them in one MsgApp per follower instead of one each; a follower forwards
+   * them as one message. All or none are appended; the outcome names the first index.
    */
   proposeBatch(data: readonly unknown[]): ProposalOutcome {
-    const role = this.role;
-    const ents = data.map((d): Entry => ({ term: 0, index: 0, type: "normal", data: d }));
-    if (role.kind === "leader") return this.leaderAppend(role, ents);
-    if (role.kind !== "follower" || this.lead === NONE) return dropped("no-leader");
-    this.send({ type: "MsgProp", to: this.lead, entries: ents });
-    return { kind: "forwarded", leader: this.lead };
+    assert(data.length > 0, "proposeBatch needs at least one entry");
+    return this.proposeEntries(data.map((d): Entry => ({ term: 0, index: 0, type: "normal", data: d })));
   }
 
   proposeConfChange(cc: ConfChange): ProposalOutcome {
-    return this.proposeEntry({ term: 0, index: 0, type: "confChange", data: cc });
+    return this.proposeEntries([{ term: 0, index: 0, type: "confChange", data: cc }]);
   }
 
   /** Asks for a linearizable read point; the answer arrives as a ReadState carrying `context`. */
@@ -718,11 +715,11 @@ export class RaftNode {
 
   // ---------------------------------------------------------------- replication (§5.3)
 
-  private proposeEntry(e: Entry): ProposalOutcome {
+  private proposeEntries(entries: readonly Entry[]): ProposalOutcome {
     const role = this.role;
-    if (role.kind === "leader") return this.leaderAppend(role, [e]);
+    if (role.kind === "leader") return this.leaderAppend(role, entries);
     if (role.kind !== "follower" || this.lead === NONE) return dropped("no-leader");
-    this.send({ type: "MsgProp", to: this.lead, entries: [e] });
+    this.send({ type: "MsgProp", to: this.lead, entries });
     return { kind: "forwarded", leader: this.lead };
   }
 
@@ -1081,7 +1078,7 @@ export class RaftNode {
     else if ((m.type === "MsgAppResp" || m.type === "MsgHeartbeatResp") && m.term !== undefined) {
       // only the raft-skip-term-check mutant answers in a term other than ours
     } else if (m.type !== "MsgProp" && m.type !== "MsgReadIndex") term = this.currentTerm;
-    const msg: Message = {
+    const msg: { -readonly [K in keyof Message]: Message[K] } = {
       type: m.type,
       from: m.from ?? this.id,
       to: m.to,
@@ -1092,9 +1089,10 @@ export class RaftNode {
       commit: m.commit ?? 0,
       reject: m.reject ?? false,
       rejectHint: m.rejectHint ?? 0,
-      ...(m.context !== undefined ? { context: m.context } : {}),
-      ...(m.snapshot !== undefined ? { snapshot: m.snapshot } : {}),
     };
+    // Optional fields only when set (no spread: this is the hottest allocation in the node).
+    if (m.context !== undefined) msg.context = m.context;
+    if (m.snapshot !== undefined) msg.snapshot = m.snapshot;
     if (msg.type === "MsgAppResp" && !msg.reject && this.bugs.has("raft-ack-before-fsync")) {
       // MUTANT raft-ack-before-fsync: the acknowledgement leaves before the acknowledged entries are durable.
       this.msgsBeforeSync.push(msg);

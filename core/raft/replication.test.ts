@@ -139,3 +139,49 @@ test("§5.4.2 an older entry commits together with an entry of the current term"
 });
 
 test.run();
+
+test("§5.3 a batch of proposals is appended at once and travels as one MsgApp per follower", () => {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
+  t.campaign("n1");
+  t.stabilize();
+  const before = t.delivered.get("MsgApp") ?? 0;
+  const out = t.proposeBatch("n1", ["a", "b", "c", "d"]);
+  assert.equal(out, { kind: "appended", index: 2, term: 1 }, "the outcome names the first index");
+  const apps = t.pending("MsgApp");
+  assert.is(apps.length, 2, "one MsgApp per follower, not one per entry");
+  for (const e of apps) assert.equal(e.msg.entries.map((x) => x.data), ["a", "b", "c", "d"]);
+  t.stabilize();
+  assert.is(t.node("n1").commitIndex, 5);
+  for (const id of ["n1", "n2", "n3"]) assert.equal(t.applied(id), ["a", "b", "c", "d"]);
+  // The same four entries one by one cost one MsgApp per entry per follower.
+  const batched = (t.delivered.get("MsgApp") ?? 0) - before;
+  const s = new Cluster({ ids: ["n1", "n2", "n3"] });
+  s.campaign("n1");
+  s.stabilize();
+  const before1 = s.delivered.get("MsgApp") ?? 0;
+  for (const x of ["a", "b", "c", "d"]) s.propose("n1", x);
+  s.stabilize();
+  assert.ok((s.delivered.get("MsgApp") ?? 0) - before1 > batched, "batching sends fewer MsgApps");
+});
+
+test("§5.3 a follower forwards a batch as one MsgProp and the leader appends it in order", () => {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
+  t.campaign("n1");
+  t.stabilize();
+  const out = t.node("n2").proposeBatch(["x", "y"]);
+  assert.equal(out, { kind: "forwarded", leader: "n1" });
+  t.tick("n2", 0);
+  t.stabilize();
+  for (const id of ["n1", "n2", "n3"]) assert.equal(t.applied(id), ["x", "y"]);
+});
+
+test("§5.3 a batch is refused whole while leadership is being transferred", () => {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
+  t.campaign("n1");
+  t.stabilize();
+  t.isolate("n3");
+  t.transferLeadership("n1", "n3");
+  const last = t.node("n1").lastIndex;
+  assert.equal(t.proposeBatch("n1", ["p", "q"]), { kind: "dropped", reason: "leadership-transfer" });
+  assert.is(t.node("n1").lastIndex, last, "nothing of the batch was appended");
+});

@@ -211,6 +211,14 @@ export class Cluster {
     return out;
   }
 
+  proposeBatch(id: string, data: readonly unknown[]): ProposalOutcome {
+    const m = this.member(id);
+    const out = this.node(id).proposeBatch(data);
+    if (out.kind === "appended") data.forEach((d, i) => this.expectAck(id, { index: out.index + i, term: out.term, data: d }));
+    this.afterStep(m);
+    return out;
+  }
+
   proposeConfChange(id: string, cc: ConfChange): ProposalOutcome {
     const m = this.member(id);
     const out = this.node(id).proposeConfChange(cc);
