@@ -1,5 +1,6 @@
 // Scenario references: a registered name, or a JSON file { scenario, seed?, bugs?, options?, faults? }
 // validated field by field, with errors that name the bad field. Replay files use the same shape.
+import { BUGGIFY_SITE_NAMES, isBuggifySite } from "../core/buggify.ts";
 import { readFileSync } from "node:fs";
 import { isBugName, type BugName } from "../core/bugs.ts";
 import { FAULT_KINDS, type FaultEvent } from "../sim/nemesis.ts";
@@ -92,6 +93,11 @@ function mergeOptions(template: Options, given: Record<string, unknown>, path: s
       out[k] = mergeOptionsLoose(t, g, field, bad);
     } else if (Array.isArray(t)) {
       if (!Array.isArray(g)) throw bad(field, "must be an array");
+      if (k === "buggify") {
+        g.forEach((x, i) => {
+          if (typeof x !== "string" || !isBuggifySite(x)) throw bad(`${field}[${i}]`, `is not a BUGGIFY point (${BUGGIFY_SITE_NAMES.join(", ")})`);
+        });
+      }
       out[k] = g;
     } else if (typeof g !== typeof t) {
       throw bad(field, `must be a ${typeof t}`);

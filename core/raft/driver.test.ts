@@ -34,8 +34,12 @@ interface Harness {
   waitFor(pred: () => boolean, ms: number): boolean;
 }
 
-function cluster(n: number, seed: number, opts: Partial<RaftDriverOptions> & { bugNames?: BugName[]; lossP?: number; fsyncUs?: number } = {}): Harness {
-  const world = new World({ seed, link: { lossP: opts.lossP ?? 0 }, disk: opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined });
+function cluster(n: number, seed: number, opts: Partial<RaftDriverOptions> & { bugNames?: BugName[]; lossP?: number; fsyncUs?: number; buggify?: { sites: string[]; p: number } } = {}): Harness {
+  const world = new World({
+    seed, keepTrace: opts.buggify !== undefined, link: { lossP: opts.lossP ?? 0 },
+    disk: opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined,
+    ...(opts.buggify !== undefined ? { buggify: opts.buggify } : {}),
+  });
   const monitor = new RaftSafetyMonitor();
   world.lifecycle.push((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
@@ -296,7 +300,6 @@ for (const n of [3, 5]) {
   });
 }
 
-test.run();
 
 test("a batch proposed through the driver is persisted with one fsync and applied in order everywhere", () => {
   const h = cluster(3, 11);
@@ -313,3 +316,60 @@ test("a batch proposed through the driver is persisted with one fsync and applie
   assert.equal(h.driver(follower).proposeBatch(["z"]), { ok: false, reason: "not-leader", leader });
   assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
 });
+
+/** Virtual µs from proposing on the leader until the leader applied it. */
+function applyLatency(h: Harness, value: string): number {
+  const leader = h.leader()!;
+  const t0 = h.world.now;
+  const before = h.machine(leader).items.length;
+  assert.ok(h.driver(leader).propose(value).ok);
+  assert.ok(h.waitFor(() => h.machine(leader).items.length > before, 1000));
+  return h.world.now - t0;
+}
+
+test("BUGGIFY slow-apply stalls the apply loop 5-50 ms, and every proposal still reaches every member", () => {
+  const plain = cluster(3, 12);
+  plain.waitFor(() => plain.leader() !== undefined, 3000);
+  plain.run(100);
+  const fast = applyLatency(plain, "p");
+  assert.ok(fast < 5_000, `without the fault a write applies in ${fast}us`);
+  const h = cluster(3, 12, { buggify: { sites: ["slow-apply"], p: 1 } });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  h.run(100);
+  assert.ok(applyLatency(h, "s") >= 5_000, "the stall holds the apply back");
+  proposeMany(h, 10, "v");
+  assert.ok(h.waitFor(converged(h, 11), 3000));
+  for (const id of h.ids) assert.equal(h.machine(id).items, h.machine(h.ids[0]!).items);
+  assert.ok((h.world.buggified.get("slow-apply") ?? 0) > 0);
+  assert.ok(h.world.trace.lines!.some((l) => l.k === "buggify" && l.m === "slow-apply"), "every firing is in the trace");
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+});
+
+test("BUGGIFY force-snapshot compacts early, so a follower that was cut off catches up by InstallSnapshot", () => {
+  const h = cluster(3, 13, { snapshotEvery: 0, buggify: { sites: ["force-snapshot"], p: 1 } });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  h.run(100);
+  const leader = h.leader()!;
+  const lagging = h.ids.find((x) => x !== leader)!;
+  for (const x of h.ids) if (x !== lagging) {
+    h.world.network.faults.cut(lagging, x);
+    h.world.network.faults.cut(x, lagging);
+  }
+  proposeMany(h, 10, "w");
+  h.world.network.faults.clear();
+  assert.ok(h.waitFor(converged(h, 10), 3000), "the follower converges");
+  assert.equal(h.machine(lagging).items, h.machine(leader).items);
+  assert.ok(h.world.trace.lines!.some((l) => l.k === "deliver" && l.to === lagging && l.m === "MsgSnap"), "it needed a snapshot: the log it lacked was compacted");
+  assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+});
+
+test("a BUGGIFY point not enabled for the run never fires", () => {
+  const h = cluster(3, 14, { snapshotEvery: 0, buggify: { sites: ["delay-fsync"], p: 1 } });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  proposeMany(h, 5, "x");
+  assert.ok(h.waitFor(converged(h, 5), 3000));
+  assert.not.ok(h.world.trace.lines!.some((l) => l.k === "deliver" && l.m === "MsgSnap"));
+  assert.is(h.world.buggified.get("slow-apply"), undefined);
+  assert.is(h.world.buggified.get("force-snapshot"), undefined);
+});
+test.run();

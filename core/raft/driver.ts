@@ -4,7 +4,7 @@
 // On construction it restarts from exactly what the disk kept.
 import { assert } from "../assert.ts";
 import { BugSet } from "../bugs.ts";
-import type { Actor, Env, TimerId } from "../env.ts";
+import type { Actor, Env, Random, TimerId } from "../env.ts";
 import { RaftDiskStore } from "./disk_store.ts";
 import { RaftNode } from "./node.ts";
 import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type Ready, type RoleKind, type SoftState } from "./types.ts";
@@ -111,6 +111,8 @@ export class RaftDriver {
   private stopped = false;
   /** Highest term sent since the last view (for the monitor). */
   private sentTerm = 0;
+  /** How long a BUGGIFY stall lasts (its own stream, so firing never shifts Raft's draws). */
+  private readonly buggifyDelay: Random;
 
   constructor(opts: RaftDriverOptions) {
     this.env = opts.env;
@@ -126,6 +128,7 @@ export class RaftDriver {
     this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
     // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.
     this.readNonce = opts.env.rng.fork("raft-read").uint32().toString(36);
+    this.buggifyDelay = opts.env.rng.fork("raft-buggify-delay");
 
     this.store = new RaftDiskStore(opts.env.disk);
     const loaded = this.store.load();
@@ -304,7 +307,22 @@ export class RaftDriver {
 
   /** Everything in rd is durable: send, apply, advance. */
   private finish(rd: Ready): void {
+    // BUGGIFY slow-apply: the apply loop stalls; the Ready stays in flight, so Raft waits for it.
+    const stall = rd.committedEntries.length > 0 && !this.applyBeforePersist && this.env.buggify("slow-apply");
+    // What the fsync made durable is durable now, before the acknowledgements leave, however late the apply.
+    if (stall && this.observer !== undefined) this.observe({ durable: rd.mustSync ? durableOf(rd, undefined) : undefined });
     for (const m of rd.messages) this.sendRaft(m);
+    if (stall) {
+      this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
+        this.applyAndAdvance(rd, true);
+        this.pump();
+      });
+      return;
+    }
+    this.applyAndAdvance(rd, false);
+  }
+
+  private applyAndAdvance(rd: Ready, durableObserved: boolean): void {
     if (!this.applyBeforePersist) this.apply(rd);
     this.node.advance(rd);
     for (const rs of rd.readStates) {
@@ -313,21 +331,18 @@ export class RaftDriver {
     }
     this.resolveReads();
     let compactedTo: DurableChange["compactedTo"];
-    if (this.snapshotEvery > 0 && this.node.applied - this.lastSnapshotIndex >= this.snapshotEvery) {
+    const due = this.snapshotEvery > 0 && this.node.applied - this.lastSnapshotIndex >= this.snapshotEvery;
+    // BUGGIFY force-snapshot: compact now, so a follower that falls behind needs InstallSnapshot.
+    if (due || (rd.committedEntries.length > 0 && this.node.applied > this.lastSnapshotIndex && this.env.buggify("force-snapshot"))) {
       const s = this.node.compact(this.node.applied, this.sm.snapshot());
       this.store.saveSnapshot(s);
       this.lastSnapshotIndex = s.metadata.index;
       compactedTo = { index: s.metadata.index, term: s.metadata.term };
     }
     if (this.observer !== undefined) {
-      const durable: DurableChange | undefined =
-        rd.mustSync || compactedTo !== undefined
-          ? {
-              reset: rd.snapshot !== undefined ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term } : undefined,
-              compactedTo,
-              entries: rd.entries,
-            }
-          : undefined;
+      const durable: DurableChange | undefined = durableObserved
+        ? (compactedTo !== undefined ? { compactedTo, entries: [] } : undefined)
+        : (rd.mustSync || compactedTo !== undefined ? durableOf(rd, compactedTo) : undefined);
       this.observe({
         durable,
         appliedSnapshot: rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
@@ -377,6 +392,15 @@ export class RaftDriver {
       p.cb({ ok: false, reason: "timeout" });
     }
   }
+}
+
+/** What persisting rd changed on disk, as the safety monitor sees it. */
+function durableOf(rd: Ready, compactedTo: DurableChange["compactedTo"]): DurableChange {
+  return {
+    reset: rd.snapshot !== undefined ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term } : undefined,
+    compactedTo,
+    entries: rd.entries,
+  };
 }
 
 /** A process body that runs Raft alone over a state machine made fresh for every incarnation (Raft-only scenarios). */

@@ -138,7 +138,6 @@ test("§5.4.2 an older entry commits together with an entry of the current term"
   assert.is(t.node("n2").termAt(2), 1, "the entry keeps its original term");
 });
 
-test.run();
 
 test("§5.3 a batch of proposals is appended at once and travels as one MsgApp per follower", () => {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });
@@ -185,3 +184,4 @@ test("§5.3 a batch is refused whole while leadership is being transferred", () 
   assert.equal(t.proposeBatch("n1", ["p", "q"]), { kind: "dropped", reason: "leadership-transfer" });
   assert.is(t.node("n1").lastIndex, last, "nothing of the batch was appended");
 });
+test.run();

@@ -52,7 +52,7 @@ export interface KvOptions extends Record<string, unknown> {
    * members, sharing the client history, so informers meet compaction ("resource version too old").
    */
   kube: boolean;
-  /** BUGGIFY fault points enabled for this run: "drop-proposal", "starve-watch", "delay-fsync". */
+  /** BUGGIFY fault points enabled for this run (core/buggify.ts). */
   buggify: string[];
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;

@@ -1,6 +1,7 @@
 // Property-based CI over the whole system: fast-check draws scenario options (cluster size, clients,
 // keys, BUGGIFY points), a workload size and an explicit fault schedule; the clean build must pass
 // every check. A failure is reported shrunk to a minimal (options, schedule) with its seed.
+import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { test } from "uvu";
 import fc from "fast-check";
 import { runScenario, resolveRun } from "../runner.ts";
@@ -34,7 +35,7 @@ const runArb = fc.constantFrom(1, 3, 5).chain((members) => fc.record({
   members: fc.constant(members),
   clients: fc.integer({ min: 1, max: 4 }),
   keys: fc.integer({ min: 1, max: 6 }),
-  buggify: fc.subarray(["drop-proposal", "starve-watch", "delay-fsync"]),
+  buggify: fc.subarray(BUGGIFY_SITE_NAMES),
   seed: fc.integer({ min: 1, max: 1_000_000 }),
   faults: fc.array(faultArb(members), { maxLength: 6 }),
 }));

@@ -1,6 +1,7 @@
 // The etcd scenarios (contract names in DESIGN.md). Each resolves its options from the seed — swarm
 // testing: kv-chaos draws a different fault mix, cluster size and traffic per seed — and generates an
 // explicit fault schedule that a replay can carry.
+import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef, ShrinkKnob } from "../types.ts";
@@ -173,7 +174,7 @@ export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix
     };
   }
   // BUGGIFY fault points for this seed (drawn last; the figure-8 staging runs without them).
-  o.buggify = (["drop-proposal", "starve-watch", "delay-fsync"] as const).filter(() => rng.chance(0.4));
+  o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
   return o;
 }, (rng, o) => {
   const members = memberNames(o.members);

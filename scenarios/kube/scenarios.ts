@@ -1,6 +1,7 @@
 // The Kubernetes scenarios: the Deployment → ReplicaSet → scheduler → kubelet flow on three (or five)
 // simulated etcd members, under faults on every process — etcd members, apiservers, controller
 // managers, schedulers, kubelets — then heal and convergence.
+import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { BugSet } from "../../core/bugs.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import { EtcdMember } from "../../core/etcd/member.ts";
@@ -54,6 +55,8 @@ export interface KubeOptions extends Record<string, unknown> {
   compactIntervalUs: number;
   /** Extra writers on the same objects: timed kubectl scale/image actions close together. */
   conflictWriters: number;
+  /** BUGGIFY fault points enabled for this run (core/buggify.ts); they fire in the etcd members. */
+  buggify: string[];
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -66,7 +69,10 @@ function kubeTargets(o: KubeOptions): string[] {
 
 export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly ControllerDef[] = []): ScenarioOutcome {
   const o = input.options;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 } });
+  const world = new World({
+    seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 },
+    ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
+  });
   const ms = members(o.members);
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
@@ -181,6 +187,8 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
       actions: [...ROLLOUT, { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 }],
       mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 300_000 },
       pauseSchedulerLeader: true, compactIntervalUs: 500_000, conflictWriters: 0,
+      // Drawn last, so the draws above keep their meaning.
+      buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
     };
   },
   schedule: scheduleKube,
@@ -199,6 +207,7 @@ export const controllerConflicts: ScenarioDef<KubeOptions> = {
       : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) })),
     mix: { meanGapUs: 700_000, minDurationUs: 100_000, maxDurationUs: 1_000_000, weights: { pause: 2, crash: 1, loss: 1, delay: 1 }, maxSkewUs: 200_000 },
     pauseSchedulerLeader: false, compactIntervalUs: 700_000, conflictWriters: 3,
+    buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
   }),
   schedule: scheduleKube,
   execute: runKube,
