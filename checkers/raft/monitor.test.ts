@@ -13,7 +13,7 @@ function view(id: string, init: ViewInit = {}): RaftView {
   const { log: _ignored, ...rest } = init;
   return {
     id, term: 1, vote: "", role: "follower", leader: "", commitIndex: 0, applied: 0,
-    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, logOverwrites: 0,
+    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, votersOutgoing: [], logOverwrites: 0,
     termAt: (i) => (i === 0 ? 0 : log[i - 1]),
     ...rest,
   };
@@ -134,6 +134,23 @@ test("commit durability: a leader's commit index must be durable on a quorum of 
   const bad = setup(false);
   assert.equal(rulesOf(bad), ["commit-durability"]);
   assert.match(bad.result().message, /only 1 of 3 voters \[n1\] hold it durably/);
+});
+
+test("commit durability while joint: a majority of the incoming voters is not enough without one of the outgoing", () => {
+  const joint = { voters: ["n1", "n4", "n5"], votersOutgoing: ["n1", "n2", "n3"] };
+  const setup = (holders: string[]) => {
+    const m = new RaftSafetyMonitor();
+    m.observe("n1", view("n1", { ...joint, role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
+    let ev = 2;
+    for (const id of holders) m.observe(id, view(id, { ...joint, log: [1], ...durable(entry(1, 1)) }), ev++);
+    m.observe("n1", view("n1", { ...joint, role: "leader", log: [1], commitIndex: 1 }), ev);
+    return m;
+  };
+  assert.is(setup(["n4", "n2"]).result().verdict, "pass", "n1+n4 of C_new and n1+n2 of C_old");
+  const bad = setup(["n4", "n5"]);
+  assert.equal(rulesOf(bad), ["commit-durability"]);
+  assert.match(bad.result().message, /only 1 of 3 outgoing voters \[n1\] hold it durably/);
+  assert.equal(rulesOf(setup(["n2", "n3"])), ["commit-durability"], "nor the old majority without the new");
 });
 
 test("applied never exceeds committed", () => {

@@ -9,6 +9,7 @@
 //   leader-completeness   a new leader of term T holds every entry committed in a term before T
 //   state-machine-safety  no two nodes commit or apply different entries at one index; each applies in order
 //   commit-durability     a leader's commitIndex never exceeds what a quorum of voters durably stores
+//                         (while joint: a majority of each half)
 //   applied-le-committed  applied <= commitIndex
 //   term-monotonic        a node's currentTerm never decreases in one life, and after a restart it is not
 //                         below any term it had already sent messages in (in-memory terms nobody saw may go)
@@ -247,14 +248,19 @@ export class RaftSafetyMonitor {
     const c = v.commitIndex;
     const t = v.termAt(c);
     if (t === undefined) return;
-    const holders: string[] = [];
-    for (const id of v.voters) {
-      const sh = this.nodes.get(id)?.durable;
-      if (sh !== undefined && sh.holds(c, t)) holders.push(id);
-    }
-    const need = Math.floor(v.voters.length / 2) + 1;
-    if (holders.length < need) {
-      this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${v.voters.length} voters [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
+    // While joint, a quorum is a majority of the incoming voters and a majority of the outgoing ones.
+    for (const half of v.votersOutgoing.length > 0 ? [v.voters, v.votersOutgoing] : [v.voters]) {
+      const holders: string[] = [];
+      for (const id of half) {
+        const sh = this.nodes.get(id)?.durable;
+        if (sh !== undefined && sh.holds(c, t)) holders.push(id);
+      }
+      const need = Math.floor(half.length / 2) + 1;
+      if (holders.length < need) {
+        const which = half === v.voters ? (v.votersOutgoing.length > 0 ? "incoming voters" : "voters") : "outgoing voters";
+        this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${half.length} ${which} [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
+        return;
+      }
     }
   }
 

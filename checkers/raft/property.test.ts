@@ -30,6 +30,7 @@ test("the random schedules are not vacuous: writes are acknowledged, snapshots s
   assert.ok(sum("snapshots") > 0, "some follower needed a snapshot");
   assert.ok(sum("overwrites") > 0, "some follower had a conflicting suffix overwritten");
   assert.ok(runs.some((r) => r.maxTerm >= 3), "some runs go through several elections");
+  assert.ok(sum("jointChanges") > 0, "some runs went through a joint configuration");
 });
 
 for (const bug of ["raft-ack-before-fsync", "raft-forget-vote"] as const) {

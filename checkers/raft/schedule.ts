@@ -23,7 +23,9 @@ export type Action =
   | { k: "restart"; n: number }
   | { k: "partition"; mask: number }
   | { k: "heal" }
-  | { k: "conf"; n: number; type: ConfChangeType };
+  | { k: "conf"; n: number; type: ConfChangeType }
+  /** Joint consensus: swap voter `out` for server `in` in one step (C_old,new, then auto-leave). */
+  | { k: "joint"; in: number; out: number };
 
 export function actionArbFor(nodes: number): fc.Arbitrary<Action> {
   const n = fc.nat({ max: nodes - 1 });
@@ -48,13 +50,14 @@ export function actionArbFor(nodes: number): fc.Arbitrary<Action> {
       arbitrary: fc.record({ n, type: fc.constantFrom<ConfChangeType>("addVoter", "removeVoter", "addLearner") })
         .map((r): Action => ({ k: "conf", ...r })),
     },
+    { weight: 1, arbitrary: fc.record({ in: n, out: n }).map((r): Action => ({ k: "joint", ...r })) },
   );
 }
 
 export interface RunOutcome {
   safety: string | undefined;
   liveness: string | undefined;
-  stats?: { acknowledged: number; maxTerm: number; snapshots: number; overwrites: number; committed: number };
+  stats?: { acknowledged: number; maxTerm: number; snapshots: number; overwrites: number; committed: number; jointChanges: number };
 }
 
 /** Runs one schedule; safety is the monitor's first violation, liveness the heal phase's verdict. */
@@ -115,6 +118,13 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
         t.proposeConfChange(l, { type: a.type, nodeId: id(a.n) });
         break;
       }
+      case "joint": {
+        const l = t.leader();
+        const add = id(a.in), remove = id(a.out);
+        if (l === undefined || add === remove || t.node(l).voters.length < 3) break;
+        t.proposeConfChange(l, { type: "enterJoint", changes: [{ type: "addVoter", nodeId: add }, { type: "removeVoter", nodeId: remove }] });
+        break;
+      }
     }
     if (monitor.violations.length > 0) break;
   }
@@ -146,6 +156,7 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
     snapshots: t.delivered.get("MsgSnap") ?? 0,
     overwrites: up.reduce((a, n) => a + n.view().logOverwrites, 0),
     committed: Math.max(...up.map((n) => n.commitIndex)),
+    jointChanges: Math.max(...up.map((n) => t.appliedEntries(n.id).filter((e) => e.type === "confChange" && (e.data as { type: string }).type === "enterJoint").length)),
   };
   return { safety: undefined, liveness: live ? undefined : `not converged: leader=${t.leader() ?? "none"}, ${acked.length} acknowledged`, stats };
 }

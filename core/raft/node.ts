@@ -7,11 +7,12 @@ import { BugSet } from "../bugs.ts";
 import type { Random } from "../env.ts";
 import { RaftLog } from "./log.ts";
 import { Progress, type ProgressState } from "./progress.ts";
-import { committedIndex, majority, voteResult, type VoteResult } from "./quorum.ts";
+import { jointCommittedIndex, jointQuorum, jointVoteResult, type VoteResult } from "./quorum.ts";
 import { ReadOnly } from "./read_only.ts";
 import {
   NONE,
   type ConfChange,
+  type ConfChangeSingle,
   type ConfState,
   type DropReason,
   type Entry,
@@ -103,8 +104,12 @@ export class RaftNode {
   private lead = NONE;
   private role: Role = { kind: "follower" };
   private readonly log: RaftLog;
-  private voterIds: string[];
-  private learnerIds: string[];
+  /** The voters; while joint, the incoming half (C_new). */
+  private voterIds: string[] = [];
+  /** The outgoing half (C_old) while joint; empty otherwise. */
+  private outgoingIds: string[] = [];
+  private autoLeave = false;
+  private learnerIds: string[] = [];
 
   private electionElapsed = 0;
   private heartbeatElapsed = 0;
@@ -151,8 +156,7 @@ export class RaftNode {
     this.prevHardState = { term: hs.term, vote: hs.vote, commit };
 
     const conf = st.snapshot?.metadata.confState ?? { voters: cfg.peers, learners: cfg.learners ?? [] };
-    this.voterIds = sortedUnique(conf.voters);
-    this.learnerIds = sortedUnique(conf.learners).filter((id) => !this.voterIds.includes(id));
+    this.setConf(conf);
     // Conf changes the state machine already applied are not handed out again: replay them here.
     for (let i = snapIndex + 1; i <= applied; i++) {
       const e = this.log.entryAt(i);
@@ -196,8 +200,16 @@ export class RaftNode {
   get learners(): readonly string[] {
     return this.learnerIds;
   }
+  /** The outgoing voters while in a joint configuration; empty otherwise. */
+  get votersOutgoing(): readonly string[] {
+    return this.outgoingIds;
+  }
+  get joint(): boolean {
+    return this.outgoingIds.length > 0;
+  }
   confState(): ConfState {
-    return { voters: [...this.voterIds], learners: [...this.learnerIds] };
+    if (this.outgoingIds.length === 0) return { voters: [...this.voterIds], learners: [...this.learnerIds] };
+    return { voters: [...this.voterIds], learners: [...this.learnerIds], votersOutgoing: [...this.outgoingIds], autoLeave: this.autoLeave };
   }
   termAt(i: number): number | undefined {
     return this.log.term(i);
@@ -234,6 +246,7 @@ export class RaftNode {
       lastTerm: this.log.lastTerm(),
       compactedIndex: this.log.compactedIndex(),
       voters: this.voterIds,
+      votersOutgoing: this.outgoingIds,
       logOverwrites: this.log.overwrites,
       termAt: this.termAtFn,
       durable: extra?.durable,
@@ -410,7 +423,14 @@ export class RaftNode {
     assert(this.log.applied <= this.log.committed, () => `applied ${this.log.applied} > committed ${this.log.committed}`);
     // The leader counts itself toward a quorum only for entries on its own disk.
     const role = this.role;
-    if (role.kind === "leader") this.leaderAcknowledged(role, this.id, this.log.stabled);
+    if (role.kind === "leader") {
+      this.leaderAcknowledged(role, this.id, this.log.stabled);
+      // A joint configuration with autoLeave is left by the leader once the entry that entered it is
+      // applied (etcd does the same in advance); a leader elected while joint does it too.
+      if (this.role === role && this.autoLeave && this.outgoingIds.length > 0 && this.log.applied >= role.pendingConfIndex) {
+        this.leaderAppend(role, [{ term: 0, index: 0, type: "confChange", data: { type: "leaveJoint" } satisfies ConfChange }]);
+      }
+    }
   }
 
   /**
@@ -467,7 +487,7 @@ export class RaftNode {
     this.lead = this.id;
     const progress = new Map<string, Progress>();
     const next = this.log.lastIndex() + 1;
-    for (const id of [...this.voterIds, ...this.learnerIds]) {
+    for (const id of this.members()) {
       const pr = new Progress(next, this.maxInflight, this.learnerIds.includes(id));
       if (id === this.id) {
         pr.match = this.log.stabled;
@@ -490,7 +510,25 @@ export class RaftNode {
   }
 
   private promotable(): boolean {
-    return this.voterIds.includes(this.id) && this.log.pendingSnapshot === undefined;
+    return this.isVoter(this.id) && this.log.pendingSnapshot === undefined;
+  }
+
+  /** A voter of either half of the configuration. */
+  private isVoter(id: string): boolean {
+    return this.voterIds.includes(id) || this.outgoingIds.includes(id);
+  }
+
+  /** Every server the leader replicates to: voters of both halves, then learners. */
+  private members(): string[] {
+    if (this.outgoingIds.length === 0) return [...this.voterIds, ...this.learnerIds];
+    return [...sortedUnique([...this.voterIds, ...this.outgoingIds]), ...this.learnerIds];
+  }
+
+  private setConf(conf: ConfState): void {
+    this.voterIds = sortedUnique(conf.voters);
+    this.outgoingIds = sortedUnique(conf.votersOutgoing ?? []);
+    this.autoLeave = this.outgoingIds.length > 0 && conf.autoLeave !== false;
+    this.learnerIds = sortedUnique(conf.learners).filter((id) => !this.isVoter(id));
   }
 
   private tickElection(): void {
@@ -509,7 +547,7 @@ export class RaftNode {
       if (this.checkQuorum) this.step(this.local("MsgCheckQuorum"));
       // A transfer that did not finish within an election timeout is abandoned; a leader that is no longer
       // a voter gives up leading instead.
-      if (this.role.kind === "leader" && !this.voterIds.includes(this.id)) {
+      if (this.role.kind === "leader" && !this.isVoter(this.id)) {
         this.becomeFollower(this.currentTerm, NONE);
         return;
       }
@@ -549,8 +587,8 @@ export class RaftNode {
       else this.becomeLeader();
       return;
     }
-    for (const id of this.voterIds) {
-      if (id === this.id) continue;
+    for (const id of this.members()) {
+      if (id === this.id || this.learnerIds.includes(id)) continue;
       this.send({
         type, to: id, term, index: this.log.lastIndex(), logTerm: this.log.lastTerm(),
         context: transfer ? CAMPAIGN_TRANSFER : undefined,
@@ -562,7 +600,7 @@ export class RaftNode {
     const role = this.role;
     assert(role.kind === "candidate" || role.kind === "precandidate", "poll outside an election");
     if (!role.votes.has(from)) role.votes.set(from, granted);
-    return voteResult(this.voterIds, role.votes);
+    return jointVoteResult(this.voterIds, this.outgoingIds, role.votes);
   }
 
   private handleVoteRequest(m: Message): void {
@@ -753,7 +791,20 @@ export class RaftNode {
 
   private validConfChange(data: unknown): boolean {
     const cc = data as ConfChange | null;
-    if (cc === null || typeof cc !== "object" || typeof cc.nodeId !== "string" || cc.nodeId === NONE) return false;
+    if (cc === null || typeof cc !== "object") return false;
+    switch (cc.type) {
+      case "leaveJoint":
+        return this.outgoingIds.length > 0;
+      case "enterJoint":
+        return this.outgoingIds.length === 0 && Array.isArray(cc.changes) && cc.changes.length > 0 && this.jointTarget(cc.changes) !== undefined;
+      default:
+        // As in etcd: a joint configuration must be left before anything else changes.
+        return this.outgoingIds.length === 0 && this.validSingle(cc);
+    }
+  }
+
+  private validSingle(cc: ConfChangeSingle): boolean {
+    if (typeof cc.nodeId !== "string" || cc.nodeId === NONE) return false;
     const isVoter = this.voterIds.includes(cc.nodeId);
     const isLearner = this.learnerIds.includes(cc.nodeId);
     switch (cc.type) {
@@ -766,6 +817,39 @@ export class RaftNode {
       default:
         return false;
     }
+  }
+
+  /**
+   * The incoming voters and learners after a joint change, or undefined if it is not allowed: every change
+   * names a server once; a voter is never demoted to learner in one step (etcd needs LearnersNext for that);
+   * some voter must remain.
+   */
+  private jointTarget(changes: readonly ConfChangeSingle[]): { voters: string[]; learners: string[] } | undefined {
+    const voters = new Set(this.voterIds);
+    const learners = new Set(this.learnerIds);
+    const seen = new Set<string>();
+    for (const c of changes) {
+      if (c === null || typeof c !== "object" || typeof c.nodeId !== "string" || c.nodeId === NONE || seen.has(c.nodeId)) return undefined;
+      seen.add(c.nodeId);
+      switch (c.type) {
+        case "addVoter":
+          learners.delete(c.nodeId);
+          voters.add(c.nodeId);
+          break;
+        case "removeVoter":
+          voters.delete(c.nodeId);
+          learners.delete(c.nodeId);
+          break;
+        case "addLearner":
+          if (voters.has(c.nodeId)) return undefined;
+          learners.add(c.nodeId);
+          break;
+        default:
+          return undefined;
+      }
+    }
+    if (voters.size === 0) return undefined;
+    return { voters: sortedUnique([...voters]), learners: sortedUnique([...learners]) };
   }
 
   private bcastAppend(ls: LeaderState): void {
@@ -833,7 +917,7 @@ export class RaftNode {
 
   /** §5.4.2: commit by counting replicas only for an entry of the current term. */
   private maybeCommit(ls: LeaderState): boolean {
-    const mci = committedIndex(this.voterIds, (id) => ls.progress.get(id)?.match ?? 0, this.matchScratch);
+    const mci = jointCommittedIndex(this.voterIds, this.outgoingIds, (id) => ls.progress.get(id)?.match ?? 0, this.matchScratch);
     if (mci <= this.log.committed) return false;
     // MUTANT raft-commit-old-term skips the term check (figure 8).
     if (this.log.term(mci) !== this.currentTerm && !this.bugs.has("raft-commit-old-term")) return false;
@@ -904,8 +988,7 @@ export class RaftNode {
       return false;
     }
     this.log.restore(s);
-    this.voterIds = sortedUnique(confState.voters);
-    this.learnerIds = sortedUnique(confState.learners).filter((id) => !this.voterIds.includes(id));
+    this.setConf(confState);
     return true;
   }
 
@@ -926,7 +1009,7 @@ export class RaftNode {
   }
 
   private confirmReadIndex(ls: LeaderState, m: Message): void {
-    if (this.voterIds.length === 1 && this.voterIds[0] === this.id) {
+    if (this.voterIds.length === 1 && this.voterIds[0] === this.id && this.outgoingIds.length === 0) {
       this.respondToReadIndex(m, this.log.committed);
       return;
     }
@@ -960,17 +1043,11 @@ export class RaftNode {
   }
 
   private hasQuorum(ids: ReadonlySet<string>): boolean {
-    let n = 0;
-    for (const id of this.voterIds) if (ids.has(id)) n++;
-    return n >= majority(this.voterIds.length);
+    return jointQuorum(this.voterIds, this.outgoingIds, (id) => ids.has(id));
   }
 
   private quorumActive(ls: LeaderState): boolean {
-    let n = 0;
-    for (const id of this.voterIds) {
-      if (id === this.id || ls.progress.get(id)?.recentActive === true) n++;
-    }
-    return n >= majority(this.voterIds.length);
+    return jointQuorum(this.voterIds, this.outgoingIds, (id) => id === this.id || ls.progress.get(id)?.recentActive === true);
   }
 
   // ---------------------------------------------------------------- leadership transfer
@@ -996,31 +1073,46 @@ export class RaftNode {
   // ---------------------------------------------------------------- membership (§6, one server at a time)
 
   private applyConfChange(cc: ConfChange): void {
-    const voters = new Set(this.voterIds);
-    const learners = new Set(this.learnerIds);
     switch (cc.type) {
-      case "addVoter":
-        learners.delete(cc.nodeId);
-        voters.add(cc.nodeId);
+      case "enterJoint": {
+        assert(this.outgoingIds.length === 0, () => `${this.id}: entering a joint configuration while already joint`);
+        const next = this.jointTarget(cc.changes);
+        assert(next !== undefined, () => `${this.id}: invalid joint change ${JSON.stringify(cc)}`);
+        this.setConf({ voters: next.voters, learners: next.learners, votersOutgoing: this.voterIds, autoLeave: cc.autoLeave !== false });
         break;
-      case "removeVoter":
-        voters.delete(cc.nodeId);
-        learners.delete(cc.nodeId);
+      }
+      case "leaveJoint":
+        assert(this.outgoingIds.length > 0, () => `${this.id}: leaving a joint configuration while not joint`);
+        this.setConf({ voters: this.voterIds, learners: this.learnerIds });
         break;
-      case "addLearner":
-        voters.delete(cc.nodeId);
-        learners.add(cc.nodeId);
-        break;
-      default:
-        unreachable(cc.type, "conf change type");
+      default: {
+        const voters = new Set(this.voterIds);
+        const learners = new Set(this.learnerIds);
+        switch (cc.type) {
+          case "addVoter":
+            learners.delete(cc.nodeId);
+            voters.add(cc.nodeId);
+            break;
+          case "removeVoter":
+            voters.delete(cc.nodeId);
+            learners.delete(cc.nodeId);
+            break;
+          case "addLearner":
+            voters.delete(cc.nodeId);
+            learners.add(cc.nodeId);
+            break;
+          default:
+            unreachable(cc, "conf change");
+        }
+        assert(voters.size > 0, () => `conf change ${JSON.stringify(cc)} leaves no voters`);
+        this.setConf({ voters: [...voters], learners: [...learners] });
+      }
     }
-    assert(voters.size > 0, () => `conf change ${JSON.stringify(cc)} leaves no voters`);
-    this.voterIds = sortedUnique([...voters]);
-    this.learnerIds = sortedUnique([...learners]);
 
     const ls = this.role;
     if (ls.kind !== "leader") return;
-    for (const id of [...this.voterIds, ...this.learnerIds]) {
+    const members = this.members();
+    for (const id of members) {
       let pr = ls.progress.get(id);
       if (pr === undefined) {
         pr = new Progress(this.log.lastIndex() + 1, this.maxInflight, false);
@@ -1031,11 +1123,11 @@ export class RaftNode {
       pr.isLearner = this.learnerIds.includes(id);
     }
     for (const id of [...ls.progress.keys()]) {
-      if (!voters.has(id) && !learners.has(id)) ls.progress.delete(id);
+      if (!members.includes(id)) ls.progress.delete(id);
     }
     if (this.maybeCommit(ls)) this.bcastAppend(ls);
     else for (const id of ls.progress.keys()) if (id !== this.id) this.maybeSendAppend(ls, id, false);
-    if (!voters.has(this.id)) {
+    if (!this.isVoter(this.id)) {
       // Removed or demoted. Stepping down at once could strand the rest: with configurations taking effect
       // when applied, the remaining voters may not yet know the change committed, still count us, and find
       // our log longer than theirs. So hand leadership to the most caught-up remaining voter first; if that
@@ -1051,7 +1143,7 @@ export class RaftNode {
       else this.maybeSendAppend(ls, target, true);
       return;
     }
-    if (ls.leadTransferee !== NONE && !voters.has(ls.leadTransferee)) ls.leadTransferee = NONE;
+    if (ls.leadTransferee !== NONE && !this.isVoter(ls.leadTransferee)) ls.leadTransferee = NONE;
   }
 
   // ---------------------------------------------------------------- plumbing

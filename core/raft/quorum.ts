@@ -39,3 +39,34 @@ export function voteResult(voters: readonly string[], votes: ReadonlyMap<string,
   if (granted + missing >= q) return "pending";
   return "lost";
 }
+
+// Joint configurations (etcd-io/raft quorum/joint.go): C_old,new decides only with a majority of each half.
+// `outgoing` is empty outside a joint configuration, and an empty half agrees to everything.
+
+/** The highest index committed in both halves. */
+export function jointCommittedIndex(incoming: readonly string[], outgoing: readonly string[], matchOf: (id: string) => number, scratch: number[] = []): number {
+  const a = committedIndex(incoming, matchOf, scratch);
+  if (outgoing.length === 0) return a;
+  return Math.min(a, committedIndex(outgoing, matchOf, scratch));
+}
+
+/** Won when both halves are won; lost as soon as either is lost. */
+export function jointVoteResult(incoming: readonly string[], outgoing: readonly string[], votes: ReadonlyMap<string, boolean>): VoteResult {
+  const a = voteResult(incoming, votes);
+  if (outgoing.length === 0) return a;
+  const b = voteResult(outgoing, votes);
+  if (a === b) return a;
+  if (a === "lost" || b === "lost") return "lost";
+  return "pending";
+}
+
+/** Whether `has` holds for a majority of each half. */
+export function jointQuorum(incoming: readonly string[], outgoing: readonly string[], has: (id: string) => boolean): boolean {
+  const half = (ids: readonly string[]) => {
+    if (ids.length === 0) return true;
+    let n = 0;
+    for (const id of ids) if (has(id)) n++;
+    return n >= majority(ids.length);
+  };
+  return half(incoming) && half(outgoing);
+}

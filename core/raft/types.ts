@@ -15,14 +15,37 @@ export interface Entry {
 /** One server at a time (§6, etcd's ConfChangeV1). Promoting a learner is "addVoter" for its id. */
 export type ConfChangeType = "addVoter" | "removeVoter" | "addLearner";
 
-export interface ConfChange {
+export interface ConfChangeSingle {
   readonly type: ConfChangeType;
   readonly nodeId: string;
 }
 
+/**
+ * Joint consensus (§6 of the paper, etcd's ConfChangeV2): several changes at once. Entering makes the
+ * configuration C_old,new — every decision (commit, election, read quorum) needs a majority of the old
+ * voters and a majority of the new ones; leaving makes it C_new. With autoLeave (the default) the leader
+ * proposes the leave itself once the joint entry is applied. Only new servers can become learners here.
+ */
+export interface ConfChangeEnterJoint {
+  readonly type: "enterJoint";
+  readonly changes: readonly ConfChangeSingle[];
+  readonly autoLeave?: boolean;
+}
+
+export interface ConfChangeLeaveJoint {
+  readonly type: "leaveJoint";
+}
+
+export type ConfChange = ConfChangeSingle | ConfChangeEnterJoint | ConfChangeLeaveJoint;
+
 export interface ConfState {
+  /** The voters; while joint, the incoming ones (C_new). */
   readonly voters: readonly string[];
   readonly learners: readonly string[];
+  /** Only while joint: the outgoing voters (C_old). */
+  readonly votersOutgoing?: readonly string[];
+  /** Only while joint: whether the leader leaves the joint configuration by itself. */
+  readonly autoLeave?: boolean;
 }
 
 export interface SnapshotMetadata {

@@ -40,8 +40,10 @@ export interface RaftView extends HostObservations {
   readonly lastTerm: number;
   /** Entries at or below this index exist only in the snapshot. */
   readonly compactedIndex: number;
-  /** The node's current (applied) configuration. */
+  /** The node's current (applied) configuration; while joint, the incoming voters. */
   readonly voters: readonly string[];
+  /** While joint, the outgoing voters (a quorum needs a majority of each); empty otherwise. */
+  readonly votersOutgoing: readonly string[];
   /** Times the in-memory log had a suffix overwritten or discarded (a leader must keep this constant). */
   readonly logOverwrites: number;
   /** Term of the in-memory entry at i (undefined if compacted or absent). Valid only during the observe call. */
