@@ -33,6 +33,7 @@ const dir = mkdtempSync("/tmp/etcdsim-cli-");
 writeFileSync(join(dir, "bad-json.json"), "{ nope");
 writeFileSync(join(dir, "bad-field.json"), JSON.stringify({ scenario: "sim-selftest", faults: [{ at: 5, kind: "crash" }] }));
 writeFileSync(join(dir, "bad-option.json"), JSON.stringify({ scenario: "sim-selftest", options: { processes: "three" } }));
+writeFileSync(join(dir, "zero-members.json"), JSON.stringify({ scenario: "kv-chaos", options: { members: 0 } }));
 writeFileSync(join(dir, "bad-buggify.json"), JSON.stringify({ scenario: "kv-chaos", options: { buggify: ["slow-apply", "melt-cpu"] } }));
 
 const badInputs: [string, string[], RegExp][] = [
@@ -46,6 +47,7 @@ const badInputs: [string, string[], RegExp][] = [
   ["malformed scenario JSON", ["run", "--scenario", join(dir, "bad-json.json")], /not valid JSON/],
   ["scenario file with a bad field", ["run", "--scenario", join(dir, "bad-field.json")], /field "faults\[0\]\.target"/],
   ["scenario file with a badly typed option", ["run", "--scenario", join(dir, "bad-option.json")], /field "options\.processes" must be a number/],
+  ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be an integer in 1\.\.9/],
   ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" is not a BUGGIFY point/],
   ["unknown bug", ["run", "--scenario", "sim-selftest", "--seed", "1", "--bug", "nope"], /unknown bug "nope"/],
   ["bad seed range", ["sweep", "--scenario", "sim-selftest", "--seeds", "9..3"], /bad seed range/],

@@ -5,7 +5,7 @@
 // busy (TurboFan compiles and GC run on helper threads), so on a 2-core machine two default workers fight
 // over the cores and scale ~1.4x. A single-threaded worker uses exactly one core, so N workers scale with
 // N cores (measured in `etcdsim bench --only sweep`).
-import { fork } from "node:child_process";
+import { fork, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { loadScenario } from "../scenarios/loader.ts";
 import { runScenario } from "../scenarios/runner.ts";
@@ -53,33 +53,45 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
     }
   } else {
     const queue = [...seeds];
-    await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, (_, i) => new Promise<void>((resolve, reject) => {
-      const child = fork(new URL("./sweep-worker.js", import.meta.url), [], {
-        execArgv: ["--single-threaded"],
-        env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
-        stdio: ["ignore", "ignore", "inherit", "ipc"],
-      });
-      let running: number | undefined;
-      let finished = false;
-      const next = () => {
-        running = stop ? undefined : queue.shift();
-        if (running === undefined) {
-          finished = true;
-          child.send({ done: true });
-          return;
-        }
-        child.send({ seed: running });
-      };
-      child.on("message", (m: SeedResult | "ready") => {
-        if (m !== "ready") record(m);
-        next();
-      });
-      child.on("error", reject);
-      child.on("exit", (code, signal) => {
-        if (finished) resolve();
-        else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
-      });
-    })));
+    const children: ChildProcess[] = [];
+    const stopAll = () => { for (const c of children) if (c.exitCode === null) c.kill(); };
+    try {
+      await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, (_, i) => new Promise<void>((resolve, reject) => {
+        const child = fork(new URL("./sweep-worker.js", import.meta.url), [], {
+          execArgv: ["--single-threaded"],
+          env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
+          stdio: ["ignore", "ignore", "inherit", "ipc"],
+        });
+        children.push(child);
+        let running: number | undefined;
+        let finished = false;
+        const next = () => {
+          running = stop ? undefined : queue.shift();
+          if (running === undefined) {
+            finished = true;
+            child.send({ done: true });
+            return;
+          }
+          child.send({ seed: running });
+        };
+        child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
+          if (m !== "ready" && "error" in m) {
+            finished = true;
+            reject(new Error(`seed ${m.seed} crashed the simulator: ${m.error}`));
+            return;
+          }
+          if (m !== "ready") record(m);
+          next();
+        });
+        child.on("error", reject);
+        child.on("exit", (code, signal) => {
+          if (finished) resolve();
+          else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
+        });
+      })));
+    } finally {
+      stopAll();
+    }
   }
   return seeds.filter((s) => results.has(s)).map((s) => results.get(s)!);
 }

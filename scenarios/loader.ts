@@ -81,6 +81,11 @@ export function validateScenarioFile(data: unknown, ref: string): LoadedScenario
   return out;
 }
 
+/** Counts of things a scenario builds: a cluster of 0 members or 10,000 apiservers is a typo, not a test. */
+const SIZE_OPTIONS: Record<string, readonly [number, number]> = {
+  members: [1, 9], clients: [1, 64], keys: [1, 100_000], apiservers: [1, 9], nodes: [1, 64], processes: [1, 64],
+};
+
 function mergeOptions(template: Options, given: Record<string, unknown>, path: string, bad: (f: string, w: string) => UsageError): Options {
   const out: Options = { ...template };
   for (const k of Object.keys(given).sort()) {
@@ -103,6 +108,8 @@ function mergeOptions(template: Options, given: Record<string, unknown>, path: s
       throw bad(field, `must be a ${typeof t}`);
     } else {
       if (typeof g === "number" && (!Number.isFinite(g) || g < 0)) throw bad(field, "must be a non-negative number");
+      const size = SIZE_OPTIONS[k];
+      if (size !== undefined && (!Number.isInteger(g) || (g as number) < size[0] || (g as number) > size[1])) throw bad(field, `must be an integer in ${size[0]}..${size[1]}`);
       out[k] = g;
     }
   }
