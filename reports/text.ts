@@ -20,10 +20,16 @@ export const ansi: Paint = {
 export function header(r: Pick<RunResult, "scenario" | "seed" | "bugs" | "options" | "faults">, p: Paint = plain): string {
   const lines = [
     p.bold(`etcdsim run  scenario=${r.scenario}  seed=${r.seed}${r.bugs.length ? `  bugs=${r.bugs.join(",")}` : ""}`),
-    p.dim(`options: ${JSON.stringify(r.options)}`),
+    p.dim(`options: ${compactJson(r.options)}`),
     p.dim(`faults (${r.faults.length}): ${r.faults.slice(0, 8).map((f) => `${(f.at / 1000).toFixed(0)}ms ${describeFault(f)}`).join("; ")}${r.faults.length > 8 ? "; …" : ""}`),
   ];
   return lines.join("\n");
+}
+
+/** JSON on one line with long strings (manifests) cut short: the header is for reading; --json has it all. */
+export function compactJson(v: unknown, maxString = 40): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === "string" && x.length > maxString ? `${x.slice(0, maxString)}… (${x.length} chars)` : x);
 }
 
 export function summary(r: RunResult, p: Paint = plain): string {
