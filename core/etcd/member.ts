@@ -45,6 +45,8 @@ export interface MemberOptions {
   /** Raft replication knobs, passed through to the driver (etcd-io/raft Config.MaxInflightMsgs, MaxSizePerMsg). */
   maxInflight?: number;
   maxEntriesPerMsg?: number;
+  /** A leader sends while its own fsync is in flight, as etcd does (default true; see RaftDriverOptions). */
+  leaderSendsBeforeSync?: boolean;
   snapshotEvery?: number;
   /** How long a proposal may wait to be applied before the member answers "timeout" (outcome unknown). */
   proposalTimeoutUs?: number;
@@ -112,6 +114,7 @@ export class EtcdMember implements Actor {
       checkQuorum: true,
       ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
       ...(opts.maxEntriesPerMsg !== undefined ? { maxEntriesPerMsg: opts.maxEntriesPerMsg } : {}),
+      ...(opts.leaderSendsBeforeSync !== undefined ? { leaderSendsBeforeSync: opts.leaderSendsBeforeSync } : {}),
       bugs: this.bugs,
       snapshotEvery: opts.snapshotEvery ?? 200,
       ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),

@@ -52,6 +52,7 @@ function cluster(n: number, seed: number, opts: Partial<RaftDriverOptions> & { b
       bugs: new BugSet(opts.bugNames ?? []),
       snapshotEvery: opts.snapshotEvery ?? 0,
       logRewriteAfter: opts.logRewriteAfter,
+      leaderSendsBeforeSync: opts.leaderSendsBeforeSync,
       stateMachine: (env) => {
         const m = new ListMachine();
         machines.set(env.id, m);
@@ -372,4 +373,23 @@ test("a BUGGIFY point not enabled for the run never fires", () => {
   assert.is(h.world.buggified.get("slow-apply"), undefined);
   assert.is(h.world.buggified.get("force-snapshot"), undefined);
 });
+test("a leader sends its entries while its own fsync is in flight (as etcd does), followers only after theirs", () => {
+  const followerHasIt = (early: boolean) => {
+    const h = cluster(3, 15, { fsyncUs: 20_000, leaderSendsBeforeSync: early });
+    h.waitFor(() => h.leader() !== undefined, 5000);
+    h.run(200);
+    const leader = h.leader()!;
+    const r = h.driver(leader).propose("e");
+    assert.ok(r.ok);
+    h.run(5); // well inside the leader's 20 ms fsync
+    const got = h.ids.filter((id) => id !== leader && h.driver(id).status().lastIndex >= (r as { index: number }).index).length;
+    assert.ok(h.driver(leader).status().commitIndex < (r as { index: number }).index, "nothing commits before the leader's own fsync");
+    assert.ok(h.waitFor(converged(h, 1), 2000));
+    assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
+    return got;
+  };
+  assert.is(followerHasIt(true), 2, "both followers got the entry before the leader's fsync finished");
+  assert.is(followerHasIt(false), 0, "with the option off the leader waits for its fsync");
+});
+
 test.run();

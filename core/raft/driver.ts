@@ -46,6 +46,12 @@ export interface RaftDriverOptions {
   logRewriteAfter?: number;
   /** A linearizable read not answered within this many ticks fails with "timeout". Default 2 × electionTicks. */
   readTimeoutTicks?: number;
+  /**
+   * A leader sends its messages while its own entries are still being written (etcd's raftNode does this:
+   * the leader counts itself toward a quorum only once durable, so nothing is acknowledged early; thesis
+   * §10.2.1). Followers and candidates always sync first. Default true.
+   */
+  leaderSendsBeforeSync?: boolean;
   /** Called after every step and every Ready cycle with a cheap view (for RaftSafetyMonitor). */
   observer?: RaftObserver;
   /** Wraps outgoing Raft messages, when the process speaks other protocols too. Default: as is. */
@@ -101,6 +107,10 @@ export class RaftDriver {
   private readonly encode: ((m: Message) => unknown) | undefined;
   private readonly onSoftState: ((s: SoftState) => void) | undefined;
   private readonly applyBeforePersist: boolean;
+  private readonly leaderSendsBeforeSync: boolean;
+  /** Term and vote as of the last fsync: a leader sends early only if its term is already durable. */
+  private syncedTerm: number;
+  private syncedVote: string;
   private inFlight = false;
   private timer: TimerId | undefined;
   private ticks = 0;
@@ -126,6 +136,7 @@ export class RaftDriver {
     this.onSoftState = opts.onSoftState;
     const bugs = opts.bugs ?? BugSet.none;
     this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
+    this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.
     this.readNonce = opts.env.rng.fork("raft-read").uint32().toString(36);
     this.buggifyDelay = opts.env.rng.fork("raft-buggify-delay");
@@ -145,6 +156,8 @@ export class RaftDriver {
       appliedSnapshot = { index: snap.metadata.index, term: snap.metadata.term };
     }
     this.lastSnapshotIndex = snapIndex;
+    this.syncedTerm = loaded.hardState?.term ?? 0;
+    this.syncedVote = loaded.hardState?.vote ?? NONE;
     this.node = new RaftNode({
       id: opts.env.id,
       peers: opts.peers,
@@ -287,6 +300,10 @@ export class RaftDriver {
       const rd = this.node.ready();
       this.inFlight = true;
       for (const m of rd.messagesBeforeSync) this.sendRaft(m);
+      const hs = rd.hardState;
+      const sentEarly = this.leaderSendsBeforeSync && this.node.roleKind === "leader" &&
+        (hs === undefined || (hs.term === this.syncedTerm && hs.vote === this.syncedVote));
+      if (sentEarly) for (const m of rd.messages) this.sendRaft(m);
       this.store.persist(rd);
       if (rd.softState !== undefined) {
         this.env.record("raft-role", `${rd.softState.role} term=${this.node.term} leader=${rd.softState.leader || "-"}`);
@@ -296,22 +313,26 @@ export class RaftDriver {
       if (this.applyBeforePersist) this.apply(rd);
       if (rd.mustSync) {
         this.env.disk.sync(() => {
-          this.finish(rd);
+          if (hs !== undefined) {
+            this.syncedTerm = hs.term;
+            this.syncedVote = hs.vote;
+          }
+          this.finish(rd, sentEarly);
           this.pump();
         });
         return;
       }
-      this.finish(rd);
+      this.finish(rd, sentEarly);
     }
   }
 
-  /** Everything in rd is durable: send, apply, advance. */
-  private finish(rd: Ready): void {
+  /** Everything in rd is durable: send (unless a leader already did), apply, advance. */
+  private finish(rd: Ready, sent: boolean): void {
     // BUGGIFY slow-apply: the apply loop stalls; the Ready stays in flight, so Raft waits for it.
     const stall = rd.committedEntries.length > 0 && !this.applyBeforePersist && this.env.buggify("slow-apply");
     // What the fsync made durable is durable now, before the acknowledgements leave, however late the apply.
     if (stall && this.observer !== undefined) this.observe({ durable: rd.mustSync ? durableOf(rd, undefined) : undefined });
-    for (const m of rd.messages) this.sendRaft(m);
+    if (!sent) for (const m of rd.messages) this.sendRaft(m);
     if (stall) {
       this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
         this.applyAndAdvance(rd, true);

@@ -34,6 +34,8 @@ export interface KvOptions extends Record<string, unknown> {
   /** Raft: MsgApps in flight per follower, and entries per MsgApp (small values stretch replication out). */
   maxInflight: number;
   maxEntriesPerMsg: number;
+  /** The leader sends while its own fsync is in flight (etcd's behaviour); false: it syncs first. */
+  leaderSendsBeforeSync: boolean;
   snapshotEvery: number;
   requestTimeoutUs: number;
   leaseTtlSec: number;
@@ -61,7 +63,7 @@ export interface KvOptions extends Record<string, unknown> {
 export const KV_DEFAULTS: KvOptions = {
   members: 3, clients: 4, keys: 6, faultPhaseUs: 3_000_000, livenessBoundUs: 10_000_000, thinkUs: 30_000,
   traffic: DEFAULT_WORKLOAD.mix, compaction: true, compactEveryUs: 400_000, tickUs: 10_000, electionTicks: 10,
-  maxInflight: 256, maxEntriesPerMsg: 64, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
+  maxInflight: 256, maxEntriesPerMsg: 64, leaderSendsBeforeSync: true, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
   latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
   kube: false, buggify: [],
@@ -171,7 +173,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   for (const id of members) {
     world.spawn(id, (env) => new EtcdMember(env, {
       peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
-      maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg,
+      maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg, leaderSendsBeforeSync: o.leaderSendsBeforeSync,
       proposalTimeoutUs: o.requestTimeoutUs, hooks,
     }));
   }

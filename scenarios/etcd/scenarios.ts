@@ -169,6 +169,9 @@ export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix
     const figure8At = 1_300_000 + 10_000 * rng.int(0, 20);
     return {
       ...o, members: 3, clients: Math.min(o.clients, 4), thinkUs: Math.max(o.thinkUs, 30_000), maxInflight: 1, maxEntriesPerMsg: 1,
+      // The staging keeps a new leader's first entry on its own disk (step b): its leader must sync before
+      // sending. Both ways are correct Raft; etcd's parallel send runs on every other seed.
+      leaderSendsBeforeSync: false,
       traffic: { ...traffic, put: Math.max(traffic.put, 20) },
       figure8At, faultPhaseUs: Math.max(o.faultPhaseUs, figure8Episode(figure8At, memberNames(3), electionTimeoutUs(o)).end + 300_000),
     };
