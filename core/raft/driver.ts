@@ -7,7 +7,7 @@ import { BugSet } from "../bugs.ts";
 import type { Actor, Env, Random, TimerId } from "../env.ts";
 import { RaftDiskStore } from "./disk_store.ts";
 import { RaftNode } from "./node.ts";
-import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type Ready, type RoleKind, type SoftState } from "./types.ts";
+import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type ProposalOutcome, type Ready, type RoleKind, type SoftState } from "./types.ts";
 import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver } from "./view.ts";
 
 /** The replicated state machine the driver feeds, in log order. */
@@ -206,27 +206,22 @@ export class RaftDriver {
   }
 
   propose(data: unknown): ProposeResult {
-    if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
-    const out = this.node.propose(data);
-    this.afterEvent();
-    if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
-    if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };
-    return { ok: false, reason: "not-leader", leader: out.leader };
+    return this.proposeWith(() => this.node.propose(data));
   }
 
   /** Proposes entries together (one append, one MsgApp per follower, one fsync); the result names the first index. */
   proposeBatch(data: readonly unknown[]): ProposeResult {
-    if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
-    const out = this.node.proposeBatch(data);
-    this.afterEvent();
-    if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
-    if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };
-    return { ok: false, reason: "not-leader", leader: out.leader };
+    return this.proposeWith(() => this.node.proposeBatch(data));
   }
 
   proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.proposeWith(() => this.node.proposeConfChange(cc));
+  }
+
+  /** Only a leader proposes here (a follower's caller retries at the leader it names). */
+  private proposeWith(proposeOnNode: () => ProposalOutcome): ProposeResult {
     if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
-    const out = this.node.proposeConfChange(cc);
+    const out = proposeOnNode();
     this.afterEvent();
     if (out.kind === "appended") return { ok: true, index: out.index, term: out.term };
     if (out.kind === "dropped") return { ok: false, reason: out.reason, leader: this.node.leader };

@@ -831,22 +831,9 @@ export class RaftNode {
     for (const c of changes) {
       if (c === null || typeof c !== "object" || typeof c.nodeId !== "string" || c.nodeId === NONE || seen.has(c.nodeId)) return undefined;
       seen.add(c.nodeId);
-      switch (c.type) {
-        case "addVoter":
-          learners.delete(c.nodeId);
-          voters.add(c.nodeId);
-          break;
-        case "removeVoter":
-          voters.delete(c.nodeId);
-          learners.delete(c.nodeId);
-          break;
-        case "addLearner":
-          if (voters.has(c.nodeId)) return undefined;
-          learners.add(c.nodeId);
-          break;
-        default:
-          return undefined;
-      }
+      if (c.type !== "addVoter" && c.type !== "removeVoter" && c.type !== "addLearner") return undefined;
+      if (c.type === "addLearner" && voters.has(c.nodeId)) return undefined;
+      applySingle(voters, learners, c);
     }
     if (voters.size === 0) return undefined;
     return { voters: sortedUnique([...voters]), learners: sortedUnique([...learners]) };
@@ -1088,22 +1075,7 @@ export class RaftNode {
       default: {
         const voters = new Set(this.voterIds);
         const learners = new Set(this.learnerIds);
-        switch (cc.type) {
-          case "addVoter":
-            learners.delete(cc.nodeId);
-            voters.add(cc.nodeId);
-            break;
-          case "removeVoter":
-            voters.delete(cc.nodeId);
-            learners.delete(cc.nodeId);
-            break;
-          case "addLearner":
-            voters.delete(cc.nodeId);
-            learners.add(cc.nodeId);
-            break;
-          default:
-            unreachable(cc, "conf change");
-        }
+        applySingle(voters, learners, cc);
         assert(voters.size > 0, () => `conf change ${JSON.stringify(cc)} leaves no voters`);
         this.setConf({ voters: [...voters], learners: [...learners] });
       }
@@ -1191,6 +1163,26 @@ export class RaftNode {
       return;
     }
     this.msgs.push(msg);
+  }
+}
+
+/** One server's change to a configuration (sets updated in place). */
+function applySingle(voters: Set<string>, learners: Set<string>, c: ConfChangeSingle): void {
+  switch (c.type) {
+    case "addVoter":
+      learners.delete(c.nodeId);
+      voters.add(c.nodeId);
+      return;
+    case "removeVoter":
+      voters.delete(c.nodeId);
+      learners.delete(c.nodeId);
+      return;
+    case "addLearner":
+      voters.delete(c.nodeId);
+      learners.add(c.nodeId);
+      return;
+    default:
+      unreachable(c.type, "conf change type");
   }
 }
 
