@@ -363,8 +363,18 @@ function isReadOnlyTxn(r: Extract<EtcdRequest, { kind: "txn" }>): boolean {
   return ro(r.txn.success) && ro(r.txn.failure);
 }
 
+/** Payloads are never mutated and travel by reference, so every member's apply of one entry hashes once. */
+const digests = new WeakMap<object, string>();
+
 /** A cheap, stable digest of an entry's payload (entries are plain JSON). */
 export function digest(data: unknown): string {
+  if (data === null || typeof data !== "object") return digestOf(data);
+  let d = digests.get(data);
+  if (d === undefined) digests.set(data, (d = digestOf(data)));
+  return d;
+}
+
+function digestOf(data: unknown): string {
   const s = data === null ? "null" : JSON.stringify(data);
   let h1 = 0x811c9dc5, h2 = 0x1234567;
   for (let i = 0; i < s.length; i++) {
