@@ -31,6 +31,7 @@ interface File {
   hasValue: boolean;
   /** Index of the first record that fails its checksum after a corrupting crash. */
   corruptFrom: number | undefined;
+  readonly appendMarker: Pending;
 }
 
 export class SimDisk implements Disk {
@@ -52,18 +53,26 @@ export class SimDisk implements Disk {
     private readonly opts: DiskOptions,
   ) {}
 
+  private lastFile: File | undefined;
+
   private file(name: string): File {
+    // Writes come in runs to one file (a Ready's entries): skip the map for the same file again.
+    const last = this.lastFile;
+    if (last !== undefined && last.appendMarker.file === name) return last;
     let f = this.files.get(name);
     if (f === undefined) {
-      f = { records: [], value: undefined, hasValue: false, corruptFrom: undefined };
+      f = { records: [], value: undefined, hasValue: false, corruptFrom: undefined, appendMarker: { kind: "append", file: name } };
       this.files.set(name, f);
     }
+    this.lastFile = f;
     return f;
   }
 
   append(file: string, record: unknown): void {
-    this.file(file).records.push(record);
-    this.pending.push({ kind: "append", file });
+    const f = this.file(file);
+    f.records.push(record);
+    // Every pending append to a file looks the same: one shared marker per file, not one per record.
+    this.pending.push(f.appendMarker);
     this.pushed++;
     this.stats.writes++;
   }

@@ -202,8 +202,12 @@ export class World {
       return "held";
     }
     this.trace.event(this.scheduler.now, "deliver", from, to, this.label(msg));
-    const actor = p.actor;
-    this.guard(to, () => actor.onMessage(from, msg));
+    // guard() inlined: this runs once per delivered message.
+    try {
+      p.actor.onMessage(from, msg);
+    } catch (e) {
+      this.caught(to, e);
+    }
     return "delivered";
   }
 
@@ -212,15 +216,19 @@ export class World {
     try {
       fn();
     } catch (e) {
-      if (e instanceof AssertionFailure) {
-        if (this.failure === undefined) {
-          this.failure = { time: this.scheduler.now, event: this.trace.count, process, message: e.message };
-        }
-        this.trace.event(this.scheduler.now, "assert", process, undefined, e.message);
-        return;
-      }
-      throw e;
+      this.caught(process, e);
     }
+  }
+
+  private caught(process: string, e: unknown): void {
+    if (e instanceof AssertionFailure) {
+      if (this.failure === undefined) {
+        this.failure = { time: this.scheduler.now, event: this.trace.count, process, message: e.message };
+      }
+      this.trace.event(this.scheduler.now, "assert", process, undefined, e.message);
+      return;
+    }
+    throw e;
   }
 
   crash(id: string, mode: CrashMode = "clean"): void {

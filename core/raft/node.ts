@@ -60,6 +60,8 @@ export interface RaftConfig {
 
 const CAMPAIGN_TRANSFER = "transfer";
 const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
+const NO_MESSAGES: readonly Message[] = Object.freeze([]);
+const NO_READ_STATES: readonly ReadState[] = Object.freeze([]);
 
 type CandidateState = { readonly kind: "precandidate" | "candidate"; readonly votes: Map<string, boolean> };
 
@@ -394,13 +396,14 @@ export class RaftNode {
       entries,
       committedEntries,
       messages: this.msgs,
-      messagesBeforeSync: this.msgsBeforeSync,
-      readStates: this.readStates,
+      messagesBeforeSync: this.msgsBeforeSync.length > 0 ? this.msgsBeforeSync : NO_MESSAGES,
+      readStates: this.readStates.length > 0 ? this.readStates : NO_READ_STATES,
       mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote,
     };
     this.msgs = [];
-    this.msgsBeforeSync = [];
-    this.readStates = [];
+    // Usually empty: then the Ready gets a frozen empty array and we keep ours (no allocation).
+    if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
+    if (this.readStates.length > 0) this.readStates = [];
     this.prevSoftState = ss;
     if (hardChanged) this.prevHardState = hs;
     const lastCommitted = committedEntries[committedEntries.length - 1];
