@@ -1,21 +1,22 @@
 // etcdsim bench: the benchmark table (tinybench), or JSON for tracking.
 import { formatTable, runSuites } from "../bench/run.ts";
 import { SUITES } from "../bench/suites.ts";
-import { interactive, parse } from "./args.ts";
+import { interactive, intArg, parse, UsageError } from "./args.ts";
 import { cpus } from "node:os";
 
 export async function benchCommand(argv: string[]): Promise<number> {
   const { values } = parse("bench", argv, { json: { type: "boolean" }, only: { type: "string" }, "time-ms": { type: "string" } });
   if (values.help) {
-    console.log("etcdsim bench [--json] [--only SUITE]\n\nRuns the microbenchmarks (tinybench) and whole-run measurements; prints one table, or JSON with --json.");
+    console.log(`etcdsim bench [--json] [--only SUITE] [--time-ms MS]\n\nRuns the microbenchmarks (tinybench) and whole-run measurements; prints one table, or JSON with --json.\nSuites: ${SUITES.map((s) => s.name).join(", ")}. --time-ms: time per tinybench case.`);
     return 0;
   }
   const json = values.json === true;
   const tty = interactive(json);
   const suites = values.only ? SUITES.filter((s) => s.name === values.only) : SUITES;
-  const timeMs = values["time-ms"] !== undefined ? Number(values["time-ms"]) : undefined;
+  if (suites.length === 0) throw new UsageError(`bench: unknown suite "${values.only}" (known: ${SUITES.map((s) => s.name).join(", ")})`);
+  const timeMs = intArg(values["time-ms"], "--time-ms", 1, 600_000);
   const rows = await runSuites(suites, {
-    ...(timeMs !== undefined && Number.isFinite(timeMs) ? { timeMs } : {}),
+    ...(timeMs !== undefined ? { timeMs } : {}),
     onProgress: tty ? (label) => process.stdout.write(`\r\x1b[K… ${label}`) : undefined,
   });
   if (tty) process.stdout.write("\r\x1b[K");

@@ -50,6 +50,7 @@ const badInputs: [string, string[], RegExp][] = [
   ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be an integer in 1\.\.9/],
   ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" is not a BUGGIFY point/],
   ["unknown bug", ["run", "--scenario", "sim-selftest", "--seed", "1", "--bug", "nope"], /unknown bug "nope"/],
+  ["unknown bench suite", ["bench", "--only", "nope"], /unknown suite "nope" \(known: kernel, raft/],
   ["bad seed range", ["sweep", "--scenario", "sim-selftest", "--seeds", "9..3"], /bad seed range/],
   ["bad shard", ["sweep", "--scenario", "sim-selftest", "--shard", "5/4"], /bad shard/],
 ];
