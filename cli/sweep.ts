@@ -8,7 +8,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { loadScenario } from "../scenarios/loader.ts";
-import { runScenario } from "../scenarios/runner.ts";
+import { reproCommand, runScenario } from "../scenarios/runner.ts";
 import { parseSeedRange, parseShard, shardSeeds } from "../scenarios/sweep.ts";
 import { junitXml, type JunitCase } from "../reports/junit.ts";
 import { writeFileAtomic } from "../reports/files.ts";
@@ -77,7 +77,7 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
         child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
           if (m !== "ready" && "error" in m) {
             finished = true;
-            reject(new Error(`seed ${m.seed} crashed the simulator: ${m.error}`));
+            reject(new Error(`seed ${m.seed} crashed the simulator: ${m.error} (repro: ${reproCommand(scenarioRef, m.seed, bugs)})`));
             return;
           }
           if (m !== "ready") record(m);
