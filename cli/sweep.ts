@@ -46,7 +46,12 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
       const input: Parameters<typeof runScenario>[0] = { scenario: loaded.def, scenarioRef: loaded.ref, seed, bugs };
       if (loaded.options !== undefined) input.options = loaded.options;
       if (loaded.faults !== undefined) input.faults = loaded.faults;
-      const r = runScenario(input);
+      let r: ReturnType<typeof runScenario>;
+      try {
+        r = runScenario(input);
+      } catch (e) {
+        throw new Error(`seed ${seed} crashed the simulator: ${(e as Error).message} (repro: ${reproCommand(scenarioRef, seed, bugs)})`);
+      }
       record({ seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0 });
       // Let a progress bar repaint between seeds.
       if (opts.onResult) await new Promise((res) => setImmediate(res));
