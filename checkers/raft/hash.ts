@@ -1,17 +1,9 @@
 // A cheap, deterministic fingerprint of an entry's payload, so the monitor compares entries without keeping
 // them. Object payloads are serialized once and cached by identity (entries are never mutated).
+import { fnv1a } from "../../core/fnv.ts";
 import type { Entry } from "../../core/raft/types.ts";
 
 const cache = new WeakMap<object, number>();
-
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 function dataHash(data: unknown): number {
   if (data === null || data === undefined) return 0;

@@ -1,15 +1,6 @@
 // Short deterministic hashes: the Deployment controller's pod-template-hash and generated names.
+import { fnv1a } from "../fnv.ts";
 import { canonicalJson } from "./resources.ts";
-
-/** FNV-1a over the UTF-16 code units of s, as an unsigned 32-bit integer. */
-export function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
 
 // Kubernetes' SafeEncodeString alphabet: no vowels, no digits that read as letters.
 const ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
