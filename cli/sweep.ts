@@ -8,12 +8,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { loadScenario } from "../scenarios/loader.ts";
-import { reproCommand, runScenario } from "../scenarios/runner.ts";
 import { parseSeedRange, parseShard, shardSeeds } from "../scenarios/sweep.ts";
-import { junitXml, type JunitCase } from "../reports/junit.ts";
+import { junitXml } from "../reports/junit.ts";
 import { writeFileAtomic } from "../reports/files.ts";
 import type { BugName } from "../core/bugs.ts";
 import { bugArgs, interactive, intArg, parse, UsageError } from "./args.ts";
+import { runSeed, type SeedResult } from "./sweep-seed.ts";
 
 export const SWEEP_HELP = `etcdsim sweep [--scenario NAME|FILE.json] [--seeds A..B | --count N] [--workers N] [--shard I/N]
               [--bug NAME]... [--stop-on-failure] [--json] [--junit FILE]
@@ -28,7 +28,7 @@ Runs a scenario over many seeds.
   --junit FILE       write JUnit XML, one testcase per seed
 Exit: 0 all passed, 1 a seed failed, 2 bad input, 3 inconclusive.`;
 
-export type SeedResult = JunitCase;
+export type { SeedResult };
 
 export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; pool?: boolean } = {}): Promise<SeedResult[]> {
   const results = new Map<number, SeedResult>();
@@ -42,17 +42,7 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
     const loaded = loadScenario(scenarioRef);
     for (const seed of seeds) {
       if (stop) break;
-      const t0 = performance.now();
-      const input: Parameters<typeof runScenario>[0] = { scenario: loaded.def, scenarioRef: loaded.ref, seed, bugs };
-      if (loaded.options !== undefined) input.options = loaded.options;
-      if (loaded.faults !== undefined) input.faults = loaded.faults;
-      let r: ReturnType<typeof runScenario>;
-      try {
-        r = runScenario(input);
-      } catch (e) {
-        throw new Error(`seed ${seed} crashed the simulator: ${(e as Error).message} (repro: ${reproCommand(scenarioRef, seed, bugs)})`);
-      }
-      record({ seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0 });
+      record(runSeed(loaded, seed, bugs));
       // Let a progress bar repaint between seeds.
       if (opts.onResult) await new Promise((res) => setImmediate(res));
     }
@@ -82,7 +72,7 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
         child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
           if (m !== "ready" && "error" in m) {
             finished = true;
-            reject(new Error(`seed ${m.seed} crashed the simulator: ${m.error} (repro: ${reproCommand(scenarioRef, m.seed, bugs)})`));
+            reject(new Error(m.error));
             return;
           }
           if (m !== "ready") record(m);
