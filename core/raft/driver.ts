@@ -6,7 +6,7 @@ import { assert } from "../assert.ts";
 import { BugSet } from "../bugs.ts";
 import type { Actor, Env, Random, TimerId } from "../env.ts";
 import { RaftDiskStore } from "./disk_store.ts";
-import { RaftNode } from "./node.ts";
+import { RaftNode, type RaftTuning } from "./node.ts";
 import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type ProposalOutcome, type Ready, type RoleKind, type SoftState } from "./types.ts";
 import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver } from "./view.ts";
 
@@ -25,7 +25,7 @@ export interface StateMachine {
   appliedIndex?(): number;
 }
 
-export interface RaftDriverOptions {
+export interface RaftDriverOptions extends RaftTuning {
   env: Env;
   /** Bootstrap voters (same list on every node, including ones added later). */
   peers: readonly string[];
@@ -33,13 +33,6 @@ export interface RaftDriverOptions {
   stateMachine: StateMachine;
   /** Tick period on the process clock. Default 10 ms. */
   tickUs?: number;
-  electionTicks?: number;
-  heartbeatTicks?: number;
-  preVote?: boolean;
-  checkQuorum?: boolean;
-  maxInflight?: number;
-  maxEntriesPerMsg?: number;
-  bugs?: BugSet;
   /** Take a snapshot and compact the log every this many applied entries (0: never). Default 1000. */
   snapshotEvery?: number;
   /** Rewrite the log file once this many records before the snapshot point have piled up. Default 1024. */

@@ -35,6 +35,9 @@ export interface RaftStorage {
   entries?: readonly Entry[];
 }
 
+/** The knobs every host of a RaftNode passes through unchanged (the driver, the test cluster). */
+export type RaftTuning = Pick<RaftConfig, "electionTicks" | "heartbeatTicks" | "preVote" | "checkQuorum" | "maxInflight" | "maxEntriesPerMsg" | "bugs">;
+
 export interface RaftConfig {
   id: string;
   /** The bootstrap voters, the same list on every node (etcd's --initial-cluster); later changes come from the log. */
@@ -46,10 +49,13 @@ export interface RaftConfig {
   /** Election timeout in ticks; the randomized timeout is drawn from [electionTicks, 2·electionTicks). */
   electionTicks?: number;
   heartbeatTicks?: number;
+  /** Default true. */
   preVote?: boolean;
+  /** Default true. */
   checkQuorum?: boolean;
-  /** Per follower, MsgApps in flight before the leader waits for acknowledgements. */
+  /** Per follower, MsgApps in flight before the leader waits for acknowledgements. Default 256. */
   maxInflight?: number;
+  /** Entries per MsgApp (etcd's MaxSizePerMsg, counted in entries). Default 64. */
   maxEntriesPerMsg?: number;
   bugs?: BugSet;
   /** Durable state to restart from. */

@@ -3,24 +3,16 @@
 // duplicate or reorder), per-node storage with durable vs not-yet-synced writes, and a trivial state
 // machine (the list of applied entries). Test support only; nothing in the simulator depends on it.
 import { assert } from "../assert.ts";
-import { BugSet } from "../bugs.ts";
 import type { Random } from "../env.ts";
-import { RaftNode } from "./node.ts";
+import { RaftNode, type RaftTuning } from "./node.ts";
 import { NONE, type ConfChange, type Entry, type HardState, type Message, type ProposalOutcome, type ReadState, type Ready, type Snapshot } from "./types.ts";
 import { termRevealedBy, type DurableChange, type HostObservations, type RaftView } from "./view.ts";
 
-export interface ClusterOptions {
+export interface ClusterOptions extends RaftTuning {
   /** Bootstrap voters. */
   ids: readonly string[];
   learners?: readonly string[];
   seed?: number;
-  electionTicks?: number;
-  heartbeatTicks?: number;
-  preVote?: boolean;
-  checkQuorum?: boolean;
-  maxInflight?: number;
-  maxEntriesPerMsg?: number;
-  bugs?: BugSet;
   /**
    * "immediate": each Ready's writes are durable at once. "manual": they stay pending until t.sync(id),
    * and a crash loses them (Ready.messages wait for the sync, as the durability contract requires).
