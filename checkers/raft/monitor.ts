@@ -249,19 +249,22 @@ export class RaftSafetyMonitor {
     const t = v.termAt(c);
     if (t === undefined) return;
     // While joint, a quorum is a majority of the incoming voters and a majority of the outgoing ones.
-    for (const half of v.votersOutgoing.length > 0 ? [v.voters, v.votersOutgoing] : [v.voters]) {
-      const holders: string[] = [];
-      for (const id of half) {
-        const sh = this.nodes.get(id)?.durable;
-        if (sh !== undefined && sh.holds(c, t)) holders.push(id);
-      }
-      const need = Math.floor(half.length / 2) + 1;
-      if (holders.length < need) {
-        const which = half === v.voters ? (v.votersOutgoing.length > 0 ? "incoming voters" : "voters") : "outgoing voters";
-        this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${half.length} ${which} [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
-        return;
-      }
+    const joint = v.votersOutgoing.length > 0;
+    if (this.durableMajority(nodeId, v, v.voters, joint ? "incoming voters" : "voters", c, t, ev) && joint) {
+      this.durableMajority(nodeId, v, v.votersOutgoing, "outgoing voters", c, t, ev);
     }
+  }
+
+  /** Whether a majority of `voters` durably holds (c, t); a violation otherwise. */
+  private durableMajority(nodeId: string, v: RaftView, voters: readonly string[], which: string, c: number, t: number, ev: number): boolean {
+    const holders: string[] = [];
+    for (const id of voters) {
+      const sh = this.nodes.get(id)?.durable;
+      if (sh !== undefined && sh.holds(c, t)) holders.push(id);
+    }
+    if (holders.length >= Math.floor(voters.length / 2) + 1) return true;
+    this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${voters.length} ${which} [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
+    return false;
   }
 
   private noteApplied(nodeId: string, st: NodeState, e: Entry, ev: number): void {

@@ -62,11 +62,12 @@ export function jointVoteResult(incoming: readonly string[], outgoing: readonly 
 
 /** Whether `has` holds for a majority of each half. */
 export function jointQuorum(incoming: readonly string[], outgoing: readonly string[], has: (id: string) => boolean): boolean {
-  const half = (ids: readonly string[]) => {
-    if (ids.length === 0) return true;
-    let n = 0;
-    for (const id of ids) if (has(id)) n++;
-    return n >= majority(ids.length);
-  };
-  return half(incoming) && half(outgoing);
+  return majorityHas(incoming, has) && majorityHas(outgoing, has);
+}
+
+function majorityHas(ids: readonly string[], has: (id: string) => boolean): boolean {
+  if (ids.length === 0) return true;
+  let n = 0;
+  for (const id of ids) if (has(id)) n++;
+  return n >= majority(ids.length);
 }
