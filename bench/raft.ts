@@ -42,8 +42,7 @@ function clusterUnderLoad(simSeconds: number, group: number): LoadRun {
     if (leader !== undefined) {
       const data: unknown[] = [];
       for (let i = 0; i < group; i++) data.push(n++);
-      if (group === 1) leader.propose(data[0]);
-      else leader.proposeBatch(data);
+      leader.proposeBatch(data);
     }
     world.scheduler.schedule(group * 1_000, propose);
   };

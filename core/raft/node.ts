@@ -527,10 +527,14 @@ export class RaftNode {
     return this.voterIds.includes(id) || this.outgoingIds.includes(id);
   }
 
+  /** The voters of both halves (just the voters outside a joint configuration). */
+  private allVoters(): readonly string[] {
+    return this.outgoingIds.length === 0 ? this.voterIds : sortedUnique([...this.voterIds, ...this.outgoingIds]);
+  }
+
   /** Every server the leader replicates to: voters of both halves, then learners. */
   private members(): string[] {
-    if (this.outgoingIds.length === 0) return [...this.voterIds, ...this.learnerIds];
-    return [...sortedUnique([...this.voterIds, ...this.outgoingIds]), ...this.learnerIds];
+    return [...this.allVoters(), ...this.learnerIds];
   }
 
   private setConf(conf: ConfState): void {
@@ -596,8 +600,8 @@ export class RaftNode {
       else this.becomeLeader();
       return;
     }
-    for (const id of this.members()) {
-      if (id === this.id || this.learnerIds.includes(id)) continue;
+    for (const id of this.allVoters()) {
+      if (id === this.id) continue;
       this.send({
         type, to: id, term, index: this.log.lastIndex(), logTerm: this.log.lastTerm(),
         context: transfer ? CAMPAIGN_TRANSFER : undefined,
