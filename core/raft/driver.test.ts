@@ -3,7 +3,7 @@
 // checkers/: the driver's whole point is to run there.)
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { World } from "../../sim/world.ts";
+import { World, type WorldOptions } from "../../sim/world.ts";
 import type { CrashMode } from "../../sim/disk.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { BugSet, type BugName } from "../bugs.ts";
@@ -34,10 +34,20 @@ interface Harness {
   waitFor(pred: () => boolean, ms: number): boolean;
 }
 
-function cluster(n: number, seed: number, opts: Partial<RaftDriverOptions> & { bugNames?: BugName[]; lossP?: number; fsyncUs?: number; buggify?: { sites: string[]; p: number } } = {}): Harness {
+interface ClusterOpts extends Partial<RaftDriverOptions> {
+  bugNames?: BugName[];
+  lossP?: number;
+  fsyncUs?: number;
+  buggify?: { sites: string[]; p: number };
+  /** Whole link / disk settings (override lossP / fsyncUs). */
+  link?: WorldOptions["link"];
+  disk?: WorldOptions["disk"];
+}
+
+function cluster(n: number, seed: number, opts: ClusterOpts = {}): Harness {
   const world = new World({
-    seed, keepTrace: opts.buggify !== undefined, link: { lossP: opts.lossP ?? 0 },
-    disk: opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined,
+    seed, keepTrace: opts.buggify !== undefined, link: opts.link ?? { lossP: opts.lossP ?? 0 },
+    disk: opts.disk ?? (opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined),
     ...(opts.buggify !== undefined ? { buggify: opts.buggify } : {}),
   });
   const monitor = new RaftSafetyMonitor();
@@ -225,26 +235,9 @@ for (const bug of [undefined, "raft-ack-before-fsync"] as const) {
 
 /** Random crashes (clean, torn, corrupt), partitions, pauses, loss, duplication and slow fsyncs; then heal. */
 function chaos(n: number, seed: number): { verdict: string; message: string; converged: boolean; acknowledged: number; failure?: string } {
-  const world = new World({ seed, link: { lossP: 0.02, dupP: 0.01, tailP: 0.05 }, disk: { fsyncLatencyUs: 800, fsyncJitterUs: 2000 } });
-  const monitor = new RaftSafetyMonitor();
-  world.lifecycle.push((ev) => {
-    if (ev.kind === "crash") monitor.onCrash(ev.process);
-  });
-  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
-  const machines = new Map<string, ListMachine>();
-  for (const id of ids) {
-    world.spawn(id, raftActor({
-      peers: ids, snapshotEvery: 13, logRewriteAfter: 20,
-      stateMachine: (env) => {
-        const m = new ListMachine();
-        machines.set(env.id, m);
-        return m;
-      },
-      observer: (v) => monitor.observe(v.id, v, world.trace.count),
-    }));
-  }
+  const h = cluster(n, seed, { link: { lossP: 0.02, dupP: 0.01, tailP: 0.05 }, disk: { fsyncLatencyUs: 800, fsyncJitterUs: 2000 }, snapshotEvery: 13, logRewriteAfter: 20 });
+  const { world, monitor, ids, driver } = h;
   const rng = world.rng.fork("test-faults");
-  const driver = (id: string) => (world.process(id).actor as unknown as { driver: RaftDriver }).driver;
   const acknowledged: string[] = [];
   const pending = new Map<string, string>();
   for (let step = 0; step < 250 && world.failure === undefined; step++) {
@@ -271,7 +264,7 @@ function chaos(n: number, seed: number): { verdict: string; message: string; con
     world.runUntil(world.now + 20_000);
     // A write is acknowledged once the leader that took it has applied it.
     for (const [v, l] of pending) {
-      if (world.process(l).status === "up" && machines.get(l)!.items.includes(v)) {
+      if (world.process(l).status === "up" && h.machine(l).items.includes(v)) {
         acknowledged.push(v);
         pending.delete(v);
       }
@@ -282,7 +275,7 @@ function chaos(n: number, seed: number): { verdict: string; message: string; con
     world.resume(id);
     world.restart(id);
   }
-  const converged = world.runUntilPredicate(() => ids.every((id) => acknowledged.every((v) => machines.get(id)!.items.includes(v))), world.now + 10_000_000);
+  const converged = world.runUntilPredicate(() => ids.every((id) => acknowledged.every((v) => h.machine(id).items.includes(v))), world.now + 10_000_000);
   const r = monitor.result();
   return { verdict: r.verdict, message: r.message, converged, acknowledged: acknowledged.length, failure: world.failure?.message };
 }
