@@ -131,6 +131,35 @@ test("§6 removing the leader from a two-voter cluster does not strand the survi
   assert.equal(t.node("n2").voters, ["n2"]);
 });
 
+// etcd-raft's documented limit of applying a configuration when committed ("removing a member from a
+// two-member cluster ... If one of the members dies before the other one receives the commit of the
+// confchange entry, then the member cannot be removed any more"): the survivor waits for the removed
+// leader to come back rather than elect itself on a quorum it cannot prove.
+test("§6 a two-voter removal stalls while the committing leader is down, and finishes when it returns", () => {
+  const t = new Cluster({ ids: ["n1", "n2"] });
+  t.campaign("n1");
+  t.stabilize();
+  t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" }); // index 2
+  t.deliverAll((e) => e.msg.entries[0]?.index === 2);
+  t.deliverAll((e) => e.to === "n1"); // n2's acknowledgement: n1 commits and applies its removal
+  assert.is(t.node("n1").commitIndex, 2);
+  assert.equal(t.node("n1").voters, ["n2"]);
+  t.drop(() => true); // n2 never hears that index 2 committed (nor n1's hand-off)
+  t.crash("n1");
+  assert.is(t.node("n2").commitIndex, 1);
+  assert.equal(t.node("n2").voters, ["n1", "n2"], "n2 has not applied the removal");
+  assert.not.ok(t.runUntil(() => t.node("n2").roleKind === "leader", 200), "one of two voters cannot elect itself");
+  t.restart("n1");
+  t.stabilize();
+  assert.equal(t.node("n1").voters, ["n2"], "n1 re-applies its committed removal from its own log");
+  const ok = t.runUntil(() => t.node("n2").roleKind === "leader" && t.node("n2").voters.length === 1, 200);
+  assert.ok(ok, "with n1's vote and acknowledgement, n2 leads and applies the removal");
+  assert.equal(t.node("n2").voters, ["n2"]);
+  t.propose("n2", "alone");
+  t.stabilize();
+  assert.equal(t.applied("n2"), ["alone"]);
+});
+
 test("§6 a restarted node rebuilds its configuration from the log it had applied", () => {
   const t = threeWithLeader();
   t.addMember("n4");
