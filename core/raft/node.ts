@@ -65,9 +65,11 @@ export interface RaftConfig {
 }
 
 const CAMPAIGN_TRANSFER = "transfer";
-const NO_ENTRIES: readonly Entry[] = Object.freeze([]);
-const NO_MESSAGES: readonly Message[] = Object.freeze([]);
-const NO_READ_STATES: readonly ReadState[] = Object.freeze([]);
+// Shared empty arrays, typed readonly so nothing can push into them. Not Object.freeze'd: a frozen array has
+// its own elements kind, and every site that reads both kinds (all of Ready's arrays) turns polymorphic.
+const NO_ENTRIES: readonly Entry[] = [];
+const NO_MESSAGES: readonly Message[] = [];
+const NO_READ_STATES: readonly ReadState[] = [];
 
 type CandidateState = { readonly kind: "precandidate" | "candidate"; readonly votes: Map<string, boolean> };
 
@@ -100,6 +102,9 @@ export class RaftNode {
   readonly id: string;
   private readonly rng: Random;
   private readonly bugs: BugSet;
+  /** The two mutants consulted on every append and acknowledgement, looked up once. */
+  private readonly ackBeforeFsync: boolean;
+  private readonly applyBeforePersist: boolean;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
   readonly preVote: boolean;
@@ -139,6 +144,8 @@ export class RaftNode {
     this.id = cfg.id;
     this.rng = cfg.rng;
     this.bugs = cfg.bugs ?? BugSet.none;
+    this.ackBeforeFsync = this.bugs.has("raft-ack-before-fsync");
+    this.applyBeforePersist = this.bugs.has("etcd-apply-before-persist");
     this.electionTicks = cfg.electionTicks ?? 10;
     this.heartbeatTicks = cfg.heartbeatTicks ?? 1;
     assert(this.heartbeatTicks > 0 && this.electionTicks > this.heartbeatTicks, "electionTicks must exceed heartbeatTicks > 0");
@@ -389,14 +396,17 @@ export class RaftNode {
 
   ready(): Ready {
     assert(!this.readyInFlight, "ready() called again before advance() of the previous Ready");
-    const hs = this.hardState();
-    const ss = this.softState();
-    const entries = this.log.unstableEntries();
-    const committedEntries = this.log.nextCommittedEntries();
-    const hardChanged = !hardStateEqual(hs, this.prevHardState);
+    // Hard and soft state objects are made only when they changed (most Readys change neither).
+    const prevHs = this.prevHardState;
+    const hardChanged = this.currentTerm !== prevHs.term || this.votedFor !== prevHs.vote || this.log.committed !== prevHs.commit;
+    const hs = hardChanged ? this.hardState() : prevHs;
+    const softChanged = this.lead !== this.prevSoftState.leader || this.role.kind !== this.prevSoftState.role;
+    const ss = softChanged ? this.softState() : this.prevSoftState;
+    const entries = this.log.hasUnstable() ? this.log.unstableEntries() : NO_ENTRIES;
+    const committedEntries = this.log.hasNextCommittedEntries() ? this.log.nextCommittedEntries() : NO_ENTRIES;
     const snapshot = this.log.pendingSnapshot;
     const rd: Ready = {
-      softState: softStateEqual(ss, this.prevSoftState) ? undefined : ss,
+      softState: softChanged ? ss : undefined,
       hardState: hardChanged ? hs : undefined,
       snapshot,
       entries,
@@ -404,14 +414,14 @@ export class RaftNode {
       messages: this.msgs,
       messagesBeforeSync: this.msgsBeforeSync.length > 0 ? this.msgsBeforeSync : NO_MESSAGES,
       readStates: this.readStates.length > 0 ? this.readStates : NO_READ_STATES,
-      mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== this.prevHardState.term || hs.vote !== this.prevHardState.vote,
+      mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote,
     };
     this.msgs = [];
     // Usually empty: then the Ready gets a frozen empty array and we keep ours (no allocation).
     if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
     if (this.readStates.length > 0) this.readStates = [];
     this.prevSoftState = ss;
-    if (hardChanged) this.prevHardState = hs;
+    this.prevHardState = hs;
     const lastCommitted = committedEntries[committedEntries.length - 1];
     this.log.acceptReady(lastCommitted?.index ?? 0);
     this.readyInFlight = true;
@@ -793,7 +803,7 @@ export class RaftNode {
     const ents = proposed.map((e, i): Entry => ({ term: this.currentTerm, index: first + i, type: e.type, data: e.data }));
     for (const e of ents) if (e.type === "confChange") ls.pendingConfIndex = e.index;
     this.log.append(ents);
-    if (this.bugs.has("etcd-apply-before-persist")) {
+    if (this.applyBeforePersist) {
       // MUTANT etcd-apply-before-persist (etcd #14370): the leader counts its own entries at once, before
       // they are durable, so a lone member commits (and its host applies) entries a crash can still lose.
       ls.progress.get(this.id)?.maybeUpdate(this.log.lastIndex());
@@ -865,7 +875,10 @@ export class RaftNode {
     if (prevTerm === undefined) return this.maybeSendSnapshot(to, pr);
     const ents = pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : [];
     if (ents.length === 0 && !sendIfEmpty) return false;
-    this.send({ type: "MsgApp", to, index: prevIndex, logTerm: prevTerm, entries: ents, commit: this.log.committed });
+    this.msgs.push({
+      type: "MsgApp", from: this.id, to, term: this.currentTerm, logTerm: prevTerm, index: prevIndex, entries: ents,
+      commit: this.log.committed, reject: false, rejectHint: 0,
+    });
     const last = ents[ents.length - 1];
     pr.sentEntries(ents.length, last?.index ?? prevIndex);
     return true;
@@ -928,12 +941,12 @@ export class RaftNode {
   /** AppendEntries receiver (figure 2). `replyTerm` is only ever set by the raft-skip-term-check mutant. */
   private handleAppendEntries(m: Message, replyTerm?: number): void {
     if (m.index < this.log.committed) {
-      this.send({ type: "MsgAppResp", to: m.from, index: this.log.committed, term: replyTerm });
+      this.sendAppAck(m.from, this.log.committed, replyTerm);
       return;
     }
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
-      this.send({ type: "MsgAppResp", to: m.from, index: lastNew, term: replyTerm });
+      this.sendAppAck(m.from, lastNew, replyTerm);
       return;
     }
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
@@ -1147,6 +1160,17 @@ export class RaftNode {
     };
   }
 
+  /** The commonest message, built directly (same shape as send() makes; no intermediate object). */
+  private sendAppAck(to: string, index: number, replyTerm: number | undefined): void {
+    const msg: Message = {
+      type: "MsgAppResp", from: this.id, to, term: replyTerm ?? this.currentTerm, logTerm: 0, index, entries: NO_ENTRIES,
+      commit: 0, reject: false, rejectHint: 0,
+    };
+    // MUTANT raft-ack-before-fsync: the acknowledgement leaves before the acknowledged entries are durable.
+    if (this.ackBeforeFsync) this.msgsBeforeSync.push(msg);
+    else this.msgs.push(msg);
+  }
+
   private send(m: MessageInit): void {
     let term = m.term ?? 0;
     const isVote = m.type === "MsgVote" || m.type === "MsgPreVote" || m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp";
@@ -1170,7 +1194,7 @@ export class RaftNode {
     // Optional fields only when set (no spread: this is the hottest allocation in the node).
     if (m.context !== undefined) msg.context = m.context;
     if (m.snapshot !== undefined) msg.snapshot = m.snapshot;
-    if (msg.type === "MsgAppResp" && !msg.reject && this.bugs.has("raft-ack-before-fsync")) {
+    if (this.ackBeforeFsync && msg.type === "MsgAppResp" && !msg.reject) {
       // MUTANT raft-ack-before-fsync: the acknowledgement leaves before the acknowledged entries are durable.
       this.msgsBeforeSync.push(msg);
       return;
@@ -1207,10 +1231,3 @@ function sortedUnique(ids: readonly string[]): string[] {
   return [...new Set(ids)].sort();
 }
 
-function hardStateEqual(a: HardState, b: HardState): boolean {
-  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
-}
-
-function softStateEqual(a: SoftState, b: SoftState): boolean {
-  return a.leader === b.leader && a.role === b.role;
-}
