@@ -21,7 +21,7 @@ interface LoadRun {
 }
 
 /** 1,000 proposals per simulated second, in groups of `group` every `group` ms; timed after a 3 s election phase. */
-function clusterUnderLoad(simSeconds: number, group: number): LoadRun {
+export function clusterUnderLoad(simSeconds: number, group: number): LoadRun {
   const world = new World({ seed: 1, link: { lossP: 0.01, latencyUs: 500, jitterUs: 500 }, maxEvents: Number.MAX_SAFE_INTEGER });
   const ids = ["n1", "n2", "n3", "n4", "n5"];
   let applied = 0;
@@ -69,7 +69,7 @@ export function raftMeasurements(): Measurement[] {
   const r = benchRaftMessages(300_000, { clockMs: () => performance.now() });
   clusterUnderLoad(20, 10); // warm-up: let the JIT compile the hot paths before timing
   const curve: Record<string, { eventsPerSec: number; speedUp: number }> = {};
-  for (const group of [1, 10, 20, 50]) {
+  for (const group of [1, 10, 20, 25, 30, 50]) {
     const c = best(3, () => clusterUnderLoad(group === 1 ? 10 : 60, group));
     curve[`group ${group}`] = { eventsPerSec: Math.round((c.events / c.wallMs) * 1000), speedUp: Math.round((c.simSeconds * 1000) / c.wallMs) };
   }

@@ -158,12 +158,11 @@ export class World {
         const ev = world.scheduler.schedule(p.clock.toVirtual(Math.max(0, delayUs)), () => {
           p.timers.delete(id);
           if (!alive()) return;
-          const run = () => {
-            world.trace.event(world.scheduler.now, "timer", p.id);
-            world.guard(p.id, fn);
-          };
-          if (p.status === "paused") p.deferred.push(run);
-          else run();
+          if (p.status === "paused") {
+            p.deferred.push(() => world.fireTimer(p.id, fn));
+            return;
+          }
+          world.fireTimer(p.id, fn);
         });
         p.timers.set(id, ev);
         return id;
@@ -192,6 +191,11 @@ export class World {
         return true;
       },
     };
+  }
+
+  private fireTimer(process: string, fn: () => void): void {
+    this.trace.event(this.scheduler.now, "timer", process);
+    this.guard(process, fn);
   }
 
   private deliver(from: string, to: string, msg: unknown): "delivered" | "held" | "crashed" {
