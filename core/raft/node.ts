@@ -435,10 +435,16 @@ export class RaftNode {
     if (rd.snapshot !== undefined) this.log.snapshotApplied(rd.snapshot);
     const lastPersisted = rd.entries[rd.entries.length - 1];
     if (lastPersisted !== undefined) this.log.stableTo(lastPersisted.index);
-    for (const e of rd.committedEntries) {
+    const committed = rd.committedEntries;
+    for (let i = 0; i < committed.length; i++) {
+      const e = committed[i]!;
+      if (e.type !== "confChange") continue;
+      // A configuration takes effect when applied, in log order.
       this.log.appliedTo(e.index);
-      if (e.type === "confChange") this.applyConfChange(e.data as ConfChange);
+      this.applyConfChange(e.data as ConfChange);
     }
+    const lastApplied = committed[committed.length - 1];
+    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
     assert(this.log.applied <= this.log.committed, () => `applied ${this.log.applied} > committed ${this.log.committed}`);
     // The leader counts itself toward a quorum only for entries on its own disk.
     const role = this.role;
