@@ -445,7 +445,7 @@ export class RaftNode {
     }
     const lastApplied = committed[committed.length - 1];
     if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
-    assert(this.log.applied <= this.log.committed, () => `applied ${this.log.applied} > committed ${this.log.committed}`);
+    if (this.log.applied > this.log.committed) assert(false, `applied ${this.log.applied} > committed ${this.log.committed}`);
     // The leader counts itself toward a quorum only for entries on its own disk.
     const role = this.role;
     if (role.kind === "leader") {
@@ -914,8 +914,10 @@ export class RaftNode {
   private leaderAcknowledged(ls: LeaderState, from: string, index: number): void {
     const pr = ls.progress.get(from);
     if (pr === undefined) return;
-    assert(index <= this.log.lastIndex(), () =>
-      `leader ${this.id} (term ${this.currentTerm}): ${from} acknowledged index ${index} beyond the leader's last index ${this.log.lastIndex()}: it holds committed entries the leader lacks`);
+    if (index > this.log.lastIndex()) {
+      assert(false,
+        `leader ${this.id} (term ${this.currentTerm}): ${from} acknowledged index ${index} beyond the leader's last index ${this.log.lastIndex()}: it holds committed entries the leader lacks`);
+    }
     const oldPaused = pr.isPaused();
     if (!pr.maybeUpdate(index)) return;
     if (pr.state === "probe") pr.becomeReplicate();
