@@ -32,6 +32,11 @@ export function stubClusterUnderLoad(simSeconds: number, group: number): StubRun
   let current = 0;
   /** Acknowledgements per group (groups overlap when they come faster than a round). */
   const acks = new Map<number, number>();
+  // Appends like the real log, bounded like it (the driver compacts and rewrites its log file).
+  const appendAll = (env: Env, entries: readonly number[]) => {
+    if (env.disk.read("log").length >= 1024) env.disk.truncate("log", 0);
+    for (const e of entries) env.disk.append("log", e);
+  };
   const broadcast = (env: Env, type: StubMessage["type"], g: number, entries: readonly number[]) => {
     for (const to of ids) if (to !== env.id) env.send(to, { type, group: g, entries } satisfies StubMessage);
   };
@@ -49,7 +54,7 @@ export function stubClusterUnderLoad(simSeconds: number, group: number): StubRun
         onMessage(from, raw) {
           const m = raw as StubMessage;
           if (m.type === "MsgApp" && m.entries.length > 0) {
-            for (const e of m.entries) env.disk.append("log", e);
+            appendAll(env, m.entries);
             env.disk.sync(() => env.send(from, { type: "MsgAppResp", group: m.group, entries: NO_ENTRIES } satisfies StubMessage));
           } else if (m.type === "MsgApp") {
             env.send(from, { type: "MsgAppResp", group: 0, entries: NO_ENTRIES } satisfies StubMessage);
@@ -72,7 +77,7 @@ export function stubClusterUnderLoad(simSeconds: number, group: number): StubRun
     const entries: number[] = [];
     for (let i = 0; i < group; i++) entries.push(next++);
     broadcast(env, "MsgApp", current, entries);
-    for (const e of entries) env.disk.append("log", e);
+    appendAll(env, entries);
     env.disk.sync(() => {});
     world.scheduler.schedule(group * 1_000, propose);
   };
