@@ -13,9 +13,10 @@ function view(id: string, init: ViewInit = {}): RaftView {
   const { log: _ignored, ...rest } = init;
   return {
     id, term: 1, vote: "", role: "follower", leader: "", commitIndex: 0, applied: 0,
-    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, votersOutgoing: [], logOverwrites: 0,
+    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, votersOutgoing: [], learners: [], logOverwrites: 0,
     termAt: (i) => (i === 0 ? 0 : log[i - 1]),
     ...rest,
+    configIndex: rest.configIndex ?? rest.applied ?? 0,
   };
 }
 
@@ -186,6 +187,26 @@ test("commit monotonic within a life; a restart may start lower", () => {
   assert.is(m.result().verdict, "pass");
   m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 0 }), 3);
   assert.equal(rulesOf(m), ["commit-monotonic"]);
+});
+
+test("config agreement: nodes at the same applied index agree on the configuration, whatever it is", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }), 1);
+  ok.observe("n2", view("n2", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }), 2);
+  ok.observe("n3", view("n3", { applied: 2, commitIndex: 2 }), 3); // behind: still the old configuration
+  ok.observe("n3", view("n3", { applied: 2, commitIndex: 4, configIndex: 4, voters: ["n1", "n2"] }), 4); // restored a snapshot at 4
+  ok.observe("n1", view("n1", { applied: 4, commitIndex: 4, voters: ["n1", "n2"] }), 5);
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { applied: 4, commitIndex: 4, voters: ["n1", "n2"] }), 1);
+  bad.observe("n3", view("n3", { applied: 4, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2"] }), 9);
+  const r = bad.result();
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /^config-agreement: at index 4 n1 has configuration voters n1,n2, n3 has voters n1,n2 \| outgoing n1,n2 \(event 9\)/);
+  const learner = new RaftSafetyMonitor();
+  learner.observe("n1", view("n1", { applied: 5, commitIndex: 5, learners: ["n4"] }), 1);
+  learner.observe("n2", view("n2", { applied: 5, commitIndex: 5 }), 2);
+  assert.equal(learner.violations.map((v) => v.rule), ["config-agreement"], "learners are part of the configuration");
 });
 
 test("violations keep their evidence and the verdict names the first one", () => {

@@ -14,6 +14,8 @@
 //   term-monotonic        a node's currentTerm never decreases in one life, and after a restart it is not
 //                         below any term it had already sent messages in (in-memory terms nobody saw may go)
 //   commit-monotonic      a node's commitIndex never decreases within one life
+//   config-agreement      nodes whose configuration reflects the same log index agree on it (a
+//                         configuration is a function of the applied log prefix, or of a snapshot's)
 import type { CheckResult } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
@@ -28,7 +30,8 @@ export type RaftRule =
   | "commit-durability"
   | "applied-le-committed"
   | "term-monotonic"
-  | "commit-monotonic";
+  | "commit-monotonic"
+  | "config-agreement";
 
 export interface RaftViolation {
   readonly rule: RaftRule;
@@ -74,6 +77,9 @@ interface NodeState {
   leaderLastIndex: number;
   lastApplied: number | undefined;
   readonly durable: DurableShadow;
+  /** The configuration arrays of the last view and their digest (the node replaces them on every change). */
+  confOf: readonly (readonly string[])[];
+  confDigest: string;
 }
 
 const MAX_VIOLATIONS = 100;
@@ -89,6 +95,9 @@ export class RaftSafetyMonitor {
   private readonly appliedTerm: number[] = [];
   private readonly appliedHash: number[] = [];
   private readonly appliedBy: string[] = [];
+  /** Per log index: the configuration first seen reflecting it, and by whom. */
+  private readonly configAt: string[] = [];
+  private readonly configBy: string[] = [];
   /** Log matching: (index, term) → payload hash and the term of the entry before it, as first seen durable. */
   private readonly identities = new Map<number | string, { hash: number; prevTerm: number; node: string }>();
   readonly violations: RaftViolation[] = [];
@@ -156,6 +165,7 @@ export class RaftSafetyMonitor {
       st.lastApplied = index;
     }
     if (v.appliedEntries !== undefined) for (const e of v.appliedEntries) this.noteApplied(nodeId, st, e, ev);
+    this.checkConfig(nodeId, st, v, ev);
   }
 
   /** The node's process crashed: its volatile state is gone (its durable log and its term are not). */
@@ -231,6 +241,22 @@ export class RaftSafetyMonitor {
     }
   }
 
+  private checkConfig(nodeId: string, st: NodeState, v: RaftView, ev: number): void {
+    const c = st.confOf;
+    if (c[0] !== v.voters || c[1] !== v.votersOutgoing || c[2] !== v.learners) {
+      st.confOf = [v.voters, v.votersOutgoing, v.learners];
+      st.confDigest = describeConfig(v);
+    }
+    const seen = this.configAt[v.configIndex];
+    if (seen === undefined) {
+      this.configAt[v.configIndex] = st.confDigest;
+      this.configBy[v.configIndex] = nodeId;
+    } else if (seen !== st.confDigest) {
+      const other = this.configBy[v.configIndex]!;
+      this.fail("config-agreement", `at index ${v.configIndex} ${other} has configuration ${seen}, ${nodeId} has ${st.confDigest}`, [other, nodeId], v.term, v.configIndex, ev);
+    }
+  }
+
   /** §5.4: a new leader's log holds every entry committed in an earlier term. */
   private checkLeaderCompleteness(nodeId: string, v: RaftView, ev: number): void {
     for (let i = Math.max(v.compactedIndex, v.commitIndex) + 1; i <= this.committedMax; i++) {
@@ -286,7 +312,7 @@ export class RaftSafetyMonitor {
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
-      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow() };
+      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "" };
       this.nodes.set(id, st);
     }
     return st;
@@ -302,6 +328,14 @@ export class RaftSafetyMonitor {
 }
 
 /** A number while it is exact (the common case), a string beyond. */
+/** "voters n1,n2 | outgoing n1,n2,n3 | learners n4", the parts that are empty left out. */
+function describeConfig(v: RaftView): string {
+  let d = `voters ${v.voters.join(",")}`;
+  if (v.votersOutgoing.length > 0) d += ` | outgoing ${v.votersOutgoing.join(",")}`;
+  if (v.learners.length > 0) d += ` | learners ${v.learners.join(",")}`;
+  return d;
+}
+
 function identityKey(index: number, term: number): number | string {
   return term < 0x200000 && index < 0x100000000 ? index * 0x200000 + term : `${index}:${term}`;
 }

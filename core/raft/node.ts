@@ -262,6 +262,8 @@ export class RaftNode {
       compactedIndex: this.log.compactedIndex(),
       voters: this.voterIds,
       votersOutgoing: this.outgoingIds,
+      learners: this.learnerIds,
+      configIndex: this.log.pendingSnapshot?.metadata.index ?? this.log.applied,
       logOverwrites: this.log.overwrites,
       termAt: this.termAtFn,
       durable: extra?.durable,
@@ -438,8 +440,9 @@ export class RaftNode {
     const committed = rd.committedEntries;
     for (let i = 0; i < committed.length; i++) {
       const e = committed[i]!;
-      if (e.type !== "confChange") continue;
-      // A configuration takes effect when applied, in log order.
+      // A configuration takes effect when applied, in log order — unless a leader's snapshot restored while
+      // this Ready was in flight already covers the entry: its configuration then includes the change.
+      if (e.type !== "confChange" || e.index <= this.log.compactedIndex()) continue;
       this.log.appliedTo(e.index);
       this.applyConfChange(e.data as ConfChange);
     }

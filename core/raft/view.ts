@@ -44,6 +44,12 @@ export interface RaftView extends HostObservations {
   readonly voters: readonly string[];
   /** While joint, the outgoing voters (a quorum needs a majority of each); empty otherwise. */
   readonly votersOutgoing: readonly string[];
+  readonly learners: readonly string[];
+  /**
+   * The log index the configuration above reflects: the applied index, or the index of a leader's snapshot
+   * restored but not yet applied (its configuration takes effect at once).
+   */
+  readonly configIndex: number;
   /** Times the in-memory log had a suffix overwritten or discarded (a leader must keep this constant). */
   readonly logOverwrites: number;
   /** Term of the in-memory entry at i (undefined if compacted or absent). Valid only during the observe call. */
