@@ -8,6 +8,13 @@ import { AssertionFailure } from "../../core/assert.ts";
 import { BugSet } from "../../core/bugs.ts";
 import { actionArbFor, runSchedule, type RunOutcome } from "./schedule.ts";
 
+/**
+ * The property's seed and size; CI uses the defaults, ETCDSIM_RAFT_SEED / ETCDSIM_RAFT_RUNS explore further
+ * (a snapshot racing an in-flight conf change showed up about once in 2,000 runs; see core/raft/joint.test.ts).
+ */
+const RAFT_SEED = Number(process.env.ETCDSIM_RAFT_SEED ?? 20240601);
+const RAFT_RUNS = Number(process.env.ETCDSIM_RAFT_RUNS ?? 120);
+
 const schedules = (nodes: number) => fc.array(actionArbFor(nodes), { minLength: 300, maxLength: 1000 });
 
 for (const nodes of [3, 5]) {
@@ -18,7 +25,7 @@ for (const nodes of [3, 5]) {
         if (out.safety !== undefined) throw new Error(out.safety);
         if (out.liveness !== undefined) throw new Error(out.liveness);
       }),
-      { seed: 20240601 + nodes, numRuns: 120 },
+      { seed: RAFT_SEED + nodes, numRuns: RAFT_RUNS },
     );
   });
 }
