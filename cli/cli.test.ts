@@ -34,6 +34,7 @@ writeFileSync(join(dir, "bad-json.json"), "{ nope");
 writeFileSync(join(dir, "bad-field.json"), JSON.stringify({ scenario: "sim-selftest", faults: [{ at: 5, kind: "crash" }] }));
 writeFileSync(join(dir, "bad-option.json"), JSON.stringify({ scenario: "sim-selftest", options: { processes: "three" } }));
 writeFileSync(join(dir, "zero-members.json"), JSON.stringify({ scenario: "kv-chaos", options: { members: 0 } }));
+writeFileSync(join(dir, "bad-membership.json"), JSON.stringify({ scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n5" }] } }));
 writeFileSync(join(dir, "bad-buggify.json"), JSON.stringify({ scenario: "kv-chaos", options: { buggify: ["slow-apply", "melt-cpu"] } }));
 
 const badInputs: [string, string[], RegExp][] = [
@@ -49,6 +50,7 @@ const badInputs: [string, string[], RegExp][] = [
   ["scenario file with a badly typed option", ["run", "--scenario", join(dir, "bad-option.json")], /field "options\.processes" must be a number/],
   ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be an integer in 1\.\.9/],
   ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" is not a BUGGIFY point/],
+  ["scenario file whose membership plan adds no spare", ["run", "--scenario", join(dir, "bad-membership.json")], /field "options\.membership\[0\]\.add" must name a spare \(n4\.\.n4/],
   ["unknown bug", ["run", "--scenario", "sim-selftest", "--seed", "1", "--bug", "nope"], /unknown bug "nope"/],
   ["unknown bench suite", ["bench", "--only", "nope"], /unknown suite "nope" \(known: kernel, raft/],
   ["bad seed range", ["sweep", "--scenario", "sim-selftest", "--seeds", "9..3"], /bad seed range/],

@@ -83,8 +83,28 @@ export function validateScenarioFile(data: unknown, ref: string): LoadedScenario
 
 /** Counts of things a scenario builds: a cluster of 0 members or 10,000 apiservers is a typo, not a test. */
 const SIZE_OPTIONS: Record<string, readonly [number, number]> = {
-  members: [1, 9], clients: [1, 64], keys: [1, 100_000], apiservers: [1, 9], nodes: [1, 64], processes: [1, 64],
+  members: [1, 9], spares: [0, 8], clients: [1, 64], keys: [1, 100_000], apiservers: [1, 9], nodes: [1, 64], processes: [1, 64],
 };
+
+/** A membership plan's steps name spares to add and members (or "@leader") to remove, one key each. */
+function validateMembership(o: Options, field: string, bad: (f: string, w: string) => UsageError): void {
+  const steps = o.membership;
+  if (!Array.isArray(steps)) return;
+  const members = Number(o.members ?? 0);
+  const all = Number(o.members ?? 0) + Number(o.spares ?? 0);
+  const index = (name: unknown) => (typeof name === "string" && /^n[1-9][0-9]*$/.test(name) ? Number(name.slice(1)) : 0);
+  steps.forEach((step, i) => {
+    const f = `${field}[${i}]`;
+    if (!isObj(step) || Object.keys(step).length !== 1 || !("add" in step || "remove" in step)) throw bad(f, 'must be { "add": "nK" } or { "remove": "nK" | "@leader" }');
+    if ("add" in step) {
+      const k = index(step.add);
+      if (k <= members || k > all) throw bad(`${f}.add`, `must name a spare (n${members + 1}..n${all}; set options.spares)`);
+    } else if (step.remove !== "@leader") {
+      const k = index(step.remove);
+      if (k < 1 || k > all) throw bad(`${f}.remove`, `must name a member (n1..n${all}) or "@leader"`);
+    }
+  });
+}
 
 function mergeOptions(template: Options, given: Record<string, unknown>, path: string, bad: (f: string, w: string) => UsageError): Options {
   const out: Options = { ...template };
@@ -113,6 +133,7 @@ function mergeOptions(template: Options, given: Record<string, unknown>, path: s
       out[k] = g;
     }
   }
+  if ("membership" in given) validateMembership(out, `${path}.membership`, bad);
   return out;
 }
 

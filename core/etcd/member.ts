@@ -8,9 +8,9 @@ import type { Actor, Env } from "../env.ts";
 import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest } from "../mvcc/rpc.ts";
 import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
-import type { Entry, SoftState } from "../raft/types.ts";
+import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
 import type { RaftObserver } from "../raft/view.ts";
-import type { ClientMessage, MemberMessage } from "./protocol.ts";
+import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./protocol.ts";
 
 /** What a member proposes to Raft. */
 export type MemberEntry =
@@ -21,6 +21,17 @@ export type MemberEntry =
 interface Forward {
   type: "MemberForward";
   entry: MemberEntry;
+}
+
+/** The answer to a Raft message from a member this one knows was removed (etcd's rafthttp answers 410 Gone). */
+interface Removed {
+  type: "MemberRemoved";
+}
+
+/** What the state machine snapshots: the store, and the members ever removed (etcd keeps them in its backend; ids are never reused). */
+interface MemberSnapshot {
+  kv: MvccSnapshot;
+  removed: string[];
 }
 
 /** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
@@ -62,6 +73,17 @@ interface Waiting {
   timer: number;
 }
 
+/** A membership change proposed here, answered when the entry at (index, term) is applied. */
+interface WaitingChange extends Waiting {
+  index: number;
+  term: number;
+}
+
+/** etcd's readyPercentThreshold: a learner is promoted only once its log is within 90% of the leader's. */
+const LEARNER_READY = 0.9;
+/** On disk once this member applied its own removal: like etcd, a removed member never serves again. */
+const REMOVED_MARKER = "member.removed";
+
 export class EtcdMember implements Actor {
   readonly store: MvccStore;
   readonly hub: WatchHub;
@@ -79,8 +101,15 @@ export class EtcdMember implements Actor {
    */
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
+  private readonly changes = new Map<number, WaitingChange>();
+  private removedIds = new Set<string>();
+  /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
+  private readonly lastHeard = new Map<string, number>();
+  /** Removed from the cluster (applied its own removal): stops serving, as etcd's process exits. */
+  private removed: boolean;
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
+    this.removed = env.disk.readValue(REMOVED_MARKER) === true;
     this.bugs = opts.bugs ?? BugSet.none;
     this.hooks = opts.hooks ?? {};
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
@@ -104,8 +133,8 @@ export class EtcdMember implements Actor {
       peers: opts.peers,
       stateMachine: {
         apply: (entry) => member.apply(entry),
-        snapshot: () => member.store.snapshot(),
-        restore: (data) => member.restore(data as MvccSnapshot),
+        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort() }),
+        restore: (data) => member.restore(data as MemberSnapshot),
       },
       tickUs: opts.tickUs ?? 10_000,
       electionTicks: opts.electionTicks ?? 10,
@@ -129,7 +158,13 @@ export class EtcdMember implements Actor {
     this.hooks.onRecover?.(id, { index: this.driver.status().applied, revision: this.store.revision });
   }
 
+  /** True once this member applied its own removal (it then ignores everything, like an exited etcd). */
+  get isRemoved(): boolean {
+    return this.removed;
+  }
+
   start(): void {
+    if (this.removed) return;
     this.driver.start();
     const every = (us: number, fn: () => void) => {
       const loop = () => { fn(); this.env.setTimer(us, loop); };
@@ -144,16 +179,26 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
+    if (this.removed) return;
     if (isRaftMessage(msg)) {
+      if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
+      this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
       this.hub.raftTerm = this.driver.status().term;
       return;
     }
-    const m = msg as ClientMessage | Forward;
+    const m = msg as ClientMessage | Forward | Removed;
     switch (m.type) {
+      case "MemberRemoved":
+        return this.stopRemoved();
       case "KvRequest":
         if (this.duplicate(`${from}/${m.reqId}`)) return;
         return this.onKvRequest(from, m.reqId, m.request);
+      case "MemberRequest":
+        if (this.duplicate(`${from}/m${m.reqId}`)) return;
+        return this.onMemberRequest(from, m.reqId, m.change);
+      case "MemberList":
+        return this.onMemberList(from, m.reqId);
       case "MemberForward":
         if (m.entry.op === "kv" && this.duplicate(m.entry.reqId)) return;
         return void this.proposeLocally(m.entry);
@@ -250,6 +295,95 @@ export class EtcdMember implements Actor {
     }
   }
 
+  // ------------------------------------------------------------ membership (etcd's Cluster service)
+
+  private memberReply(client: string, reqId: number, r: { error?: MemberError; voters?: readonly string[]; learners?: readonly string[] }): void {
+    const st = this.driver.status();
+    this.env.send(client, { type: "MemberResponse", reqId, ...r, ...(r.error !== undefined ? { leaderHint: st.leader } : {}) } satisfies MemberMessage);
+  }
+
+  private onMemberList(client: string, reqId: number): void {
+    const st = this.driver.status();
+    if (st.role !== "leader") return this.memberReply(client, reqId, { error: st.leader === "" ? "no-leader" : "not-leader" });
+    this.memberReply(client, reqId, { voters: st.voters, learners: st.learners });
+  }
+
+  /** Only the leader changes membership (etcd forwards; here the caller retries at the leader it names). */
+  private onMemberRequest(client: string, reqId: number, change: MemberChange): void {
+    const st = this.driver.status();
+    if (st.role !== "leader") return this.memberReply(client, reqId, { error: st.leader === "" ? "no-leader" : "not-leader" });
+    const refused = this.refuseChange(change, st.voters, st.learners);
+    if (refused !== undefined) return this.memberReply(client, reqId, { error: refused });
+    const cc: ConfChange = change.op === "addLearner"
+      ? { type: "addLearner", nodeId: change.id }
+      : change.op === "promote" ? { type: "addVoter", nodeId: change.id } : { type: "removeVoter", nodeId: change.id };
+    const r = this.driver.proposeConfChange(cc);
+    if (!r.ok) {
+      const error: MemberError = r.reason === "conf-change-pending" ? "conf-change-pending"
+        : r.reason === "invalid-conf-change" ? "invalid" : r.reason === "not-leader" ? "not-leader" : "no-leader";
+      return this.memberReply(client, reqId, { error });
+    }
+    const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
+      if (this.changes.delete(r.index)) this.memberReply(client, reqId, { error: "timeout" });
+    });
+    this.changes.set(r.index, { client, clientReqId: reqId, timer, index: r.index, term: r.term });
+  }
+
+  /** etcd's checks before a membership proposal (ErrLearnerNotReady; strict reconfiguration: ErrUnhealthy). */
+  private refuseChange(change: MemberChange, voters: readonly string[], learners: readonly string[]): MemberError | undefined {
+    const node = this.driver.node;
+    const isVoter = voters.includes(change.id);
+    const isLearner = learners.includes(change.id);
+    if (change.op === "addLearner" && (isVoter || isLearner)) return "invalid";
+    if (change.op === "promote" && !isLearner) return "invalid";
+    if (change.op === "remove" && !isVoter && !isLearner) return "invalid";
+    // Active: heard from within an election timeout (etcd asks its transport which peers are connected).
+    const electionUs = (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10);
+    const now = this.env.monotonic();
+    const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= electionUs;
+    if (change.op === "promote") {
+      const own = node.progressOf(this.env.id)?.match ?? 0;
+      if ((node.progressOf(change.id)?.match ?? 0) < own * LEARNER_READY) return "learner-not-ready";
+      // The new voter counts as active: it must be, to have caught up.
+      const next = [...voters, change.id];
+      if (next.filter(active).length < Math.floor(next.length / 2) + 1) return "unhealthy";
+    }
+    if (change.op === "remove" && isVoter) {
+      const next = voters.filter((v) => v !== change.id);
+      if (next.length === 0 || next.filter(active).length < Math.floor(next.length / 2) + 1) return "unhealthy";
+    }
+    return undefined;
+  }
+
+  /** A committed membership change: answer the request that proposed it; a member removed itself stops. */
+  private applyConfChange(entry: Entry): void {
+    const w = this.changes.get(entry.index);
+    if (w !== undefined) {
+      this.changes.delete(entry.index);
+      this.env.cancelTimer(w.timer);
+      // Another leader's entry took the index: the proposal was lost (unknown to the caller).
+      if (entry.term !== w.term) this.memberReply(w.client, w.clientReqId, { error: "timeout" });
+      else this.memberReply(w.client, w.clientReqId, {});
+    }
+    const cc = entry.data as ConfChange;
+    if (cc.type !== "removeVoter") return;
+    this.removedIds.add(cc.nodeId);
+    if (cc.nodeId !== this.env.id) return;
+    // A removed member keeps running for two election timeouts, so a leader can hand leadership over first.
+    this.env.setTimer(2 * (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10), () => this.stopRemoved());
+  }
+
+  /** Like etcd, a removed member never serves again, not even after a restart: the marker says so. */
+  private stopRemoved(): void {
+    if (this.removed) return;
+    this.env.disk.write(REMOVED_MARKER, true);
+    this.env.disk.sync(() => {});
+    this.removed = true;
+    this.driver.stop();
+    for (const s of this.streams.values()) s.stream.close();
+    this.streams.clear();
+  }
+
   /** Proposes here if leader, else forwards to the known leader; "no-leader" if there is none. */
   private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
     // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
@@ -275,6 +409,7 @@ export class EtcdMember implements Actor {
 
   private apply(entry: Entry): void {
     const data = entry.data as MemberEntry | null;
+    if (entry.type === "confChange") this.applyConfChange(entry);
     if (data === null || entry.type !== "normal") {
       this.report(entry);
       return;
@@ -313,9 +448,10 @@ export class EtcdMember implements Actor {
     this.hooks.onApply?.({ member: this.env.id, index: entry.index, term: entry.term, digest: digest(entry.data), revision: this.store.revision });
   }
 
-  private restore(s: MvccSnapshot): void {
+  private restore(s: MemberSnapshot): void {
     // The hub's watchers catch up from the restored history (etcd-watch-rewind-after-snapshot lives there).
-    this.store.restore(s, this.leaseClock());
+    this.store.restore(s.kv, this.leaseClock());
+    this.removedIds = new Set(s.removed);
   }
 
   // ------------------------------------------------------------ leases

@@ -2,8 +2,22 @@
 // messages). Raft messages between members travel as they are (type "Msg…").
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
 
+/** etcd's Cluster service (MemberAddAsLearner, MemberPromote, MemberRemove), one server at a time. */
+export type MemberChange = { op: "addLearner" | "promote" | "remove"; id: string };
+
+/**
+ * Why a membership request did not happen: not-leader / no-leader (ask the leader), learner-not-ready
+ * (etcd's ErrLearnerNotReady: its log is not yet within 90% of the leader's), unhealthy (etcd's strict
+ * reconfiguration check: the change would leave too few active voters for a quorum), conf-change-pending
+ * (one change at a time), invalid (already so, or no such member), timeout (outcome unknown).
+ */
+export type MemberError = "not-leader" | "no-leader" | "learner-not-ready" | "unhealthy" | "conf-change-pending" | "invalid" | "timeout";
+
 export type ClientMessage =
   | { type: "KvRequest"; reqId: number; request: EtcdRequest }
+  | { type: "MemberRequest"; reqId: number; change: MemberChange }
+  /** The leader's configuration (etcd's MemberList). */
+  | { type: "MemberList"; reqId: number }
   | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest }
   | { type: "WatchCancel"; streamId: number }
   /** Liveness of a watch stream: the member answers StreamPong, or StreamUnknown after a restart. */
@@ -11,6 +25,7 @@ export type ClientMessage =
 
 export type MemberMessage =
   | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }
+  | { type: "MemberResponse"; reqId: number; voters?: readonly string[]; learners?: readonly string[]; error?: MemberError; leaderHint?: string }
   /** seq numbers a stream's responses from 0: a watch stream is ordered and gap-free like the TCP stream it models. */
   | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
   /** `sent`: how many responses the stream has sent (the next seq) — a TCP ack in reverse: responses sent but never received are a gap. */
@@ -28,5 +43,5 @@ export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCod
 
 export function isClientMessage(m: unknown): m is ClientMessage {
   const t = (m as { type?: unknown })?.type;
-  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing";
+  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList";
 }

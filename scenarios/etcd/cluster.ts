@@ -5,6 +5,7 @@ import type { BugSet } from "../../core/bugs.ts";
 import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../core/etcd/workload.ts";
+import { membershipOperator, type MembershipStep, type OperatorState } from "../../core/etcd/membership.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
@@ -58,6 +59,12 @@ export interface KvOptions extends Record<string, unknown> {
   buggify: string[];
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
+  /**
+   * Members started outside the initial configuration (n(members+1)…), waiting to be added; with a
+   * membership plan, an operator process walks it through etcd's Cluster service during the run.
+   */
+  spares: number;
+  membership: MembershipStep[];
 }
 
 export const KV_DEFAULTS: KvOptions = {
@@ -69,6 +76,7 @@ export const KV_DEFAULTS: KvOptions = {
   kube: false, buggify: [],
   compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
   maxCheckSteps: 5_000_000,
+  spares: 0, membership: [],
 };
 
 export function memberNames(n: number): string[] {
@@ -135,6 +143,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   });
   let kube: AttachedKube | undefined;
   const members = memberNames(o.members);
+  /** Every member process: the initial configuration, then the spares (which start outside it). */
+  const processes = memberNames(o.members + o.spares);
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const recorder = new HistoryRecorder(() => world.now);
@@ -166,11 +176,11 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   world.lifecycle.push((ev) => {
     if (ev.kind === "crash") {
       monitor.onCrash(ev.process);
-      if (members.includes(ev.process)) timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
+      if (processes.includes(ev.process)) timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
     }
   });
 
-  for (const id of members) {
+  for (const id of processes) {
     world.spawn(id, (env) => new EtcdMember(env, {
       peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
       maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg, leaderSendsBeforeSync: o.leaderSendsBeforeSync,
@@ -179,12 +189,20 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   }
   const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
   kube = o.kube ? attachKube(world, members, { bugs: input.bugs, recorder, compactIntervalUs: o.compactEveryUs }) : undefined;
-  const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
+  const nemesis = new Nemesis(world, () => processes, symbolicTargets(world, processes));
   nemesis.schedule(input.faults, o.faultPhaseUs);
   // The workload starts once the members have elected a first leader (bounded): requests sent before
   // that only fail over from member to member and time out, and would open every history with
   // writes of unknown outcome.
   world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), Math.min(o.faultPhaseUs, 1_000_000));
+  let operator: OperatorState | undefined;
+  if (o.membership.length > 0) {
+    world.spawn("operator", (env) => {
+      const a = membershipOperator(env, { members: processes, plan: o.membership, requestTimeoutUs: o.requestTimeoutUs, stepGapUs: 300_000, trueNow: () => world.now });
+      operator = a.state;
+      return a;
+    });
+  }
   const clients: string[] = [];
   for (let i = 1; i <= o.clients; i++) {
     const cid = `c${i}`;
@@ -206,8 +224,15 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   // probe write + linearizable read through every member succeeds.
   let probeDone = false;
   let probeState = "probe not started";
+  /** The members of the configuration the cluster ends in (the initial one without an operator). */
+  const current = (): string[] => {
+    if (o.membership.length === 0) return members;
+    const leader = processes.map((m) => member(m)).find((a) => a !== undefined && !a.isRemoved && a.driver.status().role === "leader");
+    return leader === undefined ? members : [...leader.driver.status().voters, ...leader.driver.status().learners];
+  };
   const converged = () => {
-    const st = members.map((m) => member(m)?.driver.status());
+    if (operator !== undefined && operator.step < o.membership.length) return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
+    const st = current().map((m) => member(m)?.driver.status());
     if (st.some((s) => s === undefined)) return "a member is down";
     const leaders = st.filter((s) => s!.role === "leader");
     if (leaders.length !== 1) return `no leader (${leaders.length} leaders)`;
@@ -239,7 +264,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   checks.push(monitor.result());
 
   // Cross-member: store hashes at the common revision once converged.
-  const stores = members.map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+  const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
   const revs = stores.map((x) => x.a!.store.revision);
   if (converged() === undefined && revs.every((r) => r === revs[0])) {
     oracle.compareHashes(stores.map((x) => {
@@ -262,6 +287,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
   checks.push(leaseSafety.result());
   if (kube !== undefined) checks.push(...kube.checks({ healedAt, at: world.now, boundUs: o.livenessBoundUs }));
+  if (operator !== undefined) checks.push(membershipCheck(o.membership, operator, members, processes.map((m) => ({ id: m, actor: member(m) }))));
 
   const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
   checks.push({
@@ -271,6 +297,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   });
 
   const out: ScenarioOutcome = {
+    ...(operator !== undefined ? { extra: { membership: operator.log } } : {}),
     checks,
     traceHash: world.trace.hash(),
     stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },
@@ -280,4 +307,38 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;
+}
+
+/**
+ * The plan's end state holds: every step done, and every member still in the cluster agrees on the
+ * voters the plan leads to (no learners left); a member the plan removed has stopped serving.
+ */
+function membershipCheck(plan: readonly MembershipStep[], op: OperatorState, initial: readonly string[], all: { id: string; actor: EtcdMember | undefined }[]): CheckResult {
+  const name = "membership";
+  if (op.step < plan.length) return { name, verdict: "fail", message: `the operator is stuck at step ${op.step + 1} of ${plan.length}: ${op.log.at(-1)?.what ?? "nothing done"}` };
+  const voters = new Set(initial);
+  const removed: string[] = [];
+  plan.forEach((s, i) => {
+    if ("add" in s) voters.add(s.add);
+    else {
+      const v = op.resolved.get(i) ?? s.remove;
+      voters.delete(v);
+      removed.push(v);
+    }
+  });
+  const expected = [...voters].sort().join(",");
+  const everMember = new Set([...initial, ...plan.flatMap((s) => ("add" in s ? [s.add] : []))]);
+  for (const { id, actor } of all) {
+    if (!everMember.has(id)) continue;
+    if (actor === undefined) return { name, verdict: "fail", message: `${id} is down at the end` };
+    const st = actor.driver.status();
+    if (removed.includes(id)) {
+      if (!actor.isRemoved && st.voters.includes(id)) return { name, verdict: "fail", message: `${id} was removed but still counts itself a voter` };
+      continue;
+    }
+    const got = [...st.voters].sort().join(",");
+    if (got !== expected || st.learners.length > 0) return { name, verdict: "fail", message: `${id} ends with voters ${got}${st.learners.length ? ` and learners ${st.learners.join(",")}` : ""}, expected ${expected}` };
+  }
+  const refusals = [...op.refusals].map(([k, n]) => `${k} ×${n}`).join(", ");
+  return { name, verdict: "pass", message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}` };
 }

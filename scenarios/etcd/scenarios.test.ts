@@ -4,7 +4,9 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveRun, runScenario } from "../runner.ts";
 import type { RunResult, ScenarioDef } from "../types.ts";
-import { kvChaos, kvPartition, leaderIsolation } from "./scenarios.ts";
+import { kvChaos, kvPartition, leaderIsolation, membershipChange } from "./scenarios.ts";
+import "../all.ts";
+import { validateScenarioFile } from "../loader.ts";
 
 const def = (s: unknown) => s as ScenarioDef;
 
@@ -68,6 +70,37 @@ test("leader-isolation: the paused leader resumes still leading while another me
     }
   }
   assert.ok(overlaps >= 4, `seeds with two leaders of different terms at once: ${overlaps} of 6`);
+});
+
+test("membership-change: every plan completes on the clean build, through refusals, with the leader itself removed on some seeds", () => {
+  let leaderRemoved = 0;
+  let notReady = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const r = runScenario({ scenario: def(membershipChange), seed });
+    assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
+    const log = r.extra!.membership as { time: number; step: number; what: string }[];
+    assert.is(log.filter((e) => e.what.startsWith("step done")).length, 4, `seed ${seed}: four steps`);
+    notReady += log.filter((e) => e.what.endsWith("learner-not-ready")).length;
+    // A removal of "@leader" names the member leading when the step started: it led during the step.
+    const plan = r.options.membership as { remove?: string }[];
+    plan.forEach((s, i) => {
+      if (s.remove !== "@leader") return;
+      const started = log.find((e) => e.step === i - 1 && e.what.startsWith("step done"))?.time ?? 0;
+      const ended = log.find((e) => e.step === i && e.what.startsWith("step done"))!.time;
+      const victim = /^remove (n\d+)/.exec(log.find((e) => e.step === i && e.what.startsWith("remove"))?.what ?? "")?.[1];
+      const ledThen = (t: number) => r.timeline!.filter((p) => p.member === victim && p.time <= t).at(-1)?.role === "leader";
+      if (victim !== undefined && (ledThen(started) || r.timeline!.some((p) => p.member === victim && p.role === "leader" && p.time >= started && p.time <= ended))) leaderRemoved++;
+    });
+  }
+  assert.ok(leaderRemoved >= 1, `a leader removed on ${leaderRemoved} seeds`);
+  assert.ok(notReady >= 4, `learner-not-ready refusals: ${notReady}`);
+});
+
+test("membership-change runs a plan written in a scenario file", () => {
+  const loaded = validateScenarioFile({ scenario: "membership-change", seed: 5, options: { members: 3, spares: 1, membership: [{ add: "n4" }, { remove: "@leader" }] } }, "plan.json");
+  const r = runScenario({ scenario: loaded.def, seed: 5, options: loaded.options });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  assert.match(r.checks.find((c) => c.name === "membership")!.message, /^2 steps done \(voters now /);
 });
 
 test.run();

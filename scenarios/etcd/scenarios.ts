@@ -229,4 +229,30 @@ export const watchCompaction = kvScenario("watch-compaction", "watches (clients'
   mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
 }));
 
-export const ETCD_SCENARIOS = [smoke, kvPartition, kvCrash, kvChaos, leaderIsolation, clockSkew, watchCompaction];
+/**
+ * A rolling replacement under faults, as an admin does it with etcdctl: each spare joins as a learner,
+ * is promoted once caught up (etcd refuses earlier: learner-not-ready), then an original member — at
+ * times whoever leads at that moment — is removed (refused while it would leave too few active voters:
+ * unhealthy), one change at a time. Crashes, partitions, pauses and loss hit every member process,
+ * spares included, while clients keep writing through the original members.
+ */
+export const membershipChange = kvScenario("membership-change", "members replaced one at a time (learner, promote, remove — the leader too) under crashes, partitions and loss", (rng) => {
+  const members = rng.pick([3, 3, 5]);
+  const initial = memberNames(members);
+  const spares = memberNames(members + 2).slice(members);
+  const victims = rng.shuffle([...initial]);
+  const o: KvOptions = {
+    ...KV_DEFAULTS,
+    members,
+    spares: 2,
+    // Learners catch up from snapshots as often as from the log.
+    snapshotEvery: rng.pick([20, 100]),
+    faultPhaseUs: 4_000_000,
+    lossP: rng.pick([0, 0.01]),
+    mix: mix({ crash: 2, partition: 2, isolate: 1, pause: 1, clog: 1, loss: 1 }, { meanGapUs: rng.pick([300_000, 600_000]), diskFaults: rng.chance(0.5) }),
+    membership: spares.flatMap((spare, i) => [{ add: spare }, { remove: rng.chance(0.4) ? "@leader" : victims[i]! }]),
+  };
+  return o;
+}, (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs));
+
+export const ETCD_SCENARIOS = [smoke, kvPartition, kvCrash, kvChaos, leaderIsolation, clockSkew, watchCompaction, membershipChange];

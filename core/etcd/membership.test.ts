@@ -1,0 +1,95 @@
+// etcd's Cluster service on the members (learner, promote, remove, with etcd's readiness and strict
+// reconfiguration checks) and what a removed member does, over the simulated network.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { World } from "../../sim/world.ts";
+import { EtcdMember } from "./member.ts";
+import type { ClientMessage, MemberChange, MemberMessage } from "./protocol.ts";
+
+type MemberResponse = Extract<MemberMessage, { type: "MemberResponse" }>;
+
+/** n1..n3 voting, n4 and n5 started outside the configuration, and an admin process to talk to them. */
+function cluster(seed = 3) {
+  const world = new World({ seed });
+  const voters = ["n1", "n2", "n3"];
+  for (const id of [...voters, "n4", "n5"]) world.spawn(id, (env) => new EtcdMember(env, { peers: voters }));
+  const replies = new Map<number, MemberResponse>();
+  world.spawn("admin", () => ({ onMessage: (_from, m) => void replies.set((m as MemberResponse).reqId, m as MemberResponse) }));
+  const member = (id: string) => world.process(id).actor as EtcdMember;
+  const leader = () => {
+    assert.ok(world.runUntilPredicate(() => voters.some((v) => world.process(v).status === "up" && member(v).driver.status().role === "leader"), world.now + 3_000_000), "a leader");
+    return [...voters, "n4", "n5"].find((v) => world.process(v).status === "up" && member(v).driver.status().role === "leader")!;
+  };
+  let reqId = 0;
+  const ask = (msg: (id: number) => Extract<ClientMessage, { type: "MemberRequest" | "MemberList" }>): MemberResponse => {
+    const id = ++reqId;
+    world.process("admin").env!.send(leader(), msg(id));
+    assert.ok(world.runUntilPredicate(() => replies.has(id), world.now + 2_000_000), "an answer");
+    return replies.get(id)!;
+  };
+  const change = (c: MemberChange) => ask((id) => ({ type: "MemberRequest", reqId: id, change: c }));
+  const list = () => ask((id) => ({ type: "MemberList", reqId: id }));
+  const cut = (a: string, b: string) => { world.network.faults.cut(a, b); world.network.faults.cut(b, a); };
+  leader();
+  return { world, member, leader, change, list, cut };
+}
+
+test("a spare joins as a learner and is promoted only once its log has caught up", () => {
+  const t = cluster();
+  const l = t.leader();
+  for (const v of ["n1", "n2", "n3"]) t.cut(v, "n4"); // n4 can catch up from nobody yet
+  assert.equal(t.change({ op: "addLearner", id: "n4" }), { type: "MemberResponse", reqId: 1 });
+  assert.equal(t.list().learners, ["n4"]);
+  assert.is(t.change({ op: "promote", id: "n4" }).error, "learner-not-ready");
+  t.world.network.faults.clear();
+  t.world.runUntil(t.world.now + 500_000);
+  assert.is(t.change({ op: "promote", id: "n4" }).error, undefined);
+  t.world.runUntil(t.world.now + 200_000);
+  for (const id of ["n1", "n2", "n3", "n4"]) assert.equal(t.member(id).driver.status().voters, ["n1", "n2", "n3", "n4"], id);
+  assert.is(t.change({ op: "addLearner", id: "n4" }).error, "invalid", "already a member");
+  assert.is(t.leader(), l);
+});
+
+test("a removal that would leave too few active voters is refused (strict reconfiguration), then allowed", () => {
+  const t = cluster();
+  const l = t.leader();
+  const [a, b] = ["n1", "n2", "n3"].filter((v) => v !== l);
+  t.world.crash(a!);
+  t.world.runUntil(t.world.now + 300_000); // past an election timeout: the leader no longer counts it active
+  assert.is(t.change({ op: "remove", id: b! }).error, "unhealthy", `removing ${b} leaves ${l} and the crashed ${a}`);
+  t.world.restart(a!);
+  t.world.runUntil(t.world.now + 300_000);
+  assert.is(t.change({ op: "remove", id: b! }).error, undefined);
+});
+
+test("a removed member stops serving, and stays stopped after a restart", () => {
+  const t = cluster();
+  const l = t.leader();
+  const gone = ["n1", "n2", "n3"].find((v) => v !== l)!;
+  assert.is(t.change({ op: "remove", id: gone }).error, undefined);
+  t.world.runUntil(t.world.now + 500_000);
+  assert.ok(t.member(gone).isRemoved, "it stopped after applying its own removal");
+  t.world.crash(gone);
+  t.world.restart(gone);
+  assert.ok(t.member(gone).isRemoved, "the marker on its disk keeps it stopped");
+  const term = t.member(gone).driver.status().term;
+  t.world.runUntil(t.world.now + 1_000_000);
+  assert.is(t.member(gone).driver.status().term, term, "it never campaigns");
+  assert.equal(t.list().voters, ["n1", "n2", "n3"].filter((v) => v !== gone));
+});
+
+test("a member cut off while it was removed learns it from a peer when it comes back, and stops", () => {
+  const t = cluster();
+  const l = t.leader();
+  const gone = ["n1", "n2", "n3"].find((v) => v !== l)!;
+  for (const v of ["n1", "n2", "n3"]) if (v !== gone) t.cut(v, gone);
+  assert.is(t.change({ op: "remove", id: gone }).error, undefined);
+  t.world.runUntil(t.world.now + 300_000);
+  assert.not.ok(t.member(gone).isRemoved, "it has not heard of its removal");
+  assert.ok(t.member(gone).driver.status().voters.includes(gone));
+  t.world.network.faults.clear();
+  // Nobody replicates to it any more; its next campaign reaches members that know it was removed.
+  assert.ok(t.world.runUntilPredicate(() => t.member(gone).isRemoved, t.world.now + 2_000_000), "told it was removed");
+});
+
+test.run();
