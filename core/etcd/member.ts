@@ -179,7 +179,7 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
-    if (this.removed) return;
+    if (this.removed) return this.refuse(from, msg);
     if (isRaftMessage(msg)) {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
@@ -225,6 +225,22 @@ export class EtcdMember implements Actor {
       }
       default:
         return;
+    }
+  }
+
+  /**
+   * A removed etcd has exited: its clients' connections are refused at once, and they go elsewhere.
+   * Nothing sent now was proposed, so "not-leader" (definite, retryable) is what the client learns.
+   */
+  private refuse(client: string, msg: unknown): void {
+    const m = msg as ClientMessage;
+    switch (m.type) {
+      case "KvRequest": return this.reply(client, m.reqId, { error: "not-leader" });
+      case "MemberRequest":
+      case "MemberList": return this.env.send(client, { type: "MemberResponse", reqId: m.reqId, error: "not-leader" } satisfies MemberMessage);
+      case "WatchCreate":
+      case "StreamPing": return this.env.send(client, { type: "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
+      default: return;
     }
   }
 

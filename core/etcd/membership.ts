@@ -47,16 +47,18 @@ interface Pending {
 
 export function membershipOperator(env: Env, o: OperatorOptions): Actor & { state: OperatorState } {
   const state: OperatorState = { step: 0, resolved: new Map(), log: [], refusals: new Map() };
+  /** Who to ask: a member the plan removed is dropped, as an admin drops it from etcdctl's --endpoints. */
+  const endpoints = [...o.members];
   let endpoint = 0;
   let nextReq = 1;
   let pending: Pending | undefined;
   const note = (what: string) => state.log.push({ time: o.trueNow(), step: state.step, what });
 
   const ask = (msg: Extract<ClientMessage, { type: "MemberRequest" | "MemberList" }>, onReply: Pending["onReply"]) => {
-    const to = o.members[endpoint]!;
+    const to = endpoints[endpoint]!;
     const timer = env.setTimer(o.requestTimeoutUs, () => {
       pending = undefined;
-      endpoint = (endpoint + 1) % o.members.length;
+      endpoint = (endpoint + 1) % endpoints.length;
       later(0);
     });
     pending = { reqId: msg.reqId, timer, onReply };
@@ -65,8 +67,8 @@ export function membershipOperator(env: Env, o: OperatorOptions): Actor & { stat
 
   /** Follows a not-leader hint, or tries the next member. */
   const redirect = (hint: string | undefined) => {
-    const i = hint !== undefined && hint !== "" ? o.members.indexOf(hint) : -1;
-    endpoint = i >= 0 ? i : (endpoint + 1) % o.members.length;
+    const i = hint !== undefined && hint !== "" ? endpoints.indexOf(hint) : -1;
+    endpoint = i >= 0 ? i : (endpoint + 1) % endpoints.length;
   };
 
   const later = (us: number) => void env.setTimer(us, iterate);
@@ -78,7 +80,7 @@ export function membershipOperator(env: Env, o: OperatorOptions): Actor & { stat
         redirect(r.leaderHint);
         return later(20_000);
       }
-      act(r.voters, r.learners, o.members[endpoint]!);
+      act(r.voters, r.learners, endpoints[endpoint]!);
     });
   }
 
@@ -94,7 +96,14 @@ export function membershipOperator(env: Env, o: OperatorOptions): Actor & { stat
         victim = step.remove === "@leader" ? leader : step.remove;
         state.resolved.set(state.step, victim);
       }
-      if (!voters.includes(victim) && !learners.includes(victim)) return stepDone(`${victim} is removed`);
+      if (!voters.includes(victim) && !learners.includes(victim)) {
+        const i = endpoints.indexOf(victim);
+        if (i >= 0 && endpoints.length > 1) {
+          endpoints.splice(i, 1);
+          endpoint %= endpoints.length;
+        }
+        return stepDone(`${victim} is removed`);
+      }
       change = { op: "remove", id: victim };
     }
     ask({ type: "MemberRequest", reqId: nextReq++, change }, (r) => {

@@ -62,6 +62,25 @@ test("a leader's snapshot replaces the log; entries that disagree with it are no
   assert.equal(back.entries.map((e) => e.index), [7]);
 });
 
+// Found by the membership-change scenario: a learner restored a leader's snapshot and crashed with a
+// torn tail — the snapshot write survived, the truncation of the old, shorter log did not.
+test("a leader's snapshot past the end of a log whose truncation was lost: the log restarts after the snapshot", () => {
+  // What the torn crash left: the snapshot (index 6), and the old log (1..3) it was to replace.
+  const d = disk();
+  d.write("raft.snapshot", { metadata: { index: 6, term: 2, confState: { voters: ["n1", "n2"], learners: [] } }, data: "state@6" } satisfies Snapshot);
+  for (const e of logOfTerms([1, 1, 1])) d.append("raft.log.0", e);
+  d.syncNow();
+  const restarted = new RaftDiskStore(d);
+  const back = restarted.load();
+  assert.is(back.snapshot?.metadata.index, 6);
+  assert.equal(back.entries, []);
+  assert.equal(d.read("raft.log.0"), [], "the dead log is gone, so the next entry lands right after the snapshot");
+  // The next Ready appends entry 7 (this threw "entries from 7 do not fit the stored log [1, 4)").
+  restarted.persist(ready({ entries: [{ index: 7, term: 2, type: "normal", data: "x" }] }));
+  d.syncNow();
+  assert.equal(new RaftDiskStore(d).load().entries.map((e) => e.index), [7]);
+});
+
 test("a compaction snapshot keeps the log after it", () => {
   const d = disk();
   const store = new RaftDiskStore(d);

@@ -82,6 +82,13 @@ export class RaftDiskStore {
       this.disk.truncate(this.logFile, 0);
       this.records = 0;
       this.base = snapIndex + 1;
+    } else if (snap !== undefined && entries.length === 0 && kept.length > 0 && kept[kept.length - 1]!.index < snapIndex) {
+      // The log ends before the snapshot: a leader's snapshot whose truncation of the old log was torn off.
+      // Every record is covered by the snapshot, and the next entry (snapshot + 1) must start the file.
+      repairs.push(`log ends at ${kept[kept.length - 1]!.index}, before the snapshot at ${snapIndex}: dropped it`);
+      this.disk.truncate(this.logFile, 0);
+      this.records = 0;
+      this.base = snapIndex + 1;
     }
     this.snapshotIndex = snapIndex;
     let hardState = hs;
