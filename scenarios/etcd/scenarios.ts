@@ -238,20 +238,23 @@ export const watchCompaction = kvScenario("watch-compaction", "watches (clients'
  */
 export const membershipChange = kvScenario("membership-change", "members replaced one at a time (learner, promote, remove — the leader too) under crashes, partitions and loss", (rng) => {
   const members = rng.pick([3, 3, 5]);
+  const spares = members === 5 ? 3 : 2;
   const initial = memberNames(members);
-  const spares = memberNames(members + 2).slice(members);
   const victims = rng.shuffle([...initial]);
   const o: KvOptions = {
     ...KV_DEFAULTS,
     members,
-    spares: 2,
+    spares,
     // Learners catch up from snapshots as often as from the log.
-    snapshotEvery: rng.pick([20, 100]),
+    snapshotEvery: rng.pick([10, 20, 100]),
     faultPhaseUs: 4_000_000,
-    lossP: rng.pick([0, 0.01]),
-    mix: mix({ crash: 2, partition: 2, isolate: 1, pause: 1, clog: 1, loss: 1 }, { meanGapUs: rng.pick([300_000, 600_000]), diskFaults: rng.chance(0.5) }),
-    membership: spares.flatMap((spare, i) => [{ add: spare }, { remove: rng.chance(0.4) ? "@leader" : victims[i]! }]),
+    lossP: rng.pick([0, 0.01, 0.02]),
+    // Torn and corrupt crashes: a learner may die while it writes the leader's snapshot.
+    mix: mix({ crash: 2, partition: 2, isolate: 1, pause: 1, clog: 1, loss: 1, duplicate: 1 }, { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.8) }),
+    membership: memberNames(members + spares).slice(members).flatMap((spare, i) => [{ add: spare }, { remove: rng.chance(0.4) ? "@leader" : victims[i]! }]),
   };
+  // BUGGIFY fault points for this seed (drawn last, so the draws above keep their meaning).
+  o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
   return o;
 }, (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs));
 
