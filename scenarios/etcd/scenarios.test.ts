@@ -79,10 +79,11 @@ test("membership-change: every plan completes on the clean build, through refusa
     const r = runScenario({ scenario: def(membershipChange), seed });
     assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
     const log = r.extra!.membership as { time: number; step: number; what: string }[];
-    assert.is(log.filter((e) => e.what.startsWith("step done")).length, 4, `seed ${seed}: four steps`);
+    assert.is(log.filter((e) => e.what.startsWith("step done")).length, (r.options.membership as unknown[]).length, `seed ${seed}: every step`);
     notReady += log.filter((e) => e.what.endsWith("learner-not-ready")).length;
     // A removal of "@leader" names the member leading when the step started: it led during the step.
     const plan = r.options.membership as { remove?: string }[];
+    assert.ok(plan.length >= 4);
     plan.forEach((s, i) => {
       if (s.remove !== "@leader") return;
       const started = log.find((e) => e.step === i - 1 && e.what.startsWith("step done"))?.time ?? 0;
