@@ -203,12 +203,15 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
       return a;
     });
   }
+  // With members coming and going, clients know every member process (an admin lists them all, spares
+  // included): a removed one refuses at once and one not yet added has no leader, so they move on.
+  const endpoints = o.membership.length > 0 ? processes : members;
   const clients: string[] = [];
   for (let i = 1; i <= o.clients; i++) {
     const cid = `c${i}`;
     clients.push(cid);
     world.spawn(cid, (env) => workloadClient(env, {
-      clientId: i, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder,
+      clientId: i, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder,
     }, {
       ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
       compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec, leaseGrantP: o.leaseGrantP,
@@ -242,7 +245,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     return undefined;
   };
   world.spawn("probe", (env) => {
-    const c = new EtcdClient(env, { clientId: 0, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder });
+    const c = new EtcdClient(env, { clientId: 0, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder });
     const tryProbe = (n: number) => {
       if (n > 50) { probeState = "probe gave up after 50 attempts"; return; }
       c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
