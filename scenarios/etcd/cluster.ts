@@ -15,6 +15,7 @@ import { Nemesis, type FaultEvent, type FaultMix } from "../../sim/nemesis.ts";
 import { World } from "../../sim/world.ts";
 import type { ScenarioOutcome, TimelinePoint } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
+import { checkMembership } from "../../checkers/etcd/membership.ts";
 import { attachKube, type AttachedKube } from "../kube/attach.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
 
@@ -290,7 +291,13 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
   checks.push(leaseSafety.result());
   if (kube !== undefined) checks.push(...kube.checks({ healedAt, at: world.now, boundUs: o.livenessBoundUs }));
-  if (operator !== undefined) checks.push(membershipCheck(o.membership, operator, members, processes.map((m) => ({ id: m, actor: member(m) }))));
+  if (operator !== undefined) {
+    checks.push(checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
+      processes.map((id) => {
+        const a = member(id);
+        return { id, status: a === undefined ? undefined : { removed: a.isRemoved, voters: a.driver.status().voters, learners: a.driver.status().learners } };
+      })));
+  }
 
   const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
   checks.push({
@@ -310,38 +317,4 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;
-}
-
-/**
- * The plan's end state holds: every step done, and every member still in the cluster agrees on the
- * voters the plan leads to (no learners left); a member the plan removed has stopped serving.
- */
-function membershipCheck(plan: readonly MembershipStep[], op: OperatorState, initial: readonly string[], all: { id: string; actor: EtcdMember | undefined }[]): CheckResult {
-  const name = "membership";
-  if (op.step < plan.length) return { name, verdict: "fail", message: `the operator is stuck at step ${op.step + 1} of ${plan.length}: ${op.log.at(-1)?.what ?? "nothing done"}` };
-  const voters = new Set(initial);
-  const removed: string[] = [];
-  plan.forEach((s, i) => {
-    if ("add" in s) voters.add(s.add);
-    else {
-      const v = op.resolved.get(i) ?? s.remove;
-      voters.delete(v);
-      removed.push(v);
-    }
-  });
-  const expected = [...voters].sort().join(",");
-  const everMember = new Set([...initial, ...plan.flatMap((s) => ("add" in s ? [s.add] : []))]);
-  for (const { id, actor } of all) {
-    if (!everMember.has(id)) continue;
-    if (actor === undefined) return { name, verdict: "fail", message: `${id} is down at the end` };
-    const st = actor.driver.status();
-    if (removed.includes(id)) {
-      if (!actor.isRemoved && st.voters.includes(id)) return { name, verdict: "fail", message: `${id} was removed but still counts itself a voter` };
-      continue;
-    }
-    const got = [...st.voters].sort().join(",");
-    if (got !== expected || st.learners.length > 0) return { name, verdict: "fail", message: `${id} ends with voters ${got}${st.learners.length ? ` and learners ${st.learners.join(",")}` : ""}, expected ${expected}` };
-  }
-  const refusals = [...op.refusals].map(([k, n]) => `${k} ×${n}`).join(", ");
-  return { name, verdict: "pass", message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}` };
 }
