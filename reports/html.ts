@@ -11,6 +11,7 @@ import type { RunResult } from "../scenarios/types.ts";
 import { esc } from "./html/esc.ts";
 import type { FaultSpan } from "./html/charts/faults.ts";
 import { readKube } from "./html/charts/kube.ts";
+import { readMembership } from "./html/membership.ts";
 import { opsFromHistory, opsFromReport, type OpView, type ReportOperation } from "./html/ops.ts";
 import { renderPage } from "./html/page.ts";
 import type { TimeUnit } from "./html/scale.ts";
@@ -34,6 +35,7 @@ export function renderRunHtml(r: RunResult, opts: RunHtmlOptions = {}): string {
   const timeline = r.timeline ?? [];
   const watches = r.history?.watches ?? [];
   const kube = readKube(r.extra?.["kube"]);
+  const membership = readMembership(r.extra?.["membership"]);
 
   let t1 = r.stats.simTimeMs * 1000;
   for (const o of ops) t1 = Math.max(t1, o.call, o.return ?? 0);
@@ -74,6 +76,7 @@ ${files ? `<dt>files</dt><dd>${files}</dd>` : ""}
     timeline,
     watches,
     ...(kube ? { kube } : {}),
+    ...(membership ? { membership } : {}),
     noOpsNote: `No client operations were recorded in this run (the ${r.scenario} scenario keeps no client history).`,
     meta: { scenario: r.scenario, seed: r.seed, bugs: r.bugs, verdict: r.verdict, traceHash: r.traceHash, repro: r.repro, stats: r.stats, checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })) },
     ...(opts.maxOps !== undefined ? { maxOps: opts.maxOps } : {}),

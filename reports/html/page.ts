@@ -9,6 +9,7 @@ import { clientsChart, type OpMark } from "./charts/clients.ts";
 import { faultLegend, faultsChart, type FaultSpan } from "./charts/faults.ts";
 import { kubeChart, MAX_KUBE_OBJECTS, type KubeView } from "./charts/kube.ts";
 import { membersChart, roleLegend } from "./charts/members.ts";
+import { membershipSection, type MembershipAction } from "./membership.ts";
 import { MAX_WATCHES, watchesChart } from "./charts/watches.ts";
 import { esc, scriptJson } from "./esc.ts";
 import { readLinEvidence, readWatchEvidence, resolver } from "./evidence.ts";
@@ -35,6 +36,7 @@ export interface PageModel {
   timeline: readonly TimelinePoint[];
   watches: readonly WatchRecord[];
   kube?: KubeView;
+  membership?: { actions: readonly MembershipAction[]; skipped: number };
   /** Shown where the client timeline would be when there are no operations. */
   noOpsNote: string;
   /** Machine-readable summary embedded with the data. */
@@ -121,6 +123,8 @@ export function renderPage(m: PageModel): string {
     const legend = `<ul class="legend"><li><span class="swatch" style="--c:#188038"></span>added</li><li><span class="swatch" style="--c:#1a73e8"></span>modified</li><li><span class="swatch" style="--c:#c5221f"></span>deleted</li></ul>`;
     sections.push(`<section id="kube-section"><h2>Kubernetes objects (${m.kube.objects.length})</h2>${legend}${notes ? `<p class="note">${esc(notes)}</p>` : ""}${kubeChart(m.kube, s, m.t1)}</section>`);
   }
+
+  if (m.membership && (m.membership.actions.length > 0 || m.membership.skipped > 0)) sections.push(membershipSection(m.membership, m.unit));
 
   const opData: Record<string, unknown> = {};
   for (const o of sel.drawn) opData[o.id] = markData.has(o.id) ? { ...o, mark: markData.get(o.id) } : o;

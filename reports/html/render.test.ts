@@ -8,6 +8,7 @@ import { renderCheckHtml, renderRunHtml, reportOperations } from "../html.ts";
 import { syntheticFailingRun } from "./fixtures.ts";
 import { describeRequest, describeResponse, showRange } from "./describe.ts";
 import { readKube } from "./charts/kube.ts";
+import { readMembership } from "./membership.ts";
 import { segments } from "./charts/members.ts";
 import { packLanes } from "./frame.ts";
 import { chooseWidth, makeScale, MAX_PLOT_WIDTH, MIN_PLOT_WIDTH, ticks } from "./scale.ts";
@@ -105,6 +106,23 @@ test("malformed Kubernetes objects are skipped and counted, not fatal", () => {
   assert.is(v.objects[0]!.events.length, 1);
   assert.is(v.skipped, 3);
   assert.is(readKube({ items: [] }), undefined);
+});
+
+test("a membership run lists the operator's actions in order; malformed ones are skipped and counted", () => {
+  const { run } = syntheticFailingRun(10);
+  run.extra = { membership: [
+    { time: 172_000, step: 0, what: "addLearner n4: applied" },
+    { time: 178_000, step: 0, what: "promote n4: learner-not-ready" },
+    { time: 290_000, step: 0, what: "step done: n4 is a voter" },
+    { time: "soon", step: 1, what: "remove <n1>" },
+  ] };
+  const html = renderRunHtml(run);
+  assert.match(html, /<section id="membership-section"><h2>Membership changes \(3\)<\/h2><p class="note">1 malformed entries of extra.membership were skipped.<\/p>/);
+  const rows = [...html.matchAll(/<tr class="mc-(\w+)">.*?<td class="mono">(.*?)<\/td><\/tr>/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.equal(rows, ["applied addLearner n4: applied", "refused promote n4: learner-not-ready", "done step done: n4 is a voter"]);
+  assert.is(readMembership("nope"), undefined);
+  delete run.extra;
+  assert.not.ok(renderRunHtml(run).includes("membership-section"), "no section without a plan");
 });
 
 test("requests and responses read like etcd calls", () => {

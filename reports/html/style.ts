@@ -102,6 +102,10 @@ ${MEMBER_COLOURS.map((c, i) => `.m${i}{--m:${c}}`).join("")}
 .revlabel{font-size:9px;fill:#9aa0a6}
 .kstate rect{fill:#e8f0fe;stroke:#aecbfa}.kstate text{font-size:9.5px;fill:#174ea6;pointer-events:none}
 .kev{stroke:#fff;stroke-width:.8}.kev.added{fill:#188038}.kev.modified{fill:#1a73e8}.kev.deleted{fill:#c5221f}
+table.membership{border-collapse:collapse;margin:4px 0}
+table.membership td,table.membership th{padding:3px 8px;border-bottom:1px solid #f1f3f4;text-align:left}
+table.membership td.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.mc-done td{font-weight:600}tr.mc-refused td.mono{color:#b06000}
 table.lin{border-collapse:collapse;margin:4px 0}
 table.lin td,table.lin th{padding:3px 8px;border-bottom:1px solid #f1f3f4;text-align:left}
 table.lin tr[data-goto-op]{cursor:pointer}table.lin tr[data-goto-op]:hover{background:#e8f0fe}
