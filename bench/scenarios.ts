@@ -31,6 +31,7 @@ export function scenarioMeasurements(): Measurement[] {
     ...measureScenario("sim-selftest", [1, 2, 3]),
     ...measureScenario("smoke", [1, 2]),
     ...measureScenario("kv-chaos", [1, 2, 3]),
+    ...measureScenario("membership-change", [1, 2, 3]),
     ...measureScenario("deployment-rollout", [1]),
   ];
 }
