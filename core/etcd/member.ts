@@ -105,7 +105,7 @@ export class EtcdMember implements Actor {
   private removedIds = new Set<string>();
   /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
   private readonly lastHeard = new Map<string, number>();
-  /** Removed from the cluster (applied its own removal): stops serving, as etcd's process exits. */
+  /** Removed from the cluster: stops serving, as etcd's process exits (see isRemoved). */
   private removed: boolean;
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
@@ -158,7 +158,7 @@ export class EtcdMember implements Actor {
     this.hooks.onRecover?.(id, { index: this.driver.status().applied, revision: this.store.revision });
   }
 
-  /** True once this member applied its own removal (it then ignores everything, like an exited etcd). */
+  /** True once this member was removed (applied its own removal, or a peer said so): like an exited etcd, it serves nothing. */
   get isRemoved(): boolean {
     return this.removed;
   }
