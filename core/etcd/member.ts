@@ -264,6 +264,9 @@ export class EtcdMember implements Actor {
 
   private onKvRequest(client: string, clientReqId: number, request: EtcdRequest): void {
     const term = () => this.driver.status().term;
+    // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
+    const serializable = request.kind === "range" && request.range.serializable === true;
+    if (!serializable && this.driver.status().learners.includes(this.env.id)) return this.reply(client, clientReqId, { error: "not-supported-for-learner" });
     switch (request.kind) {
       case "range": {
         const serve = () => {

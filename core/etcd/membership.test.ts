@@ -28,10 +28,17 @@ function cluster(seed = 3) {
     return replies.get(id)!;
   };
   const change = (c: MemberChange) => ask((id) => ({ type: "MemberRequest", reqId: id, change: c }));
+  /** A KV request sent to one member (not the leader): its answer. */
+  const kv = (to: string, request: Extract<ClientMessage, { type: "KvRequest" }>["request"]) => {
+    const id = ++reqId;
+    world.process("admin").env!.send(to, { type: "KvRequest", reqId: id, request } satisfies ClientMessage);
+    assert.ok(world.runUntilPredicate(() => replies.has(id), world.now + 2_000_000), "an answer");
+    return replies.get(id) as unknown as Extract<MemberMessage, { type: "KvResponse" }>;
+  };
   const list = () => ask((id) => ({ type: "MemberList", reqId: id }));
   const cut = (a: string, b: string) => { world.network.faults.cut(a, b); world.network.faults.cut(b, a); };
   leader();
-  return { world, member, leader, change, list, cut };
+  return { world, member, leader, change, list, cut, kv };
 }
 
 test("a spare joins as a learner and is promoted only once its log has caught up", () => {
@@ -48,6 +55,18 @@ test("a spare joins as a learner and is promoted only once its log has caught up
   for (const id of ["n1", "n2", "n3", "n4"]) assert.equal(t.member(id).driver.status().voters, ["n1", "n2", "n3", "n4"], id);
   assert.is(t.change({ op: "addLearner", id: "n4" }).error, "invalid", "already a member");
   assert.is(t.leader(), l);
+});
+
+test("a learner serves its clients serializable reads only, as etcd does; once promoted, everything", () => {
+  const t = cluster();
+  assert.is(t.change({ op: "addLearner", id: "n4" }).error, undefined);
+  t.world.runUntil(t.world.now + 300_000);
+  assert.is(t.kv("n4", { kind: "put", put: { key: "a", value: "1" } }).error, "not-supported-for-learner");
+  assert.is(t.kv("n4", { kind: "range", range: { key: "a" } }).error, "not-supported-for-learner", "a linearizable read too");
+  assert.is(t.kv("n4", { kind: "range", range: { key: "a", serializable: true } }).error, undefined);
+  assert.is(t.change({ op: "promote", id: "n4" }).error, undefined);
+  t.world.runUntil(t.world.now + 300_000);
+  assert.is(t.kv("n4", { kind: "put", put: { key: "a", value: "2" } }).error, undefined);
 });
 
 test("a removal that would leave too few active voters is refused (strict reconfiguration), then allowed", () => {

@@ -35,11 +35,11 @@ export type MemberMessage =
 /** Errors that prove the request had no effect (rejected before it was proposed or applied). */
 export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
-  "lease-exists", "not-leader", "no-leader",
+  "lease-exists", "not-leader", "no-leader", "not-supported-for-learner",
 ]);
 
 /** Errors after which a client may retry the same request on another member. */
-export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["not-leader", "no-leader", "stopped"]);
+export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["not-leader", "no-leader", "stopped", "not-supported-for-learner"]);
 
 export function isClientMessage(m: unknown): m is ClientMessage {
   const t = (m as { type?: unknown })?.type;

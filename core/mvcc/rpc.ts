@@ -169,6 +169,7 @@ export type EtcdErrorCode =
   | "no-leader" // etcdserver: no leader
   | "timeout" // etcdserver: request timed out (outcome unknown)
   | "stopped" // etcdserver: server stopped
+  | "not-supported-for-learner" // etcdserver: rpc not supported for learner
   | "value-provided" // etcdserver: value is provided (ignore_value with a value)
   | "lease-provided" // etcdserver: lease is provided (ignore_lease with a lease)
   | "lease-ttl-too-large"; // etcdserver: too large lease TTL
@@ -186,6 +187,7 @@ export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   "no-leader": "etcdserver: no leader",
   timeout: "etcdserver: request timed out",
   stopped: "etcdserver: server stopped",
+  "not-supported-for-learner": "etcdserver: rpc not supported for learner",
   "value-provided": "etcdserver: value is provided",
   "lease-provided": "etcdserver: lease is provided",
   "lease-ttl-too-large": "etcdserver: too large lease TTL",

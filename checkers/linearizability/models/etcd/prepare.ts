@@ -30,6 +30,7 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "lease-ttl-too-large",
   "not-leader",
   "no-leader",
+  "not-supported-for-learner",
 ]);
 
 export interface PreparedEtcdHistory {
