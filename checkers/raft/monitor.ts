@@ -327,7 +327,6 @@ export class RaftSafetyMonitor {
   }
 }
 
-/** A number while it is exact (the common case), a string beyond. */
 /** "voters n1,n2 | outgoing n1,n2,n3 | learners n4", the parts that are empty left out. */
 function describeConfig(v: RaftView): string {
   let d = `voters ${v.voters.join(",")}`;
@@ -336,6 +335,7 @@ function describeConfig(v: RaftView): string {
   return d;
 }
 
+/** A number while it is exact (the common case), a string beyond. */
 function identityKey(index: number, term: number): number | string {
   return term < 0x200000 && index < 0x100000000 ? index * 0x200000 + term : `${index}:${term}`;
 }

@@ -76,16 +76,15 @@ export class RaftDiskStore {
     // leader's snapshot may have been written while the truncation of the old log was lost).
     const atSnap = kept.find((e) => e.index === snapIndex);
     const startsRight = entries.length === 0 || entries[0]!.index === snapIndex + 1;
-    if (snap !== undefined && ((atSnap !== undefined && atSnap.term !== snap.metadata.term) || !startsRight)) {
-      if (entries.length > 0) repairs.push(`log disagrees with the snapshot at ${snapIndex}: dropped ${entries.length} entries after it`);
+    const disagrees = snap !== undefined && ((atSnap !== undefined && atSnap.term !== snap.metadata.term) || !startsRight);
+    // A log that ends before the snapshot: a leader's snapshot whose truncation of the old log was torn off.
+    // Every record is covered by the snapshot, and the next entry (snapshot + 1) must start the file.
+    const lastKept = kept[kept.length - 1]?.index ?? snapIndex;
+    const endsBefore = snap !== undefined && entries.length === 0 && lastKept < snapIndex;
+    if (disagrees || endsBefore) {
+      if (disagrees && entries.length > 0) repairs.push(`log disagrees with the snapshot at ${snapIndex}: dropped ${entries.length} entries after it`);
+      if (endsBefore) repairs.push(`log ends at ${lastKept}, before the snapshot at ${snapIndex}: dropped it`);
       entries = [];
-      this.disk.truncate(this.logFile, 0);
-      this.records = 0;
-      this.base = snapIndex + 1;
-    } else if (snap !== undefined && entries.length === 0 && kept.length > 0 && kept[kept.length - 1]!.index < snapIndex) {
-      // The log ends before the snapshot: a leader's snapshot whose truncation of the old log was torn off.
-      // Every record is covered by the snapshot, and the next entry (snapshot + 1) must start the file.
-      repairs.push(`log ends at ${kept[kept.length - 1]!.index}, before the snapshot at ${snapIndex}: dropped it`);
       this.disk.truncate(this.logFile, 0);
       this.records = 0;
       this.base = snapIndex + 1;

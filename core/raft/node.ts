@@ -419,7 +419,7 @@ export class RaftNode {
       mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote,
     };
     this.msgs = [];
-    // Usually empty: then the Ready gets a frozen empty array and we keep ours (no allocation).
+    // Usually empty: then the Ready gets a shared empty array and we keep ours (no allocation).
     if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
     if (this.readStates.length > 0) this.readStates = [];
     this.prevSoftState = ss;
