@@ -105,11 +105,14 @@ export class EtcdMember implements Actor {
   private removedIds = new Set<string>();
   /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
   private readonly lastHeard = new Map<string, number>();
+  /** The shortest election timeout (µs). */
+  private readonly electionUs: number;
   /** Removed from the cluster: stops serving, as etcd's process exits (see isRemoved). */
   private removed: boolean;
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
     this.removed = env.disk.readValue(REMOVED_MARKER) === true;
+    this.electionUs = (opts.tickUs ?? 10_000) * (opts.electionTicks ?? 10);
     this.bugs = opts.bugs ?? BugSet.none;
     this.hooks = opts.hooks ?? {};
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
@@ -321,16 +324,21 @@ export class EtcdMember implements Actor {
     this.env.send(client, { type: "MemberResponse", reqId, ...r, ...(r.error !== undefined ? { leaderHint: st.leader } : {}) } satisfies MemberMessage);
   }
 
+  /** Why a follower does not answer a membership request: it knows a leader to ask, or none. */
+  private static notLeader(st: { leader: string }): MemberError {
+    return st.leader === "" ? "no-leader" : "not-leader";
+  }
+
   private onMemberList(client: string, reqId: number): void {
     const st = this.driver.status();
-    if (st.role !== "leader") return this.memberReply(client, reqId, { error: st.leader === "" ? "no-leader" : "not-leader" });
+    if (st.role !== "leader") return this.memberReply(client, reqId, { error: EtcdMember.notLeader(st) });
     this.memberReply(client, reqId, { voters: st.voters, learners: st.learners });
   }
 
   /** Only the leader changes membership (etcd forwards; here the caller retries at the leader it names). */
   private onMemberRequest(client: string, reqId: number, change: MemberChange): void {
     const st = this.driver.status();
-    if (st.role !== "leader") return this.memberReply(client, reqId, { error: st.leader === "" ? "no-leader" : "not-leader" });
+    if (st.role !== "leader") return this.memberReply(client, reqId, { error: EtcdMember.notLeader(st) });
     const refused = this.refuseChange(change, st.voters, st.learners);
     if (refused !== undefined) return this.memberReply(client, reqId, { error: refused });
     const cc: ConfChange = change.op === "addLearner"
@@ -357,20 +365,16 @@ export class EtcdMember implements Actor {
     if (change.op === "promote" && !isLearner) return "invalid";
     if (change.op === "remove" && !isVoter && !isLearner) return "invalid";
     // Active: heard from within an election timeout (etcd asks its transport which peers are connected).
-    const electionUs = (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10);
     const now = this.env.monotonic();
-    const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= electionUs;
+    const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= this.electionUs;
+    const healthy = (next: readonly string[]) => next.length > 0 && next.filter(active).length >= Math.floor(next.length / 2) + 1;
     if (change.op === "promote") {
       const own = node.progressOf(this.env.id)?.match ?? 0;
       if ((node.progressOf(change.id)?.match ?? 0) < own * LEARNER_READY) return "learner-not-ready";
       // The new voter counts as active: it must be, to have caught up.
-      const next = [...voters, change.id];
-      if (next.filter(active).length < Math.floor(next.length / 2) + 1) return "unhealthy";
+      if (!healthy([...voters, change.id])) return "unhealthy";
     }
-    if (change.op === "remove" && isVoter) {
-      const next = voters.filter((v) => v !== change.id);
-      if (next.length === 0 || next.filter(active).length < Math.floor(next.length / 2) + 1) return "unhealthy";
-    }
+    if (change.op === "remove" && isVoter && !healthy(voters.filter((v) => v !== change.id))) return "unhealthy";
     return undefined;
   }
 
@@ -389,7 +393,7 @@ export class EtcdMember implements Actor {
     this.removedIds.add(cc.nodeId);
     if (cc.nodeId !== this.env.id) return;
     // A removed member keeps running for two election timeouts, so a leader can hand leadership over first.
-    this.env.setTimer(2 * (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10), () => this.stopRemoved());
+    this.env.setTimer(2 * this.electionUs, () => this.stopRemoved());
   }
 
   /** Like etcd, a removed member never serves again, not even after a restart: the marker says so. */
@@ -485,7 +489,7 @@ export class EtcdMember implements Actor {
     this.isLeader = s.role === "leader";
     if (this.isLeader && !wasLeader) {
       // A new leader gives every lease a fresh full TTL (etcd's lessor.Promote with an election-timeout extension).
-      this.store.lessor.promote(this.leaseClock(), (this.opts.tickUs ?? 10_000) * (this.opts.electionTicks ?? 10));
+      this.store.lessor.promote(this.leaseClock(), this.electionUs);
     } else if (!this.isLeader && wasLeader) {
       this.store.lessor.demote();
     }
