@@ -91,7 +91,7 @@ function validateMembership(o: Options, field: string, bad: (f: string, w: strin
   const steps = o.membership;
   if (!Array.isArray(steps)) return;
   const members = Number(o.members ?? 0);
-  const all = Number(o.members ?? 0) + Number(o.spares ?? 0);
+  const all = members + Number(o.spares ?? 0);
   const index = (name: unknown) => (typeof name === "string" && /^n[1-9][0-9]*$/.test(name) ? Number(name.slice(1)) : 0);
   steps.forEach((step, i) => {
     const f = `${field}[${i}]`;

@@ -232,7 +232,9 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   const current = (): string[] => {
     if (o.membership.length === 0) return members;
     const leader = processes.map((m) => member(m)).find((a) => a !== undefined && !a.isRemoved && a.driver.status().role === "leader");
-    return leader === undefined ? members : [...leader.driver.status().voters, ...leader.driver.status().learners];
+    if (leader === undefined) return members;
+    const st = leader.driver.status();
+    return [...st.voters, ...st.learners];
   };
   const converged = () => {
     if (operator !== undefined && operator.step < o.membership.length) return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
