@@ -10,6 +10,8 @@ type Pending =
   | { kind: "write"; file: string; previous: unknown; had: boolean }
   | { kind: "truncate"; file: string; removed: unknown[]; from: number };
 
+const NO_PENDING: Pending = { kind: "append", file: "" };
+
 export type CrashMode = "clean" | "torn" | "corrupt";
 
 export interface DiskOptions {
@@ -36,7 +38,12 @@ interface File {
 
 export class SimDisk implements Disk {
   private readonly files = new Map<string, File>();
-  private pending: Pending[] = [];
+  /**
+   * pending[0, pendingLength): a vector that never shrinks, because an fsync usually makes all of it durable
+   * and an emptied JS array gives its storage back, only to grow it again on the next write.
+   */
+  private readonly pending: Pending[] = [];
+  private pendingLength = 0;
   /** Writes issued since the last crash, and how many of them are durable (pending = the rest, in order). */
   private pushed = 0;
   private durable = 0;
@@ -72,14 +79,14 @@ export class SimDisk implements Disk {
     const f = this.file(file);
     f.records.push(record);
     // Every pending append to a file looks the same: one shared marker per file, not one per record.
-    this.pending.push(f.appendMarker);
+    this.pending[this.pendingLength++] = f.appendMarker;
     this.pushed++;
     this.stats.writes++;
   }
 
   write(file: string, value: unknown): void {
     const f = this.file(file);
-    this.pending.push({ kind: "write", file, previous: f.value, had: f.hasValue });
+    this.pending[this.pendingLength++] = { kind: "write", file, previous: f.value, had: f.hasValue };
     this.pushed++;
     f.value = value;
     f.hasValue = true;
@@ -90,7 +97,7 @@ export class SimDisk implements Disk {
     const f = this.file(file);
     if (from >= f.records.length) return;
     const removed = f.records.splice(from);
-    this.pending.push({ kind: "truncate", file, removed, from });
+    this.pending[this.pendingLength++] = { kind: "truncate", file, removed, from };
     this.pushed++;
     if (f.corruptFrom !== undefined && f.corruptFrom >= from) f.corruptFrom = undefined;
     this.stats.writes++;
@@ -109,7 +116,7 @@ export class SimDisk implements Disk {
   }
 
   get pendingWrites(): number {
-    return this.pending.length;
+    return this.pendingLength;
   }
 
   sync(done: () => void): void {
@@ -124,16 +131,26 @@ export class SimDisk implements Disk {
       if (epoch !== this.epoch) return; // a crash came first: nothing of it became durable here
       const n = target - this.durable;
       if (n > 0) {
-        this.pending.splice(0, n);
+        this.dropDurable(n);
         this.durable = target;
       }
       done();
     });
   }
 
+  /** The oldest n pending writes became durable. */
+  private dropDurable(n: number): void {
+    const p = this.pending;
+    const rest = this.pendingLength - n;
+    for (let i = 0; i < rest; i++) p[i] = p[i + n]!;
+    // Cleared so an old write's undo record (it may hold a large previous value) is not kept alive.
+    for (let i = rest; i < this.pendingLength; i++) p[i] = NO_PENDING;
+    this.pendingLength = rest;
+  }
+
   /** Every write so far becomes durable at once (used to set up initial state). */
   syncNow(): void {
-    this.pending = [];
+    this.dropDurable(this.pendingLength);
     this.durable = this.pushed;
   }
 
@@ -143,9 +160,10 @@ export class SimDisk implements Disk {
    */
   crash(mode: CrashMode): void {
     let keep = 0;
-    if (mode !== "clean" && this.pending.length > 0) keep = this.rng.int(0, this.pending.length - 1);
-    let corruptOne = mode === "corrupt" && this.pending[keep]?.kind === "append";
-    for (let i = this.pending.length - 1; i >= keep; i--) {
+    const length = this.pendingLength;
+    if (mode !== "clean" && length > 0) keep = this.rng.int(0, length - 1);
+    let corruptOne = mode === "corrupt" && keep < length && this.pending[keep]!.kind === "append";
+    for (let i = length - 1; i >= keep; i--) {
       const p = this.pending[i]!;
       const f = this.file(p.file);
       if (i === keep && corruptOne && p.kind === "append") {
@@ -163,7 +181,7 @@ export class SimDisk implements Disk {
       } else f.records.splice(p.from, 0, ...p.removed);
     }
     if (keep > 0) this.stats.tornOnCrash += keep;
-    this.pending = [];
+    this.dropDurable(length);
     this.pushed = 0;
     this.durable = 0;
     this.epoch++;

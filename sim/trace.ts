@@ -18,6 +18,14 @@ export interface TraceLine {
 
 const FNV_PRIME = 0x01000193;
 
+function fnvOf(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return Math.imul(h ^ s.length, FNV_PRIME);
+}
+const DELIVER_HASH = fnvOf("deliver");
+const TIMER_HASH = fnvOf("timer");
+
 export class Trace {
   private h1 = 0x811c9dc5;
   private h2 = 0x9747b28c;
@@ -41,32 +49,63 @@ export class Trace {
   /** Strings recur (kinds, process names, message types): hash each once. */
   private readonly strHash = new Map<string, number>();
 
-  private mixStr(s: string): void {
+  /** The value mixStr folds in for s; a caller that reuses a string (a process id) can keep it. */
+  hashOf(s: string): number {
     let h = this.strHash.get(s);
     if (h === undefined) {
-      h = 0x811c9dc5;
-      for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-      h = Math.imul(h ^ s.length, FNV_PRIME);
+      h = fnvOf(s);
       if (this.strHash.size < 100_000) this.strHash.set(s, h);
     }
-    this.mixInt(h);
+    return h;
   }
 
-  /** Folds one event in. time is virtual µs (may exceed 2^32: folded as two halves). */
+  private mixStr(s: string): void {
+    this.mixInt(this.hashOf(s));
+  }
+
+  /** time is virtual µs and may exceed 2^32: folded as two halves (>>> 0 is time mod 2^32 for integers). */
+  private mixTime(time: number): void {
+    this.mixInt(time >>> 0);
+    this.mixInt(time < 0x100000000 ? 0 : Math.floor(time / 0x100000000));
+  }
+
+  /** Folds one event in. */
   event(time: number, kind: string, proc: string, to?: string, detail?: string): void {
     this.count++;
-    this.mixInt(time % 0x100000000);
-    this.mixInt(Math.floor(time / 0x100000000));
+    this.mixTime(time);
     this.mixStr(kind);
     this.mixStr(proc);
     if (to !== undefined) this.mixStr(to);
     if (detail !== undefined) this.mixStr(detail);
-    if (this.lines !== undefined && this.lines.length < this.maxLines) {
-      const line: TraceLine = { i: this.count, t: time, k: kind, p: proc, h: this.hash() };
-      if (to !== undefined) line.to = to;
-      if (detail !== undefined) line.m = detail;
-      this.lines.push(line);
-    }
+    if (this.lines !== undefined) this.keep(time, kind, proc, to, detail);
+  }
+
+  /** event(time, "deliver", from, to, label) for the per-message hot path, with to's hash (hashOf) known. */
+  deliver(time: number, from: string, to: string, toHash: number, label: string): void {
+    this.count++;
+    this.mixTime(time);
+    this.mixInt(DELIVER_HASH);
+    this.mixStr(from);
+    this.mixInt(toHash);
+    this.mixStr(label);
+    if (this.lines !== undefined) this.keep(time, "deliver", from, to, label);
+  }
+
+  /** event(time, "timer", proc) with proc's hash (hashOf) known. */
+  timer(time: number, proc: string, procHash: number): void {
+    this.count++;
+    this.mixTime(time);
+    this.mixInt(TIMER_HASH);
+    this.mixInt(procHash);
+    if (this.lines !== undefined) this.keep(time, "timer", proc, undefined, undefined);
+  }
+
+  private keep(time: number, kind: string, proc: string, to: string | undefined, detail: string | undefined): void {
+    if (this.lines === undefined || this.lines.length >= this.maxLines) return;
+    const line: TraceLine = { i: this.count, t: time, k: kind, p: proc, h: this.hash() };
+    if (to !== undefined) line.to = to;
+    if (detail !== undefined) line.m = detail;
+    this.lines.push(line);
   }
 
   hash(): string {

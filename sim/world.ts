@@ -45,6 +45,8 @@ export class SimProcess {
   /** Virtual time of the last crash, pause etc. — for reports. */
   crashes = 0;
   env: Env | undefined;
+  /** The trace's hash of id, kept so per-event tracing skips the lookup. */
+  readonly idHash: number;
 
   constructor(
     readonly id: string,
@@ -53,15 +55,12 @@ export class SimProcess {
     diskRng: Rng,
     diskOpts: DiskOptions,
   ) {
+    this.idHash = world.trace.hashOf(id);
+    // No incarnation check here: a crash bumps the disk's own epoch, and an fsync issued before it does nothing.
     this.disk = new SimDisk(
       {
         now: () => world.scheduler.now,
-        at: (t, fn) => {
-          const inc = this.incarnation;
-          world.scheduler.at(t, () => {
-            if (this.incarnation === inc && this.status !== "crashed") fn();
-          });
-        },
+        at: (t, fn) => void world.scheduler.at(t, fn),
       },
       diskRng,
       diskOpts,
@@ -159,10 +158,10 @@ export class World {
           p.timers.delete(id);
           if (!alive()) return;
           if (p.status === "paused") {
-            p.deferred.push(() => world.fireTimer(p.id, fn));
+            p.deferred.push(() => world.fireTimer(p, fn));
             return;
           }
-          world.fireTimer(p.id, fn);
+          world.fireTimer(p, fn);
         });
         p.timers.set(id, ev);
         return id;
@@ -193,9 +192,9 @@ export class World {
     };
   }
 
-  private fireTimer(process: string, fn: () => void): void {
-    this.trace.event(this.scheduler.now, "timer", process);
-    this.guard(process, fn);
+  private fireTimer(p: SimProcess, fn: () => void): void {
+    this.trace.timer(this.scheduler.now, p.id, p.idHash);
+    this.guard(p.id, fn);
   }
 
   private deliver(from: string, to: string, msg: unknown): "delivered" | "held" | "crashed" {
@@ -205,7 +204,7 @@ export class World {
       p.held.push({ from, msg });
       return "held";
     }
-    this.trace.event(this.scheduler.now, "deliver", from, to, this.label(msg));
+    this.trace.deliver(this.scheduler.now, from, to, p.idHash, this.label(msg));
     // guard() inlined: this runs once per delivered message.
     try {
       p.actor.onMessage(from, msg);

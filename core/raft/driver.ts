@@ -379,7 +379,7 @@ export class RaftDriver {
   }
 
   private sendRaft(m: Message): void {
-    this.sentTerm = Math.max(this.sentTerm, termRevealedBy(m));
+    if (this.observer !== undefined) this.sentTerm = Math.max(this.sentTerm, termRevealedBy(m));
     this.env.send(m.to, this.encode !== undefined ? this.encode(m) : m);
   }
 

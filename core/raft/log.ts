@@ -4,6 +4,8 @@
 import { assert } from "../assert.ts";
 import type { Entry, Snapshot } from "./types.ts";
 
+const NO_ENTRIES: readonly Entry[] = [];
+
 export class RaftLog {
   /** Index and term of the entry just before ents[0]: the compaction or snapshot point. */
   private offset: number;
@@ -157,10 +159,11 @@ export class RaftLog {
   }
 
   /** Entries [lo, lo + max) that are in memory; lo must be above the compaction point. */
-  slice(lo: number, max: number): Entry[] {
+  slice(lo: number, max: number): readonly Entry[] {
     if (lo <= this.offset) assert(false, `slice from ${lo} reaches below the compaction point ${this.offset}`);
     const start = lo - this.offset - 1;
-    return this.ents.slice(start, start + max);
+    // Nothing to send is the common answer (a commit-only MsgApp): share one empty array.
+    return start >= this.ents.length ? NO_ENTRIES : this.ents.slice(start, start + max);
   }
 
   /** Entries the host has not yet persisted. */

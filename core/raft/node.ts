@@ -7,7 +7,7 @@ import { BugSet } from "../bugs.ts";
 import type { Random } from "../env.ts";
 import { RaftLog } from "./log.ts";
 import { Progress, type ProgressState } from "./progress.ts";
-import { jointCommittedIndex, jointQuorum, jointVoteResult, type VoteResult } from "./quorum.ts";
+import { jointCommittedMatch, jointQuorum, jointVoteResult, type VoteResult } from "./quorum.ts";
 import { ReadOnly } from "./read_only.ts";
 import {
   NONE,
@@ -77,6 +77,14 @@ interface LeaderState {
   readonly kind: "leader";
   /** nextIndex / matchIndex per server (voters and learners, self included). */
   readonly progress: Map<string, Progress>;
+  /**
+   * The same Progress objects as arrays, rebuilt whenever `progress` changes (syncProgress): the servers to
+   * replicate to in the map's order, and each half's voters for counting a quorum — no lookups per message.
+   */
+  replicaIds: string[];
+  replicaProgress: Progress[];
+  incomingProgress: Progress[];
+  outgoingProgress: Progress[];
   readonly readOnly: ReadOnly;
   /** ReadIndex requests held until an entry of this term commits (§8). */
   pendingReadIndex: Message[];
@@ -424,8 +432,8 @@ export class RaftNode {
     if (this.readStates.length > 0) this.readStates = [];
     this.prevSoftState = ss;
     this.prevHardState = hs;
-    const lastCommitted = committedEntries[committedEntries.length - 1];
-    this.log.acceptReady(lastCommitted?.index ?? 0);
+    // Guarded: reading index -1 of an empty array leaves V8's fast path (a keyed lookup up the prototype chain).
+    this.log.acceptReady(committedEntries.length > 0 ? committedEntries[committedEntries.length - 1]!.index : 0);
     this.readyInFlight = true;
     return rd;
   }
@@ -435,8 +443,7 @@ export class RaftNode {
     assert(this.readyInFlight, "advance() without a Ready in flight");
     this.readyInFlight = false;
     if (rd.snapshot !== undefined) this.log.snapshotApplied(rd.snapshot);
-    const lastPersisted = rd.entries[rd.entries.length - 1];
-    if (lastPersisted !== undefined) this.log.stableTo(lastPersisted.index);
+    if (rd.entries.length > 0) this.log.stableTo(rd.entries[rd.entries.length - 1]!.index);
     const committed = rd.committedEntries;
     for (let i = 0; i < committed.length; i++) {
       const e = committed[i]!;
@@ -446,8 +453,7 @@ export class RaftNode {
       this.log.appliedTo(e.index);
       this.applyConfChange(e.data as ConfChange);
     }
-    const lastApplied = committed[committed.length - 1];
-    if (lastApplied !== undefined) this.log.appliedTo(lastApplied.index);
+    if (committed.length > 0) this.log.appliedTo(committed[committed.length - 1]!.index);
     if (this.log.applied > this.log.committed) assert(false, `applied ${this.log.applied} > committed ${this.log.committed}`);
     // The leader counts itself toward a quorum only for entries on its own disk.
     const role = this.role;
@@ -526,12 +532,17 @@ export class RaftNode {
     const ls: LeaderState = {
       kind: "leader",
       progress,
+      replicaIds: [],
+      replicaProgress: [],
+      incomingProgress: [],
+      outgoingProgress: [],
       readOnly: new ReadOnly(),
       pendingReadIndex: [],
       leadTransferee: NONE,
       // Any conf change still in the log may be unapplied: be conservative.
       pendingConfIndex: this.log.lastIndex(),
     };
+    this.syncProgress(ls);
     this.role = ls;
     // An entry of our own term lets us commit earlier ones (§5.4.2) and answer reads (§8).
     this.appendEntries(ls, [{ term: 0, index: 0, type: "normal", data: null }]);
@@ -871,25 +882,50 @@ export class RaftNode {
     return { voters: sortedUnique([...voters]), learners: sortedUnique([...learners]) };
   }
 
+  /** Rebuilds the leader's progress arrays from its map (after the map changed). */
+  private syncProgress(ls: LeaderState): void {
+    ls.replicaIds = [];
+    ls.replicaProgress = [];
+    for (const [id, pr] of ls.progress) {
+      if (id === this.id) continue;
+      ls.replicaIds.push(id);
+      ls.replicaProgress.push(pr);
+    }
+    const of = (ids: readonly string[]) => ids.map((id) => {
+      const pr = ls.progress.get(id);
+      assert(pr !== undefined, () => `${this.id}: voter ${id} has no progress`);
+      return pr;
+    });
+    ls.incomingProgress = of(this.voterIds);
+    ls.outgoingProgress = of(this.outgoingIds);
+  }
+
   private bcastAppend(ls: LeaderState): void {
-    for (const id of ls.progress.keys()) if (id !== this.id) this.maybeSendAppend(ls, id, true);
+    const ids = ls.replicaIds;
+    const prs = ls.replicaProgress;
+    for (let i = 0; i < ids.length; i++) this.sendAppendTo(ids[i]!, prs[i]!, true);
   }
 
   /** Sends the next MsgApp (or the snapshot) to `to`; with sendIfEmpty, even with no new entries (to carry commit). */
   private maybeSendAppend(ls: LeaderState, to: string, sendIfEmpty: boolean): boolean {
     const pr = ls.progress.get(to);
-    if (pr === undefined || pr.isPaused()) return false;
+    return pr !== undefined && this.sendAppendTo(to, pr, sendIfEmpty);
+  }
+
+  private sendAppendTo(to: string, pr: Progress, sendIfEmpty: boolean): boolean {
+    if (pr.isPaused()) return false;
+    // Nothing new to send (the common case after an acknowledgement): skip the term lookup and the slice.
+    if (!sendIfEmpty && pr.next === this.log.lastIndex() + 1) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) return this.maybeSendSnapshot(to, pr);
-    const ents = pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : [];
+    const ents = pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : NO_ENTRIES;
     if (ents.length === 0 && !sendIfEmpty) return false;
     this.msgs.push({
       type: "MsgApp", from: this.id, to, term: this.currentTerm, logTerm: prevTerm, index: prevIndex, entries: ents,
       commit: this.log.committed, reject: false, rejectHint: 0,
     });
-    const last = ents[ents.length - 1];
-    pr.sentEntries(ents.length, last?.index ?? prevIndex);
+    pr.sentEntries(ents.length, ents.length > 0 ? ents[ents.length - 1]!.index : prevIndex);
     return true;
   }
 
@@ -933,15 +969,15 @@ export class RaftNode {
       this.releasePendingReadIndex(ls);
       this.bcastAppend(ls);
     } else if (from !== this.id && oldPaused) {
-      this.maybeSendAppend(ls, from, true);
+      this.sendAppendTo(from, pr, true);
     }
-    if (from !== this.id) while (this.maybeSendAppend(ls, from, false));
+    if (from !== this.id) while (this.sendAppendTo(from, pr, false));
     if (from === ls.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(from);
   }
 
   /** §5.4.2: commit by counting replicas only for an entry of the current term. */
   private maybeCommit(ls: LeaderState): boolean {
-    const mci = jointCommittedIndex(this.voterIds, this.outgoingIds, (id) => ls.progress.get(id)?.match ?? 0, this.matchScratch);
+    const mci = jointCommittedMatch(ls.incomingProgress, ls.outgoingProgress, this.matchScratch);
     if (mci <= this.log.committed) return false;
     // MUTANT raft-commit-old-term skips the term check (figure 8).
     if (this.log.term(mci) !== this.currentTerm && !this.bugs.has("raft-commit-old-term")) return false;
@@ -1134,6 +1170,7 @@ export class RaftNode {
     for (const id of [...ls.progress.keys()]) {
       if (!members.includes(id)) ls.progress.delete(id);
     }
+    this.syncProgress(ls);
     if (this.maybeCommit(ls)) this.bcastAppend(ls);
     else for (const id of ls.progress.keys()) if (id !== this.id) this.maybeSendAppend(ls, id, false);
     if (!this.isVoter(this.id)) {

@@ -60,4 +60,23 @@ test("in-flight window frees every message at or below an acknowledgement", () =
   assert.is(w.count, 0);
 });
 
+test("the in-flight window keeps its order when it wraps around", () => {
+  const w = new Inflights(3);
+  for (const i of [1, 2, 3]) w.add(i);
+  w.freeLE(2);
+  w.add(4);
+  w.add(5); // stored in the slots 1 and 2 freed
+  assert.ok(w.full());
+  w.freeLE(3);
+  assert.is(w.count, 2);
+  w.freeLE(4);
+  assert.is(w.count, 1);
+  w.add(6);
+  w.freeFirst(); // frees 5, the oldest, not 6
+  w.freeLE(5);
+  assert.is(w.count, 1);
+  w.freeLE(6);
+  assert.is(w.count, 0);
+});
+
 test.run();

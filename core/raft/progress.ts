@@ -5,34 +5,41 @@ import { assert } from "../assert.ts";
 
 export type ProgressState = "probe" | "replicate" | "snapshot";
 
-/** A bounded window of in-flight MsgApps, remembered by their last index. */
+/** A bounded window of in-flight MsgApps, remembered by their last index (a ring, like etcd's inflights.go). */
 export class Inflights {
-  private readonly buf: number[] = [];
+  private readonly buf: number[];
+  private start = 0;
+  private n = 0;
   constructor(readonly size: number) {
     assert(size > 0, "in-flight limit must be positive");
+    this.buf = new Array<number>(size).fill(0);
   }
   add(lastIndex: number): void {
     assert(!this.full(), "adding to a full in-flight window");
-    this.buf.push(lastIndex);
+    let i = this.start + this.n;
+    if (i >= this.size) i -= this.size;
+    this.buf[i] = lastIndex;
+    this.n++;
   }
   /** An acknowledgement up to `to` frees every message that ended at or below it. */
   freeLE(to: number): void {
-    let n = 0;
-    while (n < this.buf.length && this.buf[n]! <= to) n++;
-    if (n > 0) this.buf.splice(0, n);
+    while (this.n > 0 && this.buf[this.start]! <= to) this.freeFirst();
   }
   /** A heartbeat response proves the follower is alive: let one more message through even if acks were lost. */
   freeFirst(): void {
-    this.buf.shift();
+    if (this.n === 0) return;
+    this.n--;
+    this.start = this.n === 0 || this.start + 1 === this.size ? 0 : this.start + 1;
   }
   full(): boolean {
-    return this.buf.length >= this.size;
+    return this.n >= this.size;
   }
   get count(): number {
-    return this.buf.length;
+    return this.n;
   }
   reset(): void {
-    this.buf.length = 0;
+    this.start = 0;
+    this.n = 0;
   }
 }
 

@@ -4,14 +4,14 @@ export function majority(voters: number): number {
   return Math.floor(voters / 2) + 1;
 }
 
-/** The highest index replicated on a majority of voters; 0 when there are no voters. `scratch` avoids an allocation. */
-export function committedIndex(voters: readonly string[], matchOf: (id: string) => number, scratch: number[] = []): number {
+/** The highest index replicated on a majority of voters (their Progress); 0 when there are none. `scratch` avoids an allocation. */
+export function committedMatch(voters: readonly { readonly match: number }[], scratch: number[] = []): number {
   const n = voters.length;
   if (n === 0) return 0;
   scratch.length = n;
   // Insertion sort, descending: voter sets are tiny.
   for (let i = 0; i < n; i++) {
-    const v = matchOf(voters[i]!);
+    const v = voters[i]!.match;
     let j = i;
     while (j > 0 && scratch[j - 1]! < v) {
       scratch[j] = scratch[j - 1]!;
@@ -44,10 +44,10 @@ export function voteResult(voters: readonly string[], votes: ReadonlyMap<string,
 // `outgoing` is empty outside a joint configuration, and an empty half agrees to everything.
 
 /** The highest index committed in both halves. */
-export function jointCommittedIndex(incoming: readonly string[], outgoing: readonly string[], matchOf: (id: string) => number, scratch: number[] = []): number {
-  const a = committedIndex(incoming, matchOf, scratch);
+export function jointCommittedMatch(incoming: readonly { readonly match: number }[], outgoing: readonly { readonly match: number }[], scratch: number[] = []): number {
+  const a = committedMatch(incoming, scratch);
   if (outgoing.length === 0) return a;
-  return Math.min(a, committedIndex(outgoing, matchOf, scratch));
+  return Math.min(a, committedMatch(outgoing, scratch));
 }
 
 /** Won when both halves are won; lost as soon as either is lost. */
