@@ -26,6 +26,8 @@ export type TimerId = number;
 export interface Disk {
   /** Append one record to a file (buffered, not durable). */
   append(file: string, record: unknown): void;
+  /** append() of each record in order, in one call (a crash can still tear between any two). */
+  appendAll(file: string, records: readonly unknown[]): void;
   /** Replace a file's contents with one value (buffered; atomic when it becomes durable). */
   write(file: string, value: unknown): void;
   /** Drop records from index `from` on (a log truncation), buffered like any write. */

@@ -91,4 +91,22 @@ test("a corrupting crash leaves a record whose checksum fails, found at restart"
   assert.ok(found > 0);
 });
 
+test("appendAll is append of each record: a torn crash can keep part of one batch", () => {
+  const kept = new Set<number>();
+  for (let seed = 1; seed <= 40; seed++) {
+    const { d, drain } = disk(seed);
+    d.appendAll("log", [1, 2]);
+    d.sync(() => {});
+    drain();
+    d.appendAll("log", [3, 4, 5, 6]);
+    assert.is(d.pendingWrites, 4);
+    d.crash("torn");
+    const log = d.read("log") as number[];
+    assert.equal(log, [1, 2, 3, 4, 5, 6].slice(0, log.length), "a prefix, in order");
+    assert.ok(log.length >= 2, "the synced batch survives");
+    kept.add(log.length);
+  }
+  assert.ok([...kept].some((n) => n > 2 && n < 6), `some crash kept part of the unsynced batch (kept ${[...kept]})`);
+});
+
 test.run();

@@ -84,6 +84,17 @@ export class SimDisk implements Disk {
     this.stats.writes++;
   }
 
+  appendAll(file: string, records: readonly unknown[]): void {
+    const f = this.file(file);
+    const n = records.length;
+    for (let i = 0; i < n; i++) {
+      f.records.push(records[i]);
+      this.pending[this.pendingLength++] = f.appendMarker;
+    }
+    this.pushed += n;
+    this.stats.writes += n;
+  }
+
   write(file: string, value: unknown): void {
     const f = this.file(file);
     this.pending[this.pendingLength++] = { kind: "write", file, previous: f.value, had: f.hasValue };

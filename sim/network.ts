@@ -54,12 +54,27 @@ export class NetworkFaults {
   }
 }
 
+/**
+ * One directed link's state: made once per pair, so a sender that keeps it (the world does, per process)
+ * sends without looking anything up.
+ */
+export class Route {
+  /** Messages in flight on this link. */
+  n = 0;
+  readonly key: string;
+  /** The host's own slot: what `to` resolves to, cached on first delivery. */
+  sink: unknown = undefined;
+  constructor(readonly from: string, readonly to: string) {
+    this.key = from + ">" + to;
+  }
+}
+
 /** What the network needs from the world: time, scheduling, and whether/how a process takes a message. */
 export interface NetworkHost {
   now(): number;
-  at(time: number, fn: () => void): void;
-  /** Hands the message to the destination; returns "delivered", "held" (paused) or "crashed". */
-  deliver(from: string, to: string, msg: unknown): "delivered" | "held" | "crashed";
+  at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): void;
+  /** Hands the message to route.to; returns "delivered", "held" (paused) or "crashed". */
+  deliver(route: Route, msg: unknown): "delivered" | "held" | "crashed";
   onDrop?(from: string, to: string, msg: unknown, reason: DropReason): void;
 }
 
@@ -75,8 +90,8 @@ export interface NetworkStats {
 export class Network {
   readonly faults = new NetworkFaults();
   private readonly links = new Map<string, LinkConfig>();
-  /** Per directed link: in-flight count, looked up without building a key string on the hot path. */
-  private readonly inFlight = new Map<string, Map<string, { n: number; key: string }>>();
+  /** Per directed link, looked up without building a key string. */
+  private readonly routes = new Map<string, Map<string, Route>>();
   readonly stats: NetworkStats = {
     sent: 0,
     duplicated: 0,
@@ -101,54 +116,61 @@ export class Network {
   }
 
   send(from: string, to: string, msg: unknown): void {
+    this.sendOn(this.route(from, to), msg);
+  }
+
+  /** The link from → to, for a sender to keep. */
+  route(from: string, to: string): Route {
+    let m = this.routes.get(from);
+    if (m === undefined) this.routes.set(from, (m = new Map()));
+    let r = m.get(to);
+    if (r === undefined) m.set(to, (r = new Route(from, to)));
+    return r;
+  }
+
+  sendOn(r: Route, msg: unknown): void {
     this.stats.sent++;
-    const cfg = this.link(from, to);
+    const cfg = this.link(r.from, r.to);
     const f = this.faults;
-    if (f.isCut(from, to)) return this.drop(from, to, msg, "partition");
+    if (f.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;
-    if (lossP > 0 && this.rng.chance(lossP)) return this.drop(from, to, msg, "loss");
-    this.transmit(from, to, msg, cfg);
+    if (lossP > 0 && this.rng.chance(lossP)) return this.drop(r.from, r.to, msg, "loss");
+    this.transmit(r, msg, cfg);
     const dupP = cfg.dupP + f.extraDupP;
     if (dupP > 0 && this.rng.chance(dupP)) {
       this.stats.duplicated++;
-      this.transmit(from, to, msg, cfg);
+      this.transmit(r, msg, cfg);
     }
   }
 
-  private counter(from: string, to: string): { n: number; key: string } {
-    let m = this.inFlight.get(from);
-    if (m === undefined) this.inFlight.set(from, (m = new Map()));
-    let c = m.get(to);
-    if (c === undefined) m.set(to, (c = { n: 0, key: from + ">" + to }));
-    return c;
-  }
-
-  private transmit(from: string, to: string, msg: unknown, cfg: LinkConfig): void {
-    const c = this.counter(from, to);
-    if (c.n >= cfg.capacity) return this.drop(from, to, msg, "overflow");
-    c.n++;
+  private transmit(r: Route, msg: unknown, cfg: LinkConfig): void {
+    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, msg, "overflow");
+    r.n++;
     this.stats.inFlight++;
     const delay = this.rng.latency(cfg.latencyUs, cfg.jitterUs, cfg.tailP) + this.faults.extraDelayUs;
-    this.host.at(this.host.now() + delay, () => this.arrive(from, to, c, msg));
+    this.host.at(this.host.now() + delay, this.arriveOn, r, msg);
   }
 
-  private arrive(from: string, to: string, c: { n: number; key: string }, msg: unknown): void {
+  /** arrive, made once: scheduled with its arguments instead of a closure per message. */
+  private readonly arriveOn = (r: Route, msg: unknown): void => this.arrive(r, msg);
+
+  private arrive(r: Route, msg: unknown): void {
     if (this.faults.clogs.size > 0) {
-      const clogUntil = this.faults.clogs.get(c.key);
+      const clogUntil = this.faults.clogs.get(r.key);
       if (clogUntil !== undefined && clogUntil > this.host.now()) {
         // A clogged link holds everything until the clog ends, then lets it through in arrival order.
-        this.host.at(clogUntil, () => this.arrive(from, to, c, msg));
+        this.host.at(clogUntil, this.arriveOn, r, msg);
         return;
       }
     }
-    c.n--;
+    r.n--;
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
-    if (this.faults.isCut(from, to)) return this.drop(from, to, msg, "partition");
-    const r = this.host.deliver(from, to, msg);
-    if (r === "delivered") this.stats.delivered++;
-    else if (r === "held") this.stats.held++;
-    else this.drop(from, to, msg, "crashed", true);
+    if (this.faults.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
+    const d = this.host.deliver(r, msg);
+    if (d === "delivered") this.stats.delivered++;
+    else if (d === "held") this.stats.held++;
+    else this.drop(r.from, r.to, msg, "crashed", true);
   }
 
   private drop(from: string, to: string, msg: unknown, reason: DropReason, counted = false): void {

@@ -74,4 +74,15 @@ test("a run that exceeds its event budget is stopped", () => {
   assert.throws(() => { while (s.step()); }, (e: unknown) => e instanceof EventBudgetExceeded);
 });
 
+test("an event scheduled with arguments runs with them and lets go of them after", () => {
+  const s = new Scheduler();
+  const got: unknown[] = [];
+  const payload = { big: "message" };
+  const ev = s.at(5, (a: string, b: object) => got.push(a, b), "route", payload);
+  s.step();
+  assert.equal(got, ["route", payload]);
+  assert.is(ev.a, undefined);
+  assert.is(ev.b, undefined);
+});
+
 test.run();

@@ -6,7 +6,10 @@ export interface SimEvent {
   time: number;
   seq: number;
   /** null once cancelled (lazy deletion: skipped when popped). */
-  fn: (() => void) | null;
+  fn: ((a: never, b: never) => void) | null;
+  /** fn's arguments: a hot caller (the network) passes one shared function instead of a closure per event. */
+  a: unknown;
+  b: unknown;
 }
 
 export class EventBudgetExceeded extends Error {
@@ -33,8 +36,10 @@ export class Scheduler {
     return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn);
   }
 
-  at(time: number, fn: () => void): SimEvent {
-    const ev: SimEvent = { time: time < this.now ? this.now : time, seq: this.seq++, fn };
+  at(time: number, fn: () => void): SimEvent;
+  at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent;
+  at(time: number, fn: (a: never, b: never) => void, a?: unknown, b?: unknown): SimEvent {
+    const ev: SimEvent = { time: time < this.now ? this.now : time, seq: this.seq++, fn, a, b };
     const h = this.heap;
     let i = h.length;
     h.push(ev);
@@ -100,7 +105,9 @@ export class Scheduler {
       this.live--;
       this.now = ev.time;
       if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
-      fn();
+      const { a, b } = ev;
+      ev.a = ev.b = undefined;
+      (fn as (a: unknown, b: unknown) => void)(a, b);
       return true;
     }
   }

@@ -80,12 +80,12 @@ export class Trace {
     if (this.lines !== undefined) this.keep(time, kind, proc, to, detail);
   }
 
-  /** event(time, "deliver", from, to, label) for the per-message hot path, with to's hash (hashOf) known. */
-  deliver(time: number, from: string, to: string, toHash: number, label: string): void {
+  /** event(time, "deliver", from, to, label) for the per-message hot path, with from's and to's hashes (hashOf) known. */
+  deliver(time: number, from: string, fromHash: number, to: string, toHash: number, label: string): void {
     this.count++;
     this.mixTime(time);
     this.mixInt(DELIVER_HASH);
-    this.mixStr(from);
+    this.mixInt(fromHash);
     this.mixInt(toHash);
     this.mixStr(label);
     if (this.lines !== undefined) this.keep(time, "deliver", from, to, label);

@@ -4,7 +4,7 @@ import type { Actor, ActorFactory, Env, TimerId } from "../core/env.ts";
 import { AssertionFailure } from "../core/assert.ts";
 import { Clock } from "./clock.ts";
 import { SimDisk, type CrashMode, type DiskOptions } from "./disk.ts";
-import { Network, type LinkConfig, DEFAULT_LINK } from "./network.ts";
+import { Network, type LinkConfig, type Route, DEFAULT_LINK } from "./network.ts";
 import { Rng } from "./rng.ts";
 import { Scheduler, type SimEvent } from "./scheduler.ts";
 import { Trace } from "./trace.ts";
@@ -47,6 +47,8 @@ export class SimProcess {
   env: Env | undefined;
   /** The trace's hash of id, kept so per-event tracing skips the lookup. */
   readonly idHash: number;
+  /** The network's link to each destination this process has sent to. */
+  readonly routes = new Map<string, Route>();
 
   constructor(
     readonly id: string,
@@ -66,6 +68,12 @@ export class SimProcess {
       diskOpts,
     );
   }
+}
+
+/** What the world keeps on a network route (Route.sink): its destination and the trace's hash of its source. */
+interface RouteSink {
+  readonly process: SimProcess;
+  readonly fromHash: number;
 }
 
 const DEFAULT_DISK: DiskOptions = { fsyncLatencyUs: 500, fsyncJitterUs: 500 };
@@ -94,8 +102,8 @@ export class World {
     this.network = new Network(
       {
         now: () => this.scheduler.now,
-        at: (t, fn) => void this.scheduler.at(t, fn),
-        deliver: (from, to, msg) => this.deliver(from, to, msg),
+        at: (t, fn, a, b) => void this.scheduler.at(t, fn, a, b),
+        deliver: (route, msg) => this.deliver(route, msg),
         onDrop: (from, to, msg, reason) => this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
       },
       this.rng.fork("network"),
@@ -174,8 +182,10 @@ export class World {
         }
       },
       send(to: string, msg: unknown): void {
-        if (!alive()) return;
-        world.network.send(p.id, to, msg);
+        if (p.incarnation !== inc || p.status === "crashed") return;
+        let r = p.routes.get(to);
+        if (r === undefined) p.routes.set(to, (r = world.network.route(p.id, to)));
+        world.network.sendOn(r, msg);
       },
       disk: p.disk,
       rng,
@@ -197,19 +207,26 @@ export class World {
     this.guard(p.id, fn);
   }
 
-  private deliver(from: string, to: string, msg: unknown): "delivered" | "held" | "crashed" {
-    const p = this.processes.get(to);
-    if (p === undefined || p.status === "crashed" || p.actor === undefined) return "crashed";
+  private deliver(route: Route, msg: unknown): "delivered" | "held" | "crashed" {
+    let sink = route.sink as RouteSink | undefined;
+    if (sink === undefined) {
+      const to = this.processes.get(route.to);
+      if (to === undefined) return "crashed";
+      route.sink = sink = { process: to, fromHash: this.trace.hashOf(route.from) };
+    }
+    const p = sink.process;
+    if (p.status === "crashed" || p.actor === undefined) return "crashed";
+    const from = route.from;
     if (p.status === "paused") {
       p.held.push({ from, msg });
       return "held";
     }
-    this.trace.deliver(this.scheduler.now, from, to, p.idHash, this.label(msg));
+    this.trace.deliver(this.scheduler.now, from, sink.fromHash, p.id, p.idHash, this.label(msg));
     // guard() inlined: this runs once per delivered message.
     try {
       p.actor.onMessage(from, msg);
     } catch (e) {
-      this.caught(to, e);
+      this.caught(p.id, e);
     }
     return "delivered";
   }

@@ -116,13 +116,14 @@ export class RaftDiskStore {
       if (this.records === 0) {
         this.base = first.index;
       } else {
-        assert(first.index >= this.base && first.index <= this.base + this.records, () =>
-          `entries from ${first.index} do not fit the stored log [${this.base}, ${this.base + this.records})`);
+        if (first.index < this.base || first.index > this.base + this.records) {
+          assert(false, `entries from ${first.index} do not fit the stored log [${this.base}, ${this.base + this.records})`);
+        }
         const at = first.index - this.base;
         if (at < this.records) this.disk.truncate(this.logFile, at);
         this.records = at;
       }
-      for (const e of rd.entries) this.disk.append(this.logFile, e);
+      this.disk.appendAll(this.logFile, rd.entries);
       this.records += rd.entries.length;
       wrote = true;
     }
@@ -153,7 +154,7 @@ export class RaftDiskStore {
     const old = this.logFile;
     const next: LogFile = old === LOG_FILES[0] ? LOG_FILES[1] : LOG_FILES[0];
     this.disk.truncate(next, 0);
-    for (const e of live) this.disk.append(next, e);
+    this.disk.appendAll(next, live);
     this.disk.sync(() => {
       this.disk.write(LOGFILE, next);
       this.disk.sync(() => {

@@ -118,7 +118,7 @@ export class RaftLog {
     const lastNew = index + entries.length;
     const ci = this.findConflict(entries);
     if (ci !== 0) {
-      assert(ci > this.committed, () => `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
+      if (ci <= this.committed) assert(false, `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
       this.append(entries.slice(ci - index - 1));
     }
     this.commitTo(Math.min(leaderCommit, lastNew));
@@ -129,9 +129,10 @@ export class RaftLog {
   append(entries: readonly Entry[]): void {
     const first = entries[0];
     if (first === undefined) return;
-    assert(first.index > this.committed, () => `appending at ${first.index} would overwrite committed entries (committed ${this.committed})`);
-    assert(first.index <= this.lastIndex() + 1, () => `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
-    assert(first.index > this.offset, () => `append at ${first.index} is at or below the compaction point ${this.offset}`);
+    // Plain ifs, not assert(msg closure): a closure per call would be allocated on this hot path.
+    if (first.index <= this.committed) assert(false, `appending at ${first.index} would overwrite committed entries (committed ${this.committed})`);
+    if (first.index > this.lastIndex() + 1) assert(false, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    if (first.index <= this.offset) assert(false, `append at ${first.index} is at or below the compaction point ${this.offset}`);
     if (first.index <= this.lastIndex()) {
       this.ents.length = first.index - this.offset - 1;
       this.noteTruncation(first.index);
