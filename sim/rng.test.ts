@@ -1,8 +1,20 @@
+import seedrandom from "seedrandom";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Rng, parseSeed } from "./rng.ts";
 
 const draw = (r: Rng, n: number) => Array.from({ length: n }, () => r.uint32());
+
+test("every draw is seedrandom's alea, draw for draw", () => {
+  for (const path of ["seed:1", "seed:4294967295", "seed:7/network", "seed:7/disk/n1"]) {
+    const ours = new Rng(path);
+    const theirs = seedrandom.alea(path);
+    for (let i = 0; i < 5_000; i++) {
+      if (i % 3 === 2) assert.is(ours.uint32(), theirs.int32() >>> 0, `${path}: uint32 draw ${i}`);
+      else assert.is(ours.next(), theirs(), `${path}: draw ${i}`);
+    }
+  }
+});
 
 test("the same seed gives the same sequence", () => {
   assert.equal(draw(new Rng(42), 50), draw(new Rng(42), 50));

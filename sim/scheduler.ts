@@ -96,17 +96,24 @@ export class Scheduler {
 
   /** Runs the next live event; false when none is left. */
   step(): boolean {
+    return this.stepUntil(Infinity);
+  }
+
+  /** Runs the next live event if it is due by time t; false when none is. */
+  stepUntil(t: number): boolean {
+    const h = this.heap;
     for (;;) {
-      const ev = this.pop();
-      if (ev === undefined) return false;
-      const fn = ev.fn;
+      const top = h[0];
+      if (top === undefined || top.time > t) return false;
+      this.pop();
+      const fn = top.fn;
       if (fn === null) continue;
-      ev.fn = null;
+      top.fn = null;
       this.live--;
-      this.now = ev.time;
+      this.now = top.time;
       if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
-      const { a, b } = ev;
-      ev.a = ev.b = undefined;
+      const { a, b } = top;
+      top.a = top.b = undefined;
       (fn as (a: unknown, b: unknown) => void)(a, b);
       return true;
     }
@@ -121,11 +128,7 @@ export class Scheduler {
 
   /** Runs every event with time <= t, then sets now = t. */
   runUntil(t: number): void {
-    for (;;) {
-      const next = this.peekTime();
-      if (next === undefined || next > t) break;
-      this.step();
-    }
+    while (this.stepUntil(t));
     if (this.now < t) this.now = t;
   }
 

@@ -313,12 +313,10 @@ export class World {
   /** Runs until virtual time t, or until a failure stops the world. */
   runUntil(t: number): void {
     const s = this.scheduler;
-    for (;;) {
-      if (this.failure !== undefined) return;
-      const next = s.peekTime();
-      if (next === undefined || next > t) break;
-      s.step();
+    while (this.failure === undefined) {
+      if (!s.stepUntil(t)) break;
     }
+    if (this.failure !== undefined) return;
     if (s.now < t) s.now = t;
   }
 

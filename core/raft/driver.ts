@@ -105,6 +105,9 @@ export class RaftDriver {
   private syncedTerm: number;
   private syncedVote: string;
   private inFlight = false;
+  /** The Ready waiting for its fsync, and whether (as a leader) its messages already left. */
+  private syncing: Ready | undefined;
+  private syncingSentEarly = false;
   private timer: TimerId | undefined;
   private ticks = 0;
   private lastSnapshotIndex: number;
@@ -300,19 +303,28 @@ export class RaftDriver {
       // MUTANT etcd-apply-before-persist: apply (and so answer) before the entries are durable.
       if (this.applyBeforePersist) this.apply(rd);
       if (rd.mustSync) {
-        this.env.disk.sync(() => {
-          if (hs !== undefined) {
-            this.syncedTerm = hs.term;
-            this.syncedVote = hs.vote;
-          }
-          this.finish(rd, sentEarly);
-          this.pump();
-        });
+        this.syncing = rd;
+        this.syncingSentEarly = sentEarly;
+        this.env.disk.sync(this.onSynced);
         return;
       }
       this.finish(rd, sentEarly);
     }
   }
+
+  /** The fsync of the Ready in flight completed (one function for every fsync, not a closure each). */
+  private readonly onSynced = (): void => {
+    const rd = this.syncing;
+    assert(rd !== undefined, "an fsync completed with no Ready waiting for it");
+    this.syncing = undefined;
+    const hs = rd.hardState;
+    if (hs !== undefined) {
+      this.syncedTerm = hs.term;
+      this.syncedVote = hs.vote;
+    }
+    this.finish(rd, this.syncingSentEarly);
+    this.pump();
+  };
 
   /** Everything in rd is durable: send (unless a leader already did), apply, advance. */
   private finish(rd: Ready, sent: boolean): void {

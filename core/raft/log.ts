@@ -119,7 +119,8 @@ export class RaftLog {
     const ci = this.findConflict(entries);
     if (ci !== 0) {
       if (ci <= this.committed) assert(false, `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
-      this.append(entries.slice(ci - index - 1));
+      // Usually every entry is new: then append them as they came, without a copy.
+      this.append(ci === index + 1 ? entries : entries.slice(ci - index - 1));
     }
     this.commitTo(Math.min(leaderCommit, lastNew));
     return lastNew;
