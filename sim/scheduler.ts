@@ -12,6 +12,9 @@ export interface SimEvent {
   b: unknown;
 }
 
+/** Fills the heap's vacated slots, so they keep no finished event alive (never read: only [0, size) is). */
+const NO_EVENT: SimEvent = { time: 0, seq: 0, fn: null, a: undefined, b: undefined };
+
 export class EventBudgetExceeded extends Error {
   override readonly name = "EventBudgetExceeded";
 }
@@ -21,7 +24,9 @@ export class Scheduler {
   /** Events executed so far (cancelled ones not counted). */
   executed = 0;
   private seq = 0;
+  /** heap[0, size) is the heap; slots past it hold NO_EVENT (the array never shrinks: no reallocation). */
   private readonly heap: SimEvent[] = [];
+  private size = 0;
   private live = 0;
 
   /** @param maxEvents a hard bound per run: a scheduler that exceeds it throws EventBudgetExceeded. */
@@ -41,8 +46,8 @@ export class Scheduler {
   at(time: number, fn: (a: never, b: never) => void, a?: unknown, b?: unknown): SimEvent {
     const ev: SimEvent = { time: time < this.now ? this.now : time, seq: this.seq++, fn, a, b };
     const h = this.heap;
-    let i = h.length;
-    h.push(ev);
+    let i = this.size++;
+    if (i === h.length) h.push(ev);
     // sift up
     while (i > 0) {
       const p = (i - 1) >> 1;
@@ -64,11 +69,12 @@ export class Scheduler {
   }
 
   private pop(): SimEvent | undefined {
+    if (this.size === 0) return undefined;
     const h = this.heap;
-    const top = h[0];
-    if (top === undefined) return undefined;
-    const last = h.pop()!;
-    const n = h.length;
+    const top = h[0]!;
+    const n = --this.size;
+    const last = h[n]!;
+    h[n] = NO_EVENT;
     if (n > 0) {
       // sift down
       let i = 0;
@@ -103,8 +109,9 @@ export class Scheduler {
   stepUntil(t: number): boolean {
     const h = this.heap;
     for (;;) {
-      const top = h[0];
-      if (top === undefined || top.time > t) return false;
+      if (this.size === 0) return false;
+      const top = h[0]!;
+      if (top.time > t) return false;
       this.pop();
       const fn = top.fn;
       if (fn === null) continue;
@@ -122,8 +129,8 @@ export class Scheduler {
   /** Time of the next live event, or undefined. */
   peekTime(): number | undefined {
     const h = this.heap;
-    while (h.length > 0 && h[0]!.fn === null) this.pop();
-    return h[0]?.time;
+    while (this.size > 0 && h[0]!.fn === null) this.pop();
+    return this.size > 0 ? h[0]!.time : undefined;
   }
 
   /** Runs every event with time <= t, then sets now = t. */

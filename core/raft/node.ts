@@ -136,7 +136,8 @@ export class RaftNode {
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
 
-  private msgs: Message[] = [];
+  /** NO_MESSAGES (never pushed to: see queue) or this Ready's own array. */
+  private msgs: Message[] = NO_MESSAGES as Message[];
   private msgsBeforeSync: Message[] = [];
   private readStates: ReadState[] = [];
   private prevHardState: HardState;
@@ -426,7 +427,7 @@ export class RaftNode {
       readStates: this.readStates.length > 0 ? this.readStates : NO_READ_STATES,
       mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote,
     };
-    this.msgs = [];
+    this.msgs = NO_MESSAGES as Message[];
     // Usually empty: then the Ready gets a shared empty array and we keep ours (no allocation).
     if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
     if (this.readStates.length > 0) this.readStates = [];
@@ -921,7 +922,7 @@ export class RaftNode {
     if (prevTerm === undefined) return this.maybeSendSnapshot(to, pr);
     const ents = pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : NO_ENTRIES;
     if (ents.length === 0 && !sendIfEmpty) return false;
-    this.msgs.push({
+    this.queue({
       type: "MsgApp", from: this.id, to, term: this.currentTerm, logTerm: prevTerm, index: prevIndex, entries: ents,
       commit: this.log.committed, reject: false, rejectHint: 0,
     });
@@ -1216,6 +1217,15 @@ export class RaftNode {
     };
     // MUTANT raft-ack-before-fsync: the acknowledgement leaves before the acknowledged entries are durable.
     if (this.ackBeforeFsync) this.msgsBeforeSync.push(msg);
+    else this.queue(msg);
+  }
+
+  /**
+   * Queues a message for the next Ready. Between Readys msgs is the shared empty array, so a Ready with no
+   * messages allocates nothing and one with a single message (a follower's acknowledgement) a 1-slot array.
+   */
+  private queue(msg: Message): void {
+    if (this.msgs === NO_MESSAGES) this.msgs = [msg];
     else this.msgs.push(msg);
   }
 
@@ -1247,7 +1257,7 @@ export class RaftNode {
       this.msgsBeforeSync.push(msg);
       return;
     }
-    this.msgs.push(msg);
+    this.queue(msg);
   }
 }
 

@@ -8,8 +8,8 @@ export function majority(voters: number): number {
 export function committedMatch(voters: readonly { readonly match: number }[], scratch: number[] = []): number {
   const n = voters.length;
   if (n === 0) return 0;
-  scratch.length = n;
-  // Insertion sort, descending: voter sets are tiny.
+  // Insertion sort, descending, into scratch[0, n): voter sets are tiny. (scratch may be longer from a larger
+  // configuration; only [0, n) is read, and setting its length on every call costs more than the sort.)
   for (let i = 0; i < n; i++) {
     const v = voters[i]!.match;
     let j = i;
