@@ -115,4 +115,28 @@ test("a restart refuses a commit index beyond the stored log", () => {
   assert.throws(() => new RaftLog(undefined, ents(1, 1), 5, 0), (err: unknown) => err instanceof AssertionFailure);
 });
 
+test("a batch is handed out as one array for sending, persisting and applying", () => {
+  const log = new RaftLog(undefined, [], 0, 0);
+  const batch = [e(1, 1), e(2, 1), e(3, 1)];
+  log.append(batch);
+  const sent = log.slice(1, 10);
+  assert.equal(sent.map((x) => x.index), [1, 2, 3]);
+  assert.is(log.unstableEntries(), sent, "persisted as the array sent");
+  log.stableTo(3);
+  log.commitTo(3);
+  assert.is(log.nextCommittedEntries(), sent, "applied as the same array");
+  assert.equal(log.slice(2, 1).map((x) => x.index), [2], "another range is its own copy");
+});
+
+test("after a conflicting suffix is overwritten, no range from before it is handed out again", () => {
+  const log = new RaftLog(undefined, [], 0, 0);
+  log.append([e(1, 1), e(2, 1), e(3, 1)]);
+  assert.equal(log.unstableEntries().map((x) => x.term), [1, 1, 1]);
+  log.append([e(2, 2), e(3, 2), e(4, 2)]);
+  assert.equal(log.slice(1, 3).map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@2"]);
+  assert.equal(log.unstableEntries().map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@2", "4@2"]);
+  log.append([e(3, 3)]);
+  assert.equal(log.slice(1, 3).map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@3"], "the [1, 4) range again, rebuilt");
+});
+
 test.run();

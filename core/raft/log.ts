@@ -25,6 +25,14 @@ export class RaftLog {
   private truncatedSinceReady: number | undefined;
   /** How many times a suffix was overwritten or discarded (a leader must never do this: append-only). */
   overwrites = 0;
+  /**
+   * The entries [memoFrom, memoTo) as one array, handed out again for the same range: a batch is appended,
+   * sent to every follower, persisted and applied as the same range, so one array serves them all instead
+   * of a copy each. Arrays of entries are never mutated once made; only a truncation makes it stale.
+   */
+  private memoFrom = 0;
+  private memoTo = 0;
+  private memo: readonly Entry[] = NO_ENTRIES;
 
   constructor(snapshot: Snapshot | undefined, entries: readonly Entry[], commit: number, applied: number) {
     this.snapshot = snapshot;
@@ -146,10 +154,25 @@ export class RaftLog {
       ents.push(e);
       next++;
     }
+    this.memoFrom = first.index;
+    this.memoTo = next;
+    this.memo = entries;
+  }
+
+  /** Entries [from, to) by index (from above the compaction point, to at most lastIndex + 1). */
+  private range(from: number, to: number): readonly Entry[] {
+    if (from >= to) return NO_ENTRIES;
+    if (from === this.memoFrom && to === this.memoTo) return this.memo;
+    const r = this.ents.slice(from - this.offset - 1, to - this.offset - 1);
+    this.memoFrom = from;
+    this.memoTo = to;
+    this.memo = r;
+    return r;
   }
 
   private noteTruncation(from: number): void {
     this.overwrites++;
+    this.forgetMemo();
     this.stabled = Math.min(this.stabled, from - 1);
     this.truncatedSinceReady = Math.min(this.truncatedSinceReady ?? Infinity, from);
   }
@@ -160,17 +183,20 @@ export class RaftLog {
     this.committed = c;
   }
 
+  private forgetMemo(): void {
+    this.memoFrom = this.memoTo = 0;
+    this.memo = NO_ENTRIES;
+  }
+
   /** Entries [lo, lo + max) that are in memory; lo must be above the compaction point. */
   slice(lo: number, max: number): readonly Entry[] {
     if (lo <= this.offset) assert(false, `slice from ${lo} reaches below the compaction point ${this.offset}`);
-    const start = lo - this.offset - 1;
-    // Nothing to send is the common answer (a commit-only MsgApp): share one empty array.
-    return start >= this.ents.length ? NO_ENTRIES : this.ents.slice(start, start + max);
+    return this.range(lo, Math.min(lo + max, this.lastIndex() + 1));
   }
 
   /** Entries the host has not yet persisted. */
-  unstableEntries(): Entry[] {
-    return this.ents.slice(this.stabled - this.offset);
+  unstableEntries(): readonly Entry[] {
+    return this.range(this.stabled + 1, this.lastIndex() + 1);
   }
 
   hasUnstable(): boolean {
@@ -178,10 +204,8 @@ export class RaftLog {
   }
 
   /** Committed entries not yet handed out to apply (a pending snapshot must be applied first). */
-  nextCommittedEntries(): Entry[] {
-    const lo = Math.max(this.applying, this.offset) + 1;
-    if (lo > this.committed) return [];
-    return this.ents.slice(lo - this.offset - 1, this.committed - this.offset);
+  nextCommittedEntries(): readonly Entry[] {
+    return this.range(Math.max(this.applying, this.offset) + 1, this.committed + 1);
   }
 
   hasNextCommittedEntries(): boolean {
@@ -213,6 +237,7 @@ export class RaftLog {
     const { index, term } = s.metadata;
     assert(index > this.committed, () => `restoring snapshot at ${index} at or below commit ${this.committed}`);
     if (this.ents.length > 0) this.noteTruncation(this.offset + 1);
+    this.forgetMemo();
     this.offset = index;
     this.offsetTerm = term;
     this.ents = [];
