@@ -74,6 +74,9 @@ export class SimProcess {
 interface RouteSink {
   readonly process: SimProcess;
   readonly fromHash: number;
+  /** The last message label on this link and its hash: a link carries mostly one type (MsgApp one way, its answer back). */
+  label: string;
+  labelHash: number;
 }
 
 const DEFAULT_DISK: DiskOptions = { fsyncLatencyUs: 500, fsyncJitterUs: 500 };
@@ -212,7 +215,7 @@ export class World {
     if (sink === undefined) {
       const to = this.processes.get(route.to);
       if (to === undefined) return "crashed";
-      route.sink = sink = { process: to, fromHash: this.trace.hashOf(route.from) };
+      route.sink = sink = { process: to, fromHash: this.trace.hashOf(route.from), label: "", labelHash: this.trace.hashOf("") };
     }
     const p = sink.process;
     if (p.status === "crashed" || p.actor === undefined) return "crashed";
@@ -221,7 +224,12 @@ export class World {
       p.held.push({ from, msg });
       return "held";
     }
-    this.trace.deliver(this.scheduler.now, from, sink.fromHash, p.id, p.idHash, this.label(msg));
+    const label = this.label(msg);
+    if (label !== sink.label) {
+      sink.label = label;
+      sink.labelHash = this.trace.hashOf(label);
+    }
+    this.trace.deliver(this.scheduler.now, from, sink.fromHash, p.id, p.idHash, label, sink.labelHash);
     // guard() inlined: this runs once per delivered message.
     try {
       p.actor.onMessage(from, msg);
