@@ -182,7 +182,13 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
-    if (this.removed) return this.refuse(from, msg);
+    if (this.removed) {
+      // A copy of a request taken before the removal is the network's duplicate: dropped like any other (one
+      // TCP stream never delivers twice), not refused — the original may be proposed, and "not-leader"
+      // would tell its client, wrongly, that it had no effect.
+      if (this.seen.has(EtcdMember.requestKey(from, msg))) return;
+      return this.refuse(from, msg);
+    }
     if (isRaftMessage(msg)) {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
@@ -195,10 +201,10 @@ export class EtcdMember implements Actor {
       case "MemberRemoved":
         return this.stopRemoved();
       case "KvRequest":
-        if (this.duplicate(`${from}/${m.reqId}`)) return;
+        if (this.duplicate(EtcdMember.requestKey(from, m))) return;
         return this.onKvRequest(from, m.reqId, m.request);
       case "MemberRequest":
-        if (this.duplicate(`${from}/m${m.reqId}`)) return;
+        if (this.duplicate(EtcdMember.requestKey(from, m))) return;
         return this.onMemberRequest(from, m.reqId, m.change);
       case "MemberList":
         return this.onMemberList(from, m.reqId);
@@ -245,6 +251,14 @@ export class EtcdMember implements Actor {
       case "StreamPing": return this.env.send(client, { type: "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
       default: return;
     }
+  }
+
+  /** How a client's request is remembered in `seen` ("" for anything that is not a KV or membership request). */
+  private static requestKey(from: string, msg: unknown): string {
+    const m = msg as Partial<ClientMessage>;
+    if (m.type === "KvRequest") return `${from}/${m.reqId}`;
+    if (m.type === "MemberRequest") return `${from}/m${m.reqId}`;
+    return "";
   }
 
   private duplicate(id: string): boolean {

@@ -111,4 +111,25 @@ test("a member cut off while it was removed learns it from a peer when it comes 
   assert.ok(t.world.runUntilPredicate(() => t.member(gone).isRemoved, t.world.now + 2_000_000), "told it was removed");
 });
 
+test("a copy of a request taken before the member's removal is dropped, not refused as if it had no effect", () => {
+  const t = cluster();
+  const l = t.leader();
+  const gone = ["n1", "n2", "n3"].find((v) => v !== l)!;
+  const answers: Extract<MemberMessage, { type: "KvResponse" }>[] = [];
+  t.world.spawn("c9", () => ({ onMessage: (_from, m) => void answers.push(m as Extract<MemberMessage, { type: "KvResponse" }>) }));
+  const put = { type: "KvRequest", reqId: 7, request: { kind: "put", put: { key: "/k", value: "once" } } } satisfies ClientMessage;
+  t.world.process("c9").env!.send(gone, put);
+  assert.ok(t.world.runUntilPredicate(() => answers.length === 1, t.world.now + 2_000_000), "answered");
+  assert.ok(answers[0]!.response !== undefined, "the put was applied (forwarded to the leader)");
+  assert.is(t.change({ op: "remove", id: gone }).error, undefined);
+  t.world.runUntil(t.world.now + 500_000);
+  assert.ok(t.member(gone).isRemoved);
+  // The network delivers the same request again (a duplicate): TCP would never have; it must not be answered.
+  t.world.process("c9").env!.send(gone, put);
+  // A new request is refused at once: nothing of it was proposed.
+  t.world.process("c9").env!.send(gone, { ...put, reqId: 8 });
+  t.world.runUntil(t.world.now + 200_000);
+  assert.equal(answers.slice(1).map((a) => [a.reqId, a.error]), [[8, "not-leader"]]);
+});
+
 test.run();
