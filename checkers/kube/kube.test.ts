@@ -108,6 +108,33 @@ test("liveness: converged passes; stuck names what is pending", () => {
   assert.match(deadNode.message, "1/3 ready, 2 pods on down nodes node-1");
 });
 
+test("liveness: a scale that timed out may land after the last step; its replicas are an accepted end, nothing else", () => {
+  const d: Deployment = {
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation: 5 },
+    spec: { replicas: 2, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
+    status: { observedGeneration: 5, replicas: 2, updatedReplicas: 2, readyReplicas: 2 },
+  };
+  const rs: ReplicaSet = {
+    apiVersion: "apps/v1", kind: "ReplicaSet",
+    metadata: { name: "rs", namespace: "default", uid: "rs1", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }] },
+    spec: { replicas: 2, selector: { matchLabels: {} }, template: d.spec.template },
+  };
+  // The steps scaled to 2, then to 8; the scale to 2 timed out once (its retry succeeded) and landed last.
+  const expected = [{ namespace: "default", name: "nginx", deleted: false, replicas: 8, containers: [{ name: "nginx", image: "nginx:1" }] }];
+  const pods = [pod("a", "1", "node-1", true, "rs1"), pod("b", "2", "node-2", true, "rs1")];
+  const input = (ambiguousScales: { namespace: string; name: string; replicas: number }[]) =>
+    ({ objects: [d, rs, ...pods], expected, liveNodes: ["node-1", "node-2"], steps: ["apply", "scale", "scale"], stepsDone: 3, ambiguousScales });
+  const strict = checkKubeLiveness(input([]));
+  assert.is(strict.verdict, "fail");
+  assert.match(strict.message, "spec is 2 × [{\"image\":\"nginx:1\",\"name\":\"nginx\"}], expected 8 ×");
+  const late = checkKubeLiveness(input([{ namespace: "default", name: "nginx", replicas: 2 }]));
+  assert.is(late.verdict, "pass", late.message);
+  assert.match(late.message, "default/nginx 2/2 (a timed-out scale landed last; the steps ended at 8)");
+  const other = checkKubeLiveness(input([{ namespace: "default", name: "nginx", replicas: 5 }]));
+  assert.is(other.verdict, "fail");
+  assert.match(other.message, "expected 8 (or 5, from a scale that timed out)");
+});
+
 test("checkKube runs every rule and liveness when given a snapshot", () => {
   assert.equal(checkKube(log({})).map((c) => c.name), ["kube-binding", "kube-resource-version", "kube-lost-update", "kube-leader"]);
 });

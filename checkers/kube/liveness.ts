@@ -4,6 +4,7 @@
 import type { CheckResult } from "../types.ts";
 import { pendingOf, type ConvergenceInput } from "../../core/kube/pending.ts";
 import { fmtTime } from "./safety.ts";
+import type { Deployment } from "../../core/kube/types.ts";
 
 export interface LivenessTiming {
   /** When faults stopped. */
@@ -18,7 +19,12 @@ export function checkKubeLiveness(input: ConvergenceInput, timing?: LivenessTimi
   const when = timing ? `${fmtTime(timing.at - timing.healedAt)} after heal` : "at the end";
   if (pending.length === 0) {
     const live = input.expected.filter((e) => !e.deleted);
-    const summary = live.map((e) => `${e.namespace}/${e.name} ${e.replicas}/${e.replicas}`).join(", ");
+    // The spec as it ended (a scale that timed out may have landed after the last step).
+    const replicasOf = (e: (typeof live)[number]) => {
+      const d = input.objects.find((o) => o.kind === "Deployment" && o.metadata.namespace === e.namespace && o.metadata.name === e.name) as Deployment | undefined;
+      return d?.spec.replicas ?? e.replicas;
+    };
+    const summary = live.map((e) => `${e.namespace}/${e.name} ${replicasOf(e)}/${replicasOf(e)}${replicasOf(e) !== e.replicas ? ` (a timed-out scale landed last; the steps ended at ${e.replicas})` : ""}`).join(", ");
     return { name: "kube-liveness", verdict: "pass", message: `converged ${when}: ${live.length} deployments ready${summary ? ` (${summary})` : ""}` };
   }
   const bound = timing ? ` (bound ${fmtTime(timing.boundUs)})` : "";

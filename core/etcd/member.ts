@@ -255,6 +255,7 @@ export class EtcdMember implements Actor {
 
   /** How a client's request is remembered in `seen` ("" for anything that is not a KV or membership request). */
   private static requestKey(from: string, msg: unknown): string {
+    if (msg === null || typeof msg !== "object") return "";
     const m = msg as Partial<ClientMessage>;
     if (m.type === "KvRequest") return `${from}/${m.reqId}`;
     if (m.type === "MemberRequest") return `${from}/m${m.reqId}`;

@@ -168,6 +168,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     liveNodes: procs.nodes.filter((n) => host.processes.get(n)?.status === "up"),
     steps: stepNames,
     stepsDone: recorder.actions.length,
+    ambiguousScales: recorder.ambiguousScales,
   });
   let cacheKey = "";
   let cached: string[] = [];

@@ -52,7 +52,10 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
       case "apply":
         return applyAll(s.objects, 0, cb);
       case "scale":
-        return client.patch("Deployment", s.namespace, s.name, { spec: { replicas: s.replicas } }, (r) => cb(r.ok || r.status.reason === "NotFound"));
+        return client.patch("Deployment", s.namespace, s.name, { spec: { replicas: s.replicas } }, (r) => {
+          if (!r.ok && r.status.unknown) cfg.recorder?.ambiguousScale({ index: next, namespace: s.namespace, name: s.name, replicas: s.replicas });
+          cb(r.ok || r.status.reason === "NotFound");
+        });
       case "image":
         return client.get("Deployment", s.namespace, s.name, (g) => {
           if (!g.ok) return cb(g.status.reason === "NotFound");

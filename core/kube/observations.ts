@@ -68,6 +68,19 @@ export interface ActionOutcome {
   description: string;
 }
 
+/**
+ * A workload scale whose outcome is unknown (it timed out). A merge patch carries no precondition: the
+ * apiserver applies it to whatever is current, so it may still land at any later time — after the steps
+ * that followed it too (an apiserver paused mid-request finishes it when it resumes).
+ */
+export interface AmbiguousScale {
+  time: number;
+  index: number;
+  namespace: string;
+  name: string;
+  replicas: number;
+}
+
 export interface KubeObservations {
   /** The nodes the cluster was built with. */
   nodes: string[];
@@ -92,8 +105,9 @@ export class KubeRecorder implements KubeObservations {
   readonly acts: LeaderAct[] = [];
   readonly leaders: LeaderChange[] = [];
   readonly actions: ActionOutcome[] = [];
+  readonly ambiguousScales: AmbiguousScale[] = [];
   readonly latest = new Map<string, LatestEntry>();
-  /** Bumped on every change of `latest` or `actions` (lets callers cache derived views). */
+  /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
   private readonly seen = new Set<string>();
 
@@ -146,6 +160,10 @@ export class KubeRecorder implements KubeObservations {
   }
   action(a: Omit<ActionOutcome, "time">): void {
     this.actions.push({ time: this.now(), ...a });
+    this.changes++;
+  }
+  ambiguousScale(a: Omit<AmbiguousScale, "time">): void {
+    this.ambiguousScales.push({ time: this.now(), ...a });
     this.changes++;
   }
 
