@@ -85,17 +85,23 @@ test("single leader: tenures that follow each other pass; an older tenure acting
   assert.match(same.message, "in one term 7");
 });
 
-test("liveness: converged passes; stuck names what is pending", () => {
+/** default/nginx (uid d1) at `replicas`, its status caught up, and its ReplicaSet rs1 of the same template. */
+function nginxAt(replicas: number, generation: number): [Deployment, ReplicaSet] {
   const d: Deployment = {
-    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation: 2 },
-    spec: { replicas: 3, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
-    status: { observedGeneration: 2, replicas: 3, updatedReplicas: 3, readyReplicas: 3 },
+    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation },
+    spec: { replicas, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
+    status: { observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas },
   };
   const rs: ReplicaSet = {
     apiVersion: "apps/v1", kind: "ReplicaSet",
     metadata: { name: "rs", namespace: "default", uid: "rs1", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }] },
-    spec: { replicas: 3, selector: { matchLabels: {} }, template: d.spec.template },
+    spec: { replicas, selector: { matchLabels: {} }, template: d.spec.template },
   };
+  return [d, rs];
+}
+
+test("liveness: converged passes; stuck names what is pending", () => {
+  const [d, rs] = nginxAt(3, 2);
   const expected = [{ namespace: "default", name: "nginx", deleted: false, replicas: 3, containers: [{ name: "nginx", image: "nginx:1" }] }];
   const input = (pods: Pod[], liveNodes = ["node-1", "node-2"]) => ({ objects: [d, rs, ...pods], expected, liveNodes, steps: ["apply"], stepsDone: 1 });
   const good = checkKubeLiveness(input([pod("a", "1", "node-1", true, "rs1"), pod("b", "2", "node-2", true, "rs1"), pod("c", "3", "node-1", true, "rs1")]));
@@ -109,16 +115,7 @@ test("liveness: converged passes; stuck names what is pending", () => {
 });
 
 test("liveness: a scale that timed out may land after the last step; its replicas are an accepted end, nothing else", () => {
-  const d: Deployment = {
-    apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation: 5 },
-    spec: { replicas: 2, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
-    status: { observedGeneration: 5, replicas: 2, updatedReplicas: 2, readyReplicas: 2 },
-  };
-  const rs: ReplicaSet = {
-    apiVersion: "apps/v1", kind: "ReplicaSet",
-    metadata: { name: "rs", namespace: "default", uid: "rs1", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }] },
-    spec: { replicas: 2, selector: { matchLabels: {} }, template: d.spec.template },
-  };
+  const [d, rs] = nginxAt(2, 5);
   // The steps scaled to 2, then to 8; the scale to 2 timed out once (its retry succeeded) and landed last.
   const expected = [{ namespace: "default", name: "nginx", deleted: false, replicas: 8, containers: [{ name: "nginx", image: "nginx:1" }] }];
   const pods = [pod("a", "1", "node-1", true, "rs1"), pod("b", "2", "node-2", true, "rs1")];
