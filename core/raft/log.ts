@@ -2,9 +2,7 @@
 // them the host has made durable (stabled), committed, handed out to apply (applying) and applied.
 // Invariant (log.go): offset <= applied <= applying <= committed <= lastIndex.
 import { assert } from "../assert.ts";
-import type { Entry, Snapshot } from "./types.ts";
-
-const NO_ENTRIES: readonly Entry[] = [];
+import { NO_ENTRIES, type Entry, type Snapshot } from "./types.ts";
 
 export class RaftLog {
   /** Index and term of the entry just before ents[0]: the compaction or snapshot point. */

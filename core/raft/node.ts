@@ -11,6 +11,7 @@ import { jointCommittedMatch, jointQuorum, jointVoteResult, type VoteResult } fr
 import { ReadOnly } from "./read_only.ts";
 import {
   NONE,
+  NO_ENTRIES,
   type ConfChange,
   type ConfChangeSingle,
   type ConfState,
@@ -65,9 +66,7 @@ export interface RaftConfig {
 }
 
 const CAMPAIGN_TRANSFER = "transfer";
-// Shared empty arrays, typed readonly so nothing can push into them. Not Object.freeze'd: a frozen array has
-// its own elements kind, and every site that reads both kinds (all of Ready's arrays) turns polymorphic.
-const NO_ENTRIES: readonly Entry[] = [];
+// Shared empty arrays, like NO_ENTRIES (types.ts): typed readonly, and not frozen for the same reason.
 const NO_MESSAGES: readonly Message[] = [];
 const NO_READ_STATES: readonly ReadState[] = [];
 
@@ -413,8 +412,9 @@ export class RaftNode {
     const hs = hardChanged ? this.hardState() : prevHs;
     const softChanged = this.lead !== this.prevSoftState.leader || this.role.kind !== this.prevSoftState.role;
     const ss = softChanged ? this.softState() : this.prevSoftState;
-    const entries = this.log.hasUnstable() ? this.log.unstableEntries() : NO_ENTRIES;
-    const committedEntries = this.log.hasNextCommittedEntries() ? this.log.nextCommittedEntries() : NO_ENTRIES;
+    // Both are NO_ENTRIES when there is nothing (the log hands out one shared empty array).
+    const entries = this.log.unstableEntries();
+    const committedEntries = this.log.nextCommittedEntries();
     const snapshot = this.log.pendingSnapshot;
     const rd: Ready = {
       softState: softChanged ? ss : undefined,

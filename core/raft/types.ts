@@ -162,3 +162,10 @@ export type ProposalOutcome =
 export type DropReason = "no-leader" | "leadership-transfer" | "conf-change-pending" | "invalid-conf-change";
 
 export const NONE = "";
+
+/**
+ * The one shared empty entry list (a Ready, a MsgApp, a log range with nothing in it). Typed readonly so
+ * nothing can push into it; not Object.freeze'd: a frozen array has its own elements kind, and every site
+ * that reads both kinds turns polymorphic.
+ */
+export const NO_ENTRIES: readonly Entry[] = [];
