@@ -97,7 +97,9 @@ export class EtcdMember implements Actor {
   private isLeader = false;
   /**
    * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
-   * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice.
+   * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice. A copy is
+   * dropped before anything else looks at it — a removed member too, which would otherwise refuse it with
+   * "not-leader" and tell the client, wrongly, that a request it had already proposed had no effect.
    */
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
@@ -182,13 +184,9 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
-    if (this.removed) {
-      // A copy of a request taken before the removal is the network's duplicate: dropped like any other (one
-      // TCP stream never delivers twice), not refused — the original may be proposed, and "not-leader"
-      // would tell its client, wrongly, that it had no effect.
-      if (this.seen.has(EtcdMember.requestKey(from, msg))) return;
-      return this.refuse(from, msg);
-    }
+    const key = EtcdMember.requestKey(from, msg);
+    if (key !== undefined && this.duplicate(key)) return;
+    if (this.removed) return this.refuse(from, msg);
     if (isRaftMessage(msg)) {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
@@ -201,15 +199,12 @@ export class EtcdMember implements Actor {
       case "MemberRemoved":
         return this.stopRemoved();
       case "KvRequest":
-        if (this.duplicate(EtcdMember.requestKey(from, m))) return;
         return this.onKvRequest(from, m.reqId, m.request);
       case "MemberRequest":
-        if (this.duplicate(EtcdMember.requestKey(from, m))) return;
         return this.onMemberRequest(from, m.reqId, m.change);
       case "MemberList":
         return this.onMemberList(from, m.reqId);
       case "MemberForward":
-        if (m.entry.op === "kv" && this.duplicate(m.entry.reqId)) return;
         return void this.proposeLocally(m.entry);
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
@@ -253,13 +248,14 @@ export class EtcdMember implements Actor {
     }
   }
 
-  /** How a client's request is remembered in `seen` ("" for anything that is not a KV or membership request). */
-  private static requestKey(from: string, msg: unknown): string {
-    if (msg === null || typeof msg !== "object") return "";
-    const m = msg as Partial<ClientMessage>;
+  /** How a request or forward is remembered in `seen`; undefined for messages that are not deduplicated. */
+  private static requestKey(from: string, msg: unknown): string | undefined {
+    if (msg === null || typeof msg !== "object") return undefined;
+    const m = msg as Partial<ClientMessage | Forward>;
     if (m.type === "KvRequest") return `${from}/${m.reqId}`;
     if (m.type === "MemberRequest") return `${from}/m${m.reqId}`;
-    return "";
+    if (m.type === "MemberForward" && m.entry?.op === "kv") return m.entry.reqId;
+    return undefined;
   }
 
   private duplicate(id: string): boolean {
