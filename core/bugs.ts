@@ -26,6 +26,7 @@ export const BUG_CATALOG = [
   { name: "etcd-lease-stale-leader", bug: "a deposed leader with a skewed clock still expires leases", modelledOn: "—", scenario: "clock-skew" },
   { name: "kube-informer-no-relist", bug: "informer never relists after \"resource version too old\": its controller stalls", modelledOn: "—", scenario: "watch-compaction" },
   { name: "kube-update-no-precondition", bug: "update writes without the resourceVersion precondition: lost update", modelledOn: "—", scenario: "controller-conflicts" },
+  { name: "kube-leader-wall-clock", bug: "leader election times the lease on the wall clock: a leader whose clock steps back keeps acting after a candidate took over", modelledOn: "client-go leaderelection measures on Go's monotonic clock", scenario: "deployment-rollout" },
   { name: "kube-leader-no-fencing", bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind", modelledOn: "client-go leaderelection has no fencing", scenario: "deployment-rollout" },
 ] as const satisfies readonly BugInfo[];
 

@@ -65,6 +65,7 @@ export function controllerProcess(env: Env, cfg: ControllerProcessConfig): Contr
         ...(le.timing ? { timing: le.timing } : {}),
         ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
         deadlineOnTimer: fencing,
+        ...(cfg.bugs ? { bugs: cfg.bugs } : {}),
         onStartedLeading: () =>
           run({
             canAct: fencing ? () => e.canAct() : () => e.isLeader(),

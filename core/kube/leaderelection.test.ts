@@ -7,12 +7,13 @@ import { apiserver } from "./apiserver.ts";
 import { KubeClient } from "./client.ts";
 import { DEFAULT_LEADER_TIMING, LeaderElector } from "./leaderelection.ts";
 import { KubeRecorder } from "./observations.ts";
+import { probeCounts, resetProbes } from "../probes.ts";
 import { FakeEtcd } from "./testing/fake-etcd.ts";
 import { NGINX, startFakeKubeCluster } from "./testing/fake-cluster.ts";
 
 const L = DEFAULT_LEADER_TIMING;
 
-function rig() {
+function rig(bugs: BugName[] = []) {
   const world = new World({ seed: 5 });
   const etcd = new FakeEtcd();
   const rec = new KubeRecorder(() => world.now);
@@ -21,7 +22,7 @@ function rig() {
   const spawn = (id: string) =>
     world.spawn(id, (env) => {
       const client = new KubeClient(env, ["apiserver-1"]);
-      const e = new LeaderElector(env, client, { namespace: "kube-system", name: "test", identity: id, recorder: rec, onStartedLeading() {}, onStoppedLeading() {} });
+      const e = new LeaderElector(env, client, { namespace: "kube-system", name: "test", identity: id, recorder: rec, bugs: new BugSet(bugs), onStartedLeading() {}, onStoppedLeading() {} });
       electors.set(id, e);
       return { start: () => e.start(), onMessage: (f, m) => void client.onMessage(f, m) };
     });
@@ -70,6 +71,38 @@ test("a leader that cannot renew stops acting after renewDeadline on its own clo
   assert.ok(stoppedActing !== undefined && stoppedActing - cutAt <= L.renewDeadlineUs, `stopped acting ${String(stoppedActing! - cutAt)}us after the cut`);
   const lost = rec.leaders.find((l) => l.process === "a" && l.event === "lost");
   assert.ok(lost !== undefined && lost.time - cutAt <= L.renewDeadlineUs + L.retryPeriodUs);
+});
+
+/** Cuts the leader off from the apiserver and steps its wall clock back 1.5 s (past leaseDuration − renewDeadline). */
+function leaderClockStepsBack(bugs: BugName[]) {
+  const { world, electors } = rig(bugs);
+  const a = electors.get("a")!;
+  assert.ok(a.canAct());
+  const cutAt = world.now;
+  world.network.faults.cut("a", "apiserver-1");
+  world.network.faults.cut("apiserver-1", "a");
+  world.process("a").clock.skew(-1_500_000);
+  let stoppedActing: number | undefined;
+  world.runUntilPredicate(() => { if (stoppedActing === undefined && !a.canAct()) stoppedActing = world.now; return false; }, cutAt + 4 * L.leaseDurationUs);
+  return { stoppedAfter: stoppedActing === undefined ? Infinity : stoppedActing - cutAt };
+}
+
+test("a leader whose wall clock steps back still stops acting within renewDeadline: elapsed time is monotonic (issue 15)", () => {
+  const { stoppedAfter } = leaderClockStepsBack([]);
+  assert.ok(stoppedAfter <= L.renewDeadlineUs, `stopped acting ${stoppedAfter}us after the cut`);
+});
+
+test("with kube-leader-wall-clock the stepped-back leader acts past leaseDuration, when a candidate may have taken over", () => {
+  const { stoppedAfter } = leaderClockStepsBack(["kube-leader-wall-clock"]);
+  assert.ok(stoppedAfter > L.leaseDurationUs, `stopped acting ${stoppedAfter}us after the cut`);
+});
+
+test("a takeover after expiry is probed", () => {
+  resetProbes();
+  const { world } = rig();
+  world.pause("a");
+  world.runUntil(world.now + 3 * L.leaseDurationUs);
+  assert.ok((probeCounts().get("leaderelection.takeover-after-expiry") ?? 0) >= 1);
 });
 
 /** Pauses the leading scheduler while it is binding a batch of pods, long enough for the other to take over. */

@@ -7,11 +7,25 @@
 // out. `canAct()` is the check a careful controller makes before each write (its last successful
 // renew was sent less than renewDeadline ago on its own clock); `isLeader()` is client-go's
 // IsLeader (the observed record names this replica), which a resumed leader still believes.
+//
+// Elapsed time (how long a record stayed unchanged, how long since the last renew) is measured on the
+// monotonic clock, as client-go does with Go's monotonic reading: a wall clock stepped back by NTP
+// would otherwise let a paused leader believe its renew is fresh while a candidate, timing the same
+// lease on its own clock, has taken over. The record's acquireTime/renewTime stay wall-clock stamps.
+import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
+import { probesOf } from "../probes.ts";
 import type { KubeClient } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { canonicalJson } from "./resources.ts";
 import { rvOf, type Lease, type LeaseSpec } from "./types.ts";
+
+/** Code probes of leader election (collected with the other layers' in scenarios/probes.ts). */
+export const LEADERELECTION_PROBES = {
+  "leaderelection.takeover-after-expiry": { what: "a candidate took over a Lease whose holder stopped renewing for leaseDuration", required: true },
+  "leaderelection.renew-deadline-lost": { what: "a leader gave up leadership because it could not renew within renewDeadline" },
+} as const;
+const probe = probesOf(LEADERELECTION_PROBES);
 
 export interface LeaderElectionTiming {
   leaseDurationUs: number;
@@ -33,6 +47,8 @@ export interface LeaderElectorConfig {
    * deadline passed. false (client-go as written): the loss is noticed only when a renew attempt fails.
    */
   deadlineOnTimer?: boolean;
+  /** kube-leader-wall-clock times elapsed intervals on the wall clock instead of the monotonic one. */
+  bugs?: BugSet;
   onStartedLeading(term: number): void;
   onStoppedLeading(): void;
 }
@@ -57,7 +73,11 @@ export class LeaderElector {
       throw new Error("leader election needs leaseDuration > renewDeadline > retryPeriod");
     }
     this.leaseName = `${cfg.namespace}/${cfg.name}`;
+    this.elapsedClock = cfg.bugs?.has("kube-leader-wall-clock") === true ? () => env.now() : () => env.monotonic();
   }
+
+  /** The clock elapsed intervals are measured on (monotonic; the mutant's wall clock). */
+  private readonly elapsedClock: () => number;
 
   get identity(): string {
     return this.cfg.identity;
@@ -82,19 +102,19 @@ export class LeaderElector {
 
   /** Leader, and the last successful renew was sent less than renewDeadline ago (own clock). */
   canAct(): boolean {
-    return this.isLeader() && this.env.now() - this.lastRenewSent < this.timing.renewDeadlineUs;
+    return this.isLeader() && this.elapsedClock() - this.lastRenewSent < this.timing.renewDeadlineUs;
   }
 
   private tick(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    if (this.leading && this.cfg.deadlineOnTimer !== false && this.env.now() - this.lastRenewSent >= this.timing.renewDeadlineUs) this.lose();
+    if (this.leading && this.cfg.deadlineOnTimer !== false && this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs) this.lose();
     if (!this.busy) {
       this.busy = true;
       this.tryAcquireOrRenew((ok) => {
         this.busy = false;
         if (this.stopped) return;
-        if (!ok && this.leading && (!this.isLeader() || this.env.now() - this.lastRenewSent >= this.timing.renewDeadlineUs)) this.lose();
+        if (!ok && this.leading && (!this.isLeader() || this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs)) this.lose();
       });
     }
     this.timer = this.env.setTimer(this.timing.retryPeriodUs, () => this.tick());
@@ -105,7 +125,7 @@ export class LeaderElector {
     if (k !== this.observedKey) {
       this.observedKey = k;
       this.observed = spec;
-      this.observedTime = this.env.now();
+      this.observedTime = this.elapsedClock();
     }
   }
 
@@ -118,18 +138,21 @@ export class LeaderElector {
       if (!r.ok) {
         if (r.status.reason !== "NotFound") return cb(false);
         const now = this.env.now();
+        const sentAt = this.elapsedClock();
         const lease: Lease = {
           apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace },
           spec: { holderIdentity: me, leaseDurationSeconds: durationS, acquireTime: now, renewTime: now, leaseTransitions: 0 },
         };
-        return this.client.create(lease, (c) => (c.ok ? this.succeeded(c.value, now, true, cb) : cb(false)));
+        return this.client.create(lease, (c) => (c.ok ? this.succeeded(c.value, sentAt, true, cb) : cb(false)));
       }
       const cur = r.value;
       this.observe(cur.spec);
       const holder = cur.spec.holderIdentity ?? "";
       const now = this.env.now();
-      if (holder !== "" && holder !== me && this.observedTime + this.timing.leaseDurationUs > now) return cb(false);
+      const sentAt = this.elapsedClock();
+      if (holder !== "" && holder !== me && this.observedTime + this.timing.leaseDurationUs > sentAt) return cb(false);
       const mine = holder === me;
+      if (holder !== "" && !mine) probe("leaderelection.takeover-after-expiry");
       const next: Lease = {
         ...cur,
         spec: {
@@ -140,7 +163,7 @@ export class LeaderElector {
           leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (mine || holder === "" ? 0 : 1),
         },
       };
-      this.client.update(next, (u) => (u.ok ? this.succeeded(u.value, now, !mine, cb) : cb(false)));
+      this.client.update(next, (u) => (u.ok ? this.succeeded(u.value, sentAt, !mine, cb) : cb(false)));
     });
   }
 
@@ -162,6 +185,7 @@ export class LeaderElector {
 
   private lose(): void {
     if (!this.leading) return;
+    if (this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs) probe("leaderelection.renew-deadline-lost");
     this.leading = false;
     this.cfg.recorder?.leader({ process: this.env.id, identity: this.cfg.identity, lease: this.leaseName, term: this.term ?? 0, event: "lost" });
     this.term = undefined;
