@@ -165,7 +165,7 @@ function validateFault(f: unknown, path: string, bad: (f: string, w: string) => 
   };
   num("at", true);
   if ((f.at as number) < 0) throw bad(`${path}.at`, "must be >= 0");
-  num("until", kind === "clog");
+  num("until", kind === "clog" || kind === "swizzle");
   if (f.until !== undefined && (f.until as number) < (f.at as number)) throw bad(`${path}.until`, "must not be before at");
   switch (kind) {
     case "partition": {
@@ -191,6 +191,13 @@ function validateFault(f: unknown, path: string, bad: (f: string, w: string) => 
     case "skew": str("target"); num("byUs", true); break;
     case "drift": str("target"); num("ppm", true); break;
     case "disk-slow": str("target"); num("extraUs", true); break;
+    case "slow-messages": num("p", true); num("maxUs", true); if ((f.p as number) < 0 || (f.p as number) > 1) throw bad(`${path}.p`, "must be a probability in [0, 1]"); break;
+    case "swizzle": {
+      const l = f.links;
+      if (!Array.isArray(l) || !l.every((x) => Array.isArray(x) && x.length === 2 && x.every((y) => typeof y === "string"))) throw bad(`${path}.links`, "must be an array of [from, to] process-name pairs");
+      num("stepUs", true);
+      break;
+    }
   }
   return f as unknown as FaultEvent;
 }

@@ -18,7 +18,8 @@ export interface SelftestOptions extends Record<string, unknown> {
   mix: FaultMix;
 }
 
-type Msg = { type: "ping" | "pong"; id: number; from: string; to: string };
+/** toBoot: how many times the destination had booted when this was sent (0: it was down). */
+type Msg = { type: "ping" | "pong"; id: number; from: string; to: string; toBoot: number };
 
 interface Oracle {
   nextId: number;
@@ -32,9 +33,21 @@ interface Oracle {
   /** Round trips completed per ordered pair after heal. */
   roundTrips: Set<string>;
   healed: boolean;
+  /** Boots of each process so far (start and restarts), and which are down: the oracle's own view. */
+  boots: Map<string, number>;
+  down: Set<string>;
+  /** Messages received by a later incarnation than the one they were sent to. */
+  crossings: string[];
+}
+
+/** The incarnation a message sent now is addressed to (0 while the destination is down). */
+function addressOf(oracle: Oracle, to: string): number {
+  return oracle.down.has(to) ? 0 : (oracle.boots.get(to) ?? 1);
 }
 
 function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: number, now: () => number): Actor {
+  oracle.boots.set(env.id, (oracle.boots.get(env.id) ?? 0) + 1);
+  oracle.down.delete(env.id);
   // Recovery: trust the log up to the first record whose checksum fails.
   const corruptAt = env.disk.firstCorrupt("log");
   if (corruptAt !== undefined) {
@@ -58,12 +71,12 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
     const to = env.rng.pick(others);
     const id = oracle.nextId++;
     oracle.sent.set(id, { from: env.id, to });
-    env.send(to, { type: "ping", id, from: env.id, to } satisfies Msg);
+    env.send(to, { type: "ping", id, from: env.id, to, toBoot: addressOf(oracle, to) } satisfies Msg);
     if (oracle.healed) {
       for (const o of others) {
         const rid = oracle.nextId++;
         oracle.sent.set(rid, { from: env.id, to: o });
-        env.send(o, { type: "ping", id: rid, from: env.id, to: o } satisfies Msg);
+        env.send(o, { type: "ping", id: rid, from: env.id, to: o, toBoot: addressOf(oracle, o) } satisfies Msg);
       }
     }
     env.disk.append("log", ++seq);
@@ -84,11 +97,12 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
     onMessage(from, raw) {
       const m = raw as Msg;
       oracle.receives.push({ id: m.id, from, to: env.id, time: now() });
+      if (m.toBoot !== oracle.boots.get(env.id)) oracle.crossings.push(`message ${m.id} ${from}->${env.id} sent to boot ${m.toBoot === 0 ? "(down)" : m.toBoot} received by boot ${oracle.boots.get(env.id)}`);
       oracle.received.set(m.id, (oracle.received.get(m.id) ?? 0) + 1);
       if (m.type === "ping") {
         const id = oracle.nextId++;
         oracle.sent.set(id, { from: env.id, to: from });
-        env.send(from, { type: "pong", id, from: env.id, to: from } satisfies Msg);
+        env.send(from, { type: "pong", id, from: env.id, to: from, toBoot: addressOf(oracle, from) } satisfies Msg);
       } else if (oracle.healed) oracle.roundTrips.add(`${env.id}>${from}`);
     },
   };
@@ -96,7 +110,7 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
 
 function resolve(rng: Rng): SelftestOptions {
   const weights: FaultMix["weights"] = {};
-  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow"] as const) {
+  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow", "slow-messages", "swizzle"] as const) {
     if (rng.chance(0.7)) weights[k] = rng.int(1, 4);
   }
   weights.crash = Math.max(weights.crash ?? 0, 1);
@@ -105,7 +119,7 @@ function resolve(rng: Rng): SelftestOptions {
     tickUs: 2_000,
     faultPhaseUs: 2_000_000,
     livenessBoundUs: 1_000_000,
-    mix: { meanGapUs: 60_000, minDurationUs: 10_000, maxDurationUs: 300_000, weights, diskFaults: true, maxSkewUs: 1_000_000 },
+    mix: { meanGapUs: 60_000, minDurationUs: 10_000, maxDurationUs: 300_000, weights, diskFaults: true, maxSkewUs: 1_000_000, maxMessageDelayUs: 400_000 },
   };
 }
 
@@ -113,14 +127,16 @@ function names(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `p${i + 1}`);
 }
 
-function execute(input: { seed: number; options: SelftestOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
+export function executeSelftest(input: { seed: number; options: SelftestOptions; faults: FaultEvent[]; keepTrace: boolean }, worldOpts: { deliverAcrossIncarnations?: boolean } = {}): ScenarioOutcome {
   const o = input.options;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.01, dupP: 0.01, jitterUs: 2_000 } });
+  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.01, dupP: 0.01, jitterUs: 2_000 }, ...worldOpts });
   const procs = names(o.processes);
   const oracle: Oracle = {
     nextId: 1, sent: new Map(), received: new Map(), receives: [], synced: new Map(),
     durabilityViolations: [], corruptDetected: 0, roundTrips: new Set(), healed: false,
+    boots: new Map(), down: new Set(), crossings: [],
   };
+  world.lifecycle.push((ev) => { if (ev.kind === "crash") oracle.down.add(ev.process); });
   for (const id of procs) world.spawn(id, (env) => pinger(env, procs, oracle, o.tickUs, () => world.now));
   const nemesis = new Nemesis(world, () => procs);
   nemesis.schedule(input.faults);
@@ -168,7 +184,12 @@ function execute(input: { seed: number; options: SelftestOptions; faults: FaultE
   const crashes = nemesis.log.filter((a) => a.fault.kind === "crash").length;
   checks.push({ name: "disk-durability", verdict: oracle.durabilityViolations.length ? "fail" : "pass", message: oracle.durabilityViolations[0] ?? `${crashes} crashes, every synced record survived; ${oracle.corruptDetected} corrupt tails detected` });
 
-  // 4. Liveness after heal.
+  // 4. No message crosses an incarnation (a restart resets every stream): the oracle's view, then the world's.
+  checks.push({ name: "incarnations", verdict: oracle.crossings.length ? "fail" : "pass", message: oracle.crossings.length ? `${oracle.crossings.length} messages received by a later incarnation, first: ${oracle.crossings[0]}` : `${crashes} crashes, ${world.network.stats.dropped.incarnation} messages to a dead incarnation dropped, none received by a later one` });
+  const w = world.incarnationCheck();
+  if (w.verdict === "fail") checks.push({ ...w, name: "incarnations-world" });
+
+  // 5. Liveness after heal.
   const missing = live ? [] : procs.flatMap((a) => procs.filter((b) => b !== a && !oracle.roundTrips.has(`${a}>${b}`)).map((b) => `${a}>${b}`));
   checks.push({ name: "liveness", verdict: live ? "pass" : "fail", message: live ? `all ${allPairs} round trips within ${(world.now - healedAt) / 1000}ms of heal` : `pending after heal: no round trip ${missing.slice(0, 5).join(", ")}` });
 
@@ -207,5 +228,5 @@ export const simSelftest: ScenarioDef<SelftestOptions> = {
   description: "the kernel alone: pingers over a faulty network and disks; delivery accounting, partitions, durability, liveness",
   resolve,
   schedule: (rng, o) => generateSchedule(rng, o.mix, names(o.processes), 50_000, o.faultPhaseUs),
-  execute,
+  execute: (input) => executeSelftest(input),
 };

@@ -4,6 +4,10 @@
 // the fault state never mix. Records are kept by reference: writers must not mutate them afterwards.
 import type { Disk } from "../core/env.ts";
 import type { Rng } from "./rng.ts";
+import { probesOf } from "../core/probes.ts";
+import { SIM_PROBES } from "./probes.ts";
+
+const probe = probesOf(SIM_PROBES);
 
 type Pending =
   | { kind: "append"; file: string }
@@ -110,7 +114,10 @@ export class SimDisk implements Disk {
     const removed = f.records.splice(from);
     this.pending[this.pendingLength++] = { kind: "truncate", file, removed, from };
     this.pushed++;
-    if (f.corruptFrom !== undefined && f.corruptFrom >= from) f.corruptFrom = undefined;
+    if (f.corruptFrom !== undefined && f.corruptFrom >= from) {
+      probe("sim.corrupt-tail-truncated");
+      f.corruptFrom = undefined;
+    }
     this.stats.writes++;
   }
 
@@ -191,7 +198,10 @@ export class SimDisk implements Disk {
         f.hasValue = p.had;
       } else f.records.splice(p.from, 0, ...p.removed);
     }
-    if (keep > 0) this.stats.tornOnCrash += keep;
+    if (keep > 0) {
+      this.stats.tornOnCrash += keep;
+      if (keep < length) probe("sim.torn-write-on-crash");
+    }
     this.dropDurable(length);
     this.pushed = 0;
     this.durable = 0;

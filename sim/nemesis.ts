@@ -4,6 +4,10 @@
 import type { CrashMode } from "./disk.ts";
 import type { Rng } from "./rng.ts";
 import type { World } from "./world.ts";
+import { probesOf } from "../core/probes.ts";
+import { SIM_PROBES } from "./probes.ts";
+
+const probe = probesOf(SIM_PROBES);
 
 export type FaultEvent =
   /** Links between different groups are cut both ways. */
@@ -17,6 +21,16 @@ export type FaultEvent =
   | { at: number; until?: number; kind: "loss"; p: number }
   | { at: number; until?: number; kind: "delay"; extraUs: number }
   | { at: number; until?: number; kind: "duplicate"; p: number }
+  /**
+   * Heavy-tail per-message delays (FoundationDB): each message is slowed with probability p by up to
+   * maxUs (several election timeouts), so a vote or append of an earlier round lands in a later one.
+   */
+  | { at: number; until?: number; kind: "slow-messages"; p: number; maxUs: number }
+  /**
+   * FoundationDB's swizzle clog: the links are stopped one after another, stepUs apart, and released
+   * in reverse order, the last one stopped first, stepUs apart up to `until`; each holds its messages.
+   */
+  | { at: number; until: number; kind: "swizzle"; links: [string, string][]; stepUs: number }
   /** The link holds every message until the clog ends. */
   | { at: number; until: number; kind: "clog"; from: string; to: string }
   /** Crash; restarted at `until` (if set). */
@@ -30,6 +44,7 @@ export type FaultEvent =
 export type FaultKind = FaultEvent["kind"];
 export const FAULT_KINDS: readonly FaultKind[] = [
   "partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow",
+  "slow-messages", "swizzle",
 ];
 
 /** A one-line description for traces and reports. */
@@ -42,6 +57,8 @@ export function describeFault(f: FaultEvent): string {
     case "loss": return `loss ${f.p}`;
     case "delay": return `delay +${f.extraUs}us`;
     case "duplicate": return `duplicate ${f.p}`;
+    case "slow-messages": return `slow messages ${f.p} up to ${f.maxUs}us`;
+    case "swizzle": return `swizzle ${f.links.map(([a, b]) => `${a}->${b}`).join(",")}`;
     case "clog": return `clog ${f.from}->${f.to}`;
     case "crash": return `crash ${f.target}${f.disk && f.disk !== "clean" ? ` (${f.disk})` : ""}`;
     case "pause": return `pause ${f.target}`;
@@ -162,6 +179,36 @@ export class Nemesis {
         undo = () => { net.clogs.delete(k); };
         break;
       }
+      case "slow-messages":
+        // Overlapping faults: the larger probability and bound hold until the last one ends.
+        net.slowP = Math.max(net.slowP, f.p);
+        net.slowMaxUs = Math.max(net.slowMaxUs, f.maxUs);
+        undo = () => {
+          const others = [...this.active].filter((x) => x !== a && x.fault.kind === "slow-messages").map((x) => x.fault as { p: number; maxUs: number });
+          net.slowP = Math.max(0, ...others.map((x) => x.p));
+          net.slowMaxUs = Math.max(0, ...others.map((x) => x.maxUs));
+        };
+        break;
+      case "swizzle": {
+        // Stop link i at at + i·step; release it at until − i·step: the last stopped goes first.
+        const keys = f.links.map(([x, y]) => x + ">" + y);
+        keys.forEach((k, i) => {
+          const stop = now + i * f.stepUs;
+          const release = Math.max(stop + 1, f.until - i * f.stepUs);
+          w.scheduler.at(stop, () => {
+            if (!this.active.has(a)) return;
+            net.clogs.set(k, Math.max(net.clogs.get(k) ?? 0, release));
+          });
+          w.scheduler.at(release, () => {
+            if (!this.active.has(a)) return;
+            if (net.clogs.get(k) === release) net.clogs.delete(k);
+            w.trace.event(w.now, "heal", "nemesis", undefined, `swizzle release ${k}`);
+            if (i === 0) probe("sim.swizzle-released");
+          });
+        });
+        undo = () => { for (const k of keys) net.clogs.delete(k); };
+        break;
+      }
       case "crash":
         if (w.processes.get(f.target)?.status === "crashed") return;
         w.crash(f.target, f.disk ?? "clean");
@@ -233,6 +280,8 @@ export interface FaultMix {
   /** Crash restart delay range. */
   diskFaults?: boolean;
   maxSkewUs?: number;
+  /** The longest heavy-tail delay of a slow-messages fault (default 1 s: several election timeouts). */
+  maxMessageDelayUs?: number;
 }
 
 /** Draws a fault schedule for [start, end) over the given processes from the mix. */
@@ -290,6 +339,15 @@ export function generateSchedule(rng: Rng, mix: FaultMix, processes: readonly st
       }
       case "drift": out.push({ at: t, until, kind, target, ppm: rng.pick([-50_000, -500, 500, 50_000]) }); break;
       case "disk-slow": out.push({ at: t, until, kind, target, extraUs: rng.pick([5_000, 50_000]) }); break;
+      case "slow-messages": out.push({ at: t, until, kind, p: rng.pick([0.02, 0.1, 0.3]), maxUs: mix.maxMessageDelayUs ?? 1_000_000 }); break;
+      case "swizzle": {
+        const links: [string, string][] = [];
+        for (const a of processes) for (const b of processes) if (a !== b) links.push([a, b]);
+        if (links.length === 0) break;
+        const chosen = rng.shuffle(links).slice(0, rng.int(1, Math.min(8, links.length)));
+        out.push({ at: t, until, kind, links: chosen, stepUs: Math.max(1, Math.floor((until - t) / (2 * chosen.length + 1))) });
+        break;
+      }
     }
   }
   return out;

@@ -3,6 +3,10 @@
 // extra loss/delay/duplication, clogs) live in a separate fault state consulted on every send and
 // delivery; healing clears that state and the configured links are exactly as before.
 import type { Rng } from "./rng.ts";
+import { probesOf } from "../core/probes.ts";
+import { SIM_PROBES } from "./probes.ts";
+
+const probe = probesOf(SIM_PROBES);
 
 export interface LinkConfig {
   latencyUs: number;
@@ -17,7 +21,18 @@ export interface LinkConfig {
 
 export const DEFAULT_LINK: LinkConfig = { latencyUs: 1_000, jitterUs: 500, tailP: 0, lossP: 0, dupP: 0, capacity: 10_000 };
 
-export type DropReason = "loss" | "partition" | "crashed" | "overflow";
+/**
+ * Why a copy was not delivered. "incarnation": it was addressed to an earlier incarnation of a process
+ * that has crashed and restarted since (or to a process that was down when it was sent) — etcd's peers
+ * and clients talk over TCP streams that a crash resets, so a restarted process never receives bytes
+ * sent to its previous incarnation.
+ */
+export type DropReason = "loss" | "partition" | "crashed" | "overflow" | "incarnation";
+
+/** One copy on the wire: the message, and the incarnation of the destination it was sent to (-1: it was down). */
+class Packet {
+  constructor(readonly msg: unknown, readonly toIncarnation: number, readonly sentEpoch: number) {}
+}
 
 /** Network-level fault state; kept apart from the link configuration. */
 export class NetworkFaults {
@@ -28,6 +43,13 @@ export class NetworkFaults {
   extraLossP = 0;
   extraDelayUs = 0;
   extraDupP = 0;
+  /**
+   * Heavy-tail per-message delays (FoundationDB-style): while set, each copy is slowed with probability
+   * slowP by up to slowMaxUs (most by little, some by several election timeouts), so messages of an
+   * earlier round land inside a later one.
+   */
+  slowP = 0;
+  slowMaxUs = 0;
 
   cut(from: string, to: string): void {
     const k = from + ">" + to;
@@ -51,6 +73,8 @@ export class NetworkFaults {
     this.extraLossP = 0;
     this.extraDelayUs = 0;
     this.extraDupP = 0;
+    this.slowP = 0;
+    this.slowMaxUs = 0;
   }
 }
 
@@ -73,8 +97,14 @@ export class Route {
 export interface NetworkHost {
   now(): number;
   at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): void;
-  /** Hands the message to route.to; returns "delivered", "held" (paused) or "crashed". */
-  deliver(route: Route, msg: unknown): "delivered" | "held" | "crashed";
+  /**
+   * Hands the message to route.to; returns "delivered", "held" (paused), "crashed", or "incarnation"
+   * when route.to is no longer the incarnation the message was sent to.
+   */
+  deliver(route: Route, msg: unknown, toIncarnation: number, sentEpoch: number): "delivered" | "held" | "crashed" | "incarnation";
+  /** The incarnation of route.to a message sent now is addressed to (-1 while it is down), and the world's boot epoch. */
+  addressOf(route: Route): number;
+  bootEpoch(): number;
   onDrop?(from: string, to: string, msg: unknown, reason: DropReason): void;
 }
 
@@ -97,7 +127,7 @@ export class Network {
     duplicated: 0,
     delivered: 0,
     held: 0,
-    dropped: { loss: 0, partition: 0, crashed: 0, overflow: 0 },
+    dropped: { loss: 0, partition: 0, crashed: 0, overflow: 0, incarnation: 0 },
     inFlight: 0,
   };
 
@@ -135,31 +165,41 @@ export class Network {
     if (f.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;
     if (lossP > 0 && this.rng.chance(lossP)) return this.drop(r.from, r.to, msg, "loss");
-    this.transmit(r, msg, cfg);
+    const packet = new Packet(msg, this.host.addressOf(r), this.host.bootEpoch());
+    this.transmit(r, packet, cfg);
     const dupP = cfg.dupP + f.extraDupP;
     if (dupP > 0 && this.rng.chance(dupP)) {
       this.stats.duplicated++;
-      this.transmit(r, msg, cfg);
+      this.transmit(r, packet, cfg);
     }
   }
 
-  private transmit(r: Route, msg: unknown, cfg: LinkConfig): void {
-    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, msg, "overflow");
+  private transmit(r: Route, packet: Packet, cfg: LinkConfig): void {
+    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, packet.msg, "overflow");
     r.n++;
     this.stats.inFlight++;
-    const delay = this.rng.latency(cfg.latencyUs, cfg.jitterUs, cfg.tailP) + this.faults.extraDelayUs;
-    this.host.at(this.host.now() + delay, this.arriveOn, r, msg);
+    const f = this.faults;
+    let delay = this.rng.latency(cfg.latencyUs, cfg.jitterUs, cfg.tailP) + f.extraDelayUs;
+    if (f.slowP > 0 && this.rng.chance(f.slowP)) {
+      // Cubed uniform: a heavy tail — half the slowed copies wait under an eighth of the maximum, a few nearly all of it.
+      const u = this.rng.next();
+      delay += Math.floor(u * u * u * f.slowMaxUs);
+      if (u > 0.5) probe("sim.message-delayed-long");
+    }
+    this.host.at(this.host.now() + delay, this.arriveOn, r, packet);
   }
 
   /** arrive, made once: scheduled with its arguments instead of a closure per message. */
-  private readonly arriveOn = (r: Route, msg: unknown): void => this.arrive(r, msg);
+  private readonly arriveOn = (r: Route, packet: Packet): void => this.arrive(r, packet);
 
-  private arrive(r: Route, msg: unknown): void {
+  private arrive(r: Route, packet: Packet): void {
+    const msg = packet.msg;
     if (this.faults.clogs.size > 0) {
       const clogUntil = this.faults.clogs.get(r.key);
       if (clogUntil !== undefined && clogUntil > this.host.now()) {
         // A clogged link holds everything until the clog ends, then lets it through in arrival order.
-        this.host.at(clogUntil, this.arriveOn, r, msg);
+        probe("sim.clog-held-message");
+        this.host.at(clogUntil, this.arriveOn, r, packet);
         return;
       }
     }
@@ -167,10 +207,13 @@ export class Network {
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
     if (this.faults.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
-    const d = this.host.deliver(r, msg);
+    const d = this.host.deliver(r, msg, packet.toIncarnation, packet.sentEpoch);
     if (d === "delivered") this.stats.delivered++;
     else if (d === "held") this.stats.held++;
-    else this.drop(r.from, r.to, msg, "crashed", true);
+    else if (d === "incarnation") {
+      probe("sim.stale-incarnation-dropped");
+      this.drop(r.from, r.to, msg, "incarnation");
+    } else this.drop(r.from, r.to, msg, "crashed", true);
   }
 
   private drop(from: string, to: string, msg: unknown, reason: DropReason, counted = false): void {
@@ -192,7 +235,7 @@ export class Network {
     const d = s.dropped;
     return {
       copies: s.sent + s.duplicated,
-      accounted: s.delivered + s.held + s.inFlight + d.loss + d.partition + d.crashed + d.overflow,
+      accounted: s.delivered + s.held + s.inFlight + d.loss + d.partition + d.crashed + d.overflow + d.incarnation,
     };
   }
 }

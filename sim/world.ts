@@ -8,6 +8,10 @@ import { Network, type LinkConfig, type Route, DEFAULT_LINK } from "./network.ts
 import { Rng } from "./rng.ts";
 import { Scheduler, type SimEvent } from "./scheduler.ts";
 import { Trace } from "./trace.ts";
+import { probesOf } from "../core/probes.ts";
+import { SIM_PROBES } from "./probes.ts";
+
+const probe = probesOf(SIM_PROBES);
 
 export type ProcessStatus = "up" | "crashed" | "paused";
 
@@ -21,6 +25,11 @@ export interface WorldOptions {
   messageLabel?: (msg: unknown) => string;
   /** BUGGIFY fault points enabled for this run, and how often an enabled point fires. */
   buggify?: { sites: readonly string[]; p: number };
+  /**
+   * Tests only: deliver messages addressed to an earlier incarnation instead of dropping them (the
+   * world before TCP resets were modelled), to show the incarnation checks catch it.
+   */
+  deliverAcrossIncarnations?: boolean;
 }
 
 /** Something went wrong inside the simulated system (an assertion); reported with the seed. */
@@ -41,7 +50,7 @@ export class SimProcess {
   /** Timer callbacks that came due while paused, run at resume in order. */
   deferred: (() => void)[] = [];
   /** Messages that arrived while paused, delivered at resume in order. */
-  held: { from: string; msg: unknown }[] = [];
+  held: { from: string; msg: unknown; sentEpoch: number }[] = [];
   /** Virtual time of the last crash, pause etc. — for reports. */
   crashes = 0;
   env: Env | undefined;
@@ -49,6 +58,8 @@ export class SimProcess {
   readonly idHash: number;
   /** The network's link to each destination this process has sent to. */
   readonly routes = new Map<string, Route>();
+  /** The world's restart epoch when this incarnation started (0 for the first; an invariant check, apart from the drop rule). */
+  bootEpoch = 0;
 
   constructor(
     readonly id: string,
@@ -93,6 +104,10 @@ export class World {
   readonly buggified = new Map<string, number>();
   private readonly label: (msg: unknown) => string;
   private readonly diskOpts: DiskOptions;
+  /** Counts restarts of every process: a message sent before its destination's latest restart crossed an incarnation. */
+  private epoch = 0;
+  /** Deliveries to a later incarnation than the message was sent to (must stay empty; see incarnationCheck). */
+  readonly crossings: string[] = [];
   /** Observers of process lifecycle (checkers, reports). */
   readonly lifecycle: ((ev: { time: number; kind: "crash" | "restart" | "pause" | "resume"; process: string }) => void)[] = [];
 
@@ -106,7 +121,13 @@ export class World {
       {
         now: () => this.scheduler.now,
         at: (t, fn, a, b) => void this.scheduler.at(t, fn, a, b),
-        deliver: (route, msg) => this.deliver(route, msg),
+        deliver: (route, msg, inc, sentEpoch) => this.deliver(route, msg, inc, sentEpoch),
+        addressOf: (route) => {
+          const p = this.processes.get(route.to);
+          // Not spawned yet: its first incarnation. Down: nobody (a connection attempt fails).
+          return p === undefined ? 0 : p.status === "crashed" ? -1 : p.incarnation;
+        },
+        bootEpoch: () => this.epoch,
         onDrop: (from, to, msg, reason) => this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
       },
       this.rng.fork("network"),
@@ -144,6 +165,7 @@ export class World {
   }
 
   private boot(p: SimProcess): void {
+    if (p.incarnation > 0) p.bootEpoch = ++this.epoch;
     const env = this.makeEnv(p, p.incarnation);
     p.env = env;
     this.guard(p.id, () => {
@@ -210,7 +232,7 @@ export class World {
     this.guard(p.id, fn);
   }
 
-  private deliver(route: Route, msg: unknown): "delivered" | "held" | "crashed" {
+  private deliver(route: Route, msg: unknown, toIncarnation: number, sentEpoch: number): "delivered" | "held" | "crashed" | "incarnation" {
     let sink = route.sink as RouteSink | undefined;
     if (sink === undefined) {
       const to = this.processes.get(route.to);
@@ -219,11 +241,14 @@ export class World {
     }
     const p = sink.process;
     if (p.status === "crashed" || p.actor === undefined) return "crashed";
+    // Sent to an incarnation that has crashed since (or while it was down): its stream was reset.
+    if (toIncarnation !== p.incarnation && this.opts.deliverAcrossIncarnations !== true) return "incarnation";
     const from = route.from;
     if (p.status === "paused") {
-      p.held.push({ from, msg });
+      p.held.push({ from, msg, sentEpoch });
       return "held";
     }
+    if (sentEpoch < p.bootEpoch) this.crossed(from, p, msg);
     const label = this.label(msg);
     if (label !== sink.label) {
       sink.label = label;
@@ -237,6 +262,21 @@ export class World {
       this.caught(p.id, e);
     }
     return "delivered";
+  }
+
+  /** The invariant, checked apart from the drop rule: record a delivery to a later incarnation than the message was sent to. */
+  private crossed(from: string, p: SimProcess, msg: unknown): void {
+    if (this.crossings.length < 20) this.crossings.push(`${from}->${p.id} ${this.label(msg)} at ${this.now}us, sent before ${p.id}'s restart`);
+    else this.crossings.push("");
+  }
+
+  /** A check for scenarios: no message ever reached an incarnation later than the one it was sent to. */
+  incarnationCheck(): { name: string; verdict: "pass" | "fail"; message: string } {
+    const n = this.crossings.length;
+    const dropped = this.network.stats.dropped.incarnation;
+    return n === 0
+      ? { name: "incarnations", verdict: "pass", message: `no message crossed an incarnation; ${dropped} addressed to a dead incarnation dropped` }
+      : { name: "incarnations", verdict: "fail", message: `${n} messages delivered to a later incarnation than they were sent to, first: ${this.crossings[0]}` };
   }
 
   /** Runs fn on behalf of a process; an assertion failure stops the world with a finding. */
@@ -266,7 +306,10 @@ export class World {
     for (const ev of p.timers.values()) this.scheduler.cancel(ev);
     p.timers.clear();
     p.deferred = [];
-    for (const _ of p.held) this.network.releaseHeld("crashed");
+    for (const _ of p.held) {
+      this.network.releaseHeld("crashed");
+      probe("sim.held-message-dropped-on-crash");
+    }
     p.held = [];
     p.status = "crashed";
     p.actor = undefined;
@@ -312,6 +355,7 @@ export class World {
         continue;
       }
       this.network.releaseHeld("delivered");
+      if (h.sentEpoch < p.bootEpoch) this.crossed(h.from, p, h.msg);
       this.trace.event(this.now, "deliver", h.from, id, this.label(h.msg));
       const actor = p.actor;
       this.guard(id, () => actor.onMessage(h.from, h.msg));

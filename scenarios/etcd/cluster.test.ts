@@ -5,8 +5,10 @@ import * as assert from "uvu/assert";
 import { EtcdMember } from "../../core/etcd/member.ts";
 import { World } from "../../sim/world.ts";
 import { runScenario } from "../runner.ts";
-import { memberNames, symbolicTargets } from "./cluster.ts";
-import { smoke } from "./scenarios.ts";
+import { memberNames, runKvCluster, symbolicTargets } from "./cluster.ts";
+import { kvCrash, smoke } from "./scenarios.ts";
+import { resolveRun } from "../runner.ts";
+import { BugSet } from "../../core/bugs.ts";
 import type { ScenarioDef } from "../types.ts";
 
 function threeMembers(seed: number) {
@@ -53,6 +55,18 @@ test("the workload starts only once the members have elected a leader", () => {
   assert.ok(firstCall >= firstLeader, `first call ${firstCall}us, first leader ${firstLeader}us`);
   assert.ok(r.history!.operations.slice(0, 3).every((op) => op.return !== null), "the first operations complete");
   assert.is(r.verdict, "pass");
+});
+
+test("the etcd scenarios fail if the world ever delivers a message to a later incarnation than it was sent to", () => {
+  const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
+  const verdicts = seeds.map((seed) => {
+    const { options, faults } = resolveRun(kvCrash as unknown as ScenarioDef, seed);
+    const input = { seed, bugs: BugSet.none, options: options as Parameters<typeof runKvCluster>[0]["options"], faults, keepTrace: false };
+    const check = (o: { checks: { name: string; verdict: string }[] }) => o.checks.find((c) => c.name === "incarnations")!.verdict;
+    return { real: check(runKvCluster(input)), leaky: check(runKvCluster(input, { deliverAcrossIncarnations: true })) };
+  });
+  assert.ok(verdicts.every((v) => v.real === "pass"), JSON.stringify(verdicts));
+  assert.ok(verdicts.some((v) => v.leaky === "fail"), JSON.stringify(verdicts));
 });
 
 test.run();

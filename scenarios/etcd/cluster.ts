@@ -136,9 +136,11 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
   };
 }
 
-export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }): ScenarioOutcome {
+/** worldOpts: tests only (e.g. a world that delivers across incarnations, to show the check catches it). */
+export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }, worldOpts: { deliverAcrossIncarnations?: boolean } = {}): ScenarioOutcome {
   const o = input.options;
   const world = new World({
+    ...worldOpts,
     seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
@@ -268,6 +270,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   const checks: CheckResult[] = [];
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us (event ${world.failure.event}): ${world.failure.message}` });
   checks.push(monitor.result());
+  // A restart resets every stream: no message may reach a later incarnation than it was sent to.
+  checks.push(world.incarnationCheck());
 
   // Cross-member: store hashes at the common revision once converged.
   const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);

@@ -60,7 +60,7 @@ export const kvPartition = kvScenario("kv-partition", "etcd under partitions: sy
   maxCheckSteps: 5_000_000,
   watchLifeUs: [500_000, 2_000_000],
   // Clogs and delays let messages of a deposed leader arrive late.
-  mix: mix({ partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1, clog: 2, delay: 1 }, { meanGapUs: 300_000 }),
+  mix: mix({ partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1, clog: 2, delay: 1, "slow-messages": 1, swizzle: 1 }, { meanGapUs: 300_000 }),
 }), (rng, o) => {
   const faults = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
   // The leader also drops out in time (a long pause: a partition from everyone, then a return with a
@@ -137,7 +137,7 @@ interface ChaosOptions extends KvOptions {
 
 export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix of every fault, cluster size and traffic per seed", (rng) => {
   const weights: Partial<Record<FaultKind, number>> = {};
-  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow"] as const) {
+  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow", "slow-messages", "swizzle"] as const) {
     if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
   }
   const traffic = { ...DEFAULT_MIX };

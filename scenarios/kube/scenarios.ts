@@ -170,6 +170,14 @@ function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
       faults.push({ at: t, until: Math.min(t + rng.int(1_800_000, 3_500_000), o.faultPhaseUs), kind: "pause", target: "@scheduler-leader" });
     }
   }
+  // Clock steps beyond the leader-election margin on whoever leads the schedulers then, forward and
+  // back (from their own stream, so the draws above keep their meaning).
+  const clocks = rng.fork("leader-clock-steps");
+  for (let t = clocks.int(300_000, 1_500_000); t < o.faultPhaseUs - 500_000; t += clocks.int(1_000_000, 2_500_000)) {
+    const until = Math.min(t + clocks.int(1_000_000, 3_000_000), o.faultPhaseUs);
+    if (clocks.chance(0.5)) faults.push({ at: t, until, kind: "skew", target: "@scheduler-leader", byUs: clocks.pick([-1, 1]) * clocks.int(600_000, 2_000_000) });
+    else faults.push({ at: t, until, kind: "drift", target: "@scheduler-leader", ppm: clocks.pick([-200_000, -20_000, 20_000, 200_000]) });
+  }
   return faults.sort((a, b) => a.at - b.at);
 }
 
@@ -185,7 +193,8 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
       members: rng.pick([3, 3, 5]), apiservers: rng.int(1, 3), nodes: 3, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
       manifests: [NGINX_MANIFEST],
       actions: [...ROLLOUT, { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 }],
-      mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 300_000 },
+      // Skew up to 2 s, beyond client-go's leader-election margin (leaseDuration − renewDeadline = 0.5 s).
+      mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 2_000_000 },
       pauseSchedulerLeader: true, compactIntervalUs: 500_000, conflictWriters: 0,
       // Drawn last, so the draws above keep their meaning.
       buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
@@ -205,7 +214,7 @@ export const controllerConflicts: ScenarioDef<KubeOptions> = {
     actions: Array.from({ length: 10 }, (_, i): WorkloadAction => (i % 3 === 2
       ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
       : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) })),
-    mix: { meanGapUs: 700_000, minDurationUs: 100_000, maxDurationUs: 1_000_000, weights: { pause: 2, crash: 1, loss: 1, delay: 1 }, maxSkewUs: 200_000 },
+    mix: { meanGapUs: 700_000, minDurationUs: 100_000, maxDurationUs: 1_000_000, weights: { pause: 2, crash: 1, loss: 1, delay: 1, skew: 1, drift: 1 }, maxSkewUs: 2_000_000 },
     pauseSchedulerLeader: false, compactIntervalUs: 700_000, conflictWriters: 3,
     buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
   }),

@@ -26,6 +26,8 @@ export const FAULT_LABELS: Record<FaultKind, string> = {
   skew: "clock skew",
   drift: "clock drift",
   "disk-slow": "slow disk",
+  "slow-messages": "heavy-tail delays",
+  swizzle: "swizzle clog",
 };
 
 const LANE = 16;
@@ -63,6 +65,7 @@ export function faultTargets(f: FaultEvent): string[] | "all" {
     case "partition-oneway": return [...f.from, ...f.to];
     case "bridge": return [...f.sides[0], ...f.sides[1], f.bridge];
     case "clog": return [f.from, f.to];
+    case "swizzle": return [...new Set(f.links.flat())];
     case "isolate":
     case "crash":
     case "pause":
@@ -72,6 +75,7 @@ export function faultTargets(f: FaultEvent): string[] | "all" {
       return [f.target];
     case "loss":
     case "delay":
+    case "slow-messages":
     case "duplicate":
       return "all";
   }
