@@ -44,7 +44,7 @@ test("sim-selftest passes on a range of seeds with every check exercised", () =>
   for (let seed = 1; seed <= 20; seed++) {
     const r = runScenario({ scenario: selftest, seed });
     assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks)}`);
-    assert.equal(r.checks.map((c) => c.name), ["delivery-accounting", "partitions", "disk-durability", "liveness"]);
+    assert.equal(r.checks.map((c) => c.name), ["delivery-accounting", "partitions", "disk-durability", "incarnations", "liveness"]);
   }
 });
 

@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import "./all.ts";
 import { huntBug } from "./hunt.ts";
-import type { BugName } from "../core/bugs.ts";
+import { BUG_NAMES, type BugName } from "../core/bugs.ts";
 
 /**
  * Mutant → the most seeds its scenario may need: the first catching seed measured with
@@ -28,7 +28,12 @@ const BOUNDS: [BugName, number][] = [
   ["kube-update-no-precondition", 10], // [1] controller-conflicts
   ["kube-leader-no-fencing", 30], // [13] deployment-rollout pauses the leading scheduler
   ["mvcc-txn-compare-ignored", 10], // [1] controller-conflicts
+  ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
 ];
+
+test("every mutant of the catalog has a bound here", () => {
+  assert.equal([...BOUNDS.map(([b]) => b)].sort(), [...BUG_NAMES].sort());
+});
 
 for (const [bug, bound] of BOUNDS) {
   test(`${bug} is caught within ${bound} seeds and the clean build passes them`, () => {
