@@ -6,6 +6,8 @@ import type { RunResult } from "../scenarios/types.ts";
 import { ansi, header, plain, runJson, summary } from "../reports/text.ts";
 import { jsonl, writeFileAtomic } from "../reports/files.ts";
 import { bugArgs, interactive, parse, seedArg, UsageError } from "./args.ts";
+import { probeTable } from "../scenarios/probes.ts";
+import { probeTableJson, probeTableText } from "../reports/probes.ts";
 
 export const RUN_HELP = `etcdsim run [--scenario NAME|FILE.json] [--seed N] [--bug NAME]... [--report DIR] [--json]
             [--replay FILE.json] [--trace FILE.jsonl] [--save-replay FILE.json] [--verify-determinism]
@@ -90,8 +92,9 @@ export async function runCommand(argv: string[]): Promise<number> {
     writeRunReport(values.report, result);
   }
   if (json) {
-    console.log(JSON.stringify(runJson(result)));
+    console.log(JSON.stringify({ ...runJson(result), probes: probeTableJson(probeTable([result.probes ?? {}])) }));
   } else {
+    console.log(paint.dim(probeTableText(probeTable([result.probes ?? {}]))));
     console.log(summary(result, paint));
     if (determinism) console.log(determinism);
     if (values.report !== undefined) console.log(`report: ${values.report}/index.html`);

@@ -5,7 +5,7 @@ import { reproCommand, runScenario } from "../scenarios/runner.ts";
 import type { JunitCase } from "../reports/junit.ts";
 import type { BugName } from "../core/bugs.ts";
 
-export type SeedResult = JunitCase;
+export type SeedResult = JunitCase & { probes?: Record<string, number> };
 
 /**
  * Runs one seed to its verdict. A throw here is not a finding (those are verdicts) but a crash of the
@@ -22,5 +22,5 @@ export function runSeed(loaded: LoadedScenario, seed: number, bugs: BugName[]): 
   } catch (e) {
     throw new Error(`seed ${seed} crashed the simulator: ${(e as Error).message} (repro: ${reproCommand(loaded.ref, seed, bugs)})`);
   }
-  return { seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0 };
+  return { seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0, probes: r.probes ?? {} };
 }

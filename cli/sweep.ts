@@ -14,6 +14,8 @@ import { writeFileAtomic } from "../reports/files.ts";
 import type { BugName } from "../core/bugs.ts";
 import { bugArgs, interactive, intArg, parse, UsageError } from "./args.ts";
 import { runSeed, type SeedResult } from "./sweep-seed.ts";
+import { probeTable } from "../scenarios/probes.ts";
+import { probeTableJson, probeTableText } from "../reports/probes.ts";
 
 export const SWEEP_HELP = `etcdsim sweep [--scenario NAME|FILE.json] [--seeds A..B | --count N] [--workers N] [--shard I/N]
               [--bug NAME]... [--stop-on-failure] [--json] [--junit FILE]
@@ -149,8 +151,10 @@ export async function sweepCommand(argv: string[]): Promise<number> {
       results: results.map(({ seed, verdict, traceHash }) => ({ seed, verdict, traceHash })),
       failures: results.filter((r) => r.verdict !== "pass").map(({ seed, traceHash, checks, repro }) => ({ seed, traceHash, checks, repro })),
       wallMs,
+      probes: probeTableJson(probeTable(results.map((r) => r.probes ?? {}))),
     }));
   } else {
+    console.log(probeTableText(probeTable(results.map((r) => r.probes ?? {})), { perSeed: true }));
     console.log(`sweep ${loaded.def.name}${bugs.length ? ` bugs=${bugs.join(",")}` : ""}: ${results.length} seeds, ${passed} passed, ${failed} failed, ${unknown} unknown in ${(wallMs / 1000).toFixed(1)}s with ${workers} worker(s)`);
   }
   return failed > 0 ? 1 : unknown > 0 ? 3 : 0;

@@ -2,6 +2,7 @@
 // executes, and combines the checkers' verdicts.
 import { BugSet, type BugName } from "../core/bugs.ts";
 import { combineVerdicts } from "../checkers/types.ts";
+import { probeCounts, resetProbes } from "../core/probes.ts";
 import { Rng } from "../sim/rng.ts";
 import type { FaultEvent } from "../sim/nemesis.ts";
 import type { Options, RunResult, ScenarioDef } from "./types.ts";
@@ -34,6 +35,8 @@ export function runScenario(input: RunInput): RunResult {
   const bugList = [...(input.bugs ?? [])].sort();
   const seeded = input.options === undefined || input.faults === undefined ? resolveRun(input.scenario, input.seed, input.options) : undefined;
   const resolved = { options: input.options ?? seeded!.options, faults: input.faults ?? seeded!.faults };
+  // Probe counts are module state: this run's start from zero (they never enter the trace hash).
+  resetProbes();
   const out = input.scenario.execute({
     seed: input.seed,
     bugs: new BugSet(bugList),
@@ -53,6 +56,7 @@ export function runScenario(input: RunInput): RunResult {
     repro: reproCommand(input.scenarioRef ?? input.scenario.name, input.seed, bugList),
     options: resolved.options,
     faults: resolved.faults,
+    probes: Object.fromEntries(probeCounts()),
   };
   if (out.history) result.history = out.history;
   if (out.faultLog) result.faultLog = out.faultLog;

@@ -81,6 +81,8 @@ export interface RunResult {
   repro: string;
   options: Options;
   faults: FaultEvent[];
+  /** How often each code probe fired in this run (core/probes.ts; catalogs in scenarios/probes.ts). */
+  probes?: Record<string, number>;
   history?: History;
   faultLog?: ScenarioOutcome["faultLog"];
   timeline?: TimelinePoint[];

@@ -11,6 +11,19 @@ import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
 import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
 import type { RaftObserver } from "../raft/view.ts";
 import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./protocol.ts";
+import { checkRequest, DEFAULT_MAX_TXN_OPS } from "../mvcc/index.ts";
+import { probesOf } from "../probes.ts";
+import { ETCD_PROBES } from "./probes.ts";
+
+const probe = probesOf(ETCD_PROBES);
+
+/** etcd's default --max-request-bytes (1.5 MiB). */
+export const DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
+
+/** The size etcd compares with --max-request-bytes, approximated by the request's JSON encoding. */
+export function requestBytes(req: EtcdRequest): number {
+  return JSON.stringify(req).length;
+}
 
 /** What a member proposes to Raft. */
 export type MemberEntry =
@@ -65,6 +78,12 @@ export interface MemberOptions {
   progressNotifyUs?: number;
   leaseCheckUs?: number;
   hooks?: MemberHooks;
+  /** etcd's --max-request-bytes: larger writes are refused before they are proposed (request-too-large). */
+  maxRequestBytes?: number;
+  /** etcd's --max-txn-ops: a Txn with more operations is refused (too-many-ops). */
+  maxTxnOps?: number;
+  /** etcd's watchBatchMaxRevs: revisions per catch-up watch response (1000). */
+  watchBatchMaxRevs?: number;
 }
 
 interface Waiting {
@@ -119,8 +138,8 @@ export class EtcdMember implements Actor {
     this.hooks = opts.hooks ?? {};
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
-    this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 } });
-    this.hub = new WatchHub(this.store, { bugs: this.bugs });
+    this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 }, maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS });
+    this.hub = new WatchHub(this.store, { bugs: this.bugs, maxRevsPerResponse: opts.watchBatchMaxRevs ?? 1000 });
     const hub = this.hub;
     const id = env.id;
     // Interpose on the hub's subscription so the harness sees each revision's changes too.
@@ -185,7 +204,10 @@ export class EtcdMember implements Actor {
 
   onMessage(from: string, msg: unknown): void {
     const key = EtcdMember.requestKey(from, msg);
-    if (key !== undefined && this.duplicate(key)) return;
+    if (key !== undefined && this.duplicate(key)) {
+      probe("etcd.duplicate-request-dropped");
+      return;
+    }
     if (this.removed) return this.refuse(from, msg);
     if (isRaftMessage(msg)) {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
@@ -314,10 +336,21 @@ export class EtcdMember implements Actor {
       default:
         break;
     }
-    // Writes: validated at apply time on every member alike, proposed through the leader.
+    // Writes: etcd's gRPC layer refuses a Txn over --max-txn-ops, and etcdserver a request over
+    // --max-request-bytes, before anything is proposed (definite: no effect). The rest is validated
+    // at apply time on every member alike, proposed through the leader.
+    const invalid = checkRequest(request, this.opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+    if (invalid === "too-many-ops") return this.reply(client, clientReqId, { error: invalid });
+    if (requestBytes(request) > (this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+      probe("etcd.request-too-large");
+      return this.reply(client, clientReqId, { error: "request-too-large" });
+    }
     const reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
-      if (this.waiting.delete(reqId)) this.reply(client, clientReqId, { error: "timeout" });
+      if (this.waiting.delete(reqId)) {
+        probe("etcd.proposal-timeout");
+        this.reply(client, clientReqId, { error: "timeout" });
+      }
     });
     this.waiting.set(reqId, { client, clientReqId, timer });
     const outcome = this.proposeLocally({ op: "kv", origin: this.env.id, reqId, request });
@@ -428,6 +461,7 @@ export class EtcdMember implements Actor {
       return r.ok ? "ok" : "no-leader";
     }
     if (st.leader === "") return "no-leader";
+    probe("etcd.write-forwarded");
     this.env.send(st.leader, { type: "MemberForward", entry } satisfies Forward);
     return "ok";
   }
@@ -451,6 +485,7 @@ export class EtcdMember implements Actor {
     const raftTerm = this.driver?.status().term ?? entry.term;
     if (data.op === "leaseExpire") {
       this.hooks.onLeaseExpire?.(this.env.id, data.ids);
+      if (data.ids.some((id) => (this.store.lessor.lookup(id)?.keys.size ?? 0) > 0)) probe("etcd.lease-expired-with-keys");
       for (const id of data.ids) this.store.leaseRevoke({ ID: id }, raftTerm);
       this.report(entry);
       return;
@@ -483,6 +518,7 @@ export class EtcdMember implements Actor {
   }
 
   private restore(s: MemberSnapshot): void {
+    probe("etcd.snapshot-restored");
     // The hub's watchers catch up from the restored history (etcd-watch-rewind-after-snapshot lives there).
     this.store.restore(s.kv, this.leaseClock());
     this.removedIds = new Set(s.removed);

@@ -35,7 +35,7 @@ export type MemberMessage =
 /** Errors that prove the request had no effect (rejected before it was proposed or applied). */
 export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
-  "lease-exists", "not-leader", "no-leader", "not-supported-for-learner",
+  "lease-exists", "not-leader", "no-leader", "not-supported-for-learner", "request-too-large",
 ]);
 
 /** Errors after which a client may retry the same request on another member. */

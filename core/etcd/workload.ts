@@ -5,6 +5,10 @@
 import type { Actor, Env } from "../env.ts";
 import type { KeyValue, RequestOp } from "../mvcc/rpc.ts";
 import { EtcdClient, type ClientOptions } from "./client.ts";
+import { probesOf } from "../probes.ts";
+import { ETCD_PROBES } from "./probes.ts";
+
+const probe = probesOf(ETCD_PROBES);
 
 export interface TrafficMix {
   get: number;
@@ -44,6 +48,13 @@ export interface WorkloadOptions {
    * fewer, busier leases keep the history checkable.
    */
   leaseGrantP?: number;
+  /** The `limit` of prefix listings (about a third of them; 0: never), so `more` is crossed. */
+  listLimit?: number;
+  /** The most operations in a multi-op Txn's success branch (default 2), to cross --max-txn-ops. */
+  txnMaxOps?: number;
+  /** The chance a put carries a value of bigValueBytes (default 0), to cross --max-request-bytes. */
+  bigValueP?: number;
+  bigValueBytes?: number;
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
@@ -61,6 +72,12 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
   const modRevisionSeen = new Map<string, number>();
   const key = () => w.keyPrefix + env.rng.int(0, w.keys - 1);
   const value = () => `c${id}-${++seq}`;
+  /** Most values are short; some are padded to bigValueBytes (still unique: the prefix is). */
+  const putValue = () => {
+    const v = value();
+    const big = w.bigValueP ?? 0;
+    return big > 0 && env.rng.chance(big) ? v + ".".repeat(Math.max(0, (w.bigValueBytes ?? 0) - v.length)) : v;
+  };
   const kinds = Object.keys(w.mix).sort() as (keyof TrafficMix)[];
   const total = kinds.reduce((s, k) => s + w.mix[k], 0);
   const noteRev = (r: number | undefined) => { if (r !== undefined && r > lastRevision) lastRevision = r; };
@@ -79,30 +96,47 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
       case "get":
         return c.range({ key: key() }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
       case "list":
-        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? 3 : 0 }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
+        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
       case "staleGet":
         return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), revision: Math.max(1, lastRevision - env.rng.int(0, 10)) }, () => next());
       case "put":
-        return c.put({ key: key(), value: value(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.put({ key: key(), value: putValue(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
       case "delete":
         return c.deleteRange({ key: key(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
       case "txn": {
         const k1 = key(), k2 = key();
         const ops: RequestOp[] = [{ requestPut: { key: k1, value: value() } }];
         if (k2 !== k1) ops.push(env.rng.chance(0.5) ? { requestPut: { key: k2, value: value() } } : { requestDeleteRange: { key: k2 } });
+        // Larger Txns on distinct keys, when the scenario asks for them (to cross --max-txn-ops).
+        const more = (w.txnMaxOps ?? 2) > 2 ? env.rng.int(0, (w.txnMaxOps ?? 2) - 2) : 0;
+        for (let j = 0, used = new Set([k1, k2]); j < more; j++) {
+          const k = key();
+          if (used.has(k)) continue;
+          used.add(k);
+          ops.push({ requestPut: { key: k, value: value() } });
+        }
         return c.txn({ compare: [{ key: k1, target: "VERSION", result: env.rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const), version: env.rng.int(0, 3) }], success: ops, failure: [{ requestRange: { key: k1 } }] }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
       }
       case "cas": {
         const k = key();
-        const rev = modRevisionSeen.get(k) ?? 0;
-        return c.txn({ compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }], success: [{ requestPut: { key: k, value: value() } }], failure: [{ requestRange: { key: k } }] }, (r) => {
-          if (r.ok) {
-            noteRev(r.value.header.revision);
-            const rr = r.value.responses[0];
-            if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
-          }
-          next();
-        });
+        // A compare-and-swap on mod_revision; after a conflict, one retry with the revision the
+        // failure branch read (as a read-modify-write loop does).
+        const attempt = (retry: boolean) => {
+          const rev = modRevisionSeen.get(k) ?? 0;
+          c.txn({ compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }], success: [{ requestPut: { key: k, value: value() } }], failure: [{ requestRange: { key: k } }] }, (r) => {
+            if (r.ok) {
+              noteRev(r.value.header.revision);
+              const rr = r.value.responses[0];
+              if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
+              if (!r.value.succeeded && !retry && trueNow() < w.stopAt) {
+                probe("etcd.cas-retry-after-conflict");
+                return attempt(true);
+              }
+            }
+            next();
+          });
+        };
+        return attempt(false);
       }
       case "putWithLease": {
         if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {
@@ -126,7 +160,10 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
           h = c.watch({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true }, (r) => {
             for (const e of r.events) noteRev(e.kv.modRevision);
             // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
-            if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) open(r.compactRevision, resumes + 1);
+            if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) {
+              probe("etcd.watch-resumed-after-compaction");
+              open(r.compactRevision, resumes + 1);
+            }
           });
         };
         open(start, 0);

@@ -1,6 +1,10 @@
 // The checks etcd's gRPC layer makes before a request is proposed (etcdserver/api/v3rpc/key.go):
 // they depend only on the request, so any member may run them, and they never consume a revision.
 import type { EtcdErrorCode, EtcdRequest, PutRequest, RequestOp, TxnRequest } from "./rpc.ts";
+import { probesOf } from "../probes.ts";
+import { MVCC_PROBES } from "./probes.ts";
+
+const probe = probesOf(MVCC_PROBES);
 
 /** etcd's default --max-txn-ops. */
 export const DEFAULT_MAX_TXN_OPS = 128;
@@ -31,7 +35,10 @@ export function checkPutRequest(r: PutRequest): EtcdErrorCode | undefined {
 /** checkTxnRequest, then the duplicate-key check of each branch (kvServer.Txn). */
 export function checkTxn(r: TxnRequest, maxTxnOps = DEFAULT_MAX_TXN_OPS): EtcdErrorCode | undefined {
   const err = checkTxnRequest(r, maxTxnOps);
-  if (err !== undefined) return err;
+  if (err !== undefined) {
+    if (err === "too-many-ops") probe("mvcc.txn-too-many-ops");
+    return err;
+  }
   if (checkIntervals(r.success) === undefined) return "duplicate-key";
   if (checkIntervals(r.failure) === undefined) return "duplicate-key";
   return undefined;

@@ -172,7 +172,8 @@ export type EtcdErrorCode =
   | "not-supported-for-learner" // etcdserver: rpc not supported for learner
   | "value-provided" // etcdserver: value is provided (ignore_value with a value)
   | "lease-provided" // etcdserver: lease is provided (ignore_lease with a lease)
-  | "lease-ttl-too-large"; // etcdserver: too large lease TTL
+  | "lease-ttl-too-large" // etcdserver: too large lease TTL
+  | "request-too-large"; // etcdserver: request is too large (--max-request-bytes, checked before proposing)
 
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
@@ -191,6 +192,7 @@ export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   "value-provided": "etcdserver: value is provided",
   "lease-provided": "etcdserver: lease is provided",
   "lease-ttl-too-large": "etcdserver: too large lease TTL",
+  "request-too-large": "etcdserver: request is too large",
 };
 
 export interface EtcdError {

@@ -42,6 +42,10 @@ import type {
   TxnRequest,
   TxnResponse,
 } from "./rpc.ts";
+import { probesOf } from "../probes.ts";
+import { MVCC_PROBES } from "./probes.ts";
+
+const probe = probesOf(MVCC_PROBES);
 
 export interface StoreOptions {
   /** Mutants switched on for this run (the store honours mvcc-txn-compare-ignored). */
@@ -299,6 +303,7 @@ export class MvccStore {
     if (lease === undefined) return fail("lease-not-found");
     // Sorted, so every member writes the same sub-revisions (etcd sorts for the same reason).
     const keys = [...lease.keys].sort();
+    if (keys.length > 0) probe("mvcc.lease-revoked-with-keys");
     this.beginWrite();
     for (const key of keys) this.execDelete({ key });
     this.lessor.remove(req.ID);
@@ -540,6 +545,7 @@ export class MvccStore {
 
   private execTxn(req: TxnRequest, path: readonly boolean[], cur: PathCursor): TxnResponse {
     const succeeded = path[cur.i++] === true;
+    if (!succeeded && req.compare.length > 0) probe("mvcc.txn-compare-failed");
     const ops = succeeded ? req.success : req.failure;
     const responses: ResponseOp[] = new Array(ops.length);
     for (let i = 0; i < ops.length; i++) responses[i] = this.execOp(ops[i] as RequestOp, path, cur);
@@ -563,7 +569,10 @@ export class MvccStore {
     let rev = req.revision ?? 0;
     if (rev > viewRev) return fail("future-revision");
     if (rev <= 0) rev = viewRev;
-    if (rev < this.compactRev) return fail("compacted");
+    if (rev < this.compactRev) {
+      probe("mvcc.range-at-compacted-revision");
+      return fail("compacted");
+    }
     const limit = indexLimit(req);
     const countOnly = req.countOnly === true;
     const kvs: KeyValue[] = [];
@@ -585,6 +594,7 @@ export class MvccStore {
     }
     if (countOnly) return { header: header(viewRev), kvs: [], more: false, count };
     const done = finishRange(kvs, req);
+    if (done.more) probe("mvcc.range-limit-more");
     return { header: header(viewRev), kvs: done.kvs, more: done.more, count };
   }
 

@@ -11,6 +11,10 @@ import { toKeyValue } from "./key-history.ts";
 import { inRange, normalizeRangeEnd, type RangeEnd } from "./keys.ts";
 import type { Event, KeyValue, WatchCreateRequest, WatchResponse } from "./rpc.ts";
 import type { CommitListener, MvccStore } from "./store.ts";
+import { probesOf } from "../probes.ts";
+import { MVCC_PROBES } from "./probes.ts";
+
+const probe = probesOf(MVCC_PROBES);
 
 export interface WatchHubOptions {
   /** Honours mvcc-watch-drop-on-compact, mvcc-watch-progress-ahead and etcd-watch-rewind-after-snapshot. */
@@ -131,6 +135,7 @@ export class WatchHub implements CommitListener {
       if (w.synced) continue;
       if (w.minRev < compactRev) {
         this.watchers.delete(w.seq);
+        probe("mvcc.watch-compacted-cancel");
         // etcd's compacted cancel carries no header revision.
         w.stream.send({ header: this.header(0), watchId: w.id, canceled: true, compactRevision: compactRev, events: [] });
         continue;
@@ -261,6 +266,9 @@ export class WatchHub implements CommitListener {
     let revs = 0;
     let lastRev = -1;
     let moreRev: number | undefined;
+    /** Events of the current revision, and whether any revision in this batch had several. */
+    let inRev = 0;
+    let wholeMulti = false;
     this.store.forEachChangeSince(w.minRev, (key, c) => {
       if (!inRange(key, w.key, w.end)) return true;
       if (c.main !== lastRev) {
@@ -271,10 +279,16 @@ export class WatchHub implements CommitListener {
         }
         revs++;
         lastRev = c.main;
+        inRev = 0;
       }
+      if (++inRev > 1) wholeMulti = true;
       matched.push({ key, c });
       return true;
     });
+    if (moreRev !== undefined) {
+      probe("mvcc.watch-batch-split");
+      if (wholeMulti) probe("mvcc.watch-batch-kept-revision-whole");
+    }
     let kept = matched;
     if (this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev) kept = dropAsEtcd34Backend(matched, compactRev);
     const events: Event[] = [];

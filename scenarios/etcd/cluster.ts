@@ -2,7 +2,8 @@
 // Raft safety monitor and the cross-member oracle fed online, a nemesis over the members, then a heal
 // and a liveness phase, and every checker over what was recorded.
 import type { BugSet } from "../../core/bugs.ts";
-import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
+import { DEFAULT_MAX_REQUEST_BYTES, EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
+import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../core/etcd/workload.ts";
 import { membershipOperator, type MembershipStep, type OperatorState } from "../../core/etcd/membership.ts";
@@ -66,6 +67,18 @@ export interface KvOptions extends Record<string, unknown> {
    */
   spares: number;
   membership: MembershipStep[];
+  /**
+   * etcd's limits (etcd's defaults unless a scenario draws small ones, so sweeps cross them): revisions
+   * per catch-up watch response, --max-request-bytes, --max-txn-ops; and the workload's side: the
+   * `limit` of listings, the most operations per Txn, how often a put carries a value of bigValueBytes.
+   */
+  watchBatchMaxRevs: number;
+  maxRequestBytes: number;
+  maxTxnOps: number;
+  listLimit: number;
+  txnMaxOps: number;
+  bigValueP: number;
+  bigValueBytes: number;
 }
 
 export const KV_DEFAULTS: KvOptions = {
@@ -78,6 +91,7 @@ export const KV_DEFAULTS: KvOptions = {
   compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
   maxCheckSteps: 5_000_000,
   spares: 0, membership: [],
+  watchBatchMaxRevs: 1000, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, maxTxnOps: DEFAULT_MAX_TXN_OPS, listLimit: 3, txnMaxOps: 2, bigValueP: 0, bigValueBytes: 0,
 };
 
 export function memberNames(n: number): string[] {
@@ -188,6 +202,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
       peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
       maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg, leaderSendsBeforeSync: o.leaderSendsBeforeSync,
       proposalTimeoutUs: o.requestTimeoutUs, hooks,
+      watchBatchMaxRevs: o.watchBatchMaxRevs, maxRequestBytes: o.maxRequestBytes, maxTxnOps: o.maxTxnOps,
     }));
   }
   const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
@@ -219,6 +234,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
       ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
       compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec, leaseGrantP: o.leaseGrantP,
       compactLag: o.compactLag, watchLifeUs: o.watchLifeUs, watchBacklog: o.watchBacklog,
+      listLimit: o.listLimit, txnMaxOps: o.txnMaxOps, bigValueP: o.bigValueP, bigValueBytes: o.bigValueBytes,
     }, () => world.now));
   }
 

@@ -37,6 +37,27 @@ function deposedLeaderReturns(rng: Rng, at: number, members: string[]): FaultEve
   ];
 }
 
+/**
+ * Small limits, drawn from their own stream (so the other draws keep their meaning): a catch-up watch
+ * response cut after a few revisions, a Txn over --max-txn-ops, a write over --max-request-bytes (and
+ * one just under it), a listing cut by its `limit` — so sweeps cross every boundary.
+ */
+export function drawLimits(root: Rng): Pick<KvOptions, "watchBatchMaxRevs" | "maxRequestBytes" | "maxTxnOps" | "listLimit" | "txnMaxOps" | "bigValueP" | "bigValueBytes"> {
+  const rng = root.fork("limits");
+  const maxRequestBytes = rng.pick([384, 1_024, KV_DEFAULTS.maxRequestBytes]);
+  const small = maxRequestBytes < KV_DEFAULTS.maxRequestBytes;
+  return {
+    watchBatchMaxRevs: rng.pick([1, 2, 3, 1000]),
+    maxRequestBytes,
+    maxTxnOps: rng.pick([2, 3, KV_DEFAULTS.maxTxnOps]),
+    listLimit: rng.int(1, 3),
+    txnMaxOps: 4,
+    bigValueP: small ? 0.05 : 0,
+    // Just under or over the limit: the request's encoding adds about a hundred bytes to the value.
+    bigValueBytes: small ? maxRequestBytes + rng.int(-150, 50) : 0,
+  };
+}
+
 function kvScenario<O extends KvOptions>(name: string, description: string, resolve: (rng: Rng) => O, schedule?: (rng: Rng, o: O) => FaultEvent[]): ScenarioDef<O> {
   return {
     name,
@@ -157,6 +178,7 @@ export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix
     lossP: rng.pick([0, 0, 0.01]),
     mix: mix(weights, { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.5), maxSkewUs: 3_000_000 }),
     figure8At: 0,
+    ...drawLimits(rng),
   };
   // Drawn after the rest, so earlier draws keep their meaning. Short leases expire within the run,
   // so writes still name leases that are gone.
@@ -225,6 +247,8 @@ export const clockSkew = kvScenario("clock-skew", "members' wall clocks jump and
 export const watchCompaction = kvScenario("watch-compaction", "watches (clients' and Kubernetes informers') that start, resume and fall behind while the store compacts aggressively", (rng) => ({
   ...KV_DEFAULTS, members: 3, clients: 5, keys: 3, compactEveryUs: 60_000, compactLag: 2, thinkUs: 15_000, kube: true,
   watchBacklog: 12, watchLifeUs: [200_000, 800_000],
+  // Catch-ups cut into small batches (a Txn's revision kept whole), and the other limits crossed too.
+  ...drawLimits(rng),
   traffic: { ...DEFAULT_MIX, watch: 25, delete: 25, put: 30, staleGet: 4, cas: 5, txn: 3, putWithLease: 0, leaseRevoke: 0 },
   mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
 }));
