@@ -15,6 +15,8 @@ import { readMembership } from "./html/membership.ts";
 import { opsFromHistory, opsFromReport, type OpView, type ReportOperation } from "./html/ops.ts";
 import { renderPage } from "./html/page.ts";
 import type { TimeUnit } from "./html/scale.ts";
+import { probesSection } from "./html/probes.ts";
+import { probeTable } from "../scenarios/probes.ts";
 
 export { reportOperations, MAX_DRAWN_OPS, type ReportOperation } from "./html/ops.ts";
 export type { KubeObject, KubeEvent } from "./html/charts/kube.ts";
@@ -77,6 +79,7 @@ ${files ? `<dt>files</dt><dd>${files}</dd>` : ""}
     watches,
     ...(kube ? { kube } : {}),
     ...(membership ? { membership } : {}),
+    ...(r.probes !== undefined ? { probesHtml: probesSection(probeTable([r.probes])) } : {}),
     noOpsNote: `No client operations were recorded in this run (the ${r.scenario} scenario keeps no client history).`,
     meta: { scenario: r.scenario, seed: r.seed, bugs: r.bugs, verdict: r.verdict, traceHash: r.traceHash, repro: r.repro, stats: r.stats, checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })) },
     ...(opts.maxOps !== undefined ? { maxOps: opts.maxOps } : {}),

@@ -70,3 +70,16 @@ export function probeTable(perRun: readonly Readonly<Record<string, number>>[]):
   const neverHit = rows.filter((r) => r.hits === 0).map((r) => r.name);
   return { rows, runs: perRun.length, neverHit, requiredNeverHit: rows.filter((r) => r.required && r.hits === 0).map((r) => r.name) };
 }
+
+/**
+ * The CI probe sweep: a few seeds of the scenarios that between them reach every required probe.
+ * `npm test` runs it (scenarios/probes.test.ts) and fails if a required probe is never hit; a layer
+ * that adds a required probe no listed scenario reaches adds seeds or a scenario here.
+ */
+export const CI_PROBE_SWEEP: readonly { scenario: string; seeds: number }[] = [
+  { scenario: "kv-chaos", seeds: 24 },
+  { scenario: "kv-crash", seeds: 12 },
+  { scenario: "sim-selftest", seeds: 12 },
+  { scenario: "watch-compaction", seeds: 3 },
+  { scenario: "deployment-rollout", seeds: 3 },
+];

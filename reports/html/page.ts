@@ -37,6 +37,8 @@ export interface PageModel {
   watches: readonly WatchRecord[];
   kube?: KubeView;
   membership?: { actions: readonly MembershipAction[]; skipped: number };
+  /** The code-probe section (reports/html/probes.ts), for runs that counted probes. */
+  probesHtml?: string;
   /** Shown where the client timeline would be when there are no operations. */
   noOpsNote: string;
   /** Machine-readable summary embedded with the data. */
@@ -125,6 +127,7 @@ export function renderPage(m: PageModel): string {
   }
 
   if (m.membership && (m.membership.actions.length > 0 || m.membership.skipped > 0)) sections.push(membershipSection(m.membership, m.unit));
+  if (m.probesHtml !== undefined) sections.push(m.probesHtml);
 
   const opData: Record<string, unknown> = {};
   for (const o of sel.drawn) opData[o.id] = markData.has(o.id) ? { ...o, mark: markData.get(o.id) } : o;

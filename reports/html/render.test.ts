@@ -159,4 +159,14 @@ test("a check report over a Porcupine-style history measures time in lines", () 
   assert.match(html, /class="verdict pass">PASS</);
 });
 
+test("the probe section lists every probe with this run's hits, the never-hit ones flagged when required", () => {
+  const run = { ...syntheticFailingRun().run, probes: { "sim.swizzle-released": 3 } };
+  const html = renderRunHtml(run);
+  assert.match(html, /<tr class="probe" data-probe="sim.swizzle-released">.*?<td class="hits">3<\/td>/);
+  assert.match(html, /<tr class="probe never" data-probe="etcd.request-too-large">/);
+  assert.match(html, /Required probes never hit in this run:.*etcd\.request-too-large/);
+  const without = renderRunHtml(syntheticFailingRun().run);
+  assert.not.match(without, /probes-section/);
+});
+
 test.run();

@@ -42,14 +42,17 @@ function deposedLeaderReturns(rng: Rng, at: number, members: string[]): FaultEve
  * response cut after a few revisions, a Txn over --max-txn-ops, a write over --max-request-bytes (and
  * one just under it), a listing cut by its `limit` — so sweeps cross every boundary.
  */
-export function drawLimits(root: Rng): Pick<KvOptions, "watchBatchMaxRevs" | "maxRequestBytes" | "maxTxnOps" | "listLimit" | "txnMaxOps" | "bigValueP" | "bigValueBytes"> {
+export function drawLimits(root: Rng, opts: { kube?: boolean } = {}): Pick<KvOptions, "watchBatchMaxRevs" | "maxRequestBytes" | "maxTxnOps" | "listLimit" | "txnMaxOps" | "bigValueP" | "bigValueBytes"> {
   const rng = root.fork("limits");
-  const maxRequestBytes = rng.pick([384, 1_024, KV_DEFAULTS.maxRequestBytes]);
+  const drawnBytes = rng.pick([384, 1_024, KV_DEFAULTS.maxRequestBytes]);
+  const drawnOps = rng.pick([2, 3, KV_DEFAULTS.maxTxnOps]);
+  // A Kubernetes control plane on the same members writes whole objects: etcd's defaults for it.
+  const maxRequestBytes = opts.kube === true ? KV_DEFAULTS.maxRequestBytes : drawnBytes;
   const small = maxRequestBytes < KV_DEFAULTS.maxRequestBytes;
   return {
     watchBatchMaxRevs: rng.pick([1, 2, 3, 1000]),
     maxRequestBytes,
-    maxTxnOps: rng.pick([2, 3, KV_DEFAULTS.maxTxnOps]),
+    maxTxnOps: opts.kube === true ? KV_DEFAULTS.maxTxnOps : drawnOps,
     listLimit: rng.int(1, 3),
     txnMaxOps: 4,
     bigValueP: small ? 0.05 : 0,
@@ -247,8 +250,8 @@ export const clockSkew = kvScenario("clock-skew", "members' wall clocks jump and
 export const watchCompaction = kvScenario("watch-compaction", "watches (clients' and Kubernetes informers') that start, resume and fall behind while the store compacts aggressively", (rng) => ({
   ...KV_DEFAULTS, members: 3, clients: 5, keys: 3, compactEveryUs: 60_000, compactLag: 2, thinkUs: 15_000, kube: true,
   watchBacklog: 12, watchLifeUs: [200_000, 800_000],
-  // Catch-ups cut into small batches (a Txn's revision kept whole), and the other limits crossed too.
-  ...drawLimits(rng),
+  // Catch-ups cut into small batches (a Txn's revision kept whole), and listings cut by their limit.
+  ...drawLimits(rng, { kube: true }),
   traffic: { ...DEFAULT_MIX, watch: 25, delete: 25, put: 30, staleGet: 4, cas: 5, txn: 3, putWithLease: 0, leaseRevoke: 0 },
   mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
 }));
