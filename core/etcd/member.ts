@@ -119,6 +119,8 @@ export class EtcdMember implements Actor {
    * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice. A copy is
    * dropped before anything else looks at it — a removed member too, which would otherwise refuse it with
    * "not-leader" and tell the client, wrongly, that a request it had already proposed had no effect.
+   * Memory is enough: a crash resets the streams, and the world drops whatever was sent to an earlier
+   * incarnation, so no copy of a request taken before a restart reaches the restarted member.
    */
   private readonly seen = new Set<string>();
   private readonly seenOrder: string[] = [];
