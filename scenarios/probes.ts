@@ -79,7 +79,7 @@ export function probeTable(perRun: readonly Readonly<Record<string, number>>[]):
 export const CI_PROBE_SWEEP: readonly { scenario: string; seeds: number }[] = [
   { scenario: "kv-chaos", seeds: 24 },
   { scenario: "kv-crash", seeds: 12 },
-  { scenario: "sim-selftest", seeds: 12 },
+  { scenario: "sim-selftest", seeds: 40 },
   { scenario: "watch-compaction", seeds: 3 },
-  { scenario: "deployment-rollout", seeds: 3 },
+  { scenario: "deployment-rollout", seeds: 6 },
 ];

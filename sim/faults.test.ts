@@ -120,6 +120,21 @@ test("the incarnation check fails when the world delivers across an incarnation"
   assert.match(c.message, "a->b m");
 });
 
+test("a message held at a paused process is dropped when the process crashes before resuming (probed)", () => {
+  resetProbes();
+  const { world, got } = setup();
+  world.pause("b");
+  world.network.send("a", "b", { type: "m", i: 1 });
+  world.runUntil(10_000);
+  assert.is(world.network.stats.held, 1);
+  world.crash("b");
+  world.restart("b");
+  world.runUntil(20_000);
+  assert.is(got.get("b")!.length, 0);
+  assert.is(world.network.stats.dropped.crashed, 1);
+  assert.is(probeCounts().get("sim.held-message-dropped-on-crash"), 1);
+});
+
 test("the swarm generator draws slow-messages and swizzle faults with bounded, valid shapes", () => {
   const rng = new Rng(9);
   const faults = generateSchedule(rng, { meanGapUs: 50_000, minDurationUs: 100_000, maxDurationUs: 500_000, weights: { "slow-messages": 1, swizzle: 1 }, maxMessageDelayUs: 800_000 }, ["n1", "n2", "n3"], 0, 5_000_000);
