@@ -22,7 +22,7 @@ import { rvOf, type Lease, type LeaseSpec } from "./types.ts";
 
 /** Code probes of leader election (collected with the other layers' in scenarios/probes.ts). */
 export const LEADERELECTION_PROBES = {
-  "leaderelection.takeover-after-expiry": { what: "a candidate took over a Lease whose holder stopped renewing for leaseDuration", required: true },
+  "leaderelection.takeover-after-expiry": { what: "a candidate found a Lease unrenewed for leaseDuration and wrote itself in as holder", required: true },
   "leaderelection.renew-deadline-lost": { what: "a leader gave up leadership because it could not renew within renewDeadline" },
 } as const;
 const probe = probesOf(LEADERELECTION_PROBES);
@@ -100,7 +100,7 @@ export class LeaderElector {
     return this.leading && this.observed?.holderIdentity === this.cfg.identity;
   }
 
-  /** Leader, and the last successful renew was sent less than renewDeadline ago (own clock). */
+  /** Leader, and the last successful renew was sent less than renewDeadline ago (own monotonic clock). */
   canAct(): boolean {
     return this.isLeader() && this.elapsedClock() - this.lastRenewSent < this.timing.renewDeadlineUs;
   }
