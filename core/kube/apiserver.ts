@@ -8,6 +8,7 @@ import { fail, type ApiRequest, type ApiResult, type KubeMessage, type KubeWatch
 import { startCompactor } from "./compactor.ts";
 import { safeEncode } from "./hash.ts";
 import { applyMergePatch } from "./merge-patch.ts";
+import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
@@ -109,6 +110,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   function updated(cur: KubeObject, want: KubeObject, sub: "status" | undefined): ApiResult<KubeObject> {
     const what = `${RESOURCES[cur.kind].resource} "${cur.metadata.name}"`;
     if (want.metadata.resourceVersion !== undefined && want.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+      kubeProbe("kube.update-conflict");
+      if (want.kind === "Pod" && cur.kind === "Pod" && want.spec.nodeName && want.spec.nodeName !== cur.spec.nodeName) kubeProbe("kube.bind-conflict");
       return fail("Conflict", `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
     }
     if (want.metadata.uid !== undefined && want.metadata.uid !== cur.metadata.uid) {

@@ -9,6 +9,7 @@ import type { Env, TimerId } from "../env.ts";
 import type { WatchEvent } from "./api.ts";
 import type { ClientWatch, KubeClient } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
+import { kubeProbe } from "./probes.ts";
 import { registryKey } from "./resources.ts";
 import { objectKey, rvOf, type Kind, type ObjectOf } from "./types.ts";
 
@@ -183,10 +184,12 @@ export class Informer<K extends Kind> {
         this.watch = undefined;
         if (e.status.reason === "Gone") {
           this.gone++;
+          kubeProbe("kube.informer-relist-after-410");
           // The mutant keeps re-watching from the compacted revision: every answer is 410 again.
           if (this.opts.bugs?.has("kube-informer-no-relist")) return this.retry(() => this.startWatch());
           return this.retry(() => this.relist());
         }
+        kubeProbe("kube.informer-rewatch-after-broken-stream");
         return this.retry(() => this.startWatch());
       case "ADDED":
       case "MODIFIED":
