@@ -19,6 +19,7 @@ import { generateSchedule, Nemesis, type FaultEvent, type FaultKind, type FaultM
 import type { Rng } from "../../sim/rng.ts";
 import { World } from "../../sim/world.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 
 export const NGINX_MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -77,7 +78,8 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const history = new HistoryRecorder(() => world.now);
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
+  const applied = new AppliedLog();
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
   const timeline: TimelinePoint[] = [];
   let lastRevision = 1;
   for (const id of ms) {
@@ -123,6 +125,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const checks: CheckResult[] = [];
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
   checks.push(monitor.result(), oracle.result());
+  checks.push(...checkApiserverEtcdTraffic(history, applied));
   checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }));
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
@@ -131,7 +134,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     checks,
     traceHash: world.trace.hash(),
     stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
-    history: { operations: history.operations, watches: [] },
+    history: { operations: history.operations, watches: history.watches },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
     extra: { kube: kubeObjects(cluster.observations()) },
