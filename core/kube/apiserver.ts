@@ -76,7 +76,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         if (invalid !== undefined) return cb(fail("Invalid", invalid));
         const want = req.object;
         const sub = req.subresource;
-        return registry.guaranteedUpdate(keyOfObject(want), (cur) => updated(cur, want, sub), cb);
+        let first = true;
+        return registry.guaranteedUpdate(keyOfObject(want), (cur) => {
+          if (first && sub === undefined) recordBind(cur, want);
+          first = false;
+          return updated(cur, want, sub);
+        }, cb);
       }
       case "patch": {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
@@ -88,6 +93,18 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
         return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, cb);
     }
+  }
+
+  /** A Pod update that sets another node than the stored one is a bind: the checkers judge its precondition. */
+  function recordBind(cur: KubeObject, want: KubeObject): void {
+    if (rec === undefined || cur.kind !== "Pod" || want.kind !== "Pod") return;
+    const node = want.spec.nodeName ?? "";
+    const storedNode = cur.spec.nodeName ?? "";
+    if (node === "" || node === storedNode) return;
+    rec.bind({
+      apiserver: env.id, key: keyOfObject(cur), uid: cur.metadata.uid ?? "", node, storedRv: Number(cur.metadata.resourceVersion ?? 0), storedNode,
+      ...(want.metadata.resourceVersion !== undefined ? { resourceVersion: want.metadata.resourceVersion } : {}),
+    });
   }
 
   function prepareCreate(o: KubeObject): ApiResult<KubeObject> {

@@ -140,7 +140,8 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   }
   for (const id of procs.schedulers) {
     host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers, controllers: [schedulerController(t.scheduler)],
+      ...common, apiservers: procs.apiservers,
+      controllers: [schedulerController({ ...t.scheduler, ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}) })],
       leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },
       // The mutant: a resumed scheduler binds on client-go's IsLeader alone.
       fencing: !bugs.has("kube-leader-no-fencing"),

@@ -126,7 +126,8 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
   checks.push(monitor.result(), oracle.result());
   checks.push(...checkApiserverEtcdTraffic(history, applied));
-  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }));
+  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
   }

@@ -209,7 +209,7 @@ test("the garbage collector deletes a dependent only when its owner's absence is
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
   const cache = new MapCache();
   const ctx: ReconcileContext = { now: () => 10_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "scheduler-1" };
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2 };
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
   for (const name of ["node-1", "node-2"]) {
     cache.put({ apiVersion: "v1", kind: "Node", metadata: { name }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } } satisfies Node);
     cache.put({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "kube-node-lease" }, spec: {} } satisfies Lease);
