@@ -220,6 +220,9 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
   cache.put(pod("p1"));
   const w = reconcilePod("default/p1", cache, ctx, opts).writes[0];
   assert.ok(w?.op === "update" && (w.object as Pod).spec.nodeName === "node-1");
+  assert.is(w.object.metadata.resourceVersion, cache.get("Pod", "default/p1")!.metadata.resourceVersion, "the bind is conditional on the pod's resourceVersion");
+  const bare = reconcilePod("default/p1", cache, ctx, { ...opts, bindWithoutPrecondition: true }).writes[0];
+  assert.ok(bare?.op === "update" && bare.object.metadata.resourceVersion === undefined, "kube-bind-no-precondition drops it");
   cache.put(pod("b1", "node-1"));
   cache.put(pod("b2", "node-1"));
   const full = reconcilePod("default/p1", cache, ctx, opts);
