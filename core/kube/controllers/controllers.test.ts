@@ -86,6 +86,23 @@ test("a rolling update stays within maxSurge and maxUnavailable and ends with on
   assert.is(cache.list("ReplicaSet").find((rs) => rs.spec.replicas === 10)!.metadata.labels?.[POD_TEMPLATE_HASH]?.length, 10);
 });
 
+test("a scale down in the middle of a rollout trims the ReplicaSets to replicas + maxSurge at once, unready pods first", () => {
+  const cache = new MapCache();
+  cache.put(deployment(7));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const old = cache.list("ReplicaSet")[0]!;
+  old.status = { replicas: 7, readyReplicas: 7 };
+  cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
+  cache.apply(reconcileDeployment("default/nginx", cache).writes); // the new ReplicaSet, at maxSurge 2
+  const total = () => cache.list("ReplicaSet").reduce((s, rs) => s + rs.spec.replicas, 0);
+  assert.is(total(), 9);
+  cache.get("Deployment", "default/nginx")!.spec.replicas = 2; // maxSurge 1, maxUnavailable 0
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  assert.is(total(), 3, "within replicas + maxSurge after one pass");
+  const byImage = (img: string) => cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!.spec.replicas;
+  assert.equal([byImage("nginx:1.25"), byImage("nginx:1.26")], [3, 0], "the new ReplicaSet's unready pods go first: the old ready ones keep the Deployment available");
+});
+
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
   const cache = new MapCache();
   cache.put(deployment(2));
