@@ -10,13 +10,14 @@ const log = (o: Partial<KubeObservations>): KubeObservations => ({
   nodes: ["node-1", "node-2"], versions: [], writes: [], observed: [], acts: [], leaders: [], actions: [], ...o,
 });
 
-/** Builds a store history: each call is one revision (rv increments, time = rv ms). */
+/** Builds a store history: each call is one revision (rv increments, time = rv × stepUs). */
 class History {
   versions: ObjectVersion[] = [];
   rv = 0;
+  constructor(readonly stepUs = 1000) {}
   at(...objs: [string, KubeObject | null][]): number {
     this.rv++;
-    for (const [key, object] of objs) this.versions.push({ time: this.rv * 1000, key, rv: this.rv, object, source: "store" });
+    for (const [key, object] of objs) this.versions.push({ time: this.rv * this.stepUs, key, rv: this.rv, object, source: "store" });
     return this.rv;
   }
 }
@@ -52,7 +53,7 @@ function rollout(h: History): void {
 }
 
 test("rollout: a rolling update within maxSurge and maxUnavailable passes both rules", () => {
-  const h = new History();
+  const h = new History(1_000_000);
   rollout(h);
   const [surge, avail] = checkRollout(log({ versions: h.versions }));
   assert.is(surge.verdict, "pass", surge.message);
@@ -83,17 +84,31 @@ test("max surge: after a scale down the new bound holds only once the controller
 });
 
 test("min available: dropping below replicas − maxUnavailable after being available fails, unless a fault explains it", () => {
-  const h = new History();
+  const h = new History(1_000_000);
   h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
   h.at(rs("old", 2), gone("o1"), gone("o2")); // 2 ready < 3
   const bad = checkRollout(log({ versions: h.versions }))[1];
   assert.is(bad.verdict, "fail");
-  assert.match(bad.message, "2 ready pods at rv 2 (0.002s), fewer than replicas 4 − maxUnavailable 1, after it was available, and no fault in the 3.000s before");
+  assert.match(bad.message, "2 ready pods at rv 2 (2.000s), fewer than replicas 4 − maxUnavailable 1, after it was available, and no fault in the 3.000s before");
   const explained = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }] })[1];
   assert.is(explained.verdict, "pass", explained.message);
   assert.match(explained.message, "1 revisions below it while a fault explained it");
   const tooEarly = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }], explainUs: 1000 })[1];
   assert.is(tooEarly.verdict, "fail", "a fault that ended longer ago than the window explains nothing");
+});
+
+test("min available: a pod deleted by a scale down moments after it turned ready does not count: the Deployment was not yet available", () => {
+  const h = new History(20_000); // 20 ms per revision
+  h.at(dep(2), rs("old", 3), pod("o1", "old"), pod("o2", "old", false), pod("o3", "old", false));
+  h.at(pod("o2", "old")); // 2 ready: at the floor for 20 ms only
+  h.at(rs("old", 2), gone("o2")); // the ReplicaSet still saw o2 unready
+  assert.is(checkRollout(log({ versions: h.versions }))[1].verdict, "pass");
+  const late = new History(400_000); // the same 400 ms apart: o2 was ready for longer than the settle time
+  late.at(dep(2), rs("old", 3), pod("o1", "old"), pod("o2", "old", false), pod("o3", "old", false));
+  late.at(pod("o2", "old"));
+  late.at(pod("o3", "old", false, "node-2"));
+  late.at(rs("old", 2), gone("o2"));
+  assert.is(checkRollout(log({ versions: late.versions }))[1].verdict, "fail");
 });
 
 test("min available: a Deployment that was never available (scaling up, pods starting) is not held to it", () => {

@@ -11,7 +11,9 @@
 // change (a rollout) does not start over: the whole rollout is held to the bound.
 //
 // kube-min-available — once a Deployment has had at least replicas − maxUnavailable ready pods under
-// its current replica count, it never has fewer, unless a fault explains it: a fault (of any kind, on
+// its current replica count, continuously for settleUs (it was available: the controllers have seen
+// those pods ready — a pod deleted by a scale down moments after it turned ready was unready in the
+// deleting controller's view), it never has fewer, unless a fault explains it: a fault (of any kind, on
 // any process or link) was active at some time in [t − explainUs, t], where t is when the revision was
 // recorded. A crashed kubelet's pods restart unready, a partitioned one's status goes stale, a paused
 // controller acts late on what it saw: the window covers the controllers' reaction after the fault.
@@ -32,9 +34,13 @@ export interface RolloutCheckOptions {
   faults?: readonly FaultWindow[];
   /** How long after a fault a shortfall of ready pods is still explained by it. */
   explainUs?: number;
+  /** How long the ready pods must stay at the floor before the Deployment counts as available. */
+  settleUs?: number;
 }
 
 export const DEFAULT_EXPLAIN_US = 3_000_000;
+/** Well above the controllers' view lag of pod readiness without faults (tens of ms). */
+export const DEFAULT_SETTLE_US = 500_000;
 const MAX_EVIDENCE = 20;
 
 interface DeploymentView {
@@ -42,8 +48,10 @@ interface DeploymentView {
   replicas: number;
   /** Pods were within replicas + maxSurge at some revision since replicas last changed. */
   withinSurge: boolean;
-  /** Ready pods reached replicas − maxUnavailable since replicas last changed. */
+  /** Ready pods stayed at or above replicas − maxUnavailable for settleUs since replicas last changed. */
   available: boolean;
+  /** Since when ready pods have been at or above the floor (undefined: below it now). */
+  aboveSince: number | undefined;
 }
 
 function result(name: string, violations: string[], okMessage: string): CheckResult {
@@ -55,6 +63,7 @@ function result(name: string, violations: string[], okMessage: string): CheckRes
 /** Both rules over one replay; [surge, minAvailable]. */
 export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = {}): [CheckResult, CheckResult] {
   const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
+  const settleUs = opts.settleUs ?? DEFAULT_SETTLE_US;
   const faults = opts.faults ?? [];
   const explaining = (t: number): FaultWindow | undefined => faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
 
@@ -83,7 +92,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       const d = o;
       let v = views.get(key);
       if (v === undefined || v.d.metadata.uid !== d.metadata.uid || v.replicas !== d.spec.replicas) {
-        v = { d, replicas: d.spec.replicas, withinSurge: false, available: false };
+        v = { d, replicas: d.spec.replicas, withinSurge: false, available: false, aboveSince: undefined };
         views.set(key, v);
       }
       v.d = d;
@@ -106,8 +115,14 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v.withinSurge = false; // one report per excursion
       }
       const minAvailable = d.spec.replicas - maxUnavailable;
-      if (ready >= minAvailable) v.available = true;
-      else if (v.available) {
+      if (ready >= minAvailable) {
+        v.aboveSince ??= time;
+        if (time - v.aboveSince >= settleUs) v.available = true;
+        continue;
+      }
+      if (v.aboveSince !== undefined && time - v.aboveSince >= settleUs) v.available = true;
+      v.aboveSince = undefined;
+      if (v.available) {
         const f = explaining(time);
         if (f !== undefined) excused++;
         else {
