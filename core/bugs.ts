@@ -28,7 +28,7 @@ export const BUG_CATALOG = [
   { name: "kube-update-no-precondition", bug: "update writes without the resourceVersion precondition: lost update", modelledOn: "—", scenario: "controller-conflicts" },
   { name: "kube-leader-no-fencing", bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind", modelledOn: "client-go leaderelection has no fencing", scenario: "deployment-rollout" },
   // kube-bind-no-precondition (issue 15, item 6): the scheduler's bind without the pod's resourceVersion.
-  { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "deployment-rollout" },
+  { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "controller-conflicts" },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];
