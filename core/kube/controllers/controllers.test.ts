@@ -220,7 +220,9 @@ test("the garbage collector deletes a dependent only when its owner's absence is
   assert.equal(early.writes, [], "the Deployment cache is older than the ReplicaSet: the owner may just not be there yet");
   assert.ok(early.requeueAfterUs !== undefined);
   cache.synced.set("Deployment", Number(rs.metadata.resourceVersion));
+  resetProbes();
   assert.equal(reconcileGarbage(key, cache).writes.map((w) => w.op), ["delete"]);
+  assert.is(probeCounts().get("kube.gc-orphan-deleted"), 1);
 });
 
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
