@@ -134,7 +134,8 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   }
   for (const id of procs.controllerManagers) {
     host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers, controllers: [deploymentController(), replicaSetController(), garbageCollector()],
+      ...common, apiservers: procs.apiservers,
+      controllers: [deploymentController(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}), replicaSetController(), garbageCollector()],
       leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
     }));
   }

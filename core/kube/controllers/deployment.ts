@@ -67,7 +67,12 @@ function trimToSurge(newRs: ReplicaSet, oldActive: readonly ReplicaSet[], excess
   return order.filter((rs) => target.get(rs) !== rs.spec.replicas).map((rs) => scaled(rs, target.get(rs)!));
 }
 
-export function reconcileDeployment(key: string, cache: CacheReader): Reconciled {
+export interface DeploymentControllerOptions {
+  /** The kube-deployment-no-surge-trim mutant: a scale down mid-rollout is not trimmed to replicas + maxSurge. */
+  noSurgeTrim?: boolean;
+}
+
+export function reconcileDeployment(key: string, cache: CacheReader, opts: DeploymentControllerOptions = {}): Reconciled {
   const d = cache.get("Deployment", key);
   if (d === undefined) return { writes: [] };
   const byAge = (a: ReplicaSet, b: ReplicaSet) =>
@@ -92,7 +97,7 @@ export function reconcileDeployment(key: string, cache: CacheReader): Reconciled
   if (oldActive.length === 0 || want > n) want = n;
   else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
 
-  const trim = oldActive.length > 0 ? trimToSurge(newRs, oldActive, total - (n + maxSurge)) : [];
+  const trim = oldActive.length > 0 && !opts.noSurgeTrim ? trimToSurge(newRs, oldActive, total - (n + maxSurge)) : [];
   if (trim.length > 0) writes.push(...trim);
   else if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want));
   else if (oldActive.length > 0) {
@@ -130,6 +135,6 @@ export function reconcileDeployment(key: string, cache: CacheReader): Reconciled
   return { writes };
 }
 
-export function deploymentController(): ControllerDef {
-  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache), resyncUs: 1_000_000 });
+export function deploymentController(opts: DeploymentControllerOptions = {}): ControllerDef {
+  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache, opts), resyncUs: 1_000_000 });
 }
