@@ -28,7 +28,8 @@ const BOUNDS: [BugName, number][] = [
   ["kube-update-no-precondition", 10], // [1] controller-conflicts
   ["kube-leader-no-fencing", 30], // [13] deployment-rollout pauses the leading scheduler
   ["mvcc-txn-compare-ignored", 10], // [1] controller-conflicts
-  ["kube-bind-no-precondition", 5], // [1] controller-conflicts: kube-bind-precondition; a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
+  ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
+  ["kube-deployment-no-surge-trim", 25], // [12] controller-conflicts: kube-max-surge after a scale down mid-rollout
 ];
 
 for (const [bug, bound] of BOUNDS) {
