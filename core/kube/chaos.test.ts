@@ -75,7 +75,7 @@ test("under random faults on every control-plane process the cluster converges a
     const { checks, failed } = chaos(seed);
     assert.is(failed.length, 0, describe(seed, failed));
     assert.equal(checks.map((c) => c.name), [
-      "kube-binding", "kube-bind-precondition", "kube-resource-version", "kube-lost-update", "kube-leader", "kube-max-surge", "kube-min-available", "kube-liveness",
+      "kube-binding", "kube-bind-precondition", "kube-resource-version", "kube-informer-reliable", "kube-lost-update", "kube-leader", "kube-max-surge", "kube-min-available", "kube-liveness",
     ]);
   }
 });
