@@ -5,18 +5,24 @@ import type { ConvergenceInput } from "../../core/kube/pending.ts";
 import { checkSingleLeader } from "./leader.ts";
 import { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
+import { checkBindPreconditions } from "./bind.ts";
+import { checkInformerStreams } from "./informer.ts";
+import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
 export { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
+export { checkBindPreconditions } from "./bind.ts";
+export { checkInformerStreams } from "./informer.ts";
+export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
-export function checkKubeSafety(obs: KubeObservations): CheckResult[] {
-  return [checkBindings(obs), checkResourceVersions(obs), checkLostUpdates(obs), checkSingleLeader(obs)];
+export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
+  return [checkBindings(obs), checkBindPreconditions(obs), checkResourceVersions(obs), checkInformerStreams(obs), checkLostUpdates(obs), checkSingleLeader(obs), ...checkRollout(obs, rollout)];
 }
 
-/** Every kube check; liveness only when a convergence snapshot is given. */
-export function checkKube(obs: KubeObservations, liveness?: { input: ConvergenceInput; timing?: LivenessTiming }): CheckResult[] {
-  const out = checkKubeSafety(obs);
+/** Every kube check; liveness only when a convergence snapshot is given; `rollout.faults` explain a shortfall of ready pods. */
+export function checkKube(obs: KubeObservations, liveness?: { input: ConvergenceInput; timing?: LivenessTiming }, rollout: RolloutCheckOptions = {}): CheckResult[] {
+  const out = checkKubeSafety(obs, rollout);
   if (liveness !== undefined) out.push(checkKubeLiveness(liveness.input, liveness.timing));
   return out;
 }

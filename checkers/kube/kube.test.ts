@@ -133,7 +133,7 @@ test("liveness: a scale that timed out may land after the last step; its replica
 });
 
 test("checkKube runs every rule and liveness when given a snapshot", () => {
-  assert.equal(checkKube(log({})).map((c) => c.name), ["kube-binding", "kube-resource-version", "kube-lost-update", "kube-leader"]);
+  assert.equal(checkKube(log({})).map((c) => c.name), ["kube-binding", "kube-bind-precondition", "kube-resource-version", "kube-informer-reliable", "kube-lost-update", "kube-leader", "kube-max-surge", "kube-min-available"]);
 });
 
 test.run();

@@ -8,6 +8,7 @@ import { fail, type ApiRequest, type ApiResult, type KubeMessage, type KubeWatch
 import { startCompactor } from "./compactor.ts";
 import { safeEncode } from "./hash.ts";
 import { applyMergePatch } from "./merge-patch.ts";
+import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
@@ -75,7 +76,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         if (invalid !== undefined) return cb(fail("Invalid", invalid));
         const want = req.object;
         const sub = req.subresource;
-        return registry.guaranteedUpdate(keyOfObject(want), (cur) => updated(cur, want, sub), cb);
+        let first = true;
+        return registry.guaranteedUpdate(keyOfObject(want), (cur) => {
+          if (first && sub === undefined) recordBind(cur, want);
+          first = false;
+          return updated(cur, want, sub);
+        }, cb);
       }
       case "patch": {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
@@ -87,6 +93,18 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
         return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, cb);
     }
+  }
+
+  /** A Pod update that sets another node than the stored one is a bind: the checkers judge its precondition. */
+  function recordBind(cur: KubeObject, want: KubeObject): void {
+    if (rec === undefined || cur.kind !== "Pod" || want.kind !== "Pod") return;
+    const node = want.spec.nodeName ?? "";
+    const storedNode = cur.spec.nodeName ?? "";
+    if (node === "" || node === storedNode) return;
+    rec.bind({
+      apiserver: env.id, key: keyOfObject(cur), uid: cur.metadata.uid ?? "", node, storedRv: Number(cur.metadata.resourceVersion ?? 0), storedNode,
+      ...(want.metadata.resourceVersion !== undefined ? { resourceVersion: want.metadata.resourceVersion } : {}),
+    });
   }
 
   function prepareCreate(o: KubeObject): ApiResult<KubeObject> {
@@ -109,6 +127,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   function updated(cur: KubeObject, want: KubeObject, sub: "status" | undefined): ApiResult<KubeObject> {
     const what = `${RESOURCES[cur.kind].resource} "${cur.metadata.name}"`;
     if (want.metadata.resourceVersion !== undefined && want.metadata.resourceVersion !== cur.metadata.resourceVersion) {
+      kubeProbe("kube.update-conflict");
+      if (want.kind === "Pod" && cur.kind === "Pod" && want.spec.nodeName && want.spec.nodeName !== cur.spec.nodeName) kubeProbe("kube.bind-conflict");
       return fail("Conflict", `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
     }
     if (want.metadata.uid !== undefined && want.metadata.uid !== cur.metadata.uid) {

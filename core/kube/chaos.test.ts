@@ -62,7 +62,8 @@ function chaos(seed: number, o: ChaosOptions = {}): { checks: CheckResult[]; fai
   nemesis.heal();
   const healedAt = world.now;
   world.runUntilPredicate(() => cluster.pending().length === 0, healedAt + LIVENESS_BOUND_US);
-  const checks = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: LIVENESS_BOUND_US } });
+  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+  const checks = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: LIVENESS_BOUND_US } }, { faults });
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: world.failure.message });
   return { checks, failed: checks.filter((c) => c.verdict !== "pass") };
 }
@@ -73,7 +74,9 @@ test("under random faults on every control-plane process the cluster converges a
   for (let seed = 1; seed <= 8; seed++) {
     const { checks, failed } = chaos(seed);
     assert.is(failed.length, 0, describe(seed, failed));
-    assert.equal(checks.map((c) => c.name), ["kube-binding", "kube-resource-version", "kube-lost-update", "kube-leader", "kube-liveness"]);
+    assert.equal(checks.map((c) => c.name), [
+      "kube-binding", "kube-bind-precondition", "kube-resource-version", "kube-informer-reliable", "kube-lost-update", "kube-leader", "kube-max-surge", "kube-min-available", "kube-liveness",
+    ]);
   }
 });
 

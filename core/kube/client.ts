@@ -6,6 +6,7 @@ import type { Env, TimerId } from "../env.ts";
 import {
   fail, status, type ApiRequest, type ApiResult, type ListResult, type KubeMessage, type KubeWatchFrameMsg, type Preconditions, type WatchEvent,
 } from "./api.ts";
+import { kubeProbe } from "./probes.ts";
 import type { Kind, KubeObject, ObjectOf } from "./types.ts";
 
 export interface ClientTiming {
@@ -95,6 +96,7 @@ export class KubeClient {
     const to = this.apiserver;
     const timer = this.env.setTimer(this.timing.requestTimeoutUs, () => {
       if (!this.pending.delete(id)) return;
+      kubeProbe("kube.client-request-timeout");
       this.failover();
       const write = req.verb !== "get" && req.verb !== "list";
       cb(fail("Timeout", `${req.verb} timed out after ${this.timing.requestTimeoutUs}us at ${to}`, write));
@@ -187,6 +189,7 @@ export class KubeClient {
     if (w.closed) return;
     // A silent apiserver is probably down: the next watch and requests go to another one.
     if (why.kind === "silent" && w.apiserver === this.apiserver) this.failover();
+    if (why.kind === "gap") kubeProbe("kube.watch-stream-gap");
     this.close(w, { type: "ERROR", status: status("StreamBroken", `watch ${w.id} at ${w.apiserver}: ${why.text}`) });
   }
 

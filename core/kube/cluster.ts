@@ -134,13 +134,15 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   }
   for (const id of procs.controllerManagers) {
     host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers, controllers: [deploymentController(), replicaSetController(), garbageCollector()],
+      ...common, apiservers: procs.apiservers,
+      controllers: [deploymentController(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}), replicaSetController(), garbageCollector()],
       leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
     }));
   }
   for (const id of procs.schedulers) {
     host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers, controllers: [schedulerController(t.scheduler)],
+      ...common, apiservers: procs.apiservers,
+      controllers: [schedulerController({ ...t.scheduler, ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}) })],
       leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },
       // The mutant: a resumed scheduler binds on client-go's IsLeader alone.
       fencing: !bugs.has("kube-leader-no-fencing"),

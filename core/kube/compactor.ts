@@ -3,6 +3,7 @@
 // compacts at the revision it saw in the previous round, so watchers have had one interval to catch up.
 import type { Env } from "../env.ts";
 import type { KV } from "../etcd/kv.ts";
+import { kubeProbe } from "./probes.ts";
 
 export const COMPACT_REV_KEY = "compact_rev_key";
 
@@ -25,6 +26,7 @@ export function compactRound(kv: KV, t: number, rev: number, done: (t: number, r
       if (!r.ok) return done(t, rev);
       const curRev = r.value.header.revision;
       if (!r.value.succeeded) {
+        kubeProbe("kube.compactor-lost-election");
         const op = r.value.responses[0];
         const kv0 = op !== undefined && "responseRange" in op ? op.responseRange.kvs[0] : undefined;
         return done(kv0?.version ?? 0, curRev);

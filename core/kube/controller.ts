@@ -19,6 +19,8 @@ export type Write =
   | { op: "patch"; kind: Kind; namespace?: string; name: string; patch: unknown; subresource?: "status" }
   | { op: "delete"; kind: Kind; namespace?: string; name: string; preconditions?: Preconditions };
 
+export type WriteOutcome = "ok" | "failed" | "skipped";
+
 export interface Reconciled {
   writes: Write[];
   /** Reconcile this key again after this long even if nothing changes (e.g. waiting for time to pass). */
@@ -41,6 +43,8 @@ export interface CacheReader {
 export interface ReconcileContext {
   /** The process's own clock (µs). */
   now(): number;
+  /** The process's monotonic clock (µs): for measuring how long something took, as Go's time.Since does. */
+  monotonic(): number;
   rng: Random;
   process: string;
 }
@@ -52,6 +56,18 @@ export interface ControllerDef {
   /** Queue keys an event maps to. Default: the object's own key for the primary kind, its controller owner's key otherwise. */
   keysFor?(kind: Kind, obj: KubeObject, cache: CacheReader): string[];
   reconcile(key: string, cache: CacheReader, ctx: ReconcileContext): Write[] | Reconciled;
+  /**
+   * Told of every informer event of a watched kind, before the keys it maps to are queued (client-go's
+   * event handlers: the ReplicaSet controller lowers its expectations here).
+   */
+  observe?(event: "add" | "update" | "delete", kind: Kind, obj: KubeObject, ctx: ReconcileContext): void;
+  /**
+   * Told of every write a reconcile asked for once its fate is known: "ok" (acknowledged), "failed"
+   * (refused or outcome unknown) or "skipped" (never sent: an earlier write failed or the lease refused).
+   */
+  written?(key: string, write: Write, outcome: WriteOutcome, ctx: ReconcileContext): void;
+  /** A runtime starts (a new tenure): state a controller keeps between reconciles starts over, as in a restarted process. */
+  onStart?(ctx: ReconcileContext): void;
   /** Re-queue every primary object this often (0: never). */
   resyncUs?: number;
   /** Keys reconciled at once. */

@@ -9,7 +9,8 @@ import type { Env, TimerId } from "../env.ts";
 import type { WatchEvent } from "./api.ts";
 import type { ClientWatch, KubeClient } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
-import { registryKey } from "./resources.ts";
+import { kubeProbe } from "./probes.ts";
+import { registryKey, registryPrefix } from "./resources.ts";
 import { objectKey, rvOf, type Kind, type ObjectOf } from "./types.ts";
 
 export interface InformerHandlers<K extends Kind> {
@@ -150,6 +151,8 @@ export class Informer<K extends Kind> {
     const removed: ObjectOf<K>[] = [];
     for (const [k, old] of this.items) if (!fresh.has(k)) removed.push(old);
     const changes: [ObjectOf<K> | undefined, ObjectOf<K>][] = [];
+    // The list itself, keyed by the kind's prefix: even an empty list starts the stream over (checkers/kube).
+    this.opts.recorder?.observe({ observer: this.observer, key: registryPrefix(this.kind, this.opts.namespace), rv, event: "LIST" });
     for (const [k, o] of fresh) {
       const old = this.items.get(k);
       if (old === undefined || rvOf(old) !== rvOf(o)) this.observedAtMap.set(k, now);
@@ -183,10 +186,12 @@ export class Informer<K extends Kind> {
         this.watch = undefined;
         if (e.status.reason === "Gone") {
           this.gone++;
+          kubeProbe("kube.informer-relist-after-410");
           // The mutant keeps re-watching from the compacted revision: every answer is 410 again.
           if (this.opts.bugs?.has("kube-informer-no-relist")) return this.retry(() => this.startWatch());
           return this.retry(() => this.relist());
         }
+        kubeProbe("kube.informer-rewatch-after-broken-stream");
         return this.retry(() => this.startWatch());
       case "ADDED":
       case "MODIFIED":

@@ -6,6 +6,7 @@ import { KubeClient, type ClientTiming } from "./client.ts";
 import { NODE_LEASE_NAMESPACE } from "./controllers/scheduler.ts";
 import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
+import { kubeProbe } from "./probes.ts";
 import type { BugSet } from "../bugs.ts";
 import { objectKey, podIsReady, type Lease, type Node, type Pod } from "./types.ts";
 
@@ -141,7 +142,10 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       if (mine(p)) sync(p);
       else if (containers.has(p.metadata.uid ?? "")) stopContainer(p.metadata.uid ?? "");
     },
-    onDelete: (p) => stopContainer(p.metadata.uid ?? ""),
+    onDelete: (p) => {
+      if (containers.has(p.metadata.uid ?? "")) kubeProbe("kube.kubelet-pod-deleted");
+      stopContainer(p.metadata.uid ?? "");
+    },
   });
 
   return {

@@ -61,6 +61,24 @@ export interface LeaderChange {
   event: "acquired" | "lost";
 }
 
+/**
+ * A bind as an apiserver received it: an update of a Pod's spec that sets spec.nodeName on a pod
+ * stored without one (or with another). Recorded once per request, on the first stored version the
+ * apiserver read for it.
+ */
+export interface BindRequest {
+  time: number;
+  apiserver: string;
+  key: string;
+  uid: string;
+  node: string;
+  /** metadata.resourceVersion the request carried: its precondition (absent: none). */
+  resourceVersion?: string;
+  /** The stored version the apiserver read, and the node it already named ("" for none). */
+  storedRv: number;
+  storedNode: string;
+}
+
 /** A workload action (apply, scale, image change, delete) that the API accepted. */
 export interface ActionOutcome {
   time: number;
@@ -90,6 +108,8 @@ export interface KubeObservations {
   acts: LeaderAct[];
   leaders: LeaderChange[];
   actions: ActionOutcome[];
+  /** Bind requests (absent in logs recorded before binds were). */
+  binds?: BindRequest[];
 }
 
 export interface LatestEntry {
@@ -106,6 +126,7 @@ export class KubeRecorder implements KubeObservations {
   readonly leaders: LeaderChange[] = [];
   readonly actions: ActionOutcome[] = [];
   readonly ambiguousScales: AmbiguousScale[] = [];
+  readonly binds: BindRequest[] = [];
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
@@ -162,6 +183,9 @@ export class KubeRecorder implements KubeObservations {
     this.actions.push({ time: this.now(), ...a });
     this.changes++;
   }
+  bind(b: Omit<BindRequest, "time">): void {
+    this.binds.push({ time: this.now(), ...b });
+  }
   ambiguousScale(a: Omit<AmbiguousScale, "time">): void {
     this.ambiguousScales.push({ time: this.now(), ...a });
     this.changes++;
@@ -181,7 +205,7 @@ export class KubeRecorder implements KubeObservations {
   snapshot(): KubeObservations {
     return {
       nodes: this.nodes, versions: this.versions, writes: this.writes, observed: this.observed,
-      acts: this.acts, leaders: this.leaders, actions: this.actions,
+      acts: this.acts, leaders: this.leaders, actions: this.actions, binds: this.binds,
     };
   }
 }

@@ -8,6 +8,14 @@ import { Registry } from "./registry.ts";
 import { encodeObject, registryKey, registryPrefix } from "./resources.ts";
 import { FakeEtcd } from "./testing/fake-etcd.ts";
 import { settle } from "./testing/sync.ts";
+import { probeCounts, resetProbes } from "../probes.ts";
+
+/** The named kube probe fired (counts are reset by `hits` itself before fn runs). */
+function hits(probe: string, fn: () => void): void {
+  resetProbes();
+  fn();
+  assert.ok((probeCounts().get(probe) ?? 0) > 0, `probe ${probe} not hit`);
+}
 import type { ConfigMap, KubeObject } from "./types.ts";
 
 function rig(bugs = BugSet.none) {
@@ -28,16 +36,16 @@ function ok<T>(r: ApiResult<T>): T {
   return r.value;
 }
 
-test("create is a Txn on mod_revision == 0: a second create answers AlreadyExists and writes nothing", () => {
+test("create is a Txn on mod_revision == 0: a second create answers AlreadyExists and writes nothing", () => hits("kube.create-already-exists", () => {
   const { world, etcd, reg } = rig();
   const first = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
   assert.is(first.metadata.resourceVersion, "2", "resourceVersion is the key's mod_revision");
   const again = settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { x: "1" }), cb));
   assert.ok(!again.ok && again.status.reason === "AlreadyExists" && again.status.code === 409);
   assert.is(etcd.revision, 2);
-});
+}));
 
-test("GuaranteedUpdate re-applies the update to the fresh object when a write lands between its read and its Txn", () => {
+test("GuaranteedUpdate re-applies the update to the fresh object when a write lands between its read and its Txn", () => hits("kube.guaranteed-update-cas-retry", () => {
   const { world, etcd, reg, writes } = rig();
   ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
   let calls = 0;
@@ -53,7 +61,7 @@ test("GuaranteedUpdate re-applies the update to the fresh object when a write la
   assert.equal((out as ConfigMap).data, { n: "0", other: "yes", mine: "yes" });
   const last = writes[writes.length - 1]!;
   assert.is(last.baseRv, 3, "the write is based on the concurrent writer's revision");
-});
+}));
 
 test("GuaranteedUpdate does not write an object whose bytes did not change", () => {
   const { world, etcd, reg, writes } = rig();
@@ -102,7 +110,7 @@ test("a paged list reads every page at the first page's revision", () => {
   assert.equal(items.map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v ?? ""}`), ["a=old", "b=old", "c=old", "d=old", "e=old"]);
 });
 
-test("a continue token older than the compaction answers 410 Gone", () => {
+test("a continue token older than the compaction answers 410 Gone", () => hits("kube.list-continue-expired", () => {
   const { world, etcd, reg } = rig();
   for (const n of ["a", "b", "c"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n), cb)));
   const prefix = registryPrefix("ConfigMap", "default");
@@ -111,7 +119,7 @@ test("a continue token older than the compaction answers 410 Gone", () => {
   etcd.compactNow({ revision: etcd.revision });
   const p2 = settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1, continue: p1.continue! }, cb));
   assert.ok(!p2.ok && p2.status.code === 410);
-});
+}));
 
 test("a watch from the list revision delivers later changes; from a compacted revision it ends with 410 Gone", () => {
   const { world, etcd, reg } = rig();
@@ -131,7 +139,7 @@ test("a watch from the list revision delivers later changes; from a compacted re
   assert.ok(gone.type === "ERROR" && gone.status.reason === "Gone" && gone.status.code === 410);
 });
 
-test("delete checks its preconditions against the stored object", () => {
+test("delete checks its preconditions against the stored object", () => hits("kube.delete-precondition-failed", () => {
   const { world, etcd, reg } = rig();
   ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
   const wrong = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "someone-else" }, cb));
@@ -140,6 +148,6 @@ test("delete checks its preconditions against the stored object", () => {
   assert.is(right.metadata.resourceVersion, String(etcd.revision), "the deleted object carries the deletion's revision");
   const missing = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), {}, cb));
   assert.ok(!missing.ok && missing.status.reason === "NotFound");
-});
+}));
 
 test.run();

@@ -6,6 +6,7 @@ import type { BugSet } from "../bugs.ts";
 import type { KV, KvResult } from "../etcd/kv.ts";
 import type { EtcdErrorCode, KeyValue, TxnResponse, WatchResponse } from "../mvcc/rpc.ts";
 import { fail, status, type ApiResult, type ApiStatus, type ListResult, type Preconditions, type WatchEvent } from "./api.ts";
+import { kubeProbe } from "./probes.ts";
 import { decodeObject, encodeObject, keyOfObject, prefixEndOf } from "./resources.ts";
 import { rvOf, type KubeObject } from "./types.ts";
 
@@ -46,6 +47,7 @@ export class Registry {
       { compare: [{ key, target: "MOD", result: "EQUAL", modRevision: 0 }], success: [{ requestPut: { key, value } }], failure: [] },
       (r) => {
         if (!r.ok) return cb(fromEtcd(r));
+        if (!r.value.succeeded) kubeProbe("kube.create-already-exists");
         if (!r.value.succeeded) return cb(fail("AlreadyExists", `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`));
         const rv = r.value.header.revision;
         const created = withRv(obj, rv);
@@ -82,6 +84,7 @@ export class Registry {
     this.kv.range({ key: start, rangeEnd: end, limit, revision }, (r) => {
       if (!r.ok) {
         if (!r.unknown && r.error === "compacted") {
+          kubeProbe("kube.list-continue-expired");
           return cb(fail("Gone", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."));
         }
         return cb(fromEtcd(r));
@@ -135,6 +138,7 @@ export class Registry {
           return cb({ ok: true, value: written });
         }
         const kv = rangeKv(r.value);
+        kubeProbe("kube.guaranteed-update-cas-retry");
         if (kv !== undefined) this.opts.observer?.version(key, kv.modRevision, kv.createRevision, decodeObject(kv));
         attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
       });
@@ -151,7 +155,10 @@ export class Registry {
       if (kv === undefined) return cb(fail("NotFound", `${key} not found`));
       const cur = decodeObject(kv);
       const bad = checkPreconditions(key, pre, cur);
-      if (bad !== undefined) return cb({ ok: false, status: bad });
+      if (bad !== undefined) {
+        kubeProbe("kube.delete-precondition-failed");
+        return cb({ ok: false, status: bad });
+      }
       if (++attempts > this.maxAttempts) return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
       this.kv.txn(
         {

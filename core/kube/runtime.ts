@@ -10,6 +10,7 @@ import { defaultKeysFor, normalizeReconciled, type CacheReader, type ControllerD
 import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
+import { kubeProbe } from "./probes.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 /** Whether a leader-elected process may write now, and under which tenure. */
@@ -70,8 +71,9 @@ export class ControllerRuntime {
   }
 
   start(): void {
-    const ctx: ReconcileContext = { now: () => this.env.now(), rng: this.env.rng.fork("reconcile"), process: this.env.id };
+    const ctx: ReconcileContext = { now: () => this.env.now(), monotonic: () => this.env.monotonic(), rng: this.env.rng.fork("reconcile"), process: this.env.id };
     for (const d of this.defs) {
+      d.onStart?.(ctx);
       const q = new WorkQueue(this.env, (key, done) => this.process(d, q, key, ctx, done), {
         concurrency: d.concurrency ?? 2,
         ...(this.opts.queueBaseDelayUs ? { baseDelayUs: this.opts.queueBaseDelayUs } : {}),
@@ -79,11 +81,18 @@ export class ControllerRuntime {
       });
       this.queues.set(d.name, q);
       for (const kind of d.watches) {
+        const observe = d.observe;
         const enqueue = (obj: KubeObject) => {
           const keys = d.keysFor ? d.keysFor(kind, obj, this.cache) : defaultKeysFor(d, kind, obj);
           for (const k of keys) q.add(k);
         };
-        this.informers.get(kind)!.addHandler({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+        this.informers.get(kind)!.addHandler(observe === undefined
+          ? { onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }
+          : {
+            onAdd: (o) => { observe("add", kind, o, ctx); enqueue(o); },
+            onUpdate: (_o, n) => { observe("update", kind, n, ctx); enqueue(n); },
+            onDelete: (o) => { observe("delete", kind, o, ctx); enqueue(o); },
+          });
       }
       if (d.resyncUs !== undefined && d.resyncUs > 0) {
         const every = d.resyncUs;
@@ -118,6 +127,10 @@ export class ControllerRuntime {
       return done();
     }
     const r = normalizeReconciled(reconcileSafely(d, key, this.cache, ctx));
+    // Writes from index `from` on were never sent: tell the controller (its expectations count them).
+    const skipFrom = (from: number) => {
+      if (d.written !== undefined) for (let j = from; j < r.writes.length; j++) d.written(key, r.writes[j]!, "skipped", ctx);
+    };
     const finish = (ok: boolean, retryAfterUs?: number) => {
       if (this.stopped) return done();
       if (ok) {
@@ -133,16 +146,22 @@ export class ControllerRuntime {
       if (w === undefined) return finish(true);
       const gate = this.opts.gate;
       if (gate !== undefined) {
-        if (!gate.canAct()) return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
+        if (!gate.canAct()) {
+          kubeProbe("kube.gate-refused");
+          skipFrom(i);
+          return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
+        }
         this.opts.recorder?.act({ process: this.env.id, identity: gate.identity, lease: gate.lease, term: gate.term(), what: `${d.name}: ${describeWrite(w)}` });
       }
       this.execute(w, (ok) => {
         if (this.stopped) return done();
+        d.written?.(key, w, ok ? "ok" : "failed", ctx);
         if (ok) {
           this.writesOk++;
           next(i + 1);
         } else {
           this.writesFailed++;
+          skipFrom(i + 1);
           finish(false);
         }
       });

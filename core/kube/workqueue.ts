@@ -2,6 +2,7 @@
 // often it is added; a key being processed is not handed out again until done (an add meanwhile
 // re-queues it after); failures retry with exponential backoff per key; forget resets the backoff.
 import type { Env, TimerId } from "../env.ts";
+import { kubeProbe } from "./probes.ts";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. */
@@ -67,6 +68,7 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
+    if (n > 0) kubeProbe("kube.workqueue-backoff");
     this.addAfter(key, Math.min(this.opts.maxDelayUs, this.opts.baseDelayUs * 2 ** Math.min(n, 30)));
   }
 

@@ -9,6 +9,7 @@ import { startKubeCluster } from "../../core/kube/cluster.ts";
 import type { WorkloadAction } from "../../core/kube/workload.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
+import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
@@ -19,6 +20,7 @@ import { generateSchedule, Nemesis, type FaultEvent, type FaultKind, type FaultM
 import type { Rng } from "../../sim/rng.ts";
 import { World } from "../../sim/world.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 
 export const NGINX_MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -57,6 +59,15 @@ export interface KubeOptions extends Record<string, unknown> {
   conflictWriters: number;
   /** BUGGIFY fault points enabled for this run (core/buggify.ts); they fire in the etcd members. */
   buggify: string[];
+  /**
+   * A bind storm: at bindStormAtUs scale to this many replicas (many pods bound back to back, the
+   * nodes' loads changing under every choice) while the apiserver the leading scheduler talks to is
+   * paused, again and again, past the client's timeout: binds of unknown outcome are retried through
+   * another apiserver on a stale cache, and the paused one finishes the old bind when it resumes. Only
+   * the resourceVersion precondition keeps that bind from moving the pod. Absent: no storm.
+   */
+  bindStormReplicas?: number;
+  bindStormAtUs?: number;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -77,7 +88,8 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const history = new HistoryRecorder(() => world.now);
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
+  const applied = new AppliedLog();
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
   const timeline: TimelinePoint[] = [];
   let lastRevision = 1;
   for (const id of ms) {
@@ -112,6 +124,10 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   });
   const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
     if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+    if (name === "@scheduler-apiserver") {
+      const leader = cluster.leaderOf("kube-system/kube-scheduler");
+      return leader === undefined ? undefined : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
+    }
     if (name === "@leader") return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
     return undefined;
   });
@@ -123,7 +139,9 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const checks: CheckResult[] = [];
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
   checks.push(monitor.result(), oracle.result());
-  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }));
+  checks.push(...checkApiserverEtcdTraffic(history, applied));
+  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
   }
@@ -131,7 +149,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     checks,
     traceHash: world.trace.hash(),
     stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
-    history: { operations: history.operations, watches: [] },
+    history: { operations: history.operations, watches: history.watches },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
     extra: { kube: kubeObjects(cluster.observations()) },
@@ -167,7 +185,21 @@ function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
   const faults = generateSchedule(rng, o.mix, kubeTargets(o), 500_000, o.faultPhaseUs);
   if (o.pauseSchedulerLeader) {
     for (let t = rng.int(500_000, 1_500_000); t < o.faultPhaseUs - 1_000_000; t += rng.int(2_500_000, 4_000_000)) {
-      faults.push({ at: t, until: Math.min(t + rng.int(1_800_000, 3_500_000), o.faultPhaseUs), kind: "pause", target: "@scheduler-leader" });
+      const until = Math.min(t + rng.int(1_800_000, 3_500_000), o.faultPhaseUs);
+      // A bind storm needs a scheduler that binds: the leader's pauses give way to it (a takeover still may not).
+      if (o.bindStormAtUs !== undefined && t < o.bindStormAtUs + 2_000_000 && until > o.bindStormAtUs) continue;
+      faults.push({ at: t, until, kind: "pause", target: "@scheduler-leader" });
+    }
+  }
+  if (o.bindStormReplicas !== undefined && o.bindStormAtUs !== undefined) {
+    // Pauses well past the client's 300 ms timeout with short gaps between them: a bind sent just
+    // before one is retried elsewhere (after the pods queued behind it, on changed node loads), and
+    // the paused apiserver serves the old bind when it resumes.
+    const stormEnd = Math.min(o.bindStormAtUs + 2_500_000, o.faultPhaseUs);
+    for (let at = o.bindStormAtUs + 40_000; at < stormEnd; ) {
+      const until = Math.min(at + rng.int(500_000, 900_000), stormEnd);
+      faults.push({ at, until, kind: "pause", target: "@scheduler-apiserver" });
+      at = until + rng.int(50_000, 150_000);
     }
   }
   // Clock steps beyond the leader-election margin on whoever leads the schedulers then, forward and
@@ -205,10 +237,22 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
   shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
 };
 
+/**
+ * Scheduler contention, drawn after every other option (so they keep their meaning): on half the
+ * seeds, a scale to 12–20 replicas between two workload steps, under the bind storm's apiserver pauses.
+ */
+function withBindStorm(rng: Rng, o: KubeOptions): KubeOptions {
+  if (o.apiservers < 2 || !rng.chance(0.5)) return o;
+  const at = 250_000 + 500_000 * rng.int(1, 6);
+  const replicas = rng.int(12, 20);
+  const actions = [...o.actions, { at, kind: "scale" as const, deployment: "nginx", replicas }].sort((a, b) => a.at - b.at);
+  return { ...o, actions, bindStormReplicas: replicas, bindStormAtUs: at };
+}
+
 export const controllerConflicts: ScenarioDef<KubeOptions> = {
   name: "controller-conflicts",
   description: "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers; every update must keep its precondition",
-  resolve: (rng) => ({
+  resolve: (rng) => withBindStorm(rng, {
     members: 3, apiservers: 3, nodes: 4, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
     actions: Array.from({ length: 10 }, (_, i): WorkloadAction => (i % 3 === 2

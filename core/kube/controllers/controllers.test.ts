@@ -8,7 +8,9 @@ import { NGINX } from "../testing/fake-cluster.ts";
 import { controllerOf, nsName, objectKey, type Deployment, type Kind, type KubeObject, type Lease, type Node, type ObjectOf, type Pod, type ReplicaSet } from "../types.ts";
 import { POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
 import { reconcileGarbage } from "./garbagecollector.ts";
-import { reconcileReplicaSet } from "./replicaset.ts";
+import { reconcileReplicaSet, replicaSetController } from "./replicaset.ts";
+import { ControllerExpectations } from "./expectations.ts";
+import { probeCounts, resetProbes } from "../../probes.ts";
 import { reconcilePod } from "./scheduler.ts";
 
 class MapCache implements CacheReader {
@@ -84,6 +86,23 @@ test("a rolling update stays within maxSurge and maxUnavailable and ends with on
   assert.is(cache.list("ReplicaSet").find((rs) => rs.spec.replicas === 10)!.metadata.labels?.[POD_TEMPLATE_HASH]?.length, 10);
 });
 
+test("a scale down in the middle of a rollout trims the ReplicaSets to replicas + maxSurge at once, unready pods first", () => {
+  const cache = new MapCache();
+  cache.put(deployment(7));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const old = cache.list("ReplicaSet")[0]!;
+  old.status = { replicas: 7, readyReplicas: 7 };
+  cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
+  cache.apply(reconcileDeployment("default/nginx", cache).writes); // the new ReplicaSet, at maxSurge 2
+  const total = () => cache.list("ReplicaSet").reduce((s, rs) => s + rs.spec.replicas, 0);
+  assert.is(total(), 9);
+  cache.get("Deployment", "default/nginx")!.spec.replicas = 2; // maxSurge 1, maxUnavailable 0
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  assert.is(total(), 3, "within replicas + maxSurge after one pass");
+  const byImage = (img: string) => cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!.spec.replicas;
+  assert.equal([byImage("nginx:1.25"), byImage("nginx:1.26")], [3, 0], "the new ReplicaSet's unready pods go first: the old ready ones keep the Deployment available");
+});
+
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
   const cache = new MapCache();
   cache.put(deployment(2));
@@ -113,6 +132,81 @@ test("a ReplicaSet creates missing pods and deletes unscheduled, then unready po
   assert.equal(ws.map((w) => (w.op === "delete" ? w.name : "")), [pods[2]!.metadata.name, pods[1]!.metadata.name], "the ready, scheduled pod stays");
 });
 
+test("expectations (client-go ControllerExpectations): counted down by observations, deletions tracked by pod key, expired after the TTL", () => {
+  let clock = 0;
+  const e = new ControllerExpectations(() => clock, 5_000_000);
+  assert.ok(e.satisfied("default/rs"), "no record: satisfied");
+  e.expectCreations("default/rs", 2);
+  assert.not.ok(e.satisfied("default/rs"));
+  e.creationObserved("default/rs");
+  assert.not.ok(e.satisfied("default/rs"), "one of two creations seen");
+  e.creationObserved("default/rs");
+  assert.ok(e.satisfied("default/rs"));
+  e.expectDeletions("default/rs", ["default/a", "default/b"]);
+  e.deletionObserved("default/rs", "default/zzz");
+  e.deletionObserved("default/rs", "default/a");
+  e.deletionObserved("default/rs", "default/a");
+  assert.equal(e.pending("default/rs"), { add: 0, del: 1 }, "an unexpected or repeated deletion does not count");
+  resetProbes();
+  clock = 5_000_000;
+  assert.not.ok(e.satisfied("default/rs"), "at the TTL: still waiting");
+  clock = 5_000_001;
+  assert.ok(e.satisfied("default/rs"), "past the TTL: satisfied");
+  assert.ok((probeCounts().get("kube.expectations-expired") ?? 0) > 0 && (probeCounts().get("kube.expectations-unsatisfied") ?? 0) > 0);
+});
+
+test("a ReplicaSet whose creations are not yet observed is not synced again: no second batch of pods from a stale cache", () => {
+  const cache = new MapCache();
+  cache.put(deployment(3));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rsKey = objectKey(cache.list("ReplicaSet")[0]!);
+  let clock = 0;
+  const def = replicaSetController({ expectationsTimeoutUs: 5_000_000 });
+  const ctx: ReconcileContext = { now: () => clock, monotonic: () => clock, rng: new Rng(1), process: "kcm-1" };
+  def.onStart!(ctx);
+  const creates = (ws: Write[] | { writes: Write[] }) => (Array.isArray(ws) ? ws : ws.writes).filter((w) => w.op === "create");
+  const first = creates(def.reconcile(rsKey, cache, ctx));
+  assert.is(first.length, 3);
+  // The writes were acknowledged but the informer has not delivered the pods: the cache still shows none.
+  for (const w of first) def.written!(rsKey, w, "ok", ctx);
+  assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 0, "expectations unsatisfied: sync skipped");
+  assert.is(creates(reconcileReplicaSet(rsKey, cache)).length, 3, "without expectations the stale cache creates a second batch");
+  // Two adds observed, one create timed out (lowered as failed): satisfied, and the cache's two pods leave one to create.
+  cache.apply(first.slice(0, 2));
+  for (const p of cache.list("Pod")) def.observe!("add", "Pod", p, ctx);
+  def.written!(rsKey, first[2]!, "failed", ctx);
+  assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 1);
+  // That one is never observed (lost to a relist): after the TTL the controller acts again.
+  assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 0);
+  clock = 5_000_001;
+  assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 1);
+});
+
+test("expected deletions: only the pods chosen count, and the ReplicaSet's deletion drops its record", () => {
+  const cache = new MapCache();
+  cache.put(deployment(3));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rsKey = objectKey(cache.list("ReplicaSet")[0]!);
+  const def = replicaSetController();
+  const ctx: ReconcileContext = { now: () => 0, monotonic: () => 0, rng: new Rng(1), process: "kcm-1" };
+  def.onStart!(ctx);
+  cache.apply(reconcileReplicaSet(rsKey, cache).writes);
+  const rs = cache.get("ReplicaSet", rsKey)!;
+  rs.spec.replicas = 1;
+  const r = def.reconcile(rsKey, cache, ctx);
+  const dels = (Array.isArray(r) ? r : r.writes).filter((w) => w.op === "delete");
+  assert.is(dels.length, 2);
+  const chosen = dels.map((w) => (w.op === "delete" ? nsName(w.namespace, w.name) : ""));
+  const kept = cache.list("Pod").find((p) => !chosen.includes(objectKey(p)))!;
+  def.observe!("delete", "Pod", kept, ctx);
+  def.observe!("delete", "Pod", cache.get("Pod", chosen[0]!)!, ctx);
+  const again = def.reconcile(rsKey, cache, ctx);
+  assert.is((Array.isArray(again) ? again : again.writes).filter((w) => w.op === "delete").length, 0, "one chosen deletion still unseen");
+  def.observe!("delete", "ReplicaSet", rs, ctx);
+  const after = def.reconcile(rsKey, cache, ctx);
+  assert.is((Array.isArray(after) ? after : after.writes).filter((w) => w.op === "delete").length, 2, "record dropped with the ReplicaSet");
+});
+
 test("the garbage collector deletes a dependent only when its owner's absence is certain", () => {
   const cache = new MapCache();
   const d = cache.put(deployment(1)) as Deployment;
@@ -126,13 +220,15 @@ test("the garbage collector deletes a dependent only when its owner's absence is
   assert.equal(early.writes, [], "the Deployment cache is older than the ReplicaSet: the owner may just not be there yet");
   assert.ok(early.requeueAfterUs !== undefined);
   cache.synced.set("Deployment", Number(rs.metadata.resourceVersion));
+  resetProbes();
   assert.equal(reconcileGarbage(key, cache).writes.map((w) => w.op), ["delete"]);
+  assert.is(probeCounts().get("kube.gc-orphan-deleted"), 1);
 });
 
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
   const cache = new MapCache();
-  const ctx: ReconcileContext = { now: () => 10_000_000, rng: new Rng(1), process: "scheduler-1" };
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2 };
+  const ctx: ReconcileContext = { now: () => 10_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "scheduler-1" };
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
   for (const name of ["node-1", "node-2"]) {
     cache.put({ apiVersion: "v1", kind: "Node", metadata: { name }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } } satisfies Node);
     cache.put({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "kube-node-lease" }, spec: {} } satisfies Lease);
@@ -143,6 +239,9 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
   cache.put(pod("p1"));
   const w = reconcilePod("default/p1", cache, ctx, opts).writes[0];
   assert.ok(w?.op === "update" && (w.object as Pod).spec.nodeName === "node-1");
+  assert.is(w.object.metadata.resourceVersion, cache.get("Pod", "default/p1")!.metadata.resourceVersion, "the bind is conditional on the pod's resourceVersion");
+  const bare = reconcilePod("default/p1", cache, ctx, { ...opts, bindWithoutPrecondition: true }).writes[0];
+  assert.ok(bare?.op === "update" && bare.object.metadata.resourceVersion === undefined, "kube-bind-no-precondition drops it");
   cache.put(pod("b1", "node-1"));
   cache.put(pod("b2", "node-1"));
   const full = reconcilePod("default/p1", cache, ctx, opts);

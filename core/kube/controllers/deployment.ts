@@ -45,7 +45,34 @@ const specReplicas = (rss: readonly ReplicaSet[]) => rss.reduce((s, rs) => s + r
 const ready = (rs: ReplicaSet) => Math.min(rs.spec.replicas, rs.status?.readyReplicas ?? 0);
 const scaled = (rs: ReplicaSet, replicas: number): Write => ({ op: "update", object: { ...rs, spec: { ...rs.spec, replicas } } });
 
-export function reconcileDeployment(key: string, cache: CacheReader): Reconciled {
+/**
+ * A scale down in the middle of a rollout leaves the ReplicaSets above the new replicas + maxSurge;
+ * Kubernetes then scales them proportionally (sync.go `scale`). Here the excess goes first where it
+ * costs no availability — pods not ready, the new ReplicaSet's first — then from the old ReplicaSets,
+ * oldest first, then from the new one. Without it the rollout stayed above the bound until the new
+ * pods were ready (kube-max-surge, controller-conflicts seed 21).
+ */
+function trimToSurge(newRs: ReplicaSet, oldActive: readonly ReplicaSet[], excess: number): Write[] {
+  if (excess <= 0) return [];
+  const order = [newRs, ...oldActive];
+  const target = new Map<ReplicaSet, number>(order.map((rs) => [rs, rs.spec.replicas]));
+  const take = (rs: ReplicaSet, most: number) => {
+    const cut = Math.min(excess, Math.max(0, most));
+    target.set(rs, target.get(rs)! - cut);
+    excess -= cut;
+  };
+  for (const rs of order) take(rs, target.get(rs)! - ready(rs));
+  for (const rs of oldActive) take(rs, target.get(rs)!);
+  take(newRs, target.get(newRs)!);
+  return order.filter((rs) => target.get(rs) !== rs.spec.replicas).map((rs) => scaled(rs, target.get(rs)!));
+}
+
+export interface DeploymentControllerOptions {
+  /** The kube-deployment-no-surge-trim mutant: a scale down mid-rollout is not trimmed to replicas + maxSurge. */
+  noSurgeTrim?: boolean;
+}
+
+export function reconcileDeployment(key: string, cache: CacheReader, opts: DeploymentControllerOptions = {}): Reconciled {
   const d = cache.get("Deployment", key);
   if (d === undefined) return { writes: [] };
   const byAge = (a: ReplicaSet, b: ReplicaSet) =>
@@ -70,7 +97,9 @@ export function reconcileDeployment(key: string, cache: CacheReader): Reconciled
   if (oldActive.length === 0 || want > n) want = n;
   else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
 
-  if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want));
+  const trim = oldActive.length > 0 && !opts.noSurgeTrim ? trimToSurge(newRs, oldActive, total - (n + maxSurge)) : [];
+  if (trim.length > 0) writes.push(...trim);
+  else if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want));
   else if (oldActive.length > 0) {
     // Scale old ReplicaSets down: first their unready pods, then ready ones while minAvailable holds.
     const minAvailable = n - maxUnavailable;
@@ -106,6 +135,6 @@ export function reconcileDeployment(key: string, cache: CacheReader): Reconciled
   return { writes };
 }
 
-export function deploymentController(): ControllerDef {
-  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache), resyncUs: 1_000_000 });
+export function deploymentController(opts: DeploymentControllerOptions = {}): ControllerDef {
+  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache, opts), resyncUs: 1_000_000 });
 }

@@ -3,6 +3,7 @@
 // own revision — lists of different kinds are taken at different revisions, and an owner created
 // just before its dependent may not have reached the cache yet.
 import { defineController, type CacheReader, type ControllerDef, type Reconciled } from "../controller.ts";
+import { kubeProbe } from "../probes.ts";
 import { controllerOf, nsName, objectKey, rvOf, type Kind, type KubeObject } from "../types.ts";
 
 const DEPENDENTS: Partial<Record<Kind, Kind>> = { Deployment: "ReplicaSet", ReplicaSet: "Pod" };
@@ -32,6 +33,7 @@ export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
   if (cache.syncedRevision(ownerKind) < rvOf(obj)) return { writes: [], requeueAfterUs: 100_000 };
   const owner = cache.get(ownerKind, nsName(obj.metadata.namespace, ref.name));
   if (owner !== undefined && owner.metadata.uid === ref.uid) return { writes: [] };
+  kubeProbe("kube.gc-orphan-deleted");
   return {
     writes: [{ op: "delete", kind, namespace: obj.metadata.namespace!, name: obj.metadata.name, preconditions: { uid: obj.metadata.uid! } }],
   };

@@ -1,9 +1,13 @@
 // The ReplicaSet controller (pkg/controller/replicaset): create or delete the pods it owns until
 // their number equals spec.replicas, then report replicas/readyReplicas in status. Deletes prefer
-// unscheduled, then unready, then the newest pods, as Kubernetes ranks them.
+// unscheduled, then unready, then the newest pods, as Kubernetes ranks them. Like the real one it
+// records expectations (expectations.ts) before creating or deleting, and does not manage the pods
+// of a ReplicaSet again until the informer has observed them (or they failed, or expired).
 import { canonicalJson } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
-import { clone, ownerRefTo, podIsReady, type Pod, type ReplicaSet, type ReplicaSetStatus } from "../types.ts";
+import { kubeProbe } from "../probes.ts";
+import { clone, controllerOf, nsName, objectKey, ownerRefTo, podIsReady, type KubeObject, type Pod, type ReplicaSet, type ReplicaSetStatus } from "../types.ts";
+import { ControllerExpectations, EXPECTATIONS_TIMEOUT_US } from "./expectations.ts";
 
 /** Pod creations or deletions per pass (the real controller uses slow-start batches of up to 500). */
 export const BURST = 10;
@@ -31,16 +35,29 @@ function deletionRank(a: Pod, b: Pod): number {
   );
 }
 
-export function reconcileReplicaSet(key: string, cache: CacheReader): Reconciled {
+/**
+ * One sync of a ReplicaSet. With expectations (the controller always passes them; tests may not),
+ * pods are managed only when the last creations/deletions were observed, and the new ones are
+ * expected before the writes go out.
+ */
+export function reconcileReplicaSet(key: string, cache: CacheReader, expectations?: ControllerExpectations): Reconciled {
   const rs = cache.get("ReplicaSet", key);
-  if (rs === undefined) return { writes: [] };
+  if (rs === undefined) {
+    expectations?.delete(key);
+    return { writes: [] };
+  }
   const pods = cache.ownedBy("Pod", rs);
   const writes: Write[] = [];
   const diff = pods.length - rs.spec.replicas;
-  if (diff < 0) {
-    for (let i = 0; i < Math.min(-diff, BURST); i++) writes.push({ op: "create", object: podFor(rs) });
-  } else if (diff > 0) {
-    for (const p of [...pods].sort(deletionRank).slice(0, Math.min(diff, BURST))) {
+  const needsSync = expectations === undefined || expectations.satisfied(key);
+  if (needsSync && diff < 0) {
+    const n = Math.min(-diff, BURST);
+    expectations?.expectCreations(key, n);
+    for (let i = 0; i < n; i++) writes.push({ op: "create", object: podFor(rs) });
+  } else if (needsSync && diff > 0) {
+    const doomed = [...pods].sort(deletionRank).slice(0, Math.min(diff, BURST));
+    expectations?.expectDeletions(key, doomed.map(objectKey));
+    for (const p of doomed) {
       writes.push({ op: "delete", kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name, preconditions: { uid: p.metadata.uid! } });
     }
   }
@@ -55,6 +72,52 @@ export function reconcileReplicaSet(key: string, cache: CacheReader): Reconciled
   return { writes };
 }
 
-export function replicaSetController(): ControllerDef {
-  return defineController({ name: "replicaset", watches: ["ReplicaSet", "Pod"], reconcile: (key, cache) => reconcileReplicaSet(key, cache), resyncUs: 1_000_000 });
+/** The ReplicaSet a pod's controller reference names, as a queue key. */
+function ownerKey(pod: KubeObject): string | undefined {
+  const ref = controllerOf(pod);
+  return ref?.kind === "ReplicaSet" ? nsName(pod.metadata.namespace, ref.name) : undefined;
+}
+
+export interface ReplicaSetControllerOptions {
+  /** How long expectations stay unsatisfied at most (client-go's ExpectationsTimeout). */
+  expectationsTimeoutUs?: number;
+}
+
+export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {
+  const timeoutUs = options.expectationsTimeoutUs ?? EXPECTATIONS_TIMEOUT_US;
+  // One record per tenure: a new runtime starts with none, as a restarted controller-manager does.
+  let expectations = new ControllerExpectations(() => 0, timeoutUs);
+  return defineController({
+    name: "replicaset",
+    watches: ["ReplicaSet", "Pod"],
+    onStart: (ctx) => {
+      expectations = new ControllerExpectations(() => ctx.monotonic(), timeoutUs);
+    },
+    // addPod / deletePod / deleteRS of the real controller (pods have no graceful deletion here).
+    observe: (event, kind, obj) => {
+      if (kind === "ReplicaSet") {
+        if (event === "delete") expectations.delete(objectKey(obj));
+        return;
+      }
+      const rsKey = ownerKey(obj);
+      if (rsKey === undefined) return;
+      if (event === "add") expectations.creationObserved(rsKey);
+      else if (event === "delete") expectations.deletionObserved(rsKey, objectKey(obj));
+    },
+    // A creation or deletion that failed, timed out or was never sent will not be observed (or, if it
+    // did land, is observed later and only lowers the count further): lower it now, as slowStartBatch's
+    // callers do for the skipped and failed ones.
+    written: (key, w, outcome) => {
+      if (outcome === "ok") return;
+      if (w.op === "create") {
+        kubeProbe("kube.expectations-write-failed");
+        expectations.creationObserved(key);
+      } else if (w.op === "delete") {
+        kubeProbe("kube.expectations-write-failed");
+        expectations.deletionObserved(key, nsName(w.namespace, w.name));
+      }
+    },
+    reconcile: (key, cache) => reconcileReplicaSet(key, cache, expectations),
+    resyncUs: 1_000_000,
+  });
 }

@@ -2,7 +2,7 @@
 // (the fewest pods first, then by name) by a CAS update of the pod. A node is ready when its Node
 // says so and its heartbeat Lease changed recently on the scheduler's own clock.
 import { defineController, type CacheReader, type ControllerDef, type ReconcileContext, type Reconciled } from "../controller.ts";
-import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node } from "../types.ts";
+import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
@@ -11,6 +11,8 @@ export interface SchedulerOptions {
   nodeGraceUs?: number;
   /** Pods per node when the Node states no capacity. */
   defaultCapacity?: number;
+  /** The kube-bind-no-precondition mutant: binds carry no resourceVersion, so a stale bind overwrites a newer one. */
+  bindWithoutPrecondition?: boolean;
 }
 
 export function readyNodes(cache: CacheReader, now: number, graceUs: number): Node[] {
@@ -31,11 +33,16 @@ export function reconcilePod(key: string, cache: CacheReader, ctx: ReconcileCont
     .sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || (a.metadata.name < b.metadata.name ? -1 : 1));
   const node = fits[0];
   if (node === undefined) return { writes: [], requeueAfterUs: 200_000 };
-  return { writes: [{ op: "update", object: { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } } }] };
+  const bind: Pod = { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } };
+  if (opts.bindWithoutPrecondition) {
+    bind.metadata = { ...pod.metadata };
+    delete bind.metadata.resourceVersion;
+  }
+  return { writes: [{ op: "update", object: bind }] };
 }
 
 export function schedulerController(options: SchedulerOptions = {}): ControllerDef {
-  const opts: Required<SchedulerOptions> = { nodeGraceUs: 4_000_000, defaultCapacity: 10, ...options };
+  const opts: Required<SchedulerOptions> = { nodeGraceUs: 4_000_000, defaultCapacity: 10, bindWithoutPrecondition: false, ...options };
   const unscheduled = (cache: CacheReader) => cache.list("Pod").filter((p) => !p.spec.nodeName).map(objectKey);
   return defineController({
     name: "scheduler",

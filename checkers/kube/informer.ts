@@ -1,0 +1,62 @@
+// kube-informer-reliable: an informer's watch misses nothing. Its stream delivers the changes of its
+// kind in revision order, so between two consecutive watch events (no relist between them) no change
+// of that kind may exist in the store: it would have had to arrive in between. A re-watch after a
+// broken stream resumes from the last revision seen, so it is held to the same rule; a relist (after
+// 410 Gone) starts over. The store's versions are the truth (every version in the log really existed,
+// so a partial log can miss a gap but never invent one). This is the watch checker's "reliable" rule
+// at the level the controllers see, over the apiservers' watch cache-less relay of etcd's streams.
+import type { CheckResult } from "../types.ts";
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import { fmtTime } from "./safety.ts";
+
+/** "/registry/pods/default/x" → "/registry/pods/" (every informer here watches all namespaces). */
+function prefixOf(key: string): string {
+  const parts = key.split("/");
+  return parts.slice(0, 3).join("/") + "/";
+}
+
+export function checkInformerStreams(obs: KubeObservations): CheckResult {
+  // Revisions of changes per kind prefix, ascending.
+  const changes = new Map<string, number[]>();
+  for (const v of obs.versions) {
+    const p = prefixOf(v.key);
+    (changes.get(p) ?? changes.set(p, []).get(p)!).push(v.rv);
+  }
+  for (const a of changes.values()) a.sort((x, y) => x - y);
+  /** The first change of prefix p with a < rv < b, or undefined. */
+  const between = (p: string, a: number, b: number): number | undefined => {
+    const rs = changes.get(p);
+    if (rs === undefined) return undefined;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rs[mid]! <= a) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = rs[lo];
+    return r !== undefined && r < b ? r : undefined;
+  };
+  const last = new Map<string, { rv: number; time: number; key: string } | undefined>();
+  const violations: string[] = [];
+  let checked = 0;
+  for (const o of obs.observed) {
+    if (o.event === "LIST") {
+      last.set(o.observer, undefined); // a relist: the watch starts again from the list's revision
+      continue;
+    }
+    const prev = last.get(o.observer);
+    if (prev !== undefined && o.rv > prev.rv) {
+      checked++;
+      const missed = between(prefixOf(o.key), prev.rv, o.rv);
+      if (missed !== undefined) {
+        const what = obs.versions.find((v) => v.rv === missed && prefixOf(v.key) === prefixOf(o.key));
+        violations.push(`${o.observer} missed ${what?.key ?? "a change"} at rv ${missed}: its watch delivered rv ${prev.rv} (${fmtTime(prev.time)}) and then rv ${o.rv} (${fmtTime(o.time)})`);
+      }
+    }
+    last.set(o.observer, { rv: o.rv, time: o.time, key: o.key });
+  }
+  if (violations.length === 0) return { name: "kube-informer-reliable", verdict: "pass", message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped` };
+  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
+  return { name: "kube-informer-reliable", verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, 20) } };
+}

@@ -1,0 +1,142 @@
+// The rollout rules and the bind rule on hand-made observation logs: each accepts a correct history
+// and rejects the violation it names.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { BindRequest, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/types.ts";
+import { checkBindPreconditions, checkRollout } from "./index.ts";
+
+const log = (o: Partial<KubeObservations>): KubeObservations => ({
+  nodes: ["node-1", "node-2"], versions: [], writes: [], observed: [], acts: [], leaders: [], actions: [], ...o,
+});
+
+/** Builds a store history: each call is one revision (rv increments, time = rv × stepUs). */
+class History {
+  versions: ObjectVersion[] = [];
+  rv = 0;
+  constructor(readonly stepUs = 1000) {}
+  at(...objs: [string, KubeObject | null][]): number {
+    this.rv++;
+    for (const [key, object] of objs) this.versions.push({ time: this.rv * this.stepUs, key, rv: this.rv, object, source: "store" });
+    return this.rv;
+  }
+}
+
+/** nginx: 4 replicas, maxSurge 1, maxUnavailable 1 (25%); observedGeneration caught up unless told. */
+const dep = (replicas: number, generation = 1, observed = generation): [string, Deployment] => ["/registry/deployments/default/nginx", {
+  apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation },
+  spec: { replicas, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
+  status: { observedGeneration: observed },
+}];
+const rs = (name: string, replicas: number): [string, ReplicaSet] => [`/registry/replicasets/default/${name}`, {
+  apiVersion: "apps/v1", kind: "ReplicaSet",
+  metadata: { name, namespace: "default", uid: name, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }] },
+  spec: { replicas, selector: { matchLabels: {} }, template: { metadata: { labels: {} }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
+}];
+const pod = (name: string, owner: string, ready = true, nodeName = "node-1"): [string, Pod] => [`/registry/pods/default/${name}`, {
+  apiVersion: "v1", kind: "Pod",
+  metadata: { name, namespace: "default", uid: name, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: owner, controller: true }] },
+  spec: { containers: [{ name: "nginx", image: "nginx:1" }], nodeName },
+  ...(ready ? { status: { phase: "Running" as const, conditions: [{ type: "Ready", status: "True" as const }] } } : {}),
+}];
+const gone = (name: string): [string, null] => [`/registry/pods/default/${name}`, null];
+
+/** 4 ready pods of old; then a rolling update to new within surge 1 / unavailable 1. */
+function rollout(h: History): void {
+  h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
+  h.at(rs("new", 1), pod("n1", "new", false)); // 5 pods: 4 + surge 1
+  h.at(rs("old", 3)); // o4 is now beyond its ReplicaSet's replicas: being removed
+  h.at(rs("new", 2), gone("o4"), pod("n2", "new", false)); // 3 ready of 4: replicas − maxUnavailable
+  h.at(pod("n1", "new"), pod("n2", "new"));
+  h.at(rs("old", 1), gone("o2"), gone("o3"), rs("new", 4), pod("n3", "new"), pod("n4", "new"));
+  h.at(rs("old", 0), gone("o1"));
+}
+
+test("rollout: a rolling update within maxSurge and maxUnavailable passes both rules", () => {
+  const h = new History(1_000_000);
+  rollout(h);
+  const [surge, avail] = checkRollout(log({ versions: h.versions }));
+  assert.is(surge.verdict, "pass", surge.message);
+  assert.is(avail.verdict, "pass", avail.message);
+});
+
+test("max surge: a second pod of the new ReplicaSet while all old ones are wanted fails", () => {
+  const h = new History();
+  h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
+  h.at(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false));
+  const [surge] = checkRollout(log({ versions: h.versions }));
+  assert.is(surge.verdict, "fail");
+  assert.match(surge.message, "6 pods wanted by its ReplicaSets at rv 2 (0.002s), more than replicas 4 + maxSurge 1 (old 4/4, new 2/2)");
+});
+
+test("max surge: after a scale down the new bound holds only once the controller observed it and the pods are within it", () => {
+  const h = new History();
+  h.at(dep(8, 1), rs("old", 8), ...Array.from({ length: 8 }, (_, i) => pod(`o${i}`, "old")));
+  h.at(dep(4, 2, 1)); // scaled down: 8 pods > 4 + 1, the controller has not acted yet
+  h.at(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false)); // decided on the old count, landed late
+  h.at(dep(4, 2, 2), rs("old", 3)); // observed; 3 + 2 within 5
+  const ok = checkRollout(log({ versions: h.versions }))[0];
+  assert.is(ok.verdict, "pass", ok.message);
+  h.at(rs("new", 3), pod("n3", "new", false)); // now 6 > 5: fails
+  const bad = checkRollout(log({ versions: h.versions }))[0];
+  assert.is(bad.verdict, "fail");
+  assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 5");
+});
+
+test("min available: dropping below replicas − maxUnavailable after being available fails, unless a fault explains it", () => {
+  const h = new History(1_000_000);
+  h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
+  h.at(rs("old", 2), gone("o1"), gone("o2")); // 2 ready < 3
+  const bad = checkRollout(log({ versions: h.versions }))[1];
+  assert.is(bad.verdict, "fail");
+  assert.match(bad.message, "2 ready pods at rv 2 (2.000s), fewer than replicas 4 − maxUnavailable 1, after it was available, and no fault in the 3.000s before");
+  const explained = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }] })[1];
+  assert.is(explained.verdict, "pass", explained.message);
+  assert.match(explained.message, "1 revisions below it while a fault explained it");
+  const tooEarly = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }], explainUs: 1000 })[1];
+  assert.is(tooEarly.verdict, "fail", "a fault that ended longer ago than the window explains nothing");
+});
+
+test("min available: a pod deleted by a scale down moments after it turned ready does not count: the Deployment was not yet available", () => {
+  const h = new History(20_000); // 20 ms per revision
+  h.at(dep(2), rs("old", 3), pod("o1", "old"), pod("o2", "old", false), pod("o3", "old", false));
+  h.at(pod("o2", "old")); // 2 ready: at the floor for 20 ms only
+  h.at(rs("old", 2), gone("o2")); // the ReplicaSet still saw o2 unready
+  assert.is(checkRollout(log({ versions: h.versions }))[1].verdict, "pass");
+  const late = new History(400_000); // the same 400 ms apart: o2 was ready for longer than the settle time
+  late.at(dep(2), rs("old", 3), pod("o1", "old"), pod("o2", "old", false), pod("o3", "old", false));
+  late.at(pod("o2", "old"));
+  late.at(pod("o3", "old", false, "node-2"));
+  late.at(rs("old", 2), gone("o2"));
+  assert.is(checkRollout(log({ versions: late.versions }))[1].verdict, "fail");
+});
+
+test("min available: a Deployment that was never available (scaling up, pods starting) is not held to it", () => {
+  const h = new History();
+  h.at(dep(4), rs("old", 4), pod("o1", "old", false), pod("o2", "old", false));
+  h.at(pod("o1", "old"), pod("o3", "old", false));
+  assert.is(checkRollout(log({ versions: h.versions }))[1].verdict, "pass");
+});
+
+const bind = (b: Partial<BindRequest>): BindRequest => ({ time: 1000, apiserver: "apiserver-1", key: "/registry/pods/default/p", uid: "u1", node: "node-1", storedRv: 5, storedNode: "", resourceVersion: "5", ...b });
+
+test("bind precondition: a bind conditional on an unbound version passes; one without a resourceVersion or from a bound version fails", () => {
+  const h = new History();
+  const [key, p] = pod("p", "rs", false);
+  const unbound: Pod = { ...p, spec: { ...p.spec } };
+  delete unbound.spec.nodeName;
+  for (let i = 0; i < 4; i++) h.at(["/registry/other", null]);
+  h.at([key, unbound]); // rv 5
+  h.at([key, p]); // rv 6: bound to node-1
+  const ok = checkBindPreconditions(log({ versions: h.versions, binds: [bind({})] }));
+  assert.is(ok.verdict, "pass", ok.message);
+  const none = bind({ node: "node-2", storedRv: 6, storedNode: "node-1" });
+  delete none.resourceVersion;
+  const bare = checkBindPreconditions(log({ versions: h.versions, binds: [none] }));
+  assert.is(bare.verdict, "fail");
+  assert.match(bare.message, "bind of /registry/pods/default/p (uid u1) to node-2 at apiserver-1, 0.001s carried no resourceVersion precondition (the stored version was rv 6, already bound to node-1)");
+  const stale = checkBindPreconditions(log({ versions: h.versions, binds: [bind({ resourceVersion: "6", node: "node-2" })] }));
+  assert.match(stale.message, "was computed from rv 6, in which the pod was already bound to node-1");
+});
+
+test.run();

@@ -1,0 +1,152 @@
+// Rolling-update safety, judged at every revision of the store (the recorded object versions replayed
+// in revision order): the Deployment controller's two promises.
+//
+// kube-max-surge — a Deployment never has more live pods than replicas + maxSurge. A pod counts while
+// its ReplicaSet still wants it: per ReplicaSet, min(live pods, spec.replicas). Pods beyond their
+// ReplicaSet's replicas are being removed (Kubernetes marks them terminating and reckons surge on the
+// ReplicaSets' replicas, as its e2e tests do). A change of the Deployment's replicas starts over: the
+// new bound holds from the first revision at which the Deployment controller has observed it
+// (status.observedGeneration ≥ generation: until then it may still act on the old count, read from
+// its cache) and the pods are within it (a scale down is followed, not obeyed at once). A template
+// change (a rollout) does not start over: the whole rollout is held to the bound.
+//
+// kube-min-available — once a Deployment has had at least replicas − maxUnavailable ready pods under
+// its current replica count, continuously for settleUs (it was available: the controllers have seen
+// those pods ready — a pod deleted by a scale down moments after it turned ready was unready in the
+// deleting controller's view), it never has fewer, unless a fault explains it: a fault (of any kind, on
+// any process or link) was active at some time in [t − explainUs, t], where t is when the revision was
+// recorded. A crashed kubelet's pods restart unready, a partitioned one's status goes stale, a paused
+// controller acts late on what it saw: the window covers the controllers' reaction after the fault.
+import type { CheckResult } from "../types.ts";
+import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import { rollingParams } from "../../core/kube/controllers/deployment.ts";
+import { controllerOf, podIsReady, type Deployment, type KubeObject, type Pod, type ReplicaSet } from "../../core/kube/types.ts";
+import { fmtTime } from "./safety.ts";
+
+/** A fault as the nemesis logged it (end undefined: never ended before the heal). */
+export interface FaultWindow {
+  start: number;
+  end?: number | undefined;
+  what?: string;
+}
+
+export interface RolloutCheckOptions {
+  faults?: readonly FaultWindow[];
+  /** How long after a fault a shortfall of ready pods is still explained by it. */
+  explainUs?: number;
+  /** How long the ready pods must stay at the floor before the Deployment counts as available. */
+  settleUs?: number;
+}
+
+export const DEFAULT_EXPLAIN_US = 3_000_000;
+/** Well above the controllers' view lag of pod readiness without faults (tens of ms). */
+export const DEFAULT_SETTLE_US = 500_000;
+const MAX_EVIDENCE = 20;
+
+interface DeploymentView {
+  d: Deployment;
+  replicas: number;
+  /** Pods were within replicas + maxSurge at some revision since replicas last changed. */
+  withinSurge: boolean;
+  /** Ready pods stayed at or above replicas − maxUnavailable for settleUs since replicas last changed. */
+  available: boolean;
+  /** Since when ready pods have been at or above the floor (undefined: below it now). */
+  aboveSince: number | undefined;
+}
+
+function result(name: string, violations: string[], okMessage: string): CheckResult {
+  if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
+  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
+  return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };
+}
+
+/** Both rules over one replay; [surge, minAvailable]. */
+export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = {}): [CheckResult, CheckResult] {
+  const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
+  const settleUs = opts.settleUs ?? DEFAULT_SETTLE_US;
+  const faults = opts.faults ?? [];
+  const explaining = (t: number): FaultWindow | undefined => faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
+
+  const versions = [...obs.versions].sort((a, b) => a.rv - b.rv || (a.key < b.key ? -1 : 1));
+  const objects = new Map<string, KubeObject>();
+  const views = new Map<string, DeploymentView>(); // by Deployment key
+  const surge: string[] = [];
+  const minAvail: string[] = [];
+  let revisions = 0;
+  let excused = 0;
+  let rolloutRevisions = 0;
+
+  const evaluate = (rv: number, time: number) => {
+    revisions++;
+    // Index ReplicaSets by owner uid and pods by ReplicaSet uid once per revision.
+    const rsByOwner = new Map<string, ReplicaSet[]>();
+    const podsByRs = new Map<string, Pod[]>();
+    for (const o of objects.values()) {
+      const ref = controllerOf(o);
+      if (ref === undefined) continue;
+      if (o.kind === "ReplicaSet") (rsByOwner.get(ref.uid) ?? rsByOwner.set(ref.uid, []).get(ref.uid)!).push(o);
+      else if (o.kind === "Pod") (podsByRs.get(ref.uid) ?? podsByRs.set(ref.uid, []).get(ref.uid)!).push(o);
+    }
+    for (const [key, o] of objects) {
+      if (o.kind !== "Deployment") continue;
+      const d = o;
+      let v = views.get(key);
+      if (v === undefined || v.d.metadata.uid !== d.metadata.uid || v.replicas !== d.spec.replicas) {
+        v = { d, replicas: d.spec.replicas, withinSurge: false, available: false, aboveSince: undefined };
+        views.set(key, v);
+      }
+      v.d = d;
+      const { maxSurge, maxUnavailable } = rollingParams(d);
+      const rss = rsByOwner.get(d.metadata.uid ?? "") ?? [];
+      let wanted = 0;
+      let ready = 0;
+      for (const rs of rss) {
+        const pods = podsByRs.get(rs.metadata.uid ?? "") ?? [];
+        wanted += Math.min(pods.length, rs.spec.replicas);
+        ready += pods.filter(podIsReady).length;
+      }
+      if (rss.length > 1) rolloutRevisions++;
+      const maxPods = d.spec.replicas + maxSurge;
+      const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+      if (wanted <= maxPods) {
+        if (observed) v.withinSurge = true;
+      } else if (v.withinSurge) {
+        surge.push(`${key}: ${wanted} pods wanted by its ReplicaSets at rv ${rv} (${fmtTime(time)}), more than replicas ${d.spec.replicas} + maxSurge ${maxSurge} (${rss.map((rs) => `${rs.metadata.name} ${Math.min((podsByRs.get(rs.metadata.uid ?? "") ?? []).length, rs.spec.replicas)}/${rs.spec.replicas}`).join(", ")})`);
+        v.withinSurge = false; // one report per excursion
+      }
+      const minAvailable = d.spec.replicas - maxUnavailable;
+      if (ready >= minAvailable) {
+        v.aboveSince ??= time;
+        if (time - v.aboveSince >= settleUs) v.available = true;
+        continue;
+      }
+      if (v.aboveSince !== undefined && time - v.aboveSince >= settleUs) v.available = true;
+      v.aboveSince = undefined;
+      if (v.available) {
+        const f = explaining(time);
+        if (f !== undefined) excused++;
+        else {
+          minAvail.push(`${key}: ${ready} ready pods at rv ${rv} (${fmtTime(time)}), fewer than replicas ${d.spec.replicas} − maxUnavailable ${maxUnavailable}, after it was available, and no fault in the ${fmtTime(explainUs)} before`);
+          v.available = false; // one report per excursion
+        }
+      }
+    }
+  };
+
+  let i = 0;
+  while (i < versions.length) {
+    const rv = versions[i]!.rv;
+    let time = versions[i]!.time;
+    for (; i < versions.length && versions[i]!.rv === rv; i++) {
+      const v: ObjectVersion = versions[i]!;
+      time = Math.min(time, v.time);
+      if (v.object === null) objects.delete(v.key);
+      else objects.set(v.key, v.object);
+    }
+    evaluate(rv, time);
+  }
+  return [
+    result("kube-max-surge", surge, `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`),
+    result("kube-min-available", minAvail, `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`),
+  ];
+}

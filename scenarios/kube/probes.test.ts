@@ -1,0 +1,46 @@
+// The Kubernetes code probes (core/kube/probes.ts) are reached by the kube scenarios: each probe
+// below is hit by the named seed. The rest are hit by unit tests beside the code: the registry's
+// (create-already-exists, guaranteed-update-cas-retry, list-continue-expired,
+// delete-precondition-failed) and the controllers' (expectations-unsatisfied, expectations-expired,
+// gc-orphan-deleted).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { probeCounts, resetProbes } from "../../core/probes.ts";
+import { KUBE_PROBES } from "../../core/kube/probes.ts";
+import { runScenario } from "../runner.ts";
+import type { ScenarioDef } from "../types.ts";
+import { controllerConflicts, deploymentRollout, type KubeOptions } from "./scenarios.ts";
+
+type KubeProbe = keyof typeof KUBE_PROBES;
+
+function reached(scenario: ScenarioDef<KubeOptions>, seed: number): ReadonlyMap<string, number> {
+  resetProbes();
+  const r = runScenario({ scenario: scenario as unknown as ScenarioDef, seed });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  return new Map(probeCounts());
+}
+
+function expectHits(counts: ReadonlyMap<string, number>, probes: KubeProbe[]): void {
+  const missed = probes.filter((p) => !((counts.get(p) ?? 0) > 0));
+  assert.equal(missed, [], `not reached: ${missed.join(", ")}`);
+}
+
+test("controller-conflicts seed 1 (a bind storm) reaches the informer, apiserver, client, controller and kubelet probes", () => {
+  expectHits(reached(controllerConflicts, 1), [
+    "kube.informer-relist-after-410", "kube.informer-rewatch-after-broken-stream", "kube.guaranteed-update-cas-retry",
+    "kube.update-conflict", "kube.bind-conflict", "kube.client-request-timeout", "kube.watch-stream-gap",
+    "kube.expectations-write-failed", "kube.workqueue-backoff", "kube.kubelet-pod-deleted", "kube.compactor-lost-election",
+  ]);
+});
+
+test("deployment-rollout seed 3 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {
+  expectHits(reached(deploymentRollout, 3), ["kube.gate-refused", "kube.expectations-unsatisfied"]);
+});
+
+test("every kube probe has a description, and at least ten exist", () => {
+  const names = Object.keys(KUBE_PROBES);
+  assert.ok(names.length >= 10, `${names.length} probes`);
+  for (const n of names) assert.ok(n.startsWith("kube.") && KUBE_PROBES[n as KubeProbe].what.length > 20, n);
+});
+
+test.run();
