@@ -5,7 +5,7 @@
 // and removed on stop(), on process exit and on SIGINT/SIGTERM.
 // Real time and real processes: outside the simulated world.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +83,8 @@ export class EtcdCluster {
   readonly runDir: string;
   private readonly admin = new Map<string, EtcdEndpoint>();
   private stopped = false;
+  /** Members that exited on their own (not killed by a fault or at the end), with their log tails. */
+  readonly exits: { member: string; code: number | null; signal: string | null; logTail: string }[] = [];
 
   constructor(readonly o: ClusterOptions) {
     const base = o.baseDir ?? (existsSync("/dev/shm") ? "/dev/shm" : tmpdir());
@@ -174,7 +176,12 @@ export class EtcdCluster {
     proc.stderr?.on("data", keep);
     proc.once("exit", (code, sig) => {
       if (m.proc === proc) m.proc = undefined;
-      if (!this.stopped && sig !== "SIGKILL") this.note(`${m.name} exited (code ${code}, signal ${sig})`);
+      if (!this.stopped && sig !== "SIGKILL") {
+        const tail = m.log.trim().split("\n").filter((l) => /panic|fatal|"level":"(fatal|panic|error)"/i.test(l)).slice(0, 3).join("\n    ").slice(0, 1500);
+        this.note(`${m.name} exited by itself (code ${code}, signal ${sig})${tail ? `; log tail:\n    ${tail}` : ""}`);
+        this.exits.push({ member: m.name, code, signal: sig, logTail: m.log.slice(-4000) });
+        if (process.env.ETCDSIM_REAL_DUMP) writeFileSync(process.env.ETCDSIM_REAL_DUMP, m.log);
+      }
     });
   }
 

@@ -120,8 +120,11 @@ export class TcpProxy {
     });
   }
 
-  /** Per connection and direction, chunks leave in order: a delayed chunk holds back later ones. */
-  private readonly lastDue = new WeakMap<Socket, number>();
+  /**
+   * Per socket, delayed chunks wait in one FIFO drained by one timer: separate timers per chunk could
+   * fire out of order (Node rounds their durations) and scramble the byte stream.
+   */
+  private readonly queues = new WeakMap<Socket, { items: { due: number; d: Buffer }[]; timer: NodeJS.Timeout | undefined }>();
 
   private forward(c: Conn, dir: Direction, d: Buffer, to: Socket): void {
     const rule = this.rules(dir, c.from);
@@ -136,14 +139,24 @@ export class TcpProxy {
       return;
     }
     const delay = rule?.delayMs ?? 0;
-    const prev = this.lastDue.get(to) ?? 0;
-    const now = performance.now();
-    if (delay <= 0 && prev <= now) {
+    let q = this.queues.get(to);
+    if (delay <= 0 && (q === undefined || q.items.length === 0)) {
       if (!to.destroyed) to.write(d);
       return;
     }
-    const due = Math.max(now + delay, prev);
-    this.lastDue.set(to, due);
-    setTimeout(() => { if (!to.destroyed) to.write(d); }, Math.max(0, due - now));
+    if (q === undefined) this.queues.set(to, (q = { items: [], timer: undefined }));
+    q.items.push({ due: performance.now() + delay, d });
+    this.drain(to, q);
+  }
+
+  private drain(to: Socket, q: { items: { due: number; d: Buffer }[]; timer: NodeJS.Timeout | undefined }): void {
+    if (q.timer !== undefined) return;
+    const now = performance.now();
+    while (q.items.length > 0 && q.items[0]!.due <= now) {
+      const { d } = q.items.shift()!;
+      if (!to.destroyed) to.write(d);
+    }
+    if (q.items.length === 0) return;
+    q.timer = setTimeout(() => { q.timer = undefined; this.drain(to, q); }, Math.max(1, q.items[0]!.due - now));
   }
 }
