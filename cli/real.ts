@@ -65,7 +65,9 @@ export async function realCommand(argv: string[]): Promise<number> {
   }
 
   const t0 = performance.now();
-  const out = await runReal({ scenario: loaded.def, scenarioRef: loaded.ref, seed, members, binary, durationS, schedule, ...(faultKinds ? { faultKinds } : {}), log: say });
+  // ETCDSIM_REAL_TMPDIR: where the run's data dirs go (default /dev/shm, else the OS temp dir).
+  const baseDir = process.env.ETCDSIM_REAL_TMPDIR;
+  const out = await runReal({ scenario: loaded.def, scenarioRef: loaded.ref, seed, members, binary, durationS, schedule, ...(faultKinds ? { faultKinds } : {}), ...(baseDir ? { baseDir } : {}), log: say });
   const r = out.result;
   r.stats.wallMs = Math.round(performance.now() - t0);
   const { realStats, formatRealStats } = await import("../harness/real/stats.ts");
