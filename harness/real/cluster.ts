@@ -176,7 +176,7 @@ export class EtcdCluster {
     proc.stderr?.on("data", keep);
     proc.once("exit", (code, sig) => {
       if (m.proc === proc) m.proc = undefined;
-      if (!this.stopped && sig !== "SIGKILL") {
+      if (!this.stopped && sig !== "SIGKILL" && m.inCluster) {
         const tail = m.log.trim().split("\n").filter((l) => /panic|fatal|"level":"(fatal|panic|error)"/i.test(l)).slice(0, 3).join("\n    ").slice(0, 1500);
         this.note(`${m.name} exited by itself (code ${code}, signal ${sig})${tail ? `; log tail:\n    ${tail}` : ""}`);
         this.exits.push({ member: m.name, code, signal: sig, logTail: m.log.slice(-4000) });
@@ -286,13 +286,17 @@ export class EtcdCluster {
     if (m.id === "") await this.refreshIds();
     // etcd refuses while the change would leave too few active members (strict reconfiguration
     // check: "unhealthy cluster"), e.g. right after a restart: ask again for a while.
+    // Out of the configuration from now on: its own exit after the removal is expected.
+    m.inCluster = false;
     let rm = await this.endpoint(via.name).memberRemove(m.id, timeoutMs);
     for (let i = 0; !rm.ok && i < 12; i++) {
       await sleep(500);
       rm = await this.endpoint(via.name).memberRemove(m.id, timeoutMs);
     }
-    if (!rm.ok) return `remove refused: ${rm.unknown ? rm.reason : rm.error}`;
-    m.inCluster = false;
+    if (!rm.ok) {
+      m.inCluster = true;
+      return `remove refused: ${rm.unknown ? rm.reason : rm.error}`;
+    }
     if (m.proc !== undefined) {
       this.resume(name);
       const p = m.proc;

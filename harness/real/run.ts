@@ -14,7 +14,7 @@ import { writeRevision, type EtcdRequest, type EtcdResponse } from "../../core/m
 import { fnv1a } from "../../core/fnv.ts";
 import type { TrafficMix } from "../../core/etcd/workload.ts";
 import { resolveRun } from "../../scenarios/runner.ts";
-import { UsageError, type Options, type RunResult, type ScenarioDef } from "../../scenarios/types.ts";
+import { UsageError, type Options, type RunResult, type ScenarioDef, type TimelinePoint } from "../../scenarios/types.ts";
 import { Rng } from "../../sim/rng.ts";
 import type { FaultEvent, FaultKind } from "../../sim/nemesis.ts";
 import { CLUSTER_DEFAULTS, EtcdCluster } from "./cluster.ts";
@@ -64,8 +64,7 @@ export function workloadOptions(o: Options): RealWorkloadOptions {
   return {
     keys: n("keys", 6), keyPrefix: "/k/", thinkMs: Math.max(5, Math.round(n("thinkUs", 30_000) / 1000)), mix: o.traffic as TrafficMix,
     leaseTtlSec: n("leaseTtlSec", 2), leaseGrantP: n("leaseGrantP", 0.3),
-    // Real watches live a few times longer than simulated ones: a real stream takes longer to set up.
-    watchLifeMs: [Math.round(watchLife[0]! / 200), Math.round(watchLife[1]! / 200)], watchBacklog: n("watchBacklog", 5),
+    watchLifeMs: [Math.round(watchLife[0]! / 1000), Math.round(watchLife[1]! / 1000)], watchBacklog: n("watchBacklog", 5),
     requestTimeoutMs: 3000, compactor: o.compaction === true, compactEveryMs: Math.max(100, Math.round(n("compactEveryUs", 400_000) / 1000)), compactLag: n("compactLag", 20),
   };
 }
@@ -124,6 +123,29 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
     }
     for (const c of clients) c.start();
 
+    // Who leads, in which term, as the members report it (maintenance Status), for the report's member rows.
+    const timeline: TimelinePoint[] = [];
+    const lastRole = new Map<string, string>();
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        await Promise.all(cluster.members.map(async (m) => {
+          let role: string, term = 0;
+          if (!m.inCluster) role = "removed";
+          else if (m.proc === undefined) role = "crashed";
+          else if (m.paused) role = "paused";
+          else {
+            const st = await cluster.endpoint(m.name).status(250);
+            if (!st.ok) role = "unreachable";
+            else { term = st.value.raftTerm; role = st.value.leader === st.value.memberId ? "leader" : "follower"; }
+          }
+          const key = `${role}/${term}`;
+          if (lastRole.get(m.name) !== key) { lastRole.set(m.name, key); timeline.push({ time: now(), member: m.name, role, term }); }
+        }));
+        await sleep(250);
+      }
+    })();
+
     // The fault schedule, in order, each fault reverted at its `until`.
     const applied: Applied[] = [];
     let stopFaults = false;
@@ -146,6 +168,8 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
     await faultRunner;
     await healAll(cluster);
     const healedAt = now();
+    polling = false;
+    await poller;
     log(`heal at ${(healedAt / 1e6).toFixed(1)}s: ${recorder.operations.length} operations, ${applied.length} faults applied`);
 
     // Liveness: every member back, one leader, a probe write and read through every member.
@@ -241,6 +265,7 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
       faults: schedule.map((f) => asSimFault(f)),
       history,
       faultLog,
+      timeline: timeline.sort((a, b) => a.time - b.time),
       extra: {
         real: {
           note: "the seed reproduces the fault schedule and the clients' choices, not the interleaving",
