@@ -227,6 +227,10 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
       hashNote = hashes.length === cluster.members.length ? `HashKV at revision ${rev} on ${hashes.length} members: ${[...new Set(hashes.map((h) => h.hash))].length === 1 ? "equal" : "DIFFERENT"}` : `HashKV: only ${hashes.length} of ${cluster.members.length} members answered at revision ${rev}`;
     } else hashNote = "HashKV skipped: no leader after heal";
     t.stop();
+    // The cluster's part is done: stop it before the (possibly long) checks.
+    for (const eps of clientEndpoints) for (const e of eps) e.close();
+    clientEndpoints.length = 0;
+    await cluster.stop();
 
     const history = { operations: recorder.operations, watches: recorder.watches };
     const lin = checkEtcdHistory(history, { maxSteps: typeof o.maxCheckSteps === "number" ? Math.max(o.maxCheckSteps, 20_000_000) : 20_000_000 });
