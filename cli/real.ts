@@ -82,8 +82,8 @@ export async function realCommand(argv: string[]): Promise<number> {
     say(formatComparison(cmp));
   }
   if (values.report !== undefined) {
-    const { writeRunReport } = await import("../reports/report.ts");
-    writeRunReport(values.report, r);
+    const { writeRealReport } = await import("../harness/real/report.ts");
+    writeRealReport(values.report, r, { version: out.etcdVersion, binary });
   }
   if (json) {
     console.log(JSON.stringify({

@@ -24,7 +24,8 @@ export interface ClusterOptions {
   log?: (line: string) => void;
 }
 
-export const CLUSTER_DEFAULTS = { heartbeatMs: 25, electionMs: 250, snapshotCount: 2000 } as const;
+// Fast, but with room for a loaded 2-core CI machine: a starved heartbeat must not look like a dead leader.
+export const CLUSTER_DEFAULTS = { heartbeatMs: 50, electionMs: 500, snapshotCount: 2000 } as const;
 
 export interface Member {
   name: string;

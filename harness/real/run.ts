@@ -262,7 +262,8 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
       verdict,
       // No trace hash on a real cluster: this names the schedule the seed drew.
       traceHash: `schedule-${scheduleHash}`,
-      stats: { events: applied.length, messages: 0, ops: recorder.operations.length, simTimeMs: now() / 1000, wallMs: 0 },
+      // events: what the clients observed (operations and watch responses); no messages are counted on a real network.
+      stats: { events: recorder.operations.length + recorder.watches.reduce((n, x) => n + x.responses.length, 0), messages: 0, ops: recorder.operations.length, simTimeMs: now() / 1000, wallMs: 0 },
       checks,
       repro: realRepro(input.scenarioRef, input.seed, input.members, input.durationS, input.binary, input.faultKinds),
       options: { ...o, real: { members: input.members, durationS: input.durationS, binary: input.binary, etcdVersion, cluster: CLUSTER_DEFAULTS, workload: w } },
