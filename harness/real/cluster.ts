@@ -4,7 +4,7 @@
 // processes (SIGKILL + restart, SIGSTOP/SIGCONT, remove/add) and on the proxies. Everything is stopped
 // and removed on stop(), on process exit and on SIGINT/SIGTERM.
 // Real time and real processes: outside the simulated world.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -124,7 +124,12 @@ export class EtcdCluster {
     return e;
   }
 
+  /** `etcd --version`'s "etcd Version:", read at start. */
+  version = "unknown";
+
   async start(readyTimeoutMs = 20_000): Promise<void> {
+    const v = spawnSync(this.o.binary, ["--version"], { encoding: "utf8", timeout: 10_000, env: cleanEnv() });
+    this.version = /etcd Version:\s*(\S+)/.exec(v.stdout ?? "")?.[1] ?? "unknown";
     const n = this.o.members;
     const ports = await freePorts(2 * n);
     for (let i = 0; i < n; i++) {
@@ -159,11 +164,10 @@ export class EtcdCluster {
       `--heartbeat-interval=${this.o.heartbeatMs}`,
       `--election-timeout=${this.o.electionMs}`,
       `--snapshot-count=${this.o.snapshotCount}`,
-      // Members removed under faults must not refuse to start again after a quick re-add.
-      "--strict-reconfig-check=true",
       // Clients ping every second to notice a paused or cut-off member; etcd's default would refuse that.
       "--grpc-keepalive-min-time=500ms",
-      "--logger", "zap",
+      // etcd 3.4 logs through capnslog unless told otherwise (3.5 and later: zap only, the default).
+      ...(this.version.startsWith("3.4.") ? ["--logger", "zap"] : []),
       "--log-level", "warn",
     ];
     const proc = spawn(this.o.binary, args, { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });

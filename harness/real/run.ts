@@ -102,7 +102,7 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
   try {
     await cluster.start();
     const version = (await cluster.endpoint("n1").status(2000));
-    const etcdVersion = version.ok ? version.value.version : "unknown";
+    const etcdVersion = version.ok ? version.value.version : cluster.version;
     log(`etcd ${etcdVersion} at ${input.binary}: ${input.members} members, data under ${cluster.runDir}`);
 
     const t0 = performance.now();

@@ -41,13 +41,16 @@ export function kindStats(h: History): Record<string, KindStats> {
   return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
 }
 
+/** How long after a fault ended an unknown outcome is still charged to it ("after kill"). */
+export const AFTERMATH_US = 2_000_000;
+
 export interface RealStats {
   durationS: number;
   operations: number;
   /** Operations handed to the linearizability checker, per minute of workload. */
   opsPerMinute: number;
   unknown: number;
-  /** Unknown outcomes charged to the fault kinds active at invoke time ("none": no fault active). */
+  /** Unknown outcomes charged to the fault kinds active at invoke time, else to one that ended within 2 s ("after kill"), else "none". */
   unknownByFault: Record<string, number>;
   /** Why outcomes were unknown (deadline, unavailable, leader changed…). */
   unknownReasons: Record<string, number>;
@@ -65,7 +68,10 @@ export function realStats(out: RealRunOutput): RealStats {
   for (const op of ops) {
     if (op.return !== null) continue;
     const active = out.applied.filter((a) => a.start <= op.call && (a.end === undefined || op.call <= a.end)).map((a) => a.fault.kind);
-    for (const k of active.length ? [...new Set(active)] : ["none"]) unknownByFault[k] = (unknownByFault[k] ?? 0) + 1;
+    // A member restarted or resumed takes a moment to serve again: charge the fault that just ended.
+    const recent = out.applied.filter((a) => a.end !== undefined && a.end < op.call && op.call - a.end <= AFTERMATH_US).map((a) => `after ${a.fault.kind}`);
+    const charged = active.length ? active : recent.length ? recent : ["none"];
+    for (const k of [...new Set(charged)]) unknownByFault[k] = (unknownByFault[k] ?? 0) + 1;
     const why = out.unknownReasons.get(op.id) ?? "?";
     unknownReasons[why] = (unknownReasons[why] ?? 0) + 1;
   }
