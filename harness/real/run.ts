@@ -84,7 +84,7 @@ export function realSchedule(def: ScenarioDef, seed: number, members: number, du
 
 export function realRepro(ref: string, seed: number, members: number, durationS: number, binary: string, kinds?: RealFaultKind[]): string {
   return ["npx etcdsim real", `--scenario ${ref}`, `--seed ${seed}`, `--members ${members}`, `--duration ${durationS}`,
-    ...(binary !== "/usr/bin/etcd" ? [`--etcd-binary ${binary}`] : []), ...(kinds ? [`--faults ${kinds.join(",")}`] : [])].join(" ");
+    ...(binary !== "/usr/bin/etcd" ? [`--etcd-binary ${binary}`] : []), ...(kinds ? [`--faults ${kinds.length ? kinds.join(",") : "none"}`] : [])].join(" ");
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
