@@ -26,6 +26,8 @@ test("bad input: one line on stderr, exit 2, no etcd started", () => {
     ["real", "--etcd-binary", "/nonexistent/etcd"],
     ["real", "--scenario", "deployment-rollout"],
     ["real", "--duration", "soon"],
+    ["real", "--replay", "/nonexistent/replay.json"],
+    ["real", "--replay", join(root, "package.json")],
   ]) {
     const r = etcdsim(args);
     assert.is(r.status, 2, `${args.join(" ")}: exit ${r.status}\n${r.stderr}`);
@@ -61,7 +63,8 @@ if (avail.kind === "skipped") {
 
   test("Ctrl-C (SIGINT) mid-run leaves no etcd process and no data dir", async () => {
     const base = mkdtempSync("/tmp/etcdsim-real-sigint-");
-    const child = spawn(process.execPath, [join(root, "bin/etcdsim.js"), "real", "--scenario", "smoke", "--duration", "60", "--seed", "5"], {
+    const replay = join(base, "..", `${base.split("/").pop()}.replay.json`);
+    const child = spawn(process.execPath, [join(root, "bin/etcdsim.js"), "real", "--scenario", "kv-chaos", "--duration", "60", "--seed", "5", "--save-replay", replay], {
       cwd: root, env: { ...process.env, CI: "true", ETCDSIM_REAL_TMPDIR: base }, stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";
@@ -83,6 +86,11 @@ if (avail.kind === "skipped") {
       assert.not.ok(alive, `etcd pid ${pid} still running`);
     }
     assert.equal(readdirSync(base), [], "a data dir was left behind");
+    // The schedule was saved before the run started.
+    const saved = JSON.parse(readFileSync(replay, "utf8"));
+    assert.is(saved.seed, 5);
+    assert.is(saved.scenario, "kv-chaos");
+    assert.ok(Array.isArray(saved.schedule) && saved.schedule.length > 0);
   });
 }
 
