@@ -5,7 +5,7 @@
 // and removed on stop(), on process exit and on SIGINT/SIGTERM.
 // Real time and real processes: outside the simulated world.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,7 +41,11 @@ export interface Member {
   /** In the configuration (false between a remove and the following add). */
   inCluster: boolean;
   log: string;
+  /** Times its ports were found taken at start (another process got them first) and re-picked. */
+  portRetries: number;
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Every live cluster of this process, for the exit and signal handlers. */
 const live = new Set<EtcdCluster>();
@@ -52,8 +56,15 @@ function installHandlers(): void {
   process.on("exit", () => { for (const c of live) c.killNowSync(); });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
+      // Kill, then wait (bounded) until each etcd is reaped, so none outlives etcdsim by a moment.
+      const dying = [...live].flatMap((c) => c.members.map((m) => m.proc).filter((p): p is ChildProcess => p !== undefined));
+      const reaped = Promise.all(dying.map((p) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r())))));
+      const dirs = [...live].map((c) => c.runDir);
       for (const c of live) c.killNowSync();
-      process.exit(sig === "SIGINT" ? 130 : 143);
+      void Promise.race([reaped, sleep(3000)]).then(() => {
+        for (const d of dirs) try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+        process.exit(sig === "SIGINT" ? 130 : 143);
+      });
     });
   }
 }
@@ -75,8 +86,6 @@ export async function freePorts(n: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class EtcdCluster {
   readonly members: Member[] = [];
@@ -131,22 +140,31 @@ export class EtcdCluster {
     const v = spawnSync(this.o.binary, ["--version"], { encoding: "utf8", timeout: 10_000, env: cleanEnv() });
     this.version = /etcd Version:\s*(\S+)/.exec(v.stdout ?? "")?.[1] ?? "unknown";
     const n = this.o.members;
-    const ports = await freePorts(2 * n);
+    // Proxies first (they hold their ports), then the members' own ports: the two cannot collide.
     for (let i = 0; i < n; i++) {
       const name = `n${i + 1}`;
-      const clientPort = ports[2 * i]!, peerPort = ports[2 * i + 1]!;
-      const clientProxy = new TcpProxy("127.0.0.1", clientPort);
-      const peerProxy = new TcpProxy("127.0.0.1", peerPort, true);
+      const clientProxy = new TcpProxy("127.0.0.1", 0);
+      const peerProxy = new TcpProxy("127.0.0.1", 0, true);
       await clientProxy.listen();
       await peerProxy.listen();
       const dataDir = join(this.runDir, name);
-      this.members.push({ name, clientPort, peerPort, clientProxy, peerProxy, dataDir, proc: undefined, paused: false, id: "", inCluster: true, log: "" });
+      this.members.push({ name, clientPort: 0, peerPort: 0, clientProxy, peerProxy, dataDir, proc: undefined, paused: false, id: "", inCluster: true, log: "", portRetries: 0 });
     }
+    const ports = await freePorts(2 * n);
+    this.members.forEach((m, i) => this.setPorts(m, ports[2 * i]!, ports[2 * i + 1]!));
     const initial = this.members.map((m) => `${m.name}=${this.peerUrl(m)}`).join(",");
     for (const m of this.members) this.spawn(m, initial, "new");
     await this.waitHealthy(readyTimeoutMs);
     await this.refreshIds();
     this.note(`cluster up: ${this.members.map((m) => `${m.name} pid ${m.proc?.pid} client ${this.clientAddress(m)}`).join(", ")}`);
+  }
+
+  /** Members listen on these; only their proxies know them (members advertise the proxies). */
+  private setPorts(m: Member, clientPort: number, peerPort: number): void {
+    m.clientPort = clientPort;
+    m.peerPort = peerPort;
+    m.clientProxy.targetPort = clientPort;
+    m.peerProxy.targetPort = peerPort;
   }
 
   private spawn(m: Member, initialCluster: string, state: "new" | "existing"): void {
@@ -185,7 +203,16 @@ export class EtcdCluster {
         const tail = m.log.trim().split("\n").filter((l) => /panic|fatal|"level":"(fatal|panic|error)"/i.test(l)).slice(0, 3).join("\n    ").slice(0, 1500);
         this.note(`${m.name} exited by itself (code ${code}, signal ${sig})${tail ? `; log tail:\n    ${tail}` : ""}`);
         this.exits.push({ member: m.name, code, signal: sig, logTail: m.log.slice(-4000) });
-        if (process.env.ETCDSIM_REAL_DUMP) writeFileSync(process.env.ETCDSIM_REAL_DUMP, m.log);
+      }
+      // A free port can be taken by another process between the pick and etcd's bind: pick again.
+      if (!this.stopped && m.inCluster && m.portRetries < 5 && /address already in use/.test(m.log.slice(-3000))) {
+        m.portRetries++;
+        m.log = "";
+        void freePorts(2).then(([c, p]) => {
+          if (this.stopped || m.proc !== undefined) return;
+          this.setPorts(m, c!, p!);
+          this.spawn(m, initialCluster, state);
+        });
       }
     });
   }

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { realEtcdAvailability } from "../../scripts/real-etcd.ts";
 import { findScenario } from "../../scenarios/registry.ts";
@@ -61,6 +61,19 @@ if (avail.kind === "skipped") {
     assert.match(out.result.repro, /^npx etcdsim real --scenario smoke --seed 12 --members 3 --duration 12 --faults kill,pause$/);
   });
 
+  // A real etcd bug the watch checker must catch: etcd-io/etcd issues 18089 and 19179 (fixed upstream
+  // after 3.4.23). Only asserted on the version known to have it.
+  if (avail.version === "3.4.23") {
+    test("etcd 3.4.23: a watch opened at a compaction revision that was a delete misses the delete (watch check fails)", async () => {
+      const out = await runReal({ scenario: findScenario("watch-compaction")!, scenarioRef: "watch-compaction", seed: 1, members: 3, binary, durationS: 6, faultKinds: [] });
+      const watch = out.result.checks.find((c) => c.name === "watch")!;
+      assert.is(watch.verdict, "fail", watch.message);
+      assert.match(watch.message, /^resumable: .* skipped DELETE/);
+      // Everything else holds.
+      for (const c of out.result.checks) if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
+    });
+  }
+
   test("Ctrl-C (SIGINT) mid-run leaves no etcd process and no data dir", async () => {
     const base = mkdtempSync("/tmp/etcdsim-real-sigint-");
     const replay = join(base, "..", `${base.split("/").pop()}.replay.json`);
@@ -91,6 +104,8 @@ if (avail.kind === "skipped") {
     assert.is(saved.seed, 5);
     assert.is(saved.scenario, "kv-chaos");
     assert.ok(Array.isArray(saved.schedule) && saved.schedule.length > 0);
+    rmSync(base, { recursive: true, force: true });
+    rmSync(replay, { force: true });
   });
 }
 
