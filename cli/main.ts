@@ -24,6 +24,7 @@ Usage:
   etcdsim scenarios
   etcdsim bugs      [--hunt] [--seeds N] [--json]
   etcdsim bench     [--json]
+  etcdsim real      [--scenario NAME|FILE] [--members N] [--etcd-binary PATH] [--duration S] [--seed N] [--json] [--report DIR]
 
 Exit codes: 0 every check passed, 1 a check failed, 2 bad usage or input, 3 inconclusive.
 Run \`etcdsim COMMAND --help\` for a command's flags.`;
@@ -65,6 +66,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   check: async (argv) => (await lazy("check")).checkCommand!(argv),
   shrink: async (argv) => (await lazy("shrink")).shrinkCommand!(argv),
   bench: async (argv) => (await lazy("bench")).benchCommand!(argv),
+  real: async (argv) => (await import("./real.ts")).realCommand(argv),
 };
 
 export async function main(argv: string[]): Promise<number> {
