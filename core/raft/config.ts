@@ -40,6 +40,8 @@ export interface RaftConfig {
   storage?: RaftStorage;
   /** Index the state machine already reflects (it restored itself); defaults to the snapshot index. */
   applied?: number;
+  /** Told, one line each, why the node drops, ignores or refuses a message (reasons.ts); lines are built only if set. */
+  onReason?: (line: string) => void;
 }
 
 /** The context of a MsgVote / MsgPreVote forced by a leadership transfer (it skips the leader lease). */

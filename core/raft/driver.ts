@@ -168,6 +168,8 @@ export class RaftDriver {
       bugs,
       storage: { hardState: loaded.hardState, snapshot: snap, entries: loaded.entries },
       applied,
+      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash.
+      onReason: (line) => opts.env.record("why:raft", line),
     });
     this.readTimeoutTicks = opts.readTimeoutTicks ?? 2 * this.node.electionTicks;
     if (this.observer !== undefined) {

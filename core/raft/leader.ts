@@ -9,6 +9,7 @@ import type { LeaderState } from "./config.ts";
 import { Progress } from "./progress.ts";
 import { jointCommittedMatch, jointQuorum } from "./quorum.ts";
 import { ReadOnly } from "./read_only.ts";
+import { raftProbe } from "./probes.ts";
 import { RaftState } from "./state.ts";
 import { NONE, NO_ENTRIES, type ConfChange, type DropReason, type Entry, type Message, type ProposalOutcome } from "./types.ts";
 
@@ -60,7 +61,10 @@ export abstract class RaftLeader extends RaftState {
         this.becomeFollower(this.currentTerm, NONE);
         return;
       }
-      if (this.role.kind === "leader" && this.role.leadTransferee !== NONE) this.role.leadTransferee = NONE;
+      if (this.role.kind === "leader" && this.role.leadTransferee !== NONE) {
+        raftProbe("raft.transfer-aborted");
+        this.role.leadTransferee = NONE;
+      }
     }
     if (this.role.kind !== "leader") return;
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
@@ -76,14 +80,17 @@ export abstract class RaftLeader extends RaftState {
         return;
       case "MsgCheckQuorum":
         if (!this.quorumActive(ls)) {
+          raftProbe("raft.check-quorum-step-down");
           this.becomeFollower(this.currentTerm, NONE);
           return;
         }
         for (const [id, pr] of ls.progress) if (id !== this.id) pr.recentActive = false;
         return;
-      case "MsgProp":
-        this.leaderAppend(ls, m.entries);
+      case "MsgProp": {
+        const out = this.leaderAppend(ls, m.entries);
+        if (out.kind === "dropped") this.ignore(`proposal-dropped:${out.reason}`, m);
         return;
+      }
       case "MsgReadIndex":
         this.leaderReadIndex(ls, m);
         return;
@@ -91,20 +98,37 @@ export abstract class RaftLeader extends RaftState {
         break;
     }
     const pr = ls.progress.get(m.from);
-    if (pr === undefined) return;
+    if (pr === undefined) {
+      this.ignore("unknown-peer", m);
+      return;
+    }
     switch (m.type) {
       case "MsgAppResp":
         pr.recentActive = true;
-        if (m.reject) this.handleAppendRejection(ls, pr, m);
-        else this.leaderAcknowledged(ls, m.from, m.index);
+        if (m.reject) {
+          this.handleAppendRejection(ls, pr, m);
+          return;
+        }
+        if (m.index < pr.match) {
+          // Still handed on (it changes nothing there): an older acknowledgement overtaken by a newer one.
+          raftProbe("raft.append-response-superseded");
+          this.ignore("stale-response", m);
+        }
+        this.leaderAcknowledged(ls, m.from, m.index);
         return;
       case "MsgHeartbeatResp":
         this.handleHeartbeatResponse(ls, pr, m);
         return;
       case "MsgTransferLeader":
-        this.handleTransferLeader(ls, pr, m.from);
+        this.handleTransferLeader(ls, pr, m);
         return;
       default:
+        if (m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp") {
+          raftProbe("raft.stale-vote-response-ignored");
+          this.ignore("not-candidate", m);
+        } else {
+          this.ignore("not-leader", m);
+        }
         return;
     }
   }
@@ -199,6 +223,7 @@ export abstract class RaftLeader extends RaftState {
     if (!pr.recentActive) return false;
     const snap = this.log.snapshot;
     assert(snap !== undefined, () => `${this.id}: log compacted below ${pr.next} but no snapshot`);
+    raftProbe("raft.snapshot-sent");
     pr.becomeSnapshot(snap.metadata.index);
     this.send({ type: "MsgSnap", to, snapshot: snap });
     return true;
@@ -209,9 +234,13 @@ export abstract class RaftLeader extends RaftState {
     let nextProbe = m.rejectHint;
     if (m.logTerm > 0) nextProbe = this.log.findConflictByTerm(m.rejectHint, m.logTerm).index;
     if (pr.maybeDecrTo(m.index, nextProbe)) {
+      raftProbe("raft.append-rejected");
       if (pr.state === "replicate") pr.becomeProbe();
       this.maybeSendAppend(ls, m.from, true);
+      return;
     }
+    raftProbe("raft.append-response-superseded");
+    this.ignore("stale-response", m);
   }
 
   /** A server (possibly ourselves) has `index` durably: advance its matchIndex and maybe commitIndex. */
@@ -285,6 +314,7 @@ export abstract class RaftLeader extends RaftState {
     }
     // A new leader does not know the latest commit index until an entry of its own term commits.
     if (!this.committedEntryInCurrentTerm()) {
+      raftProbe("raft.read-index-awaits-term-commit");
       ls.pendingReadIndex.push(m);
       return;
     }
@@ -303,6 +333,7 @@ export abstract class RaftLeader extends RaftState {
       for (const rs of ls.readOnly.advance(ctx)) this.respondToReadIndex(rs.req, rs.index);
       return;
     }
+    raftProbe("raft.read-index-awaits-heartbeat-quorum");
     this.bcastHeartbeat(ls, ctx);
   }
 
@@ -327,13 +358,23 @@ export abstract class RaftLeader extends RaftState {
 
   // ---------------------------------------------------------------- leadership transfer
 
-  protected handleTransferLeader(ls: LeaderState, pr: Progress, transferee: string): void {
-    if (pr.isLearner) return;
+  protected handleTransferLeader(ls: LeaderState, pr: Progress, m: Message): void {
+    const transferee = m.from;
+    if (pr.isLearner) {
+      this.ignore("transfer-ignored:learner", m);
+      return;
+    }
     if (ls.leadTransferee !== NONE) {
-      if (ls.leadTransferee === transferee) return;
+      if (ls.leadTransferee === transferee) {
+        this.ignore("transfer-ignored:in-progress", m);
+        return;
+      }
       ls.leadTransferee = NONE;
     }
-    if (transferee === this.id) return;
+    if (transferee === this.id) {
+      this.ignore("transfer-ignored:self", m);
+      return;
+    }
     // The transfer must finish within an election timeout, counted from now.
     this.electionElapsed = 0;
     ls.leadTransferee = transferee;
@@ -366,6 +407,7 @@ export abstract class RaftLeader extends RaftState {
         this.becomeFollower(this.currentTerm, NONE);
         return;
       }
+      raftProbe("raft.removed-leader-hands-off");
       this.electionElapsed = 0;
       ls.leadTransferee = target;
       if (ls.progress.get(target)?.match === this.log.lastIndex()) this.sendTimeoutNow(target);
@@ -377,5 +419,6 @@ export abstract class RaftLeader extends RaftState {
 }
 
 export function dropped(reason: DropReason): ProposalOutcome {
+  raftProbe("raft.proposal-dropped");
   return { kind: "dropped", reason };
 }

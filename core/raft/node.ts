@@ -9,6 +9,7 @@ import { assert, unreachable } from "../assert.ts";
 import { allVoters, configOf } from "./confchange/changer.ts";
 import { CAMPAIGN_TRANSFER, type CandidateState } from "./config.ts";
 import { RaftLeader } from "./leader.ts";
+import { raftProbe } from "./probes.ts";
 import { jointVoteResult, type VoteResult } from "./quorum.ts";
 import { NO_MESSAGES, NO_READ_STATES } from "./state.ts";
 import { NONE, type ConfChange, type Entry, type Message, type MessageType, type ProposalOutcome, type Ready, type Snapshot } from "./types.ts";
@@ -58,7 +59,10 @@ export class RaftNode extends RaftLeader {
 
   step(m: Message): void {
     this.stepped++;
-    if (m.to !== this.id && m.to !== NONE) return;
+    if (m.to !== this.id && m.to !== NONE) {
+      this.ignore("not-addressed", m);
+      return;
+    }
     if (m.term === 0) {
       // local message, or a forwarded proposal / read
     } else if (m.term > this.currentTerm) {
@@ -66,7 +70,11 @@ export class RaftNode extends RaftLeader {
         const force = m.context === CAMPAIGN_TRANSFER;
         const inLease = this.checkQuorum && this.lead !== NONE && this.electionElapsed < this.electionTicks;
         // Leader lease: while we hear from a leader, a disruptive candidate is ignored (thesis §4.2.3).
-        if (!force && inLease) return;
+        if (!force && inLease) {
+          if (m.type === "MsgVote") raftProbe("raft.vote-ignored-in-lease");
+          this.ignore("lease", m);
+          return;
+        }
       }
       if (m.type === "MsgPreVote") {
         // A pre-vote never changes our term.
@@ -74,30 +82,17 @@ export class RaftNode extends RaftLeader {
         // The term is bumped when the pre-election is won.
       } else {
         const fromLeader = m.type === "MsgApp" || m.type === "MsgHeartbeat" || m.type === "MsgSnap";
+        if (this.role.kind === "leader") raftProbe("raft.leader-stepped-down-higher-term");
         this.becomeFollower(m.term, fromLeader ? m.from : NONE);
       }
     } else if (m.term < this.currentTerm) {
-      if ((m.type === "MsgApp" || m.type === "MsgHeartbeat") && this.role.kind === "follower" && this.bugs.has("raft-skip-term-check")) {
-        // MUTANT raft-skip-term-check: a stale leader's AppendEntries (heartbeats included) is accepted (§5.1
-        // says reject it) and answered in the stale leader's term, so it counts the acknowledgement and never
-        // learns that it was deposed.
-        if (m.type === "MsgApp") this.handleAppendEntries(m, m.term);
-        else this.handleHeartbeat(m, m.term);
-        return;
-      }
-      if ((this.checkQuorum || this.preVote) && (m.type === "MsgHeartbeat" || m.type === "MsgApp")) {
-        // Tell a stale leader about the newer term; without this, a leader cut off by a partition that
-        // re-joins could keep disrupting with pre-votes that are never answered.
-        this.send({ type: "MsgAppResp", to: m.from });
-      } else if (m.type === "MsgPreVote") {
-        this.send({ type: "MsgPreVoteResp", to: m.from, term: this.currentTerm, reject: true });
-      }
+      this.stepStale(m);
       return;
     }
 
     switch (m.type) {
       case "MsgHup":
-        this.hup(false);
+        this.hup(m, false);
         return;
       case "MsgVote":
       case "MsgPreVote":
@@ -121,6 +116,30 @@ export class RaftNode extends RaftLeader {
       default:
         unreachable(role, "role");
     }
+  }
+
+  /** A message from an older term: never acted on (§5.1), but a stale leader or pre-candidate learns our term. */
+  private stepStale(m: Message): void {
+    if ((m.type === "MsgApp" || m.type === "MsgHeartbeat") && this.role.kind === "follower" && this.bugs.has("raft-skip-term-check")) {
+      // MUTANT raft-skip-term-check: a stale leader's AppendEntries (heartbeats included) is accepted (§5.1
+      // says reject it) and answered in the stale leader's term, so it counts the acknowledgement and never
+      // learns that it was deposed.
+      if (m.type === "MsgApp") this.handleAppendEntries(m, m.term);
+      else this.handleHeartbeat(m, m.term);
+      return;
+    }
+    if ((this.checkQuorum || this.preVote) && (m.type === "MsgHeartbeat" || m.type === "MsgApp")) {
+      // Tell a stale leader about the newer term; without this, a leader cut off by a partition that
+      // re-joins could keep disrupting with pre-votes that are never answered.
+      this.send({ type: "MsgAppResp", to: m.from });
+    } else if (m.type === "MsgPreVote") {
+      this.send({ type: "MsgPreVoteResp", to: m.from, term: this.currentTerm, reject: true });
+    } else if (m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp") {
+      raftProbe("raft.stale-vote-response-ignored");
+    } else if (m.type === "MsgAppResp" || m.type === "MsgHeartbeatResp") {
+      raftProbe("raft.stale-append-response-ignored");
+    }
+    this.ignore("stale-term", m);
   }
 
   hasReady(): boolean {
@@ -185,7 +204,11 @@ export class RaftNode extends RaftLeader {
       const e = committed[i]!;
       // A configuration takes effect when applied, in log order — unless a leader's snapshot restored while
       // this Ready was in flight already covers the entry: its configuration then includes the change.
-      if (e.type !== "confChange" || e.index <= this.log.compactedIndex()) continue;
+      if (e.type !== "confChange") continue;
+      if (e.index <= this.log.compactedIndex()) {
+        raftProbe("raft.conf-change-covered-by-snapshot");
+        continue;
+      }
       this.log.appliedTo(e.index);
       this.confChangeApplied(e.data as ConfChange);
     }
@@ -198,6 +221,7 @@ export class RaftNode extends RaftLeader {
       // A joint configuration with autoLeave is left by the leader once the entry that entered it is
       // applied (etcd does the same in advance); a leader elected while joint does it too.
       if (this.role === role && this.conf.autoLeave && this.conf.outgoing.length > 0 && this.log.applied >= role.pendingConfIndex) {
+        raftProbe("raft.joint-auto-left");
         this.leaderAppend(role, [{ term: 0, index: 0, type: "confChange", data: { type: "leaveJoint" } satisfies ConfChange }]);
       }
     }
@@ -227,11 +251,18 @@ export class RaftNode extends RaftLeader {
     }
   }
 
-  private hup(transfer: boolean): void {
+  private hup(m: Message, transfer: boolean): void {
     if (this.role.kind === "leader") return;
-    if (!this.promotable()) return;
+    if (!this.promotable()) {
+      this.ignore("campaign-blocked:not-promotable", m);
+      return;
+    }
     // A node must not campaign with a configuration it has committed but not yet applied.
-    if (this.hasUnappliedConfChanges()) return;
+    if (this.hasUnappliedConfChanges()) {
+      raftProbe("raft.campaign-blocked-unapplied-conf");
+      this.ignore("campaign-blocked:unapplied-conf", m);
+      return;
+    }
     if (this.preVote && !transfer) this.campaignRound("pre", false);
     else this.campaignRound("election", transfer);
   }
@@ -291,6 +322,11 @@ export class RaftNode extends RaftLeader {
         }
       }
     } else {
+      const pre = m.type === "MsgPreVote";
+      if (pre) raftProbe("raft.prevote-rejected");
+      else if (canVote) raftProbe("raft.vote-rejected-log-behind");
+      if (canVote) this.ignore(pre ? "prevote-rejected:log-behind" : "vote-rejected:log-behind", m);
+      else this.ignore(pre ? "prevote-rejected:already-voted" : "vote-rejected:already-voted", m);
       this.send({ type: respType, to: m.from, term: this.currentTerm, reject: true });
     }
   }
@@ -302,12 +338,24 @@ export class RaftNode extends RaftLeader {
     return false;
   }
 
+  /** Whether the in-memory log holds a conf change after `index` (for a probe only). */
+  private confChangeAfter(index: number): boolean {
+    for (let i = Math.max(index, this.log.compactedIndex()) + 1; i <= this.log.lastIndex(); i++) {
+      if (this.log.entryAt(i)?.type === "confChange") return true;
+    }
+    return false;
+  }
+
   // ---------------------------------------------------------------- follower and candidate
 
   private stepFollower(m: Message): void {
     switch (m.type) {
       case "MsgProp":
-        if (this.lead === NONE) return;
+        if (this.lead === NONE) {
+          raftProbe("raft.proposal-dropped");
+          this.ignore("no-leader", m);
+          return;
+        }
         this.send({ type: "MsgProp", to: this.lead, entries: m.entries });
         return;
       case "MsgApp":
@@ -326,21 +374,28 @@ export class RaftNode extends RaftLeader {
         this.handleSnapshot(m);
         return;
       case "MsgTransferLeader":
-        if (this.lead === NONE) return;
+        if (this.lead === NONE) {
+          this.ignore("no-leader", m);
+          return;
+        }
         this.send({ type: "MsgTransferLeader", to: this.lead, from: m.from });
         return;
       case "MsgTimeoutNow":
         // The leader asks us to campaign now, skipping pre-vote and the lease (a planned transfer).
-        this.hup(true);
+        this.hup(m, true);
         return;
       case "MsgReadIndex":
-        if (this.lead === NONE) return;
+        if (this.lead === NONE) {
+          this.ignore("no-leader", m);
+          return;
+        }
         this.send({ type: "MsgReadIndex", to: this.lead, context: m.context });
         return;
       case "MsgReadIndexResp":
         this.readStates.push({ index: m.index, context: m.context ?? "" });
         return;
       default:
+        this.ignore(m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp" ? "not-candidate" : "not-leader", m);
         return;
     }
   }
@@ -363,7 +418,14 @@ export class RaftNode extends RaftLeader {
       default:
         break;
     }
-    if (m.type !== myVoteResp) return;
+    if (m.type !== myVoteResp) {
+      const local = m.type === "MsgProp" || m.type === "MsgReadIndex" || m.type === "MsgTransferLeader";
+      if (m.type === "MsgProp") raftProbe("raft.proposal-dropped");
+      else if (m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp") raftProbe("raft.stale-vote-response-ignored");
+      // A vote response of the other round (a pre-vote answer arriving after the real election began) is stale.
+      this.ignore(local ? "no-leader" : m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp" ? "stale-response" : "not-leader", m);
+      return;
+    }
     const res = this.poll(m.from, !m.reject);
     if (res === "won") {
       if (role.kind === "precandidate") {
@@ -374,6 +436,7 @@ export class RaftNode extends RaftLeader {
         if (ls.kind === "leader") this.bcastAppend(ls);
       }
     } else if (res === "lost") {
+      raftProbe("raft.election-lost");
       this.becomeFollower(this.currentTerm, NONE);
     }
   }
@@ -381,14 +444,18 @@ export class RaftNode extends RaftLeader {
   /** AppendEntries receiver (figure 2). `replyTerm` is only ever set by the raft-skip-term-check mutant. */
   private handleAppendEntries(m: Message, replyTerm?: number): void {
     if (m.index < this.log.committed) {
+      this.ignore("append-below-commit", m);
       this.sendAppAck(m.from, this.log.committed, replyTerm);
       return;
     }
+    const overwrites = this.log.overwrites;
     const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
     if (lastNew !== undefined) {
+      if (this.log.overwrites !== overwrites) raftProbe("raft.follower-truncated-conflict");
       this.sendAppAck(m.from, lastNew, replyTerm);
       return;
     }
+    this.ignore("append-rejected:log-mismatch", m);
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
     this.send({ type: "MsgAppResp", to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term, term: replyTerm });
   }
@@ -401,8 +468,12 @@ export class RaftNode extends RaftLeader {
   private handleSnapshot(m: Message): void {
     const s = m.snapshot;
     if (s === undefined) return;
-    if (this.restore(s)) this.send({ type: "MsgAppResp", to: m.from, index: this.log.lastIndex() });
-    else this.send({ type: "MsgAppResp", to: m.from, index: this.log.committed });
+    if (this.restore(s)) {
+      this.send({ type: "MsgAppResp", to: m.from, index: this.log.lastIndex() });
+      return;
+    }
+    this.ignore("snapshot-ignored:stale", m);
+    this.send({ type: "MsgAppResp", to: m.from, index: this.log.committed });
   }
 
   private restore(s: Snapshot): boolean {
@@ -413,6 +484,9 @@ export class RaftNode extends RaftLeader {
       this.log.commitTo(index);
       return false;
     }
+    // Entries past our commit index that the snapshot does not confirm (its last entry is not ours) are dropped.
+    if (this.log.lastIndex() > this.log.committed) raftProbe("raft.snapshot-over-conflicting-log");
+    if (this.confChangeAfter(this.log.applied)) raftProbe("raft.snapshot-restored-conf-change-in-flight");
     this.log.restore(s);
     this.conf = configOf(confState);
     return true;

@@ -9,6 +9,7 @@ import type { Random } from "../env.ts";
 import { applyConfChange, configOf, confStateOf, isVoter, type Config } from "./confchange/changer.ts";
 import type { MessageInit, ProgressView, RaftConfig, Role } from "./config.ts";
 import { RaftLog } from "./log.ts";
+import type { IgnoreReason } from "./reasons.ts";
 import { jointQuorum } from "./quorum.ts";
 import {
   NONE,
@@ -42,6 +43,7 @@ export abstract class RaftState {
   readonly checkQuorum: boolean;
   protected readonly maxInflight: number;
   protected readonly maxEntriesPerMsg: number;
+  private readonly onReason: ((line: string) => void) | undefined;
   protected currentTerm: number;
   protected votedFor: string;
   protected lead = NONE;
@@ -79,6 +81,7 @@ export abstract class RaftState {
     this.maxInflight = cfg.maxInflight ?? 256;
     this.maxEntriesPerMsg = cfg.maxEntriesPerMsg ?? 64;
     assert(this.maxEntriesPerMsg > 0, "maxEntriesPerMsg must be positive");
+    this.onReason = cfg.onReason;
 
     const st = cfg.storage ?? {};
     const hs = st.hardState ?? { term: 0, vote: NONE, commit: 0 };
@@ -259,6 +262,13 @@ export abstract class RaftState {
   }
 
   // ---------------------------------------------------------------- plumbing
+
+  /** Tells the host why `m` is dropped, ignored or refused (no string is built unless it listens). */
+  protected ignore(reason: IgnoreReason, m: Message): void {
+    if (this.onReason === undefined) return;
+    const from = m.from === NONE ? "local" : m.from;
+    this.onReason(`${reason}: ${m.type} from ${from} term ${m.term} (at term ${this.currentTerm})`);
+  }
 
   protected committedEntryInCurrentTerm(): boolean {
     return this.log.term(this.log.committed) === this.currentTerm;
