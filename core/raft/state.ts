@@ -213,6 +213,7 @@ export abstract class RaftState {
       appliedSnapshot: extra?.appliedSnapshot,
       appliedEntries: extra?.appliedEntries,
       sentTerm: extra?.sentTerm,
+      stepped: extra?.stepped,
     };
   }
 

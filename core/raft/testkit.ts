@@ -446,7 +446,8 @@ export class Cluster {
     this.delivered.set(env.msg.type, (this.delivered.get(env.msg.type) ?? 0) + 1);
     if (this.opts.transcript === true) this.transcript.push(describe(env));
     m.node.step(env.msg);
-    this.afterStep(m);
+    this.observe(m, { stepped: env.msg });
+    this.processReady(m.id);
     return true;
   }
 
