@@ -5,6 +5,10 @@
 // Trace line columns (JSONL): i = event number, t = virtual time µs, k = kind
 // (deliver|drop|timer|fault|crash|restart|pause|resume|note), p = process, to = destination,
 // m = message type or detail, h = the running hash after this event (hex).
+//
+// An aside — a note whose kind starts with ASIDE_PREFIX, such as a Raft node's reason for ignoring a
+// message ("why:raft") — is kept as a line but neither folded into the hash nor counted: it explains
+// events, it is not one, so recording more or fewer reasons never changes a trace hash.
 
 export interface TraceLine {
   i: number;
@@ -17,6 +21,8 @@ export interface TraceLine {
 }
 
 const FNV_PRIME = 0x01000193;
+
+export const ASIDE_PREFIX = "why:";
 
 function fnvOf(s: string): number {
   let h = 0x811c9dc5;
@@ -71,6 +77,10 @@ export class Trace {
 
   /** Folds one event in. */
   event(time: number, kind: string, proc: string, to?: string, detail?: string): void {
+    if (kind === "note" && to !== undefined && to.startsWith(ASIDE_PREFIX)) {
+      if (this.lines !== undefined) this.keep(time, kind, proc, to, detail);
+      return;
+    }
     this.count++;
     this.mixTime(time);
     this.mixStr(kind);

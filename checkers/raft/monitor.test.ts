@@ -1,7 +1,7 @@
 // The monitor on hand-made views: each rule fails on a view that breaks it and passes on a correct one.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Entry } from "../../core/raft/types.ts";
+import type { Entry, Message } from "../../core/raft/types.ts";
 import type { RaftView } from "../../core/raft/view.ts";
 import { RaftSafetyMonitor } from "./monitor.ts";
 
@@ -219,6 +219,84 @@ test("violations keep their evidence and the verdict names the first one", () =>
   assert.match(r.message, /^election-safety: .* \(event 11\) — and 1 more$/);
   const ev = r.evidence as { rule: string; event: number; nodes: string[] }[];
   assert.equal(ev.map((v) => [v.rule, v.event]), [["election-safety", 11], ["applied-le-committed", 12]]);
+});
+
+// ---------------------------------------------------------------- rules on the message just stepped
+
+const msg = (type: Message["type"], from: string, to: string, term: number, extra: Partial<Message> = {}): Message => ({
+  type, from, to, term, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, ...extra,
+});
+
+test("term-adopted-first: a node that acts on a higher-term message without adopting the term fails", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n2", view("n2", { term: 1, log: [1] }), 1);
+  ok.observe("n2", view("n2", { term: 3, leader: "n3", log: [1], stepped: msg("MsgHeartbeat", "n3", "n2", 3) }), 2);
+  // The leader lease: a higher-term vote request ignored entirely (term, vote, log, commit unchanged).
+  ok.observe("n2", view("n2", { term: 3, leader: "n3", log: [1], stepped: msg("MsgVote", "n1", "n2", 4) }), 3);
+  // A pre-vote never changes the term.
+  ok.observe("n2", view("n2", { term: 3, leader: "n3", log: [1], stepped: msg("MsgPreVote", "n1", "n2", 4) }), 4);
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n2", view("n2", { term: 1, log: [1] }), 1);
+  bad.observe("n2", view("n2", { term: 1, log: [1, 3], stepped: msg("MsgApp", "n3", "n2", 3, { index: 1, logTerm: 1, entries: [entry(2, 3)] }) }), 2);
+  assert.equal(rulesOf(bad), ["term-adopted-first"]);
+  assert.match(bad.result().message, /n2 \(term 1\) acted on MsgApp of term 3 from n3 but is still in term 1/);
+
+  const voted = new RaftSafetyMonitor();
+  voted.observe("n2", view("n2", { term: 1, log: [1] }), 1);
+  voted.observe("n2", view("n2", { term: 1, vote: "n1", log: [1], stepped: msg("MsgVote", "n1", "n2", 2) }), 2);
+  assert.equal(rulesOf(voted), ["term-adopted-first"], "voting in the new term without moving to it");
+});
+
+test("leader-term-current: a node that saw term T acting as leader of a lower term fails", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
+  ok.observe("n1", view("n1", { term: 5, stepped: msg("MsgAppResp", "n2", "n1", 5) }), 2);
+  ok.observe("n1", view("n1", { term: 6, role: "leader" }), 3);
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+
+  // A leader that learns of term 5 from a response and keeps leading term 2.
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
+  bad.observe("n1", view("n1", { term: 2, role: "leader", stepped: msg("MsgHeartbeatResp", "n2", "n1", 5) }), 2);
+  assert.ok(rulesOf(bad).includes("leader-term-current"), rulesOf(bad).join());
+
+  // After a restart: it had sent messages in term 4, forgot that term, and leads term 3.
+  const restarted = new RaftSafetyMonitor();
+  restarted.observe("n1", view("n1", { term: 4, sentTerm: 4 }), 1);
+  restarted.onCrash("n1");
+  restarted.observe("n1", view("n1", { term: 3, role: "leader" }), 2);
+  assert.ok(rulesOf(restarted).includes("leader-term-current"), rulesOf(restarted).join());
+});
+
+test("commit-covered: a follower committing past what the leader's appends covered fails", () => {
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
+  ok.observe("n2", view("n2", { term: 2, log: [1, 2], commitIndex: 2, stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, entries: [entry(2, 2)], commit: 2 }) }), 2);
+  ok.observe("n2", view("n2", { term: 2, log: [1, 2], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 2, { commit: 2 }) }), 3);
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+
+  // n2 holds 1@1 2@1 3@1 of an old leader; the term-2 leader's append covers index 1 only (a probe), yet n2
+  // commits 3 — entries the new leader never confirmed.
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
+  bad.observe("n2", view("n2", { term: 2, log: [1, 1, 1], commitIndex: 3, stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, commit: 3 }) }), 2);
+  assert.equal(rulesOf(bad), ["commit-covered"]);
+  assert.match(bad.result().message, /follower n2 \(term 2\) committed up to 3 after MsgApp from n1, but the appends it accepted in this term cover only up to 1/);
+
+  // A heartbeat carrying a commit beyond anything appended in this term.
+  const hb = new RaftSafetyMonitor();
+  hb.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);
+  hb.observe("n2", view("n2", { term: 3, log: [1, 1], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 3, { commit: 2 }) }), 2);
+  assert.equal(rulesOf(hb), ["commit-covered"]);
+});
+
+test("the stepped-message rules skip hosts that do not report the stepped message", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);
+  m.observe("n2", view("n2", { term: 3, log: [1, 1], commitIndex: 2 }), 2);
+  assert.is(m.result().verdict, "pass", m.result().message);
 });
 
 test.run();

@@ -16,6 +16,14 @@
 //   commit-monotonic      a node's commitIndex never decreases within one life
 //   config-agreement      nodes whose configuration reflects the same log index agree on it (a
 //                         configuration is a function of the applied log prefix, or of a snapshot's)
+// and three rules on the message a node just stepped (views that carry `stepped`; others skip them):
+//   term-adopted-first    a node stepping a message of a higher term adopts that term before acting on it
+//                         (§5.1); only a pre-vote, a granted pre-vote answer, and a vote request it
+//                         ignores entirely (the leader lease) leave its term behind
+//   leader-term-current   a node that has seen term T (in a message it acted on, or as its own term; after
+//                         a restart, any term it had sent messages in) never acts as leader of a lower term
+//   commit-covered        a follower's commitIndex never passes the last entry covered by the appends (or
+//                         the snapshot) it accepted from the leader of its current term
 import type { CheckResult } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
@@ -31,7 +39,10 @@ export type RaftRule =
   | "applied-le-committed"
   | "term-monotonic"
   | "commit-monotonic"
-  | "config-agreement";
+  | "config-agreement"
+  | "term-adopted-first"
+  | "leader-term-current"
+  | "commit-covered";
 
 export interface RaftViolation {
   readonly rule: RaftRule;
@@ -80,6 +91,14 @@ interface NodeState {
   /** The configuration arrays of the last view and their digest (the node replaces them on every change). */
   confOf: readonly (readonly string[])[];
   confDigest: string;
+  /** Vote and last index at the last view of this life (for a vote request that must change nothing). */
+  voteSeen: string;
+  lastIndexSeen: number;
+  /** The highest term this node has seen: its own in this life, any message it acted on, any it sent. */
+  seenTerm: number;
+  /** The last index covered by appends (or a snapshot) this node accepted in `coveredTerm`; kept across crashes. */
+  coveredTerm: number;
+  coveredIndex: number;
 }
 
 const MAX_VIOLATIONS = 100;
@@ -112,6 +131,7 @@ export class RaftSafetyMonitor {
     const st = this.state(nodeId);
 
     if (v.durable !== undefined) this.applyDurable(nodeId, st, v.durable, ev);
+    if (v.stepped !== undefined) this.checkStepped(nodeId, st, v, v.stepped, ev);
 
     if (st.lifeTerm !== undefined && v.term < st.lifeTerm) {
       this.fail("term-monotonic", `${nodeId}'s term went back from ${st.lifeTerm} to ${v.term}`, [nodeId], v.term, 0, ev);
@@ -129,8 +149,15 @@ export class RaftSafetyMonitor {
     const from = Math.max(prevCommit ?? 0, v.compactedIndex) + 1;
     for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, v, i, ev);
     st.commitSeen = v.commitIndex;
+    st.voteSeen = v.vote;
+    st.lastIndexSeen = v.lastIndex;
+    if (v.term > st.seenTerm) st.seenTerm = v.term;
+    if (st.revealedTerm > st.seenTerm) st.seenTerm = st.revealedTerm;
 
     if (v.role === "leader") {
+      if (v.term < st.seenTerm) {
+        this.fail("leader-term-current", `${nodeId} acts as leader of term ${v.term} after it had seen term ${st.seenTerm}`, [nodeId], v.term, 0, ev);
+      }
       const other = this.leaders.get(v.term);
       if (other !== undefined && other !== nodeId) {
         this.fail("election-safety", `${other} and ${nodeId} are both leader in term ${v.term}`, [other, nodeId], v.term, 0, ev);
@@ -175,6 +202,8 @@ export class RaftSafetyMonitor {
     st.lifeTerm = undefined;
     st.leaderTerm = 0;
     st.lastApplied = undefined;
+    // What it saw in memory is gone; what it revealed is not (it is folded back in at the next view).
+    st.seenTerm = 0;
   }
 
   result(): CheckResult {
@@ -192,6 +221,37 @@ export class RaftSafetyMonitor {
   }
 
   // ---------------------------------------------------------------- rules
+
+  /** The rules about the message stepped just before view v (st still holds the previous view's values). */
+  private checkStepped(nodeId: string, st: NodeState, v: RaftView, m: NonNullable<RaftView["stepped"]>, ev: number): void {
+    const prevTerm = st.lifeTerm;
+    if (prevTerm !== undefined && m.term > prevTerm && v.term < m.term && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp") {
+      // A vote request under the leader lease may be ignored, but then nothing at all may change.
+      const ignored = m.type === "MsgVote" && v.vote === st.voteSeen && v.lastIndex === st.lastIndexSeen && v.commitIndex === st.commitSeen;
+      if (!ignored) {
+        this.fail("term-adopted-first", `${nodeId} (term ${prevTerm}) acted on ${m.type} of term ${m.term} from ${m.from} but is still in term ${v.term}`, [nodeId, m.from], m.term, 0, ev);
+      }
+    }
+    if (m.type !== "MsgVote" && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp" && m.term > st.seenTerm) st.seenTerm = m.term;
+
+    // Commit coverage: what this node's log is known to share with the leader of its current term.
+    if (st.coveredTerm !== v.term) {
+      st.coveredTerm = v.term;
+      st.coveredIndex = 0;
+    }
+    if (m.term === v.term && m.type === "MsgApp") {
+      const last = m.index + m.entries.length;
+      const lastTerm = m.entries.length > 0 ? m.entries[m.entries.length - 1]!.term : m.logTerm;
+      if (last <= v.compactedIndex || v.termAt(last) === lastTerm) st.coveredIndex = Math.max(st.coveredIndex, last);
+    } else if (m.term === v.term && m.type === "MsgSnap" && m.snapshot !== undefined) {
+      const { index, term } = m.snapshot.metadata;
+      if (index <= v.compactedIndex || v.termAt(index) === term) st.coveredIndex = Math.max(st.coveredIndex, index);
+    }
+    const prevCommit = st.commitSeen;
+    if (v.role !== "leader" && prevCommit !== undefined && v.commitIndex > prevCommit && v.commitIndex > st.coveredIndex) {
+      this.fail("commit-covered", `follower ${nodeId} (term ${v.term}) committed up to ${v.commitIndex} after ${m.type} from ${m.from}, but the appends it accepted in this term cover only up to ${st.coveredIndex}`, [nodeId, m.from], v.term, v.commitIndex, ev);
+    }
+  }
 
   private applyDurable(nodeId: string, st: NodeState, d: DurableChange, ev: number): void {
     const sh = st.durable;
@@ -312,7 +372,7 @@ export class RaftSafetyMonitor {
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
-      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "" };
+      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "", voteSeen: "", lastIndexSeen: 0, seenTerm: 0, coveredTerm: 0, coveredIndex: 0 };
       this.nodes.set(id, st);
     }
     return st;

@@ -3,6 +3,7 @@
 // checkers/: the driver's whole point is to run there.)
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { Trace } from "../../sim/trace.ts";
 import { World, type WorldOptions } from "../../sim/world.ts";
 import type { CrashMode } from "../../sim/disk.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -213,6 +214,27 @@ test("same seed, same history: the trace hash repeats", () => {
   };
   assert.is(hashOf(77), hashOf(77));
   assert.is.not(hashOf(77), hashOf(78));
+});
+
+test("a node's reasons for ignoring messages are in the kept trace as asides, outside the hash and the event count", () => {
+  const h = cluster(3, 12, { lossP: 0.05, buggify: { sites: [], p: 0 } });
+  h.waitFor(() => h.leader() !== undefined, 3000);
+  proposeMany(h, 10, "w");
+  h.run(500);
+  const lines = h.world.trace.lines!;
+  const asides = lines.filter((l) => l.k === "note" && l.to === "why:raft");
+  assert.ok(asides.length > 0, "some message was ignored (a vote response after the election was decided, at least)");
+  assert.match(asides[0]!.m ?? "", /^[a-z-]+(:[a-z-]+)?: Msg[A-Za-z]+ from /);
+  assert.is(h.world.trace.count, lines.length - asides.length, "asides are not counted as events");
+  // The same events without the asides fold to the same hash.
+  const aside = new Set(asides);
+  const bare = new Trace();
+  for (const l of lines) if (!aside.has(l)) bare.event(l.t, l.k, l.p, l.to, l.m);
+  const withAsides = new Trace();
+  for (const l of lines) withAsides.event(l.t, l.k, l.p, l.to, l.m);
+  assert.is(bare.hash(), h.world.trace.hash(), "the kept events replay to the run's hash");
+  assert.is(withAsides.hash(), bare.hash());
+  assert.is(withAsides.count, bare.count);
 });
 
 for (const bug of [undefined, "raft-ack-before-fsync"] as const) {

@@ -168,6 +168,8 @@ export class RaftDriver {
       bugs,
       storage: { hardState: loaded.hardState, snapshot: snap, entries: loaded.entries },
       applied,
+      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash.
+      onReason: (line) => opts.env.record("why:raft", line),
     });
     this.readTimeoutTicks = opts.readTimeoutTicks ?? 2 * this.node.electionTicks;
     if (this.observer !== undefined) {
@@ -197,7 +199,8 @@ export class RaftDriver {
     if (!isRaftMessage(msg)) return false;
     if (msg.to !== this.env.id) return true;
     this.node.step(msg);
-    this.afterEvent();
+    if (this.observer !== undefined) this.observe(undefined, msg);
+    this.pump();
     return true;
   }
 
@@ -276,13 +279,13 @@ export class RaftDriver {
     this.pump();
   }
 
-  private observe(extra: { durable?: DurableChange; appliedSnapshot?: HostObservations["appliedSnapshot"]; appliedEntries?: readonly Entry[] } | undefined): void {
+  private observe(extra: { durable?: DurableChange; appliedSnapshot?: HostObservations["appliedSnapshot"]; appliedEntries?: readonly Entry[] } | undefined, stepped?: Message): void {
     const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
     this.sentTerm = 0;
     if (this.observer === undefined) return;
-    this.observer(this.node.view(extra === undefined && sentTerm === undefined
+    this.observer(this.node.view(extra === undefined && sentTerm === undefined && stepped === undefined
       ? undefined
-      : { durable: extra?.durable, appliedSnapshot: extra?.appliedSnapshot, appliedEntries: extra?.appliedEntries, sentTerm }));
+      : { durable: extra?.durable, appliedSnapshot: extra?.appliedSnapshot, appliedEntries: extra?.appliedEntries, sentTerm, stepped }));
   }
 
   /** Runs Ready cycles until none is left or one waits for an fsync. */

@@ -2,7 +2,8 @@
 // decision, and the leader leaves it for C_new by itself once the joint entry is applied.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { resetProbes, probeCounts } from "../probes.ts";
+import { Cluster, snapshotRacesConfChange } from "./testkit.ts";
 import type { ConfChange } from "./types.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 
@@ -139,46 +140,15 @@ test("§6 a leader only in C_old keeps leading through the joint phase, then han
 // change; applying the entry on top of it made the follower joint again (or tripped its assertion).
 test("§6/§7 a snapshot restored while a committed conf change is in flight supersedes it", () => {
   const monitor = new RaftSafetyMonitor();
-  const t = new Cluster({
-    ids: ["n1", "n2", "n3", "n4", "n5"], sync: "manual",
-    observer: (v, ev) => monitor.observe(v.id, v, ev), onCrash: (id) => monitor.onCrash(id),
-  });
-  t.campaign("n1");
-  t.stabilize();
-  const others = (e: { from: string; to: string }) => e.to !== "n3" && e.from !== "n3";
-  t.proposeConfChange("n1", { type: "enterJoint", changes: [{ type: "removeVoter", nodeId: "n5" }] }); // index 2
-  t.sync("n1");
-  t.deliverAll();
-  for (const id of t.ids()) t.sync(id);
-  t.deliverAll(); // the acknowledgements: n1 commits 2, applies it and appends leaveJoint (3)
-  t.sync("n1");
-  t.propose("n1", "x"); // index 4
-  t.sync("n1");
-  const toN3 = (type: string, firstEntry: number | undefined) => (e: { to: string; msg: { type: string; entries: readonly { index: number }[] } }) =>
-    e.to === "n3" && e.msg.type === type && e.msg.entries[0]?.index === firstEntry;
-  assert.is(t.deliverAll(toN3("MsgApp", 4)), 1, "n3 gets entry 4 before 3, and rejects it");
-  const rejection = t.pending("MsgAppResp").filter((e) => e.from === "n3" && e.msg.reject);
-  assert.is(rejection.length, 1);
-  t.drop(toN3("MsgApp", undefined)); // the empty commit broadcast
-  assert.is(t.deliverAll(toN3("MsgApp", 3)), 1);
-  assert.ok(t.syncing("n3"), "n3 is writing entry 3, with entry 2 (enterJoint) handed out to apply");
-  // n1 and the rest carry on without n3: they leave the joint configuration and commit x.
-  for (let i = 0; i < 10; i++) {
-    for (const id of ["n1", "n2", "n4", "n5"]) t.sync(id);
-    t.deliverAll((e) => others(e));
-  }
-  assert.is(t.node("n1").commitIndex, 4);
-  assert.equal(t.node("n1").votersOutgoing, []);
-  const snap = t.compact("n1");
-  assert.is(snap.metadata.index, 4);
-  t.drop((e) => e.to === "n3");
-  t.deliverAll((e) => e.from === "n3" && e.msg.reject); // the old rejection: n1 probes n3 and must send the snapshot
-  assert.is(t.deliverAll((e) => e.to === "n3" && e.msg.type === "MsgSnap"), 1, "n3 restores the snapshot mid-sync");
+  resetProbes();
+  const t = snapshotRacesConfChange({ observer: (v, ev) => monitor.observe(v.id, v, ev), onCrash: (id) => monitor.onCrash(id) });
+  assert.ok(probeCounts().has("raft.snapshot-restored-conf-change-in-flight"), "n3 restored the snapshot over its unapplied enterJoint");
   t.sync("n3");
   t.stabilize();
   assert.equal(t.node("n3").voters, ["n1", "n2", "n3", "n4"]);
   assert.equal(t.node("n3").votersOutgoing, [], "n3 is not joint again");
   assert.equal(t.node("n3").confState(), t.node("n1").confState());
+  assert.ok(probeCounts().has("raft.conf-change-covered-by-snapshot"), "the handed-out enterJoint was skipped");
   assert.is(monitor.result().verdict, "pass", monitor.result().message);
 });
 

@@ -25,6 +25,11 @@ export interface HostObservations {
   readonly appliedEntries?: readonly Entry[];
   /** The highest term of any message this node handed to the network since its previous view. */
   readonly sentTerm?: number;
+  /**
+   * The peer message the node stepped just before this view (hosts that report it: the driver, the test
+   * cluster). The monitor's term-adoption and commit-coverage rules need it and skip views without it.
+   */
+  readonly stepped?: Message;
 }
 
 export interface RaftView extends HostObservations {
