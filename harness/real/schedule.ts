@@ -33,6 +33,7 @@ export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ["kill", "pause", "iso
 export const SIM_TO_REAL: Record<FaultKind, RealFaultKind | undefined> = {
   crash: "kill", pause: "pause", partition: "isolate", isolate: "isolate", bridge: "isolate", "partition-oneway": "oneway",
   clog: "oneway", delay: "delay", "disk-slow": "defrag", loss: "drop", duplicate: "drop", skew: undefined, drift: undefined,
+  "slow-messages": "delay", swizzle: "oneway",
 };
 
 export function describeRealFault(f: RealFault): string {
