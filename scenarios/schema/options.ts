@@ -1,0 +1,109 @@
+// The options a scenario file may set, per scenario family (etcd key-value, Kubernetes, kernel
+// self-test). To add an option: add one line to the family's shape below (type, bounds, unit, a
+// description); the README table (scripts/schema-table.ts) and the loader follow.
+import { z } from "zod";
+import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
+import { FAULT_KIND_NAMES } from "./faults.ts";
+import { count, MAX_US, prob, us, weight } from "./fields.ts";
+
+const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
+
+/** The nemesis's fault mix: what the seed's schedule draws from. */
+export const faultMix = z.strictObject({
+  meanGapUs: us(1).describe("mean time between fault starts"),
+  minDurationUs: us(0).describe("shortest fault"),
+  maxDurationUs: us(0).describe("longest fault"),
+  weights: z.strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()]))).describe("relative weight per fault kind; absent or 0: never"),
+  diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
+  maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
+}).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "minDurationUs must not exceed maxDurationUs", path: ["maxDurationUs"] });
+
+const TRAFFIC = ["get", "list", "staleGet", "put", "delete", "txn", "cas", "putWithLease", "leaseRevoke", "watch"] as const;
+export const trafficMix = z.strictObject(Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<(typeof TRAFFIC)[number], ReturnType<typeof weight>>)
+  .refine((t) => Object.values(t).some((w) => w > 0), { message: "needs at least one weight above 0 (all traffic weights are 0: no client would do anything)" })
+  .describe("relative weight of each client operation");
+
+const membershipStep = z.union([z.strictObject({ add: z.string() }), z.strictObject({ remove: z.string() })]);
+
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change). */
+export const kvOptions = {
+  members: count(1, 9).describe("etcd members in the initial configuration"),
+  spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
+  clients: count(1, 64).describe("workload clients"),
+  keys: count(1, 100_000).describe("distinct keys the clients use"),
+  faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
+  livenessBoundUs: us(1).describe("after the heal, the bound within which the cluster must serve again"),
+  thinkUs: us(1).describe("mean client think time between operations"),
+  traffic: trafficMix,
+  compaction: z.boolean().describe("a client compacts the store periodically"),
+  compactEveryUs: us(1).describe("compaction period"),
+  compactLag: count(0, 1_000_000_000).describe("revisions kept behind the head when compacting"),
+  tickUs: us(1, 1_000_000).describe("Raft tick"),
+  electionTicks: count(2, 1000).describe("election timeout in ticks (the heartbeat is 1 tick)"),
+  maxInflight: count(1, 65_536).describe("Raft MsgApps in flight per follower"),
+  maxEntriesPerMsg: count(1, 65_536).describe("entries per MsgApp"),
+  leaderSendsBeforeSync: z.boolean().describe("the leader sends while its own fsync is in flight (etcd's behaviour)"),
+  snapshotEvery: count(1, 1_000_000_000).describe("entries between snapshots"),
+  requestTimeoutUs: us(1).describe("client request timeout"),
+  leaseTtlSec: count(1, 3600).meta({ unit: "s" }).describe("lease TTL"),
+  leaseGrantP: prob().describe("chance a client holding leases grants another"),
+  mix: faultMix,
+  latencyUs: us(0, 60_000_000).describe("network base latency"),
+  jitterUs: us(0, 60_000_000).describe("network jitter"),
+  lossP: prob().describe("background message loss"),
+  watchLifeUs: z.tuple([us(1), us(1)]).refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" }).describe("how long a watch stays open: [min, max]"),
+  watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
+  kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
+  buggify,
+  maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
+  membership: z.array(membershipStep).max(64).describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
+  figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
+} satisfies z.ZodRawShape;
+
+const action = z.discriminatedUnion("kind", [
+  z.strictObject({ at: us(0), kind: z.literal("scale"), deployment: z.string().min(1), replicas: count(0, 1000) }),
+  z.strictObject({ at: us(0), kind: z.literal("image"), deployment: z.string().min(1), image: z.string().min(1), container: z.string().min(1).optional() }),
+  z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
+  z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
+]);
+
+/** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
+export const kubeOptions = {
+  members: count(1, 9).describe("etcd members"),
+  apiservers: count(1, 9).describe("kube-apiservers"),
+  nodes: count(1, 64).describe("nodes, one kubelet each"),
+  faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
+  livenessBoundUs: us(1).describe("after the heal, the bound within which every object must converge"),
+  manifests: z.array(z.string()).max(100).describe("YAML manifests applied first"),
+  actions: z.array(action).max(10_000).describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
+  mix: faultMix,
+  pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
+  compactIntervalUs: us(1).describe("apiserver compaction period"),
+  conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
+  buggify,
+} satisfies z.ZodRawShape;
+
+/** sim-selftest: the kernel alone. */
+export const selftestOptions = {
+  processes: count(2, 64).describe("pinger processes"),
+  tickUs: us(1, 1_000_000).describe("ping period"),
+  faultPhaseUs: us(1).describe("virtual time of faults before the heal"),
+  livenessBoundUs: us(1).describe("after the heal, the bound for every round trip"),
+  mix: faultMix,
+} satisfies z.ZodRawShape;
+
+export type Family = "kv" | "kube" | "selftest";
+export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string }> = {
+  kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke" },
+  kube: { shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout" },
+  selftest: { shape: selftestOptions, title: "sim-selftest", example: "sim-selftest" },
+};
+
+/** Which family a scenario's options belong to, from the options it resolves. */
+export function familyOf(template: Record<string, unknown>): Family {
+  if ("apiservers" in template) return "kube";
+  if ("processes" in template) return "selftest";
+  return "kv";
+}
+
+export { MAX_US };
