@@ -116,7 +116,7 @@ test("--verify-determinism reports both runs agree; --trace writes JSON lines", 
 test("shrink turns a real failing seed into a smaller replay that still fails the same checker", () => {
   const out = join(dir, "shrunk.json");
   const r = etcdsim("shrink", "--scenario", "kv-crash", "--seed", "1", "--bug", "etcd-reapply-after-crash", "--out", out, "--max-evaluations", "40", "--json");
-  assert.is(r.code, 1, r.stderr);
+  assert.is(r.code, 0, r.stderr); // shrinking succeeded (the replay it wrote fails, as intended)
   const s = JSON.parse(r.stdout);
   assert.is(s.checker, "cross-member");
   assert.ok(s.after.faults < s.before.faults, JSON.stringify(s));
