@@ -16,7 +16,8 @@ export const faultMix = z.strictObject({
   weights: z.strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()]))).describe("relative weight per fault kind; absent or 0: never"),
   diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
   maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
-}).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "minDurationUs must not exceed maxDurationUs", path: ["maxDurationUs"] });
+}).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "must not be below minDurationUs", path: ["maxDurationUs"] })
+  .describe("the fault mix the seed's schedule is drawn from");
 
 const TRAFFIC = ["get", "list", "staleGet", "put", "delete", "txn", "cas", "putWithLease", "leaseRevoke", "watch"] as const;
 export const trafficMix = z.strictObject(Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<(typeof TRAFFIC)[number], ReturnType<typeof weight>>)
