@@ -177,6 +177,11 @@ for (const [k, int] of KV_NUMBERS) {
 for (const [k, v] of [["tickUs", 0], ["electionTicks", 0], ["electionTicks", 1], ["maxInflight", 0], ["requestTimeoutUs", 0], ["snapshotEvery", 0], ["thinkUs", 0], ["compactEveryUs", 0], ["members", 0], ["members", 10], ["clients", 0], ["keys", 0], ["faultPhaseUs", 0], ["faultPhaseUs", 1e300], ["lossP", 5], ["leaseGrantP", 1.5], ["maxEntriesPerMsg", 0], ["watchBacklog", 0], ["leaseTtlSec", 0]] as const) {
   fileCase(`options.${k} = ${v}`, { scenario: "smoke", options: { [k]: v } }, field(`options.${k}`));
 }
+fileCase("too many operations together (64 clients, 1 µs think, 10 min)", { scenario: "smoke", options: { clients: 64, thinkUs: 1, faultPhaseUs: 600_000_000 } }, /field "options\.thinkUs" is too small for 64 clients/);
+fileCase("too many ticks together (tickUs 1, 10 min)", { scenario: "smoke", options: { tickUs: 1, thinkUs: 600_000_000, faultPhaseUs: 600_000_000 } }, /field "options\.tickUs" is too small/);
+fileCase("too many faults together (meanGapUs 1)", { scenario: "kv-chaos", options: { mix: { meanGapUs: 1 } } }, /field "options\.mix\.meanGapUs" is too small/);
+fileCase("selftest too many ticks", { scenario: "sim-selftest", options: { tickUs: 1, faultPhaseUs: 600_000_000 } }, /field "options\.tickUs" is too small/);
+fileCase("kube too many faults", { scenario: "deployment-rollout", options: { mix: { meanGapUs: 5 } } }, /field "options\.mix\.meanGapUs" is too small/);
 fileCase("booleans as strings", { scenario: "smoke", options: { compaction: "yes" } }, field("options.compaction"));
 fileCase("kube as a number", { scenario: "smoke", options: { kube: 1 } }, field("options.kube"));
 fileCase("unknown option", { scenario: "smoke", options: { bogus: 1 } }, field("options.bogus"));

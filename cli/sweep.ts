@@ -30,6 +30,8 @@ export interface SweepControl {
   interrupted: boolean;
   /** Kills the worker processes now (set by sweepSeeds while they run). */
   kill?: () => void;
+  /** The signal that interrupted the sweep, if a worker saw it first. */
+  signal?: string;
 }
 
 export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; pool?: boolean; control?: SweepControl } = {}): Promise<SeedResult[]> {
@@ -84,6 +86,12 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
         });
         child.on("error", reject);
         child.on("exit", (code, signal) => {
+          // A worker killed by a signal of its own (sent to the whole group) is an interruption too.
+          if (control && !finished && (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP")) {
+            control.interrupted = true;
+            control.signal ??= signal;
+            stopAll();
+          }
           if (finished || control?.interrupted) resolve();
           else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
         });
@@ -173,7 +181,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const passed = results.filter((r) => r.verdict === "pass").length;
   const failed = results.filter((r) => r.verdict === "fail").length;
   const unknown = results.filter((r) => r.verdict === "unknown").length;
-  const interrupted = control.interrupted ? { signal: signal ?? "SIGINT", planned: seeds.length } : undefined;
+  const interrupted = control.interrupted ? { signal: signal ?? control.signal ?? "SIGINT", planned: seeds.length } : undefined;
   if (values.junit !== undefined) writeFileAtomic(values.junit, junitXml(loaded.def.name, results, interrupted));
   if (json) {
     console.log(JSON.stringify({

@@ -113,6 +113,10 @@ export function validateOptions(template: Options, given: unknown, bad: Bad): Op
     delete merged[k];
   }
   const out = parseOr(z.strictObject(shape), merged, "options", bad, (p) => knownKeys(shape, p)) as Options;
+  for (const limit of FAMILIES[family].limits) {
+    const problem = limit(out as Record<string, number>);
+    if (problem) throw bad(problem[0], problem[1]);
+  }
   validateMembership(out, bad);
   if (family === "kube") validateKube(out, bad);
   return { ...out, ...loose };

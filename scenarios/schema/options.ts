@@ -93,11 +93,36 @@ export const selftestOptions = {
   mix: faultMix,
 } satisfies z.ZodRawShape;
 
+/**
+ * Bounds on what options add up to, so every run ends in seconds (each field alone may be in range while
+ * together they ask for millions of operations, ticks or faults). Returns [field, problem] or undefined.
+ */
+type Limit = (o: Record<string, number>) => [string, string] | undefined;
+export const LIMITS = { maxOps: 200_000, maxTicks: 5_000_000, maxFaults: 100_000 };
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const tooManyFaults: Limit = (o) => {
+  const mix = o.mix as unknown as { meanGapUs: number };
+  const n = o.faultPhaseUs! / mix.meanGapUs;
+  return n > LIMITS.maxFaults ? ["options.mix.meanGapUs", `is too small for faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} faults (at most ${fmt(LIMITS.maxFaults)})`] : undefined;
+};
+const tooManyTicks = (processes: number): Limit => (o) => {
+  const n = (processes * (o.faultPhaseUs! + o.livenessBoundUs!)) / o.tickUs!;
+  return n > LIMITS.maxTicks ? ["options.tickUs", `is too small for this run: about ${fmt(n)} ticks over ${processes} processes (at most ${fmt(LIMITS.maxTicks)}; raise tickUs or shorten faultPhaseUs/livenessBoundUs)`] : undefined;
+};
+const kvLimits: Limit[] = [
+  (o) => {
+    const n = (o.clients! * o.faultPhaseUs!) / Math.max(o.thinkUs!, 1000);
+    return n > LIMITS.maxOps ? ["options.thinkUs", `is too small for ${o.clients} clients over faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} operations (at most ${fmt(LIMITS.maxOps)}; raise thinkUs or lower clients or faultPhaseUs)`] : undefined;
+  },
+  (o) => tooManyTicks(o.members! + o.spares!)(o),
+  tooManyFaults,
+];
+
 export type Family = "kv" | "kube" | "selftest";
-export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string }> = {
-  kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke" },
-  kube: { shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout" },
-  selftest: { shape: selftestOptions, title: "sim-selftest", example: "sim-selftest" },
+export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
+  kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke", limits: kvLimits },
+  kube: { shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout", limits: [tooManyFaults] },
+  selftest: { shape: selftestOptions, title: "sim-selftest", example: "sim-selftest", limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults] },
 };
 
 /** Which family a scenario's options belong to, from the options it resolves. */

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { Rng } from "../../sim/rng.ts";
 import { findScenario } from "../registry.ts";
 import { FAULT_SPECS, faultSchema, type FaultKindName } from "./faults.ts";
-import { FAMILIES, type Family } from "./options.ts";
+import { FAMILIES, LIMITS, type Family } from "./options.ts";
 
 type Json = Record<string, unknown>;
 
@@ -102,6 +102,7 @@ export function schemaTables(): string {
     parts.push("| field | type | unit | range | default | meaning |", "|---|---|---|---|---|---|");
     parts.push(...rows(f.shape, defaults));
   }
+  parts.push("", `Together, the options must keep a run bounded: at most ${num(LIMITS.maxOps)} client operations (clients × faultPhaseUs / max(thinkUs, 1000 µs)), ${num(LIMITS.maxTicks)} ticks (processes × (faultPhaseUs + livenessBoundUs) / tickUs) and ${num(LIMITS.maxFaults)} drawn faults (faultPhaseUs / mix.meanGapUs). A run past the per-run event budget (50_000_000 events) ends inconclusive (exit 3).`);
   return parts.join("\n");
 }
 
