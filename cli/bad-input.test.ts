@@ -181,6 +181,8 @@ fileCase("too many operations together (64 clients, 1 µs think, 10 min)", { sce
 fileCase("too many ticks together (tickUs 1, 10 min)", { scenario: "smoke", options: { tickUs: 1, thinkUs: 600_000_000, faultPhaseUs: 600_000_000 } }, /field "options\.tickUs" is too small/);
 fileCase("too many faults together (meanGapUs 1)", { scenario: "kv-chaos", options: { mix: { meanGapUs: 1 } } }, /field "options\.mix\.meanGapUs" is too small/);
 fileCase("selftest too many ticks", { scenario: "sim-selftest", options: { tickUs: 1, faultPhaseUs: 600_000_000 } }, /field "options\.tickUs" is too small/);
+fileCase("kube too long for its processes", { scenario: "deployment-rollout", options: { nodes: 64, faultPhaseUs: 600_000_000 } }, /field "options\.faultPhaseUs" is too long for/);
+fileCase("kube apiservers 4", { scenario: "deployment-rollout", options: { apiservers: 4 } }, /field "options\.apiservers" must be <= 3/);
 fileCase("kube too many faults", { scenario: "deployment-rollout", options: { mix: { meanGapUs: 5 } } }, /field "options\.mix\.meanGapUs" is too small/);
 fileCase("booleans as strings", { scenario: "smoke", options: { compaction: "yes" } }, field("options.compaction"));
 fileCase("kube as a number", { scenario: "smoke", options: { kube: 1 } }, field("options.kube"));

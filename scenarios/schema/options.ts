@@ -71,7 +71,7 @@ const action = z.discriminatedUnion("kind", [
 /** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
 export const kubeOptions = {
   members: count(1, 9).describe("etcd members"),
-  apiservers: count(1, 9).describe("kube-apiservers"),
+  apiservers: count(1, 3).describe("kube-apiservers"),
   nodes: count(1, 64).describe("nodes, one kubelet each"),
   faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
   livenessBoundUs: us(1).describe("after the heal, the bound within which every object must converge"),
@@ -98,7 +98,7 @@ export const selftestOptions = {
  * together they ask for millions of operations, ticks or faults). Returns [field, problem] or undefined.
  */
 type Limit = (o: Record<string, number>) => [string, string] | undefined;
-export const LIMITS = { maxOps: 200_000, maxTicks: 5_000_000, maxFaults: 100_000 };
+export const LIMITS = { maxOps: 200_000, maxTicks: 5_000_000, maxFaults: 100_000, maxKubeProcessSeconds: 3000 };
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const tooManyFaults: Limit = (o) => {
   const mix = o.mix as unknown as { meanGapUs: number };
@@ -121,7 +121,15 @@ const kvLimits: Limit[] = [
 export type Family = "kv" | "kube" | "selftest";
 export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
   kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke", limits: kvLimits },
-  kube: { shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout", limits: [tooManyFaults] },
+  kube: {
+    shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout",
+    limits: [tooManyFaults, (o) => {
+      // Every control-plane process runs its loops all the time: cost grows with processes × time.
+      const procs = o.members! + o.apiservers! + o.nodes! + 4;
+      const n = (procs * o.faultPhaseUs!) / 1e6;
+      return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
+    }],
+  },
   selftest: { shape: selftestOptions, title: "sim-selftest", example: "sim-selftest", limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults] },
 };
 

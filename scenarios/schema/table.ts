@@ -102,7 +102,7 @@ export function schemaTables(): string {
     parts.push("| field | type | unit | range | default | meaning |", "|---|---|---|---|---|---|");
     parts.push(...rows(f.shape, defaults));
   }
-  parts.push("", `Together, the options must keep a run bounded: at most ${num(LIMITS.maxOps)} client operations (clients × faultPhaseUs / max(thinkUs, 1000 µs)), ${num(LIMITS.maxTicks)} ticks (processes × (faultPhaseUs + livenessBoundUs) / tickUs) and ${num(LIMITS.maxFaults)} drawn faults (faultPhaseUs / mix.meanGapUs). A run past the per-run event budget (50_000_000 events) ends inconclusive (exit 3).`);
+  parts.push("", `Together, the options must keep a run bounded: at most ${num(LIMITS.maxOps)} client operations (clients × faultPhaseUs / max(thinkUs, 1000 µs)), ${num(LIMITS.maxTicks)} ticks (processes × (faultPhaseUs + livenessBoundUs) / tickUs) and ${num(LIMITS.maxFaults)} drawn faults (faultPhaseUs / mix.meanGapUs); in Kubernetes scenarios at most ${num(LIMITS.maxKubeProcessSeconds)} process-seconds ((members + apiservers + nodes + 4) × faultPhaseUs / 10^6). A run past the per-run event budget (50_000_000 events) ends inconclusive (exit 3).`);
   return parts.join("\n");
 }
 
