@@ -183,6 +183,14 @@ fileCase("too many faults together (meanGapUs 1)", { scenario: "kv-chaos", optio
 fileCase("selftest too many ticks", { scenario: "sim-selftest", options: { tickUs: 1, faultPhaseUs: 600_000_000 } }, /field "options\.tickUs" is too small/);
 fileCase("kube too long for its processes", { scenario: "deployment-rollout", options: { nodes: 64, faultPhaseUs: 600_000_000 } }, /field "options\.faultPhaseUs" is too long for/);
 fileCase("kube apiservers 4", { scenario: "deployment-rollout", options: { apiservers: 4 } }, /field "options\.apiservers" must be <= 3/);
+fileCase("kube action after the fault phase", { scenario: "deployment-rollout", options: { faultPhaseUs: 2_000_000 } }, /field "options\.actions\[1\]\.at" must be before faultPhaseUs \(2000000\), not 3000000/);
+fileCase("kube livenessBoundUs 1 s", { scenario: "deployment-rollout", options: { livenessBoundUs: 1_000_000 } }, /field "options\.livenessBoundUs" must be >= 5000000/);
+fileCase("heartbeats slower than the election timeout", { scenario: "smoke", options: { latencyUs: 60_000 } }, /field "options\.latencyUs" plus jitterUs .* must be at most a quarter of the election timeout/);
+fileCase("request timeout too short to complete anything", { scenario: "smoke", options: { requestTimeoutUs: 1 } }, /field "options\.requestTimeoutUs" must be at least/);
+fileCase("liveness bound shorter than an election", { scenario: "smoke", options: { livenessBoundUs: 100_000 } }, /field "options\.livenessBoundUs" must be at least 5 election timeouts/);
+fileCase("election timeout longer than the liveness bound", { scenario: "smoke", options: { tickUs: 1_000_000 } }, /field "options\.livenessBoundUs" must be at least 5 election timeouts/);
+fileCase("lossP 1 (nothing would converge)", { scenario: "smoke", options: { lossP: 1 } }, /field "options\.lossP" must be <= 0\.3/);
+fileCase("selftest liveness bound 1 µs", { scenario: "sim-selftest", options: { livenessBoundUs: 1 } }, /field "options\.livenessBoundUs" must be at least/);
 fileCase("kube too many faults", { scenario: "deployment-rollout", options: { mix: { meanGapUs: 5 } } }, /field "options\.mix\.meanGapUs" is too small/);
 fileCase("booleans as strings", { scenario: "smoke", options: { compaction: "yes" } }, field("options.compaction"));
 fileCase("kube as a number", { scenario: "smoke", options: { kube: 1 } }, field("options.kube"));

@@ -51,7 +51,7 @@ export const kvOptions = {
   mix: faultMix,
   latencyUs: us(0, 60_000_000).describe("network base latency"),
   jitterUs: us(0, 60_000_000).describe("network jitter"),
-  lossP: prob().describe("background message loss"),
+  lossP: z.number().min(0).max(0.3).meta({ unit: "probability" }).describe("background message loss, also after the heal (more and the cluster cannot be held to its liveness bound)"),
   watchLifeUs: z.tuple([us(1), us(1)]).refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" }).describe("how long a watch stays open: [min, max]"),
   watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
   kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
@@ -74,7 +74,7 @@ export const kubeOptions = {
   apiservers: count(1, 3).describe("kube-apiservers"),
   nodes: count(1, 64).describe("nodes, one kubelet each"),
   faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
-  livenessBoundUs: us(1).describe("after the heal, the bound within which every object must converge"),
+  livenessBoundUs: us(5_000_000).describe("after the heal, the bound within which every object must converge"),
   manifests: z.array(z.string()).max(100).describe("YAML manifests applied first"),
   actions: z.array(action).max(10_000).describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
   mix: faultMix,
@@ -116,6 +116,16 @@ const kvLimits: Limit[] = [
   },
   (o) => tooManyTicks(o.members! + o.spares!)(o),
   tooManyFaults,
+  // Timing that cannot work: the cluster could never elect, or answer, within the bounds it is held to.
+  (o) => {
+    const election = o.electionTicks! * o.tickUs!;
+    const net = o.latencyUs! + o.jitterUs!;
+    if (4 * net > election) return ["options.latencyUs", `plus jitterUs (${fmt(net)} µs) must be at most a quarter of the election timeout (electionTicks × tickUs = ${fmt(election)} µs): heartbeats would never arrive in time`];
+    if (o.requestTimeoutUs! < 10 * net + 20_000) return ["options.requestTimeoutUs", `must be at least 10 × (latencyUs + jitterUs) + 20000 = ${fmt(10 * net + 20_000)} µs: no request could complete`];
+    const need = 5 * election + o.requestTimeoutUs!;
+    if (o.livenessBoundUs! < need) return ["options.livenessBoundUs", `must be at least 5 election timeouts plus requestTimeoutUs (${fmt(need)} µs): the cluster could not converge and answer the probe within it`];
+    return undefined;
+  },
 ];
 
 export type Family = "kv" | "kube" | "selftest";
@@ -124,13 +134,24 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout",
     limits: [tooManyFaults, (o) => {
+      // The workload's steps must start during the run, or the liveness check waits for them in vain.
+      const actions = o.actions as unknown as { at: number }[];
+      const late = actions.findIndex((a) => a.at >= o.faultPhaseUs!);
+      return late >= 0 ? [`options.actions[${late}].at`, `must be before faultPhaseUs (${o.faultPhaseUs}), not ${actions[late]!.at}`] : undefined;
+    }, (o) => {
       // Every control-plane process runs its loops all the time: cost grows with processes × time.
       const procs = o.members! + o.apiservers! + o.nodes! + 4;
       const n = (procs * o.faultPhaseUs!) / 1e6;
       return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
     }],
   },
-  selftest: { shape: selftestOptions, title: "sim-selftest", example: "sim-selftest", limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults] },
+  selftest: {
+    shape: selftestOptions, title: "sim-selftest", example: "sim-selftest",
+    limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults, (o) => {
+      const need = Math.max(100_000, 20 * o.tickUs!);
+      return o.livenessBoundUs! < need ? ["options.livenessBoundUs", `must be at least max(100000, 20 × tickUs) = ${fmt(need)} µs: no round trip could complete within it`] : undefined;
+    }],
+  },
 };
 
 /** Which family a scenario's options belong to, from the options it resolves. */
