@@ -82,7 +82,7 @@ function rows(shape: z.ZodRawShape, defaults: Json, prefix = ""): string[] {
 /** The markdown between the README's schema-table markers. */
 export function schemaTables(): string {
   const parts: string[] = [];
-  parts.push("Fault kinds (`faults[]` of a scenario file or replay; every fault has `at` and optional `until`, integer µs in 0..600_000_000, `until` ≥ `at`):", "");
+  parts.push("Fault kinds (`faults[]` of a scenario file or replay; every fault has `at` and optional `until`, integer µs in 0..600_000_000, `until` ≥ `at`; a fault starting at or after `faultPhaseUs` never starts — the schedules scenarios draw have such tails — and every fault ends at the heal):", "");
   parts.push("| kind | fields | meaning |", "|---|---|---|");
   for (const kind of Object.keys(FAULT_SPECS) as FaultKindName[]) {
     const js = z.toJSONSchema(faultSchema(kind), { unrepresentable: "any" }) as Json;
