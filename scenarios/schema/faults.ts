@@ -32,8 +32,8 @@ export const FAULT_SPECS = {
   clog: { doc: "the link `from` → `to` holds every message until the clog ends (`until` required)", fields: { from: proc(), to: proc() }, names: flat("from", "to"), needsUntil: true },
   crash: { doc: "the process crashes (its disk `clean`, `torn` or `corrupt`) and restarts at `until`", fields: { target: proc(), disk: z.enum(["clean", "torn", "corrupt"]).optional() }, names: one("target") },
   pause: { doc: "the process stops running until `until` (a GC or VM stall)", fields: { target: proc() }, names: one("target") },
-  skew: { doc: "the process's wall clock jumps by `byUs`", fields: { target: proc(), byUs: z.number().int().min(-MAX_SKEW_US).max(MAX_SKEW_US).meta({ unit: "µs" }) }, names: one("target") },
-  drift: { doc: "the process's clock runs `ppm` parts per million fast (or slow, negative)", fields: { target: proc(), ppm: z.number().int().min(-999_999).max(1_000_000).meta({ unit: "ppm" }) }, names: one("target") },
+  skew: { doc: "the process's wall clock jumps by `byUs`", fields: { target: proc(), byUs: z.number().min(-MAX_SKEW_US).max(MAX_SKEW_US).int().meta({ unit: "µs" }) }, names: one("target") },
+  drift: { doc: "the process's clock runs `ppm` parts per million fast (or slow, negative)", fields: { target: proc(), ppm: z.number().min(-999_999).max(1_000_000).int().meta({ unit: "ppm" }) }, names: one("target") },
   "disk-slow": { doc: "every disk write of the process takes `extraUs` longer", fields: { target: proc(), extraUs: us(0, 60_000_000) }, names: one("target") },
 } satisfies Record<string, FaultKindSpec>;
 

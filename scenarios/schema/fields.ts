@@ -9,16 +9,16 @@ export const MAX_SKEW_US = 3_600_000_000;
 
 /** Integer microseconds in [min, max]. */
 export const us = (min: number, max = MAX_US) =>
-  z.number().int().min(min).max(max).meta({ unit: "µs" });
+  z.number().min(min).max(max).int().meta({ unit: "µs" });
 
 /** A count (members, clients, ticks…) in [min, max]. */
-export const count = (min: number, max: number) => z.number().int().min(min).max(max);
+export const count = (min: number, max: number) => z.number().min(min).max(max).int();
 
 /** A probability. */
 export const prob = () => z.number().min(0).max(1).meta({ unit: "probability" });
 
 /** A relative weight: only its share of the total matters. */
-export const weight = () => z.number().int().min(0).max(1_000_000).meta({ unit: "weight" });
+export const weight = () => z.number().min(0).max(1_000_000).int().meta({ unit: "weight" });
 
 /** A process name ("n1", "apiserver-2") or a symbolic target ("@leader", "@leader=L", "@L"); checked against the run's processes later. */
 export const proc = () => z.string().min(1).max(100);

@@ -59,7 +59,11 @@ function issueText(issue: z.core.$ZodIssue, base: string, input: unknown): [stri
       return [field, `must be <= ${String(i.maximum)}, not ${show(got)}`];
     }
     case "invalid_value": return [field, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
-    case "invalid_union": return [field, `has an unexpected shape: ${show(got)}`];
+    case "invalid_union": {
+      const options = (issue as unknown as { options?: unknown[] }).options;
+      if (options) return [field, `must be one of ${options.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
+      return [field, `has an unexpected shape: ${show(got)}`];
+    }
     default: return [field, issue.message];
   }
 }
@@ -148,7 +152,7 @@ function validateKube(o: Options, bad: Bad): void {
     try {
       objects.push(...parseManifests(m, `manifests[${i}]`));
     } catch (e) {
-      throw bad(`options.manifests[${i}]`, `is not a valid manifest: ${firstLine(e)}`);
+      throw bad(`options.manifests[${i}]`, `is not a valid manifest: ${firstLine(e).replace(/:\s*$/, "")}`);
     }
   }
   try {
@@ -160,7 +164,7 @@ function validateKube(o: Options, bad: Bad): void {
   }
 }
 
-const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0]!;
+const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0]!.replace(/:\s*$/, "");
 
 /** Faults: each against its kind, `until` after `at`. Names are checked by checkFaultNames once the options are known. */
 export function validateFaults(given: unknown, bad: Bad): FaultEvent[] {
