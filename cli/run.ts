@@ -80,6 +80,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       result.verdict = "fail";
     }
   }
+  // Known now: if stdout closes early (`| head -1`), the exit code still tells the verdict.
+  process.exitCode = exitFor(result.verdict);
   // Writing: a Ctrl-C now waits until every file is whole (then exits 130), so nothing is half-written.
   const signals = deferSignals();
   const notes: string[] = [];
