@@ -21,16 +21,27 @@ function start(args: string[]) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function until(pred: () => boolean, ms = 60_000) {
   const t0 = Date.now();
   while (!pred() && Date.now() - t0 < ms) await sleep(50);
+}
+
+/** The process has started child processes (sweep workers: its signal handlers are installed by then). */
+function hasChildren(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim() !== "";
+  } catch {
+    return false;
+  }
 }
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   test(`${sig} during sweep --workers 2: partial summary, partial JUnit marked interrupted, exit 130, no stack trace`, async () => {
     const junit = join(tmp, `junit-${sig}.xml`);
     const p = start(["sweep", "--scenario", "sim-selftest", "--count", "5000", "--workers", "2", "--junit", junit]);
-    await sleep(2500); // the workers are running seeds
+    await until(() => hasChildren(p.child.pid!));
+    await sleep(1500); // the workers are running seeds
     process.kill(-p.child.pid!, sig); // the whole process group, as a terminal's Ctrl-C does
     const r = await p.done;
     assert.is(r.code, 130, r.stderr);
@@ -43,12 +54,20 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 }
 
 test("SIGINT during an in-process sweep (--workers 1) stops between seeds with exit 130", async () => {
-  const p = start(["sweep", "--scenario", "sim-selftest", "--count", "5000", "--json"]);
-  await sleep(2500);
-  process.kill(-p.child.pid!, "SIGINT");
-  const r = await p.done;
-  assert.is(r.code, 130, r.stderr);
-  const j = JSON.parse(r.stdout);
+  let out = "";
+  const log = console.log;
+  console.log = (...a: unknown[]) => { out += a.join(" ") + "\n"; };
+  try {
+    const running = main(["sweep", "--scenario", "sim-selftest", "--count", "5000", "--json"]);
+    await until(() => process.listenerCount("SIGINT") > 0);
+    await sleep(500);
+    process.kill(process.pid, "SIGINT");
+    assert.is(await running, 130);
+  } finally {
+    console.log = log;
+    process.exitCode = undefined;
+  }
+  const j = JSON.parse(out);
   assert.is(j.interrupted, true);
   assert.ok(j.results.length > 0 && j.results.length < 5000);
 });
