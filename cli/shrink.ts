@@ -1,6 +1,6 @@
 // etcdsim shrink: a failing seed → a minimal replay file that still fails the same checker.
 import "../scenarios/all.ts";
-import { loadScenario } from "../scenarios/loader.ts";
+import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";
 import { shrinkFailure } from "../scenarios/shrink.ts";
 import { checkOutputFile, writeFileAtomic } from "../reports/files.ts";
 import { SHRINK_HELP } from "./help.ts";
@@ -19,6 +19,7 @@ export async function shrinkCommand(argv: string[]): Promise<number> {
   const seed = seedArg(values.seed);
   if (seed === undefined) throw new UsageError("shrink: --seed is required");
   const loaded = loadScenario(values.scenario);
+  checkLoadedFor(loaded, seed);
   const bugs = bugArgs(values.bug);
   const json = values.json === true;
   const tty = interactive(json);
