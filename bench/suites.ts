@@ -6,6 +6,7 @@ import { raftMeasurements } from "./raft.ts";
 import { scenarioMeasurements } from "./scenarios.ts";
 import { checkerMeasurements } from "./checker.ts";
 import { sweepMeasurements } from "./sweep.ts";
+import { startupMeasurements } from "./startup.ts";
 
 export const SUITES: Suite[] = [
   { name: "kernel", cases: kernelCases },
@@ -14,4 +15,5 @@ export const SUITES: Suite[] = [
   { name: "checker", measure: checkerMeasurements },
   { name: "scenario", measure: scenarioMeasurements },
   { name: "sweep", measure: sweepMeasurements },
+  { name: "startup", measure: startupMeasurements },
 ];

@@ -20,12 +20,25 @@ export function parse<T extends Opts>(command: string, argv: string[], options: 
       i++;
     } else args.push(a);
   }
+  let parsed;
   try {
-    return parseArgs({ args, options: { ...options, ...HELP } as T & typeof HELP, strict: true, allowPositionals });
+    parsed = parseArgs({ args, options: { ...options, ...HELP } as T & typeof HELP, strict: true, allowPositionals, tokens: true });
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0] ?? String(e);
     throw new UsageError(`${command}: ${msg.replace(/\. To specify a positional argument.*$/, "")}`);
   }
+  // A flag given twice (`--seed 1 --seed 2`) would silently keep the last one: refuse it.
+  const seen = new Set<string>();
+  for (const t of parsed.tokens ?? []) {
+    if (t.kind !== "option" || (options[t.name] as { multiple?: boolean } | undefined)?.multiple) continue;
+    if (seen.has(t.name)) throw new UsageError(`${command}: --${t.name} given more than once`);
+    seen.add(t.name);
+    if (typeof t.value === "string" && t.value === "" && (options[t.name] as { type?: string } | undefined)?.type === "string") {
+      throw new UsageError(`${command}: --${t.name} needs a non-empty value`);
+    }
+  }
+  const { values, positionals } = parsed;
+  return { values, positionals };
 }
 
 export function seedArg(text: string | undefined, flag = "--seed"): number | undefined {

@@ -48,8 +48,8 @@ const badInputs: [string, string[], RegExp][] = [
   ["malformed scenario JSON", ["run", "--scenario", join(dir, "bad-json.json")], /not valid JSON/],
   ["scenario file with a bad field", ["run", "--scenario", join(dir, "bad-field.json")], /field "faults\[0\]\.target"/],
   ["scenario file with a badly typed option", ["run", "--scenario", join(dir, "bad-option.json")], /field "options\.processes" must be a number/],
-  ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be an integer in 1\.\.9/],
-  ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" is not a BUGGIFY point/],
+  ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be >= 1, not 0/],
+  ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" must be one of .*not "melt-cpu"/],
   ["scenario file whose membership plan adds no spare", ["run", "--scenario", join(dir, "bad-membership.json")], /field "options\.membership\[0\]\.add" must name a spare \(n4\.\.n4/],
   ["unknown bug", ["run", "--scenario", "sim-selftest", "--seed", "1", "--bug", "nope"], /unknown bug "nope"/],
   ["unknown bench suite", ["bench", "--only", "nope"], /unknown suite "nope" \(known: kernel, raft/],
@@ -116,7 +116,7 @@ test("--verify-determinism reports both runs agree; --trace writes JSON lines", 
 test("shrink turns a real failing seed into a smaller replay that still fails the same checker", () => {
   const out = join(dir, "shrunk.json");
   const r = etcdsim("shrink", "--scenario", "kv-crash", "--seed", "1", "--bug", "etcd-reapply-after-crash", "--out", out, "--max-evaluations", "40", "--json");
-  assert.is(r.code, 1, r.stderr);
+  assert.is(r.code, 0, r.stderr); // shrinking succeeded (the replay it wrote fails, as intended)
   const s = JSON.parse(r.stdout);
   assert.is(s.checker, "cross-member");
   assert.ok(s.after.faults < s.before.faults, JSON.stringify(s));

@@ -1,28 +1,21 @@
 // etcdsim run: one seeded scenario → verdict, traceHash, repro.
+import "../scenarios/all.ts";
 import { performance } from "node:perf_hooks";
 import { runScenario } from "../scenarios/runner.ts";
-import { loadScenario } from "../scenarios/loader.ts";
+import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";
 import type { RunResult } from "../scenarios/types.ts";
 import { ansi, header, plain, runJson, summary } from "../reports/text.ts";
-import { jsonl, writeFileAtomic } from "../reports/files.ts";
+import { checkOutputDir, checkOutputFile, jsonl, writeDirAtomic, writeFileAtomic } from "../reports/files.ts";
 import { bugArgs, interactive, parse, seedArg, UsageError } from "./args.ts";
 import { probeTable } from "../scenarios/probes.ts";
 import { probeTableJson, probeTableText } from "../reports/probes.ts";
+import { deferSignals } from "./signals.ts";
+import { RUN_HELP } from "./help.ts";
 
-export const RUN_HELP = `etcdsim run [--scenario NAME|FILE.json] [--seed N] [--bug NAME]... [--report DIR] [--json]
-            [--replay FILE.json] [--trace FILE.jsonl] [--save-replay FILE.json] [--verify-determinism]
+export { RUN_HELP };
 
-Runs one scenario under one seed and checks its history.
-  --scenario NAME|FILE  a scenario name (see \`etcdsim scenarios\`) or a scenario JSON file (default: smoke)
-  --seed N              unsigned 32-bit seed, decimal or 0x-hex (default: a random one, printed)
-  --bug NAME            switch on a mutant from the catalog (repeatable; see \`etcdsim bugs\`)
-  --report DIR          write the self-contained HTML report and the run's JSON/JSONL files to DIR
-  --json                print one JSON object (DESIGN.md) instead of the text summary
-  --replay FILE         re-execute a saved replay (explicit options and fault schedule)
-  --save-replay FILE    save this run as a replay file
-  --trace FILE          write the event trace, one JSON line per event (columns: i t k p to m h)
-  --verify-determinism  run twice; if the trace hashes differ, name the first differing event
-Exit: 0 pass, 1 a check failed, 2 bad input, 3 inconclusive.`;
+/** The files `--report DIR` may write; those this run does not write are removed from a reused DIR. */
+export const REPORT_FILES = ["result.json", "history.jsonl", "watches.jsonl", "trace.jsonl", "index.html"];
 
 export function exitFor(verdict: string): number {
   return verdict === "pass" ? 0 : verdict === "fail" ? 1 : 3;
@@ -45,12 +38,18 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (values.replay !== undefined && values.scenario !== undefined) throw new UsageError("run: give either --scenario or --replay, not both");
+  if (values.replay !== undefined && values.seed !== undefined) throw new UsageError(`run: --replay runs the seed saved in ${values.replay}; drop --seed (or edit the file's "seed")`);
   const givenSeed = seedArg(values.seed);
   const ref = values.replay ?? values.scenario ?? "smoke";
   const loaded = loadScenario(values.replay !== undefined && !values.replay.endsWith(".json") ? values.replay + ".json" : ref);
   if (values.replay !== undefined && (loaded.options === undefined || loaded.faults === undefined)) throw new UsageError(`run: replay file ${values.replay} needs both "options" and "faults"`);
   const seed = givenSeed ?? loaded.seed ?? (Math.random() * 0x100000000) >>> 0;
   const bugs = bugArgs(values.bug).length ? bugArgs(values.bug) : (loaded.bugs ?? []);
+  checkLoadedFor(loaded, seed);
+  // Every output path is checked before the run: a bad one costs nothing.
+  if (values.trace !== undefined) checkOutputFile(values.trace, "--trace");
+  if (values["save-replay"] !== undefined) checkOutputFile(values["save-replay"], "--save-replay");
+  if (values.report !== undefined) checkOutputDir(values.report, "--report", REPORT_FILES);
   const json = values.json === true;
   const tty = interactive(json);
   const paint = tty ? ansi : plain;
@@ -83,21 +82,40 @@ export async function runCommand(argv: string[]): Promise<number> {
       result.verdict = "fail";
     }
   }
-  if (values.trace !== undefined) writeFileAtomic(values.trace, jsonl(result.traceLines ?? []));
-  if (values["save-replay"] !== undefined) {
-    writeFileAtomic(values["save-replay"], JSON.stringify({ scenario: result.scenario, seed, bugs, options: result.options, faults: result.faults }, null, 1) + "\n");
-  }
-  if (values.report !== undefined) {
-    const { writeRunReport } = await import("../reports/report.ts");
-    writeRunReport(values.report, result);
+  // Known now: if stdout closes early (`| head -1`), the exit code still tells the verdict.
+  process.exitCode = exitFor(result.verdict);
+  // Writing: a Ctrl-C now waits until every file is whole (then exits 130), so nothing is half-written.
+  const signals = deferSignals();
+  const notes: string[] = [];
+  let savedReplay: string | undefined;
+  try {
+    if (values.trace !== undefined) {
+      writeFileAtomic(values.trace, jsonl(result.traceLines ?? []));
+      notes.push(`trace: ${values.trace} (${(result.traceLines ?? []).length} events)`);
+    }
+    if (values["save-replay"] !== undefined) {
+      savedReplay = values["save-replay"];
+      writeFileAtomic(savedReplay, JSON.stringify({ scenario: result.scenario, seed, bugs, options: result.options, faults: result.faults }, null, 1) + "\n");
+      notes.push(`saved replay: ${savedReplay} (${result.faults.length} faults; re-run: npx etcdsim run --replay ${savedReplay})`);
+    }
+    if (values.report !== undefined) {
+      const { writeRunReport } = await import("../reports/report.ts");
+      writeDirAtomic(values.report, (staging) => writeRunReport(staging, result), REPORT_FILES);
+      notes.push(`report: ${values.report}/index.html`);
+    }
+  } catch (e) {
+    signals.release();
+    throw e;
   }
   if (json) {
-    console.log(JSON.stringify({ ...runJson(result), probes: probeTableJson(probeTable([result.probes ?? {}])) }));
+    const base = { ...runJson(result), probes: probeTableJson(probeTable([result.probes ?? {}])) };
+    console.log(JSON.stringify(savedReplay !== undefined ? { ...base, savedReplay } : base));
   } else {
     console.log(paint.dim(probeTableText(probeTable([result.probes ?? {}]))));
     console.log(summary(result, paint));
     if (determinism) console.log(determinism);
-    if (values.report !== undefined) console.log(`report: ${values.report}/index.html`);
+    for (const n of notes) console.log(n);
   }
+  if (await signals.caught()) return 130;
   return exitFor(result.verdict);
 }

@@ -37,13 +37,25 @@ export function runScenario(input: RunInput): RunResult {
   const resolved = { options: input.options ?? seeded!.options, faults: input.faults ?? seeded!.faults };
   // Probe counts are module state: this run's start from zero (they never enter the trace hash).
   resetProbes();
-  const out = input.scenario.execute({
-    seed: input.seed,
-    bugs: new BugSet(bugList),
-    options: resolved.options,
-    faults: resolved.faults,
-    keepTrace: input.keepTrace ?? false,
-  });
+  let out: ReturnType<ScenarioDef["execute"]>;
+  try {
+    out = input.scenario.execute({
+      seed: input.seed,
+      bugs: new BugSet(bugList),
+      options: resolved.options,
+      faults: resolved.faults,
+      keepTrace: input.keepTrace ?? false,
+    });
+  } catch (e) {
+    // The per-run event budget (sim/scheduler.ts) bounds every run: past it the run is inconclusive,
+    // never a hang. Anything else is a crash of the simulator and propagates.
+    if ((e as Error).name !== "EventBudgetExceeded") throw e;
+    out = {
+      checks: [{ name: "run-budget", verdict: "unknown", message: `stopped: ${(e as Error).message} (the per-run event budget); inconclusive — shorten faultPhaseUs or the workload` }],
+      traceHash: "none",
+      stats: { events: 0, messages: 0, ops: 0, simTimeMs: 0 },
+    };
+  }
   const verdict = combineVerdicts(out.checks.map((c) => c.verdict));
   const result: RunResult = {
     scenario: input.scenario.name,

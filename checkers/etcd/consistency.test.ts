@@ -26,6 +26,15 @@ test("the same entry reaching a different revision fails (a re-applied entry)", 
   assert.match(o.result().message, /revision divergence/);
 });
 
+test("one member re-applying an index to another revision is named once, as a re-apply", () => {
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 1, "a", 1));
+  o.onApply(e("n1", 1, "a", 6));
+  const m = o.result().message;
+  assert.match(m, /n1 applied index 1 again \(after a restart\) and reached revision 6; the first time it reached 1/);
+  assert.not.match(m, /n1 reached .* n1 reached/);
+});
+
 test("a member whose revision goes backwards as its index advances fails", () => {
   const o = new ConsistencyOracle();
   o.onApply(e("n1", 1, "a", 5));

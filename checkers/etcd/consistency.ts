@@ -27,7 +27,10 @@ export class ConsistencyOracle {
     else if (first.digest !== e.digest || first.term !== e.term) {
       this.fail(`state machine safety: ${e.member} applied a different entry at index ${e.index} (term ${e.term}) than ${first.member} did (term ${first.term}) at ${first.time}us`);
     } else if (first.revision !== e.revision) {
-      this.fail(`revision divergence: at index ${e.index} ${e.member} reached revision ${e.revision}, ${first.member} reached ${first.revision}`);
+      // The same member applying an index twice (after a restart) must not read as two members.
+      this.fail(first.member === e.member
+        ? `revision divergence: ${e.member} applied index ${e.index} again (after a restart) and reached revision ${e.revision}; the first time it reached ${first.revision}`
+        : `revision divergence: at index ${e.index} ${e.member} reached revision ${e.revision}, ${first.member} reached ${first.revision}`);
     }
     const last = this.lastApplied.get(e.member);
     if (last !== undefined && e.index > last.index && e.revision < last.revision) {

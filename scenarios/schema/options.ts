@@ -1,0 +1,164 @@
+// The options a scenario file may set, per scenario family (etcd key-value, Kubernetes, kernel
+// self-test). To add an option: add one line to the family's shape below (type, bounds, unit, a
+// description); the README table (scripts/schema-table.ts) and the loader follow.
+import { z } from "zod";
+import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
+import { FAULT_KIND_NAMES } from "./faults.ts";
+import { count, MAX_US, prob, us, weight } from "./fields.ts";
+
+const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
+
+/** The nemesis's fault mix: what the seed's schedule draws from. */
+export const faultMix = z.strictObject({
+  meanGapUs: us(1).describe("mean time between fault starts"),
+  minDurationUs: us(0).describe("shortest fault"),
+  maxDurationUs: us(0).describe("longest fault"),
+  weights: z.strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()]))).describe("relative weight per fault kind; absent or 0: never"),
+  diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
+  maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
+}).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "must not be below minDurationUs", path: ["maxDurationUs"] })
+  .describe("the fault mix the seed's schedule is drawn from");
+
+const TRAFFIC = ["get", "list", "staleGet", "put", "delete", "txn", "cas", "putWithLease", "leaseRevoke", "watch"] as const;
+export const trafficMix = z.strictObject(Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<(typeof TRAFFIC)[number], ReturnType<typeof weight>>)
+  .refine((t) => Object.values(t).some((w) => w > 0), { message: "needs at least one weight above 0 (all traffic weights are 0: no client would do anything)" })
+  .describe("relative weight of each client operation");
+
+const membershipStep = z.union([z.strictObject({ add: z.string() }), z.strictObject({ remove: z.string() })]);
+
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change). */
+export const kvOptions = {
+  members: count(1, 9).describe("etcd members in the initial configuration"),
+  spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
+  clients: count(1, 64).describe("workload clients"),
+  keys: count(1, 100_000).describe("distinct keys the clients use"),
+  faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
+  livenessBoundUs: us(1).describe("after the heal, the bound within which the cluster must serve again"),
+  thinkUs: us(1).describe("mean client think time between operations"),
+  traffic: trafficMix,
+  compaction: z.boolean().describe("a client compacts the store periodically"),
+  compactEveryUs: us(1).describe("compaction period"),
+  compactLag: count(0, 1_000_000_000).describe("revisions kept behind the head when compacting"),
+  tickUs: us(1, 1_000_000).describe("Raft tick"),
+  electionTicks: count(2, 1000).describe("election timeout in ticks (the heartbeat is 1 tick)"),
+  maxInflight: count(1, 65_536).describe("Raft MsgApps in flight per follower"),
+  maxEntriesPerMsg: count(1, 65_536).describe("entries per MsgApp"),
+  leaderSendsBeforeSync: z.boolean().describe("the leader sends while its own fsync is in flight (etcd's behaviour)"),
+  snapshotEvery: count(1, 1_000_000_000).describe("entries between snapshots"),
+  requestTimeoutUs: us(1).describe("client request timeout"),
+  leaseTtlSec: count(1, 3600).meta({ unit: "s" }).describe("lease TTL"),
+  leaseGrantP: prob().describe("chance a client holding leases grants another"),
+  mix: faultMix,
+  latencyUs: us(0, 60_000_000).describe("network base latency"),
+  jitterUs: us(0, 60_000_000).describe("network jitter"),
+  lossP: z.number().min(0).max(0.3).meta({ unit: "probability" }).describe("background message loss, also after the heal (more and the cluster cannot be held to its liveness bound)"),
+  watchLifeUs: z.tuple([us(1), us(1)]).refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" }).describe("how long a watch stays open: [min, max]"),
+  watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
+  kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
+  buggify,
+  maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
+  membership: z.array(membershipStep).max(64).describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
+  figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
+} satisfies z.ZodRawShape;
+
+const action = z.discriminatedUnion("kind", [
+  z.strictObject({ at: us(0), kind: z.literal("scale"), deployment: z.string().min(1), replicas: count(0, 1000) }),
+  z.strictObject({ at: us(0), kind: z.literal("image"), deployment: z.string().min(1), image: z.string().min(1), container: z.string().min(1).optional() }),
+  z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
+  z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
+]);
+
+/** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
+export const kubeOptions = {
+  members: count(1, 9).describe("etcd members"),
+  apiservers: count(1, 3).describe("kube-apiservers"),
+  nodes: count(1, 64).describe("nodes, one kubelet each"),
+  faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
+  livenessBoundUs: us(5_000_000).describe("after the heal, the bound within which every object must converge"),
+  manifests: z.array(z.string()).max(100).describe("YAML manifests applied first"),
+  actions: z.array(action).max(10_000).describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
+  mix: faultMix,
+  pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
+  compactIntervalUs: us(1).describe("apiserver compaction period"),
+  conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
+  buggify,
+} satisfies z.ZodRawShape;
+
+/** sim-selftest: the kernel alone. */
+export const selftestOptions = {
+  processes: count(2, 64).describe("pinger processes"),
+  tickUs: us(1, 1_000_000).describe("ping period"),
+  faultPhaseUs: us(1).describe("virtual time of faults before the heal"),
+  livenessBoundUs: us(1).describe("after the heal, the bound for every round trip"),
+  mix: faultMix,
+} satisfies z.ZodRawShape;
+
+/**
+ * Bounds on what options add up to, so every run ends in seconds (each field alone may be in range while
+ * together they ask for millions of operations, ticks or faults). Returns [field, problem] or undefined.
+ */
+type Limit = (o: Record<string, number>) => [string, string] | undefined;
+export const LIMITS = { maxOps: 200_000, maxTicks: 5_000_000, maxFaults: 100_000, maxKubeProcessSeconds: 3000 };
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const tooManyFaults: Limit = (o) => {
+  const mix = o.mix as unknown as { meanGapUs: number };
+  const n = o.faultPhaseUs! / mix.meanGapUs;
+  return n > LIMITS.maxFaults ? ["options.mix.meanGapUs", `is too small for faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} faults (at most ${fmt(LIMITS.maxFaults)})`] : undefined;
+};
+const tooManyTicks = (processes: number): Limit => (o) => {
+  const n = (processes * (o.faultPhaseUs! + o.livenessBoundUs!)) / o.tickUs!;
+  return n > LIMITS.maxTicks ? ["options.tickUs", `is too small for this run: about ${fmt(n)} ticks over ${processes} processes (at most ${fmt(LIMITS.maxTicks)}; raise tickUs or shorten faultPhaseUs/livenessBoundUs)`] : undefined;
+};
+const kvLimits: Limit[] = [
+  (o) => {
+    const n = (o.clients! * o.faultPhaseUs!) / Math.max(o.thinkUs!, 1000);
+    return n > LIMITS.maxOps ? ["options.thinkUs", `is too small for ${o.clients} clients over faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} operations (at most ${fmt(LIMITS.maxOps)}; raise thinkUs or lower clients or faultPhaseUs)`] : undefined;
+  },
+  (o) => tooManyTicks(o.members! + o.spares!)(o),
+  tooManyFaults,
+  // Timing that cannot work: the cluster could never elect, or answer, within the bounds it is held to.
+  (o) => {
+    const election = o.electionTicks! * o.tickUs!;
+    const net = o.latencyUs! + o.jitterUs!;
+    if (4 * net > election) return ["options.latencyUs", `plus jitterUs (${fmt(net)} µs) must be at most a quarter of the election timeout (electionTicks × tickUs = ${fmt(election)} µs): heartbeats would never arrive in time`];
+    if (o.requestTimeoutUs! < 10 * net + 20_000) return ["options.requestTimeoutUs", `must be at least 10 × (latencyUs + jitterUs) + 20000 = ${fmt(10 * net + 20_000)} µs: no request could complete`];
+    const need = 5 * election + o.requestTimeoutUs!;
+    if (o.livenessBoundUs! < need) return ["options.livenessBoundUs", `must be at least 5 election timeouts plus requestTimeoutUs (${fmt(need)} µs): the cluster could not converge and answer the probe within it`];
+    return undefined;
+  },
+];
+
+export type Family = "kv" | "kube" | "selftest";
+export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
+  kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke", limits: kvLimits },
+  kube: {
+    shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout",
+    limits: [tooManyFaults, (o) => {
+      // The workload's steps must start during the run, or the liveness check waits for them in vain.
+      const actions = o.actions as unknown as { at: number }[];
+      const late = actions.findIndex((a) => a.at >= o.faultPhaseUs!);
+      return late >= 0 ? [`options.actions[${late}].at`, `must be before faultPhaseUs (${o.faultPhaseUs}), not ${actions[late]!.at}`] : undefined;
+    }, (o) => {
+      // Every control-plane process runs its loops all the time: cost grows with processes × time.
+      const procs = o.members! + o.apiservers! + o.nodes! + 4;
+      const n = (procs * o.faultPhaseUs!) / 1e6;
+      return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
+    }],
+  },
+  selftest: {
+    shape: selftestOptions, title: "sim-selftest", example: "sim-selftest",
+    limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults, (o) => {
+      const need = Math.max(100_000, 20 * o.tickUs!);
+      return o.livenessBoundUs! < need ? ["options.livenessBoundUs", `must be at least max(100000, 20 × tickUs) = ${fmt(need)} µs: no round trip could complete within it`] : undefined;
+    }],
+  },
+};
+
+/** Which family a scenario's options belong to, from the options it resolves. */
+export function familyOf(template: Record<string, unknown>): Family {
+  if ("apiservers" in template) return "kube";
+  if ("processes" in template) return "selftest";
+  return "kv";
+}
+
+export { MAX_US };
