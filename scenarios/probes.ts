@@ -7,13 +7,17 @@ import { SIM_PROBES } from "../sim/probes.ts";
 import { MVCC_PROBES } from "../core/mvcc/probes.ts";
 import { ETCD_PROBES } from "../core/etcd/probes.ts";
 import { LEADERELECTION_PROBES } from "../core/kube/leaderelection.ts";
+import { RAFT_PROBES } from "../core/raft/probes.ts";
+import { KUBE_PROBES } from "../core/kube/probes.ts";
 
 /** Layer → its catalog. Probe names are unique across layers (each is prefixed with its layer). */
 export const PROBE_CATALOGS: Readonly<Record<string, ProbeCatalog>> = {
   sim: SIM_PROBES,
+  raft: RAFT_PROBES,
   mvcc: MVCC_PROBES,
   etcd: ETCD_PROBES,
   leaderelection: LEADERELECTION_PROBES,
+  kube: KUBE_PROBES,
 };
 
 export interface ProbeInfo extends ProbeSpec {
