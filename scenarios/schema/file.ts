@@ -209,7 +209,7 @@ function namedFields(f: Record<string, unknown>): [string, unknown][] {
   };
   const spec = FAULT_SPECS[f.kind as FaultKindName];
   for (const k of Object.keys(spec.fields)) {
-    if (f[k] === undefined || ["p", "extraUs", "byUs", "ppm", "disk"].includes(k)) continue;
+    if (f[k] === undefined || ["p", "extraUs", "byUs", "ppm", "disk", "maxUs", "stepUs"].includes(k)) continue;
     walk(f[k], k);
   }
   return out;

@@ -16,6 +16,7 @@ export const faultMix = z.strictObject({
   weights: z.strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()]))).describe("relative weight per fault kind; absent or 0: never"),
   diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
   maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
+  maxMessageDelayUs: us(0, 60_000_000).optional().describe("longest heavy-tail delay a slow-messages fault draws (default 1 s)"),
 }).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "must not be below minDurationUs", path: ["maxDurationUs"] })
   .describe("the fault mix the seed's schedule is drawn from");
 
@@ -58,6 +59,13 @@ export const kvOptions = {
   buggify,
   maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
   membership: z.array(membershipStep).max(64).describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
+  watchBatchMaxRevs: count(1, 1_000_000).describe("revisions per watch response in a catch-up (a revision is never split)"),
+  maxRequestBytes: count(1, 16_777_216).meta({ unit: "bytes" }).describe("etcd --max-request-bytes: larger requests fail with \"request is too large\""),
+  maxTxnOps: count(1, 10_000).describe("etcd --max-txn-ops: larger Txns fail with \"too many operations in txn request\""),
+  listLimit: count(0, 1_000_000).describe("range `limit` the workload's lists use (0: none)"),
+  txnMaxOps: count(1, 10_000).describe("most operations the workload puts in one Txn branch"),
+  bigValueP: prob().describe("chance a put carries a big value (to cross maxRequestBytes)"),
+  bigValueBytes: count(0, 16_777_216).meta({ unit: "bytes" }).describe("size of a big value"),
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
 } satisfies z.ZodRawShape;
 
@@ -81,6 +89,8 @@ export const kubeOptions = {
   pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
   compactIntervalUs: us(1).describe("apiserver compaction period"),
   conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
+  bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
+  bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
   buggify,
 } satisfies z.ZodRawShape;
 
