@@ -31,7 +31,7 @@ export const BUG_CATALOG = [
   // rules found, fixed and kept as mutants: kube-max-surge in the Deployment controller (controller-conflicts
   // seed 21), kube-informer-reliable in the apiserver's watch (controller-conflicts seed 77).
   { name: "kube-deployment-no-surge-trim", bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready", modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)", scenario: "controller-conflicts" },
-  { name: "kube-watch-drop-unknown-delete", bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object", modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)", scenario: "watch-compaction" },
+  { name: "kube-watch-drop-unknown-delete", bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object", modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)", scenario: "controller-conflicts" },
   { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "controller-conflicts" },
 ] as const satisfies readonly BugInfo[];
 
