@@ -152,7 +152,8 @@ test("a watched delete whose prev_kv was compacted ends the watch with 410 (the 
     deliver({ header: { revision: 9, raftTerm: 1 }, watchId: 1, events: [{ type: "DELETE", kv: { key: key("a"), createRevision: 0, modRevision: 9, version: 0, value: "", lease: 0 } }] });
     return { events, cancelled };
   };
-  const fixed = run(BugSet.none);
+  let fixed!: ReturnType<typeof run>;
+  hits("kube.watch-delete-without-prev-kv", () => (fixed = run(BugSet.none)));
   assert.equal(fixed.events.map((e) => (e.type === "ERROR" ? `${e.type} ${e.status.code}` : e.type)), ["ERROR 410"]);
   assert.ok(fixed.cancelled, "the etcd watch is cancelled");
   const mutant = run(new BugSet(["kube-watch-drop-unknown-delete"]));
