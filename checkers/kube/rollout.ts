@@ -8,7 +8,9 @@
 // new bound holds from the first revision at which the Deployment controller has observed it
 // (status.observedGeneration ≥ generation: until then it may still act on the old count, read from
 // its cache) and the pods are within it (a scale down is followed, not obeyed at once). A template
-// change (a rollout) does not start over: the whole rollout is held to the bound.
+// change (a rollout) does not start over: the whole rollout is held to the bound. An excursion above
+// it counts once it has lasted surgeGraceUs (250 ms): a decision made on a view that had not caught up
+// lands and is undone within moments.
 //
 // kube-min-available — once a Deployment has had at least replicas − maxUnavailable ready pods under
 // its current replica count, continuously for settleUs (it was available: the controllers have seen
