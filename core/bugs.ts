@@ -28,9 +28,11 @@ export const BUG_CATALOG = [
   { name: "kube-update-no-precondition", bug: "update writes without the resourceVersion precondition: lost update", modelledOn: "—", scenario: "controller-conflicts" },
   { name: "kube-leader-wall-clock", bug: "leader election times the lease on the wall clock: a leader whose clock steps back keeps acting after a candidate took over", modelledOn: "client-go leaderelection measures on Go's monotonic clock", scenario: "deployment-rollout" },
   { name: "kube-leader-no-fencing", bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind", modelledOn: "client-go leaderelection has no fencing", scenario: "deployment-rollout" },
-  // Issue 15, item 6: the scheduler's bind without the pod's resourceVersion, and the real bug kube-max-surge
-  // found in the simulated Deployment controller (controller-conflicts seed 21), fixed and kept as a mutant.
+  // Issue 15, item 6: the scheduler's bind without the pod's resourceVersion, and two real bugs the new kube
+  // rules found, fixed and kept as mutants: kube-max-surge in the Deployment controller (controller-conflicts
+  // seed 21), kube-informer-reliable in the apiserver's watch (controller-conflicts seed 77).
   { name: "kube-deployment-no-surge-trim", bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready", modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)", scenario: "controller-conflicts" },
+  { name: "kube-watch-drop-unknown-delete", bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object", modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)", scenario: "controller-conflicts" },
   { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "controller-conflicts" },
 ] as const satisfies readonly BugInfo[];
 

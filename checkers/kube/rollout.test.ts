@@ -60,24 +60,29 @@ test("rollout: a rolling update within maxSurge and maxUnavailable passes both r
   assert.is(avail.verdict, "pass", avail.message);
 });
 
-test("max surge: a second pod of the new ReplicaSet while all old ones are wanted fails", () => {
-  const h = new History();
+test("max surge: a second pod of the new ReplicaSet while all old ones are wanted fails once it lasts 250 ms; a shorter excursion does not count", () => {
+  const h = new History(100_000);
   h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
   h.at(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false));
+  h.at(pod("n1", "new")); // 0.3 s
+  h.at(pod("n2", "new")); // 0.4 s
+  assert.is(checkRollout(log({ versions: h.versions }))[0].verdict, "pass", "200 ms above the bound: a stale view catching up");
+  h.at(pod("o1", "old", false)); // 0.5 s: 300 ms above it
   const [surge] = checkRollout(log({ versions: h.versions }));
   assert.is(surge.verdict, "fail");
-  assert.match(surge.message, "6 pods wanted by its ReplicaSets at rv 2 (0.002s), more than replicas 4 + maxSurge 1 (old 4/4, new 2/2)");
+  assert.match(surge.message, "6 pods wanted by its ReplicaSets at rv 2 (0.200s), more than replicas 4 + maxSurge 1 (old 4/4, new 2/2), for at least 0.250s");
 });
 
 test("max surge: after a scale down the new bound holds only once the controller observed it and the pods are within it", () => {
-  const h = new History();
+  const h = new History(1_000_000);
   h.at(dep(8, 1), rs("old", 8), ...Array.from({ length: 8 }, (_, i) => pod(`o${i}`, "old")));
   h.at(dep(4, 2, 1)); // scaled down: 8 pods > 4 + 1, the controller has not acted yet
   h.at(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false)); // decided on the old count, landed late
   h.at(dep(4, 2, 2), rs("old", 3)); // observed; 3 + 2 within 5
   const ok = checkRollout(log({ versions: h.versions }))[0];
   assert.is(ok.verdict, "pass", ok.message);
-  h.at(rs("new", 3), pod("n3", "new", false)); // now 6 > 5: fails
+  h.at(rs("new", 3), pod("n3", "new", false)); // now 6 > 5: fails (once it lasted)
+  h.at(pod("n3", "new"));
   const bad = checkRollout(log({ versions: h.versions }))[0];
   assert.is(bad.verdict, "fail");
   assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 5");

@@ -8,7 +8,9 @@
 // new bound holds from the first revision at which the Deployment controller has observed it
 // (status.observedGeneration ≥ generation: until then it may still act on the old count, read from
 // its cache) and the pods are within it (a scale down is followed, not obeyed at once). A template
-// change (a rollout) does not start over: the whole rollout is held to the bound.
+// change (a rollout) does not start over: the whole rollout is held to the bound. An excursion above
+// it counts once it has lasted surgeGraceUs (250 ms): a decision made on a view that had not caught up
+// lands and is undone within moments.
 //
 // kube-min-available — once a Deployment has had at least replicas − maxUnavailable ready pods under
 // its current replica count, continuously for settleUs (it was available: the controllers have seen
@@ -36,7 +38,12 @@ export interface RolloutCheckOptions {
   explainUs?: number;
   /** How long the ready pods must stay at the floor before the Deployment counts as available. */
   settleUs?: number;
+  /** How long pods must stay above replicas + maxSurge to count. */
+  surgeGraceUs?: number;
 }
+
+/** Longer than the controllers' view lag without faults, shorter than a rollout step (a pod's start). */
+export const DEFAULT_SURGE_GRACE_US = 250_000;
 
 export const DEFAULT_EXPLAIN_US = 3_000_000;
 /** Well above the controllers' view lag of pod readiness without faults (tens of ms). */
@@ -48,6 +55,8 @@ interface DeploymentView {
   replicas: number;
   /** Pods were within replicas + maxSurge at some revision since replicas last changed. */
   withinSurge: boolean;
+  /** Above the surge bound since `since` (a violation once it lasts surgeGraceUs). */
+  excursion?: { since: number; what: string } | undefined;
   /** Ready pods stayed at or above replicas − maxUnavailable for settleUs since replicas last changed. */
   available: boolean;
   /** Since when ready pods have been at or above the floor (undefined: below it now). */
@@ -64,6 +73,7 @@ function result(name: string, violations: string[], okMessage: string): CheckRes
 export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = {}): [CheckResult, CheckResult] {
   const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
   const settleUs = opts.settleUs ?? DEFAULT_SETTLE_US;
+  const surgeGraceUs = opts.surgeGraceUs ?? DEFAULT_SURGE_GRACE_US;
   const faults = opts.faults ?? [];
   const explaining = (t: number): FaultWindow | undefined => faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
 
@@ -108,11 +118,24 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       if (rss.length > 1) rolloutRevisions++;
       const maxPods = d.spec.replicas + maxSurge;
       const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+      // An excursion counts once it has lasted surgeGraceUs: a decision made on a view that had not yet
+      // caught up (a ReplicaSet a previous leader created, an update in flight) lands and is undone
+      // within moments; a controller that leaves the ReplicaSets above the bound does not.
+      const report = (until: number) => {
+        const e = v!.excursion!;
+        if (until - e.since >= surgeGraceUs) surge.push(e.what);
+        v!.withinSurge = false; // one report per excursion
+        v!.excursion = undefined;
+      };
       if (wanted <= maxPods) {
+        if (v.excursion !== undefined) report(time);
         if (observed) v.withinSurge = true;
       } else if (v.withinSurge) {
-        surge.push(`${key}: ${wanted} pods wanted by its ReplicaSets at rv ${rv} (${fmtTime(time)}), more than replicas ${d.spec.replicas} + maxSurge ${maxSurge} (${rss.map((rs) => `${rs.metadata.name} ${Math.min((podsByRs.get(rs.metadata.uid ?? "") ?? []).length, rs.spec.replicas)}/${rs.spec.replicas}`).join(", ")})`);
-        v.withinSurge = false; // one report per excursion
+        v.excursion ??= {
+          since: time,
+          what: `${key}: ${wanted} pods wanted by its ReplicaSets at rv ${rv} (${fmtTime(time)}), more than replicas ${d.spec.replicas} + maxSurge ${maxSurge} (${rss.map((rs) => `${rs.metadata.name} ${Math.min((podsByRs.get(rs.metadata.uid ?? "") ?? []).length, rs.spec.replicas)}/${rs.spec.replicas}`).join(", ")}), for at least ${fmtTime(surgeGraceUs)}`,
+        };
+        if (time - v.excursion.since >= surgeGraceUs) report(time);
       }
       const minAvailable = d.spec.replicas - maxUnavailable;
       if (ready >= minAvailable) {
@@ -134,6 +157,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   };
 
   let i = 0;
+  let lastTime = 0;
   while (i < versions.length) {
     const rv = versions[i]!.rv;
     let time = versions[i]!.time;
@@ -144,7 +168,10 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       else objects.set(v.key, v.object);
     }
     evaluate(rv, time);
+    lastTime = time;
   }
+  // An excursion still open when the log ends counts by how long it had lasted.
+  for (const v of views.values()) if (v.excursion !== undefined && lastTime - v.excursion.since >= surgeGraceUs) surge.push(v.excursion.what);
   return [
     result("kube-max-surge", surge, `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`),
     result("kube-min-available", minAvail, `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`),

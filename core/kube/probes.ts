@@ -14,6 +14,7 @@ export const KUBE_PROBES = {
   "kube.list-continue-expired": { what: "a paged list's continue token pointed at a compacted revision: 410, the informer starts the list over" },
   "kube.client-request-timeout": { what: "an apiserver request got no answer in time: the client fails over and the caller sees Timeout (outcome unknown)", required: true },
   "kube.watch-stream-gap": { what: "a watch frame was lost and the gap did not fill: the client breaks the stream" },
+  "kube.watch-delete-without-prev-kv": { what: "an apiserver's etcd watch delivered a delete whose prev_kv was compacted: the watch ends with 410 and the informer relists" },
   "kube.expectations-unsatisfied": { what: "the ReplicaSet controller skipped managing pods because its expected creations/deletions were not yet observed" },
   "kube.expectations-expired": { what: "a ReplicaSet's expectations were older than the TTL and counted as satisfied" },
   "kube.expectations-write-failed": { what: "a pod create or delete the ReplicaSet controller expected failed or was never sent, and its expectation was lowered" },

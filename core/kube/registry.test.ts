@@ -5,6 +5,8 @@ import type { Env } from "../env.ts";
 import { World } from "../../sim/world.ts";
 import type { ApiResult, ListResult, WatchEvent } from "./api.ts";
 import { Registry } from "./registry.ts";
+import type { KV } from "../etcd/kv.ts";
+import type { WatchResponse } from "../mvcc/rpc.ts";
 import { encodeObject, registryKey, registryPrefix } from "./resources.ts";
 import { FakeEtcd } from "./testing/fake-etcd.ts";
 import { settle } from "./testing/sync.ts";
@@ -137,6 +139,25 @@ test("a watch from the list revision delivers later changes; from a compacted re
   etcd.compactNow({ revision: etcd.revision });
   const gone = settle<WatchEvent>(world, (cb) => reg.watch(registryPrefix("ConfigMap"), listRv, (e) => { if (e.type === "ERROR") cb(e); }));
   assert.ok(gone.type === "ERROR" && gone.status.reason === "Gone" && gone.status.code === 410);
+});
+
+test("a watched delete whose prev_kv was compacted ends the watch with 410 (the informer relists) instead of vanishing", () => {
+  // etcd omits prev_kv when revision − 1 is compacted; a stub etcd delivers such a delete.
+  const run = (bugs: BugSet) => {
+    let deliver!: (r: WatchResponse) => void;
+    let cancelled = false;
+    const kv = { watch: (_req: unknown, cb: (r: WatchResponse) => void) => ((deliver = cb), { cancel: () => { cancelled = true; } }) } as unknown as KV;
+    const events: WatchEvent[] = [];
+    new Registry(kv, { bugs }).watch(registryPrefix("ConfigMap"), 3, (e) => events.push(e));
+    deliver({ header: { revision: 9, raftTerm: 1 }, watchId: 1, events: [{ type: "DELETE", kv: { key: key("a"), createRevision: 0, modRevision: 9, version: 0, value: "", lease: 0 } }] });
+    return { events, cancelled };
+  };
+  let fixed!: ReturnType<typeof run>;
+  hits("kube.watch-delete-without-prev-kv", () => (fixed = run(BugSet.none)));
+  assert.equal(fixed.events.map((e) => (e.type === "ERROR" ? `${e.type} ${e.status.code}` : e.type)), ["ERROR 410"]);
+  assert.ok(fixed.cancelled, "the etcd watch is cancelled");
+  const mutant = run(new BugSet(["kube-watch-drop-unknown-delete"]));
+  assert.equal(mutant.events, [], "kube-watch-drop-unknown-delete: the delete is silently lost");
 });
 
 test("delete checks its preconditions against the stored object", () => hits("kube.delete-precondition-failed", () => {

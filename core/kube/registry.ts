@@ -185,7 +185,10 @@ export class Registry {
    */
   watch(prefix: string, rv: number, onEvent: (e: WatchEvent) => void): RegistryWatch {
     let done = false;
-    const h = this.kv.watch(
+    let h: { cancel(): void } | undefined;
+    let cancelSoon = false;
+    const cancelEtcdWatch = () => (h !== undefined ? h.cancel() : (cancelSoon = true));
+    h = this.kv.watch(
       { key: prefix, rangeEnd: prefixEndOf(prefix), startRevision: rv > 0 ? rv + 1 : 0, prevKv: true, progressNotify: true },
       (resp: WatchResponse) => {
         if (done) return;
@@ -208,17 +211,30 @@ export class Registry {
             onEvent({ type: e.kv.createRevision === e.kv.modRevision ? "ADDED" : "MODIFIED", object: obj });
           } else {
             this.opts.observer?.version(e.kv.key, e.kv.modRevision, undefined, null);
-            // The deleted object is the previous value, stamped with the deletion's revision.
-            if (e.prevKv === undefined) continue;
+            // The deleted object is the previous value, stamped with the deletion's revision. etcd
+            // omits prev_kv once revision − 1 is compacted (a watch that fell behind compaction):
+            // the apiserver cannot say what was deleted, and Kubernetes ends the watch with an error
+            // (etcd3 watcher parseEvent) and the reflector lists again. Dropping the event instead
+            // left a deleted pod in an informer's cache (kube-informer-reliable, controller-conflicts
+            // seed 77); kube-watch-drop-unknown-delete is that bug.
+            if (e.prevKv === undefined) {
+              if (this.opts.bugs?.has("kube-watch-drop-unknown-delete")) continue;
+              kubeProbe("kube.watch-delete-without-prev-kv");
+              done = true;
+              cancelEtcdWatch();
+              onEvent({ type: "ERROR", status: status("Gone", `too old resource version: the value deleted from ${e.kv.key} at ${e.kv.modRevision} was compacted`) });
+              return;
+            }
             onEvent({ type: "DELETED", object: withRv(decodeObject(e.prevKv), e.kv.modRevision) });
           }
         }
       },
     );
+    if (cancelSoon) h.cancel();
     return {
       cancel() {
         done = true;
-        h.cancel();
+        cancelEtcdWatch();
       },
     };
   }

@@ -1,8 +1,8 @@
 // The Kubernetes code probes (core/kube/probes.ts) are reached by the kube scenarios: each probe
 // below is hit by the named seed. The rest are hit by unit tests beside the code: the registry's
 // (create-already-exists, guaranteed-update-cas-retry, list-continue-expired,
-// delete-precondition-failed) and the controllers' (expectations-unsatisfied, expectations-expired,
-// gc-orphan-deleted).
+// delete-precondition-failed, watch-delete-without-prev-kv) and the controllers'
+// (expectations-unsatisfied, expectations-expired, gc-orphan-deleted).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { probeCounts, resetProbes } from "../../core/probes.ts";
