@@ -33,8 +33,16 @@ const BOUNDS: [BugName, number][] = [
   ["kube-deployment-no-surge-trim", 25], // [12] controller-conflicts: kube-max-surge after a scale down mid-rollout
 ];
 
-test("every mutant of the catalog has a bound here", () => {
-  assert.equal([...BOUNDS.map(([b]) => b)].sort(), [...BUG_NAMES].sort());
+/**
+ * Mutants whose first catching seed is too far out for CI: `etcdsim bugs --hunt --bug NAME --seeds N`
+ * catches them (nightly), with the seed measured in brackets.
+ */
+const NIGHTLY: [BugName, number][] = [
+  ["kube-watch-drop-unknown-delete", 120], // [77] controller-conflicts: kube-informer-reliable
+];
+
+test("every mutant of the catalog has a bound here (in CI or nightly)", () => {
+  assert.equal([...BOUNDS, ...NIGHTLY].map(([b]) => b).sort(), [...BUG_NAMES].sort());
 });
 
 for (const [bug, bound] of BOUNDS) {
