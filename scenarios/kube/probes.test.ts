@@ -28,9 +28,13 @@ function expectHits(counts: ReadonlyMap<string, number>, probes: KubeProbe[]): v
 test("controller-conflicts seed 1 (a bind storm) reaches the informer, apiserver, client, controller and kubelet probes", () => {
   expectHits(reached(controllerConflicts, 1), [
     "kube.informer-relist-after-410", "kube.informer-rewatch-after-broken-stream", "kube.guaranteed-update-cas-retry",
-    "kube.update-conflict", "kube.bind-conflict", "kube.client-request-timeout", "kube.watch-stream-gap",
+    "kube.update-conflict", "kube.client-request-timeout", "kube.watch-stream-gap",
     "kube.expectations-write-failed", "kube.workqueue-backoff", "kube.kubelet-pod-deleted", "kube.compactor-lost-election",
   ]);
+});
+
+test("controller-conflicts seed 26 (a bind storm whose scheduler binds with a stale version) reaches the bind conflict", () => {
+  expectHits(reached(controllerConflicts, 26), ["kube.bind-conflict"]);
 });
 
 test("deployment-rollout seed 3 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {
