@@ -23,7 +23,7 @@ function newestSource() {
       else if (d.name.endsWith(".ts") && !d.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ["core", "sim", "checkers", "scenarios", "reports", "cli", "bench"]) walk(new URL(`../${d}`, import.meta.url).pathname);
+  for (const d of ["core", "sim", "harness", "checkers", "scenarios", "reports", "cli", "bench"]) walk(new URL(`../${d}`, import.meta.url).pathname);
   return newest;
 }
 
