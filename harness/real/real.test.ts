@@ -65,12 +65,20 @@ if (avail.kind === "skipped") {
   // after 3.4.23). Only asserted on the version known to have it.
   if (avail.version === "3.4.23") {
     test("etcd 3.4.23: a watch opened at a compaction revision that was a delete misses the delete (watch check fails)", async () => {
-      const out = await runReal({ scenario: findScenario("watch-compaction")!, scenarioRef: "watch-compaction", seed: 1, members: 3, binary, durationS: 6, faultKinds: [] });
-      const watch = out.result.checks.find((c) => c.name === "watch")!;
-      assert.is(watch.verdict, "fail", watch.message);
-      assert.match(watch.message, /^resumable: .* skipped DELETE/);
-      // Everything else holds.
-      for (const c of out.result.checks) if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
+      // The bug needs a compaction to land on a delete while a watch resumes there: a matter of real
+      // timing, so up to three seeds are tried; whatever fails must be this bug and nothing else.
+      let seen = false;
+      for (const seed of [1, 2, 3]) {
+        const out = await runReal({ scenario: findScenario("watch-compaction")!, scenarioRef: "watch-compaction", seed, members: 3, binary, durationS: 6, faultKinds: [] });
+        const watch = out.result.checks.find((c) => c.name === "watch")!;
+        if (watch.verdict === "fail") {
+          assert.match(watch.message, /^resumable: .* skipped DELETE/);
+          seen = true;
+        }
+        for (const c of out.result.checks) if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
+        if (seen) break;
+      }
+      assert.ok(seen, "etcd 3.4.23's skipped DELETE did not show in 3 seeds of watch-compaction");
     });
   }
 
