@@ -33,7 +33,7 @@ export function checkOperations<S, I, O>(
   const parts: readonly (readonly Operation<I, O>[])[] = model.partition ? model.partition(ops) : [ops];
   // Positions in the whole history, for evidence; a single partition is the history itself.
   let positions: Map<Operation<I, O>, number> | undefined;
-  if (model.partition) {
+  if (model.partition || model.unobservable) {
     positions = new Map();
     ops.forEach((op, i) => positions!.set(op, i));
   }
@@ -53,7 +53,7 @@ export function checkOperations<S, I, O>(
 
   let stopped = false;
   for (const p of order) {
-    const partOps = parts[p]!;
+    const partOps = withoutUnobservable(model, parts[p]!);
     const result = partitions[p]!;
     if (verdict === "illegal" || stopped) {
       result.skipped = true;
@@ -91,6 +91,13 @@ export function checkOperations<S, I, O>(
     ...(evidence ? { evidence } : {}),
     ...(linearization ? { linearization } : {}),
   };
+}
+
+/** The partition without the unknown-outcome operations no completed one could observe (Model.unobservable). */
+function withoutUnobservable<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): readonly Operation<I, O>[] {
+  if (!model.unobservable) return ops;
+  const drop = model.unobservable(ops);
+  return drop.includes(true) ? ops.filter((_, i) => !drop[i]) : ops;
 }
 
 /** Builds JSON-able evidence from the longest prefix the search found. */

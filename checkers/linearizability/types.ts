@@ -48,6 +48,13 @@ export interface Model<S, I, O> {
   mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  /**
+   * Pruning: which operations with an unknown outcome no completed operation of `ops` (one
+   * partition) could observe. Answer true for `ops[i]` only if every linearization that places it
+   * stays legal with it left out (it may always be left out: "it never happened"); the search then
+   * drops it. Porcupine-style histories retire a process per timeout, so most of them are such.
+   */
+  unobservable?(ops: readonly Operation<I, O>[]): boolean[];
   describeOperation?(input: I, output: O): string;
   describeState?(s: S): string;
 }
