@@ -47,6 +47,8 @@ export interface SearchResult {
 }
 
 const HEAD = 0;
+/** Steps spent looking for a long prefix once the history is known to be illegal. */
+const EVIDENCE_STEPS = 100_000;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -134,6 +136,14 @@ class Search<S, I, O> {
   private readonly readOnly: Int32Array;
   /** Rank of each operation's return event (unknown returns rank last, in index order). */
   private readonly deadline: Int32Array;
+  /**
+   * Unknown-outcome operations with the same input and output share a class (-1 for the others).
+   * Among unlinearized ones of a class only the earliest called is tried: once both are called
+   * they are interchangeable, so a linearization using a later one can use the earlier instead.
+   */
+  private readonly twinClass: Int32Array;
+  private readonly classStamp: Int32Array;
+  private stamp = 0;
   /** mayBecomeLegal's `others`, refilled per frame. */
   private readonly others: Operation<I, O>[];
 
@@ -226,6 +236,16 @@ class Search<S, I, O> {
     for (let k = 0; k < E; k++) if (events[k]! & 1) this.deadline[events[k]! >> 1] = k;
     for (let i = 0; i < n; i++) if (!this.finite[i]) this.deadline[i] = E + i;
     this.others = new Array<Operation<I, O>>(n);
+    this.twinClass = int32(n, -1);
+    const classes = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      if (this.finite[i]) continue;
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      let c = classes.get(key);
+      if (c === undefined) classes.set(key, (c = classes.size));
+      this.twinClass[i] = c;
+    }
+    this.classStamp = int32(Math.max(1, classes.size));
     this.readOnly = int32(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
 
@@ -252,9 +272,14 @@ class Search<S, I, O> {
   run(): SearchResult {
     let d = 0;
     this.stateAt[0] = this.model.init();
+    // An operation that nothing called before its return can make legal from the initial state
+    // (a read of a value no one writes) rules out every order at once, however deep it sits.
+    // The search still runs a little, for the evidence's longest prefix.
+    const rootDead = this.model.mayBecomeLegal !== undefined && this.isDead(this.stateAt[0], true);
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
+      if (rootDead && (this.outOfBudget || this.steps >= EVIDENCE_STEPS)) return { verdict: "illegal", steps: this.steps, order: this.prefixSoFar(d) };
       if (this.outOfBudget) {
         return { verdict: "unknown", steps: this.steps, order: this.prefixSoFar(d), ...(this.stopped ? { stopped: true } : {}) };
       }
@@ -387,9 +412,10 @@ class Search<S, I, O> {
    * that return. Unlinearized calls are exactly the call nodes of the list, so walking it gives,
    * at G's return node, every operation that may precede G. Every return up to the last one of
    * the window's operations is checked (the window's read-only ones were all illegal in pass 1).
-   * True if one of them can never become legal: the configuration is dead.
+   * True if one of them can never become legal: the configuration is dead. `wholeHistory`: check
+   * every return, not only those of the window's operations.
    */
-  private isDead(state: S): boolean {
+  private isDead(state: S, wholeHistory = false): boolean {
     const { next, nodeOp, retOp, callNode, finite, ops, others } = this;
     const mayBecomeLegal = this.model.mayBecomeLegal!;
     let pending = 0;
@@ -402,6 +428,7 @@ class Search<S, I, O> {
     }
     // Node numbers follow time order, so "called within the window" is a comparison.
     const firstReturn = node;
+    if (wholeHistory) pending = Infinity;
     for (; pending > 0 && node !== this.tailNode; node = next[node]!) {
       const op = nodeOp[node]!;
       if (op >= 0) {
@@ -421,10 +448,16 @@ class Search<S, I, O> {
    * operation are finished first and subsume those with it (memo.ts).
    */
   private branch(d: number, state: S): void {
-    const { next, nodeOp, readOnly, finite, model } = this;
+    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp } = this;
+    const stamp = ++this.stamp;
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
       if (readOnly[op]) continue;
+      const cls = twinClass[op]!;
+      if (cls >= 0) {
+        if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
+        classStamp[cls] = stamp;
+      }
       if (!this.tick()) return;
       const r = model.step(state, this.inputs[op] as I, this.outputs[op] as O);
       if (!r[0]) continue;
