@@ -1,9 +1,15 @@
 // The linearizability checker on the whole Porcupine corpus, per group, beside Porcupine's own times.
 import { performance } from "node:perf_hooks";
 import { benchCorpusWith } from "../checkers/linearizability/corpus.ts";
+import { checkerSeriesMeasurements } from "./checker-series.ts";
 import type { Measurement } from "./types.ts";
 
-export function checkerMeasurements(): Measurement[] {
+/** `bench --only checker`: Porcupine's corpus in this process, then the scaling series, a process per file. */
+export async function checkerMeasurements(): Promise<Measurement[]> {
+  return [...corpusMeasurements(), ...(await checkerSeriesMeasurements())];
+}
+
+function corpusMeasurements(): Measurement[] {
   const r = benchCorpusWith(() => performance.now(), { reps: 3 });
   const t = r.totals;
   const slowest = [...r.perFile].sort((a, b) => b.ms - a.ms).slice(0, 6);
