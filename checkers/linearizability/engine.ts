@@ -1,6 +1,7 @@
 // The checker's entry point: split a history into partitions (P-compositionality), search each in
 // a fixed order (smallest first, ties by position), stop at the first illegal one, and explain it.
 
+import { minimalFailingSubset } from "./minimize.ts";
 import { searchLinearization, type SearchResult } from "./search.ts";
 import type {
   CheckOptions,
@@ -71,7 +72,7 @@ export function checkOperations<S, I, O>(
     steps += r.steps;
     if (r.verdict === "illegal" || r.stopped) break;
   }
-  return assembleResult(model, ops.length, plan, results, options.evidence ?? true);
+  return assembleResult(model, ops.length, plan, results, options.evidence ?? true, options.minimize);
 }
 
 /**
@@ -85,6 +86,7 @@ export function assembleResult<S, I, O>(
   plan: CheckPlan<I, O>,
   results: readonly (SearchResult | undefined)[],
   wantEvidence: boolean,
+  minimize?: CheckOptions["minimize"],
 ): LinearizabilityResult {
   const { parts, order, indexOf } = plan;
   const partitions: PartitionResult[] = parts.map((p, index) => ({ index, operations: p.length, verdict: "ok", steps: 0 }));
@@ -108,7 +110,13 @@ export function assembleResult<S, I, O>(
     result.verdict = r.verdict;
     if (r.verdict === "illegal") {
       verdict = "illegal";
-      if (wantEvidence) evidence = explain(model, partOps, r.order, p, indexOf);
+      if (wantEvidence) {
+        evidence = explain(model, partOps, r.order, p, indexOf);
+        if (minimize) {
+          const m = minimalFailingSubset(model, partOps, minimize === true ? {} : minimize);
+          evidence.minimalSubset = { operations: m.ops.map((i) => describeOp(model, partOps[i]!, indexOf)), complete: m.complete };
+        }
+      }
     } else if (r.verdict === "unknown") {
       verdict = "unknown";
     } else if (parts.length === 1) {
@@ -135,6 +143,16 @@ function withoutUnobservable<S, I, O>(model: Model<S, I, O>, ops: readonly Opera
   return drop.includes(true) ? ops.filter((_, i) => !drop[i]) : ops;
 }
 
+function describeOp<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>, globalIndex: (op: Operation<I, O>) => number): EvidenceOperation {
+  return {
+    op: globalIndex(op),
+    clientId: op.clientId,
+    call: op.call,
+    return: op.return === Infinity ? null : op.return,
+    description: model.describeOperation ? model.describeOperation(op.input, op.output) : JSON.stringify(op.input, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
+  };
+}
+
 /** Builds JSON-able evidence from the longest prefix the search found. */
 function explain<S, I, O>(
   model: Model<S, I, O>,
@@ -143,16 +161,7 @@ function explain<S, I, O>(
   partition: number,
   globalIndex: (op: Operation<I, O>) => number,
 ): IllegalEvidence {
-  const describe = (i: number): EvidenceOperation => {
-    const op = ops[i]!;
-    return {
-      op: globalIndex(op),
-      clientId: op.clientId,
-      call: op.call,
-      return: op.return === Infinity ? null : op.return,
-      description: model.describeOperation ? model.describeOperation(op.input, op.output) : JSON.stringify(op.input),
-    };
-  };
+  const describe = (i: number): EvidenceOperation => describeOp(model, ops[i]!, globalIndex);
   let state = model.init();
   for (const i of prefix) {
     const op = ops[i]!;

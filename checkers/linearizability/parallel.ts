@@ -55,5 +55,5 @@ export async function checkOperationsParallel(name: ModelName, ops: readonly Ope
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return assembleResult(model, ops.length, plan, results, options.evidence ?? true);
+  return assembleResult(model, ops.length, plan, results, options.evidence ?? true, options.minimize);
 }

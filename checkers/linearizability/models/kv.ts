@@ -118,6 +118,11 @@ function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
   return out;
 }
 
+/** A get is left out; a put or append keeps its call and may or may not have taken effect. */
+function forgetKv(op: KvOperation): KvOperation | undefined {
+  return op.input.f === GET ? undefined : { ...op, output: kvOutput.unknown(), return: Infinity };
+}
+
 /** One key's string per partition. */
 export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   init: () => EMPTY,
@@ -131,6 +136,7 @@ export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   hash: (s) => s.h,
   partition: partitionByKey,
   unobservable: unobservableWrites,
+  forget: forgetKv,
   describeOperation: describeKv,
   describeState: (s) => JSON.stringify(s.s),
 };
@@ -165,6 +171,7 @@ export const kvMapModel: Model<KvMap, KvInput, KvOutput> = {
   },
   hash: (s) => s.h,
   unobservable: unobservableWrites,
+  forget: forgetKv,
   describeOperation: describeKv,
   describeState(s) {
     const keys = [...s.cells.keys()].filter((k) => s.cells.get(k)!.s !== "").sort();
