@@ -42,7 +42,8 @@ export function seriesShapes(quick = false): SeriesShape[] {
     out.push(...both({ model: "register", clients, keys: 1, operations: 2000, pending: 0.1, seed: 3 }));
   }
   for (const pending of [0, 0.05, 0.1, 0.15]) out.push(...both({ model: "kv", clients: 10, keys: 10, operations: 6000, pending, seed: 4 }));
-  for (const keys of [1, 5, 20, 50]) out.push(...both({ model: "kv", clients: 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
+  // (1 key with 20 clients is out of reach: see the README's checker section)
+  for (const keys of [1, 5, 20, 50]) out.push(...both({ model: "kv", clients: keys === 1 ? 5 : 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
   return out;
 }
 
