@@ -90,7 +90,7 @@ function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOp
  * Unknown puts and appends no completed get could see. In a linearization, an append of v changes
  * the key's string only until the next put, and every get in between returns a string containing
  * v; after a put of v, every get up to the next put returns a string starting with v. So when no
- * completed get of the key (returning after the write's call) contains v, resp. starts with v, the
+ * completed get of the key (returning at or after the write's call: touching intervals are concurrent) contains v, resp. starts with v, the
  * write can be left out of that linearization with every operation still legal.
  */
 function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
@@ -112,7 +112,7 @@ function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
       for (const [key, byValue] of latest) gets.set(key, [...byValue].map(([value, ret]) => ({ value, ret })));
     }
     const v = op.input.value;
-    const seen = (gets.get(op.input.key) ?? []).some((g) => g.ret > op.call && (op.input.f === PUT ? g.value.startsWith(v) : g.value.includes(v)));
+    const seen = (gets.get(op.input.key) ?? []).some((g) => g.ret >= op.call && (op.input.f === PUT ? g.value.startsWith(v) : g.value.includes(v)));
     out[i] = !seen;
   }
   return out;
