@@ -49,6 +49,8 @@ export interface SearchResult {
 const HEAD = 0;
 /** Steps spent looking for a long prefix once the history is known to be illegal. */
 const EVIDENCE_STEPS = 100_000;
+/** Operations from which the whole-history dead-operation check runs at the root. */
+const ROOT_CHECK_MIN = 256;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -275,7 +277,8 @@ class Search<S, I, O> {
     // An operation that nothing called before its return can make legal from the initial state
     // (a read of a value no one writes) rules out every order at once, however deep it sits.
     // The search still runs a little, for the evidence's longest prefix.
-    const rootDead = this.model.mayBecomeLegal !== undefined && this.isDead(this.stateAt[0], true);
+    // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
+    const rootDead = this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true);
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
