@@ -1,9 +1,32 @@
 // The linearizability checker on the whole Porcupine corpus, per group, beside Porcupine's own times.
 import { performance } from "node:perf_hooks";
-import { benchCorpusWith } from "../checkers/linearizability/corpus.ts";
+import { benchCorpusWith, corpusCases, loadCase } from "../checkers/linearizability/corpus.ts";
+import { verifyMinimalSubsets } from "../checkers/linearizability/minimize-check.ts";
+import { checkerSeriesMeasurements } from "./checker-series.ts";
 import type { Measurement } from "./types.ts";
 
-export function checkerMeasurements(): Measurement[] {
+/** `bench --only checker`: Porcupine's corpus in this process, then the scaling series, a process per file. */
+export async function checkerMeasurements(): Promise<Measurement[]> {
+  return [...corpusMeasurements(), minimalSubsetMeasurement(), ...(await checkerSeriesMeasurements())];
+}
+
+/** Every non-linearizable corpus file (CI checks a sample): its minimal failing subset fails, each one-smaller subset passes. */
+function minimalSubsetMeasurement(): Measurement {
+  const t0 = performance.now();
+  const sizes: number[] = [];
+  const problems = verifyMinimalSubsets(corpusCases().filter((c) => c.expected === "illegal").map((c) => loadCase(c)), sizes);
+  return {
+    group: "checker",
+    name: `minimal failing subsets of all ${sizes.length} non-linearizable corpus checks: problems`,
+    value: problems.length,
+    unit: "files",
+    target: 0,
+    lowerIsBetter: true,
+    detail: { problems, largestSubset: Math.max(...sizes), meanSubset: Number((sizes.reduce((a, b) => a + b, 0) / sizes.length).toFixed(2)), ms: Math.round(performance.now() - t0) },
+  };
+}
+
+function corpusMeasurements(): Measurement[] {
   const r = benchCorpusWith(() => performance.now(), { reps: 3 });
   const t = r.totals;
   const slowest = [...r.perFile].sort((a, b) => b.ms - a.ms).slice(0, 6);

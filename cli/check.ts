@@ -2,10 +2,11 @@
 // Exit 0 linearizable, 1 not, 3 inconclusive (budget or --timeout), 2 bad usage or input.
 
 import { writeFileAtomic } from "../reports/files.ts";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createReadStream } from "node:fs";
+import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { checkHistoryText, type TextCheck } from "../checkers/linearizability/check-text.ts";
+import { checkHistoryText, checkHistoryTextParallel, type TextCheck } from "../checkers/linearizability/check-text.ts";
 import { summarizeEvidence } from "../checkers/linearizability/check-etcd.ts";
 import { benchCorpusWith, type BenchResult } from "../checkers/linearizability/corpus.ts";
 import { detectFormat, HISTORY_FORMATS, isHistoryFormat, type HistoryFormat } from "../checkers/linearizability/parse/detect.ts";
@@ -13,13 +14,16 @@ import { HistoryParseError } from "../checkers/linearizability/parse/errors.ts";
 import type { LinearizabilityVerdict } from "../checkers/linearizability/types.ts";
 import { parse, UsageError } from "./args.ts";
 
-const HELP = `etcdsim check HISTORY [--format jsonl|porcupine-kv|porcupine-etcd] [--timeout SECONDS] [--json] [--report DIR]
+const HELP = `etcdsim check HISTORY [--format jsonl|porcupine-kv|porcupine-etcd|jepsen-edn] [--timeout SECONDS] [--threads N] [--json] [--report DIR]
 
-Checks a client history for linearizability.
+Checks a client history for linearizability (formats: docs/HISTORY-FORMATS.md).
   HISTORY            a file: JSON Lines of EtcdOperation (etcd KV model), a Porcupine Jepsen etcd log
-                     (register model) or a Porcupine kv log (get/put/append, checked per key)
+                     (register model), a Porcupine kv log (get/put/append, checked per key) or a
+                     Jepsen history.edn (register / cas-register, independent key map, set)
   --format F         the file's format (default: detected from its content, then its extension)
-  --timeout SECONDS  stop and answer "unknown" after this much wall time
+  --timeout SECONDS  stop and answer "unknown" after this much wall time (reading included)
+  --threads N        worker threads for independent partitions (default: the cores, for large
+                     histories); the answer is the same with any N
   --json             print one JSON object: { file, format, operations, verdict, partitions, wallMs, evidence? }
   --report DIR       also write DIR/check.json with the full result
 
@@ -38,7 +42,7 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     "check",
     argv,
-    { format: { type: "string" }, timeout: { type: "string" }, json: { type: "boolean" }, report: { type: "string" } },
+    { format: { type: "string" }, timeout: { type: "string" }, threads: { type: "string" }, json: { type: "boolean" }, report: { type: "string" } },
     true,
   );
   if (values.help) {
@@ -57,28 +61,38 @@ export async function checkCommand(argv: string[]): Promise<number> {
     timeoutMs = t * 1000;
   }
 
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.code === "EACCES" ? "permission denied" : err.message;
-    return badInput(`cannot read ${file}: ${why}`);
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!/^\d+$/.test(values.threads.trim()) || threads < 1 || threads > 64) throw new UsageError(`check: bad value "${values.threads}" for --threads: expected an integer from 1 to 64`);
   }
-  const format: HistoryFormat | undefined = (values.format as HistoryFormat | undefined) ?? detectFormat(file, text);
-  if (format === undefined) return badInput(`${file}: cannot tell the format; pass --format ${HISTORY_FORMATS.join("|")}`);
 
   const started = performance.now();
   const deadline = timeoutMs === undefined ? undefined : started + timeoutMs;
+  const read = await readHistory(file, values.format as HistoryFormat | undefined, deadline);
+  if (read === TIMED_OUT) {
+    if (values.json) console.log(JSON.stringify({ file, verdict: "unknown", timedOut: true, phase: "reading" }));
+    else console.log(`${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while reading the file`);
+    return EXIT.unknown;
+  }
+  if (typeof read === "string") return badInput(read);
+  const { text, format } = read;
+
+  // Stopping is a flag in shared memory, so worker threads see it too; the engine never reads a clock.
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const timer = deadline === undefined ? undefined : setTimeout(() => Atomics.store(stop, 0, 1), Math.max(0, deadline - performance.now()));
   let check: TextCheck;
   try {
-    check = checkHistoryText(text, format, {
-      // The engine never reads the clock; it asks here every few thousand steps.
-      ...(deadline !== undefined ? { onProgress: () => performance.now() > deadline, progressEvery: 4096 } : {}),
-    });
+    // Worker threads pay a start-up, so only large histories get them unless asked.
+    const n = threads ?? (text.length > 2_000_000 ? Math.min(4, availableParallelism()) : 1);
+    check = n > 1
+      ? await checkHistoryTextParallel(text, format, { threads: n, stop })
+      : checkHistoryText(text, format, { onProgress: () => Atomics.load(stop, 0) === 1 || (deadline !== undefined && performance.now() > deadline), progressEvery: 4096 });
   } catch (e) {
     if (e instanceof HistoryParseError) return badInput(`${file}: ${e.message}`);
     throw e;
+  } finally {
+    if (timer) clearTimeout(timer);
   }
   const wallMs = Math.round((performance.now() - started) * 1000) / 1000;
   const { result } = check;
@@ -128,12 +142,75 @@ export async function checkCommand(argv: string[]): Promise<number> {
       console.log(`  ${summarizeEvidence(e)}`);
       const shown = e.longestPrefix.slice(-5);
       if (shown.length) console.log(`  longest linearizable prefix (partition ${e.partition}, last ${shown.length} of ${e.longestPrefix.length}):`);
-      for (const o of shown) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${o.description}`);
+      for (const o of shown) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
       console.log("  could not be placed next:");
-      for (const o of e.stuck) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${o.description} (${o.reason})`);
+      for (const o of e.stuck) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)} (${o.reason})`);
+      const m = e.minimalSubset;
+      if (m) {
+        console.log(`  minimal failing subset (${m.operations.length} operation${m.operations.length === 1 ? "" : "s"}${m.complete ? "" : ", not proven minimal"}; the partition's other writes may or may not have happened):`);
+        for (const o of m.operations) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
+      }
     }
   }
   return EXIT[result.verdict];
+}
+
+/** A description as a terminal line: long values (a 10 MB string) are cut, with their length said. */
+function clip(s: string): string {
+  return s.length <= 200 ? s : `${s.slice(0, 160)}… (${s.length} characters)`;
+}
+
+const TIMED_OUT = Symbol("timed out");
+/** No line of a history is this long; past it the file is refused without reading on. */
+const LINE_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * Reads the history in chunks: the format is told (or its name checked) from the first chunk, so a
+ * large file that is no history at all is refused at line 1 without being read whole; --timeout
+ * covers the reading. Returns the text and format, an error message, or "timeout".
+ */
+async function readHistory(file: string, given: HistoryFormat | undefined, deadline: number | undefined): Promise<{ text: string; format: HistoryFormat } | string | typeof TIMED_OUT> {
+  const chunks: string[] = [];
+  let format = given;
+  let checked = false;
+  let sinceNewline = 0;
+  try {
+    for await (const chunk of createReadStream(file, { encoding: "utf8", highWaterMark: 1 << 16 })) {
+      const c = chunk as string;
+      chunks.push(c);
+      const nl = c.lastIndexOf("\n");
+      sinceNewline = nl < 0 ? sinceNewline + c.length : c.length - nl - 1;
+      if (!checked) {
+        const head = chunks.join("");
+        if (head.trim() !== "" || head.length > 4096) {
+          checked = true;
+          format ??= detectFormat(file, head);
+          if (format === undefined) return `${file}: cannot tell the format; pass --format ${HISTORY_FORMATS.join("|")}`;
+          if (!looksLike(format, head)) return `${file}: line 1: not a ${format} history (starts with ${JSON.stringify(head.trimStart().slice(0, 24))})`;
+        }
+      }
+      if (sinceNewline > LINE_LIMIT) return `${file}: a line is longer than ${LINE_LIMIT / (1 << 20)} MB`;
+      if (deadline !== undefined && performance.now() > deadline) return TIMED_OUT;
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.code === "EACCES" ? "permission denied" : err.message;
+    return `cannot read ${file}: ${why}`;
+  }
+  const text = chunks.join("");
+  if (text.trim() === "") return `${file}: empty history (no operations to check)`;
+  format ??= detectFormat(file, text);
+  if (format === undefined) return `${file}: cannot tell the format; pass --format ${HISTORY_FORMATS.join("|")}`;
+  return { text, format };
+}
+
+/** Whether the start of a file can be a history of `format` (its first non-blank characters). */
+function looksLike(format: HistoryFormat, head: string): boolean {
+  const t = head.trimStart();
+  if (t === "") return true;
+  if (format === "porcupine-etcd") return "INFO".startsWith(t.slice(0, 4)) || t.startsWith("INFO");
+  if (format === "jepsen-edn") return t.startsWith("{") || t.startsWith("[") || t.startsWith(";");
+  return t.startsWith("{");
 }
 
 /** The corpus benchmark with the wall clock (for `npm run bench`): per-file medians and totals vs Porcupine. */

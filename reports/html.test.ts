@@ -40,7 +40,7 @@ declare const window: { innerWidth: number; innerHeight: number };
 const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(tmpdir(), "etcdsim-report.png");
 const CHECK_SCREENSHOT = join(tmpdir(), "etcdsim-check-report.png");
-const CORPUS_LOG = new URL("../../shared/corpus/porcupine/jepsen/etcd_040.log", import.meta.url);
+const CORPUS_LOG = new URL("../checkers/linearizability/testdata/porcupine/jepsen/etcd_040.log", import.meta.url);
 
 interface Ctx {
   browser?: Browser;

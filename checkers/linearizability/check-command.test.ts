@@ -126,4 +126,61 @@ test("the command line: exit codes 0 and 1 from the real binary", () => {
   assert.is((JSON.parse(r.out) as { verdict: string }).verdict, "illegal");
 });
 
+test("empty or whitespace-only input is an error (exit 2, one line), not a linearizable history", async () => {
+  for (const text of ["", "  \n\n\t\n"]) {
+    const f = join(dir, "empty.txt");
+    writeFileSync(f, text);
+    const r = await run(f);
+    assert.is(r.code, 2);
+    assert.match(r.err, /empty history/);
+    assert.is(r.err.trim().split("\n").length, 1);
+  }
+});
+
+test("a large file that is no history is refused at line 1 without being read whole", async () => {
+  const f = join(dir, "garbage.bin");
+  writeFileSync(f, "zq".repeat(10 << 20)); // 20 MB, no newline
+  const r = await run(f, "--format", "porcupine-etcd");
+  assert.is(r.code, 2);
+  assert.match(r.err, /line 1: not a porcupine-etcd history/);
+});
+
+test("integers beyond 2^53 stay exact: write 9007199254740993, read 9007199254740992 is not linearizable", async () => {
+  const f = join(dir, "big.log");
+  const l = (p: number, type: string, fn: string, v: string) => `INFO  jepsen.util - ${p}\t:${type}\t:${fn}\t${v}`;
+  writeFileSync(f, [l(0, "invoke", "write", "9007199254740993"), l(0, "ok", "write", "9007199254740993"), l(1, "invoke", "read", "nil"), l(1, "ok", "read", "9007199254740992")].join("\n") + "\n");
+  assert.is((await run(f)).code, 1);
+  const edn = join(dir, "big.edn");
+  writeFileSync(edn, ["{:type :invoke, :f :write, :value 9007199254740993, :process 0}", "{:type :ok, :f :write, :value 9007199254740993, :process 0}", "{:type :invoke, :f :read, :value nil, :process 1}", "{:type :ok, :f :read, :value 9007199254740993, :process 1}"].join("\n"));
+  assert.is((await run(edn)).code, 0);
+  const jsonl = join(dir, "big.jsonl");
+  writeFileSync(jsonl, put(0, 9007199254740993, 9007199254740995, "v", 2) + "\n");
+  const r = await run(jsonl);
+  assert.is(r.code, 2);
+  assert.match(r.err, /beyond 2\^53/);
+});
+
+test("Jepsen history.edn: register with cas, independent keys and sets; the nemesis is skipped", async () => {
+  const f = join(dir, "history.edn");
+  const ev = (p: number | string, type: string, fn: string, v: string) => `{:type :${type}, :f :${fn}, :value ${v}, :process ${p}, :time 0}`;
+  writeFileSync(f, [ev(0, "invoke", "write", "1"), ev(0, "ok", "write", "1"), ev(":nemesis", "info", "start", "nil"), ev(1, "invoke", "cas", "[1 2]"), ev(1, "fail", "cas", "[1 2]"), ev(2, "invoke", "read", "nil"), ev(2, "ok", "read", "1")].join("\n"));
+  assert.is((await run(f)).code, 0); // a :fail cas did not happen
+  writeFileSync(f, [ev(0, "invoke", "write", "[:x 1]"), ev(0, "ok", "write", "[:x 1]"), ev(1, "invoke", "read", "[:y nil]"), ev(1, "ok", "read", "[:y 1]")].join("\n"));
+  const r = await run(f, "--json");
+  assert.is(r.code, 1);
+  assert.is(JSON.parse(r.out).partitions.length, 2);
+  writeFileSync(f, [ev(0, "invoke", "add", "1"), ev(0, "ok", "add", "1"), ev(1, "invoke", "read", "nil"), ev(1, "ok", "read", "#{}")].join("\n"));
+  assert.is((await run(f)).code, 1);
+});
+
+test("a minimal failing subset is printed, and --threads does not change the answer", async () => {
+  const r = await run(jepsen("040"));
+  assert.is(r.code, 1);
+  assert.match(r.out, /minimal failing subset \(\d+ operations?/);
+  const kv = join(corpusDir(), "kv", "c10-bad.txt");
+  const one = JSON.parse((await run(kv, "--json", "--threads", "1")).out);
+  const two = JSON.parse((await run(kv, "--json", "--threads", "2")).out);
+  for (const k of ["verdict", "partitions", "steps", "evidence"]) assert.equal(two[k], one[k], k);
+});
+
 test.run();

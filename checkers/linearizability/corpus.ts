@@ -1,7 +1,7 @@
-// Porcupine's test histories (shared/corpus/porcupine) with the verdicts its tests expect, and the
+// Porcupine's test histories (vendored in testdata/porcupine) with the verdicts its tests expect, and the
 // benchmark over them that `npm run bench` calls.
 
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { checkOperations } from "./engine.ts";
@@ -11,13 +11,9 @@ import { parsePorcupineEtcd } from "./parse/porcupine-etcd.ts";
 import { parsePorcupineKv } from "./parse/porcupine-kv.ts";
 import type { LinearizabilityVerdict } from "./types.ts";
 
-/** The corpus directory: `shared/` sits beside the repository (CI), else the machine-wide copy. */
+/** The vendored corpus (testdata/porcupine, with Porcupine's licence and source beside it). */
 export function corpusDir(): string {
-  const repo = fileURLToPath(new URL("../../", import.meta.url));
-  for (const dir of [join(repo, "..", "shared", "corpus", "porcupine"), "/work/shared/corpus/porcupine"]) {
-    if (existsSync(join(dir, "README.md"))) return dir;
-  }
-  throw new Error("the Porcupine corpus was not found (expected ../shared/corpus/porcupine beside the repository)");
+  return fileURLToPath(new URL("./testdata/porcupine/", import.meta.url));
 }
 
 /** Jepsen logs porcupine's tests expect to be linearizable (README "Expected verdicts"); 095 is empty. */

@@ -1,7 +1,8 @@
 // The checker's entry point: split a history into partitions (P-compositionality), search each in
 // a fixed order (smallest first, ties by position), stop at the first illegal one, and explain it.
 
-import { searchLinearization } from "./search.ts";
+import { minimalFailingSubset } from "./minimize.ts";
+import { searchLinearization, type SearchResult } from "./search.ts";
 import type {
   CheckOptions,
   EvidenceOperation,
@@ -21,63 +22,105 @@ import type {
 export const DEFAULT_MAX_STEPS = 20_000_000;
 export const DEFAULT_PROGRESS_EVERY = 1 << 16;
 
-export function checkOperations<S, I, O>(
-  model: Model<S, I, O>,
-  ops: readonly Operation<I, O>[],
-  options: CheckOptions = {},
-): LinearizabilityResult {
-  const maxSteps = options.maxSteps ?? DEFAULT_MAX_STEPS;
-  const progressEvery = Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY);
-  const wantEvidence = options.evidence ?? true;
+/** What a check needs before searching: the partitions (pruned), the order to search them in, positions. */
+export interface CheckPlan<I, O> {
+  /** Partitions as the model splits them, without the operations Model.unobservable drops. */
+  parts: readonly (readonly Operation<I, O>[])[];
+  /** Partition indices in search order: smallest first, ties by position. */
+  order: number[];
+  /** Index of an operation in the whole history. */
+  indexOf: (op: Operation<I, O>) => number;
+  /** The one partition is the history itself (indices need no mapping). */
+  whole: boolean;
+}
 
-  const parts: readonly (readonly Operation<I, O>[])[] = model.partition ? model.partition(ops) : [ops];
+export function planCheck<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): CheckPlan<I, O> {
+  const parts = (model.partition ? model.partition(ops) : [ops]).map((p) => withoutUnobservable(model, p));
   // Positions in the whole history, for evidence; a single partition is the history itself.
   let positions: Map<Operation<I, O>, number> | undefined;
-  if (model.partition) {
+  if (model.partition || model.unobservable) {
     positions = new Map();
     ops.forEach((op, i) => positions!.set(op, i));
   }
   const indexOf = (op: Operation<I, O>): number => (positions ? (positions.get(op) ?? -1) : ops.indexOf(op));
   const order = parts.map((p, i) => i).sort((a, b) => parts[a]!.length - parts[b]!.length || a - b);
+  return { parts, order, indexOf, whole: positions === undefined };
+}
 
-  const partitions: PartitionResult[] = parts.map((p, index) => ({
-    index,
-    operations: p.length,
-    verdict: "ok",
-    steps: 0,
-  }));
+export function budgetOf(options: CheckOptions): { maxSteps: number; progressEvery: number } {
+  return { maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS, progressEvery: Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY) };
+}
+
+export function checkOperations<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  options: CheckOptions = {},
+): LinearizabilityResult {
+  const plan = planCheck(model, ops);
+  const { maxSteps, progressEvery } = budgetOf(options);
+  const results: (SearchResult | undefined)[] = new Array(plan.parts.length);
   let steps = 0;
-  let verdict: LinearizabilityVerdict = "ok";
-  let evidence: IllegalEvidence | undefined;
-  let linearization: number[] | undefined;
-
-  let stopped = false;
-  for (const p of order) {
-    const partOps = parts[p]!;
-    const result = partitions[p]!;
-    if (verdict === "illegal" || stopped) {
-      result.skipped = true;
-      result.verdict = "unknown";
-      continue;
-    }
+  for (const p of plan.order) {
     // The budget is per partition, so one hard partition cannot hide an illegal one after it.
-    const r = searchLinearization(model, partOps, {
+    const r = searchLinearization(model, plan.parts[p]!, {
       maxSteps,
       progressEvery,
       stepsBefore: steps,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
+    results[p] = r;
     steps += r.steps;
-    stopped = r.stopped === true;
+    if (r.verdict === "illegal" || r.stopped) break;
+  }
+  return assembleResult(model, ops.length, plan, results, options.evidence ?? true, options.minimize);
+}
+
+/**
+ * The result from each partition's search, in search order: the first illegal partition (or a stop)
+ * ends the check, and later partitions count as skipped even when a worker did search them, so a
+ * parallel check answers exactly what the sequential one does.
+ */
+export function assembleResult<S, I, O>(
+  model: Model<S, I, O>,
+  operations: number,
+  plan: CheckPlan<I, O>,
+  results: readonly (SearchResult | undefined)[],
+  wantEvidence: boolean,
+  minimize?: CheckOptions["minimize"],
+): LinearizabilityResult {
+  const { parts, order, indexOf } = plan;
+  const partitions: PartitionResult[] = parts.map((p, index) => ({ index, operations: p.length, verdict: "ok", steps: 0 }));
+  let steps = 0;
+  let verdict: LinearizabilityVerdict = "ok";
+  let evidence: IllegalEvidence | undefined;
+  let linearization: number[] | undefined;
+  let ended = false;
+  for (const p of order) {
+    const result = partitions[p]!;
+    const r = results[p];
+    if (ended || !r) {
+      result.skipped = true;
+      result.verdict = "unknown";
+      continue;
+    }
+    const partOps = parts[p]!;
+    steps += r.steps;
+    ended = r.verdict === "illegal" || r.stopped === true;
     result.steps = r.steps;
     result.verdict = r.verdict;
     if (r.verdict === "illegal") {
       verdict = "illegal";
-      if (wantEvidence) evidence = explain(model, partOps, r.order, p, indexOf);
+      if (wantEvidence) {
+        evidence = explain(model, partOps, r.order, p, indexOf);
+        if (minimize) {
+          const m = minimalFailingSubset(model, partOps, minimize === true ? {} : minimize);
+          evidence.minimalSubset = { operations: m.ops.map((i) => describeOp(model, partOps[i]!, indexOf)), complete: m.complete };
+        }
+      }
     } else if (r.verdict === "unknown") {
       verdict = "unknown";
     } else if (parts.length === 1) {
-      linearization = positions ? r.order.map((i) => indexOf(partOps[i]!)) : r.order;
+      linearization = plan.whole ? r.order : r.order.map((i) => indexOf(partOps[i]!));
     }
   }
   // An unknown partition cannot hide an illegal one: illegal wins.
@@ -86,10 +129,27 @@ export function checkOperations<S, I, O>(
   return {
     verdict,
     steps,
-    operations: ops.length,
+    operations,
     partitions,
     ...(evidence ? { evidence } : {}),
     ...(linearization ? { linearization } : {}),
+  };
+}
+
+/** The partition without the unknown-outcome operations no completed one could observe (Model.unobservable). */
+function withoutUnobservable<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): readonly Operation<I, O>[] {
+  if (!model.unobservable) return ops;
+  const drop = model.unobservable(ops);
+  return drop.includes(true) ? ops.filter((_, i) => !drop[i]) : ops;
+}
+
+function describeOp<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>, globalIndex: (op: Operation<I, O>) => number): EvidenceOperation {
+  return {
+    op: globalIndex(op),
+    clientId: op.clientId,
+    call: op.call,
+    return: op.return === Infinity ? null : op.return,
+    description: model.describeOperation ? model.describeOperation(op.input, op.output) : JSON.stringify(op.input, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
   };
 }
 
@@ -101,16 +161,7 @@ function explain<S, I, O>(
   partition: number,
   globalIndex: (op: Operation<I, O>) => number,
 ): IllegalEvidence {
-  const describe = (i: number): EvidenceOperation => {
-    const op = ops[i]!;
-    return {
-      op: globalIndex(op),
-      clientId: op.clientId,
-      call: op.call,
-      return: op.return === Infinity ? null : op.return,
-      description: model.describeOperation ? model.describeOperation(op.input, op.output) : JSON.stringify(op.input),
-    };
-  };
+  const describe = (i: number): EvidenceOperation => describeOp(model, ops[i]!, globalIndex);
   let state = model.init();
   for (const i of prefix) {
     const op = ops[i]!;

@@ -2,15 +2,23 @@
 //
 //   checkEtcdHistory(history)        etcd client history → CheckResult (what scenarios call)
 //   checkOperations(model, ops)      any model, any operations → LinearizabilityResult
-//   checkHistoryText(text, format)   a file's text (jsonl | porcupine-kv | porcupine-etcd)
+//   checkHistoryText(text, format)   a file's text (jsonl | porcupine-kv | porcupine-etcd | jepsen-edn)
+//   checkOperationsParallel(name, ops, { threads })  partitions on worker threads, same answer
+//   minimalFailingSubset(model, ops) a 1-minimal failing subset (delta debugging)
 //
 // Models: registerModel (Porcupine's Jepsen logs), kvModel / kvMapModel (Porcupine's kv logs, per
-// key or as one map), etcdModel (the etcd KV API; built per history by prepareEtcdHistory).
+// key or as one map), independentModel (a register per key), setModel (add / read), etcdModel (the etcd KV API; built per history by prepareEtcdHistory).
 
 export type * from "./types.ts";
 export { checkOperations, DEFAULT_MAX_STEPS } from "./engine.ts";
 export { checkEtcdHistory, summarizeEvidence, type EtcdLinearizabilityResult } from "./check-etcd.ts";
-export { checkHistoryText, type TextCheck, type DescribedOperation } from "./check-text.ts";
+export { checkHistoryText, checkHistoryTextParallel, type TextCheck, type DescribedOperation } from "./check-text.ts";
+export { checkOperationsParallel, type ParallelOptions } from "./parallel.ts";
+export { minimalFailingSubset, relaxedHistory, type MinimalSubset } from "./minimize.ts";
+export { independentModel, type IndependentInput, type IndependentOperation } from "./models/independent.ts";
+export { setModel, setInput, setOutput, type SetOperation } from "./models/set.ts";
+export { parseJepsenEdn, type JepsenHistory } from "./parse/jepsen-edn.ts";
+export { seriesHistory, type SeriesShape } from "./series.ts";
 export { determinize } from "./nondeterministic.ts";
 export { bruteForceLinearizable } from "./brute.ts";
 export { registerModel, registerInput, registerOutput, type RegisterOperation } from "./models/register.ts";

@@ -14,27 +14,43 @@
 
 import type { Model } from "./types.ts";
 
+/**
+ * The memo's memory bound (its typed arrays, not the states they reference), so that one hard
+ * partition stays well under 1 GB; with worker threads each thread has its own.
+ */
+export const MEMO_BYTES = 192 * 1024 * 1024;
+
 export class FailedConfigurations<S> {
   private readonly model: Model<S, unknown, unknown>;
   private readonly fw: number; // words per known-return bitset
   private readonly uw: number; // words per unknown mask (0 when no unknown outcomes)
   // groups: open addressing on hash → group index + 1
-  private slots: Int32Array;
-  private slotMask: number;
-  private groupHash: Int32Array;
-  private groupBits: Uint32Array;
-  private groupMasks: Int32Array; // head of the group's mask list, mask index + 1
+  private slots!: Int32Array;
+  private slotMask!: number;
+  private groupHash!: Int32Array;
+  private groupBits!: Uint32Array;
+  private groupMasks!: Int32Array; // head of the group's mask list, mask index + 1
   private readonly groupStates: S[] = [];
   private groups = 0;
   // masks: singly linked lists in one arena
-  private maskNext: Int32Array;
-  private maskWords: Uint32Array;
+  private maskNext!: Int32Array;
+  private maskWords!: Uint32Array;
   private masks = 0;
 
-  constructor(model: Model<S, unknown, unknown>, finiteWords: number, unknownWords: number) {
+  /** Groups kept before the memo is emptied (bounded memory: see MEMO_BYTES). */
+  private readonly maxGroups: number;
+
+  constructor(model: Model<S, unknown, unknown>, finiteWords: number, unknownWords: number, maxBytes = MEMO_BYTES) {
     this.model = model;
     this.fw = Math.max(1, finiteWords);
     this.uw = unknownWords;
+    // per group: its bitset, hash, mask head, two slots, a state reference and one mask
+    this.maxGroups = Math.max(1024, Math.floor(maxBytes / (4 * this.fw + 4 * unknownWords + 40)));
+    this.allocate();
+  }
+
+  private allocate(): void {
+    const unknownWords = this.uw;
     // Tiny to start: most searches are short, and everything grows by doubling.
     this.slots = new Int32Array(32);
     this.slotMask = 31;
@@ -70,8 +86,22 @@ export class FailedConfigurations<S> {
     return false;
   }
 
+  /**
+   * Evicts everything. Sound: the memo only saves work (a configuration it forgot is explored
+   * again), so a full memo is emptied rather than grown past its bound.
+   */
+  private evict(): void {
+    this.groups = 0;
+    this.masks = 0;
+    this.groupStates.length = 0;
+    this.allocate();
+    this.evictions++;
+  }
+  evictions = 0;
+
   /** Records a configuration explored without success. */
   add(hash: number, known: Uint32Array, unknown: Uint32Array, state: S): void {
+    if (this.groups >= this.maxGroups || this.masks >= this.maxGroups) this.evict();
     let g = this.findGroup(hash, known, state);
     if (g < 0) g = this.addGroup(hash, known, state);
     const uw = this.uw;

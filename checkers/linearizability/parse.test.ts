@@ -110,6 +110,8 @@ test("jsonl: errors name the line and the field", () => {
 test("formats are detected from content first, then the extension", () => {
   assert.is(detectFormat("x", "INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"), "porcupine-etcd");
   assert.is(detectFormat("x", '{:process 0, :type :invoke}\n'), "porcupine-kv");
+  assert.is(detectFormat("x", '{:type :invoke, :f :write, :value 3, :process 0, :time 12, :index 0}\n'), "jepsen-edn");
+  assert.is(detectFormat("history.edn", ""), "jepsen-edn");
   assert.is(detectFormat("x.txt", line(okPut)), "jsonl");
   assert.is(detectFormat("etcd_095.log", ""), "porcupine-etcd");
   assert.is(detectFormat("h.jsonl", ""), "jsonl");

@@ -47,6 +47,10 @@ export interface SearchResult {
 }
 
 const HEAD = 0;
+/** Steps spent looking for a long prefix once the history is known to be illegal. */
+const EVIDENCE_STEPS = 100_000;
+/** Operations from which the whole-history dead-operation check runs at the root. */
+const ROOT_CHECK_MIN = 256;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -108,258 +112,409 @@ export function searchLinearization<S, I, O>(
   if (ops.length === 0) return { verdict: "ok", steps: 0, order: [] };
   const pooled = scratch.begin();
   try {
-    return search(model, ops, budget, pooled);
+    return new Search(model, ops, budget, pooled).run();
   } finally {
     if (pooled) scratch.end();
   }
 }
 
-function search<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean): SearchResult {
-  const n = ops.length;
-  const int32 = (size: number, fill = 0): Int32Array => scratch.int32(size, pooled, fill);
+/**
+ * One search over one partition. The fields are the search's whole state; each method is one step
+ * of the algorithm (Porcupine's checkSingle, split the same way): the event list and its lift /
+ * unlift, the configuration bitsets, entering a frame (force a read-only op, test for a dead
+ * configuration, branch), descending into a candidate and backtracking.
+ */
+class Search<S, I, O> {
+  private readonly model: Model<S, I, O>;
+  private readonly ops: readonly Operation<I, O>[];
+  private readonly budget: SearchBudget;
+  private readonly n: number;
+  private readonly inputs: I[];
+  private readonly outputs: O[];
+  /** 1 for operations with a known return. */
+  private readonly finite: Int32Array;
+  private readonly finiteCount: number;
+  /** 1 for operations the model calls read-only. */
+  private readonly readOnly: Int32Array;
+  /** Rank of each operation's return event (unknown returns rank last, in index order). */
+  private readonly deadline: Int32Array;
+  /**
+   * Unknown-outcome operations with the same input and output share a class (-1 for the others).
+   * Among unlinearized ones of a class only the earliest called is tried: once both are called
+   * they are interchangeable, so a linearization using a later one can use the earlier instead.
+   */
+  private readonly twinClass: Int32Array;
+  private readonly classStamp: Int32Array;
+  private stamp = 0;
+  /** mayBecomeLegal's `others`, refilled per frame. */
+  private readonly others: Operation<I, O>[];
 
-  // Events: call = 2i, return = 2i+1, ordered by time; at equal times calls come first, so
-  // touching intervals count as concurrent (the conservative reading).
-  const events = eventOrder(ops, pooled);
-  let finiteCount = 0;
-  for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity) finiteCount++;
+  // The event list. Nodes: 0 = head, 1..E = events in time order, E+1 = tail (a permanent stop).
+  private readonly next: Int32Array;
+  private readonly prev: Int32Array;
+  /** Operation of a call node; -1 for returns, head and tail. */
+  private readonly nodeOp: Int32Array;
+  /** Operation of a return node; -1 otherwise. */
+  private readonly retOp: Int32Array;
+  private readonly callNode: Int32Array;
+  /** -1 for unknown returns. */
+  private readonly retNode: Int32Array;
+  private readonly tailNode: number;
 
-  // Nodes: 0 = head, 1..E = events, E+1 = tail (a permanent stop, like a return).
-  const E = events.length;
-  const TAIL = E + 1;
-  const next = int32(E + 2);
-  const prev = int32(E + 2);
-  const nodeOp = int32(E + 2, -1); // op of a call node; -1 for returns, head, tail
-  const retOp = int32(E + 2, -1); // op of a return node; -1 otherwise
-  const callNode = int32(n);
-  const retNode = int32(n, -1);
-  for (let k = 0; k < E; k++) {
-    const e = events[k]!;
-    const node = k + 1;
-    if (e & 1) {
-      retNode[e >> 1] = node;
-      retOp[node] = e >> 1;
-    } else {
-      callNode[e >> 1] = node;
-      nodeOp[node] = e >> 1;
-    }
-  }
-  for (let node = 0; node <= TAIL; node++) {
-    next[node] = node === TAIL ? TAIL : node + 1;
-    prev[node] = node === 0 ? 0 : node - 1;
-  }
+  // The configuration: a bitset over the known-return operations (compact index) with its Zobrist
+  // hash, and a mask over the unknown-return ones (kept out of the hash: memo.ts subsumes them).
+  private readonly compact: Int32Array;
+  private readonly known: Uint32Array;
+  private readonly unknown: Uint32Array;
+  private readonly zob: Int32Array;
+  private zobHash = 0;
+  private readonly failed: FailedConfigurations<S>;
+  private finiteDone = 0;
 
-  const finite = int32(n);
-  for (let i = 0; i < n; i++) finite[i] = ops[i]!.return !== Infinity ? 1 : 0;
-  const inputs = ops.map((o) => o.input);
-  const outputs = ops.map((o) => o.output);
-  // Rank of each operation's return (unknown returns rank last).
-  const deadline = int32(n);
-  for (let k = 0; k < E; k++) if (events[k]! & 1) deadline[events[k]! >> 1] = k;
-  for (let i = 0; i < n; i++) if (!finite[i]) deadline[i] = E + i;
-  const others: Operation<I, O>[] = new Array<Operation<I, O>>(n);
-  const readOnly = int32(n);
-  if (model.readOnly) for (let i = 0; i < n; i++) readOnly[i] = model.readOnly(inputs[i] as I, outputs[i] as O) ? 1 : 0;
-
-  // Configurations: a bitset over the operations with a known return (compact index), a mask over
-  // those with an unknown return, and the state. Unknown operations stay out of the hash (memo.ts).
-  const compact = int32(n);
-  let unknownCount = 0;
-  for (let i = 0, f = 0; i < n; i++) compact[i] = finite[i] ? f++ : unknownCount++;
-  const knownWords = Math.max(1, (finiteCount + 31) >>> 5);
-  const unknownWords = (unknownCount + 31) >>> 5;
-  const known = new Uint32Array(knownWords);
-  const unknown = new Uint32Array(Math.max(1, unknownWords));
-  const zob = zobrist(finiteCount);
-  let zobHash = 0;
-  const failed = new FailedConfigurations<S>(model as Model<S, unknown, unknown>, knownWords, unknownWords);
-  const toggle = (op: number): void => {
-    const c = compact[op]!;
-    if (finite[op]) {
-      known[c >>> 5] = known[c >>> 5]! ^ (1 << (c & 31));
-      zobHash ^= zob[c]!;
-    } else unknown[c >>> 5] = unknown[c >>> 5]! ^ (1 << (c & 31));
-  };
-
-  // Depth d: stateAt[d] is the state after d linearized operations, opAt[d] the operation taken
-  // from frame d to reach depth d+1. Frame d's legal candidates live in the arena [start, end).
-  const stateAt: S[] = new Array<S>(n + 1);
-  const opAt = int32(n);
-  const hashAt = int32(n + 1);
-  const frameStart = int32(n + 1);
-  const framePos = int32(n + 1);
-  const frameEnd = int32(n + 1);
-  let arenaOps = int32(Math.max(64, 4 * n));
-  const arenaStates: S[] = [];
-  let top = 0;
-  let finiteDone = 0;
-  let best: Int32Array = new Int32Array(0);
-
-  let steps = 0;
-  let nextProgress = budget.onProgress ? budget.progressEvery : Infinity;
-  const maxSteps = budget.maxSteps;
-  let outOfBudget = false;
-  let stopped = false;
-
-  const push = (op: number, s: S): void => {
-    if (top === arenaOps.length) {
-      const grown = new Int32Array(arenaOps.length * 2);
-      grown.set(arenaOps);
-      arenaOps = grown;
-    }
-    arenaOps[top] = op;
-    arenaStates[top] = s;
-    top++;
-  };
-
+  // Frames. Depth d: stateAt[d] is the state after d linearized operations, opAt[d] the operation
+  // taken from frame d to reach depth d+1. Frame d's legal candidates live in the arena [start, end).
+  private readonly stateAt: S[];
+  private readonly opAt: Int32Array;
+  private readonly hashAt: Int32Array;
+  private readonly frameStart: Int32Array;
+  private readonly framePos: Int32Array;
+  private readonly frameEnd: Int32Array;
+  private arenaOps: Int32Array;
+  private readonly arenaStates: S[] = [];
+  private top = 0;
+  /** The longest prefix seen, for evidence. */
+  private best: Int32Array = new Int32Array(0);
   /** Set when every known-return operation is linearized and the unknown ones could be appended. */
-  let tail: number[] | undefined;
+  private tail: number[] | undefined;
 
-  /** Fills frame d with the legal candidates of the window (or the one read-only op to force). */
-  const enter = (d: number): void => {
-    const state = stateAt[d] as S;
-    frameStart[d] = top;
-    framePos[d] = top;
-    if (finiteDone === finiteCount) {
-      tail = appendUnknownTail(model, state, next, nodeOp, inputs, outputs);
-      if (tail) return;
-    }
-    // Pass 1: a legal read-only op is taken alone.
-    if (model.readOnly) {
-      for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
-        const op = nodeOp[node]!;
-        if (!readOnly[op]) continue;
-        if (steps >= maxSteps || (++steps >= nextProgress && progressStop())) {
-          outOfBudget = true;
-          break;
-        }
-        if (model.step(state, inputs[op] as I, outputs[op] as O)[0]) {
-          push(op, state);
-          frameEnd[d] = top;
-          return;
-        }
-      }
-    }
-    // A pending operation G must be linearized before it returns, after operations called before
-    // that return. Unlinearized calls are exactly the call nodes of the list, so walking it gives,
-    // at G's return node, every operation that may precede G. Every return up to the last one of
-    // the window's operations is checked (the window's read-only ones were all illegal in pass 1).
-    if (model.mayBecomeLegal && !outOfBudget) {
-      let pending = 0;
-      let count = 0;
-      let node = next[HEAD]!;
-      for (; nodeOp[node]! >= 0; node = next[node]!) {
-        const op = nodeOp[node]!;
-        others[count++] = ops[op]!;
-        if (finite[op]) pending++;
-      }
-      // Node numbers follow time order, so "called within the window" is a comparison.
-      const firstReturn = node;
-      for (; pending > 0 && node !== TAIL; node = next[node]!) {
-        const op = nodeOp[node]!;
-        if (op >= 0) {
-          others[count++] = ops[op]!;
-          continue;
-        }
-        const g = retOp[node]!;
-        if (callNode[g]! < firstReturn) pending--;
-        if (!model.mayBecomeLegal(state, ops[g]!, others, count)) {
-          frameEnd[d] = top;
-          return;
-        }
-      }
-    }
-    // Pass 2: every other legal op is a branch, earliest return first (the likeliest to be next in
-    // a linearizable history); unknown returns last, so the configurations without an unknown
-    // operation are finished first and subsume those with it (memo.ts).
-    for (let node = next[HEAD]!; nodeOp[node]! >= 0 && !outOfBudget; node = next[node]!) {
-      const op = nodeOp[node]!;
-      if (readOnly[op]) continue;
-      if (steps >= maxSteps || (++steps >= nextProgress && progressStop())) {
-        outOfBudget = true;
-        break;
-      }
-      const r = model.step(state, inputs[op] as I, outputs[op] as O);
-      if (!r[0]) continue;
-      // An unknown outcome that changes nothing here can as well happen at the end: no branch.
-      if (!finite[op] && (r[1] === state || model.equal(r[1], state))) continue;
-      push(op, r[1]);
-      // insertion by deadline (the window is small); ties keep call order
-      const key = deadline[op]!;
-      let i = top - 1;
-      while (i > frameStart[d]! && deadline[arenaOps[i - 1]!]! > key) {
-        arenaOps[i] = arenaOps[i - 1]!;
-        arenaStates[i] = arenaStates[i - 1] as S;
-        i--;
-      }
-      arenaOps[i] = op;
-      arenaStates[i] = r[1];
-    }
-    frameEnd[d] = top;
-  };
-  const progressStop = (): boolean => {
-    nextProgress += budget.progressEvery;
-    stopped = budget.onProgress!(budget.stepsBefore + steps);
-    return stopped;
-  };
-  const prefixSoFar = (d: number): number[] => (best.length >= d ? toArray(best) : toArray(opAt, d));
+  // The budget.
+  private steps = 0;
+  private nextProgress: number;
+  private outOfBudget = false;
+  private stopped = false;
 
-  let d = 0;
-  stateAt[0] = model.init();
-  enter(0);
-  if (tail) return { verdict: "ok", steps, order: tail };
-  for (;;) {
-    if (outOfBudget) return { verdict: "unknown", steps, order: prefixSoFar(d), ...(stopped ? { stopped } : {}) };
-    const k = framePos[d]!;
-    if (k < frameEnd[d]!) {
-      framePos[d] = k + 1;
-      const op = arenaOps[k]!;
-      const ns = arenaStates[k] as S;
-      toggle(op);
-      const h = zobHash ^ fmix32(model.hash(ns));
-      if (failed.fails(h, known, unknown, ns)) {
-        toggle(op);
+  constructor(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean) {
+    this.model = model;
+    this.ops = ops;
+    this.budget = budget;
+    const n = (this.n = ops.length);
+    const int32 = (size: number, fill = 0): Int32Array => scratch.int32(size, pooled, fill);
+    this.nextProgress = budget.onProgress ? budget.progressEvery : Infinity;
+
+    // Events: call = 2i, return = 2i+1, ordered by time; at equal times calls come first, so
+    // touching intervals count as concurrent (the conservative reading).
+    const events = eventOrder(ops, pooled);
+    const E = events.length;
+    const tailNode = (this.tailNode = E + 1);
+    this.next = int32(E + 2);
+    this.prev = int32(E + 2);
+    this.nodeOp = int32(E + 2, -1);
+    this.retOp = int32(E + 2, -1);
+    this.callNode = int32(n);
+    this.retNode = int32(n, -1);
+    for (let k = 0; k < E; k++) {
+      const e = events[k]!;
+      const node = k + 1;
+      if (e & 1) {
+        this.retNode[e >> 1] = node;
+        this.retOp[node] = e >> 1;
+      } else {
+        this.callNode[e >> 1] = node;
+        this.nodeOp[node] = e >> 1;
+      }
+    }
+    for (let node = 0; node <= tailNode; node++) {
+      this.next[node] = node === tailNode ? tailNode : node + 1;
+      this.prev[node] = node === 0 ? 0 : node - 1;
+    }
+
+    this.finite = int32(n);
+    let finiteCount = 0;
+    for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity) (this.finite[i] = 1), finiteCount++;
+    this.finiteCount = finiteCount;
+    this.inputs = ops.map((o) => o.input);
+    this.outputs = ops.map((o) => o.output);
+    this.deadline = int32(n);
+    for (let k = 0; k < E; k++) if (events[k]! & 1) this.deadline[events[k]! >> 1] = k;
+    for (let i = 0; i < n; i++) if (!this.finite[i]) this.deadline[i] = E + i;
+    this.others = new Array<Operation<I, O>>(n);
+    this.twinClass = int32(n, -1);
+    const classes = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      if (this.finite[i]) continue;
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      let c = classes.get(key);
+      if (c === undefined) classes.set(key, (c = classes.size));
+      this.twinClass[i] = c;
+    }
+    this.classStamp = int32(Math.max(1, classes.size));
+    this.readOnly = int32(n);
+    if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
+
+    this.compact = int32(n);
+    let unknownCount = 0;
+    for (let i = 0, f = 0; i < n; i++) this.compact[i] = this.finite[i] ? f++ : unknownCount++;
+    const knownWords = Math.max(1, (finiteCount + 31) >>> 5);
+    const unknownWords = (unknownCount + 31) >>> 5;
+    this.known = new Uint32Array(knownWords);
+    this.unknown = new Uint32Array(Math.max(1, unknownWords));
+    this.zob = zobrist(finiteCount);
+    this.failed = new FailedConfigurations<S>(model as Model<S, unknown, unknown>, knownWords, unknownWords);
+
+    this.stateAt = new Array<S>(n + 1);
+    this.opAt = int32(n);
+    this.hashAt = int32(n + 1);
+    this.frameStart = int32(n + 1);
+    this.framePos = int32(n + 1);
+    this.frameEnd = int32(n + 1);
+    this.arenaOps = int32(Math.max(64, 4 * n));
+  }
+
+  /** Depth-first over frames: descend into the next candidate of frame d, or backtrack out of it. */
+  run(): SearchResult {
+    let d = 0;
+    this.stateAt[0] = this.model.init();
+    // An operation that nothing called before its return can make legal from the initial state
+    // (a read of a value no one writes) rules out every order at once, however deep it sits.
+    // The search still runs a little, for the evidence's longest prefix.
+    // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
+    const rootDead = this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true);
+    this.enter(0);
+    if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
+    for (;;) {
+      if (rootDead && (this.outOfBudget || this.steps >= EVIDENCE_STEPS)) return { verdict: "illegal", steps: this.steps, order: this.prefixSoFar(d) };
+      if (this.outOfBudget) {
+        return { verdict: "unknown", steps: this.steps, order: this.prefixSoFar(d), ...(this.stopped ? { stopped: true } : {}) };
+      }
+      if (this.framePos[d]! < this.frameEnd[d]!) {
+        if (!this.descend(d)) continue;
+        d++;
+        if (d === this.n) return { verdict: "ok", steps: this.steps, order: toArray(this.opAt) };
+        this.enter(d);
+        if (this.tail) return { verdict: "ok", steps: this.steps, order: toArray(this.opAt, d).concat(this.tail) };
         continue;
       }
-      // lift the call and its return out of the list
-      let a = callNode[op]!;
+      // Frame exhausted: this configuration leads nowhere.
+      if (d === 0) return { verdict: "illegal", steps: this.steps, order: toArray(this.best) };
+      this.backtrack(d);
+      d--;
+    }
+  }
+
+  /**
+   * Takes frame d's next candidate: false if its configuration is known to fail, else it is
+   * linearized (lifted out of the list) and depth d+1 holds its state.
+   */
+  private descend(d: number): boolean {
+    const k = this.framePos[d]!;
+    this.framePos[d] = k + 1;
+    const op = this.arenaOps[k]!;
+    const ns = this.arenaStates[k] as S;
+    this.toggle(op);
+    const h = this.zobHash ^ fmix32(this.model.hash(ns));
+    if (this.failed.fails(h, this.known, this.unknown, ns)) {
+      this.toggle(op);
+      return false;
+    }
+    this.lift(op);
+    this.opAt[d] = op;
+    this.stateAt[d + 1] = ns;
+    this.hashAt[d + 1] = h;
+    return true;
+  }
+
+  /** Leaves depth d (whose frame is exhausted) for d-1: records the failure, undoes opAt[d-1]. */
+  private backtrack(d: number): void {
+    if (d > this.best.length) this.best = this.opAt.slice(0, d);
+    this.failed.add(this.hashAt[d]!, this.known, this.unknown, this.stateAt[d] as S);
+    for (let i = this.frameStart[d]!; i < this.top; i++) this.arenaStates[i] = undefined as S; // let go of dead states
+    this.top = this.frameStart[d]!;
+    this.stateAt[d] = undefined as S;
+    const back = this.opAt[d - 1]!;
+    this.toggle(back);
+    this.unlift(back);
+  }
+
+  /** Flips an operation in the configuration (and the Zobrist hash of the known-return part). */
+  private toggle(op: number): void {
+    const c = this.compact[op]!;
+    if (this.finite[op]) {
+      this.known[c >>> 5] = this.known[c >>> 5]! ^ (1 << (c & 31));
+      this.zobHash ^= this.zob[c]!;
+    } else this.unknown[c >>> 5] = this.unknown[c >>> 5]! ^ (1 << (c & 31));
+  }
+
+  /** Lifts an operation's call and return out of the list (dancing links). */
+  private lift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    let a = this.callNode[op]!;
+    next[prev[a]!] = next[a]!;
+    prev[next[a]!] = prev[a]!;
+    a = this.retNode[op]!;
+    if (a >= 0) {
       next[prev[a]!] = next[a]!;
       prev[next[a]!] = prev[a]!;
-      a = retNode[op]!;
-      if (a >= 0) {
-        next[prev[a]!] = next[a]!;
-        prev[next[a]!] = prev[a]!;
-        finiteDone++;
-      }
-      opAt[d] = op;
-      d++;
-      stateAt[d] = ns;
-      hashAt[d] = h;
-      if (d === n) return { verdict: "ok", steps, order: toArray(opAt) };
-      enter(d);
-      if (tail) return { verdict: "ok", steps, order: toArray(opAt, d).concat(tail) };
-      continue;
+      this.finiteDone++;
     }
-    // Frame exhausted: this configuration leads nowhere; backtrack.
-    if (d === 0) return { verdict: "illegal", steps, order: toArray(best) };
-    if (d > best.length) best = opAt.slice(0, d);
-    failed.add(hashAt[d]!, known, unknown, stateAt[d] as S);
-    for (let i = frameStart[d]!; i < top; i++) arenaStates[i] = undefined as S; // let go of dead states
-    top = frameStart[d]!;
-    stateAt[d] = undefined as S;
-    d--;
-    const back = opAt[d]!;
-    toggle(back);
-    // unlift in reverse order: return first, then call
-    let a = retNode[back]!;
+  }
+
+  /** Puts them back, in reverse order: return first, then call. */
+  private unlift(op: number): void {
+    const next = this.next;
+    const prev = this.prev;
+    let a = this.retNode[op]!;
     if (a >= 0) {
       next[prev[a]!] = a;
       prev[next[a]!] = a;
-      finiteDone--;
+      this.finiteDone--;
     }
-    a = callNode[back]!;
+    a = this.callNode[op]!;
     next[prev[a]!] = a;
     prev[next[a]!] = a;
+  }
+
+  /** Fills frame d with the legal candidates of the window (or the one read-only op to force). */
+  private enter(d: number): void {
+    const state = this.stateAt[d] as S;
+    this.frameStart[d] = this.top;
+    this.framePos[d] = this.top;
+    if (this.finiteDone === this.finiteCount) {
+      this.tail = appendUnknownTail(this.model, state, this.next, this.nodeOp, this.inputs, this.outputs);
+      if (this.tail) return;
+    }
+    if (this.model.readOnly && this.forceReadOnly(state)) {
+      this.frameEnd[d] = this.top;
+      return;
+    }
+    if (this.model.mayBecomeLegal && !this.outOfBudget && this.isDead(state)) {
+      this.frameEnd[d] = this.top;
+      return;
+    }
+    this.branch(d, state);
+    this.frameEnd[d] = this.top;
+  }
+
+  /** Pass 1: a legal read-only op in the window is taken alone (pushed as the frame's only candidate). */
+  private forceReadOnly(state: S): boolean {
+    const { next, nodeOp, readOnly } = this;
+    for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
+      const op = nodeOp[node]!;
+      if (!readOnly[op]) continue;
+      if (!this.tick()) return false;
+      if (this.model.step(state, this.inputs[op] as I, this.outputs[op] as O)[0]) {
+        this.push(op, state);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * A pending operation G must be linearized before it returns, after operations called before
+   * that return. Unlinearized calls are exactly the call nodes of the list, so walking it gives,
+   * at G's return node, every operation that may precede G. Every return up to the last one of
+   * the window's operations is checked (the window's read-only ones were all illegal in pass 1).
+   * True if one of them can never become legal: the configuration is dead. `wholeHistory`: check
+   * every return, not only those of the window's operations.
+   */
+  private isDead(state: S, wholeHistory = false): boolean {
+    const { next, nodeOp, retOp, callNode, finite, ops, others } = this;
+    const mayBecomeLegal = this.model.mayBecomeLegal!;
+    let pending = 0;
+    let count = 0;
+    let node = next[HEAD]!;
+    for (; nodeOp[node]! >= 0; node = next[node]!) {
+      const op = nodeOp[node]!;
+      others[count++] = ops[op]!;
+      if (finite[op]) pending++;
+    }
+    // Node numbers follow time order, so "called within the window" is a comparison.
+    const firstReturn = node;
+    if (wholeHistory) pending = Infinity;
+    for (; pending > 0 && node !== this.tailNode; node = next[node]!) {
+      const op = nodeOp[node]!;
+      if (op >= 0) {
+        others[count++] = ops[op]!;
+        continue;
+      }
+      const g = retOp[node]!;
+      if (callNode[g]! < firstReturn) pending--;
+      if (!mayBecomeLegal(state, ops[g]!, others, count)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Pass 2: every other legal op is a branch, earliest return first (the likeliest to be next in
+   * a linearizable history); unknown returns last, so the configurations without an unknown
+   * operation are finished first and subsume those with it (memo.ts).
+   */
+  private branch(d: number, state: S): void {
+    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp } = this;
+    const stamp = ++this.stamp;
+    for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
+      const op = nodeOp[node]!;
+      if (readOnly[op]) continue;
+      const cls = twinClass[op]!;
+      if (cls >= 0) {
+        if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
+        classStamp[cls] = stamp;
+      }
+      if (!this.tick()) return;
+      const r = model.step(state, this.inputs[op] as I, this.outputs[op] as O);
+      if (!r[0]) continue;
+      // An unknown outcome that changes nothing here can as well happen at the end: no branch.
+      if (!finite[op] && (r[1] === state || model.equal(r[1], state))) continue;
+      this.pushByDeadline(d, op, r[1]);
+    }
+  }
+
+  /** Counts one model step against the budget; false once it is spent (or onProgress says stop). */
+  private tick(): boolean {
+    if (this.outOfBudget) return false;
+    if (this.steps >= this.budget.maxSteps || (++this.steps >= this.nextProgress && this.progressStop())) {
+      this.outOfBudget = true;
+      return false;
+    }
+    return true;
+  }
+
+  private progressStop(): boolean {
+    this.nextProgress += this.budget.progressEvery;
+    this.stopped = this.budget.onProgress!(this.budget.stepsBefore + this.steps);
+    return this.stopped;
+  }
+
+  private push(op: number, s: S): void {
+    if (this.top === this.arenaOps.length) {
+      const grown = new Int32Array(this.arenaOps.length * 2);
+      grown.set(this.arenaOps);
+      this.arenaOps = grown;
+    }
+    this.arenaOps[this.top] = op;
+    this.arenaStates[this.top] = s;
+    this.top++;
+  }
+
+  /** Pushes into frame d keeping it sorted by deadline (insertion: the window is small); ties keep call order. */
+  private pushByDeadline(d: number, op: number, s: S): void {
+    this.push(op, s);
+    const { arenaOps, arenaStates, deadline } = this;
+    const key = deadline[op]!;
+    const start = this.frameStart[d]!;
+    let i = this.top - 1;
+    while (i > start && deadline[arenaOps[i - 1]!]! > key) {
+      arenaOps[i] = arenaOps[i - 1]!;
+      arenaStates[i] = arenaStates[i - 1] as S;
+      i--;
+    }
+    arenaOps[i] = op;
+    arenaStates[i] = s;
+  }
+
+  private prefixSoFar(d: number): number[] {
+    return this.best.length >= d ? toArray(this.best) : toArray(this.opAt, d);
   }
 }
 

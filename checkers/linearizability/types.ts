@@ -48,6 +48,19 @@ export interface Model<S, I, O> {
   mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
+  /**
+   * Pruning: which operations with an unknown outcome no completed operation of `ops` (one
+   * partition) could observe. Answer true for `ops[i]` only if every linearization that places it
+   * stays legal with it left out (it may always be left out: "it never happened"); the search then
+   * drops it. Porcupine-style histories retire a process per timeout, so most of them are such.
+   */
+  unobservable?(ops: readonly Operation<I, O>[]): boolean[];
+  /**
+   * The operation with its outcome forgotten, for minimal failing subsets (minimize.ts): a write
+   * whose result is unknown (it may or may not have taken effect), or undefined for an operation
+   * that changes nothing (a read) and is simply left out.
+   */
+  forget?(op: Operation<I, O>): Operation<I, O> | undefined;
   describeOperation?(input: I, output: O): string;
   describeState?(s: S): string;
 }
@@ -80,6 +93,12 @@ export interface CheckOptions {
   progressEvery?: number;
   /** Collect evidence for an illegal verdict (default true). */
   evidence?: boolean;
+  /**
+   * Also shrink the illegal partition to a minimal failing subset (minimize.ts) for the evidence.
+   * Only for models whose verdict on a subset means what it says (not the etcd model, whose
+   * configuration is derived from the whole history).
+   */
+  minimize?: boolean | { trialSteps?: number; totalSteps?: number };
 }
 
 /** One operation as evidence shows it: its index in the checked history and a readable description. */
@@ -106,6 +125,11 @@ export interface IllegalEvidence {
   stateAfterPrefix?: string;
   /** The operations that could have been linearized next (called before the earliest pending return), none of which works. */
   stuck: StuckOperation[];
+  /**
+   * A minimal failing subset of the partition (CheckOptions.minimize): not linearizable, while
+   * every subset one operation smaller is (when `complete`). In history order.
+   */
+  minimalSubset?: { operations: EvidenceOperation[]; complete: boolean };
 }
 
 export interface PartitionResult {

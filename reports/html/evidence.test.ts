@@ -66,4 +66,15 @@ test("watch evidence is recognised only with well-formed violations", () => {
   assert.is(readWatchEvidence(illegal), undefined);
 });
 
+test("the linearizability evidence carries the minimal failing subset", () => {
+  const parts = readLinEvidence({
+    partition: 0,
+    longestPrefix: [],
+    stuck: [{ op: 2, clientId: 1, call: 5, return: 6, description: "read() → 1", reason: "rejected" }],
+    minimalSubset: { operations: [{ op: 0, clientId: 0, call: 1, return: 2, description: "write(2)" }, { op: 2, clientId: 1, call: 5, return: 6, description: "read() → 1" }], complete: true },
+  });
+  assert.equal(parts?.[0]?.minimalSubset?.operations.map((o) => o.op), [0, 2]);
+  assert.is(parts?.[0]?.minimalSubset?.complete, true);
+});
+
 test.run();

@@ -22,6 +22,8 @@ export interface LinPartition {
   /** What could not follow the prefix (the checker's `stuck`). */
   couldNotPlace: EvidenceRef[];
   stateAfterPrefix?: string;
+  /** The checker's minimal failing subset, in history order (IllegalEvidence.minimalSubset). */
+  minimalSubset?: { operations: EvidenceRef[]; complete: boolean };
 }
 
 /**
@@ -57,6 +59,10 @@ function readPartition(p: unknown): LinPartition | undefined {
   };
   if (typeof p.partition === "number") out.partition = p.partition;
   if (typeof p.stateAfterPrefix === "string") out.stateAfterPrefix = p.stateAfterPrefix;
+  const m = (p as Partial<IllegalEvidence>).minimalSubset;
+  if (isObject(m) && Array.isArray(m.operations)) {
+    out.minimalSubset = { operations: m.operations.map(readRef).filter((r): r is EvidenceRef => r !== undefined), complete: m.complete === true };
+  }
   return out;
 }
 

@@ -76,7 +76,17 @@ export function linSection(lins: readonly ResolvedLin[], unit: TimeUnit): string
       const prefixHtml = p.longestPrefix.length === 0
         ? `<p>No operation could be linearized first.</p>`
         : `${head.length ? `<details><summary>${head.length + start} earlier operations of the prefix</summary><ol class="prefix">${head.map(item).join("")}</ol></details>` : ""}<ol class="prefix">${tail.map((r, i) => item(r, head.length + i)).join("")}</ol>`;
+      // The minimal failing subset first: the few operations that cannot be ordered.
+      const m = p.minimalSubset;
+      const minimalHtml = !m ? "" : `<h3>Minimal failing subset: ${m.operations.length} operation${m.operations.length === 1 ? "" : "s"}</h3>`
+        + `<p>These operations cannot be ordered, even if every other write of the partition may or may not have happened${m.complete ? "; without any one of them the rest can be" : " (not proven minimal: the search budget ran out)"}:</p>`
+        + `<table class="lin" id="minimal-subset"><thead><tr><th>client</th><th>op</th><th>time</th><th>operation</th></tr></thead><tbody>${m.operations.map((r) => {
+          const o = l.find(r);
+          const call = o?.call ?? r.call;
+          return `<tr class="stuck"${o ? ` data-goto-op="${o.id}"` : ""}><td>${o?.client ?? r.clientId ?? "?"}</td><td>#${o?.id ?? r.op ?? "?"}</td><td>${call !== undefined ? esc(formatSpan(call, o ? o.return : r.return ?? null, unit)) : ""}</td><td class="mono">${esc(describe(r))}</td></tr>`;
+        }).join("")}</tbody></table>`;
       parts.push(`<div class="lin-partition"><h3>${esc(l.check.name)}${p.partition !== undefined ? `, partition ${p.partition}` : ""}</h3>`
+        + minimalHtml
         + `<p>The longest linearizable prefix has <b>${p.longestPrefix.length}</b> operations${p.stateAfterPrefix !== undefined ? `; after it the state is <code>${esc(p.stateAfterPrefix)}</code>` : ""}. None of these <b>${p.couldNotPlace.length}</b> operations can come next (click one to find it in the client timeline):</p>`
         + `<table class="lin" id="could-not-place"><thead><tr><th>client</th><th>op</th><th>time</th><th>operation</th><th>why</th></tr></thead><tbody>${stuckRows.join("")}</tbody></table>`
         + `<h3>Longest linearizable prefix, in linearization order</h3>${prefixHtml}`

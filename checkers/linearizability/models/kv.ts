@@ -86,6 +86,43 @@ function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOp
   return false;
 }
 
+/**
+ * Unknown puts and appends no completed get could see. In a linearization, an append of v changes
+ * the key's string only until the next put, and every get in between returns a string containing
+ * v; after a put of v, every get up to the next put returns a string starting with v. So when no
+ * completed get of the key (returning at or after the write's call: touching intervals are concurrent) contains v, resp. starts with v, the
+ * write can be left out of that linearization with every operation still legal.
+ */
+function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
+  const out = new Array<boolean>(ops.length).fill(false);
+  let gets: Map<string, { value: string; ret: number }[]> | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (op.input.f === GET || !op.output.unknown || op.input.value === "") continue;
+    if (!gets) {
+      gets = new Map();
+      // one entry per distinct result (many gets return the same string), with its latest return
+      const latest = new Map<string, Map<string, number>>();
+      for (const g of ops) {
+        if (g.input.f !== GET || g.output.unknown) continue;
+        let byValue = latest.get(g.input.key);
+        if (!byValue) latest.set(g.input.key, (byValue = new Map()));
+        byValue.set(g.output.value, Math.max(byValue.get(g.output.value) ?? -Infinity, g.return));
+      }
+      for (const [key, byValue] of latest) gets.set(key, [...byValue].map(([value, ret]) => ({ value, ret })));
+    }
+    const v = op.input.value;
+    const seen = (gets.get(op.input.key) ?? []).some((g) => g.ret >= op.call && (op.input.f === PUT ? g.value.startsWith(v) : g.value.includes(v)));
+    out[i] = !seen;
+  }
+  return out;
+}
+
+/** A get is left out; a put or append keeps its call and may or may not have taken effect. */
+function forgetKv(op: KvOperation): KvOperation | undefined {
+  return op.input.f === GET ? undefined : { ...op, output: kvOutput.unknown(), return: Infinity };
+}
+
 /** One key's string per partition. */
 export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   init: () => EMPTY,
@@ -98,6 +135,8 @@ export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   equal: (a, b) => a === b || (a.h === b.h && a.s === b.s),
   hash: (s) => s.h,
   partition: partitionByKey,
+  unobservable: unobservableWrites,
+  forget: forgetKv,
   describeOperation: describeKv,
   describeState: (s) => JSON.stringify(s.s),
 };
@@ -131,6 +170,8 @@ export const kvMapModel: Model<KvMap, KvInput, KvOutput> = {
     return true;
   },
   hash: (s) => s.h,
+  unobservable: unobservableWrites,
+  forget: forgetKv,
   describeOperation: describeKv,
   describeState(s) {
     const keys = [...s.cells.keys()].filter((k) => s.cells.get(k)!.s !== "").sort();

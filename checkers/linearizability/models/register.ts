@@ -2,28 +2,40 @@
 // The register starts absent (null). A cas that came back :fail ran and found a different value;
 // an operation whose output is unknown is legal anywhere (an unknown cas applies iff it would match).
 
-import { fmix32 } from "../hash.ts";
+import { fmix32, hashString } from "../hash.ts";
 import type { Model, Operation } from "../types.ts";
 
 export const READ = 0;
 export const WRITE = 1;
 export const CAS = 2;
 
+/**
+ * A register value: an integer, exact. Safe integers are numbers and only integers beyond 2^53
+ * are bigints (registerValue), so `===` compares any two values exactly.
+ */
+export type RegisterValue = number | bigint;
+
+/** The canonical RegisterValue of an integer literal: a number when exact, else a bigint. */
+export function registerValue(literal: string): RegisterValue {
+  const n = Number(literal);
+  return Number.isSafeInteger(n) ? n : BigInt(literal);
+}
+
 /** `f`: READ, WRITE(a) or CAS(from a, to b). Monomorphic shape, for the hot loop. */
 export interface RegisterInput {
   f: typeof READ | typeof WRITE | typeof CAS;
-  a: number;
-  b: number;
+  a: RegisterValue;
+  b: RegisterValue;
 }
 
 /** `value`: what a read returned (null = absent). `ok`: whether a cas matched. */
 export interface RegisterOutput {
   unknown: boolean;
   ok: boolean;
-  value: number | null;
+  value: RegisterValue | null;
 }
 
-export type RegisterState = number | null;
+export type RegisterState = RegisterValue | null;
 export type RegisterOperation = Operation<RegisterInput, RegisterOutput>;
 
 const ABSENT_HASH = 0x3c6ef372;
@@ -56,8 +68,9 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
     for (let i = 0; i < count; i++) if (others[i]!.input.f !== READ && others[i] !== op) return true;
     return false;
   },
+  forget: (op) => (op.input.f === READ || (op.input.f === CAS && !op.output.unknown && !op.output.ok) ? undefined : { ...op, output: registerOutput.unknown(), return: Infinity }),
   equal: (a, b) => a === b,
-  hash: (s) => (s === null ? ABSENT_HASH : fmix32(s)),
+  hash: (s) => (s === null ? ABSENT_HASH : typeof s === "bigint" ? hashString(String(s)) : fmix32(s)),
   describeOperation(input, output) {
     const result = output.unknown ? "?" : null;
     if (input.f === READ) return `read() → ${result ?? (output.value === null ? "nil" : output.value)}`;
@@ -69,13 +82,13 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
 
 export const registerInput = {
   read: (): RegisterInput => ({ f: READ, a: 0, b: 0 }),
-  write: (v: number): RegisterInput => ({ f: WRITE, a: v, b: 0 }),
-  cas: (from: number, to: number): RegisterInput => ({ f: CAS, a: from, b: to }),
+  write: (v: RegisterValue): RegisterInput => ({ f: WRITE, a: v, b: 0 }),
+  cas: (from: RegisterValue, to: RegisterValue): RegisterInput => ({ f: CAS, a: from, b: to }),
 };
 
 export const registerOutput = {
   unknown: (): RegisterOutput => ({ unknown: true, ok: false, value: null }),
-  read: (value: number | null): RegisterOutput => ({ unknown: false, ok: true, value }),
+  read: (value: RegisterValue | null): RegisterOutput => ({ unknown: false, ok: true, value }),
   written: (): RegisterOutput => ({ unknown: false, ok: true, value: null }),
   cas: (ok: boolean): RegisterOutput => ({ unknown: false, ok, value: null }),
 };

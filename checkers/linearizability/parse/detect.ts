@@ -1,7 +1,7 @@
 // Picks a history format from the file's content, then its extension.
 
-export type HistoryFormat = "jsonl" | "porcupine-kv" | "porcupine-etcd";
-export const HISTORY_FORMATS: readonly HistoryFormat[] = ["jsonl", "porcupine-kv", "porcupine-etcd"];
+export type HistoryFormat = "jsonl" | "porcupine-kv" | "porcupine-etcd" | "jepsen-edn";
+export const HISTORY_FORMATS: readonly HistoryFormat[] = ["jsonl", "porcupine-kv", "porcupine-etcd", "jepsen-edn"];
 
 export function isHistoryFormat(s: string): s is HistoryFormat {
   return (HISTORY_FORMATS as readonly string[]).includes(s);
@@ -12,11 +12,15 @@ export function detectFormat(file: string, text: string): HistoryFormat | undefi
   const first = text.split("\n").find((l) => l.trim() !== "")?.trim();
   if (first !== undefined) {
     if (/^INFO\s+jepsen\.util\s+-/.test(first)) return "porcupine-etcd";
-    if (first.startsWith("{:")) return "porcupine-kv";
+    // Porcupine's kv logs name a :key on every line; Jepsen's history.edn has none at top level
+    const jepsenOnly = /[{,]\s*:(time|index)\s/.test(first);
+    if (first.startsWith("{:") && !jepsenOnly && (first.startsWith("{:process") || /:f\s+:(get|put|append)\b/.test(first))) return "porcupine-kv";
+    if (first.startsWith("{:") || first.startsWith("[{") || first === "[") return "jepsen-edn";
     if (first.startsWith("{\"") || first.startsWith("{ \"")) return "jsonl";
   }
   if (/\.(jsonl|ndjson|json)$/i.test(file)) return "jsonl";
   if (/\.log$/i.test(file)) return "porcupine-etcd";
-  if (/\.(txt|edn)$/i.test(file)) return "porcupine-kv";
+  if (/\.edn$/i.test(file)) return "jepsen-edn";
+  if (/\.txt$/i.test(file)) return "porcupine-kv";
   return undefined;
 }

@@ -27,6 +27,11 @@ function num(o: Obj, k: string, path: string, optional = false): void {
   const v = o[k];
   if (v === undefined && optional) return;
   if (typeof v !== "number" || !Number.isFinite(v)) throw new Invalid(`${path}.${k} should be a number`);
+  exact(v, `${path}.${k}`);
+}
+/** JSON.parse rounds integers beyond 2^53: refuse them rather than judge a different history. */
+function exact(v: number, path: string): void {
+  if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw new Invalid(`${path} (${v}) is beyond 2^53 and cannot be read exactly`);
 }
 function arr(o: Obj, k: string, path: string): Json[] {
   const v = o[k];
@@ -156,6 +161,9 @@ export function parseJsonlHistory(text: string): EtcdOperation[] {
       if (ids.has(o.id)) throw new Invalid(`id ${o.id} appears twice`);
       if (typeof o.client !== "number" || !Number.isInteger(o.client)) throw new Invalid("client should be an integer");
       if (typeof o.call !== "number" || !Number.isFinite(o.call)) throw new Invalid("call should be a number");
+      exact(o.call, "call");
+      if (typeof o.return === "number") exact(o.return, "return");
+      if (typeof o.client === "number") exact(o.client, "client");
       if (o.return !== null && (typeof o.return !== "number" || !Number.isFinite(o.return))) throw new Invalid("return should be a number or null (unknown outcome)");
       if (typeof o.return === "number" && o.return < o.call) throw new Invalid(`return (${o.return}) is before call (${o.call})`);
       request(o.request);

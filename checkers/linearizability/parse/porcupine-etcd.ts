@@ -6,6 +6,7 @@ import { HistoryParseError, lines } from "./errors.ts";
 import {
   registerInput,
   registerOutput,
+  registerValue,
   type RegisterInput,
   type RegisterOperation,
   type RegisterOutput,
@@ -76,11 +77,11 @@ function parseInput(f: string, value: string, lineNo: number): RegisterInput {
   }
   if (f === "write") {
     if (!INT.test(value)) throw new HistoryParseError(lineNo, `a write needs an integer, got ${JSON.stringify(value)}`);
-    return registerInput.write(Number(value));
+    return registerInput.write(registerValue(value));
   }
   const m = CAS_ARGS.exec(value);
   if (!m) throw new HistoryParseError(lineNo, `a cas needs [from to], got ${JSON.stringify(value)}`);
-  return registerInput.cas(Number(m[1]), Number(m[2]));
+  return registerInput.cas(registerValue(m[1]!), registerValue(m[2]!));
 }
 
 function parseOutput(type: string, f: string, value: string, input: RegisterInput, lineNo: number): RegisterOutput | undefined {
@@ -88,12 +89,12 @@ function parseOutput(type: string, f: string, value: string, input: RegisterInpu
     if (type === "fail") return undefined; // `:fail :read :timed-out`: a read without a result has no effect
     if (value === "nil") return registerOutput.read(null);
     if (!INT.test(value)) throw new HistoryParseError(lineNo, `a read returns nil or an integer, got ${JSON.stringify(value)}`);
-    return registerOutput.read(Number(value));
+    return registerOutput.read(registerValue(value));
   }
   if (f === "write") return type === "ok" ? registerOutput.written() : undefined;
   const m = CAS_ARGS.exec(value);
   if (!m) throw new HistoryParseError(lineNo, `a cas completes with [from to], got ${JSON.stringify(value)}`);
-  if (Number(m[1]) !== input.a || Number(m[2]) !== input.b) {
+  if (registerValue(m[1]!) !== input.a || registerValue(m[2]!) !== input.b) {
     throw new HistoryParseError(lineNo, `cas completes with ${value} but was invoked with [${input.a} ${input.b}]`);
   }
   return registerOutput.cas(type === "ok");
