@@ -43,7 +43,7 @@ export function summary(r: RunResult, p: Paint = plain): string {
   return lines.join("\n");
 }
 
-/** The object `run --json` prints (DESIGN.md), plus the resolved options. */
+/** The object `run --json` prints (docs/FORMATS.md), plus the resolved options. */
 export function runJson(r: RunResult): object {
   return {
     scenario: r.scenario,

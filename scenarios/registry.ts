@@ -1,4 +1,4 @@
-// The named scenarios (contract names in DESIGN.md).
+// The named scenarios (their names are a contract: docs/FORMATS.md, README).
 import type { ScenarioDef } from "./types.ts";
 import { simSelftest } from "./sim-selftest.ts";
 

@@ -1,4 +1,4 @@
-// Determinism rule 1 (DESIGN.md): no real time, real timers or global randomness in the simulated
+// Determinism rule 1 (docs/DETERMINISM.md): no real time, real timers or global randomness in the simulated
 // world. Tests are exempt (they may time things or spawn processes).
 import { test } from "uvu";
 import * as assert from "uvu/assert";

@@ -1,4 +1,4 @@
-// The etcd scenarios (contract names in DESIGN.md). Each resolves its options from the seed — swarm
+// The etcd scenarios (their names are a contract: docs/FORMATS.md, README). Each resolves its options from the seed — swarm
 // testing: kv-chaos draws a different fault mix, cluster size and traffic per seed — and generates an
 // explicit fault schedule that a replay can carry.
 import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
