@@ -123,7 +123,8 @@ export class World {
         at: (t, fn, a, b) => void this.scheduler.at(t, fn, a, b),
         deliver: (route, msg, inc, sentEpoch) => this.deliver(route, msg, inc, sentEpoch),
         addressOf: (route) => {
-          const p = this.processes.get(route.to);
+          // The route's cached destination (set on its first delivery) saves the lookup per send.
+          const p = (route.sink as RouteSink | undefined)?.process ?? this.processes.get(route.to);
           // Not spawned yet: its first incarnation. Down: nobody (a connection attempt fails).
           return p === undefined ? 0 : p.status === "crashed" ? -1 : p.incarnation;
         },
