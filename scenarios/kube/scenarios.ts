@@ -138,7 +138,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const converged = world.runUntilPredicate(() => cluster.pending().length === 0, healedAt + o.livenessBoundUs);
   const checks: CheckResult[] = [];
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
-  checks.push(monitor.result(), oracle.result());
+  checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
   checks.push(...checkApiserverEtcdTraffic(history, applied));
   const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
   checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));

@@ -25,6 +25,7 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "duplicate-key",
   "empty-key",
   "too-many-ops",
+  "request-too-large",
   "value-provided",
   "lease-provided",
   "lease-ttl-too-large",
