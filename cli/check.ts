@@ -1,7 +1,10 @@
 // etcdsim check: judge a recorded history (ours as JSON Lines, or Porcupine's logs) for linearizability.
 // Exit 0 linearizable, 1 not, 3 inconclusive (budget or --timeout), 2 bad usage or input.
 
-import { writeFileAtomic } from "../reports/files.ts";
+import { checkOutputDir, writeDirAtomic, writeFileAtomic } from "../reports/files.ts";
+
+/** The files `check --report DIR` writes (index.html last, so a directory without it is never left). */
+const CHECK_REPORT_FILES = ["result.json", "check.json", "index.html"];
 import { createReadStream } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
@@ -10,7 +13,7 @@ import { checkHistoryText, checkHistoryTextParallel, type TextCheck } from "../c
 import { summarizeEvidence } from "../checkers/linearizability/check-etcd.ts";
 import { benchCorpusWith, type BenchResult } from "../checkers/linearizability/corpus.ts";
 import { detectFormat, HISTORY_FORMATS, isHistoryFormat, type HistoryFormat } from "../checkers/linearizability/parse/detect.ts";
-import { HistoryParseError } from "../checkers/linearizability/parse/errors.ts";
+import { HistoryParseError, ParseStopped } from "../checkers/linearizability/parse/errors.ts";
 import type { LinearizabilityVerdict } from "../checkers/linearizability/types.ts";
 import { parse, UsageError } from "./args.ts";
 
@@ -21,7 +24,7 @@ Checks a client history for linearizability (formats: docs/HISTORY-FORMATS.md).
                      (register model), a Porcupine kv log (get/put/append, checked per key) or a
                      Jepsen history.edn (register / cas-register, independent key map, set)
   --format F         the file's format (default: detected from its content, then its extension)
-  --timeout SECONDS  stop and answer "unknown" after this much wall time (reading included)
+  --timeout SECONDS  stop and answer "unknown" after this much wall time (reading and parsing included)
   --threads N        worker threads for independent partitions (default: the cores, for large
                      histories); the answer is the same with any N
   --json             print one JSON object: { file, format, operations, verdict, partitions, wallMs, evidence? }
@@ -67,6 +70,9 @@ export async function checkCommand(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(values.threads.trim()) || threads < 1 || threads > 64) throw new UsageError(`check: bad value "${values.threads}" for --threads: expected an integer from 1 to 64`);
   }
 
+  // The report directory is checked before the history is read or judged, not after.
+  if (values.report !== undefined) checkOutputDir(values.report, "--report", CHECK_REPORT_FILES);
+
   const started = performance.now();
   const deadline = timeoutMs === undefined ? undefined : started + timeoutMs;
   const read = await readHistory(file, values.format as HistoryFormat | undefined, deadline);
@@ -86,10 +92,15 @@ export async function checkCommand(argv: string[]): Promise<number> {
     // Worker threads pay a start-up, so only large histories get them unless asked.
     const n = threads ?? (text.length > 2_000_000 ? Math.min(4, availableParallelism()) : 1);
     check = n > 1
-      ? await checkHistoryTextParallel(text, format, { threads: n, stop })
+      ? await checkHistoryTextParallel(text, format, { threads: n, stop, shouldStop: () => deadline !== undefined && performance.now() > deadline })
       : checkHistoryText(text, format, { onProgress: () => Atomics.load(stop, 0) === 1 || (deadline !== undefined && performance.now() > deadline), progressEvery: 4096 });
   } catch (e) {
     if (e instanceof HistoryParseError) return badInput(`${file}: ${e.message}`);
+    if (e instanceof ParseStopped) {
+      if (values.json) console.log(JSON.stringify({ file, verdict: "unknown", timedOut: true, phase: "parsing" }));
+      else console.log(`${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while parsing the file`);
+      return EXIT.unknown;
+    }
     throw e;
   } finally {
     if (timer) clearTimeout(timer);
@@ -116,7 +127,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
       const { writeCheckReport } = await import("../reports/report.ts");
       const message = result.verdict === "ok" ? `linearizable (${check.operations} operations, ${result.steps} steps)`
         : result.verdict === "unknown" ? `inconclusive after ${result.steps} steps` : `not linearizable`;
-      writeCheckReport(values.report, {
+      writeDirAtomic(values.report, (staging) => {
+      writeCheckReport(staging, {
         history: file,
         format,
         checks: [{ name: "linearizability", verdict: result.verdict === "ok" ? "pass" : result.verdict === "illegal" ? "fail" : "unknown", message, ...(result.evidence ? { evidence: result.evidence } : {}) }],
@@ -125,7 +137,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
         wallMs,
         facts: { steps: result.steps, partitions: result.partitions.length },
       });
-      writeFileAtomic(join(values.report, "check.json"), JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) + "\n");
+      writeFileAtomic(join(staging, "check.json"), JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) + "\n");
+      }, CHECK_REPORT_FILES);
     } catch (e) {
       return badInput(`cannot write the report to ${values.report}: ${(e as Error).message}`);
     }

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkCommand } from "../../cli/check.ts";
 import { corpusDir } from "./corpus.ts";
+import { checkHistoryText } from "./check-text.ts";
+import { ParseStopped } from "./parse/errors.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "etcdsim-check-"));
@@ -99,6 +101,22 @@ test("--report DIR writes DIR/check.json with the result", async () => {
   assert.is(saved.verdict, "illegal");
   assert.ok(saved.evidence.stuck.length > 0);
   assert.is(saved.history.length, 85);
+});
+
+test("--report under /proc is refused before the history is even read (exit 2, one line naming --report)", () => {
+  const r = spawnCli(join(dir, "no-such-history.jsonl"), "--report", "/proc/1/x");
+  assert.is(r.code, 2, r.err);
+  assert.match(r.err, /--report "\/proc\/1\/x": refusing to write under \/proc/);
+  assert.is(r.err.trim().split("\n").length, 1, r.err);
+});
+
+test("--timeout covers parsing: the parsers stop between lines when the caller's hook says so", () => {
+  const text = Array.from({ length: 5000 }, (_, i) => put(i + 1, 10 * i, 10 * i + 5, `v${i}`, i + 2)).join("\n") + "\n";
+  let asked = 0;
+  assert.throws(() => checkHistoryText(text, "jsonl", { onProgress: () => ++asked > 0 }), (e: Error) => e instanceof ParseStopped);
+  assert.is(asked, 1, "asked once, at line 4,096");
+  // Without a hook, or with one that never says stop, the same text parses and checks.
+  assert.is(checkHistoryText(text, "jsonl", { onProgress: () => false }).result.verdict, "ok");
 });
 
 test("exit 2 with one line naming the line for a parse error", async () => {

@@ -11,6 +11,7 @@ import { parseJepsenEdn } from "./parse/jepsen-edn.ts";
 import { parseJsonlHistory } from "./parse/jsonl.ts";
 import { parsePorcupineEtcd } from "./parse/porcupine-etcd.ts";
 import { parsePorcupineKv } from "./parse/porcupine-kv.ts";
+import { withParseStop } from "./parse/errors.ts";
 import type { HistoryFormat } from "./parse/detect.ts";
 import type { CheckOptions, LinearizabilityResult, Operation } from "./types.ts";
 
@@ -38,7 +39,11 @@ type Parsed =
   | { kind: "named"; model: ModelName; ops: Operation<unknown, unknown>[] }
   | { kind: "etcd"; ops: EtcdOperation[] };
 
-function parseHistory(text: string, format: HistoryFormat): Parsed {
+function parseHistory(text: string, format: HistoryFormat, stop?: () => boolean): Parsed {
+  return withParseStop(stop, () => parseAs(text, format));
+}
+
+function parseAs(text: string, format: HistoryFormat): Parsed {
   const named = (model: ModelName, ops: readonly object[]): Parsed => ({ kind: "named", model, ops: ops as unknown as Operation<unknown, unknown>[] });
   switch (format) {
     case "porcupine-etcd":
@@ -73,7 +78,8 @@ function describedOps(p: Parsed): DescribedOperation[] {
  * minimal failing subset in the evidence (CheckOptions.minimize).
  */
 export function checkHistoryText(text: string, format: HistoryFormat, options: CheckOptions = {}): TextCheck {
-  const p = parseHistory(text, format);
+  const onProgress = options.onProgress;
+  const p = parseHistory(text, format, onProgress ? () => onProgress(0) : undefined);
   if (p.kind === "etcd") return { format, operations: p.ops.length, result: checkEtcdHistory(p.ops, options).result, described: describedOps(p) };
   const result = checkOperations(namedModel(p.model), p.ops, { minimize: true, ...options });
   return { format, model: p.model, operations: p.ops.length, result, described: describedOps(p) };
@@ -84,10 +90,11 @@ export function checkHistoryText(text: string, format: HistoryFormat, options: C
  * the history; the result is the sequential one. `stop[0] = 1` (shared memory) stops it.
  */
 export async function checkHistoryTextParallel(text: string, format: HistoryFormat, options: ParallelOptions): Promise<TextCheck> {
-  const p = parseHistory(text, format);
+  const { stop: halt, shouldStop } = options;
+  const stopNow = halt || shouldStop ? () => (halt !== undefined && Atomics.load(halt, 0) === 1) || (shouldStop?.() ?? false) : undefined;
+  const p = parseHistory(text, format, stopNow);
   if (p.kind === "etcd" || options.threads <= 1 || !namedModel(p.model).partition) {
-    const stop = options.stop;
-    return checkHistoryText(text, format, { ...options, ...(stop ? { onProgress: () => Atomics.load(stop, 0) === 1, progressEvery: options.progressEvery ?? 4096 } : {}) });
+    return checkHistoryText(text, format, { ...options, ...(stopNow ? { onProgress: stopNow, progressEvery: options.progressEvery ?? 4096 } : {}) });
   }
   const result = await checkOperationsParallel(p.model, p.ops, { minimize: true, ...options });
   return { format, model: p.model, operations: p.ops.length, result, described: describedOps(p) };

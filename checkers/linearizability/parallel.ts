@@ -13,7 +13,15 @@ export interface ParallelOptions extends Omit<CheckOptions, "onProgress"> {
   threads: number;
   /** Int32Array over a SharedArrayBuffer; the caller sets [0] = 1 to stop (e.g. on a timeout). */
   stop?: Int32Array;
+  /**
+   * Also consulted on the calling thread (while parsing, or when the check falls back to one thread):
+   * there the timer that sets `stop` cannot fire until the synchronous work ends.
+   */
+  shouldStop?: () => boolean;
 }
+
+/** Built JavaScript runs the compiled entry; the TypeScript sources need the entry that registers tsx. */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./partition-worker-main.js" : "./partition-worker.js", import.meta.url);
 
 export async function checkOperationsParallel(name: ModelName, ops: readonly Operation<unknown, unknown>[], options: ParallelOptions): Promise<LinearizabilityResult> {
   const model = namedModel(name);
@@ -30,7 +38,7 @@ export async function checkOperationsParallel(name: ModelName, ops: readonly Ope
   let nextJob = 0;
   const rank = new Map(plan.order.map((p, i) => [p, i]));
   let cutoff = plan.order.length; // rank of the earliest illegal/stopped partition so far
-  const workers = Array.from({ length: threads }, () => new Worker(new URL("./partition-worker.js", import.meta.url)));
+  const workers = Array.from({ length: threads }, () => new Worker(WORKER_ENTRY));
   try {
     await Promise.all(
       workers.map(

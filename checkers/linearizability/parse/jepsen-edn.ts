@@ -7,7 +7,7 @@
 // Line order is time. Ops of non-integer processes (the nemesis) are skipped. Integers stay exact.
 
 import { field, isInt, isKeyword, isMap, isSet, readEdnAll, showEdn, type Edn } from "./edn.ts";
-import { HistoryParseError, lines } from "./errors.ts";
+import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 import type { IndependentInput, IndependentOperation } from "../models/independent.ts";
 import { registerInput, registerOutput, type RegisterInput, type RegisterOperation, type RegisterOutput, type RegisterValue } from "../models/register.ts";
 import { setInput, setOutput, type SetOperation } from "../models/set.ts";
@@ -39,6 +39,7 @@ function events(text: string): Event[] {
     all[last] = l.slice(0, at) + " " + l.slice(at + 1);
   }
   for (let k = 0; k < all.length; k++) {
+    parsePoint(k);
     const lineNo = k + 1;
     if (all[k]!.trim() === "") continue;
     let forms: Edn[];

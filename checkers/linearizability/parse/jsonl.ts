@@ -3,7 +3,7 @@
 
 import type { EtcdOperation } from "../../../core/history.ts";
 import { ERROR_MESSAGES, type EtcdErrorCode } from "../../../core/mvcc/rpc.ts";
-import { HistoryParseError, lines } from "./errors.ts";
+import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 
 const KINDS = ["range", "put", "deleteRange", "txn", "compact", "leaseGrant", "leaseRevoke", "leaseKeepAlive"] as const;
 
@@ -145,6 +145,7 @@ export function parseJsonlHistory(text: string): EtcdOperation[] {
   const ids = new Set<number>();
   const all = lines(text);
   for (let k = 0; k < all.length; k++) {
+    parsePoint(k);
     const lineNo = k + 1;
     const line = all[k]!.trim();
     if (line === "") continue;

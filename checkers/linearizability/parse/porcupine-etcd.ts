@@ -2,7 +2,7 @@
 // is time. `:info` leaves the operation open forever (unknown outcome); a read with an unknown result
 // has no effect and is dropped; `:fail :cas` ran and did not match.
 
-import { HistoryParseError, lines } from "./errors.ts";
+import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 import {
   registerInput,
   registerOutput,
@@ -29,6 +29,7 @@ export function parsePorcupineEtcd(text: string): RegisterOperation[] {
   const open: { p: Pending; process: number }[] = [];
   const all = lines(text);
   for (let k = 0; k < all.length; k++) {
+    parsePoint(k);
     const lineNo = k + 1;
     const line = all[k]!;
     if (line.trim() === "") continue;

@@ -3,7 +3,7 @@
 // `:ok` completes; `:fail` means no effect (dropped); `:info` or no completion leaves the outcome
 // unknown. A get without a result has no effect and is dropped.
 
-import { HistoryParseError, lines } from "./errors.ts";
+import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 import { kvInput, kvOutput, type KvInput, type KvOperation } from "../models/kv.ts";
 
 type EdnValue = { kind: "keyword"; name: string } | { kind: "string"; text: string } | { kind: "int"; value: number } | { kind: "nil" };
@@ -88,6 +88,7 @@ export function parsePorcupineKv(text: string): KvOperation[] {
   const pending = new Map<number, Pending & { line: number; f: string }>();
   const all = lines(text);
   for (let k = 0; k < all.length; k++) {
+    parsePoint(k);
     const lineNo = k + 1;
     const line = all[k]!;
     if (line.trim() === "") continue;
