@@ -3,7 +3,7 @@
 // when npx links this package) skips the build when dist/ is newer than every source, so a second
 // prepare costs nothing.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { cpSync, existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -20,10 +20,12 @@ function newestSource() {
       else if (d.name.endsWith(".ts") && !d.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
-  for (const d of ["core", "sim", "checkers", "scenarios", "reports", "cli", "bench"]) walk(join(root, d));
+  for (const d of ["core", "sim", "harness", "checkers", "scenarios", "reports", "cli", "bench"]) walk(join(root, d));
   return newest;
 }
 
 if (process.argv.includes("--if-stale") && existsSync(built) && statSync(built).mtimeMs >= newestSource()) process.exit(0);
 const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+// Files the built code reads at run time that tsc does not emit.
+if (r.status === 0) for (const asset of ["harness/real/proto"]) cpSync(join(root, asset), join(root, "dist", asset), { recursive: true });
 process.exit(r.status ?? 1);
