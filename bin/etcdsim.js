@@ -3,7 +3,8 @@
 // so a command starts in tens of milliseconds. In a checkout whose sources are newer than the build (or
 // with ETCDSIM_DEV=1, or before the first build) it runs the TypeScript sources through tsx instead.
 // It re-executes nothing: Ctrl-C reaches this very process, whoever started it (npx, a shell, CI).
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { newestSource } from "./sources.js";
 
 // A closed pipe (`etcdsim ... | head`) ends the command quietly instead of with a stack trace, with the
 // exit code known so far (a sweep sets 1 as soon as a seed fails, 3 while its outcome is still open).
@@ -11,25 +12,9 @@ for (const s of [process.stdout, process.stderr]) s.on("error", (e) => { if (e.c
 
 const built = new URL("../dist/cli/main.js", import.meta.url);
 
-/** The newest modification time of the TypeScript sources (a checkout), or 0 (an installed package has them too). */
-function newestSource() {
-  let newest = 0;
-  const walk = (dir) => {
-    let names;
-    try { names = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const d of names) {
-      const p = `${dir}/${d.name}`;
-      if (d.isDirectory()) walk(p);
-      else if (d.name.endsWith(".ts") && !d.name.endsWith(".test.ts")) newest = Math.max(newest, statSync(p).mtimeMs);
-    }
-  };
-  for (const d of ["core", "sim", "harness", "checkers", "scenarios", "reports", "cli", "bench"]) walk(new URL(`../${d}`, import.meta.url).pathname);
-  return newest;
-}
-
 function useBuilt() {
   if (process.env.ETCDSIM_DEV === "1" || !existsSync(built)) return false;
-  return statSync(built).mtimeMs >= newestSource();
+  return statSync(built).mtimeMs >= newestSource(new URL("..", import.meta.url).pathname);
 }
 
 let main;
