@@ -88,6 +88,47 @@ test("max surge: after a scale down the new bound holds only once the controller
   assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 5");
 });
 
+/**
+ * Scaled to 8, then back to 4 (observed at 3 s); the scale to 8 of "old", sent at `sentUs`, lands at
+ * 4 s on the ReplicaSet's unchanged resourceVersion 1 and its pods follow; cut back at 7 s.
+ */
+function lateRaise(sentUs: number): KubeObservations {
+  const h = new History(1_000_000);
+  h.at(dep(4, 1), rs("old", 4), ...Array.from({ length: 4 }, (_, i) => pod(`o${i}`, "old")));
+  h.at(dep(8, 2, 1)); // scaled up: the controller decides old → 8
+  h.at(dep(4, 3, 3)); // scaled back down before that write landed; observed, 4 pods within 4 + 1
+  const landed = h.at(rs("old", 8)); // the write lands
+  h.at(pod("o4", "old"), pod("o5", "old")); // 6 > 5
+  h.at(pod("o6", "old"), pod("o7", "old")); // 8 > 5, 2 s on
+  h.at(rs("old", 4), gone("o4"), gone("o5"), gone("o6"), gone("o7")); // the controller cut it back
+  return log({
+    versions: h.versions,
+    writes: [{ time: landed * 1_000_000, apiserver: "apiserver-1", key: "/registry/replicasets/default/old", op: "update", baseRv: 1, rv: landed }],
+    acts: [{ time: sentUs, process: "kcm-1", identity: "kcm-1_a", lease: "kube-system/kube-controller-manager", term: 1, what: "deployment: update ReplicaSet default/old@1" }],
+  });
+}
+
+test("max surge: a ReplicaSet update the controller sent before the bound held may land late (not guaranteed); one sent after it is held to the bound", () => {
+  const stale = checkRollout(lateRaise(2_100_000))[0]; // sent at 2.1 s, before the scale down to 4 was observed
+  assert.is(stale.verdict, "pass", stale.message);
+  const fresh = checkRollout(lateRaise(3_500_000))[0]; // sent at 3.5 s: decided with replicas 4 in view
+  assert.is(fresh.verdict, "fail");
+  assert.match(fresh.message, "6 pods wanted by its ReplicaSets at rv 5 (5.000s), more than replicas 4 + maxSurge 1 (old 6/8)");
+  const unknown = checkRollout({ ...lateRaise(2_100_000), acts: [] })[0]; // no act: not known to be stale
+  assert.is(unknown.verdict, "fail");
+});
+
+test("max surge: after a late stale raise was cut back, the bound holds again", () => {
+  const obs = lateRaise(2_100_000);
+  const h = new History(1_000_000);
+  h.rv = 7;
+  h.at(rs("old", 6), pod("o8", "old"), pod("o9", "old")); // 6 > 5, not from a stale decision
+  h.at(pod("o9", "old", false));
+  const bad = checkRollout({ ...obs, versions: [...obs.versions, ...h.versions] })[0];
+  assert.is(bad.verdict, "fail");
+  assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 8");
+});
+
 test("min available: dropping below replicas − maxUnavailable after being available fails, unless a fault explains it", () => {
   const h = new History(1_000_000);
   h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));

@@ -10,7 +10,11 @@
 // its cache) and the pods are within it (a scale down is followed, not obeyed at once). A template
 // change (a rollout) does not start over: the whole rollout is held to the bound. An excursion above
 // it counts once it has lasted surgeGraceUs (250 ms): a decision made on a view that had not caught up
-// lands and is undone within moments.
+// lands and is undone within moments. A ReplicaSet update the Deployment controller sent before the
+// bound held (its leader act is older) also starts over: Kubernetes bounds only the controller's own
+// decisions, and one made on the old replicas may land late — an apiserver paused mid-request applies
+// it when it resumes, the ReplicaSet's resourceVersion unchanged (controller-conflicts seed 1050: a
+// scale to 12 sent at 1.7 s landed at 2.19 s, after the scale to 7 was observed).
 //
 // kube-min-available — once a Deployment has had at least replicas − maxUnavailable ready pods under
 // its current replica count, continuously for settleUs (it was available: the controllers have seen
@@ -55,6 +59,10 @@ interface DeploymentView {
   replicas: number;
   /** Pods were within replicas + maxSurge at some revision since replicas last changed. */
   withinSurge: boolean;
+  /** When withinSurge became true (writes the Deployment controller sent before it may be stale). */
+  armedAt?: number | undefined;
+  /** A stale decision raised a ReplicaSet: armed again once the ReplicaSets' replicas are within the bound. */
+  staleRaise?: boolean;
   /** Above the surge bound since `since` (a violation once it lasts surgeGraceUs). */
   excursion?: { since: number; what: string } | undefined;
   /** Ready pods stayed at or above replicas − maxUnavailable for settleUs since replicas last changed. */
@@ -76,6 +84,20 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   const surgeGraceUs = opts.surgeGraceUs ?? DEFAULT_SURGE_GRACE_US;
   const faults = opts.faults ?? [];
   const explaining = (t: number): FaultWindow | undefined => faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
+
+  // When the Deployment controller sent each ReplicaSet update ("ns/name@baseRv", earliest: a retry
+  // reuses the base), and the ReplicaSet keys each revision's acknowledged updates wrote, with that time.
+  const sentAt = new Map<string, number>();
+  for (const a of obs.acts) {
+    const m = /^deployment: update ReplicaSet (\S+@\d+)$/.exec(a.what);
+    if (m !== null && !(a.time >= (sentAt.get(m[1]!) ?? Infinity))) sentAt.set(m[1]!, a.time);
+  }
+  const rsWrites = new Map<number, Map<string, number>>(); // rv → RS key → when its update was sent
+  for (const w of obs.writes) {
+    if (w.op !== "update" || !w.key.startsWith("/registry/replicasets/")) continue;
+    const sent = sentAt.get(`${w.key.slice("/registry/replicasets/".length)}@${w.baseRv}`);
+    if (sent !== undefined) (rsWrites.get(w.rv) ?? rsWrites.set(w.rv, new Map()).get(w.rv)!).set(w.key, sent);
+  }
 
   const versions = [...obs.versions].sort((a, b) => a.rv - b.rv || (a.key < b.key ? -1 : 1));
   const objects = new Map<string, KubeObject>();
@@ -127,9 +149,21 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v!.withinSurge = false; // one report per excursion
         v!.excursion = undefined;
       };
+      const written = rsWrites.get(rv);
+      if (v.withinSurge && written !== undefined && rss.some((rs) => (written.get(`/registry/replicasets/${rs.metadata.namespace}/${rs.metadata.name}`) ?? Infinity) < v!.armedAt!)) {
+        // A decision from before the bound held landed now: followed from here, like a scale down.
+        if (v.excursion !== undefined) report(time);
+        v.withinSurge = false;
+        v.staleRaise = true;
+      }
+      // Its pods come later (the ReplicaSet controller obeys it): wait until the Deployment controller cut it back.
+      if (v.staleRaise && rss.reduce((s, rs) => s + rs.spec.replicas, 0) <= maxPods) v.staleRaise = false;
       if (wanted <= maxPods) {
         if (v.excursion !== undefined) report(time);
-        if (observed) v.withinSurge = true;
+        if (observed && !v.withinSurge && !v.staleRaise) {
+          v.withinSurge = true;
+          v.armedAt = time;
+        }
       } else if (v.withinSurge) {
         v.excursion ??= {
           since: time,

@@ -17,4 +17,13 @@ test("kube-bind-no-precondition: a stale bind moves a bound pod at controller-co
   assert.is(clean.verdict, "pass", JSON.stringify(clean.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("kube-max-surge: a ReplicaSet scale sent on the old replicas and held by a paused apiserver lands late (controller-conflicts seed 1050): Kubernetes allows it, the clean build passes", () => {
+  // The scale to 12 (sent at 1.7 s) landed at 2.19 s, after the scale to 7 was observed; the controller's
+  // correction waited on another paused apiserver for 0.75 s.
+  const r = runScenario({ scenario: controllerConflicts, seed: 1050 });
+  const surge = r.checks.find((c) => c.name === "kube-max-surge");
+  assert.is(surge?.verdict, "pass", surge?.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
