@@ -30,7 +30,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-txn-compare-ignored", 10], // [1] controller-conflicts
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
-  ["kube-deployment-no-surge-trim", 25], // [12] controller-conflicts: kube-max-surge after a scale down mid-rollout
+  ["kube-deployment-no-surge-trim", 40], // [23] controller-conflicts: kube-max-surge after a scale down mid-rollout
 ];
 
 /**
