@@ -99,6 +99,8 @@ interface NodeState {
   /** The last index covered by appends (or a snapshot) this node accepted in `coveredTerm`; kept across crashes. */
   coveredTerm: number;
   coveredIndex: number;
+  /** coveredIndex of the terms this node has left (see checkStepped). */
+  coveredByTerm: Map<number, number>;
 }
 
 const MAX_VIOLATIONS = 100;
@@ -235,9 +237,12 @@ export class RaftSafetyMonitor {
     if (m.type !== "MsgVote" && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp" && m.term > st.seenTerm) st.seenTerm = m.term;
 
     // Commit coverage: what this node's log is known to share with the leader of its current term.
+    // Per term: a node may leave a term only in memory (a campaign a torn crash forgets) and come back to
+    // it after a restart with the same durable log, so what it had covered in that term still counts.
     if (st.coveredTerm !== v.term) {
+      st.coveredByTerm.set(st.coveredTerm, st.coveredIndex);
       st.coveredTerm = v.term;
-      st.coveredIndex = 0;
+      st.coveredIndex = st.coveredByTerm.get(v.term) ?? 0;
     }
     if (m.term === v.term && m.type === "MsgApp") {
       const last = m.index + m.entries.length;
@@ -372,7 +377,7 @@ export class RaftSafetyMonitor {
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
-      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "", voteSeen: "", lastIndexSeen: 0, seenTerm: 0, coveredTerm: 0, coveredIndex: 0 };
+      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "", voteSeen: "", lastIndexSeen: 0, seenTerm: 0, coveredTerm: 0, coveredIndex: 0, coveredByTerm: new Map() };
       this.nodes.set(id, st);
     }
     return st;
