@@ -70,20 +70,18 @@ function hasGap(s: Stream): boolean {
   return s.early.size > 0 || s.sent > s.nextSeq;
 }
 
-/** Request (and watch stream) ids per client id: far more than any run uses, and ids stay exact integers. */
+/** Request ids per client id: far more requests than any run makes, and ids stay exact integers. */
 const REQ_IDS_PER_CLIENT = 2 ** 24;
 
 export class EtcdClient implements KV {
   private nextReq: number;
-  private nextStream: number;
+  private nextStream = 1;
   private endpoint = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, Stream>();
 
   constructor(private readonly env: Env, readonly opts: ClientOptions) {
     this.nextReq = opts.clientId * REQ_IDS_PER_CLIENT + 1;
-    // Watch streams too: a member ignores a create for a stream id it still has open (a duplicate).
-    this.nextStream = opts.clientId * REQ_IDS_PER_CLIENT + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
 
