@@ -24,7 +24,12 @@ export class HistoryRecorder {
 }
 
 export interface ClientOptions {
-  /** Numeric client id in the history. */
+  /**
+   * Numeric client id in the history. A restarted process gets a new id: request ids are drawn from the
+   * id's own range, and members drop a request whose (sender, request id) they have seen (the network
+   * may duplicate a message; a TCP stream would not), so a new incarnation reusing the old one's ids
+   * would have its requests dropped as duplicates, silently, until its ids passed the old ones.
+   */
   clientId: number;
   members: readonly string[];
   requestTimeoutUs: number;
@@ -65,14 +70,18 @@ function hasGap(s: Stream): boolean {
   return s.early.size > 0 || s.sent > s.nextSeq;
 }
 
+/** Request ids per client id: far more requests than any run makes, and ids stay exact integers. */
+const REQ_IDS_PER_CLIENT = 2 ** 24;
+
 export class EtcdClient implements KV {
-  private nextReq = 1;
+  private nextReq: number;
   private nextStream = 1;
   private endpoint = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, Stream>();
 
   constructor(private readonly env: Env, readonly opts: ClientOptions) {
+    this.nextReq = opts.clientId * REQ_IDS_PER_CLIENT + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
 
