@@ -34,6 +34,9 @@ export const BUG_CATALOG = [
   { name: "kube-deployment-no-surge-trim", bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready", modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)", scenario: "controller-conflicts" },
   { name: "kube-watch-drop-unknown-delete", bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object", modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)", scenario: "controller-conflicts" },
   { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "controller-conflicts" },
+  // Found by kube-min-available (deployment-rollout seed 1134): a restarted apiserver's etcd client numbered
+  // its requests from 1 again, and members dropped them as duplicates of its previous incarnation's.
+  { name: "etcd-client-reuses-request-ids", bug: "a restarted process's etcd client numbers its requests from 1 again: members drop them as duplicates of the previous incarnation's until the ids pass the old ones", modelledOn: "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)", scenario: "deployment-rollout" },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -1,6 +1,7 @@
 // An etcd client inside a simulated client process: one member at a time, a timeout per request,
 // fail-over on timeout or "not leader", and every operation recorded in the history with its invoke
 // and return times. A timeout or lost connection is recorded as an unknown outcome (return = null).
+import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { EtcdOperation, WatchRecord } from "../history.ts";
 import type {
@@ -31,6 +32,8 @@ export interface ClientOptions {
    * would have its requests dropped as duplicates, silently, until its ids passed the old ones.
    */
   clientId: number;
+  /** Mutants that live in the client (etcd-client-reuses-request-ids). */
+  bugs?: BugSet;
   members: readonly string[];
   requestTimeoutUs: number;
   /** How long a watch stream may stay silent to pings before it is declared broken. */
@@ -81,7 +84,7 @@ export class EtcdClient implements KV {
   private readonly streams = new Map<number, Stream>();
 
   constructor(private readonly env: Env, readonly opts: ClientOptions) {
-    this.nextReq = opts.clientId * REQ_IDS_PER_CLIENT + 1;
+    this.nextReq = opts.bugs?.has("etcd-client-reuses-request-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
 

@@ -115,7 +115,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: o.manifests,
     actions: o.actions,
