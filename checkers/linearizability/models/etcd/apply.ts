@@ -1,8 +1,8 @@
 // What etcd answers to a request in a given state, and the state after it: the sequential
 // specification of the etcd KV model. Follows etcd's server/etcdserver/apply.go (Range filters,
 // sorting and limit; Txn compares evaluated once before running the chosen branch, and the
-// branch's puts and ranges pre-checked so a bad lease or revision rejects the whole Txn) and
-// SEMANTICS.md.
+// branch's puts and ranges pre-checked so a bad lease or revision rejects the whole Txn), checked
+// against a real etcd 3.4 by the differential tests (core/mvcc/differential.test.ts).
 
 import type {
   Compare,
