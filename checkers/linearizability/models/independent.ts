@@ -2,6 +2,7 @@
 // its own (P-compositionality), as `jepsen.independent/checker` does with a register model per key.
 import { registerModel, type RegisterInput, type RegisterOutput, type RegisterState } from "./register.ts";
 import type { Model, Operation } from "../types.ts";
+import { partitionByKey } from "./kv.ts";
 
 export interface IndependentInput extends RegisterInput {
   /** The key, as written in the history (EDN: printed form). */
@@ -9,16 +10,6 @@ export interface IndependentInput extends RegisterInput {
 }
 
 export type IndependentOperation = Operation<IndependentInput, RegisterOutput>;
-
-function partitionByKey(ops: readonly IndependentOperation[]): IndependentOperation[][] {
-  const byKey = new Map<string, IndependentOperation[]>();
-  for (const op of ops) {
-    let list = byKey.get(op.input.key);
-    if (!list) byKey.set(op.input.key, (list = []));
-    list.push(op);
-  }
-  return [...byKey.values()];
-}
 
 const register = registerModel as unknown as Model<RegisterState, IndependentInput, RegisterOutput>;
 

@@ -60,9 +60,9 @@ function describeKv(input: KvInput, output: KvOutput): string {
   return `${name}(${shown(input.key)}, ${shown(input.value)})${output.unknown ? " → ?" : ""}`;
 }
 
-/** Splits by key, keys in order of first appearance. */
-function partitionByKey(ops: readonly KvOperation[]): KvOperation[][] {
-  const byKey = new Map<string, KvOperation[]>();
+/** Splits by key, keys in order of first appearance (kv and the independent register map). */
+export function partitionByKey<O extends { input: { key: string } }>(ops: readonly O[]): O[][] {
+  const byKey = new Map<string, O[]>();
   for (const op of ops) {
     let list = byKey.get(op.input.key);
     if (!list) byKey.set(op.input.key, (list = []));
