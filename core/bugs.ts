@@ -37,6 +37,9 @@ export const BUG_CATALOG = [
   // Found by kube-min-available (deployment-rollout seed 1134): a restarted apiserver's etcd client numbered
   // its requests from 1 again, and members dropped them as duplicates of its previous incarnation's.
   { name: "etcd-client-reuses-request-ids", bug: "a restarted process's etcd client numbers its requests from 1 again: members drop them as duplicates of the previous incarnation's until the ids pass the old ones", modelledOn: "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)", scenario: "deployment-rollout" },
+  // Issue 19, part 2: quotas and limits.
+  { name: "etcd-write-during-nospace", bug: "the capped applier is never installed: a write that fits the backend is applied while the NOSPACE alarm is active (between defrag and disarm)", modelledOn: "etcd's applierV3Capped refuses Put, Txn with puts and LeaseGrant until alarm disarm", scenario: "quota-pressure" },
+  { name: "kube-quota-check-before-cas", bug: "ResourceQuota admission checks usage on a read, then writes status.used without its resourceVersion precondition: two apiservers admit past the quota", modelledOn: "the quota evaluator charges status.used by a conflict-checked UpdateStatus before the object is stored (plugin/pkg/admission/resourcequota)", scenario: "quota-pressure" },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

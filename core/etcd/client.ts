@@ -115,7 +115,7 @@ export class EtcdClient implements KV {
           this.sendRequest(retryId, p);
           return true;
         }
-        this.finish(m.reqId, p, m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") });
+        this.finish(m.reqId, p, m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true });
         return true;
       }
       case "WatchEvent": {

@@ -14,6 +14,10 @@ import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./
 import { checkRequest, DEFAULT_MAX_TXN_OPS } from "../mvcc/index.ts";
 import { probesOf } from "../probes.ts";
 import { ETCD_PROBES } from "./probes.ts";
+// ---- space quota
+import { AlarmStore } from "./alarms.ts";
+import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, requestCost } from "./quota.ts";
+import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -28,7 +32,9 @@ export function requestBytes(req: EtcdRequest): number {
 /** What a member proposes to Raft. */
 export type MemberEntry =
   | { op: "kv"; origin: string; reqId: string; request: EtcdRequest }
-  | { op: "leaseExpire"; ids: number[] };
+  | { op: "leaseExpire"; ids: number[] }
+  /** etcd's AlarmRequest (ACTIVATE / DEACTIVATE NOSPACE for `member`), proposed only with the space quota on. */
+  | { op: "alarm"; action: "activate" | "deactivate"; member: string; origin?: string; reqId?: string };
 
 /** A member-to-member forward of a write to the leader. */
 interface Forward {
@@ -45,6 +51,8 @@ interface Removed {
 interface MemberSnapshot {
   kv: MvccSnapshot;
   removed: string[];
+  /** Active alarms (only with the space quota on and an alarm active). */
+  alarms?: AlarmMember[];
 }
 
 /** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
@@ -59,7 +67,14 @@ export interface MemberHooks {
   onSoftState?(member: string, s: SoftState, term: number): void;
   /** Leases revoked by expiry, as each member applies the revoke (for the lease checker). */
   onLeaseExpire?(member: string, ids: readonly number[]): void;
+  /** Space quota: this member applied an alarm change, or a write that added data (for the etcd-nospace checker). */
+  onNoSpace?(member: string, e: NoSpaceEvent): void;
 }
+
+/** What the etcd-nospace checker sees of one member's apply loop, in apply order. */
+export type NoSpaceEvent =
+  | { kind: "alarm" | "disarm"; raisedBy: string; index: number }
+  | { kind: "write"; index: number; revision: number };
 
 export interface MemberOptions {
   peers: readonly string[];
@@ -84,6 +99,8 @@ export interface MemberOptions {
   maxTxnOps?: number;
   /** etcd's watchBatchMaxRevs: revisions per catch-up watch response (1000). */
   watchBatchMaxRevs?: number;
+  /** etcd's --quota-backend-bytes (core/etcd/quota.ts). Absent or 0: no quota (etcd's 2 GiB default is never reached here). */
+  quotaBackendBytes?: number;
 }
 
 interface Waiting {
@@ -132,12 +149,18 @@ export class EtcdMember implements Actor {
   private readonly electionUs: number;
   /** Removed from the cluster: stops serving, as etcd's process exits (see isRemoved). */
   private removed: boolean;
+  // ---- space quota (all idle when quotaBytes is 0)
+  private readonly quotaBytes: number;
+  readonly alarms = new AlarmStore();
+  readonly backend = new BackendSize();
+  private readonly maintWaiting = new Map<string, Waiting>();
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
     this.removed = env.disk.readValue(REMOVED_MARKER) === true;
     this.electionUs = (opts.tickUs ?? 10_000) * (opts.electionTicks ?? 10);
     this.bugs = opts.bugs ?? BugSet.none;
     this.hooks = opts.hooks ?? {};
+    this.quotaBytes = opts.quotaBackendBytes ?? 0;
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 }, maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS });
@@ -148,6 +171,7 @@ export class EtcdMember implements Actor {
     this.store.setListener(undefined);
     this.store.setListener({
       onCommit: (revision, keys, changes) => {
+        if (this.quotaBytes > 0) this.backend.onWrite(keys.reduce((n, k, i) => n + KV_OVERHEAD + k.length + changes[i]!.value.length, 0));
         hub.onCommit(revision, keys, changes);
         this.hooks.onCommit?.(id, revision, keys, changes);
       },
@@ -159,7 +183,7 @@ export class EtcdMember implements Actor {
       peers: opts.peers,
       stateMachine: {
         apply: (entry) => member.apply(entry),
-        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort() }),
+        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort(), ...(member.alarms.noSpace ? { alarms: member.alarms.list() } : {}) }),
         restore: (data) => member.restore(data as MemberSnapshot),
       },
       tickUs: opts.tickUs ?? 10_000,
@@ -230,6 +254,8 @@ export class EtcdMember implements Actor {
         return this.onMemberList(from, m.reqId);
       case "MemberForward":
         return void this.proposeLocally(m.entry);
+      case "Maintenance":
+        return this.onMaintenance(from, m.reqId, m.request);
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
         if (this.streams.has(key)) return; // a duplicated create
@@ -266,6 +292,7 @@ export class EtcdMember implements Actor {
       case "KvRequest": return this.reply(client, m.reqId, { error: "not-leader" });
       case "MemberRequest":
       case "MemberList": return this.env.send(client, { type: "MemberResponse", reqId: m.reqId, error: "not-leader" } satisfies MemberMessage);
+      case "Maintenance": return this.env.send(client, { type: "MaintenanceResponse", reqId: m.reqId, result: { error: "stopped" } } satisfies MemberMessage);
       case "WatchCreate":
       case "StreamPing": return this.env.send(client, { type: "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
       default: return;
@@ -296,7 +323,7 @@ export class EtcdMember implements Actor {
     stream.watch(request);
   }
 
-  private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }): void {
+  private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true }): void {
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
@@ -337,6 +364,13 @@ export class EtcdMember implements Actor {
       }
       default:
         break;
+    }
+    // The space quota: etcd's quotaKVServer / quotaLeaseServer check the backend's size plus the
+    // request's cost before anything else, raise the NOSPACE alarm through Raft and refuse.
+    if (this.quotaBytes > 0 && quotaGuarded(request) && !available(this.backend.size, request, this.quotaBytes)) {
+      probe("etcd.quota-refused");
+      this.raiseNoSpace();
+      return this.reply(client, clientReqId, { error: "no-space" });
     }
     // Writes: etcd's gRPC layer refuses a Txn over --max-txn-ops, and etcdserver a request over
     // --max-request-bytes, before anything is proposed (definite: no effect). The rest is validated
@@ -454,7 +488,7 @@ export class EtcdMember implements Actor {
   }
 
   /** Proposes here if leader, else forwards to the known leader; "no-leader" if there is none. */
-  private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
+  proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
     // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
     if (entry.op === "kv" && this.env.buggify("drop-proposal")) return "ok";
     const st = this.driver.status();
@@ -492,15 +526,34 @@ export class EtcdMember implements Actor {
       this.report(entry);
       return;
     }
+    if (data.op === "alarm") return this.applyAlarm(entry, data);
     const req = data.request;
     const mine = data.origin === this.env.id;
     // etcd #18667 as a mutant: only the member that received the request checks it against the store.
     const skipValidation = this.bugs.has("etcd-txn-check-leader-only") && !mine;
     let result: EtcdResponse | { error: EtcdErrorCode };
-    if (req.kind === "leaseGrant" && !req.leaseGrant.ID) {
+    // The space quota at apply: the capped applier while NOSPACE is active, else etcd's quota applier.
+    const quota = this.quotaBytes > 0 ? this.quotaAtApply(req) : "ok";
+    const revBefore = this.store.revision;
+    if (quota === "capped") {
+      probe("etcd.quota-capped-apply");
+      result = { error: "no-space" };
+    } else if (req.kind === "leaseGrant" && !req.leaseGrant.ID) {
       result = this.store.apply({ kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: this.store.lessor.chooseId() } }, { raftTerm, nowUs: this.leaseClock() });
     } else {
       result = this.store.apply(req, { raftTerm, nowUs: this.leaseClock(), skipValidation });
+    }
+    let effectUnknown = false;
+    if (this.quotaBytes > 0) {
+      if (!isEtcdError(result) && req.kind === "compact") this.backend.recount(liveBytesOf(this.store.snapshot()));
+      if (this.store.revision > revBefore && requestCost(req) > 0) this.hooks.onNoSpace?.(this.env.id, { kind: "write", index: entry.index, revision: this.store.revision });
+      // etcd's quota applier applies the write, then answers ErrNoSpace and raises the alarm.
+      if (quota === "over" && !isEtcdError(result)) {
+        probe("etcd.quota-applied-over");
+        result = { error: "no-space" };
+        effectUnknown = true;
+        this.raiseNoSpace();
+      }
     }
     this.report(entry);
     if (this.bugs.has("etcd-reapply-after-crash")) this.env.disk.write("kv-store", this.store.snapshot());
@@ -509,10 +562,76 @@ export class EtcdMember implements Actor {
       if (w !== undefined) {
         this.waiting.delete(data.reqId);
         this.env.cancelTimer(w.timer);
-        if (isEtcdError(result)) this.reply(w.client, w.clientReqId, { error: result.error });
+        if (isEtcdError(result)) this.reply(w.client, w.clientReqId, { error: result.error, ...(effectUnknown ? { effectUnknown: true as const } : {}) });
         else this.reply(w.client, w.clientReqId, { response: result });
       }
     }
+  }
+
+  // ------------------------------------------------------------ space quota and alarms (etcd's Maintenance service)
+
+  /** capped: refuse (NOSPACE active); over: apply, then answer no-space (etcd's quotaApplierV3); ok. */
+  private quotaAtApply(req: EtcdRequest): "ok" | "over" | "capped" {
+    if (!quotaGuarded(req)) return "ok";
+    // The mutant never installs the capped applier: a write that fits is applied during the alarm.
+    if (this.alarms.noSpace && requestCost(req) > 0 && !this.bugs.has("etcd-write-during-nospace")) return "capped";
+    return available(this.backend.size, req, this.quotaBytes) ? "ok" : "over";
+  }
+
+  /** Proposes this member's NOSPACE alarm, unless its view already has it. */
+  private raiseNoSpace(): void {
+    if (this.alarms.list().some((a) => a.member === this.env.id)) return;
+    this.proposeLocally({ op: "alarm", action: "activate", member: this.env.id });
+  }
+
+  private applyAlarm(entry: Entry, data: Extract<MemberEntry, { op: "alarm" }>): void {
+    const changed = data.action === "activate" ? this.alarms.activate(data.member) : this.alarms.deactivate(data.member);
+    if (changed) {
+      probe(data.action === "activate" ? "etcd.nospace-alarm-raised" : "etcd.nospace-alarm-disarmed");
+      this.hooks.onNoSpace?.(this.env.id, { kind: data.action === "activate" ? "alarm" : "disarm", raisedBy: data.member, index: entry.index });
+    }
+    this.report(entry);
+    if (data.origin !== this.env.id || data.reqId === undefined) return;
+    const w = this.maintWaiting.get(data.reqId);
+    if (w === undefined) return;
+    this.maintWaiting.delete(data.reqId);
+    this.env.cancelTimer(w.timer);
+    this.maintReply(w.client, w.clientReqId, { alarms: this.alarms.list() });
+  }
+
+  private maintReply(client: string, reqId: number, result: MaintenanceResult): void {
+    this.env.send(client, { type: "MaintenanceResponse", reqId, result } satisfies MemberMessage);
+  }
+
+  private onMaintenance(client: string, reqId: number, request: MaintenanceRequest): void {
+    switch (request.op) {
+      case "status":
+        return this.maintReply(client, reqId, { dbSize: this.backend.size, dbSizeInUse: this.backend.live, alarms: this.alarms.list() });
+      case "defragment":
+        // This member's backend only, as etcd's Defragment: the file is rewritten with the live data.
+        probe("etcd.defragment");
+        this.backend.defragment();
+        return this.maintReply(client, reqId, {});
+      case "alarmList":
+        return this.linearizableMaint(client, reqId, () => this.maintReply(client, reqId, { alarms: this.alarms.list() }));
+      case "alarmDisarm": {
+        const id = `${this.env.id}/${this.nonce}/a${++this.nextReq}`;
+        const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
+          if (this.maintWaiting.delete(id)) this.maintReply(client, reqId, { error: "timeout" });
+        });
+        this.maintWaiting.set(id, { client, clientReqId: reqId, timer });
+        if (this.proposeLocally({ op: "alarm", action: "deactivate", member: request.member, origin: this.env.id, reqId: id }) !== "ok") {
+          this.env.cancelTimer(timer);
+          this.maintWaiting.delete(id);
+          this.maintReply(client, reqId, { error: "no-leader" });
+        }
+        return;
+      }
+    }
+  }
+
+  private linearizableMaint(client: string, reqId: number, serve: () => void): void {
+    this.driver.readIndex((r) => (r.ok ? serve() : this.maintReply(client, reqId, { error: r.reason === "no-leader" ? "no-leader" : "timeout" })));
   }
 
   private report(entry: Entry): void {
@@ -524,6 +643,10 @@ export class EtcdMember implements Actor {
     // The hub's watchers catch up from the restored history (etcd-watch-rewind-after-snapshot lives there).
     this.store.restore(s.kv, this.leaseClock());
     this.removedIds = new Set(s.removed);
+    if (this.quotaBytes > 0) {
+      this.alarms.restore(s.alarms);
+      this.backend.recount(liveBytesOf(s.kv));
+    }
   }
 
   // ------------------------------------------------------------ leases

@@ -10,4 +10,11 @@ export const ETCD_PROBES = {
   "etcd.snapshot-restored": { what: "a member restored its store from a snapshot (a leader's, or its own at restart)", required: true },
   "etcd.cas-retry-after-conflict": { what: "a client's compare-and-swap lost to another writer and retried with the revision it read", required: true },
   "etcd.watch-resumed-after-compaction": { what: "a client watch canceled by compaction resumed from the compaction revision", required: true },
+  // ---- space quota (only with --quota-backend-bytes set)
+  "etcd.quota-refused": { what: "a write over the space quota was refused before it was proposed (no-space)" },
+  "etcd.quota-applied-over": { what: "a write applied past the space quota was answered no-space (etcd's quota applier) and raised the alarm" },
+  "etcd.quota-capped-apply": { what: "a write reached the apply loop while NOSPACE was active and was refused by the capped applier" },
+  "etcd.nospace-alarm-raised": { what: "a member applied a NOSPACE alarm" },
+  "etcd.nospace-alarm-disarmed": { what: "a member applied an alarm disarm" },
+  "etcd.defragment": { what: "a member's backend was defragmented" },
 } as const satisfies ProbeCatalog;

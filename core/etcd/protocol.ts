@@ -21,10 +21,34 @@ export type ClientMessage =
   | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest }
   | { type: "WatchCancel"; streamId: number }
   /** Liveness of a watch stream: the member answers StreamPong, or StreamUnknown after a restart. */
-  | { type: "StreamPing"; streamId: number };
+  | { type: "StreamPing"; streamId: number }
+  // ---- space quota (core/etcd/quota.ts): etcd's Maintenance service, answered by the member asked
+  | { type: "Maintenance"; reqId: number; request: MaintenanceRequest };
+
+/**
+ * etcd's Maintenance RPCs that the space quota needs: Alarm (list / disarm NOSPACE, through Raft),
+ * Defragment (this member's backend only) and Status (this member's backend size and alarms).
+ */
+export type MaintenanceRequest = { op: "alarmList" } | { op: "alarmDisarm"; member: string; alarm: "NOSPACE" } | { op: "defragment" } | { op: "status" };
+
+/** An active alarm as etcd's AlarmMember: which member raised it, and which alarm. */
+export interface AlarmMember {
+  member: string;
+  alarm: "NOSPACE";
+}
+
+export interface MaintenanceResult {
+  alarms?: readonly AlarmMember[];
+  /** Status: the backend's physical size (dbSize) and the live bytes in it (dbSizeInUse). */
+  dbSize?: number;
+  dbSizeInUse?: number;
+  error?: EtcdErrorCode;
+}
 
 export type MemberMessage =
-  | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }
+  /** `effectUnknown`: an error after the request was applied anyway (etcd's quota applier answers no-space for a write it applied). */
+  | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true }
+  | { type: "MaintenanceResponse"; reqId: number; result: MaintenanceResult }
   | { type: "MemberResponse"; reqId: number; voters?: readonly string[]; learners?: readonly string[]; error?: MemberError; leaderHint?: string }
   /** seq numbers a stream's responses from 0: a watch stream is ordered and gap-free like the TCP stream it models. */
   | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
@@ -36,6 +60,7 @@ export type MemberMessage =
 export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
   "lease-exists", "not-leader", "no-leader", "not-supported-for-learner", "request-too-large",
+  "no-space", // refused before proposing, or by the NOSPACE-capped applier; the quota applier's "applied anyway" answer carries effectUnknown
 ]);
 
 /** Errors after which a client may retry the same request on another member. */
@@ -43,5 +68,5 @@ export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCod
 
 export function isClientMessage(m: unknown): m is ClientMessage {
   const t = (m as { type?: unknown })?.type;
-  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList";
+  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList" || t === "Maintenance";
 }

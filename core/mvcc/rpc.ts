@@ -173,7 +173,8 @@ export type EtcdErrorCode =
   | "value-provided" // etcdserver: value is provided (ignore_value with a value)
   | "lease-provided" // etcdserver: lease is provided (ignore_lease with a lease)
   | "lease-ttl-too-large" // etcdserver: too large lease TTL
-  | "request-too-large"; // etcdserver: request is too large (--max-request-bytes, checked before proposing)
+  | "request-too-large" // etcdserver: request is too large (--max-request-bytes, checked before proposing)
+  | "no-space"; // etcdserver: mvcc: database space exceeded (--quota-backend-bytes; the NOSPACE alarm)
 
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
@@ -193,6 +194,7 @@ export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   "lease-provided": "etcdserver: lease is provided",
   "lease-ttl-too-large": "etcdserver: too large lease TTL",
   "request-too-large": "etcdserver: request is too large",
+  "no-space": "etcdserver: mvcc: database space exceeded",
 };
 
 export interface EtcdError {

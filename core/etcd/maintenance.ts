@@ -1,0 +1,36 @@
+// A client of etcd's Maintenance service for the space quota (etcdctl alarm list / alarm disarm,
+// defrag, endpoint status): each call goes to one named member and is answered by it, or times out.
+// Callbacks, not Promises, like the KV client (a Promise would resume outside the simulated clock).
+import type { Env, TimerId } from "../env.ts";
+import type { MaintenanceRequest, MaintenanceResult, MemberMessage } from "./protocol.ts";
+
+/** Request ids start high so they never meet a KV client's ids in the same process. */
+const FIRST_ID = 2 ** 40;
+
+export class MaintenanceClient {
+  private nextReq = FIRST_ID;
+  private readonly pending = new Map<number, { member: string; timer: TimerId; cb: (r: MaintenanceResult) => void }>();
+
+  constructor(private readonly env: Env, private readonly timeoutUs = 1_000_000) {}
+
+  call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void): void {
+    const reqId = this.nextReq++;
+    const timer = this.env.setTimer(this.timeoutUs, () => {
+      if (this.pending.delete(reqId)) cb({ error: "timeout" });
+    });
+    this.pending.set(reqId, { member, timer, cb });
+    this.env.send(member, { type: "Maintenance", reqId, request });
+  }
+
+  /** Feed messages here; returns false if it was not a maintenance answer. */
+  onMessage(from: string, raw: unknown): boolean {
+    const m = raw as MemberMessage;
+    if (m?.type !== "MaintenanceResponse") return false;
+    const p = this.pending.get(m.reqId);
+    if (p === undefined || p.member !== from) return true;
+    this.pending.delete(m.reqId);
+    this.env.cancelTimer(p.timer);
+    p.cb(m.result);
+    return true;
+  }
+}

@@ -1,0 +1,148 @@
+// etcd's space quota on a member: past --quota-backend-bytes a write fails with "database space
+// exceeded" and raises NOSPACE through Raft; reads and deletes still work; compaction alone does not
+// clear it (the file does not shrink), defrag + alarm disarm does.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { World } from "../../sim/world.ts";
+import { BugSet } from "../bugs.ts";
+import { EtcdClient, HistoryRecorder } from "./client.ts";
+import { MaintenanceClient } from "./maintenance.ts";
+import { EtcdMember, type MemberOptions, type NoSpaceEvent } from "./member.ts";
+import type { MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
+import { BackendSize, BACKEND_BASE_BYTES, KV_OVERHEAD, requestCost } from "./quota.ts";
+
+function cluster(n: number, opts: Partial<MemberOptions>) {
+  const world = new World({ seed: 5 });
+  const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
+  const members = new Map<string, EtcdMember>();
+  const events: { member: string; e: NoSpaceEvent }[] = [];
+  for (const id of ids) world.spawn(id, (env) => {
+    const m = new EtcdMember(env, { peers: ids, ...opts, hooks: { onNoSpace: (member, e) => events.push({ member, e }) } });
+    members.set(id, m);
+    return m;
+  });
+  const recorder = new HistoryRecorder(() => world.now);
+  let client: EtcdClient | undefined;
+  let maint: MaintenanceClient | undefined;
+  world.spawn("c1", (env) => {
+    client = new EtcdClient(env, { clientId: 1, members: ids, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder });
+    maint = new MaintenanceClient(env);
+    return { onMessage: (from, msg) => void (maint!.onMessage(from, msg) || client?.onMessage(from, msg)) };
+  });
+  world.runUntil(1_000_000);
+  const call = (op: (done: (r: { ok: boolean; error?: string; unknown?: boolean }) => void) => void): string => {
+    let out: string | undefined;
+    op((r) => (out = r.ok ? "ok" : `${r.error}${r.unknown ? "?" : ""}`));
+    world.runUntilPredicate(() => out !== undefined, world.now + 3_000_000);
+    return out ?? "no answer";
+  };
+  const mcall = (member: string, req: MaintenanceRequest): MaintenanceResult => {
+    let out: MaintenanceResult | undefined;
+    maint!.call(member, req, (r) => (out = r));
+    world.runUntilPredicate(() => out !== undefined, world.now + 3_000_000);
+    world.runUntil(world.now + 100_000); // let the other members apply it too
+    return out ?? { error: "timeout" };
+  };
+  return { world, c: client!, members, events, call, mcall, recorder };
+}
+
+const value = "v".repeat(700);
+
+/** Writes distinct keys until one fails; returns the error. */
+function fill(call: ReturnType<typeof cluster>["call"], c: EtcdClient, prefix = "/fill/"): string {
+  for (let i = 0; i < 200; i++) {
+    const r = call((d) => c.put({ key: `${prefix}${i}`, value }, d));
+    if (r !== "ok") return r;
+  }
+  return "never full";
+}
+
+test("the cost of a request is etcd's: kvOverhead + key + value per put, the larger Txn branch, leaseOverhead", () => {
+  assert.is(requestCost({ kind: "put", put: { key: "ab", value: "xyz" } }), KV_OVERHEAD + 5);
+  assert.is(requestCost({ kind: "txn", txn: { compare: [], success: [{ requestPut: { key: "a", value: "b" } }], failure: [{ requestPut: { key: "a", value: "b" } }, { requestPut: { key: "c", value: "d" } }] } }), 2 * (KV_OVERHEAD + 2));
+  assert.is(requestCost({ kind: "txn", txn: { compare: [], success: [{ requestDeleteRange: { key: "a" } }], failure: [] } }), 0);
+  assert.is(requestCost({ kind: "deleteRange", deleteRange: { key: "a" } }), 0);
+  assert.is(requestCost({ kind: "leaseGrant", leaseGrant: { TTL: 5 } }), 64);
+});
+
+test("the backend file grows past its high-water mark only; compaction frees pages, defrag shrinks the file", () => {
+  const b = new BackendSize();
+  b.onWrite(1000);
+  assert.is(b.size, BACKEND_BASE_BYTES + 1000);
+  b.recount(BACKEND_BASE_BYTES + 200); // compaction
+  assert.is(b.size, BACKEND_BASE_BYTES + 1000);
+  b.onWrite(500); // reuses freed pages
+  assert.is(b.size, BACKEND_BASE_BYTES + 1000);
+  b.defragment();
+  assert.is(b.size, BACKEND_BASE_BYTES + 700);
+});
+
+test("without a quota a member never refuses a write for space", () => {
+  const { c, call } = cluster(1, {});
+  assert.is(fill(call, c), "never full");
+});
+
+test("a member refuses a put past the space quota; NOSPACE is raised on every member; reads and deletes still work", () => {
+  const { c, call, mcall, members } = cluster(3, { quotaBackendBytes: 40_000 });
+  assert.is(fill(call, c).replace("?", ""), "no-space");
+  const alarms = mcall("n2", { op: "alarmList" });
+  assert.ok((alarms.alarms ?? []).length >= 1, "AlarmList shows NOSPACE");
+  for (const m of members.values()) assert.ok(m.alarms.noSpace, "every member applied the alarm");
+  assert.is(call((d) => c.put({ key: "/small", value: "x" }, d)), "no-space");
+  assert.is(call((d) => c.leaseGrant({ TTL: 10 }, d)), "no-space");
+  assert.is(call((d) => c.range({ key: "/fill/", rangeEnd: "/fill0" }, d)), "ok");
+  assert.is(call((d) => c.deleteRange({ key: "/fill/0" }, d)), "ok");
+  assert.is(call((d) => c.txn({ compare: [], success: [{ requestDeleteRange: { key: "/fill/1" } }], failure: [] }, d)), "ok");
+});
+
+test("compaction alone does not clear NOSPACE; defrag alone does not either; defrag + disarm does", () => {
+  const { c, call, mcall, members, events } = cluster(3, { quotaBackendBytes: 40_000 });
+  fill(call, c);
+  call((d) => c.deleteRange({ key: "/fill/", rangeEnd: "/fill0" }, d));
+  const rev = members.get("n1")!.store.revision;
+  assert.is(call((d) => c.compact({ revision: rev }, d)), "ok");
+  const before = mcall("n1", { op: "status" });
+  assert.ok(before.dbSize! > before.dbSizeInUse!, "the file keeps its size after compaction");
+  assert.is(call((d) => c.put({ key: "/after-compact", value: "x" }, d)), "no-space");
+  for (const id of members.keys()) mcall(id, { op: "defragment" });
+  const after = mcall("n1", { op: "status" });
+  assert.is(after.dbSize, after.dbSizeInUse);
+  // The size is fine now, but the alarm is still active: the capped applier refuses the write.
+  assert.is(call((d) => c.put({ key: "/after-defrag", value: "x" }, d)), "no-space");
+  for (const a of mcall("n1", { op: "alarmList" }).alarms ?? []) mcall("n1", { op: "alarmDisarm", member: a.member, alarm: "NOSPACE" });
+  assert.equal(mcall("n1", { op: "alarmList" }).alarms, []);
+  assert.is(call((d) => c.put({ key: "/recovered", value: "x" }, d)), "ok");
+  // No member applied a write while its view had the alarm.
+  for (const id of members.keys()) {
+    let active = new Set<string>();
+    for (const { member, e } of events) {
+      if (member !== id) continue;
+      if (e.kind === "alarm") active.add(e.raisedBy);
+      else if (e.kind === "disarm") active.delete(e.raisedBy);
+      else assert.is(active.size, 0, `${id} applied a write at ${e.revision} during NOSPACE`);
+    }
+    active = new Set();
+  }
+});
+
+test("etcd-write-during-nospace: after defrag, a write is applied while the alarm is still active", () => {
+  const { c, call, mcall, members } = cluster(1, { quotaBackendBytes: 40_000, bugs: new BugSet(["etcd-write-during-nospace"]) });
+  fill(call, c);
+  call((d) => c.deleteRange({ key: "/fill/", rangeEnd: "/fill0" }, d));
+  call((d) => c.compact({ revision: members.get("n1")!.store.revision }, d));
+  mcall("n1", { op: "defragment" });
+  assert.ok(members.get("n1")!.alarms.noSpace);
+  assert.is(call((d) => c.put({ key: "/sneaked", value: "x" }, d)), "ok");
+});
+
+test("an alarm survives a restart (replayed from the log)", () => {
+  const { world, c, call, members } = cluster(1, { quotaBackendBytes: 40_000 });
+  fill(call, c);
+  assert.ok(members.get("n1")!.alarms.noSpace);
+  world.crash("n1");
+  world.restart("n1");
+  world.runUntil(world.now + 1_000_000);
+  assert.ok(members.get("n1")!.alarms.noSpace, "NOSPACE is still active after the restart");
+});
+
+test.run();

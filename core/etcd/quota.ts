@@ -1,0 +1,86 @@
+// etcd's space quota (--quota-backend-bytes), after server/etcdserver/quota.go and the bbolt backend:
+// a write is admitted only while the backend's *physical* size plus the request's cost stays under the
+// quota. The size is the bbolt file's: compaction frees pages inside it, which later writes reuse, but
+// the file never shrinks — only a defragmentation rewrites it to the live data. So after a NOSPACE
+// alarm, compaction alone does not make room: defrag does, and `alarm disarm` lifts the alarm.
+//
+// The size model is deterministic and need not match bbolt byte for byte: every stored version of a key
+// costs KV_OVERHEAD + key + value bytes (as etcd's cost function counts a put), on top of a fixed base.
+import type { EtcdRequest, RequestOp } from "../mvcc/rpc.ts";
+import type { MvccSnapshot } from "../mvcc/store.ts";
+
+/** etcd's kvOverhead: the bytes a put costs beyond its key and value. */
+export const KV_OVERHEAD = 256;
+/** etcd's leaseOverhead: what a LeaseGrant costs. */
+export const LEASE_OVERHEAD = 64;
+/** The size of an empty backend (bbolt's meta pages and etcd's buckets; a fresh etcd 3.4 db is ~20 KiB). */
+export const BACKEND_BASE_BYTES = 20_480;
+
+/** etcd's Quota.Cost: what a request may add to the backend (0 for reads and deletes). */
+export function requestCost(req: EtcdRequest): number {
+  switch (req.kind) {
+    case "put":
+      return KV_OVERHEAD + req.put.key.length + req.put.value.length;
+    case "txn":
+      return Math.max(opsCost(req.txn.success), opsCost(req.txn.failure));
+    case "leaseGrant":
+      return LEASE_OVERHEAD;
+    default:
+      return 0;
+  }
+}
+
+// Like etcd's costTxnReq: only a branch's top-level puts count (a nested Txn costs nothing there).
+function opsCost(ops: readonly RequestOp[]): number {
+  let n = 0;
+  for (const op of ops) if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
+  return n;
+}
+
+/** The requests etcd's quota guards: Put, Txn and LeaseGrant (its quotaKVServer and quotaLeaseServer). */
+export function quotaGuarded(req: EtcdRequest): boolean {
+  return req.kind === "put" || req.kind === "txn" || req.kind === "leaseGrant";
+}
+
+/**
+ * etcd's backendQuota.Available: size + cost < quota. A request that writes nothing (a read-only or
+ * delete-only Txn) passes even when the backend is full (etcd #13435, in 3.4 since #14254).
+ */
+export function available(sizeBytes: number, req: EtcdRequest, quotaBytes: number): boolean {
+  const cost = requestCost(req);
+  return cost === 0 || sizeBytes + cost < quotaBytes;
+}
+
+/** The bytes a store's retained versions take: the backend's live data. */
+export function liveBytesOf(s: MvccSnapshot): number {
+  let n = BACKEND_BASE_BYTES;
+  for (const k of s.keys) for (const c of k.changes) n += KV_OVERHEAD + k.key.length + c[4].length;
+  return n;
+}
+
+/**
+ * One member's backend file: `live` bytes of data in `size` bytes of file. Writes add to live and grow
+ * the file only past its high-water mark (freed pages are reused first); compaction lowers live;
+ * defragmentation shrinks the file to live.
+ */
+export class BackendSize {
+  live = BACKEND_BASE_BYTES;
+  size = BACKEND_BASE_BYTES;
+
+  /** A committed revision wrote these versions. */
+  onWrite(bytes: number): void {
+    this.live += bytes;
+    if (this.live > this.size) this.size = this.live;
+  }
+
+  /** After a compaction (or a restore): the live data is recounted; the file keeps its size. */
+  recount(liveBytes: number): void {
+    this.live = liveBytes;
+    if (this.live > this.size) this.size = this.live;
+  }
+
+  /** Defragment: the file is rewritten with the live data only. */
+  defragment(): void {
+    this.size = this.live;
+  }
+}
