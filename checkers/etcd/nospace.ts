@@ -30,7 +30,7 @@ export function checkNoSpace(events: readonly NoSpaceObservation[], opts: { requ
       view.delete(e.raisedBy);
       lastDisarm.set(e.member, e.index);
       writesAfterDisarm.set(e.member, 0);
-    } else {
+    } else if (e.kind === "write") {
       writes++;
       if (view.size > 0) bad.push(`${e.member} applied a write at revision ${e.revision} (index ${e.index}) while NOSPACE was active (raised by ${[...view].join(", ")})`);
       else if (lastDisarm.has(e.member)) writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);

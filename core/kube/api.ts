@@ -5,6 +5,7 @@ import type { Kind, KubeObject } from "./types.ts";
 
 export type StatusReason =
   | "NotFound" // 404
+  | "Forbidden" // 403: refused by admission (e.g. "exceeded quota")
   | "AlreadyExists" // 409
   | "Conflict" // 409: the resourceVersion precondition failed
   | "Gone" // 410: "too old resource version" (watch) or an expired continue token (list)
@@ -24,7 +25,7 @@ export interface ApiStatus {
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: ApiStatus };
 
 const CODES: Record<StatusReason, number> = {
-  NotFound: 404, AlreadyExists: 409, Conflict: 409, Gone: 410, Invalid: 422, Timeout: 504, InternalError: 500, StreamBroken: 500,
+  NotFound: 404, Forbidden: 403, AlreadyExists: 409, Conflict: 409, Gone: 410, Invalid: 422, Timeout: 504, InternalError: 500, StreamBroken: 500,
 };
 
 export function status(reason: StatusReason, message: string, unknown = false): ApiStatus {

@@ -13,6 +13,9 @@ import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { isKind, type KubeObject } from "./types.ts";
+// ---- quotas and limits
+import { QuotaAdmission } from "./admission/resourcequota.ts";
+import { initialQuotaStatus } from "./admission/usage.ts";
 
 export interface ApiserverTiming {
   /** Period of compaction rounds (0: no compaction). */
@@ -29,6 +32,12 @@ export interface ApiserverConfig {
   bugs: BugSet;
   recorder?: KubeRecorder;
   timing?: Partial<ApiserverTiming>;
+  /**
+   * Admission plugins beyond validation: LimitRanger + ResourceQuota on pod create, quota release on
+   * pod delete (core/kube/admission/). Off unless asked for: every pod create then reads the
+   * namespace's LimitRanges and ResourceQuotas.
+   */
+  admission?: { resourceQuota: true; onUncertain?(apiserver: string, what: string): void };
 }
 
 interface ServedWatch {
@@ -51,6 +60,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   const registry = new Registry(cfg.kv, { bugs: cfg.bugs, ...(observer ? { observer } : {}) });
   const watches = new Map<string, ServedWatch>();
   const rng = env.rng.fork("apiserver");
+  const quota = cfg.admission?.resourceQuota
+    ? new QuotaAdmission(registry, { bugs: cfg.bugs, ...(cfg.admission.onUncertain ? { onUncertain: (what: string) => cfg.admission!.onUncertain!(env.id, what) } : {}) })
+    : undefined;
 
   const reply = (to: string, id: string, result: ApiResult<unknown>) => env.send(to, { type: "kube-resp", id, result } satisfies KubeMessage);
 
@@ -69,6 +81,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       case "create": {
         const obj = prepareCreate(req.object);
         if (!obj.ok) return cb(obj);
+        if (quota !== undefined && obj.value.kind === "Pod") return quota.createPod(obj.value, cb);
         return registry.create(obj.value, cb);
       }
       case "update": {
@@ -91,6 +104,13 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       }
       case "delete":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        if (quota !== undefined && req.kind === "Pod") {
+          return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, (r) => {
+            if (r.ok && r.value.kind === "Pod") quota.podDeleted(r.value);
+            else if (!r.ok && r.status.unknown) cfg.admission!.onUncertain?.(env.id, `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`);
+            cb(r);
+          });
+        }
         return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, cb);
     }
   }
@@ -120,6 +140,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     obj.metadata.generation = 1;
     if (obj.kind === "Pod") obj.status = { phase: "Pending", ...obj.status };
     if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") obj.status = obj.status ?? {};
+    if (obj.kind === "ResourceQuota") obj.status = initialQuotaStatus(obj);
     return { ok: true, value: obj };
   }
 

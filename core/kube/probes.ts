@@ -23,6 +23,9 @@ export const KUBE_PROBES = {
   "kube.kubelet-pod-deleted": { what: "a kubelet saw a pod it was running deleted and stopped its containers" },
   "kube.compactor-lost-election": { what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver" },
   "kube.gc-orphan-deleted": { what: "the garbage collector deleted an object whose controller owner is gone" },
+  // ---- quotas and limits (core/kube/admission/)
+  "kube.quota-exceeded": { what: "ResourceQuota admission refused a pod: 403 Forbidden, exceeded quota" },
+  "kube.quota-charge-conflict": { what: "a quota charge lost its status.used CAS to another admission and was checked again on the fresh quota" },
 } as const satisfies ProbeCatalog;
 
 export const kubeProbe = probesOf(KUBE_PROBES);

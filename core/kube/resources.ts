@@ -22,6 +22,8 @@ export const RESOURCES: Record<Kind, ResourceInfo> = {
   Node: { kind: "Node", resource: "minions", namespaced: false, hasStatus: true, apiVersion: "v1" },
   Lease: { kind: "Lease", resource: "leases", namespaced: true, hasStatus: false, apiVersion: "coordination.k8s.io/v1" },
   ConfigMap: { kind: "ConfigMap", resource: "configmaps", namespaced: true, hasStatus: false, apiVersion: "v1" },
+  ResourceQuota: { kind: "ResourceQuota", resource: "resourcequotas", namespaced: true, hasStatus: true, apiVersion: "v1" },
+  LimitRange: { kind: "LimitRange", resource: "limitranges", namespaced: true, hasStatus: false, apiVersion: "v1" },
 };
 
 export const REGISTRY_PREFIX = "/registry/";

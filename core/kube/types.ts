@@ -32,6 +32,8 @@ export interface ObjectMeta {
 export interface Container {
   name: string;
   image: string;
+  /** Resource requests ("cpu": "100m", "memory": "64Mi"); LimitRange defaults fill them at admission. */
+  resources?: { requests?: Record<string, string> };
 }
 
 export interface PodSpec {
@@ -152,11 +154,30 @@ export interface ConfigMap {
   data?: Record<string, string>;
 }
 
-export type KubeObject = Deployment | ReplicaSet | Pod | Node | Lease | ConfigMap;
+// ---- quotas and limits (core/kube/admission/)
+
+/** v1 ResourceQuota: hard limits per namespace ("pods", "requests.cpu", "requests.memory"), and what is charged. */
+export interface ResourceQuota {
+  apiVersion: "v1";
+  kind: "ResourceQuota";
+  metadata: ObjectMeta;
+  spec: { hard: Record<string, string> };
+  status?: { hard?: Record<string, string>; used?: Record<string, string> };
+}
+
+/** v1 LimitRange, the part admission applies: per-container default requests. */
+export interface LimitRange {
+  apiVersion: "v1";
+  kind: "LimitRange";
+  metadata: ObjectMeta;
+  spec: { limits: { type: "Container"; defaultRequest?: Record<string, string> }[] };
+}
+
+export type KubeObject = Deployment | ReplicaSet | Pod | Node | Lease | ConfigMap | ResourceQuota | LimitRange;
 export type Kind = KubeObject["kind"];
 export type ObjectOf<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
-export const KINDS: readonly Kind[] = ["Deployment", "ReplicaSet", "Pod", "Node", "Lease", "ConfigMap"];
+export const KINDS: readonly Kind[] = ["Deployment", "ReplicaSet", "Pod", "Node", "Lease", "ConfigMap", "ResourceQuota", "LimitRange"];
 
 export function isKind(s: string): s is Kind {
   return (KINDS as readonly string[]).includes(s);
