@@ -8,7 +8,7 @@ import { BugSet } from "../bugs.ts";
 import type { ActorFactory, Env } from "../env.ts";
 import type { KV } from "../etcd/kv.ts";
 import type { Event } from "../mvcc/rpc.ts";
-import { apiserver, type ApiserverTiming } from "./apiserver.ts";
+import { apiserver, type ApiserverConfig, type ApiserverTiming } from "./apiserver.ts";
 import type { ClientTiming } from "./client.ts";
 import type { ControllerDef } from "./controller.ts";
 import { controllerProcess } from "./controller-manager.ts";
@@ -66,6 +66,8 @@ export interface KubeClusterOptions {
    * they use what apiservers saw (acknowledged writes, watch events, lists).
    */
   storeFeed?: (onCommit: (revision: number, events: readonly Event[]) => void) => void;
+  /** Admission plugins on every apiserver (ResourceQuota + LimitRanger; core/kube/admission/). Off by default. */
+  admission?: ApiserverConfig["admission"];
 }
 
 export interface KubeProcesses {
@@ -130,7 +132,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   });
 
   for (const id of procs.apiservers) {
-    host.spawn(id, (env) => apiserver(env, { kv: opts.etcdClientFor(id, env), bugs, recorder, ...(t.apiserver ? { timing: t.apiserver } : {}) }));
+    host.spawn(id, (env) => apiserver(env, { kv: opts.etcdClientFor(id, env), bugs, recorder, ...(t.apiserver ? { timing: t.apiserver } : {}), ...(opts.admission ? { admission: opts.admission } : {}) }));
   }
   for (const id of procs.controllerManagers) {
     host.spawn(id, (env) => controllerProcess(env, {

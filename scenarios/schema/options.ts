@@ -92,6 +92,11 @@ export const kubeOptions = {
   bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
   buggify,
+  resourceQuota: z.strictObject({ pods: count(0, 1000), requestsCpu: z.string().regex(/^[0-9]+m?$/), requestsMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/), defaultCpu: z.string().regex(/^[0-9]+m?$/), defaultMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/) }).optional().describe("quota-pressure: the namespace's ResourceQuota hard pods/requests.cpu/requests.memory and LimitRange default requests"),
+  quotaBackendBytes: count(0, 8_589_934_592).optional().meta({ unit: "bytes" }).describe("quota-pressure: etcd --quota-backend-bytes on every member (past it: NOSPACE)"),
+  fillAtUs: us(0).optional().describe("quota-pressure: when a runaway client starts filling etcd with big overwrites"),
+  fillValueBytes: count(1, 1_000_000).optional().meta({ unit: "bytes" }).describe("quota-pressure: the runaway client's value size"),
+  disarmDelayUs: us(0).optional().describe("quota-pressure: the operator's wait between the last defrag and alarm disarm"),
 } satisfies z.ZodRawShape;
 
 /** sim-selftest: the kernel alone. */

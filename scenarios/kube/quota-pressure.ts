@@ -1,0 +1,258 @@
+// quota-pressure: the operator's levers under faults. A Kubernetes namespace with a ResourceQuota (and
+// a LimitRange giving pods default requests) whose Deployment is scaled past the quota while
+// apiservers, members, controllers and kubelets crash, pause and get cut off; and an etcd whose
+// --quota-backend-bytes is small: a runaway client overwrites a few big keys until the backend is full
+// (NOSPACE), and an operator answers as etcd's runbook says — compact, defragment every member, then
+// `alarm disarm` — after which writes must succeed again.
+// Checked: kube-quota (used never above hard, existing pods never above hard, counted = existing at
+// the end), etcd-nospace (no member applies a write during NOSPACE; recovery), and every checker the
+// Kubernetes scenarios run.
+import { BugSet } from "../../core/bugs.ts";
+import type { Actor, Env } from "../../core/env.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import { EtcdMember } from "../../core/etcd/member.ts";
+import { startKubeCluster } from "../../core/kube/cluster.ts";
+import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
+import type { LimitRange, ResourceQuota } from "../../core/kube/types.ts";
+import type { WorkloadAction } from "../../core/kube/workload.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
+import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
+import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import { checkKube } from "../../checkers/kube/index.ts";
+import { checkKubeQuota } from "../../checkers/kube/quota.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import { generateSchedule, Nemesis, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
+import type { Rng } from "../../sim/rng.ts";
+import { World } from "../../sim/world.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+import { NGINX_MANIFEST, type KubeOptions } from "./scenarios.ts";
+
+export interface QuotaPressureOptions extends KubeOptions {
+  /** The namespace's ResourceQuota (hard pods and requests) and LimitRange default requests. */
+  resourceQuota: { pods: number; requestsCpu: string; requestsMemory: string; defaultCpu: string; defaultMemory: string };
+  /** etcd --quota-backend-bytes on every member. */
+  quotaBackendBytes: number;
+  /** When the runaway client starts overwriting big keys (it stops at its first "database space exceeded"). */
+  fillAtUs: number;
+  fillValueBytes: number;
+  /** How long the operator waits between defragmenting the last member and disarming (etcdctl runs one by one). */
+  disarmDelayUs: number;
+}
+
+const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+const targets = (o: QuotaPressureOptions) => [...members(o.members), ...range(o.apiservers, "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...range(o.nodes, "node-")];
+
+function quotaObjects(o: QuotaPressureOptions): [ResourceQuota, LimitRange] {
+  const q = o.resourceQuota;
+  return [
+    { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "compute", namespace: "default" }, spec: { hard: { pods: String(q.pods), "requests.cpu": q.requestsCpu, "requests.memory": q.requestsMemory } } },
+    { apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace: "default" }, spec: { limits: [{ type: "Container", defaultRequest: { cpu: q.defaultCpu, memory: q.defaultMemory } }] } },
+  ];
+}
+
+/** A client that overwrites a few big keys, one put at a time, until etcd says the space is exceeded. */
+function runawayWriter(env: Env, o: { members: string[]; history: HistoryRecorder; atUs: number; valueBytes: number; everyUs: number; clientId: number; bugs: BugSet }): Actor {
+  const kv = new EtcdClient(env, { clientId: o.clientId, bugs: o.bugs, members: o.members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: o.history });
+  let n = 0;
+  let stopped = false;
+  const pad = "x".repeat(o.valueBytes);
+  const next = () => {
+    if (stopped) return;
+    const i = n++;
+    kv.put({ key: `/runaway/k${i % 4}`, value: `${env.id}-${i}-${pad}` }, (r) => {
+      if (!r.ok && r.error === "no-space") stopped = true;
+      else env.setTimer(o.everyUs, next);
+    });
+  };
+  return { start: () => void env.setTimer(Math.max(1, o.atUs - env.now()), next), onMessage: (from, m) => void kv.onMessage(from, m) };
+}
+
+/** What the operator did, for the report and the liveness predicate. */
+export interface OperatorLog {
+  busy: boolean;
+  steps: { time: number; what: string }[];
+}
+
+/**
+ * The etcd operator (a person with etcdctl, not a fault target): polls `alarm list`; on NOSPACE it
+ * compacts at the current revision, defragments every member one by one, waits, then disarms every
+ * alarm. A step that fails (a member down, a timeout) starts the whole response again at the next poll.
+ */
+function etcdOperator(env: Env, o: { members: string[]; history: HistoryRecorder; clientId: number; bugs: BugSet; pollUs: number; disarmDelayUs: number; log: OperatorLog }): Actor {
+  const kv = new EtcdClient(env, { clientId: o.clientId, bugs: o.bugs, members: o.members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: o.history });
+  const maint = new MaintenanceClient(env);
+  let ask = 0;
+  const step = (what: string) => o.log.steps.push({ time: env.now(), what });
+  const done = (ok: boolean, what: string) => {
+    step(what);
+    o.log.busy = !ok;
+    env.setTimer(o.pollUs, poll);
+  };
+  const poll = () => {
+    const member = o.members[ask++ % o.members.length]!;
+    maint.call(member, { op: "alarmList" }, (r) => {
+      if (r.error !== undefined || (r.alarms ?? []).length === 0) {
+        if (r.error === undefined) o.log.busy = false;
+        return void env.setTimer(o.pollUs, poll);
+      }
+      o.log.busy = true;
+      step(`alarm list on ${member}: ${r.alarms!.map((a) => `${a.alarm} from ${a.member}`).join(", ")}`);
+      respond(r.alarms!.map((a) => a.member));
+    });
+  };
+  const respond = (raisedBy: string[]) => {
+    kv.range({ key: "/" }, (r) => {
+      if (!r.ok) return done(false, `status read failed: ${r.error}`);
+      const rev = r.value.header.revision;
+      kv.compact({ revision: rev }, (c) => {
+        if (!c.ok && c.error !== "compacted") return done(false, `compact ${rev} failed: ${c.error}`);
+        step(`compacted at ${rev}`);
+        defrag(0, raisedBy);
+      });
+    });
+  };
+  const defrag = (i: number, raisedBy: string[]) => {
+    const m = o.members[i];
+    if (m === undefined) return void env.setTimer(o.disarmDelayUs, () => disarm(raisedBy, 0));
+    maint.call(m, { op: "defragment" }, (r) => {
+      if (r.error !== undefined) return done(false, `defrag ${m} failed: ${r.error}`);
+      step(`defragmented ${m}`);
+      defrag(i + 1, raisedBy);
+    });
+  };
+  const disarm = (raisedBy: string[], i: number) => {
+    const who = raisedBy[i];
+    if (who === undefined) return done(true, "disarmed");
+    maint.call(o.members[ask++ % o.members.length]!, { op: "alarmDisarm", member: who, alarm: "NOSPACE" }, (r) => {
+      if (r.error !== undefined) return done(false, `disarm ${who} failed: ${r.error}`);
+      disarm(raisedBy, i + 1);
+    });
+  };
+  return {
+    start: () => void env.setTimer(o.pollUs, poll),
+    onMessage: (from, m) => void (maint.onMessage(from, m) || kv.onMessage(from, m)),
+  };
+}
+
+export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): ScenarioOutcome {
+  const o = input.options;
+  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 } });
+  const ms = members(o.members);
+  const monitor = new RaftSafetyMonitor();
+  const oracle = new ConsistencyOracle();
+  const history = new HistoryRecorder(() => world.now);
+  const applied = new AppliedLog();
+  const nospace: NoSpaceObservation[] = [];
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
+  const timeline: TimelinePoint[] = [];
+  let lastRevision = 1;
+  const live = new Map<string, EtcdMember>();
+  for (const id of ms) {
+    world.spawn(id, (env) => {
+      const m = new EtcdMember(env, {
+        peers: ms, bugs: input.bugs, snapshotEvery: 200, quotaBackendBytes: o.quotaBackendBytes,
+        hooks: {
+          observer: (view) => monitor.observe(view.id, view, world.trace.count),
+          onApply: (e) => oracle.onApply({ ...e, time: world.now }),
+          onRecover: (mm, r) => oracle.onRestart(mm, r),
+          onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
+          onNoSpace: (member, e) => nospace.push({ member, ...e }),
+          onCommit: (_m, revision, keys, changes) => {
+            if (revision <= lastRevision) return;
+            lastRevision = revision;
+            const events = changes.map((c, i) => changeEvent(keys[i]!, c));
+            for (const f of feeds) f(revision, events);
+          },
+        },
+      });
+      live.set(id, m);
+      return m;
+    });
+  }
+  world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
+  let clientId = 100;
+  let uncertain = 0;
+  const cluster = startKubeCluster(world, {
+    bugs: input.bugs, apiservers: o.apiservers, nodes: o.nodes,
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    storeFeed: (fn) => feeds.push(fn),
+    manifests: [...quotaObjects(o), ...o.manifests],
+    actions: o.actions,
+    timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
+    admission: { resourceQuota: true, onUncertain: () => void uncertain++ },
+  });
+  const log: OperatorLog = { busy: false, steps: [] };
+  world.spawn("runaway", (env) => runawayWriter(env, { members: ms, history, atUs: o.fillAtUs, valueBytes: o.fillValueBytes, everyUs: 20_000, clientId: clientId++, bugs: input.bugs }));
+  world.spawn("etcd-operator", (env) => etcdOperator(env, { members: ms, history, clientId: clientId++, bugs: input.bugs, pollUs: 250_000, disarmDelayUs: o.disarmDelayUs, log }));
+  const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
+    if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+    if (name === "@scheduler-apiserver") {
+      const leader = cluster.leaderOf("kube-system/kube-scheduler");
+      return leader === undefined ? undefined : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
+    }
+    if (name === "@leader") return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+    return undefined;
+  });
+  nemesis.schedule(input.faults, o.faultPhaseUs);
+  world.runUntil(o.faultPhaseUs);
+  nemesis.heal();
+  const healedAt = world.now;
+  const alarmed = () => ms.filter((m) => live.get(m)?.alarms.noSpace === true);
+  const recovered = () => !log.busy && alarmed().length === 0;
+  const converged = world.runUntilPredicate(() => cluster.pending().length === 0 && recovered(), healedAt + o.livenessBoundUs);
+  const checks: CheckResult[] = [];
+  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
+  checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
+  checks.push(...checkApiserverEtcdTraffic(history, applied));
+  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+  const obs = cluster.observations();
+  checks.push(...checkKube(obs, { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
+  if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+    const pending = [...cluster.pending(), ...(recovered() ? [] : [`etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`])];
+    checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}` });
+  }
+  checks.push(checkKubeQuota({ versions: obs.versions, uncertain, requirePressure: true }));
+  checks.push(checkNoSpace(nospace, { requireRecovery: true }));
+  const out: ScenarioOutcome = {
+    checks,
+    traceHash: world.trace.hash(),
+    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
+    history: { operations: history.operations, watches: history.watches },
+    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
+    timeline,
+    extra: { operator: log.steps },
+  };
+  if (world.trace.lines) out.traceLines = world.trace.lines;
+  return out;
+}
+
+const ACTIONS: WorkloadAction[] = [
+  { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 9 },
+  { at: 2_500_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+  { at: 4_000_000, kind: "scale", deployment: "nginx", replicas: 3 },
+];
+
+export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
+  name: "quota-pressure",
+  description: "a ResourceQuota'd namespace scaled past its quota through several apiservers, and an etcd whose space quota a runaway client fills (NOSPACE), answered by compaction, defrag and alarm disarm, under crashes, pauses and partitions; heal; converge",
+  resolve: (rng: Rng) => ({
+    members: rng.pick([3, 3, 5]), apiservers: rng.int(2, 3), nodes: 3, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
+    manifests: [NGINX_MANIFEST],
+    actions: ACTIONS,
+    mix: { meanGapUs: 500_000, minDurationUs: 100_000, maxDurationUs: 1_500_000, weights: { pause: 2, crash: 2, isolate: 1, partition: 1, loss: 1, delay: 1 } satisfies Partial<Record<FaultKind, number>> },
+    pauseSchedulerLeader: false, compactIntervalUs: 500_000, conflictWriters: 0, buggify: [],
+    resourceQuota: { pods: 6, requestsCpu: "2", requestsMemory: "1Gi", defaultCpu: "100m", defaultMemory: "64Mi" },
+    quotaBackendBytes: 400_000,
+    fillAtUs: rng.int(1_500_000, 3_000_000),
+    fillValueBytes: 8_000,
+    disarmDelayUs: 300_000,
+  }),
+  schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] => generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),
+  execute: runQuotaPressure,
+  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+};
