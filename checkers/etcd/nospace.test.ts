@@ -36,4 +36,14 @@ test("rejects when recovery is required and the quota was never reached", () => 
   assert.is(checkNoSpace([w("n1", 1)], { requireRecovery: true }).verdict, "fail");
 });
 
+test("accepts: a restarted member replays writes from before its alarm (its view starts again from what it recovered)", () => {
+  const r = checkNoSpace([w("n1", 1), alarm("n1", 2), { member: "n1", kind: "restore", alarms: [], index: 0 }, w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)]);
+  assert.is(r.verdict, "pass", r.message);
+});
+
+test("rejects: a member restarted with the alarm in its snapshot applies a write", () => {
+  const r = checkNoSpace([alarm("n1", 2), { member: "n1", kind: "restore", alarms: ["n1"], index: 2 }, w("n1", 3), disarm("n1", 4), w("n1", 5)]);
+  assert.is(r.verdict, "fail");
+});
+
 test.run();

@@ -10,7 +10,9 @@ import type { CheckResult } from "../types.ts";
 /** One member's apply loop, as the member reports it (in apply order per member). */
 export type NoSpaceObservation =
   | { member: string; kind: "alarm" | "disarm"; raisedBy: string; index: number }
-  | { member: string; kind: "write"; index: number; revision: number };
+  | { member: string; kind: "write"; index: number; revision: number }
+  /** The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart replays the log after it). */
+  | { member: string; kind: "restore"; alarms: readonly string[]; index: number };
 
 export function checkNoSpace(events: readonly NoSpaceObservation[], opts: { requireRecovery?: boolean } = {}): CheckResult {
   const name = "etcd-nospace";
@@ -22,7 +24,9 @@ export function checkNoSpace(events: readonly NoSpaceObservation[], opts: { requ
   for (const e of events) {
     let view = active.get(e.member);
     if (view === undefined) active.set(e.member, (view = new Set()));
-    if (e.kind === "alarm") {
+    if (e.kind === "restore") {
+      active.set(e.member, new Set(e.alarms));
+    } else if (e.kind === "alarm") {
       raised++;
       view.add(e.raisedBy);
     } else if (e.kind === "disarm") {

@@ -74,7 +74,9 @@ export interface MemberHooks {
 /** What the etcd-nospace checker sees of one member's apply loop, in apply order. */
 export type NoSpaceEvent =
   | { kind: "alarm" | "disarm"; raisedBy: string; index: number }
-  | { kind: "write"; index: number; revision: number };
+  | { kind: "write"; index: number; revision: number }
+  /** The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries them. */
+  | { kind: "restore"; alarms: string[]; index: number };
 
 export interface MemberOptions {
   peers: readonly string[];
@@ -161,6 +163,8 @@ export class EtcdMember implements Actor {
     this.bugs = opts.bugs ?? BugSet.none;
     this.hooks = opts.hooks ?? {};
     this.quotaBytes = opts.quotaBackendBytes ?? 0;
+    // A (re)start begins with no alarm until the snapshot and the log say otherwise.
+    if (this.quotaBytes > 0) this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0 });
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 }, maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS });
@@ -646,6 +650,7 @@ export class EtcdMember implements Actor {
     if (this.quotaBytes > 0) {
       this.alarms.restore(s.alarms);
       this.backend.recount(liveBytesOf(s.kv));
+      this.hooks.onNoSpace?.(this.env.id, { kind: "restore", alarms: this.alarms.list().map((a) => a.member), index: 0 });
     }
   }
 

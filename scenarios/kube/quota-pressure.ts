@@ -96,10 +96,8 @@ function etcdOperator(env: Env, o: { members: string[]; history: HistoryRecorder
   const poll = () => {
     const member = o.members[ask++ % o.members.length]!;
     maint.call(member, { op: "alarmList" }, (r) => {
-      if (r.error !== undefined || (r.alarms ?? []).length === 0) {
-        if (r.error === undefined) o.log.busy = false;
-        return void env.setTimer(o.pollUs, poll);
-      }
+      if (r.error !== undefined) return void env.setTimer(o.pollUs, poll);
+      if ((r.alarms ?? []).length === 0) return o.log.busy ? probeWrite() : void env.setTimer(o.pollUs, poll);
       o.log.busy = true;
       step(`alarm list on ${member}: ${r.alarms!.map((a) => `${a.alarm} from ${a.member}`).join(", ")}`);
       respond(r.alarms!.map((a) => a.member));
@@ -127,11 +125,19 @@ function etcdOperator(env: Env, o: { members: string[]; history: HistoryRecorder
   };
   const disarm = (raisedBy: string[], i: number) => {
     const who = raisedBy[i];
-    if (who === undefined) return done(true, "disarmed");
+    if (who === undefined) {
+      step("disarmed");
+      return probeWrite();
+    }
     maint.call(o.members[ask++ % o.members.length]!, { op: "alarmDisarm", member: who, alarm: "NOSPACE" }, (r) => {
       if (r.error !== undefined) return done(false, `disarm ${who} failed: ${r.error}`);
       disarm(raisedBy, i + 1);
     });
+  };
+  // The runbook's last step: check that a write goes through again (retried from the next poll).
+  let probes = 0;
+  const probeWrite = () => {
+    kv.put({ key: "/operator/probe", value: `${env.id}-${probes++}` }, (r) => (r.ok ? done(true, "a write succeeds again") : done(false, `probe write failed: ${r.error}`)));
   };
   return {
     start: () => void env.setTimer(o.pollUs, poll),
@@ -174,9 +180,15 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       return m;
     });
   }
-  world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
-  let clientId = 100;
   let uncertain = 0;
+  world.lifecycle.push((ev) => {
+    if (ev.kind !== "crash") return;
+    monitor.onCrash(ev.process);
+    // An apiserver that crashes between a quota charge and its create (or a delete and its release)
+    // leaves the charge standing: over-counting the quota is then expected, not a bug.
+    if (ev.process.startsWith("apiserver-")) uncertain++;
+  });
+  let clientId = 100;
   const cluster = startKubeCluster(world, {
     bugs: input.bugs, apiservers: o.apiservers, nodes: o.nodes,
     etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
@@ -205,6 +217,8 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const alarmed = () => ms.filter((m) => live.get(m)?.alarms.noSpace === true);
   const recovered = () => !log.busy && alarmed().length === 0;
   const converged = world.runUntilPredicate(() => cluster.pending().length === 0 && recovered(), healedAt + o.livenessBoundUs);
+  // Let the last quota releases (a delete's release follows it) land before counting.
+  if (converged) world.runUntil(world.now + 1_000_000);
   const checks: CheckResult[] = [];
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
   checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
@@ -216,7 +230,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     const pending = [...cluster.pending(), ...(recovered() ? [] : [`etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`])];
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}` });
   }
-  checks.push(checkKubeQuota({ versions: obs.versions, uncertain, requirePressure: true }));
+  checks.push(checkKubeQuota({ versions: obs.versions, uncertain }));
   checks.push(checkNoSpace(nospace, { requireRecovery: true }));
   const out: ScenarioOutcome = {
     checks,
@@ -247,9 +261,9 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     mix: { meanGapUs: 500_000, minDurationUs: 100_000, maxDurationUs: 1_500_000, weights: { pause: 2, crash: 2, isolate: 1, partition: 1, loss: 1, delay: 1 } satisfies Partial<Record<FaultKind, number>> },
     pauseSchedulerLeader: false, compactIntervalUs: 500_000, conflictWriters: 0, buggify: [],
     resourceQuota: { pods: 6, requestsCpu: "2", requestsMemory: "1Gi", defaultCpu: "100m", defaultMemory: "64Mi" },
-    quotaBackendBytes: 400_000,
+    quotaBackendBytes: 250_000,
     fillAtUs: rng.int(1_500_000, 3_000_000),
-    fillValueBytes: 8_000,
+    fillValueBytes: 12_000,
     disarmDelayUs: 300_000,
   }),
   schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] => generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),
