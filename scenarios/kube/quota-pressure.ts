@@ -15,6 +15,7 @@ import { EtcdMember } from "../../core/etcd/member.ts";
 import { startKubeCluster } from "../../core/kube/cluster.ts";
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import type { LimitRange, ResourceQuota } from "../../core/kube/types.ts";
+import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
 import type { WorkloadAction } from "../../core/kube/workload.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
@@ -200,6 +201,12 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   });
   const log: OperatorLog = { busy: false, steps: [] };
   world.spawn("runaway", (env) => runawayWriter(env, { members: ms, history, atUs: o.fillAtUs, valueBytes: o.fillValueBytes, everyUs: 20_000, clientId: clientId++, bugs: input.bugs }));
+  // The quota controller's recount, waiting for quiet longer than any fault of the mix keeps an admission in flight.
+  const recounts: string[] = [];
+  world.spawn("quota-controller", (env) => quotaRecount(env, {
+    apiservers: cluster.processes.apiservers, namespace: "default", quota: "compute", periodUs: 500_000,
+    settleUs: Math.max(3_000_000, o.mix.maxDurationUs + 1_500_000), onRecount: (from, to) => recounts.push(`${world.now}us ${from} → ${to}`),
+  }));
   world.spawn("etcd-operator", (env) => etcdOperator(env, { members: ms, history, clientId: clientId++, bugs: input.bugs, pollUs: 250_000, disarmDelayUs: o.disarmDelayUs, log }));
   const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
     if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
@@ -239,7 +246,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     history: { operations: history.operations, watches: history.watches },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
-    extra: { operator: log.steps },
+    extra: { operator: log.steps, quotaRecounts: recounts },
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;
