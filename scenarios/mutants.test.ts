@@ -31,6 +31,8 @@ const BOUNDS: [BugName, number][] = [
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
   ["kube-deployment-no-surge-trim", 40], // [23] controller-conflicts: kube-max-surge after a scale down mid-rollout
+  ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
+  ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
 ];
 
 /**

@@ -14,7 +14,8 @@ import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
 import { EtcdMember } from "../../core/etcd/member.ts";
 import { startKubeCluster } from "../../core/kube/cluster.ts";
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
-import type { LimitRange, ResourceQuota } from "../../core/kube/types.ts";
+import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
+import { KubeClient } from "../../core/kube/client.ts";
 import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
 import type { WorkloadAction } from "../../core/kube/workload.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
@@ -42,6 +43,8 @@ export interface QuotaPressureOptions extends KubeOptions {
   fillValueBytes: number;
   /** How long the operator waits between defragmenting the last member and disarming (etcdctl runs one by one). */
   disarmDelayUs: number;
+  /** Bare pods a tenant creates all at once through another apiserver while the Deployment scales up (deleted again later). */
+  batchPods: number;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -71,6 +74,27 @@ function runawayWriter(env: Env, o: { members: string[]; history: HistoryRecorde
     });
   };
   return { start: () => void env.setTimer(Math.max(1, o.atUs - env.now()), next), onMessage: (from, m) => void kv.onMessage(from, m) };
+}
+
+/**
+ * A tenant running batch pods by hand through its own apiserver (the last one), at the moment the
+ * Deployment scales past the quota: its creates race the ReplicaSet controller's through another
+ * apiserver, all at once. It deletes them again later (by name, until they are gone) so the quota
+ * has room for the rest of the workload.
+ */
+function batchTenant(env: Env, o: { apiservers: string[]; createAtUs: number; deleteAtUs: number; pods: number }): Actor {
+  const client = new KubeClient(env, [...o.apiservers].reverse());
+  const pod = (i: number): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `batch-${i}`, namespace: "default", labels: { app: "batch" } }, spec: { containers: [{ name: "job", image: "busybox" }] } });
+  const remove = (i: number) => client.delete("Pod", "default", `batch-${i}`, {}, (r) => {
+    if (!r.ok && r.status.reason !== "NotFound") env.setTimer(200_000, () => remove(i));
+  });
+  return {
+    start: () => {
+      env.setTimer(Math.max(1, o.createAtUs - env.now()), () => { for (let i = 0; i < o.pods; i++) client.create(pod(i), () => {}); });
+      env.setTimer(Math.max(1, o.deleteAtUs - env.now()), () => { for (let i = 0; i < o.pods; i++) remove(i); });
+    },
+    onMessage: (from, m) => void client.onMessage(from, m),
+  };
 }
 
 /** What the operator did, for the report and the liveness predicate. */
@@ -207,6 +231,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     apiservers: cluster.processes.apiservers, namespace: "default", quota: "compute", periodUs: 500_000,
     settleUs: Math.max(3_000_000, o.mix.maxDurationUs + 1_500_000), onRecount: (from, to) => recounts.push(`${world.now}us ${from} → ${to}`),
   }));
+  if (o.batchPods > 0) world.spawn("batch-tenant", (env) => batchTenant(env, { apiservers: cluster.processes.apiservers, createAtUs: 1_000_000, deleteAtUs: 3_500_000, pods: o.batchPods }));
   world.spawn("etcd-operator", (env) => etcdOperator(env, { members: ms, history, clientId: clientId++, bugs: input.bugs, pollUs: 250_000, disarmDelayUs: o.disarmDelayUs, log }));
   const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
     if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
@@ -272,6 +297,7 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     fillAtUs: rng.int(1_500_000, 3_000_000),
     fillValueBytes: 12_000,
     disarmDelayUs: 300_000,
+    batchPods: 4,
   }),
   schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] => generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),
   execute: runQuotaPressure,

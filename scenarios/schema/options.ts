@@ -97,6 +97,7 @@ export const kubeOptions = {
   fillAtUs: us(0).optional().describe("quota-pressure: when a runaway client starts filling etcd with big overwrites"),
   fillValueBytes: count(1, 1_000_000).optional().meta({ unit: "bytes" }).describe("quota-pressure: the runaway client's value size"),
   disarmDelayUs: us(0).optional().describe("quota-pressure: the operator's wait between the last defrag and alarm disarm"),
+  batchPods: count(0, 100).optional().describe("quota-pressure: bare pods a tenant creates at once through another apiserver as the Deployment scales up"),
 } satisfies z.ZodRawShape;
 
 /** sim-selftest: the kernel alone. */
