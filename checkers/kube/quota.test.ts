@@ -46,6 +46,7 @@ test("over-counting is explained only by an uncertain charge or release", () => 
   const versions = [q(2, 0), q(3, 1)];
   assert.is(checkKubeQuota({ versions, uncertain: 0 }).verdict, "fail");
   assert.is(checkKubeQuota({ versions, uncertain: 1 }).verdict, "pass");
+  assert.is(checkKubeQuota({ versions, uncertain: 1, exactAtEnd: true }).verdict, "fail");
 });
 
 test("pods created before their quota are not judged against it", () => {

@@ -17,6 +17,8 @@ export interface QuotaCheckInput {
   uncertain: number;
   /** Require at least one quota to have been reached (the scenario's point). */
   requirePressure?: boolean;
+  /** A recount ran to quiet at the end: counted must equal existing, uncertain or not. */
+  exactAtEnd?: boolean;
 }
 
 interface Quota { key: string; createRevision: number; object: ResourceQuota }
@@ -78,7 +80,7 @@ export function checkKubeQuota(input: QuotaCheckInput): CheckResult {
     const usedPods = counted || usedOf(q.object, "count/pods");
     if (usedPods < existing) return { name, verdict: "fail", message: `${q.key}: ${formatQuantity(existing)} pods exist but only ${formatQuantity(usedPods)} are counted in status.used` };
     if (usedPods > existing) {
-      if (input.uncertain === 0) return { name, verdict: "fail", message: `${q.key}: status.used counts ${formatQuantity(usedPods)} pods, ${formatQuantity(existing)} exist, and no charge or release had an unknown outcome` };
+      if (input.uncertain === 0 || input.exactAtEnd) return { name, verdict: "fail", message: `${q.key}: status.used counts ${formatQuantity(usedPods)} pods, ${formatQuantity(existing)} exist, and ${input.exactAtEnd ? "the recount had settled" : "no charge or release had an unknown outcome"}` };
       notes.push(`${q.key} counts ${formatQuantity(usedPods - existing)} more than exist (${input.uncertain} uncertain charges/releases)`);
     }
   }

@@ -248,7 +248,15 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const healedAt = world.now;
   const alarmed = () => ms.filter((m) => live.get(m)?.alarms.noSpace === true);
   const recovered = () => !log.busy && alarmed().length === 0;
-  const converged = world.runUntilPredicate(() => cluster.pending().length === 0 && recovered(), healedAt + o.livenessBoundUs);
+  // The quota's count settles too: the recount gives back what crashes and timeouts left charged.
+  const quotaCount = () => {
+    const objs = cluster.convergence().objects;
+    const q = objs.find((x): x is ResourceQuota => x.kind === "ResourceQuota");
+    const pods = objs.filter((x) => x.kind === "Pod" && x.metadata.namespace === "default").length;
+    return { counted: Number(q?.status?.used?.["pods"] ?? 0), pods };
+  };
+  const settled = () => { const c = quotaCount(); return c.counted === c.pods; };
+  const converged = world.runUntilPredicate(() => cluster.pending().length === 0 && recovered() && settled(), healedAt + o.livenessBoundUs);
   // Let the last quota releases (a delete's release follows it) land before counting.
   if (converged) world.runUntil(world.now + 1_000_000);
   const checks: CheckResult[] = [];
@@ -259,10 +267,15 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const obs = cluster.observations();
   checks.push(...checkKube(obs, { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-    const pending = [...cluster.pending(), ...(recovered() ? [] : [`etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`])];
+    const c = quotaCount();
+    const pending = [
+      ...cluster.pending(),
+      ...(recovered() ? [] : [`etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`]),
+      ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
+    ];
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}` });
   }
-  checks.push(checkKubeQuota({ versions: obs.versions, uncertain }));
+  checks.push(checkKubeQuota({ versions: obs.versions, uncertain, exactAtEnd: converged }));
   checks.push(checkNoSpace(nospace, { requireRecovery: true }));
   const out: ScenarioOutcome = {
     checks,

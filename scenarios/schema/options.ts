@@ -148,7 +148,7 @@ export type Family = "kv" | "kube" | "selftest";
 export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
   kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke", limits: kvLimits },
   kube: {
-    shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts)", example: "deployment-rollout",
+    shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure)", example: "deployment-rollout",
     limits: [tooManyFaults, (o) => {
       // The workload's steps must start during the run, or the liveness check waits for them in vain.
       const actions = o.actions as unknown as { at: number }[];
