@@ -26,6 +26,7 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "empty-key",
   "too-many-ops",
   "request-too-large",
+  "no-space", // refused before proposing or by the NOSPACE-capped applier (the quota applier's applied-anyway answer has no return: unknown)
   "value-provided",
   "lease-provided",
   "lease-ttl-too-large",
