@@ -492,7 +492,7 @@ export class EtcdMember implements Actor {
   }
 
   /** Proposes here if leader, else forwards to the known leader; "no-leader" if there is none. */
-  proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
+  private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
     // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
     if (entry.op === "kv" && this.env.buggify("drop-proposal")) return "ok";
     const st = this.driver.status();

@@ -16,6 +16,7 @@ import { isKind, type KubeObject } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
+import { parseQuantity } from "./admission/quantity.ts";
 
 export interface ApiserverTiming {
   /** Period of compaction rounds (0: no compaction). */
@@ -262,6 +263,9 @@ export function validate(o: KubeObject): string | undefined {
   if (!RESOURCES[o.kind].namespaced && ns !== undefined && ns !== "") return `metadata.namespace: ${o.kind} is cluster-scoped`;
   if ((o.kind === "Deployment" || o.kind === "ReplicaSet") && !(Number.isInteger(o.spec?.replicas) && o.spec.replicas >= 0)) {
     return "spec.replicas: must be a non-negative integer";
+  }
+  if (o.kind === "ResourceQuota") {
+    for (const r of Object.keys(o.spec?.hard ?? {}).sort()) if (parseQuantity(o.spec.hard[r]) === undefined) return `spec.hard[${r}]: Invalid value: ${JSON.stringify(o.spec.hard[r])}: must be a quantity`;
   }
   return undefined;
 }

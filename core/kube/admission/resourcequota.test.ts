@@ -61,6 +61,12 @@ test("exceeded quota names the resource as Kubernetes does", () => {
   assert.is(exceeded(q, podUsage(pod("a"))), "exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1");
 });
 
+test("a ResourceQuota with a malformed quantity is Invalid", () => {
+  const { call, clients } = rig();
+  const r = call<KubeObject>((cb) => clients[0]!.create(quota("many"), cb));
+  assert.ok(!r.ok && r.status.reason === "Invalid", JSON.stringify(r));
+});
+
 test("LimitRange defaults fill a container's requests at admission", () => {
   const { call, clients } = setup();
   const r = call<Pod>((cb) => clients[0]!.create(pod("p"), cb));
