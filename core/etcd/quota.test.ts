@@ -135,6 +135,22 @@ test("etcd-write-during-nospace: after defrag, a write is applied while the alar
   assert.is(call((d) => c.put({ key: "/sneaked", value: "x" }, d)), "ok");
 });
 
+test("the write that crosses the quota at apply is applied anyway and answered no-space of unknown outcome (etcd's quota applier)", () => {
+  const { world, c, call, members } = cluster(1, { quotaBackendBytes: 40_000 });
+  const m = members.get("n1")!;
+  const room = 40_000 - m.backend.size;
+  // Each put fits on its own when checked before proposing; the second no longer does when it applies.
+  const v = "w".repeat(Math.floor(room / 2) + 100 - KV_OVERHEAD);
+  const out: string[] = [];
+  c.put({ key: "/p1", value: v }, (r) => out.push(r.ok ? "ok" : `${r.error}${r.unknown ? "?" : ""}`));
+  c.put({ key: "/p2", value: v }, (r) => out.push(r.ok ? "ok" : `${r.error}${r.unknown ? "?" : ""}`));
+  world.runUntilPredicate(() => out.length === 2, world.now + 3_000_000);
+  world.runUntil(world.now + 200_000);
+  assert.equal(out, ["ok", "no-space?"]);
+  assert.ok(call((d) => c.range({ key: "/p2" }, d)) === "ok" && m.store.kvAt("/p2", m.store.revision) !== undefined, "the second put was applied");
+  assert.ok(m.alarms.noSpace, "and it raised NOSPACE");
+});
+
 test("an alarm survives a restart (replayed from the log)", () => {
   const { world, c, call, members } = cluster(1, { quotaBackendBytes: 40_000 });
   fill(call, c);
