@@ -37,6 +37,9 @@ export const BUG_CATALOG = [
   // Found by kube-min-available (deployment-rollout seed 1134): a restarted apiserver's etcd client numbered
   // its requests from 1 again, and members dropped them as duplicates of its previous incarnation's.
   { name: "etcd-client-reuses-request-ids", bug: "a restarted process's etcd client numbers its requests from 1 again: members drop them as duplicates of the previous incarnation's until the ids pass the old ones", modelledOn: "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)", scenario: "deployment-rollout" },
+  // Issue 19, part 3: etcd auth (core/etcd/auth*.ts), caught by the auth checker in auth-revoke.
+  { name: "etcd-auth-stale-revision", bug: "a write is checked only where it was received, at that member's auth revision: one that raced a revoke is applied after it", modelledOn: "etcd re-checks at apply and refuses a request resolved at an older auth revision (ErrAuthOldRevision, auth/store.go isOpPermitted)", scenario: "auth-revoke" },
+  { name: "etcd-auth-range-end-ignored", bug: "a permission on a single key is treated as a permission on every key with that prefix", modelledOn: "etcd's range_perm_cache.go: a permission without range_end is a point", scenario: "auth-revoke" },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];
