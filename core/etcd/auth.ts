@@ -93,7 +93,9 @@ function permInterval(p: Permission, rangeEndIgnored: boolean): Interval {
 
 /** Whether the union of intervals covers [begin, end) (etcd's adt IntervalTree.Contains). */
 function covers(ivs: readonly Interval[], begin: string, end: string | null): boolean {
-  const sorted = [...ivs].sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0));
+  // Only the intervals that meet [begin, end) count (etcd's tree visits those).
+  const meets = ivs.filter((iv) => (end === null || iv.begin < end) && (iv.end === null || iv.end > begin));
+  const sorted = meets.sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0));
   let reach: string | null | undefined;
   for (const iv of sorted) {
     if (reach === undefined) {
