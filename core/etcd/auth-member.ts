@@ -97,11 +97,12 @@ export class MemberAuth {
   }
 
   /**
-   * etcd's AuthInfoFromCtx for a simple token: with auth off the token is ignored; an unknown or
-   * expired token is "invalid auth token"; a known one is the user at this member's auth revision.
+   * etcd's AuthInfoFromCtx for a simple token: an unknown or expired token is "invalid auth token" —
+   * with auth off too (disabling auth drops every token) —, a known one is the user at this member's
+   * auth revision; no token, no user.
    */
   withToken(token: string | undefined, cb: (r: Resolved) => void): void {
-    if (!this.state.enabled || token === undefined) return cb({ info: undefined });
+    if (token === undefined) return cb({ info: undefined });
     const index = SimpleTokens.indexOf(token);
     if (index === undefined) return cb({ error: "invalid-auth-token" });
     if (index > this.host.status().applied) {
@@ -113,7 +114,7 @@ export class MemberAuth {
   }
 
   private resolveNow(token: string | undefined): Resolved {
-    if (!this.state.enabled || token === undefined) return { info: undefined };
+    if (token === undefined) return { info: undefined };
     const user = this.tokens.use(token, this.env.monotonic());
     return user === undefined ? { error: "invalid-auth-token" } : { info: { user, revision: this.state.revision } };
   }
@@ -138,7 +139,7 @@ export class MemberAuth {
 
   /** A read served here (range, read-only Txn): checked against this member's auth state when served. */
   readRefusal(token: string | undefined, request: EtcdRequest): EtcdErrorCode | undefined {
-    if (!this.state.enabled) return undefined;
+    if (!this.state.enabled && token === undefined) return undefined;
     const r = this.resolveNow(token);
     if (r.error !== undefined) return r.error;
     return authCheck(this.state, r.info, request, this.permCtx(this.host.leaseKeys));
@@ -146,10 +147,12 @@ export class MemberAuth {
 
   /** etcd's isWatchPermitted, once at creation: the cancel reason if refused. */
   watchRefusal(token: string | undefined, req: WatchCreateRequest): string | undefined {
-    if (!this.state.enabled) return undefined;
+    if (!this.state.enabled && token === undefined) return undefined;
     const r = this.resolveNow(token);
+    if (r.error === undefined && !this.state.enabled) return undefined;
     const ok = r.info !== undefined && rangePermitted(this.state, r.info.user, req.key, req.rangeEnd, "READ", { rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored") });
-    return ok ? undefined : ERROR_MESSAGES["permission-denied"];
+    // etcd's watch server puts the gRPC status text into cancel_reason.
+    return ok ? undefined : `rpc error: code = PermissionDenied desc = ${ERROR_MESSAGES["permission-denied"]}`;
   }
 
   private permCtx(leaseKeys: (id: number) => readonly string[]) {

@@ -103,7 +103,7 @@ test("with auth on: a user without the grant is denied, without a token is 'user
   const wrong = sim.client("wrong", { auth: { user: "u", password: "bad" } });
   assert.equal(sim.kv(wrong, { kind: "range", range: { key: "/cfg/a" } }), { ok: false, error: "auth-failed", unknown: false });
   const w = sim.watch(u, { key: "/secret" });
-  assert.equal([w.created, w.canceled, w.cancelReason], [true, true, "etcdserver: permission denied"]);
+  assert.equal([w.created, w.canceled, w.cancelReason], [true, true, "rpc error: code = PermissionDenied desc = etcdserver: permission denied"]);
   assert.not.ok(sim.watch(u, { key: "/cfg/a" }).canceled);
 });
 

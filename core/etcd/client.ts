@@ -247,6 +247,11 @@ export class EtcdClient implements KV {
     });
   }
 
+  /** Sends this token from now on (undefined: none) — for tests that hold tokens themselves. */
+  useToken(token: string | undefined): void {
+    this.token = token;
+  }
+
   /** Forgets the token (the next request authenticates again). */
   dropToken(): void {
     this.token = undefined;
