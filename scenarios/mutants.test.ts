@@ -31,6 +31,8 @@ const BOUNDS: [BugName, number][] = [
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
   ["kube-deployment-no-surge-trim", 40], // [23] controller-conflicts: kube-max-surge after a scale down mid-rollout
+  ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
+  ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
 ];
 
 /**

@@ -216,7 +216,9 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       let seq = 0;
       const loop = (): void => {
         if (world.now >= o.faultPhaseUs) return;
-        call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop));
+        // The agent writes fastest: its writes should race every revoke.
+        const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
+        call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () => env.setTimer(rng.int(1, 2 * think), loop));
       };
       return { start: () => loop(), onMessage: (from, msg) => void c.onMessage(from, msg) };
     });
@@ -321,11 +323,14 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
   schedule: (rng, o) => {
     const members = memberNames(o.members);
     const faults = generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
-    // Around most revokes, a follower is cut off from the other members: it applies the revoke late.
+    // Around most revokes a follower applies the revoke late: the leader's messages stop reaching it
+    // for less than an election timeout (it still forwards its clients' writes to the leader), or it is
+    // cut off from the other members altogether for longer.
     for (const step of o.authPlan) {
-      if (!step.change.startsWith("revoke") || !rng.chance(0.7)) continue;
-      const at = Math.max(0, step.at - rng.int(0, 30_000));
-      faults.push({ at, until: at + rng.int(60_000, 400_000), kind: "isolate", target: "@follower", among: members });
+      if (!step.change.startsWith("revoke") || !rng.chance(0.8)) continue;
+      const at = Math.max(0, step.at - rng.int(0, 20_000));
+      if (rng.chance(0.7)) faults.push({ at, until: at + rng.int(30_000, 90_000), kind: "partition-oneway", from: ["@leader"], to: ["@follower"] });
+      else faults.push({ at, until: at + rng.int(60_000, 400_000), kind: "isolate", target: "@follower", among: members });
     }
     return faults.sort((a, b) => a.at - b.at);
   },

@@ -67,6 +67,8 @@ export const kvOptions = {
   bigValueP: prob().describe("chance a put carries a big value (to cross maxRequestBytes)"),
   bigValueBytes: count(0, 16_777_216).meta({ unit: "bytes" }).describe("size of a big value"),
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
+  authTokenTtlUs: us(1).optional().describe("auth-revoke: etcd's --auth-token-ttl for simple tokens"),
+  authPlan: z.array(z.strictObject({ at: us(0), change: z.enum(["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"]) })).max(10_000).optional().describe('auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, grant-perm, reset-password)'),
 } satisfies z.ZodRawShape;
 
 const action = z.discriminatedUnion("kind", [
