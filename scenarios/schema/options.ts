@@ -93,6 +93,7 @@ export const kubeOptions = {
   conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
   bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
+  etcdAuth: z.boolean().optional().describe("etcd auth on: the apiservers authenticate as the only user with a role on /registry/"),
   buggify,
 } satisfies z.ZodRawShape;
 
