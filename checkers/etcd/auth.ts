@@ -100,7 +100,8 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       const candidates = input.operations.filter((op) => deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null));
       if (candidates.length === 0) continue;
       if (candidates.some((op) => userOf(op) === undefined || permitted(at.state, userOf(op)!, op.request))) continue;
-      const op = candidates[0]!;
+      // Name the request that was answered with this revision, if one was.
+      const op = candidates.find((x) => x.response !== null) ?? candidates[0]!;
       violations.push(`a delete of ${c.key} was applied at revision ${c.revision} under auth revision ${at.state.revision}; only principals without permission could have sent it (op #${op.id} by ${who(op)})`);
     }
   }
