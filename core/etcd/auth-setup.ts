@@ -17,6 +17,9 @@ export function registryAuthSetup(): AuthRequest[] {
     { op: "userAdd", name: APISERVER_CREDENTIALS.user, password: APISERVER_CREDENTIALS.password },
     { op: "roleAdd", name: "kube-registry" },
     { op: "roleGrantPermission", name: "kube-registry", perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" } },
+    // The apiserver's compactor keeps its lock in compact_rev_key, outside /registry/: without this
+    // grant every compaction is refused (permission denied) and the store is never compacted.
+    { op: "roleGrantPermission", name: "kube-registry", perm: { key: "compact_rev_key", permType: "READWRITE" } },
     { op: "userGrantRole", user: APISERVER_CREDENTIALS.user, role: "kube-registry" },
     { op: "authEnable" },
   ];
