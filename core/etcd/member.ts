@@ -197,7 +197,7 @@ export class EtcdMember implements Actor {
     this.hooks.onRecover?.(id, { index: this.driver.status().applied, revision: this.store.revision });
     this.auth.attach({
       status: () => this.driver.status(),
-            propose: (entry) => this.proposeLocally(entry),
+      propose: (entry) => this.proposeLocally(entry),
       reply: (client, reqId, r) => this.env.send(client, { type: "AuthResponse", reqId, ...r } satisfies MemberMessage),
       leaseKeys: (leaseId) => [...(this.store.lessor.lookup(leaseId)?.keys ?? [])],
       timeoutUs: opts.proposalTimeoutUs ?? 1_000_000,
