@@ -8,8 +8,10 @@
 //  - no read returns data outside its grant: a successful read was permitted in an auth state in force
 //    at some moment between its call and its return.
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
-// (the operator, probes) are not judged. Leases are not judged (a principal's lease keys are not known
-// to the history): the scenario's principals do not use them.
+// (the operator, probes) are not judged. Leases and watches are not judged (a principal's lease keys
+// are not in the history; etcd 3.4 checks a watch once, at creation, and keeps streaming after a
+// revoke): the scenario's principals use neither; the member's checks of both are tested against a
+// real etcd (harness/real/auth.test.ts).
 import type { EtcdOperation } from "../../core/history.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import { emptyAuthState, requestPermitted, type AuthState } from "../../core/etcd/auth.ts";
