@@ -136,18 +136,23 @@ test("a token expires after its TTL of disuse, every use refreshes it, and the c
   assert.is(sim.recorder.operations.length - before, 4);
 });
 
-test("a restarted member forgot its tokens: the client's request is refused as 'invalid auth token' and the client re-authenticates", () => {
+test("a restarted member forgot its tokens: the old token is refused as 'invalid auth token', a client re-authenticates", () => {
   const sim = new AuthSim();
   setup(sim, [{ op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } }]);
+  const raw = sim.client("raw");
+  const login = sim.auth(raw, { op: "authenticate", name: "u", password: "upw" });
+  assert.ok(login.ok && login.value.token !== undefined);
+  raw.useToken(login.ok ? login.value.token : undefined);
+  assert.ok(sim.kv(raw, { kind: "put", put: { key: "/u/a", value: "1" } }).ok);
   const c = sim.client("u", { auth: { user: "u", password: "upw" } });
-  assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "1" } }).ok);
+  assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "1b" } }).ok);
   sim.world.crash("n1");
   sim.world.restart("n1");
   sim.world.runUntilPredicate(() => sim.leader() !== undefined, sim.world.now + 3_000_000);
-  const raw = sim.client("raw", { auth: { user: "u", password: "upw" } });
-  void raw;
-  assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "2" } }).ok);
+  assert.equal(sim.kv(raw, { kind: "put", put: { key: "/u/a", value: "2" } }), { ok: false, error: "invalid-auth-token", unknown: false });
   assert.ok(sim.member("n1").auth.enabled, "the auth store itself survives the restart");
+  // The authenticated client's token is refused too: it authenticates again and retries.
+  assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "3" } }).ok);
 });
 
 /**
