@@ -62,6 +62,7 @@ export class MemberAuth {
   private bootIndex = 0;
   /** Requests whose token names an index this member has not applied yet (etcd's indexWaiter). */
   private pending: { index: number; run: () => void }[] = [];
+  private lastApplied = 0;
   private readonly waiting = new Map<string, { client: string; clientReqId: number; timer: TimerId }>();
   private nextReq = 0;
   private rng: Random | undefined;
@@ -90,6 +91,8 @@ export class MemberAuth {
 
   /** After every applied entry: run the requests that waited for their token's index. */
   onApplied(index: number): void {
+    // The driver counts an entry as applied only once its apply returns: remember it here.
+    this.lastApplied = index;
     if (this.pending.length === 0) return;
     const ready = this.pending.filter((p) => p.index <= index);
     this.pending = this.pending.filter((p) => p.index > index);
@@ -105,7 +108,7 @@ export class MemberAuth {
     if (token === undefined) return cb({ info: undefined });
     const index = SimpleTokens.indexOf(token);
     if (index === undefined) return cb({ error: "invalid-auth-token" });
-    if (index > this.host.status().applied) {
+    if (index > Math.max(this.lastApplied, this.host.status().applied)) {
       authProbe("auth.token-waited-for-index");
       this.pending.push({ index, run: () => this.withToken(token, cb) });
       return;

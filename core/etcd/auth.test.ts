@@ -155,6 +155,27 @@ test("a restarted member forgot its tokens: the old token is refused as 'invalid
   assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "3" } }).ok);
 });
 
+test("a token from an index a follower has not applied yet waits for it there instead of being refused", () => {
+  const sim = new AuthSim({ members: 3 });
+  const leader = sim.leader()!;
+  const follower = sim.members.find((m) => m !== leader)!;
+  setup(sim, [{ op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } }]);
+  sim.run(100_000);
+  sim.world.network.faults.cut(leader, follower);
+  const atLeader = sim.client("l", { member: leader });
+  const login = sim.auth(atLeader, { op: "authenticate", name: "u", password: "upw" });
+  assert.ok(login.ok);
+  const atFollower = sim.client("f", { member: follower });
+  atFollower.useToken(login.ok ? login.value.token : undefined);
+  let got: unknown;
+  atFollower.put({ key: "/u/a", value: "1" }, (r) => { got = r; });
+  sim.run(200_000);
+  assert.is(got, undefined, "still waiting for the token's index");
+  sim.world.network.faults.uncut(leader, follower);
+  sim.world.runUntilPredicate(() => got !== undefined, sim.world.now + 2_000_000);
+  assert.ok((got as { ok: boolean }).ok, JSON.stringify(got));
+});
+
 /**
  * A write taken by a follower that has not applied a revoke yet is resolved at the old auth revision;
  * it reaches the log after the revoke. At apply it is refused for its old revision, and its member
