@@ -15,6 +15,7 @@
 // the replicated auth state's timeline; the usual Raft, consistency and linearizability checks run too.
 import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
+import { runAuthRequests } from "../../core/etcd/auth-setup.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
 import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
@@ -179,32 +180,17 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   let setupDone = false;
   world.spawn("operator", (env) => {
     const c = new EtcdClient(env, { clientId: 10, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, auth: { user: "root", password: PASSWORDS.root! } });
-    const send = (req: AuthRequest, done: () => void, tries = 0): void => {
-      c.authRequest(req, (r) => {
-        log.push({ time: world.now, what: JSON.stringify(req), result: r.ok ? "ok" : r.error });
-        // An expired or forgotten token: log in again. Unknown outcomes and no leader: try again (an
-        // auth change is idempotent enough for the plan; the checker reads the applied timeline).
-        if (!r.ok && r.error === "invalid-auth-token") return c.login(() => send(req, done, tries + 1));
-        if (!r.ok && ["timeout", "no-leader", "not-leader", "user-empty"].includes(r.error) && tries < 20) {
-          if (r.error === "user-empty") return c.login(() => send(req, done, tries + 1));
-          return void env.setTimer(50_000, () => send(req, done, tries + 1));
-        }
-        done();
-      });
-    };
-    const setup = (i: number): void => {
-      if (i === SETUP.length) {
-        setupDone = true;
-        return c.login(() => plan(0));
-      }
-      send(SETUP[i]!, () => setup(i + 1));
-    };
+    const note = (req: AuthRequest, result: string) => log.push({ time: world.now, what: JSON.stringify(req), result });
     const plan = (i: number): void => {
       const step = o.authPlan[i];
       if (step === undefined) return;
-      env.setTimer(Math.max(0, step.at - world.now), () => send(changeRequest(step.change), () => plan(i + 1)));
+      env.setTimer(Math.max(0, step.at - world.now), () => runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note));
     };
-    return { start: () => setup(0), onMessage: (from, msg) => void c.onMessage(from, msg) };
+    const setup = (): void => runAuthRequests(env, c, SETUP, () => {
+      setupDone = true;
+      c.login(() => plan(0));
+    }, note);
+    return { start: () => setup(), onMessage: (from, msg) => void c.onMessage(from, msg) };
   });
   world.runUntilPredicate(() => setupDone, Math.min(o.faultPhaseUs, world.now + 5_000_000));
 
