@@ -40,6 +40,9 @@ export const BUG_CATALOG = [
   // Issue 19, part 2: quotas and limits.
   { name: "etcd-write-during-nospace", bug: "the capped applier is never installed: a write that fits the backend is applied while the NOSPACE alarm is active (between defrag and disarm)", modelledOn: "etcd's applierV3Capped refuses Put, Txn with puts and LeaseGrant until alarm disarm", scenario: "quota-pressure" },
   { name: "kube-quota-check-before-cas", bug: "ResourceQuota admission checks usage on a read, then writes status.used without its resourceVersion precondition: two apiservers admit past the quota", modelledOn: "the quota evaluator charges status.used by a conflict-checked UpdateStatus before the object is stored (plugin/pkg/admission/resourcequota)", scenario: "quota-pressure" },
+  // Issue 19, part 3: etcd auth (core/etcd/auth*.ts), caught by the auth checker in auth-revoke.
+  { name: "etcd-auth-stale-revision", bug: "a write is checked only where it was received, at that member's auth revision: one that raced a revoke is applied after it", modelledOn: "etcd re-checks at apply and refuses a request resolved at an older auth revision (ErrAuthOldRevision, auth/store.go isOpPermitted)", scenario: "auth-revoke" },
+  { name: "etcd-auth-range-end-ignored", bug: "a permission on a single key is treated as a permission on every key with that prefix", modelledOn: "etcd's range_perm_cache.go: a permission without range_end is a point", scenario: "auth-revoke" },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -9,6 +9,7 @@ import { ETCD_PROBES } from "../core/etcd/probes.ts";
 import { LEADERELECTION_PROBES } from "../core/kube/leaderelection.ts";
 import { RAFT_PROBES } from "../core/raft/probes.ts";
 import { KUBE_PROBES } from "../core/kube/probes.ts";
+import { AUTH_PROBES } from "../core/etcd/auth-member.ts";
 
 /** Layer → its catalog. Probe names are unique across layers (each is prefixed with its layer). */
 export const PROBE_CATALOGS: Readonly<Record<string, ProbeCatalog>> = {
@@ -18,6 +19,7 @@ export const PROBE_CATALOGS: Readonly<Record<string, ProbeCatalog>> = {
   etcd: ETCD_PROBES,
   leaderelection: LEADERELECTION_PROBES,
   kube: KUBE_PROBES,
+  auth: AUTH_PROBES,
 };
 
 export interface ProbeInfo extends ProbeSpec {

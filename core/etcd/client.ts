@@ -9,6 +9,7 @@ import type {
 } from "../mvcc/rpc.ts";
 import type { Callback, KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
+import type { AuthRequest, AuthResponse } from "./auth.ts";
 
 /** Where clients write what they observed; shared by every client of a run (observation, not state). */
 export class HistoryRecorder {
@@ -41,6 +42,12 @@ export interface ClientOptions {
   recorder: HistoryRecorder;
   /** Retries on not-leader / no-leader within one operation. */
   maxRetries?: number;
+  /**
+   * Authenticate as this user (etcd's clientv3 Username/Password): a token is fetched before the first
+   * request and again after "invalid auth token" (expired, or the member restarted), as clientv3 does.
+   * With auth off on the server ("authentication is not enabled"), requests go without a token.
+   */
+  auth?: { user: string; password: string };
 }
 
 interface Pending {
@@ -82,6 +89,9 @@ export class EtcdClient implements KV {
   private endpoint = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, Stream>();
+  /** Auth: the current simple token, and Auth service calls in flight (by request id). */
+  private token: string | undefined;
+  private readonly authPending = new Map<number, { cb: (r: KvResult<AuthResponse>) => void; timer: TimerId; member: string }>();
 
   constructor(private readonly env: Env, readonly opts: ClientOptions) {
     this.nextReq = opts.bugs?.has("etcd-client-reuses-request-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
@@ -104,6 +114,16 @@ export class EtcdClient implements KV {
       case "KvResponse": {
         const p = this.pending.get(m.reqId);
         if (p === undefined || p.member !== from) return true; // late or duplicated answer
+        if (m.error === "invalid-auth-token" && this.opts.auth !== undefined && p.attempts < (this.opts.maxRetries ?? 3)) {
+          // clientv3 fetches a new token and retries once the old one is refused.
+          p.attempts++;
+          this.token = undefined;
+          this.pending.delete(m.reqId);
+          const retryId = this.nextReq++;
+          this.pending.set(retryId, p);
+          this.withToken(p, () => this.sendRequest(retryId, p), (e) => this.finish(retryId, p, e));
+          return true;
+        }
         if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error) && p.attempts < (this.opts.maxRetries ?? 3)) {
           this.failover(m.leaderHint);
           p.attempts++;
@@ -150,6 +170,15 @@ export class EtcdClient implements KV {
         }
         return true;
       }
+      case "AuthResponse": {
+        const a = this.authPending.get(m.reqId);
+        if (a === undefined || a.member !== from) return true;
+        this.authPending.delete(m.reqId);
+        this.env.cancelTimer(a.timer);
+        if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error)) this.failover(m.leaderHint);
+        a.cb(m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") });
+        return true;
+      }
       case "StreamUnknown": {
         const s = this.streams.get(m.streamId);
         if (s !== undefined && s.member === from && !s.closed) this.breakStream(s);
@@ -165,7 +194,67 @@ export class EtcdClient implements KV {
     const reqId = this.nextReq++;
     const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
     this.pending.set(reqId, p);
+    if (this.opts.auth !== undefined && this.token === undefined) {
+      this.withToken(p, () => this.sendRequest(reqId, p), (e) => this.finish(reqId, p, e));
+      return;
+    }
     this.sendRequest(reqId, p);
+  }
+
+  /**
+   * Authenticates (if there is no token yet), then `then`. A failure that is not worth retrying ends the
+   * operation: it was never sent, so it had no effect (a definite error, even a timeout).
+   */
+  private withToken(p: Pending, then: () => void, fail: (r: KvResult<EtcdResponse>) => void, tries = 0): void {
+    const auth = this.opts.auth!;
+    if (this.token !== undefined) return then();
+    p.member = this.member;
+    this.authRequest({ op: "authenticate", name: auth.user, password: auth.password }, (r) => {
+      if (r.ok) {
+        this.token = r.value.token;
+        return then();
+      }
+      if (r.error === "auth-not-enabled") return then();
+      if ((RETRYABLE_ERRORS.has(r.error) || r.error === "timeout") && tries < (this.opts.maxRetries ?? 3)) {
+        if (r.error === "timeout") this.failover();
+        return this.withToken(p, then, fail, tries + 1);
+      }
+      fail({ ok: false, error: r.error, unknown: false });
+    });
+  }
+
+  /** One call of etcd's Auth service (UserAdd, RoleGrantPermission, Authenticate…), with this client's token. */
+  authRequest(request: AuthRequest, cb: (r: KvResult<AuthResponse>) => void): void {
+    const reqId = this.nextReq++;
+    const member = this.member;
+    const timer = this.env.setTimer(this.opts.requestTimeoutUs, () => {
+      if (!this.authPending.delete(reqId)) return;
+      this.failover();
+      cb({ ok: false, error: "timeout", unknown: true });
+    });
+    this.authPending.set(reqId, { cb, timer, member });
+    const token = request.op === "authenticate" ? undefined : this.token;
+    this.env.send(member, { type: "AuthRequest", reqId, request, ...(token !== undefined ? { token } : {}) } satisfies ClientMessage);
+  }
+
+  /** Authenticates as opts.auth now and keeps the token (an operator's explicit login). */
+  login(cb: (r: KvResult<AuthResponse>) => void): void {
+    const auth = this.opts.auth;
+    if (auth === undefined) return cb({ ok: false, error: "user-empty", unknown: false });
+    this.authRequest({ op: "authenticate", name: auth.user, password: auth.password }, (r) => {
+      if (r.ok) this.token = r.value.token;
+      cb(r);
+    });
+  }
+
+  /** Sends this token from now on (undefined: none) — for tests that hold tokens themselves. */
+  useToken(token: string | undefined): void {
+    this.token = token;
+  }
+
+  /** Forgets the token (the next request authenticates again). */
+  dropToken(): void {
+    this.token = undefined;
   }
 
   private sendRequest(reqId: number, p: Pending): void {
@@ -176,7 +265,7 @@ export class EtcdClient implements KV {
       this.failover();
       this.finish(reqId, p, { ok: false, error: "timeout", unknown: true });
     });
-    this.env.send(p.member, { type: "KvRequest", reqId, request: p.op.request } satisfies ClientMessage);
+    this.env.send(p.member, { type: "KvRequest", reqId, request: p.op.request, ...(this.token !== undefined ? { token: this.token } : {}) } satisfies ClientMessage);
   }
 
   private finish(reqId: number, p: Pending, r: KvResult<EtcdResponse>): void {
@@ -217,7 +306,7 @@ export class EtcdClient implements KV {
     this.opts.recorder.watches.push(record);
     const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false, nextSeq: 0, early: new Map(), sent: 0, gapSince: 0 };
     this.streams.set(streamId, s);
-    this.env.send(s.member, { type: "WatchCreate", streamId, request: req } satisfies ClientMessage);
+    this.env.send(s.member, { type: "WatchCreate", streamId, request: req, ...(this.token !== undefined ? { token: this.token } : {}) } satisfies ClientMessage);
     const ping = () => {
       if (s.closed) return;
       const now = this.env.now();

@@ -18,6 +18,7 @@ import { ETCD_PROBES } from "./probes.ts";
 import { AlarmStore } from "./alarms.ts";
 import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, requestCost } from "./quota.ts";
 import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
+import { MemberAuth, authProbe, type AuthEntry, type KvAuthFields } from "./auth-member.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -31,10 +32,11 @@ export function requestBytes(req: EtcdRequest): number {
 
 /** What a member proposes to Raft. */
 export type MemberEntry =
-  | { op: "kv"; origin: string; reqId: string; request: EtcdRequest }
-  | { op: "leaseExpire"; ids: number[] }
   /** etcd's AlarmRequest (ACTIVATE / DEACTIVATE NOSPACE for `member`), proposed only with the space quota on. */
-  | { op: "alarm"; action: "activate" | "deactivate"; member: string; origin?: string; reqId?: string };
+  | { op: "alarm"; action: "activate" | "deactivate"; member: string; origin?: string; reqId?: string }
+  | ({ op: "kv"; origin: string; reqId: string; request: EtcdRequest } & KvAuthFields)
+  | { op: "leaseExpire"; ids: number[] }
+  | AuthEntry;
 
 /** A member-to-member forward of a write to the leader. */
 interface Forward {
@@ -53,6 +55,8 @@ interface MemberSnapshot {
   removed: string[];
   /** Active alarms (only with the space quota on and an alarm active). */
   alarms?: AlarmMember[];
+  /** The auth store, once any auth request was applied (absent otherwise, so snapshots without auth stay as they were). */
+  auth?: unknown;
 }
 
 /** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
@@ -69,6 +73,8 @@ export interface MemberHooks {
   onLeaseExpire?(member: string, ids: readonly number[]): void;
   /** Space quota: this member applied an alarm change, or a write that added data (for the etcd-nospace checker). */
   onNoSpace?(member: string, e: NoSpaceEvent): void;
+  /** Every applied auth request that changed the auth state, with the KV revision it was applied at (for the auth checker). */
+  onAuthApply?(member: string, e: { index: number; kvRevision: number; state: import("./auth.ts").AuthState }): void;
 }
 
 /** What the etcd-nospace checker sees of one member's apply loop, in apply order. */
@@ -103,12 +109,16 @@ export interface MemberOptions {
   watchBatchMaxRevs?: number;
   /** etcd's --quota-backend-bytes (core/etcd/quota.ts). Absent or 0: no quota (etcd's 2 GiB default is never reached here). */
   quotaBackendBytes?: number;
+  /** etcd's --auth-token-ttl for simple tokens (default 300 s). */
+  authTokenTtlUs?: number;
 }
 
 interface Waiting {
   client: string;
   clientReqId: number;
   timer: number;
+  /** Auth: proposes the request again with a fresh token resolution (etcd retries on ErrAuthOldRevision). */
+  retry?: () => void;
 }
 
 /** A membership change proposed here, answered when the entry at (index, term) is applied. */
@@ -156,6 +166,8 @@ export class EtcdMember implements Actor {
   readonly alarms = new AlarmStore();
   readonly backend = new BackendSize();
   private readonly maintWaiting = new Map<string, Waiting>();
+  /** etcd's auth store and this member's simple tokens (inert until an auth request arrives). */
+  readonly auth: MemberAuth;
 
   constructor(private readonly env: Env, private readonly opts: MemberOptions) {
     this.removed = env.disk.readValue(REMOVED_MARKER) === true;
@@ -166,6 +178,7 @@ export class EtcdMember implements Actor {
     // A (re)start begins with no alarm until the snapshot and the log say otherwise.
     if (this.quotaBytes > 0) this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0 });
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
+    this.auth = new MemberAuth(env, { bugs: this.bugs, tokenTtlUs: opts.authTokenTtlUs });
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 }, maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS });
     this.hub = new WatchHub(this.store, { bugs: this.bugs, maxRevsPerResponse: opts.watchBatchMaxRevs ?? 1000 });
@@ -187,7 +200,7 @@ export class EtcdMember implements Actor {
       peers: opts.peers,
       stateMachine: {
         apply: (entry) => member.apply(entry),
-        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort(), ...(member.alarms.noSpace ? { alarms: member.alarms.list() } : {}) }),
+        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort(), ...(member.alarms.noSpace ? { alarms: member.alarms.list() } : {}), ...member.auth.snapshotField() }),
         restore: (data) => member.restore(data as MemberSnapshot),
       },
       tickUs: opts.tickUs ?? 10_000,
@@ -210,6 +223,13 @@ export class EtcdMember implements Actor {
       if (kv !== undefined) this.store.restore(kv, env.monotonic());
     }
     this.hooks.onRecover?.(id, { index: this.driver.status().applied, revision: this.store.revision });
+    this.auth.attach({
+      status: () => this.driver.status(),
+      propose: (entry) => this.proposeLocally(entry),
+      reply: (client, reqId, r) => this.env.send(client, { type: "AuthResponse", reqId, ...r } satisfies MemberMessage),
+      leaseKeys: (leaseId) => [...(this.store.lessor.lookup(leaseId)?.keys ?? [])],
+      timeoutUs: opts.proposalTimeoutUs ?? 1_000_000,
+    });
   }
 
   /** True once this member was removed (applied its own removal, or a peer said so): like an exited etcd, it serves nothing. */
@@ -251,7 +271,10 @@ export class EtcdMember implements Actor {
       case "MemberRemoved":
         return this.stopRemoved();
       case "KvRequest":
+        if (m.token !== undefined || this.auth.enabled) return this.auth.withToken(m.token, (info) => info.error !== undefined ? this.reply(from, m.reqId, { error: info.error }) : this.onKvRequest(from, m.reqId, m.request, info.info, m.token));
         return this.onKvRequest(from, m.reqId, m.request);
+      case "AuthRequest":
+        return this.auth.onRequest(from, m.reqId, m.request, m.token);
       case "MemberRequest":
         return this.onMemberRequest(from, m.reqId, m.change);
       case "MemberList":
@@ -263,6 +286,14 @@ export class EtcdMember implements Actor {
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
         if (this.streams.has(key)) return; // a duplicated create
+        if (m.token !== undefined || this.auth.enabled) {
+          // etcd's watch server checks read permission on the range once, when the watch is created.
+          const refusal = this.auth.watchRefusal(m.token, m.request);
+          if (refusal !== undefined) {
+            this.env.send(from, { type: "WatchEvent", streamId: m.streamId, seq: 0, response: { header: { revision: this.store.revision, raftTerm: this.driver.status().term }, watchId: m.streamId, created: true, canceled: true, cancelReason: refusal, events: [] } } satisfies MemberMessage);
+            return;
+          }
+        }
         this.openWatch(from, m.streamId, m.request);
         return;
       }
@@ -310,6 +341,8 @@ export class EtcdMember implements Actor {
     if (m.type === "KvRequest") return `${from}/${m.reqId}`;
     if (m.type === "MemberRequest") return `${from}/m${m.reqId}`;
     if (m.type === "MemberForward" && m.entry?.op === "kv") return m.entry.reqId;
+    if (m.type === "AuthRequest") return `${from}/a${m.reqId}`;
+    if (m.type === "MemberForward" && m.entry?.op === "auth") return m.entry.reqId;
     return undefined;
   }
 
@@ -331,7 +364,7 @@ export class EtcdMember implements Actor {
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
-  private onKvRequest(client: string, clientReqId: number, request: EtcdRequest): void {
+  private onKvRequest(client: string, clientReqId: number, request: EtcdRequest, authInfo?: import("./auth.ts").AuthInfo, token?: string): void {
     const term = () => this.driver.status().term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
@@ -339,6 +372,8 @@ export class EtcdMember implements Actor {
     switch (request.kind) {
       case "range": {
         const serve = () => {
+          const denied = this.auth.readRefusal(token, request);
+          if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
           const r = this.store.range(request.range, term());
           if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
           else this.reply(client, clientReqId, { response: { kind: "range", range: r } });
@@ -350,6 +385,8 @@ export class EtcdMember implements Actor {
       case "txn": {
         if (isReadOnlyTxn(request)) {
           this.linearizable(client, clientReqId, () => {
+            const denied = this.auth.readRefusal(token, request);
+            if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
             const r = this.store.apply(request, { raftTerm: term() });
             if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
             else this.reply(client, clientReqId, { response: r });
@@ -385,7 +422,7 @@ export class EtcdMember implements Actor {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }
-    const reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+    let reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
       if (this.waiting.delete(reqId)) {
         probe("etcd.proposal-timeout");
@@ -393,6 +430,47 @@ export class EtcdMember implements Actor {
       }
     });
     this.waiting.set(reqId, { client, clientReqId, timer });
+    if (authInfo !== undefined || token !== undefined) {
+      // Auth: the entry carries who sent it and the auth revision this member resolved the token at.
+      const w = this.waiting.get(reqId)!;
+      const fields = this.auth.kvFields(authInfo, request);
+      if (fields.error !== undefined) {
+        this.env.cancelTimer(timer);
+        this.waiting.delete(reqId);
+        return this.reply(client, clientReqId, { error: fields.error });
+      }
+      w.retry = () => this.auth.withToken(token, (again) => {
+        if (!this.waiting.has(reqId)) return;
+        if (again.error !== undefined) {
+          this.env.cancelTimer(timer);
+          this.waiting.delete(reqId);
+          return this.reply(client, clientReqId, { error: again.error });
+        }
+        const f = this.auth.kvFields(again.info, request);
+        if (f.error !== undefined) {
+          this.env.cancelTimer(timer);
+          this.waiting.delete(reqId);
+          return this.reply(client, clientReqId, { error: f.error });
+        }
+        authProbe("auth.old-revision-retried");
+        const next = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+        this.waiting.delete(reqId);
+        this.waiting.set(next, w);
+        reqId = next;
+        if (this.proposeLocally({ op: "kv", origin: this.env.id, reqId: next, request, ...f.fields }) !== "ok") {
+          this.env.cancelTimer(timer);
+          this.waiting.delete(next);
+          this.reply(client, clientReqId, { error: "no-leader", leaderHint: this.driver.status().leader });
+        }
+      });
+      const outcome = this.proposeLocally({ op: "kv", origin: this.env.id, reqId, request, ...fields.fields });
+      if (outcome !== "ok") {
+        this.env.cancelTimer(timer);
+        this.waiting.delete(reqId);
+        this.reply(client, clientReqId, { error: outcome, leaderHint: this.driver.status().leader });
+      }
+      return;
+    }
     const outcome = this.proposeLocally({ op: "kv", origin: this.env.id, reqId, request });
     if (outcome !== "ok") {
       this.env.cancelTimer(timer);
@@ -531,8 +609,29 @@ export class EtcdMember implements Actor {
       return;
     }
     if (data.op === "alarm") return this.applyAlarm(entry, data);
+    if (data.op === "auth") {
+      const changed = this.auth.apply(data, entry.index);
+      if (changed) this.hooks.onAuthApply?.(this.env.id, { index: entry.index, kvRevision: this.store.revision, state: this.auth.state });
+      this.report(entry);
+      return;
+    }
     const req = data.request;
     const mine = data.origin === this.env.id;
+    if (data.auth !== undefined || this.auth.enabled) {
+      // etcd's authApplierV3: every member checks the request against the auth state at this log
+      // position; one resolved at an older auth revision is refused, and its member proposes it again.
+      const refused = this.auth.applyRefusal(data, (id) => [...(this.store.lessor.lookup(id)?.keys ?? [])]);
+      if (refused !== undefined) {
+        this.report(entry);
+        const w = mine ? this.waiting.get(data.reqId) : undefined;
+        if (w === undefined) return;
+        if (refused === "auth-old-revision" && w.retry !== undefined) return w.retry();
+        this.waiting.delete(data.reqId);
+        this.env.cancelTimer(w.timer);
+        this.reply(w.client, w.clientReqId, { error: refused });
+        return;
+      }
+    }
     // etcd #18667 as a mutant: only the member that received the request checks it against the store.
     const skipValidation = this.bugs.has("etcd-txn-check-leader-only") && !mine;
     let result: EtcdResponse | { error: EtcdErrorCode };
@@ -639,6 +738,7 @@ export class EtcdMember implements Actor {
   }
 
   private report(entry: Entry): void {
+    this.auth.onApplied(entry.index);
     this.hooks.onApply?.({ member: this.env.id, index: entry.index, term: entry.term, digest: digest(entry.data), revision: this.store.revision });
   }
 
@@ -652,6 +752,7 @@ export class EtcdMember implements Actor {
       this.backend.recount(liveBytesOf(s.kv));
       this.hooks.onNoSpace?.(this.env.id, { kind: "restore", alarms: this.alarms.list().map((a) => a.member), index: 0 });
     }
+    this.auth.restore(s.auth);
   }
 
   // ------------------------------------------------------------ leases

@@ -1,6 +1,7 @@
 // What clients and members say to each other over the simulated network (etcd's gRPC, reduced to
 // messages). Raft messages between members travel as they are (type "Msg…").
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
+import type { AuthRequest, AuthResponse } from "./auth.ts";
 
 /** etcd's Cluster service (MemberAddAsLearner, MemberPromote, MemberRemove), one server at a time. */
 export type MemberChange = { op: "addLearner" | "promote" | "remove"; id: string };
@@ -14,16 +15,19 @@ export type MemberChange = { op: "addLearner" | "promote" | "remove"; id: string
 export type MemberError = "not-leader" | "no-leader" | "learner-not-ready" | "unhealthy" | "conf-change-pending" | "invalid" | "timeout";
 
 export type ClientMessage =
-  | { type: "KvRequest"; reqId: number; request: EtcdRequest }
+  /** `token`: the simple token of an authenticated client (etcd's "token" gRPC metadata); absent without auth. */
+  | { type: "KvRequest"; reqId: number; request: EtcdRequest; token?: string }
   | { type: "MemberRequest"; reqId: number; change: MemberChange }
   /** The leader's configuration (etcd's MemberList). */
   | { type: "MemberList"; reqId: number }
-  | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest }
+  | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest; token?: string }
   | { type: "WatchCancel"; streamId: number }
   /** Liveness of a watch stream: the member answers StreamPong, or StreamUnknown after a restart. */
   | { type: "StreamPing"; streamId: number }
   // ---- space quota (core/etcd/quota.ts): etcd's Maintenance service, answered by the member asked
-  | { type: "Maintenance"; reqId: number; request: MaintenanceRequest };
+  | { type: "Maintenance"; reqId: number; request: MaintenanceRequest }
+  /** etcd's Auth service (core/etcd/auth.ts). */
+  | { type: "AuthRequest"; reqId: number; request: AuthRequest; token?: string };
 
 /**
  * etcd's Maintenance RPCs that the space quota needs: Alarm (list / disarm NOSPACE, through Raft),
@@ -54,13 +58,18 @@ export type MemberMessage =
   | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
   /** `sent`: how many responses the stream has sent (the next seq) — a TCP ack in reverse: responses sent but never received are a gap. */
   | { type: "StreamPong"; streamId: number; sent?: number }
-  | { type: "StreamUnknown"; streamId: number };
+  | { type: "StreamUnknown"; streamId: number }
+  | { type: "AuthResponse"; reqId: number; response?: AuthResponse; error?: EtcdErrorCode; leaderHint?: string };
 
 /** Errors that prove the request had no effect (rejected before it was proposed or applied). */
 export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
   "lease-exists", "not-leader", "no-leader", "not-supported-for-learner", "request-too-large",
   "no-space", // refused before proposing, or by the NOSPACE-capped applier; the quota applier's "applied anyway" answer carries effectUnknown
+  // Auth: refused before or at apply, never applied.
+  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed", "auth-not-enabled",
+  "root-user-not-exist", "root-role-not-exist", "user-already-exist", "user-not-found", "role-already-exist",
+  "role-not-found", "role-empty", "role-not-granted", "permission-not-granted", "invalid-auth-mgmt",
 ]);
 
 /** Errors after which a client may retry the same request on another member. */
@@ -68,5 +77,5 @@ export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCod
 
 export function isClientMessage(m: unknown): m is ClientMessage {
   const t = (m as { type?: unknown })?.type;
-  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList" || t === "Maintenance";
+  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList" || t === "Maintenance" || t === "AuthRequest";
 }

@@ -174,7 +174,11 @@ export type EtcdErrorCode =
   | "lease-provided" // etcdserver: lease is provided (ignore_lease with a lease)
   | "lease-ttl-too-large" // etcdserver: too large lease TTL
   | "request-too-large" // etcdserver: request is too large (--max-request-bytes, checked before proposing)
-  | "no-space"; // etcdserver: mvcc: database space exceeded (--quota-backend-bytes; the NOSPACE alarm)
+  | "no-space" // etcdserver: mvcc: database space exceeded (--quota-backend-bytes; the NOSPACE alarm)
+  // Auth (core/etcd/auth.ts): every one is definite — the request had no effect.
+  | "permission-denied" | "invalid-auth-token" | "user-empty" | "auth-old-revision" | "auth-failed" | "auth-not-enabled"
+  | "root-user-not-exist" | "root-role-not-exist" | "user-already-exist" | "user-not-found" | "role-already-exist"
+  | "role-not-found" | "role-empty" | "role-not-granted" | "permission-not-granted" | "invalid-auth-mgmt";
 
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
@@ -195,6 +199,22 @@ export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   "lease-ttl-too-large": "etcdserver: too large lease TTL",
   "request-too-large": "etcdserver: request is too large",
   "no-space": "etcdserver: mvcc: database space exceeded",
+  "permission-denied": "etcdserver: permission denied",
+  "invalid-auth-token": "etcdserver: invalid auth token",
+  "user-empty": "etcdserver: user name is empty",
+  "auth-old-revision": "etcdserver: revision of auth store is old",
+  "auth-failed": "etcdserver: authentication failed, invalid user ID or password",
+  "auth-not-enabled": "etcdserver: authentication is not enabled",
+  "root-user-not-exist": "etcdserver: root user does not exist",
+  "root-role-not-exist": "etcdserver: root user does not have root role",
+  "user-already-exist": "etcdserver: user name already exists",
+  "user-not-found": "etcdserver: user name not found",
+  "role-already-exist": "etcdserver: role name already exists",
+  "role-not-found": "etcdserver: role name not found",
+  "role-empty": "etcdserver: role name is empty",
+  "role-not-granted": "etcdserver: role is not granted to the user",
+  "permission-not-granted": "etcdserver: permission is not granted to the role",
+  "invalid-auth-mgmt": "etcdserver: invalid auth management",
 };
 
 export interface EtcdError {

@@ -11,6 +11,7 @@ import {
   type RangeRequest, type RangeResponse, type RequestOp, type ResponseHeader, type ResponseOp, type TxnRequest,
   type TxnResponse, type WatchCreateRequest, type WatchResponse,
 } from "../../core/mvcc/rpc.ts";
+import type { AuthRequest, AuthResponse, Permission } from "../../core/etcd/auth.ts";
 
 // grpc-js would print every reconnect to stderr; outcomes are reported through the history instead.
 grpc.setLogVerbosity(grpc.logVerbosity.NONE);
@@ -22,12 +23,12 @@ type Unary = (req: Json, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: 
 type Stub = grpc.Client & Record<string, Unary>;
 type StubCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => Stub;
 
-let services: Record<"KV" | "Watch" | "Lease" | "Cluster" | "Maintenance", StubCtor> | undefined;
+let services: Record<"KV" | "Watch" | "Lease" | "Cluster" | "Maintenance" | "Auth", StubCtor> | undefined;
 function loadServices() {
   if (services !== undefined) return services;
   const def = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   const pkg = (grpc.loadPackageDefinition(def) as unknown as { etcdserverpb: Record<string, StubCtor> }).etcdserverpb;
-  services = { KV: pkg.KV!, Watch: pkg.Watch!, Lease: pkg.Lease!, Cluster: pkg.Cluster!, Maintenance: pkg.Maintenance! };
+  services = { KV: pkg.KV!, Watch: pkg.Watch!, Lease: pkg.Lease!, Cluster: pkg.Cluster!, Maintenance: pkg.Maintenance!, Auth: pkg.Auth! };
   return services;
 }
 
@@ -57,6 +58,10 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: EtcdErr
 const DEFINITE: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
   "lease-exists", "value-provided", "lease-provided", "lease-ttl-too-large",
+  // Auth refusals (only with auth enabled).
+  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed", "auth-not-enabled",
+  "root-user-not-exist", "root-role-not-exist", "user-already-exist", "user-not-found", "role-already-exist",
+  "role-not-found", "role-empty", "role-not-granted", "permission-not-granted", "invalid-auth-mgmt",
 ]);
 const MESSAGE_TO_CODE = new Map<string, EtcdErrorCode>((Object.entries(ERROR_MESSAGES) as [EtcdErrorCode, string][]).map(([c, m]) => [m, c]));
 
@@ -101,6 +106,9 @@ export class EtcdEndpoint {
   private readonly watchStub: Stub;
   private readonly cluster: Stub;
   private readonly maintenance: Stub;
+  private readonly authStub: Stub;
+  /** A simple token from Authenticate, sent as etcd's "token" metadata with every call (auth tests). */
+  token: string | undefined;
 
   constructor(readonly name: string, readonly address: string, readonly leases: LeaseIds) {
     const s = loadServices();
@@ -113,6 +121,7 @@ export class EtcdEndpoint {
     this.watchStub = new s.Watch(address, creds, opts);
     this.cluster = new s.Cluster(address, creds, opts);
     this.maintenance = new s.Maintenance(address, creds, opts);
+    this.authStub = new s.Auth(address, creds, opts);
   }
 
   close(): void {
@@ -121,7 +130,9 @@ export class EtcdEndpoint {
 
   private unary(stub: Stub, method: string, req: Json, timeoutMs: number): Promise<CallResult<Json>> {
     return new Promise((resolve) => {
-      stub[method]!(req, new grpc.Metadata(), { deadline: Date.now() + timeoutMs }, (err, res) => {
+      const meta = new grpc.Metadata();
+      if (this.token !== undefined) meta.set("token", this.token);
+      stub[method]!(req, meta, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) {
           const c = classifyError(err);
           resolve("definite" in c ? { ok: false, error: c.definite, unknown: false } : { ok: false, unknown: true, reason: c.reason });
@@ -150,6 +161,41 @@ export class EtcdEndpoint {
       case "leaseRevoke": return call(this.lease, "LeaseRevoke", { ID: this.leases.wire(req.leaseRevoke.ID) }, (r) => ({ kind: "leaseRevoke", leaseRevoke: { header: this.header(r) } }));
       case "leaseKeepAlive": return { ok: false, unknown: true, reason: "keepalive not used" };
     }
+  }
+
+  /** One call of etcd's Auth service, in the simulation's terms (core/etcd/auth.ts), with this endpoint's token. */
+  async auth(req: AuthRequest, timeoutMs: number): Promise<CallResult<AuthResponse>> {
+    const perm = (p: Permission): Json => withEnd({ permType: p.permType, key: b(p.key) }, p.rangeEnd);
+    const [method, body]: [string, Json] = (() => {
+      switch (req.op) {
+        case "authEnable": return ["AuthEnable", {}];
+        case "authDisable": return ["AuthDisable", {}];
+        case "authenticate": return ["Authenticate", { name: req.name, password: req.password }];
+        case "userAdd": return ["UserAdd", { name: req.name, password: req.password }];
+        case "userDelete": return ["UserDelete", { name: req.name }];
+        case "userChangePassword": return ["UserChangePassword", { name: req.name, password: req.password }];
+        case "userGrantRole": return ["UserGrantRole", { user: req.user, role: req.role }];
+        case "userRevokeRole": return ["UserRevokeRole", { name: req.name, role: req.role }];
+        case "userGet": return ["UserGet", { name: req.name }];
+        case "roleAdd": return ["RoleAdd", { name: req.name }];
+        case "roleDelete": return ["RoleDelete", { role: req.role }];
+        case "roleGrantPermission": return ["RoleGrantPermission", { name: req.name, perm: perm(req.perm) }];
+        case "roleRevokePermission": return ["RoleRevokePermission", withEnd({ role: req.role, key: b(req.key) }, req.rangeEnd)];
+        case "roleGet": return ["RoleGet", { role: req.role }];
+      }
+    })();
+    const r = await this.unary(this.authStub, method, body, timeoutMs);
+    if (!r.ok) return r;
+    const out: AuthResponse = {};
+    if (typeof r.value.token === "string" && r.value.token !== "") out.token = r.value.token;
+    if (req.op === "userGet") out.roles = (r.value.roles ?? []) as string[];
+    if (req.op === "roleGet") {
+      out.perms = ((r.value.perm ?? []) as Json[]).map((p) => {
+        const end = str(p.range_end);
+        return { key: str(p.key), ...(end !== "" ? { rangeEnd: end } : {}), permType: String(p.permType) as Permission["permType"] };
+      });
+    }
+    return { ok: true, value: out };
   }
 
   async status(timeoutMs: number): Promise<CallResult<{ memberId: string; leader: string; raftTerm: number; raftIndex: number; appliedIndex: number; revision: number; version: string; isLearner: boolean }>> {
@@ -188,7 +234,9 @@ export class EtcdEndpoint {
    * onEnd is called once when the stream ends for any reason other than close() (error or server end).
    */
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void, onEnd: (reason: string) => void): { close(): void } {
-    const stream = (this.watchStub as unknown as { Watch(meta: grpc.Metadata): grpc.ClientDuplexStream<Json, Json> }).Watch(new grpc.Metadata());
+    const meta = new grpc.Metadata();
+    if (this.token !== undefined) meta.set("token", this.token);
+    const stream = (this.watchStub as unknown as { Watch(meta: grpc.Metadata): grpc.ClientDuplexStream<Json, Json> }).Watch(meta);
     let closed = false;
     let ended = false;
     const end = (reason: string) => {

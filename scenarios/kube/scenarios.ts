@@ -3,6 +3,7 @@
 // managers, schedulers, kubelets — then heal and convergence.
 import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { BugSet } from "../../core/bugs.ts";
+import { APISERVER_CREDENTIALS, ROOT_CREDENTIALS, registryAuthSetup, runAuthRequests } from "../../core/etcd/auth-setup.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import { EtcdMember } from "../../core/etcd/member.ts";
 import { startKubeCluster } from "../../core/kube/cluster.ts";
@@ -68,6 +69,8 @@ export interface KubeOptions extends Record<string, unknown> {
    */
   bindStormReplicas?: number;
   bindStormAtUs?: number;
+  /** etcd auth on: the apiservers authenticate as a user holding the only role on /registry/ (absent: auth off). */
+  etcdAuth?: boolean;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -111,11 +114,12 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   }
   world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
   let clientId = 100;
+  if (o.etcdAuth === true) setUpRegistryAuth(world, ms, history);
   const cluster = startKubeCluster(world, {
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history, ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}) }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: o.manifests,
     actions: o.actions,
@@ -156,6 +160,16 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;
+}
+
+/** Auth on before the control plane starts: an admin process sets it up as root (core/etcd/auth-setup.ts). */
+function setUpRegistryAuth(world: World, ms: string[], history: HistoryRecorder): void {
+  let done = false;
+  world.spawn("etcd-admin", (env) => {
+    const c = new EtcdClient(env, { clientId: 99, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history, auth: ROOT_CREDENTIALS });
+    return { start: () => runAuthRequests(env, c, registryAuthSetup(), () => { done = true; }), onMessage: (from, msg) => void c.onMessage(from, msg) };
+  });
+  world.runUntilPredicate(() => done, world.now + 10_000_000);
 }
 
 /** Objects over time for the report: { objects: [{ kind, namespace, name, events: [{ time, resourceVersion, summary }] }] }. */

@@ -67,6 +67,8 @@ export const kvOptions = {
   bigValueP: prob().describe("chance a put carries a big value (to cross maxRequestBytes)"),
   bigValueBytes: count(0, 16_777_216).meta({ unit: "bytes" }).describe("size of a big value"),
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
+  authTokenTtlUs: us(1).optional().describe("auth-revoke: etcd's --auth-token-ttl for simple tokens"),
+  authPlan: z.array(z.strictObject({ at: us(0), change: z.enum(["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"]) })).max(10_000).optional().describe('auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, grant-perm, reset-password)'),
 } satisfies z.ZodRawShape;
 
 const action = z.discriminatedUnion("kind", [
@@ -91,6 +93,7 @@ export const kubeOptions = {
   conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
   bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
+  etcdAuth: z.boolean().optional().describe("etcd auth on: the apiservers authenticate as the only user with a role on /registry/"),
   buggify,
   resourceQuota: z.strictObject({ pods: count(0, 1000), requestsCpu: z.string().regex(/^[0-9]+m?$/), requestsMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/), defaultCpu: z.string().regex(/^[0-9]+m?$/), defaultMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/) }).optional().describe("quota-pressure: the namespace's ResourceQuota hard pods/requests.cpu/requests.memory and LimitRange default requests"),
   quotaBackendBytes: count(0, 8_589_934_592).optional().meta({ unit: "bytes" }).describe("quota-pressure: etcd --quota-backend-bytes on every member (past it: NOSPACE)"),

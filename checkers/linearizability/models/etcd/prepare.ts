@@ -33,6 +33,8 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "not-leader",
   "no-leader",
   "not-supported-for-learner",
+  // Auth refusals depend on the auth store, not the key-value store: nothing was applied.
+  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed",
 ]);
 
 export interface PreparedEtcdHistory {

@@ -1,0 +1,156 @@
+// Checker `auth`: who may touch etcd. From the client history, the changes the members applied, and the
+// replicated auth state's timeline (each auth change with the KV revision and time it was first
+// applied at):
+//  - no write from a principal without permission at the write's apply point is applied: a change at
+//    revision r is judged against the auth state in force at r (the last auth change applied before it),
+//    found through the request that wrote it (values are unique per write);
+//  - a successful write is permitted in an auth state it could have been applied under;
+//  - no read returns data outside its grant: a successful read was permitted in an auth state in force
+//    at some moment between its call and its return.
+// Principals are the history's clients that speak for a user (or for nobody: no token); other clients
+// (the operator, probes) are not judged. Leases and watches are not judged (a principal's lease keys
+// are not in the history; etcd 3.4 checks a watch once, at creation, and keeps streaming after a
+// revoke): the scenario's principals use neither; the member's checks of both are tested against a
+// real etcd (harness/real/auth.test.ts).
+import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
+import { emptyAuthState, requestPermitted, type AuthState } from "../../core/etcd/auth.ts";
+import type { CheckResult } from "../types.ts";
+
+export interface AuthTimelinePoint {
+  /** When the first member applied it (true time, µs). */
+  time: number;
+  /** The KV store's revision when it was applied: writes at a higher revision were applied after it. */
+  kvRevision: number;
+  state: AuthState;
+}
+
+export interface AppliedWrite {
+  revision: number;
+  key: string;
+  type: "PUT" | "DELETE";
+  value?: string;
+}
+
+export interface AuthCheckInput {
+  operations: readonly EtcdOperation[];
+  /** Client id → the user its token speaks for (null: it sends no token). Clients not here are not judged. */
+  principals: ReadonlyMap<number, string | null>;
+  /** Auth changes in log order; before the first, the empty store (auth off). */
+  timeline: readonly AuthTimelinePoint[];
+  changes: readonly AppliedWrite[];
+}
+
+const MAX_REPORTED = 3;
+
+function permitted(state: AuthState, user: string | null, req: EtcdRequest): boolean {
+  if (!state.enabled) return true;
+  if (user === null) return false;
+  return requestPermitted(state, user, req, { leaseKeys: () => [] });
+}
+
+function putValues(req: EtcdRequest): string[] {
+  const fromOps = (ops: readonly RequestOp[]): string[] => ops.flatMap((o) => ("requestPut" in o ? [o.requestPut.value] : "requestTxn" in o ? [...fromOps(o.requestTxn.success), ...fromOps(o.requestTxn.failure)] : []));
+  if (req.kind === "put") return [req.put.value];
+  if (req.kind === "txn") return [...fromOps(req.txn.success), ...fromOps(req.txn.failure)];
+  return [];
+}
+
+function deletes(req: EtcdRequest, key: string): boolean {
+  const covers = (d: { key: string; rangeEnd?: string }) => (d.rangeEnd === undefined || d.rangeEnd === "" ? key === d.key : key >= d.key && (d.rangeEnd === "\0" || key < d.rangeEnd));
+  const fromOps = (ops: readonly RequestOp[]): boolean => ops.some((o) => ("requestDeleteRange" in o ? covers(o.requestDeleteRange) : "requestTxn" in o ? fromOps(o.requestTxn.success) || fromOps(o.requestTxn.failure) : false));
+  if (req.kind === "deleteRange") return covers(req.deleteRange);
+  if (req.kind === "txn") return fromOps(req.txn.success) || fromOps(req.txn.failure);
+  return false;
+}
+
+function isRead(req: EtcdRequest): boolean {
+  if (req.kind === "range") return true;
+  if (req.kind !== "txn") return false;
+  const ro = (ops: readonly RequestOp[]): boolean => ops.every((o) => "requestRange" in o || ("requestTxn" in o && ro(o.requestTxn.success) && ro(o.requestTxn.failure)));
+  return ro(req.txn.success) && ro(req.txn.failure);
+}
+
+export function checkAuth(input: AuthCheckInput): CheckResult {
+  const points: AuthTimelinePoint[] = [{ time: 0, kvRevision: 0, state: emptyAuthState() }, ...input.timeline];
+  /** The auth state a change at revision r was applied under: the last auth change applied before it. */
+  const stateAt = (r: number): AuthTimelinePoint => {
+    let p = points[0]!;
+    for (const q of points) if (q.kvRevision < r) p = q;
+    return p;
+  };
+  const violations: string[] = [];
+  const userOf = (op: EtcdOperation) => input.principals.get(op.client);
+  const who = (op: EtcdOperation) => `client ${op.client} (${userOf(op) ?? "no token"})`;
+  const judged = input.operations.filter((op) => input.principals.has(op.client));
+
+  // Writes the members applied, traced to the request that wrote them.
+  const byValue = new Map<string, EtcdOperation[]>();
+  for (const op of input.operations) for (const v of putValues(op.request)) byValue.set(v, [...(byValue.get(v) ?? []), op]);
+  for (const c of input.changes) {
+    const at = stateAt(c.revision);
+    if (c.type === "PUT") {
+      const writers = byValue.get(c.value ?? "") ?? [];
+      if (writers.length !== 1) continue; // not written by a request of the history (or ambiguous)
+      const op = writers[0]!;
+      const user = userOf(op);
+      if (user === undefined) continue;
+      if (!permitted(at.state, user, op.request)) violations.push(`op #${op.id} by ${who(op)} was applied at revision ${c.revision} (put ${c.key}) under auth revision ${at.state.revision}, which does not permit it`);
+    } else {
+      // A delete: some request that may have made it must have been allowed to.
+      // Not refused, and if answered, answered with this revision.
+      const candidates = input.operations.filter((op) => deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null));
+      if (candidates.length === 0) continue;
+      if (candidates.some((op) => userOf(op) === undefined || permitted(at.state, userOf(op)!, op.request))) continue;
+      // Name the request that was answered with this revision, if one was.
+      const op = candidates.find((x) => x.response !== null) ?? candidates[0]!;
+      violations.push(`a delete of ${c.key} was applied at revision ${c.revision} under auth revision ${at.state.revision}; only principals without permission could have sent it (op #${op.id} by ${who(op)})`);
+    }
+  }
+
+  for (const op of judged) {
+    if (op.response === null) continue;
+    const user = userOf(op)!;
+    if (isRead(op.request)) {
+      // In force at some moment of [call, return]: applied by then, and not yet replaced at the call.
+      const ret = op.return ?? Infinity;
+      const ok = points.some((p, i) => p.time <= ret && (i === points.length - 1 || points[i + 1]!.time >= op.call) && permitted(p.state, user, op.request));
+      if (!ok) {
+        const n = op.response.kind === "range" ? op.response.range.kvs.length : 0;
+        violations.push(`read op #${op.id} by ${who(op)} of ${describe(op.request)} returned${op.response.kind === "range" ? ` ${n} key(s)` : ""} although no auth state in force during it grants it`);
+      }
+      continue;
+    }
+    const r = headerRevision(op);
+    if (r === undefined) continue;
+    // Applied under the state before r (if it wrote at r) or the state at r (if it wrote nothing).
+    const ok = points.some((p, i) => p.kvRevision <= r && (i === points.length - 1 || points[i + 1]!.kvRevision >= r) && permitted(p.state, user, op.request));
+    if (!ok) violations.push(`write op #${op.id} by ${who(op)} (${describe(op.request)}) succeeded at revision ${r} although no auth state it could have been applied under permits it`);
+  }
+
+  const name = "auth";
+  if (violations.length === 0) {
+    const n = judged.filter((op) => op.response !== null).length;
+    return { name, verdict: "pass", message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted` };
+  }
+  return { name, verdict: "fail", message: `${violations.length} request(s) outside their grant: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}` };
+}
+
+function headerRevision(op: EtcdOperation): number | undefined {
+  const r = op.response;
+  if (r === null) return undefined;
+  if (r.kind === "put") return r.put.header.revision;
+  if (r.kind === "deleteRange") return r.deleteRange.header.revision;
+  if (r.kind === "txn") return r.txn.header.revision;
+  return undefined;
+}
+
+function describe(req: EtcdRequest): string {
+  switch (req.kind) {
+    case "range": return `range ${req.range.key}${req.range.rangeEnd ? `..${req.range.rangeEnd}` : ""}`;
+    case "put": return `put ${req.put.key}`;
+    case "deleteRange": return `delete ${req.deleteRange.key}${req.deleteRange.rangeEnd ? `..${req.deleteRange.rangeEnd}` : ""}`;
+    case "txn": return `txn of ${req.txn.success.length + req.txn.failure.length} op(s)`;
+    default: return req.kind;
+  }
+}

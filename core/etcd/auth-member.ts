@@ -1,0 +1,223 @@
+// A member's side of etcd auth (etcdserver/v3_server.go, apply_auth.go): the replicated auth store,
+// this member's simple tokens, the Auth service's requests (proposed through Raft like etcd's), the
+// token → (user, auth revision) resolution a request gets where it arrives, and the permission checks:
+// reads where they are served, writes when they are applied — on every member, against the auth state
+// at that log position. A write resolved at an older auth revision than the applying member's is
+// refused there (ErrAuthOldRevision) and proposed again by the member that took it, with a fresh
+// resolution: so a write that raced a revoke is checked against the revoke, wherever it was taken.
+// Inert until the first auth request: no entry, message or snapshot changes while auth is unused.
+import type { BugSet } from "../bugs.ts";
+import type { Env, Random, TimerId } from "../env.ts";
+import type { EtcdErrorCode, EtcdRequest, WatchCreateRequest } from "../mvcc/rpc.ts";
+import { ERROR_MESSAGES } from "../mvcc/rpc.ts";
+import { applyAuth, authCheck, emptyAuthState, rangePermitted, type AuthInfo, type AuthRequest, type AuthResponse, type AuthState } from "./auth.ts";
+import { DEFAULT_TOKEN_TTL_US, SimpleTokens } from "./auth-tokens.ts";
+import { probesOf, type ProbeCatalog } from "../probes.ts";
+
+/** What a KV entry carries when its sender was resolved (absent without auth, so entries stay as they were). */
+export interface KvAuthFields {
+  /** The user and the auth revision the receiving member resolved the token at (etcd's RequestHeader.Username/AuthRevision). */
+  auth?: AuthInfo;
+  /** Mutant etcd-auth-stale-revision only: the receiving member checked it, and apply trusts that check. */
+  authChecked?: true;
+}
+
+/** An Auth service request through Raft. `token`: the simple-token prefix the receiving member drew for Authenticate. */
+export interface AuthEntry {
+  op: "auth";
+  origin: string;
+  reqId: string;
+  request: AuthRequest;
+  caller?: string;
+  token?: string;
+}
+
+interface Host {
+  status(): { applied: number; lastIndex: number; leader: string };
+  propose(entry: AuthEntry): "ok" | "no-leader";
+  reply(client: string, reqId: number, r: { response?: AuthResponse; error?: EtcdErrorCode; leaderHint?: string }): void;
+  leaseKeys(id: number): readonly string[];
+  timeoutUs: number;
+}
+
+type Resolved = { info: AuthInfo | undefined; error?: undefined } | { error: EtcdErrorCode; info?: undefined };
+
+export const AUTH_PROBES = {
+  "auth.old-revision-retried": { what: "a write resolved at an older auth revision was refused at apply (ErrAuthOldRevision) and proposed again" },
+  "auth.token-waited-for-index": { what: "a request's token named a log index the member had not applied yet: it waited for it" },
+  "auth.token-lost-on-restart": { what: "a replayed Authenticate after a restart assigned no token (simple tokens live in memory)" },
+} as const satisfies ProbeCatalog;
+
+export const authProbe = probesOf(AUTH_PROBES);
+
+const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+export class MemberAuth {
+  state: AuthState = emptyAuthState();
+  /** Some auth request was applied (or restored): the snapshot carries the auth store from then on. */
+  private used = false;
+  private readonly tokens: SimpleTokens;
+  private host!: Host;
+  /** The last log index on disk when this incarnation started: entries up to it were applied before the crash. */
+  private bootIndex = 0;
+  /** Requests whose token names an index this member has not applied yet (etcd's indexWaiter). */
+  private pending: { index: number; run: () => void }[] = [];
+  private lastApplied = 0;
+  private readonly waiting = new Map<string, { client: string; clientReqId: number; timer: TimerId }>();
+  private nextReq = 0;
+  private rng: Random | undefined;
+
+  constructor(private readonly env: Env, private readonly opts: { bugs: BugSet; tokenTtlUs?: number | undefined }) {
+    this.tokens = new SimpleTokens(opts.tokenTtlUs ?? DEFAULT_TOKEN_TTL_US);
+  }
+
+  attach(host: Host): void {
+    this.host = host;
+    this.bootIndex = host.status().lastIndex;
+  }
+
+  get enabled(): boolean {
+    return this.state.enabled;
+  }
+
+  snapshotField(): { auth?: AuthState } {
+    return this.used ? { auth: this.state } : {};
+  }
+
+  restore(s: unknown): void {
+    this.used = s !== undefined;
+    this.state = (s as AuthState | undefined) ?? emptyAuthState();
+  }
+
+  /** After every applied entry: run the requests that waited for their token's index. */
+  onApplied(index: number): void {
+    // The driver counts an entry as applied only once its apply returns: remember it here.
+    this.lastApplied = index;
+    if (this.pending.length === 0) return;
+    const ready = this.pending.filter((p) => p.index <= index);
+    this.pending = this.pending.filter((p) => p.index > index);
+    for (const p of ready) p.run();
+  }
+
+  /**
+   * etcd's AuthInfoFromCtx for a simple token: an unknown or expired token is "invalid auth token" —
+   * with auth off too (disabling auth drops every token) —, a known one is the user at this member's
+   * auth revision; no token, no user.
+   */
+  withToken(token: string | undefined, cb: (r: Resolved) => void): void {
+    if (token === undefined) return cb({ info: undefined });
+    const index = SimpleTokens.indexOf(token);
+    if (index === undefined) return cb({ error: "invalid-auth-token" });
+    if (index > Math.max(this.lastApplied, this.host.status().applied)) {
+      authProbe("auth.token-waited-for-index");
+      this.pending.push({ index, run: () => this.withToken(token, cb) });
+      return;
+    }
+    cb(this.resolveNow(token));
+  }
+
+  private resolveNow(token: string | undefined): Resolved {
+    if (token === undefined) return { info: undefined };
+    const user = this.tokens.use(token, this.env.monotonic());
+    return user === undefined ? { error: "invalid-auth-token" } : { info: { user, revision: this.state.revision } };
+  }
+
+  /** The auth fields of a write's entry; the mutant checks here, at the receiving member, and refuses early. */
+  kvFields(info: AuthInfo | undefined, request: EtcdRequest): { fields: KvAuthFields; error?: undefined } | { error: EtcdErrorCode; fields?: undefined } {
+    if (info === undefined) return { fields: {} };
+    if (this.opts.bugs.has("etcd-auth-stale-revision")) {
+      const refused = authCheck(this.state, info, request, this.permCtx(this.host.leaseKeys));
+      return refused !== undefined ? { error: refused } : { fields: { auth: info, authChecked: true } };
+    }
+    return { fields: { auth: info } };
+  }
+
+  /** The apply-time check every member makes (etcd's authApplierV3). */
+  applyRefusal(data: { request: EtcdRequest } & KvAuthFields, leaseKeys: (id: number) => readonly string[]): EtcdErrorCode | undefined {
+    // The mutant trusts the receiving member's check even when the auth store moved on since.
+    const skipRevisionCheck = this.opts.bugs.has("etcd-auth-stale-revision") && data.authChecked === true;
+    if (skipRevisionCheck) return undefined;
+    return authCheck(this.state, data.auth, data.request, this.permCtx(leaseKeys));
+  }
+
+  /** A read served here (range, read-only Txn): checked against this member's auth state when served. */
+  readRefusal(token: string | undefined, request: EtcdRequest): EtcdErrorCode | undefined {
+    if (!this.state.enabled && token === undefined) return undefined;
+    const r = this.resolveNow(token);
+    if (r.error !== undefined) return r.error;
+    return authCheck(this.state, r.info, request, this.permCtx(this.host.leaseKeys));
+  }
+
+  /** etcd's isWatchPermitted, once at creation: the cancel reason if refused. */
+  watchRefusal(token: string | undefined, req: WatchCreateRequest): string | undefined {
+    if (!this.state.enabled && token === undefined) return undefined;
+    const r = this.resolveNow(token);
+    if (r.error === undefined && !this.state.enabled) return undefined;
+    const ok = r.info !== undefined && rangePermitted(this.state, r.info.user, req.key, req.rangeEnd, "READ", { rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored") });
+    // etcd's watch server puts the gRPC status text into cancel_reason.
+    return ok ? undefined : `rpc error: code = PermissionDenied desc = ${ERROR_MESSAGES["permission-denied"]}`;
+  }
+
+  private permCtx(leaseKeys: (id: number) => readonly string[]) {
+    return { leaseKeys, rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored") };
+  }
+
+  /** An Auth service request from a client: Authenticate checks the password here, then everything goes through Raft. */
+  onRequest(client: string, clientReqId: number, request: AuthRequest, token: string | undefined): void {
+    if (request.op === "authenticate") {
+      // etcd's CheckPassword, on this member's auth state, before proposing.
+      if (!this.state.enabled) return this.host.reply(client, clientReqId, { error: "auth-not-enabled" });
+      const u = this.state.users.find((x) => x.name === request.name);
+      if (u === undefined || u.password !== request.password) return this.host.reply(client, clientReqId, { error: "auth-failed" });
+      return this.propose(client, clientReqId, { request, token: this.tokenPrefix() });
+    }
+    this.withToken(token, (r) => {
+      if (r.error !== undefined) return this.host.reply(client, clientReqId, { error: r.error });
+      this.propose(client, clientReqId, { request, ...(r.info !== undefined ? { caller: r.info.user } : {}) });
+    });
+  }
+
+  private tokenPrefix(): string {
+    this.rng ??= this.env.rng.fork("auth-token");
+    let s = "";
+    for (let i = 0; i < 16; i++) s += LETTERS[this.rng.int(0, LETTERS.length - 1)];
+    return s;
+  }
+
+  private propose(client: string, clientReqId: number, e: { request: AuthRequest; caller?: string; token?: string }): void {
+    const reqId = `${this.env.id}/auth/${this.env.monotonic()}/${++this.nextReq}`;
+    const timer = this.env.setTimer(this.host.timeoutUs, () => {
+      if (this.waiting.delete(reqId)) this.host.reply(client, clientReqId, { error: "timeout" });
+    });
+    this.waiting.set(reqId, { client, clientReqId, timer });
+    if (this.host.propose({ op: "auth", origin: this.env.id, reqId, ...e }) !== "ok") {
+      this.env.cancelTimer(timer);
+      this.waiting.delete(reqId);
+      this.host.reply(client, clientReqId, { error: "no-leader", leaderHint: this.host.status().leader });
+    }
+  }
+
+  /** Applies a committed auth request; true if the auth state changed. */
+  apply(e: AuthEntry, index: number): boolean {
+    this.used = true;
+    const before = this.state;
+    const r = applyAuth(before, e.request, e.caller);
+    this.state = r.state;
+    if (r.invalidate !== undefined) this.tokens.invalidate(r.invalidate);
+    let response = r.response;
+    if (r.error === undefined && e.request.op === "authenticate" && e.token !== undefined) {
+      const token = `${e.token}.${index}`;
+      // A replay after a restart assigns nothing: etcd had applied it before the crash, and tokens are not on disk.
+      if (index > this.bootIndex) this.tokens.assign(token, e.request.name, this.env.monotonic());
+      else authProbe("auth.token-lost-on-restart");
+      response = { ...response, token };
+    }
+    const w = e.origin === this.env.id ? this.waiting.get(e.reqId) : undefined;
+    if (w !== undefined) {
+      this.waiting.delete(e.reqId);
+      this.env.cancelTimer(w.timer);
+      this.host.reply(w.client, w.clientReqId, r.error !== undefined ? { error: r.error } : { response: response ?? {} });
+    }
+    return this.state !== before;
+  }
+}

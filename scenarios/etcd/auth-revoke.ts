@@ -1,0 +1,328 @@
+// Scenario auth-revoke: who may touch etcd, while an operator changes who may. Auth is enabled at the
+// start (a root user with the root role, as etcd requires). Four principals work at once:
+//  - "apiserver": the only role on /registry/ (and /config/), as a Kubernetes apiserver would hold;
+//  - "agent": a node agent whose role "node" (readwrite on /registry/pods/) the operator keeps revoking
+//    and granting again, and whose role's permission it revokes and grants again — it keeps writing
+//    throughout, so its writes race every revoke;
+//  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
+//    prefix, and to write;
+//  - "etcdctl": a rogue direct client, half of the time with no role, half of the time with no token.
+// The operator (root) also resets the agent's password now and then (every token of the agent dies),
+// and tokens expire after a short --auth-token-ttl: clients authenticate again. Faults run meanwhile:
+// a follower is cut off from the others around most revokes (it applies the revoke late), crashes
+// (a restarted member has no tokens), pauses, partitions, clogs and slow disks.
+// Checker `auth` (checkers/etcd/auth.ts) judges every applied write and every successful read against
+// the replicated auth state's timeline; the usual Raft, consistency and linearizability checks run too.
+import type { BugSet } from "../../core/bugs.ts";
+import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
+import { runAuthRequests } from "../../core/etcd/auth-setup.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import type { KvResult } from "../../core/etcd/kv.ts";
+import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
+import type { Random } from "../../core/env.ts";
+import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
+import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { generateSchedule, Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
+import type { Rng } from "../../sim/rng.ts";
+import { World } from "../../sim/world.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
+
+/** The operator's changes: the agent's role, its role's permission, the agent's password (same one: every token dies). */
+export const AUTH_CHANGES = ["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"] as const;
+export type AuthChange = (typeof AUTH_CHANGES)[number];
+
+export interface AuthRevokeOptions extends KvOptions {
+  /** etcd's --auth-token-ttl (µs). */
+  authTokenTtlUs: number;
+  /** When the operator makes each change (it waits for the previous one first). */
+  authPlan: { at: number; change: AuthChange }[];
+}
+
+const PASSWORDS: Record<string, string> = { root: "root-pw", apiserver: "apiserver-pw", agent: "agent-pw", reader: "reader-pw", nobody: "nobody-pw" };
+const PODS = { key: "/registry/pods/", rangeEnd: "/registry/pods0" } as const;
+
+/** The principals: client id → user (null: no token). Client ids 1..4; the operator is 10, the probe 0. */
+const PRINCIPALS: { id: number; user: string | null; name: string }[] = [
+  { id: 1, user: "apiserver", name: "apiserver" },
+  { id: 2, user: "agent", name: "agent" },
+  { id: 3, user: "reader", name: "reader" },
+  { id: 4, user: "nobody", name: "etcdctl" },
+  { id: 5, user: null, name: "etcdctl-notoken" },
+];
+
+/** Setup, as root would run it with etcdctl: users, roles, grants, then auth enable. */
+const SETUP: AuthRequest[] = [
+  ...Object.entries(PASSWORDS).map(([name, password]): AuthRequest => ({ op: "userAdd", name, password })),
+  { op: "userGrantRole", user: "root", role: "root" },
+  { op: "roleAdd", name: "registry-rw" },
+  { op: "roleGrantPermission", name: "registry-rw", perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" } },
+  { op: "roleGrantPermission", name: "registry-rw", perm: { key: "/config/", rangeEnd: "/config0", permType: "READWRITE" } },
+  { op: "userGrantRole", user: "apiserver", role: "registry-rw" },
+  { op: "roleAdd", name: "node" },
+  { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } },
+  { op: "userGrantRole", user: "agent", role: "node" },
+  { op: "roleAdd", name: "config-ro" },
+  { op: "roleGrantPermission", name: "config-ro", perm: { key: "/config/", rangeEnd: "/config0", permType: "READ" } },
+  { op: "roleGrantPermission", name: "config-ro", perm: { key: "/registry/flag", permType: "READ" } },
+  { op: "userGrantRole", user: "reader", role: "config-ro" },
+  { op: "authEnable" },
+];
+
+function changeRequest(c: AuthChange): AuthRequest {
+  switch (c) {
+    case "revoke-role": return { op: "userRevokeRole", name: "agent", role: "node" };
+    case "grant-role": return { op: "userGrantRole", user: "agent", role: "node" };
+    case "revoke-perm": return { op: "roleRevokePermission", role: "node", ...PODS };
+    case "grant-perm": return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
+    case "reset-password": return { op: "userChangePassword", name: "agent", password: PASSWORDS.agent! };
+  }
+}
+
+/** One request of a principal's workload. Values are unique per write (the checker traces writes by value). */
+function nextRequest(rng: Random, who: string, seq: number, keys: number): EtcdRequest {
+  const v = `${who}-${seq}`;
+  const pod = `/registry/pods/p${rng.int(0, keys - 1)}`;
+  const pick = rng.int(0, 99);
+  switch (who) {
+    case "apiserver":
+      if (pick < 30) return { kind: "put", put: { key: pod, value: v } };
+      if (pick < 45) return { kind: "put", put: { key: `/config/c${rng.int(0, 2)}`, value: v } };
+      if (pick < 55) return { kind: "put", put: { key: rng.chance(0.5) ? "/registry/flag" : `/registry/flag/${rng.int(0, 2)}`, value: v } };
+      if (pick < 70) return { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+      if (pick < 80) return { kind: "deleteRange", deleteRange: { key: pod } };
+      return { kind: "txn", txn: { compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: pod, value: v } }], failure: [{ requestPut: { key: `/config/c${rng.int(0, 2)}`, value: `${v}f` } }] } };
+    case "agent":
+      if (pick < 55) return { kind: "put", put: { key: pod, value: v } };
+      if (pick < 70) return { kind: "range", range: { key: pod } };
+      if (pick < 80) return { kind: "deleteRange", deleteRange: { key: pod } };
+      if (pick < 90) return { kind: "txn", txn: { compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: pod, value: v } }], failure: [] } };
+      // Outside its grant even when it holds the role.
+      return rng.chance(0.5) ? { kind: "put", put: { key: "/registry/secrets/s", value: v } } : { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+    case "reader":
+      if (pick < 30) return { kind: "range", range: { key: "/config/", rangeEnd: "/config0" } };
+      if (pick < 50) return { kind: "range", range: { key: "/registry/flag" } };
+      // A prefix read over a single-key grant: refused.
+      if (pick < 75) return { kind: "range", range: { key: "/registry/flag", rangeEnd: "/registry/flah" } };
+      if (pick < 85) return { kind: "put", put: { key: "/config/c0", value: v } };
+      return { kind: "range", range: { key: pod } };
+    default:
+      if (pick < 50) return { kind: "put", put: { key: pod, value: v } };
+      if (pick < 80) return { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+      return { kind: "deleteRange", deleteRange: { key: "/registry/", rangeEnd: "/registry0" } };
+  }
+}
+
+function call(c: EtcdClient, req: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
+  const wrap = (r: KvResult<unknown>) => cb(r as KvResult<EtcdResponse>);
+  switch (req.kind) {
+    case "range": return c.range(req.range, wrap);
+    case "put": return c.put(req.put, wrap);
+    case "deleteRange": return c.deleteRange(req.deleteRange, wrap);
+    case "txn": return c.txn(req.txn, wrap);
+    default: return cb({ ok: false, error: "empty-key", unknown: false });
+  }
+}
+
+export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): ScenarioOutcome {
+  const o = input.options;
+  const bugs: BugSet = input.bugs;
+  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP } });
+  const members = memberNames(o.members);
+  const monitor = new RaftSafetyMonitor();
+  const oracle = new ConsistencyOracle();
+  const recorder = new HistoryRecorder(() => world.now);
+  const changes: AppliedWrite[] = [];
+  const authTimeline: AuthTimelinePoint[] = [];
+  const timeline: TimelinePoint[] = [];
+  let lastRevision = 1;
+  let lastAuthIndex = 0;
+  const hooks: MemberHooks = {
+    observer: (view) => monitor.observe(view.id, view, world.trace.count),
+    onApply: (e) => oracle.onApply({ ...e, time: world.now }),
+    onRecover: (m, r) => oracle.onRestart(m, r),
+    onCommit: (_m, revision, keys, cs) => {
+      if (revision <= lastRevision) return;
+      lastRevision = revision;
+      cs.forEach((c, i) => changes.push(c.version === 0 ? { revision, key: keys[i]!, type: "DELETE" } : { revision, key: keys[i]!, type: "PUT", value: c.value }));
+    },
+    // The first member to apply each auth change dates it (log order: indices only grow).
+    onAuthApply: (_m, e) => {
+      if (e.index <= lastAuthIndex) return;
+      lastAuthIndex = e.index;
+      authTimeline.push({ time: world.now, kvRevision: e.kvRevision, state: e.state as AuthState });
+    },
+    onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
+  };
+  world.lifecycle.push((ev) => {
+    if (ev.kind === "crash") {
+      monitor.onCrash(ev.process);
+      timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
+    }
+  });
+  for (const id of members) {
+    world.spawn(id, (env) => new EtcdMember(env, {
+      peers: members, bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
+      proposalTimeoutUs: o.requestTimeoutUs, hooks, authTokenTtlUs: o.authTokenTtlUs,
+    }));
+  }
+  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+  const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
+  nemesis.schedule(input.faults, o.faultPhaseUs);
+  world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), 1_000_000);
+
+  // The operator: root, through etcd's Auth service; it sets auth up, then follows its plan.
+  const log: { time: number; what: string; result: string }[] = [];
+  let setupDone = false;
+  world.spawn("operator", (env) => {
+    const c = new EtcdClient(env, { clientId: 10, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, auth: { user: "root", password: PASSWORDS.root! } });
+    const note = (req: AuthRequest, result: string) => log.push({ time: world.now, what: JSON.stringify(req), result });
+    const plan = (i: number): void => {
+      const step = o.authPlan[i];
+      if (step === undefined) return;
+      env.setTimer(Math.max(0, step.at - world.now), () => runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note));
+    };
+    const setup = (): void => runAuthRequests(env, c, SETUP, () => {
+      setupDone = true;
+      c.login(() => plan(0));
+    }, note);
+    return { start: () => setup(), onMessage: (from, msg) => void c.onMessage(from, msg) };
+  });
+  world.runUntilPredicate(() => setupDone, Math.min(o.faultPhaseUs, world.now + 5_000_000));
+
+  // The principals, each one request at a time.
+  for (const p of PRINCIPALS) {
+    world.spawn(p.name, (env) => {
+      const c = new EtcdClient(env, { clientId: p.id, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, ...(p.user !== null ? { auth: { user: p.user, password: PASSWORDS[p.user]! } } : {}) });
+      const rng = env.rng.fork("auth-workload");
+      let seq = 0;
+      const loop = (): void => {
+        if (world.now >= o.faultPhaseUs) return;
+        // The agent writes fastest: its writes should race every revoke.
+        const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
+        call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () => env.setTimer(rng.int(1, 2 * think), loop));
+      };
+      return { start: () => loop(), onMessage: (from, msg) => void c.onMessage(from, msg) };
+    });
+  }
+
+  world.runUntil(o.faultPhaseUs);
+  nemesis.heal();
+  const healedAt = world.now;
+
+  // Liveness: one leader, every member caught up, and root's probe write and read.
+  let probeDone = false;
+  let probeState = "probe not started";
+  world.spawn("probe", (env) => {
+    const c = new EtcdClient(env, { clientId: 0, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, auth: { user: "root", password: PASSWORDS.root! } });
+    const tryProbe = (n: number): void => {
+      if (n > 50) { probeState = "probe gave up after 50 attempts"; return; }
+      c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
+        if (!r.ok) { probeState = `probe put failed: ${r.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); return; }
+        c.range({ key: "/probe" }, (rr) => {
+          if (rr.ok && rr.value.kvs[0]?.value === `probe-${n}`) probeDone = true;
+          else { probeState = `probe read ${rr.ok ? "stale" : rr.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); }
+        });
+      });
+    };
+    return { start: () => tryProbe(1), onMessage: (from, msg) => void c.onMessage(from, msg) };
+  });
+  const converged = (): string | undefined => {
+    const st = members.map((m) => member(m)?.driver.status());
+    if (st.some((s) => s === undefined)) return "a member is down";
+    const leaders = st.filter((s) => s!.role === "leader");
+    if (leaders.length !== 1) return `no leader (${leaders.length} leaders)`;
+    const behind = st.filter((s) => s!.leader !== leaders[0]!.id || s!.applied < leaders[0]!.commitIndex);
+    return behind.length ? `apply index behind on ${behind.map((s) => s!.id).join(", ")}` : undefined;
+  };
+  const live = world.runUntilPredicate(() => probeDone && converged() === undefined, healedAt + o.livenessBoundUs);
+  world.runUntil(world.now + 200_000);
+
+  const checks: CheckResult[] = [];
+  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
+  checks.push(monitor.result());
+  checks.push(world.incarnationCheck());
+  const stores = members.map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+  const revs = stores.map((x) => x.a!.store.revision);
+  if (converged() === undefined && revs.every((r) => r === revs[0])) {
+    oracle.compareHashes(stores.map((x) => {
+      const h = x.a!.store.hashKV(0);
+      return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+    }));
+  }
+  checks.push(oracle.result());
+  const history = { operations: recorder.operations, watches: recorder.watches };
+  const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps });
+  checks.push({ name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) });
+  checks.push(checkAuth({ operations: recorder.operations, principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])), timeline: authTimeline, changes }));
+  checks.push({
+    name: "liveness",
+    verdict: live ? "pass" : "fail",
+    message: live ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
+  });
+  const out: ScenarioOutcome = {
+    checks,
+    traceHash: world.trace.hash(),
+    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },
+    history,
+    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
+    timeline,
+    extra: { auth: { operator: log, changes: authTimeline.map((p) => ({ time: p.time, kvRevision: p.kvRevision, authRevision: p.state.revision })) } },
+  };
+  if (world.trace.lines) out.traceLines = world.trace.lines;
+  return out;
+}
+
+export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
+  name: "auth-revoke",
+  description: "etcd auth on: an operator revokes and re-grants a node agent's role and permission under partitions, crashes and token expiry; no principal may write or read outside its grant",
+  resolve: (rng) => {
+    const faultPhaseUs = 3_000_000;
+    const authPlan: AuthRevokeOptions["authPlan"] = [];
+    let granted = true;
+    let permitted = true;
+    for (let t = 400_000 + rng.int(0, 100_000); t < faultPhaseUs - 200_000; t += rng.int(150_000, 350_000)) {
+      const k = rng.int(0, 9);
+      const change: AuthChange = k < 5 ? (granted ? "revoke-role" : "grant-role") : k < 9 ? (permitted ? "revoke-perm" : "grant-perm") : "reset-password";
+      if (change === "revoke-role" || change === "grant-role") granted = !granted;
+      if (change === "revoke-perm" || change === "grant-perm") permitted = !permitted;
+      authPlan.push({ at: t, change });
+    }
+    return {
+      ...KV_DEFAULTS,
+      members: rng.pick([3, 3, 5]),
+      clients: PRINCIPALS.length,
+      keys: 3,
+      faultPhaseUs,
+      thinkUs: rng.pick([4_000, 8_000, 15_000]),
+      snapshotEvery: rng.pick([20, 100]),
+      compaction: false,
+      authTokenTtlUs: rng.pick([700_000, 1_500_000, 300_000_000]),
+      authPlan,
+      mix: { ...KV_DEFAULTS.mix, meanGapUs: 400_000, weights: { crash: 2, partition: 1, pause: 1, clog: 1, "disk-slow": 1, "slow-messages": 1 } },
+    };
+  },
+  schedule: (rng, o) => {
+    const members = memberNames(o.members);
+    const faults = generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
+    // Around most revokes a follower applies the revoke late: the leader's messages stop reaching it
+    // for less than an election timeout (it still forwards its clients' writes to the leader), or it is
+    // cut off from the other members altogether for longer.
+    for (const step of o.authPlan) {
+      if (!step.change.startsWith("revoke") || !rng.chance(0.8)) continue;
+      const at = Math.max(0, step.at - rng.int(0, 20_000));
+      if (rng.chance(0.7)) faults.push({ at, until: at + rng.int(30_000, 90_000), kind: "partition-oneway", from: ["@leader"], to: ["@follower"] });
+      else faults.push({ at, until: at + rng.int(60_000, 400_000), kind: "isolate", target: "@follower", among: members });
+    }
+    return faults.sort((a, b) => a.at - b.at);
+  },
+  execute: (input) => runAuthCluster(input),
+  shrinkKnobs: [
+    { name: "faultPhaseMs", min: 600, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000, authPlan: o.authPlan.filter((s) => s.at < v * 1000) }) },
+    { name: "keys", min: 1, get: (o) => o.keys, set: (o, v) => ({ ...o, keys: v }) },
+  ],
+};
