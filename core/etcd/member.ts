@@ -14,6 +14,7 @@ import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./
 import { checkRequest, DEFAULT_MAX_TXN_OPS } from "../mvcc/index.ts";
 import { probesOf } from "../probes.ts";
 import { ETCD_PROBES } from "./probes.ts";
+import { latencyLog } from "../metrics/latency.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -297,10 +298,12 @@ export class EtcdMember implements Actor {
   }
 
   private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }): void {
+    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, r.error === undefined);
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
   private onKvRequest(client: string, clientReqId: number, request: EtcdRequest): void {
+    latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
     const term = () => this.driver.status().term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;

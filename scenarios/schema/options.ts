@@ -5,6 +5,8 @@ import { z } from "zod";
 import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { FAULT_KIND_NAMES } from "./faults.ts";
 import { count, MAX_US, prob, us, weight } from "./fields.ts";
+import { DISK_PROFILES } from "../../sim/latency.ts";
+import { latencyOptionProblem } from "../../sim/latency-options.ts";
 
 const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
 
@@ -92,6 +94,10 @@ export const kubeOptions = {
   bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
   buggify,
+  // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
+  disk: z.strictObject({ profile: z.enum(DISK_PROFILES).optional(), fsyncUs: us(1, 10_000_000).optional(), slowMember: z.string().min(1).optional(), slowProfile: z.enum(DISK_PROFILES).optional() }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile'),
+  network: z.strictObject({ rttUs: us(0, 1_000_000).optional(), slowMember: z.string().min(1).optional(), slowRttUs: us(0, 1_000_000).optional() }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
+  slo: z.enum(["report", "require"]).optional().describe('kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)'),
 } satisfies z.ZodRawShape;
 
 /** sim-selftest: the kernel alone. */
@@ -153,7 +159,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
       const procs = o.members! + o.apiservers! + o.nodes! + 4;
       const n = (procs * o.faultPhaseUs!) / 1e6;
       return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
-    }],
+    }, (o) => latencyOptionProblem(o, o.members!)],
   },
   selftest: {
     shape: selftestOptions, title: "sim-selftest", example: "sim-selftest",
