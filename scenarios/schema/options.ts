@@ -95,8 +95,8 @@ export const kubeOptions = {
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
   buggify,
   // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
-  disk: z.strictObject({ profile: z.enum(DISK_PROFILES).optional(), fsyncUs: us(1, 10_000_000).optional(), slowMember: z.string().min(1).optional(), slowProfile: z.enum(DISK_PROFILES).optional() }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile'),
-  network: z.strictObject({ rttUs: us(0, 1_000_000).optional(), slowMember: z.string().min(1).optional(), slowRttUs: us(0, 1_000_000).optional() }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
+  disk: z.strictObject({ profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"), fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"), slowMember: z.string().min(1).optional().describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'), slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)") }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile'),
+  network: z.strictObject({ rttUs: us(0, 1_000_000).optional().describe("round-trip time of every link (one way: half, jitter: a quarter)"), slowMember: z.string().min(1).optional().describe("one member whose links are slow"), slowRttUs: us(0, 1_000_000).optional().describe("the slow member's round-trip time (required with slowMember)") }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
   slo: z.enum(["report", "require"]).optional().describe('kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)'),
 } satisfies z.ZodRawShape;
 
