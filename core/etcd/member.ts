@@ -298,7 +298,7 @@ export class EtcdMember implements Actor {
   }
 
   private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string }): void {
-    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, r.error === undefined);
+    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, r.error);
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 

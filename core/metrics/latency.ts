@@ -33,6 +33,8 @@ export interface StepStart {
 export class LatencyLog {
   readonly ops: LatencyOp[] = [];
   readonly steps: StepStart[] = [];
+  /** etcd requests answered with a refusal (not timed). */
+  refused = 0;
   private readonly open = new Map<string, { start: number; what: string }>();
   private readonly queued = new Map<object, Map<string, number>>();
 
@@ -44,13 +46,20 @@ export class LatencyLog {
     if (!this.open.has(k)) this.open.set(k, { start: this.now(), what });
   }
 
-  /** The member answered it (a reply for a request it never started, e.g. refused, is not counted). */
-  etcdEnd(member: string, client: string, reqId: number, leader: boolean, ok: boolean): void {
+  /**
+   * The member answered it. A refusal (not-leader, no-leader, a request too large…) is counted, not
+   * timed: it says nothing about how long serving takes. A timeout is timed: the client waited for it.
+   */
+  etcdEnd(member: string, client: string, reqId: number, leader: boolean, error: string | undefined): void {
     const k = `${member}|${client}|${reqId}`;
     const o = this.open.get(k);
     if (o === undefined) return;
     this.open.delete(k);
-    this.ops.push({ layer: "etcd", who: member, what: o.what, start: o.start, end: this.now(), ok, role: leader ? "leader" : "follower" });
+    if (error !== undefined && error !== "timeout") {
+      this.refused++;
+      return;
+    }
+    this.ops.push({ layer: "etcd", who: member, what: o.what, start: o.start, end: this.now(), ok: error === undefined, role: leader ? "leader" : "follower" });
   }
 
   /** An apiserver answered a request it received at start. */
