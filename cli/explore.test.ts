@@ -43,7 +43,8 @@ const bad: [string, string[], RegExp][] = [
   ["a bad seed range", E("--vary", "disk.fsyncUs=1", "--seeds", "5..1"), /bad seed range "5..1": 1 is below 5/],
   ["a seed range that is not one", E("--vary", "disk.fsyncUs=1", "--seeds", "1-5"), /bad seed range "1-5"/],
   ["too many runs", E("--vary", "disk.fsyncUs=1,2,3", "--seeds", "1..5000"), /15000 runs \(at most 10000\)/],
-  ["a scenario that records no latencies", ["explore", "--scenario", "smoke", "--vary", "latencyUs=1000"], /scenario smoke records no latencies yet/],
+  ["a scenario that records no latencies", ["explore", "--scenario", "sim-selftest", "--vary", "tickUs=1000"], /scenario sim-selftest records no latencies/],
+  ["a network option the etcd scenarios do not have", ["explore", "--scenario", "smoke", "--vary", "network.rttUs=1000"], /"network" is not an option of smoke/],
   ["an unknown scenario", ["explore", "--scenario", "nope", "--vary", "a=1"], /unknown scenario "nope"/],
   ["an unknown flag", E("--frob"), /explore: Unknown option '--frob'/],
 ];

@@ -27,8 +27,8 @@ export interface GridPoint {
   values: Record<string, unknown>;
   runs: number;
   verdicts: { pass: number; fail: number; unknown: number };
-  /** Seeds whose kube-slo measurement held both SLOs. */
-  sloHeld: number;
+  /** Seeds whose kube-slo measurement held both SLOs (null: the scenario has no kube-slo check). */
+  sloHeld: number | null;
   metrics: Record<string, MetricSummary>;
   /** Repro commands of failing seeds (at most 5). */
   failures: string[];
@@ -129,7 +129,7 @@ export async function exploreCommand(argv: string[]): Promise<number> {
   const loaded = loadScenario(values.scenario);
   const template = loaded.options ?? resolveRun(loaded.def, 0).options;
   const family = familyOf(template);
-  if (family !== "kube") throw new UsageError(`explore: scenario ${loaded.def.name} records no latencies yet (the Kubernetes scenarios do: deployment-rollout, controller-conflicts)`);
+  if (family === "selftest") throw new UsageError(`explore: scenario ${loaded.def.name} records no latencies (the etcd and Kubernetes scenarios do)`);
   const axes = values.vary.map((v) => parseVary(v, loaded.def.name, FAMILIES[family].shape));
   const dup = axes.find((a, i) => axes.findIndex((b) => b.path === a.path) !== i);
   if (dup) throw new UsageError(`explore: --vary ${dup.path} given more than once (list its values in one --vary)`);
@@ -148,14 +148,15 @@ export async function exploreCommand(argv: string[]): Promise<number> {
   for (const point of grid) {
     const label = Object.entries(point).map(([p, v]) => `${p}=${show(v)}`).join(" ");
     const perSeed: Record<string, number[]>[] = [];
-    const gp: GridPoint = { values: point, runs: 0, verdicts: { pass: 0, fail: 0, unknown: 0 }, sloHeld: 0, metrics: {}, failures: [] };
+    const gp: GridPoint = { values: point, runs: 0, verdicts: { pass: 0, fail: 0, unknown: 0 }, sloHeld: null, metrics: {}, failures: [] };
     for (const seed of seeds) {
       const options = optionsFor(loaded, seed, point, label);
       const r = runScenario({ scenario: loaded.def, scenarioRef: loaded.ref, seed, options, ...(loaded.faults ? { faults: loaded.faults } : {}), ...(loaded.bugs ? { bugs: loaded.bugs } : {}) });
       gp.runs++;
       gp.verdicts[r.verdict]++;
       if (r.verdict === "fail" && gp.failures.length < 5) gp.failures.push(`${r.repro}  # with ${label}`);
-      if (r.checks.some((c) => c.name === "kube-slo" && c.message.includes("SLOs held"))) gp.sloHeld++;
+      const slo = r.checks.find((c) => c.name === "kube-slo");
+      if (slo !== undefined) gp.sloHeld = (gp.sloHeld ?? 0) + (slo.message.includes("SLOs held") ? 1 : 0);
       const lat = r.extra?.latency as LatencyReport | undefined;
       if (lat) perSeed.push(lat.samples);
       done++;
@@ -194,7 +195,7 @@ export function exploreTable(r: ExploreResult): string {
   lines.push(row(head, "metric", ["n", "median", "p99", "seed p99: min", "median", "max"]));
   for (const p of r.points) {
     const cells = r.vary.map((a) => show(p.values[a.path]));
-    lines.push(row(cells, `(runs: ${p.verdicts.pass} pass, ${p.verdicts.fail} fail, ${p.verdicts.unknown} unknown; kube-slo held in ${p.sloHeld}/${p.runs})`, []));
+    lines.push(row(cells, `(runs: ${p.verdicts.pass} pass, ${p.verdicts.fail} fail, ${p.verdicts.unknown} unknown${p.sloHeld !== null ? `; kube-slo held in ${p.sloHeld}/${p.runs}` : ""})`, []));
     for (const [name, m] of Object.entries(p.metrics)) {
       lines.push(row(cells, name, [String(m.n), fmtUs(m.median), fmtUs(m.p99), fmtUs(m.seedP99.min), fmtUs(m.seedP99.median), fmtUs(m.seedP99.max)]));
     }

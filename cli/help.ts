@@ -74,10 +74,11 @@ export const EXPLORE_HELP = `etcdsim explore --scenario NAME|FILE.json --vary PA
                 [--report FILE.html]
 
 Runs a scenario over a grid of option values × seeds and prints, per grid point, the latency of each
-layer (etcd requests on the leader and on followers, apiserver mutating calls and lists, informer
-delivery lag, work-queue wait, pod startup, each kubectl step's time to ready): median and p99 over
-every operation of every seed, and the per-seed p99's min, median and max.
-  --scenario NAME|FILE  a Kubernetes scenario (deployment-rollout, controller-conflicts) or a scenario file
+layer (etcd requests on the leader and on followers; for etcd scenarios each client operation kind;
+for Kubernetes scenarios apiserver mutating calls and lists, informer delivery lag, work-queue wait,
+pod startup, each kubectl step's time to ready): median and p99 over every operation of every seed,
+and the per-seed p99's min, median and max.
+  --scenario NAME|FILE  an etcd or Kubernetes scenario (smoke, kv-chaos…, deployment-rollout…) or a scenario file
   --vary PATH=V1,V2,…   an option path (as in a scenario file's options, e.g. disk.fsyncUs, disk.profile,
                         network.rttUs) and its values; repeat for a cartesian grid
   --seeds A..B          an inclusive seed range (default 1..10)

@@ -126,44 +126,61 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
   return out;
 }
 
-/** Everything the report and `explore` draw, in one pass. */
-export function kubeLatencyReport(ops: readonly LatencyOp[], steps: readonly StepStart[], obs: KubeObservations): LatencyReport {
+/** Collects points and samples per metric, in the order metrics first appear. */
+export function reportBuilder(): { add(metric: string, t: number, d: number): void; report(steps?: StepReady[]): LatencyReport; perMember: Record<string, number[]> } {
   const metrics: string[] = [];
   const index = new Map<string, number>();
   const points = { metrics, m: [] as number[], t: [] as number[], d: [] as number[] };
   const samples: Record<string, number[]> = {};
   const perMember: Record<string, number[]> = {};
-  const add = (metric: string, t: number, d: number) => {
-    let i = index.get(metric);
-    if (i === undefined) {
-      index.set(metric, (i = metrics.length));
-      metrics.push(metric);
-      samples[metric] = [];
-    }
-    points.m.push(i);
-    points.t.push(t);
-    points.d.push(d);
-    samples[metric]!.push(d);
+  return {
+    perMember,
+    add(metric, t, d) {
+      let i = index.get(metric);
+      if (i === undefined) {
+        index.set(metric, (i = metrics.length));
+        metrics.push(metric);
+        samples[metric] = [];
+      }
+      points.m.push(i);
+      points.t.push(t);
+      points.d.push(d);
+      samples[metric]!.push(d);
+    },
+    report: (steps = []) => ({ points, samples, steps, perMember }),
   };
+}
+
+/** etcd's side of the log: request durations by the serving member's role, and per member. */
+export function addEtcdOps(b: ReturnType<typeof reportBuilder>, ops: readonly LatencyOp[]): void {
+  for (const op of ops) {
+    if (op.layer !== "etcd") continue;
+    const d = op.end - op.start;
+    b.add(`etcd ${op.role}`, op.start, d);
+    (b.perMember[op.who] ??= []).push(d);
+  }
+}
+
+/** Everything the report and `explore` draw, in one pass. */
+export function kubeLatencyReport(ops: readonly LatencyOp[], steps: readonly StepStart[], obs: KubeObservations): LatencyReport {
+  const b = reportBuilder();
+  addEtcdOps(b, ops);
   for (const op of ops) {
     const d = op.end - op.start;
-    if (op.layer === "etcd") {
-      add(`etcd ${op.role}`, op.start, d);
-      (perMember[op.who] ??= []).push(d);
-    } else if (op.layer === "apiserver") {
+    if (op.layer === "apiserver") {
       const verb = op.what.split(" ")[0]!;
-      if (MUTATING_VERBS.has(verb)) add("api mutating", op.start, d);
-      else if (verb === "list") add("api list", op.start, d);
-      else if (verb === "get") add("api get", op.start, d);
-    } else add("workqueue wait", op.start, d);
+      if (MUTATING_VERBS.has(verb)) b.add("api mutating", op.start, d);
+      else if (verb === "list") b.add("api list", op.start, d);
+      else if (verb === "get") b.add("api get", op.start, d);
+    } else if (op.layer === "workqueue") b.add("workqueue wait", op.start, d);
   }
-  for (const l of informerLags(obs)) add("informer lag", l.t, l.d);
-  for (const p of podStartups(obs)) if (p.running !== undefined) add("pod startup", p.created, p.running - p.created);
+  for (const l of informerLags(obs)) b.add("informer lag", l.t, l.d);
+  for (const p of podStartups(obs)) if (p.running !== undefined) b.add("pod startup", p.created, p.running - p.created);
   const ready = timeToReady(steps, obs);
   for (const s of ready) {
     if (s.ready === undefined || s.description === "apply") continue;
-    add(`ready #${s.index} ${s.description}`, s.start, s.ready - s.start);
-    add("ready (every step)", s.start, s.ready - s.start);
+    b.add(`ready #${s.index} ${s.description}`, s.start, s.ready - s.start);
+    b.add("ready (every step)", s.start, s.ready - s.start);
   }
-  return { points, samples, steps: ready, perMember };
+  return b.report(ready);
 }

@@ -19,7 +19,7 @@ export function gridData(r: ExploreResult): { labels: string[]; metrics: { name:
 export function exploreHtml(r: ExploreResult): string {
   const g = gridData(r);
   const title = `etcdsim explore · ${r.scenario} · ${r.vary.map((a) => a.path).join(" × ")} · seeds ${r.seeds[0]}..${r.seeds[1]}`;
-  const rows = r.points.map((p, i) => `<tr><td>${esc(g.labels[i]!)}</td><td>${p.runs}</td><td>${p.verdicts.pass}/${p.verdicts.fail}/${p.verdicts.unknown}</td><td>${p.sloHeld}/${p.runs}</td></tr>`).join("");
+  const rows = r.points.map((p, i) => `<tr><td>${esc(g.labels[i]!)}</td><td>${p.runs}</td><td>${p.verdicts.pass}/${p.verdicts.fail}/${p.verdicts.unknown}</td><td>${p.sloHeld === null ? "-" : `${p.sloHeld}/${p.runs}`}</td></tr>`).join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title>

@@ -10,6 +10,9 @@ import { latencyOptionProblem } from "../../sim/latency-options.ts";
 
 const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
 
+/** Latency (sim/latency-options.ts): absent, disks keep their fixed latencies. */
+const diskOption = z.strictObject({ profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"), fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"), slowMember: z.string().min(1).optional().describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'), slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)") }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile');
+
 /** The nemesis's fault mix: what the seed's schedule draws from. */
 export const faultMix = z.strictObject({
   meanGapUs: us(1).describe("mean time between fault starts"),
@@ -69,6 +72,7 @@ export const kvOptions = {
   bigValueP: prob().describe("chance a put carries a big value (to cross maxRequestBytes)"),
   bigValueBytes: count(0, 16_777_216).meta({ unit: "bytes" }).describe("size of a big value"),
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
+  disk: diskOption,
 } satisfies z.ZodRawShape;
 
 const action = z.discriminatedUnion("kind", [
@@ -95,7 +99,7 @@ export const kubeOptions = {
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
   buggify,
   // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
-  disk: z.strictObject({ profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"), fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"), slowMember: z.string().min(1).optional().describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'), slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)") }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile'),
+  disk: diskOption,
   network: z.strictObject({ rttUs: us(0, 1_000_000).optional().describe("round-trip time of every link (one way: half, jitter: a quarter)"), slowMember: z.string().min(1).optional().describe("one member whose links are slow"), slowRttUs: us(0, 1_000_000).optional().describe("the slow member's round-trip time (required with slowMember)") }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
   slo: z.enum(["report", "require"]).optional().describe('kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)'),
 } satisfies z.ZodRawShape;
@@ -132,6 +136,7 @@ const kvLimits: Limit[] = [
   },
   (o) => tooManyTicks(o.members! + o.spares!)(o),
   tooManyFaults,
+  (o) => latencyOptionProblem(o, o.members! + o.spares!),
   // Timing that cannot work: the cluster could never elect, or answer, within the bounds it is held to.
   (o) => {
     const election = o.electionTicks! * o.tickUs!;
