@@ -11,7 +11,7 @@ import { uplotTags } from "./uplot.ts";
 /** More points than this are thinned evenly (every k-th), so the page stays quick. */
 export const MAX_POINTS = 20_000;
 const WINDOW_US = 500_000;
-const QUANTILE_METRICS = ["etcd leader", "api mutating", "informer lag"];
+const QUANTILE_METRICS = ["etcd leader", "api mutating", "informer lag", "client put", "client range"];
 const COLORS = ["#1a73e8", "#e8710a", "#188038", "#9334e6", "#c5221f", "#12b5cb", "#f9ab00", "#5f6368", "#b31412", "#0d652d", "#a142f4", "#185abc"];
 
 /** Reads extra.latency of a run result (undefined when absent or malformed). */
