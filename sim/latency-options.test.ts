@@ -45,4 +45,14 @@ test('slo: "require" fails a run whose mutating API p99 passes 1 s; the same run
   assert.is(required.verdict, "fail");
 });
 
+test("an etcd scenario keeps its trace hash without the option, and an hdd makes its clients' puts slower", () => {
+  const kv = findScenario("kv-chaos")!;
+  const plain = runScenario({ scenario: kv, seed: 1 });
+  assert.is(plain.traceHash, "1ee93dd3f09ba8b5");
+  const hdd = runScenario({ scenario: kv, seed: 1, options: { ...resolveRun(kv, 1).options, disk: { profile: "hdd" } } });
+  const put = (r: ReturnType<typeof run>) => quantile(samples(r, "client put"), 0.5);
+  assert.ok(put(hdd) > put(plain) + 5_000, `client put median ${put(plain)} → ${put(hdd)} µs`);
+  assert.ok(samples(plain, "etcd leader").length > 0);
+});
+
 test.run();
