@@ -43,7 +43,7 @@ g.metrics.forEach(function(m){
   var div=document.createElement("div");div.className="chart";root.appendChild(div);
   charts.push(new uPlot({title:m.name,width:Math.min(1000,(document.body.clientWidth||900)-20),height:240,
     scales:{x:{time:false,range:function(u,a,b){return [a-0.3,b+0.3];}},y:{distr:3}},
-    axes:[{splits:function(){return g.labels.map(function(_,i){return i;});},values:function(u,vs){return vs.map(function(v){return g.labels[v]||"";});}},{label:"latency",size:60,splits:function(u,i,min,max){var out=[];for(var e=Math.floor(Math.log10(Math.max(min,1e-6)));Math.pow(10,e)<=max*1.0001;e++){var v=Math.pow(10,e);if(v>=min*0.9999)out.push(v);}return out;},values:function(u,vs){return vs.map(fmt);}}],
+    axes:[{splits:function(){return g.labels.map(function(_,i){return i;});},values:function(u,vs){return vs.map(function(v){return g.labels[v]||"";});}},{label:"latency",splits:function(u,i,min,max){var out=[];for(var e=Math.floor(Math.log10(Math.max(min,1e-6)));Math.pow(10,e)<=max*1.0001;e++){var v=Math.pow(10,e);if(v>=min*0.9999)out.push(v);}return out;},size:70,values:function(u,vs){return vs.map(function(v){return v<1?Math.round(v*1000)+" µs":v<1000?Math.round(v)+" ms":Math.round(v/1000)+" s";});}}],
     series:[{label:"grid point",value:function(u,v){return v==null?"-":g.labels[v];}},
       {label:"median",stroke:"#1a73e8",width:2,points:{show:true},value:function(u,v){return fmt(v);}},
       {label:"p99",stroke:"#c5221f",width:2,points:{show:true},value:function(u,v){return fmt(v);}},
