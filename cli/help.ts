@@ -14,6 +14,8 @@ Usage:
   etcdsim scenarios [--json]
   etcdsim bugs      [--bug NAME]... [--json] [--hunt [--seeds N] [--budget-s S]]
   etcdsim bench     [--json] [--only SUITE] [--time-ms MS]
+  etcdsim explore   --scenario NAME|FILE.json --vary PATH=V1,V2,… [--vary …] [--seeds A..B] [--json]
+                    [--report FILE.html]
   etcdsim --version | --help | COMMAND --help
 
 Exit codes: 0 every check passed, 1 a check failed, 2 bad usage or input, 3 inconclusive,
@@ -67,3 +69,19 @@ export const BUGS_HELP = `etcdsim bugs [--bug NAME]... [--json] [--hunt [--seeds
 Lists the mutant catalog (or only the named mutants); --hunt runs each mutant's scenario over seeds
 1..N (default 200, at most S seconds each, default 60) until a checker catches it, then runs the clean
 build over the same seeds, which must pass.`;
+
+export const EXPLORE_HELP = `etcdsim explore --scenario NAME|FILE.json --vary PATH=V1,V2,… [--vary …] [--seeds A..B] [--json]
+                [--report FILE.html]
+
+Runs a scenario over a grid of option values × seeds and prints, per grid point, the latency of each
+layer (etcd requests on the leader and on followers; for etcd scenarios each client operation kind;
+for Kubernetes scenarios apiserver mutating calls and lists, informer delivery lag, work-queue wait,
+pod startup, each kubectl step's time to ready): median and p99 over every operation of every seed,
+and the per-seed p99's min, median and max.
+  --scenario NAME|FILE  an etcd or Kubernetes scenario (smoke, kv-chaos…, deployment-rollout…) or a scenario file
+  --vary PATH=V1,V2,…   an option path (as in a scenario file's options, e.g. disk.fsyncUs, disk.profile,
+                        network.rttUs) and its values; repeat for a cartesian grid
+  --seeds A..B          an inclusive seed range (default 1..10)
+  --json                print one JSON object (docs/FORMATS.md)
+  --report FILE.html    write a self-contained HTML page: one line per quantile across the grid
+Exit: 0 every run passed, 1 a run failed a check, 2 bad input, 3 inconclusive.`;

@@ -54,6 +54,7 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   shrink: async (argv) => (await import("./shrink.ts")).shrinkCommand(argv),
   bench: async (argv) => (await import("./bench.ts")).benchCommand(argv),
   real: async (argv) => (await import("./real.ts")).realCommand(argv),
+  explore: async (argv) => (await import("./explore.ts")).exploreCommand(argv),
 };
 
 /** The package version, read from package.json beside the sources or the built files. */

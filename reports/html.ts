@@ -17,6 +17,7 @@ import { renderPage } from "./html/page.ts";
 import type { TimeUnit } from "./html/scale.ts";
 import { probesSection } from "./html/probes.ts";
 import { probeTable } from "../scenarios/probes.ts";
+import { latencySection, readLatency } from "./html/latency-charts.ts";
 
 export { reportOperations, MAX_DRAWN_OPS, type ReportOperation } from "./html/ops.ts";
 export type { KubeObject, KubeEvent } from "./html/charts/kube.ts";
@@ -38,6 +39,7 @@ export function renderRunHtml(r: RunResult, opts: RunHtmlOptions = {}): string {
   const watches = r.history?.watches ?? [];
   const kube = readKube(r.extra?.["kube"]);
   const membership = readMembership(r.extra?.["membership"]);
+  const latency = readLatency(r.extra?.["latency"]);
 
   let t1 = r.stats.simTimeMs * 1000;
   for (const o of ops) t1 = Math.max(t1, o.call, o.return ?? 0);
@@ -80,6 +82,7 @@ ${files ? `<dt>files</dt><dd>${files}</dd>` : ""}
     ...(kube ? { kube } : {}),
     ...(membership ? { membership } : {}),
     ...(r.probes !== undefined ? { probesHtml: probesSection(probeTable([r.probes])) } : {}),
+    ...(latency ? { latencyHtml: latencySection(latency, faults) } : {}),
     noOpsNote: `No client operations were recorded in this run (the ${r.scenario} scenario keeps no client history).`,
     meta: { scenario: r.scenario, seed: r.seed, bugs: r.bugs, verdict: r.verdict, traceHash: r.traceHash, repro: r.repro, stats: r.stats, checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })) },
     ...(opts.maxOps !== undefined ? { maxOps: opts.maxOps } : {}),

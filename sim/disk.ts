@@ -6,6 +6,7 @@ import type { Disk } from "../core/env.ts";
 import type { Rng } from "./rng.ts";
 import { probesOf } from "../core/probes.ts";
 import { SIM_PROBES } from "./probes.ts";
+import { drawUs, type FsyncDistribution } from "./latency.ts";
 
 const probe = probesOf(SIM_PROBES);
 
@@ -57,6 +58,8 @@ export class SimDisk implements Disk {
   /** Extra fsync latency while a slow-disk fault is active. */
   slowUs = 0;
   stats = { writes: 0, syncs: 0, lostOnCrash: 0, tornOnCrash: 0, corruptOnCrash: 0 };
+  /** Set by setFsyncLatency: an fsync's base latency drawn from a distribution instead of base + jitter. */
+  private fsyncDraw: (() => number) | undefined;
 
   constructor(
     private readonly host: DiskHost,
@@ -137,10 +140,20 @@ export class SimDisk implements Disk {
     return this.pendingLength;
   }
 
+  /**
+   * From now on each fsync's base latency is drawn from the distribution pick() returns at that call
+   * (a "@leader" slow disk changes with the leader). The draws come from a stream of their own.
+   */
+  setFsyncLatency(pick: () => FsyncDistribution): void {
+    const rng = this.rng.fork("fsync-latency");
+    this.fsyncDraw = () => drawUs(pick(), rng);
+  }
+
   sync(done: () => void): void {
     this.stats.syncs++;
     const target = this.pushed;
-    const latency = this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0) + this.slowUs + (this.opts.extraLatencyUs?.() ?? 0);
+    const base = this.fsyncDraw !== undefined ? this.fsyncDraw() : this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0);
+    const latency = base + this.slowUs + (this.opts.extraLatencyUs?.() ?? 0);
     // A disk completes fsyncs in order.
     const at = Math.max(this.host.now() + latency, this.lastSyncDone);
     this.lastSyncDone = at;

@@ -19,6 +19,7 @@ import { AlarmStore } from "./alarms.ts";
 import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, requestCost } from "./quota.ts";
 import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 import { MemberAuth, authProbe, type AuthEntry, type KvAuthFields } from "./auth-member.ts";
+import { latencyLog } from "../metrics/latency.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -361,10 +362,12 @@ export class EtcdMember implements Actor {
   }
 
   private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true }): void {
+    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, r.error);
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
   private onKvRequest(client: string, clientReqId: number, request: EtcdRequest, authInfo?: import("./auth.ts").AuthInfo, token?: string): void {
+    latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
     const term = () => this.driver.status().term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;

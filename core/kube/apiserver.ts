@@ -17,6 +17,7 @@ import { isKind, type KubeObject } from "./types.ts";
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
 import { parseQuantity } from "./admission/quantity.ts";
+import { latencyLog } from "../metrics/latency.ts";
 
 export interface ApiserverTiming {
   /** Period of compaction rounds (0: no compaction). */
@@ -235,9 +236,14 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     onMessage(from, raw) {
       const m = raw as KubeMessage;
       switch (m.type) {
-        case "kube-req":
-          serve(m.req, (r) => reply(from, m.id, r));
+        case "kube-req": {
+          const lat = latencyLog(), t0 = lat?.now() ?? 0;
+          serve(m.req, (r) => {
+            lat?.api(env.id, m.req.verb, resourceOf(m.req), t0, r.ok);
+            reply(from, m.id, r);
+          });
           break;
+        }
         case "kube-watch":
           openWatch(from, m);
           break;
@@ -250,6 +256,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       }
     },
   };
+}
+
+/** The resource a request names, for latency records ("pods"). */
+function resourceOf(req: ApiRequest): string {
+  const kind = "object" in req ? req.object?.kind : req.kind;
+  return `${String(kind).toLowerCase()}s`;
 }
 
 /** A reason the object is malformed, or undefined. */

@@ -8,6 +8,7 @@ import { KubeClient, type ClientTiming } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { clone, type Deployment, type KubeObject } from "./types.ts";
 import { describeStep, type WorkloadStep } from "./workload.ts";
+import { latencyLog } from "../metrics/latency.ts";
 
 export interface KubectlConfig {
   apiservers: readonly string[];
@@ -36,6 +37,7 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
       env.setTimer(wait, run);
       return;
     }
+    latencyLog()?.step({ index: next, kind: step.kind, ...("name" in step ? { namespace: step.namespace, name: step.name } : { namespace: "", name: "" }), ...(step.kind === "scale" ? { replicas: step.replicas } : {}), ...(step.kind === "image" ? { image: step.image } : {}) });
     perform(step, (ok) => {
       if (!ok) {
         env.setTimer(retryUs, run);

@@ -3,6 +3,7 @@
 // re-queues it after); failures retry with exponential backoff per key; forget resets the backoff.
 import type { Env, TimerId } from "../env.ts";
 import { kubeProbe } from "./probes.ts";
+import { latencyLog } from "../metrics/latency.ts";
 
 export interface WorkQueueOptions {
   /** Keys processed at once. */
@@ -44,6 +45,7 @@ export class WorkQueue {
     this.dirty.add(key);
     if (this.processing.has(key)) return false; // re-queued when its processing is done
     this.queue.push(key);
+    latencyLog()?.enqueued(this, key);
     return true;
   }
 
@@ -102,12 +104,16 @@ export class WorkQueue {
         this.dirty.delete(key);
         this.processing.add(key);
         this.handedOut++;
+        latencyLog()?.dequeued(this, key, this.env.id, "queue");
         let finished = false;
         this.worker(key, () => {
           if (finished) return;
           finished = true;
           this.processing.delete(key);
-          if (this.dirty.has(key) && !this.shut) this.queue.push(key);
+          if (this.dirty.has(key) && !this.shut) {
+            this.queue.push(key);
+            latencyLog()?.enqueued(this, key);
+          }
           this.dispatch();
         });
       }

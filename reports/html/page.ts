@@ -39,6 +39,8 @@ export interface PageModel {
   membership?: { actions: readonly MembershipAction[]; skipped: number };
   /** The code-probe section (reports/html/probes.ts), for runs that counted probes. */
   probesHtml?: string;
+  /** The latency charts (reports/html/latency-charts.ts), for runs that recorded latencies. */
+  latencyHtml?: string;
   /** Shown where the client timeline would be when there are no operations. */
   noOpsNote: string;
   /** Machine-readable summary embedded with the data. */
@@ -127,6 +129,7 @@ export function renderPage(m: PageModel): string {
   }
 
   if (m.membership && (m.membership.actions.length > 0 || m.membership.skipped > 0)) sections.push(membershipSection(m.membership, m.unit));
+  if (m.latencyHtml !== undefined) sections.push(m.latencyHtml);
   if (m.probesHtml !== undefined) sections.push(m.probesHtml);
 
   const opData: Record<string, unknown> = {};

@@ -19,6 +19,9 @@ import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { checkMembership } from "../../checkers/etcd/membership.ts";
 import { attachKube, type AttachedKube } from "../kube/attach.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
+import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
+import { kvLatencyReport } from "../../core/metrics/kv.ts";
+import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export interface KvOptions extends Record<string, unknown> {
   members: number;
@@ -158,6 +161,7 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
+  const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
   let kube: AttachedKube | undefined;
   const members = memberNames(o.members);
   /** Every member process: the initial configuration, then the spares (which start outside it). */
@@ -206,6 +210,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     }));
   }
   const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+  // latency: the disk latency option (absent: nothing changes).
+  applyLatencyOptions(world, processes, o as LatencyOptions, () => processes.find((m) => member(m)?.driver.status().role === "leader"));
   kube = o.kube ? attachKube(world, members, { bugs: input.bugs, recorder, compactIntervalUs: o.compactEveryUs }) : undefined;
   const nemesis = new Nemesis(world, () => processes, symbolicTargets(world, processes));
   nemesis.schedule(input.faults, o.faultPhaseUs);
@@ -328,8 +334,9 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     message: live ? `converged and served a probe write and read ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probeDone ? "?" : probeState)}`,
   });
 
+  stopLatencyLog(); // latency
   const out: ScenarioOutcome = {
-    ...(operator !== undefined ? { extra: { membership: operator.log } } : {}),
+    extra: { ...(operator !== undefined ? { membership: operator.log } : {}), latency: kvLatencyReport(latency.ops, history) },
     checks,
     traceHash: world.trace.hash(),
     stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },

@@ -22,6 +22,10 @@ import type { Rng } from "../../sim/rng.ts";
 import { World } from "../../sim/world.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
+import { kubeLatencyReport, podStartups } from "../../core/metrics/kube.ts";
+import { checkKubeSlo } from "../../checkers/kube/slo.ts";
+import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export const NGINX_MANIFEST = `apiVersion: apps/v1
 kind: Deployment
@@ -88,6 +92,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
   const ms = members(o.members);
+  const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const history = new HistoryRecorder(() => world.now);
@@ -112,6 +117,8 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
       },
     }));
   }
+  // latency: disk and network latency options (absent: nothing changes).
+  applyLatencyOptions(world, ms, o as LatencyOptions, () => ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader"), kubeTargets(o));
   world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
   let clientId = 100;
   if (o.etcdAuth === true) setUpRegistryAuth(world, ms, history);
@@ -149,6 +156,10 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
     checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
   }
+  // latency: kube-slo (report only unless options.slo is "require") and the run's latency record.
+  stopLatencyLog();
+  checks.push(checkKubeSlo(latency.ops, podStartups(cluster.observations()), o.slo === "require" ? "require" : "report"));
+  const latencyReport = kubeLatencyReport(latency.ops, latency.steps, cluster.observations());
   const out: ScenarioOutcome = {
     checks,
     traceHash: world.trace.hash(),
@@ -156,7 +167,7 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     history: { operations: history.operations, watches: history.watches },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
-    extra: { kube: kubeObjects(cluster.observations()) },
+    extra: { kube: kubeObjects(cluster.observations()), latency: latencyReport },
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;

@@ -5,8 +5,13 @@ import { z } from "zod";
 import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
 import { FAULT_KIND_NAMES } from "./faults.ts";
 import { count, MAX_US, prob, us, weight } from "./fields.ts";
+import { DISK_PROFILES } from "../../sim/latency.ts";
+import { latencyOptionProblem } from "../../sim/latency-options.ts";
 
 const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
+
+/** Latency (sim/latency-options.ts): absent, disks keep their fixed latencies. */
+const diskOption = z.strictObject({ profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"), fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"), slowMember: z.string().min(1).optional().describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'), slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)") }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile');
 
 /** The nemesis's fault mix: what the seed's schedule draws from. */
 export const faultMix = z.strictObject({
@@ -69,6 +74,7 @@ export const kvOptions = {
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
   authTokenTtlUs: us(1).optional().describe("auth-revoke: etcd's --auth-token-ttl for simple tokens"),
   authPlan: z.array(z.strictObject({ at: us(0), change: z.enum(["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"]) })).max(10_000).optional().describe('auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, grant-perm, reset-password)'),
+  disk: diskOption,
 } satisfies z.ZodRawShape;
 
 const action = z.discriminatedUnion("kind", [
@@ -101,6 +107,10 @@ export const kubeOptions = {
   fillValueBytes: count(1, 1_000_000).optional().meta({ unit: "bytes" }).describe("quota-pressure: the runaway client's value size"),
   disarmDelayUs: us(0).optional().describe("quota-pressure: the operator's wait between the last defrag and alarm disarm"),
   batchPods: count(0, 100).optional().describe("quota-pressure: bare pods a tenant creates at once through another apiserver as the Deployment scales up"),
+  // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
+  disk: diskOption,
+  network: z.strictObject({ rttUs: us(0, 1_000_000).optional().describe("round-trip time of every link (one way: half, jitter: a quarter)"), slowMember: z.string().min(1).optional().describe("one member whose links are slow"), slowRttUs: us(0, 1_000_000).optional().describe("the slow member's round-trip time (required with slowMember)") }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
+  slo: z.enum(["report", "require"]).optional().describe('kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)'),
 } satisfies z.ZodRawShape;
 
 /** sim-selftest: the kernel alone. */
@@ -135,6 +145,7 @@ const kvLimits: Limit[] = [
   },
   (o) => tooManyTicks(o.members! + o.spares!)(o),
   tooManyFaults,
+  (o) => latencyOptionProblem(o, o.members! + o.spares!),
   // Timing that cannot work: the cluster could never elect, or answer, within the bounds it is held to.
   (o) => {
     const election = o.electionTicks! * o.tickUs!;
@@ -162,7 +173,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
       const procs = o.members! + o.apiservers! + o.nodes! + 4;
       const n = (procs * o.faultPhaseUs!) / 1e6;
       return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
-    }],
+    }, (o) => latencyOptionProblem(o, o.members!)],
   },
   selftest: {
     shape: selftestOptions, title: "sim-selftest", example: "sim-selftest",

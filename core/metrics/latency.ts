@@ -1,0 +1,107 @@
+// Per-operation latencies, recorded beside a run and never inside it: no trace event, no random draw, no
+// timer. A harness starts a log for its run (startLatencyLog); components report through the module's
+// active log, which is undefined when nobody asked, so each hook costs one load and one test. Times are
+// the harness's virtual time (the world's clock), not a process's skewed clock.
+
+export type Layer = "etcd" | "apiserver" | "workqueue";
+
+/** One completed operation: [start, end] in virtual µs. */
+export interface LatencyOp {
+  layer: Layer;
+  /** The process that served it (member, apiserver) or waited for it (a controller's queue). */
+  who: string;
+  /** etcd: the request kind ("range", "put", "txn"…); apiserver: "verb resource" ("create pods"); workqueue: the queue's kind. */
+  what: string;
+  start: number;
+  end: number;
+  ok: boolean;
+  /** etcd: the serving member's Raft role when it answered. */
+  role?: "leader" | "follower";
+}
+
+/** A kubectl step as first issued (retries keep the first time). */
+export interface StepStart {
+  index: number;
+  time: number;
+  kind: string;
+  namespace: string;
+  name: string;
+  replicas?: number;
+  image?: string;
+}
+
+export class LatencyLog {
+  readonly ops: LatencyOp[] = [];
+  readonly steps: StepStart[] = [];
+  /** etcd requests answered with a refusal (not timed). */
+  refused = 0;
+  private readonly open = new Map<string, { start: number; what: string }>();
+  private readonly queued = new Map<object, Map<string, number>>();
+
+  constructor(readonly now: () => number) {}
+
+  /** A member received a client request (key: the client and its request id). */
+  etcdStart(member: string, client: string, reqId: number, what: string): void {
+    const k = `${member}|${client}|${reqId}`;
+    if (!this.open.has(k)) this.open.set(k, { start: this.now(), what });
+  }
+
+  /**
+   * The member answered it. A refusal (not-leader, no-leader, a request too large…) is counted, not
+   * timed: it says nothing about how long serving takes. A timeout is timed: the client waited for it.
+   */
+  etcdEnd(member: string, client: string, reqId: number, leader: boolean, error: string | undefined): void {
+    const k = `${member}|${client}|${reqId}`;
+    const o = this.open.get(k);
+    if (o === undefined) return;
+    this.open.delete(k);
+    if (error !== undefined && error !== "timeout") {
+      this.refused++;
+      return;
+    }
+    this.ops.push({ layer: "etcd", who: member, what: o.what, start: o.start, end: this.now(), ok: error === undefined, role: leader ? "leader" : "follower" });
+  }
+
+  /** An apiserver answered a request it received at start. */
+  api(apiserver: string, verb: string, resource: string, start: number, ok: boolean): void {
+    this.ops.push({ layer: "apiserver", who: apiserver, what: `${verb} ${resource}`, start, end: this.now(), ok });
+  }
+
+  /** A key entered a work queue (q: the queue object; a key already waiting keeps its first time). */
+  enqueued(q: object, key: string): void {
+    let m = this.queued.get(q);
+    if (m === undefined) this.queued.set(q, (m = new Map()));
+    if (!m.has(key)) m.set(key, this.now());
+  }
+
+  /** A worker took the key: its wait ends. */
+  dequeued(q: object, key: string, who: string, what: string): void {
+    const m = this.queued.get(q);
+    const start = m?.get(key);
+    if (start === undefined) return;
+    m!.delete(key);
+    this.ops.push({ layer: "workqueue", who, what, start, end: this.now(), ok: true });
+  }
+
+  /** kubectl issued step index (the first attempt only). */
+  step(s: Omit<StepStart, "time">): void {
+    if (this.steps.some((x) => x.index === s.index)) return;
+    this.steps.push({ ...s, time: this.now() });
+  }
+}
+
+let active: LatencyLog | undefined;
+
+/** The log of the run in progress, or undefined when no one records. */
+export function latencyLog(): LatencyLog | undefined {
+  return active;
+}
+
+export function startLatencyLog(now: () => number): LatencyLog {
+  active = new LatencyLog(now);
+  return active;
+}
+
+export function stopLatencyLog(): void {
+  active = undefined;
+}
