@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import type { CheckResult } from "../checkers/types.ts";
 import { combineVerdicts } from "../checkers/types.ts";
-import type { History } from "../core/history.ts";
+import type { History } from "../checkers/history.ts";
 import type { RunResult } from "../scenarios/types.ts";
 import { esc } from "./html/esc.ts";
 import type { FaultSpan } from "./html/charts/faults.ts";

@@ -2,7 +2,7 @@
 // fault schedule, bugs); the seed only generates the options and the schedule, so a saved replay
 // re-executes without the seed's generators.
 import type { BugName, BugSet } from "../core/bugs.ts";
-import type { History } from "../core/history.ts";
+import type { History } from "../checkers/history.ts";
 import type { CheckResult, Verdict } from "../checkers/types.ts";
 import type { FaultEvent } from "../sim/nemesis.ts";
 import type { Rng } from "../sim/rng.ts";

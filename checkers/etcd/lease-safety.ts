@@ -1,7 +1,7 @@
 // Lease safety: a lease must not be revoked by expiry before its TTL has run out in real time since
 // it was last granted or kept alive (measured from the call, the earliest the server could have
 // renewed it). Clock skew must not shorten a lease; drift is tolerated up to `tolerance` of the TTL.
-import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdOperation } from "../history.ts";
 import type { CheckResult } from "../types.ts";
 
 export class LeaseSafety {

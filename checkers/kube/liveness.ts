@@ -2,7 +2,7 @@
 // template on live nodes (and no old ones), its status says so, and every workload step went
 // through. When stuck, the message names what is pending.
 import type { CheckResult } from "../types.ts";
-import { pendingOf, type ConvergenceInput } from "../../core/kube/pending.ts";
+import { pendingOf, type ConvergenceInput } from "./pending.ts";
 import { fmtTime } from "./safety.ts";
 import type { Deployment } from "../../core/kube/types.ts";
 

@@ -3,7 +3,7 @@
 // overwritten value (a linearizability failure); with unknown outcomes, failed requests, faults, a
 // leader/term timeline, watches (one faulted by the watch checker), Kubernetes objects and a liveness
 // failure. Everything is computed from the parameters: no randomness.
-import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
+import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { IllegalEvidence } from "../../checkers/linearizability/types.ts";
 import type { WatchEvidence } from "../../checkers/watch/types.ts";
 import type { RunResult, TimelinePoint } from "../../scenarios/types.ts";

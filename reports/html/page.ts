@@ -1,7 +1,7 @@
 // Assembles one self-contained page from a PageModel (built from a RunResult or from an external
 // history check): header, checks, linearizability explanation, then every timeline on one shared axis.
 import type { CheckResult, Verdict } from "../../checkers/types.ts";
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../../checkers/history.ts";
 import type { TimelinePoint } from "../../scenarios/types.ts";
 import type { WatchViolation } from "../../checkers/watch/types.ts";
 import { CLIENT_JS } from "./client.ts";

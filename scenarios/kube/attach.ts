@@ -3,8 +3,8 @@
 // same simulated members. watch-compaction uses it so informers meet "resource version too old".
 import type { BugSet } from "../../core/bugs.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
-import { startKubeCluster, type KubeCluster } from "../../core/kube/cluster.ts";
-import type { WorkloadAction } from "../../core/kube/workload.ts";
+import { startKubeCluster, type KubeCluster } from "../../harness/kube/cluster.ts";
+import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import type { CheckResult } from "../../checkers/types.ts";

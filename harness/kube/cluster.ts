@@ -4,26 +4,26 @@
 // returns the process ids (for the nemesis), the recorder (for checkers/kube) and pending().
 //
 // The host is typed structurally so core/ does not import sim/: sim's World fits it as is.
-import { BugSet } from "../bugs.ts";
-import type { ActorFactory, Env } from "../env.ts";
-import type { KV } from "../etcd/kv.ts";
-import type { Event } from "../mvcc/rpc.ts";
-import { apiserver, type ApiserverTiming } from "./apiserver.ts";
-import type { ClientTiming } from "./client.ts";
-import type { ControllerDef } from "./controller.ts";
-import { controllerProcess } from "./controller-manager.ts";
-import { deploymentController } from "./controllers/deployment.ts";
-import { garbageCollector } from "./controllers/garbagecollector.ts";
-import { replicaSetController } from "./controllers/replicaset.ts";
-import { schedulerController, type SchedulerOptions } from "./controllers/scheduler.ts";
+import { BugSet } from "../../core/bugs.ts";
+import type { ActorFactory, Env } from "../../core/env.ts";
+import type { KV } from "../../core/etcd/kv.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
+import { apiserver, type ApiserverTiming } from "../../core/kube/apiserver.ts";
+import type { ClientTiming } from "../../core/kube/client.ts";
+import type { ControllerDef } from "../../core/kube/controller.ts";
+import { controllerProcess } from "../../core/kube/controller-manager.ts";
+import { deploymentController } from "../../core/kube/controllers/deployment.ts";
+import { garbageCollector } from "../../core/kube/controllers/garbagecollector.ts";
+import { replicaSetController } from "../../core/kube/controllers/replicaset.ts";
+import { schedulerController, type SchedulerOptions } from "../../core/kube/controllers/scheduler.ts";
 import { kubectl } from "./kubectl.ts";
-import { kubelet, type KubeletTiming } from "./kubelet.ts";
-import type { LeaderElectionTiming } from "./leaderelection.ts";
-import { parseManifests } from "./manifest.ts";
-import { KubeRecorder, type KubeObservations } from "./observations.ts";
-import { pendingOf, type ConvergenceInput } from "./pending.ts";
-import { decodeObject, REGISTRY_PREFIX } from "./resources.ts";
-import type { KubeObject } from "./types.ts";
+import { kubelet, type KubeletTiming } from "../../core/kube/kubelet.ts";
+import type { LeaderElectionTiming } from "../../core/kube/leaderelection.ts";
+import { parseManifests } from "../../core/kube/manifest.ts";
+import { KubeRecorder, type KubeObservations } from "../../core/kube/observations.ts";
+import { pendingOf, type ConvergenceInput } from "../../checkers/kube/pending.ts";
+import { decodeObject, REGISTRY_PREFIX } from "../../core/kube/resources.ts";
+import type { KubeObject } from "../../core/kube/types.ts";
 import { describeStep, expectedDeployments, workloadSteps, type ExpectedDeployment, type WorkloadAction, type WorkloadStep } from "./workload.ts";
 
 export interface KubeHost {

@@ -2,11 +2,11 @@
 // "n3"]), t.crash("n2"), t.stabilize(). It owns an in-memory network (a queue you can deliver, drop,
 // duplicate or reorder), per-node storage with durable vs not-yet-synced writes, and a trivial state
 // machine (the list of applied entries). Test support only; nothing in the simulator depends on it.
-import { assert } from "../assert.ts";
-import type { Random } from "../env.ts";
-import { RaftNode, type RaftTuning } from "./node.ts";
-import { NONE, type ConfChange, type Entry, type HardState, type Message, type ProposalOutcome, type ReadState, type Ready, type Snapshot } from "./types.ts";
-import { termRevealedBy, type DurableChange, type HostObservations, type RaftView } from "./view.ts";
+import { assert } from "../../core/assert.ts";
+import type { Random } from "../../core/env.ts";
+import { RaftNode, type RaftTuning } from "../../core/raft/node.ts";
+import { NONE, type ConfChange, type Entry, type HardState, type Message, type ProposalOutcome, type ReadState, type Ready, type Snapshot } from "../../core/raft/types.ts";
+import { termRevealedBy, type DurableChange, type HostObservations, type RaftView } from "../../core/raft/view.ts";
 
 export interface ClusterOptions extends RaftTuning {
   /** Bootstrap voters. */

@@ -2,11 +2,11 @@
 // reads at an older revision, puts of unique values, deletes, multi-op Txns, compare-and-swap on
 // mod_revision, puts with a lease, lease revokes, a compaction loop, and watches that start at the
 // current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
-import type { Actor, Env } from "../env.ts";
-import type { KeyValue, RequestOp } from "../mvcc/rpc.ts";
-import { EtcdClient, type ClientOptions } from "./client.ts";
-import { probesOf } from "../probes.ts";
-import { ETCD_PROBES } from "./probes.ts";
+import type { Actor, Env } from "../../core/env.ts";
+import type { KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
+import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
+import { probesOf } from "../../core/probes.ts";
+import { ETCD_PROBES } from "../../core/etcd/probes.ts";
 
 const probe = probesOf(ETCD_PROBES);
 

@@ -1,7 +1,7 @@
 // Workloads for the throughput benchmarks (bench/ measures the time; nothing here reads a clock).
 // Each returns a checksum so the work cannot be optimized away, and runs against a fresh store.
-import { MvccStore, isEtcdError } from "./store.ts";
-import type { TxnRequest } from "./rpc.ts";
+import { MvccStore, isEtcdError } from "../../core/mvcc/store.ts";
+import type { TxnRequest } from "../../core/mvcc/rpc.ts";
 
 function keyNames(keySpace: number): string[] {
   return Array.from({ length: keySpace }, (_, i) => `/registry/pods/default/pod-${i}`);

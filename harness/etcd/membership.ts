@@ -4,11 +4,12 @@
 // change at a time, retrying across leader changes, timeouts and refusals until each step holds.
 // Every iteration starts from the leader's current configuration (MemberList), so a request whose
 // outcome was unknown (a timeout) is simply looked at again.
-import type { Actor, Env } from "../env.ts";
-import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./protocol.ts";
+import type { Actor, Env } from "../../core/env.ts";
+import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "../../core/etcd/protocol.ts";
 
-/** Add `add` (as a learner, then promoted), or remove `remove` ("@leader": whoever leads when the step starts). */
-export type MembershipStep = { add: string } | { remove: string };
+import type { MembershipStep } from "../../checkers/etcd/membership.ts";
+
+export type { MembershipStep };
 
 export interface MembershipLogEntry {
   time: number;

@@ -2,18 +2,18 @@
 // fake: the same flow converges under faults, and a store-level mutant shows up in the kube checks.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { BugSet, type BugName } from "../bugs.ts";
-import type { Env } from "../env.ts";
-import { EtcdMember } from "../etcd/member.ts";
-import { EtcdClient, HistoryRecorder } from "../etcd/client.ts";
-import type { MemberMessage } from "../etcd/protocol.ts";
-import type { Event } from "../mvcc/rpc.ts";
+import { BugSet, type BugName } from "../../core/bugs.ts";
+import type { Env } from "../../core/env.ts";
+import { EtcdMember } from "../../core/etcd/member.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import type { MemberMessage } from "../../core/etcd/protocol.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
 import { World } from "../../sim/world.ts";
 import { generateSchedule, Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { Rng } from "../../sim/rng.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { startKubeCluster } from "./cluster.ts";
-import { NGINX } from "./testing/fake-cluster.ts";
+import { NGINX } from "../../testing/kube/fake-cluster.ts";
 
 /**
  * faults: a random mix from the seed, or an explicit schedule. memberDrops: messages from members

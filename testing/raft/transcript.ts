@@ -25,11 +25,11 @@
 //   status [n1…]                term, role, leader, commit, applied, last index, configuration
 //   queue                       the messages in flight
 //   probes                      the Raft code probes hit since the file began (core/raft/probes.ts)
-import { assert } from "../assert.ts";
-import { probeCounts, resetProbes } from "../probes.ts";
-import { RAFT_PROBES } from "./probes.ts";
+import { assert } from "../../core/assert.ts";
+import { probeCounts, resetProbes } from "../../core/probes.ts";
+import { RAFT_PROBES } from "../../core/raft/probes.ts";
 import { Cluster, type ClusterOptions, type Envelope } from "./testkit.ts";
-import { NO_ENTRIES, type ConfChange, type ConfChangeSingle, type Entry, type Message, type MessageType, type Ready } from "./types.ts";
+import { NO_ENTRIES, type ConfChange, type ConfChangeSingle, type Entry, type Message, type MessageType, type Ready } from "../../core/raft/types.ts";
 
 export interface Block {
   /** Comment and blank lines before the command, verbatim. */

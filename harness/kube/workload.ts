@@ -1,7 +1,10 @@
 // Workload actions over time (scale, image change, delete, apply more manifests) and the state they
 // should leave behind, which liveness compares the cluster against.
-import { parseManifests } from "./manifest.ts";
-import { nsName, type Deployment, type KubeObject } from "./types.ts";
+import { parseManifests } from "../../core/kube/manifest.ts";
+import { nsName, type Deployment, type KubeObject } from "../../core/kube/types.ts";
+import type { ExpectedDeployment } from "../../checkers/kube/pending.ts";
+
+export type { ExpectedDeployment };
 
 export type WorkloadAction =
   /** `deployment` is "namespace/name" or "name" (namespace default). */
@@ -18,14 +21,6 @@ export type WorkloadStep =
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
   | { at: number; kind: "delete"; namespace: string; name: string };
 
-export interface ExpectedDeployment {
-  namespace: string;
-  name: string;
-  deleted: boolean;
-  replicas: number;
-  /** The containers' images, in template order. */
-  containers: { name: string; image: string }[];
-}
 
 function ref(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");

@@ -3,10 +3,10 @@
 // The parent decides about signals: a terminal's Ctrl-C reaches the whole process group, so the worker
 // ignores SIGINT and SIGTERM, and leaves when the parent stops it (SIGKILL) or goes away (no EPIPE from
 // a closed channel).
-import "../scenarios/all.ts";
-import { loadScenario } from "../scenarios/loader.ts";
-import type { BugName } from "../core/bugs.ts";
-import { runSeed } from "./sweep-seed.ts";
+import "../../scenarios/all.ts";
+import { loadScenario } from "../../scenarios/loader.ts";
+import type { BugName } from "../../core/bugs.ts";
+import { runSeed } from "./seed.ts";
 
 process.on("SIGINT", () => {});
 process.on("SIGTERM", () => {});

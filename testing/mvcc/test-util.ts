@@ -1,6 +1,6 @@
 // Test support (not a test): unwrapping store results in tests.
-import type { EtcdError } from "./rpc.ts";
-import { isEtcdError } from "./store.ts";
+import type { EtcdError } from "../../core/mvcc/rpc.ts";
+import { isEtcdError } from "../../core/mvcc/store.ts";
 
 /** The response, or a thrown Error naming the unexpected etcd error. */
 export function ok<T>(r: T | EtcdError): T {

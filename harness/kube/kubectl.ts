@@ -2,11 +2,11 @@
 // or after the previous one succeeded, retrying until the API accepts it. Retries are idempotent:
 // a create that finds the object exists, a scale patch applied twice, an image update that finds the
 // image already set, a delete that finds nothing all count as done.
-import type { Actor, Env } from "../env.ts";
-import type { ApiResult } from "./api.ts";
-import { KubeClient, type ClientTiming } from "./client.ts";
-import type { KubeRecorder } from "./observations.ts";
-import { clone, type Deployment, type KubeObject } from "./types.ts";
+import type { Actor, Env } from "../../core/env.ts";
+import type { ApiResult } from "../../core/kube/api.ts";
+import { KubeClient, type ClientTiming } from "../../core/kube/client.ts";
+import type { KubeRecorder } from "../../core/kube/observations.ts";
+import { clone, type Deployment, type KubeObject } from "../../core/kube/types.ts";
 import { describeStep, type WorkloadStep } from "./workload.ts";
 
 export interface KubectlConfig {

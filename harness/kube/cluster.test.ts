@@ -3,11 +3,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { World } from "../../sim/world.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
-import { defineController } from "./controller.ts";
-import { readyCountController } from "./examples/ready-count.ts";
-import { decodeObject, registryPrefix } from "./resources.ts";
-import { NGINX, startFakeKubeCluster } from "./testing/fake-cluster.ts";
-import { podIsReady, type ConfigMap, type Deployment, type KubeObject, type Pod } from "./types.ts";
+import { defineController } from "../../core/kube/controller.ts";
+import { readyCountController } from "../../core/kube/examples/ready-count.ts";
+import { decodeObject, registryPrefix } from "../../core/kube/resources.ts";
+import { NGINX, startFakeKubeCluster } from "../../testing/kube/fake-cluster.ts";
+import { podIsReady, type ConfigMap, type Deployment, type KubeObject, type Pod } from "../../core/kube/types.ts";
 import type { WorkloadAction } from "./workload.ts";
 
 const ROLLOUT: WorkloadAction[] = [

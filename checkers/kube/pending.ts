@@ -2,9 +2,18 @@
 //   "deployment default/nginx: 2/3 ready, 1 pod unscheduled"
 // A pure function of the newest known objects, the expected workload and which nodes are up; the
 // harness polls it to stop a run early, checkers/kube judges with it after heal.
-import { canonicalJson } from "./resources.ts";
-import { controllerOf, podIsReady, type Deployment, type KubeObject, type Pod, type ReplicaSet } from "./types.ts";
-import type { ExpectedDeployment } from "./workload.ts";
+import { canonicalJson } from "../../core/kube/resources.ts";
+import { controllerOf, podIsReady, type Deployment, type KubeObject, type Pod, type ReplicaSet } from "../../core/kube/types.ts";
+
+/** A Deployment as the workload leaves it (deleted, or with these replicas and images). */
+export interface ExpectedDeployment {
+  namespace: string;
+  name: string;
+  deleted: boolean;
+  replicas: number;
+  /** The containers' images, in template order. */
+  containers: { name: string; image: string }[];
+}
 
 export interface ConvergenceInput {
   /** Live objects (the newest known version of each). */

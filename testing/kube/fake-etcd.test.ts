@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { Env } from "../../env.ts";
-import type { WatchResponse } from "../../mvcc/rpc.ts";
-import { World } from "../../../sim/world.ts";
+import type { Env } from "../../core/env.ts";
+import type { WatchResponse } from "../../core/mvcc/rpc.ts";
+import { World } from "../../sim/world.ts";
 import { FakeEtcd } from "./fake-etcd.ts";
 import { settle } from "./sync.ts";
 

@@ -5,16 +5,16 @@
 //
 // What it leaves out: leases never expire (grant/keep-alive/revoke only keep the bookkeeping), no
 // auth, no sorting options other than by key ascending.
-import { assert } from "../../assert.ts";
-import type { Env, Random, TimerId } from "../../env.ts";
-import type { Callback, KV, KvResult, WatchHandle } from "../../etcd/kv.ts";
+import { assert } from "../../core/assert.ts";
+import type { Env, Random, TimerId } from "../../core/env.ts";
+import type { Callback, KV, KvResult, WatchHandle } from "../../core/etcd/kv.ts";
 import type {
   Compare, CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, EtcdErrorCode, Event,
   KeyValue, LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest,
   LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseHeader, ResponseOp,
   TxnRequest, TxnResponse, WatchCreateRequest, WatchResponse,
-} from "../../mvcc/rpc.ts";
-import { prefixEndOf } from "../resources.ts";
+} from "../../core/mvcc/rpc.ts";
+import { prefixEndOf } from "../../core/kube/resources.ts";
 
 interface Version {
   rev: number;

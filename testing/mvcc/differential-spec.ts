@@ -4,7 +4,7 @@
 // runs: each run gets its own key prefix (increasing, so a "\0" range end never reaches another
 // run's keys), its revisions are translated by the server's revision at the start of the run, and
 // its lease IDs are mapped (the server's may exceed 2^53, so they stay strings).
-import type { Compare, EtcdRequest, RangeRequest, RequestOp, WatchCreateRequest, WatchResponse } from "./rpc.ts";
+import type { Compare, EtcdRequest, RangeRequest, RequestOp, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";
 
 // ---- the generated vocabulary: requests whose revisions and leases are resolved at run time ----
 

@@ -5,8 +5,8 @@
 import fc from "fast-check";
 import type { BugSet } from "../../core/bugs.ts";
 import type { ConfChangeType } from "../../core/raft/types.ts";
-import { Cluster } from "../../core/raft/testkit.ts";
-import { RaftSafetyMonitor } from "./monitor.ts";
+import { Cluster } from "./testkit.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 
 export type Action =
   | { k: "tick"; n: number }

@@ -1,9 +1,9 @@
 // One seed of a sweep, the same whether it runs in this process or in a worker process.
 import { performance } from "node:perf_hooks";
-import type { LoadedScenario } from "../scenarios/loader.ts";
-import { reproCommand, runScenario } from "../scenarios/runner.ts";
-import type { JunitCase } from "../reports/junit.ts";
-import type { BugName } from "../core/bugs.ts";
+import type { LoadedScenario } from "../../scenarios/loader.ts";
+import { reproCommand, runScenario } from "../../scenarios/runner.ts";
+import type { JunitCase } from "../../reports/junit.ts";
+import type { BugName } from "../../core/bugs.ts";
 
 export type SeedResult = JunitCase & { probes?: Record<string, number> };
 
