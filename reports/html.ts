@@ -36,8 +36,8 @@ export function renderRunHtml(r: RunResult, opts: RunHtmlOptions = {}): string {
     : r.faults.map((f) => ({ fault: f, start: f.at, end: f.until }));
   const timeline = r.timeline ?? [];
   const watches = r.history?.watches ?? [];
-  const kube = readKube(r.extra?.["kube"]);
-  const membership = readMembership(r.extra?.["membership"]);
+  const kube = readKube(r.extra?.kube);
+  const membership = readMembership(r.extra?.membership);
 
   let t1 = r.stats.simTimeMs * 1000;
   for (const o of ops) t1 = Math.max(t1, o.call, o.return ?? 0);

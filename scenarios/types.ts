@@ -6,6 +6,11 @@ import type { History } from "../checkers/history.ts";
 import type { CheckResult, Verdict } from "../checkers/types.ts";
 import type { FaultEvent } from "../sim/nemesis.ts";
 import type { Rng } from "../sim/rng.ts";
+import type { MembershipLogEntry } from "../harness/etcd/membership.ts";
+import type { KubeObjectsView } from "../harness/kube/objects.ts";
+import type { RealStats } from "../harness/real/stats.ts";
+import type { Comparison } from "../harness/real/compare.ts";
+import type { RealFault } from "../harness/real/schedule.ts";
 
 export type Options = Record<string, unknown>;
 
@@ -38,9 +43,29 @@ export interface ScenarioOutcome {
   /** Applied faults with their real start/end (µs). */
   faultLog?: { fault: FaultEvent; start: number; end: number | undefined }[];
   timeline?: TimelinePoint[];
-  /** Anything else a report may draw (e.g. Kubernetes objects over time). */
-  extra?: Record<string, unknown>;
+  /** What else a report draws. */
+  extra?: RunExtra;
   traceLines?: import("../sim/trace.ts").TraceLine[];
+}
+
+/** What a run hands reports beyond its checks and history. */
+export interface RunExtra {
+  /** A membership plan's run: every action of the operator and the leader's answer. */
+  membership?: MembershipLogEntry[];
+  /** A Kubernetes run: the objects over time. */
+  kube?: KubeObjectsView;
+  /** `etcdsim real`: the real cluster's schedule as applied, and what the truth watcher saw. */
+  real?: RealRunExtra;
+  realStats?: RealStats;
+  /** `etcdsim real --compare-sim`: the real run's distributions beside the simulated seed's. */
+  compareSim?: Comparison;
+}
+
+export interface RealRunExtra {
+  note: string;
+  schedule: (RealFault & { description: string })[];
+  applied: { fault: string; target: string | undefined; start: number; end: number | undefined; outcome: string }[];
+  truth: { complete: boolean; gaps: string[]; resumes: number; lastRevision: number };
 }
 
 export interface ExecuteInput<O extends Options = Options> {
@@ -86,7 +111,7 @@ export interface RunResult {
   history?: History;
   faultLog?: ScenarioOutcome["faultLog"];
   timeline?: TimelinePoint[];
-  extra?: Record<string, unknown>;
+  extra?: RunExtra;
   traceLines?: import("../sim/trace.ts").TraceLine[];
 }
 

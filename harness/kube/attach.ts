@@ -1,36 +1,40 @@
-// A Kubernetes control plane attached to an etcd cluster some other harness built (e.g. the kv
+// A Kubernetes control plane attached to an etcd cluster some other topology built (e.g. the kv
 // scenarios): apiservers with their own etcd clients, informers, controllers and kubelets on the
-// same simulated members. watch-compaction uses it so informers meet "resource version too old".
+// same simulated members, sharing the run's client history. watch-compaction uses it so informers
+// meet "resource version too old".
 import type { BugSet } from "../../core/bugs.ts";
-import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
-import { startKubeCluster, type KubeCluster } from "../../harness/kube/cluster.ts";
-import type { WorkloadAction } from "../../harness/kube/workload.ts";
+import { EtcdClient } from "../../core/etcd/client.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import type { CheckResult } from "../../checkers/types.ts";
-import type { World } from "../../sim/world.ts";
-import { NGINX_MANIFEST } from "./scenarios.ts";
+import type { SimRun } from "../run/run.ts";
+import { startKubeCluster, type KubeCluster } from "./cluster.ts";
+import { NGINX_MANIFEST } from "./manifests.ts";
+import type { WorkloadAction } from "./workload.ts";
 
 export interface AttachedKube {
   cluster: KubeCluster;
-  /** Feed every committed revision's events (from the first member to apply it). */
-  onCommit(revision: number, events: readonly Event[]): void;
   checks(timing: { healedAt: number; at: number; boundUs: number }): CheckResult[];
 }
 
-export function attachKube(world: World, members: readonly string[], opts: {
+export function attachKube(run: SimRun, members: readonly string[], opts: {
   bugs: BugSet;
-  recorder: HistoryRecorder;
   compactIntervalUs: number;
   actions?: WorkloadAction[];
 }): AttachedKube {
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
+  // Every committed revision's events, from the first member to apply it.
+  run.observe.commits.on((c) => {
+    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
+    for (const f of feeds) f(c.revision, events);
+  });
   let clientId = 1000;
-  const cluster = startKubeCluster(world, {
+  const cluster = startKubeCluster(run.world, {
     bugs: opts.bugs,
     apiservers: 2,
     nodes: 3,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: opts.recorder }),
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: [NGINX_MANIFEST],
     actions: opts.actions ?? [
@@ -41,7 +45,6 @@ export function attachKube(world: World, members: readonly string[], opts: {
   });
   return {
     cluster,
-    onCommit: (revision, events) => { for (const f of feeds) f(revision, events); },
     checks: (timing) => checkKube(cluster.observations(), { input: cluster.convergence(), timing }),
   };
 }
