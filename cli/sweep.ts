@@ -1,6 +1,5 @@
 // etcdsim sweep: many seeds of one scenario, in worker processes (the pool: harness/sweep/pool.ts);
 // each seed's traceHash is the same whatever the worker count.
-import "../scenarios/all.ts";
 import { performance } from "node:perf_hooks";
 import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";
 import { parseSeedRange, parseShard, shardSeeds } from "../scenarios/sweep.ts";

@@ -6,7 +6,6 @@
 // over the cores and scale ~1.4x. A single-threaded worker uses exactly one core, so N workers scale with
 // N cores (measured in `etcdsim bench --only sweep`). Real processes and real time live here, outside the
 // simulated world (the determinism guard exempts this folder).
-import "../../scenarios/all.ts";
 import { fork, type ChildProcess } from "node:child_process";
 import { loadScenario } from "../../scenarios/loader.ts";
 import type { BugName } from "../../core/bugs.ts";

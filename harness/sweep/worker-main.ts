@@ -3,7 +3,6 @@
 // The parent decides about signals: a terminal's Ctrl-C reaches the whole process group, so the worker
 // ignores SIGINT and SIGTERM, and leaves when the parent stops it (SIGKILL) or goes away (no EPIPE from
 // a closed channel).
-import "../../scenarios/all.ts";
 import { loadScenario } from "../../scenarios/loader.ts";
 import type { BugName } from "../../core/bugs.ts";
 import { runSeed } from "./seed.ts";

@@ -3,6 +3,7 @@
 // operator), the checkers subscribed to the run's observers, the phases (faults → heal → liveness
 // with a probe) and the checks over what was recorded.
 import type { BugSet } from "../../core/bugs.ts";
+import type { BuggifySite } from "../../core/buggify.ts";
 import { DEFAULT_MAX_REQUEST_BYTES } from "../../core/etcd/member.ts";
 import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../harness/etcd/workload.ts";
@@ -61,7 +62,7 @@ export interface KvOptions extends Record<string, unknown> {
    */
   kube: boolean;
   /** BUGGIFY fault points enabled for this run (core/buggify.ts). */
-  buggify: string[];
+  buggify: BuggifySite[];
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
   /**

@@ -1,7 +1,7 @@
 // The Kubernetes scenarios: the Deployment → ReplicaSet → scheduler → kubelet flow on three (or five)
 // simulated etcd members, under faults on every process — etcd members, apiservers, controller
 // managers, schedulers, kubelets — then heal and convergence.
-import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
+import { BUGGIFY_SITE_NAMES, type BuggifySite } from "../../core/buggify.ts";
 import { EtcdClient } from "../../core/etcd/client.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
@@ -39,7 +39,7 @@ export interface KubeOptions extends Record<string, unknown> {
   /** Extra writers on the same objects: timed kubectl scale/image actions close together. */
   conflictWriters: number;
   /** BUGGIFY fault points enabled for this run (core/buggify.ts); they fire in the etcd members. */
-  buggify: string[];
+  buggify: BuggifySite[];
   /**
    * A bind storm: at bindStormAtUs scale to this many replicas (many pods bound back to back, the
    * nodes' loads changing under every choice) while the apiserver the leading scheduler talks to is

@@ -1,8 +1,0 @@
-// Imports every scenario module so the registry knows them all.
-import { registerScenario } from "./registry.ts";
-import { ETCD_SCENARIOS } from "./etcd/scenarios.ts";
-import { KUBE_SCENARIOS } from "./kube/scenarios.ts";
-import type { ScenarioDef } from "./types.ts";
-
-for (const s of ETCD_SCENARIOS) registerScenario(s as unknown as ScenarioDef);
-for (const s of KUBE_SCENARIOS) registerScenario(s as unknown as ScenarioDef);
