@@ -24,6 +24,8 @@ export class SimRun {
   /** Who led, at which term, when; crashes as role "crashed" (for reports). */
   readonly timeline: TimelinePoint[] = [];
   private nemesis: Nemesis | undefined;
+  /** The checkers this run declared, in report order; each gives its results when the run ends. */
+  private readonly checkers: (() => CheckResult | readonly CheckResult[] | undefined)[] = [];
   /** When the heal ran (after the fault phase). */
   healedAt = 0;
 
@@ -69,17 +71,38 @@ export class SimRun {
     return this.world.runUntilPredicate(converged, this.healedAt + phases.livenessBoundUs);
   }
 
-  /** The checks every run starts with: an assertion inside the system failed; a message crossed an incarnation. */
-  worldChecks(): { assertions: CheckResult | undefined; incarnations: CheckResult } {
-    const f = this.world.failure;
-    return {
-      assertions: f === undefined ? undefined : { name: "assertions", verdict: "fail", message: `assertion failed on ${f.process} at ${f.time}us (event ${f.event}): ${f.message}` },
-      // A restart resets every stream: no message may reach a later incarnation than it was sent to.
-      incarnations: this.world.incarnationCheck(),
-    };
+  /**
+   * Declares checkers: each is called once the run ends, in the order declared (the order reports list
+   * them), and gives a result, several, or none (a check that does not apply to this run).
+   */
+  check(...checkers: (() => CheckResult | readonly CheckResult[] | undefined)[]): void {
+    this.checkers.push(...checkers);
   }
 
-  /** The run's outcome: the checkers' results as they returned them (evidence included), and what reports draw. */
+  /** An assertion inside the system failed (only when one did). */
+  assertions(): CheckResult | undefined {
+    const f = this.world.failure;
+    return f === undefined ? undefined : { name: "assertions", verdict: "fail", message: `assertion failed on ${f.process} at ${f.time}us (event ${f.event}): ${f.message}` };
+  }
+
+  /** A restart resets every stream: no message may reach a later incarnation than it was sent to. */
+  incarnations(): CheckResult {
+    return this.world.incarnationCheck();
+  }
+
+  /** Ends the run: every declared checker's results, kept whole (evidence included), and what reports draw. */
+  finish(extra?: RunExtra): ScenarioOutcome {
+    const checks: CheckResult[] = [];
+    for (const c of this.checkers) {
+      const r = c();
+      if (r === undefined) continue;
+      if (Array.isArray(r)) checks.push(...(r as readonly CheckResult[]));
+      else checks.push(r as CheckResult);
+    }
+    return this.outcome(checks, extra);
+  }
+
+  /** The run's outcome from its checks' results and what reports draw. */
   outcome(checks: CheckResult[], extra?: RunExtra): ScenarioOutcome {
     const w = this.world;
     const out: ScenarioOutcome = {

@@ -9,10 +9,9 @@ import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../harness/etcd/workload.ts";
 import { membershipOperator, type MembershipStep, type OperatorState } from "../../harness/etcd/membership.ts";
 import { memberNames, startEtcdCluster, symbolicTargets } from "../../harness/etcd/cluster.ts";
-import { spawnProbe } from "../../harness/etcd/probe.ts";
+import { spawnProbe, type Probe } from "../../harness/etcd/probe.ts";
 import { attachKube } from "../../harness/kube/attach.ts";
 import { SimRun } from "../../harness/run/run.ts";
-import type { CheckResult } from "../../checkers/types.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
@@ -167,9 +166,6 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     }, () => world.now));
   }
 
-  run.faultPhase(o);
-  run.heal();
-
   // Liveness: a leader every member agrees on, every member applied up to its commit index, and a
   // probe write + linearizable read through every member succeeds.
   /** The members of the configuration the cluster ends in (the initial one without an operator). */
@@ -191,57 +187,65 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     if (behind.length) return `apply index behind on ${behind.map((s) => `${s!.id} (${s!.applied}/${leader.commitIndex})`).join(", ")}`;
     return undefined;
   };
-  const probe = spawnProbe(run, { endpoints, requestTimeoutUs: o.requestTimeoutUs });
   const kubeConverged = () => kube === undefined || kube.cluster.pending().length === 0;
-  const live = run.liveness(o, () => probe.done && converged() === undefined && kubeConverged());
-  world.runUntil(world.now + 200_000);
-  const healedAt = run.healedAt;
+  let probe: Probe | undefined;
+  let live = false;
 
-  // The checks, in the order reports list them; each result is kept whole (evidence included).
-  const checks: CheckResult[] = [];
-  const { assertions, incarnations } = run.worldChecks();
-  if (assertions !== undefined) checks.push(assertions);
-  checks.push(monitor.result());
-  checks.push(incarnations);
-
-  // Cross-member: store hashes at the common revision once converged.
-  const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
-  const revs = stores.map((x) => x.a!.store.revision);
-  if (converged() === undefined && revs.every((r) => r === revs[0])) {
-    oracle.compareHashes(stores.map((x) => {
-      const h = x.a!.store.hashKV(0);
-      return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
-    }));
-  }
-  checks.push(oracle.result());
-
+  // The checkers it runs, in the order reports list them; each result is kept whole (evidence included).
   const recorder = run.recorder;
-  const lin = checkEtcdHistory({ operations: recorder.operations, watches: recorder.watches }, { maxSteps: o.maxCheckSteps });
-  checks.push({ name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) });
-
-  const compactions: { revision: number; time: number }[] = [];
-  for (const op of recorder.operations) {
-    if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
-    if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
-    leaseSafety.onOperation(op);
-  }
-  checks.push(checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) }));
-  checks.push(leaseSafety.result());
-  if (kube !== undefined) checks.push(...kube.checks({ healedAt, at: world.now, boundUs: o.livenessBoundUs }));
-  if (operator !== undefined) {
-    checks.push(checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
+  run.check(
+    () => run.assertions(),
+    () => monitor.result(),
+    () => run.incarnations(),
+    () => {
+      // Cross-member: store hashes at the common revision once converged.
+      const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+      const revs = stores.map((x) => x.a!.store.revision);
+      if (converged() === undefined && revs.every((r) => r === revs[0])) {
+        oracle.compareHashes(stores.map((x) => {
+          const h = x.a!.store.hashKV(0);
+          return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+        }));
+      }
+      return oracle.result();
+    },
+    () => {
+      const lin = checkEtcdHistory({ operations: recorder.operations, watches: recorder.watches }, { maxSteps: o.maxCheckSteps });
+      return { name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) };
+    },
+    () => {
+      const compactions: { revision: number; time: number }[] = [];
+      for (const op of recorder.operations) {
+        if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+        if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+        leaseSafety.onOperation(op);
+      }
+      return checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
+    },
+    () => leaseSafety.result(),
+    () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
+    () => operator === undefined ? undefined : checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
       processes.map((id) => {
         const a = member(id);
         return { id, status: a === undefined ? undefined : { removed: a.isRemoved, voters: a.driver.status().voters, learners: a.driver.status().learners } };
-      })));
-  }
+      })),
+    () => {
+      const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
+      return {
+        name: "liveness",
+        verdict: live ? "pass" : "fail",
+        message: live ? `converged and served a probe write and read ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe?.done === true ? "?" : probe?.state)}`,
+      };
+    },
+  );
 
-  const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
-  checks.push({
-    name: "liveness",
-    verdict: live ? "pass" : "fail",
-    message: live ? `converged and served a probe write and read ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe.done ? "?" : probe.state)}`,
-  });
+  // The phases: faults to faultPhaseUs, heal, then a probe and liveness within the bound (and 200 ms more).
+  run.faultPhase(o);
+  run.heal();
+  const p = spawnProbe(run, { endpoints, requestTimeoutUs: o.requestTimeoutUs });
+  probe = p;
+  live = run.liveness(o, () => p.done && converged() === undefined && kubeConverged());
+  world.runUntil(world.now + 200_000);
 
-  return run.outcome(checks, operator !== undefined ? { membership: operator.log } : undefined);
+  return run.finish(operator !== undefined ? { membership: operator.log } : undefined);
 }

@@ -16,7 +16,6 @@ import { SimRun } from "../../harness/run/run.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
-import type { CheckResult } from "../../checkers/types.ts";
 import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
@@ -106,21 +105,29 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
     return undefined;
   });
+  let converged = false;
+
+  // The checkers it runs, in the order reports list them.
+  run.check(
+    () => run.assertions(),
+    () => monitor.result(),
+    () => oracle.result(),
+    () => run.incarnations(),
+    () => checkApiserverEtcdTraffic(run.recorder, applied),
+    () => {
+      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+      const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults });
+      if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+        kube.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`, evidence: { pending: cluster.pending() } });
+      }
+      return kube;
+    },
+  );
+
   run.faultPhase(o);
   run.heal();
-  const converged = run.liveness(o, () => cluster.pending().length === 0);
-
-  const checks: CheckResult[] = [];
-  const { assertions, incarnations } = run.worldChecks();
-  if (assertions !== undefined) checks.push(assertions);
-  checks.push(monitor.result(), oracle.result(), incarnations);
-  checks.push(...checkApiserverEtcdTraffic(run.recorder, applied));
-  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
-  if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-    checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`, evidence: { pending: cluster.pending() } });
-  }
-  return run.outcome(checks, { kube: kubeObjects(cluster.observations()) });
+  converged = run.liveness(o, () => cluster.pending().length === 0);
+  return run.finish({ kube: kubeObjects(cluster.observations()) });
 }
 
 const ROLLOUT: WorkloadAction[] = [
