@@ -6,7 +6,7 @@ import { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { World, type WorldOptions } from "../../sim/world.ts";
-import type { RunExtra, ScenarioOutcome, TimelinePoint } from "../../scenarios/types.ts";
+import type { RunExtra, ScenarioOutcome, TimelinePoint } from "./types.ts";
 import { RunObservers } from "./observers.ts";
 
 export interface Phases {
