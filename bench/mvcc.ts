@@ -1,6 +1,6 @@
 // MVCC store throughput beside a bare Map in the same run (ratios, not absolutes, are comparable).
 import { MvccStore, WatchHub } from "../core/mvcc/index.ts";
-import { casWorkload, mapWorkload, putWorkload } from "../core/mvcc/bench-workloads.ts";
+import { casWorkload, mapWorkload, putWorkload } from "../harness/mvcc/bench-workloads.ts";
 import type { BenchCase } from "./types.ts";
 
 const N = 2_000;

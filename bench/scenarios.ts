@@ -2,7 +2,6 @@
 // 5-node Raft cluster under load. Wall time is measured here, outside the simulated world.
 import { performance } from "node:perf_hooks";
 import { findScenario } from "../scenarios/registry.ts";
-import "../scenarios/all.ts";
 import { resolveRun, runScenario } from "../scenarios/runner.ts";
 import type { Measurement } from "./types.ts";
 

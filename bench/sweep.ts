@@ -1,7 +1,7 @@
 // Sweep throughput: a pool of 1 worker process against a pool of 2 (target: 2 workers >= 1.8x), the
 // in-process sweep (`--workers 1`) for reference, and seeds per hour for kv-chaos and deployment-rollout.
 import { performance } from "node:perf_hooks";
-import { sweepSeeds } from "../cli/sweep.ts";
+import { sweepSeeds } from "../harness/sweep/pool.ts";
 import type { Measurement } from "./types.ts";
 
 async function seedsPerSecond(scenario: string, count: number, workers: number, pool: boolean): Promise<number> {

@@ -2,7 +2,6 @@
 // (median, p99, and the spread of the per-seed p99) for each grid point. Each `--vary PATH=V1,V2,…`
 // is one axis; several make a cartesian grid. A grid point's options are each seed's own options with
 // the point's values merged in, validated like a scenario file's.
-import "../scenarios/all.ts";
 import { performance } from "node:perf_hooks";
 import { z } from "zod";
 import { loadScenario, type LoadedScenario } from "../scenarios/loader.ts";

@@ -1,5 +1,4 @@
 // etcdsim bugs --hunt: seeds-to-detection and wall time per mutant, plus the clean build's check.
-import "../scenarios/all.ts";
 import { performance } from "node:perf_hooks";
 import { hunt } from "../scenarios/hunt.ts";
 import { BUG_NAMES, isBugName, type BugName } from "../core/bugs.ts";

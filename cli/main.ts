@@ -16,7 +16,6 @@ async function scenariosCommand(argv: string[]): Promise<number> {
     console.log(SCENARIOS_HELP);
     return 0;
   }
-  await import("../scenarios/all.ts");
   const { scenarios } = await import("../scenarios/registry.ts");
   const list = scenarios().map((s) => ({ name: s.name, description: s.description }));
   if (values.json) console.log(JSON.stringify(list));

@@ -5,7 +5,6 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { main } from "./main.ts";
-import "../scenarios/all.ts";
 import { validateScenarioFile } from "../scenarios/loader.ts";
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");

@@ -1,5 +1,4 @@
 // etcdsim run: one seeded scenario → verdict, traceHash, repro.
-import "../scenarios/all.ts";
 import { performance } from "node:perf_hooks";
 import { runScenario } from "../scenarios/runner.ts";
 import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";

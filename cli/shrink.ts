@@ -1,5 +1,4 @@
 // etcdsim shrink: a failing seed → a minimal replay file that still fails the same checker.
-import "../scenarios/all.ts";
 import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";
 import { shrinkFailure } from "../scenarios/shrink.ts";
 import { checkOutputFile, writeFileAtomic } from "../reports/files.ts";

@@ -1,12 +1,5 @@
-// etcdsim sweep: many seeds of one scenario, in worker processes; each seed's traceHash is the same
-// whatever the worker count.
-//
-// Why processes started with V8's --single-threaded, not worker threads: one V8 isolate keeps ~1.3 cores
-// busy (TurboFan compiles and GC run on helper threads), so on a 2-core machine two default workers fight
-// over the cores and scale ~1.4x. A single-threaded worker uses exactly one core, so N workers scale with
-// N cores (measured in `etcdsim bench --only sweep`).
-import "../scenarios/all.ts";
-import { fork, type ChildProcess } from "node:child_process";
+// etcdsim sweep: many seeds of one scenario, in worker processes (the pool: harness/sweep/pool.ts);
+// each seed's traceHash is the same whatever the worker count.
 import { performance } from "node:perf_hooks";
 import { checkLoadedFor, loadScenario } from "../scenarios/loader.ts";
 import { parseSeedRange, parseShard, shardSeeds } from "../scenarios/sweep.ts";
@@ -16,94 +9,14 @@ import { SWEEP_HELP } from "./help.ts";
 import { deferSignals } from "./signals.ts";
 import type { BugName } from "../core/bugs.ts";
 import { bugArgs, interactive, intArg, parse, UsageError } from "./args.ts";
-import { runSeed, type SeedResult } from "./sweep-seed.ts";
+import { sweepSeeds, type SeedResult, type SweepControl } from "../harness/sweep/pool.ts";
 import { probeTable } from "../scenarios/probes.ts";
 import { probeTableJson, probeTableText } from "../reports/probes.ts";
 
 export { SWEEP_HELP };
 
-export type { SeedResult };
-
-/** Built (dist/cli/sweep.js): the worker's built module directly; from sources: the tsx launcher. */
-const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./sweep-worker-main.js" : "./sweep-worker.js", import.meta.url);
-
-export interface SweepControl {
-  /** Set to stop: no new seed starts; running workers are killed; the seeds done so far are returned. */
-  interrupted: boolean;
-  /** Kills the worker processes now (set by sweepSeeds while they run). */
-  kill?: () => void;
-  /** The signal that interrupted the sweep, if a worker saw it first. */
-  signal?: string;
-}
-
-export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; pool?: boolean; control?: SweepControl } = {}): Promise<SeedResult[]> {
-  const results = new Map<number, SeedResult>();
-  let stop = false;
-  const control = opts.control;
-  const record = (r: SeedResult) => {
-    results.set(r.seed, r);
-    if (r.verdict === "fail" && opts.stopOnFailure) stop = true;
-    opts.onResult?.(r, results.size);
-  };
-  if (workers <= 1 && !opts.pool) {
-    const loaded = loadScenario(scenarioRef);
-    for (const seed of seeds) {
-      if (stop || control?.interrupted) break;
-      record(runSeed(loaded, seed, bugs));
-      // Let a progress bar repaint, and a Ctrl-C be seen, between seeds.
-      if (opts.onResult || control) await new Promise((res) => setImmediate(res));
-    }
-  } else {
-    const queue = [...seeds];
-    const children: ChildProcess[] = [];
-    const stopAll = () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL"); };
-    if (control) control.kill = stopAll;
-    try {
-      await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, (_, i) => new Promise<void>((resolve, reject) => {
-        const child = fork(WORKER_ENTRY, [], {
-          execArgv: ["--single-threaded"],
-          env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
-          stdio: ["ignore", "ignore", "inherit", "ipc"],
-        });
-        children.push(child);
-        let running: number | undefined;
-        let finished = false;
-        const next = () => {
-          running = stop || control?.interrupted ? undefined : queue.shift();
-          if (running === undefined) {
-            finished = true;
-            child.send({ done: true }, (e) => void e);
-            return;
-          }
-          child.send({ seed: running }, (e) => void e);
-        };
-        child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
-          if (m !== "ready" && "error" in m) {
-            finished = true;
-            reject(new Error(m.error));
-            return;
-          }
-          if (m !== "ready") record(m);
-          next();
-        });
-        child.on("error", reject);
-        child.on("exit", (code, signal) => {
-          // A worker killed by a signal of its own (sent to the whole group) is an interruption too.
-          if (control && !finished && (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP")) {
-            control.interrupted = true;
-            control.signal ??= signal;
-            stopAll();
-          }
-          if (finished || control?.interrupted) resolve();
-          else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
-        });
-      })));
-    } finally {
-      stopAll();
-    }
-  }
-  return seeds.filter((s) => results.has(s)).map((s) => results.get(s)!);
-}
+export { sweepSeeds };
+export type { SeedResult, SweepControl };
 
 /** I/N with 1 <= I <= N <= 1,000,000 (a larger N is a typo: most shards would be empty). */
 function shardArg(text: string) {

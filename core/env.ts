@@ -1,5 +1,12 @@
 // The one door between the system under test and the world. The simulator implements it; core code
 // never reaches for real time, real I/O or global randomness, so one seed fixes one history.
+import type { BuggifySite } from "./buggify.ts";
+
+/**
+ * What core code notes in the trace: a Raft role change, a repaired log, an apiserver's compaction;
+ * "why:…" marks an aside (a reason for dropping a message), kept as a line but never hashed.
+ */
+export type NoteKind = "raft-role" | "raft-repair" | "compact" | `why:${string}`;
 
 /** A deterministic random stream. Children are derived by name, so adding a stream never shifts another's draws. */
 export interface Random {
@@ -65,14 +72,14 @@ export interface Env {
   send(to: string, msg: unknown): void;
   readonly disk: Disk;
   readonly rng: Random;
-  /** Records a line in the trace (folded into the trace hash). */
-  record(kind: string, detail?: string): void;
+  /** Records a note in the trace (folded into the trace hash, unless it is an aside: "why:…"). */
+  record(kind: NoteKind, detail?: string): void;
   /**
    * BUGGIFY (FoundationDB): true when this run enabled the named fault point and the seed's stream
    * fires it this time; every firing is recorded in the trace. Code at a fault point takes a legal
    * but unlucky path (drop a proposal, skip a watch sync…), never an incorrect one.
    */
-  buggify(site: string): boolean;
+  buggify(site: BuggifySite): boolean;
 }
 
 /** A process body, created at start and again at every restart from what its disk kept. */

@@ -6,7 +6,7 @@
 import { basename } from "node:path";
 import type { CheckResult } from "../checkers/types.ts";
 import { combineVerdicts } from "../checkers/types.ts";
-import type { History } from "../core/history.ts";
+import type { History } from "../checkers/history.ts";
 import type { RunResult } from "../scenarios/types.ts";
 import { esc } from "./html/esc.ts";
 import type { FaultSpan } from "./html/charts/faults.ts";
@@ -37,9 +37,9 @@ export function renderRunHtml(r: RunResult, opts: RunHtmlOptions = {}): string {
     : r.faults.map((f) => ({ fault: f, start: f.at, end: f.until }));
   const timeline = r.timeline ?? [];
   const watches = r.history?.watches ?? [];
-  const kube = readKube(r.extra?.["kube"]);
-  const membership = readMembership(r.extra?.["membership"]);
-  const latency = readLatency(r.extra?.["latency"]);
+  const kube = readKube(r.extra?.kube);
+  const membership = readMembership(r.extra?.membership);
+  const latency = readLatency(r.extra?.latency);
 
   let t1 = r.stats.simTimeMs * 1000;
   for (const o of ops) t1 = Math.max(t1, o.call, o.return ?? 0);

@@ -52,7 +52,8 @@ export function runJson(r: RunResult): object {
     verdict: r.verdict,
     traceHash: r.traceHash,
     stats: r.stats,
-    checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })),
+    // A failing check carries its checker's evidence (typed by the check's name: checkers/types.ts).
+    checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message, ...(c.verdict === "fail" && c.evidence !== undefined ? { evidence: c.evidence } : {}) })),
     repro: r.repro,
     options: r.options,
   };

@@ -2,7 +2,6 @@
 // seeds of its scenario, and the clean build passes the very same seeds.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "./all.ts";
 import { huntBug } from "./hunt.ts";
 import { BUG_NAMES, type BugName } from "../core/bugs.ts";
 

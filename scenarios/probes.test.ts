@@ -2,7 +2,6 @@
 // every probe marked required.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "./all.ts";
 import { findScenario } from "./registry.ts";
 import { runScenario } from "./runner.ts";
 import { allProbes, CI_PROBE_SWEEP, probeTable } from "./probes.ts";

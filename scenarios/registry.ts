@@ -1,9 +1,15 @@
-// The named scenarios (their names are a contract: docs/FORMATS.md, README).
+// The named scenarios (their names are a contract: docs/FORMATS.md, README), listed here explicitly:
+// importing the registry is what makes them known, in every process (CLI, sweep worker, test).
 import type { ScenarioDef } from "./types.ts";
 import { simSelftest } from "./sim-selftest.ts";
+import { ETCD_SCENARIOS } from "./etcd/scenarios.ts";
+import { KUBE_SCENARIOS } from "./kube/scenarios.ts";
+import { quotaPressure } from "./kube/quota-pressure.ts";
+import { authRevoke } from "./etcd/auth-revoke.ts";
 
-const all: ScenarioDef[] = [simSelftest as unknown as ScenarioDef];
+const all: ScenarioDef[] = [simSelftest, ...ETCD_SCENARIOS, ...KUBE_SCENARIOS, quotaPressure, authRevoke];
 
+/** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */
 export function registerScenario(s: ScenarioDef): void {
   if (!all.some((x) => x.name === s.name)) all.push(s);
 }

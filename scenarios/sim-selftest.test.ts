@@ -4,13 +4,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { executeSelftest, simSelftest, type SelftestOptions } from "./sim-selftest.ts";
 import { resolveRun } from "./runner.ts";
-import type { ScenarioDef } from "./types.ts";
 
 const SEEDS = Array.from({ length: 12 }, (_, i) => i + 1);
 
 test("a world that delivers messages to a later incarnation fails sim-selftest's incarnations check", () => {
   const failed = SEEDS.filter((seed) => {
-    const { options, faults } = resolveRun(simSelftest as unknown as ScenarioDef, seed);
+    const { options, faults } = resolveRun(simSelftest, seed);
     const out = executeSelftest({ seed, options: options as SelftestOptions, faults, keepTrace: false }, { deliverAcrossIncarnations: true });
     return out.checks.some((c) => c.name === "incarnations" && c.verdict === "fail");
   });
@@ -20,7 +19,7 @@ test("a world that delivers messages to a later incarnation fails sim-selftest's
 test("the real world passes the same seeds: stale messages are dropped, none crosses", () => {
   let dropped = 0;
   for (const seed of SEEDS) {
-    const { options, faults } = resolveRun(simSelftest as unknown as ScenarioDef, seed);
+    const { options, faults } = resolveRun(simSelftest, seed);
     const out = executeSelftest({ seed, options: options as SelftestOptions, faults, keepTrace: false });
     const bad = out.checks.filter((c) => c.verdict !== "pass");
     assert.equal(bad, [], `seed ${seed}`);

@@ -2,46 +2,15 @@
 // fault schedule, bugs); the seed only generates the options and the schedule, so a saved replay
 // re-executes without the seed's generators.
 import type { BugName, BugSet } from "../core/bugs.ts";
-import type { History } from "../core/history.ts";
+import type { History } from "../checkers/history.ts";
 import type { CheckResult, Verdict } from "../checkers/types.ts";
 import type { FaultEvent } from "../sim/nemesis.ts";
+import type { RunExtra, RunStats, ScenarioOutcome, TimelinePoint } from "../harness/run/types.ts";
 import type { Rng } from "../sim/rng.ts";
 
 export type Options = Record<string, unknown>;
 
-export interface RunStats {
-  /** Scheduler events executed. */
-  events: number;
-  /** Messages sent over the simulated network. */
-  messages: number;
-  /** Client operations in the history. */
-  ops: number;
-  simTimeMs: number;
-  /** Wall-clock time; filled in by the caller outside the simulated world (0 inside). */
-  wallMs: number;
-}
-
-/** A timeline sample for reports: who leads, at which term, on which member, when. */
-export interface TimelinePoint {
-  time: number;
-  member: string;
-  role: string;
-  term: number;
-  commitIndex?: number;
-}
-
-export interface ScenarioOutcome {
-  checks: CheckResult[];
-  traceHash: string;
-  stats: Omit<RunStats, "wallMs">;
-  history?: History;
-  /** Applied faults with their real start/end (µs). */
-  faultLog?: { fault: FaultEvent; start: number; end: number | undefined }[];
-  timeline?: TimelinePoint[];
-  /** Anything else a report may draw (e.g. Kubernetes objects over time). */
-  extra?: Record<string, unknown>;
-  traceLines?: import("../sim/trace.ts").TraceLine[];
-}
+export type { RunStats, TimelinePoint, ScenarioOutcome, RunExtra, RealRunExtra } from "../harness/run/types.ts";
 
 export interface ExecuteInput<O extends Options = Options> {
   seed: number;
@@ -86,7 +55,7 @@ export interface RunResult {
   history?: History;
   faultLog?: ScenarioOutcome["faultLog"];
   timeline?: TimelinePoint[];
-  extra?: Record<string, unknown>;
+  extra?: RunExtra;
   traceLines?: import("../sim/trace.ts").TraceLine[];
 }
 

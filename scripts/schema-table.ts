@@ -1,7 +1,6 @@
 // Regenerates the README's tables of fault kinds and scenario options from the schema (scenarios/schema/).
 // Usage: npm run schema-table   (writes README.md; --check exits 1 if it is out of date)
 import { readFileSync, writeFileSync } from "node:fs";
-import "../scenarios/all.ts";
 import { withTables } from "../scenarios/schema/table.ts";
 
 const path = new URL("../README.md", import.meta.url);

@@ -8,7 +8,7 @@ import { join, relative } from "node:path";
 import { cpus } from "node:os";
 
 const root = new URL("..", import.meta.url).pathname;
-const dirs = ["core", "sim", "checkers", "scenarios", "harness", "reports", "cli", "bench", "scripts"];
+const dirs = ["core", "sim", "checkers", "scenarios", "harness", "testing", "reports", "cli", "bench", "scripts"];
 const filters = process.argv.slice(2);
 
 function walk(dir, out) {

@@ -3,7 +3,6 @@
 // turns a kube-slo miss into a failed run.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "../scenarios/all.ts";
 import { findScenario } from "../scenarios/registry.ts";
 import { resolveRun, runScenario } from "../scenarios/runner.ts";
 import type { LatencyReport } from "../core/metrics/kube.ts";

@@ -129,19 +129,29 @@ export class Nemesis {
     for (const f of sorted) this.world.scheduler.at(f.at, () => this.apply(this.resolve(f)));
   }
 
+  /**
+   * The fault with every symbolic target ("@leader", in any field) resolved now, in field order (a
+   * binding such as "@leader=L" is made before a later field names "@L"). A target that resolves to
+   * nothing turns the fault into a no-op delay.
+   */
   private resolve(f: FaultEvent): FaultEvent {
-    const json = JSON.stringify(f);
-    if (!json.includes('"@')) return f;
+    let symbolic = false;
     let ok = true;
-    const out = JSON.parse(json, (_k, v: unknown) => {
-      if (typeof v === "string" && v.startsWith("@")) {
+    const walk = (v: unknown): unknown => {
+      if (typeof v === "string") {
+        if (!v.startsWith("@")) return v;
+        symbolic = true;
         const r = this.resolveTarget(v);
         if (r === undefined) ok = false;
         return r ?? v;
       }
+      if (Array.isArray(v)) return v.map(walk);
+      if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
       return v;
-    }) as FaultEvent;
-    return ok ? out : { ...out, kind: "delay", extraUs: 0 } as FaultEvent;
+    };
+    const out = walk(f) as FaultEvent;
+    if (!symbolic) return f;
+    return ok ? out : { ...out, kind: "delay", extraUs: 0 };
   }
 
   apply(f: FaultEvent): void {

@@ -10,10 +10,13 @@
 // message ("why:raft") — is kept as a line but neither folded into the hash nor counted: it explains
 // events, it is not one, so recording more or fewer reasons never changes a trace hash.
 
+/** What a trace event is (the strings are hashed: a new kind is a new string, an old one never changes). */
+export type TraceKind = "deliver" | "drop" | "timer" | "fault" | "heal" | "crash" | "restart" | "pause" | "resume" | "note" | "assert" | "buggify";
+
 export interface TraceLine {
   i: number;
   t: number;
-  k: string;
+  k: TraceKind;
   p: string;
   to?: string;
   m?: string;
@@ -76,7 +79,7 @@ export class Trace {
   }
 
   /** Folds one event in. */
-  event(time: number, kind: string, proc: string, to?: string, detail?: string): void {
+  event(time: number, kind: TraceKind, proc: string, to?: string, detail?: string): void {
     if (kind === "note" && to !== undefined && to.startsWith(ASIDE_PREFIX)) {
       if (this.lines !== undefined) this.keep(time, kind, proc, to, detail);
       return;
@@ -127,7 +130,7 @@ export class Trace {
     if (this.lines !== undefined) this.keep(time, "timer", proc, undefined, undefined);
   }
 
-  private keep(time: number, kind: string, proc: string, to: string | undefined, detail: string | undefined): void {
+  private keep(time: number, kind: TraceKind, proc: string, to: string | undefined, detail: string | undefined): void {
     if (this.lines === undefined || this.lines.length >= this.maxLines) return;
     const line: TraceLine = { i: this.count, t: time, k: kind, p: proc, h: this.hash() };
     if (to !== undefined) line.to = to;

@@ -1,7 +1,7 @@
 // Cross-member consistency of the replicated store: every member (and every incarnation of it)
 // must apply the same entry at the same Raft index and reach the same revision; after heal, every
 // member's store hash at a common revision must match. Fed online by the members' apply loops.
-import type { CheckResult } from "../types.ts";
+import type { CheckOf } from "../types.ts";
 
 export interface AppliedEntry {
   member: string;
@@ -59,7 +59,7 @@ export class ConsistencyOracle {
     }
   }
 
-  result(): CheckResult {
+  result(): CheckOf<"cross-member"> {
     if (this.violations.length > 0) return { name: "cross-member", verdict: "fail", message: this.violations[0]!, evidence: { violations: this.violations } };
     return { name: "cross-member", verdict: "pass", message: `${this.byIndex.size} indexes applied consistently (${this.applied} applies across members)` };
   }

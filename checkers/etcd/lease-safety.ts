@@ -1,8 +1,8 @@
 // Lease safety: a lease must not be revoked by expiry before its TTL has run out in real time since
 // it was last granted or kept alive (measured from the call, the earliest the server could have
 // renewed it). Clock skew must not shorten a lease; drift is tolerated up to `tolerance` of the TTL.
-import type { EtcdOperation } from "../../core/history.ts";
-import type { CheckResult } from "../types.ts";
+import type { EtcdOperation } from "../history.ts";
+import type { CheckOf } from "../types.ts";
 
 export class LeaseSafety {
   /** Lease ID → earliest instant its current TTL could have started, and the TTL (µs). */
@@ -35,7 +35,7 @@ export class LeaseSafety {
     if (prev === undefined || at > prev.at) this.renewed.set(id, { at, ttlUs: ttlSec * 1_000_000 });
   }
 
-  result(): CheckResult {
+  result(): CheckOf<"lease-safety"> {
     const bad: string[] = [];
     for (const e of this.expiries) {
       for (const id of e.ids) {

@@ -1,8 +1,10 @@
 // After a membership plan: every step was done, and every member that is still in the cluster agrees on
 // the voters the plan leads to (no learner left over); a member the plan removed no longer counts itself
 // a voter (it stopped, or at least learned it is out).
-import type { MembershipStep } from "../../core/etcd/membership.ts";
 import type { CheckResult } from "../types.ts";
+
+/** Add `add` (as a learner, then promoted), or remove `remove` ("@leader": whoever leads when the step starts). */
+export type MembershipStep = { add: string } | { remove: string };
 
 export interface MembershipOutcome {
   plan: readonly MembershipStep[];

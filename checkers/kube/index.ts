@@ -1,7 +1,7 @@
 // The Kubernetes checker: safety rules on the recorded observations, plus liveness after heal.
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
-import type { ConvergenceInput } from "../../core/kube/pending.ts";
+import type { ConvergenceInput } from "./pending.ts";
 import { checkSingleLeader } from "./leader.ts";
 import { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";

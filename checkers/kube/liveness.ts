@@ -1,8 +1,8 @@
 // Liveness after heal: within the bound every Deployment has replicas ready pods of its current
 // template on live nodes (and no old ones), its status says so, and every workload step went
 // through. When stuck, the message names what is pending.
-import type { CheckResult } from "../types.ts";
-import { pendingOf, type ConvergenceInput } from "../../core/kube/pending.ts";
+import type { CheckOf } from "../types.ts";
+import { pendingOf, type ConvergenceInput } from "./pending.ts";
 import { fmtTime } from "./safety.ts";
 import type { Deployment } from "../../core/kube/types.ts";
 
@@ -14,7 +14,7 @@ export interface LivenessTiming {
   boundUs: number;
 }
 
-export function checkKubeLiveness(input: ConvergenceInput, timing?: LivenessTiming): CheckResult {
+export function checkKubeLiveness(input: ConvergenceInput, timing?: LivenessTiming): CheckOf<"kube-liveness"> {
   const pending = pendingOf(input);
   const when = timing ? `${fmtTime(timing.at - timing.healedAt)} after heal` : "at the end";
   if (pending.length === 0) {

@@ -71,7 +71,7 @@ interface DeploymentView {
   aboveSince: number | undefined;
 }
 
-function result(name: string, violations: string[], okMessage: string): CheckResult {
+function result(name: "kube-max-surge" | "kube-min-available", violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
   return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };

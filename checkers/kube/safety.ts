@@ -10,7 +10,7 @@ export function fmtTime(us: number): string {
   return `${(us / 1e6).toFixed(3)}s`;
 }
 
-function result(name: string, violations: string[], okMessage: string): CheckResult {
+function result(name: "kube-binding" | "kube-resource-version" | "kube-lost-update", violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
   return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };

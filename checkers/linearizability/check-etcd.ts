@@ -1,7 +1,7 @@
 // Linearizability of a recorded etcd client history against the etcd KV model: the checker the
 // scenario runner calls. Pure: history in, CheckResult out (evidence names EtcdOperation ids).
 
-import type { CheckResult, Verdict } from "../types.ts";
+import type { CheckOf, Verdict } from "../types.ts";
 import type { EtcdOperation, History } from "../../core/history.ts";
 import { checkOperations } from "./engine.ts";
 import { etcdModel } from "./models/etcd/model.ts";
@@ -10,7 +10,7 @@ import type { CheckOptions, IllegalEvidence, LinearizabilityResult, Linearizabil
 
 export const VERDICTS: Record<LinearizabilityVerdict, Verdict> = { ok: "pass", illegal: "fail", unknown: "unknown" };
 
-export interface EtcdLinearizabilityResult extends CheckResult {
+export interface EtcdLinearizabilityResult extends CheckOf<"linearizability"> {
   result: LinearizabilityResult;
   /** Operations checked (after dropping failed reads and rejected requests; lease expiries included). */
   checked: number;

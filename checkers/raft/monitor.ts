@@ -24,7 +24,7 @@
 //                         a restart, any term it had sent messages in) never acts as leader of a lower term
 //   commit-covered        a follower's commitIndex never passes the last entry covered by the appends (or
 //                         the snapshot) it accepted from the leader of its current term
-import type { CheckResult } from "../types.ts";
+import type { CheckOf } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
 import { entryHash } from "./hash.ts";
@@ -208,7 +208,7 @@ export class RaftSafetyMonitor {
     st.seenTerm = 0;
   }
 
-  result(): CheckResult {
+  result(): CheckOf<"raft-safety"> {
     const first = this.violations[0];
     if (first === undefined) {
       return { name: "raft-safety", verdict: "pass", message: `${this.observed} views of ${this.nodes.size} nodes, ${this.leaders.size} terms with a leader, ${this.committedMax} entries committed: no violation` };

@@ -5,7 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AssertionFailure } from "../../core/assert.ts";
 import { BugSet, type BugName } from "../../core/bugs.ts";
-import { Cluster, figure8, type ClusterOptions } from "../../core/raft/testkit.ts";
+import { Cluster, figure8, type ClusterOptions } from "../../testing/raft/testkit.ts";
 import { RaftSafetyMonitor } from "./monitor.ts";
 
 type Watch = Pick<ClusterOptions, "bugs" | "observer" | "onCrash">;

@@ -1,4 +1,4 @@
-// A fast-check property over pure Raft nodes (checkers/raft/schedule.ts): under random loss, duplication,
+// A fast-check property over pure Raft nodes (testing/raft/schedule.ts): under random loss, duplication,
 // reordering, partitions and crashes the safety monitor never fires, and after heal a leader is elected and
 // every acknowledged proposal is applied everywhere within a bound.
 import { test } from "uvu";
@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { AssertionFailure } from "../../core/assert.ts";
 import { BugSet } from "../../core/bugs.ts";
 import { readFileSync } from "node:fs";
-import { actionArbFor, HEAL_BOUND_TICKS, runSchedule, type Action, type RunOutcome } from "./schedule.ts";
+import { actionArbFor, HEAL_BOUND_TICKS, runSchedule, type Action, type RunOutcome } from "../../testing/raft/schedule.ts";
 
 /**
  * The property's seed and depth (schedules per cluster size). CI runs DEPTHS.ci; ETCDSIM_RAFT_DEPTH=nightly

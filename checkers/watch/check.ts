@@ -2,7 +2,7 @@
 // etcd's watch API guarantees, as etcd's robustness tests validate them (tests/robustness/validate/
 // watch.go), judged here against the ground truth rather than against other watches.
 // Cost: the changes are indexed once; each watch costs its stream plus the changes in its window.
-import type { CheckResult } from "../types.ts";
+import type { CheckOf } from "../types.ts";
 import { ChangeIndex } from "./change-index.ts";
 import { CompactionTimeline } from "./compactions.ts";
 import { ViolationSink, WatchReporter } from "./reporter.ts";
@@ -14,7 +14,7 @@ import { checkWindow } from "./window.ts";
 export const WATCH_CHECK_NAME = "watch";
 
 /** Throws WatchInputError on malformed input (changes out of order, an event not at its revision…). */
-export function checkWatches(input: CheckWatchesInput, opts: CheckWatchesOptions = {}): CheckResult {
+export function checkWatches(input: CheckWatchesInput, opts: CheckWatchesOptions = {}): CheckOf<"watch"> {
   const partial = opts.partialChanges === true;
   const index = new ChangeIndex(input.changes, partial);
   const ctx = {

@@ -1,7 +1,7 @@
 // Ground truth from applied changes (exact) and from client histories (best effort).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdOperation } from "../history.ts";
 import type { KeyValue } from "../../core/mvcc/rpc.ts";
 import { changesFromApplied, changesFromClientHistory, compactionsFromClientHistory } from "./derive.ts";
 import { WatchInputError } from "./change-index.ts";

@@ -1,6 +1,6 @@
 // Ground truth for the watch checker from what a caller has: the store's applied changes (exact), or
 // a client history of writes whose responses carry revisions (best effort, for external histories).
-import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdOperation } from "../history.ts";
 import type {
   DeleteRangeRequest,
   DeleteRangeResponse,

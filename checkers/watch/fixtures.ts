@@ -1,7 +1,7 @@
 // Test support (not a test): a small language for hand-written histories and watch streams, so a
 // case reads as prose — history([put("a", "1")], [put("a", "2"), del("b")]), then a stream of
 // events(...), progress(R), canceledCompacted(C) responses.
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 import type { Event, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../types.ts";
 import { changesFromApplied, type AppliedChange } from "./derive.ts";

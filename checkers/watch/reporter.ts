@@ -1,5 +1,5 @@
 // Collects violations, each naming its watch, revision and guarantee in one readable line.
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 import type { WatchGuarantee, WatchViolation } from "./types.ts";
 import { describeRange, type KeyRange } from "./selector.ts";
 

@@ -1,7 +1,7 @@
 // Test support (not a test): a reference watch server, written independently of the checker, that
 // produces correct watch streams over a random history — and mutations that each break one guarantee.
 // Time: revision r commits at 10·r µs; a compaction of revision c is requested at 10·c + 5.
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 import type { Event, KeyValue, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";
 import { Rng } from "../../sim/rng.ts";
 import { changesFromApplied, type AppliedChange } from "./derive.ts";

@@ -2,7 +2,7 @@
 // (ordered, unique, atomic, bookmarkable, key range, filters, cancellation) and, per event, the
 // committed change it must equal. It also records what the stream vouches for, for the window check.
 import type { WatchResponse } from "../../core/mvcc/rpc.ts";
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 import { checkEvent, eventName, type EventContext } from "./event-check.ts";
 import type { WatchReporter } from "./reporter.ts";
 import { inKeyRange, type WatchSelector } from "./selector.ts";

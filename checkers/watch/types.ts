@@ -1,7 +1,7 @@
 // The watch checker's input and evidence types. The ground truth is the committed history of
 // changes, revision by revision; every watch stream a client recorded is judged against it.
 import type { Event } from "../../core/mvcc/rpc.ts";
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 
 /**
  * One committed revision's changes, in transaction order. Each event carries its full kv (a DELETE:

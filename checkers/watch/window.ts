@@ -1,7 +1,7 @@
 // The window check: between the first revision a watch vouches for (its start revision, or for a
 // "from now" watch its first observation) and the last (its highest event or progress notification),
 // every committed change it matches must have been delivered.
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../history.ts";
 import type { ChangeIndex, TruthEvent } from "./change-index.ts";
 import type { WatchReporter } from "./reporter.ts";
 import type { WatchSelector } from "./selector.ts";

@@ -11,7 +11,7 @@ import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
 import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
 import type { RaftObserver } from "../raft/view.ts";
 import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "./protocol.ts";
-import { checkRequest, DEFAULT_MAX_TXN_OPS } from "../mvcc/index.ts";
+import { checkRequest, DEFAULT_MAX_TXN_OPS, isTxnReadonly } from "../mvcc/index.ts";
 import { probesOf } from "../probes.ts";
 import { ETCD_PROBES } from "./probes.ts";
 // ---- space quota
@@ -386,7 +386,8 @@ export class EtcdMember implements Actor {
         return;
       }
       case "txn": {
-        if (isReadOnlyTxn(request)) {
+        // etcd's IsTxnReadonly: only Ranges (a nested Txn goes through Raft, as in etcd).
+        if (isTxnReadonly(request.txn)) {
           this.linearizable(client, clientReqId, () => {
             const denied = this.auth.readRefusal(token, request);
             if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
@@ -788,19 +789,6 @@ export class EtcdMember implements Actor {
     if (ids.length === 0) return;
     if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
-}
-
-function isReadOnlyTxn(r: Extract<EtcdRequest, { kind: "txn" }>): boolean {
-  const ro = (ops: readonly unknown[]): boolean => ops.every((o) => {
-    const op = o as Record<string, unknown>;
-    if ("requestRange" in op) return true;
-    if ("requestTxn" in op) {
-      const t = op.requestTxn as { success: unknown[]; failure: unknown[] };
-      return ro(t.success) && ro(t.failure);
-    }
-    return false;
-  });
-  return ro(r.txn.success) && ro(r.txn.failure);
 }
 
 /** Payloads are never mutated and travel by reference, so every member's apply of one entry hashes once. */

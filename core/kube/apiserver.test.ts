@@ -8,9 +8,9 @@ import { apiserver } from "./apiserver.ts";
 import { KubeClient } from "./client.ts";
 import { parseManifests } from "./manifest.ts";
 import { encodeObject } from "./resources.ts";
-import { FakeEtcd } from "./testing/fake-etcd.ts";
-import { NGINX } from "./testing/fake-cluster.ts";
-import { settle } from "./testing/sync.ts";
+import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
+import { NGINX } from "../../testing/kube/fake-cluster.ts";
+import { settle } from "../../testing/kube/sync.ts";
 import type { ConfigMap, Deployment, KubeObject, Pod } from "./types.ts";
 
 function rig(apiservers = 1, link = {}) {

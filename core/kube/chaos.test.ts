@@ -9,9 +9,9 @@ import { generateSchedule, Nemesis, type FaultKind } from "../../sim/nemesis.ts"
 import { Rng } from "../../sim/rng.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
-import type { FakeEtcdOptions } from "./testing/fake-etcd.ts";
-import { NGINX, startFakeKubeCluster } from "./testing/fake-cluster.ts";
-import type { WorkloadAction } from "./workload.ts";
+import type { FakeEtcdOptions } from "../../testing/kube/fake-etcd.ts";
+import { NGINX, startFakeKubeCluster } from "../../testing/kube/fake-cluster.ts";
+import type { WorkloadAction } from "../../harness/kube/workload.ts";
 
 const FAULT_END_US = 7_000_000;
 const LIVENESS_BOUND_US = 10_000_000;

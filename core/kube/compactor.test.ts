@@ -3,8 +3,8 @@ import * as assert from "uvu/assert";
 import type { Env } from "../env.ts";
 import { World } from "../../sim/world.ts";
 import { compactRound, startCompactor } from "./compactor.ts";
-import { FakeEtcd } from "./testing/fake-etcd.ts";
-import { settle } from "./testing/sync.ts";
+import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
+import { settle } from "../../testing/kube/sync.ts";
 
 function rig() {
   const world = new World({ seed: 2 });

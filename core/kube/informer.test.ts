@@ -6,7 +6,7 @@ import { apiserver } from "./apiserver.ts";
 import { KubeClient } from "./client.ts";
 import { Informer } from "./informer.ts";
 import { encodeObject, registryKey } from "./resources.ts";
-import { FakeEtcd } from "./testing/fake-etcd.ts";
+import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
 import type { ConfigMap } from "./types.ts";
 
 function rig(bugs = BugSet.none) {

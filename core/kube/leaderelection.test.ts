@@ -8,8 +8,8 @@ import { KubeClient } from "./client.ts";
 import { DEFAULT_LEADER_TIMING, LeaderElector } from "./leaderelection.ts";
 import { KubeRecorder } from "./observations.ts";
 import { probeCounts, resetProbes } from "../probes.ts";
-import { FakeEtcd } from "./testing/fake-etcd.ts";
-import { NGINX, startFakeKubeCluster } from "./testing/fake-cluster.ts";
+import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
+import { NGINX, startFakeKubeCluster } from "../../testing/kube/fake-cluster.ts";
 
 const L = DEFAULT_LEADER_TIMING;
 

@@ -1,9 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ManifestError, parseManifests } from "./manifest.ts";
-import { NGINX } from "./testing/fake-cluster.ts";
+import { NGINX } from "../../testing/kube/fake-cluster.ts";
 import type { Deployment } from "./types.ts";
-import { expectedDeployments, workloadSteps } from "./workload.ts";
+import { expectedDeployments, workloadSteps } from "../../harness/kube/workload.ts";
 
 function error(yaml: string): ManifestError {
   try {

@@ -8,8 +8,8 @@ import { Registry } from "./registry.ts";
 import type { KV } from "../etcd/kv.ts";
 import type { WatchResponse } from "../mvcc/rpc.ts";
 import { encodeObject, registryKey, registryPrefix } from "./resources.ts";
-import { FakeEtcd } from "./testing/fake-etcd.ts";
-import { settle } from "./testing/sync.ts";
+import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
+import { settle } from "../../testing/kube/sync.ts";
 import { probeCounts, resetProbes } from "../probes.ts";
 
 /** The named kube probe fired (counts are reset by `hits` itself before fn runs). */

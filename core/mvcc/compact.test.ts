@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { Rng } from "../../sim/rng.ts";
 import type { RangeResponse } from "./rpc.ts";
 import { MvccStore, isEtcdError, type HashKVResult } from "./store.ts";
-import { errorOf, ok } from "./test-util.ts";
+import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 /** A seeded mix of puts, deletes, range deletes and Txns over a few keys, with leases. */
 function randomHistory(seed: number, steps: number): MvccStore {

@@ -29,7 +29,7 @@ import {
   type StepSpec,
   type TxnSpec,
   type WatchSpec,
-} from "./differential-spec.ts";
+} from "../../testing/mvcc/differential-spec.ts";
 import type { EtcdErrorCode, EtcdRequest, WatchCreateRequest, WatchResponse } from "./rpc.ts";
 import { isEtcdError, MvccStore } from "./store.ts";
 import { WatchHub } from "./watch.ts";

@@ -8,4 +8,3 @@ export type { WatchHubOptions, WatchSend } from "./watch.ts";
 export { checkRequest, checkTxn, checkPutRequest, DEFAULT_MAX_TXN_OPS } from "./checks.ts";
 export { prefixEnd, normalizeRangeEnd, inRange } from "./keys.ts";
 export { Change } from "./key-history.ts";
-export { putWorkload, casWorkload, mapWorkload } from "./bench-workloads.ts";

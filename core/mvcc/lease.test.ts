@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Lessor, MAX_LEASE_TTL } from "./lease.ts";
 import { MvccStore } from "./store.ts";
-import { errorOf, ok } from "./test-util.ts";
+import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 const SEC = 1_000_000;
 

@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { prefixEnd } from "./keys.ts";
 import type { RangeRequest } from "./rpc.ts";
 import { MvccStore } from "./store.ts";
-import { errorOf, ok } from "./test-util.ts";
+import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 /** a@2 b@3 c@4 ab@5, then a@6 (version 2), d@7 — values chosen to sort differently from keys. */
 function fixture(): MvccStore {

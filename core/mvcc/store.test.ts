@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { MvccStore } from "./store.ts";
-import { errorOf, ok } from "./test-util.ts";
+import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 test("a new store is at revision 1, never compacted, and empty", () => {
   const s = new MvccStore();

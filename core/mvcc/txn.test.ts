@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
 import type { Compare, CompareResult, CompareTarget, RequestOp, TxnRequest } from "./rpc.ts";
 import { MvccStore } from "./store.ts";
-import { errorOf, ok } from "./test-util.ts";
+import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 const put = (key: string, value = "v"): RequestOp => ({ requestPut: { key, value } });
 const get = (key: string, rangeEnd?: string): RequestOp => ({ requestRange: rangeEnd === undefined ? { key } : { key, rangeEnd } });

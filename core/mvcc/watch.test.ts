@@ -7,7 +7,7 @@ import { Rng } from "../../sim/rng.ts";
 import { BugSet, type BugName } from "../bugs.ts";
 import type { WatchCreateRequest, WatchResponse } from "./rpc.ts";
 import { MvccStore } from "./store.ts";
-import { ok } from "./test-util.ts";
+import { ok } from "../../testing/mvcc/test-util.ts";
 import { WatchHub, type WatchStream } from "./watch.ts";
 
 function setup(bugs: BugName[] = []) {

@@ -5,7 +5,7 @@ import { SimDisk } from "../../sim/disk.ts";
 import { Rng } from "../../sim/rng.ts";
 import { RaftDiskStore } from "./disk_store.ts";
 import type { Entry, Ready, Snapshot } from "./types.ts";
-import { logOfTerms } from "./testkit.ts";
+import { logOfTerms } from "../../testing/raft/testkit.ts";
 
 function disk(seed = 1): SimDisk {
   return new SimDisk({ now: () => 0, at: (_t, fn) => fn() }, new Rng(seed), { fsyncLatencyUs: 0, fsyncJitterUs: 0 });

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Rng } from "../../sim/rng.ts";
 import { RaftNode } from "./node.ts";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 const three = (extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) => new Cluster({ ids: ["n1", "n2", "n3"], ...extra });
 

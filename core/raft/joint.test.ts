@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resetProbes, probeCounts } from "../probes.ts";
-import { Cluster, snapshotRacesConfChange } from "./testkit.ts";
+import { Cluster, snapshotRacesConfChange } from "../../testing/raft/testkit.ts";
 import type { ConfChange } from "./types.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 

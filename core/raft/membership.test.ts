@@ -1,7 +1,7 @@
 // §6 membership changes, one server at a time (the new configuration takes effect when applied, as in etcd).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 function threeWithLeader(): Cluster {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });

@@ -6,8 +6,8 @@ import * as assert from "uvu/assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { probeCounts, resetProbes } from "../probes.ts";
 import { RAFT_PROBES } from "./probes.ts";
-import { snapshotRacesConfChange } from "./testkit.ts";
-import { runTranscript } from "./transcript.ts";
+import { snapshotRacesConfChange } from "../../testing/raft/testkit.ts";
+import { runTranscript } from "../../testing/raft/transcript.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
 

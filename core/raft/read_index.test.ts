@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 function cluster(extra: { bugs?: BugSet } = {}): Cluster {
   const t = new Cluster({ ids: ["n1", "n2", "n3"], checkQuorum: false, preVote: false, ...extra });

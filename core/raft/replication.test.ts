@@ -1,7 +1,7 @@
 // §5.3 log replication and §5.4.2 the commit rule, message by message.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster, figure8, logOfTerms } from "./testkit.ts";
+import { Cluster, figure8, logOfTerms } from "../../testing/raft/testkit.ts";
 
 const termsOf = (t: Cluster, id: string) => {
   const n = t.node(id);

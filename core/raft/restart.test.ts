@@ -1,7 +1,7 @@
 // Restart from durable state only: what was fsynced survives, nothing else.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 test("a restarted node recovers term, vote, log and commit from its disk and re-applies committed entries", () => {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });

@@ -1,7 +1,7 @@
 // Hand-written scenarios that read as prose, on pure nodes and the in-test network.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 test("golden transcript: an election and one write in a quiet three-node cluster", () => {
   const t = new Cluster({ ids: ["n1", "n2", "n3"], preVote: false, transcript: true });

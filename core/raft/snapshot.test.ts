@@ -1,7 +1,7 @@
 // §7 log compaction and InstallSnapshot.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 function lagging(): Cluster {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });

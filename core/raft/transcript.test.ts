@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { parseTranscript, runTranscript } from "./transcript.ts";
+import { parseTranscript, runTranscript } from "../../testing/raft/transcript.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
 const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();

@@ -1,7 +1,7 @@
 // Leadership transfer (thesis §3.10, etcd's MsgTransferLeader / MsgTimeoutNow).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Cluster } from "./testkit.ts";
+import { Cluster } from "../../testing/raft/testkit.ts";
 
 function cluster(): Cluster {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });

@@ -2,7 +2,7 @@
 // events per revision; operation kinds read off the request's shape.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { EtcdOperation, History } from "../../core/history.ts";
+import type { EtcdOperation, History } from "../../checkers/history.ts";
 import { distribution, formatComparison } from "./compare.ts";
 import { opKind } from "./stats.ts";
 

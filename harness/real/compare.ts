@@ -2,7 +2,7 @@
 // distributions that should agree side by side — operations per second per kind, error kinds and
 // rates, revisions per operation, watch events per revision — to keep the simulator honest. Rates are
 // per second of workload (simulated seconds for the simulator, real seconds for etcd).
-import type { History } from "../../core/history.ts";
+import type { History } from "../../checkers/history.ts";
 import { runScenario } from "../../scenarios/runner.ts";
 import type { ScenarioDef } from "../../scenarios/types.ts";
 import type { RealRunOutput } from "./run.ts";

@@ -8,7 +8,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { realEtcdAvailability } from "../../scripts/real-etcd.ts";
 import { findScenario } from "../../scenarios/registry.ts";
-import "../../scenarios/all.ts";
 import { runReal } from "./run.ts";
 import { realStats } from "./stats.ts";
 

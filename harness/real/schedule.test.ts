@@ -4,8 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { findScenario } from "../../scenarios/registry.ts";
-import "../../scenarios/all.ts";
-import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdOperation } from "../../checkers/history.ts";
 import { expiries, realSchedule, workloadOptions, kvOptions } from "./run.ts";
 import { weightsFromScenario } from "./schedule.ts";
 

@@ -1,7 +1,7 @@
 // What a real run measured: operations judged per minute, outcomes per operation kind, and unknown
 // outcomes per fault kind (each unknown operation is charged to the faults active when it was invoked,
 // or to "none").
-import type { EtcdOperation, History } from "../../core/history.ts";
+import type { EtcdOperation, History } from "../../checkers/history.ts";
 import type { RealRunOutput } from "./run.ts";
 
 /** The workload's operation kind, read off the request's shape (the same for simulated histories). */

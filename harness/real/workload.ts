@@ -1,13 +1,13 @@
-// The simulated clients' workload (core/etcd/workload.ts) against a real cluster: the same traffic mix
+// The simulated clients' workload (harness/etcd/workload.ts) against a real cluster: the same traffic mix
 // (point and prefix reads, stale reads, puts of unique values, deletes, Txns, CAS on mod_revision,
 // puts with a lease, lease revokes, watches that resume at the compaction revision, a compaction
 // loop), one operation in flight per client, each client its own gRPC channels and its own seeded
 // stream of choices. The choices are seeded; what the cluster answers (and so the interleaving) is not.
 // Every operation is recorded with invoke and return on the host's monotonic clock (µs since the run
 // started); a timeout or a lost connection is an unknown outcome (return null).
-import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
+import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
-import { prefixEnd, type TrafficMix } from "../../core/etcd/workload.ts";
+import { prefixEnd, type TrafficMix } from "../etcd/workload.ts";
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { CallResult, EtcdEndpoint } from "./grpc.ts";

@@ -1,6 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { IllegalEvidence, LinearizabilityResult } from "../../checkers/linearizability/types.ts";
+import type { IllegalEvidence } from "../../checkers/linearizability/types.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import type { WatchEvidence } from "../../checkers/watch/types.ts";
 import { readLinEvidence, readPending, readWatchEvidence, resolver } from "./evidence.ts";
 import type { OpView } from "./ops.ts";
 
@@ -11,8 +13,10 @@ const illegal: IllegalEvidence = {
   stuck: [{ op: 3, clientId: 2, call: 30, return: null, description: "get(a) → 0", reason: "rejected" }],
 };
 
+const lin = (evidence: IllegalEvidence): CheckResult => ({ name: "linearizability", verdict: "fail", message: "not linearizable", evidence });
+
 test("the linearizability checker's IllegalEvidence is read as one partition", () => {
-  const parts = readLinEvidence(illegal)!;
+  const parts = readLinEvidence(lin(illegal))!;
   assert.is(parts.length, 1);
   assert.is(parts[0]!.partition, 2);
   assert.is(parts[0]!.stateAfterPrefix, "1");
@@ -20,21 +24,12 @@ test("the linearizability checker's IllegalEvidence is read as one partition", (
   assert.equal(parts[0]!.couldNotPlace.map((r) => [r.op, r.reason, r.return]), [[3, "rejected", null]]);
 });
 
-test("a whole LinearizabilityResult is read through its evidence, not its partition table", () => {
-  const result: LinearizabilityResult = { verdict: "illegal", steps: 9, operations: 4, partitions: [{ index: 0, operations: 4, verdict: "illegal", steps: 9 }], evidence: illegal };
-  assert.equal(readLinEvidence(result), readLinEvidence(illegal));
-});
-
-test("the documented { partitions: [{ longestPrefix, couldNotPlace }] } shape accepts bare history indices", () => {
-  const parts = readLinEvidence({ partitions: [{ longestPrefix: [4, 1], couldNotPlace: [7] }, { longestPrefix: [], stuck: [{ op: 9 }] }] })!;
-  assert.equal(parts.map((p) => [p.longestPrefix.map((r) => r.op), p.couldNotPlace.map((r) => r.op)]), [[[4, 1], [7]], [[], [9]]]);
-});
-
-test("evidence of other checkers is not mistaken for linearizability evidence", () => {
-  assert.is(readLinEvidence(undefined), undefined);
-  assert.is(readLinEvidence({ pending: ["no leader"] }), undefined);
-  assert.is(readLinEvidence({ verdict: "illegal", partitions: [{ index: 0 }] }), undefined);
-  assert.is(readLinEvidence({ longestPrefix: [1] }), undefined);
+test("evidence is read by the check's name: other checkers' evidence is never taken for linearizability's", () => {
+  assert.is(readLinEvidence({ name: "linearizability", verdict: "pass", message: "linearizable" }), undefined);
+  assert.is(readLinEvidence({ name: "kube-liveness", verdict: "fail", message: "stuck", evidence: { pending: ["no leader"] } }), undefined);
+  assert.is(readLinEvidence({ name: "raft-safety", verdict: "fail", message: "x", evidence: [] }), undefined);
+  assert.is(readWatchEvidence(lin(illegal)), undefined);
+  assert.is(readPending(lin(illegal)), undefined);
 });
 
 const op = (id: number, client: number, call: number): OpView => ({ id, client, call, return: call + 5, status: "ok", label: `op ${id}` });
@@ -53,26 +48,25 @@ test("two operations of one client with the same call time are told apart by the
   assert.is(find({ op: 0, clientId: 1, call: 10 })?.id, 0);
 });
 
-test("a liveness check's pending list is read from { pending } or a bare array", () => {
-  assert.equal(readPending({ pending: ["no leader", { member: "n3" }] }), ["no leader", '{"member":"n3"}']);
-  assert.equal(readPending(["apply index behind"]), ["apply index behind"]);
-  assert.is(readPending({ pending: [] }), undefined);
-  assert.is(readPending("stuck"), undefined);
+test("a Kubernetes liveness check's pending list is read from its evidence", () => {
+  assert.equal(readPending({ name: "kube-liveness", verdict: "fail", message: "stuck", evidence: { pending: ["no leader", "2/3 ready"] } }), ["no leader", "2/3 ready"]);
+  assert.is(readPending({ name: "kube-liveness", verdict: "fail", message: "stuck", evidence: { pending: [] } }), undefined);
+  assert.is(readPending({ name: "liveness", verdict: "fail", message: "stuck" }), undefined);
 });
 
-test("watch evidence is recognised only with well-formed violations", () => {
-  assert.ok(readWatchEvidence({ violations: [{ watch: 0, message: "gap at 5" }], violationCount: 1 }));
-  assert.is(readWatchEvidence({ violations: [{ message: "no watch index" }] }), undefined);
-  assert.is(readWatchEvidence(illegal), undefined);
+test("the watch checker's evidence is read from a watch check", () => {
+  const evidence: WatchEvidence = { violations: [{ watch: 0, client: 1, watchId: 2, member: "n1", key: "a", revision: 5, guarantee: "ordered", message: "gap at 5" }], violationCount: 1, watches: 1, events: 3, revisions: 5 };
+  assert.equal(readWatchEvidence({ name: "watch", verdict: "fail", message: "gap at 5", evidence }), evidence);
+  assert.is(readWatchEvidence({ name: "watch", verdict: "pass", message: "ok" }), undefined);
 });
 
 test("the linearizability evidence carries the minimal failing subset", () => {
-  const parts = readLinEvidence({
+  const parts = readLinEvidence(lin({
     partition: 0,
     longestPrefix: [],
     stuck: [{ op: 2, clientId: 1, call: 5, return: 6, description: "read() → 1", reason: "rejected" }],
     minimalSubset: { operations: [{ op: 0, clientId: 0, call: 1, return: 2, description: "write(2)" }, { op: 2, clientId: 1, call: 5, return: 6, description: "read() → 1" }], complete: true },
-  });
+  }));
   assert.equal(parts?.[0]?.minimalSubset?.operations.map((o) => o.op), [0, 2]);
   assert.is(parts?.[0]?.minimalSubset?.complete, true);
 });

@@ -3,10 +3,11 @@
 // overwritten value (a linearizability failure); with unknown outcomes, failed requests, faults, a
 // leader/term timeline, watches (one faulted by the watch checker), Kubernetes objects and a liveness
 // failure. Everything is computed from the parameters: no randomness.
-import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
+import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { IllegalEvidence } from "../../checkers/linearizability/types.ts";
 import type { WatchEvidence } from "../../checkers/watch/types.ts";
 import type { RunResult, TimelinePoint } from "../../scenarios/types.ts";
+import type { KubeObjectHistory, KubeObjectsView } from "../../harness/kube/objects.ts";
 import type { FaultEvent } from "../../sim/nemesis.ts";
 
 export interface SyntheticRun {
@@ -162,16 +163,16 @@ export function syntheticFailingRun(opCount = 120): SyntheticRun {
     violationCount: 1, watches: 2, events: aEvents.length + 1, revisions: revision,
   };
 
-  const pod = (n: number, deleted: boolean) => ({
+  const pod = (n: number, deleted: boolean): KubeObjectHistory => ({
     kind: "Pod", namespace: "default", name: `web-7d9f-${n}`,
     events: [
       { time: (300 + n * 40) * MS, resourceVersion: 20 + n, type: "ADDED", summary: "pending, no node" },
       { time: (420 + n * 40) * MS, resourceVersion: 30 + n, type: "MODIFIED", summary: `node=n${(n % 3) + 1}` },
       { time: (700 + n * 40) * MS, resourceVersion: 40 + n, type: "MODIFIED", summary: "Running, ready" },
-      ...(deleted ? [{ time: 1450 * MS, resourceVersion: 60, type: "DELETED", summary: "deleted" }] : []),
+      ...(deleted ? [{ time: 1450 * MS, resourceVersion: 60, type: "DELETED" as const, summary: "deleted" }] : []),
     ],
   });
-  const kube = {
+  const kube: KubeObjectsView = {
     objects: [
       { kind: "Deployment", namespace: "default", name: "web", events: [
         { time: 150 * MS, resourceVersion: 10, type: "ADDED", summary: "replicas 0/3" },
@@ -181,7 +182,6 @@ export function syntheticFailingRun(opCount = 120): SyntheticRun {
       { kind: "ReplicaSet", namespace: "default", name: "web-7d9f", events: [{ time: 200 * MS, resourceVersion: 12, type: "ADDED", summary: "replicas 3" }] },
       pod(1, false), pod(2, true), pod(3, false),
       { kind: "Lease", namespace: "kube-system", name: "kube-scheduler", events: [{ time: 50 * MS, resourceVersion: 3, type: "ADDED", summary: "holder sched-1" }] },
-      { bogus: true },
     ],
   };
 
@@ -196,7 +196,7 @@ export function syntheticFailingRun(opCount = 120): SyntheticRun {
       { name: "raft-safety", verdict: "pass", message: "election safety, log matching, state machine safety hold" },
       { name: "watch", verdict: "fail", message: watchEvidence.violations[0]!.message, evidence: watchEvidence },
       { name: "linearizability", verdict: "fail", message: `get(a) by client ${stale?.client} at ${((stale?.call ?? 0) / MS).toFixed(0)} ms returned an overwritten value`, evidence },
-      { name: "liveness", verdict: "fail", message: "pending after heal: no leader within 1000 ms", evidence: { pending: ["no leader: n1 is partitioned from n2, n3", "apply index behind on n3 (412 < 415)"] } },
+      { name: "kube-liveness", verdict: "fail", message: "pending after heal: no leader within 1000 ms", evidence: { pending: ["no leader: n1 is partitioned from n2, n3", "apply index behind on n3 (412 < 415)"] } },
     ],
     repro: "npx etcdsim run --scenario kv-partition --seed 42 --bug raft-stale-read",
     options: { members: 3, electionTicks: 10, heartbeatTicks: 1, clients },

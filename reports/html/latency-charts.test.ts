@@ -7,7 +7,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
-import "../../scenarios/all.ts";
 import { findScenario } from "../../scenarios/registry.ts";
 import { runScenario } from "../../scenarios/runner.ts";
 import { writeRunReport } from "../report.ts";

@@ -1,5 +1,6 @@
 // The membership operator's actions (extra.membership of a membership-change run), as a table in step
 // order: what it asked, what the leader said (applied, or why not), and when each step held.
+import type { MembershipLogEntry } from "../../harness/etcd/membership.ts";
 import { esc } from "./esc.ts";
 import { formatTime, type TimeUnit } from "./scale.ts";
 
@@ -9,17 +10,10 @@ export interface MembershipAction {
   what: string;
 }
 
-/** The well-formed entries of extra.membership, and how many were not. */
-export function readMembership(x: unknown): { actions: MembershipAction[]; skipped: number } | undefined {
-  if (!Array.isArray(x)) return undefined;
-  const actions: MembershipAction[] = [];
-  let skipped = 0;
-  for (const e of x) {
-    const a = e as Partial<MembershipAction> | null;
-    if (a !== null && typeof a === "object" && typeof a.time === "number" && typeof a.step === "number" && typeof a.what === "string") actions.push({ time: a.time, step: a.step, what: a.what });
-    else skipped++;
-  }
-  return { actions, skipped };
+/** The operator's actions of a membership run (RunResult.extra.membership), in step order. */
+export function readMembership(x: readonly MembershipLogEntry[] | undefined): { actions: MembershipAction[]; skipped: number } | undefined {
+  if (x === undefined) return undefined;
+  return { actions: x.map((a) => ({ time: a.time, step: a.step, what: a.what })), skipped: 0 };
 }
 
 export function membershipSection(m: { actions: readonly MembershipAction[]; skipped: number }, unit: TimeUnit): string {

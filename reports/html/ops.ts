@@ -1,6 +1,6 @@
 // Operations as the report draws them, whatever history they came from: a run's etcd operations or
 // an external history checked by `etcdsim check` (a Porcupine log), plus the cap on how many are drawn.
-import type { EtcdOperation, History } from "../../core/history.ts";
+import type { EtcdOperation, History } from "../../checkers/history.ts";
 import type { Operation } from "../../checkers/linearizability/types.ts";
 import { describeRequest, describeResponse } from "./describe.ts";
 

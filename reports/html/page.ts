@@ -1,7 +1,7 @@
 // Assembles one self-contained page from a PageModel (built from a RunResult or from an external
 // history check): header, checks, linearizability explanation, then every timeline on one shared axis.
 import type { CheckResult, Verdict } from "../../checkers/types.ts";
-import type { WatchRecord } from "../../core/history.ts";
+import type { WatchRecord } from "../../checkers/history.ts";
 import type { TimelinePoint } from "../../scenarios/types.ts";
 import type { WatchViolation } from "../../checkers/watch/types.ts";
 import { CLIENT_JS } from "./client.ts";
@@ -48,6 +48,23 @@ export interface PageModel {
   maxOps?: number;
 }
 
+/**
+ * The watches the chart draws (at most MAX_WATCHES, in their order): every one the watch checker
+ * faulted, then the first others; violations renumbered to the drawn rows.
+ */
+function drawnWatches(watches: readonly WatchRecord[], violations: readonly WatchViolation[]): { watches: WatchRecord[]; violations: WatchViolation[] } {
+  if (watches.length <= MAX_WATCHES) return { watches: [...watches], violations: [...violations] };
+  const keep = new Set<number>();
+  for (const v of violations) if (keep.size < MAX_WATCHES) keep.add(v.watch);
+  for (let i = 0; i < watches.length && keep.size < MAX_WATCHES; i++) keep.add(i);
+  const order = [...keep].sort((a, b) => a - b);
+  const row = new Map(order.map((w, i) => [w, i]));
+  return {
+    watches: order.map((w) => watches[w]!),
+    violations: violations.filter((v) => row.has(v.watch)).map((v) => ({ ...v, watch: row.get(v.watch)! })),
+  };
+}
+
 /** Keeps the end of a long prefix drawn even when the history is capped. */
 const PREFIX_KEPT = 200;
 
@@ -56,7 +73,7 @@ export function renderPage(m: PageModel): string {
   const lins: ResolvedLin[] = [];
   for (const c of m.checks) {
     if (c.verdict === "pass") continue;
-    const partitions = readLinEvidence(c.evidence);
+    const partitions = readLinEvidence(c);
     if (partitions) lins.push({ check: c, partitions, find });
   }
   const marks = new Map<number, OpMark>();
@@ -89,7 +106,7 @@ export function renderPage(m: PageModel): string {
   }
   const violations: WatchViolation[] = [];
   for (const c of m.checks) {
-    const w = readWatchEvidence(c.evidence);
+    const w = readWatchEvidence(c);
     if (w) violations.push(...w.violations);
   }
 
@@ -115,9 +132,10 @@ export function renderPage(m: PageModel): string {
     sections.push(`<section id="clients-section"><h2>Client operations</h2><p class="note">${esc(m.noOpsNote)}</p></section>`);
   }
   if (m.watches.length > 0) {
-    const note = m.watches.length > MAX_WATCHES ? `<p class="note">Drawing the first ${MAX_WATCHES} of ${m.watches.length} watches; all are in watches.jsonl.</p>` : "";
+    const drawn = drawnWatches(m.watches, violations);
+    const note = m.watches.length > MAX_WATCHES ? `<p class="note">Drawing ${drawn.watches.length} of ${m.watches.length} watches (every faulted one, then the first); all are in watches.jsonl.</p>` : "";
     const legend = `<ul class="legend"><li><span class="swatch" style="--c:#1a73e8;border-radius:50%"></span>PUT event</li><li><span class="swatch" style="--c:#c5221f;border-radius:50%"></span>DELETE event</li><li><span class="swatch" style="background:#fff;border:1.5px solid #188038"></span>progress notification</li><li>✕ canceled</li><li class="dim">each row: revision (up) over time</li></ul>`;
-    sections.push(`<section id="watches-section"><h2>Watch streams (${m.watches.length})</h2>${legend}${note}${watchesChart(m.watches, s, m.t1, violations)}</section>`);
+    sections.push(`<section id="watches-section"><h2>Watch streams (${m.watches.length})</h2>${legend}${note}${watchesChart(drawn.watches, s, m.t1, drawn.violations)}</section>`);
   }
   if (m.kube && m.kube.objects.length > 0) {
     const notes = [

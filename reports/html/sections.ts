@@ -27,18 +27,18 @@ export function checksSection(checks: readonly CheckResult[]): string {
 }
 
 function evidenceHtml(c: CheckResult): string {
-  const lin = readLinEvidence(c.evidence);
+  const lin = readLinEvidence(c);
   if (lin) {
     const placed = lin.reduce((a, p) => a + p.longestPrefix.length, 0);
     const stuck = lin.reduce((a, p) => a + p.couldNotPlace.length, 0);
     return `<p>Longest linearizable prefix: ${placed} operations; ${stuck} could not be placed after it. <a href="#linearizability">Explanation</a>; they are highlighted in the client timeline.</p>`;
   }
-  const watch = readWatchEvidence(c.evidence);
+  const watch = readWatchEvidence(c);
   if (watch) {
     const items = watch.violations.slice(0, 20).map((v) => `<li><b>${esc(v.guarantee)}</b> ${esc(v.message)}</li>`).join("");
     return `<p>${watch.violationCount} violation(s) over ${watch.watches} watches, ${watch.events} events; faulted watches are outlined in the watch chart.</p><ul>${items}</ul>${watch.violations.length > 20 ? `<p class="note">${watch.violations.length - 20} more in result.json.</p>` : ""}`;
   }
-  const pending = readPending(c.evidence);
+  const pending = readPending(c);
   if (pending) {
     return `<p>Pending when the run ended:</p><ul class="pending">${pending.slice(0, 100).map((p) => `<li>${esc(p)}</li>`).join("")}</ul>${pending.length > 100 ? `<p class="note">${pending.length - 100} more.</p>` : ""}`;
   }

@@ -3,7 +3,6 @@
 // etcd auth on when asked.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "../all.ts";
 import { findScenario } from "../registry.ts";
 import { runScenario } from "../runner.ts";
 import { resolveRun } from "../runner.ts";

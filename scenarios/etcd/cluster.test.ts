@@ -9,7 +9,6 @@ import { memberNames, runKvCluster, symbolicTargets } from "./cluster.ts";
 import { kvCrash, smoke } from "./scenarios.ts";
 import { resolveRun } from "../runner.ts";
 import { BugSet } from "../../core/bugs.ts";
-import type { ScenarioDef } from "../types.ts";
 
 function threeMembers(seed: number) {
   const world = new World({ seed });
@@ -49,7 +48,7 @@ test("a label binds the member a role named when the fault started, even after t
 });
 
 test("the workload starts only once the members have elected a leader", () => {
-  const r = runScenario({ scenario: smoke as unknown as ScenarioDef, seed: 3 });
+  const r = runScenario({ scenario: smoke, seed: 3 });
   const firstLeader = Math.min(...r.timeline!.filter((p) => p.role === "leader").map((p) => p.time));
   const firstCall = Math.min(...r.history!.operations.map((op) => op.call));
   assert.ok(firstCall >= firstLeader, `first call ${firstCall}us, first leader ${firstLeader}us`);
@@ -60,7 +59,7 @@ test("the workload starts only once the members have elected a leader", () => {
 test("the etcd scenarios fail if the world ever delivers a message to a later incarnation than it was sent to", () => {
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
   const verdicts = seeds.map((seed) => {
-    const { options, faults } = resolveRun(kvCrash as unknown as ScenarioDef, seed);
+    const { options, faults } = resolveRun(kvCrash, seed);
     const input = { seed, bugs: BugSet.none, options: options as Parameters<typeof runKvCluster>[0]["options"], faults, keepTrace: false };
     const check = (o: { checks: { name: string; verdict: string }[] }) => o.checks.find((c) => c.name === "incarnations")!.verdict;
     return { real: check(runKvCluster(input)), leaky: check(runKvCluster(input, { deliverAcrossIncarnations: true })) };

@@ -1,27 +1,30 @@
-// The etcd cluster harness: members n1..nN and workload clients c1..cK as simulated processes, the
-// Raft safety monitor and the cross-member oracle fed online, a nemesis over the members, then a heal
-// and a liveness phase, and every checker over what was recorded.
+// The etcd scenarios' run, declared on the harness (harness/run): the topology (members n1..nN and
+// spares, optionally a Kubernetes control plane on them), the workload (clients c1..cK, a membership
+// operator), the checkers subscribed to the run's observers, the phases (faults → heal → liveness
+// with a probe) and the checks over what was recorded.
 import type { BugSet } from "../../core/bugs.ts";
-import { DEFAULT_MAX_REQUEST_BYTES, EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
+import type { BuggifySite } from "../../core/buggify.ts";
+import { DEFAULT_MAX_REQUEST_BYTES } from "../../core/etcd/member.ts";
 import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
-import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
-import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../core/etcd/workload.ts";
-import { membershipOperator, type MembershipStep, type OperatorState } from "../../core/etcd/membership.ts";
-import type { CheckResult } from "../../checkers/types.ts";
+import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../harness/etcd/workload.ts";
+import { membershipOperator, type MembershipStep, type OperatorState } from "../../harness/etcd/membership.ts";
+import { memberNames, startEtcdCluster, symbolicTargets } from "../../harness/etcd/cluster.ts";
+import { spawnProbe, type Probe } from "../../harness/etcd/probe.ts";
+import { attachKube } from "../../harness/kube/attach.ts";
+import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { checkWatches, changesFromApplied, type AppliedChange } from "../../checkers/watch/index.ts";
-import { Nemesis, type FaultEvent, type FaultMix } from "../../sim/nemesis.ts";
-import { World } from "../../sim/world.ts";
-import type { ScenarioOutcome, TimelinePoint } from "../types.ts";
+import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
+import type { ScenarioOutcome } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { checkMembership } from "../../checkers/etcd/membership.ts";
-import { attachKube, type AttachedKube } from "../kube/attach.ts";
-import { changeEvent } from "../../core/mvcc/key-history.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { kvLatencyReport } from "../../core/metrics/kv.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
+
+export { memberNames, symbolicTargets };
 
 export interface KvOptions extends Record<string, unknown> {
   members: number;
@@ -61,7 +64,7 @@ export interface KvOptions extends Record<string, unknown> {
    */
   kube: boolean;
   /** BUGGIFY fault points enabled for this run (core/buggify.ts). */
-  buggify: string[];
+  buggify: BuggifySite[];
   /** Linearizability search budget (deterministic steps). */
   maxCheckSteps: number;
   /**
@@ -97,128 +100,56 @@ export const KV_DEFAULTS: KvOptions = {
   watchBatchMaxRevs: 1000, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, maxTxnOps: DEFAULT_MAX_TXN_OPS, listLimit: 3, txnMaxOps: 2, bigValueP: 0, bigValueBytes: 0,
 };
 
-export function memberNames(n: number): string[] {
-  return Array.from({ length: n }, (_, i) => `n${i + 1}`);
-}
-
-/**
- * Symbolic fault targets, resolved when a fault starts (so a schedule can name roles, not members):
- * - "@leader": the running member that leads in the highest term;
- * - "@stale-leader": a member (running or paused) that still believes it leads although another
- *   member is in a higher term — a deposed leader that has not noticed yet;
- * - "@follower": the running member, other than the leader, furthest behind (the shortest log);
- * - "@leader=X", "@follower=X": as above, and the member is remembered as X for the rest of the run;
- * - "@X": the member remembered as X.
- * A target that resolves to nothing turns the fault into a no-op (see Nemesis).
- */
-export function symbolicTargets(world: World, members: readonly string[]): (name: string) => string | undefined {
-  const bound = new Map<string, string>();
-  const raftStatus = (m: string) => {
-    const p = world.process(m);
-    const a = p.actor as EtcdMember | undefined;
-    return p.status === "crashed" || a === undefined ? undefined : { up: p.status === "up", ...a.driver.status() };
-  };
-  const leader = (): string | undefined => {
-    let best: { id: string; term: number } | undefined;
-    for (const m of members) {
-      const st = raftStatus(m);
-      if (st?.up === true && st.role === "leader" && (best === undefined || st.term > best.term)) best = { id: m, term: st.term };
-    }
-    return best?.id;
-  };
-  const staleLeader = (): string | undefined => {
-    const terms = members.map((m) => raftStatus(m)?.term ?? 0);
-    const maxTerm = Math.max(...terms);
-    return members.find((m, i) => raftStatus(m)?.role === "leader" && terms[i]! < maxTerm);
-  };
-  const follower = (): string | undefined => {
-    const l = leader();
-    let best: { id: string; lastIndex: number } | undefined;
-    for (const m of members) {
-      const st = raftStatus(m);
-      if (m === l || st?.up !== true) continue;
-      if (best === undefined || st.lastIndex < best.lastIndex) best = { id: m, lastIndex: st.lastIndex };
-    }
-    return best?.id;
-  };
-  return (name) => {
-    const [role, label] = name.slice(1).split("=") as [string, string | undefined];
-    let m: string | undefined;
-    if (role === "leader") m = leader();
-    else if (role === "stale-leader") m = staleLeader();
-    else if (role === "follower") m = follower();
-    else m = bound.get(role);
-    if (label !== undefined && m !== undefined) bound.set(label, m);
-    return m;
-  };
-}
-
 /** worldOpts: tests only (e.g. a world that delivers across incarnations, to show the check catches it). */
 export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }, worldOpts: { deliverAcrossIncarnations?: boolean } = {}): ScenarioOutcome {
   const o = input.options;
-  const world = new World({
+  const run = new SimRun({
     ...worldOpts,
     seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
+  const world = run.world;
   const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
-  let kube: AttachedKube | undefined;
-  const members = memberNames(o.members);
-  /** Every member process: the initial configuration, then the spares (which start outside it). */
-  const processes = memberNames(o.members + o.spares);
+
+  // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
-  const recorder = new HistoryRecorder(() => world.now);
   const leaseSafety = new LeaseSafety();
   const applied: AppliedChange[] = [];
-  let lastRevision = 1;
-  const timeline: TimelinePoint[] = [];
-  const compactions: { revision: number; time: number }[] = [];
-
-  const hooks: MemberHooks = {
-    observer: (view) => monitor.observe(view.id, view, world.trace.count),
-    onApply: (e) => oracle.onApply({ ...e, time: world.now }),
-    onRecover: (m, r) => oracle.onRestart(m, r),
-    onCommit: (_m, revision, keys, changes) => {
-      if (revision <= lastRevision) return; // already recorded by the first member to apply it
-      lastRevision = revision;
-      changes.forEach((c, i) => {
-        const key = keys[i]!;
-        applied.push(c.version === 0 ? { revision, type: "DELETE", key } : { revision, type: "PUT", key, value: c.value, lease: c.lease });
-        if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
-      });
-      if (kube !== undefined) {
-        kube.onCommit(revision, changes.map((c, i) => changeEvent(keys[i]!, c)));
-      }
-    },
-    onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
-    onLeaseExpire: (member, ids) => leaseSafety.onExpire(member, ids, world.now),
-  };
-  world.lifecycle.push((ev) => {
-    if (ev.kind === "crash") {
-      monitor.onCrash(ev.process);
-      if (processes.includes(ev.process)) timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
-    }
+  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.commits.on(({ revision, keys, changes }) => {
+    changes.forEach((c, i) => {
+      const key = keys[i]!;
+      applied.push(c.version === 0 ? { revision, type: "DELETE", key } : { revision, type: "PUT", key, value: c.value, lease: c.lease });
+      if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
+    });
   });
+  run.observe.leaseExpiries.on((e) => leaseSafety.onExpire(e.member, e.ids, e.time));
+  run.observe.lifecycle.on((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
 
-  for (const id of processes) {
-    world.spawn(id, (env) => new EtcdMember(env, {
-      peers: members, bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
+  // The topology: the members (spares start outside the configuration), and Kubernetes on them.
+  const etcd = startEtcdCluster(run, {
+    members: o.members, spares: o.spares,
+    options: {
+      bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
       maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg, leaderSendsBeforeSync: o.leaderSendsBeforeSync,
-      proposalTimeoutUs: o.requestTimeoutUs, hooks,
+      proposalTimeoutUs: o.requestTimeoutUs,
       watchBatchMaxRevs: o.watchBatchMaxRevs, maxRequestBytes: o.maxRequestBytes, maxTxnOps: o.maxTxnOps,
-    }));
-  }
-  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
+    },
+  });
+  const { members, processes, member } = etcd;
+  run.keepTimeline(processes);
   // latency: the disk latency option (absent: nothing changes).
   applyLatencyOptions(world, processes, o as LatencyOptions, () => processes.find((m) => member(m)?.driver.status().role === "leader"));
-  kube = o.kube ? attachKube(world, members, { bugs: input.bugs, recorder, compactIntervalUs: o.compactEveryUs }) : undefined;
-  const nemesis = new Nemesis(world, () => processes, symbolicTargets(world, processes));
-  nemesis.schedule(input.faults, o.faultPhaseUs);
+  const kube = o.kube ? attachKube(run, members, { bugs: input.bugs, compactIntervalUs: o.compactEveryUs }) : undefined;
+  run.scheduleFaults(input.faults, o, () => processes, symbolicTargets(world, processes));
+
   // The workload starts once the members have elected a first leader (bounded): requests sent before
   // that only fail over from member to member and time out, and would open every history with
   // writes of unknown outcome.
-  world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), Math.min(o.faultPhaseUs, 1_000_000));
+  world.runUntilPredicate(etcd.hasLeader, Math.min(o.faultPhaseUs, 1_000_000));
   let operator: OperatorState | undefined;
   if (o.membership.length > 0) {
     world.spawn("operator", (env) => {
@@ -230,12 +161,9 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   // With members coming and going, clients know every member process (an admin lists them all, spares
   // included): a removed one refuses at once and one not yet added has no leader, so they move on.
   const endpoints = o.membership.length > 0 ? processes : members;
-  const clients: string[] = [];
   for (let i = 1; i <= o.clients; i++) {
-    const cid = `c${i}`;
-    clients.push(cid);
-    world.spawn(cid, (env) => workloadClient(env, {
-      clientId: i, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder,
+    world.spawn(`c${i}`, (env) => workloadClient(env, {
+      clientId: i, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder: run.recorder,
     }, {
       ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
       compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec, leaseGrantP: o.leaseGrantP,
@@ -244,14 +172,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     }, () => world.now));
   }
 
-  world.runUntil(o.faultPhaseUs);
-  nemesis.heal();
-  const healedAt = world.now;
-
   // Liveness: a leader every member agrees on, every member applied up to its commit index, and a
   // probe write + linearizable read through every member succeeds.
-  let probeDone = false;
-  let probeState = "probe not started";
   /** The members of the configuration the cluster ends in (the initial one without an operator). */
   const current = (): string[] => {
     if (o.membership.length === 0) return members;
@@ -271,79 +193,67 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     if (behind.length) return `apply index behind on ${behind.map((s) => `${s!.id} (${s!.applied}/${leader.commitIndex})`).join(", ")}`;
     return undefined;
   };
-  world.spawn("probe", (env) => {
-    const c = new EtcdClient(env, { clientId: 0, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder });
-    const tryProbe = (n: number) => {
-      if (n > 50) { probeState = "probe gave up after 50 attempts"; return; }
-      c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
-        if (!r.ok) { probeState = `probe put failed: ${r.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); return; }
-        c.range({ key: "/probe" }, (rr) => {
-          if (rr.ok && rr.value.kvs[0]?.value === `probe-${n}`) probeDone = true;
-          else { probeState = `probe read ${rr.ok ? "stale" : rr.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); }
-        });
-      });
-    };
-    return { start: () => tryProbe(1), onMessage: (from, msg) => void c.onMessage(from, msg) };
-  });
   const kubeConverged = () => kube === undefined || kube.cluster.pending().length === 0;
-  const live = world.runUntilPredicate(() => probeDone && converged() === undefined && kubeConverged(), healedAt + o.livenessBoundUs);
-  world.runUntil(world.now + 200_000);
+  let probe: Probe | undefined;
+  let live = false;
 
-  const checks: CheckResult[] = [];
-  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us (event ${world.failure.event}): ${world.failure.message}` });
-  checks.push(monitor.result());
-  // A restart resets every stream: no message may reach a later incarnation than it was sent to.
-  checks.push(world.incarnationCheck());
-
-  // Cross-member: store hashes at the common revision once converged.
-  const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
-  const revs = stores.map((x) => x.a!.store.revision);
-  if (converged() === undefined && revs.every((r) => r === revs[0])) {
-    oracle.compareHashes(stores.map((x) => {
-      const h = x.a!.store.hashKV(0);
-      return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
-    }));
-  }
-  checks.push(oracle.result());
-
-  const history = { operations: recorder.operations, watches: recorder.watches };
-  const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps });
-  checks.push({ name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) });
-
-  for (const op of recorder.operations) {
-    if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
-    if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
-    leaseSafety.onOperation(op);
-  }
-  const watch = checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
-  checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
-  checks.push(leaseSafety.result());
-  if (kube !== undefined) checks.push(...kube.checks({ healedAt, at: world.now, boundUs: o.livenessBoundUs }));
-  if (operator !== undefined) {
-    checks.push(checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
+  // The checkers it runs, in the order reports list them; each result is kept whole (evidence included).
+  const recorder = run.recorder;
+  run.check(
+    () => run.assertions(),
+    () => monitor.result(),
+    () => run.incarnations(),
+    () => {
+      // Cross-member: store hashes at the common revision once converged.
+      const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+      const revs = stores.map((x) => x.a!.store.revision);
+      if (converged() === undefined && revs.every((r) => r === revs[0])) {
+        oracle.compareHashes(stores.map((x) => {
+          const h = x.a!.store.hashKV(0);
+          return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+        }));
+      }
+      return oracle.result();
+    },
+    () => {
+      const lin = checkEtcdHistory({ operations: recorder.operations, watches: recorder.watches }, { maxSteps: o.maxCheckSteps });
+      return { name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) };
+    },
+    () => {
+      const compactions: { revision: number; time: number }[] = [];
+      for (const op of recorder.operations) {
+        if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+        if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+        leaseSafety.onOperation(op);
+      }
+      return checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
+    },
+    () => leaseSafety.result(),
+    () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
+    () => operator === undefined ? undefined : checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
       processes.map((id) => {
         const a = member(id);
         return { id, status: a === undefined ? undefined : { removed: a.isRemoved, voters: a.driver.status().voters, learners: a.driver.status().learners } };
-      })));
-  }
+      })),
+    () => {
+      const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
+      return {
+        name: "liveness",
+        verdict: live ? "pass" : "fail",
+        message: live ? `converged and served a probe write and read ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe?.done === true ? "?" : probe?.state)}`,
+      };
+    },
+  );
 
-  const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
-  checks.push({
-    name: "liveness",
-    verdict: live ? "pass" : "fail",
-    message: live ? `converged and served a probe write and read ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probeDone ? "?" : probeState)}`,
-  });
+  // The phases: faults to faultPhaseUs, heal, then a probe and liveness within the bound (and 200 ms more).
+  run.faultPhase(o);
+  run.heal();
+  const p = spawnProbe(run, { endpoints, requestTimeoutUs: o.requestTimeoutUs });
+  probe = p;
+  live = run.liveness(o, () => p.done && converged() === undefined && kubeConverged());
+  world.runUntil(world.now + 200_000);
 
   stopLatencyLog(); // latency
-  const out: ScenarioOutcome = {
-    extra: { ...(operator !== undefined ? { membership: operator.log } : {}), latency: kvLatencyReport(latency.ops, history) },
-    checks,
-    traceHash: world.trace.hash(),
-    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },
-    history,
-    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
-    timeline,
-  };
-  if (world.trace.lines) out.traceLines = world.trace.lines;
-  return out;
+  const history = { operations: run.recorder.operations, watches: run.recorder.watches };
+  return run.finish({ ...(operator !== undefined ? { membership: operator.log } : {}), latency: kvLatencyReport(latency.ops, history) });
 }

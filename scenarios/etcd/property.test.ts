@@ -7,9 +7,8 @@ import fc from "fast-check";
 import { runScenario, resolveRun } from "../runner.ts";
 import { smoke } from "./scenarios.ts";
 import type { FaultEvent } from "../../sim/nemesis.ts";
-import type { ScenarioDef } from "../types.ts";
 
-const base = resolveRun(smoke as unknown as ScenarioDef, 1).options;
+const base = resolveRun(smoke, 1).options;
 
 const faultArb = (members: number) => fc.record({
   kind: fc.constantFrom("crash", "pause", "partition", "isolate", "loss", "clog", "skew", "duplicate"),
@@ -43,7 +42,7 @@ const runArb = fc.constantFrom(1, 3, 5).chain((members) => fc.record({
 test("the clean build passes every check for any drawn options and fault schedule", () => {
   fc.assert(fc.property(runArb, (r) => {
     const options = { ...base, members: r.members, clients: r.clients, keys: r.keys, buggify: r.buggify, faultPhaseUs: 2_500_000 };
-    const result = runScenario({ scenario: smoke as unknown as ScenarioDef, seed: r.seed, options, faults: r.faults });
+    const result = runScenario({ scenario: smoke, seed: r.seed, options, faults: r.faults });
     if (result.verdict !== "pass") throw new Error(`${result.checks.filter((c) => c.verdict !== "pass").map((c) => `${c.name}: ${c.message}`).join(" | ")}`);
   }), { numRuns: 40, seed: 20261125, endOnFailure: true });
 });

@@ -1,7 +1,6 @@
 // Seeds that once failed a clean build, kept so the fix stays.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "../all.ts";
 import { findScenario } from "../registry.ts";
 import { runScenario } from "../runner.ts";
 

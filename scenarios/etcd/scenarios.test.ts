@@ -5,7 +5,6 @@ import * as assert from "uvu/assert";
 import { resolveRun, runScenario } from "../runner.ts";
 import type { RunResult, ScenarioDef } from "../types.ts";
 import { kvChaos, kvPartition, leaderIsolation, membershipChange } from "./scenarios.ts";
-import "../all.ts";
 import { validateScenarioFile } from "../loader.ts";
 
 const def = (s: unknown) => s as ScenarioDef;

@@ -6,7 +6,7 @@ import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef, ShrinkKnob } from "../types.ts";
 import { KV_DEFAULTS, memberNames, runKvCluster, type KvOptions } from "./cluster.ts";
-import { DEFAULT_MIX } from "../../core/etcd/workload.ts";
+import { DEFAULT_MIX } from "../../harness/etcd/workload.ts";
 
 function knobs<O extends KvOptions>(): ShrinkKnob<O>[] {
   return [

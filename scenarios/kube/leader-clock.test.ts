@@ -4,7 +4,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { fileURLToPath } from "node:url";
-import "../all.ts";
 import { loadScenario } from "../loader.ts";
 import { runScenario } from "../runner.ts";
 

@@ -15,7 +15,7 @@ type KubeProbe = keyof typeof KUBE_PROBES;
 
 function reached(scenario: ScenarioDef<KubeOptions>, seed: number): ReadonlyMap<string, number> {
   resetProbes();
-  const r = runScenario({ scenario: scenario as unknown as ScenarioDef, seed });
+  const r = runScenario({ scenario: scenario, seed });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
   return new Map(probeCounts());
 }

@@ -5,7 +5,6 @@
 // kube-min-available failed with no fault in the 3 s before. Request ids are now per incarnation.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import "../all.ts";
 import { findScenario } from "../registry.ts";
 import { runScenario } from "../runner.ts";
 

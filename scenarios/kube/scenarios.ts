@@ -1,52 +1,34 @@
 // The Kubernetes scenarios: the Deployment → ReplicaSet → scheduler → kubelet flow on three (or five)
 // simulated etcd members, under faults on every process — etcd members, apiservers, controller
 // managers, schedulers, kubelets — then heal and convergence.
-import { BUGGIFY_SITE_NAMES } from "../../core/buggify.ts";
-import { BugSet } from "../../core/bugs.ts";
+import { BUGGIFY_SITE_NAMES, type BuggifySite } from "../../core/buggify.ts";
+import { EtcdClient } from "../../core/etcd/client.ts";
 import { APISERVER_CREDENTIALS, ROOT_CREDENTIALS, registryAuthSetup, runAuthRequests } from "../../core/etcd/auth-setup.ts";
-import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
-import { EtcdMember } from "../../core/etcd/member.ts";
-import { startKubeCluster } from "../../core/kube/cluster.ts";
-import type { WorkloadAction } from "../../core/kube/workload.ts";
-import type { KubeObservations } from "../../core/kube/observations.ts";
+import type { HistoryRecorder } from "../../core/etcd/client.ts";
+import type { World } from "../../sim/world.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
+import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
+import { startKubeCluster } from "../../harness/kube/cluster.ts";
+import { NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
+import { kubeObjects } from "../../harness/kube/objects.ts";
+import type { WorkloadAction } from "../../harness/kube/workload.ts";
+import { SimRun } from "../../harness/run/run.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
-import type { CheckResult } from "../../checkers/types.ts";
-import { generateSchedule, Nemesis, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
+import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
-import { World } from "../../sim/world.ts";
-import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { kubeLatencyReport, podStartups } from "../../core/metrics/kube.ts";
 import { checkKubeSlo } from "../../checkers/kube/slo.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
-export const NGINX_MANIFEST = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: nginx
-  namespace: default
-  labels: { app: nginx }
-spec:
-  replicas: 3
-  selector:
-    matchLabels: { app: nginx }
-  template:
-    metadata:
-      labels: { app: nginx }
-    spec:
-      containers:
-        - name: nginx
-          image: nginx:1.25
-          ports:
-            - containerPort: 80
-`;
+export { NGINX_MANIFEST };
 
 export interface KubeOptions extends Record<string, unknown> {
   members: number;
@@ -63,7 +45,7 @@ export interface KubeOptions extends Record<string, unknown> {
   /** Extra writers on the same objects: timed kubectl scale/image actions close together. */
   conflictWriters: number;
   /** BUGGIFY fault points enabled for this run (core/buggify.ts); they fire in the etcd members. */
-  buggify: string[];
+  buggify: BuggifySite[];
   /**
    * A bind storm: at bindStormAtUs scale to this many replicas (many pods bound back to back, the
    * nodes' loads changing under every choice) while the apiserver the leading scheduler talks to is
@@ -87,90 +69,81 @@ function kubeTargets(o: KubeOptions): string[] {
 
 export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly ControllerDef[] = []): ScenarioOutcome {
   const o = input.options;
-  const world = new World({
+  const run = new SimRun({
     seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
-  const ms = members(o.members);
+  const world = run.world;
   const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
+
+  // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
-  const history = new HistoryRecorder(() => world.now);
   const applied = new AppliedLog();
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
-  const timeline: TimelinePoint[] = [];
-  let lastRevision = 1;
-  for (const id of ms) {
-    world.spawn(id, (env) => new EtcdMember(env, {
-      peers: ms, bugs: input.bugs, snapshotEvery: 200,
-      hooks: {
-        observer: (view) => monitor.observe(view.id, view, world.trace.count),
-        onApply: (e) => oracle.onApply({ ...e, time: world.now }),
-        onRecover: (m, r) => oracle.onRestart(m, r),
-        onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
-        onCommit: (_m, revision, keys, changes) => {
-          if (revision <= lastRevision) return;
-          lastRevision = revision;
-          const events = changes.map((c, i) => changeEvent(keys[i]!, c));
-          for (const f of feeds) f(revision, events);
-        },
-      },
-    }));
-  }
+  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.commits.on((c) => {
+    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
+    for (const f of feeds) f(c.revision, events);
+  });
+  run.keepTimeline();
+
+  // The topology: etcd members, then the control plane on them.
+  const etcd = startEtcdCluster(run, { members: o.members, options: { bugs: input.bugs, snapshotEvery: 200 } });
+  const ms = etcd.members;
   // latency: disk and network latency options (absent: nothing changes).
-  applyLatencyOptions(world, ms, o as LatencyOptions, () => ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader"), kubeTargets(o));
-  world.lifecycle.push((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
+  applyLatencyOptions(world, ms, o as LatencyOptions, () => ms.find((m) => etcd.member(m)?.driver.status().role === "leader"), kubeTargets(o));
+  run.observe.lifecycle.on((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
   let clientId = 100;
-  if (o.etcdAuth === true) setUpRegistryAuth(world, ms, history);
+  if (o.etcdAuth === true) setUpRegistryAuth(world, [...ms], run.recorder);
   const cluster = startKubeCluster(world, {
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history, ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}) }),
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder, ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}) }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: o.manifests,
     actions: o.actions,
     ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
   });
-  const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
+  const nemesis = run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], (name) => {
     if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
     if (name === "@scheduler-apiserver") {
       const leader = cluster.leaderOf("kube-system/kube-scheduler");
       return leader === undefined ? undefined : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
     }
-    if (name === "@leader") return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+    if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
     return undefined;
   });
-  nemesis.schedule(input.faults, o.faultPhaseUs);
-  world.runUntil(o.faultPhaseUs);
-  nemesis.heal();
-  const healedAt = world.now;
-  const converged = world.runUntilPredicate(() => cluster.pending().length === 0, healedAt + o.livenessBoundUs);
-  const checks: CheckResult[] = [];
-  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
-  checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
-  checks.push(...checkApiserverEtcdTraffic(history, applied));
-  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-  checks.push(...checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
-  if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-    checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}` });
-  }
-  // latency: kube-slo (report only unless options.slo is "require") and the run's latency record.
-  stopLatencyLog();
-  checks.push(checkKubeSlo(latency.ops, podStartups(cluster.observations()), o.slo === "require" ? "require" : "report"));
-  const latencyReport = kubeLatencyReport(latency.ops, latency.steps, cluster.observations());
-  const out: ScenarioOutcome = {
-    checks,
-    traceHash: world.trace.hash(),
-    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
-    history: { operations: history.operations, watches: history.watches },
-    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
-    timeline,
-    extra: { kube: kubeObjects(cluster.observations()), latency: latencyReport },
-  };
-  if (world.trace.lines) out.traceLines = world.trace.lines;
-  return out;
+  let converged = false;
+
+  // The checkers it runs, in the order reports list them.
+  run.check(
+    () => run.assertions(),
+    () => monitor.result(),
+    () => oracle.result(),
+    () => run.incarnations(),
+    () => checkApiserverEtcdTraffic(run.recorder, applied),
+    () => {
+      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+      const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults });
+      if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+        kube.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`, evidence: { pending: cluster.pending() } });
+      }
+      return kube;
+    },
+    // latency: kube-slo (report only unless options.slo is "require").
+    () => checkKubeSlo(latency.ops, podStartups(cluster.observations()), o.slo === "require" ? "require" : "report"),
+  );
+
+  run.faultPhase(o);
+  run.heal();
+  converged = run.liveness(o, () => cluster.pending().length === 0);
+  stopLatencyLog(); // latency
+  return run.finish({ kube: kubeObjects(cluster.observations()), latency: kubeLatencyReport(latency.ops, latency.steps, cluster.observations()) });
 }
 
 /** Auth on before the control plane starts: an admin process sets it up as root (core/etcd/auth-setup.ts). */
@@ -181,24 +154,6 @@ function setUpRegistryAuth(world: World, ms: string[], history: HistoryRecorder)
     return { start: () => runAuthRequests(env, c, registryAuthSetup(), () => { done = true; }), onMessage: (from, msg) => void c.onMessage(from, msg) };
   });
   world.runUntilPredicate(() => done, world.now + 10_000_000);
-}
-
-/** Objects over time for the report: { objects: [{ kind, namespace, name, events: [{ time, resourceVersion, summary }] }] }. */
-function kubeObjects(obs: KubeObservations): unknown {
-  const by = new Map<string, { kind: string; namespace?: string; name: string; events: { time: number; resourceVersion: number; summary: string }[] }>();
-  for (const v of obs.versions) {
-    if (v.source !== "store") continue;
-    const parts = v.key.split("/").filter(Boolean); // registry, resource, [namespace,] name
-    let e = by.get(v.key);
-    if (e === undefined) {
-      e = { kind: parts[1] ?? "?", name: parts[parts.length - 1] ?? v.key, events: [], ...(parts.length > 3 ? { namespace: parts[2]! } : {}) };
-      by.set(v.key, e);
-    }
-    const o = v.object as { spec?: { nodeName?: string; replicas?: number }; status?: { phase?: string; readyReplicas?: number } } | null;
-    const summary = o === null ? "deleted" : [o.spec?.nodeName ? `on ${o.spec.nodeName}` : "", o.status?.phase ?? "", o.spec?.replicas !== undefined ? `replicas ${o.spec.replicas}` : "", o.status?.readyReplicas !== undefined ? `ready ${o.status.readyReplicas}` : ""].filter(Boolean).join(", ");
-    e.events.push({ time: v.time, resourceVersion: v.rv, summary });
-  }
-  return { objects: [...by.values()] };
 }
 
 const ROLLOUT: WorkloadAction[] = [
@@ -304,4 +259,3 @@ export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
 export function withControllers(base: ScenarioDef<KubeOptions>, controllers: readonly ControllerDef[], name = `${base.name}+${controllers.map((c) => c.name).join("+")}`): ScenarioDef<KubeOptions> {
   return { ...base, name, execute: (input) => runKube(input, controllers) };
 }
-void BugSet;

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { BUG_NAMES, isBugName, type BugName } from "../../core/bugs.ts";
 import { parseManifests } from "../../core/kube/manifest.ts";
-import { workloadSteps, type WorkloadAction } from "../../core/kube/workload.ts";
+import { workloadSteps, type WorkloadAction } from "../../harness/kube/workload.ts";
 import { FAULT_KINDS, type FaultEvent } from "../../sim/nemesis.ts";
 import { UsageError, type Options } from "../types.ts";
 import { FAULT_SPECS, faultSchema, type FaultKindName } from "./faults.ts";

@@ -4,7 +4,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync } from "node:fs";
-import "../all.ts";
 import { scenarios } from "../registry.ts";
 import { resolveRun } from "../runner.ts";
 import { FAULT_KINDS } from "../../sim/nemesis.ts";

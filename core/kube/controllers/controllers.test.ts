@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { Rng } from "../../../sim/rng.ts";
 import type { CacheReader, ReconcileContext, Write } from "../controller.ts";
 import { parseManifests } from "../manifest.ts";
-import { NGINX } from "../testing/fake-cluster.ts";
+import { NGINX } from "../../../testing/kube/fake-cluster.ts";
 import { controllerOf, nsName, objectKey, type Deployment, type Kind, type KubeObject, type Lease, type Node, type ObjectOf, type Pod, type ReplicaSet } from "../types.ts";
 import { POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
 import { reconcileGarbage } from "./garbagecollector.ts";

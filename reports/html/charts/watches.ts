@@ -1,7 +1,7 @@
 // Watch streams: a row per watch, events plotted by revision (up) against arrival time (right), so
 // order, gaps and repeats show as shape. PUT and DELETE events are dots, progress notifications
 // hollow squares, a cancel a cross; a watch the watch checker faulted is outlined, with its violations ringed.
-import type { WatchRecord } from "../../../core/history.ts";
+import type { WatchRecord } from "../../../checkers/history.ts";
 import type { WatchViolation } from "../../../checkers/watch/types.ts";
 import { chart, type Row } from "../frame.ts";
 import { clip, esc, px } from "../esc.ts";

@@ -1,4 +1,0 @@
-// Sweep worker process entry: registers tsx, then runs the seeds its parent sends over IPC.
-import { register } from "tsx/esm/api";
-register();
-await import("./sweep-worker-main.ts");

@@ -1,0 +1,203 @@
+// A seeded client workload with etcd's robustness-test traffic mix: point and prefix reads, stale
+// reads at an older revision, puts of unique values, deletes, multi-op Txns, compare-and-swap on
+// mod_revision, puts with a lease, lease revokes, a compaction loop, and watches that start at the
+// current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
+import type { Actor, Env } from "../../core/env.ts";
+import type { KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
+import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
+import { probesOf } from "../../core/probes.ts";
+import { ETCD_PROBES } from "../../core/etcd/probes.ts";
+
+const probe = probesOf(ETCD_PROBES);
+
+export interface TrafficMix {
+  get: number;
+  list: number;
+  staleGet: number;
+  put: number;
+  delete: number;
+  txn: number;
+  cas: number;
+  putWithLease: number;
+  leaseRevoke: number;
+  watch: number;
+}
+
+export const DEFAULT_MIX: TrafficMix = { get: 20, list: 8, staleGet: 6, put: 25, delete: 6, txn: 8, cas: 15, putWithLease: 5, leaseRevoke: 3, watch: 4 };
+
+export interface WorkloadOptions {
+  keys: number;
+  /** Mean think time between a response and the next request (process clock µs). */
+  thinkUs: number;
+  mix: TrafficMix;
+  /** Stop issuing new operations at this true time (the run's end); in-flight ones finish. */
+  stopAt: number;
+  /** This client also runs the compaction loop (keeps `compactLag` revisions). */
+  compactor: boolean;
+  compactEveryUs: number;
+  compactLag: number;
+  leaseTtlSec: number;
+  keyPrefix: string;
+  /** How long a watch stays open before the client cancels it (µs range). */
+  watchLifeUs: [number, number];
+  /** Watches start this many revisions below the last seen one at most (so some start below a compaction). */
+  watchBacklog: number;
+  /**
+   * When a client already holds leases, the chance that a putWithLease grants a new one instead of
+   * reusing one (default 0.3). Every lease in a history is a possible expiry at any later point, so
+   * fewer, busier leases keep the history checkable.
+   */
+  leaseGrantP?: number;
+  /** The `limit` of prefix listings (about a third of them; 0: never), so `more` is crossed. */
+  listLimit?: number;
+  /** The most operations in a multi-op Txn's success branch (default 2), to cross --max-txn-ops. */
+  txnMaxOps?: number;
+  /** The chance a put carries a value of bigValueBytes (default 0), to cross --max-request-bytes. */
+  bigValueP?: number;
+  bigValueBytes?: number;
+}
+
+export const DEFAULT_WORKLOAD: WorkloadOptions = {
+  keys: 8, thinkUs: 20_000, mix: DEFAULT_MIX, stopAt: Infinity, compactor: false, compactEveryUs: 300_000,
+  compactLag: 20, leaseTtlSec: 2, keyPrefix: "/k/", watchLifeUs: [100_000, 600_000], watchBacklog: 5,
+};
+
+/** A client process running the workload. `trueNow` is the world's virtual time (for stopAt). */
+export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptions, trueNow: () => number): Actor & { client: EtcdClient } {
+  const c = new EtcdClient(env, client);
+  const id = client.clientId;
+  let seq = 0;
+  let lastRevision = 1;
+  const leases: number[] = [];
+  const modRevisionSeen = new Map<string, number>();
+  const key = () => w.keyPrefix + env.rng.int(0, w.keys - 1);
+  const value = () => `c${id}-${++seq}`;
+  /** Most values are short; some are padded to bigValueBytes (still unique: the prefix is). */
+  const putValue = () => {
+    const v = value();
+    const big = w.bigValueP ?? 0;
+    return big > 0 && env.rng.chance(big) ? v + ".".repeat(Math.max(0, (w.bigValueBytes ?? 0) - v.length)) : v;
+  };
+  const kinds = Object.keys(w.mix).sort() as (keyof TrafficMix)[];
+  const total = kinds.reduce((s, k) => s + w.mix[k], 0);
+  const noteRev = (r: number | undefined) => { if (r !== undefined && r > lastRevision) lastRevision = r; };
+  const noteKvs = (kvs: readonly KeyValue[]) => { for (const kv of kvs) modRevisionSeen.set(kv.key, kv.modRevision); };
+
+  const next = () => {
+    if (trueNow() >= w.stopAt) return;
+    env.setTimer(env.rng.int(w.thinkUs / 2, (w.thinkUs * 3) / 2), issue);
+  };
+
+  const issue = () => {
+    let x = env.rng.next() * total;
+    let kind = kinds[0]!;
+    for (const k of kinds) { x -= w.mix[k]; if (x < 0) { kind = k; break; } }
+    switch (kind) {
+      case "get":
+        return c.range({ key: key() }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
+      case "list":
+        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
+      case "staleGet":
+        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), revision: Math.max(1, lastRevision - env.rng.int(0, 10)) }, () => next());
+      case "put":
+        return c.put({ key: key(), value: putValue(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+      case "delete":
+        return c.deleteRange({ key: key(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+      case "txn": {
+        const k1 = key(), k2 = key();
+        const ops: RequestOp[] = [{ requestPut: { key: k1, value: value() } }];
+        if (k2 !== k1) ops.push(env.rng.chance(0.5) ? { requestPut: { key: k2, value: value() } } : { requestDeleteRange: { key: k2 } });
+        // Larger Txns on distinct keys, when the scenario asks for them (to cross --max-txn-ops).
+        const more = (w.txnMaxOps ?? 2) > 2 ? env.rng.int(0, (w.txnMaxOps ?? 2) - 2) : 0;
+        for (let j = 0, used = new Set([k1, k2]); j < more; j++) {
+          const k = key();
+          if (used.has(k)) continue;
+          used.add(k);
+          ops.push({ requestPut: { key: k, value: value() } });
+        }
+        return c.txn({ compare: [{ key: k1, target: "VERSION", result: env.rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const), version: env.rng.int(0, 3) }], success: ops, failure: [{ requestRange: { key: k1 } }] }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+      }
+      case "cas": {
+        const k = key();
+        // A compare-and-swap on mod_revision; after a conflict, one retry with the revision the
+        // failure branch read (as a read-modify-write loop does).
+        const attempt = (retry: boolean) => {
+          const rev = modRevisionSeen.get(k) ?? 0;
+          c.txn({ compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }], success: [{ requestPut: { key: k, value: value() } }], failure: [{ requestRange: { key: k } }] }, (r) => {
+            if (r.ok) {
+              noteRev(r.value.header.revision);
+              const rr = r.value.responses[0];
+              if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
+              if (!r.value.succeeded && !retry && trueNow() < w.stopAt) {
+                probe("etcd.cas-retry-after-conflict");
+                return attempt(true);
+              }
+            }
+            next();
+          });
+        };
+        return attempt(false);
+      }
+      case "putWithLease": {
+        if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {
+          return c.leaseGrant({ TTL: w.leaseTtlSec }, (r) => { if (r.ok) leases.push(r.value.ID); next(); });
+        }
+        return c.put({ key: key(), value: value(), lease: env.rng.pick(leases) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+      }
+      case "leaseRevoke": {
+        if (leases.length === 0) return next();
+        const i = env.rng.int(0, leases.length - 1);
+        const lid = leases[i]!;
+        leases.splice(i, 1);
+        return c.leaseRevoke({ ID: lid }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+      }
+      case "watch": {
+        const start = Math.max(0, lastRevision + env.rng.int(-w.watchBacklog, 2));
+        const prevKv = env.rng.chance(0.5);
+        let h: { cancel(): void } | undefined;
+        let closed = false;
+        const open = (startRevision: number, resumes: number) => {
+          h = c.watch({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true }, (r) => {
+            for (const e of r.events) noteRev(e.kv.modRevision);
+            // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
+            if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) {
+              probe("etcd.watch-resumed-after-compaction");
+              open(r.compactRevision, resumes + 1);
+            }
+          });
+        };
+        open(start, 0);
+        // Watches live for a while, then close; the workload goes on meanwhile.
+        env.setTimer(env.rng.int(w.watchLifeUs[0], w.watchLifeUs[1]), () => { closed = true; h?.cancel(); });
+        return next();
+      }
+    }
+  };
+
+  const compactLoop = () => {
+    if (trueNow() >= w.stopAt) return;
+    const target = lastRevision - w.compactLag;
+    if (target > 1) c.compact({ revision: target }, () => {});
+    env.setTimer(w.compactEveryUs, compactLoop);
+  };
+
+  return {
+    client: c,
+    start() {
+      env.setTimer(env.rng.int(1, w.thinkUs), issue);
+      if (w.compactor) env.setTimer(w.compactEveryUs, compactLoop);
+    },
+    onMessage(from, msg) {
+      c.onMessage(from, msg);
+    },
+  };
+}
+
+/** The range_end that makes [prefix, end) exactly the keys with this prefix. */
+export function prefixEnd(prefix: string): string {
+  for (let i = prefix.length - 1; i >= 0; i--) {
+    const c = prefix.charCodeAt(i);
+    if (c < 0xffff) return prefix.slice(0, i) + String.fromCharCode(c + 1);
+  }
+  return "\0";
+}

@@ -1,0 +1,50 @@
+// A Kubernetes control plane attached to an etcd cluster some other topology built (e.g. the kv
+// scenarios): apiservers with their own etcd clients, informers, controllers and kubelets on the
+// same simulated members, sharing the run's client history. watch-compaction uses it so informers
+// meet "resource version too old".
+import type { BugSet } from "../../core/bugs.ts";
+import { EtcdClient } from "../../core/etcd/client.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
+import { checkKube } from "../../checkers/kube/index.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import type { SimRun } from "../run/run.ts";
+import { startKubeCluster, type KubeCluster } from "./cluster.ts";
+import { NGINX_MANIFEST } from "./manifests.ts";
+import type { WorkloadAction } from "./workload.ts";
+
+export interface AttachedKube {
+  cluster: KubeCluster;
+  checks(timing: { healedAt: number; at: number; boundUs: number }): CheckResult[];
+}
+
+export function attachKube(run: SimRun, members: readonly string[], opts: {
+  bugs: BugSet;
+  compactIntervalUs: number;
+  actions?: WorkloadAction[];
+}): AttachedKube {
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
+  // Every committed revision's events, from the first member to apply it.
+  run.observe.commits.on((c) => {
+    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
+    for (const f of feeds) f(c.revision, events);
+  });
+  let clientId = 1000;
+  const cluster = startKubeCluster(run.world, {
+    bugs: opts.bugs,
+    apiservers: 2,
+    nodes: 3,
+    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder }),
+    storeFeed: (fn) => feeds.push(fn),
+    manifests: [NGINX_MANIFEST],
+    actions: opts.actions ?? [
+      { at: 800_000, kind: "scale", deployment: "nginx", replicas: 5 },
+      { at: 1_800_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+    ],
+    timing: { apiserver: { compactIntervalUs: opts.compactIntervalUs } },
+  });
+  return {
+    cluster,
+    checks: (timing) => checkKube(cluster.observations(), { input: cluster.convergence(), timing }),
+  };
+}

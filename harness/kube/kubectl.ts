@@ -1,0 +1,108 @@
+// The workload client (a scripted kubectl): performs the workload steps in order, each at its time
+// or after the previous one succeeded, retrying until the API accepts it. Retries are idempotent:
+// a create that finds the object exists, a scale patch applied twice, an image update that finds the
+// image already set, a delete that finds nothing all count as done.
+import type { Actor, Env } from "../../core/env.ts";
+import type { ApiResult } from "../../core/kube/api.ts";
+import { KubeClient, type ClientTiming } from "../../core/kube/client.ts";
+import type { KubeRecorder } from "../../core/kube/observations.ts";
+import { clone, type Deployment, type KubeObject } from "../../core/kube/types.ts";
+import { describeStep, type WorkloadStep } from "./workload.ts";
+import { latencyLog } from "../../core/metrics/latency.ts";
+
+export interface KubectlConfig {
+  apiservers: readonly string[];
+  steps: readonly WorkloadStep[];
+  recorder?: KubeRecorder;
+  retryUs?: number;
+  clientTiming?: Partial<ClientTiming>;
+}
+
+export interface KubectlProcess extends Actor {
+  /** Steps completed (in order). */
+  done(): number;
+}
+
+export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
+  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming);
+  const retryUs = cfg.retryUs ?? 100_000;
+  let next = 0;
+  let t0 = 0;
+
+  const run = () => {
+    const step = cfg.steps[next];
+    if (step === undefined) return;
+    const wait = t0 + step.at - env.now();
+    if (wait > 0) {
+      env.setTimer(wait, run);
+      return;
+    }
+    latencyLog()?.step({ index: next, kind: step.kind, ...("name" in step ? { namespace: step.namespace, name: step.name } : { namespace: "", name: "" }), ...(step.kind === "scale" ? { replicas: step.replicas } : {}), ...(step.kind === "image" ? { image: step.image } : {}) });
+    perform(step, (ok) => {
+      if (!ok) {
+        env.setTimer(retryUs, run);
+        return;
+      }
+      cfg.recorder?.action({ index: next, description: describeStep(step) });
+      next++;
+      run();
+    });
+  };
+
+  function perform(s: WorkloadStep, cb: (ok: boolean) => void): void {
+    switch (s.kind) {
+      case "apply":
+        return applyAll(s.objects, 0, cb);
+      case "scale":
+        return client.patch("Deployment", s.namespace, s.name, { spec: { replicas: s.replicas } }, (r) => {
+          if (!r.ok && r.status.unknown) cfg.recorder?.ambiguousScale({ index: next, namespace: s.namespace, name: s.name, replicas: s.replicas });
+          cb(r.ok || r.status.reason === "NotFound");
+        });
+      case "image":
+        return client.get("Deployment", s.namespace, s.name, (g) => {
+          if (!g.ok) return cb(g.status.reason === "NotFound");
+          const d = clone(g.value);
+          const cs = d.spec.template.spec.containers;
+          const c = s.container === undefined ? cs[0] : cs.find((x) => x.name === s.container);
+          if (c === undefined || c.image === s.image) return cb(true);
+          c.image = s.image;
+          client.update(d, (u) => cb(u.ok)); // a Conflict reads again on the retry
+        });
+      case "delete":
+        return client.delete("Deployment", s.namespace, s.name, {}, (r) => cb(r.ok || r.status.reason === "NotFound"));
+    }
+  }
+
+  function applyAll(objs: readonly KubeObject[], i: number, cb: (ok: boolean) => void): void {
+    const o = objs[i];
+    if (o === undefined) return cb(true);
+    apply(o, (ok) => (ok ? applyAll(objs, i + 1, cb) : cb(false)));
+  }
+
+  /** Create, or replace the spec (data) of the existing object. */
+  function apply(o: KubeObject, cb: (ok: boolean) => void): void {
+    client.create(o, (r: ApiResult<KubeObject>) => {
+      if (r.ok) return cb(true);
+      if (r.status.reason !== "AlreadyExists") return cb(false);
+      client.get(o.kind, o.metadata.namespace, o.metadata.name, (g) => {
+        if (!g.ok) return cb(false);
+        const cur = clone(g.value) as KubeObject;
+        if (o.kind === "ConfigMap" && cur.kind === "ConfigMap") cur.data = o.data ?? {};
+        else if (o.kind === "Deployment" && cur.kind === "Deployment") (cur as Deployment).spec = clone(o.spec);
+        else return cb(true);
+        client.update(cur, (u) => cb(u.ok));
+      });
+    });
+  }
+
+  return {
+    done: () => next,
+    start() {
+      t0 = env.now();
+      run();
+    },
+    onMessage(from, msg) {
+      client.onMessage(from, msg);
+    },
+  };
+}

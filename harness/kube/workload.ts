@@ -1,0 +1,95 @@
+// Workload actions over time (scale, image change, delete, apply more manifests) and the state they
+// should leave behind, which liveness compares the cluster against.
+import { parseManifests } from "../../core/kube/manifest.ts";
+import { nsName, type Deployment, type KubeObject } from "../../core/kube/types.ts";
+import type { ExpectedDeployment } from "../../checkers/kube/pending.ts";
+
+export type { ExpectedDeployment };
+
+export type WorkloadAction =
+  /** `deployment` is "namespace/name" or "name" (namespace default). */
+  | { at: number; kind: "scale"; deployment: string; replicas: number }
+  | { at: number; kind: "image"; deployment: string; image: string; container?: string }
+  | { at: number; kind: "delete"; deployment: string }
+  /** Creates the manifest's objects (or replaces their spec if they exist). */
+  | { at: number; kind: "apply"; manifest: string };
+
+/** One step the workload client performs, in order: the initial objects, then the actions. */
+export type WorkloadStep =
+  | { at: number; kind: "apply"; objects: KubeObject[] }
+  | { at: number; kind: "scale"; namespace: string; name: string; replicas: number }
+  | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
+  | { at: number; kind: "delete"; namespace: string; name: string };
+
+
+function ref(s: string): { namespace: string; name: string } {
+  const i = s.indexOf("/");
+  return i < 0 ? { namespace: "default", name: s } : { namespace: s.slice(0, i), name: s.slice(i + 1) };
+}
+
+/** Validates actions (friendly errors naming the field) and orders them after the initial manifests. */
+export function workloadSteps(manifests: readonly KubeObject[], actions: readonly WorkloadAction[]): WorkloadStep[] {
+  const steps: WorkloadStep[] = [];
+  if (manifests.length > 0) steps.push({ at: 0, kind: "apply", objects: [...manifests] });
+  const sorted = actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i);
+  for (const { a, i } of sorted) {
+    const f = `actions[${i}]`;
+    if (!Number.isInteger(a.at) || a.at < 0) throw new Error(`${f}.at: expected a non-negative integer (µs), got ${JSON.stringify(a.at)}`);
+    switch (a.kind) {
+      case "scale":
+        if (!Number.isInteger(a.replicas) || a.replicas < 0) throw new Error(`${f}.replicas: expected a non-negative integer, got ${JSON.stringify(a.replicas)}`);
+        steps.push({ at: a.at, kind: "scale", ...ref(a.deployment), replicas: a.replicas });
+        break;
+      case "image":
+        if (typeof a.image !== "string" || a.image === "") throw new Error(`${f}.image: expected a non-empty string`);
+        steps.push({ at: a.at, kind: "image", ...ref(a.deployment), image: a.image, ...(a.container ? { container: a.container } : {}) });
+        break;
+      case "delete":
+        steps.push({ at: a.at, kind: "delete", ...ref(a.deployment) });
+        break;
+      case "apply":
+        steps.push({ at: a.at, kind: "apply", objects: parseManifests(a.manifest, `${f}.manifest`) });
+        break;
+      default:
+        throw new Error(`${f}.kind: expected scale, image, delete or apply, got ${JSON.stringify((a as { kind?: unknown }).kind)}`);
+    }
+  }
+  return steps;
+}
+
+export function describeStep(s: WorkloadStep): string {
+  switch (s.kind) {
+    case "apply": return `apply ${s.objects.map((o) => `${o.kind.toLowerCase()} ${nsName(o.metadata.namespace, o.metadata.name)}`).join(", ")}`;
+    case "scale": return `scale deployment ${s.namespace}/${s.name} to ${s.replicas}`;
+    case "image": return `set image of deployment ${s.namespace}/${s.name} to ${s.image}`;
+    case "delete": return `delete deployment ${s.namespace}/${s.name}`;
+  }
+}
+
+/** The Deployments the steps leave, in order of first appearance. */
+export function expectedDeployments(steps: readonly WorkloadStep[]): ExpectedDeployment[] {
+  const out = new Map<string, ExpectedDeployment>();
+  for (const s of steps) {
+    if (s.kind === "apply") {
+      for (const o of s.objects) {
+        if (o.kind !== "Deployment") continue;
+        const d = o as Deployment;
+        const key = `${d.metadata.namespace}/${d.metadata.name}`;
+        out.delete(key);
+        out.set(key, {
+          namespace: d.metadata.namespace!, name: d.metadata.name, deleted: false, replicas: d.spec.replicas,
+          containers: d.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image })),
+        });
+      }
+      continue;
+    }
+    const e = out.get(`${s.namespace}/${s.name}`);
+    if (e === undefined || e.deleted) continue; // acting on a missing deployment changes nothing
+    if (s.kind === "scale") e.replicas = s.replicas;
+    else if (s.kind === "image") {
+      const c = s.container === undefined ? e.containers[0] : e.containers.find((x) => x.name === s.container);
+      if (c !== undefined) c.image = s.image;
+    } else e.deleted = true;
+  }
+  return [...out.values()];
+}

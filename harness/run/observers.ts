@@ -1,0 +1,98 @@
+// The typed observer registry of one run: every stream the checkers and reports watch the system under
+// test through — Raft views, applied entries, committed revisions, role changes, lease expiries,
+// process lifecycle — as named channels. A topology wires the members' hooks to it once
+// (memberHooks); checkers subscribe by name. Observers are passive: they never act on the world, so
+// subscribing one changes no history and no trace hash.
+import type { MemberHooks } from "../../core/etcd/member.ts";
+import type { Change } from "../../core/mvcc/key-history.ts";
+import type { SoftState } from "../../core/raft/types.ts";
+import type { RaftView } from "../../core/raft/view.ts";
+import type { World } from "../../sim/world.ts";
+
+/** A typed fan-out: subscribers are called in the order they subscribed. */
+export class Channel<T> {
+  private readonly subscribers: ((x: T) => void)[] = [];
+  on(fn: (x: T) => void): void {
+    this.subscribers.push(fn);
+  }
+  emit(x: T): void {
+    for (const f of this.subscribers) f(x);
+  }
+}
+
+/** A Raft entry a member applied, and the store revision it led to (for the cross-member oracle). */
+export interface AppliedEntry {
+  member: string;
+  index: number;
+  term: number;
+  digest: string;
+  revision: number;
+  /** True (virtual) time of the apply. */
+  time: number;
+}
+
+/** What a member recovered at a (re)start. */
+export interface Recovery {
+  member: string;
+  index: number;
+  revision: number;
+}
+
+/** A committed revision, reported once: by the first member to apply it. */
+export interface CommittedRevision {
+  revision: number;
+  /** The keys changed, parallel to `changes` (a change with version 0 is a delete). */
+  keys: readonly string[];
+  changes: readonly Change[];
+}
+
+/** A member's Raft role changed (leader, follower, candidate…) at a term. */
+export interface RoleChange {
+  time: number;
+  member: string;
+  state: SoftState;
+  term: number;
+}
+
+export interface LeaseExpiry {
+  member: string;
+  ids: readonly number[];
+  time: number;
+}
+
+export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
+
+export class RunObservers {
+  readonly raftViews = new Channel<RaftView>();
+  readonly applies = new Channel<AppliedEntry>();
+  readonly recoveries = new Channel<Recovery>();
+  readonly commits = new Channel<CommittedRevision>();
+  readonly roles = new Channel<RoleChange>();
+  readonly leaseExpiries = new Channel<LeaseExpiry>();
+  readonly lifecycle = new Channel<LifecycleEvent>();
+
+  constructor(private readonly world: World) {
+    world.lifecycle.push((ev) => this.lifecycle.emit(ev));
+  }
+
+  /**
+   * The hooks every etcd member of this run is built with (one set for all: a revision is reported by
+   * the first member that applies it, later members' applies of it are not).
+   */
+  memberHooks(): MemberHooks {
+    const world = this.world;
+    let lastRevision = 1;
+    return {
+      observer: (view) => this.raftViews.emit(view),
+      onApply: (e) => this.applies.emit({ ...e, time: world.now }),
+      onRecover: (member, r) => this.recoveries.emit({ member, index: r.index, revision: r.revision }),
+      onCommit: (_m, revision, keys, changes) => {
+        if (revision <= lastRevision) return; // already reported by the first member to apply it
+        lastRevision = revision;
+        this.commits.emit({ revision, keys, changes });
+      },
+      onSoftState: (member, state, term) => this.roles.emit({ time: world.now, member, state, term }),
+      onLeaseExpire: (member, ids) => this.leaseExpiries.emit({ member, ids, time: world.now }),
+    };
+  }
+}
