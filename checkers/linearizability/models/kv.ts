@@ -72,16 +72,47 @@ export function partitionByKey<O extends { input: { key: string } }>(ops: readon
 }
 
 /**
- * Whether `others` (appends and puts of the same key) could turn `from` into what `get` returned:
- * with appends alone the string only grows, so it must be a prefix of the result; a put restarts it.
+ * Whether `others` (appends and puts of the same key) could turn `from` into what `get` returned.
+ * With appends alone the string only grows: the result is `from` followed by appended values; a
+ * put restarts it: the result is a put's value followed by appended values. So the result must
+ * split into a start (`from`, or an available put's value) and a rest that is a concatenation of
+ * available append values (each value may be used any number of times: a relaxation, so "false"
+ * stays sound). With many concurrent appenders this rules out an order of appends as soon as a
+ * read that sees another order is near, instead of after every interleaving below it.
  */
 function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number): boolean {
   if (get.input.f !== GET || get.output.unknown) return true; // writes are always legal
   const want = get.output.value;
-  if (want.startsWith(from)) return true;
+  if (want === from) return true;
+  const key = get.input.key;
+  if (want.startsWith(from) && restFromAppends(want, from.length, key, others, count)) return true;
   for (let i = 0; i < count; i++) {
     const o = others[i]!;
-    if (o.input.f === PUT && o.input.key === get.input.key && want.startsWith(o.input.value)) return true;
+    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restFromAppends(want, o.input.value.length, key, others, count)) return true;
+  }
+  return false;
+}
+
+let reach = new Uint8Array(256);
+
+/** Whether want[start..] is a concatenation of values of appends among others[0..count) (same key). */
+function restFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
+  const n = want.length - start;
+  if (n === 0) return true;
+  if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
+  reach.fill(0, 0, n + 1);
+  reach[0] = 1;
+  for (let i = 0; i < n; i++) {
+    if (!reach[i]) continue;
+    for (let j = 0; j < count; j++) {
+      const o = others[j]!.input;
+      if (o.f !== APPEND || o.key !== key) continue;
+      const v = o.value;
+      if (v.length > 0 && i + v.length <= n && !reach[i + v.length] && want.startsWith(v, start + i)) {
+        if (i + v.length === n) return true;
+        reach[i + v.length] = 1;
+      }
+    }
   }
   return false;
 }
