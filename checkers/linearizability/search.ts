@@ -146,6 +146,15 @@ class Search<S, I, O> {
   private readonly twinClass: Int32Array;
   private readonly classStamp: Int32Array;
   private stamp = 0;
+  /**
+   * Model.precedence: successors of each operation (CSR: succ[succStart[i] .. succStart[i+1]))
+   * and, per operation, how many of its predecessors are not linearized yet (> 0: not a candidate).
+   */
+  private readonly succStart: Int32Array | undefined;
+  private readonly succ: Int32Array | undefined;
+  private readonly blocked: Int32Array;
+  /** The precedence pairs cannot all hold (a cycle, or an operation squeezed out of its interval). */
+  private readonly precedenceInfeasible: boolean = false;
   /** mayBecomeLegal's `others`, refilled per frame. */
   private readonly others: Operation<I, O>[];
 
@@ -261,6 +270,16 @@ class Search<S, I, O> {
     this.zob = zobrist(finiteCount);
     this.failed = new FailedConfigurations<S>(model as Model<S, unknown, unknown>, knownWords, unknownWords);
 
+    this.blocked = int32(n);
+    const pairs = model.precedence?.(ops);
+    if (pairs && pairs.length > 0) {
+      const order = precedenceGraph(ops, pairs, this.finite);
+      this.succStart = order.start;
+      this.succ = order.succ;
+      for (let k = 0; k < order.succ.length; k++) this.blocked[order.succ[k]!]!++;
+      this.precedenceInfeasible = !order.feasible;
+    }
+
     this.stateAt = new Array<S>(n + 1);
     this.opAt = int32(n);
     this.hashAt = int32(n + 1);
@@ -278,7 +297,8 @@ class Search<S, I, O> {
     // (a read of a value no one writes) rules out every order at once, however deep it sits.
     // The search still runs a little, for the evidence's longest prefix.
     // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
-    const rootDead = this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true);
+    const rootDead =
+      this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true));
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
@@ -357,12 +377,14 @@ class Search<S, I, O> {
       prev[next[a]!] = prev[a]!;
       this.finiteDone++;
     }
+    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!--;
   }
 
   /** Puts them back, in reverse order: return first, then call. */
   private unlift(op: number): void {
     const next = this.next;
     const prev = this.prev;
+    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!++;
     let a = this.retNode[op]!;
     if (a >= 0) {
       next[prev[a]!] = a;
@@ -400,7 +422,7 @@ class Search<S, I, O> {
     const { next, nodeOp, readOnly } = this;
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
-      if (!readOnly[op]) continue;
+      if (!readOnly[op] || this.blocked[op]) continue;
       if (!this.tick()) return false;
       if (this.model.step(state, this.inputs[op] as I, this.outputs[op] as O)[0]) {
         this.push(op, state);
@@ -455,7 +477,7 @@ class Search<S, I, O> {
     const stamp = ++this.stamp;
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
-      if (readOnly[op]) continue;
+      if (readOnly[op] || this.blocked[op]) continue;
       const cls = twinClass[op]!;
       if (cls >= 0) {
         if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
@@ -585,6 +607,58 @@ function sortedIndices(keys: Float64Array, n: number, idx: Int32Array): Int32Arr
     }
   }
   return idx;
+}
+
+/**
+ * Model.precedence's pairs as a successor list (pairs naming an unknown-return operation, or one
+ * operation twice, are dropped), and whether they can all hold: no cycle, and each operation can
+ * still take effect within its interval once its predecessors' calls and its successors' returns
+ * bound it (a linearization gives each operation a point in its interval, in linearization order).
+ */
+function precedenceGraph<I, O>(
+  ops: readonly Operation<I, O>[],
+  pairs: readonly number[],
+  finite: Int32Array,
+): { start: Int32Array; succ: Int32Array; feasible: boolean } {
+  const n = ops.length;
+  const start = new Int32Array(n + 1);
+  const usable = (a: number, b: number): boolean => a !== b && a >= 0 && b >= 0 && a < n && b < n && finite[a] === 1 && finite[b] === 1;
+  let m = 0;
+  for (let k = 0; k + 1 < pairs.length; k += 2) if (usable(pairs[k]!, pairs[k + 1]!)) start[pairs[k]! + 1]!++, m++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const succ = new Int32Array(m);
+  const fill = start.slice(0, n);
+  const indegree = new Int32Array(n);
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    const a = pairs[k]!;
+    const b = pairs[k + 1]!;
+    if (!usable(a, b)) continue;
+    succ[fill[a]!++] = b;
+    indegree[b]!++;
+  }
+  // Kahn's order; earliest points forward, latest points backward.
+  const topo = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) topo[tail++] = i;
+  while (head < tail) {
+    const a = topo[head++]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) if (--indegree[succ[k]!]! === 0) topo[tail++] = succ[k]!;
+  }
+  if (tail < n) return { start, succ, feasible: false };
+  const earliest = new Float64Array(n);
+  const latest = new Float64Array(n);
+  for (let i = 0; i < n; i++) (earliest[i] = ops[i]!.call), (latest[i] = ops[i]!.return);
+  for (let t = 0; t < n; t++) {
+    const a = topo[t]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) earliest[succ[k]!] = Math.max(earliest[succ[k]!]!, earliest[a]!);
+  }
+  for (let t = n - 1; t >= 0; t--) {
+    const a = topo[t]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) latest[a] = Math.min(latest[a]!, latest[succ[k]!]!);
+    if (earliest[a]! > latest[a]!) return { start, succ, feasible: false };
+  }
+  return { start, succ, feasible: true };
 }
 
 /** Every operation with a known return is linearized: try the unknown ones in call order. */

@@ -46,6 +46,14 @@ export interface Model<S, I, O> {
    * comes soon, read-only or not.
    */
   mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
+  /**
+   * Pruning: pairs of operations with a known return (indices into `ops`, one partition, flat:
+   * before, after, before, after, ...) that are in this order in every legal linearization. The
+   * search never linearizes an operation before its predecessors, and answers "illegal" at once
+   * when the pairs form a cycle or cannot fit the operations' intervals. Pairs that name an
+   * operation with an unknown return are ignored (an unknown outcome stays free to happen at the end).
+   */
+  precedence?(ops: readonly Operation<I, O>[]): readonly number[];
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
   /**

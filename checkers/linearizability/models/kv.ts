@@ -149,6 +149,97 @@ function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
   return out;
 }
 
+/**
+ * The order a get's result fixes. When one key's written values are distinct, non-empty and none
+ * is a prefix of another (Porcupine's "x 3 7 y" tokens), a result splits into written values in
+ * exactly one way, and each value names the one operation that wrote it. A result reads back the
+ * last put before the get (or nothing) and then the appends since, in linearization order: so in
+ * every legal linearization those writes come in that order, and the last one before the get.
+ * Chains over operations with an unknown outcome skip them (the order is transitive). A result
+ * that does not split that way is left to the search (it is illegal anyway).
+ */
+function kvPrecedence(ops: readonly KvOperation[]): number[] {
+  const writer = new Map<string, number>();
+  const lengths = new Set<number>();
+  const key = ops[0]?.input.key;
+  for (let i = 0; i < ops.length; i++) {
+    const o = ops[i]!;
+    if (o.input.key !== key) return [];
+    if (o.input.f === GET) continue;
+    const v = o.input.value;
+    if (v === "" || writer.has(v)) return [];
+    writer.set(v, i);
+    lengths.add(v.length);
+  }
+  const values = [...writer.keys()].sort();
+  for (let i = 1; i < values.length; i++) if (values[i]!.startsWith(values[i - 1]!)) return [];
+  const sizes = [...lengths].sort((a, b) => a - b);
+  const pairs: number[] = [];
+  const seen = new Set<number>(); // before * n + after, so each pair is given once
+  const add = (a: number, b: number): void => {
+    const k = a * ops.length + b;
+    if (seen.has(k)) return;
+    seen.add(k);
+    pairs.push(a, b);
+  };
+  // The chain of the previous result that split: a result extending it (the usual case, strings
+  // grow) resumes from its end instead of splitting the whole string again.
+  let chain: number[] = [];
+  let chainValue = "";
+  const inChain = new Int32Array(ops.length).fill(-1); // inChain[w] = position of w in chain
+  for (let g = 0; g < ops.length; g++) {
+    const get = ops[g]!;
+    if (get.input.f !== GET || get.output.unknown || get.return === Infinity) continue;
+    const want = get.output.value;
+    let at = 0;
+    let from = 0; // chain entries before this one were already paired
+    if (chainValue !== "" && want.startsWith(chainValue)) {
+      at = chainValue.length;
+      from = chain.length;
+    } else {
+      for (const w of chain) inChain[w] = -1;
+      chain = [];
+    }
+    let ok = true;
+    while (ok && at < want.length) {
+      ok = false;
+      for (const len of sizes) {
+        const w = writer.get(want.substr(at, len));
+        if (w === undefined) continue;
+        // a put only starts a result; each write at most once
+        if ((ops[w]!.input.f === PUT && chain.length > 0) || inChain[w]! >= 0) break;
+        inChain[w] = chain.length;
+        chain.push(w);
+        at += len;
+        ok = true;
+        break;
+      }
+    }
+    if (!ok) {
+      for (const w of chain) inChain[w] = -1;
+      chain = [];
+      chainValue = "";
+      continue;
+    }
+    chainValue = want;
+    let last = -1;
+    for (let k = from - 1; k >= 0; k--) {
+      if (ops[chain[k]!]!.return !== Infinity) {
+        last = chain[k]!;
+        break;
+      }
+    }
+    for (let k = from; k < chain.length; k++) {
+      const w = chain[k]!;
+      if (ops[w]!.return === Infinity) continue;
+      if (last >= 0) add(last, w);
+      last = w;
+    }
+    if (last >= 0) add(last, g);
+  }
+  return pairs;
+}
+
 /** A get is left out; a put or append keeps its call and may or may not have taken effect. */
 function forgetKv(op: KvOperation): KvOperation | undefined {
   return op.input.f === GET ? undefined : { ...op, output: kvOutput.unknown(), return: Infinity };
@@ -167,6 +258,7 @@ export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   hash: (s) => s.h,
   partition: partitionByKey,
   unobservable: unobservableWrites,
+  precedence: kvPrecedence,
   forget: forgetKv,
   describeOperation: describeKv,
   describeState: (s) => JSON.stringify(s.s),
