@@ -8,6 +8,8 @@ import fc from "fast-check";
 import { bruteForceLinearizable } from "./brute.ts";
 import { checkOperations } from "./engine.ts";
 import { kvInput, kvModel, kvOutput, type KvOperation } from "./models/kv.ts";
+import { parsePorcupineKv } from "./parse/porcupine-kv.ts";
+import { kvSeriesHistory, type SeriesShape } from "./series.ts";
 import type { Model, Operation } from "./types.ts";
 
 interface Step {
@@ -128,6 +130,18 @@ test("a read that swaps two appended values another read saw in order is refuted
   assert.is(r.verdict, "illegal");
   assert.is(bruteForceLinearizable(kvModel, ops), false);
   assert.is(checkOperations(kvModel, ops.slice(0, 4)).verdict, "ok");
+});
+
+test("one key, 20 and 50 clients, 1,000 operations, pending writes: decided as generated", () => {
+  // kv-c20-k1-n1000-p15-ok-s7 once came out illegal (a cache of append values kept across frames)
+  for (const [clients, pending, seed] of [[20, 0.15, 7], [50, 0.05, 7], [20, 0.1, 1]] as const) {
+    for (const variant of ["ok", "swap", "phantom"] as const) {
+      const shape: SeriesShape = { model: "kv", clients, keys: 1, operations: 1000, pending, seed, linearizable: variant === "ok", ...(variant === "swap" ? { corruption: "swap" as const } : {}) };
+      const ops = parsePorcupineKv(kvSeriesHistory(shape));
+      const r = checkOperations(kvModel, ops, { evidence: false, maxSteps: 2_000_000 });
+      assert.is(r.verdict, variant === "ok" ? "ok" : "illegal", `${clients} clients, ${pending} pending, seed ${seed}, ${variant}`);
+    }
+  }
 });
 
 test.run();

@@ -34,6 +34,11 @@ export interface SearchBudget {
   progressEvery: number;
   /** Steps already spent by earlier partitions (reported to onProgress as a running total). */
   stepsBefore: number;
+  /**
+   * When the history is refuted before searching (precedence, a dead operation at the root), look
+   * for a long linearizable prefix anyway, for the evidence (default true; false for a bare verdict).
+   */
+  prefix?: boolean;
 }
 
 export interface SearchResult {
@@ -299,6 +304,7 @@ class Search<S, I, O> {
     // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
     const rootDead =
       this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true));
+    if (rootDead && this.budget.prefix === false) return { verdict: "illegal", steps: this.steps, order: [] };
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
@@ -462,7 +468,7 @@ class Search<S, I, O> {
       }
       const g = retOp[node]!;
       if (callNode[g]! < firstReturn) pending--;
-      if (!mayBecomeLegal(state, ops[g]!, others, count)) return true;
+      if (!mayBecomeLegal(state, ops[g]!, others, count, wholeHistory)) return true;
     }
     return false;
   }

@@ -43,9 +43,10 @@ export interface Model<S, I, O> {
    * `others` (which may include `op` itself: skip it) can be linearized before it. Answer false
    * only if `op` is illegal now and no sequence of them (each at most once) can lead to a state
    * where it is legal; true is always safe. Asked about every pending operation whose return
-   * comes soon, read-only or not.
+   * comes soon, read-only or not. `thorough`: asked once per history (at the root, about every
+   * operation), so a costlier test pays; per configuration a cheap one does.
    */
-  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
+  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number, thorough?: boolean): boolean;
   /**
    * Pruning: pairs of operations with a known return (indices into `ops`, one partition, flat:
    * before, after, before, after, ...) that are in this order in every legal linearization. The

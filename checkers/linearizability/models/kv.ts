@@ -80,25 +80,83 @@ export function partitionByKey<O extends { input: { key: string } }>(ops: readon
  * stays sound). With many concurrent appenders this rules out an order of appends as soon as a
  * read that sees another order is near, instead of after every interleaving below it.
  */
-function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number): boolean {
+function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number, thorough = false): boolean {
   if (get.input.f !== GET || get.output.unknown) return true; // writes are always legal
   const want = get.output.value;
   if (want === from) return true;
   const key = get.input.key;
-  if (want.startsWith(from) && restFromAppends(want, from.length, key, others, count)) return true;
+  if (want.startsWith(from) && (thorough ? restFromAppends(want, from.length, key, others, count, true) : nextFromAppends(want, from.length, key, others, count))) return true;
   for (let i = 0; i < count; i++) {
     const o = others[i]!;
-    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restFromAppends(want, o.input.value.length, key, others, count)) return true;
+    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restFromAppends(want, o.input.value.length, key, others, count, thorough)) return true;
+  }
+  return false;
+}
+
+/** Whether want[start..] (non-empty) begins with the value of an append among others[0..count) (same key). */
+function nextFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
+  for (let j = 0; j < count; j++) {
+    const o = others[j]!.input;
+    if (o.f === APPEND && o.key === key && o.value.length > 0 && want.startsWith(o.value, start)) return true;
   }
   return false;
 }
 
 let reach = new Uint8Array(256);
 
-/** Whether want[start..] is a concatenation of values of appends among others[0..count) (same key). */
-function restFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
+/**
+ * The append values among others[0..count) of one key, by value, for the thorough (root) check:
+ * it asks about every get of a history with the same `others` growing, so the index grows with it
+ * instead of being rebuilt (valid while the array, key and its consumed entries are the same).
+ */
+const index = { others: undefined as readonly KvOperation[] | undefined, key: "", consumed: 0, last: undefined as KvOperation | undefined, values: new Set<string>(), lengths: [] as number[] };
+
+function appendIndex(key: string, others: readonly KvOperation[], count: number): typeof index {
+  if (index.others !== others || index.key !== key || count < index.consumed || (index.consumed > 0 && others[index.consumed - 1] !== index.last)) {
+    index.others = others;
+    index.key = key;
+    index.consumed = 0;
+    index.values = new Set();
+    index.lengths = [];
+  }
+  for (let j = index.consumed; j < count; j++) {
+    const o = others[j]!.input;
+    if (o.f !== APPEND || o.key !== key || o.value.length === 0 || index.values.has(o.value)) continue;
+    index.values.add(o.value);
+    if (!index.lengths.includes(o.value.length)) index.lengths.push(o.value.length);
+  }
+  index.consumed = count;
+  index.last = count > 0 ? others[count - 1] : undefined;
+  return index;
+}
+
+/**
+ * Whether want[start..] is a concatenation of values of appends among others[0..count) (same key).
+ * `thorough` (the root check) looks values up in an index; per configuration, where `others` is
+ * refilled for every frame, it scans them.
+ */
+function restFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number, thorough: boolean): boolean {
   const n = want.length - start;
   if (n === 0) return true;
+  if (!thorough) return restByScan(want, start, key, others, count);
+  const { values, lengths } = appendIndex(key, others, count);
+  if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
+  reach.fill(0, 0, n + 1);
+  reach[0] = 1;
+  for (let i = 0; i < n; i++) {
+    if (!reach[i]) continue;
+    for (const len of lengths) {
+      if (i + len <= n && !reach[i + len] && values.has(want.substr(start + i, len))) {
+        if (i + len === n) return true;
+        reach[i + len] = 1;
+      }
+    }
+  }
+  return false;
+}
+
+function restByScan(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
+  const n = want.length - start;
   if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
   reach.fill(0, 0, n + 1);
   reach[0] = 1;
@@ -253,7 +311,7 @@ export const kvModel: Model<KvCell, KvInput, KvOutput> = {
     return [true, apply(state, input)];
   },
   readOnly: (input) => input.f === GET,
-  mayBecomeLegal: (state, op, others, count) => getMayBecomeLegal(state.s, op, others, count),
+  mayBecomeLegal: (state, op, others, count, thorough) => getMayBecomeLegal(state.s, op, others, count, thorough),
   equal: (a, b) => a === b || (a.h === b.h && a.s === b.s),
   hash: (s) => s.h,
   partition: partitionByKey,
@@ -283,8 +341,8 @@ export const kvMapModel: Model<KvMap, KvInput, KvOutput> = {
     return [true, { cells, h: (state.h - keyTerm(input.key, cell) + keyTerm(input.key, next)) | 0 }];
   },
   readOnly: (input) => input.f === GET,
-  mayBecomeLegal: (state, op, others, count) =>
-    getMayBecomeLegal((state.cells.get(op.input.key) ?? EMPTY).s, op, others, count),
+  mayBecomeLegal: (state, op, others, count, thorough) =>
+    getMayBecomeLegal((state.cells.get(op.input.key) ?? EMPTY).s, op, others, count, thorough),
   equal(a, b) {
     if (a === b) return true;
     if (a.h !== b.h) return false;
