@@ -303,7 +303,7 @@ class Search<S, I, O> {
     // The search still runs a little, for the evidence's longest prefix.
     // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
     const rootDead =
-      this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true));
+      this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= (this.model.rootCheckFrom ?? ROOT_CHECK_MIN) && this.isDead(this.stateAt[0], true));
     if (rootDead && this.budget.prefix === false) return { verdict: "illegal", steps: this.steps, order: [] };
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };

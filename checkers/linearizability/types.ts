@@ -48,6 +48,11 @@ export interface Model<S, I, O> {
    */
   mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number, thorough?: boolean): boolean;
   /**
+   * Operations from which the search asks mayBecomeLegal (thorough) about every operation at the
+   * root before searching (default 256: below it the search usually costs less than the question).
+   */
+  rootCheckFrom?: number;
+  /**
    * Pruning: pairs of operations with a known return (indices into `ops`, one partition, flat:
    * before, after, before, after, ...) that are in this order in every legal linearization. The
    * search never linearizes an operation before its predecessors, and answers "illegal" at once

@@ -312,6 +312,8 @@ export const kvModel: Model<KvCell, KvInput, KvOutput> = {
   },
   readOnly: (input) => input.f === GET,
   mayBecomeLegal: (state, op, others, count, thorough) => getMayBecomeLegal(state.s, op, others, count, thorough),
+  // the thorough check is an indexed split per get: cheaper than any search with many appenders
+  rootCheckFrom: 0,
   equal: (a, b) => a === b || (a.h === b.h && a.s === b.s),
   hash: (s) => s.h,
   partition: partitionByKey,
