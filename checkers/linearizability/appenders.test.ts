@@ -81,23 +81,36 @@ function allLinearizations<S, I, O>(model: Model<S, I, O>, ops: readonly Operati
 
 test("the order a get's result fixes holds in every legal linearization", () => {
   let pairs = 0;
+  let deadlines = 0;
   fc.assert(
     fc.property(plan, (p) => {
       const ops = history(p);
-      const before = kvModel.precedence!(ops);
+      const { before, mustHappenBy } = kvModel.precedence!(ops);
       const all = allLinearizations(kvModel, ops);
       assert.ok(all.length > 0, "a sequential execution is linearizable");
       for (let k = 0; k < before.length; k += 2) {
         const [a, b] = [before[k]!, before[k + 1]!];
-        if (ops[a]!.return === Infinity || ops[b]!.return === Infinity) continue;
         pairs++;
-        for (const order of all) assert.ok(order.indexOf(a) < order.indexOf(b), `${a} before ${b} fails in ${order}`);
+        for (const order of all) assert.ok(order.includes(a) && order.indexOf(a) < order.indexOf(b), `${a} before ${b} fails in ${order}`);
+      }
+      // a write with an unknown outcome that must have happened is in every order, before an operation returning by then
+      for (let u = 0; u < ops.length; u++) {
+        const t = mustHappenBy?.[u] ?? Infinity;
+        if (t === Infinity) continue;
+        deadlines++;
+        for (const order of all) {
+          const at = order.indexOf(u);
+          assert.ok(at >= 0, `${u} must happen, but ${order} leaves it out`);
+          // placed before every known operation called after t (those must follow it in real time)
+          for (const later of order.slice(0, at)) assert.ok(!(ops[later]!.call > t), `${u} after ${later}, called after ${t}`);
+        }
       }
       return true;
     }),
     { seed: 21, numRuns: 1500 },
   );
   assert.ok(pairs > 1000, `only ${pairs} pairs checked`);
+  assert.ok(deadlines > 50, `only ${deadlines} unknown writes that must happen`);
 });
 
 test("one key, many appenders: the checker agrees with brute force, corrupted reads included", () => {

@@ -115,9 +115,10 @@ export function searchLinearization<S, I, O>(
   budget: SearchBudget,
 ): SearchResult {
   if (ops.length === 0) return { verdict: "ok", steps: 0, order: [] };
+  const order = model.precedence?.(ops);
   const pooled = scratch.begin();
   try {
-    return new Search(model, ops, budget, pooled).run();
+    return new Search(model, withDeadlines(ops, order?.mustHappenBy), budget, pooled, order?.before).run();
   } finally {
     if (pooled) scratch.end();
   }
@@ -207,7 +208,7 @@ class Search<S, I, O> {
   private outOfBudget = false;
   private stopped = false;
 
-  constructor(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean) {
+  constructor(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean, pairs: readonly number[] | undefined) {
     this.model = model;
     this.ops = ops;
     this.budget = budget;
@@ -276,7 +277,6 @@ class Search<S, I, O> {
     this.failed = new FailedConfigurations<S>(model as Model<S, unknown, unknown>, knownWords, unknownWords);
 
     this.blocked = int32(n);
-    const pairs = model.precedence?.(ops);
     if (pairs && pairs.length > 0) {
       const order = precedenceGraph(ops, pairs, this.finite);
       this.succStart = order.start;
@@ -613,6 +613,24 @@ function sortedIndices(keys: Float64Array, n: number, idx: Int32Array): Int32Arr
     }
   }
   return idx;
+}
+
+/**
+ * The operations with an unknown return that must have happened by a time (Model.precedence's
+ * mustHappenBy) given that return: every legal linearization of the history is one of the result
+ * and the other way round, and the search then orders them like any other (same indices).
+ */
+function withDeadlines<I, O>(ops: readonly Operation<I, O>[], by: readonly number[] | undefined): readonly Operation<I, O>[] {
+  if (!by) return ops;
+  let out: Operation<I, O>[] | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const t = by[i];
+    if (op.return !== Infinity || t === undefined || !(t < Infinity) || t < op.call) continue;
+    out ??= ops.slice();
+    out[i] = { ...op, return: t };
+  }
+  return out ?? ops;
 }
 
 /**

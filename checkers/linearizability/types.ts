@@ -53,13 +53,15 @@ export interface Model<S, I, O> {
    */
   rootCheckFrom?: number;
   /**
-   * Pruning: pairs of operations with a known return (indices into `ops`, one partition, flat:
-   * before, after, before, after, ...) that are in this order in every legal linearization. The
-   * search never linearizes an operation before its predecessors, and answers "illegal" at once
-   * when the pairs form a cycle or cannot fit the operations' intervals. Pairs that name an
-   * operation with an unknown return are ignored (an unknown outcome stays free to happen at the end).
+   * Pruning, for one partition (indices into `ops`). `mustHappenBy[i]`, for an operation with an
+   * unknown return: a time by which it has taken effect in every legal linearization (a later read
+   * saw its effect), or Infinity; the search treats it as returning then. `before`: pairs of
+   * operations (flat: before, after, before, after, ...) in this order in every legal
+   * linearization; the search never linearizes an operation before its predecessors, and answers
+   * "illegal" at once when the pairs form a cycle or cannot fit the operations' intervals. Pairs
+   * naming an operation whose return stays unknown are ignored (it stays free to happen at the end).
    */
-  precedence?(ops: readonly Operation<I, O>[]): readonly number[];
+  precedence?(ops: readonly Operation<I, O>[]): { before: readonly number[]; mustHappenBy?: readonly number[] };
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
   /**

@@ -212,52 +212,88 @@ function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
  * is a prefix of another (Porcupine's "x 3 7 y" tokens), a result splits into written values in
  * exactly one way, and each value names the one operation that wrote it. A result reads back the
  * last put before the get (or nothing) and then the appends since, in linearization order: so in
- * every legal linearization those writes come in that order, and the last one before the get.
- * Chains over operations with an unknown outcome skip them (the order is transitive). A result
- * that does not split that way is left to the search (it is illegal anyway).
+ * every legal linearization those writes come in that order, and the last one before the get. A
+ * write with an unknown outcome that a result shows did take effect, before that get returned
+ * (mustHappenBy); chains skip writes whose outcome stays unknown (the order is transitive). A
+ * result that does not split that way is left to the search (it is illegal anyway).
  */
-function kvPrecedence(ops: readonly KvOperation[]): number[] {
+function kvPrecedence(ops: readonly KvOperation[]): { before: number[]; mustHappenBy?: number[] } {
   const writer = new Map<string, number>();
   const lengths = new Set<number>();
   const key = ops[0]?.input.key;
+  let unknownWrites = 0;
   for (let i = 0; i < ops.length; i++) {
     const o = ops[i]!;
-    if (o.input.key !== key) return [];
+    if (o.input.key !== key) return { before: [] };
     if (o.input.f === GET) continue;
     const v = o.input.value;
-    if (v === "" || writer.has(v)) return [];
+    if (v === "" || writer.has(v)) return { before: [] };
     writer.set(v, i);
     lengths.add(v.length);
+    if (o.return === Infinity) unknownWrites++;
   }
   const values = [...writer.keys()].sort();
-  for (let i = 1; i < values.length; i++) if (values[i]!.startsWith(values[i - 1]!)) return [];
+  for (let i = 1; i < values.length; i++) if (values[i]!.startsWith(values[i - 1]!)) return { before: [] };
   const sizes = [...lengths].sort((a, b) => a - b);
-  const pairs: number[] = [];
+  let mustHappenBy: number[] | undefined;
+  if (unknownWrites > 0) {
+    const by = new Array<number>(ops.length).fill(Infinity);
+    splitResults(ops, writer, sizes, (g, chain, from) => {
+      for (let k = from; k < chain.length; k++) if (ops[chain[k]!]!.return === Infinity) by[chain[k]!] = Math.min(by[chain[k]!]!, ops[g]!.return);
+    });
+    if (by.some((t) => t < Infinity)) mustHappenBy = by;
+  }
+  const known = (w: number): boolean => ops[w]!.return !== Infinity || (mustHappenBy !== undefined && mustHappenBy[w]! >= ops[w]!.call && mustHappenBy[w]! < Infinity);
+  const before: number[] = [];
   const seen = new Set<number>(); // before * n + after, so each pair is given once
   const add = (a: number, b: number): void => {
     const k = a * ops.length + b;
     if (seen.has(k)) return;
     seen.add(k);
-    pairs.push(a, b);
+    before.push(a, b);
   };
-  // The chain of the previous result that split: a result extending it (the usual case, strings
-  // grow) resumes from its end instead of splitting the whole string again.
+  splitResults(ops, writer, sizes, (g, chain, from) => {
+    let last = -1;
+    for (let k = from - 1; k >= 0; k--) {
+      if (known(chain[k]!)) {
+        last = chain[k]!;
+        break;
+      }
+    }
+    for (let k = from; k < chain.length; k++) {
+      const w = chain[k]!;
+      if (!known(w)) continue;
+      if (last >= 0) add(last, w);
+      last = w;
+    }
+    if (last >= 0) add(last, g);
+  });
+  return mustHappenBy ? { before, mustHappenBy } : { before };
+}
+
+/**
+ * Splits every completed get's result into the writes it reads back, in order, and calls `each`
+ * with the get, the chain and where its new part starts: a result extending the previous one that
+ * split (the usual case, strings grow) resumes from its end instead of splitting the whole string.
+ */
+function splitResults(ops: readonly KvOperation[], writer: ReadonlyMap<string, number>, sizes: readonly number[], each: (get: number, chain: readonly number[], from: number) => void): void {
   let chain: number[] = [];
   let chainValue = "";
-  const inChain = new Int32Array(ops.length).fill(-1); // inChain[w] = position of w in chain
+  const inChain = new Uint8Array(ops.length);
+  const reset = (): void => {
+    for (const w of chain) inChain[w] = 0;
+    chain = [];
+  };
   for (let g = 0; g < ops.length; g++) {
     const get = ops[g]!;
     if (get.input.f !== GET || get.output.unknown || get.return === Infinity) continue;
     const want = get.output.value;
     let at = 0;
-    let from = 0; // chain entries before this one were already paired
+    let from = 0;
     if (chainValue !== "" && want.startsWith(chainValue)) {
       at = chainValue.length;
       from = chain.length;
-    } else {
-      for (const w of chain) inChain[w] = -1;
-      chain = [];
-    }
+    } else reset();
     let ok = true;
     while (ok && at < want.length) {
       ok = false;
@@ -265,8 +301,8 @@ function kvPrecedence(ops: readonly KvOperation[]): number[] {
         const w = writer.get(want.substr(at, len));
         if (w === undefined) continue;
         // a put only starts a result; each write at most once
-        if ((ops[w]!.input.f === PUT && chain.length > 0) || inChain[w]! >= 0) break;
-        inChain[w] = chain.length;
+        if ((ops[w]!.input.f === PUT && chain.length > 0) || inChain[w]) break;
+        inChain[w] = 1;
         chain.push(w);
         at += len;
         ok = true;
@@ -274,28 +310,13 @@ function kvPrecedence(ops: readonly KvOperation[]): number[] {
       }
     }
     if (!ok) {
-      for (const w of chain) inChain[w] = -1;
-      chain = [];
+      reset();
       chainValue = "";
       continue;
     }
     chainValue = want;
-    let last = -1;
-    for (let k = from - 1; k >= 0; k--) {
-      if (ops[chain[k]!]!.return !== Infinity) {
-        last = chain[k]!;
-        break;
-      }
-    }
-    for (let k = from; k < chain.length; k++) {
-      const w = chain[k]!;
-      if (ops[w]!.return === Infinity) continue;
-      if (last >= 0) add(last, w);
-      last = w;
-    }
-    if (last >= 0) add(last, g);
+    each(g, chain, from);
   }
-  return pairs;
 }
 
 /** A get is left out; a put or append keeps its call and may or may not have taken effect. */
