@@ -85,10 +85,11 @@ function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOp
   const want = get.output.value;
   if (want === from) return true;
   const key = get.input.key;
-  if (want.startsWith(from) && (thorough ? restFromAppends(want, from.length, key, others, count, true) : nextFromAppends(want, from.length, key, others, count))) return true;
+  if (thorough) return splitsByIndex(want, from, key, others, count);
+  if (want.startsWith(from) && nextFromAppends(want, from.length, key, others, count)) return true;
   for (let i = 0; i < count; i++) {
     const o = others[i]!;
-    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restFromAppends(want, o.input.value.length, key, others, count, thorough)) return true;
+    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restByScan(want, o.input.value.length, key, others, count)) return true;
   }
   return false;
 }
@@ -109,7 +110,16 @@ let reach = new Uint8Array(256);
  * it asks about every get of a history with the same `others` growing, so the index grows with it
  * instead of being rebuilt (valid while the array, key and its consumed entries are the same).
  */
-const index = { others: undefined as readonly KvOperation[] | undefined, key: "", consumed: 0, last: undefined as KvOperation | undefined, values: new Set<string>(), lengths: [] as number[] };
+const index = {
+  others: undefined as readonly KvOperation[] | undefined,
+  key: "",
+  consumed: 0,
+  last: undefined as KvOperation | undefined,
+  values: new Set<string>(),
+  lengths: [] as number[],
+  puts: new Set<string>(),
+  putLengths: [] as number[],
+};
 
 function appendIndex(key: string, others: readonly KvOperation[], count: number): typeof index {
   if (index.others !== others || index.key !== key || count < index.consumed || (index.consumed > 0 && others[index.consumed - 1] !== index.last)) {
@@ -118,12 +128,16 @@ function appendIndex(key: string, others: readonly KvOperation[], count: number)
     index.consumed = 0;
     index.values = new Set();
     index.lengths = [];
+    index.puts = new Set();
+    index.putLengths = [];
   }
   for (let j = index.consumed; j < count; j++) {
     const o = others[j]!.input;
-    if (o.f !== APPEND || o.key !== key || o.value.length === 0 || index.values.has(o.value)) continue;
-    index.values.add(o.value);
-    if (!index.lengths.includes(o.value.length)) index.lengths.push(o.value.length);
+    if (o.key !== key || o.f === GET) continue;
+    const [values, lengths] = o.f === APPEND ? [index.values, index.lengths] : [index.puts, index.putLengths];
+    if ((o.f === APPEND && o.value.length === 0) || values.has(o.value)) continue;
+    values.add(o.value);
+    if (!lengths.includes(o.value.length)) lengths.push(o.value.length);
   }
   index.consumed = count;
   index.last = count > 0 ? others[count - 1] : undefined;
@@ -131,32 +145,27 @@ function appendIndex(key: string, others: readonly KvOperation[], count: number)
 }
 
 /**
- * Whether want[start..] is a concatenation of values of appends among others[0..count) (same key).
- * `thorough` (the root check) looks values up in an index; per configuration, where `others` is
- * refilled for every frame, it scans them.
+ * The thorough split (the root check), with values looked up in an index: want is a start (`from`
+ * or an available put's value) followed by available append values. One pass from every start.
  */
-function restFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number, thorough: boolean): boolean {
-  const n = want.length - start;
-  if (n === 0) return true;
-  if (!thorough) return restByScan(want, start, key, others, count);
-  const { values, lengths } = appendIndex(key, others, count);
+function splitsByIndex(want: string, from: string, key: string, others: readonly KvOperation[], count: number): boolean {
+  const { values, lengths, puts, putLengths } = appendIndex(key, others, count);
+  const n = want.length;
   if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
   reach.fill(0, 0, n + 1);
-  reach[0] = 1;
+  if (want.startsWith(from)) reach[from.length] = 1;
+  for (const len of putLengths) if (len <= n && puts.has(want.substr(0, len))) reach[len] = 1;
   for (let i = 0; i < n; i++) {
     if (!reach[i]) continue;
-    for (const len of lengths) {
-      if (i + len <= n && !reach[i + len] && values.has(want.substr(start + i, len))) {
-        if (i + len === n) return true;
-        reach[i + len] = 1;
-      }
-    }
+    for (const len of lengths) if (i + len <= n && !reach[i + len] && values.has(want.substr(i, len))) reach[i + len] = 1;
   }
-  return false;
+  return reach[n] === 1;
 }
 
+/** Whether want[start..] is a concatenation of values of appends among others[0..count) (same key), by scanning them. */
 function restByScan(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
   const n = want.length - start;
+  if (n === 0) return true;
   if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
   reach.fill(0, 0, n + 1);
   reach[0] = 1;
