@@ -153,6 +153,17 @@ class Search<S, I, O> {
   private readonly classStamp: Int32Array;
   private stamp = 0;
   /**
+   * Known-return operations with the same input and output share a class (-1 for the others, and
+   * for classes of one). Among those of a class in the window only the one that returns first is
+   * tried: a linearization placing a twin here and that one later stays legal with the two
+   * exchanged (same effect; the one returning first now goes earlier, the other later, but no later
+   * than where the first was, before either return). Off with precedence pairs (they name operations).
+   */
+  private readonly knownTwin: Int32Array;
+  private readonly twinBest: Int32Array;
+  private readonly twinStamp: Int32Array;
+  private readonly knownTwins: boolean;
+  /**
    * Model.precedence: successors of each operation (CSR: succ[succStart[i] .. succStart[i+1]))
    * and, per operation, how many of its predecessors are not linearized yet (> 0: not a candidate).
    */
@@ -265,6 +276,26 @@ class Search<S, I, O> {
     this.classStamp = int32(Math.max(1, classes.size));
     this.readOnly = int32(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
+    this.knownTwin = int32(n, -1);
+    let twinClasses = 0;
+    if (!pairs || pairs.length === 0) {
+      const known = new Map<string, number[]>();
+      for (let i = 0; i < n; i++) {
+        if (!this.finite[i] || this.readOnly[i]) continue;
+        const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+        const list = known.get(key);
+        if (list) list.push(i);
+        else known.set(key, [i]);
+      }
+      for (const list of known.values()) {
+        if (list.length < 2) continue;
+        for (const i of list) this.knownTwin[i] = twinClasses;
+        twinClasses++;
+      }
+    }
+    this.knownTwins = twinClasses > 0;
+    this.twinBest = int32(Math.max(1, twinClasses));
+    this.twinStamp = int32(Math.max(1, twinClasses));
 
     this.compact = int32(n);
     let unknownCount = 0;
@@ -479,11 +510,20 @@ class Search<S, I, O> {
    * operation are finished first and subsume those with it (memo.ts).
    */
   private branch(d: number, state: S): void {
-    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp } = this;
+    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp, knownTwin, twinBest, twinStamp, deadline } = this;
     const stamp = ++this.stamp;
+    if (this.knownTwins) {
+      for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
+        const op = nodeOp[node]!;
+        const cls = knownTwin[op]!;
+        if (cls < 0 || this.blocked[op]) continue;
+        if (twinStamp[cls] !== stamp || deadline[op]! < deadline[twinBest[cls]!]!) (twinStamp[cls] = stamp), (twinBest[cls] = op);
+      }
+    }
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
       if (readOnly[op] || this.blocked[op]) continue;
+      if (knownTwin[op]! >= 0 && twinBest[knownTwin[op]!] !== op) continue; // a twin returning first is in the window
       const cls = twinClass[op]!;
       if (cls >= 0) {
         if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
