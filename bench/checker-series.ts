@@ -44,6 +44,9 @@ export function seriesShapes(quick = false): SeriesShape[] {
   for (const pending of [0, 0.05, 0.1, 0.15]) out.push(...both({ model: "kv", clients: 10, keys: 10, operations: 6000, pending, seed: 4 }));
   for (const keys of [1, 5, 20, 50]) out.push(...both({ model: "kv", clients: keys === 1 ? 5 : 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
   out.push(...oneKeyManyAppenders());
+  // a register written by 50 and 100 clients with 5 values (seed 7: unknown before known-return twins were merged)
+  out.push(...both({ model: "register", clients: 50, keys: 1, operations: 1000, pending: 0, seed: 7 }));
+  out.push(...both({ model: "register", clients: 100, keys: 1, operations: 5000, pending: 0, seed: 7 }));
   return out;
 }
 
