@@ -39,6 +39,8 @@ export interface SearchBudget {
    * for a long linearizable prefix anyway, for the evidence (default true; false for a bare verdict).
    */
   prefix?: boolean;
+  /** Steps after which known-return twins are merged (default TWIN_STEPS; tests use 0). */
+  twinSteps?: number;
 }
 
 export interface SearchResult {
@@ -56,6 +58,8 @@ const HEAD = 0;
 const EVIDENCE_STEPS = 100_000;
 /** Operations from which the whole-history dead-operation check runs at the root. */
 const ROOT_CHECK_MIN = 256;
+/** Steps after which a search builds its known-return twin classes. */
+const TWIN_STEPS = 20_000;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -158,11 +162,13 @@ class Search<S, I, O> {
    * tried: a linearization placing a twin here and that one later stays legal with the two
    * exchanged (same effect; the one returning first now goes earlier, the other later, but no later
    * than where the first was, before either return). Off with precedence pairs (they name operations).
+   * Built once a search has taken TWIN_STEPS steps (most searches end sooner than the classes cost).
    */
-  private readonly knownTwin: Int32Array;
-  private readonly twinBest: Int32Array;
-  private readonly twinStamp: Int32Array;
-  private readonly knownTwins: boolean;
+  private knownTwin: Int32Array;
+  private twinBest: Int32Array;
+  private twinStamp: Int32Array;
+  private knownTwins = false;
+  private twinsBuilt = false;
   /**
    * Model.precedence: successors of each operation (CSR: succ[succStart[i] .. succStart[i+1]))
    * and, per operation, how many of its predecessors are not linearized yet (> 0: not a candidate).
@@ -276,26 +282,8 @@ class Search<S, I, O> {
     this.classStamp = int32(Math.max(1, classes.size));
     this.readOnly = int32(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
-    this.knownTwin = int32(n, -1);
-    let twinClasses = 0;
-    if (!pairs || pairs.length === 0) {
-      const known = new Map<string, number[]>();
-      for (let i = 0; i < n; i++) {
-        if (!this.finite[i] || this.readOnly[i]) continue;
-        const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
-        const list = known.get(key);
-        if (list) list.push(i);
-        else known.set(key, [i]);
-      }
-      for (const list of known.values()) {
-        if (list.length < 2) continue;
-        for (const i of list) this.knownTwin[i] = twinClasses;
-        twinClasses++;
-      }
-    }
-    this.knownTwins = twinClasses > 0;
-    this.twinBest = int32(Math.max(1, twinClasses));
-    this.twinStamp = int32(Math.max(1, twinClasses));
+    this.knownTwin = this.twinBest = this.twinStamp = new Int32Array(0);
+    this.twinsBuilt = pairs !== undefined && pairs.length > 0;
 
     this.compact = int32(n);
     let unknownCount = 0;
@@ -510,6 +498,7 @@ class Search<S, I, O> {
    * operation are finished first and subsume those with it (memo.ts).
    */
   private branch(d: number, state: S): void {
+    if (!this.twinsBuilt && this.steps >= (this.budget.twinSteps ?? TWIN_STEPS)) this.buildKnownTwins();
     const { next, nodeOp, readOnly, finite, model, twinClass, classStamp, knownTwin, twinBest, twinStamp, deadline } = this;
     const stamp = ++this.stamp;
     if (this.knownTwins) {
@@ -523,7 +512,7 @@ class Search<S, I, O> {
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
       if (readOnly[op] || this.blocked[op]) continue;
-      if (knownTwin[op]! >= 0 && twinBest[knownTwin[op]!] !== op) continue; // a twin returning first is in the window
+      if (this.knownTwins && knownTwin[op]! >= 0 && twinBest[knownTwin[op]!] !== op) continue; // a twin returning first is in the window
       const cls = twinClass[op]!;
       if (cls >= 0) {
         if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
@@ -536,6 +525,30 @@ class Search<S, I, O> {
       if (!finite[op] && (r[1] === state || model.equal(r[1], state))) continue;
       this.pushByDeadline(d, op, r[1]);
     }
+  }
+
+  private buildKnownTwins(): void {
+    this.twinsBuilt = true;
+    const { n, ops } = this;
+    const knownTwin = new Int32Array(n).fill(-1);
+    let classes = 0;
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if (!this.finite[i] || this.readOnly[i]) continue;
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    }
+    for (const list of byKey.values()) {
+      if (list.length < 2) continue;
+      for (const i of list) knownTwin[i] = classes;
+      classes++;
+    }
+    this.knownTwin = knownTwin;
+    this.twinBest = new Int32Array(Math.max(1, classes));
+    this.twinStamp = new Int32Array(Math.max(1, classes));
+    this.knownTwins = classes > 0;
   }
 
   /** Counts one model step against the budget; false once it is spent (or onProgress says stop). */

@@ -110,26 +110,30 @@ let reach = new Uint8Array(256);
  * it asks about every get of a history with the same `others` growing, so the index grows with it
  * instead of being rebuilt (valid while the array, key and its consumed entries are the same).
  */
-const index = {
-  others: undefined as readonly KvOperation[] | undefined,
-  key: "",
-  consumed: 0,
-  last: undefined as KvOperation | undefined,
-  values: new Set<string>(),
-  lengths: [] as number[],
-  puts: new Set<string>(),
-  putLengths: [] as number[],
-};
+interface AppendIndex {
+  consumed: number;
+  last: KvOperation | undefined;
+  values: Set<string>;
+  lengths: number[];
+  puts: Set<string>;
+  putLengths: number[];
+  /** A result already split from `splitFrom` with this index (it only grows): a result extending it resumes there. */
+  split: string;
+  splitFrom: string;
+}
 
-function appendIndex(key: string, others: readonly KvOperation[], count: number): typeof index {
-  if (index.others !== others || index.key !== key || count < index.consumed || (index.consumed > 0 && others[index.consumed - 1] !== index.last)) {
-    index.others = others;
-    index.key = key;
-    index.consumed = 0;
-    index.values = new Set();
-    index.lengths = [];
-    index.puts = new Set();
-    index.putLengths = [];
+/** One index per key (kv-map asks about every key in turn), for one `others` array. */
+const indexes = { others: undefined as readonly KvOperation[] | undefined, byKey: new Map<string, AppendIndex>() };
+
+function appendIndex(key: string, others: readonly KvOperation[], count: number): AppendIndex {
+  if (indexes.others !== others) {
+    indexes.others = others;
+    indexes.byKey = new Map();
+  }
+  let index = indexes.byKey.get(key);
+  if (!index || count < index.consumed || (index.consumed > 0 && others[index.consumed - 1] !== index.last)) {
+    index = { consumed: 0, last: undefined, values: new Set(), lengths: [], puts: new Set(), putLengths: [], split: "", splitFrom: "" };
+    indexes.byKey.set(key, index);
   }
   for (let j = index.consumed; j < count; j++) {
     const o = others[j]!.input;
@@ -146,20 +150,40 @@ function appendIndex(key: string, others: readonly KvOperation[], count: number)
 
 /**
  * The thorough split (the root check), with values looked up in an index: want is a start (`from`
- * or an available put's value) followed by available append values. One pass from every start.
+ * or an available put's value) followed by available append values. One pass from every start;
+ * a result extending the last one that split (same start) resumes at its end.
  */
 function splitsByIndex(want: string, from: string, key: string, others: readonly KvOperation[], count: number): boolean {
-  const { values, lengths, puts, putLengths } = appendIndex(key, others, count);
+  const index = appendIndex(key, others, count);
+  const { values, lengths, puts, putLengths } = index;
   const n = want.length;
   if (reach.length < n + 1) reach = new Uint8Array(2 * (n + 1));
-  reach.fill(0, 0, n + 1);
-  if (want.startsWith(from)) reach[from.length] = 1;
-  for (const len of putLengths) if (len <= n && puts.has(want.substr(0, len))) reach[len] = 1;
-  for (let i = 0; i < n; i++) {
+  let begin = 0;
+  if (index.split !== "" && index.splitFrom === from && want.startsWith(index.split)) {
+    // the index only grew since, so the old split's path is still there
+    begin = index.split.length;
+    reach.fill(0, begin, n + 1);
+    reach[begin] = 1;
+  } else {
+    reach.fill(0, 0, n + 1);
+    if (want.startsWith(from)) reach[from.length] = 1;
+    for (const len of putLengths) if (len <= n && puts.has(want.substr(0, len))) reach[len] = 1;
+  }
+  for (let i = begin; i < n; i++) {
     if (!reach[i]) continue;
     for (const len of lengths) if (i + len <= n && !reach[i + len] && values.has(want.substr(i, len))) reach[i + len] = 1;
   }
-  return reach[n] === 1;
+  if (reach[n] !== 1) {
+    // a resumed split may miss a path through another start: try the whole result once
+    if (begin > 0) {
+      index.split = "";
+      return splitsByIndex(want, from, key, others, count);
+    }
+    return false;
+  }
+  index.split = want;
+  index.splitFrom = from;
+  return true;
 }
 
 /** Whether want[start..] is a concatenation of values of appends among others[0..count) (same key), by scanning them. */
