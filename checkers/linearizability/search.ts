@@ -59,7 +59,7 @@ const EVIDENCE_STEPS = 100_000;
 /** Operations from which the whole-history dead-operation check runs at the root. */
 const ROOT_CHECK_MIN = 256;
 /** Steps after which a search builds its known-return twin classes. */
-const TWIN_STEPS = 20_000;
+const TWIN_STEPS = 1_000;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -122,7 +122,8 @@ export function searchLinearization<S, I, O>(
   const order = model.precedence?.(ops);
   const pooled = scratch.begin();
   try {
-    return new Search(model, withDeadlines(ops, order?.mustHappenBy), budget, pooled, order?.before).run();
+    const effective = withDeadlines(ops, order?.mustHappenBy);
+    return new Search(model, effective, budget, pooled, order?.before, effective === ops ? undefined : ops).run();
   } finally {
     if (pooled) scratch.end();
   }
@@ -143,6 +144,11 @@ class Search<S, I, O> {
   private readonly outputs: O[];
   /** 1 for operations with a known return. */
   private readonly finite: Int32Array;
+  /**
+   * 1 for operations with a return of their own (not one withDeadlines gave: that is a later
+   * read's return, often far ahead); isDead looks ahead only as far as these.
+   */
+  private readonly nearReturn: Int32Array;
   private readonly finiteCount: number;
   /** 1 for operations the model calls read-only. */
   private readonly readOnly: Int32Array;
@@ -225,7 +231,15 @@ class Search<S, I, O> {
   private outOfBudget = false;
   private stopped = false;
 
-  constructor(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean, pairs: readonly number[] | undefined) {
+  constructor(
+    model: Model<S, I, O>,
+    ops: readonly Operation<I, O>[],
+    budget: SearchBudget,
+    pooled: boolean,
+    pairs: readonly number[] | undefined,
+    /** The operations before withDeadlines gave some unknown ones a return. */
+    original: readonly Operation<I, O>[] | undefined,
+  ) {
     this.model = model;
     this.ops = ops;
     this.budget = budget;
@@ -261,8 +275,10 @@ class Search<S, I, O> {
     }
 
     this.finite = int32(n);
+    this.nearReturn = int32(n);
     let finiteCount = 0;
     for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity) (this.finite[i] = 1), finiteCount++;
+    for (let i = 0; i < n; i++) this.nearReturn[i] = this.finite[i]! && (!original || original[i]!.return !== Infinity) ? 1 : 0;
     this.finiteCount = finiteCount;
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
@@ -466,7 +482,7 @@ class Search<S, I, O> {
    * every return, not only those of the window's operations.
    */
   private isDead(state: S, wholeHistory = false): boolean {
-    const { next, nodeOp, retOp, callNode, finite, ops, others } = this;
+    const { next, nodeOp, retOp, callNode, nearReturn, ops, others } = this;
     const mayBecomeLegal = this.model.mayBecomeLegal!;
     let pending = 0;
     let count = 0;
@@ -474,7 +490,7 @@ class Search<S, I, O> {
     for (; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
       others[count++] = ops[op]!;
-      if (finite[op]) pending++;
+      if (nearReturn[op]) pending++;
     }
     // Node numbers follow time order, so "called within the window" is a comparison.
     const firstReturn = node;
@@ -486,7 +502,7 @@ class Search<S, I, O> {
         continue;
       }
       const g = retOp[node]!;
-      if (callNode[g]! < firstReturn) pending--;
+      if (callNode[g]! < firstReturn && nearReturn[g]) pending--;
       if (!mayBecomeLegal(state, ops[g]!, others, count, wholeHistory)) return true;
     }
     return false;
