@@ -80,16 +80,16 @@ export function partitionByKey<O extends { input: { key: string } }>(ops: readon
  * stays sound). With many concurrent appenders this rules out an order of appends as soon as a
  * read that sees another order is near, instead of after every interleaving below it.
  */
-function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number, thorough = false): boolean {
+function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number, thorough = false, byValue = true): boolean {
   if (get.input.f !== GET || get.output.unknown) return true; // writes are always legal
   const want = get.output.value;
   if (want === from) return true;
   const key = get.input.key;
   if (thorough) return splitsByIndex(want, from, key, others, count);
-  if (want.startsWith(from) && nextFromAppends(want, from.length, key, others, count)) return true;
+  if (want.startsWith(from) && (!byValue || nextFromAppends(want, from.length, key, others, count))) return true;
   for (let i = 0; i < count; i++) {
     const o = others[i]!;
-    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && restByScan(want, o.input.value.length, key, others, count)) return true;
+    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && (!byValue || restByScan(want, o.input.value.length, key, others, count))) return true;
   }
   return false;
 }
@@ -404,7 +404,8 @@ export const kvMapModel: Model<KvMap, KvInput, KvOutput> = {
   },
   readOnly: (input) => input.f === GET,
   mayBecomeLegal: (state, op, others, count, thorough) =>
-    getMayBecomeLegal((state.cells.get(op.input.key) ?? EMPTY).s, op, others, count, thorough),
+    // per configuration, prefixes only: `others` holds every key's operations, so scanning them for values costs more than it saves
+    getMayBecomeLegal((state.cells.get(op.input.key) ?? EMPTY).s, op, others, count, thorough, false),
   equal(a, b) {
     if (a === b) return true;
     if (a.h !== b.h) return false;
