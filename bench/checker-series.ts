@@ -42,8 +42,31 @@ export function seriesShapes(quick = false): SeriesShape[] {
     out.push(...both({ model: "register", clients, keys: 1, operations: 2000, pending: 0.1, seed: 3 }));
   }
   for (const pending of [0, 0.05, 0.1, 0.15]) out.push(...both({ model: "kv", clients: 10, keys: 10, operations: 6000, pending, seed: 4 }));
-  // (1 key with 20 clients is out of reach: see the README's checker section)
   for (const keys of [1, 5, 20, 50]) out.push(...both({ model: "kv", clients: keys === 1 ? 5 : 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
+  out.push(...oneKeyManyAppenders());
+  // a register written by 50 and 100 clients with 5 values (seed 7: unknown before known-return twins were merged)
+  out.push(...both({ model: "register", clients: 50, keys: 1, operations: 1000, pending: 0, seed: 7 }));
+  out.push(...both({ model: "register", clients: 100, keys: 1, operations: 5000, pending: 0, seed: 7 }));
+  return out;
+}
+
+/**
+ * One key, many concurrent appenders (seed 6): clients 5 → 50, operations 200 → 5,000, pending
+ * 0 → 15 %; linearizable, and not by a "swap" (two appended values read in the other order, which
+ * no early check refutes) or, for a few, a phantom value.
+ */
+function oneKeyManyAppenders(): SeriesShape[] {
+  const out: SeriesShape[] = [];
+  const add = (clients: number, operations: number, pending: number, phantom = false): void => {
+    const b = { model: "kv" as const, clients, keys: 1, operations, pending, seed: 6 };
+    if (out.some((s) => s.clients === clients && s.operations === operations && s.pending === pending)) return;
+    out.push({ ...b, linearizable: true }, { ...b, linearizable: false, corruption: "swap" });
+    if (phantom) out.push({ ...b, linearizable: false });
+  };
+  for (const clients of [5, 10, 20, 30, 50]) add(clients, 1000, 0.1, clients === 20);
+  for (const operations of [200, 2000, 5000]) add(20, operations, 0.1);
+  for (const pending of [0, 0.05, 0.15]) add(20, 2000, pending);
+  add(50, 5000, 0.15, true);
   return out;
 }
 
@@ -109,6 +132,11 @@ export async function checkerSeriesMeasurements(quick = false): Promise<Measurem
     for (const model of ["kv", "register"]) for (const ok of [true, false]) {
       const k = growthExponent(sizeRows(model, ok));
       out.push({ group: "checker-series", name: `growth exponent, ${model} ${ok ? "linearizable" : "not"} (time ~ ops^k, 100 → 20,000 ops)`, value: Number(k.toFixed(2)), unit: "k" });
+    }
+    for (const ok of [true, false]) {
+      const oneKey = rows.filter((r) => r.shape.seed === 6 && r.shape.clients === 20 && r.shape.pending === 0.1 && r.shape.linearizable === ok && (ok || r.shape.corruption === "swap"));
+      const k = growthExponent(oneKey);
+      out.push({ group: "checker-series", name: `growth exponent, kv 1 key 20 clients ${ok ? "linearizable" : "swapped"} (200 → 5,000 ops)`, value: Number(k.toFixed(2)), unit: "k" });
     }
   }
   return out;

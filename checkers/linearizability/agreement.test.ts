@@ -11,6 +11,7 @@ import { etcdAnomaly, etcdHistory, etcdPlan, injectEtcdAnomaly, injectRegisterAn
 import { etcdModel } from "./models/etcd/model.ts";
 import { prepareEtcdHistory } from "./models/etcd/prepare.ts";
 import { registerModel } from "./models/register.ts";
+import { searchLinearization } from "./search.ts";
 
 const RUNS = 5000;
 
@@ -39,6 +40,21 @@ test("the register checker agrees with brute force, anomalies included", () => {
   // The anomalies must actually produce both verdicts, or the agreement says little.
   assert.ok(verdicts.illegal > RUNS / 8, `only ${verdicts.illegal} illegal histories`);
   assert.ok(verdicts.ok > RUNS / 8, `only ${verdicts.ok} linearizable histories`);
+});
+
+test("merging known-return twins (same write, same result) from the first step agrees with brute force", () => {
+  const verdicts = { ok: 0, illegal: 0, unknown: 0 };
+  fc.assert(
+    fc.property(registerPlan, registerAnomaly, (plan, anomaly) => {
+      const ops = injectRegisterAnomaly(registerHistory(plan), anomaly);
+      const fast = searchLinearization(registerModel, ops, { maxSteps: 1_000_000, progressEvery: 1 << 30, stepsBefore: 0, twinSteps: 0 }).verdict;
+      verdicts[fast]++;
+      return fast === (bruteForceLinearizable(registerModel, ops) ? "ok" : "illegal");
+    }),
+    { seed: 5, numRuns: RUNS },
+  );
+  assert.is(verdicts.unknown, 0);
+  assert.ok(verdicts.illegal > RUNS / 8 && verdicts.ok > RUNS / 8, JSON.stringify(verdicts));
 });
 
 test("etcd histories from a sequential execution are linearizable", () => {

@@ -66,6 +66,7 @@ export function checkOperations<S, I, O>(
       maxSteps,
       progressEvery,
       stepsBefore: steps,
+      prefix: options.evidence ?? true,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     results[p] = r;

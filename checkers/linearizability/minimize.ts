@@ -56,7 +56,7 @@ export function minimalFailingSubset<S, I, O>(model: Model<S, I, O>, ops: readon
       return false;
     }
     trials++;
-    const r = searchLinearization(model, relaxedHistory(model, ops, subset), { maxSteps: trialSteps, progressEvery: 1 << 30, stepsBefore: 0 });
+    const r = searchLinearization(model, relaxedHistory(model, ops, subset), { maxSteps: trialSteps, progressEvery: 1 << 30, stepsBefore: 0, prefix: false });
     steps += r.steps;
     return r.verdict === "illegal";
   };
@@ -109,7 +109,7 @@ export function minimalFailingSubset<S, I, O>(model: Model<S, I, O>, ops: readon
   // "not failing", so each one-smaller subset is checked again with the full budget.
   let complete = !outOfBudget;
   for (let k = 0; k < current.length && complete; k++) {
-    const r = searchLinearization(model, relaxedHistory(model, ops, current.filter((_, j) => j !== k)), { maxSteps: 10 * trialSteps, progressEvery: 1 << 30, stepsBefore: 0 });
+    const r = searchLinearization(model, relaxedHistory(model, ops, current.filter((_, j) => j !== k)), { maxSteps: 10 * trialSteps, progressEvery: 1 << 30, stepsBefore: 0, prefix: false });
     steps += r.steps;
     trials++;
     if (r.verdict === "illegal") {

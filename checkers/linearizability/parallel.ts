@@ -47,7 +47,7 @@ export async function checkOperationsParallel(name: ModelName, ops: readonly Ope
             const send = (): void => {
               if (nextJob >= plan.order.length || nextJob > cutoff) return resolve();
               const part = plan.order[nextJob++]!;
-              const job: PartitionJob = { part, model: name, ops: plan.parts[part] as Operation<unknown, unknown>[], maxSteps, progressEvery, stop: stop.buffer as SharedArrayBuffer };
+              const job: PartitionJob = { part, model: name, ops: plan.parts[part] as Operation<unknown, unknown>[], maxSteps, progressEvery, prefix: options.evidence ?? true, stop: stop.buffer as SharedArrayBuffer };
               w.postMessage(job);
             };
             w.on("message", (m: { part: number; result: SearchResult }) => {

@@ -12,6 +12,8 @@ export interface PartitionJob {
   ops: Operation<unknown, unknown>[];
   maxSteps: number;
   progressEvery: number;
+  /** SearchBudget.prefix. */
+  prefix: boolean;
   /** Int32Array over a SharedArrayBuffer: [0] = 1 asks every search to stop. */
   stop: SharedArrayBuffer;
 }
@@ -22,6 +24,7 @@ parentPort!.on("message", (job: PartitionJob) => {
     maxSteps: job.maxSteps,
     progressEvery: job.progressEvery,
     stepsBefore: 0,
+    prefix: job.prefix,
     onProgress: () => Atomics.load(stop, 0) === 1,
   });
   parentPort!.postMessage({ part: job.part, result: r });

@@ -34,6 +34,13 @@ export interface SearchBudget {
   progressEvery: number;
   /** Steps already spent by earlier partitions (reported to onProgress as a running total). */
   stepsBefore: number;
+  /**
+   * When the history is refuted before searching (precedence, a dead operation at the root), look
+   * for a long linearizable prefix anyway, for the evidence (default true; false for a bare verdict).
+   */
+  prefix?: boolean;
+  /** Steps after which known-return twins are merged (default TWIN_STEPS; tests use 0). */
+  twinSteps?: number;
 }
 
 export interface SearchResult {
@@ -51,6 +58,8 @@ const HEAD = 0;
 const EVIDENCE_STEPS = 100_000;
 /** Operations from which the whole-history dead-operation check runs at the root. */
 const ROOT_CHECK_MIN = 256;
+/** Steps after which a search builds its known-return twin classes. */
+const TWIN_STEPS = 1_000;
 
 /**
  * Reusable memory for a search's integer arrays: small searches spend a large share of their time
@@ -110,9 +119,11 @@ export function searchLinearization<S, I, O>(
   budget: SearchBudget,
 ): SearchResult {
   if (ops.length === 0) return { verdict: "ok", steps: 0, order: [] };
+  const order = model.precedence?.(ops);
   const pooled = scratch.begin();
   try {
-    return new Search(model, ops, budget, pooled).run();
+    const effective = withDeadlines(ops, order?.mustHappenBy);
+    return new Search(model, effective, budget, pooled, order?.before, effective === ops ? undefined : ops).run();
   } finally {
     if (pooled) scratch.end();
   }
@@ -133,6 +144,11 @@ class Search<S, I, O> {
   private readonly outputs: O[];
   /** 1 for operations with a known return. */
   private readonly finite: Int32Array;
+  /**
+   * 1 for operations with a return of their own (not one withDeadlines gave: that is a later
+   * read's return, often far ahead); isDead looks ahead only as far as these.
+   */
+  private readonly nearReturn: Int32Array;
   private readonly finiteCount: number;
   /** 1 for operations the model calls read-only. */
   private readonly readOnly: Int32Array;
@@ -146,6 +162,28 @@ class Search<S, I, O> {
   private readonly twinClass: Int32Array;
   private readonly classStamp: Int32Array;
   private stamp = 0;
+  /**
+   * Known-return operations with the same input and output share a class (-1 for the others, and
+   * for classes of one). Among those of a class in the window only the one that returns first is
+   * tried: a linearization placing a twin here and that one later stays legal with the two
+   * exchanged (same effect; the one returning first now goes earlier, the other later, but no later
+   * than where the first was, before either return). Off with precedence pairs (they name operations).
+   * Built once a search has taken TWIN_STEPS steps (most searches end sooner than the classes cost).
+   */
+  private knownTwin: Int32Array;
+  private twinBest: Int32Array;
+  private twinStamp: Int32Array;
+  private knownTwins = false;
+  private twinsBuilt = false;
+  /**
+   * Model.precedence: successors of each operation (CSR: succ[succStart[i] .. succStart[i+1]))
+   * and, per operation, how many of its predecessors are not linearized yet (> 0: not a candidate).
+   */
+  private readonly succStart: Int32Array | undefined;
+  private readonly succ: Int32Array | undefined;
+  private readonly blocked: Int32Array;
+  /** The precedence pairs cannot all hold (a cycle, or an operation squeezed out of its interval). */
+  private readonly precedenceInfeasible: boolean = false;
   /** mayBecomeLegal's `others`, refilled per frame. */
   private readonly others: Operation<I, O>[];
 
@@ -193,7 +231,15 @@ class Search<S, I, O> {
   private outOfBudget = false;
   private stopped = false;
 
-  constructor(model: Model<S, I, O>, ops: readonly Operation<I, O>[], budget: SearchBudget, pooled: boolean) {
+  constructor(
+    model: Model<S, I, O>,
+    ops: readonly Operation<I, O>[],
+    budget: SearchBudget,
+    pooled: boolean,
+    pairs: readonly number[] | undefined,
+    /** The operations before withDeadlines gave some unknown ones a return. */
+    original: readonly Operation<I, O>[] | undefined,
+  ) {
     this.model = model;
     this.ops = ops;
     this.budget = budget;
@@ -229,8 +275,10 @@ class Search<S, I, O> {
     }
 
     this.finite = int32(n);
+    this.nearReturn = int32(n);
     let finiteCount = 0;
     for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity) (this.finite[i] = 1), finiteCount++;
+    for (let i = 0; i < n; i++) this.nearReturn[i] = this.finite[i]! && (!original || original[i]!.return !== Infinity) ? 1 : 0;
     this.finiteCount = finiteCount;
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
@@ -250,6 +298,8 @@ class Search<S, I, O> {
     this.classStamp = int32(Math.max(1, classes.size));
     this.readOnly = int32(n);
     if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
+    this.knownTwin = this.twinBest = this.twinStamp = new Int32Array(0);
+    this.twinsBuilt = pairs !== undefined && pairs.length > 0;
 
     this.compact = int32(n);
     let unknownCount = 0;
@@ -260,6 +310,15 @@ class Search<S, I, O> {
     this.unknown = new Uint32Array(Math.max(1, unknownWords));
     this.zob = zobrist(finiteCount);
     this.failed = new FailedConfigurations<S>(model as Model<S, unknown, unknown>, knownWords, unknownWords);
+
+    this.blocked = int32(n);
+    if (pairs && pairs.length > 0) {
+      const order = precedenceGraph(ops, pairs, this.finite);
+      this.succStart = order.start;
+      this.succ = order.succ;
+      for (let k = 0; k < order.succ.length; k++) this.blocked[order.succ[k]!]!++;
+      this.precedenceInfeasible = !order.feasible;
+    }
 
     this.stateAt = new Array<S>(n + 1);
     this.opAt = int32(n);
@@ -278,7 +337,9 @@ class Search<S, I, O> {
     // (a read of a value no one writes) rules out every order at once, however deep it sits.
     // The search still runs a little, for the evidence's longest prefix.
     // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
-    const rootDead = this.model.mayBecomeLegal !== undefined && this.n >= ROOT_CHECK_MIN && this.isDead(this.stateAt[0], true);
+    const rootDead =
+      this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= (this.model.rootCheckFrom ?? ROOT_CHECK_MIN) && this.isDead(this.stateAt[0], true));
+    if (rootDead && this.budget.prefix === false) return { verdict: "illegal", steps: this.steps, order: [] };
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
@@ -357,12 +418,14 @@ class Search<S, I, O> {
       prev[next[a]!] = prev[a]!;
       this.finiteDone++;
     }
+    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!--;
   }
 
   /** Puts them back, in reverse order: return first, then call. */
   private unlift(op: number): void {
     const next = this.next;
     const prev = this.prev;
+    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!++;
     let a = this.retNode[op]!;
     if (a >= 0) {
       next[prev[a]!] = a;
@@ -400,7 +463,7 @@ class Search<S, I, O> {
     const { next, nodeOp, readOnly } = this;
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
-      if (!readOnly[op]) continue;
+      if (!readOnly[op] || this.blocked[op]) continue;
       if (!this.tick()) return false;
       if (this.model.step(state, this.inputs[op] as I, this.outputs[op] as O)[0]) {
         this.push(op, state);
@@ -419,7 +482,7 @@ class Search<S, I, O> {
    * every return, not only those of the window's operations.
    */
   private isDead(state: S, wholeHistory = false): boolean {
-    const { next, nodeOp, retOp, callNode, finite, ops, others } = this;
+    const { next, nodeOp, retOp, callNode, nearReturn, ops, others } = this;
     const mayBecomeLegal = this.model.mayBecomeLegal!;
     let pending = 0;
     let count = 0;
@@ -427,7 +490,7 @@ class Search<S, I, O> {
     for (; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
       others[count++] = ops[op]!;
-      if (finite[op]) pending++;
+      if (nearReturn[op]) pending++;
     }
     // Node numbers follow time order, so "called within the window" is a comparison.
     const firstReturn = node;
@@ -439,8 +502,8 @@ class Search<S, I, O> {
         continue;
       }
       const g = retOp[node]!;
-      if (callNode[g]! < firstReturn) pending--;
-      if (!mayBecomeLegal(state, ops[g]!, others, count)) return true;
+      if (callNode[g]! < firstReturn && nearReturn[g]) pending--;
+      if (!mayBecomeLegal(state, ops[g]!, others, count, wholeHistory)) return true;
     }
     return false;
   }
@@ -451,11 +514,21 @@ class Search<S, I, O> {
    * operation are finished first and subsume those with it (memo.ts).
    */
   private branch(d: number, state: S): void {
-    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp } = this;
+    if (!this.twinsBuilt && this.steps >= (this.budget.twinSteps ?? TWIN_STEPS)) this.buildKnownTwins();
+    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp, knownTwin, twinBest, twinStamp, deadline } = this;
     const stamp = ++this.stamp;
+    if (this.knownTwins) {
+      for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
+        const op = nodeOp[node]!;
+        const cls = knownTwin[op]!;
+        if (cls < 0 || this.blocked[op]) continue;
+        if (twinStamp[cls] !== stamp || deadline[op]! < deadline[twinBest[cls]!]!) (twinStamp[cls] = stamp), (twinBest[cls] = op);
+      }
+    }
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
       const op = nodeOp[node]!;
-      if (readOnly[op]) continue;
+      if (readOnly[op] || this.blocked[op]) continue;
+      if (this.knownTwins && knownTwin[op]! >= 0 && twinBest[knownTwin[op]!] !== op) continue; // a twin returning first is in the window
       const cls = twinClass[op]!;
       if (cls >= 0) {
         if (classStamp[cls] === stamp) continue; // an earlier twin is in the window
@@ -468,6 +541,30 @@ class Search<S, I, O> {
       if (!finite[op] && (r[1] === state || model.equal(r[1], state))) continue;
       this.pushByDeadline(d, op, r[1]);
     }
+  }
+
+  private buildKnownTwins(): void {
+    this.twinsBuilt = true;
+    const { n, ops } = this;
+    const knownTwin = new Int32Array(n).fill(-1);
+    let classes = 0;
+    const byKey = new Map<string, number[]>();
+    for (let i = 0; i < n; i++) {
+      if (!this.finite[i] || this.readOnly[i]) continue;
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      const list = byKey.get(key);
+      if (list) list.push(i);
+      else byKey.set(key, [i]);
+    }
+    for (const list of byKey.values()) {
+      if (list.length < 2) continue;
+      for (const i of list) knownTwin[i] = classes;
+      classes++;
+    }
+    this.knownTwin = knownTwin;
+    this.twinBest = new Int32Array(Math.max(1, classes));
+    this.twinStamp = new Int32Array(Math.max(1, classes));
+    this.knownTwins = classes > 0;
   }
 
   /** Counts one model step against the budget; false once it is spent (or onProgress says stop). */
@@ -585,6 +682,76 @@ function sortedIndices(keys: Float64Array, n: number, idx: Int32Array): Int32Arr
     }
   }
   return idx;
+}
+
+/**
+ * The operations with an unknown return that must have happened by a time (Model.precedence's
+ * mustHappenBy) given that return: every legal linearization of the history is one of the result
+ * and the other way round, and the search then orders them like any other (same indices).
+ */
+function withDeadlines<I, O>(ops: readonly Operation<I, O>[], by: readonly number[] | undefined): readonly Operation<I, O>[] {
+  if (!by) return ops;
+  let out: Operation<I, O>[] | undefined;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const t = by[i];
+    if (op.return !== Infinity || t === undefined || !(t < Infinity) || t < op.call) continue;
+    out ??= ops.slice();
+    out[i] = { ...op, return: t };
+  }
+  return out ?? ops;
+}
+
+/**
+ * Model.precedence's pairs as a successor list (pairs naming an unknown-return operation, or one
+ * operation twice, are dropped), and whether they can all hold: no cycle, and each operation can
+ * still take effect within its interval once its predecessors' calls and its successors' returns
+ * bound it (a linearization gives each operation a point in its interval, in linearization order).
+ */
+function precedenceGraph<I, O>(
+  ops: readonly Operation<I, O>[],
+  pairs: readonly number[],
+  finite: Int32Array,
+): { start: Int32Array; succ: Int32Array; feasible: boolean } {
+  const n = ops.length;
+  const start = new Int32Array(n + 1);
+  const usable = (a: number, b: number): boolean => a !== b && a >= 0 && b >= 0 && a < n && b < n && finite[a] === 1 && finite[b] === 1;
+  let m = 0;
+  for (let k = 0; k + 1 < pairs.length; k += 2) if (usable(pairs[k]!, pairs[k + 1]!)) start[pairs[k]! + 1]!++, m++;
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const succ = new Int32Array(m);
+  const fill = start.slice(0, n);
+  const indegree = new Int32Array(n);
+  for (let k = 0; k + 1 < pairs.length; k += 2) {
+    const a = pairs[k]!;
+    const b = pairs[k + 1]!;
+    if (!usable(a, b)) continue;
+    succ[fill[a]!++] = b;
+    indegree[b]!++;
+  }
+  // Kahn's order; earliest points forward, latest points backward.
+  const topo = new Int32Array(n);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < n; i++) if (indegree[i] === 0) topo[tail++] = i;
+  while (head < tail) {
+    const a = topo[head++]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) if (--indegree[succ[k]!]! === 0) topo[tail++] = succ[k]!;
+  }
+  if (tail < n) return { start, succ, feasible: false };
+  const earliest = new Float64Array(n);
+  const latest = new Float64Array(n);
+  for (let i = 0; i < n; i++) (earliest[i] = ops[i]!.call), (latest[i] = ops[i]!.return);
+  for (let t = 0; t < n; t++) {
+    const a = topo[t]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) earliest[succ[k]!] = Math.max(earliest[succ[k]!]!, earliest[a]!);
+  }
+  for (let t = n - 1; t >= 0; t--) {
+    const a = topo[t]!;
+    for (let k = start[a]!; k < start[a + 1]!; k++) latest[a] = Math.min(latest[a]!, latest[succ[k]!]!);
+    if (earliest[a]! > latest[a]!) return { start, succ, feasible: false };
+  }
+  return { start, succ, feasible: true };
 }
 
 /** Every operation with a known return is linearized: try the unknown ones in call order. */

@@ -21,6 +21,12 @@ export interface SeriesShape {
   seed: number;
   /** Chance that a pending write took effect (default 0.5); 1 makes every one observable. */
   applied?: number;
+  /**
+   * kv, not linearizable: how the read is corrupted. "phantom" (default) appends a value no one
+   * wrote; "swap" exchanges two appended values in a read's result that another read saw in the
+   * other order (values are unique, so both orders cannot hold), which no early check refutes.
+   */
+  corruption?: "phantom" | "swap";
 }
 
 /** A small deterministic PRNG (splitmix32): the series must not depend on the world's streams. */
@@ -101,17 +107,25 @@ export function kvSeriesHistory(shape: SeriesShape): string {
     return { f, key: rng.int(shape.keys), arg: f === "get" ? "" : `x ${c} ${seq[c]!++} y`, write: f !== "get" };
   });
   const state = new Array<string>(shape.keys).fill("");
+  // the appended values since the key's last put, in order (for the "swap" corruption)
+  const appended: string[][] = Array.from({ length: shape.keys }, () => []);
+  const readAppends = new Map<PlannedOp, string[]>();
   const byPoint = [...ops].sort((a, b) => a.point - b.point);
   const reads: PlannedOp[] = [];
   for (const op of byPoint) {
     if (op.f === "get") {
       op.result = state[op.key]!;
       reads.push(op);
+      readAppends.set(op, [...appended[op.key]!]);
     } else if (!op.pending || rng.next() < (shape.applied ?? 0.5)) {
       state[op.key] = op.f === "put" ? (op.arg as string) : state[op.key]! + (op.arg as string);
+      if (op.f === "put") appended[op.key] = [];
+      else appended[op.key]!.push(op.arg as string);
     }
   }
-  if (!shape.linearizable && reads.length > 0) {
+  if (!shape.linearizable && shape.corruption === "swap") {
+    swapTwoAppends(reads, readAppends, rng);
+  } else if (!shape.linearizable && reads.length > 0) {
     const victim = reads[Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 2)))] ?? reads[reads.length - 1]!;
     victim.result = `${victim.result as string}x phantom 0 y`;
   }
@@ -119,6 +133,28 @@ export function kvSeriesHistory(shape: SeriesShape): string {
     const value = type === "invoke" ? (op.f === "get" ? "nil" : edn(op.arg as string)) : op.f === "get" ? edn(op.result as string) : edn(op.arg as string);
     return `{:process ${op.process}, :type :${type}, :f :${op.f}, :key ${edn(String(op.key))}, :value ${value}}`;
   });
+}
+
+/**
+ * The "swap" corruption: a read from the second half whose result ends in two appended values a, b
+ * that a later read of the same key also saw (so in the order a, b) now returns them as b, a.
+ * Append values are unique, so a linearization would need append(a) both before and after append(b).
+ */
+function swapTwoAppends(reads: readonly PlannedOp[], appends: ReadonlyMap<PlannedOp, string[]>, rng: SeriesRandom): void {
+  const start = Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 4)));
+  for (let k = 0; k < reads.length; k++) {
+    const victim = reads[(start + k) % reads.length]!;
+    const list = appends.get(victim)!;
+    if (list.length < 2) continue;
+    const a = list[list.length - 2]!;
+    const b = list[list.length - 1]!;
+    const witnessed = reads.some((r) => r !== victim && r.key === victim.key && appends.get(r)!.includes(a) && appends.get(r)!.includes(b));
+    if (!witnessed) continue;
+    const value = victim.result as string;
+    victim.result = value.slice(0, value.length - a.length - b.length) + b + a;
+    return;
+  }
+  throw new Error("no read to corrupt: the history is too small for a swap");
 }
 
 /** A Jepsen etcd register log (test_data/jepsen format); pending writes and cas end `:info`-less. */
@@ -167,5 +203,6 @@ export function seriesHistory(shape: SeriesShape): string {
 
 export function seriesName(s: SeriesShape): string {
   const keys = s.model === "kv" ? `-k${s.keys}` : "";
-  return `${s.model}-c${s.clients}${keys}-n${s.operations}-p${Math.round(s.pending * 100)}-${s.linearizable ? "ok" : "bad"}-s${s.seed}`;
+  const bad = s.corruption === "swap" ? "swapped" : "bad";
+  return `${s.model}-c${s.clients}${keys}-n${s.operations}-p${Math.round(s.pending * 100)}-${s.linearizable ? "ok" : bad}-s${s.seed}`;
 }

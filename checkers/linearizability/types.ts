@@ -43,9 +43,25 @@ export interface Model<S, I, O> {
    * `others` (which may include `op` itself: skip it) can be linearized before it. Answer false
    * only if `op` is illegal now and no sequence of them (each at most once) can lead to a state
    * where it is legal; true is always safe. Asked about every pending operation whose return
-   * comes soon, read-only or not.
+   * comes soon, read-only or not. `thorough`: asked once per history (at the root, about every
+   * operation), so a costlier test pays; per configuration a cheap one does.
    */
-  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number): boolean;
+  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number, thorough?: boolean): boolean;
+  /**
+   * Operations from which the search asks mayBecomeLegal (thorough) about every operation at the
+   * root before searching (default 256: below it the search usually costs less than the question).
+   */
+  rootCheckFrom?: number;
+  /**
+   * Pruning, for one partition (indices into `ops`). `mustHappenBy[i]`, for an operation with an
+   * unknown return: a time by which it has taken effect in every legal linearization (a later read
+   * saw its effect), or Infinity; the search treats it as returning then. `before`: pairs of
+   * operations (flat: before, after, before, after, ...) in this order in every legal
+   * linearization; the search never linearizes an operation before its predecessors, and answers
+   * "illegal" at once when the pairs form a cycle or cannot fit the operations' intervals. Pairs
+   * naming an operation whose return stays unknown are ignored (it stays free to happen at the end).
+   */
+  precedence?(ops: readonly Operation<I, O>[]): { before: readonly number[]; mustHappenBy?: readonly number[] };
   /** Splits a history into independently checkable parts (P-compositionality), e.g. one per key. */
   partition?(ops: readonly Operation<I, O>[]): Operation<I, O>[][];
   /**
