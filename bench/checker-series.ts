@@ -72,8 +72,10 @@ function oneKeyManyAppenders(): SeriesShape[] {
 
 function runOne(shape: SeriesShape): Promise<SeriesRow> {
   return new Promise((resolve, reject) => {
-    const child = fork(new URL("./checker-series-child.ts", import.meta.url), [JSON.stringify({ ...shape, limitMs: LIMIT_MS })], {
-      execArgv: ["--import", "tsx"],
+    // Built (dist/bench/*.js): the child's built module; from sources: through tsx.
+    const built = import.meta.url.endsWith(".js");
+    const child = fork(new URL(built ? "./checker-series-child.js" : "./checker-series-child.ts", import.meta.url), [JSON.stringify({ ...shape, limitMs: LIMIT_MS })], {
+      execArgv: built ? [] : ["--import", "tsx"],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let got: Omit<SeriesRow, "name" | "shape" | "expected"> | undefined;

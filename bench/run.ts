@@ -50,11 +50,11 @@ export async function runSuites(suites: Suite[], opts: { timeMs?: number; onProg
 
 export function formatTable(rows: BenchRow[]): string {
   const fmt = (n: number) => (Math.abs(n) >= 1000 ? Math.round(n).toLocaleString("en-US") : String(Number(n.toFixed(3))));
-  const lines = [`${"group".padEnd(12)} ${"benchmark".padEnd(58)} ${"value".padStart(16)}  unit            target`];
+  const lines = [`${"group".padEnd(12)} ${"benchmark".padEnd(64)} ${"value".padStart(16)}  unit            target`];
   for (const r of rows) {
     const target = r.target === undefined ? "" : `${r.lowerIsBetter ? "<=" : ">="} ${fmt(r.target)} ${r.meetsTarget ? "ok" : "MISSED"}`;
     const extra = r.ratioToBaseline !== undefined ? ` (${r.ratioToBaseline}x baseline)` : "";
-    lines.push(`${r.group.padEnd(12)} ${r.name.slice(0, 58).padEnd(58)} ${fmt(r.value).padStart(16)}  ${r.unit.padEnd(15)} ${target}${extra}`);
+    lines.push(`${r.group.padEnd(12)} ${r.name.slice(0, 64).padEnd(64)} ${fmt(r.value).padStart(16)}  ${r.unit.padEnd(15)} ${target}${extra}`);
   }
   return lines.join("\n");
 }

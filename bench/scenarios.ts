@@ -1,36 +1,46 @@
-// Whole runs: simulated events per wall second and speed-up over real time per scenario, and the
-// 5-node Raft cluster under load. Wall time is measured here, outside the simulated world.
-import { performance } from "node:perf_hooks";
-import { findScenario } from "../scenarios/registry.ts";
-import { resolveRun, runScenario } from "../scenarios/runner.ts";
+// Whole seeds, warm, in one process: per scenario, the speed-up over real time end to end (set-up,
+// simulation, monitors, checkers and result assembly) and the per-seed wall time by phase
+// (bench/seed-profile.ts). Targets: kv-chaos >= 1,000x real time; deployment-rollout and
+// membership-change >= 500x; every scenario spends at most a third of a seed outside the simulation.
+import { scenarios } from "../scenarios/registry.ts";
+import { profileScenario, type SeedProfile } from "./seed-profile.ts";
 import type { Measurement } from "./types.ts";
 
-function measureScenario(name: string, seeds: number[], patch?: (o: Record<string, unknown>) => Record<string, unknown>): Measurement[] {
-  const def = findScenario(name);
-  if (def === undefined) return [];
-  let events = 0, simMs = 0, wall = 0;
-  // One unmeasured run first, so the JIT has compiled the hot paths.
-  runScenario({ scenario: def, seed: 1_000_000 });
-  for (const seed of seeds) {
-    const { options, faults } = resolveRun(def, seed);
-    const t0 = performance.now();
-    const r = runScenario({ scenario: def, seed, options: patch ? patch(options) : options, faults });
-    wall += performance.now() - t0;
-    events += r.stats.events;
-    simMs += r.stats.simTimeMs;
-  }
-  return [
-    { group: "scenario", name: `${name}: simulated events per wall second`, value: Math.round((events / wall) * 1000), unit: "events/s", detail: { seeds: seeds.length, events, wallMs: Math.round(wall) } },
-    { group: "scenario", name: `${name}: speed-up over real time`, value: Number((simMs / wall).toFixed(1)), unit: "x", detail: { simMs: Math.round(simMs), wallMs: Math.round(wall) } },
-  ];
+const SPEED_TARGETS: Record<string, number> = { "kv-chaos": 1000, "deployment-rollout": 500, "membership-change": 500 };
+/** At least 200 seeds per scenario: 1–3 seeds mostly time the JIT. */
+export const PROFILE_SEEDS = 200;
+
+const r1 = (x: number) => Number(x.toFixed(1));
+const r2 = (x: number) => Number(x.toFixed(2));
+
+export function profileRows(p: SeedProfile): Measurement[] {
+  const s = p.split;
+  const instrumented = s.setupMs + s.simulationMs + s.onlineMs + s.offlineMs;
+  const outside = instrumented > 0 ? (100 * (instrumented - s.simulationMs)) / instrumented : 0;
+  const per = (ms: number) => r2(ms / p.seeds);
+  const speed: Measurement = {
+    group: "scenario", name: `${p.scenario}: x real time, end to end`, value: r1(p.simMs / p.wallMs), unit: "x",
+    detail: {
+      seeds: p.seeds, wallMsPerSeed: per(p.wallMs), eventsPerSeed: Math.round(p.events / p.seeds), simSecondsPerSeed: r2(p.simMs / 1000 / p.seeds),
+      eventsPerSecond: Math.round((p.events / p.wallMs) * 1000), seedsPerHour: Math.round((p.seeds / p.wallMs) * 3_600_000),
+    },
+  };
+  if (SPEED_TARGETS[p.scenario] !== undefined) speed.target = SPEED_TARGETS[p.scenario];
+  const share: Measurement = {
+    group: "scenario", name: `${p.scenario}: share of a seed outside the simulation`, value: r1(outside), unit: "%", target: 33.3, lowerIsBetter: true,
+    detail: {
+      split: { setupMs: per(s.setupMs), simulationMs: per(s.simulationMs), onlineCheckMs: per(s.onlineMs), offlineCheckMs: per(s.offlineMs) },
+      splitPercent: instrumented > 0 ? { setup: r1((100 * s.setupMs) / instrumented), simulation: r1((100 * s.simulationMs) / instrumented), onlineCheck: r1((100 * s.onlineMs) / instrumented), offlineCheck: r1((100 * s.offlineMs) / instrumented) } : {},
+    },
+  };
+  return [speed, share];
 }
 
 export function scenarioMeasurements(): Measurement[] {
-  return [
-    ...measureScenario("sim-selftest", [1, 2, 3]),
-    ...measureScenario("smoke", [1, 2]),
-    ...measureScenario("kv-chaos", [1, 2, 3]),
-    ...measureScenario("membership-change", [1, 2, 3]),
-    ...measureScenario("deployment-rollout", [1]),
-  ];
+  const out: Measurement[] = [];
+  for (const def of scenarios()) {
+    const p = profileScenario(def.name, PROFILE_SEEDS, { warmup: 15 });
+    if (p !== undefined) out.push(...profileRows(p));
+  }
+  return out;
 }

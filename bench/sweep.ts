@@ -1,32 +1,58 @@
-// Sweep throughput: a pool of 1 worker process against a pool of 2 (target: 2 workers >= 1.8x), the
-// in-process sweep (`--workers 1`) for reference, and seeds per hour for kv-chaos and deployment-rollout.
+// Sweeps that use every core: a pool of 1 worker process against a pool of 2 on kv-chaos (3,000
+// seeds) and deployment-rollout (300 seeds), target 2 workers >= 1.8x one; seeds per hour per core;
+// and the start-up cost of one worker (fork to "ready": the built JavaScript loaded, the scenario found).
+import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import { sweepSeeds } from "../harness/sweep/pool.ts";
 import type { Measurement } from "./types.ts";
 
-async function seedsPerSecond(scenario: string, count: number, workers: number, pool: boolean): Promise<number> {
+/** The pool's worker entry, as cli/sweep.ts picks it: built JavaScript, or the tsx launcher from sources. */
+const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "../cli/sweep-worker-main.js" : "../cli/sweep-worker.js", import.meta.url);
+
+async function seedsPerSecond(scenario: string, count: number, workers: number): Promise<number> {
   const seeds = Array.from({ length: count }, (_, i) => i + 1);
   const t0 = performance.now();
-  await sweepSeeds(scenario, [], seeds, workers, { pool });
+  await sweepSeeds(scenario, [], seeds, workers, { pool: true });
   return (seeds.length / (performance.now() - t0)) * 1000;
 }
 
+function workerStartMs(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: ["--single-threaded"],
+      env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: "kv-chaos", ETCDSIM_SWEEP_BUGS: "[]" },
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    });
+    let ms: number | undefined;
+    child.on("message", (m) => {
+      if (m === "ready" && ms === undefined) {
+        ms = performance.now() - t0;
+        child.send({ done: true });
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", () => (ms !== undefined ? resolve(ms) : reject(new Error("sweep worker exited before it was ready"))));
+  });
+}
+
+export const SWEEP_SEEDS: Record<string, number> = { "kv-chaos": 3000, "deployment-rollout": 300 };
+
 export async function sweepMeasurements(): Promise<Measurement[]> {
-  // A CI-sized sweep (~40 s for one worker). Every worker pays a fixed ~2.5 s (0.5 s loading, ~2 s of
-  // TurboFan warm-up on its own core), so a short sweep measures compilation, not simulation: two workers
-  // give ~1.65x at 600 seeds, ~1.8x at 1,500 (within noise of the target) and tend to ~1.95x.
-  const count = 3000;
-  const one = await seedsPerSecond("kv-chaos", count, 1, true);
-  const two = await seedsPerSecond("kv-chaos", count, 2, true);
-  const inProcess = await seedsPerSecond("kv-chaos", count, 1, false);
-  const rollout = await seedsPerSecond("deployment-rollout", 20, 2, true);
-  const row = (name: string, v: number, extra: Record<string, unknown> = {}): Measurement =>
-    ({ group: "sweep", name, value: Number(v.toFixed(2)), unit: "seeds/s", detail: { seeds: count, seedsPerHour: Math.round(v * 3600), ...extra } });
-  return [
-    row("kv-chaos, 1 worker process", one),
-    row("kv-chaos, 2 worker processes", two),
-    row("kv-chaos, in-process (--workers 1, V8 helper threads on)", inProcess),
-    { group: "sweep", name: "speed-up of 2 worker processes over 1", value: Number((two / one).toFixed(2)), unit: "x", target: 1.8, detail: { overInProcess: Number((two / inProcess).toFixed(2)) } },
-    { ...row("deployment-rollout, 2 worker processes", rollout), detail: { seeds: 20, seedsPerHour: Math.round(rollout * 3600) } },
+  const starts: number[] = [];
+  for (let i = 0; i < 5; i++) starts.push(await workerStartMs());
+  starts.sort((a, b) => a - b);
+  const out: Measurement[] = [
+    { group: "sweep", name: "worker start-up (fork to ready, median of 5)", value: Number(starts[2]!.toFixed(1)), unit: "ms", target: 1000, lowerIsBetter: true, detail: { built: import.meta.url.endsWith(".js"), runsMs: starts.map((x) => Math.round(x)) } },
   ];
+  for (const [scenario, count] of Object.entries(SWEEP_SEEDS)) {
+    const one = await seedsPerSecond(scenario, count, 1);
+    const two = await seedsPerSecond(scenario, count, 2);
+    out.push(
+      { group: "sweep", name: `${scenario}, 1 worker: seeds per hour per core`, value: Math.round(one * 3600), unit: "seeds/h", detail: { seeds: count, seedsPerSecond: Number(one.toFixed(2)) } },
+      { group: "sweep", name: `${scenario}, 2 workers: seeds per hour per core`, value: Math.round(two * 1800), unit: "seeds/h", detail: { seeds: count, seedsPerSecond: Number(two.toFixed(2)), seedsPerHour: Math.round(two * 3600) } },
+      { group: "sweep", name: `${scenario}: speed-up of 2 workers over 1`, value: Number((two / one).toFixed(2)), unit: "x", target: 1.8, detail: { seeds: count } },
+    );
+  }
+  return out;
 }

@@ -16,6 +16,15 @@ test("every draw is seedrandom's alea, draw for draw", () => {
   }
 });
 
+test("streams of many paths (seeded at their first draw) start as seedrandom's alea does", () => {
+  const paths = Array.from({ length: 300 }, (_, i) => `seed:${(i * 2654435761) >>> 0}/proc/n${i % 7}/${i % 3}/buggify-disk/é${i}`);
+  for (const path of paths) {
+    const ours = new Rng(path);
+    const theirs = seedrandom.alea(path);
+    for (let i = 0; i < 3; i++) assert.is(ours.next(), theirs(), `${path}: draw ${i}`);
+  }
+});
+
 test("the same seed gives the same sequence", () => {
   assert.equal(draw(new Rng(42), 50), draw(new Rng(42), 50));
 });

@@ -1,31 +1,25 @@
 // Seeded random streams. A stream is named by its path from the run's seed ("7/network/n1"), and a
 // child's sequence depends only on that path: forking never consumes the parent's draws, so adding
 // a component never shifts another component's randomness.
-import seedrandom from "seedrandom";
 import type { Random } from "../core/env.ts";
 
 export class Rng implements Random {
   /**
-   * Alea's state [s0, s1, s2, c], seeded by seedrandom's alea and then stepped here with the same
+   * Alea's state [s0, s1, s2, c], seeded as seedrandom's alea seeds it and then stepped here with the same
    * arithmetic: seedrandom keeps it in object fields, where every step boxes three new doubles — this
    * runs for every message and fsync. The sequence is seedrandom's, draw for draw (rng.test.ts checks).
    */
-  private readonly s = new Float64Array(4);
+  private s: Float64Array | undefined;
   readonly path: string;
 
   constructor(seedOrPath: number | string) {
     this.path = typeof seedOrPath === "number" ? `seed:${seedOrPath >>> 0}` : seedOrPath;
-    // Alea: fast, good enough statistically, and fully determined by its string seed.
-    const st = seedrandom.alea(this.path, { state: true }).state() as unknown as { s0: number; s1: number; s2: number; c: number };
-    this.s[0] = st.s0;
-    this.s[1] = st.s1;
-    this.s[2] = st.s2;
-    this.s[3] = st.c;
   }
 
   /** Uniform in [0, 1): seedrandom's alea() output. */
   next(): number {
-    const s = this.s;
+    // Seeded at the first draw: many streams (fault points, stalls that never fire) are never drawn from.
+    const s = this.s ?? (this.s = aleaSeed(this.path));
     const t = 2091639 * s[0]! + s[3]! * 2.3283064365386963e-10; // 2^-32
     s[0] = s[1]!;
     s[1] = s[2]!;
@@ -74,6 +68,37 @@ export class Rng implements Random {
     if (tailP > 0 && this.chance(tailP)) d += Math.floor(this.next() * this.next() * baseUs * tailFactor);
     return d;
   }
+}
+
+/**
+ * Alea's initial state [s0, s1, s2, c] for a string seed: Baagoe's seeding with his Mash, exactly as
+ * seedrandom's alea computes it (rng.test.ts compares the streams draw for draw).
+ */
+function aleaSeed(seed: string): Float64Array {
+  let n = 0xefc8249d;
+  const mash = (data: string): number => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000; // 2^32
+    }
+    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+  };
+  const st = new Float64Array(4);
+  st[0] = mash(" ");
+  st[1] = mash(" ");
+  st[2] = mash(" ");
+  st[3] = 1;
+  for (let i = 0; i < 3; i++) {
+    st[i] = st[i]! - mash(seed);
+    if (st[i]! < 0) st[i] = st[i]! + 1;
+  }
+  return st;
 }
 
 /** Parses a seed as the CLI accepts it: an unsigned 32-bit integer, decimal or 0x-hex. */

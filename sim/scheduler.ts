@@ -41,6 +41,11 @@ export class Scheduler {
     return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn);
   }
 
+  /** schedule() with fn's two arguments carried by the event (no closure per event). */
+  scheduleWith<A, B>(delayUs: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent {
+    return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn, a, b);
+  }
+
   at(time: number, fn: () => void): SimEvent;
   at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent;
   at(time: number, fn: (a: never, b: never) => void, a?: unknown, b?: unknown): SimEvent {

@@ -178,6 +178,7 @@ export class World {
   private makeEnv(p: SimProcess, inc: number): Env {
     const world = this;
     const alive = () => p.incarnation === inc && p.status !== "crashed";
+    const incarnation: Incarnation = { world, p, inc };
     const rng = this.rng.fork(`proc/${p.id}/${inc}`);
     // Its own stream, so enabling fault points never shifts the process's other draws.
     const buggifyRng = this.rng.fork(`buggify/${p.id}/${inc}`);
@@ -188,15 +189,7 @@ export class World {
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
         if (!alive()) return id;
-        const ev = world.scheduler.schedule(p.clock.toVirtual(Math.max(0, delayUs)), () => {
-          p.timers.delete(id);
-          if (!alive()) return;
-          if (p.status === "paused") {
-            p.deferred.push(() => world.fireTimer(p, fn));
-            return;
-          }
-          world.fireTimer(p, fn);
-        });
+        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, { id, fn });
         p.timers.set(id, ev);
         return id;
       },
@@ -226,6 +219,17 @@ export class World {
         return true;
       },
     };
+  }
+
+  /** A timer of incarnation `inc` of p came due (see timerDue). */
+  timerDue(p: SimProcess, inc: number, t: PendingTimer): void {
+    p.timers.delete(t.id);
+    if (p.incarnation !== inc || p.status === "crashed") return;
+    if (p.status === "paused") {
+      p.deferred.push(() => this.fireTimer(p, t.fn));
+      return;
+    }
+    this.fireTimer(p, t.fn);
   }
 
   private fireTimer(p: SimProcess, fn: () => void): void {
@@ -377,6 +381,23 @@ export class World {
   runUntilPredicate(pred: () => boolean, deadline: number): boolean {
     return this.scheduler.runUntilPredicate(() => this.failure !== undefined || pred(), deadline) && this.failure === undefined;
   }
+}
+
+/** One process incarnation, as its timers name it. */
+interface Incarnation {
+  readonly world: World;
+  readonly p: SimProcess;
+  readonly inc: number;
+}
+
+interface PendingTimer {
+  readonly id: TimerId;
+  readonly fn: () => void;
+}
+
+/** Every timer's event calls this one function with its incarnation and timer (no closure per timer). */
+function timerDue(c: Incarnation, t: PendingTimer): void {
+  c.world.timerDue(c.p, c.inc, t);
 }
 
 function defaultLabel(msg: unknown): string {

@@ -36,12 +36,17 @@ export class ConsistencyOracle {
     if (last !== undefined && e.index > last.index && e.revision < last.revision) {
       this.fail(`revision went backwards on ${e.member}: ${last.revision} at index ${last.index}, then ${e.revision} at index ${e.index}`);
     }
-    this.lastApplied.set(e.member, { index: e.index, revision: e.revision });
+    // Updated in place: this runs for every apply on every member.
+    if (last === undefined) this.lastApplied.set(e.member, { index: e.index, revision: e.revision });
+    else {
+      last.index = e.index;
+      last.revision = e.revision;
+    }
   }
 
   /** A restarted member begins again from what it recovered. */
   onRestart(member: string, recovered: { index: number; revision: number }): void {
-    this.lastApplied.set(member, recovered);
+    this.lastApplied.set(member, { index: recovered.index, revision: recovered.revision });
   }
 
   private fail(msg: string): void {

@@ -20,3 +20,13 @@ function dataHash(data: unknown): number {
 export function entryHash(e: Entry): number {
   return e.type === "confChange" ? (dataHash(e.data) ^ 0x5bd1e995) >>> 0 : dataHash(e.data);
 }
+
+/**
+ * Whether two entries say the same (entryHash equal). Payloads travel by reference and are never
+ * mutated, so the same object (the common case: every node holds the leader's entry) needs no hash;
+ * only different objects are serialized and compared.
+ */
+export function samePayload(a: Entry, b: Entry): boolean {
+  if (a === b || (a.data === b.data && a.type === b.type)) return true;
+  return entryHash(a) === entryHash(b);
+}

@@ -27,7 +27,7 @@
 import type { CheckOf } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
-import { entryHash } from "./hash.ts";
+import { samePayload } from "./hash.ts";
 
 export type RaftRule =
   | "election-safety"
@@ -114,13 +114,14 @@ export class RaftSafetyMonitor {
   private readonly committedBy: string[] = [];
   private committedMax = 0;
   private readonly appliedTerm: number[] = [];
-  private readonly appliedHash: number[] = [];
+  /** The entry first applied at each index (compared by payload, see samePayload). */
+  private readonly appliedEntry: Entry[] = [];
   private readonly appliedBy: string[] = [];
   /** Per log index: the configuration first seen reflecting it, and by whom. */
   private readonly configAt: string[] = [];
   private readonly configBy: string[] = [];
-  /** Log matching: (index, term) → payload hash and the term of the entry before it, as first seen durable. */
-  private readonly identities = new Map<number | string, { hash: number; prevTerm: number; node: string }>();
+  /** Log matching: (index, term) → the entry (for its payload) and the term of the entry before it, as first seen durable. */
+  private readonly identities = new Map<number | string, { entry: Entry; prevTerm: number; node: string }>();
   readonly violations: RaftViolation[] = [];
   private dropped = 0;
   private eventCounter = 0;
@@ -281,12 +282,11 @@ export class RaftSafetyMonitor {
       sh.terms.length = e.index - sh.offset - 1;
       sh.terms.push(e.term);
       const key = identityKey(e.index, e.term);
-      const hash = entryHash(e);
       const seen = this.identities.get(key);
       if (seen === undefined) {
-        this.identities.set(key, { hash, prevTerm, node: nodeId });
-      } else if (seen.hash !== hash || seen.prevTerm !== prevTerm) {
-        const what = seen.hash !== hash ? "different data" : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
+        this.identities.set(key, { entry: e, prevTerm, node: nodeId });
+      } else if (!samePayload(seen.entry, e) || seen.prevTerm !== prevTerm) {
+        const what = !samePayload(seen.entry, e) ? "different data" : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
         this.fail("log-matching", `${seen.node} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`, [seen.node, nodeId], e.term, e.index, ev);
       }
     }
@@ -363,13 +363,12 @@ export class RaftSafetyMonitor {
       this.fail("state-machine-safety", `${nodeId} applied index ${e.index} right after ${st.lastApplied}`, [nodeId], e.term, e.index, ev);
     }
     st.lastApplied = e.index;
-    const hash = entryHash(e);
     const t = this.appliedTerm[e.index];
     if (t === undefined) {
       this.appliedTerm[e.index] = e.term;
-      this.appliedHash[e.index] = hash;
+      this.appliedEntry[e.index] = e;
       this.appliedBy[e.index] = nodeId;
-    } else if (t !== e.term || this.appliedHash[e.index] !== hash) {
+    } else if (t !== e.term || !samePayload(this.appliedEntry[e.index]!, e)) {
       this.fail("state-machine-safety", `${this.appliedBy[e.index]} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`, [this.appliedBy[e.index]!, nodeId], e.term, e.index, ev);
     }
   }
