@@ -14,7 +14,15 @@ test("the quick series is decided as generated, with a peak RSS per file", async
 });
 
 test("the growth exponent is the slope of log time over log size", () => {
-  assert.ok(Math.abs(growthExponent([{ operations: 100, ms: 1 }, { operations: 1000, ms: 100 }, { operations: 10000, ms: 10000 }]) - 2) < 1e-9);
+  assert.ok(
+    Math.abs(
+      growthExponent([
+        { operations: 100, ms: 1 },
+        { operations: 1000, ms: 100 },
+        { operations: 10000, ms: 10000 },
+      ]) - 2,
+    ) < 1e-9,
+  );
 });
 
 test.run();

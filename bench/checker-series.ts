@@ -21,14 +21,27 @@ export interface SeriesRow {
 const LIMIT_MS = 60_000;
 
 type Base = Omit<SeriesShape, "linearizable">;
-const both = (b: Base): SeriesShape[] => [{ ...b, linearizable: true }, { ...b, linearizable: false }];
+const both = (b: Base): SeriesShape[] => [
+  { ...b, linearizable: true },
+  { ...b, linearizable: false },
+];
 
 /** The series; `quick` is the small smoke subset `npm test` runs. */
 export function seriesShapes(quick = false): SeriesShape[] {
-  if (quick) return [...both({ model: "kv", clients: 5, keys: 3, operations: 300, pending: 0.1, seed: 1 }), ...both({ model: "register", clients: 5, keys: 1, operations: 300, pending: 0.1, seed: 1 })];
+  if (quick)
+    return [
+      ...both({ model: "kv", clients: 5, keys: 3, operations: 300, pending: 0.1, seed: 1 }),
+      ...both({ model: "register", clients: 5, keys: 1, operations: 300, pending: 0.1, seed: 1 }),
+    ];
   const out: SeriesShape[] = [];
   // the shapes of the issue's table (all undecided or > 60 s before)
-  for (const [clients, keys, operations, pending] of [[5, 1, 1000, 0.1], [10, 10, 6000, 0.05], [10, 10, 10000, 0.05], [20, 5, 2000, 0.1], [50, 5, 2000, 0.11]] as const) {
+  for (const [clients, keys, operations, pending] of [
+    [5, 1, 1000, 0.1],
+    [10, 10, 6000, 0.05],
+    [10, 10, 10000, 0.05],
+    [20, 5, 2000, 0.1],
+    [50, 5, 2000, 0.11],
+  ] as const) {
     out.push(...both({ model: "kv", clients, keys, operations, pending, seed: 1 }));
   }
   // size: 100 → 20,000 operations
@@ -41,8 +54,10 @@ export function seriesShapes(quick = false): SeriesShape[] {
     out.push(...both({ model: "kv", clients, keys: 5, operations: 2000, pending: 0.1, seed: 3 }));
     out.push(...both({ model: "register", clients, keys: 1, operations: 2000, pending: 0.1, seed: 3 }));
   }
-  for (const pending of [0, 0.05, 0.1, 0.15]) out.push(...both({ model: "kv", clients: 10, keys: 10, operations: 6000, pending, seed: 4 }));
-  for (const keys of [1, 5, 20, 50]) out.push(...both({ model: "kv", clients: keys === 1 ? 5 : 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
+  for (const pending of [0, 0.05, 0.1, 0.15])
+    out.push(...both({ model: "kv", clients: 10, keys: 10, operations: 6000, pending, seed: 4 }));
+  for (const keys of [1, 5, 20, 50])
+    out.push(...both({ model: "kv", clients: keys === 1 ? 5 : 20, keys, operations: 4000, pending: 0.05, seed: 5 }));
   out.push(...oneKeyManyAppenders());
   // a register written by 50 and 100 clients with 5 values (seed 7: unknown before known-return twins were merged)
   out.push(...both({ model: "register", clients: 50, keys: 1, operations: 1000, pending: 0, seed: 7 }));
@@ -74,10 +89,14 @@ function runOne(shape: SeriesShape): Promise<SeriesRow> {
   return new Promise((resolve, reject) => {
     // Built (dist/bench/*.js): the child's built module; from sources: through tsx.
     const built = import.meta.url.endsWith(".js");
-    const child = fork(new URL(built ? "./checker-series-child.js" : "./checker-series-child.ts", import.meta.url), [JSON.stringify({ ...shape, limitMs: LIMIT_MS })], {
-      execArgv: built ? [] : ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const child = fork(
+      new URL(built ? "./checker-series-child.js" : "./checker-series-child.ts", import.meta.url),
+      [JSON.stringify({ ...shape, limitMs: LIMIT_MS })],
+      {
+        execArgv: built ? [] : ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     let got: Omit<SeriesRow, "name" | "shape" | "expected"> | undefined;
     child.on("message", (m) => (got = m as typeof got));
     child.on("error", reject);
@@ -127,18 +146,50 @@ export async function checkerSeriesMeasurements(quick = false): Promise<Measurem
     detail: { peakRssMB: Math.round(r.peakRssMB), steps: r.steps, verdict: r.verdict, expected: r.expected },
   }));
   out.push(
-    { group: "checker-series", name: "files not decided (unknown) or wrong", value: rows.filter((r) => r.verdict !== r.expected).length, unit: "files", target: 0, lowerIsBetter: true },
-    { group: "checker-series", name: "largest peak RSS of one file", value: Math.round(Math.max(...rows.map((r) => r.peakRssMB))), unit: "MB", target: 1024, lowerIsBetter: true },
+    {
+      group: "checker-series",
+      name: "files not decided (unknown) or wrong",
+      value: rows.filter((r) => r.verdict !== r.expected).length,
+      unit: "files",
+      target: 0,
+      lowerIsBetter: true,
+    },
+    {
+      group: "checker-series",
+      name: "largest peak RSS of one file",
+      value: Math.round(Math.max(...rows.map((r) => r.peakRssMB))),
+      unit: "MB",
+      target: 1024,
+      lowerIsBetter: true,
+    },
   );
   if (!quick) {
-    for (const model of ["kv", "register"]) for (const ok of [true, false]) {
-      const k = growthExponent(sizeRows(model, ok));
-      out.push({ group: "checker-series", name: `growth exponent, ${model} ${ok ? "linearizable" : "not"} (time ~ ops^k, 100 → 20,000 ops)`, value: Number(k.toFixed(2)), unit: "k" });
-    }
+    for (const model of ["kv", "register"])
+      for (const ok of [true, false]) {
+        const k = growthExponent(sizeRows(model, ok));
+        out.push({
+          group: "checker-series",
+          name: `growth exponent, ${model} ${ok ? "linearizable" : "not"} (time ~ ops^k, 100 → 20,000 ops)`,
+          value: Number(k.toFixed(2)),
+          unit: "k",
+        });
+      }
     for (const ok of [true, false]) {
-      const oneKey = rows.filter((r) => r.shape.seed === 6 && r.shape.clients === 20 && r.shape.pending === 0.1 && r.shape.linearizable === ok && (ok || r.shape.corruption === "swap"));
+      const oneKey = rows.filter(
+        (r) =>
+          r.shape.seed === 6 &&
+          r.shape.clients === 20 &&
+          r.shape.pending === 0.1 &&
+          r.shape.linearizable === ok &&
+          (ok || r.shape.corruption === "swap"),
+      );
       const k = growthExponent(oneKey);
-      out.push({ group: "checker-series", name: `growth exponent, kv 1 key 20 clients ${ok ? "linearizable" : "swapped"} (200 → 5,000 ops)`, value: Number(k.toFixed(2)), unit: "k" });
+      out.push({
+        group: "checker-series",
+        name: `growth exponent, kv 1 key 20 clients ${ok ? "linearizable" : "swapped"} (200 → 5,000 ops)`,
+        value: Number(k.toFixed(2)),
+        unit: "k",
+      });
     }
   }
   return out;

@@ -7,11 +7,19 @@ import { resolveRun, runScenario } from "../scenarios/runner.ts";
 
 const { scenario, seed, seconds } = JSON.parse(process.argv[2]!) as { scenario: string; seed: number; seconds: number };
 const def = findScenario(scenario)!;
-const { options, faults } = resolveRun(def, seed, { ...resolveRun(def, seed).options, faultPhaseUs: seconds * 1_000_000 });
+const { options, faults } = resolveRun(def, seed, {
+  ...resolveRun(def, seed).options,
+  faultPhaseUs: seconds * 1_000_000,
+});
 const t0 = performance.now();
 const r = runScenario({ scenario: def, seed, options, faults });
 const wallMs = performance.now() - t0;
 process.send!({
-  verdict: r.verdict, events: r.stats.events, ops: r.stats.ops, simMs: r.stats.simTimeMs, wallMs,
-  peakRssMB: process.resourceUsage().maxRSS / 1024, heapUsedMB: process.memoryUsage().heapUsed / 1e6,
+  verdict: r.verdict,
+  events: r.stats.events,
+  ops: r.stats.ops,
+  simMs: r.stats.simTimeMs,
+  wallMs,
+  peakRssMB: process.resourceUsage().maxRSS / 1024,
+  heapUsedMB: process.memoryUsage().heapUsed / 1e6,
 });

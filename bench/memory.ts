@@ -3,15 +3,27 @@
 import { fork } from "node:child_process";
 import type { Measurement } from "./types.ts";
 
-interface LongRun { verdict: string; events: number; ops: number; simMs: number; wallMs: number; peakRssMB: number; heapUsedMB: number }
+interface LongRun {
+  verdict: string;
+  events: number;
+  ops: number;
+  simMs: number;
+  wallMs: number;
+  peakRssMB: number;
+  heapUsedMB: number;
+}
 
 function longRun(seconds: number, seed = 1): Promise<LongRun> {
   const built = import.meta.url.endsWith(".js");
   return new Promise((resolve, reject) => {
-    const child = fork(new URL(built ? "./memory-child.js" : "./memory-child.ts", import.meta.url), [JSON.stringify({ scenario: "kv-chaos", seed, seconds })], {
-      execArgv: built ? [] : ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const child = fork(
+      new URL(built ? "./memory-child.js" : "./memory-child.ts", import.meta.url),
+      [JSON.stringify({ scenario: "kv-chaos", seed, seconds })],
+      {
+        execArgv: built ? [] : ["--import", "tsx"],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
     let got: LongRun | undefined;
     child.on("message", (m) => (got = m as LongRun));
     child.on("error", reject);
@@ -23,12 +35,31 @@ export async function memoryMeasurements(): Promise<Measurement[]> {
   const minute = await longRun(60);
   const hour = await longRun(3600);
   const row = (name: string, r: LongRun): Measurement => ({
-    group: "memory", name, value: Math.round(r.peakRssMB), unit: "MB", lowerIsBetter: true,
-    detail: { verdict: r.verdict, events: r.events, ops: r.ops, simSeconds: Math.round(r.simMs / 1000), wallMs: Math.round(r.wallMs), xRealTime: Number((r.simMs / r.wallMs).toFixed(1)), heapUsedMB: Math.round(r.heapUsedMB) },
+    group: "memory",
+    name,
+    value: Math.round(r.peakRssMB),
+    unit: "MB",
+    lowerIsBetter: true,
+    detail: {
+      verdict: r.verdict,
+      events: r.events,
+      ops: r.ops,
+      simSeconds: Math.round(r.simMs / 1000),
+      wallMs: Math.round(r.wallMs),
+      xRealTime: Number((r.simMs / r.wallMs).toFixed(1)),
+      heapUsedMB: Math.round(r.heapUsedMB),
+    },
   });
   return [
     row("kv-chaos, 1 simulated minute: peak RSS", minute),
     row("kv-chaos, 1 simulated hour: peak RSS", hour),
-    { group: "memory", name: "peak RSS, 1 hour over 1 minute", value: Number((hour.peakRssMB / minute.peakRssMB).toFixed(2)), unit: "x", target: 2, lowerIsBetter: true },
+    {
+      group: "memory",
+      name: "peak RSS, 1 hour over 1 minute",
+      value: Number((hour.peakRssMB / minute.peakRssMB).toFixed(2)),
+      unit: "x",
+      target: 2,
+      lowerIsBetter: true,
+    },
   ];
 }

@@ -36,9 +36,14 @@ const fixedRandom = (): Random => {
  * Steps about `messages` Raft messages through a 3-node cluster (proposals of `batch` entries each).
  * Pass a monotonic clock in milliseconds (e.g. performance.now, from outside the simulated world) to get a rate.
  */
-export function benchRaftMessages(messages: number, opts: { batch?: number; clockMs?: () => number } = {}): RaftBenchResult {
+export function benchRaftMessages(
+  messages: number,
+  opts: { batch?: number; clockMs?: () => number } = {},
+): RaftBenchResult {
   const ids = ["n1", "n2", "n3"];
-  const nodes = new Map(ids.map((id) => [id, new RaftNode({ id, peers: ids, rng: fixedRandom(), maxEntriesPerMsg: 64, maxInflight: 256 })]));
+  const nodes = new Map(
+    ids.map((id) => [id, new RaftNode({ id, peers: ids, rng: fixedRandom(), maxEntriesPerMsg: 64, maxInflight: 256 })]),
+  );
   const queue: Message[] = [];
   const drain = () => {
     for (const n of nodes.values()) {

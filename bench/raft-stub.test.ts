@@ -10,7 +10,10 @@ test("the Raft stub makes as many events per simulated second as the real driver
     const stub = stubClusterUnderLoad(5, group);
     const r = real.events / real.simSeconds;
     const s = stub.events / stub.simSeconds;
-    assert.ok(Math.abs(s - r) / r < 0.1, `group ${group}: stub ${Math.round(s)} vs real ${Math.round(r)} events per simulated second`);
+    assert.ok(
+      Math.abs(s - r) / r < 0.1,
+      `group ${group}: stub ${Math.round(s)} vs real ${Math.round(r)} events per simulated second`,
+    );
     assert.is(real.committedPerNode, 5 * 1000, `group ${group}: every proposal committed on every node`);
   }
 });

@@ -25,7 +25,11 @@ const NO_ENTRIES: readonly number[] = [];
 
 /** Runs the stub cluster for `simSeconds` after a 1 s warm-up phase; timed like clusterUnderLoad. */
 export function stubClusterUnderLoad(simSeconds: number, group: number): StubRun {
-  const world = new World({ seed: 1, link: { lossP: 0.01, latencyUs: 500, jitterUs: 500 }, maxEvents: Number.MAX_SAFE_INTEGER });
+  const world = new World({
+    seed: 1,
+    link: { lossP: 0.01, latencyUs: 500, jitterUs: 500 },
+    maxEvents: Number.MAX_SAFE_INTEGER,
+  });
   const ids = ["n1", "n2", "n3", "n4", "n5"];
   const quorum = Math.floor(ids.length / 2) + 1;
   let leader: Env | undefined;
@@ -55,7 +59,9 @@ export function stubClusterUnderLoad(simSeconds: number, group: number): StubRun
           const m = raw as StubMessage;
           if (m.type === "MsgApp" && m.entries.length > 0) {
             appendAll(env, m.entries);
-            env.disk.sync(() => env.send(from, { type: "MsgAppResp", group: m.group, entries: NO_ENTRIES } satisfies StubMessage));
+            env.disk.sync(() =>
+              env.send(from, { type: "MsgAppResp", group: m.group, entries: NO_ENTRIES } satisfies StubMessage),
+            );
           } else if (m.type === "MsgApp") {
             env.send(from, { type: "MsgAppResp", group: 0, entries: NO_ENTRIES } satisfies StubMessage);
           } else if (m.type === "MsgAppResp" && m.group > 0) {

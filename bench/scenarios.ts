@@ -19,18 +19,43 @@ export function profileRows(p: SeedProfile): Measurement[] {
   const outside = instrumented > 0 ? (100 * (instrumented - s.simulationMs)) / instrumented : 0;
   const per = (ms: number) => r2(ms / p.seeds);
   const speed: Measurement = {
-    group: "scenario", name: `${p.scenario}: x real time, end to end`, value: r1(p.simMs / p.wallMs), unit: "x",
+    group: "scenario",
+    name: `${p.scenario}: x real time, end to end`,
+    value: r1(p.simMs / p.wallMs),
+    unit: "x",
     detail: {
-      seeds: p.seeds, wallMsPerSeed: per(p.wallMs), eventsPerSeed: Math.round(p.events / p.seeds), simSecondsPerSeed: r2(p.simMs / 1000 / p.seeds),
-      eventsPerSecond: Math.round((p.events / p.wallMs) * 1000), seedsPerHour: Math.round((p.seeds / p.wallMs) * 3_600_000),
+      seeds: p.seeds,
+      wallMsPerSeed: per(p.wallMs),
+      eventsPerSeed: Math.round(p.events / p.seeds),
+      simSecondsPerSeed: r2(p.simMs / 1000 / p.seeds),
+      eventsPerSecond: Math.round((p.events / p.wallMs) * 1000),
+      seedsPerHour: Math.round((p.seeds / p.wallMs) * 3_600_000),
     },
   };
   if (SPEED_TARGETS[p.scenario] !== undefined) speed.target = SPEED_TARGETS[p.scenario];
   const share: Measurement = {
-    group: "scenario", name: `${p.scenario}: share of a seed outside the simulation`, value: r1(outside), unit: "%", target: 33.3, lowerIsBetter: true,
+    group: "scenario",
+    name: `${p.scenario}: share of a seed outside the simulation`,
+    value: r1(outside),
+    unit: "%",
+    target: 33.3,
+    lowerIsBetter: true,
     detail: {
-      split: { setupMs: per(s.setupMs), simulationMs: per(s.simulationMs), onlineCheckMs: per(s.onlineMs), offlineCheckMs: per(s.offlineMs) },
-      splitPercent: instrumented > 0 ? { setup: r1((100 * s.setupMs) / instrumented), simulation: r1((100 * s.simulationMs) / instrumented), onlineCheck: r1((100 * s.onlineMs) / instrumented), offlineCheck: r1((100 * s.offlineMs) / instrumented) } : {},
+      split: {
+        setupMs: per(s.setupMs),
+        simulationMs: per(s.simulationMs),
+        onlineCheckMs: per(s.onlineMs),
+        offlineCheckMs: per(s.offlineMs),
+      },
+      splitPercent:
+        instrumented > 0
+          ? {
+              setup: r1((100 * s.setupMs) / instrumented),
+              simulation: r1((100 * s.simulationMs) / instrumented),
+              onlineCheck: r1((100 * s.onlineMs) / instrumented),
+              offlineCheck: r1((100 * s.offlineMs) / instrumented),
+            }
+          : {},
     },
   };
   return [speed, share];

@@ -48,20 +48,25 @@ function install(): void {
   if (installed) return;
   installed = true;
   for (const name of ["runUntil", "runUntilPredicate"]) {
-    wrap(World.prototype, name, (orig) => function (...a) {
-      if (!clock.on || clock.depth > 0) return orig.apply(this, a);
-      clock.depth++;
-      const t0 = performance.now();
-      if (Number.isNaN(clock.firstRunAt)) clock.firstRunAt = t0;
-      try {
-        return orig.apply(this, a);
-      } finally {
-        const t1 = performance.now();
-        clock.runMs += t1 - t0;
-        clock.lastRunEnd = t1;
-        clock.depth--;
-      }
-    });
+    wrap(
+      World.prototype,
+      name,
+      (orig) =>
+        function (...a) {
+          if (!clock.on || clock.depth > 0) return orig.apply(this, a);
+          clock.depth++;
+          const t0 = performance.now();
+          if (Number.isNaN(clock.firstRunAt)) clock.firstRunAt = t0;
+          try {
+            return orig.apply(this, a);
+          } finally {
+            const t1 = performance.now();
+            clock.runMs += t1 - t0;
+            clock.lastRunEnd = t1;
+            clock.depth--;
+          }
+        },
+    );
   }
   const online: [object, string[]][] = [
     [RaftSafetyMonitor.prototype, ["observe", "onCrash"]],
@@ -70,29 +75,39 @@ function install(): void {
   ];
   for (const [proto, names] of online) {
     for (const name of names) {
-      wrap(proto, name, (orig) => function (...a) {
-        if (!clock.on || clock.depth === 0 || clock.onlineDepth > 0) return orig.apply(this, a);
-        clock.onlineDepth++;
-        const t0 = performance.now();
-        try {
-          return orig.apply(this, a);
-        } finally {
-          clock.onlineMs += performance.now() - t0;
-          clock.onlineDepth--;
-        }
-      });
+      wrap(
+        proto,
+        name,
+        (orig) =>
+          function (...a) {
+            if (!clock.on || clock.depth === 0 || clock.onlineDepth > 0) return orig.apply(this, a);
+            clock.onlineDepth++;
+            const t0 = performance.now();
+            try {
+              return orig.apply(this, a);
+            } finally {
+              clock.onlineMs += performance.now() - t0;
+              clock.onlineDepth--;
+            }
+          },
+      );
     }
   }
 }
 
 /** `count` seeds from `first` on, after `warmup` seeds far from them (the JIT compiles on those). */
-export function profileScenario(name: string, count: number, opts: { first?: number; warmup?: number; split?: boolean } = {}): SeedProfile | undefined {
+export function profileScenario(
+  name: string,
+  count: number,
+  opts: { first?: number; warmup?: number; split?: boolean } = {},
+): SeedProfile | undefined {
   const def = findScenario(name);
   if (def === undefined) return undefined;
   const first = opts.first ?? 1;
   const seeds = Array.from({ length: count }, (_, i) => first + i);
   for (let i = 0; i < (opts.warmup ?? 20); i++) runScenario({ scenario: def, seed: 1_000_000 + i });
-  let events = 0, simMs = 0;
+  let events = 0,
+    simMs = 0;
   const t0 = performance.now();
   for (const seed of seeds) {
     const r = runScenario({ scenario: def, seed });

@@ -19,7 +19,9 @@ function medianMs(args: string[], runs: number): number {
 
 export async function startupMeasurements(): Promise<Measurement[]> {
   // From bench/ (sources) or dist/bench/ (built): the package root is one or two levels up.
-  const root = [new URL("..", import.meta.url), new URL("../..", import.meta.url)].find((u) => existsSync(new URL("bin/etcdsim.js", u)))!;
+  const root = [new URL("..", import.meta.url), new URL("../..", import.meta.url)].find((u) =>
+    existsSync(new URL("bin/etcdsim.js", u)),
+  )!;
   const bin = new URL("bin/etcdsim.js", root).pathname;
   const built = existsSync(new URL("dist/cli/main.js", root));
   const runs = 15;
@@ -28,9 +30,41 @@ export async function startupMeasurements(): Promise<Measurement[]> {
   const help = medianMs([bin, "--help"], runs);
   const version = medianMs([bin, "--version"], runs);
   return [
-    { group: "startup", name: "node -e 0", value: Number(bare.toFixed(1)), unit: "ms", lowerIsBetter: true, detail: { runs } },
-    { group: "startup", name: "etcdsim --help", value: Number(help.toFixed(1)), unit: "ms", lowerIsBetter: true, detail: { runs, built } },
-    { group: "startup", name: "etcdsim --version", value: Number(version.toFixed(1)), unit: "ms", lowerIsBetter: true, detail: { runs, built } },
-    { group: "startup", name: "etcdsim --help over node -e 0", value: Number((help / bare).toFixed(2)), unit: "x", target: 3, lowerIsBetter: true, detail: { built, note: built ? "built JavaScript (dist/)" : "no dist/ build: TypeScript through tsx (npm run build)" } },
+    {
+      group: "startup",
+      name: "node -e 0",
+      value: Number(bare.toFixed(1)),
+      unit: "ms",
+      lowerIsBetter: true,
+      detail: { runs },
+    },
+    {
+      group: "startup",
+      name: "etcdsim --help",
+      value: Number(help.toFixed(1)),
+      unit: "ms",
+      lowerIsBetter: true,
+      detail: { runs, built },
+    },
+    {
+      group: "startup",
+      name: "etcdsim --version",
+      value: Number(version.toFixed(1)),
+      unit: "ms",
+      lowerIsBetter: true,
+      detail: { runs, built },
+    },
+    {
+      group: "startup",
+      name: "etcdsim --help over node -e 0",
+      value: Number((help / bare).toFixed(2)),
+      unit: "x",
+      target: 3,
+      lowerIsBetter: true,
+      detail: {
+        built,
+        note: built ? "built JavaScript (dist/)" : "no dist/ build: TypeScript through tsx (npm run build)",
+      },
+    },
   ];
 }

@@ -7,7 +7,10 @@ import { sweepSeeds } from "../harness/sweep/pool.ts";
 import type { Measurement } from "./types.ts";
 
 /** The pool's worker entry, as cli/sweep.ts picks it: built JavaScript, or the tsx launcher from sources. */
-const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "../cli/sweep-worker-main.js" : "../cli/sweep-worker.js", import.meta.url);
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith(".js") ? "../cli/sweep-worker-main.js" : "../cli/sweep-worker.js",
+  import.meta.url,
+);
 
 async function seedsPerSecond(scenario: string, count: number, workers: number): Promise<number> {
   const seeds = Array.from({ length: count }, (_, i) => i + 1);
@@ -32,7 +35,9 @@ function workerStartMs(): Promise<number> {
       }
     });
     child.on("error", reject);
-    child.on("exit", () => (ms !== undefined ? resolve(ms) : reject(new Error("sweep worker exited before it was ready"))));
+    child.on("exit", () =>
+      ms !== undefined ? resolve(ms) : reject(new Error("sweep worker exited before it was ready")),
+    );
   });
 }
 
@@ -43,15 +48,42 @@ export async function sweepMeasurements(): Promise<Measurement[]> {
   for (let i = 0; i < 5; i++) starts.push(await workerStartMs());
   starts.sort((a, b) => a - b);
   const out: Measurement[] = [
-    { group: "sweep", name: "worker start-up (fork to ready, median of 5)", value: Number(starts[2]!.toFixed(1)), unit: "ms", target: 1000, lowerIsBetter: true, detail: { built: import.meta.url.endsWith(".js"), runsMs: starts.map((x) => Math.round(x)) } },
+    {
+      group: "sweep",
+      name: "worker start-up (fork to ready, median of 5)",
+      value: Number(starts[2]!.toFixed(1)),
+      unit: "ms",
+      target: 1000,
+      lowerIsBetter: true,
+      detail: { built: import.meta.url.endsWith(".js"), runsMs: starts.map((x) => Math.round(x)) },
+    },
   ];
   for (const [scenario, count] of Object.entries(SWEEP_SEEDS)) {
     const one = await seedsPerSecond(scenario, count, 1);
     const two = await seedsPerSecond(scenario, count, 2);
     out.push(
-      { group: "sweep", name: `${scenario}, 1 worker: seeds per hour per core`, value: Math.round(one * 3600), unit: "seeds/h", detail: { seeds: count, seedsPerSecond: Number(one.toFixed(2)) } },
-      { group: "sweep", name: `${scenario}, 2 workers: seeds per hour per core`, value: Math.round(two * 1800), unit: "seeds/h", detail: { seeds: count, seedsPerSecond: Number(two.toFixed(2)), seedsPerHour: Math.round(two * 3600) } },
-      { group: "sweep", name: `${scenario}: speed-up of 2 workers over 1`, value: Number((two / one).toFixed(2)), unit: "x", target: 1.8, detail: { seeds: count } },
+      {
+        group: "sweep",
+        name: `${scenario}, 1 worker: seeds per hour per core`,
+        value: Math.round(one * 3600),
+        unit: "seeds/h",
+        detail: { seeds: count, seedsPerSecond: Number(one.toFixed(2)) },
+      },
+      {
+        group: "sweep",
+        name: `${scenario}, 2 workers: seeds per hour per core`,
+        value: Math.round(two * 1800),
+        unit: "seeds/h",
+        detail: { seeds: count, seedsPerSecond: Number(two.toFixed(2)), seedsPerHour: Math.round(two * 3600) },
+      },
+      {
+        group: "sweep",
+        name: `${scenario}: speed-up of 2 workers over 1`,
+        value: Number((two / one).toFixed(2)),
+        unit: "x",
+        target: 1.8,
+        detail: { seeds: count },
+      },
     );
   }
   return out;

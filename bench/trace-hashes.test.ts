@@ -7,8 +7,12 @@ import { findScenario } from "../scenarios/registry.ts";
 import { runScenario } from "../scenarios/runner.ts";
 
 const rows = readFileSync(new URL("fixtures/trace-hashes.tsv", import.meta.url), "utf8")
-  .split("\n").filter((l) => l !== "" && !l.startsWith("#"))
-  .map((l) => { const [scenario, seed, verdict, traceHash] = l.split("\t"); return { scenario: scenario!, seed: Number(seed), verdict: verdict!, traceHash: traceHash! }; });
+  .split("\n")
+  .filter((l) => l !== "" && !l.startsWith("#"))
+  .map((l) => {
+    const [scenario, seed, verdict, traceHash] = l.split("\t");
+    return { scenario: scenario!, seed: Number(seed), verdict: verdict!, traceHash: traceHash! };
+  });
 
 test("the fixture covers every scenario it names, several seeds each", () => {
   const names = new Set(rows.map((r) => r.scenario));
@@ -23,7 +27,10 @@ test("every fixed seed replays to its recorded trace hash and verdict", () => {
   const differ: string[] = [];
   for (const r of rows) {
     const out = runScenario({ scenario: findScenario(r.scenario)!, seed: r.seed });
-    if (out.traceHash !== r.traceHash || out.verdict !== r.verdict) differ.push(`${r.scenario} seed ${r.seed}: ${out.verdict} ${out.traceHash}, recorded ${r.verdict} ${r.traceHash}`);
+    if (out.traceHash !== r.traceHash || out.verdict !== r.verdict)
+      differ.push(
+        `${r.scenario} seed ${r.seed}: ${out.verdict} ${out.traceHash}, recorded ${r.verdict} ${r.traceHash}`,
+      );
   }
   assert.equal(differ, []);
 });

@@ -8,7 +8,11 @@ import { newestSource } from "./sources.js";
 
 // A closed pipe (`etcdsim ... | head`) ends the command quietly instead of with a stack trace, with the
 // exit code known so far (a sweep sets 1 as soon as a seed fails, 3 while its outcome is still open).
-for (const s of [process.stdout, process.stderr]) s.on("error", (e) => { if (e.code === "EPIPE") process.exit(process.exitCode ?? 0); throw e; });
+for (const s of [process.stdout, process.stderr])
+  s.on("error", (e) => {
+    if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw e;
+  });
 
 const built = new URL("../dist/cli/main.js", import.meta.url);
 

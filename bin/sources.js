@@ -9,7 +9,11 @@ export function newestSource(root) {
   let newest = 0;
   const walk = (dir) => {
     let names;
-    try { names = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    try {
+      names = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
     for (const d of names) {
       const p = `${dir}/${d.name}`;
       if (d.isDirectory()) walk(p);

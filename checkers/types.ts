@@ -72,7 +72,12 @@ export interface PlainCheck {
 export type CheckResult = { [N in EvidenceCheckName]: CheckOf<N> }[EvidenceCheckName] | PlainCheck;
 
 /** Keeps a checker's result as it is (evidence included), typed by its name. */
-export function checkOf<N extends EvidenceCheckName>(name: N, verdict: Verdict, message: string, evidence?: CheckEvidence[N]): CheckOf<N> {
+export function checkOf<N extends EvidenceCheckName>(
+  name: N,
+  verdict: Verdict,
+  message: string,
+  evidence?: CheckEvidence[N],
+): CheckOf<N> {
   return evidence === undefined ? { name, verdict, message } : { name, verdict, message, evidence };
 }
 

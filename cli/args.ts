@@ -14,7 +14,8 @@ export function parse<T extends Opts>(command: string, argv: string[], options: 
   // "--seed -1" would read as two options; keep a dash-number as the value so the checker can name it.
   const args: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!, next = argv[i + 1];
+    const a = argv[i]!,
+      next = argv[i + 1];
     if (a.startsWith("--") && !a.includes("=") && next !== undefined && /^-\d/.test(next)) {
       args.push(`${a}=${next}`);
       i++;
@@ -22,7 +23,13 @@ export function parse<T extends Opts>(command: string, argv: string[], options: 
   }
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, ...HELP } as T & typeof HELP, strict: true, allowPositionals, tokens: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, ...HELP } as T & typeof HELP,
+      strict: true,
+      allowPositionals,
+      tokens: true,
+    });
   } catch (e) {
     const msg = (e as Error).message.split("\n")[0] ?? String(e);
     throw new UsageError(`${command}: ${msg.replace(/\. To specify a positional argument.*$/, "")}`);
@@ -33,7 +40,11 @@ export function parse<T extends Opts>(command: string, argv: string[], options: 
     if (t.kind !== "option" || (options[t.name] as { multiple?: boolean } | undefined)?.multiple) continue;
     if (seen.has(t.name)) throw new UsageError(`${command}: --${t.name} given more than once`);
     seen.add(t.name);
-    if (typeof t.value === "string" && t.value === "" && (options[t.name] as { type?: string } | undefined)?.type === "string") {
+    if (
+      typeof t.value === "string" &&
+      t.value === "" &&
+      (options[t.name] as { type?: string } | undefined)?.type === "string"
+    ) {
       throw new UsageError(`${command}: --${t.name} needs a non-empty value`);
     }
   }
@@ -44,20 +55,29 @@ export function parse<T extends Opts>(command: string, argv: string[], options: 
 export function seedArg(text: string | undefined, flag = "--seed"): number | undefined {
   if (text === undefined) return undefined;
   const s = parseSeed(text);
-  if (s === undefined) throw new UsageError(`bad seed "${text}" for ${flag}: expected an unsigned 32-bit integer (0..4294967295, decimal or 0x-hex)`);
+  if (s === undefined)
+    throw new UsageError(
+      `bad seed "${text}" for ${flag}: expected an unsigned 32-bit integer (0..4294967295, decimal or 0x-hex)`,
+    );
   return s;
 }
 
 export function bugArgs(list: string[] | undefined): BugName[] {
   const out: BugName[] = [];
   for (const b of list ?? []) {
-    if (!isBugName(b)) throw new UsageError(`unknown bug "${b}" (see \`etcdsim bugs\`; known: ${BUG_NAMES.join(", ")})`);
+    if (!isBugName(b))
+      throw new UsageError(`unknown bug "${b}" (see \`etcdsim bugs\`; known: ${BUG_NAMES.join(", ")})`);
     if (!out.includes(b)) out.push(b);
   }
   return out;
 }
 
-export function intArg(text: string | undefined, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+export function intArg(
+  text: string | undefined,
+  flag: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   if (text === undefined) return undefined;
   if (!/^[0-9]+$/.test(text.trim())) throw new UsageError(`bad value "${text}" for ${flag}: expected an integer`);
   const n = Number(text);

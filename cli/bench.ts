@@ -5,9 +5,15 @@ import { interactive, intArg, parse, UsageError } from "./args.ts";
 import { cpus } from "node:os";
 
 export async function benchCommand(argv: string[]): Promise<number> {
-  const { values } = parse("bench", argv, { json: { type: "boolean" }, only: { type: "string" }, "time-ms": { type: "string" } });
+  const { values } = parse("bench", argv, {
+    json: { type: "boolean" },
+    only: { type: "string" },
+    "time-ms": { type: "string" },
+  });
   if (values.help) {
-    console.log(`etcdsim bench [--json] [--only SUITE[,SUITE…]] [--time-ms MS]\n\nRuns the microbenchmarks (tinybench) and whole-run measurements; prints one table, or JSON with --json.\nSuites: ${SUITES.map((s) => s.name).join(", ")}. --time-ms: time per tinybench case.`);
+    console.log(
+      `etcdsim bench [--json] [--only SUITE[,SUITE…]] [--time-ms MS]\n\nRuns the microbenchmarks (tinybench) and whole-run measurements; prints one table, or JSON with --json.\nSuites: ${SUITES.map((s) => s.name).join(", ")}. --time-ms: time per tinybench case.`,
+    );
     return 0;
   }
   const json = values.json === true;
@@ -15,7 +21,8 @@ export async function benchCommand(argv: string[]): Promise<number> {
   // --only a,b: those suites, in the table's order.
   const only = values.only?.split(",").map((x) => x.trim());
   const unknown = only?.find((n) => !SUITES.some((s) => s.name === n));
-  if (unknown !== undefined) throw new UsageError(`bench: unknown suite "${unknown}" (known: ${SUITES.map((s) => s.name).join(", ")})`);
+  if (unknown !== undefined)
+    throw new UsageError(`bench: unknown suite "${unknown}" (known: ${SUITES.map((s) => s.name).join(", ")})`);
   const suites = only ? SUITES.filter((s) => only.includes(s.name)) : SUITES;
   const timeMs = intArg(values["time-ms"], "--time-ms", 1, 600_000);
   const rows = await runSuites(suites, {

@@ -12,7 +12,12 @@ import { performance } from "node:perf_hooks";
 import { checkHistoryText, checkHistoryTextParallel, type TextCheck } from "../checkers/linearizability/check-text.ts";
 import { summarizeEvidence } from "../checkers/linearizability/check-etcd.ts";
 import { benchCorpusWith, type BenchResult } from "../checkers/linearizability/corpus.ts";
-import { detectFormat, HISTORY_FORMATS, isHistoryFormat, type HistoryFormat } from "../checkers/linearizability/parse/detect.ts";
+import {
+  detectFormat,
+  HISTORY_FORMATS,
+  isHistoryFormat,
+  type HistoryFormat,
+} from "../checkers/linearizability/parse/detect.ts";
 import { HistoryParseError, ParseStopped } from "../checkers/linearizability/parse/errors.ts";
 import type { LinearizabilityVerdict } from "../checkers/linearizability/types.ts";
 import { parse, UsageError } from "./args.ts";
@@ -33,7 +38,11 @@ Checks a client history for linearizability (formats: docs/HISTORY-FORMATS.md).
 Exit codes: 0 linearizable, 1 not linearizable, 2 bad usage or input, 3 inconclusive.`;
 
 const EXIT: Record<LinearizabilityVerdict, number> = { ok: 0, illegal: 1, unknown: 3 };
-const WORDS: Record<LinearizabilityVerdict, string> = { ok: "linearizable", illegal: "NOT linearizable", unknown: "unknown (inconclusive)" };
+const WORDS: Record<LinearizabilityVerdict, string> = {
+  ok: "linearizable",
+  illegal: "NOT linearizable",
+  unknown: "unknown (inconclusive)",
+};
 
 /** One-line input error: exit 2, message on stderr, no stack. */
 function badInput(message: string): number {
@@ -45,7 +54,13 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     "check",
     argv,
-    { format: { type: "string" }, timeout: { type: "string" }, threads: { type: "string" }, json: { type: "boolean" }, report: { type: "string" } },
+    {
+      format: { type: "string" },
+      timeout: { type: "string" },
+      threads: { type: "string" },
+      json: { type: "boolean" },
+      report: { type: "string" },
+    },
     true,
   );
   if (values.help) {
@@ -60,14 +75,16 @@ export async function checkCommand(argv: string[]): Promise<number> {
   let timeoutMs: number | undefined;
   if (values.timeout !== undefined) {
     const t = Number(values.timeout);
-    if (values.timeout.trim() === "" || !Number.isFinite(t) || t <= 0) throw new UsageError(`check: bad value "${values.timeout}" for --timeout: expected a positive number of seconds`);
+    if (values.timeout.trim() === "" || !Number.isFinite(t) || t <= 0)
+      throw new UsageError(`check: bad value "${values.timeout}" for --timeout: expected a positive number of seconds`);
     timeoutMs = t * 1000;
   }
 
   let threads: number | undefined;
   if (values.threads !== undefined) {
     threads = Number(values.threads);
-    if (!/^\d+$/.test(values.threads.trim()) || threads < 1 || threads > 64) throw new UsageError(`check: bad value "${values.threads}" for --threads: expected an integer from 1 to 64`);
+    if (!/^\d+$/.test(values.threads.trim()) || threads < 1 || threads > 64)
+      throw new UsageError(`check: bad value "${values.threads}" for --threads: expected an integer from 1 to 64`);
   }
 
   // The report directory is checked before the history is read or judged, not after.
@@ -78,7 +95,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
   const read = await readHistory(file, values.format as HistoryFormat | undefined, deadline);
   if (read === TIMED_OUT) {
     if (values.json) console.log(JSON.stringify({ file, verdict: "unknown", timedOut: true, phase: "reading" }));
-    else console.log(`${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while reading the file`);
+    else
+      console.log(
+        `${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while reading the file`,
+      );
     return EXIT.unknown;
   }
   if (typeof read === "string") return badInput(read);
@@ -86,19 +106,33 @@ export async function checkCommand(argv: string[]): Promise<number> {
 
   // Stopping is a flag in shared memory, so worker threads see it too; the engine never reads a clock.
   const stop = new Int32Array(new SharedArrayBuffer(4));
-  const timer = deadline === undefined ? undefined : setTimeout(() => Atomics.store(stop, 0, 1), Math.max(0, deadline - performance.now()));
+  const timer =
+    deadline === undefined
+      ? undefined
+      : setTimeout(() => Atomics.store(stop, 0, 1), Math.max(0, deadline - performance.now()));
   let check: TextCheck;
   try {
     // Worker threads pay a start-up, so only large histories get them unless asked.
     const n = threads ?? (text.length > 2_000_000 ? Math.min(4, availableParallelism()) : 1);
-    check = n > 1
-      ? await checkHistoryTextParallel(text, format, { threads: n, stop, shouldStop: () => deadline !== undefined && performance.now() > deadline })
-      : checkHistoryText(text, format, { onProgress: () => Atomics.load(stop, 0) === 1 || (deadline !== undefined && performance.now() > deadline), progressEvery: 4096 });
+    check =
+      n > 1
+        ? await checkHistoryTextParallel(text, format, {
+            threads: n,
+            stop,
+            shouldStop: () => deadline !== undefined && performance.now() > deadline,
+          })
+        : checkHistoryText(text, format, {
+            onProgress: () => Atomics.load(stop, 0) === 1 || (deadline !== undefined && performance.now() > deadline),
+            progressEvery: 4096,
+          });
   } catch (e) {
     if (e instanceof HistoryParseError) return badInput(`${file}: ${e.message}`);
     if (e instanceof ParseStopped) {
       if (values.json) console.log(JSON.stringify({ file, verdict: "unknown", timedOut: true, phase: "parsing" }));
-      else console.log(`${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while parsing the file`);
+      else
+        console.log(
+          `${basename(file)}: unknown (inconclusive)\n  stopped by --timeout ${values.timeout} while parsing the file`,
+        );
       return EXIT.unknown;
     }
     throw e;
@@ -114,7 +148,13 @@ export async function checkCommand(argv: string[]): Promise<number> {
     format,
     operations: check.operations,
     verdict: result.verdict,
-    partitions: result.partitions.map((p) => ({ index: p.index, operations: p.operations, verdict: p.verdict, steps: p.steps, ...(p.skipped ? { skipped: true } : {}) })),
+    partitions: result.partitions.map((p) => ({
+      index: p.index,
+      operations: p.operations,
+      verdict: p.verdict,
+      steps: p.steps,
+      ...(p.skipped ? { skipped: true } : {}),
+    })),
     steps: result.steps,
     wallMs,
     ...(timedOut ? { timedOut: true } : {}),
@@ -125,20 +165,39 @@ export async function checkCommand(argv: string[]): Promise<number> {
     // The HTML failure view (longest linearizable prefix, operations that could not be placed) plus the raw result.
     try {
       const { writeCheckReport } = await import("../reports/report.ts");
-      const message = result.verdict === "ok" ? `linearizable (${check.operations} operations, ${result.steps} steps)`
-        : result.verdict === "unknown" ? `inconclusive after ${result.steps} steps` : `not linearizable`;
-      writeDirAtomic(values.report, (staging) => {
-      writeCheckReport(staging, {
-        history: file,
-        format,
-        checks: [{ name: "linearizability", verdict: result.verdict === "ok" ? "pass" : result.verdict === "illegal" ? "fail" : "unknown", message, ...(result.evidence ? { evidence: result.evidence } : {}) }],
-        operations: check.described,
-        command: `npx etcdsim check ${file} --format ${format}`,
-        wallMs,
-        facts: { steps: result.steps, partitions: result.partitions.length },
-      });
-      writeFileAtomic(join(staging, "check.json"), JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) + "\n");
-      }, CHECK_REPORT_FILES);
+      const message =
+        result.verdict === "ok"
+          ? `linearizable (${check.operations} operations, ${result.steps} steps)`
+          : result.verdict === "unknown"
+            ? `inconclusive after ${result.steps} steps`
+            : `not linearizable`;
+      writeDirAtomic(
+        values.report,
+        (staging) => {
+          writeCheckReport(staging, {
+            history: file,
+            format,
+            checks: [
+              {
+                name: "linearizability",
+                verdict: result.verdict === "ok" ? "pass" : result.verdict === "illegal" ? "fail" : "unknown",
+                message,
+                ...(result.evidence ? { evidence: result.evidence } : {}),
+              },
+            ],
+            operations: check.described,
+            command: `npx etcdsim check ${file} --format ${format}`,
+            wallMs,
+            facts: { steps: result.steps, partitions: result.partitions.length },
+          });
+          writeFileAtomic(
+            join(staging, "check.json"),
+            JSON.stringify({ ...summary, linearization: result.linearization, history: check.described }, null, 1) +
+              "\n",
+          );
+        },
+        CHECK_REPORT_FILES,
+      );
     } catch (e) {
       return badInput(`cannot write the report to ${values.report}: ${(e as Error).message}`);
     }
@@ -148,20 +207,31 @@ export async function checkCommand(argv: string[]): Promise<number> {
   else {
     const parts = result.partitions.length;
     console.log(`${basename(file)}: ${WORDS[result.verdict]}`);
-    console.log(`  ${check.operations} operations (${format}), ${parts} partition${parts === 1 ? "" : "s"}, ${result.steps} steps, ${wallMs.toFixed(1)} ms`);
-    if (result.verdict === "unknown") console.log(`  ${timedOut ? `stopped by --timeout ${values.timeout}` : "stopped by the step budget"}`);
+    console.log(
+      `  ${check.operations} operations (${format}), ${parts} partition${parts === 1 ? "" : "s"}, ${result.steps} steps, ${wallMs.toFixed(1)} ms`,
+    );
+    if (result.verdict === "unknown")
+      console.log(`  ${timedOut ? `stopped by --timeout ${values.timeout}` : "stopped by the step budget"}`);
     if (result.evidence) {
       const e = result.evidence;
       console.log(`  ${summarizeEvidence(e)}`);
       const shown = e.longestPrefix.slice(-5);
-      if (shown.length) console.log(`  longest linearizable prefix (partition ${e.partition}, last ${shown.length} of ${e.longestPrefix.length}):`);
-      for (const o of shown) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
+      if (shown.length)
+        console.log(
+          `  longest linearizable prefix (partition ${e.partition}, last ${shown.length} of ${e.longestPrefix.length}):`,
+        );
+      for (const o of shown)
+        console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
       console.log("  could not be placed next:");
-      for (const o of e.stuck) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)} (${o.reason})`);
+      for (const o of e.stuck)
+        console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)} (${o.reason})`);
       const m = e.minimalSubset;
       if (m) {
-        console.log(`  minimal failing subset (${m.operations.length} operation${m.operations.length === 1 ? "" : "s"}${m.complete ? "" : ", not proven minimal"}; the partition's other writes may or may not have happened):`);
-        for (const o of m.operations) console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
+        console.log(
+          `  minimal failing subset (${m.operations.length} operation${m.operations.length === 1 ? "" : "s"}${m.complete ? "" : ", not proven minimal"}; the partition's other writes may or may not have happened):`,
+        );
+        for (const o of m.operations)
+          console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
       }
     }
   }
@@ -182,7 +252,11 @@ const LINE_LIMIT = 64 * 1024 * 1024;
  * large file that is no history at all is refused at line 1 without being read whole; --timeout
  * covers the reading. Returns the text and format, an error message, or "timeout".
  */
-async function readHistory(file: string, given: HistoryFormat | undefined, deadline: number | undefined): Promise<{ text: string; format: HistoryFormat } | string | typeof TIMED_OUT> {
+async function readHistory(
+  file: string,
+  given: HistoryFormat | undefined,
+  deadline: number | undefined,
+): Promise<{ text: string; format: HistoryFormat } | string | typeof TIMED_OUT> {
   const chunks: string[] = [];
   let format = given;
   let checked = false;
@@ -198,8 +272,10 @@ async function readHistory(file: string, given: HistoryFormat | undefined, deadl
         if (head.trim() !== "" || head.length > 4096) {
           checked = true;
           format ??= detectFormat(file, head);
-          if (format === undefined) return `${file}: cannot tell the format; pass --format ${HISTORY_FORMATS.join("|")}`;
-          if (!looksLike(format, head)) return `${file}: line 1: not a ${format} history (starts with ${JSON.stringify(head.trimStart().slice(0, 24))})`;
+          if (format === undefined)
+            return `${file}: cannot tell the format; pass --format ${HISTORY_FORMATS.join("|")}`;
+          if (!looksLike(format, head))
+            return `${file}: line 1: not a ${format} history (starts with ${JSON.stringify(head.trimStart().slice(0, 24))})`;
         }
       }
       if (sinceNewline > LINE_LIMIT) return `${file}: a line is longer than ${LINE_LIMIT / (1 << 20)} MB`;
@@ -207,7 +283,14 @@ async function readHistory(file: string, given: HistoryFormat | undefined, deadl
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const why = err.code === "ENOENT" ? "no such file" : err.code === "EISDIR" ? "is a directory" : err.code === "EACCES" ? "permission denied" : err.message;
+    const why =
+      err.code === "ENOENT"
+        ? "no such file"
+        : err.code === "EISDIR"
+          ? "is a directory"
+          : err.code === "EACCES"
+            ? "permission denied"
+            : err.message;
     return `cannot read ${file}: ${why}`;
   }
   const text = chunks.join("");

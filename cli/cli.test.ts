@@ -7,7 +7,11 @@ import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
 function etcdsim(...args: string[]) {
-  const r = spawnSync(process.execPath, [join(root, "bin/etcdsim.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+  const r = spawnSync(process.execPath, [join(root, "bin/etcdsim.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true" },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -16,7 +20,8 @@ test("the same seed gives the same traceHash in two separate processes", () => {
   const b = JSON.parse(etcdsim("run", "--scenario", "sim-selftest", "--seed", "7", "--json").stdout);
   assert.is(a.traceHash, b.traceHash);
   assert.match(a.traceHash, /^[0-9a-f]{16}$/);
-  for (const k of ["scenario", "seed", "bugs", "verdict", "traceHash", "stats", "checks", "repro"]) assert.ok(k in a, k);
+  for (const k of ["scenario", "seed", "bugs", "verdict", "traceHash", "stats", "checks", "repro"])
+    assert.ok(k in a, k);
   for (const k of ["events", "messages", "ops", "simTimeMs", "wallMs"]) assert.ok(k in a.stats, k);
   assert.is(a.repro, "npx etcdsim run --scenario sim-selftest --seed 7");
 });
@@ -31,11 +36,23 @@ test("a different seed gives a different traceHash; hex seeds parse", () => {
 
 const dir = mkdtempSync("/tmp/etcdsim-cli-");
 writeFileSync(join(dir, "bad-json.json"), "{ nope");
-writeFileSync(join(dir, "bad-field.json"), JSON.stringify({ scenario: "sim-selftest", faults: [{ at: 5, kind: "crash" }] }));
-writeFileSync(join(dir, "bad-option.json"), JSON.stringify({ scenario: "sim-selftest", options: { processes: "three" } }));
+writeFileSync(
+  join(dir, "bad-field.json"),
+  JSON.stringify({ scenario: "sim-selftest", faults: [{ at: 5, kind: "crash" }] }),
+);
+writeFileSync(
+  join(dir, "bad-option.json"),
+  JSON.stringify({ scenario: "sim-selftest", options: { processes: "three" } }),
+);
 writeFileSync(join(dir, "zero-members.json"), JSON.stringify({ scenario: "kv-chaos", options: { members: 0 } }));
-writeFileSync(join(dir, "bad-membership.json"), JSON.stringify({ scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n5" }] } }));
-writeFileSync(join(dir, "bad-buggify.json"), JSON.stringify({ scenario: "kv-chaos", options: { buggify: ["slow-apply", "melt-cpu"] } }));
+writeFileSync(
+  join(dir, "bad-membership.json"),
+  JSON.stringify({ scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n5" }] } }),
+);
+writeFileSync(
+  join(dir, "bad-buggify.json"),
+  JSON.stringify({ scenario: "kv-chaos", options: { buggify: ["slow-apply", "melt-cpu"] } }),
+);
 
 const badInputs: [string, string[], RegExp][] = [
   ["unknown command", ["frobnicate"], /unknown command "frobnicate"/],
@@ -47,10 +64,26 @@ const badInputs: [string, string[], RegExp][] = [
   ["unreadable scenario file", ["run", "--scenario", join(dir, "missing.json")], /cannot read scenario file/],
   ["malformed scenario JSON", ["run", "--scenario", join(dir, "bad-json.json")], /not valid JSON/],
   ["scenario file with a bad field", ["run", "--scenario", join(dir, "bad-field.json")], /field "faults\[0\]\.target"/],
-  ["scenario file with a badly typed option", ["run", "--scenario", join(dir, "bad-option.json")], /field "options\.processes" must be a number/],
-  ["scenario file with a cluster of 0 members", ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"], /field "options\.members" must be >= 1, not 0/],
-  ["scenario file with an unknown BUGGIFY point", ["run", "--scenario", join(dir, "bad-buggify.json")], /field "options\.buggify\[1\]" must be one of .*not "melt-cpu"/],
-  ["scenario file whose membership plan adds no spare", ["run", "--scenario", join(dir, "bad-membership.json")], /field "options\.membership\[0\]\.add" must name a spare \(n4\.\.n4/],
+  [
+    "scenario file with a badly typed option",
+    ["run", "--scenario", join(dir, "bad-option.json")],
+    /field "options\.processes" must be a number/,
+  ],
+  [
+    "scenario file with a cluster of 0 members",
+    ["sweep", "--scenario", join(dir, "zero-members.json"), "--count", "2", "--workers", "2"],
+    /field "options\.members" must be >= 1, not 0/,
+  ],
+  [
+    "scenario file with an unknown BUGGIFY point",
+    ["run", "--scenario", join(dir, "bad-buggify.json")],
+    /field "options\.buggify\[1\]" must be one of .*not "melt-cpu"/,
+  ],
+  [
+    "scenario file whose membership plan adds no spare",
+    ["run", "--scenario", join(dir, "bad-membership.json")],
+    /field "options\.membership\[0\]\.add" must name a spare \(n4\.\.n4/,
+  ],
   ["unknown bug", ["run", "--scenario", "sim-selftest", "--seed", "1", "--bug", "nope"], /unknown bug "nope"/],
   ["unknown bench suite", ["bench", "--only", "nope"], /unknown suite "nope" \(known: kernel, raft/],
   ["bad seed range", ["sweep", "--scenario", "sim-selftest", "--seeds", "9..3"], /bad seed range/],
@@ -80,7 +113,8 @@ test("sweep --json gives per-seed results identical with 1 and 2 workers", () =>
   const two = JSON.parse(etcdsim("sweep", "--scenario", "smoke", "--seeds", "1..4", "--workers", "2", "--json").stdout);
   assert.equal(one.results, two.results);
   assert.is(one.passed, 4);
-  for (const k of ["scenario", "bugs", "seeds", "passed", "failed", "unknown", "results", "failures", "wallMs"]) assert.ok(k in one, k);
+  for (const k of ["scenario", "bugs", "seeds", "passed", "failed", "unknown", "results", "failures", "wallMs"])
+    assert.ok(k in one, k);
 });
 
 test("sweep --junit writes one testcase per seed; shards cover the range exactly once", () => {
@@ -90,15 +124,22 @@ test("sweep --junit writes one testcase per seed; shards cover the range exactly
   assert.is((readFileSync(file, "utf8").match(/<testcase /g) ?? []).length, 4);
   const seeds: number[] = [];
   for (const s of ["1/3", "2/3", "3/3"]) {
-    const r = JSON.parse(etcdsim("sweep", "--scenario", "sim-selftest", "--seeds", "10..20", "--shard", s, "--json").stdout);
+    const r = JSON.parse(
+      etcdsim("sweep", "--scenario", "sim-selftest", "--seeds", "10..20", "--shard", s, "--json").stdout,
+    );
     seeds.push(...r.results.map((x: { seed: number }) => x.seed));
   }
-  assert.equal(seeds.sort((a, b) => a - b), Array.from({ length: 11 }, (_, i) => 10 + i));
+  assert.equal(
+    seeds.sort((a, b) => a - b),
+    Array.from({ length: 11 }, (_, i) => 10 + i),
+  );
 });
 
 test("a saved replay re-executes to the same traceHash", () => {
   const file = join(dir, "replay.json");
-  const a = JSON.parse(etcdsim("run", "--scenario", "sim-selftest", "--seed", "12", "--json", "--save-replay", file).stdout);
+  const a = JSON.parse(
+    etcdsim("run", "--scenario", "sim-selftest", "--seed", "12", "--json", "--save-replay", file).stdout,
+  );
   const b = JSON.parse(etcdsim("run", "--replay", file, "--json").stdout);
   assert.is(b.traceHash, a.traceHash);
 });
@@ -115,14 +156,29 @@ test("--verify-determinism reports both runs agree; --trace writes JSON lines", 
 
 test("shrink turns a real failing seed into a smaller replay that still fails the same checker", () => {
   const out = join(dir, "shrunk.json");
-  const r = etcdsim("shrink", "--scenario", "kv-crash", "--seed", "1", "--bug", "etcd-reapply-after-crash", "--out", out, "--max-evaluations", "40", "--json");
+  const r = etcdsim(
+    "shrink",
+    "--scenario",
+    "kv-crash",
+    "--seed",
+    "1",
+    "--bug",
+    "etcd-reapply-after-crash",
+    "--out",
+    out,
+    "--max-evaluations",
+    "40",
+    "--json",
+  );
   assert.is(r.code, 0, r.stderr); // shrinking succeeded (the replay it wrote fails, as intended)
   const s = JSON.parse(r.stdout);
   assert.is(s.checker, "cross-member");
   assert.ok(s.after.faults < s.before.faults, JSON.stringify(s));
   const replay = JSON.parse(etcdsim("run", "--replay", out, "--json").stdout);
   assert.is(replay.verdict, "fail");
-  assert.ok(replay.checks.some((c: { name: string; verdict: string }) => c.name === "cross-member" && c.verdict === "fail"));
+  assert.ok(
+    replay.checks.some((c: { name: string; verdict: string }) => c.name === "cross-member" && c.verdict === "fail"),
+  );
   assert.is(replay.traceHash, s.traceHash);
 });
 

@@ -6,8 +6,11 @@ import { interactive, intArg, parse, UsageError } from "./args.ts";
 
 export async function huntCommand(argv: string[]): Promise<number> {
   const { values } = parse("bugs", argv, {
-    hunt: { type: "boolean" }, seeds: { type: "string" }, json: { type: "boolean" },
-    bug: { type: "string", multiple: true }, "budget-s": { type: "string" },
+    hunt: { type: "boolean" },
+    seeds: { type: "string" },
+    json: { type: "boolean" },
+    bug: { type: "string", multiple: true },
+    "budget-s": { type: "string" },
   });
   const only: BugName[] = [];
   for (const b of values.bug ?? []) {
@@ -27,11 +30,19 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const ok = rows.every((r) => r.caught && r.cleanPassed);
   if (json) console.log(JSON.stringify({ ok, rows }));
   else {
-    console.log(`${"mutant".padEnd(34)} ${"caught".padEnd(7)} ${"seeds".padStart(6)} ${"wall s".padStart(7)}  ${"checker".padEnd(18)} clean  repro`);
+    console.log(
+      `${"mutant".padEnd(34)} ${"caught".padEnd(7)} ${"seeds".padStart(6)} ${"wall s".padStart(7)}  ${"checker".padEnd(18)} clean  repro`,
+    );
     for (const r of rows) {
-      console.log(`${r.bug.padEnd(34)} ${(r.skipped ? "skip" : r.caught ? "yes" : "NO").padEnd(7)} ${String(r.seedsRun).padStart(6)} ${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${(r.checker ?? r.skipped ?? "-").slice(0, 18).padEnd(18)} ${r.cleanPassed ? "pass " : "FAIL "}  ${r.repro ?? ""}`);
+      console.log(
+        `${r.bug.padEnd(34)} ${(r.skipped ? "skip" : r.caught ? "yes" : "NO").padEnd(7)} ${String(r.seedsRun).padStart(6)} ${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${(r.checker ?? r.skipped ?? "-").slice(0, 18).padEnd(18)} ${r.cleanPassed ? "pass " : "FAIL "}  ${r.repro ?? ""}`,
+      );
     }
-    console.log(ok ? "every mutant caught; the clean build passed the same seeds" : "some mutants were not caught (or the clean build failed)");
+    console.log(
+      ok
+        ? "every mutant caught; the clean build passed the same seeds"
+        : "some mutants were not caught (or the clean build failed)",
+    );
   }
   return ok ? 0 : 1;
 }

@@ -26,8 +26,11 @@ async function scenariosCommand(argv: string[]): Promise<number> {
 async function bugsCommand(argv: string[]): Promise<number> {
   const { parse, bugArgs } = await import("./args.ts");
   const { values } = parse("bugs", argv, {
-    hunt: { type: "boolean" }, seeds: { type: "string" }, json: { type: "boolean" },
-    bug: { type: "string", multiple: true }, "budget-s": { type: "string" },
+    hunt: { type: "boolean" },
+    seeds: { type: "string" },
+    json: { type: "boolean" },
+    bug: { type: "string", multiple: true },
+    "budget-s": { type: "string" },
   });
   if (values.help) {
     console.log(BUGS_HELP);
@@ -36,7 +39,8 @@ async function bugsCommand(argv: string[]): Promise<number> {
   const only = bugArgs(values.bug);
   if (values.hunt) return (await import("./hunt.ts")).huntCommand(argv);
   const { UsageError } = await import("./args.ts");
-  if (values.seeds !== undefined || values["budget-s"] !== undefined) throw new UsageError("bugs: --seeds and --budget-s go with --hunt");
+  if (values.seeds !== undefined || values["budget-s"] !== undefined)
+    throw new UsageError("bugs: --seeds and --budget-s go with --hunt");
   const { BUG_CATALOG } = await import("../core/bugs.ts");
   const list = only.length ? BUG_CATALOG.filter((b) => only.includes(b.name as (typeof only)[number])) : BUG_CATALOG;
   if (values.json) console.log(JSON.stringify(list));
@@ -61,7 +65,10 @@ async function version(): Promise<string> {
   const { readFileSync } = await import("node:fs");
   for (const rel of ["../package.json", "../../package.json"]) {
     try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "etcdsim" && pkg.version) return pkg.version;
     } catch {
       // try the next place
@@ -90,7 +97,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     const fn = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
     if (fn === undefined) {
-      process.stderr.write(`etcdsim: unknown command "${cmd}" (commands: ${Object.keys(commands).join(", ")}; see etcdsim --help)\n`);
+      process.stderr.write(
+        `etcdsim: unknown command "${cmd}" (commands: ${Object.keys(commands).join(", ")}; see etcdsim --help)\n`,
+      );
       return 2;
     }
     return await fn(rest);
@@ -100,7 +109,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
     const err = e as Error;
-    process.stderr.write(`etcdsim: internal error: ${String(err?.message ?? err).split("\n")[0]}${process.env.ETCDSIM_DEBUG ? "\n" + err?.stack : " (set ETCDSIM_DEBUG=1 for the stack)"}\n`);
+    process.stderr.write(
+      `etcdsim: internal error: ${String(err?.message ?? err).split("\n")[0]}${process.env.ETCDSIM_DEBUG ? "\n" + err?.stack : " (set ETCDSIM_DEBUG=1 for the stack)"}\n`,
+    );
     return 70;
   }
 }

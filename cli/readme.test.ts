@@ -10,7 +10,11 @@ import { validateScenarioFile } from "../scenarios/loader.ts";
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
 const blocks = [...readme.matchAll(/```(\w*)\n([\s\S]*?)```/g)].map((m) => ({ lang: m[1]!, text: m[2]! }));
 
-interface Example { command: string; shown: string[]; exit?: number }
+interface Example {
+  command: string;
+  shown: string[];
+  exit?: number;
+}
 const examples: Example[] = [];
 for (const b of blocks) {
   const lines = b.text.split("\n");
@@ -28,9 +32,15 @@ for (const b of blocks) {
 
 async function capture(argv: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = "";
-  const log = console.log, write = process.stdout.write.bind(process.stdout);
-  console.log = (...a: unknown[]) => { stdout += a.join(" ") + "\n"; };
-  process.stdout.write = ((s: string) => { stdout += s; return true; }) as typeof process.stdout.write;
+  const log = console.log,
+    write = process.stdout.write.bind(process.stdout);
+  console.log = (...a: unknown[]) => {
+    stdout += a.join(" ") + "\n";
+  };
+  process.stdout.write = ((s: string) => {
+    stdout += s;
+    return true;
+  }) as typeof process.stdout.write;
   try {
     return { code: await main(argv), stdout };
   } finally {
@@ -58,12 +68,20 @@ for (const ex of examples) {
     const got = r.stdout.split("\n");
     for (const key of [/^verdict: /, /^repro: /, /^report: /]) {
       const want = ex.shown.find((l) => key.test(l));
-      if (want !== undefined) assert.is(got.find((l) => key.test(l)), want, `${ex.command}: ${key}`);
+      if (want !== undefined)
+        assert.is(
+          got.find((l) => key.test(l)),
+          want,
+          `${ex.command}: ${key}`,
+        );
     }
     for (const l of ex.shown.filter((x) => /^\s+(PASS|FAIL|UNKNOWN)\s/.test(x))) {
       // Check lines are shown abridged ("…"): what is shown must start the real line.
       const prefix = l.replace(/\s*…$/, "").split("…")[0]!;
-      assert.ok(got.some((g) => g.startsWith(prefix)), `${ex.command}: no line starting ${JSON.stringify(prefix)}`);
+      assert.ok(
+        got.some((g) => g.startsWith(prefix)),
+        `${ex.command}: no line starting ${JSON.stringify(prefix)}`,
+      );
     }
     if (ex.exit !== undefined) assert.is(r.code, ex.exit, ex.command);
   });

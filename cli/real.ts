@@ -27,9 +27,17 @@ cluster's timing decides it). Exit: 0 pass, 1 a check failed, 2 bad input, 3 inc
 
 export async function realCommand(argv: string[]): Promise<number> {
   const { values } = parse("real", argv, {
-    scenario: { type: "string" }, members: { type: "string" }, "etcd-binary": { type: "string" }, duration: { type: "string" },
-    seed: { type: "string" }, faults: { type: "string" }, json: { type: "boolean" }, report: { type: "string" },
-    "save-replay": { type: "string" }, replay: { type: "string" }, "compare-sim": { type: "boolean" },
+    scenario: { type: "string" },
+    members: { type: "string" },
+    "etcd-binary": { type: "string" },
+    duration: { type: "string" },
+    seed: { type: "string" },
+    faults: { type: "string" },
+    json: { type: "boolean" },
+    report: { type: "string" },
+    "save-replay": { type: "string" },
+    replay: { type: "string" },
+    "compare-sim": { type: "boolean" },
   });
   if (values.help) {
     console.log(REAL_HELP);
@@ -38,15 +46,26 @@ export async function realCommand(argv: string[]): Promise<number> {
   // Imported here: the harness pulls in gRPC, which the other commands do not need.
   const { REAL_FAULT_KINDS } = await import("../harness/real/schedule.ts");
   const replay = values.replay !== undefined ? readReplay(values.replay) : undefined;
-  if (replay && values.scenario !== undefined) throw new UsageError("real: give either --scenario or --replay, not both");
+  if (replay && values.scenario !== undefined)
+    throw new UsageError("real: give either --scenario or --replay, not both");
   const members = intArg(values.members, "--members", 1, 9) ?? replay?.members ?? 3;
   const durationS = intArg(values.duration, "--duration", 1, 3600) ?? replay?.durationS ?? 20;
   const binary = values["etcd-binary"] ?? "/usr/bin/etcd";
-  if (!existsSync(binary) || !statSync(binary).isFile()) throw new UsageError(`real: no etcd binary at ${binary} (install Debian's etcd-server, or give --etcd-binary PATH)`);
+  if (!existsSync(binary) || !statSync(binary).isFile())
+    throw new UsageError(
+      `real: no etcd binary at ${binary} (install Debian's etcd-server, or give --etcd-binary PATH)`,
+    );
   let faultKinds: (typeof REAL_FAULT_KINDS)[number][] | undefined;
   if (values.faults !== undefined) {
-    faultKinds = values.faults.split(",").map((s) => s.trim()).filter((s) => s !== "" && s !== "none") as typeof faultKinds;
-    for (const k of faultKinds!) if (!REAL_FAULT_KINDS.includes(k)) throw new UsageError(`real: unknown fault kind "${k}" in --faults (known: ${REAL_FAULT_KINDS.join(", ")}, none)`);
+    faultKinds = values.faults
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s !== "" && s !== "none") as typeof faultKinds;
+    for (const k of faultKinds!)
+      if (!REAL_FAULT_KINDS.includes(k))
+        throw new UsageError(
+          `real: unknown fault kind "${k}" in --faults (known: ${REAL_FAULT_KINDS.join(", ")}, none)`,
+        );
   }
   const loaded = loadScenario(replay?.scenario ?? values.scenario ?? "smoke");
   const seed = seedArg(values.seed) ?? replay?.seed ?? loaded.seed ?? (Math.random() * 0x100000000) >>> 0;
@@ -55,19 +74,41 @@ export async function realCommand(argv: string[]): Promise<number> {
   const { describeRealFault } = await import("../harness/real/schedule.ts");
   kvOptions(loaded.def, seed); // a scenario without a client workload is bad input: say so before starting etcd
   const schedule = replay?.schedule ?? realSchedule(loaded.def, seed, members, durationS, faultKinds);
-  const say = (s: string) => { if (!json) console.log(s); else process.stderr.write(s + "\n"); };
+  const say = (s: string) => {
+    if (!json) console.log(s);
+    else process.stderr.write(s + "\n");
+  };
 
   // The schedule first: a failure report is complete even if the run dies.
-  say(`etcdsim real  scenario=${loaded.def.name}  seed=${seed}  members=${members}  duration=${durationS}s  etcd=${binary}`);
-  say(`faults (${schedule.length}): ${schedule.map((f) => `${(f.at / 1000).toFixed(1)}s ${describeRealFault(f)} until ${(f.until / 1000).toFixed(1)}s`).join("; ") || "none"}`);
+  say(
+    `etcdsim real  scenario=${loaded.def.name}  seed=${seed}  members=${members}  duration=${durationS}s  etcd=${binary}`,
+  );
+  say(
+    `faults (${schedule.length}): ${schedule.map((f) => `${(f.at / 1000).toFixed(1)}s ${describeRealFault(f)} until ${(f.until / 1000).toFixed(1)}s`).join("; ") || "none"}`,
+  );
   if (values["save-replay"] !== undefined) {
-    writeFileAtomic(values["save-replay"], JSON.stringify({ real: true, scenario: loaded.ref, seed, members, durationS, faultKinds, schedule }, null, 1) + "\n");
+    writeFileAtomic(
+      values["save-replay"],
+      JSON.stringify({ real: true, scenario: loaded.ref, seed, members, durationS, faultKinds, schedule }, null, 1) +
+        "\n",
+    );
   }
 
   const t0 = performance.now();
   // ETCDSIM_REAL_TMPDIR: where the run's data dirs go (default /dev/shm, else the OS temp dir).
   const baseDir = process.env.ETCDSIM_REAL_TMPDIR;
-  const out = await runReal({ scenario: loaded.def, scenarioRef: loaded.ref, seed, members, binary, durationS, schedule, ...(faultKinds ? { faultKinds } : {}), ...(baseDir ? { baseDir } : {}), log: say });
+  const out = await runReal({
+    scenario: loaded.def,
+    scenarioRef: loaded.ref,
+    seed,
+    members,
+    binary,
+    durationS,
+    schedule,
+    ...(faultKinds ? { faultKinds } : {}),
+    ...(baseDir ? { baseDir } : {}),
+    log: say,
+  });
   const r = out.result;
   r.stats.wallMs = Math.round(performance.now() - t0);
   const { realStats, formatRealStats } = await import("../harness/real/stats.ts");
@@ -86,14 +127,30 @@ export async function realCommand(argv: string[]): Promise<number> {
     writeRealReport(values.report, r, { version: out.etcdVersion, binary });
   }
   if (json) {
-    console.log(JSON.stringify({
-      scenario: r.scenario, seed, verdict: r.verdict, traceHash: r.traceHash, stats: r.stats, checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })),
-      repro: r.repro, note: "the seed reproduces the fault schedule and the workload's choices, not the interleaving",
-      etcdVersion: out.etcdVersion, members, durationS, schedule, applied: (r.extra?.real as { applied: unknown }).applied, realStats: stats,
-      ...(comparison !== undefined ? { compareSim: comparison } : {}),
-    }));
+    console.log(
+      JSON.stringify({
+        scenario: r.scenario,
+        seed,
+        verdict: r.verdict,
+        traceHash: r.traceHash,
+        stats: r.stats,
+        checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })),
+        repro: r.repro,
+        note: "the seed reproduces the fault schedule and the workload's choices, not the interleaving",
+        etcdVersion: out.etcdVersion,
+        members,
+        durationS,
+        schedule,
+        applied: (r.extra!.real as { applied: unknown }).applied,
+        realStats: stats,
+        ...(comparison !== undefined ? { compareSim: comparison } : {}),
+      }),
+    );
   } else {
-    for (const c of r.checks) console.log(`  ${c.verdict === "pass" ? "PASS" : c.verdict === "fail" ? "FAIL" : "UNKNOWN"}  ${c.name.padEnd(22)} ${c.message}`);
+    for (const c of r.checks)
+      console.log(
+        `  ${c.verdict === "pass" ? "PASS" : c.verdict === "fail" ? "FAIL" : "UNKNOWN"}  ${c.name.padEnd(22)} ${c.message}`,
+      );
     console.log(formatRealStats(stats));
     console.log(`verdict: ${r.verdict.toUpperCase()}   schedule: ${r.traceHash}`);
     console.log(`repro: ${r.repro}   (reproduces the schedule and the workload's choices, not the interleaving)`);
@@ -115,10 +172,19 @@ function readReplay(path: string): ReplayFile {
   try {
     data = JSON.parse(readFileSync(path, "utf8"));
   } catch (e) {
-    throw new UsageError(`real: cannot read replay ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(
+      `real: cannot read replay ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+    );
   }
   const d = data as Partial<ReplayFile> & { real?: boolean };
-  if (d.real !== true || typeof d.scenario !== "string" || typeof d.seed !== "number" || !Array.isArray(d.schedule) || typeof d.members !== "number" || typeof d.durationS !== "number") {
+  if (
+    d.real !== true ||
+    typeof d.scenario !== "string" ||
+    typeof d.seed !== "number" ||
+    !Array.isArray(d.schedule) ||
+    typeof d.members !== "number" ||
+    typeof d.durationS !== "number"
+  ) {
     throw new UsageError(`real: ${path} is not a real-run replay (saved by \`etcdsim real --save-replay\`)`);
   }
   return d as ReplayFile;

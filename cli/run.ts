@@ -36,12 +36,19 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  if (values.replay !== undefined && values.scenario !== undefined) throw new UsageError("run: give either --scenario or --replay, not both");
-  if (values.replay !== undefined && values.seed !== undefined) throw new UsageError(`run: --replay runs the seed saved in ${values.replay}; drop --seed (or edit the file's "seed")`);
+  if (values.replay !== undefined && values.scenario !== undefined)
+    throw new UsageError("run: give either --scenario or --replay, not both");
+  if (values.replay !== undefined && values.seed !== undefined)
+    throw new UsageError(
+      `run: --replay runs the seed saved in ${values.replay}; drop --seed (or edit the file's "seed")`,
+    );
   const givenSeed = seedArg(values.seed);
   const ref = values.replay ?? values.scenario ?? "smoke";
-  const loaded = loadScenario(values.replay !== undefined && !values.replay.endsWith(".json") ? values.replay + ".json" : ref);
-  if (values.replay !== undefined && (loaded.options === undefined || loaded.faults === undefined)) throw new UsageError(`run: replay file ${values.replay} needs both "options" and "faults"`);
+  const loaded = loadScenario(
+    values.replay !== undefined && !values.replay.endsWith(".json") ? values.replay + ".json" : ref,
+  );
+  if (values.replay !== undefined && (loaded.options === undefined || loaded.faults === undefined))
+    throw new UsageError(`run: replay file ${values.replay} needs both "options" and "faults"`);
   const seed = givenSeed ?? loaded.seed ?? (Math.random() * 0x100000000) >>> 0;
   const bugs = bugArgs(values.bug).length ? bugArgs(values.bug) : (loaded.bugs ?? []);
   checkLoadedFor(loaded, seed);
@@ -56,7 +63,13 @@ export async function runCommand(argv: string[]): Promise<number> {
 
   const exec = (): RunResult => {
     const t0 = performance.now();
-    const input: Parameters<typeof runScenario>[0] = { scenario: loaded.def, scenarioRef: loaded.ref, seed, bugs, keepTrace };
+    const input: Parameters<typeof runScenario>[0] = {
+      scenario: loaded.def,
+      scenarioRef: loaded.ref,
+      seed,
+      bugs,
+      keepTrace,
+    };
     if (loaded.options !== undefined) input.options = loaded.options;
     if (loaded.faults !== undefined) input.faults = loaded.faults;
     const r = runScenario(input);
@@ -71,9 +84,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   let determinism: string | undefined;
   if (values["verify-determinism"]) {
     const again = exec();
-    if (again.traceHash === result.traceHash) determinism = `deterministic: both runs ${result.traceHash} (${result.stats.events} events)`;
+    if (again.traceHash === result.traceHash)
+      determinism = `deterministic: both runs ${result.traceHash} (${result.stats.events} events)`;
     else {
-      const a = result.traceLines ?? [], b = again.traceLines ?? [];
+      const a = result.traceLines ?? [],
+        b = again.traceLines ?? [];
       let i = 0;
       while (i < a.length && i < b.length && JSON.stringify(a[i]) === JSON.stringify(b[i])) i++;
       determinism = `NOT deterministic: ${result.traceHash} vs ${again.traceHash}; first differing event #${i + 1}: ${JSON.stringify(a[i] ?? null)} vs ${JSON.stringify(b[i] ?? null)}`;
@@ -94,8 +109,17 @@ export async function runCommand(argv: string[]): Promise<number> {
     }
     if (values["save-replay"] !== undefined) {
       savedReplay = values["save-replay"];
-      writeFileAtomic(savedReplay, JSON.stringify({ scenario: result.scenario, seed, bugs, options: result.options, faults: result.faults }, null, 1) + "\n");
-      notes.push(`saved replay: ${savedReplay} (${result.faults.length} faults; re-run: npx etcdsim run --replay ${savedReplay})`);
+      writeFileAtomic(
+        savedReplay,
+        JSON.stringify(
+          { scenario: result.scenario, seed, bugs, options: result.options, faults: result.faults },
+          null,
+          1,
+        ) + "\n",
+      );
+      notes.push(
+        `saved replay: ${savedReplay} (${result.faults.length} faults; re-run: npx etcdsim run --replay ${savedReplay})`,
+      );
     }
     if (values.report !== undefined) {
       const { writeRunReport } = await import("../reports/report.ts");

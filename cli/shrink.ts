@@ -7,8 +7,12 @@ import { bugArgs, interactive, intArg, parse, seedArg, UsageError } from "./args
 
 export async function shrinkCommand(argv: string[]): Promise<number> {
   const { values } = parse("shrink", argv, {
-    scenario: { type: "string" }, seed: { type: "string" }, bug: { type: "string", multiple: true },
-    out: { type: "string" }, json: { type: "boolean" }, "max-evaluations": { type: "string" },
+    scenario: { type: "string" },
+    seed: { type: "string" },
+    bug: { type: "string", multiple: true },
+    out: { type: "string" },
+    json: { type: "boolean" },
+    "max-evaluations": { type: "string" },
   });
   if (values.help) {
     console.log(SHRINK_HELP);
@@ -26,11 +30,18 @@ export async function shrinkCommand(argv: string[]): Promise<number> {
   checkOutputFile(out, "--out");
   const maxEvaluations = intArg(values["max-evaluations"], "--max-evaluations", 1, 100_000) ?? 300;
   const r = shrinkFailure({
-    scenario: loaded.def, seed, bugs,
+    scenario: loaded.def,
+    seed,
+    bugs,
     ...(loaded.options ? { options: loaded.options } : {}),
     ...(loaded.faults ? { faults: loaded.faults } : {}),
     maxEvaluations,
-    ...(tty ? { onProgress: (n: number, s: { faults: number; faultTimeMs: number }) => process.stdout.write(`\r\x1b[K… ${n} runs: ${s.faults} faults, ${s.faultTimeMs} ms of faults`) } : {}),
+    ...(tty
+      ? {
+          onProgress: (n: number, s: { faults: number; faultTimeMs: number }) =>
+            process.stdout.write(`\r\x1b[K… ${n} runs: ${s.faults} faults, ${s.faultTimeMs} ms of faults`),
+        }
+      : {}),
   });
   if (tty) process.stdout.write("\r\x1b[K");
   if ("notFailing" in r) {
@@ -41,12 +52,24 @@ export async function shrinkCommand(argv: string[]): Promise<number> {
   }
   writeFileAtomic(out, JSON.stringify(r.replay, null, 1) + "\n");
   const repro = `npx etcdsim run --replay ${out}`;
-  if (json) console.log(JSON.stringify({ checker: r.checker, before: r.before, after: r.after, evaluations: r.evaluations, out, repro, traceHash: r.final.traceHash }));
+  if (json)
+    console.log(
+      JSON.stringify({
+        checker: r.checker,
+        before: r.before,
+        after: r.after,
+        evaluations: r.evaluations,
+        out,
+        repro,
+        traceHash: r.final.traceHash,
+      }),
+    );
   else {
     console.log(`shrunk ${loaded.def.name} seed ${seed} (still fails ${r.checker}) in ${r.evaluations} runs`);
     console.log(`  faults:       ${r.before.faults} -> ${r.after.faults}`);
     console.log(`  fault time:   ${r.before.faultTimeMs} ms -> ${r.after.faultTimeMs} ms`);
-    for (const k of Object.keys(r.before.knobs)) console.log(`  ${k.padEnd(13)} ${r.before.knobs[k]} -> ${r.after.knobs[k]}`);
+    for (const k of Object.keys(r.before.knobs))
+      console.log(`  ${k.padEnd(13)} ${r.before.knobs[k]} -> ${r.after.knobs[k]}`);
     console.log(`  wrote ${out}\nrepro: ${repro}`);
   }
   // Shrinking succeeded: the replay is written (it fails, as intended; `run --replay` exits 1).

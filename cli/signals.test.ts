@@ -12,11 +12,19 @@ const bin = join(root, "bin/etcdsim.js");
 const tmp = mkdtempSync("/tmp/etcdsim-sig-");
 
 function start(args: string[]) {
-  const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, CI: "true" } });
-  let stdout = "", stderr = "";
+  const child = spawn(process.execPath, [bin, ...args], {
+    cwd: tmp,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CI: "true" },
+  });
+  let stdout = "",
+    stderr = "";
   child.stdout.on("data", (d) => (stdout += d));
   child.stderr.on("data", (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on("close", (code) => res({ code, stdout, stderr })));
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) =>
+    child.on("close", (code) => res({ code, stdout, stderr })),
+  );
   return { child, done, out: () => stdout };
 }
 
@@ -56,7 +64,9 @@ for (const sig of ["SIGINT", "SIGTERM"] as const) {
 test("SIGINT during an in-process sweep (--workers 1) stops between seeds with exit 130", async () => {
   let out = "";
   const log = console.log;
-  console.log = (...a: unknown[]) => { out += a.join(" ") + "\n"; };
+  console.log = (...a: unknown[]) => {
+    out += a.join(" ") + "\n";
+  };
   try {
     const running = main(["sweep", "--scenario", "sim-selftest", "--count", "5000", "--json"]);
     await until(() => process.listenerCount("SIGINT") > 0);
@@ -84,7 +94,17 @@ test("sweep | head -1 with a failing seed exits 1, quietly", async () => {
 test("a run interrupted at any moment never leaves a report directory without index.html, nor a staging directory", async () => {
   for (const delay of [300, 900, 1500, 2100]) {
     const dir = join(tmp, `report-${delay}`);
-    const p = start(["run", "--scenario", "sim-selftest", "--seed", "3", "--report", dir, "--trace", join(tmp, `t-${delay}.jsonl`)]);
+    const p = start([
+      "run",
+      "--scenario",
+      "sim-selftest",
+      "--seed",
+      "3",
+      "--report",
+      dir,
+      "--trace",
+      join(tmp, `t-${delay}.jsonl`),
+    ]);
     await sleep(delay);
     try {
       process.kill(-p.child.pid!, "SIGINT");
@@ -93,7 +113,11 @@ test("a run interrupted at any moment never leaves a report directory without in
     }
     await p.done;
     if (existsSync(dir)) assert.ok(existsSync(join(dir, "index.html")), `${dir} without index.html`);
-    assert.equal(readdirSync(tmp).filter((n) => n.includes(".tmp-")), [], "staging left behind");
+    assert.equal(
+      readdirSync(tmp).filter((n) => n.includes(".tmp-")),
+      [],
+      "staging left behind",
+    );
   }
 });
 
@@ -109,29 +133,67 @@ async function quiet(argv: string[]): Promise<number> {
 }
 
 test("device nodes are written through, never replaced: --trace, --save-replay and --junit to /dev/null", async () => {
-  assert.is(await quiet(["run", "--scenario", "sim-selftest", "--seed", "2", "--trace", "/dev/null", "--save-replay", "/dev/null"]), 0);
+  assert.is(
+    await quiet([
+      "run",
+      "--scenario",
+      "sim-selftest",
+      "--seed",
+      "2",
+      "--trace",
+      "/dev/null",
+      "--save-replay",
+      "/dev/null",
+    ]),
+    0,
+  );
   assert.is(await quiet(["sweep", "--scenario", "sim-selftest", "--count", "1", "--junit", "/dev/null"]), 0);
   assert.ok(statSync("/dev/null").isCharacterDevice());
 });
 
 test("a reused report directory keeps no stale trace.jsonl; index.html is always there", async () => {
   const dir = join(tmp, "reused");
-  assert.is(await quiet(["run", "--scenario", "sim-selftest", "--seed", "4", "--report", dir, "--trace", join(tmp, "t.jsonl")]), 0);
+  assert.is(
+    await quiet(["run", "--scenario", "sim-selftest", "--seed", "4", "--report", dir, "--trace", join(tmp, "t.jsonl")]),
+    0,
+  );
   assert.ok(existsSync(join(dir, "trace.jsonl")));
   assert.is(await quiet(["run", "--scenario", "sim-selftest", "--seed", "4", "--report", dir]), 0);
   assert.not.ok(existsSync(join(dir, "trace.jsonl")), "stale trace.jsonl kept");
   assert.ok(existsSync(join(dir, "index.html")));
   assert.ok(existsSync(join(dir, "result.json")));
-  assert.equal(readdirSync(dir).filter((n) => n.startsWith(".")), []);
+  assert.equal(
+    readdirSync(dir).filter((n) => n.startsWith(".")),
+    [],
+  );
 });
 
 test("--save-replay confirms what it wrote; --version and the top-level help are complete", () => {
-  const r = spawnSync(process.execPath, [bin, "run", "--scenario", "sim-selftest", "--seed", "2", "--save-replay", join(tmp, "r.json")], { encoding: "utf8" });
+  const r = spawnSync(
+    process.execPath,
+    [bin, "run", "--scenario", "sim-selftest", "--seed", "2", "--save-replay", join(tmp, "r.json")],
+    { encoding: "utf8" },
+  );
   assert.match(r.stdout, /saved replay: .*r\.json \(\d+ faults; re-run: npx etcdsim run --replay .*r\.json\)/);
   const v = spawnSync(process.execPath, [bin, "--version"], { encoding: "utf8" });
   assert.match(v.stdout, /^etcdsim \d+\.\d+\.\d+\n$/);
   const h = spawnSync(process.execPath, [bin, "--help"], { encoding: "utf8" });
-  for (const flag of ["--save-replay", "--trace", "--verify-determinism", "--junit", "--shard", "--stop-on-failure", "--max-evaluations", "--hunt", "--budget-s", "--only", "--time-ms", "--timeout", "--format", "--version"]) {
+  for (const flag of [
+    "--save-replay",
+    "--trace",
+    "--verify-determinism",
+    "--junit",
+    "--shard",
+    "--stop-on-failure",
+    "--max-evaluations",
+    "--hunt",
+    "--budget-s",
+    "--only",
+    "--time-ms",
+    "--timeout",
+    "--format",
+    "--version",
+  ]) {
     assert.ok(h.stdout.includes(flag), `top-level help lacks ${flag}`);
   }
   const none = spawnSync(process.execPath, [bin], { encoding: "utf8" });

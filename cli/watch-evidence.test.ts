@@ -11,9 +11,33 @@ import { esc } from "../reports/html/esc.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const dir = join(mkdtempSync("/tmp/etcdsim-watch-evidence-"), "report");
-const r = spawnSync(process.execPath, [join(root, "bin/etcdsim.js"), "run", "--scenario", "watch-compaction", "--seed", "3", "--bug", "mvcc-watch-drop-on-compact", "--json", "--report", dir], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
+const r = spawnSync(
+  process.execPath,
+  [
+    join(root, "bin/etcdsim.js"),
+    "run",
+    "--scenario",
+    "watch-compaction",
+    "--seed",
+    "3",
+    "--bug",
+    "mvcc-watch-drop-on-compact",
+    "--json",
+    "--report",
+    dir,
+  ],
+  { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } },
+);
 
-interface JsonCheck { name: string; verdict: string; message: string; evidence?: { violations: { guarantee: string; watch: number; revision: number; message: string }[]; violationCount: number } }
+interface JsonCheck {
+  name: string;
+  verdict: string;
+  message: string;
+  evidence?: {
+    violations: { guarantee: string; watch: number; revision: number; message: string }[];
+    violationCount: number;
+  };
+}
 
 test("the failing watch check carries its evidence in run --json; passing checks carry none", () => {
   assert.is(r.status, 1, r.stderr);

@@ -10,39 +10,172 @@ export interface BugInfo {
 }
 
 export const BUG_CATALOG = [
-  { name: "raft-commit-old-term", bug: "leader commits an entry of an earlier term by counting replicas", modelledOn: "Raft paper, figure 8", scenario: "kv-chaos" },
-  { name: "raft-forget-vote", bug: "term and vote not durable before the vote reply: two leaders in one term after a crash", modelledOn: "Raft §5.2, figure 2", scenario: "kv-crash" },
-  { name: "raft-vote-ignores-log", bug: "vote granted without the up-to-date check: a leader lacks committed entries", modelledOn: "Raft §5.4.1", scenario: "kv-partition" },
-  { name: "raft-skip-term-check", bug: "follower accepts AppendEntries from a leader of an older term", modelledOn: "Raft §5.1", scenario: "kv-partition" },
-  { name: "raft-ack-before-fsync", bug: "follower acknowledges entries before they are durable: a committed write is lost after crashes", modelledOn: "Raft figure 2", scenario: "kv-crash" },
-  { name: "raft-stale-read", bug: "leader answers linearizable reads without confirming leadership (no ReadIndex round)", modelledOn: "etcd #20418 class", scenario: "leader-isolation" },
-  { name: "etcd-apply-before-persist", bug: "a lone member applies and answers committed entries before its log is durable: an acknowledged write is lost, the revision goes backwards", modelledOn: "etcd #14370", scenario: "kv-crash" },
-  { name: "etcd-reapply-after-crash", bug: "applied index not made durable atomically with the store: entries re-applied after restart, members' revisions diverge", modelledOn: "etcd #13766", scenario: "kv-crash" },
-  { name: "etcd-txn-check-leader-only", bug: "a Txn whose Range hits a compacted revision is rejected only on the member that received it; others apply it", modelledOn: "etcd #18667", scenario: "kv-chaos" },
-  { name: "mvcc-txn-compare-ignored", bug: "Txn compare on mod_revision always succeeds: compare-and-swap is lost", modelledOn: "—", scenario: "controller-conflicts" },
-  { name: "mvcc-watch-drop-on-compact", bug: "a watch resumed at a compaction that landed on a delete silently skips the delete", modelledOn: "etcd #18089, #17529", scenario: "watch-compaction" },
-  { name: "mvcc-watch-progress-ahead", bug: "a progress notification is sent ahead of events not yet delivered", modelledOn: "etcd #15220", scenario: "watch-compaction" },
-  { name: "etcd-watch-rewind-after-snapshot", bug: "a member that restores a leader snapshot re-sends old revisions to its watchers", modelledOn: "etcd #15271", scenario: "kv-partition" },
-  { name: "etcd-lease-stale-leader", bug: "a deposed leader with a skewed clock still expires leases", modelledOn: "—", scenario: "clock-skew" },
-  { name: "kube-informer-no-relist", bug: "informer never relists after \"resource version too old\": its controller stalls", modelledOn: "—", scenario: "watch-compaction" },
-  { name: "kube-update-no-precondition", bug: "update writes without the resourceVersion precondition: lost update", modelledOn: "—", scenario: "controller-conflicts" },
-  { name: "kube-leader-wall-clock", bug: "leader election times the lease on the wall clock: a leader whose clock steps back keeps acting after a candidate took over", modelledOn: "client-go leaderelection measures on Go's monotonic clock", scenario: "deployment-rollout" },
-  { name: "kube-leader-no-fencing", bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind", modelledOn: "client-go leaderelection has no fencing", scenario: "deployment-rollout" },
+  {
+    name: "raft-commit-old-term",
+    bug: "leader commits an entry of an earlier term by counting replicas",
+    modelledOn: "Raft paper, figure 8",
+    scenario: "kv-chaos",
+  },
+  {
+    name: "raft-forget-vote",
+    bug: "term and vote not durable before the vote reply: two leaders in one term after a crash",
+    modelledOn: "Raft §5.2, figure 2",
+    scenario: "kv-crash",
+  },
+  {
+    name: "raft-vote-ignores-log",
+    bug: "vote granted without the up-to-date check: a leader lacks committed entries",
+    modelledOn: "Raft §5.4.1",
+    scenario: "kv-partition",
+  },
+  {
+    name: "raft-skip-term-check",
+    bug: "follower accepts AppendEntries from a leader of an older term",
+    modelledOn: "Raft §5.1",
+    scenario: "kv-partition",
+  },
+  {
+    name: "raft-ack-before-fsync",
+    bug: "follower acknowledges entries before they are durable: a committed write is lost after crashes",
+    modelledOn: "Raft figure 2",
+    scenario: "kv-crash",
+  },
+  {
+    name: "raft-stale-read",
+    bug: "leader answers linearizable reads without confirming leadership (no ReadIndex round)",
+    modelledOn: "etcd #20418 class",
+    scenario: "leader-isolation",
+  },
+  {
+    name: "etcd-apply-before-persist",
+    bug: "a lone member applies and answers committed entries before its log is durable: an acknowledged write is lost, the revision goes backwards",
+    modelledOn: "etcd #14370",
+    scenario: "kv-crash",
+  },
+  {
+    name: "etcd-reapply-after-crash",
+    bug: "applied index not made durable atomically with the store: entries re-applied after restart, members' revisions diverge",
+    modelledOn: "etcd #13766",
+    scenario: "kv-crash",
+  },
+  {
+    name: "etcd-txn-check-leader-only",
+    bug: "a Txn whose Range hits a compacted revision is rejected only on the member that received it; others apply it",
+    modelledOn: "etcd #18667",
+    scenario: "kv-chaos",
+  },
+  {
+    name: "mvcc-txn-compare-ignored",
+    bug: "Txn compare on mod_revision always succeeds: compare-and-swap is lost",
+    modelledOn: "—",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "mvcc-watch-drop-on-compact",
+    bug: "a watch resumed at a compaction that landed on a delete silently skips the delete",
+    modelledOn: "etcd #18089, #17529",
+    scenario: "watch-compaction",
+  },
+  {
+    name: "mvcc-watch-progress-ahead",
+    bug: "a progress notification is sent ahead of events not yet delivered",
+    modelledOn: "etcd #15220",
+    scenario: "watch-compaction",
+  },
+  {
+    name: "etcd-watch-rewind-after-snapshot",
+    bug: "a member that restores a leader snapshot re-sends old revisions to its watchers",
+    modelledOn: "etcd #15271",
+    scenario: "kv-partition",
+  },
+  {
+    name: "etcd-lease-stale-leader",
+    bug: "a deposed leader with a skewed clock still expires leases",
+    modelledOn: "—",
+    scenario: "clock-skew",
+  },
+  {
+    name: "kube-informer-no-relist",
+    bug: 'informer never relists after "resource version too old": its controller stalls',
+    modelledOn: "—",
+    scenario: "watch-compaction",
+  },
+  {
+    name: "kube-update-no-precondition",
+    bug: "update writes without the resourceVersion precondition: lost update",
+    modelledOn: "—",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-leader-wall-clock",
+    bug: "leader election times the lease on the wall clock: a leader whose clock steps back keeps acting after a candidate took over",
+    modelledOn: "client-go leaderelection measures on Go's monotonic clock",
+    scenario: "deployment-rollout",
+  },
+  {
+    name: "kube-leader-no-fencing",
+    bug: "a paused scheduler keeps acting after its lease expired: two schedulers bind",
+    modelledOn: "client-go leaderelection has no fencing",
+    scenario: "deployment-rollout",
+  },
   // Issue 15, item 6: the scheduler's bind without the pod's resourceVersion, and two real bugs the new kube
   // rules found, fixed and kept as mutants: kube-max-surge in the Deployment controller (controller-conflicts
   // seed 21), kube-informer-reliable in the apiserver's watch (controller-conflicts seed 77).
-  { name: "kube-deployment-no-surge-trim", bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready", modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)", scenario: "controller-conflicts" },
-  { name: "kube-watch-drop-unknown-delete", bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object", modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)", scenario: "controller-conflicts" },
-  { name: "kube-bind-no-precondition", bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node", modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod", scenario: "controller-conflicts" },
+  {
+    name: "kube-deployment-no-surge-trim",
+    bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready",
+    modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-watch-drop-unknown-delete",
+    bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object",
+    modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-bind-no-precondition",
+    bug: "the scheduler binds without the pod's resourceVersion precondition: a stale bind moves a bound pod to another node",
+    modelledOn: "kube-scheduler binds through pods/binding, which refuses a bound pod",
+    scenario: "controller-conflicts",
+  },
   // Found by kube-min-available (deployment-rollout seed 1134): a restarted apiserver's etcd client numbered
   // its requests from 1 again, and members dropped them as duplicates of its previous incarnation's.
-  { name: "etcd-client-reuses-request-ids", bug: "a restarted process's etcd client numbers its requests from 1 again: members drop them as duplicates of the previous incarnation's until the ids pass the old ones", modelledOn: "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)", scenario: "deployment-rollout" },
+  {
+    name: "etcd-client-reuses-request-ids",
+    bug: "a restarted process's etcd client numbers its requests from 1 again: members drop them as duplicates of the previous incarnation's until the ids pass the old ones",
+    modelledOn:
+      "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)",
+    scenario: "deployment-rollout",
+  },
   // Issue 19, part 2: quotas and limits.
-  { name: "etcd-write-during-nospace", bug: "the capped applier is never installed: a write that fits the backend is applied while the NOSPACE alarm is active (between defrag and disarm)", modelledOn: "etcd's applierV3Capped refuses Put, Txn with puts and LeaseGrant until alarm disarm", scenario: "quota-pressure" },
-  { name: "kube-quota-check-before-cas", bug: "ResourceQuota admission checks usage on a read, then writes status.used without its resourceVersion precondition: two apiservers admit past the quota", modelledOn: "the quota evaluator charges status.used by a conflict-checked UpdateStatus before the object is stored (plugin/pkg/admission/resourcequota)", scenario: "quota-pressure" },
+  {
+    name: "etcd-write-during-nospace",
+    bug: "the capped applier is never installed: a write that fits the backend is applied while the NOSPACE alarm is active (between defrag and disarm)",
+    modelledOn: "etcd's applierV3Capped refuses Put, Txn with puts and LeaseGrant until alarm disarm",
+    scenario: "quota-pressure",
+  },
+  {
+    name: "kube-quota-check-before-cas",
+    bug: "ResourceQuota admission checks usage on a read, then writes status.used without its resourceVersion precondition: two apiservers admit past the quota",
+    modelledOn:
+      "the quota evaluator charges status.used by a conflict-checked UpdateStatus before the object is stored (plugin/pkg/admission/resourcequota)",
+    scenario: "quota-pressure",
+  },
   // Issue 19, part 3: etcd auth (core/etcd/auth*.ts), caught by the auth checker in auth-revoke.
-  { name: "etcd-auth-stale-revision", bug: "a write is checked only where it was received, at that member's auth revision: one that raced a revoke is applied after it", modelledOn: "etcd re-checks at apply and refuses a request resolved at an older auth revision (ErrAuthOldRevision, auth/store.go isOpPermitted)", scenario: "auth-revoke" },
-  { name: "etcd-auth-range-end-ignored", bug: "a permission on a single key is treated as a permission on every key with that prefix", modelledOn: "etcd's range_perm_cache.go: a permission without range_end is a point", scenario: "auth-revoke" },
+  {
+    name: "etcd-auth-stale-revision",
+    bug: "a write is checked only where it was received, at that member's auth revision: one that raced a revoke is applied after it",
+    modelledOn:
+      "etcd re-checks at apply and refuses a request resolved at an older auth revision (ErrAuthOldRevision, auth/store.go isOpPermitted)",
+    scenario: "auth-revoke",
+  },
+  {
+    name: "etcd-auth-range-end-ignored",
+    bug: "a permission on a single key is treated as a permission on every key with that prefix",
+    modelledOn: "etcd's range_perm_cache.go: a permission without range_end is a point",
+    scenario: "auth-revoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -2,7 +2,18 @@
 // temporary sibling, then is renamed over the target; something that is not a regular file (a device
 // node, a pipe, /dev/stdout) is written through, never replaced; a directory, a path under a file, an
 // unwritable place, /proc or /sys is refused with one line naming the flag and the path.
-import { accessSync, constants, lstatSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  accessSync,
+  constants,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { UsageError } from "../scenarios/types.ts";
 
@@ -138,7 +149,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  * files in `owned` that this run did not write are removed, so a reused directory keeps no stale file).
  * Interrupted or failed, it leaves `dir` as it was and no staging directory.
  */
-export function writeDirAtomic(dir: string, fill: (staging: string) => void, owned: readonly string[], last = "index.html"): void {
+export function writeDirAtomic(
+  dir: string,
+  fill: (staging: string) => void,
+  owned: readonly string[],
+  last = "index.html",
+): void {
   checkOutputDir(dir, "output", owned);
   const exists = lstatOrUndefined(dir) !== undefined;
   if (!exists) mkdirSync(dirname(resolve(dir)), { recursive: true });

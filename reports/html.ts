@@ -84,7 +84,16 @@ ${files ? `<dt>files</dt><dd>${files}</dd>` : ""}
     ...(r.probes !== undefined ? { probesHtml: probesSection(probeTable([r.probes])) } : {}),
     ...(latency ? { latencyHtml: latencySection(latency, faults) } : {}),
     noOpsNote: `No client operations were recorded in this run (the ${r.scenario} scenario keeps no client history).`,
-    meta: { scenario: r.scenario, seed: r.seed, bugs: r.bugs, verdict: r.verdict, traceHash: r.traceHash, repro: r.repro, stats: r.stats, checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })) },
+    meta: {
+      scenario: r.scenario,
+      seed: r.seed,
+      bugs: r.bugs,
+      verdict: r.verdict,
+      traceHash: r.traceHash,
+      repro: r.repro,
+      stats: r.stats,
+      checks: r.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })),
+    },
     ...(opts.maxOps !== undefined ? { maxOps: opts.maxOps } : {}),
   });
 }
@@ -117,16 +126,22 @@ export function renderCheckHtml(input: CheckReportInput): string {
   const ops: OpView[] = input.etcdHistory ? opsFromHistory(input.etcdHistory) : opsFromReport(input.operations ?? []);
   const unit: TimeUnit = input.timeUnit ?? (input.format.startsWith("porcupine") ? "line" : "us");
   const verdict = combineVerdicts(input.checks.map((c) => c.verdict));
-  let t0 = Infinity, t1 = -Infinity;
+  let t0 = Infinity,
+    t1 = -Infinity;
   for (const o of ops) {
     t0 = Math.min(t0, o.call);
     t1 = Math.max(t1, o.call, o.return ?? o.call);
   }
-  if (!Number.isFinite(t0)) { t0 = 0; t1 = 1; }
+  if (!Number.isFinite(t0)) {
+    t0 = 0;
+    t1 = 1;
+  }
   // Room past the last return, so operations with an unknown outcome visibly run on.
   t1 += Math.max(1, Math.round((t1 - t0) * 0.03));
   const unknown = ops.filter((o) => o.status === "unknown").length;
-  const facts = Object.entries(input.facts ?? {}).map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`).join("");
+  const facts = Object.entries(input.facts ?? {})
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(String(v))}</dd>`)
+    .join("");
   const name = basename(input.history);
   const header = `<header>
 <h1>etcdsim check · ${esc(name)} <span id="verdict" class="verdict ${verdict}">${verdict.toUpperCase()}</span></h1>
@@ -153,7 +168,12 @@ ${input.command ? `<dt>command</dt><dd><code id="repro">${esc(input.command)}</c
     timeline: [],
     watches: input.etcdHistory?.watches ?? [],
     noOpsNote: "The history has no operations.",
-    meta: { history: input.history, format: input.format, verdict, checks: input.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })) },
+    meta: {
+      history: input.history,
+      format: input.format,
+      verdict,
+      checks: input.checks.map((c) => ({ name: c.name, verdict: c.verdict, message: c.message })),
+    },
     ...(input.maxOps !== undefined ? { maxOps: input.maxOps } : {}),
   });
 }

@@ -13,7 +13,12 @@ test("the text table shows each hit probe with its count and seeds, then the nev
 });
 
 test("the JSON form has every hit probe's hits and runs, and both never-hit lists", () => {
-  const j = probeTableJson(probeTable([{ "sim.swizzle-released": 2 }])) as { runs: number; hits: Record<string, { hits: number; runs: number }>; neverHit: string[]; requiredNeverHit: string[] };
+  const j = probeTableJson(probeTable([{ "sim.swizzle-released": 2 }])) as {
+    runs: number;
+    hits: Record<string, { hits: number; runs: number }>;
+    neverHit: string[];
+    requiredNeverHit: string[];
+  };
   assert.is(j.runs, 1);
   assert.equal(j.hits["sim.swizzle-released"], { hits: 2, runs: 1 });
   assert.ok(j.neverHit.includes("etcd.request-too-large") && j.requiredNeverHit.includes("etcd.request-too-large"));

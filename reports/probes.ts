@@ -8,7 +8,9 @@ export function probeTableText(t: ProbeTable, opts: { perSeed?: boolean } = {}):
   const lines = [`probes: ${hit.length} of ${t.rows.length} hit${opts.perSeed ? ` over ${t.runs} seeds` : ""}`];
   const width = Math.max(10, ...hit.map((r) => r.name.length));
   for (const r of hit) {
-    lines.push(`  ${r.name.padEnd(width)} ${String(r.hits).padStart(8)}${opts.perSeed ? `  in ${String(r.runs).padStart(5)} seeds` : ""}`);
+    lines.push(
+      `  ${r.name.padEnd(width)} ${String(r.hits).padStart(8)}${opts.perSeed ? `  in ${String(r.runs).padStart(5)} seeds` : ""}`,
+    );
   }
   if (t.neverHit.length > 0) {
     const req = new Set(t.requiredNeverHit);

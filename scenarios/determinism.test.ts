@@ -9,7 +9,12 @@ const selftest = simSelftest;
 function short(seed: number) {
   const { options, faults } = resolveRun(selftest, seed);
   const o = { ...options, faultPhaseUs: 150_000, livenessBoundUs: 200_000 };
-  return { options: o, faults: faults.filter((f) => f.at < 150_000).map((f) => (f.until !== undefined && f.until > 150_000 ? { ...f, until: 150_000 } : f)) };
+  return {
+    options: o,
+    faults: faults
+      .filter((f) => f.at < 150_000)
+      .map((f) => (f.until !== undefined && f.until > 150_000 ? { ...f, until: 150_000 } : f)),
+  };
 }
 
 test("1,000 seeds each run twice in one process give the same trace hash", () => {
@@ -35,7 +40,12 @@ test("a replay (explicit options and schedule) gives the seed's trace hash", () 
   const seed = 31;
   const direct = runScenario({ scenario: selftest, seed });
   const { options, faults } = resolveRun(selftest, seed);
-  const replay = runScenario({ scenario: selftest, seed, options: JSON.parse(JSON.stringify(options)), faults: JSON.parse(JSON.stringify(faults)) });
+  const replay = runScenario({
+    scenario: selftest,
+    seed,
+    options: JSON.parse(JSON.stringify(options)),
+    faults: JSON.parse(JSON.stringify(faults)),
+  });
   assert.is(replay.traceHash, direct.traceHash);
 });
 
@@ -43,7 +53,10 @@ test("sim-selftest passes on a range of seeds with every check exercised", () =>
   for (let seed = 1; seed <= 20; seed++) {
     const r = runScenario({ scenario: selftest, seed });
     assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks)}`);
-    assert.equal(r.checks.map((c) => c.name), ["delivery-accounting", "partitions", "disk-durability", "incarnations", "liveness"]);
+    assert.equal(
+      r.checks.map((c) => c.name),
+      ["delivery-accounting", "partitions", "disk-durability", "incarnations", "liveness"],
+    );
   }
 });
 

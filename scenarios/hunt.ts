@@ -35,7 +35,17 @@ export function huntBug(bug: BugName, opts: HuntOptions): HuntRow {
   const info = BUG_CATALOG.find((b) => b.name === bug)!;
   const def = findScenario(info.scenario);
   const t0 = opts.clock();
-  if (def === undefined) return { bug, scenario: info.scenario, caught: false, seedsRun: 0, wallMs: 0, cleanPassed: false, cleanFailures: [], skipped: `scenario ${info.scenario} is not in this build` };
+  if (def === undefined)
+    return {
+      bug,
+      scenario: info.scenario,
+      caught: false,
+      seedsRun: 0,
+      wallMs: 0,
+      cleanPassed: false,
+      cleanFailures: [],
+      skipped: `scenario ${info.scenario} is not in this build`,
+    };
   let seedsRun = 0;
   let found: ReturnType<typeof runScenario> | undefined;
   for (let seed = 1; seed <= opts.seeds; seed++) {
@@ -43,7 +53,10 @@ export function huntBug(bug: BugName, opts: HuntOptions): HuntRow {
     opts.onProgress?.(`${bug}: seed ${seed}`);
     seedsRun = seed;
     const r = runScenario({ scenario: def, seed, bugs: [bug] });
-    if (r.verdict === "fail") { found = r; break; }
+    if (r.verdict === "fail") {
+      found = r;
+      break;
+    }
   }
   const wallMs = Math.round(opts.clock() - t0);
   const cleanFailures: number[] = [];
@@ -51,7 +64,15 @@ export function huntBug(bug: BugName, opts: HuntOptions): HuntRow {
     opts.onProgress?.(`${bug}: clean build, seed ${seed}`);
     if (runScenario({ scenario: def, seed }).verdict !== "pass") cleanFailures.push(seed);
   }
-  const row: HuntRow = { bug, scenario: def.name, caught: found !== undefined, seedsRun, wallMs, cleanPassed: cleanFailures.length === 0, cleanFailures };
+  const row: HuntRow = {
+    bug,
+    scenario: def.name,
+    caught: found !== undefined,
+    seedsRun,
+    wallMs,
+    cleanPassed: cleanFailures.length === 0,
+    cleanFailures,
+  };
   if (found) {
     const c = found.checks.find((k) => k.verdict === "fail")!;
     row.seed = found.seed;

@@ -31,14 +31,17 @@ export function scenarioNames(): string[] {
 export function loadScenario(ref: string): LoadedScenario {
   if (!ref.endsWith(".json")) {
     const def = findScenario(ref);
-    if (def === undefined) throw new UsageError(`unknown scenario "${ref}" (known: ${scenarioNames().join(", ")}; or a FILE.json)`);
+    if (def === undefined)
+      throw new UsageError(`unknown scenario "${ref}" (known: ${scenarioNames().join(", ")}; or a FILE.json)`);
     return { def, ref };
   }
   let text: string;
   try {
     const st = statSync(ref);
-    if (!st.isFile()) throw Object.assign(new Error(), { code: st.isDirectory() ? "EISDIR (a directory)" : "not a regular file" });
-    if (st.size > MAX_FILE_BYTES) throw Object.assign(new Error(), { code: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
+    if (!st.isFile())
+      throw Object.assign(new Error(), { code: st.isDirectory() ? "EISDIR (a directory)" : "not a regular file" });
+    if (st.size > MAX_FILE_BYTES)
+      throw Object.assign(new Error(), { code: `larger than ${MAX_FILE_BYTES / 1024 / 1024} MB` });
     text = readFileSync(ref, "utf8");
   } catch (e) {
     throw new UsageError(`cannot read scenario file ${ref}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
@@ -56,7 +59,8 @@ export function validateScenarioFile(data: unknown, ref: string): LoadedScenario
   const bad: Bad = (field, what) => new UsageError(`scenario file ${ref}: field "${field}" ${what}`);
   const top = validateTop(data, bad, ref);
   const def = findScenario(top.scenario);
-  if (def === undefined) throw bad("scenario", `names an unknown scenario "${top.scenario}" (known: ${scenarioNames().join(", ")})`);
+  if (def === undefined)
+    throw bad("scenario", `names an unknown scenario "${top.scenario}" (known: ${scenarioNames().join(", ")})`);
   const file = data as Record<string, unknown>;
   const out: LoadedScenario = { def, ref };
   if (top.seed !== undefined) out.seed = top.seed;
@@ -77,5 +81,9 @@ export function validateScenarioFile(data: unknown, ref: string): LoadedScenario
 export function checkLoadedFor(loaded: LoadedScenario, seed: number): void {
   if (loaded.faults === undefined || loaded.options !== undefined) return;
   const options = loaded.def.resolve(new Rng(seed).fork("options"));
-  checkFaultNames(loaded.faults, options, (field, what) => new UsageError(`scenario file ${loaded.ref}: field "${field}" ${what} (for seed ${seed})`));
+  checkFaultNames(
+    loaded.faults,
+    options,
+    (field, what) => new UsageError(`scenario file ${loaded.ref}: field "${field}" ${what} (for seed ${seed})`),
+  );
 }

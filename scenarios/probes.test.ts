@@ -15,7 +15,10 @@ test("the table counts hits and seeds, lists probes never hit, and flags the req
   assert.ok(t.neverHit.includes("etcd.request-too-large"));
   assert.ok(t.requiredNeverHit.includes("etcd.request-too-large"), "a required probe never hit is flagged");
   assert.not.ok(t.requiredNeverHit.includes("sim.swizzle-released"));
-  assert.not.ok(t.neverHit.includes("sim.torn-write-on-crash") && t.requiredNeverHit.includes("sim.torn-write-on-crash"), "not required: listed, not flagged");
+  assert.not.ok(
+    t.neverHit.includes("sim.torn-write-on-crash") && t.requiredNeverHit.includes("sim.torn-write-on-crash"),
+    "not required: listed, not flagged",
+  );
 });
 
 test("a fired probe no catalog declares still gets a row", () => {
@@ -45,7 +48,11 @@ test("the CI probe sweep reaches every required probe", () => {
     for (let seed = 1; seed <= seeds; seed++) perRun.push(runScenario({ scenario: def, seed }).probes ?? {});
   }
   const t = probeTable(perRun);
-  assert.equal(t.requiredNeverHit, [], `required probes never hit by ${CI_PROBE_SWEEP.map((s) => `${s.scenario} 1..${s.seeds}`).join(", ")}`);
+  assert.equal(
+    t.requiredNeverHit,
+    [],
+    `required probes never hit by ${CI_PROBE_SWEEP.map((s) => `${s.scenario} 1..${s.seeds}`).join(", ")}`,
+  );
 });
 
 test.run();

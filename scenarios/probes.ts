@@ -58,14 +58,23 @@ export interface ProbeTable {
 
 /** Aggregates the per-run counts (RunResult.probes) of one or many runs. */
 export function probeTable(perRun: readonly Readonly<Record<string, number>>[]): ProbeTable {
-  const rows = allProbes().map((p): ProbeRow => ({ name: p.name, layer: p.layer, required: p.required === true, what: p.what, hits: 0, runs: 0 }));
+  const rows = allProbes().map(
+    (p): ProbeRow => ({ name: p.name, layer: p.layer, required: p.required === true, what: p.what, hits: 0, runs: 0 }),
+  );
   const byName = new Map(rows.map((r) => [r.name, r]));
   for (const counts of perRun) {
     for (const name of Object.keys(counts).sort()) {
       const n = counts[name]!;
       let row = byName.get(name);
       if (row === undefined) {
-        row = { name, layer: name.split(".")[0] ?? "?", required: false, what: "(not in any catalog)", hits: 0, runs: 0 };
+        row = {
+          name,
+          layer: name.split(".")[0] ?? "?",
+          required: false,
+          what: "(not in any catalog)",
+          hits: 0,
+          runs: 0,
+        };
         rows.push(row);
         byName.set(name, row);
       }
@@ -74,7 +83,12 @@ export function probeTable(perRun: readonly Readonly<Record<string, number>>[]):
     }
   }
   const neverHit = rows.filter((r) => r.hits === 0).map((r) => r.name);
-  return { rows, runs: perRun.length, neverHit, requiredNeverHit: rows.filter((r) => r.required && r.hits === 0).map((r) => r.name) };
+  return {
+    rows,
+    runs: perRun.length,
+    neverHit,
+    requiredNeverHit: rows.filter((r) => r.required && r.hits === 0).map((r) => r.name),
+  };
 }
 
 /**

@@ -14,7 +14,9 @@ test("a run past the scheduler's event budget is inconclusive, with a run-budget
   const r = runScenario({
     scenario: scenario(() => {
       const s = new Scheduler(1000);
-      const loop = () => { s.schedule(1, loop); };
+      const loop = () => {
+        s.schedule(1, loop);
+      };
       s.schedule(1, loop);
       s.runUntil(1e12); // would run forever
       throw new Error("unreachable");
@@ -27,13 +29,25 @@ test("a run past the scheduler's event budget is inconclusive, with a run-budget
 });
 
 test("any other throw propagates (a crash of the simulator, not a verdict)", () => {
-  assert.throws(() => runScenario({ scenario: scenario(() => { throw new Error("boom"); }), seed: 1 }), /boom/);
+  assert.throws(
+    () =>
+      runScenario({
+        scenario: scenario(() => {
+          throw new Error("boom");
+        }),
+        seed: 1,
+      }),
+    /boom/,
+  );
 });
 
 test("EventBudgetExceeded is what the scheduler throws", () => {
   const s = new Scheduler(2);
   for (let i = 0; i < 5; i++) s.schedule(i, () => {});
-  assert.throws(() => s.runUntil(10), (e: unknown) => e instanceof EventBudgetExceeded);
+  assert.throws(
+    () => s.runUntil(10),
+    (e: unknown) => e instanceof EventBudgetExceeded,
+  );
 });
 
 test.run();

@@ -24,7 +24,11 @@ export function reproCommand(scenarioRef: string, seed: number, bugs: readonly s
 }
 
 /** The seed's options (unless given) and the fault schedule drawn for them. */
-export function resolveRun(scenario: ScenarioDef, seed: number, given?: Options): { options: Options; faults: FaultEvent[] } {
+export function resolveRun(
+  scenario: ScenarioDef,
+  seed: number,
+  given?: Options,
+): { options: Options; faults: FaultEvent[] } {
   const root = new Rng(seed);
   const options = given ?? scenario.resolve(root.fork("options"));
   const faults = scenario.schedule(root.fork("faults"), options);
@@ -33,7 +37,10 @@ export function resolveRun(scenario: ScenarioDef, seed: number, given?: Options)
 
 export function runScenario(input: RunInput): RunResult {
   const bugList = [...(input.bugs ?? [])].sort();
-  const seeded = input.options === undefined || input.faults === undefined ? resolveRun(input.scenario, input.seed, input.options) : undefined;
+  const seeded =
+    input.options === undefined || input.faults === undefined
+      ? resolveRun(input.scenario, input.seed, input.options)
+      : undefined;
   const resolved = { options: input.options ?? seeded!.options, faults: input.faults ?? seeded!.faults };
   // Probe counts are module state: this run's start from zero (they never enter the trace hash).
   resetProbes();
@@ -51,7 +58,13 @@ export function runScenario(input: RunInput): RunResult {
     // never a hang. Anything else is a crash of the simulator and propagates.
     if ((e as Error).name !== "EventBudgetExceeded") throw e;
     out = {
-      checks: [{ name: "run-budget", verdict: "unknown", message: `stopped: ${(e as Error).message} (the per-run event budget); inconclusive — shorten faultPhaseUs or the workload` }],
+      checks: [
+        {
+          name: "run-budget",
+          verdict: "unknown",
+          message: `stopped: ${(e as Error).message} (the per-run event budget); inconclusive — shorten faultPhaseUs or the workload`,
+        },
+      ],
       traceHash: "none",
       stats: { events: 0, messages: 0, ops: 0, simTimeMs: 0 },
     };

@@ -11,12 +11,24 @@ const toy: ScenarioDef = {
   resolve: () => ({ clients: 8 }),
   schedule: () => {
     const fs: FaultEvent[] = [];
-    for (let i = 0; i < 10; i++) fs.push({ at: i * 100_000, until: i * 100_000 + 200_000, kind: i % 3 === 0 ? "crash" : "pause", target: i === 6 ? "p2" : "p1" });
+    for (let i = 0; i < 10; i++)
+      fs.push({
+        at: i * 100_000,
+        until: i * 100_000 + 200_000,
+        kind: i % 3 === 0 ? "crash" : "pause",
+        target: i === 6 ? "p2" : "p1",
+      });
     return fs;
   },
   execute: ({ options, faults }) => {
-    const bad = (options.clients as number) >= 2 && faults.some((f) => f.kind === "crash" && f.target === "p2" && (f.until ?? f.at) - f.at > 50_000);
-    return { checks: [{ name: "toy", verdict: bad ? "fail" : "pass", message: bad ? "long crash of p2" : "ok" }], traceHash: "0", stats: { events: 0, messages: 0, ops: 0, simTimeMs: 0 } };
+    const bad =
+      (options.clients as number) >= 2 &&
+      faults.some((f) => f.kind === "crash" && f.target === "p2" && (f.until ?? f.at) - f.at > 50_000);
+    return {
+      checks: [{ name: "toy", verdict: bad ? "fail" : "pass", message: bad ? "long crash of p2" : "ok" }],
+      traceHash: "0",
+      stats: { events: 0, messages: 0, ops: 0, simTimeMs: 0 },
+    };
   },
   shrinkKnobs: [{ name: "clients", min: 1, get: (o) => o.clients as number, set: (o, v) => ({ ...o, clients: v }) }],
 };
@@ -29,7 +41,7 @@ test("shrinking keeps only the fault that matters, the shortest failing window a
   const f = r.replay.faults[0]!;
   assert.is(f.kind, "crash");
   assert.ok(f.kind === "crash" && f.target === "p2");
-  assert.ok((f.until! - f.at) > 50_000 && (f.until! - f.at) <= 60_000, `window ${(f.until! - f.at)}`);
+  assert.ok(f.until! - f.at > 50_000 && f.until! - f.at <= 60_000, `window ${f.until! - f.at}`);
   assert.is(r.after.knobs.clients, 2);
   assert.is(r.final.verdict, "fail");
 });

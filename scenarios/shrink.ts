@@ -45,9 +45,16 @@ interface Candidate {
   knobs: number[];
 }
 
-function apply(def: ScenarioDef, options: Options, faults: readonly FaultEvent[], c: Candidate): { options: Options; faults: FaultEvent[] } {
+function apply(
+  def: ScenarioDef,
+  options: Options,
+  faults: readonly FaultEvent[],
+  c: Candidate,
+): { options: Options; faults: FaultEvent[] } {
   let o = options;
-  (def.shrinkKnobs ?? []).forEach((k, i) => { o = k.set(o, c.knobs[i]!); });
+  (def.shrinkKnobs ?? []).forEach((k, i) => {
+    o = k.set(o, c.knobs[i]!);
+  });
   const fs: FaultEvent[] = [];
   faults.forEach((f, i) => {
     if (!c.keep[i]) return;
@@ -58,10 +65,25 @@ function apply(def: ScenarioDef, options: Options, faults: readonly FaultEvent[]
   return { options: o, faults: fs };
 }
 
-export function shrinkFailure(input: { scenario: ScenarioDef; seed: number; bugs: BugName[]; options?: Options; faults?: FaultEvent[]; maxEvaluations?: number; onProgress?: (evals: number, best: ShrinkSizes) => void }): ShrinkResult | { notFailing: RunResult } {
+export function shrinkFailure(input: {
+  scenario: ScenarioDef;
+  seed: number;
+  bugs: BugName[];
+  options?: Options;
+  faults?: FaultEvent[];
+  maxEvaluations?: number;
+  onProgress?: (evals: number, best: ShrinkSizes) => void;
+}): ShrinkResult | { notFailing: RunResult } {
   const def = input.scenario;
-  const base = input.options && input.faults ? { options: input.options, faults: input.faults } : resolveRun(def, input.seed);
-  const first = runScenario({ scenario: def, seed: input.seed, bugs: input.bugs, options: base.options, faults: base.faults });
+  const base =
+    input.options && input.faults ? { options: input.options, faults: input.faults } : resolveRun(def, input.seed);
+  const first = runScenario({
+    scenario: def,
+    seed: input.seed,
+    bugs: input.bugs,
+    options: base.options,
+    faults: base.faults,
+  });
   const failing = first.checks.find((c) => c.verdict === "fail");
   if (failing === undefined) return { notFailing: first };
   const checker = failing.name;
@@ -72,7 +94,11 @@ export function shrinkFailure(input: { scenario: ScenarioDef; seed: number; bugs
     window: fc.array(fc.integer({ min: 1, max: 100 }), { minLength: n, maxLength: n }),
     knobs: fc.tuple(...knobs.map((k) => fc.integer({ min: k.min, max: Math.max(k.min, k.get(base.options)) }))),
   });
-  const original: Candidate = { keep: base.faults.map(() => true), window: base.faults.map(() => 100), knobs: knobs.map((k) => Math.max(k.min, k.get(base.options))) };
+  const original: Candidate = {
+    keep: base.faults.map(() => true),
+    window: base.faults.map(() => 100),
+    knobs: knobs.map((k) => Math.max(k.min, k.get(base.options))),
+  };
   const budget = input.maxEvaluations ?? 300;
   let evaluations = 0;
   let best = { ...base, result: first };
@@ -80,7 +106,13 @@ export function shrinkFailure(input: { scenario: ScenarioDef; seed: number; bugs
     if (evaluations >= budget) return false;
     evaluations++;
     const cand = apply(def, base.options, base.faults, c);
-    const r = runScenario({ scenario: def, seed: input.seed, bugs: input.bugs, options: cand.options, faults: cand.faults });
+    const r = runScenario({
+      scenario: def,
+      seed: input.seed,
+      bugs: input.bugs,
+      options: cand.options,
+      faults: cand.faults,
+    });
     const fails = r.checks.some((k) => k.name === checker && k.verdict === "fail");
     if (fails) {
       best = { ...cand, result: r };
@@ -88,7 +120,10 @@ export function shrinkFailure(input: { scenario: ScenarioDef; seed: number; bugs
     }
     return fails;
   };
-  fc.check(fc.property(arb, (c) => !stillFails(c as Candidate)), { examples: [[original]], numRuns: 1, seed: input.seed | 0 });
+  fc.check(
+    fc.property(arb, (c) => !stillFails(c as Candidate)),
+    { examples: [[original]], numRuns: 1, seed: input.seed | 0 },
+  );
   return {
     checker,
     before: sizes(def, base.options, base.faults),

@@ -57,7 +57,8 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
   const log = env.disk.read("log") as readonly number[];
   const durable = oracle.synced.get(env.id) ?? 0;
   const recovered = log.length === 0 ? 0 : log[log.length - 1]!;
-  if (recovered < durable) oracle.durabilityViolations.push(`${env.id}: recovered seq ${recovered} < synced ${durable}`);
+  if (recovered < durable)
+    oracle.durabilityViolations.push(`${env.id}: recovered seq ${recovered} < synced ${durable}`);
   for (let i = 0; i < log.length; i++) {
     if (log[i] !== i + 1) {
       oracle.durabilityViolations.push(`${env.id}: log record ${i} is ${String(log[i])}, expected ${i + 1}`);
@@ -97,7 +98,10 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
     onMessage(from, raw) {
       const m = raw as Msg;
       oracle.receives.push({ id: m.id, from, to: env.id, time: now() });
-      if (m.toBoot !== oracle.boots.get(env.id)) oracle.crossings.push(`message ${m.id} ${from}->${env.id} sent to boot ${m.toBoot === 0 ? "(down)" : m.toBoot} received by boot ${oracle.boots.get(env.id)}`);
+      if (m.toBoot !== oracle.boots.get(env.id))
+        oracle.crossings.push(
+          `message ${m.id} ${from}->${env.id} sent to boot ${m.toBoot === 0 ? "(down)" : m.toBoot} received by boot ${oracle.boots.get(env.id)}`,
+        );
       oracle.received.set(m.id, (oracle.received.get(m.id) ?? 0) + 1);
       if (m.type === "ping") {
         const id = oracle.nextId++;
@@ -110,7 +114,23 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
 
 function resolve(rng: Rng): SelftestOptions {
   const weights: FaultMix["weights"] = {};
-  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow", "slow-messages", "swizzle"] as const) {
+  for (const k of [
+    "partition",
+    "partition-oneway",
+    "isolate",
+    "bridge",
+    "loss",
+    "delay",
+    "duplicate",
+    "clog",
+    "crash",
+    "pause",
+    "skew",
+    "drift",
+    "disk-slow",
+    "slow-messages",
+    "swizzle",
+  ] as const) {
     if (rng.chance(0.7)) weights[k] = rng.int(1, 4);
   }
   weights.crash = Math.max(weights.crash ?? 0, 1);
@@ -119,7 +139,15 @@ function resolve(rng: Rng): SelftestOptions {
     tickUs: 2_000,
     faultPhaseUs: 2_000_000,
     livenessBoundUs: 1_000_000,
-    mix: { meanGapUs: 60_000, minDurationUs: 10_000, maxDurationUs: 300_000, weights, diskFaults: true, maxSkewUs: 1_000_000, maxMessageDelayUs: 400_000 },
+    mix: {
+      meanGapUs: 60_000,
+      minDurationUs: 10_000,
+      maxDurationUs: 300_000,
+      weights,
+      diskFaults: true,
+      maxSkewUs: 1_000_000,
+      maxMessageDelayUs: 400_000,
+    },
   };
 }
 
@@ -127,16 +155,35 @@ function names(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `p${i + 1}`);
 }
 
-export function executeSelftest(input: { seed: number; options: SelftestOptions; faults: FaultEvent[]; keepTrace: boolean }, worldOpts: { deliverAcrossIncarnations?: boolean } = {}): ScenarioOutcome {
+export function executeSelftest(
+  input: { seed: number; options: SelftestOptions; faults: FaultEvent[]; keepTrace: boolean },
+  worldOpts: { deliverAcrossIncarnations?: boolean } = {},
+): ScenarioOutcome {
   const o = input.options;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.01, dupP: 0.01, jitterUs: 2_000 }, ...worldOpts });
+  const world = new World({
+    seed: input.seed,
+    keepTrace: input.keepTrace,
+    link: { lossP: 0.01, dupP: 0.01, jitterUs: 2_000 },
+    ...worldOpts,
+  });
   const procs = names(o.processes);
   const oracle: Oracle = {
-    nextId: 1, sent: new Map(), received: new Map(), receives: [], synced: new Map(),
-    durabilityViolations: [], corruptDetected: 0, roundTrips: new Set(), healed: false,
-    boots: new Map(), down: new Set(), crossings: [],
+    nextId: 1,
+    sent: new Map(),
+    received: new Map(),
+    receives: [],
+    synced: new Map(),
+    durabilityViolations: [],
+    corruptDetected: 0,
+    roundTrips: new Set(),
+    healed: false,
+    boots: new Map(),
+    down: new Set(),
+    crossings: [],
   };
-  world.lifecycle.push((ev) => { if (ev.kind === "crash") oracle.down.add(ev.process); });
+  world.lifecycle.push((ev) => {
+    if (ev.kind === "crash") oracle.down.add(ev.process);
+  });
   for (const id of procs) world.spawn(id, (env) => pinger(env, procs, oracle, o.tickUs, () => world.now));
   const nemesis = new Nemesis(world, () => procs);
   nemesis.schedule(input.faults);
@@ -150,53 +197,108 @@ export function executeSelftest(input: { seed: number; options: SelftestOptions;
   world.runUntil(world.now + 5_000);
 
   const checks: CheckResult[] = [];
-  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at event ${world.failure.event}: ${world.failure.message}` });
+  if (world.failure)
+    checks.push({
+      name: "assertions",
+      verdict: "fail",
+      message: `assertion failed on ${world.failure.process} at event ${world.failure.event}: ${world.failure.message}`,
+    });
 
   // 1. Delivery accounting.
   const bal = world.network.accountingBalance();
   const acc: string[] = [];
-  if (bal.copies !== bal.accounted) acc.push(`copies sent ${bal.copies} != delivered+dropped+held+in-flight ${bal.accounted}`);
+  if (bal.copies !== bal.accounted)
+    acc.push(`copies sent ${bal.copies} != delivered+dropped+held+in-flight ${bal.accounted}`);
   let extra = 0;
   for (const r of oracle.receives) {
     const s = oracle.sent.get(r.id);
-    if (s === undefined) { acc.push(`message ${r.id} received by ${r.to} was never sent`); break; }
-    if (s.from !== r.from || s.to !== r.to) { acc.push(`message ${r.id} sent ${s.from}->${s.to} arrived ${r.from}->${r.to}`); break; }
+    if (s === undefined) {
+      acc.push(`message ${r.id} received by ${r.to} was never sent`);
+      break;
+    }
+    if (s.from !== r.from || s.to !== r.to) {
+      acc.push(`message ${r.id} sent ${s.from}->${s.to} arrived ${r.from}->${r.to}`);
+      break;
+    }
   }
   for (const n of oracle.received.values()) if (n > 1) extra += n - 1;
-  if (extra > world.network.stats.duplicated) acc.push(`${extra} duplicate receipts but only ${world.network.stats.duplicated} duplicated copies`);
-  checks.push({ name: "delivery-accounting", verdict: acc.length ? "fail" : "pass", message: acc[0] ?? `${bal.copies} copies: ${world.network.stats.delivered} delivered, ${bal.copies - world.network.stats.delivered - world.network.stats.inFlight} dropped or held, ${world.network.stats.inFlight} in flight` });
+  if (extra > world.network.stats.duplicated)
+    acc.push(`${extra} duplicate receipts but only ${world.network.stats.duplicated} duplicated copies`);
+  checks.push({
+    name: "delivery-accounting",
+    verdict: acc.length ? "fail" : "pass",
+    message:
+      acc[0] ??
+      `${bal.copies} copies: ${world.network.stats.delivered} delivered, ${bal.copies - world.network.stats.delivered - world.network.stats.inFlight} dropped or held, ${world.network.stats.inFlight} in flight`,
+  });
 
   // 2. No delivery across a cut link (messages held at a paused process arrive at its resume instant).
-  const resumes = new Set(nemesis.log.filter((a) => a.fault.kind === "pause" && a.end !== undefined).map((a) => `${(a.fault as { target: string }).target}@${a.end}`));
+  const resumes = new Set(
+    nemesis.log
+      .filter((a) => a.fault.kind === "pause" && a.end !== undefined)
+      .map((a) => `${(a.fault as { target: string }).target}@${a.end}`),
+  );
   const cuts = nemesis.log.filter((a) => ["partition", "partition-oneway", "isolate", "bridge"].includes(a.fault.kind));
   const crossing: string[] = [];
   for (const r of oracle.receives) {
     if (resumes.has(`${r.to}@${r.time}`)) continue;
     for (const a of cuts) {
       if (r.time < a.start || (a.end !== undefined && r.time >= a.end)) continue;
-      if (cutsLink(a.fault, r.from, r.to, procs)) { crossing.push(`message ${r.id} ${r.from}->${r.to} delivered at ${r.time}us during "${a.fault.kind}"`); break; }
+      if (cutsLink(a.fault, r.from, r.to, procs)) {
+        crossing.push(`message ${r.id} ${r.from}->${r.to} delivered at ${r.time}us during "${a.fault.kind}"`);
+        break;
+      }
     }
     if (crossing.length) break;
   }
-  checks.push({ name: "partitions", verdict: crossing.length ? "fail" : "pass", message: crossing[0] ?? `${cuts.length} network faults, no delivery across a cut link` });
+  checks.push({
+    name: "partitions",
+    verdict: crossing.length ? "fail" : "pass",
+    message: crossing[0] ?? `${cuts.length} network faults, no delivery across a cut link`,
+  });
 
   // 3. Durability across crashes.
   const crashes = nemesis.log.filter((a) => a.fault.kind === "crash").length;
-  checks.push({ name: "disk-durability", verdict: oracle.durabilityViolations.length ? "fail" : "pass", message: oracle.durabilityViolations[0] ?? `${crashes} crashes, every synced record survived; ${oracle.corruptDetected} corrupt tails detected` });
+  checks.push({
+    name: "disk-durability",
+    verdict: oracle.durabilityViolations.length ? "fail" : "pass",
+    message:
+      oracle.durabilityViolations[0] ??
+      `${crashes} crashes, every synced record survived; ${oracle.corruptDetected} corrupt tails detected`,
+  });
 
   // 4. No message crosses an incarnation (a restart resets every stream): the oracle's view, then the world's.
-  checks.push({ name: "incarnations", verdict: oracle.crossings.length ? "fail" : "pass", message: oracle.crossings.length ? `${oracle.crossings.length} messages received by a later incarnation, first: ${oracle.crossings[0]}` : `${crashes} crashes, ${world.network.stats.dropped.incarnation} messages to a dead incarnation dropped, none received by a later one` });
+  checks.push({
+    name: "incarnations",
+    verdict: oracle.crossings.length ? "fail" : "pass",
+    message: oracle.crossings.length
+      ? `${oracle.crossings.length} messages received by a later incarnation, first: ${oracle.crossings[0]}`
+      : `${crashes} crashes, ${world.network.stats.dropped.incarnation} messages to a dead incarnation dropped, none received by a later one`,
+  });
   const w = world.incarnationCheck();
   if (w.verdict === "fail") checks.push({ ...w, name: "incarnations-world" });
 
   // 5. Liveness after heal.
-  const missing = live ? [] : procs.flatMap((a) => procs.filter((b) => b !== a && !oracle.roundTrips.has(`${a}>${b}`)).map((b) => `${a}>${b}`));
-  checks.push({ name: "liveness", verdict: live ? "pass" : "fail", message: live ? `all ${allPairs} round trips within ${(world.now - healedAt) / 1000}ms of heal` : `pending after heal: no round trip ${missing.slice(0, 5).join(", ")}` });
+  const missing = live
+    ? []
+    : procs.flatMap((a) => procs.filter((b) => b !== a && !oracle.roundTrips.has(`${a}>${b}`)).map((b) => `${a}>${b}`));
+  checks.push({
+    name: "liveness",
+    verdict: live ? "pass" : "fail",
+    message: live
+      ? `all ${allPairs} round trips within ${(world.now - healedAt) / 1000}ms of heal`
+      : `pending after heal: no round trip ${missing.slice(0, 5).join(", ")}`,
+  });
 
   const out: ScenarioOutcome = {
     checks,
     traceHash: world.trace.hash(),
-    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: oracle.receives.length, simTimeMs: world.now / 1000 },
+    stats: {
+      events: world.scheduler.executed,
+      messages: world.network.stats.sent,
+      ops: oracle.receives.length,
+      simTimeMs: world.now / 1000,
+    },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
@@ -210,22 +312,27 @@ function cutsLink(f: FaultEvent, from: string, to: string, all: readonly string[
       const gt = f.groups.findIndex((g) => g.includes(to));
       return gf >= 0 && gt >= 0 && gf !== gt;
     }
-    case "partition-oneway": return f.from.includes(from) && f.to.includes(to);
+    case "partition-oneway":
+      return f.from.includes(from) && f.to.includes(to);
     case "isolate": {
       const among = f.among ?? all;
       return (f.target === from && among.includes(to)) || (f.target === to && among.includes(from));
     }
     case "bridge": {
       if (from === f.bridge || to === f.bridge) return false;
-      return (f.sides[0].includes(from) && f.sides[1].includes(to)) || (f.sides[1].includes(from) && f.sides[0].includes(to));
+      return (
+        (f.sides[0].includes(from) && f.sides[1].includes(to)) || (f.sides[1].includes(from) && f.sides[0].includes(to))
+      );
     }
-    default: return false;
+    default:
+      return false;
   }
 }
 
 export const simSelftest: ScenarioDef<SelftestOptions> = {
   name: "sim-selftest",
-  description: "the kernel alone: pingers over a faulty network and disks; delivery accounting, partitions, durability, liveness",
+  description:
+    "the kernel alone: pingers over a faulty network and disks; delivery accounting, partitions, durability, liveness",
   resolve,
   schedule: (rng, o) => generateSchedule(rng, o.mix, names(o.processes), 50_000, o.faultPhaseUs),
   execute: (input) => executeSelftest(input),

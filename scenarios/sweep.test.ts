@@ -3,10 +3,16 @@ import * as assert from "uvu/assert";
 import { parseSeedRange, parseShard, shardSeeds } from "./sweep.ts";
 
 test("shards of a range cover every seed exactly once, for many range and shard sizes", () => {
-  for (const [from, to] of [[1, 1], [1, 100], [7, 1000], [4294967000, 4294967295]] as const) {
+  for (const [from, to] of [
+    [1, 1],
+    [1, 100],
+    [7, 1000],
+    [4294967000, 4294967295],
+  ] as const) {
     for (const n of [1, 2, 3, 7, 16]) {
       const seen = new Map<number, number>();
-      for (let i = 1; i <= n; i++) for (const s of shardSeeds(from, to, { index: i, count: n })) seen.set(s, (seen.get(s) ?? 0) + 1);
+      for (let i = 1; i <= n; i++)
+        for (const s of shardSeeds(from, to, { index: i, count: n })) seen.set(s, (seen.get(s) ?? 0) + 1);
       assert.is(seen.size, to - from + 1, `${from}..${to} in ${n}`);
       assert.ok([...seen.values()].every((c) => c === 1));
       assert.ok([...seen.keys()].every((s) => s >= from && s <= to));

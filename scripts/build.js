@@ -10,8 +10,15 @@ import { newestSource } from "../bin/sources.js";
 const root = new URL("..", import.meta.url).pathname;
 const built = join(root, "dist/cli/main.js");
 
-if (process.argv.includes("--if-stale") && existsSync(built) && statSync(built).mtimeMs >= newestSource(root)) process.exit(0);
-const r = spawnSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")], { stdio: "inherit" });
+if (process.argv.includes("--if-stale") && existsSync(built) && statSync(built).mtimeMs >= newestSource(root))
+  process.exit(0);
+const r = spawnSync(
+  process.execPath,
+  [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")],
+  { stdio: "inherit" },
+);
 // Files the built code reads at run time that tsc does not emit.
-if (r.status === 0) for (const asset of ["harness/real/proto", "checkers/linearizability/testdata"]) cpSync(join(root, asset), join(root, "dist", asset), { recursive: true });
+if (r.status === 0)
+  for (const asset of ["harness/real/proto", "checkers/linearizability/testdata"])
+    cpSync(join(root, asset), join(root, "dist", asset), { recursive: true });
 process.exit(r.status ?? 1);

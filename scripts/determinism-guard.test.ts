@@ -53,9 +53,13 @@ export function violations(files: string[]): string[] {
 const OUTSIDE_THE_WORLD = ["harness/real", "harness/sweep"];
 
 test("core/ sim/ checkers/ scenarios/ harness/ testing/ use no real time, timers or global randomness", () => {
-  const files = ["core", "sim", "checkers", "scenarios", "harness", "testing"].flatMap((d) => sources(join(root, d)))
+  const files = ["core", "sim", "checkers", "scenarios", "harness", "testing"]
+    .flatMap((d) => sources(join(root, d)))
     .filter((f) => !OUTSIDE_THE_WORLD.some((d) => relative(root, f).startsWith(d + "/")));
-  assert.ok(files.some((f) => relative(root, f).startsWith("harness/")), "the guard sees the harness");
+  assert.ok(
+    files.some((f) => relative(root, f).startsWith("harness/")),
+    "the guard sees the harness",
+  );
   assert.ok(files.length > 10, "the guard sees the sources");
   const v = violations(files);
   assert.equal(v, [], v.join("\n"));
@@ -64,12 +68,20 @@ test("core/ sim/ checkers/ scenarios/ harness/ testing/ use no real time, timers
 test("the guard catches each forbidden call", () => {
   const { writeFileSync, mkdtempSync } = fs;
   const dir = mkdtempSync("/tmp/guard-");
-  const samples = ["Math.random()", "Date.now()", "performance.now()", "setTimeout(f, 1)", "setInterval(f, 1)", "process.hrtime.bigint()", "crypto.randomBytes(4)", "randomUUID()"];
+  const samples = [
+    "Math.random()",
+    "Date.now()",
+    "performance.now()",
+    "setTimeout(f, 1)",
+    "setInterval(f, 1)",
+    "process.hrtime.bigint()",
+    "crypto.randomBytes(4)",
+    "randomUUID()",
+  ];
   samples.forEach((s, i) => writeFileSync(join(dir, `s${i}.ts`), `const x = ${s};\n`));
   writeFileSync(join(dir, "ok.ts"), "// Math.random() is only named in a comment\nconst y = rng.next();\n");
   const v = violations(sources(dir));
   assert.is(v.length, samples.length, v.join("\n"));
 });
-
 
 test.run();

@@ -90,7 +90,13 @@ export class EtcdGatewayClient {
         const r = await this.post("/v3/kv/put", body);
         if ("error" in r) return r;
         const prev = r.body.prev_kv as Json | undefined;
-        return { kind: "put", put: prev === undefined ? { header: this.header(r.body) } : { header: this.header(r.body), prevKv: this.kv(prev) } };
+        return {
+          kind: "put",
+          put:
+            prev === undefined
+              ? { header: this.header(r.body) }
+              : { header: this.header(r.body), prevKv: this.kv(prev) },
+        };
       }
       case "deleteRange": {
         const r = await this.post("/v3/kv/deleterange", this.deleteJson(req.deleteRange));
@@ -111,7 +117,14 @@ export class EtcdGatewayClient {
         if ((req.leaseGrant.ID ?? 0) !== 0) body.ID = this.tr.lease(req.leaseGrant.ID as number);
         const r = await this.post("/v3/lease/grant", body);
         if ("error" in r) return r;
-        return { kind: "leaseGrant", leaseGrant: { header: this.header(r.body), ID: this.tr.leaseBack(String(r.body.ID)), TTL: int(r.body.TTL as string) } };
+        return {
+          kind: "leaseGrant",
+          leaseGrant: {
+            header: this.header(r.body),
+            ID: this.tr.leaseBack(String(r.body.ID)),
+            TTL: int(r.body.TTL as string),
+          },
+        };
       }
       case "leaseRevoke": {
         const r = await this.post("/v3/lease/revoke", { ID: this.tr.lease(req.leaseRevoke.ID) });
@@ -121,7 +134,14 @@ export class EtcdGatewayClient {
         const r = await this.post("/v3/lease/keepalive", { ID: this.tr.lease(req.leaseKeepAlive.ID) });
         if ("error" in r) return r;
         const res = (r.body.result ?? {}) as Json;
-        return { kind: "leaseKeepAlive", leaseKeepAlive: { header: this.header(res), ID: this.tr.leaseBack(String(res.ID ?? "0")), TTL: int(res.TTL as string) } };
+        return {
+          kind: "leaseKeepAlive",
+          leaseKeepAlive: {
+            header: this.header(res),
+            ID: this.tr.leaseBack(String(res.ID ?? "0")),
+            TTL: int(res.TTL as string),
+          },
+        };
       }
     }
   }
@@ -256,7 +276,11 @@ export class EtcdGatewayClient {
   }
 
   private deleteResp(b: Json): { header: ResponseHeader; deleted: number; prevKvs: KeyValue[] } {
-    return { header: this.header(b), deleted: int(b.deleted as string), prevKvs: ((b.prev_kvs as Json[] | undefined) ?? []).map((k) => this.kv(k)) };
+    return {
+      header: this.header(b),
+      deleted: int(b.deleted as string),
+      prevKvs: ((b.prev_kvs as Json[] | undefined) ?? []).map((k) => this.kv(k)),
+    };
   }
 
   private txnResp(b: Json): TxnResponse {
@@ -265,9 +289,13 @@ export class EtcdGatewayClient {
       if (r.response_put !== undefined) {
         const p = r.response_put as Json;
         const prev = p.prev_kv as Json | undefined;
-        return { responsePut: prev === undefined ? { header: this.header(p) } : { header: this.header(p), prevKv: this.kv(prev) } };
+        return {
+          responsePut:
+            prev === undefined ? { header: this.header(p) } : { header: this.header(p), prevKv: this.kv(prev) },
+        };
       }
-      if (r.response_delete_range !== undefined) return { responseDeleteRange: this.deleteResp(r.response_delete_range as Json) };
+      if (r.response_delete_range !== undefined)
+        return { responseDeleteRange: this.deleteResp(r.response_delete_range as Json) };
       if (r.response_txn !== undefined) return { responseTxn: this.txnResp(r.response_txn as Json) };
       throw new GatewayError(`unknown txn response op ${JSON.stringify(r)}`);
     });
@@ -294,7 +322,11 @@ export class EtcdGatewayClient {
   // ---- HTTP --------------------------------------------------------------------------------------
 
   async post(path: string, body: Json): Promise<{ body: Json } | EtcdError> {
-    const res = await fetch(this.url + path, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(this.timeoutMs) });
+    const res = await fetch(this.url + path, {
+      method: "POST",
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
     const text = await res.text();
     let json: Json;
     try {
@@ -305,7 +337,8 @@ export class EtcdGatewayClient {
     if (res.status !== 200) {
       const message = String(json.message ?? json.error ?? "");
       const code = MESSAGE_TO_CODE.get(message);
-      if (code === undefined) throw new GatewayError(`${path}: HTTP ${res.status} with an unknown error: ${text.slice(0, 300)}`);
+      if (code === undefined)
+        throw new GatewayError(`${path}: HTTP ${res.status} with an unknown error: ${text.slice(0, 300)}`);
       return { error: code };
     }
     const h = (json.header ?? (json.result as Json | undefined)?.header) as Json | undefined;
@@ -331,7 +364,11 @@ export class RealWatch {
 
   private async run(body: Json): Promise<void> {
     try {
-      const res = await fetch(this.client.url + "/v3/watch", { method: "POST", body: JSON.stringify(body), signal: this.abort.signal });
+      const res = await fetch(this.client.url + "/v3/watch", {
+        method: "POST",
+        body: JSON.stringify(body),
+        signal: this.abort.signal,
+      });
       if (res.body === null) throw new GatewayError("watch: no body");
       const reader = res.body.getReader();
       let buf = "";

@@ -72,17 +72,26 @@ export async function startRealEtcd(opts: StartOptions = {}): Promise<RealEtcd> 
   const clientUrl = `http://127.0.0.1:${clientPort}`;
   const peerUrl = `http://127.0.0.1:${peerPort}`;
   const args = [
-    "--name", "etcdsim-oracle",
-    "--data-dir", dataDir,
-    "--listen-client-urls", clientUrl,
-    "--advertise-client-urls", clientUrl,
-    "--listen-peer-urls", peerUrl,
-    "--initial-advertise-peer-urls", peerUrl,
-    "--initial-cluster", `etcdsim-oracle=${peerUrl}`,
-    "--initial-cluster-state", "new",
+    "--name",
+    "etcdsim-oracle",
+    "--data-dir",
+    dataDir,
+    "--listen-client-urls",
+    clientUrl,
+    "--advertise-client-urls",
+    clientUrl,
+    "--listen-peer-urls",
+    peerUrl,
+    "--initial-advertise-peer-urls",
+    peerUrl,
+    "--initial-cluster",
+    `etcdsim-oracle=${peerUrl}`,
+    "--initial-cluster-state",
+    "new",
     "--heartbeat-interval=10",
     "--election-timeout=100",
-    "--log-level", "warn",
+    "--log-level",
+    "warn",
     ...(opts.extraArgs ?? []),
   ];
   const child = spawn(avail.binary, args, { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
@@ -143,12 +152,16 @@ export async function startRealEtcd(opts: StartOptions = {}): Promise<RealEtcd> 
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       await stop();
-      throw new Error(`etcd exited during startup (code ${child.exitCode}, signal ${child.signalCode}):\n${log.slice(-3000)}`);
+      throw new Error(
+        `etcd exited during startup (code ${child.exitCode}, signal ${child.signalCode}):\n${log.slice(-3000)}`,
+      );
     }
     if (await answers(clientUrl)) break;
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`etcd did not answer on ${clientUrl} within ${opts.readyTimeoutMs ?? 15000} ms:\n${log.slice(-3000)}`);
+      throw new Error(
+        `etcd did not answer on ${clientUrl} within ${opts.readyTimeoutMs ?? 15000} ms:\n${log.slice(-3000)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -179,12 +192,14 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 async function freePorts(n: number): Promise<number[]> {
   const servers = await Promise.all(
-    Array.from({ length: n }, () =>
-      new Promise<import("node:net").Server>((resolve, reject) => {
-        const s = createServer();
-        s.once("error", reject);
-        s.listen(0, "127.0.0.1", () => resolve(s));
-      }),
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<import("node:net").Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
     ),
   );
   const ports = servers.map((s) => {
@@ -195,4 +210,3 @@ async function freePorts(n: number): Promise<number[]> {
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
 }
-

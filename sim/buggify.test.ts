@@ -6,7 +6,10 @@ import { World } from "./world.ts";
 function run(sites: string[], seed = 1) {
   const world = new World({ seed, keepTrace: true, buggify: { sites, p: 0.1 } });
   let env: Env | undefined;
-  world.spawn("p", (e) => { env = e; return { onMessage() {} }; });
+  world.spawn("p", (e) => {
+    env = e;
+    return { onMessage() {} };
+  });
   const fired: boolean[] = [];
   for (let i = 0; i < 500; i++) fired.push(env!.buggify("drop-proposal"));
   return { world, fired };
@@ -28,9 +31,21 @@ test("a fault point the run did not enable never fires", () => {
 });
 
 test("delay-fsync lengthens some fsyncs of an enabled run", () => {
-  const world = new World({ seed: 3, buggify: { sites: ["delay-fsync"], p: 0.5 }, disk: { fsyncLatencyUs: 100, fsyncJitterUs: 0 } });
+  const world = new World({
+    seed: 3,
+    buggify: { sites: ["delay-fsync"], p: 0.5 },
+    disk: { fsyncLatencyUs: 100, fsyncJitterUs: 0 },
+  });
   const done: number[] = [];
-  world.spawn("p", (env) => ({ onMessage() {}, start() { for (let i = 0; i < 20; i++) { env.disk.append("log", i); env.disk.sync(() => done.push(world.now)); } } }));
+  world.spawn("p", (env) => ({
+    onMessage() {},
+    start() {
+      for (let i = 0; i < 20; i++) {
+        env.disk.append("log", i);
+        env.disk.sync(() => done.push(world.now));
+      }
+    },
+  }));
   world.runUntil(10_000_000);
   assert.is(done.length, 20);
   assert.ok(done[done.length - 1]! > 100 * 20, `last fsync done at ${done[done.length - 1]}`);

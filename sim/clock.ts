@@ -9,7 +9,9 @@ export class Clock {
   private driftAccUs = 0;
 
   now(virtualUs: number): number {
-    return virtualUs + this.offsetUs + this.driftAccUs + Math.trunc(((virtualUs - this.driftSince) * this.driftPpm) / 1e6);
+    return (
+      virtualUs + this.offsetUs + this.driftAccUs + Math.trunc(((virtualUs - this.driftSince) * this.driftPpm) / 1e6)
+    );
   }
 
   /** Monotonic time: virtual time with drift but without skew jumps. */

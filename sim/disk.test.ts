@@ -6,8 +6,17 @@ import { Scheduler } from "./scheduler.ts";
 
 function disk(seed = 1) {
   const s = new Scheduler();
-  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, new Rng(seed), { fsyncLatencyUs: 100, fsyncJitterUs: 0 });
-  return { s, d, drain: () => { while (s.step()); } };
+  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, new Rng(seed), {
+    fsyncLatencyUs: 100,
+    fsyncJitterUs: 0,
+  });
+  return {
+    s,
+    d,
+    drain: () => {
+      while (s.step());
+    },
+  };
 }
 
 test("writes not yet synced are lost on a crash", () => {
@@ -68,7 +77,11 @@ test("a torn crash keeps a prefix of the unsynced writes", () => {
     for (let i = 1; i <= 10; i++) d.append("log", i);
     d.crash("torn");
     const log = d.read("log") as number[];
-    assert.equal(log, Array.from({ length: log.length }, (_, i) => i + 1), "a prefix");
+    assert.equal(
+      log,
+      Array.from({ length: log.length }, (_, i) => i + 1),
+      "a prefix",
+    );
     if (log.length > 0 && log.length < 10) sawPartial = true;
   }
   assert.ok(sawPartial);
@@ -106,7 +119,10 @@ test("appendAll is append of each record: a torn crash can keep part of one batc
     assert.ok(log.length >= 2, "the synced batch survives");
     kept.add(log.length);
   }
-  assert.ok([...kept].some((n) => n > 2 && n < 6), `some crash kept part of the unsynced batch (kept ${[...kept]})`);
+  assert.ok(
+    [...kept].some((n) => n > 2 && n < 6),
+    `some crash kept part of the unsynced batch (kept ${[...kept]})`,
+  );
 });
 
 test.run();

@@ -75,7 +75,13 @@ export class SimDisk implements Disk {
     if (last !== undefined && last.appendMarker.file === name) return last;
     let f = this.files.get(name);
     if (f === undefined) {
-      f = { records: [], value: undefined, hasValue: false, corruptFrom: undefined, appendMarker: { kind: "append", file: name } };
+      f = {
+        records: [],
+        value: undefined,
+        hasValue: false,
+        corruptFrom: undefined,
+        appendMarker: { kind: "append", file: name },
+      };
       this.files.set(name, f);
     }
     this.lastFile = f;
@@ -152,7 +158,10 @@ export class SimDisk implements Disk {
   sync(done: () => void): void {
     this.stats.syncs++;
     const target = this.pushed;
-    const base = this.fsyncDraw !== undefined ? this.fsyncDraw() : this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0);
+    const base =
+      this.fsyncDraw !== undefined
+        ? this.fsyncDraw()
+        : this.opts.fsyncLatencyUs + (this.opts.fsyncJitterUs > 0 ? this.rng.int(0, this.opts.fsyncJitterUs) : 0);
     const latency = base + this.slowUs + (this.opts.extraLatencyUs?.() ?? 0);
     // A disk completes fsyncs in order.
     const at = Math.max(this.host.now() + latency, this.lastSyncDone);

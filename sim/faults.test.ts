@@ -13,7 +13,12 @@ function setup(opts: { deliverAcrossIncarnations?: boolean; keepTrace?: boolean 
   const got = new Map<string, { from: string; msg: { i: number }; time: number }[]>();
   for (const id of ["a", "b", "c", "d"]) {
     got.set(id, []);
-    world.spawn(id, (): Actor => ({ onMessage: (from, msg) => got.get(id)!.push({ from, msg: msg as { i: number }, time: world.now }) }));
+    world.spawn(
+      id,
+      (): Actor => ({
+        onMessage: (from, msg) => got.get(id)!.push({ from, msg: msg as { i: number }, time: world.now }),
+      }),
+    );
   }
   const nemesis = new Nemesis(world, () => ["a", "b", "c", "d"]);
   return { world, got, nemesis };
@@ -45,16 +50,25 @@ test("without slow-messages the same traffic is never overtaken by a round", () 
   for (let i = 0; i < 200; i++) world.scheduler.at(i * 10_000, () => world.network.send("a", "b", { type: "m", i }));
   world.runUntil(5_000_000);
   const order = got.get("b")!.map((r) => r.msg.i);
-  assert.equal(order, [...order].sort((x, y) => x - y));
+  assert.equal(
+    order,
+    [...order].sort((x, y) => x - y),
+  );
 });
 
 test("swizzle: links stop one after another and are released in reverse order, the last stopped first", () => {
   resetProbes();
   const { world, got, nemesis } = setup();
-  const links: [string, string][] = [["a", "b"], ["a", "c"], ["a", "d"]];
+  const links: [string, string][] = [
+    ["a", "b"],
+    ["a", "c"],
+    ["a", "d"],
+  ];
   nemesis.apply({ at: 0, until: 700_000, kind: "swizzle", links, stepUs: 100_000 });
   // Sent once every link is stopped (from 200 ms); released at 700 ms (a→b), 600 ms (a→c), 500 ms (a→d).
-  world.scheduler.at(250_000, () => { for (const to of ["b", "c", "d"]) world.network.send("a", to, { type: "m", i: 0 }); });
+  world.scheduler.at(250_000, () => {
+    for (const to of ["b", "c", "d"]) world.network.send("a", to, { type: "m", i: 0 });
+  });
   world.runUntil(1_000_000);
   const when = (to: string) => got.get(to)![0]!.time;
   assert.is(when("d"), 500_000);
@@ -65,7 +79,16 @@ test("swizzle: links stop one after another and are released in reverse order, t
 
 test("swizzle: a link not yet stopped still delivers; heal releases everything at once", () => {
   const { world, got, nemesis } = setup();
-  nemesis.apply({ at: 0, until: 700_000, kind: "swizzle", links: [["a", "b"], ["a", "c"]], stepUs: 100_000 });
+  nemesis.apply({
+    at: 0,
+    until: 700_000,
+    kind: "swizzle",
+    links: [
+      ["a", "b"],
+      ["a", "c"],
+    ],
+    stepUs: 100_000,
+  });
   world.scheduler.at(50_000, () => world.network.send("a", "c", { type: "m", i: 1 })); // a→c stops at 100 ms
   world.runUntil(60_000);
   assert.is(got.get("c")!.length, 1);
@@ -86,9 +109,15 @@ test("a message addressed to an earlier incarnation is dropped (a crash resets t
   world.restart("b");
   world.network.send("a", "b", { type: "m", i: 2 }); // to the new incarnation, held by the same clog
   world.runUntil(100_000);
-  assert.equal(got.get("b")!.map((r) => r.msg.i), [2]);
+  assert.equal(
+    got.get("b")!.map((r) => r.msg.i),
+    [2],
+  );
   assert.is(world.network.stats.dropped.incarnation, 1);
-  assert.ok(world.trace.lines!.some((l) => l.k === "drop" && l.m === "incarnation:m"), "the drop is in the trace");
+  assert.ok(
+    world.trace.lines!.some((l) => l.k === "drop" && l.m === "incarnation:m"),
+    "the drop is in the trace",
+  );
   assert.is(probeCounts().get("sim.stale-incarnation-dropped"), 1);
   assert.is(world.incarnationCheck().verdict, "pass");
   const b = world.network.accountingBalance();
@@ -137,14 +166,29 @@ test("a message held at a paused process is dropped when the process crashes bef
 
 test("the swarm generator draws slow-messages and swizzle faults with bounded, valid shapes", () => {
   const rng = new Rng(9);
-  const faults = generateSchedule(rng, { meanGapUs: 50_000, minDurationUs: 100_000, maxDurationUs: 500_000, weights: { "slow-messages": 1, swizzle: 1 }, maxMessageDelayUs: 800_000 }, ["n1", "n2", "n3"], 0, 5_000_000);
+  const faults = generateSchedule(
+    rng,
+    {
+      meanGapUs: 50_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 500_000,
+      weights: { "slow-messages": 1, swizzle: 1 },
+      maxMessageDelayUs: 800_000,
+    },
+    ["n1", "n2", "n3"],
+    0,
+    5_000_000,
+  );
   const slow = faults.filter((f) => f.kind === "slow-messages");
   const swz = faults.filter((f) => f.kind === "swizzle");
   assert.ok(slow.length > 5 && swz.length > 5);
   for (const f of slow) assert.is(f.maxUs, 800_000);
   for (const f of swz) {
     assert.ok(f.links.length >= 1 && f.links.length <= 6);
-    assert.ok(f.at + (f.links.length - 1) * f.stepUs < f.until - (f.links.length - 1) * f.stepUs, "every link is stopped before the first release");
+    assert.ok(
+      f.at + (f.links.length - 1) * f.stepUs < f.until - (f.links.length - 1) * f.stepUs,
+      "every link is stopped before the first release",
+    );
   }
 });
 

@@ -11,7 +11,7 @@ import { quantile } from "../core/metrics/quantile.ts";
 const def = findScenario("deployment-rollout")!;
 const run = (seed: number, extra?: Record<string, unknown>) =>
   runScenario({ scenario: def, seed, ...(extra ? { options: { ...resolveRun(def, seed).options, ...extra } } : {}) });
-const samples = (r: ReturnType<typeof run>, m: string) => (r.extra?.["latency"] as LatencyReport).samples[m] ?? [];
+const samples = (r: ReturnType<typeof run>, m: string) => (r.extra!["latency"] as LatencyReport).samples[m] ?? [];
 
 test("without latency options a run is today's: same trace hash, kube-slo reported but never failing", () => {
   const r = run(1);
@@ -30,7 +30,8 @@ test("a slow disk that follows the leader is deterministic and slows the leader'
 });
 
 test("a longer round trip on every link slows etcd requests", () => {
-  const near = run(3, { network: { rttUs: 1_000 } }), far = run(3, { network: { rttUs: 30_000 } });
+  const near = run(3, { network: { rttUs: 1_000 } }),
+    far = run(3, { network: { rttUs: 30_000 } });
   assert.ok(quantile(samples(far, "etcd follower"), 0.5) > quantile(samples(near, "etcd follower"), 0.5) + 10_000);
 });
 
@@ -48,7 +49,11 @@ test("an etcd scenario keeps its trace hash without the option, and an hdd makes
   const kv = findScenario("kv-chaos")!;
   const plain = runScenario({ scenario: kv, seed: 1 });
   assert.is(plain.traceHash, "1ee93dd3f09ba8b5");
-  const hdd = runScenario({ scenario: kv, seed: 1, options: { ...resolveRun(kv, 1).options, disk: { profile: "hdd" } } });
+  const hdd = runScenario({
+    scenario: kv,
+    seed: 1,
+    options: { ...resolveRun(kv, 1).options, disk: { profile: "hdd" } },
+  });
   const put = (r: ReturnType<typeof run>) => quantile(samples(r, "client put"), 0.5);
   assert.ok(put(hdd) > put(plain) + 5_000, `client put median ${put(plain)} → ${put(hdd)} µs`);
   assert.ok(samples(plain, "etcd leader").length > 0);

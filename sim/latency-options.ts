@@ -32,10 +32,13 @@ export interface LatencyOptions {
 export function latencyOptionProblem(o: LatencyOptions, members: number): [string, string] | undefined {
   const isMember = (s: string) => /^n[1-9][0-9]*$/.test(s) && Number(s.slice(1)) <= members;
   const ds = o.disk?.slowMember;
-  if (ds !== undefined && ds !== "@leader" && !isMember(ds)) return ["options.disk.slowMember", `must name a member (n1..n${members}) or "@leader", not ${JSON.stringify(ds)}`];
+  if (ds !== undefined && ds !== "@leader" && !isMember(ds))
+    return ["options.disk.slowMember", `must name a member (n1..n${members}) or "@leader", not ${JSON.stringify(ds)}`];
   const ns = o.network?.slowMember;
-  if (ns !== undefined && !isMember(ns)) return ["options.network.slowMember", `must name a member (n1..n${members}), not ${JSON.stringify(ns)}`];
-  if (ns !== undefined && o.network?.slowRttUs === undefined) return ["options.network.slowRttUs", "is required with network.slowMember"];
+  if (ns !== undefined && !isMember(ns))
+    return ["options.network.slowMember", `must name a member (n1..n${members}), not ${JSON.stringify(ns)}`];
+  if (ns !== undefined && o.network?.slowRttUs === undefined)
+    return ["options.network.slowRttUs", "is required with network.slowMember"];
   return undefined;
 }
 
@@ -43,11 +46,18 @@ export function latencyOptionProblem(o: LatencyOptions, members: number): [strin
  * Applies the options to the members' disks and the world's links. leader() names the current Raft
  * leader (for a "@leader" slow disk); others are every process a slow member's links reach.
  */
-export function applyLatencyOptions(world: World, members: readonly string[], o: LatencyOptions, leader: () => string | undefined, others: readonly string[] = []): void {
+export function applyLatencyOptions(
+  world: World,
+  members: readonly string[],
+  o: LatencyOptions,
+  leader: () => string | undefined,
+  others: readonly string[] = [],
+): void {
   const d = o.disk;
   if (d !== undefined && Object.keys(d).length > 0) {
     const profile = d.profile ?? "nvme";
-    const base: FsyncDistribution = d.fsyncUs !== undefined ? withMedian(PROFILES[profile], d.fsyncUs) : PROFILES[profile];
+    const base: FsyncDistribution =
+      d.fsyncUs !== undefined ? withMedian(PROFILES[profile], d.fsyncUs) : PROFILES[profile];
     const slow = PROFILES[d.slowProfile ?? "noisy-neighbour"];
     for (const m of members) {
       const disk = world.process(m).disk;
@@ -59,7 +69,11 @@ export function applyLatencyOptions(world: World, members: readonly string[], o:
   const n = o.network;
   if (n === undefined) return;
   if (n.rttUs !== undefined) {
-    world.network.defaultLink = { ...world.network.defaultLink, latencyUs: Math.round(n.rttUs / 2), jitterUs: Math.round(n.rttUs / 4) };
+    world.network.defaultLink = {
+      ...world.network.defaultLink,
+      latencyUs: Math.round(n.rttUs / 2),
+      jitterUs: Math.round(n.rttUs / 4),
+    };
   }
   if (n.slowMember !== undefined && n.slowRttUs !== undefined) {
     const link = { latencyUs: Math.round(n.slowRttUs / 2), jitterUs: Math.round(n.slowRttUs / 4) };

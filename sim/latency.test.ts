@@ -15,14 +15,17 @@ const draws = (d: Parameters<typeof drawUs>[0], n = 20_000, seed = 1) => {
 
 test("an NVMe fsync takes a few hundred µs, with a p99 under 2 ms", () => {
   const xs = draws(PROFILES.nvme);
-  const p50 = quantile(xs, 0.5), p99 = quantile(xs, 0.99);
+  const p50 = quantile(xs, 0.5),
+    p99 = quantile(xs, 0.99);
   assert.ok(p50 > 300 && p50 < 500, `p50 ${p50}`);
   assert.ok(p99 > 600 && p99 < 2000, `p99 ${p99}`);
 });
 
 test("a noisy neighbour keeps a ~1 ms median but its tail reaches tens to hundreds of ms", () => {
   const xs = draws(PROFILES["noisy-neighbour"]);
-  const p50 = quantile(xs, 0.5), p99 = quantile(xs, 0.99), max = Math.max(...xs);
+  const p50 = quantile(xs, 0.5),
+    p99 = quantile(xs, 0.99),
+    max = Math.max(...xs);
   assert.ok(p50 > 700 && p50 < 1500, `p50 ${p50}`);
   assert.ok(p99 > 20_000, `p99 ${p99}`);
   assert.ok(max <= PROFILES["noisy-neighbour"].maxUs && max > 100_000, `max ${max}`);
@@ -43,7 +46,10 @@ test("the same seed draws the same latencies", () => {
 function syncTimes(configure?: (d: SimDisk) => void): { times: number[]; crashKeep: number } {
   const s = new Scheduler();
   const rng = new Rng(3);
-  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, rng, { fsyncLatencyUs: 500, fsyncJitterUs: 500 });
+  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, rng, {
+    fsyncLatencyUs: 500,
+    fsyncJitterUs: 500,
+  });
   configure?.(d);
   const times: number[] = [];
   for (let i = 0; i < 50; i++) {
@@ -60,7 +66,10 @@ function syncTimes(configure?: (d: SimDisk) => void): { times: number[]; crashKe
 
 test("a disk keeps base + jitter until a distribution is set, and the distribution draws from a stream of its own", () => {
   const plain = syncTimes();
-  assert.ok(plain.times.every((t) => t >= 500 && t <= 1000), "today's fixed latency: 500 µs + up to 500 µs jitter");
+  assert.ok(
+    plain.times.every((t) => t >= 500 && t <= 1000),
+    "today's fixed latency: 500 µs + up to 500 µs jitter",
+  );
   const slow = syncTimes((d) => d.setFsyncLatency(() => withMedian(PROFILES.nvme, 20_000)));
   assert.ok(quantile(slow.times, 0.5) > 10_000, `median ${quantile(slow.times, 0.5)}`);
   // No jitter drawn from the disk stream any more: its crash draws differ only in that they come earlier.

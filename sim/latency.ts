@@ -45,7 +45,7 @@ export function drawUs(d: FsyncDistribution, rng: Rng): number {
   let v: number;
   if (d.tailP > 0 && rng.next() < d.tailP) {
     // Pareto by inversion: xm / U^(1/α), U in (0, 1].
-    v = d.tailMinUs / Math.pow(1 - rng.next(), 1 / d.tailAlpha);
+    v = d.tailMinUs / (1 - rng.next()) ** (1 / d.tailAlpha);
   } else {
     // Box–Muller: one standard normal from two uniforms.
     const u1 = 1 - rng.next();

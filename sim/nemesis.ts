@@ -43,28 +43,56 @@ export type FaultEvent =
 
 export type FaultKind = FaultEvent["kind"];
 export const FAULT_KINDS: readonly FaultKind[] = [
-  "partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow",
-  "slow-messages", "swizzle",
+  "partition",
+  "partition-oneway",
+  "isolate",
+  "bridge",
+  "loss",
+  "delay",
+  "duplicate",
+  "clog",
+  "crash",
+  "pause",
+  "skew",
+  "drift",
+  "disk-slow",
+  "slow-messages",
+  "swizzle",
 ];
 
 /** A one-line description for traces and reports. */
 export function describeFault(f: FaultEvent): string {
   switch (f.kind) {
-    case "partition": return `partition ${f.groups.map((g) => g.join(",")).join(" | ")}`;
-    case "partition-oneway": return `one-way ${f.from.join(",")} -/-> ${f.to.join(",")}`;
-    case "isolate": return `isolate ${f.target}${f.among ? ` from ${f.among.join(",")}` : ""}`;
-    case "bridge": return `bridge ${f.sides[0].join(",")} <${f.bridge}> ${f.sides[1].join(",")}`;
-    case "loss": return `loss ${f.p}`;
-    case "delay": return `delay +${f.extraUs}us`;
-    case "duplicate": return `duplicate ${f.p}`;
-    case "slow-messages": return `slow messages ${f.p} up to ${f.maxUs}us`;
-    case "swizzle": return `swizzle ${f.links.map(([a, b]) => `${a}->${b}`).join(",")}`;
-    case "clog": return `clog ${f.from}->${f.to}`;
-    case "crash": return `crash ${f.target}${f.disk && f.disk !== "clean" ? ` (${f.disk})` : ""}`;
-    case "pause": return `pause ${f.target}`;
-    case "skew": return `skew ${f.target} ${f.byUs}us`;
-    case "drift": return `drift ${f.target} ${f.ppm}ppm`;
-    case "disk-slow": return `slow disk ${f.target} +${f.extraUs}us`;
+    case "partition":
+      return `partition ${f.groups.map((g) => g.join(",")).join(" | ")}`;
+    case "partition-oneway":
+      return `one-way ${f.from.join(",")} -/-> ${f.to.join(",")}`;
+    case "isolate":
+      return `isolate ${f.target}${f.among ? ` from ${f.among.join(",")}` : ""}`;
+    case "bridge":
+      return `bridge ${f.sides[0].join(",")} <${f.bridge}> ${f.sides[1].join(",")}`;
+    case "loss":
+      return `loss ${f.p}`;
+    case "delay":
+      return `delay +${f.extraUs}us`;
+    case "duplicate":
+      return `duplicate ${f.p}`;
+    case "slow-messages":
+      return `slow messages ${f.p} up to ${f.maxUs}us`;
+    case "swizzle":
+      return `swizzle ${f.links.map(([a, b]) => `${a}->${b}`).join(",")}`;
+    case "clog":
+      return `clog ${f.from}->${f.to}`;
+    case "crash":
+      return `crash ${f.target}${f.disk && f.disk !== "clean" ? ` (${f.disk})` : ""}`;
+    case "pause":
+      return `pause ${f.target}`;
+    case "skew":
+      return `skew ${f.target} ${f.byUs}us`;
+    case "drift":
+      return `drift ${f.target} ${f.ppm}ppm`;
+    case "disk-slow":
+      return `slow disk ${f.target} +${f.extraUs}us`;
   }
 }
 
@@ -75,11 +103,13 @@ function cutLinks(f: FaultEvent, all: readonly string[]): [string, string][] {
     case "partition": {
       const groupOf = new Map<string, number>();
       f.groups.forEach((g, i) => g.forEach((p) => groupOf.set(p, i)));
-      for (const a of all) for (const b of all) {
-        if (a === b) continue;
-        const ga = groupOf.get(a), gb = groupOf.get(b);
-        if (ga !== undefined && gb !== undefined && ga !== gb) out.push([a, b]);
-      }
+      for (const a of all)
+        for (const b of all) {
+          if (a === b) continue;
+          const ga = groupOf.get(a),
+            gb = groupOf.get(b);
+          if (ga !== undefined && gb !== undefined && ga !== gb) out.push([a, b]);
+        }
       break;
     }
     case "partition-oneway":
@@ -89,10 +119,11 @@ function cutLinks(f: FaultEvent, all: readonly string[]): [string, string][] {
       for (const b of f.among ?? all) if (b !== f.target) out.push([f.target, b], [b, f.target]);
       break;
     case "bridge":
-      for (const a of f.sides[0]) for (const b of f.sides[1]) {
-        if (a === f.bridge || b === f.bridge || a === b) continue;
-        out.push([a, b], [b, a]);
-      }
+      for (const a of f.sides[0])
+        for (const b of f.sides[1]) {
+          if (a === f.bridge || b === f.bridge || a === b) continue;
+          out.push([a, b], [b, a]);
+        }
       break;
     default:
       break;
@@ -146,7 +177,8 @@ export class Nemesis {
         return r ?? v;
       }
       if (Array.isArray(v)) return v.map(walk);
-      if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+      if (v !== null && typeof v === "object")
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
       return v;
     };
     const out = walk(f) as FaultEvent;
@@ -168,25 +200,35 @@ export class Nemesis {
       case "bridge": {
         const links = cutLinks(f, this.processes());
         for (const [x, y] of links) net.cut(x, y);
-        undo = () => { for (const [x, y] of links) net.uncut(x, y); };
+        undo = () => {
+          for (const [x, y] of links) net.uncut(x, y);
+        };
         break;
       }
       case "loss":
         net.extraLossP += f.p;
-        undo = () => { net.extraLossP = Math.max(0, net.extraLossP - f.p); };
+        undo = () => {
+          net.extraLossP = Math.max(0, net.extraLossP - f.p);
+        };
         break;
       case "delay":
         net.extraDelayUs += f.extraUs;
-        undo = () => { net.extraDelayUs = Math.max(0, net.extraDelayUs - f.extraUs); };
+        undo = () => {
+          net.extraDelayUs = Math.max(0, net.extraDelayUs - f.extraUs);
+        };
         break;
       case "duplicate":
         net.extraDupP += f.p;
-        undo = () => { net.extraDupP = Math.max(0, net.extraDupP - f.p); };
+        undo = () => {
+          net.extraDupP = Math.max(0, net.extraDupP - f.p);
+        };
         break;
       case "clog": {
         const k = f.from + ">" + f.to;
         net.clogs.set(k, Math.max(net.clogs.get(k) ?? 0, f.until));
-        undo = () => { net.clogs.delete(k); };
+        undo = () => {
+          net.clogs.delete(k);
+        };
         break;
       }
       case "slow-messages":
@@ -194,7 +236,9 @@ export class Nemesis {
         net.slowP = Math.max(net.slowP, f.p);
         net.slowMaxUs = Math.max(net.slowMaxUs, f.maxUs);
         undo = () => {
-          const others = [...this.active].filter((x) => x !== a && x.fault.kind === "slow-messages").map((x) => x.fault as { p: number; maxUs: number });
+          const others = [...this.active]
+            .filter((x) => x !== a && x.fault.kind === "slow-messages")
+            .map((x) => x.fault as { p: number; maxUs: number });
           net.slowP = Math.max(0, ...others.map((x) => x.p));
           net.slowMaxUs = Math.max(0, ...others.map((x) => x.maxUs));
         };
@@ -216,7 +260,9 @@ export class Nemesis {
             if (i === 0) probe("sim.swizzle-released");
           });
         });
-        undo = () => { for (const k of keys) net.clogs.delete(k); };
+        undo = () => {
+          for (const k of keys) net.clogs.delete(k);
+        };
         break;
       }
       case "crash":
@@ -244,7 +290,9 @@ export class Nemesis {
       case "disk-slow": {
         const d = w.process(f.target).disk;
         d.slowUs += f.extraUs;
-        undo = () => { d.slowUs = Math.max(0, d.slowUs - f.extraUs); };
+        undo = () => {
+          d.slowUs = Math.max(0, d.slowUs - f.extraUs);
+        };
         break;
       }
     }
@@ -295,7 +343,13 @@ export interface FaultMix {
 }
 
 /** Draws a fault schedule for [start, end) over the given processes from the mix. */
-export function generateSchedule(rng: Rng, mix: FaultMix, processes: readonly string[], start: number, end: number): FaultEvent[] {
+export function generateSchedule(
+  rng: Rng,
+  mix: FaultMix,
+  processes: readonly string[],
+  start: number,
+  end: number,
+): FaultEvent[] {
   const kinds = FAULT_KINDS.filter((k) => (mix.weights[k] ?? 0) > 0);
   if (kinds.length === 0 || processes.length === 0) return [];
   const total = kinds.reduce((s, k) => s + (mix.weights[k] ?? 0), 0);
@@ -308,27 +362,54 @@ export function generateSchedule(rng: Rng, mix: FaultMix, processes: readonly st
     let kind = kinds[kinds.length - 1]!;
     for (const k of kinds) {
       x -= mix.weights[k] ?? 0;
-      if (x < 0) { kind = k; break; }
+      if (x < 0) {
+        kind = k;
+        break;
+      }
     }
     const until = Math.min(end, t + rng.int(mix.minDurationUs, mix.maxDurationUs));
     const target = rng.pick(processes);
     const shuffled = rng.shuffle([...processes]);
     const cut = rng.int(1, Math.max(1, shuffled.length - 1));
     switch (kind) {
-      case "partition": out.push({ at: t, until, kind, groups: [shuffled.slice(0, cut), shuffled.slice(cut)] }); break;
-      case "partition-oneway": out.push({ at: t, until, kind, from: shuffled.slice(0, cut), to: shuffled.slice(cut) }); break;
-      case "isolate": out.push({ at: t, until, kind, target }); break;
+      case "partition":
+        out.push({ at: t, until, kind, groups: [shuffled.slice(0, cut), shuffled.slice(cut)] });
+        break;
+      case "partition-oneway":
+        out.push({ at: t, until, kind, from: shuffled.slice(0, cut), to: shuffled.slice(cut) });
+        break;
+      case "isolate":
+        out.push({ at: t, until, kind, target });
+        break;
       case "bridge": {
-        if (shuffled.length < 3) { out.push({ at: t, until, kind: "isolate", target }); break; }
+        if (shuffled.length < 3) {
+          out.push({ at: t, until, kind: "isolate", target });
+          break;
+        }
         const bridge = shuffled[0]!;
         const rest = shuffled.slice(1);
         const c = rng.int(1, rest.length - 1);
-        out.push({ at: t, until, kind, sides: [[bridge, ...rest.slice(0, c)], [bridge, ...rest.slice(c)]], bridge });
+        out.push({
+          at: t,
+          until,
+          kind,
+          sides: [
+            [bridge, ...rest.slice(0, c)],
+            [bridge, ...rest.slice(c)],
+          ],
+          bridge,
+        });
         break;
       }
-      case "loss": out.push({ at: t, until, kind, p: rng.pick([0.05, 0.1, 0.2, 0.4]) }); break;
-      case "delay": out.push({ at: t, until, kind, extraUs: rng.pick([2_000, 10_000, 50_000]) }); break;
-      case "duplicate": out.push({ at: t, until, kind, p: rng.pick([0.05, 0.2]) }); break;
+      case "loss":
+        out.push({ at: t, until, kind, p: rng.pick([0.05, 0.1, 0.2, 0.4]) });
+        break;
+      case "delay":
+        out.push({ at: t, until, kind, extraUs: rng.pick([2_000, 10_000, 50_000]) });
+        break;
+      case "duplicate":
+        out.push({ at: t, until, kind, p: rng.pick([0.05, 0.2]) });
+        break;
       case "clog": {
         const others = processes.filter((p) => p !== target);
         if (others.length === 0) break;
@@ -341,21 +422,35 @@ export function generateSchedule(rng: Rng, mix: FaultMix, processes: readonly st
         out.push({ at: t, until, kind, target, disk });
         break;
       }
-      case "pause": out.push({ at: t, until, kind, target }); break;
+      case "pause":
+        out.push({ at: t, until, kind, target });
+        break;
       case "skew": {
         const m = mix.maxSkewUs ?? 2_000_000;
         out.push({ at: t, until, kind, target, byUs: rng.int(-m, m) });
         break;
       }
-      case "drift": out.push({ at: t, until, kind, target, ppm: rng.pick([-50_000, -500, 500, 50_000]) }); break;
-      case "disk-slow": out.push({ at: t, until, kind, target, extraUs: rng.pick([5_000, 50_000]) }); break;
-      case "slow-messages": out.push({ at: t, until, kind, p: rng.pick([0.02, 0.1, 0.3]), maxUs: mix.maxMessageDelayUs ?? 1_000_000 }); break;
+      case "drift":
+        out.push({ at: t, until, kind, target, ppm: rng.pick([-50_000, -500, 500, 50_000]) });
+        break;
+      case "disk-slow":
+        out.push({ at: t, until, kind, target, extraUs: rng.pick([5_000, 50_000]) });
+        break;
+      case "slow-messages":
+        out.push({ at: t, until, kind, p: rng.pick([0.02, 0.1, 0.3]), maxUs: mix.maxMessageDelayUs ?? 1_000_000 });
+        break;
       case "swizzle": {
         const links: [string, string][] = [];
         for (const a of processes) for (const b of processes) if (a !== b) links.push([a, b]);
         if (links.length === 0) break;
         const chosen = rng.shuffle(links).slice(0, rng.int(1, Math.min(8, links.length)));
-        out.push({ at: t, until, kind, links: chosen, stepUs: Math.max(1, Math.floor((until - t) / (2 * chosen.length + 1))) });
+        out.push({
+          at: t,
+          until,
+          kind,
+          links: chosen,
+          stepUs: Math.max(1, Math.floor((until - t) / (2 * chosen.length + 1))),
+        });
         break;
       }
     }

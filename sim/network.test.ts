@@ -13,7 +13,9 @@ function setup(link: Parameters<typeof World.prototype.network.configureLink>[2]
     world.spawn(id, (): Actor => ({ onMessage: (from, msg) => got.get(id)!.push({ from, msg, time: world.now }) }));
   }
   const nemesis = new Nemesis(world, () => ["a", "b", "c"]);
-  const send = (from: string, to: string, n = 1) => { for (let i = 0; i < n; i++) world.network.send(from, to, { type: "m", i }); };
+  const send = (from: string, to: string, n = 1) => {
+    for (let i = 0; i < n; i++) world.network.send(from, to, { type: "m", i });
+  };
   return { world, got, nemesis, send };
 }
 
@@ -58,19 +60,25 @@ test("latency variance reorders messages", () => {
   world.runUntil(100_000);
   const order = got.get("b")!.map((r) => (r.msg as { i: number }).i);
   assert.is(order.length, 200);
-  assert.ok(order.some((x, k) => k > 0 && x < order[k - 1]!), "some message overtook another");
+  assert.ok(
+    order.some((x, k) => k > 0 && x < order[k - 1]!),
+    "some message overtook another",
+  );
 });
 
 test("a symmetric partition cuts both ways; heal restores the links exactly", () => {
   const { world, got, nemesis, send } = setup();
   nemesis.apply({ at: 0, kind: "partition", groups: [["a"], ["b", "c"]] });
-  send("a", "b"); send("b", "a"); send("b", "c");
+  send("a", "b");
+  send("b", "a");
+  send("b", "c");
   world.runUntil(5_000);
   assert.is(got.get("b")!.length, 0);
   assert.is(got.get("a")!.length, 0);
   assert.is(got.get("c")!.length, 1);
   nemesis.heal();
-  send("a", "b"); send("b", "a");
+  send("a", "b");
+  send("b", "a");
   world.runUntil(10_000);
   assert.is(got.get("b")!.length, 1);
   assert.is(got.get("a")!.length, 1);
@@ -81,7 +89,8 @@ test("a symmetric partition cuts both ways; heal restores the links exactly", ()
 test("a one-way partition drops only one direction", () => {
   const { world, got, nemesis, send } = setup();
   nemesis.apply({ at: 0, kind: "partition-oneway", from: ["a"], to: ["b"] });
-  send("a", "b"); send("b", "a");
+  send("a", "b");
+  send("b", "a");
   world.runUntil(5_000);
   assert.is(got.get("b")!.length, 0);
   assert.is(got.get("a")!.length, 1);
@@ -89,8 +98,19 @@ test("a one-way partition drops only one direction", () => {
 
 test("a bridge node reaches both sides, the sides do not reach each other", () => {
   const { world, got, nemesis, send } = setup();
-  nemesis.apply({ at: 0, kind: "bridge", sides: [["a", "b"], ["b", "c"]], bridge: "b" });
-  send("a", "c"); send("a", "b"); send("c", "b"); send("b", "c");
+  nemesis.apply({
+    at: 0,
+    kind: "bridge",
+    sides: [
+      ["a", "b"],
+      ["b", "c"],
+    ],
+    bridge: "b",
+  });
+  send("a", "c");
+  send("a", "b");
+  send("c", "b");
+  send("b", "c");
   world.runUntil(5_000);
   assert.is(got.get("c")!.filter((r) => r.from === "a").length, 0);
   assert.is(got.get("b")!.length, 2);
@@ -122,7 +142,8 @@ test("messages to a crashed process are dropped; to a paused one held until resu
   const { world, got, send } = setup();
   world.crash("b");
   world.pause("c");
-  send("a", "b", 2); send("a", "c", 3);
+  send("a", "b", 2);
+  send("a", "c", 3);
   world.runUntil(5_000);
   assert.is(world.network.stats.dropped.crashed, 2);
   assert.is(got.get("c")!.length, 0);
@@ -145,8 +166,18 @@ test("a bounded link queue drops what overflows", () => {
 test("timers of a paused process are deferred; a crash cancels them", () => {
   const world = new World({ seed: 1 });
   const fired: number[] = [];
-  world.spawn("p", (env) => ({ onMessage() {}, start() { env.setTimer(1_000, () => fired.push(world.now)); } }));
-  world.spawn("q", (env) => ({ onMessage() {}, start() { env.setTimer(1_000, () => fired.push(-1)); } }));
+  world.spawn("p", (env) => ({
+    onMessage() {},
+    start() {
+      env.setTimer(1_000, () => fired.push(world.now));
+    },
+  }));
+  world.spawn("q", (env) => ({
+    onMessage() {},
+    start() {
+      env.setTimer(1_000, () => fired.push(-1));
+    },
+  }));
   world.pause("p");
   world.crash("q");
   world.runUntil(5_000);

@@ -19,7 +19,14 @@ export interface LinkConfig {
   capacity: number;
 }
 
-export const DEFAULT_LINK: LinkConfig = { latencyUs: 1_000, jitterUs: 500, tailP: 0, lossP: 0, dupP: 0, capacity: 10_000 };
+export const DEFAULT_LINK: LinkConfig = {
+  latencyUs: 1_000,
+  jitterUs: 500,
+  tailP: 0,
+  lossP: 0,
+  dupP: 0,
+  capacity: 10_000,
+};
 
 /**
  * Why a copy was not delivered. "incarnation": it was addressed to an earlier incarnation of a process
@@ -31,7 +38,11 @@ export type DropReason = "loss" | "partition" | "crashed" | "overflow" | "incarn
 
 /** One copy on the wire: the message, and the incarnation of the destination it was sent to (-1: it was down). */
 class Packet {
-  constructor(readonly msg: unknown, readonly toIncarnation: number, readonly sentEpoch: number) {}
+  constructor(
+    readonly msg: unknown,
+    readonly toIncarnation: number,
+    readonly sentEpoch: number,
+  ) {}
 }
 
 /** Network-level fault state; kept apart from the link configuration. */
@@ -88,7 +99,10 @@ export class Route {
   readonly key: string;
   /** The host's own slot: what `to` resolves to, cached on first delivery. */
   sink: unknown = undefined;
-  constructor(readonly from: string, readonly to: string) {
+  constructor(
+    readonly from: string,
+    readonly to: string,
+  ) {
     this.key = from + ">" + to;
   }
 }
@@ -101,7 +115,12 @@ export interface NetworkHost {
    * Hands the message to route.to; returns "delivered", "held" (paused), "crashed", or "incarnation"
    * when route.to is no longer the incarnation the message was sent to.
    */
-  deliver(route: Route, msg: unknown, toIncarnation: number, sentEpoch: number): "delivered" | "held" | "crashed" | "incarnation";
+  deliver(
+    route: Route,
+    msg: unknown,
+    toIncarnation: number,
+    sentEpoch: number,
+  ): "delivered" | "held" | "crashed" | "incarnation";
   /** The incarnation of route.to a message sent now is addressed to (-1 while it is down), and the world's boot epoch. */
   addressOf(route: Route): number;
   bootEpoch(): number;

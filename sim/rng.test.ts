@@ -17,7 +17,10 @@ test("every draw is seedrandom's alea, draw for draw", () => {
 });
 
 test("streams of many paths (seeded at their first draw) start as seedrandom's alea does", () => {
-  const paths = Array.from({ length: 300 }, (_, i) => `seed:${(i * 2654435761) >>> 0}/proc/n${i % 7}/${i % 3}/buggify-disk/é${i}`);
+  const paths = Array.from(
+    { length: 300 },
+    (_, i) => `seed:${(i * 2654435761) >>> 0}/proc/n${i % 7}/${i % 3}/buggify-disk/é${i}`,
+  );
   for (const path of paths) {
     const ours = new Rng(path);
     const theirs = seedrandom.alea(path);
@@ -74,7 +77,10 @@ test("shuffle is a permutation", () => {
   const xs = Array.from({ length: 50 }, (_, i) => i);
   const s = new Rng(5).shuffle([...xs]);
   assert.not.equal(s, xs);
-  assert.equal([...s].sort((a, b) => a - b), xs);
+  assert.equal(
+    [...s].sort((a, b) => a - b),
+    xs,
+  );
 });
 
 test("seeds parse as unsigned 32-bit decimal or hex, nothing else", () => {

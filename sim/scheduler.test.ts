@@ -41,7 +41,10 @@ test("a cancelled event never runs", () => {
 test("events scheduled by events run in time order", () => {
   const s = new Scheduler();
   const seen: number[] = [];
-  s.at(0, () => { s.schedule(10, () => seen.push(s.now)); s.schedule(5, () => seen.push(s.now)); });
+  s.at(0, () => {
+    s.schedule(10, () => seen.push(s.now));
+    s.schedule(5, () => seen.push(s.now));
+  });
   while (s.step());
   assert.equal(seen, [5, 10]);
 });
@@ -71,7 +74,12 @@ test("a run that exceeds its event budget is stopped", () => {
   const s = new Scheduler(100);
   const loop = () => s.schedule(1, loop);
   loop();
-  assert.throws(() => { while (s.step()); }, (e: unknown) => e instanceof EventBudgetExceeded);
+  assert.throws(
+    () => {
+      while (s.step());
+    },
+    (e: unknown) => e instanceof EventBudgetExceeded,
+  );
 });
 
 test("an event scheduled with arguments runs with them and lets go of them after", () => {

@@ -49,7 +49,7 @@ export class Scheduler {
   at(time: number, fn: () => void): SimEvent;
   at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent;
   at(time: number, fn: (a: never, b: never) => void, a?: unknown, b?: unknown): SimEvent {
-    const ev: SimEvent = { time: time < this.now ? this.now : time, seq: this.seq++, fn, a, b };
+    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b };
     const h = this.heap;
     let i = this.size++;
     if (i === h.length) h.push(ev);

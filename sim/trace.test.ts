@@ -18,10 +18,20 @@ test("the hot-path deliver() and timer() fold exactly what event() folds, at any
 });
 
 test("the hash depends on every field of an event", () => {
-  const base = () => { const t = new Trace(); t.event(5, "deliver", "n1", "n2", "MsgApp"); return t.hash(); };
+  const base = () => {
+    const t = new Trace();
+    t.event(5, "deliver", "n1", "n2", "MsgApp");
+    return t.hash();
+  };
   const h = base();
   assert.is(base(), h, "deterministic");
-  for (const [time, from, to, label] of [[6, "n1", "n2", "MsgApp"], [5, "n3", "n2", "MsgApp"], [5, "n1", "n3", "MsgApp"], [5, "n1", "n2", "MsgVote"], [5 + 0x100000000, "n1", "n2", "MsgApp"]] as const) {
+  for (const [time, from, to, label] of [
+    [6, "n1", "n2", "MsgApp"],
+    [5, "n3", "n2", "MsgApp"],
+    [5, "n1", "n3", "MsgApp"],
+    [5, "n1", "n2", "MsgVote"],
+    [5 + 0x100000000, "n1", "n2", "MsgApp"],
+  ] as const) {
     const t = new Trace();
     t.event(time, "deliver", from, to, label);
     assert.is.not(t.hash(), h, `${time} ${from} ${to} ${label}`);

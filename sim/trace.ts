@@ -11,7 +11,19 @@
 // events, it is not one, so recording more or fewer reasons never changes a trace hash.
 
 /** What a trace event is (the strings are hashed: a new kind is a new string, an old one never changes). */
-export type TraceKind = "deliver" | "drop" | "timer" | "fault" | "heal" | "crash" | "restart" | "pause" | "resume" | "note" | "assert" | "buggify";
+export type TraceKind =
+  | "deliver"
+  | "drop"
+  | "timer"
+  | "fault"
+  | "heal"
+  | "crash"
+  | "restart"
+  | "pause"
+  | "resume"
+  | "note"
+  | "assert"
+  | "buggify";
 
 export interface TraceLine {
   i: number;
@@ -97,7 +109,15 @@ export class Trace {
   private readonly deliverWords = new Int32Array(6);
 
   /** event(time, "deliver", from, to, label) for the per-message hot path, with the strings' hashes (hashOf) known. */
-  deliver(time: number, from: string, fromHash: number, to: string, toHash: number, label: string, labelHash: number): void {
+  deliver(
+    time: number,
+    from: string,
+    fromHash: number,
+    to: string,
+    toHash: number,
+    label: string,
+    labelHash: number,
+  ): void {
     this.count++;
     // mixTime, mixInt × 3 and mixStr written out on locals: the same fold, without a field load and store each.
     let h1 = this.h1;

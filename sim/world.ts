@@ -109,7 +109,11 @@ export class World {
   /** Deliveries to a later incarnation than the message was sent to (must stay empty; see incarnationCheck). */
   readonly crossings: string[] = [];
   /** Observers of process lifecycle (checkers, reports). */
-  readonly lifecycle: ((ev: { time: number; kind: "crash" | "restart" | "pause" | "resume"; process: string }) => void)[] = [];
+  readonly lifecycle: ((ev: {
+    time: number;
+    kind: "crash" | "restart" | "pause" | "resume";
+    process: string;
+  }) => void)[] = [];
 
   constructor(readonly opts: WorldOptions) {
     this.scheduler = new Scheduler(opts.maxEvents);
@@ -129,7 +133,8 @@ export class World {
           return p === undefined ? 0 : p.status === "crashed" ? -1 : p.incarnation;
         },
         bootEpoch: () => this.epoch,
-        onDrop: (from, to, msg, reason) => this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
+        onDrop: (from, to, msg, reason) =>
+          this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
       },
       this.rng.fork("network"),
       { ...DEFAULT_LINK, ...opts.link },
@@ -145,13 +150,16 @@ export class World {
     if (this.processes.has(id)) throw new Error(`process ${id} already exists`);
     const b = this.opts.buggify;
     const delayRng = this.rng.fork("buggify-disk/" + id);
-    const diskOpts: DiskOptions = b !== undefined && b.sites.includes("delay-fsync")
-      ? { ...this.diskOpts, extraLatencyUs: () => {
-          if (!delayRng.chance(b.p)) return 0;
-          this.trace.event(this.now, "buggify", id, undefined, "delay-fsync");
-          this.buggified.set("delay-fsync", (this.buggified.get("delay-fsync") ?? 0) + 1);
-          return delayRng.int(5_000, 50_000);
-        } }
+    const diskOpts: DiskOptions = b?.sites.includes("delay-fsync")
+      ? {
+          ...this.diskOpts,
+          extraLatencyUs: () => {
+            if (!delayRng.chance(b.p)) return 0;
+            this.trace.event(this.now, "buggify", id, undefined, "delay-fsync");
+            this.buggified.set("delay-fsync", (this.buggified.get("delay-fsync") ?? 0) + 1);
+            return delayRng.int(5_000, 50_000);
+          },
+        }
       : this.diskOpts;
     const p = new SimProcess(id, factory, this, this.rng.fork("disk/" + id), diskOpts);
     this.processes.set(id, p);
@@ -189,7 +197,10 @@ export class World {
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
         if (!alive()) return id;
-        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, { id, fn });
+        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, {
+          id,
+          fn,
+        });
         p.timers.set(id, ev);
         return id;
       },
@@ -237,12 +248,22 @@ export class World {
     this.guard(p.id, fn);
   }
 
-  private deliver(route: Route, msg: unknown, toIncarnation: number, sentEpoch: number): "delivered" | "held" | "crashed" | "incarnation" {
+  private deliver(
+    route: Route,
+    msg: unknown,
+    toIncarnation: number,
+    sentEpoch: number,
+  ): "delivered" | "held" | "crashed" | "incarnation" {
     let sink = route.sink as RouteSink | undefined;
     if (sink === undefined) {
       const to = this.processes.get(route.to);
       if (to === undefined) return "crashed";
-      route.sink = sink = { process: to, fromHash: this.trace.hashOf(route.from), label: "", labelHash: this.trace.hashOf("") };
+      route.sink = sink = {
+        process: to,
+        fromHash: this.trace.hashOf(route.from),
+        label: "",
+        labelHash: this.trace.hashOf(""),
+      };
     }
     const p = sink.process;
     if (p.status === "crashed" || p.actor === undefined) return "crashed";
@@ -271,7 +292,8 @@ export class World {
 
   /** The invariant, checked apart from the drop rule: record a delivery to a later incarnation than the message was sent to. */
   private crossed(from: string, p: SimProcess, msg: unknown): void {
-    if (this.crossings.length < 20) this.crossings.push(`${from}->${p.id} ${this.label(msg)} at ${this.now}us, sent before ${p.id}'s restart`);
+    if (this.crossings.length < 20)
+      this.crossings.push(`${from}->${p.id} ${this.label(msg)} at ${this.now}us, sent before ${p.id}'s restart`);
     else this.crossings.push("");
   }
 
@@ -280,8 +302,16 @@ export class World {
     const n = this.crossings.length;
     const dropped = this.network.stats.dropped.incarnation;
     return n === 0
-      ? { name: "incarnations", verdict: "pass", message: `no message crossed an incarnation; ${dropped} addressed to a dead incarnation dropped` }
-      : { name: "incarnations", verdict: "fail", message: `${n} messages delivered to a later incarnation than they were sent to, first: ${this.crossings[0]}` };
+      ? {
+          name: "incarnations",
+          verdict: "pass",
+          message: `no message crossed an incarnation; ${dropped} addressed to a dead incarnation dropped`,
+        }
+      : {
+          name: "incarnations",
+          verdict: "fail",
+          message: `${n} messages delivered to a later incarnation than they were sent to, first: ${this.crossings[0]}`,
+        };
   }
 
   /** Runs fn on behalf of a process; an assertion failure stops the world with a finding. */
@@ -379,7 +409,10 @@ export class World {
 
   /** Runs until pred holds or deadline passes; checks pred after every event. */
   runUntilPredicate(pred: () => boolean, deadline: number): boolean {
-    return this.scheduler.runUntilPredicate(() => this.failure !== undefined || pred(), deadline) && this.failure === undefined;
+    return (
+      this.scheduler.runUntilPredicate(() => this.failure !== undefined || pred(), deadline) &&
+      this.failure === undefined
+    );
   }
 }
 

@@ -17,11 +17,18 @@ function after(s: AuthState, reqs: AuthRequest[]): AuthState {
 
 /** root; "node" with READWRITE on /registry/pods/ granted to user "agent"; "reader" with READ on /config/ and on the key /registry/flag. */
 const granted = after(emptyAuthState(), [
-  { op: "userAdd", name: "root", password: "r" }, { op: "userGrantRole", user: "root", role: "root" },
-  { op: "userAdd", name: "agent", password: "a" }, { op: "roleAdd", name: "node" },
-  { op: "roleGrantPermission", name: "node", perm: { key: "/registry/pods/", rangeEnd: "/registry/pods0", permType: "READWRITE" } },
+  { op: "userAdd", name: "root", password: "r" },
+  { op: "userGrantRole", user: "root", role: "root" },
+  { op: "userAdd", name: "agent", password: "a" },
+  { op: "roleAdd", name: "node" },
+  {
+    op: "roleGrantPermission",
+    name: "node",
+    perm: { key: "/registry/pods/", rangeEnd: "/registry/pods0", permType: "READWRITE" },
+  },
   { op: "userGrantRole", user: "agent", role: "node" },
-  { op: "userAdd", name: "reader", password: "x" }, { op: "roleAdd", name: "ro" },
+  { op: "userAdd", name: "reader", password: "x" },
+  { op: "roleAdd", name: "ro" },
   { op: "roleGrantPermission", name: "ro", perm: { key: "/config/", rangeEnd: "/config0", permType: "READ" } },
   { op: "roleGrantPermission", name: "ro", perm: { key: "/registry/flag", permType: "READ" } },
   { op: "userGrantRole", user: "reader", role: "ro" },
@@ -34,16 +41,39 @@ const timeline: AuthTimelinePoint[] = [
   { time: 10, kvRevision: 1, state: granted },
   { time: 100, kvRevision: 5, state: revoked },
 ];
-const principals = new Map<number, string | null>([[1, "agent"], [2, "reader"], [3, null]]);
+const principals = new Map<number, string | null>([
+  [1, "agent"],
+  [2, "reader"],
+  [3, null],
+]);
 const h = (revision: number) => ({ revision, raftTerm: 2 });
 
-function op(id: number, client: number, call: number, ret: number | null, request: EtcdRequest, response: EtcdResponse | null, error?: EtcdOperation["error"]): EtcdOperation {
+function op(
+  id: number,
+  client: number,
+  call: number,
+  ret: number | null,
+  request: EtcdRequest,
+  response: EtcdResponse | null,
+  error?: EtcdOperation["error"],
+): EtcdOperation {
   return { id, client, call, return: ret, request, response, ...(error !== undefined ? { error } : {}) };
 }
 const put = (key: string, value: string): EtcdRequest => ({ kind: "put", put: { key, value } });
 const putOk = (rev: number): EtcdResponse => ({ kind: "put", put: { header: h(rev) } });
-const range = (key: string, rangeEnd?: string): EtcdRequest => ({ kind: "range", range: { key, ...(rangeEnd ? { rangeEnd } : {}) } });
-const rangeOk = (rev: number, keys: string[]): EtcdResponse => ({ kind: "range", range: { header: h(rev), kvs: keys.map((k) => ({ key: k, value: "v", createRevision: 2, modRevision: 2, version: 1, lease: 0 })), more: false, count: keys.length } });
+const range = (key: string, rangeEnd?: string): EtcdRequest => ({
+  kind: "range",
+  range: { key, ...(rangeEnd ? { rangeEnd } : {}) },
+});
+const rangeOk = (rev: number, keys: string[]): EtcdResponse => ({
+  kind: "range",
+  range: {
+    header: h(rev),
+    kvs: keys.map((k) => ({ key: k, value: "v", createRevision: 2, modRevision: 2, version: 1, lease: 0 })),
+    more: false,
+    count: keys.length,
+  },
+});
 
 test("accepts: writes before the revoke, refusals after it, reads within the grant, an unknown write never applied", () => {
   const ops = [
@@ -58,7 +88,10 @@ test("accepts: writes before the revoke, refusals after it, reads within the gra
     // The operator (not a principal) writes anything.
     op(7, 9, 150, 160, put("/registry/pods/c", "c1"), putOk(6)),
   ];
-  const changes: AppliedWrite[] = [{ revision: 3, key: "/registry/pods/a", type: "PUT", value: "a1" }, { revision: 6, key: "/registry/pods/c", type: "PUT", value: "c1" }];
+  const changes: AppliedWrite[] = [
+    { revision: 3, key: "/registry/pods/a", type: "PUT", value: "a1" },
+    { revision: 6, key: "/registry/pods/c", type: "PUT", value: "c1" },
+  ];
   const r = checkAuth({ operations: ops, principals, timeline, changes });
   assert.is(r.verdict, "pass", r.message);
 });
@@ -72,16 +105,28 @@ test("rejects a write applied after the revoke (its request timed out: only the 
 });
 
 test("rejects a successful write by a principal the grant never covered, and one without a token", () => {
-  const a = checkAuth({ operations: [op(0, 2, 20, 30, put("/config/x", "x"), putOk(3))], principals, timeline, changes: [] });
+  const a = checkAuth({
+    operations: [op(0, 2, 20, 30, put("/config/x", "x"), putOk(3))],
+    principals,
+    timeline,
+    changes: [],
+  });
   assert.is(a.verdict, "fail");
   assert.match(a.message, /write op #0 by client 2 \(reader\)/);
-  const b = checkAuth({ operations: [op(0, 3, 20, 30, put("/config/x", "x"), putOk(3))], principals, timeline, changes: [] });
+  const b = checkAuth({
+    operations: [op(0, 3, 20, 30, put("/config/x", "x"), putOk(3))],
+    principals,
+    timeline,
+    changes: [],
+  });
   assert.is(b.verdict, "fail");
   assert.match(b.message, /no token/);
 });
 
 test("rejects a read outside the grant: a prefix read over a single-key grant", () => {
-  const ops = [op(0, 2, 20, 30, range("/registry/flag", "/registry/flah"), rangeOk(3, ["/registry/flag", "/registry/flag/1"]))];
+  const ops = [
+    op(0, 2, 20, 30, range("/registry/flag", "/registry/flah"), rangeOk(3, ["/registry/flag", "/registry/flag/1"])),
+  ];
   const r = checkAuth({ operations: ops, principals, timeline, changes: [] });
   assert.is(r.verdict, "fail");
   assert.match(r.message, /returned 2 key\(s\)/);
@@ -95,13 +140,32 @@ test("rejects a read that started after the revoke was in force", () => {
 test("rejects a delete only an unpermitted principal could have made; accepts it if a permitted one may have", () => {
   const del: EtcdRequest = { kind: "deleteRange", deleteRange: { key: "/registry/pods/a" } };
   const changes: AppliedWrite[] = [{ revision: 7, key: "/registry/pods/a", type: "DELETE" }];
-  assert.is(checkAuth({ operations: [op(0, 1, 150, null, del, null, "timeout")], principals, timeline, changes }).verdict, "fail");
-  assert.is(checkAuth({ operations: [op(0, 1, 150, null, del, null, "timeout"), op(1, 9, 150, null, del, null, "timeout")], principals, timeline, changes }).verdict, "pass");
+  assert.is(
+    checkAuth({ operations: [op(0, 1, 150, null, del, null, "timeout")], principals, timeline, changes }).verdict,
+    "fail",
+  );
+  assert.is(
+    checkAuth({
+      operations: [op(0, 1, 150, null, del, null, "timeout"), op(1, 9, 150, null, del, null, "timeout")],
+      principals,
+      timeline,
+      changes,
+    }).verdict,
+    "pass",
+  );
 });
 
 test("with auth off everything is permitted", () => {
   const ops = [op(0, 3, 1, 2, put("/x", "x"), putOk(2))];
-  assert.is(checkAuth({ operations: ops, principals, timeline: [], changes: [{ revision: 2, key: "/x", type: "PUT", value: "x" }] }).verdict, "pass");
+  assert.is(
+    checkAuth({
+      operations: ops,
+      principals,
+      timeline: [],
+      changes: [{ revision: 2, key: "/x", type: "PUT", value: "x" }],
+    }).verdict,
+    "pass",
+  );
 });
 
 test.run();

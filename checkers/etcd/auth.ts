@@ -50,15 +50,32 @@ function permitted(state: AuthState, user: string | null, req: EtcdRequest): boo
 }
 
 function putValues(req: EtcdRequest): string[] {
-  const fromOps = (ops: readonly RequestOp[]): string[] => ops.flatMap((o) => ("requestPut" in o ? [o.requestPut.value] : "requestTxn" in o ? [...fromOps(o.requestTxn.success), ...fromOps(o.requestTxn.failure)] : []));
+  const fromOps = (ops: readonly RequestOp[]): string[] =>
+    ops.flatMap((o) =>
+      "requestPut" in o
+        ? [o.requestPut.value]
+        : "requestTxn" in o
+          ? [...fromOps(o.requestTxn.success), ...fromOps(o.requestTxn.failure)]
+          : [],
+    );
   if (req.kind === "put") return [req.put.value];
   if (req.kind === "txn") return [...fromOps(req.txn.success), ...fromOps(req.txn.failure)];
   return [];
 }
 
 function deletes(req: EtcdRequest, key: string): boolean {
-  const covers = (d: { key: string; rangeEnd?: string }) => (d.rangeEnd === undefined || d.rangeEnd === "" ? key === d.key : key >= d.key && (d.rangeEnd === "\0" || key < d.rangeEnd));
-  const fromOps = (ops: readonly RequestOp[]): boolean => ops.some((o) => ("requestDeleteRange" in o ? covers(o.requestDeleteRange) : "requestTxn" in o ? fromOps(o.requestTxn.success) || fromOps(o.requestTxn.failure) : false));
+  const covers = (d: { key: string; rangeEnd?: string }) =>
+    d.rangeEnd === undefined || d.rangeEnd === ""
+      ? key === d.key
+      : key >= d.key && (d.rangeEnd === "\0" || key < d.rangeEnd);
+  const fromOps = (ops: readonly RequestOp[]): boolean =>
+    ops.some((o) =>
+      "requestDeleteRange" in o
+        ? covers(o.requestDeleteRange)
+        : "requestTxn" in o
+          ? fromOps(o.requestTxn.success) || fromOps(o.requestTxn.failure)
+          : false,
+    );
   if (req.kind === "deleteRange") return covers(req.deleteRange);
   if (req.kind === "txn") return fromOps(req.txn.success) || fromOps(req.txn.failure);
   return false;
@@ -67,7 +84,10 @@ function deletes(req: EtcdRequest, key: string): boolean {
 function isRead(req: EtcdRequest): boolean {
   if (req.kind === "range") return true;
   if (req.kind !== "txn") return false;
-  const ro = (ops: readonly RequestOp[]): boolean => ops.every((o) => "requestRange" in o || ("requestTxn" in o && ro(o.requestTxn.success) && ro(o.requestTxn.failure)));
+  const ro = (ops: readonly RequestOp[]): boolean =>
+    ops.every(
+      (o) => "requestRange" in o || ("requestTxn" in o && ro(o.requestTxn.success) && ro(o.requestTxn.failure)),
+    );
   return ro(req.txn.success) && ro(req.txn.failure);
 }
 
@@ -86,7 +106,8 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
 
   // Writes the members applied, traced to the request that wrote them.
   const byValue = new Map<string, EtcdOperation[]>();
-  for (const op of input.operations) for (const v of putValues(op.request)) byValue.set(v, [...(byValue.get(v) ?? []), op]);
+  for (const op of input.operations)
+    for (const v of putValues(op.request)) byValue.set(v, [...(byValue.get(v) ?? []), op]);
   for (const c of input.changes) {
     const at = stateAt(c.revision);
     if (c.type === "PUT") {
@@ -95,16 +116,24 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       const op = writers[0]!;
       const user = userOf(op);
       if (user === undefined) continue;
-      if (!permitted(at.state, user, op.request)) violations.push(`op #${op.id} by ${who(op)} was applied at revision ${c.revision} (put ${c.key}) under auth revision ${at.state.revision}, which does not permit it`);
+      if (!permitted(at.state, user, op.request))
+        violations.push(
+          `op #${op.id} by ${who(op)} was applied at revision ${c.revision} (put ${c.key}) under auth revision ${at.state.revision}, which does not permit it`,
+        );
     } else {
       // A delete: some request that may have made it must have been allowed to.
       // Not refused, and if answered, answered with this revision.
-      const candidates = input.operations.filter((op) => deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null));
+      const candidates = input.operations.filter(
+        (op) =>
+          deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null),
+      );
       if (candidates.length === 0) continue;
       if (candidates.some((op) => userOf(op) === undefined || permitted(at.state, userOf(op)!, op.request))) continue;
       // Name the request that was answered with this revision, if one was.
       const op = candidates.find((x) => x.response !== null) ?? candidates[0]!;
-      violations.push(`a delete of ${c.key} was applied at revision ${c.revision} under auth revision ${at.state.revision}; only principals without permission could have sent it (op #${op.id} by ${who(op)})`);
+      violations.push(
+        `a delete of ${c.key} was applied at revision ${c.revision} under auth revision ${at.state.revision}; only principals without permission could have sent it (op #${op.id} by ${who(op)})`,
+      );
     }
   }
 
@@ -114,26 +143,49 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     if (isRead(op.request)) {
       // In force at some moment of [call, return]: applied by then, and not yet replaced at the call.
       const ret = op.return ?? Infinity;
-      const ok = points.some((p, i) => p.time <= ret && (i === points.length - 1 || points[i + 1]!.time >= op.call) && permitted(p.state, user, op.request));
+      const ok = points.some(
+        (p, i) =>
+          p.time <= ret &&
+          (i === points.length - 1 || points[i + 1]!.time >= op.call) &&
+          permitted(p.state, user, op.request),
+      );
       if (!ok) {
         const n = op.response.kind === "range" ? op.response.range.kvs.length : 0;
-        violations.push(`read op #${op.id} by ${who(op)} of ${describe(op.request)} returned${op.response.kind === "range" ? ` ${n} key(s)` : ""} although no auth state in force during it grants it`);
+        violations.push(
+          `read op #${op.id} by ${who(op)} of ${describe(op.request)} returned${op.response.kind === "range" ? ` ${n} key(s)` : ""} although no auth state in force during it grants it`,
+        );
       }
       continue;
     }
     const r = headerRevision(op);
     if (r === undefined) continue;
     // Applied under the state before r (if it wrote at r) or the state at r (if it wrote nothing).
-    const ok = points.some((p, i) => p.kvRevision <= r && (i === points.length - 1 || points[i + 1]!.kvRevision >= r) && permitted(p.state, user, op.request));
-    if (!ok) violations.push(`write op #${op.id} by ${who(op)} (${describe(op.request)}) succeeded at revision ${r} although no auth state it could have been applied under permits it`);
+    const ok = points.some(
+      (p, i) =>
+        p.kvRevision <= r &&
+        (i === points.length - 1 || points[i + 1]!.kvRevision >= r) &&
+        permitted(p.state, user, op.request),
+    );
+    if (!ok)
+      violations.push(
+        `write op #${op.id} by ${who(op)} (${describe(op.request)}) succeeded at revision ${r} although no auth state it could have been applied under permits it`,
+      );
   }
 
   const name = "auth";
   if (violations.length === 0) {
     const n = judged.filter((op) => op.response !== null).length;
-    return { name, verdict: "pass", message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted` };
+    return {
+      name,
+      verdict: "pass",
+      message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted`,
+    };
   }
-  return { name, verdict: "fail", message: `${violations.length} request(s) outside their grant: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}` };
+  return {
+    name,
+    verdict: "fail",
+    message: `${violations.length} request(s) outside their grant: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,
+  };
 }
 
 function headerRevision(op: EtcdOperation): number | undefined {
@@ -147,10 +199,15 @@ function headerRevision(op: EtcdOperation): number | undefined {
 
 function describe(req: EtcdRequest): string {
   switch (req.kind) {
-    case "range": return `range ${req.range.key}${req.range.rangeEnd ? `..${req.range.rangeEnd}` : ""}`;
-    case "put": return `put ${req.put.key}`;
-    case "deleteRange": return `delete ${req.deleteRange.key}${req.deleteRange.rangeEnd ? `..${req.deleteRange.rangeEnd}` : ""}`;
-    case "txn": return `txn of ${req.txn.success.length + req.txn.failure.length} op(s)`;
-    default: return req.kind;
+    case "range":
+      return `range ${req.range.key}${req.range.rangeEnd ? `..${req.range.rangeEnd}` : ""}`;
+    case "put":
+      return `put ${req.put.key}`;
+    case "deleteRange":
+      return `delete ${req.deleteRange.key}${req.deleteRange.rangeEnd ? `..${req.deleteRange.rangeEnd}` : ""}`;
+    case "txn":
+      return `txn of ${req.txn.success.length + req.txn.failure.length} op(s)`;
+    default:
+      return req.kind;
   }
 }

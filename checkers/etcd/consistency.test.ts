@@ -2,7 +2,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ConsistencyOracle } from "./consistency.ts";
 
-const e = (member: string, index: number, digest: string, revision: number, term = 1) => ({ member, index, term, digest, revision, time: index * 10 });
+const e = (member: string, index: number, digest: string, revision: number, term = 1) => ({
+  member,
+  index,
+  term,
+  digest,
+  revision,
+  time: index * 10,
+});
 
 test("members applying the same entries to the same revisions pass", () => {
   const o = new ConsistencyOracle();
@@ -53,9 +60,15 @@ test("after a restart the member starts over from what it recovered", () => {
 
 test("store hashes at one revision must match", () => {
   const o = new ConsistencyOracle();
-  o.compareHashes([{ member: "n1", revision: 9, hash: "x" }, { member: "n2", revision: 9, hash: "x" }]);
+  o.compareHashes([
+    { member: "n1", revision: 9, hash: "x" },
+    { member: "n2", revision: 9, hash: "x" },
+  ]);
   assert.is(o.result().verdict, "pass");
-  o.compareHashes([{ member: "n1", revision: 9, hash: "x" }, { member: "n3", revision: 9, hash: "y" }]);
+  o.compareHashes([
+    { member: "n1", revision: 9, hash: "x" },
+    { member: "n3", revision: 9, hash: "y" },
+  ]);
   assert.match(o.result().message, /store hash mismatch at revision 9/);
 });
 

@@ -27,7 +27,8 @@ export class LeaseSafety {
     if (op.response === null) return;
     const r = op.response;
     if (r.kind === "leaseGrant") this.renew(r.leaseGrant.ID, op.call, r.leaseGrant.TTL);
-    else if (r.kind === "leaseKeepAlive" && r.leaseKeepAlive.TTL > 0) this.renew(r.leaseKeepAlive.ID, op.call, r.leaseKeepAlive.TTL);
+    else if (r.kind === "leaseKeepAlive" && r.leaseKeepAlive.TTL > 0)
+      this.renew(r.leaseKeepAlive.ID, op.call, r.leaseKeepAlive.TTL);
   }
 
   private renew(id: number, at: number, ttlSec: number): void {
@@ -43,10 +44,17 @@ export class LeaseSafety {
         const r = this.renewed.get(id);
         if (r === undefined) continue;
         const earliest = r.at + r.ttlUs * (1 - this.tolerance);
-        if (e.time < earliest) bad.push(`lease ${id} expired at ${(e.time / 1000).toFixed(1)}ms (applied on ${e.member}), ${((r.at + r.ttlUs - e.time) / 1000).toFixed(0)}ms before its ${r.ttlUs / 1e6}s TTL from ${(r.at / 1000).toFixed(1)}ms ran out`);
+        if (e.time < earliest)
+          bad.push(
+            `lease ${id} expired at ${(e.time / 1000).toFixed(1)}ms (applied on ${e.member}), ${((r.at + r.ttlUs - e.time) / 1000).toFixed(0)}ms before its ${r.ttlUs / 1e6}s TTL from ${(r.at / 1000).toFixed(1)}ms ran out`,
+          );
       }
     }
     if (bad.length) return { name: "lease-safety", verdict: "fail", message: bad[0]!, evidence: { violations: bad } };
-    return { name: "lease-safety", verdict: "pass", message: `${this.expiredCount} lease expiries, none before its TTL` };
+    return {
+      name: "lease-safety",
+      verdict: "pass",
+      message: `${this.expiredCount} lease expiries, none before its TTL`,
+    };
   }
 }

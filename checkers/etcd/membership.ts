@@ -23,10 +23,19 @@ export interface MemberEnd {
   status: { removed: boolean; voters: readonly string[]; learners: readonly string[] } | undefined;
 }
 
-export function checkMembership(initial: readonly string[], out: MembershipOutcome, members: readonly MemberEnd[]): CheckResult {
+export function checkMembership(
+  initial: readonly string[],
+  out: MembershipOutcome,
+  members: readonly MemberEnd[],
+): CheckResult {
   const name = "membership";
   const { plan } = out;
-  if (out.stepsDone < plan.length) return { name, verdict: "fail", message: `the operator is stuck at step ${out.stepsDone + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}` };
+  if (out.stepsDone < plan.length)
+    return {
+      name,
+      verdict: "fail",
+      message: `the operator is stuck at step ${out.stepsDone + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}`,
+    };
   const voters = new Set(initial);
   const removed: string[] = [];
   plan.forEach((s, i) => {
@@ -43,14 +52,23 @@ export function checkMembership(initial: readonly string[], out: MembershipOutco
     if (!everMember.has(id)) continue;
     if (status === undefined) return { name, verdict: "fail", message: `${id} is down at the end` };
     if (removed.includes(id)) {
-      if (!status.removed && status.voters.includes(id)) return { name, verdict: "fail", message: `${id} was removed but still counts itself a voter` };
+      if (!status.removed && status.voters.includes(id))
+        return { name, verdict: "fail", message: `${id} was removed but still counts itself a voter` };
       continue;
     }
     const got = [...status.voters].sort().join(",");
     if (got !== expected || status.learners.length > 0) {
-      return { name, verdict: "fail", message: `${id} ends with voters ${got}${status.learners.length ? ` and learners ${status.learners.join(",")}` : ""}, expected ${expected}` };
+      return {
+        name,
+        verdict: "fail",
+        message: `${id} ends with voters ${got}${status.learners.length ? ` and learners ${status.learners.join(",")}` : ""}, expected ${expected}`,
+      };
     }
   }
   const refusals = [...out.refusals].map(([k, n]) => `${k} ×${n}`).join(", ");
-  return { name, verdict: "pass", message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}` };
+  return {
+    name,
+    verdict: "pass",
+    message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}`,
+  };
 }

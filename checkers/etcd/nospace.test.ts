@@ -4,26 +4,59 @@ import * as assert from "uvu/assert";
 import { checkNoSpace, type NoSpaceObservation } from "./nospace.ts";
 
 const w = (member: string, index: number): NoSpaceObservation => ({ member, kind: "write", index, revision: index });
-const alarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({ member, kind: "alarm", raisedBy, index });
-const disarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({ member, kind: "disarm", raisedBy, index });
+const alarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({
+  member,
+  kind: "alarm",
+  raisedBy,
+  index,
+});
+const disarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({
+  member,
+  kind: "disarm",
+  raisedBy,
+  index,
+});
 
 test("accepts: the quota never reached", () => {
   assert.is(checkNoSpace([w("n1", 1), w("n2", 1)]).verdict, "pass");
 });
 
 test("accepts: writes stop at the alarm and resume after disarm, on every member", () => {
-  const r = checkNoSpace([w("n1", 1), w("n2", 1), alarm("n1", 2), alarm("n2", 2, "n1"), disarm("n1", 3), disarm("n2", 3, "n1"), w("n1", 4), w("n2", 4)]);
+  const r = checkNoSpace([
+    w("n1", 1),
+    w("n2", 1),
+    alarm("n1", 2),
+    alarm("n2", 2, "n1"),
+    disarm("n1", 3),
+    disarm("n2", 3, "n1"),
+    w("n1", 4),
+    w("n2", 4),
+  ]);
   assert.is(r.verdict, "pass", r.message);
 });
 
 test("rejects: a member applies a write while its view has the alarm", () => {
-  const r = checkNoSpace([alarm("n1", 2), alarm("n2", 2, "n1"), w("n2", 3), disarm("n1", 4), disarm("n2", 4, "n1"), w("n1", 5)]);
+  const r = checkNoSpace([
+    alarm("n1", 2),
+    alarm("n2", 2, "n1"),
+    w("n2", 3),
+    disarm("n1", 4),
+    disarm("n2", 4, "n1"),
+    w("n1", 5),
+  ]);
   assert.is(r.verdict, "fail");
   assert.match(r.message, /n2 applied a write at revision 3/);
 });
 
 test("rejects: alarms from two members, one disarmed: a write is still refused", () => {
-  const r = checkNoSpace([alarm("n1", 2), alarm("n1", 3, "n2"), disarm("n1", 4), w("n1", 5), disarm("n1", 6, "n2"), w("n1", 7)]);
+  const r = checkNoSpace([
+    alarm("n1", 2),
+    alarm("n1", 3, "n2"),
+    disarm("n1", 4),
+    w("n1", 5),
+    disarm("n1", 6, "n2"),
+    w("n1", 7),
+  ]);
   assert.is(r.verdict, "fail");
 });
 
@@ -37,12 +70,26 @@ test("rejects when recovery is required and the quota was never reached", () => 
 });
 
 test("accepts: a restarted member replays writes from before its alarm (its view starts again from what it recovered)", () => {
-  const r = checkNoSpace([w("n1", 1), alarm("n1", 2), { member: "n1", kind: "restore", alarms: [], index: 0 }, w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)]);
+  const r = checkNoSpace([
+    w("n1", 1),
+    alarm("n1", 2),
+    { member: "n1", kind: "restore", alarms: [], index: 0 },
+    w("n1", 1),
+    alarm("n1", 2),
+    disarm("n1", 3),
+    w("n1", 4),
+  ]);
   assert.is(r.verdict, "pass", r.message);
 });
 
 test("rejects: a member restarted with the alarm in its snapshot applies a write", () => {
-  const r = checkNoSpace([alarm("n1", 2), { member: "n1", kind: "restore", alarms: ["n1"], index: 2 }, w("n1", 3), disarm("n1", 4), w("n1", 5)]);
+  const r = checkNoSpace([
+    alarm("n1", 2),
+    { member: "n1", kind: "restore", alarms: ["n1"], index: 2 },
+    w("n1", 3),
+    disarm("n1", 4),
+    w("n1", 5),
+  ]);
   assert.is(r.verdict, "fail");
 });
 

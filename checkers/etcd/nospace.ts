@@ -14,12 +14,17 @@ export type NoSpaceObservation =
   /** The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart replays the log after it). */
   | { member: string; kind: "restore"; alarms: readonly string[]; index: number };
 
-export function checkNoSpace(events: readonly NoSpaceObservation[], opts: { requireRecovery?: boolean } = {}): CheckResult {
+export function checkNoSpace(
+  events: readonly NoSpaceObservation[],
+  opts: { requireRecovery?: boolean } = {},
+): CheckResult {
   const name = "etcd-nospace";
   const active = new Map<string, Set<string>>();
   const lastDisarm = new Map<string, number>();
   const writesAfterDisarm = new Map<string, number>();
-  let raised = 0, disarmed = 0, writes = 0;
+  let raised = 0,
+    disarmed = 0,
+    writes = 0;
   const bad: string[] = [];
   for (const e of events) {
     let view = active.get(e.member);
@@ -36,21 +41,40 @@ export function checkNoSpace(events: readonly NoSpaceObservation[], opts: { requ
       writesAfterDisarm.set(e.member, 0);
     } else if (e.kind === "write") {
       writes++;
-      if (view.size > 0) bad.push(`${e.member} applied a write at revision ${e.revision} (index ${e.index}) while NOSPACE was active (raised by ${[...view].join(", ")})`);
+      if (view.size > 0)
+        bad.push(
+          `${e.member} applied a write at revision ${e.revision} (index ${e.index}) while NOSPACE was active (raised by ${[...view].join(", ")})`,
+        );
       else if (lastDisarm.has(e.member)) writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);
     }
   }
   if (bad.length > 0) {
-    return { name, verdict: "fail", message: `${bad[0]}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ""}`, evidence: { violations: bad.slice(0, 20) } };
+    return {
+      name,
+      verdict: "fail",
+      message: `${bad[0]}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ""}`,
+      evidence: { violations: bad.slice(0, 20) },
+    };
   }
   const summary = `${writes} writes applied, ${raised} NOSPACE activations and ${disarmed} disarms across members`;
   if (raised === 0) {
-    if (opts.requireRecovery) return { name, verdict: "fail", message: `the space quota was never reached (${summary}): nothing was tested` };
+    if (opts.requireRecovery)
+      return { name, verdict: "fail", message: `the space quota was never reached (${summary}): nothing was tested` };
     return { name, verdict: "pass", message: `${summary}: the quota was never reached` };
   }
   const stillActive = [...active].filter(([, v]) => v.size > 0).map(([m]) => m);
-  if (stillActive.length > 0) return { name, verdict: "fail", message: `did not recover: NOSPACE still active on ${stillActive.join(", ")} at the end (${summary})` };
+  if (stillActive.length > 0)
+    return {
+      name,
+      verdict: "fail",
+      message: `did not recover: NOSPACE still active on ${stillActive.join(", ")} at the end (${summary})`,
+    };
   const recovered = [...writesAfterDisarm].filter(([, n]) => n > 0).map(([m]) => m);
-  if (recovered.length === 0) return { name, verdict: "fail", message: `did not recover: no write applied after the last disarm (${summary})` };
-  return { name, verdict: "pass", message: `${summary}: no write applied during NOSPACE; writes applied again after disarm on ${recovered.join(", ")}` };
+  if (recovered.length === 0)
+    return { name, verdict: "fail", message: `did not recover: no write applied after the last disarm (${summary})` };
+  return {
+    name,
+    verdict: "pass",
+    message: `${summary}: no write applied during NOSPACE; writes applied again after disarm on ${recovered.join(", ")}`,
+  };
 }

@@ -11,18 +11,34 @@ import { fmtTime } from "./safety.ts";
 export function checkBindPreconditions(obs: KubeObservations): CheckResult {
   const binds = obs.binds ?? [];
   const nodeAt = new Map<string, string>(); // key@rv → nodeName ("" unbound) of every known version
-  for (const v of obs.versions) if (v.object?.kind === "Pod") nodeAt.set(`${v.key}@${v.rv}`, v.object.spec.nodeName ?? "");
+  for (const v of obs.versions)
+    if (v.object?.kind === "Pod") nodeAt.set(`${v.key}@${v.rv}`, v.object.spec.nodeName ?? "");
   const violations: string[] = [];
   for (const b of binds) {
     const what = `bind of ${b.key} (uid ${b.uid}) to ${b.node} at ${b.apiserver}, ${fmtTime(b.time)}`;
     if (b.resourceVersion === undefined || b.resourceVersion === "") {
-      violations.push(`${what} carried no resourceVersion precondition (the stored version was rv ${b.storedRv}${b.storedNode ? `, already bound to ${b.storedNode}` : ""})`);
+      violations.push(
+        `${what} carried no resourceVersion precondition (the stored version was rv ${b.storedRv}${b.storedNode ? `, already bound to ${b.storedNode}` : ""})`,
+      );
       continue;
     }
     const node = nodeAt.get(`${b.key}@${b.resourceVersion}`);
-    if (node !== undefined && node !== "") violations.push(`${what} was computed from rv ${b.resourceVersion}, in which the pod was already bound to ${node}`);
+    if (node !== undefined && node !== "")
+      violations.push(
+        `${what} was computed from rv ${b.resourceVersion}, in which the pod was already bound to ${node}`,
+      );
   }
-  if (violations.length === 0) return { name: "kube-bind-precondition", verdict: "pass", message: `${binds.length} binds, each conditional on an unbound version of its pod` };
+  if (violations.length === 0)
+    return {
+      name: "kube-bind-precondition",
+      verdict: "pass",
+      message: `${binds.length} binds, each conditional on an unbound version of its pod`,
+    };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return { name: "kube-bind-precondition", verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, 20) } };
+  return {
+    name: "kube-bind-precondition",
+    verdict: "fail",
+    message: violations[0]! + more,
+    evidence: { violations: violations.slice(0, 20) },
+  };
 }

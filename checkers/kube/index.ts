@@ -17,11 +17,23 @@ export { checkInformerStreams } from "./informer.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
-  return [checkBindings(obs), checkBindPreconditions(obs), checkResourceVersions(obs), checkInformerStreams(obs), checkLostUpdates(obs), checkSingleLeader(obs), ...checkRollout(obs, rollout)];
+  return [
+    checkBindings(obs),
+    checkBindPreconditions(obs),
+    checkResourceVersions(obs),
+    checkInformerStreams(obs),
+    checkLostUpdates(obs),
+    checkSingleLeader(obs),
+    ...checkRollout(obs, rollout),
+  ];
 }
 
 /** Every kube check; liveness only when a convergence snapshot is given; `rollout.faults` explain a shortfall of ready pods. */
-export function checkKube(obs: KubeObservations, liveness?: { input: ConvergenceInput; timing?: LivenessTiming }, rollout: RolloutCheckOptions = {}): CheckResult[] {
+export function checkKube(
+  obs: KubeObservations,
+  liveness?: { input: ConvergenceInput; timing?: LivenessTiming },
+  rollout: RolloutCheckOptions = {},
+): CheckResult[] {
   const out = checkKubeSafety(obs, rollout);
   if (liveness !== undefined) out.push(checkKubeLiveness(liveness.input, liveness.timing));
   return out;

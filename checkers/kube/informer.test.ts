@@ -6,29 +6,62 @@ import type { InformerObservation, KubeObservations, ObjectVersion } from "../..
 import { checkInformerStreams } from "./index.ts";
 
 const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: ["node-1"], versions: [], writes: [], observed: [], acts: [], leaders: [], actions: [], ...o,
+  nodes: ["node-1"],
+  versions: [],
+  writes: [],
+  observed: [],
+  acts: [],
+  leaders: [],
+  actions: [],
+  ...o,
 });
 const pod = (name: string) => `/registry/pods/default/${name}`;
 const v = (key: string, rv: number): ObjectVersion => ({ time: rv, key, rv, object: null, source: "store" });
-const ev = (observer: string, key: string, rv: number, event: InformerObservation["event"] = "MODIFIED"): InformerObservation => ({ time: rv * 10, observer, key, rv, event });
+const ev = (
+  observer: string,
+  key: string,
+  rv: number,
+  event: InformerObservation["event"] = "MODIFIED",
+): InformerObservation => ({ time: rv * 10, observer, key, rv, event });
 
 // Pods changed at 5, 6 (two pods), 8; a ReplicaSet at 7 (another kind: not the pod informer's business).
-const versions = [v(pod("a"), 5), v(pod("a"), 6), v(pod("b"), 6), v("/registry/replicasets/default/rs", 7), v(pod("b"), 8)];
+const versions = [
+  v(pod("a"), 5),
+  v(pod("a"), 6),
+  v(pod("b"), 6),
+  v("/registry/replicasets/default/rs", 7),
+  v(pod("b"), 8),
+];
 
 test("informer reliable: a pod informer that saw 5, 6, 6, 8 passes; one that went from 6 to 8 past nothing of its kind passes too", () => {
-  const all = checkInformerStreams(log({ versions, observed: [ev("k/Pod", pod("a"), 5), ev("k/Pod", pod("a"), 6), ev("k/Pod", pod("b"), 6), ev("k/Pod", pod("b"), 8)] }));
+  const all = checkInformerStreams(
+    log({
+      versions,
+      observed: [
+        ev("k/Pod", pod("a"), 5),
+        ev("k/Pod", pod("a"), 6),
+        ev("k/Pod", pod("b"), 6),
+        ev("k/Pod", pod("b"), 8),
+      ],
+    }),
+  );
   assert.is(all.verdict, "pass", all.message);
 });
 
 test("informer reliable: a stream that skips a change of its kind fails, naming the change", () => {
   const r = checkInformerStreams(log({ versions, observed: [ev("k/Pod", pod("a"), 5), ev("k/Pod", pod("b"), 8)] }));
   assert.is(r.verdict, "fail");
-  assert.match(r.message, "k/Pod missed /registry/pods/default/a at rv 6: its watch delivered rv 5 (0.000s) and then rv 8 (0.000s)");
+  assert.match(
+    r.message,
+    "k/Pod missed /registry/pods/default/a at rv 6: its watch delivered rv 5 (0.000s) and then rv 8 (0.000s)",
+  );
 });
 
 test("informer reliable: a relist between the two events starts over, even when the list is empty", () => {
   const relist = ev("k/Pod", "/registry/pods/", 7, "LIST");
-  const r = checkInformerStreams(log({ versions, observed: [ev("k/Pod", pod("a"), 5), relist, ev("k/Pod", pod("b"), 8)] }));
+  const r = checkInformerStreams(
+    log({ versions, observed: [ev("k/Pod", pod("a"), 5), relist, ev("k/Pod", pod("b"), 8)] }),
+  );
   assert.is(r.verdict, "pass", r.message);
 });
 

@@ -51,12 +51,24 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
       const missed = between(prefixOf(o.key), prev.rv, o.rv);
       if (missed !== undefined) {
         const what = obs.versions.find((v) => v.rv === missed && prefixOf(v.key) === prefixOf(o.key));
-        violations.push(`${o.observer} missed ${what?.key ?? "a change"} at rv ${missed}: its watch delivered rv ${prev.rv} (${fmtTime(prev.time)}) and then rv ${o.rv} (${fmtTime(o.time)})`);
+        violations.push(
+          `${o.observer} missed ${what?.key ?? "a change"} at rv ${missed}: its watch delivered rv ${prev.rv} (${fmtTime(prev.time)}) and then rv ${o.rv} (${fmtTime(o.time)})`,
+        );
       }
     }
     last.set(o.observer, { rv: o.rv, time: o.time, key: o.key });
   }
-  if (violations.length === 0) return { name: "kube-informer-reliable", verdict: "pass", message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped` };
+  if (violations.length === 0)
+    return {
+      name: "kube-informer-reliable",
+      verdict: "pass",
+      message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped`,
+    };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return { name: "kube-informer-reliable", verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, 20) } };
+  return {
+    name: "kube-informer-reliable",
+    verdict: "fail",
+    message: violations[0]! + more,
+    evidence: { violations: violations.slice(0, 20) },
+  };
 }

@@ -29,8 +29,17 @@ export function checkSingleLeader(obs: KubeObservations): CheckResult {
   }
   if (violations.length === 0) {
     const terms = new Set(acts.map((a) => a.lease + "@" + a.term)).size;
-    return { name: "kube-leader", verdict: "pass", message: `${acts.length} leader acts on ${leases.size} leases over ${terms} tenures, never two leaders at once` };
+    return {
+      name: "kube-leader",
+      verdict: "pass",
+      message: `${acts.length} leader acts on ${leases.size} leases over ${terms} tenures, never two leaders at once`,
+    };
   }
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return { name: "kube-leader", verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, 20) } };
+  return {
+    name: "kube-leader",
+    verdict: "fail",
+    message: violations[0]! + more,
+    evidence: { violations: violations.slice(0, 20) },
+  };
 }

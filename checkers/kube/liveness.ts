@@ -21,12 +21,28 @@ export function checkKubeLiveness(input: ConvergenceInput, timing?: LivenessTimi
     const live = input.expected.filter((e) => !e.deleted);
     // The spec as it ended (a scale that timed out may have landed after the last step).
     const replicasOf = (e: (typeof live)[number]) => {
-      const d = input.objects.find((o) => o.kind === "Deployment" && o.metadata.namespace === e.namespace && o.metadata.name === e.name) as Deployment | undefined;
+      const d = input.objects.find(
+        (o) => o.kind === "Deployment" && o.metadata.namespace === e.namespace && o.metadata.name === e.name,
+      ) as Deployment | undefined;
       return d?.spec.replicas ?? e.replicas;
     };
-    const summary = live.map((e) => `${e.namespace}/${e.name} ${replicasOf(e)}/${replicasOf(e)}${replicasOf(e) !== e.replicas ? ` (a timed-out scale landed last; the steps ended at ${e.replicas})` : ""}`).join(", ");
-    return { name: "kube-liveness", verdict: "pass", message: `converged ${when}: ${live.length} deployments ready${summary ? ` (${summary})` : ""}` };
+    const summary = live
+      .map(
+        (e) =>
+          `${e.namespace}/${e.name} ${replicasOf(e)}/${replicasOf(e)}${replicasOf(e) !== e.replicas ? ` (a timed-out scale landed last; the steps ended at ${e.replicas})` : ""}`,
+      )
+      .join(", ");
+    return {
+      name: "kube-liveness",
+      verdict: "pass",
+      message: `converged ${when}: ${live.length} deployments ready${summary ? ` (${summary})` : ""}`,
+    };
   }
   const bound = timing ? ` (bound ${fmtTime(timing.boundUs)})` : "";
-  return { name: "kube-liveness", verdict: "fail", message: `not converged ${when}${bound}: ${pending.join("; ")}`, evidence: { pending } };
+  return {
+    name: "kube-liveness",
+    verdict: "fail",
+    message: `not converged ${when}${bound}: ${pending.join("; ")}`,
+    evidence: { pending },
+  };
 }

@@ -3,7 +3,14 @@
 // A pure function of the newest known objects, the expected workload and which nodes are up; the
 // harness polls it to stop a run early, checkers/kube judges with it after heal.
 import { canonicalJson } from "../../core/kube/resources.ts";
-import { controllerOf, podIsReady, type Deployment, type KubeObject, type Pod, type ReplicaSet } from "../../core/kube/types.ts";
+import {
+  controllerOf,
+  podIsReady,
+  type Deployment,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+} from "../../core/kube/types.ts";
 
 /** A Deployment as the workload leaves it (deleted, or with these replicas and images). */
 export interface ExpectedDeployment {
@@ -32,7 +39,8 @@ const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? o
 
 export function pendingOf(input: ConvergenceInput): string[] {
   const out: string[] = [];
-  if (input.stepsDone < input.steps.length) out.push(`workload: step ${input.stepsDone + 1} (${input.steps[input.stepsDone]}) not yet accepted`);
+  if (input.stepsDone < input.steps.length)
+    out.push(`workload: step ${input.stepsDone + 1} (${input.steps[input.stepsDone]}) not yet accepted`);
   const live = new Set(input.liveNodes);
   const deployments = input.objects.filter((o): o is Deployment => o.kind === "Deployment");
   const rss = input.objects.filter((o): o is ReplicaSet => o.kind === "ReplicaSet");
@@ -52,7 +60,13 @@ export function pendingOf(input: ConvergenceInput): string[] {
     }
     const wantImages = canonicalJson(e.containers);
     const haveImages = canonicalJson(d.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image })));
-    const late = [...new Set((input.ambiguousScales ?? []).filter((s) => s.namespace === e.namespace && s.name === e.name && s.replicas !== e.replicas).map((s) => s.replicas))];
+    const late = [
+      ...new Set(
+        (input.ambiguousScales ?? [])
+          .filter((s) => s.namespace === e.namespace && s.name === e.name && s.replicas !== e.replicas)
+          .map((s) => s.replicas),
+      ),
+    ];
     if ((d.spec.replicas !== e.replicas && !late.includes(d.spec.replicas)) || haveImages !== wantImages) {
       const or = late.length > 0 ? ` (or ${late.join(" or ")}, from a scale that timed out)` : "";
       out.push(`${id}: spec is ${d.spec.replicas} × ${haveImages}, expected ${e.replicas}${or} × ${wantImages}`);
@@ -62,7 +76,9 @@ export function pendingOf(input: ConvergenceInput): string[] {
     const n = d.spec.replicas;
     const mine = rss.filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
     const template = canonicalJson(d.spec.template.spec.containers);
-    const current = new Set(mine.filter((rs) => canonicalJson(rs.spec.template.spec.containers) === template).map((rs) => rs.metadata.uid));
+    const current = new Set(
+      mine.filter((rs) => canonicalJson(rs.spec.template.spec.containers) === template).map((rs) => rs.metadata.uid),
+    );
     const all = new Set(mine.map((rs) => rs.metadata.uid));
     const cur = pods.filter((p) => current.has(controllerOf(p)?.uid));
     const old = pods.filter((p) => all.has(controllerOf(p)?.uid) && !current.has(controllerOf(p)?.uid));
@@ -72,25 +88,54 @@ export function pendingOf(input: ConvergenceInput): string[] {
     const starting = cur.filter((p) => p.spec.nodeName && live.has(p.spec.nodeName) && !podIsReady(p));
     const st = d.status ?? {};
     const statusOk =
-      (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) && st.readyReplicas === n && st.updatedReplicas === n && st.replicas === n;
+      (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
+      st.readyReplicas === n &&
+      st.updatedReplicas === n &&
+      st.replicas === n;
     if (ready.length === n && cur.length === n && old.length === 0 && statusOk) continue;
     const parts = [`${ready.length}/${n} ready`];
     if (unscheduled.length > 0) parts.push(`${plural(unscheduled.length, "pod")} unscheduled`);
-    if (starting.length > 0) parts.push(`${plural(starting.length, "pod")} not ready on ${[...new Set(starting.map((p) => p.spec.nodeName))].sort().join(",")}`);
-    if (onDead.length > 0) parts.push(`${plural(onDead.length, "pod")} on down nodes ${[...new Set(onDead.map((p) => p.spec.nodeName))].sort().join(",")}`);
+    if (starting.length > 0)
+      parts.push(
+        `${plural(starting.length, "pod")} not ready on ${[...new Set(starting.map((p) => p.spec.nodeName))].sort().join(",")}`,
+      );
+    if (onDead.length > 0)
+      parts.push(
+        `${plural(onDead.length, "pod")} on down nodes ${[...new Set(onDead.map((p) => p.spec.nodeName))].sort().join(",")}`,
+      );
     if (cur.length > n) parts.push(`${plural(cur.length - n, "extra pod")}`);
     if (cur.length < n) parts.push(`${plural(n - cur.length, "pod")} not created`);
     if (old.length > 0) parts.push(`${plural(old.length, "old pod")} remaining`);
     if (!statusOk) {
-      parts.push(`status ${st.readyReplicas ?? 0} ready/${st.updatedReplicas ?? 0} updated/${st.replicas ?? 0} total at generation ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}`);
+      parts.push(
+        `status ${st.readyReplicas ?? 0} ready/${st.updatedReplicas ?? 0} updated/${st.replicas ?? 0} total at generation ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}`,
+      );
     }
     out.push(`${id}: ${parts.join(", ")}`);
   }
 
   // Garbage: dependents whose controller owner is gone.
-  const orphanRs = rss.filter((rs) => { const r = controllerOf(rs); return r !== undefined && !uids.has(r.uid); });
-  const orphanPods = pods.filter((p) => { const r = controllerOf(p); return r !== undefined && !uids.has(r.uid); });
-  if (orphanRs.length > 0) out.push(`garbage: ${plural(orphanRs.length, "replicaset")} whose deployment is gone (${orphanRs.map((r) => r.metadata.name).slice(0, 3).join(", ")})`);
-  if (orphanPods.length > 0) out.push(`garbage: ${plural(orphanPods.length, "pod")} whose replicaset is gone (${orphanPods.map((p) => p.metadata.name).slice(0, 3).join(", ")})`);
+  const orphanRs = rss.filter((rs) => {
+    const r = controllerOf(rs);
+    return r !== undefined && !uids.has(r.uid);
+  });
+  const orphanPods = pods.filter((p) => {
+    const r = controllerOf(p);
+    return r !== undefined && !uids.has(r.uid);
+  });
+  if (orphanRs.length > 0)
+    out.push(
+      `garbage: ${plural(orphanRs.length, "replicaset")} whose deployment is gone (${orphanRs
+        .map((r) => r.metadata.name)
+        .slice(0, 3)
+        .join(", ")})`,
+    );
+  if (orphanPods.length > 0)
+    out.push(
+      `garbage: ${plural(orphanPods.length, "pod")} whose replicaset is gone (${orphanPods
+        .map((p) => p.metadata.name)
+        .slice(0, 3)
+        .join(", ")})`,
+    );
   return out;
 }

@@ -7,7 +7,14 @@ import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/ty
 import { checkBindPreconditions, checkRollout } from "./index.ts";
 
 const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: ["node-1", "node-2"], versions: [], writes: [], observed: [], acts: [], leaders: [], actions: [], ...o,
+  nodes: ["node-1", "node-2"],
+  versions: [],
+  writes: [],
+  observed: [],
+  acts: [],
+  leaders: [],
+  actions: [],
+  ...o,
 });
 
 /** Builds a store history: each call is one revision (rv increments, time = rv × stepUs). */
@@ -17,28 +24,62 @@ class History {
   constructor(readonly stepUs = 1000) {}
   at(...objs: [string, KubeObject | null][]): number {
     this.rv++;
-    for (const [key, object] of objs) this.versions.push({ time: this.rv * this.stepUs, key, rv: this.rv, object, source: "store" });
+    for (const [key, object] of objs)
+      this.versions.push({ time: this.rv * this.stepUs, key, rv: this.rv, object, source: "store" });
     return this.rv;
   }
 }
 
 /** nginx: 4 replicas, maxSurge 1, maxUnavailable 1 (25%); observedGeneration caught up unless told. */
-const dep = (replicas: number, generation = 1, observed = generation): [string, Deployment] => ["/registry/deployments/default/nginx", {
-  apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "nginx", namespace: "default", uid: "d1", generation },
-  spec: { replicas, selector: { matchLabels: { app: "nginx" } }, template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
-  status: { observedGeneration: observed },
-}];
-const rs = (name: string, replicas: number): [string, ReplicaSet] => [`/registry/replicasets/default/${name}`, {
-  apiVersion: "apps/v1", kind: "ReplicaSet",
-  metadata: { name, namespace: "default", uid: name, ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }] },
-  spec: { replicas, selector: { matchLabels: {} }, template: { metadata: { labels: {} }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } } },
-}];
-const pod = (name: string, owner: string, ready = true, nodeName = "node-1"): [string, Pod] => [`/registry/pods/default/${name}`, {
-  apiVersion: "v1", kind: "Pod",
-  metadata: { name, namespace: "default", uid: name, ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: owner, controller: true }] },
-  spec: { containers: [{ name: "nginx", image: "nginx:1" }], nodeName },
-  ...(ready ? { status: { phase: "Running" as const, conditions: [{ type: "Ready", status: "True" as const }] } } : {}),
-}];
+const dep = (replicas: number, generation = 1, observed = generation): [string, Deployment] => [
+  "/registry/deployments/default/nginx",
+  {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "nginx", namespace: "default", uid: "d1", generation },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: "nginx" } },
+      template: { metadata: { labels: { app: "nginx" } }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } },
+    },
+    status: { observedGeneration: observed },
+  },
+];
+const rs = (name: string, replicas: number): [string, ReplicaSet] => [
+  `/registry/replicasets/default/${name}`,
+  {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name,
+      namespace: "default",
+      uid: name,
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "nginx", uid: "d1", controller: true }],
+    },
+    spec: {
+      replicas,
+      selector: { matchLabels: {} },
+      template: { metadata: { labels: {} }, spec: { containers: [{ name: "nginx", image: "nginx:1" }] } },
+    },
+  },
+];
+const pod = (name: string, owner: string, ready = true, nodeName = "node-1"): [string, Pod] => [
+  `/registry/pods/default/${name}`,
+  {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "default",
+      uid: name,
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: owner, uid: owner, controller: true }],
+    },
+    spec: { containers: [{ name: "nginx", image: "nginx:1" }], nodeName },
+    ...(ready
+      ? { status: { phase: "Running" as const, conditions: [{ type: "Ready", status: "True" as const }] } }
+      : {}),
+  },
+];
 const gone = (name: string): [string, null] => [`/registry/pods/default/${name}`, null];
 
 /** 4 ready pods of old; then a rolling update to new within surge 1 / unavailable 1. */
@@ -66,11 +107,18 @@ test("max surge: a second pod of the new ReplicaSet while all old ones are wante
   h.at(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false));
   h.at(pod("n1", "new")); // 0.3 s
   h.at(pod("n2", "new")); // 0.4 s
-  assert.is(checkRollout(log({ versions: h.versions }))[0].verdict, "pass", "200 ms above the bound: a stale view catching up");
+  assert.is(
+    checkRollout(log({ versions: h.versions }))[0].verdict,
+    "pass",
+    "200 ms above the bound: a stale view catching up",
+  );
   h.at(pod("o1", "old", false)); // 0.5 s: 300 ms above it
   const [surge] = checkRollout(log({ versions: h.versions }));
   assert.is(surge.verdict, "fail");
-  assert.match(surge.message, "6 pods wanted by its ReplicaSets at rv 2 (0.200s), more than replicas 4 + maxSurge 1 (old 4/4, new 2/2), for at least 0.250s");
+  assert.match(
+    surge.message,
+    "6 pods wanted by its ReplicaSets at rv 2 (0.200s), more than replicas 4 + maxSurge 1 (old 4/4, new 2/2), for at least 0.250s",
+  );
 });
 
 test("max surge: after a scale down the new bound holds only once the controller observed it and the pods are within it", () => {
@@ -103,8 +151,26 @@ function lateRaise(sentUs: number): KubeObservations {
   h.at(rs("old", 4), gone("o4"), gone("o5"), gone("o6"), gone("o7")); // the controller cut it back
   return log({
     versions: h.versions,
-    writes: [{ time: landed * 1_000_000, apiserver: "apiserver-1", key: "/registry/replicasets/default/old", op: "update", baseRv: 1, rv: landed }],
-    acts: [{ time: sentUs, process: "kcm-1", identity: "kcm-1_a", lease: "kube-system/kube-controller-manager", term: 1, what: "deployment: update ReplicaSet default/old@1" }],
+    writes: [
+      {
+        time: landed * 1_000_000,
+        apiserver: "apiserver-1",
+        key: "/registry/replicasets/default/old",
+        op: "update",
+        baseRv: 1,
+        rv: landed,
+      },
+    ],
+    acts: [
+      {
+        time: sentUs,
+        process: "kcm-1",
+        identity: "kcm-1_a",
+        lease: "kube-system/kube-controller-manager",
+        term: 1,
+        what: "deployment: update ReplicaSet default/old@1",
+      },
+    ],
   });
 }
 
@@ -113,7 +179,10 @@ test("max surge: a ReplicaSet update the controller sent before the bound held m
   assert.is(stale.verdict, "pass", stale.message);
   const fresh = checkRollout(lateRaise(3_500_000))[0]; // sent at 3.5 s: decided with replicas 4 in view
   assert.is(fresh.verdict, "fail");
-  assert.match(fresh.message, "6 pods wanted by its ReplicaSets at rv 5 (5.000s), more than replicas 4 + maxSurge 1 (old 6/8)");
+  assert.match(
+    fresh.message,
+    "6 pods wanted by its ReplicaSets at rv 5 (5.000s), more than replicas 4 + maxSurge 1 (old 6/8)",
+  );
   const unknown = checkRollout({ ...lateRaise(2_100_000), acts: [] })[0]; // no act: not known to be stale
   assert.is(unknown.verdict, "fail");
 });
@@ -135,11 +204,17 @@ test("min available: dropping below replicas − maxUnavailable after being avai
   h.at(rs("old", 2), gone("o1"), gone("o2")); // 2 ready < 3
   const bad = checkRollout(log({ versions: h.versions }))[1];
   assert.is(bad.verdict, "fail");
-  assert.match(bad.message, "2 ready pods at rv 2 (2.000s), fewer than replicas 4 − maxUnavailable 1, after it was available, and no fault in the 3.000s before");
+  assert.match(
+    bad.message,
+    "2 ready pods at rv 2 (2.000s), fewer than replicas 4 − maxUnavailable 1, after it was available, and no fault in the 3.000s before",
+  );
   const explained = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }] })[1];
   assert.is(explained.verdict, "pass", explained.message);
   assert.match(explained.message, "1 revisions below it while a fault explained it");
-  const tooEarly = checkRollout(log({ versions: h.versions }), { faults: [{ start: 0, end: 500 }], explainUs: 1000 })[1];
+  const tooEarly = checkRollout(log({ versions: h.versions }), {
+    faults: [{ start: 0, end: 500 }],
+    explainUs: 1000,
+  })[1];
   assert.is(tooEarly.verdict, "fail", "a fault that ended longer ago than the window explains nothing");
 });
 
@@ -164,7 +239,17 @@ test("min available: a Deployment that was never available (scaling up, pods sta
   assert.is(checkRollout(log({ versions: h.versions }))[1].verdict, "pass");
 });
 
-const bind = (b: Partial<BindRequest>): BindRequest => ({ time: 1000, apiserver: "apiserver-1", key: "/registry/pods/default/p", uid: "u1", node: "node-1", storedRv: 5, storedNode: "", resourceVersion: "5", ...b });
+const bind = (b: Partial<BindRequest>): BindRequest => ({
+  time: 1000,
+  apiserver: "apiserver-1",
+  key: "/registry/pods/default/p",
+  uid: "u1",
+  node: "node-1",
+  storedRv: 5,
+  storedNode: "",
+  resourceVersion: "5",
+  ...b,
+});
 
 test("bind precondition: a bind conditional on an unbound version passes; one without a resourceVersion or from a bound version fails", () => {
   const h = new History();
@@ -180,8 +265,13 @@ test("bind precondition: a bind conditional on an unbound version passes; one wi
   delete none.resourceVersion;
   const bare = checkBindPreconditions(log({ versions: h.versions, binds: [none] }));
   assert.is(bare.verdict, "fail");
-  assert.match(bare.message, "bind of /registry/pods/default/p (uid u1) to node-2 at apiserver-1, 0.001s carried no resourceVersion precondition (the stored version was rv 6, already bound to node-1)");
-  const stale = checkBindPreconditions(log({ versions: h.versions, binds: [bind({ resourceVersion: "6", node: "node-2" })] }));
+  assert.match(
+    bare.message,
+    "bind of /registry/pods/default/p (uid u1) to node-2 at apiserver-1, 0.001s carried no resourceVersion precondition (the stored version was rv 6, already bound to node-1)",
+  );
+  const stale = checkBindPreconditions(
+    log({ versions: h.versions, binds: [bind({ resourceVersion: "6", node: "node-2" })] }),
+  );
   assert.match(stale.message, "was computed from rv 6, in which the pod was already bound to node-1");
 });
 

@@ -26,7 +26,14 @@
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import { rollingParams } from "../../core/kube/controllers/deployment.ts";
-import { controllerOf, podIsReady, type Deployment, type KubeObject, type Pod, type ReplicaSet } from "../../core/kube/types.ts";
+import {
+  controllerOf,
+  podIsReady,
+  type Deployment,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+} from "../../core/kube/types.ts";
 import { fmtTime } from "./safety.ts";
 
 /** A fault as the nemesis logged it (end undefined: never ended before the heal). */
@@ -74,7 +81,12 @@ interface DeploymentView {
 function result(name: "kube-max-surge" | "kube-min-available", violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };
+  return {
+    name,
+    verdict: "fail",
+    message: violations[0]! + more,
+    evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
+  };
 }
 
 /** Both rules over one replay; [surge, minAvailable]. */
@@ -83,7 +95,8 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   const settleUs = opts.settleUs ?? DEFAULT_SETTLE_US;
   const surgeGraceUs = opts.surgeGraceUs ?? DEFAULT_SURGE_GRACE_US;
   const faults = opts.faults ?? [];
-  const explaining = (t: number): FaultWindow | undefined => faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
+  const explaining = (t: number): FaultWindow | undefined =>
+    faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
 
   // When the Deployment controller sent each ReplicaSet update ("ns/name@baseRv", earliest: a retry
   // reuses the base), and the ReplicaSet keys each revision's acknowledged updates wrote, with that time.
@@ -150,7 +163,15 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v!.excursion = undefined;
       };
       const written = rsWrites.get(rv);
-      if (v.withinSurge && written !== undefined && rss.some((rs) => (written.get(`/registry/replicasets/${rs.metadata.namespace}/${rs.metadata.name}`) ?? Infinity) < v!.armedAt!)) {
+      if (
+        v.withinSurge &&
+        written !== undefined &&
+        rss.some(
+          (rs) =>
+            (written.get(`/registry/replicasets/${rs.metadata.namespace}/${rs.metadata.name}`) ?? Infinity) <
+            v!.armedAt!,
+        )
+      ) {
         // A decision from before the bound held landed now: followed from here, like a scale down.
         if (v.excursion !== undefined) report(time);
         v.withinSurge = false;
@@ -183,7 +204,9 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         const f = explaining(time);
         if (f !== undefined) excused++;
         else {
-          minAvail.push(`${key}: ${ready} ready pods at rv ${rv} (${fmtTime(time)}), fewer than replicas ${d.spec.replicas} − maxUnavailable ${maxUnavailable}, after it was available, and no fault in the ${fmtTime(explainUs)} before`);
+          minAvail.push(
+            `${key}: ${ready} ready pods at rv ${rv} (${fmtTime(time)}), fewer than replicas ${d.spec.replicas} − maxUnavailable ${maxUnavailable}, after it was available, and no fault in the ${fmtTime(explainUs)} before`,
+          );
           v.available = false; // one report per excursion
         }
       }
@@ -205,9 +228,18 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     lastTime = time;
   }
   // An excursion still open when the log ends counts by how long it had lasted.
-  for (const v of views.values()) if (v.excursion !== undefined && lastTime - v.excursion.since >= surgeGraceUs) surge.push(v.excursion.what);
+  for (const v of views.values())
+    if (v.excursion !== undefined && lastTime - v.excursion.since >= surgeGraceUs) surge.push(v.excursion.what);
   return [
-    result("kube-max-surge", surge, `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`),
-    result("kube-min-available", minAvail, `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`),
+    result(
+      "kube-max-surge",
+      surge,
+      `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`,
+    ),
+    result(
+      "kube-min-available",
+      minAvail,
+      `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`,
+    ),
   ];
 }

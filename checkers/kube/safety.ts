@@ -10,10 +10,19 @@ export function fmtTime(us: number): string {
   return `${(us / 1e6).toFixed(3)}s`;
 }
 
-function result(name: "kube-binding" | "kube-resource-version" | "kube-lost-update", violations: string[], okMessage: string): CheckResult {
+function result(
+  name: "kube-binding" | "kube-resource-version" | "kube-lost-update",
+  violations: string[],
+  okMessage: string,
+): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return { name, verdict: "fail", message: violations[0]! + more, evidence: { violations: violations.slice(0, MAX_EVIDENCE) } };
+  return {
+    name,
+    verdict: "fail",
+    message: violations[0]! + more,
+    evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
+  };
 }
 
 function byKey(versions: readonly ObjectVersion[]): Map<string, ObjectVersion[]> {
@@ -47,14 +56,18 @@ export function checkBindings(obs: KubeObservations): CheckResult {
         const g = uidOfGeneration.get(v.createRevision);
         if (g === undefined) uidOfGeneration.set(v.createRevision, { uid, rv: v.rv });
         else if (g.uid !== uid) {
-          violations.push(`${key}: uid ${g.uid} (rv ${g.rv}) replaced by uid ${uid} at rv ${v.rv} without a delete: two objects shared the name`);
+          violations.push(
+            `${key}: uid ${g.uid} (rv ${g.rv}) replaced by uid ${uid} at rv ${v.rv} without a delete: two objects shared the name`,
+          );
         }
       }
       if (o.kind !== "Pod") continue;
       const node = o.spec.nodeName ?? "";
       const prev = bindings.get(uid);
       if (node !== "" && !nodes.has(node)) {
-        violations.push(`${key} (uid ${uid}) bound to ${node} at rv ${v.rv}, which is not a node of the cluster (${[...nodes].join(", ")})`);
+        violations.push(
+          `${key} (uid ${uid}) bound to ${node} at rv ${v.rv}, which is not a node of the cluster (${[...nodes].join(", ")})`,
+        );
       }
       if (prev === undefined) {
         if (node !== "") {
@@ -62,11 +75,17 @@ export function checkBindings(obs: KubeObservations): CheckResult {
           bound++;
         }
       } else if (node !== prev.node) {
-        violations.push(`${key} (uid ${uid}) bound to ${prev.node} at rv ${prev.rv}, then ${node === "" ? "unbound" : `to ${node}`} at rv ${v.rv}`);
+        violations.push(
+          `${key} (uid ${uid}) bound to ${prev.node} at rv ${prev.rv}, then ${node === "" ? "unbound" : `to ${node}`} at rv ${v.rv}`,
+        );
       }
     }
   }
-  return result("kube-binding", violations, `${bound} pod bindings, none rebound or to an unknown node; no name shared by two live objects`);
+  return result(
+    "kube-binding",
+    violations,
+    `${bound} pod bindings, none rebound or to an unknown node; no name shared by two live objects`,
+  );
 }
 
 /**
@@ -83,7 +102,9 @@ export function checkResourceVersions(obs: KubeObservations): CheckResult {
     if (prev !== undefined) {
       const bad = o.event === "LIST" ? o.rv < prev.rv : o.rv <= prev.rv;
       if (bad) {
-        violations.push(`${o.observer} saw ${o.key} at rv ${o.rv} (${o.event}, ${fmtTime(o.time)}) after rv ${prev.rv} (${prev.event}, ${fmtTime(prev.time)})`);
+        violations.push(
+          `${o.observer} saw ${o.key} at rv ${o.rv} (${o.event}, ${fmtTime(o.time)}) after rv ${prev.rv} (${prev.event}, ${fmtTime(prev.time)})`,
+        );
       }
     }
     last.set(id, { rv: o.rv, time: o.time, event: o.event });
@@ -92,13 +113,19 @@ export function checkResourceVersions(obs: KubeObservations): CheckResult {
   for (const v of obs.versions) {
     if (v.source !== "store") continue;
     const prev = store.get(v.key);
-    if (prev !== undefined && v.rv <= prev) violations.push(`the store committed ${v.key} at rv ${v.rv} after rv ${prev}`);
+    if (prev !== undefined && v.rv <= prev)
+      violations.push(`the store committed ${v.key} at rv ${v.rv} after rv ${prev}`);
     store.set(v.key, v.rv);
   }
   for (const w of obs.writes) {
-    if (w.rv <= w.baseRv) violations.push(`${w.apiserver} wrote ${w.key} at rv ${w.rv}, not after the rv ${w.baseRv} it was computed from`);
+    if (w.rv <= w.baseRv)
+      violations.push(`${w.apiserver} wrote ${w.key} at rv ${w.rv}, not after the rv ${w.baseRv} it was computed from`);
   }
-  return result("kube-resource-version", violations, `${obs.observed.length} informer observations and ${obs.writes.length} writes, resourceVersions strictly increasing`);
+  return result(
+    "kube-resource-version",
+    violations,
+    `${obs.observed.length} informer observations and ${obs.writes.length} writes, resourceVersions strictly increasing`,
+  );
 }
 
 /**
@@ -129,5 +156,9 @@ export function checkLostUpdates(obs: KubeObservations): CheckResult {
       }
     }
   }
-  return result("kube-lost-update", violations, `${checked} acknowledged updates and deletes, each based on the version it replaced`);
+  return result(
+    "kube-lost-update",
+    violations,
+    `${checked} acknowledged updates and deletes, each based on the version it replaced`,
+  );
 }

@@ -5,9 +5,17 @@ import type { LatencyOp } from "../../core/metrics/latency.ts";
 import type { PodStartup } from "../../core/metrics/kube.ts";
 import { checkKubeSlo, measureSlo } from "./slo.ts";
 
-const api = (what: string, ms: number, start = 0): LatencyOp => ({ layer: "apiserver", who: "apiserver-1", what, start, end: start + ms * 1000, ok: true });
+const api = (what: string, ms: number, start = 0): LatencyOp => ({
+  layer: "apiserver",
+  who: "apiserver-1",
+  what,
+  start,
+  end: start + ms * 1000,
+  ok: true,
+});
 const many = (what: string, ms: number, n = 200) => Array.from({ length: n }, (_, i) => api(what, ms, i * 10_000));
-const pods = (secs: number[]): PodStartup[] => secs.map((s, i) => ({ key: `/registry/pods/default/p${i}`, created: 0, running: s * 1e6 }));
+const pods = (secs: number[]): PodStartup[] =>
+  secs.map((s, i) => ({ key: `/registry/pods/default/p${i}`, created: 0, running: s * 1e6 }));
 
 test("fast mutating calls and pods that start within seconds meet both SLOs", () => {
   const r = checkKubeSlo([...many("create pods", 20), ...many("patch deployments", 40)], pods([1, 1.5, 2]), "require");
@@ -29,7 +37,12 @@ test("the SLO is per pair: slow calls spread thin across a busy pair still count
 });
 
 test("watch, get and list calls never count, however slow", () => {
-  const ops = [...many("get pods", 5000), ...many("list pods", 5000), ...many("watch pods", 60_000), ...many("create pods", 5)];
+  const ops = [
+    ...many("get pods", 5000),
+    ...many("list pods", 5000),
+    ...many("watch pods", 60_000),
+    ...many("create pods", 5),
+  ];
   const m = measureSlo(ops, []);
   assert.equal(Object.keys(m.mutating), ["create pods"]);
   assert.is(checkKubeSlo(ops, pods([1]), "require").verdict, "pass");
@@ -46,7 +59,10 @@ test("pod startup p99 over 5 s misses; pods that never ran are reported, not cou
 test("by default the check reports a miss without failing the run", () => {
   const r = checkKubeSlo(many("delete pods", 2000), pods([9]));
   assert.is(r.verdict, "pass");
-  assert.match(r.message, /^report only — SLO missed: mutating API p99 2\.00s \(delete pods\) > 1s; pod startup p99 9\.00s > 5s/);
+  assert.match(
+    r.message,
+    /^report only — SLO missed: mutating API p99 2\.00s \(delete pods\) > 1s; pod startup p99 9\.00s > 5s/,
+  );
 });
 
 test.run();

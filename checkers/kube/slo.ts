@@ -32,7 +32,8 @@ export function measureSlo(ops: readonly LatencyOp[], pods: readonly PodStartup[
     xs.push(op.end - op.start);
   }
   const mutating: SloMeasure["mutating"] = {};
-  let worstMutatingP99 = NaN, worstPair: string | undefined;
+  let worstMutatingP99 = NaN,
+    worstPair: string | undefined;
   for (const pair of [...by.keys()].sort()) {
     const xs = by.get(pair)!;
     const p99 = quantile(xs, 0.99);
@@ -43,13 +44,23 @@ export function measureSlo(ops: readonly LatencyOp[], pods: readonly PodStartup[
     }
   }
   const started = pods.filter((p) => p.running !== undefined).map((p) => p.running! - p.created);
-  return { mutating, worstMutatingP99, worstPair, podStartup: { n: started.length, p99: quantile(started, 0.99), neverRunning: pods.length - started.length } };
+  return {
+    mutating,
+    worstMutatingP99,
+    worstPair,
+    podStartup: { n: started.length, p99: quantile(started, 0.99), neverRunning: pods.length - started.length },
+  };
 }
 
-export function checkKubeSlo(ops: readonly LatencyOp[], pods: readonly PodStartup[], mode: "report" | "require" = "report"): CheckResult {
+export function checkKubeSlo(
+  ops: readonly LatencyOp[],
+  pods: readonly PodStartup[],
+  mode: "report" | "require" = "report",
+): CheckResult {
   const m = measureSlo(ops, pods);
   const misses: string[] = [];
-  if (m.worstMutatingP99 > KUBE_SLO.mutatingP99Us) misses.push(`mutating API p99 ${fmtUs(m.worstMutatingP99)} (${m.worstPair}) > 1s`);
+  if (m.worstMutatingP99 > KUBE_SLO.mutatingP99Us)
+    misses.push(`mutating API p99 ${fmtUs(m.worstMutatingP99)} (${m.worstPair}) > 1s`);
   if (m.podStartup.p99 > KUBE_SLO.podStartupP99Us) misses.push(`pod startup p99 ${fmtUs(m.podStartup.p99)} > 5s`);
   const measured = `mutating API p99 ${fmtUs(m.worstMutatingP99)}${m.worstPair ? ` (worst: ${m.worstPair})` : ""}, pod startup p99 ${fmtUs(m.podStartup.p99)} over ${m.podStartup.n} pods`;
   const held = misses.length === 0;

@@ -7,7 +7,16 @@ import fc from "fast-check";
 import { bruteForceLinearizable } from "./brute.ts";
 import { checkEtcdHistory } from "./check-etcd.ts";
 import { checkOperations } from "./engine.ts";
-import { etcdAnomaly, etcdHistory, etcdPlan, injectEtcdAnomaly, injectRegisterAnomaly, registerAnomaly, registerHistory, registerPlan } from "./generators.ts";
+import {
+  etcdAnomaly,
+  etcdHistory,
+  etcdPlan,
+  injectEtcdAnomaly,
+  injectRegisterAnomaly,
+  registerAnomaly,
+  registerHistory,
+  registerPlan,
+} from "./generators.ts";
 import { etcdModel } from "./models/etcd/model.ts";
 import { prepareEtcdHistory } from "./models/etcd/prepare.ts";
 import { registerModel } from "./models/register.ts";
@@ -47,7 +56,12 @@ test("merging known-return twins (same write, same result) from the first step a
   fc.assert(
     fc.property(registerPlan, registerAnomaly, (plan, anomaly) => {
       const ops = injectRegisterAnomaly(registerHistory(plan), anomaly);
-      const fast = searchLinearization(registerModel, ops, { maxSteps: 1_000_000, progressEvery: 1 << 30, stepsBefore: 0, twinSteps: 0 }).verdict;
+      const fast = searchLinearization(registerModel, ops, {
+        maxSteps: 1_000_000,
+        progressEvery: 1 << 30,
+        stepsBefore: 0,
+        twinSteps: 0,
+      }).verdict;
       verdicts[fast]++;
       return fast === (bruteForceLinearizable(registerModel, ops) ? "ok" : "illegal");
     }),

@@ -39,7 +39,9 @@ function history(p: readonly Step[]): KvOperation[] {
     const token = `x${i}y`;
     if (!s.unknown || s.applied) state = s.kind === 1 ? token : state + token;
     const input = s.kind === 1 ? kvInput.put("k", token) : kvInput.append("k", token);
-    return s.unknown ? { ...timing, return: Infinity, input, output: kvOutput.unknown() } : { ...timing, input, output: kvOutput.done() };
+    return s.unknown
+      ? { ...timing, return: Infinity, input, output: kvOutput.unknown() }
+      : { ...timing, input, output: kvOutput.done() };
   });
 }
 
@@ -91,7 +93,8 @@ test("the order a get's result fixes holds in every legal linearization", () => 
       for (let k = 0; k < before.length; k += 2) {
         const [a, b] = [before[k]!, before[k + 1]!];
         pairs++;
-        for (const order of all) assert.ok(order.includes(a) && order.indexOf(a) < order.indexOf(b), `${a} before ${b} fails in ${order}`);
+        for (const order of all)
+          assert.ok(order.includes(a) && order.indexOf(a) < order.indexOf(b), `${a} before ${b} fails in ${order}`);
       }
       // a write with an unknown outcome that must have happened is in every order, before an operation returning by then
       for (let u = 0; u < ops.length; u++) {
@@ -102,7 +105,8 @@ test("the order a get's result fixes holds in every legal linearization", () => 
           const at = order.indexOf(u);
           assert.ok(at >= 0, `${u} must happen, but ${order} leaves it out`);
           // placed before every known operation called after t (those must follow it in real time)
-          for (const later of order.slice(0, at)) assert.ok(!(ops[later]!.call > t), `${u} after ${later}, called after ${t}`);
+          for (const later of order.slice(0, at))
+            assert.ok(!(ops[later]!.call > t), `${u} after ${later}, called after ${t}`);
         }
       }
       return true;
@@ -131,7 +135,13 @@ test("one key, many appenders: the checker agrees with brute force, corrupted re
 
 test("a read that swaps two appended values another read saw in order is refuted without a search", () => {
   // three appends at once; one get sees a b c, a later one c-less b a: no order explains both
-  const t = (clientId: number, call: number, ret: number, input: KvOperation["input"], output: KvOperation["output"]): KvOperation => ({ clientId, call, return: ret, input, output });
+  const t = (
+    clientId: number,
+    call: number,
+    ret: number,
+    input: KvOperation["input"],
+    output: KvOperation["output"],
+  ): KvOperation => ({ clientId, call, return: ret, input, output });
   const ops = [
     t(0, 0, 30, kvInput.append("k", "xay"), kvOutput.done()),
     t(1, 0, 30, kvInput.append("k", "xby"), kvOutput.done()),
@@ -147,12 +157,29 @@ test("a read that swaps two appended values another read saw in order is refuted
 
 test("one key, 20 and 50 clients, 1,000 operations, pending writes: decided as generated", () => {
   // kv-c20-k1-n1000-p15-ok-s7 once came out illegal (a cache of append values kept across frames)
-  for (const [clients, pending, seed] of [[20, 0.15, 7], [50, 0.05, 7], [20, 0.1, 1]] as const) {
+  for (const [clients, pending, seed] of [
+    [20, 0.15, 7],
+    [50, 0.05, 7],
+    [20, 0.1, 1],
+  ] as const) {
     for (const variant of ["ok", "swap", "phantom"] as const) {
-      const shape: SeriesShape = { model: "kv", clients, keys: 1, operations: 1000, pending, seed, linearizable: variant === "ok", ...(variant === "swap" ? { corruption: "swap" as const } : {}) };
+      const shape: SeriesShape = {
+        model: "kv",
+        clients,
+        keys: 1,
+        operations: 1000,
+        pending,
+        seed,
+        linearizable: variant === "ok",
+        ...(variant === "swap" ? { corruption: "swap" as const } : {}),
+      };
       const ops = parsePorcupineKv(kvSeriesHistory(shape));
       const r = checkOperations(kvModel, ops, { evidence: false, maxSteps: 2_000_000 });
-      assert.is(r.verdict, variant === "ok" ? "ok" : "illegal", `${clients} clients, ${pending} pending, seed ${seed}, ${variant}`);
+      assert.is(
+        r.verdict,
+        variant === "ok" ? "ok" : "illegal",
+        `${clients} clients, ${pending} pending, seed ${seed}, ${variant}`,
+      );
     }
   }
 });

@@ -10,7 +10,10 @@ export const BRUTE_FORCE_MAX_OPERATIONS = 9;
 
 /** True if some order of the operations (unknown-return ones optional) is legal and respects real time. */
 export function bruteForceLinearizable<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): boolean {
-  assert(ops.length <= BRUTE_FORCE_MAX_OPERATIONS, `brute force is for at most ${BRUTE_FORCE_MAX_OPERATIONS} operations`);
+  assert(
+    ops.length <= BRUTE_FORCE_MAX_OPERATIONS,
+    `brute force is for at most ${BRUTE_FORCE_MAX_OPERATIONS} operations`,
+  );
   const placed = new Array<boolean>(ops.length).fill(false);
   const mustPlace = ops.filter((o) => o.return !== Infinity).length;
 

@@ -33,12 +33,22 @@ async function run(...argv: string[]): Promise<{ code: number; out: string; err:
 
 /** Runs the real command line (the lead's dispatcher, tsx loader). */
 function spawnCli(...argv: string[]): { code: number | null; out: string; err: string } {
-  const r = spawnSync(process.execPath, [join(repo, "bin", "etcdsim.js"), "check", ...argv], { encoding: "utf8", cwd: repo });
+  const r = spawnSync(process.execPath, [join(repo, "bin", "etcdsim.js"), "check", ...argv], {
+    encoding: "utf8",
+    cwd: repo,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
 const put = (id: number, call: number, ret: number, value: string, rev: number) =>
-  JSON.stringify({ id, client: id, call, return: ret, request: { kind: "put", put: { key: "k", value } }, response: { kind: "put", put: { header: { revision: rev, raftTerm: 1 } } } });
+  JSON.stringify({
+    id,
+    client: id,
+    call,
+    return: ret,
+    request: { kind: "put", put: { key: "k", value } },
+    response: { kind: "put", put: { header: { revision: rev, raftTerm: 1 } } },
+  });
 const get = (id: number, call: number, ret: number, value: string, rev: number, mod: number, version: number) =>
   JSON.stringify({
     id,
@@ -46,7 +56,15 @@ const get = (id: number, call: number, ret: number, value: string, rev: number, 
     call,
     return: ret,
     request: { kind: "range", range: { key: "k" } },
-    response: { kind: "range", range: { header: { revision: rev, raftTerm: 1 }, kvs: [{ key: "k", value, createRevision: 2, modRevision: mod, version, lease: 0 }], more: false, count: 1 } },
+    response: {
+      kind: "range",
+      range: {
+        header: { revision: rev, raftTerm: 1 },
+        kvs: [{ key: "k", value, createRevision: 2, modRevision: mod, version, lease: 0 }],
+        more: false,
+        count: 1,
+      },
+    },
   });
 
 test("exit 0 and the verdict for a linearizable history", async () => {
@@ -77,7 +95,12 @@ test("--json prints one object with the documented fields", async () => {
   const lines = r.out.trim().split("\n");
   assert.is(lines.length, 1);
   const o = JSON.parse(lines[0]!) as Record<string, unknown>;
-  assert.equal(Object.keys(o).filter((k) => ["file", "format", "operations", "verdict", "partitions", "wallMs", "evidence"].includes(k)).sort(), ["evidence", "file", "format", "operations", "partitions", "verdict", "wallMs"]);
+  assert.equal(
+    Object.keys(o)
+      .filter((k) => ["file", "format", "operations", "verdict", "partitions", "wallMs", "evidence"].includes(k))
+      .sort(),
+    ["evidence", "file", "format", "operations", "partitions", "verdict", "wallMs"],
+  );
   assert.is(o.format, "porcupine-etcd");
   assert.is(o.verdict, "illegal");
   assert.is(o.operations, 85);
@@ -97,7 +120,11 @@ test("JSON Lines histories are checked against the etcd model", async () => {
 test("--report DIR writes DIR/check.json with the result", async () => {
   const out = join(dir, "report");
   assert.is((await run(jepsen("000"), "--report", out)).code, 1);
-  const saved = JSON.parse(readFileSync(join(out, "check.json"), "utf8")) as { verdict: string; evidence: { stuck: unknown[] }; history: unknown[] };
+  const saved = JSON.parse(readFileSync(join(out, "check.json"), "utf8")) as {
+    verdict: string;
+    evidence: { stuck: unknown[] };
+    history: unknown[];
+  };
   assert.is(saved.verdict, "illegal");
   assert.ok(saved.evidence.stuck.length > 0);
   assert.is(saved.history.length, 85);
@@ -113,7 +140,10 @@ test("--report under /proc is refused before the history is even read (exit 2, o
 test("--timeout covers parsing: the parsers stop between lines when the caller's hook says so", () => {
   const text = Array.from({ length: 5000 }, (_, i) => put(i + 1, 10 * i, 10 * i + 5, `v${i}`, i + 2)).join("\n") + "\n";
   let asked = 0;
-  assert.throws(() => checkHistoryText(text, "jsonl", { onProgress: () => ++asked > 0 }), (e: Error) => e instanceof ParseStopped);
+  assert.throws(
+    () => checkHistoryText(text, "jsonl", { onProgress: () => ++asked > 0 }),
+    (e: Error) => e instanceof ParseStopped,
+  );
   assert.is(asked, 1, "asked once, at line 4,096");
   // Without a hook, or with one that never says stop, the same text parses and checks.
   assert.is(checkHistoryText(text, "jsonl", { onProgress: () => false }).result.verdict, "ok");
@@ -128,7 +158,12 @@ test("exit 2 with one line naming the line for a parse error", async () => {
 });
 
 test("the command line: exit 2 and a one-line message, no stack, for bad input and bad flags", () => {
-  for (const argv of [[join(dir, "missing.log")], [jepsen("000"), "--format", "csv"], [jepsen("000"), "--timeout", "soon"], []]) {
+  for (const argv of [
+    [join(dir, "missing.log")],
+    [jepsen("000"), "--format", "csv"],
+    [jepsen("000"), "--timeout", "soon"],
+    [],
+  ]) {
     const r = spawnCli(...argv);
     assert.is(r.code, 2, argv.join(" "));
     assert.is(r.err.trim().split("\n").length, 1, r.err);
@@ -166,12 +201,29 @@ test("a large file that is no history is refused at line 1 without being read wh
 test("integers beyond 2^53 stay exact: write 9007199254740993, read 9007199254740992 is not linearizable", async () => {
   const f = join(dir, "big.log");
   const l = (p: number, type: string, fn: string, v: string) => `INFO  jepsen.util - ${p}\t:${type}\t:${fn}\t${v}`;
-  writeFileSync(f, [l(0, "invoke", "write", "9007199254740993"), l(0, "ok", "write", "9007199254740993"), l(1, "invoke", "read", "nil"), l(1, "ok", "read", "9007199254740992")].join("\n") + "\n");
+  writeFileSync(
+    f,
+    [
+      l(0, "invoke", "write", "9007199254740993"),
+      l(0, "ok", "write", "9007199254740993"),
+      l(1, "invoke", "read", "nil"),
+      l(1, "ok", "read", "9007199254740992"),
+    ].join("\n") + "\n",
+  );
   assert.is((await run(f)).code, 1);
   const edn = join(dir, "big.edn");
-  writeFileSync(edn, ["{:type :invoke, :f :write, :value 9007199254740993, :process 0}", "{:type :ok, :f :write, :value 9007199254740993, :process 0}", "{:type :invoke, :f :read, :value nil, :process 1}", "{:type :ok, :f :read, :value 9007199254740993, :process 1}"].join("\n"));
+  writeFileSync(
+    edn,
+    [
+      "{:type :invoke, :f :write, :value 9007199254740993, :process 0}",
+      "{:type :ok, :f :write, :value 9007199254740993, :process 0}",
+      "{:type :invoke, :f :read, :value nil, :process 1}",
+      "{:type :ok, :f :read, :value 9007199254740993, :process 1}",
+    ].join("\n"),
+  );
   assert.is((await run(edn)).code, 0);
   const jsonl = join(dir, "big.jsonl");
+  // biome-ignore lint/correctness/noPrecisionLoss: the point of the test is a number above 2^53
   writeFileSync(jsonl, put(0, 9007199254740993, 9007199254740995, "v", 2) + "\n");
   const r = await run(jsonl);
   assert.is(r.code, 2);
@@ -180,14 +232,42 @@ test("integers beyond 2^53 stay exact: write 9007199254740993, read 900719925474
 
 test("Jepsen history.edn: register with cas, independent keys and sets; the nemesis is skipped", async () => {
   const f = join(dir, "history.edn");
-  const ev = (p: number | string, type: string, fn: string, v: string) => `{:type :${type}, :f :${fn}, :value ${v}, :process ${p}, :time 0}`;
-  writeFileSync(f, [ev(0, "invoke", "write", "1"), ev(0, "ok", "write", "1"), ev(":nemesis", "info", "start", "nil"), ev(1, "invoke", "cas", "[1 2]"), ev(1, "fail", "cas", "[1 2]"), ev(2, "invoke", "read", "nil"), ev(2, "ok", "read", "1")].join("\n"));
+  const ev = (p: number | string, type: string, fn: string, v: string) =>
+    `{:type :${type}, :f :${fn}, :value ${v}, :process ${p}, :time 0}`;
+  writeFileSync(
+    f,
+    [
+      ev(0, "invoke", "write", "1"),
+      ev(0, "ok", "write", "1"),
+      ev(":nemesis", "info", "start", "nil"),
+      ev(1, "invoke", "cas", "[1 2]"),
+      ev(1, "fail", "cas", "[1 2]"),
+      ev(2, "invoke", "read", "nil"),
+      ev(2, "ok", "read", "1"),
+    ].join("\n"),
+  );
   assert.is((await run(f)).code, 0); // a :fail cas did not happen
-  writeFileSync(f, [ev(0, "invoke", "write", "[:x 1]"), ev(0, "ok", "write", "[:x 1]"), ev(1, "invoke", "read", "[:y nil]"), ev(1, "ok", "read", "[:y 1]")].join("\n"));
+  writeFileSync(
+    f,
+    [
+      ev(0, "invoke", "write", "[:x 1]"),
+      ev(0, "ok", "write", "[:x 1]"),
+      ev(1, "invoke", "read", "[:y nil]"),
+      ev(1, "ok", "read", "[:y 1]"),
+    ].join("\n"),
+  );
   const r = await run(f, "--json");
   assert.is(r.code, 1);
   assert.is(JSON.parse(r.out).partitions.length, 2);
-  writeFileSync(f, [ev(0, "invoke", "add", "1"), ev(0, "ok", "add", "1"), ev(1, "invoke", "read", "nil"), ev(1, "ok", "read", "#{}")].join("\n"));
+  writeFileSync(
+    f,
+    [
+      ev(0, "invoke", "add", "1"),
+      ev(0, "ok", "add", "1"),
+      ev(1, "invoke", "read", "nil"),
+      ev(1, "ok", "read", "#{}"),
+    ].join("\n"),
+  );
   assert.is((await run(f)).code, 1);
 });
 

@@ -19,14 +19,20 @@ export interface EtcdLinearizabilityResult extends CheckOf<"linearizability"> {
 
 /** One line naming what could not be placed after the longest linearizable prefix. */
 export function summarizeEvidence(e: IllegalEvidence): string {
-  const first = e.stuck.find((s) => s.reason === "rejected" && s.return !== null) ?? e.stuck.find((s) => s.reason === "rejected") ?? e.stuck[0];
+  const first =
+    e.stuck.find((s) => s.reason === "rejected" && s.return !== null) ??
+    e.stuck.find((s) => s.reason === "rejected") ??
+    e.stuck[0];
   const after = e.longestPrefix.length;
   const where = first ? ` (client ${first.clientId}, call ${first.call})` : "";
   const what = first ? `: ${first.description}${where} cannot be placed next` : "";
   return `not linearizable after ${after} operation${after === 1 ? "" : "s"}${what}${e.stateAfterPrefix ? `; state ${e.stateAfterPrefix}` : ""}`;
 }
 
-export function checkEtcdHistory(history: History | readonly EtcdOperation[], options: CheckOptions = {}): EtcdLinearizabilityResult {
+export function checkEtcdHistory(
+  history: History | readonly EtcdOperation[],
+  options: CheckOptions = {},
+): EtcdLinearizabilityResult {
   // Watches are the watch checker's: only client operations are judged here.
   const operations = Array.isArray(history) ? (history as readonly EtcdOperation[]) : (history as History).operations;
   const prepared = prepareEtcdHistory(operations);

@@ -44,7 +44,11 @@ function parseHistory(text: string, format: HistoryFormat, stop?: () => boolean)
 }
 
 function parseAs(text: string, format: HistoryFormat): Parsed {
-  const named = (model: ModelName, ops: readonly object[]): Parsed => ({ kind: "named", model, ops: ops as unknown as Operation<unknown, unknown>[] });
+  const named = (model: ModelName, ops: readonly object[]): Parsed => ({
+    kind: "named",
+    model,
+    ops: ops as unknown as Operation<unknown, unknown>[],
+  });
   switch (format) {
     case "porcupine-etcd":
       return named("register", parsePorcupineEtcd(text));
@@ -63,7 +67,12 @@ function describedOps(p: Parsed): DescribedOperation[] {
   const ret = (r: number): number | null => (r === Infinity ? null : r);
   if (p.kind === "named") {
     const model = namedModel(p.model);
-    return p.ops.map((o) => ({ clientId: o.clientId, call: o.call, return: ret(o.return), description: model.describeOperation!(o.input, o.output) }));
+    return p.ops.map((o) => ({
+      clientId: o.clientId,
+      call: o.call,
+      return: ret(o.return),
+      description: model.describeOperation!(o.input, o.output),
+    }));
   }
   return p.ops.map((o) => ({
     clientId: o.client,
@@ -80,7 +89,13 @@ function describedOps(p: Parsed): DescribedOperation[] {
 export function checkHistoryText(text: string, format: HistoryFormat, options: CheckOptions = {}): TextCheck {
   const onProgress = options.onProgress;
   const p = parseHistory(text, format, onProgress ? () => onProgress(0) : undefined);
-  if (p.kind === "etcd") return { format, operations: p.ops.length, result: checkEtcdHistory(p.ops, options).result, described: describedOps(p) };
+  if (p.kind === "etcd")
+    return {
+      format,
+      operations: p.ops.length,
+      result: checkEtcdHistory(p.ops, options).result,
+      described: describedOps(p),
+    };
   const result = checkOperations(namedModel(p.model), p.ops, { minimize: true, ...options });
   return { format, model: p.model, operations: p.ops.length, result, described: describedOps(p) };
 }
@@ -89,12 +104,22 @@ export function checkHistoryText(text: string, format: HistoryFormat, options: C
  * The same check with partitions on `threads` worker threads (parallel.ts) when the model splits
  * the history; the result is the sequential one. `stop[0] = 1` (shared memory) stops it.
  */
-export async function checkHistoryTextParallel(text: string, format: HistoryFormat, options: ParallelOptions): Promise<TextCheck> {
+export async function checkHistoryTextParallel(
+  text: string,
+  format: HistoryFormat,
+  options: ParallelOptions,
+): Promise<TextCheck> {
   const { stop: halt, shouldStop } = options;
-  const stopNow = halt || shouldStop ? () => (halt !== undefined && Atomics.load(halt, 0) === 1) || (shouldStop?.() ?? false) : undefined;
+  const stopNow =
+    halt || shouldStop
+      ? () => (halt !== undefined && Atomics.load(halt, 0) === 1) || (shouldStop?.() ?? false)
+      : undefined;
   const p = parseHistory(text, format, stopNow);
   if (p.kind === "etcd" || options.threads <= 1 || !namedModel(p.model).partition) {
-    return checkHistoryText(text, format, { ...options, ...(stopNow ? { onProgress: stopNow, progressEvery: options.progressEvery ?? 4096 } : {}) });
+    return checkHistoryText(text, format, {
+      ...options,
+      ...(stopNow ? { onProgress: stopNow, progressEvery: options.progressEvery ?? 4096 } : {}),
+    });
   }
   const result = await checkOperationsParallel(p.model, p.ops, { minimize: true, ...options });
   return { format, model: p.model, operations: p.ops.length, result, described: describedOps(p) };

@@ -24,11 +24,13 @@ test("every Jepsen etcd log gets porcupine's verdict with the register model", (
 });
 
 test("every kv log gets porcupine's verdict, split by key", () => {
-  for (const c of cases.filter((c) => c.model === "kv-by-key")) assert.is(checkCase(loadCase(c)).verdict, c.expected, c.file);
+  for (const c of cases.filter((c) => c.model === "kv-by-key"))
+    assert.is(checkCase(loadCase(c)).verdict, c.expected, c.file);
 });
 
 test("c01 and c10 get porcupine's verdict unsplit (one map of all keys)", () => {
-  for (const c of cases.filter((c) => c.model === "kv-map")) assert.is(checkCase(loadCase(c)).verdict, c.expected, c.file);
+  for (const c of cases.filter((c) => c.model === "kv-map"))
+    assert.is(checkCase(loadCase(c)).verdict, c.expected, c.file);
 });
 
 test.run();

@@ -17,7 +17,9 @@ export function corpusDir(): string {
 }
 
 /** Jepsen logs porcupine's tests expect to be linearizable (README "Expected verdicts"); 095 is empty. */
-const JEPSEN_LINEARIZABLE = new Set([2, 5, 7, 18, 25, 31, 38, 45, 48, 49, 51, 53, 56, 67, 75, 76, 80, 87, 92, 98, 100, 101, 102, 95]);
+const JEPSEN_LINEARIZABLE = new Set([
+  2, 5, 7, 18, 25, 31, 38, 45, 48, 49, 51, 53, 56, 67, 75, 76, 80, 87, 92, 98, 100, 101, 102, 95,
+]);
 
 export type CorpusModel = "register" | "kv-by-key" | "kv-map";
 
@@ -31,7 +33,11 @@ export interface CorpusCase {
 export function corpusCases(): CorpusCase[] {
   const cases: CorpusCase[] = [];
   for (let i = 0; i <= 102; i++) {
-    cases.push({ file: `jepsen/etcd_${String(i).padStart(3, "0")}.log`, model: "register", expected: JEPSEN_LINEARIZABLE.has(i) ? "ok" : "illegal" });
+    cases.push({
+      file: `jepsen/etcd_${String(i).padStart(3, "0")}.log`,
+      model: "register",
+      expected: JEPSEN_LINEARIZABLE.has(i) ? "ok" : "illegal",
+    });
   }
   for (const c of ["c01", "c10", "c50"]) {
     for (const kind of ["ok", "bad"] as const) {
@@ -44,7 +50,8 @@ export function corpusCases(): CorpusCase[] {
   return cases;
 }
 
-export type LoadedCase = CorpusCase & ({ model: "register"; ops: RegisterOperation[] } | { model: "kv-by-key" | "kv-map"; ops: KvOperation[] });
+export type LoadedCase = CorpusCase &
+  ({ model: "register"; ops: RegisterOperation[] } | { model: "kv-by-key" | "kv-map"; ops: KvOperation[] });
 
 export function loadCase(c: CorpusCase, dir = corpusDir()): LoadedCase {
   const text = readFileSync(join(dir, c.file), "utf8");
@@ -110,7 +117,15 @@ export function benchCorpusWith(clock: () => number, options: { reps?: number; w
       times.push(clock() - t0);
     }
     times.sort((a, b) => a - b);
-    perFile.push({ file: c.file, model: c.model, ops: c.ops.length, verdict: last.verdict, expected: c.expected, ms: times[times.length >> 1]!, steps: last.steps });
+    perFile.push({
+      file: c.file,
+      model: c.model,
+      ops: c.ops.length,
+      verdict: last.verdict,
+      expected: c.expected,
+      ms: times[times.length >> 1]!,
+      steps: last.steps,
+    });
   }
   const sum = (m: CorpusModel): number => perFile.filter((r) => r.model === m).reduce((a, r) => a + r.ms, 0);
   return {

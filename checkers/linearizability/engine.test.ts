@@ -7,12 +7,23 @@ import { AssertionFailure } from "../../core/assert.ts";
 import { corpusDir } from "./corpus.ts";
 import { checkOperations } from "./engine.ts";
 import { kvInput, kvModel, kvOutput, type KvOperation } from "./models/kv.ts";
-import { registerInput as In, registerModel, registerOutput as Out, type RegisterOperation } from "./models/register.ts";
+import {
+  registerInput as In,
+  registerModel,
+  registerOutput as Out,
+  type RegisterOperation,
+} from "./models/register.ts";
 import { determinize } from "./nondeterministic.ts";
 import { parsePorcupineEtcd } from "./parse/porcupine-etcd.ts";
 import type { NondeterministicModel, Operation } from "./types.ts";
 
-const op = (clientId: number, call: number, ret: number, input: RegisterOperation["input"], output: RegisterOperation["output"]): RegisterOperation => ({
+const op = (
+  clientId: number,
+  call: number,
+  ret: number,
+  input: RegisterOperation["input"],
+  output: RegisterOperation["output"],
+): RegisterOperation => ({
   clientId,
   call,
   return: ret,
@@ -89,18 +100,34 @@ test("a linearizable history comes with a witness order that respects real time 
 });
 
 test("evidence names the longest linearizable prefix and the operations that cannot follow it", () => {
-  const ops = [op(0, 0, 1, In.write(1), Out.written()), op(1, 2, 3, In.read(), Out.read(2)), op(2, 4, 5, In.write(3), Out.written())];
+  const ops = [
+    op(0, 0, 1, In.write(1), Out.written()),
+    op(1, 2, 3, In.read(), Out.read(2)),
+    op(2, 4, 5, In.write(3), Out.written()),
+  ];
   const r = check(ops);
   assert.is(r.verdict, "illegal");
   const e = r.evidence!;
-  assert.equal(e.longestPrefix.map((o) => o.op), [0]);
+  assert.equal(
+    e.longestPrefix.map((o) => o.op),
+    [0],
+  );
   assert.is(e.stateAfterPrefix, "1");
-  assert.equal(e.stuck.map((o) => [o.op, o.reason]), [[1, "rejected"]]);
+  assert.equal(
+    e.stuck.map((o) => [o.op, o.reason]),
+    [[1, "rejected"]],
+  );
   assert.is(e.stuck[0]!.description, "read() → 2");
   assert.equal(JSON.parse(JSON.stringify(e)), e, "evidence is plain JSON");
 });
 
-function kvOp(clientId: number, call: number, ret: number, input: KvOperation["input"], output: KvOperation["output"]): KvOperation {
+function kvOp(
+  clientId: number,
+  call: number,
+  ret: number,
+  input: KvOperation["input"],
+  output: KvOperation["output"],
+): KvOperation {
   return { clientId, call, return: ret, input, output };
 }
 
@@ -109,15 +136,19 @@ test("partitions are checked smallest first, and checking stops at the first ill
   const smallIllegal = [kvOp(1, 0, 1, kvInput.get("y"), kvOutput.value("never"))];
   const r = checkOperations(kvModel, [...bigLegal, ...smallIllegal]);
   assert.is(r.verdict, "illegal");
-  assert.equal(r.partitions.map((p) => [p.index, p.operations, p.verdict, p.skipped ?? false]), [
-    [0, 4, "unknown", true],
-    [1, 1, "illegal", false],
-  ]);
+  assert.equal(
+    r.partitions.map((p) => [p.index, p.operations, p.verdict, p.skipped ?? false]),
+    [
+      [0, 4, "unknown", true],
+      [1, 1, "illegal", false],
+    ],
+  );
   assert.is(r.evidence!.partition, 1);
   assert.is(r.evidence!.stuck[0]!.op, 4, "evidence names the operation's index in the whole history");
 });
 
-const jepsen = (n: string): RegisterOperation[] => parsePorcupineEtcd(readFileSync(join(corpusDir(), "jepsen", `etcd_${n}.log`), "utf8"));
+const jepsen = (n: string): RegisterOperation[] =>
+  parsePorcupineEtcd(readFileSync(join(corpusDir(), "jepsen", `etcd_${n}.log`), "utf8"));
 
 // etcd_057 is one of the hardest corpus histories left (~9·10^3 steps to refute).
 test("a tiny step budget answers unknown on a hard history, the same way every time", () => {
@@ -149,18 +180,30 @@ test("the budget is per partition: one that runs out does not hide an illegal on
     ...Array.from({ length: 80 }, (_, i) => op(1000, 10 * i, 10 * i + 1, In.write(i % 3), Out.written())),
     op(1001, 900, 901, In.read(), Out.read(7)),
   ];
-  const byClient = { ...registerModel, partition: (ops: readonly RegisterOperation[]) => [ops.filter((o) => o.clientId < 1000), ops.filter((o) => o.clientId >= 1000)] };
+  const byClient = {
+    ...registerModel,
+    partition: (ops: readonly RegisterOperation[]) => [
+      ops.filter((o) => o.clientId < 1000),
+      ops.filter((o) => o.clientId >= 1000),
+    ],
+  };
   const r = checkOperations(byClient, [...hard, ...illegal], { maxSteps: 1000 });
-  assert.equal(r.partitions.map((p) => [p.operations, p.verdict]), [
-    [81, "unknown"],
-    [81, "illegal"],
-  ]);
+  assert.equal(
+    r.partitions.map((p) => [p.operations, p.verdict]),
+    [
+      [81, "unknown"],
+      [81, "illegal"],
+    ],
+  );
   assert.is(r.verdict, "illegal");
   assert.is(checkOperations(byClient, hard, { maxSteps: 1000 }).verdict, "unknown");
 });
 
 test("an operation that returns before its call is rejected as a bug in the input", () => {
-  assert.throws(() => check([op(0, 5, 4, In.read(), Out.read(null))]), (e: unknown) => e instanceof AssertionFailure);
+  assert.throws(
+    () => check([op(0, 5, 4, In.read(), Out.read(null))]),
+    (e: unknown) => e instanceof AssertionFailure,
+  );
 });
 
 // A counter whose increment may add 1 or 2 (nondeterministic); reads return the value.
@@ -178,7 +221,13 @@ test("a nondeterministic model is checked over sets of states", () => {
   const h = (values: number[]): Operation<CounterIn, CounterOut>[] => [
     { clientId: 0, call: 0, return: 1, input: { inc: true }, output: { value: 0 } },
     { clientId: 0, call: 2, return: 3, input: { inc: true }, output: { value: 0 } },
-    ...values.map((v, i) => ({ clientId: 1, call: 4 + i * 2, return: 5 + i * 2, input: { inc: false }, output: { value: v } })),
+    ...values.map((v, i) => ({
+      clientId: 1,
+      call: 4 + i * 2,
+      return: 5 + i * 2,
+      input: { inc: false },
+      output: { value: v },
+    })),
   ];
   assert.is(checkOperations(model, h([2])).verdict, "ok");
   assert.is(checkOperations(model, h([4])).verdict, "ok");

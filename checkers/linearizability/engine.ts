@@ -43,12 +43,15 @@ export function planCheck<S, I, O>(model: Model<S, I, O>, ops: readonly Operatio
     ops.forEach((op, i) => positions!.set(op, i));
   }
   const indexOf = (op: Operation<I, O>): number => (positions ? (positions.get(op) ?? -1) : ops.indexOf(op));
-  const order = parts.map((p, i) => i).sort((a, b) => parts[a]!.length - parts[b]!.length || a - b);
+  const order = parts.map((_p, i) => i).sort((a, b) => parts[a]!.length - parts[b]!.length || a - b);
   return { parts, order, indexOf, whole: positions === undefined };
 }
 
 export function budgetOf(options: CheckOptions): { maxSteps: number; progressEvery: number } {
-  return { maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS, progressEvery: Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY) };
+  return {
+    maxSteps: options.maxSteps ?? DEFAULT_MAX_STEPS,
+    progressEvery: Math.max(1, options.progressEvery ?? DEFAULT_PROGRESS_EVERY),
+  };
 }
 
 export function checkOperations<S, I, O>(
@@ -90,7 +93,12 @@ export function assembleResult<S, I, O>(
   minimize?: CheckOptions["minimize"],
 ): LinearizabilityResult {
   const { parts, order, indexOf } = plan;
-  const partitions: PartitionResult[] = parts.map((p, index) => ({ index, operations: p.length, verdict: "ok", steps: 0 }));
+  const partitions: PartitionResult[] = parts.map((p, index) => ({
+    index,
+    operations: p.length,
+    verdict: "ok",
+    steps: 0,
+  }));
   let steps = 0;
   let verdict: LinearizabilityVerdict = "ok";
   let evidence: IllegalEvidence | undefined;
@@ -115,7 +123,10 @@ export function assembleResult<S, I, O>(
         evidence = explain(model, partOps, r.order, p, indexOf);
         if (minimize) {
           const m = minimalFailingSubset(model, partOps, minimize === true ? {} : minimize);
-          evidence.minimalSubset = { operations: m.ops.map((i) => describeOp(model, partOps[i]!, indexOf)), complete: m.complete };
+          evidence.minimalSubset = {
+            operations: m.ops.map((i) => describeOp(model, partOps[i]!, indexOf)),
+            complete: m.complete,
+          };
         }
       }
     } else if (r.verdict === "unknown") {
@@ -138,19 +149,28 @@ export function assembleResult<S, I, O>(
 }
 
 /** The partition without the unknown-outcome operations no completed one could observe (Model.unobservable). */
-function withoutUnobservable<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[]): readonly Operation<I, O>[] {
+function withoutUnobservable<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+): readonly Operation<I, O>[] {
   if (!model.unobservable) return ops;
   const drop = model.unobservable(ops);
   return drop.includes(true) ? ops.filter((_, i) => !drop[i]) : ops;
 }
 
-function describeOp<S, I, O>(model: Model<S, I, O>, op: Operation<I, O>, globalIndex: (op: Operation<I, O>) => number): EvidenceOperation {
+function describeOp<S, I, O>(
+  model: Model<S, I, O>,
+  op: Operation<I, O>,
+  globalIndex: (op: Operation<I, O>) => number,
+): EvidenceOperation {
   return {
     op: globalIndex(op),
     clientId: op.clientId,
     call: op.call,
     return: op.return === Infinity ? null : op.return,
-    description: model.describeOperation ? model.describeOperation(op.input, op.output) : JSON.stringify(op.input, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
+    description: model.describeOperation
+      ? model.describeOperation(op.input, op.output)
+      : JSON.stringify(op.input, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)),
   };
 }
 

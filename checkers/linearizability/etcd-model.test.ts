@@ -3,10 +3,24 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { EtcdOperation } from "../../core/history.ts";
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse, KeyValue, RangeRequest, TxnRequest } from "../../core/mvcc/rpc.ts";
+import type {
+  EtcdErrorCode,
+  EtcdRequest,
+  EtcdResponse,
+  KeyValue,
+  RangeRequest,
+  TxnRequest,
+} from "../../core/mvcc/rpc.ts";
 import { checkEtcdHistory } from "./check-etcd.ts";
 
-const kv = (key: string, value: string, createRevision: number, modRevision: number, version: number, lease = 0): KeyValue => ({
+const kv = (
+  key: string,
+  value: string,
+  createRevision: number,
+  modRevision: number,
+  version: number,
+  lease = 0,
+): KeyValue => ({
   key,
   value,
   createRevision,
@@ -19,26 +33,77 @@ const hdr = (revision: number) => ({ revision, raftTerm: 1 });
 /** Builds a history; each call gets the next id. Times: [call, ret]; ret null = unknown outcome. */
 class H {
   ops: EtcdOperation[] = [];
-  private add(client: number, call: number, ret: number | null, request: EtcdRequest, response: EtcdResponse | null, error?: EtcdErrorCode): this {
+  private add(
+    client: number,
+    call: number,
+    ret: number | null,
+    request: EtcdRequest,
+    response: EtcdResponse | null,
+    error?: EtcdErrorCode,
+  ): this {
     this.ops.push({ id: this.ops.length, client, call, return: ret, request, response, ...(error ? { error } : {}) });
     return this;
   }
-  put(c: number, t: [number, number | null], key: string, value: string, rev: number | null, extra: { lease?: number; prevKv?: KeyValue | null } = {}): this {
-    const req: EtcdRequest = { kind: "put", put: { key, value, ...(extra.lease ? { lease: extra.lease } : {}), ...(extra.prevKv !== undefined ? { prevKv: true } : {}) } };
+  put(
+    c: number,
+    t: [number, number | null],
+    key: string,
+    value: string,
+    rev: number | null,
+    extra: { lease?: number; prevKv?: KeyValue | null } = {},
+  ): this {
+    const req: EtcdRequest = {
+      kind: "put",
+      put: {
+        key,
+        value,
+        ...(extra.lease ? { lease: extra.lease } : {}),
+        ...(extra.prevKv !== undefined ? { prevKv: true } : {}),
+      },
+    };
     if (rev === null) return this.add(c, t[0], null, req, null, "timeout");
-    return this.add(c, t[0], t[1], req, { kind: "put", put: { header: hdr(rev), ...(extra.prevKv ? { prevKv: extra.prevKv } : {}) } });
+    return this.add(c, t[0], t[1], req, {
+      kind: "put",
+      put: { header: hdr(rev), ...(extra.prevKv ? { prevKv: extra.prevKv } : {}) },
+    });
   }
-  get(c: number, t: [number, number], range: RangeRequest | string, rev: number, kvs: KeyValue[], extra: { count?: number; more?: boolean } = {}): this {
+  get(
+    c: number,
+    t: [number, number],
+    range: RangeRequest | string,
+    rev: number,
+    kvs: KeyValue[],
+    extra: { count?: number; more?: boolean } = {},
+  ): this {
     const r = typeof range === "string" ? { key: range } : range;
-    return this.add(c, t[0], t[1], { kind: "range", range: r }, { kind: "range", range: { header: hdr(rev), kvs, more: extra.more ?? false, count: extra.count ?? kvs.length } });
+    return this.add(
+      c,
+      t[0],
+      t[1],
+      { kind: "range", range: r },
+      { kind: "range", range: { header: hdr(rev), kvs, more: extra.more ?? false, count: extra.count ?? kvs.length } },
+    );
   }
   getError(c: number, t: [number, number], range: RangeRequest, error: EtcdErrorCode): this {
     return this.add(c, t[0], t[1], { kind: "range", range }, null, error);
   }
   del(c: number, t: [number, number], key: string, rev: number, deleted: number): this {
-    return this.add(c, t[0], t[1], { kind: "deleteRange", deleteRange: { key } }, { kind: "deleteRange", deleteRange: { header: hdr(rev), deleted, prevKvs: [] } });
+    return this.add(
+      c,
+      t[0],
+      t[1],
+      { kind: "deleteRange", deleteRange: { key } },
+      { kind: "deleteRange", deleteRange: { header: hdr(rev), deleted, prevKvs: [] } },
+    );
   }
-  txn(c: number, t: [number, number | null], txn: TxnRequest, rev: number, succeeded: boolean, responses: NonNullable<EtcdResponse & { kind: "txn" }>["txn"]["responses"] = []): this {
+  txn(
+    c: number,
+    t: [number, number | null],
+    txn: TxnRequest,
+    rev: number,
+    succeeded: boolean,
+    responses: NonNullable<EtcdResponse & { kind: "txn" }>["txn"]["responses"] = [],
+  ): this {
     const req: EtcdRequest = { kind: "txn", txn };
     if (t[1] === null) return this.add(c, t[0], null, req, null, "timeout");
     return this.add(c, t[0], t[1], req, { kind: "txn", txn: { header: hdr(rev), succeeded, responses } });
@@ -52,7 +117,13 @@ class H {
     return this.add(c, t[0], t[1], req, { kind: "compact", compact: { header: hdr(rev) } });
   }
   grant(c: number, t: [number, number], id: number, rev: number): this {
-    return this.add(c, t[0], t[1], { kind: "leaseGrant", leaseGrant: { TTL: 10, ID: id } }, { kind: "leaseGrant", leaseGrant: { header: hdr(rev), ID: id, TTL: 10 } });
+    return this.add(
+      c,
+      t[0],
+      t[1],
+      { kind: "leaseGrant", leaseGrant: { TTL: 10, ID: id } },
+      { kind: "leaseGrant", leaseGrant: { header: hdr(rev), ID: id, TTL: 10 } },
+    );
   }
   revoke(c: number, t: [number, number], id: number, rev: number | EtcdErrorCode): this {
     const req: EtcdRequest = { kind: "leaseRevoke", leaseRevoke: { ID: id } };
@@ -74,21 +145,61 @@ test("a successful write pins its revision: two writes cannot both claim revisio
 
 test("a linearizable read reports the current revision in its header", () => {
   const h = () => new H().put(0, [0, 10], "a", "1", 2);
-  assert.is(h().get(1, [20, 30], "a", 2, [kv("a", "1", 2, 2, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [20, 30], "a", 1, [kv("a", "1", 2, 2, 1)]).verdict(), "fail");
+  assert.is(
+    h()
+      .get(1, [20, 30], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [20, 30], "a", 1, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "fail",
+  );
 });
 
 test("a stale read of an overwritten value is caught", () => {
   const h = () => new H().put(0, [0, 10], "a", "1", 2).put(0, [11, 20], "a", "2", 3);
-  assert.is(h().get(1, [21, 30], "a", 3, [kv("a", "2", 2, 3, 2)]).verdict(), "pass");
-  assert.is(h().get(1, [21, 30], "a", 3, [kv("a", "1", 2, 2, 1)]).verdict(), "fail");
-  assert.is(h().get(1, [21, 30], "a", 2, [kv("a", "1", 2, 2, 1)]).verdict(), "fail");
+  assert.is(
+    h()
+      .get(1, [21, 30], "a", 3, [kv("a", "2", 2, 3, 2)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [21, 30], "a", 3, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "fail",
+  );
+  assert.is(
+    h()
+      .get(1, [21, 30], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "fail",
+  );
 });
 
 test("create revision, mod revision and version follow the key's generations (a delete ends one)", () => {
-  const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3).del(0, [4, 5], "a", 4, 1).put(0, [6, 7], "a", "3", 5);
-  assert.is(h().get(1, [8, 9], "a", 5, [kv("a", "3", 5, 5, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [8, 9], "a", 5, [kv("a", "3", 2, 5, 3)]).verdict(), "fail");
+  const h = () =>
+    new H()
+      .put(0, [0, 1], "a", "1", 2)
+      .put(0, [2, 3], "a", "2", 3)
+      .del(0, [4, 5], "a", 4, 1)
+      .put(0, [6, 7], "a", "3", 5);
+  assert.is(
+    h()
+      .get(1, [8, 9], "a", 5, [kv("a", "3", 5, 5, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [8, 9], "a", 5, [kv("a", "3", 2, 5, 3)])
+      .verdict(),
+    "fail",
+  );
   assert.is(h().get(1, [4, 5], "a", 4, []).verdict(), "pass", "deleted keys are absent");
 });
 
@@ -99,7 +210,12 @@ test("a delete that deletes nothing takes no revision", () => {
 
 test("a put with prev_kv returns the pair it replaced", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2);
-  assert.is(h().put(0, [2, 3], "a", "2", 3, { prevKv: kv("a", "1", 2, 2, 1) }).verdict(), "pass");
+  assert.is(
+    h()
+      .put(0, [2, 3], "a", "2", 3, { prevKv: kv("a", "1", 2, 2, 1) })
+      .verdict(),
+    "pass",
+  );
   assert.is(h().put(0, [2, 3], "a", "2", 3, { prevKv: null }).verdict(), "fail");
 });
 
@@ -112,29 +228,76 @@ const casTxn = (key: string, mod: number, value: string): TxnRequest => ({
 test("compare-and-swap on mod revision: two concurrent swaps from the same revision cannot both win", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2);
   const won = [{ responsePut: { header: hdr(3) } }];
-  assert.is(h().txn(1, [2, 10], casTxn("a", 2, "x"), 3, true, won).txn(2, [2, 10], casTxn("a", 2, "y"), 3, false, [{ responseRange: { header: hdr(3), kvs: [kv("a", "x", 2, 3, 2)], more: false, count: 1 } }]).verdict(), "pass");
-  assert.is(h().txn(1, [2, 10], casTxn("a", 2, "x"), 3, true, won).txn(2, [2, 10], casTxn("a", 2, "y"), 4, true, [{ responsePut: { header: hdr(4) } }]).verdict(), "fail");
+  assert.is(
+    h()
+      .txn(1, [2, 10], casTxn("a", 2, "x"), 3, true, won)
+      .txn(2, [2, 10], casTxn("a", 2, "y"), 3, false, [
+        { responseRange: { header: hdr(3), kvs: [kv("a", "x", 2, 3, 2)], more: false, count: 1 } },
+      ])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .txn(1, [2, 10], casTxn("a", 2, "x"), 3, true, won)
+      .txn(2, [2, 10], casTxn("a", 2, "y"), 4, true, [{ responsePut: { header: hdr(4) } }])
+      .verdict(),
+    "fail",
+  );
 });
 
 test("a VALUE compare on a missing key is false; a MOD compare treats it as 0", () => {
-  const valueTxn: TxnRequest = { compare: [{ key: "a", target: "VALUE", result: "NOT_EQUAL", value: "x" }], success: [], failure: [] };
+  const valueTxn: TxnRequest = {
+    compare: [{ key: "a", target: "VALUE", result: "NOT_EQUAL", value: "x" }],
+    success: [],
+    failure: [],
+  };
   assert.is(new H().txn(0, [0, 1], valueTxn, 1, false).verdict(), "pass");
   assert.is(new H().txn(0, [0, 1], valueTxn, 1, true).verdict(), "fail");
-  const modTxn: TxnRequest = { compare: [{ key: "a", target: "MOD", result: "EQUAL", modRevision: 0 }], success: [], failure: [] };
+  const modTxn: TxnRequest = {
+    compare: [{ key: "a", target: "MOD", result: "EQUAL", modRevision: 0 }],
+    success: [],
+    failure: [],
+  };
   assert.is(new H().txn(0, [0, 1], modTxn, 1, true).verdict(), "pass");
 });
 
 test("all writes of a txn share one revision", () => {
-  const both: TxnRequest = { compare: [], success: [{ requestPut: { key: "a", value: "1" } }, { requestPut: { key: "b", value: "2" } }], failure: [] };
-  const h = () => new H().txn(0, [0, 1], both, 2, true, [{ responsePut: { header: hdr(2) } }, { responsePut: { header: hdr(2) } }]);
-  assert.is(h().get(1, [2, 3], { key: "a", rangeEnd: "c" }, 2, [kv("a", "1", 2, 2, 1), kv("b", "2", 2, 2, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [2, 3], { key: "a", rangeEnd: "c" }, 3, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)]).verdict(), "fail");
+  const both: TxnRequest = {
+    compare: [],
+    success: [{ requestPut: { key: "a", value: "1" } }, { requestPut: { key: "b", value: "2" } }],
+    failure: [],
+  };
+  const h = () =>
+    new H().txn(0, [0, 1], both, 2, true, [{ responsePut: { header: hdr(2) } }, { responsePut: { header: hdr(2) } }]);
+  assert.is(
+    h()
+      .get(1, [2, 3], { key: "a", rangeEnd: "c" }, 2, [kv("a", "1", 2, 2, 1), kv("b", "2", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [2, 3], { key: "a", rangeEnd: "c" }, 3, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)])
+      .verdict(),
+    "fail",
+  );
 });
 
 test("a read at an old revision sees the store as it was, with the current revision in its header", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3);
-  assert.is(h().get(1, [4, 5], { key: "a", revision: 2 }, 3, [kv("a", "1", 2, 2, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [4, 5], { key: "a", revision: 2 }, 3, [kv("a", "2", 2, 3, 2)]).verdict(), "fail");
+  assert.is(
+    h()
+      .get(1, [4, 5], { key: "a", revision: 2 }, 3, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [4, 5], { key: "a", revision: 2 }, 3, [kv("a", "2", 2, 3, 2)])
+      .verdict(),
+    "fail",
+  );
   assert.is(h().getError(1, [4, 5], { key: "a", revision: 4 }, "future-revision").verdict(), "pass");
   assert.is(h().getError(1, [4, 5], { key: "a", revision: 3 }, "future-revision").verdict(), "fail");
 });
@@ -142,9 +305,23 @@ test("a read at an old revision sees the store as it was, with the current revis
 test("after Compact(r), reads below r fail with compacted and a read at exactly r succeeds", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3).compact(0, [4, 5], 3, 3);
   assert.is(h().getError(1, [6, 7], { key: "a", revision: 2 }, "compacted").verdict(), "pass");
-  assert.is(h().get(1, [6, 7], { key: "a", revision: 2 }, 3, [kv("a", "1", 2, 2, 1)]).verdict(), "fail");
-  assert.is(h().get(1, [6, 7], { key: "a", revision: 3 }, 3, [kv("a", "2", 2, 3, 2)]).verdict(), "pass");
-  assert.is(new H().put(0, [0, 1], "a", "1", 2).getError(1, [2, 3], { key: "a", revision: 1 }, "compacted").verdict(), "fail", "nothing compacted yet");
+  assert.is(
+    h()
+      .get(1, [6, 7], { key: "a", revision: 2 }, 3, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "fail",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { key: "a", revision: 3 }, 3, [kv("a", "2", 2, 3, 2)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    new H().put(0, [0, 1], "a", "1", 2).getError(1, [2, 3], { key: "a", revision: 1 }, "compacted").verdict(),
+    "fail",
+    "nothing compacted yet",
+  );
 });
 
 test("Compact fails at or below the compact revision and above the current revision", () => {
@@ -158,31 +335,79 @@ test("Compact fails at or below the compact revision and above the current revis
 test("a serializable read may be stale, but never ahead of the store", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3);
   const stale = { key: "a", serializable: true };
-  assert.is(h().get(1, [4, 5], stale, 2, [kv("a", "1", 2, 2, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [4, 5], stale, 2, [kv("a", "2", 2, 3, 2)]).verdict(), "fail", "what it saw must be the store at its revision");
-  assert.is(h().get(1, [4, 5], stale, 4, [kv("a", "2", 2, 3, 2)]).verdict(), "fail", "revision from the future");
+  assert.is(
+    h()
+      .get(1, [4, 5], stale, 2, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [4, 5], stale, 2, [kv("a", "2", 2, 3, 2)])
+      .verdict(),
+    "fail",
+    "what it saw must be the store at its revision",
+  );
+  assert.is(
+    h()
+      .get(1, [4, 5], stale, 4, [kv("a", "2", 2, 3, 2)])
+      .verdict(),
+    "fail",
+    "revision from the future",
+  );
 });
 
 test("an unknown put may take effect, seen by a later read, or never", () => {
   const h = () => new H().put(0, [0, null], "a", "1", null);
-  assert.is(h().get(1, [10, 11], "a", 2, [kv("a", "1", 2, 2, 1)]).verdict(), "pass");
+  assert.is(
+    h()
+      .get(1, [10, 11], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
   assert.is(h().get(1, [10, 11], "a", 1, []).verdict(), "pass");
-  assert.is(h().get(1, [10, 11], "a", 1, []).get(1, [12, 13], "a", 2, [kv("a", "1", 2, 2, 1)]).verdict(), "pass", "it may land late");
-  assert.is(h().get(1, [10, 11], "a", 2, [kv("a", "1", 2, 2, 1)]).get(1, [12, 13], "a", 2, []).verdict(), "fail", "it cannot be undone");
+  assert.is(
+    h()
+      .get(1, [10, 11], "a", 1, [])
+      .get(1, [12, 13], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+    "it may land late",
+  );
+  assert.is(
+    h()
+      .get(1, [10, 11], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .get(1, [12, 13], "a", 2, [])
+      .verdict(),
+    "fail",
+    "it cannot be undone",
+  );
 });
 
 test("an unknown put cannot be seen before it was called", () => {
-  assert.is(new H().get(1, [0, 1], "a", 2, [kv("a", "1", 2, 2, 1)]).put(0, [5, null], "a", "1", null).verdict(), "fail");
+  assert.is(
+    new H()
+      .get(1, [0, 1], "a", 2, [kv("a", "1", 2, 2, 1)])
+      .put(0, [5, null], "a", "1", null)
+      .verdict(),
+    "fail",
+  );
 });
 
 test("a revision gap is filled by an unknown write, which then must be visible", () => {
   const h = () => new H().put(0, [0, null], "x", "1", null).put(1, [10, 11], "y", "1", 3);
-  assert.is(h().get(1, [12, 13], "x", 3, [kv("x", "1", 2, 2, 1)]).verdict(), "pass");
+  assert.is(
+    h()
+      .get(1, [12, 13], "x", 3, [kv("x", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
   assert.is(h().get(1, [12, 13], "x", 3, []).verdict(), "fail");
 });
 
 test("revoking a lease deletes its keys in one revision", () => {
-  const h = () => new H().grant(0, [0, 1], 7, 1).put(0, [2, 3], "a", "1", 2, { lease: 7 }).put(0, [4, 5], "b", "1", 3, { lease: 7 });
+  const h = () =>
+    new H().grant(0, [0, 1], 7, 1).put(0, [2, 3], "a", "1", 2, { lease: 7 }).put(0, [4, 5], "b", "1", 3, { lease: 7 });
   assert.is(h().revoke(0, [6, 7], 7, 4).get(1, [8, 9], { key: "a", rangeEnd: "c" }, 4, []).verdict(), "pass");
   assert.is(h().revoke(0, [6, 7], 7, 5).verdict(), "fail");
   assert.is(h().revoke(0, [6, 7], 7, 4).putError(0, [8, 9], "c", "1", 7, "lease-not-found").verdict(), "pass");
@@ -204,49 +429,143 @@ test("a lease cannot be used before it is granted", () => {
 test("ranges: count is the full count, limit cuts and sets more, count_only returns no pairs", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "b", "2", 3).put(0, [4, 5], "c", "3", 4);
   const all = { key: "a", rangeEnd: "\0" };
-  assert.is(h().get(1, [6, 7], { ...all, limit: 2 }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)], { count: 3, more: true }).verdict(), "pass");
-  assert.is(h().get(1, [6, 7], { ...all, limit: 2 }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)], { count: 2, more: true }).verdict(), "fail");
-  assert.is(h().get(1, [6, 7], { ...all, countOnly: true }, 4, [], { count: 3 }).verdict(), "pass");
-  assert.is(h().get(1, [6, 7], { ...all, keysOnly: true }, 4, [kv("a", "", 2, 2, 1), kv("b", "", 3, 3, 1), kv("c", "", 4, 4, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [6, 7], { key: "a", rangeEnd: "c" }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)]).verdict(), "pass", "range_end is exclusive");
+  assert.is(
+    h()
+      .get(1, [6, 7], { ...all, limit: 2 }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)], { count: 3, more: true })
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { ...all, limit: 2 }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)], { count: 2, more: true })
+      .verdict(),
+    "fail",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { ...all, countOnly: true }, 4, [], { count: 3 })
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { ...all, keysOnly: true }, 4, [kv("a", "", 2, 2, 1), kv("b", "", 3, 3, 1), kv("c", "", 4, 4, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { key: "a", rangeEnd: "c" }, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1)])
+      .verdict(),
+    "pass",
+    "range_end is exclusive",
+  );
 });
 
 test("ranges: sorting by a target, filters, and any order among ties", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "b", "2", 3).put(0, [4, 5], "c", "1", 4);
   const all = { key: "a", rangeEnd: "\0" };
   const desc = { ...all, sortTarget: "MOD" as const, sortOrder: "DESCEND" as const };
-  assert.is(h().get(1, [6, 7], desc, 4, [kv("c", "1", 4, 4, 1), kv("b", "2", 3, 3, 1), kv("a", "1", 2, 2, 1)]).verdict(), "pass");
-  assert.is(h().get(1, [6, 7], desc, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1), kv("c", "1", 4, 4, 1)]).verdict(), "fail");
+  assert.is(
+    h()
+      .get(1, [6, 7], desc, 4, [kv("c", "1", 4, 4, 1), kv("b", "2", 3, 3, 1), kv("a", "1", 2, 2, 1)])
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], desc, 4, [kv("a", "1", 2, 2, 1), kv("b", "2", 3, 3, 1), kv("c", "1", 4, 4, 1)])
+      .verdict(),
+    "fail",
+  );
   const byValue = { ...all, sortTarget: "VALUE" as const, limit: 1 };
-  assert.is(h().get(1, [6, 7], byValue, 4, [kv("a", "1", 2, 2, 1)], { count: 3, more: true }).verdict(), "pass");
-  assert.is(h().get(1, [6, 7], byValue, 4, [kv("c", "1", 4, 4, 1)], { count: 3, more: true }).verdict(), "pass", "a and c tie on value");
-  assert.is(h().get(1, [6, 7], byValue, 4, [kv("b", "2", 3, 3, 1)], { count: 3, more: true }).verdict(), "fail");
-  assert.is(h().get(1, [6, 7], { ...all, minModRevision: 3 }, 4, [kv("b", "2", 3, 3, 1), kv("c", "1", 4, 4, 1)], { count: 3 }).verdict(), "pass", "count ignores filters");
+  assert.is(
+    h()
+      .get(1, [6, 7], byValue, 4, [kv("a", "1", 2, 2, 1)], { count: 3, more: true })
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], byValue, 4, [kv("c", "1", 4, 4, 1)], { count: 3, more: true })
+      .verdict(),
+    "pass",
+    "a and c tie on value",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], byValue, 4, [kv("b", "2", 3, 3, 1)], { count: 3, more: true })
+      .verdict(),
+    "fail",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], { ...all, minModRevision: 3 }, 4, [kv("b", "2", 3, 3, 1), kv("c", "1", 4, 4, 1)], { count: 3 })
+      .verdict(),
+    "pass",
+    "count ignores filters",
+  );
 });
 
 test("a txn whose branch reads a compacted revision is rejected whole, on every member alike", () => {
-  const txn: TxnRequest = { compare: [], success: [{ requestPut: { key: "b", value: "x" } }, { requestRange: { key: "a", revision: 2 } }], failure: [] };
+  const txn: TxnRequest = {
+    compare: [],
+    success: [{ requestPut: { key: "b", value: "x" } }, { requestRange: { key: "a", revision: 2 } }],
+    failure: [],
+  };
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3).compact(0, [4, 5], 3, 3);
   assert.is(h().txnError(1, [6, 7], txn, "compacted").get(1, [8, 9], "b", 3, []).verdict(), "pass");
-  assert.is(h().txnError(1, [6, 7], txn, "compacted").get(1, [8, 9], "b", 4, [kv("b", "x", 4, 4, 1)]).verdict(), "fail", "the put must not apply");
+  assert.is(
+    h()
+      .txnError(1, [6, 7], txn, "compacted")
+      .get(1, [8, 9], "b", 4, [kv("b", "x", 4, 4, 1)])
+      .verdict(),
+    "fail",
+    "the put must not apply",
+  );
 });
 
 test("rejections that do not depend on the store, and reads without an answer, are left out", () => {
   const h = new H().put(0, [0, 1], "a", "1", 2);
-  h.ops.push({ id: 1, client: 1, call: 2, return: 3, request: { kind: "put", put: { key: "", value: "x" } }, response: null, error: "empty-key" });
-  h.ops.push({ id: 2, client: 1, call: 4, return: null, request: { kind: "range", range: { key: "a" } }, response: null, error: "timeout" });
+  h.ops.push({
+    id: 1,
+    client: 1,
+    call: 2,
+    return: 3,
+    request: { kind: "put", put: { key: "", value: "x" } },
+    response: null,
+    error: "empty-key",
+  });
+  h.ops.push({
+    id: 2,
+    client: 1,
+    call: 4,
+    return: null,
+    request: { kind: "range", range: { key: "a" } },
+    response: null,
+    error: "timeout",
+  });
   const r = checkEtcdHistory(h.ops);
   assert.is(r.verdict, "pass");
   assert.is(r.dropped, 2);
 });
 
 test("evidence names operations by their id in the recorded history", () => {
-  const h = new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3).get(1, [4, 5], "a", 3, [kv("a", "1", 2, 2, 1)]);
+  const h = new H()
+    .put(0, [0, 1], "a", "1", 2)
+    .put(0, [2, 3], "a", "2", 3)
+    .get(1, [4, 5], "a", 3, [kv("a", "1", 2, 2, 1)]);
   const r = checkEtcdHistory(h.ops);
   assert.is(r.verdict, "fail");
   const e = r.result.evidence!;
-  assert.equal(e.longestPrefix.map((o) => o.op), [0, 1]);
-  assert.equal(e.stuck.map((o) => [o.op, o.reason]), [[2, "rejected"]]);
+  assert.equal(
+    e.longestPrefix.map((o) => o.op),
+    [0, 1],
+  );
+  assert.equal(
+    e.stuck.map((o) => [o.op, o.reason]),
+    [[2, "rejected"]],
+  );
   assert.match(r.message, /range\("a"\) → rev 3/);
 });
 

@@ -43,7 +43,11 @@ const registerStep: fc.Arbitrary<RegisterStepPlan> = fc.record({
 });
 
 export const registerAnomaly: fc.Arbitrary<RegisterAnomaly> = fc.oneof(
-  fc.record({ kind: fc.constant("read-value" as const), index: fc.nat(), value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }) }),
+  fc.record({
+    kind: fc.constant("read-value" as const),
+    index: fc.nat(),
+    value: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+  }),
   fc.record({ kind: fc.constant("flip-cas" as const), index: fc.nat() }),
   fc.record({ kind: fc.constant("move" as const), index: fc.nat(), shift: fc.integer({ min: -40, max: 40 }) }),
   fc.record({ kind: fc.constant("seen-early" as const), index: fc.nat() }),
@@ -92,12 +96,18 @@ export function injectRegisterAnomaly(ops: RegisterOperation[], a: RegisterAnoma
     case "none":
       break;
     case "read-value": {
-      const r = pick(out.filter((o) => o.input.f === 0), a.index);
+      const r = pick(
+        out.filter((o) => o.input.f === 0),
+        a.index,
+      );
       if (r) r.output.value = a.value;
       break;
     }
     case "flip-cas": {
-      const c = pick(out.filter((o) => o.input.f === 2 && !o.output.unknown), a.index);
+      const c = pick(
+        out.filter((o) => o.input.f === 2 && !o.output.unknown),
+        a.index,
+      );
       if (c) c.output.ok = !c.output.ok;
       break;
     }
@@ -111,8 +121,14 @@ export function injectRegisterAnomaly(ops: RegisterOperation[], a: RegisterAnoma
       break;
     }
     case "seen-early": {
-      const w = pick(out.filter((o) => o.input.f === 1 && o.output.unknown), a.index);
-      const r = pick(out.filter((o) => o.input.f === 0), a.index);
+      const w = pick(
+        out.filter((o) => o.input.f === 1 && o.output.unknown),
+        a.index,
+      );
+      const r = pick(
+        out.filter((o) => o.input.f === 0),
+        a.index,
+      );
       if (w && r) {
         w.input.a = 7; // a value nobody else writes
         r.output.value = 7;
@@ -125,7 +141,18 @@ export function injectRegisterAnomaly(ops: RegisterOperation[], a: RegisterAnoma
 
 // ---------------------------------------------------------------- etcd
 
-export type EtcdStepKind = "put" | "get" | "getAll" | "delete" | "txn" | "compact" | "staleGet" | "getAtRev" | "grant" | "putLease" | "revoke";
+export type EtcdStepKind =
+  | "put"
+  | "get"
+  | "getAll"
+  | "delete"
+  | "txn"
+  | "compact"
+  | "staleGet"
+  | "getAtRev"
+  | "grant"
+  | "putLease"
+  | "revoke";
 
 export interface EtcdStepPlan {
   kind: EtcdStepKind;
@@ -141,7 +168,23 @@ export interface EtcdStepPlan {
 }
 
 const etcdStep: fc.Arbitrary<EtcdStepPlan> = fc.record({
-  kind: fc.constantFrom<EtcdStepKind>("put", "put", "put", "get", "get", "getAll", "delete", "txn", "txn", "compact", "staleGet", "getAtRev", "grant", "putLease", "revoke"),
+  kind: fc.constantFrom<EtcdStepKind>(
+    "put",
+    "put",
+    "put",
+    "get",
+    "get",
+    "getAll",
+    "delete",
+    "txn",
+    "txn",
+    "compact",
+    "staleGet",
+    "getAtRev",
+    "grant",
+    "putLease",
+    "revoke",
+  ),
   key: fc.constantFrom(0 as const, 1 as const),
   duplicateValue: fc.integer({ min: 0, max: 5 }).map((x) => x === 0),
   before: fc.integer({ min: 0, max: 25 }),
@@ -291,12 +334,18 @@ export function injectEtcdAnomaly(history: EtcdOperation[], a: EtcdAnomaly): Etc
       break;
     }
     case "revision": {
-      const r = pick(out.filter((o) => o.response && headerOf(o.response)), a.index);
+      const r = pick(
+        out.filter((o) => o.response && headerOf(o.response)),
+        a.index,
+      );
       if (r?.response) headerOf(r.response)!.revision += a.delta;
       break;
     }
     case "flip-txn": {
-      const r = pick(out.filter((o) => o.response?.kind === "txn"), a.index);
+      const r = pick(
+        out.filter((o) => o.response?.kind === "txn"),
+        a.index,
+      );
       if (r?.response?.kind === "txn") r.response.txn.succeeded = !r.response.txn.succeeded;
       break;
     }
@@ -310,7 +359,10 @@ export function injectEtcdAnomaly(history: EtcdOperation[], a: EtcdAnomaly): Etc
       break;
     }
     case "seen-early": {
-      const w = pick(out.filter((o) => o.return === null && o.request.kind === "put"), a.index);
+      const w = pick(
+        out.filter((o) => o.return === null && o.request.kind === "put"),
+        a.index,
+      );
       const r = pick(reads, a.index);
       if (w?.request.kind === "put" && r?.response?.kind === "range") {
         w.request.put.value = "early";
@@ -319,7 +371,10 @@ export function injectEtcdAnomaly(history: EtcdOperation[], a: EtcdAnomaly): Etc
       break;
     }
     case "forget-outcome": {
-      const w = pick(out.filter((o) => o.return !== null && o.request.kind !== "range"), a.index);
+      const w = pick(
+        out.filter((o) => o.return !== null && o.request.kind !== "range"),
+        a.index,
+      );
       if (w) {
         w.return = null;
         w.response = null;
@@ -374,21 +429,50 @@ export function workloadHistory(rng: Random, o: WorkloadHistoryOptions): EtcdOpe
     const r = rng.int(0, 99);
     let request: EtcdRequest;
     const k = key();
-    if (p.client === 0 && r < 5 && state.revision > 22) request = { kind: "compact", compact: { revision: state.revision - 20 } };
+    if (p.client === 0 && r < 5 && state.revision > 22)
+      request = { kind: "compact", compact: { revision: state.revision - 20 } };
     else if (r < 20) request = { kind: "range", range: { key: k } };
-    else if (r < 28) request = { kind: "range", range: { key: "/k/", rangeEnd: "/k0", ...(rng.chance(0.3) ? { limit: 3 } : {}) } };
-    else if (r < 34) request = { kind: "range", range: { key: "/k/", rangeEnd: "/k0", revision: Math.max(1, state.revision - rng.int(0, 10)) } };
-    else if (r < 59) request = { kind: "put", put: { key: k, value: `c${p.client}-${++seq}`, ...(rng.chance(0.3) ? { prevKv: true } : {}) } };
+    else if (r < 28)
+      request = { kind: "range", range: { key: "/k/", rangeEnd: "/k0", ...(rng.chance(0.3) ? { limit: 3 } : {}) } };
+    else if (r < 34)
+      request = {
+        kind: "range",
+        range: { key: "/k/", rangeEnd: "/k0", revision: Math.max(1, state.revision - rng.int(0, 10)) },
+      };
+    else if (r < 59)
+      request = {
+        kind: "put",
+        put: { key: k, value: `c${p.client}-${++seq}`, ...(rng.chance(0.3) ? { prevKv: true } : {}) },
+      };
     else if (r < 65) request = { kind: "deleteRange", deleteRange: { key: k } };
     else if (r < 73) {
       const k2 = key();
       const success: RequestOp[] = [{ requestPut: { key: k, value: `c${p.client}-${++seq}` } }];
-      if (k2 !== k) success.push(rng.chance(0.5) ? { requestPut: { key: k2, value: `c${p.client}-${++seq}` } } : { requestDeleteRange: { key: k2 } });
+      if (k2 !== k)
+        success.push(
+          rng.chance(0.5)
+            ? { requestPut: { key: k2, value: `c${p.client}-${++seq}` } }
+            : { requestDeleteRange: { key: k2 } },
+        );
       const result = rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const);
-      request = { kind: "txn", txn: { compare: [{ key: k, target: "VERSION", result, version: rng.int(0, 3) }], success, failure: [{ requestRange: { key: k } }] } };
+      request = {
+        kind: "txn",
+        txn: {
+          compare: [{ key: k, target: "VERSION", result, version: rng.int(0, 3) }],
+          success,
+          failure: [{ requestRange: { key: k } }],
+        },
+      };
     } else if (r < 88) {
       const mod = rng.chance(0.8) ? (lastMod.get(k) ?? 0) : rng.int(0, state.revision);
-      request = { kind: "txn", txn: { compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: mod }], success: [{ requestPut: { key: k, value: `c${p.client}-${++seq}` } }], failure: [{ requestRange: { key: k } }] } };
+      request = {
+        kind: "txn",
+        txn: {
+          compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: mod }],
+          success: [{ requestPut: { key: k, value: `c${p.client}-${++seq}` } }],
+          failure: [{ requestRange: { key: k } }],
+        },
+      };
     } else if (r < 93) {
       if (leases.length === 0 || rng.chance(0.3)) request = { kind: "leaseGrant", leaseGrant: { TTL: 2 } };
       else request = { kind: "put", put: { key: k, value: `c${p.client}-${++seq}`, lease: rng.pick(leases) } };
@@ -397,7 +481,10 @@ export function workloadHistory(rng: Random, o: WorkloadHistoryOptions): EtcdOpe
     } else request = { kind: "range", range: { key: k, serializable: true } };
 
     const granted = request.kind === "leaseGrant" ? nextLease++ : undefined;
-    const observed: EtcdResponse | undefined = granted !== undefined ? { kind: "leaseGrant", leaseGrant: { header: { revision: 0, raftTerm: 1 }, ID: granted, TTL: 2 } } : undefined;
+    const observed: EtcdResponse | undefined =
+      granted !== undefined
+        ? { kind: "leaseGrant", leaseGrant: { header: { revision: 0, raftTerm: 1 }, ID: granted, TTL: 2 } }
+        : undefined;
     const base = { id: ops.length, client: p.client, call: p.call, request };
     const timedOut = rng.chance(o.timeoutRate) && request.kind !== "leaseGrant";
     const outcome = applyRequest(state, request, ctx, observed);
@@ -425,7 +512,13 @@ export function injectStaleRead(history: EtcdOperation[], rng: Random): EtcdOper
   const latest = new Map<string, KeyValue>();
   const candidates: { op: EtcdOperation; older: KeyValue }[] = [];
   for (const op of [...out].sort((a, b) => (a.return ?? Infinity) - (b.return ?? Infinity))) {
-    if (op.response?.kind !== "range" || op.request.kind !== "range" || op.request.range.revision || op.request.range.serializable) continue;
+    if (
+      op.response?.kind !== "range" ||
+      op.request.kind !== "range" ||
+      op.request.range.revision ||
+      op.request.range.serializable
+    )
+      continue;
     for (const kv of op.response.range.kvs) {
       const prev = latest.get(kv.key);
       if (prev && prev.modRevision < kv.modRevision) candidates.push({ op, older: prev });

@@ -12,19 +12,37 @@ import { registerModel } from "./models/register.ts";
 import type { Model, Operation } from "./types.ts";
 
 /** Can some sequence of `others` (each at most once, `op` excluded) reach a state where `op` is legal? */
-function reachable<S, I, O>(model: Model<S, I, O>, state: S, op: Operation<I, O>, others: readonly Operation<I, O>[]): boolean {
+function reachable<S, I, O>(
+  model: Model<S, I, O>,
+  state: S,
+  op: Operation<I, O>,
+  others: readonly Operation<I, O>[],
+): boolean {
   if (model.step(state, op.input, op.output)[0]) return true;
   for (let i = 0; i < others.length; i++) {
     const o = others[i]!;
     if (o === op) continue;
     const [ok, next] = model.step(state, o.input, o.output);
-    if (ok && reachable(model, next, op, others.filter((_, j) => j !== i))) return true;
+    if (
+      ok &&
+      reachable(
+        model,
+        next,
+        op,
+        others.filter((_, j) => j !== i),
+      )
+    )
+      return true;
   }
   return false;
 }
 
 /** Runs a prefix of `ops` from init, then asks the hook about each remaining op against the rest. */
-function contractHolds<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], prefixLength: number): { asked: number; pruned: number } {
+function contractHolds<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  prefixLength: number,
+): { asked: number; pruned: number } {
   let state = model.init();
   for (const o of ops.slice(0, prefixLength)) {
     const [ok, next] = model.step(state, o.input, o.output);
@@ -38,7 +56,8 @@ function contractHolds<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I
     asked++;
     if (model.mayBecomeLegal!(state, op, rest, rest.length)) continue;
     pruned++;
-    if (reachable(model, state, op, rest)) throw new Error(`hook said never, but a sequence makes ${model.describeOperation?.(op.input, op.output)} legal`);
+    if (reachable(model, state, op, rest))
+      throw new Error(`hook said never, but a sequence makes ${model.describeOperation?.(op.input, op.output)} legal`);
   }
   return { asked, pruned };
 }
@@ -59,7 +78,11 @@ test("register: mayBecomeLegal never rules out a reachable operation", () => {
 });
 
 const kvOps = fc.array(
-  fc.record({ f: fc.constantFrom("get", "put", "append"), key: fc.constantFrom("x", "y"), v: fc.constantFrom("", "a", "b", "ab") }),
+  fc.record({
+    f: fc.constantFrom("get", "put", "append"),
+    key: fc.constantFrom("x", "y"),
+    v: fc.constantFrom("", "a", "b", "ab"),
+  }),
   { minLength: 1, maxLength: 7 },
 );
 

@@ -23,11 +23,24 @@ export { determinize } from "./nondeterministic.ts";
 export { bruteForceLinearizable } from "./brute.ts";
 export { registerModel, registerInput, registerOutput, type RegisterOperation } from "./models/register.ts";
 export { kvModel, kvMapModel, kvInput, kvOutput, type KvOperation } from "./models/kv.ts";
-export { etcdModel, type EtcdInput, type EtcdOutput, type EtcdModelConfig, type EtcdModelOperation } from "./models/etcd/model.ts";
+export {
+  etcdModel,
+  type EtcdInput,
+  type EtcdOutput,
+  type EtcdModelConfig,
+  type EtcdModelOperation,
+} from "./models/etcd/model.ts";
 export { prepareEtcdHistory, type PreparedEtcdHistory } from "./models/etcd/prepare.ts";
 export { parsePorcupineEtcd } from "./parse/porcupine-etcd.ts";
 export { parsePorcupineKv } from "./parse/porcupine-kv.ts";
 export { parseJsonlHistory } from "./parse/jsonl.ts";
 export { detectFormat, isHistoryFormat, HISTORY_FORMATS, type HistoryFormat } from "./parse/detect.ts";
 export { HistoryParseError } from "./parse/errors.ts";
-export { benchCorpusWith, corpusCases, corpusDir, type BenchResult, type BenchRow, type BenchTotals } from "./corpus.ts";
+export {
+  benchCorpusWith,
+  corpusCases,
+  corpusDir,
+  type BenchResult,
+  type BenchRow,
+  type BenchTotals,
+} from "./corpus.ts";

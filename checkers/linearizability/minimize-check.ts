@@ -12,7 +12,11 @@ import type { Model, Operation } from "./types.ts";
 export function verifyMinimalSubsets(cases: readonly LoadedCase[], sizes: number[] = []): string[] {
   const problems: string[] = [];
   for (const c of cases) {
-    const model = (c.model === "register" ? registerModel : c.model === "kv-map" ? kvMapModel : kvModel) as Model<unknown, unknown, unknown>;
+    const model = (c.model === "register" ? registerModel : c.model === "kv-map" ? kvMapModel : kvModel) as Model<
+      unknown,
+      unknown,
+      unknown
+    >;
     const ops = c.ops as Operation<unknown, unknown>[];
     if (checkCase(c).verdict !== "illegal") continue;
     const r = checkOperations(model, ops, { minimize: true });
@@ -27,7 +31,13 @@ export function verifyMinimalSubsets(cases: readonly LoadedCase[], sizes: number
     const part = model.partition ? model.partition(ops)[r.evidence!.partition]! : ops;
     const local = new Map(part.map((o, i) => [o, i]));
     const subset = m.operations.map((o) => local.get(ops[o.op]!)!);
-    const verdict = (s: number[]) => searchLinearization(model, relaxedHistory(model, part, s), { maxSteps: 20_000_000, progressEvery: 1 << 30, stepsBefore: 0, prefix: false }).verdict;
+    const verdict = (s: number[]) =>
+      searchLinearization(model, relaxedHistory(model, part, s), {
+        maxSteps: 20_000_000,
+        progressEvery: 1 << 30,
+        stepsBefore: 0,
+        prefix: false,
+      }).verdict;
     if (verdict(subset) !== "illegal") problems.push(`${c.file} (${c.model}): the subset is linearizable`);
     subset.forEach((_, k) => {
       const v = verdict(subset.filter((__, j) => j !== k));

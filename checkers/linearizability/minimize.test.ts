@@ -8,11 +8,22 @@ import { corpusCases, loadCase } from "./corpus.ts";
 import { checkOperations } from "./engine.ts";
 import { relaxedHistory } from "./minimize.ts";
 import { verifyMinimalSubsets } from "./minimize-check.ts";
-import { registerInput as In, registerModel, registerOutput as Out, type RegisterOperation } from "./models/register.ts";
+import {
+  registerInput as In,
+  registerModel,
+  registerOutput as Out,
+  type RegisterOperation,
+} from "./models/register.ts";
 import { searchLinearization } from "./search.ts";
 
 test("a stale read shrinks to the three operations that cannot be ordered", () => {
-  const op = (c: number, call: number, ret: number, input: RegisterOperation["input"], output: RegisterOperation["output"]): RegisterOperation => ({ clientId: c, call, return: ret, input, output });
+  const op = (
+    c: number,
+    call: number,
+    ret: number,
+    input: RegisterOperation["input"],
+    output: RegisterOperation["output"],
+  ): RegisterOperation => ({ clientId: c, call, return: ret, input, output });
   const ops = [
     op(0, 0, 1, In.write(1), Out.written()),
     op(1, 2, 3, In.read(), Out.read(1)),
@@ -37,7 +48,10 @@ test("a subset keeps what it asserts and forgets the rest (writes unknown, reads
   const relaxed = relaxedHistory(registerModel, ops, [1]);
   assert.is(relaxed.length, 2);
   assert.is(relaxed[0]!.return, Infinity);
-  assert.is(searchLinearization(registerModel, relaxed, { maxSteps: 1000, progressEvery: 1 << 30, stepsBefore: 0 }).verdict, "ok");
+  assert.is(
+    searchLinearization(registerModel, relaxed, { maxSteps: 1000, progressEvery: 1 << 30, stepsBefore: 0 }).verdict,
+    "ok",
+  );
   assert.equal(relaxedHistory(registerModel, ops, [0]).length, 1);
 });
 

@@ -30,7 +30,11 @@ export interface MinimalSubset {
  * forgetting, a lone read of a value would be a "minimal" failure that says nothing: its write
  * was simply dropped. Models without `forget` get the plain subset. Operations stay in index order.
  */
-export function relaxedHistory<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], subset: readonly number[]): Operation<I, O>[] {
+export function relaxedHistory<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  subset: readonly number[],
+): Operation<I, O>[] {
   if (!model.forget) return [...subset].sort((a, b) => a - b).map((i) => ops[i]!);
   const keep = new Uint8Array(ops.length);
   for (const i of subset) keep[i] = 1;
@@ -44,7 +48,11 @@ export function relaxedHistory<S, I, O>(model: Model<S, I, O>, ops: readonly Ope
   return out.filter((_, i) => !drop[i]);
 }
 
-export function minimalFailingSubset<S, I, O>(model: Model<S, I, O>, ops: readonly Operation<I, O>[], options: MinimizeOptions = {}): MinimalSubset {
+export function minimalFailingSubset<S, I, O>(
+  model: Model<S, I, O>,
+  ops: readonly Operation<I, O>[],
+  options: MinimizeOptions = {},
+): MinimalSubset {
   const trialSteps = options.trialSteps ?? 200_000;
   const totalSteps = options.totalSteps ?? 20_000_000;
   let steps = 0;
@@ -56,7 +64,12 @@ export function minimalFailingSubset<S, I, O>(model: Model<S, I, O>, ops: readon
       return false;
     }
     trials++;
-    const r = searchLinearization(model, relaxedHistory(model, ops, subset), { maxSteps: trialSteps, progressEvery: 1 << 30, stepsBefore: 0, prefix: false });
+    const r = searchLinearization(model, relaxedHistory(model, ops, subset), {
+      maxSteps: trialSteps,
+      progressEvery: 1 << 30,
+      stepsBefore: 0,
+      prefix: false,
+    });
     steps += r.steps;
     return r.verdict === "illegal";
   };
@@ -109,7 +122,15 @@ export function minimalFailingSubset<S, I, O>(model: Model<S, I, O>, ops: readon
   // "not failing", so each one-smaller subset is checked again with the full budget.
   let complete = !outOfBudget;
   for (let k = 0; k < current.length && complete; k++) {
-    const r = searchLinearization(model, relaxedHistory(model, ops, current.filter((_, j) => j !== k)), { maxSteps: 10 * trialSteps, progressEvery: 1 << 30, stepsBefore: 0, prefix: false });
+    const r = searchLinearization(
+      model,
+      relaxedHistory(
+        model,
+        ops,
+        current.filter((_, j) => j !== k),
+      ),
+      { maxSteps: 10 * trialSteps, progressEvery: 1 << 30, stepsBefore: 0, prefix: false },
+    );
     steps += r.steps;
     trials++;
     if (r.verdict === "illegal") {

@@ -14,10 +14,34 @@ const KEYS = ["a", "b", "c", "d"];
 
 /** A request with revisions and leases left symbolic: resolved against the store when it runs. */
 type Spec =
-  | { kind: "range"; key: number; end: number | null; limit: number; rev: number; sort: [SortOrder, SortTarget]; keysOnly: boolean; countOnly: boolean; minMod: number; maxCreate: number }
-  | { kind: "put"; key: number; value: number; lease: number; prevKv: boolean; ignoreValue: boolean; ignoreLease: boolean }
+  | {
+      kind: "range";
+      key: number;
+      end: number | null;
+      limit: number;
+      rev: number;
+      sort: [SortOrder, SortTarget];
+      keysOnly: boolean;
+      countOnly: boolean;
+      minMod: number;
+      maxCreate: number;
+    }
+  | {
+      kind: "put";
+      key: number;
+      value: number;
+      lease: number;
+      prevKv: boolean;
+      ignoreValue: boolean;
+      ignoreLease: boolean;
+    }
   | { kind: "delete"; key: number; end: number | null; prevKv: boolean }
-  | { kind: "txn"; compares: { key: number; target: Compare["target"]; result: Compare["result"]; n: number }[]; success: Spec[]; failure: Spec[] }
+  | {
+      kind: "txn";
+      compares: { key: number; target: Compare["target"]; result: Compare["result"]; n: number }[];
+      success: Spec[];
+      failure: Spec[];
+    }
   | { kind: "compact"; rev: number }
   | { kind: "grant" }
   | { kind: "revoke"; lease: number }
@@ -31,7 +55,14 @@ const rangeSpec = fc.record({
   end,
   limit: fc.constantFrom(0, 0, 1, 2),
   rev: fc.integer({ min: -1, max: 6 }), // -1: latest; else current - rev (may be compacted or in the future)
-  sort: fc.constantFrom<[SortOrder, SortTarget]>(["NONE", "KEY"], ["DESCEND", "KEY"], ["ASCEND", "VALUE"], ["DESCEND", "MOD"], ["NONE", "VERSION"], ["ASCEND", "CREATE"]),
+  sort: fc.constantFrom<[SortOrder, SortTarget]>(
+    ["NONE", "KEY"],
+    ["DESCEND", "KEY"],
+    ["ASCEND", "VALUE"],
+    ["DESCEND", "MOD"],
+    ["NONE", "VERSION"],
+    ["ASCEND", "CREATE"],
+  ),
   keysOnly: fc.boolean(),
   countOnly: fc.integer({ min: 0, max: 5 }).map((x) => x === 0),
   minMod: fc.constantFrom(0, 0, 0, 3),
@@ -81,10 +112,18 @@ const spec: fc.Arbitrary<Spec> = fc.oneof(
 /** Resolves a spec against the current revision and the leases granted so far. */
 function resolve(s: Spec, rev: number, leases: number[], nested = false): EtcdRequest {
   const lease = (i: number): number => (i === 9 ? 424242 : (leases[i % Math.max(1, leases.length)] ?? 424242));
-  const endKey = (e: number | null): string | undefined => (e === null ? undefined : e === KEYS.length ? "\0" : KEYS[e]);
+  const endKey = (e: number | null): string | undefined =>
+    e === null ? undefined : e === KEYS.length ? "\0" : KEYS[e];
   switch (s.kind) {
     case "range": {
-      const r: RangeRequest = { key: KEYS[s.key]!, limit: s.limit, keysOnly: s.keysOnly, countOnly: s.countOnly, sortOrder: s.sort[0], sortTarget: s.sort[1] };
+      const r: RangeRequest = {
+        key: KEYS[s.key]!,
+        limit: s.limit,
+        keysOnly: s.keysOnly,
+        countOnly: s.countOnly,
+        sortOrder: s.sort[0],
+        sortTarget: s.sort[1],
+      };
       const e = endKey(s.end);
       if (e !== undefined) r.rangeEnd = e;
       if (s.rev >= 0) r.revision = Math.max(1, rev - s.rev + (s.rev === 0 ? 1 : 0)); // 0: one past current
@@ -95,11 +134,21 @@ function resolve(s: Spec, rev: number, leases: number[], nested = false): EtcdRe
     case "put":
       return {
         kind: "put",
-        put: { key: KEYS[s.key]!, value: `v${s.value}`, prevKv: s.prevKv, ...(s.lease >= 0 ? { lease: lease(s.lease) } : {}), ...(s.ignoreValue ? { ignoreValue: true } : {}), ...(s.ignoreLease && s.lease < 0 ? { ignoreLease: true } : {}) },
+        put: {
+          key: KEYS[s.key]!,
+          value: `v${s.value}`,
+          prevKv: s.prevKv,
+          ...(s.lease >= 0 ? { lease: lease(s.lease) } : {}),
+          ...(s.ignoreValue ? { ignoreValue: true } : {}),
+          ...(s.ignoreLease && s.lease < 0 ? { ignoreLease: true } : {}),
+        },
       };
     case "delete": {
       const e = endKey(s.end);
-      return { kind: "deleteRange", deleteRange: { key: KEYS[s.key]!, prevKv: s.prevKv, ...(e !== undefined ? { rangeEnd: e } : {}) } };
+      return {
+        kind: "deleteRange",
+        deleteRange: { key: KEYS[s.key]!, prevKv: s.prevKv, ...(e !== undefined ? { rangeEnd: e } : {}) },
+      };
     }
     case "txn": {
       // Distinct keys per branch: etcd rejects a key written twice in one branch (not the model's business).
@@ -123,7 +172,15 @@ function resolve(s: Spec, rev: number, leases: number[], nested = false): EtcdRe
         key: KEYS[c.key]!,
         target: c.target,
         result: c.result,
-        ...(c.target === "VALUE" ? { value: `v${c.n}` } : c.target === "VERSION" ? { version: c.n } : c.target === "CREATE" ? { createRevision: c.n } : c.target === "MOD" ? { modRevision: c.n } : { lease: c.n ? lease(c.n - 1) : 0 }),
+        ...(c.target === "VALUE"
+          ? { value: `v${c.n}` }
+          : c.target === "VERSION"
+            ? { version: c.n }
+            : c.target === "CREATE"
+              ? { createRevision: c.n }
+              : c.target === "MOD"
+                ? { modRevision: c.n }
+                : { lease: c.n ? lease(c.n - 1) : 0 }),
       }));
       return { kind: "txn", txn: { compare, success: branch(s.success), failure: branch(s.failure) } };
     }
@@ -153,15 +210,27 @@ test("the etcd model answers every request as the simulated store does", () => {
         const req = resolve(s, state.revision, leases);
         let actual = store.apply(req);
         // A keep-alive of a lease that is gone answers TTL 0; the checker reads it as lease-not-found.
-        if (!isEtcdError(actual) && actual.kind === "leaseKeepAlive" && actual.leaseKeepAlive.TTL <= 0) actual = { error: "lease-not-found" };
+        if (!isEtcdError(actual) && actual.kind === "leaseKeepAlive" && actual.leaseKeepAlive.TTL <= 0)
+          actual = { error: "lease-not-found" };
         if (isEtcdError(actual)) {
           seenErrors.add(actual.error);
           // Request validation, which does not depend on the store: the checker drops these.
-          if (["duplicate-key", "empty-key", "too-many-ops", "value-provided", "lease-provided", "lease-ttl-too-large"].includes(actual.error)) continue;
+          if (
+            [
+              "duplicate-key",
+              "empty-key",
+              "too-many-ops",
+              "value-provided",
+              "lease-provided",
+              "lease-ttl-too-large",
+            ].includes(actual.error)
+          )
+            continue;
         }
         const observed = !isEtcdError(actual) && actual.kind === "leaseGrant" ? actual : undefined;
         const outcome = applyRequest(state, req, ctx, observed);
-        const what = () => `${JSON.stringify(req)}\n store: ${JSON.stringify(actual)}\n model: ${JSON.stringify(outcome.ok ? outcome.response : outcome.error)}`;
+        const what = () =>
+          `${JSON.stringify(req)}\n store: ${JSON.stringify(actual)}\n model: ${JSON.stringify(outcome.ok ? outcome.response : outcome.error)}`;
         if (isEtcdError(actual)) {
           if (outcome.ok || outcome.error !== actual.error) throw new Error(`errors differ for ${what()}`);
           continue;
@@ -169,7 +238,8 @@ test("the etcd model answers every request as the simulated store does", () => {
         if (!outcome.ok) throw new Error(`the model failed where the store answered: ${what()}`);
         if (!responseMatches(req, outcome.response, actual)) throw new Error(`responses differ for ${what()}`);
         if (actual.kind === "leaseGrant") leases.push(actual.leaseGrant.ID);
-        if (req.kind === "txn" && actual.kind === "txn" && actual.txn.responses.some((r) => "responseTxn" in r)) nestedTxns++;
+        if (req.kind === "txn" && actual.kind === "txn" && actual.txn.responses.some((r) => "responseTxn" in r))
+          nestedTxns++;
         state = outcome.state;
         compared++;
       }
@@ -179,7 +249,8 @@ test("the etcd model answers every request as the simulated store does", () => {
   );
   assert.ok(compared > 10_000, `only ${compared} responses compared`);
   assert.ok(nestedTxns > 200, `only ${nestedTxns} nested txns ran`);
-  for (const e of ["compacted", "future-revision", "lease-not-found", "key-not-found"]) assert.ok(seenErrors.has(e), `no ${e} error was exercised`);
+  for (const e of ["compacted", "future-revision", "lease-not-found", "key-not-found"])
+    assert.ok(seenErrors.has(e), `no ${e} error was exercised`);
 });
 
 test.run();

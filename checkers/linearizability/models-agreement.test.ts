@@ -37,7 +37,11 @@ const plan = fc.array(step, { minLength: 1, maxLength: 8 });
 const perturb = fc.record({ index: fc.nat(), to: fc.integer({ min: 0, max: 3 }) });
 
 /** Runs `plan` sequentially: `exec` gives each step's input and output and applies it to the state. */
-function history<I, O>(p: readonly Step[], exec: (s: Step, apply: boolean) => { input: I; output: O; write: boolean }, unknown: () => O): Operation<I, O>[] {
+function history<I, O>(
+  p: readonly Step[],
+  exec: (s: Step, apply: boolean) => { input: I; output: O; write: boolean },
+  unknown: () => O,
+): Operation<I, O>[] {
   return p.map((s, i) => {
     const point = 10 * i + 10;
     const known = { call: point - s.before, return: point + s.after, clientId: i };
@@ -61,13 +65,21 @@ test("kv (get / put / append, two keys, values that concatenate into each other)
   fc.assert(
     fc.property(plan, perturb, (p, x) => {
       const state = ["", ""];
-      const ops: KvOperation[] = history(p, (s, apply) => {
-        const key = String(s.key);
-        if (s.kind === 0) return { input: kvInput.get(key), output: kvOutput.value(state[s.key]!), write: false };
-        const v = words[s.value]!;
-        if (apply) state[s.key] = s.kind === 1 ? v : state[s.key]! + v;
-        return { input: s.kind === 1 ? kvInput.put(key, v) : kvInput.append(key, v), output: kvOutput.done(), write: true };
-      }, kvOutput.unknown);
+      const ops: KvOperation[] = history(
+        p,
+        (s, apply) => {
+          const key = String(s.key);
+          if (s.kind === 0) return { input: kvInput.get(key), output: kvOutput.value(state[s.key]!), write: false };
+          const v = words[s.value]!;
+          if (apply) state[s.key] = s.kind === 1 ? v : state[s.key]! + v;
+          return {
+            input: s.kind === 1 ? kvInput.put(key, v) : kvInput.append(key, v),
+            output: kvOutput.done(),
+            write: true,
+          };
+        },
+        kvOutput.unknown,
+      );
       const gets = ops.filter((o) => o.input.f === 0);
       if (gets.length > 0 && x.to > 0) {
         const g = gets[x.index % gets.length]!;
@@ -86,19 +98,33 @@ test("independent (a register per key) agrees with brute force", () => {
   fc.assert(
     fc.property(plan, perturb, (p, x) => {
       const state: (number | null)[] = [null, null];
-      const ops: IndependentOperation[] = history(p, (s, apply) => {
-        const key = String(s.key);
-        if (s.kind === 0) return { input: { ...registerInput.read(), key }, output: registerOutput.read(state[s.key]!), write: false };
-        if (s.kind === 1) {
-          if (apply) state[s.key] = s.value;
-          return { input: { ...registerInput.write(s.value), key }, output: registerOutput.written(), write: true };
-        }
-        const matches = state[s.key] === s.value;
-        if (apply && matches) state[s.key] = (s.value + 1) % 3;
-        return { input: { ...registerInput.cas(s.value, (s.value + 1) % 3), key }, output: registerOutput.cas(matches), write: true };
-      }, registerOutput.unknown);
+      const ops: IndependentOperation[] = history(
+        p,
+        (s, apply) => {
+          const key = String(s.key);
+          if (s.kind === 0)
+            return {
+              input: { ...registerInput.read(), key },
+              output: registerOutput.read(state[s.key]!),
+              write: false,
+            };
+          if (s.kind === 1) {
+            if (apply) state[s.key] = s.value;
+            return { input: { ...registerInput.write(s.value), key }, output: registerOutput.written(), write: true };
+          }
+          const matches = state[s.key] === s.value;
+          if (apply && matches) state[s.key] = (s.value + 1) % 3;
+          return {
+            input: { ...registerInput.cas(s.value, (s.value + 1) % 3), key },
+            output: registerOutput.cas(matches),
+            write: true,
+          };
+        },
+        registerOutput.unknown,
+      );
       const reads = ops.filter((o) => o.input.f === 0);
-      if (reads.length > 0 && x.to > 0) reads[x.index % reads.length]!.output = registerOutput.read(x.to === 3 ? null : x.to);
+      if (reads.length > 0 && x.to > 0)
+        reads[x.index % reads.length]!.output = registerOutput.read(x.to === 3 ? null : x.to);
       return agree(independentModel, ops, verdicts);
     }),
     { seed: 12, numRuns: RUNS },
@@ -112,16 +138,22 @@ test("set (add / read) agrees with brute force", () => {
   fc.assert(
     fc.property(plan, perturb, (p, x) => {
       const state = new Set<string>();
-      const ops: SetOperation[] = history(p, (s, apply) => {
-        if (s.kind === 0) return { input: setInput.read(), output: setOutput.read([...state]), write: false };
-        if (apply) state.add(String(s.value));
-        return { input: setInput.add(String(s.value)), output: setOutput.done(), write: true };
-      }, setOutput.unknown);
+      const ops: SetOperation[] = history(
+        p,
+        (s, apply) => {
+          if (s.kind === 0) return { input: setInput.read(), output: setOutput.read([...state]), write: false };
+          if (apply) state.add(String(s.value));
+          return { input: setInput.add(String(s.value)), output: setOutput.done(), write: true };
+        },
+        setOutput.unknown,
+      );
       const reads = ops.filter((o) => o.input.f === 1);
       if (reads.length > 0 && x.to > 0) {
         const r = reads[x.index % reads.length]!;
         const e = String(x.to - 1);
-        r.output = setOutput.read(r.output.elements.includes(e) ? r.output.elements.filter((y) => y !== e) : [...r.output.elements, e]);
+        r.output = setOutput.read(
+          r.output.elements.includes(e) ? r.output.elements.filter((y) => y !== e) : [...r.output.elements, e],
+        );
       }
       return agree(setModel, ops, verdicts);
     }),

@@ -23,7 +23,10 @@ test("kv histories get the same result with 1, 2 and 3 threads", async () => {
       assert.equal(parallel, sequential, `${threads} threads`);
     }
   }
-  assert.equal(histories.map((ops) => checkOperations(kvModel, ops).verdict), ["ok", "illegal", "illegal"]);
+  assert.equal(
+    histories.map((ops) => checkOperations(kvModel, ops).verdict),
+    ["ok", "illegal", "illegal"],
+  );
 });
 
 test("a step budget that leaves partitions unknown gives the same result on threads", async () => {

@@ -21,15 +21,26 @@ export interface ParallelOptions extends Omit<CheckOptions, "onProgress"> {
 }
 
 /** Built JavaScript runs the compiled entry; the TypeScript sources need the entry that registers tsx. */
-const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./partition-worker-main.js" : "./partition-worker.js", import.meta.url);
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith(".js") ? "./partition-worker-main.js" : "./partition-worker.js",
+  import.meta.url,
+);
 
-export async function checkOperationsParallel(name: ModelName, ops: readonly Operation<unknown, unknown>[], options: ParallelOptions): Promise<LinearizabilityResult> {
+export async function checkOperationsParallel(
+  name: ModelName,
+  ops: readonly Operation<unknown, unknown>[],
+  options: ParallelOptions,
+): Promise<LinearizabilityResult> {
   const model = namedModel(name);
   const plan = planCheck(model, ops);
   const stop = options.stop ?? new Int32Array(new SharedArrayBuffer(4));
   const threads = Math.min(options.threads, plan.parts.length);
   if (threads <= 1) {
-    return checkOperations(model, ops, { ...options, onProgress: () => Atomics.load(stop, 0) === 1, progressEvery: options.progressEvery ?? 4096 });
+    return checkOperations(model, ops, {
+      ...options,
+      onProgress: () => Atomics.load(stop, 0) === 1,
+      progressEvery: options.progressEvery ?? 4096,
+    });
   }
   const { maxSteps, progressEvery } = budgetOf({ ...options, progressEvery: options.progressEvery ?? 4096 });
   const results: (SearchResult | undefined)[] = new Array(plan.parts.length);
@@ -47,7 +58,15 @@ export async function checkOperationsParallel(name: ModelName, ops: readonly Ope
             const send = (): void => {
               if (nextJob >= plan.order.length || nextJob > cutoff) return resolve();
               const part = plan.order[nextJob++]!;
-              const job: PartitionJob = { part, model: name, ops: plan.parts[part] as Operation<unknown, unknown>[], maxSteps, progressEvery, prefix: options.evidence ?? true, stop: stop.buffer as SharedArrayBuffer };
+              const job: PartitionJob = {
+                part,
+                model: name,
+                ops: plan.parts[part] as Operation<unknown, unknown>[],
+                maxSteps,
+                progressEvery,
+                prefix: options.evidence ?? true,
+                stop: stop.buffer as SharedArrayBuffer,
+              };
               w.postMessage(job);
             };
             w.on("message", (m: { part: number; result: SearchResult }) => {

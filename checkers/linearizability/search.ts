@@ -278,7 +278,8 @@ class Search<S, I, O> {
     this.nearReturn = int32(n);
     let finiteCount = 0;
     for (let i = 0; i < n; i++) if (ops[i]!.return !== Infinity) (this.finite[i] = 1), finiteCount++;
-    for (let i = 0; i < n; i++) this.nearReturn[i] = this.finite[i]! && (!original || original[i]!.return !== Infinity) ? 1 : 0;
+    for (let i = 0; i < n; i++)
+      this.nearReturn[i] = this.finite[i]! && (!original || original[i]!.return !== Infinity) ? 1 : 0;
     this.finiteCount = finiteCount;
     this.inputs = ops.map((o) => o.input);
     this.outputs = ops.map((o) => o.output);
@@ -290,14 +291,17 @@ class Search<S, I, O> {
     const classes = new Map<string, number>();
     for (let i = 0; i < n; i++) {
       if (this.finite[i]) continue;
-      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) =>
+        typeof v === "bigint" ? `${v}n` : v,
+      );
       let c = classes.get(key);
       if (c === undefined) classes.set(key, (c = classes.size));
       this.twinClass[i] = c;
     }
     this.classStamp = int32(Math.max(1, classes.size));
     this.readOnly = int32(n);
-    if (model.readOnly) for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
+    if (model.readOnly)
+      for (let i = 0; i < n; i++) this.readOnly[i] = model.readOnly(this.inputs[i] as I, this.outputs[i] as O) ? 1 : 0;
     this.knownTwin = this.twinBest = this.twinStamp = new Int32Array(0);
     this.twinsBuilt = pairs !== undefined && pairs.length > 0;
 
@@ -338,14 +342,23 @@ class Search<S, I, O> {
     // The search still runs a little, for the evidence's longest prefix.
     // (Small histories skip it: their search is as cheap as the check, which costs O(n²) in the worst case.)
     const rootDead =
-      this.precedenceInfeasible || (this.model.mayBecomeLegal !== undefined && this.n >= (this.model.rootCheckFrom ?? ROOT_CHECK_MIN) && this.isDead(this.stateAt[0], true));
+      this.precedenceInfeasible ||
+      (this.model.mayBecomeLegal !== undefined &&
+        this.n >= (this.model.rootCheckFrom ?? ROOT_CHECK_MIN) &&
+        this.isDead(this.stateAt[0], true));
     if (rootDead && this.budget.prefix === false) return { verdict: "illegal", steps: this.steps, order: [] };
     this.enter(0);
     if (this.tail) return { verdict: "ok", steps: this.steps, order: this.tail };
     for (;;) {
-      if (rootDead && (this.outOfBudget || this.steps >= EVIDENCE_STEPS)) return { verdict: "illegal", steps: this.steps, order: this.prefixSoFar(d) };
+      if (rootDead && (this.outOfBudget || this.steps >= EVIDENCE_STEPS))
+        return { verdict: "illegal", steps: this.steps, order: this.prefixSoFar(d) };
       if (this.outOfBudget) {
-        return { verdict: "unknown", steps: this.steps, order: this.prefixSoFar(d), ...(this.stopped ? { stopped: true } : {}) };
+        return {
+          verdict: "unknown",
+          steps: this.steps,
+          order: this.prefixSoFar(d),
+          ...(this.stopped ? { stopped: true } : {}),
+        };
       }
       if (this.framePos[d]! < this.frameEnd[d]!) {
         if (!this.descend(d)) continue;
@@ -418,14 +431,16 @@ class Search<S, I, O> {
       prev[next[a]!] = prev[a]!;
       this.finiteDone++;
     }
-    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!--;
+    if (this.succ)
+      for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!--;
   }
 
   /** Puts them back, in reverse order: return first, then call. */
   private unlift(op: number): void {
     const next = this.next;
     const prev = this.prev;
-    if (this.succ) for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!++;
+    if (this.succ)
+      for (let k = this.succStart![op]!, end = this.succStart![op + 1]!; k < end; k++) this.blocked[this.succ[k]!]!++;
     let a = this.retNode[op]!;
     if (a >= 0) {
       next[prev[a]!] = a;
@@ -515,14 +530,16 @@ class Search<S, I, O> {
    */
   private branch(d: number, state: S): void {
     if (!this.twinsBuilt && this.steps >= (this.budget.twinSteps ?? TWIN_STEPS)) this.buildKnownTwins();
-    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp, knownTwin, twinBest, twinStamp, deadline } = this;
+    const { next, nodeOp, readOnly, finite, model, twinClass, classStamp, knownTwin, twinBest, twinStamp, deadline } =
+      this;
     const stamp = ++this.stamp;
     if (this.knownTwins) {
       for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
         const op = nodeOp[node]!;
         const cls = knownTwin[op]!;
         if (cls < 0 || this.blocked[op]) continue;
-        if (twinStamp[cls] !== stamp || deadline[op]! < deadline[twinBest[cls]!]!) (twinStamp[cls] = stamp), (twinBest[cls] = op);
+        if (twinStamp[cls] !== stamp || deadline[op]! < deadline[twinBest[cls]!]!)
+          (twinStamp[cls] = stamp), (twinBest[cls] = op);
       }
     }
     for (let node = next[HEAD]!; nodeOp[node]! >= 0; node = next[node]!) {
@@ -551,7 +568,9 @@ class Search<S, I, O> {
     const byKey = new Map<string, number[]>();
     for (let i = 0; i < n; i++) {
       if (!this.finite[i] || this.readOnly[i]) continue;
-      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) => (typeof v === "bigint" ? `${v}n` : v));
+      const key = JSON.stringify([ops[i]!.input, ops[i]!.output], (_, v: unknown) =>
+        typeof v === "bigint" ? `${v}n` : v,
+      );
       const list = byKey.get(key);
       if (list) list.push(i);
       else byKey.set(key, [i]);
@@ -689,7 +708,10 @@ function sortedIndices(keys: Float64Array, n: number, idx: Int32Array): Int32Arr
  * mustHappenBy) given that return: every legal linearization of the history is one of the result
  * and the other way round, and the search then orders them like any other (same indices).
  */
-function withDeadlines<I, O>(ops: readonly Operation<I, O>[], by: readonly number[] | undefined): readonly Operation<I, O>[] {
+function withDeadlines<I, O>(
+  ops: readonly Operation<I, O>[],
+  by: readonly number[] | undefined,
+): readonly Operation<I, O>[] {
   if (!by) return ops;
   let out: Operation<I, O>[] | undefined;
   for (let i = 0; i < ops.length; i++) {
@@ -715,7 +737,8 @@ function precedenceGraph<I, O>(
 ): { start: Int32Array; succ: Int32Array; feasible: boolean } {
   const n = ops.length;
   const start = new Int32Array(n + 1);
-  const usable = (a: number, b: number): boolean => a !== b && a >= 0 && b >= 0 && a < n && b < n && finite[a] === 1 && finite[b] === 1;
+  const usable = (a: number, b: number): boolean =>
+    a !== b && a >= 0 && b >= 0 && a < n && b < n && finite[a] === 1 && finite[b] === 1;
   let m = 0;
   for (let k = 0; k + 1 < pairs.length; k += 2) if (usable(pairs[k]!, pairs[k + 1]!)) start[pairs[k]! + 1]!++, m++;
   for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;

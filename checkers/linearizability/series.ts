@@ -62,7 +62,11 @@ interface PlannedOp {
 }
 
 /** Intervals for `operations` operations over `clients` slots; a pending op retires its process. */
-function planIntervals(shape: SeriesShape, rng: SeriesRandom, kind: (i: number) => { f: string; key: number; arg: PlannedOp["arg"]; write: boolean }): PlannedOp[] {
+function planIntervals(
+  shape: SeriesShape,
+  rng: SeriesRandom,
+  kind: (i: number) => { f: string; key: number; arg: PlannedOp["arg"]; write: boolean },
+): PlannedOp[] {
   const free = new Array<number>(shape.clients).fill(0);
   const process = Array.from({ length: shape.clients }, (_, c) => c);
   let nextProcess = shape.clients;
@@ -126,11 +130,19 @@ export function kvSeriesHistory(shape: SeriesShape): string {
   if (!shape.linearizable && shape.corruption === "swap") {
     swapTwoAppends(reads, readAppends, rng);
   } else if (!shape.linearizable && reads.length > 0) {
-    const victim = reads[Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 2)))] ?? reads[reads.length - 1]!;
+    const victim =
+      reads[Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 2)))] ?? reads[reads.length - 1]!;
     victim.result = `${victim.result as string}x phantom 0 y`;
   }
   return emit(ops, (op, type) => {
-    const value = type === "invoke" ? (op.f === "get" ? "nil" : edn(op.arg as string)) : op.f === "get" ? edn(op.result as string) : edn(op.arg as string);
+    const value =
+      type === "invoke"
+        ? op.f === "get"
+          ? "nil"
+          : edn(op.arg as string)
+        : op.f === "get"
+          ? edn(op.result as string)
+          : edn(op.arg as string);
     return `{:process ${op.process}, :type :${type}, :f :${op.f}, :key ${edn(String(op.key))}, :value ${value}}`;
   });
 }
@@ -140,7 +152,11 @@ export function kvSeriesHistory(shape: SeriesShape): string {
  * that a later read of the same key also saw (so in the order a, b) now returns them as b, a.
  * Append values are unique, so a linearization would need append(a) both before and after append(b).
  */
-function swapTwoAppends(reads: readonly PlannedOp[], appends: ReadonlyMap<PlannedOp, string[]>, rng: SeriesRandom): void {
+function swapTwoAppends(
+  reads: readonly PlannedOp[],
+  appends: ReadonlyMap<PlannedOp, string[]>,
+  rng: SeriesRandom,
+): void {
   const start = Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 4)));
   for (let k = 0; k < reads.length; k++) {
     const victim = reads[(start + k) % reads.length]!;
@@ -148,7 +164,9 @@ function swapTwoAppends(reads: readonly PlannedOp[], appends: ReadonlyMap<Planne
     if (list.length < 2) continue;
     const a = list[list.length - 2]!;
     const b = list[list.length - 1]!;
-    const witnessed = reads.some((r) => r !== victim && r.key === victim.key && appends.get(r)!.includes(a) && appends.get(r)!.includes(b));
+    const witnessed = reads.some(
+      (r) => r !== victim && r.key === victim.key && appends.get(r)!.includes(a) && appends.get(r)!.includes(b),
+    );
     if (!witnessed) continue;
     const value = victim.result as string;
     victim.result = value.slice(0, value.length - a.length - b.length) + b + a;
@@ -185,7 +203,8 @@ export function registerSeriesHistory(shape: SeriesShape): string {
     if (applies && matches) state = to;
   }
   if (!shape.linearizable && reads.length > 0) {
-    const victim = reads[Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 2)))] ?? reads[reads.length - 1]!;
+    const victim =
+      reads[Math.floor(reads.length / 2 + rng.int(Math.max(1, reads.length / 2)))] ?? reads[reads.length - 1]!;
     victim.result = 99; // never written (values are 0..4)
   }
   return emit(ops, (op, type) => {

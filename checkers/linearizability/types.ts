@@ -46,7 +46,13 @@ export interface Model<S, I, O> {
    * comes soon, read-only or not. `thorough`: asked once per history (at the root, about every
    * operation), so a costlier test pays; per configuration a cheap one does.
    */
-  mayBecomeLegal?(state: S, op: Operation<I, O>, others: readonly Operation<I, O>[], count: number, thorough?: boolean): boolean;
+  mayBecomeLegal?(
+    state: S,
+    op: Operation<I, O>,
+    others: readonly Operation<I, O>[],
+    count: number,
+    thorough?: boolean,
+  ): boolean;
   /**
    * Operations from which the search asks mayBecomeLegal (thorough) about every operation at the
    * root before searching (default 256: below it the search usually costs less than the question).

@@ -24,7 +24,10 @@ for (const seed of [1, 2, 3]) {
     assert.ok(bad, "the history has a read to make stale");
     const r = checkEtcdHistory(bad, { maxSteps: BUDGET });
     assert.is(r.verdict, "fail", r.message);
-    assert.ok(r.result.evidence!.stuck.some((s) => s.reason === "rejected" && s.description.startsWith("range(")), "the evidence names a read");
+    assert.ok(
+      r.result.evidence!.stuck.some((s) => s.reason === "rejected" && s.description.startsWith("range(")),
+      "the evidence names a read",
+    );
   });
 }
 

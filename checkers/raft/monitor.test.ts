@@ -12,15 +12,32 @@ function view(id: string, init: ViewInit = {}): RaftView {
   const log = init.log ?? [];
   const { log: _ignored, ...rest } = init;
   return {
-    id, term: 1, vote: "", role: "follower", leader: "", commitIndex: 0, applied: 0,
-    lastIndex: log.length, lastTerm: log[log.length - 1] ?? 0, compactedIndex: 0, voters, votersOutgoing: [], learners: [], logOverwrites: 0,
+    id,
+    term: 1,
+    vote: "",
+    role: "follower",
+    leader: "",
+    commitIndex: 0,
+    applied: 0,
+    lastIndex: log.length,
+    lastTerm: log[log.length - 1] ?? 0,
+    compactedIndex: 0,
+    voters,
+    votersOutgoing: [],
+    learners: [],
+    logOverwrites: 0,
     termAt: (i) => (i === 0 ? 0 : log[i - 1]),
     ...rest,
     configIndex: rest.configIndex ?? rest.applied ?? 0,
   };
 }
 
-const entry = (index: number, term: number, data: unknown = `d${index}`): Entry => ({ index, term, type: "normal", data });
+const entry = (index: number, term: number, data: unknown = `d${index}`): Entry => ({
+  index,
+  term,
+  type: "normal",
+  data,
+});
 const durable = (...entries: Entry[]) => ({ durable: { entries } });
 
 function rulesOf(m: RaftSafetyMonitor): string[] {
@@ -31,7 +48,11 @@ test("a clean sequence of views passes", () => {
   const m = new RaftSafetyMonitor();
   m.observe("n1", view("n1", { term: 1, role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
   m.observe("n2", view("n2", { log: [1], ...durable(entry(1, 1)) }), 2);
-  m.observe("n1", view("n1", { term: 1, role: "leader", log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1)] }), 3);
+  m.observe(
+    "n1",
+    view("n1", { term: 1, role: "leader", log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1)] }),
+    3,
+  );
   m.observe("n2", view("n2", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1)] }), 4);
   const r = m.result();
   assert.is(r.verdict, "pass", r.message);
@@ -89,7 +110,10 @@ test("leader completeness: a new leader lacking an entry committed in an earlier
   bad.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], commitIndex: 2 }), 3);
   bad.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 2] }), 4);
   assert.equal(rulesOf(bad), ["leader-completeness"]);
-  assert.match(bad.result().message, /new leader n3 of term 2 lacks the entry at index 2 \(term 1\) that n1 committed in term 1/);
+  assert.match(
+    bad.result().message,
+    /new leader n3 of term 2 lacks the entry at index 2 \(term 1\) that n1 committed in term 1/,
+  );
   const ok = new RaftSafetyMonitor();
   ok.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
   ok.observe("n2", view("n2", { term: 1, log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
@@ -191,8 +215,16 @@ test("commit monotonic within a life; a restart may start lower", () => {
 
 test("config agreement: nodes at the same applied index agree on the configuration, whatever it is", () => {
   const ok = new RaftSafetyMonitor();
-  ok.observe("n1", view("n1", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }), 1);
-  ok.observe("n2", view("n2", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }), 2);
+  ok.observe(
+    "n1",
+    view("n1", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }),
+    1,
+  );
+  ok.observe(
+    "n2",
+    view("n2", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }),
+    2,
+  );
   ok.observe("n3", view("n3", { applied: 2, commitIndex: 2 }), 3); // behind: still the old configuration
   ok.observe("n3", view("n3", { applied: 2, commitIndex: 4, configIndex: 4, voters: ["n1", "n2"] }), 4); // restored a snapshot at 4
   ok.observe("n1", view("n1", { applied: 4, commitIndex: 4, voters: ["n1", "n2"] }), 5);
@@ -202,11 +234,18 @@ test("config agreement: nodes at the same applied index agree on the configurati
   bad.observe("n3", view("n3", { applied: 4, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2"] }), 9);
   const r = bad.result();
   assert.is(r.verdict, "fail");
-  assert.match(r.message, /^config-agreement: at index 4 n1 has configuration voters n1,n2, n3 has voters n1,n2 \| outgoing n1,n2 \(event 9\)/);
+  assert.match(
+    r.message,
+    /^config-agreement: at index 4 n1 has configuration voters n1,n2, n3 has voters n1,n2 \| outgoing n1,n2 \(event 9\)/,
+  );
   const learner = new RaftSafetyMonitor();
   learner.observe("n1", view("n1", { applied: 5, commitIndex: 5, learners: ["n4"] }), 1);
   learner.observe("n2", view("n2", { applied: 5, commitIndex: 5 }), 2);
-  assert.equal(learner.violations.map((v) => v.rule), ["config-agreement"], "learners are part of the configuration");
+  assert.equal(
+    learner.violations.map((v) => v.rule),
+    ["config-agreement"],
+    "learners are part of the configuration",
+  );
 });
 
 test("violations keep their evidence and the verdict names the first one", () => {
@@ -218,13 +257,29 @@ test("violations keep their evidence and the verdict names the first one", () =>
   assert.is(r.verdict, "fail");
   assert.match(r.message, /^election-safety: .* \(event 11\) — and 1 more$/);
   const ev = r.evidence ?? [];
-  assert.equal(ev.map((v) => [v.rule, v.event]), [["election-safety", 11], ["applied-le-committed", 12]]);
+  assert.equal(
+    ev.map((v) => [v.rule, v.event]),
+    [
+      ["election-safety", 11],
+      ["applied-le-committed", 12],
+    ],
+  );
 });
 
 // ---------------------------------------------------------------- rules on the message just stepped
 
 const msg = (type: Message["type"], from: string, to: string, term: number, extra: Partial<Message> = {}): Message => ({
-  type, from, to, term, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, ...extra,
+  type,
+  from,
+  to,
+  term,
+  logTerm: 0,
+  index: 0,
+  entries: [],
+  commit: 0,
+  reject: false,
+  rejectHint: 0,
+  ...extra,
 });
 
 test("term-adopted-first: a node that acts on a higher-term message without adopting the term fails", () => {
@@ -239,7 +294,15 @@ test("term-adopted-first: a node that acts on a higher-term message without adop
 
   const bad = new RaftSafetyMonitor();
   bad.observe("n2", view("n2", { term: 1, log: [1] }), 1);
-  bad.observe("n2", view("n2", { term: 1, log: [1, 3], stepped: msg("MsgApp", "n3", "n2", 3, { index: 1, logTerm: 1, entries: [entry(2, 3)] }) }), 2);
+  bad.observe(
+    "n2",
+    view("n2", {
+      term: 1,
+      log: [1, 3],
+      stepped: msg("MsgApp", "n3", "n2", 3, { index: 1, logTerm: 1, entries: [entry(2, 3)] }),
+    }),
+    2,
+  );
   assert.equal(rulesOf(bad), ["term-adopted-first"]);
   assert.match(bad.result().message, /n2 \(term 1\) acted on MsgApp of term 3 from n3 but is still in term 1/);
 
@@ -273,22 +336,51 @@ test("leader-term-current: a node that saw term T acting as leader of a lower te
 test("commit-covered: a follower committing past what the leader's appends covered fails", () => {
   const ok = new RaftSafetyMonitor();
   ok.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
-  ok.observe("n2", view("n2", { term: 2, log: [1, 2], commitIndex: 2, stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, entries: [entry(2, 2)], commit: 2 }) }), 2);
-  ok.observe("n2", view("n2", { term: 2, log: [1, 2], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 2, { commit: 2 }) }), 3);
+  ok.observe(
+    "n2",
+    view("n2", {
+      term: 2,
+      log: [1, 2],
+      commitIndex: 2,
+      stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, entries: [entry(2, 2)], commit: 2 }),
+    }),
+    2,
+  );
+  ok.observe(
+    "n2",
+    view("n2", { term: 2, log: [1, 2], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 2, { commit: 2 }) }),
+    3,
+  );
   assert.is(ok.result().verdict, "pass", ok.result().message);
 
   // n2 holds 1@1 2@1 3@1 of an old leader; the term-2 leader's append covers index 1 only (a probe), yet n2
   // commits 3 — entries the new leader never confirmed.
   const bad = new RaftSafetyMonitor();
   bad.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
-  bad.observe("n2", view("n2", { term: 2, log: [1, 1, 1], commitIndex: 3, stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, commit: 3 }) }), 2);
+  bad.observe(
+    "n2",
+    view("n2", {
+      term: 2,
+      log: [1, 1, 1],
+      commitIndex: 3,
+      stepped: msg("MsgApp", "n1", "n2", 2, { index: 1, logTerm: 1, commit: 3 }),
+    }),
+    2,
+  );
   assert.equal(rulesOf(bad), ["commit-covered"]);
-  assert.match(bad.result().message, /follower n2 \(term 2\) committed up to 3 after MsgApp from n1, but the appends it accepted in this term cover only up to 1/);
+  assert.match(
+    bad.result().message,
+    /follower n2 \(term 2\) committed up to 3 after MsgApp from n1, but the appends it accepted in this term cover only up to 1/,
+  );
 
   // A heartbeat carrying a commit beyond anything appended in this term.
   const hb = new RaftSafetyMonitor();
   hb.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);
-  hb.observe("n2", view("n2", { term: 3, log: [1, 1], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 3, { commit: 2 }) }), 2);
+  hb.observe(
+    "n2",
+    view("n2", { term: 3, log: [1, 1], commitIndex: 2, stepped: msg("MsgHeartbeat", "n1", "n2", 3, { commit: 2 }) }),
+    2,
+  );
   assert.equal(rulesOf(hb), ["commit-covered"]);
 });
 

@@ -137,9 +137,23 @@ export class RaftSafetyMonitor {
     if (v.stepped !== undefined) this.checkStepped(nodeId, st, v, v.stepped, ev);
 
     if (st.lifeTerm !== undefined && v.term < st.lifeTerm) {
-      this.fail("term-monotonic", `${nodeId}'s term went back from ${st.lifeTerm} to ${v.term}`, [nodeId], v.term, 0, ev);
+      this.fail(
+        "term-monotonic",
+        `${nodeId}'s term went back from ${st.lifeTerm} to ${v.term}`,
+        [nodeId],
+        v.term,
+        0,
+        ev,
+      );
     } else if (st.lifeTerm === undefined && v.term < st.revealedTerm) {
-      this.fail("term-monotonic", `${nodeId} restarted in term ${v.term} but had already sent messages in term ${st.revealedTerm}`, [nodeId], v.term, 0, ev);
+      this.fail(
+        "term-monotonic",
+        `${nodeId} restarted in term ${v.term} but had already sent messages in term ${st.revealedTerm}`,
+        [nodeId],
+        v.term,
+        0,
+        ev,
+      );
     }
     st.lifeTerm = v.term;
     if (v.sentTerm !== undefined && v.sentTerm > st.revealedTerm) st.revealedTerm = v.sentTerm;
@@ -147,7 +161,14 @@ export class RaftSafetyMonitor {
     // Commit: never backwards in one life; every newly committed entry agrees with what others committed.
     const prevCommit = st.commitSeen;
     if (prevCommit !== undefined && v.commitIndex < prevCommit) {
-      this.fail("commit-monotonic", `${nodeId}'s commitIndex went back from ${prevCommit} to ${v.commitIndex}`, [nodeId], v.term, v.commitIndex, ev);
+      this.fail(
+        "commit-monotonic",
+        `${nodeId}'s commitIndex went back from ${prevCommit} to ${v.commitIndex}`,
+        [nodeId],
+        v.term,
+        v.commitIndex,
+        ev,
+      );
     }
     const from = Math.max(prevCommit ?? 0, v.compactedIndex) + 1;
     for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, v, i, ev);
@@ -159,17 +180,38 @@ export class RaftSafetyMonitor {
 
     if (v.role === "leader") {
       if (v.term < st.seenTerm) {
-        this.fail("leader-term-current", `${nodeId} acts as leader of term ${v.term} after it had seen term ${st.seenTerm}`, [nodeId], v.term, 0, ev);
+        this.fail(
+          "leader-term-current",
+          `${nodeId} acts as leader of term ${v.term} after it had seen term ${st.seenTerm}`,
+          [nodeId],
+          v.term,
+          0,
+          ev,
+        );
       }
       const other = this.leaders.get(v.term);
       if (other !== undefined && other !== nodeId) {
-        this.fail("election-safety", `${other} and ${nodeId} are both leader in term ${v.term}`, [other, nodeId], v.term, 0, ev);
+        this.fail(
+          "election-safety",
+          `${other} and ${nodeId} are both leader in term ${v.term}`,
+          [other, nodeId],
+          v.term,
+          0,
+          ev,
+        );
       } else if (other === undefined) {
         this.leaders.set(v.term, nodeId);
       }
       if (st.leaderTerm === v.term) {
         if (v.logOverwrites !== st.leaderOverwrites || v.lastIndex < st.leaderLastIndex) {
-          this.fail("leader-append-only", `leader ${nodeId} of term ${v.term} overwrote or deleted entries of its log (last index ${st.leaderLastIndex} → ${v.lastIndex})`, [nodeId], v.term, v.lastIndex, ev);
+          this.fail(
+            "leader-append-only",
+            `leader ${nodeId} of term ${v.term} overwrote or deleted entries of its log (last index ${st.leaderLastIndex} → ${v.lastIndex})`,
+            [nodeId],
+            v.term,
+            v.lastIndex,
+            ev,
+          );
         }
       } else {
         this.checkLeaderCompleteness(nodeId, v, ev);
@@ -183,14 +225,28 @@ export class RaftSafetyMonitor {
     }
 
     if (v.applied > v.commitIndex) {
-      this.fail("applied-le-committed", `${nodeId} applied ${v.applied} beyond its commitIndex ${v.commitIndex}`, [nodeId], v.term, v.applied, ev);
+      this.fail(
+        "applied-le-committed",
+        `${nodeId} applied ${v.applied} beyond its commitIndex ${v.commitIndex}`,
+        [nodeId],
+        v.term,
+        v.applied,
+        ev,
+      );
     }
 
     if (v.appliedSnapshot !== undefined) {
       const { index, term } = v.appliedSnapshot;
       const t = this.appliedTerm[index];
       if (t !== undefined && t !== term) {
-        this.fail("state-machine-safety", `${nodeId} restored a snapshot at index ${index} of term ${term}, but ${this.appliedBy[index]} applied an entry of term ${t} there`, [nodeId, this.appliedBy[index]!], term, index, ev);
+        this.fail(
+          "state-machine-safety",
+          `${nodeId} restored a snapshot at index ${index} of term ${term}, but ${this.appliedBy[index]} applied an entry of term ${t} there`,
+          [nodeId, this.appliedBy[index]!],
+          term,
+          index,
+          ev,
+        );
       }
       st.lastApplied = index;
     }
@@ -212,7 +268,11 @@ export class RaftSafetyMonitor {
   result(): CheckOf<"raft-safety"> {
     const first = this.violations[0];
     if (first === undefined) {
-      return { name: "raft-safety", verdict: "pass", message: `${this.observed} views of ${this.nodes.size} nodes, ${this.leaders.size} terms with a leader, ${this.committedMax} entries committed: no violation` };
+      return {
+        name: "raft-safety",
+        verdict: "pass",
+        message: `${this.observed} views of ${this.nodes.size} nodes, ${this.leaders.size} terms with a leader, ${this.committedMax} entries committed: no violation`,
+      };
     }
     const more = this.violations.length - 1 + this.dropped;
     return {
@@ -226,16 +286,40 @@ export class RaftSafetyMonitor {
   // ---------------------------------------------------------------- rules
 
   /** The rules about the message stepped just before view v (st still holds the previous view's values). */
-  private checkStepped(nodeId: string, st: NodeState, v: RaftView, m: NonNullable<RaftView["stepped"]>, ev: number): void {
+  private checkStepped(
+    nodeId: string,
+    st: NodeState,
+    v: RaftView,
+    m: NonNullable<RaftView["stepped"]>,
+    ev: number,
+  ): void {
     const prevTerm = st.lifeTerm;
-    if (prevTerm !== undefined && m.term > prevTerm && v.term < m.term && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp") {
+    if (
+      prevTerm !== undefined &&
+      m.term > prevTerm &&
+      v.term < m.term &&
+      m.type !== "MsgPreVote" &&
+      m.type !== "MsgPreVoteResp"
+    ) {
       // A vote request under the leader lease may be ignored, but then nothing at all may change.
-      const ignored = m.type === "MsgVote" && v.vote === st.voteSeen && v.lastIndex === st.lastIndexSeen && v.commitIndex === st.commitSeen;
+      const ignored =
+        m.type === "MsgVote" &&
+        v.vote === st.voteSeen &&
+        v.lastIndex === st.lastIndexSeen &&
+        v.commitIndex === st.commitSeen;
       if (!ignored) {
-        this.fail("term-adopted-first", `${nodeId} (term ${prevTerm}) acted on ${m.type} of term ${m.term} from ${m.from} but is still in term ${v.term}`, [nodeId, m.from], m.term, 0, ev);
+        this.fail(
+          "term-adopted-first",
+          `${nodeId} (term ${prevTerm}) acted on ${m.type} of term ${m.term} from ${m.from} but is still in term ${v.term}`,
+          [nodeId, m.from],
+          m.term,
+          0,
+          ev,
+        );
       }
     }
-    if (m.type !== "MsgVote" && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp" && m.term > st.seenTerm) st.seenTerm = m.term;
+    if (m.type !== "MsgVote" && m.type !== "MsgPreVote" && m.type !== "MsgPreVoteResp" && m.term > st.seenTerm)
+      st.seenTerm = m.term;
 
     // Commit coverage: what this node's log is known to share with the leader of its current term.
     // Per term: a node may leave a term only in memory (a campaign a torn crash forgets) and come back to
@@ -254,8 +338,20 @@ export class RaftSafetyMonitor {
       if (index <= v.compactedIndex || v.termAt(index) === term) st.coveredIndex = Math.max(st.coveredIndex, index);
     }
     const prevCommit = st.commitSeen;
-    if (v.role !== "leader" && prevCommit !== undefined && v.commitIndex > prevCommit && v.commitIndex > st.coveredIndex) {
-      this.fail("commit-covered", `follower ${nodeId} (term ${v.term}) committed up to ${v.commitIndex} after ${m.type} from ${m.from}, but the appends it accepted in this term cover only up to ${st.coveredIndex}`, [nodeId, m.from], v.term, v.commitIndex, ev);
+    if (
+      v.role !== "leader" &&
+      prevCommit !== undefined &&
+      v.commitIndex > prevCommit &&
+      v.commitIndex > st.coveredIndex
+    ) {
+      this.fail(
+        "commit-covered",
+        `follower ${nodeId} (term ${v.term}) committed up to ${v.commitIndex} after ${m.type} from ${m.from}, but the appends it accepted in this term cover only up to ${st.coveredIndex}`,
+        [nodeId, m.from],
+        v.term,
+        v.commitIndex,
+        ev,
+      );
     }
   }
 
@@ -275,7 +371,14 @@ export class RaftSafetyMonitor {
     for (const e of d.entries) {
       if (e.index <= sh.offset) continue;
       if (e.index > sh.lastIndex() + 1) {
-        this.fail("log-matching", `${nodeId}'s durable log has a gap: entry ${e.index} written after ${sh.lastIndex()}`, [nodeId], e.term, e.index, ev);
+        this.fail(
+          "log-matching",
+          `${nodeId}'s durable log has a gap: entry ${e.index} written after ${sh.lastIndex()}`,
+          [nodeId],
+          e.term,
+          e.index,
+          ev,
+        );
         return;
       }
       const prevTerm = sh.termAt(e.index - 1) ?? 0;
@@ -286,8 +389,17 @@ export class RaftSafetyMonitor {
       if (seen === undefined) {
         this.identities.set(key, { entry: e, prevTerm, node: nodeId });
       } else if (!samePayload(seen.entry, e) || seen.prevTerm !== prevTerm) {
-        const what = !samePayload(seen.entry, e) ? "different data" : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
-        this.fail("log-matching", `${seen.node} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`, [seen.node, nodeId], e.term, e.index, ev);
+        const what = !samePayload(seen.entry, e)
+          ? "different data"
+          : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
+        this.fail(
+          "log-matching",
+          `${seen.node} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`,
+          [seen.node, nodeId],
+          e.term,
+          e.index,
+          ev,
+        );
       }
     }
   }
@@ -302,7 +414,14 @@ export class RaftSafetyMonitor {
       this.committedBy[i] = nodeId;
       if (i > this.committedMax) this.committedMax = i;
     } else if (known !== t) {
-      this.fail("state-machine-safety", `${this.committedBy[i]} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`, [this.committedBy[i]!, nodeId], t, i, ev);
+      this.fail(
+        "state-machine-safety",
+        `${this.committedBy[i]} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`,
+        [this.committedBy[i]!, nodeId],
+        t,
+        i,
+        ev,
+      );
     }
   }
 
@@ -318,7 +437,14 @@ export class RaftSafetyMonitor {
       this.configBy[v.configIndex] = nodeId;
     } else if (seen !== st.confDigest) {
       const other = this.configBy[v.configIndex]!;
-      this.fail("config-agreement", `at index ${v.configIndex} ${other} has configuration ${seen}, ${nodeId} has ${st.confDigest}`, [other, nodeId], v.term, v.configIndex, ev);
+      this.fail(
+        "config-agreement",
+        `at index ${v.configIndex} ${other} has configuration ${seen}, ${nodeId} has ${st.confDigest}`,
+        [other, nodeId],
+        v.term,
+        v.configIndex,
+        ev,
+      );
     }
   }
 
@@ -329,7 +455,14 @@ export class RaftSafetyMonitor {
       if (want === undefined || this.committedIn[i]! >= v.term) continue;
       const have = v.termAt(i);
       if (have !== want) {
-        this.fail("leader-completeness", `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${this.committedBy[i]} committed in term ${this.committedIn[i]}${have === undefined ? "" : `; it has term ${have} there`}`, [nodeId, this.committedBy[i]!], v.term, i, ev);
+        this.fail(
+          "leader-completeness",
+          `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${this.committedBy[i]} committed in term ${this.committedIn[i]}${have === undefined ? "" : `; it has term ${have} there`}`,
+          [nodeId, this.committedBy[i]!],
+          v.term,
+          i,
+          ev,
+        );
         return;
       }
     }
@@ -347,20 +480,42 @@ export class RaftSafetyMonitor {
   }
 
   /** Whether a majority of `voters` durably holds (c, t); a violation otherwise. */
-  private durableMajority(nodeId: string, v: RaftView, voters: readonly string[], which: string, c: number, t: number, ev: number): boolean {
+  private durableMajority(
+    nodeId: string,
+    v: RaftView,
+    voters: readonly string[],
+    which: string,
+    c: number,
+    t: number,
+    ev: number,
+  ): boolean {
     const holders: string[] = [];
     for (const id of voters) {
       const sh = this.nodes.get(id)?.durable;
-      if (sh !== undefined && sh.holds(c, t)) holders.push(id);
+      if (sh?.holds(c, t)) holders.push(id);
     }
     if (holders.length >= Math.floor(voters.length / 2) + 1) return true;
-    this.fail("commit-durability", `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${voters.length} ${which} [${holders.join(",")}] hold it durably`, [nodeId], v.term, c, ev);
+    this.fail(
+      "commit-durability",
+      `leader ${nodeId} of term ${v.term} committed index ${c} (term ${t}) but only ${holders.length} of ${voters.length} ${which} [${holders.join(",")}] hold it durably`,
+      [nodeId],
+      v.term,
+      c,
+      ev,
+    );
     return false;
   }
 
   private noteApplied(nodeId: string, st: NodeState, e: Entry, ev: number): void {
     if (st.lastApplied !== undefined && e.index !== st.lastApplied + 1) {
-      this.fail("state-machine-safety", `${nodeId} applied index ${e.index} right after ${st.lastApplied}`, [nodeId], e.term, e.index, ev);
+      this.fail(
+        "state-machine-safety",
+        `${nodeId} applied index ${e.index} right after ${st.lastApplied}`,
+        [nodeId],
+        e.term,
+        e.index,
+        ev,
+      );
     }
     st.lastApplied = e.index;
     const t = this.appliedTerm[e.index];
@@ -369,20 +524,51 @@ export class RaftSafetyMonitor {
       this.appliedEntry[e.index] = e;
       this.appliedBy[e.index] = nodeId;
     } else if (t !== e.term || !samePayload(this.appliedEntry[e.index]!, e)) {
-      this.fail("state-machine-safety", `${this.appliedBy[e.index]} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`, [this.appliedBy[e.index]!, nodeId], e.term, e.index, ev);
+      this.fail(
+        "state-machine-safety",
+        `${this.appliedBy[e.index]} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`,
+        [this.appliedBy[e.index]!, nodeId],
+        e.term,
+        e.index,
+        ev,
+      );
     }
   }
 
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
-      st = { lifeTerm: undefined, revealedTerm: 0, commitSeen: undefined, leaderTerm: 0, leaderOverwrites: 0, leaderLastIndex: 0, lastApplied: undefined, durable: new DurableShadow(), confOf: [], confDigest: "", voteSeen: "", lastIndexSeen: 0, seenTerm: 0, coveredTerm: 0, coveredIndex: 0, coveredByTerm: new Map() };
+      st = {
+        lifeTerm: undefined,
+        revealedTerm: 0,
+        commitSeen: undefined,
+        leaderTerm: 0,
+        leaderOverwrites: 0,
+        leaderLastIndex: 0,
+        lastApplied: undefined,
+        durable: new DurableShadow(),
+        confOf: [],
+        confDigest: "",
+        voteSeen: "",
+        lastIndexSeen: 0,
+        seenTerm: 0,
+        coveredTerm: 0,
+        coveredIndex: 0,
+        coveredByTerm: new Map(),
+      };
       this.nodes.set(id, st);
     }
     return st;
   }
 
-  private fail(rule: RaftRule, message: string, nodes: readonly string[], term: number, index: number, event: number): void {
+  private fail(
+    rule: RaftRule,
+    message: string,
+    nodes: readonly string[],
+    term: number,
+    index: number,
+    event: number,
+  ): void {
     if (this.violations.length >= MAX_VIOLATIONS) {
       this.dropped++;
       return;

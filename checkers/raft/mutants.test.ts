@@ -23,11 +23,14 @@ function check(bug: BugName | undefined, script: (watch: Watch) => void): Outcom
     script(watch);
   } catch (e) {
     if (!(e instanceof AssertionFailure)) throw e;
-    if (monitor.violations.length === 0) return { verdict: "fail", rule: "assertion", message: e.message, rules: ["assertion"] };
+    if (monitor.violations.length === 0)
+      return { verdict: "fail", rule: "assertion", message: e.message, rules: ["assertion"] };
   }
   const first = monitor.violations[0];
   const rules = monitor.violations.map((v) => v.rule);
-  return first === undefined ? { verdict: "pass" } : { verdict: "fail", rule: first.rule, message: first.message, rules };
+  return first === undefined
+    ? { verdict: "pass" }
+    : { verdict: "fail", rule: first.rule, message: first.message, rules };
 }
 
 function expectCaught(bug: BugName, rules: readonly string[], script: (watch: Watch) => void): Outcome {
@@ -35,7 +38,8 @@ function expectCaught(bug: BugName, rules: readonly string[], script: (watch: Wa
   assert.equal(clean, { verdict: "pass" }, `the clean build fails the script: ${JSON.stringify(clean)}`);
   const mutant = check(bug, script);
   assert.is(mutant.verdict, "fail", `${bug} went unnoticed`);
-  if (mutant.verdict === "fail") assert.ok(rules.includes(mutant.rule), `${bug} caught by ${mutant.rule}: ${mutant.message}`);
+  if (mutant.verdict === "fail")
+    assert.ok(rules.includes(mutant.rule), `${bug} caught by ${mutant.rule}: ${mutant.message}`);
   return mutant;
 }
 

@@ -7,7 +7,13 @@ import fc from "fast-check";
 import { AssertionFailure } from "../../core/assert.ts";
 import { BugSet } from "../../core/bugs.ts";
 import { readFileSync } from "node:fs";
-import { actionArbFor, HEAL_BOUND_TICKS, runSchedule, type Action, type RunOutcome } from "../../testing/raft/schedule.ts";
+import {
+  actionArbFor,
+  HEAL_BOUND_TICKS,
+  runSchedule,
+  type Action,
+  type RunOutcome,
+} from "../../testing/raft/schedule.ts";
 
 /**
  * The property's seed and depth (schedules per cluster size). CI runs DEPTHS.ci; ETCDSIM_RAFT_DEPTH=nightly
@@ -21,7 +27,9 @@ const RAFT_SEED = Number(process.env.ETCDSIM_RAFT_SEED ?? 20240601);
 const RAFT_DEPTH = process.env.ETCDSIM_RAFT_DEPTH ?? "ci";
 const RAFT_RUNS = Number(process.env.ETCDSIM_RAFT_RUNS ?? DEPTHS[RAFT_DEPTH] ?? RAFT_DEPTH);
 if (!Number.isInteger(RAFT_RUNS) || RAFT_RUNS <= 0) {
-  throw new Error(`ETCDSIM_RAFT_DEPTH must be ${Object.keys(DEPTHS).join(", ")} or a positive integer, got "${RAFT_DEPTH}"`);
+  throw new Error(
+    `ETCDSIM_RAFT_DEPTH must be ${Object.keys(DEPTHS).join(", ")} or a positive integer, got "${RAFT_DEPTH}"`,
+  );
 }
 
 const schedules = (nodes: number) => fc.array(actionArbFor(nodes), { minLength: 300, maxLength: 1000 });
@@ -44,7 +52,9 @@ test("a voter that missed its configuration changes stalls elections until the o
   // applied the removal of n2 (voters n1,n3) and missed n2's return and n3's removal; n2 and n3 have voters
   // n1,n2. n1 campaigns to n3 only, which rejects its shorter log; n2 campaigns to n1 in a lower term, which
   // Raft ignores. Only when n2's term passes n1's does n1 vote for it.
-  const [actions, seed, preVote, checkQuorum] = JSON.parse(readFileSync(new URL("./fixtures/stale-voter-term-race.json", import.meta.url), "utf8")) as [Action[], number, boolean, boolean];
+  const [actions, seed, preVote, checkQuorum] = JSON.parse(
+    readFileSync(new URL("./fixtures/stale-voter-term-race.json", import.meta.url), "utf8"),
+  ) as [Action[], number, boolean, boolean];
   const slow = runSchedule(3, actions, seed, { preVote, checkQuorum, healBoundTicks: 300 });
   assert.is(slow.safety, undefined);
   assert.match(slow.liveness ?? "", /not converged: leader=none/, "the race outlasts 300 ticks");
@@ -54,12 +64,17 @@ test("a voter that missed its configuration changes stalls elections until the o
 });
 
 test("the random schedules are not vacuous: writes are acknowledged, snapshots sent, logs repaired", () => {
-  const runs = fc.sample(fc.tuple(schedules(3), fc.nat()), { seed: 4242, numRuns: 40 }).map(([a, s]) => runSchedule(3, a, s).stats!);
+  const runs = fc
+    .sample(fc.tuple(schedules(3), fc.nat()), { seed: 4242, numRuns: 40 })
+    .map(([a, s]) => runSchedule(3, a, s).stats!);
   const sum = (k: keyof NonNullable<RunOutcome["stats"]>) => runs.reduce((acc, r) => acc + r[k], 0);
   assert.ok(runs.filter((r) => r.acknowledged > 0).length >= 20, "most runs acknowledge writes");
   assert.ok(sum("snapshots") > 0, "some follower needed a snapshot");
   assert.ok(sum("overwrites") > 0, "some follower had a conflicting suffix overwritten");
-  assert.ok(runs.some((r) => r.maxTerm >= 3), "some runs go through several elections");
+  assert.ok(
+    runs.some((r) => r.maxTerm >= 3),
+    "some runs go through several elections",
+  );
   assert.ok(sum("jointChanges") > 0, "some runs went through a joint configuration");
 });
 

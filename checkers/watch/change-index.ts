@@ -41,20 +41,30 @@ export class ChangeIndex {
     let previous = 0;
     changes.forEach((change, i) => {
       const rev = change.revision;
-      if (!Number.isSafeInteger(rev) || rev < 1) throw new WatchInputError(`changes[${i}]: revision ${rev} is not a positive integer`);
-      if (rev <= previous) throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
+      if (!Number.isSafeInteger(rev) || rev < 1)
+        throw new WatchInputError(`changes[${i}]: revision ${rev} is not a positive integer`);
+      if (rev <= previous)
+        throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
       previous = rev;
       const truths: TruthEvent[] = [];
       const seen = new Set<string>();
       change.events.forEach((event, j) => {
         const where = `changes[${i}] (revision ${rev}) event ${j}`;
-        if (event.type !== "PUT" && event.type !== "DELETE") throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
+        if (event.type !== "PUT" && event.type !== "DELETE")
+          throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
         if (typeof event.kv?.key !== "string") throw new WatchInputError(`${where}: kv.key missing`);
-        if (event.kv.modRevision !== rev) throw new WatchInputError(`${where}: kv.modRevision ${event.kv.modRevision} is not the revision`);
-        if (seen.has(event.kv.key)) throw new WatchInputError(`${where}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`);
+        if (event.kv.modRevision !== rev)
+          throw new WatchInputError(`${where}: kv.modRevision ${event.kv.modRevision} is not the revision`);
+        if (seen.has(event.kv.key))
+          throw new WatchInputError(`${where}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`);
         seen.add(event.kv.key);
         const prior = priorOf(event, partial ? undefined : latest.get(event.kv.key));
-        const truth: TruthEvent = { revision: rev, event, prior, isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined };
+        const truth: TruthEvent = {
+          revision: rev,
+          event,
+          prior,
+          isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
+        };
         truths.push(truth);
         latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : { kind: "absent" });
         let list = this.byKey.get(event.kv.key);

@@ -55,6 +55,9 @@ export function checkWatches(input: CheckWatchesInput, opts: CheckWatchesOptions
       evidence,
     };
   }
-  const more = sink.count > 1 ? ` (${sink.full ? "at least " : ""}${sink.count} violations in ${failedWatches.size} watch${failedWatches.size === 1 ? "" : "es"})` : "";
+  const more =
+    sink.count > 1
+      ? ` (${sink.full ? "at least " : ""}${sink.count} violations in ${failedWatches.size} watch${failedWatches.size === 1 ? "" : "es"})`
+      : "";
   return { name: WATCH_CHECK_NAME, verdict: "fail", message: first.message + more, evidence };
 }

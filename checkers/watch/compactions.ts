@@ -10,7 +10,8 @@ export class CompactionTimeline {
 
   constructor(compactions: readonly CompactionRecord[] = []) {
     compactions.forEach((c, i) => {
-      if (!Number.isSafeInteger(c.revision) || c.revision < 1) throw new WatchInputError(`compactions[${i}]: revision ${c.revision} is not a positive integer`);
+      if (!Number.isSafeInteger(c.revision) || c.revision < 1)
+        throw new WatchInputError(`compactions[${i}]: revision ${c.revision} is not a positive integer`);
       if (!Number.isFinite(c.time)) throw new WatchInputError(`compactions[${i}]: time ${c.time} is not a number`);
     });
     const sorted = [...compactions].sort((a, b) => a.time - b.time || a.revision - b.revision);

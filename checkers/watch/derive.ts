@@ -31,7 +31,10 @@ export interface AppliedChange {
  * returns each revision's events with full kv and prevKv. A delete of an absent key changes nothing
  * and yields no event; a revision left without events is omitted.
  */
-export function changesFromApplied(applied: readonly AppliedChange[], initial: readonly KeyValue[] = []): RevisionChanges[] {
+export function changesFromApplied(
+  applied: readonly AppliedChange[],
+  initial: readonly KeyValue[] = [],
+): RevisionChanges[] {
   const state = new Map<string, KeyValue>(initial.map((kv) => [kv.key, kv]));
   const out: RevisionChanges[] = [];
   let current: RevisionChanges | undefined;
@@ -45,7 +48,8 @@ export function changesFromApplied(applied: readonly AppliedChange[], initial: r
       current = { revision: c.revision, events: [] };
       keysThisRevision.clear();
     }
-    if (keysThisRevision.has(c.key)) throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(c.key)} changed twice in revision ${c.revision}`);
+    if (keysThisRevision.has(c.key))
+      throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(c.key)} changed twice in revision ${c.revision}`);
     keysThisRevision.add(c.key);
     const prev = state.get(c.key);
     if (c.type === "PUT") {
@@ -103,10 +107,10 @@ export function compactionsFromClientHistory(operations: readonly EtcdOperation[
   return out;
 }
 
-
 function collect(req: EtcdRequest, res: EtcdResponse, rev: number, out: Event[]): void {
   if (req.kind === "put" && res.kind === "put") putEvent(req.put, res.put, rev, out);
-  else if (req.kind === "deleteRange" && res.kind === "deleteRange") deleteEvents(req.deleteRange, res.deleteRange, rev, out);
+  else if (req.kind === "deleteRange" && res.kind === "deleteRange")
+    deleteEvents(req.deleteRange, res.deleteRange, rev, out);
   else if (req.kind === "txn" && res.kind === "txn") {
     const branch = res.txn.succeeded ? req.txn.success : req.txn.failure;
     branch.forEach((op, i) => {
@@ -118,8 +122,10 @@ function collect(req: EtcdRequest, res: EtcdResponse, rev: number, out: Event[])
 
 function collectOp(op: RequestOp, r: ResponseOp, rev: number, out: Event[]): void {
   if ("requestPut" in op && "responsePut" in r) putEvent(op.requestPut, r.responsePut, rev, out);
-  else if ("requestDeleteRange" in op && "responseDeleteRange" in r) deleteEvents(op.requestDeleteRange, r.responseDeleteRange, rev, out);
-  else if ("requestTxn" in op && "responseTxn" in r) collect({ kind: "txn", txn: op.requestTxn }, { kind: "txn", txn: r.responseTxn }, rev, out);
+  else if ("requestDeleteRange" in op && "responseDeleteRange" in r)
+    deleteEvents(op.requestDeleteRange, r.responseDeleteRange, rev, out);
+  else if ("requestTxn" in op && "responseTxn" in r)
+    collect({ kind: "txn", txn: op.requestTxn }, { kind: "txn", txn: r.responseTxn }, rev, out);
 }
 
 function putEvent(req: PutRequest, res: PutResponse, rev: number, out: Event[]): void {
@@ -144,7 +150,11 @@ function deleteEvents(req: DeleteRangeRequest, res: DeleteRangeResponse, rev: nu
   if (res.deleted === 0) return;
   if (req.rangeEnd === undefined || req.rangeEnd === "") {
     const prev = res.prevKvs[0];
-    out.push(prev === undefined ? { type: "DELETE", kv: deletedKv(req.key, rev) } : { type: "DELETE", kv: deletedKv(req.key, rev), prevKv: prev });
+    out.push(
+      prev === undefined
+        ? { type: "DELETE", kv: deletedKv(req.key, rev) }
+        : { type: "DELETE", kv: deletedKv(req.key, rev), prevKv: prev },
+    );
     return;
   }
   // A range delete names its keys only through prevKvs.

@@ -26,16 +26,28 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
   const key = event.kv.key;
   const at = { response: d.response, eventKey: key };
 
-  if (!d.wantsPrevKv && event.prevKv !== undefined) rep.violate("prev-kv", rev, `${eventName(event)} carries prevKv, which the watch did not request`, at);
+  if (!d.wantsPrevKv && event.prevKv !== undefined)
+    rep.violate("prev-kv", rev, `${eventName(event)} carries prevKv, which the watch did not request`, at);
 
   const truth = ctx.index.at(rev, key);
   if (truth === undefined) {
     // A partial truth lacks writes whose outcome the clients never learnt: absence proves nothing.
-    if (!ctx.partial) rep.violate("committed", rev, `${eventName(event)} is not a committed change (no change of that key at that revision)`, at);
+    if (!ctx.partial)
+      rep.violate(
+        "committed",
+        rev,
+        `${eventName(event)} is not a committed change (no change of that key at that revision)`,
+        at,
+      );
     return;
   }
   if (truth.event.type !== event.type) {
-    rep.violate("committed", rev, `${eventName(event)} delivered, but the committed change is a ${truth.event.type}`, at);
+    rep.violate(
+      "committed",
+      rev,
+      `${eventName(event)} delivered, but the committed change is a ${truth.event.type}`,
+      at,
+    );
     return;
   }
 
@@ -53,7 +65,8 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
     }
   }
   const diff = kvDiff(event.kv, truth.event.kv, ctx.partial, createChecked);
-  if (diff !== undefined) rep.violate("committed", rev, `${eventName(event)} differs from the committed change: ${diff}`, at);
+  if (diff !== undefined)
+    rep.violate("committed", rev, `${eventName(event)} differs from the committed change: ${diff}`, at);
 
   if (!d.wantsPrevKv) return;
   const prior = truth.prior;
@@ -62,23 +75,39 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
       const compacted = ctx.compactions.compactRevisionBy(d.time);
       // Reading revision − 1 fails only once the compact revision is above it.
       if (compacted < rev) {
-        rep.violate("prev-kv", rev, `${eventName(event)} omits prevKv, but revision ${rev - 1} was not compacted (compact revision ${compacted} by then)`, at);
+        rep.violate(
+          "prev-kv",
+          rev,
+          `${eventName(event)} omits prevKv, but revision ${rev - 1} was not compacted (compact revision ${compacted} by then)`,
+          at,
+        );
       }
     }
     return;
   }
   switch (prior.kind) {
     case "absent":
-      rep.violate("prev-kv", rev, `${eventName(event)} carries prevKv, but the key did not exist at revision ${rev - 1}`, at);
+      rep.violate(
+        "prev-kv",
+        rev,
+        `${eventName(event)} carries prevKv, but the key did not exist at revision ${rev - 1}`,
+        at,
+      );
       return;
     case "present": {
       const d2 = kvDiff(event.prevKv, prior.kv, ctx.partial, false);
-      if (d2 !== undefined) rep.violate("prev-kv", rev, `${eventName(event)} prevKv is not the pair at revision ${rev - 1}: ${d2}`, at);
+      if (d2 !== undefined)
+        rep.violate("prev-kv", rev, `${eventName(event)} prevKv is not the pair at revision ${rev - 1}: ${d2}`, at);
       return;
     }
     case "existed":
       if (event.prevKv.key !== key || event.prevKv.modRevision >= rev) {
-        rep.violate("prev-kv", rev, `${eventName(event)} prevKv (key ${JSON.stringify(event.prevKv.key)}, modRevision ${event.prevKv.modRevision}) cannot be the pair at revision ${rev - 1}`, at);
+        rep.violate(
+          "prev-kv",
+          rev,
+          `${eventName(event)} prevKv (key ${JSON.stringify(event.prevKv.key)}, modRevision ${event.prevKv.modRevision}) cannot be the pair at revision ${rev - 1}`,
+          at,
+        );
       }
       return;
     case "unknown":
@@ -94,7 +123,12 @@ export function eventName(event: Event): string {
  * The first field where `got` differs from `want`, or undefined. A partial truth knows keys, revisions
  * and values; createRevision and version only when non-zero; never leases.
  */
-export function kvDiff(got: KeyValue, want: KeyValue, partial: boolean, skipCreateRevision: boolean): string | undefined {
+export function kvDiff(
+  got: KeyValue,
+  want: KeyValue,
+  partial: boolean,
+  skipCreateRevision: boolean,
+): string | undefined {
   if (got.key !== want.key) return `key ${JSON.stringify(got.key)}, want ${JSON.stringify(want.key)}`;
   if (got.modRevision !== want.modRevision) return `modRevision ${got.modRevision}, want ${want.modRevision}`;
   if (got.value !== want.value) return `value ${JSON.stringify(got.value)}, want ${JSON.stringify(want.value)}`;
@@ -102,7 +136,8 @@ export function kvDiff(got: KeyValue, want: KeyValue, partial: boolean, skipCrea
   if (!skipCreateRevision && (!partial || want.createRevision !== 0) && got.createRevision !== want.createRevision) {
     return `createRevision ${got.createRevision}, want ${want.createRevision}`;
   }
-  if ((!partial || want.version !== 0) && got.version !== want.version) return `version ${got.version}, want ${want.version}`;
+  if ((!partial || want.version !== 0) && got.version !== want.version)
+    return `version ${got.version}, want ${want.version}`;
   if (!partial && got.lease !== want.lease) return `lease ${got.lease}, want ${want.lease}`;
   return undefined;
 }

@@ -17,7 +17,12 @@ export function history(...txns: Op[][]): RevisionChanges[] {
 }
 
 /** The committed event of `key` at `revision`, as a watch would deliver it (prevKv only if asked). */
-export function ev(changes: readonly RevisionChanges[], revision: number, key: string, opts: { prevKv?: boolean } = {}): Event {
+export function ev(
+  changes: readonly RevisionChanges[],
+  revision: number,
+  key: string,
+  opts: { prevKv?: boolean } = {},
+): Event {
   const e = changes.find((c) => c.revision === revision)?.events.find((x) => x.kv.key === key);
   if (e === undefined) throw new Error(`fixture: no change of ${key} at revision ${revision}`);
   const copy: Event = { type: e.type, kv: { ...e.kv } };
@@ -26,7 +31,11 @@ export function ev(changes: readonly RevisionChanges[], revision: number, key: s
 }
 
 /** Every event of a revision, in transaction order. */
-export function revisionEvents(changes: readonly RevisionChanges[], revision: number, opts: { prevKv?: boolean } = {}): Event[] {
+export function revisionEvents(
+  changes: readonly RevisionChanges[],
+  revision: number,
+  opts: { prevKv?: boolean } = {},
+): Event[] {
   const c = changes.find((x) => x.revision === revision);
   if (c === undefined) throw new Error(`fixture: no revision ${revision}`);
   return c.events.map((e) => ev(changes, revision, e.kv.key, opts));
@@ -39,7 +48,12 @@ export function events(...evs: Event[]): WatchResponse {
   return { header: header(rev), watchId: 1, events: evs };
 }
 export const progress = (revision: number): WatchResponse => ({ header: header(revision), watchId: 1, events: [] });
-export const created = (revision: number): WatchResponse => ({ header: header(revision), watchId: 1, created: true, events: [] });
+export const created = (revision: number): WatchResponse => ({
+  header: header(revision),
+  watchId: 1,
+  created: true,
+  events: [],
+});
 export const canceledCompacted = (compactRevision: number): WatchResponse => ({
   header: header(0),
   watchId: 1,

@@ -40,12 +40,14 @@ test("one random mutation of a correct stream fails, naming the guarantee it bre
       const r = checkWatches({ ...s, watches });
       const found = new Set((r.evidence as WatchEvidence).violations.map((v) => v.guarantee));
       if (r.verdict !== "fail") throw new Error(`seed ${seed}, ${m}: mutation passed`);
-      if (!EXPECTED[m].some((g) => found.has(g))) throw new Error(`seed ${seed}, ${m}: reported ${[...found].join(", ")}: ${r.message}`);
+      if (!EXPECTED[m].some((g) => found.has(g)))
+        throw new Error(`seed ${seed}, ${m}: reported ${[...found].join(", ")}: ${r.message}`);
       applied.set(m, (applied.get(m) ?? 0) + 1);
     }),
     { numRuns: 500, seed: fcSeed },
   );
-  for (const m of MUTATIONS) assert.ok((applied.get(m) ?? 0) >= 10, `mutation ${m} applied only ${applied.get(m) ?? 0} times`);
+  for (const m of MUTATIONS)
+    assert.ok((applied.get(m) ?? 0) >= 10, `mutation ${m} applied only ${applied.get(m) ?? 0} times`);
 });
 
 test.run();

@@ -31,7 +31,12 @@ export class WatchReporter {
     this.who = `client ${record.client} watch ${record.watchId} on ${record.member} (${describeRange(range)})`;
   }
 
-  violate(guarantee: WatchGuarantee, revision: number, text: string, at: { response?: number; eventKey?: string } = {}): void {
+  violate(
+    guarantee: WatchGuarantee,
+    revision: number,
+    text: string,
+    at: { response?: number; eventKey?: string } = {},
+  ): void {
     const where = at.response === undefined ? "" : ` (response ${at.response})`;
     const v: WatchViolation = {
       guarantee,

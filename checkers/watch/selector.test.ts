@@ -4,8 +4,14 @@ import * as assert from "uvu/assert";
 import { compareKeys, inKeyRange, keyRangeOf, selectorOf } from "./selector.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 
-const putOf = (key: string): Event => ({ type: "PUT", kv: { key, createRevision: 2, modRevision: 2, version: 1, value: "v", lease: 0 } });
-const delOf = (key: string): Event => ({ type: "DELETE", kv: { key, createRevision: 0, modRevision: 3, version: 0, value: "", lease: 0 } });
+const putOf = (key: string): Event => ({
+  type: "PUT",
+  kv: { key, createRevision: 2, modRevision: 2, version: 1, value: "v", lease: 0 },
+});
+const delOf = (key: string): Event => ({
+  type: "DELETE",
+  kv: { key, createRevision: 0, modRevision: 3, version: 0, value: "", lease: 0 },
+});
 
 test("keys compare as UTF-8 bytes, so a supplementary character sorts above U+FFFD", () => {
   // UTF-16 puts the surrogate 0xD83D below 0xFFFD; UTF-8 (and etcd) put U+1F600 above it.

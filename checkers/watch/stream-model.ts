@@ -33,7 +33,9 @@ export function generateScenario(seed: number): Scenario {
   const last = changes.length + 1;
   const compactions = generateCompactions(rng.fork("compactions"), last);
   const wr = rng.fork("watches");
-  const watches = Array.from({ length: wr.int(1, 4) }, (_, i) => generateWatch(wr.fork(`w${i}`), i, changes, compactions, last));
+  const watches = Array.from({ length: wr.int(1, 4) }, (_, i) =>
+    generateWatch(wr.fork(`w${i}`), i, changes, compactions, last),
+  );
   return { changes, compactions, watches };
 }
 
@@ -75,7 +77,13 @@ function compactedBy(compactions: readonly CompactionRecord[], time: number): nu
 
 const header = (revision: number) => ({ revision, raftTerm: 1 });
 
-function generateWatch(rng: Rng, watchId: number, changes: readonly RevisionChanges[], compactions: readonly CompactionRecord[], last: number): WatchRecord {
+function generateWatch(
+  rng: Rng,
+  watchId: number,
+  changes: readonly RevisionChanges[],
+  compactions: readonly CompactionRecord[],
+  last: number,
+): WatchRecord {
   const range = rng.pick(RANGES);
   const filter = rng.pick([undefined, undefined, undefined, "NOPUT", "NODELETE"] as const);
   const request: WatchCreateRequest = { ...range.request };
@@ -85,8 +93,16 @@ function generateWatch(rng: Rng, watchId: number, changes: readonly RevisionChan
   const start = rng.chance(0.3) ? 0 : rng.int(1, last + 2);
   if (start > 0) request.startRevision = start;
   const createTime = 10 * createdAt + 7;
-  const record: WatchRecord = { client: watchId + 1, member: "n1", watchId, call: createTime - 1, request, responses: [] };
-  const respond = (time: number, response: Omit<WatchResponse, "watchId">) => record.responses.push({ time, response: { ...response, watchId } });
+  const record: WatchRecord = {
+    client: watchId + 1,
+    member: "n1",
+    watchId,
+    call: createTime - 1,
+    request,
+    responses: [],
+  };
+  const respond = (time: number, response: Omit<WatchResponse, "watchId">) =>
+    record.responses.push({ time, response: { ...response, watchId } });
 
   respond(createTime, { header: header(createdAt), created: true, events: [] });
   const compactedAtCreate = compactedBy(compactions, createTime);
@@ -96,7 +112,9 @@ function generateWatch(rng: Rng, watchId: number, changes: readonly RevisionChan
   }
 
   const matches = (e: Event): boolean =>
-    range.contains(e.kv.key) && !(filter === "NOPUT" && e.type === "PUT") && !(filter === "NODELETE" && e.type === "DELETE");
+    range.contains(e.kv.key) &&
+    !(filter === "NOPUT" && e.type === "PUT") &&
+    !(filter === "NODELETE" && e.type === "DELETE");
   const minRev = start > 0 ? start : createdAt + 1;
   const lag = rng.pick([0, 0, 5, 40, 200]);
   const stopAt = rng.chance(0.5) ? last : rng.int(Math.min(minRev - 1, last), last);
@@ -131,7 +149,15 @@ function generateWatch(rng: Rng, watchId: number, changes: readonly RevisionChan
 
 // ---- Mutations: each breaks one guarantee, or is not applicable to a given stream ----
 
-export const MUTATIONS = ["drop", "duplicate", "reorder", "split", "progress-ahead", "flip-is-create", "wrong-prev-kv"] as const;
+export const MUTATIONS = [
+  "drop",
+  "duplicate",
+  "reorder",
+  "split",
+  "progress-ahead",
+  "flip-is-create",
+  "wrong-prev-kv",
+] as const;
 export type Mutation = (typeof MUTATIONS)[number];
 
 /** The guarantees a mutation may be reported as breaking (one of them must be). */
@@ -178,7 +204,12 @@ export function mutate(w: WatchRecord, m: Mutation, pick: number): WatchRecord |
       return c;
     }
     case "reorder": {
-      const pairs = ps.flatMap((a, i) => ps.slice(i + 1).filter((b) => revOf(b.event) !== revOf(a.event)).map((b) => [a, b] as const));
+      const pairs = ps.flatMap((a, i) =>
+        ps
+          .slice(i + 1)
+          .filter((b) => revOf(b.event) !== revOf(a.event))
+          .map((b) => [a, b] as const),
+      );
       const pair = choose(pairs);
       if (pair === undefined) return undefined;
       const [a, b] = pair;
@@ -198,7 +229,10 @@ export function mutate(w: WatchRecord, m: Mutation, pick: number): WatchRecord |
     case "progress-ahead": {
       const p = choose(ps.filter((p) => p.index === 0))!;
       const r = c.responses[p.response]!;
-      c.responses.splice(p.response, 0, { time: r.time, response: { header: header(revOf(p.event)), watchId: w.watchId, events: [] } });
+      c.responses.splice(p.response, 0, {
+        time: r.time,
+        response: { header: header(revOf(p.event)), watchId: w.watchId, events: [] },
+      });
       return c;
     }
     case "flip-is-create": {
@@ -228,7 +262,9 @@ function dropIsDetectable(w: WatchRecord, p: Pos): boolean {
   const rev = revOf(p.event);
   const others = positions(w).filter((q) => q !== p && !(q.response === p.response && q.index === p.index));
   if (others.some((q) => revOf(q.event) === rev)) return true; // its revision still arrives: atomic
-  const progressRevs = w.responses.filter((r) => r.response.events.length === 0 && !r.response.created && !r.response.canceled).map((r) => r.response.header.revision);
+  const progressRevs = w.responses
+    .filter((r) => r.response.events.length === 0 && !r.response.created && !r.response.canceled)
+    .map((r) => r.response.header.revision);
   const vouchedAbove = others.some((q) => revOf(q.event) >= rev) || progressRevs.some((r) => r >= rev);
   if (!vouchedAbove) return false;
   if ((w.request.startRevision ?? 0) > 0) return true;

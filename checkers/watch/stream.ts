@@ -45,7 +45,8 @@ export class DeliveredRevision {
     this.keys.push(key);
     this.responses.push(response);
     if (this.index !== undefined) this.index.set(key, response);
-    else if (this.keys.length > SMALL_REVISION) this.index = new Map(this.keys.map((k, i) => [k, this.responses[i] as number]));
+    else if (this.keys.length > SMALL_REVISION)
+      this.index = new Map(this.keys.map((k, i) => [k, this.responses[i] as number]));
   }
 }
 
@@ -56,13 +57,24 @@ export function isProgressNotify(r: WatchResponse): boolean {
 
 export function startRevisionOf(record: WatchRecord): number {
   const s = record.request.startRevision ?? 0;
-  return s > 0 ? s : 0;
+  return Math.max(s, 0);
 }
 
-export function checkStream(ctx: StreamContext, rep: WatchReporter, record: WatchRecord, selector: WatchSelector): StreamSummary {
+export function checkStream(
+  ctx: StreamContext,
+  rep: WatchReporter,
+  record: WatchRecord,
+  selector: WatchSelector,
+): StreamSummary {
   const start = startRevisionOf(record);
   const wantsPrevKv = record.request.prevKv === true;
-  const summary: StreamSummary = { delivered: new Map(), firstEventRevision: undefined, firstObserved: undefined, lastObserved: undefined, events: 0 };
+  const summary: StreamSummary = {
+    delivered: new Map(),
+    firstEventRevision: undefined,
+    firstObserved: undefined,
+    lastObserved: undefined,
+    events: 0,
+  };
   const splitReported = new Set<number>();
   let previousRevision: number | undefined;
   let highestEvent = 0;
@@ -74,8 +86,14 @@ export function checkStream(ctx: StreamContext, rep: WatchReporter, record: Watc
     if (canceledAt !== undefined) {
       // A repeated cancel is harmless; an event or a progress claim after the cancel is not.
       if (r.events.length === 0 && !isProgressNotify(r)) continue;
-      const what = r.events.length > 0 ? `${eventName(r.events[0]!)}` : `a progress notification at revision ${r.header.revision}`;
-      rep.violate("canceled", r.events[0]?.kv.modRevision ?? r.header.revision, `${what} arrived after the watch was cancelled in response ${canceledAt}`, { response: i });
+      const what =
+        r.events.length > 0 ? `${eventName(r.events[0]!)}` : `a progress notification at revision ${r.header.revision}`;
+      rep.violate(
+        "canceled",
+        r.events[0]?.kv.modRevision ?? r.header.revision,
+        `${what} arrived after the watch was cancelled in response ${canceledAt}`,
+        { response: i },
+      );
       break; // the rest of the stream cannot be trusted to mean anything
     }
 
@@ -85,8 +103,10 @@ export function checkStream(ctx: StreamContext, rep: WatchReporter, record: Watc
       const key = event.kv.key;
       const at = { response: i, eventKey: key };
       summary.events++;
-      if (start > 0 && rev < start) rep.violate("resumable", rev, `${eventName(event)} is below the start revision ${start}`, at);
-      if (previousRevision !== undefined && rev < previousRevision) rep.violate("ordered", rev, `${eventName(event)} arrived after revision ${previousRevision}`, at);
+      if (start > 0 && rev < start)
+        rep.violate("resumable", rev, `${eventName(event)} is below the start revision ${start}`, at);
+      if (previousRevision !== undefined && rev < previousRevision)
+        rep.violate("ordered", rev, `${eventName(event)} arrived after revision ${previousRevision}`, at);
       let got = summary.delivered.get(rev);
       if (got === undefined) summary.delivered.set(rev, (got = new DeliveredRevision(i)));
       else if (got.firstResponse !== i && !splitReported.has(rev)) {
@@ -94,12 +114,25 @@ export function checkStream(ctx: StreamContext, rep: WatchReporter, record: Watc
         rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, at);
       }
       const again = got.responseOf(key);
-      if (again !== undefined) rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, at);
+      if (again !== undefined)
+        rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, at);
       else got.add(key, i);
-      if (rev <= lastProgress) rep.violate("bookmarkable", rev, `${eventName(event)} arrived after a progress notification at revision ${lastProgress}`, at);
-      if (!inKeyRange(selector.range, key)) rep.violate("key-range", rev, `${eventName(event)} is outside the watched range`, at);
+      if (rev <= lastProgress)
+        rep.violate(
+          "bookmarkable",
+          rev,
+          `${eventName(event)} arrived after a progress notification at revision ${lastProgress}`,
+          at,
+        );
+      if (!inKeyRange(selector.range, key))
+        rep.violate("key-range", rev, `${eventName(event)} is outside the watched range`, at);
       else if (!selector.passesFilters(event)) {
-        rep.violate("filter", rev, `${eventName(event)} should have been filtered out (${event.type === "PUT" ? "NOPUT" : "NODELETE"})`, at);
+        rep.violate(
+          "filter",
+          rev,
+          `${eventName(event)} should have been filtered out (${event.type === "PUT" ? "NOPUT" : "NODELETE"})`,
+          at,
+        );
       }
       checkEvent(ctx, rep, { event, response: i, time, wantsPrevKv });
 
@@ -113,13 +146,25 @@ export function checkStream(ctx: StreamContext, rep: WatchReporter, record: Watc
     if (r.canceled === true || (r.compactRevision ?? 0) > 0) {
       canceledAt = i;
       const compactRevision = r.compactRevision ?? 0;
-      if (compactRevision > 0) checkCompactedCancel(ctx, rep, i, time, compactRevision, start, highestEvent, lastProgress);
+      if (compactRevision > 0)
+        checkCompactedCancel(ctx, rep, i, time, compactRevision, start, highestEvent, lastProgress);
     } else if (isProgressNotify(r)) {
       const rev = r.header.revision;
-      if (rev < lastProgress) rep.violate("bookmarkable", rev, `progress notification went back from revision ${lastProgress}`, { response: i });
-      if (rev < highestEvent) rep.violate("bookmarkable", rev, `progress notification is below the delivered revision ${highestEvent}`, { response: i });
+      if (rev < lastProgress)
+        rep.violate("bookmarkable", rev, `progress notification went back from revision ${lastProgress}`, {
+          response: i,
+        });
+      if (rev < highestEvent)
+        rep.violate("bookmarkable", rev, `progress notification is below the delivered revision ${highestEvent}`, {
+          response: i,
+        });
       if (!ctx.partial && rev > ctx.currentRevision) {
-        rep.violate("committed", rev, `progress notification is beyond the last committed revision ${ctx.currentRevision}`, { response: i });
+        rep.violate(
+          "committed",
+          rev,
+          `progress notification is beyond the last committed revision ${ctx.currentRevision}`,
+          { response: i },
+        );
       }
       lastProgress = Math.max(lastProgress, rev);
       summary.firstObserved ??= rev + 1;
@@ -148,10 +193,20 @@ function checkCompactedCancel(
   // With start 0 and nothing seen, the watch's position is unknown (a slow "from now" watcher can fall behind).
   const next = start > 0 || vouched > 0 ? Math.max(start, vouched + 1) : undefined;
   if (next !== undefined && next >= compactRevision) {
-    rep.violate("canceled", compactRevision, `cancelled as compacted at revision ${compactRevision}, but the watch's next revision ${next} (start ${start}) is not below it`, { response });
+    rep.violate(
+      "canceled",
+      compactRevision,
+      `cancelled as compacted at revision ${compactRevision}, but the watch's next revision ${next} (start ${start}) is not below it`,
+      { response },
+    );
   }
   const requested = ctx.compactions.compactRevisionBy(time);
   if (requested < compactRevision) {
-    rep.violate("canceled", compactRevision, `cancelled as compacted at revision ${compactRevision}, but compactions requested by then reach only revision ${requested}`, { response });
+    rep.violate(
+      "canceled",
+      compactRevision,
+      `cancelled as compacted at revision ${compactRevision}, but compactions requested by then reach only revision ${requested}`,
+      { response },
+    );
   }
 }

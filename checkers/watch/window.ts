@@ -7,7 +7,13 @@ import type { WatchReporter } from "./reporter.ts";
 import type { WatchSelector } from "./selector.ts";
 import { startRevisionOf, type StreamSummary } from "./stream.ts";
 
-export function checkWindow(index: ChangeIndex, rep: WatchReporter, record: WatchRecord, selector: WatchSelector, summary: StreamSummary): void {
+export function checkWindow(
+  index: ChangeIndex,
+  rep: WatchReporter,
+  record: WatchRecord,
+  selector: WatchSelector,
+  summary: StreamSummary,
+): void {
   const start = startRevisionOf(record);
   const lo = start > 0 ? start : summary.firstObserved;
   const hi = summary.lastObserved;
@@ -29,7 +35,11 @@ export function checkWindow(index: ChangeIndex, rep: WatchReporter, record: Watc
     if (got !== undefined) {
       rep.violate("atomic", rev, `revision ${rev} was delivered without ${what}`);
     } else if (start > 0 && first !== undefined && rev < first) {
-      rep.violate("resumable", rev, `the watch from revision ${start} skipped ${what}; its first event is at revision ${first}`);
+      rep.violate(
+        "resumable",
+        rev,
+        `the watch from revision ${start} skipped ${what}; its first event is at revision ${first}`,
+      );
     } else {
       rep.violate("reliable", rev, `missed ${what} (the stream vouches for revisions ${lo}..${hi})`);
     }

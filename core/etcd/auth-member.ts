@@ -10,7 +10,16 @@ import type { BugSet } from "../bugs.ts";
 import type { Env, Random, TimerId } from "../env.ts";
 import type { EtcdErrorCode, EtcdRequest, WatchCreateRequest } from "../mvcc/rpc.ts";
 import { ERROR_MESSAGES } from "../mvcc/rpc.ts";
-import { applyAuth, authCheck, emptyAuthState, rangePermitted, type AuthInfo, type AuthRequest, type AuthResponse, type AuthState } from "./auth.ts";
+import {
+  applyAuth,
+  authCheck,
+  emptyAuthState,
+  rangePermitted,
+  type AuthInfo,
+  type AuthRequest,
+  type AuthResponse,
+  type AuthState,
+} from "./auth.ts";
 import { DEFAULT_TOKEN_TTL_US, SimpleTokens } from "./auth-tokens.ts";
 import { probesOf, type ProbeCatalog } from "../probes.ts";
 
@@ -35,7 +44,11 @@ export interface AuthEntry {
 interface Host {
   status(): { applied: number; lastIndex: number; leader: string };
   propose(entry: AuthEntry): "ok" | "no-leader";
-  reply(client: string, reqId: number, r: { response?: AuthResponse; error?: EtcdErrorCode; leaderHint?: string }): void;
+  reply(
+    client: string,
+    reqId: number,
+    r: { response?: AuthResponse; error?: EtcdErrorCode; leaderHint?: string },
+  ): void;
   leaseKeys(id: number): readonly string[];
   timeoutUs: number;
 }
@@ -43,9 +56,15 @@ interface Host {
 type Resolved = { info: AuthInfo | undefined; error?: undefined } | { error: EtcdErrorCode; info?: undefined };
 
 export const AUTH_PROBES = {
-  "auth.old-revision-retried": { what: "a write resolved at an older auth revision was refused at apply (ErrAuthOldRevision) and proposed again" },
-  "auth.token-waited-for-index": { what: "a request's token named a log index the member had not applied yet: it waited for it" },
-  "auth.token-lost-on-restart": { what: "a replayed Authenticate after a restart assigned no token (simple tokens live in memory)" },
+  "auth.old-revision-retried": {
+    what: "a write resolved at an older auth revision was refused at apply (ErrAuthOldRevision) and proposed again",
+  },
+  "auth.token-waited-for-index": {
+    what: "a request's token named a log index the member had not applied yet: it waited for it",
+  },
+  "auth.token-lost-on-restart": {
+    what: "a replayed Authenticate after a restart assigned no token (simple tokens live in memory)",
+  },
 } as const satisfies ProbeCatalog;
 
 export const authProbe = probesOf(AUTH_PROBES);
@@ -67,7 +86,10 @@ export class MemberAuth {
   private nextReq = 0;
   private rng: Random | undefined;
 
-  constructor(private readonly env: Env, private readonly opts: { bugs: BugSet; tokenTtlUs?: number | undefined }) {
+  constructor(
+    private readonly env: Env,
+    private readonly opts: { bugs: BugSet; tokenTtlUs?: number | undefined },
+  ) {
     this.tokens = new SimpleTokens(opts.tokenTtlUs ?? DEFAULT_TOKEN_TTL_US);
   }
 
@@ -123,7 +145,10 @@ export class MemberAuth {
   }
 
   /** The auth fields of a write's entry; the mutant checks here, at the receiving member, and refuses early. */
-  kvFields(info: AuthInfo | undefined, request: EtcdRequest): { fields: KvAuthFields; error?: undefined } | { error: EtcdErrorCode; fields?: undefined } {
+  kvFields(
+    info: AuthInfo | undefined,
+    request: EtcdRequest,
+  ): { fields: KvAuthFields; error?: undefined } | { error: EtcdErrorCode; fields?: undefined } {
     if (info === undefined) return { fields: {} };
     if (this.opts.bugs.has("etcd-auth-stale-revision")) {
       const refused = authCheck(this.state, info, request, this.permCtx(this.host.leaseKeys));
@@ -133,7 +158,10 @@ export class MemberAuth {
   }
 
   /** The apply-time check every member makes (etcd's authApplierV3). */
-  applyRefusal(data: { request: EtcdRequest } & KvAuthFields, leaseKeys: (id: number) => readonly string[]): EtcdErrorCode | undefined {
+  applyRefusal(
+    data: { request: EtcdRequest } & KvAuthFields,
+    leaseKeys: (id: number) => readonly string[],
+  ): EtcdErrorCode | undefined {
     // The mutant trusts the receiving member's check even when the auth store moved on since.
     const skipRevisionCheck = this.opts.bugs.has("etcd-auth-stale-revision") && data.authChecked === true;
     if (skipRevisionCheck) return undefined;
@@ -153,7 +181,11 @@ export class MemberAuth {
     if (!this.state.enabled && token === undefined) return undefined;
     const r = this.resolveNow(token);
     if (r.error === undefined && !this.state.enabled) return undefined;
-    const ok = r.info !== undefined && rangePermitted(this.state, r.info.user, req.key, req.rangeEnd, "READ", { rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored") });
+    const ok =
+      r.info !== undefined &&
+      rangePermitted(this.state, r.info.user, req.key, req.rangeEnd, "READ", {
+        rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored"),
+      });
     // etcd's watch server puts the gRPC status text into cancel_reason.
     return ok ? undefined : `rpc error: code = PermissionDenied desc = ${ERROR_MESSAGES["permission-denied"]}`;
   }
@@ -168,7 +200,8 @@ export class MemberAuth {
       // etcd's CheckPassword, on this member's auth state, before proposing.
       if (!this.state.enabled) return this.host.reply(client, clientReqId, { error: "auth-not-enabled" });
       const u = this.state.users.find((x) => x.name === request.name);
-      if (u === undefined || u.password !== request.password) return this.host.reply(client, clientReqId, { error: "auth-failed" });
+      if (u === undefined || u.password !== request.password)
+        return this.host.reply(client, clientReqId, { error: "auth-failed" });
       return this.propose(client, clientReqId, { request, token: this.tokenPrefix() });
     }
     this.withToken(token, (r) => {
@@ -184,7 +217,11 @@ export class MemberAuth {
     return s;
   }
 
-  private propose(client: string, clientReqId: number, e: { request: AuthRequest; caller?: string; token?: string }): void {
+  private propose(
+    client: string,
+    clientReqId: number,
+    e: { request: AuthRequest; caller?: string; token?: string },
+  ): void {
     const reqId = `${this.env.id}/auth/${this.env.monotonic()}/${++this.nextReq}`;
     const timer = this.env.setTimer(this.host.timeoutUs, () => {
       if (this.waiting.delete(reqId)) this.host.reply(client, clientReqId, { error: "timeout" });
@@ -216,7 +253,11 @@ export class MemberAuth {
     if (w !== undefined) {
       this.waiting.delete(e.reqId);
       this.env.cancelTimer(w.timer);
-      this.host.reply(w.client, w.clientReqId, r.error !== undefined ? { error: r.error } : { response: response ?? {} });
+      this.host.reply(
+        w.client,
+        w.clientReqId,
+        r.error !== undefined ? { error: r.error } : { response: response ?? {} },
+      );
     }
     return this.state !== before;
   }

@@ -16,7 +16,11 @@ export function registryAuthSetup(): AuthRequest[] {
     { op: "userGrantRole", user: ROOT_CREDENTIALS.user, role: "root" },
     { op: "userAdd", name: APISERVER_CREDENTIALS.user, password: APISERVER_CREDENTIALS.password },
     { op: "roleAdd", name: "kube-registry" },
-    { op: "roleGrantPermission", name: "kube-registry", perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" } },
+    {
+      op: "roleGrantPermission",
+      name: "kube-registry",
+      perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" },
+    },
     // The apiserver's compactor keeps its lock in compact_rev_key, outside /registry/: without this
     // grant every compaction is refused (permission denied) and the store is never compacted.
     { op: "roleGrantPermission", name: "kube-registry", perm: { key: "compact_rev_key", permType: "READWRITE" } },
@@ -30,14 +34,22 @@ export function registryAuthSetup(): AuthRequest[] {
  * retried on timeouts and leader changes, logging in again when the token is refused. `done` after the
  * last; `onResult` sees every answer.
  */
-export function runAuthRequests(env: Env, client: EtcdClient, steps: readonly AuthRequest[], done: () => void, onResult: (req: AuthRequest, result: string) => void = () => {}): void {
+export function runAuthRequests(
+  env: Env,
+  client: EtcdClient,
+  steps: readonly AuthRequest[],
+  done: () => void,
+  onResult: (req: AuthRequest, result: string) => void = () => {},
+): void {
   const send = (i: number, tries: number): void => {
     const req = steps[i];
     if (req === undefined) return done();
     client.authRequest(req, (r) => {
       onResult(req, r.ok ? "ok" : r.error);
-      if (!r.ok && (r.error === "invalid-auth-token" || r.error === "user-empty") && tries < 20) return client.login(() => send(i, tries + 1));
-      if (!r.ok && (r.error === "timeout" || r.error === "no-leader" || r.error === "not-leader") && tries < 20) return void env.setTimer(50_000, () => send(i, tries + 1));
+      if (!r.ok && (r.error === "invalid-auth-token" || r.error === "user-empty") && tries < 20)
+        return client.login(() => send(i, tries + 1));
+      if (!r.ok && (r.error === "timeout" || r.error === "no-leader" || r.error === "not-leader") && tries < 20)
+        return void env.setTimer(50_000, () => send(i, tries + 1));
       send(i + 1, 0);
     });
   };

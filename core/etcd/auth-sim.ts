@@ -22,7 +22,15 @@ export class AuthSim {
     this.members = Array.from({ length: opts.members ?? 1 }, (_, i) => `n${i + 1}`);
     const bugs = new BugSet(opts.bugs ?? []);
     for (const id of this.members) {
-      this.world.spawn(id, (env) => new EtcdMember(env, { peers: this.members, bugs, ...(opts.tokenTtlUs !== undefined ? { authTokenTtlUs: opts.tokenTtlUs } : {}) }));
+      this.world.spawn(
+        id,
+        (env) =>
+          new EtcdMember(env, {
+            peers: this.members,
+            bugs,
+            ...(opts.tokenTtlUs !== undefined ? { authTokenTtlUs: opts.tokenTtlUs } : {}),
+          }),
+      );
     }
     this.recorder = new HistoryRecorder(() => this.world.now);
     this.world.runUntilPredicate(() => this.leader() !== undefined, 3_000_000);
@@ -33,7 +41,9 @@ export class AuthSim {
   }
 
   leader(): string | undefined {
-    return this.members.find((m) => (this.world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+    return this.members.find(
+      (m) => (this.world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader",
+    );
   }
 
   /** A client process `name` talking to `member` only, authenticating as `auth` if given. */
@@ -41,7 +51,14 @@ export class AuthSim {
     const id = this.nextClientId++;
     let c: EtcdClient | undefined;
     this.world.spawn(name, (env) => {
-      c = new EtcdClient(env, { clientId: id, members: [opts.member ?? this.members[0]!], requestTimeoutUs: 1_000_000, streamTimeoutUs: 2_000_000, recorder: this.recorder, ...(opts.auth !== undefined ? { auth: opts.auth } : {}) });
+      c = new EtcdClient(env, {
+        clientId: id,
+        members: [opts.member ?? this.members[0]!],
+        requestTimeoutUs: 1_000_000,
+        streamTimeoutUs: 2_000_000,
+        recorder: this.recorder,
+        ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
+      });
       return { onMessage: (from, msg) => void c?.onMessage(from, msg) };
     });
     this.world.runUntil(this.world.now + 1);
@@ -51,7 +68,9 @@ export class AuthSim {
 
   private wait<T>(start: (done: (r: T) => void) => void): T {
     let out: T | undefined;
-    start((r) => { out = r; });
+    start((r) => {
+      out = r;
+    });
     this.world.runUntilPredicate(() => out !== undefined, this.world.now + 5_000_000);
     if (out === undefined) throw new Error("no answer within 5 s of simulated time");
     return out;
@@ -59,16 +78,25 @@ export class AuthSim {
 
   kv(c: EtcdClient, req: EtcdRequest): KvResult<EtcdResponse> {
     return this.wait<KvResult<EtcdResponse>>((done) => {
-      const wrap = (kind: EtcdResponse["kind"]) => (r: KvResult<unknown>) => done(r.ok ? { ok: true, value: { kind, [kind]: r.value } as unknown as EtcdResponse } : r);
+      const wrap = (kind: EtcdResponse["kind"]) => (r: KvResult<unknown>) =>
+        done(r.ok ? { ok: true, value: { kind, [kind]: r.value } as unknown as EtcdResponse } : r);
       switch (req.kind) {
-        case "range": return c.range(req.range, wrap("range"));
-        case "put": return c.put(req.put, wrap("put"));
-        case "deleteRange": return c.deleteRange(req.deleteRange, wrap("deleteRange"));
-        case "txn": return c.txn(req.txn, wrap("txn"));
-        case "compact": return c.compact(req.compact, wrap("compact"));
-        case "leaseGrant": return c.leaseGrant(req.leaseGrant, wrap("leaseGrant"));
-        case "leaseRevoke": return c.leaseRevoke(req.leaseRevoke, wrap("leaseRevoke"));
-        case "leaseKeepAlive": return c.leaseKeepAlive(req.leaseKeepAlive, wrap("leaseKeepAlive"));
+        case "range":
+          return c.range(req.range, wrap("range"));
+        case "put":
+          return c.put(req.put, wrap("put"));
+        case "deleteRange":
+          return c.deleteRange(req.deleteRange, wrap("deleteRange"));
+        case "txn":
+          return c.txn(req.txn, wrap("txn"));
+        case "compact":
+          return c.compact(req.compact, wrap("compact"));
+        case "leaseGrant":
+          return c.leaseGrant(req.leaseGrant, wrap("leaseGrant"));
+        case "leaseRevoke":
+          return c.leaseRevoke(req.leaseRevoke, wrap("leaseRevoke"));
+        case "leaseKeepAlive":
+          return c.leaseKeepAlive(req.leaseKeepAlive, wrap("leaseKeepAlive"));
       }
     });
   }
@@ -83,7 +111,9 @@ export class AuthSim {
 
   /** The first response of a new watch (created, or canceled at creation). */
   watch(c: EtcdClient, req: WatchCreateRequest): WatchResponse {
-    return this.wait<WatchResponse>((done) => { c.watch(req, (r) => done(r)); });
+    return this.wait<WatchResponse>((done) => {
+      c.watch(req, (r) => done(r));
+    });
   }
 
   run(us: number): void {

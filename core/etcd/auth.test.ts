@@ -24,7 +24,8 @@ const base: AuthRequest[] = [
 ];
 
 test("a point permission covers its key only; a range covers [key, rangeEnd); '\\0' every key from key on", () => {
-  const s = stateOf([...base,
+  const s = stateOf([
+    ...base,
     { op: "roleGrantPermission", name: "r", perm: { key: "/a", permType: "READ" } },
     { op: "roleGrantPermission", name: "r", perm: { key: "/b/", rangeEnd: "/b0", permType: "READWRITE" } },
     { op: "roleGrantPermission", name: "r", perm: { key: "/z", rangeEnd: "\0", permType: "WRITE" } },
@@ -33,7 +34,10 @@ test("a point permission covers its key only; a range covers [key, rangeEnd); '\
   assert.not.ok(rangePermitted(s, "u", "/a", undefined, "WRITE"));
   assert.not.ok(rangePermitted(s, "u", "/a/x", undefined, "READ"), "a point is not a prefix");
   assert.not.ok(rangePermitted(s, "u", "/a", "/a0", "READ"), "a prefix read is not covered by a point");
-  assert.ok(rangePermitted(s, "u", "/a/x", undefined, "READ", { rangeEndIgnored: true }), "the mutant reads a point as a prefix");
+  assert.ok(
+    rangePermitted(s, "u", "/a/x", undefined, "READ", { rangeEndIgnored: true }),
+    "the mutant reads a point as a prefix",
+  );
   assert.ok(rangePermitted(s, "u", "/b/1", undefined, "WRITE"));
   assert.ok(rangePermitted(s, "u", "/b/", "/b0", "READ"));
   assert.ok(rangePermitted(s, "u", "/b/x", "/b/y", "READ"));
@@ -44,7 +48,8 @@ test("a point permission covers its key only; a range covers [key, rangeEnd); '\
 });
 
 test("adjacent grants together cover a range neither covers alone", () => {
-  const s = stateOf([...base,
+  const s = stateOf([
+    ...base,
     { op: "roleGrantPermission", name: "r", perm: { key: "a", rangeEnd: "m", permType: "READ" } },
     { op: "roleGrantPermission", name: "r", perm: { key: "m", rangeEnd: "t", permType: "READ" } },
   ]);
@@ -61,10 +66,18 @@ test("every auth mutation bumps the auth revision; enable needs root with the ro
   assert.is(applyAuth(s, { op: "authEnable" }, undefined).error, "root-role-not-exist");
   s = applyAuth(s, { op: "userGrantRole", user: "root", role: "root" }, undefined).state;
   assert.is(s.revision, 3);
-  assert.is(applyAuth(s, { op: "userGrantRole", user: "root", role: "root" }, undefined).state.revision, 3, "a duplicate grant is ignored");
+  assert.is(
+    applyAuth(s, { op: "userGrantRole", user: "root", role: "root" }, undefined).state.revision,
+    3,
+    "a duplicate grant is ignored",
+  );
   s = applyAuth(s, { op: "authEnable" }, undefined).state;
   assert.equal([s.enabled, s.revision], [true, 3]);
-  assert.is(applyAuth(s, { op: "userAdd", name: "x", password: "" }, undefined).error, "user-empty", "admin calls need a user");
+  assert.is(
+    applyAuth(s, { op: "userAdd", name: "x", password: "" }, undefined).error,
+    "user-empty",
+    "admin calls need a user",
+  );
   assert.is(applyAuth(s, { op: "userRevokeRole", name: "root", role: "root" }, "root").error, "invalid-auth-mgmt");
   const off = applyAuth(s, { op: "authDisable" }, "root");
   assert.equal([off.state.enabled, off.state.revision, off.invalidate], [false, 4, "*"]);
@@ -74,8 +87,11 @@ test("every auth mutation bumps the auth revision; enable needs root with the ro
 function setup(sim: AuthSim, perms: AuthRequest[]): EtcdClient {
   const admin = sim.client("admin", { member: sim.leader()!, auth: { user: "root", password: "rootpw" } });
   for (const r of [
-    { op: "userAdd", name: "root", password: "rootpw" }, { op: "userGrantRole", user: "root", role: "root" },
-    { op: "userAdd", name: "u", password: "upw" }, { op: "roleAdd", name: "r" }, { op: "userGrantRole", user: "u", role: "r" },
+    { op: "userAdd", name: "root", password: "rootpw" },
+    { op: "userGrantRole", user: "root", role: "root" },
+    { op: "userAdd", name: "u", password: "upw" },
+    { op: "roleAdd", name: "r" },
+    { op: "userGrantRole", user: "u", role: "r" },
     { op: "userAdd", name: "nobody", password: "npw" },
     ...perms,
     { op: "authEnable" },
@@ -89,36 +105,79 @@ function setup(sim: AuthSim, perms: AuthRequest[]): EtcdClient {
 
 test("with auth on: a user without the grant is denied, without a token is 'user name is empty', with a made-up token is refused", () => {
   const sim = new AuthSim();
-  const admin = setup(sim, [{ op: "roleGrantPermission", name: "r", perm: { key: "/cfg/", rangeEnd: "/cfg0", permType: "READ" } }]);
+  const admin = setup(sim, [
+    { op: "roleGrantPermission", name: "r", perm: { key: "/cfg/", rangeEnd: "/cfg0", permType: "READ" } },
+  ]);
   assert.ok(sim.kv(admin, { kind: "put", put: { key: "/cfg/a", value: "1" } }).ok, "root writes anywhere");
   const u = sim.client("u", { auth: { user: "u", password: "upw" } });
   const got = sim.kv(u, { kind: "range", range: { key: "/cfg/", rangeEnd: "/cfg0" } });
   assert.ok(got.ok && got.value.kind === "range" && got.value.range.kvs.length === 1);
-  assert.equal(sim.kv(u, { kind: "put", put: { key: "/cfg/a", value: "2" } }), { ok: false, error: "permission-denied", unknown: false });
-  assert.equal(sim.kv(u, { kind: "range", range: { key: "/other" } }), { ok: false, error: "permission-denied", unknown: false });
+  assert.equal(sim.kv(u, { kind: "put", put: { key: "/cfg/a", value: "2" } }), {
+    ok: false,
+    error: "permission-denied",
+    unknown: false,
+  });
+  assert.equal(sim.kv(u, { kind: "range", range: { key: "/other" } }), {
+    ok: false,
+    error: "permission-denied",
+    unknown: false,
+  });
   const nobody = sim.client("nobody", { auth: { user: "nobody", password: "npw" } });
-  assert.equal(sim.kv(nobody, { kind: "range", range: { key: "/cfg/a" } }), { ok: false, error: "permission-denied", unknown: false }, "no role, no read");
+  assert.equal(
+    sim.kv(nobody, { kind: "range", range: { key: "/cfg/a" } }),
+    { ok: false, error: "permission-denied", unknown: false },
+    "no role, no read",
+  );
   const anon = sim.client("anon");
-  assert.equal(sim.kv(anon, { kind: "put", put: { key: "/cfg/a", value: "3" } }), { ok: false, error: "user-empty", unknown: false });
+  assert.equal(sim.kv(anon, { kind: "put", put: { key: "/cfg/a", value: "3" } }), {
+    ok: false,
+    error: "user-empty",
+    unknown: false,
+  });
   const wrong = sim.client("wrong", { auth: { user: "u", password: "bad" } });
-  assert.equal(sim.kv(wrong, { kind: "range", range: { key: "/cfg/a" } }), { ok: false, error: "auth-failed", unknown: false });
+  assert.equal(sim.kv(wrong, { kind: "range", range: { key: "/cfg/a" } }), {
+    ok: false,
+    error: "auth-failed",
+    unknown: false,
+  });
   const w = sim.watch(u, { key: "/secret" });
-  assert.equal([w.created, w.canceled, w.cancelReason], [true, true, "rpc error: code = PermissionDenied desc = etcdserver: permission denied"]);
+  assert.equal(
+    [w.created, w.canceled, w.cancelReason],
+    [true, true, "rpc error: code = PermissionDenied desc = etcdserver: permission denied"],
+  );
   assert.not.ok(sim.watch(u, { key: "/cfg/a" }).canceled);
 });
 
 test("a Txn needs read on every compare and permission for every operation of both branches; LeaseRevoke needs write on the lease's keys", () => {
   const sim = new AuthSim();
-  const admin = setup(sim, [{ op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } }]);
+  const admin = setup(sim, [
+    { op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } },
+  ]);
   const u = sim.client("u", { auth: { user: "u", password: "upw" } });
-  const txn = (failureKey: string) => sim.kv(u, { kind: "txn", txn: { compare: [{ key: "/u/a", target: "VERSION", result: "EQUAL", version: 0 }], success: [{ requestPut: { key: "/u/a", value: "1" } }], failure: [{ requestPut: { key: failureKey, value: "1" } }] } });
-  assert.equal(txn("/admin/x"), { ok: false, error: "permission-denied", unknown: false }, "the failure branch is checked too");
+  const txn = (failureKey: string) =>
+    sim.kv(u, {
+      kind: "txn",
+      txn: {
+        compare: [{ key: "/u/a", target: "VERSION", result: "EQUAL", version: 0 }],
+        success: [{ requestPut: { key: "/u/a", value: "1" } }],
+        failure: [{ requestPut: { key: failureKey, value: "1" } }],
+      },
+    });
+  assert.equal(
+    txn("/admin/x"),
+    { ok: false, error: "permission-denied", unknown: false },
+    "the failure branch is checked too",
+  );
   assert.ok(txn("/u/b").ok);
   const lease = sim.kv(admin, { kind: "leaseGrant", leaseGrant: { TTL: 60 } });
   assert.ok(lease.ok && lease.value.kind === "leaseGrant");
   const id = lease.ok && lease.value.kind === "leaseGrant" ? lease.value.leaseGrant.ID : 0;
   assert.ok(sim.kv(admin, { kind: "put", put: { key: "/admin/k", value: "v", lease: id } }).ok);
-  assert.equal(sim.kv(u, { kind: "leaseRevoke", leaseRevoke: { ID: id } }), { ok: false, error: "permission-denied", unknown: false });
+  assert.equal(sim.kv(u, { kind: "leaseRevoke", leaseRevoke: { ID: id } }), {
+    ok: false,
+    error: "permission-denied",
+    unknown: false,
+  });
   assert.ok(sim.kv(admin, { kind: "leaseRevoke", leaseRevoke: { ID: id } }).ok);
 });
 
@@ -149,7 +208,11 @@ test("a restarted member forgot its tokens: the old token is refused as 'invalid
   sim.world.crash("n1");
   sim.world.restart("n1");
   sim.world.runUntilPredicate(() => sim.leader() !== undefined, sim.world.now + 3_000_000);
-  assert.equal(sim.kv(raw, { kind: "put", put: { key: "/u/a", value: "2" } }), { ok: false, error: "invalid-auth-token", unknown: false });
+  assert.equal(sim.kv(raw, { kind: "put", put: { key: "/u/a", value: "2" } }), {
+    ok: false,
+    error: "invalid-auth-token",
+    unknown: false,
+  });
   assert.ok(sim.member("n1").auth.enabled, "the auth store itself survives the restart");
   // The authenticated client's token is refused too: it authenticates again and retries.
   assert.ok(sim.kv(c, { kind: "put", put: { key: "/u/a", value: "3" } }).ok);
@@ -168,7 +231,9 @@ test("a token from an index a follower has not applied yet waits for it there in
   const atFollower = sim.client("f", { member: follower });
   atFollower.useToken(login.ok ? login.value.token : undefined);
   let got: unknown;
-  atFollower.put({ key: "/u/a", value: "1" }, (r) => { got = r; });
+  atFollower.put({ key: "/u/a", value: "1" }, (r) => {
+    got = r;
+  });
   sim.run(200_000);
   assert.is(got, undefined, "still waiting for the token's index");
   sim.world.network.faults.uncut(leader, follower);
@@ -185,14 +250,18 @@ function raceARevoke(bugs: BugName[]): { put: unknown; value: string | undefined
   const sim = new AuthSim({ members: 3, bugs });
   const leader = sim.leader()!;
   const follower = sim.members.find((m) => m !== leader)!;
-  const admin = setup(sim, [{ op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } }]);
+  const admin = setup(sim, [
+    { op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } },
+  ]);
   const u = sim.client("u", { member: follower, auth: { user: "u", password: "upw" } });
   assert.ok(sim.kv(u, { kind: "put", put: { key: "/u/a", value: "before" } }).ok);
   // The leader's messages stop reaching the follower: it will not learn of the revoke for a while.
   sim.world.network.faults.cut(leader, follower);
   assert.ok(sim.auth(admin, { op: "userRevokeRole", name: "u", role: "r" }).ok);
   let put: unknown;
-  u.put({ key: "/u/a", value: "after-revoke" }, (r) => { put = r; });
+  u.put({ key: "/u/a", value: "after-revoke" }, (r) => {
+    put = r;
+  });
   sim.run(100_000);
   sim.world.network.faults.uncut(leader, follower);
   sim.world.runUntilPredicate(() => put !== undefined, sim.world.now + 3_000_000);

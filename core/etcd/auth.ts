@@ -113,7 +113,11 @@ function covers(ivs: readonly Interval[], begin: string, end: string | null): bo
 }
 
 /** The user's merged read and write intervals (etcd's getMergedPerms). */
-function mergedPerms(state: AuthState, user: AuthUser, rangeEndIgnored: boolean): { read: Interval[]; write: Interval[] } {
+function mergedPerms(
+  state: AuthState,
+  user: AuthUser,
+  rangeEndIgnored: boolean,
+): { read: Interval[]; write: Interval[] } {
   const read: Interval[] = [];
   const write: Interval[] = [];
   for (const r of user.roles) {
@@ -129,13 +133,21 @@ function mergedPerms(state: AuthState, user: AuthUser, rangeEndIgnored: boolean)
 }
 
 /** etcd's isRangeOpPermitted: a point must lie in some interval, a range must be covered by their union. */
-export function rangePermitted(state: AuthState, userName: string, key: string, rangeEnd: string | undefined, type: "READ" | "WRITE", opts: { rangeEndIgnored?: boolean } = {}): boolean {
+export function rangePermitted(
+  state: AuthState,
+  userName: string,
+  key: string,
+  rangeEnd: string | undefined,
+  type: "READ" | "WRITE",
+  opts: { rangeEndIgnored?: boolean } = {},
+): boolean {
   const user = state.users.find((u) => u.name === userName);
   if (user === undefined) return false;
   if (user.roles.includes(ROOT)) return true;
   const perms = mergedPerms(state, user, opts.rangeEndIgnored === true);
   const ivs = type === "READ" ? perms.read : perms.write;
-  if (rangeEnd === undefined || rangeEnd === "") return ivs.some((iv) => iv.begin <= key && (iv.end === null || key < iv.end));
+  if (rangeEnd === undefined || rangeEnd === "")
+    return ivs.some((iv) => iv.begin <= key && (iv.end === null || key < iv.end));
   return covers(ivs, key, rangeEnd === "\0" ? null : rangeEnd);
 }
 
@@ -152,28 +164,47 @@ export interface PermissionContext {
  */
 export function requestPermitted(state: AuthState, user: string, req: EtcdRequest, ctx: PermissionContext): boolean {
   const o = { rangeEndIgnored: ctx.rangeEndIgnored === true };
-  const can = (key: string, end: string | undefined, t: "READ" | "WRITE") => rangePermitted(state, user, key, end, t, o);
-  const leaseOk = (id: number | undefined) => id === undefined || id === 0 || ctx.leaseKeys(id).every((k) => can(k, undefined, "WRITE"));
-  const ops = (list: readonly RequestOp[]): boolean => list.every((op) => {
-    if ("requestRange" in op) return can(op.requestRange.key, op.requestRange.rangeEnd, "READ");
-    // etcd checks only the key of a Put inside a Txn (not its lease, not prev_kv).
-    if ("requestPut" in op) return can(op.requestPut.key, undefined, "WRITE");
-    if ("requestDeleteRange" in op) {
-      const d = op.requestDeleteRange;
-      return (d.prevKv !== true || can(d.key, d.rangeEnd, "READ")) && can(d.key, d.rangeEnd, "WRITE");
-    }
-    // etcd 3.4 does not look into a nested Txn's operations; this model checks them as well.
-    return txnOk(op.requestTxn);
-  });
-  const txnOk = (t: { compare: { key: string; rangeEnd?: string }[]; success: RequestOp[]; failure: RequestOp[] }): boolean =>
-    t.compare.every((c) => can(c.key, c.rangeEnd, "READ")) && ops(t.success) && ops(t.failure);
+  const can = (key: string, end: string | undefined, t: "READ" | "WRITE") =>
+    rangePermitted(state, user, key, end, t, o);
+  const leaseOk = (id: number | undefined) =>
+    id === undefined || id === 0 || ctx.leaseKeys(id).every((k) => can(k, undefined, "WRITE"));
+  const ops = (list: readonly RequestOp[]): boolean =>
+    list.every((op) => {
+      if ("requestRange" in op) return can(op.requestRange.key, op.requestRange.rangeEnd, "READ");
+      // etcd checks only the key of a Put inside a Txn (not its lease, not prev_kv).
+      if ("requestPut" in op) return can(op.requestPut.key, undefined, "WRITE");
+      if ("requestDeleteRange" in op) {
+        const d = op.requestDeleteRange;
+        return (d.prevKv !== true || can(d.key, d.rangeEnd, "READ")) && can(d.key, d.rangeEnd, "WRITE");
+      }
+      // etcd 3.4 does not look into a nested Txn's operations; this model checks them as well.
+      return txnOk(op.requestTxn);
+    });
+  const txnOk = (t: {
+    compare: { key: string; rangeEnd?: string }[];
+    success: RequestOp[];
+    failure: RequestOp[];
+  }): boolean => t.compare.every((c) => can(c.key, c.rangeEnd, "READ")) && ops(t.success) && ops(t.failure);
   switch (req.kind) {
-    case "range": return can(req.range.key, req.range.rangeEnd, "READ");
-    case "put": return can(req.put.key, undefined, "WRITE") && leaseOk(req.put.lease) && (req.put.prevKv !== true || can(req.put.key, undefined, "READ"));
-    case "deleteRange": return can(req.deleteRange.key, req.deleteRange.rangeEnd, "WRITE") && (req.deleteRange.prevKv !== true || can(req.deleteRange.key, req.deleteRange.rangeEnd, "READ"));
-    case "txn": return txnOk(req.txn);
-    case "leaseRevoke": return leaseOk(req.leaseRevoke.ID);
-    default: return true;
+    case "range":
+      return can(req.range.key, req.range.rangeEnd, "READ");
+    case "put":
+      return (
+        can(req.put.key, undefined, "WRITE") &&
+        leaseOk(req.put.lease) &&
+        (req.put.prevKv !== true || can(req.put.key, undefined, "READ"))
+      );
+    case "deleteRange":
+      return (
+        can(req.deleteRange.key, req.deleteRange.rangeEnd, "WRITE") &&
+        (req.deleteRange.prevKv !== true || can(req.deleteRange.key, req.deleteRange.rangeEnd, "READ"))
+      );
+    case "txn":
+      return txnOk(req.txn);
+    case "leaseRevoke":
+      return leaseOk(req.leaseRevoke.ID);
+    default:
+      return true;
   }
 }
 
@@ -182,7 +213,12 @@ export function requestPermitted(state: AuthState, user: string, req: EtcdReques
  * token) → user-empty; a request resolved at an older auth revision → auth-old-revision (the receiving
  * member retries it with a fresh resolution); an unknown user → permission-denied.
  */
-export function authCheck(state: AuthState, info: AuthInfo | undefined, req: EtcdRequest, ctx: PermissionContext & { skipRevisionCheck?: boolean }): EtcdErrorCode | undefined {
+export function authCheck(
+  state: AuthState,
+  info: AuthInfo | undefined,
+  req: EtcdRequest,
+  ctx: PermissionContext & { skipRevisionCheck?: boolean },
+): EtcdErrorCode | undefined {
   if (!state.enabled || !isCheckedRequest(req)) return undefined;
   if (info === undefined) return "user-empty";
   if (info.revision < state.revision && ctx.skipRevisionCheck !== true) return "auth-old-revision";
@@ -191,7 +227,13 @@ export function authCheck(state: AuthState, info: AuthInfo | undefined, req: Etc
 
 /** The requests etcd's auth applier checks. */
 export function isCheckedRequest(req: EtcdRequest): boolean {
-  return req.kind === "range" || req.kind === "put" || req.kind === "deleteRange" || req.kind === "txn" || req.kind === "leaseRevoke";
+  return (
+    req.kind === "range" ||
+    req.kind === "put" ||
+    req.kind === "deleteRange" ||
+    req.kind === "txn" ||
+    req.kind === "leaseRevoke"
+  );
 }
 
 /** Auth requests that need the root role when auth is on (etcd's needAdminPermission). */
@@ -200,7 +242,7 @@ export function needsAdmin(r: AuthRequest): boolean {
 }
 
 function hasRoot(u: AuthUser | undefined): boolean {
-  return u !== undefined && u.roles.includes(ROOT);
+  return u?.roles.includes(ROOT) === true;
 }
 
 /** The result of applying one auth request: the next state (same object if unchanged) and the answer. */
@@ -221,7 +263,11 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
   const role = (n: string) => state.roles.find((r) => r.name === n);
   const bump = (s: Omit<AuthState, "revision">): AuthState => ({ ...s, revision: state.revision + 1 });
   const fail = (error: EtcdErrorCode): AuthApplyResult => ({ state, error });
-  const ok = (s: AuthState, response: AuthResponse = {}, invalidate?: string): AuthApplyResult => ({ state: s, response: { ...response, authRevision: s.revision }, ...(invalidate !== undefined ? { invalidate } : {}) });
+  const ok = (s: AuthState, response: AuthResponse = {}, invalidate?: string): AuthApplyResult => ({
+    state: s,
+    response: { ...response, authRevision: s.revision },
+    ...(invalidate !== undefined ? { invalidate } : {}),
+  });
   if (state.enabled && needsAdmin(req)) {
     // IsAdminPermitted: no revision check, only the root role.
     if (caller === undefined) return fail("user-empty");
@@ -252,7 +298,9 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
     case "userAdd":
       if (req.name === "") return fail("user-empty");
       if (user(req.name) !== undefined) return fail("user-already-exist");
-      return ok(bump({ ...state, users: [...state.users, { name: req.name, password: req.password, roles: [] }].sort(byName) }));
+      return ok(
+        bump({ ...state, users: [...state.users, { name: req.name, password: req.password, roles: [] }].sort(byName) }),
+      );
     case "userDelete": {
       if (state.enabled && req.name === ROOT) return fail("invalid-auth-mgmt");
       if (user(req.name) === undefined) return fail("user-not-found");
@@ -281,7 +329,8 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
     case "userGet": {
       const u = user(req.name);
       // A user may read itself; anyone else needs root (etcd's authApplierV3.UserGet).
-      if (state.enabled && caller !== req.name && !hasRoot(caller === undefined ? undefined : user(caller))) return fail(caller === undefined ? "user-empty" : "permission-denied");
+      if (state.enabled && caller !== req.name && !hasRoot(caller === undefined ? undefined : user(caller)))
+        return fail(caller === undefined ? "user-empty" : "permission-denied");
       if (u === undefined) return fail("user-not-found");
       return ok(state, { roles: [...u.roles] });
     }
@@ -292,18 +341,28 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
     case "roleDelete": {
       if (state.enabled && req.role === ROOT) return fail("invalid-auth-mgmt");
       if (role(req.role) === undefined) return fail("role-not-found");
-      return ok(bump({
-        ...state,
-        roles: state.roles.filter((r) => r.name !== req.role),
-        users: state.users.map((u) => (u.roles.includes(req.role) ? { ...u, roles: u.roles.filter((r) => r !== req.role) } : u)),
-      }));
+      return ok(
+        bump({
+          ...state,
+          roles: state.roles.filter((r) => r.name !== req.role),
+          users: state.users.map((u) =>
+            u.roles.includes(req.role) ? { ...u, roles: u.roles.filter((r) => r !== req.role) } : u,
+          ),
+        }),
+      );
     }
     case "roleGrantPermission": {
       const r = role(req.name);
       if (r === undefined) return fail("role-not-found");
       const same = (p: Permission) => p.key === req.perm.key && (p.rangeEnd ?? "") === (req.perm.rangeEnd ?? "");
-      const perm: Permission = { key: req.perm.key, ...(req.perm.rangeEnd ? { rangeEnd: req.perm.rangeEnd } : {}), permType: req.perm.permType };
-      const perms = r.perms.some(same) ? r.perms.map((p) => (same(p) ? perm : p)) : [...r.perms, perm].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const perm: Permission = {
+        key: req.perm.key,
+        ...(req.perm.rangeEnd ? { rangeEnd: req.perm.rangeEnd } : {}),
+        permType: req.perm.permType,
+      };
+      const perms = r.perms.some(same)
+        ? r.perms.map((p) => (same(p) ? perm : p))
+        : [...r.perms, perm].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return ok(bump({ ...state, roles: withRole({ ...r, perms }) }));
     }
     case "roleRevokePermission": {
@@ -316,7 +375,8 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
     case "roleGet": {
       const r = role(req.role);
       const c = caller === undefined ? undefined : user(caller);
-      if (state.enabled && !hasRoot(c) && !(c?.roles.includes(req.role) ?? false)) return fail(caller === undefined ? "user-empty" : "permission-denied");
+      if (state.enabled && !hasRoot(c) && !(c?.roles.includes(req.role) ?? false))
+        return fail(caller === undefined ? "user-empty" : "permission-denied");
       if (r === undefined) return fail("role-not-found");
       return ok(state, { perms: r.perms.map((p) => ({ ...p })) });
     }

@@ -20,14 +20,24 @@ test("a restarted client's requests are answered although its previous incarnati
   let client: EtcdClient | undefined;
   world.spawn("c1", (env) => {
     // Like the Kubernetes cluster's processes: a new client, with a new id, per incarnation.
-    client = new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 500_000, streamTimeoutUs: 1_000_000, recorder });
+    client = new EtcdClient(env, {
+      clientId: clientId++,
+      members,
+      requestTimeoutUs: 500_000,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+    });
     return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
   });
   world.runUntil(1_000_000); // a leader
   const puts = (n: number) => {
     let ok = 0;
     let done = 0;
-    for (let i = 0; i < n; i++) client!.put({ key: `k${i}`, value: "v" }, (r) => { done++; if (r.ok) ok++; });
+    for (let i = 0; i < n; i++)
+      client!.put({ key: `k${i}`, value: "v" }, (r) => {
+        done++;
+        if (r.ok) ok++;
+      });
     world.runUntilPredicate(() => done === n, world.now + 2_000_000);
     return ok;
   };

@@ -17,12 +17,21 @@ const STREAM_TIMEOUT_US = 1_000_000;
 function oneMember(drop: (m: MemberMessage) => boolean) {
   const world = new World({ seed: 7 });
   const members = ["n1"];
-  const lossy = (env: Env): Env => ({ ...env, send: (to, msg) => (drop(msg as MemberMessage) ? undefined : env.send(to, msg)) });
+  const lossy = (env: Env): Env => ({
+    ...env,
+    send: (to, msg) => (drop(msg as MemberMessage) ? undefined : env.send(to, msg)),
+  });
   world.spawn("n1", (env) => new EtcdMember(lossy(env), { peers: members }));
   const recorder = new HistoryRecorder(() => world.now);
   let client: EtcdClient | undefined;
   world.spawn("c1", (env) => {
-    client = new EtcdClient(env, { clientId: 1, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: STREAM_TIMEOUT_US, recorder });
+    client = new EtcdClient(env, {
+      clientId: 1,
+      members,
+      requestTimeoutUs: 1_000_000,
+      streamTimeoutUs: STREAM_TIMEOUT_US,
+      recorder,
+    });
     return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
   });
   world.runUntil(1_000_000); // a leader
@@ -41,7 +50,8 @@ function oneMember(drop: (m: MemberMessage) => boolean) {
   return { world, c, step, watch };
 }
 
-const isCompactionCancel = (m: MemberMessage) => m.type === "WatchEvent" && m.response.canceled === true && (m.response.compactRevision ?? 0) > 0;
+const isCompactionCancel = (m: MemberMessage) =>
+  m.type === "WatchEvent" && m.response.canceled === true && (m.response.compactRevision ?? 0) > 0;
 
 test("a watch whose only answer after created (the compaction cancel) was lost is reported broken, and a re-watch learns it was compacted", () => {
   let lost = 0;
@@ -67,7 +77,10 @@ test("a healthy watch stream with nothing to say stays open: pongs owe no respon
   t.step("put", (done) => t.c.put({ key: "k", value: "1" }, (r) => done(r.ok)));
   const got = t.watch({ key: "other", startRevision: 0 });
   t.world.runUntil(t.world.now + 10 * STREAM_TIMEOUT_US);
-  assert.equal(got.map((r) => (r.created ? "created" : r.canceled ? "canceled" : "events")), ["created"]);
+  assert.equal(
+    got.map((r) => (r.created ? "created" : r.canceled ? "canceled" : "events")),
+    ["created"],
+  );
 });
 
 test("a response lost in the middle of a busy stream breaks it once a later one arrives", () => {

@@ -4,9 +4,7 @@
 import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { EtcdOperation, WatchRecord } from "../history.ts";
-import type {
-  EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse,
-} from "../mvcc/rpc.ts";
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
 import type { Callback, KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
@@ -19,7 +17,14 @@ export class HistoryRecorder {
   constructor(readonly trueNow: () => number) {}
 
   invoke(client: number, request: EtcdRequest): EtcdOperation {
-    const op: EtcdOperation = { id: this.operations.length, client, call: this.trueNow(), return: null, request, response: null };
+    const op: EtcdOperation = {
+      id: this.operations.length,
+      client,
+      call: this.trueNow(),
+      return: null,
+      request,
+      response: null,
+    };
     this.operations.push(op);
     return op;
   }
@@ -91,9 +96,15 @@ export class EtcdClient implements KV {
   private readonly streams = new Map<number, Stream>();
   /** Auth: the current simple token, and Auth service calls in flight (by request id). */
   private token: string | undefined;
-  private readonly authPending = new Map<number, { cb: (r: KvResult<AuthResponse>) => void; timer: TimerId; member: string }>();
+  private readonly authPending = new Map<
+    number,
+    { cb: (r: KvResult<AuthResponse>) => void; timer: TimerId; member: string }
+  >();
 
-  constructor(private readonly env: Env, readonly opts: ClientOptions) {
+  constructor(
+    private readonly env: Env,
+    readonly opts: ClientOptions,
+  ) {
     this.nextReq = opts.bugs?.has("etcd-client-reuses-request-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
@@ -114,14 +125,22 @@ export class EtcdClient implements KV {
       case "KvResponse": {
         const p = this.pending.get(m.reqId);
         if (p === undefined || p.member !== from) return true; // late or duplicated answer
-        if (m.error === "invalid-auth-token" && this.opts.auth !== undefined && p.attempts < (this.opts.maxRetries ?? 3)) {
+        if (
+          m.error === "invalid-auth-token" &&
+          this.opts.auth !== undefined &&
+          p.attempts < (this.opts.maxRetries ?? 3)
+        ) {
           // clientv3 fetches a new token and retries once the old one is refused.
           p.attempts++;
           this.token = undefined;
           this.pending.delete(m.reqId);
           const retryId = this.nextReq++;
           this.pending.set(retryId, p);
-          this.withToken(p, () => this.sendRequest(retryId, p), (e) => this.finish(retryId, p, e));
+          this.withToken(
+            p,
+            () => this.sendRequest(retryId, p),
+            (e) => this.finish(retryId, p, e),
+          );
           return true;
         }
         if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error) && p.attempts < (this.opts.maxRetries ?? 3)) {
@@ -135,14 +154,25 @@ export class EtcdClient implements KV {
           this.sendRequest(retryId, p);
           return true;
         }
-        this.finish(m.reqId, p, m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true });
+        this.finish(
+          m.reqId,
+          p,
+          m.response !== undefined
+            ? { ok: true, value: m.response }
+            : {
+                ok: false,
+                error: m.error ?? "timeout",
+                unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true,
+              },
+        );
         return true;
       }
       case "WatchEvent": {
         const s = this.streams.get(m.streamId);
         if (s === undefined || s.member !== from) {
           // A stream this client gave up on (broken, or cancelled) still talks: tell the member to stop.
-          if (s === undefined) this.env.send(from, { type: "WatchCancel", streamId: m.streamId } satisfies ClientMessage);
+          if (s === undefined)
+            this.env.send(from, { type: "WatchCancel", streamId: m.streamId } satisfies ClientMessage);
           return true;
         }
         if (s.closed || m.seq < s.nextSeq) return true;
@@ -176,7 +206,11 @@ export class EtcdClient implements KV {
         this.authPending.delete(m.reqId);
         this.env.cancelTimer(a.timer);
         if (m.error !== undefined && RETRYABLE_ERRORS.has(m.error)) this.failover(m.leaderHint);
-        a.cb(m.response !== undefined ? { ok: true, value: m.response } : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") });
+        a.cb(
+          m.response !== undefined
+            ? { ok: true, value: m.response }
+            : { ok: false, error: m.error ?? "timeout", unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") },
+        );
         return true;
       }
       case "StreamUnknown": {
@@ -195,7 +229,11 @@ export class EtcdClient implements KV {
     const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
     this.pending.set(reqId, p);
     if (this.opts.auth !== undefined && this.token === undefined) {
-      this.withToken(p, () => this.sendRequest(reqId, p), (e) => this.finish(reqId, p, e));
+      this.withToken(
+        p,
+        () => this.sendRequest(reqId, p),
+        (e) => this.finish(reqId, p, e),
+      );
       return;
     }
     this.sendRequest(reqId, p);
@@ -234,7 +272,12 @@ export class EtcdClient implements KV {
     });
     this.authPending.set(reqId, { cb, timer, member });
     const token = request.op === "authenticate" ? undefined : this.token;
-    this.env.send(member, { type: "AuthRequest", reqId, request, ...(token !== undefined ? { token } : {}) } satisfies ClientMessage);
+    this.env.send(member, {
+      type: "AuthRequest",
+      reqId,
+      request,
+      ...(token !== undefined ? { token } : {}),
+    } satisfies ClientMessage);
   }
 
   /** Authenticates as opts.auth now and keeps the token (an operator's explicit login). */
@@ -265,7 +308,12 @@ export class EtcdClient implements KV {
       this.failover();
       this.finish(reqId, p, { ok: false, error: "timeout", unknown: true });
     });
-    this.env.send(p.member, { type: "KvRequest", reqId, request: p.op.request, ...(this.token !== undefined ? { token: this.token } : {}) } satisfies ClientMessage);
+    this.env.send(p.member, {
+      type: "KvRequest",
+      reqId,
+      request: p.op.request,
+      ...(this.token !== undefined ? { token: this.token } : {}),
+    } satisfies ClientMessage);
   }
 
   private finish(reqId: number, p: Pending, r: KvResult<EtcdResponse>): void {
@@ -283,7 +331,10 @@ export class EtcdClient implements KV {
     p.cb(r);
   }
 
-  private typed<K extends EtcdResponse["kind"]>(kind: K, cb: Callback<Extract<EtcdResponse, { kind: K }>[K & keyof Extract<EtcdResponse, { kind: K }>]>): (r: KvResult<EtcdResponse>) => void {
+  private typed<K extends EtcdResponse["kind"]>(
+    kind: K,
+    cb: Callback<Extract<EtcdResponse, { kind: K }>[K & keyof Extract<EtcdResponse, { kind: K }>]>,
+  ): (r: KvResult<EtcdResponse>) => void {
     return (r) => {
       if (!r.ok) return cb(r);
       const v = r.value as Record<string, unknown>;
@@ -293,24 +344,56 @@ export class EtcdClient implements KV {
 
   range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, this.typed("range", cb));
   put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, this.typed("put", cb));
-  deleteRange: KV["deleteRange"] = (req, cb) => this.call({ kind: "deleteRange", deleteRange: req }, this.typed("deleteRange", cb));
+  deleteRange: KV["deleteRange"] = (req, cb) =>
+    this.call({ kind: "deleteRange", deleteRange: req }, this.typed("deleteRange", cb));
   txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, this.typed("txn", cb));
   compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, this.typed("compact", cb));
-  leaseGrant: KV["leaseGrant"] = (req, cb) => this.call({ kind: "leaseGrant", leaseGrant: req }, this.typed("leaseGrant", cb));
-  leaseRevoke: KV["leaseRevoke"] = (req, cb) => this.call({ kind: "leaseRevoke", leaseRevoke: req }, this.typed("leaseRevoke", cb));
-  leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) => this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, this.typed("leaseKeepAlive", cb));
+  leaseGrant: KV["leaseGrant"] = (req, cb) =>
+    this.call({ kind: "leaseGrant", leaseGrant: req }, this.typed("leaseGrant", cb));
+  leaseRevoke: KV["leaseRevoke"] = (req, cb) =>
+    this.call({ kind: "leaseRevoke", leaseRevoke: req }, this.typed("leaseRevoke", cb));
+  leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) =>
+    this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, this.typed("leaseKeepAlive", cb));
 
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
     const streamId = this.nextStream++;
-    const record: WatchRecord = { client: this.opts.clientId, member: this.member, watchId: streamId, call: this.opts.recorder.trueNow(), request: req, responses: [] };
+    const record: WatchRecord = {
+      client: this.opts.clientId,
+      member: this.member,
+      watchId: streamId,
+      call: this.opts.recorder.trueNow(),
+      request: req,
+      responses: [],
+    };
     this.opts.recorder.watches.push(record);
-    const s: Stream = { streamId, member: this.member, record, onResponse, lastHeard: this.env.now(), pingTimer: undefined, closed: false, nextSeq: 0, early: new Map(), sent: 0, gapSince: 0 };
+    const s: Stream = {
+      streamId,
+      member: this.member,
+      record,
+      onResponse,
+      lastHeard: this.env.now(),
+      pingTimer: undefined,
+      closed: false,
+      nextSeq: 0,
+      early: new Map(),
+      sent: 0,
+      gapSince: 0,
+    };
     this.streams.set(streamId, s);
-    this.env.send(s.member, { type: "WatchCreate", streamId, request: req, ...(this.token !== undefined ? { token: this.token } : {}) } satisfies ClientMessage);
+    this.env.send(s.member, {
+      type: "WatchCreate",
+      streamId,
+      request: req,
+      ...(this.token !== undefined ? { token: this.token } : {}),
+    } satisfies ClientMessage);
     const ping = () => {
       if (s.closed) return;
       const now = this.env.now();
-      if (now - s.lastHeard > this.opts.streamTimeoutUs || (hasGap(s) && now - s.gapSince > this.opts.streamTimeoutUs / 2)) return this.breakStream(s);
+      if (
+        now - s.lastHeard > this.opts.streamTimeoutUs ||
+        (hasGap(s) && now - s.gapSince > this.opts.streamTimeoutUs / 2)
+      )
+        return this.breakStream(s);
       this.env.send(s.member, { type: "StreamPing", streamId } satisfies ClientMessage);
       s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
     };
@@ -336,7 +419,13 @@ export class EtcdClient implements KV {
   private breakStream(s: Stream): void {
     this.closeStream(s, false);
     this.failover();
-    const broken: WatchResponse = { header: { revision: 0, raftTerm: 0 }, watchId: s.streamId, canceled: true, cancelReason: "stream broken", events: [] };
+    const broken: WatchResponse = {
+      header: { revision: 0, raftTerm: 0 },
+      watchId: s.streamId,
+      canceled: true,
+      cancelReason: "stream broken",
+      events: [],
+    };
     s.onResponse(broken);
   }
 

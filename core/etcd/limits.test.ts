@@ -16,7 +16,13 @@ function oneMember(opts: Partial<MemberOptions>) {
   const recorder = new HistoryRecorder(() => world.now);
   let client: EtcdClient | undefined;
   world.spawn("c1", (env) => {
-    client = new EtcdClient(env, { clientId: 1, members: ["n1"], requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder });
+    client = new EtcdClient(env, {
+      clientId: 1,
+      members: ["n1"],
+      requestTimeoutUs: 1_000_000,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+    });
     return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
   });
   world.runUntil(1_000_000);
@@ -33,9 +39,15 @@ function oneMember(opts: Partial<MemberOptions>) {
 test("a put over --max-request-bytes is refused (request-too-large) and consumes no revision; one just under passes", () => {
   const { c, member, call } = oneMember({ maxRequestBytes: 200 });
   const under = "x".repeat(200 - requestBytes({ kind: "put", put: { key: "/a", value: "" } }));
-  assert.is(call((d) => c.put({ key: "/a", value: under }, d)), "ok");
+  assert.is(
+    call((d) => c.put({ key: "/a", value: under }, d)),
+    "ok",
+  );
   const rev = member.store.revision;
-  assert.is(call((d) => c.put({ key: "/a", value: under + "y" }, d)), "request-too-large");
+  assert.is(
+    call((d) => c.put({ key: "/a", value: under + "y" }, d)),
+    "request-too-large",
+  );
   assert.is(member.store.revision, rev);
   assert.is(probeCounts().get("etcd.request-too-large"), 1);
 });
@@ -43,16 +55,40 @@ test("a put over --max-request-bytes is refused (request-too-large) and consumes
 test("a Txn over --max-txn-ops is refused (too-many-ops); one at the limit applies", () => {
   const { c, call } = oneMember({ maxTxnOps: 2 });
   const puts = (n: number) => Array.from({ length: n }, (_, i) => ({ requestPut: { key: `/k${i}`, value: "v" } }));
-  assert.is(call((d) => c.txn({ compare: [], success: puts(2), failure: [] }, d)), "ok");
-  assert.is(call((d) => c.txn({ compare: [], success: puts(3), failure: [] }, d)), "too-many-ops");
+  assert.is(
+    call((d) => c.txn({ compare: [], success: puts(2), failure: [] }, d)),
+    "ok",
+  );
+  assert.is(
+    call((d) => c.txn({ compare: [], success: puts(3), failure: [] }, d)),
+    "too-many-ops",
+  );
   assert.ok((probeCounts().get("mvcc.txn-too-many-ops") ?? 0) >= 1);
 });
 
 test("watchBatchMaxRevs: a catch-up arrives in batches of whole revisions (a Txn's two events together)", () => {
   const { world, c, call } = oneMember({ watchBatchMaxRevs: 1 });
-  assert.is(call((d) => c.put({ key: "/w/a", value: "1" }, d)), "ok");
-  assert.is(call((d) => c.txn({ compare: [], success: [{ requestPut: { key: "/w/b", value: "2" } }, { requestPut: { key: "/w/c", value: "3" } }], failure: [] }, d)), "ok");
-  assert.is(call((d) => c.put({ key: "/w/d", value: "4" }, d)), "ok");
+  assert.is(
+    call((d) => c.put({ key: "/w/a", value: "1" }, d)),
+    "ok",
+  );
+  assert.is(
+    call((d) =>
+      c.txn(
+        {
+          compare: [],
+          success: [{ requestPut: { key: "/w/b", value: "2" } }, { requestPut: { key: "/w/c", value: "3" } }],
+          failure: [],
+        },
+        d,
+      ),
+    ),
+    "ok",
+  );
+  assert.is(
+    call((d) => c.put({ key: "/w/d", value: "4" }, d)),
+    "ok",
+  );
   const got: WatchResponse[] = [];
   c.watch({ key: "/w/", rangeEnd: "/w0", startRevision: 1 }, (r) => got.push(r));
   world.runUntil(world.now + 1_000_000);

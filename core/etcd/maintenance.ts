@@ -11,7 +11,10 @@ export class MaintenanceClient {
   private nextReq = FIRST_ID;
   private readonly pending = new Map<number, { member: string; timer: TimerId; cb: (r: MaintenanceResult) => void }>();
 
-  constructor(private readonly env: Env, private readonly timeoutUs = 1_000_000) {}
+  constructor(
+    private readonly env: Env,
+    private readonly timeoutUs = 1_000_000,
+  ) {}
 
   call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void): void {
     const reqId = this.nextReq++;

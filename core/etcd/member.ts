@@ -1,8 +1,3 @@
-// An etcd member: Raft (through the driver) + the MVCC store + leases + the watch hub, with the apply
-// loop, linearizable reads through ReadIndex, serializable reads served locally, lease expiry decided
-// by the leader's monotonic clock and replicated as a revoke, and watches served to the clients
-// connected to this member. Followers forward writes to the leader, like etcd's proposal forwarding.
-import { assert } from "../assert.ts";
 import { BugSet } from "../bugs.ts";
 import type { Actor, Env } from "../env.ts";
 import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
@@ -140,7 +135,10 @@ export class EtcdMember implements Actor {
   private readonly bugs: BugSet;
   private readonly hooks: MemberHooks;
   private readonly waiting = new Map<string, Waiting>();
-  private readonly streams = new Map<string, { stream: WatchStream; client: string; streamId: number; request: WatchCreateRequest; seq: { next: number } }>();
+  private readonly streams = new Map<
+    string,
+    { stream: WatchStream; client: string; streamId: number; request: WatchCreateRequest; seq: { next: number } }
+  >();
   private nextReq = 0;
   private readonly nonce: string;
   private isLeader = false;
@@ -170,7 +168,10 @@ export class EtcdMember implements Actor {
   /** etcd's auth store and this member's simple tokens (inert until an auth request arrives). */
   readonly auth: MemberAuth;
 
-  constructor(private readonly env: Env, private readonly opts: MemberOptions) {
+  constructor(
+    private readonly env: Env,
+    private readonly opts: MemberOptions,
+  ) {
     this.removed = env.disk.readValue(REMOVED_MARKER) === true;
     this.electionUs = (opts.tickUs ?? 10_000) * (opts.electionTicks ?? 10);
     this.bugs = opts.bugs ?? BugSet.none;
@@ -181,7 +182,11 @@ export class EtcdMember implements Actor {
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
     this.auth = new MemberAuth(env, { bugs: this.bugs, tokenTtlUs: opts.authTokenTtlUs });
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
-    this.store = new MvccStore({ bugs: this.bugs, lessor: { primary: false, minTTL: 1 }, maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS });
+    this.store = new MvccStore({
+      bugs: this.bugs,
+      lessor: { primary: false, minTTL: 1 },
+      maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS,
+    });
     this.hub = new WatchHub(this.store, { bugs: this.bugs, maxRevsPerResponse: opts.watchBatchMaxRevs ?? 1000 });
     const hub = this.hub;
     const id = env.id;
@@ -189,20 +194,25 @@ export class EtcdMember implements Actor {
     this.store.setListener(undefined);
     this.store.setListener({
       onCommit: (revision, keys, changes) => {
-        if (this.quotaBytes > 0) this.backend.onWrite(keys.reduce((n, k, i) => n + KV_OVERHEAD + k.length + changes[i]!.value.length, 0));
+        if (this.quotaBytes > 0)
+          this.backend.onWrite(keys.reduce((n, k, i) => n + KV_OVERHEAD + k.length + changes[i]!.value.length, 0));
         hub.onCommit(revision, keys, changes);
         this.hooks.onCommit?.(id, revision, keys, changes);
       },
       onRestore: () => hub.onRestore(),
     });
-    const member = this;
     this.driver = new RaftDriver({
       env,
       peers: opts.peers,
       stateMachine: {
-        apply: (entry) => member.apply(entry),
-        snapshot: (): MemberSnapshot => ({ kv: member.store.snapshot(), removed: [...member.removedIds].sort(), ...(member.alarms.noSpace ? { alarms: member.alarms.list() } : {}), ...member.auth.snapshotField() }),
-        restore: (data) => member.restore(data as MemberSnapshot),
+        apply: (entry) => this.apply(entry),
+        snapshot: (): MemberSnapshot => ({
+          kv: this.store.snapshot(),
+          removed: [...this.removedIds].sort(),
+          ...(this.alarms.noSpace ? { alarms: this.alarms.list() } : {}),
+          ...this.auth.snapshotField(),
+        }),
+        restore: (data) => this.restore(data as MemberSnapshot),
       },
       tickUs: opts.tickUs ?? 10_000,
       electionTicks: opts.electionTicks ?? 10,
@@ -215,7 +225,7 @@ export class EtcdMember implements Actor {
       bugs: this.bugs,
       snapshotEvery: opts.snapshotEvery ?? 200,
       ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),
-      onSoftState: (s) => member.onSoftState(s),
+      onSoftState: (s) => this.onSoftState(s),
     });
     if (this.bugs.has("etcd-reapply-after-crash")) {
       // The mutant keeps the store in its own file, written without the applied index: after a
@@ -242,11 +252,16 @@ export class EtcdMember implements Actor {
     if (this.removed) return;
     this.driver.start();
     const every = (us: number, fn: () => void) => {
-      const loop = () => { fn(); this.env.setTimer(us, loop); };
+      const loop = () => {
+        fn();
+        this.env.setTimer(us, loop);
+      };
       this.env.setTimer(us, loop);
     };
     // BUGGIFY: a starved watch stream skips a catch-up round (its watchers fall further behind).
-    every(this.opts.syncWatchersUs ?? 100_000, () => { if (!this.env.buggify("starve-watch")) this.hub.syncWatchers(); });
+    every(this.opts.syncWatchersUs ?? 100_000, () => {
+      if (!this.env.buggify("starve-watch")) this.hub.syncWatchers();
+    });
     every(this.opts.progressNotifyUs ?? 500_000, () => this.hub.progressTick());
     every(this.opts.leaseCheckUs ?? 100_000, () => this.checkLeases());
   }
@@ -272,7 +287,12 @@ export class EtcdMember implements Actor {
       case "MemberRemoved":
         return this.stopRemoved();
       case "KvRequest":
-        if (m.token !== undefined || this.auth.enabled) return this.auth.withToken(m.token, (info) => info.error !== undefined ? this.reply(from, m.reqId, { error: info.error }) : this.onKvRequest(from, m.reqId, m.request, info.info, m.token));
+        if (m.token !== undefined || this.auth.enabled)
+          return this.auth.withToken(m.token, (info) =>
+            info.error !== undefined
+              ? this.reply(from, m.reqId, { error: info.error })
+              : this.onKvRequest(from, m.reqId, m.request, info.info, m.token),
+          );
         return this.onKvRequest(from, m.reqId, m.request);
       case "AuthRequest":
         return this.auth.onRequest(from, m.reqId, m.request, m.token);
@@ -291,7 +311,19 @@ export class EtcdMember implements Actor {
           // etcd's watch server checks read permission on the range once, when the watch is created.
           const refusal = this.auth.watchRefusal(m.token, m.request);
           if (refusal !== undefined) {
-            this.env.send(from, { type: "WatchEvent", streamId: m.streamId, seq: 0, response: { header: { revision: this.store.revision, raftTerm: this.driver.status().term }, watchId: m.streamId, created: true, canceled: true, cancelReason: refusal, events: [] } } satisfies MemberMessage);
+            this.env.send(from, {
+              type: "WatchEvent",
+              streamId: m.streamId,
+              seq: 0,
+              response: {
+                header: { revision: this.store.revision, raftTerm: this.driver.status().term },
+                watchId: m.streamId,
+                created: true,
+                canceled: true,
+                cancelReason: refusal,
+                events: [],
+              },
+            } satisfies MemberMessage);
             return;
           }
         }
@@ -310,7 +342,12 @@ export class EtcdMember implements Actor {
       case "StreamPing": {
         const s = this.streams.get(`${from}/${m.streamId}`);
         // The pong says how many responses went out, so the client can tell that the last ones were lost.
-        this.env.send(from, (s ? { type: "StreamPong", streamId: m.streamId, sent: s.seq.next } : { type: "StreamUnknown", streamId: m.streamId }) satisfies MemberMessage);
+        this.env.send(
+          from,
+          (s
+            ? { type: "StreamPong", streamId: m.streamId, sent: s.seq.next }
+            : { type: "StreamUnknown", streamId: m.streamId }) satisfies MemberMessage,
+        );
         return;
       }
       default:
@@ -325,13 +362,26 @@ export class EtcdMember implements Actor {
   private refuse(client: string, msg: unknown): void {
     const m = msg as ClientMessage;
     switch (m.type) {
-      case "KvRequest": return this.reply(client, m.reqId, { error: "not-leader" });
+      case "KvRequest":
+        return this.reply(client, m.reqId, { error: "not-leader" });
       case "MemberRequest":
-      case "MemberList": return this.env.send(client, { type: "MemberResponse", reqId: m.reqId, error: "not-leader" } satisfies MemberMessage);
-      case "Maintenance": return this.env.send(client, { type: "MaintenanceResponse", reqId: m.reqId, result: { error: "stopped" } } satisfies MemberMessage);
+      case "MemberList":
+        return this.env.send(client, {
+          type: "MemberResponse",
+          reqId: m.reqId,
+          error: "not-leader",
+        } satisfies MemberMessage);
+      case "Maintenance":
+        return this.env.send(client, {
+          type: "MaintenanceResponse",
+          reqId: m.reqId,
+          result: { error: "stopped" },
+        } satisfies MemberMessage);
       case "WatchCreate":
-      case "StreamPing": return this.env.send(client, { type: "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
-      default: return;
+      case "StreamPing":
+        return this.env.send(client, { type: "StreamUnknown", streamId: m.streamId } satisfies MemberMessage);
+      default:
+        return;
     }
   }
 
@@ -356,22 +406,40 @@ export class EtcdMember implements Actor {
   }
 
   private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {
-    const stream = this.hub.openStream((response) => this.env.send(client, { type: "WatchEvent", streamId, seq: seq.next++, response: { ...response, watchId: streamId } } satisfies MemberMessage));
+    const stream = this.hub.openStream((response) =>
+      this.env.send(client, {
+        type: "WatchEvent",
+        streamId,
+        seq: seq.next++,
+        response: { ...response, watchId: streamId },
+      } satisfies MemberMessage),
+    );
     this.streams.set(`${client}/${streamId}`, { stream, client, streamId, request, seq });
     stream.watch(request);
   }
 
-  private reply(client: string, reqId: number, r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true }): void {
+  private reply(
+    client: string,
+    reqId: number,
+    r: { response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true },
+  ): void {
     latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, r.error);
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
-  private onKvRequest(client: string, clientReqId: number, request: EtcdRequest, authInfo?: import("./auth.ts").AuthInfo, token?: string): void {
+  private onKvRequest(
+    client: string,
+    clientReqId: number,
+    request: EtcdRequest,
+    authInfo?: import("./auth.ts").AuthInfo,
+    token?: string,
+  ): void {
     latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
     const term = () => this.driver.status().term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
-    if (!serializable && this.driver.status().learners.includes(this.env.id)) return this.reply(client, clientReqId, { error: "not-supported-for-learner" });
+    if (!serializable && this.driver.status().learners.includes(this.env.id))
+      return this.reply(client, clientReqId, { error: "not-supported-for-learner" });
     switch (request.kind) {
       case "range": {
         const serve = () => {
@@ -401,7 +469,8 @@ export class EtcdMember implements Actor {
       }
       case "leaseKeepAlive": {
         // Keep-alives go to the leader's lessor (not through Raft), as in etcd.
-        if (!this.isLeader) return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+        if (!this.isLeader)
+          return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
         const r = this.store.leaseKeepAlive(request.leaseKeepAlive, term(), this.leaseClock());
         if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
         else this.reply(client, clientReqId, { response: { kind: "leaseKeepAlive", leaseKeepAlive: r } });
@@ -443,30 +512,31 @@ export class EtcdMember implements Actor {
         this.waiting.delete(reqId);
         return this.reply(client, clientReqId, { error: fields.error });
       }
-      w.retry = () => this.auth.withToken(token, (again) => {
-        if (!this.waiting.has(reqId)) return;
-        if (again.error !== undefined) {
-          this.env.cancelTimer(timer);
+      w.retry = () =>
+        this.auth.withToken(token, (again) => {
+          if (!this.waiting.has(reqId)) return;
+          if (again.error !== undefined) {
+            this.env.cancelTimer(timer);
+            this.waiting.delete(reqId);
+            return this.reply(client, clientReqId, { error: again.error });
+          }
+          const f = this.auth.kvFields(again.info, request);
+          if (f.error !== undefined) {
+            this.env.cancelTimer(timer);
+            this.waiting.delete(reqId);
+            return this.reply(client, clientReqId, { error: f.error });
+          }
+          authProbe("auth.old-revision-retried");
+          const next = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
           this.waiting.delete(reqId);
-          return this.reply(client, clientReqId, { error: again.error });
-        }
-        const f = this.auth.kvFields(again.info, request);
-        if (f.error !== undefined) {
-          this.env.cancelTimer(timer);
-          this.waiting.delete(reqId);
-          return this.reply(client, clientReqId, { error: f.error });
-        }
-        authProbe("auth.old-revision-retried");
-        const next = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
-        this.waiting.delete(reqId);
-        this.waiting.set(next, w);
-        reqId = next;
-        if (this.proposeLocally({ op: "kv", origin: this.env.id, reqId: next, request, ...f.fields }) !== "ok") {
-          this.env.cancelTimer(timer);
-          this.waiting.delete(next);
-          this.reply(client, clientReqId, { error: "no-leader", leaderHint: this.driver.status().leader });
-        }
-      });
+          this.waiting.set(next, w);
+          reqId = next;
+          if (this.proposeLocally({ op: "kv", origin: this.env.id, reqId: next, request, ...f.fields }) !== "ok") {
+            this.env.cancelTimer(timer);
+            this.waiting.delete(next);
+            this.reply(client, clientReqId, { error: "no-leader", leaderHint: this.driver.status().leader });
+          }
+        });
       const outcome = this.proposeLocally({ op: "kv", origin: this.env.id, reqId, request, ...fields.fields });
       if (outcome !== "ok") {
         this.env.cancelTimer(timer);
@@ -485,9 +555,18 @@ export class EtcdMember implements Actor {
 
   // ------------------------------------------------------------ membership (etcd's Cluster service)
 
-  private memberReply(client: string, reqId: number, r: { error?: MemberError; voters?: readonly string[]; learners?: readonly string[] }): void {
+  private memberReply(
+    client: string,
+    reqId: number,
+    r: { error?: MemberError; voters?: readonly string[]; learners?: readonly string[] },
+  ): void {
     const st = this.driver.status();
-    this.env.send(client, { type: "MemberResponse", reqId, ...r, ...(r.error !== undefined ? { leaderHint: st.leader } : {}) } satisfies MemberMessage);
+    this.env.send(client, {
+      type: "MemberResponse",
+      reqId,
+      ...r,
+      ...(r.error !== undefined ? { leaderHint: st.leader } : {}),
+    } satisfies MemberMessage);
   }
 
   /** Why a follower does not answer a membership request: it knows a leader to ask, or none. */
@@ -507,13 +586,22 @@ export class EtcdMember implements Actor {
     if (st.role !== "leader") return this.memberReply(client, reqId, { error: EtcdMember.notLeader(st) });
     const refused = this.refuseChange(change, st.voters, st.learners);
     if (refused !== undefined) return this.memberReply(client, reqId, { error: refused });
-    const cc: ConfChange = change.op === "addLearner"
-      ? { type: "addLearner", nodeId: change.id }
-      : change.op === "promote" ? { type: "addVoter", nodeId: change.id } : { type: "removeVoter", nodeId: change.id };
+    const cc: ConfChange =
+      change.op === "addLearner"
+        ? { type: "addLearner", nodeId: change.id }
+        : change.op === "promote"
+          ? { type: "addVoter", nodeId: change.id }
+          : { type: "removeVoter", nodeId: change.id };
     const r = this.driver.proposeConfChange(cc);
     if (!r.ok) {
-      const error: MemberError = r.reason === "conf-change-pending" ? "conf-change-pending"
-        : r.reason === "invalid-conf-change" ? "invalid" : r.reason === "not-leader" ? "not-leader" : "no-leader";
+      const error: MemberError =
+        r.reason === "conf-change-pending"
+          ? "conf-change-pending"
+          : r.reason === "invalid-conf-change"
+            ? "invalid"
+            : r.reason === "not-leader"
+              ? "not-leader"
+              : "no-leader";
       return this.memberReply(client, reqId, { error });
     }
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
@@ -523,7 +611,11 @@ export class EtcdMember implements Actor {
   }
 
   /** etcd's checks before a membership proposal (ErrLearnerNotReady; strict reconfiguration: ErrUnhealthy). */
-  private refuseChange(change: MemberChange, voters: readonly string[], learners: readonly string[]): MemberError | undefined {
+  private refuseChange(
+    change: MemberChange,
+    voters: readonly string[],
+    learners: readonly string[],
+  ): MemberError | undefined {
     const node = this.driver.node;
     const isVoter = voters.includes(change.id);
     const isLearner = learners.includes(change.id);
@@ -533,7 +625,8 @@ export class EtcdMember implements Actor {
     // Active: heard from within an election timeout (etcd asks its transport which peers are connected).
     const now = this.env.monotonic();
     const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= this.electionUs;
-    const healthy = (next: readonly string[]) => next.length > 0 && next.filter(active).length >= Math.floor(next.length / 2) + 1;
+    const healthy = (next: readonly string[]) =>
+      next.length > 0 && next.filter(active).length >= Math.floor(next.length / 2) + 1;
     if (change.op === "promote") {
       const own = node.progressOf(this.env.id)?.match ?? 0;
       if ((node.progressOf(change.id)?.match ?? 0) < own * LEARNER_READY) return "learner-not-ready";
@@ -607,7 +700,8 @@ export class EtcdMember implements Actor {
     const raftTerm = this.driver?.status().term ?? entry.term;
     if (data.op === "leaseExpire") {
       this.hooks.onLeaseExpire?.(this.env.id, data.ids);
-      if (data.ids.some((id) => (this.store.lessor.lookup(id)?.keys.size ?? 0) > 0)) probe("etcd.lease-expired-with-keys");
+      if (data.ids.some((id) => (this.store.lessor.lookup(id)?.keys.size ?? 0) > 0))
+        probe("etcd.lease-expired-with-keys");
       for (const id of data.ids) this.store.leaseRevoke({ ID: id }, raftTerm);
       this.report(entry);
       return;
@@ -615,7 +709,12 @@ export class EtcdMember implements Actor {
     if (data.op === "alarm") return this.applyAlarm(entry, data);
     if (data.op === "auth") {
       const changed = this.auth.apply(data, entry.index);
-      if (changed) this.hooks.onAuthApply?.(this.env.id, { index: entry.index, kvRevision: this.store.revision, state: this.auth.state });
+      if (changed)
+        this.hooks.onAuthApply?.(this.env.id, {
+          index: entry.index,
+          kvRevision: this.store.revision,
+          state: this.auth.state,
+        });
       this.report(entry);
       return;
     }
@@ -646,14 +745,18 @@ export class EtcdMember implements Actor {
       probe("etcd.quota-capped-apply");
       result = { error: "no-space" };
     } else if (req.kind === "leaseGrant" && !req.leaseGrant.ID) {
-      result = this.store.apply({ kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: this.store.lessor.chooseId() } }, { raftTerm, nowUs: this.leaseClock() });
+      result = this.store.apply(
+        { kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: this.store.lessor.chooseId() } },
+        { raftTerm, nowUs: this.leaseClock() },
+      );
     } else {
       result = this.store.apply(req, { raftTerm, nowUs: this.leaseClock(), skipValidation });
     }
     let effectUnknown = false;
     if (this.quotaBytes > 0) {
       if (!isEtcdError(result) && req.kind === "compact") this.backend.recount(liveBytesOf(this.store.snapshot()));
-      if (this.store.revision > revBefore && requestCost(req) > 0) this.hooks.onNoSpace?.(this.env.id, { kind: "write", index: entry.index, revision: this.store.revision });
+      if (this.store.revision > revBefore && requestCost(req) > 0)
+        this.hooks.onNoSpace?.(this.env.id, { kind: "write", index: entry.index, revision: this.store.revision });
       // etcd's quota applier applies the write, then answers ErrNoSpace and raises the alarm.
       if (quota === "over" && !isEtcdError(result)) {
         probe("etcd.quota-applied-over");
@@ -669,7 +772,11 @@ export class EtcdMember implements Actor {
       if (w !== undefined) {
         this.waiting.delete(data.reqId);
         this.env.cancelTimer(w.timer);
-        if (isEtcdError(result)) this.reply(w.client, w.clientReqId, { error: result.error, ...(effectUnknown ? { effectUnknown: true as const } : {}) });
+        if (isEtcdError(result))
+          this.reply(w.client, w.clientReqId, {
+            error: result.error,
+            ...(effectUnknown ? { effectUnknown: true as const } : {}),
+          });
         else this.reply(w.client, w.clientReqId, { response: result });
       }
     }
@@ -692,10 +799,15 @@ export class EtcdMember implements Actor {
   }
 
   private applyAlarm(entry: Entry, data: Extract<MemberEntry, { op: "alarm" }>): void {
-    const changed = data.action === "activate" ? this.alarms.activate(data.member) : this.alarms.deactivate(data.member);
+    const changed =
+      data.action === "activate" ? this.alarms.activate(data.member) : this.alarms.deactivate(data.member);
     if (changed) {
       probe(data.action === "activate" ? "etcd.nospace-alarm-raised" : "etcd.nospace-alarm-disarmed");
-      this.hooks.onNoSpace?.(this.env.id, { kind: data.action === "activate" ? "alarm" : "disarm", raisedBy: data.member, index: entry.index });
+      this.hooks.onNoSpace?.(this.env.id, {
+        kind: data.action === "activate" ? "alarm" : "disarm",
+        raisedBy: data.member,
+        index: entry.index,
+      });
     }
     this.report(entry);
     if (data.origin !== this.env.id || data.reqId === undefined) return;
@@ -713,21 +825,35 @@ export class EtcdMember implements Actor {
   private onMaintenance(client: string, reqId: number, request: MaintenanceRequest): void {
     switch (request.op) {
       case "status":
-        return this.maintReply(client, reqId, { dbSize: this.backend.size, dbSizeInUse: this.backend.live, alarms: this.alarms.list() });
+        return this.maintReply(client, reqId, {
+          dbSize: this.backend.size,
+          dbSizeInUse: this.backend.live,
+          alarms: this.alarms.list(),
+        });
       case "defragment":
         // This member's backend only, as etcd's Defragment: the file is rewritten with the live data.
         probe("etcd.defragment");
         this.backend.defragment();
         return this.maintReply(client, reqId, {});
       case "alarmList":
-        return this.linearizableMaint(client, reqId, () => this.maintReply(client, reqId, { alarms: this.alarms.list() }));
+        return this.linearizableMaint(client, reqId, () =>
+          this.maintReply(client, reqId, { alarms: this.alarms.list() }),
+        );
       case "alarmDisarm": {
         const id = `${this.env.id}/${this.nonce}/a${++this.nextReq}`;
         const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
           if (this.maintWaiting.delete(id)) this.maintReply(client, reqId, { error: "timeout" });
         });
         this.maintWaiting.set(id, { client, clientReqId: reqId, timer });
-        if (this.proposeLocally({ op: "alarm", action: "deactivate", member: request.member, origin: this.env.id, reqId: id }) !== "ok") {
+        if (
+          this.proposeLocally({
+            op: "alarm",
+            action: "deactivate",
+            member: request.member,
+            origin: this.env.id,
+            reqId: id,
+          }) !== "ok"
+        ) {
           this.env.cancelTimer(timer);
           this.maintWaiting.delete(id);
           this.maintReply(client, reqId, { error: "no-leader" });
@@ -738,12 +864,20 @@ export class EtcdMember implements Actor {
   }
 
   private linearizableMaint(client: string, reqId: number, serve: () => void): void {
-    this.driver.readIndex((r) => (r.ok ? serve() : this.maintReply(client, reqId, { error: r.reason === "no-leader" ? "no-leader" : "timeout" })));
+    this.driver.readIndex((r) =>
+      r.ok ? serve() : this.maintReply(client, reqId, { error: r.reason === "no-leader" ? "no-leader" : "timeout" }),
+    );
   }
 
   private report(entry: Entry): void {
     this.auth.onApplied(entry.index);
-    this.hooks.onApply?.({ member: this.env.id, index: entry.index, term: entry.term, digest: digest(entry.data), revision: this.store.revision });
+    this.hooks.onApply?.({
+      member: this.env.id,
+      index: entry.index,
+      term: entry.term,
+      digest: digest(entry.data),
+      revision: this.store.revision,
+    });
   }
 
   private restore(s: MemberSnapshot): void {
@@ -754,7 +888,11 @@ export class EtcdMember implements Actor {
     if (this.quotaBytes > 0) {
       this.alarms.restore(s.alarms);
       this.backend.recount(liveBytesOf(s.kv));
-      this.hooks.onNoSpace?.(this.env.id, { kind: "restore", alarms: this.alarms.list().map((a) => a.member), index: 0 });
+      this.hooks.onNoSpace?.(this.env.id, {
+        kind: "restore",
+        alarms: this.alarms.list().map((a) => a.member),
+        index: 0,
+      });
     }
     this.auth.restore(s.auth);
   }
@@ -783,7 +921,9 @@ export class EtcdMember implements Actor {
   private checkLeases(): void {
     // The mutant also skips the leadership check: a deposed leader that still believes it leads
     // keeps expiring leases by its own (skewed) clock.
-    const leading = this.bugs.has("etcd-lease-stale-leader") ? this.store.lessor.isPrimary : this.isLeader && this.driver.status().role === "leader";
+    const leading = this.bugs.has("etcd-lease-stale-leader")
+      ? this.store.lessor.isPrimary
+      : this.isLeader && this.driver.status().role === "leader";
     if (!leading) return;
     const ids = this.store.lessor.expired(this.leaseClock());
     if (ids.length === 0) return;
@@ -804,7 +944,8 @@ export function digest(data: unknown): string {
 
 function digestOf(data: unknown): string {
   const s = data === null ? "null" : JSON.stringify(data);
-  let h1 = 0x811c9dc5, h2 = 0x1234567;
+  let h1 = 0x811c9dc5,
+    h2 = 0x1234567;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, 0x01000193);

@@ -2,18 +2,40 @@
 import type { ProbeCatalog } from "../probes.ts";
 
 export const ETCD_PROBES = {
-  "etcd.request-too-large": { what: "a write larger than --max-request-bytes was rejected before it was proposed", required: true },
+  "etcd.request-too-large": {
+    what: "a write larger than --max-request-bytes was rejected before it was proposed",
+    required: true,
+  },
   "etcd.lease-expired-with-keys": { what: "the leader expired a lease that still had keys attached", required: true },
-  "etcd.duplicate-request-dropped": { what: "a duplicated client request or forward was dropped before it could be proposed twice", required: true },
+  "etcd.duplicate-request-dropped": {
+    what: "a duplicated client request or forward was dropped before it could be proposed twice",
+    required: true,
+  },
   "etcd.write-forwarded": { what: "a follower forwarded a client's write to the leader" },
-  "etcd.proposal-timeout": { what: "a proposal was not applied within the request timeout: the client learns nothing of its outcome", required: true },
-  "etcd.snapshot-restored": { what: "a member restored its store from a snapshot (a leader's, or its own at restart)", required: true },
-  "etcd.cas-retry-after-conflict": { what: "a client's compare-and-swap lost to another writer and retried with the revision it read", required: true },
-  "etcd.watch-resumed-after-compaction": { what: "a client watch canceled by compaction resumed from the compaction revision", required: true },
+  "etcd.proposal-timeout": {
+    what: "a proposal was not applied within the request timeout: the client learns nothing of its outcome",
+    required: true,
+  },
+  "etcd.snapshot-restored": {
+    what: "a member restored its store from a snapshot (a leader's, or its own at restart)",
+    required: true,
+  },
+  "etcd.cas-retry-after-conflict": {
+    what: "a client's compare-and-swap lost to another writer and retried with the revision it read",
+    required: true,
+  },
+  "etcd.watch-resumed-after-compaction": {
+    what: "a client watch canceled by compaction resumed from the compaction revision",
+    required: true,
+  },
   // ---- space quota (only with --quota-backend-bytes set)
   "etcd.quota-refused": { what: "a write over the space quota was refused before it was proposed (no-space)" },
-  "etcd.quota-applied-over": { what: "a write applied past the space quota was answered no-space (etcd's quota applier) and raised the alarm" },
-  "etcd.quota-capped-apply": { what: "a write reached the apply loop while NOSPACE was active and was refused by the capped applier" },
+  "etcd.quota-applied-over": {
+    what: "a write applied past the space quota was answered no-space (etcd's quota applier) and raised the alarm",
+  },
+  "etcd.quota-capped-apply": {
+    what: "a write reached the apply loop while NOSPACE was active and was refused by the capped applier",
+  },
   "etcd.nospace-alarm-raised": { what: "a member applied a NOSPACE alarm" },
   "etcd.nospace-alarm-disarmed": { what: "a member applied an alarm disarm" },
   "etcd.defragment": { what: "a member's backend was defragmented" },

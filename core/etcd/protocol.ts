@@ -12,7 +12,14 @@ export type MemberChange = { op: "addLearner" | "promote" | "remove"; id: string
  * reconfiguration check: the change would leave too few active voters for a quorum), conf-change-pending
  * (one change at a time), invalid (already so, or no such member), timeout (outcome unknown).
  */
-export type MemberError = "not-leader" | "no-leader" | "learner-not-ready" | "unhealthy" | "conf-change-pending" | "invalid" | "timeout";
+export type MemberError =
+  | "not-leader"
+  | "no-leader"
+  | "learner-not-ready"
+  | "unhealthy"
+  | "conf-change-pending"
+  | "invalid"
+  | "timeout";
 
 export type ClientMessage =
   /** `token`: the simple token of an authenticated client (etcd's "token" gRPC metadata); absent without auth. */
@@ -33,7 +40,11 @@ export type ClientMessage =
  * etcd's Maintenance RPCs that the space quota needs: Alarm (list / disarm NOSPACE, through Raft),
  * Defragment (this member's backend only) and Status (this member's backend size and alarms).
  */
-export type MaintenanceRequest = { op: "alarmList" } | { op: "alarmDisarm"; member: string; alarm: "NOSPACE" } | { op: "defragment" } | { op: "status" };
+export type MaintenanceRequest =
+  | { op: "alarmList" }
+  | { op: "alarmDisarm"; member: string; alarm: "NOSPACE" }
+  | { op: "defragment" }
+  | { op: "status" };
 
 /** An active alarm as etcd's AlarmMember: which member raised it, and which alarm. */
 export interface AlarmMember {
@@ -51,9 +62,23 @@ export interface MaintenanceResult {
 
 export type MemberMessage =
   /** `effectUnknown`: an error after the request was applied anyway (etcd's quota applier answers no-space for a write it applied). */
-  | { type: "KvResponse"; reqId: number; response?: EtcdResponse; error?: EtcdErrorCode; leaderHint?: string; effectUnknown?: true }
+  | {
+      type: "KvResponse";
+      reqId: number;
+      response?: EtcdResponse;
+      error?: EtcdErrorCode;
+      leaderHint?: string;
+      effectUnknown?: true;
+    }
   | { type: "MaintenanceResponse"; reqId: number; result: MaintenanceResult }
-  | { type: "MemberResponse"; reqId: number; voters?: readonly string[]; learners?: readonly string[]; error?: MemberError; leaderHint?: string }
+  | {
+      type: "MemberResponse";
+      reqId: number;
+      voters?: readonly string[];
+      learners?: readonly string[];
+      error?: MemberError;
+      leaderHint?: string;
+    }
   /** seq numbers a stream's responses from 0: a watch stream is ordered and gap-free like the TCP stream it models. */
   | { type: "WatchEvent"; streamId: number; seq: number; response: WatchResponse }
   /** `sent`: how many responses the stream has sent (the next seq) — a TCP ack in reverse: responses sent but never received are a gap. */
@@ -63,19 +88,56 @@ export type MemberMessage =
 
 /** Errors that prove the request had no effect (rejected before it was proposed or applied). */
 export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
-  "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
-  "lease-exists", "not-leader", "no-leader", "not-supported-for-learner", "request-too-large",
+  "compacted",
+  "future-revision",
+  "key-not-found",
+  "lease-not-found",
+  "duplicate-key",
+  "empty-key",
+  "too-many-ops",
+  "lease-exists",
+  "not-leader",
+  "no-leader",
+  "not-supported-for-learner",
+  "request-too-large",
   "no-space", // refused before proposing, or by the NOSPACE-capped applier; the quota applier's "applied anyway" answer carries effectUnknown
   // Auth: refused before or at apply, never applied.
-  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed", "auth-not-enabled",
-  "root-user-not-exist", "root-role-not-exist", "user-already-exist", "user-not-found", "role-already-exist",
-  "role-not-found", "role-empty", "role-not-granted", "permission-not-granted", "invalid-auth-mgmt",
+  "permission-denied",
+  "invalid-auth-token",
+  "user-empty",
+  "auth-old-revision",
+  "auth-failed",
+  "auth-not-enabled",
+  "root-user-not-exist",
+  "root-role-not-exist",
+  "user-already-exist",
+  "user-not-found",
+  "role-already-exist",
+  "role-not-found",
+  "role-empty",
+  "role-not-granted",
+  "permission-not-granted",
+  "invalid-auth-mgmt",
 ]);
 
 /** Errors after which a client may retry the same request on another member. */
-export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["not-leader", "no-leader", "stopped", "not-supported-for-learner"]);
+export const RETRYABLE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
+  "not-leader",
+  "no-leader",
+  "stopped",
+  "not-supported-for-learner",
+]);
 
 export function isClientMessage(m: unknown): m is ClientMessage {
   const t = (m as { type?: unknown })?.type;
-  return t === "KvRequest" || t === "WatchCreate" || t === "WatchCancel" || t === "StreamPing" || t === "MemberRequest" || t === "MemberList" || t === "Maintenance" || t === "AuthRequest";
+  return (
+    t === "KvRequest" ||
+    t === "WatchCreate" ||
+    t === "WatchCancel" ||
+    t === "StreamPing" ||
+    t === "MemberRequest" ||
+    t === "MemberList" ||
+    t === "Maintenance" ||
+    t === "AuthRequest"
+  );
 }

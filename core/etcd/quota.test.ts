@@ -16,16 +16,27 @@ function cluster(n: number, opts: Partial<MemberOptions>) {
   const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
   const members = new Map<string, EtcdMember>();
   const events: { member: string; e: NoSpaceEvent }[] = [];
-  for (const id of ids) world.spawn(id, (env) => {
-    const m = new EtcdMember(env, { peers: ids, ...opts, hooks: { onNoSpace: (member, e) => events.push({ member, e }) } });
-    members.set(id, m);
-    return m;
-  });
+  for (const id of ids)
+    world.spawn(id, (env) => {
+      const m = new EtcdMember(env, {
+        peers: ids,
+        ...opts,
+        hooks: { onNoSpace: (member, e) => events.push({ member, e }) },
+      });
+      members.set(id, m);
+      return m;
+    });
   const recorder = new HistoryRecorder(() => world.now);
   let client: EtcdClient | undefined;
   let maint: MaintenanceClient | undefined;
   world.spawn("c1", (env) => {
-    client = new EtcdClient(env, { clientId: 1, members: ids, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder });
+    client = new EtcdClient(env, {
+      clientId: 1,
+      members: ids,
+      requestTimeoutUs: 1_000_000,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+    });
     maint = new MaintenanceClient(env);
     return { onMessage: (from, msg) => void (maint!.onMessage(from, msg) || client?.onMessage(from, msg)) };
   });
@@ -59,8 +70,21 @@ function fill(call: ReturnType<typeof cluster>["call"], c: EtcdClient, prefix = 
 
 test("the cost of a request is etcd's: kvOverhead + key + value per put, the larger Txn branch, leaseOverhead", () => {
   assert.is(requestCost({ kind: "put", put: { key: "ab", value: "xyz" } }), KV_OVERHEAD + 5);
-  assert.is(requestCost({ kind: "txn", txn: { compare: [], success: [{ requestPut: { key: "a", value: "b" } }], failure: [{ requestPut: { key: "a", value: "b" } }, { requestPut: { key: "c", value: "d" } }] } }), 2 * (KV_OVERHEAD + 2));
-  assert.is(requestCost({ kind: "txn", txn: { compare: [], success: [{ requestDeleteRange: { key: "a" } }], failure: [] } }), 0);
+  assert.is(
+    requestCost({
+      kind: "txn",
+      txn: {
+        compare: [],
+        success: [{ requestPut: { key: "a", value: "b" } }],
+        failure: [{ requestPut: { key: "a", value: "b" } }, { requestPut: { key: "c", value: "d" } }],
+      },
+    }),
+    2 * (KV_OVERHEAD + 2),
+  );
+  assert.is(
+    requestCost({ kind: "txn", txn: { compare: [], success: [{ requestDeleteRange: { key: "a" } }], failure: [] } }),
+    0,
+  );
   assert.is(requestCost({ kind: "deleteRange", deleteRange: { key: "a" } }), 0);
   assert.is(requestCost({ kind: "leaseGrant", leaseGrant: { TTL: 5 } }), 64);
 });
@@ -88,11 +112,26 @@ test("a member refuses a put past the space quota; NOSPACE is raised on every me
   const alarms = mcall("n2", { op: "alarmList" });
   assert.ok((alarms.alarms ?? []).length >= 1, "AlarmList shows NOSPACE");
   for (const m of members.values()) assert.ok(m.alarms.noSpace, "every member applied the alarm");
-  assert.is(call((d) => c.put({ key: "/small", value: "x" }, d)), "no-space");
-  assert.is(call((d) => c.leaseGrant({ TTL: 10 }, d)), "no-space");
-  assert.is(call((d) => c.range({ key: "/fill/", rangeEnd: "/fill0" }, d)), "ok");
-  assert.is(call((d) => c.deleteRange({ key: "/fill/0" }, d)), "ok");
-  assert.is(call((d) => c.txn({ compare: [], success: [{ requestDeleteRange: { key: "/fill/1" } }], failure: [] }, d)), "ok");
+  assert.is(
+    call((d) => c.put({ key: "/small", value: "x" }, d)),
+    "no-space",
+  );
+  assert.is(
+    call((d) => c.leaseGrant({ TTL: 10 }, d)),
+    "no-space",
+  );
+  assert.is(
+    call((d) => c.range({ key: "/fill/", rangeEnd: "/fill0" }, d)),
+    "ok",
+  );
+  assert.is(
+    call((d) => c.deleteRange({ key: "/fill/0" }, d)),
+    "ok",
+  );
+  assert.is(
+    call((d) => c.txn({ compare: [], success: [{ requestDeleteRange: { key: "/fill/1" } }], failure: [] }, d)),
+    "ok",
+  );
 });
 
 test("compaction alone does not clear NOSPACE; defrag alone does not either; defrag + disarm does", () => {
@@ -100,18 +139,31 @@ test("compaction alone does not clear NOSPACE; defrag alone does not either; def
   fill(call, c);
   call((d) => c.deleteRange({ key: "/fill/", rangeEnd: "/fill0" }, d));
   const rev = members.get("n1")!.store.revision;
-  assert.is(call((d) => c.compact({ revision: rev }, d)), "ok");
+  assert.is(
+    call((d) => c.compact({ revision: rev }, d)),
+    "ok",
+  );
   const before = mcall("n1", { op: "status" });
   assert.ok(before.dbSize! > before.dbSizeInUse!, "the file keeps its size after compaction");
-  assert.is(call((d) => c.put({ key: "/after-compact", value: "x" }, d)), "no-space");
+  assert.is(
+    call((d) => c.put({ key: "/after-compact", value: "x" }, d)),
+    "no-space",
+  );
   for (const id of members.keys()) mcall(id, { op: "defragment" });
   const after = mcall("n1", { op: "status" });
   assert.is(after.dbSize, after.dbSizeInUse);
   // The size is fine now, but the alarm is still active: the capped applier refuses the write.
-  assert.is(call((d) => c.put({ key: "/after-defrag", value: "x" }, d)), "no-space");
-  for (const a of mcall("n1", { op: "alarmList" }).alarms ?? []) mcall("n1", { op: "alarmDisarm", member: a.member, alarm: "NOSPACE" });
+  assert.is(
+    call((d) => c.put({ key: "/after-defrag", value: "x" }, d)),
+    "no-space",
+  );
+  for (const a of mcall("n1", { op: "alarmList" }).alarms ?? [])
+    mcall("n1", { op: "alarmDisarm", member: a.member, alarm: "NOSPACE" });
   assert.equal(mcall("n1", { op: "alarmList" }).alarms, []);
-  assert.is(call((d) => c.put({ key: "/recovered", value: "x" }, d)), "ok");
+  assert.is(
+    call((d) => c.put({ key: "/recovered", value: "x" }, d)),
+    "ok",
+  );
   // No member applied a write while its view had the alarm.
   for (const id of members.keys()) {
     let active = new Set<string>();
@@ -126,13 +178,19 @@ test("compaction alone does not clear NOSPACE; defrag alone does not either; def
 });
 
 test("etcd-write-during-nospace: after defrag, a write is applied while the alarm is still active", () => {
-  const { c, call, mcall, members } = cluster(1, { quotaBackendBytes: 40_000, bugs: new BugSet(["etcd-write-during-nospace"]) });
+  const { c, call, mcall, members } = cluster(1, {
+    quotaBackendBytes: 40_000,
+    bugs: new BugSet(["etcd-write-during-nospace"]),
+  });
   fill(call, c);
   call((d) => c.deleteRange({ key: "/fill/", rangeEnd: "/fill0" }, d));
   call((d) => c.compact({ revision: members.get("n1")!.store.revision }, d));
   mcall("n1", { op: "defragment" });
   assert.ok(members.get("n1")!.alarms.noSpace);
-  assert.is(call((d) => c.put({ key: "/sneaked", value: "x" }, d)), "ok");
+  assert.is(
+    call((d) => c.put({ key: "/sneaked", value: "x" }, d)),
+    "ok",
+  );
 });
 
 test("the write that crosses the quota at apply is applied anyway and answered no-space of unknown outcome (etcd's quota applier)", () => {
@@ -147,7 +205,10 @@ test("the write that crosses the quota at apply is applied anyway and answered n
   world.runUntilPredicate(() => out.length === 2, world.now + 3_000_000);
   world.runUntil(world.now + 200_000);
   assert.equal(out, ["ok", "no-space?"]);
-  assert.ok(call((d) => c.range({ key: "/p2" }, d)) === "ok" && m.store.kvAt("/p2", m.store.revision) !== undefined, "the second put was applied");
+  assert.ok(
+    call((d) => c.range({ key: "/p2" }, d)) === "ok" && m.store.kvAt("/p2", m.store.revision) !== undefined,
+    "the second put was applied",
+  );
   assert.ok(m.alarms.noSpace, "and it raised NOSPACE");
 });
 

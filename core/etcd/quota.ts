@@ -33,7 +33,8 @@ export function requestCost(req: EtcdRequest): number {
 // Like etcd's costTxnReq: only a branch's top-level puts count (a nested Txn costs nothing there).
 function opsCost(ops: readonly RequestOp[]): number {
   let n = 0;
-  for (const op of ops) if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
+  for (const op of ops)
+    if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
   return n;
 }
 

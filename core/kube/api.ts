@@ -25,7 +25,15 @@ export interface ApiStatus {
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: ApiStatus };
 
 const CODES: Record<StatusReason, number> = {
-  NotFound: 404, Forbidden: 403, AlreadyExists: 409, Conflict: 409, Gone: 410, Invalid: 422, Timeout: 504, InternalError: 500, StreamBroken: 500,
+  NotFound: 404,
+  Forbidden: 403,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Gone: 410,
+  Invalid: 422,
+  Timeout: 504,
+  InternalError: 500,
+  StreamBroken: 500,
 };
 
 export function status(reason: StatusReason, message: string, unknown = false): ApiStatus {

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
 import { World } from "../../sim/world.ts";
-import type { ApiResult, WatchEvent } from "./api.ts";
+import type { ApiResult } from "./api.ts";
 import { apiserver } from "./apiserver.ts";
 import { KubeClient } from "./client.ts";
 import { parseManifests } from "./manifest.ts";
@@ -17,7 +17,10 @@ function rig(apiservers = 1, link = {}) {
   const world = new World({ seed: 9, link });
   const etcd = new FakeEtcd();
   const ids = Array.from({ length: apiservers }, (_, i) => `apiserver-${i + 1}`);
-  for (const id of ids) world.spawn(id, (env) => apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }));
+  for (const id of ids)
+    world.spawn(id, (env) =>
+      apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }),
+    );
   let client!: KubeClient;
   world.spawn("ctl", (env) => {
     client = new KubeClient(env, ids, { requestTimeoutUs: 100_000 });
@@ -40,7 +43,12 @@ test("create assigns uid, generation 1 and a name from generateName; a second cr
   assert.ok(d.metadata.uid !== undefined && d.metadata.generation === 1 && Number(d.metadata.resourceVersion) > 1);
   const again = call<Deployment>((cb) => client().create(nginx(), cb));
   assert.ok(!again.ok && again.status.reason === "AlreadyExists");
-  const p: Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "", generateName: "web-", namespace: "default" }, spec: { containers: [{ name: "c", image: "i" }] } };
+  const p: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "", generateName: "web-", namespace: "default" },
+    spec: { containers: [{ name: "c", image: "i" }] },
+  };
   const made = ok(call<Pod>((cb) => client().create(p, cb)));
   assert.match(made.metadata.name, /^web-[a-z0-9]{5}$/);
   assert.is(made.status?.phase, "Pending");
@@ -58,7 +66,11 @@ test("an update with a stale resourceVersion is a Conflict; with the current one
 test("the status subresource writes only status; the main resource keeps the stored status", () => {
   const { call, client } = rig();
   const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));
-  const st = ok(call<Deployment>((cb) => client().updateStatus({ ...d, spec: { ...d.spec, replicas: 99 }, status: { readyReplicas: 2 } }, cb)));
+  const st = ok(
+    call<Deployment>((cb) =>
+      client().updateStatus({ ...d, spec: { ...d.spec, replicas: 99 }, status: { readyReplicas: 2 } }, cb),
+    ),
+  );
   assert.equal([st.spec.replicas, st.status?.readyReplicas, st.metadata.generation], [3, 2, 1]);
   const main = ok(call<Deployment>((cb) => client().update({ ...st, status: { readyReplicas: 0 } }, cb)));
   assert.is(main.status?.readyReplicas, 2);
@@ -67,12 +79,27 @@ test("the status subresource writes only status; the main resource keeps the sto
 test("a merge patch is applied by the apiserver on the current object", () => {
   const { call, client, etcd } = rig();
   ok(call<Deployment>((cb) => client().create(nginx(), cb)));
-  const p = ok(call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: 5 }, metadata: { labels: { tier: "web" } } }, cb)));
-  assert.equal([p.spec.replicas, p.metadata.labels, p.spec.template.spec.containers[0]!.image], [5, { app: "nginx", tier: "web" }, "nginx:1.25"]);
+  const p = ok(
+    call<Deployment>((cb) =>
+      client().patch(
+        "Deployment",
+        "default",
+        "nginx",
+        { spec: { replicas: 5 }, metadata: { labels: { tier: "web" } } },
+        cb,
+      ),
+    ),
+  );
+  assert.equal(
+    [p.spec.replicas, p.metadata.labels, p.spec.template.spec.containers[0]!.image],
+    [5, { app: "nginx", tier: "web" }, "nginx:1.25"],
+  );
   const rev = etcd.revision;
   ok(call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: 5 } }, cb)));
   assert.is(etcd.revision, rev, "a patch that changes nothing writes nothing");
-  const bad = call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: -1 } }, cb));
+  const bad = call<Deployment>((cb) =>
+    client().patch("Deployment", "default", "nginx", { spec: { replicas: -1 } }, cb),
+  );
   assert.ok(!bad.ok && bad.status.reason === "Invalid");
 });
 
@@ -112,11 +139,22 @@ test("watch frames lost on the network surface as broken streams; re-watching fr
     });
   follow();
   for (let i = 1; i <= 30; i++) {
-    world.scheduler.at(world.now + i * 5_000, () => void etcd.putNow({ key: "/registry/deployments/default/nginx", value: encodeObject({ ...start, spec: { ...start.spec, replicas: i } }) }));
+    world.scheduler.at(
+      world.now + i * 5_000,
+      () =>
+        void etcd.putNow({
+          key: "/registry/deployments/default/nginx",
+          value: encodeObject({ ...start, spec: { ...start.spec, replicas: i } }),
+        }),
+    );
   }
   world.runUntil(world.now + 5_000_000);
   assert.ok(broken >= 1, "30% loss breaks streams");
-  assert.equal(seen, Array.from({ length: 30 }, (_, i) => first + 1 + i), "every event once, in order");
+  assert.equal(
+    seen,
+    Array.from({ length: 30 }, (_, i) => first + 1 + i),
+    "every event once, in order",
+  );
 });
 
 test.run();

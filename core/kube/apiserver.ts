@@ -4,7 +4,15 @@
 import type { BugSet } from "../bugs.ts";
 import type { Actor, Env, TimerId } from "../env.ts";
 import type { KV } from "../etcd/kv.ts";
-import { fail, type ApiRequest, type ApiResult, type KubeMessage, type KubeWatchFrameMsg, type KubeWatchMsg, type WatchEvent } from "./api.ts";
+import {
+  fail,
+  type ApiRequest,
+  type ApiResult,
+  type KubeMessage,
+  type KubeWatchFrameMsg,
+  type KubeWatchMsg,
+  type WatchEvent,
+} from "./api.ts";
 import { startCompactor } from "./compactor.ts";
 import { safeEncode } from "./hash.ts";
 import { applyMergePatch } from "./merge-patch.ts";
@@ -63,10 +71,16 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   const watches = new Map<string, ServedWatch>();
   const rng = env.rng.fork("apiserver");
   const quota = cfg.admission?.resourceQuota
-    ? new QuotaAdmission(registry, { bugs: cfg.bugs, ...(cfg.admission.onUncertain ? { onUncertain: (what: string) => cfg.admission!.onUncertain!(env.id, what) } : {}) })
+    ? new QuotaAdmission(registry, {
+        bugs: cfg.bugs,
+        ...(cfg.admission.onUncertain
+          ? { onUncertain: (what: string) => cfg.admission!.onUncertain!(env.id, what) }
+          : {}),
+      })
     : undefined;
 
-  const reply = (to: string, id: string, result: ApiResult<unknown>) => env.send(to, { type: "kube-resp", id, result } satisfies KubeMessage);
+  const reply = (to: string, id: string, result: ApiResult<unknown>) =>
+    env.send(to, { type: "kube-resp", id, result } satisfies KubeMessage);
 
   function newUid(): string {
     return rng.uint32().toString(16).padStart(8, "0") + "-" + rng.uint32().toString(16).padStart(8, "0");
@@ -79,7 +93,11 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         return registry.get(registryKey(req.kind, req.namespace, req.name), cb);
       case "list":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
-        return registry.list(registryPrefix(req.kind, req.namespace), { ...(req.limit ? { limit: req.limit } : {}), ...(req.continue ? { continue: req.continue } : {}) }, cb);
+        return registry.list(
+          registryPrefix(req.kind, req.namespace),
+          { ...(req.limit ? { limit: req.limit } : {}), ...(req.continue ? { continue: req.continue } : {}) },
+          cb,
+        );
       case "create": {
         const obj = prepareCreate(req.object);
         if (!obj.ok) return cb(obj);
@@ -92,24 +110,36 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
         const want = req.object;
         const sub = req.subresource;
         let first = true;
-        return registry.guaranteedUpdate(keyOfObject(want), (cur) => {
-          if (first && sub === undefined) recordBind(cur, want);
-          first = false;
-          return updated(cur, want, sub);
-        }, cb);
+        return registry.guaranteedUpdate(
+          keyOfObject(want),
+          (cur) => {
+            if (first && sub === undefined) recordBind(cur, want);
+            first = false;
+            return updated(cur, want, sub);
+          },
+          cb,
+        );
       }
       case "patch": {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
         const sub = req.subresource;
         const patch = req.patch;
-        return registry.guaranteedUpdate(registryKey(req.kind, req.namespace, req.name), (cur) => patched(cur, patch, sub), cb);
+        return registry.guaranteedUpdate(
+          registryKey(req.kind, req.namespace, req.name),
+          (cur) => patched(cur, patch, sub),
+          cb,
+        );
       }
       case "delete":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
         if (quota !== undefined && req.kind === "Pod") {
           return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, (r) => {
             if (r.ok && r.value.kind === "Pod") quota.podDeleted(r.value);
-            else if (!r.ok && r.status.unknown) cfg.admission!.onUncertain?.(env.id, `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`);
+            else if (!r.ok && r.status.unknown)
+              cfg.admission!.onUncertain?.(
+                env.id,
+                `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`,
+              );
             cb(r);
           });
         }
@@ -124,7 +154,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     const storedNode = cur.spec.nodeName ?? "";
     if (node === "" || node === storedNode) return;
     rec.bind({
-      apiserver: env.id, key: keyOfObject(cur), uid: cur.metadata.uid ?? "", node, storedRv: Number(cur.metadata.resourceVersion ?? 0), storedNode,
+      apiserver: env.id,
+      key: keyOfObject(cur),
+      uid: cur.metadata.uid ?? "",
+      node,
+      storedRv: Number(cur.metadata.resourceVersion ?? 0),
+      storedNode,
       ...(want.metadata.resourceVersion !== undefined ? { resourceVersion: want.metadata.resourceVersion } : {}),
     });
   }
@@ -151,11 +186,18 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     const what = `${RESOURCES[cur.kind].resource} "${cur.metadata.name}"`;
     if (want.metadata.resourceVersion !== undefined && want.metadata.resourceVersion !== cur.metadata.resourceVersion) {
       kubeProbe("kube.update-conflict");
-      if (want.kind === "Pod" && cur.kind === "Pod" && want.spec.nodeName && want.spec.nodeName !== cur.spec.nodeName) kubeProbe("kube.bind-conflict");
-      return fail("Conflict", `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`);
+      if (want.kind === "Pod" && cur.kind === "Pod" && want.spec.nodeName && want.spec.nodeName !== cur.spec.nodeName)
+        kubeProbe("kube.bind-conflict");
+      return fail(
+        "Conflict",
+        `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`,
+      );
     }
     if (want.metadata.uid !== undefined && want.metadata.uid !== cur.metadata.uid) {
-      return fail("Conflict", `Precondition failed on ${what}: UID in object meta: ${want.metadata.uid}, stored ${cur.metadata.uid ?? ""}`);
+      return fail(
+        "Conflict",
+        `Precondition failed on ${what}: UID in object meta: ${want.metadata.uid}, stored ${cur.metadata.uid ?? ""}`,
+      );
     }
     if (want.kind !== cur.kind) return fail("Invalid", `kind ${want.kind} does not match stored ${cur.kind}`);
     let next: KubeObject;
@@ -189,7 +231,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     if (cur.metadata.uid !== undefined) m.uid = cur.metadata.uid;
     if (cur.metadata.creationTimestamp !== undefined) m.creationTimestamp = cur.metadata.creationTimestamp;
     delete m.resourceVersion;
-    const specOf = (o: KubeObject) => canonicalJson((o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null);
+    const specOf = (o: KubeObject) =>
+      canonicalJson((o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null);
     m.generation = (cur.metadata.generation ?? 1) + (specOf(cur) === specOf(next) ? 0 : 1);
     return next;
   }
@@ -198,10 +241,22 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     const id = from + "|" + m.watchId;
     if (watches.has(id)) return; // a duplicated request
     if (!isKind(m.kind)) return;
-    const w: ServedWatch = { to: from, watchId: m.watchId, seq: 0, reg: undefined, heartbeat: undefined, closed: false };
+    const w: ServedWatch = {
+      to: from,
+      watchId: m.watchId,
+      seq: 0,
+      reg: undefined,
+      heartbeat: undefined,
+      closed: false,
+    };
     watches.set(id, w);
     const send = (events: WatchEvent[], heartbeat = false) => {
-      const frame: KubeWatchFrameMsg = { type: "kube-watch-ev", watchId: w.watchId, seq: heartbeat ? w.seq : ++w.seq, events };
+      const frame: KubeWatchFrameMsg = {
+        type: "kube-watch-ev",
+        watchId: w.watchId,
+        seq: heartbeat ? w.seq : ++w.seq,
+        events,
+      };
       if (heartbeat) frame.heartbeat = true;
       env.send(w.to, frame);
     };
@@ -237,7 +292,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       const m = raw as KubeMessage;
       switch (m.type) {
         case "kube-req": {
-          const lat = latencyLog(), t0 = lat?.now() ?? 0;
+          const lat = latencyLog(),
+            t0 = lat?.now() ?? 0;
           serve(m.req, (r) => {
             lat?.api(env.id, m.req.verb, resourceOf(m.req), t0, r.ok);
             reply(from, m.id, r);
@@ -266,18 +322,27 @@ function resourceOf(req: ApiRequest): string {
 
 /** A reason the object is malformed, or undefined. */
 export function validate(o: KubeObject): string | undefined {
-  if (o === null || typeof o !== "object" || !isKind((o as { kind?: string }).kind ?? "")) return `unknown kind ${JSON.stringify((o as { kind?: unknown } | null)?.kind)}`;
+  if (o === null || typeof o !== "object" || !isKind((o as { kind?: string }).kind ?? ""))
+    return `unknown kind ${JSON.stringify((o as { kind?: unknown } | null)?.kind)}`;
   const name = o.metadata?.name;
   if (typeof name !== "string" || name === "") return "metadata.name: Required value";
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name)) return `metadata.name: Invalid value: ${JSON.stringify(name)}: must be a lowercase RFC 1123 subdomain`;
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name))
+    return `metadata.name: Invalid value: ${JSON.stringify(name)}: must be a lowercase RFC 1123 subdomain`;
   const ns = o.metadata.namespace;
-  if (RESOURCES[o.kind].namespaced && (typeof ns !== "string" || ns === "")) return "metadata.namespace: Required value";
-  if (!RESOURCES[o.kind].namespaced && ns !== undefined && ns !== "") return `metadata.namespace: ${o.kind} is cluster-scoped`;
-  if ((o.kind === "Deployment" || o.kind === "ReplicaSet") && !(Number.isInteger(o.spec?.replicas) && o.spec.replicas >= 0)) {
+  if (RESOURCES[o.kind].namespaced && (typeof ns !== "string" || ns === ""))
+    return "metadata.namespace: Required value";
+  if (!RESOURCES[o.kind].namespaced && ns !== undefined && ns !== "")
+    return `metadata.namespace: ${o.kind} is cluster-scoped`;
+  if (
+    (o.kind === "Deployment" || o.kind === "ReplicaSet") &&
+    !(Number.isInteger(o.spec?.replicas) && o.spec.replicas >= 0)
+  ) {
     return "spec.replicas: must be a non-negative integer";
   }
   if (o.kind === "ResourceQuota") {
-    for (const r of Object.keys(o.spec?.hard ?? {}).sort()) if (parseQuantity(o.spec.hard[r]) === undefined) return `spec.hard[${r}]: Invalid value: ${JSON.stringify(o.spec.hard[r])}: must be a quantity`;
+    for (const r of Object.keys(o.spec?.hard ?? {}).sort())
+      if (parseQuantity(o.spec.hard[r]) === undefined)
+        return `spec.hard[${r}]: Invalid value: ${JSON.stringify(o.spec.hard[r])}: must be a quantity`;
   }
   return undefined;
 }

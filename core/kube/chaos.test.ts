@@ -15,7 +15,18 @@ import type { WorkloadAction } from "../../harness/kube/workload.ts";
 
 const FAULT_END_US = 7_000_000;
 const LIVENESS_BOUND_US = 10_000_000;
-const ALL_FAULTS: FaultKind[] = ["pause", "crash", "isolate", "partition", "loss", "clog", "duplicate", "delay", "skew", "drift"];
+const ALL_FAULTS: FaultKind[] = [
+  "pause",
+  "crash",
+  "isolate",
+  "partition",
+  "loss",
+  "clog",
+  "duplicate",
+  "delay",
+  "skew",
+  "drift",
+];
 
 const ROLLOUT: WorkloadAction[] = [
   { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
@@ -49,7 +60,8 @@ function chaos(seed: number, o: ChaosOptions = {}): { checks: CheckResult[]; fai
       const d = rng.int(1_800_000, 3_500_000);
       world.scheduler.at(t, () => {
         const leader = cluster.leaderOf("kube-system/kube-scheduler");
-        if (leader !== undefined) nemesis.apply({ at: t, until: Math.min(t + d, FAULT_END_US), kind: "pause", target: leader });
+        if (leader !== undefined)
+          nemesis.apply({ at: t, until: Math.min(t + d, FAULT_END_US), kind: "pause", target: leader });
       });
     }
   } else {
@@ -63,20 +75,36 @@ function chaos(seed: number, o: ChaosOptions = {}): { checks: CheckResult[]; fai
   const healedAt = world.now;
   world.runUntilPredicate(() => cluster.pending().length === 0, healedAt + LIVENESS_BOUND_US);
   const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-  const checks = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: LIVENESS_BOUND_US } }, { faults });
+  const checks = checkKube(
+    cluster.observations(),
+    { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: LIVENESS_BOUND_US } },
+    { faults },
+  );
   if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: world.failure.message });
   return { checks, failed: checks.filter((c) => c.verdict !== "pass") };
 }
 
-const describe = (seed: number, failed: CheckResult[]) => `seed ${seed}: ${failed.map((c) => `${c.name}: ${c.message}`).join(" | ")}`;
+const describe = (seed: number, failed: CheckResult[]) =>
+  `seed ${seed}: ${failed.map((c) => `${c.name}: ${c.message}`).join(" | ")}`;
 
 test("under random faults on every control-plane process the cluster converges after heal and every kube check passes", () => {
   for (let seed = 1; seed <= 8; seed++) {
     const { checks, failed } = chaos(seed);
     assert.is(failed.length, 0, describe(seed, failed));
-    assert.equal(checks.map((c) => c.name), [
-      "kube-binding", "kube-bind-precondition", "kube-resource-version", "kube-informer-reliable", "kube-lost-update", "kube-leader", "kube-max-surge", "kube-min-available", "kube-liveness",
-    ]);
+    assert.equal(
+      checks.map((c) => c.name),
+      [
+        "kube-binding",
+        "kube-bind-precondition",
+        "kube-resource-version",
+        "kube-informer-reliable",
+        "kube-lost-update",
+        "kube-leader",
+        "kube-max-surge",
+        "kube-min-available",
+        "kube-liveness",
+      ],
+    );
   }
 });
 
@@ -93,7 +121,11 @@ function caughtWithin(bug: BugName, by: string, bound: number, o: ChaosOptions):
     const mutant = chaos(seed, { ...o, bugs: [bug] });
     if (!mutant.failed.some((c) => c.name === by)) continue;
     const clean = chaos(seed, o);
-    assert.is(clean.failed.length, 0, `the clean build fails the seed that caught ${bug}: ${describe(seed, clean.failed)}`);
+    assert.is(
+      clean.failed.length,
+      0,
+      `the clean build fails the seed that caught ${bug}: ${describe(seed, clean.failed)}`,
+    );
     return seed;
   }
   throw new Error(`${bug} not caught by ${by} within ${bound} seeds`);
@@ -108,7 +140,12 @@ test("kube-informer-no-relist stalls a controller after 410: liveness fails with
 });
 
 test("kube-leader-no-fencing lets a resumed scheduler bind on a lost lease: two leaders within 5 seeds of leader pauses", () => {
-  const actions: WorkloadAction[] = [12, 5, 15, 6, 14, 4].map((replicas, i) => ({ at: 1_000_000 * (i + 1), kind: "scale", deployment: "nginx", replicas }));
+  const actions: WorkloadAction[] = [12, 5, 15, 6, 14, 4].map((replicas, i) => ({
+    at: 1_000_000 * (i + 1),
+    kind: "scale",
+    deployment: "nginx",
+    replicas,
+  }));
   caughtWithin("kube-leader-no-fencing", "kube-leader", 5, { pauseLeadingScheduler: true, actions });
 });
 

@@ -4,7 +4,15 @@
 // as a broken stream and the caller re-watches from its last revision.
 import type { Env, TimerId } from "../env.ts";
 import {
-  fail, status, type ApiRequest, type ApiResult, type ListResult, type KubeMessage, type KubeWatchFrameMsg, type Preconditions, type WatchEvent,
+  fail,
+  status,
+  type ApiRequest,
+  type ApiResult,
+  type ListResult,
+  type KubeMessage,
+  type KubeWatchFrameMsg,
+  type Preconditions,
+  type WatchEvent,
 } from "./api.ts";
 import { kubeProbe } from "./probes.ts";
 import type { Kind, KubeObject, ObjectOf } from "./types.ts";
@@ -17,7 +25,11 @@ export interface ClientTiming {
   watchIdleTimeoutUs: number;
 }
 
-export const DEFAULT_CLIENT_TIMING: ClientTiming = { requestTimeoutUs: 300_000, watchGapTimeoutUs: 50_000, watchIdleTimeoutUs: 400_000 };
+export const DEFAULT_CLIENT_TIMING: ClientTiming = {
+  requestTimeoutUs: 300_000,
+  watchGapTimeoutUs: 50_000,
+  watchIdleTimeoutUs: 400_000,
+};
 
 export interface ClientWatch {
   stop(): void;
@@ -50,7 +62,11 @@ export class KubeClient {
   private checkTimer: TimerId | undefined;
   readonly timing: ClientTiming;
 
-  constructor(private readonly env: Env, private readonly apiservers: readonly string[], timing: Partial<ClientTiming> = {}) {
+  constructor(
+    private readonly env: Env,
+    private readonly apiservers: readonly string[],
+    timing: Partial<ClientTiming> = {},
+  ) {
     if (apiservers.length === 0) throw new Error("a client needs at least one apiserver");
     this.timing = { ...DEFAULT_CLIENT_TIMING, ...timing };
     const rng = env.rng.fork("kube-client");
@@ -82,7 +98,8 @@ export class KubeClient {
       const w = this.watches.get(m.watchId);
       if (w === undefined || w.closed || w.apiserver !== from) {
         // A stream this incarnation does not know (or no longer wants): tell the apiserver to stop it.
-        if (w === undefined || w.closed) this.env.send(from, { type: "kube-watch-cancel", watchId: m.watchId } satisfies KubeMessage);
+        if (w === undefined || w.closed)
+          this.env.send(from, { type: "kube-watch-cancel", watchId: m.watchId } satisfies KubeMessage);
         return true;
       }
       this.frame(w, m);
@@ -105,10 +122,22 @@ export class KubeClient {
     this.env.send(to, { type: "kube-req", id, req } satisfies KubeMessage);
   }
 
-  get<K extends Kind>(kind: K, namespace: string | undefined, name: string, cb: (r: ApiResult<ObjectOf<K>>) => void): void {
-    this.request({ verb: "get", kind, name, ...(namespace ? { namespace } : {}) }, cb as (r: ApiResult<unknown>) => void);
+  get<K extends Kind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    cb: (r: ApiResult<ObjectOf<K>>) => void,
+  ): void {
+    this.request(
+      { verb: "get", kind, name, ...(namespace ? { namespace } : {}) },
+      cb as (r: ApiResult<unknown>) => void,
+    );
   }
-  list(kind: Kind, opts: { namespace?: string; limit?: number; continue?: string }, cb: (r: ApiResult<ListResult>) => void): void {
+  list(
+    kind: Kind,
+    opts: { namespace?: string; limit?: number; continue?: string },
+    cb: (r: ApiResult<ListResult>) => void,
+  ): void {
     this.request({ verb: "list", kind, ...opts }, cb as (r: ApiResult<unknown>) => void);
   }
   create<T extends KubeObject>(object: T, cb: (r: ApiResult<T>) => void): void {
@@ -121,21 +150,65 @@ export class KubeClient {
   updateStatus<T extends KubeObject>(object: T, cb: (r: ApiResult<T>) => void): void {
     this.request({ verb: "update", object, subresource: "status" }, cb as (r: ApiResult<unknown>) => void);
   }
-  patch<K extends Kind>(kind: K, namespace: string | undefined, name: string, patch: unknown, cb: (r: ApiResult<ObjectOf<K>>) => void, subresource?: "status"): void {
-    this.request({ verb: "patch", kind, name, patch, ...(namespace ? { namespace } : {}), ...(subresource ? { subresource } : {}) }, cb as (r: ApiResult<unknown>) => void);
+  patch<K extends Kind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    patch: unknown,
+    cb: (r: ApiResult<ObjectOf<K>>) => void,
+    subresource?: "status",
+  ): void {
+    this.request(
+      {
+        verb: "patch",
+        kind,
+        name,
+        patch,
+        ...(namespace ? { namespace } : {}),
+        ...(subresource ? { subresource } : {}),
+      },
+      cb as (r: ApiResult<unknown>) => void,
+    );
   }
-  delete<K extends Kind>(kind: K, namespace: string | undefined, name: string, preconditions: Preconditions, cb: (r: ApiResult<ObjectOf<K>>) => void): void {
-    this.request({ verb: "delete", kind, name, preconditions, ...(namespace ? { namespace } : {}) }, cb as (r: ApiResult<unknown>) => void);
+  delete<K extends Kind>(
+    kind: K,
+    namespace: string | undefined,
+    name: string,
+    preconditions: Preconditions,
+    cb: (r: ApiResult<ObjectOf<K>>) => void,
+  ): void {
+    this.request(
+      { verb: "delete", kind, name, preconditions, ...(namespace ? { namespace } : {}) },
+      cb as (r: ApiResult<unknown>) => void,
+    );
   }
 
   /** Watches a kind for changes after resourceVersion. The stream ends with exactly one ERROR event (unless stopped). */
-  watch(kind: Kind, namespace: string | undefined, resourceVersion: number, onEvent: (e: WatchEvent) => void): ClientWatch {
+  watch(
+    kind: Kind,
+    namespace: string | undefined,
+    resourceVersion: number,
+    onEvent: (e: WatchEvent) => void,
+  ): ClientWatch {
     const id = `${this.nonce}:w${++this.n}`;
     const w: OpenWatch = {
-      id, apiserver: this.apiserver, expected: 1, buffer: new Map(), lastHeard: this.env.now(), gapSince: undefined, onEvent, closed: false,
+      id,
+      apiserver: this.apiserver,
+      expected: 1,
+      buffer: new Map(),
+      lastHeard: this.env.now(),
+      gapSince: undefined,
+      onEvent,
+      closed: false,
     };
     this.watches.set(id, w);
-    this.env.send(w.apiserver, { type: "kube-watch", watchId: id, kind, resourceVersion, ...(namespace ? { namespace } : {}) } satisfies KubeMessage);
+    this.env.send(w.apiserver, {
+      type: "kube-watch",
+      watchId: id,
+      kind,
+      resourceVersion,
+      ...(namespace ? { namespace } : {}),
+    } satisfies KubeMessage);
     this.ensureChecking();
     return { stop: () => this.close(w, undefined) };
   }
@@ -179,8 +252,10 @@ export class KubeClient {
     const out: [OpenWatch, Expiry][] = [];
     for (const w of this.watches.values()) {
       if (w.closed) continue;
-      if (now - w.lastHeard > this.timing.watchIdleTimeoutUs) out.push([w, { kind: "silent", text: `silent for ${now - w.lastHeard}us` }]);
-      else if (w.gapSince !== undefined && now - w.gapSince > this.timing.watchGapTimeoutUs) out.push([w, { kind: "gap", text: `frame ${w.expected} lost` }]);
+      if (now - w.lastHeard > this.timing.watchIdleTimeoutUs)
+        out.push([w, { kind: "silent", text: `silent for ${now - w.lastHeard}us` }]);
+      else if (w.gapSince !== undefined && now - w.gapSince > this.timing.watchGapTimeoutUs)
+        out.push([w, { kind: "gap", text: `frame ${w.expected} lost` }]);
     }
     return out;
   }

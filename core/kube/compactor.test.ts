@@ -20,7 +20,8 @@ test("the Txn on compact_rev_key's version elects one compactor per round, which
   const { world, etcd, kv } = rig();
   const a = kv("a");
   const b = kv("b");
-  const round = (k: typeof a, t: number, rev: number) => settle<Round>(world, (cb) => compactRound(k, t, rev, (nt, nrev, c) => cb([nt, nrev, c])));
+  const round = (k: typeof a, t: number, rev: number) =>
+    settle<Round>(world, (cb) => compactRound(k, t, rev, (nt, nrev, c) => cb([nt, nrev, c])));
   const [ta, ra, ca] = round(a, 0, 0);
   assert.equal([ta, ca], [1, undefined], "the first winner only records the revision: no compaction on bootstrap");
   const [tb, , cb] = round(b, 0, 0);
@@ -40,7 +41,11 @@ test("two apiservers' compactor loops compact about once per interval between th
   for (let t = 0; t < 100; t++) world.scheduler.at(t * 10_000, () => void etcd.putNow({ key: "/k", value: String(t) }));
   world.runUntil(1_050_000);
   assert.ok(compactions.length >= 7 && compactions.length <= 10, `${compactions.length} compactions in 10 intervals`);
-  assert.equal([...compactions].sort((x, y) => x - y), compactions, "compaction revisions only grow");
+  assert.equal(
+    [...compactions].sort((x, y) => x - y),
+    compactions,
+    "compaction revisions only grow",
+  );
   assert.ok(etcd.compactRevision > 50 && etcd.compactRevision < etcd.revision);
 });
 

@@ -15,7 +15,12 @@ export interface CompactorHandle {
  * One round: `t` is the version of compact_rev_key this apiserver last saw, `rev` the revision it saw
  * then. Answers the new (t, rev) and, if this apiserver won, the revision it compacted at.
  */
-export function compactRound(kv: KV, t: number, rev: number, done: (t: number, rev: number, compacted?: number) => void): void {
+export function compactRound(
+  kv: KV,
+  t: number,
+  rev: number,
+  done: (t: number, rev: number, compacted?: number) => void,
+): void {
   kv.txn(
     {
       compare: [{ key: COMPACT_REV_KEY, target: "VERSION", result: "EQUAL", version: t }],
@@ -39,7 +44,12 @@ export function compactRound(kv: KV, t: number, rev: number, done: (t: number, r
 }
 
 /** Runs compaction rounds every intervalUs on the process clock. */
-export function startCompactor(env: Env, kv: KV, intervalUs: number, onCompacted: (rev: number) => void = () => {}): CompactorHandle {
+export function startCompactor(
+  env: Env,
+  kv: KV,
+  intervalUs: number,
+  onCompacted: (rev: number) => void = () => {},
+): CompactorHandle {
   let stopped = false;
   let t = 0;
   let rev = 0;

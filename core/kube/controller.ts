@@ -79,8 +79,10 @@ export function defineController(def: ControllerDef): ControllerDef {
   if (typeof def.name !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(def.name)) {
     throw new Error(`controller name: expected a lowercase DNS label, got ${JSON.stringify(def.name)}`);
   }
-  if (!Array.isArray(def.watches) || def.watches.length === 0) throw new Error(`controller ${def.name}: watches: expected at least one kind`);
-  for (const k of def.watches) if (!isKind(k)) throw new Error(`controller ${def.name}: watches: unknown kind ${JSON.stringify(k)}`);
+  if (!Array.isArray(def.watches) || def.watches.length === 0)
+    throw new Error(`controller ${def.name}: watches: expected at least one kind`);
+  for (const k of def.watches)
+    if (!isKind(k)) throw new Error(`controller ${def.name}: watches: unknown kind ${JSON.stringify(k)}`);
   if (typeof def.reconcile !== "function") throw new Error(`controller ${def.name}: reconcile: expected a function`);
   if (def.resyncUs !== undefined && !(Number.isInteger(def.resyncUs) && def.resyncUs >= 0)) {
     throw new Error(`controller ${def.name}: resyncUs: expected a non-negative integer`);
@@ -91,7 +93,9 @@ export function defineController(def: ControllerDef): ControllerDef {
 export function defaultKeysFor(def: ControllerDef, kind: Kind, obj: KubeObject): string[] {
   const primary = def.watches[0];
   if (kind === primary) return [objectKey(obj)];
-  return (obj.metadata.ownerReferences ?? []).filter((r) => r.kind === primary).map((r) => nsName(obj.metadata.namespace, r.name));
+  return (obj.metadata.ownerReferences ?? [])
+    .filter((r) => r.kind === primary)
+    .map((r) => nsName(obj.metadata.namespace, r.name));
 }
 
 export function normalizeReconciled(r: Write[] | Reconciled): Reconciled {

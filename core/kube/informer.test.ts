@@ -20,17 +20,28 @@ function rig(bugs = BugSet.none) {
     inf = new Informer(env, client, "ConfigMap", { pageLimit: 2, bugs });
     inf.addHandler({
       onAdd: (o) => events.push(`add ${o.metadata.name}`),
-      onUpdate: (old, o) => { if (old.metadata.resourceVersion !== o.metadata.resourceVersion) events.push(`update ${o.metadata.name}`); },
+      onUpdate: (old, o) => {
+        if (old.metadata.resourceVersion !== o.metadata.resourceVersion) events.push(`update ${o.metadata.name}`);
+      },
       onDelete: (o) => events.push(`delete ${o.metadata.name}`),
     });
     return { start: () => inf.start(), onMessage: (f, m) => void client.onMessage(f, m) };
   });
   const put = (name: string, v: string) => {
-    const o: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", uid: "u-" + name }, data: { v } };
+    const o: ConfigMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "default", uid: "u-" + name },
+      data: { v },
+    };
     etcd.putNow({ key: registryKey("ConfigMap", "default", name), value: encodeObject(o) });
   };
   const del = (name: string) => etcd.deleteRangeNow({ key: registryKey("ConfigMap", "default", name) });
-  const view = () => inf.list().map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v}`).join(" ");
+  const view = () =>
+    inf
+      .list()
+      .map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v}`)
+      .join(" ");
   return { world, etcd, inf: () => inf, events, put, del, view, run: (us: number) => world.runUntil(world.now + us) };
 }
 

@@ -49,9 +49,17 @@ export class Informer<K extends Kind> {
   readonly observer: string;
   private readonly opts: Required<Omit<InformerOptions, "namespace" | "bugs" | "recorder">> & InformerOptions;
 
-  constructor(private readonly env: Env, private readonly client: KubeClient, readonly kind: K, opts: InformerOptions = {}) {
+  constructor(
+    private readonly env: Env,
+    private readonly client: KubeClient,
+    readonly kind: K,
+    opts: InformerOptions = {},
+  ) {
     this.opts = { pageLimit: 50, backoffUs: 10_000, maxBackoffUs: 1_000_000, ...opts };
-    this.observer = `${env.id}#${env.rng.fork("informer/" + kind).uint32().toString(36)}/${kind}`;
+    this.observer = `${env.id}#${env.rng
+      .fork("informer/" + kind)
+      .uint32()
+      .toString(36)}/${kind}`;
   }
 
   addHandler(h: InformerHandlers<K>): void {
@@ -128,7 +136,11 @@ export class Informer<K extends Kind> {
     const page = (cont: string | undefined) => {
       this.client.list(
         this.kind,
-        { ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}), ...(this.opts.pageLimit > 0 ? { limit: this.opts.pageLimit } : {}), ...(cont ? { continue: cont } : {}) },
+        {
+          ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
+          ...(this.opts.pageLimit > 0 ? { limit: this.opts.pageLimit } : {}),
+          ...(cont ? { continue: cont } : {}),
+        },
         (r) => {
           if (this.stopped) return;
           // Any failure (an expired continue token included) starts the list over.
@@ -152,7 +164,12 @@ export class Informer<K extends Kind> {
     for (const [k, old] of this.items) if (!fresh.has(k)) removed.push(old);
     const changes: [ObjectOf<K> | undefined, ObjectOf<K>][] = [];
     // The list itself, keyed by the kind's prefix: even an empty list starts the stream over (checkers/kube).
-    this.opts.recorder?.observe({ observer: this.observer, key: registryPrefix(this.kind, this.opts.namespace), rv, event: "LIST" });
+    this.opts.recorder?.observe({
+      observer: this.observer,
+      key: registryPrefix(this.kind, this.opts.namespace),
+      rv,
+      event: "LIST",
+    });
     for (const [k, o] of fresh) {
       const old = this.items.get(k);
       if (old === undefined || rvOf(old) !== rvOf(o)) this.observedAtMap.set(k, now);
@@ -166,7 +183,8 @@ export class Informer<K extends Kind> {
     this.lastSyncRV = rv;
     this.synced = true;
     for (const o of removed) for (const h of this.handlers) h.onDelete?.(o);
-    for (const [old, o] of changes) for (const h of this.handlers) old === undefined ? h.onAdd?.(o) : h.onUpdate?.(old, o);
+    for (const [old, o] of changes)
+      for (const h of this.handlers) old === undefined ? h.onAdd?.(o) : h.onUpdate?.(old, o);
     this.startWatch();
   }
 

@@ -18,7 +18,11 @@ export interface KubeletTiming {
   retryUs: number;
 }
 
-export const DEFAULT_KUBELET_TIMING: KubeletTiming = { heartbeatUs: 200_000, startDelayUs: [50_000, 200_000], retryUs: 100_000 };
+export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
+  heartbeatUs: 200_000,
+  startDelayUs: [50_000, 200_000],
+  retryUs: 100_000,
+};
 
 export interface KubeletConfig {
   apiservers: readonly string[];
@@ -47,20 +51,35 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const timing = { ...DEFAULT_KUBELET_TIMING, ...cfg.timing };
   const node = env.id;
   const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming);
-  const pods = new Informer(env, client, "Pod", { ...(cfg.recorder ? { recorder: cfg.recorder } : {}), ...(cfg.bugs ? { bugs: cfg.bugs } : {}) });
+  const pods = new Informer(env, client, "Pod", {
+    ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
+    ...(cfg.bugs ? { bugs: cfg.bugs } : {}),
+  });
   const containers = new Map<string, Container>();
   const retries = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
   function register(): void {
     const n: Node = {
-      apiVersion: "v1", kind: "Node", metadata: { name: node, labels: { "kubernetes.io/hostname": node } }, spec: {},
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: node, labels: { "kubernetes.io/hostname": node } },
+      spec: {},
       status: { capacity: { pods: cfg.capacity }, conditions: [{ type: "Ready", status: "True" }] },
     };
     client.create(n, (r) => {
       if (r.ok || r.status.reason === "AlreadyExists") {
         // An existing Node (from before a reboot) gets its status written again.
-        client.patch("Node", undefined, node, { status: n.status }, (p) => { if (!p.ok) env.setTimer(timing.retryUs, register); }, "status");
+        client.patch(
+          "Node",
+          undefined,
+          node,
+          { status: n.status },
+          (p) => {
+            if (!p.ok) env.setTimer(timing.retryUs, register);
+          },
+          "status",
+        );
       } else env.setTimer(timing.retryUs, register);
     });
   }
@@ -69,8 +88,10 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     const renew = (r: { ok: boolean; status?: { reason: string } }) => {
       if (!r.ok && r.status?.reason === "NotFound") {
         const lease: Lease = {
-          apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name: node, namespace: NODE_LEASE_NAMESPACE },
-          spec: { holderIdentity: node, leaseDurationSeconds: 4 * timing.heartbeatUs / 1e6, renewTime: env.now() },
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name: node, namespace: NODE_LEASE_NAMESPACE },
+          spec: { holderIdentity: node, leaseDurationSeconds: (4 * timing.heartbeatUs) / 1e6, renewTime: env.now() },
         };
         client.create(lease, () => {});
       }
@@ -111,24 +132,31 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       conditions: [{ type: "Ready", status: want ? "True" : "False" }],
       containerStatuses: p.spec.containers.map((x) => ({ name: x.name, image: x.image, ready: want, restartCount: 0 })),
     };
-    client.patch("Pod", p.metadata.namespace, p.metadata.name, { status }, (r) => {
-      c.writing = false;
-      if (containers.get(c.uid) !== c) return;
-      if (r.ok) {
-        c.reported = want;
-        pods.assume(r.value);
-        if (r.value.metadata.uid === c.uid && mine(r.value)) writeStatus(r.value, c);
-        return;
-      }
-      if (r.status.reason === "NotFound") return;
-      if (retries.has(c.uid)) return;
-      retries.add(c.uid);
-      env.setTimer(timing.retryUs, () => {
-        retries.delete(c.uid);
-        const cur = pods.get(objectKey(p));
-        if (cur !== undefined && cur.metadata.uid === c.uid && mine(cur)) writeStatus(cur, c);
-      });
-    }, "status");
+    client.patch(
+      "Pod",
+      p.metadata.namespace,
+      p.metadata.name,
+      { status },
+      (r) => {
+        c.writing = false;
+        if (containers.get(c.uid) !== c) return;
+        if (r.ok) {
+          c.reported = want;
+          pods.assume(r.value);
+          if (r.value.metadata.uid === c.uid && mine(r.value)) writeStatus(r.value, c);
+          return;
+        }
+        if (r.status.reason === "NotFound") return;
+        if (retries.has(c.uid)) return;
+        retries.add(c.uid);
+        env.setTimer(timing.retryUs, () => {
+          retries.delete(c.uid);
+          const cur = pods.get(objectKey(p));
+          if (cur !== undefined && cur.metadata.uid === c.uid && mine(cur)) writeStatus(cur, c);
+        });
+      },
+      "status",
+    );
   }
 
   function stopContainer(uid: string): void {

@@ -17,12 +17,22 @@ function rig(bugs: BugName[] = []) {
   const world = new World({ seed: 5 });
   const etcd = new FakeEtcd();
   const rec = new KubeRecorder(() => world.now);
-  world.spawn("apiserver-1", (env) => apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }));
+  world.spawn("apiserver-1", (env) =>
+    apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }),
+  );
   const electors = new Map<string, LeaderElector>();
   const spawn = (id: string) =>
     world.spawn(id, (env) => {
       const client = new KubeClient(env, ["apiserver-1"]);
-      const e = new LeaderElector(env, client, { namespace: "kube-system", name: "test", identity: id, recorder: rec, bugs: new BugSet(bugs), onStartedLeading() {}, onStoppedLeading() {} });
+      const e = new LeaderElector(env, client, {
+        namespace: "kube-system",
+        name: "test",
+        identity: id,
+        recorder: rec,
+        bugs: new BugSet(bugs),
+        onStartedLeading() {},
+        onStoppedLeading() {},
+      });
       electors.set(id, e);
       return { start: () => e.start(), onMessage: (f, m) => void client.onMessage(f, m) };
     });
@@ -45,7 +55,10 @@ test("one replica leads; the other takes over only after the lease went unrenewe
   const b = acquired(rec, "b");
   assert.ok(b !== undefined, "b took over");
   const after = b.time - pausedAt;
-  assert.ok(after >= L.leaseDurationUs - L.retryPeriodUs && after <= L.leaseDurationUs + 2 * L.retryPeriodUs + 50_000, `took over ${after}us after the pause`);
+  assert.ok(
+    after >= L.leaseDurationUs - L.retryPeriodUs && after <= L.leaseDurationUs + 2 * L.retryPeriodUs + 50_000,
+    `took over ${after}us after the pause`,
+  );
   assert.ok(b.term > acquired(rec, "a")!.term, "the new tenure's term is a later revision");
 });
 
@@ -56,7 +69,10 @@ test("the lease is measured on the candidate's own clock: a fast clock takes ove
   world.pause("a");
   world.runUntil(pausedAt + 3 * L.leaseDurationUs);
   const b = acquired(rec, "b")!;
-  assert.ok(b.time - pausedAt < L.leaseDurationUs, `took over ${b.time - pausedAt}us after the pause, before a true leaseDuration`);
+  assert.ok(
+    b.time - pausedAt < L.leaseDurationUs,
+    `took over ${b.time - pausedAt}us after the pause, before a true leaseDuration`,
+  );
 });
 
 test("a leader that cannot renew stops acting after renewDeadline on its own clock", () => {
@@ -67,8 +83,17 @@ test("a leader that cannot renew stops acting after renewDeadline on its own clo
   world.network.faults.cut("a", "apiserver-1");
   world.network.faults.cut("apiserver-1", "a");
   let stoppedActing: number | undefined;
-  world.runUntilPredicate(() => { if (stoppedActing === undefined && !a.canAct()) stoppedActing = world.now; return false; }, cutAt + 2 * L.leaseDurationUs);
-  assert.ok(stoppedActing !== undefined && stoppedActing - cutAt <= L.renewDeadlineUs, `stopped acting ${String(stoppedActing! - cutAt)}us after the cut`);
+  world.runUntilPredicate(
+    () => {
+      if (stoppedActing === undefined && !a.canAct()) stoppedActing = world.now;
+      return false;
+    },
+    cutAt + 2 * L.leaseDurationUs,
+  );
+  assert.ok(
+    stoppedActing !== undefined && stoppedActing - cutAt <= L.renewDeadlineUs,
+    `stopped acting ${String(stoppedActing! - cutAt)}us after the cut`,
+  );
   const lost = rec.leaders.find((l) => l.process === "a" && l.event === "lost");
   assert.ok(lost !== undefined && lost.time - cutAt <= L.renewDeadlineUs + L.retryPeriodUs);
 });
@@ -83,7 +108,13 @@ function leaderClockStepsBack(bugs: BugName[]) {
   world.network.faults.cut("apiserver-1", "a");
   world.process("a").clock.skew(-1_500_000);
   let stoppedActing: number | undefined;
-  world.runUntilPredicate(() => { if (stoppedActing === undefined && !a.canAct()) stoppedActing = world.now; return false; }, cutAt + 4 * L.leaseDurationUs);
+  world.runUntilPredicate(
+    () => {
+      if (stoppedActing === undefined && !a.canAct()) stoppedActing = world.now;
+      return false;
+    },
+    cutAt + 4 * L.leaseDurationUs,
+  );
   return { stoppedAfter: stoppedActing === undefined ? Infinity : stoppedActing - cutAt };
 }
 
@@ -108,8 +139,13 @@ test("a takeover after expiry is probed", () => {
 /** Pauses the leading scheduler while it is binding a batch of pods, long enough for the other to take over. */
 function pausedScheduler(bugs: BugName[]) {
   const world = new World({ seed: 1 });
-  const { cluster } = startFakeKubeCluster(world, { bugs: new BugSet(bugs), manifests: [NGINX], actions: [{ at: 3_000_000, kind: "scale", deployment: "nginx", replicas: 20 }] });
-  const binds = () => cluster.recorder.acts.filter((a) => a.lease === "kube-system/kube-scheduler" && a.time >= 3_000_000);
+  const { cluster } = startFakeKubeCluster(world, {
+    bugs: new BugSet(bugs),
+    manifests: [NGINX],
+    actions: [{ at: 3_000_000, kind: "scale", deployment: "nginx", replicas: 20 }],
+  });
+  const binds = () =>
+    cluster.recorder.acts.filter((a) => a.lease === "kube-system/kube-scheduler" && a.time >= 3_000_000);
   world.runUntilPredicate(() => binds().length >= 3, 10_000_000);
   const leader = binds()[0]!.process;
   world.pause(leader);
@@ -123,7 +159,14 @@ test("a paused scheduler checks its lease on its own clock before binding: one l
   const { cluster, check } = pausedScheduler([]);
   assert.is(check.verdict, "pass", check.message);
   assert.is(cluster.pending().length, 0);
-  assert.ok(new Set(cluster.recorder.leaders.filter((l) => l.lease === "kube-system/kube-scheduler" && l.event === "acquired").map((l) => l.process)).size === 2, "the other scheduler took over");
+  assert.ok(
+    new Set(
+      cluster.recorder.leaders
+        .filter((l) => l.lease === "kube-system/kube-scheduler" && l.event === "acquired")
+        .map((l) => l.process),
+    ).size === 2,
+    "the other scheduler took over",
+  );
 });
 
 test("with kube-leader-no-fencing the resumed scheduler binds on a lost lease: two leaders", () => {

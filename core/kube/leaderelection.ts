@@ -22,8 +22,13 @@ import { rvOf, type Lease, type LeaseSpec } from "./types.ts";
 
 /** Code probes of leader election (collected with the other layers' in scenarios/probes.ts). */
 export const LEADERELECTION_PROBES = {
-  "leaderelection.takeover-after-expiry": { what: "a candidate found a Lease unrenewed for leaseDuration and wrote itself in as holder", required: true },
-  "leaderelection.renew-deadline-lost": { what: "a leader gave up leadership because it could not renew within renewDeadline" },
+  "leaderelection.takeover-after-expiry": {
+    what: "a candidate found a Lease unrenewed for leaseDuration and wrote itself in as holder",
+    required: true,
+  },
+  "leaderelection.renew-deadline-lost": {
+    what: "a leader gave up leadership because it could not renew within renewDeadline",
+  },
 } as const;
 const probe = probesOf(LEADERELECTION_PROBES);
 
@@ -34,7 +39,11 @@ export interface LeaderElectionTiming {
 }
 
 // client-go's defaults (15 s, 10 s, 2 s) scaled down tenfold to keep simulations short.
-export const DEFAULT_LEADER_TIMING: LeaderElectionTiming = { leaseDurationUs: 1_500_000, renewDeadlineUs: 1_000_000, retryPeriodUs: 200_000 };
+export const DEFAULT_LEADER_TIMING: LeaderElectionTiming = {
+  leaseDurationUs: 1_500_000,
+  renewDeadlineUs: 1_000_000,
+  retryPeriodUs: 200_000,
+};
 
 export interface LeaderElectorConfig {
   namespace: string;
@@ -67,9 +76,18 @@ export class LeaderElector {
   readonly timing: LeaderElectionTiming;
   readonly leaseName: string;
 
-  constructor(private readonly env: Env, private readonly client: KubeClient, private readonly cfg: LeaderElectorConfig) {
+  constructor(
+    private readonly env: Env,
+    private readonly client: KubeClient,
+    private readonly cfg: LeaderElectorConfig,
+  ) {
     this.timing = { ...DEFAULT_LEADER_TIMING, ...cfg.timing };
-    if (!(this.timing.leaseDurationUs > this.timing.renewDeadlineUs && this.timing.renewDeadlineUs > this.timing.retryPeriodUs)) {
+    if (
+      !(
+        this.timing.leaseDurationUs > this.timing.renewDeadlineUs &&
+        this.timing.renewDeadlineUs > this.timing.retryPeriodUs
+      )
+    ) {
       throw new Error("leader election needs leaseDuration > renewDeadline > retryPeriod");
     }
     this.leaseName = `${cfg.namespace}/${cfg.name}`;
@@ -108,13 +126,23 @@ export class LeaderElector {
   private tick(): void {
     this.timer = undefined;
     if (this.stopped) return;
-    if (this.leading && this.cfg.deadlineOnTimer !== false && this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs) this.lose();
+    if (
+      this.leading &&
+      this.cfg.deadlineOnTimer !== false &&
+      this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs
+    )
+      this.lose();
     if (!this.busy) {
       this.busy = true;
       this.tryAcquireOrRenew((ok) => {
         this.busy = false;
         if (this.stopped) return;
-        if (!ok && this.leading && (!this.isLeader() || this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs)) this.lose();
+        if (
+          !ok &&
+          this.leading &&
+          (!this.isLeader() || this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs)
+        )
+          this.lose();
       });
     }
     this.timer = this.env.setTimer(this.timing.retryPeriodUs, () => this.tick());
@@ -140,8 +168,16 @@ export class LeaderElector {
         const now = this.env.now();
         const sentAt = this.elapsedClock();
         const lease: Lease = {
-          apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace },
-          spec: { holderIdentity: me, leaseDurationSeconds: durationS, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+          apiVersion: "coordination.k8s.io/v1",
+          kind: "Lease",
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: me,
+            leaseDurationSeconds: durationS,
+            acquireTime: now,
+            renewTime: now,
+            leaseTransitions: 0,
+          },
         };
         return this.client.create(lease, (c) => (c.ok ? this.succeeded(c.value, sentAt, true, cb) : cb(false)));
       }
@@ -177,7 +213,13 @@ export class LeaderElector {
       if (this.leading) this.lose();
       this.leading = true;
       this.term = rvOf(lease);
-      this.cfg.recorder?.leader({ process: this.env.id, identity: this.cfg.identity, lease: this.leaseName, term: this.term, event: "acquired" });
+      this.cfg.recorder?.leader({
+        process: this.env.id,
+        identity: this.cfg.identity,
+        lease: this.leaseName,
+        term: this.term,
+        event: "acquired",
+      });
       this.cfg.onStartedLeading(this.term);
     }
     cb(true);
@@ -185,9 +227,16 @@ export class LeaderElector {
 
   private lose(): void {
     if (!this.leading) return;
-    if (this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs) probe("leaderelection.renew-deadline-lost");
+    if (this.elapsedClock() - this.lastRenewSent >= this.timing.renewDeadlineUs)
+      probe("leaderelection.renew-deadline-lost");
     this.leading = false;
-    this.cfg.recorder?.leader({ process: this.env.id, identity: this.cfg.identity, lease: this.leaseName, term: this.term ?? 0, event: "lost" });
+    this.cfg.recorder?.leader({
+      process: this.env.id,
+      identity: this.cfg.identity,
+      lease: this.leaseName,
+      term: this.term ?? 0,
+      event: "lost",
+    });
     this.term = undefined;
     this.cfg.onStoppedLeading();
   }

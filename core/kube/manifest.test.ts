@@ -25,7 +25,10 @@ test("the nginx Deployment parses with its defaults filled in", () => {
 test("several documents separated by --- give several objects; empty documents are skipped", () => {
   const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n";
   const objs = parseManifests(`${NGINX}---\n${cm}---\n`);
-  assert.equal(objs.map((o) => o.kind), ["Deployment", "ConfigMap"]);
+  assert.equal(
+    objs.map((o) => o.kind),
+    ["Deployment", "ConfigMap"],
+  );
 });
 
 test("a bad replica count names the field", () => {
@@ -33,7 +36,10 @@ test("a bad replica count names the field", () => {
   assert.is(e.field, "spec.replicas");
   assert.match(e.message, 'spec.replicas: expected a non-negative integer, got "three"');
   assert.match(e.message, 'Deployment "nginx"');
-  assert.match(error(NGINX.replace("replicas: 3", "replicas: -1")).message, "spec.replicas: expected a non-negative integer");
+  assert.match(
+    error(NGINX.replace("replicas: 3", "replicas: -1")).message,
+    "spec.replicas: expected a non-negative integer",
+  );
 });
 
 test("a missing image names the container's field", () => {
@@ -42,25 +48,45 @@ test("a missing image names the container's field", () => {
 });
 
 test("a selector that does not match the template's labels is refused", () => {
-  assert.is(error(NGINX.replace("      app: nginx\n  template", "      app: web\n  template")).field, "spec.template.metadata.labels");
+  assert.is(
+    error(NGINX.replace("      app: nginx\n  template", "      app: web\n  template")).field,
+    "spec.template.metadata.labels",
+  );
 });
 
 test("a bad name, an unknown kind and broken YAML are refused with the field", () => {
   assert.is(error(NGINX.replace("name: nginx\n  labels", "name: Nginx_1\n  labels")).field, "metadata.name");
   assert.is(error("apiVersion: v1\nkind: Service\nmetadata:\n  name: x\n").field, "kind");
   assert.match(error("kind: [\n").message, "invalid YAML");
-  assert.is(error(NGINX.replace("maxSurge", "x") + "  strategy:\n    rollingUpdate:\n      maxSurge: lots\n").field, "spec.strategy.rollingUpdate.maxSurge");
+  assert.is(
+    error(NGINX.replace("maxSurge", "x") + "  strategy:\n    rollingUpdate:\n      maxSurge: lots\n").field,
+    "spec.strategy.rollingUpdate.maxSurge",
+  );
 });
 
 test("actions are validated and the expected state follows them in time order", () => {
   const objs = parseManifests(NGINX);
-  assert.throws(() => workloadSteps(objs, [{ at: 5, kind: "scale", deployment: "nginx", replicas: 1.5 }]), /actions\[0\]\.replicas: expected a non-negative integer/);
+  assert.throws(
+    () => workloadSteps(objs, [{ at: 5, kind: "scale", deployment: "nginx", replicas: 1.5 }]),
+    /actions\[0\]\.replicas: expected a non-negative integer/,
+  );
   const steps = workloadSteps(objs, [
     { at: 2_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
     { at: 1_000, kind: "scale", deployment: "default/nginx", replicas: 5 },
   ]);
-  assert.equal(steps.map((s) => s.kind), ["apply", "scale", "image"]);
-  assert.equal(expectedDeployments(steps), [{ namespace: "default", name: "nginx", deleted: false, replicas: 5, containers: [{ name: "nginx", image: "nginx:1.26" }] }]);
+  assert.equal(
+    steps.map((s) => s.kind),
+    ["apply", "scale", "image"],
+  );
+  assert.equal(expectedDeployments(steps), [
+    {
+      namespace: "default",
+      name: "nginx",
+      deleted: false,
+      replicas: 5,
+      containers: [{ name: "nginx", image: "nginx:1.26" }],
+    },
+  ]);
   const gone = expectedDeployments(workloadSteps(objs, [{ at: 1, kind: "delete", deployment: "nginx" }]));
   assert.ok(gone[0]!.deleted);
 });

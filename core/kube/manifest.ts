@@ -6,7 +6,10 @@ import type { ConfigMap, Container, Deployment, KubeObject } from "./types.ts";
 
 export class ManifestError extends Error {
   override readonly name = "ManifestError";
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -34,11 +37,16 @@ class Validator {
   }
   name(x: unknown, field: string, re = DNS_SUBDOMAIN): string {
     const s = this.str(x, field);
-    if (s.length > 253 || !re.test(s)) this.fail(field, `${show(s)} is not a valid name (lowercase letters, digits and '-', starting and ending alphanumeric)`);
+    if (s.length > 253 || !re.test(s))
+      this.fail(
+        field,
+        `${show(s)} is not a valid name (lowercase letters, digits and '-', starting and ending alphanumeric)`,
+      );
     return s;
   }
   nonNegInt(x: unknown, field: string): number {
-    if (typeof x !== "number" || !Number.isInteger(x) || x < 0) this.fail(field, `expected a non-negative integer, got ${show(x)}`);
+    if (typeof x !== "number" || !Number.isInteger(x) || x < 0)
+      this.fail(field, `expected a non-negative integer, got ${show(x)}`);
     return x;
   }
   labels(x: unknown, field: string): Record<string, string> {
@@ -69,7 +77,8 @@ function metadata(v: Validator, raw: unknown): { name: string; namespace: string
 }
 
 function deployment(v: Validator, doc: Obj): Deployment {
-  if (doc.apiVersion !== "apps/v1") v.fail("apiVersion", `expected "apps/v1" for a Deployment, got ${show(doc.apiVersion)}`);
+  if (doc.apiVersion !== "apps/v1")
+    v.fail("apiVersion", `expected "apps/v1" for a Deployment, got ${show(doc.apiVersion)}`);
   const meta = metadata(v, doc.metadata);
   const spec = v.obj(doc.spec, "spec");
   const replicas = spec.replicas === undefined ? 1 : v.nonNegInt(spec.replicas, "spec.replicas");
@@ -80,7 +89,11 @@ function deployment(v: Validator, doc: Obj): Deployment {
   const tmeta = v.obj(template.metadata, "spec.template.metadata");
   const tlabels = v.labels(tmeta.labels, "spec.template.metadata.labels");
   for (const k of Object.keys(matchLabels).sort()) {
-    if (tlabels[k] !== matchLabels[k]) v.fail("spec.template.metadata.labels", `selector does not match template labels: ${k}=${show(matchLabels[k])} missing`);
+    if (tlabels[k] !== matchLabels[k])
+      v.fail(
+        "spec.template.metadata.labels",
+        `selector does not match template labels: ${k}=${show(matchLabels[k])} missing`,
+      );
   }
   const tspec = v.obj(template.spec, "spec.template.spec");
   if (!Array.isArray(tspec.containers) || tspec.containers.length === 0) {
@@ -103,12 +116,14 @@ function deployment(v: Validator, doc: Obj): Deployment {
   };
   if (spec.strategy !== undefined) {
     const s = v.obj(spec.strategy, "spec.strategy");
-    if (s.type !== undefined && s.type !== "RollingUpdate") v.fail("spec.strategy.type", `only "RollingUpdate" is simulated, got ${show(s.type)}`);
+    if (s.type !== undefined && s.type !== "RollingUpdate")
+      v.fail("spec.strategy.type", `only "RollingUpdate" is simulated, got ${show(s.type)}`);
     const ru: { maxSurge?: number | string; maxUnavailable?: number | string } = {};
     if (s.rollingUpdate !== undefined) {
       const r = v.obj(s.rollingUpdate, "spec.strategy.rollingUpdate");
       if (r.maxSurge !== undefined) ru.maxSurge = v.intOrPercent(r.maxSurge, "spec.strategy.rollingUpdate.maxSurge");
-      if (r.maxUnavailable !== undefined) ru.maxUnavailable = v.intOrPercent(r.maxUnavailable, "spec.strategy.rollingUpdate.maxUnavailable");
+      if (r.maxUnavailable !== undefined)
+        ru.maxUnavailable = v.intOrPercent(r.maxUnavailable, "spec.strategy.rollingUpdate.maxUnavailable");
       if ((ru.maxSurge === 0 || ru.maxSurge === "0%") && (ru.maxUnavailable === 0 || ru.maxUnavailable === "0%")) {
         v.fail("spec.strategy.rollingUpdate.maxUnavailable", "may not be 0 when maxSurge is 0");
       }
@@ -133,9 +148,12 @@ export function validateManifest(doc: unknown, where = "manifest"): KubeObject {
   const name = isObj(o.metadata) && typeof o.metadata.name === "string" ? ` ${show(o.metadata.name)}` : "";
   const v = new Validator(`${typeof kind === "string" ? kind : "object"}${name} (${where})`);
   switch (kind) {
-    case "Deployment": return deployment(v, o);
-    case "ConfigMap": return configMap(v, o);
-    default: return v.fail("kind", `expected one of Deployment, ConfigMap, got ${show(kind)}`);
+    case "Deployment":
+      return deployment(v, o);
+    case "ConfigMap":
+      return configMap(v, o);
+    default:
+      return v.fail("kind", `expected one of Deployment, ConfigMap, got ${show(kind)}`);
   }
 }
 

@@ -132,9 +132,18 @@ export class KubeRecorder implements KubeObservations {
   changes = 0;
   private readonly seen = new Set<string>();
 
-  constructor(readonly now: () => number, readonly nodes: string[] = []) {}
+  constructor(
+    readonly now: () => number,
+    readonly nodes: string[] = [],
+  ) {}
 
-  version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null, source: string): void {
+  version(
+    key: string,
+    rv: number,
+    createRevision: number | undefined,
+    object: KubeObject | null,
+    source: string,
+  ): void {
     const id = key + "@" + rv;
     if (!this.seen.has(id)) {
       this.seen.add(id);
@@ -153,7 +162,13 @@ export class KubeRecorder implements KubeObservations {
    * One page of a list at revision rv covering the keys in [start, end): its items are versions, and
    * any key in that range known at or below rv but absent from the page was deleted by then.
    */
-  listed(start: string, end: string, rv: number, items: { key: string; rv: number; createRevision?: number; object: KubeObject }[], source: string): void {
+  listed(
+    start: string,
+    end: string,
+    rv: number,
+    items: { key: string; rv: number; createRevision?: number; object: KubeObject }[],
+    source: string,
+  ): void {
     const present = new Set<string>();
     for (const it of items) {
       present.add(it.key);
@@ -204,8 +219,14 @@ export class KubeRecorder implements KubeObservations {
   /** A plain snapshot for checkers (arrays shared, not copied). */
   snapshot(): KubeObservations {
     return {
-      nodes: this.nodes, versions: this.versions, writes: this.writes, observed: this.observed,
-      acts: this.acts, leaders: this.leaders, actions: this.actions, binds: this.binds,
+      nodes: this.nodes,
+      versions: this.versions,
+      writes: this.writes,
+      observed: this.observed,
+      acts: this.acts,
+      leaders: this.leaders,
+      actions: this.actions,
+      binds: this.binds,
     };
   }
 }

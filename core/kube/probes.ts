@@ -4,28 +4,57 @@
 import { probesOf, type ProbeCatalog } from "../probes.ts";
 
 export const KUBE_PROBES = {
-  "kube.informer-relist-after-410": { what: "an informer's watch answered 410 Gone (resource version too old) and it relists", required: true },
-  "kube.informer-rewatch-after-broken-stream": { what: "an informer's watch stream broke (silent apiserver or lost frame) and it re-watches from its last revision" },
-  "kube.guaranteed-update-cas-retry": { what: "GuaranteedUpdate's Txn lost its mod_revision compare and the update function ran again on the fresh object", required: true },
+  "kube.informer-relist-after-410": {
+    what: "an informer's watch answered 410 Gone (resource version too old) and it relists",
+    required: true,
+  },
+  "kube.informer-rewatch-after-broken-stream": {
+    what: "an informer's watch stream broke (silent apiserver or lost frame) and it re-watches from its last revision",
+  },
+  "kube.guaranteed-update-cas-retry": {
+    what: "GuaranteedUpdate's Txn lost its mod_revision compare and the update function ran again on the fresh object",
+    required: true,
+  },
   "kube.update-conflict": { what: "an update carried a resourceVersion that was no longer current: 409 Conflict" },
-  "kube.bind-conflict": { what: "a scheduler's bind carried a stale pod resourceVersion: the bind was refused with Conflict" },
-  "kube.delete-precondition-failed": { what: "a delete's uid or resourceVersion precondition did not match the stored object" },
+  "kube.bind-conflict": {
+    what: "a scheduler's bind carried a stale pod resourceVersion: the bind was refused with Conflict",
+  },
+  "kube.delete-precondition-failed": {
+    what: "a delete's uid or resourceVersion precondition did not match the stored object",
+  },
   "kube.create-already-exists": { what: "a create found the key taken (Txn mod_revision == 0 failed): AlreadyExists" },
-  "kube.list-continue-expired": { what: "a paged list's continue token pointed at a compacted revision: 410, the informer starts the list over" },
-  "kube.client-request-timeout": { what: "an apiserver request got no answer in time: the client fails over and the caller sees Timeout (outcome unknown)", required: true },
+  "kube.list-continue-expired": {
+    what: "a paged list's continue token pointed at a compacted revision: 410, the informer starts the list over",
+  },
+  "kube.client-request-timeout": {
+    what: "an apiserver request got no answer in time: the client fails over and the caller sees Timeout (outcome unknown)",
+    required: true,
+  },
   "kube.watch-stream-gap": { what: "a watch frame was lost and the gap did not fill: the client breaks the stream" },
-  "kube.watch-delete-without-prev-kv": { what: "an apiserver's etcd watch delivered a delete whose prev_kv was compacted: the watch ends with 410 and the informer relists" },
-  "kube.expectations-unsatisfied": { what: "the ReplicaSet controller skipped managing pods because its expected creations/deletions were not yet observed" },
+  "kube.watch-delete-without-prev-kv": {
+    what: "an apiserver's etcd watch delivered a delete whose prev_kv was compacted: the watch ends with 410 and the informer relists",
+  },
+  "kube.expectations-unsatisfied": {
+    what: "the ReplicaSet controller skipped managing pods because its expected creations/deletions were not yet observed",
+  },
   "kube.expectations-expired": { what: "a ReplicaSet's expectations were older than the TTL and counted as satisfied" },
-  "kube.expectations-write-failed": { what: "a pod create or delete the ReplicaSet controller expected failed or was never sent, and its expectation was lowered" },
-  "kube.workqueue-backoff": { what: "a key failed again before succeeding: the work queue re-added it after a doubled backoff" },
+  "kube.expectations-write-failed": {
+    what: "a pod create or delete the ReplicaSet controller expected failed or was never sent, and its expectation was lowered",
+  },
+  "kube.workqueue-backoff": {
+    what: "a key failed again before succeeding: the work queue re-added it after a doubled backoff",
+  },
   "kube.gate-refused": { what: "a leader-elected process had a write ready but its lease no longer allowed it to act" },
   "kube.kubelet-pod-deleted": { what: "a kubelet saw a pod it was running deleted and stopped its containers" },
-  "kube.compactor-lost-election": { what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver" },
+  "kube.compactor-lost-election": {
+    what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver",
+  },
   "kube.gc-orphan-deleted": { what: "the garbage collector deleted an object whose controller owner is gone" },
   // ---- quotas and limits (core/kube/admission/)
   "kube.quota-exceeded": { what: "ResourceQuota admission refused a pod: 403 Forbidden, exceeded quota" },
-  "kube.quota-charge-conflict": { what: "a quota charge lost its status.used CAS to another admission and was checked again on the fresh quota" },
+  "kube.quota-charge-conflict": {
+    what: "a quota charge lost its status.used CAS to another admission and was checked again on the fresh quota",
+  },
 } as const satisfies ProbeCatalog;
 
 export const kubeProbe = probesOf(KUBE_PROBES);

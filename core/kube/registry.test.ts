@@ -26,11 +26,19 @@ function rig(bugs = BugSet.none) {
   let env!: Env;
   world.spawn("apiserver", (e) => ((env = e), { onMessage() {} }));
   const writes: { key: string; op: string; baseRv: number; rv: number }[] = [];
-  const reg = new Registry(etcd.client(env), { bugs, observer: { write: (w) => writes.push(w), version() {}, listed() {} } });
+  const reg = new Registry(etcd.client(env), {
+    bugs,
+    observer: { write: (w) => writes.push(w), version() {}, listed() {} },
+  });
   return { world, etcd, reg, writes };
 }
 
-const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default", uid: "u-" + name }, data });
+const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "default", uid: "u-" + name },
+  data,
+});
 const key = (name: string) => registryKey("ConfigMap", "default", name);
 
 function ok<T>(r: ApiResult<T>): T {
@@ -38,38 +46,51 @@ function ok<T>(r: ApiResult<T>): T {
   return r.value;
 }
 
-test("create is a Txn on mod_revision == 0: a second create answers AlreadyExists and writes nothing", () => hits("kube.create-already-exists", () => {
-  const { world, etcd, reg } = rig();
-  const first = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
-  assert.is(first.metadata.resourceVersion, "2", "resourceVersion is the key's mod_revision");
-  const again = settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { x: "1" }), cb));
-  assert.ok(!again.ok && again.status.reason === "AlreadyExists" && again.status.code === 409);
-  assert.is(etcd.revision, 2);
-}));
+test("create is a Txn on mod_revision == 0: a second create answers AlreadyExists and writes nothing", () =>
+  hits("kube.create-already-exists", () => {
+    const { world, etcd, reg } = rig();
+    const first = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
+    assert.is(first.metadata.resourceVersion, "2", "resourceVersion is the key's mod_revision");
+    const again = settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { x: "1" }), cb));
+    assert.ok(!again.ok && again.status.reason === "AlreadyExists" && again.status.code === 409);
+    assert.is(etcd.revision, 2);
+  }));
 
-test("GuaranteedUpdate re-applies the update to the fresh object when a write lands between its read and its Txn", () => hits("kube.guaranteed-update-cas-retry", () => {
-  const { world, etcd, reg, writes } = rig();
-  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
-  let calls = 0;
-  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) =>
-    reg.guaranteedUpdate(key("a"), (cur) => {
-      calls++;
-      // A concurrent writer gets in after the first read.
-      if (calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
-      const c = cur as ConfigMap;
-      return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
-    }, cb)));
-  assert.is(calls, 2, "the Txn failed once, the update ran again on the fresh object");
-  assert.equal((out as ConfigMap).data, { n: "0", other: "yes", mine: "yes" });
-  const last = writes[writes.length - 1]!;
-  assert.is(last.baseRv, 3, "the write is based on the concurrent writer's revision");
-}));
+test("GuaranteedUpdate re-applies the update to the fresh object when a write lands between its read and its Txn", () =>
+  hits("kube.guaranteed-update-cas-retry", () => {
+    const { world, etcd, reg, writes } = rig();
+    ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
+    let calls = 0;
+    const out = ok(
+      settle<ApiResult<KubeObject>>(world, (cb) =>
+        reg.guaranteedUpdate(
+          key("a"),
+          (cur) => {
+            calls++;
+            // A concurrent writer gets in after the first read.
+            if (calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
+            const c = cur as ConfigMap;
+            return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
+          },
+          cb,
+        ),
+      ),
+    );
+    assert.is(calls, 2, "the Txn failed once, the update ran again on the fresh object");
+    assert.equal((out as ConfigMap).data, { n: "0", other: "yes", mine: "yes" });
+    const last = writes[writes.length - 1]!;
+    assert.is(last.baseRv, 3, "the write is based on the concurrent writer's revision");
+  }));
 
 test("GuaranteedUpdate does not write an object whose bytes did not change", () => {
   const { world, etcd, reg, writes } = rig();
   ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "1" }), cb)));
   const rev = etcd.revision;
-  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.guaranteedUpdate(key("a"), (cur) => ({ ok: true, value: JSON.parse(JSON.stringify(cur)) as KubeObject }), cb)));
+  const out = ok(
+    settle<ApiResult<KubeObject>>(world, (cb) =>
+      reg.guaranteedUpdate(key("a"), (cur) => ({ ok: true, value: JSON.parse(JSON.stringify(cur)) as KubeObject }), cb),
+    ),
+  );
   assert.is(etcd.revision, rev);
   assert.is(out.metadata.resourceVersion, String(rev));
   assert.is(writes.filter((w) => w.op === "update").length, 0);
@@ -79,12 +100,19 @@ test("without the precondition (kube-update-no-precondition) the concurrent writ
   const { world, etcd, reg, writes } = rig(new BugSet(["kube-update-no-precondition"]));
   ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));
   let calls = 0;
-  const out = ok(settle<ApiResult<KubeObject>>(world, (cb) =>
-    reg.guaranteedUpdate(key("a"), (cur) => {
-      if (++calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
-      const c = cur as ConfigMap;
-      return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
-    }, cb)));
+  const out = ok(
+    settle<ApiResult<KubeObject>>(world, (cb) =>
+      reg.guaranteedUpdate(
+        key("a"),
+        (cur) => {
+          if (++calls === 1) etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { n: "0", other: "yes" })) });
+          const c = cur as ConfigMap;
+          return { ok: true, value: { ...c, data: { ...c.data, mine: "yes" } } };
+        },
+        cb,
+      ),
+    ),
+  );
   assert.is(calls, 1);
   assert.equal((out as ConfigMap).data, { n: "0", mine: "yes" }, "the other writer's change is gone");
   assert.is(writes[writes.length - 1]!.baseRv, 2, "written over rv 3 while based on rv 2");
@@ -92,10 +120,14 @@ test("without the precondition (kube-update-no-precondition) the concurrent writ
 
 test("a paged list reads every page at the first page's revision", () => {
   const { world, etcd, reg } = rig();
-  for (const n of ["a", "b", "c", "d", "e"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n, { v: "old" }), cb)));
+  for (const n of ["a", "b", "c", "d", "e"])
+    ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n, { v: "old" }), cb)));
   const prefix = registryPrefix("ConfigMap", "default");
   const p1 = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 2 }, cb)));
-  assert.equal(p1.items.map((o) => o.metadata.name), ["a", "b"]);
+  assert.equal(
+    p1.items.map((o) => o.metadata.name),
+    ["a", "b"],
+  );
   // Changes after the first page: none of them may show in later pages.
   etcd.putNow({ key: key("d"), value: encodeObject(cm("d", { v: "new" })) });
   etcd.deleteRangeNow({ key: key("e") });
@@ -109,19 +141,23 @@ test("a paged list reads every page at the first page's revision", () => {
     items.push(...page.items);
     cont = page.continue;
   }
-  assert.equal(items.map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v ?? ""}`), ["a=old", "b=old", "c=old", "d=old", "e=old"]);
+  assert.equal(
+    items.map((o) => `${o.metadata.name}=${(o as ConfigMap).data?.v ?? ""}`),
+    ["a=old", "b=old", "c=old", "d=old", "e=old"],
+  );
 });
 
-test("a continue token older than the compaction answers 410 Gone", () => hits("kube.list-continue-expired", () => {
-  const { world, etcd, reg } = rig();
-  for (const n of ["a", "b", "c"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n), cb)));
-  const prefix = registryPrefix("ConfigMap", "default");
-  const p1 = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1 }, cb)));
-  etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { x: "1" })) });
-  etcd.compactNow({ revision: etcd.revision });
-  const p2 = settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1, continue: p1.continue! }, cb));
-  assert.ok(!p2.ok && p2.status.code === 410);
-}));
+test("a continue token older than the compaction answers 410 Gone", () =>
+  hits("kube.list-continue-expired", () => {
+    const { world, etcd, reg } = rig();
+    for (const n of ["a", "b", "c"]) ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm(n), cb)));
+    const prefix = registryPrefix("ConfigMap", "default");
+    const p1 = ok(settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1 }, cb)));
+    etcd.putNow({ key: key("a"), value: encodeObject(cm("a", { x: "1" })) });
+    etcd.compactNow({ revision: etcd.revision });
+    const p2 = settle<ApiResult<ListResult>>(world, (cb) => reg.list(prefix, { limit: 1, continue: p1.continue! }, cb));
+    assert.ok(!p2.ok && p2.status.code === 410);
+  }));
 
 test("a watch from the list revision delivers later changes; from a compacted revision it ends with 410 Gone", () => {
   const { world, etcd, reg } = rig();
@@ -134,10 +170,21 @@ test("a watch from the list revision delivers later changes; from a compacted re
   etcd.deleteRangeNow({ key: key("a") });
   world.runUntil(world.now + 10_000);
   w.cancel();
-  assert.equal(events.filter((e) => e.type !== "BOOKMARK").map((e) => e.type === "ERROR" ? "ERROR" : `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`), ["ADDED b@3", "DELETED a@4"]);
+  assert.equal(
+    events
+      .filter((e) => e.type !== "BOOKMARK")
+      .map((e) =>
+        e.type === "ERROR" ? "ERROR" : `${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}`,
+      ),
+    ["ADDED b@3", "DELETED a@4"],
+  );
 
   etcd.compactNow({ revision: etcd.revision });
-  const gone = settle<WatchEvent>(world, (cb) => reg.watch(registryPrefix("ConfigMap"), listRv, (e) => { if (e.type === "ERROR") cb(e); }));
+  const gone = settle<WatchEvent>(world, (cb) =>
+    reg.watch(registryPrefix("ConfigMap"), listRv, (e) => {
+      if (e.type === "ERROR") cb(e);
+    }),
+  );
   assert.ok(gone.type === "ERROR" && gone.status.reason === "Gone" && gone.status.code === 410);
 });
 
@@ -146,29 +193,52 @@ test("a watched delete whose prev_kv was compacted ends the watch with 410 (the 
   const run = (bugs: BugSet) => {
     let deliver!: (r: WatchResponse) => void;
     let cancelled = false;
-    const kv = { watch: (_req: unknown, cb: (r: WatchResponse) => void) => ((deliver = cb), { cancel: () => { cancelled = true; } }) } as unknown as KV;
+    const kv = {
+      watch: (_req: unknown, cb: (r: WatchResponse) => void) => (
+        (deliver = cb),
+        {
+          cancel: () => {
+            cancelled = true;
+          },
+        }
+      ),
+    } as unknown as KV;
     const events: WatchEvent[] = [];
     new Registry(kv, { bugs }).watch(registryPrefix("ConfigMap"), 3, (e) => events.push(e));
-    deliver({ header: { revision: 9, raftTerm: 1 }, watchId: 1, events: [{ type: "DELETE", kv: { key: key("a"), createRevision: 0, modRevision: 9, version: 0, value: "", lease: 0 } }] });
+    deliver({
+      header: { revision: 9, raftTerm: 1 },
+      watchId: 1,
+      events: [
+        { type: "DELETE", kv: { key: key("a"), createRevision: 0, modRevision: 9, version: 0, value: "", lease: 0 } },
+      ],
+    });
     return { events, cancelled };
   };
   let fixed!: ReturnType<typeof run>;
   hits("kube.watch-delete-without-prev-kv", () => (fixed = run(BugSet.none)));
-  assert.equal(fixed.events.map((e) => (e.type === "ERROR" ? `${e.type} ${e.status.code}` : e.type)), ["ERROR 410"]);
+  assert.equal(
+    fixed.events.map((e) => (e.type === "ERROR" ? `${e.type} ${e.status.code}` : e.type)),
+    ["ERROR 410"],
+  );
   assert.ok(fixed.cancelled, "the etcd watch is cancelled");
   const mutant = run(new BugSet(["kube-watch-drop-unknown-delete"]));
   assert.equal(mutant.events, [], "kube-watch-drop-unknown-delete: the delete is silently lost");
 });
 
-test("delete checks its preconditions against the stored object", () => hits("kube.delete-precondition-failed", () => {
-  const { world, etcd, reg } = rig();
-  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
-  const wrong = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "someone-else" }, cb));
-  assert.ok(!wrong.ok && wrong.status.reason === "Conflict");
-  const right = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "u-a" }, cb)));
-  assert.is(right.metadata.resourceVersion, String(etcd.revision), "the deleted object carries the deletion's revision");
-  const missing = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), {}, cb));
-  assert.ok(!missing.ok && missing.status.reason === "NotFound");
-}));
+test("delete checks its preconditions against the stored object", () =>
+  hits("kube.delete-precondition-failed", () => {
+    const { world, etcd, reg } = rig();
+    ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a"), cb)));
+    const wrong = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "someone-else" }, cb));
+    assert.ok(!wrong.ok && wrong.status.reason === "Conflict");
+    const right = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), { uid: "u-a" }, cb)));
+    assert.is(
+      right.metadata.resourceVersion,
+      String(etcd.revision),
+      "the deleted object carries the deletion's revision",
+    );
+    const missing = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), {}, cb));
+    assert.ok(!missing.ok && missing.status.reason === "NotFound");
+  }));
 
 test.run();

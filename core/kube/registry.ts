@@ -5,7 +5,15 @@
 import type { BugSet } from "../bugs.ts";
 import type { KV, KvResult } from "../etcd/kv.ts";
 import type { EtcdErrorCode, KeyValue, TxnResponse, WatchResponse } from "../mvcc/rpc.ts";
-import { fail, status, type ApiResult, type ApiStatus, type ListResult, type Preconditions, type WatchEvent } from "./api.ts";
+import {
+  fail,
+  status,
+  type ApiResult,
+  type ApiStatus,
+  type ListResult,
+  type Preconditions,
+  type WatchEvent,
+} from "./api.ts";
 import { kubeProbe } from "./probes.ts";
 import { decodeObject, encodeObject, keyOfObject, prefixEndOf } from "./resources.ts";
 import { rvOf, type KubeObject } from "./types.ts";
@@ -14,7 +22,12 @@ import { rvOf, type KubeObject } from "./types.ts";
 export interface RegistryObserver {
   write(w: { key: string; op: "create" | "update" | "delete"; baseRv: number; rv: number }): void;
   version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null): void;
-  listed(start: string, end: string, rv: number, items: { key: string; rv: number; createRevision?: number; object: KubeObject }[]): void;
+  listed(
+    start: string,
+    end: string,
+    rv: number,
+    items: { key: string; rv: number; createRevision?: number; object: KubeObject }[],
+  ): void;
 }
 
 export interface RegistryOptions {
@@ -36,7 +49,10 @@ type Current = { object: KubeObject; kv: KeyValue };
 export class Registry {
   private readonly maxAttempts: number;
 
-  constructor(private readonly kv: KV, private readonly opts: RegistryOptions = {}) {
+  constructor(
+    private readonly kv: KV,
+    private readonly opts: RegistryOptions = {},
+  ) {
     this.maxAttempts = opts.maxUpdateAttempts ?? 16;
   }
 
@@ -44,11 +60,16 @@ export class Registry {
     const key = keyOfObject(obj);
     const value = encodeObject(obj);
     this.kv.txn(
-      { compare: [{ key, target: "MOD", result: "EQUAL", modRevision: 0 }], success: [{ requestPut: { key, value } }], failure: [] },
+      {
+        compare: [{ key, target: "MOD", result: "EQUAL", modRevision: 0 }],
+        success: [{ requestPut: { key, value } }],
+        failure: [],
+      },
       (r) => {
         if (!r.ok) return cb(fromEtcd(r));
         if (!r.value.succeeded) kubeProbe("kube.create-already-exists");
-        if (!r.value.succeeded) return cb(fail("AlreadyExists", `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`));
+        if (!r.value.succeeded)
+          return cb(fail("AlreadyExists", `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`));
         const rv = r.value.header.revision;
         const created = withRv(obj, rv);
         this.opts.observer?.write({ key, op: "create", baseRv: 0, rv });
@@ -85,7 +106,12 @@ export class Registry {
       if (!r.ok) {
         if (!r.unknown && r.error === "compacted") {
           kubeProbe("kube.list-continue-expired");
-          return cb(fail("Gone", "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter."));
+          return cb(
+            fail(
+              "Gone",
+              "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.",
+            ),
+          );
         }
         return cb(fromEtcd(r));
       }
@@ -94,7 +120,17 @@ export class Registry {
       const last = r.value.kvs[r.value.kvs.length - 1];
       const more = r.value.more && last !== undefined;
       const pageEnd = more ? last.key + "\0" : end;
-      this.opts.observer?.listed(start, pageEnd, rv, r.value.kvs.map((kv, i) => ({ key: kv.key, rv: kv.modRevision, createRevision: kv.createRevision, object: items[i]! })));
+      this.opts.observer?.listed(
+        start,
+        pageEnd,
+        rv,
+        r.value.kvs.map((kv, i) => ({
+          key: kv.key,
+          rv: kv.modRevision,
+          createRevision: kv.createRevision,
+          object: items[i]!,
+        })),
+      );
       const out: ListResult = { items, resourceVersion: String(rv) };
       if (more) out.continue = JSON.stringify({ rv, start: pageEnd, prefix });
       cb({ ok: true, value: out });
@@ -106,7 +142,12 @@ export class Registry {
    * tryUpdate again on the fresh object. A result byte-identical to the stored one is not written.
    * `suggestion` (e.g. from a cache) saves the first read; it is re-read before giving up on it.
    */
-  guaranteedUpdate(key: string, tryUpdate: TryUpdate, cb: (r: ApiResult<KubeObject>) => void, suggestion?: KubeObject): void {
+  guaranteedUpdate(
+    key: string,
+    tryUpdate: TryUpdate,
+    cb: (r: ApiResult<KubeObject>) => void,
+    suggestion?: KubeObject,
+  ): void {
     let attempts = 0;
     const readFresh = () =>
       this.kv.range({ key }, (r) => {
@@ -121,30 +162,47 @@ export class Registry {
       const next = out.value;
       const value = encodeObject(next);
       if (value === cur.kv.value) return fresh ? cb({ ok: true, value: cur.object }) : readFresh();
-      if (++attempts > this.maxAttempts) return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
+      if (++attempts > this.maxAttempts)
+        return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
       const baseRv = cur.kv.modRevision;
       // The mutant drops the precondition: whatever was written since the read is overwritten.
       const compare = this.opts.bugs?.has("kube-update-no-precondition")
         ? []
         : [{ key, target: "MOD" as const, result: "EQUAL" as const, modRevision: baseRv }];
-      this.kv.txn({ compare, success: [{ requestPut: { key, value, prevKv: true } }], failure: [{ requestRange: { key } }] }, (r) => {
-        if (!r.ok) return cb(fromEtcd(r));
-        if (r.value.succeeded) {
-          const rv = r.value.header.revision;
-          const written = withRv(next, rv);
-          const prev = putPrevKv(r.value);
-          this.opts.observer?.write({ key, op: "update", baseRv, rv });
-          this.opts.observer?.version(key, rv, prev?.createRevision ?? rv, written);
-          return cb({ ok: true, value: written });
-        }
-        const kv = rangeKv(r.value);
-        kubeProbe("kube.guaranteed-update-cas-retry");
-        if (kv !== undefined) this.opts.observer?.version(key, kv.modRevision, kv.createRevision, decodeObject(kv));
-        attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
-      });
+      this.kv.txn(
+        { compare, success: [{ requestPut: { key, value, prevKv: true } }], failure: [{ requestRange: { key } }] },
+        (r) => {
+          if (!r.ok) return cb(fromEtcd(r));
+          if (r.value.succeeded) {
+            const rv = r.value.header.revision;
+            const written = withRv(next, rv);
+            const prev = putPrevKv(r.value);
+            this.opts.observer?.write({ key, op: "update", baseRv, rv });
+            this.opts.observer?.version(key, rv, prev?.createRevision ?? rv, written);
+            return cb({ ok: true, value: written });
+          }
+          const kv = rangeKv(r.value);
+          kubeProbe("kube.guaranteed-update-cas-retry");
+          if (kv !== undefined) this.opts.observer?.version(key, kv.modRevision, kv.createRevision, decodeObject(kv));
+          attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
+        },
+      );
     };
     if (suggestion !== undefined) {
-      attempt({ object: suggestion, kv: { key, value: encodeObject(suggestion), modRevision: rvOf(suggestion), createRevision: 0, version: 0, lease: 0 } }, false);
+      attempt(
+        {
+          object: suggestion,
+          kv: {
+            key,
+            value: encodeObject(suggestion),
+            modRevision: rvOf(suggestion),
+            createRevision: 0,
+            version: 0,
+            lease: 0,
+          },
+        },
+        false,
+      );
     } else readFresh();
   }
 
@@ -159,7 +217,8 @@ export class Registry {
         kubeProbe("kube.delete-precondition-failed");
         return cb({ ok: false, status: bad });
       }
-      if (++attempts > this.maxAttempts) return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
+      if (++attempts > this.maxAttempts)
+        return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
       this.kv.txn(
         {
           compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
@@ -189,14 +248,27 @@ export class Registry {
     let cancelSoon = false;
     const cancelEtcdWatch = () => (h !== undefined ? h.cancel() : (cancelSoon = true));
     h = this.kv.watch(
-      { key: prefix, rangeEnd: prefixEndOf(prefix), startRevision: rv > 0 ? rv + 1 : 0, prevKv: true, progressNotify: true },
+      {
+        key: prefix,
+        rangeEnd: prefixEndOf(prefix),
+        startRevision: rv > 0 ? rv + 1 : 0,
+        prevKv: true,
+        progressNotify: true,
+      },
       (resp: WatchResponse) => {
         if (done) return;
         if (resp.canceled) {
           done = true;
           if (resp.compactRevision !== undefined && resp.compactRevision > 0) {
-            onEvent({ type: "ERROR", status: status("Gone", `too old resource version: ${rv} (${resp.compactRevision})`) });
-          } else onEvent({ type: "ERROR", status: status("StreamBroken", `watch stream broken: ${resp.cancelReason ?? "canceled"}`) });
+            onEvent({
+              type: "ERROR",
+              status: status("Gone", `too old resource version: ${rv} (${resp.compactRevision})`),
+            });
+          } else
+            onEvent({
+              type: "ERROR",
+              status: status("StreamBroken", `watch stream broken: ${resp.cancelReason ?? "canceled"}`),
+            });
           return;
         }
         if (resp.created) return;
@@ -222,7 +294,13 @@ export class Registry {
               kubeProbe("kube.watch-delete-without-prev-kv");
               done = true;
               cancelEtcdWatch();
-              onEvent({ type: "ERROR", status: status("Gone", `too old resource version: the value deleted from ${e.kv.key} at ${e.kv.modRevision} was compacted`) });
+              onEvent({
+                type: "ERROR",
+                status: status(
+                  "Gone",
+                  `too old resource version: the value deleted from ${e.kv.key} at ${e.kv.modRevision} was compacted`,
+                ),
+              });
               return;
             }
             onEvent({ type: "DELETED", object: withRv(decodeObject(e.prevKv), e.kv.modRevision) });
@@ -242,10 +320,16 @@ export class Registry {
 
 function checkPreconditions(key: string, pre: Preconditions, cur: KubeObject): ApiStatus | undefined {
   if (pre.uid !== undefined && pre.uid !== cur.metadata.uid) {
-    return status("Conflict", `Precondition failed for ${key}: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ""}`);
+    return status(
+      "Conflict",
+      `Precondition failed for ${key}: UID in precondition: ${pre.uid}, UID in object meta: ${cur.metadata.uid ?? ""}`,
+    );
   }
   if (pre.resourceVersion !== undefined && pre.resourceVersion !== cur.metadata.resourceVersion) {
-    return status("Conflict", `Precondition failed for ${key}: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ""}`);
+    return status(
+      "Conflict",
+      `Precondition failed for ${key}: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ""}`,
+    );
   }
   return undefined;
 }
@@ -271,7 +355,8 @@ function cloneObj(o: KubeObject): KubeObject {
 function parseContinue(token: string, prefix: string): { rv: number; start: string } | undefined {
   try {
     const t = JSON.parse(token) as { rv?: unknown; start?: unknown; prefix?: unknown };
-    if (typeof t.rv !== "number" || typeof t.start !== "string" || t.prefix !== prefix || !t.start.startsWith(prefix)) return undefined;
+    if (typeof t.rv !== "number" || typeof t.start !== "string" || t.prefix !== prefix || !t.start.startsWith(prefix))
+      return undefined;
     return { rv: t.rv, start: t.start };
   } catch {
     return undefined;
@@ -281,7 +366,8 @@ function parseContinue(token: string, prefix: string): { rv: number; start: stri
 /** An etcd failure as the Status the apiserver answers. */
 export function fromEtcd<T>(r: Extract<KvResult<unknown>, { ok: false }>): ApiResult<T> {
   const e: EtcdErrorCode = r.error;
-  if (r.unknown || e === "timeout") return fail("Timeout", `etcd: ${e} (the request may or may not have taken effect)`, true);
+  if (r.unknown || e === "timeout")
+    return fail("Timeout", `etcd: ${e} (the request may or may not have taken effect)`, true);
   if (e === "compacted") return fail("Gone", "etcd: required revision has been compacted");
   return fail("InternalError", `etcd: ${e}`);
 }

@@ -20,9 +20,21 @@ export const RESOURCES: Record<Kind, ResourceInfo> = {
   ReplicaSet: { kind: "ReplicaSet", resource: "replicasets", namespaced: true, hasStatus: true, apiVersion: "apps/v1" },
   Pod: { kind: "Pod", resource: "pods", namespaced: true, hasStatus: true, apiVersion: "v1" },
   Node: { kind: "Node", resource: "minions", namespaced: false, hasStatus: true, apiVersion: "v1" },
-  Lease: { kind: "Lease", resource: "leases", namespaced: true, hasStatus: false, apiVersion: "coordination.k8s.io/v1" },
+  Lease: {
+    kind: "Lease",
+    resource: "leases",
+    namespaced: true,
+    hasStatus: false,
+    apiVersion: "coordination.k8s.io/v1",
+  },
   ConfigMap: { kind: "ConfigMap", resource: "configmaps", namespaced: true, hasStatus: false, apiVersion: "v1" },
-  ResourceQuota: { kind: "ResourceQuota", resource: "resourcequotas", namespaced: true, hasStatus: true, apiVersion: "v1" },
+  ResourceQuota: {
+    kind: "ResourceQuota",
+    resource: "resourcequotas",
+    namespaced: true,
+    hasStatus: true,
+    apiVersion: "v1",
+  },
   LimitRange: { kind: "LimitRange", resource: "limitranges", namespaced: true, hasStatus: false, apiVersion: "v1" },
 };
 
@@ -42,7 +54,8 @@ export function registryKey(kind: Kind, namespace: string | undefined, name: str
 /** The prefix of every object of a kind, or of one namespace's objects. Ends with "/". */
 export function registryPrefix(kind: Kind, namespace?: string): string {
   const r = RESOURCES[kind];
-  if (r.namespaced && namespace !== undefined && namespace !== "") return `${REGISTRY_PREFIX}${r.resource}/${namespace}/`;
+  if (r.namespaced && namespace !== undefined && namespace !== "")
+    return `${REGISTRY_PREFIX}${r.resource}/${namespace}/`;
   return `${REGISTRY_PREFIX}${r.resource}/`;
 }
 

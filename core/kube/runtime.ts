@@ -6,7 +6,14 @@ import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { ApiResult } from "./api.ts";
 import type { KubeClient } from "./client.ts";
-import { defaultKeysFor, normalizeReconciled, type CacheReader, type ControllerDef, type ReconcileContext, type Write } from "./controller.ts";
+import {
+  defaultKeysFor,
+  normalizeReconciled,
+  type CacheReader,
+  type ControllerDef,
+  type ReconcileContext,
+  type Write,
+} from "./controller.ts";
 import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
@@ -43,13 +50,23 @@ export class ControllerRuntime {
   writesOk = 0;
   writesFailed = 0;
 
-  constructor(private readonly env: Env, private readonly client: KubeClient, private readonly defs: readonly ControllerDef[], private readonly opts: RuntimeOptions = {}) {
+  constructor(
+    private readonly env: Env,
+    private readonly client: KubeClient,
+    private readonly defs: readonly ControllerDef[],
+    private readonly opts: RuntimeOptions = {},
+  ) {
     for (const d of defs) {
       for (const k of d.watches) {
         if (!this.informers.has(k)) {
-          this.informers.set(k, new Informer(env, client, k, {
-            ...(opts.recorder ? { recorder: opts.recorder } : {}), ...(opts.bugs ? { bugs: opts.bugs } : {}), ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
-          }));
+          this.informers.set(
+            k,
+            new Informer(env, client, k, {
+              ...(opts.recorder ? { recorder: opts.recorder } : {}),
+              ...(opts.bugs ? { bugs: opts.bugs } : {}),
+              ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
+            }),
+          );
         }
       }
     }
@@ -64,14 +81,24 @@ export class ControllerRuntime {
         const all = inf(kind).list();
         return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
       },
-      ownedBy: (kind, owner) => inf(kind).list().filter((o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid),
+      ownedBy: (kind, owner) =>
+        inf(kind)
+          .list()
+          .filter(
+            (o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid,
+          ),
       syncedRevision: (kind) => inf(kind).lastSyncRV,
       observedAt: (kind, key) => inf(kind).observedAt(key),
     };
   }
 
   start(): void {
-    const ctx: ReconcileContext = { now: () => this.env.now(), monotonic: () => this.env.monotonic(), rng: this.env.rng.fork("reconcile"), process: this.env.id };
+    const ctx: ReconcileContext = {
+      now: () => this.env.now(),
+      monotonic: () => this.env.monotonic(),
+      rng: this.env.rng.fork("reconcile"),
+      process: this.env.id,
+    };
     for (const d of this.defs) {
       d.onStart?.(ctx);
       const q = new WorkQueue(this.env, (key, done) => this.process(d, q, key, ctx, done), {
@@ -86,13 +113,24 @@ export class ControllerRuntime {
           const keys = d.keysFor ? d.keysFor(kind, obj, this.cache) : defaultKeysFor(d, kind, obj);
           for (const k of keys) q.add(k);
         };
-        this.informers.get(kind)!.addHandler(observe === undefined
-          ? { onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }
-          : {
-            onAdd: (o) => { observe("add", kind, o, ctx); enqueue(o); },
-            onUpdate: (_o, n) => { observe("update", kind, n, ctx); enqueue(n); },
-            onDelete: (o) => { observe("delete", kind, o, ctx); enqueue(o); },
-          });
+        this.informers.get(kind)!.addHandler(
+          observe === undefined
+            ? { onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }
+            : {
+                onAdd: (o) => {
+                  observe("add", kind, o, ctx);
+                  enqueue(o);
+                },
+                onUpdate: (_o, n) => {
+                  observe("update", kind, n, ctx);
+                  enqueue(n);
+                },
+                onDelete: (o) => {
+                  observe("delete", kind, o, ctx);
+                  enqueue(o);
+                },
+              },
+        );
       }
       if (d.resyncUs !== undefined && d.resyncUs > 0) {
         const every = d.resyncUs;
@@ -129,7 +167,8 @@ export class ControllerRuntime {
     const r = normalizeReconciled(reconcileSafely(d, key, this.cache, ctx));
     // Writes from index `from` on were never sent: tell the controller (its expectations count them).
     const skipFrom = (from: number) => {
-      if (d.written !== undefined) for (let j = from; j < r.writes.length; j++) d.written(key, r.writes[j]!, "skipped", ctx);
+      if (d.written !== undefined)
+        for (let j = from; j < r.writes.length; j++) d.written(key, r.writes[j]!, "skipped", ctx);
     };
     const finish = (ok: boolean, retryAfterUs?: number) => {
       if (this.stopped) return done();
@@ -151,7 +190,13 @@ export class ControllerRuntime {
           skipFrom(i);
           return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
         }
-        this.opts.recorder?.act({ process: this.env.id, identity: gate.identity, lease: gate.lease, term: gate.term(), what: `${d.name}: ${describeWrite(w)}` });
+        this.opts.recorder?.act({
+          process: this.env.id,
+          identity: gate.identity,
+          lease: gate.lease,
+          term: gate.term(),
+          what: `${d.name}: ${describeWrite(w)}`,
+        });
       }
       this.execute(w, (ok) => {
         if (this.stopped) return done();
@@ -185,11 +230,20 @@ export class ControllerRuntime {
       case "updateStatus":
         return this.client.updateStatus(w.object, (r) => assume(r));
       case "patch":
-        return this.client.patch(w.kind, w.namespace, w.name, w.patch, (r) => assume(r as ApiResult<KubeObject>), w.subresource);
+        return this.client.patch(
+          w.kind,
+          w.namespace,
+          w.name,
+          w.patch,
+          (r) => assume(r as ApiResult<KubeObject>),
+          w.subresource,
+        );
       case "delete":
         return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
           if (r.ok) {
-            this.informers.get(w.kind)?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
+            this.informers
+              .get(w.kind)
+              ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
             return cb(true);
           }
           cb(r.status.reason === "NotFound");
@@ -199,12 +253,19 @@ export class ControllerRuntime {
 }
 
 /** A throwing reconcile is a finding about that controller, reported with the seed, not a crash of the tool. */
-function reconcileSafely(d: ControllerDef, key: string, cache: CacheReader, ctx: ReconcileContext): ReturnType<ControllerDef["reconcile"]> {
+function reconcileSafely(
+  d: ControllerDef,
+  key: string,
+  cache: CacheReader,
+  ctx: ReconcileContext,
+): ReturnType<ControllerDef["reconcile"]> {
   try {
     return d.reconcile(key, cache, ctx);
   } catch (e) {
     if (e instanceof AssertionFailure) throw e;
-    throw new AssertionFailure(`controller ${d.name}: reconcile(${key}) threw: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AssertionFailure(
+      `controller ${d.name}: reconcile(${key}) threw: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }
 

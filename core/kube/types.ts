@@ -60,7 +60,10 @@ export interface DeploymentSpec {
   replicas: number;
   selector: LabelSelector;
   template: PodTemplateSpec;
-  strategy?: { type: "RollingUpdate"; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
+  strategy?: {
+    type: "RollingUpdate";
+    rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+  };
 }
 export interface DeploymentStatus {
   observedGeneration?: number;
@@ -177,7 +180,16 @@ export type KubeObject = Deployment | ReplicaSet | Pod | Node | Lease | ConfigMa
 export type Kind = KubeObject["kind"];
 export type ObjectOf<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
-export const KINDS: readonly Kind[] = ["Deployment", "ReplicaSet", "Pod", "Node", "Lease", "ConfigMap", "ResourceQuota", "LimitRange"];
+export const KINDS: readonly Kind[] = [
+  "Deployment",
+  "ReplicaSet",
+  "Pod",
+  "Node",
+  "Lease",
+  "ConfigMap",
+  "ResourceQuota",
+  "LimitRange",
+];
 
 export function isKind(s: string): s is Kind {
   return (KINDS as readonly string[]).includes(s);
@@ -209,7 +221,13 @@ export function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | un
 }
 
 export function ownerRefTo(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? "", controller: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid ?? "",
+    controller: true,
+  };
 }
 
 export function podIsReady(p: Pod): boolean {

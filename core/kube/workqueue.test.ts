@@ -15,9 +15,15 @@ function rig(worker: (w: World) => Worker, opts: ConstructorParameters<typeof Wo
 test("a key added many times while it waits in the queue is processed once", () => {
   const seen: string[] = [];
   const hold: (() => void)[] = [];
-  const { q } = rig(() => (k, done) => { seen.push(k); hold.push(done); });
+  const { q } = rig(() => (k, done) => {
+    seen.push(k);
+    hold.push(done);
+  });
   q.add("busy"); // the one worker is busy: everything else waits
-  for (let i = 0; i < 5; i++) { q.add("a"); q.add("b"); }
+  for (let i = 0; i < 5; i++) {
+    q.add("a");
+    q.add("b");
+  }
   assert.is(q.length, 2);
   while (hold.length > 0) hold.shift()!();
   assert.equal(seen, ["busy", "a", "b"]);
@@ -26,10 +32,16 @@ test("a key added many times while it waits in the queue is processed once", () 
 test("a key added while it is being processed runs again after, never twice at once", () => {
   const log: string[] = [];
   let release: (() => void) | undefined;
-  const { world, q } = rig(() => (k, done) => {
-    log.push("start " + k);
-    release = () => { log.push("end " + k); done(); };
-  }, { concurrency: 4 });
+  const { world, q } = rig(
+    () => (k, done) => {
+      log.push("start " + k);
+      release = () => {
+        log.push("end " + k);
+        done();
+      };
+    },
+    { concurrency: 4 },
+  );
   q.add("a");
   world.runUntil(1);
   q.add("a");
@@ -43,7 +55,13 @@ test("a key added while it is being processed runs again after, never twice at o
 
 test("failures back off exponentially per key, and forget resets the backoff", () => {
   const times: number[] = [];
-  const { world, q } = rig((w) => (_k, done) => { times.push(w.now); done(); }, { baseDelayUs: 1_000, maxDelayUs: 8_000 });
+  const { world, q } = rig(
+    (w) => (_k, done) => {
+      times.push(w.now);
+      done();
+    },
+    { baseDelayUs: 1_000, maxDelayUs: 8_000 },
+  );
   const delays: number[] = [];
   for (let i = 0; i < 6; i++) {
     const added = world.now;
@@ -62,7 +80,10 @@ test("failures back off exponentially per key, and forget resets the backoff", (
 
 test("of two delayed adds of one key the earlier wins", () => {
   const times: number[] = [];
-  const { world, q } = rig((w) => (_k, done) => { times.push(w.now); done(); });
+  const { world, q } = rig((w) => (_k, done) => {
+    times.push(w.now);
+    done();
+  });
   q.addAfter("k", 50_000);
   q.addAfter("k", 10_000);
   q.addAfter("k", 30_000);
@@ -73,11 +94,17 @@ test("of two delayed adds of one key the earlier wins", () => {
 test("at most `concurrency` keys are processed at once", () => {
   let running = 0;
   let peak = 0;
-  const { world, q, env } = rig(() => (_k, done) => {
-    running++;
-    peak = Math.max(peak, running);
-    env.setTimer(1_000, () => { running--; done(); });
-  }, { concurrency: 3 });
+  const { world, q, env } = rig(
+    () => (_k, done) => {
+      running++;
+      peak = Math.max(peak, running);
+      env.setTimer(1_000, () => {
+        running--;
+        done();
+      });
+    },
+    { concurrency: 3 },
+  );
   for (let i = 0; i < 10; i++) q.add("k" + i);
   world.runUntil(100_000);
   assert.is(peak, 3);
@@ -86,7 +113,10 @@ test("at most `concurrency` keys are processed at once", () => {
 
 test("a shut-down queue hands out nothing more", () => {
   let n = 0;
-  const { world, q } = rig(() => (_k, done) => { n++; done(); });
+  const { world, q } = rig(() => (_k, done) => {
+    n++;
+    done();
+  });
   q.addAfter("a", 1_000);
   q.shutDown();
   q.add("c");

@@ -27,7 +27,11 @@ export class WorkQueue {
   /** Keys handed to the worker so far (for tests and stats). */
   handedOut = 0;
 
-  constructor(private readonly env: Env, private readonly worker: Worker, opts: WorkQueueOptions = {}) {
+  constructor(
+    private readonly env: Env,
+    private readonly worker: Worker,
+    opts: WorkQueueOptions = {},
+  ) {
     this.opts = { concurrency: 1, baseDelayUs: 5_000, maxDelayUs: 1_000_000, ...opts };
   }
 

@@ -14,12 +14,27 @@ export interface MetricSummary {
 }
 
 /** Metrics in the order tables show them; anything else (per-step rows) follows, sorted. */
-export const METRIC_ORDER = ["etcd leader", "etcd follower", "api mutating", "api get", "api list", "informer lag", "workqueue wait", "pod startup", "ready (every step)"];
+export const METRIC_ORDER = [
+  "etcd leader",
+  "etcd follower",
+  "api mutating",
+  "api get",
+  "api list",
+  "informer lag",
+  "workqueue wait",
+  "pod startup",
+  "ready (every step)",
+];
 
 export function metricOrder(names: Iterable<string>): string[] {
   const all = [...new Set(names)];
   const known = METRIC_ORDER.filter((m) => all.includes(m));
-  return [...known, ...all.filter((m) => !METRIC_ORDER.includes(m)).sort((a, b) => stepIndex(a) - stepIndex(b) || (a < b ? -1 : a > b ? 1 : 0))];
+  return [
+    ...known,
+    ...all
+      .filter((m) => !METRIC_ORDER.includes(m))
+      .sort((a, b) => stepIndex(a) - stepIndex(b) || (a < b ? -1 : a > b ? 1 : 0)),
+  ];
 }
 
 const stepIndex = (m: string) => {
@@ -41,7 +56,8 @@ export function summarize(runs: readonly Record<string, readonly number[]>[]): R
       p99s.push(quantileSorted(sortedCopy(xs as number[]), 0.99));
     }
     if (pooled.length === 0) continue;
-    const all = sortedCopy(pooled), seedP = sortedCopy(p99s);
+    const all = sortedCopy(pooled),
+      seedP = sortedCopy(p99s);
     out[name] = {
       n: pooled.length,
       seeds: p99s.length,

@@ -34,7 +34,8 @@ export interface LatencyReport {
   perMember: Record<string, number[]>;
 }
 
-const specOf = (o: KubeObject | null) => (o as { spec?: { replicas?: number; template?: { spec?: { containers?: { image: string }[] } } } } | null)?.spec;
+const specOf = (o: KubeObject | null) =>
+  (o as { spec?: { replicas?: number; template?: { spec?: { containers?: { image: string }[] } } } } | null)?.spec;
 const ownerName = (o: KubeObject) => o.metadata.ownerReferences?.find((r) => r.controller === true)?.name;
 const phaseOf = (o: KubeObject | null) => (o as { status?: { phase?: string } } | null)?.status?.phase;
 
@@ -82,10 +83,19 @@ function describe(s: StepStart): string {
  */
 export function timeToReady(steps: readonly StepStart[], obs: KubeObservations): StepReady[] {
   const objects = new Map<string, KubeObject>();
-  const out: StepReady[] = steps.map((s) => ({ index: s.index, description: describe(s), start: s.time, ready: undefined }));
+  const out: StepReady[] = steps.map((s) => ({
+    index: s.index,
+    description: describe(s),
+    start: s.time,
+    ready: undefined,
+  }));
   const pendingIdx = () => out.map((_, i) => i).filter((i) => out[i]!.ready === undefined);
   const readyNow = (s: StepStart): boolean => {
-    const deps = [...objects.values()].filter((o) => o.kind === "Deployment" && (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name)));
+    const deps = [...objects.values()].filter(
+      (o) =>
+        o.kind === "Deployment" &&
+        (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name)),
+    );
     if (deps.length === 0) return s.kind === "delete";
     if (s.kind === "delete") return false;
     return deps.every((d) => {
@@ -94,7 +104,16 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
       const image = spec?.template?.spec?.containers?.[0]?.image;
       if (s.kind === "scale" && want !== s.replicas) return false;
       if (s.kind === "image" && image !== s.image) return false;
-      const rss = new Set([...objects.values()].filter((o) => o.kind === "ReplicaSet" && o.metadata.namespace === d.metadata.namespace && ownerName(o) === d.metadata.name).map((o) => o.metadata.name));
+      const rss = new Set(
+        [...objects.values()]
+          .filter(
+            (o) =>
+              o.kind === "ReplicaSet" &&
+              o.metadata.namespace === d.metadata.namespace &&
+              ownerName(o) === d.metadata.name,
+          )
+          .map((o) => o.metadata.name),
+      );
       let running = 0;
       for (const o of objects.values()) {
         if (o.kind !== "Pod" || o.metadata.namespace !== d.metadata.namespace || !rss.has(ownerName(o) ?? "")) continue;
@@ -118,7 +137,9 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
       const s = steps[i]!;
       if (v.time < s.time) continue;
       // A later step already issued changes the goal: this one is judged no further.
-      const later = steps.find((x) => x.index > s.index && x.time <= v.time && (x.kind === "apply" || x.name === s.name));
+      const later = steps.find(
+        (x) => x.index > s.index && x.time <= v.time && (x.kind === "apply" || x.name === s.name),
+      );
       if (later !== undefined) continue;
       if (readyNow(s)) out[i]!.ready = v.time;
     }
@@ -127,7 +148,11 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
 }
 
 /** Collects points and samples per metric, in the order metrics first appear. */
-export function reportBuilder(): { add(metric: string, t: number, d: number): void; report(steps?: StepReady[]): LatencyReport; perMember: Record<string, number[]> } {
+export function reportBuilder(): {
+  add(metric: string, t: number, d: number): void;
+  report(steps?: StepReady[]): LatencyReport;
+  perMember: Record<string, number[]>;
+} {
   const metrics: string[] = [];
   const index = new Map<string, number>();
   const points = { metrics, m: [] as number[], t: [] as number[], d: [] as number[] };
@@ -162,7 +187,11 @@ export function addEtcdOps(b: ReturnType<typeof reportBuilder>, ops: readonly La
 }
 
 /** Everything the report and `explore` draw, in one pass. */
-export function kubeLatencyReport(ops: readonly LatencyOp[], steps: readonly StepStart[], obs: KubeObservations): LatencyReport {
+export function kubeLatencyReport(
+  ops: readonly LatencyOp[],
+  steps: readonly StepStart[],
+  obs: KubeObservations,
+): LatencyReport {
   const b = reportBuilder();
   addEtcdOps(b, ops);
   for (const op of ops) {

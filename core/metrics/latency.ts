@@ -59,7 +59,15 @@ export class LatencyLog {
       this.refused++;
       return;
     }
-    this.ops.push({ layer: "etcd", who: member, what: o.what, start: o.start, end: this.now(), ok: error === undefined, role: leader ? "leader" : "follower" });
+    this.ops.push({
+      layer: "etcd",
+      who: member,
+      what: o.what,
+      start: o.start,
+      end: this.now(),
+      ok: error === undefined,
+      role: leader ? "leader" : "follower",
+    });
   }
 
   /** An apiserver answered a request it received at start. */

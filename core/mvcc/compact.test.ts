@@ -19,7 +19,15 @@ function randomHistory(seed: number, steps: number): MvccStore {
     if (roll < 6) s.put({ key: k, value: `v${i}`, lease: rng.chance(0.2) ? 1 : 0 });
     else if (roll < 8) s.deleteRange({ key: k });
     else if (roll < 9) s.deleteRange({ key: k, rangeEnd: rng.pick(keys) });
-    else s.txn({ compare: [], success: [{ requestPut: { key: k, value: `t${i}` } }, { requestDeleteRange: { key: rng.pick(keys.filter((x) => x !== k)) } }], failure: [] });
+    else
+      s.txn({
+        compare: [],
+        success: [
+          { requestPut: { key: k, value: `t${i}` } },
+          { requestDeleteRange: { key: rng.pick(keys.filter((x) => x !== k)) } },
+        ],
+        failure: [],
+      });
   }
   return s;
 }
@@ -61,7 +69,8 @@ test("after compaction every read at or above the compact revision answers exact
     const before = new Map<number, unknown>();
     for (let rev = at; rev <= s.revision; rev++) before.set(rev, readAll(s, rev));
     ok(s.compact({ revision: at }));
-    for (let rev = at; rev <= s.revision; rev++) assert.equal(readAll(s, rev), before.get(rev), `seed ${seed} rev ${rev}`);
+    for (let rev = at; rev <= s.revision; rev++)
+      assert.equal(readAll(s, rev), before.get(rev), `seed ${seed} rev ${rev}`);
     assert.is(errorOf(s.range({ key: "a", revision: at - 1 })), "compacted");
   }
 });
@@ -76,7 +85,13 @@ test("compaction keeps each key's newest change at or below the revision, and dr
   assert.is(s.indexedKeys, 3);
   ok(s.compact({ revision: 6 }));
   assert.is(s.indexedKeys, 2, "b's history ended in a tombstone below 6: b leaves the index");
-  assert.equal(readAll(s, 6).map((kv) => [kv.key, kv.version, kv.createRevision]), [["a", 2, 2], ["c", 1, 6]]);
+  assert.equal(
+    readAll(s, 6).map((kv) => [kv.key, kv.version, kv.createRevision]),
+    [
+      ["a", 2, 2],
+      ["c", 1, 6],
+    ],
+  );
 });
 
 test("a tombstone exactly at the compact revision is kept for watchers resuming there, yet reads see the key deleted", () => {
@@ -99,7 +114,14 @@ test("versions and create revisions survive compaction", () => {
   for (let i = 0; i < 5; i++) s.put({ key: "a", value: `${i}` });
   ok(s.compact({ revision: s.revision }));
   s.put({ key: "a", value: "next" });
-  assert.equal(ok(s.range({ key: "a" })).kvs[0], { key: "a", createRevision: 2, modRevision: 7, version: 6, value: "next", lease: 0 });
+  assert.equal(ok(s.range({ key: "a" })).kvs[0], {
+    key: "a",
+    createRevision: 2,
+    modRevision: 7,
+    version: 6,
+    value: "next",
+    lease: 0,
+  });
 });
 
 test("hashKV agrees between stores with the same history and differs after a divergent write", () => {

@@ -44,7 +44,18 @@ const DIFF_RUNS = Number(process.env.ETCDSIM_DIFF_RUNS ?? 100);
 const PROGRESS_INTERVAL_MS = 200;
 
 /** What the generated runs exercised, to prove the generators are not degenerate. */
-const seen = { errors: new Set<EtcdErrorCode>(), byKind: {} as Record<string, number>, steps: 0, txns: 0, nestedTxns: 0, compactions: 0, canceledWatches: 0, liveEvents: 0, resumedEvents: 0, failedCompares: 0 };
+const seen = {
+  errors: new Set<EtcdErrorCode>(),
+  byKind: {} as Record<string, number>,
+  steps: 0,
+  txns: 0,
+  nestedTxns: 0,
+  compactions: 0,
+  canceledWatches: 0,
+  liveEvents: 0,
+  resumedEvents: 0,
+  failedCompares: 0,
+};
 
 // ---- one run against both sides ----
 
@@ -56,7 +67,11 @@ async function newRun(label = "run"): Promise<{ client: EtcdGatewayClient; tr: R
   // above any compaction an earlier run made, as a fresh store's revision 1 is above its none.
   const base = await probe.apply({ kind: "put", put: { key: "/fence", value: String(n) } });
   if (isEtcdError(base) || base.kind !== "put") throw new Error(`cannot write to the server: ${JSON.stringify(base)}`);
-  const tr = new RunTranslation(`/${label}/${String(n).padStart(6, "0")}/`, base.put.header.revision - 1, 1_000_000 * n);
+  const tr = new RunTranslation(
+    `/${label}/${String(n).padStart(6, "0")}/`,
+    base.put.header.revision - 1,
+    1_000_000 * n,
+  );
   const client = new EtcdGatewayClient(server.clientUrl, tr);
   client.lastRaftTerm = probe.lastRaftTerm;
   return { client, tr };
@@ -78,7 +93,12 @@ interface RunOptions {
   quietMs?: number;
 }
 
-async function runDifferential(spec: RunSpec, client: EtcdGatewayClient, tr: RunTranslation, opts: RunOptions = {}): Promise<Mismatch | undefined> {
+async function runDifferential(
+  spec: RunSpec,
+  client: EtcdGatewayClient,
+  tr: RunTranslation,
+  opts: RunOptions = {},
+): Promise<Mismatch | undefined> {
   const bugs = new BugSet(opts.bugs ?? []);
   const store = new MvccStore({ bugs });
   const hub = new WatchHub(store, { bugs });
@@ -131,9 +151,23 @@ async function runDifferential(spec: RunSpec, client: EtcdGatewayClient, tr: Run
     for (const w of watches) {
       const sim = w.live ? w.sim : flatten(w.sim);
       const real = w.live ? w.real.responses : flatten(w.real.responses);
-      if (!equal(sim, real)) return { step: spec.steps.length, what: `watch (${w.live ? "live" : "resumed"})`, request: w.request, sim: w.sim, real: w.real.responses };
+      if (!equal(sim, real))
+        return {
+          step: spec.steps.length,
+          what: `watch (${w.live ? "live" : "resumed"})`,
+          request: w.request,
+          sim: w.sim,
+          real: w.real.responses,
+        };
       const split = splitRevision(w.real.responses);
-      if (split !== undefined) return { step: spec.steps.length, what: `the real etcd split revision ${split}`, request: w.request, sim: w.sim, real: w.real.responses };
+      if (split !== undefined)
+        return {
+          step: spec.steps.length,
+          what: `the real etcd split revision ${split}`,
+          request: w.request,
+          sim: w.sim,
+          real: w.real.responses,
+        };
       for (const r of w.sim) {
         if (r.canceled === true) seen.canceledWatches++;
         if (w.live) seen.liveEvents += r.events.length;
@@ -168,12 +202,22 @@ async function settle(step: number, watches: readonly WatchPair[], timeoutMs: nu
   for (const w of watches) {
     const want = w.live ? w.sim.length : flatten(w.sim).length;
     const ok = await w.real.waitFor((rs) => (w.live ? rs.length : flatten(rs).length) >= want, timeoutMs);
-    if (!ok) return { step, what: `watch: the real etcd delivered less within ${timeoutMs} ms`, request: w.request, sim: w.sim, real: w.real.responses };
+    if (!ok)
+      return {
+        step,
+        what: `watch: the real etcd delivered less within ${timeoutMs} ms`,
+        request: w.request,
+        sim: w.sim,
+        real: w.real.responses,
+      };
   }
   return undefined;
 }
 
-async function expectAgreement(spec: RunSpec, opts: RunOptions = { bugs: ["mvcc-watch-drop-on-compact"] }): Promise<void> {
+async function expectAgreement(
+  spec: RunSpec,
+  opts: RunOptions = { bugs: ["mvcc-watch-drop-on-compact"] },
+): Promise<void> {
   const { client, tr } = await newRun();
   const m = await runDifferential(spec, client, tr, opts);
   if (m !== undefined) assert.unreachable(describeMismatch(m, spec));
@@ -187,8 +231,14 @@ const keyMaybeEmpty = fc.oneof({ weight: 30, arbitrary: key }, { weight: 1, arbi
 /** Point (absent), "\0" (every key >= key), or an end that may fall before, inside or after the keys. */
 const rangeEnd = fc.constantFrom("\0", "b", "c", "ab", "bb", "d", "z");
 const value = fc.constantFrom("", "x", "y", "xy", "z");
-const rev = fc.oneof(fc.constantFrom("c", "c-1", "c-2", "c-4", "c+1", "c+3"), fc.integer({ min: 1, max: 8 }).map(String));
-const standaloneRev = fc.oneof({ weight: 6, arbitrary: rev }, { weight: 1, arbitrary: fc.constantFrom("0", "-1", "-3") });
+const rev = fc.oneof(
+  fc.constantFrom("c", "c-1", "c-2", "c-4", "c+1", "c+3"),
+  fc.integer({ min: 1, max: 8 }).map(String),
+);
+const standaloneRev = fc.oneof(
+  { weight: 6, arbitrary: rev },
+  { weight: 1, arbitrary: fc.constantFrom("0", "-1", "-3") },
+);
 const lease: fc.Arbitrary<LeaseSpec> = fc.constantFrom("L0", "L1", "L2", "L?");
 const bool = fc.boolean();
 
@@ -212,7 +262,10 @@ function rangeArb(standalone: boolean): fc.Arbitrary<RangeSpec> {
       limit: sometimes(fc.integer({ min: 0, max: 4 }), 33),
       revision: sometimes(standalone ? standaloneRev : rev, standalone ? 33 : 17),
       sortOrder: sometimes(fc.constantFrom("NONE" as const, "ASCEND" as const, "DESCEND" as const), 33),
-      sortTarget: sometimes(fc.constantFrom("KEY" as const, "VERSION" as const, "CREATE" as const, "MOD" as const, "VALUE" as const), 33),
+      sortTarget: sometimes(
+        fc.constantFrom("KEY" as const, "VERSION" as const, "CREATE" as const, "MOD" as const, "VALUE" as const),
+        33,
+      ),
       keysOnly: sometimes(bool, 20),
       countOnly: sometimes(bool, 20),
       serializable: sometimes(bool, 20),
@@ -242,20 +295,52 @@ const putArb: fc.Arbitrary<PutSpec> = fc
     return out;
   });
 
-const deleteArb: fc.Arbitrary<DeleteSpec> = fc.record({ key: keyMaybeEmpty, rangeEnd: sometimes(rangeEnd, 50), prevKv: sometimes(bool, 50) }).map(defined);
+const deleteArb: fc.Arbitrary<DeleteSpec> = fc
+  .record({ key: keyMaybeEmpty, rangeEnd: sometimes(rangeEnd, 50), prevKv: sometimes(bool, 50) })
+  .map(defined);
 
-const compareArb: fc.Arbitrary<CompareSpec> = fc.oneof(
-  fc.record({ key, rangeEnd: fc.option(rangeEnd, { nil: undefined }), target: fc.constantFrom("CREATE" as const, "MOD" as const), result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const), rev: fc.oneof(rev, fc.constant("0")) }),
-  fc.record({ key, rangeEnd: fc.option(rangeEnd, { nil: undefined }), target: fc.constant("VERSION" as const), result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const), version: fc.integer({ min: 0, max: 3 }) }),
-  fc.record({ key, rangeEnd: fc.option(rangeEnd, { nil: undefined }), target: fc.constant("VALUE" as const), result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const), value }),
-  // Server lease IDs do not keep the simulation's order: order comparisons only against "no lease".
-  fc.record({ key, target: fc.constant("LEASE" as const), result: fc.constantFrom("EQUAL" as const, "NOT_EQUAL" as const), lease: fc.oneof(lease, fc.constant("0")) }),
-  fc.record({ key, target: fc.constant("LEASE" as const), result: fc.constantFrom("GREATER" as const, "LESS" as const), lease: fc.constant("0") }),
-).map((c) => {
-  const out = { ...c } as CompareSpec;
-  if (out.rangeEnd === undefined) delete out.rangeEnd;
-  return out;
-});
+const compareArb: fc.Arbitrary<CompareSpec> = fc
+  .oneof(
+    fc.record({
+      key,
+      rangeEnd: fc.option(rangeEnd, { nil: undefined }),
+      target: fc.constantFrom("CREATE" as const, "MOD" as const),
+      result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const),
+      rev: fc.oneof(rev, fc.constant("0")),
+    }),
+    fc.record({
+      key,
+      rangeEnd: fc.option(rangeEnd, { nil: undefined }),
+      target: fc.constant("VERSION" as const),
+      result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const),
+      version: fc.integer({ min: 0, max: 3 }),
+    }),
+    fc.record({
+      key,
+      rangeEnd: fc.option(rangeEnd, { nil: undefined }),
+      target: fc.constant("VALUE" as const),
+      result: fc.constantFrom("EQUAL" as const, "GREATER" as const, "LESS" as const, "NOT_EQUAL" as const),
+      value,
+    }),
+    // Server lease IDs do not keep the simulation's order: order comparisons only against "no lease".
+    fc.record({
+      key,
+      target: fc.constant("LEASE" as const),
+      result: fc.constantFrom("EQUAL" as const, "NOT_EQUAL" as const),
+      lease: fc.oneof(lease, fc.constant("0")),
+    }),
+    fc.record({
+      key,
+      target: fc.constant("LEASE" as const),
+      result: fc.constantFrom("GREATER" as const, "LESS" as const),
+      lease: fc.constant("0"),
+    }),
+  )
+  .map((c) => {
+    const out = { ...c } as CompareSpec;
+    if (out.rangeEnd === undefined) delete out.rangeEnd;
+    return out;
+  });
 
 function opArb(depth: number): fc.Arbitrary<OpSpec> {
   const inTxn = depth < 2;
@@ -276,21 +361,39 @@ function txnArb(depth: number): fc.Arbitrary<TxnSpec> {
   });
 }
 
-const watchRange = { key: fc.oneof({ weight: 3, arbitrary: key }, { weight: 1, arbitrary: fc.constant("\0") }), rangeEnd: sometimes(fc.oneof({ weight: 2, arbitrary: fc.constant("\0") }, { weight: 1, arbitrary: rangeEnd }), 75) };
+const watchRange = {
+  key: fc.oneof({ weight: 3, arbitrary: key }, { weight: 1, arbitrary: fc.constant("\0") }),
+  rangeEnd: sometimes(fc.oneof({ weight: 2, arbitrary: fc.constant("\0") }, { weight: 1, arbitrary: rangeEnd }), 75),
+};
 const watchFilters = sometimes(fc.constantFrom<("NOPUT" | "NODELETE")[]>(["NOPUT"], ["NODELETE"]), 25);
 const liveWatchArb: fc.Arbitrary<WatchSpec> = fc
   // No progress_notify here: the server runs with a short progress interval for the test below,
   // and its notifications come on the server's clock.
-  .record({ ...watchRange, start: fc.constantFrom("0", "0", "c+1", "c+2"), filters: watchFilters, prevKv: sometimes(bool, 50) })
+  .record({
+    ...watchRange,
+    start: fc.constantFrom("0", "0", "c+1", "c+2"),
+    filters: watchFilters,
+    prevKv: sometimes(bool, 50),
+  })
   .map(defined);
 const resumeWatchArb: fc.Arbitrary<WatchSpec> = fc
-  .record({ ...watchRange, start: fc.oneof(rev, fc.constantFrom("1", "2")), filters: watchFilters, prevKv: sometimes(bool, 50) })
+  .record({
+    ...watchRange,
+    start: fc.oneof(rev, fc.constantFrom("1", "2")),
+    filters: watchFilters,
+    prevKv: sometimes(bool, 50),
+  })
   .map(defined);
 
 const stepArb: fc.Arbitrary<StepSpec> = fc.oneof(
   { weight: 10, arbitrary: opArb(2) },
   { weight: 2, arbitrary: rev.map((r) => ({ compact: r })) },
-  { weight: 2, arbitrary: fc.record({ id: fc.constantFrom(0, 100, 100, 101), ttl: fc.constantFrom(30, 3600, 9_000_000_001) }).map((grant) => ({ grant })) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .record({ id: fc.constantFrom(0, 100, 100, 101), ttl: fc.constantFrom(30, 3600, 9_000_000_001) })
+      .map((grant) => ({ grant })),
+  },
   { weight: 1, arbitrary: lease.map((l) => ({ revoke: l })) },
   { weight: 1, arbitrary: lease.map((l) => ({ keepAlive: l })) },
   { weight: 2, arbitrary: liveWatchArb.map((watch) => ({ watch })) },
@@ -312,7 +415,9 @@ if (availability.kind === "skipped") {
   });
 } else {
   test.before(async () => {
-    server = await startRealEtcd({ extraArgs: [`--experimental-watch-progress-notify-interval=${PROGRESS_INTERVAL_MS}ms`] });
+    server = await startRealEtcd({
+      extraArgs: [`--experimental-watch-progress-notify-interval=${PROGRESS_INTERVAL_MS}ms`],
+    });
   });
   test.after(async () => {
     await server?.stop();
@@ -357,12 +462,23 @@ if (availability.kind === "skipped") {
       { seed: DIFF_SEED, numRuns: DIFF_RUNS },
     );
     // fast-check's own report, plus the mismatch of the shrunk counterexample.
-    if (details.failed) assert.unreachable(`${fc.defaultReportMessage(details) ?? ""}\n${String(details.errorInstance)}`);
+    if (details.failed)
+      assert.unreachable(`${fc.defaultReportMessage(details) ?? ""}\n${String(details.errorInstance)}`);
     console.log(`  exercised: ${JSON.stringify({ ...seen, errors: [...seen.errors].sort() })}`);
   });
 
   test("the random sequences reached every error kind, nested and failed Txns, compactions and watch cancels", () => {
-    for (const e of ["compacted", "future-revision", "empty-key", "duplicate-key", "key-not-found", "lease-not-found", "value-provided", "lease-exists", "lease-ttl-too-large"] as const) {
+    for (const e of [
+      "compacted",
+      "future-revision",
+      "empty-key",
+      "duplicate-key",
+      "key-not-found",
+      "lease-not-found",
+      "value-provided",
+      "lease-exists",
+      "lease-ttl-too-large",
+    ] as const) {
       assert.ok(seen.errors.has(e), `no generated request was answered ${e}`);
     }
     assert.ok(seen.nestedTxns > 0, "no nested Txn ran");
@@ -383,12 +499,28 @@ if (availability.kind === "skipped") {
     });
   });
 
-  test("a put under a Txn delete with range end \"\\0\" is not a duplicate key in etcd 3.4", async () => {
+  test('a put under a Txn delete with range end "\\0" is not a duplicate key in etcd 3.4', async () => {
     await expectAgreement({
       steps: [
         { put: { key: "a", value: "x" } },
-        { txn: { compare: [], success: [{ put: { key: "b", value: "1" } }, { del: { key: "a", rangeEnd: "\0", prevKv: true } }], failure: [] } },
-        { txn: { compare: [], success: [{ del: { key: "a", rangeEnd: "\0" } }, { put: { key: "b", value: "2" } }, { range: { key: "b" } }], failure: [] } },
+        {
+          txn: {
+            compare: [],
+            success: [{ put: { key: "b", value: "1" } }, { del: { key: "a", rangeEnd: "\0", prevKv: true } }],
+            failure: [],
+          },
+        },
+        {
+          txn: {
+            compare: [],
+            success: [
+              { del: { key: "a", rangeEnd: "\0" } },
+              { put: { key: "b", value: "2" } },
+              { range: { key: "b" } },
+            ],
+            failure: [],
+          },
+        },
         { range: { key: "a", rangeEnd: "\0" } },
       ],
       resume: [{ key: "\0", rangeEnd: "\0", start: "1", prevKv: true }],
@@ -404,7 +536,13 @@ if (availability.kind === "skipped") {
             compare: [{ key: "a", target: "VALUE", result: "EQUAL", value: "x" }],
             success: [
               { put: { key: "a", value: "y" } },
-              { txn: { compare: [{ key: "a", target: "VALUE", result: "EQUAL", value: "x" }], success: [{ range: { key: "a" } }], failure: [{ put: { key: "b", value: "f" } }] } },
+              {
+                txn: {
+                  compare: [{ key: "a", target: "VALUE", result: "EQUAL", value: "x" }],
+                  success: [{ range: { key: "a" } }],
+                  failure: [{ put: { key: "b", value: "f" } }],
+                },
+              },
             ],
             failure: [],
           },
@@ -422,7 +560,9 @@ if (availability.kind === "skipped") {
         { put: { key: "c", value: "x" } },
         { range: { key: "a", rangeEnd: "\0", limit: 1, sortTarget: "VALUE" } },
         { range: { key: "a", rangeEnd: "\0", limit: 1, sortTarget: "VALUE", sortOrder: "ASCEND" } },
-        { range: { key: "a", rangeEnd: "\0", limit: 2, sortTarget: "VALUE", sortOrder: "DESCEND", maxModRevision: "c" } },
+        {
+          range: { key: "a", rangeEnd: "\0", limit: 2, sortTarget: "VALUE", sortOrder: "DESCEND", maxModRevision: "c" },
+        },
       ],
       resume: [],
     });
@@ -439,7 +579,11 @@ if (availability.kind === "skipped") {
       { kind: "deleteRange", deleteRange: { key: "c" } },
     ];
     try {
-      for (const req of reqs) assert.ok(equal(store.apply(req, { raftTerm: client.lastRaftTerm }), await client.apply(req)), JSON.stringify(req));
+      for (const req of reqs)
+        assert.ok(
+          equal(store.apply(req, { raftTerm: client.lastRaftTerm }), await client.apply(req)),
+          JSON.stringify(req),
+        );
       const sim = store.leaseTimeToLive({ ID: 100, keys: true }, client.lastRaftTerm);
       const real = await client.leaseTimeToLive(100, true);
       if (isEtcdError(real)) throw new Error(real.error);
@@ -469,10 +613,20 @@ if (availability.kind === "skipped") {
         assert.ok(equal(store.apply(put, { raftTerm: client.lastRaftTerm }), await client.apply(put)));
       }
       hub.progressTick();
-      const isProgressAt = (r: WatchResponse, rev: number) => r.events.length === 0 && r.created !== true && r.header.revision === rev;
-      assert.ok(await real.waitFor((rs) => rs.some((r) => isProgressAt(r, store.revision)), 10 * PROGRESS_INTERVAL_MS), "etcd sent no progress notification");
-      assert.equal(sim.at(-1), real.responses.find((r) => isProgressAt(r, store.revision)));
-      assert.ok(real.responses.every((r) => r.events.length === 0), "no event for a key nobody wrote");
+      const isProgressAt = (r: WatchResponse, rev: number) =>
+        r.events.length === 0 && r.created !== true && r.header.revision === rev;
+      assert.ok(
+        await real.waitFor((rs) => rs.some((r) => isProgressAt(r, store.revision)), 10 * PROGRESS_INTERVAL_MS),
+        "etcd sent no progress notification",
+      );
+      assert.equal(
+        sim.at(-1),
+        real.responses.find((r) => isProgressAt(r, store.revision)),
+      );
+      assert.ok(
+        real.responses.every((r) => r.events.length === 0),
+        "no event for a key nobody wrote",
+      );
     } finally {
       await real.close();
     }
@@ -497,8 +651,14 @@ if (availability.kind === "skipped") {
     assert.ok(m !== undefined, "etcd 3.4.23 was expected to skip the delete (etcd #17529)");
     const simEvents = (m.sim as WatchResponse[]).flatMap((r) => r.events);
     const realEvents = (m.real as WatchResponse[]).flatMap((r) => r.events);
-    assert.equal(simEvents.map((e) => `${e.type}@${e.kv.modRevision}`), ["DELETE@4", "PUT@5"]);
-    assert.equal(realEvents.map((e) => `${e.type}@${e.kv.modRevision}`), ["PUT@5"]);
+    assert.equal(
+      simEvents.map((e) => `${e.type}@${e.kv.modRevision}`),
+      ["DELETE@4", "PUT@5"],
+    );
+    assert.equal(
+      realEvents.map((e) => `${e.type}@${e.kv.modRevision}`),
+      ["PUT@5"],
+    );
   });
 }
 

@@ -26,7 +26,14 @@ export class Change {
 
 /** The KeyValue a client sees for a change: a tombstone shows only its key and modRevision (etcd's DELETE event kv). */
 export function toKeyValue(key: string, c: Change): KeyValue {
-  return { key, createRevision: c.createRevision, modRevision: c.main, version: c.version, value: c.value, lease: c.lease };
+  return {
+    key,
+    createRevision: c.createRevision,
+    modRevision: c.main,
+    version: c.version,
+    value: c.value,
+    lease: c.lease,
+  };
 }
 
 /** The watch event a committed change produces (without prev_kv). */
@@ -77,7 +84,10 @@ export class KeyHistory {
     const prev = this.changes[this.changes.length - 1];
     // Checked inline first: this is the hot path of every write, and a message closure would allocate.
     if (!(prev === undefined || c.main > prev.main || (c.main === prev.main && c.sub > prev.sub))) {
-      assert(false, `key ${JSON.stringify(this.key)}: change (${c.main},${c.sub}) is not after (${prev.main},${prev.sub})`);
+      assert(
+        false,
+        `key ${JSON.stringify(this.key)}: change (${c.main},${c.sub}) is not after (${prev.main},${prev.sub})`,
+      );
     }
     assert(c.version === 0 || c.createRevision <= c.main, "createRevision <= modRevision");
     this.changes.push(c);

@@ -41,7 +41,7 @@ test("forEachInRange stops when the callback returns false", () => {
   assert.equal(got, ["a", "b"]);
 });
 
-test("range ends: absent or empty is a point, \"\\0\" is unbounded, anything else is exclusive", () => {
+test('range ends: absent or empty is a point, "\\0" is unbounded, anything else is exclusive', () => {
   assert.is(normalizeRangeEnd(undefined), undefined);
   assert.is(normalizeRangeEnd(""), undefined);
   assert.is(normalizeRangeEnd("\0"), null);

@@ -48,7 +48,10 @@ test("revoke deletes every attached key in one revision, in key order, then forg
   s.setListener({ onCommit: (rev, keys) => deleted.push(`${rev}:${keys.join(",")}`), onRestore: () => {} });
   assert.equal(ok(s.leaseRevoke({ ID: 1 })), { header: { revision: 5, raftTerm: 0 } });
   assert.equal(deleted, ["5:m,z"]);
-  assert.equal(ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key), ["free"]);
+  assert.equal(
+    ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key),
+    ["free"],
+  );
   assert.is(errorOf(s.leaseRevoke({ ID: 1 })), "lease-not-found");
 });
 
@@ -74,7 +77,13 @@ test("a put without the lease detaches the key, a put with another lease moves i
   assert.equal([...(s.lessor.lookup(1)?.keys ?? [])], []);
   assert.equal([...(s.lessor.lookup(2)?.keys ?? [])], ["moved"]);
   ok(s.leaseRevoke({ ID: 1 }));
-  assert.equal(ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => [kv.key, kv.lease]), [["moved", 2], ["plain", 0]]);
+  assert.equal(
+    ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => [kv.key, kv.lease]),
+    [
+      ["moved", 2],
+      ["plain", 0],
+    ],
+  );
 });
 
 test("leases expire on the caller's clock: expired() lists them earliest first, keep-alive pushes expiry back", () => {
@@ -116,7 +125,13 @@ test("time-to-live reports remaining whole seconds, the granted TTL and the keys
   ok(s.leaseGrant({ ID: 1, TTL: 10 }, 0, 0));
   s.put({ key: "b", value: "", lease: 1 });
   s.put({ key: "a", value: "", lease: 1 });
-  assert.equal(s.leaseTimeToLive({ ID: 1, keys: true }, 0, 3.5 * SEC), { header: { revision: 3, raftTerm: 0 }, ID: 1, TTL: 6, grantedTTL: 10, keys: ["a", "b"] });
+  assert.equal(s.leaseTimeToLive({ ID: 1, keys: true }, 0, 3.5 * SEC), {
+    header: { revision: 3, raftTerm: 0 },
+    ID: 1,
+    TTL: 6,
+    grantedTTL: 10,
+    keys: ["a", "b"],
+  });
   assert.is(s.leaseTimeToLive({ ID: 9 }).TTL, -1);
 });
 

@@ -81,7 +81,12 @@ export class Lessor {
     if (ttl > MAX_LEASE_TTL) return { error: "lease-ttl-too-large" };
     if (this.leases.has(id)) return { error: "lease-exists" };
     const TTL = Math.max(ttl, this.minTTL);
-    const lease: Lease = { ID: id, TTL, expiryUs: this.primary ? nowUs + TTL * US_PER_SECOND : FOREVER, keys: new Set() };
+    const lease: Lease = {
+      ID: id,
+      TTL,
+      expiryUs: this.primary ? nowUs + TTL * US_PER_SECOND : FOREVER,
+      keys: new Set(),
+    };
     this.leases.set(id, lease);
     if (id === this.nextId) this.nextId++;
     return lease;

@@ -15,7 +15,12 @@ export function indexLimit(req: RangeRequest): number {
 }
 
 function hasRevisionFilters(req: RangeRequest): boolean {
-  return (req.minModRevision ?? 0) !== 0 || (req.maxModRevision ?? 0) !== 0 || (req.minCreateRevision ?? 0) !== 0 || (req.maxCreateRevision ?? 0) !== 0;
+  return (
+    (req.minModRevision ?? 0) !== 0 ||
+    (req.maxModRevision ?? 0) !== 0 ||
+    (req.minCreateRevision ?? 0) !== 0 ||
+    (req.maxCreateRevision ?? 0) !== 0
+  );
 }
 
 /** Applies filters, sort, limit and keys_only to the pairs read from the index (in key order). Returns `more`. */

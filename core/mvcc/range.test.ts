@@ -34,7 +34,7 @@ test("[key, range_end) selects keys in byte order; an end at or before the key s
   assert.equal(keys(s, { key: "c", rangeEnd: "a" }), []);
 });
 
-test("range_end \"\\0\" means every key >= key, and key \"\\0\" with it means all keys", () => {
+test('range_end "\\0" means every key >= key, and key "\\0" with it means all keys', () => {
   const s = fixture();
   assert.equal(keys(s, { key: "b", rangeEnd: "\0" }), ["b", "c", "d"]);
   assert.equal(keys(s, { key: "\0", rangeEnd: "\0" }), ["a", "ab", "b", "c", "d"]);
@@ -51,7 +51,14 @@ test("a prefix is the key with its last byte incremented", () => {
 test("a read at an older revision sees that revision's pairs; the header still reports the current revision", () => {
   const s = fixture();
   const r = ok(s.range({ key: "\0", rangeEnd: "\0", revision: 4 }));
-  assert.equal(r.kvs.map((kv) => [kv.key, kv.value]), [["a", "z"], ["b", "y"], ["c", "x"]]);
+  assert.equal(
+    r.kvs.map((kv) => [kv.key, kv.value]),
+    [
+      ["a", "z"],
+      ["b", "y"],
+      ["c", "x"],
+    ],
+  );
   assert.is(r.header.revision, 7);
 });
 
@@ -72,7 +79,10 @@ test("a revision above the current one is future-revision; below the compact rev
 test("limit cuts the result, more says keys were cut, count is the full count", () => {
   const s = fixture();
   const r = ok(s.range({ key: "\0", rangeEnd: "\0", limit: 2 }));
-  assert.equal(r.kvs.map((kv) => kv.key), ["a", "ab"]);
+  assert.equal(
+    r.kvs.map((kv) => kv.key),
+    ["a", "ab"],
+  );
   assert.is(r.more, true);
   assert.is(r.count, 5);
   const all = ok(s.range({ key: "\0", rangeEnd: "\0", limit: 5 }));
@@ -82,9 +92,21 @@ test("limit cuts the result, more says keys were cut, count is the full count", 
 
 test("count_only returns the count and no pairs; keys_only returns pairs without values", () => {
   const s = fixture();
-  assert.equal(ok(s.range({ key: "a", rangeEnd: "c", countOnly: true, limit: 1 })), { header: { revision: 7, raftTerm: 0 }, kvs: [], more: false, count: 3 });
+  assert.equal(ok(s.range({ key: "a", rangeEnd: "c", countOnly: true, limit: 1 })), {
+    header: { revision: 7, raftTerm: 0 },
+    kvs: [],
+    more: false,
+    count: 3,
+  });
   const r = ok(s.range({ key: "a", rangeEnd: "c", keysOnly: true }));
-  assert.equal(r.kvs.map((kv) => [kv.key, kv.value, kv.version]), [["a", "", 2], ["ab", "", 1], ["b", "", 1]]);
+  assert.equal(
+    r.kvs.map((kv) => [kv.key, kv.value, kv.version]),
+    [
+      ["a", "", 2],
+      ["ab", "", 1],
+      ["b", "", 1],
+    ],
+  );
 });
 
 test("sorting by each target ascending and descending keeps ties in key order", () => {
@@ -110,7 +132,10 @@ test("a target other than KEY with order NONE sorts ascending; KEY with NONE kee
 test("with an explicit order the limit applies after sorting over all keys", () => {
   const s = fixture();
   const r = ok(s.range({ key: "\0", rangeEnd: "\0", sortTarget: "MOD", sortOrder: "DESCEND", limit: 2 }));
-  assert.equal(r.kvs.map((kv) => kv.key), ["d", "a"]);
+  assert.equal(
+    r.kvs.map((kv) => kv.key),
+    ["d", "a"],
+  );
   assert.is(r.more, true);
   assert.is(r.count, 5);
 });
@@ -128,7 +153,10 @@ test("min/max mod and create revision filters prune pairs but not the count", ()
   assert.equal(keys(s, { ...all, maxModRevision: 4 }), ["b", "c"]);
   assert.equal(keys(s, { ...all, minCreateRevision: 4, maxCreateRevision: 5 }), ["ab", "c"]);
   const r = ok(s.range({ ...all, minModRevision: 7, limit: 1 }));
-  assert.equal(r.kvs.map((kv) => kv.key), ["d"]);
+  assert.equal(
+    r.kvs.map((kv) => kv.key),
+    ["d"],
+  );
   assert.is(r.count, 5, "count is taken before the filters");
   assert.is(r.more, false);
 });
@@ -136,7 +164,10 @@ test("min/max mod and create revision filters prune pairs but not the count", ()
 test("a filter with a limit reads every key before filtering, so the limit counts filtered pairs", () => {
   const s = fixture();
   const r = ok(s.range({ key: "\0", rangeEnd: "\0", minModRevision: 5, limit: 2 }));
-  assert.equal(r.kvs.map((kv) => kv.key), ["a", "ab"]);
+  assert.equal(
+    r.kvs.map((kv) => kv.key),
+    ["a", "ab"],
+  );
   assert.is(r.more, true);
 });
 

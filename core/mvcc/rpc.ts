@@ -176,9 +176,22 @@ export type EtcdErrorCode =
   | "request-too-large" // etcdserver: request is too large (--max-request-bytes, checked before proposing)
   | "no-space" // etcdserver: mvcc: database space exceeded (--quota-backend-bytes; the NOSPACE alarm)
   // Auth (core/etcd/auth.ts): every one is definite — the request had no effect.
-  | "permission-denied" | "invalid-auth-token" | "user-empty" | "auth-old-revision" | "auth-failed" | "auth-not-enabled"
-  | "root-user-not-exist" | "root-role-not-exist" | "user-already-exist" | "user-not-found" | "role-already-exist"
-  | "role-not-found" | "role-empty" | "role-not-granted" | "permission-not-granted" | "invalid-auth-mgmt";
+  | "permission-denied"
+  | "invalid-auth-token"
+  | "user-empty"
+  | "auth-old-revision"
+  | "auth-failed"
+  | "auth-not-enabled"
+  | "root-user-not-exist"
+  | "root-role-not-exist"
+  | "user-already-exist"
+  | "user-not-found"
+  | "role-already-exist"
+  | "role-not-found"
+  | "role-empty"
+  | "role-not-granted"
+  | "permission-not-granted"
+  | "invalid-auth-mgmt";
 
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
@@ -275,14 +288,22 @@ export type EtcdResponse =
 /** The header every response carries. */
 export function responseHeader(r: EtcdResponse): ResponseHeader {
   switch (r.kind) {
-    case "range": return r.range.header;
-    case "put": return r.put.header;
-    case "deleteRange": return r.deleteRange.header;
-    case "txn": return r.txn.header;
-    case "compact": return r.compact.header;
-    case "leaseGrant": return r.leaseGrant.header;
-    case "leaseRevoke": return r.leaseRevoke.header;
-    case "leaseKeepAlive": return r.leaseKeepAlive.header;
+    case "range":
+      return r.range.header;
+    case "put":
+      return r.put.header;
+    case "deleteRange":
+      return r.deleteRange.header;
+    case "txn":
+      return r.txn.header;
+    case "compact":
+      return r.compact.header;
+    case "leaseGrant":
+      return r.leaseGrant.header;
+    case "leaseRevoke":
+      return r.leaseRevoke.header;
+    case "leaseKeepAlive":
+      return r.leaseKeepAlive.header;
   }
 }
 

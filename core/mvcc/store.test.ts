@@ -36,7 +36,14 @@ test("a delete ends the generation: the next put starts again at version 1 with 
   assert.is(ok(s.deleteRange({ key: "a" })).deleted, 1);
   assert.equal(ok(s.range({ key: "a" })).kvs, []);
   s.put({ key: "a", value: "3" });
-  assert.equal(ok(s.range({ key: "a" })).kvs[0], { key: "a", createRevision: 5, modRevision: 5, version: 1, value: "3", lease: 0 });
+  assert.equal(ok(s.range({ key: "a" })).kvs[0], {
+    key: "a",
+    createRevision: 5,
+    modRevision: 5,
+    version: 1,
+    value: "3",
+    lease: 0,
+  });
 });
 
 test("deleted keys are absent from ranges but still readable at revisions before the delete", () => {
@@ -44,7 +51,10 @@ test("deleted keys are absent from ranges but still readable at revisions before
   s.put({ key: "a", value: "1" });
   s.deleteRange({ key: "a" });
   assert.is(ok(s.range({ key: "a" })).count, 0);
-  assert.equal(ok(s.range({ key: "a", revision: 2 })).kvs.map((kv) => kv.value), ["1"]);
+  assert.equal(
+    ok(s.range({ key: "a", revision: 2 })).kvs.map((kv) => kv.value),
+    ["1"],
+  );
 });
 
 test("a DeleteRange that deletes nothing does not raise the revision", () => {
@@ -61,15 +71,27 @@ test("a DeleteRange deletes every key of [key, end) in one revision and returns 
   const r = ok(s.deleteRange({ key: "b", rangeEnd: "d", prevKv: true }));
   assert.is(r.deleted, 2);
   assert.is(r.header.revision, 6);
-  assert.equal(r.prevKvs.map((kv) => [kv.key, kv.value]), [["b", "b"], ["c", "c"]]);
-  assert.equal(ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key), ["a", "d"]);
+  assert.equal(
+    r.prevKvs.map((kv) => [kv.key, kv.value]),
+    [
+      ["b", "b"],
+      ["c", "c"],
+    ],
+  );
+  assert.equal(
+    ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key),
+    ["a", "d"],
+  );
 });
 
-test("a DeleteRange with range end \"\\0\" deletes every key >= key", () => {
+test('a DeleteRange with range end "\\0" deletes every key >= key', () => {
   const s = new MvccStore();
   for (const k of ["a", "b", "c"]) s.put({ key: k, value: k });
   assert.is(ok(s.deleteRange({ key: "b", rangeEnd: "\0" })).deleted, 2);
-  assert.equal(ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key), ["a"]);
+  assert.equal(
+    ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key),
+    ["a"],
+  );
 });
 
 test("the response header carries the raft term the caller passes", () => {
@@ -94,7 +116,14 @@ test("ignore_value keeps the stored value and ignore_lease keeps the stored leas
   assert.equal(ok(s.range({ key: "a" })).kvs[0]?.lease, 0, "without ignore_lease the put clears the lease");
   s.put({ key: "a", value: "new", lease: 5 });
   s.put({ key: "a", value: "newer", ignoreLease: true });
-  assert.equal(ok(s.range({ key: "a" })).kvs[0], { key: "a", createRevision: 2, modRevision: 5, version: 4, value: "newer", lease: 5 });
+  assert.equal(ok(s.range({ key: "a" })).kvs[0], {
+    key: "a",
+    createRevision: 2,
+    modRevision: 5,
+    version: 4,
+    value: "newer",
+    lease: 5,
+  });
 });
 
 test("ignore_value or ignore_lease on a missing key is key-not-found and consumes no revision", () => {
@@ -123,8 +152,16 @@ test("the empty key is rejected by Range, Put, DeleteRange and inside a Txn", ()
   assert.is(errorOf(s.range({ key: "" })), "empty-key");
   assert.is(errorOf(s.put({ key: "", value: "x" })), "empty-key");
   assert.is(errorOf(s.deleteRange({ key: "", rangeEnd: "\0" })), "empty-key");
-  assert.is(errorOf(s.txn({ compare: [{ key: "", target: "VERSION", result: "EQUAL", version: 0 }], success: [], failure: [] })), "empty-key");
-  assert.is(errorOf(s.txn({ compare: [], success: [], failure: [{ requestPut: { key: "", value: "" } }] })), "empty-key");
+  assert.is(
+    errorOf(
+      s.txn({ compare: [{ key: "", target: "VERSION", result: "EQUAL", version: 0 }], success: [], failure: [] }),
+    ),
+    "empty-key",
+  );
+  assert.is(
+    errorOf(s.txn({ compare: [], success: [], failure: [{ requestPut: { key: "", value: "" } }] })),
+    "empty-key",
+  );
   assert.is(s.revision, 1);
 });
 
@@ -153,7 +190,16 @@ test("validate predicts apply's rejection without changing the state", () => {
     { kind: "leaseRevoke", leaseRevoke: { ID: 1 } },
     { kind: "put", put: { key: "ok", value: "fine" } },
   ] as const;
-  const expected = ["compacted", "future-revision", "key-not-found", "lease-not-found", "compacted", "compacted", "lease-not-found", undefined];
+  const expected = [
+    "compacted",
+    "future-revision",
+    "key-not-found",
+    "lease-not-found",
+    "compacted",
+    "compacted",
+    "lease-not-found",
+    undefined,
+  ];
   reqs.forEach((req, i) => {
     const before = s.revision;
     assert.is(s.validate(req as never), expected[i], JSON.stringify(req));

@@ -10,7 +10,7 @@ import { BugSet } from "../bugs.ts";
 import { checkPutRequest, checkRequest, checkTxn, DEFAULT_MAX_TXN_OPS } from "./checks.ts";
 import { Fnv1a } from "./hash.ts";
 import { Change, KeyHistory, toKeyValue } from "./key-history.ts";
-import { normalizeRangeEnd, SortedKeys, type RangeEnd } from "./keys.ts";
+import { normalizeRangeEnd, SortedKeys } from "./keys.ts";
 import { Lessor, MAX_LEASE_TTL, type LessorOptions, type LessorSnapshot } from "./lease.ts";
 import { finishRange, indexLimit } from "./range-options.ts";
 import type {
@@ -211,7 +211,9 @@ export class MvccStore {
         return this.checkCompact(req.compact.revision);
       case "leaseGrant":
         if (req.leaseGrant.TTL > MAX_LEASE_TTL) return "lease-ttl-too-large";
-        return (req.leaseGrant.ID ?? 0) !== 0 && this.lessor.lookup(req.leaseGrant.ID ?? 0) !== undefined ? "lease-exists" : undefined;
+        return (req.leaseGrant.ID ?? 0) !== 0 && this.lessor.lookup(req.leaseGrant.ID ?? 0) !== undefined
+          ? "lease-exists"
+          : undefined;
       case "leaseRevoke":
         return this.lessor.lookup(req.leaseRevoke.ID) === undefined ? "lease-not-found" : undefined;
       case "leaseKeepAlive":
@@ -356,7 +358,15 @@ export class MvccStore {
     const keys = this.sortedKeys.all().map((key) => ({
       key,
       changes: (this.index.get(key) as KeyHistory).changes.map(
-        (c) => [c.main, c.sub, c.createRevision, c.version, c.value, c.lease] as [number, number, number, number, string, number],
+        (c) =>
+          [c.main, c.sub, c.createRevision, c.version, c.value, c.lease] as [
+            number,
+            number,
+            number,
+            number,
+            string,
+            number,
+          ],
       ),
     }));
     return { revision: this.currentRev, compactRevision: this.compactRev, keys, lessor: this.lessor.snapshot() };
@@ -437,7 +447,11 @@ export class MvccStore {
     this.currentRev++;
     assert(this.currentRev === before + 1, "a write transaction raises the revision by exactly one");
     if (this.listener !== undefined) {
-      this.listener.onCommit(this.currentRev, this.logKeys.slice(this.txnLogStart), this.logChanges.slice(this.txnLogStart));
+      this.listener.onCommit(
+        this.currentRev,
+        this.logKeys.slice(this.txnLogStart),
+        this.logChanges.slice(this.txnLogStart),
+      );
     }
     return this.currentRev;
   }
@@ -472,7 +486,8 @@ export class MvccStore {
   private checkStandalonePut(req: PutRequest): EtcdErrorCode | undefined {
     const lease = req.lease ?? 0;
     if (lease !== 0 && this.lessor.lookup(lease) === undefined) return "lease-not-found";
-    if ((req.ignoreValue === true || req.ignoreLease === true) && this.index.get(req.key)?.latest() === undefined) return "key-not-found";
+    if ((req.ignoreValue === true || req.ignoreLease === true) && this.index.get(req.key)?.latest() === undefined)
+      return "key-not-found";
     return undefined;
   }
 
@@ -487,20 +502,27 @@ export class MvccStore {
     return this.walkPath(req, path, { i: 0 }, "put") ?? this.walkPath(req, path, { i: 0 }, "range");
   }
 
-  private walkPath(req: TxnRequest, path: readonly boolean[], cur: PathCursor, what: "put" | "range"): EtcdErrorCode | undefined {
+  private walkPath(
+    req: TxnRequest,
+    path: readonly boolean[],
+    cur: PathCursor,
+    what: "put" | "range",
+  ): EtcdErrorCode | undefined {
     const ops = path[cur.i++] === true ? req.success : req.failure;
     for (const op of ops) {
       let err: EtcdErrorCode | undefined;
       if ("requestTxn" in op) err = this.walkPath(op.requestTxn, path, cur, what);
       else if (what === "put" && "requestPut" in op) err = this.checkTxnPut(op.requestPut);
-      else if (what === "range" && "requestRange" in op) err = this.checkRangeRevision(op.requestRange.revision ?? 0, false);
+      else if (what === "range" && "requestRange" in op)
+        err = this.checkRangeRevision(op.requestRange.revision ?? 0, false);
       if (err !== undefined) return err;
     }
     return undefined;
   }
 
   private checkTxnPut(req: PutRequest): EtcdErrorCode | undefined {
-    if ((req.ignoreValue === true || req.ignoreLease === true) && this.index.get(req.key)?.latest() === undefined) return "key-not-found";
+    if ((req.ignoreValue === true || req.ignoreLease === true) && this.index.get(req.key)?.latest() === undefined)
+      return "key-not-found";
     const lease = req.lease ?? 0;
     if (lease !== 0 && this.lessor.lookup(lease) === undefined) return "lease-not-found";
     return undefined;
@@ -605,7 +627,14 @@ export class MvccStore {
     const value = req.ignoreValue === true && prev !== undefined ? prev.value : (req.value ?? "");
     const lease = req.ignoreLease === true && prev !== undefined ? prev.lease : (req.lease ?? 0);
     const main = this.currentRev + 1;
-    const c = new Change(main, this.txnChanges, prev !== undefined ? prev.createRevision : main, prev !== undefined ? prev.version + 1 : 1, value, lease);
+    const c = new Change(
+      main,
+      this.txnChanges,
+      prev !== undefined ? prev.createRevision : main,
+      prev !== undefined ? prev.version + 1 : 1,
+      value,
+      lease,
+    );
     if (kh === undefined) {
       kh = new KeyHistory(key);
       this.index.set(key, kh);

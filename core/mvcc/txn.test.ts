@@ -9,9 +9,17 @@ import { MvccStore } from "./store.ts";
 import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 const put = (key: string, value = "v"): RequestOp => ({ requestPut: { key, value } });
-const get = (key: string, rangeEnd?: string): RequestOp => ({ requestRange: rangeEnd === undefined ? { key } : { key, rangeEnd } });
-const del = (key: string, rangeEnd?: string): RequestOp => ({ requestDeleteRange: rangeEnd === undefined ? { key } : { key, rangeEnd } });
-const txn = (compare: Compare[], success: RequestOp[], failure: RequestOp[] = []): TxnRequest => ({ compare, success, failure });
+const get = (key: string, rangeEnd?: string): RequestOp => ({
+  requestRange: rangeEnd === undefined ? { key } : { key, rangeEnd },
+});
+const del = (key: string, rangeEnd?: string): RequestOp => ({
+  requestDeleteRange: rangeEnd === undefined ? { key } : { key, rangeEnd },
+});
+const txn = (compare: Compare[], success: RequestOp[], failure: RequestOp[] = []): TxnRequest => ({
+  compare,
+  success,
+  failure,
+});
 
 /** a: create 2, mod 4, version 2, value "m", lease 7; b: create 3, mod 3, version 1, value "z". */
 function fixture(): MvccStore {
@@ -42,7 +50,11 @@ test("each compare target reads its field and each result compares it with the g
   ];
   for (const [target, field, expect] of cases) {
     for (const result of ["EQUAL", "NOT_EQUAL", "GREATER", "LESS"] as const) {
-      assert.is(holds(s, { key: "a", target, result, ...field }), expect[result], `${target} ${result} ${JSON.stringify(field)}`);
+      assert.is(
+        holds(s, { key: "a", target, result, ...field }),
+        expect[result],
+        `${target} ${result} ${JSON.stringify(field)}`,
+      );
     }
   }
 });
@@ -75,9 +87,20 @@ test("a compare over a range must hold for every key in it; an empty range compa
 
 test("the chosen branch runs in order and answers one response per op", () => {
   const s = fixture();
-  const r = ok(s.txn(txn([{ key: "a", target: "VALUE", result: "EQUAL", value: "nope" }], [put("x")], [get("a"), put("c", "1"), del("b")])));
+  const r = ok(
+    s.txn(
+      txn(
+        [{ key: "a", target: "VALUE", result: "EQUAL", value: "nope" }],
+        [put("x")],
+        [get("a"), put("c", "1"), del("b")],
+      ),
+    ),
+  );
   assert.is(r.succeeded, false);
-  assert.equal(r.responses.map((x) => Object.keys(x)[0]), ["responseRange", "responsePut", "responseDeleteRange"]);
+  assert.equal(
+    r.responses.map((x) => Object.keys(x)[0]),
+    ["responseRange", "responsePut", "responseDeleteRange"],
+  );
   assert.equal(ok(s.range({ key: "x" })).count, 0, "the success branch did not run");
 });
 
@@ -86,7 +109,9 @@ test("all changes of a Txn share one revision with sub-revisions in op order", (
   const r = ok(s.txn(txn([], [put("c"), put("d"), del("b")])));
   assert.is(r.header.revision, 5);
   assert.is(s.revision, 5);
-  const at5 = ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.filter((kv) => kv.modRevision === 5).map((kv) => kv.key);
+  const at5 = ok(s.range({ key: "\0", rangeEnd: "\0" }))
+    .kvs.filter((kv) => kv.modRevision === 5)
+    .map((kv) => kv.key);
   assert.equal(at5, ["c", "d"]);
   assert.is(ok(s.range({ key: "b" })).count, 0);
 });
@@ -112,7 +137,13 @@ test("nested Txn compares see the state before the whole Txn, and a nested heade
   const s = fixture();
   const r = ok(
     s.txn(
-      txn([], [put("a", "changed"), { requestTxn: txn([{ key: "a", target: "VALUE", result: "EQUAL", value: "m" }], [get("a")], [put("f")]) }]),
+      txn(
+        [],
+        [
+          put("a", "changed"),
+          { requestTxn: txn([{ key: "a", target: "VALUE", result: "EQUAL", value: "m" }], [get("a")], [put("f")]) },
+        ],
+      ),
     ),
   );
   const inner = r.responses[1];
@@ -120,15 +151,28 @@ test("nested Txn compares see the state before the whole Txn, and a nested heade
   assert.is(inner.responseTxn.succeeded, true, "the nested compare saw value m, not the Txn's own put");
   assert.equal(inner.responseTxn.header, { revision: 0, raftTerm: 0 });
   const read = inner.responseTxn.responses[0];
-  assert.equal(read && "responseRange" in read ? read.responseRange.kvs[0]?.value : null, "changed", "its ops see the outer writes");
+  assert.equal(
+    read && "responseRange" in read ? read.responseRange.kvs[0]?.value : null,
+    "changed",
+    "its ops see the outer writes",
+  );
 });
 
 test("nested Txns in the chosen branches are walked depth first", () => {
   const s = fixture();
   const deep = txn([{ key: "b", target: "VERSION", result: "EQUAL", version: 1 }], [put("deep-yes")], [put("deep-no")]);
-  const mid = txn([{ key: "a", target: "VERSION", result: "EQUAL", version: 9 }], [put("mid-yes")], [{ requestTxn: deep }, put("mid-no")]);
+  const mid = txn(
+    [{ key: "a", target: "VERSION", result: "EQUAL", version: 9 }],
+    [put("mid-yes")],
+    [{ requestTxn: deep }, put("mid-no")],
+  );
   ok(s.txn(txn([], [{ requestTxn: mid }, { requestTxn: txn([], [put("second")]) }])));
-  assert.equal(ok(s.range({ key: "\0", rangeEnd: "\0" })).kvs.map((kv) => kv.key).filter((k) => k.length > 1), ["deep-yes", "mid-no", "second"]);
+  assert.equal(
+    ok(s.range({ key: "\0", rangeEnd: "\0" }))
+      .kvs.map((kv) => kv.key)
+      .filter((k) => k.length > 1),
+    ["deep-yes", "mid-no", "second"],
+  );
 });
 
 test("the same key written twice in one branch is a duplicate, nested Txns included", () => {
@@ -137,24 +181,37 @@ test("the same key written twice in one branch is a duplicate, nested Txns inclu
   assert.is(errorOf(s.txn(txn([], [put("x"), del("w", "y")]))), "duplicate-key");
   assert.is(errorOf(s.txn(txn([], [del("x"), { requestTxn: txn([], [put("x")]) }]))), "duplicate-key");
   assert.is(errorOf(s.txn(txn([], [put("x"), { requestTxn: txn([], [del("x")]) }]))), "duplicate-key");
-  assert.is(errorOf(s.txn(txn([], [{ requestTxn: txn([], [put("x")]) }, { requestTxn: txn([], [], [put("x")]) }]))), "duplicate-key");
+  assert.is(
+    errorOf(s.txn(txn([], [{ requestTxn: txn([], [put("x")]) }, { requestTxn: txn([], [], [put("x")]) }]))),
+    "duplicate-key",
+  );
   assert.is(s.revision, 4);
 });
 
-test("not duplicates: the two branches of one nested Txn, the two top branches, overlapping deletes, and a put under a \"\\0\" delete", () => {
+test('not duplicates: the two branches of one nested Txn, the two top branches, overlapping deletes, and a put under a "\\0" delete', () => {
   const s = fixture();
   ok(s.txn(txn([], [{ requestTxn: txn([], [put("x")], [put("x")]) }])));
   ok(s.txn(txn([], [put("x")], [put("x")])));
   ok(s.txn(txn([], [del("a", "c"), del("b")])));
   // etcd 3.4 checks the raw "\0" end as an empty interval: the put is not a duplicate, and runs.
   const r = ok(s.txn(txn([], [put("q", "1"), del("p", "\0")])));
-  assert.is(r.responses[1] && "responseDeleteRange" in r.responses[1] ? r.responses[1].responseDeleteRange.deleted : -1, 2);
+  assert.is(
+    r.responses[1] && "responseDeleteRange" in r.responses[1] ? r.responses[1].responseDeleteRange.deleted : -1,
+    2,
+  );
 });
 
 test("a delete then a put of one key in one Txn leaves a new generation created at that revision", () => {
   const s = fixture();
   ok(s.txn(txn([], [del("a", "\0"), put("b", "again")])));
-  assert.equal(ok(s.range({ key: "b" })).kvs[0], { key: "b", createRevision: 5, modRevision: 5, version: 1, value: "again", lease: 0 });
+  assert.equal(ok(s.range({ key: "b" })).kvs[0], {
+    key: "b",
+    createRevision: 5,
+    modRevision: 5,
+    version: 1,
+    value: "again",
+    lease: 0,
+  });
   assert.is(ok(s.range({ key: "a" })).count, 0);
 });
 
@@ -173,8 +230,14 @@ test("Puts of the chosen path are checked before its Ranges: unknown lease, igno
   s.compact({ revision: 3 });
   const badRange: RequestOp = { requestRange: { key: "a", revision: 1 } };
   assert.is(errorOf(s.txn(txn([], [badRange, { requestPut: { key: "x", value: "", lease: 99 } }]))), "lease-not-found");
-  assert.is(errorOf(s.txn(txn([], [badRange, { requestPut: { key: "x", value: "", ignoreValue: true } }]))), "key-not-found");
-  assert.is(errorOf(s.txn(txn([], [{ requestTxn: txn([], [{ requestPut: { key: "x", value: "", lease: 99 } }]) }]))), "lease-not-found");
+  assert.is(
+    errorOf(s.txn(txn([], [badRange, { requestPut: { key: "x", value: "", ignoreValue: true } }]))),
+    "key-not-found",
+  );
+  assert.is(
+    errorOf(s.txn(txn([], [{ requestTxn: txn([], [{ requestPut: { key: "x", value: "", lease: 99 } }]) }]))),
+    "lease-not-found",
+  );
 });
 
 test("in a Txn only revision 0 means latest: a negative one is below the compact revision once any compaction ran", () => {

@@ -22,7 +22,9 @@ function setup(bugs: BugName[] = []) {
 }
 
 const eventsOf = (rs: readonly WatchResponse[]): string[] =>
-  rs.flatMap((r) => r.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}${e.prevKv ? ` prev=${e.prevKv.value}` : ""}`));
+  rs.flatMap((r) =>
+    r.events.map((e) => `${e.type} ${e.kv.key}@${e.kv.modRevision}${e.prevKv ? ` prev=${e.prevKv.value}` : ""}`),
+  );
 
 test("a watch is answered `created` with the current revision; IDs count from 0 per stream", () => {
   const { store, open } = setup();
@@ -39,7 +41,16 @@ test("an empty range (key >= range end) is answered created and canceled with wa
   const { open } = setup();
   const s = open();
   assert.is(s.watch({ key: "c", rangeEnd: "c" }), -1);
-  assert.equal(s.got, [{ header: { revision: 1, raftTerm: 0 }, watchId: -1, created: true, canceled: true, cancelReason: "mvcc: watcher range is empty", events: [] }]);
+  assert.equal(s.got, [
+    {
+      header: { revision: 1, raftTerm: 0 },
+      watchId: -1,
+      created: true,
+      canceled: true,
+      cancelReason: "mvcc: watcher range is empty",
+      events: [],
+    },
+  ]);
   assert.is(s.watch({ key: "a" }), 0, "no ID was used up");
 });
 
@@ -48,7 +59,17 @@ test("a synced watcher gets all its events of one revision in one response, in s
   hub.raftTerm = 4;
   const s = open();
   s.watch({ key: "a", rangeEnd: "\0" });
-  ok(store.txn({ compare: [], success: [{ requestPut: { key: "b", value: "1" } }, { requestPut: { key: "a", value: "1" } }, { requestPut: { key: "0", value: "" } }], failure: [] }));
+  ok(
+    store.txn({
+      compare: [],
+      success: [
+        { requestPut: { key: "b", value: "1" } },
+        { requestPut: { key: "a", value: "1" } },
+        { requestPut: { key: "0", value: "" } },
+      ],
+      failure: [],
+    }),
+  );
   assert.is(s.got.length, 2);
   assert.equal(s.got[1]?.header, { revision: 2, raftTerm: 4 });
   assert.equal(eventsOf(s.got), ["PUT b@2", "PUT a@2"]);
@@ -89,7 +110,14 @@ test("a DELETE event carries the key and the deletion's revision; prev_kv is the
   store.put({ key: "a", value: "2" });
   store.deleteRange({ key: "a" });
   assert.equal(eventsOf(s.got), ["PUT a@2", "PUT a@3 prev=1", "DELETE a@4 prev=2"]);
-  assert.equal(s.got[3]?.events[0]?.kv, { key: "a", createRevision: 0, modRevision: 4, version: 0, value: "", lease: 0 });
+  assert.equal(s.got[3]?.events[0]?.kv, {
+    key: "a",
+    createRevision: 0,
+    modRevision: 4,
+    version: 0,
+    value: "",
+    lease: 0,
+  });
 });
 
 test("a start revision in the past catches up from history when the hub syncs, in one response at the current revision", () => {
@@ -124,7 +152,13 @@ test("a start below the compact revision is cancelled with compact_revision; a s
   old.watch({ key: "a", startRevision: 3 });
   at.watch({ key: "a", startRevision: 4 });
   hub.syncWatchers();
-  assert.equal(old.got[1], { header: { revision: 0, raftTerm: 0 }, watchId: 0, canceled: true, compactRevision: 4, events: [] });
+  assert.equal(old.got[1], {
+    header: { revision: 0, raftTerm: 0 },
+    watchId: 0,
+    canceled: true,
+    compactRevision: 4,
+    events: [],
+  });
   assert.equal(eventsOf(at.got), ["PUT a@4", "PUT a@5"]);
   store.put({ key: "a", value: "x" });
   assert.is(old.got.length, 2, "a cancelled watch hears nothing more");
@@ -160,7 +194,13 @@ test("catch-up sends at most maxRevsPerResponse whole revisions per response, ne
   const store = new MvccStore();
   const hub = new WatchHub(store, { maxRevsPerResponse: 2 });
   for (let i = 0; i < 5; i++) {
-    ok(store.txn({ compare: [], success: [{ requestPut: { key: "a", value: `${i}` } }, { requestPut: { key: "b", value: `${i}` } }], failure: [] }));
+    ok(
+      store.txn({
+        compare: [],
+        success: [{ requestPut: { key: "a", value: `${i}` } }, { requestPut: { key: "b", value: `${i}` } }],
+        failure: [],
+      }),
+    );
   }
   const got: WatchResponse[] = [];
   hub.openStream((r) => got.push(r)).watch({ key: "a", rangeEnd: "c", startRevision: 2 });
@@ -203,7 +243,11 @@ test("mutant mvcc-watch-progress-ahead: the progress notification overtakes unde
   s.stream.requestProgress();
   hub.syncWatchers();
   assert.equal(s.got[1], { header: { revision: 3, raftTerm: 0 }, watchId: 0, events: [] });
-  assert.equal(eventsOf(s.got.slice(2)), ["PUT a@2", "PUT a@3"], "events at or below the progress revision arrive after it");
+  assert.equal(
+    eventsOf(s.got.slice(2)),
+    ["PUT a@2", "PUT a@3"],
+    "events at or below the progress revision arrive after it",
+  );
 });
 
 test("no progress notification below the watch's start revision", () => {
@@ -227,7 +271,10 @@ test("the periodic tick notifies only progress_notify watchers that got no event
   plain.watch({ key: "q" });
   store.put({ key: "b", value: "" });
   hub.progressTick();
-  assert.equal(quiet.got.map((r) => r.events.length === 0 && r.created !== true), [false, true]);
+  assert.equal(
+    quiet.got.map((r) => r.events.length === 0 && r.created !== true),
+    [false, true],
+  );
   assert.is(busy.got.length, 2, "busy got an event, so no notification this tick");
   assert.is(plain.got.length, 1);
   hub.progressTick();
@@ -290,15 +337,22 @@ test("mutant etcd-watch-rewind-after-snapshot: after a restore the watcher gets 
 test("a watch callback that writes to the store while a revision is delivered is a bug, caught by an assertion", () => {
   const store = new MvccStore();
   const hub = new WatchHub(store);
-  hub.openStream((r) => {
-    if (r.events.length > 0) store.put({ key: "echo", value: "" });
-  }).watch({ key: "a" });
+  hub
+    .openStream((r) => {
+      if (r.events.length > 0) store.put({ key: "echo", value: "" });
+    })
+    .watch({ key: "a" });
   assert.throws(() => store.put({ key: "a", value: "" }), /wrote to the store/);
 });
 
 test("seeded random workloads: every stream is ordered, atomic and complete, with correct prev_kv and honest progress", () => {
   const keys = ["a", "b", "c", "d"];
-  const ranges: Pick<WatchCreateRequest, "key" | "rangeEnd">[] = [{ key: "a" }, { key: "b", rangeEnd: "d" }, { key: "\0", rangeEnd: "\0" }, { key: "c", rangeEnd: "\0" }];
+  const ranges: Pick<WatchCreateRequest, "key" | "rangeEnd">[] = [
+    { key: "a" },
+    { key: "b", rangeEnd: "d" },
+    { key: "\0", rangeEnd: "\0" },
+    { key: "c", rangeEnd: "\0" },
+  ];
   const inRange = (r: Pick<WatchCreateRequest, "key" | "rangeEnd">, k: string) =>
     r.rangeEnd === undefined ? k === r.key : k >= r.key && (r.rangeEnd === "\0" || k < r.rangeEnd);
   for (let seed = 1; seed <= 30; seed++) {
@@ -320,9 +374,12 @@ test("seeded random workloads: every stream is ordered, atomic and complete, wit
       } else if (roll < 12) {
         const picked = keys.filter(() => rng.chance(0.5));
         const before = store.revision;
-        const r = ok(store.txn({ compare: [], success: picked.map((k) => ({ requestDeleteRange: { key: k } })), failure: [] }));
+        const r = ok(
+          store.txn({ compare: [], success: picked.map((k) => ({ requestDeleteRange: { key: k } })), failure: [] }),
+        );
         if (r.header.revision === before) continue;
-        for (const k of picked) if (valueAt.get(k)?.at(-1) !== undefined) changes.push({ rev: r.header.revision, key: k, deleted: true });
+        for (const k of picked)
+          if (valueAt.get(k)?.at(-1) !== undefined) changes.push({ rev: r.header.revision, key: k, deleted: true });
         for (const key of keys) valueAt.get(key)?.push(picked.includes(key) ? undefined : valueAt.get(key)?.at(-1));
       } else if (roll < 15) {
         const range = rng.pick(ranges);
@@ -334,7 +391,8 @@ test("seeded random workloads: every stream is ordered, atomic and complete, wit
         stream.watch(req);
         watches.push({ req, from: start === 0 ? store.revision + 1 : start, got, stream });
       } else if (roll < 16) {
-        if (store.revision > store.compactRevision + 1) ok(store.compact({ revision: rng.int(Math.max(store.compactRevision + 1, 1), store.revision) }));
+        if (store.revision > store.compactRevision + 1)
+          ok(store.compact({ revision: rng.int(Math.max(store.compactRevision + 1, 1), store.revision) }));
       } else if (roll < 18) {
         hub.syncWatchers();
       } else {
@@ -346,7 +404,10 @@ test("seeded random workloads: every stream is ordered, atomic and complete, wit
       const name = `seed ${seed} watch ${JSON.stringify(w.req)}`;
       const canceled = w.got.find((r) => r.canceled === true);
       if (canceled !== undefined) {
-        assert.ok((canceled.compactRevision ?? 0) > w.from, `${name}: cancelled only when its next revision was compacted`);
+        assert.ok(
+          (canceled.compactRevision ?? 0) > w.from,
+          `${name}: cancelled only when its next revision was compacted`,
+        );
         continue;
       }
       const filters = w.req.filters ?? [];
@@ -354,7 +415,11 @@ test("seeded random workloads: every stream is ordered, atomic and complete, wit
         .filter((c) => c.rev >= w.from && inRange(w.req, c.key))
         .filter((c) => !(c.deleted ? filters.includes("NODELETE") : filters.includes("NOPUT")))
         .map((c) => `${c.deleted ? "DELETE" : "PUT"} ${c.key}@${c.rev}`);
-      assert.equal(eventsOf(w.got).map((e) => e.replace(/ prev=.*/, "")), expected, `${name}: complete and ordered`);
+      assert.equal(
+        eventsOf(w.got).map((e) => e.replace(/ prev=.*/, "")),
+        expected,
+        `${name}: complete and ordered`,
+      );
       const seenIn = new Map<number, number>();
       let progress = 0;
       w.got.forEach((r, i) => {
@@ -366,12 +431,23 @@ test("seeded random workloads: every stream is ordered, atomic and complete, wit
           const first = seenIn.get(e.kv.modRevision) ?? i;
           assert.is(first, i, `${name}: revision ${e.kv.modRevision} split across responses`);
           seenIn.set(e.kv.modRevision, i);
-          assert.ok(e.kv.modRevision > progress, `${name}: event at ${e.kv.modRevision} after a progress notification at ${progress}`);
+          assert.ok(
+            e.kv.modRevision > progress,
+            `${name}: event at ${e.kv.modRevision} after a progress notification at ${progress}`,
+          );
           if (w.req.prevKv === true && e.prevKv !== undefined) {
-            assert.is(e.prevKv.value, valueAt.get(e.kv.key)?.[e.kv.modRevision - 1], `${name}: prev_kv of ${e.kv.key}@${e.kv.modRevision}`);
+            assert.is(
+              e.prevKv.value,
+              valueAt.get(e.kv.key)?.[e.kv.modRevision - 1],
+              `${name}: prev_kv of ${e.kv.key}@${e.kv.modRevision}`,
+            );
           }
           if (w.req.prevKv === true && e.prevKv === undefined && e.kv.createRevision !== e.kv.modRevision) {
-            assert.ok(valueAt.get(e.kv.key)?.[e.kv.modRevision - 1] === undefined || e.kv.modRevision - 1 < store.compactRevision, `${name}: prev_kv missing`);
+            assert.ok(
+              valueAt.get(e.kv.key)?.[e.kv.modRevision - 1] === undefined ||
+                e.kv.modRevision - 1 < store.compactRevision,
+              `${name}: prev_kv missing`,
+            );
           }
         }
       });

@@ -137,7 +137,13 @@ export class WatchHub implements CommitListener {
         this.watchers.delete(w.seq);
         probe("mvcc.watch-compacted-cancel");
         // etcd's compacted cancel carries no header revision.
-        w.stream.send({ header: this.header(0), watchId: w.id, canceled: true, compactRevision: compactRev, events: [] });
+        w.stream.send({
+          header: this.header(0),
+          watchId: w.id,
+          canceled: true,
+          compactRevision: compactRev,
+          events: [],
+        });
         continue;
       }
       const { events, moreRev } = this.catchUp(w, compactRev);
@@ -200,7 +206,14 @@ export class WatchHub implements CommitListener {
 
   /** @internal */
   rejectEmptyRange(stream: WatchStream): void {
-    stream.send({ header: this.header(this.store.revision), watchId: -1, created: true, canceled: true, cancelReason: "mvcc: watcher range is empty", events: [] });
+    stream.send({
+      header: this.header(this.store.revision),
+      watchId: -1,
+      created: true,
+      canceled: true,
+      cancelReason: "mvcc: watcher range is empty",
+      events: [],
+    });
   }
 
   /** @internal */
@@ -290,7 +303,8 @@ export class WatchHub implements CommitListener {
       if (wholeMulti) probe("mvcc.watch-batch-kept-revision-whole");
     }
     let kept = matched;
-    if (this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev) kept = dropAsEtcd34Backend(matched, compactRev);
+    if (this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev)
+      kept = dropAsEtcd34Backend(matched, compactRev);
     const events: Event[] = [];
     for (const { key, c } of kept) {
       if (c.version === 0 ? w.noDelete : w.noPut) continue;

@@ -14,7 +14,10 @@ export interface RaftStorage {
 }
 
 /** The knobs every host of a RaftNode passes through unchanged (the driver, the test cluster). */
-export type RaftTuning = Pick<RaftConfig, "electionTicks" | "heartbeatTicks" | "preVote" | "checkQuorum" | "maxInflight" | "maxEntriesPerMsg" | "bugs">;
+export type RaftTuning = Pick<
+  RaftConfig,
+  "electionTicks" | "heartbeatTicks" | "preVote" | "checkQuorum" | "maxInflight" | "maxEntriesPerMsg" | "bugs"
+>;
 
 export interface RaftConfig {
   id: string;

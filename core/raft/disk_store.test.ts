@@ -12,7 +12,13 @@ function disk(seed = 1): SimDisk {
 }
 
 const ready = (over: Partial<Ready>): Ready => ({
-  entries: [], committedEntries: [], messages: [], messagesBeforeSync: [], readStates: [], mustSync: true, ...over,
+  entries: [],
+  committedEntries: [],
+  messages: [],
+  messagesBeforeSync: [],
+  readStates: [],
+  mustSync: true,
+  ...over,
 });
 
 test("durable entries, hard state and snapshot are read back after a clean crash; un-synced ones are not", () => {
@@ -24,7 +30,10 @@ test("durable entries, hard state and snapshot are read back after a clean crash
   store.persist(ready({ entries: log.slice(3), hardState: { term: 2, vote: "n1", commit: 4 } }));
   d.crash("clean");
   const back = new RaftDiskStore(d).load();
-  assert.equal(back.entries.map((e) => e.index), [1, 2, 3]);
+  assert.equal(
+    back.entries.map((e) => e.index),
+    [1, 2, 3],
+  );
   assert.equal(back.hardState, { term: 2, vote: "n1", commit: 2 });
   assert.equal(back.repairs, []);
 });
@@ -54,12 +63,18 @@ test("a leader's snapshot replaces the log; entries that disagree with it are no
   const store = new RaftDiskStore(d);
   store.persist(ready({ entries: logOfTerms([1, 1, 1, 1]) }));
   d.syncNow();
-  const snap: Snapshot = { metadata: { index: 6, term: 3, confState: { voters: ["n1"], learners: [] } }, data: "state@6" };
+  const snap: Snapshot = {
+    metadata: { index: 6, term: 3, confState: { voters: ["n1"], learners: [] } },
+    data: "state@6",
+  };
   store.persist(ready({ snapshot: snap, entries: [{ index: 7, term: 3, type: "normal", data: "x" }] }));
   d.syncNow();
   const back = new RaftDiskStore(d).load();
   assert.is(back.snapshot?.metadata.index, 6);
-  assert.equal(back.entries.map((e) => e.index), [7]);
+  assert.equal(
+    back.entries.map((e) => e.index),
+    [7],
+  );
 });
 
 // Found by the membership-change scenario: a learner restored a leader's snapshot and crashed with a
@@ -67,7 +82,10 @@ test("a leader's snapshot replaces the log; entries that disagree with it are no
 test("a leader's snapshot past the end of a log whose truncation was lost: the log restarts after the snapshot", () => {
   // What the torn crash left: the snapshot (index 6), and the old log (1..3) it was to replace.
   const d = disk();
-  d.write("raft.snapshot", { metadata: { index: 6, term: 2, confState: { voters: ["n1", "n2"], learners: [] } }, data: "state@6" } satisfies Snapshot);
+  d.write("raft.snapshot", {
+    metadata: { index: 6, term: 2, confState: { voters: ["n1", "n2"], learners: [] } },
+    data: "state@6",
+  } satisfies Snapshot);
   for (const e of logOfTerms([1, 1, 1])) d.append("raft.log.0", e);
   d.syncNow();
   const restarted = new RaftDiskStore(d);
@@ -78,7 +96,10 @@ test("a leader's snapshot past the end of a log whose truncation was lost: the l
   // The next Ready appends entry 7 (this threw "entries from 7 do not fit the stored log [1, 4)").
   restarted.persist(ready({ entries: [{ index: 7, term: 2, type: "normal", data: "x" }] }));
   d.syncNow();
-  assert.equal(new RaftDiskStore(d).load().entries.map((e) => e.index), [7]);
+  assert.equal(
+    new RaftDiskStore(d).load().entries.map((e) => e.index),
+    [7],
+  );
 });
 
 test("a compaction snapshot keeps the log after it", () => {
@@ -88,7 +109,10 @@ test("a compaction snapshot keeps the log after it", () => {
   store.saveSnapshot({ metadata: { index: 3, term: 2, confState: { voters: ["n1"], learners: [] } }, data: null });
   d.syncNow();
   const back = new RaftDiskStore(d).load();
-  assert.equal(back.entries.map((e) => e.index), [4, 5]);
+  assert.equal(
+    back.entries.map((e) => e.index),
+    [4, 5],
+  );
 });
 
 test("a hard state whose commit runs past the durable log is clamped, and said so", () => {

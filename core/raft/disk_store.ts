@@ -61,7 +61,9 @@ export class RaftDiskStore {
       if (valid > 0 && e.index !== (records[valid - 1] as Entry).index + 1) break;
     }
     if (valid < records.length) {
-      repairs.push(`log ${this.logFile}: dropped ${records.length - valid} record(s) from position ${valid} (torn or corrupt)`);
+      repairs.push(
+        `log ${this.logFile}: dropped ${records.length - valid} record(s) from position ${valid} (torn or corrupt)`,
+      );
       this.disk.truncate(this.logFile, valid);
     }
     const kept = records.slice(0, valid) as Entry[];
@@ -76,13 +78,15 @@ export class RaftDiskStore {
     // leader's snapshot may have been written while the truncation of the old log was lost).
     const atSnap = kept.find((e) => e.index === snapIndex);
     const startsRight = entries.length === 0 || entries[0]!.index === snapIndex + 1;
-    const disagrees = snap !== undefined && ((atSnap !== undefined && atSnap.term !== snap.metadata.term) || !startsRight);
+    const disagrees =
+      snap !== undefined && ((atSnap !== undefined && atSnap.term !== snap.metadata.term) || !startsRight);
     // A log that ends before the snapshot: a leader's snapshot whose truncation of the old log was torn off.
     // Every record is covered by the snapshot, and the next entry (snapshot + 1) must start the file.
     const lastKept = kept[kept.length - 1]?.index ?? snapIndex;
     const endsBefore = snap !== undefined && entries.length === 0 && lastKept < snapIndex;
     if (disagrees || endsBefore) {
-      if (disagrees && entries.length > 0) repairs.push(`log disagrees with the snapshot at ${snapIndex}: dropped ${entries.length} entries after it`);
+      if (disagrees && entries.length > 0)
+        repairs.push(`log disagrees with the snapshot at ${snapIndex}: dropped ${entries.length} entries after it`);
       if (endsBefore) repairs.push(`log ends at ${lastKept}, before the snapshot at ${snapIndex}: dropped it`);
       entries = [];
       this.disk.truncate(this.logFile, 0);
@@ -117,7 +121,10 @@ export class RaftDiskStore {
         this.base = first.index;
       } else {
         if (first.index < this.base || first.index > this.base + this.records) {
-          assert(false, `entries from ${first.index} do not fit the stored log [${this.base}, ${this.base + this.records})`);
+          assert(
+            false,
+            `entries from ${first.index} do not fit the stored log [${this.base}, ${this.base + this.records})`,
+          );
         }
         const at = first.index - this.base;
         if (at < this.records) this.disk.truncate(this.logFile, at);

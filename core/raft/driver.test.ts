@@ -47,7 +47,9 @@ interface ClusterOpts extends Partial<RaftDriverOptions> {
 
 function cluster(n: number, seed: number, opts: ClusterOpts = {}): Harness {
   const world = new World({
-    seed, keepTrace: opts.buggify !== undefined, link: opts.link ?? { lossP: opts.lossP ?? 0 },
+    seed,
+    keepTrace: opts.buggify !== undefined,
+    link: opts.link ?? { lossP: opts.lossP ?? 0 },
     disk: opts.disk ?? (opts.fsyncUs !== undefined ? { fsyncLatencyUs: opts.fsyncUs } : undefined),
     ...(opts.buggify !== undefined ? { buggify: opts.buggify } : {}),
   });
@@ -58,23 +60,28 @@ function cluster(n: number, seed: number, opts: ClusterOpts = {}): Harness {
   const ids = Array.from({ length: n }, (_, i) => `n${i + 1}`);
   const machines = new Map<string, ListMachine>();
   for (const id of ids) {
-    world.spawn(id, raftActor({
-      peers: ids,
-      bugs: new BugSet(opts.bugNames ?? []),
-      snapshotEvery: opts.snapshotEvery ?? 0,
-      logRewriteAfter: opts.logRewriteAfter,
-      leaderSendsBeforeSync: opts.leaderSendsBeforeSync,
-      stateMachine: (env) => {
-        const m = new ListMachine();
-        machines.set(env.id, m);
-        return m;
-      },
-      observer: (v) => monitor.observe(v.id, v, world.trace.count),
-    }));
+    world.spawn(
+      id,
+      raftActor({
+        peers: ids,
+        bugs: new BugSet(opts.bugNames ?? []),
+        snapshotEvery: opts.snapshotEvery ?? 0,
+        logRewriteAfter: opts.logRewriteAfter,
+        leaderSendsBeforeSync: opts.leaderSendsBeforeSync,
+        stateMachine: (env) => {
+          const m = new ListMachine();
+          machines.set(env.id, m);
+          return m;
+        },
+        observer: (v) => monitor.observe(v.id, v, world.trace.count),
+      }),
+    );
   }
   const driver = (id: string) => (world.process(id).actor as unknown as { driver: RaftDriver }).driver;
   const h: Harness = {
-    world, monitor, ids,
+    world,
+    monitor,
+    ids,
     driver,
     machine: (id) => machines.get(id)!,
     leader: () => {
@@ -111,7 +118,10 @@ const converged = (h: Harness, want: number) => () =>
 
 test("drivers elect a leader, replicate and apply proposals everywhere, and the monitor is satisfied", () => {
   const h = cluster(3, 1);
-  assert.ok(h.waitFor(() => h.leader() !== undefined, 3000), "a leader within 3 s");
+  assert.ok(
+    h.waitFor(() => h.leader() !== undefined, 3000),
+    "a leader within 3 s",
+  );
   const ok = proposeMany(h, 20, "v");
   assert.is(ok, 20);
   assert.ok(h.waitFor(converged(h, 20), 2000));
@@ -142,13 +152,17 @@ test("readIndex answers once the read point is applied, and times out without a 
   h.run(200);
   assert.is(results.length, 1);
   const r = results[0] as { ok: boolean; index: number };
-  assert.ok(r.ok && r.index >= written, `read point ${JSON.stringify(r)} must cover the acknowledged writes (${written})`);
+  assert.ok(
+    r.ok && r.index >= written,
+    `read point ${JSON.stringify(r)} must cover the acknowledged writes (${written})`,
+  );
   assert.ok(h.driver(follower).status().applied >= r.index);
   // Cut the leader off: its read can never be confirmed.
-  for (const x of h.ids) if (x !== leader) {
-    h.world.network.faults.cut(leader, x);
-    h.world.network.faults.cut(x, leader);
-  }
+  for (const x of h.ids)
+    if (x !== leader) {
+      h.world.network.faults.cut(leader, x);
+      h.world.network.faults.cut(x, leader);
+    }
   const late: unknown[] = [];
   h.driver(leader).readIndex((res) => late.push(res));
   h.run(1000);
@@ -166,7 +180,9 @@ for (const mode of ["clean", "torn", "corrupt"] as CrashMode[]) {
     h.run(500);
     h.world.restart(leader);
     proposeMany(h, 10, "c");
-    assert.ok(h.waitFor(() => converged(h, 20)() && new Set(h.ids.map((x) => h.machine(x).items.length)).size === 1, 5000));
+    assert.ok(
+      h.waitFor(() => converged(h, 20)() && new Set(h.ids.map((x) => h.machine(x).items.length)).size === 1, 5000),
+    );
     const items = h.machine(h.ids[0]!).items;
     for (let i = 0; i < 10; i++) assert.ok(items.includes(`a${i}`), `a${i} survived`);
     for (const id of h.ids) assert.equal(h.machine(id).items, items, id);
@@ -256,8 +272,16 @@ for (const bug of [undefined, "raft-ack-before-fsync"] as const) {
 }
 
 /** Random crashes (clean, torn, corrupt), partitions, pauses, loss, duplication and slow fsyncs; then heal. */
-function chaos(n: number, seed: number): { verdict: string; message: string; converged: boolean; acknowledged: number; failure?: string } {
-  const h = cluster(n, seed, { link: { lossP: 0.02, dupP: 0.01, tailP: 0.05 }, disk: { fsyncLatencyUs: 800, fsyncJitterUs: 2000 }, snapshotEvery: 13, logRewriteAfter: 20 });
+function chaos(
+  n: number,
+  seed: number,
+): { verdict: string; message: string; converged: boolean; acknowledged: number; failure?: string } {
+  const h = cluster(n, seed, {
+    link: { lossP: 0.02, dupP: 0.01, tailP: 0.05 },
+    disk: { fsyncLatencyUs: 800, fsyncJitterUs: 2000 },
+    snapshotEvery: 13,
+    logRewriteAfter: 20,
+  });
   const { world, monitor, ids, driver } = h;
   const rng = world.rng.fork("test-faults");
   const acknowledged: string[] = [];
@@ -271,10 +295,12 @@ function chaos(n: number, seed: number): { verdict: string; message: string; con
     else if (r < 0.1) {
       world.network.faults.clear();
       const side = ids.filter(() => rng.chance(0.4));
-      for (const a of side) for (const b of ids) if (!side.includes(b)) {
-        world.network.faults.cut(a, b);
-        world.network.faults.cut(b, a);
-      }
+      for (const a of side)
+        for (const b of ids)
+          if (!side.includes(b)) {
+            world.network.faults.cut(a, b);
+            world.network.faults.cut(b, a);
+          }
     } else if (r < 0.13) world.network.faults.clear();
     else if (r < 0.15 && status === "up") world.pause(id);
     else if (r < 0.2 && status === "paused") world.resume(id);
@@ -297,9 +323,18 @@ function chaos(n: number, seed: number): { verdict: string; message: string; con
     world.resume(id);
     world.restart(id);
   }
-  const converged = world.runUntilPredicate(() => ids.every((id) => acknowledged.every((v) => h.machine(id).items.includes(v))), world.now + 10_000_000);
+  const converged = world.runUntilPredicate(
+    () => ids.every((id) => acknowledged.every((v) => h.machine(id).items.includes(v))),
+    world.now + 10_000_000,
+  );
   const r = monitor.result();
-  return { verdict: r.verdict, message: r.message, converged, acknowledged: acknowledged.length, failure: world.failure?.message };
+  return {
+    verdict: r.verdict,
+    message: r.message,
+    converged,
+    acknowledged: acknowledged.length,
+    failure: world.failure?.message,
+  };
 }
 
 for (const n of [3, 5]) {
@@ -315,7 +350,6 @@ for (const n of [3, 5]) {
     assert.ok(acknowledged > 100, `only ${acknowledged} writes acknowledged`);
   });
 }
-
 
 test("a batch proposed through the driver is persisted with one fsync and applied in order everywhere", () => {
   const h = cluster(3, 11);
@@ -357,7 +391,10 @@ test("BUGGIFY slow-apply stalls the apply loop 5-50 ms, and every proposal still
   assert.ok(h.waitFor(converged(h, 11), 3000));
   for (const id of h.ids) assert.equal(h.machine(id).items, h.machine(h.ids[0]!).items);
   assert.ok((h.world.buggified.get("slow-apply") ?? 0) > 0);
-  assert.ok(h.world.trace.lines!.some((l) => l.k === "buggify" && l.m === "slow-apply"), "every firing is in the trace");
+  assert.ok(
+    h.world.trace.lines!.some((l) => l.k === "buggify" && l.m === "slow-apply"),
+    "every firing is in the trace",
+  );
   assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
 });
 
@@ -367,15 +404,19 @@ test("BUGGIFY force-snapshot compacts early, so a follower that was cut off catc
   h.run(100);
   const leader = h.leader()!;
   const lagging = h.ids.find((x) => x !== leader)!;
-  for (const x of h.ids) if (x !== lagging) {
-    h.world.network.faults.cut(lagging, x);
-    h.world.network.faults.cut(x, lagging);
-  }
+  for (const x of h.ids)
+    if (x !== lagging) {
+      h.world.network.faults.cut(lagging, x);
+      h.world.network.faults.cut(x, lagging);
+    }
   proposeMany(h, 10, "w");
   h.world.network.faults.clear();
   assert.ok(h.waitFor(converged(h, 10), 3000), "the follower converges");
   assert.equal(h.machine(lagging).items, h.machine(leader).items);
-  assert.ok(h.world.trace.lines!.some((l) => l.k === "deliver" && l.to === lagging && l.m === "MsgSnap"), "it needed a snapshot: the log it lacked was compacted");
+  assert.ok(
+    h.world.trace.lines!.some((l) => l.k === "deliver" && l.to === lagging && l.m === "MsgSnap"),
+    "it needed a snapshot: the log it lacked was compacted",
+  );
   assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
 });
 
@@ -397,8 +438,13 @@ test("a leader sends its entries while its own fsync is in flight (as etcd does)
     const r = h.driver(leader).propose("e");
     assert.ok(r.ok);
     h.run(5); // well inside the leader's 20 ms fsync
-    const got = h.ids.filter((id) => id !== leader && h.driver(id).status().lastIndex >= (r as { index: number }).index).length;
-    assert.ok(h.driver(leader).status().commitIndex < (r as { index: number }).index, "nothing commits before the leader's own fsync");
+    const got = h.ids.filter(
+      (id) => id !== leader && h.driver(id).status().lastIndex >= (r as { index: number }).index,
+    ).length;
+    assert.ok(
+      h.driver(leader).status().commitIndex < (r as { index: number }).index,
+      "nothing commits before the leader's own fsync",
+    );
     assert.ok(h.waitFor(converged(h, 1), 2000));
     assert.is(h.monitor.result().verdict, "pass", h.monitor.result().message);
     return got;

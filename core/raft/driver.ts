@@ -7,7 +7,18 @@ import { BugSet } from "../bugs.ts";
 import type { Actor, Env, Random, TimerId } from "../env.ts";
 import { RaftDiskStore } from "./disk_store.ts";
 import { RaftNode, type RaftTuning } from "./node.ts";
-import { NONE, PEER_MESSAGE_TYPES, type ConfChange, type DropReason, type Entry, type Message, type ProposalOutcome, type Ready, type RoleKind, type SoftState } from "./types.ts";
+import {
+  NONE,
+  PEER_MESSAGE_TYPES,
+  type ConfChange,
+  type DropReason,
+  type Entry,
+  type Message,
+  type ProposalOutcome,
+  type Ready,
+  type RoleKind,
+  type SoftState,
+} from "./types.ts";
 import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver } from "./view.ts";
 
 /** The replicated state machine the driver feeds, in log order. */
@@ -84,7 +95,12 @@ interface PendingRead {
 export function isRaftMessage(msg: unknown): msg is Message {
   if (msg === null || typeof msg !== "object") return false;
   const m = msg as Partial<Message>;
-  return typeof m.type === "string" && PEER_MESSAGE_TYPES.has(m.type) && typeof m.to === "string" && typeof m.term === "number";
+  return (
+    typeof m.type === "string" &&
+    PEER_MESSAGE_TYPES.has(m.type) &&
+    typeof m.to === "string" &&
+    typeof m.term === "number"
+  );
 }
 
 export class RaftDriver {
@@ -255,8 +271,15 @@ export class RaftDriver {
   status(): RaftStatus {
     const n = this.node;
     return {
-      id: n.id, term: n.term, role: n.roleKind, leader: n.leader, commitIndex: n.commitIndex, applied: n.applied,
-      lastIndex: n.lastIndex, voters: n.voters, learners: n.learners,
+      id: n.id,
+      term: n.term,
+      role: n.roleKind,
+      leader: n.leader,
+      commitIndex: n.commitIndex,
+      applied: n.applied,
+      lastIndex: n.lastIndex,
+      voters: n.voters,
+      learners: n.learners,
     };
   }
 
@@ -279,13 +302,32 @@ export class RaftDriver {
     this.pump();
   }
 
-  private observe(extra: { durable?: DurableChange; appliedSnapshot?: HostObservations["appliedSnapshot"]; appliedEntries?: readonly Entry[] } | undefined, stepped?: Message): void {
+  private observe(
+    extra:
+      | {
+          durable?: DurableChange;
+          appliedSnapshot?: HostObservations["appliedSnapshot"];
+          appliedEntries?: readonly Entry[];
+        }
+      | undefined,
+    stepped?: Message,
+  ): void {
     const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
     this.sentTerm = 0;
     if (this.observer === undefined) return;
-    this.observer(this.node.view(extra === undefined && sentTerm === undefined && stepped === undefined
-      ? undefined
-      : { durable: extra?.durable, appliedSnapshot: extra?.appliedSnapshot, appliedEntries: extra?.appliedEntries, sentTerm, stepped }));
+    this.observer(
+      this.node.view(
+        extra === undefined && sentTerm === undefined && stepped === undefined
+          ? undefined
+          : {
+              durable: extra?.durable,
+              appliedSnapshot: extra?.appliedSnapshot,
+              appliedEntries: extra?.appliedEntries,
+              sentTerm,
+              stepped,
+            },
+      ),
+    );
   }
 
   /** Runs Ready cycles until none is left or one waits for an fsync. */
@@ -295,12 +337,17 @@ export class RaftDriver {
       this.inFlight = true;
       for (const m of rd.messagesBeforeSync) this.sendRaft(m);
       const hs = rd.hardState;
-      const sentEarly = this.leaderSendsBeforeSync && this.node.roleKind === "leader" &&
+      const sentEarly =
+        this.leaderSendsBeforeSync &&
+        this.node.roleKind === "leader" &&
         (hs === undefined || (hs.term === this.syncedTerm && hs.vote === this.syncedVote));
       if (sentEarly) for (const m of rd.messages) this.sendRaft(m);
       this.store.persist(rd);
       if (rd.softState !== undefined) {
-        this.env.record("raft-role", `${rd.softState.role} term=${this.node.term} leader=${rd.softState.leader || "-"}`);
+        this.env.record(
+          "raft-role",
+          `${rd.softState.role} term=${this.node.term} leader=${rd.softState.leader || "-"}`,
+        );
         this.onSoftState?.(rd.softState);
       }
       // MUTANT etcd-apply-before-persist: apply (and so answer) before the entries are durable.
@@ -334,7 +381,8 @@ export class RaftDriver {
     // BUGGIFY slow-apply: the apply loop stalls; the Ready stays in flight, so Raft waits for it.
     const stall = rd.committedEntries.length > 0 && !this.applyBeforePersist && this.env.buggify("slow-apply");
     // What the fsync made durable is durable now, before the acknowledgements leave, however late the apply.
-    if (stall && this.observer !== undefined) this.observe({ durable: rd.mustSync ? durableOf(rd, undefined) : undefined });
+    if (stall && this.observer !== undefined)
+      this.observe({ durable: rd.mustSync ? durableOf(rd, undefined) : undefined });
     if (!sent) for (const m of rd.messages) this.sendRaft(m);
     if (stall) {
       this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
@@ -357,7 +405,12 @@ export class RaftDriver {
     let compactedTo: DurableChange["compactedTo"];
     const due = this.snapshotEvery > 0 && this.node.applied - this.lastSnapshotIndex >= this.snapshotEvery;
     // BUGGIFY force-snapshot: compact now, so a follower that falls behind needs InstallSnapshot.
-    if (due || (rd.committedEntries.length > 0 && this.node.applied > this.lastSnapshotIndex && this.env.buggify("force-snapshot"))) {
+    if (
+      due ||
+      (rd.committedEntries.length > 0 &&
+        this.node.applied > this.lastSnapshotIndex &&
+        this.env.buggify("force-snapshot"))
+    ) {
       const s = this.node.compact(this.node.applied, this.sm.snapshot());
       this.store.saveSnapshot(s);
       this.lastSnapshotIndex = s.metadata.index;
@@ -365,11 +418,18 @@ export class RaftDriver {
     }
     if (this.observer !== undefined) {
       const durable: DurableChange | undefined = durableObserved
-        ? (compactedTo !== undefined ? { compactedTo, entries: [] } : undefined)
-        : (rd.mustSync || compactedTo !== undefined ? durableOf(rd, compactedTo) : undefined);
+        ? compactedTo !== undefined
+          ? { compactedTo, entries: [] }
+          : undefined
+        : rd.mustSync || compactedTo !== undefined
+          ? durableOf(rd, compactedTo)
+          : undefined;
       this.observe({
         durable,
-        appliedSnapshot: rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
+        appliedSnapshot:
+          rd.snapshot !== undefined
+            ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term }
+            : undefined,
         appliedEntries: rd.committedEntries,
       });
     }
@@ -421,7 +481,10 @@ export class RaftDriver {
 /** What persisting rd changed on disk, as the safety monitor sees it. */
 function durableOf(rd: Ready, compactedTo: DurableChange["compactedTo"]): DurableChange {
   return {
-    reset: rd.snapshot !== undefined ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term } : undefined,
+    reset:
+      rd.snapshot !== undefined
+        ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term }
+        : undefined,
     compactedTo,
     entries: rd.entries,
   };

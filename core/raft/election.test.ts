@@ -5,7 +5,8 @@ import { Rng } from "../../sim/rng.ts";
 import { RaftNode } from "./node.ts";
 import { Cluster } from "../../testing/raft/testkit.ts";
 
-const three = (extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) => new Cluster({ ids: ["n1", "n2", "n3"], ...extra });
+const three = (extra: Partial<ConstructorParameters<typeof Cluster>[0]> = {}) =>
+  new Cluster({ ids: ["n1", "n2", "n3"], ...extra });
 
 test("§5.2 a follower that hears nothing for an election timeout campaigns and wins with a majority", () => {
   const t = three({ preVote: false });
@@ -38,7 +39,13 @@ test("§5.2 each server votes for at most one candidate per term", () => {
   t.deliverAll((e) => e.to === "n3" && e.from === "n1");
   t.deliverAll((e) => e.to === "n3" && e.from === "n2");
   const replies = t.pending("MsgVoteResp").filter((e) => e.from === "n3");
-  assert.equal(replies.map((e) => [e.to, e.msg.reject]), [["n1", false], ["n2", true]]);
+  assert.equal(
+    replies.map((e) => [e.to, e.msg.reject]),
+    [
+      ["n1", false],
+      ["n2", true],
+    ],
+  );
   assert.is(t.node("n3").vote, "n1");
 });
 
@@ -108,7 +115,7 @@ test("§5.4.1 a voter denies a candidate whose log is less up-to-date", () => {
   t.campaign("n3");
   t.deliverAll((e) => e.msg.type === "MsgVote");
   const answer = t.pending("MsgVoteResp").find((e) => e.from === "n2");
-  assert.ok(answer !== undefined && answer.msg.reject, "n2 rejects n3");
+  assert.ok(answer?.msg.reject, "n2 rejects n3");
   t.stabilize();
   assert.is.not(t.node("n3").roleKind, "leader");
   // n2, whose log has "x", wins, with n3's vote.

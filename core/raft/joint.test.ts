@@ -19,7 +19,12 @@ function withSpares(): Cluster {
 
 const replaceN2N3: ConfChange = {
   type: "enterJoint",
-  changes: [{ type: "addVoter", nodeId: "n4" }, { type: "addVoter", nodeId: "n5" }, { type: "removeVoter", nodeId: "n2" }, { type: "removeVoter", nodeId: "n3" }],
+  changes: [
+    { type: "addVoter", nodeId: "n4" },
+    { type: "addVoter", nodeId: "n5" },
+    { type: "removeVoter", nodeId: "n2" },
+    { type: "removeVoter", nodeId: "n3" },
+  ],
 };
 
 function settle(t: Cluster): void {
@@ -39,7 +44,10 @@ test("§6 joint consensus replaces two of three voters at once, through C_old,ne
     assert.equal(t.node(id).voters, ["n1", "n4", "n5"], id);
     assert.equal(t.node(id).votersOutgoing, [], `${id} left the joint configuration`);
   }
-  const kinds = t.appliedEntries("n1").filter((e) => e.type === "confChange").map((e) => (e.data as ConfChange).type);
+  const kinds = t
+    .appliedEntries("n1")
+    .filter((e) => e.type === "confChange")
+    .map((e) => (e.data as ConfChange).type);
   assert.equal(kinds, ["enterJoint", "leaveJoint"], "entered, then left on its own");
   t.propose("n1", "after");
   settle(t);
@@ -79,7 +87,8 @@ test("§6 in C_old,new a candidate needs votes from a majority of both halves", 
     t.tickAll();
     t.stabilize();
   }
-  for (const id of ["n2", "n3", "n4", "n5"]) assert.not.equal(t.node(id).roleKind, "leader", `${id} won without both majorities`);
+  for (const id of ["n2", "n3", "n4", "n5"])
+    assert.not.equal(t.node(id).roleKind, "leader", `${id} won without both majorities`);
   assert.ok((t.delivered.get("MsgPreVote") ?? 0) > preVotes, "they did campaign");
   t.heal();
   const leader = t.elect();
@@ -93,17 +102,39 @@ test("§6 nothing else changes while joint, and a joint change must make sense",
   const t = withSpares();
   t.proposeConfChange("n1", { ...replaceN2N3, autoLeave: false } as ConfChange);
   settle(t);
-  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n2" }), { kind: "dropped", reason: "invalid-conf-change" }, "a single change while joint");
-  assert.equal(t.proposeConfChange("n1", { type: "enterJoint", changes: [{ type: "addVoter", nodeId: "n2" }] }), { kind: "dropped", reason: "invalid-conf-change" }, "entering twice");
+  assert.equal(
+    t.proposeConfChange("n1", { type: "addVoter", nodeId: "n2" }),
+    { kind: "dropped", reason: "invalid-conf-change" },
+    "a single change while joint",
+  );
+  assert.equal(
+    t.proposeConfChange("n1", { type: "enterJoint", changes: [{ type: "addVoter", nodeId: "n2" }] }),
+    { kind: "dropped", reason: "invalid-conf-change" },
+    "entering twice",
+  );
   const u = withSpares();
   const bad: ConfChange[] = [
     { type: "leaveJoint" },
     { type: "enterJoint", changes: [] },
-    { type: "enterJoint", changes: [{ type: "removeVoter", nodeId: "n1" }, { type: "removeVoter", nodeId: "n2" }, { type: "removeVoter", nodeId: "n3" }] },
+    {
+      type: "enterJoint",
+      changes: [
+        { type: "removeVoter", nodeId: "n1" },
+        { type: "removeVoter", nodeId: "n2" },
+        { type: "removeVoter", nodeId: "n3" },
+      ],
+    },
     { type: "enterJoint", changes: [{ type: "addLearner", nodeId: "n2" }] },
-    { type: "enterJoint", changes: [{ type: "addVoter", nodeId: "n4" }, { type: "removeVoter", nodeId: "n4" }] },
+    {
+      type: "enterJoint",
+      changes: [
+        { type: "addVoter", nodeId: "n4" },
+        { type: "removeVoter", nodeId: "n4" },
+      ],
+    },
   ];
-  for (const cc of bad) assert.equal(u.proposeConfChange("n1", cc), { kind: "dropped", reason: "invalid-conf-change" }, JSON.stringify(cc));
+  for (const cc of bad)
+    assert.equal(u.proposeConfChange("n1", cc), { kind: "dropped", reason: "invalid-conf-change" }, JSON.stringify(cc));
 });
 
 test("§6 a joint configuration survives compaction and a restart", () => {
@@ -120,7 +151,13 @@ test("§6 a joint configuration survives compaction and a restart", () => {
 
 test("§6 a leader only in C_old keeps leading through the joint phase, then hands over and steps down", () => {
   const t = withSpares();
-  t.proposeConfChange("n1", { type: "enterJoint", changes: [{ type: "removeVoter", nodeId: "n1" }, { type: "addVoter", nodeId: "n4" }] });
+  t.proposeConfChange("n1", {
+    type: "enterJoint",
+    changes: [
+      { type: "removeVoter", nodeId: "n1" },
+      { type: "addVoter", nodeId: "n4" },
+    ],
+  });
   for (let i = 0; i < 10; i++) {
     t.tickAll();
     t.stabilize();
@@ -141,8 +178,14 @@ test("§6 a leader only in C_old keeps leading through the joint phase, then han
 test("§6/§7 a snapshot restored while a committed conf change is in flight supersedes it", () => {
   const monitor = new RaftSafetyMonitor();
   resetProbes();
-  const t = snapshotRacesConfChange({ observer: (v, ev) => monitor.observe(v.id, v, ev), onCrash: (id) => monitor.onCrash(id) });
-  assert.ok(probeCounts().has("raft.snapshot-restored-conf-change-in-flight"), "n3 restored the snapshot over its unapplied enterJoint");
+  const t = snapshotRacesConfChange({
+    observer: (v, ev) => monitor.observe(v.id, v, ev),
+    onCrash: (id) => monitor.onCrash(id),
+  });
+  assert.ok(
+    probeCounts().has("raft.snapshot-restored-conf-change-in-flight"),
+    "n3 restored the snapshot over its unapplied enterJoint",
+  );
   t.sync("n3");
   t.stabilize();
   assert.equal(t.node("n3").voters, ["n1", "n2", "n3", "n4"]);

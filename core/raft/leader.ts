@@ -11,7 +11,15 @@ import { jointCommittedMatch, jointQuorum } from "./quorum.ts";
 import { ReadOnly } from "./read_only.ts";
 import { raftProbe } from "./probes.ts";
 import { RaftState } from "./state.ts";
-import { NONE, NO_ENTRIES, type ConfChange, type DropReason, type Entry, type Message, type ProposalOutcome } from "./types.ts";
+import {
+  NONE,
+  NO_ENTRIES,
+  type ConfChange,
+  type DropReason,
+  type Entry,
+  type Message,
+  type ProposalOutcome,
+} from "./types.ts";
 
 export abstract class RaftLeader extends RaftState {
   // ---------------------------------------------------------------- becoming and staying leader
@@ -159,7 +167,9 @@ export abstract class RaftLeader extends RaftState {
   /** Appends at the end of the leader's log; returns the index of the first. */
   protected appendEntries(ls: LeaderState, proposed: readonly Entry[]): number {
     const first = this.log.lastIndex() + 1;
-    const ents = proposed.map((e, i): Entry => ({ term: this.currentTerm, index: first + i, type: e.type, data: e.data }));
+    const ents = proposed.map(
+      (e, i): Entry => ({ term: this.currentTerm, index: first + i, type: e.type, data: e.data }),
+    );
     for (const e of ents) if (e.type === "confChange") ls.pendingConfIndex = e.index;
     this.log.append(ents);
     if (this.applyBeforePersist) {
@@ -180,11 +190,12 @@ export abstract class RaftLeader extends RaftState {
       ls.replicaIds.push(id);
       ls.replicaProgress.push(pr);
     }
-    const of = (ids: readonly string[]) => ids.map((id) => {
-      const pr = ls.progress.get(id);
-      assert(pr !== undefined, () => `${this.id}: voter ${id} has no progress`);
-      return pr;
-    });
+    const of = (ids: readonly string[]) =>
+      ids.map((id) => {
+        const pr = ls.progress.get(id);
+        assert(pr !== undefined, () => `${this.id}: voter ${id} has no progress`);
+        return pr;
+      });
     ls.incomingProgress = of(this.conf.voters);
     ls.outgoingProgress = of(this.conf.outgoing);
   }
@@ -208,11 +219,20 @@ export abstract class RaftLeader extends RaftState {
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
     if (prevTerm === undefined) return this.maybeSendSnapshot(to, pr);
-    const ents = pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : NO_ENTRIES;
+    const ents =
+      pr.state !== "replicate" || !pr.inflights.full() ? this.log.slice(pr.next, this.maxEntriesPerMsg) : NO_ENTRIES;
     if (ents.length === 0 && !sendIfEmpty) return false;
     this.queue({
-      type: "MsgApp", from: this.id, to, term: this.currentTerm, logTerm: prevTerm, index: prevIndex, entries: ents,
-      commit: this.log.committed, reject: false, rejectHint: 0,
+      type: "MsgApp",
+      from: this.id,
+      to,
+      term: this.currentTerm,
+      logTerm: prevTerm,
+      index: prevIndex,
+      entries: ents,
+      commit: this.log.committed,
+      reject: false,
+      rejectHint: 0,
     });
     pr.sentEntries(ents.length, ents.length > 0 ? ents[ents.length - 1]!.index : prevIndex);
     return true;
@@ -248,8 +268,10 @@ export abstract class RaftLeader extends RaftState {
     const pr = ls.progress.get(from);
     if (pr === undefined) return;
     if (index > this.log.lastIndex()) {
-      assert(false,
-        `leader ${this.id} (term ${this.currentTerm}): ${from} acknowledged index ${index} beyond the leader's last index ${this.log.lastIndex()}: it holds committed entries the leader lacks`);
+      assert(
+        false,
+        `leader ${this.id} (term ${this.currentTerm}): ${from} acknowledged index ${index} beyond the leader's last index ${this.log.lastIndex()}: it holds committed entries the leader lacks`,
+      );
     }
     const oldPaused = pr.isPaused();
     if (!pr.maybeUpdate(index)) return;
@@ -353,7 +375,11 @@ export abstract class RaftLeader extends RaftState {
   }
 
   protected quorumActive(ls: LeaderState): boolean {
-    return jointQuorum(this.conf.voters, this.conf.outgoing, (id) => id === this.id || ls.progress.get(id)?.recentActive === true);
+    return jointQuorum(
+      this.conf.voters,
+      this.conf.outgoing,
+      (id) => id === this.id || ls.progress.get(id)?.recentActive === true,
+    );
   }
 
   // ---------------------------------------------------------------- leadership transfer

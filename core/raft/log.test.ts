@@ -4,9 +4,17 @@ import { AssertionFailure } from "../assert.ts";
 import { RaftLog } from "./log.ts";
 import type { Entry, Snapshot } from "./types.ts";
 
-const e = (index: number, term: number, data: unknown = `${index}@${term}`): Entry => ({ index, term, type: "normal", data });
+const e = (index: number, term: number, data: unknown = `${index}@${term}`): Entry => ({
+  index,
+  term,
+  type: "normal",
+  data,
+});
 const ents = (...terms: number[]): Entry[] => terms.map((t, i) => e(i + 1, t));
-const snap = (index: number, term: number): Snapshot => ({ metadata: { index, term, confState: { voters: ["n1"], learners: [] } }, data: null });
+const snap = (index: number, term: number): Snapshot => ({
+  metadata: { index, term, confState: { voters: ["n1"], learners: [] } },
+  data: null,
+});
 
 test("term() answers for the snapshot point and the entries, and nothing else", () => {
   const log = new RaftLog(snap(3, 2), [e(4, 2), e(5, 3)], 3, 3);
@@ -37,7 +45,10 @@ test("maybeAppend truncates a conflicting suffix and appends the leader's entrie
   const log = new RaftLog(undefined, ents(1, 1, 1, 1), 0, 0);
   const before = log.overwrites;
   assert.is(log.maybeAppend(2, 1, 0, [e(3, 2), e(4, 2), e(5, 2)]), 5);
-  assert.equal([1, 2, 3, 4, 5].map((i) => log.term(i)), [1, 1, 2, 2, 2]);
+  assert.equal(
+    [1, 2, 3, 4, 5].map((i) => log.term(i)),
+    [1, 1, 2, 2, 2],
+  );
   assert.is(log.overwrites, before + 1);
 });
 
@@ -56,7 +67,10 @@ test("maybeAppend commits no further than the last new entry", () => {
 
 test("a committed entry is never overwritten", () => {
   const log = new RaftLog(undefined, ents(1, 1, 1), 3, 0);
-  assert.throws(() => log.maybeAppend(1, 1, 3, [e(2, 2)]), (err: unknown) => err instanceof AssertionFailure);
+  assert.throws(
+    () => log.maybeAppend(1, 1, 3, [e(2, 2)]),
+    (err: unknown) => err instanceof AssertionFailure,
+  );
 });
 
 test("findConflictByTerm skips every entry of a larger term", () => {
@@ -76,17 +90,26 @@ test("entries overwritten while a Ready was being persisted are offered again", 
   log.maybeAppend(1, 1, 0, [e(2, 2)]); // a new leader overwrites 2..3 before the fsync finished
   log.stableTo(3);
   assert.is(log.stabled, 1, "only index 1 of the persisted batch is still in the log");
-  assert.equal(log.unstableEntries().map((x) => [x.index, x.term]), [[2, 2]]);
+  assert.equal(
+    log.unstableEntries().map((x) => [x.index, x.term]),
+    [[2, 2]],
+  );
 });
 
 test("committed entries are handed out once, and applied never passes committed", () => {
   const log = new RaftLog(undefined, ents(1, 1, 1), 0, 0);
   log.commitTo(2);
-  assert.equal(log.nextCommittedEntries().map((x) => x.index), [1, 2]);
+  assert.equal(
+    log.nextCommittedEntries().map((x) => x.index),
+    [1, 2],
+  );
   log.acceptReady(2);
   assert.equal(log.nextCommittedEntries(), []);
   log.appliedTo(2);
-  assert.throws(() => log.appliedTo(3), (err: unknown) => err instanceof AssertionFailure);
+  assert.throws(
+    () => log.appliedTo(3),
+    (err: unknown) => err instanceof AssertionFailure,
+  );
 });
 
 test("compaction drops entries up to the snapshot and keeps the term of its last entry", () => {
@@ -95,7 +118,10 @@ test("compaction drops entries up to the snapshot and keeps the term of its last
   assert.is(log.firstIndex(), 4);
   assert.is(log.term(3), 2);
   assert.is(log.term(2), undefined);
-  assert.equal(log.slice(4, 10).map((x) => x.index), [4]);
+  assert.equal(
+    log.slice(4, 10).map((x) => x.index),
+    [4],
+  );
 });
 
 test("restoring a leader's snapshot replaces the log and marks it pending", () => {
@@ -112,7 +138,10 @@ test("restoring a leader's snapshot replaces the log and marks it pending", () =
 });
 
 test("a restart refuses a commit index beyond the stored log", () => {
-  assert.throws(() => new RaftLog(undefined, ents(1, 1), 5, 0), (err: unknown) => err instanceof AssertionFailure);
+  assert.throws(
+    () => new RaftLog(undefined, ents(1, 1), 5, 0),
+    (err: unknown) => err instanceof AssertionFailure,
+  );
 });
 
 test("a batch is handed out as one array for sending, persisting and applying", () => {
@@ -120,23 +149,43 @@ test("a batch is handed out as one array for sending, persisting and applying", 
   const batch = [e(1, 1), e(2, 1), e(3, 1)];
   log.append(batch);
   const sent = log.slice(1, 10);
-  assert.equal(sent.map((x) => x.index), [1, 2, 3]);
+  assert.equal(
+    sent.map((x) => x.index),
+    [1, 2, 3],
+  );
   assert.is(log.unstableEntries(), sent, "persisted as the array sent");
   log.stableTo(3);
   log.commitTo(3);
   assert.is(log.nextCommittedEntries(), sent, "applied as the same array");
-  assert.equal(log.slice(2, 1).map((x) => x.index), [2], "another range is its own copy");
+  assert.equal(
+    log.slice(2, 1).map((x) => x.index),
+    [2],
+    "another range is its own copy",
+  );
 });
 
 test("after a conflicting suffix is overwritten, no range from before it is handed out again", () => {
   const log = new RaftLog(undefined, [], 0, 0);
   log.append([e(1, 1), e(2, 1), e(3, 1)]);
-  assert.equal(log.unstableEntries().map((x) => x.term), [1, 1, 1]);
+  assert.equal(
+    log.unstableEntries().map((x) => x.term),
+    [1, 1, 1],
+  );
   log.append([e(2, 2), e(3, 2), e(4, 2)]);
-  assert.equal(log.slice(1, 3).map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@2"]);
-  assert.equal(log.unstableEntries().map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@2", "4@2"]);
+  assert.equal(
+    log.slice(1, 3).map((x) => `${x.index}@${x.term}`),
+    ["1@1", "2@2", "3@2"],
+  );
+  assert.equal(
+    log.unstableEntries().map((x) => `${x.index}@${x.term}`),
+    ["1@1", "2@2", "3@2", "4@2"],
+  );
   log.append([e(3, 3)]);
-  assert.equal(log.slice(1, 3).map((x) => `${x.index}@${x.term}`), ["1@1", "2@2", "3@3"], "the [1, 4) range again, rebuilt");
+  assert.equal(
+    log.slice(1, 3).map((x) => `${x.index}@${x.term}`),
+    ["1@1", "2@2", "3@3"],
+    "the [1, 4) range again, rebuilt",
+  );
 });
 
 test.run();

@@ -40,11 +40,17 @@ export class RaftLog {
     this.ents = [];
     for (const e of entries) {
       if (e.index <= this.offset) continue;
-      assert(e.index === this.lastIndex() + 1, () => `stored log is not contiguous at index ${e.index} (last ${this.lastIndex()})`);
+      assert(
+        e.index === this.lastIndex() + 1,
+        () => `stored log is not contiguous at index ${e.index} (last ${this.lastIndex()})`,
+      );
       this.ents.push(e);
     }
     this.stabled = this.lastIndex();
-    assert(commit <= this.lastIndex(), () => `commit ${commit} is beyond the stored log (last index ${this.lastIndex()}): the log lost entries`);
+    assert(
+      commit <= this.lastIndex(),
+      () => `commit ${commit} is beyond the stored log (last index ${this.lastIndex()}): the log lost entries`,
+    );
     this.committed = Math.max(commit, this.offset);
     assert(applied <= this.committed, () => `applied ${applied} > committed ${this.committed}`);
     this.applied = Math.max(applied, this.offset);
@@ -124,7 +130,8 @@ export class RaftLog {
     const lastNew = index + entries.length;
     const ci = this.findConflict(entries);
     if (ci !== 0) {
-      if (ci <= this.committed) assert(false, `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
+      if (ci <= this.committed)
+        assert(false, `entry ${ci} conflicts with committed entry (committed ${this.committed})`);
       // Usually every entry is new: then append them as they came, without a copy.
       this.append(ci === index + 1 ? entries : entries.slice(ci - index - 1));
     }
@@ -137,9 +144,12 @@ export class RaftLog {
     const first = entries[0];
     if (first === undefined) return;
     // Plain ifs, not assert(msg closure): a closure per call would be allocated on this hot path.
-    if (first.index <= this.committed) assert(false, `appending at ${first.index} would overwrite committed entries (committed ${this.committed})`);
-    if (first.index > this.lastIndex() + 1) assert(false, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
-    if (first.index <= this.offset) assert(false, `append at ${first.index} is at or below the compaction point ${this.offset}`);
+    if (first.index <= this.committed)
+      assert(false, `appending at ${first.index} would overwrite committed entries (committed ${this.committed})`);
+    if (first.index > this.lastIndex() + 1)
+      assert(false, `append at ${first.index} leaves a gap after ${this.lastIndex()}`);
+    if (first.index <= this.offset)
+      assert(false, `append at ${first.index} is at or below the compaction point ${this.offset}`);
     if (first.index <= this.lastIndex()) {
       this.ents.length = first.index - this.offset - 1;
       this.noteTruncation(first.index);

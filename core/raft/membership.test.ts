@@ -82,7 +82,10 @@ test("§6 one change at a time: a second conf change waits until the first is ap
   t.isolate("n3");
   t.isolate("n2"); // nothing can commit now
   assert.is(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n4" }).kind, "appended");
-  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n5" }), { kind: "dropped", reason: "conf-change-pending" });
+  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n5" }), {
+    kind: "dropped",
+    reason: "conf-change-pending",
+  });
   t.heal();
   t.tick("n1");
   t.stabilize();
@@ -93,8 +96,14 @@ test("§6 nonsensical changes are refused as values", () => {
   const t = new Cluster({ ids: ["n1"] });
   t.campaign("n1");
   t.stabilize();
-  assert.equal(t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" }), { kind: "dropped", reason: "invalid-conf-change" });
-  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n1" }), { kind: "dropped", reason: "invalid-conf-change" });
+  assert.equal(t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n1" }), {
+    kind: "dropped",
+    reason: "invalid-conf-change",
+  });
+  assert.equal(t.proposeConfChange("n1", { type: "addVoter", nodeId: "n1" }), {
+    kind: "dropped",
+    reason: "invalid-conf-change",
+  });
 });
 
 test("§6 a leader that removes itself hands leadership to a remaining voter, then steps down", () => {
@@ -148,7 +157,10 @@ test("§6 a two-voter removal stalls while the committing leader is down, and fi
   t.crash("n1");
   assert.is(t.node("n2").commitIndex, 1);
   assert.equal(t.node("n2").voters, ["n1", "n2"], "n2 has not applied the removal");
-  assert.not.ok(t.runUntil(() => t.node("n2").roleKind === "leader", 200), "one of two voters cannot elect itself");
+  assert.not.ok(
+    t.runUntil(() => t.node("n2").roleKind === "leader", 200),
+    "one of two voters cannot elect itself",
+  );
   t.restart("n1");
   t.stabilize();
   assert.equal(t.node("n1").voters, ["n2"], "n1 re-applies its committed removal from its own log");

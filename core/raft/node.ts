@@ -12,7 +12,16 @@ import { RaftLeader } from "./leader.ts";
 import { raftProbe } from "./probes.ts";
 import { jointVoteResult, type VoteResult } from "./quorum.ts";
 import { NO_MESSAGES, NO_READ_STATES } from "./state.ts";
-import { NONE, type ConfChange, type Entry, type Message, type MessageType, type ProposalOutcome, type Ready, type Snapshot } from "./types.ts";
+import {
+  NONE,
+  type ConfChange,
+  type Entry,
+  type Message,
+  type MessageType,
+  type ProposalOutcome,
+  type Ready,
+  type Snapshot,
+} from "./types.ts";
 
 export type { ProgressView, RaftConfig, RaftStorage, RaftTuning } from "./config.ts";
 
@@ -120,7 +129,11 @@ export class RaftNode extends RaftLeader {
 
   /** A message from an older term: never acted on (§5.1), but a stale leader or pre-candidate learns our term. */
   private stepStale(m: Message): void {
-    if ((m.type === "MsgApp" || m.type === "MsgHeartbeat") && this.role.kind === "follower" && this.bugs.has("raft-skip-term-check")) {
+    if (
+      (m.type === "MsgApp" || m.type === "MsgHeartbeat") &&
+      this.role.kind === "follower" &&
+      this.bugs.has("raft-skip-term-check")
+    ) {
       // MUTANT raft-skip-term-check: a stale leader's AppendEntries (heartbeats included) is accepted (§5.1
       // says reject it) and answered in the stale leader's term, so it counts the acknowledgement and never
       // learns that it was deposed.
@@ -162,7 +175,8 @@ export class RaftNode extends RaftLeader {
     assert(!this.readyInFlight, "ready() called again before advance() of the previous Ready");
     // Hard and soft state objects are made only when they changed (most Readys change neither).
     const prevHs = this.prevHardState;
-    const hardChanged = this.currentTerm !== prevHs.term || this.votedFor !== prevHs.vote || this.log.committed !== prevHs.commit;
+    const hardChanged =
+      this.currentTerm !== prevHs.term || this.votedFor !== prevHs.vote || this.log.committed !== prevHs.commit;
     const hs = hardChanged ? this.hardState() : prevHs;
     const softChanged = this.lead !== this.prevSoftState.leader || this.role.kind !== this.prevSoftState.role;
     const ss = softChanged ? this.softState() : this.prevSoftState;
@@ -213,16 +227,24 @@ export class RaftNode extends RaftLeader {
       this.confChangeApplied(e.data as ConfChange);
     }
     if (committed.length > 0) this.log.appliedTo(committed[committed.length - 1]!.index);
-    if (this.log.applied > this.log.committed) assert(false, `applied ${this.log.applied} > committed ${this.log.committed}`);
+    if (this.log.applied > this.log.committed)
+      assert(false, `applied ${this.log.applied} > committed ${this.log.committed}`);
     // The leader counts itself toward a quorum only for entries on its own disk.
     const role = this.role;
     if (role.kind === "leader") {
       this.leaderAcknowledged(role, this.id, this.log.stabled);
       // A joint configuration with autoLeave is left by the leader once the entry that entered it is
       // applied (etcd does the same in advance); a leader elected while joint does it too.
-      if (this.role === role && this.conf.autoLeave && this.conf.outgoing.length > 0 && this.log.applied >= role.pendingConfIndex) {
+      if (
+        this.role === role &&
+        this.conf.autoLeave &&
+        this.conf.outgoing.length > 0 &&
+        this.log.applied >= role.pendingConfIndex
+      ) {
         raftProbe("raft.joint-auto-left");
-        this.leaderAppend(role, [{ term: 0, index: 0, type: "confChange", data: { type: "leaveJoint" } satisfies ConfChange }]);
+        this.leaderAppend(role, [
+          { term: 0, index: 0, type: "confChange", data: { type: "leaveJoint" } satisfies ConfChange },
+        ]);
       }
     }
   }
@@ -288,7 +310,11 @@ export class RaftNode extends RaftLeader {
     for (const id of allVoters(this.conf)) {
       if (id === this.id) continue;
       this.send({
-        type, to: id, term, index: this.log.lastIndex(), logTerm: this.log.lastTerm(),
+        type,
+        to: id,
+        term,
+        index: this.log.lastIndex(),
+        logTerm: this.log.lastTerm(),
         context: transfer ? CAMPAIGN_TRANSFER : undefined,
       });
     }
@@ -423,7 +449,10 @@ export class RaftNode extends RaftLeader {
       if (m.type === "MsgProp") raftProbe("raft.proposal-dropped");
       else if (m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp") raftProbe("raft.stale-vote-response-ignored");
       // A vote response of the other round (a pre-vote answer arriving after the real election began) is stale.
-      this.ignore(local ? "no-leader" : m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp" ? "stale-response" : "not-leader", m);
+      this.ignore(
+        local ? "no-leader" : m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp" ? "stale-response" : "not-leader",
+        m,
+      );
       return;
     }
     const res = this.poll(m.from, !m.reject);
@@ -457,7 +486,15 @@ export class RaftNode extends RaftLeader {
     }
     this.ignore("append-rejected:log-mismatch", m);
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
-    this.send({ type: "MsgAppResp", to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term, term: replyTerm });
+    this.send({
+      type: "MsgAppResp",
+      to: m.from,
+      index: m.index,
+      reject: true,
+      rejectHint: hint.index,
+      logTerm: hint.term,
+      term: replyTerm,
+    });
   }
 
   private handleHeartbeat(m: Message, replyTerm?: number): void {

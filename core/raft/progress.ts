@@ -59,7 +59,11 @@ export class Progress {
   snapshotWait = 0;
   readonly inflights: Inflights;
 
-  constructor(next: number, maxInflight: number, public isLearner: boolean) {
+  constructor(
+    next: number,
+    maxInflight: number,
+    public isLearner: boolean,
+  ) {
     this.next = next;
     this.inflights = new Inflights(maxInflight);
   }
@@ -152,6 +156,7 @@ export class Progress {
 
   private checkInvariant(): void {
     // A plain if, not assert(msg closure): this runs on every acknowledgement and the closure would be allocated.
-    if (this.match >= this.next) assert(false, `progress invariant match < next broken: match ${this.match}, next ${this.next}`);
+    if (this.match >= this.next)
+      assert(false, `progress invariant match < next broken: match ${this.match}, next ${this.next}`);
   }
 }

@@ -44,14 +44,22 @@ export function voteResult(voters: readonly string[], votes: ReadonlyMap<string,
 // `outgoing` is empty outside a joint configuration, and an empty half agrees to everything.
 
 /** The highest index committed in both halves. */
-export function jointCommittedMatch(incoming: readonly { readonly match: number }[], outgoing: readonly { readonly match: number }[], scratch: number[] = []): number {
+export function jointCommittedMatch(
+  incoming: readonly { readonly match: number }[],
+  outgoing: readonly { readonly match: number }[],
+  scratch: number[] = [],
+): number {
   const a = committedMatch(incoming, scratch);
   if (outgoing.length === 0) return a;
   return Math.min(a, committedMatch(outgoing, scratch));
 }
 
 /** Won when both halves are won; lost as soon as either is lost. */
-export function jointVoteResult(incoming: readonly string[], outgoing: readonly string[], votes: ReadonlyMap<string, boolean>): VoteResult {
+export function jointVoteResult(
+  incoming: readonly string[],
+  outgoing: readonly string[],
+  votes: ReadonlyMap<string, boolean>,
+): VoteResult {
   const a = voteResult(incoming, votes);
   if (outgoing.length === 0) return a;
   const b = voteResult(outgoing, votes);
@@ -61,7 +69,11 @@ export function jointVoteResult(incoming: readonly string[], outgoing: readonly 
 }
 
 /** Whether `has` holds for a majority of each half. */
-export function jointQuorum(incoming: readonly string[], outgoing: readonly string[], has: (id: string) => boolean): boolean {
+export function jointQuorum(
+  incoming: readonly string[],
+  outgoing: readonly string[],
+  has: (id: string) => boolean,
+): boolean {
   return majorityHas(incoming, has) && majorityHas(outgoing, has);
 }
 

@@ -79,7 +79,10 @@ test("§8 one heartbeat round confirms every read queued before it", () => {
   t.deliverAll((e) => e.msg.context === "a"); // heartbeats of the first round are lost or slow
   t.drop((e) => e.msg.context === "a");
   t.stabilize();
-  assert.equal(t.readStates("n1").map((r) => r.context), ["a", "b"]);
+  assert.equal(
+    t.readStates("n1").map((r) => r.context),
+    ["a", "b"],
+  );
 });
 
 test("raft-stale-read: the mutant leader answers at once, even when deposed", () => {

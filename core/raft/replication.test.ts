@@ -52,7 +52,12 @@ test("§5.3 figure 7: followers with missing, extra and conflicting entries conv
     e: [1, 1, 1, 4, 4, 4, 4],
     f: [1, 1, 1, 2, 2, 2, 3, 3, 3, 3, 3],
   };
-  const storage = Object.fromEntries(Object.entries(logs).map(([id, terms]) => [id, { hardState: { term: 7, vote: "", commit: 0 }, entries: logOfTerms(terms) }]));
+  const storage = Object.fromEntries(
+    Object.entries(logs).map(([id, terms]) => [
+      id,
+      { hardState: { term: 7, vote: "", commit: 0 }, entries: logOfTerms(terms) },
+    ]),
+  );
   const t = new Cluster({ ids: Object.keys(logs), storage, preVote: false, checkQuorum: false });
   t.campaign("leader");
   t.stabilize();
@@ -68,9 +73,18 @@ test("§5.3 fast backtracking: a follower far behind with conflicting terms cost
   const storage = {
     n1: { hardState: { term: 5, vote: "", commit: 0 }, entries: logOfTerms([1, ...Array<number>(40).fill(4)]) },
     n2: { hardState: { term: 5, vote: "", commit: 0 }, entries: logOfTerms([1, ...Array<number>(40).fill(4)]) },
-    n3: { hardState: { term: 5, vote: "", commit: 0 }, entries: logOfTerms([1, ...Array<number>(30).fill(2), ...Array<number>(30).fill(3)]) },
+    n3: {
+      hardState: { term: 5, vote: "", commit: 0 },
+      entries: logOfTerms([1, ...Array<number>(30).fill(2), ...Array<number>(30).fill(3)]),
+    },
   };
-  const t = new Cluster({ ids: ["n1", "n2", "n3"], storage, preVote: false, checkQuorum: false, maxEntriesPerMsg: 100 });
+  const t = new Cluster({
+    ids: ["n1", "n2", "n3"],
+    storage,
+    preVote: false,
+    checkQuorum: false,
+    maxEntriesPerMsg: 100,
+  });
   t.campaign("n1");
   t.stabilize();
   const rejections = t.delivered.get("MsgAppResp") ?? 0;
@@ -108,7 +122,7 @@ test("§5.3 a leader in replicate state keeps at most maxInflight MsgApps unackn
 test("§5.4.2 figure 8: a leader does not commit an entry of an earlier term by counting replicas", () => {
   const { t, committedOldTerm } = figure8({});
   assert.not.ok(committedOldTerm, "s1 must not commit index 2 (term 1) although a majority stores it");
-  assert.equal(t.applied("s2"), [], "nobody applied \"A\"");
+  assert.equal(t.applied("s2"), [], 'nobody applied "A"');
   t.tick("s5");
   t.stabilize();
   // s5 (term 4) overwrites the uncommitted entry everywhere it can reach; nothing committed is lost.
@@ -138,7 +152,6 @@ test("§5.4.2 an older entry commits together with an entry of the current term"
   assert.is(t.node("n2").termAt(2), 1, "the entry keeps its original term");
 });
 
-
 test("§5.3 a batch of proposals is appended at once and travels as one MsgApp per follower", () => {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });
   t.campaign("n1");
@@ -148,7 +161,11 @@ test("§5.3 a batch of proposals is appended at once and travels as one MsgApp p
   assert.equal(out, { kind: "appended", index: 2, term: 1 }, "the outcome names the first index");
   const apps = t.pending("MsgApp");
   assert.is(apps.length, 2, "one MsgApp per follower, not one per entry");
-  for (const e of apps) assert.equal(e.msg.entries.map((x) => x.data), ["a", "b", "c", "d"]);
+  for (const e of apps)
+    assert.equal(
+      e.msg.entries.map((x) => x.data),
+      ["a", "b", "c", "d"],
+    );
   t.stabilize();
   assert.is(t.node("n1").commitIndex, 5);
   for (const id of ["n1", "n2", "n3"]) assert.equal(t.applied(id), ["a", "b", "c", "d"]);

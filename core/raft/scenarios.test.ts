@@ -9,28 +9,31 @@ test("golden transcript: an election and one write in a quiet three-node cluster
   t.stabilize();
   t.propose("n1", "x");
   t.stabilize();
-  assert.fixture(t.transcript.join("\n"), [
-    "n1->n2 MsgVote term=1 last=0/0",
-    "n1->n3 MsgVote term=1 last=0/0",
-    "n2->n1 MsgVoteResp term=1 grant",
-    "n3->n1 MsgVoteResp term=1 grant",
-    "n1->n2 MsgApp term=1 prev=0/0 entries=[1/1] commit=0",
-    "n1->n3 MsgApp term=1 prev=0/0 entries=[1/1] commit=0",
-    "n2->n1 MsgAppResp term=1 index=1",
-    "n3->n1 MsgAppResp term=1 index=1",
-    "n1->n2 MsgApp term=1 prev=1/1 entries=[] commit=1",
-    "n1->n3 MsgApp term=1 prev=1/1 entries=[] commit=1",
-    "n2->n1 MsgAppResp term=1 index=1",
-    "n3->n1 MsgAppResp term=1 index=1",
-    "n1->n2 MsgApp term=1 prev=1/1 entries=[2/1] commit=1",
-    "n1->n3 MsgApp term=1 prev=1/1 entries=[2/1] commit=1",
-    "n2->n1 MsgAppResp term=1 index=2",
-    "n3->n1 MsgAppResp term=1 index=2",
-    "n1->n2 MsgApp term=1 prev=2/1 entries=[] commit=2",
-    "n1->n3 MsgApp term=1 prev=2/1 entries=[] commit=2",
-    "n2->n1 MsgAppResp term=1 index=2",
-    "n3->n1 MsgAppResp term=1 index=2",
-  ].join("\n"));
+  assert.fixture(
+    t.transcript.join("\n"),
+    [
+      "n1->n2 MsgVote term=1 last=0/0",
+      "n1->n3 MsgVote term=1 last=0/0",
+      "n2->n1 MsgVoteResp term=1 grant",
+      "n3->n1 MsgVoteResp term=1 grant",
+      "n1->n2 MsgApp term=1 prev=0/0 entries=[1/1] commit=0",
+      "n1->n3 MsgApp term=1 prev=0/0 entries=[1/1] commit=0",
+      "n2->n1 MsgAppResp term=1 index=1",
+      "n3->n1 MsgAppResp term=1 index=1",
+      "n1->n2 MsgApp term=1 prev=1/1 entries=[] commit=1",
+      "n1->n3 MsgApp term=1 prev=1/1 entries=[] commit=1",
+      "n2->n1 MsgAppResp term=1 index=1",
+      "n3->n1 MsgAppResp term=1 index=1",
+      "n1->n2 MsgApp term=1 prev=1/1 entries=[2/1] commit=1",
+      "n1->n3 MsgApp term=1 prev=1/1 entries=[2/1] commit=1",
+      "n2->n1 MsgAppResp term=1 index=2",
+      "n3->n1 MsgAppResp term=1 index=2",
+      "n1->n2 MsgApp term=1 prev=2/1 entries=[] commit=2",
+      "n1->n3 MsgApp term=1 prev=2/1 entries=[] commit=2",
+      "n2->n1 MsgAppResp term=1 index=2",
+      "n3->n1 MsgAppResp term=1 index=2",
+    ].join("\n"),
+  );
 });
 
 test("a minority partition cannot commit, and its entries give way to the majority's after heal", () => {

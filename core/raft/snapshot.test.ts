@@ -65,7 +65,19 @@ test("§7 a snapshot the follower already covers only advances its commit", () =
   t.stabilize();
   const s = t.compact("n1");
   const before = t.node("n2").lastIndex;
-  t.node("n2").step({ type: "MsgSnap", from: "n1", to: "n2", term: 1, logTerm: 0, index: 0, entries: [], commit: 0, reject: false, rejectHint: 0, snapshot: s });
+  t.node("n2").step({
+    type: "MsgSnap",
+    from: "n1",
+    to: "n2",
+    term: 1,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+    snapshot: s,
+  });
   t.processReady("n2");
   assert.is(t.node("n2").lastIndex, before, "the log was not replaced");
   assert.equal(t.applied("n2"), ["a"]);

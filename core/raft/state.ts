@@ -75,7 +75,10 @@ export abstract class RaftState {
     this.applyBeforePersist = this.bugs.has("etcd-apply-before-persist");
     this.electionTicks = cfg.electionTicks ?? 10;
     this.heartbeatTicks = cfg.heartbeatTicks ?? 1;
-    assert(this.heartbeatTicks > 0 && this.electionTicks > this.heartbeatTicks, "electionTicks must exceed heartbeatTicks > 0");
+    assert(
+      this.heartbeatTicks > 0 && this.electionTicks > this.heartbeatTicks,
+      "electionTicks must exceed heartbeatTicks > 0",
+    );
     this.preVote = cfg.preVote ?? true;
     this.checkQuorum = cfg.checkQuorum ?? true;
     this.maxInflight = cfg.maxInflight ?? 256;
@@ -89,7 +92,10 @@ export abstract class RaftState {
     const snapIndex = st.snapshot?.metadata.index ?? 0;
     const lastIndex = Math.max(snapIndex, entries.length > 0 ? entries[entries.length - 1]!.index : 0);
     const applied = Math.max(cfg.applied ?? 0, snapIndex);
-    assert(applied <= lastIndex, () => `${cfg.id}: the state machine applied ${applied} but the durable log ends at ${lastIndex}`);
+    assert(
+      applied <= lastIndex,
+      () => `${cfg.id}: the state machine applied ${applied} but the durable log ends at ${lastIndex}`,
+    );
     // The state machine only ever applies committed entries, so whatever it applied is committed even if
     // the commit-only hard state that said so was not yet synced.
     const commit = Math.max(hs.commit, applied);
@@ -289,15 +295,32 @@ export abstract class RaftState {
 
   protected local(type: MessageType): Message {
     return {
-      type, from: NONE, to: NONE, term: 0, logTerm: 0, index: 0, entries: NO_ENTRIES, commit: 0, reject: false, rejectHint: 0,
+      type,
+      from: NONE,
+      to: NONE,
+      term: 0,
+      logTerm: 0,
+      index: 0,
+      entries: NO_ENTRIES,
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
     };
   }
 
   /** The commonest message, built directly (same shape as send() makes; no intermediate object). */
   protected sendAppAck(to: string, index: number, replyTerm: number | undefined): void {
     const msg: Message = {
-      type: "MsgAppResp", from: this.id, to, term: replyTerm ?? this.currentTerm, logTerm: 0, index, entries: NO_ENTRIES,
-      commit: 0, reject: false, rejectHint: 0,
+      type: "MsgAppResp",
+      from: this.id,
+      to,
+      term: replyTerm ?? this.currentTerm,
+      logTerm: 0,
+      index,
+      entries: NO_ENTRIES,
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
     };
     // MUTANT raft-ack-before-fsync: the acknowledgement leaves before the acknowledged entries are durable.
     if (this.ackBeforeFsync) this.msgsBeforeSync.push(msg);
@@ -315,7 +338,8 @@ export abstract class RaftState {
 
   protected send(m: MessageInit): void {
     let term = m.term ?? 0;
-    const isVote = m.type === "MsgVote" || m.type === "MsgPreVote" || m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp";
+    const isVote =
+      m.type === "MsgVote" || m.type === "MsgPreVote" || m.type === "MsgVoteResp" || m.type === "MsgPreVoteResp";
     // A campaign message names the term it is about (a rejection may come from a node still at term 0).
     if (isVote) assert(term > 0 || m.reject === true, () => `${m.type} must carry a term`);
     else if ((m.type === "MsgAppResp" || m.type === "MsgHeartbeatResp") && m.term !== undefined) {

@@ -6,12 +6,15 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { parseTranscript, runTranscript } from "../../testing/raft/transcript.ts";
 
 const dir = new URL("./testdata/", import.meta.url);
-const files = readdirSync(dir).filter((f) => f.endsWith(".txt")).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith(".txt"))
+  .sort();
 const rewrite = process.env.REWRITE === "1";
 
 test("there are transcripts, and each starts a cluster before anything else", () => {
   assert.ok(files.length >= 20, `${files.length} transcripts`);
-  for (const f of files) assert.match(parseTranscript(readFileSync(new URL(f, dir), "utf8"))[0]?.command ?? "", /^nodes /, f);
+  for (const f of files)
+    assert.match(parseTranscript(readFileSync(new URL(f, dir), "utf8"))[0]?.command ?? "", /^nodes /, f);
 });
 
 for (const f of files) {
@@ -29,7 +32,13 @@ for (const f of files) {
 
 test("the parser keeps comments and rejects a command without its ---- line", () => {
   const blocks = parseTranscript("# hi\n\nnodes n1\n----\nok\n\n# bye\n");
-  assert.equal(blocks.map((b) => [b.preamble, b.command, b.expected]), [[["# hi", ""], "nodes n1", ["ok"]], [["", "# bye"], "", []]]);
+  assert.equal(
+    blocks.map((b) => [b.preamble, b.command, b.expected]),
+    [
+      [["# hi", ""], "nodes n1", ["ok"]],
+      [["", "# bye"], "", []],
+    ],
+  );
   assert.throws(() => parseTranscript("nodes n1\nok\n"), /expected "----"/);
 });
 

@@ -104,8 +104,19 @@ export type MessageType =
   | "MsgTimeoutNow";
 
 export const PEER_MESSAGE_TYPES: ReadonlySet<string> = new Set<MessageType>([
-  "MsgProp", "MsgReadIndex", "MsgTransferLeader", "MsgApp", "MsgAppResp", "MsgVote", "MsgVoteResp",
-  "MsgPreVote", "MsgPreVoteResp", "MsgSnap", "MsgHeartbeat", "MsgHeartbeatResp", "MsgReadIndexResp",
+  "MsgProp",
+  "MsgReadIndex",
+  "MsgTransferLeader",
+  "MsgApp",
+  "MsgAppResp",
+  "MsgVote",
+  "MsgVoteResp",
+  "MsgPreVote",
+  "MsgPreVoteResp",
+  "MsgSnap",
+  "MsgHeartbeat",
+  "MsgHeartbeatResp",
+  "MsgReadIndexResp",
   "MsgTimeoutNow",
 ]);
 

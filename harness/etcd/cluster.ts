@@ -21,11 +21,15 @@ export interface EtcdTopology {
 }
 
 /** Spawns `members` + `spares` etcd members; `options` is everything but the peers and the hooks. */
-export function startEtcdCluster(run: SimRun, o: { members: number; spares?: number; options: Omit<MemberOptions, "peers" | "hooks"> }): EtcdTopology {
+export function startEtcdCluster(
+  run: SimRun,
+  o: { members: number; spares?: number; options: Omit<MemberOptions, "peers" | "hooks"> },
+): EtcdTopology {
   const members = memberNames(o.members);
   const processes = memberNames(o.members + (o.spares ?? 0));
   const hooks = run.observe.memberHooks();
-  for (const id of processes) run.world.spawn(id, (env) => new EtcdMember(env, { peers: members, ...o.options, hooks }));
+  for (const id of processes)
+    run.world.spawn(id, (env) => new EtcdMember(env, { peers: members, ...o.options, hooks }));
   const member = (id: string) => run.world.process(id).actor as EtcdMember | undefined;
   return {
     members,
@@ -56,7 +60,8 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
     let best: { id: string; term: number } | undefined;
     for (const m of members) {
       const st = raftStatus(m);
-      if (st?.up === true && st.role === "leader" && (best === undefined || st.term > best.term)) best = { id: m, term: st.term };
+      if (st?.up === true && st.role === "leader" && (best === undefined || st.term > best.term))
+        best = { id: m, term: st.term };
     }
     return best?.id;
   };

@@ -58,11 +58,14 @@ export function membershipOperator(env: Env, o: OperatorOptions): Actor & { stat
   const ask = (msg: Extract<ClientMessage, { type: "MemberRequest" | "MemberList" }>, onReply: Pending["onReply"]) => {
     const to = endpoints[endpoint]!;
     // A list is cheap to ask again elsewhere; a change waits for its commit.
-    const timer = env.setTimer(msg.type === "MemberList" ? Math.min(o.requestTimeoutUs, 300_000) : o.requestTimeoutUs, () => {
-      pending = undefined;
-      endpoint = (endpoint + 1) % endpoints.length;
-      later(0);
-    });
+    const timer = env.setTimer(
+      msg.type === "MemberList" ? Math.min(o.requestTimeoutUs, 300_000) : o.requestTimeoutUs,
+      () => {
+        pending = undefined;
+        endpoint = (endpoint + 1) % endpoints.length;
+        later(0);
+      },
+    );
     pending = { reqId: msg.reqId, timer, onReply };
     env.send(to, msg);
   };

@@ -14,14 +14,30 @@ export interface Probe {
 export function spawnProbe(run: SimRun, o: { endpoints: readonly string[]; requestTimeoutUs: number }): Probe {
   const probe = { done: false, state: "probe not started" };
   run.world.spawn("probe", (env) => {
-    const c = new EtcdClient(env, { clientId: 0, members: o.endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder: run.recorder });
+    const c = new EtcdClient(env, {
+      clientId: 0,
+      members: o.endpoints,
+      requestTimeoutUs: o.requestTimeoutUs,
+      streamTimeoutUs: 1_000_000,
+      recorder: run.recorder,
+    });
     const tryProbe = (n: number) => {
-      if (n > 50) { probe.state = "probe gave up after 50 attempts"; return; }
+      if (n > 50) {
+        probe.state = "probe gave up after 50 attempts";
+        return;
+      }
       c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
-        if (!r.ok) { probe.state = `probe put failed: ${r.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); return; }
+        if (!r.ok) {
+          probe.state = `probe put failed: ${r.error}`;
+          env.setTimer(100_000, () => tryProbe(n + 1));
+          return;
+        }
         c.range({ key: "/probe" }, (rr) => {
           if (rr.ok && rr.value.kvs[0]?.value === `probe-${n}`) probe.done = true;
-          else { probe.state = `probe read ${rr.ok ? "stale" : rr.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); }
+          else {
+            probe.state = `probe read ${rr.ok ? "stale" : rr.error}`;
+            env.setTimer(100_000, () => tryProbe(n + 1));
+          }
         });
       });
     };

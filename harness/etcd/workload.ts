@@ -23,7 +23,18 @@ export interface TrafficMix {
   watch: number;
 }
 
-export const DEFAULT_MIX: TrafficMix = { get: 20, list: 8, staleGet: 6, put: 25, delete: 6, txn: 8, cas: 15, putWithLease: 5, leaseRevoke: 3, watch: 4 };
+export const DEFAULT_MIX: TrafficMix = {
+  get: 20,
+  list: 8,
+  staleGet: 6,
+  put: 25,
+  delete: 6,
+  txn: 8,
+  cas: 15,
+  putWithLease: 5,
+  leaseRevoke: 3,
+  watch: 4,
+};
 
 export interface WorkloadOptions {
   keys: number;
@@ -58,12 +69,26 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULT_WORKLOAD: WorkloadOptions = {
-  keys: 8, thinkUs: 20_000, mix: DEFAULT_MIX, stopAt: Infinity, compactor: false, compactEveryUs: 300_000,
-  compactLag: 20, leaseTtlSec: 2, keyPrefix: "/k/", watchLifeUs: [100_000, 600_000], watchBacklog: 5,
+  keys: 8,
+  thinkUs: 20_000,
+  mix: DEFAULT_MIX,
+  stopAt: Infinity,
+  compactor: false,
+  compactEveryUs: 300_000,
+  compactLag: 20,
+  leaseTtlSec: 2,
+  keyPrefix: "/k/",
+  watchLifeUs: [100_000, 600_000],
+  watchBacklog: 5,
 };
 
 /** A client process running the workload. `trueNow` is the world's virtual time (for stopAt). */
-export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptions, trueNow: () => number): Actor & { client: EtcdClient } {
+export function workloadClient(
+  env: Env,
+  client: ClientOptions,
+  w: WorkloadOptions,
+  trueNow: () => number,
+): Actor & { client: EtcdClient } {
   const c = new EtcdClient(env, client);
   const id = client.clientId;
   let seq = 0;
@@ -80,8 +105,12 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
   };
   const kinds = Object.keys(w.mix).sort() as (keyof TrafficMix)[];
   const total = kinds.reduce((s, k) => s + w.mix[k], 0);
-  const noteRev = (r: number | undefined) => { if (r !== undefined && r > lastRevision) lastRevision = r; };
-  const noteKvs = (kvs: readonly KeyValue[]) => { for (const kv of kvs) modRevisionSeen.set(kv.key, kv.modRevision); };
+  const noteRev = (r: number | undefined) => {
+    if (r !== undefined && r > lastRevision) lastRevision = r;
+  };
+  const noteKvs = (kvs: readonly KeyValue[]) => {
+    for (const kv of kvs) modRevisionSeen.set(kv.key, kv.modRevision);
+  };
 
   const next = () => {
     if (trueNow() >= w.stopAt) return;
@@ -91,22 +120,60 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
   const issue = () => {
     let x = env.rng.next() * total;
     let kind = kinds[0]!;
-    for (const k of kinds) { x -= w.mix[k]; if (x < 0) { kind = k; break; } }
+    for (const k of kinds) {
+      x -= w.mix[k];
+      if (x < 0) {
+        kind = k;
+        break;
+      }
+    }
     switch (kind) {
       case "get":
-        return c.range({ key: key() }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
+        return c.range({ key: key() }, (r) => {
+          if (r.ok) {
+            noteRev(r.value.header.revision);
+            noteKvs(r.value.kvs);
+          }
+          next();
+        });
       case "list":
-        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 }, (r) => { if (r.ok) { noteRev(r.value.header.revision); noteKvs(r.value.kvs); } next(); });
+        return c.range(
+          { key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 },
+          (r) => {
+            if (r.ok) {
+              noteRev(r.value.header.revision);
+              noteKvs(r.value.kvs);
+            }
+            next();
+          },
+        );
       case "staleGet":
-        return c.range({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), revision: Math.max(1, lastRevision - env.rng.int(0, 10)) }, () => next());
+        return c.range(
+          {
+            key: w.keyPrefix,
+            rangeEnd: prefixEnd(w.keyPrefix),
+            revision: Math.max(1, lastRevision - env.rng.int(0, 10)),
+          },
+          () => next(),
+        );
       case "put":
-        return c.put({ key: key(), value: putValue(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.put({ key: key(), value: putValue(), prevKv: env.rng.chance(0.3) }, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
       case "delete":
-        return c.deleteRange({ key: key(), prevKv: env.rng.chance(0.3) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.deleteRange({ key: key(), prevKv: env.rng.chance(0.3) }, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
       case "txn": {
-        const k1 = key(), k2 = key();
+        const k1 = key(),
+          k2 = key();
         const ops: RequestOp[] = [{ requestPut: { key: k1, value: value() } }];
-        if (k2 !== k1) ops.push(env.rng.chance(0.5) ? { requestPut: { key: k2, value: value() } } : { requestDeleteRange: { key: k2 } });
+        if (k2 !== k1)
+          ops.push(
+            env.rng.chance(0.5) ? { requestPut: { key: k2, value: value() } } : { requestDeleteRange: { key: k2 } },
+          );
         // Larger Txns on distinct keys, when the scenario asks for them (to cross --max-txn-ops).
         const more = (w.txnMaxOps ?? 2) > 2 ? env.rng.int(0, (w.txnMaxOps ?? 2) - 2) : 0;
         for (let j = 0, used = new Set([k1, k2]); j < more; j++) {
@@ -115,7 +182,24 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
           used.add(k);
           ops.push({ requestPut: { key: k, value: value() } });
         }
-        return c.txn({ compare: [{ key: k1, target: "VERSION", result: env.rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const), version: env.rng.int(0, 3) }], success: ops, failure: [{ requestRange: { key: k1 } }] }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.txn(
+          {
+            compare: [
+              {
+                key: k1,
+                target: "VERSION",
+                result: env.rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const),
+                version: env.rng.int(0, 3),
+              },
+            ],
+            success: ops,
+            failure: [{ requestRange: { key: k1 } }],
+          },
+          (r) => {
+            if (r.ok) noteRev(r.value.header.revision);
+            next();
+          },
+        );
       }
       case "cas": {
         const k = key();
@@ -123,33 +207,49 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
         // failure branch read (as a read-modify-write loop does).
         const attempt = (retry: boolean) => {
           const rev = modRevisionSeen.get(k) ?? 0;
-          c.txn({ compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }], success: [{ requestPut: { key: k, value: value() } }], failure: [{ requestRange: { key: k } }] }, (r) => {
-            if (r.ok) {
-              noteRev(r.value.header.revision);
-              const rr = r.value.responses[0];
-              if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
-              if (!r.value.succeeded && !retry && trueNow() < w.stopAt) {
-                probe("etcd.cas-retry-after-conflict");
-                return attempt(true);
+          c.txn(
+            {
+              compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }],
+              success: [{ requestPut: { key: k, value: value() } }],
+              failure: [{ requestRange: { key: k } }],
+            },
+            (r) => {
+              if (r.ok) {
+                noteRev(r.value.header.revision);
+                const rr = r.value.responses[0];
+                if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
+                if (!r.value.succeeded && !retry && trueNow() < w.stopAt) {
+                  probe("etcd.cas-retry-after-conflict");
+                  return attempt(true);
+                }
               }
-            }
-            next();
-          });
+              next();
+            },
+          );
         };
         return attempt(false);
       }
       case "putWithLease": {
         if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {
-          return c.leaseGrant({ TTL: w.leaseTtlSec }, (r) => { if (r.ok) leases.push(r.value.ID); next(); });
+          return c.leaseGrant({ TTL: w.leaseTtlSec }, (r) => {
+            if (r.ok) leases.push(r.value.ID);
+            next();
+          });
         }
-        return c.put({ key: key(), value: value(), lease: env.rng.pick(leases) }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.put({ key: key(), value: value(), lease: env.rng.pick(leases) }, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
       }
       case "leaseRevoke": {
         if (leases.length === 0) return next();
         const i = env.rng.int(0, leases.length - 1);
         const lid = leases[i]!;
         leases.splice(i, 1);
-        return c.leaseRevoke({ ID: lid }, (r) => { if (r.ok) noteRev(r.value.header.revision); next(); });
+        return c.leaseRevoke({ ID: lid }, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
       }
       case "watch": {
         const start = Math.max(0, lastRevision + env.rng.int(-w.watchBacklog, 2));
@@ -157,18 +257,24 @@ export function workloadClient(env: Env, client: ClientOptions, w: WorkloadOptio
         let h: { cancel(): void } | undefined;
         let closed = false;
         const open = (startRevision: number, resumes: number) => {
-          h = c.watch({ key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true }, (r) => {
-            for (const e of r.events) noteRev(e.kv.modRevision);
-            // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
-            if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) {
-              probe("etcd.watch-resumed-after-compaction");
-              open(r.compactRevision, resumes + 1);
-            }
-          });
+          h = c.watch(
+            { key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true },
+            (r) => {
+              for (const e of r.events) noteRev(e.kv.modRevision);
+              // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
+              if (r.canceled && r.compactRevision !== undefined && r.compactRevision > 0 && !closed && resumes < 3) {
+                probe("etcd.watch-resumed-after-compaction");
+                open(r.compactRevision, resumes + 1);
+              }
+            },
+          );
         };
         open(start, 0);
         // Watches live for a while, then close; the workload goes on meanwhile.
-        env.setTimer(env.rng.int(w.watchLifeUs[0], w.watchLifeUs[1]), () => { closed = true; h?.cancel(); });
+        env.setTimer(env.rng.int(w.watchLifeUs[0], w.watchLifeUs[1]), () => {
+          closed = true;
+          h?.cancel();
+        });
         return next();
       }
     }

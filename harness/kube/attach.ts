@@ -18,11 +18,15 @@ export interface AttachedKube {
   checks(timing: { healedAt: number; at: number; boundUs: number }): CheckResult[];
 }
 
-export function attachKube(run: SimRun, members: readonly string[], opts: {
-  bugs: BugSet;
-  compactIntervalUs: number;
-  actions?: WorkloadAction[];
-}): AttachedKube {
+export function attachKube(
+  run: SimRun,
+  members: readonly string[],
+  opts: {
+    bugs: BugSet;
+    compactIntervalUs: number;
+    actions?: WorkloadAction[];
+  },
+): AttachedKube {
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
   // Every committed revision's events, from the first member to apply it.
   run.observe.commits.on((c) => {
@@ -34,7 +38,14 @@ export function attachKube(run: SimRun, members: readonly string[], opts: {
     bugs: opts.bugs,
     apiservers: 2,
     nodes: 3,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder }),
+    etcdClientFor: (_id, env) =>
+      new EtcdClient(env, {
+        clientId: clientId++,
+        members,
+        requestTimeoutUs: 1_000_000,
+        streamTimeoutUs: 1_000_000,
+        recorder: run.recorder,
+      }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: [NGINX_MANIFEST],
     actions: opts.actions ?? [

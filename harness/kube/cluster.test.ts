@@ -29,9 +29,19 @@ test("nginx with 3 replicas, scaled to 5, then rolled to a new image: 5 ready po
   assert.ok(converged, cluster.pending().join("; "));
   const pods = stored("Pod") as Pod[];
   assert.is(pods.length, 5);
-  assert.ok(pods.every((p) => podIsReady(p) && p.spec.containers[0]!.image === "nginx:1.26" && cluster.processes.nodes.includes(p.spec.nodeName ?? "")));
+  assert.ok(
+    pods.every(
+      (p) =>
+        podIsReady(p) &&
+        p.spec.containers[0]!.image === "nginx:1.26" &&
+        cluster.processes.nodes.includes(p.spec.nodeName ?? ""),
+    ),
+  );
   const d = stored("Deployment")[0] as Deployment;
-  assert.equal([d.status?.readyReplicas, d.status?.updatedReplicas, d.status?.observedGeneration], [5, 5, d.metadata.generation]);
+  assert.equal(
+    [d.status?.readyReplicas, d.status?.updatedReplicas, d.status?.observedGeneration],
+    [5, 5, d.metadata.generation],
+  );
   assert.is(stored("ReplicaSet").length, 2, "the old ReplicaSet stays, scaled to 0");
   const checks = checkKube(cluster.observations(), { input: cluster.convergence() });
   for (const c of checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
@@ -47,7 +57,9 @@ test("one seed gives one history: the same trace hash twice, another seed anothe
 });
 
 test("a deleted Deployment's ReplicaSets and pods are garbage-collected", () => {
-  const { cluster, converged, stored } = run(2, { actions: [...ROLLOUT, { at: 5_000_000, kind: "delete", deployment: "nginx" }] });
+  const { cluster, converged, stored } = run(2, {
+    actions: [...ROLLOUT, { at: 5_000_000, kind: "delete", deployment: "nginx" }],
+  });
   assert.ok(converged, cluster.pending().join("; "));
   assert.equal([stored("Deployment").length, stored("ReplicaSet").length, stored("Pod").length], [0, 0, 0]);
 });
@@ -55,22 +67,39 @@ test("a deleted Deployment's ReplicaSets and pods are garbage-collected", () => 
 test("pods that do not fit stay pending, and pending() says so", () => {
   const { cluster, converged } = run(3, { nodes: 2, nodeCapacity: 2, actions: [ROLLOUT[0]!] }, 8_000_000);
   assert.not.ok(converged);
-  assert.equal(cluster.pending(), ["deployment default/nginx: 4/5 ready, 1 pod unscheduled, status 4 ready/5 updated/5 total at generation 2 of 2"]);
+  assert.equal(cluster.pending(), [
+    "deployment default/nginx: 4/5 ready, 1 pod unscheduled, status 4 ready/5 updated/5 total at generation 2 of 2",
+  ]);
 });
 
 test("a user controller from defineController runs as leader-elected processes", () => {
   const { world, cluster, converged, stored } = run(4, { controllers: [readyCountController()] });
   assert.ok(converged);
-  world.runUntilPredicate(() => (stored("ConfigMap") as ConfigMap[]).some((c) => c.data?.ready === "5"), world.now + 3_000_000);
+  world.runUntilPredicate(
+    () => (stored("ConfigMap") as ConfigMap[]).some((c) => c.data?.ready === "5"),
+    world.now + 3_000_000,
+  );
   const cm = stored("ConfigMap") as ConfigMap[];
-  assert.equal(cm.map((c) => [c.metadata.name, c.data]), [["nginx-ready", { ready: "5", replicas: "5" }]]);
+  assert.equal(
+    cm.map((c) => [c.metadata.name, c.data]),
+    [["nginx-ready", { ready: "5", replicas: "5" }]],
+  );
   assert.equal(cluster.processes.controllers, ["ctrl-ready-count-1", "ctrl-ready-count-2"]);
-  assert.ok(cluster.recorder.acts.some((a) => a.lease === "kube-system/ready-count"), "its writes were leader acts");
+  assert.ok(
+    cluster.recorder.acts.some((a) => a.lease === "kube-system/ready-count"),
+    "its writes were leader acts",
+  );
   for (const c of checkKube(cluster.observations())) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
 });
 
 test("a user reconcile that throws is reported as a finding naming the controller, not a crash", () => {
-  const broken = defineController({ name: "broken", watches: ["Deployment"], reconcile: () => { throw new TypeError("oops"); } });
+  const broken = defineController({
+    name: "broken",
+    watches: ["Deployment"],
+    reconcile: () => {
+      throw new TypeError("oops");
+    },
+  });
   const { world } = run(6, { controllers: [broken] }, 3_000_000);
   assert.match(world.failure?.message ?? "", "controller broken: reconcile(default/nginx) threw: oops");
 });

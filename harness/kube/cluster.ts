@@ -24,7 +24,14 @@ import { KubeRecorder, type KubeObservations } from "../../core/kube/observation
 import { pendingOf, type ConvergenceInput } from "../../checkers/kube/pending.ts";
 import { decodeObject, REGISTRY_PREFIX } from "../../core/kube/resources.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
-import { describeStep, expectedDeployments, workloadSteps, type ExpectedDeployment, type WorkloadAction, type WorkloadStep } from "./workload.ts";
+import {
+  describeStep,
+  expectedDeployments,
+  workloadSteps,
+  type ExpectedDeployment,
+  type WorkloadAction,
+  type WorkloadStep,
+} from "./workload.ts";
 
 export interface KubeHost {
   readonly now: number;
@@ -100,7 +107,8 @@ const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) =>
 
 function count(v: number | undefined, dflt: number, min: number, max: number, field: string): number {
   const n = v ?? dflt;
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${field}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${field}: expected an integer in ${min}..${max}, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -116,54 +124,93 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     workload: "kubectl",
   };
   const capacity = count(opts.nodeCapacity, 10, 1, 10_000, "nodeCapacity");
-  const manifests = (opts.manifests ?? []).flatMap((m, i) => (typeof m === "string" ? parseManifests(m, `manifests[${i}]`) : [m]));
+  const manifests = (opts.manifests ?? []).flatMap((m, i) =>
+    typeof m === "string" ? parseManifests(m, `manifests[${i}]`) : [m],
+  );
   const steps = workloadSteps(manifests, opts.actions ?? []);
   const expected = expectedDeployments(steps);
   const recorder = new KubeRecorder(() => host.now, procs.nodes);
-  const common = { recorder, bugs, ...(t.client ? { clientTiming: t.client } : {}), ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}) };
+  const common = {
+    recorder,
+    bugs,
+    ...(t.client ? { clientTiming: t.client } : {}),
+    ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
+  };
   const leaderTiming = t.leader ? { timing: t.leader } : {};
 
   opts.storeFeed?.((_rev, events) => {
     for (const e of events) {
       if (!e.kv.key.startsWith(REGISTRY_PREFIX)) continue;
-      if (e.type === "PUT") recorder.version(e.kv.key, e.kv.modRevision, e.kv.createRevision, decodeObject(e.kv), "store");
+      if (e.type === "PUT")
+        recorder.version(e.kv.key, e.kv.modRevision, e.kv.createRevision, decodeObject(e.kv), "store");
       else recorder.version(e.kv.key, e.kv.modRevision, undefined, null, "store");
     }
   });
 
   for (const id of procs.apiservers) {
-    host.spawn(id, (env) => apiserver(env, { kv: opts.etcdClientFor(id, env), bugs, recorder, ...(t.apiserver ? { timing: t.apiserver } : {}), ...(opts.admission ? { admission: opts.admission } : {}) }));
+    host.spawn(id, (env) =>
+      apiserver(env, {
+        kv: opts.etcdClientFor(id, env),
+        bugs,
+        recorder,
+        ...(t.apiserver ? { timing: t.apiserver } : {}),
+        ...(opts.admission ? { admission: opts.admission } : {}),
+      }),
+    );
   }
   for (const id of procs.controllerManagers) {
-    host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers,
-      controllers: [deploymentController(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}), replicaSetController(), garbageCollector()],
-      leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
-    }));
+    host.spawn(id, (env) =>
+      controllerProcess(env, {
+        ...common,
+        apiservers: procs.apiservers,
+        controllers: [
+          deploymentController(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
+          replicaSetController(),
+          garbageCollector(),
+        ],
+        leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
+      }),
+    );
   }
   for (const id of procs.schedulers) {
-    host.spawn(id, (env) => controllerProcess(env, {
-      ...common, apiservers: procs.apiservers,
-      controllers: [schedulerController({ ...t.scheduler, ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}) })],
-      leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },
-      // The mutant: a resumed scheduler binds on client-go's IsLeader alone.
-      fencing: !bugs.has("kube-leader-no-fencing"),
-    }));
+    host.spawn(id, (env) =>
+      controllerProcess(env, {
+        ...common,
+        apiservers: procs.apiservers,
+        controllers: [
+          schedulerController({
+            ...t.scheduler,
+            ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}),
+          }),
+        ],
+        leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },
+        // The mutant: a resumed scheduler binds on client-go's IsLeader alone.
+        fencing: !bugs.has("kube-leader-no-fencing"),
+      }),
+    );
   }
   for (const id of procs.nodes) {
-    host.spawn(id, (env) => kubelet(env, { ...common, apiservers: procs.apiservers, capacity, ...(t.kubelet ? { timing: t.kubelet } : {}) }));
+    host.spawn(id, (env) =>
+      kubelet(env, { ...common, apiservers: procs.apiservers, capacity, ...(t.kubelet ? { timing: t.kubelet } : {}) }),
+    );
   }
   const replicas = count(opts.controllerReplicas, 2, 1, 3, "controllerReplicas");
   for (const def of opts.controllers ?? []) {
     for (const id of range(replicas, `ctrl-${def.name}-`)) {
       procs.controllers.push(id);
-      host.spawn(id, (env) => controllerProcess(env, {
-        ...common, apiservers: procs.apiservers, controllers: [def],
-        leaderElection: { namespace: "kube-system", name: def.name, ...leaderTiming },
-      }));
+      host.spawn(id, (env) =>
+        controllerProcess(env, {
+          ...common,
+          apiservers: procs.apiservers,
+          controllers: [def],
+          leaderElection: { namespace: "kube-system", name: def.name, ...leaderTiming },
+        }),
+      );
     }
   }
-  host.spawn(procs.workload, (env) => kubectl(env, { apiservers: procs.apiservers, steps, recorder, ...(t.client ? { clientTiming: t.client } : {}) }));
+  host.spawn(procs.workload, (env) =>
+    kubectl(env, { apiservers: procs.apiservers, steps, recorder, ...(t.client ? { clientTiming: t.client } : {}) }),
+  );
 
   const stepNames = steps.map(describeStep);
   const convergence = (): ConvergenceInput => ({
@@ -178,7 +225,13 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   let cached: string[] = [];
   return {
     processes: procs,
-    faultTargets: [...procs.apiservers, ...procs.controllerManagers, ...procs.schedulers, ...procs.nodes, ...procs.controllers],
+    faultTargets: [
+      ...procs.apiservers,
+      ...procs.controllerManagers,
+      ...procs.schedulers,
+      ...procs.nodes,
+      ...procs.controllers,
+    ],
     recorder,
     steps,
     expected,

@@ -37,7 +37,13 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
       env.setTimer(wait, run);
       return;
     }
-    latencyLog()?.step({ index: next, kind: step.kind, ...("name" in step ? { namespace: step.namespace, name: step.name } : { namespace: "", name: "" }), ...(step.kind === "scale" ? { replicas: step.replicas } : {}), ...(step.kind === "image" ? { image: step.image } : {}) });
+    latencyLog()?.step({
+      index: next,
+      kind: step.kind,
+      ...("name" in step ? { namespace: step.namespace, name: step.name } : { namespace: "", name: "" }),
+      ...(step.kind === "scale" ? { replicas: step.replicas } : {}),
+      ...(step.kind === "image" ? { image: step.image } : {}),
+    });
     perform(step, (ok) => {
       if (!ok) {
         env.setTimer(retryUs, run);
@@ -55,7 +61,8 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
         return applyAll(s.objects, 0, cb);
       case "scale":
         return client.patch("Deployment", s.namespace, s.name, { spec: { replicas: s.replicas } }, (r) => {
-          if (!r.ok && r.status.unknown) cfg.recorder?.ambiguousScale({ index: next, namespace: s.namespace, name: s.name, replicas: s.replicas });
+          if (!r.ok && r.status.unknown)
+            cfg.recorder?.ambiguousScale({ index: next, namespace: s.namespace, name: s.name, replicas: s.replicas });
           cb(r.ok || r.status.reason === "NotFound");
         });
       case "image":

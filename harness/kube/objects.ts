@@ -21,11 +21,29 @@ export function kubeObjects(obs: KubeObservations): KubeObjectsView {
     const parts = v.key.split("/").filter(Boolean); // registry, resource, [namespace,] name
     let e = by.get(v.key);
     if (e === undefined) {
-      e = { kind: parts[1] ?? "?", name: parts[parts.length - 1] ?? v.key, events: [], ...(parts.length > 3 ? { namespace: parts[2]! } : {}) };
+      e = {
+        kind: parts[1] ?? "?",
+        name: parts[parts.length - 1] ?? v.key,
+        events: [],
+        ...(parts.length > 3 ? { namespace: parts[2]! } : {}),
+      };
       by.set(v.key, e);
     }
-    const o = v.object as { spec?: { nodeName?: string; replicas?: number }; status?: { phase?: string; readyReplicas?: number } } | null;
-    const summary = o === null ? "deleted" : [o.spec?.nodeName ? `on ${o.spec.nodeName}` : "", o.status?.phase ?? "", o.spec?.replicas !== undefined ? `replicas ${o.spec.replicas}` : "", o.status?.readyReplicas !== undefined ? `ready ${o.status.readyReplicas}` : ""].filter(Boolean).join(", ");
+    const o = v.object as {
+      spec?: { nodeName?: string; replicas?: number };
+      status?: { phase?: string; readyReplicas?: number };
+    } | null;
+    const summary =
+      o === null
+        ? "deleted"
+        : [
+            o.spec?.nodeName ? `on ${o.spec.nodeName}` : "",
+            o.status?.phase ?? "",
+            o.spec?.replicas !== undefined ? `replicas ${o.spec.replicas}` : "",
+            o.status?.readyReplicas !== undefined ? `ready ${o.status.readyReplicas}` : "",
+          ]
+            .filter(Boolean)
+            .join(", ");
     e.events.push({ time: v.time, resourceVersion: v.rv, summary });
   }
   return { objects: [...by.values()] };

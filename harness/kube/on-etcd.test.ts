@@ -19,33 +19,68 @@ import { NGINX } from "../../testing/kube/fake-cluster.ts";
  * faults: a random mix from the seed, or an explicit schedule. memberDrops: messages from members
  * the network loses on purpose (to make one loss deterministic).
  */
-function onEtcd(seed: number, bugs: BugName[], faults: boolean | FaultEvent[], memberDrops?: (to: string, m: MemberMessage) => boolean) {
+function onEtcd(
+  seed: number,
+  bugs: BugName[],
+  faults: boolean | FaultEvent[],
+  memberDrops?: (to: string, m: MemberMessage) => boolean,
+) {
   const world = new World({ seed, link: { lossP: 0.005 } });
   const members = ["n1", "n2", "n3"];
   const history = new HistoryRecorder(() => world.now);
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
   let lastRevision = 1;
-  const lossy = (env: Env): Env => (memberDrops ? { ...env, send: (to, msg) => (memberDrops(to, msg as MemberMessage) ? undefined : env.send(to, msg)) } : env);
+  const lossy = (env: Env): Env =>
+    memberDrops
+      ? { ...env, send: (to, msg) => (memberDrops(to, msg as MemberMessage) ? undefined : env.send(to, msg)) }
+      : env;
   for (const id of members) {
-    world.spawn(id, (env) => new EtcdMember(lossy(env), {
-      peers: members, bugs: new BugSet(bugs),
-      hooks: {
-        // The first member to apply a revision reports it: the complete store feed for the recorder.
-        onCommit: (_m, revision, keys, changes) => {
-          if (revision <= lastRevision) return;
-          lastRevision = revision;
-          const events: Event[] = changes.map((c, i) => c.version === 0
-            ? { type: "DELETE", kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 } }
-            : { type: "PUT", kv: { key: keys[i]!, createRevision: c.createRevision, modRevision: revision, version: c.version, value: c.value, lease: c.lease } });
-          for (const f of feeds) f(revision, events);
-        },
-      },
-    }));
+    world.spawn(
+      id,
+      (env) =>
+        new EtcdMember(lossy(env), {
+          peers: members,
+          bugs: new BugSet(bugs),
+          hooks: {
+            // The first member to apply a revision reports it: the complete store feed for the recorder.
+            onCommit: (_m, revision, keys, changes) => {
+              if (revision <= lastRevision) return;
+              lastRevision = revision;
+              const events: Event[] = changes.map((c, i) =>
+                c.version === 0
+                  ? {
+                      type: "DELETE",
+                      kv: { key: keys[i]!, createRevision: 0, modRevision: revision, version: 0, value: "", lease: 0 },
+                    }
+                  : {
+                      type: "PUT",
+                      kv: {
+                        key: keys[i]!,
+                        createRevision: c.createRevision,
+                        modRevision: revision,
+                        version: c.version,
+                        value: c.value,
+                        lease: c.lease,
+                      },
+                    },
+              );
+              for (const f of feeds) f(revision, events);
+            },
+          },
+        }),
+    );
   }
   let clientId = 100;
   const cluster = startKubeCluster(world, {
     bugs: new BugSet(bugs),
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    etcdClientFor: (_id, env) =>
+      new EtcdClient(env, {
+        clientId: clientId++,
+        members,
+        requestTimeoutUs: 1_000_000,
+        streamTimeoutUs: 1_000_000,
+        recorder: history,
+      }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: [NGINX],
     timing: { apiserver: { compactIntervalUs: 500_000 } },
@@ -58,7 +93,12 @@ function onEtcd(seed: number, bugs: BugName[], faults: boolean | FaultEvent[], m
   const nemesis = new Nemesis(world, () => targets);
   if (Array.isArray(faults)) nemesis.schedule(faults);
   else if (faults) {
-    const mix = { meanGapUs: 300_000, minDurationUs: 100_000, maxDurationUs: 1_500_000, weights: { crash: 1, pause: 1, isolate: 1, partition: 1, loss: 1 } };
+    const mix = {
+      meanGapUs: 300_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 1_500_000,
+      weights: { crash: 1, pause: 1, isolate: 1, partition: 1, loss: 1 },
+    };
     nemesis.schedule(generateSchedule(new Rng(seed).fork("faults"), mix, targets, 500_000, 5_000_000));
   }
   world.runUntil(5_000_000);
@@ -68,9 +108,16 @@ function onEtcd(seed: number, bugs: BugName[], faults: boolean | FaultEvent[], m
 }
 
 test("on three Raft members the rollout converges and every kube check passes, with and without faults", () => {
-  for (const [seed, faults] of [[1, false], [2, true], [3, true]] as const) {
+  for (const [seed, faults] of [
+    [1, false],
+    [2, true],
+    [3, true],
+  ] as const) {
     const { converged, cluster, world, checks } = onEtcd(seed, [], faults);
-    assert.ok(converged && world.failure === undefined, `seed ${seed}: ${cluster.pending().join("; ")} ${world.failure?.message ?? ""}`);
+    assert.ok(
+      converged && world.failure === undefined,
+      `seed ${seed}: ${cluster.pending().join("; ")} ${world.failure?.message ?? ""}`,
+    );
     for (const c of checks) assert.is(c.verdict, "pass", `seed ${seed} ${c.name}: ${c.message}`);
   }
 });
@@ -90,9 +137,17 @@ test("an apiserver whose etcd watch lost its compaction cancel still ends the ku
   let cancels = 0;
   const dropFirstCompactionCancel = (to: string, m: MemberMessage) =>
     to.startsWith("apiserver-") && m.type === "WatchEvent" && (m.response.compactRevision ?? 0) > 0 && ++cancels === 1;
-  const { converged, cluster, world, checks } = onEtcd(1, [], [{ at: 1_200_000, until: 3_500_000, kind: "isolate", target: "node-1" }], dropFirstCompactionCancel);
+  const { converged, cluster, world, checks } = onEtcd(
+    1,
+    [],
+    [{ at: 1_200_000, until: 3_500_000, kind: "isolate", target: "node-1" }],
+    dropFirstCompactionCancel,
+  );
   assert.ok(cancels >= 1, "an apiserver's etcd watch was canceled as compacted (and that cancel lost)");
-  assert.ok(converged && world.failure === undefined, `${cluster.pending().join("; ")} ${world.failure?.message ?? ""}`);
+  assert.ok(
+    converged && world.failure === undefined,
+    `${cluster.pending().join("; ")} ${world.failure?.message ?? ""}`,
+  );
   for (const c of checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
 });
 

@@ -21,7 +21,6 @@ export type WorkloadStep =
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
   | { at: number; kind: "delete"; namespace: string; name: string };
 
-
 function ref(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");
   return i < 0 ? { namespace: "default", name: s } : { namespace: s.slice(0, i), name: s.slice(i + 1) };
@@ -34,15 +33,23 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
   const sorted = actions.map((a, i) => ({ a, i })).sort((x, y) => x.a.at - y.a.at || x.i - y.i);
   for (const { a, i } of sorted) {
     const f = `actions[${i}]`;
-    if (!Number.isInteger(a.at) || a.at < 0) throw new Error(`${f}.at: expected a non-negative integer (µs), got ${JSON.stringify(a.at)}`);
+    if (!Number.isInteger(a.at) || a.at < 0)
+      throw new Error(`${f}.at: expected a non-negative integer (µs), got ${JSON.stringify(a.at)}`);
     switch (a.kind) {
       case "scale":
-        if (!Number.isInteger(a.replicas) || a.replicas < 0) throw new Error(`${f}.replicas: expected a non-negative integer, got ${JSON.stringify(a.replicas)}`);
+        if (!Number.isInteger(a.replicas) || a.replicas < 0)
+          throw new Error(`${f}.replicas: expected a non-negative integer, got ${JSON.stringify(a.replicas)}`);
         steps.push({ at: a.at, kind: "scale", ...ref(a.deployment), replicas: a.replicas });
         break;
       case "image":
         if (typeof a.image !== "string" || a.image === "") throw new Error(`${f}.image: expected a non-empty string`);
-        steps.push({ at: a.at, kind: "image", ...ref(a.deployment), image: a.image, ...(a.container ? { container: a.container } : {}) });
+        steps.push({
+          at: a.at,
+          kind: "image",
+          ...ref(a.deployment),
+          image: a.image,
+          ...(a.container ? { container: a.container } : {}),
+        });
         break;
       case "delete":
         steps.push({ at: a.at, kind: "delete", ...ref(a.deployment) });
@@ -51,7 +58,9 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
         steps.push({ at: a.at, kind: "apply", objects: parseManifests(a.manifest, `${f}.manifest`) });
         break;
       default:
-        throw new Error(`${f}.kind: expected scale, image, delete or apply, got ${JSON.stringify((a as { kind?: unknown }).kind)}`);
+        throw new Error(
+          `${f}.kind: expected scale, image, delete or apply, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
+        );
     }
   }
   return steps;
@@ -59,10 +68,14 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
 
 export function describeStep(s: WorkloadStep): string {
   switch (s.kind) {
-    case "apply": return `apply ${s.objects.map((o) => `${o.kind.toLowerCase()} ${nsName(o.metadata.namespace, o.metadata.name)}`).join(", ")}`;
-    case "scale": return `scale deployment ${s.namespace}/${s.name} to ${s.replicas}`;
-    case "image": return `set image of deployment ${s.namespace}/${s.name} to ${s.image}`;
-    case "delete": return `delete deployment ${s.namespace}/${s.name}`;
+    case "apply":
+      return `apply ${s.objects.map((o) => `${o.kind.toLowerCase()} ${nsName(o.metadata.namespace, o.metadata.name)}`).join(", ")}`;
+    case "scale":
+      return `scale deployment ${s.namespace}/${s.name} to ${s.replicas}`;
+    case "image":
+      return `set image of deployment ${s.namespace}/${s.name} to ${s.image}`;
+    case "delete":
+      return `delete deployment ${s.namespace}/${s.name}`;
   }
 }
 
@@ -77,7 +90,10 @@ export function expectedDeployments(steps: readonly WorkloadStep[]): ExpectedDep
         const key = `${d.metadata.namespace}/${d.metadata.name}`;
         out.delete(key);
         out.set(key, {
-          namespace: d.metadata.namespace!, name: d.metadata.name, deleted: false, replicas: d.spec.replicas,
+          namespace: d.metadata.namespace!,
+          name: d.metadata.name,
+          deleted: false,
+          replicas: d.spec.replicas,
           containers: d.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image })),
         });
       }

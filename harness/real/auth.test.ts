@@ -23,8 +23,14 @@ type Step =
   | { who: Who; token: string }
   | { who: Who; watch: WatchCreateRequest };
 
-const put = (key: string, value = "v", extra: Record<string, unknown> = {}): EtcdRequest => ({ kind: "put", put: { key, value, ...extra } });
-const get = (key: string, rangeEnd?: string): EtcdRequest => ({ kind: "range", range: { key, ...(rangeEnd !== undefined ? { rangeEnd } : {}) } });
+const put = (key: string, value = "v", extra: Record<string, unknown> = {}): EtcdRequest => ({
+  kind: "put",
+  put: { key, value, ...extra },
+});
+const get = (key: string, rangeEnd?: string): EtcdRequest => ({
+  kind: "range",
+  range: { key, ...(rangeEnd !== undefined ? { rangeEnd } : {}) },
+});
 
 const SCRIPT: Step[] = [
   { who: "anon", auth: { op: "authEnable" } }, // no root user
@@ -37,10 +43,19 @@ const SCRIPT: Step[] = [
   { who: "anon", auth: { op: "userAdd", name: "u", password: "upw" } },
   { who: "anon", auth: { op: "userAdd", name: "nobody", password: "npw" } },
   { who: "anon", auth: { op: "userGrantRole", user: "u", role: "ghost" } },
-  { who: "anon", auth: { op: "roleGrantPermission", name: "r", perm: { key: "/cfg/", rangeEnd: "/cfg0", permType: "READ" } } },
-  { who: "anon", auth: { op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } } },
+  {
+    who: "anon",
+    auth: { op: "roleGrantPermission", name: "r", perm: { key: "/cfg/", rangeEnd: "/cfg0", permType: "READ" } },
+  },
+  {
+    who: "anon",
+    auth: { op: "roleGrantPermission", name: "r", perm: { key: "/u/", rangeEnd: "/u0", permType: "READWRITE" } },
+  },
   { who: "anon", auth: { op: "roleGrantPermission", name: "r", perm: { key: "/pt", permType: "READ" } } },
-  { who: "anon", auth: { op: "roleGrantPermission", name: "r", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } } },
+  {
+    who: "anon",
+    auth: { op: "roleGrantPermission", name: "r", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } },
+  },
   { who: "anon", auth: { op: "userGrantRole", user: "u", role: "r" } },
   { who: "anon", kv: put("/cfg/a", "1") }, // auth is still off
   { who: "anon", kv: put("/pt/x", "1") },
@@ -66,9 +81,35 @@ const SCRIPT: Step[] = [
   { who: "u", kv: get("/w/a") }, // write-only
   { who: "u", kv: put("/w/a", "2", { prevKv: true }) }, // prev_kv needs read
   { who: "u", kv: { kind: "deleteRange", deleteRange: { key: "/w/", rangeEnd: "/w0" } } },
-  { who: "u", kv: { kind: "txn", txn: { compare: [{ key: "/u/a", target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: "/u/b", value: "t" } }], failure: [{ requestPut: { key: "/cfg/b", value: "t" } }] } } },
-  { who: "u", kv: { kind: "txn", txn: { compare: [{ key: "/root/x", target: "VERSION", result: "EQUAL", version: 0 }], success: [], failure: [] } } },
-  { who: "u", kv: { kind: "txn", txn: { compare: [{ key: "/u/a", target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: "/u/b", value: "t2" } }, { requestRange: { key: "/cfg/a" } }], failure: [] } } },
+  {
+    who: "u",
+    kv: {
+      kind: "txn",
+      txn: {
+        compare: [{ key: "/u/a", target: "VERSION", result: "GREATER", version: 0 }],
+        success: [{ requestPut: { key: "/u/b", value: "t" } }],
+        failure: [{ requestPut: { key: "/cfg/b", value: "t" } }],
+      },
+    },
+  },
+  {
+    who: "u",
+    kv: {
+      kind: "txn",
+      txn: { compare: [{ key: "/root/x", target: "VERSION", result: "EQUAL", version: 0 }], success: [], failure: [] },
+    },
+  },
+  {
+    who: "u",
+    kv: {
+      kind: "txn",
+      txn: {
+        compare: [{ key: "/u/a", target: "VERSION", result: "GREATER", version: 0 }],
+        success: [{ requestPut: { key: "/u/b", value: "t2" } }, { requestRange: { key: "/cfg/a" } }],
+        failure: [],
+      },
+    },
+  },
   { who: "nobody", kv: get("/cfg/a") },
   { who: "nobody", kv: put("/u/z") },
   { who: "root", kv: { kind: "leaseGrant", leaseGrant: { TTL: 60 } } },
@@ -119,11 +160,16 @@ function kvOutcome(r: { ok: true; value: EtcdResponse } | { ok: false; error?: s
   if (!r.ok) return `error ${r.error ?? r.reason}`;
   const v = r.value;
   switch (v.kind) {
-    case "range": return `ok ${v.range.kvs.map((k) => `${k.key}=${k.value}`).join(",")}`;
-    case "txn": return `ok succeeded=${v.txn.succeeded}`;
-    case "deleteRange": return `ok deleted=${v.deleteRange.deleted}`;
-    case "put": return `ok${v.put.prevKv ? ` prev=${v.put.prevKv.value}` : ""}`;
-    default: return "ok";
+    case "range":
+      return `ok ${v.range.kvs.map((k) => `${k.key}=${k.value}`).join(",")}`;
+    case "txn":
+      return `ok succeeded=${v.txn.succeeded}`;
+    case "deleteRange":
+      return `ok deleted=${v.deleteRange.deleted}`;
+    case "put":
+      return `ok${v.put.prevKv ? ` prev=${v.put.prevKv.value}` : ""}`;
+    default:
+      return "ok";
   }
 }
 
@@ -171,7 +217,9 @@ function runSim(): Outcome[] {
 
 async function runReal(address: string): Promise<Outcome[]> {
   const leases = new LeaseIds();
-  const eps = new Map<Who, EtcdEndpoint>((["anon", "root", "u", "nobody"] as Who[]).map((w) => [w, new EtcdEndpoint(w, address, leases)]));
+  const eps = new Map<Who, EtcdEndpoint>(
+    (["anon", "root", "u", "nobody"] as Who[]).map((w) => [w, new EtcdEndpoint(w, address, leases)]),
+  );
   let lease = 0;
   const out: Outcome[] = [];
   try {
@@ -188,8 +236,18 @@ async function runReal(address: string): Promise<Outcome[]> {
         out.push("token set");
       } else if ("watch" in step) {
         const first = await new Promise<WatchResponse | string>((resolve) => {
-          const w = ep.watch(step.watch, (r) => { w.close(); resolve(r); }, (reason) => resolve(reason));
-          setTimeout(() => { w.close(); resolve("no response"); }, 3000);
+          const w = ep.watch(
+            step.watch,
+            (r) => {
+              w.close();
+              resolve(r);
+            },
+            (reason) => resolve(reason),
+          );
+          setTimeout(() => {
+            w.close();
+            resolve("no response");
+          }, 3000);
         });
         out.push(watchOutcome(first));
       } else {
@@ -217,11 +275,21 @@ test("auth: the simulated member answers an auth script as a real etcd 3.4 does"
   } finally {
     await server.stop();
   }
-  const diffs = SCRIPT.map((s, i) => ({ i, step: JSON.stringify(s), sim: sim[i], real: real[i] })).filter((d) => d.sim !== d.real);
+  const diffs = SCRIPT.map((s, i) => ({ i, step: JSON.stringify(s), sim: sim[i], real: real[i] })).filter(
+    (d) => d.sim !== d.real,
+  );
   assert.equal(diffs, [], diffs.map((d) => `step ${d.i} ${d.step}\n  sim:  ${d.sim}\n  real: ${d.real}`).join("\n"));
   // The script reaches what it is for.
   assert.ok(real.filter((o) => o === "error permission-denied").length >= 10);
-  for (const e of ["user-empty", "invalid-auth-token", "root-user-not-exist", "root-role-not-exist", "invalid-auth-mgmt", "auth-failed", "auth-not-enabled"]) {
+  for (const e of [
+    "user-empty",
+    "invalid-auth-token",
+    "root-user-not-exist",
+    "root-role-not-exist",
+    "invalid-auth-mgmt",
+    "auth-failed",
+    "auth-not-enabled",
+  ]) {
     assert.ok(real.includes(`error ${e}`), e);
   }
 });

@@ -53,16 +53,30 @@ let handlersInstalled = false;
 function installHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on("exit", () => { for (const c of live) c.killNowSync(); });
+  process.on("exit", () => {
+    for (const c of live) c.killNowSync();
+  });
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
       // Kill, then wait (bounded) until each etcd is reaped, so none outlives etcdsim by a moment.
-      const dying = [...live].flatMap((c) => c.members.map((m) => m.proc).filter((p): p is ChildProcess => p !== undefined));
-      const reaped = Promise.all(dying.map((p) => new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r())))));
+      const dying = [...live].flatMap((c) =>
+        c.members.map((m) => m.proc).filter((p): p is ChildProcess => p !== undefined),
+      );
+      const reaped = Promise.all(
+        dying.map(
+          (p) =>
+            new Promise<void>((r) => (p.exitCode !== null || p.signalCode !== null ? r() : p.once("exit", () => r()))),
+        ),
+      );
       const dirs = [...live].map((c) => c.runDir);
       for (const c of live) c.killNowSync();
       void Promise.race([reaped, sleep(3000)]).then(() => {
-        for (const d of dirs) try { rmSync(d, { recursive: true, force: true }); } catch { /* best effort */ }
+        for (const d of dirs)
+          try {
+            rmSync(d, { recursive: true, force: true });
+          } catch {
+            /* best effort */
+          }
         process.exit(sig === "SIGINT" ? 130 : 143);
       });
     });
@@ -77,11 +91,17 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => resolve(s));
-  })));
+  const servers = await Promise.all(
+    Array.from(
+      { length: n },
+      () =>
+        new Promise<Server>((resolve, reject) => {
+          const s = createServer();
+          s.once("error", reject);
+          s.listen(0, "127.0.0.1", () => resolve(s));
+        }),
+    ),
+  );
   const ports = servers.map((s) => (s.address() as { port: number }).port);
   await Promise.all(servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
   return ports;
@@ -148,7 +168,20 @@ export class EtcdCluster {
       await clientProxy.listen();
       await peerProxy.listen();
       const dataDir = join(this.runDir, name);
-      this.members.push({ name, clientPort: 0, peerPort: 0, clientProxy, peerProxy, dataDir, proc: undefined, paused: false, id: "", inCluster: true, log: "", portRetries: 0 });
+      this.members.push({
+        name,
+        clientPort: 0,
+        peerPort: 0,
+        clientProxy,
+        peerProxy,
+        dataDir,
+        proc: undefined,
+        paused: false,
+        id: "",
+        inCluster: true,
+        log: "",
+        portRetries: 0,
+      });
     }
     const ports = await freePorts(2 * n);
     this.members.forEach((m, i) => this.setPorts(m, ports[2 * i]!, ports[2 * i + 1]!));
@@ -156,7 +189,9 @@ export class EtcdCluster {
     for (const m of this.members) this.spawn(m, initial, "new");
     await this.waitHealthy(readyTimeoutMs);
     await this.refreshIds();
-    this.note(`cluster up: ${this.members.map((m) => `${m.name} pid ${m.proc?.pid} client ${this.clientAddress(m)}`).join(", ")}`);
+    this.note(
+      `cluster up: ${this.members.map((m) => `${m.name} pid ${m.proc?.pid} client ${this.clientAddress(m)}`).join(", ")}`,
+    );
   }
 
   /** Members listen on these; only their proxies know them (members advertise the proxies). */
@@ -170,15 +205,24 @@ export class EtcdCluster {
   private spawn(m: Member, initialCluster: string, state: "new" | "existing"): void {
     const clientUrl = `http://127.0.0.1:${m.clientPort}`;
     const args = [
-      "--name", m.name,
-      "--data-dir", m.dataDir,
-      "--listen-client-urls", clientUrl,
-      "--advertise-client-urls", `http://${this.clientAddress(m)}`,
-      "--listen-peer-urls", `http://127.0.0.1:${m.peerPort}`,
-      "--initial-advertise-peer-urls", this.peerUrl(m),
-      "--initial-cluster", initialCluster,
-      "--initial-cluster-state", state,
-      "--initial-cluster-token", `etcdsim-${this.runDir.slice(-6)}`,
+      "--name",
+      m.name,
+      "--data-dir",
+      m.dataDir,
+      "--listen-client-urls",
+      clientUrl,
+      "--advertise-client-urls",
+      `http://${this.clientAddress(m)}`,
+      "--listen-peer-urls",
+      `http://127.0.0.1:${m.peerPort}`,
+      "--initial-advertise-peer-urls",
+      this.peerUrl(m),
+      "--initial-cluster",
+      initialCluster,
+      "--initial-cluster-state",
+      state,
+      "--initial-cluster-token",
+      `etcdsim-${this.runDir.slice(-6)}`,
       `--heartbeat-interval=${this.o.heartbeatMs}`,
       `--election-timeout=${this.o.electionMs}`,
       `--snapshot-count=${this.o.snapshotCount}`,
@@ -186,7 +230,8 @@ export class EtcdCluster {
       "--grpc-keepalive-min-time=500ms",
       // etcd 3.4 logs through capnslog unless told otherwise (3.5 and later: zap only, the default).
       ...(this.version.startsWith("3.4.") ? ["--logger", "zap"] : []),
-      "--log-level", "warn",
+      "--log-level",
+      "warn",
     ];
     const proc = spawn(this.o.binary, args, { env: cleanEnv(), stdio: ["ignore", "pipe", "pipe"] });
     m.proc = proc;
@@ -200,7 +245,13 @@ export class EtcdCluster {
     proc.once("exit", (code, sig) => {
       if (m.proc === proc) m.proc = undefined;
       if (!this.stopped && sig !== "SIGKILL" && m.inCluster) {
-        const tail = m.log.trim().split("\n").filter((l) => /panic|fatal|"level":"(fatal|panic|error)"/i.test(l)).slice(0, 3).join("\n    ").slice(0, 1500);
+        const tail = m.log
+          .trim()
+          .split("\n")
+          .filter((l) => /panic|fatal|"level":"(fatal|panic|error)"/i.test(l))
+          .slice(0, 3)
+          .join("\n    ")
+          .slice(0, 1500);
         this.note(`${m.name} exited by itself (code ${code}, signal ${sig})${tail ? `; log tail:\n    ${tail}` : ""}`);
         this.exits.push({ member: m.name, code, signal: sig, logTail: m.log.slice(-4000) });
       }
@@ -226,17 +277,23 @@ export class EtcdCluster {
     const deadline = performance.now() + timeoutMs;
     let last = "";
     for (;;) {
-      const st = await Promise.all(this.members.filter((m) => m.inCluster).map(async (m) => {
-        if (m.proc === undefined) return { m, err: "not running" };
-        const r = await this.endpoint(m.name).status(500);
-        return r.ok ? { m, leader: r.value.leader } : { m, err: r.unknown ? r.reason : r.error };
-      }));
+      const st = await Promise.all(
+        this.members
+          .filter((m) => m.inCluster)
+          .map(async (m) => {
+            if (m.proc === undefined) return { m, err: "not running" };
+            const r = await this.endpoint(m.name).status(500);
+            return r.ok ? { m, leader: r.value.leader } : { m, err: r.unknown ? r.reason : r.error };
+          }),
+      );
       const leaders = new Set(st.map((s) => ("leader" in s ? s.leader : "?")));
       if (st.every((s) => "leader" in s && s.leader !== "0") && leaders.size === 1) return;
       last = st.map((s) => `${s.m.name}: ${"leader" in s ? `leader ${s.leader}` : s.err}`).join(", ");
       if (performance.now() > deadline) {
         const dead = this.members.find((m) => m.inCluster && m.proc === undefined);
-        throw new Error(`cluster not healthy after ${timeoutMs} ms (${last})${dead ? `; ${dead.name} log tail:\n${dead.log.slice(-2000)}` : ""}`);
+        throw new Error(
+          `cluster not healthy after ${timeoutMs} ms (${last})${dead ? `; ${dead.name} log tail:\n${dead.log.slice(-2000)}` : ""}`,
+        );
       }
       await sleep(100);
     }
@@ -248,7 +305,9 @@ export class EtcdCluster {
       const r = await this.endpoint(m.name).memberList(2000);
       if (!r.ok) continue;
       for (const x of r.value) {
-        const mm = this.members.find((y) => y.name === x.name || (x.name === "" && x.peerURLs.includes(this.peerUrl(y))));
+        const mm = this.members.find(
+          (y) => y.name === x.name || (x.name === "" && x.peerURLs.includes(this.peerUrl(y))),
+        );
         if (mm) mm.id = x.id;
       }
       return;
@@ -262,12 +321,18 @@ export class EtcdCluster {
 
   /** The leader as the running members report it (maintenance Status), if they agree on one. */
   async leader(timeoutMs = 1000): Promise<string | undefined> {
-    const st = await Promise.all(this.running().filter((m) => !m.paused).map(async (m) => {
-      const r = await this.endpoint(m.name).status(timeoutMs);
-      return r.ok ? r.value : undefined;
-    }));
+    const st = await Promise.all(
+      this.running()
+        .filter((m) => !m.paused)
+        .map(async (m) => {
+          const r = await this.endpoint(m.name).status(timeoutMs);
+          return r.ok ? r.value : undefined;
+        }),
+    );
     let best: { leader: string; term: number } | undefined;
-    for (const s of st) if (s && s.leader !== "0" && (best === undefined || s.raftTerm > best.term)) best = { leader: s.leader, term: s.raftTerm };
+    for (const s of st)
+      if (s && s.leader !== "0" && (best === undefined || s.raftTerm > best.term))
+        best = { leader: s.leader, term: s.raftTerm };
     return best === undefined ? undefined : this.members.find((m) => m.id === best!.leader)?.name;
   }
 
@@ -278,7 +343,11 @@ export class EtcdCluster {
     const p = m.proc;
     if (p === undefined) return;
     const exited = new Promise<void>((r) => p.once("exit", () => r()));
-    try { process.kill(p.pid!, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(p.pid!, "SIGKILL");
+    } catch {
+      /* gone */
+    }
     await exited;
     m.paused = false;
     m.clientProxy.resetAll();
@@ -295,13 +364,22 @@ export class EtcdCluster {
   pause(name: string): void {
     const m = this.member(name);
     if (m.proc?.pid === undefined || m.paused) return;
-    try { process.kill(m.proc.pid, "SIGSTOP"); m.paused = true; } catch { /* gone */ }
+    try {
+      process.kill(m.proc.pid, "SIGSTOP");
+      m.paused = true;
+    } catch {
+      /* gone */
+    }
   }
 
   resume(name: string): void {
     const m = this.member(name);
     if (m.proc?.pid === undefined || !m.paused) return;
-    try { process.kill(m.proc.pid, "SIGCONT"); } catch { /* gone */ }
+    try {
+      process.kill(m.proc.pid, "SIGCONT");
+    } catch {
+      /* gone */
+    }
     m.paused = false;
   }
 
@@ -346,7 +424,10 @@ export class EtcdCluster {
       if (add.ok) {
         m.id = add.value.id;
         m.inCluster = true;
-        const initial = this.members.filter((x) => x.inCluster).map((x) => `${x.name}=${this.peerUrl(x)}`).join(",");
+        const initial = this.members
+          .filter((x) => x.inCluster)
+          .map((x) => `${x.name}=${this.peerUrl(x)}`)
+          .join(",");
         this.spawn(m, initial, "existing");
         return "removed and re-added";
       }
@@ -362,9 +443,18 @@ export class EtcdCluster {
     this.stopped = true;
     for (const m of this.members) {
       const pid = m.proc?.pid;
-      if (pid !== undefined) try { process.kill(pid, "SIGKILL"); } catch { /* gone */ }
+      if (pid !== undefined)
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
     }
-    try { rmSync(this.runDir, { recursive: true, force: true }); } catch { /* best effort */ }
+    try {
+      rmSync(this.runDir, { recursive: true, force: true });
+    } catch {
+      /* best effort */
+    }
     live.delete(this);
   }
 
@@ -372,13 +462,19 @@ export class EtcdCluster {
     if (this.stopped) return;
     this.stopped = true;
     for (const e of this.admin.values()) e.close();
-    await Promise.all(this.members.map(async (m) => {
-      const p = m.proc;
-      if (p?.pid === undefined) return;
-      const exited = new Promise<void>((r) => p.once("exit", () => r()));
-      try { process.kill(p.pid, "SIGKILL"); } catch { /* gone */ }
-      await Promise.race([exited, sleep(3000)]);
-    }));
+    await Promise.all(
+      this.members.map(async (m) => {
+        const p = m.proc;
+        if (p?.pid === undefined) return;
+        const exited = new Promise<void>((r) => p.once("exit", () => r()));
+        try {
+          process.kill(p.pid, "SIGKILL");
+        } catch {
+          /* gone */
+        }
+        await Promise.race([exited, sleep(3000)]);
+      }),
+    );
     await Promise.all(this.members.flatMap((m) => [m.clientProxy.close(), m.peerProxy.close()]));
     rmSync(this.runDir, { recursive: true, force: true });
     live.delete(this);

@@ -36,17 +36,24 @@ export function distribution(h: History, seconds: number): Distribution {
     for (const [e, n] of Object.entries(s.errors)) errorKinds[e] = (errorKinds[e] ?? 0) + n;
     okOps += s.ok;
   }
-  let minRev = Infinity, maxRev = 0;
+  let minRev = Infinity,
+    maxRev = 0;
   for (const op of h.operations) {
     if (op.response === null) continue;
     const r = (Object.values(op.response)[1] as { header?: { revision: number } }).header?.revision ?? 0;
-    if (r > 0) { minRev = Math.min(minRev, r); maxRev = Math.max(maxRev, r); }
+    if (r > 0) {
+      minRev = Math.min(minRev, r);
+      maxRev = Math.max(maxRev, r);
+    }
   }
   const revisions = maxRev > minRev ? maxRev - minRev : 0;
   const events = h.watches.reduce((s, w) => s + w.responses.reduce((t, r) => t + r.response.events.length, 0), 0);
   return {
     seconds: round(seconds),
-    opsPerSecond, errorRate, unknownRate, errorKinds,
+    opsPerSecond,
+    errorRate,
+    unknownRate,
+    errorKinds,
     revisionsPerOp: round(okOps ? revisions / okOps : 0),
     watchEventsPerRevision: round(revisions ? events / revisions : 0),
   };
@@ -63,7 +70,8 @@ export interface Comparison {
 
 export function compareWithSim(def: ScenarioDef, ref: string, seed: number, real: RealRunOutput): Comparison {
   const sim = runScenario({ scenario: def, scenarioRef: ref, seed });
-  const simSeconds = (typeof sim.options.faultPhaseUs === "number" ? sim.options.faultPhaseUs : sim.stats.simTimeMs * 1000) / 1e6;
+  const simSeconds =
+    (typeof sim.options.faultPhaseUs === "number" ? sim.options.faultPhaseUs : sim.stats.simTimeMs * 1000) / 1e6;
   return {
     scenario: def.name,
     seed,

@@ -17,7 +17,11 @@ export interface Applied {
   revert(): Promise<void>;
 }
 
-type NetFault = { kind: "isolate"; target: string } | { kind: "oneway"; from: string; to: string } | { kind: "delay"; target: string; ms: number } | { kind: "drop"; target: string; p: number };
+type NetFault =
+  | { kind: "isolate"; target: string }
+  | { kind: "oneway"; from: string; to: string }
+  | { kind: "delay"; target: string; ms: number }
+  | { kind: "drop"; target: string; p: number };
 
 /** Active network faults per cluster. */
 const netState = new WeakMap<EtcdCluster, Set<NetFault>>();
@@ -84,12 +88,20 @@ function clientRule(m: Member, s: Set<NetFault>): RuleFn {
   };
 }
 
-export async function applyFault(c: EtcdCluster, f: RealFault, now: () => number, log: (s: string) => void): Promise<Applied> {
+export async function applyFault(
+  c: EtcdCluster,
+  f: RealFault,
+  now: () => number,
+  log: (s: string) => void,
+): Promise<Applied> {
   const start = now();
   let target: string | undefined = "target" in f ? f.target : undefined;
   if (target === "@leader") target = await c.leader();
   const a: Applied = { fault: f, target, start, end: undefined, outcome: "applied", revert: async () => {} };
-  const say = () => log(`${(start / 1e6).toFixed(1)}s  ${describeRealFault(f)}${"target" in f && f.target === "@leader" ? ` (leader: ${target ?? "none"})` : ""}: ${a.outcome}`);
+  const say = () =>
+    log(
+      `${(start / 1e6).toFixed(1)}s  ${describeRealFault(f)}${"target" in f && f.target === "@leader" ? ` (leader: ${target ?? "none"})` : ""}: ${a.outcome}`,
+    );
   if ("target" in f && target === undefined) {
     a.outcome = "no leader to target";
     say();
@@ -106,16 +118,37 @@ export async function applyFault(c: EtcdCluster, f: RealFault, now: () => number
       c.pause(t);
       a.revert = async () => c.resume(t);
       break;
-    case "isolate": case "delay": case "drop": {
-      const nf: NetFault = f.kind === "isolate" ? { kind: "isolate", target: t } : f.kind === "delay" ? { kind: "delay", target: t, ms: f.ms } : { kind: "drop", target: t, p: f.p };
+    case "isolate":
+    case "delay":
+    case "drop": {
+      const nf: NetFault =
+        f.kind === "isolate"
+          ? { kind: "isolate", target: t }
+          : f.kind === "delay"
+            ? { kind: "delay", target: t, ms: f.ms }
+            : { kind: "drop", target: t, p: f.p };
       net.add(nf);
-      a.revert = async () => { net.delete(nf); for (const m of c.members) { m.peerProxy.heal(); m.peerProxy.rules = peerRule(c, m, net); m.clientProxy.heal(); m.clientProxy.rules = clientRule(m, net); } };
+      a.revert = async () => {
+        net.delete(nf);
+        for (const m of c.members) {
+          m.peerProxy.heal();
+          m.peerProxy.rules = peerRule(c, m, net);
+          m.clientProxy.heal();
+          m.clientProxy.rules = clientRule(m, net);
+        }
+      };
       break;
     }
     case "oneway": {
       const nf: NetFault = { kind: "oneway", from: f.from, to: f.to };
       net.add(nf);
-      a.revert = async () => { net.delete(nf); for (const m of c.members) { m.peerProxy.heal(); m.peerProxy.rules = peerRule(c, m, net); } };
+      a.revert = async () => {
+        net.delete(nf);
+        for (const m of c.members) {
+          m.peerProxy.heal();
+          m.peerProxy.rules = peerRule(c, m, net);
+        }
+      };
       break;
     }
     case "defrag": {

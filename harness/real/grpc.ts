@@ -7,9 +7,22 @@ import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { fileURLToPath } from "node:url";
 import {
-  ERROR_MESSAGES, type Compare, type EtcdErrorCode, type EtcdRequest, type EtcdResponse, type Event, type KeyValue,
-  type RangeRequest, type RangeResponse, type RequestOp, type ResponseHeader, type ResponseOp, type TxnRequest,
-  type TxnResponse, type WatchCreateRequest, type WatchResponse,
+  ERROR_MESSAGES,
+  type Compare,
+  type EtcdErrorCode,
+  type EtcdRequest,
+  type EtcdResponse,
+  type Event,
+  type KeyValue,
+  type RangeRequest,
+  type RangeResponse,
+  type RequestOp,
+  type ResponseHeader,
+  type ResponseOp,
+  type TxnRequest,
+  type TxnResponse,
+  type WatchCreateRequest,
+  type WatchResponse,
 } from "../../core/mvcc/rpc.ts";
 import type { AuthRequest, AuthResponse, Permission } from "../../core/etcd/auth.ts";
 
@@ -19,16 +32,34 @@ grpc.setLogVerbosity(grpc.logVerbosity.NONE);
 const PROTO = fileURLToPath(new URL("./proto/etcd.proto", import.meta.url));
 
 type Json = Record<string, unknown>;
-type Unary = (req: Json, meta: grpc.Metadata, opts: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res?: Json) => void) => grpc.ClientUnaryCall;
+type Unary = (
+  req: Json,
+  meta: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Json) => void,
+) => grpc.ClientUnaryCall;
 type Stub = grpc.Client & Record<string, Unary>;
 type StubCtor = new (address: string, creds: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => Stub;
 
 let services: Record<"KV" | "Watch" | "Lease" | "Cluster" | "Maintenance" | "Auth", StubCtor> | undefined;
 function loadServices() {
   if (services !== undefined) return services;
-  const def = protoLoader.loadSync(PROTO, { keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  const def = protoLoader.loadSync(PROTO, {
+    keepCase: true,
+    longs: String,
+    enums: String,
+    defaults: true,
+    oneofs: true,
+  });
   const pkg = (grpc.loadPackageDefinition(def) as unknown as { etcdserverpb: Record<string, StubCtor> }).etcdserverpb;
-  services = { KV: pkg.KV!, Watch: pkg.Watch!, Lease: pkg.Lease!, Cluster: pkg.Cluster!, Maintenance: pkg.Maintenance!, Auth: pkg.Auth! };
+  services = {
+    KV: pkg.KV!,
+    Watch: pkg.Watch!,
+    Lease: pkg.Lease!,
+    Cluster: pkg.Cluster!,
+    Maintenance: pkg.Maintenance!,
+    Auth: pkg.Auth!,
+  };
   return services;
 }
 
@@ -52,18 +83,45 @@ export class LeaseIds {
 }
 
 /** A call's outcome: the response, a definite error (no effect), or unknown (may have taken effect). */
-export type CallResult<T> = { ok: true; value: T } | { ok: false; error: EtcdErrorCode; unknown: false } | { ok: false; unknown: true; reason: string };
+export type CallResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; error: EtcdErrorCode; unknown: false }
+  | { ok: false; unknown: true; reason: string };
 
 /** etcd errors that prove the request had no effect. Anything else (timeouts, lost connections) is unknown. */
 const DEFINITE: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
-  "compacted", "future-revision", "key-not-found", "lease-not-found", "duplicate-key", "empty-key", "too-many-ops",
-  "lease-exists", "value-provided", "lease-provided", "lease-ttl-too-large",
+  "compacted",
+  "future-revision",
+  "key-not-found",
+  "lease-not-found",
+  "duplicate-key",
+  "empty-key",
+  "too-many-ops",
+  "lease-exists",
+  "value-provided",
+  "lease-provided",
+  "lease-ttl-too-large",
   // Auth refusals (only with auth enabled).
-  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed", "auth-not-enabled",
-  "root-user-not-exist", "root-role-not-exist", "user-already-exist", "user-not-found", "role-already-exist",
-  "role-not-found", "role-empty", "role-not-granted", "permission-not-granted", "invalid-auth-mgmt",
+  "permission-denied",
+  "invalid-auth-token",
+  "user-empty",
+  "auth-old-revision",
+  "auth-failed",
+  "auth-not-enabled",
+  "root-user-not-exist",
+  "root-role-not-exist",
+  "user-already-exist",
+  "user-not-found",
+  "role-already-exist",
+  "role-not-found",
+  "role-empty",
+  "role-not-granted",
+  "permission-not-granted",
+  "invalid-auth-mgmt",
 ]);
-const MESSAGE_TO_CODE = new Map<string, EtcdErrorCode>((Object.entries(ERROR_MESSAGES) as [EtcdErrorCode, string][]).map(([c, m]) => [m, c]));
+const MESSAGE_TO_CODE = new Map<string, EtcdErrorCode>(
+  (Object.entries(ERROR_MESSAGES) as [EtcdErrorCode, string][]).map(([c, m]) => [m, c]),
+);
 
 /** Classifies a gRPC error: a definite etcd error, or an unknown outcome with a short reason (for the error-kind tallies). */
 export function classifyError(err: grpc.ServiceError): { definite: EtcdErrorCode } | { reason: string } {
@@ -82,7 +140,8 @@ const b = (s: string) => Buffer.from(s, "utf8");
  * store tells "no range_end" (a point read) from an empty one by nil-ness — an empty one reads every
  * key from `key` on.
  */
-const withEnd = (body: Json, end: string | undefined): Json => (end !== undefined && end !== "" ? { ...body, range_end: b(end) } : body);
+const withEnd = (body: Json, end: string | undefined): Json =>
+  end !== undefined && end !== "" ? { ...body, range_end: b(end) } : body;
 const str = (x: unknown) => (x === undefined || x === null ? "" : Buffer.isBuffer(x) ? x.toString("utf8") : String(x));
 const num = (x: unknown) => (x === undefined || x === null || x === "" ? 0 : Number(x));
 
@@ -110,7 +169,11 @@ export class EtcdEndpoint {
   /** A simple token from Authenticate, sent as etcd's "token" metadata with every call (auth tests). */
   token: string | undefined;
 
-  constructor(readonly name: string, readonly address: string, readonly leases: LeaseIds) {
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    readonly leases: LeaseIds,
+  ) {
     const s = loadServices();
     const creds = grpc.credentials.createInsecure();
     this.kv = new s.KV(address, creds, CHANNEL_OPTIONS);
@@ -135,7 +198,11 @@ export class EtcdEndpoint {
       stub[method]!(req, meta, { deadline: Date.now() + timeoutMs }, (err, res) => {
         if (err) {
           const c = classifyError(err);
-          resolve("definite" in c ? { ok: false, error: c.definite, unknown: false } : { ok: false, unknown: true, reason: c.reason });
+          resolve(
+            "definite" in c
+              ? { ok: false, error: c.definite, unknown: false }
+              : { ok: false, unknown: true, reason: c.reason },
+          );
         } else resolve({ ok: true, value: res ?? {} });
       });
     });
@@ -148,18 +215,51 @@ export class EtcdEndpoint {
       return r.ok ? { ok: true, value: f(r.value) } : r;
     };
     switch (req.kind) {
-      case "range": return call(this.kv, "Range", this.rangeReq(req.range), (r) => ({ kind: "range", range: this.rangeResp(r) }));
+      case "range":
+        return call(this.kv, "Range", this.rangeReq(req.range), (r) => ({ kind: "range", range: this.rangeResp(r) }));
       case "put": {
         const p = req.put;
-        const body: Json = { key: b(p.key), value: b(p.value ?? ""), lease: this.leases.wire(p.lease ?? 0), prev_kv: p.prevKv === true, ignore_value: p.ignoreValue === true, ignore_lease: p.ignoreLease === true };
-        return call(this.kv, "Put", body, (r) => ({ kind: "put", put: r.prev_kv ? { header: this.header(r), prevKv: this.kvOf(r.prev_kv as Json) } : { header: this.header(r) } }));
+        const body: Json = {
+          key: b(p.key),
+          value: b(p.value ?? ""),
+          lease: this.leases.wire(p.lease ?? 0),
+          prev_kv: p.prevKv === true,
+          ignore_value: p.ignoreValue === true,
+          ignore_lease: p.ignoreLease === true,
+        };
+        return call(this.kv, "Put", body, (r) => ({
+          kind: "put",
+          put: r.prev_kv
+            ? { header: this.header(r), prevKv: this.kvOf(r.prev_kv as Json) }
+            : { header: this.header(r) },
+        }));
       }
-      case "deleteRange": return call(this.kv, "DeleteRange", this.deleteReq(req.deleteRange), (r) => ({ kind: "deleteRange", deleteRange: this.deleteResp(r) }));
-      case "txn": return call(this.kv, "Txn", this.txnReq(req.txn), (r) => ({ kind: "txn", txn: this.txnResp(r) }));
-      case "compact": return call(this.kv, "Compact", { revision: String(req.compact.revision), physical: req.compact.physical === true }, (r) => ({ kind: "compact", compact: { header: this.header(r) } }));
-      case "leaseGrant": return call(this.lease, "LeaseGrant", { TTL: String(req.leaseGrant.TTL), ID: "0" }, (r) => ({ kind: "leaseGrant", leaseGrant: { header: this.header(r), ID: this.leases.small(String(r.ID)), TTL: num(r.TTL) } }));
-      case "leaseRevoke": return call(this.lease, "LeaseRevoke", { ID: this.leases.wire(req.leaseRevoke.ID) }, (r) => ({ kind: "leaseRevoke", leaseRevoke: { header: this.header(r) } }));
-      case "leaseKeepAlive": return { ok: false, unknown: true, reason: "keepalive not used" };
+      case "deleteRange":
+        return call(this.kv, "DeleteRange", this.deleteReq(req.deleteRange), (r) => ({
+          kind: "deleteRange",
+          deleteRange: this.deleteResp(r),
+        }));
+      case "txn":
+        return call(this.kv, "Txn", this.txnReq(req.txn), (r) => ({ kind: "txn", txn: this.txnResp(r) }));
+      case "compact":
+        return call(
+          this.kv,
+          "Compact",
+          { revision: String(req.compact.revision), physical: req.compact.physical === true },
+          (r) => ({ kind: "compact", compact: { header: this.header(r) } }),
+        );
+      case "leaseGrant":
+        return call(this.lease, "LeaseGrant", { TTL: String(req.leaseGrant.TTL), ID: "0" }, (r) => ({
+          kind: "leaseGrant",
+          leaseGrant: { header: this.header(r), ID: this.leases.small(String(r.ID)), TTL: num(r.TTL) },
+        }));
+      case "leaseRevoke":
+        return call(this.lease, "LeaseRevoke", { ID: this.leases.wire(req.leaseRevoke.ID) }, (r) => ({
+          kind: "leaseRevoke",
+          leaseRevoke: { header: this.header(r) },
+        }));
+      case "leaseKeepAlive":
+        return { ok: false, unknown: true, reason: "keepalive not used" };
     }
   }
 
@@ -168,20 +268,34 @@ export class EtcdEndpoint {
     const perm = (p: Permission): Json => withEnd({ permType: p.permType, key: b(p.key) }, p.rangeEnd);
     const [method, body]: [string, Json] = (() => {
       switch (req.op) {
-        case "authEnable": return ["AuthEnable", {}];
-        case "authDisable": return ["AuthDisable", {}];
-        case "authenticate": return ["Authenticate", { name: req.name, password: req.password }];
-        case "userAdd": return ["UserAdd", { name: req.name, password: req.password }];
-        case "userDelete": return ["UserDelete", { name: req.name }];
-        case "userChangePassword": return ["UserChangePassword", { name: req.name, password: req.password }];
-        case "userGrantRole": return ["UserGrantRole", { user: req.user, role: req.role }];
-        case "userRevokeRole": return ["UserRevokeRole", { name: req.name, role: req.role }];
-        case "userGet": return ["UserGet", { name: req.name }];
-        case "roleAdd": return ["RoleAdd", { name: req.name }];
-        case "roleDelete": return ["RoleDelete", { role: req.role }];
-        case "roleGrantPermission": return ["RoleGrantPermission", { name: req.name, perm: perm(req.perm) }];
-        case "roleRevokePermission": return ["RoleRevokePermission", withEnd({ role: req.role, key: b(req.key) }, req.rangeEnd)];
-        case "roleGet": return ["RoleGet", { role: req.role }];
+        case "authEnable":
+          return ["AuthEnable", {}];
+        case "authDisable":
+          return ["AuthDisable", {}];
+        case "authenticate":
+          return ["Authenticate", { name: req.name, password: req.password }];
+        case "userAdd":
+          return ["UserAdd", { name: req.name, password: req.password }];
+        case "userDelete":
+          return ["UserDelete", { name: req.name }];
+        case "userChangePassword":
+          return ["UserChangePassword", { name: req.name, password: req.password }];
+        case "userGrantRole":
+          return ["UserGrantRole", { user: req.user, role: req.role }];
+        case "userRevokeRole":
+          return ["UserRevokeRole", { name: req.name, role: req.role }];
+        case "userGet":
+          return ["UserGet", { name: req.name }];
+        case "roleAdd":
+          return ["RoleAdd", { name: req.name }];
+        case "roleDelete":
+          return ["RoleDelete", { role: req.role }];
+        case "roleGrantPermission":
+          return ["RoleGrantPermission", { name: req.name, perm: perm(req.perm) }];
+        case "roleRevokePermission":
+          return ["RoleRevokePermission", withEnd({ role: req.role, key: b(req.key) }, req.rangeEnd)];
+        case "roleGet":
+          return ["RoleGet", { role: req.role }];
       }
     })();
     const r = await this.unary(this.authStub, method, body, timeoutMs);
@@ -192,32 +306,81 @@ export class EtcdEndpoint {
     if (req.op === "roleGet") {
       out.perms = ((r.value.perm ?? []) as Json[]).map((p) => {
         const end = str(p.range_end);
-        return { key: str(p.key), ...(end !== "" ? { rangeEnd: end } : {}), permType: String(p.permType) as Permission["permType"] };
+        return {
+          key: str(p.key),
+          ...(end !== "" ? { rangeEnd: end } : {}),
+          permType: String(p.permType) as Permission["permType"],
+        };
       });
     }
     return { ok: true, value: out };
   }
 
-  async status(timeoutMs: number): Promise<CallResult<{ memberId: string; leader: string; raftTerm: number; raftIndex: number; appliedIndex: number; revision: number; version: string; isLearner: boolean }>> {
+  async status(timeoutMs: number): Promise<
+    CallResult<{
+      memberId: string;
+      leader: string;
+      raftTerm: number;
+      raftIndex: number;
+      appliedIndex: number;
+      revision: number;
+      version: string;
+      isLearner: boolean;
+    }>
+  > {
     const r = await this.unary(this.maintenance, "Status", {}, timeoutMs);
     if (!r.ok) return r;
     const h = (r.value.header ?? {}) as Json;
-    return { ok: true, value: { memberId: str(h.member_id), leader: str(r.value.leader), raftTerm: num(r.value.raftTerm), raftIndex: num(r.value.raftIndex), appliedIndex: num(r.value.raftAppliedIndex), revision: num(h.revision), version: str(r.value.version), isLearner: r.value.isLearner === true } };
+    return {
+      ok: true,
+      value: {
+        memberId: str(h.member_id),
+        leader: str(r.value.leader),
+        raftTerm: num(r.value.raftTerm),
+        raftIndex: num(r.value.raftIndex),
+        appliedIndex: num(r.value.raftAppliedIndex),
+        revision: num(h.revision),
+        version: str(r.value.version),
+        isLearner: r.value.isLearner === true,
+      },
+    };
   }
 
-  async hashKV(revision: number, timeoutMs: number): Promise<CallResult<{ hash: number; compactRevision: number; revision: number }>> {
+  async hashKV(
+    revision: number,
+    timeoutMs: number,
+  ): Promise<CallResult<{ hash: number; compactRevision: number; revision: number }>> {
     const r = await this.unary(this.maintenance, "HashKV", { revision: String(revision) }, timeoutMs);
-    return r.ok ? { ok: true, value: { hash: num(r.value.hash), compactRevision: num(r.value.compact_revision), revision: this.header(r.value).revision } } : r;
+    return r.ok
+      ? {
+          ok: true,
+          value: {
+            hash: num(r.value.hash),
+            compactRevision: num(r.value.compact_revision),
+            revision: this.header(r.value).revision,
+          },
+        }
+      : r;
   }
 
   async defragment(timeoutMs: number): Promise<CallResult<Json>> {
     return this.unary(this.maintenance, "Defragment", {}, timeoutMs);
   }
 
-  async memberList(timeoutMs: number): Promise<CallResult<{ id: string; name: string; peerURLs: string[]; isLearner: boolean }[]>> {
+  async memberList(
+    timeoutMs: number,
+  ): Promise<CallResult<{ id: string; name: string; peerURLs: string[]; isLearner: boolean }[]>> {
     const r = await this.unary(this.cluster, "MemberList", {}, timeoutMs);
     if (!r.ok) return r;
-    return { ok: true, value: ((r.value.members ?? []) as Json[]).map((m) => ({ id: str(m.ID), name: str(m.name), peerURLs: (m.peerURLs ?? []) as string[], isLearner: m.isLearner === true })) };
+    return {
+      ok: true,
+      value: ((r.value.members ?? []) as Json[]).map((m) => ({
+        id: str(m.ID),
+        name: str(m.name),
+        peerURLs: (m.peerURLs ?? []) as string[],
+        isLearner: m.isLearner === true,
+      })),
+    };
   }
 
   async memberAdd(peerURLs: string[], timeoutMs: number): Promise<CallResult<{ id: string }>> {
@@ -233,10 +396,16 @@ export class EtcdEndpoint {
    * Opens a watch stream with one create request. Every response goes to onResponse in arrival order;
    * onEnd is called once when the stream ends for any reason other than close() (error or server end).
    */
-  watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void, onEnd: (reason: string) => void): { close(): void } {
+  watch(
+    req: WatchCreateRequest,
+    onResponse: (r: WatchResponse) => void,
+    onEnd: (reason: string) => void,
+  ): { close(): void } {
     const meta = new grpc.Metadata();
     if (this.token !== undefined) meta.set("token", this.token);
-    const stream = (this.watchStub as unknown as { Watch(meta: grpc.Metadata): grpc.ClientDuplexStream<Json, Json> }).Watch(meta);
+    const stream = (
+      this.watchStub as unknown as { Watch(meta: grpc.Metadata): grpc.ClientDuplexStream<Json, Json> }
+    ).Watch(meta);
     let closed = false;
     let ended = false;
     const end = (reason: string) => {
@@ -244,13 +413,21 @@ export class EtcdEndpoint {
       ended = true;
       onEnd(reason);
     };
-    stream.on("data", (d: Json) => { if (!closed) onResponse(this.watchResp(d)); });
+    stream.on("data", (d: Json) => {
+      if (!closed) onResponse(this.watchResp(d));
+    });
     stream.on("error", (e: grpc.ServiceError) => end(e.details || String(e.code)));
     stream.on("end", () => end("stream ended"));
-    const create: Json = withEnd({
-      key: b(req.key), start_revision: String(req.startRevision ?? 0),
-      progress_notify: req.progressNotify === true, prev_kv: req.prevKv === true, filters: req.filters ?? [],
-    }, req.rangeEnd);
+    const create: Json = withEnd(
+      {
+        key: b(req.key),
+        start_revision: String(req.startRevision ?? 0),
+        progress_notify: req.progressNotify === true,
+        prev_kv: req.prevKv === true,
+        filters: req.filters ?? [],
+      },
+      req.rangeEnd,
+    );
     stream.write({ create_request: create });
     return {
       close() {
@@ -264,13 +441,23 @@ export class EtcdEndpoint {
   // ---- requests -----------------------------------------------------------------------------------
 
   private rangeReq(q: RangeRequest): Json {
-    return withEnd({
-      key: b(q.key), limit: String(q.limit ?? 0), revision: String(q.revision ?? 0),
-      sort_order: q.sortOrder ?? "NONE", sort_target: q.sortTarget ?? "KEY", serializable: q.serializable === true,
-      keys_only: q.keysOnly === true, count_only: q.countOnly === true,
-      min_mod_revision: String(q.minModRevision ?? 0), max_mod_revision: String(q.maxModRevision ?? 0),
-      min_create_revision: String(q.minCreateRevision ?? 0), max_create_revision: String(q.maxCreateRevision ?? 0),
-    }, q.rangeEnd);
+    return withEnd(
+      {
+        key: b(q.key),
+        limit: String(q.limit ?? 0),
+        revision: String(q.revision ?? 0),
+        sort_order: q.sortOrder ?? "NONE",
+        sort_target: q.sortTarget ?? "KEY",
+        serializable: q.serializable === true,
+        keys_only: q.keysOnly === true,
+        count_only: q.countOnly === true,
+        min_mod_revision: String(q.minModRevision ?? 0),
+        max_mod_revision: String(q.maxModRevision ?? 0),
+        min_create_revision: String(q.minCreateRevision ?? 0),
+        max_create_revision: String(q.maxCreateRevision ?? 0),
+      },
+      q.rangeEnd,
+    );
   }
 
   private deleteReq(d: { key: string; rangeEnd?: string; prevKv?: boolean }): Json {
@@ -280,11 +467,21 @@ export class EtcdEndpoint {
   private compareReq(c: Compare): Json {
     const body: Json = withEnd({ key: b(c.key), target: c.target, result: c.result }, c.rangeEnd);
     switch (c.target) {
-      case "VERSION": body.version = String(c.version ?? 0); break;
-      case "CREATE": body.create_revision = String(c.createRevision ?? 0); break;
-      case "MOD": body.mod_revision = String(c.modRevision ?? 0); break;
-      case "VALUE": body.value = b(c.value ?? ""); break;
-      case "LEASE": body.lease = this.leases.wire(c.lease ?? 0); break;
+      case "VERSION":
+        body.version = String(c.version ?? 0);
+        break;
+      case "CREATE":
+        body.create_revision = String(c.createRevision ?? 0);
+        break;
+      case "MOD":
+        body.mod_revision = String(c.modRevision ?? 0);
+        break;
+      case "VALUE":
+        body.value = b(c.value ?? "");
+        break;
+      case "LEASE":
+        body.lease = this.leases.wire(c.lease ?? 0);
+        break;
     }
     return body;
   }
@@ -293,14 +490,27 @@ export class EtcdEndpoint {
     if ("requestRange" in op) return { request_range: this.rangeReq(op.requestRange) };
     if ("requestPut" in op) {
       const p = op.requestPut;
-      return { request_put: { key: b(p.key), value: b(p.value ?? ""), lease: this.leases.wire(p.lease ?? 0), prev_kv: p.prevKv === true, ignore_value: p.ignoreValue === true, ignore_lease: p.ignoreLease === true } };
+      return {
+        request_put: {
+          key: b(p.key),
+          value: b(p.value ?? ""),
+          lease: this.leases.wire(p.lease ?? 0),
+          prev_kv: p.prevKv === true,
+          ignore_value: p.ignoreValue === true,
+          ignore_lease: p.ignoreLease === true,
+        },
+      };
     }
     if ("requestDeleteRange" in op) return { request_delete_range: this.deleteReq(op.requestDeleteRange) };
     return { request_txn: this.txnReq(op.requestTxn) };
   }
 
   private txnReq(t: TxnRequest): Json {
-    return { compare: t.compare.map((c) => this.compareReq(c)), success: t.success.map((o) => this.opReq(o)), failure: t.failure.map((o) => this.opReq(o)) };
+    return {
+      compare: t.compare.map((c) => this.compareReq(c)),
+      success: t.success.map((o) => this.opReq(o)),
+      failure: t.failure.map((o) => this.opReq(o)),
+    };
   }
 
   // ---- responses ----------------------------------------------------------------------------------
@@ -311,15 +521,31 @@ export class EtcdEndpoint {
   }
 
   kvOf(j: Json): KeyValue {
-    return { key: str(j.key), createRevision: num(j.create_revision), modRevision: num(j.mod_revision), version: num(j.version), value: str(j.value), lease: this.leases.small(str(j.lease) || "0") };
+    return {
+      key: str(j.key),
+      createRevision: num(j.create_revision),
+      modRevision: num(j.mod_revision),
+      version: num(j.version),
+      value: str(j.value),
+      lease: this.leases.small(str(j.lease) || "0"),
+    };
   }
 
   private rangeResp(r: Json): RangeResponse {
-    return { header: this.header(r), kvs: ((r.kvs ?? []) as Json[]).map((k) => this.kvOf(k)), more: r.more === true, count: num(r.count) };
+    return {
+      header: this.header(r),
+      kvs: ((r.kvs ?? []) as Json[]).map((k) => this.kvOf(k)),
+      more: r.more === true,
+      count: num(r.count),
+    };
   }
 
   private deleteResp(r: Json) {
-    return { header: this.header(r), deleted: num(r.deleted), prevKvs: ((r.prev_kvs ?? []) as Json[]).map((k) => this.kvOf(k)) };
+    return {
+      header: this.header(r),
+      deleted: num(r.deleted),
+      prevKvs: ((r.prev_kvs ?? []) as Json[]).map((k) => this.kvOf(k)),
+    };
   }
 
   private txnResp(r: Json): TxnResponse {
@@ -327,7 +553,11 @@ export class EtcdEndpoint {
       if (x.response_range) return { responseRange: this.rangeResp(x.response_range as Json) };
       if (x.response_put) {
         const p = x.response_put as Json;
-        return { responsePut: p.prev_kv ? { header: this.header(p), prevKv: this.kvOf(p.prev_kv as Json) } : { header: this.header(p) } };
+        return {
+          responsePut: p.prev_kv
+            ? { header: this.header(p), prevKv: this.kvOf(p.prev_kv as Json) }
+            : { header: this.header(p) },
+        };
       }
       if (x.response_delete_range) return { responseDeleteRange: this.deleteResp(x.response_delete_range as Json) };
       return { responseTxn: this.txnResp((x.response_txn ?? {}) as Json) };

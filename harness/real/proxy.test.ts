@@ -8,7 +8,14 @@ import { TcpProxy } from "./proxy.ts";
 
 async function echoServer(): Promise<{ server: Server; port: number; received: Buffer[] }> {
   const received: Buffer[] = [];
-  const server = createServer((s) => s.on("data", (d) => { received.push(d); s.write(d); }).on("error", () => {}));
+  const server = createServer((s) =>
+    s
+      .on("data", (d) => {
+        received.push(d);
+        s.write(d);
+      })
+      .on("error", () => {}),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   return { server, port: (server.address() as { port: number }).port, received };
 }
@@ -25,10 +32,20 @@ function read(s: Socket, n: number, ms: number): Promise<{ data: string; closed:
   return new Promise((resolve) => {
     let data = "";
     let closed = false;
-    const done = () => { clearTimeout(t); s.removeListener("data", onData); resolve({ data, closed }); };
-    const onData = (d: Buffer) => { data += d.toString(); if (data.length >= n) done(); };
+    const done = () => {
+      clearTimeout(t);
+      s.removeListener("data", onData);
+      resolve({ data, closed });
+    };
+    const onData = (d: Buffer) => {
+      data += d.toString();
+      if (data.length >= n) done();
+    };
     s.on("data", onData);
-    s.once("close", () => { closed = true; done(); });
+    s.once("close", () => {
+      closed = true;
+      done();
+    });
     s.on("error", () => {});
     const t = setTimeout(done, ms);
   });
@@ -38,7 +55,14 @@ async function setup() {
   const echo = await echoServer();
   const proxy = new TcpProxy("127.0.0.1", echo.port);
   await proxy.listen();
-  return { echo, proxy, close: async () => { await proxy.close(); await new Promise<void>((r) => echo.server.close(() => r())); } };
+  return {
+    echo,
+    proxy,
+    close: async () => {
+      await proxy.close();
+      await new Promise<void>((r) => echo.server.close(() => r()));
+    },
+  };
 }
 
 test("bytes pass through unchanged and in order", async () => {
@@ -58,7 +82,10 @@ test("delay holds every chunk back by at least the delay and keeps their order",
   const s = await dial(proxy.port);
   const t0 = performance.now();
   const got = read(s, 30, 3000);
-  for (let i = 0; i < 10; i++) { s.write(`d${i}:`); await new Promise((r) => setTimeout(r, 3)); }
+  for (let i = 0; i < 10; i++) {
+    s.write(`d${i}:`);
+    await new Promise((r) => setTimeout(r, 3));
+  }
   const r = await got;
   assert.is(r.data, Array.from({ length: 10 }, (_, i) => `d${i}:`).join(""));
   assert.ok(performance.now() - t0 >= 150, "the first echo came back before the delay");
@@ -92,7 +119,10 @@ test("a one-way cut swallows one direction while the other flows; heal resets th
   assert.is(r.data, "", "bytes crossed the cut direction");
   assert.is(r.closed, false);
   assert.ok(proxy.stats.swallowed > 0);
-  const closed = new Promise<boolean>((resolve) => { s.once("close", () => resolve(true)); setTimeout(() => resolve(false), 1000); });
+  const closed = new Promise<boolean>((resolve) => {
+    s.once("close", () => resolve(true));
+    setTimeout(() => resolve(false), 1000);
+  });
   proxy.heal();
   assert.ok(await closed, "heal left a corrupted connection open");
   // A new connection after heal works both ways.
@@ -113,12 +143,14 @@ test("peer connections are named by their X-Server-From header, so a rule can cu
   const b = await dial(proxy.port);
   const reqA = "POST /raft HTTP/1.1\r\nHost: x\r\nX-Server-From: abc123\r\n\r\n";
   const reqB = "POST /raft HTTP/1.1\r\nHost: x\r\nX-Server-From: def456\r\n\r\n";
-  const ga = read(a, reqA.length, 500), gb = read(b, reqB.length, 2000);
+  const ga = read(a, reqA.length, 500),
+    gb = read(b, reqB.length, 2000);
   a.write(reqA);
   b.write(reqB);
   assert.is((await ga).data, "", "the cut sender got through");
   assert.is((await gb).data, reqB);
-  a.destroy(); b.destroy();
+  a.destroy();
+  b.destroy();
   await proxy.close();
   await new Promise<void>((r) => echo.server.close(() => r()));
 });

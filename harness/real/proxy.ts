@@ -50,7 +50,11 @@ export class TcpProxy {
   random: () => number = Math.random;
   port = 0;
 
-  constructor(readonly targetHost: string, public targetPort: number, readonly sniffPeerHeader = false) {}
+  constructor(
+    readonly targetHost: string,
+    public targetPort: number,
+    readonly sniffPeerHeader = false,
+  ) {}
 
   async listen(port = 0, host = "127.0.0.1"): Promise<number> {
     const server = createServer((client) => this.accept(client));
@@ -124,7 +128,10 @@ export class TcpProxy {
    * Per socket, delayed chunks wait in one FIFO drained by one timer: separate timers per chunk could
    * fire out of order (Node rounds their durations) and scramble the byte stream.
    */
-  private readonly queues = new WeakMap<Socket, { items: { due: number; d: Buffer }[]; timer: NodeJS.Timeout | undefined }>();
+  private readonly queues = new WeakMap<
+    Socket,
+    { items: { due: number; d: Buffer }[]; timer: NodeJS.Timeout | undefined }
+  >();
 
   private forward(c: Conn, dir: Direction, d: Buffer, to: Socket): void {
     const rule = this.rules(dir, c.from);
@@ -157,6 +164,12 @@ export class TcpProxy {
       if (!to.destroyed) to.write(d);
     }
     if (q.items.length === 0) return;
-    q.timer = setTimeout(() => { q.timer = undefined; this.drain(to, q); }, Math.max(1, q.items[0]!.due - now));
+    q.timer = setTimeout(
+      () => {
+        q.timer = undefined;
+        this.drain(to, q);
+      },
+      Math.max(1, q.items[0]!.due - now),
+    );
   }
 }

@@ -15,7 +15,11 @@ const root = new URL("../..", import.meta.url).pathname;
 const avail = realEtcdAvailability();
 
 function etcdsim(args: string[], env: NodeJS.ProcessEnv = {}) {
-  return spawnSync(process.execPath, [join(root, "bin/etcdsim.js"), ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true", ...env } });
+  return spawnSync(process.execPath, [join(root, "bin/etcdsim.js"), ...args], {
+    cwd: root,
+    encoding: "utf8",
+    env: { ...process.env, CI: "true", ...env },
+  });
 }
 
 test("bad input: one line on stderr, exit 2, no etcd started", () => {
@@ -42,22 +46,44 @@ if (avail.kind === "skipped") {
   const binary = avail.binary;
 
   test("a fault-free run shows zero unknown outcomes and passes every check", async () => {
-    const out = await runReal({ scenario: findScenario("smoke")!, scenarioRef: "smoke", seed: 3, members: 3, binary, durationS: 5, faultKinds: [] });
+    const out = await runReal({
+      scenario: findScenario("smoke")!,
+      scenarioRef: "smoke",
+      seed: 3,
+      members: 3,
+      binary,
+      durationS: 5,
+      faultKinds: [],
+    });
     const s = realStats(out);
     assert.is(out.schedule.length, 0);
     assert.ok(s.operations > 50, `only ${s.operations} operations`);
     assert.is(s.unknown, 0, JSON.stringify(s.unknownReasons));
     for (const c of out.result.checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
-    assert.is(out.result.checks.map((c) => c.name).join(","), "linearizability,watch,lease-safety,cross-member,liveness");
+    assert.is(
+      out.result.checks.map((c) => c.name).join(","),
+      "linearizability,watch,lease-safety,cross-member,liveness",
+    );
   });
 
   test("SIGKILL/restart and SIGSTOP/SIGCONT faults (the leader among them): every check passes", async () => {
-    const out = await runReal({ scenario: findScenario("smoke")!, scenarioRef: "smoke", seed: 12, members: 3, binary, durationS: 12, faultKinds: ["kill", "pause"] });
+    const out = await runReal({
+      scenario: findScenario("smoke")!,
+      scenarioRef: "smoke",
+      seed: 12,
+      members: 3,
+      binary,
+      durationS: 12,
+      faultKinds: ["kill", "pause"],
+    });
     const kinds = new Set(out.applied.map((a) => a.fault.kind));
     assert.ok(kinds.has("kill") && kinds.has("pause"), `faults applied: ${[...kinds].join(",")}`);
     for (const c of out.result.checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
     assert.ok((out.result.faultLog ?? []).length === out.applied.length);
-    assert.match(out.result.repro, /^npx etcdsim real --scenario smoke --seed 12 --members 3 --duration 12 --faults kill,pause$/);
+    assert.match(
+      out.result.repro,
+      /^npx etcdsim real --scenario smoke --seed 12 --members 3 --duration 12 --faults kill,pause$/,
+    );
   });
 
   // A real etcd bug the watch checker must catch: etcd-io/etcd issues 18089 and 19179 (fixed upstream
@@ -68,14 +94,27 @@ if (avail.kind === "skipped") {
       // timing, so up to three seeds are tried; whatever fails must be this bug and nothing else.
       let seen = false;
       for (const seed of [1, 2, 3]) {
-        const out = await runReal({ scenario: findScenario("watch-compaction")!, scenarioRef: "watch-compaction", seed, members: 3, binary, durationS: 6, faultKinds: [] });
+        const out = await runReal({
+          scenario: findScenario("watch-compaction")!,
+          scenarioRef: "watch-compaction",
+          seed,
+          members: 3,
+          binary,
+          durationS: 6,
+          faultKinds: [],
+        });
         const watch = out.result.checks.find((c) => c.name === "watch")!;
         if (watch.verdict === "fail") {
           // The missing DELETE shows as a skipped event, or (when its revision had other events) as a split revision.
-          assert.match(watch.message, /^(resumable: .* skipped DELETE|atomic: .* delivered without DELETE)/, watch.message);
+          assert.match(
+            watch.message,
+            /^(resumable: .* skipped DELETE|atomic: .* delivered without DELETE)/,
+            watch.message,
+          );
           seen = true;
         }
-        for (const c of out.result.checks) if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
+        for (const c of out.result.checks)
+          if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
         if (seen) break;
       }
       assert.ok(seen, "etcd 3.4.23's skipped DELETE did not show in 3 seeds of watch-compaction");
@@ -85,25 +124,54 @@ if (avail.kind === "skipped") {
   test("Ctrl-C (SIGINT) mid-run leaves no etcd process and no data dir", async () => {
     const base = mkdtempSync("/tmp/etcdsim-real-sigint-");
     const replay = join(base, "..", `${base.split("/").pop()}.replay.json`);
-    const child = spawn(process.execPath, [join(root, "bin/etcdsim.js"), "real", "--scenario", "kv-chaos", "--duration", "60", "--seed", "5", "--save-replay", replay], {
-      cwd: root, env: { ...process.env, CI: "true", ETCDSIM_REAL_TMPDIR: base }, stdio: ["ignore", "pipe", "pipe"],
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, "bin/etcdsim.js"),
+        "real",
+        "--scenario",
+        "kv-chaos",
+        "--duration",
+        "60",
+        "--seed",
+        "5",
+        "--save-replay",
+        replay,
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, CI: "true", ETCDSIM_REAL_TMPDIR: base },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));
     const up = await new Promise<boolean>((resolve) => {
       const t = setTimeout(() => resolve(false), 30_000);
-      child.stdout.on("data", () => { if (out.includes("cluster up")) { clearTimeout(t); resolve(true); } });
+      child.stdout.on("data", () => {
+        if (out.includes("cluster up")) {
+          clearTimeout(t);
+          resolve(true);
+        }
+      });
     });
     assert.ok(up, `the cluster never came up:\n${out}`);
     const pids = [...out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
     assert.is(pids.length, 3, out);
     await new Promise((r) => setTimeout(r, 1000));
-    const code = await new Promise<number | null>((resolve) => { child.once("exit", (c) => resolve(c)); child.kill("SIGINT"); });
+    const code = await new Promise<number | null>((resolve) => {
+      child.once("exit", (c) => resolve(c));
+      child.kill("SIGINT");
+    });
     assert.is(code, 130);
     for (const pid of pids) {
       let alive = false;
-      try { alive = !readFileSync(`/proc/${pid}/status`, "utf8").includes("State:\tZ"); } catch { alive = false; }
+      try {
+        alive = !readFileSync(`/proc/${pid}/status`, "utf8").includes("State:\tZ");
+      } catch {
+        alive = false;
+      }
       assert.not.ok(alive, `etcd pid ${pid} still running`);
     }
     assert.equal(readdirSync(base), [], "a data dir was left behind");

@@ -11,15 +11,29 @@ const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replac
 
 export function writeRealReport(dir: string, r: RunResult, etcd: { version: string; binary: string }): void {
   writeRunReport(dir, r);
-  const real = (r.extra?.real ?? {}) as { applied?: { fault: string; target?: string; start: number; end?: number; outcome: string }[] };
-  const files = ["result.json", ...(r.history ? ["history.jsonl"] : []), ...(r.history?.watches.length ? ["watches.jsonl"] : [])];
-  const applied = (real.applied ?? []).map((a) => `${(a.start / 1e6).toFixed(1)}s–${a.end === undefined ? "end" : `${(a.end / 1e6).toFixed(1)}s`}  ${a.fault}: ${a.outcome}`).join("\n");
+  const real = (r.extra?.real ?? {}) as {
+    applied?: { fault: string; target?: string; start: number; end?: number; outcome: string }[];
+  };
+  const files = [
+    "result.json",
+    ...(r.history ? ["history.jsonl"] : []),
+    ...(r.history?.watches.length ? ["watches.jsonl"] : []),
+  ];
+  const applied = (real.applied ?? [])
+    .map(
+      (a) =>
+        `${(a.start / 1e6).toFixed(1)}s–${a.end === undefined ? "end" : `${(a.end / 1e6).toFixed(1)}s`}  ${a.fault}: ${a.outcome}`,
+    )
+    .join("\n");
   const facts = `<dt>etcd</dt><dd id="etcd">${esc(etcd.version)} <span class="dim">(${esc(etcd.binary)})</span></dd>
 <dt>note</dt><dd>a real cluster: the seed reproduces the fault schedule and the clients' choices, not the interleaving; times are real (µs since the workload started)</dd>
 <dt>real faults</dt><dd><details><summary>${(real.applied ?? []).length} applied</summary><pre id="real-faults">${esc(applied || "none")}</pre></details></dd>
 `;
   let html = renderRunHtml(r, { files });
-  html = html.replace("<h1>etcdsim run · ", "<h1>etcdsim real · ").replace("<title>etcdsim ", "<title>etcdsim real ").replace(" ms simulated · ", " ms of real time · ");
-  html = html.replace('<dt>stats</dt>', `${facts}<dt>stats</dt>`);
+  html = html
+    .replace("<h1>etcdsim run · ", "<h1>etcdsim real · ")
+    .replace("<title>etcdsim ", "<title>etcdsim real ")
+    .replace(" ms simulated · ", " ms of real time · ");
+  html = html.replace("<dt>stats</dt>", `${facts}<dt>stats</dt>`);
   writeFileAtomic(join(dir, "index.html"), html);
 }

@@ -10,7 +10,9 @@ import { weightsFromScenario } from "./schedule.ts";
 
 test("the same scenario, seed, members and duration give the same schedule; another seed another", () => {
   const def = findScenario("kv-chaos")!;
-  const a = realSchedule(def, 2, 3, 60), b = realSchedule(def, 2, 3, 60), c = realSchedule(def, 3, 3, 60);
+  const a = realSchedule(def, 2, 3, 60),
+    b = realSchedule(def, 2, 3, 60),
+    c = realSchedule(def, 3, 3, 60);
   assert.equal(a, b);
   assert.is.not(JSON.stringify(a), JSON.stringify(c));
   assert.ok(a.length > 5);
@@ -31,9 +33,16 @@ test("smoke draws no faults; --faults picks the kinds; a lone member gets no net
 });
 
 test("simulated fault kinds map onto real ones; clock faults have none", () => {
-  assert.equal(weightsFromScenario({ crash: 2, partition: 1, isolate: 1, skew: 3 }, { compaction: false, membership: false }), { kill: 2, isolate: 2 });
+  assert.equal(
+    weightsFromScenario({ crash: 2, partition: 1, isolate: 1, skew: 3 }, { compaction: false, membership: false }),
+    { kill: 2, isolate: 2 },
+  );
   assert.equal(weightsFromScenario({ skew: 3, drift: 1 }, { compaction: true, membership: false }), {});
-  assert.equal(weightsFromScenario({ pause: 1 }, { compaction: true, membership: true }), { pause: 1, defrag: 1, replace: 2 });
+  assert.equal(weightsFromScenario({ pause: 1 }, { compaction: true, membership: true }), {
+    pause: 1,
+    defrag: 1,
+    replace: 2,
+  });
 });
 
 test("a scenario without an etcd client workload is refused; a KV scenario's options become the real workload's", () => {
@@ -44,7 +53,12 @@ test("a scenario without an etcd client workload is refused; a KV scenario's opt
   assert.ok(w.mix.put > 0 && w.mix.watch > 0);
 });
 
-const op = (id: number, request: EtcdOperation["request"], response: EtcdOperation["response"], ret: number | null = 10): EtcdOperation => ({ id, client: 1, call: 1, return: ret, request, response });
+const op = (
+  id: number,
+  request: EtcdOperation["request"],
+  response: EtcdOperation["response"],
+  ret: number | null = 10,
+): EtcdOperation => ({ id, client: 1, call: 1, return: ret, request, response });
 const header = (revision: number) => ({ revision, raftTerm: 2 });
 
 test("lease expiries: a delete of a leased key that no client write claims counts; a claimed or explainable one does not", () => {
@@ -56,7 +70,11 @@ test("lease expiries: a delete of a leased key that no client write claims count
     { revision: 9, key: "/k/5", lease: 0, time: 3_400_000 }, // no lease: a client delete
   ];
   const ops = [
-    op(0, { kind: "deleteRange", deleteRange: { key: "/k/2" } }, { kind: "deleteRange", deleteRange: { header: header(6), deleted: 1, prevKvs: [] } }),
+    op(
+      0,
+      { kind: "deleteRange", deleteRange: { key: "/k/2" } },
+      { kind: "deleteRange", deleteRange: { header: header(6), deleted: 1, prevKvs: [] } },
+    ),
     op(1, { kind: "leaseRevoke", leaseRevoke: { ID: 2 } }, { kind: "leaseRevoke", leaseRevoke: { header: header(7) } }),
     op(2, { kind: "deleteRange", deleteRange: { key: "/k/4" } }, null, null),
   ];

@@ -27,40 +27,78 @@ export type RealFault =
   | { at: number; until: number; kind: "replace"; target: string };
 
 export type RealFaultKind = RealFault["kind"];
-export const REAL_FAULT_KINDS: readonly RealFaultKind[] = ["kill", "pause", "isolate", "oneway", "delay", "drop", "defrag", "replace"];
+export const REAL_FAULT_KINDS: readonly RealFaultKind[] = [
+  "kill",
+  "pause",
+  "isolate",
+  "oneway",
+  "delay",
+  "drop",
+  "defrag",
+  "replace",
+];
 
 /** Which real fault stands for a simulated one (undefined: none without root). */
 export const SIM_TO_REAL: Record<FaultKind, RealFaultKind | undefined> = {
-  crash: "kill", pause: "pause", partition: "isolate", isolate: "isolate", bridge: "isolate", "partition-oneway": "oneway",
-  clog: "oneway", delay: "delay", "disk-slow": "defrag", loss: "drop", duplicate: "drop", skew: undefined, drift: undefined,
-  "slow-messages": "delay", swizzle: "oneway",
+  crash: "kill",
+  pause: "pause",
+  partition: "isolate",
+  isolate: "isolate",
+  bridge: "isolate",
+  "partition-oneway": "oneway",
+  clog: "oneway",
+  delay: "delay",
+  "disk-slow": "defrag",
+  loss: "drop",
+  duplicate: "drop",
+  skew: undefined,
+  drift: undefined,
+  "slow-messages": "delay",
+  swizzle: "oneway",
 };
 
 export function describeRealFault(f: RealFault): string {
   switch (f.kind) {
-    case "kill": return `SIGKILL ${f.target}, restart`;
-    case "pause": return `SIGSTOP ${f.target}, SIGCONT`;
-    case "isolate": return `isolate ${f.target} from its peers`;
-    case "oneway": return `one-way cut ${f.from} -/-> ${f.to}`;
-    case "delay": return `delay ${f.target} +${f.ms}ms`;
-    case "drop": return `drop ${f.target} connections p=${f.p}`;
-    case "defrag": return `defragment ${f.target}`;
-    case "replace": return `replace ${f.target} (remove, wipe, add)`;
+    case "kill":
+      return `SIGKILL ${f.target}, restart`;
+    case "pause":
+      return `SIGSTOP ${f.target}, SIGCONT`;
+    case "isolate":
+      return `isolate ${f.target} from its peers`;
+    case "oneway":
+      return `one-way cut ${f.from} -/-> ${f.to}`;
+    case "delay":
+      return `delay ${f.target} +${f.ms}ms`;
+    case "drop":
+      return `drop ${f.target} connections p=${f.p}`;
+    case "defrag":
+      return `defragment ${f.target}`;
+    case "replace":
+      return `replace ${f.target} (remove, wipe, add)`;
   }
 }
 
 /** The closest simulated fault, for the report's fault chart (which draws simulated kinds). */
 export function asSimFault(f: RealFault, resolvedTarget?: string): FaultEvent {
-  const at = f.at * 1000, until = f.until * 1000;
+  const at = f.at * 1000,
+    until = f.until * 1000;
   const t = resolvedTarget ?? ("target" in f ? f.target : "");
   switch (f.kind) {
-    case "kill": case "replace": return { at, until, kind: "crash", target: t };
-    case "pause": return { at, until, kind: "pause", target: t };
-    case "isolate": return { at, until, kind: "isolate", target: t };
-    case "oneway": return { at, until, kind: "partition-oneway", from: [f.from], to: [f.to] };
-    case "delay": return { at, until, kind: "delay", extraUs: f.ms * 1000 };
-    case "drop": return { at, until, kind: "loss", p: f.p };
-    case "defrag": return { at, until, kind: "disk-slow", target: t, extraUs: 0 };
+    case "kill":
+    case "replace":
+      return { at, until, kind: "crash", target: t };
+    case "pause":
+      return { at, until, kind: "pause", target: t };
+    case "isolate":
+      return { at, until, kind: "isolate", target: t };
+    case "oneway":
+      return { at, until, kind: "partition-oneway", from: [f.from], to: [f.to] };
+    case "delay":
+      return { at, until, kind: "delay", extraUs: f.ms * 1000 };
+    case "drop":
+      return { at, until, kind: "loss", p: f.p };
+    case "defrag":
+      return { at, until, kind: "disk-slow", target: t, extraUs: 0 };
   }
 }
 
@@ -76,7 +114,10 @@ export interface RealScheduleOptions {
 }
 
 /** Weights from a simulated scenario's fault mix (plus defrag when it compacts, replace when it changes membership). */
-export function weightsFromScenario(simWeights: Partial<Record<FaultKind, number>>, extra: { compaction: boolean; membership: boolean }): Partial<Record<RealFaultKind, number>> {
+export function weightsFromScenario(
+  simWeights: Partial<Record<FaultKind, number>>,
+  extra: { compaction: boolean; membership: boolean },
+): Partial<Record<RealFaultKind, number>> {
   const w: Partial<Record<RealFaultKind, number>> = {};
   for (const k of Object.keys(simWeights).sort() as FaultKind[]) {
     const real = SIM_TO_REAL[k];
@@ -99,21 +140,37 @@ export function generateRealSchedule(rng: Rng, o: RealScheduleOptions): RealFaul
   while (t < last) {
     let x = rng.next() * total;
     let kind = kinds[0]!;
-    for (const k of kinds) { x -= o.weights[k]!; if (x < 0) { kind = k; break; } }
+    for (const k of kinds) {
+      x -= o.weights[k]!;
+      if (x < 0) {
+        kind = k;
+        break;
+      }
+    }
     const until = Math.min(last, t + rng.int(o.minDurationMs, o.maxDurationMs));
     if (until <= t) break;
     // Half of the process faults hit whoever leads when they start.
-    const target = (kind === "kill" || kind === "pause" || kind === "isolate" || kind === "replace") && rng.chance(0.5) ? "@leader" : rng.pick(o.members);
+    const target =
+      (kind === "kill" || kind === "pause" || kind === "isolate" || kind === "replace") && rng.chance(0.5)
+        ? "@leader"
+        : rng.pick(o.members);
     switch (kind) {
       case "oneway": {
         const from = rng.pick(o.members);
-        const to = rng.pick(o.members.filter((m) => m !== from).length ? o.members.filter((m) => m !== from) : o.members);
+        const to = rng.pick(
+          o.members.filter((m) => m !== from).length ? o.members.filter((m) => m !== from) : o.members,
+        );
         out.push({ at: t, until, kind, from, to });
         break;
       }
-      case "delay": out.push({ at: t, until, kind, target, ms: rng.pick([20, 50, 150]) }); break;
-      case "drop": out.push({ at: t, until, kind, target, p: rng.pick([0.01, 0.05, 0.2]) }); break;
-      default: out.push({ at: t, until, kind, target } as RealFault);
+      case "delay":
+        out.push({ at: t, until, kind, target, ms: rng.pick([20, 50, 150]) });
+        break;
+      case "drop":
+        out.push({ at: t, until, kind, target, p: rng.pick([0.01, 0.05, 0.2]) });
+        break;
+      default:
+        out.push({ at: t, until, kind, target } as RealFault);
     }
     t = until + rng.int(o.meanGapMs / 2, (o.meanGapMs * 3) / 2);
   }

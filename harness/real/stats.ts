@@ -8,14 +8,26 @@ import type { RealRunOutput } from "./run.ts";
 export function opKind(op: EtcdOperation): string {
   const q = op.request;
   switch (q.kind) {
-    case "range": return (q.range.revision ?? 0) > 0 ? "staleGet" : q.range.rangeEnd !== undefined && q.range.rangeEnd !== "" ? "list" : "get";
-    case "put": return (q.put.lease ?? 0) !== 0 ? "putWithLease" : "put";
-    case "deleteRange": return "delete";
-    case "txn": return q.txn.compare.some((c) => c.target === "MOD") ? "cas" : "txn";
-    case "compact": return "compact";
-    case "leaseGrant": return "leaseGrant";
-    case "leaseRevoke": return "leaseRevoke";
-    case "leaseKeepAlive": return "leaseKeepAlive";
+    case "range":
+      return (q.range.revision ?? 0) > 0
+        ? "staleGet"
+        : q.range.rangeEnd !== undefined && q.range.rangeEnd !== ""
+          ? "list"
+          : "get";
+    case "put":
+      return (q.put.lease ?? 0) !== 0 ? "putWithLease" : "put";
+    case "deleteRange":
+      return "delete";
+    case "txn":
+      return q.txn.compare.some((c) => c.target === "MOD") ? "cas" : "txn";
+    case "compact":
+      return "compact";
+    case "leaseGrant":
+      return "leaseGrant";
+    case "leaseRevoke":
+      return "leaseRevoke";
+    case "leaseKeepAlive":
+      return "leaseKeepAlive";
   }
 }
 
@@ -38,7 +50,11 @@ export function kindStats(h: History): Record<string, KindStats> {
     else if (op.response !== null) s.ok++;
     else if (op.error !== undefined) s.errors[op.error] = (s.errors[op.error] ?? 0) + 1;
   }
-  return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]!]));
+  return Object.fromEntries(
+    Object.keys(out)
+      .sort()
+      .map((k) => [k, out[k]!]),
+  );
 }
 
 /** How long after a fault ended an unknown outcome is still charged to it ("after kill"). */
@@ -67,9 +83,13 @@ export function realStats(out: RealRunOutput): RealStats {
   const unknownReasons: Record<string, number> = {};
   for (const op of ops) {
     if (op.return !== null) continue;
-    const active = out.applied.filter((a) => a.start <= op.call && (a.end === undefined || op.call <= a.end)).map((a) => a.fault.kind);
+    const active = out.applied
+      .filter((a) => a.start <= op.call && (a.end === undefined || op.call <= a.end))
+      .map((a) => a.fault.kind);
     // A member restarted or resumed takes a moment to serve again: charge the fault that just ended.
-    const recent = out.applied.filter((a) => a.end !== undefined && a.end < op.call && op.call - a.end <= AFTERMATH_US).map((a) => `after ${a.fault.kind}`);
+    const recent = out.applied
+      .filter((a) => a.end !== undefined && a.end < op.call && op.call - a.end <= AFTERMATH_US)
+      .map((a) => `after ${a.fault.kind}`);
     const charged = active.length ? active : recent.length ? recent : ["none"];
     for (const k of [...new Set(charged)]) unknownByFault[k] = (unknownByFault[k] ?? 0) + 1;
     const why = out.unknownReasons.get(op.id) ?? "?";
@@ -93,7 +113,10 @@ export function realStats(out: RealRunOutput): RealStats {
 }
 
 export function formatRealStats(s: RealStats): string {
-  const kv = (o: Record<string, number>) => Object.entries(o).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+  const kv = (o: Record<string, number>) =>
+    Object.entries(o)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(", ") || "none";
   return [
     `operations: ${s.operations} in ${s.durationS}s (${s.opsPerMinute}/min judged), ${s.unknown} unknown outcomes; ${s.watches} watches, ${s.watchEvents} events`,
     `faults applied: ${kv(s.faultsApplied)}`,

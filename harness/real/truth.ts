@@ -30,7 +30,10 @@ export class TruthWatch {
   private handle: { close(): void } | undefined;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly endpoints: () => EtcdEndpoint[], private readonly now: () => number) {}
+  constructor(
+    private readonly endpoints: () => EtcdEndpoint[],
+    private readonly now: () => number,
+  ) {}
 
   get complete(): boolean {
     return this.gaps.length === 0;
@@ -52,36 +55,43 @@ export class TruthWatch {
       this.resumes++;
       void sleep(100).then(() => this.open());
     };
-    this.handle = ep.watch({ key: "\0", rangeEnd: "\0", startRevision: this.last + 1, prevKv: true }, (r) => {
-      if (r.canceled) {
-        if (r.compactRevision !== undefined && r.compactRevision > this.last + 1) {
-          this.gaps.push(`revisions ${this.last + 1}..${r.compactRevision - 1} compacted before the truth watch saw them`);
-          this.last = r.compactRevision - 1;
+    this.handle = ep.watch(
+      { key: "\0", rangeEnd: "\0", startRevision: this.last + 1, prevKv: true },
+      (r) => {
+        if (r.canceled) {
+          if (r.compactRevision !== undefined && r.compactRevision > this.last + 1) {
+            this.gaps.push(
+              `revisions ${this.last + 1}..${r.compactRevision - 1} compacted before the truth watch saw them`,
+            );
+            this.last = r.compactRevision - 1;
+          }
+          reopen();
+          return;
         }
-        reopen();
-        return;
-      }
-      const t = this.now();
-      let top = this.last;
-      for (const e of r.events) {
-        const rev = e.kv.modRevision;
-        if (rev <= this.last) continue; // seen before a resume
-        if (rev > top) {
-          if (rev !== top + 1) this.gaps.push(`no events at revisions ${top + 1}..${rev - 1}`);
-          top = rev;
+        const t = this.now();
+        let top = this.last;
+        for (const e of r.events) {
+          const rev = e.kv.modRevision;
+          if (rev <= this.last) continue; // seen before a resume
+          if (rev > top) {
+            if (rev !== top + 1) this.gaps.push(`no events at revisions ${top + 1}..${rev - 1}`);
+            top = rev;
+          }
+          if (e.type === "PUT")
+            this.applied.push({ revision: rev, type: "PUT", key: e.kv.key, value: e.kv.value, lease: e.kv.lease });
+          else {
+            this.applied.push({ revision: rev, type: "DELETE", key: e.kv.key });
+            this.deletes.push({ revision: rev, key: e.kv.key, lease: e.prevKv?.lease ?? 0, time: t });
+          }
         }
-        if (e.type === "PUT") this.applied.push({ revision: rev, type: "PUT", key: e.kv.key, value: e.kv.value, lease: e.kv.lease });
-        else {
-          this.applied.push({ revision: rev, type: "DELETE", key: e.kv.key });
-          this.deletes.push({ revision: rev, key: e.kv.key, lease: e.prevKv?.lease ?? 0, time: t });
-        }
-      }
-      // All events of a revision arrive in one response: every revision up to the last one is complete.
-      this.last = top;
-      const ws = this.waiters;
-      this.waiters = [];
-      for (const w of ws) w();
-    }, () => reopen());
+        // All events of a revision arrive in one response: every revision up to the last one is complete.
+        this.last = top;
+        const ws = this.waiters;
+        this.waiters = [];
+        for (const w of ws) w();
+      },
+      () => reopen(),
+    );
   }
 
   /** Waits until the truth reached `revision` (false after timeoutMs). */
@@ -92,7 +102,10 @@ export class TruthWatch {
       if (left <= 0) return false;
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(left, 200));
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
       });
     }
     return true;

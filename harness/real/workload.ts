@@ -125,7 +125,10 @@ export class RealClient {
     const kinds = Object.keys(this.o.mix).sort() as (keyof TrafficMix)[];
     const total = kinds.reduce((s, k) => s + this.o.mix[k], 0);
     let x = this.rng.next() * total;
-    for (const k of kinds) { x -= this.o.mix[k]; if (x < 0) return k; }
+    for (const k of kinds) {
+      x -= this.o.mix[k];
+      if (x < 0) return k;
+    }
     return kinds[0]!;
   }
 
@@ -136,20 +139,39 @@ export class RealClient {
     switch (kind) {
       case "get": {
         const r = await this.call({ kind: "range", range: { key: this.key() } });
-        if (r.ok && r.value.kind === "range") { this.noteRev(r.value.range.header.revision); this.noteKvs(r.value.range.kvs); }
+        if (r.ok && r.value.kind === "range") {
+          this.noteRev(r.value.range.header.revision);
+          this.noteKvs(r.value.range.kvs);
+        }
         return;
       }
       case "list": {
-        const r = await this.call({ kind: "range", range: { key: prefix, rangeEnd: prefixEnd(prefix), limit: rng.chance(0.3) ? 3 : 0 } });
-        if (r.ok && r.value.kind === "range") { this.noteRev(r.value.range.header.revision); this.noteKvs(r.value.range.kvs); }
+        const r = await this.call({
+          kind: "range",
+          range: { key: prefix, rangeEnd: prefixEnd(prefix), limit: rng.chance(0.3) ? 3 : 0 },
+        });
+        if (r.ok && r.value.kind === "range") {
+          this.noteRev(r.value.range.header.revision);
+          this.noteKvs(r.value.range.kvs);
+        }
         return;
       }
       case "staleGet": {
-        await this.call({ kind: "range", range: { key: prefix, rangeEnd: prefixEnd(prefix), revision: Math.max(1, this.lastRevision - rng.int(0, 10)) } });
+        await this.call({
+          kind: "range",
+          range: {
+            key: prefix,
+            rangeEnd: prefixEnd(prefix),
+            revision: Math.max(1, this.lastRevision - rng.int(0, 10)),
+          },
+        });
         return;
       }
       case "put": {
-        const r = await this.call({ kind: "put", put: { key: this.key(), value: this.value(), prevKv: rng.chance(0.3) } });
+        const r = await this.call({
+          kind: "put",
+          put: { key: this.key(), value: this.value(), prevKv: rng.chance(0.3) },
+        });
         if (r.ok && r.value.kind === "put") this.noteRev(r.value.put.header.revision);
         return;
       }
@@ -159,18 +181,36 @@ export class RealClient {
         return;
       }
       case "txn": {
-        const k1 = this.key(), k2 = this.key();
+        const k1 = this.key(),
+          k2 = this.key();
         const ops: RequestOp[] = [{ requestPut: { key: k1, value: this.value() } }];
-        if (k2 !== k1) ops.push(rng.chance(0.5) ? { requestPut: { key: k2, value: this.value() } } : { requestDeleteRange: { key: k2 } });
+        if (k2 !== k1)
+          ops.push(
+            rng.chance(0.5) ? { requestPut: { key: k2, value: this.value() } } : { requestDeleteRange: { key: k2 } },
+          );
         const result = rng.pick(["EQUAL", "GREATER", "LESS", "NOT_EQUAL"] as const);
-        const r = await this.call({ kind: "txn", txn: { compare: [{ key: k1, target: "VERSION", result, version: rng.int(0, 3) }], success: ops, failure: [{ requestRange: { key: k1 } }] } });
+        const r = await this.call({
+          kind: "txn",
+          txn: {
+            compare: [{ key: k1, target: "VERSION", result, version: rng.int(0, 3) }],
+            success: ops,
+            failure: [{ requestRange: { key: k1 } }],
+          },
+        });
         if (r.ok && r.value.kind === "txn") this.noteRev(r.value.txn.header.revision);
         return;
       }
       case "cas": {
         const k = this.key();
         const rev = this.modRevisionSeen.get(k) ?? 0;
-        const r = await this.call({ kind: "txn", txn: { compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }], success: [{ requestPut: { key: k, value: this.value() } }], failure: [{ requestRange: { key: k } }] } });
+        const r = await this.call({
+          kind: "txn",
+          txn: {
+            compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }],
+            success: [{ requestPut: { key: k, value: this.value() } }],
+            failure: [{ requestRange: { key: k } }],
+          },
+        });
         if (r.ok && r.value.kind === "txn") {
           this.noteRev(r.value.txn.header.revision);
           const rr = r.value.txn.responses[0];
@@ -184,7 +224,10 @@ export class RealClient {
           if (r.ok && r.value.kind === "leaseGrant") this.leases.push(r.value.leaseGrant.ID);
           return;
         }
-        const r = await this.call({ kind: "put", put: { key: this.key(), value: this.value(), lease: rng.pick(this.leases) } });
+        const r = await this.call({
+          kind: "put",
+          put: { key: this.key(), value: this.value(), lease: rng.pick(this.leases) },
+        });
         if (r.ok && r.value.kind === "put") this.noteRev(r.value.put.header.revision);
         return;
       }
@@ -215,28 +258,43 @@ export class RealClient {
     const open = (start: number, resumes: number) => {
       const ep = this.endpoints[this.endpoint]!;
       const request = { key: prefix, rangeEnd: prefixEnd(prefix), startRevision: start, prevKv, progressNotify: true };
-      const record: WatchRecord = { client: this.id, member: ep.name, watchId: this.nextWatch++, call: this.recorder.trueNow(), request, responses: [] };
+      const record: WatchRecord = {
+        client: this.id,
+        member: ep.name,
+        watchId: this.nextWatch++,
+        call: this.recorder.trueNow(),
+        request,
+        responses: [],
+      };
       this.recorder.watches.push(record);
-      const h = ep.watch(request, (r: WatchResponse) => {
-        record.responses.push({ time: this.recorder.trueNow(), response: r });
-        for (const e of r.events) this.noteRev(e.kv.modRevision);
-        // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
-        if (r.canceled) {
+      const h = ep.watch(
+        request,
+        (r: WatchResponse) => {
+          record.responses.push({ time: this.recorder.trueNow(), response: r });
+          for (const e of r.events) this.noteRev(e.kv.modRevision);
+          // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.
+          if (r.canceled) {
+            this.openWatches.delete(h);
+            h.close();
+            if (r.compactRevision !== undefined && r.compactRevision > 0 && !closed && !this.stopped && resumes < 3)
+              open(r.compactRevision, resumes + 1);
+          }
+        },
+        () => {
+          // The stream broke (member killed, connection cut): this watch ends here; the workload goes on.
           this.openWatches.delete(h);
-          h.close();
-          if (r.compactRevision !== undefined && r.compactRevision > 0 && !closed && !this.stopped && resumes < 3) open(r.compactRevision, resumes + 1);
-        }
-      }, () => {
-        // The stream broke (member killed, connection cut): this watch ends here; the workload goes on.
-        this.openWatches.delete(h);
-      });
+        },
+      );
       handle = h;
       this.openWatches.add(h);
     };
     open(startRevision, 0);
     setTimeout(() => {
       closed = true;
-      if (handle) { handle.close(); this.openWatches.delete(handle); }
+      if (handle) {
+        handle.close();
+        this.openWatches.delete(handle);
+      }
     }, lifeMs).unref();
   }
 }

@@ -9,12 +9,21 @@ function threeWrites(seed: number) {
   const run = new SimRun({ seed, keepTrace: false });
   const etcd = startEtcdCluster(run, { members: 3, options: {} });
   run.world.spawn("c1", (env) => {
-    const c = new EtcdClient(env, { clientId: 1, members: etcd.members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder });
+    const c = new EtcdClient(env, {
+      clientId: 1,
+      members: etcd.members,
+      requestTimeoutUs: 1_000_000,
+      streamTimeoutUs: 1_000_000,
+      recorder: run.recorder,
+    });
     const put = (keys: string[]) => {
       const [k, ...rest] = keys;
       if (k !== undefined) c.put({ key: k, value: k }, () => put(rest));
     };
-    return { start: () => env.setTimer(300_000, () => put(["a", "b", "c"])), onMessage: (from, msg) => void c.onMessage(from, msg) };
+    return {
+      start: () => env.setTimer(300_000, () => put(["a", "b", "c"])),
+      onMessage: (from, msg) => void c.onMessage(from, msg),
+    };
   });
   return { run, etcd };
 }
@@ -26,7 +35,11 @@ test("a committed revision is reported once, by the first member to apply it; ev
   run.observe.commits.on((c) => commits.push([c.revision, c.keys.join()]));
   run.observe.applies.on((e) => appliedBy.set(e.member, (appliedBy.get(e.member) ?? 0) + 1));
   run.world.runUntil(2_000_000);
-  assert.equal(commits, [[2, "a"], [3, "b"], [4, "c"]]);
+  assert.equal(commits, [
+    [2, "a"],
+    [3, "b"],
+    [4, "c"],
+  ]);
   assert.equal([...appliedBy.keys()].sort(), ["n1", "n2", "n3"]);
   assert.is(run.recorder.operations.length, 3);
 });
@@ -47,9 +60,21 @@ test("declared checkers give their results in declaration order; one that does n
   const { run } = threeWrites(3);
   const order: string[] = [];
   run.check(
-    () => { order.push("first"); return { name: "first", verdict: "pass", message: "ok" }; },
-    () => { order.push("none"); return undefined; },
-    () => { order.push("two"); return [{ name: "a", verdict: "pass", message: "ok" }, { name: "b", verdict: "fail", message: "no" }]; },
+    () => {
+      order.push("first");
+      return { name: "first", verdict: "pass", message: "ok" };
+    },
+    () => {
+      order.push("none");
+      return undefined;
+    },
+    () => {
+      order.push("two");
+      return [
+        { name: "a", verdict: "pass", message: "ok" },
+        { name: "b", verdict: "fail", message: "no" },
+      ];
+    },
     () => run.assertions(),
     () => run.incarnations(),
   );
@@ -57,7 +82,10 @@ test("declared checkers give their results in declaration order; one that does n
   assert.equal(order, [], "checkers run when the run ends, not before");
   const out = run.finish({ membership: [] });
   assert.equal(order, ["first", "none", "two"]);
-  assert.equal(out.checks.map((c) => c.name), ["first", "a", "b", "incarnations"]);
+  assert.equal(
+    out.checks.map((c) => c.name),
+    ["first", "a", "b", "incarnations"],
+  );
   assert.equal(out.extra, { membership: [] });
   assert.is(out.stats.ops, run.recorder.operations.length);
   assert.is(out.traceHash, run.world.trace.hash());

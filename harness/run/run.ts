@@ -37,10 +37,13 @@ export class SimRun {
 
   /** Records role changes, and crashes of the given processes, in the timeline. */
   keepTimeline(crashesOf?: readonly string[]): void {
-    this.observe.roles.on((r) => this.timeline.push({ time: r.time, member: r.member, role: r.state.role, term: r.term }));
+    this.observe.roles.on((r) =>
+      this.timeline.push({ time: r.time, member: r.member, role: r.state.role, term: r.term }),
+    );
     if (crashesOf !== undefined) {
       this.observe.lifecycle.on((ev) => {
-        if (ev.kind === "crash" && crashesOf.includes(ev.process)) this.timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
+        if (ev.kind === "crash" && crashesOf.includes(ev.process))
+          this.timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
       });
     }
   }
@@ -49,7 +52,12 @@ export class SimRun {
    * Phase 1 (scheduled now, applied as the run goes): the fault schedule over the processes the
    * topology declares, with symbolic targets ("@leader") resolved when each fault starts.
    */
-  scheduleFaults(faults: readonly FaultEvent[], phases: Phases, processes: () => readonly string[], resolveTarget?: (name: string) => string | undefined): Nemesis {
+  scheduleFaults(
+    faults: readonly FaultEvent[],
+    phases: Phases,
+    processes: () => readonly string[],
+    resolveTarget?: (name: string) => string | undefined,
+  ): Nemesis {
     this.nemesis = new Nemesis(this.world, processes, resolveTarget);
     this.nemesis.schedule(faults, phases.faultPhaseUs);
     return this.nemesis;
@@ -82,7 +90,13 @@ export class SimRun {
   /** An assertion inside the system failed (only when one did). */
   assertions(): CheckResult | undefined {
     const f = this.world.failure;
-    return f === undefined ? undefined : { name: "assertions", verdict: "fail", message: `assertion failed on ${f.process} at ${f.time}us (event ${f.event}): ${f.message}` };
+    return f === undefined
+      ? undefined
+      : {
+          name: "assertions",
+          verdict: "fail",
+          message: `assertion failed on ${f.process} at ${f.time}us (event ${f.event}): ${f.message}`,
+        };
   }
 
   /** A restart resets every stream: no message may reach a later incarnation than it was sent to. */
@@ -109,7 +123,12 @@ export class SimRun {
       ...(extra !== undefined ? { extra } : {}),
       checks,
       traceHash: w.trace.hash(),
-      stats: { events: w.scheduler.executed, messages: w.network.stats.sent, ops: this.recorder.operations.length, simTimeMs: w.now / 1000 },
+      stats: {
+        events: w.scheduler.executed,
+        messages: w.network.stats.sent,
+        ops: this.recorder.operations.length,
+        simTimeMs: w.now / 1000,
+      },
       history: { operations: this.recorder.operations, watches: this.recorder.watches },
       faultLog: (this.nemesis?.log ?? []).map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
       timeline: this.timeline,

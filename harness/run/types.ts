@@ -59,7 +59,10 @@ export interface RunExtra {
   /** Per-operation latencies on every layer (core/metrics): etcd scenarios' client ops, Kubernetes' API calls and steps. */
   latency?: LatencyReport;
   /** auth-revoke: the operator's auth changes and the auth revisions as the members applied them. */
-  auth?: { operator: { time: number; what: string; result: string }[]; changes: { time: number; kvRevision: number; authRevision: number }[] };
+  auth?: {
+    operator: { time: number; what: string; result: string }[];
+    changes: { time: number; kvRevision: number; authRevision: number }[];
+  };
   /** quota-pressure: the etcd operator's steps (alarm seen, compaction, defrag, disarm) and the quota recounts. */
   operator?: { time: number; what: string; result?: string }[];
   quotaRecounts?: string[];

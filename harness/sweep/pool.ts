@@ -25,7 +25,18 @@ export interface SweepControl {
   signal?: string;
 }
 
-export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: number[], workers: number, opts: { stopOnFailure?: boolean; onResult?: (r: SeedResult, done: number) => void; pool?: boolean; control?: SweepControl } = {}): Promise<SeedResult[]> {
+export async function sweepSeeds(
+  scenarioRef: string,
+  bugs: BugName[],
+  seeds: number[],
+  workers: number,
+  opts: {
+    stopOnFailure?: boolean;
+    onResult?: (r: SeedResult, done: number) => void;
+    pool?: boolean;
+    control?: SweepControl;
+  } = {},
+): Promise<SeedResult[]> {
   const results = new Map<number, SeedResult>();
   let stop = false;
   const control = opts.control;
@@ -45,52 +56,64 @@ export async function sweepSeeds(scenarioRef: string, bugs: BugName[], seeds: nu
   } else {
     const queue = [...seeds];
     const children: ChildProcess[] = [];
-    const stopAll = () => { for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL"); };
+    const stopAll = () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    };
     if (control) control.kill = stopAll;
     try {
-      await Promise.all(Array.from({ length: Math.min(workers, seeds.length) }, (_, i) => new Promise<void>((resolve, reject) => {
-        const child = fork(WORKER_ENTRY, [], {
-          execArgv: ["--single-threaded"],
-          env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
-          stdio: ["ignore", "ignore", "inherit", "ipc"],
-        });
-        children.push(child);
-        let running: number | undefined;
-        let finished = false;
-        const next = () => {
-          running = stop || control?.interrupted ? undefined : queue.shift();
-          if (running === undefined) {
-            finished = true;
-            child.send({ done: true }, (e) => void e);
-            return;
-          }
-          child.send({ seed: running }, (e) => void e);
-        };
-        child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
-          if (m !== "ready" && "error" in m) {
-            finished = true;
-            reject(new Error(m.error));
-            return;
-          }
-          if (m !== "ready") record(m);
-          next();
-        });
-        child.on("error", reject);
-        child.on("exit", (code, signal) => {
-          // A worker killed by a signal of its own (sent to the whole group) is an interruption too.
-          if (control && !finished && (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP")) {
-            control.interrupted = true;
-            control.signal ??= signal;
-            stopAll();
-          }
-          if (finished || control?.interrupted) resolve();
-          else reject(new Error(`sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`));
-        });
-      })));
+      await Promise.all(
+        Array.from(
+          { length: Math.min(workers, seeds.length) },
+          (_, i) =>
+            new Promise<void>((resolve, reject) => {
+              const child = fork(WORKER_ENTRY, [], {
+                execArgv: ["--single-threaded"],
+                env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
+                stdio: ["ignore", "ignore", "inherit", "ipc"],
+              });
+              children.push(child);
+              let running: number | undefined;
+              let finished = false;
+              const next = () => {
+                running = stop || control?.interrupted ? undefined : queue.shift();
+                if (running === undefined) {
+                  finished = true;
+                  child.send({ done: true }, (e) => void e);
+                  return;
+                }
+                child.send({ seed: running }, (e) => void e);
+              };
+              child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
+                if (m !== "ready" && "error" in m) {
+                  finished = true;
+                  reject(new Error(m.error));
+                  return;
+                }
+                if (m !== "ready") record(m);
+                next();
+              });
+              child.on("error", reject);
+              child.on("exit", (code, signal) => {
+                // A worker killed by a signal of its own (sent to the whole group) is an interruption too.
+                if (control && !finished && (signal === "SIGINT" || signal === "SIGTERM" || signal === "SIGHUP")) {
+                  control.interrupted = true;
+                  control.signal ??= signal;
+                  stopAll();
+                }
+                if (finished || control?.interrupted) resolve();
+                else
+                  reject(
+                    new Error(
+                      `sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`,
+                    ),
+                  );
+              });
+            }),
+        ),
+      );
     } finally {
       stopAll();
     }
   }
   return seeds.filter((s) => results.has(s)).map((s) => results.get(s)!);
 }
-

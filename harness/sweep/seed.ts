@@ -20,7 +20,17 @@ export function runSeed(loaded: LoadedScenario, seed: number, bugs: BugName[]): 
   try {
     r = runScenario(input);
   } catch (e) {
-    throw new Error(`seed ${seed} crashed the simulator: ${(e as Error).message} (repro: ${reproCommand(loaded.ref, seed, bugs)})`);
+    throw new Error(
+      `seed ${seed} crashed the simulator: ${(e as Error).message} (repro: ${reproCommand(loaded.ref, seed, bugs)})`,
+    );
   }
-  return { seed, verdict: r.verdict, traceHash: r.traceHash, checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })), repro: r.repro, wallMs: performance.now() - t0, probes: r.probes ?? {} };
+  return {
+    seed,
+    verdict: r.verdict,
+    traceHash: r.traceHash,
+    checks: r.checks.map(({ name, verdict, message }) => ({ name, verdict, message })),
+    repro: r.repro,
+    wallMs: performance.now() - t0,
+    probes: r.probes ?? {},
+  };
 }

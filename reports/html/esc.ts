@@ -11,7 +11,10 @@ export function esc(s: string): string {
  * close the element ("</script>") or open a comment; U+2028/9 are escaped for older parsers.
  */
 export function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+  return JSON.stringify(v)
+    .replace(/</g, "\\u003c")
+    .replace(/\u2028/g, "\\u2028")
+    .replace(/\u2029/g, "\\u2029");
 }
 
 /** An SVG coordinate with at most one decimal: keeps the file small and the output stable. */

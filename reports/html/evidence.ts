@@ -31,9 +31,14 @@ export interface LinPartition {
 export function readLinEvidence(c: CheckResult): LinPartition[] | undefined {
   if (c.name !== "linearizability" || c.evidence === undefined) return undefined;
   const e = c.evidence;
-  const out: LinPartition = { partition: e.partition, longestPrefix: e.longestPrefix.map(refOf), couldNotPlace: e.stuck.map(refOf) };
+  const out: LinPartition = {
+    partition: e.partition,
+    longestPrefix: e.longestPrefix.map(refOf),
+    couldNotPlace: e.stuck.map(refOf),
+  };
   if (e.stateAfterPrefix !== undefined) out.stateAfterPrefix = e.stateAfterPrefix;
-  if (e.minimalSubset !== undefined) out.minimalSubset = { operations: e.minimalSubset.operations.map(refOf), complete: e.minimalSubset.complete };
+  if (e.minimalSubset !== undefined)
+    out.minimalSubset = { operations: e.minimalSubset.operations.map(refOf), complete: e.minimalSubset.complete };
   return [out];
 }
 
@@ -73,7 +78,9 @@ export function readWatchEvidence(c: CheckResult): WatchEvidence | undefined {
 
 /** What a Kubernetes liveness check says is pending. */
 export function readPending(c: CheckResult): string[] | undefined {
-  return c.name === "kube-liveness" && c.evidence !== undefined && c.evidence.pending.length > 0 ? c.evidence.pending : undefined;
+  return c.name === "kube-liveness" && c.evidence !== undefined && c.evidence.pending.length > 0
+    ? c.evidence.pending
+    : undefined;
 }
 
 export function isObject(v: unknown): v is Record<string, unknown> {

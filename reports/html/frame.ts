@@ -32,21 +32,27 @@ export function chart(name: string, s: Scale, rows: readonly Row[]): string {
     const top = tops[i]!;
     const stripe = i % 2 === 1 ? " odd" : "";
     const cls = r.cls ? ` ${esc(r.cls)}` : "";
-    gutter.push(`<g class="rowlabel${stripe}${cls}"><rect x="0" y="${top}" width="${GUTTER}" height="${r.height}"/><text x="8" y="${px(top + Math.min(r.height, 22) / 2 + 4)}">${esc(clip(r.label, 24))}<title>${esc(r.title ?? r.label)}</title></text></g>`);
+    gutter.push(
+      `<g class="rowlabel${stripe}${cls}"><rect x="0" y="${top}" width="${GUTTER}" height="${r.height}"/><text x="8" y="${px(top + Math.min(r.height, 22) / 2 + 4)}">${esc(clip(r.label, 24))}<title>${esc(r.title ?? r.label)}</title></text></g>`,
+    );
     plot.push(`<rect class="rowbg${stripe}${cls}" x="0" y="${top}" width="${px(s.width)}" height="${r.height}"/>`);
   });
   // Grid lines go over the row backgrounds and under the rows' content.
   for (const t of ticks(s)) {
     const x = px(s.x(t.t));
-    plot.push(`<line class="grid" x1="${x}" x2="${x}" y1="${AXIS - 4}" y2="${h}"/><text class="tick" x="${x}" y="${AXIS - 8}">${esc(t.label)}</text>`);
+    plot.push(
+      `<line class="grid" x1="${x}" x2="${x}" y1="${AXIS - 4}" y2="${h}"/><text class="tick" x="${x}" y="${AXIS - 8}">${esc(t.label)}</text>`,
+    );
   }
   rows.forEach((r, i) => plot.push(`<g class="row" transform="translate(0,${tops[i]!})">${r.body}</g>`));
   const w = px(s.width);
-  return `<div class="chart" data-chart="${esc(name)}"><div class="scroller"><div class="canvas" style="width:${GUTTER + Math.ceil(s.width) + 12}px">`
-    + `<svg class="gutter" width="${GUTTER}" height="${h}" viewBox="0 0 ${GUTTER} ${h}"><rect class="gutterbg" x="0" y="0" width="${GUTTER}" height="${h}"/>${gutter.join("")}</svg>`
-    + `<svg class="plot" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" data-t0="${s.t0}" data-t1="${s.t1}">`
-    + `<rect class="band" x="-10" y="0" width="0" height="${h}"/>${plot.join("")}`
-    + `<line class="cursor" x1="-10" x2="-10" y1="0" y2="${h}"/></svg></div></div></div>`;
+  return (
+    `<div class="chart" data-chart="${esc(name)}"><div class="scroller"><div class="canvas" style="width:${GUTTER + Math.ceil(s.width) + 12}px">` +
+    `<svg class="gutter" width="${GUTTER}" height="${h}" viewBox="0 0 ${GUTTER} ${h}"><rect class="gutterbg" x="0" y="0" width="${GUTTER}" height="${h}"/>${gutter.join("")}</svg>` +
+    `<svg class="plot" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" data-t0="${s.t0}" data-t1="${s.t1}">` +
+    `<rect class="band" x="-10" y="0" width="0" height="${h}"/>${plot.join("")}` +
+    `<line class="cursor" x1="-10" x2="-10" y1="0" y2="${h}"/></svg></div></div></div>`
+  );
 }
 
 /**

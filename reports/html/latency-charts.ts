@@ -12,12 +12,26 @@ import { uplotTags } from "./uplot.ts";
 export const MAX_POINTS = 20_000;
 const WINDOW_US = 500_000;
 const QUANTILE_METRICS = ["etcd leader", "api mutating", "informer lag", "client put", "client range"];
-const COLORS = ["#1a73e8", "#e8710a", "#188038", "#9334e6", "#c5221f", "#12b5cb", "#f9ab00", "#5f6368", "#b31412", "#0d652d", "#a142f4", "#185abc"];
+const COLORS = [
+  "#1a73e8",
+  "#e8710a",
+  "#188038",
+  "#9334e6",
+  "#c5221f",
+  "#12b5cb",
+  "#f9ab00",
+  "#5f6368",
+  "#b31412",
+  "#0d652d",
+  "#a142f4",
+  "#185abc",
+];
 
 /** Reads extra.latency of a run result (undefined when absent or malformed). */
 export function readLatency(x: unknown): LatencyReport | undefined {
   const r = x as LatencyReport | undefined;
-  if (!r || !r.points || !Array.isArray(r.points.t) || !Array.isArray(r.points.metrics) || typeof r.samples !== "object") return undefined;
+  if (!r?.points || !Array.isArray(r.points.t) || !Array.isArray(r.points.metrics) || typeof r.samples !== "object")
+    return undefined;
   return r;
 }
 
@@ -66,8 +80,21 @@ export function latencySection(r: LatencyReport, faults: readonly FaultSpan[]): 
   const raw = rawData(r);
   const qs = quantileData(r);
   const spans = faults.map((f) => [f.start / 1e6, (f.end ?? f.start) / 1e6]);
-  const steps = r.steps.map((s) => `<li>#${s.index} ${esc(s.description)}: ${s.ready === undefined ? `<span class="dim">not ready within the run (or a later step changed the goal first)</span>` : `ready after ${((s.ready - s.start) / 1000).toFixed(1)} ms`}</li>`).join("");
-  const data = { raw: { names: raw.names, data: raw.data, colors: raw.names.map((_, i) => COLORS[i % COLORS.length]) }, quantiles: { names: qs.names, data: qs.data, colors: qs.names.map((_, i) => COLORS[Math.floor(i / 3) % COLORS.length]) }, faults: spans };
+  const steps = r.steps
+    .map(
+      (s) =>
+        `<li>#${s.index} ${esc(s.description)}: ${s.ready === undefined ? `<span class="dim">not ready within the run (or a later step changed the goal first)</span>` : `ready after ${((s.ready - s.start) / 1000).toFixed(1)} ms`}</li>`,
+    )
+    .join("");
+  const data = {
+    raw: { names: raw.names, data: raw.data, colors: raw.names.map((_, i) => COLORS[i % COLORS.length]) },
+    quantiles: {
+      names: qs.names,
+      data: qs.data,
+      colors: qs.names.map((_, i) => COLORS[Math.floor(i / 3) % COLORS.length]),
+    },
+    faults: spans,
+  };
   return `<section id="latency-section"><h2>Latency</h2>
 <p class="note">Every operation as a point: x is when it started, y how long it took (log scale, ms); grey bands are fault windows. Click a legend entry to hide a metric.</p>
 <div id="latency-raw"></div>

@@ -6,12 +6,29 @@ import { metricOrder } from "../../core/metrics/grid.ts";
 import { esc, scriptJson } from "./esc.ts";
 import { uplotTags } from "./uplot.ts";
 
-export function gridData(r: ExploreResult): { labels: string[]; metrics: { name: string; data: (number | null)[][] }[] } {
-  const labels = r.points.map((p) => Object.entries(p.values).map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`).join(" "));
+export function gridData(r: ExploreResult): {
+  labels: string[];
+  metrics: { name: string; data: (number | null)[][] }[];
+} {
+  const labels = r.points.map((p) =>
+    Object.entries(p.values)
+      .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+      .join(" "),
+  );
   const names = metricOrder(r.points.flatMap((p) => Object.keys(p.metrics)));
   const metrics = names.map((name) => {
-    const col = (f: (m: NonNullable<ExploreResult["points"][number]["metrics"][string]>) => number) => r.points.map((p) => (p.metrics[name] ? Math.max(f(p.metrics[name]!), 1) / 1000 : null));
-    return { name, data: [r.points.map((_, i) => i), col((m) => m.median), col((m) => m.p99), col((m) => m.seedP99.min), col((m) => m.seedP99.max)] };
+    const col = (f: (m: NonNullable<ExploreResult["points"][number]["metrics"][string]>) => number) =>
+      r.points.map((p) => (p.metrics[name] ? Math.max(f(p.metrics[name]!), 1) / 1000 : null));
+    return {
+      name,
+      data: [
+        r.points.map((_, i) => i),
+        col((m) => m.median),
+        col((m) => m.p99),
+        col((m) => m.seedP99.min),
+        col((m) => m.seedP99.max),
+      ],
+    };
   });
   return { labels, metrics };
 }
@@ -19,7 +36,12 @@ export function gridData(r: ExploreResult): { labels: string[]; metrics: { name:
 export function exploreHtml(r: ExploreResult): string {
   const g = gridData(r);
   const title = `etcdsim explore · ${r.scenario} · ${r.vary.map((a) => a.path).join(" × ")} · seeds ${r.seeds[0]}..${r.seeds[1]}`;
-  const rows = r.points.map((p, i) => `<tr><td>${esc(g.labels[i]!)}</td><td>${p.runs}</td><td>${p.verdicts.pass}/${p.verdicts.fail}/${p.verdicts.unknown}</td><td>${p.sloHeld === null ? "-" : `${p.sloHeld}/${p.runs}`}</td></tr>`).join("");
+  const rows = r.points
+    .map(
+      (p, i) =>
+        `<tr><td>${esc(g.labels[i]!)}</td><td>${p.runs}</td><td>${p.verdicts.pass}/${p.verdicts.fail}/${p.verdicts.unknown}</td><td>${p.sloHeld === null ? "-" : `${p.sloHeld}/${p.runs}`}</td></tr>`,
+    )
+    .join("");
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title>

@@ -11,16 +11,24 @@ export interface MembershipAction {
 }
 
 /** The operator's actions of a membership run (RunResult.extra.membership), in step order. */
-export function readMembership(x: readonly MembershipLogEntry[] | undefined): { actions: MembershipAction[]; skipped: number } | undefined {
+export function readMembership(
+  x: readonly MembershipLogEntry[] | undefined,
+): { actions: MembershipAction[]; skipped: number } | undefined {
   if (x === undefined) return undefined;
   return { actions: x.map((a) => ({ time: a.time, step: a.step, what: a.what })), skipped: 0 };
 }
 
-export function membershipSection(m: { actions: readonly MembershipAction[]; skipped: number }, unit: TimeUnit): string {
-  const rows = m.actions.map((a) => {
-    const kind = a.what.startsWith("step done") ? "done" : a.what.endsWith(": applied") ? "applied" : "refused";
-    return `<tr class="mc-${kind}"><td class="num">${esc(formatTime(a.time, unit))}</td><td class="num">${a.step + 1}</td><td class="mono">${esc(a.what)}</td></tr>`;
-  }).join("");
-  const note = m.skipped > 0 ? `<p class="note">${m.skipped} malformed entries of extra.membership were skipped.</p>` : "";
+export function membershipSection(
+  m: { actions: readonly MembershipAction[]; skipped: number },
+  unit: TimeUnit,
+): string {
+  const rows = m.actions
+    .map((a) => {
+      const kind = a.what.startsWith("step done") ? "done" : a.what.endsWith(": applied") ? "applied" : "refused";
+      return `<tr class="mc-${kind}"><td class="num">${esc(formatTime(a.time, unit))}</td><td class="num">${a.step + 1}</td><td class="mono">${esc(a.what)}</td></tr>`;
+    })
+    .join("");
+  const note =
+    m.skipped > 0 ? `<p class="note">${m.skipped} malformed entries of extra.membership were skipped.</p>` : "";
   return `<section id="membership-section"><h2>Membership changes (${m.actions.length})</h2>${note}<table class="membership"><thead><tr><th>time</th><th>step</th><th>action and answer</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }

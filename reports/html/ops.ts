@@ -65,7 +65,14 @@ export function opsFromHistory(h: History): OpView[] {
 export function opsFromReport(ops: readonly ReportOperation[]): OpView[] {
   return ops.map((o, i) => {
     const ret = o.return === null || !Number.isFinite(o.return) ? null : o.return;
-    return { id: i, client: o.clientId, call: o.call, return: ret, status: ret === null ? "unknown" : "ok", label: o.description };
+    return {
+      id: i,
+      client: o.clientId,
+      call: o.call,
+      return: ret,
+      status: ret === null ? "unknown" : "ok",
+      label: o.description,
+    };
   });
 }
 
@@ -73,7 +80,10 @@ export function opsFromReport(ops: readonly ReportOperation[]): OpView[] {
  * Adapts a checker's operation list (e.g. a parsed Porcupine log) for renderCheckHtml; `describe` is
  * the model's describeOperation. Positions are kept, so evidence indices still match.
  */
-export function reportOperations<I, O>(ops: readonly Operation<I, O>[], describe?: (input: I, output: O) => string): ReportOperation[] {
+export function reportOperations<I, O>(
+  ops: readonly Operation<I, O>[],
+  describe?: (input: I, output: O) => string,
+): ReportOperation[] {
   return ops.map((o) => ({
     clientId: o.clientId,
     call: o.call,
@@ -95,17 +105,28 @@ export interface Selection {
  * operations called nearest to it are kept; otherwise the earliest. Operations in `must` (evidence)
  * are always kept. The result is in call order.
  */
-export function selectOps(ops: readonly OpView[], must: ReadonlySet<number>, max: number, focus: number | undefined): Selection {
+export function selectOps(
+  ops: readonly OpView[],
+  must: ReadonlySet<number>,
+  max: number,
+  focus: number | undefined,
+): Selection {
   if (ops.length <= max) return { drawn: [...ops].sort(byCall) };
   const kept = ops.filter((o) => must.has(o.id));
   const rest = ops.filter((o) => !must.has(o.id));
   const room = Math.max(0, max - kept.length);
-  const chosen = focus === undefined
-    ? [...rest].sort(byCall).slice(0, room)
-    : [...rest].sort((a, b) => Math.abs(a.call - focus) - Math.abs(b.call - focus) || a.call - b.call || a.id - b.id).slice(0, room);
+  const chosen =
+    focus === undefined
+      ? [...rest].sort(byCall).slice(0, room)
+      : [...rest]
+          .sort((a, b) => Math.abs(a.call - focus) - Math.abs(b.call - focus) || a.call - b.call || a.id - b.id)
+          .slice(0, room);
   const drawn = [...kept, ...chosen].sort(byCall);
   const where = focus === undefined ? "the earliest" : "those called nearest the failure";
-  return { drawn, note: `Drawing ${drawn.length.toLocaleString("en-US")} of ${ops.length.toLocaleString("en-US")} operations (${where}); every operation is in history.jsonl.` };
+  return {
+    drawn,
+    note: `Drawing ${drawn.length.toLocaleString("en-US")} of ${ops.length.toLocaleString("en-US")} operations (${where}); every operation is in history.jsonl.`,
+  };
 }
 
 function byCall(a: OpView, b: OpView): number {

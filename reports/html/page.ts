@@ -52,7 +52,10 @@ export interface PageModel {
  * The watches the chart draws (at most MAX_WATCHES, in their order): every one the watch checker
  * faulted, then the first others; violations renumbered to the drawn rows.
  */
-function drawnWatches(watches: readonly WatchRecord[], violations: readonly WatchViolation[]): { watches: WatchRecord[]; violations: WatchViolation[] } {
+function drawnWatches(
+  watches: readonly WatchRecord[],
+  violations: readonly WatchViolation[],
+): { watches: WatchRecord[]; violations: WatchViolation[] } {
   if (watches.length <= MAX_WATCHES) return { watches: [...watches], violations: [...violations] };
   const keep = new Set<number>();
   for (const v of violations) if (keep.size < MAX_WATCHES) keep.add(v.watch);
@@ -100,7 +103,8 @@ export function renderPage(m: PageModel): string {
         markData.set(o.id, ["stuck", r.reason ?? ""]);
         must.add(o.id);
         const rejected = r.reason === "rejected";
-        if (!focusOp || (rejected && !focusOp.rejected) || (rejected === focusOp.rejected && o.call > focusOp.op.call)) focusOp = { op: o, rejected };
+        if (!focusOp || (rejected && !focusOp.rejected) || (rejected === focusOp.rejected && o.call > focusOp.op.call))
+          focusOp = { op: o, rejected };
       }
     }
   }
@@ -116,37 +120,63 @@ export function renderPage(m: PageModel): string {
 
   const sections: string[] = [checksSection(m.checks), linSection(lins, m.unit)];
   if (m.faults.length > 0) {
-    sections.push(`<section id="faults-section"><h2>Faults (${m.faults.length})</h2>${faultLegend(m.faults)}${m.faultNote ? `<p class="note">${esc(m.faultNote)}</p>` : ""}${faultsChart(m.faults, s)}</section>`);
+    sections.push(
+      `<section id="faults-section"><h2>Faults (${m.faults.length})</h2>${faultLegend(m.faults)}${m.faultNote ? `<p class="note">${esc(m.faultNote)}</p>` : ""}${faultsChart(m.faults, s)}</section>`,
+    );
   }
-  const touched = m.timeline.length > 0 || m.faults.some((f) => f.fault.kind !== "loss" && f.fault.kind !== "delay" && f.fault.kind !== "duplicate");
+  const touched =
+    m.timeline.length > 0 ||
+    m.faults.some((f) => f.fault.kind !== "loss" && f.fault.kind !== "delay" && f.fault.kind !== "duplicate");
   if (touched) {
     const title = m.timeline.length > 0 ? "Leader and term per member" : "Processes and the faults that touched them";
-    const note = m.faults.length ? `<p class="note">Beneath each member, the faults that touched it, coloured as in the fault legend; crashed time is hatched, paused time grey.</p>` : "";
-    sections.push(`<section id="members-section"><h2>${title}</h2>${roleLegend(m.timeline)}${note}${membersChart(m.timeline, m.faults, s, m.t1)}</section>`);
+    const note = m.faults.length
+      ? `<p class="note">Beneath each member, the faults that touched it, coloured as in the fault legend; crashed time is hatched, paused time grey.</p>`
+      : "";
+    sections.push(
+      `<section id="members-section"><h2>${title}</h2>${roleLegend(m.timeline)}${note}${membersChart(m.timeline, m.faults, s, m.t1)}</section>`,
+    );
   }
   if (sel.drawn.length > 0) {
-    const toolbar = lins.length ? `<div class="toolbar"><label><input type="checkbox" id="dim-toggle" checked> dim operations that are not in the evidence</label></div>` : "";
+    const toolbar = lins.length
+      ? `<div class="toolbar"><label><input type="checkbox" id="dim-toggle" checked> dim operations that are not in the evidence</label></div>`
+      : "";
     const legend = `<ul class="legend"><li><span class="swatch" style="--c:#5b8def"></span>completed</li><li><span class="swatch" style="--c:#f4a340"></span>failed (no effect)</li><li><span class="swatch" style="background:repeating-linear-gradient(45deg,#8e6bbf 0 2px,#ece4f7 2px 5px)"></span>unknown outcome (open-ended)</li>${lins.length ? `<li><span class="swatch" style="--c:#34a853"></span>in the longest linearizable prefix</li><li><span class="swatch" style="--c:#ea4335"></span>could not be placed</li>` : ""}</ul>`;
-    sections.push(`<section id="clients-section"><h2>Client operations (${m.ops.length})</h2>${legend}${toolbar}${sel.note ? `<p class="note" id="ops-cap-note">${esc(sel.note)}</p>` : ""}${clientsChart(sel.drawn, s, marks, focusOp?.op.id)}</section>`);
+    sections.push(
+      `<section id="clients-section"><h2>Client operations (${m.ops.length})</h2>${legend}${toolbar}${sel.note ? `<p class="note" id="ops-cap-note">${esc(sel.note)}</p>` : ""}${clientsChart(sel.drawn, s, marks, focusOp?.op.id)}</section>`,
+    );
   } else {
-    sections.push(`<section id="clients-section"><h2>Client operations</h2><p class="note">${esc(m.noOpsNote)}</p></section>`);
+    sections.push(
+      `<section id="clients-section"><h2>Client operations</h2><p class="note">${esc(m.noOpsNote)}</p></section>`,
+    );
   }
   if (m.watches.length > 0) {
     const drawn = drawnWatches(m.watches, violations);
-    const note = m.watches.length > MAX_WATCHES ? `<p class="note">Drawing ${drawn.watches.length} of ${m.watches.length} watches (every faulted one, then the first); all are in watches.jsonl.</p>` : "";
+    const note =
+      m.watches.length > MAX_WATCHES
+        ? `<p class="note">Drawing ${drawn.watches.length} of ${m.watches.length} watches (every faulted one, then the first); all are in watches.jsonl.</p>`
+        : "";
     const legend = `<ul class="legend"><li><span class="swatch" style="--c:#1a73e8;border-radius:50%"></span>PUT event</li><li><span class="swatch" style="--c:#c5221f;border-radius:50%"></span>DELETE event</li><li><span class="swatch" style="background:#fff;border:1.5px solid #188038"></span>progress notification</li><li>✕ canceled</li><li class="dim">each row: revision (up) over time</li></ul>`;
-    sections.push(`<section id="watches-section"><h2>Watch streams (${m.watches.length})</h2>${legend}${note}${watchesChart(drawn.watches, s, m.t1, drawn.violations)}</section>`);
+    sections.push(
+      `<section id="watches-section"><h2>Watch streams (${m.watches.length})</h2>${legend}${note}${watchesChart(drawn.watches, s, m.t1, drawn.violations)}</section>`,
+    );
   }
   if (m.kube && m.kube.objects.length > 0) {
     const notes = [
-      m.kube.objects.length > MAX_KUBE_OBJECTS ? `Drawing the first ${MAX_KUBE_OBJECTS} of ${m.kube.objects.length} objects.` : "",
+      m.kube.objects.length > MAX_KUBE_OBJECTS
+        ? `Drawing the first ${MAX_KUBE_OBJECTS} of ${m.kube.objects.length} objects.`
+        : "",
       m.kube.skipped > 0 ? `${m.kube.skipped} malformed entries of extra.kube were skipped.` : "",
-    ].filter(Boolean).join(" ");
+    ]
+      .filter(Boolean)
+      .join(" ");
     const legend = `<ul class="legend"><li><span class="swatch" style="--c:#188038"></span>added</li><li><span class="swatch" style="--c:#1a73e8"></span>modified</li><li><span class="swatch" style="--c:#c5221f"></span>deleted</li></ul>`;
-    sections.push(`<section id="kube-section"><h2>Kubernetes objects (${m.kube.objects.length})</h2>${legend}${notes ? `<p class="note">${esc(notes)}</p>` : ""}${kubeChart(m.kube, s, m.t1)}</section>`);
+    sections.push(
+      `<section id="kube-section"><h2>Kubernetes objects (${m.kube.objects.length})</h2>${legend}${notes ? `<p class="note">${esc(notes)}</p>` : ""}${kubeChart(m.kube, s, m.t1)}</section>`,
+    );
   }
 
-  if (m.membership && (m.membership.actions.length > 0 || m.membership.skipped > 0)) sections.push(membershipSection(m.membership, m.unit));
+  if (m.membership && (m.membership.actions.length > 0 || m.membership.skipped > 0))
+    sections.push(membershipSection(m.membership, m.unit));
   if (m.latencyHtml !== undefined) sections.push(m.latencyHtml);
   if (m.probesHtml !== undefined) sections.push(m.probesHtml);
 

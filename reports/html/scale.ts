@@ -25,7 +25,14 @@ export function makeScale(t0: number, t1: number, width: number, unit: TimeUnit)
   assert(Number.isFinite(t0) && Number.isFinite(t1), "scale bounds must be finite");
   assert(width > 0, "scale width must be positive");
   const span = t1 > t0 ? t1 - t0 : 1;
-  return { t0, t1: t0 + span, width: width + 2 * PAD, right: PAD + width, unit, x: (t) => PAD + ((t - t0) / span) * width };
+  return {
+    t0,
+    t1: t0 + span,
+    width: width + 2 * PAD,
+    right: PAD + width,
+    unit,
+    x: (t) => PAD + ((t - t0) / span) * width,
+  };
 }
 
 /**
@@ -49,11 +56,12 @@ export interface Tick {
 export function ticks(s: Scale): Tick[] {
   const span = s.t1 - s.t0;
   const target = span / Math.max(1, Math.floor((s.right - PAD) / 110));
-  const pow = Math.pow(10, Math.floor(Math.log10(Math.max(target, 1e-9))));
+  const pow = 10 ** Math.floor(Math.log10(Math.max(target, 1e-9)));
   const step = [1, 2, 5, 10].map((m) => m * pow).find((v) => v >= target) ?? 10 * pow;
   const out: Tick[] = [];
   const first = Math.ceil(s.t0 / step) * step;
-  for (let t = first; t <= s.t1 + 1e-9 && out.length < 2000; t += step) out.push({ t, label: formatTime(t, s.unit, step) });
+  for (let t = first; t <= s.t1 + 1e-9 && out.length < 2000; t += step)
+    out.push({ t, label: formatTime(t, s.unit, step) });
   return out;
 }
 

@@ -86,7 +86,9 @@ body.dim-others .op:not(.lin-prefix):not(.lin-stuck):not(.selected){opacity:.22}
 .strip{fill:var(--c)}
 .down.k-crash{fill:url(#hatch-crash)}.down.k-pause{fill:#000;fill-opacity:.07}
 .swatch.down.k-crash{background:repeating-linear-gradient(45deg,#9aa0a6 0 2px,#fff 2px 5px)}.swatch.down.k-pause{background:#e8eaed}
-${Object.entries(FAULT_COLOURS).map(([k, c]) => `.k-${k}{--c:${c}}`).join("")}
+${Object.entries(FAULT_COLOURS)
+  .map(([k, c]) => `.k-${k}{--c:${c}}`)
+  .join("")}
 .role rect{fill:#bdc1c6}.role text{font-size:10px;fill:#202124;pointer-events:none}
 .role-leader rect{fill:#188038}.role-leader text{fill:#fff}
 .role-candidate rect{fill:#f9ab00}.role-pre-candidate rect,.role-precandidate rect{fill:#fdd663}

@@ -13,7 +13,10 @@ export function uplotAssets(): { js: string; css: string } {
   for (;;) {
     const d = join(dir, "node_modules", "uplot", "dist");
     if (existsSync(join(d, "uPlot.iife.min.js"))) {
-      cached = { js: readFileSync(join(d, "uPlot.iife.min.js"), "utf8"), css: readFileSync(join(d, "uPlot.min.css"), "utf8") };
+      cached = {
+        js: readFileSync(join(d, "uPlot.iife.min.js"), "utf8"),
+        css: readFileSync(join(d, "uPlot.min.css"), "utf8"),
+      };
       return cached;
     }
     const up = dirname(dir);

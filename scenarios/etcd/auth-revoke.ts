@@ -26,8 +26,7 @@ import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../chec
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
-import { generateSchedule, Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
-import type { Rng } from "../../sim/rng.ts";
+import { generateSchedule, Nemesis } from "../../sim/nemesis.ts";
 import { World } from "../../sim/world.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
 import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
@@ -43,7 +42,13 @@ export interface AuthRevokeOptions extends KvOptions {
   authPlan: { at: number; change: AuthChange }[];
 }
 
-const PASSWORDS: Record<string, string> = { root: "root-pw", apiserver: "apiserver-pw", agent: "agent-pw", reader: "reader-pw", nobody: "nobody-pw" };
+const PASSWORDS: Record<string, string> = {
+  root: "root-pw",
+  apiserver: "apiserver-pw",
+  agent: "agent-pw",
+  reader: "reader-pw",
+  nobody: "nobody-pw",
+};
 const PODS = { key: "/registry/pods/", rangeEnd: "/registry/pods0" } as const;
 
 /** The principals: client id → user (null: no token). Client ids 1..4; the operator is 10, the probe 0. */
@@ -60,8 +65,16 @@ const SETUP: AuthRequest[] = [
   ...Object.entries(PASSWORDS).map(([name, password]): AuthRequest => ({ op: "userAdd", name, password })),
   { op: "userGrantRole", user: "root", role: "root" },
   { op: "roleAdd", name: "registry-rw" },
-  { op: "roleGrantPermission", name: "registry-rw", perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" } },
-  { op: "roleGrantPermission", name: "registry-rw", perm: { key: "/config/", rangeEnd: "/config0", permType: "READWRITE" } },
+  {
+    op: "roleGrantPermission",
+    name: "registry-rw",
+    perm: { key: "/registry/", rangeEnd: "/registry0", permType: "READWRITE" },
+  },
+  {
+    op: "roleGrantPermission",
+    name: "registry-rw",
+    perm: { key: "/config/", rangeEnd: "/config0", permType: "READWRITE" },
+  },
   { op: "userGrantRole", user: "apiserver", role: "registry-rw" },
   { op: "roleAdd", name: "node" },
   { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } },
@@ -75,11 +88,16 @@ const SETUP: AuthRequest[] = [
 
 function changeRequest(c: AuthChange): AuthRequest {
   switch (c) {
-    case "revoke-role": return { op: "userRevokeRole", name: "agent", role: "node" };
-    case "grant-role": return { op: "userGrantRole", user: "agent", role: "node" };
-    case "revoke-perm": return { op: "roleRevokePermission", role: "node", ...PODS };
-    case "grant-perm": return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
-    case "reset-password": return { op: "userChangePassword", name: "agent", password: PASSWORDS.agent! };
+    case "revoke-role":
+      return { op: "userRevokeRole", name: "agent", role: "node" };
+    case "grant-role":
+      return { op: "userGrantRole", user: "agent", role: "node" };
+    case "revoke-perm":
+      return { op: "roleRevokePermission", role: "node", ...PODS };
+    case "grant-perm":
+      return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
+    case "reset-password":
+      return { op: "userChangePassword", name: "agent", password: PASSWORDS.agent! };
   }
 }
 
@@ -92,17 +110,38 @@ function nextRequest(rng: Random, who: string, seq: number, keys: number): EtcdR
     case "apiserver":
       if (pick < 30) return { kind: "put", put: { key: pod, value: v } };
       if (pick < 45) return { kind: "put", put: { key: `/config/c${rng.int(0, 2)}`, value: v } };
-      if (pick < 55) return { kind: "put", put: { key: rng.chance(0.5) ? "/registry/flag" : `/registry/flag/${rng.int(0, 2)}`, value: v } };
+      if (pick < 55)
+        return {
+          kind: "put",
+          put: { key: rng.chance(0.5) ? "/registry/flag" : `/registry/flag/${rng.int(0, 2)}`, value: v },
+        };
       if (pick < 70) return { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
       if (pick < 80) return { kind: "deleteRange", deleteRange: { key: pod } };
-      return { kind: "txn", txn: { compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: pod, value: v } }], failure: [{ requestPut: { key: `/config/c${rng.int(0, 2)}`, value: `${v}f` } }] } };
+      return {
+        kind: "txn",
+        txn: {
+          compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }],
+          success: [{ requestPut: { key: pod, value: v } }],
+          failure: [{ requestPut: { key: `/config/c${rng.int(0, 2)}`, value: `${v}f` } }],
+        },
+      };
     case "agent":
       if (pick < 55) return { kind: "put", put: { key: pod, value: v } };
       if (pick < 70) return { kind: "range", range: { key: pod } };
       if (pick < 80) return { kind: "deleteRange", deleteRange: { key: pod } };
-      if (pick < 90) return { kind: "txn", txn: { compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }], success: [{ requestPut: { key: pod, value: v } }], failure: [] } };
+      if (pick < 90)
+        return {
+          kind: "txn",
+          txn: {
+            compare: [{ key: pod, target: "VERSION", result: "GREATER", version: 0 }],
+            success: [{ requestPut: { key: pod, value: v } }],
+            failure: [],
+          },
+        };
       // Outside its grant even when it holds the role.
-      return rng.chance(0.5) ? { kind: "put", put: { key: "/registry/secrets/s", value: v } } : { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+      return rng.chance(0.5)
+        ? { kind: "put", put: { key: "/registry/secrets/s", value: v } }
+        : { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
     case "reader":
       if (pick < 30) return { kind: "range", range: { key: "/config/", rangeEnd: "/config0" } };
       if (pick < 50) return { kind: "range", range: { key: "/registry/flag" } };
@@ -120,18 +159,27 @@ function nextRequest(rng: Random, who: string, seq: number, keys: number): EtcdR
 function call(c: EtcdClient, req: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
   const wrap = (r: KvResult<unknown>) => cb(r as KvResult<EtcdResponse>);
   switch (req.kind) {
-    case "range": return c.range(req.range, wrap);
-    case "put": return c.put(req.put, wrap);
-    case "deleteRange": return c.deleteRange(req.deleteRange, wrap);
-    case "txn": return c.txn(req.txn, wrap);
-    default: return cb({ ok: false, error: "empty-key", unknown: false });
+    case "range":
+      return c.range(req.range, wrap);
+    case "put":
+      return c.put(req.put, wrap);
+    case "deleteRange":
+      return c.deleteRange(req.deleteRange, wrap);
+    case "txn":
+      return c.txn(req.txn, wrap);
+    default:
+      return cb({ ok: false, error: "empty-key", unknown: false });
   }
 }
 
 export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): ScenarioOutcome {
   const o = input.options;
   const bugs: BugSet = input.bugs;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP } });
+  const world = new World({
+    seed: input.seed,
+    keepTrace: input.keepTrace,
+    link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
+  });
   const members = memberNames(o.members);
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
@@ -148,7 +196,13 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     onCommit: (_m, revision, keys, cs) => {
       if (revision <= lastRevision) return;
       lastRevision = revision;
-      cs.forEach((c, i) => changes.push(c.version === 0 ? { revision, key: keys[i]!, type: "DELETE" } : { revision, key: keys[i]!, type: "PUT", value: c.value }));
+      cs.forEach((c, i) =>
+        changes.push(
+          c.version === 0
+            ? { revision, key: keys[i]!, type: "DELETE" }
+            : { revision, key: keys[i]!, type: "PUT", value: c.value },
+        ),
+      );
     },
     // The first member to apply each auth change dates it (log order: indices only grow).
     onAuthApply: (_m, e) => {
@@ -165,10 +219,20 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     }
   });
   for (const id of members) {
-    world.spawn(id, (env) => new EtcdMember(env, {
-      peers: members, bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
-      proposalTimeoutUs: o.requestTimeoutUs, hooks, authTokenTtlUs: o.authTokenTtlUs,
-    }));
+    world.spawn(
+      id,
+      (env) =>
+        new EtcdMember(env, {
+          peers: members,
+          bugs,
+          tickUs: o.tickUs,
+          electionTicks: o.electionTicks,
+          snapshotEvery: o.snapshotEvery,
+          proposalTimeoutUs: o.requestTimeoutUs,
+          hooks,
+          authTokenTtlUs: o.authTokenTtlUs,
+        }),
+    );
   }
   const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
   const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
@@ -179,17 +243,33 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const log: { time: number; what: string; result: string }[] = [];
   let setupDone = false;
   world.spawn("operator", (env) => {
-    const c = new EtcdClient(env, { clientId: 10, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, auth: { user: "root", password: PASSWORDS.root! } });
+    const c = new EtcdClient(env, {
+      clientId: 10,
+      members,
+      requestTimeoutUs: o.requestTimeoutUs,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+      auth: { user: "root", password: PASSWORDS.root! },
+    });
     const note = (req: AuthRequest, result: string) => log.push({ time: world.now, what: JSON.stringify(req), result });
     const plan = (i: number): void => {
       const step = o.authPlan[i];
       if (step === undefined) return;
-      env.setTimer(Math.max(0, step.at - world.now), () => runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note));
+      env.setTimer(Math.max(0, step.at - world.now), () =>
+        runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note),
+      );
     };
-    const setup = (): void => runAuthRequests(env, c, SETUP, () => {
-      setupDone = true;
-      c.login(() => plan(0));
-    }, note);
+    const setup = (): void =>
+      runAuthRequests(
+        env,
+        c,
+        SETUP,
+        () => {
+          setupDone = true;
+          c.login(() => plan(0));
+        },
+        note,
+      );
     return { start: () => setup(), onMessage: (from, msg) => void c.onMessage(from, msg) };
   });
   world.runUntilPredicate(() => setupDone, Math.min(o.faultPhaseUs, world.now + 5_000_000));
@@ -197,14 +277,23 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   // The principals, each one request at a time.
   for (const p of PRINCIPALS) {
     world.spawn(p.name, (env) => {
-      const c = new EtcdClient(env, { clientId: p.id, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, ...(p.user !== null ? { auth: { user: p.user, password: PASSWORDS[p.user]! } } : {}) });
+      const c = new EtcdClient(env, {
+        clientId: p.id,
+        members,
+        requestTimeoutUs: o.requestTimeoutUs,
+        streamTimeoutUs: 1_000_000,
+        recorder,
+        ...(p.user !== null ? { auth: { user: p.user, password: PASSWORDS[p.user]! } } : {}),
+      });
       const rng = env.rng.fork("auth-workload");
       let seq = 0;
       const loop = (): void => {
         if (world.now >= o.faultPhaseUs) return;
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
-        call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () => env.setTimer(rng.int(1, 2 * think), loop));
+        call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () =>
+          env.setTimer(rng.int(1, 2 * think), loop),
+        );
       };
       return { start: () => loop(), onMessage: (from, msg) => void c.onMessage(from, msg) };
     });
@@ -218,14 +307,31 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   let probeDone = false;
   let probeState = "probe not started";
   world.spawn("probe", (env) => {
-    const c = new EtcdClient(env, { clientId: 0, members, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder, auth: { user: "root", password: PASSWORDS.root! } });
+    const c = new EtcdClient(env, {
+      clientId: 0,
+      members,
+      requestTimeoutUs: o.requestTimeoutUs,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+      auth: { user: "root", password: PASSWORDS.root! },
+    });
     const tryProbe = (n: number): void => {
-      if (n > 50) { probeState = "probe gave up after 50 attempts"; return; }
+      if (n > 50) {
+        probeState = "probe gave up after 50 attempts";
+        return;
+      }
       c.put({ key: "/probe", value: `probe-${n}` }, (r) => {
-        if (!r.ok) { probeState = `probe put failed: ${r.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); return; }
+        if (!r.ok) {
+          probeState = `probe put failed: ${r.error}`;
+          env.setTimer(100_000, () => tryProbe(n + 1));
+          return;
+        }
         c.range({ key: "/probe" }, (rr) => {
           if (rr.ok && rr.value.kvs[0]?.value === `probe-${n}`) probeDone = true;
-          else { probeState = `probe read ${rr.ok ? "stale" : rr.error}`; env.setTimer(100_000, () => tryProbe(n + 1)); }
+          else {
+            probeState = `probe read ${rr.ok ? "stale" : rr.error}`;
+            env.setTimer(100_000, () => tryProbe(n + 1));
+          }
         });
       });
     };
@@ -243,35 +349,66 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   world.runUntil(world.now + 200_000);
 
   const checks: CheckResult[] = [];
-  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
+  if (world.failure)
+    checks.push({
+      name: "assertions",
+      verdict: "fail",
+      message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}`,
+    });
   checks.push(monitor.result());
   checks.push(world.incarnationCheck());
   const stores = members.map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
   const revs = stores.map((x) => x.a!.store.revision);
   if (converged() === undefined && revs.every((r) => r === revs[0])) {
-    oracle.compareHashes(stores.map((x) => {
-      const h = x.a!.store.hashKV(0);
-      return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
-    }));
+    oracle.compareHashes(
+      stores.map((x) => {
+        const h = x.a!.store.hashKV(0);
+        return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+      }),
+    );
   }
   checks.push(oracle.result());
   const history = { operations: recorder.operations, watches: recorder.watches };
   const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps });
-  checks.push({ name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) });
-  checks.push(checkAuth({ operations: recorder.operations, principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])), timeline: authTimeline, changes }));
+  checks.push({
+    name: lin.name,
+    verdict: lin.verdict,
+    message: lin.message,
+    ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}),
+  });
+  checks.push(
+    checkAuth({
+      operations: recorder.operations,
+      principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
+      timeline: authTimeline,
+      changes,
+    }),
+  );
   checks.push({
     name: "liveness",
     verdict: live ? "pass" : "fail",
-    message: live ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
+    message: live
+      ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
+      : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
   });
   const out: ScenarioOutcome = {
     checks,
     traceHash: world.trace.hash(),
-    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: recorder.operations.length, simTimeMs: world.now / 1000 },
+    stats: {
+      events: world.scheduler.executed,
+      messages: world.network.stats.sent,
+      ops: recorder.operations.length,
+      simTimeMs: world.now / 1000,
+    },
     history,
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
-    extra: { auth: { operator: log, changes: authTimeline.map((p) => ({ time: p.time, kvRevision: p.kvRevision, authRevision: p.state.revision })) } },
+    extra: {
+      auth: {
+        operator: log,
+        changes: authTimeline.map((p) => ({ time: p.time, kvRevision: p.kvRevision, authRevision: p.state.revision })),
+      },
+    },
   };
   if (world.trace.lines) out.traceLines = world.trace.lines;
   return out;
@@ -279,7 +416,8 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
 
 export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
   name: "auth-revoke",
-  description: "etcd auth on: an operator revokes and re-grants a node agent's role and permission under partitions, crashes and token expiry; no principal may write or read outside its grant",
+  description:
+    "etcd auth on: an operator revokes and re-grants a node agent's role and permission under partitions, crashes and token expiry; no principal may write or read outside its grant",
   resolve: (rng) => {
     const faultPhaseUs = 3_000_000;
     const authPlan: AuthRevokeOptions["authPlan"] = [];
@@ -287,7 +425,16 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
     let permitted = true;
     for (let t = 400_000 + rng.int(0, 100_000); t < faultPhaseUs - 200_000; t += rng.int(150_000, 350_000)) {
       const k = rng.int(0, 9);
-      const change: AuthChange = k < 5 ? (granted ? "revoke-role" : "grant-role") : k < 9 ? (permitted ? "revoke-perm" : "grant-perm") : "reset-password";
+      const change: AuthChange =
+        k < 5
+          ? granted
+            ? "revoke-role"
+            : "grant-role"
+          : k < 9
+            ? permitted
+              ? "revoke-perm"
+              : "grant-perm"
+            : "reset-password";
       if (change === "revoke-role" || change === "grant-role") granted = !granted;
       if (change === "revoke-perm" || change === "grant-perm") permitted = !permitted;
       authPlan.push({ at: t, change });
@@ -303,7 +450,11 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
       compaction: false,
       authTokenTtlUs: rng.pick([700_000, 1_500_000, 300_000_000]),
       authPlan,
-      mix: { ...KV_DEFAULTS.mix, meanGapUs: 400_000, weights: { crash: 2, partition: 1, pause: 1, clog: 1, "disk-slow": 1, "slow-messages": 1 } },
+      mix: {
+        ...KV_DEFAULTS.mix,
+        meanGapUs: 400_000,
+        weights: { crash: 2, partition: 1, pause: 1, clog: 1, "disk-slow": 1, "slow-messages": 1 },
+      },
     };
   },
   schedule: (rng, o) => {
@@ -315,14 +466,27 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
     for (const step of o.authPlan) {
       if (!step.change.startsWith("revoke") || !rng.chance(0.8)) continue;
       const at = Math.max(0, step.at - rng.int(0, 20_000));
-      if (rng.chance(0.7)) faults.push({ at, until: at + rng.int(30_000, 90_000), kind: "partition-oneway", from: ["@leader"], to: ["@follower"] });
-      else faults.push({ at, until: at + rng.int(60_000, 400_000), kind: "isolate", target: "@follower", among: members });
+      if (rng.chance(0.7))
+        faults.push({
+          at,
+          until: at + rng.int(30_000, 90_000),
+          kind: "partition-oneway",
+          from: ["@leader"],
+          to: ["@follower"],
+        });
+      else
+        faults.push({ at, until: at + rng.int(60_000, 400_000), kind: "isolate", target: "@follower", among: members });
     }
     return faults.sort((a, b) => a.at - b.at);
   },
   execute: (input) => runAuthCluster(input),
   shrinkKnobs: [
-    { name: "faultPhaseMs", min: 600, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000, authPlan: o.authPlan.filter((s) => s.at < v * 1000) }) },
+    {
+      name: "faultPhaseMs",
+      min: 600,
+      get: (o) => Math.round(o.faultPhaseUs / 1000),
+      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000, authPlan: o.authPlan.filter((s) => s.at < v * 1000) }),
+    },
     { name: "keys", min: 1, get: (o) => o.keys, set: (o, v) => ({ ...o, keys: v }) },
   ],
 };

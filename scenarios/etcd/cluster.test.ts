@@ -15,7 +15,10 @@ function threeMembers(seed: number) {
   const members = memberNames(3);
   for (const id of members) world.spawn(id, (env) => new EtcdMember(env, { peers: members }));
   const status = (id: string) => (world.process(id).actor as EtcdMember).driver.status();
-  assert.ok(world.runUntilPredicate(() => members.some((m) => status(m).role === "leader"), 2_000_000), "a leader is elected");
+  assert.ok(
+    world.runUntilPredicate(() => members.some((m) => status(m).role === "leader"), 2_000_000),
+    "a leader is elected",
+  );
   world.runUntil(world.now + 50_000);
   return { world, members, status, resolve: symbolicTargets(world, members) };
 }
@@ -38,9 +41,18 @@ test("a label binds the member a role named when the fault started, even after t
   assert.is(resolve("@nobody"), undefined);
   // Cut the leader off: another member leads a higher term, and the old one, paused before it
   // noticed, is the stale leader — still reachable through its label.
-  for (const m of members) if (m !== first) { world.network.faults.cut(first!, m); world.network.faults.cut(m, first!); }
+  for (const m of members)
+    if (m !== first) {
+      world.network.faults.cut(first!, m);
+      world.network.faults.cut(m, first!);
+    }
   world.pause(first!);
-  assert.ok(world.runUntilPredicate(() => members.some((m) => m !== first && status(m).role === "leader"), world.now + 2_000_000));
+  assert.ok(
+    world.runUntilPredicate(
+      () => members.some((m) => m !== first && status(m).role === "leader"),
+      world.now + 2_000_000,
+    ),
+  );
   const second = resolve("@leader");
   assert.ok(second !== undefined && second !== first);
   assert.is(resolve("@stale-leader"), first);
@@ -52,7 +64,10 @@ test("the workload starts only once the members have elected a leader", () => {
   const firstLeader = Math.min(...r.timeline!.filter((p) => p.role === "leader").map((p) => p.time));
   const firstCall = Math.min(...r.history!.operations.map((op) => op.call));
   assert.ok(firstCall >= firstLeader, `first call ${firstCall}us, first leader ${firstLeader}us`);
-  assert.ok(r.history!.operations.slice(0, 3).every((op) => op.return !== null), "the first operations complete");
+  assert.ok(
+    r.history!.operations.slice(0, 3).every((op) => op.return !== null),
+    "the first operations complete",
+  );
   assert.is(r.verdict, "pass");
 });
 
@@ -60,12 +75,25 @@ test("the etcd scenarios fail if the world ever delivers a message to a later in
   const seeds = [1, 2, 3, 4, 5, 6, 7, 8];
   const verdicts = seeds.map((seed) => {
     const { options, faults } = resolveRun(kvCrash, seed);
-    const input = { seed, bugs: BugSet.none, options: options as Parameters<typeof runKvCluster>[0]["options"], faults, keepTrace: false };
-    const check = (o: { checks: { name: string; verdict: string }[] }) => o.checks.find((c) => c.name === "incarnations")!.verdict;
+    const input = {
+      seed,
+      bugs: BugSet.none,
+      options: options as Parameters<typeof runKvCluster>[0]["options"],
+      faults,
+      keepTrace: false,
+    };
+    const check = (o: { checks: { name: string; verdict: string }[] }) =>
+      o.checks.find((c) => c.name === "incarnations")!.verdict;
     return { real: check(runKvCluster(input)), leaky: check(runKvCluster(input, { deliverAcrossIncarnations: true })) };
   });
-  assert.ok(verdicts.every((v) => v.real === "pass"), JSON.stringify(verdicts));
-  assert.ok(verdicts.some((v) => v.leaky === "fail"), JSON.stringify(verdicts));
+  assert.ok(
+    verdicts.every((v) => v.real === "pass"),
+    JSON.stringify(verdicts),
+  );
+  assert.ok(
+    verdicts.some((v) => v.leaky === "fail"),
+    JSON.stringify(verdicts),
+  );
 });
 
 test.run();

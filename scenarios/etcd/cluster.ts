@@ -88,24 +88,56 @@ export interface KvOptions extends Record<string, unknown> {
 }
 
 export const KV_DEFAULTS: KvOptions = {
-  members: 3, clients: 4, keys: 6, faultPhaseUs: 3_000_000, livenessBoundUs: 10_000_000, thinkUs: 30_000,
-  traffic: DEFAULT_WORKLOAD.mix, compaction: true, compactEveryUs: 400_000, tickUs: 10_000, electionTicks: 10,
-  maxInflight: 256, maxEntriesPerMsg: 64, leaderSendsBeforeSync: true, snapshotEvery: 100, requestTimeoutUs: 1_000_000, leaseTtlSec: 2, leaseGrantP: 0.3,
-  latencyUs: 1_000, jitterUs: 1_000, lossP: 0,
+  members: 3,
+  clients: 4,
+  keys: 6,
+  faultPhaseUs: 3_000_000,
+  livenessBoundUs: 10_000_000,
+  thinkUs: 30_000,
+  traffic: DEFAULT_WORKLOAD.mix,
+  compaction: true,
+  compactEveryUs: 400_000,
+  tickUs: 10_000,
+  electionTicks: 10,
+  maxInflight: 256,
+  maxEntriesPerMsg: 64,
+  leaderSendsBeforeSync: true,
+  snapshotEvery: 100,
+  requestTimeoutUs: 1_000_000,
+  leaseTtlSec: 2,
+  leaseGrantP: 0.3,
+  latencyUs: 1_000,
+  jitterUs: 1_000,
+  lossP: 0,
   mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 800_000, weights: {} },
-  kube: false, buggify: [],
-  compactLag: 20, watchLifeUs: [100_000, 600_000], watchBacklog: 5,
+  kube: false,
+  buggify: [],
+  compactLag: 20,
+  watchLifeUs: [100_000, 600_000],
+  watchBacklog: 5,
   maxCheckSteps: 5_000_000,
-  spares: 0, membership: [],
-  watchBatchMaxRevs: 1000, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES, maxTxnOps: DEFAULT_MAX_TXN_OPS, listLimit: 3, txnMaxOps: 2, bigValueP: 0, bigValueBytes: 0,
+  spares: 0,
+  membership: [],
+  watchBatchMaxRevs: 1000,
+  maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES,
+  maxTxnOps: DEFAULT_MAX_TXN_OPS,
+  listLimit: 3,
+  txnMaxOps: 2,
+  bigValueP: 0,
+  bigValueBytes: 0,
 };
 
 /** worldOpts: tests only (e.g. a world that delivers across incarnations, to show the check catches it). */
-export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean }, worldOpts: { deliverAcrossIncarnations?: boolean } = {}): ScenarioOutcome {
+export function runKvCluster(
+  input: { seed: number; bugs: BugSet; options: KvOptions; faults: FaultEvent[]; keepTrace: boolean },
+  worldOpts: { deliverAcrossIncarnations?: boolean } = {},
+): ScenarioOutcome {
   const o = input.options;
   const run = new SimRun({
     ...worldOpts,
-    seed: input.seed, keepTrace: input.keepTrace, link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
+    seed: input.seed,
+    keepTrace: input.keepTrace,
+    link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
   const world = run.world;
@@ -122,27 +154,43 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   run.observe.commits.on(({ revision, keys, changes }) => {
     changes.forEach((c, i) => {
       const key = keys[i]!;
-      applied.push(c.version === 0 ? { revision, type: "DELETE", key } : { revision, type: "PUT", key, value: c.value, lease: c.lease });
+      applied.push(
+        c.version === 0
+          ? { revision, type: "DELETE", key }
+          : { revision, type: "PUT", key, value: c.value, lease: c.lease },
+      );
       if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
     });
   });
   run.observe.leaseExpiries.on((e) => leaseSafety.onExpire(e.member, e.ids, e.time));
-  run.observe.lifecycle.on((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
+  run.observe.lifecycle.on((ev) => {
+    if (ev.kind === "crash") monitor.onCrash(ev.process);
+  });
 
   // The topology: the members (spares start outside the configuration), and Kubernetes on them.
   const etcd = startEtcdCluster(run, {
-    members: o.members, spares: o.spares,
+    members: o.members,
+    spares: o.spares,
     options: {
-      bugs: input.bugs, tickUs: o.tickUs, electionTicks: o.electionTicks, snapshotEvery: o.snapshotEvery,
-      maxInflight: o.maxInflight, maxEntriesPerMsg: o.maxEntriesPerMsg, leaderSendsBeforeSync: o.leaderSendsBeforeSync,
+      bugs: input.bugs,
+      tickUs: o.tickUs,
+      electionTicks: o.electionTicks,
+      snapshotEvery: o.snapshotEvery,
+      maxInflight: o.maxInflight,
+      maxEntriesPerMsg: o.maxEntriesPerMsg,
+      leaderSendsBeforeSync: o.leaderSendsBeforeSync,
       proposalTimeoutUs: o.requestTimeoutUs,
-      watchBatchMaxRevs: o.watchBatchMaxRevs, maxRequestBytes: o.maxRequestBytes, maxTxnOps: o.maxTxnOps,
+      watchBatchMaxRevs: o.watchBatchMaxRevs,
+      maxRequestBytes: o.maxRequestBytes,
+      maxTxnOps: o.maxTxnOps,
     },
   });
   const { members, processes, member } = etcd;
   run.keepTimeline(processes);
   // latency: the disk latency option (absent: nothing changes).
-  applyLatencyOptions(world, processes, o as LatencyOptions, () => processes.find((m) => member(m)?.driver.status().role === "leader"));
+  applyLatencyOptions(world, processes, o as LatencyOptions, () =>
+    processes.find((m) => member(m)?.driver.status().role === "leader"),
+  );
   const kube = o.kube ? attachKube(run, members, { bugs: input.bugs, compactIntervalUs: o.compactEveryUs }) : undefined;
   run.scheduleFaults(input.faults, o, () => processes, symbolicTargets(world, processes));
 
@@ -153,7 +201,13 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   let operator: OperatorState | undefined;
   if (o.membership.length > 0) {
     world.spawn("operator", (env) => {
-      const a = membershipOperator(env, { members: processes, plan: o.membership, requestTimeoutUs: o.requestTimeoutUs, stepGapUs: 300_000, trueNow: () => world.now });
+      const a = membershipOperator(env, {
+        members: processes,
+        plan: o.membership,
+        requestTimeoutUs: o.requestTimeoutUs,
+        stepGapUs: 300_000,
+        trueNow: () => world.now,
+      });
       operator = a.state;
       return a;
     });
@@ -162,14 +216,37 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   // included): a removed one refuses at once and one not yet added has no leader, so they move on.
   const endpoints = o.membership.length > 0 ? processes : members;
   for (let i = 1; i <= o.clients; i++) {
-    world.spawn(`c${i}`, (env) => workloadClient(env, {
-      clientId: i, members: endpoints, requestTimeoutUs: o.requestTimeoutUs, streamTimeoutUs: 1_000_000, recorder: run.recorder,
-    }, {
-      ...DEFAULT_WORKLOAD, keys: o.keys, thinkUs: o.thinkUs, mix: o.traffic, stopAt: o.faultPhaseUs,
-      compactor: o.compaction && i === 1, compactEveryUs: o.compactEveryUs, leaseTtlSec: o.leaseTtlSec, leaseGrantP: o.leaseGrantP,
-      compactLag: o.compactLag, watchLifeUs: o.watchLifeUs, watchBacklog: o.watchBacklog,
-      listLimit: o.listLimit, txnMaxOps: o.txnMaxOps, bigValueP: o.bigValueP, bigValueBytes: o.bigValueBytes,
-    }, () => world.now));
+    world.spawn(`c${i}`, (env) =>
+      workloadClient(
+        env,
+        {
+          clientId: i,
+          members: endpoints,
+          requestTimeoutUs: o.requestTimeoutUs,
+          streamTimeoutUs: 1_000_000,
+          recorder: run.recorder,
+        },
+        {
+          ...DEFAULT_WORKLOAD,
+          keys: o.keys,
+          thinkUs: o.thinkUs,
+          mix: o.traffic,
+          stopAt: o.faultPhaseUs,
+          compactor: o.compaction && i === 1,
+          compactEveryUs: o.compactEveryUs,
+          leaseTtlSec: o.leaseTtlSec,
+          leaseGrantP: o.leaseGrantP,
+          compactLag: o.compactLag,
+          watchLifeUs: o.watchLifeUs,
+          watchBacklog: o.watchBacklog,
+          listLimit: o.listLimit,
+          txnMaxOps: o.txnMaxOps,
+          bigValueP: o.bigValueP,
+          bigValueBytes: o.bigValueBytes,
+        },
+        () => world.now,
+      ),
+    );
   }
 
   // Liveness: a leader every member agrees on, every member applied up to its commit index, and a
@@ -177,20 +254,24 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
   /** The members of the configuration the cluster ends in (the initial one without an operator). */
   const current = (): string[] => {
     if (o.membership.length === 0) return members;
-    const leader = processes.map((m) => member(m)).find((a) => a !== undefined && !a.isRemoved && a.driver.status().role === "leader");
+    const leader = processes
+      .map((m) => member(m))
+      .find((a) => a !== undefined && !a.isRemoved && a.driver.status().role === "leader");
     if (leader === undefined) return members;
     const st = leader.driver.status();
     return [...st.voters, ...st.learners];
   };
   const converged = () => {
-    if (operator !== undefined && operator.step < o.membership.length) return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
+    if (operator !== undefined && operator.step < o.membership.length)
+      return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
     const st = current().map((m) => member(m)?.driver.status());
     if (st.some((s) => s === undefined)) return "a member is down";
     const leaders = st.filter((s) => s!.role === "leader");
     if (leaders.length !== 1) return `no leader (${leaders.length} leaders)`;
     const leader = leaders[0]!;
     const behind = st.filter((s) => s!.leader !== leader.id || s!.applied < leader.commitIndex);
-    if (behind.length) return `apply index behind on ${behind.map((s) => `${s!.id} (${s!.applied}/${leader.commitIndex})`).join(", ")}`;
+    if (behind.length)
+      return `apply index behind on ${behind.map((s) => `${s!.id} (${s!.applied}/${leader.commitIndex})`).join(", ")}`;
     return undefined;
   };
   const kubeConverged = () => kube === undefined || kube.cluster.pending().length === 0;
@@ -205,42 +286,80 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
     () => run.incarnations(),
     () => {
       // Cross-member: store hashes at the common revision once converged.
-      const stores = current().map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
+      const stores = current()
+        .map((m) => ({ m, a: member(m) }))
+        .filter((x) => x.a !== undefined);
       const revs = stores.map((x) => x.a!.store.revision);
       if (converged() === undefined && revs.every((r) => r === revs[0])) {
-        oracle.compareHashes(stores.map((x) => {
-          const h = x.a!.store.hashKV(0);
-          return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
-        }));
+        oracle.compareHashes(
+          stores.map((x) => {
+            const h = x.a!.store.hashKV(0);
+            return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+          }),
+        );
       }
       return oracle.result();
     },
     () => {
-      const lin = checkEtcdHistory({ operations: recorder.operations, watches: recorder.watches }, { maxSteps: o.maxCheckSteps });
-      return { name: lin.name, verdict: lin.verdict, message: lin.message, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) };
+      const lin = checkEtcdHistory(
+        { operations: recorder.operations, watches: recorder.watches },
+        { maxSteps: o.maxCheckSteps },
+      );
+      return {
+        name: lin.name,
+        verdict: lin.verdict,
+        message: lin.message,
+        ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}),
+      };
     },
     () => {
       const compactions: { revision: number; time: number }[] = [];
       for (const op of recorder.operations) {
-        if (op.request.kind === "compact" && op.return !== null && op.response !== null) compactions.push({ revision: op.request.compact.revision, time: op.call });
-        if (op.request.kind === "compact" && op.return === null) compactions.push({ revision: op.request.compact.revision, time: op.call });
+        if (op.request.kind === "compact" && op.return !== null && op.response !== null)
+          compactions.push({ revision: op.request.compact.revision, time: op.call });
+        if (op.request.kind === "compact" && op.return === null)
+          compactions.push({ revision: op.request.compact.revision, time: op.call });
         leaseSafety.onOperation(op);
       }
-      return checkWatches({ watches: recorder.watches, changes: changesFromApplied(applied), compactions: compactions.sort((a, b) => a.time - b.time) });
+      return checkWatches({
+        watches: recorder.watches,
+        changes: changesFromApplied(applied),
+        compactions: compactions.sort((a, b) => a.time - b.time),
+      });
     },
     () => leaseSafety.result(),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
-    () => operator === undefined ? undefined : checkMembership(members, { plan: o.membership, stepsDone: operator.step, resolved: operator.resolved, lastAction: operator.log.at(-1)?.what, refusals: operator.refusals },
-      processes.map((id) => {
-        const a = member(id);
-        return { id, status: a === undefined ? undefined : { removed: a.isRemoved, voters: a.driver.status().voters, learners: a.driver.status().learners } };
-      })),
+    () =>
+      operator === undefined
+        ? undefined
+        : checkMembership(
+            members,
+            {
+              plan: o.membership,
+              stepsDone: operator.step,
+              resolved: operator.resolved,
+              lastAction: operator.log.at(-1)?.what,
+              refusals: operator.refusals,
+            },
+            processes.map((id) => {
+              const a = member(id);
+              return {
+                id,
+                status:
+                  a === undefined
+                    ? undefined
+                    : { removed: a.isRemoved, voters: a.driver.status().voters, learners: a.driver.status().learners },
+              };
+            }),
+          ),
     () => {
-      const pending = converged() ?? (kube !== undefined && kube.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
+      const pending = converged() ?? (kube?.cluster.pending().length ? kube.cluster.pending().join("; ") : undefined);
       return {
         name: "liveness",
         verdict: live ? "pass" : "fail",
-        message: live ? `converged and served a probe write and read ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal` : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe?.done === true ? "?" : probe?.state)}`,
+        message: live
+          ? `converged and served a probe write and read ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal`
+          : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe?.done === true ? "?" : probe?.state)}`,
       };
     },
   );
@@ -255,5 +374,8 @@ export function runKvCluster(input: { seed: number; bugs: BugSet; options: KvOpt
 
   stopLatencyLog(); // latency
   const history = { operations: run.recorder.operations, watches: run.recorder.watches };
-  return run.finish({ ...(operator !== undefined ? { membership: operator.log } : {}), latency: kvLatencyReport(latency.ops, history) });
+  return run.finish({
+    ...(operator !== undefined ? { membership: operator.log } : {}),
+    latency: kvLatencyReport(latency.ops, history),
+  });
 }

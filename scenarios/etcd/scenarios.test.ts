@@ -17,7 +17,9 @@ function leaders(r: RunResult): Map<number, string> {
 }
 
 test("kv-chaos stages figure 8: the old leader, the cut-off leader, the old leader again, then the cut-off one", () => {
-  const seeds = Array.from({ length: 30 }, (_, i) => i + 1).filter((s) => (resolveRun(def(kvChaos), s).options.figure8At as number) > 0).slice(0, 5);
+  const seeds = Array.from({ length: 30 }, (_, i) => i + 1)
+    .filter((s) => (resolveRun(def(kvChaos), s).options.figure8At as number) > 0)
+    .slice(0, 5);
   assert.is(seeds.length, 5, `figure-8 seeds among the first 30: ${seeds.join(", ")}`);
   const staged: number[] = [];
   for (const seed of seeds) {
@@ -47,12 +49,18 @@ test("kv-partition: a deposed leader returning to its old followers is turned aw
       const next = r.timeline!.find((p) => p.member === stale && p.time >= resumed);
       assert.ok(next !== undefined && next.role === "follower", `seed ${seed}: ${stale} steps down after resuming`);
       // Other faults of the mix may cut it off from its followers too: then CheckQuorum takes over.
-      assert.ok(next.time - resumed < 2 * 10 * 10_000 + 20_000, `seed ${seed}: ${stale} led for ${next.time - resumed}us after resuming`);
+      assert.ok(
+        next.time - resumed < 2 * 10 * 10_000 + 20_000,
+        `seed ${seed}: ${stale} led for ${next.time - resumed}us after resuming`,
+      );
       if (next.time - resumed < 30_000) turnedAway++;
     }
   }
   // Where the mix cuts it off from those followers as well, it steps down by CheckQuorum instead.
-  assert.ok(staged >= 3 && 2 * turnedAway >= staged, `deposed-leader episodes staged: ${staged}, turned away by a follower within 30ms: ${turnedAway}`);
+  assert.ok(
+    staged >= 3 && 2 * turnedAway >= staged,
+    `deposed-leader episodes staged: ${staged}, turned away by a follower within 30ms: ${turnedAway}`,
+  );
 });
 
 test("leader-isolation: the paused leader resumes still leading while another member leads a newer term", () => {
@@ -65,7 +73,10 @@ test("leader-isolation: the paused leader resumes still leading while another me
     for (const p of r.timeline ?? []) {
       role.set(p.member, { role: p.role, term: p.term });
       const ls = [...role.values()].filter((x) => x.role === "leader");
-      if (ls.length >= 2 && new Set(ls.map((x) => x.term)).size >= 2) { overlaps++; break; }
+      if (ls.length >= 2 && new Set(ls.map((x) => x.term)).size >= 2) {
+        overlaps++;
+        break;
+      }
     }
   }
   assert.ok(overlaps >= 4, `seeds with two leaders of different terms at once: ${overlaps} of 6`);
@@ -78,7 +89,11 @@ test("membership-change: every plan completes on the clean build, through refusa
     const r = runScenario({ scenario: def(membershipChange), seed });
     assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
     const log = r.extra!.membership as { time: number; step: number; what: string }[];
-    assert.is(log.filter((e) => e.what.startsWith("step done")).length, (r.options.membership as unknown[]).length, `seed ${seed}: every step`);
+    assert.is(
+      log.filter((e) => e.what.startsWith("step done")).length,
+      (r.options.membership as unknown[]).length,
+      `seed ${seed}: every step`,
+    );
     notReady += log.filter((e) => e.what.endsWith("learner-not-ready")).length;
     // A removal of "@leader" names the member leading when the step started: it led during the step.
     const plan = r.options.membership as { remove?: string }[];
@@ -87,9 +102,17 @@ test("membership-change: every plan completes on the clean build, through refusa
       if (s.remove !== "@leader") return;
       const started = log.find((e) => e.step === i - 1 && e.what.startsWith("step done"))?.time ?? 0;
       const ended = log.find((e) => e.step === i && e.what.startsWith("step done"))!.time;
-      const victim = /^remove (n\d+)/.exec(log.find((e) => e.step === i && e.what.startsWith("remove"))?.what ?? "")?.[1];
-      const ledThen = (t: number) => r.timeline!.filter((p) => p.member === victim && p.time <= t).at(-1)?.role === "leader";
-      if (victim !== undefined && (ledThen(started) || r.timeline!.some((p) => p.member === victim && p.role === "leader" && p.time >= started && p.time <= ended))) leaderRemoved++;
+      const victim = /^remove (n\d+)/.exec(
+        log.find((e) => e.step === i && e.what.startsWith("remove"))?.what ?? "",
+      )?.[1];
+      const ledThen = (t: number) =>
+        r.timeline!.filter((p) => p.member === victim && p.time <= t).at(-1)?.role === "leader";
+      if (
+        victim !== undefined &&
+        (ledThen(started) ||
+          r.timeline!.some((p) => p.member === victim && p.role === "leader" && p.time >= started && p.time <= ended))
+      )
+        leaderRemoved++;
     });
   }
   assert.ok(leaderRemoved >= 1, `a leader removed on ${leaderRemoved} seeds`);
@@ -97,7 +120,14 @@ test("membership-change: every plan completes on the clean build, through refusa
 });
 
 test("membership-change runs a plan written in a scenario file", () => {
-  const loaded = validateScenarioFile({ scenario: "membership-change", seed: 5, options: { members: 3, spares: 1, membership: [{ add: "n4" }, { remove: "@leader" }] } }, "plan.json");
+  const loaded = validateScenarioFile(
+    {
+      scenario: "membership-change",
+      seed: 5,
+      options: { members: 3, spares: 1, membership: [{ add: "n4" }, { remove: "@leader" }] },
+    },
+    "plan.json",
+  );
   const r = runScenario({ scenario: loaded.def, seed: 5, options: loaded.options });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
   assert.match(r.checks.find((c) => c.name === "membership")!.message, /^2 steps done \(voters now /);

@@ -11,7 +11,12 @@ import { DEFAULT_MIX } from "../../harness/etcd/workload.ts";
 function knobs<O extends KvOptions>(): ShrinkKnob<O>[] {
   return [
     { name: "clients", min: 1, get: (o) => o.clients, set: (o, v) => ({ ...o, clients: v }) },
-    { name: "faultPhaseMs", min: 300, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) },
+    {
+      name: "faultPhaseMs",
+      min: 300,
+      get: (o) => Math.round(o.faultPhaseUs / 1000),
+      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
+    },
     { name: "keys", min: 1, get: (o) => o.keys, set: (o, v) => ({ ...o, keys: v }) },
   ];
 }
@@ -33,7 +38,13 @@ function deposedLeaderReturns(rng: Rng, at: number, members: string[]): FaultEve
     { at, until: resume, kind: "isolate", target: "@leader", among: members },
     { at, until: resume, kind: "pause", target: "@leader" },
     // Just before the resume, while the old leader is still paused: cut it off from the new leader only.
-    { at: resume - 1, until: resume + rng.int(200_000, 600_000), kind: "isolate", target: "@stale-leader", among: ["@leader"] },
+    {
+      at: resume - 1,
+      until: resume + rng.int(200_000, 600_000),
+      kind: "isolate",
+      target: "@stale-leader",
+      among: ["@leader"],
+    },
   ];
 }
 
@@ -42,7 +53,13 @@ function deposedLeaderReturns(rng: Rng, at: number, members: string[]): FaultEve
  * response cut after a few revisions, a Txn over --max-txn-ops, a write over --max-request-bytes (and
  * one just under it), a listing cut by its `limit` — so sweeps cross every boundary.
  */
-export function drawLimits(root: Rng, opts: { kube?: boolean } = {}): Pick<KvOptions, "watchBatchMaxRevs" | "maxRequestBytes" | "maxTxnOps" | "listLimit" | "txnMaxOps" | "bigValueP" | "bigValueBytes"> {
+export function drawLimits(
+  root: Rng,
+  opts: { kube?: boolean } = {},
+): Pick<
+  KvOptions,
+  "watchBatchMaxRevs" | "maxRequestBytes" | "maxTxnOps" | "listLimit" | "txnMaxOps" | "bigValueP" | "bigValueBytes"
+> {
   const rng = root.fork("limits");
   const drawnBytes = rng.pick([384, 1_024, KV_DEFAULTS.maxRequestBytes]);
   const drawnOps = rng.pick([2, 3, KV_DEFAULTS.maxTxnOps]);
@@ -61,7 +78,12 @@ export function drawLimits(root: Rng, opts: { kube?: boolean } = {}): Pick<KvOpt
   };
 }
 
-function kvScenario<O extends KvOptions>(name: string, description: string, resolve: (rng: Rng) => O, schedule?: (rng: Rng, o: O) => FaultEvent[]): ScenarioDef<O> {
+function kvScenario<O extends KvOptions>(
+  name: string,
+  description: string,
+  resolve: (rng: Rng) => O,
+  schedule?: (rng: Rng, o: O) => FaultEvent[],
+): ScenarioDef<O> {
   return {
     name,
     description,
@@ -72,39 +94,68 @@ function kvScenario<O extends KvOptions>(name: string, description: string, reso
   };
 }
 
-export const smoke = kvScenario("smoke", "3 etcd members and 3 clients, no faults: the baseline every checker must pass", () => ({
-  ...KV_DEFAULTS, clients: 3, faultPhaseUs: 2_000_000, mix: mix({}),
-}));
+export const smoke = kvScenario(
+  "smoke",
+  "3 etcd members and 3 clients, no faults: the baseline every checker must pass",
+  () => ({
+    ...KV_DEFAULTS,
+    clients: 3,
+    faultPhaseUs: 2_000_000,
+    mix: mix({}),
+  }),
+);
 
-export const kvPartition = kvScenario("kv-partition", "etcd under partitions: symmetric, one-way, isolation and bridges among 3 or 5 members", (rng) => ({
-  ...KV_DEFAULTS,
-  members: rng.pick([3, 5]),
-  // Frequent snapshots, so a member cut off for long catches up from one (with watchers attached).
-  snapshotEvery: 20,
-  maxCheckSteps: 5_000_000,
-  watchLifeUs: [500_000, 2_000_000],
-  // Clogs and delays let messages of a deposed leader arrive late.
-  mix: mix({ partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1, clog: 2, delay: 1, "slow-messages": 1, swizzle: 1 }, { meanGapUs: 300_000 }),
-}), (rng, o) => {
-  const faults = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
-  // The leader also drops out in time (a long pause: a partition from everyone, then a return with a
-  // stale term), is cut off from the other members while clients still reach it, or stalls and comes
-  // back to its old followers only (half of the time: raft-skip-term-check needs it).
-  for (let t = 500_000; t < o.faultPhaseUs - 300_000; t += rng.int(700_000, 1_400_000)) {
-    // Short cuts race CheckQuorum: the old leader may return before it noticed it lost its quorum.
-    const pick = rng.int(0, 3);
-    if (pick === 0) faults.push({ at: t, until: t + rng.int(150_000, 600_000), kind: "pause", target: "@leader" });
-    else if (pick === 1) faults.push({ at: t, until: t + rng.int(60_000, 400_000), kind: "isolate", target: "@leader", among: memberNames(o.members) });
-    else faults.push(...deposedLeaderReturns(rng, t, memberNames(o.members)));
-  }
-  return faults.sort((a, b) => a.at - b.at);
-});
+export const kvPartition = kvScenario(
+  "kv-partition",
+  "etcd under partitions: symmetric, one-way, isolation and bridges among 3 or 5 members",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: rng.pick([3, 5]),
+    // Frequent snapshots, so a member cut off for long catches up from one (with watchers attached).
+    snapshotEvery: 20,
+    maxCheckSteps: 5_000_000,
+    watchLifeUs: [500_000, 2_000_000],
+    // Clogs and delays let messages of a deposed leader arrive late.
+    mix: mix(
+      { partition: 3, "partition-oneway": 1, isolate: 2, bridge: 1, clog: 2, delay: 1, "slow-messages": 1, swizzle: 1 },
+      { meanGapUs: 300_000 },
+    ),
+  }),
+  (rng, o) => {
+    const faults = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
+    // The leader also drops out in time (a long pause: a partition from everyone, then a return with a
+    // stale term), is cut off from the other members while clients still reach it, or stalls and comes
+    // back to its old followers only (half of the time: raft-skip-term-check needs it).
+    for (let t = 500_000; t < o.faultPhaseUs - 300_000; t += rng.int(700_000, 1_400_000)) {
+      // Short cuts race CheckQuorum: the old leader may return before it noticed it lost its quorum.
+      const pick = rng.int(0, 3);
+      if (pick === 0) faults.push({ at: t, until: t + rng.int(150_000, 600_000), kind: "pause", target: "@leader" });
+      else if (pick === 1)
+        faults.push({
+          at: t,
+          until: t + rng.int(60_000, 400_000),
+          kind: "isolate",
+          target: "@leader",
+          among: memberNames(o.members),
+        });
+      else faults.push(...deposedLeaderReturns(rng, t, memberNames(o.members)));
+    }
+    return faults.sort((a, b) => a.at - b.at);
+  },
+);
 
-export const kvCrash = kvScenario("kv-crash", "etcd members crash and restart from their disks (clean, torn and corrupt tails); clusters of 1, 3 and 5", (rng) => ({
-  ...KV_DEFAULTS,
-  members: rng.pick([1, 3, 3, 5]),
-  mix: mix({ crash: 4, "disk-slow": 1 }, { meanGapUs: 250_000, minDurationUs: 50_000, maxDurationUs: 500_000, diskFaults: true }),
-}));
+export const kvCrash = kvScenario(
+  "kv-crash",
+  "etcd members crash and restart from their disks (clean, torn and corrupt tails); clusters of 1, 3 and 5",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: rng.pick([1, 3, 3, 5]),
+    mix: mix(
+      { crash: 4, "disk-slow": 1 },
+      { meanGapUs: 250_000, minDurationUs: 50_000, maxDurationUs: 500_000, diskFaults: true },
+    ),
+  }),
+);
 
 /**
  * Figure 8 of the Raft paper, staged on three members with one-entry replication. Roles are bound when
@@ -139,7 +190,13 @@ function figure8Episode(t0: number, members: string[], electionUs: number): { fa
     { at: t0, until: lWakes, kind: "isolate", target: "@leader=L", among: members },
     { at: t0, until: lWakes, kind: "pause", target: "@L" },
     { at: t0 + electionUs - 10_000, until: fWakes, kind: "pause", target: "@follower=F" },
-    { at: t0 + electionUs - 10_000 + 1, until: nCutOff + nDiskUs, kind: "disk-slow", target: "@follower=N", extraUs: nDiskUs },
+    {
+      at: t0 + electionUs - 10_000 + 1,
+      until: nCutOff + nDiskUs,
+      kind: "disk-slow",
+      target: "@follower=N",
+      extraUs: nDiskUs,
+    },
     { at: nCutOff, until: lCutOff, kind: "isolate", target: "@N", among: members },
     { at: lWakes, until: lCutOff + fDiskUs, kind: "disk-slow", target: "@F", extraUs: fDiskUs },
     { at: fFreezes, until: fWakesAgain, kind: "pause", target: "@F" },
@@ -159,102 +216,206 @@ interface ChaosOptions extends KvOptions {
   figure8At: number;
 }
 
-export const kvChaos = kvScenario<ChaosOptions>("kv-chaos", "swarm: a random mix of every fault, cluster size and traffic per seed", (rng) => {
-  const weights: Partial<Record<FaultKind, number>> = {};
-  for (const k of ["partition", "partition-oneway", "isolate", "bridge", "loss", "delay", "duplicate", "clog", "crash", "pause", "skew", "drift", "disk-slow", "slow-messages", "swizzle"] as const) {
-    if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
-  }
-  const traffic = { ...DEFAULT_MIX };
-  for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[]) traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
-  traffic.put = Math.max(traffic.put, 5);
-  traffic.get = Math.max(traffic.get, 5);
-  const o: ChaosOptions = {
-    ...KV_DEFAULTS,
-    members: rng.pick([1, 3, 3, 5]),
-    clients: rng.int(2, 6),
-    keys: rng.int(2, 10),
-    thinkUs: rng.pick([10_000, 30_000, 60_000]),
-    traffic,
-    compaction: rng.chance(0.7),
-    compactEveryUs: rng.pick([150_000, 400_000]),
-    snapshotEvery: rng.pick([20, 100, 500]),
-    lossP: rng.pick([0, 0, 0.01]),
-    mix: mix(weights, { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.5), maxSkewUs: 3_000_000 }),
-    figure8At: 0,
-    ...drawLimits(rng),
-  };
-  // Drawn after the rest, so earlier draws keep their meaning. Short leases expire within the run,
-  // so writes still name leases that are gone.
-  const figure8 = rng.chance(0.35);
-  o.leaseTtlSec = rng.pick([1, 2]);
-  if (figure8) {
-    // Three members replicating one entry at a time; writers that leave requests waiting for the
-    // frozen leader. At most four clients and a 30 ms think time keep the long episode's history
-    // (many requests of unknown outcome) cheap to check.
-    const figure8At = 1_300_000 + 10_000 * rng.int(0, 20);
-    return {
-      ...o, members: 3, clients: Math.min(o.clients, 4), thinkUs: Math.max(o.thinkUs, 30_000), maxInflight: 1, maxEntriesPerMsg: 1,
-      // The staging keeps a new leader's first entry on its own disk (step b): its leader must sync before
-      // sending. Both ways are correct Raft; etcd's parallel send runs on every other seed.
-      leaderSendsBeforeSync: false,
-      traffic: { ...traffic, put: Math.max(traffic.put, 20) },
-      figure8At, faultPhaseUs: Math.max(o.faultPhaseUs, figure8Episode(figure8At, memberNames(3), electionTimeoutUs(o)).end + 300_000),
+export const kvChaos = kvScenario<ChaosOptions>(
+  "kv-chaos",
+  "swarm: a random mix of every fault, cluster size and traffic per seed",
+  (rng) => {
+    const weights: Partial<Record<FaultKind, number>> = {};
+    for (const k of [
+      "partition",
+      "partition-oneway",
+      "isolate",
+      "bridge",
+      "loss",
+      "delay",
+      "duplicate",
+      "clog",
+      "crash",
+      "pause",
+      "skew",
+      "drift",
+      "disk-slow",
+      "slow-messages",
+      "swizzle",
+    ] as const) {
+      if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
+    }
+    const traffic = { ...DEFAULT_MIX };
+    for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[])
+      traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
+    traffic.put = Math.max(traffic.put, 5);
+    traffic.get = Math.max(traffic.get, 5);
+    const o: ChaosOptions = {
+      ...KV_DEFAULTS,
+      members: rng.pick([1, 3, 3, 5]),
+      clients: rng.int(2, 6),
+      keys: rng.int(2, 10),
+      thinkUs: rng.pick([10_000, 30_000, 60_000]),
+      traffic,
+      compaction: rng.chance(0.7),
+      compactEveryUs: rng.pick([150_000, 400_000]),
+      snapshotEvery: rng.pick([20, 100, 500]),
+      lossP: rng.pick([0, 0, 0.01]),
+      mix: mix(weights, {
+        meanGapUs: rng.pick([150_000, 300_000, 600_000]),
+        diskFaults: rng.chance(0.5),
+        maxSkewUs: 3_000_000,
+      }),
+      figure8At: 0,
+      ...drawLimits(rng),
     };
-  }
-  // BUGGIFY fault points for this seed (drawn last; the figure-8 staging runs without them).
-  o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
-  return o;
-}, (rng, o) => {
-  const members = memberNames(o.members);
-  if (o.figure8At === 0) return generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
-  // The episode runs undisturbed; the random mix takes the time after it.
-  const episode = figure8Episode(o.figure8At, members, electionTimeoutUs(o));
-  return [...episode.faults, ...generateSchedule(rng, o.mix, members, episode.end, o.faultPhaseUs)].sort((a, b) => a.at - b.at);
-});
+    // Drawn after the rest, so earlier draws keep their meaning. Short leases expire within the run,
+    // so writes still name leases that are gone.
+    const figure8 = rng.chance(0.35);
+    o.leaseTtlSec = rng.pick([1, 2]);
+    if (figure8) {
+      // Three members replicating one entry at a time; writers that leave requests waiting for the
+      // frozen leader. At most four clients and a 30 ms think time keep the long episode's history
+      // (many requests of unknown outcome) cheap to check.
+      const figure8At = 1_300_000 + 10_000 * rng.int(0, 20);
+      return {
+        ...o,
+        members: 3,
+        clients: Math.min(o.clients, 4),
+        thinkUs: Math.max(o.thinkUs, 30_000),
+        maxInflight: 1,
+        maxEntriesPerMsg: 1,
+        // The staging keeps a new leader's first entry on its own disk (step b): its leader must sync before
+        // sending. Both ways are correct Raft; etcd's parallel send runs on every other seed.
+        leaderSendsBeforeSync: false,
+        traffic: { ...traffic, put: Math.max(traffic.put, 20) },
+        figure8At,
+        faultPhaseUs: Math.max(
+          o.faultPhaseUs,
+          figure8Episode(figure8At, memberNames(3), electionTimeoutUs(o)).end + 300_000,
+        ),
+      };
+    }
+    // BUGGIFY fault points for this seed (drawn last; the figure-8 staging runs without them).
+    o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
+    return o;
+  },
+  (rng, o) => {
+    const members = memberNames(o.members);
+    if (o.figure8At === 0) return generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
+    // The episode runs undisturbed; the random mix takes the time after it.
+    const episode = figure8Episode(o.figure8At, members, electionTimeoutUs(o));
+    return [...episode.faults, ...generateSchedule(rng, o.mix, members, episode.end, o.faultPhaseUs)].sort(
+      (a, b) => a.at - b.at,
+    );
+  },
+);
 
 /** Stalls the current leader and cuts it off from the other members (clients still reach it), again and again. */
-export const leaderIsolation = kvScenario("leader-isolation", "the leader stalls and is cut off from the other members while clients still reach it: reads must not go stale", () => ({
-  ...KV_DEFAULTS, members: 3, clients: 4, thinkUs: 15_000,
-  traffic: { ...DEFAULT_MIX, get: 40, list: 10, put: 30, cas: 10, watch: 0, leaseRevoke: 0, putWithLease: 0, staleGet: 0, delete: 5, txn: 5 },
-}), (rng, o) => {
-  const faults: FaultEvent[] = [];
-  const members = memberNames(o.members);
-  for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(700_000, 1_000_000)) {
-    // A paused leader (a GC or VM stall) misses its own CheckQuorum deadline: when it resumes, still
-    // cut off from the other members, it believes it leads for up to two election timeouts while the
-    // others have elected a new leader and committed writes — the window a read without ReadIndex
-    // needs. Clients still reach it throughout.
-    const pauseUs = rng.int(250_000, 550_000);
-    faults.push({ at: t, until: t + pauseUs + rng.int(250_000, 400_000), kind: "isolate", target: "@leader", among: members });
-    faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
-  }
-  return faults;
-});
+export const leaderIsolation = kvScenario(
+  "leader-isolation",
+  "the leader stalls and is cut off from the other members while clients still reach it: reads must not go stale",
+  () => ({
+    ...KV_DEFAULTS,
+    members: 3,
+    clients: 4,
+    thinkUs: 15_000,
+    traffic: {
+      ...DEFAULT_MIX,
+      get: 40,
+      list: 10,
+      put: 30,
+      cas: 10,
+      watch: 0,
+      leaseRevoke: 0,
+      putWithLease: 0,
+      staleGet: 0,
+      delete: 5,
+      txn: 5,
+    },
+  }),
+  (rng, o) => {
+    const faults: FaultEvent[] = [];
+    const members = memberNames(o.members);
+    for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(700_000, 1_000_000)) {
+      // A paused leader (a GC or VM stall) misses its own CheckQuorum deadline: when it resumes, still
+      // cut off from the other members, it believes it leads for up to two election timeouts while the
+      // others have elected a new leader and committed writes — the window a read without ReadIndex
+      // needs. Clients still reach it throughout.
+      const pauseUs = rng.int(250_000, 550_000);
+      faults.push({
+        at: t,
+        until: t + pauseUs + rng.int(250_000, 400_000),
+        kind: "isolate",
+        target: "@leader",
+        among: members,
+      });
+      faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
+    }
+    return faults;
+  },
+);
 
-export const clockSkew = kvScenario("clock-skew", "members' wall clocks jump and drift while clients hold leases: no lease may expire early", () => ({
-  // Three clients that mostly reuse their leases: every lease in a history is an expiry the checker
-  // may have to place anywhere after its grant, and with four clients granting freely (about 24 leases
-  // a run) the search ran out of budget on most seeds. A few busy leases expose early expiry as well.
-  ...KV_DEFAULTS, members: 3, clients: 3, leaseTtlSec: 2, leaseGrantP: 0.1, faultPhaseUs: 4_000_000,
-  traffic: { ...DEFAULT_MIX, putWithLease: 30, leaseRevoke: 2 },
-  mix: mix({ skew: 4, drift: 1, isolate: 1 }, { meanGapUs: 300_000, minDurationUs: 500_000, maxDurationUs: 2_000_000, maxSkewUs: 5_000_000 }),
-}), (rng, o) => {
-  const base = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
-  // The leader's clock jumps forward while leases are live.
-  for (let t = 600_000; t < o.faultPhaseUs - 500_000; t += rng.int(700_000, 1_200_000)) {
-    base.push({ at: t, until: t + rng.int(800_000, 1_500_000), kind: "skew", target: "@leader", byUs: rng.int(1_500_000, 4_000_000) });
-  }
-  return base.sort((a, b) => a.at - b.at);
-});
+export const clockSkew = kvScenario(
+  "clock-skew",
+  "members' wall clocks jump and drift while clients hold leases: no lease may expire early",
+  () => ({
+    // Three clients that mostly reuse their leases: every lease in a history is an expiry the checker
+    // may have to place anywhere after its grant, and with four clients granting freely (about 24 leases
+    // a run) the search ran out of budget on most seeds. A few busy leases expose early expiry as well.
+    ...KV_DEFAULTS,
+    members: 3,
+    clients: 3,
+    leaseTtlSec: 2,
+    leaseGrantP: 0.1,
+    faultPhaseUs: 4_000_000,
+    traffic: { ...DEFAULT_MIX, putWithLease: 30, leaseRevoke: 2 },
+    mix: mix(
+      { skew: 4, drift: 1, isolate: 1 },
+      { meanGapUs: 300_000, minDurationUs: 500_000, maxDurationUs: 2_000_000, maxSkewUs: 5_000_000 },
+    ),
+  }),
+  (rng, o) => {
+    const base = generateSchedule(rng, o.mix, memberNames(o.members), 200_000, o.faultPhaseUs);
+    // The leader's clock jumps forward while leases are live.
+    for (let t = 600_000; t < o.faultPhaseUs - 500_000; t += rng.int(700_000, 1_200_000)) {
+      base.push({
+        at: t,
+        until: t + rng.int(800_000, 1_500_000),
+        kind: "skew",
+        target: "@leader",
+        byUs: rng.int(1_500_000, 4_000_000),
+      });
+    }
+    return base.sort((a, b) => a.at - b.at);
+  },
+);
 
-export const watchCompaction = kvScenario("watch-compaction", "watches (clients' and Kubernetes informers') that start, resume and fall behind while the store compacts aggressively", (rng) => ({
-  ...KV_DEFAULTS, members: 3, clients: 5, keys: 3, compactEveryUs: 60_000, compactLag: 2, thinkUs: 15_000, kube: true,
-  watchBacklog: 12, watchLifeUs: [200_000, 800_000],
-  // Catch-ups cut into small batches (a Txn's revision kept whole), and listings cut by their limit.
-  ...drawLimits(rng, { kube: true }),
-  traffic: { ...DEFAULT_MIX, watch: 25, delete: 25, put: 30, staleGet: 4, cas: 5, txn: 3, putWithLease: 0, leaseRevoke: 0 },
-  mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
-}));
+export const watchCompaction = kvScenario(
+  "watch-compaction",
+  "watches (clients' and Kubernetes informers') that start, resume and fall behind while the store compacts aggressively",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: 3,
+    clients: 5,
+    keys: 3,
+    compactEveryUs: 60_000,
+    compactLag: 2,
+    thinkUs: 15_000,
+    kube: true,
+    watchBacklog: 12,
+    watchLifeUs: [200_000, 800_000],
+    // Catch-ups cut into small batches (a Txn's revision kept whole), and listings cut by their limit.
+    ...drawLimits(rng, { kube: true }),
+    traffic: {
+      ...DEFAULT_MIX,
+      watch: 25,
+      delete: 25,
+      put: 30,
+      staleGet: 4,
+      cas: 5,
+      txn: 3,
+      putWithLease: 0,
+      leaseRevoke: 0,
+    },
+    mix: mix({ crash: 1, partition: 1, pause: 1 }, { meanGapUs: rng.pick([500_000, 900_000]) }),
+  }),
+);
 
 /**
  * A rolling replacement under faults, as an admin does it with etcdctl: each spare joins as a learner,
@@ -263,26 +424,45 @@ export const watchCompaction = kvScenario("watch-compaction", "watches (clients'
  * unhealthy), one change at a time. Crashes, partitions, pauses and loss hit every member process,
  * spares included, while clients keep writing through the original members.
  */
-export const membershipChange = kvScenario("membership-change", "members replaced one at a time (learner, promote, remove — the leader too) under crashes, partitions and loss", (rng) => {
-  const members = rng.pick([3, 3, 5]);
-  const spares = members === 5 ? 3 : 2;
-  const initial = memberNames(members);
-  const victims = rng.shuffle([...initial]);
-  const o: KvOptions = {
-    ...KV_DEFAULTS,
-    members,
-    spares,
-    // Learners catch up from snapshots as often as from the log.
-    snapshotEvery: rng.pick([10, 20, 100]),
-    faultPhaseUs: 4_000_000,
-    lossP: rng.pick([0, 0.01, 0.02]),
-    // Torn and corrupt crashes: a learner may die while it writes the leader's snapshot.
-    mix: mix({ crash: 2, partition: 2, isolate: 1, pause: 1, clog: 1, loss: 1, duplicate: 1 }, { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.8) }),
-    membership: memberNames(members + spares).slice(members).flatMap((spare, i) => [{ add: spare }, { remove: rng.chance(0.4) ? "@leader" : victims[i]! }]),
-  };
-  // BUGGIFY fault points for this seed (drawn last, so the draws above keep their meaning).
-  o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
-  return o;
-}, (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs));
+export const membershipChange = kvScenario(
+  "membership-change",
+  "members replaced one at a time (learner, promote, remove — the leader too) under crashes, partitions and loss",
+  (rng) => {
+    const members = rng.pick([3, 3, 5]);
+    const spares = members === 5 ? 3 : 2;
+    const initial = memberNames(members);
+    const victims = rng.shuffle([...initial]);
+    const o: KvOptions = {
+      ...KV_DEFAULTS,
+      members,
+      spares,
+      // Learners catch up from snapshots as often as from the log.
+      snapshotEvery: rng.pick([10, 20, 100]),
+      faultPhaseUs: 4_000_000,
+      lossP: rng.pick([0, 0.01, 0.02]),
+      // Torn and corrupt crashes: a learner may die while it writes the leader's snapshot.
+      mix: mix(
+        { crash: 2, partition: 2, isolate: 1, pause: 1, clog: 1, loss: 1, duplicate: 1 },
+        { meanGapUs: rng.pick([150_000, 300_000, 600_000]), diskFaults: rng.chance(0.8) },
+      ),
+      membership: memberNames(members + spares)
+        .slice(members)
+        .flatMap((spare, i) => [{ add: spare }, { remove: rng.chance(0.4) ? "@leader" : victims[i]! }]),
+    };
+    // BUGGIFY fault points for this seed (drawn last, so the draws above keep their meaning).
+    o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
+    return o;
+  },
+  (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs),
+);
 
-export const ETCD_SCENARIOS = [smoke, kvPartition, kvCrash, kvChaos, leaderIsolation, clockSkew, watchCompaction, membershipChange];
+export const ETCD_SCENARIOS = [
+  smoke,
+  kvPartition,
+  kvCrash,
+  kvChaos,
+  leaderIsolation,
+  clockSkew,
+  watchCompaction,
+  membershipChange,
+];

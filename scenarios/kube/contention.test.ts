@@ -9,7 +9,10 @@ import { controllerConflicts } from "./scenarios.ts";
 
 test("kube-bind-no-precondition: a stale bind moves a bound pod at controller-conflicts seed 26 (bind storm); the clean build keeps every binding", () => {
   const bad = runScenario({ scenario: controllerConflicts, seed: 26, bugs: ["kube-bind-no-precondition"] });
-  assert.ok((bad.options as { bindStormReplicas?: number }).bindStormReplicas !== undefined, "seed 26 draws a bind storm");
+  assert.ok(
+    (bad.options as { bindStormReplicas?: number }).bindStormReplicas !== undefined,
+    "seed 26 draws a bind storm",
+  );
   const failed = new Map(bad.checks.filter((c) => c.verdict === "fail").map((c) => [c.name, c.message]));
   assert.match(failed.get("kube-bind-precondition") ?? "", "carried no resourceVersion precondition");
   assert.match(failed.get("kube-binding") ?? "", /bound to node-\d at rv \d+, then to node-\d at rv \d+/);

@@ -11,12 +11,21 @@ test("the example ready-count controller runs under deployment-rollout's faults 
   const s = withControllers(deploymentRollout, [readyCountController()]);
   const r = runScenario({ scenario: s, seed: 1 });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
-  const objects = (r.extra?.kube as { objects: { kind: string; name: string }[] }).objects;
-  assert.ok(objects.some((o) => o.kind === "configmaps" && o.name === "nginx-ready"), "the controller's ConfigMap was written");
+  const objects = (r.extra!.kube as { objects: { kind: string; name: string }[] }).objects;
+  assert.ok(
+    objects.some((o) => o.kind === "configmaps" && o.name === "nginx-ready"),
+    "the controller's ConfigMap was written",
+  );
 });
 
 test("a controller whose reconcile throws is a finding, reported with the seed", () => {
-  const broken = defineController({ name: "broken", watches: ["Deployment"], reconcile: () => { throw new Error("boom"); } });
+  const broken = defineController({
+    name: "broken",
+    watches: ["Deployment"],
+    reconcile: () => {
+      throw new Error("boom");
+    },
+  });
   const r = runScenario({ scenario: withControllers(deploymentRollout, [broken]), seed: 1 });
   assert.is(r.verdict, "fail");
   assert.match(JSON.stringify(r.checks), /boom/);

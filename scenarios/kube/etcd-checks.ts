@@ -16,21 +16,44 @@ export class AppliedLog {
   readonly applied: AppliedChange[] = [];
   onCommit(revision: number, events: readonly Event[]): void {
     for (const e of events) {
-      this.applied.push(e.type === "PUT" ? { revision, type: "PUT", key: e.kv.key, value: e.kv.value, lease: e.kv.lease } : { revision, type: "DELETE", key: e.kv.key });
+      this.applied.push(
+        e.type === "PUT"
+          ? { revision, type: "PUT", key: e.kv.key, value: e.kv.value, lease: e.kv.lease }
+          : { revision, type: "DELETE", key: e.kv.key },
+      );
     }
   }
 }
 
-export function checkApiserverEtcdTraffic(history: HistoryRecorder, applied: AppliedLog, maxSteps = KUBE_LINEARIZABILITY_STEPS): CheckResult[] {
+export function checkApiserverEtcdTraffic(
+  history: HistoryRecorder,
+  applied: AppliedLog,
+  maxSteps = KUBE_LINEARIZABILITY_STEPS,
+): CheckResult[] {
   const lin = checkEtcdHistory({ operations: history.operations, watches: history.watches }, { maxSteps });
   const compactions: { revision: number; time: number }[] = [];
   for (const op of history.operations) {
     // An unanswered compaction may have happened: the watch checker allows it from its call on.
-    if (op.request.kind === "compact" && (op.return === null || op.response !== null)) compactions.push({ revision: op.request.compact.revision, time: op.call });
+    if (op.request.kind === "compact" && (op.return === null || op.response !== null))
+      compactions.push({ revision: op.request.compact.revision, time: op.call });
   }
-  const watch = checkWatches({ watches: history.watches, changes: changesFromApplied(applied.applied), compactions: compactions.sort((a, b) => a.time - b.time) });
+  const watch = checkWatches({
+    watches: history.watches,
+    changes: changesFromApplied(applied.applied),
+    compactions: compactions.sort((a, b) => a.time - b.time),
+  });
   return [
-    { name: lin.name, verdict: lin.verdict, message: `apiservers' etcd clients: ${lin.message}`, ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}) },
-    { name: watch.name, verdict: watch.verdict, message: `apiservers' etcd watches: ${watch.message}`, ...(watch.evidence !== undefined ? { evidence: watch.evidence } : {}) },
+    {
+      name: lin.name,
+      verdict: lin.verdict,
+      message: `apiservers' etcd clients: ${lin.message}`,
+      ...(lin.evidence !== undefined ? { evidence: lin.evidence } : {}),
+    },
+    {
+      name: watch.name,
+      verdict: watch.verdict,
+      message: `apiservers' etcd watches: ${watch.message}`,
+      ...(watch.evidence !== undefined ? { evidence: watch.evidence } : {}),
+    },
   ];
 }

@@ -27,9 +27,16 @@ function expectHits(counts: ReadonlyMap<string, number>, probes: KubeProbe[]): v
 
 test("controller-conflicts seed 2 (a bind storm) reaches the informer, apiserver, client, controller and kubelet probes", () => {
   expectHits(reached(controllerConflicts, 2), [
-    "kube.informer-relist-after-410", "kube.informer-rewatch-after-broken-stream", "kube.guaranteed-update-cas-retry",
-    "kube.update-conflict", "kube.client-request-timeout", "kube.watch-stream-gap",
-    "kube.expectations-write-failed", "kube.workqueue-backoff", "kube.kubelet-pod-deleted", "kube.compactor-lost-election",
+    "kube.informer-relist-after-410",
+    "kube.informer-rewatch-after-broken-stream",
+    "kube.guaranteed-update-cas-retry",
+    "kube.update-conflict",
+    "kube.client-request-timeout",
+    "kube.watch-stream-gap",
+    "kube.expectations-write-failed",
+    "kube.workqueue-backoff",
+    "kube.kubelet-pod-deleted",
+    "kube.compactor-lost-election",
   ]);
 });
 

@@ -10,11 +10,19 @@ const check = (r: ReturnType<typeof runScenario>, name: string) => r.checks.find
 test("seed 1 passes: the quota is reached, NOSPACE is raised and recovered from, and the run is deterministic", () => {
   const r = runScenario({ scenario: quotaPressure, seed: 1 });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
-  assert.match(check(r, "etcd-nospace")!.message, /NOSPACE activations .* no write applied during NOSPACE; writes applied again after disarm/);
+  assert.match(
+    check(r, "etcd-nospace")!.message,
+    /NOSPACE activations .* no write applied during NOSPACE; writes applied again after disarm/,
+  );
   assert.is(check(r, "kube-quota")!.verdict, "pass");
   assert.ok((r.probes?.["kube.quota-exceeded"] ?? 0) > 0, "admission refused pods past the quota");
-  const steps = ((r.extra as { operator: { what: string }[] }).operator).map((s) => s.what);
-  assert.ok(steps.some((s) => s.startsWith("compacted")) && steps.includes("disarmed") && steps.includes("a write succeeds again"), steps.join("; "));
+  const steps = (r.extra as { operator: { what: string }[] }).operator.map((s) => s.what);
+  assert.ok(
+    steps.some((s) => s.startsWith("compacted")) &&
+      steps.includes("disarmed") &&
+      steps.includes("a write succeeds again"),
+    steps.join("; "),
+  );
   assert.is(runScenario({ scenario: quotaPressure, seed: 1 }).traceHash, r.traceHash);
 });
 

@@ -7,7 +7,7 @@
 // Checked: kube-quota (used never above hard, existing pods never above hard, counted = existing at
 // the end), etcd-nospace (no member applies a write during NOSPACE; recovery), and every checker the
 // Kubernetes scenarios run.
-import { BugSet } from "../../core/bugs.ts";
+import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
@@ -35,7 +35,13 @@ import { NGINX_MANIFEST, type KubeOptions } from "./scenarios.ts";
 
 export interface QuotaPressureOptions extends KubeOptions {
   /** The namespace's ResourceQuota (hard pods and requests) and LimitRange default requests. */
-  resourceQuota: { pods: number; requestsCpu: string; requestsMemory: string; defaultCpu: string; defaultMemory: string };
+  resourceQuota: {
+    pods: number;
+    requestsCpu: string;
+    requestsMemory: string;
+    defaultCpu: string;
+    defaultMemory: string;
+  };
   /** etcd --quota-backend-bytes on every member. */
   quotaBackendBytes: number;
   /** When the runaway client starts overwriting big keys (it stops at its first "database space exceeded"). */
@@ -49,19 +55,55 @@ export interface QuotaPressureOptions extends KubeOptions {
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
-const targets = (o: QuotaPressureOptions) => [...members(o.members), ...range(o.apiservers, "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...range(o.nodes, "node-")];
+const targets = (o: QuotaPressureOptions) => [
+  ...members(o.members),
+  ...range(o.apiservers, "apiserver-"),
+  "kcm-1",
+  "kcm-2",
+  "scheduler-1",
+  "scheduler-2",
+  ...range(o.nodes, "node-"),
+];
 
 function quotaObjects(o: QuotaPressureOptions): [ResourceQuota, LimitRange] {
   const q = o.resourceQuota;
   return [
-    { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "compute", namespace: "default" }, spec: { hard: { pods: String(q.pods), "requests.cpu": q.requestsCpu, "requests.memory": q.requestsMemory } } },
-    { apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace: "default" }, spec: { limits: [{ type: "Container", defaultRequest: { cpu: q.defaultCpu, memory: q.defaultMemory } }] } },
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "compute", namespace: "default" },
+      spec: { hard: { pods: String(q.pods), "requests.cpu": q.requestsCpu, "requests.memory": q.requestsMemory } },
+    },
+    {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: { name: "defaults", namespace: "default" },
+      spec: { limits: [{ type: "Container", defaultRequest: { cpu: q.defaultCpu, memory: q.defaultMemory } }] },
+    },
   ];
 }
 
 /** A client that overwrites a few big keys, one put at a time, until etcd says the space is exceeded. */
-function runawayWriter(env: Env, o: { members: string[]; history: HistoryRecorder; atUs: number; valueBytes: number; everyUs: number; clientId: number; bugs: BugSet }): Actor {
-  const kv = new EtcdClient(env, { clientId: o.clientId, bugs: o.bugs, members: o.members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: o.history });
+function runawayWriter(
+  env: Env,
+  o: {
+    members: string[];
+    history: HistoryRecorder;
+    atUs: number;
+    valueBytes: number;
+    everyUs: number;
+    clientId: number;
+    bugs: BugSet;
+  },
+): Actor {
+  const kv = new EtcdClient(env, {
+    clientId: o.clientId,
+    bugs: o.bugs,
+    members: o.members,
+    requestTimeoutUs: 1_000_000,
+    streamTimeoutUs: 1_000_000,
+    recorder: o.history,
+  });
   let n = 0;
   let stopped = false;
   const pad = "x".repeat(o.valueBytes);
@@ -73,7 +115,10 @@ function runawayWriter(env: Env, o: { members: string[]; history: HistoryRecorde
       else env.setTimer(o.everyUs, next);
     });
   };
-  return { start: () => void env.setTimer(Math.max(1, o.atUs - env.now()), next), onMessage: (from, m) => void kv.onMessage(from, m) };
+  return {
+    start: () => void env.setTimer(Math.max(1, o.atUs - env.now()), next),
+    onMessage: (from, m) => void kv.onMessage(from, m),
+  };
 }
 
 /**
@@ -82,16 +127,29 @@ function runawayWriter(env: Env, o: { members: string[]; history: HistoryRecorde
  * apiserver, all at once. It deletes them again later (by name, until they are gone) so the quota
  * has room for the rest of the workload.
  */
-function batchTenant(env: Env, o: { apiservers: string[]; createAtUs: number; deleteAtUs: number; pods: number }): Actor {
+function batchTenant(
+  env: Env,
+  o: { apiservers: string[]; createAtUs: number; deleteAtUs: number; pods: number },
+): Actor {
   const client = new KubeClient(env, [...o.apiservers].reverse());
-  const pod = (i: number): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: `batch-${i}`, namespace: "default", labels: { app: "batch" } }, spec: { containers: [{ name: "job", image: "busybox" }] } });
-  const remove = (i: number) => client.delete("Pod", "default", `batch-${i}`, {}, (r) => {
-    if (!r.ok && r.status.reason !== "NotFound") env.setTimer(200_000, () => remove(i));
+  const pod = (i: number): Pod => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: `batch-${i}`, namespace: "default", labels: { app: "batch" } },
+    spec: { containers: [{ name: "job", image: "busybox" }] },
   });
+  const remove = (i: number) =>
+    client.delete("Pod", "default", `batch-${i}`, {}, (r) => {
+      if (!r.ok && r.status.reason !== "NotFound") env.setTimer(200_000, () => remove(i));
+    });
   return {
     start: () => {
-      env.setTimer(Math.max(1, o.createAtUs - env.now()), () => { for (let i = 0; i < o.pods; i++) client.create(pod(i), () => {}); });
-      env.setTimer(Math.max(1, o.deleteAtUs - env.now()), () => { for (let i = 0; i < o.pods; i++) remove(i); });
+      env.setTimer(Math.max(1, o.createAtUs - env.now()), () => {
+        for (let i = 0; i < o.pods; i++) client.create(pod(i), () => {});
+      });
+      env.setTimer(Math.max(1, o.deleteAtUs - env.now()), () => {
+        for (let i = 0; i < o.pods; i++) remove(i);
+      });
     },
     onMessage: (from, m) => void client.onMessage(from, m),
   };
@@ -108,8 +166,26 @@ export interface OperatorLog {
  * compacts at the current revision, defragments every member one by one, waits, then disarms every
  * alarm. A step that fails (a member down, a timeout) starts the whole response again at the next poll.
  */
-function etcdOperator(env: Env, o: { members: string[]; history: HistoryRecorder; clientId: number; bugs: BugSet; pollUs: number; disarmDelayUs: number; log: OperatorLog }): Actor {
-  const kv = new EtcdClient(env, { clientId: o.clientId, bugs: o.bugs, members: o.members, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: o.history });
+function etcdOperator(
+  env: Env,
+  o: {
+    members: string[];
+    history: HistoryRecorder;
+    clientId: number;
+    bugs: BugSet;
+    pollUs: number;
+    disarmDelayUs: number;
+    log: OperatorLog;
+  },
+): Actor {
+  const kv = new EtcdClient(env, {
+    clientId: o.clientId,
+    bugs: o.bugs,
+    members: o.members,
+    requestTimeoutUs: 1_000_000,
+    streamTimeoutUs: 1_000_000,
+    recorder: o.history,
+  });
   const maint = new MaintenanceClient(env);
   let ask = 0;
   const step = (what: string) => o.log.steps.push({ time: env.now(), what });
@@ -162,7 +238,9 @@ function etcdOperator(env: Env, o: { members: string[]; history: HistoryRecorder
   // The runbook's last step: check that a write goes through again (retried from the next poll).
   let probes = 0;
   const probeWrite = () => {
-    kv.put({ key: "/operator/probe", value: `${env.id}-${probes++}` }, (r) => (r.ok ? done(true, "a write succeeds again") : done(false, `probe write failed: ${r.error}`)));
+    kv.put({ key: "/operator/probe", value: `${env.id}-${probes++}` }, (r) =>
+      r.ok ? done(true, "a write succeeds again") : done(false, `probe write failed: ${r.error}`),
+    );
   };
   return {
     start: () => void env.setTimer(o.pollUs, poll),
@@ -179,14 +257,19 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const history = new HistoryRecorder(() => world.now);
   const applied = new AppliedLog();
   const nospace: NoSpaceObservation[] = [];
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [
+    (revision, events) => applied.onCommit(revision, events),
+  ];
   const timeline: TimelinePoint[] = [];
   let lastRevision = 1;
   const live = new Map<string, EtcdMember>();
   for (const id of ms) {
     world.spawn(id, (env) => {
       const m = new EtcdMember(env, {
-        peers: ms, bugs: input.bugs, snapshotEvery: 200, quotaBackendBytes: o.quotaBackendBytes,
+        peers: ms,
+        bugs: input.bugs,
+        snapshotEvery: 200,
+        quotaBackendBytes: o.quotaBackendBytes,
         hooks: {
           observer: (view) => monitor.observe(view.id, view, world.trace.count),
           onApply: (e) => oracle.onApply({ ...e, time: world.now }),
@@ -215,8 +298,18 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   });
   let clientId = 100;
   const cluster = startKubeCluster(world, {
-    bugs: input.bugs, apiservers: o.apiservers, nodes: o.nodes,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history }),
+    bugs: input.bugs,
+    apiservers: o.apiservers,
+    nodes: o.nodes,
+    etcdClientFor: (_id, env) =>
+      new EtcdClient(env, {
+        clientId: clientId++,
+        bugs: input.bugs,
+        members: ms,
+        requestTimeoutUs: 1_000_000,
+        streamTimeoutUs: 1_000_000,
+        recorder: history,
+      }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: [...quotaObjects(o), ...o.manifests],
     actions: o.actions,
@@ -224,24 +317,65 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     admission: { resourceQuota: true, onUncertain: () => void uncertain++ },
   });
   const log: OperatorLog = { busy: false, steps: [] };
-  world.spawn("runaway", (env) => runawayWriter(env, { members: ms, history, atUs: o.fillAtUs, valueBytes: o.fillValueBytes, everyUs: 20_000, clientId: clientId++, bugs: input.bugs }));
+  world.spawn("runaway", (env) =>
+    runawayWriter(env, {
+      members: ms,
+      history,
+      atUs: o.fillAtUs,
+      valueBytes: o.fillValueBytes,
+      everyUs: 20_000,
+      clientId: clientId++,
+      bugs: input.bugs,
+    }),
+  );
   // The quota controller's recount, waiting for quiet longer than any fault of the mix keeps an admission in flight.
   const recounts: string[] = [];
-  world.spawn("quota-controller", (env) => quotaRecount(env, {
-    apiservers: cluster.processes.apiservers, namespace: "default", quota: "compute", periodUs: 500_000,
-    settleUs: Math.max(3_000_000, o.mix.maxDurationUs + 1_500_000), onRecount: (from, to) => recounts.push(`${world.now}us ${from} → ${to}`),
-  }));
-  if (o.batchPods > 0) world.spawn("batch-tenant", (env) => batchTenant(env, { apiservers: cluster.processes.apiservers, createAtUs: 1_000_000, deleteAtUs: 3_500_000, pods: o.batchPods }));
-  world.spawn("etcd-operator", (env) => etcdOperator(env, { members: ms, history, clientId: clientId++, bugs: input.bugs, pollUs: 250_000, disarmDelayUs: o.disarmDelayUs, log }));
-  const nemesis = new Nemesis(world, () => [...ms, ...cluster.faultTargets], (name) => {
-    if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
-    if (name === "@scheduler-apiserver") {
-      const leader = cluster.leaderOf("kube-system/kube-scheduler");
-      return leader === undefined ? undefined : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
-    }
-    if (name === "@leader") return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
-    return undefined;
-  });
+  world.spawn("quota-controller", (env) =>
+    quotaRecount(env, {
+      apiservers: cluster.processes.apiservers,
+      namespace: "default",
+      quota: "compute",
+      periodUs: 500_000,
+      settleUs: Math.max(3_000_000, o.mix.maxDurationUs + 1_500_000),
+      onRecount: (from, to) => recounts.push(`${world.now}us ${from} → ${to}`),
+    }),
+  );
+  if (o.batchPods > 0)
+    world.spawn("batch-tenant", (env) =>
+      batchTenant(env, {
+        apiservers: cluster.processes.apiservers,
+        createAtUs: 1_000_000,
+        deleteAtUs: 3_500_000,
+        pods: o.batchPods,
+      }),
+    );
+  world.spawn("etcd-operator", (env) =>
+    etcdOperator(env, {
+      members: ms,
+      history,
+      clientId: clientId++,
+      bugs: input.bugs,
+      pollUs: 250_000,
+      disarmDelayUs: o.disarmDelayUs,
+      log,
+    }),
+  );
+  const nemesis = new Nemesis(
+    world,
+    () => [...ms, ...cluster.faultTargets],
+    (name) => {
+      if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+      if (name === "@scheduler-apiserver") {
+        const leader = cluster.leaderOf("kube-system/kube-scheduler");
+        return leader === undefined
+          ? undefined
+          : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
+      }
+      if (name === "@leader")
+        return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+      return undefined;
+    },
+  );
   nemesis.schedule(input.faults, o.faultPhaseUs);
   world.runUntil(o.faultPhaseUs);
   nemesis.heal();
@@ -255,32 +389,62 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     const pods = objs.filter((x) => x.kind === "Pod" && x.metadata.namespace === "default").length;
     return { counted: Number(q?.status?.used?.["pods"] ?? 0), pods };
   };
-  const settled = () => { const c = quotaCount(); return c.counted === c.pods; };
-  const converged = world.runUntilPredicate(() => cluster.pending().length === 0 && recovered() && settled(), healedAt + o.livenessBoundUs);
+  const settled = () => {
+    const c = quotaCount();
+    return c.counted === c.pods;
+  };
+  const converged = world.runUntilPredicate(
+    () => cluster.pending().length === 0 && recovered() && settled(),
+    healedAt + o.livenessBoundUs,
+  );
   // Let the last quota releases (a delete's release follows it) land before counting.
   if (converged) world.runUntil(world.now + 1_000_000);
   const checks: CheckResult[] = [];
-  if (world.failure) checks.push({ name: "assertions", verdict: "fail", message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}` });
+  if (world.failure)
+    checks.push({
+      name: "assertions",
+      verdict: "fail",
+      message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}`,
+    });
   checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
   checks.push(...checkApiserverEtcdTraffic(history, applied));
   const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
   const obs = cluster.observations();
-  checks.push(...checkKube(obs, { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults }));
+  checks.push(
+    ...checkKube(
+      obs,
+      { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } },
+      { faults },
+    ),
+  );
   if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
     const c = quotaCount();
     const pending = [
       ...cluster.pending(),
-      ...(recovered() ? [] : [`etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`]),
+      ...(recovered()
+        ? []
+        : [
+            `etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`,
+          ]),
       ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
     ];
-    checks.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}` });
+    checks.push({
+      name: "kube-liveness",
+      verdict: "fail",
+      message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}`,
+    });
   }
   checks.push(checkKubeQuota({ versions: obs.versions, uncertain, exactAtEnd: converged }));
   checks.push(checkNoSpace(nospace, { requireRecovery: true }));
   const out: ScenarioOutcome = {
     checks,
     traceHash: world.trace.hash(),
-    stats: { events: world.scheduler.executed, messages: world.network.stats.sent, ops: history.operations.length, simTimeMs: world.now / 1000 },
+    stats: {
+      events: world.scheduler.executed,
+      messages: world.network.stats.sent,
+      ops: history.operations.length,
+      simTimeMs: world.now / 1000,
+    },
     history: { operations: history.operations, watches: history.watches },
     faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
     timeline,
@@ -298,13 +462,28 @@ const ACTIONS: WorkloadAction[] = [
 
 export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
   name: "quota-pressure",
-  description: "a ResourceQuota'd namespace scaled past its quota through several apiservers, and an etcd whose space quota a runaway client fills (NOSPACE), answered by compaction, defrag and alarm disarm, under crashes, pauses and partitions; heal; converge",
+  description:
+    "a ResourceQuota'd namespace scaled past its quota through several apiservers, and an etcd whose space quota a runaway client fills (NOSPACE), answered by compaction, defrag and alarm disarm, under crashes, pauses and partitions; heal; converge",
   resolve: (rng: Rng) => ({
-    members: rng.pick([3, 3, 5]), apiservers: rng.int(2, 3), nodes: 3, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
+    members: rng.pick([3, 3, 5]),
+    apiservers: rng.int(2, 3),
+    nodes: 3,
+    faultPhaseUs: 6_000_000,
+    livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
     actions: ACTIONS,
-    mix: { meanGapUs: 500_000, minDurationUs: 100_000, maxDurationUs: 1_500_000, weights: { pause: 2, crash: 2, isolate: 1, partition: 1, loss: 1, delay: 1 } satisfies Partial<Record<FaultKind, number>> },
-    pauseSchedulerLeader: false, compactIntervalUs: 500_000, conflictWriters: 0, buggify: [],
+    mix: {
+      meanGapUs: 500_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 1_500_000,
+      weights: { pause: 2, crash: 2, isolate: 1, partition: 1, loss: 1, delay: 1 } satisfies Partial<
+        Record<FaultKind, number>
+      >,
+    },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
     resourceQuota: { pods: 6, requestsCpu: "2", requestsMemory: "1Gi", defaultCpu: "100m", defaultMemory: "64Mi" },
     quotaBackendBytes: 250_000,
     fillAtUs: rng.int(1_500_000, 3_000_000),
@@ -312,7 +491,15 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     disarmDelayUs: 300_000,
     batchPods: 4,
   }),
-  schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] => generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),
+  schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] =>
+    generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),
   execute: runQuotaPressure,
-  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+  shrinkKnobs: [
+    {
+      name: "faultPhaseMs",
+      min: 2_000,
+      get: (o) => Math.round(o.faultPhaseUs / 1000),
+      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
+    },
+  ],
 };

@@ -16,7 +16,11 @@ test("deployment-rollout seed 1134: a restarted apiserver's etcd requests are se
 });
 
 test("the mutant etcd-client-reuses-request-ids re-creates it: the same seed fails kube-min-available", () => {
-  const r = runScenario({ scenario: findScenario("deployment-rollout")!, seed: 1134, bugs: ["etcd-client-reuses-request-ids"] });
+  const r = runScenario({
+    scenario: findScenario("deployment-rollout")!,
+    seed: 1134,
+    bugs: ["etcd-client-reuses-request-ids"],
+  });
   assert.is(r.checks.find((c) => c.name === "kube-min-available")!.verdict, "fail");
 });
 

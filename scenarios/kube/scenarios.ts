@@ -3,7 +3,12 @@
 // managers, schedulers, kubelets — then heal and convergence.
 import { BUGGIFY_SITE_NAMES, type BuggifySite } from "../../core/buggify.ts";
 import { EtcdClient } from "../../core/etcd/client.ts";
-import { APISERVER_CREDENTIALS, ROOT_CREDENTIALS, registryAuthSetup, runAuthRequests } from "../../core/etcd/auth-setup.ts";
+import {
+  APISERVER_CREDENTIALS,
+  ROOT_CREDENTIALS,
+  registryAuthSetup,
+  runAuthRequests,
+} from "../../core/etcd/auth-setup.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { World } from "../../sim/world.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
@@ -64,13 +69,23 @@ const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) =>
 
 /** Process names are fixed by the options, so a schedule can name them before the run. */
 function kubeTargets(o: KubeOptions): string[] {
-  return [...members(o.members), ...range(o.apiservers, "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...range(o.nodes, "node-")];
+  return [
+    ...members(o.members),
+    ...range(o.apiservers, "apiserver-"),
+    "kcm-1",
+    "kcm-2",
+    "scheduler-1",
+    "scheduler-2",
+    ...range(o.nodes, "node-"),
+  ];
 }
 
 export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly ControllerDef[] = []): ScenarioOutcome {
   const o = input.options;
   const run = new SimRun({
-    seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 },
+    seed: input.seed,
+    keepTrace: input.keepTrace,
+    link: { lossP: 0.002, jitterUs: 1_000 },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
   const world = run.world;
@@ -80,7 +95,9 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const applied = new AppliedLog();
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [(revision, events) => applied.onCommit(revision, events)];
+  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [
+    (revision, events) => applied.onCommit(revision, events),
+  ];
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
@@ -94,30 +111,54 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   const etcd = startEtcdCluster(run, { members: o.members, options: { bugs: input.bugs, snapshotEvery: 200 } });
   const ms = etcd.members;
   // latency: disk and network latency options (absent: nothing changes).
-  applyLatencyOptions(world, ms, o as LatencyOptions, () => ms.find((m) => etcd.member(m)?.driver.status().role === "leader"), kubeTargets(o));
-  run.observe.lifecycle.on((ev) => { if (ev.kind === "crash") monitor.onCrash(ev.process); });
+  applyLatencyOptions(
+    world,
+    ms,
+    o as LatencyOptions,
+    () => ms.find((m) => etcd.member(m)?.driver.status().role === "leader"),
+    kubeTargets(o),
+  );
+  run.observe.lifecycle.on((ev) => {
+    if (ev.kind === "crash") monitor.onCrash(ev.process);
+  });
   let clientId = 100;
   if (o.etcdAuth === true) setUpRegistryAuth(world, [...ms], run.recorder);
   const cluster = startKubeCluster(world, {
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
-    etcdClientFor: (_id, env) => new EtcdClient(env, { clientId: clientId++, bugs: input.bugs, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: run.recorder, ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}) }),
+    etcdClientFor: (_id, env) =>
+      new EtcdClient(env, {
+        clientId: clientId++,
+        bugs: input.bugs,
+        members: ms,
+        requestTimeoutUs: 1_000_000,
+        streamTimeoutUs: 1_000_000,
+        recorder: run.recorder,
+        ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}),
+      }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: o.manifests,
     actions: o.actions,
     ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
   });
-  const nemesis = run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], (name) => {
-    if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
-    if (name === "@scheduler-apiserver") {
-      const leader = cluster.leaderOf("kube-system/kube-scheduler");
-      return leader === undefined ? undefined : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
-    }
-    if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
-    return undefined;
-  });
+  const nemesis = run.scheduleFaults(
+    input.faults,
+    o,
+    () => [...ms, ...cluster.faultTargets],
+    (name) => {
+      if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+      if (name === "@scheduler-apiserver") {
+        const leader = cluster.leaderOf("kube-system/kube-scheduler");
+        return leader === undefined
+          ? undefined
+          : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
+      }
+      if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
+      return undefined;
+    },
+  );
   let converged = false;
 
   // The checkers it runs, in the order reports list them.
@@ -129,9 +170,18 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
     () => checkApiserverEtcdTraffic(run.recorder, applied),
     () => {
       const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-      const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } }, { faults });
+      const kube = checkKube(
+        cluster.observations(),
+        { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } },
+        { faults },
+      );
       if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-        kube.push({ name: "kube-liveness", verdict: "fail", message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`, evidence: { pending: cluster.pending() } });
+        kube.push({
+          name: "kube-liveness",
+          verdict: "fail",
+          message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`,
+          evidence: { pending: cluster.pending() },
+        });
       }
       return kube;
     },
@@ -143,15 +193,31 @@ export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly 
   run.heal();
   converged = run.liveness(o, () => cluster.pending().length === 0);
   stopLatencyLog(); // latency
-  return run.finish({ kube: kubeObjects(cluster.observations()), latency: kubeLatencyReport(latency.ops, latency.steps, cluster.observations()) });
+  return run.finish({
+    kube: kubeObjects(cluster.observations()),
+    latency: kubeLatencyReport(latency.ops, latency.steps, cluster.observations()),
+  });
 }
 
 /** Auth on before the control plane starts: an admin process sets it up as root (core/etcd/auth-setup.ts). */
 function setUpRegistryAuth(world: World, ms: string[], history: HistoryRecorder): void {
   let done = false;
   world.spawn("etcd-admin", (env) => {
-    const c = new EtcdClient(env, { clientId: 99, members: ms, requestTimeoutUs: 1_000_000, streamTimeoutUs: 1_000_000, recorder: history, auth: ROOT_CREDENTIALS });
-    return { start: () => runAuthRequests(env, c, registryAuthSetup(), () => { done = true; }), onMessage: (from, msg) => void c.onMessage(from, msg) };
+    const c = new EtcdClient(env, {
+      clientId: 99,
+      members: ms,
+      requestTimeoutUs: 1_000_000,
+      streamTimeoutUs: 1_000_000,
+      recorder: history,
+      auth: ROOT_CREDENTIALS,
+    });
+    return {
+      start: () =>
+        runAuthRequests(env, c, registryAuthSetup(), () => {
+          done = true;
+        }),
+      onMessage: (from, msg) => void c.onMessage(from, msg),
+    };
   });
   world.runUntilPredicate(() => done, world.now + 10_000_000);
 }
@@ -187,34 +253,73 @@ function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
   const clocks = rng.fork("leader-clock-steps");
   for (let t = clocks.int(300_000, 1_500_000); t < o.faultPhaseUs - 500_000; t += clocks.int(1_000_000, 2_500_000)) {
     const until = Math.min(t + clocks.int(1_000_000, 3_000_000), o.faultPhaseUs);
-    if (clocks.chance(0.5)) faults.push({ at: t, until, kind: "skew", target: "@scheduler-leader", byUs: clocks.pick([-1, 1]) * clocks.int(600_000, 2_000_000) });
-    else faults.push({ at: t, until, kind: "drift", target: "@scheduler-leader", ppm: clocks.pick([-200_000, -20_000, 20_000, 200_000]) });
+    if (clocks.chance(0.5))
+      faults.push({
+        at: t,
+        until,
+        kind: "skew",
+        target: "@scheduler-leader",
+        byUs: clocks.pick([-1, 1]) * clocks.int(600_000, 2_000_000),
+      });
+    else
+      faults.push({
+        at: t,
+        until,
+        kind: "drift",
+        target: "@scheduler-leader",
+        ppm: clocks.pick([-200_000, -20_000, 20_000, 200_000]),
+      });
   }
   return faults.sort((a, b) => a.at - b.at);
 }
 
-const ALL: FaultKind[] = ["pause", "crash", "isolate", "partition", "loss", "clog", "duplicate", "delay", "skew", "drift"];
+const ALL: FaultKind[] = [
+  "pause",
+  "crash",
+  "isolate",
+  "partition",
+  "loss",
+  "clog",
+  "duplicate",
+  "delay",
+  "skew",
+  "drift",
+];
 
 export const deploymentRollout: ScenarioDef<KubeOptions> = {
   name: "deployment-rollout",
-  description: "nginx with 3 replicas, scaled to 5, then an image rollout, on etcd under partitions, crashes, pauses and skew of every control-plane process; heal; converge",
+  description:
+    "nginx with 3 replicas, scaled to 5, then an image rollout, on etcd under partitions, crashes, pauses and skew of every control-plane process; heal; converge",
   resolve: (rng) => {
     const weights: Partial<Record<FaultKind, number>> = {};
     for (const k of ALL) if (rng.chance(0.7)) weights[k] = rng.int(1, 3);
     return {
-      members: rng.pick([3, 3, 5]), apiservers: rng.int(1, 3), nodes: 3, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
+      members: rng.pick([3, 3, 5]),
+      apiservers: rng.int(1, 3),
+      nodes: 3,
+      faultPhaseUs: 6_000_000,
+      livenessBoundUs: 15_000_000,
       manifests: [NGINX_MANIFEST],
       actions: [...ROLLOUT, { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 }],
       // Skew up to 2 s, beyond client-go's leader-election margin (leaseDuration − renewDeadline = 0.5 s).
       mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 2_000_000 },
-      pauseSchedulerLeader: true, compactIntervalUs: 500_000, conflictWriters: 0,
+      pauseSchedulerLeader: true,
+      compactIntervalUs: 500_000,
+      conflictWriters: 0,
       // Drawn last, so the draws above keep their meaning.
       buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
     };
   },
   schedule: scheduleKube,
   execute: runKube,
-  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+  shrinkKnobs: [
+    {
+      name: "faultPhaseMs",
+      min: 2_000,
+      get: (o) => Math.round(o.faultPhaseUs / 1000),
+      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
+    },
+  ],
 };
 
 /**
@@ -225,26 +330,53 @@ function withBindStorm(rng: Rng, o: KubeOptions): KubeOptions {
   if (o.apiservers < 2 || !rng.chance(0.5)) return o;
   const at = 250_000 + 500_000 * rng.int(1, 6);
   const replicas = rng.int(12, 20);
-  const actions = [...o.actions, { at, kind: "scale" as const, deployment: "nginx", replicas }].sort((a, b) => a.at - b.at);
+  const actions = [...o.actions, { at, kind: "scale" as const, deployment: "nginx", replicas }].sort(
+    (a, b) => a.at - b.at,
+  );
   return { ...o, actions, bindStormReplicas: replicas, bindStormAtUs: at };
 }
 
 export const controllerConflicts: ScenarioDef<KubeOptions> = {
   name: "controller-conflicts",
-  description: "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers; every update must keep its precondition",
-  resolve: (rng) => withBindStorm(rng, {
-    members: 3, apiservers: 3, nodes: 4, faultPhaseUs: 6_000_000, livenessBoundUs: 15_000_000,
-    manifests: [NGINX_MANIFEST],
-    actions: Array.from({ length: 10 }, (_, i): WorkloadAction => (i % 3 === 2
-      ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
-      : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) })),
-    mix: { meanGapUs: 700_000, minDurationUs: 100_000, maxDurationUs: 1_000_000, weights: { pause: 2, crash: 1, loss: 1, delay: 1, skew: 1, drift: 1 }, maxSkewUs: 2_000_000 },
-    pauseSchedulerLeader: false, compactIntervalUs: 700_000, conflictWriters: 3,
-    buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
-  }),
+  description:
+    "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers; every update must keep its precondition",
+  resolve: (rng) =>
+    withBindStorm(rng, {
+      members: 3,
+      apiservers: 3,
+      nodes: 4,
+      faultPhaseUs: 6_000_000,
+      livenessBoundUs: 15_000_000,
+      manifests: [NGINX_MANIFEST],
+      actions: Array.from(
+        { length: 10 },
+        (_, i): WorkloadAction =>
+          i % 3 === 2
+            ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
+            : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) },
+      ),
+      mix: {
+        meanGapUs: 700_000,
+        minDurationUs: 100_000,
+        maxDurationUs: 1_000_000,
+        weights: { pause: 2, crash: 1, loss: 1, delay: 1, skew: 1, drift: 1 },
+        maxSkewUs: 2_000_000,
+      },
+      pauseSchedulerLeader: false,
+      compactIntervalUs: 700_000,
+      conflictWriters: 3,
+      buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
+    }),
   schedule: scheduleKube,
   execute: runKube,
-  shrinkKnobs: [{ name: "faultPhaseMs", min: 2_000, get: (o) => Math.round(o.faultPhaseUs / 1000), set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }) }],
+  shrinkKnobs: [
+    {
+      name: "faultPhaseMs",
+      min: 2_000,
+      get: (o) => Math.round(o.faultPhaseUs / 1000),
+      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
+    },
+  ],
 };
 
 export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
@@ -256,6 +388,10 @@ export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
  *   const s = withControllers(deploymentRollout, [myController()]);
  *   const r = runScenario({ scenario: s, seed: 7 });   // r.verdict, r.checks, r.repro
  */
-export function withControllers(base: ScenarioDef<KubeOptions>, controllers: readonly ControllerDef[], name = `${base.name}+${controllers.map((c) => c.name).join("+")}`): ScenarioDef<KubeOptions> {
+export function withControllers(
+  base: ScenarioDef<KubeOptions>,
+  controllers: readonly ControllerDef[],
+  name = `${base.name}+${controllers.map((c) => c.name).join("+")}`,
+): ScenarioDef<KubeOptions> {
   return { ...base, name, execute: (input) => runKube(input, controllers) };
 }

@@ -8,8 +8,7 @@ export const MAX_US = 600_000_000;
 export const MAX_SKEW_US = 3_600_000_000;
 
 /** Integer microseconds in [min, max]. */
-export const us = (min: number, max = MAX_US) =>
-  z.number().min(min).max(max).int().meta({ unit: "µs" });
+export const us = (min: number, max = MAX_US) => z.number().min(min).max(max).int().meta({ unit: "µs" });
 
 /** A count (members, clients, ticks…) in [min, max]. */
 export const count = (min: number, max: number) => z.number().min(min).max(max).int();

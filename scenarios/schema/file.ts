@@ -35,45 +35,63 @@ const show = (v: unknown) => {
 function issueText(issue: z.core.$ZodIssue, base: string, input: unknown): [string, string] {
   const at = (path: readonly PropertyKey[]) => {
     let v: unknown = input;
-    for (const p of path) v = isObj(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p as string] : undefined;
+    for (const p of path)
+      v = isObj(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[p as string] : undefined;
     return v;
   };
   const field = pathText(base, issue.path);
   const got = at(issue.path);
   switch (issue.code) {
     case "unrecognized_keys": {
-      const known = Object.keys(((issue as unknown as { known?: string[] }).known ?? []));
-      return [pathText(base, [...issue.path, issue.keys[0]!]), `is not a known field${known.length ? ` (known: ${known.join(", ")})` : ""}`];
+      const known = Object.keys((issue as unknown as { known?: string[] }).known ?? []);
+      return [
+        pathText(base, [...issue.path, issue.keys[0]!]),
+        `is not a known field${known.length ? ` (known: ${known.join(", ")})` : ""}`,
+      ];
     }
     case "invalid_type":
       if (got === undefined) return [field, `is required (${issue.expected})`];
       return [field, `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}, not ${show(got)}`];
     case "too_small": {
       const i = issue as z.core.$ZodIssueTooSmall;
-      if (i.origin === "array" || i.origin === "string") return [field, `needs at least ${String(i.minimum)} ${i.origin === "array" ? "element(s)" : "character(s)"}`];
+      if (i.origin === "array" || i.origin === "string")
+        return [field, `needs at least ${String(i.minimum)} ${i.origin === "array" ? "element(s)" : "character(s)"}`];
       return [field, `must be >= ${String(i.minimum)}, not ${show(got)}`];
     }
     case "too_big": {
       const i = issue as z.core.$ZodIssueTooBig;
-      if (i.origin === "array" || i.origin === "string") return [field, `has more than ${String(i.maximum)} ${i.origin === "array" ? "elements" : "characters"}`];
+      if (i.origin === "array" || i.origin === "string")
+        return [field, `has more than ${String(i.maximum)} ${i.origin === "array" ? "elements" : "characters"}`];
       return [field, `must be <= ${String(i.maximum)}, not ${show(got)}`];
     }
-    case "invalid_value": return [field, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
+    case "invalid_value":
+      return [field, `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
     case "invalid_union": {
       const options = (issue as unknown as { options?: unknown[] }).options;
-      if (options) return [field, `must be one of ${options.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
+      if (options)
+        return [field, `must be one of ${options.map((v) => JSON.stringify(v)).join(", ")}, not ${show(got)}`];
       return [field, `has an unexpected shape: ${show(got)}`];
     }
-    default: return [field, issue.message];
+    default:
+      return [field, issue.message];
   }
 }
 
 /** Parses with a zod schema; the first issue becomes a UsageError naming its field. */
-export function parseOr<T>(schema: z.ZodType<T>, value: unknown, base: string, bad: Bad, known?: (path: readonly PropertyKey[]) => string[]): T {
+export function parseOr<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+  base: string,
+  bad: Bad,
+  known?: (path: readonly PropertyKey[]) => string[],
+): T {
   const r = schema.safeParse(value);
   if (r.success) return r.data;
   const issue = r.error.issues[0]!;
-  if (issue.code === "unrecognized_keys" && known) (issue as unknown as { known: Record<string, true> }).known = Object.fromEntries(known(issue.path).map((k) => [k, true]));
+  if (issue.code === "unrecognized_keys" && known)
+    (issue as unknown as { known: Record<string, true> }).known = Object.fromEntries(
+      known(issue.path).map((k) => [k, true]),
+    );
   const [field, what] = issueText(issue, base, value);
   throw bad(field, what);
 }
@@ -93,7 +111,8 @@ function knownKeys(shape: z.ZodRawShape, path: readonly PropertyKey[]): string[]
     const def = (cur as { def?: { shape?: Record<string, unknown>; innerType?: unknown } }).def;
     const sh = (cur as { shape?: Record<string, unknown> }).shape ?? def?.shape;
     if (sh && typeof p === "string") cur = sh[p];
-    while ((cur as { def?: { innerType?: unknown } })?.def?.innerType) cur = (cur as { def: { innerType: unknown } }).def.innerType;
+    while ((cur as { def?: { innerType?: unknown } })?.def?.innerType)
+      cur = (cur as { def: { innerType: unknown } }).def.innerType;
   }
   const sh = (cur as { shape?: Record<string, unknown> } | undefined)?.shape;
   return sh ? Object.keys(sh) : [];
@@ -111,8 +130,10 @@ export function validateOptions(template: Options, given: unknown, bad: Bad): Op
   const loose: Options = {};
   for (const k of Object.keys(merged)) {
     if (k in shape) continue;
-    if (!(k in template)) throw bad(`options.${k}`, `is not an option of this scenario (known: ${Object.keys(template).join(", ")})`);
-    if (k in given && typeof given[k] !== typeof template[k]) throw bad(`options.${k}`, `must be a ${typeof template[k]}`);
+    if (!(k in template))
+      throw bad(`options.${k}`, `is not an option of this scenario (known: ${Object.keys(template).join(", ")})`);
+    if (k in given && typeof given[k] !== typeof template[k])
+      throw bad(`options.${k}`, `must be a ${typeof template[k]}`);
     loose[k] = merged[k];
     delete merged[k];
   }
@@ -132,12 +153,14 @@ function validateMembership(o: Options, bad: Bad): void {
   if (!Array.isArray(steps)) return;
   const members = Number(o.members ?? 0);
   const all = members + Number(o.spares ?? 0);
-  const index = (name: unknown) => (typeof name === "string" && /^n[1-9][0-9]*$/.test(name) ? Number(name.slice(1)) : 0);
+  const index = (name: unknown) =>
+    typeof name === "string" && /^n[1-9][0-9]*$/.test(name) ? Number(name.slice(1)) : 0;
   steps.forEach((step: Record<string, unknown>, i) => {
     const f = `options.membership[${i}]`;
     if ("add" in step) {
       const k = index(step.add);
-      if (k <= members || k > all) throw bad(`${f}.add`, `must name a spare (n${members + 1}..n${all}; set options.spares)`);
+      if (k <= members || k > all)
+        throw bad(`${f}.add`, `must name a spare (n${members + 1}..n${all}; set options.spares)`);
     } else if (step.remove !== "@leader") {
       const k = index(step.remove);
       if (k < 1 || k > all) throw bad(`${f}.remove`, `must name a member (n1..n${all}) or "@leader"`);
@@ -164,7 +187,10 @@ function validateKube(o: Options, bad: Bad): void {
   }
 }
 
-const firstLine = (e: unknown) => String((e as Error).message ?? e).split("\n")[0]!.replace(/:\s*$/, "");
+const firstLine = (e: unknown) =>
+  String((e as Error).message ?? e)
+    .split("\n")[0]!
+    .replace(/:\s*$/, "");
 
 /** Faults: each against its kind, `until` after `at`. Names are checked by checkFaultNames once the options are known. */
 export function validateFaults(given: unknown, bad: Bad): FaultEvent[] {
@@ -174,11 +200,16 @@ export function validateFaults(given: unknown, bad: Bad): FaultEvent[] {
     const path = `faults[${i}]`;
     if (!isObj(f)) throw bad(path, "must be an object");
     const kind = f.kind;
-    if (typeof kind !== "string" || !(FAULT_KINDS as readonly string[]).includes(kind)) throw bad(`${path}.kind`, `must be one of ${FAULT_KINDS.join(", ")}${kind === undefined ? "" : `, not ${show(kind)}`}`);
+    if (typeof kind !== "string" || !(FAULT_KINDS as readonly string[]).includes(kind))
+      throw bad(
+        `${path}.kind`,
+        `must be one of ${FAULT_KINDS.join(", ")}${kind === undefined ? "" : `, not ${show(kind)}`}`,
+      );
     if (!(kind in FAULT_SPECS)) return looseFault(f, path, bad); // a kind the schema does not describe yet
     const schema = faultSchema(kind as FaultKindName);
     const v = parseOr(schema, f, path, bad, () => Object.keys(schema.shape)) as Record<string, unknown>;
-    if (v.until !== undefined && (v.until as number) < (v.at as number)) throw bad(`${path}.until`, `must not be before at (${String(v.at)})`);
+    if (v.until !== undefined && (v.until as number) < (v.at as number))
+      throw bad(`${path}.until`, `must not be before at (${String(v.at)})`);
     return v as unknown as FaultEvent;
   });
 }
@@ -219,28 +250,37 @@ function looseFault(f: Record<string, unknown>, path: string, bad: Bad): FaultEv
   for (const k of ["at", "until"]) {
     const v = f[k];
     if (v === undefined && k === "until") continue;
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_US) throw bad(`${path}.${k}`, `must be an integer in 0..${MAX_US} (µs)`);
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > MAX_US)
+      throw bad(`${path}.${k}`, `must be an integer in 0..${MAX_US} (µs)`);
   }
   return f as unknown as FaultEvent;
 }
 
 /** The file's own top-level fields (not options or faults). */
-export function validateTop(data: unknown, bad: Bad, ref: string): { scenario: string; seed?: number; bugs?: BugName[] } {
+export function validateTop(
+  data: unknown,
+  bad: Bad,
+  ref: string,
+): { scenario: string; seed?: number; bugs?: BugName[] } {
   if (!isObj(data)) throw new UsageError(`scenario file ${ref}: expected a JSON object`);
   for (const k of Object.keys(data).sort()) {
-    if (!(FILE_FIELDS as readonly string[]).includes(k)) throw bad(k, `is not a known field (${FILE_FIELDS.join(", ")})`);
+    if (!(FILE_FIELDS as readonly string[]).includes(k))
+      throw bad(k, `is not a known field (${FILE_FIELDS.join(", ")})`);
   }
   if (typeof data.scenario !== "string") throw bad("scenario", "must be the name of a scenario");
   const out: { scenario: string; seed?: number; bugs?: BugName[] } = { scenario: data.scenario };
   if (data.seed !== undefined) {
-    if (typeof data.seed !== "number" || !Number.isInteger(data.seed) || data.seed < 0 || data.seed > 0xffffffff) throw bad("seed", "must be an unsigned 32-bit integer");
+    if (typeof data.seed !== "number" || !Number.isInteger(data.seed) || data.seed < 0 || data.seed > 0xffffffff)
+      throw bad("seed", "must be an unsigned 32-bit integer");
     out.seed = data.seed;
   }
-  if (data.description !== undefined && typeof data.description !== "string") throw bad("description", "must be a string");
+  if (data.description !== undefined && typeof data.description !== "string")
+    throw bad("description", "must be a string");
   if (data.bugs !== undefined) {
     if (!Array.isArray(data.bugs)) throw bad("bugs", "must be an array of bug names");
     data.bugs.forEach((b, i) => {
-      if (typeof b !== "string" || !isBugName(b)) throw bad(`bugs[${i}]`, `is not a known bug (${show(b)}; known: ${BUG_NAMES.join(", ")})`);
+      if (typeof b !== "string" || !isBugName(b))
+        throw bad(`bugs[${i}]`, `is not a known bug (${show(b)}; known: ${BUG_NAMES.join(", ")})`);
     });
     out.bugs = [...new Set(data.bugs as BugName[])];
   }

@@ -8,26 +8,71 @@ import { count, MAX_US, prob, us, weight } from "./fields.ts";
 import { DISK_PROFILES } from "../../sim/latency.ts";
 import { latencyOptionProblem } from "../../sim/latency-options.ts";
 
-const buggify = z.array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]])).max(64).describe("BUGGIFY fault points switched on (see core/buggify.ts)");
+const buggify = z
+  .array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]]))
+  .max(64)
+  .describe("BUGGIFY fault points switched on (see core/buggify.ts)");
 
 /** Latency (sim/latency-options.ts): absent, disks keep their fixed latencies. */
-const diskOption = z.strictObject({ profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"), fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"), slowMember: z.string().min(1).optional().describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'), slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)") }).optional().describe('etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile');
+const diskOption = z
+  .strictObject({
+    profile: z.enum(DISK_PROFILES).optional().describe("every member disk's fsync profile (default nvme)"),
+    fsyncUs: us(1, 10_000_000).optional().describe("the profile's median fsync, moved here"),
+    slowMember: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('one member with a slow disk: "n2", or "@leader" (whoever leads at each fsync)'),
+    slowProfile: z.enum(DISK_PROFILES).optional().describe("the slow member's profile (default noisy-neighbour)"),
+  })
+  .optional()
+  .describe(
+    'etcd fsync latency drawn per call: profile ("nvme", "ssd", "hdd", "noisy-neighbour"), its median fsyncUs, one slowMember ("n2" or "@leader") with slowProfile',
+  );
 
 /** The nemesis's fault mix: what the seed's schedule draws from. */
-export const faultMix = z.strictObject({
-  meanGapUs: us(1).describe("mean time between fault starts"),
-  minDurationUs: us(0).describe("shortest fault"),
-  maxDurationUs: us(0).describe("longest fault"),
-  weights: z.strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()]))).describe("relative weight per fault kind; absent or 0: never"),
-  diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
-  maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
-  maxMessageDelayUs: us(0, 60_000_000).optional().describe("longest heavy-tail delay a slow-messages fault draws (default 1 s)"),
-}).refine((m) => m.minDurationUs <= m.maxDurationUs, { message: "must not be below minDurationUs", path: ["maxDurationUs"] })
+export const faultMix = z
+  .strictObject({
+    meanGapUs: us(1).describe("mean time between fault starts"),
+    minDurationUs: us(0).describe("shortest fault"),
+    maxDurationUs: us(0).describe("longest fault"),
+    weights: z
+      .strictObject(Object.fromEntries(FAULT_KIND_NAMES.map((k) => [k, weight().optional()])))
+      .describe("relative weight per fault kind; absent or 0: never"),
+    diskFaults: z.boolean().optional().describe("crashes may tear or corrupt the disk's tail"),
+    maxSkewUs: us(0, 3_600_000_000).optional().describe("largest clock skew drawn"),
+    maxMessageDelayUs: us(0, 60_000_000)
+      .optional()
+      .describe("longest heavy-tail delay a slow-messages fault draws (default 1 s)"),
+  })
+  .refine((m) => m.minDurationUs <= m.maxDurationUs, {
+    message: "must not be below minDurationUs",
+    path: ["maxDurationUs"],
+  })
   .describe("the fault mix the seed's schedule is drawn from");
 
-const TRAFFIC = ["get", "list", "staleGet", "put", "delete", "txn", "cas", "putWithLease", "leaseRevoke", "watch"] as const;
-export const trafficMix = z.strictObject(Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<(typeof TRAFFIC)[number], ReturnType<typeof weight>>)
-  .refine((t) => Object.values(t).some((w) => w > 0), { message: "needs at least one weight above 0 (all traffic weights are 0: no client would do anything)" })
+const TRAFFIC = [
+  "get",
+  "list",
+  "staleGet",
+  "put",
+  "delete",
+  "txn",
+  "cas",
+  "putWithLease",
+  "leaseRevoke",
+  "watch",
+] as const;
+export const trafficMix = z
+  .strictObject(
+    Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<
+      (typeof TRAFFIC)[number],
+      ReturnType<typeof weight>
+    >,
+  )
+  .refine((t) => Object.values(t).some((w) => w > 0), {
+    message: "needs at least one weight above 0 (all traffic weights are 0: no client would do anything)",
+  })
   .describe("relative weight of each client operation");
 
 const membershipStep = z.union([z.strictObject({ add: z.string() }), z.strictObject({ remove: z.string() })]);
@@ -57,29 +102,65 @@ export const kvOptions = {
   mix: faultMix,
   latencyUs: us(0, 60_000_000).describe("network base latency"),
   jitterUs: us(0, 60_000_000).describe("network jitter"),
-  lossP: z.number().min(0).max(0.3).meta({ unit: "probability" }).describe("background message loss, also after the heal (more and the cluster cannot be held to its liveness bound)"),
-  watchLifeUs: z.tuple([us(1), us(1)]).refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" }).describe("how long a watch stays open: [min, max]"),
+  lossP: z
+    .number()
+    .min(0)
+    .max(0.3)
+    .meta({ unit: "probability" })
+    .describe(
+      "background message loss, also after the heal (more and the cluster cannot be held to its liveness bound)",
+    ),
+  watchLifeUs: z
+    .tuple([us(1), us(1)])
+    .refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" })
+    .describe("how long a watch stays open: [min, max]"),
   watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
   kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
   buggify,
   maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
-  membership: z.array(membershipStep).max(64).describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
-  watchBatchMaxRevs: count(1, 1_000_000).describe("revisions per watch response in a catch-up (a revision is never split)"),
-  maxRequestBytes: count(1, 16_777_216).meta({ unit: "bytes" }).describe("etcd --max-request-bytes: larger requests fail with \"request is too large\""),
-  maxTxnOps: count(1, 10_000).describe("etcd --max-txn-ops: larger Txns fail with \"too many operations in txn request\""),
+  membership: z
+    .array(membershipStep)
+    .max(64)
+    .describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
+  watchBatchMaxRevs: count(1, 1_000_000).describe(
+    "revisions per watch response in a catch-up (a revision is never split)",
+  ),
+  maxRequestBytes: count(1, 16_777_216)
+    .meta({ unit: "bytes" })
+    .describe('etcd --max-request-bytes: larger requests fail with "request is too large"'),
+  maxTxnOps: count(1, 10_000).describe(
+    'etcd --max-txn-ops: larger Txns fail with "too many operations in txn request"',
+  ),
   listLimit: count(0, 1_000_000).describe("range `limit` the workload's lists use (0: none)"),
   txnMaxOps: count(1, 10_000).describe("most operations the workload puts in one Txn branch"),
   bigValueP: prob().describe("chance a put carries a big value (to cross maxRequestBytes)"),
   bigValueBytes: count(0, 16_777_216).meta({ unit: "bytes" }).describe("size of a big value"),
   figure8At: us(0).optional().describe("kv-chaos: stage the Raft paper's figure 8 at this time (0: not)"),
   authTokenTtlUs: us(1).optional().describe("auth-revoke: etcd's --auth-token-ttl for simple tokens"),
-  authPlan: z.array(z.strictObject({ at: us(0), change: z.enum(["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"]) })).max(10_000).optional().describe('auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, grant-perm, reset-password)'),
+  authPlan: z
+    .array(
+      z.strictObject({
+        at: us(0),
+        change: z.enum(["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"]),
+      }),
+    )
+    .max(10_000)
+    .optional()
+    .describe(
+      'auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, grant-perm, reset-password)',
+    ),
   disk: diskOption,
 } satisfies z.ZodRawShape;
 
 const action = z.discriminatedUnion("kind", [
   z.strictObject({ at: us(0), kind: z.literal("scale"), deployment: z.string().min(1), replicas: count(0, 1000) }),
-  z.strictObject({ at: us(0), kind: z.literal("image"), deployment: z.string().min(1), image: z.string().min(1), container: z.string().min(1).optional() }),
+  z.strictObject({
+    at: us(0),
+    kind: z.literal("image"),
+    deployment: z.string().min(1),
+    image: z.string().min(1),
+    container: z.string().min(1).optional(),
+  }),
   z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
   z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
 ]);
@@ -92,25 +173,70 @@ export const kubeOptions = {
   faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
   livenessBoundUs: us(5_000_000).describe("after the heal, the bound within which every object must converge"),
   manifests: z.array(z.string()).max(100).describe("YAML manifests applied first"),
-  actions: z.array(action).max(10_000).describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
+  actions: z
+    .array(action)
+    .max(10_000)
+    .describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
   mix: faultMix,
   pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
   compactIntervalUs: us(1).describe("apiserver compaction period"),
   conflictWriters: count(0, 64).describe("extra writers racing on the same objects"),
-  bindStormReplicas: count(0, 1000).optional().describe("controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)"),
+  bindStormReplicas: count(0, 1000)
+    .optional()
+    .describe(
+      "controller-conflicts: a scale to this many replicas between two steps, while the leading scheduler's apiserver is paused (a bind storm)",
+    ),
   bindStormAtUs: us(0).optional().describe("when the bind storm's scale happens"),
-  etcdAuth: z.boolean().optional().describe("etcd auth on: the apiservers authenticate as the only user with a role on /registry/"),
+  etcdAuth: z
+    .boolean()
+    .optional()
+    .describe("etcd auth on: the apiservers authenticate as the only user with a role on /registry/"),
   buggify,
-  resourceQuota: z.strictObject({ pods: count(0, 1000), requestsCpu: z.string().regex(/^[0-9]+m?$/), requestsMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/), defaultCpu: z.string().regex(/^[0-9]+m?$/), defaultMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/) }).optional().describe("quota-pressure: the namespace's ResourceQuota hard pods/requests.cpu/requests.memory and LimitRange default requests"),
-  quotaBackendBytes: count(0, 8_589_934_592).optional().meta({ unit: "bytes" }).describe("quota-pressure: etcd --quota-backend-bytes on every member (past it: NOSPACE)"),
+  resourceQuota: z
+    .strictObject({
+      pods: count(0, 1000),
+      requestsCpu: z.string().regex(/^[0-9]+m?$/),
+      requestsMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/),
+      defaultCpu: z.string().regex(/^[0-9]+m?$/),
+      defaultMemory: z.string().regex(/^[0-9]+(k|M|G|Ki|Mi|Gi)?$/),
+    })
+    .optional()
+    .describe(
+      "quota-pressure: the namespace's ResourceQuota hard pods/requests.cpu/requests.memory and LimitRange default requests",
+    ),
+  quotaBackendBytes: count(0, 8_589_934_592)
+    .optional()
+    .meta({ unit: "bytes" })
+    .describe("quota-pressure: etcd --quota-backend-bytes on every member (past it: NOSPACE)"),
   fillAtUs: us(0).optional().describe("quota-pressure: when a runaway client starts filling etcd with big overwrites"),
-  fillValueBytes: count(1, 1_000_000).optional().meta({ unit: "bytes" }).describe("quota-pressure: the runaway client's value size"),
-  disarmDelayUs: us(0).optional().describe("quota-pressure: the operator's wait between the last defrag and alarm disarm"),
-  batchPods: count(0, 100).optional().describe("quota-pressure: bare pods a tenant creates at once through another apiserver as the Deployment scales up"),
+  fillValueBytes: count(1, 1_000_000)
+    .optional()
+    .meta({ unit: "bytes" })
+    .describe("quota-pressure: the runaway client's value size"),
+  disarmDelayUs: us(0)
+    .optional()
+    .describe("quota-pressure: the operator's wait between the last defrag and alarm disarm"),
+  batchPods: count(0, 100)
+    .optional()
+    .describe(
+      "quota-pressure: bare pods a tenant creates at once through another apiserver as the Deployment scales up",
+    ),
   // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
   disk: diskOption,
-  network: z.strictObject({ rttUs: us(0, 1_000_000).optional().describe("round-trip time of every link (one way: half, jitter: a quarter)"), slowMember: z.string().min(1).optional().describe("one member whose links are slow"), slowRttUs: us(0, 1_000_000).optional().describe("the slow member's round-trip time (required with slowMember)") }).optional().describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
-  slo: z.enum(["report", "require"]).optional().describe('kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)'),
+  network: z
+    .strictObject({
+      rttUs: us(0, 1_000_000).optional().describe("round-trip time of every link (one way: half, jitter: a quarter)"),
+      slowMember: z.string().min(1).optional().describe("one member whose links are slow"),
+      slowRttUs: us(0, 1_000_000).optional().describe("the slow member's round-trip time (required with slowMember)"),
+    })
+    .optional()
+    .describe("round-trip time of every link (rttUs), and of one slowMember's links (slowRttUs)"),
+  slo: z
+    .enum(["report", "require"])
+    .optional()
+    .describe(
+      'kube-slo (mutating API p99 ≤ 1 s, pod startup p99 ≤ 5 s): "report" (default) or "require" (a miss fails the run)',
+    ),
 } satisfies z.ZodRawShape;
 
 /** sim-selftest: the kernel alone. */
@@ -132,16 +258,33 @@ const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const tooManyFaults: Limit = (o) => {
   const mix = o.mix as unknown as { meanGapUs: number };
   const n = o.faultPhaseUs! / mix.meanGapUs;
-  return n > LIMITS.maxFaults ? ["options.mix.meanGapUs", `is too small for faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} faults (at most ${fmt(LIMITS.maxFaults)})`] : undefined;
+  return n > LIMITS.maxFaults
+    ? [
+        "options.mix.meanGapUs",
+        `is too small for faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} faults (at most ${fmt(LIMITS.maxFaults)})`,
+      ]
+    : undefined;
 };
-const tooManyTicks = (processes: number): Limit => (o) => {
-  const n = (processes * (o.faultPhaseUs! + o.livenessBoundUs!)) / o.tickUs!;
-  return n > LIMITS.maxTicks ? ["options.tickUs", `is too small for this run: about ${fmt(n)} ticks over ${processes} processes (at most ${fmt(LIMITS.maxTicks)}; raise tickUs or shorten faultPhaseUs/livenessBoundUs)`] : undefined;
-};
+const tooManyTicks =
+  (processes: number): Limit =>
+  (o) => {
+    const n = (processes * (o.faultPhaseUs! + o.livenessBoundUs!)) / o.tickUs!;
+    return n > LIMITS.maxTicks
+      ? [
+          "options.tickUs",
+          `is too small for this run: about ${fmt(n)} ticks over ${processes} processes (at most ${fmt(LIMITS.maxTicks)}; raise tickUs or shorten faultPhaseUs/livenessBoundUs)`,
+        ]
+      : undefined;
+  };
 const kvLimits: Limit[] = [
   (o) => {
     const n = (o.clients! * o.faultPhaseUs!) / Math.max(o.thinkUs!, 1000);
-    return n > LIMITS.maxOps ? ["options.thinkUs", `is too small for ${o.clients} clients over faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} operations (at most ${fmt(LIMITS.maxOps)}; raise thinkUs or lower clients or faultPhaseUs)`] : undefined;
+    return n > LIMITS.maxOps
+      ? [
+          "options.thinkUs",
+          `is too small for ${o.clients} clients over faultPhaseUs ${o.faultPhaseUs}: about ${fmt(n)} operations (at most ${fmt(LIMITS.maxOps)}; raise thinkUs or lower clients or faultPhaseUs)`,
+        ]
+      : undefined;
   },
   (o) => tooManyTicks(o.members! + o.spares!)(o),
   tooManyFaults,
@@ -150,37 +293,79 @@ const kvLimits: Limit[] = [
   (o) => {
     const election = o.electionTicks! * o.tickUs!;
     const net = o.latencyUs! + o.jitterUs!;
-    if (4 * net > election) return ["options.latencyUs", `plus jitterUs (${fmt(net)} µs) must be at most a quarter of the election timeout (electionTicks × tickUs = ${fmt(election)} µs): heartbeats would never arrive in time`];
-    if (o.requestTimeoutUs! < 10 * net + 20_000) return ["options.requestTimeoutUs", `must be at least 10 × (latencyUs + jitterUs) + 20000 = ${fmt(10 * net + 20_000)} µs: no request could complete`];
+    if (4 * net > election)
+      return [
+        "options.latencyUs",
+        `plus jitterUs (${fmt(net)} µs) must be at most a quarter of the election timeout (electionTicks × tickUs = ${fmt(election)} µs): heartbeats would never arrive in time`,
+      ];
+    if (o.requestTimeoutUs! < 10 * net + 20_000)
+      return [
+        "options.requestTimeoutUs",
+        `must be at least 10 × (latencyUs + jitterUs) + 20000 = ${fmt(10 * net + 20_000)} µs: no request could complete`,
+      ];
     const need = 5 * election + o.requestTimeoutUs!;
-    if (o.livenessBoundUs! < need) return ["options.livenessBoundUs", `must be at least 5 election timeouts plus requestTimeoutUs (${fmt(need)} µs): the cluster could not converge and answer the probe within it`];
+    if (o.livenessBoundUs! < need)
+      return [
+        "options.livenessBoundUs",
+        `must be at least 5 election timeouts plus requestTimeoutUs (${fmt(need)} µs): the cluster could not converge and answer the probe within it`,
+      ];
     return undefined;
   },
 ];
 
 export type Family = "kv" | "kube" | "selftest";
 export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
-  kv: { shape: kvOptions, title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)", example: "smoke", limits: kvLimits },
+  kv: {
+    shape: kvOptions,
+    title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)",
+    example: "smoke",
+    limits: kvLimits,
+  },
   kube: {
-    shape: kubeOptions, title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure)", example: "deployment-rollout",
-    limits: [tooManyFaults, (o) => {
-      // The workload's steps must start during the run, or the liveness check waits for them in vain.
-      const actions = o.actions as unknown as { at: number }[];
-      const late = actions.findIndex((a) => a.at >= o.faultPhaseUs!);
-      return late >= 0 ? [`options.actions[${late}].at`, `must be before faultPhaseUs (${o.faultPhaseUs}), not ${actions[late]!.at}`] : undefined;
-    }, (o) => {
-      // Every control-plane process runs its loops all the time: cost grows with processes × time.
-      const procs = o.members! + o.apiservers! + o.nodes! + 4;
-      const n = (procs * o.faultPhaseUs!) / 1e6;
-      return n > LIMITS.maxKubeProcessSeconds ? ["options.faultPhaseUs", `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`] : undefined;
-    }, (o) => latencyOptionProblem(o, o.members!)],
+    shape: kubeOptions,
+    title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure)",
+    example: "deployment-rollout",
+    limits: [
+      tooManyFaults,
+      (o) => {
+        // The workload's steps must start during the run, or the liveness check waits for them in vain.
+        const actions = o.actions as unknown as { at: number }[];
+        const late = actions.findIndex((a) => a.at >= o.faultPhaseUs!);
+        return late >= 0
+          ? [`options.actions[${late}].at`, `must be before faultPhaseUs (${o.faultPhaseUs}), not ${actions[late]!.at}`]
+          : undefined;
+      },
+      (o) => {
+        // Every control-plane process runs its loops all the time: cost grows with processes × time.
+        const procs = o.members! + o.apiservers! + o.nodes! + 4;
+        const n = (procs * o.faultPhaseUs!) / 1e6;
+        return n > LIMITS.maxKubeProcessSeconds
+          ? [
+              "options.faultPhaseUs",
+              `is too long for ${procs} processes: ${fmt(n)} process-seconds (at most ${fmt(LIMITS.maxKubeProcessSeconds)}; shorten it or use fewer nodes, apiservers or members)`,
+            ]
+          : undefined;
+      },
+      (o) => latencyOptionProblem(o, o.members!),
+    ],
   },
   selftest: {
-    shape: selftestOptions, title: "sim-selftest", example: "sim-selftest",
-    limits: [(o) => tooManyTicks(o.processes!)(o), tooManyFaults, (o) => {
-      const need = Math.max(100_000, 20 * o.tickUs!);
-      return o.livenessBoundUs! < need ? ["options.livenessBoundUs", `must be at least max(100000, 20 × tickUs) = ${fmt(need)} µs: no round trip could complete within it`] : undefined;
-    }],
+    shape: selftestOptions,
+    title: "sim-selftest",
+    example: "sim-selftest",
+    limits: [
+      (o) => tooManyTicks(o.processes!)(o),
+      tooManyFaults,
+      (o) => {
+        const need = Math.max(100_000, 20 * o.tickUs!);
+        return o.livenessBoundUs! < need
+          ? [
+              "options.livenessBoundUs",
+              `must be at least max(100000, 20 × tickUs) = ${fmt(need)} µs: no round trip could complete within it`,
+            ]
+          : undefined;
+      },
+    ],
   },
 };
 

@@ -9,9 +9,20 @@ const seq = (n: number, prefix: string) => Array.from({ length: Math.max(0, n) }
 export function processNames(family: Family, o: Record<string, unknown>): string[] {
   const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : 0);
   switch (family) {
-    case "kv": return seq(n("members") + n("spares"), "n");
-    case "kube": return [...seq(n("members"), "n"), ...seq(n("apiservers"), "apiserver-"), "kcm-1", "kcm-2", "scheduler-1", "scheduler-2", ...seq(n("nodes"), "node-")];
-    case "selftest": return seq(n("processes"), "p");
+    case "kv":
+      return seq(n("members") + n("spares"), "n");
+    case "kube":
+      return [
+        ...seq(n("members"), "n"),
+        ...seq(n("apiservers"), "apiserver-"),
+        "kcm-1",
+        "kcm-2",
+        "scheduler-1",
+        "scheduler-2",
+        ...seq(n("nodes"), "node-"),
+      ];
+    case "selftest":
+      return seq(n("processes"), "p");
   }
 }
 
@@ -26,10 +37,17 @@ export const SYMBOLIC_ROLES: Record<Family, readonly string[]> = {
  * Checks one name. `labels` holds the labels bound by earlier faults (in start order); a binding
  * "@role=LABEL" adds to it. Returns an error text, or undefined when the name is fine.
  */
-export function checkName(family: Family, name: unknown, known: readonly string[], labels: Set<string>): string | undefined {
+export function checkName(
+  family: Family,
+  name: unknown,
+  known: readonly string[],
+  labels: Set<string>,
+): string | undefined {
   if (typeof name !== "string") return "must be a process name";
   if (!name.startsWith("@")) {
-    return known.includes(name) ? undefined : `names no process of this run: "${name}" (processes: ${known.join(", ")}${SYMBOLIC_ROLES[family].length ? `; symbolic: ${SYMBOLIC_ROLES[family].map((r) => "@" + r).join(", ")}` : ""})`;
+    return known.includes(name)
+      ? undefined
+      : `names no process of this run: "${name}" (processes: ${known.join(", ")}${SYMBOLIC_ROLES[family].length ? `; symbolic: ${SYMBOLIC_ROLES[family].map((r) => "@" + r).join(", ")}` : ""})`;
   }
   const [role, label, extra] = name.slice(1).split("=");
   const roles = SYMBOLIC_ROLES[family];
@@ -37,12 +55,14 @@ export function checkName(family: Family, name: unknown, known: readonly string[
   if (roles.includes(role!)) {
     if (label !== undefined) {
       if (family !== "kv") return `cannot bind a label here: "${name}" (labels are for etcd scenarios)`;
-      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(label) || roles.includes(label)) return `has a bad label "${label}" (letters, digits, - and _; not a role name)`;
+      if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(label) || roles.includes(label))
+        return `has a bad label "${label}" (letters, digits, - and _; not a role name)`;
       labels.add(label);
     }
     return undefined;
   }
-  if (label !== undefined) return `is not a symbolic target: "${name}" (roles: ${roles.map((r) => "@" + r).join(", ") || "none in this scenario"})`;
+  if (label !== undefined)
+    return `is not a symbolic target: "${name}" (roles: ${roles.map((r) => "@" + r).join(", ") || "none in this scenario"})`;
   if (family === "kv" && labels.has(role!)) return undefined;
   return `cannot resolve: "${name}" is neither a role (${roles.map((r) => "@" + r).join(", ") || "none in this scenario"}) nor a label bound by an earlier fault ("@leader=${role}")`;
 }

@@ -40,7 +40,10 @@ test("what every scenario generates for 60 seeds passes the schema: options, fau
 
 test("a file's options merge into the scenario's, nested objects key by key", () => {
   const s = scenarios().find((x) => x.name === "smoke")!;
-  const o = validateOptions(resolveRun(s, 0).options, { traffic: { put: 50 }, members: 5 }, bad) as { traffic: Record<string, number>; members: number };
+  const o = validateOptions(resolveRun(s, 0).options, { traffic: { put: 50 }, members: 5 }, bad) as {
+    traffic: Record<string, number>;
+    members: number;
+  };
   assert.is(o.members, 5);
   assert.is(o.traffic.put, 50);
   assert.is(o.traffic.get, 20);
@@ -56,9 +59,21 @@ test("an option a scenario resolves but the schema does not list yet is checked 
 test("labels: @leader=L binds L for later faults, not earlier ones", () => {
   const s = scenarios().find((x) => x.name === "smoke")!;
   const o = resolveRun(s, 0).options;
-  const ok = validateFaults([{ at: 5, kind: "pause", target: "@L" }, { at: 1, kind: "isolate", target: "@leader=L" }], bad);
+  const ok = validateFaults(
+    [
+      { at: 5, kind: "pause", target: "@L" },
+      { at: 1, kind: "isolate", target: "@leader=L" },
+    ],
+    bad,
+  );
   checkFaultNames(ok, o, bad);
-  const late = validateFaults([{ at: 1, kind: "pause", target: "@L" }, { at: 5, kind: "isolate", target: "@leader=L" }], bad);
+  const late = validateFaults(
+    [
+      { at: 1, kind: "pause", target: "@L" },
+      { at: 5, kind: "isolate", target: "@leader=L" },
+    ],
+    bad,
+  );
   assert.throws(() => checkFaultNames(late, o, bad), /faults\[0\]\.target" cannot resolve: "@L"/);
 });
 

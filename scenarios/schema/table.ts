@@ -8,10 +8,14 @@ import { FAMILIES, LIMITS, type Family } from "./options.ts";
 
 type Json = Record<string, unknown>;
 
-const num = (n: number) => (Math.abs(n) >= 10_000 && Number.isInteger(n) ? n.toLocaleString("en-US").replace(/,/g, "_") : String(n));
+const num = (n: number) =>
+  Math.abs(n) >= 10_000 && Number.isInteger(n) ? n.toLocaleString("en-US").replace(/,/g, "_") : String(n);
 
 function typeOf(s: Json): string {
-  if (Array.isArray(s.enum)) return (s.enum as unknown[]).length <= 4 ? (s.enum as unknown[]).map((v) => JSON.stringify(v)).join(" \\| ") : "enum";
+  if (Array.isArray(s.enum))
+    return (s.enum as unknown[]).length <= 4
+      ? (s.enum as unknown[]).map((v) => JSON.stringify(v)).join(" \\| ")
+      : "enum";
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (s.type === "array") {
     if (Array.isArray(s.prefixItems)) return `[${(s.prefixItems as Json[]).map(typeOf).join(", ")}]`;
@@ -20,7 +24,9 @@ function typeOf(s: Json): string {
   }
   const alternatives = (s.anyOf ?? s.oneOf) as Json[] | undefined;
   if (Array.isArray(alternatives)) {
-    const kinds = alternatives.map((a) => ((a.properties as Record<string, Json> | undefined)?.kind?.const as string | undefined));
+    const kinds = alternatives.map(
+      (a) => (a.properties as Record<string, Json> | undefined)?.kind?.const as string | undefined,
+    );
     if (kinds.every((k) => k !== undefined)) return `{kind: ${kinds.map((k) => JSON.stringify(k)).join(" \\| ")}, …}`;
     return [...new Set(alternatives.map(typeOf))].join(" \\| ");
   }
@@ -28,16 +34,26 @@ function typeOf(s: Json): string {
 }
 
 function rangeOf(s: Json): string {
-  if (s.type === "array" && Array.isArray(s.prefixItems)) return rangeOf((s.prefixItems as Json[])[0]!) + (s.description?.toString().includes("min <= max") ? ", min ≤ max" : "");
+  if (s.type === "array" && Array.isArray(s.prefixItems))
+    return (
+      rangeOf((s.prefixItems as Json[])[0]!) + (s.description?.toString().includes("min <= max") ? ", min ≤ max" : "")
+    );
   if (s.type === "array") {
     const items = (s.items ?? {}) as Json;
     const inner = items.type === "string" || items.type === "array" ? "" : rangeOf(items);
-    const n = [s.minItems !== undefined && s.minItems !== 0 ? `≥ ${String(s.minItems)}` : "", s.maxItems !== undefined ? `≤ ${String(s.maxItems)} items` : ""].filter(Boolean).join(", ");
-    if (Array.isArray((s.items as Json | undefined)?.enum)) return `${((s.items as Json).enum as string[]).join(", ")}; ${n}`;
+    const n = [
+      s.minItems !== undefined && s.minItems !== 0 ? `≥ ${String(s.minItems)}` : "",
+      s.maxItems !== undefined ? `≤ ${String(s.maxItems)} items` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    if (Array.isArray((s.items as Json | undefined)?.enum))
+      return `${((s.items as Json).enum as string[]).join(", ")}; ${n}`;
     return [inner, n].filter(Boolean).join("; ");
   }
   if (Array.isArray(s.enum) && (s.enum as unknown[]).length > 4) return (s.enum as unknown[]).join(", ");
-  if (typeof s.minimum === "number" || typeof s.maximum === "number") return `${s.minimum !== undefined ? num(s.minimum as number) : "…"}..${s.maximum !== undefined ? num(s.maximum as number) : "…"}`;
+  if (typeof s.minimum === "number" || typeof s.maximum === "number")
+    return `${s.minimum !== undefined ? num(s.minimum as number) : "…"}..${s.maximum !== undefined ? num(s.maximum as number) : "…"}`;
   if (typeof s.minLength === "number" && s.minLength > 0) return "non-empty";
   return "";
 }
@@ -50,7 +66,9 @@ function unitOf(s: Json): string {
 
 function show(v: unknown): string {
   if (v === undefined) return "—";
-  const text = JSON.stringify(v, (_k, x: unknown) => (typeof x === "string" && x.length > 24 ? `${x.slice(0, 12)}…` : x));
+  const text = JSON.stringify(v, (_k, x: unknown) =>
+    typeof x === "string" && x.length > 24 ? `${x.slice(0, 12)}…` : x,
+  );
   return "`" + (text.length > 48 ? text.slice(0, 47) + "…" : text) + "`";
 }
 
@@ -65,16 +83,23 @@ function rows(shape: z.ZodRawShape, defaults: Json, prefix = ""): string[] {
     const props = js.properties as Record<string, Json> | undefined;
     if (js.type === "object" && props && Object.keys(props).length > 0 && prefix === "") {
       out.push(`| \`${name}\` | object | | | | ${cell(String(js.description ?? ""))} |`);
-      const inner = (schema as unknown as { def: { shape?: z.ZodRawShape; innerType?: { def: { shape: z.ZodRawShape } } } });
-      const innerShape = (schema as unknown as { shape?: z.ZodRawShape }).shape ?? inner.def.shape ?? inner.def.innerType?.def.shape;
+      const inner = schema as unknown as {
+        def: { shape?: z.ZodRawShape; innerType?: { def: { shape: z.ZodRawShape } } };
+      };
+      const innerShape =
+        (schema as unknown as { shape?: z.ZodRawShape }).shape ?? inner.def.shape ?? inner.def.innerType?.def.shape;
       if (innerShape) out.push(...rows(innerShape, (defaults[k] ?? {}) as Json, `${name}.`));
       continue;
     }
     if (js.type === "object" && props) {
-      out.push(`| \`${name}.<kind>\` | ${typeOf(Object.values(props)[0]!)} | ${unitOf(Object.values(props)[0]!)} | ${rangeOf(Object.values(props)[0]!)} | ${show(defaults[k])} | ${cell(String(js.description ?? ""))} (${Object.keys(props).join(", ")}) |`);
+      out.push(
+        `| \`${name}.<kind>\` | ${typeOf(Object.values(props)[0]!)} | ${unitOf(Object.values(props)[0]!)} | ${rangeOf(Object.values(props)[0]!)} | ${show(defaults[k])} | ${cell(String(js.description ?? ""))} (${Object.keys(props).join(", ")}) |`,
+      );
       continue;
     }
-    out.push(`| \`${name}\` | ${typeOf(js)} | ${unitOf(js)} | ${cell(rangeOf(js))} | ${show(defaults[k])} | ${cell(String(js.description ?? ""))} |`);
+    out.push(
+      `| \`${name}\` | ${typeOf(js)} | ${unitOf(js)} | ${cell(rangeOf(js))} | ${show(defaults[k])} | ${cell(String(js.description ?? ""))} |`,
+    );
   }
   return out;
 }
@@ -82,16 +107,22 @@ function rows(shape: z.ZodRawShape, defaults: Json, prefix = ""): string[] {
 /** The markdown between the README's schema-table markers. */
 export function schemaTables(): string {
   const parts: string[] = [];
-  parts.push("Fault kinds (`faults[]` of a scenario file or replay; every fault has `at` and optional `until`, integer µs in 0..600_000_000, `until` ≥ `at`; a fault starting at or after `faultPhaseUs` never starts — the schedules scenarios draw have such tails — and every fault ends at the heal):", "");
+  parts.push(
+    "Fault kinds (`faults[]` of a scenario file or replay; every fault has `at` and optional `until`, integer µs in 0..600_000_000, `until` ≥ `at`; a fault starting at or after `faultPhaseUs` never starts — the schedules scenarios draw have such tails — and every fault ends at the heal):",
+    "",
+  );
   parts.push("| kind | fields | meaning |", "|---|---|---|");
   for (const kind of Object.keys(FAULT_SPECS) as FaultKindName[]) {
     const js = z.toJSONSchema(faultSchema(kind), { unrepresentable: "any" }) as Json;
     const props = js.properties as Record<string, Json>;
     const required = new Set((js.required as string[]) ?? []);
-    const fields = Object.entries(props).filter(([k]) => k !== "at" && k !== "kind" && (k !== "until" || required.has(k))).map(([k, s]) => {
-      const r = rangeOf(s), u = unitOf(s);
-      return `\`${k}${required.has(k) ? "" : "?"}\`: ${typeOf(s)}${u ? ` ${u}` : ""}${r ? ` (${r})` : ""}`;
-    });
+    const fields = Object.entries(props)
+      .filter(([k]) => k !== "at" && k !== "kind" && (k !== "until" || required.has(k)))
+      .map(([k, s]) => {
+        const r = rangeOf(s),
+          u = unitOf(s);
+        return `\`${k}${required.has(k) ? "" : "?"}\`: ${typeOf(s)}${u ? ` ${u}` : ""}${r ? ` (${r})` : ""}`;
+      });
     parts.push(`| \`${kind}\` | ${cell(fields.join("; "))} | ${cell(FAULT_SPECS[kind].doc)} |`);
   }
   for (const family of Object.keys(FAMILIES) as Family[]) {
@@ -102,16 +133,21 @@ export function schemaTables(): string {
     parts.push("| field | type | unit | range | default | meaning |", "|---|---|---|---|---|---|");
     parts.push(...rows(f.shape, defaults));
   }
-  parts.push("", `Together, the options must keep a run bounded: at most ${num(LIMITS.maxOps)} client operations (clients × faultPhaseUs / max(thinkUs, 1000 µs)), ${num(LIMITS.maxTicks)} ticks (processes × (faultPhaseUs + livenessBoundUs) / tickUs) and ${num(LIMITS.maxFaults)} drawn faults (faultPhaseUs / mix.meanGapUs); in Kubernetes scenarios at most ${num(LIMITS.maxKubeProcessSeconds)} process-seconds ((members + apiservers + nodes + 4) × faultPhaseUs / 10^6). A run past the per-run event budget (50_000_000 events) ends inconclusive (exit 3).`);
+  parts.push(
+    "",
+    `Together, the options must keep a run bounded: at most ${num(LIMITS.maxOps)} client operations (clients × faultPhaseUs / max(thinkUs, 1000 µs)), ${num(LIMITS.maxTicks)} ticks (processes × (faultPhaseUs + livenessBoundUs) / tickUs) and ${num(LIMITS.maxFaults)} drawn faults (faultPhaseUs / mix.meanGapUs); in Kubernetes scenarios at most ${num(LIMITS.maxKubeProcessSeconds)} process-seconds ((members + apiservers + nodes + 4) × faultPhaseUs / 10^6). A run past the per-run event budget (50_000_000 events) ends inconclusive (exit 3).`,
+  );
   return parts.join("\n");
 }
 
-export const TABLE_START = "<!-- schema-table:start (generated by `npm run schema-table` from scenarios/schema/; do not edit) -->";
+export const TABLE_START =
+  "<!-- schema-table:start (generated by `npm run schema-table` from scenarios/schema/; do not edit) -->";
 export const TABLE_END = "<!-- schema-table:end -->";
 
 /** The README with its table section replaced by the generated one. */
 export function withTables(readme: string): string {
-  const a = readme.indexOf(TABLE_START), b = readme.indexOf(TABLE_END);
+  const a = readme.indexOf(TABLE_START),
+    b = readme.indexOf(TABLE_END);
   if (a < 0 || b < a) throw new Error("README.md lacks the schema-table markers");
   return readme.slice(0, a + TABLE_START.length) + "\n" + schemaTables() + "\n" + readme.slice(b);
 }

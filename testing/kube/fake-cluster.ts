@@ -1,6 +1,11 @@
 // A Kubernetes control plane on the fake etcd: what unit tests (and quick experiments) use instead
 // of the Raft cluster. The store feed is wired, so checkers see every committed object version.
-import { startKubeCluster, type KubeCluster, type KubeClusterOptions, type KubeHost } from "../../harness/kube/cluster.ts";
+import {
+  startKubeCluster,
+  type KubeCluster,
+  type KubeClusterOptions,
+  type KubeHost,
+} from "../../harness/kube/cluster.ts";
 import { FakeEtcd, type FakeEtcdOptions } from "./fake-etcd.ts";
 
 export interface FakeKubeCluster {

@@ -32,7 +32,12 @@ test("every write raises the revision by one; a key's version counts puts since 
 
 test("a Txn runs the branch its compares choose; a missing key compares as mod_revision 0", () => {
   const { etcd } = rig();
-  const create = () => etcd.txnNow({ compare: [{ key: "k", target: "MOD", result: "EQUAL", modRevision: 0 }], success: [{ requestPut: { key: "k", value: "v" } }], failure: [] });
+  const create = () =>
+    etcd.txnNow({
+      compare: [{ key: "k", target: "MOD", result: "EQUAL", modRevision: 0 }],
+      success: [{ requestPut: { key: "k", value: "v" } }],
+      failure: [],
+    });
   const first = create();
   const second = create();
   assert.ok(!("error" in first) && first.succeeded);
@@ -60,7 +65,13 @@ test("a watch replays history from its start revision, then follows, with prev_k
   etcd.deleteRangeNow({ key: "/a" }); // rev 4
   world.runUntil(world.now + 10_000);
   const events = got.flatMap((r) => r.events);
-  assert.equal(events.map((e) => [e.type, e.kv.modRevision]), [["PUT", 3], ["DELETE", 4]]);
+  assert.equal(
+    events.map((e) => [e.type, e.kv.modRevision]),
+    [
+      ["PUT", 3],
+      ["DELETE", 4],
+    ],
+  );
   assert.is(events[1]!.prevKv?.value, "2");
 });
 
@@ -68,7 +79,11 @@ test("a watch from a compacted revision is cancelled with compact_revision", () 
   const { world, etcd, kv } = rig();
   for (let i = 0; i < 4; i++) etcd.putNow({ key: "/k", value: String(i) });
   etcd.compactNow({ revision: 4 });
-  const got = settle<WatchResponse>(world, (cb) => kv.watch({ key: "/k", startRevision: 2 }, (r) => { if (r.canceled) cb(r); }));
+  const got = settle<WatchResponse>(world, (cb) =>
+    kv.watch({ key: "/k", startRevision: 2 }, (r) => {
+      if (r.canceled) cb(r);
+    }),
+  );
   assert.is(got.compactRevision, 4);
 });
 
@@ -76,8 +91,12 @@ test("progress notifications come only to watches that asked for them, once the 
   const { world, etcd, kv } = rig();
   let withProgress = 0;
   let without = 0;
-  kv.watch({ key: "/x", progressNotify: true }, (r) => { if (!r.created && r.events.length === 0) withProgress++; });
-  kv.watch({ key: "/y" }, (r) => { if (!r.created && r.events.length === 0) without++; });
+  kv.watch({ key: "/x", progressNotify: true }, (r) => {
+    if (!r.created && r.events.length === 0) withProgress++;
+  });
+  kv.watch({ key: "/y" }, (r) => {
+    if (!r.created && r.events.length === 0) without++;
+  });
   world.runUntil(world.now + 200_000);
   assert.is(withProgress, 0, "a watch from now starts at revision + 1: no progress at a revision below it");
   etcd.putNow({ key: "/other", value: "x" });

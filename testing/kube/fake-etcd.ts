@@ -9,10 +9,31 @@ import { assert } from "../../core/assert.ts";
 import type { Env, Random, TimerId } from "../../core/env.ts";
 import type { Callback, KV, KvResult, WatchHandle } from "../../core/etcd/kv.ts";
 import type {
-  Compare, CompactionRequest, CompactionResponse, DeleteRangeRequest, DeleteRangeResponse, EtcdErrorCode, Event,
-  KeyValue, LeaseGrantRequest, LeaseGrantResponse, LeaseKeepAliveRequest, LeaseKeepAliveResponse, LeaseRevokeRequest,
-  LeaseRevokeResponse, PutRequest, PutResponse, RangeRequest, RangeResponse, RequestOp, ResponseHeader, ResponseOp,
-  TxnRequest, TxnResponse, WatchCreateRequest, WatchResponse,
+  Compare,
+  CompactionRequest,
+  CompactionResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  EtcdErrorCode,
+  Event,
+  KeyValue,
+  LeaseGrantRequest,
+  LeaseGrantResponse,
+  LeaseKeepAliveRequest,
+  LeaseKeepAliveResponse,
+  LeaseRevokeRequest,
+  LeaseRevokeResponse,
+  PutRequest,
+  PutResponse,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseHeader,
+  ResponseOp,
+  TxnRequest,
+  TxnResponse,
+  WatchCreateRequest,
+  WatchResponse,
 } from "../../core/mvcc/rpc.ts";
 import { prefixEndOf } from "../../core/kube/resources.ts";
 
@@ -87,7 +108,14 @@ export class FakeEtcd {
   }
 
   private kv(key: string, v: Version): KeyValue {
-    return { key, createRevision: v.createRevision, modRevision: v.rev, version: v.version, value: v.value, lease: v.lease };
+    return {
+      key,
+      createRevision: v.createRevision,
+      modRevision: v.rev,
+      version: v.version,
+      value: v.value,
+      lease: v.lease,
+    };
   }
 
   private keysIn(key: string, rangeEnd: string | undefined): string[] {
@@ -157,7 +185,11 @@ export class FakeEtcd {
     const rev = req.revision;
     for (const [k, vs] of [...this.keys]) {
       let keep = 0;
-      for (let i = vs.length - 1; i >= 0; i--) if (vs[i]!.rev <= rev) { keep = i; break; }
+      for (let i = vs.length - 1; i >= 0; i--)
+        if (vs[i]!.rev <= rev) {
+          keep = i;
+          break;
+        }
       const kept = vs.slice(keep);
       if (kept[0] !== undefined && kept[0].rev <= rev && kept[0].version === 0) kept.shift();
       if (kept.length === 0) this.keys.delete(k);
@@ -176,19 +208,37 @@ export class FakeEtcd {
       let actual: number | string;
       let expected: number | string;
       switch (c.target) {
-        case "MOD": actual = v?.rev ?? 0; expected = c.modRevision ?? 0; break;
-        case "CREATE": actual = v?.createRevision ?? 0; expected = c.createRevision ?? 0; break;
-        case "VERSION": actual = v?.version ?? 0; expected = c.version ?? 0; break;
-        case "LEASE": actual = v?.lease ?? 0; expected = c.lease ?? 0; break;
+        case "MOD":
+          actual = v?.rev ?? 0;
+          expected = c.modRevision ?? 0;
+          break;
+        case "CREATE":
+          actual = v?.createRevision ?? 0;
+          expected = c.createRevision ?? 0;
+          break;
+        case "VERSION":
+          actual = v?.version ?? 0;
+          expected = c.version ?? 0;
+          break;
+        case "LEASE":
+          actual = v?.lease ?? 0;
+          expected = c.lease ?? 0;
+          break;
         case "VALUE":
           if (v === undefined) return false;
-          actual = v.value; expected = c.value ?? ""; break;
+          actual = v.value;
+          expected = c.value ?? "";
+          break;
       }
       switch (c.result) {
-        case "EQUAL": return actual === expected;
-        case "NOT_EQUAL": return actual !== expected;
-        case "GREATER": return actual > expected;
-        case "LESS": return actual < expected;
+        case "EQUAL":
+          return actual === expected;
+        case "NOT_EQUAL":
+          return actual !== expected;
+        case "GREATER":
+          return actual > expected;
+        case "LESS":
+          return actual < expected;
       }
     });
   }
@@ -202,7 +252,8 @@ export class FakeEtcd {
       const r = w.put(op.requestPut);
       return isFail(r) ? r : { responsePut: { ...r, header: this.header() } };
     }
-    if ("requestDeleteRange" in op) return { responseDeleteRange: { ...w.deleteRange(op.requestDeleteRange), header: this.header() } };
+    if ("requestDeleteRange" in op)
+      return { responseDeleteRange: { ...w.deleteRange(op.requestDeleteRange), header: this.header() } };
     return { error: "too-many-ops" }; // nested Txn: not needed by the registry
   }
 
@@ -235,7 +286,11 @@ export class FakeEtcd {
           store.append(k, { rev, createRevision: 0, version: 0, value: "", lease: 0 });
           const pkv = store.kv(k, prev);
           prevKvs.push(pkv);
-          events.push({ type: "DELETE", kv: { key: k, createRevision: 0, modRevision: rev, version: 0, value: "", lease: 0 }, prevKv: pkv });
+          events.push({
+            type: "DELETE",
+            kv: { key: k, createRevision: 0, modRevision: rev, version: 0, value: "", lease: 0 },
+            prevKv: pkv,
+          });
         }
         return { deleted: prevKvs.length, prevKvs: req.prevKv ? prevKvs : [] };
       },
@@ -252,7 +307,8 @@ export class FakeEtcd {
   private append(key: string, v: Version): void {
     const vs = this.keys.get(key);
     if (vs === undefined) this.keys.set(key, [v]);
-    else if (vs[vs.length - 1]!.rev === v.rev) vs[vs.length - 1] = v; // the same key twice in one Txn
+    else if (vs[vs.length - 1]!.rev === v.rev)
+      vs[vs.length - 1] = v; // the same key twice in one Txn
     else vs.push(v);
   }
 
@@ -261,7 +317,11 @@ export class FakeEtcd {
     if (start > rev) return;
     const mine = events.filter((e) => inRange(e.kv.key, w.req.key, w.end) && !filtered(w.req, e));
     if (mine.length === 0) return;
-    w.deliver({ header: { revision: rev, raftTerm: 1 }, watchId: w.id, events: mine.map((e) => (w.req.prevKv ? e : { type: e.type, kv: e.kv })) });
+    w.deliver({
+      header: { revision: rev, raftTerm: 1 },
+      watchId: w.id,
+      events: mine.map((e) => (w.req.prevKv ? e : { type: e.type, kv: e.kv })),
+    });
   }
 
   // ---- leases: bookkeeping only ----
@@ -292,7 +352,13 @@ export class FakeEtcd {
     deliver({ header: this.header(), watchId: id, created: true, events: [] });
     const start = req.startRevision ?? 0;
     if (start > 0 && start < this.compactRevision) {
-      deliver({ header: this.header(), watchId: id, canceled: true, compactRevision: this.compactRevision, events: [] });
+      deliver({
+        header: this.header(),
+        watchId: id,
+        canceled: true,
+        compactRevision: this.compactRevision,
+        events: [],
+      });
       return w;
     }
     if (start <= 0) w.req.startRevision = this.revision + 1;
@@ -310,7 +376,8 @@ export class FakeEtcd {
 
   /** Breaks every open watch (or one process's), as a member crash or a partition would. */
   breakWatches(processId?: string): void {
-    const ws = processId === undefined ? [...this.watchers.values()] : [...(this.clientsByProcess.get(processId) ?? [])];
+    const ws =
+      processId === undefined ? [...this.watchers.values()] : [...(this.clientsByProcess.get(processId) ?? [])];
     for (const w of ws) {
       if (!this.watchers.has(w.id)) continue;
       this.cancelWatch(w.id);
@@ -344,7 +411,9 @@ export class FakeEtcd {
     function call<T>(apply: () => T | Fail, cb: Callback<T>): void {
       if (store.opts.unknownP > 0 && rng.chance(store.opts.unknownP)) {
         const applied = rng.chance(0.5);
-        env.setTimer(lat(), () => { if (applied) apply(); });
+        env.setTimer(lat(), () => {
+          if (applied) apply();
+        });
         env.setTimer(store.opts.timeoutUs, () => cb({ ok: false, error: "timeout", unknown: true }));
         return;
       }
@@ -402,7 +471,9 @@ export class FakeEtcd {
           }
         });
         return {
-          get watchId() { return w?.id ?? 0; },
+          get watchId() {
+            return w?.id ?? 0;
+          },
           cancel() {
             if (closed) return;
             closed = true;
@@ -450,5 +521,8 @@ function inRange(k: string, key: string, end: string | null | undefined): boolea
 }
 
 function filtered(req: WatchCreateRequest, e: Event): boolean {
-  return (e.type === "PUT" && req.filters?.includes("NOPUT") === true) || (e.type === "DELETE" && req.filters?.includes("NODELETE") === true);
+  return (
+    (e.type === "PUT" && req.filters?.includes("NOPUT") === true) ||
+    (e.type === "DELETE" && req.filters?.includes("NODELETE") === true)
+  );
 }

@@ -4,7 +4,14 @@
 // runs: each run gets its own key prefix (increasing, so a "\0" range end never reaches another
 // run's keys), its revisions are translated by the server's revision at the start of the run, and
 // its lease IDs are mapped (the server's may exceed 2^53, so they stay strings).
-import type { Compare, EtcdRequest, RangeRequest, RequestOp, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";
+import type {
+  Compare,
+  EtcdRequest,
+  RangeRequest,
+  RequestOp,
+  WatchCreateRequest,
+  WatchResponse,
+} from "../../core/mvcc/rpc.ts";
 
 // ---- the generated vocabulary: requests whose revisions and leases are resolved at run time ----
 
@@ -109,7 +116,8 @@ export class RunTranslation {
     return e === "\0" || e === "" ? e : this.prefix + e;
   }
   keyBack(k: string): string {
-    if (!k.startsWith(this.prefix)) throw new Error(`server key ${JSON.stringify(k)} is outside the run's prefix ${this.prefix}`);
+    if (!k.startsWith(this.prefix))
+      throw new Error(`server key ${JSON.stringify(k)} is outside the run's prefix ${this.prefix}`);
     return k.slice(this.prefix.length);
   }
   rev(r: number): number {
@@ -167,7 +175,8 @@ export function watchRequest(w: WatchSpec, cur: number, clampMin?: number): Watc
 export function flatten(rs: readonly WatchResponse[]): unknown[] {
   const out: unknown[] = [];
   for (const r of rs) {
-    if (r.created === true || r.canceled === true) out.push({ header: r.header, created: r.created, canceled: r.canceled, compactRevision: r.compactRevision });
+    if (r.created === true || r.canceled === true)
+      out.push({ header: r.header, created: r.created, canceled: r.canceled, compactRevision: r.compactRevision });
     for (const e of r.events) out.push(e);
   }
   return out;
@@ -185,9 +194,18 @@ export function splitRevision(rs: readonly WatchResponse[]): number | undefined 
   return undefined;
 }
 
-export function resolveStep(step: Exclude<StepSpec, { watch: WatchSpec }>, cur: number, leaseOf: (s: LeaseSpec | undefined) => number): EtcdRequest {
-  if ("compact" in step) return { kind: "compact", compact: { revision: resolveRev(step.compact, cur, 1), physical: true } };
-  if ("grant" in step) return { kind: "leaseGrant", leaseGrant: step.grant.id === 0 ? { TTL: step.grant.ttl } : { TTL: step.grant.ttl, ID: step.grant.id } };
+export function resolveStep(
+  step: Exclude<StepSpec, { watch: WatchSpec }>,
+  cur: number,
+  leaseOf: (s: LeaseSpec | undefined) => number,
+): EtcdRequest {
+  if ("compact" in step)
+    return { kind: "compact", compact: { revision: resolveRev(step.compact, cur, 1), physical: true } };
+  if ("grant" in step)
+    return {
+      kind: "leaseGrant",
+      leaseGrant: step.grant.id === 0 ? { TTL: step.grant.ttl } : { TTL: step.grant.ttl, ID: step.grant.id },
+    };
   if ("revoke" in step) return { kind: "leaseRevoke", leaseRevoke: { ID: leaseOf(step.revoke) } };
   if ("keepAlive" in step) return { kind: "leaseKeepAlive", leaseKeepAlive: { ID: leaseOf(step.keepAlive) } };
   const op = resolveOp(step, cur, leaseOf, true);
@@ -197,7 +215,12 @@ export function resolveStep(step: Exclude<StepSpec, { watch: WatchSpec }>, cur: 
   return { kind: "txn", txn: op.requestTxn };
 }
 
-function resolveOp(op: OpSpec, cur: number, leaseOf: (s: LeaseSpec | undefined) => number, standalone: boolean): RequestOp {
+function resolveOp(
+  op: OpSpec,
+  cur: number,
+  leaseOf: (s: LeaseSpec | undefined) => number,
+  standalone: boolean,
+): RequestOp {
   if ("range" in op) return { requestRange: resolveRange(op.range, cur, standalone) };
   if ("put" in op) {
     const p = op.put;
@@ -287,9 +310,16 @@ export function equal(a: unknown, b: unknown): boolean {
     const bb = b as unknown[];
     return a.length === bb.length && a.every((x, i) => equal(x, bb[i]));
   }
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined).sort();
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined).sort();
-  return ka.length === kb.length && ka.every((k, i) => k === kb[i] && equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  const ka = Object.keys(a as object)
+    .filter((k) => (a as Record<string, unknown>)[k] !== undefined)
+    .sort();
+  const kb = Object.keys(b as object)
+    .filter((k) => (b as Record<string, unknown>)[k] !== undefined)
+    .sort();
+  return (
+    ka.length === kb.length &&
+    ka.every((k, i) => k === kb[i] && equal((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]))
+  );
 }
 
 export function describeMismatch(m: Mismatch, spec: RunSpec): string {
@@ -302,4 +332,3 @@ export function describeMismatch(m: Mismatch, spec: RunSpec): string {
     `  run:     ${j(spec)}`,
   ].join("\n");
 }
-

@@ -34,7 +34,12 @@ export function actionArbFor(nodes: number): fc.Arbitrary<Action> {
     { weight: 6, arbitrary: n.map((n): Action => ({ k: "tick", n })) },
     { weight: 10, arbitrary: fc.constant<Action>({ k: "tickAll" }) },
     { weight: 10, arbitrary: i.map((i): Action => ({ k: "deliver", i })) },
-    { weight: 12, arbitrary: fc.record({ n: fc.integer({ min: 1, max: 20 }), order: fc.nat() }).map((r): Action => ({ k: "deliverSome", ...r })) },
+    {
+      weight: 12,
+      arbitrary: fc
+        .record({ n: fc.integer({ min: 1, max: 20 }), order: fc.nat() })
+        .map((r): Action => ({ k: "deliverSome", ...r })),
+    },
     { weight: 6, arbitrary: fc.constant<Action>({ k: "deliverAll" }) },
     { weight: 4, arbitrary: i.map((i): Action => ({ k: "drop", i })) },
     { weight: 2, arbitrary: i.map((i): Action => ({ k: "dup", i })) },
@@ -47,7 +52,8 @@ export function actionArbFor(nodes: number): fc.Arbitrary<Action> {
     { weight: 2, arbitrary: fc.constant<Action>({ k: "heal" }) },
     {
       weight: 1,
-      arbitrary: fc.record({ n, type: fc.constantFrom<ConfChangeType>("addVoter", "removeVoter", "addLearner") })
+      arbitrary: fc
+        .record({ n, type: fc.constantFrom<ConfChangeType>("addVoter", "removeVoter", "addLearner") })
         .map((r): Action => ({ k: "conf", ...r })),
     },
     { weight: 1, arbitrary: fc.record({ in: n, out: n }).map((r): Action => ({ k: "joint", ...r })) },
@@ -57,7 +63,14 @@ export function actionArbFor(nodes: number): fc.Arbitrary<Action> {
 export interface RunOutcome {
   safety: string | undefined;
   liveness: string | undefined;
-  stats?: { acknowledged: number; maxTerm: number; snapshots: number; overwrites: number; committed: number; jointChanges: number };
+  stats?: {
+    acknowledged: number;
+    maxTerm: number;
+    snapshots: number;
+    overwrites: number;
+    committed: number;
+    jointChanges: number;
+  };
 }
 
 /** Runs one schedule; safety is the monitor's first violation, liveness the heal phase's verdict. */
@@ -79,11 +92,25 @@ export interface ScheduleConfig {
  */
 export const HEAL_BOUND_TICKS = 1_000;
 
-export function runSchedule(nodes: number, actions: readonly Action[], seed: number, cfg: ScheduleConfig = {}): RunOutcome {
+export function runSchedule(
+  nodes: number,
+  actions: readonly Action[],
+  seed: number,
+  cfg: ScheduleConfig = {},
+): RunOutcome {
   const ids = Array.from({ length: nodes }, (_, k) => `n${k + 1}`);
   const monitor = new RaftSafetyMonitor();
   const t = new Cluster({
-    ids, seed, bugs: cfg.bugs, preVote: cfg.preVote, checkQuorum: cfg.checkQuorum, sync: "manual", electionTicks: 6, maxEntriesPerMsg: 4, maxInflight: 4, snapshotEvery: 9,
+    ids,
+    seed,
+    bugs: cfg.bugs,
+    preVote: cfg.preVote,
+    checkQuorum: cfg.checkQuorum,
+    sync: "manual",
+    electionTicks: 6,
+    maxEntriesPerMsg: 4,
+    maxInflight: 4,
+    snapshotEvery: 9,
     observer: (v, ev) => monitor.observe(v.id, v, ev),
     onCrash: (id) => monitor.onCrash(id),
   });
@@ -91,9 +118,15 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
   const id = (n: number) => ids[n % nodes]!;
   for (const a of actions) {
     switch (a.k) {
-      case "tick": t.tick(id(a.n)); break;
-      case "tickAll": t.tickAll(); break;
-      case "deliver": if (t.queue.length > 0) t.deliverAt(a.i % t.queue.length); break;
+      case "tick":
+        t.tick(id(a.n));
+        break;
+      case "tickAll":
+        t.tickAll();
+        break;
+      case "deliver":
+        if (t.queue.length > 0) t.deliverAt(a.i % t.queue.length);
+        break;
       case "deliverSome":
         // Reordering: pick positions by a linear congruence on `order`.
         for (let k = 0, x = a.order; k < a.n && t.queue.length > 0; k++) {
@@ -101,19 +134,33 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
           t.deliverAt(x % t.queue.length);
         }
         break;
-      case "deliverAll": t.deliverAll(); break;
-      case "drop": if (t.queue.length > 0) t.dropAt(a.i % t.queue.length); break;
-      case "dup": if (t.queue.length > 0) t.duplicateAt(a.i % t.queue.length); break;
-      case "sync": if (t.isUp(id(a.n))) t.sync(id(a.n)); break;
-      case "syncAll": for (const x of ids) if (t.isUp(x)) t.sync(x); break;
+      case "deliverAll":
+        t.deliverAll();
+        break;
+      case "drop":
+        if (t.queue.length > 0) t.dropAt(a.i % t.queue.length);
+        break;
+      case "dup":
+        if (t.queue.length > 0) t.duplicateAt(a.i % t.queue.length);
+        break;
+      case "sync":
+        if (t.isUp(id(a.n))) t.sync(id(a.n));
+        break;
+      case "syncAll":
+        for (const x of ids) if (t.isUp(x)) t.sync(x);
+        break;
       case "propose": {
         // Mostly to the leader (a client that found it), sometimes to anyone (forwarded or dropped).
         const target = a.n === 0 ? id(a.n) : (t.leader() ?? id(a.n));
         if (t.isUp(target)) t.propose(target, `p${++proposals}`);
         break;
       }
-      case "crash": t.crash(id(a.n), a.keep); break;
-      case "restart": t.restart(id(a.n)); break;
+      case "crash":
+        t.crash(id(a.n), a.keep);
+        break;
+      case "restart":
+        t.restart(id(a.n));
+        break;
       case "partition": {
         const side = ids.filter((_, k) => (a.mask >> k) & 1);
         const rest = ids.filter((x) => !side.includes(x));
@@ -121,7 +168,9 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
         if (side.length > 0 && rest.length > 0) t.partition(side, rest);
         break;
       }
-      case "heal": t.heal(); break;
+      case "heal":
+        t.heal();
+        break;
       case "conf": {
         const l = t.leader();
         // Never shrink below three voters: with a configuration that takes effect when applied, removing
@@ -132,9 +181,16 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
       }
       case "joint": {
         const l = t.leader();
-        const add = id(a.in), remove = id(a.out);
+        const add = id(a.in),
+          remove = id(a.out);
         if (l === undefined || add === remove || t.node(l).voters.length < 3) break;
-        t.proposeConfChange(l, { type: "enterJoint", changes: [{ type: "addVoter", nodeId: add }, { type: "removeVoter", nodeId: remove }] });
+        t.proposeConfChange(l, {
+          type: "enterJoint",
+          changes: [
+            { type: "addVoter", nodeId: add },
+            { type: "removeVoter", nodeId: remove },
+          ],
+        });
         break;
       }
     }
@@ -168,8 +224,18 @@ export function runSchedule(nodes: number, actions: readonly Action[], seed: num
     snapshots: t.delivered.get("MsgSnap") ?? 0,
     overwrites: up.reduce((a, n) => a + n.view().logOverwrites, 0),
     committed: Math.max(...up.map((n) => n.commitIndex)),
-    jointChanges: Math.max(...up.map((n) => t.appliedEntries(n.id).filter((e) => e.type === "confChange" && (e.data as { type: string }).type === "enterJoint").length)),
+    jointChanges: Math.max(
+      ...up.map(
+        (n) =>
+          t
+            .appliedEntries(n.id)
+            .filter((e) => e.type === "confChange" && (e.data as { type: string }).type === "enterJoint").length,
+      ),
+    ),
   };
-  return { safety: undefined, liveness: live ? undefined : `not converged: leader=${t.leader() ?? "none"}, ${acked.length} acknowledged`, stats };
+  return {
+    safety: undefined,
+    liveness: live ? undefined : `not converged: leader=${t.leader() ?? "none"}, ${acked.length} acknowledged`,
+    stats,
+  };
 }
-

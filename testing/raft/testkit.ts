@@ -5,7 +5,17 @@
 import { assert } from "../../core/assert.ts";
 import type { Random } from "../../core/env.ts";
 import { RaftNode, type RaftTuning } from "../../core/raft/node.ts";
-import { NONE, type ConfChange, type Entry, type HardState, type Message, type ProposalOutcome, type ReadState, type Ready, type Snapshot } from "../../core/raft/types.ts";
+import {
+  NONE,
+  type ConfChange,
+  type Entry,
+  type HardState,
+  type Message,
+  type ProposalOutcome,
+  type ReadState,
+  type Ready,
+  type Snapshot,
+} from "../../core/raft/types.ts";
 import { termRevealedBy, type DurableChange, type HostObservations, type RaftView } from "../../core/raft/view.ts";
 
 export interface ClusterOptions extends RaftTuning {
@@ -154,7 +164,9 @@ export class Cluster {
 
   /** The data of every normal, non-empty entry a node applied, in order. */
   applied(id: string): unknown[] {
-    return this.member(id).appliedLog.filter((e) => e.type === "normal" && e.data !== null).map((e) => e.data);
+    return this.member(id)
+      .appliedLog.filter((e) => e.type === "normal" && e.data !== null)
+      .map((e) => e.data);
   }
 
   appliedEntries(id: string): readonly Entry[] {
@@ -211,7 +223,8 @@ export class Cluster {
   proposeBatch(id: string, data: readonly unknown[]): ProposalOutcome {
     const m = this.member(id);
     const out = this.node(id).proposeBatch(data);
-    if (out.kind === "appended") data.forEach((d, i) => this.expectAck(id, { index: out.index + i, term: out.term, data: d }));
+    if (out.kind === "appended")
+      data.forEach((d, i) => this.expectAck(id, { index: out.index + i, term: out.term, data: d }));
     this.afterStep(m);
     return out;
   }
@@ -324,16 +337,21 @@ export class Cluster {
       m.durable.entries = m.durable.entries.filter((e) => e.index > s.metadata.index);
       compactedTo = { index: s.metadata.index, term: s.metadata.term };
     }
-    const durable: DurableChange | undefined = durableNow || compactedTo !== undefined
-      ? {
-          reset: rd.snapshot !== undefined ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term } : undefined,
-          compactedTo,
-          entries: durableNow ? rd.entries : [],
-        }
-      : undefined;
+    const durable: DurableChange | undefined =
+      durableNow || compactedTo !== undefined
+        ? {
+            reset:
+              rd.snapshot !== undefined
+                ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term }
+                : undefined,
+            compactedTo,
+            entries: durableNow ? rd.entries : [],
+          }
+        : undefined;
     this.observe(m, {
       durable,
-      appliedSnapshot: rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
+      appliedSnapshot:
+        rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
       appliedEntries: rd.committedEntries,
     });
   }
@@ -413,7 +431,10 @@ export class Cluster {
 
   /** Cuts one node off from everyone. */
   isolate(id: string): void {
-    this.partition([id], this.ids().filter((x) => x !== id));
+    this.partition(
+      [id],
+      this.ids().filter((x) => x !== id),
+    );
   }
 
   /** Cuts the one-way link from a to b. */
@@ -545,7 +566,11 @@ export function describe(env: Envelope): string {
       parts.push(m.reject ? "reject" : "grant");
       break;
     case "MsgApp":
-      parts.push(`prev=${m.index}/${m.logTerm}`, `entries=[${m.entries.map((e) => `${e.index}/${e.term}`).join(" ")}]`, `commit=${m.commit}`);
+      parts.push(
+        `prev=${m.index}/${m.logTerm}`,
+        `entries=[${m.entries.map((e) => `${e.index}/${e.term}`).join(" ")}]`,
+        `commit=${m.commit}`,
+      );
       break;
     case "MsgAppResp":
       parts.push(m.reject ? `reject=${m.index} hint=${m.rejectHint}/${m.logTerm}` : `index=${m.index}`);
@@ -624,7 +649,13 @@ export { NONE };
  * Stops right after (d): `committedOldTerm` says whether s1 committed "A" by counting replicas in (c).
  */
 export function figure8(opts: Omit<ClusterOptions, "ids">): { t: Cluster; committedOldTerm: boolean } {
-  const t = new Cluster({ preVote: false, checkQuorum: false, maxEntriesPerMsg: 1, ...opts, ids: ["s1", "s2", "s3", "s4", "s5"] });
+  const t = new Cluster({
+    preVote: false,
+    checkQuorum: false,
+    maxEntriesPerMsg: 1,
+    ...opts,
+    ids: ["s1", "s2", "s3", "s4", "s5"],
+  });
   const settle = (drop: (e: Envelope) => boolean) => {
     for (let i = 0; i < 100 && t.queue.length > 0; i++) {
       t.drop(drop);
@@ -654,10 +685,16 @@ export function figure8(opts: Omit<ClusterOptions, "ids">): { t: Cluster; commit
   // (c) s4 only votes; s3 must not receive any entry of s1's new term.
   t.restart("s1");
   const termOfS1 = () => t.node("s1").term;
-  campaignUntilLeader("s1", (e) =>
-    (e.to === "s4" && e.msg.type === "MsgApp") ||
-    // (a probe s3 must reject anyway may pass: s3 lacks index 2 until it gets "A")
-    (e.to === "s3" && e.msg.type === "MsgApp" && t.node("s3").lastIndex >= 2 && e.msg.entries.some((x) => x.term === termOfS1())));
+  campaignUntilLeader(
+    "s1",
+    (e) =>
+      (e.to === "s4" && e.msg.type === "MsgApp") ||
+      // (a probe s3 must reject anyway may pass: s3 lacks index 2 until it gets "A")
+      (e.to === "s3" &&
+        e.msg.type === "MsgApp" &&
+        t.node("s3").lastIndex >= 2 &&
+        e.msg.entries.some((x) => x.term === termOfS1())),
+  );
   const committedOldTerm = t.node("s1").commitIndex >= 2;
   // (d)
   t.crash("s1");
@@ -697,7 +734,10 @@ export function snapshotRacesConfChange(opts: Omit<ClusterOptions, "ids" | "sync
     for (const id of ["n1", "n2", "n4", "n5"]) t.sync(id);
     t.deliverAll((e) => e.to !== "n3" && e.from !== "n3");
   }
-  assert(t.node("n1").commitIndex === 4 && t.node("n1").votersOutgoing.length === 0, "n1 left the joint configuration and committed x");
+  assert(
+    t.node("n1").commitIndex === 4 && t.node("n1").votersOutgoing.length === 0,
+    "n1 left the joint configuration and committed x",
+  );
   const snap = t.compact("n1");
   assert(snap.metadata.index === 4, "n1 compacted at 4");
   t.drop((e) => e.to === "n3");

@@ -29,7 +29,15 @@ import { assert } from "../../core/assert.ts";
 import { probeCounts, resetProbes } from "../../core/probes.ts";
 import { RAFT_PROBES } from "../../core/raft/probes.ts";
 import { Cluster, type ClusterOptions, type Envelope } from "./testkit.ts";
-import { NO_ENTRIES, type ConfChange, type ConfChangeSingle, type Entry, type Message, type MessageType, type Ready } from "../../core/raft/types.ts";
+import {
+  NO_ENTRIES,
+  type ConfChange,
+  type ConfChangeSingle,
+  type Entry,
+  type Message,
+  type MessageType,
+  type Ready,
+} from "../../core/raft/types.ts";
 
 export interface Block {
   /** Comment and blank lines before the command, verbatim. */
@@ -143,7 +151,17 @@ class TranscriptRun {
         this.inject(pos, kv);
         return;
       case "partition":
-        this.c.partition(...args.join(" ").split("|").map((g) => g.trim().split(/\s+/).filter((x) => x !== "")));
+        this.c.partition(
+          ...args
+            .join(" ")
+            .split("|")
+            .map((g) =>
+              g
+                .trim()
+                .split(/\s+/)
+                .filter((x) => x !== ""),
+            ),
+        );
         return;
       case "isolate":
         this.c.isolate(pos[0]!);
@@ -207,7 +225,8 @@ class TranscriptRun {
   private ready(id: string, rd: Ready): void {
     const head: string[] = [`${id}: Ready`];
     if (rd.softState !== undefined) head.push(`role=${rd.softState.role}`, `leader=${rd.softState.leader || "-"}`);
-    if (rd.hardState !== undefined) head.push(`hs=${rd.hardState.term}/${rd.hardState.vote || "-"}/${rd.hardState.commit}`);
+    if (rd.hardState !== undefined)
+      head.push(`hs=${rd.hardState.term}/${rd.hardState.vote || "-"}/${rd.hardState.commit}`);
     if (rd.mustSync) head.push("sync");
     this.out.push(head.join(" "));
     if (rd.snapshot !== undefined) {
@@ -222,15 +241,29 @@ class TranscriptRun {
   }
 
   private outcome(id: string, o: ReturnType<Cluster["propose"]>): void {
-    this.out.push(o.kind === "appended" ? `${id}: appended ${o.index}@${o.term}` : o.kind === "forwarded" ? `${id}: forwarded to ${o.leader}` : `${id}: dropped (${o.reason})`);
+    this.out.push(
+      o.kind === "appended"
+        ? `${id}: appended ${o.index}@${o.term}`
+        : o.kind === "forwarded"
+          ? `${id}: forwarded to ${o.leader}`
+          : `${id}: dropped (${o.reason})`,
+    );
   }
 
   private inject(pos: string[], kv: Map<string, string>): void {
     const [from, to] = pos[0]!.split(">");
     const num = (k: string) => Number(kv.get(k) ?? 0);
     const msg: Message = {
-      type: pos[1] as MessageType, from: from!, to: to!, term: num("term"), logTerm: num("logterm"), index: num("index"),
-      entries: NO_ENTRIES, commit: num("commit"), reject: kv.get("reject") === "true", rejectHint: num("hint"),
+      type: pos[1] as MessageType,
+      from: from!,
+      to: to!,
+      term: num("term"),
+      logTerm: num("logterm"),
+      index: num("index"),
+      entries: NO_ENTRIES,
+      commit: num("commit"),
+      reject: kv.get("reject") === "true",
+      rejectHint: num("hint"),
       ...(kv.has("context") ? { context: kv.get("context") } : {}),
     };
     this.c.queue.push({ from: from!, to: to!, msg });
@@ -263,12 +296,15 @@ function keyValues(args: readonly string[]): Map<string, string> {
 
 /** `FROM>TO` (either side may be `*`) and/or a message type; no arguments match everything. */
 function matcher(pos: readonly string[]): (e: Envelope) => boolean {
-  let from = "*", to = "*", type = "*";
+  let from = "*",
+    to = "*",
+    type = "*";
   for (const p of pos) {
     if (p.includes(">")) [from, to] = p.split(">") as [string, string];
     else type = p;
   }
-  return (e) => (from === "*" || e.from === from) && (to === "*" || e.to === to) && (type === "*" || e.msg.type === type);
+  return (e) =>
+    (from === "*" || e.from === from) && (to === "*" || e.to === to) && (type === "*" || e.msg.type === type);
 }
 
 function confChangeOf(specs: readonly string[], kv: Map<string, string>): ConfChange {
@@ -281,7 +317,11 @@ function confChangeOf(specs: readonly string[], kv: Map<string, string>): ConfCh
   return { type: "enterJoint", changes, ...(kv.has("autoLeave") ? { autoLeave: kv.get("autoLeave") === "true" } : {}) };
 }
 
-function describeConf(c: { voters: readonly string[]; learners: readonly string[]; votersOutgoing?: readonly string[] }): string {
+function describeConf(c: {
+  voters: readonly string[];
+  learners: readonly string[];
+  votersOutgoing?: readonly string[];
+}): string {
   let d = `voters=${c.voters.join(",")}`;
   if (c.votersOutgoing !== undefined && c.votersOutgoing.length > 0) d += ` outgoing=${c.votersOutgoing.join(",")}`;
   if (c.learners.length > 0) d += ` learners=${c.learners.join(",")}`;
@@ -293,7 +333,8 @@ function describeEntry(e: Entry): string {
   if (e.type === "confChange") {
     const cc = e.data as ConfChange;
     if (cc.type === "leaveJoint") return `${at}:leaveJoint`;
-    if (cc.type === "enterJoint") return `${at}:enterJoint(${cc.changes.map((c) => `${c.type}:${c.nodeId}`).join(",")})`;
+    if (cc.type === "enterJoint")
+      return `${at}:enterJoint(${cc.changes.map((c) => `${c.type}:${c.nodeId}`).join(",")})`;
     return `${at}:${cc.type}:${cc.nodeId}`;
   }
   return e.data === null ? at : `${at}:${String(e.data)}`;

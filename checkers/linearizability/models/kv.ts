@@ -80,7 +80,14 @@ export function partitionByKey<O extends { input: { key: string } }>(ops: readon
  * stays sound). With many concurrent appenders this rules out an order of appends as soon as a
  * read that sees another order is near, instead of after every interleaving below it.
  */
-function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOperation[], count: number, thorough = false, byValue = true): boolean {
+function getMayBecomeLegal(
+  from: string,
+  get: KvOperation,
+  others: readonly KvOperation[],
+  count: number,
+  thorough = false,
+  byValue = true,
+): boolean {
   if (get.input.f !== GET || get.output.unknown) return true; // writes are always legal
   const want = get.output.value;
   if (want === from) return true;
@@ -89,13 +96,25 @@ function getMayBecomeLegal(from: string, get: KvOperation, others: readonly KvOp
   if (want.startsWith(from) && (!byValue || nextFromAppends(want, from.length, key, others, count))) return true;
   for (let i = 0; i < count; i++) {
     const o = others[i]!;
-    if (o.input.f === PUT && o.input.key === key && want.startsWith(o.input.value) && (!byValue || restByScan(want, o.input.value.length, key, others, count))) return true;
+    if (
+      o.input.f === PUT &&
+      o.input.key === key &&
+      want.startsWith(o.input.value) &&
+      (!byValue || restByScan(want, o.input.value.length, key, others, count))
+    )
+      return true;
   }
   return false;
 }
 
 /** Whether want[start..] (non-empty) begins with the value of an append among others[0..count) (same key). */
-function nextFromAppends(want: string, start: number, key: string, others: readonly KvOperation[], count: number): boolean {
+function nextFromAppends(
+  want: string,
+  start: number,
+  key: string,
+  others: readonly KvOperation[],
+  count: number,
+): boolean {
   for (let j = 0; j < count; j++) {
     const o = others[j]!.input;
     if (o.f === APPEND && o.key === key && o.value.length > 0 && want.startsWith(o.value, start)) return true;
@@ -132,7 +151,16 @@ function appendIndex(key: string, others: readonly KvOperation[], count: number)
   }
   let index = indexes.byKey.get(key);
   if (!index || count < index.consumed || (index.consumed > 0 && others[index.consumed - 1] !== index.last)) {
-    index = { consumed: 0, last: undefined, values: new Set(), lengths: [], puts: new Set(), putLengths: [], split: "", splitFrom: "" };
+    index = {
+      consumed: 0,
+      last: undefined,
+      values: new Set(),
+      lengths: [],
+      puts: new Set(),
+      putLengths: [],
+      split: "",
+      splitFrom: "",
+    };
     indexes.byKey.set(key, index);
   }
   for (let j = index.consumed; j < count; j++) {
@@ -153,7 +181,13 @@ function appendIndex(key: string, others: readonly KvOperation[], count: number)
  * or an available put's value) followed by available append values. One pass from every start;
  * a result extending the last one that split (same start) resumes at its end.
  */
-function splitsByIndex(want: string, from: string, key: string, others: readonly KvOperation[], count: number): boolean {
+function splitsByIndex(
+  want: string,
+  from: string,
+  key: string,
+  others: readonly KvOperation[],
+  count: number,
+): boolean {
   const index = appendIndex(key, others, count);
   const { values, lengths, puts, putLengths } = index;
   const n = want.length;
@@ -171,7 +205,8 @@ function splitsByIndex(want: string, from: string, key: string, others: readonly
   }
   for (let i = begin; i < n; i++) {
     if (!reach[i]) continue;
-    for (const len of lengths) if (i + len <= n && !reach[i + len] && values.has(want.substr(i, len))) reach[i + len] = 1;
+    for (const len of lengths)
+      if (i + len <= n && !reach[i + len] && values.has(want.substr(i, len))) reach[i + len] = 1;
   }
   if (reach[n] !== 1) {
     // a resumed split may miss a path through another start: try the whole result once
@@ -237,10 +272,16 @@ function unobservableWrites(ops: readonly KvOperation[]): boolean[] {
         if (!byValue) latest.set(g.input.key, (byValue = new Map()));
         byValue.set(g.output.value, Math.max(byValue.get(g.output.value) ?? -Infinity, g.return));
       }
-      for (const [key, byValue] of latest) gets.set(key, [...byValue].map(([value, ret]) => ({ value, ret })));
+      for (const [key, byValue] of latest)
+        gets.set(
+          key,
+          [...byValue].map(([value, ret]) => ({ value, ret })),
+        );
     }
     const v = op.input.value;
-    const seen = (gets.get(op.input.key) ?? []).some((g) => g.ret >= op.call && (op.input.f === PUT ? g.value.startsWith(v) : g.value.includes(v)));
+    const seen = (gets.get(op.input.key) ?? []).some(
+      (g) => g.ret >= op.call && (op.input.f === PUT ? g.value.startsWith(v) : g.value.includes(v)),
+    );
     out[i] = !seen;
   }
   return out;
@@ -278,11 +319,14 @@ function kvPrecedence(ops: readonly KvOperation[]): { before: number[]; mustHapp
   if (unknownWrites > 0) {
     const by = new Array<number>(ops.length).fill(Infinity);
     splitResults(ops, writer, sizes, (g, chain, from) => {
-      for (let k = from; k < chain.length; k++) if (ops[chain[k]!]!.return === Infinity) by[chain[k]!] = Math.min(by[chain[k]!]!, ops[g]!.return);
+      for (let k = from; k < chain.length; k++)
+        if (ops[chain[k]!]!.return === Infinity) by[chain[k]!] = Math.min(by[chain[k]!]!, ops[g]!.return);
     });
     if (by.some((t) => t < Infinity)) mustHappenBy = by;
   }
-  const known = (w: number): boolean => ops[w]!.return !== Infinity || (mustHappenBy !== undefined && mustHappenBy[w]! >= ops[w]!.call && mustHappenBy[w]! < Infinity);
+  const known = (w: number): boolean =>
+    ops[w]!.return !== Infinity ||
+    (mustHappenBy !== undefined && mustHappenBy[w]! >= ops[w]!.call && mustHappenBy[w]! < Infinity);
   const before: number[] = [];
   const seen = new Set<number>(); // before * n + after, so each pair is given once
   const add = (a: number, b: number): void => {
@@ -315,7 +359,12 @@ function kvPrecedence(ops: readonly KvOperation[]): { before: number[]; mustHapp
  * with the get, the chain and where its new part starts: a result extending the previous one that
  * split (the usual case, strings grow) resumes from its end instead of splitting the whole string.
  */
-function splitResults(ops: readonly KvOperation[], writer: ReadonlyMap<string, number>, sizes: readonly number[], each: (get: number, chain: readonly number[], from: number) => void): void {
+function splitResults(
+  ops: readonly KvOperation[],
+  writer: ReadonlyMap<string, number>,
+  sizes: readonly number[],
+  each: (get: number, chain: readonly number[], from: number) => void,
+): void {
   let chain: number[] = [];
   let chainValue = "";
   const inChain = new Uint8Array(ops.length);

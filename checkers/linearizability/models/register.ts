@@ -68,7 +68,10 @@ export const registerModel: Model<RegisterState, RegisterInput, RegisterOutput> 
     for (let i = 0; i < count; i++) if (others[i]!.input.f !== READ && others[i] !== op) return true;
     return false;
   },
-  forget: (op) => (op.input.f === READ || (op.input.f === CAS && !op.output.unknown && !op.output.ok) ? undefined : { ...op, output: registerOutput.unknown(), return: Infinity }),
+  forget: (op) =>
+    op.input.f === READ || (op.input.f === CAS && !op.output.unknown && !op.output.ok)
+      ? undefined
+      : { ...op, output: registerOutput.unknown(), return: Infinity },
   equal: (a, b) => a === b,
   hash: (s) => (s === null ? ABSENT_HASH : typeof s === "bigint" ? hashString(String(s)) : fmix32(s)),
   describeOperation(input, output) {

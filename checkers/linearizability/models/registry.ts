@@ -12,6 +12,7 @@ export const NAMED_MODELS = {
   "kv-map": kvMapModel,
   independent: independentModel,
   set: setModel,
+  // biome-ignore lint/suspicious/noExplicitAny: every model, whatever its input, output and state types
 } as const satisfies Record<string, Model<never, never, never> | Model<any, any, any>>;
 
 export type ModelName = keyof typeof NAMED_MODELS;

@@ -66,10 +66,13 @@ export const setModel: Model<SetState, SetInput, SetOutput> = {
       if (o.input.f !== READ_SET || o.output.unknown) continue;
       for (const e of o.output.elements) seen.set(e, Math.max(seen.get(e) ?? -Infinity, o.return));
     }
-    return ops.map((o) => o.input.f === ADD && o.output.unknown && !((seen.get(o.input.element) ?? -Infinity) >= o.call));
+    return ops.map(
+      (o) => o.input.f === ADD && o.output.unknown && !((seen.get(o.input.element) ?? -Infinity) >= o.call),
+    );
   },
   forget: (op) => (op.input.f === READ_SET ? undefined : { ...op, output: setOutput.unknown(), return: Infinity }),
-  equal: (a, b) => a === b || (a.h === b.h && a.items.size === b.items.size && [...a.items].every((e) => b.items.has(e))),
+  equal: (a, b) =>
+    a === b || (a.h === b.h && a.items.size === b.items.size && [...a.items].every((e) => b.items.has(e))),
   hash: (s) => s.h,
   describeOperation(input, output) {
     if (input.f === ADD) return `add(${input.element})${output.unknown ? " → ?" : ""}`;

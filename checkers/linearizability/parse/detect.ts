@@ -9,14 +9,22 @@ export function isHistoryFormat(s: string): s is HistoryFormat {
 
 /** The format of `text` (named `file`), or undefined when neither content nor name tells. */
 export function detectFormat(file: string, text: string): HistoryFormat | undefined {
-  const first = text.split("\n").find((l) => l.trim() !== "")?.trim();
+  const first = text
+    .split("\n")
+    .find((l) => l.trim() !== "")
+    ?.trim();
   if (first !== undefined) {
     if (/^INFO\s+jepsen\.util\s+-/.test(first)) return "porcupine-etcd";
     // Porcupine's kv logs name a :key on every line; Jepsen's history.edn has none at top level
     const jepsenOnly = /[{,]\s*:(time|index)\s/.test(first);
-    if (first.startsWith("{:") && !jepsenOnly && (first.startsWith("{:process") || /:f\s+:(get|put|append)\b/.test(first))) return "porcupine-kv";
+    if (
+      first.startsWith("{:") &&
+      !jepsenOnly &&
+      (first.startsWith("{:process") || /:f\s+:(get|put|append)\b/.test(first))
+    )
+      return "porcupine-kv";
     if (first.startsWith("{:") || first.startsWith("[{") || first === "[") return "jepsen-edn";
-    if (first.startsWith("{\"") || first.startsWith("{ \"")) return "jsonl";
+    if (first.startsWith('{"') || first.startsWith('{ "')) return "jsonl";
   }
   if (/\.(jsonl|ndjson|json)$/i.test(file)) return "jsonl";
   if (/\.log$/i.test(file)) return "porcupine-etcd";

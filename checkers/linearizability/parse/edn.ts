@@ -18,8 +18,10 @@ export type Edn =
 
 export const isKeyword = (v: Edn | undefined, name?: string): v is { kw: string } =>
   typeof v === "object" && v !== null && !Array.isArray(v) && "kw" in v && (name === undefined || v.kw === name);
-export const isMap = (v: Edn | undefined): v is { map: [Edn, Edn][] } => typeof v === "object" && v !== null && !Array.isArray(v) && "map" in v;
-export const isSet = (v: Edn | undefined): v is { set: Edn[] } => typeof v === "object" && v !== null && !Array.isArray(v) && "set" in v;
+export const isMap = (v: Edn | undefined): v is { map: [Edn, Edn][] } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && "map" in v;
+export const isSet = (v: Edn | undefined): v is { set: Edn[] } =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && "set" in v;
 export const isInt = (v: Edn | undefined): v is RegisterValue => typeof v === "number" || typeof v === "bigint";
 
 /** The value under keyword `:name` of an EDN map. */
@@ -95,8 +97,8 @@ class Reader {
     const s = this.s;
     const c = s[this.i];
     if (c === undefined) return this.fail("unexpected end of input");
-    if (c === "[") return this.i++, this.seq("]");
-    if (c === "(") return this.i++, this.seq(")");
+    if (c === "[") return (this.i++, this.seq("]"));
+    if (c === "(") return (this.i++, this.seq(")"));
     if (c === "{") {
       this.i++;
       const items = this.seq("}");

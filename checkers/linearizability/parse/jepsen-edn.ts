@@ -9,7 +9,14 @@
 import { field, isInt, isKeyword, isMap, isSet, readEdnAll, showEdn, type Edn } from "./edn.ts";
 import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 import type { IndependentInput, IndependentOperation } from "../models/independent.ts";
-import { registerInput, registerOutput, type RegisterInput, type RegisterOperation, type RegisterOutput, type RegisterValue } from "../models/register.ts";
+import {
+  registerInput,
+  registerOutput,
+  type RegisterInput,
+  type RegisterOperation,
+  type RegisterOutput,
+  type RegisterValue,
+} from "../models/register.ts";
 import { setInput, setOutput, type SetOperation } from "../models/set.ts";
 
 export type JepsenHistory =
@@ -49,17 +56,23 @@ function events(text: string): Event[] {
       throw new HistoryParseError(lineNo, `not EDN: ${(e as Error).message}`);
     }
     for (const m of forms) {
-      if (!isMap(m)) throw new HistoryParseError(lineNo, `expected an op map {:type … :f … :process …}, got ${showEdn(m).slice(0, 40)}`);
+      if (!isMap(m))
+        throw new HistoryParseError(
+          lineNo,
+          `expected an op map {:type … :f … :process …}, got ${showEdn(m).slice(0, 40)}`,
+        );
       const process = field(m, "process");
       const type = field(m, "type");
       const f = field(m, "f");
-      if (!isKeyword(type)) throw new HistoryParseError(lineNo, ":type should be a keyword (:invoke, :ok, :fail or :info)");
+      if (!isKeyword(type))
+        throw new HistoryParseError(lineNo, ":type should be a keyword (:invoke, :ok, :fail or :info)");
       if (!isKeyword(f)) throw new HistoryParseError(lineNo, ":f should be a keyword");
       if (!isInt(process)) {
         if (process === undefined) throw new HistoryParseError(lineNo, "missing :process");
         continue; // :nemesis and other non-client processes
       }
-      if (!["invoke", "ok", "fail", "info"].includes(type.kw)) throw new HistoryParseError(lineNo, `unknown :type :${type.kw}`);
+      if (!["invoke", "ok", "fail", "info"].includes(type.kw))
+        throw new HistoryParseError(lineNo, `unknown :type :${type.kw}`);
       out.push({ line: lineNo, process: Number(process), type: type.kw, f: f.kw, value: field(m, "value") ?? null });
     }
   }
@@ -78,7 +91,11 @@ function pair(evs: Event[]): Op[] {
   for (const e of evs) {
     if (e.type === "invoke") {
       const o = open.get(e.process);
-      if (o) throw new HistoryParseError(e.line, `process ${e.process} invokes while its operation from line ${o.invoke.line} is open`);
+      if (o)
+        throw new HistoryParseError(
+          e.line,
+          `process ${e.process} invokes while its operation from line ${o.invoke.line} is open`,
+        );
       const op: Op = { invoke: e };
       open.set(e.process, op);
       out.push(op);
@@ -86,7 +103,11 @@ function pair(evs: Event[]): Op[] {
     }
     const o = open.get(e.process);
     if (!o) throw new HistoryParseError(e.line, `process ${e.process} completes (:${e.type}) with no open operation`);
-    if (o.invoke.f !== e.f) throw new HistoryParseError(e.line, `process ${e.process} completes :${e.f} but invoked :${o.invoke.f} on line ${o.invoke.line}`);
+    if (o.invoke.f !== e.f)
+      throw new HistoryParseError(
+        e.line,
+        `process ${e.process} completes :${e.f} but invoked :${o.invoke.f} on line ${o.invoke.line}`,
+      );
     open.delete(e.process);
     o.done = e;
   }
@@ -102,10 +123,17 @@ export function parseJepsenEdn(text: string): JepsenHistory {
   const ops = pair(events(text));
   const fs = new Set(ops.map((o) => o.invoke.f));
   if (fs.has("add")) return { model: "set", ops: setOps(ops) };
-  for (const f of fs) if (!["read", "write", "cas"].includes(f)) throw new HistoryParseError(ops.find((o) => o.invoke.f === f)!.invoke.line, `unknown :f :${f} (expected :read, :write, :cas, or :add and :read for a set)`);
+  for (const f of fs)
+    if (!["read", "write", "cas"].includes(f))
+      throw new HistoryParseError(
+        ops.find((o) => o.invoke.f === f)!.invoke.line,
+        `unknown :f :${f} (expected :read, :write, :cas, or :add and :read for a set)`,
+      );
   // independent: every value a [key value] tuple, a read's invoke included ([k nil])
   const independent = ops.some((o) => o.invoke.f === "read" && Array.isArray(o.invoke.value));
-  return independent ? { model: "independent", ops: registerOps(ops, true) as IndependentOperation[] } : { model: "register", ops: registerOps(ops, false) };
+  return independent
+    ? { model: "independent", ops: registerOps(ops, true) as IndependentOperation[] }
+    : { model: "register", ops: registerOps(ops, false) };
 }
 
 function registerOps(ops: Op[], keyed: boolean): (RegisterOperation | IndependentOperation)[] {
@@ -115,10 +143,12 @@ function registerOps(ops: Op[], keyed: boolean): (RegisterOperation | Independen
     let key = "";
     const unwrap = (v: Edn, l: number): Edn => {
       if (!keyed) return v;
-      if (!Array.isArray(v) || v.length !== 2) throw new HistoryParseError(l, `an independent op's :value should be [key value], got ${showEdn(v)}`);
+      if (!Array.isArray(v) || v.length !== 2)
+        throw new HistoryParseError(l, `an independent op's :value should be [key value], got ${showEdn(v)}`);
       const k = showEdn(v[0]!);
       if (l === line) key = k;
-      else if (k !== key) throw new HistoryParseError(l, `completes on key ${k} but was invoked on ${key} (line ${line})`);
+      else if (k !== key)
+        throw new HistoryParseError(l, `completes on key ${k} but was invoked on ${key} (line ${line})`);
       return v[1]!;
     };
     const iv = unwrap(o.invoke.value, line);
@@ -126,13 +156,20 @@ function registerOps(ops: Op[], keyed: boolean): (RegisterOperation | Independen
     if (o.invoke.f === "read") input = registerInput.read();
     else if (o.invoke.f === "write") input = registerInput.write(int(iv, line, "a write's value"));
     else {
-      if (!Array.isArray(iv) || iv.length !== 2) throw new HistoryParseError(line, `a cas needs [from to], got ${showEdn(iv)}`);
+      if (!Array.isArray(iv) || iv.length !== 2)
+        throw new HistoryParseError(line, `a cas needs [from to], got ${showEdn(iv)}`);
       input = registerInput.cas(int(iv[0]!, line, "cas from"), int(iv[1]!, line, "cas to"));
     }
     const done = o.done;
     if (!done || done.type === "info") {
       if (o.invoke.f === "read") continue; // an unknown read says nothing
-      out.push({ clientId: o.invoke.process, call: line, return: Infinity, input: keyed ? ({ ...input, key } as IndependentInput) : input, output: registerOutput.unknown() } as RegisterOperation);
+      out.push({
+        clientId: o.invoke.process,
+        call: line,
+        return: Infinity,
+        input: keyed ? ({ ...input, key } as IndependentInput) : input,
+        output: registerOutput.unknown(),
+      } as RegisterOperation);
       continue;
     }
     const dv = unwrap(done.value, done.line);
@@ -140,7 +177,13 @@ function registerOps(ops: Op[], keyed: boolean): (RegisterOperation | Independen
     if (o.invoke.f === "read") output = registerOutput.read(dv === null ? null : int(dv, done.line, "a read's value"));
     else if (o.invoke.f === "write") output = registerOutput.written();
     else output = registerOutput.cas(true); // :ok cas matched; a :fail one did not happen (dropped)
-    out.push({ clientId: o.invoke.process, call: line, return: done.line, input: keyed ? ({ ...input, key } as IndependentInput) : input, output } as RegisterOperation);
+    out.push({
+      clientId: o.invoke.process,
+      call: line,
+      return: done.line,
+      input: keyed ? ({ ...input, key } as IndependentInput) : input,
+      output,
+    } as RegisterOperation);
   }
   return out;
 }
@@ -153,12 +196,25 @@ function setOps(ops: Op[]): SetOperation[] {
     if (o.invoke.f === "add") {
       const input = setInput.add(showEdn(o.invoke.value));
       const unknown = !done || done.type === "info";
-      out.push({ clientId: o.invoke.process, call: line, return: unknown ? Infinity : done.line, input, output: unknown ? setOutput.unknown() : setOutput.done() });
+      out.push({
+        clientId: o.invoke.process,
+        call: line,
+        return: unknown ? Infinity : done.line,
+        input,
+        output: unknown ? setOutput.unknown() : setOutput.done(),
+      });
     } else if (o.invoke.f === "read") {
       if (!done || done.type === "info") continue;
       const v = done.value;
-      if (!isSet(v) && !Array.isArray(v)) throw new HistoryParseError(done.line, `a set read returns #{…}, got ${showEdn(v)}`);
-      out.push({ clientId: o.invoke.process, call: line, return: done.line, input: setInput.read(), output: setOutput.read((isSet(v) ? v.set : v).map(showEdn)) });
+      if (!isSet(v) && !Array.isArray(v))
+        throw new HistoryParseError(done.line, `a set read returns #{…}, got ${showEdn(v)}`);
+      out.push({
+        clientId: o.invoke.process,
+        call: line,
+        return: done.line,
+        input: setInput.read(),
+        output: setOutput.read((isSet(v) ? v.set : v).map(showEdn)),
+      });
     } else throw new HistoryParseError(line, `unknown :f :${o.invoke.f} in a set history (expected :add or :read)`);
   }
   return out;

@@ -31,7 +31,8 @@ function num(o: Obj, k: string, path: string, optional = false): void {
 }
 /** JSON.parse rounds integers beyond 2^53: refuse them rather than judge a different history. */
 function exact(v: number, path: string): void {
-  if (Number.isInteger(v) && !Number.isSafeInteger(v)) throw new Invalid(`${path} (${v}) is beyond 2^53 and cannot be read exactly`);
+  if (Number.isInteger(v) && !Number.isSafeInteger(v))
+    throw new Invalid(`${path} (${v}) is beyond 2^53 and cannot be read exactly`);
 }
 function arr(o: Obj, k: string, path: string): Json[] {
   const v = o[k];
@@ -77,8 +78,10 @@ function txnRequest(o: Obj, path: string): void {
     const p = `${path}.compare[${i}]`;
     const co = obj(c, p);
     str(co, "key", p);
-    if (!["VERSION", "CREATE", "MOD", "VALUE", "LEASE"].includes(co.target as string)) throw new Invalid(`${p}.target should be VERSION, CREATE, MOD, VALUE or LEASE`);
-    if (!["EQUAL", "GREATER", "LESS", "NOT_EQUAL"].includes(co.result as string)) throw new Invalid(`${p}.result should be EQUAL, GREATER, LESS or NOT_EQUAL`);
+    if (!["VERSION", "CREATE", "MOD", "VALUE", "LEASE"].includes(co.target as string))
+      throw new Invalid(`${p}.target should be VERSION, CREATE, MOD, VALUE or LEASE`);
+    if (!["EQUAL", "GREATER", "LESS", "NOT_EQUAL"].includes(co.result as string))
+      throw new Invalid(`${p}.result should be EQUAL, GREATER, LESS or NOT_EQUAL`);
   });
   requestOps(arr(o, "success", path), `${path}.success`);
   requestOps(arr(o, "failure", path), `${path}.failure`);
@@ -87,7 +90,8 @@ function txnRequest(o: Obj, path: string): void {
 function request(v: Json | undefined): void {
   const o = obj(v, "request");
   const kind = o.kind as string;
-  if (!(KINDS as readonly string[]).includes(kind)) throw new Invalid(`request.kind should be one of ${KINDS.join(", ")}`);
+  if (!(KINDS as readonly string[]).includes(kind))
+    throw new Invalid(`request.kind should be one of ${KINDS.join(", ")}`);
   const body = obj(o[kind], `request.${kind}`);
   const p = `request.${kind}`;
   switch (kind) {
@@ -112,11 +116,15 @@ function responseOps(list: Json[], path: string): void {
   list.forEach((v, i) => {
     const p = `${path}[${i}]`;
     const o = obj(v, p);
-    if (isObj(o.responseRange)) arr(o.responseRange, "kvs", `${p}.responseRange`).forEach((kv, j) => keyValue(kv, `${p}.responseRange.kvs[${j}]`));
+    if (isObj(o.responseRange))
+      arr(o.responseRange, "kvs", `${p}.responseRange`).forEach((kv, j) =>
+        keyValue(kv, `${p}.responseRange.kvs[${j}]`),
+      );
     else if (!isObj(o.responsePut) && !isObj(o.responseDeleteRange) && !isObj(o.responseTxn)) {
       throw new Invalid(`${p} should have responseRange, responsePut, responseDeleteRange or responseTxn`);
     }
-    if (isObj(o.responseTxn)) responseOps(arr(o.responseTxn, "responses", `${p}.responseTxn`), `${p}.responseTxn.responses`);
+    if (isObj(o.responseTxn))
+      responseOps(arr(o.responseTxn, "responses", `${p}.responseTxn`), `${p}.responseTxn.responses`);
   });
 }
 
@@ -158,22 +166,26 @@ export function parseJsonlHistory(text: string): EtcdOperation[] {
     try {
       const o = obj(v, "the line");
       if (o.id === undefined) o.id = ops.length;
-      if (typeof o.id !== "number" || !Number.isInteger(o.id) || o.id < 0) throw new Invalid("id should be a non-negative integer");
+      if (typeof o.id !== "number" || !Number.isInteger(o.id) || o.id < 0)
+        throw new Invalid("id should be a non-negative integer");
       if (ids.has(o.id)) throw new Invalid(`id ${o.id} appears twice`);
       if (typeof o.client !== "number" || !Number.isInteger(o.client)) throw new Invalid("client should be an integer");
       if (typeof o.call !== "number" || !Number.isFinite(o.call)) throw new Invalid("call should be a number");
       exact(o.call, "call");
       if (typeof o.return === "number") exact(o.return, "return");
       if (typeof o.client === "number") exact(o.client, "client");
-      if (o.return !== null && (typeof o.return !== "number" || !Number.isFinite(o.return))) throw new Invalid("return should be a number or null (unknown outcome)");
-      if (typeof o.return === "number" && o.return < o.call) throw new Invalid(`return (${o.return}) is before call (${o.call})`);
+      if (o.return !== null && (typeof o.return !== "number" || !Number.isFinite(o.return)))
+        throw new Invalid("return should be a number or null (unknown outcome)");
+      if (typeof o.return === "number" && o.return < o.call)
+        throw new Invalid(`return (${o.return}) is before call (${o.call})`);
       request(o.request);
       if (o.error !== undefined && !(typeof o.error === "string" && Object.hasOwn(ERROR_MESSAGES, o.error))) {
         throw new Invalid(`error should be one of ${Object.keys(ERROR_MESSAGES).join(", ")}`);
       }
       if (o.response === undefined) o.response = null;
       if (o.response !== null) response(o.response, (o.request as Obj).kind as string);
-      if (o.return !== null && o.response === null && o.error === undefined) throw new Invalid("an operation with a return time needs a response or an error");
+      if (o.return !== null && o.response === null && o.error === undefined)
+        throw new Invalid("an operation with a return time needs a response or an error");
       ids.add(o.id);
       ops.push(o as unknown as EtcdOperation);
     } catch (e) {

@@ -43,14 +43,18 @@ export function parsePorcupineEtcd(text: string): RegisterOperation[] {
 
     if (type === "invoke") {
       if (pending.has(process)) {
-        throw new HistoryParseError(lineNo, `process ${process} invokes while its operation from line ${pending.get(process)!.line} is open`);
+        throw new HistoryParseError(
+          lineNo,
+          `process ${process} invokes while its operation from line ${pending.get(process)!.line} is open`,
+        );
       }
       pending.set(process, { f, input: parseInput(f, value, lineNo), call: lineNo, line: lineNo });
       continue;
     }
     const p = pending.get(process);
     if (!p) throw new HistoryParseError(lineNo, `process ${process} completes (:${type}) with no open operation`);
-    if (p.f !== f) throw new HistoryParseError(lineNo, `process ${process} completes :${f} but invoked :${p.f} on line ${p.line}`);
+    if (p.f !== f)
+      throw new HistoryParseError(lineNo, `process ${process} completes :${f} but invoked :${p.f} on line ${p.line}`);
     pending.delete(process);
 
     if (type === "info") {
@@ -73,7 +77,8 @@ export function parsePorcupineEtcd(text: string): RegisterOperation[] {
 
 function parseInput(f: string, value: string, lineNo: number): RegisterInput {
   if (f === "read") {
-    if (value !== "nil") throw new HistoryParseError(lineNo, `a read is invoked with nil, not ${JSON.stringify(value)}`);
+    if (value !== "nil")
+      throw new HistoryParseError(lineNo, `a read is invoked with nil, not ${JSON.stringify(value)}`);
     return registerInput.read();
   }
   if (f === "write") {
@@ -85,11 +90,18 @@ function parseInput(f: string, value: string, lineNo: number): RegisterInput {
   return registerInput.cas(registerValue(m[1]!), registerValue(m[2]!));
 }
 
-function parseOutput(type: string, f: string, value: string, input: RegisterInput, lineNo: number): RegisterOutput | undefined {
+function parseOutput(
+  type: string,
+  f: string,
+  value: string,
+  input: RegisterInput,
+  lineNo: number,
+): RegisterOutput | undefined {
   if (f === "read") {
     if (type === "fail") return undefined; // `:fail :read :timed-out`: a read without a result has no effect
     if (value === "nil") return registerOutput.read(null);
-    if (!INT.test(value)) throw new HistoryParseError(lineNo, `a read returns nil or an integer, got ${JSON.stringify(value)}`);
+    if (!INT.test(value))
+      throw new HistoryParseError(lineNo, `a read returns nil or an integer, got ${JSON.stringify(value)}`);
     return registerOutput.read(registerValue(value));
   }
   if (f === "write") return type === "ok" ? registerOutput.written() : undefined;

@@ -6,7 +6,11 @@
 import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 import { kvInput, kvOutput, type KvInput, type KvOperation } from "../models/kv.ts";
 
-type EdnValue = { kind: "keyword"; name: string } | { kind: "string"; text: string } | { kind: "int"; value: number } | { kind: "nil" };
+type EdnValue =
+  | { kind: "keyword"; name: string }
+  | { kind: "string"; text: string }
+  | { kind: "int"; value: number }
+  | { kind: "nil" };
 
 /** Parses a flat EDN map of keyword keys to scalars. Throws a message (without line) on bad syntax. */
 export function parseEdnMap(line: string): Map<string, EdnValue> {
@@ -76,7 +80,12 @@ export function parseEdnMap(line: string): Map<string, EdnValue> {
   return out;
 }
 
-const KIND_NAMES: Record<EdnValue["kind"], string> = { keyword: "a keyword", string: "a string", int: "an integer", nil: "nil" };
+const KIND_NAMES: Record<EdnValue["kind"], string> = {
+  keyword: "a keyword",
+  string: "a string",
+  int: "an integer",
+  nil: "nil",
+};
 
 interface Pending {
   input: KvInput;
@@ -101,20 +110,26 @@ export function parsePorcupineKv(text: string): KvOperation[] {
     const field = <K extends EdnValue["kind"]>(name: string, kind: K): Extract<EdnValue, { kind: K }> => {
       const v = m.get(name);
       if (!v) throw new HistoryParseError(lineNo, `missing :${name}`);
-      if (v.kind !== kind) throw new HistoryParseError(lineNo, `:${name} should be ${KIND_NAMES[kind]}, got ${KIND_NAMES[v.kind]}`);
+      if (v.kind !== kind)
+        throw new HistoryParseError(lineNo, `:${name} should be ${KIND_NAMES[kind]}, got ${KIND_NAMES[v.kind]}`);
       return v as Extract<EdnValue, { kind: K }>;
     };
     const process = field("process", "int").value;
     const type = field("type", "keyword").name;
     const f = field("f", "keyword").name;
-    if (f !== "get" && f !== "put" && f !== "append") throw new HistoryParseError(lineNo, `unknown :f :${f} (expected :get, :put or :append)`);
+    if (f !== "get" && f !== "put" && f !== "append")
+      throw new HistoryParseError(lineNo, `unknown :f :${f} (expected :get, :put or :append)`);
     const key = field("key", "string").text;
     const value = m.get("value");
     if (!value) throw new HistoryParseError(lineNo, "missing :value");
 
     if (type === "invoke") {
       const open = pending.get(process);
-      if (open) throw new HistoryParseError(lineNo, `process ${process} invokes while its operation from line ${open.line} is open`);
+      if (open)
+        throw new HistoryParseError(
+          lineNo,
+          `process ${process} invokes while its operation from line ${open.line} is open`,
+        );
       let input: KvInput;
       if (f === "get") input = kvInput.get(key);
       else {
@@ -127,11 +142,15 @@ export function parsePorcupineKv(text: string): KvOperation[] {
     const p = pending.get(process);
     if (!p) throw new HistoryParseError(lineNo, `process ${process} completes (:${type}) with no open operation`);
     if (p.f !== f || p.input.key !== key) {
-      throw new HistoryParseError(lineNo, `process ${process} completes :${f} on ${JSON.stringify(key)} but invoked :${p.f} on ${JSON.stringify(p.input.key)} (line ${p.line})`);
+      throw new HistoryParseError(
+        lineNo,
+        `process ${process} completes :${f} on ${JSON.stringify(key)} but invoked :${p.f} on ${JSON.stringify(p.input.key)} (line ${p.line})`,
+      );
     }
     pending.delete(process);
     if (type === "info") {
-      if (f !== "get") ops.push({ clientId: process, input: p.input, call: p.call, output: kvOutput.unknown(), return: Infinity });
+      if (f !== "get")
+        ops.push({ clientId: process, input: p.input, call: p.call, output: kvOutput.unknown(), return: Infinity });
       continue;
     }
     if (type === "fail") continue;
@@ -144,7 +163,8 @@ export function parsePorcupineKv(text: string): KvOperation[] {
     ops.push({ clientId: process, input: p.input, call: p.call, output, return: lineNo });
   }
   for (const [process, p] of pending) {
-    if (p.f !== "get") ops.push({ clientId: process, input: p.input, call: p.call, output: kvOutput.unknown(), return: Infinity });
+    if (p.f !== "get")
+      ops.push({ clientId: process, input: p.input, call: p.call, output: kvOutput.unknown(), return: Infinity });
   }
   return ops.sort((a, b) => a.call - b.call);
 }

@@ -4,10 +4,12 @@ import type { LimitRange, Pod } from "../types.ts";
 
 export function applyLimitRangeDefaults(pod: Pod, ranges: readonly LimitRange[]): Pod {
   const defaults: Record<string, string> = {};
-  for (const lr of ranges) for (const l of lr.spec.limits) {
-    if (l.type !== "Container") continue;
-    for (const r of Object.keys(l.defaultRequest ?? {}).sort()) if (defaults[r] === undefined) defaults[r] = l.defaultRequest![r]!;
-  }
+  for (const lr of ranges)
+    for (const l of lr.spec.limits) {
+      if (l.type !== "Container") continue;
+      for (const r of Object.keys(l.defaultRequest ?? {}).sort())
+        if (defaults[r] === undefined) defaults[r] = l.defaultRequest![r]!;
+    }
   if (Object.keys(defaults).length === 0) return pod;
   const containers = pod.spec.containers.map((c) => {
     const requests = { ...(c.resources?.requests ?? {}) };

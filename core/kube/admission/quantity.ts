@@ -1,6 +1,15 @@
 // Kubernetes resource quantities ("100m", "2", "64Mi", "1Gi"), reduced to what quota admission needs:
 // exact integers in milli-units, so sums and comparisons never round.
-const SUFFIX: Record<string, number> = { m: 1, "": 1000, k: 1e3 * 1000, M: 1e6 * 1000, G: 1e9 * 1000, Ki: 1024 * 1000, Mi: 1024 ** 2 * 1000, Gi: 1024 ** 3 * 1000 };
+const SUFFIX: Record<string, number> = {
+  m: 1,
+  "": 1000,
+  k: 1e3 * 1000,
+  M: 1e6 * 1000,
+  G: 1e9 * 1000,
+  Ki: 1024 * 1000,
+  Mi: 1024 ** 2 * 1000,
+  Gi: 1024 ** 3 * 1000,
+};
 
 /** The quantity in milli-units ("100m" → 100, "1" → 1000, "64Mi" → 67108864000), or undefined if malformed. */
 export function parseQuantity(q: string | number | undefined): number | undefined {

@@ -33,7 +33,10 @@ export function quotaRecount(env: Env, o: QuotaRecountOptions): Actor {
         if (!l.ok) return again();
         const quota = q.value as ResourceQuota;
         const pods = (l.value as ListResult).items as Pod[];
-        const fingerprint = `${quota.metadata.resourceVersion}|${pods.map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`).sort().join(",")}`;
+        const fingerprint = `${quota.metadata.resourceVersion}|${pods
+          .map((p) => `${p.metadata.name}@${p.metadata.resourceVersion}`)
+          .sort()
+          .join(",")}`;
         const now = env.monotonic();
         if (quiet?.fingerprint !== fingerprint) quiet = { fingerprint, since: now };
         if (now - quiet.since < o.settleUs) return again();
@@ -41,7 +44,10 @@ export function quotaRecount(env: Env, o: QuotaRecountOptions): Actor {
         for (const p of pods) for (const [r, n] of podUsage(p)) usage.set(r, (usage.get(r) ?? 0) + n);
         const differs = hardOf(quota).some(([r]) => usedOf(quota, r) !== (usage.get(r) ?? 0));
         if (!differs) return again();
-        const zero: ResourceQuota = { ...quota, status: { hard: { ...quota.spec.hard }, used: Object.fromEntries(hardOf(quota).map(([r]) => [r, "0"])) } };
+        const zero: ResourceQuota = {
+          ...quota,
+          status: { hard: { ...quota.spec.hard }, used: Object.fromEntries(hardOf(quota).map(([r]) => [r, "0"])) },
+        };
         const next = charged(zero, usage, 1);
         client.updateStatus(next, (u) => {
           if (u.ok) o.onRecount?.(JSON.stringify(quota.status?.used ?? {}), JSON.stringify(next.status?.used ?? {}));

@@ -19,20 +19,44 @@ function rig(bugs: BugName[] = []) {
   const world = new World({ seed: 4 });
   const etcd = new FakeEtcd();
   const ids = ["apiserver-1", "apiserver-2"];
-  for (const id of ids) world.spawn(id, (env) => apiserver(env, { kv: etcd.client(env), bugs: new BugSet(bugs), timing: { compactIntervalUs: 0 }, admission: { resourceQuota: true } }));
+  for (const id of ids)
+    world.spawn(id, (env) =>
+      apiserver(env, {
+        kv: etcd.client(env),
+        bugs: new BugSet(bugs),
+        timing: { compactIntervalUs: 0 },
+        admission: { resourceQuota: true },
+      }),
+    );
   const clients: KubeClient[] = [];
-  for (const [i, id] of ids.entries()) world.spawn(`ctl-${i}`, (env) => {
-    const c = new KubeClient(env, [id], { requestTimeoutUs: 1_000_000 });
-    clients[i] = c;
-    return { onMessage: (f, m) => void c.onMessage(f, m) };
-  });
+  for (const [i, id] of ids.entries())
+    world.spawn(`ctl-${i}`, (env) => {
+      const c = new KubeClient(env, [id], { requestTimeoutUs: 1_000_000 });
+      clients[i] = c;
+      return { onMessage: (f, m) => void c.onMessage(f, m) };
+    });
   const call = <T>(f: (cb: (r: ApiResult<T>) => void) => void) => settle<ApiResult<T>>(world, f);
   return { world, clients, call };
 }
 
-const quota = (pods: string, cpu = "10"): ResourceQuota => ({ apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "compute", namespace: "default" }, spec: { hard: { pods, "requests.cpu": cpu, "requests.memory": "1Gi" } } });
-const limits: LimitRange = { apiVersion: "v1", kind: "LimitRange", metadata: { name: "defaults", namespace: "default" }, spec: { limits: [{ type: "Container", defaultRequest: { cpu: "100m", memory: "64Mi" } }] } };
-const pod = (name: string): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "nginx" }] } });
+const quota = (pods: string, cpu = "10"): ResourceQuota => ({
+  apiVersion: "v1",
+  kind: "ResourceQuota",
+  metadata: { name: "compute", namespace: "default" },
+  spec: { hard: { pods, "requests.cpu": cpu, "requests.memory": "1Gi" } },
+});
+const limits: LimitRange = {
+  apiVersion: "v1",
+  kind: "LimitRange",
+  metadata: { name: "defaults", namespace: "default" },
+  spec: { limits: [{ type: "Container", defaultRequest: { cpu: "100m", memory: "64Mi" } }] },
+};
+const pod = (name: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "default" },
+  spec: { containers: [{ name: "c", image: "nginx" }] },
+});
 
 function setup(bugs: BugName[] = [], q = quota("3")) {
   const r = rig(bugs);
@@ -42,7 +66,10 @@ function setup(bugs: BugName[] = [], q = quota("3")) {
     const results: ApiResult<KubeObject>[] = [];
     for (let i = 0; i < n; i++) r.clients[i % 2]!.create(pod(`${prefix}-${i}`), (x) => results.push(x));
     r.world.runUntilPredicate(() => results.length === n, r.world.now + 5_000_000);
-    return { admitted: results.filter((x) => x.ok).length, forbidden: results.filter((x) => !x.ok && x.status.reason === "Forbidden").length };
+    return {
+      admitted: results.filter((x) => x.ok).length,
+      forbidden: results.filter((x) => !x.ok && x.status.reason === "Forbidden").length,
+    };
   };
   const list = <T extends KubeObject>(kind: T["kind"]) => {
     const l = r.call<ListResult>((cb) => r.clients[0]!.list(kind, { namespace: "default" }, cb));
@@ -53,13 +80,19 @@ function setup(bugs: BugName[] = [], q = quota("3")) {
 }
 
 test("quantities are exact milli-units", () => {
-  assert.equal([parseQuantity("100m"), parseQuantity("2"), parseQuantity("64Mi"), parseQuantity("1k"), parseQuantity("x")], [100, 2000, 64 * 1024 * 1024 * 1000, 1_000_000, undefined]);
+  assert.equal(
+    [parseQuantity("100m"), parseQuantity("2"), parseQuantity("64Mi"), parseQuantity("1k"), parseQuantity("x")],
+    [100, 2000, 64 * 1024 * 1024 * 1000, 1_000_000, undefined],
+  );
   assert.equal([formatQuantity(1500), formatQuantity(3000)], ["1500m", "3"]);
 });
 
 test("exceeded quota names the resource as Kubernetes does", () => {
   const q: ResourceQuota = { ...quota("1"), status: { used: { pods: "1" } } };
-  assert.is(exceeded(q, podUsage(pod("a"))), "exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1");
+  assert.is(
+    exceeded(q, podUsage(pod("a"))),
+    "exceeded quota: compute, requested: pods=1, used: pods=1, limited: pods=1",
+  );
 });
 
 test("a ResourceQuota with a malformed quantity is Invalid", () => {
@@ -111,9 +144,22 @@ test("the recount gives back a leaked charge, but only after the pods and the qu
   burst(2, "p");
   // A charge whose create never happened (its apiserver crashed in between): used 3, 2 pods.
   const q = list<ResourceQuota>("ResourceQuota")[0]!;
-  assert.ok(call<KubeObject>((cb) => clients[0]!.updateStatus({ ...q, status: { ...q.status, used: { ...q.status!.used, pods: "3" } } }, cb)).ok);
+  assert.ok(
+    call<KubeObject>((cb) =>
+      clients[0]!.updateStatus({ ...q, status: { ...q.status, used: { ...q.status!.used, pods: "3" } } }, cb),
+    ).ok,
+  );
   const fixes: string[] = [];
-  world.spawn("quota-controller", (env) => quotaRecount(env, { apiservers: ["apiserver-1"], namespace: "default", quota: "compute", periodUs: 100_000, settleUs: 1_000_000, onRecount: (_f, to) => fixes.push(to) }));
+  world.spawn("quota-controller", (env) =>
+    quotaRecount(env, {
+      apiservers: ["apiserver-1"],
+      namespace: "default",
+      quota: "compute",
+      periodUs: 100_000,
+      settleUs: 1_000_000,
+      onRecount: (_f, to) => fixes.push(to),
+    }),
+  );
   world.runUntil(world.now + 600_000);
   assert.equal(fixes, [], "not before the quiet period");
   world.runUntil(world.now + 1_000_000);

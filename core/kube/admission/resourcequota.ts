@@ -22,7 +22,10 @@ export interface QuotaAdmissionOptions {
 }
 
 export class QuotaAdmission {
-  constructor(private readonly registry: Registry, private readonly opts: QuotaAdmissionOptions = {}) {}
+  constructor(
+    private readonly registry: Registry,
+    private readonly opts: QuotaAdmissionOptions = {},
+  ) {}
 
   /** Admits and stores a pod: defaults, quota charge by CAS, create; gives the charge back if the create definitely failed. */
   createPod(pod: Pod, cb: (r: ApiResult<KubeObject>) => void): void {
@@ -37,7 +40,8 @@ export class QuotaAdmission {
           if (!charged.ok) return cb(charged);
           this.registry.create(admitted, (r) => {
             if (r.ok || quotas.value.length === 0) return cb(r);
-            if (r.status.unknown) this.opts.onUncertain?.(`create ${keyOfObject(admitted)}: outcome unknown, its quota charge kept`);
+            if (r.status.unknown)
+              this.opts.onUncertain?.(`create ${keyOfObject(admitted)}: outcome unknown, its quota charge kept`);
             else this.releaseAll(quotas.value, delta, "refund");
             cb(r);
           });
@@ -68,28 +72,37 @@ export class QuotaAdmission {
     // quota holds by then: the CAS still passes (it is taken on the fresh object), the check does not.
     const stale = this.opts.bugs?.has("kube-quota-check-before-cas") === true;
     let attempts = 0;
-    this.registry.guaranteedUpdate(key, (cur) => {
-      if (++attempts > 1) kubeProbe("kube.quota-charge-conflict");
-      const base = stale ? q : (cur as ResourceQuota);
-      const why = exceeded(base, delta);
-      if (why !== undefined) return fail("Forbidden", why);
-      return { ok: true, value: { ...cur, status: charged(base, delta, 1).status } as ResourceQuota };
-    }, (r) => {
-      if (!r.ok) {
-        if (r.status.reason === "Forbidden") kubeProbe("kube.quota-exceeded");
-        if (r.status.unknown) this.opts.onUncertain?.(`charge of ${key}: outcome unknown`);
-        this.releaseAll(quotas.slice(0, i), delta, "refund");
-        return cb(r);
-      }
-      this.chargeAll(quotas, delta, i + 1, cb);
-    }, q);
+    this.registry.guaranteedUpdate(
+      key,
+      (cur) => {
+        if (++attempts > 1) kubeProbe("kube.quota-charge-conflict");
+        const base = stale ? q : (cur as ResourceQuota);
+        const why = exceeded(base, delta);
+        if (why !== undefined) return fail("Forbidden", why);
+        return { ok: true, value: { ...cur, status: charged(base, delta, 1).status } as ResourceQuota };
+      },
+      (r) => {
+        if (!r.ok) {
+          if (r.status.reason === "Forbidden") kubeProbe("kube.quota-exceeded");
+          if (r.status.unknown) this.opts.onUncertain?.(`charge of ${key}: outcome unknown`);
+          this.releaseAll(quotas.slice(0, i), delta, "refund");
+          return cb(r);
+        }
+        this.chargeAll(quotas, delta, i + 1, cb);
+      },
+      q,
+    );
   }
 
   private releaseAll(quotas: readonly ResourceQuota[], delta: Usage, why: "refund" | "release"): void {
     for (const q of quotas) {
-      this.registry.guaranteedUpdate(keyOfObject(q), (cur) => ({ ok: true, value: charged(cur as ResourceQuota, delta, -1) }), (r) => {
-        if (!r.ok) this.opts.onUncertain?.(`${why} on ${keyOfObject(q)}: ${r.status.reason}`);
-      });
+      this.registry.guaranteedUpdate(
+        keyOfObject(q),
+        (cur) => ({ ok: true, value: charged(cur as ResourceQuota, delta, -1) }),
+        (r) => {
+          if (!r.ok) this.opts.onUncertain?.(`${why} on ${keyOfObject(q)}: ${r.status.reason}`);
+        },
+      );
     }
   }
 }

@@ -12,7 +12,8 @@ export function podUsage(pod: Pod): Usage {
   if (pod.status?.phase === "Succeeded" || pod.status?.phase === "Failed") return u;
   u.set("pods", 1000);
   u.set("count/pods", 1000);
-  let cpu = 0, memory = 0;
+  let cpu = 0,
+    memory = 0;
   for (const c of pod.spec.containers) {
     cpu += parseQuantity(c.resources?.requests?.["cpu"]) ?? 0;
     memory += parseQuantity(c.resources?.requests?.["memory"]) ?? 0;
@@ -23,7 +24,9 @@ export function podUsage(pod: Pod): Usage {
 
 /** The resources a quota limits, sorted, with their hard limits (milli-units). */
 export function hardOf(q: ResourceQuota): [string, number][] {
-  return Object.keys(q.spec.hard).sort().map((r) => [r, parseQuantity(q.spec.hard[r]) ?? 0]);
+  return Object.keys(q.spec.hard)
+    .sort()
+    .map((r) => [r, parseQuantity(q.spec.hard[r]) ?? 0]);
 }
 
 export function usedOf(q: ResourceQuota, resource: string): number {
@@ -34,7 +37,8 @@ export function usedOf(q: ResourceQuota, resource: string): number {
 export function exceeded(q: ResourceQuota, delta: Usage): string | undefined {
   const over = hardOf(q).filter(([r, hard]) => (delta.get(r) ?? 0) > 0 && usedOf(q, r) + (delta.get(r) ?? 0) > hard);
   if (over.length === 0) return undefined;
-  const list = (f: (r: string, hard: number) => number) => over.map(([r, h]) => `${r}=${formatQuantity(f(r, h))}`).join(",");
+  const list = (f: (r: string, hard: number) => number) =>
+    over.map(([r, h]) => `${r}=${formatQuantity(f(r, h))}`).join(",");
   return `exceeded quota: ${q.metadata.name}, requested: ${list((r) => delta.get(r) ?? 0)}, used: ${list((r) => usedOf(q, r))}, limited: ${list((_, h) => h)}`;
 }
 

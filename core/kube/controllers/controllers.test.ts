@@ -5,7 +5,19 @@ import { Rng } from "../../../sim/rng.ts";
 import type { CacheReader, ReconcileContext, Write } from "../controller.ts";
 import { parseManifests } from "../manifest.ts";
 import { NGINX } from "../../../testing/kube/fake-cluster.ts";
-import { controllerOf, nsName, objectKey, type Deployment, type Kind, type KubeObject, type Lease, type Node, type ObjectOf, type Pod, type ReplicaSet } from "../types.ts";
+import {
+  controllerOf,
+  nsName,
+  objectKey,
+  type Deployment,
+  type Kind,
+  type KubeObject,
+  type Lease,
+  type Node,
+  type ObjectOf,
+  type Pod,
+  type ReplicaSet,
+} from "../types.ts";
 import { POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
 import { reconcileGarbage } from "./garbagecollector.ts";
 import { reconcileReplicaSet, replicaSetController } from "./replicaset.ts";
@@ -28,7 +40,9 @@ class MapCache implements CacheReader {
     return this.objs.get(`${kind}|${key}`) as ObjectOf<K> | undefined;
   }
   list<K extends Kind>(kind: K, namespace?: string): ObjectOf<K>[] {
-    return [...this.objs.values()].filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace)).sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1)) as ObjectOf<K>[];
+    return [...this.objs.values()]
+      .filter((o) => o.kind === kind && (namespace === undefined || o.metadata.namespace === namespace))
+      .sort((a, b) => (objectKey(a) < objectKey(b) ? -1 : 1)) as ObjectOf<K>[];
   }
   ownedBy<K extends Kind>(kind: K, owner: KubeObject): ObjectOf<K>[] {
     return this.list(kind, owner.metadata.namespace).filter((o) => controllerOf(o)?.uid === owner.metadata.uid);
@@ -65,10 +79,17 @@ test("a rolling update stays within maxSurge and maxUnavailable and ends with on
   assert.equal([maxSurge, maxUnavailable], [3, 2], "25% of 10: surge rounds up, unavailable down");
   // Pods become ready one reconcile after their ReplicaSet asks for them.
   const settleReplicaSets = () => {
-    for (const rs of cache.list("ReplicaSet")) rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas, observedGeneration: 1 };
+    for (const rs of cache.list("ReplicaSet"))
+      rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas, observedGeneration: 1 };
   };
-  for (let i = 0; i < 5; i++) { cache.apply(reconcileDeployment("default/nginx", cache).writes); settleReplicaSets(); }
-  assert.equal(cache.list("ReplicaSet").map((rs) => rs.spec.replicas), [10]);
+  for (let i = 0; i < 5; i++) {
+    cache.apply(reconcileDeployment("default/nginx", cache).writes);
+    settleReplicaSets();
+  }
+  assert.equal(
+    cache.list("ReplicaSet").map((rs) => rs.spec.replicas),
+    [10],
+  );
 
   cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
   let steps = 0;
@@ -80,10 +101,17 @@ test("a rolling update stays within maxSurge and maxUnavailable and ends with on
     assert.ok(total <= 10 + maxSurge, `step ${steps}: ${total} pods wanted`);
     assert.ok(ready >= 10 - maxUnavailable, `step ${steps}: ${ready} ready`);
     settleReplicaSets();
-    if (rss.length === 2 && rss.every((rs) => rs.spec.replicas === (rs.spec.template.spec.containers[0]!.image === "nginx:1.26" ? 10 : 0))) break;
+    if (
+      rss.length === 2 &&
+      rss.every((rs) => rs.spec.replicas === (rs.spec.template.spec.containers[0]!.image === "nginx:1.26" ? 10 : 0))
+    )
+      break;
   }
   assert.ok(steps < 100, "the rollout finished");
-  assert.is(cache.list("ReplicaSet").find((rs) => rs.spec.replicas === 10)!.metadata.labels?.[POD_TEMPLATE_HASH]?.length, 10);
+  assert.is(
+    cache.list("ReplicaSet").find((rs) => rs.spec.replicas === 10)!.metadata.labels?.[POD_TEMPLATE_HASH]?.length,
+    10,
+  );
 });
 
 test("a scale down in the middle of a rollout trims the ReplicaSets to replicas + maxSurge at once, unready pods first", () => {
@@ -99,8 +127,13 @@ test("a scale down in the middle of a rollout trims the ReplicaSets to replicas 
   cache.get("Deployment", "default/nginx")!.spec.replicas = 2; // maxSurge 1, maxUnavailable 0
   cache.apply(reconcileDeployment("default/nginx", cache).writes);
   assert.is(total(), 3, "within replicas + maxSurge after one pass");
-  const byImage = (img: string) => cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!.spec.replicas;
-  assert.equal([byImage("nginx:1.25"), byImage("nginx:1.26")], [3, 0], "the new ReplicaSet's unready pods go first: the old ready ones keep the Deployment available");
+  const byImage = (img: string) =>
+    cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!.spec.replicas;
+  assert.equal(
+    [byImage("nginx:1.25"), byImage("nginx:1.26")],
+    [3, 0],
+    "the new ReplicaSet's unready pods go first: the old ready ones keep the Deployment available",
+  );
 });
 
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
@@ -111,7 +144,10 @@ test("the Deployment status sums its ReplicaSets and records the generation it s
   rs.status = { replicas: 2, readyReplicas: 1 };
   cache.apply(reconcileDeployment("default/nginx", cache).writes);
   const st = cache.get("Deployment", "default/nginx")!.status!;
-  assert.equal([st.replicas, st.updatedReplicas, st.readyReplicas, st.unavailableReplicas, st.observedGeneration], [2, 2, 1, 1, 1]);
+  assert.equal(
+    [st.replicas, st.updatedReplicas, st.readyReplicas, st.unavailableReplicas, st.observedGeneration],
+    [2, 2, 1, 1, 1],
+  );
 });
 
 test("a ReplicaSet creates missing pods and deletes unscheduled, then unready pods first", () => {
@@ -129,7 +165,11 @@ test("a ReplicaSet creates missing pods and deletes unscheduled, then unready po
   const rs = cache.get("ReplicaSet", rsKey)!;
   rs.spec.replicas = 1;
   const ws = reconcileReplicaSet(rsKey, cache).writes.filter((w) => w.op === "delete");
-  assert.equal(ws.map((w) => (w.op === "delete" ? w.name : "")), [pods[2]!.metadata.name, pods[1]!.metadata.name], "the ready, scheduled pod stays");
+  assert.equal(
+    ws.map((w) => (w.op === "delete" ? w.name : "")),
+    [pods[2]!.metadata.name, pods[1]!.metadata.name],
+    "the ready, scheduled pod stays",
+  );
 });
 
 test("expectations (client-go ControllerExpectations): counted down by observations, deletions tracked by pod key, expired after the TTL", () => {
@@ -152,7 +192,10 @@ test("expectations (client-go ControllerExpectations): counted down by observati
   assert.not.ok(e.satisfied("default/rs"), "at the TTL: still waiting");
   clock = 5_000_001;
   assert.ok(e.satisfied("default/rs"), "past the TTL: satisfied");
-  assert.ok((probeCounts().get("kube.expectations-expired") ?? 0) > 0 && (probeCounts().get("kube.expectations-unsatisfied") ?? 0) > 0);
+  assert.ok(
+    (probeCounts().get("kube.expectations-expired") ?? 0) > 0 &&
+      (probeCounts().get("kube.expectations-unsatisfied") ?? 0) > 0,
+  );
 });
 
 test("a ReplicaSet whose creations are not yet observed is not synced again: no second batch of pods from a stale cache", () => {
@@ -164,13 +207,18 @@ test("a ReplicaSet whose creations are not yet observed is not synced again: no 
   const def = replicaSetController({ expectationsTimeoutUs: 5_000_000 });
   const ctx: ReconcileContext = { now: () => clock, monotonic: () => clock, rng: new Rng(1), process: "kcm-1" };
   def.onStart!(ctx);
-  const creates = (ws: Write[] | { writes: Write[] }) => (Array.isArray(ws) ? ws : ws.writes).filter((w) => w.op === "create");
+  const creates = (ws: Write[] | { writes: Write[] }) =>
+    (Array.isArray(ws) ? ws : ws.writes).filter((w) => w.op === "create");
   const first = creates(def.reconcile(rsKey, cache, ctx));
   assert.is(first.length, 3);
   // The writes were acknowledged but the informer has not delivered the pods: the cache still shows none.
   for (const w of first) def.written!(rsKey, w, "ok", ctx);
   assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 0, "expectations unsatisfied: sync skipped");
-  assert.is(creates(reconcileReplicaSet(rsKey, cache)).length, 3, "without expectations the stale cache creates a second batch");
+  assert.is(
+    creates(reconcileReplicaSet(rsKey, cache)).length,
+    3,
+    "without expectations the stale cache creates a second batch",
+  );
   // Two adds observed, one create timed out (lowered as failed): satisfied, and the cache's two pods leave one to create.
   cache.apply(first.slice(0, 2));
   for (const p of cache.list("Pod")) def.observe!("add", "Pod", p, ctx);
@@ -201,10 +249,18 @@ test("expected deletions: only the pods chosen count, and the ReplicaSet's delet
   def.observe!("delete", "Pod", kept, ctx);
   def.observe!("delete", "Pod", cache.get("Pod", chosen[0]!)!, ctx);
   const again = def.reconcile(rsKey, cache, ctx);
-  assert.is((Array.isArray(again) ? again : again.writes).filter((w) => w.op === "delete").length, 0, "one chosen deletion still unseen");
+  assert.is(
+    (Array.isArray(again) ? again : again.writes).filter((w) => w.op === "delete").length,
+    0,
+    "one chosen deletion still unseen",
+  );
   def.observe!("delete", "ReplicaSet", rs, ctx);
   const after = def.reconcile(rsKey, cache, ctx);
-  assert.is((Array.isArray(after) ? after : after.writes).filter((w) => w.op === "delete").length, 2, "record dropped with the ReplicaSet");
+  assert.is(
+    (Array.isArray(after) ? after : after.writes).filter((w) => w.op === "delete").length,
+    2,
+    "record dropped with the ReplicaSet",
+  );
 });
 
 test("the garbage collector deletes a dependent only when its owner's absence is certain", () => {
@@ -217,31 +273,66 @@ test("the garbage collector deletes a dependent only when its owner's absence is
   cache.objs.delete(`Deployment|${objectKey(d)}`);
   cache.synced.set("Deployment", Number(rs.metadata.resourceVersion) - 1);
   const early = reconcileGarbage(key, cache);
-  assert.equal(early.writes, [], "the Deployment cache is older than the ReplicaSet: the owner may just not be there yet");
+  assert.equal(
+    early.writes,
+    [],
+    "the Deployment cache is older than the ReplicaSet: the owner may just not be there yet",
+  );
   assert.ok(early.requeueAfterUs !== undefined);
   cache.synced.set("Deployment", Number(rs.metadata.resourceVersion));
   resetProbes();
-  assert.equal(reconcileGarbage(key, cache).writes.map((w) => w.op), ["delete"]);
+  assert.equal(
+    reconcileGarbage(key, cache).writes.map((w) => w.op),
+    ["delete"],
+  );
   assert.is(probeCounts().get("kube.gc-orphan-deleted"), 1);
 });
 
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
   const cache = new MapCache();
-  const ctx: ReconcileContext = { now: () => 10_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "scheduler-1" };
+  const ctx: ReconcileContext = {
+    now: () => 10_000_000,
+    monotonic: () => 10_000_000,
+    rng: new Rng(1),
+    process: "scheduler-1",
+  };
   const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
   for (const name of ["node-1", "node-2"]) {
-    cache.put({ apiVersion: "v1", kind: "Node", metadata: { name }, spec: {}, status: { conditions: [{ type: "Ready", status: "True" }] } } satisfies Node);
-    cache.put({ apiVersion: "coordination.k8s.io/v1", kind: "Lease", metadata: { name, namespace: "kube-node-lease" }, spec: {} } satisfies Lease);
+    cache.put({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name },
+      spec: {},
+      status: { conditions: [{ type: "Ready", status: "True" }] },
+    } satisfies Node);
+    cache.put({
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name, namespace: "kube-node-lease" },
+      spec: {},
+    } satisfies Lease);
   }
   cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
   cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
-  const pod = (name: string, nodeName?: string): Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: "default" }, spec: { containers: [{ name: "c", image: "i" }], ...(nodeName ? { nodeName } : {}) } });
+  const pod = (name: string, nodeName?: string): Pod => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default" },
+    spec: { containers: [{ name: "c", image: "i" }], ...(nodeName ? { nodeName } : {}) },
+  });
   cache.put(pod("p1"));
   const w = reconcilePod("default/p1", cache, ctx, opts).writes[0];
   assert.ok(w?.op === "update" && (w.object as Pod).spec.nodeName === "node-1");
-  assert.is(w.object.metadata.resourceVersion, cache.get("Pod", "default/p1")!.metadata.resourceVersion, "the bind is conditional on the pod's resourceVersion");
+  assert.is(
+    w.object.metadata.resourceVersion,
+    cache.get("Pod", "default/p1")!.metadata.resourceVersion,
+    "the bind is conditional on the pod's resourceVersion",
+  );
   const bare = reconcilePod("default/p1", cache, ctx, { ...opts, bindWithoutPrecondition: true }).writes[0];
-  assert.ok(bare?.op === "update" && bare.object.metadata.resourceVersion === undefined, "kube-bind-no-precondition drops it");
+  assert.ok(
+    bare?.op === "update" && bare.object.metadata.resourceVersion === undefined,
+    "kube-bind-no-precondition drops it",
+  );
   cache.put(pod("b1", "node-1"));
   cache.put(pod("b2", "node-1"));
   const full = reconcilePod("default/p1", cache, ctx, opts);

@@ -30,7 +30,12 @@ function newReplicaSet(d: Deployment, hash: string, replicas: number): ReplicaSe
   return {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",
-    metadata: { name: `${d.metadata.name}-${hash}`, namespace: d.metadata.namespace!, labels, ownerReferences: [ownerRefTo(d)] },
+    metadata: {
+      name: `${d.metadata.name}-${hash}`,
+      namespace: d.metadata.namespace!,
+      labels,
+      ownerReferences: [ownerRefTo(d)],
+    },
     spec: {
       replicas,
       selector: { matchLabels: { ...d.spec.selector.matchLabels, [POD_TEMPLATE_HASH]: hash } },
@@ -43,7 +48,10 @@ const specReplicas = (rss: readonly ReplicaSet[]) => rss.reduce((s, rs) => s + r
 // Ready pods the ReplicaSet still wants: its status lags a scale-down, and counting pods about to go
 // would let two passes scale down on the same availability.
 const ready = (rs: ReplicaSet) => Math.min(rs.spec.replicas, rs.status?.readyReplicas ?? 0);
-const scaled = (rs: ReplicaSet, replicas: number): Write => ({ op: "update", object: { ...rs, spec: { ...rs.spec, replicas } } });
+const scaled = (rs: ReplicaSet, replicas: number): Write => ({
+  op: "update",
+  object: { ...rs, spec: { ...rs.spec, replicas } },
+});
 
 /**
  * A scale down in the middle of a rollout leaves the ReplicaSets above the new replicas + maxSurge;
@@ -72,11 +80,16 @@ export interface DeploymentControllerOptions {
   noSurgeTrim?: boolean;
 }
 
-export function reconcileDeployment(key: string, cache: CacheReader, opts: DeploymentControllerOptions = {}): Reconciled {
+export function reconcileDeployment(
+  key: string,
+  cache: CacheReader,
+  opts: DeploymentControllerOptions = {},
+): Reconciled {
   const d = cache.get("Deployment", key);
   if (d === undefined) return { writes: [] };
   const byAge = (a: ReplicaSet, b: ReplicaSet) =>
-    (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) || (a.metadata.name < b.metadata.name ? -1 : 1);
+    (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) ||
+    (a.metadata.name < b.metadata.name ? -1 : 1);
   const rss = cache.ownedBy("ReplicaSet", d).sort(byAge);
   const hash = templateHash(d.spec.template);
   const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
@@ -131,10 +144,16 @@ export function reconcileDeployment(key: string, cache: CacheReader, opts: Deplo
     availableReplicas: readyTotal,
     unavailableReplicas: Math.max(0, n - readyTotal),
   };
-  if (canonicalJson(status) !== canonicalJson(d.status ?? {})) writes.push({ op: "updateStatus", object: { ...d, status } });
+  if (canonicalJson(status) !== canonicalJson(d.status ?? {}))
+    writes.push({ op: "updateStatus", object: { ...d, status } });
   return { writes };
 }
 
 export function deploymentController(opts: DeploymentControllerOptions = {}): ControllerDef {
-  return defineController({ name: "deployment", watches: ["Deployment", "ReplicaSet"], reconcile: (key, cache) => reconcileDeployment(key, cache, opts), resyncUs: 1_000_000 });
+  return defineController({
+    name: "deployment",
+    watches: ["Deployment", "ReplicaSet"],
+    reconcile: (key, cache) => reconcileDeployment(key, cache, opts),
+    resyncUs: 1_000_000,
+  });
 }

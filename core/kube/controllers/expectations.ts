@@ -23,7 +23,10 @@ interface Expectation {
 export class ControllerExpectations {
   private readonly store = new Map<string, Expectation>();
 
-  constructor(private readonly monotonic: () => number, readonly timeoutUs = EXPECTATIONS_TIMEOUT_US) {}
+  constructor(
+    private readonly monotonic: () => number,
+    readonly timeoutUs = EXPECTATIONS_TIMEOUT_US,
+  ) {}
 
   /** SatisfiedExpectations: true when no record exists, every expected event was observed, or the record expired. */
   satisfied(key: string): boolean {

@@ -35,10 +35,23 @@ export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
   if (owner !== undefined && owner.metadata.uid === ref.uid) return { writes: [] };
   kubeProbe("kube.gc-orphan-deleted");
   return {
-    writes: [{ op: "delete", kind, namespace: obj.metadata.namespace!, name: obj.metadata.name, preconditions: { uid: obj.metadata.uid! } }],
+    writes: [
+      {
+        op: "delete",
+        kind,
+        namespace: obj.metadata.namespace!,
+        name: obj.metadata.name,
+        preconditions: { uid: obj.metadata.uid! },
+      },
+    ],
   };
 }
 
 export function garbageCollector(): ControllerDef {
-  return defineController({ name: "garbage-collector", watches: ["ReplicaSet", "Pod", "Deployment"], keysFor, reconcile: (key, cache) => reconcileGarbage(key, cache) });
+  return defineController({
+    name: "garbage-collector",
+    watches: ["ReplicaSet", "Pod", "Deployment"],
+    keysFor,
+    reconcile: (key, cache) => reconcileGarbage(key, cache),
+  });
 }

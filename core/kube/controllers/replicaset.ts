@@ -6,7 +6,18 @@
 import { canonicalJson } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
-import { clone, controllerOf, nsName, objectKey, ownerRefTo, podIsReady, type KubeObject, type Pod, type ReplicaSet, type ReplicaSetStatus } from "../types.ts";
+import {
+  clone,
+  controllerOf,
+  nsName,
+  objectKey,
+  ownerRefTo,
+  podIsReady,
+  type KubeObject,
+  type Pod,
+  type ReplicaSet,
+  type ReplicaSetStatus,
+} from "../types.ts";
 import { ControllerExpectations, EXPECTATIONS_TIMEOUT_US } from "./expectations.ts";
 
 /** Pod creations or deletions per pass (the real controller uses slow-start batches of up to 500). */
@@ -18,7 +29,13 @@ export function podFor(rs: ReplicaSet): Pod {
   return {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { name: "", generateName: `${rs.metadata.name}-`, namespace: rs.metadata.namespace!, labels: { ...rs.spec.template.metadata.labels }, ownerReferences: [ownerRefTo(rs)] },
+    metadata: {
+      name: "",
+      generateName: `${rs.metadata.name}-`,
+      namespace: rs.metadata.namespace!,
+      labels: { ...rs.spec.template.metadata.labels },
+      ownerReferences: [ownerRefTo(rs)],
+    },
     spec,
   };
 }
@@ -40,7 +57,11 @@ function deletionRank(a: Pod, b: Pod): number {
  * pods are managed only when the last creations/deletions were observed, and the new ones are
  * expected before the writes go out.
  */
-export function reconcileReplicaSet(key: string, cache: CacheReader, expectations?: ControllerExpectations): Reconciled {
+export function reconcileReplicaSet(
+  key: string,
+  cache: CacheReader,
+  expectations?: ControllerExpectations,
+): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
     expectations?.delete(key);
@@ -58,7 +79,13 @@ export function reconcileReplicaSet(key: string, cache: CacheReader, expectation
     const doomed = [...pods].sort(deletionRank).slice(0, Math.min(diff, BURST));
     expectations?.expectDeletions(key, doomed.map(objectKey));
     for (const p of doomed) {
-      writes.push({ op: "delete", kind: "Pod", namespace: p.metadata.namespace!, name: p.metadata.name, preconditions: { uid: p.metadata.uid! } });
+      writes.push({
+        op: "delete",
+        kind: "Pod",
+        namespace: p.metadata.namespace!,
+        name: p.metadata.name,
+        preconditions: { uid: p.metadata.uid! },
+      });
     }
   }
   const readyCount = pods.filter(podIsReady).length;
@@ -68,7 +95,8 @@ export function reconcileReplicaSet(key: string, cache: CacheReader, expectation
     readyReplicas: readyCount,
     availableReplicas: readyCount,
   };
-  if (canonicalJson(status) !== canonicalJson(rs.status ?? {})) writes.push({ op: "updateStatus", object: { ...rs, status } });
+  if (canonicalJson(status) !== canonicalJson(rs.status ?? {}))
+    writes.push({ op: "updateStatus", object: { ...rs, status } });
   return { writes };
 }
 

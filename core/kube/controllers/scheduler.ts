@@ -1,7 +1,13 @@
 // kube-scheduler reduced to its contract: bind each pod without a node to a ready node with room
 // (the fewest pods first, then by name) by a CAS update of the pod. A node is ready when its Node
 // says so and its heartbeat Lease changed recently on the scheduler's own clock.
-import { defineController, type CacheReader, type ControllerDef, type ReconcileContext, type Reconciled } from "../controller.ts";
+import {
+  defineController,
+  type CacheReader,
+  type ControllerDef,
+  type ReconcileContext,
+  type Reconciled,
+} from "../controller.ts";
 import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
@@ -23,14 +29,24 @@ export function readyNodes(cache: CacheReader, now: number, graceUs: number): No
   });
 }
 
-export function reconcilePod(key: string, cache: CacheReader, ctx: ReconcileContext, opts: Required<SchedulerOptions>): Reconciled {
+export function reconcilePod(
+  key: string,
+  cache: CacheReader,
+  ctx: ReconcileContext,
+  opts: Required<SchedulerOptions>,
+): Reconciled {
   const pod = cache.get("Pod", key);
   if (pod === undefined || pod.spec.nodeName) return { writes: [] };
   const load = new Map<string, number>();
-  for (const p of cache.list("Pod")) if (p.spec.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+  for (const p of cache.list("Pod"))
+    if (p.spec.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
   const fits = readyNodes(cache, ctx.now(), opts.nodeGraceUs)
     .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
-    .sort((a, b) => (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) || (a.metadata.name < b.metadata.name ? -1 : 1));
+    .sort(
+      (a, b) =>
+        (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) ||
+        (a.metadata.name < b.metadata.name ? -1 : 1),
+    );
   const node = fits[0];
   if (node === undefined) return { writes: [], requeueAfterUs: 200_000 };
   const bind: Pod = { ...pod, spec: { ...pod.spec, nodeName: node.metadata.name } };
@@ -42,8 +58,17 @@ export function reconcilePod(key: string, cache: CacheReader, ctx: ReconcileCont
 }
 
 export function schedulerController(options: SchedulerOptions = {}): ControllerDef {
-  const opts: Required<SchedulerOptions> = { nodeGraceUs: 4_000_000, defaultCapacity: 10, bindWithoutPrecondition: false, ...options };
-  const unscheduled = (cache: CacheReader) => cache.list("Pod").filter((p) => !p.spec.nodeName).map(objectKey);
+  const opts: Required<SchedulerOptions> = {
+    nodeGraceUs: 4_000_000,
+    defaultCapacity: 10,
+    bindWithoutPrecondition: false,
+    ...options,
+  };
+  const unscheduled = (cache: CacheReader) =>
+    cache
+      .list("Pod")
+      .filter((p) => !p.spec.nodeName)
+      .map(objectKey);
   return defineController({
     name: "scheduler",
     watches: ["Pod", "Node", "Lease"],

@@ -5,7 +5,17 @@
 //
 //   startKubeCluster(world, { ..., controllers: [readyCountController()] })
 import { defineController, type CacheReader, type ControllerDef, type Reconciled } from "../controller.ts";
-import { controllerOf, nsName, objectKey, ownerRefTo, podIsReady, splitKey, type ConfigMap, type Kind, type KubeObject } from "../types.ts";
+import {
+  controllerOf,
+  nsName,
+  objectKey,
+  ownerRefTo,
+  podIsReady,
+  splitKey,
+  type ConfigMap,
+  type Kind,
+  type KubeObject,
+} from "../types.ts";
 
 export const READY_SUFFIX = "-ready";
 
@@ -36,13 +46,31 @@ export function reconcileReadyCount(key: string, cache: CacheReader): Reconciled
   const cm = cache.get("ConfigMap", cmKey);
   const d = cache.get("Deployment", key);
   if (d === undefined) {
-    return { writes: cm === undefined ? [] : [{ op: "delete", kind: "ConfigMap", namespace: namespace!, name: cm.metadata.name, preconditions: { uid: cm.metadata.uid! } }] };
+    return {
+      writes:
+        cm === undefined
+          ? []
+          : [
+              {
+                op: "delete",
+                kind: "ConfigMap",
+                namespace: namespace!,
+                name: cm.metadata.name,
+                preconditions: { uid: cm.metadata.uid! },
+              },
+            ],
+    };
   }
   const rsUids = new Set(cache.ownedBy("ReplicaSet", d).map((rs) => rs.metadata.uid));
   const ready = cache.list("Pod", namespace).filter((p) => rsUids.has(controllerOf(p)?.uid) && podIsReady(p)).length;
   const data = { ready: String(ready), replicas: String(d.spec.replicas) };
   if (cm === undefined) {
-    const fresh: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: name + READY_SUFFIX, namespace: namespace!, ownerReferences: [ownerRefTo(d)] }, data };
+    const fresh: ConfigMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: name + READY_SUFFIX, namespace: namespace!, ownerReferences: [ownerRefTo(d)] },
+      data,
+    };
     return { writes: [{ op: "create", object: fresh }] };
   }
   if (cm.data?.ready === data.ready && cm.data?.replicas === data.replicas) return { writes: [] };

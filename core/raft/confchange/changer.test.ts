@@ -4,11 +4,27 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AssertionFailure } from "../../assert.ts";
 import { Progress } from "../progress.ts";
-import { allVoters, applyConfChange, configOf, confStateOf, isJoint, isVoter, members, validConfChange, type Config } from "./changer.ts";
+import {
+  allVoters,
+  applyConfChange,
+  configOf,
+  confStateOf,
+  isJoint,
+  isVoter,
+  members,
+  validConfChange,
+  type Config,
+} from "./changer.ts";
 import { mostCaughtUpVoter, reconcileProgress } from "./progress.ts";
 
 const three = configOf({ voters: ["n3", "n1", "n2"], learners: ["n4"] });
-const swap = { type: "enterJoint", changes: [{ type: "addVoter", nodeId: "n5" }, { type: "removeVoter", nodeId: "n1" }] } as const;
+const swap = {
+  type: "enterJoint",
+  changes: [
+    { type: "addVoter", nodeId: "n5" },
+    { type: "removeVoter", nodeId: "n1" },
+  ],
+} as const;
 
 test("configOf sorts, removes duplicates, and never lists a voter as a learner too", () => {
   const c = configOf({ voters: ["n2", "n1", "n2"], learners: ["n1", "n3"], votersOutgoing: ["n3", "n1"] });
@@ -16,7 +32,10 @@ test("configOf sorts, removes duplicates, and never lists a voter as a learner t
   assert.equal(c.outgoing, ["n1", "n3"]);
   assert.equal(c.learners, [], "n1 and n3 vote in one half or the other");
   assert.ok(c.autoLeave, "autoLeave defaults on while joint");
-  assert.not.ok(configOf({ voters: ["n1"], learners: [], autoLeave: true }).autoLeave, "and is off outside a joint configuration");
+  assert.not.ok(
+    configOf({ voters: ["n1"], learners: [], autoLeave: true }).autoLeave,
+    "and is off outside a joint configuration",
+  );
 });
 
 test("§6 one server at a time: add, promote, demote, remove; each step yields a fresh configuration", () => {
@@ -54,7 +73,12 @@ test("§6 joint consensus: enterJoint makes C_old,new (old voters outgoing), lea
   assert.equal(joint.outgoing, ["n1", "n2", "n3"]);
   assert.ok(isVoter(joint, "n1") && isVoter(joint, "n5"), "both halves vote");
   assert.equal(allVoters(joint), ["n1", "n2", "n3", "n5"]);
-  assert.equal(confStateOf(joint), { voters: ["n2", "n3", "n5"], learners: ["n4"], votersOutgoing: ["n1", "n2", "n3"], autoLeave: true });
+  assert.equal(confStateOf(joint), {
+    voters: ["n2", "n3", "n5"],
+    learners: ["n4"],
+    votersOutgoing: ["n1", "n2", "n3"],
+    autoLeave: true,
+  });
   const left = applyConfChange(joint, { type: "leaveJoint" }, "t");
   assert.not.ok(isJoint(left));
   assert.equal(confStateOf(left), { voters: ["n2", "n3", "n5"], learners: ["n4"] });
@@ -64,21 +88,49 @@ test("§6 joint consensus: enterJoint makes C_old,new (old voters outgoing), lea
 test("a joint change names each server once, never demotes a voter to learner in one step, and keeps a voter", () => {
   const bad = (changes: unknown) => validConfChange(three, { type: "enterJoint", changes });
   assert.not.ok(bad([]), "empty");
-  assert.not.ok(bad([{ type: "addVoter", nodeId: "n5" }, { type: "removeVoter", nodeId: "n5" }]), "n5 twice");
+  assert.not.ok(
+    bad([
+      { type: "addVoter", nodeId: "n5" },
+      { type: "removeVoter", nodeId: "n5" },
+    ]),
+    "n5 twice",
+  );
   assert.not.ok(bad([{ type: "addLearner", nodeId: "n1" }]), "demotion needs two steps");
-  assert.not.ok(bad([{ type: "removeVoter", nodeId: "n1" }, { type: "removeVoter", nodeId: "n2" }, { type: "removeVoter", nodeId: "n3" }]), "no voter left");
+  assert.not.ok(
+    bad([
+      { type: "removeVoter", nodeId: "n1" },
+      { type: "removeVoter", nodeId: "n2" },
+      { type: "removeVoter", nodeId: "n3" },
+    ]),
+    "no voter left",
+  );
   assert.not.ok(bad([{ type: "promote", nodeId: "n4" }]), "unknown type");
-  assert.ok(bad([{ type: "addVoter", nodeId: "n4" }, { type: "addLearner", nodeId: "n6" }]));
+  assert.ok(
+    bad([
+      { type: "addVoter", nodeId: "n4" },
+      { type: "addLearner", nodeId: "n6" },
+    ]),
+  );
 });
 
 test("applying a change that validation would refuse is an assertion, not a silent no-op", () => {
-  assert.throws(() => applyConfChange(three, { type: "leaveJoint" }, "n1"), (e: unknown) => e instanceof AssertionFailure && /not joint/.test(e.message));
+  assert.throws(
+    () => applyConfChange(three, { type: "leaveJoint" }, "n1"),
+    (e: unknown) => e instanceof AssertionFailure && /not joint/.test(e.message),
+  );
   const joint = applyConfChange(three, swap, "t");
-  assert.throws(() => applyConfChange(joint, swap, "n1"), (e: unknown) => e instanceof AssertionFailure && /already joint/.test(e.message));
+  assert.throws(
+    () => applyConfChange(joint, swap, "n1"),
+    (e: unknown) => e instanceof AssertionFailure && /already joint/.test(e.message),
+  );
 });
 
 test("a leader's progress follows the configuration: newcomers probe from the end and count as active, leavers go", () => {
-  const progress = new Map<string, Progress>([["n1", new Progress(5, 4, false)], ["n2", new Progress(5, 4, false)], ["n3", new Progress(5, 4, false)]]);
+  const progress = new Map<string, Progress>([
+    ["n1", new Progress(5, 4, false)],
+    ["n2", new Progress(5, 4, false)],
+    ["n3", new Progress(5, 4, false)],
+  ]);
   progress.get("n2")!.match = 3;
   const next = applyConfChange(three, swap, "t");
   reconcileProgress(progress, applyConfChange(next, { type: "leaveJoint" }, "t"), 9, 4);
@@ -86,7 +138,11 @@ test("a leader's progress follows the configuration: newcomers probe from the en
   const n5 = progress.get("n5")!;
   assert.equal([n5.next, n5.recentActive, n5.isLearner], [10, true, false]);
   assert.ok(progress.get("n4")!.isLearner);
-  assert.is(mostCaughtUpVoter(next, progress), "n2", "the removed leader's successor is the voter with the highest match");
+  assert.is(
+    mostCaughtUpVoter(next, progress),
+    "n2",
+    "the removed leader's successor is the voter with the highest match",
+  );
 });
 
 test.run();

@@ -70,7 +70,9 @@ export function validConfChange(c: Config, data: unknown): boolean {
     case "leaveJoint":
       return isJoint(c);
     case "enterJoint":
-      return !isJoint(c) && Array.isArray(cc.changes) && cc.changes.length > 0 && jointTarget(c, cc.changes) !== undefined;
+      return (
+        !isJoint(c) && Array.isArray(cc.changes) && cc.changes.length > 0 && jointTarget(c, cc.changes) !== undefined
+      );
     default:
       return !isJoint(c) && validSingle(c, cc);
   }
@@ -102,7 +104,12 @@ export function applyConfChange(c: Config, cc: ConfChange, who: string): Config 
       assert(!isJoint(c), () => `${who}: entering a joint configuration while already joint`);
       const next = jointTarget(c, cc.changes);
       assert(next !== undefined, () => `${who}: invalid joint change ${JSON.stringify(cc)}`);
-      return configOf({ voters: next.voters, learners: next.learners, votersOutgoing: c.voters, autoLeave: cc.autoLeave !== false });
+      return configOf({
+        voters: next.voters,
+        learners: next.learners,
+        votersOutgoing: c.voters,
+        autoLeave: cc.autoLeave !== false,
+      });
     }
     case "leaveJoint":
       assert(isJoint(c), () => `${who}: leaving a joint configuration while not joint`);
@@ -122,12 +129,22 @@ export function applyConfChange(c: Config, cc: ConfChange, who: string): Config 
  * names a server once; a voter is never demoted to learner in one step (etcd needs LearnersNext for that);
  * some voter must remain.
  */
-function jointTarget(c: Config, changes: readonly ConfChangeSingle[]): { voters: string[]; learners: string[] } | undefined {
+function jointTarget(
+  c: Config,
+  changes: readonly ConfChangeSingle[],
+): { voters: string[]; learners: string[] } | undefined {
   const voters = new Set(c.voters);
   const learners = new Set(c.learners);
   const seen = new Set<string>();
   for (const ch of changes) {
-    if (ch === null || typeof ch !== "object" || typeof ch.nodeId !== "string" || ch.nodeId === NONE || seen.has(ch.nodeId)) return undefined;
+    if (
+      ch === null ||
+      typeof ch !== "object" ||
+      typeof ch.nodeId !== "string" ||
+      ch.nodeId === NONE ||
+      seen.has(ch.nodeId)
+    )
+      return undefined;
     seen.add(ch.nodeId);
     if (ch.type !== "addVoter" && ch.type !== "removeVoter" && ch.type !== "addLearner") return undefined;
     if (ch.type === "addLearner" && voters.has(ch.nodeId)) return undefined;

@@ -9,7 +9,12 @@ import { members, type Config } from "./changer.ts";
  * member starts probing right after the leader's last entry and counts as recently active, or CheckQuorum
  * could depose the leader before the newcomer ever answered.
  */
-export function reconcileProgress(progress: Map<string, Progress>, c: Config, lastIndex: number, maxInflight: number): void {
+export function reconcileProgress(
+  progress: Map<string, Progress>,
+  c: Config,
+  lastIndex: number,
+  maxInflight: number,
+): void {
   const ids = members(c);
   for (const id of ids) {
     let pr = progress.get(id);

@@ -18,7 +18,12 @@ const MAX_UNKNOWN_LANES = 6;
 export type OpMark = "lin-prefix" | "lin-stuck";
 
 /** `focus`: the operation the page scrolls to on load (class "lin-focus"). */
-export function clientsChart(ops: readonly OpView[], s: Scale, marks: ReadonlyMap<number, OpMark>, focus?: number): string {
+export function clientsChart(
+  ops: readonly OpView[],
+  s: Scale,
+  marks: ReadonlyMap<number, OpMark>,
+  focus?: number,
+): string {
   const byClient = new Map<number, OpView[]>();
   for (const o of ops) {
     const list = byClient.get(o.client);
@@ -30,14 +35,35 @@ export function clientsChart(ops: readonly OpView[], s: Scale, marks: ReadonlyMa
     const list = byClient.get(c)!;
     const done = list.filter((o) => o.return !== null);
     const open = list.filter((o) => o.return === null);
-    const doneLanes = packLanes(done.map((o) => ({ start: o.call, end: o.return! })), MAX_LANES);
-    const openLanes = packLanes(open.map((o) => ({ start: o.call, end: Infinity })), MAX_UNKNOWN_LANES);
+    const doneLanes = packLanes(
+      done.map((o) => ({ start: o.call, end: o.return! })),
+      MAX_LANES,
+    );
+    const openLanes = packLanes(
+      open.map((o) => ({ start: o.call, end: Infinity })),
+      MAX_UNKNOWN_LANES,
+    );
     const doneCount = done.length ? Math.max(...doneLanes.map((l) => l + 1)) : 1;
     const openCount = open.length ? Math.max(...openLanes.map((l) => l + 1)) : 0;
     const doneRoom = roomRight(done, doneLanes, s);
     const openRoom = roomRight(open, openLanes, s);
-    const body = done.map((o, i) => bar(o, 3 + doneLanes[i]! * LANE, BAR, s, marks.get(o.id), o.id === focus, doneRoom[i]!)).join("")
-      + open.map((o, i) => bar(o, 3 + doneCount * LANE + openLanes[i]! * U_LANE, U_BAR, s, marks.get(o.id), o.id === focus, openRoom[i]!)).join("");
+    const body =
+      done
+        .map((o, i) => bar(o, 3 + doneLanes[i]! * LANE, BAR, s, marks.get(o.id), o.id === focus, doneRoom[i]!))
+        .join("") +
+      open
+        .map((o, i) =>
+          bar(
+            o,
+            3 + doneCount * LANE + openLanes[i]! * U_LANE,
+            U_BAR,
+            s,
+            marks.get(o.id),
+            o.id === focus,
+            openRoom[i]!,
+          ),
+        )
+        .join("");
     const failed = list.filter((o) => o.status === "error").length;
     return {
       label: `client ${c}`,
@@ -62,13 +88,24 @@ function roomRight(list: readonly OpView[], lanes: readonly number[], s: Scale):
   return room;
 }
 
-function bar(o: OpView, y: number, height: number, s: Scale, mark: OpMark | undefined, focus: boolean, room: number): string {
+function bar(
+  o: OpView,
+  y: number,
+  height: number,
+  s: Scale,
+  mark: OpMark | undefined,
+  focus: boolean,
+  room: number,
+): string {
   const x = Math.max(0, s.x(o.call));
   const open = o.return === null;
   const w = open ? Math.max(2, s.right - x) : Math.max(1.5, s.x(o.return!) - x);
   const cls = `op ${o.status}${mark ? ` ${mark}` : ""}${focus ? " lin-focus" : ""}`;
   // A halo makes a narrow bar that could not be placed findable at a glance.
-  const halo = mark === "lin-stuck" ? `<rect class="halo" x="${px(x - 4)}" y="${y - 3}" width="${px(w + 8)}" height="${height + 6}" rx="3"/>` : "";
+  const halo =
+    mark === "lin-stuck"
+      ? `<rect class="halo" x="${px(x - 4)}" y="${y - 3}" width="${px(w + 8)}" height="${height + 6}" rx="3"/>`
+      : "";
   let out = `${halo}<rect class="${cls}" data-op="${o.id}"${open ? ` data-open-ended="true"` : ""} x="${px(x)}" y="${y}" width="${px(w)}" height="${height}"/>`;
   if (open) {
     // The chevron at the edge says "continues": the operation may take effect at any later time.
@@ -76,6 +113,7 @@ function bar(o: OpView, y: number, height: number, s: Scale, mark: OpMark | unde
     out += `<path class="openend" d="M${px(e - 7)} ${y} L${px(e - 2)} ${y + height / 2} L${px(e - 7)} ${y + height}"/>`;
   }
   const chars = Math.floor((Math.min(w, room, 420) - 6) / 6.2);
-  if (chars >= 6) out += `<text class="oplabel${open ? " open" : ""}" x="${px(x + 3)}" y="${y + height - 2}">${esc(clip(o.label, chars))}</text>`;
+  if (chars >= 6)
+    out += `<text class="oplabel${open ? " open" : ""}" x="${px(x + 3)}" y="${y + height - 2}">${esc(clip(o.label, chars))}</text>`;
   return out;
 }

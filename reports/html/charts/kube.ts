@@ -54,11 +54,20 @@ export function readKube(v: unknown): KubeView | undefined {
     }
     const events: KubeEvent[] = [];
     for (const e of o.events) {
-      if (!isObject(e) || typeof e.time !== "number" || !Number.isFinite(e.time) || (typeof e.resourceVersion !== "number" && typeof e.resourceVersion !== "string")) {
+      if (
+        !isObject(e) ||
+        typeof e.time !== "number" ||
+        !Number.isFinite(e.time) ||
+        (typeof e.resourceVersion !== "number" && typeof e.resourceVersion !== "string")
+      ) {
         skipped++;
         continue;
       }
-      const ev: KubeEvent = { time: e.time, resourceVersion: e.resourceVersion, summary: typeof e.summary === "string" ? e.summary : "" };
+      const ev: KubeEvent = {
+        time: e.time,
+        resourceVersion: e.resourceVersion,
+        summary: typeof e.summary === "string" ? e.summary : "",
+      };
       if (e.type === "ADDED" || e.type === "MODIFIED" || e.type === "DELETED") ev.type = e.type;
       events.push(ev);
     }
@@ -78,7 +87,8 @@ export function kubeChart(view: KubeView, s: Scale, end: number): string {
     evs.forEach((e, i) => {
       if (e.type === "DELETED") return;
       const next = evs[i + 1]?.time ?? end;
-      const x = s.x(e.time), w = Math.max(1, s.x(next) - x);
+      const x = s.x(e.time),
+        w = Math.max(1, s.x(next) - x);
       const chars = Math.floor((w - 6) / 6.2);
       body += `<g class="kstate"><rect x="${px(x)}" y="4" width="${px(w)}" height="12"/>${chars >= 4 && e.summary ? `<text x="${px(x + 4)}" y="13">${esc(clip(e.summary, chars))}</text>` : ""}<title>${esc(`${name} rv ${e.resourceVersion} from ${formatTime(e.time, s.unit)}: ${e.summary}`)}</title></g>`;
     });

@@ -12,9 +12,15 @@ const HEIGHT = 46;
 export const MAX_WATCHES = 60;
 const MAX_POINTS = 3000;
 
-export function watchesChart(watches: readonly WatchRecord[], s: Scale, end: number, violations: readonly WatchViolation[]): string {
+export function watchesChart(
+  watches: readonly WatchRecord[],
+  s: Scale,
+  end: number,
+  violations: readonly WatchViolation[],
+): string {
   const shown = watches.slice(0, MAX_WATCHES);
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (const w of shown) {
     if (w.request.startRevision) {
       lo = Math.min(lo, w.request.startRevision);
@@ -28,7 +34,10 @@ export function watchesChart(watches: readonly WatchRecord[], s: Scale, end: num
       if (r.response.header.revision > 0) hi = Math.max(hi, r.response.header.revision);
     }
   }
-  if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  if (!Number.isFinite(lo)) {
+    lo = 0;
+    hi = 1;
+  }
   if (hi <= lo) hi = lo + 1;
   const y = (rev: number) => 5 + (1 - (rev - lo) / (hi - lo)) * (HEIGHT - 12);
 
@@ -38,7 +47,8 @@ export function watchesChart(watches: readonly WatchRecord[], s: Scale, end: num
     const last = canceledAt ?? end;
     const x0 = s.x(w.call);
     let body = `<line class="wline" x1="${px(x0)}" x2="${px(Math.max(x0 + 1, s.x(last)))}" y1="${HEIGHT - 4}" y2="${HEIGHT - 4}"/>`;
-    let points = 0, events = 0;
+    let points = 0,
+      events = 0;
     for (const [ri, r] of w.responses.entries()) {
       const x = px(s.x(r.time));
       const resp = r.response;
@@ -51,12 +61,19 @@ export function watchesChart(watches: readonly WatchRecord[], s: Scale, end: num
         continue;
       }
       if (resp.events.length === 0) {
-        if (points++ < MAX_POINTS) body += `<rect class="wprogress" x="${px(s.x(r.time) - 3)}" y="${px(y(resp.header.revision) - 3)}" width="6" height="6"><title>${esc(`progress notification: revision ${resp.header.revision} at ${formatTime(r.time, s.unit)}`)}</title></rect>`;
+        if (points++ < MAX_POINTS)
+          body += `<rect class="wprogress" x="${px(s.x(r.time) - 3)}" y="${px(y(resp.header.revision) - 3)}" width="6" height="6"><title>${esc(`progress notification: revision ${resp.header.revision} at ${formatTime(r.time, s.unit)}`)}</title></rect>`;
         continue;
       }
       events += resp.events.length;
       if (points >= MAX_POINTS) continue;
-      const tip = `${formatTime(r.time, s.unit)}, response ${ri}: ` + resp.events.slice(0, 6).map((e) => `${e.type} ${showKey(e.kv.key)} @${e.kv.modRevision}`).join(", ") + (resp.events.length > 6 ? `, +${resp.events.length - 6}` : "");
+      const tip =
+        `${formatTime(r.time, s.unit)}, response ${ri}: ` +
+        resp.events
+          .slice(0, 6)
+          .map((e) => `${e.type} ${showKey(e.kv.key)} @${e.kv.modRevision}`)
+          .join(", ") +
+        (resp.events.length > 6 ? `, +${resp.events.length - 6}` : "");
       body += `<g class="wresp" data-watch="${wi}" data-response="${ri}">`;
       for (const e of resp.events) {
         if (points++ >= MAX_POINTS) break;
@@ -65,16 +82,20 @@ export function watchesChart(watches: readonly WatchRecord[], s: Scale, end: num
       body += `<title>${esc(tip)}</title></g>`;
     }
     for (const v of mine) {
-      const at = v.response !== undefined ? w.responses[v.response]?.time : w.responses.find((r) => r.response.events.some((e) => e.kv.modRevision === v.revision))?.time;
+      const at =
+        v.response !== undefined
+          ? w.responses[v.response]?.time
+          : w.responses.find((r) => r.response.events.some((e) => e.kv.modRevision === v.revision))?.time;
       const t = at ?? last;
       body += `<g class="wviolation"><circle cx="${px(s.x(t))}" cy="${px(y(v.revision))}" r="7"/><title>${esc(v.message)}</title></g>`;
     }
     body += `<text class="revlabel" x="2" y="10">r${hi}</text><text class="revlabel" x="2" y="${HEIGHT - 6}">r${lo}</text>`;
     const req = w.request;
     const label = `c${w.client} w${w.watchId} ${showRange(req.key, req.rangeEnd)}`;
-    const title = `client ${w.client}, watch ${w.watchId} on ${w.member}: ${showRange(req.key, req.rangeEnd)} from revision ${req.startRevision ?? 0}`
-      + `${req.filters?.length ? `, filters ${req.filters.join(",")}` : ""}${req.prevKv ? ", prevKv" : ""}${req.progressNotify ? ", progressNotify" : ""}`
-      + `; ${w.responses.length} responses, ${events} events${mine.length ? `; ${mine.length} violations` : ""}`;
+    const title =
+      `client ${w.client}, watch ${w.watchId} on ${w.member}: ${showRange(req.key, req.rangeEnd)} from revision ${req.startRevision ?? 0}` +
+      `${req.filters?.length ? `, filters ${req.filters.join(",")}` : ""}${req.prevKv ? ", prevKv" : ""}${req.progressNotify ? ", progressNotify" : ""}` +
+      `; ${w.responses.length} responses, ${events} events${mine.length ? `; ${mine.length} violations` : ""}`;
     return { label: clip(label, 24), title, height: HEIGHT, cls: mine.length ? "violated" : "", body };
   });
   return chart("watches", s, rows);

@@ -63,7 +63,10 @@ export interface ExpectedRange extends RangeResponse {
 }
 
 /** Checks a Range's revision against the state; returns the error etcd gives, if any. */
-export function rangeRevisionError(state: { revision: number; compactRevision: number }, req: RangeRequest): EtcdErrorCode | undefined {
+export function rangeRevisionError(
+  state: { revision: number; compactRevision: number },
+  req: RangeRequest,
+): EtcdErrorCode | undefined {
   const rev = req.revision ?? 0;
   if (rev > state.revision) return "future-revision";
   if (rev > 0 && rev < state.compactRevision) return "compacted";
@@ -98,7 +101,12 @@ export function effectiveSort(req: RangeRequest): { target: string; order: "NONE
 export function evalRange(kvs: ReadonlyMap<string, KeyValue>, req: RangeRequest, revision: number): ExpectedRange {
   const all = keysInRange(kvs, req.key, req.rangeEnd);
   let kept = all;
-  const { minModRevision: minMod, maxModRevision: maxMod, minCreateRevision: minCreate, maxCreateRevision: maxCreate } = req;
+  const {
+    minModRevision: minMod,
+    maxModRevision: maxMod,
+    minCreateRevision: minCreate,
+    maxCreateRevision: maxCreate,
+  } = req;
   if (minMod || maxMod || minCreate || maxCreate) {
     kept = all.filter(
       (kv) =>
@@ -184,7 +192,8 @@ interface TxnPath {
 function txnPath(kvs: ReadonlyMap<string, KeyValue>, txn: TxnRequest): TxnPath {
   const succeeded = txn.compare.every((c) => evalCompare(kvs, c));
   const nested: TxnPath[] = [];
-  for (const op of succeeded ? txn.success : txn.failure) if ("requestTxn" in op) nested.push(txnPath(kvs, op.requestTxn));
+  for (const op of succeeded ? txn.success : txn.failure)
+    if ("requestTxn" in op) nested.push(txnPath(kvs, op.requestTxn));
   return { succeeded, nested };
 }
 
@@ -205,7 +214,8 @@ export function isReadOnlyTxn(txn: TxnRequest): boolean {
 function checkPut(b: StateBuilder, req: PutRequest, ctx: ApplyContext): void {
   if ((req.ignoreValue || req.ignoreLease) && !b.get(req.key)) throw new RequestError("key-not-found");
   const lease = req.lease ?? 0;
-  if (lease !== 0 && !req.ignoreLease && ctx.isTracked(lease) && !b.hasLease(lease)) throw new RequestError("lease-not-found");
+  if (lease !== 0 && !req.ignoreLease && ctx.isTracked(lease) && !b.hasLease(lease))
+    throw new RequestError("lease-not-found");
 }
 
 function doPut(b: StateBuilder, req: PutRequest, ctx: ApplyContext): PutResponse {
@@ -294,7 +304,11 @@ function applyCompact(state: EtcdState, req: CompactionRequest, ctx: ApplyContex
   if (rev > state.revision) return { ok: false, state, error: "future-revision" };
   const b = new StateBuilder(state);
   b.compactRevision = Math.max(rev, state.compactRevision);
-  return { ok: true, state: b.finish(ctx.keepHistory), response: { kind: "compact", compact: { header: { revision: state.revision, raftTerm: 0 } } } };
+  return {
+    ok: true,
+    state: b.finish(ctx.keepHistory),
+    response: { kind: "compact", compact: { header: { revision: state.revision, raftTerm: 0 } } },
+  };
 }
 
 /** Deletes the lease and its keys (one revision for all of them). */
@@ -305,24 +319,51 @@ export function revokeLease(state: EtcdState, id: number, ctx: ApplyContext): Et
   return b.finish(ctx.keepHistory);
 }
 
-function applyGrant(state: EtcdState, req: LeaseGrantRequest, responseId: number | undefined, ctx: ApplyContext): Outcome {
+function applyGrant(
+  state: EtcdState,
+  req: LeaseGrantRequest,
+  responseId: number | undefined,
+  ctx: ApplyContext,
+): Outcome {
   const id = req.ID ? req.ID : responseId;
-  if (id === undefined) return { ok: true, state, response: { kind: "leaseGrant", leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: 0, TTL: req.TTL } } };
+  if (id === undefined)
+    return {
+      ok: true,
+      state,
+      response: {
+        kind: "leaseGrant",
+        leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: 0, TTL: req.TTL },
+      },
+    };
   const b = new StateBuilder(state);
   if (state.leases.has(id)) {
     // Granting an ID again: only if the old lease could have expired unnoticed (it holds no keys).
-    if (responseId === undefined || [...state.kvs.values()].some((kv) => kv.lease === id)) return { ok: false, state, error: "lease-exists" };
+    if (responseId === undefined || [...state.kvs.values()].some((kv) => kv.lease === id))
+      return { ok: false, state, error: "lease-exists" };
     b.revokeLease(id);
   }
   b.grantLease(id);
-  return { ok: true, state: b.finish(ctx.keepHistory), response: { kind: "leaseGrant", leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: req.TTL } } };
+  return {
+    ok: true,
+    state: b.finish(ctx.keepHistory),
+    response: {
+      kind: "leaseGrant",
+      leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: req.TTL },
+    },
+  };
 }
 
 /**
  * Applies a request. `observed` is the actual response when known: it supplies what the model
  * cannot choose itself (a server-assigned lease ID; whether an untracked lease existed).
  */
-export function applyRequest(state: EtcdState, request: EtcdRequest, ctx: ApplyContext, observed?: EtcdResponse | null, observedError?: EtcdErrorCode): Outcome {
+export function applyRequest(
+  state: EtcdState,
+  request: EtcdRequest,
+  ctx: ApplyContext,
+  observed?: EtcdResponse | null,
+  observedError?: EtcdErrorCode,
+): Outcome {
   try {
     switch (request.kind) {
       case "range": {
@@ -335,7 +376,8 @@ export function applyRequest(state: EtcdState, request: EtcdRequest, ctx: ApplyC
         const b = new StateBuilder(state);
         const lease = request.put.lease ?? 0;
         // An untracked lease may have existed or not: follow what the client saw.
-        if (lease !== 0 && !ctx.isTracked(lease) && observedError === "lease-not-found") return { ok: false, state, error: "lease-not-found" };
+        if (lease !== 0 && !ctx.isTracked(lease) && observedError === "lease-not-found")
+          return { ok: false, state, error: "lease-not-found" };
         const resp = doPut(b, request.put, ctx);
         return { ok: true, state: b.finish(ctx.keepHistory), response: { kind: "put", put: resp } };
       }
@@ -359,13 +401,27 @@ export function applyRequest(state: EtcdState, request: EtcdRequest, ctx: ApplyC
         const exists = ctx.isTracked(id) ? state.leases.has(id) : observedError !== "lease-not-found";
         if (!exists) return { ok: false, state, error: "lease-not-found" };
         const next = revokeLease(state, id, ctx);
-        return { ok: true, state: next, response: { kind: "leaseRevoke", leaseRevoke: { header: { revision: next.revision, raftTerm: 0 } } } };
+        return {
+          ok: true,
+          state: next,
+          response: { kind: "leaseRevoke", leaseRevoke: { header: { revision: next.revision, raftTerm: 0 } } },
+        };
       }
       case "leaseKeepAlive": {
         const id = request.leaseKeepAlive.ID;
-        const exists = ctx.isTracked(id) ? state.leases.has(id) : observedError !== "lease-not-found" && !(observed?.kind === "leaseKeepAlive" && observed.leaseKeepAlive.TTL <= 0);
+        const exists = ctx.isTracked(id)
+          ? state.leases.has(id)
+          : observedError !== "lease-not-found" &&
+            !(observed?.kind === "leaseKeepAlive" && observed.leaseKeepAlive.TTL <= 0);
         if (!exists) return { ok: false, state, error: "lease-not-found" };
-        return { ok: true, state, response: { kind: "leaseKeepAlive", leaseKeepAlive: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: 1 } } };
+        return {
+          ok: true,
+          state,
+          response: {
+            kind: "leaseKeepAlive",
+            leaseKeepAlive: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: 1 },
+          },
+        };
       }
     }
   } catch (e) {

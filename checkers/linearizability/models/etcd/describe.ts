@@ -1,6 +1,14 @@
 // One-line descriptions of etcd operations for evidence: "put(k, v) → rev 5", "range(k) → rev 5 [k=v@4]".
 
-import type { Compare, EtcdRequest, EtcdResponse, KeyValue, RangeRequest, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
+import type {
+  Compare,
+  EtcdRequest,
+  EtcdResponse,
+  KeyValue,
+  RangeRequest,
+  RequestOp,
+  ResponseOp,
+} from "../../../../core/mvcc/rpc.ts";
 import type { EtcdInput, EtcdOutput } from "./model.ts";
 
 const q = (s: string): string => JSON.stringify(s);
@@ -27,7 +35,16 @@ function rangeText(r: RangeRequest): string {
 
 function compareText(c: Compare): string {
   const field = c.target.toLowerCase();
-  const value = c.target === "VALUE" ? q(c.value ?? "") : c.target === "VERSION" ? c.version : c.target === "CREATE" ? c.createRevision : c.target === "MOD" ? c.modRevision : c.lease;
+  const value =
+    c.target === "VALUE"
+      ? q(c.value ?? "")
+      : c.target === "VERSION"
+        ? c.version
+        : c.target === "CREATE"
+          ? c.createRevision
+          : c.target === "MOD"
+            ? c.modRevision
+            : c.lease;
   const rel = { EQUAL: "==", NOT_EQUAL: "!=", GREATER: ">", LESS: "<" }[c.result];
   return `${field}(${keys(c.key, c.rangeEnd)}) ${rel} ${value ?? 0}`;
 }

@@ -71,10 +71,17 @@ function txnMatches(req: TxnRequest, expected: TxnResponse, actual: TxnResponse)
 }
 
 function responseOpMatches(op: RequestOp, e: ResponseOp, a: ResponseOp): boolean {
-  if ("requestRange" in op) return "responseRange" in e && "responseRange" in a && rangeMatches(op.requestRange, e.responseRange, a.responseRange);
+  if ("requestRange" in op)
+    return (
+      "responseRange" in e && "responseRange" in a && rangeMatches(op.requestRange, e.responseRange, a.responseRange)
+    );
   if ("requestPut" in op) return "responsePut" in e && "responsePut" in a && putMatches(e.responsePut, a.responsePut);
   if ("requestDeleteRange" in op) {
-    return "responseDeleteRange" in e && "responseDeleteRange" in a && deleteMatches(e.responseDeleteRange, a.responseDeleteRange);
+    return (
+      "responseDeleteRange" in e &&
+      "responseDeleteRange" in a &&
+      deleteMatches(e.responseDeleteRange, a.responseDeleteRange)
+    );
   }
   return "responseTxn" in e && "responseTxn" in a && txnMatches(op.requestTxn, e.responseTxn, a.responseTxn);
 }
@@ -85,7 +92,11 @@ export function responseMatches(req: EtcdRequest, expected: EtcdResponse, actual
   switch (expected.kind) {
     case "range": {
       const a = (actual as typeof expected).range;
-      return a.header.revision === expected.range.header.revision && req.kind === "range" && rangeMatches(req.range, expected.range, a);
+      return (
+        a.header.revision === expected.range.header.revision &&
+        req.kind === "range" &&
+        rangeMatches(req.range, expected.range, a)
+      );
     }
     case "put": {
       const a = (actual as typeof expected).put;
@@ -97,7 +108,9 @@ export function responseMatches(req: EtcdRequest, expected: EtcdResponse, actual
     }
     case "txn": {
       const a = (actual as typeof expected).txn;
-      return req.kind === "txn" && a.header.revision === expected.txn.header.revision && txnMatches(req.txn, expected.txn, a);
+      return (
+        req.kind === "txn" && a.header.revision === expected.txn.header.revision && txnMatches(req.txn, expected.txn, a)
+      );
     }
     case "compact":
       return (actual as typeof expected).compact.header.revision === expected.compact.header.revision;

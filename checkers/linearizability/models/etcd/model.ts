@@ -132,8 +132,11 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
     },
     // A definite error changes nothing, except "lease not found", which may notice an expiry.
     readOnly: (input, output) =>
-      input.kind === "request" && !output.unknown && output.error !== "lease-not-found" && (output.error !== null || input.readOnly),
-    mayBecomeLegal(state, op, others, count) {
+      input.kind === "request" &&
+      !output.unknown &&
+      output.error !== "lease-not-found" &&
+      (output.error !== null || input.readOnly),
+    mayBecomeLegal(state, op, _others, _count) {
       const { input, output } = op;
       if (input.kind === "expire" || output.unknown || output.response === null) return true;
       if (input.serializable) {
@@ -174,7 +177,11 @@ function leaseOf(r: EtcdRequest): number | undefined {
 
 /** Whether a request never changes the store. */
 export function isReadOnlyRequest(request: EtcdRequest): boolean {
-  return request.kind === "range" || request.kind === "leaseKeepAlive" || (request.kind === "txn" && isReadOnlyTxn(request.txn));
+  return (
+    request.kind === "range" ||
+    request.kind === "leaseKeepAlive" ||
+    (request.kind === "txn" && isReadOnlyTxn(request.txn))
+  );
 }
 
 /** The header revision a known response carries, if the model compares it (lease grants and keep-alives: no). */

@@ -14,12 +14,25 @@
 //   of each revision (see EtcdModelConfig).
 // - Leases may expire at any time: one `expire` operation with unknown outcome per lease.
 
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
+import type {
+  EtcdErrorCode,
+  EtcdRequest,
+  EtcdResponse,
+  KeyValue,
+  RequestOp,
+  ResponseOp,
+} from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
 
-const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>(["compacted", "future-revision", "key-not-found", "lease-not-found", "lease-exists"]);
+const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
+  "compacted",
+  "future-revision",
+  "key-not-found",
+  "lease-not-found",
+  "lease-exists",
+]);
 /** Request validation and member-side rejections: nothing was applied, whatever the store held. */
 const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "duplicate-key",
@@ -34,7 +47,11 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "no-leader",
   "not-supported-for-learner",
   // Auth refusals depend on the auth store, not the key-value store: nothing was applied.
-  "permission-denied", "invalid-auth-token", "user-empty", "auth-old-revision", "auth-failed",
+  "permission-denied",
+  "invalid-auth-token",
+  "user-empty",
+  "auth-old-revision",
+  "auth-failed",
 ]);
 
 export interface PreparedEtcdHistory {
@@ -160,26 +177,33 @@ export interface PrepareOptions {
 
 /** Every pair a successful response shows, with whether its value was left out (keys_only). */
 function* shownPairs(req: EtcdRequest, resp: EtcdResponse): Generator<{ kv: KeyValue; keysOnly: boolean }> {
-  const fromOps = function* (ops: readonly RequestOp[], responses: readonly ResponseOp[]): Generator<{ kv: KeyValue; keysOnly: boolean }> {
+  const fromOps = function* (
+    ops: readonly RequestOp[],
+    responses: readonly ResponseOp[],
+  ): Generator<{ kv: KeyValue; keysOnly: boolean }> {
     for (let i = 0; i < responses.length; i++) {
       const op = ops[i];
       const r = responses[i]!;
-      if ("responseRange" in r) for (const kv of r.responseRange.kvs) yield { kv, keysOnly: op !== undefined && "requestRange" in op && op.requestRange.keysOnly === true };
+      if ("responseRange" in r)
+        for (const kv of r.responseRange.kvs)
+          yield { kv, keysOnly: op !== undefined && "requestRange" in op && op.requestRange.keysOnly === true };
       else if ("responsePut" in r) {
         if (r.responsePut.prevKv) yield { kv: r.responsePut.prevKv, keysOnly: false };
-      } else if ("responseDeleteRange" in r) for (const kv of r.responseDeleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
+      } else if ("responseDeleteRange" in r)
+        for (const kv of r.responseDeleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
       else if (op !== undefined && "requestTxn" in op) {
         const t = r.responseTxn;
         yield* fromOps(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
       }
     }
   };
-  if (req.kind === "range" && resp.kind === "range") for (const kv of resp.range.kvs) yield { kv, keysOnly: req.range.keysOnly === true };
+  if (req.kind === "range" && resp.kind === "range")
+    for (const kv of resp.range.kvs) yield { kv, keysOnly: req.range.keysOnly === true };
   else if (resp.kind === "put" && resp.put.prevKv) yield { kv: resp.put.prevKv, keysOnly: false };
   else if (resp.kind === "deleteRange") for (const kv of resp.deleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
-  else if (req.kind === "txn" && resp.kind === "txn") yield* fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
+  else if (req.kind === "txn" && resp.kind === "txn")
+    yield* fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
 }
-
 
 /** Whether a successful response shows that its request created a new revision (the header's). */
 function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
@@ -187,7 +211,8 @@ function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
     ops.some((op, i) => {
       const r = responses[i];
       if ("requestPut" in op) return true;
-      if ("requestDeleteRange" in op) return r !== undefined && "responseDeleteRange" in r && r.responseDeleteRange.deleted > 0;
+      if ("requestDeleteRange" in op)
+        return r !== undefined && "responseDeleteRange" in r && r.responseDeleteRange.deleted > 0;
       if ("requestTxn" in op && r !== undefined && "responseTxn" in r) {
         const t = r.responseTxn;
         return branchWrites(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
@@ -196,11 +221,15 @@ function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
     });
   if (req.kind === "put" && resp.kind === "put") return true;
   if (req.kind === "deleteRange" && resp.kind === "deleteRange") return resp.deleteRange.deleted > 0;
-  if (req.kind === "txn" && resp.kind === "txn") return branchWrites(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
+  if (req.kind === "txn" && resp.kind === "txn")
+    return branchWrites(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
   return false;
 }
 
-export function prepareEtcdHistory(history: readonly EtcdOperation[], options: PrepareOptions = {}): PreparedEtcdHistory {
+export function prepareEtcdHistory(
+  history: readonly EtcdOperation[],
+  options: PrepareOptions = {},
+): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
   const ops = [...history].sort((a, b) => a.call - b.call || a.id - b.id);
   const outcome = new Map<EtcdOperation, Outcome>();
@@ -294,8 +323,19 @@ export function prepareEtcdHistory(history: readonly EtcdOperation[], options: P
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
   for (const lease of leaseIds) {
-    operations.push({ clientId: -1, call: leaseFirstCall.get(lease)!, return: Infinity, input: { kind: "expire", lease }, output: { unknown: true, response: null, error: null } });
+    operations.push({
+      clientId: -1,
+      call: leaseFirstCall.get(lease)!,
+      return: Infinity,
+      input: { kind: "expire", lease },
+      output: { unknown: true, response: null, error: null },
+    });
   }
   operations.sort((a, b) => a.call - b.call);
-  return { operations, config: { keepHistory, trackedLeases, claimedRevisions, revisionContents }, dropped, observedUnknownWrites };
+  return {
+    operations,
+    config: { keepHistory, trackedLeases, claimedRevisions, revisionContents },
+    dropped,
+    observedUnknownWrites,
+  };
 }

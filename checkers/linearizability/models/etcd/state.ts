@@ -130,7 +130,15 @@ export class StateBuilder {
     const revision = this.changed ? b.revision + 1 : b.revision;
     // The previous revision's state keeps its own history; a state at the same revision shares it.
     const prev = keepHistory ? (this.changed ? b : b.prev) : null;
-    return seal(revision, this.compactRevision, this.kvs ?? b.kvs, this.leases ?? b.leases, prev, this.kvHash, this.leaseHash);
+    return seal(
+      revision,
+      this.compactRevision,
+      this.kvs ?? b.kvs,
+      this.leases ?? b.leases,
+      prev,
+      this.kvHash,
+      this.leaseHash,
+    );
   }
 }
 
