@@ -5,8 +5,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { findScenario } from "../scenarios/registry.ts";
 import { resolveRun, runScenario } from "../scenarios/runner.ts";
-import type { LatencyReport } from "../core/metrics/kube.ts";
-import { quantile } from "../core/metrics/quantile.ts";
+import type { LatencyReport } from "../harness/metrics/kube.ts";
+import { quantile } from "../checkers/quantile.ts";
 
 const def = findScenario("deployment-rollout")!;
 const run = (seed: number, extra?: Record<string, unknown>) =>

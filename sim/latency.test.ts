@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { drawUs, PROFILES, withMedian } from "./latency.ts";
-import { quantile } from "../core/metrics/quantile.ts";
+import { quantile } from "../checkers/quantile.ts";
 import { Rng } from "./rng.ts";
 import { SimDisk } from "./disk.ts";
 import { Scheduler } from "./scheduler.ts";

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { LatencyOp } from "../../core/metrics/latency.ts";
-import type { PodStartup } from "../../core/metrics/kube.ts";
+import type { PodStartup } from "./slo.ts";
 import { checkKubeSlo, measureSlo } from "./slo.ts";
 
 const api = (what: string, ms: number, start = 0): LatencyOp => ({

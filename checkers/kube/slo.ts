@@ -8,9 +8,18 @@
 // the check by default (verdict pass, the message says whether the SLO held); option `slo: "require"`
 // makes a miss fail the run.
 import type { CheckResult } from "../types.ts";
-import { MUTATING_VERBS, type PodStartup } from "../../core/metrics/kube.ts";
 import type { LatencyOp } from "../../core/metrics/latency.ts";
-import { fmtUs, quantile } from "../../core/metrics/quantile.ts";
+import { fmtUs, quantile } from "../quantile.ts";
+
+/** The verbs Kubernetes' API-call SLO counts as mutating (watch excluded). */
+export const MUTATING_VERBS = new Set(["create", "update", "patch", "delete"]);
+
+/** A pod from creation (its first version in etcd) to Running observed (the first version saying so). */
+export interface PodStartup {
+  key: string;
+  created: number;
+  running: number | undefined;
+}
 
 export const KUBE_SLO = { mutatingP99Us: 1_000_000, podStartupP99Us: 5_000_000 } as const;
 

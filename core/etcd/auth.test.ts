@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { applyAuth, emptyAuthState, rangePermitted, type AuthRequest, type AuthState } from "./auth.ts";
-import { AuthSim } from "./auth-sim.ts";
+import { AuthSim } from "../../testing/etcd/auth-sim.ts";
 import type { EtcdClient } from "./client.ts";
 import type { BugName } from "../bugs.ts";
 

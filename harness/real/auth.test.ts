@@ -9,7 +9,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { realEtcdAvailability, startRealEtcd } from "../../scripts/real-etcd.ts";
 import { EtcdEndpoint, LeaseIds } from "./grpc.ts";
-import { AuthSim } from "../../core/etcd/auth-sim.ts";
+import { AuthSim } from "../../testing/etcd/auth-sim.ts";
 import type { AuthRequest, AuthResponse } from "../../core/etcd/auth.ts";
 import type { EtcdClient } from "../../core/etcd/client.ts";
 import type { EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";

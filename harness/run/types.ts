@@ -1,7 +1,7 @@
 // What one run hands back (ScenarioOutcome) and what reports draw from it beyond the checks and the
 // history (RunExtra): typed, so no reader guesses a shape.
 import type { History } from "../../checkers/history.ts";
-import type { LatencyReport } from "../../core/metrics/kube.ts";
+import type { LatencyReport } from "../metrics/kube.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { FaultEvent } from "../../sim/nemesis.ts";
 import type { TraceLine } from "../../sim/trace.ts";

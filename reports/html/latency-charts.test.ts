@@ -10,7 +10,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { findScenario } from "../../scenarios/registry.ts";
 import { runScenario } from "../../scenarios/runner.ts";
 import { writeRunReport } from "../report.ts";
-import { summarize } from "../../core/metrics/grid.ts";
+import { summarize } from "../../harness/metrics/grid.ts";
 import { exploreHtml } from "./latency-grid.ts";
 import { rawData, readLatency } from "./latency-charts.ts";
 

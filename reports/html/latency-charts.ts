@@ -1,9 +1,9 @@
 // The run report's latency section, in the style of Jepsen's latency-raw and latency-quantiles plots:
 // every operation a point at (start time, latency) on a log axis, one colour per metric, with the
 // fault windows shaded; then p50/p95/p99 per time window of the main metrics. Drawn with uPlot.
-import type { LatencyReport } from "../../core/metrics/kube.ts";
-import { metricOrder } from "../../core/metrics/grid.ts";
-import { quantile } from "../../core/metrics/quantile.ts";
+import type { LatencyReport } from "../../harness/metrics/kube.ts";
+import { metricOrder } from "../../harness/metrics/grid.ts";
+import { quantile } from "../../checkers/quantile.ts";
 import { esc, scriptJson } from "./esc.ts";
 import type { FaultSpan } from "./charts/faults.ts";
 import { uplotTags } from "./uplot.ts";

@@ -2,7 +2,7 @@
 // (their option values as labels), one line per quantile: the median and p99 over every operation, and
 // the per-seed p99's min and max as a thinner band. Self-contained: uPlot inlined, data as JSON.
 import type { ExploreResult } from "../../cli/explore.ts";
-import { metricOrder } from "../../core/metrics/grid.ts";
+import { metricOrder } from "../../harness/metrics/grid.ts";
 import { esc, scriptJson } from "./esc.ts";
 import { uplotTags } from "./uplot.ts";
 

@@ -15,7 +15,7 @@
 // the replicated auth state's timeline; the usual Raft, consistency and linearizability checks run too.
 import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
-import { runAuthRequests } from "../../core/etcd/auth-setup.ts";
+import { runAuthRequests } from "../../harness/etcd/auth-setup.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
 import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";

@@ -21,7 +21,7 @@ import type { ScenarioOutcome } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { checkMembership } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
-import { kvLatencyReport } from "../../core/metrics/kv.ts";
+import { kvLatencyReport } from "../../harness/metrics/kv.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export { memberNames, symbolicTargets };

@@ -8,7 +8,7 @@ import {
   ROOT_CREDENTIALS,
   registryAuthSetup,
   runAuthRequests,
-} from "../../core/etcd/auth-setup.ts";
+} from "../../harness/etcd/auth-setup.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { World } from "../../sim/world.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
@@ -29,7 +29,7 @@ import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
-import { kubeLatencyReport, podStartups } from "../../core/metrics/kube.ts";
+import { kubeLatencyReport, podStartups } from "../../harness/metrics/kube.ts";
 import { checkKubeSlo } from "../../checkers/kube/slo.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 

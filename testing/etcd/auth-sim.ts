@@ -1,14 +1,14 @@
 // A small simulated etcd cluster driven one request at a time, for the auth tests and the differential
 // test against a real etcd: members n1..nN, and named client processes that each talk to one member.
 // Every call runs the simulated world until the answer arrives (or a bound passes).
-import type { BugName } from "../bugs.ts";
-import { BugSet } from "../bugs.ts";
+import type { BugName } from "../../core/bugs.ts";
+import { BugSet } from "../../core/bugs.ts";
 import { World } from "../../sim/world.ts";
-import type { EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
-import type { AuthRequest, AuthResponse } from "./auth.ts";
-import { EtcdClient, HistoryRecorder } from "./client.ts";
-import type { KvResult } from "./kv.ts";
-import { EtcdMember } from "./member.ts";
+import type { EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../../core/mvcc/rpc.ts";
+import type { AuthRequest, AuthResponse } from "../../core/etcd/auth.ts";
+import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import type { KvResult } from "../../core/etcd/kv.ts";
+import { EtcdMember } from "../../core/etcd/member.ts";
 
 export class AuthSim {
   readonly world: World;

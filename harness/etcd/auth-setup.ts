@@ -1,9 +1,9 @@
 // Setting etcd auth up as an operator would with etcdctl (users, roles, grants, then `auth enable`),
 // and the grant a Kubernetes control plane runs under: the apiservers' user holds the only role on
 // /registry/, so any other client of the members (a direct etcdctl, a compromised node agent) is refused.
-import type { Env } from "../env.ts";
-import type { AuthRequest } from "./auth.ts";
-import type { EtcdClient } from "./client.ts";
+import type { Env } from "../../core/env.ts";
+import type { AuthRequest } from "../../core/etcd/auth.ts";
+import type { EtcdClient } from "../../core/etcd/client.ts";
 
 export const ROOT_CREDENTIALS = { user: "root", password: "root-pw" } as const;
 /** The user every apiserver's etcd client authenticates as. */

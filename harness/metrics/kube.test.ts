@@ -2,11 +2,11 @@
 // lag, and the explore grid's summary over seeds.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { KubeObservations, ObjectVersion } from "../kube/observations.ts";
-import type { KubeObject } from "../kube/types.ts";
+import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import type { KubeObject } from "../../core/kube/types.ts";
 import { informerLags, podStartups, timeToReady } from "./kube.ts";
 import { summarize } from "./grid.ts";
-import type { StepStart } from "./latency.ts";
+import type { StepStart } from "../../core/metrics/latency.ts";
 
 const log = (versions: ObjectVersion[], o: Partial<KubeObservations> = {}): KubeObservations => ({
   nodes: [],

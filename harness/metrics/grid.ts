@@ -1,6 +1,6 @@
 // Aggregates latency samples over the seeds of one explore grid point: per metric, the median and p99
 // of every operation of every seed together, and how much the per-seed p99 spreads between seeds.
-import { quantileSorted, sortedCopy } from "./quantile.ts";
+import { quantileSorted, sortedCopy } from "../../checkers/quantile.ts";
 
 export interface MetricSummary {
   /** Operations (or steps, pods) measured, over all seeds. */

@@ -1,18 +1,13 @@
 // Latencies of one Kubernetes run, from the side-channel log (core/metrics/latency.ts) and the harness's
 // observations: per-layer samples, pod startup, informer delivery lag and each kubectl step's time to
 // ready. Pure functions of recorded values, so a report can be recomputed from a saved log.
-import type { KubeObservations } from "../kube/observations.ts";
-import type { KubeObject } from "../kube/types.ts";
-import type { LatencyOp, StepStart } from "./latency.ts";
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import type { KubeObject } from "../../core/kube/types.ts";
+import type { LatencyOp, StepStart } from "../../core/metrics/latency.ts";
 
-export const MUTATING_VERBS = new Set(["create", "update", "patch", "delete"]);
+import { MUTATING_VERBS, type PodStartup } from "../../checkers/kube/slo.ts";
 
-/** A pod from creation (its first version in etcd) to Running observed (the first version saying so). */
-export interface PodStartup {
-  key: string;
-  created: number;
-  running: number | undefined;
-}
+export { MUTATING_VERBS, type PodStartup };
 
 /** One kubectl step and when the deployment it changed was ready: every wanted pod Running, no other pod left. */
 export interface StepReady {
