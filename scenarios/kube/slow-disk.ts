@@ -39,7 +39,7 @@ const WEIGHTS: Partial<Record<FaultKind, number>> = { "slow-messages": 2, pause:
 export const slowDisk: ScenarioDef<KubeOptions> = {
   name: "slow-disk",
   description:
-    "when etcd is the bottleneck: the Deployment flow on etcd whose leader's disk is a noisy neighbour with a heavy fsync tail, under message delay, loss and short pauses; kube-slo is required",
+    "when etcd is the bottleneck: the Deployment flow on etcd whose leader fsyncs on a slow disk (an hdd; the others on SSDs), under slow messages and short pauses of the control plane; kube-slo is required",
   resolve: (rng) => ({
     members: rng.pick([3, 3, 5]),
     apiservers: rng.int(1, 3),
