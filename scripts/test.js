@@ -88,8 +88,19 @@ function wholeTreeCheck(label, args) {
       );
     });
 }
-const typecheck = wholeTreeCheck("tsconfig.json (tsc --noEmit)", [join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", root]);
-const lint = wholeTreeCheck("biome.json (biome check)", [join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--error-on-warnings", "--colors=off", root]);
+const typecheck = wholeTreeCheck("tsconfig.json (tsc --noEmit)", [
+  join(root, "node_modules/typescript/bin/tsc"),
+  "--noEmit",
+  "-p",
+  root,
+]);
+const lint = wholeTreeCheck("biome.json (biome check)", [
+  join(root, "node_modules/@biomejs/biome/bin/biome"),
+  "check",
+  "--error-on-warnings",
+  "--colors=off",
+  root,
+]);
 
 const queue = [...files];
 const jobs = filters.length === 0 ? [typecheck, lint] : [];
