@@ -6,8 +6,9 @@ import { ETCD_SCENARIOS } from "./etcd/scenarios.ts";
 import { KUBE_SCENARIOS } from "./kube/scenarios.ts";
 import { quotaPressure } from "./kube/quota-pressure.ts";
 import { authRevoke } from "./etcd/auth-revoke.ts";
+import { slowDisk } from "./kube/slow-disk.ts";
 
-const all: ScenarioDef[] = [simSelftest, ...ETCD_SCENARIOS, ...KUBE_SCENARIOS, quotaPressure, authRevoke];
+const all: ScenarioDef[] = [simSelftest, ...ETCD_SCENARIOS, ...KUBE_SCENARIOS, quotaPressure, authRevoke, slowDisk];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */
 export function registerScenario(s: ScenarioDef): void {

@@ -80,12 +80,19 @@ function kubeTargets(o: KubeOptions): string[] {
   ];
 }
 
-export function runKube(input: ExecuteInput<KubeOptions>, controllers: readonly ControllerDef[] = []): ScenarioOutcome {
+/** Every link's background loss and jitter in the Kubernetes scenarios (beside any fault). */
+export const KUBE_LINK = { lossP: 0.002, jitterUs: 1_000 } as const;
+
+export function runKube(
+  input: ExecuteInput<KubeOptions>,
+  controllers: readonly ControllerDef[] = [],
+  link: { lossP: number; jitterUs: number } = KUBE_LINK,
+): ScenarioOutcome {
   const o = input.options;
   const run = new SimRun({
     seed: input.seed,
     keepTrace: input.keepTrace,
-    link: { lossP: 0.002, jitterUs: 1_000 },
+    link: { ...link },
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
   const world = run.world;

@@ -323,7 +323,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   },
   kube: {
     shape: kubeOptions,
-    title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure)",
+    title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure, slow-disk)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

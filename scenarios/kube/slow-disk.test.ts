@@ -1,0 +1,58 @@
+// slow-disk: the named scenario for "etcd is the bottleneck". Its clean seeds hold Kubernetes' SLOs with
+// kube-slo required; the same seeds on a slower disk miss them, and the miss fails the run.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { UsageError } from "../types.ts";
+import { findScenario, scenarios } from "../registry.ts";
+import { resolveRun, runScenario } from "../runner.ts";
+import { validateOptions } from "../schema/file.ts";
+import { familyOf } from "../schema/options.ts";
+
+const def = findScenario("slow-disk")!;
+const bad = (f: string, w: string) => new UsageError(`field "${f}" ${w}`);
+const run = (seed: number, extra?: Record<string, unknown>) =>
+  runScenario({ scenario: def, seed, ...(extra ? { options: { ...resolveRun(def, seed).options, ...extra } } : {}) });
+const slo = (r: ReturnType<typeof run>) => r.checks.find((c) => c.name === "kube-slo")!;
+
+test("slow-disk is a registered Kubernetes scenario: a slow disk on the leader, kube-slo required", () => {
+  assert.ok(scenarios().includes(def));
+  const o = resolveRun(def, 1).options;
+  assert.is(familyOf(o), "kube");
+  assert.equal(o["disk"], { profile: "ssd", slowMember: "@leader", slowProfile: "hdd" });
+  assert.is(o["slo"], "require");
+  // Its options are the Kubernetes scenarios' schema: a file may override them, and a bad one is refused.
+  assert.is(
+    (validateOptions(o, { disk: { fsyncUs: 5_000 } }, bad) as { disk: { fsyncUs: number } }).disk.fsyncUs,
+    5_000,
+  );
+  assert.throws(() => validateOptions(o, { disk: { slowMember: "n9" } }, bad), /options\.disk\.slowMember/);
+  assert.throws(() => validateOptions(o, { slo: "sometimes" }, bad), /options\.slo/);
+});
+
+test("on the clean build its seeds hold the SLOs: kube-slo passes and is part of a passing verdict", () => {
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const r = run(seed);
+    assert.is(slo(r).verdict, "pass", `seed ${seed}: ${slo(r).message}`);
+    assert.match(slo(r).message, /^SLOs held: /); // required, not "report only"
+    assert.is(r.verdict, "pass", `seed ${seed}`);
+  }
+});
+
+test("the same seeds on a slower disk miss the SLO, and kube-slo fails the run", () => {
+  // Every member's fsync an hdd with a 60 ms median: each write waits for a quorum of them.
+  const slower = { disk: { profile: "hdd", fsyncUs: 60_000 } };
+  for (const seed of [1, 2]) {
+    const r = run(seed, slower);
+    assert.is(slo(r).verdict, "fail", `seed ${seed}: ${slo(r).message}`);
+    assert.match(slo(r).message, /^SLO missed: mutating API p99 /);
+    assert.is(r.verdict, "fail");
+  }
+});
+
+test("a noisy neighbour on the leader's disk (fsyncs up to 500 ms) misses the SLO on some seeds", () => {
+  const noisy = { disk: { profile: "ssd", slowMember: "@leader", slowProfile: "noisy-neighbour" } };
+  const missed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((seed) => slo(run(seed, noisy)).verdict === "fail");
+  assert.ok(missed.length > 0, "no seed of 1..10 missed the SLO on a noisy-neighbour leader disk");
+});
+
+test.run();
