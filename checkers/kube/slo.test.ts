@@ -56,6 +56,23 @@ test("pod startup p99 over 5 s misses; pods that never ran are reported, not cou
   assert.equal(m.podStartup, { n: 1, p99: 1e6, neverRunning: 1 });
 });
 
+test("a pod still not Running when the run ends counts until then: a control plane that starts nothing cannot hold the SLO", () => {
+  const stuck = { key: "/registry/pods/default/a", created: 1_000_000, running: undefined };
+  const gone = { key: "/registry/pods/default/b", created: 0, running: undefined, deleted: true };
+  // Without the end time, only the pod that ran is measured: the SLO looks held.
+  assert.is(checkKubeSlo(many("create pods", 5), [...pods([1]), stuck, gone], "require").verdict, "pass");
+  const r = checkKubeSlo(many("create pods", 5), [...pods([1]), stuck, gone], "require", 10_000_000);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /pod startup p99 9\.00s > 5s/);
+  assert.equal(r.evidence && "podStartup" in r.evidence ? r.evidence.podStartup : undefined, {
+    n: 2,
+    p99: 9e6,
+    neverRunning: 1,
+  });
+  // Within the bound it still holds: a lower bound under 5 s proves nothing either way.
+  assert.is(checkKubeSlo(many("create pods", 5), [...pods([1]), stuck], "require", 3_000_000).verdict, "pass");
+});
+
 test("by default the check reports a miss without failing the run", () => {
   const r = checkKubeSlo(many("delete pods", 2000), pods([9]));
   assert.is(r.verdict, "pass");

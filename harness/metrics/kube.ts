@@ -37,7 +37,12 @@ const phaseOf = (o: KubeObject | null) => (o as { status?: { phase?: string } } 
 export function podStartups(obs: KubeObservations): PodStartup[] {
   const byGen = new Map<string, PodStartup>();
   for (const v of obs.versions) {
-    if (!v.key.startsWith("/registry/pods/") || v.object === null) continue;
+    if (!v.key.startsWith("/registry/pods/")) continue;
+    if (v.object === null) {
+      // Deleted: a pod deleted before it ran has no startup to measure (Kubernetes' SLI skips it too).
+      for (const p of byGen.values()) if (p.key === v.key && p.running === undefined) p.deleted = true;
+      continue;
+    }
     const id = `${v.key}#${v.createRevision ?? v.object.metadata.uid ?? ""}`;
     let p = byGen.get(id);
     if (p === undefined) byGen.set(id, (p = { key: v.key, created: v.time, running: undefined }));

@@ -193,7 +193,13 @@ export function runKube(
       return kube;
     },
     // latency: kube-slo (report only unless options.slo is "require").
-    () => checkKubeSlo(latency.ops, podStartups(cluster.observations()), o.slo === "require" ? "require" : "report"),
+    () =>
+      checkKubeSlo(
+        latency.ops,
+        podStartups(cluster.observations()),
+        o.slo === "require" ? "require" : "report",
+        world.now,
+      ),
   );
 
   run.faultPhase(o);
