@@ -13,6 +13,9 @@ import { runSeed, type SeedResult } from "./seed.ts";
 
 export type { SeedResult };
 
+/** Seeds sent ahead to each worker. */
+const PIPELINE = 2;
+
 /** Built (dist/harness/sweep/pool.js): the worker's built module directly; from sources: the tsx launcher. */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./worker-main.js" : "./worker.js", import.meta.url);
 
@@ -72,16 +75,24 @@ export async function sweepSeeds(
                 stdio: ["ignore", "ignore", "inherit", "ipc"],
               });
               children.push(child);
-              let running: number | undefined;
+              // Two seeds in flight per worker: the next one waits in the worker's queue while this one
+              // runs, so a worker never idles through the round trip to the parent (results still come
+              // back in the order sent, and the sweep's result does not depend on it).
+              const inFlight: number[] = [];
               let finished = false;
-              const next = () => {
-                running = stop || control?.interrupted ? undefined : queue.shift();
-                if (running === undefined) {
+              const send = () => {
+                const seed = stop || control?.interrupted ? undefined : queue.shift();
+                if (seed === undefined) return false;
+                inFlight.push(seed);
+                child.send({ seed }, (e) => void e);
+                return true;
+              };
+              const fill = () => {
+                while (inFlight.length < PIPELINE && send());
+                if (inFlight.length === 0 && !finished) {
                   finished = true;
                   child.send({ done: true }, (e) => void e);
-                  return;
                 }
-                child.send({ seed: running }, (e) => void e);
               };
               child.on("message", (m: SeedResult | "ready" | { seed: number; error: string }) => {
                 if (m !== "ready" && "error" in m) {
@@ -89,8 +100,11 @@ export async function sweepSeeds(
                   reject(new Error(m.error));
                   return;
                 }
-                if (m !== "ready") record(m);
-                next();
+                if (m !== "ready") {
+                  inFlight.splice(inFlight.indexOf(m.seed), 1);
+                  record(m);
+                }
+                fill();
               });
               child.on("error", reject);
               child.on("exit", (code, signal) => {
@@ -104,7 +118,7 @@ export async function sweepSeeds(
                 else
                   reject(
                     new Error(
-                      `sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${running !== undefined ? ` while running seed ${running}` : ""}`,
+                      `sweep worker ${i + 1} exited (${signal ?? `code ${code}`})${inFlight.length > 0 ? ` while running seed ${inFlight[0]}` : ""}`,
                     ),
                   );
               });
