@@ -1,6 +1,13 @@
 // What clients and members say to each other over the simulated network (etcd's gRPC, reduced to
 // messages). Raft messages between members travel as they are (type "Msg…").
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
+import {
+  AUTH_ERRORS,
+  type EtcdErrorCode,
+  type EtcdRequest,
+  type EtcdResponse,
+  type WatchCreateRequest,
+  type WatchResponse,
+} from "../mvcc/rpc.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
 
 /** etcd's Cluster service (MemberAddAsLearner, MemberPromote, MemberRemove), one server at a time. */
@@ -102,22 +109,7 @@ export const DEFINITE_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode
   "request-too-large",
   "no-space", // refused before proposing, or by the NOSPACE-capped applier; the quota applier's "applied anyway" answer carries effectUnknown
   // Auth: refused before or at apply, never applied.
-  "permission-denied",
-  "invalid-auth-token",
-  "user-empty",
-  "auth-old-revision",
-  "auth-failed",
-  "auth-not-enabled",
-  "root-user-not-exist",
-  "root-role-not-exist",
-  "user-already-exist",
-  "user-not-found",
-  "role-already-exist",
-  "role-not-found",
-  "role-empty",
-  "role-not-granted",
-  "permission-not-granted",
-  "invalid-auth-mgmt",
+  ...AUTH_ERRORS,
 ]);
 
 /** Errors after which a client may retry the same request on another member. */

@@ -193,6 +193,26 @@ export type EtcdErrorCode =
   | "permission-not-granted"
   | "invalid-auth-mgmt";
 
+/** etcd's auth refusals: each proves the request had no effect (refused before or at apply). */
+export const AUTH_ERRORS = [
+  "permission-denied",
+  "invalid-auth-token",
+  "user-empty",
+  "auth-old-revision",
+  "auth-failed",
+  "auth-not-enabled",
+  "root-user-not-exist",
+  "root-role-not-exist",
+  "user-already-exist",
+  "user-not-found",
+  "role-already-exist",
+  "role-not-found",
+  "role-empty",
+  "role-not-granted",
+  "permission-not-granted",
+  "invalid-auth-mgmt",
+] as const satisfies readonly EtcdErrorCode[];
+
 export const ERROR_MESSAGES: Record<EtcdErrorCode, string> = {
   compacted: "etcdserver: mvcc: required revision has been compacted",
   "future-revision": "etcdserver: mvcc: required revision is a future revision",

@@ -23,6 +23,7 @@ import {
   type TxnResponse,
   type WatchCreateRequest,
   type WatchResponse,
+  AUTH_ERRORS,
 } from "../../core/mvcc/rpc.ts";
 import type { AuthRequest, AuthResponse, Permission } from "../../core/etcd/auth.ts";
 
@@ -102,22 +103,7 @@ const DEFINITE: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "lease-provided",
   "lease-ttl-too-large",
   // Auth refusals (only with auth enabled).
-  "permission-denied",
-  "invalid-auth-token",
-  "user-empty",
-  "auth-old-revision",
-  "auth-failed",
-  "auth-not-enabled",
-  "root-user-not-exist",
-  "root-role-not-exist",
-  "user-already-exist",
-  "user-not-found",
-  "role-already-exist",
-  "role-not-found",
-  "role-empty",
-  "role-not-granted",
-  "permission-not-granted",
-  "invalid-auth-mgmt",
+  ...AUTH_ERRORS,
 ]);
 const MESSAGE_TO_CODE = new Map<string, EtcdErrorCode>(
   (Object.entries(ERROR_MESSAGES) as [EtcdErrorCode, string][]).map(([c, m]) => [m, c]),
