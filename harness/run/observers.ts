@@ -4,6 +4,7 @@
 // (memberHooks); checkers subscribe by name. Observers are passive: they never act on the world, so
 // subscribing one changes no history and no trace hash.
 import type { MemberHooks } from "../../core/etcd/member.ts";
+import type { NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
 import type { Change } from "../../core/mvcc/key-history.ts";
 import type { SoftState } from "../../core/raft/types.ts";
 import type { RaftView } from "../../core/raft/view.ts";
@@ -70,6 +71,8 @@ export class RunObservers {
   readonly roles = new Channel<RoleChange>();
   readonly leaseExpiries = new Channel<LeaseExpiry>();
   readonly lifecycle = new Channel<LifecycleEvent>();
+  /** Space quota: a member's alarm changes and the writes it applied (for the etcd-nospace checker). */
+  readonly noSpace = new Channel<NoSpaceObservation>();
 
   constructor(private readonly world: World) {
     world.lifecycle.push((ev) => this.lifecycle.emit(ev));
@@ -93,6 +96,7 @@ export class RunObservers {
       },
       onSoftState: (member, state, term) => this.roles.emit({ time: world.now, member, state, term }),
       onLeaseExpire: (member, ids) => this.leaseExpiries.emit({ member, ids, time: world.now }),
+      onNoSpace: (member, e) => this.noSpace.emit({ member, ...e }),
     };
   }
 }

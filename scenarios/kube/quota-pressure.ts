@@ -9,9 +9,8 @@
 // Kubernetes scenarios run.
 import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
-import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
-import { EtcdMember } from "../../core/etcd/member.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
@@ -25,13 +24,13 @@ import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { checkKubeQuota } from "../../checkers/kube/quota.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
-import type { CheckResult } from "../../checkers/types.ts";
-import { generateSchedule, Nemesis, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
+import { generateSchedule, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
-import { World } from "../../sim/world.ts";
-import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
+import { SimRun } from "../../harness/run/run.ts";
+import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
-import { NGINX_MANIFEST, type KubeOptions } from "./scenarios.ts";
+import { KUBE_LINK, NGINX_MANIFEST, type KubeOptions } from "./scenarios.ts";
 
 export interface QuotaPressureOptions extends KubeOptions {
   /** The namespace's ResourceQuota (hard pods and requests) and LimitRange default requests. */
@@ -250,46 +249,35 @@ function etcdOperator(
 
 export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): ScenarioOutcome {
   const o = input.options;
-  const world = new World({ seed: input.seed, keepTrace: input.keepTrace, link: { lossP: 0.002, jitterUs: 1_000 } });
-  const ms = members(o.members);
+  const run = new SimRun({ seed: input.seed, keepTrace: input.keepTrace, link: KUBE_LINK });
+  const world = run.world;
+
+  // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
-  const history = new HistoryRecorder(() => world.now);
   const applied = new AppliedLog();
   const nospace: NoSpaceObservation[] = [];
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [
     (revision, events) => applied.onCommit(revision, events),
   ];
-  const timeline: TimelinePoint[] = [];
-  let lastRevision = 1;
-  const live = new Map<string, EtcdMember>();
-  for (const id of ms) {
-    world.spawn(id, (env) => {
-      const m = new EtcdMember(env, {
-        peers: ms,
-        bugs: input.bugs,
-        snapshotEvery: 200,
-        quotaBackendBytes: o.quotaBackendBytes,
-        hooks: {
-          observer: (view) => monitor.observe(view.id, view, world.trace.count),
-          onApply: (e) => oracle.onApply({ ...e, time: world.now }),
-          onRecover: (mm, r) => oracle.onRestart(mm, r),
-          onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
-          onNoSpace: (member, e) => nospace.push({ member, ...e }),
-          onCommit: (_m, revision, keys, changes) => {
-            if (revision <= lastRevision) return;
-            lastRevision = revision;
-            const events = changes.map((c, i) => changeEvent(keys[i]!, c));
-            for (const f of feeds) f(revision, events);
-          },
-        },
-      });
-      live.set(id, m);
-      return m;
-    });
-  }
+  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.noSpace.on((e) => nospace.push(e));
+  run.observe.commits.on((c) => {
+    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
+    for (const f of feeds) f(c.revision, events);
+  });
+  run.keepTimeline();
+
+  // The topology: etcd members with the space quota, then the control plane with quota admission.
+  const etcd = startEtcdCluster(run, {
+    members: o.members,
+    options: { bugs: input.bugs, snapshotEvery: 200, quotaBackendBytes: o.quotaBackendBytes },
+  });
+  const ms = etcd.members;
   let uncertain = 0;
-  world.lifecycle.push((ev) => {
+  run.observe.lifecycle.on((ev) => {
     if (ev.kind !== "crash") return;
     monitor.onCrash(ev.process);
     // An apiserver that crashes between a quota charge and its create (or a delete and its release)
@@ -308,7 +296,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
         members: ms,
         requestTimeoutUs: 1_000_000,
         streamTimeoutUs: 1_000_000,
-        recorder: history,
+        recorder: run.recorder,
       }),
     storeFeed: (fn) => feeds.push(fn),
     manifests: [...quotaObjects(o), ...o.manifests],
@@ -316,11 +304,14 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
     admission: { resourceQuota: true, onUncertain: () => void uncertain++ },
   });
+
+  // The workload beside the Deployment: a runaway writer, the quota controller, a tenant's batch, and
+  // the operator who answers NOSPACE.
   const log: OperatorLog = { busy: false, steps: [] };
   world.spawn("runaway", (env) =>
     runawayWriter(env, {
       members: ms,
-      history,
+      history: run.recorder,
       atUs: o.fillAtUs,
       valueBytes: o.fillValueBytes,
       everyUs: 20_000,
@@ -352,7 +343,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   world.spawn("etcd-operator", (env) =>
     etcdOperator(env, {
       members: ms,
-      history,
+      history: run.recorder,
       clientId: clientId++,
       bugs: input.bugs,
       pollUs: 250_000,
@@ -360,8 +351,9 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       log,
     }),
   );
-  const nemesis = new Nemesis(
-    world,
+  const nemesis = run.scheduleFaults(
+    input.faults,
+    o,
     () => [...ms, ...cluster.faultTargets],
     (name) => {
       if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
@@ -371,16 +363,12 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
           ? undefined
           : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
       }
-      if (name === "@leader")
-        return ms.find((m) => (world.process(m).actor as EtcdMember | undefined)?.driver.status().role === "leader");
+      if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
       return undefined;
     },
   );
-  nemesis.schedule(input.faults, o.faultPhaseUs);
-  world.runUntil(o.faultPhaseUs);
-  nemesis.heal();
-  const healedAt = world.now;
-  const alarmed = () => ms.filter((m) => live.get(m)?.alarms.noSpace === true);
+
+  const alarmed = () => ms.filter((m) => etcd.member(m)?.alarms.noSpace === true);
   const recovered = () => !log.busy && alarmed().length === 0;
   // The quota's count settles too: the recount gives back what crashes and timeouts left charged.
   const quotaCount = () => {
@@ -393,65 +381,52 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     const c = quotaCount();
     return c.counted === c.pods;
   };
-  const converged = world.runUntilPredicate(
-    () => cluster.pending().length === 0 && recovered() && settled(),
-    healedAt + o.livenessBoundUs,
+  let converged = false;
+
+  // The checkers it runs, in the order reports list them.
+  run.check(
+    () => run.assertions(),
+    () => monitor.result(),
+    () => oracle.result(),
+    () => run.incarnations(),
+    () => checkApiserverEtcdTraffic(run.recorder, applied),
+    () => {
+      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+      const kube = checkKube(
+        cluster.observations(),
+        { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } },
+        { faults },
+      );
+      if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+        const c = quotaCount();
+        const pending = [
+          ...cluster.pending(),
+          ...(recovered()
+            ? []
+            : [
+                `etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`,
+              ]),
+          ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
+        ];
+        kube.push({
+          name: "kube-liveness",
+          verdict: "fail",
+          message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}`,
+          evidence: { pending },
+        });
+      }
+      return kube;
+    },
+    () => checkKubeQuota({ versions: cluster.observations().versions, uncertain, exactAtEnd: converged }),
+    () => checkNoSpace(nospace, { requireRecovery: true }),
   );
+
+  run.faultPhase(o);
+  run.heal();
+  converged = run.liveness(o, () => cluster.pending().length === 0 && recovered() && settled());
   // Let the last quota releases (a delete's release follows it) land before counting.
   if (converged) world.runUntil(world.now + 1_000_000);
-  const checks: CheckResult[] = [];
-  if (world.failure)
-    checks.push({
-      name: "assertions",
-      verdict: "fail",
-      message: `assertion failed on ${world.failure.process} at ${world.failure.time}us: ${world.failure.message}`,
-    });
-  checks.push(monitor.result(), oracle.result(), world.incarnationCheck());
-  checks.push(...checkApiserverEtcdTraffic(history, applied));
-  const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-  const obs = cluster.observations();
-  checks.push(
-    ...checkKube(
-      obs,
-      { input: cluster.convergence(), timing: { healedAt, at: world.now, boundUs: o.livenessBoundUs } },
-      { faults },
-    ),
-  );
-  if (!converged && !checks.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-    const c = quotaCount();
-    const pending = [
-      ...cluster.pending(),
-      ...(recovered()
-        ? []
-        : [
-            `etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`,
-          ]),
-      ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
-    ];
-    checks.push({
-      name: "kube-liveness",
-      verdict: "fail",
-      message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}`,
-    });
-  }
-  checks.push(checkKubeQuota({ versions: obs.versions, uncertain, exactAtEnd: converged }));
-  checks.push(checkNoSpace(nospace, { requireRecovery: true }));
-  const out: ScenarioOutcome = {
-    checks,
-    traceHash: world.trace.hash(),
-    stats: {
-      events: world.scheduler.executed,
-      messages: world.network.stats.sent,
-      ops: history.operations.length,
-      simTimeMs: world.now / 1000,
-    },
-    history: { operations: history.operations, watches: history.watches },
-    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
-    timeline,
-    extra: { operator: log.steps, quotaRecounts: recounts },
-  };
-  if (world.trace.lines) out.traceLines = world.trace.lines;
-  return out;
+  return run.finish({ operator: log.steps, quotaRecounts: recounts });
 }
 
 const ACTIONS: WorkloadAction[] = [
