@@ -5,6 +5,7 @@
 // subscribing one changes no history and no trace hash.
 import type { MemberHooks } from "../../core/etcd/member.ts";
 import type { NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
+import type { AuthState } from "../../core/etcd/auth.ts";
 import type { Change } from "../../core/mvcc/key-history.ts";
 import type { SoftState } from "../../core/raft/types.ts";
 import type { RaftView } from "../../core/raft/view.ts";
@@ -61,6 +62,15 @@ export interface LeaseExpiry {
   time: number;
 }
 
+/** An auth change a member applied. */
+export interface AuthApply {
+  member: string;
+  time: number;
+  index: number;
+  kvRevision: number;
+  state: AuthState;
+}
+
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
 
 export class RunObservers {
@@ -73,6 +83,8 @@ export class RunObservers {
   readonly lifecycle = new Channel<LifecycleEvent>();
   /** Space quota: a member's alarm changes and the writes it applied (for the etcd-nospace checker). */
   readonly noSpace = new Channel<NoSpaceObservation>();
+  /** etcd auth: every applied auth change, with the KV revision it was applied at (for the auth checker). */
+  readonly authApplies = new Channel<AuthApply>();
 
   constructor(private readonly world: World) {
     world.lifecycle.push((ev) => this.lifecycle.emit(ev));
@@ -97,6 +109,7 @@ export class RunObservers {
       onSoftState: (member, state, term) => this.roles.emit({ time: world.now, member, state, term }),
       onLeaseExpire: (member, ids) => this.leaseExpiries.emit({ member, ids, time: world.now }),
       onNoSpace: (member, e) => this.noSpace.emit({ member, ...e }),
+      onAuthApply: (member, e) => this.authApplies.emit({ member, time: world.now, ...e }),
     };
   }
 }

@@ -16,9 +16,8 @@
 import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import { runAuthRequests } from "../../harness/etcd/auth-setup.ts";
-import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
+import { EtcdClient } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
-import { EtcdMember, type MemberHooks } from "../../core/etcd/member.ts";
 import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
@@ -26,9 +25,10 @@ import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../chec
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
-import { generateSchedule, Nemesis } from "../../sim/nemesis.ts";
-import { World } from "../../sim/world.ts";
-import type { ExecuteInput, ScenarioDef, ScenarioOutcome, TimelinePoint } from "../types.ts";
+import { generateSchedule } from "../../sim/nemesis.ts";
+import { SimRun } from "../../harness/run/run.ts";
+import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
 
 /** The operator's changes: the agent's role, its role's permission, the agent's password (same one: every token dies). */
@@ -175,68 +175,60 @@ function call(c: EtcdClient, req: EtcdRequest, cb: (r: KvResult<EtcdResponse>) =
 export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): ScenarioOutcome {
   const o = input.options;
   const bugs: BugSet = input.bugs;
-  const world = new World({
+  const run = new SimRun({
     seed: input.seed,
     keepTrace: input.keepTrace,
     link: { latencyUs: o.latencyUs, jitterUs: o.jitterUs, lossP: o.lossP },
   });
-  const members = memberNames(o.members);
+  const world = run.world;
+  const recorder = run.recorder;
+
+  // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
-  const recorder = new HistoryRecorder(() => world.now);
   const changes: AppliedWrite[] = [];
   const authTimeline: AuthTimelinePoint[] = [];
-  const timeline: TimelinePoint[] = [];
-  let lastRevision = 1;
+  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.commits.on(({ revision, keys, changes: cs }) =>
+    cs.forEach((c, i) =>
+      changes.push(
+        c.version === 0
+          ? { revision, key: keys[i]!, type: "DELETE" }
+          : { revision, key: keys[i]!, type: "PUT", value: c.value },
+      ),
+    ),
+  );
+  // The first member to apply each auth change dates it (log order: indices only grow).
   let lastAuthIndex = 0;
-  const hooks: MemberHooks = {
-    observer: (view) => monitor.observe(view.id, view, world.trace.count),
-    onApply: (e) => oracle.onApply({ ...e, time: world.now }),
-    onRecover: (m, r) => oracle.onRestart(m, r),
-    onCommit: (_m, revision, keys, cs) => {
-      if (revision <= lastRevision) return;
-      lastRevision = revision;
-      cs.forEach((c, i) =>
-        changes.push(
-          c.version === 0
-            ? { revision, key: keys[i]!, type: "DELETE" }
-            : { revision, key: keys[i]!, type: "PUT", value: c.value },
-        ),
-      );
-    },
-    // The first member to apply each auth change dates it (log order: indices only grow).
-    onAuthApply: (_m, e) => {
-      if (e.index <= lastAuthIndex) return;
-      lastAuthIndex = e.index;
-      authTimeline.push({ time: world.now, kvRevision: e.kvRevision, state: e.state as AuthState });
-    },
-    onSoftState: (member, s, term) => timeline.push({ time: world.now, member, role: s.role, term }),
-  };
-  world.lifecycle.push((ev) => {
-    if (ev.kind === "crash") {
-      monitor.onCrash(ev.process);
-      timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
-    }
+  run.observe.authApplies.on((e) => {
+    if (e.index <= lastAuthIndex) return;
+    lastAuthIndex = e.index;
+    authTimeline.push({ time: e.time, kvRevision: e.kvRevision, state: e.state as AuthState });
   });
-  for (const id of members) {
-    world.spawn(
-      id,
-      (env) =>
-        new EtcdMember(env, {
-          peers: members,
-          bugs,
-          tickUs: o.tickUs,
-          electionTicks: o.electionTicks,
-          snapshotEvery: o.snapshotEvery,
-          proposalTimeoutUs: o.requestTimeoutUs,
-          hooks,
-          authTokenTtlUs: o.authTokenTtlUs,
-        }),
-    );
-  }
-  const member = (id: string) => world.process(id).actor as EtcdMember | undefined;
-  const nemesis = new Nemesis(world, () => members, symbolicTargets(world, members));
-  nemesis.schedule(input.faults, o.faultPhaseUs);
+  run.observe.lifecycle.on((ev) => {
+    if (ev.kind === "crash") monitor.onCrash(ev.process);
+  });
+  run.keepTimeline();
+  run.observe.lifecycle.on((ev) => {
+    if (ev.kind === "crash") run.timeline.push({ time: ev.time, member: ev.process, role: "crashed", term: 0 });
+  });
+
+  // The topology: the members, auth inert until the operator's set-up enables it.
+  const etcd = startEtcdCluster(run, {
+    members: o.members,
+    options: {
+      bugs,
+      tickUs: o.tickUs,
+      electionTicks: o.electionTicks,
+      snapshotEvery: o.snapshotEvery,
+      proposalTimeoutUs: o.requestTimeoutUs,
+      authTokenTtlUs: o.authTokenTtlUs,
+    },
+  });
+  const { members, member } = etcd;
+  run.scheduleFaults(input.faults, o, () => members, symbolicTargets(world, members));
   world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), 1_000_000);
 
   // The operator: root, through etcd's Auth service; it sets auth up, then follows its plan.
@@ -299,9 +291,9 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     });
   }
 
-  world.runUntil(o.faultPhaseUs);
-  nemesis.heal();
-  const healedAt = world.now;
+  run.faultPhase(o);
+  run.heal();
+  const healedAt = run.healedAt;
 
   // Liveness: one leader, every member caught up, and root's probe write and read.
   let probeDone = false;
@@ -391,27 +383,12 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
       : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
   });
-  const out: ScenarioOutcome = {
-    checks,
-    traceHash: world.trace.hash(),
-    stats: {
-      events: world.scheduler.executed,
-      messages: world.network.stats.sent,
-      ops: recorder.operations.length,
-      simTimeMs: world.now / 1000,
+  return run.outcome(checks, {
+    auth: {
+      operator: log,
+      changes: authTimeline.map((p) => ({ time: p.time, kvRevision: p.kvRevision, authRevision: p.state.revision })),
     },
-    history,
-    faultLog: nemesis.log.map((a) => ({ fault: a.fault, start: a.start, end: a.end })),
-    timeline,
-    extra: {
-      auth: {
-        operator: log,
-        changes: authTimeline.map((p) => ({ time: p.time, kvRevision: p.kvRevision, authRevision: p.state.revision })),
-      },
-    },
-  };
-  if (world.trace.lines) out.traceLines = world.trace.lines;
-  return out;
+  });
 }
 
 export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
