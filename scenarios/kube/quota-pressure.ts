@@ -12,24 +12,18 @@ import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
-import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
 import { KubeClient } from "../../core/kube/client.ts";
 import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
-import { changeEvent } from "../../core/mvcc/key-history.ts";
-import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
-import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
-import { checkKube } from "../../checkers/kube/index.ts";
 import { checkKubeQuota } from "../../checkers/kube/quota.ts";
-import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { generateSchedule, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
-import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
 import { KUBE_LINK, NGINX_MANIFEST, type KubeOptions } from "./scenarios.ts";
 
 export interface QuotaPressureOptions extends KubeOptions {
@@ -253,21 +247,9 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const world = run.world;
 
   // The checkers, subscribed to what they observe online.
-  const monitor = new RaftSafetyMonitor();
-  const oracle = new ConsistencyOracle();
-  const applied = new AppliedLog();
+  const observers = observeEtcd(run);
   const nospace: NoSpaceObservation[] = [];
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [
-    (revision, events) => applied.onCommit(revision, events),
-  ];
-  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
-  run.observe.applies.on((e) => oracle.onApply(e));
-  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.noSpace.on((e) => nospace.push(e));
-  run.observe.commits.on((c) => {
-    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
-    for (const f of feeds) f(c.revision, events);
-  });
   run.keepTimeline();
 
   // The topology: etcd members with the space quota, then the control plane with quota admission.
@@ -279,7 +261,6 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   let uncertain = 0;
   run.observe.lifecycle.on((ev) => {
     if (ev.kind !== "crash") return;
-    monitor.onCrash(ev.process);
     // An apiserver that crashes between a quota charge and its create (or a delete and its release)
     // leaves the charge standing: over-counting the quota is then expected, not a bug.
     if (ev.process.startsWith("apiserver-")) uncertain++;
@@ -298,7 +279,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
         streamTimeoutUs: 1_000_000,
         recorder: run.recorder,
       }),
-    storeFeed: (fn) => feeds.push(fn),
+    storeFeed: observers.storeFeed,
     manifests: [...quotaObjects(o), ...o.manifests],
     actions: o.actions,
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
@@ -355,17 +336,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     input.faults,
     o,
     () => [...ms, ...cluster.faultTargets],
-    (name) => {
-      if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
-      if (name === "@scheduler-apiserver") {
-        const leader = cluster.leaderOf("kube-system/kube-scheduler");
-        return leader === undefined
-          ? undefined
-          : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
-      }
-      if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
-      return undefined;
-    },
+    controlPlaneTargets(run, etcd, cluster),
   );
 
   const alarmed = () => ms.filter((m) => etcd.member(m)?.alarms.noSpace === true);
@@ -385,21 +356,11 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    () => run.assertions(),
-    () => monitor.result(),
-    () => oracle.result(),
-    () => run.incarnations(),
-    () => checkApiserverEtcdTraffic(run.recorder, applied),
-    () => {
-      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-      const kube = checkKube(
-        cluster.observations(),
-        { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } },
-        { faults },
-      );
-      if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+    ...controlPlaneChecks(run, observers, cluster, nemesis, o, {
+      converged: () => converged,
+      pending: () => {
         const c = quotaCount();
-        const pending = [
+        return [
           ...cluster.pending(),
           ...(recovered()
             ? []
@@ -408,15 +369,8 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
               ]),
           ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
         ];
-        kube.push({
-          name: "kube-liveness",
-          verdict: "fail",
-          message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}`,
-          evidence: { pending },
-        });
-      }
-      return kube;
-    },
+      },
+    }),
     () => checkKubeQuota({ versions: cluster.observations().versions, uncertain, exactAtEnd: converged }),
     () => checkNoSpace(nospace, { requireRecovery: true }),
   );

@@ -12,22 +12,16 @@ import {
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { World } from "../../sim/world.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
-import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
-import type { Event } from "../../core/mvcc/rpc.ts";
-import { changeEvent } from "../../core/mvcc/key-history.ts";
 import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import { NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
 import { kubeObjects } from "../../harness/kube/objects.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
-import { checkKube } from "../../checkers/kube/index.ts";
-import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
-import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
-import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { kubeLatencyReport, podStartups } from "../../harness/metrics/kube.ts";
 import { checkKubeSlo } from "../../checkers/kube/slo.ts";
@@ -99,19 +93,7 @@ export function runKube(
   const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
 
   // The checkers, subscribed to what they observe online.
-  const monitor = new RaftSafetyMonitor();
-  const oracle = new ConsistencyOracle();
-  const applied = new AppliedLog();
-  const feeds: ((revision: number, events: readonly Event[]) => void)[] = [
-    (revision, events) => applied.onCommit(revision, events),
-  ];
-  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
-  run.observe.applies.on((e) => oracle.onApply(e));
-  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
-  run.observe.commits.on((c) => {
-    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
-    for (const f of feeds) f(c.revision, events);
-  });
+  const observers = observeEtcd(run);
   run.keepTimeline();
 
   // The topology: etcd members, then the control plane on them.
@@ -125,9 +107,6 @@ export function runKube(
     () => ms.find((m) => etcd.member(m)?.driver.status().role === "leader"),
     kubeTargets(o),
   );
-  run.observe.lifecycle.on((ev) => {
-    if (ev.kind === "crash") monitor.onCrash(ev.process);
-  });
   let clientId = 100;
   if (o.etcdAuth === true) setUpRegistryAuth(world, [...ms], run.recorder);
   const cluster = startKubeCluster(world, {
@@ -144,7 +123,7 @@ export function runKube(
         recorder: run.recorder,
         ...(o.etcdAuth === true ? { auth: APISERVER_CREDENTIALS } : {}),
       }),
-    storeFeed: (fn) => feeds.push(fn),
+    storeFeed: observers.storeFeed,
     manifests: o.manifests,
     actions: o.actions,
     ...(controllers.length ? { controllers } : {}),
@@ -154,44 +133,16 @@ export function runKube(
     input.faults,
     o,
     () => [...ms, ...cluster.faultTargets],
-    (name) => {
-      if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
-      if (name === "@scheduler-apiserver") {
-        const leader = cluster.leaderOf("kube-system/kube-scheduler");
-        return leader === undefined
-          ? undefined
-          : (world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
-      }
-      if (name === "@leader") return ms.find((m) => etcd.member(m)?.driver.status().role === "leader");
-      return undefined;
-    },
+    controlPlaneTargets(run, etcd, cluster),
   );
   let converged = false;
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    () => run.assertions(),
-    () => monitor.result(),
-    () => oracle.result(),
-    () => run.incarnations(),
-    () => checkApiserverEtcdTraffic(run.recorder, applied),
-    () => {
-      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
-      const kube = checkKube(
-        cluster.observations(),
-        { input: cluster.convergence(), timing: { healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs } },
-        { faults },
-      );
-      if (!converged && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
-        kube.push({
-          name: "kube-liveness",
-          verdict: "fail",
-          message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${cluster.pending().join("; ")}`,
-          evidence: { pending: cluster.pending() },
-        });
-      }
-      return kube;
-    },
+    ...controlPlaneChecks(run, observers, cluster, nemesis, o, {
+      converged: () => converged,
+      pending: () => cluster.pending(),
+    }),
     // latency: kube-slo (report only unless options.slo is "require").
     () =>
       checkKubeSlo(

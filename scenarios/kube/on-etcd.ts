@@ -1,0 +1,102 @@
+// What every Kubernetes scenario runs on its etcd side, whatever its workload: the online etcd checkers
+// (Raft safety, the cross-member oracle, the committed-event log the apiservers' traffic is judged
+// against), the control plane's symbolic fault targets, and the checks a Kubernetes run declares.
+import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
+import { changeEvent } from "../../core/mvcc/key-history.ts";
+import type { Event } from "../../core/mvcc/rpc.ts";
+import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import { checkKube } from "../../checkers/kube/index.ts";
+import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import type { CheckResult } from "../../checkers/types.ts";
+import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
+import type { startKubeCluster } from "../../harness/kube/cluster.ts";
+import type { SimRun } from "../../harness/run/run.ts";
+import type { Nemesis } from "../../sim/nemesis.ts";
+import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+
+type KubeCluster = ReturnType<typeof startKubeCluster>;
+type StoreFeed = (revision: number, events: readonly Event[]) => void;
+
+export interface EtcdObservers {
+  monitor: RaftSafetyMonitor;
+  oracle: ConsistencyOracle;
+  applied: AppliedLog;
+  /** Adds a reader of every committed revision's events (the apiservers' watch cache is fed from here). */
+  storeFeed(fn: StoreFeed): void;
+}
+
+/** Subscribes the online etcd checkers to the run's observer registry. */
+export function observeEtcd(run: SimRun): EtcdObservers {
+  const world = run.world;
+  const monitor = new RaftSafetyMonitor();
+  const oracle = new ConsistencyOracle();
+  const applied = new AppliedLog();
+  const feeds: StoreFeed[] = [(revision, events) => applied.onCommit(revision, events)];
+  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.commits.on((c) => {
+    const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
+    for (const f of feeds) f(c.revision, events);
+  });
+  run.observe.lifecycle.on((ev) => {
+    if (ev.kind === "crash") monitor.onCrash(ev.process);
+  });
+  return { monitor, oracle, applied, storeFeed: (fn) => feeds.push(fn) };
+}
+
+/** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to) and "@leader" (etcd's). */
+export function controlPlaneTargets(
+  run: SimRun,
+  etcd: EtcdTopology,
+  cluster: KubeCluster,
+): (name: string) => string | undefined {
+  return (name) => {
+    if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+    if (name === "@scheduler-apiserver") {
+      const leader = cluster.leaderOf("kube-system/kube-scheduler");
+      return leader === undefined
+        ? undefined
+        : (run.world.process(leader).actor as ControllerProcess | undefined)?.client.apiserver;
+    }
+    if (name === "@leader") return etcd.members.find((m) => etcd.member(m)?.driver.status().role === "leader");
+    return undefined;
+  };
+}
+
+/**
+ * The checks of a Kubernetes run, in report order: assertions, Raft safety, cross-member, incarnations,
+ * the apiservers' etcd traffic, the kube-* checkers; and kube-liveness failed with `pending()` when the
+ * run did not converge and no checker already said so.
+ */
+export function controlPlaneChecks(
+  run: SimRun,
+  observers: EtcdObservers,
+  cluster: KubeCluster,
+  nemesis: Nemesis,
+  o: { livenessBoundUs: number },
+  outcome: { converged: () => boolean; pending: () => string[] },
+): (() => CheckResult | readonly CheckResult[] | undefined)[] {
+  return [
+    () => run.assertions(),
+    () => observers.monitor.result(),
+    () => observers.oracle.result(),
+    () => run.incarnations(),
+    () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
+    () => {
+      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+      const timing = { healedAt: run.healedAt, at: run.world.now, boundUs: o.livenessBoundUs };
+      const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing }, { faults });
+      if (!outcome.converged() && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
+        const pending = outcome.pending();
+        kube.push({
+          name: "kube-liveness",
+          verdict: "fail",
+          message: `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending.join("; ")}`,
+          evidence: { pending },
+        });
+      }
+      return kube;
+    },
+  ];
+}
