@@ -414,7 +414,9 @@ export class RaftSafetyMonitor {
         return;
       }
       const prevTerm = sh.termAt(e.index - 1) ?? 0;
-      sh.terms.length = e.index - sh.offset - 1;
+      // Replaces the durable log from e.index on (the gap check above keeps e.index <= lastIndex + 1).
+      const keep = e.index - sh.offset - 1;
+      if (keep < sh.terms.length) sh.terms.length = keep;
       sh.terms.push(e.term);
       this.checkIdentity(nodeId, st, e, prevTerm, ev);
     }

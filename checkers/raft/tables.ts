@@ -11,9 +11,12 @@
 import type { Entry } from "../../core/raft/types.ts";
 import { entryHash, samePayload } from "./hash.ts";
 
+/** Initial column length: a short run (a few hundred entries) never grows a column. */
+const INITIAL = 512;
+
 /** A growable array of numbers (float64, so any term or index is exact); unset slots read NaN. */
 export class NumberColumn {
-  private a = new Float64Array(64).fill(Number.NaN);
+  private a = new Float64Array(INITIAL).fill(Number.NaN);
 
   /** The value at i, or undefined if never set. */
   get(i: number): number | undefined {
@@ -43,7 +46,7 @@ export class NumberColumn {
 
 /** A growable array of small non-negative integers (node numbers, interned strings); unset slots read 0. */
 export class SmallIntColumn {
-  private a = new Uint32Array(64);
+  private a = new Uint32Array(INITIAL);
 
   get(i: number): number {
     return i < this.a.length ? this.a[i]! : 0;
@@ -80,8 +83,11 @@ export class EntryTable {
   private readonly node = new SmallIntColumn();
   /** entryHash of the entry at i, for i <= coldUpTo. */
   private readonly hash = new SmallIntColumn();
-  /** The entry at i for coldUpTo < i <= coldUpTo + HOT_WINDOW, at slot i % HOT_WINDOW. */
-  private readonly hot: (Entry | undefined)[] = new Array(HOT_WINDOW).fill(undefined);
+  /**
+   * The entry at i for coldUpTo < i <= coldUpTo + HOT_WINDOW, at slot i % HOT_WINDOW (grown as indexes
+   * come, so a short run allocates no more than it uses).
+   */
+  private readonly hot: (Entry | undefined)[] = [];
   private coldUpTo = 0;
 
   /** The term recorded at index i, or undefined. */
