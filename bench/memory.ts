@@ -10,6 +10,9 @@ interface LongRun {
   simMs: number;
   wallMs: number;
   peakRssMB: number;
+  /** Peak RSS when the checkers started (the simulation's own), and the checkers' wall time. */
+  simPeakRssMB: number;
+  checkersMs: number;
   heapUsedMB: number;
 }
 
@@ -48,6 +51,8 @@ export async function memoryMeasurements(): Promise<Measurement[]> {
       wallMs: Math.round(r.wallMs),
       xRealTime: Number((r.simMs / r.wallMs).toFixed(1)),
       heapUsedMB: Math.round(r.heapUsedMB),
+      simPeakRssMB: Math.round(r.simPeakRssMB),
+      checkersMs: Math.round(r.checkersMs),
     },
   });
   return [

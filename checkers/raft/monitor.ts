@@ -27,7 +27,8 @@
 import type { CheckOf } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
-import { samePayload } from "./hash.ts";
+import { entryHash } from "./hash.ts";
+import { EntryTable, NumberColumn, SmallIntColumn } from "./tables.ts";
 
 export type RaftRule =
   | "election-safety"
@@ -76,6 +77,8 @@ class DurableShadow {
 }
 
 interface NodeState {
+  /** This node's number in the per-index tables (1-based; 0 there means "none"). */
+  readonly no: number;
   /** currentTerm at the last view of this life; undefined right after a crash. */
   lifeTerm: number | undefined;
   /** The highest term this node ever sent a message in. */
@@ -91,6 +94,8 @@ interface NodeState {
   /** The configuration arrays of the last view and their digest (the node replaces them on every change). */
   confOf: readonly (readonly string[])[];
   confDigest: string;
+  /** confDigest's number in the monitor's configDigests. */
+  confNo: number;
   /** Vote and last index at the last view of this life (for a vote request that must change nothing). */
   voteSeen: string;
   lastIndexSeen: number;
@@ -107,21 +112,31 @@ const MAX_VIOLATIONS = 100;
 
 export class RaftSafetyMonitor {
   private readonly nodes = new Map<string, NodeState>();
+  /** Node names by number (see NodeState.no); index 0 unused. */
+  private readonly nodeNames: string[] = [""];
   private readonly leaders = new Map<number, string>();
+  // Per-index state lives in typed columns (checkers/raft/tables.ts): a long run commits hundreds of
+  // thousands of entries, and every index stays consultable (a lagging node may reach it later).
   /** Per index: term of the committed entry, the term in which it was first seen committed, and by whom. */
-  private readonly committedTerm: number[] = [];
-  private readonly committedIn: number[] = [];
-  private readonly committedBy: string[] = [];
+  private readonly committedTerm = new NumberColumn();
+  private readonly committedIn = new NumberColumn();
+  private readonly committedBy = new SmallIntColumn();
   private committedMax = 0;
-  private readonly appliedTerm: number[] = [];
-  /** The entry first applied at each index (compared by payload, see samePayload). */
-  private readonly appliedEntry: Entry[] = [];
-  private readonly appliedBy: string[] = [];
-  /** Per log index: the configuration first seen reflecting it, and by whom. */
-  private readonly configAt: string[] = [];
-  private readonly configBy: string[] = [];
-  /** Log matching: (index, term) → the entry (for its payload) and the term of the entry before it, as first seen durable. */
-  private readonly identities = new Map<number | string, { entry: Entry; prevTerm: number; node: string }>();
+  /** The entry first applied at each index (its term and payload, see samePayload) and by whom. */
+  private readonly applied = new EntryTable();
+  /** Per log index: the configuration first seen reflecting it (a number in configDigests), and by whom. */
+  private readonly configAt = new SmallIntColumn();
+  private readonly configBy = new SmallIntColumn();
+  /** Configuration digests by number (index 0 unused), and the reverse. */
+  private readonly configDigests: string[] = [""];
+  private readonly configNo = new Map<string, number>();
+  /**
+   * Log matching: (index, term) → the entry's payload and the term of the entry before it, as first seen
+   * durable. The first term seen at an index lives in `identities` (extra: the previous term); any other
+   * term at that index (an uncommitted entry of a deposed leader), in `otherIdentities`.
+   */
+  private readonly identities = new EntryTable();
+  private readonly otherIdentities = new Map<number | string, { hash: number; prevTerm: number; node: number }>();
   readonly violations: RaftViolation[] = [];
   private dropped = 0;
   private eventCounter = 0;
@@ -171,7 +186,7 @@ export class RaftSafetyMonitor {
       );
     }
     const from = Math.max(prevCommit ?? 0, v.compactedIndex) + 1;
-    for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, v, i, ev);
+    for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, st, v, i, ev);
     st.commitSeen = v.commitIndex;
     st.voteSeen = v.vote;
     st.lastIndexSeen = v.lastIndex;
@@ -237,12 +252,13 @@ export class RaftSafetyMonitor {
 
     if (v.appliedSnapshot !== undefined) {
       const { index, term } = v.appliedSnapshot;
-      const t = this.appliedTerm[index];
+      const t = this.applied.termAt(index);
       if (t !== undefined && t !== term) {
+        const by = this.nodeNames[this.applied.nodeAt(index)]!;
         this.fail(
           "state-machine-safety",
-          `${nodeId} restored a snapshot at index ${index} of term ${term}, but ${this.appliedBy[index]} applied an entry of term ${t} there`,
-          [nodeId, this.appliedBy[index]!],
+          `${nodeId} restored a snapshot at index ${index} of term ${term}, but ${by} applied an entry of term ${t} there`,
+          [nodeId, by],
           term,
           index,
           ev,
@@ -280,6 +296,22 @@ export class RaftSafetyMonitor {
       verdict: "fail",
       message: `${first.rule}: ${first.message} (event ${first.event})${more > 0 ? ` — and ${more} more` : ""}`,
       evidence: this.violations,
+    };
+  }
+
+  /** What the monitor holds beyond per-node state: entries kept whole and bytes of its per-index tables. */
+  retained(): { entriesKept: number; tableBytes: number; otherIdentities: number } {
+    return {
+      entriesKept: this.applied.entriesKept + this.identities.entriesKept,
+      tableBytes:
+        this.committedTerm.bytes +
+        this.committedIn.bytes +
+        this.committedBy.bytes +
+        this.applied.bytes +
+        this.identities.bytes +
+        this.configAt.bytes +
+        this.configBy.bytes,
+      otherIdentities: this.otherIdentities.size,
     };
   }
 
@@ -382,42 +414,70 @@ export class RaftSafetyMonitor {
         return;
       }
       const prevTerm = sh.termAt(e.index - 1) ?? 0;
-      sh.terms.length = e.index - sh.offset - 1;
+      // Replaces the durable log from e.index on (the gap check above keeps e.index <= lastIndex + 1).
+      const keep = e.index - sh.offset - 1;
+      if (keep < sh.terms.length) sh.terms.length = keep;
       sh.terms.push(e.term);
-      const key = identityKey(e.index, e.term);
-      const seen = this.identities.get(key);
-      if (seen === undefined) {
-        this.identities.set(key, { entry: e, prevTerm, node: nodeId });
-      } else if (!samePayload(seen.entry, e) || seen.prevTerm !== prevTerm) {
-        const what = !samePayload(seen.entry, e)
-          ? "different data"
-          : `different preceding terms (${seen.prevTerm} vs ${prevTerm})`;
-        this.fail(
-          "log-matching",
-          `${seen.node} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`,
-          [seen.node, nodeId],
-          e.term,
-          e.index,
-          ev,
-        );
-      }
+      this.checkIdentity(nodeId, st, e, prevTerm, ev);
     }
   }
 
-  private noteCommitted(nodeId: string, v: RaftView, i: number, ev: number): void {
+  /** Log matching for an entry just written durably after an entry of prevTerm. */
+  private checkIdentity(nodeId: string, st: NodeState, e: Entry, prevTerm: number, ev: number): void {
+    const ids = this.identities;
+    let seenNode: number;
+    let samePayload: boolean;
+    let seenPrev: number;
+    const first = ids.termAt(e.index);
+    if (first === undefined) {
+      ids.record(e, st.no, prevTerm);
+      return;
+    }
+    if (first === e.term) {
+      seenNode = ids.nodeAt(e.index);
+      seenPrev = ids.extraAt(e.index);
+      if (seenPrev === prevTerm && ids.samePayloadAt(e.index, e)) return;
+      samePayload = ids.samePayloadAt(e.index, e);
+    } else {
+      const key = identityKey(e.index, e.term);
+      const seen = this.otherIdentities.get(key);
+      if (seen === undefined) {
+        this.otherIdentities.set(key, { hash: entryHash(e), prevTerm, node: st.no });
+        return;
+      }
+      seenNode = seen.node;
+      seenPrev = seen.prevTerm;
+      // entryHash equality is samePayload's verdict (see checkers/raft/tables.ts).
+      samePayload = seen.hash === entryHash(e);
+      if (samePayload && seenPrev === prevTerm) return;
+    }
+    const what = !samePayload ? "different data" : `different preceding terms (${seenPrev} vs ${prevTerm})`;
+    const other = this.nodeNames[seenNode]!;
+    this.fail(
+      "log-matching",
+      `${other} and ${nodeId} hold entries at index ${e.index} of term ${e.term} with ${what}`,
+      [other, nodeId],
+      e.term,
+      e.index,
+      ev,
+    );
+  }
+
+  private noteCommitted(nodeId: string, st: NodeState, v: RaftView, i: number, ev: number): void {
     const t = v.termAt(i);
     if (t === undefined) return;
-    const known = this.committedTerm[i];
+    const known = this.committedTerm.get(i);
     if (known === undefined) {
-      this.committedTerm[i] = t;
-      this.committedIn[i] = v.term;
-      this.committedBy[i] = nodeId;
+      this.committedTerm.set(i, t);
+      this.committedIn.set(i, v.term);
+      this.committedBy.set(i, st.no);
       if (i > this.committedMax) this.committedMax = i;
     } else if (known !== t) {
+      const by = this.nodeNames[this.committedBy.get(i)]!;
       this.fail(
         "state-machine-safety",
-        `${this.committedBy[i]} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`,
-        [this.committedBy[i]!, nodeId],
+        `${by} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`,
+        [by, nodeId],
         t,
         i,
         ev,
@@ -430,16 +490,22 @@ export class RaftSafetyMonitor {
     if (c[0] !== v.voters || c[1] !== v.votersOutgoing || c[2] !== v.learners) {
       st.confOf = [v.voters, v.votersOutgoing, v.learners];
       st.confDigest = describeConfig(v);
+      let no = this.configNo.get(st.confDigest);
+      if (no === undefined) {
+        no = this.configDigests.push(st.confDigest) - 1;
+        this.configNo.set(st.confDigest, no);
+      }
+      st.confNo = no;
     }
-    const seen = this.configAt[v.configIndex];
-    if (seen === undefined) {
-      this.configAt[v.configIndex] = st.confDigest;
-      this.configBy[v.configIndex] = nodeId;
-    } else if (seen !== st.confDigest) {
-      const other = this.configBy[v.configIndex]!;
+    const seen = this.configAt.get(v.configIndex);
+    if (seen === 0) {
+      this.configAt.set(v.configIndex, st.confNo);
+      this.configBy.set(v.configIndex, st.no);
+    } else if (seen !== st.confNo) {
+      const other = this.nodeNames[this.configBy.get(v.configIndex)]!;
       this.fail(
         "config-agreement",
-        `at index ${v.configIndex} ${other} has configuration ${seen}, ${nodeId} has ${st.confDigest}`,
+        `at index ${v.configIndex} ${other} has configuration ${this.configDigests[seen]}, ${nodeId} has ${st.confDigest}`,
         [other, nodeId],
         v.term,
         v.configIndex,
@@ -451,14 +517,15 @@ export class RaftSafetyMonitor {
   /** §5.4: a new leader's log holds every entry committed in an earlier term. */
   private checkLeaderCompleteness(nodeId: string, v: RaftView, ev: number): void {
     for (let i = Math.max(v.compactedIndex, v.commitIndex) + 1; i <= this.committedMax; i++) {
-      const want = this.committedTerm[i];
-      if (want === undefined || this.committedIn[i]! >= v.term) continue;
+      const want = this.committedTerm.get(i);
+      if (want === undefined || this.committedIn.get(i)! >= v.term) continue;
       const have = v.termAt(i);
       if (have !== want) {
+        const by = this.nodeNames[this.committedBy.get(i)]!;
         this.fail(
           "leader-completeness",
-          `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${this.committedBy[i]} committed in term ${this.committedIn[i]}${have === undefined ? "" : `; it has term ${have} there`}`,
-          [nodeId, this.committedBy[i]!],
+          `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${by} committed in term ${this.committedIn.get(i)}${have === undefined ? "" : `; it has term ${have} there`}`,
+          [nodeId, by],
           v.term,
           i,
           ev,
@@ -518,16 +585,15 @@ export class RaftSafetyMonitor {
       );
     }
     st.lastApplied = e.index;
-    const t = this.appliedTerm[e.index];
+    const t = this.applied.termAt(e.index);
     if (t === undefined) {
-      this.appliedTerm[e.index] = e.term;
-      this.appliedEntry[e.index] = e;
-      this.appliedBy[e.index] = nodeId;
-    } else if (t !== e.term || !samePayload(this.appliedEntry[e.index]!, e)) {
+      this.applied.record(e, st.no);
+    } else if (t !== e.term || !this.applied.samePayloadAt(e.index, e)) {
+      const by = this.nodeNames[this.applied.nodeAt(e.index)]!;
       this.fail(
         "state-machine-safety",
-        `${this.appliedBy[e.index]} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`,
-        [this.appliedBy[e.index]!, nodeId],
+        `${by} and ${nodeId} applied different entries at index ${e.index} (terms ${t} and ${e.term})`,
+        [by, nodeId],
         e.term,
         e.index,
         ev,
@@ -539,6 +605,7 @@ export class RaftSafetyMonitor {
     let st = this.nodes.get(id);
     if (st === undefined) {
       st = {
+        no: this.nodeNames.push(id) - 1,
         lifeTerm: undefined,
         revealedTerm: 0,
         commitSeen: undefined,
@@ -549,6 +616,7 @@ export class RaftSafetyMonitor {
         durable: new DurableShadow(),
         confOf: [],
         confDigest: "",
+        confNo: 0,
         voteSeen: "",
         lastIndexSeen: 0,
         seenTerm: 0,

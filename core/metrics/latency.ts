@@ -31,7 +31,20 @@ export interface StepStart {
 }
 
 export class LatencyLog {
-  readonly ops: LatencyOp[] = [];
+  /**
+   * etcd's requests, the bulk of a long run (one per client request), in columns rather than one object
+   * each: start and end times, the serving member and the request kind as numbers into `names`, and
+   * whether it succeeded and was served by the leader.
+   */
+  private readonly etcdStarts: number[] = [];
+  private readonly etcdEnds: number[] = [];
+  private readonly etcdWho: number[] = [];
+  /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
+  private readonly etcdWhatFlags: number[] = [];
+  private readonly names: string[] = [];
+  private readonly nameNo = new Map<string, number>();
+  /** The other layers' operations (apiserver, workqueue), in completion order. */
+  private readonly others: LatencyOp[] = [];
   readonly steps: StepStart[] = [];
   /** etcd requests answered with a refusal (not timed). */
   refused = 0;
@@ -59,20 +72,47 @@ export class LatencyLog {
       this.refused++;
       return;
     }
-    this.ops.push({
-      layer: "etcd",
-      who: member,
-      what: o.what,
-      start: o.start,
-      end: this.now(),
-      ok: error === undefined,
-      role: leader ? "leader" : "follower",
-    });
+    this.etcdStarts.push(o.start);
+    this.etcdEnds.push(this.now());
+    this.etcdWho.push(this.nameNumber(member));
+    this.etcdWhatFlags.push(this.nameNumber(o.what) * 4 + (leader ? 2 : 0) + (error === undefined ? 1 : 0));
+  }
+
+  /**
+   * Every completed operation: etcd's first, in completion order, then the other layers', in completion
+   * order (every reader takes one layer at a time, so only the order within a layer matters). A fresh
+   * array of fresh objects on each call.
+   */
+  get ops(): LatencyOp[] {
+    const out: LatencyOp[] = [];
+    for (let i = 0; i < this.etcdStarts.length; i++) {
+      const wf = this.etcdWhatFlags[i]!;
+      out.push({
+        layer: "etcd",
+        who: this.names[this.etcdWho[i]!]!,
+        what: this.names[wf >> 2]!,
+        start: this.etcdStarts[i]!,
+        end: this.etcdEnds[i]!,
+        ok: (wf & 1) === 1,
+        role: (wf & 2) === 2 ? "leader" : "follower",
+      });
+    }
+    for (const op of this.others) out.push(op);
+    return out;
+  }
+
+  private nameNumber(name: string): number {
+    let n = this.nameNo.get(name);
+    if (n === undefined) {
+      n = this.names.push(name) - 1;
+      this.nameNo.set(name, n);
+    }
+    return n;
   }
 
   /** An apiserver answered a request it received at start. */
   api(apiserver: string, verb: string, resource: string, start: number, ok: boolean): void {
-    this.ops.push({ layer: "apiserver", who: apiserver, what: `${verb} ${resource}`, start, end: this.now(), ok });
+    this.others.push({ layer: "apiserver", who: apiserver, what: `${verb} ${resource}`, start, end: this.now(), ok });
   }
 
   /** A key entered a work queue (q: the queue object; a key already waiting keeps its first time). */
@@ -88,7 +128,7 @@ export class LatencyLog {
     const start = m?.get(key);
     if (start === undefined) return;
     m!.delete(key);
-    this.ops.push({ layer: "workqueue", who, what, start, end: this.now(), ok: true });
+    this.others.push({ layer: "workqueue", who, what, start, end: this.now(), ok: true });
   }
 
   /** kubectl issued step index (the first attempt only). */

@@ -18,7 +18,8 @@ export class Channel<T> {
     this.subscribers.push(fn);
   }
   emit(x: T): void {
-    for (const f of this.subscribers) f(x);
+    const subs = this.subscribers;
+    for (let i = 0; i < subs.length; i++) subs[i]!(x);
   }
 }
 
@@ -99,7 +100,16 @@ export class RunObservers {
     let lastRevision = 1;
     return {
       observer: (view) => this.raftViews.emit(view),
-      onApply: (e) => this.applies.emit({ ...e, time: world.now }),
+      // Every apply on every member: built field by field (a spread costs more), in the same key order.
+      onApply: (e) =>
+        this.applies.emit({
+          member: e.member,
+          index: e.index,
+          term: e.term,
+          digest: e.digest,
+          revision: e.revision,
+          time: world.now,
+        }),
       onRecover: (member, r) => this.recoveries.emit({ member, index: r.index, revision: r.revision }),
       onCommit: (_m, revision, keys, changes) => {
         if (revision <= lastRevision) return; // already reported by the first member to apply it
