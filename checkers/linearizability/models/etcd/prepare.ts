@@ -206,7 +206,7 @@ function* shownPairs(req: EtcdRequest, resp: EtcdResponse): Generator<{ kv: KeyV
 }
 
 /** Whether a successful response shows that its request created a new revision (the header's). */
-function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
+export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
   const branchWrites = (ops: readonly RequestOp[], responses: readonly ResponseOp[]): boolean =>
     ops.some((op, i) => {
       const r = responses[i];
