@@ -131,7 +131,7 @@ class Guess {
         return { order: this.order, steps: this.steps };
       }
       // A dead end: take the next candidate at the latest gap, if one is left.
-      if (!this.backtrack()) return this.fail(why);
+      if (!this.backtrack()) return this.fail(this.exhausted ? "budget" : why);
     }
   }
 
