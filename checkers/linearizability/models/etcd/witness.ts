@@ -393,10 +393,13 @@ class Guess {
   /** The first operation placed after one that returned before it was called (for the failure message). */
   private realTimeViolation(): string {
     const { ops, order } = this;
-    for (let a = 0; a < order.length; a++)
-      for (let b = a + 1; b < order.length; b++)
-        if (ops[order[b]!]!.return < ops[order[a]!]!.call)
-          return `op ${order[b]} returned before op ${order[a]} was called`;
+    let earliest = -1; // position of the earliest return among the operations after position a
+    for (let a = order.length - 1; a >= 0; a--) {
+      const op = ops[order[a]!]!;
+      if (earliest >= 0 && ops[order[earliest]!]!.return < op.call)
+        return `op ${order[earliest]} returned before op ${order[a]} was called`;
+      if (earliest < 0 || op.return < ops[order[earliest]!]!.return) earliest = a;
+    }
     return "order incomplete";
   }
 
