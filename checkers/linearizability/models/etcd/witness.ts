@@ -100,8 +100,9 @@ class Guess {
   failure: string | undefined;
   /** Floating operations that were not legal where the guess first put them. */
   private deferred: number[] = [];
-  /** Unknown outcomes in call order. */
+  /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
   private pool: number[] = [];
+  private bounded: number[] = [];
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
   /** Pinned operations by the revision the store must be at just before them. */
@@ -246,6 +247,7 @@ class Guess {
     // Creators first in their slot, then observers and floating operations by call time.
     known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
     this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
+    this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
     return known;
   }
 
@@ -292,7 +294,7 @@ class Guess {
       if (this.placed[d] || this.ops[d]!.return >= t) continue;
       if (!this.placeWithHelper(d)) return false;
     }
-    for (const u of this.pool) {
+    for (const u of this.bounded) {
       if (this.ops[u]!.call > t) break;
       if (this.placed[u] || this.ops[u]!.return >= t) continue;
       const next = this.step(this.state, u);
@@ -339,10 +341,14 @@ class Guess {
     const deadline = this.ops[x]!.return;
     const candidates: number[] = [];
     for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!this.placed[r]) candidates.push(r);
+    // Unknown outcomes seen to take effect (a bounded return) first, then the latest called: a
+    // request still in flight is likelier to have taken the gap than one that timed out long ago.
+    const unbounded: number[] = [];
     for (const u of this.pool) {
       if (this.ops[u]!.call > deadline) break;
-      if (!this.placed[u]) candidates.push(u);
+      if (!this.placed[u]) (this.ops[u]!.return !== Infinity ? candidates : unbounded).push(u);
     }
+    for (let j = unbounded.length - 1; j >= 0; j--) candidates.push(unbounded[j]!);
     for (let p = from; p < candidates.length; p++) {
       const u = candidates[p]!;
       const next = this.step(this.state, u);
