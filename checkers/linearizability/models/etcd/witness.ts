@@ -34,6 +34,15 @@ export interface EtcdWitness {
 /** How far ahead in the guessed order a floating operation may be pulled to unblock the current one. */
 const PULL_AHEAD = 64;
 
+/**
+ * The guess's own step bound: a good guess takes about one step per operation, so a few per
+ * operation is plenty, and a failed guess costs little next to the search that follows it (which
+ * alone reports progress to CheckOptions.onProgress).
+ */
+function guessBudget(operations: number, maxSteps: number): number {
+  return Math.min(maxSteps, 8 * operations + 10_000);
+}
+
 /** Gap choices revised at most this many times before the guess gives up. */
 const MAX_BACKTRACKS = 64;
 
@@ -63,8 +72,7 @@ export function guessEtcdLinearization(
   config: EtcdModelConfig,
   maxSteps: number,
 ): EtcdWitness | undefined {
-  const g = new Guess(model, ops, config, maxSteps);
-  return g.run();
+  return new Guess(model, ops, config, guessBudget(ops.length, maxSteps)).run();
 }
 
 /** Why the guess failed (undefined if it succeeded): for tests and diagnostics. */
@@ -74,7 +82,7 @@ export function whyGuessFails(
   config: EtcdModelConfig,
   maxSteps: number,
 ): string | undefined {
-  const g = new Guess(model, ops, config, maxSteps);
+  const g = new Guess(model, ops, config, guessBudget(ops.length, maxSteps));
   return g.run() ? undefined : (g.failure ?? "unknown");
 }
 
