@@ -76,64 +76,75 @@ export function outcomeOf(op: EtcdOperation): Outcome {
   return op.response === null ? "unknown" : "ok";
 }
 
-function* putValues(ops: readonly RequestOp[]): Generator<string> {
+// The walks below visit requests and responses depth first, in order, and call back (no generators:
+// they run for every operation of every checked history).
+
+function pushPutValues(ops: readonly RequestOp[], out: string[]): void {
   for (const op of ops) {
-    if ("requestPut" in op) yield op.requestPut.value;
+    if ("requestPut" in op) out.push(op.requestPut.value);
     else if ("requestTxn" in op) {
-      yield* putValues(op.requestTxn.success);
-      yield* putValues(op.requestTxn.failure);
+      pushPutValues(op.requestTxn.success, out);
+      pushPutValues(op.requestTxn.failure, out);
     }
   }
 }
 
-function writtenValues(r: EtcdRequest): string[] {
-  if (r.kind === "put") return r.put.ignoreValue ? [] : [r.put.value];
-  if (r.kind === "txn") return [...putValues(r.txn.success), ...putValues(r.txn.failure)];
-  return [];
+const NO_VALUES: readonly string[] = [];
+
+function writtenValues(r: EtcdRequest): readonly string[] {
+  if (r.kind === "put") return r.put.ignoreValue ? NO_VALUES : [r.put.value];
+  if (r.kind === "txn") {
+    const out: string[] = [];
+    pushPutValues(r.txn.success, out);
+    pushPutValues(r.txn.failure, out);
+    return out;
+  }
+  return NO_VALUES;
 }
 
-function* observedKvs(r: EtcdResponse): Generator<KeyValue> {
-  const fromOps = function* (ops: readonly ResponseOp[]): Generator<KeyValue> {
+/** Calls `visit` with every pair a response carries (ranges' kvs, prev kvs), nested Txns included. */
+function forEachObservedKv(r: EtcdResponse, visit: (kv: KeyValue) => void): void {
+  const fromOps = (ops: readonly ResponseOp[]): void => {
     for (const op of ops) {
-      if ("responseRange" in op) yield* op.responseRange.kvs;
+      if ("responseRange" in op) for (const kv of op.responseRange.kvs) visit(kv);
       else if ("responsePut" in op) {
-        if (op.responsePut.prevKv) yield op.responsePut.prevKv;
-      } else if ("responseDeleteRange" in op) yield* op.responseDeleteRange.prevKvs ?? [];
-      else yield* fromOps(op.responseTxn.responses);
+        if (op.responsePut.prevKv) visit(op.responsePut.prevKv);
+      } else if ("responseDeleteRange" in op) for (const kv of op.responseDeleteRange.prevKvs ?? []) visit(kv);
+      else fromOps(op.responseTxn.responses);
     }
   };
   switch (r.kind) {
     case "range":
-      yield* r.range.kvs;
+      for (const kv of r.range.kvs) visit(kv);
       break;
     case "put":
-      if (r.put.prevKv) yield r.put.prevKv;
+      if (r.put.prevKv) visit(r.put.prevKv);
       break;
     case "deleteRange":
-      yield* r.deleteRange.prevKvs ?? [];
+      for (const kv of r.deleteRange.prevKvs ?? []) visit(kv);
       break;
     case "txn":
-      yield* fromOps(r.txn.responses);
+      fromOps(r.txn.responses);
       break;
     default:
   }
 }
 
-function* rangesOf(r: EtcdRequest): Generator<{ revision?: number; serializable?: boolean }> {
-  const fromOps = function* (ops: readonly RequestOp[]): Generator<{ revision?: number; serializable?: boolean }> {
+/** Whether a request has a Range (nested Txns included) that reads at an old revision or serializably. */
+function readsHistory(r: EtcdRequest): boolean {
+  const old = (range: { revision?: number; serializable?: boolean }): boolean =>
+    (range.revision ?? 0) > 0 || range.serializable === true;
+  const fromOps = (ops: readonly RequestOp[]): boolean => {
     for (const op of ops) {
-      if ("requestRange" in op) yield op.requestRange;
-      else if ("requestTxn" in op) {
-        yield* fromOps(op.requestTxn.success);
-        yield* fromOps(op.requestTxn.failure);
-      }
+      if ("requestRange" in op) {
+        if (old(op.requestRange)) return true;
+      } else if ("requestTxn" in op && (fromOps(op.requestTxn.success) || fromOps(op.requestTxn.failure))) return true;
     }
+    return false;
   };
-  if (r.kind === "range") yield r.range;
-  else if (r.kind === "txn") {
-    yield* fromOps(r.txn.success);
-    yield* fromOps(r.txn.failure);
-  }
+  if (r.kind === "range") return old(r.range);
+  if (r.kind === "txn") return fromOps(r.txn.success) || fromOps(r.txn.failure);
+  return false;
 }
 
 function leasesOf(r: EtcdRequest, resp: EtcdResponse | null): number[] {
@@ -175,38 +186,39 @@ export interface PrepareOptions {
   boundObservedWrites?: boolean;
 }
 
-/** Every pair a successful response shows, with whether its value was left out (keys_only). */
-function* shownPairs(req: EtcdRequest, resp: EtcdResponse): Generator<{ kv: KeyValue; keysOnly: boolean }> {
-  const fromOps = function* (
-    ops: readonly RequestOp[],
-    responses: readonly ResponseOp[],
-  ): Generator<{ kv: KeyValue; keysOnly: boolean }> {
+/** Calls `visit` with every pair a successful response shows and whether its value was left out (keys_only). */
+function forEachShownPair(
+  req: EtcdRequest,
+  resp: EtcdResponse,
+  visit: (kv: KeyValue, keysOnly: boolean) => void,
+): void {
+  const fromOps = (ops: readonly RequestOp[], responses: readonly ResponseOp[]): void => {
     for (let i = 0; i < responses.length; i++) {
       const op = ops[i];
       const r = responses[i]!;
-      if ("responseRange" in r)
-        for (const kv of r.responseRange.kvs)
-          yield { kv, keysOnly: op !== undefined && "requestRange" in op && op.requestRange.keysOnly === true };
-      else if ("responsePut" in r) {
-        if (r.responsePut.prevKv) yield { kv: r.responsePut.prevKv, keysOnly: false };
-      } else if ("responseDeleteRange" in r)
-        for (const kv of r.responseDeleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
+      if ("responseRange" in r) {
+        const keysOnly = op !== undefined && "requestRange" in op && op.requestRange.keysOnly === true;
+        for (const kv of r.responseRange.kvs) visit(kv, keysOnly);
+      } else if ("responsePut" in r) {
+        if (r.responsePut.prevKv) visit(r.responsePut.prevKv, false);
+      } else if ("responseDeleteRange" in r) for (const kv of r.responseDeleteRange.prevKvs ?? []) visit(kv, false);
       else if (op !== undefined && "requestTxn" in op) {
         const t = r.responseTxn;
-        yield* fromOps(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
+        fromOps(t.succeeded ? op.requestTxn.success : op.requestTxn.failure, t.responses);
       }
     }
   };
-  if (req.kind === "range" && resp.kind === "range")
-    for (const kv of resp.range.kvs) yield { kv, keysOnly: req.range.keysOnly === true };
-  else if (resp.kind === "put" && resp.put.prevKv) yield { kv: resp.put.prevKv, keysOnly: false };
-  else if (resp.kind === "deleteRange") for (const kv of resp.deleteRange.prevKvs ?? []) yield { kv, keysOnly: false };
+  if (req.kind === "range" && resp.kind === "range") {
+    const keysOnly = req.range.keysOnly === true;
+    for (const kv of resp.range.kvs) visit(kv, keysOnly);
+  } else if (resp.kind === "put" && resp.put.prevKv) visit(resp.put.prevKv, false);
+  else if (resp.kind === "deleteRange") for (const kv of resp.deleteRange.prevKvs ?? []) visit(kv, false);
   else if (req.kind === "txn" && resp.kind === "txn")
-    yield* fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
+    fromOps(resp.txn.succeeded ? req.txn.success : req.txn.failure, resp.txn.responses);
 }
 
 /** Whether a successful response shows that its request created a new revision (the header's). */
-function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
+export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
   const branchWrites = (ops: readonly RequestOp[], responses: readonly ResponseOp[]): boolean =>
     ops.some((op, i) => {
       const r = responses[i];
@@ -232,22 +244,29 @@ export function prepareEtcdHistory(
 ): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
   const ops = [...history].sort((a, b) => a.call - b.call || a.id - b.id);
-  const outcome = new Map<EtcdOperation, Outcome>();
-  for (const op of ops) outcome.set(op, outcomeOf(op));
+  const outcomes = ops.map(outcomeOf);
+  const written = ops.map((op) => writtenValues(op.request));
 
   // Unique values and when each was first seen returned.
   const writers = new Map<string, number>();
-  for (const op of ops) {
-    if (outcome.get(op) === "no-effect") continue;
-    for (const v of new Set(writtenValues(op.request))) writers.set(v, (writers.get(v) ?? 0) + 1);
+  for (let i = 0; i < ops.length; i++) {
+    if (outcomes[i] === "no-effect") continue;
+    const values = written[i]!;
+    for (let j = 0; j < values.length; j++) {
+      const v = values[j]!;
+      if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
+      writers.set(v, (writers.get(v) ?? 0) + 1);
+    }
   }
   const seenBy = new Map<string, number>();
-  const observe = (v: string, t: number): void => {
-    if (writers.get(v) === 1 && t < (seenBy.get(v) ?? Infinity)) seenBy.set(v, t);
-  };
-  for (const op of ops) {
-    if (outcome.get(op) !== "ok" || op.return === null) continue;
-    for (const kv of observedKvs(op.response!)) observe(kv.value, op.return);
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (outcomes[i] !== "ok" || op.return === null) continue;
+    const t = op.return;
+    forEachObservedKv(op.response!, (kv) => {
+      const v = kv.value;
+      if (writers.get(v) === 1 && t < (seenBy.get(v) ?? Infinity)) seenBy.set(v, t);
+    });
   }
 
   const trackedLeases = new Set<number>();
@@ -257,8 +276,9 @@ export function prepareEtcdHistory(
   let observedUnknownWrites = 0;
   const operations: EtcdModelOperation[] = [];
 
-  for (const op of ops) {
-    const kind = outcome.get(op)!;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const kind = outcomes[i]!;
     const request = op.request;
     const readOnly = isReadOnlyRequest(request);
     if (kind === "no-effect" || (kind === "unknown" && readOnly)) {
@@ -269,7 +289,7 @@ export function prepareEtcdHistory(
       dropped++;
       continue;
     }
-    for (const r of rangesOf(request)) if ((r.revision ?? 0) > 0 || r.serializable) keepHistory = true;
+    if (!keepHistory && readsHistory(request)) keepHistory = true;
     if (request.kind === "leaseGrant") {
       if (request.leaseGrant.ID) trackedLeases.add(request.leaseGrant.ID);
       if (kind === "ok" && op.response?.kind === "leaseGrant") trackedLeases.add(op.response.leaseGrant.ID);
@@ -281,7 +301,7 @@ export function prepareEtcdHistory(
     let ret = kind === "unknown" ? Infinity : op.return!;
     if (kind === "unknown" && bound) {
       let seen = Infinity;
-      for (const v of writtenValues(request)) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
+      for (const v of written[i]!) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
       // Seen before it was even called: leave it; the search reports the contradiction.
       if (seen !== Infinity && seen >= op.call) {
         ret = seen;
@@ -310,15 +330,17 @@ export function prepareEtcdHistory(
 
   const claimedRevisions = new Set<number>();
   const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
-  for (const op of ops) {
-    if (outcome.get(op) !== "ok" || !op.response) continue;
+  const show = (kv: KeyValue, keysOnly: boolean): void => {
+    let list = revisionContents.get(kv.modRevision);
+    if (!list) revisionContents.set(kv.modRevision, (list = []));
+    const value = keysOnly ? undefined : kv.value;
+    if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
+  };
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    if (outcomes[i] !== "ok" || !op.response) continue;
     if (createsRevision(op.request, op.response)) claimedRevisions.add(writeRevision(op.response)!);
-    for (const { kv, keysOnly } of shownPairs(op.request, op.response)) {
-      let list = revisionContents.get(kv.modRevision);
-      if (!list) revisionContents.set(kv.modRevision, (list = []));
-      const value = keysOnly ? undefined : kv.value;
-      if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
-    }
+    forEachShownPair(op.request, op.response, show);
   }
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);

@@ -1,0 +1,434 @@
+// The fast path of the etcd linearizability check: guess the linearization the cluster actually
+// took and check it, instead of searching.
+//
+// Every known response carries the header revision the store had right after it, so a history
+// from a correct cluster nearly orders itself: the write that created revision h, then the reads
+// at h (in call order), then the write that created h+1... Operations whose response names no
+// revision (lease grants, keep-alives, definite errors) and serializable reads float: they go
+// after everything that returned before they were called, or later where they are legal. Unknown
+// outcomes are placed only where one must have taken effect: a revision no known write created (a
+// gap before a response that shows a later one), or a state change without a revision (an unknown
+// compaction, a lease) that the next known response needs; the rest go at the end, where "it never
+// happened" is the same as "it happened last" (the model contract, types.ts).
+//
+// The guess is built one model step at a time from the initial state, so every operation in it is
+// legal where it stands; at the end the order is checked against real time (witness.ts). A
+// complete, real-time-respecting order is a linearization: the history is linearizable, whatever
+// the search would have explored. Anything else (an operation that fits nowhere nearby, a budget
+// overrun, a real-time violation) gives up and returns undefined: the search then runs as before,
+// so illegal verdicts and their evidence come from the search alone.
+
+import { responseHeader } from "../../../../core/mvcc/rpc.ts";
+import type { Model } from "../../types.ts";
+import { respectsRealTime } from "../../witness.ts";
+import type { EtcdInput, EtcdModelConfig, EtcdModelOperation, EtcdOutput, EtcdState } from "./model.ts";
+import { createsRevision } from "./prepare.ts";
+
+export interface EtcdWitness {
+  /** A linearization: indices into the operations, every one once. */
+  order: number[];
+  /** Model steps taken building it (rejected trials included). */
+  steps: number;
+}
+
+/** How far ahead in the guessed order a floating operation may be pulled to unblock the current one. */
+const PULL_AHEAD = 64;
+
+/**
+ * The guess's own step bound: a good guess takes about one step per operation, so a few per
+ * operation is plenty, and a failed guess costs little next to the search that follows it (which
+ * alone reports progress to CheckOptions.onProgress).
+ */
+function guessBudget(operations: number, maxSteps: number): number {
+  return Math.min(maxSteps, 8 * operations + 10_000);
+}
+
+/** Gap choices revised at most this many times before the guess gives up. */
+const MAX_BACKTRACKS = 64;
+
+/** A revision gap filled by an unknown outcome: enough to undo it and try the next candidate. */
+interface Choice {
+  k: number;
+  orderLength: number;
+  state: EtcdState;
+  deferred: number[];
+  /** The pinned operation the gap was filled for, and the candidate's position in the pool. */
+  x: number;
+  poolPos: number;
+}
+
+/** Where an operation goes in the guess. */
+const PINNED = 0; // a known response with a header revision the model checks
+const FLOATING = 1; // a known outcome that names no revision, or a serializable read
+const UNKNOWN = 2; // an unknown outcome (or a lease expiry): placed only where needed
+
+/**
+ * A linearization of `ops` (prepared by prepareEtcdHistory, checked by `model`, built from
+ * `config`), or undefined if the guess fails. Takes at most `maxSteps` model steps.
+ */
+export function guessEtcdLinearization(
+  model: Model<EtcdState, EtcdInput, EtcdOutput>,
+  ops: readonly EtcdModelOperation[],
+  config: EtcdModelConfig,
+  maxSteps: number,
+): EtcdWitness | undefined {
+  return new Guess(model, ops, config, guessBudget(ops.length, maxSteps)).run();
+}
+
+/** Why the guess failed (undefined if it succeeded): for tests and diagnostics. */
+export function whyGuessFails(
+  model: Model<EtcdState, EtcdInput, EtcdOutput>,
+  ops: readonly EtcdModelOperation[],
+  config: EtcdModelConfig,
+  maxSteps: number,
+): string | undefined {
+  const g = new Guess(model, ops, config, guessBudget(ops.length, maxSteps));
+  return g.run() ? undefined : (g.failure ?? "unknown");
+}
+
+class Guess {
+  private readonly n: number;
+  private readonly place: Uint8Array;
+  /** The revision slot of a known operation: pinned ones at their header revision. */
+  private readonly slot: Float64Array;
+  /** 0: creates its slot's revision; 1: observes it (goes after the creator). */
+  private readonly creates: Uint8Array;
+  private readonly placed: Uint8Array;
+  private readonly order: number[] = [];
+  private state: EtcdState;
+  private steps = 0;
+  private exhausted = false;
+  private backtracks = 0;
+  /** The known operations in guessed order, and the position of the next one to place. */
+  private known: number[] = [];
+  private k = 0;
+  /** Gap choices that can still be revised, latest last. */
+  private readonly choices: Choice[] = [];
+  /** What stopped the guess. */
+  failure: string | undefined;
+  /** Floating operations that were not legal where the guess first put them. */
+  private deferred: number[] = [];
+  /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
+  private pool: number[] = [];
+  private bounded: number[] = [];
+  /** Revokes that may have created their header revision, by that revision. */
+  private readonly ambiguousRevokes = new Map<number, number[]>();
+  /** Pinned operations by the revision the store must be at just before them. */
+  private readonly needing = new Map<number, number[]>();
+
+  constructor(
+    private readonly model: Model<EtcdState, EtcdInput, EtcdOutput>,
+    private readonly ops: readonly EtcdModelOperation[],
+    private readonly config: EtcdModelConfig,
+    private readonly maxSteps: number,
+  ) {
+    const n = (this.n = ops.length);
+    this.place = new Uint8Array(n);
+    this.slot = new Float64Array(n);
+    this.creates = new Uint8Array(n);
+    this.placed = new Uint8Array(n);
+    this.state = model.init();
+  }
+
+  run(): EtcdWitness | undefined {
+    const known = (this.known = this.classify());
+    for (;;) {
+      if (this.exhausted) return this.fail("budget");
+      const why = this.k < known.length ? this.advance() : this.finish();
+      if (why === undefined) {
+        if (this.k <= known.length) continue;
+        return { order: this.order, steps: this.steps };
+      }
+      // A dead end: take the next candidate at the latest gap, if one is left.
+      if (!this.backtrack()) return this.fail(this.exhausted ? "budget" : why);
+    }
+  }
+
+  /** Places the next known operation in guessed order; a reason if it cannot be placed. */
+  private advance(): string | undefined {
+    const x = this.known[this.k]!;
+    if (!this.placed[x]) {
+      if (!this.placeDue(this.ops[x]!.call)) return `due before op ${x}`;
+      if (this.place[x] === PINNED) {
+        if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
+      } else {
+        const next = this.step(this.state, x);
+        if (next) this.commit(x, next);
+        else this.deferred.push(x);
+      }
+    }
+    this.k++;
+    return undefined;
+  }
+
+  /** The floating operations still waiting, then the unknown outcomes nothing needed (in call order). */
+  private finish(): string | undefined {
+    this.retryDeferred();
+    for (const d of this.deferred) if (!this.placed[d] && !this.placeWithHelper(d)) return `deferred op ${d} left`;
+    for (const u of this.pool) {
+      if (this.placed[u]) continue;
+      const next = this.step(this.state, u);
+      if (!next) return `unknown op ${u} at the end`;
+      this.commit(u, next);
+    }
+    if (!respectsRealTime(this.ops, this.order)) return `real time (${this.realTimeViolation()})`;
+    this.k = this.known.length + 1;
+    return undefined;
+  }
+
+  private fail(why: string): undefined {
+    this.failure = why;
+    return undefined;
+  }
+
+  /** Sorts the operations into pinned, floating and unknown; returns the known ones in guessed order. */
+  private classify(): number[] {
+    const { ops, n, slot, creates, place } = this;
+    // Header revisions by return time: an operation called after a response showing revision h
+    // linearizes after revision h exists.
+    const shown: { ret: number; rev: number }[] = [];
+    const header = new Float64Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const { input, output } = ops[i]!;
+      if (input.kind === "expire" || output.unknown) {
+        place[i] = UNKNOWN;
+        continue;
+      }
+      const r = output.response;
+      if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
+        place[i] = FLOATING;
+        continue;
+      }
+      const h = responseHeader(r).revision;
+      header[i] = h;
+      shown.push({ ret: ops[i]!.return, rev: h });
+      if (input.serializable) {
+        place[i] = FLOATING;
+        continue;
+      }
+      place[i] = PINNED;
+      slot[i] = h;
+      creates[i] = createsRevision(input.request, r) ? 1 : 0;
+      // A revoke's response does not say whether it deleted keys: guessed to observe h, it may
+      // also fill the gap before h if no known write created h.
+      if (input.request.kind === "leaseRevoke" && h > 1 && !this.config.claimedRevisions.has(h)) {
+        const list = this.ambiguousRevokes.get(h);
+        if (list) list.push(i);
+        else this.ambiguousRevokes.set(h, [i]);
+      }
+    }
+    shown.sort((a, b) => a.ret - b.ret);
+    const rets = new Float64Array(shown.length);
+    const maxRev = new Float64Array(shown.length);
+    let m = 0;
+    for (let k = 0; k < shown.length; k++) {
+      rets[k] = shown[k]!.ret;
+      m = Math.max(m, shown[k]!.rev);
+      maxRev[k] = m;
+    }
+    /** The highest revision a response that returned before t showed (0 if none). */
+    const revisionBefore = (t: number): number => {
+      let lo = 0;
+      let hi = shown.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (rets[mid]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 ? 0 : maxRev[lo - 1]!;
+    };
+    const known: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (place[i] === UNKNOWN) {
+        this.pool.push(i);
+        continue;
+      }
+      known.push(i);
+      if (place[i] === FLOATING) slot[i] = Math.max(header[i]!, revisionBefore(ops[i]!.call));
+      else {
+        const need = slot[i]! - creates[i]!;
+        const list = this.needing.get(need);
+        if (list) list.push(i);
+        else this.needing.set(need, [i]);
+      }
+    }
+    // Creators first in their slot, then observers and floating operations by call time.
+    known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
+    this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
+    this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
+    return known;
+  }
+
+  /** One model step from `from`, counted against the budget: the next state, or undefined if illegal. */
+  private step(from: EtcdState, i: number): EtcdState | undefined {
+    if (this.steps >= this.maxSteps) {
+      this.exhausted = true;
+      return undefined;
+    }
+    this.steps++;
+    const op = this.ops[i]!;
+    const [ok, next] = this.model.step(from, op.input, op.output);
+    return ok ? next : undefined;
+  }
+
+  /** Appends operation i (legal in the current state, leading to `next`); then retries the deferred ones. */
+  private commit(i: number, next: EtcdState, retry = true): void {
+    const changed = retry && next !== this.state;
+    this.order.push(i);
+    this.placed[i] = 1;
+    this.state = next;
+    if (changed && this.deferred.length > 0) this.retryDeferred();
+  }
+
+  /** Places every waiting floating operation that is legal now (in the order they were deferred). */
+  private retryDeferred(): void {
+    const waiting = this.deferred;
+    this.deferred = [];
+    for (const d of waiting) {
+      if (this.placed[d]) continue;
+      const next = this.step(this.state, d);
+      if (next) this.commit(d, next);
+      else this.deferred.push(d);
+    }
+  }
+
+  /**
+   * Operations that returned before time t must precede an operation called at t: places the
+   * waiting floating ones and the unknown outcomes bounded by then (prepare.ts bounds an unknown
+   * write whose value was seen). False if one is not legal here.
+   */
+  private placeDue(t: number): boolean {
+    for (const d of this.deferred) {
+      if (this.placed[d] || this.ops[d]!.return >= t) continue;
+      if (!this.placeWithHelper(d)) return false;
+    }
+    for (const u of this.bounded) {
+      if (this.ops[u]!.call > t) break;
+      if (this.placed[u] || this.ops[u]!.return >= t) continue;
+      const next = this.step(this.state, u);
+      if (!next) return false;
+      this.commit(u, next);
+    }
+    return true;
+  }
+
+  /**
+   * Whether the known operations pinned right after `state`'s revision (the reads at it, the write
+   * that created the next one) are each legal there: a candidate for a gap must agree with what
+   * the responses at that revision showed.
+   */
+  private fitsNeeders(state: EtcdState, filler: number): boolean {
+    for (const y of this.needing.get(state.revision) ?? [])
+      if (y !== filler && !this.placed[y] && !this.step(state, y)) return false;
+    return true;
+  }
+
+  /** A pinned operation x at its revision: fills the revisions before it, then steps it. */
+  private placePinned(x: number): boolean {
+    const need = this.slot[x]! - this.creates[x]!;
+    while (this.state.revision < need) {
+      if (!this.fillGap(x, 0)) return false;
+      if (this.placed[x]) return true; // an ambiguous revoke that filled the gap itself
+    }
+    if (this.state.revision !== need) return false;
+    const next = this.step(this.state, x);
+    if (next) {
+      this.commit(x, next);
+      return true;
+    }
+    return this.placeWithHelper(x);
+  }
+
+  /**
+   * A revision no known write created, before pinned operation x: a revoke whose response showed
+   * it (if it deleted keys) or an unknown outcome took it (the model refuses claimed revisions and
+   * contents that contradict what responses showed of it). Tries the candidates from position
+   * `from`; the choice is recorded so that a later dead end can revise it.
+   */
+  private fillGap(x: number, from: number): boolean {
+    const deadline = this.ops[x]!.return;
+    const candidates: number[] = [];
+    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!this.placed[r]) candidates.push(r);
+    // Unknown outcomes seen to take effect (a bounded return) first, then the latest called: a
+    // request still in flight is likelier to have taken the gap than one that timed out long ago.
+    const unbounded: number[] = [];
+    for (const u of this.pool) {
+      if (this.ops[u]!.call > deadline) break;
+      if (!this.placed[u]) (this.ops[u]!.return !== Infinity ? candidates : unbounded).push(u);
+    }
+    for (let j = unbounded.length - 1; j >= 0; j--) candidates.push(unbounded[j]!);
+    for (let p = from; p < candidates.length; p++) {
+      const u = candidates[p]!;
+      const next = this.step(this.state, u);
+      if (!next || next.revision !== this.state.revision + 1 || !this.fitsNeeders(next, u)) continue;
+      this.choices.push({
+        k: this.k,
+        orderLength: this.order.length,
+        state: this.state,
+        deferred: this.deferred.slice(),
+        x,
+        poolPos: p,
+      });
+      this.commit(u, next);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Operation x is not legal here: something that takes no revision must come first (an unknown
+   * compaction or lease change, or a floating operation such as a lease grant or a definite error,
+   * guessed later or deferred). Tries each such helper once, right before x.
+   */
+  private placeWithHelper(x: number): boolean {
+    const deadline = this.ops[x]!.return;
+    const helpers: number[] = [];
+    for (const u of this.pool) {
+      if (this.ops[u]!.call > deadline) break;
+      if (!this.placed[u]) helpers.push(u);
+    }
+    for (const d of this.deferred) if (d !== x && !this.placed[d]) helpers.push(d);
+    for (let j = this.k + 1; j < this.known.length && j <= this.k + PULL_AHEAD; j++) {
+      const f = this.known[j]!;
+      if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.ops[f]!.call <= deadline) helpers.push(f);
+    }
+    for (const u of helpers) {
+      const a = this.step(this.state, u);
+      if (!a || a === this.state || a.revision !== this.state.revision) continue;
+      const b = this.step(a, x);
+      if (!b) continue;
+      this.commit(u, a, false);
+      this.commit(x, b);
+      return true;
+    }
+    return false;
+  }
+
+  /** The first operation placed after one that returned before it was called (for the failure message). */
+  private realTimeViolation(): string {
+    const { ops, order } = this;
+    let earliest = -1; // position of the earliest return among the operations after position a
+    for (let a = order.length - 1; a >= 0; a--) {
+      const op = ops[order[a]!]!;
+      if (earliest >= 0 && ops[order[earliest]!]!.return < op.call)
+        return `op ${order[earliest]} returned before op ${order[a]} was called`;
+      if (earliest < 0 || op.return < ops[order[earliest]!]!.return) earliest = a;
+    }
+    return "order incomplete";
+  }
+
+  /** Undoes everything since the latest gap choice and fills that gap with its next candidate. */
+  private backtrack(): boolean {
+    while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
+      this.backtracks++;
+      const c = this.choices.pop()!;
+      for (let j = c.orderLength; j < this.order.length; j++) this.placed[this.order[j]!] = 0;
+      this.order.length = c.orderLength;
+      this.state = c.state;
+      this.deferred = c.deferred;
+      this.k = c.k;
+      if (this.fillGap(c.x, c.poolPos + 1)) return true;
+    }
+    return false;
+  }
+}
