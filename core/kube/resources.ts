@@ -76,19 +76,46 @@ export function parseRegistryKey(key: string): { kind: Kind; namespace: string |
 
 /**
  * JSON with object keys sorted, so equal objects serialize to equal bytes whatever order their fields
- * were set in (GuaranteedUpdate skips a write whose bytes did not change).
+ * were set in (GuaranteedUpdate skips a write whose bytes did not change). Undefined fields are left
+ * out, undefined array elements (and anything else JSON.stringify cannot say) are null.
  */
 export function canonicalJson(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return "[" + v.map((x) => canonicalJson(x === undefined ? null : x)).join(",") + "]";
+  if (Array.isArray(v)) {
+    let s = "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ",";
+      const x: unknown = v[i];
+      // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
+      s += x !== undefined ? canonicalJson(x) : i in v ? "null" : "";
+    }
+    return s + "]";
+  }
   const o = v as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(o).sort()) {
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
+  let s = "{";
+  let first = true;
+  for (const k of keys) {
     const x = o[k];
     if (x === undefined) continue;
-    parts.push(JSON.stringify(k) + ":" + canonicalJson(x));
+    if (first) first = false;
+    else s += ",";
+    s += quotedKey(k) + ":" + canonicalJson(x);
   }
-  return "{" + parts.join(",") + "}";
+  return s + "}";
+}
+
+/** Field names recur in every object: each is quoted once (a bounded table; JSON.stringify is the truth). */
+const quotedKeys = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+  }
+  return q;
 }
 
 /** The stored bytes of an object: canonical JSON without resourceVersion. */
@@ -97,11 +124,36 @@ export function encodeObject(obj: KubeObject): string {
   return canonicalJson({ ...obj, metadata: meta });
 }
 
-/** The object a key-value holds, with resourceVersion = mod_revision. */
+/**
+ * The object a key-value holds, with resourceVersion = mod_revision. The object is deep-frozen and
+ * shared: every watch of a prefix, every read and the recorder decode the same committed value, and
+ * they get the same object (a frozen one, so no consumer can change what another sees; whoever needs
+ * a changed object builds a new one, as client-go's callers must copy what an informer hands them).
+ * A stored value names its object (kind, namespace and name are in it), so equal bytes at one
+ * mod_revision are one version of one key: the memo is invisible but for the work it saves.
+ */
 export function decodeObject(kv: KeyValue): KubeObject {
+  const rv = String(kv.modRevision);
+  const hit = decoded.get(kv.value);
+  if (hit !== undefined && hit.metadata.resourceVersion === rv) return hit;
   const obj = JSON.parse(kv.value) as KubeObject;
-  obj.metadata.resourceVersion = String(kv.modRevision);
+  obj.metadata.resourceVersion = rv;
+  deepFreeze(obj);
+  // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(kv.value, obj);
   return obj;
+}
+
+/** Decoded objects by stored value (the newest mod_revision asked for). */
+const decoded = new Map<string, KubeObject>();
+const DECODED_MAX = 4096;
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  if (Array.isArray(v)) for (const x of v) deepFreeze(x);
+  else for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
 }
 
 /** The same object typed by its kind, after checking it really is one. */
