@@ -19,7 +19,7 @@ import { applyMergePatch } from "./merge-patch.ts";
 import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
-import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
+import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { isKind, type KubeObject } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
@@ -235,11 +235,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     delete m.resourceVersion;
     const specOf = (o: KubeObject) =>
       (o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null;
-    // The same spec object (a status write keeps the stored one) serializes the same: no need to look.
-    const curSpec = specOf(cur);
-    const nextSpec = specOf(next);
-    const sameSpec = curSpec === nextSpec || canonicalJson(curSpec) === canonicalJson(nextSpec);
-    m.generation = (cur.metadata.generation ?? 1) + (sameSpec ? 0 : 1);
+    // Equal as stored bytes (canonicalEqual walks the two, and a status write keeps the stored spec object).
+    m.generation = (cur.metadata.generation ?? 1) + (canonicalEqual(specOf(cur), specOf(next)) ? 0 : 1);
     return next;
   }
 

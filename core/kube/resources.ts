@@ -107,6 +107,75 @@ export function canonicalJson(v: unknown): string {
   return s + "}";
 }
 
+/**
+ * canonicalJson(a) === canonicalJson(b), without building either string: a walk that stops at the
+ * first difference and skips shared subtrees (a status write keeps the stored spec object). Plain
+ * JSON data — strings, finite numbers, booleans, null, arrays without holes, plain objects — is
+ * compared field by field, which is the same thing: canonical JSON of such data parses back to one
+ * tree, undefined fields left out, an undefined array element or top-level value being null. Any
+ * other value (NaN, a function, a Date, a sparse array...) is compared by its canonical JSON.
+ */
+export function canonicalEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ka = shapeOf(a);
+  const kb = shapeOf(b);
+  if (ka === "other" || kb === "other") return canonicalJson(a) === canonicalJson(b);
+  if (ka !== kb) return false;
+  switch (ka) {
+    case "null":
+      return true; // null and undefined both write null
+    case "scalar":
+      return false; // distinct strings, booleans or finite numbers (0 === -0 above) write distinct JSON
+    case "array": {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      if (x.length !== y.length) return canonicalJson(x) === canonicalJson(y);
+      for (let i = 0; i < x.length; i++) {
+        const u = x[i];
+        const v = y[i];
+        if ((u === undefined && !(i in x)) || (v === undefined && !(i in y)))
+          return canonicalJson(x) === canonicalJson(y);
+        if (!canonicalEqual(u, v)) return false;
+      }
+      return true;
+    }
+    case "object": {
+      const x = a as Record<string, unknown>;
+      const y = b as Record<string, unknown>;
+      let defined = 0;
+      for (const k of Object.keys(x)) {
+        const u = x[k];
+        if (u === undefined) continue;
+        defined++;
+        if (!Object.hasOwn(y, k)) return false;
+        const v = y[k];
+        if (v === undefined || !canonicalEqual(u, v)) return false;
+      }
+      for (const k of Object.keys(y)) if (y[k] !== undefined) defined--;
+      return defined === 0;
+    }
+  }
+}
+
+/** Which way canonicalEqual compares a value (scalars of different types never write equal JSON). */
+function shapeOf(v: unknown): "null" | "scalar" | "array" | "object" | "other" {
+  if (v === null || v === undefined) return "null";
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return "scalar";
+    case "number":
+      return Number.isFinite(v) ? "scalar" : "other";
+    case "object": {
+      if (Array.isArray(v)) return "array";
+      const proto = Object.getPrototypeOf(v);
+      return proto === Object.prototype || proto === null ? "object" : "other";
+    }
+    default:
+      return "other";
+  }
+}
+
 /** Field names recur in every object: each is quoted once (a bounded table; JSON.stringify is the truth). */
 const quotedKeys = new Map<string, string>();
 function quotedKey(k: string): string {
