@@ -140,7 +140,8 @@ export class KubeRecorder implements KubeObservations {
    * uid (owner references name uids). A Lease renewal or a Node status moves `changes` only.
    */
   workloadChanges = 0;
-  private readonly seen = new Set<string>();
+  /** The revisions of each key already in `versions`. */
+  private readonly seen = new Map<string, Set<number>>();
   /** The keys of `latest`, sorted; rebuilt when a key is added (keys are never removed). */
   private sortedKeys: string[] = [];
 
@@ -156,9 +157,10 @@ export class KubeRecorder implements KubeObservations {
     object: KubeObject | null,
     source: string,
   ): void {
-    const id = key + "@" + rv;
-    if (!this.seen.has(id)) {
-      this.seen.add(id);
+    let seen = this.seen.get(key);
+    if (seen === undefined) this.seen.set(key, (seen = new Set()));
+    if (!seen.has(rv)) {
+      seen.add(rv);
       const v: ObjectVersion = { time: this.now(), key, rv, object, source };
       if (createRevision !== undefined && createRevision > 0) v.createRevision = createRevision;
       this.versions.push(v);
