@@ -121,6 +121,44 @@ test("max surge: a second pod of the new ReplicaSet while all old ones are wante
   );
 });
 
+test("Lease renewals between the workload's revisions change nothing the rules say, and count as revisions", () => {
+  const lease = (n: number): [string, KubeObject] => [
+    "/registry/leases/kube-node-lease/node-1",
+    {
+      apiVersion: "coordination.k8s.io/v1",
+      kind: "Lease",
+      metadata: { name: "node-1", namespace: "kube-node-lease", uid: "l1" },
+      spec: { holderIdentity: "node-1", renewTime: n },
+    },
+  ];
+  const build = (leases: boolean) => {
+    const h = new History(50_000);
+    const step = (...objs: [string, KubeObject | null][]) => {
+      h.at(...objs);
+      if (leases) h.at(lease(h.rv));
+    };
+    step(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
+    step(rs("new", 2), pod("n1", "new", false), pod("n2", "new", false)); // 6 > 4 + 1
+    for (let i = 0; i < 8; i++) step(); // 800 ms (with the leases) above the bound
+    // A mixed revision (2 ready of 4), its other object sorting after the pods.
+    step(pod("o1", "old", false), gone("o2"), [
+      "/registry/resourcequotas/default/q",
+      { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "q", namespace: "default" }, spec: { hard: {} } },
+    ]);
+    step(pod("o3", "old", false));
+    return checkRollout(log({ versions: h.versions }));
+  };
+  const [surge, avail] = build(true);
+  const [surge0, avail0] = build(false);
+  assert.is(surge.verdict, "fail");
+  assert.match(surge.message, "6 pods wanted by its ReplicaSets at rv 3 (0.150s)");
+  assert.is(surge0.verdict, "fail");
+  assert.match(surge0.message, "6 pods wanted by its ReplicaSets at rv 2 (0.100s)");
+  assert.equal([avail.verdict, avail0.verdict], ["fail", "fail"], "available, then 2 ready of 4");
+  assert.match(avail.message, "2 ready pods at rv 21 (1.050s)");
+  assert.match(avail0.message, "2 ready pods at rv 11 (0.550s)");
+});
+
 test("max surge: after a scale down the new bound holds only once the controller observed it and the pods are within it", () => {
   const h = new History(1_000_000);
   h.at(dep(8, 1), rs("old", 8), ...Array.from({ length: 8 }, (_, i) => pod(`o${i}`, "old")));

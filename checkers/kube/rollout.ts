@@ -78,6 +78,10 @@ interface DeploymentView {
   aboveSince: number | undefined;
 }
 
+/** A Deployment, ReplicaSet or pod: what the rules read (Leases, Nodes and ConfigMaps they do not). */
+const isWorkload = (o: KubeObject | null | undefined): boolean =>
+  o != null && (o.kind === "Deployment" || o.kind === "ReplicaSet" || o.kind === "Pod");
+
 function result(name: "kube-max-surge" | "kube-min-available", violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
@@ -121,28 +125,33 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   let excused = 0;
   let rolloutRevisions = 0;
 
-  const evaluate = (rv: number, time: number) => {
-    revisions++;
-    // Index ReplicaSets by owner uid and pods by ReplicaSet uid once per revision.
+  // What each revision's Deployments, ReplicaSets and pods amount to: computed again only at a revision
+  // that changed one of them (most revisions are Lease renewals), the rules below run at every revision.
+  let podsByRs = new Map<string, Pod[]>();
+  let deploymentsNow: {
+    key: string;
+    d: Deployment;
+    maxSurge: number;
+    maxUnavailable: number;
+    rss: ReplicaSet[];
+    wanted: number;
+    ready: number;
+  }[] = [];
+  const index = () => {
+    // ReplicaSets by owner uid and pods by ReplicaSet uid.
     const rsByOwner = new Map<string, ReplicaSet[]>();
-    const podsByRs = new Map<string, Pod[]>();
+    podsByRs = new Map<string, Pod[]>();
     for (const o of objects.values()) {
       const ref = controllerOf(o);
       if (ref === undefined) continue;
       if (o.kind === "ReplicaSet") (rsByOwner.get(ref.uid) ?? rsByOwner.set(ref.uid, []).get(ref.uid)!).push(o);
       else if (o.kind === "Pod") (podsByRs.get(ref.uid) ?? podsByRs.set(ref.uid, []).get(ref.uid)!).push(o);
     }
+    deploymentsNow = [];
     for (const [key, o] of objects) {
       if (o.kind !== "Deployment") continue;
-      const d = o;
-      let v = views.get(key);
-      if (v === undefined || v.d.metadata.uid !== d.metadata.uid || v.replicas !== d.spec.replicas) {
-        v = { d, replicas: d.spec.replicas, withinSurge: false, available: false, aboveSince: undefined };
-        views.set(key, v);
-      }
-      v.d = d;
-      const { maxSurge, maxUnavailable } = rollingParams(d);
-      const rss = rsByOwner.get(d.metadata.uid ?? "") ?? [];
+      const { maxSurge, maxUnavailable } = rollingParams(o);
+      const rss = rsByOwner.get(o.metadata.uid ?? "") ?? [];
       let wanted = 0;
       let ready = 0;
       for (const rs of rss) {
@@ -150,6 +159,19 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         wanted += Math.min(pods.length, rs.spec.replicas);
         ready += pods.filter(podIsReady).length;
       }
+      deploymentsNow.push({ key, d: o, maxSurge, maxUnavailable, rss, wanted, ready });
+    }
+  };
+
+  const evaluate = (rv: number, time: number) => {
+    revisions++;
+    for (const { key, d, maxSurge, maxUnavailable, rss, wanted, ready } of deploymentsNow) {
+      let v = views.get(key);
+      if (v === undefined || v.d.metadata.uid !== d.metadata.uid || v.replicas !== d.spec.replicas) {
+        v = { d, replicas: d.spec.replicas, withinSurge: false, available: false, aboveSince: undefined };
+        views.set(key, v);
+      }
+      v.d = d;
       if (rss.length > 1) rolloutRevisions++;
       const maxPods = d.spec.replicas + maxSurge;
       const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
@@ -218,12 +240,16 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   while (i < versions.length) {
     const rv = versions[i]!.rv;
     let time = versions[i]!.time;
+    let workload = false;
     for (; i < versions.length && versions[i]!.rv === rv; i++) {
       const v: ObjectVersion = versions[i]!;
       time = Math.min(time, v.time);
+      const was = objects.get(v.key);
       if (v.object === null) objects.delete(v.key);
       else objects.set(v.key, v.object);
+      workload ||= isWorkload(was) || isWorkload(v.object);
     }
+    if (workload) index();
     evaluate(rv, time);
     lastTime = time;
   }

@@ -2,7 +2,7 @@
 // Every rule uses only versions that really existed, so a partial log can miss a violation but
 // never invent one.
 import type { CheckResult } from "../types.ts";
-import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 
 const MAX_EVIDENCE = 20;
 
@@ -95,10 +95,12 @@ export function checkBindings(obs: KubeObservations): CheckResult {
  */
 export function checkResourceVersions(obs: KubeObservations): CheckResult {
   const violations: string[] = [];
-  const last = new Map<string, { rv: number; time: number; event: string }>();
+  // The last observation of each key, per observer (an informer sees few keys, there are few informers).
+  const last = new Map<string, Map<string, InformerObservation>>();
   for (const o of obs.observed) {
-    const id = o.observer + "|" + o.key;
-    const prev = last.get(id);
+    let seen = last.get(o.observer);
+    if (seen === undefined) last.set(o.observer, (seen = new Map()));
+    const prev = seen.get(o.key);
     if (prev !== undefined) {
       const bad = o.event === "LIST" ? o.rv < prev.rv : o.rv <= prev.rv;
       if (bad) {
@@ -107,7 +109,7 @@ export function checkResourceVersions(obs: KubeObservations): CheckResult {
         );
       }
     }
-    last.set(id, { rv: o.rv, time: o.time, event: o.event });
+    seen.set(o.key, o);
   }
   const store = new Map<string, number>();
   for (const v of obs.versions) {

@@ -76,6 +76,23 @@ test("the status subresource writes only status; the main resource keeps the sto
   assert.is(main.status?.readyReplicas, 2);
 });
 
+test("status writes build the new version beside the stored one: a version already read stays as it was", () => {
+  const { call, client } = rig();
+  ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  // The object a get answers is the apiserver's decoded (shared, frozen) version of the stored value.
+  const read = ok(call<Deployment>((cb) => client().get("Deployment", "default", "nginx", cb)));
+  const before = JSON.stringify(read);
+  const st = ok(call<Deployment>((cb) => client().updateStatus({ ...read, status: { readyReplicas: 1 } }, cb)));
+  const patched = ok(
+    call<Deployment>((cb) =>
+      client().patch("Deployment", "default", "nginx", { status: { readyReplicas: 2 } }, cb, "status"),
+    ),
+  );
+  assert.equal([st.status?.readyReplicas, patched.status?.readyReplicas, patched.metadata.generation], [1, 2, 1]);
+  assert.ok(Number(patched.metadata.resourceVersion) > Number(st.metadata.resourceVersion));
+  assert.is(JSON.stringify(read), before, "the version read first is unchanged");
+});
+
 test("a merge patch is applied by the apiserver on the current object", () => {
   const { call, client, etcd } = rig();
   ok(call<Deployment>((cb) => client().create(nginx(), cb)));

@@ -19,7 +19,7 @@ import { applyMergePatch } from "./merge-patch.ts";
 import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
-import { canonicalJson, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
+import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { isKind, type KubeObject } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
@@ -202,7 +202,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     if (want.kind !== cur.kind) return fail("Invalid", `kind ${want.kind} does not match stored ${cur.kind}`);
     let next: KubeObject;
     if (sub === "status") {
-      next = { ...cur, status: (want as { status?: unknown }).status } as KubeObject;
+      // A metadata of its own: finish sets fields in it, and cur's is the stored (frozen) one.
+      next = { ...cur, metadata: { ...cur.metadata }, status: (want as { status?: unknown }).status } as KubeObject;
     } else {
       next = { ...want, metadata: { ...want.metadata } } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
@@ -213,7 +214,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
     const merged = applyMergePatch(cur, patch) as KubeObject;
     let next: KubeObject;
-    if (sub === "status") next = { ...cur, status: (merged as { status?: unknown }).status } as KubeObject;
+    if (sub === "status")
+      next = { ...cur, metadata: { ...cur.metadata }, status: (merged as { status?: unknown }).status } as KubeObject;
     else {
       next = { ...merged, metadata: { ...merged.metadata } } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
@@ -223,7 +225,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     return { ok: true, value: finish(cur, next) };
   }
 
-  /** Identity fields stay; generation moves with the spec. */
+  /** Identity fields stay; generation moves with the spec. next.metadata is next's own (cur's is not touched). */
   function finish(cur: KubeObject, next: KubeObject): KubeObject {
     const m = next.metadata;
     m.name = cur.metadata.name;
@@ -232,8 +234,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     if (cur.metadata.creationTimestamp !== undefined) m.creationTimestamp = cur.metadata.creationTimestamp;
     delete m.resourceVersion;
     const specOf = (o: KubeObject) =>
-      canonicalJson((o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null);
-    m.generation = (cur.metadata.generation ?? 1) + (specOf(cur) === specOf(next) ? 0 : 1);
+      (o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null;
+    // Equal as stored bytes (canonicalEqual walks the two, and a status write keeps the stored spec object).
+    m.generation = (cur.metadata.generation ?? 1) + (canonicalEqual(specOf(cur), specOf(next)) ? 0 : 1);
     return next;
   }
 

@@ -137,4 +137,34 @@ test("an assumed write shows in the cache until the watch delivers it or somethi
   assert.is(r.view(), "a=2");
 });
 
+test("list() is a new array each time and follows every change: events, assumptions, assumed deletes", () => {
+  const r = rig();
+  for (const n of ["a", "b", "c"]) r.put(n, "1");
+  r.run(100_000);
+  const inf = r.inf();
+  const first = inf.list();
+  first.reverse().pop();
+  assert.is(r.view(), "a=1 b=1 c=1", "a caller's change to its array is its own");
+  assert.is(inf.snapshot(), inf.snapshot(), "unchanged cache, one array");
+  const before = inf.snapshot();
+  const a = inf.get("default/a") as ConfigMap;
+  inf.assume({ ...a, metadata: { ...a.metadata, resourceVersion: String(r.etcd.revision + 1) }, data: { v: "mine" } });
+  assert.is.not(inf.snapshot(), before);
+  assert.is(r.view(), "a=mine b=1 c=1");
+  inf.assumeDeleted("default/b", r.etcd.revision + 1);
+  assert.is(r.view(), "a=mine c=1");
+  r.put("d", "1");
+  r.run(100_000);
+  assert.is(r.view(), "a=mine c=1 d=1");
+  r.put("a", "2");
+  r.del("b");
+  r.run(100_000);
+  assert.is(r.view(), "a=2 c=1 d=1");
+  assert.equal(
+    before.map((o) => o.metadata.name),
+    ["a", "b", "c"],
+    "an array handed out earlier is not changed",
+  );
+});
+
 test.run();

@@ -34,6 +34,8 @@ export class Informer<K extends Kind> {
   private readonly items = new Map<string, ObjectOf<K>>();
   private readonly overlay = new Map<string, { rv: number; obj: ObjectOf<K> | null }>();
   private readonly observedAtMap = new Map<string, number>();
+  /** list()'s answer until items or overlay change (controllers list on nearly every event). */
+  private listed: ObjectOf<K>[] | undefined;
   private readonly handlers: InformerHandlers<K>[] = [];
   private watch: ClientWatch | undefined;
   private timer: TimerId | undefined;
@@ -91,15 +93,23 @@ export class Informer<K extends Kind> {
     return base;
   }
 
-  /** Every cached object, by key. */
+  /** Every cached object, by key (a new array: the caller may sort or change it). */
   list(): ObjectOf<K>[] {
-    const keys = new Set([...this.items.keys(), ...this.overlay.keys()]);
-    const out: ObjectOf<K>[] = [];
-    for (const k of [...keys].sort()) {
-      const o = this.get(k);
-      if (o !== undefined) out.push(o);
+    return this.snapshot().slice();
+  }
+
+  /** Every cached object, by key: the informer's own array, valid until the cache changes; read it, never change it. */
+  snapshot(): readonly ObjectOf<K>[] {
+    if (this.listed === undefined) {
+      const keys = new Set([...this.items.keys(), ...this.overlay.keys()]);
+      const out: ObjectOf<K>[] = [];
+      for (const k of [...keys].sort()) {
+        const o = this.get(k);
+        if (o !== undefined) out.push(o);
+      }
+      this.listed = out;
     }
-    return out;
+    return this.listed;
   }
 
   /** When (on this process's clock) the cache last saw the object change. */
@@ -113,6 +123,7 @@ export class Informer<K extends Kind> {
     const cur = this.get(key);
     if (cur !== undefined && rvOf(cur) >= rvOf(obj)) return;
     this.overlay.set(key, { rv: rvOf(obj), obj });
+    this.listed = undefined;
   }
 
   /** Remembers an acknowledged delete (rv = the deletion's revision). */
@@ -120,6 +131,7 @@ export class Informer<K extends Kind> {
     const cur = this.items.get(key);
     if (cur !== undefined && rvOf(cur) >= rv) return;
     this.overlay.set(key, { rv, obj: null });
+    this.listed = undefined;
   }
 
   private retry(fn: () => void): void {
@@ -179,6 +191,7 @@ export class Informer<K extends Kind> {
     this.items.clear();
     for (const [k, o] of fresh) this.items.set(k, o);
     for (const [k, o] of [...this.overlay]) if (o.rv <= rv) this.overlay.delete(k);
+    this.listed = undefined;
     for (const o of removed) this.observedAtMap.delete(objectKey(o));
     this.lastSyncRV = rv;
     this.synced = true;
@@ -222,6 +235,7 @@ export class Informer<K extends Kind> {
         this.lastSyncRV = Math.max(this.lastSyncRV, rv);
         const o = this.overlay.get(key);
         if (o !== undefined && o.rv <= rv) this.overlay.delete(key);
+        this.listed = undefined;
         this.observedAtMap.set(key, this.env.now());
         const old = this.items.get(key);
         if (e.type === "DELETED") {

@@ -17,7 +17,7 @@ import type { Env, TimerId } from "../env.ts";
 import { probesOf } from "../probes.ts";
 import type { KubeClient } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
-import { canonicalJson } from "./resources.ts";
+import { canonicalEqual } from "./resources.ts";
 import { rvOf, type Lease, type LeaseSpec } from "./types.ts";
 
 /** Code probes of leader election (collected with the other layers' in scenarios/probes.ts). */
@@ -65,7 +65,8 @@ export interface LeaderElectorConfig {
 export class LeaderElector {
   private leading = false;
   private observed: LeaseSpec | undefined;
-  private observedKey = "";
+  /** Whether a record was observed yet (observed itself may be undefined: a Lease without a spec). */
+  private hasObserved = false;
   private observedTime = 0;
   private lastRenewSent = 0;
   private timer: TimerId | undefined;
@@ -149,9 +150,9 @@ export class LeaderElector {
   }
 
   private observe(spec: LeaseSpec): void {
-    const k = canonicalJson(spec);
-    if (k !== this.observedKey) {
-      this.observedKey = k;
+    // client-go compares the record's bytes: a record equal as JSON is not a change.
+    if (!this.hasObserved || !canonicalEqual(spec, this.observed)) {
+      this.hasObserved = true;
       this.observed = spec;
       this.observedTime = this.elapsedClock();
     }

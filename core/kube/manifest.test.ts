@@ -31,6 +31,22 @@ test("several documents separated by --- give several objects; empty documents a
   );
 });
 
+test("parsing a text again gives equal objects of the caller's own: a change to one parse is not seen by the next", () => {
+  const [a] = parseManifests(NGINX) as Deployment[];
+  a!.spec.replicas = 99;
+  a!.spec.template.spec.containers[0]!.image = "changed";
+  a!.metadata.labels!["extra"] = "x";
+  const [b] = parseManifests(NGINX) as Deployment[];
+  assert.is.not(b, a);
+  assert.equal(b, parseManifests(NGINX)[0]);
+  assert.equal(
+    [b!.spec.replicas, b!.spec.template.spec.containers[0]!.image, b!.metadata.labels?.["extra"]],
+    [3, "nginx:1.25", undefined],
+  );
+  const bad = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x}\nspec: {replicas: three}\n";
+  assert.is(error(bad).field, error(bad).field, "a text that fails fails every time");
+});
+
 test("a bad replica count names the field", () => {
   const e = error(NGINX.replace("replicas: 3", "replicas: three"));
   assert.is(e.field, "spec.replicas");

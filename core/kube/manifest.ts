@@ -157,8 +157,26 @@ export function validateManifest(doc: unknown, where = "manifest"): KubeObject {
   }
 }
 
-/** Every document of a YAML text (separated by ---), validated; empty documents are skipped. */
+/**
+ * Every document of a YAML text (separated by ---), validated; empty documents are skipped. Fresh
+ * objects every call (the caller owns them); a scenario's manifests are parsed once per process and
+ * each run gets copies (structuredClone keeps what parsing gave, key order and undefined fields too).
+ */
 export function parseManifests(text: string, source = "manifest"): KubeObject[] {
+  const key = source + "\0" + text;
+  let parsed = parsedManifests.get(key);
+  if (parsed === undefined) {
+    parsed = parseManifestsOnce(text, source); // a text that fails throws every time: never cached
+    if (parsedManifests.size >= 256) parsedManifests.clear();
+    parsedManifests.set(key, parsed);
+  }
+  return structuredClone(parsed);
+}
+
+/** Validated documents by source and text, never handed out themselves (only copies). */
+const parsedManifests = new Map<string, KubeObject[]>();
+
+function parseManifestsOnce(text: string, source: string): KubeObject[] {
   const out: KubeObject[] = [];
   parseAllDocuments(text).forEach((doc, i) => {
     const where = `${source}, document ${i + 1}`;

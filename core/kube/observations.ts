@@ -1,6 +1,7 @@
 // What the Kubernetes layer was seen to do: the input of checkers/kube. Processes report into a
 // recorder owned by the harness (like an oracle, outside the simulated system and its faults); times
 // are true virtual time. Every entry is a plain value, so a log can be written by hand for tests.
+import { registryPrefix } from "./resources.ts";
 import type { KubeObject } from "./types.ts";
 
 /** One version of one object as etcd held it: seen in an acknowledged write, a watch event, a list or the store itself. */
@@ -112,6 +113,9 @@ export interface KubeObservations {
   binds?: BindRequest[];
 }
 
+const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
+const isWorkloadKey = (key: string) => WORKLOAD_PREFIXES.some((p) => key.startsWith(p));
+
 export interface LatestEntry {
   rv: number;
   object: KubeObject | null;
@@ -130,7 +134,16 @@ export class KubeRecorder implements KubeObservations {
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
-  private readonly seen = new Set<string>();
+  /**
+   * Bumped on every change a view of the workload can see: of `actions` or `ambiguousScales`, of a
+   * Deployment, ReplicaSet or Pod in `latest`, and of any other key's object coming, going or changing
+   * uid (owner references name uids). A Lease renewal or a Node status moves `changes` only.
+   */
+  workloadChanges = 0;
+  /** The revisions of each key already in `versions`. */
+  private readonly seen = new Map<string, Set<number>>();
+  /** The keys of `latest`, sorted; rebuilt when a key is added (keys are never removed). */
+  private sortedKeys: string[] = [];
 
   constructor(
     readonly now: () => number,
@@ -144,9 +157,10 @@ export class KubeRecorder implements KubeObservations {
     object: KubeObject | null,
     source: string,
   ): void {
-    const id = key + "@" + rv;
-    if (!this.seen.has(id)) {
-      this.seen.add(id);
+    let seen = this.seen.get(key);
+    if (seen === undefined) this.seen.set(key, (seen = new Set()));
+    if (!seen.has(rv)) {
+      seen.add(rv);
       const v: ObjectVersion = { time: this.now(), key, rv, object, source };
       if (createRevision !== undefined && createRevision > 0) v.createRevision = createRevision;
       this.versions.push(v);
@@ -154,8 +168,14 @@ export class KubeRecorder implements KubeObservations {
     const cur = this.latest.get(key);
     if (cur === undefined || cur.rv < rv) {
       this.latest.set(key, { rv, object });
-      this.changes++;
+      this.changed(key, cur === undefined ? null : cur.object, object);
     }
+  }
+
+  private changed(key: string, before: KubeObject | null, after: KubeObject | null): void {
+    this.changes++;
+    if (isWorkloadKey(key) || (before === null) !== (after === null) || before?.metadata.uid !== after?.metadata.uid)
+      this.workloadChanges++;
   }
 
   /**
@@ -177,7 +197,7 @@ export class KubeRecorder implements KubeObservations {
     for (const [key, e] of this.latest) {
       if (e.object !== null && key >= start && key < end && !present.has(key) && e.rv <= rv) {
         this.latest.set(key, { rv, object: null });
-        this.changes++;
+        this.changed(key, e.object, null);
       }
     }
   }
@@ -197,6 +217,7 @@ export class KubeRecorder implements KubeObservations {
   action(a: Omit<ActionOutcome, "time">): void {
     this.actions.push({ time: this.now(), ...a });
     this.changes++;
+    this.workloadChanges++;
   }
   bind(b: Omit<BindRequest, "time">): void {
     this.binds.push({ time: this.now(), ...b });
@@ -204,12 +225,14 @@ export class KubeRecorder implements KubeObservations {
   ambiguousScale(a: Omit<AmbiguousScale, "time">): void {
     this.ambiguousScales.push({ time: this.now(), ...a });
     this.changes++;
+    this.workloadChanges++;
   }
 
   /** Live objects whose key starts with prefix, by key. */
   liveObjects(prefix = "/registry/"): KubeObject[] {
+    if (this.sortedKeys.length !== this.latest.size) this.sortedKeys = [...this.latest.keys()].sort();
     const out: KubeObject[] = [];
-    for (const key of [...this.latest.keys()].sort()) {
+    for (const key of this.sortedKeys) {
       const e = this.latest.get(key)!;
       if (e.object !== null && key.startsWith(prefix)) out.push(e.object);
     }

@@ -96,6 +96,33 @@ test("GuaranteedUpdate does not write an object whose bytes did not change", () 
   assert.is(writes.filter((w) => w.op === "update").length, 0);
 });
 
+test("GuaranteedUpdate hands the update function the stored object itself, frozen: the next one is built beside it", () => {
+  const { world, reg } = rig();
+  ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "1" }), cb)));
+  const seen: KubeObject[] = [];
+  const out = ok(
+    settle<ApiResult<KubeObject>>(world, (cb) =>
+      reg.guaranteedUpdate(
+        key("a"),
+        (cur) => {
+          seen.push(cur);
+          assert.throws(() => {
+            (cur as ConfigMap).data!.n = "2";
+          }, TypeError);
+          const c = cur as ConfigMap;
+          return { ok: true, value: { ...c, data: { ...c.data, n: "2" } } };
+        },
+        cb,
+      ),
+    ),
+  );
+  assert.ok(Object.isFrozen(seen[0]) && Object.isFrozen((seen[0] as ConfigMap).data));
+  assert.equal((seen[0] as ConfigMap).data, { n: "1" }, "the stored version is unchanged");
+  assert.equal((out as ConfigMap).data, { n: "2" });
+  const read = ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.get(key("a"), cb)));
+  assert.equal((read as ConfigMap).data, { n: "2" });
+});
+
 test("without the precondition (kube-update-no-precondition) the concurrent write is lost", () => {
   const { world, etcd, reg, writes } = rig(new BugSet(["kube-update-no-precondition"]));
   ok(settle<ApiResult<KubeObject>>(world, (cb) => reg.create(cm("a", { n: "0" }), cb)));

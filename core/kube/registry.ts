@@ -37,7 +37,11 @@ export interface RegistryOptions {
   maxUpdateAttempts?: number;
 }
 
-/** What GuaranteedUpdate's update function returns: the new object, or a Status that ends the update. */
+/**
+ * What GuaranteedUpdate's update function returns: the new object, or a Status that ends the update.
+ * It gets the stored object itself (decoded objects are frozen and shared, see decodeObject): it
+ * builds the new object beside it, sharing what it does not change.
+ */
 export type TryUpdate = (current: KubeObject) => ApiResult<KubeObject>;
 
 export interface RegistryWatch {
@@ -157,7 +161,7 @@ export class Registry {
       });
     const attempt = (cur: Current | null, fresh: boolean) => {
       if (cur === null) return cb(fail("NotFound", `${key} not found`));
-      const out = tryUpdate(cloneObj(cur.object));
+      const out = tryUpdate(cur.object);
       if (!out.ok) return fresh ? cb(out) : readFresh();
       const next = out.value;
       const value = encodeObject(next);
@@ -346,10 +350,6 @@ function rangeKv(r: TxnResponse): KeyValue | undefined {
 
 function withRv<T extends KubeObject>(obj: T, rv: number): T {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rv) } };
-}
-
-function cloneObj(o: KubeObject): KubeObject {
-  return JSON.parse(JSON.stringify(o)) as KubeObject;
 }
 
 function parseContinue(token: string, prefix: string): { rv: number; start: string } | undefined {

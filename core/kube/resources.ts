@@ -76,19 +76,115 @@ export function parseRegistryKey(key: string): { kind: Kind; namespace: string |
 
 /**
  * JSON with object keys sorted, so equal objects serialize to equal bytes whatever order their fields
- * were set in (GuaranteedUpdate skips a write whose bytes did not change).
+ * were set in (GuaranteedUpdate skips a write whose bytes did not change). Undefined fields are left
+ * out, undefined array elements (and anything else JSON.stringify cannot say) are null.
  */
 export function canonicalJson(v: unknown): string {
+  if (typeof v === "string") return JSON.stringify(v);
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) return "[" + v.map((x) => canonicalJson(x === undefined ? null : x)).join(",") + "]";
+  if (Array.isArray(v)) {
+    let s = "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ",";
+      const x: unknown = v[i];
+      // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
+      s += x !== undefined ? canonicalJson(x) : i in v ? "null" : "";
+    }
+    return s + "]";
+  }
   const o = v as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(o).sort()) {
+  const keys = Object.keys(o);
+  if (keys.length > 1) keys.sort();
+  let s = "{";
+  let first = true;
+  for (const k of keys) {
     const x = o[k];
     if (x === undefined) continue;
-    parts.push(JSON.stringify(k) + ":" + canonicalJson(x));
+    if (first) first = false;
+    else s += ",";
+    s += quotedKey(k) + ":" + canonicalJson(x);
   }
-  return "{" + parts.join(",") + "}";
+  return s + "}";
+}
+
+/**
+ * canonicalJson(a) === canonicalJson(b), without building either string: a walk that stops at the
+ * first difference and skips shared subtrees (a status write keeps the stored spec object). Plain
+ * JSON data — strings, finite numbers, booleans, null, arrays without holes, plain objects — is
+ * compared field by field, which is the same thing: canonical JSON of such data parses back to one
+ * tree, undefined fields left out, an undefined array element or top-level value being null. Any
+ * other value (NaN, a function, a Date, a sparse array...) is compared by its canonical JSON.
+ */
+export function canonicalEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ka = shapeOf(a);
+  const kb = shapeOf(b);
+  if (ka === "other" || kb === "other") return canonicalJson(a) === canonicalJson(b);
+  if (ka !== kb) return false;
+  switch (ka) {
+    case "null":
+      return true; // null and undefined both write null
+    case "scalar":
+      return false; // distinct strings, booleans or finite numbers (0 === -0 above) write distinct JSON
+    case "array": {
+      const x = a as unknown[];
+      const y = b as unknown[];
+      if (x.length !== y.length) return canonicalJson(x) === canonicalJson(y);
+      for (let i = 0; i < x.length; i++) {
+        const u = x[i];
+        const v = y[i];
+        if ((u === undefined && !(i in x)) || (v === undefined && !(i in y)))
+          return canonicalJson(x) === canonicalJson(y);
+        if (!canonicalEqual(u, v)) return false;
+      }
+      return true;
+    }
+    case "object": {
+      const x = a as Record<string, unknown>;
+      const y = b as Record<string, unknown>;
+      let defined = 0;
+      for (const k of Object.keys(x)) {
+        const u = x[k];
+        if (u === undefined) continue;
+        defined++;
+        if (!Object.hasOwn(y, k)) return false;
+        const v = y[k];
+        if (v === undefined || !canonicalEqual(u, v)) return false;
+      }
+      for (const k of Object.keys(y)) if (y[k] !== undefined) defined--;
+      return defined === 0;
+    }
+  }
+}
+
+/** Which way canonicalEqual compares a value (scalars of different types never write equal JSON). */
+function shapeOf(v: unknown): "null" | "scalar" | "array" | "object" | "other" {
+  if (v === null || v === undefined) return "null";
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return "scalar";
+    case "number":
+      return Number.isFinite(v) ? "scalar" : "other";
+    case "object": {
+      if (Array.isArray(v)) return "array";
+      const proto = Object.getPrototypeOf(v);
+      return proto === Object.prototype || proto === null ? "object" : "other";
+    }
+    default:
+      return "other";
+  }
+}
+
+/** Field names recur in every object: each is quoted once (a bounded table; JSON.stringify is the truth). */
+const quotedKeys = new Map<string, string>();
+function quotedKey(k: string): string {
+  let q = quotedKeys.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+  }
+  return q;
 }
 
 /** The stored bytes of an object: canonical JSON without resourceVersion. */
@@ -97,11 +193,36 @@ export function encodeObject(obj: KubeObject): string {
   return canonicalJson({ ...obj, metadata: meta });
 }
 
-/** The object a key-value holds, with resourceVersion = mod_revision. */
+/**
+ * The object a key-value holds, with resourceVersion = mod_revision. The object is deep-frozen and
+ * shared: every watch of a prefix, every read and the recorder decode the same committed value, and
+ * they get the same object (a frozen one, so no consumer can change what another sees; whoever needs
+ * a changed object builds a new one, as client-go's callers must copy what an informer hands them).
+ * A stored value names its object (kind, namespace and name are in it), so equal bytes at one
+ * mod_revision are one version of one key: the memo is invisible but for the work it saves.
+ */
 export function decodeObject(kv: KeyValue): KubeObject {
+  const rv = String(kv.modRevision);
+  const hit = decoded.get(kv.value);
+  if (hit !== undefined && hit.metadata.resourceVersion === rv) return hit;
   const obj = JSON.parse(kv.value) as KubeObject;
-  obj.metadata.resourceVersion = String(kv.modRevision);
+  obj.metadata.resourceVersion = rv;
+  deepFreeze(obj);
+  // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(kv.value, obj);
   return obj;
+}
+
+/** Decoded objects by stored value (the newest mod_revision asked for). */
+const decoded = new Map<string, KubeObject>();
+const DECODED_MAX = 4096;
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  if (Array.isArray(v)) for (const x of v) deepFreeze(x);
+  else for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
 }
 
 /** The same object typed by its kind, after checking it really is one. */

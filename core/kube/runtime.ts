@@ -78,12 +78,12 @@ export class ControllerRuntime {
     this.cache = {
       get: (kind, key) => inf(kind).get(key),
       list: (kind, namespace) => {
-        const all = inf(kind).list();
-        return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+        const all = inf(kind).snapshot();
+        return namespace === undefined ? all.slice() : all.filter((o) => o.metadata.namespace === namespace);
       },
       ownedBy: (kind, owner) =>
         inf(kind)
-          .list()
+          .snapshot()
           .filter(
             (o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid,
           ),
@@ -136,7 +136,7 @@ export class ControllerRuntime {
         const every = d.resyncUs;
         const resync = () => {
           if (this.stopped) return;
-          for (const o of this.informers.get(d.watches[0]!)!.list()) q.add(objectKey(o));
+          for (const o of this.informers.get(d.watches[0]!)!.snapshot()) q.add(objectKey(o));
           q.dispatch();
           this.timers.push(this.env.setTimer(every, resync));
         };

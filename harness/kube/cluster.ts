@@ -221,7 +221,10 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     stepsDone: recorder.actions.length,
     ambiguousScales: recorder.ambiguousScales,
   });
-  let cacheKey = "";
+  // pendingOf reads the workload's objects, every object's uid, the steps done and which nodes are
+  // up: it is computed again only when one of those changed (recorder.workloadChanges, node status).
+  let cachedAt = -1;
+  const cachedNodes: string[] = procs.nodes.map(() => "");
   let cached: string[] = [];
   return {
     processes: procs,
@@ -236,9 +239,16 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     steps,
     expected,
     pending() {
-      const key = recorder.changes + "|" + procs.nodes.map((n) => host.processes.get(n)?.status ?? "?").join(",");
-      if (key !== cacheKey) {
-        cacheKey = key;
+      let fresh = recorder.workloadChanges === cachedAt;
+      for (let i = 0; i < procs.nodes.length; i++) {
+        const status = host.processes.get(procs.nodes[i]!)?.status ?? "?";
+        if (status !== cachedNodes[i]) {
+          cachedNodes[i] = status;
+          fresh = false;
+        }
+      }
+      if (!fresh) {
+        cachedAt = recorder.workloadChanges;
         cached = pendingOf(convergence());
       }
       return cached;

@@ -1,7 +1,7 @@
 // The Deployment controller (pkg/controller/deployment, rolling update only): one ReplicaSet per
 // pod template (named and labelled by the template's hash); scale the new one up within maxSurge,
 // scale old ones down while at least replicas − maxUnavailable pods stay ready; keep status current.
-import { canonicalJson } from "../resources.ts";
+import { canonicalEqual } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { templateHash } from "../hash.ts";
 import { clone, ownerRefTo, type Deployment, type DeploymentStatus, type ReplicaSet } from "../types.ts";
@@ -144,8 +144,7 @@ export function reconcileDeployment(
     availableReplicas: readyTotal,
     unavailableReplicas: Math.max(0, n - readyTotal),
   };
-  if (canonicalJson(status) !== canonicalJson(d.status ?? {}))
-    writes.push({ op: "updateStatus", object: { ...d, status } });
+  if (!canonicalEqual(status, d.status ?? {})) writes.push({ op: "updateStatus", object: { ...d, status } });
   return { writes };
 }
 

@@ -3,7 +3,7 @@
 // unscheduled, then unready, then the newest pods, as Kubernetes ranks them. Like the real one it
 // records expectations (expectations.ts) before creating or deleting, and does not manage the pods
 // of a ReplicaSet again until the informer has observed them (or they failed, or expired).
-import { canonicalJson } from "../resources.ts";
+import { canonicalEqual } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
 import {
@@ -95,8 +95,7 @@ export function reconcileReplicaSet(
     readyReplicas: readyCount,
     availableReplicas: readyCount,
   };
-  if (canonicalJson(status) !== canonicalJson(rs.status ?? {}))
-    writes.push({ op: "updateStatus", object: { ...rs, status } });
+  if (!canonicalEqual(status, rs.status ?? {})) writes.push({ op: "updateStatus", object: { ...rs, status } });
   return { writes };
 }
 

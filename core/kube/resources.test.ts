@@ -1,0 +1,186 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { KeyValue } from "../mvcc/rpc.ts";
+import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey } from "./resources.ts";
+import type { ConfigMap, Pod } from "./types.ts";
+
+/** The definition canonicalJson must keep (its first, plain form). */
+function reference(v: unknown): string {
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) return "[" + v.map((x) => reference(x === undefined ? null : x)).join(",") + "]";
+  const o = v as Record<string, unknown>;
+  const parts: string[] = [];
+  for (const k of Object.keys(o).sort()) {
+    const x = o[k];
+    if (x === undefined) continue;
+    parts.push(JSON.stringify(k) + ":" + reference(x));
+  }
+  return "{" + parts.join(",") + "}";
+}
+
+test("canonicalJson sorts keys and writes what JSON would, as its plain definition does", () => {
+  // biome-ignore lint/suspicious/noSparseArray: a hole is one of the cases
+  const sparse = [1, , 3];
+  const values: unknown[] = [
+    null,
+    undefined,
+    0,
+    -1.5,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    true,
+    "",
+    'quote " and \\ and \n and é and \u2028',
+    [],
+    {},
+    [undefined, null, 1, "a", { b: 2, a: 1 }],
+    sparse,
+    { z: 1, a: { y: [3, { q: undefined, p: null }], x: "s" }, m: undefined, "10": 1, "2": 2, "": 0, é: 1, B: 2 },
+    { f: () => 1, nested: [() => 2] },
+    { date: new Date(0) },
+  ];
+  for (const v of values) assert.is(canonicalJson(v), reference(v), String(reference(v)));
+  assert.is(canonicalJson({ b: 1, a: 2 }), canonicalJson({ a: 2, b: 1 }), "field order does not matter");
+});
+
+test("canonicalEqual says what comparing canonicalJson says, on values built to collide", () => {
+  // A small deterministic generator: few distinct leaves, so equal and near-equal pairs are common.
+  let x = 12345;
+  const next = (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  const leaves: unknown[] = [
+    null,
+    undefined,
+    0,
+    -0,
+    1,
+    1.5,
+    "1",
+    "",
+    "a",
+    true,
+    false,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    () => 1,
+    new Date(0),
+  ];
+  const keys = ["a", "b", "c", "10", "2"];
+  const gen = (depth: number): unknown => {
+    const r = next(10);
+    if (depth === 0 || r < 4) return leaves[next(leaves.length)];
+    if (r < 7) {
+      const n = next(4);
+      const arr: unknown[] = [];
+      for (let i = 0; i < n; i++) arr.push(gen(depth - 1));
+      if (next(8) === 0) arr.length += 1; // a trailing hole
+      if (next(8) === 0 && arr.length > 1) delete arr[0];
+      return arr;
+    }
+    const o: Record<string, unknown> = {};
+    const n = next(4);
+    for (let i = 0; i < n; i++) o[keys[next(keys.length)]!] = gen(depth - 1);
+    if (next(10) === 0) return Object.assign(Object.create(null), o);
+    return o;
+  };
+  let equal = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const a = gen(3);
+    const b = next(3) === 0 ? structuredCloneish(a) : gen(3);
+    const want = canonicalJson(a) === canonicalJson(b);
+    if (want) equal++;
+    assert.is(canonicalEqual(a, b), want, `${canonicalJson(a)} vs ${canonicalJson(b)}`);
+    assert.is(canonicalEqual(b, a), want);
+  }
+  assert.ok(equal > 3000, `enough equal pairs to mean something (${equal})`);
+  // The cases it is for: field order, undefined fields, undefined elements, shared subtrees.
+  const shared = { containers: [{ name: "c", image: "i" }] };
+  assert.ok(canonicalEqual({ a: 1, b: shared, u: undefined }, { b: shared, a: 1 }));
+  assert.ok(canonicalEqual([undefined, 1], [null, 1]));
+  assert.ok(!canonicalEqual({ a: 1 }, { a: 1, b: null }));
+  assert.ok(!canonicalEqual({ toString: 1 }, {}), "an inherited field is not a field");
+  assert.ok(!canonicalEqual({ toString: null }, { b: null }), "not even one that writes like the other's");
+  // biome-ignore lint/suspicious/noSparseArray: the one hole that writes like an empty array
+  assert.is(canonicalEqual([,], []), canonicalJson([,]) === canonicalJson([]));
+});
+
+/** A copy that keeps undefined fields and holes (JSON would not), so equal pairs are not all identical. */
+function structuredCloneish(v: unknown): unknown {
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) if (i in v) out[i] = structuredCloneish(v[i]);
+    return out;
+  }
+  if (
+    v !== null &&
+    typeof v === "object" &&
+    (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+  ) {
+    const out: Record<string, unknown> = Object.getPrototypeOf(v) === null ? Object.create(null) : {};
+    for (const k of Object.keys(v).reverse()) out[k] = structuredCloneish((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}
+
+const pod = (name: string): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: "default", uid: "u-" + name, labels: { app: "web" } },
+  spec: { containers: [{ name: "c", image: "nginx:1.25" }] },
+  status: { phase: "Pending" },
+});
+
+const kvOf = (o: Pod | ConfigMap, modRevision: number): KeyValue => ({
+  key: registryKey(o.kind, o.metadata.namespace, o.metadata.name),
+  // A fresh string each time, as values arriving in different messages are.
+  value: (" " + encodeObject(o)).slice(1),
+  createRevision: 2,
+  modRevision,
+  version: 1,
+  lease: 0,
+});
+
+test("decodeObject: one committed value read twice is one frozen object, its resourceVersion the mod_revision", () => {
+  const a = decodeObject(kvOf(pod("web-1"), 7));
+  const b = decodeObject(kvOf(pod("web-1"), 7));
+  assert.is(a, b, "shared");
+  assert.is(a.metadata.resourceVersion, "7");
+  assert.equal(a, { ...pod("web-1"), metadata: { ...pod("web-1").metadata, resourceVersion: "7" } });
+  assert.ok(Object.isFrozen(a) && Object.isFrozen(a.metadata) && Object.isFrozen((a as Pod).spec.containers[0]));
+  // A consumer that changes what it was handed fails loudly instead of changing another's object.
+  assert.throws(() => {
+    (a as Pod).status!.phase = "Running";
+  }, TypeError);
+  assert.throws(() => {
+    (a as Pod).spec.containers.push({ name: "d", image: "x" });
+  }, TypeError);
+  assert.throws(() => {
+    delete (a.metadata as { resourceVersion?: string }).resourceVersion;
+  }, TypeError);
+  assert.is((b as Pod).status!.phase, "Pending", "the other consumer sees what etcd holds");
+  assert.is(b.metadata.resourceVersion, "7");
+});
+
+test("decodeObject: the same bytes at another mod_revision are another version with its own resourceVersion", () => {
+  const a = decodeObject(kvOf(pod("web-2"), 7));
+  const b = decodeObject(kvOf(pod("web-2"), 9));
+  assert.is.not(a, b);
+  assert.is(a.metadata.resourceVersion, "7");
+  assert.is(b.metadata.resourceVersion, "9");
+  assert.is(decodeObject(kvOf(pod("web-2"), 7)).metadata.resourceVersion, "7", "and back again");
+  const c = decodeObject(kvOf(pod("web-3"), 9));
+  assert.is(c.metadata.name, "web-3", "another value, another object");
+});
+
+test("decodeObject: a shared object stays right however many values pass through the memo", () => {
+  const first = decodeObject(kvOf(pod("keep"), 5));
+  for (let i = 0; i < 10_000; i++) decodeObject(kvOf(pod(`p-${i}`), 100 + i));
+  const again = decodeObject(kvOf(pod("keep"), 5));
+  assert.equal(again, first);
+  assert.is(first.metadata.resourceVersion, "5");
+});
+
+test.run();
