@@ -9,7 +9,15 @@ import { authRevoke } from "./etcd/auth-revoke.ts";
 import { slowDisk } from "./kube/slow-disk.ts";
 import { compactedDeletes } from "./kube/compacted-deletes.ts";
 
-const all: ScenarioDef[] = [simSelftest, ...ETCD_SCENARIOS, ...KUBE_SCENARIOS, quotaPressure, authRevoke, slowDisk, compactedDeletes];
+const all: ScenarioDef[] = [
+  simSelftest,
+  ...ETCD_SCENARIOS,
+  ...KUBE_SCENARIOS,
+  quotaPressure,
+  authRevoke,
+  slowDisk,
+  compactedDeletes,
+];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */
 export function registerScenario(s: ScenarioDef): void {
