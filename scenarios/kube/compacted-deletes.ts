@@ -7,7 +7,7 @@
 // catches up: it reads prev_kv at revision − 1 when the response leaves, and a compaction applied later
 // in the same batch has removed it. A delete without prev_kv must end the apiserver's watch with 410 Gone
 // (Kubernetes' etcd3 watcher errors on it; the informer relists): kube-informer-reliable catches an
-// apiserver that drops it instead (kube-watch-drop-unknown-delete) on about a quarter of the seeds.
+// apiserver that drops it instead (kube-watch-drop-unknown-delete) on about a fifth of the seeds (19 of 1..100).
 import { NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import type { FaultEvent } from "../../sim/nemesis.ts";
