@@ -34,6 +34,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
   ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
   ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
+  ["kube-watch-drop-unknown-delete", 25], // [1] compacted-deletes: kube-informer-reliable (19 of seeds 1..100)
 ];
 
 /**
@@ -41,7 +42,6 @@ const BOUNDS: [BugName, number][] = [
  * catches them (nightly), with the seed measured in brackets.
  */
 const NIGHTLY: [BugName, number][] = [
-  ["kube-watch-drop-unknown-delete", 120], // [77] controller-conflicts: kube-informer-reliable
   ["etcd-client-reuses-request-ids", 1200], // [1134] deployment-rollout: kube-min-available (scenarios/kube/restarted-apiserver.test.ts holds that seed)
 ];
 

@@ -7,8 +7,17 @@ import { KUBE_SCENARIOS } from "./kube/scenarios.ts";
 import { quotaPressure } from "./kube/quota-pressure.ts";
 import { authRevoke } from "./etcd/auth-revoke.ts";
 import { slowDisk } from "./kube/slow-disk.ts";
+import { compactedDeletes } from "./kube/compacted-deletes.ts";
 
-const all: ScenarioDef[] = [simSelftest, ...ETCD_SCENARIOS, ...KUBE_SCENARIOS, quotaPressure, authRevoke, slowDisk];
+const all: ScenarioDef[] = [
+  simSelftest,
+  ...ETCD_SCENARIOS,
+  ...KUBE_SCENARIOS,
+  quotaPressure,
+  authRevoke,
+  slowDisk,
+  compactedDeletes,
+];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */
 export function registerScenario(s: ScenarioDef): void {

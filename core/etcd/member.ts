@@ -103,6 +103,11 @@ export interface MemberOptions {
   maxTxnOps?: number;
   /** etcd's watchBatchMaxRevs: revisions per catch-up watch response (1000). */
   watchBatchMaxRevs?: number;
+  /**
+   * Watch responses leave through a send loop that runs after the apply batch at hand (WatchHubOptions.sendLoop):
+   * prev_kv is read there, so a compaction applied in the same batch drops it. Absent: sent as made.
+   */
+  watchSendLoop?: boolean;
   /** etcd's --quota-backend-bytes (core/etcd/quota.ts). Absent or 0: no quota (etcd's 2 GiB default is never reached here). */
   quotaBackendBytes?: number;
   /** etcd's --auth-token-ttl for simple tokens (default 300 s). */
@@ -187,7 +192,11 @@ export class EtcdMember implements Actor {
       lessor: { primary: false, minTTL: 1 },
       maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS,
     });
-    this.hub = new WatchHub(this.store, { bugs: this.bugs, maxRevsPerResponse: opts.watchBatchMaxRevs ?? 1000 });
+    this.hub = new WatchHub(this.store, {
+      bugs: this.bugs,
+      maxRevsPerResponse: opts.watchBatchMaxRevs ?? 1000,
+      ...(opts.watchSendLoop === true ? { sendLoop: (drain: () => void) => void env.setTimer(0, drain) } : {}),
+    });
     const hub = this.hub;
     const id = env.id;
     // Interpose on the hub's subscription so the harness sees each revision's changes too.

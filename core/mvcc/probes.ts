@@ -24,5 +24,8 @@ export const MVCC_PROBES = {
     what: "a lease revoked (or expired) while keys were attached: its keys deleted in one revision",
     required: true,
   },
+  "mvcc.watch-prev-kv-compacted-before-send": {
+    what: "a watch event's prev_kv was compacted between the event and its send loop (it went out without prev_kv)",
+  },
   "mvcc.range-at-compacted-revision": { what: "a range asked for a revision below the compaction and was refused" },
 } as const satisfies ProbeCatalog;

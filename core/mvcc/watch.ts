@@ -21,6 +21,15 @@ export interface WatchHubOptions {
   bugs?: BugSet;
   /** etcd's watchBatchMaxRevs: revisions per catch-up response. */
   maxRevsPerResponse?: number;
+  /**
+   * etcd's per-stream send loop (v3rpc watch.go sendLoop), run later than the events it sends: absent,
+   * a response leaves as it is made and prev_kv is read then (the default: the send loop keeps up). Set,
+   * responses queue and `schedule(drain)` runs the loop after the work at hand — the rest of an apply
+   * batch — and prev_kv is read there, at revision − 1, as etcd's send loop reads it: a compaction
+   * applied in between leaves a delete without prev_kv (a member catching up a backlog applies faster
+   * than its send loop drains).
+   */
+  sendLoop?: (drain: () => void) => void;
 }
 
 export type WatchSend = (response: WatchResponse) => void;
@@ -55,6 +64,10 @@ export class WatchHub implements CommitListener {
   private readonly watchers = new Map<number, Watcher>();
   private nextSeq = 0;
   private delivering = false;
+  private readonly sendLoop: ((drain: () => void) => void) | undefined;
+  /** With sendLoop: responses not yet sent, in order, and the prev_kv each event still owes (key, revision). */
+  private readonly sendQueue: { stream: WatchStream; response: WatchResponse }[] = [];
+  private readonly prevKvOwed = new Map<Event, { key: string; rev: number }>();
 
   constructor(
     readonly store: MvccStore,
@@ -63,6 +76,7 @@ export class WatchHub implements CommitListener {
     this.bugs = opts.bugs ?? BugSet.none;
     this.maxRevs = opts.maxRevsPerResponse ?? 1000;
     assert(this.maxRevs >= 1, "maxRevsPerResponse >= 1");
+    this.sendLoop = opts.sendLoop;
     store.setListener(this);
   }
 
@@ -74,6 +88,8 @@ export class WatchHub implements CommitListener {
   /** Detaches from the store; every stream goes silent. */
   close(): void {
     this.watchers.clear();
+    this.sendQueue.length = 0;
+    this.prevKvOwed.clear();
     this.store.setListener(undefined);
   }
 
@@ -244,6 +260,29 @@ export class WatchHub implements CommitListener {
     for (const w of [...this.watchers.values()]) if (w.stream === stream) this.watchers.delete(w.seq);
   }
 
+  /** @internal Every response of every stream leaves through here. */
+  send(stream: WatchStream, response: WatchResponse): void {
+    if (this.sendLoop === undefined) return stream.deliver(response);
+    if (this.sendQueue.length === 0) this.sendLoop(() => this.drainSendLoop());
+    this.sendQueue.push({ stream, response });
+  }
+
+  /** The send loop's turn: each queued response in order, its events' prev_kv read now. */
+  private drainSendLoop(): void {
+    const queue = this.sendQueue.splice(0);
+    for (const { stream, response } of queue) {
+      for (const ev of response.events) {
+        const owed = this.prevKvOwed.get(ev);
+        if (owed === undefined) continue;
+        this.prevKvOwed.delete(ev);
+        const prev = this.store.kvAt(owed.key, owed.rev);
+        if (prev !== undefined) ev.prevKv = prev;
+        else probe("mvcc.watch-prev-kv-compacted-before-send");
+      }
+      stream.deliver(response);
+    }
+  }
+
   // ---- internals ----------------------------------------------------------------------------------
 
   private header(revision: number): { revision: number; raftTerm: number } {
@@ -267,6 +306,10 @@ export class WatchHub implements CommitListener {
     const ev: Event = { type: c.version === 0 ? "DELETE" : "PUT", kv };
     // etcd reads prev_kv at revision - 1 when the event goes out; a create has none.
     if (withPrev && c.createRevision !== c.main) {
+      if (this.sendLoop !== undefined) {
+        this.prevKvOwed.set(ev, { key, rev: c.main - 1 });
+        return ev;
+      }
       const prev = this.store.kvAt(key, c.main - 1);
       if (prev !== undefined) ev.prevKv = prev;
     }
@@ -337,6 +380,11 @@ export class WatchStream {
 
   /** @internal */
   send(r: WatchResponse): void {
+    if (!this.closed) this.hub.send(this, r);
+  }
+
+  /** @internal The send loop's output (a stream closed meanwhile sends nothing). */
+  deliver(r: WatchResponse): void {
     if (!this.closed) this.sendFn(r);
   }
 

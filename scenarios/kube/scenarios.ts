@@ -56,6 +56,8 @@ export interface KubeOptions extends Record<string, unknown> {
   bindStormAtUs?: number;
   /** etcd auth on: the apiservers authenticate as a user holding the only role on /registry/ (absent: auth off). */
   etcdAuth?: boolean;
+  /** The members' watch send loops run after each apply batch (MemberOptions.watchSendLoop; absent: off). */
+  etcdWatchSendLoop?: boolean;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -97,7 +99,10 @@ export function runKube(
   run.keepTimeline();
 
   // The topology: etcd members, then the control plane on them.
-  const etcd = startEtcdCluster(run, { members: o.members, options: { bugs: input.bugs, snapshotEvery: 200 } });
+  const etcd = startEtcdCluster(run, {
+    members: o.members,
+    options: { bugs: input.bugs, snapshotEvery: 200, ...(o.etcdWatchSendLoop === true ? { watchSendLoop: true } : {}) },
+  });
   const ms = etcd.members;
   // latency: disk and network latency options (absent: nothing changes).
   applyLatencyOptions(

@@ -191,6 +191,12 @@ export const kubeOptions = {
     .boolean()
     .optional()
     .describe("etcd auth on: the apiservers authenticate as the only user with a role on /registry/"),
+  etcdWatchSendLoop: z
+    .boolean()
+    .optional()
+    .describe(
+      "compacted-deletes: etcd members send watch responses after each apply batch, reading prev_kv then (a compaction in the batch drops it)",
+    ),
   buggify,
   resourceQuota: z
     .strictObject({
@@ -323,7 +329,8 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   },
   kube: {
     shape: kubeOptions,
-    title: "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure, slow-disk)",
+    title:
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, quota-pressure, slow-disk, compacted-deletes)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,
