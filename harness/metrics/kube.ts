@@ -125,13 +125,23 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
       return running === want;
     });
   };
+  // readyNow reads only Deployments, ReplicaSets and Pods: a step found not ready stays so until one of
+  // them changes, so it is tested again only then (most versions are Leases and Nodes).
+  const readsObject = (o: KubeObject | null | undefined) =>
+    o != null && (o.kind === "Deployment" || o.kind === "ReplicaSet" || o.kind === "Pod");
+  let workloadChanges = 0;
+  const testedAt = new Map<number, number>();
   // Versions arrive in time order: replay them, testing the open steps after each.
   for (const v of obs.versions) {
-    if (v.object === null) objects.delete(v.key);
-    else {
-      const cur = objects.get(v.key);
+    const cur = objects.get(v.key);
+    if (v.object === null) {
+      if (objects.delete(v.key) && readsObject(cur)) workloadChanges++;
+    } else {
       const curRv = Number(cur?.metadata.resourceVersion ?? 0);
-      if (cur === undefined || curRv <= v.rv) objects.set(v.key, v.object);
+      if (cur === undefined || curRv <= v.rv) {
+        objects.set(v.key, v.object);
+        if (readsObject(cur) || readsObject(v.object)) workloadChanges++;
+      }
     }
     for (const i of pendingIdx()) {
       const s = steps[i]!;
@@ -141,6 +151,8 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
         (x) => x.index > s.index && x.time <= v.time && (x.kind === "apply" || x.name === s.name),
       );
       if (later !== undefined) continue;
+      if (testedAt.get(i) === workloadChanges) continue;
+      testedAt.set(i, workloadChanges);
       if (readyNow(s)) out[i]!.ready = v.time;
     }
   }
