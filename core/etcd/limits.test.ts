@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import type { WatchResponse } from "../mvcc/rpc.ts";
 import { World } from "../../sim/world.ts";
 import { EtcdClient, HistoryRecorder } from "./client.ts";
-import { EtcdMember, requestBytes, type MemberOptions } from "./member.ts";
+import { EtcdMember, jsonLengthBound, requestBytes, requestExceeds, type MemberOptions } from "./member.ts";
 import { probeCounts, resetProbes } from "../probes.ts";
 
 function oneMember(opts: Partial<MemberOptions>) {
@@ -50,6 +50,31 @@ test("a put over --max-request-bytes is refused (request-too-large) and consumes
   );
   assert.is(member.store.revision, rev);
   assert.is(probeCounts().get("etcd.request-too-large"), 1);
+});
+
+test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agrees with requestBytes", () => {
+  const samples: unknown[] = [
+    { kind: "put", put: { key: "/k/1", value: "c1-1", lease: 7 } },
+    { kind: "put", put: { key: "q\"\\\n\u0001é😀", value: "\u2028".repeat(9), prevKv: true, lease: undefined } },
+    {
+      kind: "txn",
+      txn: {
+        compare: [{ key: "/k/1", target: "MOD", result: "EQUAL", modRevision: -1.7976931348623157e308 }],
+        success: [{ requestPut: { key: "/k/1", value: "" } }, { requestDeleteRange: { key: "/k/", rangeEnd: "/k0" } }],
+        failure: [{ requestRange: { key: "/k/1", revision: 5e-324, serializable: false } }],
+      },
+    },
+    { kind: "leaseGrant", leaseGrant: { TTL: Number.NaN, ID: null } },
+    [undefined, null, true, [], {}],
+  ];
+  for (const x of samples) {
+    const exact = JSON.stringify(x).length;
+    assert.ok(jsonLengthBound(x) >= exact, `${jsonLengthBound(x)} < ${exact} for ${JSON.stringify(x)}`);
+    for (const limit of [0, exact - 1, exact, exact + 1, 1_572_864]) {
+      const req = x as Parameters<typeof requestBytes>[0];
+      assert.is(requestExceeds(req, limit), requestBytes(req) > limit);
+    }
+  }
 });
 
 test("a Txn over --max-txn-ops is refused (too-many-ops); one at the limit applies", () => {

@@ -26,6 +26,41 @@ export function requestBytes(req: EtcdRequest): number {
   return JSON.stringify(req).length;
 }
 
+/**
+ * requestBytes(req) > limit, without encoding the request when a cheap upper bound on its encoding
+ * already fits (almost always): the answer is the same, only the JSON string is not built.
+ */
+export function requestExceeds(req: EtcdRequest, limit: number): boolean {
+  return jsonLengthBound(req) > limit && requestBytes(req) > limit;
+}
+
+/**
+ * An upper bound on JSON.stringify(x).length for plain data: every UTF-16 unit of a string or key
+ * escapes to at most 6 characters (\uXXXX), a number prints in at most 24, true/false/null in at
+ * most 5, and a member JSON.stringify would omit (undefined, a function) is counted anyway.
+ */
+export function jsonLengthBound(x: unknown): number {
+  switch (typeof x) {
+    case "string":
+      return 2 + 6 * x.length;
+    case "number":
+      return 24;
+    case "object": {
+      if (x === null) return 4;
+      let n = 2;
+      if (Array.isArray(x)) {
+        for (let i = 0; i < x.length; i++) n += jsonLengthBound(x[i]) + 1;
+        return n;
+      }
+      const o = x as Record<string, unknown>;
+      for (const k in o) n += 3 + 6 * k.length + jsonLengthBound(o[k]) + 1;
+      return n;
+    }
+    default:
+      return 5;
+  }
+}
+
 /** What a member proposes to Raft. */
 export type MemberEntry =
   /** etcd's AlarmRequest (ACTIVATE / DEACTIVATE NOSPACE for `member`), proposed only with the space quota on. */
@@ -58,8 +93,11 @@ interface MemberSnapshot {
 /** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
 export interface MemberHooks {
   observer?: RaftObserver;
-  /** Every applied Raft entry with the revision it led to. */
-  onApply?(e: { member: string; index: number; term: number; digest: string; revision: number }): void;
+  /**
+   * Every applied Raft entry with the revision it led to. `payload` is the entry's data, by
+   * reference (payloads are never mutated): an observer compares or digests it as it needs.
+   */
+  onApply?(e: { member: string; index: number; term: number; payload: unknown; revision: number }): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -279,7 +317,7 @@ export class EtcdMember implements Actor {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
-      this.hub.raftTerm = this.driver.status().term;
+      this.hub.raftTerm = this.driver.node.term;
       return;
     }
     const m = msg as ClientMessage | Forward | Removed;
@@ -435,10 +473,10 @@ export class EtcdMember implements Actor {
     token?: string,
   ): void {
     latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
-    const term = () => this.driver.status().term;
+    const term = () => this.driver.node.term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
-    if (!serializable && this.driver.status().learners.includes(this.env.id))
+    if (!serializable && this.driver.node.learners.includes(this.env.id))
       return this.reply(client, clientReqId, { error: "not-supported-for-learner" });
     switch (request.kind) {
       case "range": {
@@ -491,7 +529,7 @@ export class EtcdMember implements Actor {
     // at apply time on every member alike, proposed through the leader.
     const invalid = checkRequest(request, this.opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
     if (invalid === "too-many-ops") return this.reply(client, clientReqId, { error: invalid });
-    if (requestBytes(request) > (this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+    if (requestExceeds(request, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }
@@ -697,7 +735,8 @@ export class EtcdMember implements Actor {
       this.report(entry);
       return;
     }
-    const raftTerm = this.driver?.status().term ?? entry.term;
+    // The driver is absent while its constructor replays the log into the state machine.
+    const raftTerm = this.driver?.node.term ?? entry.term;
     if (data.op === "leaseExpire") {
       this.hooks.onLeaseExpire?.(this.env.id, data.ids);
       if (data.ids.some((id) => (this.store.lessor.lookup(id)?.keys.size ?? 0) > 0))
@@ -875,7 +914,7 @@ export class EtcdMember implements Actor {
       member: this.env.id,
       index: entry.index,
       term: entry.term,
-      digest: digest(entry.data),
+      payload: entry.data,
       revision: this.store.revision,
     });
   }
@@ -913,7 +952,7 @@ export class EtcdMember implements Actor {
     } else if (!this.isLeader && wasLeader) {
       this.store.lessor.demote();
     }
-    const term = this.driver?.status().term ?? 0;
+    const term = this.driver?.node.term ?? 0;
     this.hub.raftTerm = term;
     this.hooks.onSoftState?.(this.env.id, s, term);
   }
@@ -929,27 +968,4 @@ export class EtcdMember implements Actor {
     if (ids.length === 0) return;
     if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
-}
-
-/** Payloads are never mutated and travel by reference, so every member's apply of one entry hashes once. */
-const digests = new WeakMap<object, string>();
-
-/** A cheap, stable digest of an entry's payload (entries are plain JSON). */
-export function digest(data: unknown): string {
-  if (data === null || typeof data !== "object") return digestOf(data);
-  let d = digests.get(data);
-  if (d === undefined) digests.set(data, (d = digestOf(data)));
-  return d;
-}
-
-function digestOf(data: unknown): string {
-  const s = data === null ? "null" : JSON.stringify(data);
-  let h1 = 0x811c9dc5,
-    h2 = 0x1234567;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16) + ":" + s.length;
 }
