@@ -55,7 +55,7 @@ test("a put over --max-request-bytes is refused (request-too-large) and consumes
 test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agrees with requestBytes", () => {
   const samples: unknown[] = [
     { kind: "put", put: { key: "/k/1", value: "c1-1", lease: 7 } },
-    { kind: "put", put: { key: "q\"\\\n\u0001é😀", value: "\u2028".repeat(9), prevKv: true, lease: undefined } },
+    { kind: "put", put: { key: 'q"\\\n\u0001é😀', value: "\u2028".repeat(9), prevKv: true, lease: undefined } },
     {
       kind: "txn",
       txn: {
