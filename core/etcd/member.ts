@@ -35,30 +35,56 @@ export function requestExceeds(req: EtcdRequest, limit: number): boolean {
 }
 
 /**
- * An upper bound on JSON.stringify(x).length for plain data: every UTF-16 unit of a string or key
- * escapes to at most 6 characters (\uXXXX), a number prints in at most 24, true/false/null in at
- * most 5, and a member JSON.stringify would omit (undefined, a function) is counted anyway.
+ * An upper bound on JSON.stringify(x).length for plain data, close enough that requests under a
+ * small --max-request-bytes rarely need the encoding: strings are scanned (a character JSON escapes
+ * is counted at its longest, \\uXXXX), an integer below 1e21 prints its digits and sign, any other
+ * number at most 24 characters, true/false/null at most 5, and a member JSON.stringify would omit
+ * (undefined, a function) is counted anyway.
  */
 export function jsonLengthBound(x: unknown): number {
   switch (typeof x) {
     case "string":
-      return 2 + 6 * x.length;
+      return jsonStringBound(x);
     case "number":
-      return 24;
+      return jsonNumberBound(x);
     case "object": {
       if (x === null) return 4;
+      // The brackets, and a comma after every element or member (one more than there are).
       let n = 2;
       if (Array.isArray(x)) {
         for (let i = 0; i < x.length; i++) n += jsonLengthBound(x[i]) + 1;
-        return n;
+        return x.length > 0 ? n - 1 : n;
       }
       const o = x as Record<string, unknown>;
-      for (const k in o) n += 3 + 6 * k.length + jsonLengthBound(o[k]) + 1;
-      return n;
+      let members = 0;
+      for (const k in o) {
+        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k]) + 1;
+        members++;
+      }
+      return members > 0 ? n - 1 : n;
     }
     default:
       return 5;
   }
+}
+
+function jsonStringBound(s: string): number {
+  let n = 2 + s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Control characters and (lone) surrogates may become \uXXXX; a quote or backslash gains one.
+    if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) n += 5;
+    else if (c === 0x22 || c === 0x5c) n += 1;
+  }
+  return n;
+}
+
+function jsonNumberBound(x: number): number {
+  if (!Number.isInteger(x) || Math.abs(x) >= 1e21) return 24;
+  // Powers of ten up to 1e21 are exact doubles, so the digit count is exact.
+  let digits = 1;
+  for (let p = 10, a = Math.abs(x); a >= p; p *= 10) digits++;
+  return digits + (x < 0 ? 1 : 0);
 }
 
 /** What a member proposes to Raft. */
