@@ -15,8 +15,13 @@ export interface AppliedEntry {
 }
 
 export class ConsistencyOracle {
-  /** The first apply seen at each Raft index (indexes are dense from 1: an array, not a Map). */
-  private readonly byIndex: (AppliedEntry | undefined)[] = [];
+  // The first apply seen at each Raft index, column by column (indexes are dense from 1, and a run
+  // keeps one row per index for its whole length: plain arrays of numbers cost a few words a row).
+  private readonly terms: number[] = [];
+  private readonly revisions: number[] = [];
+  private readonly times: number[] = [];
+  private readonly members: string[] = [];
+  private readonly payloads: unknown[] = [];
   private indexes = 0;
   private readonly lastApplied = new Map<string, { index: number; revision: number }>();
   readonly violations: string[] = [];
@@ -24,20 +29,27 @@ export class ConsistencyOracle {
 
   onApply(e: AppliedEntry): void {
     this.applied++;
-    const first = this.byIndex[e.index];
-    if (first === undefined) {
-      this.byIndex[e.index] = e;
+    const i = e.index;
+    const term = this.terms[i];
+    if (term === undefined) {
+      this.terms[i] = e.term;
+      this.revisions[i] = e.revision;
+      this.times[i] = e.time;
+      this.members[i] = e.member;
+      this.payloads[i] = e.payload;
       this.indexes++;
-    } else if (first.term !== e.term || !samePayload(first.payload, e.payload)) {
+    } else if (term !== e.term || !samePayload(this.payloads[i], e.payload)) {
       this.fail(
-        `state machine safety: ${e.member} applied a different entry at index ${e.index} (term ${e.term}) than ${first.member} did (term ${first.term}) at ${first.time}us`,
+        `state machine safety: ${e.member} applied a different entry at index ${i} (term ${e.term}) than ${this.members[i]} did (term ${term}) at ${this.times[i]}us`,
       );
-    } else if (first.revision !== e.revision) {
+    } else if (this.revisions[i] !== e.revision) {
+      const firstMember = this.members[i];
+      const firstRevision = this.revisions[i];
       // The same member applying an index twice (after a restart) must not read as two members.
       this.fail(
-        first.member === e.member
-          ? `revision divergence: ${e.member} applied index ${e.index} again (after a restart) and reached revision ${e.revision}; the first time it reached ${first.revision}`
-          : `revision divergence: at index ${e.index} ${e.member} reached revision ${e.revision}, ${first.member} reached ${first.revision}`,
+        firstMember === e.member
+          ? `revision divergence: ${e.member} applied index ${i} again (after a restart) and reached revision ${e.revision}; the first time it reached ${firstRevision}`
+          : `revision divergence: at index ${i} ${e.member} reached revision ${e.revision}, ${firstMember} reached ${firstRevision}`,
       );
     }
     const last = this.lastApplied.get(e.member);

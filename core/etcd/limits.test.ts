@@ -72,6 +72,7 @@ test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agr
   for (const x of samples) {
     const exact = JSON.stringify(x).length;
     assert.ok(jsonLengthBound(x) >= exact, `${jsonLengthBound(x)} < ${exact} for ${JSON.stringify(x)}`);
+    assert.ok(jsonLengthBound(x, false) >= jsonLengthBound(x), "the unscanned bound is the coarser");
     if (Array.isArray(x))
       for (const y of x) assert.ok(jsonLengthBound(y) >= JSON.stringify(y ?? null).length, `bound of ${String(y)}`);
     for (const limit of [0, exact - 1, exact, exact + 1, 1_572_864]) {

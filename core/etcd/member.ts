@@ -31,20 +31,22 @@ export function requestBytes(req: EtcdRequest): number {
  * already fits (almost always): the answer is the same, only the JSON string is not built.
  */
 export function requestExceeds(req: EtcdRequest, limit: number): boolean {
-  return jsonLengthBound(req) > limit && requestBytes(req) > limit;
+  // Coarse first (strings by length only: Kubernetes objects are long values under a large limit),
+  // then with strings scanned (small limits), then the encoding itself.
+  return jsonLengthBound(req, false) > limit && jsonLengthBound(req, true) > limit && requestBytes(req) > limit;
 }
 
 /**
  * An upper bound on JSON.stringify(x).length for plain data, close enough that requests under a
  * small --max-request-bytes rarely need the encoding: strings are scanned (a character JSON escapes
- * is counted at its longest, \\uXXXX), an integer below 1e21 prints its digits and sign, any other
+ * is counted at its longest, \\uXXXX; unscanned, every character is), an integer below 1e21 prints its digits and sign, any other
  * number at most 24 characters, true/false/null at most 5, and a member JSON.stringify would omit
  * (undefined, a function) is counted anyway.
  */
-export function jsonLengthBound(x: unknown): number {
+export function jsonLengthBound(x: unknown, scanStrings = true): number {
   switch (typeof x) {
     case "string":
-      return jsonStringBound(x);
+      return scanStrings ? jsonStringBound(x) : 2 + 6 * x.length;
     case "number":
       return jsonNumberBound(x);
     case "object": {
@@ -52,13 +54,13 @@ export function jsonLengthBound(x: unknown): number {
       // The brackets, and a comma after every element or member (one more than there are).
       let n = 2;
       if (Array.isArray(x)) {
-        for (let i = 0; i < x.length; i++) n += jsonLengthBound(x[i]) + 1;
+        for (let i = 0; i < x.length; i++) n += jsonLengthBound(x[i], scanStrings) + 1;
         return x.length > 0 ? n - 1 : n;
       }
       const o = x as Record<string, unknown>;
       let members = 0;
       for (const k in o) {
-        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k]) + 1;
+        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
         members++;
       }
       return members > 0 ? n - 1 : n;
