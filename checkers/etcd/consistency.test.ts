@@ -2,11 +2,11 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ConsistencyOracle } from "./consistency.ts";
 
-const e = (member: string, index: number, digest: string, revision: number, term = 1) => ({
+const e = (member: string, index: number, payload: unknown, revision: number, term = 1) => ({
   member,
   index,
   term,
-  digest,
+  payload,
   revision,
   time: index * 10,
 });
@@ -24,6 +24,28 @@ test("a different entry at one index fails naming both members", () => {
   const r = o.result();
   assert.is(r.verdict, "fail");
   assert.match(r.message, /n2 applied a different entry at index 3/);
+});
+
+test("payloads compare by content: one object, or two equal ones, is the same entry; different content is not", () => {
+  const shared = { op: "kv", reqId: "n1/x/1", request: { kind: "put", put: { key: "/k/1", value: "v" } } };
+  const copy = JSON.parse(JSON.stringify(shared)) as unknown;
+  const o = new ConsistencyOracle();
+  o.onApply(e("n1", 1, shared, 2));
+  o.onApply(e("n2", 1, shared, 2));
+  o.onApply(e("n3", 1, copy, 2));
+  o.onApply(e("n1", 2, null, 2));
+  o.onApply(e("n2", 2, null, 2));
+  assert.is(o.result().verdict, "pass");
+  assert.match(o.result().message, /^2 indexes applied consistently \(5 applies/);
+  const other = { op: "kv", reqId: "n1/x/1", request: { kind: "put", put: { key: "/k/1", value: "w" } } };
+  o.onApply(e("n3", 2, other, 2));
+  assert.match(o.result().message, /n3 applied a different entry at index 2/);
+});
+
+test("indexes first seen out of order or with gaps are each counted once", () => {
+  const o = new ConsistencyOracle();
+  for (const i of [5, 9, 6, 5, 9]) o.onApply(e("n1", i, `d${i}`, 1));
+  assert.match(o.result().message, /^3 indexes applied consistently/);
 });
 
 test("the same entry reaching a different revision fails (a re-applied entry)", () => {

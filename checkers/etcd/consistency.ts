@@ -7,33 +7,49 @@ export interface AppliedEntry {
   member: string;
   index: number;
   term: number;
-  /** A digest of the entry's payload (identical payloads ⇒ identical digests). */
-  digest: string;
+  /** The entry's payload, by reference: members apply one shared object, never mutated. */
+  payload: unknown;
   /** The store's revision after applying it. */
   revision: number;
   time: number;
 }
 
 export class ConsistencyOracle {
-  private readonly byIndex = new Map<number, AppliedEntry>();
+  // The first apply seen at each Raft index, column by column (indexes are dense from 1, and a run
+  // keeps one row per index for its whole length: plain arrays of numbers cost a few words a row).
+  private readonly terms: number[] = [];
+  private readonly revisions: number[] = [];
+  private readonly times: number[] = [];
+  private readonly members: string[] = [];
+  private readonly payloads: unknown[] = [];
+  private indexes = 0;
   private readonly lastApplied = new Map<string, { index: number; revision: number }>();
   readonly violations: string[] = [];
   applied = 0;
 
   onApply(e: AppliedEntry): void {
     this.applied++;
-    const first = this.byIndex.get(e.index);
-    if (first === undefined) this.byIndex.set(e.index, e);
-    else if (first.digest !== e.digest || first.term !== e.term) {
+    const i = e.index;
+    const term = this.terms[i];
+    if (term === undefined) {
+      this.terms[i] = e.term;
+      this.revisions[i] = e.revision;
+      this.times[i] = e.time;
+      this.members[i] = e.member;
+      this.payloads[i] = e.payload;
+      this.indexes++;
+    } else if (term !== e.term || !samePayload(this.payloads[i], e.payload)) {
       this.fail(
-        `state machine safety: ${e.member} applied a different entry at index ${e.index} (term ${e.term}) than ${first.member} did (term ${first.term}) at ${first.time}us`,
+        `state machine safety: ${e.member} applied a different entry at index ${i} (term ${e.term}) than ${this.members[i]} did (term ${term}) at ${this.times[i]}us`,
       );
-    } else if (first.revision !== e.revision) {
+    } else if (this.revisions[i] !== e.revision) {
+      const firstMember = this.members[i];
+      const firstRevision = this.revisions[i];
       // The same member applying an index twice (after a restart) must not read as two members.
       this.fail(
-        first.member === e.member
-          ? `revision divergence: ${e.member} applied index ${e.index} again (after a restart) and reached revision ${e.revision}; the first time it reached ${first.revision}`
-          : `revision divergence: at index ${e.index} ${e.member} reached revision ${e.revision}, ${first.member} reached ${first.revision}`,
+        firstMember === e.member
+          ? `revision divergence: ${e.member} applied index ${i} again (after a restart) and reached revision ${e.revision}; the first time it reached ${firstRevision}`
+          : `revision divergence: at index ${i} ${e.member} reached revision ${e.revision}, ${firstMember} reached ${firstRevision}`,
       );
     }
     const last = this.lastApplied.get(e.member);
@@ -83,7 +99,39 @@ export class ConsistencyOracle {
     return {
       name: "cross-member",
       verdict: "pass",
-      message: `${this.byIndex.size} indexes applied consistently (${this.applied} applies across members)`,
+      message: `${this.indexes} indexes applied consistently (${this.applied} applies across members)`,
     };
   }
+}
+
+/**
+ * Whether two applies carry the same entry: equal digests of the payloads. Payloads travel by
+ * reference and are never mutated, so one object is always the same entry and only two distinct
+ * objects (a divergence, or one payload built twice) need their digests.
+ */
+function samePayload(a: unknown, b: unknown): boolean {
+  return a === b || digest(a) === digest(b);
+}
+
+/** Digests already computed, per payload object (never mutated, so a digest never goes stale). */
+const digests = new WeakMap<object, string>();
+
+/** A cheap, stable digest of an entry's payload (entries are plain JSON). */
+export function digest(data: unknown): string {
+  if (data === null || typeof data !== "object") return digestOf(data);
+  let d = digests.get(data);
+  if (d === undefined) digests.set(data, (d = digestOf(data)));
+  return d;
+}
+
+function digestOf(data: unknown): string {
+  const s = data === null ? "null" : JSON.stringify(data);
+  let h1 = 0x811c9dc5,
+    h2 = 0x1234567;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
+  }
+  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16) + ":" + s.length;
 }

@@ -21,14 +21,19 @@ export class ViolationSink {
 /** One watch's violations; flushed sorted by revision so a report reads along the stream. */
 export class WatchReporter {
   private readonly found: WatchViolation[] = [];
-  private readonly who: string;
+  /** How violations name the watch: built at the first violation (most watches have none). */
+  private whoText: string | undefined;
 
   constructor(
     private readonly watch: number,
     private readonly record: WatchRecord,
-    range: KeyRange,
-  ) {
-    this.who = `client ${record.client} watch ${record.watchId} on ${record.member} (${describeRange(range)})`;
+    private readonly range: KeyRange,
+  ) {}
+
+  private get who(): string {
+    const r = this.record;
+    this.whoText ??= `client ${r.client} watch ${r.watchId} on ${r.member} (${describeRange(this.range)})`;
+    return this.whoText;
   }
 
   violate(

@@ -101,37 +101,51 @@ export function checkStream(
     for (const event of r.events) {
       const rev = event.kv.modRevision;
       const key = event.kv.key;
-      const at = { response: i, eventKey: key };
       summary.events++;
       if (start > 0 && rev < start)
-        rep.violate("resumable", rev, `${eventName(event)} is below the start revision ${start}`, at);
+        rep.violate("resumable", rev, `${eventName(event)} is below the start revision ${start}`, {
+          response: i,
+          eventKey: key,
+        });
       if (previousRevision !== undefined && rev < previousRevision)
-        rep.violate("ordered", rev, `${eventName(event)} arrived after revision ${previousRevision}`, at);
+        rep.violate("ordered", rev, `${eventName(event)} arrived after revision ${previousRevision}`, {
+          response: i,
+          eventKey: key,
+        });
       let got = summary.delivered.get(rev);
       if (got === undefined) summary.delivered.set(rev, (got = new DeliveredRevision(i)));
       else if (got.firstResponse !== i && !splitReported.has(rev)) {
         splitReported.add(rev);
-        rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, at);
+        rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, {
+          response: i,
+          eventKey: key,
+        });
       }
       const again = got.responseOf(key);
       if (again !== undefined)
-        rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, at);
+        rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, {
+          response: i,
+          eventKey: key,
+        });
       else got.add(key, i);
       if (rev <= lastProgress)
         rep.violate(
           "bookmarkable",
           rev,
           `${eventName(event)} arrived after a progress notification at revision ${lastProgress}`,
-          at,
+          { response: i, eventKey: key },
         );
       if (!inKeyRange(selector.range, key))
-        rep.violate("key-range", rev, `${eventName(event)} is outside the watched range`, at);
+        rep.violate("key-range", rev, `${eventName(event)} is outside the watched range`, {
+          response: i,
+          eventKey: key,
+        });
       else if (!selector.passesFilters(event)) {
         rep.violate(
           "filter",
           rev,
           `${eventName(event)} should have been filtered out (${event.type === "PUT" ? "NOPUT" : "NODELETE"})`,
-          at,
+          { response: i, eventKey: key },
         );
       }
       checkEvent(ctx, rep, { event, response: i, time, wantsPrevKv });

@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import type { WatchResponse } from "../mvcc/rpc.ts";
 import { World } from "../../sim/world.ts";
 import { EtcdClient, HistoryRecorder } from "./client.ts";
-import { EtcdMember, requestBytes, type MemberOptions } from "./member.ts";
+import { EtcdMember, jsonLengthBound, requestBytes, requestExceeds, type MemberOptions } from "./member.ts";
 import { probeCounts, resetProbes } from "../probes.ts";
 
 function oneMember(opts: Partial<MemberOptions>) {
@@ -50,6 +50,43 @@ test("a put over --max-request-bytes is refused (request-too-large) and consumes
   );
   assert.is(member.store.revision, rev);
   assert.is(probeCounts().get("etcd.request-too-large"), 1);
+});
+
+test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agrees with requestBytes", () => {
+  const samples: unknown[] = [
+    { kind: "put", put: { key: "/k/1", value: "c1-1", lease: 7 } },
+    { kind: "put", put: { key: 'q"\\\n\u0001é😀', value: "\u2028".repeat(9), prevKv: true, lease: undefined } },
+    {
+      kind: "txn",
+      txn: {
+        compare: [{ key: "/k/1", target: "MOD", result: "EQUAL", modRevision: -1.7976931348623157e308 }],
+        success: [{ requestPut: { key: "/k/1", value: "" } }, { requestDeleteRange: { key: "/k/", rangeEnd: "/k0" } }],
+        failure: [{ requestRange: { key: "/k/1", revision: 5e-324, serializable: false } }],
+      },
+    },
+    { kind: "leaseGrant", leaseGrant: { TTL: Number.NaN, ID: null } },
+    [undefined, null, true, [], {}],
+    [0, -0, 9, 10, -10, 99, 100, 123456789, -999999999999999, 2 ** 53, 1e20, 1e21 - 65536, 1e21, -1e21, 0.1, -1.5e-7],
+    { "\ud83d": "\udc00", '\u001f"\\': "\b\f\n\r\t\u007f" },
+  ];
+  for (const x of samples) {
+    const exact = JSON.stringify(x).length;
+    assert.ok(jsonLengthBound(x) >= exact, `${jsonLengthBound(x)} < ${exact} for ${JSON.stringify(x)}`);
+    assert.ok(jsonLengthBound(x, false) >= jsonLengthBound(x), "the unscanned bound is the coarser");
+    if (Array.isArray(x))
+      for (const y of x) assert.ok(jsonLengthBound(y) >= JSON.stringify(y ?? null).length, `bound of ${String(y)}`);
+    for (const limit of [0, exact - 1, exact, exact + 1, 1_572_864]) {
+      const req = x as Parameters<typeof requestBytes>[0];
+      assert.is(requestExceeds(req, limit), requestBytes(req) > limit);
+    }
+  }
+});
+
+test("jsonLengthBound is exact for integers and for strings without characters JSON may escape (controls, quotes, surrogates)", () => {
+  for (const n of [0, 7, -7, 10, 1000, -65535, 2 ** 53 - 1]) assert.is(jsonLengthBound(n), String(n).length);
+  for (const v of ["", "c1-42", "/k/7", "é"]) assert.is(jsonLengthBound(v), JSON.stringify(v).length);
+  const put = { kind: "put", put: { key: "/k/1", value: "c1-1", lease: 7 } };
+  assert.is(jsonLengthBound(put), JSON.stringify(put).length);
 });
 
 test("a Txn over --max-txn-ops is refused (too-many-ops); one at the limit applies", () => {

@@ -26,6 +26,69 @@ export function requestBytes(req: EtcdRequest): number {
   return JSON.stringify(req).length;
 }
 
+/**
+ * requestBytes(req) > limit, without encoding the request when a cheap upper bound on its encoding
+ * already fits (almost always): the answer is the same, only the JSON string is not built.
+ */
+export function requestExceeds(req: EtcdRequest, limit: number): boolean {
+  // Coarse first (strings by length only: Kubernetes objects are long values under a large limit),
+  // then with strings scanned (small limits), then the encoding itself.
+  return jsonLengthBound(req, false) > limit && jsonLengthBound(req, true) > limit && requestBytes(req) > limit;
+}
+
+/**
+ * An upper bound on JSON.stringify(x).length for plain data, close enough that requests under a
+ * small --max-request-bytes rarely need the encoding: strings are scanned (a character JSON escapes
+ * is counted at its longest, \\uXXXX; unscanned, every character is), an integer below 1e21 prints its digits and sign, any other
+ * number at most 24 characters, true/false/null at most 5, and a member JSON.stringify would omit
+ * (undefined, a function) is counted anyway.
+ */
+export function jsonLengthBound(x: unknown, scanStrings = true): number {
+  switch (typeof x) {
+    case "string":
+      return scanStrings ? jsonStringBound(x) : 2 + 6 * x.length;
+    case "number":
+      return jsonNumberBound(x);
+    case "object": {
+      if (x === null) return 4;
+      // The brackets, and a comma after every element or member (one more than there are).
+      let n = 2;
+      if (Array.isArray(x)) {
+        for (let i = 0; i < x.length; i++) n += jsonLengthBound(x[i], scanStrings) + 1;
+        return x.length > 0 ? n - 1 : n;
+      }
+      const o = x as Record<string, unknown>;
+      let members = 0;
+      for (const k in o) {
+        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
+        members++;
+      }
+      return members > 0 ? n - 1 : n;
+    }
+    default:
+      return 5;
+  }
+}
+
+function jsonStringBound(s: string): number {
+  let n = 2 + s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Control characters and (lone) surrogates may become \uXXXX; a quote or backslash gains one.
+    if (c < 0x20 || (c >= 0xd800 && c <= 0xdfff)) n += 5;
+    else if (c === 0x22 || c === 0x5c) n += 1;
+  }
+  return n;
+}
+
+function jsonNumberBound(x: number): number {
+  if (!Number.isInteger(x) || Math.abs(x) >= 1e21) return 24;
+  // Powers of ten up to 1e21 are exact doubles, so the digit count is exact.
+  let digits = 1;
+  for (let p = 10, a = Math.abs(x); a >= p; p *= 10) digits++;
+  return digits + (x < 0 ? 1 : 0);
+}
+
 /** What a member proposes to Raft. */
 export type MemberEntry =
   /** etcd's AlarmRequest (ACTIVATE / DEACTIVATE NOSPACE for `member`), proposed only with the space quota on. */
@@ -58,8 +121,11 @@ interface MemberSnapshot {
 /** Observers of the apply loop (checkers, not state): fed synchronously, never read back by the member. */
 export interface MemberHooks {
   observer?: RaftObserver;
-  /** Every applied Raft entry with the revision it led to. */
-  onApply?(e: { member: string; index: number; term: number; digest: string; revision: number }): void;
+  /**
+   * Every applied Raft entry with the revision it led to. `payload` is the entry's data, by
+   * reference (payloads are never mutated): an observer compares or digests it as it needs.
+   */
+  onApply?(e: { member: string; index: number; term: number; payload: unknown; revision: number }): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -288,7 +354,7 @@ export class EtcdMember implements Actor {
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
-      this.hub.raftTerm = this.driver.status().term;
+      this.hub.raftTerm = this.driver.node.term;
       return;
     }
     const m = msg as ClientMessage | Forward | Removed;
@@ -444,10 +510,10 @@ export class EtcdMember implements Actor {
     token?: string,
   ): void {
     latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
-    const term = () => this.driver.status().term;
+    const term = () => this.driver.node.term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
-    if (!serializable && this.driver.status().learners.includes(this.env.id))
+    if (!serializable && this.driver.node.learners.includes(this.env.id))
       return this.reply(client, clientReqId, { error: "not-supported-for-learner" });
     switch (request.kind) {
       case "range": {
@@ -500,7 +566,7 @@ export class EtcdMember implements Actor {
     // at apply time on every member alike, proposed through the leader.
     const invalid = checkRequest(request, this.opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
     if (invalid === "too-many-ops") return this.reply(client, clientReqId, { error: invalid });
-    if (requestBytes(request) > (this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+    if (requestExceeds(request, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }
@@ -706,7 +772,8 @@ export class EtcdMember implements Actor {
       this.report(entry);
       return;
     }
-    const raftTerm = this.driver?.status().term ?? entry.term;
+    // The driver is absent while its constructor replays the log into the state machine.
+    const raftTerm = this.driver?.node.term ?? entry.term;
     if (data.op === "leaseExpire") {
       this.hooks.onLeaseExpire?.(this.env.id, data.ids);
       if (data.ids.some((id) => (this.store.lessor.lookup(id)?.keys.size ?? 0) > 0))
@@ -884,7 +951,7 @@ export class EtcdMember implements Actor {
       member: this.env.id,
       index: entry.index,
       term: entry.term,
-      digest: digest(entry.data),
+      payload: entry.data,
       revision: this.store.revision,
     });
   }
@@ -922,7 +989,7 @@ export class EtcdMember implements Actor {
     } else if (!this.isLeader && wasLeader) {
       this.store.lessor.demote();
     }
-    const term = this.driver?.status().term ?? 0;
+    const term = this.driver?.node.term ?? 0;
     this.hub.raftTerm = term;
     this.hooks.onSoftState?.(this.env.id, s, term);
   }
@@ -938,27 +1005,4 @@ export class EtcdMember implements Actor {
     if (ids.length === 0) return;
     if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
-}
-
-/** Payloads are never mutated and travel by reference, so every member's apply of one entry hashes once. */
-const digests = new WeakMap<object, string>();
-
-/** A cheap, stable digest of an entry's payload (entries are plain JSON). */
-export function digest(data: unknown): string {
-  if (data === null || typeof data !== "object") return digestOf(data);
-  let d = digests.get(data);
-  if (d === undefined) digests.set(data, (d = digestOf(data)));
-  return d;
-}
-
-function digestOf(data: unknown): string {
-  const s = data === null ? "null" : JSON.stringify(data);
-  let h1 = 0x811c9dc5,
-    h2 = 0x1234567;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193);
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-  }
-  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16) + ":" + s.length;
 }

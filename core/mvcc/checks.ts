@@ -32,13 +32,26 @@ export function checkPutRequest(r: PutRequest): EtcdErrorCode | undefined {
   return undefined;
 }
 
+/**
+ * The verdict of checkTxn per request object: a replicated Txn is checked by the member that takes
+ * it and again by every member that applies it, always the same object (entries travel by reference
+ * and are never mutated), and the verdict depends only on the request and --max-txn-ops.
+ */
+const txnVerdicts = new WeakMap<TxnRequest, { maxTxnOps: number; error: EtcdErrorCode | undefined }>();
+
 /** checkTxnRequest, then the duplicate-key check of each branch (kvServer.Txn). */
 export function checkTxn(r: TxnRequest, maxTxnOps = DEFAULT_MAX_TXN_OPS): EtcdErrorCode | undefined {
+  let v = txnVerdicts.get(r);
+  if (v === undefined || v.maxTxnOps !== maxTxnOps)
+    txnVerdicts.set(r, (v = { maxTxnOps, error: checkTxnUncached(r, maxTxnOps) }));
+  // The probe counts every check that refuses, cached or not.
+  if (v.error === "too-many-ops") probe("mvcc.txn-too-many-ops");
+  return v.error;
+}
+
+function checkTxnUncached(r: TxnRequest, maxTxnOps: number): EtcdErrorCode | undefined {
   const err = checkTxnRequest(r, maxTxnOps);
-  if (err !== undefined) {
-    if (err === "too-many-ops") probe("mvcc.txn-too-many-ops");
-    return err;
-  }
+  if (err !== undefined) return err;
   if (checkIntervals(r.success) === undefined) return "duplicate-key";
   if (checkIntervals(r.failure) === undefined) return "duplicate-key";
   return undefined;

@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
 import type { Compare, CompareResult, CompareTarget, RequestOp, TxnRequest } from "./rpc.ts";
 import { MvccStore } from "./store.ts";
+import { probeCounts, resetProbes } from "../probes.ts";
 import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
 const put = (key: string, value = "v"): RequestOp => ({ requestPut: { key, value } });
@@ -255,6 +256,21 @@ test("more ops than --max-txn-ops is too-many-ops", () => {
   const s = new MvccStore({ maxTxnOps: 3 });
   assert.is(errorOf(s.txn(txn([], [put("a"), put("b"), put("c"), put("d")]))), "too-many-ops");
   ok(s.txn(txn([], [put("a"), put("b"), put("c")])));
+});
+
+test("one Txn object checked under different --max-txn-ops and by several stores gets each store's verdict, every refusal counted", () => {
+  resetProbes();
+  const four = txn([], [put("a"), put("b"), put("c"), put("d")]);
+  const dup = txn([], [put("a"), del("a")]);
+  const small = new MvccStore({ maxTxnOps: 3 });
+  const large = new MvccStore({ maxTxnOps: 8 });
+  for (let i = 0; i < 3; i++) {
+    assert.is(errorOf(small.txn(four)), "too-many-ops");
+    assert.is(ok(large.txn(four)).header.revision, 2 + i);
+    assert.is(errorOf(small.txn(dup)), "duplicate-key");
+    assert.is(errorOf(large.txn(dup)), "duplicate-key");
+  }
+  assert.is(probeCounts().get("mvcc.txn-too-many-ops"), 3);
 });
 
 test("mutant mvcc-txn-compare-ignored: a MOD compare always holds, so a stale compare-and-swap wins", () => {

@@ -35,7 +35,8 @@ export function startEtcdCluster(
     members,
     processes,
     member,
-    hasLeader: () => members.some((m) => member(m)?.driver.status().role === "leader"),
+    // Asked between events: read the node's role directly rather than building a status object.
+    hasLeader: () => members.some((m) => member(m)?.driver.node.roleKind === "leader"),
   };
 }
 

@@ -104,6 +104,7 @@ export function workloadClient(
     return big > 0 && env.rng.chance(big) ? v + ".".repeat(Math.max(0, (w.bigValueBytes ?? 0) - v.length)) : v;
   };
   const kinds = Object.keys(w.mix).sort() as (keyof TrafficMix)[];
+  const weights = kinds.map((k) => w.mix[k]);
   const total = kinds.reduce((s, k) => s + w.mix[k], 0);
   const noteRev = (r: number | undefined) => {
     if (r !== undefined && r > lastRevision) lastRevision = r;
@@ -120,10 +121,10 @@ export function workloadClient(
   const issue = () => {
     let x = env.rng.next() * total;
     let kind = kinds[0]!;
-    for (const k of kinds) {
-      x -= w.mix[k];
+    for (let i = 0; i < kinds.length; i++) {
+      x -= weights[i]!;
       if (x < 0) {
-        kind = k;
+        kind = kinds[i]!;
         break;
       }
     }

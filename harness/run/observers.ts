@@ -28,7 +28,8 @@ export interface AppliedEntry {
   member: string;
   index: number;
   term: number;
-  digest: string;
+  /** The entry's data, by reference (never mutated). */
+  payload: unknown;
   revision: number;
   /** True (virtual) time of the apply. */
   time: number;
