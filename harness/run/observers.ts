@@ -107,7 +107,7 @@ export class RunObservers {
           member: e.member,
           index: e.index,
           term: e.term,
-          digest: e.digest,
+          payload: e.payload,
           revision: e.revision,
           time: world.now,
         }),
