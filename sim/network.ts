@@ -36,13 +36,25 @@ export const DEFAULT_LINK: LinkConfig = {
  */
 export type DropReason = "loss" | "partition" | "crashed" | "overflow" | "incarnation";
 
-/** One copy on the wire: the message, and the incarnation of the destination it was sent to (-1: it was down). */
-class Packet {
-  constructor(
-    readonly msg: unknown,
-    readonly toIncarnation: number,
-    readonly sentEpoch: number,
-  ) {}
+/**
+ * Where a copy on the wire was addressed, packed into one number so that a copy in flight is its event's
+ * (route, message, address) with no object of its own: the incarnation of the destination it was sent to
+ * (-1: it was down) and the world's boot epoch when it left. Exact while a process has fewer than 2^21
+ * incarnations and the world fewer than 2^32 restarts.
+ */
+const EPOCH_UNIT = 0x200000;
+
+function packAddress(toIncarnation: number, sentEpoch: number): number {
+  if (toIncarnation + 1 >= EPOCH_UNIT) throw new RangeError(`incarnation ${toIncarnation} does not fit an address`);
+  return sentEpoch * EPOCH_UNIT + toIncarnation + 1;
+}
+
+function toIncarnationOf(address: number): number {
+  return (address % EPOCH_UNIT) - 1;
+}
+
+function sentEpochOf(address: number): number {
+  return Math.floor(address / EPOCH_UNIT);
 }
 
 /** Network-level fault state; kept apart from the link configuration. */
@@ -74,6 +86,10 @@ export class NetworkFaults {
   }
   isCut(from: string, to: string): boolean {
     return this.cuts.size > 0 && this.cuts.has(from + ">" + to);
+  }
+  /** isCut for a link by its key ("from>to", a Route keeps it): no string built per message. */
+  isCutKey(key: string): boolean {
+    return this.cuts.size > 0 && this.cuts.has(key);
   }
   get anyCut(): boolean {
     return this.cuts.size > 0;
@@ -110,7 +126,7 @@ export class Route {
 /** What the network needs from the world: time, scheduling, and whether/how a process takes a message. */
 export interface NetworkHost {
   now(): number;
-  at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): void;
+  at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void;
   /**
    * Hands the message to route.to; returns "delivered", "held" (paused), "crashed", or "incarnation"
    * when route.to is no longer the incarnation the message was sent to.
@@ -181,20 +197,20 @@ export class Network {
     this.stats.sent++;
     const cfg = this.link(r.from, r.to);
     const f = this.faults;
-    if (f.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
+    if (f.isCutKey(r.key)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;
     if (lossP > 0 && this.rng.chance(lossP)) return this.drop(r.from, r.to, msg, "loss");
-    const packet = new Packet(msg, this.host.addressOf(r), this.host.bootEpoch());
-    this.transmit(r, packet, cfg);
+    const address = packAddress(this.host.addressOf(r), this.host.bootEpoch());
+    this.transmit(r, msg, address, cfg);
     const dupP = cfg.dupP + f.extraDupP;
     if (dupP > 0 && this.rng.chance(dupP)) {
       this.stats.duplicated++;
-      this.transmit(r, packet, cfg);
+      this.transmit(r, msg, address, cfg);
     }
   }
 
-  private transmit(r: Route, packet: Packet, cfg: LinkConfig): void {
-    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, packet.msg, "overflow");
+  private transmit(r: Route, msg: unknown, address: number, cfg: LinkConfig): void {
+    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, msg, "overflow");
     r.n++;
     this.stats.inFlight++;
     const f = this.faults;
@@ -205,28 +221,27 @@ export class Network {
       delay += Math.floor(u * u * u * f.slowMaxUs);
       if (u > 0.5) probe("sim.message-delayed-long");
     }
-    this.host.at(this.host.now() + delay, this.arriveOn, r, packet);
+    this.host.at(this.host.now() + delay, this.arriveOn, r, msg, address);
   }
 
   /** arrive, made once: scheduled with its arguments instead of a closure per message. */
-  private readonly arriveOn = (r: Route, packet: Packet): void => this.arrive(r, packet);
+  private readonly arriveOn = (r: Route, msg: unknown, address: number): void => this.arrive(r, msg, address);
 
-  private arrive(r: Route, packet: Packet): void {
-    const msg = packet.msg;
+  private arrive(r: Route, msg: unknown, address: number): void {
     if (this.faults.clogs.size > 0) {
       const clogUntil = this.faults.clogs.get(r.key);
       if (clogUntil !== undefined && clogUntil > this.host.now()) {
         // A clogged link holds everything until the clog ends, then lets it through in arrival order.
         probe("sim.clog-held-message");
-        this.host.at(clogUntil, this.arriveOn, r, packet);
+        this.host.at(clogUntil, this.arriveOn, r, msg, address);
         return;
       }
     }
     r.n--;
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
-    if (this.faults.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
-    const d = this.host.deliver(r, msg, packet.toIncarnation, packet.sentEpoch);
+    if (this.faults.isCutKey(r.key)) return this.drop(r.from, r.to, msg, "partition");
+    const d = this.host.deliver(r, msg, toIncarnationOf(address), sentEpochOf(address));
     if (d === "delivered") this.stats.delivered++;
     else if (d === "held") this.stats.held++;
     else if (d === "incarnation") {

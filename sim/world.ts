@@ -124,7 +124,7 @@ export class World {
     this.network = new Network(
       {
         now: () => this.scheduler.now,
-        at: (t, fn, a, b) => void this.scheduler.at(t, fn, a, b),
+        at: (t, fn, a, b, c) => void this.scheduler.at(t, fn, a, b, c),
         deliver: (route, msg, inc, sentEpoch) => this.deliver(route, msg, inc, sentEpoch),
         addressOf: (route) => {
           // The route's cached destination (set on its first delivery) saves the lookup per send.
@@ -133,8 +133,7 @@ export class World {
           return p === undefined ? 0 : p.status === "crashed" ? -1 : p.incarnation;
         },
         bootEpoch: () => this.epoch,
-        onDrop: (from, to, msg, reason) =>
-          this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
+        onDrop: (from, to, msg, reason) => this.trace.drop(this.scheduler.now, from, to, reason, this.label(msg)),
       },
       this.rng.fork("network"),
       { ...DEFAULT_LINK, ...opts.link },
@@ -185,7 +184,6 @@ export class World {
 
   private makeEnv(p: SimProcess, inc: number): Env {
     const world = this;
-    const alive = () => p.incarnation === inc && p.status !== "crashed";
     const incarnation: Incarnation = { world, p, inc };
     const rng = this.rng.fork(`proc/${p.id}/${inc}`);
     // Its own stream, so enabling fault points never shifts the process's other draws.
@@ -196,11 +194,8 @@ export class World {
       monotonic: () => p.clock.monotonic(world.scheduler.now),
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
-        if (!alive()) return id;
-        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, {
-          id,
-          fn,
-        });
+        if (p.incarnation !== inc || p.status === "crashed") return id;
+        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, fn, id);
         p.timers.set(id, ev);
         return id;
       },
@@ -232,15 +227,15 @@ export class World {
     };
   }
 
-  /** A timer of incarnation `inc` of p came due (see timerDue). */
-  timerDue(p: SimProcess, inc: number, t: PendingTimer): void {
-    p.timers.delete(t.id);
+  /** Timer `id` of incarnation `inc` of p came due (see timerDue). */
+  timerDue(p: SimProcess, inc: number, fn: () => void, id: TimerId): void {
+    p.timers.delete(id);
     if (p.incarnation !== inc || p.status === "crashed") return;
     if (p.status === "paused") {
-      p.deferred.push(() => this.fireTimer(p, t.fn));
+      p.deferred.push(() => this.fireTimer(p, fn));
       return;
     }
-    this.fireTimer(p, t.fn);
+    this.fireTimer(p, fn);
   }
 
   private fireTimer(p: SimProcess, fn: () => void): void {
@@ -423,14 +418,9 @@ interface Incarnation {
   readonly inc: number;
 }
 
-interface PendingTimer {
-  readonly id: TimerId;
-  readonly fn: () => void;
-}
-
-/** Every timer's event calls this one function with its incarnation and timer (no closure per timer). */
-function timerDue(c: Incarnation, t: PendingTimer): void {
-  c.world.timerDue(c.p, c.inc, t);
+/** Every timer's event calls this one function with its incarnation, callback and id (no object per timer). */
+function timerDue(c: Incarnation, fn: () => void, id: TimerId): void {
+  c.world.timerDue(c.p, c.inc, fn, id);
 }
 
 function defaultLabel(msg: unknown): string {
