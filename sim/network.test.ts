@@ -86,6 +86,27 @@ test("a symmetric partition cuts both ways; heal restores the links exactly", ()
   balanced(world);
 });
 
+test("a link configured after messages crossed it takes effect for the next ones (the route's cached config)", () => {
+  const { world, got, send } = setup();
+  send("a", "b");
+  world.runUntil(1_000);
+  world.network.configureLink("a", "c", { latencyUs: 5_000 });
+  send("a", "b");
+  world.network.configureLink("a", "b", { latencyUs: 3_000 });
+  send("a", "b");
+  world.network.defaultLink = { ...world.network.defaultLink, latencyUs: 2_000 };
+  send("b", "a");
+  world.runUntil(10_000);
+  assert.equal(
+    got.get("b")!.map((g) => g.time),
+    [1_000, 2_000, 4_000],
+  );
+  assert.equal(
+    got.get("a")!.map((g) => g.time),
+    [3_000],
+  );
+});
+
 test("a one-way partition drops only one direction", () => {
   const { world, got, nemesis, send } = setup();
   nemesis.apply({ at: 0, kind: "partition-oneway", from: ["a"], to: ["b"] });

@@ -115,6 +115,9 @@ export class Route {
   readonly key: string;
   /** The host's own slot: what `to` resolves to, cached on first delivery. */
   sink: unknown = undefined;
+  /** This link's configured LinkConfig (undefined: the default link), as of the network's linksVersion. */
+  configured: LinkConfig | undefined = undefined;
+  configuredVersion = -1;
   constructor(
     readonly from: string,
     readonly to: string,
@@ -155,6 +158,8 @@ export interface NetworkStats {
 export class Network {
   readonly faults = new NetworkFaults();
   private readonly links = new Map<string, LinkConfig>();
+  /** Bumped by configureLink, so a route's cached link configuration is looked up again. */
+  private linksVersion = 0;
   /** Per directed link, looked up without building a key string. */
   private readonly routes = new Map<string, Map<string, Route>>();
   readonly stats: NetworkStats = {
@@ -174,6 +179,17 @@ export class Network {
 
   configureLink(from: string, to: string, cfg: Partial<LinkConfig>): void {
     this.links.set(from + ">" + to, { ...this.link(from, to), ...cfg });
+    this.linksVersion++;
+  }
+
+  /** link() for a route, without building its key per message. */
+  private linkOn(r: Route): LinkConfig {
+    if (this.links.size === 0) return this.defaultLink;
+    if (r.configuredVersion !== this.linksVersion) {
+      r.configured = this.links.get(r.key);
+      r.configuredVersion = this.linksVersion;
+    }
+    return r.configured ?? this.defaultLink;
   }
 
   link(from: string, to: string): LinkConfig {
@@ -195,7 +211,7 @@ export class Network {
 
   sendOn(r: Route, msg: unknown): void {
     this.stats.sent++;
-    const cfg = this.link(r.from, r.to);
+    const cfg = this.linkOn(r);
     const f = this.faults;
     if (f.isCutKey(r.key)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;

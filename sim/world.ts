@@ -6,7 +6,8 @@ import { Clock } from "./clock.ts";
 import { SimDisk, type CrashMode, type DiskOptions } from "./disk.ts";
 import { Network, type LinkConfig, type Route, DEFAULT_LINK } from "./network.ts";
 import { Rng } from "./rng.ts";
-import { Scheduler, type SimEvent } from "./scheduler.ts";
+import { Scheduler } from "./scheduler.ts";
+import { TimerTable } from "./timers.ts";
 import { Trace } from "./trace.ts";
 import { probesOf } from "../core/probes.ts";
 import { SIM_PROBES } from "./probes.ts";
@@ -46,7 +47,7 @@ export class SimProcess {
   actor: Actor | undefined;
   readonly clock = new Clock();
   readonly disk: SimDisk;
-  readonly timers = new Map<TimerId, SimEvent>();
+  readonly timers = new TimerTable();
   /** Timer callbacks that came due while paused, run at resume in order. */
   deferred: (() => void)[] = [];
   /** Messages that arrived while paused, delivered at resume in order. */
@@ -196,15 +197,11 @@ export class World {
         const id = world.nextTimer++;
         if (p.incarnation !== inc || p.status === "crashed") return id;
         const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, fn, id);
-        p.timers.set(id, ev);
+        p.timers.add(ev);
         return id;
       },
       cancelTimer(id: TimerId): void {
-        const ev = p.timers.get(id);
-        if (ev !== undefined) {
-          world.scheduler.cancel(ev);
-          p.timers.delete(id);
-        }
+        p.timers.cancel(id, world.scheduler);
       },
       send(to: string, msg: unknown): void {
         if (p.incarnation !== inc || p.status === "crashed") return;
@@ -228,8 +225,7 @@ export class World {
   }
 
   /** Timer `id` of incarnation `inc` of p came due (see timerDue). */
-  timerDue(p: SimProcess, inc: number, fn: () => void, id: TimerId): void {
-    p.timers.delete(id);
+  timerDue(p: SimProcess, inc: number, fn: () => void): void {
     if (p.incarnation !== inc || p.status === "crashed") return;
     if (p.status === "paused") {
       p.deferred.push(() => this.fireTimer(p, fn));
@@ -333,8 +329,7 @@ export class World {
     const p = this.process(id);
     if (p.status === "crashed") return;
     this.trace.event(this.now, "crash", id, undefined, mode);
-    for (const ev of p.timers.values()) this.scheduler.cancel(ev);
-    p.timers.clear();
+    p.timers.cancelAll(this.scheduler);
     p.deferred = [];
     for (const _ of p.held) {
       this.network.releaseHeld("crashed");
@@ -418,9 +413,12 @@ interface Incarnation {
   readonly inc: number;
 }
 
-/** Every timer's event calls this one function with its incarnation, callback and id (no object per timer). */
-function timerDue(c: Incarnation, fn: () => void, id: TimerId): void {
-  c.world.timerDue(c.p, c.inc, fn, id);
+/**
+ * Every timer's event calls this one function with its incarnation and callback (no object per timer);
+ * the event's numeric argument is the timer's id, kept for the process's TimerTable.
+ */
+function timerDue(c: Incarnation, fn: () => void): void {
+  c.world.timerDue(c.p, c.inc, fn);
 }
 
 function defaultLabel(msg: unknown): string {
