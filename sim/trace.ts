@@ -76,7 +76,9 @@ export class Trace {
     let h = this.strHash.get(s);
     if (h === undefined) {
       h = fnvOf(s);
-      if (this.strHash.size < 100_000) this.strHash.set(s, h);
+      // Bounded: the strings that recur (kinds, process ids, message types) come early; most later ones are
+      // one-off details (a fault, a role change with its term), not worth keeping for a whole long run.
+      if (this.strHash.size < 10_000) this.strHash.set(s, h);
     }
     return h;
   }

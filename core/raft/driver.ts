@@ -86,6 +86,7 @@ export interface RaftStatus {
 }
 
 interface PendingRead {
+  readonly ctx: string;
   readonly cb: (r: ReadResult) => void;
   readonly deadline: number;
   index: number | undefined;
@@ -256,7 +257,7 @@ export class RaftDriver {
     }
     this.readNonce ??= this.readNonceRng.uint32().toString(36);
     const ctx = `${this.env.id}/${this.readNonce}/${++this.readSeq}`;
-    this.reads.set(ctx, { cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
+    this.reads.set(ctx, { ctx, cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
     this.node.readIndex(ctx);
     this.afterEvent();
   }
@@ -470,18 +471,19 @@ export class RaftDriver {
   private resolveReads(): void {
     if (this.reads.size === 0) return;
     const applied = this.node.applied;
-    for (const [ctx, p] of this.reads) {
+    // Over values, not entries: no [key, value] pair made per read per Ready.
+    for (const p of this.reads.values()) {
       if (p.index === undefined || p.index > applied) continue;
-      this.reads.delete(ctx);
+      this.reads.delete(p.ctx);
       p.cb({ ok: true, index: p.index });
     }
   }
 
   private expireReads(): void {
     if (this.reads.size === 0) return;
-    for (const [ctx, p] of this.reads) {
+    for (const p of this.reads.values()) {
       if (this.ticks < p.deadline) continue;
-      this.reads.delete(ctx);
+      this.reads.delete(p.ctx);
       p.cb({ ok: false, reason: "timeout" });
     }
   }
