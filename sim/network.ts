@@ -61,6 +61,8 @@ function sentEpochOf(address: number): number {
 export class NetworkFaults {
   /** Cut directed links "a>b" with a count, since overlapping faults may cut the same link. */
   private readonly cuts = new Map<string, number>();
+  /** Bumped whenever the set of cut links may change, so a Route's cached answer is asked again. */
+  cutsVersion = 0;
   /** Clogged directed links: held until the given virtual time. */
   readonly clogs = new Map<string, number>();
   extraLossP = 0;
@@ -77,25 +79,33 @@ export class NetworkFaults {
   cut(from: string, to: string): void {
     const k = from + ">" + to;
     this.cuts.set(k, (this.cuts.get(k) ?? 0) + 1);
+    this.cutsVersion++;
   }
   uncut(from: string, to: string): void {
     const k = from + ">" + to;
     const n = (this.cuts.get(k) ?? 0) - 1;
     if (n <= 0) this.cuts.delete(k);
     else this.cuts.set(k, n);
+    this.cutsVersion++;
   }
   isCut(from: string, to: string): boolean {
     return this.cuts.size > 0 && this.cuts.has(from + ">" + to);
   }
-  /** isCut for a link by its key ("from>to", a Route keeps it): no string built per message. */
-  isCutKey(key: string): boolean {
-    return this.cuts.size > 0 && this.cuts.has(key);
+  /** isCut for a route: its answer is kept on the route until the cuts change (no lookup per message). */
+  isRouteCut(r: Route): boolean {
+    if (this.cuts.size === 0) return false;
+    if (r.cutVersion !== this.cutsVersion) {
+      r.cut = this.cuts.has(r.key);
+      r.cutVersion = this.cutsVersion;
+    }
+    return r.cut;
   }
   get anyCut(): boolean {
     return this.cuts.size > 0;
   }
   clear(): void {
     this.cuts.clear();
+    this.cutsVersion++;
     this.clogs.clear();
     this.extraLossP = 0;
     this.extraDelayUs = 0;
@@ -118,6 +128,9 @@ export class Route {
   /** This link's configured LinkConfig (undefined: the default link), as of the network's linksVersion. */
   configured: LinkConfig | undefined = undefined;
   configuredVersion = -1;
+  /** Whether this link is cut, as of the faults' cutsVersion. */
+  cut = false;
+  cutVersion = -1;
   constructor(
     readonly from: string,
     readonly to: string,
@@ -213,7 +226,7 @@ export class Network {
     this.stats.sent++;
     const cfg = this.linkOn(r);
     const f = this.faults;
-    if (f.isCutKey(r.key)) return this.drop(r.from, r.to, msg, "partition");
+    if (f.isRouteCut(r)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;
     if (lossP > 0 && this.rng.chance(lossP)) return this.drop(r.from, r.to, msg, "loss");
     const address = packAddress(this.host.addressOf(r), this.host.bootEpoch());
@@ -256,7 +269,7 @@ export class Network {
     r.n--;
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
-    if (this.faults.isCutKey(r.key)) return this.drop(r.from, r.to, msg, "partition");
+    if (this.faults.isRouteCut(r)) return this.drop(r.from, r.to, msg, "partition");
     const d = this.host.deliver(r, msg, toIncarnationOf(address), sentEpochOf(address));
     if (d === "delivered") this.stats.delivered++;
     else if (d === "held") this.stats.held++;

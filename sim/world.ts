@@ -86,9 +86,14 @@ export class SimProcess {
 interface RouteSink {
   readonly process: SimProcess;
   readonly fromHash: number;
-  /** The last message label on this link and its hash: a link carries mostly one type (MsgApp one way, its answer back). */
+  /**
+   * The last two message labels on this link and their hashes, most recent first: a link carries mostly
+   * two types (MsgApp and MsgHeartbeat one way, their answers back).
+   */
   label: string;
   labelHash: number;
+  label2: string;
+  labelHash2: number;
 }
 
 const DEFAULT_DISK: DiskOptions = { fsyncLatencyUs: 500, fsyncJitterUs: 500 };
@@ -254,6 +259,8 @@ export class World {
         fromHash: this.trace.hashOf(route.from),
         label: "",
         labelHash: this.trace.hashOf(""),
+        label2: "",
+        labelHash2: this.trace.hashOf(""),
       };
     }
     const p = sink.process;
@@ -268,8 +275,12 @@ export class World {
     if (sentEpoch < p.bootEpoch) this.crossed(from, p, msg);
     const label = this.label(msg);
     if (label !== sink.label) {
+      const older = sink.label;
+      const olderHash = sink.labelHash;
+      sink.labelHash = label === sink.label2 ? sink.labelHash2 : this.trace.hashOf(label);
       sink.label = label;
-      sink.labelHash = this.trace.hashOf(label);
+      sink.label2 = older;
+      sink.labelHash2 = olderHash;
     }
     this.trace.deliver(this.scheduler.now, from, sink.fromHash, p.id, p.idHash, label, sink.labelHash);
     // guard() inlined: this runs once per delivered message.
