@@ -131,6 +131,14 @@ function cutLinks(f: FaultEvent, all: readonly string[]): [string, string][] {
   return out;
 }
 
+/** Whether any string anywhere in v starts with "@" (the walk of Nemesis.resolve, without building a copy). */
+function namesSymbolicTarget(v: unknown): boolean {
+  if (typeof v === "string") return v.startsWith("@");
+  if (Array.isArray(v)) return v.some(namesSymbolicTarget);
+  if (v !== null && typeof v === "object") return Object.values(v).some(namesSymbolicTarget);
+  return false;
+}
+
 export interface ActiveFault {
   fault: FaultEvent;
   start: number;
@@ -166,6 +174,8 @@ export class Nemesis {
    * nothing turns the fault into a no-op delay.
    */
   private resolve(f: FaultEvent): FaultEvent {
+    // Most faults name no symbolic target: found by a walk that builds nothing, they are returned as they are.
+    if (!namesSymbolicTarget(f)) return f;
     let symbolic = false;
     let ok = true;
     const walk = (v: unknown): unknown => {

@@ -36,19 +36,33 @@ export const DEFAULT_LINK: LinkConfig = {
  */
 export type DropReason = "loss" | "partition" | "crashed" | "overflow" | "incarnation";
 
-/** One copy on the wire: the message, and the incarnation of the destination it was sent to (-1: it was down). */
-class Packet {
-  constructor(
-    readonly msg: unknown,
-    readonly toIncarnation: number,
-    readonly sentEpoch: number,
-  ) {}
+/**
+ * Where a copy on the wire was addressed, packed into one number so that a copy in flight is its event's
+ * (route, message, address) with no object of its own: the incarnation of the destination it was sent to
+ * (-1: it was down) and the world's boot epoch when it left. Exact while a process has fewer than 2^21
+ * incarnations and the world fewer than 2^32 restarts.
+ */
+const EPOCH_UNIT = 0x200000;
+
+function packAddress(toIncarnation: number, sentEpoch: number): number {
+  if (toIncarnation + 1 >= EPOCH_UNIT) throw new RangeError(`incarnation ${toIncarnation} does not fit an address`);
+  return sentEpoch * EPOCH_UNIT + toIncarnation + 1;
+}
+
+function toIncarnationOf(address: number): number {
+  return (address % EPOCH_UNIT) - 1;
+}
+
+function sentEpochOf(address: number): number {
+  return Math.floor(address / EPOCH_UNIT);
 }
 
 /** Network-level fault state; kept apart from the link configuration. */
 export class NetworkFaults {
   /** Cut directed links "a>b" with a count, since overlapping faults may cut the same link. */
   private readonly cuts = new Map<string, number>();
+  /** Bumped whenever the set of cut links may change, so a Route's cached answer is asked again. */
+  cutsVersion = 0;
   /** Clogged directed links: held until the given virtual time. */
   readonly clogs = new Map<string, number>();
   extraLossP = 0;
@@ -65,21 +79,33 @@ export class NetworkFaults {
   cut(from: string, to: string): void {
     const k = from + ">" + to;
     this.cuts.set(k, (this.cuts.get(k) ?? 0) + 1);
+    this.cutsVersion++;
   }
   uncut(from: string, to: string): void {
     const k = from + ">" + to;
     const n = (this.cuts.get(k) ?? 0) - 1;
     if (n <= 0) this.cuts.delete(k);
     else this.cuts.set(k, n);
+    this.cutsVersion++;
   }
   isCut(from: string, to: string): boolean {
     return this.cuts.size > 0 && this.cuts.has(from + ">" + to);
+  }
+  /** isCut for a route: its answer is kept on the route until the cuts change (no lookup per message). */
+  isRouteCut(r: Route): boolean {
+    if (this.cuts.size === 0) return false;
+    if (r.cutVersion !== this.cutsVersion) {
+      r.cut = this.cuts.has(r.key);
+      r.cutVersion = this.cutsVersion;
+    }
+    return r.cut;
   }
   get anyCut(): boolean {
     return this.cuts.size > 0;
   }
   clear(): void {
     this.cuts.clear();
+    this.cutsVersion++;
     this.clogs.clear();
     this.extraLossP = 0;
     this.extraDelayUs = 0;
@@ -99,6 +125,12 @@ export class Route {
   readonly key: string;
   /** The host's own slot: what `to` resolves to, cached on first delivery. */
   sink: unknown = undefined;
+  /** This link's configured LinkConfig (undefined: the default link), as of the network's linksVersion. */
+  configured: LinkConfig | undefined = undefined;
+  configuredVersion = -1;
+  /** Whether this link is cut, as of the faults' cutsVersion. */
+  cut = false;
+  cutVersion = -1;
   constructor(
     readonly from: string,
     readonly to: string,
@@ -110,7 +142,7 @@ export class Route {
 /** What the network needs from the world: time, scheduling, and whether/how a process takes a message. */
 export interface NetworkHost {
   now(): number;
-  at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): void;
+  at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void;
   /**
    * Hands the message to route.to; returns "delivered", "held" (paused), "crashed", or "incarnation"
    * when route.to is no longer the incarnation the message was sent to.
@@ -139,6 +171,8 @@ export interface NetworkStats {
 export class Network {
   readonly faults = new NetworkFaults();
   private readonly links = new Map<string, LinkConfig>();
+  /** Bumped by configureLink, so a route's cached link configuration is looked up again. */
+  private linksVersion = 0;
   /** Per directed link, looked up without building a key string. */
   private readonly routes = new Map<string, Map<string, Route>>();
   readonly stats: NetworkStats = {
@@ -158,6 +192,17 @@ export class Network {
 
   configureLink(from: string, to: string, cfg: Partial<LinkConfig>): void {
     this.links.set(from + ">" + to, { ...this.link(from, to), ...cfg });
+    this.linksVersion++;
+  }
+
+  /** link() for a route, without building its key per message. */
+  private linkOn(r: Route): LinkConfig {
+    if (this.links.size === 0) return this.defaultLink;
+    if (r.configuredVersion !== this.linksVersion) {
+      r.configured = this.links.get(r.key);
+      r.configuredVersion = this.linksVersion;
+    }
+    return r.configured ?? this.defaultLink;
   }
 
   link(from: string, to: string): LinkConfig {
@@ -179,22 +224,22 @@ export class Network {
 
   sendOn(r: Route, msg: unknown): void {
     this.stats.sent++;
-    const cfg = this.link(r.from, r.to);
+    const cfg = this.linkOn(r);
     const f = this.faults;
-    if (f.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
+    if (f.isRouteCut(r)) return this.drop(r.from, r.to, msg, "partition");
     const lossP = cfg.lossP + f.extraLossP;
     if (lossP > 0 && this.rng.chance(lossP)) return this.drop(r.from, r.to, msg, "loss");
-    const packet = new Packet(msg, this.host.addressOf(r), this.host.bootEpoch());
-    this.transmit(r, packet, cfg);
+    const address = packAddress(this.host.addressOf(r), this.host.bootEpoch());
+    this.transmit(r, msg, address, cfg);
     const dupP = cfg.dupP + f.extraDupP;
     if (dupP > 0 && this.rng.chance(dupP)) {
       this.stats.duplicated++;
-      this.transmit(r, packet, cfg);
+      this.transmit(r, msg, address, cfg);
     }
   }
 
-  private transmit(r: Route, packet: Packet, cfg: LinkConfig): void {
-    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, packet.msg, "overflow");
+  private transmit(r: Route, msg: unknown, address: number, cfg: LinkConfig): void {
+    if (r.n >= cfg.capacity) return this.drop(r.from, r.to, msg, "overflow");
     r.n++;
     this.stats.inFlight++;
     const f = this.faults;
@@ -205,28 +250,27 @@ export class Network {
       delay += Math.floor(u * u * u * f.slowMaxUs);
       if (u > 0.5) probe("sim.message-delayed-long");
     }
-    this.host.at(this.host.now() + delay, this.arriveOn, r, packet);
+    this.host.at(this.host.now() + delay, this.arriveOn, r, msg, address);
   }
 
   /** arrive, made once: scheduled with its arguments instead of a closure per message. */
-  private readonly arriveOn = (r: Route, packet: Packet): void => this.arrive(r, packet);
+  private readonly arriveOn = (r: Route, msg: unknown, address: number): void => this.arrive(r, msg, address);
 
-  private arrive(r: Route, packet: Packet): void {
-    const msg = packet.msg;
+  private arrive(r: Route, msg: unknown, address: number): void {
     if (this.faults.clogs.size > 0) {
       const clogUntil = this.faults.clogs.get(r.key);
       if (clogUntil !== undefined && clogUntil > this.host.now()) {
         // A clogged link holds everything until the clog ends, then lets it through in arrival order.
         probe("sim.clog-held-message");
-        this.host.at(clogUntil, this.arriveOn, r, packet);
+        this.host.at(clogUntil, this.arriveOn, r, msg, address);
         return;
       }
     }
     r.n--;
     this.stats.inFlight--;
     // A partition that began while the message was on the wire drops it too.
-    if (this.faults.isCut(r.from, r.to)) return this.drop(r.from, r.to, msg, "partition");
-    const d = this.host.deliver(r, msg, packet.toIncarnation, packet.sentEpoch);
+    if (this.faults.isRouteCut(r)) return this.drop(r.from, r.to, msg, "partition");
+    const d = this.host.deliver(r, msg, toIncarnationOf(address), sentEpochOf(address));
     if (d === "delivered") this.stats.delivered++;
     else if (d === "held") this.stats.held++;
     else if (d === "incarnation") {

@@ -6,14 +6,16 @@ export interface SimEvent {
   time: number;
   seq: number;
   /** null once cancelled (lazy deletion: skipped when popped). */
-  fn: ((a: never, b: never) => void) | null;
+  fn: ((a: never, b: never, c: number) => void) | null;
   /** fn's arguments: a hot caller (the network) passes one shared function instead of a closure per event. */
   a: unknown;
   b: unknown;
+  /** A third, numeric argument (0 when unused): a number needs no object to carry it. */
+  c: number;
 }
 
 /** Fills the heap's vacated slots, so they keep no finished event alive (never read: only [0, size) is). */
-const NO_EVENT: SimEvent = { time: 0, seq: 0, fn: null, a: undefined, b: undefined };
+const NO_EVENT: SimEvent = { time: 0, seq: 0, fn: null, a: undefined, b: undefined, c: 0 };
 
 export class EventBudgetExceeded extends Error {
   override readonly name = "EventBudgetExceeded";
@@ -41,15 +43,16 @@ export class Scheduler {
     return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn);
   }
 
-  /** schedule() with fn's two arguments carried by the event (no closure per event). */
-  scheduleWith<A, B>(delayUs: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent {
-    return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn, a, b);
+  /** schedule() with fn's arguments carried by the event (no closure per event). */
+  scheduleWith<A, B>(delayUs: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c = 0): SimEvent {
+    return this.at(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn, a, b, c);
   }
 
   at(time: number, fn: () => void): SimEvent;
   at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent;
-  at(time: number, fn: (a: never, b: never) => void, a?: unknown, b?: unknown): SimEvent {
-    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b };
+  at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): SimEvent;
+  at(time: number, fn: (a: never, b: never, c: number) => void, a?: unknown, b?: unknown, c = 0): SimEvent {
+    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c };
     const h = this.heap;
     let i = this.size++;
     if (i === h.length) h.push(ev);
@@ -126,7 +129,7 @@ export class Scheduler {
       if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
       const { a, b } = top;
       top.a = top.b = undefined;
-      (fn as (a: unknown, b: unknown) => void)(a, b);
+      (fn as (a: unknown, b: unknown, c: number) => void)(a, b, top.c);
       return true;
     }
   }

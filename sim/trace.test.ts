@@ -17,6 +17,28 @@ test("the hot-path deliver() and timer() fold exactly what event() folds, at any
   assert.equal(fast.lines, general.lines, "the same trace lines");
 });
 
+test("drop() folds exactly what event(drop, reason:label) folds, the detail hash cached per pair", () => {
+  const general = new Trace({ keepLines: true });
+  const fast = new Trace({ keepLines: true });
+  const drops = [
+    ["n1", "n2", "partition", "MsgApp"],
+    ["n2", "n1", "partition", "MsgAppResp"],
+    ["n1", "n2", "partition", "MsgApp"],
+    ["n1", "n3", "loss", "MsgApp"],
+    ["n3", "n1", "crashed", "KvRequest"],
+    ["n1", "n2", "partition", "MsgApp"],
+  ] as const;
+  for (const t of TIMES) {
+    for (const [from, to, reason, label] of drops) {
+      general.event(t, "drop", from, to, reason + ":" + label);
+      fast.drop(t, from, to, reason, label);
+      assert.is(fast.hash(), general.hash(), `${t} ${from} ${to} ${reason}:${label}`);
+    }
+  }
+  assert.equal(fast.lines, general.lines, "the same trace lines");
+  assert.is(fast.count, general.count);
+});
+
 test("the hash depends on every field of an event", () => {
   const base = () => {
     const t = new Trace();

@@ -46,6 +46,7 @@ function fnvOf(s: string): number {
 }
 const DELIVER_HASH = fnvOf("deliver");
 const TIMER_HASH = fnvOf("timer");
+const DROP_HASH = fnvOf("drop");
 
 export class Trace {
   private h1 = 0x811c9dc5;
@@ -75,7 +76,9 @@ export class Trace {
     let h = this.strHash.get(s);
     if (h === undefined) {
       h = fnvOf(s);
-      if (this.strHash.size < 100_000) this.strHash.set(s, h);
+      // Bounded: the strings that recur (kinds, process ids, message types) come early; most later ones are
+      // one-off details (a fault, a role change with its term), not worth keeping for a whole long run.
+      if (this.strHash.size < 10_000) this.strHash.set(s, h);
     }
     return h;
   }
@@ -139,6 +142,24 @@ export class Trace {
     this.h1 = h1;
     this.h2 = h2;
     if (this.lines !== undefined) this.keep(time, "deliver", from, to, label);
+  }
+
+  /** hashOf(reason + ":" + label) per pair, so a dropped message builds no detail string (a partition drops many). */
+  private readonly dropDetailHash = new Map<string, Map<string, number>>();
+
+  /** event(time, "drop", from, to, reason + ":" + label), the detail's hash looked up by its two parts. */
+  drop(time: number, from: string, to: string, reason: string, label: string): void {
+    let byLabel = this.dropDetailHash.get(reason);
+    if (byLabel === undefined) this.dropDetailHash.set(reason, (byLabel = new Map()));
+    let detailHash = byLabel.get(label);
+    if (detailHash === undefined) byLabel.set(label, (detailHash = this.hashOf(reason + ":" + label)));
+    this.count++;
+    this.mixTime(time);
+    this.mixInt(DROP_HASH);
+    this.mixStr(from);
+    this.mixStr(to);
+    this.mixInt(detailHash);
+    if (this.lines !== undefined) this.keep(time, "drop", from, to, reason + ":" + label);
   }
 
   /** event(time, "timer", proc) with proc's hash (hashOf) known. */

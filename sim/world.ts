@@ -6,7 +6,8 @@ import { Clock } from "./clock.ts";
 import { SimDisk, type CrashMode, type DiskOptions } from "./disk.ts";
 import { Network, type LinkConfig, type Route, DEFAULT_LINK } from "./network.ts";
 import { Rng } from "./rng.ts";
-import { Scheduler, type SimEvent } from "./scheduler.ts";
+import { Scheduler } from "./scheduler.ts";
+import { TimerTable } from "./timers.ts";
 import { Trace } from "./trace.ts";
 import { probesOf } from "../core/probes.ts";
 import { SIM_PROBES } from "./probes.ts";
@@ -46,7 +47,7 @@ export class SimProcess {
   actor: Actor | undefined;
   readonly clock = new Clock();
   readonly disk: SimDisk;
-  readonly timers = new Map<TimerId, SimEvent>();
+  readonly timers = new TimerTable();
   /** Timer callbacks that came due while paused, run at resume in order. */
   deferred: (() => void)[] = [];
   /** Messages that arrived while paused, delivered at resume in order. */
@@ -85,9 +86,14 @@ export class SimProcess {
 interface RouteSink {
   readonly process: SimProcess;
   readonly fromHash: number;
-  /** The last message label on this link and its hash: a link carries mostly one type (MsgApp one way, its answer back). */
+  /**
+   * The last two message labels on this link and their hashes, most recent first: a link carries mostly
+   * two types (MsgApp and MsgHeartbeat one way, their answers back).
+   */
   label: string;
   labelHash: number;
+  label2: string;
+  labelHash2: number;
 }
 
 const DEFAULT_DISK: DiskOptions = { fsyncLatencyUs: 500, fsyncJitterUs: 500 };
@@ -124,7 +130,7 @@ export class World {
     this.network = new Network(
       {
         now: () => this.scheduler.now,
-        at: (t, fn, a, b) => void this.scheduler.at(t, fn, a, b),
+        at: (t, fn, a, b, c) => void this.scheduler.at(t, fn, a, b, c),
         deliver: (route, msg, inc, sentEpoch) => this.deliver(route, msg, inc, sentEpoch),
         addressOf: (route) => {
           // The route's cached destination (set on its first delivery) saves the lookup per send.
@@ -133,8 +139,7 @@ export class World {
           return p === undefined ? 0 : p.status === "crashed" ? -1 : p.incarnation;
         },
         bootEpoch: () => this.epoch,
-        onDrop: (from, to, msg, reason) =>
-          this.trace.event(this.scheduler.now, "drop", from, to, reason + ":" + this.label(msg)),
+        onDrop: (from, to, msg, reason) => this.trace.drop(this.scheduler.now, from, to, reason, this.label(msg)),
       },
       this.rng.fork("network"),
       { ...DEFAULT_LINK, ...opts.link },
@@ -185,7 +190,6 @@ export class World {
 
   private makeEnv(p: SimProcess, inc: number): Env {
     const world = this;
-    const alive = () => p.incarnation === inc && p.status !== "crashed";
     const incarnation: Incarnation = { world, p, inc };
     const rng = this.rng.fork(`proc/${p.id}/${inc}`);
     // Its own stream, so enabling fault points never shifts the process's other draws.
@@ -196,20 +200,13 @@ export class World {
       monotonic: () => p.clock.monotonic(world.scheduler.now),
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
-        if (!alive()) return id;
-        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, {
-          id,
-          fn,
-        });
-        p.timers.set(id, ev);
+        if (p.incarnation !== inc || p.status === "crashed") return id;
+        const ev = world.scheduler.scheduleWith(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, fn, id);
+        p.timers.add(ev);
         return id;
       },
       cancelTimer(id: TimerId): void {
-        const ev = p.timers.get(id);
-        if (ev !== undefined) {
-          world.scheduler.cancel(ev);
-          p.timers.delete(id);
-        }
+        p.timers.cancel(id, world.scheduler);
       },
       send(to: string, msg: unknown): void {
         if (p.incarnation !== inc || p.status === "crashed") return;
@@ -232,15 +229,14 @@ export class World {
     };
   }
 
-  /** A timer of incarnation `inc` of p came due (see timerDue). */
-  timerDue(p: SimProcess, inc: number, t: PendingTimer): void {
-    p.timers.delete(t.id);
+  /** Timer `id` of incarnation `inc` of p came due (see timerDue). */
+  timerDue(p: SimProcess, inc: number, fn: () => void): void {
     if (p.incarnation !== inc || p.status === "crashed") return;
     if (p.status === "paused") {
-      p.deferred.push(() => this.fireTimer(p, t.fn));
+      p.deferred.push(() => this.fireTimer(p, fn));
       return;
     }
-    this.fireTimer(p, t.fn);
+    this.fireTimer(p, fn);
   }
 
   private fireTimer(p: SimProcess, fn: () => void): void {
@@ -263,6 +259,8 @@ export class World {
         fromHash: this.trace.hashOf(route.from),
         label: "",
         labelHash: this.trace.hashOf(""),
+        label2: "",
+        labelHash2: this.trace.hashOf(""),
       };
     }
     const p = sink.process;
@@ -277,8 +275,12 @@ export class World {
     if (sentEpoch < p.bootEpoch) this.crossed(from, p, msg);
     const label = this.label(msg);
     if (label !== sink.label) {
+      const older = sink.label;
+      const olderHash = sink.labelHash;
+      sink.labelHash = label === sink.label2 ? sink.labelHash2 : this.trace.hashOf(label);
       sink.label = label;
-      sink.labelHash = this.trace.hashOf(label);
+      sink.label2 = older;
+      sink.labelHash2 = olderHash;
     }
     this.trace.deliver(this.scheduler.now, from, sink.fromHash, p.id, p.idHash, label, sink.labelHash);
     // guard() inlined: this runs once per delivered message.
@@ -338,8 +340,7 @@ export class World {
     const p = this.process(id);
     if (p.status === "crashed") return;
     this.trace.event(this.now, "crash", id, undefined, mode);
-    for (const ev of p.timers.values()) this.scheduler.cancel(ev);
-    p.timers.clear();
+    p.timers.cancelAll(this.scheduler);
     p.deferred = [];
     for (const _ of p.held) {
       this.network.releaseHeld("crashed");
@@ -423,14 +424,12 @@ interface Incarnation {
   readonly inc: number;
 }
 
-interface PendingTimer {
-  readonly id: TimerId;
-  readonly fn: () => void;
-}
-
-/** Every timer's event calls this one function with its incarnation and timer (no closure per timer). */
-function timerDue(c: Incarnation, t: PendingTimer): void {
-  c.world.timerDue(c.p, c.inc, t);
+/**
+ * Every timer's event calls this one function with its incarnation and callback (no object per timer);
+ * the event's numeric argument is the timer's id, kept for the process's TimerTable.
+ */
+function timerDue(c: Incarnation, fn: () => void): void {
+  c.world.timerDue(c.p, c.inc, fn);
 }
 
 function defaultLabel(msg: unknown): string {

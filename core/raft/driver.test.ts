@@ -10,6 +10,7 @@ import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { BugSet, type BugName } from "../bugs.ts";
 import { raftActor, type RaftDriver, type RaftDriverOptions, type StateMachine } from "./driver.ts";
 import type { Entry } from "./types.ts";
+import type { RaftView } from "./view.ts";
 
 class ListMachine implements StateMachine {
   items: unknown[] = [];
@@ -451,6 +452,91 @@ test("a leader sends its entries while its own fsync is in flight (as etcd does)
   };
   assert.is(followerHasIt(true), 2, "both followers got the entry before the leader's fsync finished");
   assert.is(followerHasIt(false), 0, "with the option off the leader waits for its fsync");
+});
+
+test("the observer gets one view object per node, refreshed in place: each call shows the node as it is then", () => {
+  const world = new World({ seed: 7, link: { lossP: 0.05 } });
+  const ids = ["n1", "n2", "n3"];
+  const drivers = new Map<string, RaftDriver>();
+  const viewOf = new Map<string, RaftView>();
+  const seen = { durable: [0, 0], appliedEntries: [0, 0], sentTerm: [0, 0], stepped: [0, 0] };
+  const prev = new Map<string, Pick<RaftView, "durable" | "stepped" | "appliedEntries">>();
+  let compared = 0;
+  for (const id of ids) {
+    world.spawn(id, (env) => {
+      const a = raftActor({
+        peers: ids,
+        snapshotEvery: 20,
+        stateMachine: () => new ListMachine(),
+        observer: (v) => {
+          if (viewOf.get(v.id) === undefined) viewOf.set(v.id, v);
+          assert.ok(viewOf.get(v.id) === v, "the same object on every call");
+          for (const k of Object.keys(seen) as (keyof typeof seen)[]) seen[k][v[k] === undefined ? 0 : 1]!++;
+          // Each observation is reported once: the next call does not show it again (no duplicated packets here).
+          const p = prev.get(v.id);
+          if (p !== undefined) {
+            assert.ok(v.durable === undefined || v.durable !== p.durable, "durable shown twice");
+            assert.ok(v.stepped === undefined || v.stepped !== p.stepped, "stepped shown twice");
+            const applied = v.appliedEntries;
+            assert.ok(applied === undefined || applied.length === 0 || applied !== p.appliedEntries, "applied twice");
+          }
+          prev.set(v.id, { durable: v.durable, stepped: v.stepped, appliedEntries: v.appliedEntries });
+          const d = drivers.get(v.id);
+          if (d === undefined) return; // the first view, from the constructor
+          // A view built fresh now, with the same host observations, shows the same node.
+          const fresh = d.node.view({
+            durable: v.durable,
+            appliedSnapshot: v.appliedSnapshot,
+            appliedEntries: v.appliedEntries,
+            sentTerm: v.sentTerm,
+            stepped: v.stepped,
+          });
+          const { termAt: _a, ...live } = v;
+          const { termAt: _b, ...want } = fresh;
+          assert.equal(live, want);
+          compared++;
+        },
+      })(env);
+      drivers.set(id, a.driver);
+      return a;
+    });
+  }
+  for (let i = 0; i < 60; i++) {
+    world.runUntil(world.now + 50_000);
+    for (const d of drivers.values()) if (d.status().role === "leader") d.propose(`x${i}`);
+  }
+  assert.ok(compared > 1_000, `${compared} views compared`);
+  // Every host observation was both present and absent on the one object: none sticks from an earlier call.
+  for (const [k, [absent, present]] of Object.entries(seen)) assert.ok(absent! > 0 && present! > 0, k);
+});
+
+test("status() is handed out again while nothing in it changed, and is new (and right) once something did", () => {
+  const h = cluster(3, 11);
+  h.waitFor(() => h.leader() !== undefined, 5_000);
+  const l = h.leader()!;
+  const d = h.driver(l);
+  const s1 = d.status();
+  assert.ok(d.status() === s1, "unchanged: the same object");
+  d.propose("x");
+  const s2 = d.status();
+  assert.ok(s2 !== s1);
+  assert.is(s2.lastIndex, s1.lastIndex + 1);
+  assert.is(s1.lastIndex, s2.lastIndex - 1, "an earlier status keeps what it said");
+  h.run(200);
+  const s3 = d.status();
+  const n = d.node;
+  assert.equal(s3, {
+    id: n.id,
+    term: n.term,
+    role: n.roleKind,
+    leader: n.leader,
+    commitIndex: n.commitIndex,
+    applied: n.applied,
+    lastIndex: n.lastIndex,
+    voters: n.voters,
+    learners: n.learners,
+  });
+  assert.is(s3.applied, s3.lastIndex);
 });
 
 test.run();

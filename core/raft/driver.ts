@@ -86,6 +86,7 @@ export interface RaftStatus {
 }
 
 interface PendingRead {
+  readonly ctx: string;
   readonly cb: (r: ReadResult) => void;
   readonly deadline: number;
   index: number | undefined;
@@ -129,7 +130,9 @@ export class RaftDriver {
   private lastSnapshotIndex: number;
   private readonly reads = new Map<string, PendingRead>();
   private readSeq = 0;
-  private readonly readNonce: string;
+  /** Drawn at the first read (most incarnations never serve one); its own stream, so when shifts no draw. */
+  private readNonce: string | undefined;
+  private readonly readNonceRng: Random;
   private stopped = false;
   /** Highest term sent since the last view (for the monitor). */
   private sentTerm = 0;
@@ -150,7 +153,7 @@ export class RaftDriver {
     this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.
-    this.readNonce = opts.env.rng.fork("raft-read").uint32().toString(36);
+    this.readNonceRng = opts.env.rng.fork("raft-read");
     this.buggifyDelay = opts.env.rng.fork("raft-buggify-delay");
 
     this.store = new RaftDiskStore(opts.env.disk);
@@ -193,7 +196,7 @@ export class RaftDriver {
         reset: { snapshotIndex: snapIndex, snapshotTerm: snap?.metadata.term ?? 0 },
         entries: loaded.entries,
       };
-      this.observer(this.node.view({ durable, appliedSnapshot }));
+      this.observer(this.node.liveView(durable, appliedSnapshot, undefined, undefined, undefined));
     }
   }
 
@@ -215,7 +218,7 @@ export class RaftDriver {
     if (!isRaftMessage(msg)) return false;
     if (msg.to !== this.env.id) return true;
     this.node.step(msg);
-    if (this.observer !== undefined) this.observe(undefined, msg);
+    if (this.observer !== undefined) this.observe(undefined, undefined, undefined, msg);
     this.pump();
     return true;
   }
@@ -252,8 +255,9 @@ export class RaftDriver {
       cb({ ok: false, reason: "no-leader" });
       return;
     }
+    this.readNonce ??= this.readNonceRng.uint32().toString(36);
     const ctx = `${this.env.id}/${this.readNonce}/${++this.readSeq}`;
-    this.reads.set(ctx, { cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
+    this.reads.set(ctx, { ctx, cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
     this.node.readIndex(ctx);
     this.afterEvent();
   }
@@ -268,9 +272,29 @@ export class RaftDriver {
     this.afterEvent();
   }
 
+  /**
+   * The hosts ask for the status after every message and request: the last one is handed out again while
+   * nothing in it changed. Safe because a RaftStatus is never mutated (its arrays are the configuration's,
+   * replaced, never mutated, on a change), so a caller holding an older one still sees what it saw.
+   */
+  private lastStatus: RaftStatus | undefined;
+
   status(): RaftStatus {
     const n = this.node;
-    return {
+    const s = this.lastStatus;
+    if (
+      s !== undefined &&
+      s.term === n.term &&
+      s.role === n.roleKind &&
+      s.leader === n.leader &&
+      s.commitIndex === n.commitIndex &&
+      s.applied === n.applied &&
+      s.lastIndex === n.lastIndex &&
+      s.voters === n.voters &&
+      s.learners === n.learners
+    )
+      return s;
+    return (this.lastStatus = {
       id: n.id,
       term: n.term,
       role: n.roleKind,
@@ -280,54 +304,42 @@ export class RaftDriver {
       lastIndex: n.lastIndex,
       voters: n.voters,
       learners: n.learners,
-    };
+    });
   }
 
   // ---------------------------------------------------------------- the loop
 
   private scheduleTick(): void {
-    this.timer = this.env.setTimer(this.tickUs, () => {
-      this.timer = undefined;
-      if (this.stopped) return;
-      this.ticks++;
-      this.node.tick();
-      this.expireReads();
-      this.afterEvent();
-      this.scheduleTick();
-    });
+    this.timer = this.env.setTimer(this.tickUs, this.onTick);
   }
 
+  /** The tick timer fired (one function for every tick, not a closure each). */
+  private readonly onTick = (): void => {
+    this.timer = undefined;
+    if (this.stopped) return;
+    this.ticks++;
+    this.node.tick();
+    this.expireReads();
+    this.afterEvent();
+    this.scheduleTick();
+  };
+
   private afterEvent(): void {
-    if (this.observer !== undefined) this.observe(undefined);
+    if (this.observer !== undefined) this.observe(undefined, undefined, undefined, undefined);
     this.pump();
   }
 
+  /** Hands the observer the node's view with what the host did since the previous one (positional: no object per call). */
   private observe(
-    extra:
-      | {
-          durable?: DurableChange;
-          appliedSnapshot?: HostObservations["appliedSnapshot"];
-          appliedEntries?: readonly Entry[];
-        }
-      | undefined,
-    stepped?: Message,
+    durable: DurableChange | undefined,
+    appliedSnapshot: HostObservations["appliedSnapshot"],
+    appliedEntries: readonly Entry[] | undefined,
+    stepped: Message | undefined,
   ): void {
     const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
     this.sentTerm = 0;
     if (this.observer === undefined) return;
-    this.observer(
-      this.node.view(
-        extra === undefined && sentTerm === undefined && stepped === undefined
-          ? undefined
-          : {
-              durable: extra?.durable,
-              appliedSnapshot: extra?.appliedSnapshot,
-              appliedEntries: extra?.appliedEntries,
-              sentTerm,
-              stepped,
-            },
-      ),
-    );
+    this.observer(this.node.liveView(durable, appliedSnapshot, appliedEntries, sentTerm, stepped));
   }
 
   /** Runs Ready cycles until none is left or one waits for an fsync. */
@@ -382,7 +394,7 @@ export class RaftDriver {
     const stall = rd.committedEntries.length > 0 && !this.applyBeforePersist && this.env.buggify("slow-apply");
     // What the fsync made durable is durable now, before the acknowledgements leave, however late the apply.
     if (stall && this.observer !== undefined)
-      this.observe({ durable: rd.mustSync ? durableOf(rd, undefined) : undefined });
+      this.observe(rd.mustSync ? durableOf(rd, undefined) : undefined, undefined, undefined, undefined);
     if (!sent) for (const m of rd.messages) this.sendRaft(m);
     if (stall) {
       this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
@@ -424,14 +436,12 @@ export class RaftDriver {
         : rd.mustSync || compactedTo !== undefined
           ? durableOf(rd, compactedTo)
           : undefined;
-      this.observe({
+      this.observe(
         durable,
-        appliedSnapshot:
-          rd.snapshot !== undefined
-            ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term }
-            : undefined,
-        appliedEntries: rd.committedEntries,
-      });
+        rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
+        rd.committedEntries,
+        undefined,
+      );
     }
     if (this.store.needsRewrite(this.logRewriteAfter)) {
       // Stays "in flight": no Ready runs while the log file is being swapped.
@@ -461,18 +471,19 @@ export class RaftDriver {
   private resolveReads(): void {
     if (this.reads.size === 0) return;
     const applied = this.node.applied;
-    for (const [ctx, p] of this.reads) {
+    // Over values, not entries: no [key, value] pair made per read per Ready.
+    for (const p of this.reads.values()) {
       if (p.index === undefined || p.index > applied) continue;
-      this.reads.delete(ctx);
+      this.reads.delete(p.ctx);
       p.cb({ ok: true, index: p.index });
     }
   }
 
   private expireReads(): void {
     if (this.reads.size === 0) return;
-    for (const [ctx, p] of this.reads) {
+    for (const p of this.reads.values()) {
       if (this.ticks < p.deadline) continue;
-      this.reads.delete(ctx);
+      this.reads.delete(p.ctx);
       p.cb({ ok: false, reason: "timeout" });
     }
   }

@@ -10,7 +10,7 @@ import { Progress } from "./progress.ts";
 import { jointCommittedMatch, jointQuorum } from "./quorum.ts";
 import { ReadOnly } from "./read_only.ts";
 import { raftProbe } from "./probes.ts";
-import { RaftState } from "./state.ts";
+import { MSG_BEAT, MSG_CHECK_QUORUM, RaftState, type Mutable } from "./state.ts";
 import {
   NONE,
   NO_ENTRIES,
@@ -62,7 +62,7 @@ export abstract class RaftLeader extends RaftState {
     this.electionElapsed++;
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
-      if (this.checkQuorum) this.step(this.local("MsgCheckQuorum"));
+      if (this.checkQuorum) this.step(MSG_CHECK_QUORUM);
       // A transfer that did not finish within an election timeout is abandoned; a leader that is no longer
       // a voter gives up leading instead.
       if (this.role.kind === "leader" && !this.isVoter(this.id)) {
@@ -77,7 +77,7 @@ export abstract class RaftLeader extends RaftState {
     if (this.role.kind !== "leader") return;
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      this.step(this.local("MsgBeat"));
+      this.step(MSG_BEAT);
     }
   }
 
@@ -92,7 +92,7 @@ export abstract class RaftLeader extends RaftState {
           this.becomeFollower(this.currentTerm, NONE);
           return;
         }
-        for (const [id, pr] of ls.progress) if (id !== this.id) pr.recentActive = false;
+        for (const pr of ls.replicaProgress) pr.recentActive = false;
         return;
       case "MsgProp": {
         const out = this.leaderAppend(ls, m.entries);
@@ -302,10 +302,25 @@ export abstract class RaftLeader extends RaftState {
   }
 
   protected bcastHeartbeat(ls: LeaderState, context: string | undefined): void {
-    for (const [id, pr] of ls.progress) {
-      if (id === this.id) continue;
-      // Never tell a follower to commit beyond what it is known to hold.
-      this.send({ type: "MsgHeartbeat", to: id, commit: Math.min(pr.match, this.log.committed), context });
+    const ids = ls.replicaIds;
+    const prs = ls.replicaProgress;
+    for (let i = 0; i < ids.length; i++) {
+      // Built directly, as send() would (a leader sends one to each follower every heartbeat tick).
+      const msg: Mutable<Message> = {
+        type: "MsgHeartbeat",
+        from: this.id,
+        to: ids[i]!,
+        term: this.currentTerm,
+        logTerm: 0,
+        index: 0,
+        entries: NO_ENTRIES,
+        // Never tell a follower to commit beyond what it is known to hold.
+        commit: Math.min(prs[i]!.match, this.log.committed),
+        reject: false,
+        rejectHint: 0,
+      };
+      if (context !== undefined) msg.context = context;
+      this.queue(msg);
     }
   }
 

@@ -11,9 +11,10 @@ import { CAMPAIGN_TRANSFER, type CandidateState } from "./config.ts";
 import { RaftLeader } from "./leader.ts";
 import { raftProbe } from "./probes.ts";
 import { jointVoteResult, type VoteResult } from "./quorum.ts";
-import { NO_MESSAGES, NO_READ_STATES } from "./state.ts";
+import { MSG_HUP, NO_MESSAGES, NO_READ_STATES, type Mutable } from "./state.ts";
 import {
   NONE,
+  NO_ENTRIES,
   type ConfChange,
   type Entry,
   type Message,
@@ -35,7 +36,7 @@ export class RaftNode extends RaftLeader {
 
   /** Starts an election now (etcd's Campaign). */
   campaign(): void {
-    this.step(this.local("MsgHup"));
+    this.step(MSG_HUP);
   }
 
   propose(data: unknown): ProposalOutcome {
@@ -58,7 +59,19 @@ export class RaftNode extends RaftLeader {
 
   /** Asks for a linearizable read point; the answer arrives as a ReadState carrying `context`. */
   readIndex(context: string): void {
-    this.step({ ...this.local("MsgReadIndex"), context });
+    this.step({
+      type: "MsgReadIndex",
+      from: NONE,
+      to: NONE,
+      term: 0,
+      logTerm: 0,
+      index: 0,
+      entries: NO_ENTRIES,
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+      context,
+    });
   }
 
   /** Asks the leader to hand leadership to `to` (§3.10 of the thesis; etcd's TransferLeader). */
@@ -269,7 +282,7 @@ export class RaftNode extends RaftLeader {
     this.electionElapsed++;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
-      this.step(this.local("MsgHup"));
+      this.step(MSG_HUP);
     }
   }
 
@@ -499,7 +512,21 @@ export class RaftNode extends RaftLeader {
 
   private handleHeartbeat(m: Message, replyTerm?: number): void {
     this.log.commitTo(m.commit);
-    this.send({ type: "MsgHeartbeatResp", to: m.from, context: m.context, term: replyTerm });
+    // Built directly, as send() would: a follower answers every heartbeat tick of its leader.
+    const resp: Mutable<Message> = {
+      type: "MsgHeartbeatResp",
+      from: this.id,
+      to: m.from,
+      term: replyTerm ?? this.currentTerm,
+      logTerm: 0,
+      index: 0,
+      entries: NO_ENTRIES,
+      commit: 0,
+      reject: false,
+      rejectHint: 0,
+    };
+    if (m.context !== undefined) resp.context = m.context;
+    this.queue(resp);
   }
 
   private handleSnapshot(m: Message): void {

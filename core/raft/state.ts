@@ -24,11 +24,37 @@ import {
   type RoleKind,
   type SoftState,
 } from "./types.ts";
-import type { HostObservations, RaftView } from "./view.ts";
+import type { DurableChange, HostObservations, RaftView } from "./view.ts";
+
+/** A readonly record being built (a message, the reused view) before it is handed out as readonly. */
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 // Shared empty arrays, like NO_ENTRIES (types.ts): typed readonly, and not frozen for the same reason.
 export const NO_MESSAGES: readonly Message[] = [];
 export const NO_READ_STATES: readonly ReadState[] = [];
+
+function localMessage(type: MessageType): Message {
+  return {
+    type,
+    from: NONE,
+    to: NONE,
+    term: 0,
+    logTerm: 0,
+    index: 0,
+    entries: NO_ENTRIES,
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+  };
+}
+
+/**
+ * The local messages the ticks step (a leader's heartbeat and quorum check, an election timeout), made
+ * once rather than per tick: a message is never mutated, and no handler keeps these once stepped.
+ */
+export const MSG_BEAT: Message = localMessage("MsgBeat");
+export const MSG_CHECK_QUORUM: Message = localMessage("MsgCheckQuorum");
+export const MSG_HUP: Message = localMessage("MsgHup");
 
 export abstract class RaftState {
   readonly id: string;
@@ -197,7 +223,7 @@ export abstract class RaftState {
 
   /** A cheap view for safety monitors; `extra` carries what the host made durable, applied and sent. */
   view(extra?: HostObservations): RaftView {
-    // One literal of a fixed shape (no spreads): this runs after every step when a monitor is attached.
+    // One literal of a fixed shape (no spreads), so every view shares one hidden class.
     return {
       id: this.id,
       term: this.currentTerm,
@@ -221,6 +247,46 @@ export abstract class RaftState {
       sentTerm: extra?.sentTerm,
       stepped: extra?.stepped,
     };
+  }
+
+  /** The one view object liveView() refreshes (made on first use, with view()'s shape). */
+  private reusedView: Mutable<RaftView> | undefined;
+
+  /**
+   * view() for a host that observes after every step (the driver): the same object every time, refreshed
+   * in place, instead of a new one per step. Safe because an observer reads a view only during its call
+   * (RaftView says so) and keeps none of it but values: the arrays and entries it points to are never
+   * mutated. Every field is written on every call, so nothing of an earlier view shows through.
+   */
+  liveView(
+    durable: DurableChange | undefined,
+    appliedSnapshot: HostObservations["appliedSnapshot"],
+    appliedEntries: readonly Entry[] | undefined,
+    sentTerm: number | undefined,
+    stepped: Message | undefined,
+  ): RaftView {
+    let v = this.reusedView;
+    if (v === undefined) this.reusedView = v = this.view();
+    v.term = this.currentTerm;
+    v.vote = this.votedFor;
+    v.role = this.role.kind;
+    v.leader = this.lead;
+    v.commitIndex = this.log.committed;
+    v.applied = this.log.applied;
+    v.lastIndex = this.log.lastIndex();
+    v.lastTerm = this.log.lastTerm();
+    v.compactedIndex = this.log.compactedIndex();
+    v.voters = this.conf.voters;
+    v.votersOutgoing = this.conf.outgoing;
+    v.learners = this.conf.learners;
+    v.configIndex = this.log.pendingSnapshot?.metadata.index ?? this.log.applied;
+    v.logOverwrites = this.log.overwrites;
+    v.durable = durable;
+    v.appliedSnapshot = appliedSnapshot;
+    v.appliedEntries = appliedEntries;
+    v.sentTerm = sentTerm;
+    v.stepped = stepped;
+    return v;
   }
 
   abstract step(m: Message): void;
@@ -293,19 +359,9 @@ export abstract class RaftState {
     return { leader: this.lead, role: this.role.kind };
   }
 
+  /** A local message of `type` (no sender, no term); the ticks step the shared ones below instead. */
   protected local(type: MessageType): Message {
-    return {
-      type,
-      from: NONE,
-      to: NONE,
-      term: 0,
-      logTerm: 0,
-      index: 0,
-      entries: NO_ENTRIES,
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-    };
+    return localMessage(type);
   }
 
   /** The commonest message, built directly (same shape as send() makes; no intermediate object). */
@@ -345,7 +401,7 @@ export abstract class RaftState {
     else if ((m.type === "MsgAppResp" || m.type === "MsgHeartbeatResp") && m.term !== undefined) {
       // only the raft-skip-term-check mutant answers in a term other than ours
     } else if (m.type !== "MsgProp" && m.type !== "MsgReadIndex") term = this.currentTerm;
-    const msg: { -readonly [K in keyof Message]: Message[K] } = {
+    const msg: Mutable<Message> = {
       type: m.type,
       from: m.from ?? this.id,
       to: m.to,

@@ -32,6 +32,11 @@ export interface HostObservations {
   readonly stepped?: Message;
 }
 
+/**
+ * A node's view, valid only during the observer's call: a host may hand the same object to every call,
+ * refreshed in place (the driver does: RaftState.liveView), so an observer keeps values, never the view.
+ * What the view points to — configuration arrays, entries, the stepped message — is never mutated.
+ */
 export interface RaftView extends HostObservations {
   readonly id: string;
   readonly term: number;

@@ -1,0 +1,54 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Scheduler } from "./scheduler.ts";
+import { TimerTable } from "./timers.ts";
+
+/** Schedules timer `id` at `time` as the world does (the id rides the event as its numeric argument). */
+function arm(s: Scheduler, t: TimerTable, id: number, time: number, fired: number[]): void {
+  t.add(s.at(time, (_a: undefined, _b: undefined, c: number) => fired.push(c), undefined, undefined, id));
+}
+
+test("cancel finds a pending timer by id among many, fired and cancelled ones included", () => {
+  const s = new Scheduler();
+  const t = new TimerTable();
+  const fired: number[] = [];
+  // Ids grow; times do not follow them, so timers fire out of id order.
+  for (let id = 1; id <= 100; id++) arm(s, t, id, (id * 37) % 101, fired);
+  for (let id = 2; id <= 100; id += 3) t.cancel(id, s);
+  s.runUntil(50);
+  const firedEarly = fired.length;
+  // A fired, an already cancelled and an unknown id: nothing happens.
+  t.cancel(fired[0]!, s);
+  t.cancel(2, s);
+  t.cancel(1000, s);
+  for (let id = 101; id <= 200; id++) arm(s, t, id, 100 + id, fired);
+  t.cancel(150, s);
+  s.runUntil(1_000);
+  const cancelled = new Set<number>([150]);
+  for (let id = 2; id <= 100; id += 3) cancelled.add(id);
+  const expected: number[] = [];
+  for (let id = 1; id <= 200; id++) if (!cancelled.has(id)) expected.push(id);
+  assert.equal(
+    [...fired].sort((a, b) => a - b),
+    expected,
+  );
+  assert.ok(firedEarly > 0 && firedEarly < fired.length);
+  assert.is(t.size, 0);
+});
+
+test("cancelAll cancels every pending timer and the table starts over", () => {
+  const s = new Scheduler();
+  const t = new TimerTable();
+  const fired: number[] = [];
+  for (let id = 1; id <= 40; id++) arm(s, t, id, id * 10, fired);
+  s.runUntil(100);
+  assert.is(t.size, 30);
+  t.cancelAll(s);
+  assert.is(t.size, 0);
+  assert.is(s.pending, 0);
+  arm(s, t, 41, 500, fired);
+  s.runUntil(1_000);
+  assert.equal(fired, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 41]);
+});
+
+test.run();
