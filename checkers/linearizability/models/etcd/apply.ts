@@ -36,10 +36,13 @@ export type Outcome =
   | { ok: true; state: EtcdState; response: EtcdResponse }
   | { ok: false; state: EtcdState; error: EtcdErrorCode };
 
-class RequestError extends Error {
-  constructor(readonly code: EtcdErrorCode) {
-    super(code);
-  }
+/**
+ * A request etcd rejects as a whole, thrown from deep in a Txn and caught by applyRequest. Not an
+ * Error: the model throws it for every rejected step the search or the guess tries, and capturing
+ * a stack trace each time was a measurable share of the check.
+ */
+class RequestError {
+  constructor(readonly code: EtcdErrorCode) {}
 }
 
 /** Keys in [key, rangeEnd) (or the one key), in key order. */

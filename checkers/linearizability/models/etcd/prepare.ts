@@ -238,12 +238,36 @@ export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
   return false;
 }
 
+/** The operations by call time, then id (the recorder's order, already sorted in practice: then no copy is sorted). */
+function sortedByCall(history: readonly EtcdOperation[]): EtcdOperation[] {
+  for (let i = 1; i < history.length; i++) {
+    const a = history[i - 1]!;
+    const b = history[i]!;
+    if (a.call > b.call || (a.call === b.call && a.id > b.id))
+      return [...history].sort((x, y) => x.call - y.call || x.id - y.id);
+  }
+  return history.slice();
+}
+
+/** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
+export function mergeByCall<T extends { call: number }>(first: readonly T[], second: readonly T[]): T[] {
+  if (second.length === 0) return first.slice();
+  const out: T[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length && j < second.length)
+    out.push(first[i]!.call <= second[j]!.call ? first[i++]! : second[j++]!);
+  while (i < first.length) out.push(first[i++]!);
+  while (j < second.length) out.push(second[j++]!);
+  return out;
+}
+
 export function prepareEtcdHistory(
   history: readonly EtcdOperation[],
   options: PrepareOptions = {},
 ): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
-  const ops = [...history].sort((a, b) => a.call - b.call || a.id - b.id);
+  const ops = sortedByCall(history);
   const outcomes = ops.map(outcomeOf);
   const written = ops.map((op) => writtenValues(op.request));
 
@@ -344,8 +368,9 @@ export function prepareEtcdHistory(
   }
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
+  const expiries: EtcdModelOperation[] = [];
   for (const lease of leaseIds) {
-    operations.push({
+    expiries.push({
       clientId: -1,
       call: leaseFirstCall.get(lease)!,
       return: Infinity,
@@ -353,9 +378,11 @@ export function prepareEtcdHistory(
       output: { unknown: true, response: null, error: null },
     });
   }
-  operations.sort((a, b) => a.call - b.call);
+  // The requests are in call order already: merging the expiries in (a stable sort by call, ties
+  // after the requests, as the stable sort of the whole list gave) saves re-sorting everything.
+  expiries.sort((a, b) => a.call - b.call);
   return {
-    operations,
+    operations: mergeByCall(operations, expiries),
     config: { keepHistory, trackedLeases, claimedRevisions, revisionContents },
     dropped,
     observedUnknownWrites,
