@@ -344,18 +344,20 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
-    if (this.duplicate(from, msg)) {
-      probe("etcd.duplicate-request-dropped");
-      return;
-    }
-    if (this.removed) return this.refuse(from, msg);
+    // Raft messages first (most messages): none is deduplicated, so the request check is skipped for them.
     if (isRaftMessage(msg)) {
+      if (this.removed) return this.refuse(from, msg);
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
       this.hub.raftTerm = this.driver.node.term;
       return;
     }
+    if (this.duplicate(from, msg)) {
+      probe("etcd.duplicate-request-dropped");
+      return;
+    }
+    if (this.removed) return this.refuse(from, msg);
     const m = msg as ClientMessage | Forward | Removed;
     switch (m.type) {
       case "MemberRemoved":
