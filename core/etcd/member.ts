@@ -15,6 +15,7 @@ import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, request
 import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 import { MemberAuth, authProbe, type AuthEntry, type KvAuthFields } from "./auth-member.ts";
 import { latencyLog } from "../metrics/latency.ts";
+import { SeenRequests } from "./seen.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -221,8 +222,7 @@ export class EtcdMember implements Actor {
    * Memory is enough: a crash resets the streams, and the world drops whatever was sent to an earlier
    * incarnation, so no copy of a request taken before a restart reaches the restarted member.
    */
-  private readonly seen = new Set<string>();
-  private readonly seenOrder: string[] = [];
+  private readonly seen = new SeenRequests(10_000);
   private readonly changes = new Map<number, WaitingChange>();
   private removedIds = new Set<string>();
   /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
@@ -344,19 +344,20 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
-    const key = EtcdMember.requestKey(from, msg);
-    if (key !== undefined && this.duplicate(key)) {
-      probe("etcd.duplicate-request-dropped");
-      return;
-    }
-    if (this.removed) return this.refuse(from, msg);
+    // Raft messages first (most messages): none is deduplicated, so the request check is skipped for them.
     if (isRaftMessage(msg)) {
+      if (this.removed) return this.refuse(from, msg);
       if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
       this.hub.raftTerm = this.driver.node.term;
       return;
     }
+    if (this.duplicate(from, msg)) {
+      probe("etcd.duplicate-request-dropped");
+      return;
+    }
+    if (this.removed) return this.refuse(from, msg);
     const m = msg as ClientMessage | Forward | Removed;
     switch (m.type) {
       case "MemberRemoved":
@@ -460,23 +461,18 @@ export class EtcdMember implements Actor {
     }
   }
 
-  /** How a request or forward is remembered in `seen`; undefined for messages that are not deduplicated. */
-  private static requestKey(from: string, msg: unknown): string | undefined {
-    if (msg === null || typeof msg !== "object") return undefined;
+  /**
+   * Whether `msg` is a request or forward already taken (remembering it as taken if not); messages that
+   * are not deduplicated (Raft, watch, maintenance…) are never duplicates.
+   */
+  private duplicate(from: string, msg: unknown): boolean {
+    if (msg === null || typeof msg !== "object") return false;
     const m = msg as Partial<ClientMessage | Forward>;
-    if (m.type === "KvRequest") return `${from}/${m.reqId}`;
-    if (m.type === "MemberRequest") return `${from}/m${m.reqId}`;
-    if (m.type === "MemberForward" && m.entry?.op === "kv") return m.entry.reqId;
-    if (m.type === "AuthRequest") return `${from}/a${m.reqId}`;
-    if (m.type === "MemberForward" && m.entry?.op === "auth") return m.entry.reqId;
-    return undefined;
-  }
-
-  private duplicate(id: string): boolean {
-    if (this.seen.has(id)) return true;
-    this.seen.add(id);
-    this.seenOrder.push(id);
-    if (this.seenOrder.length > 10_000) this.seen.delete(this.seenOrder.shift()!);
+    if (m.type === "KvRequest") return this.seen.client(from, "kv", m.reqId!);
+    if (m.type === "MemberRequest") return this.seen.client(from, "member", m.reqId!);
+    if (m.type === "MemberForward" && m.entry?.op === "kv") return this.seen.forward(m.entry.reqId);
+    if (m.type === "AuthRequest") return this.seen.client(from, "auth", m.reqId!);
+    if (m.type === "MemberForward" && m.entry?.op === "auth") return this.seen.forward(m.entry.reqId);
     return false;
   }
 

@@ -152,7 +152,8 @@ export function runKvCluster(
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
-    changes.forEach((c, i) => {
+    for (let i = 0; i < changes.length; i++) {
+      const c = changes[i]!;
       const key = keys[i]!;
       applied.push(
         c.version === 0
@@ -160,7 +161,7 @@ export function runKvCluster(
           : { revision, type: "PUT", key, value: c.value, lease: c.lease },
       );
       if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
-    });
+    }
   });
   run.observe.leaseExpiries.on((e) => leaseSafety.onExpire(e.member, e.ids, e.time));
   run.observe.lifecycle.on((ev) => {
