@@ -391,4 +391,38 @@ test("the stepped-message rules skip hosts that do not report the stepped messag
   assert.is(m.result().verdict, "pass", m.result().message);
 });
 
+test("a view repeating the node's previous one is counted but not checked again; anything new is checked", () => {
+  const none: readonly string[] = [];
+  const same = { votersOutgoing: none, learners: none };
+  const hb = (term: number): Message => ({ type: "MsgHeartbeat", from: "n1", to: "n2", term, commit: 0 }) as Message;
+  const m = new RaftSafetyMonitor();
+  m.observe("n2", view("n2", { term: 2, ...same }), 1);
+  m.observe("n2", view("n2", { term: 2, ...same }), 2); // a tick that changed nothing
+  m.observe("n2", view("n2", { term: 2, ...same, stepped: hb(2), sentTerm: 2 }), 3); // a heartbeat, answered
+  m.observe("n2", view("n2", { term: 2, ...same, sentTerm: 2 }), 4); // a term already revealed
+  assert.is(m.observed, 4);
+  assert.is(m.repeated, 2);
+  assert.match(m.result().message, /^4 views of 1 nodes/);
+  // A higher-term message the node did not adopt is no repeat: term-adopted-first still fails on it.
+  m.observe("n2", view("n2", { term: 2, ...same, stepped: hb(3) }), 5);
+  assert.is(m.repeated, 2);
+  assert.equal(rulesOf(m), ["term-adopted-first"]);
+  // After a view that raised a violation, the same view is checked again (and fails again, as before).
+  m.observe("n2", view("n2", { term: 2, ...same, stepped: hb(3) }), 6);
+  assert.equal(rulesOf(m), ["term-adopted-first", "term-adopted-first"]);
+  // Two leaders in one term: every view of the second repeats the violation, none is skipped.
+  const two = new RaftSafetyMonitor();
+  two.observe("n1", view("n1", { term: 2, role: "leader", ...same }), 1);
+  two.observe("n1", view("n1", { term: 2, role: "leader", ...same }), 2);
+  two.observe("n2", view("n2", { term: 2, role: "leader", ...same }), 3);
+  two.observe("n2", view("n2", { term: 2, role: "leader", ...same }), 4);
+  assert.is(two.repeated, 1);
+  assert.equal(rulesOf(two), ["election-safety", "election-safety"]);
+  // A crash ends the life: the first view after it is checked even if its values are the same.
+  const c = new RaftSafetyMonitor();
+  c.observe("n3", view("n3", { term: 2, ...same }), 1);
+  c.onCrash("n3");
+  c.observe("n3", view("n3", { term: 2, ...same }), 2);
+  assert.is(c.repeated, 0);
+});
 test.run();

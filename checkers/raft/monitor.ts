@@ -99,6 +99,14 @@ interface NodeState {
   /** Vote and last index at the last view of this life (for a vote request that must change nothing). */
   voteSeen: string;
   lastIndexSeen: number;
+  /** The rest of the last view's values the rules read (see unchanged()). */
+  roleSeen: RaftView["role"] | undefined;
+  appliedSeen: number;
+  compactedSeen: number;
+  configIndexSeen: number;
+  overwritesSeen: number;
+  /** The last view of this node raised no violation. */
+  clean: boolean;
   /** The highest term this node has seen: its own in this life, any message it acted on, any it sent. */
   seenTerm: number;
   /** The last index covered by appends (or a snapshot) this node accepted in `coveredTerm`; kept across crashes. */
@@ -141,12 +149,19 @@ export class RaftSafetyMonitor {
   private dropped = 0;
   private eventCounter = 0;
   observed = 0;
+  /** Views counted in `observed` but not checked again: they repeated the node's previous view (see unchanged()). */
+  repeated = 0;
 
   /** Feeds the view of one node after one of its steps; `event` is the host's event number for reports. */
   observe(nodeId: string, v: RaftView, event?: number): void {
     const ev = event ?? ++this.eventCounter;
     this.observed++;
     const st = this.state(nodeId);
+    if (this.unchanged(st, v)) {
+      this.repeated++;
+      return;
+    }
+    const violationsBefore = this.violations.length + this.dropped;
 
     if (v.durable !== undefined) this.applyDurable(nodeId, st, v.durable, ev);
     if (v.stepped !== undefined) this.checkStepped(nodeId, st, v, v.stepped, ev);
@@ -268,6 +283,47 @@ export class RaftSafetyMonitor {
     }
     if (v.appliedEntries !== undefined) for (const e of v.appliedEntries) this.noteApplied(nodeId, st, e, ev);
     this.checkConfig(nodeId, st, v, ev);
+    st.roleSeen = v.role;
+    st.appliedSeen = v.applied;
+    st.compactedSeen = v.compactedIndex;
+    st.configIndexSeen = v.configIndex;
+    st.overwritesSeen = v.logOverwrites;
+    st.clean = this.violations.length + this.dropped === violationsBefore;
+  }
+
+  /**
+   * Whether view v repeats the node's previous view of this life: every value the rules read is the same,
+   * and it reports nothing new (nothing durable or applied, no term sent beyond one already revealed, no
+   * stepped message the stepped rules could act on: see steppedChangesNothing). Many views are such (a
+   * follower's tick, a heartbeat and its answer, a leader's tick after its heartbeats went out). Checking
+   * one again changes no state and, if the previous view raised no violation, raises none: the rules compare
+   * the view with this node's previous values (all equal now) and with per-index tables that only ever fill
+   * empty slots (the slots this node's previous view read or filled keep their values), and the commit and
+   * apply loops run over empty ranges. So it is counted (`observed`) and skipped. A crash clears lifeTerm,
+   * so the first view of a new life is always checked.
+   */
+  private unchanged(st: NodeState, v: RaftView): boolean {
+    const c = st.confOf;
+    return (
+      st.clean &&
+      st.lifeTerm === v.term &&
+      st.commitSeen === v.commitIndex &&
+      v.durable === undefined &&
+      (v.stepped === undefined || steppedChangesNothing(st, v, v.stepped)) &&
+      v.appliedEntries === undefined &&
+      v.appliedSnapshot === undefined &&
+      (v.sentTerm === undefined || v.sentTerm <= st.revealedTerm) &&
+      st.roleSeen === v.role &&
+      st.voteSeen === v.vote &&
+      st.lastIndexSeen === v.lastIndex &&
+      st.appliedSeen === v.applied &&
+      st.compactedSeen === v.compactedIndex &&
+      st.configIndexSeen === v.configIndex &&
+      st.overwritesSeen === v.logOverwrites &&
+      c[0] === v.voters &&
+      c[1] === v.votersOutgoing &&
+      c[2] === v.learners
+    );
   }
 
   /** The node's process crashed: its volatile state is gone (its durable log and its term are not). */
@@ -619,6 +675,12 @@ export class RaftSafetyMonitor {
         confNo: 0,
         voteSeen: "",
         lastIndexSeen: 0,
+        roleSeen: undefined,
+        appliedSeen: 0,
+        compactedSeen: 0,
+        configIndexSeen: 0,
+        overwritesSeen: 0,
+        clean: false,
         seenTerm: 0,
         coveredTerm: 0,
         coveredIndex: 0,
@@ -643,6 +705,16 @@ export class RaftSafetyMonitor {
     }
     this.violations.push({ rule, message, nodes, term, index, event });
   }
+}
+
+/**
+ * Whether checkStepped, given a view whose other values repeat the node's previous view, can neither fail
+ * nor change state for message m: its term is not above the node's (no term to adopt; seenTerm already
+ * holds the node's term), coverage already tracks the node's term, and it is no append or snapshot (which
+ * may extend coverage); commit-covered looks only at a commitIndex that grew, and it did not.
+ */
+function steppedChangesNothing(st: NodeState, v: RaftView, m: NonNullable<RaftView["stepped"]>): boolean {
+  return m.term <= v.term && st.coveredTerm === v.term && m.type !== "MsgApp" && m.type !== "MsgSnap";
 }
 
 /** "voters n1,n2 | outgoing n1,n2,n3 | learners n4", the parts that are empty left out. */
