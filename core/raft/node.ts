@@ -59,19 +59,9 @@ export class RaftNode extends RaftLeader {
 
   /** Asks for a linearizable read point; the answer arrives as a ReadState carrying `context`. */
   readIndex(context: string): void {
-    this.step({
-      type: "MsgReadIndex",
-      from: NONE,
-      to: NONE,
-      term: 0,
-      logTerm: 0,
-      index: 0,
-      entries: NO_ENTRIES,
-      commit: 0,
-      reject: false,
-      rejectHint: 0,
-      context,
-    });
+    const m: Mutable<Message> = this.local("MsgReadIndex");
+    m.context = context;
+    this.step(m);
   }
 
   /** Asks the leader to hand leadership to `to` (§3.10 of the thesis; etcd's TransferLeader). */
