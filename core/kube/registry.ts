@@ -291,8 +291,9 @@ export class Registry {
             // omits prev_kv once revision − 1 is compacted (a watch that fell behind compaction):
             // the apiserver cannot say what was deleted, and Kubernetes ends the watch with an error
             // (etcd3 watcher parseEvent) and the reflector lists again. Dropping the event instead
-            // left a deleted pod in an informer's cache (kube-informer-reliable, controller-conflicts
-            // seed 77); kube-watch-drop-unknown-delete is that bug.
+            // left a deleted pod in an informer's cache (kube-informer-reliable, first seen at
+            // controller-conflicts seed 77); kube-watch-drop-unknown-delete is that bug, and the
+            // compacted-deletes scenario, whose members read prev_kv in their watch send loop, catches it.
             if (e.prevKv === undefined) {
               if (this.opts.bugs?.has("kube-watch-drop-unknown-delete")) continue;
               kubeProbe("kube.watch-delete-without-prev-kv");
