@@ -6,7 +6,7 @@ import { Scheduler } from "./scheduler.ts";
 
 function disk(seed = 1) {
   const s = new Scheduler();
-  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, new Rng(seed), {
+  const d = new SimDisk({ now: () => s.now, at: (t, fn, a, b, c) => void s.at(t, fn, a, b, c) }, new Rng(seed), {
     fsyncLatencyUs: 100,
     fsyncJitterUs: 0,
   });

@@ -28,8 +28,25 @@ export interface DiskOptions {
 
 export interface DiskHost {
   now(): number;
-  /** Schedules fn at an absolute virtual time; the host drops it if the process crashed meanwhile. */
-  at(time: number, fn: () => void): void;
+  /** Schedules fn(a, b, c) at an absolute virtual time (never cancelled: a crash bumps the disk's epoch instead). */
+  at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void;
+}
+
+/**
+ * An fsync in flight is its completion event's (disk, done, epoch and target) with no closure of its own:
+ * the disk's crash epoch and the write count it makes durable, packed into one number (exact while a disk
+ * has fewer than 2^20 crashes and 2^32 writes between two crashes).
+ */
+const TARGET_UNIT = 0x100000000;
+
+function packSync(epoch: number, target: number): number {
+  if (target >= TARGET_UNIT || epoch >= 0x100000) throw new RangeError(`fsync of write ${target} in epoch ${epoch} does not fit`);
+  return epoch * TARGET_UNIT + target;
+}
+
+/** Every fsync completion calls this one function (see packSync). */
+function syncDone(disk: SimDisk, done: () => void, packed: number): void {
+  disk.completeSync(Math.floor(packed / TARGET_UNIT), packed % TARGET_UNIT, done);
 }
 
 interface File {
@@ -166,16 +183,18 @@ export class SimDisk implements Disk {
     // A disk completes fsyncs in order.
     const at = Math.max(this.host.now() + latency, this.lastSyncDone);
     this.lastSyncDone = at;
-    const epoch = this.epoch;
-    this.host.at(at, () => {
-      if (epoch !== this.epoch) return; // a crash came first: nothing of it became durable here
-      const n = target - this.durable;
-      if (n > 0) {
-        this.dropDurable(n);
-        this.durable = target;
-      }
-      done();
-    });
+    this.host.at(at, syncDone, this, done, packSync(this.epoch, target));
+  }
+
+  /** The fsync issued in `epoch` that covers the first `target` writes completed (see sync). */
+  completeSync(epoch: number, target: number, done: () => void): void {
+    if (epoch !== this.epoch) return; // a crash came first: nothing of it became durable here
+    const n = target - this.durable;
+    if (n > 0) {
+      this.dropDurable(n);
+      this.durable = target;
+    }
+    done();
   }
 
   /** The oldest n pending writes became durable. */

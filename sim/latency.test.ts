@@ -46,7 +46,7 @@ test("the same seed draws the same latencies", () => {
 function syncTimes(configure?: (d: SimDisk) => void): { times: number[]; crashKeep: number } {
   const s = new Scheduler();
   const rng = new Rng(3);
-  const d = new SimDisk({ now: () => s.now, at: (t, fn) => void s.at(t, fn) }, rng, {
+  const d = new SimDisk({ now: () => s.now, at: (t, fn, a, b, c) => void s.at(t, fn, a, b, c) }, rng, {
     fsyncLatencyUs: 500,
     fsyncJitterUs: 500,
   });

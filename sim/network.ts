@@ -142,6 +142,7 @@ export class Route {
 /** What the network needs from the world: time, scheduling, and whether/how a process takes a message. */
 export interface NetworkHost {
   now(): number;
+  /** Schedules fn(a, b, c) at an absolute virtual time; the event is never cancelled (Scheduler.post). */
   at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void;
   /**
    * Hands the message to route.to; returns "delivered", "held" (paused), "crashed", or "incarnation"

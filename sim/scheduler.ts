@@ -12,10 +12,15 @@ export interface SimEvent {
   b: unknown;
   /** A third, numeric argument (0 when unused): a number needs no object to carry it. */
   c: number;
+  /** Made by post(): nobody else holds it, so the scheduler reuses it once it ran. */
+  recycled: boolean;
 }
 
 /** Fills the heap's vacated slots, so they keep no finished event alive (never read: only [0, size) is). */
-const NO_EVENT: SimEvent = { time: 0, seq: 0, fn: null, a: undefined, b: undefined, c: 0 };
+const NO_EVENT: SimEvent = { time: 0, seq: 0, fn: null, a: undefined, b: undefined, c: 0, recycled: false };
+
+/** Spare events kept for post() at most (more are simply dropped). */
+const MAX_SPARE = 4096;
 
 export class EventBudgetExceeded extends Error {
   override readonly name = "EventBudgetExceeded";
@@ -52,7 +57,35 @@ export class Scheduler {
   at<A, B>(time: number, fn: (a: A, b: B) => void, a: A, b: B): SimEvent;
   at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): SimEvent;
   at(time: number, fn: (a: never, b: never, c: number) => void, a?: unknown, b?: unknown, c = 0): SimEvent {
-    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c };
+    const ev: SimEvent = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c, recycled: false };
+    this.push(ev);
+    return ev;
+  }
+
+  /**
+   * at() for an event nobody cancels (a message on the wire, an fsync completion): the event is not handed
+   * out, so once it ran the scheduler keeps it for the next post() instead of allocating one per message.
+   * Same time and sequence number as at() would give: the order of events does not change.
+   */
+  post<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void {
+    const ev = this.spare.pop();
+    if (ev === undefined) {
+      this.push({ time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c, recycled: true } as SimEvent);
+      return;
+    }
+    ev.time = Math.max(time, this.now);
+    ev.seq = this.seq++;
+    ev.fn = fn as SimEvent["fn"];
+    ev.a = a;
+    ev.b = b;
+    ev.c = c;
+    this.push(ev);
+  }
+
+  /** Events post() made that ran, for reuse (none of them is in the heap). */
+  private readonly spare: SimEvent[] = [];
+
+  private push(ev: SimEvent): void {
     const h = this.heap;
     let i = this.size++;
     if (i === h.length) h.push(ev);
@@ -66,7 +99,6 @@ export class Scheduler {
     }
     h[i] = ev;
     this.live++;
-    return ev;
   }
 
   cancel(ev: SimEvent | undefined): void {
@@ -127,9 +159,11 @@ export class Scheduler {
       this.live--;
       this.now = top.time;
       if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
-      const { a, b } = top;
+      const { a, b, c } = top;
       top.a = top.b = undefined;
-      (fn as (a: unknown, b: unknown, c: number) => void)(a, b, top.c);
+      // Spared before it runs: fn may post() again and take it (its arguments are read out already).
+      if (top.recycled && this.spare.length < MAX_SPARE) this.spare.push(top);
+      (fn as (a: unknown, b: unknown, c: number) => void)(a, b, c);
       return true;
     }
   }

@@ -74,7 +74,7 @@ export class SimProcess {
     this.disk = new SimDisk(
       {
         now: () => world.scheduler.now,
-        at: (t, fn) => void world.scheduler.at(t, fn),
+        at: (t, fn, a, b, c) => world.scheduler.post(t, fn, a, b, c),
       },
       diskRng,
       diskOpts,
@@ -130,7 +130,7 @@ export class World {
     this.network = new Network(
       {
         now: () => this.scheduler.now,
-        at: (t, fn, a, b, c) => void this.scheduler.at(t, fn, a, b, c),
+        at: (t, fn, a, b, c) => this.scheduler.post(t, fn, a, b, c),
         deliver: (route, msg, inc, sentEpoch) => this.deliver(route, msg, inc, sentEpoch),
         addressOf: (route) => {
           // The route's cached destination (set on its first delivery) saves the lookup per send.
@@ -233,10 +233,18 @@ export class World {
   timerDue(p: SimProcess, inc: number, fn: () => void): void {
     if (p.incarnation !== inc || p.status === "crashed") return;
     if (p.status === "paused") {
-      p.deferred.push(() => this.fireTimer(p, fn));
+      this.deferTimer(p, fn);
       return;
     }
     this.fireTimer(p, fn);
+  }
+
+  /**
+   * Apart from timerDue: a function that makes a closure gets a context object on every call, even when the
+   * closure is not made, and timerDue runs for every timer.
+   */
+  private deferTimer(p: SimProcess, fn: () => void): void {
+    p.deferred.push(() => this.fireTimer(p, fn));
   }
 
   private fireTimer(p: SimProcess, fn: () => void): void {

@@ -397,13 +397,21 @@ export class RaftDriver {
       this.observe(rd.mustSync ? durableOf(rd, undefined) : undefined, undefined, undefined, undefined);
     if (!sent) for (const m of rd.messages) this.sendRaft(m);
     if (stall) {
-      this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
-        this.applyAndAdvance(rd, true);
-        this.pump();
-      });
+      this.stallApply(rd);
       return;
     }
     this.applyAndAdvance(rd, false);
+  }
+
+  /**
+   * The slow-apply stall's timer, apart from finish(): a function that makes a closure gets a context object
+   * on every call, even when it does not make the closure, and finish() runs for every Ready.
+   */
+  private stallApply(rd: Ready): void {
+    this.env.setTimer(this.buggifyDelay.int(5_000, 50_000), () => {
+      this.applyAndAdvance(rd, true);
+      this.pump();
+    });
   }
 
   private applyAndAdvance(rd: Ready, durableObserved: boolean): void {
@@ -445,14 +453,17 @@ export class RaftDriver {
     }
     if (this.store.needsRewrite(this.logRewriteAfter)) {
       // Stays "in flight": no Ready runs while the log file is being swapped.
-      this.store.rewrite(() => {
-        this.inFlight = false;
-        this.pump();
-      });
+      this.store.rewrite(this.onRewritten);
       return;
     }
     this.inFlight = false;
   }
+
+  /** The log file was swapped (made once: an arrow made in applyAndAdvance would cost it a context per call). */
+  private readonly onRewritten = (): void => {
+    this.inFlight = false;
+    this.pump();
+  };
 
   private apply(rd: Ready): void {
     if (rd.snapshot !== undefined) {
