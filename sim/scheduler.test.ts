@@ -93,4 +93,50 @@ test("an event scheduled with arguments runs with them and lets go of them after
   assert.is(ev.b, undefined);
 });
 
+test("post() events keep (time, sequence) order with at() events, and their objects are reused", () => {
+  const s = new Scheduler();
+  const seen: string[] = [];
+  const note = (a: string, b: string, c: number): void => void seen.push(`${a}${b}${c}@${s.now}`);
+  s.post(20, note, "p", "x", 1);
+  s.at(10, () => seen.push(`a@${s.now}`));
+  s.post(10, note, "p", "y", 2);
+  s.at(20, () => seen.push(`b@${s.now}`));
+  while (s.step());
+  assert.equal(seen, ["a@10", "py2@10", "px1@20", "b@20"]);
+  // An event posted from inside a posted event's run, at the same time, runs after it (a later seq).
+  const order: number[] = [];
+  const chain = (_a: undefined, _b: undefined, c: number): void => {
+    order.push(c);
+    if (c < 5) s.post(s.now, chain, undefined, undefined, c + 1);
+  };
+  s.post(30, chain, undefined, undefined, 1);
+  s.at(30, () => order.push(100));
+  while (s.step());
+  assert.equal(order, [1, 100, 2, 3, 4, 5]);
+});
+
+test("a postCancellable() event is recycled once it ran or was cancelled: its seq tells the holder", () => {
+  const s = new Scheduler();
+  const fired: number[] = [];
+  const fire = (_a: undefined, _b: undefined, c: number): void => void fired.push(c);
+  const first = s.postCancellable(5, fire, undefined, undefined, 1);
+  const firstSeq = first.seq;
+  while (s.step());
+  assert.equal(fired, [1]);
+  // The next event may be the same object, with a new seq: the old holder must not cancel it.
+  const second = s.postCancellable(5, fire, undefined, undefined, 2);
+  assert.ok(second !== first || second.seq !== firstSeq);
+  const third = s.postCancellable(7, fire, undefined, undefined, 3);
+  s.cancel(third);
+  while (s.step());
+  assert.equal(fired, [1, 2]);
+  assert.is(s.pending, 0);
+  // A cancelled event that left the heap is reused too, with its arguments cleared.
+  const fourth = s.postCancellable(1, fire, undefined, undefined, 4);
+  assert.ok([first, second, third].includes(fourth));
+  assert.is(fourth.c, 4);
+  while (s.step());
+  assert.equal(fired, [1, 2, 4]);
+});
+
 test.run();

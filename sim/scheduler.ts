@@ -82,7 +82,30 @@ export class Scheduler {
     this.push(ev);
   }
 
-  /** Events post() made that ran, for reuse (none of them is in the heap). */
+  /**
+   * post() for an event its caller may cancel (a timer): the event is handed out, yet still recycled once it
+   * ran or, cancelled, left the heap. So the holder may treat it as its own only while its `seq` is the one
+   * it had when returned (seq numbers never repeat): sim/timers.ts checks that before every cancel.
+   */
+  postCancellable<A, B>(delayUs: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): SimEvent {
+    const time = this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0);
+    const ev = this.spare.pop();
+    if (ev === undefined) {
+      const made = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c, recycled: true } as SimEvent;
+      this.push(made);
+      return made;
+    }
+    ev.time = Math.max(time, this.now);
+    ev.seq = this.seq++;
+    ev.fn = fn as SimEvent["fn"];
+    ev.a = a;
+    ev.b = b;
+    ev.c = c;
+    this.push(ev);
+    return ev;
+  }
+
+  /** Events post() and postCancellable() made that left the heap, for reuse. */
   private readonly spare: SimEvent[] = [];
 
   private push(ev: SimEvent): void {
@@ -104,8 +127,14 @@ export class Scheduler {
   cancel(ev: SimEvent | undefined): void {
     if (ev && ev.fn !== null) {
       ev.fn = null;
+      ev.a = ev.b = undefined;
       this.live--;
     }
+  }
+
+  /** An event that left the heap: a recycled one is kept for reuse (its fn is null, its arguments cleared). */
+  private release(ev: SimEvent): void {
+    if (ev.recycled && this.spare.length < MAX_SPARE) this.spare.push(ev);
   }
 
   private pop(): SimEvent | undefined {
@@ -154,15 +183,18 @@ export class Scheduler {
       if (top.time > t) return false;
       this.pop();
       const fn = top.fn;
-      if (fn === null) continue;
+      if (fn === null) {
+        this.release(top);
+        continue;
+      }
       top.fn = null;
       this.live--;
       this.now = top.time;
       if (++this.executed > this.maxEvents) throw new EventBudgetExceeded(`more than ${this.maxEvents} events`);
       const { a, b, c } = top;
       top.a = top.b = undefined;
-      // Spared before it runs: fn may post() again and take it (its arguments are read out already).
-      if (top.recycled && this.spare.length < MAX_SPARE) this.spare.push(top);
+      // Released before it runs: fn may post() again and take it (its arguments are read out already).
+      this.release(top);
       (fn as (a: unknown, b: unknown, c: number) => void)(a, b, c);
       return true;
     }
@@ -171,7 +203,11 @@ export class Scheduler {
   /** Time of the next live event, or undefined. */
   peekTime(): number | undefined {
     const h = this.heap;
-    while (this.size > 0 && h[0]!.fn === null) this.pop();
+    while (this.size > 0 && h[0]!.fn === null) {
+      const top = h[0]!;
+      this.pop();
+      this.release(top);
+    }
     return this.size > 0 ? h[0]!.time : undefined;
   }
 

@@ -51,4 +51,30 @@ test("cancelAll cancels every pending timer and the table starts over", () => {
   assert.equal(fired, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 41]);
 });
 
+test("a fired timer's recycled event carries a newer timer: cancelling the old id leaves the new one alone", () => {
+  const s = new Scheduler();
+  const t = new TimerTable();
+  const fired: number[] = [];
+  const fire = (_a: undefined, _b: undefined, c: number): void => void fired.push(c);
+  t.add(s.postCancellable(10, fire, undefined, undefined, 1));
+  s.runUntil(10);
+  // Timer 2 most likely reuses timer 1's event object.
+  t.add(s.postCancellable(10, fire, undefined, undefined, 2));
+  t.cancel(1, s);
+  assert.is(t.size, 1);
+  s.runUntil(100);
+  assert.equal(fired, [1, 2]);
+  // Many timers through few objects: cancel what is pending, with compactions in between.
+  for (let id = 3; id <= 200; id++) {
+    t.add(s.postCancellable(5, fire, undefined, undefined, id));
+    if (id % 2 === 0) t.cancel(id, s);
+    if (id % 7 === 0) s.runUntil(s.now + 5);
+  }
+  s.runUntil(s.now + 100);
+  const expected = [1, 2];
+  for (let id = 3; id <= 200; id++) if (id % 2 === 1) expected.push(id);
+  assert.equal(fired, expected);
+  assert.is(t.size, 0);
+});
+
 test.run();
