@@ -139,4 +139,29 @@ test("a postCancellable() event is recycled once it ran or was cancelled: its se
   assert.equal(fired, [1, 2, 4]);
 });
 
+test("events at few distinct times, scheduled while others run, keep (time, sequence) order", () => {
+  const s = new Scheduler();
+  const ran: [number, number][] = [];
+  let x = 7;
+  let n = 0;
+  const rand = (k: number): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % k;
+  };
+  const fire = (_a: undefined, _b: undefined, c: number): void => {
+    ran.push([s.now, c]);
+    // Events scheduled from inside an event land at now or a little later, many at the same times.
+    if (n < 3000) for (let k = rand(3); k > 0; k--) s.post(s.now + rand(4), fire, undefined, undefined, ++n);
+  };
+  for (let i = 0; i < 200; i++) s.post(rand(10), fire, undefined, undefined, ++n);
+  while (s.step());
+  assert.ok(ran.length > 1000);
+  for (let i = 1; i < ran.length; i++) {
+    const [t0, c0] = ran[i - 1]!;
+    const [t1, c1] = ran[i]!;
+    // Sequence numbers follow the order of scheduling, which `c` records.
+    assert.ok(t0 < t1 || (t0 === t1 && c0 < c1), `event ${i} out of order`);
+  }
+});
+
 test.run();
