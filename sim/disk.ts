@@ -40,7 +40,8 @@ export interface DiskHost {
 const TARGET_UNIT = 0x100000000;
 
 function packSync(epoch: number, target: number): number {
-  if (target >= TARGET_UNIT || epoch >= 0x100000) throw new RangeError(`fsync of write ${target} in epoch ${epoch} does not fit`);
+  if (target >= TARGET_UNIT || epoch >= 0x100000)
+    throw new RangeError(`fsync of write ${target} in epoch ${epoch} does not fit`);
   return epoch * TARGET_UNIT + target;
 }
 

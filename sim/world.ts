@@ -201,7 +201,13 @@ export class World {
       setTimer(delayUs: number, fn: () => void): TimerId {
         const id = world.nextTimer++;
         if (p.incarnation !== inc || p.status === "crashed") return id;
-        const ev = world.scheduler.postCancellable(p.clock.toVirtual(Math.max(0, delayUs)), timerDue, incarnation, fn, id);
+        const ev = world.scheduler.postCancellable(
+          p.clock.toVirtual(Math.max(0, delayUs)),
+          timerDue,
+          incarnation,
+          fn,
+          id,
+        );
         p.timers.add(ev);
         return id;
       },

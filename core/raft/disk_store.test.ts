@@ -8,7 +8,10 @@ import type { Entry, Ready, Snapshot } from "./types.ts";
 import { logOfTerms } from "../../testing/raft/testkit.ts";
 
 function disk(seed = 1): SimDisk {
-  return new SimDisk({ now: () => 0, at: (_t, fn, a, b, c) => fn(a, b, c) }, new Rng(seed), { fsyncLatencyUs: 0, fsyncJitterUs: 0 });
+  return new SimDisk({ now: () => 0, at: (_t, fn, a, b, c) => fn(a, b, c) }, new Rng(seed), {
+    fsyncLatencyUs: 0,
+    fsyncJitterUs: 0,
+  });
 }
 
 const ready = (over: Partial<Ready>): Ready => ({
