@@ -345,7 +345,9 @@ export class RaftDriver {
   /** Runs Ready cycles until none is left or one waits for an fsync. */
   private pump(): void {
     while (!this.inFlight && this.node.hasReady()) {
-      const rd = this.node.ready();
+      // The node refills one Ready (nextReady): nothing here keeps it past advance(), and no Ready is asked
+      // for while one is in flight (inFlight stays set until applyAndAdvance is done with it).
+      const rd = this.node.nextReady();
       this.inFlight = true;
       for (const m of rd.messagesBeforeSync) this.sendRaft(m);
       const hs = rd.hardState;

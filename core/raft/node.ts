@@ -175,6 +175,38 @@ export class RaftNode extends RaftLeader {
   }
 
   ready(): Ready {
+    return this.makeReady(undefined);
+  }
+
+  /**
+   * ready() for a host that keeps nothing of a Ready past its advance() (the driver): one Ready object per
+   * node, refilled by every call, and the message array of the previous Ready emptied and reused for the next
+   * (a Ready's arrays are otherwise never mutated). The Ready and its `messages` are valid until advance().
+   */
+  nextReady(): Ready {
+    let rd = this.reusedReady;
+    if (rd === undefined) {
+      // The literal's shape and field order are the one ready() makes.
+      rd = this.reusedReady = {
+        softState: undefined,
+        hardState: undefined,
+        snapshot: undefined,
+        entries: NO_ENTRIES,
+        committedEntries: NO_ENTRIES,
+        messages: NO_MESSAGES,
+        messagesBeforeSync: NO_MESSAGES,
+        readStates: NO_READ_STATES,
+        mustSync: false,
+      };
+    }
+    return this.makeReady(rd);
+  }
+
+  /** The one Ready nextReady() refills (made on first use). */
+  private reusedReady: Mutable<Ready> | undefined;
+
+  /** Fills `into` (nextReady) or a new Ready (ready()). */
+  private makeReady(into: Mutable<Ready> | undefined): Ready {
     assert(!this.readyInFlight, "ready() called again before advance() of the previous Ready");
     // Hard and soft state objects are made only when they changed (most Readys change neither).
     const prevHs = this.prevHardState;
@@ -187,17 +219,35 @@ export class RaftNode extends RaftLeader {
     const entries = this.log.unstableEntries();
     const committedEntries = this.log.nextCommittedEntries();
     const snapshot = this.log.pendingSnapshot;
-    const rd: Ready = {
-      softState: softChanged ? ss : undefined,
-      hardState: hardChanged ? hs : undefined,
-      snapshot,
-      entries,
-      committedEntries,
-      messages: this.msgs,
-      messagesBeforeSync: this.msgsBeforeSync.length > 0 ? this.msgsBeforeSync : NO_MESSAGES,
-      readStates: this.readStates.length > 0 ? this.readStates : NO_READ_STATES,
-      mustSync: entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote,
-    };
+    const mustSync = entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote;
+    const messagesBeforeSync = this.msgsBeforeSync.length > 0 ? this.msgsBeforeSync : NO_MESSAGES;
+    const readStates = this.readStates.length > 0 ? this.readStates : NO_READ_STATES;
+    let rd: Ready;
+    if (into === undefined) {
+      rd = {
+        softState: softChanged ? ss : undefined,
+        hardState: hardChanged ? hs : undefined,
+        snapshot,
+        entries,
+        committedEntries,
+        messages: this.msgs,
+        messagesBeforeSync,
+        readStates,
+        mustSync,
+      };
+    } else {
+      // Every field written, so nothing of the previous Ready shows through.
+      into.softState = softChanged ? ss : undefined;
+      into.hardState = hardChanged ? hs : undefined;
+      into.snapshot = snapshot;
+      into.entries = entries;
+      into.committedEntries = committedEntries;
+      into.messages = this.msgs;
+      into.messagesBeforeSync = messagesBeforeSync;
+      into.readStates = readStates;
+      into.mustSync = mustSync;
+      rd = into;
+    }
     this.msgs = NO_MESSAGES as Message[];
     // Usually empty: then the Ready gets a shared empty array and we keep ours (no allocation).
     if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
@@ -214,6 +264,12 @@ export class RaftNode extends RaftLeader {
   advance(rd: Ready): void {
     assert(this.readyInFlight, "advance() without a Ready in flight");
     this.readyInFlight = false;
+    if (rd === this.reusedReady && rd.messages !== NO_MESSAGES) {
+      // nextReady()'s host is done with the array: it carries the next Ready's messages (see queue).
+      const sent = rd.messages as Message[];
+      sent.length = 0;
+      this.advancedMessages = sent;
+    }
     if (rd.snapshot !== undefined) this.log.snapshotApplied(rd.snapshot);
     if (rd.entries.length > 0) this.log.stableTo(rd.entries[rd.entries.length - 1]!.index);
     const committed = rd.committedEntries;

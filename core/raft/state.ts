@@ -87,6 +87,8 @@ export abstract class RaftState {
   protected prevHardState: HardState;
   protected prevSoftState: SoftState = { leader: NONE, role: "follower" };
   protected readyInFlight = false;
+  /** The message array of the last Ready RaftNode.nextReady() handed out, once advanced: emptied, for queue(). */
+  protected advancedMessages: Message[] | undefined;
   protected readonly matchScratch: number[] = [];
   /** Messages stepped, for the benchmark. */
   stepped = 0;
@@ -385,11 +387,18 @@ export abstract class RaftState {
 
   /**
    * Queues a message for the next Ready. Between Readys msgs is the shared empty array, so a Ready with no
-   * messages allocates nothing and one with a single message (a follower's acknowledgement) a 1-slot array.
+   * messages allocates nothing and one with a single message (a follower's acknowledgement) a 1-slot array —
+   * or none: under nextReady() the previous Ready's array, emptied at its advance(), is filled again.
    */
   protected queue(msg: Message): void {
-    if (this.msgs === NO_MESSAGES) this.msgs = [msg];
-    else this.msgs.push(msg);
+    if (this.msgs !== NO_MESSAGES) this.msgs.push(msg);
+    else if (this.advancedMessages === undefined) this.msgs = [msg];
+    else {
+      const spare = this.advancedMessages;
+      this.advancedMessages = undefined;
+      spare.push(msg);
+      this.msgs = spare;
+    }
   }
 
   protected send(m: MessageInit): void {
