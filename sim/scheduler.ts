@@ -33,12 +33,6 @@ export class Scheduler {
   private seq = 0;
   /** heap[0, size) is the heap; slots past it hold NO_EVENT (the array never shrinks: no reallocation). */
   private readonly heap: SimEvent[] = [];
-  /**
-   * Each heap slot's (time, seq), copied from its event: the heap is ordered in these columns, so sifting
-   * reads no event object (an event's own time and seq are set once, before it enters the heap).
-   */
-  private times = new Float64Array(64);
-  private seqs = new Float64Array(64);
   private size = 0;
   private live = 0;
 
@@ -115,38 +109,19 @@ export class Scheduler {
   private readonly spare: SimEvent[] = [];
 
   private push(ev: SimEvent): void {
-    let i = this.size++;
-    if (i === this.times.length) this.grow();
     const h = this.heap;
-    const times = this.times;
-    const seqs = this.seqs;
-    const t = ev.time;
-    // Sift up. The new event's seq is larger than every seq in the heap (seqs only grow), so it goes below
-    // any parent of the same time: comparing the times suffices.
+    let i = this.size++;
+    if (i === h.length) h.push(ev);
+    // sift up
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = times[p]!;
-      if (pt <= t) break;
-      times[i] = pt;
-      seqs[i] = seqs[p]!;
-      h[i] = h[p]!;
+      const pe = h[p]!;
+      if (pe.time < ev.time || (pe.time === ev.time && pe.seq < ev.seq)) break;
+      h[i] = pe;
       i = p;
     }
-    times[i] = t;
-    seqs[i] = ev.seq;
     h[i] = ev;
     this.live++;
-  }
-
-  /** Doubles the heap's key columns (the event array grows by itself). */
-  private grow(): void {
-    const n = this.times.length * 2;
-    const times = new Float64Array(n);
-    times.set(this.times);
-    const seqs = new Float64Array(n);
-    seqs.set(this.seqs);
-    this.times = times;
-    this.seqs = seqs;
   }
 
   cancel(ev: SimEvent | undefined): void {
@@ -162,43 +137,36 @@ export class Scheduler {
     if (ev.recycled && this.spare.length < MAX_SPARE) this.spare.push(ev);
   }
 
-  /** Removes the heap's top event (the caller read it from heap[0]); the heap must not be empty. */
-  private pop(): void {
+  private pop(): SimEvent | undefined {
+    if (this.size === 0) return undefined;
     const h = this.heap;
-    const times = this.times;
-    const seqs = this.seqs;
+    const top = h[0]!;
     const n = --this.size;
     const last = h[n]!;
     h[n] = NO_EVENT;
-    if (n === 0) return;
-    const lt = times[n]!;
-    const ls = seqs[n]!;
-    // Sift down, comparing (time, seq) in the key columns: no event object is touched on the way.
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      let ct = times[l]!;
-      let cs = seqs[l]!;
-      if (r < n) {
-        const rt = times[r]!;
-        if (rt < ct || (rt === ct && seqs[r]! < cs)) {
-          c = r;
-          ct = rt;
-          cs = seqs[r]!;
+    if (n > 0) {
+      // sift down
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        let c = l;
+        let ce = h[l]!;
+        if (r < n) {
+          const re = h[r]!;
+          if (re.time < ce.time || (re.time === ce.time && re.seq < ce.seq)) {
+            c = r;
+            ce = re;
+          }
         }
+        if (last.time < ce.time || (last.time === ce.time && last.seq < ce.seq)) break;
+        h[i] = ce;
+        i = c;
       }
-      if (lt < ct || (lt === ct && ls < cs)) break;
-      times[i] = ct;
-      seqs[i] = cs;
-      h[i] = h[c]!;
-      i = c;
+      h[i] = last;
     }
-    times[i] = lt;
-    seqs[i] = ls;
-    h[i] = last;
+    return top;
   }
 
   /** Runs the next live event; false when none is left. */
@@ -211,8 +179,8 @@ export class Scheduler {
     const h = this.heap;
     for (;;) {
       if (this.size === 0) return false;
-      if (this.times[0]! > t) return false;
       const top = h[0]!;
+      if (top.time > t) return false;
       this.pop();
       const fn = top.fn;
       if (fn === null) {
