@@ -422,8 +422,8 @@ export class World {
   /**
    * runUntil's loop, in a function of its own with nothing after the loop: V8 optimizes the loop while it
    * runs for the first time, before any code after it ever ran, and such code (a property access or a call
-   * with no type feedback yet) then deoptimized the loop's code on every later exit — twice a seed, several
-   * per cent of a seed's time.
+   * with no type feedback yet) then deoptimized the loop's code on every later exit (twice a seed, seen with
+   * node --trace-deopt).
    */
   private runEvents(t: number): void {
     const s = this.scheduler;
