@@ -377,6 +377,6 @@ export function runKvCluster(
   const history = { operations: run.recorder.operations, watches: run.recorder.watches };
   return run.finish({
     ...(operator !== undefined ? { membership: operator.log } : {}),
-    latency: kvLatencyReport(latency.ops, history),
+    latency: kvLatencyReport(latency, history),
   });
 }
