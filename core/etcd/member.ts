@@ -477,14 +477,13 @@ export class EtcdMember implements Actor {
   }
 
   private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {
-    const stream = this.hub.openStream((response) =>
-      this.env.send(client, {
-        type: "WatchEvent",
-        streamId,
-        seq: seq.next++,
-        response: { ...response, watchId: streamId },
-      } satisfies MemberMessage),
-    );
+    const stream = this.hub.openStream((response) => {
+      // The client knows the watch by its stream id. The hub builds every response afresh for one
+      // stream and keeps no reference once it is sent, so renaming the watch in place is invisible
+      // (the same fields, in the same order, as a copy).
+      response.watchId = streamId;
+      this.env.send(client, { type: "WatchEvent", streamId, seq: seq.next++, response } satisfies MemberMessage);
+    });
     this.streams.set(`${client}/${streamId}`, { stream, client, streamId, request, seq });
     stream.watch(request);
   }
@@ -498,6 +497,12 @@ export class EtcdMember implements Actor {
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
+  /** reply(client, reqId, { response }) without the spread: the answer to most requests. */
+  private replyOk(client: string, reqId: number, response: EtcdResponse): void {
+    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, undefined);
+    this.env.send(client, { type: "KvResponse", reqId, response } satisfies MemberMessage);
+  }
+
   private onKvRequest(
     client: string,
     clientReqId: number,
@@ -506,7 +511,6 @@ export class EtcdMember implements Actor {
     token?: string,
   ): void {
     latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
-    const term = () => this.driver.node.term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
     if (!serializable && this.driver.node.learners.includes(this.env.id))
@@ -516,9 +520,9 @@ export class EtcdMember implements Actor {
         const serve = () => {
           const denied = this.auth.readRefusal(token, request);
           if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
-          const r = this.store.range(request.range, term());
+          const r = this.store.range(request.range, this.driver.node.term);
           if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-          else this.reply(client, clientReqId, { response: { kind: "range", range: r } });
+          else this.replyOk(client, clientReqId, { kind: "range", range: r });
         };
         if (request.range.serializable) return serve();
         this.linearizable(client, clientReqId, serve);
@@ -530,9 +534,9 @@ export class EtcdMember implements Actor {
           this.linearizable(client, clientReqId, () => {
             const denied = this.auth.readRefusal(token, request);
             if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
-            const r = this.store.apply(request, { raftTerm: term() });
+            const r = this.store.apply(request, { raftTerm: this.driver.node.term });
             if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-            else this.reply(client, clientReqId, { response: r });
+            else this.replyOk(client, clientReqId, r);
           });
           return;
         }
@@ -542,9 +546,9 @@ export class EtcdMember implements Actor {
         // Keep-alives go to the leader's lessor (not through Raft), as in etcd.
         if (!this.isLeader)
           return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
-        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, term(), this.leaseClock());
+        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
         if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-        else this.reply(client, clientReqId, { response: { kind: "leaseKeepAlive", leaseKeepAlive: r } });
+        else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
         return;
       }
       default:
@@ -849,7 +853,7 @@ export class EtcdMember implements Actor {
             error: result.error,
             ...(effectUnknown ? { effectUnknown: true as const } : {}),
           });
-        else this.reply(w.client, w.clientReqId, { response: result });
+        else this.replyOk(w.client, w.clientReqId, result);
       }
     }
   }
