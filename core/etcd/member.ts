@@ -745,14 +745,16 @@ export class EtcdMember implements Actor {
   private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
     // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
     if (entry.op === "kv" && this.env.buggify("drop-proposal")) return "ok";
-    const st = this.driver.status();
-    if (st.role === "leader") {
+    // The node's role and leader as status() reports them, read without building a status.
+    const node = this.driver.node;
+    if (node.roleKind === "leader") {
       const r = this.driver.propose(entry);
       return r.ok ? "ok" : "no-leader";
     }
-    if (st.leader === "") return "no-leader";
+    const leader = node.leader;
+    if (leader === "") return "no-leader";
     probe("etcd.write-forwarded");
-    this.env.send(st.leader, { type: "MemberForward", entry } satisfies Forward);
+    this.env.send(leader, { type: "MemberForward", entry } satisfies Forward);
     return "ok";
   }
 
@@ -999,10 +1001,10 @@ export class EtcdMember implements Actor {
     // keeps expiring leases by its own (skewed) clock.
     const leading = this.bugs.has("etcd-lease-stale-leader")
       ? this.store.lessor.isPrimary
-      : this.isLeader && this.driver.status().role === "leader";
+      : this.isLeader && this.driver.node.roleKind === "leader";
     if (!leading) return;
     const ids = this.store.lessor.expired(this.leaseClock());
     if (ids.length === 0) return;
-    if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
+    if (this.driver.node.roleKind === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
 }
