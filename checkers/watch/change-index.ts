@@ -46,9 +46,9 @@ export class ChangeIndex {
       if (rev <= previous)
         throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
       previous = rev;
-      const truths: TruthEvent[] = [];
       const seen = new Set<string>();
-      change.events.forEach((event, j) => {
+      // map, not push onto []: the list is sized to the revision's events (most revisions have one).
+      const truths = change.events.map((event, j): TruthEvent => {
         const where = `changes[${i}] (revision ${rev}) event ${j}`;
         if (event.type !== "PUT" && event.type !== "DELETE")
           throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
@@ -65,11 +65,11 @@ export class ChangeIndex {
           prior,
           isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
         };
-        truths.push(truth);
         latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : { kind: "absent" });
         let list = this.byKey.get(event.kv.key);
         if (list === undefined) this.byKey.set(event.kv.key, (list = []));
         list.push(truth);
+        return truth;
       });
       this.revisions.push(rev);
       this.byRevision.set(rev, truths);

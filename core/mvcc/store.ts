@@ -597,14 +597,15 @@ export class MvccStore {
     }
     const limit = indexLimit(req);
     const countOnly = req.countOnly === true;
-    const kvs: KeyValue[] = [];
+    let kvs: KeyValue[] = [];
     let count = 0;
     const end = normalizeRangeEnd(req.rangeEnd);
     if (end === undefined) {
       const c = this.index.get(req.key)?.at(rev);
       if (c !== undefined) {
         count = 1;
-        if (!countOnly) kvs.push(toKeyValue(req.key, c));
+        // A literal sizes the array to its one pair (a push onto [] reserves 16+ slots; responses stay in the history).
+        if (!countOnly) kvs = [toKeyValue(req.key, c)];
       }
     } else {
       this.sortedKeys.forEachInRange(req.key, end, (k) => {

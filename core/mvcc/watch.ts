@@ -118,7 +118,11 @@ export class WatchHub implements CommitListener {
           if (!inRange(key, w.key, w.end)) continue;
           const c = changes[i] as Change;
           if (c.version === 0 ? w.noDelete : w.noPut) continue;
-          (events ??= []).push(this.event(key, c, w.prevKv));
+          // Most responses carry one event: a literal sizes the array to it (a push onto [] reserves 16+ slots,
+          // and responses stay in the history).
+          const ev = this.event(key, c, w.prevKv);
+          if (events === undefined) events = [ev];
+          else events.push(ev);
         }
         if (events !== undefined) this.sendEvents(w, revision, events);
         // A synced watcher has seen this revision: after a restore it resumes from the next one.
