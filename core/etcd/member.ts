@@ -125,8 +125,9 @@ export interface MemberHooks {
   /**
    * Every applied Raft entry with the revision it led to. `payload` is the entry's data, by
    * reference (payloads are never mutated): an observer compares or digests it as it needs.
+   * Arguments rather than one object: this runs for every entry on every member.
    */
-  onApply?(e: { member: string; index: number; term: number; payload: unknown; revision: number }): void;
+  onApply?(member: string, index: number, term: number, payload: unknown, revision: number): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -213,6 +214,8 @@ export class EtcdMember implements Actor {
   >();
   private nextReq = 0;
   private readonly nonce: string;
+  /** "<member>/<nonce>/": the start of every request id this incarnation proposes, built once. */
+  private readonly reqPrefix: string;
   private isLeader = false;
   /**
    * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
@@ -251,6 +254,7 @@ export class EtcdMember implements Actor {
     // A (re)start begins with no alarm until the snapshot and the log say otherwise.
     if (this.quotaBytes > 0) this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0 });
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
+    this.reqPrefix = `${env.id}/${this.nonce}/`;
     this.auth = new MemberAuth(env, { bugs: this.bugs, tokenTtlUs: opts.authTokenTtlUs });
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({
@@ -570,7 +574,7 @@ export class EtcdMember implements Actor {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }
-    let reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+    let reqId = this.reqPrefix + ++this.nextReq;
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
       if (this.waiting.delete(reqId)) {
         probe("etcd.proposal-timeout");
@@ -602,7 +606,7 @@ export class EtcdMember implements Actor {
             return this.reply(client, clientReqId, { error: f.error });
           }
           authProbe("auth.old-revision-retried");
-          const next = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+          const next = this.reqPrefix + ++this.nextReq;
           this.waiting.delete(reqId);
           this.waiting.set(next, w);
           reqId = next;
@@ -918,7 +922,7 @@ export class EtcdMember implements Actor {
           this.maintReply(client, reqId, { alarms: this.alarms.list() }),
         );
       case "alarmDisarm": {
-        const id = `${this.env.id}/${this.nonce}/a${++this.nextReq}`;
+        const id = `${this.reqPrefix}a${++this.nextReq}`;
         const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
           if (this.maintWaiting.delete(id)) this.maintReply(client, reqId, { error: "timeout" });
         });
@@ -949,13 +953,7 @@ export class EtcdMember implements Actor {
 
   private report(entry: Entry): void {
     this.auth.onApplied(entry.index);
-    this.hooks.onApply?.({
-      member: this.env.id,
-      index: entry.index,
-      term: entry.term,
-      payload: entry.data,
-      revision: this.store.revision,
-    });
+    this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision);
   }
 
   private restore(s: MemberSnapshot): void {

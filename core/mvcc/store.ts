@@ -118,6 +118,12 @@ export class MvccStore {
   private txnChanges = 0;
   private txnLogStart = 0;
   private listener: CommitListener | undefined;
+  /**
+   * txn's compare path, reused from one Txn to the next (a push onto a fresh [] reserves 16+ slots per
+   * Txn): cleared at the start of txn and read only until its execTxn returns, before the commit is
+   * announced, so nothing a listener does can meet it half-built.
+   */
+  private readonly txnPath: boolean[] = [];
 
   constructor(opts: StoreOptions = {}) {
     this.bugs = opts.bugs ?? BugSet.none;
@@ -253,7 +259,8 @@ export class MvccStore {
     const bad = checkTxn(req, this.maxTxnOps);
     if (bad !== undefined) return fail(bad);
     // Every compare of the chosen path, nested ones included, sees the state before the Txn.
-    const path: boolean[] = [];
+    const path = this.txnPath;
+    path.length = 0;
     this.compareToPath(req, path);
     if (!skipValidation) {
       const err = this.checkTxnState(req, path);
@@ -263,7 +270,9 @@ export class MvccStore {
     if (write) this.beginWrite();
     const resp = this.execTxn(req, path, { i: 0 });
     const revision = write ? this.endWrite() : this.currentRev;
-    resp.header = { revision, raftTerm };
+    // execTxn's header is its own fresh object: set in place (the same fields, in the same order).
+    resp.header.revision = revision;
+    resp.header.raftTerm = raftTerm;
     return resp;
   }
 
