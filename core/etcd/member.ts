@@ -832,7 +832,7 @@ export class EtcdMember implements Actor {
         { raftTerm, nowUs: this.leaseClock() },
       );
     } else {
-      result = this.store.apply(req, { raftTerm, nowUs: this.leaseClock(), skipValidation });
+      result = this.store.applyWith(req, raftTerm, this.leaseClock(), skipValidation);
     }
     let effectUnknown = false;
     if (this.quotaBytes > 0) {

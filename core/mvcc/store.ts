@@ -155,14 +155,18 @@ export class MvccStore {
 
   /** Static checks, state checks (unless ctx.skipValidation), then the request itself. */
   apply(req: EtcdRequest, ctx: ApplyContext = {}): EtcdResponse | EtcdError {
-    const term = ctx.raftTerm ?? 0;
+    return this.applyWith(req, ctx.raftTerm ?? 0, ctx.nowUs ?? 0, ctx.skipValidation);
+  }
+
+  /** apply(req, { raftTerm: term, nowUs, skipValidation }), the context as arguments (a member's apply loop: no object per entry). */
+  applyWith(req: EtcdRequest, term: number, nowUs: number, skipValidation?: boolean): EtcdResponse | EtcdError {
     switch (req.kind) {
       case "range": {
         const r = this.range(req.range, term);
         return isEtcdError(r) ? r : { kind: "range", range: r };
       }
       case "put": {
-        const r = this.put(req.put, term, ctx.skipValidation);
+        const r = this.put(req.put, term, skipValidation);
         return isEtcdError(r) ? r : { kind: "put", put: r };
       }
       case "deleteRange": {
@@ -170,7 +174,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "deleteRange", deleteRange: r };
       }
       case "txn": {
-        const r = this.txn(req.txn, term, ctx.skipValidation);
+        const r = this.txn(req.txn, term, skipValidation);
         return isEtcdError(r) ? r : { kind: "txn", txn: r };
       }
       case "compact": {
@@ -178,7 +182,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "compact", compact: r };
       }
       case "leaseGrant": {
-        const r = this.leaseGrant(req.leaseGrant, term, ctx.nowUs ?? 0);
+        const r = this.leaseGrant(req.leaseGrant, term, nowUs);
         return isEtcdError(r) ? r : { kind: "leaseGrant", leaseGrant: r };
       }
       case "leaseRevoke": {
@@ -186,7 +190,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "leaseRevoke", leaseRevoke: r };
       }
       case "leaseKeepAlive": {
-        const r = this.leaseKeepAlive(req.leaseKeepAlive, term, ctx.nowUs ?? 0);
+        const r = this.leaseKeepAlive(req.leaseKeepAlive, term, nowUs);
         return isEtcdError(r) ? r : { kind: "leaseKeepAlive", leaseKeepAlive: r };
       }
     }
