@@ -94,4 +94,54 @@ test("a response lost in the middle of a busy stream breaks it once a later one 
   assert.is(got.at(-1)?.cancelReason, "stream broken");
 });
 
+test("watch responses reach the watcher in stream order: in order at once, early ones once the gap fills, copies never", () => {
+  let now = 0;
+  const sent: unknown[] = [];
+  const env = {
+    id: "c1",
+    rng: { int: () => 0 },
+    now: () => now,
+    send: (_to: string, msg: unknown) => void sent.push(msg),
+    setTimer: () => 1,
+    cancelTimer: () => {},
+  } as unknown as Env;
+  const recorder = new HistoryRecorder(() => now);
+  const c = new EtcdClient(env, { clientId: 1, members: ["n1"], requestTimeoutUs: 1, streamTimeoutUs: 1, recorder });
+  const got: number[] = [];
+  const h = c.watch({ key: "k" }, (r) => got.push(r.header.revision));
+  const event = (seq: number, revision: number, extra: Partial<WatchResponse> = {}) => {
+    now++;
+    c.onMessage("n1", {
+      type: "WatchEvent",
+      streamId: h.watchId,
+      seq,
+      response: { header: { revision, raftTerm: 1 }, watchId: h.watchId, events: [], ...extra },
+    } satisfies MemberMessage);
+  };
+  event(0, 10);
+  event(1, 11);
+  assert.equal(got, [10, 11], "in order: handed over as they arrive");
+  event(3, 13);
+  event(4, 14);
+  assert.equal(got, [10, 11], "behind a gap: held back");
+  event(2, 12);
+  assert.equal(got, [10, 11, 12, 13, 14], "the gap filled: all in order");
+  event(3, 99);
+  event(5, 15, { canceled: true });
+  event(6, 16);
+  assert.equal(got, [10, 11, 12, 13, 14, 15], "a copy is dropped; nothing after a cancel");
+  assert.equal(
+    recorder.watches[0]!.responses.map((r) => [r.time, r.response.header.revision]),
+    [
+      [1, 10],
+      [2, 11],
+      [5, 12],
+      [5, 13],
+      [5, 14],
+      [7, 15],
+    ],
+    "recorded in stream order, at the time each was handed over",
+  );
+});
+
 test.run();

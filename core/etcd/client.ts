@@ -178,13 +178,19 @@ export class EtcdClient implements KV {
         if (s.closed || m.seq < s.nextSeq) return true;
         s.lastHeard = this.env.now();
         if (!hasGap(s)) s.gapSince = this.env.now();
+        if (m.seq === s.nextSeq && s.early.size === 0) {
+          // The usual case, in order with nothing waiting: handed over at once rather than through
+          // `early` (the loop below would take it back out and find nothing after it; a watcher's
+          // callback cannot deliver another response meanwhile, messages arrive only as events).
+          s.nextSeq++;
+          this.handOver(s, m.response);
+          return true;
+        }
         s.early.set(m.seq, m.response);
         // Hand responses over in stream order; a gap that never fills breaks the stream (ping timeout).
         for (let r = s.early.get(s.nextSeq); r !== undefined && !s.closed; r = s.early.get(s.nextSeq)) {
           s.early.delete(s.nextSeq++);
-          s.record.responses.push({ time: this.opts.recorder.trueNow(), response: r });
-          if (r.canceled) this.closeStream(s, false);
-          s.onResponse(r);
+          this.handOver(s, r);
         }
         return true;
       }
@@ -221,6 +227,13 @@ export class EtcdClient implements KV {
       default:
         return false;
     }
+  }
+
+  /** A watch response, next in stream order: recorded, then given to the watcher. */
+  private handOver(s: Stream, r: WatchResponse): void {
+    s.record.responses.push({ time: this.opts.recorder.trueNow(), response: r });
+    if (r.canceled) this.closeStream(s, false);
+    s.onResponse(r);
   }
 
   private call(request: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
