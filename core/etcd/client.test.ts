@@ -144,4 +144,34 @@ test("watch responses reach the watcher in stream order: in order at once, early
   );
 });
 
+test("each KV call hands its callback the response field its request names, and records the operation", () => {
+  const t = oneMember(() => false);
+  let putRev = 0;
+  t.step("put", (done) =>
+    t.c.put({ key: "k", value: "v" }, (r) => {
+      if (r.ok) putRev = r.value.header.revision;
+      done(r.ok);
+    }),
+  );
+  assert.ok(putRev > 1);
+  t.step("range", (done) => t.c.range({ key: "k" }, (r) => done(r.ok && r.value.kvs[0]?.value === "v")));
+  let error: string | undefined;
+  t.step("an empty key is refused", (done) =>
+    t.c.range({ key: "" }, (r) => {
+      if (!r.ok) error = r.error;
+      done(!r.ok && !r.unknown);
+    }),
+  );
+  assert.is(error, "empty-key");
+  const ops = t.c.opts.recorder.operations;
+  assert.equal(
+    ops.map((o) => [o.request.kind, o.response?.kind, o.error, o.return !== null]),
+    [
+      ["put", "put", undefined, true],
+      ["range", "range", undefined, true],
+      ["range", undefined, "empty-key", true],
+    ],
+  );
+});
+
 test.run();

@@ -5,7 +5,7 @@ import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { EtcdOperation, WatchRecord } from "../history.ts";
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
-import type { Callback, KV, KvResult, WatchHandle } from "./kv.ts";
+import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
 
@@ -55,9 +55,12 @@ export interface ClientOptions {
   auth?: { user: string; password: string };
 }
 
+/** A KV method's callback, which gets the response's field named by the request's kind (a Range call, its `range`). */
+type Reply = (r: KvResult<unknown>) => void;
+
 interface Pending {
   op: EtcdOperation;
-  cb: (r: KvResult<EtcdResponse>) => void;
+  cb: Reply;
   timer: TimerId;
   attempts: number;
   member: string;
@@ -154,17 +157,13 @@ export class EtcdClient implements KV {
           this.sendRequest(retryId, p);
           return true;
         }
-        this.finish(
-          m.reqId,
-          p,
-          m.response !== undefined
-            ? { ok: true, value: m.response }
-            : {
-                ok: false,
-                error: m.error ?? "timeout",
-                unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true,
-              },
-        );
+        if (m.response !== undefined) this.finishOk(m.reqId, p, m.response);
+        else
+          this.finish(m.reqId, p, {
+            ok: false,
+            error: m.error ?? "timeout",
+            unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true,
+          });
         return true;
       }
       case "WatchEvent": {
@@ -236,7 +235,7 @@ export class EtcdClient implements KV {
     s.onResponse(r);
   }
 
-  private call(request: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
+  private call(request: EtcdRequest, cb: Reply): void {
     const op = this.opts.recorder.invoke(this.opts.clientId, request);
     const reqId = this.nextReq++;
     const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
@@ -331,44 +330,35 @@ export class EtcdClient implements KV {
     );
   }
 
+  /** The operation ends with an error (definite, or of unknown outcome). */
   private finish(reqId: number, p: Pending, r: KvResult<EtcdResponse>): void {
+    if (r.ok) return this.finishOk(reqId, p, r.value);
     this.pending.delete(reqId);
     this.env.cancelTimer(p.timer);
-    if (r.ok) {
-      p.op.return = this.opts.recorder.trueNow();
-      p.op.response = r.value;
-    } else if (!r.unknown) {
-      p.op.return = this.opts.recorder.trueNow();
-      p.op.error = r.error;
-    } else {
-      p.op.error = r.error; // return stays null: outcome unknown
-    }
+    if (!r.unknown) p.op.return = this.opts.recorder.trueNow();
+    p.op.error = r.error; // an unknown outcome keeps return null
     p.cb(r);
   }
 
-  private typed<K extends EtcdResponse["kind"]>(
-    kind: K,
-    cb: Callback<Extract<EtcdResponse, { kind: K }>[K & keyof Extract<EtcdResponse, { kind: K }>]>,
-  ): (r: KvResult<EtcdResponse>) => void {
-    return (r) => {
-      if (!r.ok) return cb(r);
-      const v = r.value as Record<string, unknown>;
-      cb({ ok: true, value: v[kind] as never });
-    };
+  /** The operation ends with a response: the caller gets the field its request's kind names. */
+  private finishOk(reqId: number, p: Pending, response: EtcdResponse): void {
+    this.pending.delete(reqId);
+    this.env.cancelTimer(p.timer);
+    p.op.return = this.opts.recorder.trueNow();
+    p.op.response = response;
+    p.cb({ ok: true, value: (response as unknown as Record<string, unknown>)[p.op.request.kind] });
   }
 
-  range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, this.typed("range", cb));
-  put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, this.typed("put", cb));
-  deleteRange: KV["deleteRange"] = (req, cb) =>
-    this.call({ kind: "deleteRange", deleteRange: req }, this.typed("deleteRange", cb));
-  txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, this.typed("txn", cb));
-  compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, this.typed("compact", cb));
-  leaseGrant: KV["leaseGrant"] = (req, cb) =>
-    this.call({ kind: "leaseGrant", leaseGrant: req }, this.typed("leaseGrant", cb));
-  leaseRevoke: KV["leaseRevoke"] = (req, cb) =>
-    this.call({ kind: "leaseRevoke", leaseRevoke: req }, this.typed("leaseRevoke", cb));
+  // Each method's callback gets the response field its request kind names (see finishOk).
+  range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, cb as Reply);
+  put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, cb as Reply);
+  deleteRange: KV["deleteRange"] = (req, cb) => this.call({ kind: "deleteRange", deleteRange: req }, cb as Reply);
+  txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, cb as Reply);
+  compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, cb as Reply);
+  leaseGrant: KV["leaseGrant"] = (req, cb) => this.call({ kind: "leaseGrant", leaseGrant: req }, cb as Reply);
+  leaseRevoke: KV["leaseRevoke"] = (req, cb) => this.call({ kind: "leaseRevoke", leaseRevoke: req }, cb as Reply);
   leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) =>
-    this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, this.typed("leaseKeepAlive", cb));
+    this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, cb as Reply);
 
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
     const streamId = this.nextStream++;

@@ -148,6 +148,16 @@ export class WatchHub implements CommitListener {
    * remain unsynced.
    */
   syncWatchers(): number {
+    // Usually every watcher is synced and there is nothing to do: found without copying the list
+    // (the loop below copies it, as it may remove watchers).
+    let anyUnsynced = false;
+    for (const w of this.watchers.values()) {
+      if (!w.synced) {
+        anyUnsynced = true;
+        break;
+      }
+    }
+    if (!anyUnsynced) return 0;
     const curRev = this.store.revision;
     const compactRev = this.store.compactRevision;
     let left = 0;
