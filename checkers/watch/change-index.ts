@@ -27,6 +27,11 @@ export interface TruthEvent {
 
 const SMALL_REVISION = 8; // a revision with at most this many events is searched linearly
 
+// The prior states that carry no pair, one frozen object each (one per event otherwise; never mutated).
+const ABSENT: PriorState = Object.freeze({ kind: "absent" });
+const EXISTED: PriorState = Object.freeze({ kind: "existed" });
+const UNKNOWN: PriorState = Object.freeze({ kind: "unknown" });
+
 export class ChangeIndex {
   /** Ascending. */
   readonly revisions: number[] = [];
@@ -65,7 +70,7 @@ export class ChangeIndex {
           prior,
           isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
         };
-        latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : { kind: "absent" });
+        latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
         let list = this.byKey.get(event.kv.key);
         if (list === undefined) this.byKey.set(event.kv.key, (list = []));
         list.push(truth);
@@ -115,11 +120,11 @@ export class ChangeIndex {
 
 function priorOf(event: Event, latest: PriorState | undefined): PriorState {
   if (event.prevKv !== undefined) return { kind: "present", kv: event.prevKv };
-  if (event.type === "PUT" && event.kv.createRevision === event.kv.modRevision) return { kind: "absent" };
+  if (event.type === "PUT" && event.kv.createRevision === event.kv.modRevision) return ABSENT;
   if (latest !== undefined) return latest;
   // A delete always removed something; a PUT with a known, earlier createRevision overwrote something.
-  if (event.type === "DELETE" || event.kv.createRevision > 0) return { kind: "existed" };
-  return { kind: "unknown" };
+  if (event.type === "DELETE" || event.kv.createRevision > 0) return EXISTED;
+  return UNKNOWN;
 }
 
 function isCreateOf(kv: KeyValue, prior: PriorState): boolean | undefined {

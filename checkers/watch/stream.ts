@@ -85,7 +85,8 @@ export function checkStream(
     lastObserved: undefined,
     events: 0,
   };
-  const splitReported = new Set<number>();
+  /** Revisions already reported split (made at the first: almost every stream has none). */
+  let splitReported: Set<number> | undefined;
   let previousRevision: number | undefined;
   let highestEvent = 0;
   let lastProgress = 0;
@@ -125,8 +126,8 @@ export function checkStream(
       const got = summary.delivered.get(rev);
       if (got === undefined) summary.delivered.set(rev, new DeliveredRevision(i, key));
       else {
-        if (got.firstResponse !== i && !splitReported.has(rev)) {
-          splitReported.add(rev);
+        if (got.firstResponse !== i && splitReported?.has(rev) !== true) {
+          (splitReported ??= new Set()).add(rev);
           rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, {
             response: i,
             eventKey: key,
@@ -160,7 +161,7 @@ export function checkStream(
           { response: i, eventKey: key },
         );
       }
-      checkEvent(ctx, rep, { event, response: i, time, wantsPrevKv });
+      checkEvent(ctx, rep, event, i, time, wantsPrevKv);
 
       previousRevision = rev;
       if (rev > highestEvent) highestEvent = rev;
