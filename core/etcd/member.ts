@@ -351,7 +351,8 @@ export class EtcdMember implements Actor {
     // Raft messages first (most messages): none is deduplicated, so the request check is skipped for them.
     if (isRaftMessage(msg)) {
       if (this.removed) return this.refuse(from, msg);
-      if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
+      if (this.removedIds.size > 0 && this.removedIds.has(from))
+        return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
       this.hub.raftTerm = this.driver.node.term;
