@@ -332,7 +332,11 @@ export class WatchHub implements CommitListener {
 
   /** Events owed to w from history, cut after maxRevs whole revisions (moreRev = the first one left out). */
   private catchUp(w: Watcher, compactRev: number): { events: Event[]; moreRev: number | undefined } {
-    const matched: { key: string; c: Change }[] = [];
+    // The mutant rereads the compacted revision as etcd 3.4's backend kept it: it needs the whole batch
+    // first. Otherwise each change becomes its event as it is met (the store is only read meanwhile).
+    const asEtcd34 = this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev;
+    const matched: { key: string; c: Change }[] | undefined = asEtcd34 ? [] : undefined;
+    const events: Event[] = [];
     let revs = 0;
     let lastRev = -1;
     let moreRev: number | undefined;
@@ -352,20 +356,19 @@ export class WatchHub implements CommitListener {
         inRev = 0;
       }
       if (++inRev > 1) wholeMulti = true;
-      matched.push({ key, c });
+      if (matched !== undefined) matched.push({ key, c });
+      else if (!(c.version === 0 ? w.noDelete : w.noPut)) events.push(this.event(key, c, w.prevKv));
       return true;
     });
     if (moreRev !== undefined) {
       probe("mvcc.watch-batch-split");
       if (wholeMulti) probe("mvcc.watch-batch-kept-revision-whole");
     }
-    let kept = matched;
-    if (this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev)
-      kept = dropAsEtcd34Backend(matched, compactRev);
-    const events: Event[] = [];
-    for (const { key, c } of kept) {
-      if (c.version === 0 ? w.noDelete : w.noPut) continue;
-      events.push(this.event(key, c, w.prevKv));
+    if (matched !== undefined) {
+      for (const { key, c } of dropAsEtcd34Backend(matched, compactRev)) {
+        if (c.version === 0 ? w.noDelete : w.noPut) continue;
+        events.push(this.event(key, c, w.prevKv));
+      }
     }
     return { events, moreRev };
   }
