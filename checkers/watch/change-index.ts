@@ -27,6 +27,11 @@ export interface TruthEvent {
 
 const SMALL_REVISION = 8; // a revision with at most this many events is searched linearly
 
+// The prior states that carry no pair, one frozen object each (one per event otherwise; never mutated).
+const ABSENT: PriorState = Object.freeze({ kind: "absent" });
+const EXISTED: PriorState = Object.freeze({ kind: "existed" });
+const UNKNOWN: PriorState = Object.freeze({ kind: "unknown" });
+
 export class ChangeIndex {
   /** Ascending. */
   readonly revisions: number[] = [];
@@ -46,9 +51,9 @@ export class ChangeIndex {
       if (rev <= previous)
         throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
       previous = rev;
-      const truths: TruthEvent[] = [];
       const seen = new Set<string>();
-      change.events.forEach((event, j) => {
+      // map, not push onto []: the list is sized to the revision's events (most revisions have one).
+      const truths = change.events.map((event, j): TruthEvent => {
         const where = `changes[${i}] (revision ${rev}) event ${j}`;
         if (event.type !== "PUT" && event.type !== "DELETE")
           throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
@@ -65,11 +70,11 @@ export class ChangeIndex {
           prior,
           isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
         };
-        truths.push(truth);
-        latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : { kind: "absent" });
+        latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
         let list = this.byKey.get(event.kv.key);
         if (list === undefined) this.byKey.set(event.kv.key, (list = []));
         list.push(truth);
+        return truth;
       });
       this.revisions.push(rev);
       this.byRevision.set(rev, truths);
@@ -115,11 +120,11 @@ export class ChangeIndex {
 
 function priorOf(event: Event, latest: PriorState | undefined): PriorState {
   if (event.prevKv !== undefined) return { kind: "present", kv: event.prevKv };
-  if (event.type === "PUT" && event.kv.createRevision === event.kv.modRevision) return { kind: "absent" };
+  if (event.type === "PUT" && event.kv.createRevision === event.kv.modRevision) return ABSENT;
   if (latest !== undefined) return latest;
   // A delete always removed something; a PUT with a known, earlier createRevision overwrote something.
-  if (event.type === "DELETE" || event.kv.createRevision > 0) return { kind: "existed" };
-  return { kind: "unknown" };
+  if (event.type === "DELETE" || event.kv.createRevision > 0) return EXISTED;
+  return UNKNOWN;
 }
 
 function isCreateOf(kv: KeyValue, prior: PriorState): boolean | undefined {

@@ -37,15 +37,21 @@ export function changesFromApplied(
 ): RevisionChanges[] {
   const state = new Map<string, KeyValue>(initial.map((kv) => [kv.key, kv]));
   const out: RevisionChanges[] = [];
-  let current: RevisionChanges | undefined;
+  /** The revision being replayed, and its events so far (copied out at its end, sized to them). */
+  let revision: number | undefined;
+  const events: Event[] = [];
+  const endRevision = () => {
+    if (revision !== undefined && events.length > 0) out.push({ revision, events: events.slice() });
+    events.length = 0;
+  };
   const keysThisRevision = new Set<string>();
   applied.forEach((c, i) => {
-    if (current === undefined || c.revision !== current.revision) {
-      if (current !== undefined && c.revision < current.revision) {
-        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${current.revision}`);
+    if (revision === undefined || c.revision !== revision) {
+      if (revision !== undefined && c.revision < revision) {
+        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${revision}`);
       }
-      if (current !== undefined && current.events.length > 0) out.push(current);
-      current = { revision: c.revision, events: [] };
+      endRevision();
+      revision = c.revision;
       keysThisRevision.clear();
     }
     if (keysThisRevision.has(c.key))
@@ -62,13 +68,13 @@ export function changesFromApplied(
         lease: c.lease ?? 0,
       };
       state.set(c.key, kv);
-      current.events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+      events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
     } else if (prev !== undefined) {
       state.delete(c.key);
-      current.events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
+      events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
     }
   });
-  if (current !== undefined && current.events.length > 0) out.push(current);
+  endRevision();
   return out;
 }
 

@@ -11,23 +11,28 @@ export interface EventContext {
   partial: boolean;
 }
 
-export interface DeliveredEvent {
-  event: Event;
-  response: number;
-  /** When the client received it: prevKv may be omitted only if revision − 1 was compacted by then. */
-  time: number;
-  wantsPrevKv: boolean;
-}
-
-export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEvent): void {
-  const { event } = d;
-  // Messages are built only on a violation: this runs once per delivered event.
+/**
+ * One event of a stream, delivered in response number `response` at `time` (when the client received
+ * it: prevKv may be omitted only if revision − 1 was compacted by then). Arguments rather than an object,
+ * and a violation's location built only for a violation: this runs once per delivered event.
+ */
+export function checkEvent(
+  ctx: EventContext,
+  rep: WatchReporter,
+  event: Event,
+  response: number,
+  time: number,
+  wantsPrevKv: boolean,
+): void {
+  // Messages are built only on a violation.
   const rev = event.kv.modRevision;
   const key = event.kv.key;
-  const at = { response: d.response, eventKey: key };
 
-  if (!d.wantsPrevKv && event.prevKv !== undefined)
-    rep.violate("prev-kv", rev, `${eventName(event)} carries prevKv, which the watch did not request`, at);
+  if (!wantsPrevKv && event.prevKv !== undefined)
+    rep.violate("prev-kv", rev, `${eventName(event)} carries prevKv, which the watch did not request`, {
+      response,
+      eventKey: key,
+    });
 
   const truth = ctx.index.at(rev, key);
   if (truth === undefined) {
@@ -37,17 +42,15 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
         "committed",
         rev,
         `${eventName(event)} is not a committed change (no change of that key at that revision)`,
-        at,
+        { response, eventKey: key },
       );
     return;
   }
   if (truth.event.type !== event.type) {
-    rep.violate(
-      "committed",
-      rev,
-      `${eventName(event)} delivered, but the committed change is a ${truth.event.type}`,
-      at,
-    );
+    rep.violate("committed", rev, `${eventName(event)} delivered, but the committed change is a ${truth.event.type}`, {
+      response,
+      eventKey: key,
+    });
     return;
   }
 
@@ -60,26 +63,29 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
         "is-create",
         rev,
         `${eventName(event)} is ${isCreate ? "" : "not "}a create (createRevision ${event.kv.createRevision}), but the key ${truth.isCreate ? "was absent" : "existed"} at revision ${rev - 1}`,
-        at,
+        { response, eventKey: key },
       );
     }
   }
   const diff = kvDiff(event.kv, truth.event.kv, ctx.partial, createChecked);
   if (diff !== undefined)
-    rep.violate("committed", rev, `${eventName(event)} differs from the committed change: ${diff}`, at);
+    rep.violate("committed", rev, `${eventName(event)} differs from the committed change: ${diff}`, {
+      response,
+      eventKey: key,
+    });
 
-  if (!d.wantsPrevKv) return;
+  if (!wantsPrevKv) return;
   const prior = truth.prior;
   if (event.prevKv === undefined) {
     if (prior.kind === "present" || prior.kind === "existed") {
-      const compacted = ctx.compactions.compactRevisionBy(d.time);
+      const compacted = ctx.compactions.compactRevisionBy(time);
       // Reading revision − 1 fails only once the compact revision is above it.
       if (compacted < rev) {
         rep.violate(
           "prev-kv",
           rev,
           `${eventName(event)} omits prevKv, but revision ${rev - 1} was not compacted (compact revision ${compacted} by then)`,
-          at,
+          { response, eventKey: key },
         );
       }
     }
@@ -91,13 +97,16 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
         "prev-kv",
         rev,
         `${eventName(event)} carries prevKv, but the key did not exist at revision ${rev - 1}`,
-        at,
+        { response, eventKey: key },
       );
       return;
     case "present": {
       const d2 = kvDiff(event.prevKv, prior.kv, ctx.partial, false);
       if (d2 !== undefined)
-        rep.violate("prev-kv", rev, `${eventName(event)} prevKv is not the pair at revision ${rev - 1}: ${d2}`, at);
+        rep.violate("prev-kv", rev, `${eventName(event)} prevKv is not the pair at revision ${rev - 1}: ${d2}`, {
+          response,
+          eventKey: key,
+        });
       return;
     }
     case "existed":
@@ -106,7 +115,7 @@ export function checkEvent(ctx: EventContext, rep: WatchReporter, d: DeliveredEv
           "prev-kv",
           rev,
           `${eventName(event)} prevKv (key ${JSON.stringify(event.prevKv.key)}, modRevision ${event.prevKv.modRevision}) cannot be the pair at revision ${rev - 1}`,
-          at,
+          { response, eventKey: key },
         );
       }
       return;

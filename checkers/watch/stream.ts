@@ -25,11 +25,21 @@ const SMALL_REVISION = 8; // up to this many keys, a linear search beats a Map
 
 /** What a stream delivered of one revision: the first response carrying it, and each key with its response. */
 export class DeliveredRevision {
-  private readonly keys: string[] = [];
-  private readonly responses: number[] = [];
+  /**
+   * Created at the first key: most revisions carry one, and an array literal holds just it (a push onto
+   * [] would reserve 16+ slots, for each of the two, for every revision of every watch).
+   */
+  private readonly keys: string[];
+  private readonly responses: number[];
   private index: Map<string, number> | undefined;
 
-  constructor(readonly firstResponse: number) {}
+  constructor(
+    readonly firstResponse: number,
+    firstKey: string,
+  ) {
+    this.keys = [firstKey];
+    this.responses = [firstResponse];
+  }
 
   responseOf(key: string): number | undefined {
     if (this.index !== undefined) return this.index.get(key);
@@ -75,7 +85,8 @@ export function checkStream(
     lastObserved: undefined,
     events: 0,
   };
-  const splitReported = new Set<number>();
+  /** Revisions already reported split (made at the first: almost every stream has none). */
+  let splitReported: Set<number> | undefined;
   let previousRevision: number | undefined;
   let highestEvent = 0;
   let lastProgress = 0;
@@ -112,22 +123,24 @@ export function checkStream(
           response: i,
           eventKey: key,
         });
-      let got = summary.delivered.get(rev);
-      if (got === undefined) summary.delivered.set(rev, (got = new DeliveredRevision(i)));
-      else if (got.firstResponse !== i && !splitReported.has(rev)) {
-        splitReported.add(rev);
-        rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, {
-          response: i,
-          eventKey: key,
-        });
+      const got = summary.delivered.get(rev);
+      if (got === undefined) summary.delivered.set(rev, new DeliveredRevision(i, key));
+      else {
+        if (got.firstResponse !== i && splitReported?.has(rev) !== true) {
+          (splitReported ??= new Set()).add(rev);
+          rep.violate("atomic", rev, `revision ${rev} is split across responses ${got.firstResponse} and ${i}`, {
+            response: i,
+            eventKey: key,
+          });
+        }
+        const again = got.responseOf(key);
+        if (again !== undefined)
+          rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, {
+            response: i,
+            eventKey: key,
+          });
+        else got.add(key, i);
       }
-      const again = got.responseOf(key);
-      if (again !== undefined)
-        rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, {
-          response: i,
-          eventKey: key,
-        });
-      else got.add(key, i);
       if (rev <= lastProgress)
         rep.violate(
           "bookmarkable",
@@ -148,7 +161,7 @@ export function checkStream(
           { response: i, eventKey: key },
         );
       }
-      checkEvent(ctx, rep, { event, response: i, time, wantsPrevKv });
+      checkEvent(ctx, rep, event, i, time, wantsPrevKv);
 
       previousRevision = rev;
       if (rev > highestEvent) highestEvent = rev;

@@ -94,4 +94,84 @@ test("a response lost in the middle of a busy stream breaks it once a later one 
   assert.is(got.at(-1)?.cancelReason, "stream broken");
 });
 
+test("watch responses reach the watcher in stream order: in order at once, early ones once the gap fills, copies never", () => {
+  let now = 0;
+  const sent: unknown[] = [];
+  const env = {
+    id: "c1",
+    rng: { int: () => 0 },
+    now: () => now,
+    send: (_to: string, msg: unknown) => void sent.push(msg),
+    setTimer: () => 1,
+    cancelTimer: () => {},
+  } as unknown as Env;
+  const recorder = new HistoryRecorder(() => now);
+  const c = new EtcdClient(env, { clientId: 1, members: ["n1"], requestTimeoutUs: 1, streamTimeoutUs: 1, recorder });
+  const got: number[] = [];
+  const h = c.watch({ key: "k" }, (r) => got.push(r.header.revision));
+  const event = (seq: number, revision: number, extra: Partial<WatchResponse> = {}) => {
+    now++;
+    c.onMessage("n1", {
+      type: "WatchEvent",
+      streamId: h.watchId,
+      seq,
+      response: { header: { revision, raftTerm: 1 }, watchId: h.watchId, events: [], ...extra },
+    } satisfies MemberMessage);
+  };
+  event(0, 10);
+  event(1, 11);
+  assert.equal(got, [10, 11], "in order: handed over as they arrive");
+  event(3, 13);
+  event(4, 14);
+  assert.equal(got, [10, 11], "behind a gap: held back");
+  event(2, 12);
+  assert.equal(got, [10, 11, 12, 13, 14], "the gap filled: all in order");
+  event(3, 99);
+  event(5, 15, { canceled: true });
+  event(6, 16);
+  assert.equal(got, [10, 11, 12, 13, 14, 15], "a copy is dropped; nothing after a cancel");
+  assert.equal(
+    recorder.watches[0]!.responses.map((r) => [r.time, r.response.header.revision]),
+    [
+      [1, 10],
+      [2, 11],
+      [5, 12],
+      [5, 13],
+      [5, 14],
+      [7, 15],
+    ],
+    "recorded in stream order, at the time each was handed over",
+  );
+});
+
+test("each KV call hands its callback the response field its request names, and records the operation", () => {
+  const t = oneMember(() => false);
+  let putRev = 0;
+  t.step("put", (done) =>
+    t.c.put({ key: "k", value: "v" }, (r) => {
+      if (r.ok) putRev = r.value.header.revision;
+      done(r.ok);
+    }),
+  );
+  assert.ok(putRev > 1);
+  t.step("range", (done) => t.c.range({ key: "k" }, (r) => done(r.ok && r.value.kvs[0]?.value === "v")));
+  let error: string | undefined;
+  t.step("an empty key is refused", (done) =>
+    t.c.range({ key: "" }, (r) => {
+      if (!r.ok) error = r.error;
+      done(!r.ok && !r.unknown);
+    }),
+  );
+  assert.is(error, "empty-key");
+  const ops = t.c.opts.recorder.operations;
+  assert.equal(
+    ops.map((o) => [o.request.kind, o.response?.kind, o.error, o.return !== null]),
+    [
+      ["put", "put", undefined, true],
+      ["range", "range", undefined, true],
+      ["range", undefined, "empty-key", true],
+    ],
+  );
+});
+
 test.run();

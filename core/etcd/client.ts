@@ -5,7 +5,7 @@ import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { EtcdOperation, WatchRecord } from "../history.ts";
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
-import type { Callback, KV, KvResult, WatchHandle } from "./kv.ts";
+import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
 
@@ -55,9 +55,12 @@ export interface ClientOptions {
   auth?: { user: string; password: string };
 }
 
+/** A KV method's callback, which gets the response's field named by the request's kind (a Range call, its `range`). */
+type Reply = (r: KvResult<unknown>) => void;
+
 interface Pending {
   op: EtcdOperation;
-  cb: (r: KvResult<EtcdResponse>) => void;
+  cb: Reply;
   timer: TimerId;
   attempts: number;
   member: string;
@@ -154,17 +157,13 @@ export class EtcdClient implements KV {
           this.sendRequest(retryId, p);
           return true;
         }
-        this.finish(
-          m.reqId,
-          p,
-          m.response !== undefined
-            ? { ok: true, value: m.response }
-            : {
-                ok: false,
-                error: m.error ?? "timeout",
-                unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true,
-              },
-        );
+        if (m.response !== undefined) this.finishOk(m.reqId, p, m.response);
+        else
+          this.finish(m.reqId, p, {
+            ok: false,
+            error: m.error ?? "timeout",
+            unknown: !DEFINITE_ERRORS.has(m.error ?? "timeout") || m.effectUnknown === true,
+          });
         return true;
       }
       case "WatchEvent": {
@@ -178,13 +177,19 @@ export class EtcdClient implements KV {
         if (s.closed || m.seq < s.nextSeq) return true;
         s.lastHeard = this.env.now();
         if (!hasGap(s)) s.gapSince = this.env.now();
+        if (m.seq === s.nextSeq && s.early.size === 0) {
+          // The usual case, in order with nothing waiting: handed over at once rather than through
+          // `early` (the loop below would take it back out and find nothing after it; a watcher's
+          // callback cannot deliver another response meanwhile, messages arrive only as events).
+          s.nextSeq++;
+          this.handOver(s, m.response);
+          return true;
+        }
         s.early.set(m.seq, m.response);
         // Hand responses over in stream order; a gap that never fills breaks the stream (ping timeout).
         for (let r = s.early.get(s.nextSeq); r !== undefined && !s.closed; r = s.early.get(s.nextSeq)) {
           s.early.delete(s.nextSeq++);
-          s.record.responses.push({ time: this.opts.recorder.trueNow(), response: r });
-          if (r.canceled) this.closeStream(s, false);
-          s.onResponse(r);
+          this.handOver(s, r);
         }
         return true;
       }
@@ -223,7 +228,14 @@ export class EtcdClient implements KV {
     }
   }
 
-  private call(request: EtcdRequest, cb: (r: KvResult<EtcdResponse>) => void): void {
+  /** A watch response, next in stream order: recorded, then given to the watcher. */
+  private handOver(s: Stream, r: WatchResponse): void {
+    s.record.responses.push({ time: this.opts.recorder.trueNow(), response: r });
+    if (r.canceled) this.closeStream(s, false);
+    s.onResponse(r);
+  }
+
+  private call(request: EtcdRequest, cb: Reply): void {
     const op = this.opts.recorder.invoke(this.opts.clientId, request);
     const reqId = this.nextReq++;
     const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
@@ -308,52 +320,45 @@ export class EtcdClient implements KV {
       this.failover();
       this.finish(reqId, p, { ok: false, error: "timeout", unknown: true });
     });
-    this.env.send(p.member, {
-      type: "KvRequest",
-      reqId,
-      request: p.op.request,
-      ...(this.token !== undefined ? { token: this.token } : {}),
-    } satisfies ClientMessage);
+    // Two literals rather than a spread of an optional field: one object per request, keys in the same order.
+    const token = this.token;
+    this.env.send(
+      p.member,
+      (token === undefined
+        ? { type: "KvRequest", reqId, request: p.op.request }
+        : { type: "KvRequest", reqId, request: p.op.request, token }) satisfies ClientMessage,
+    );
   }
 
+  /** The operation ends with an error (definite, or of unknown outcome). */
   private finish(reqId: number, p: Pending, r: KvResult<EtcdResponse>): void {
+    if (r.ok) return this.finishOk(reqId, p, r.value);
     this.pending.delete(reqId);
     this.env.cancelTimer(p.timer);
-    if (r.ok) {
-      p.op.return = this.opts.recorder.trueNow();
-      p.op.response = r.value;
-    } else if (!r.unknown) {
-      p.op.return = this.opts.recorder.trueNow();
-      p.op.error = r.error;
-    } else {
-      p.op.error = r.error; // return stays null: outcome unknown
-    }
+    if (!r.unknown) p.op.return = this.opts.recorder.trueNow();
+    p.op.error = r.error; // an unknown outcome keeps return null
     p.cb(r);
   }
 
-  private typed<K extends EtcdResponse["kind"]>(
-    kind: K,
-    cb: Callback<Extract<EtcdResponse, { kind: K }>[K & keyof Extract<EtcdResponse, { kind: K }>]>,
-  ): (r: KvResult<EtcdResponse>) => void {
-    return (r) => {
-      if (!r.ok) return cb(r);
-      const v = r.value as Record<string, unknown>;
-      cb({ ok: true, value: v[kind] as never });
-    };
+  /** The operation ends with a response: the caller gets the field its request's kind names. */
+  private finishOk(reqId: number, p: Pending, response: EtcdResponse): void {
+    this.pending.delete(reqId);
+    this.env.cancelTimer(p.timer);
+    p.op.return = this.opts.recorder.trueNow();
+    p.op.response = response;
+    p.cb({ ok: true, value: (response as unknown as Record<string, unknown>)[p.op.request.kind] });
   }
 
-  range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, this.typed("range", cb));
-  put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, this.typed("put", cb));
-  deleteRange: KV["deleteRange"] = (req, cb) =>
-    this.call({ kind: "deleteRange", deleteRange: req }, this.typed("deleteRange", cb));
-  txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, this.typed("txn", cb));
-  compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, this.typed("compact", cb));
-  leaseGrant: KV["leaseGrant"] = (req, cb) =>
-    this.call({ kind: "leaseGrant", leaseGrant: req }, this.typed("leaseGrant", cb));
-  leaseRevoke: KV["leaseRevoke"] = (req, cb) =>
-    this.call({ kind: "leaseRevoke", leaseRevoke: req }, this.typed("leaseRevoke", cb));
+  // Each method's callback gets the response field its request kind names (see finishOk).
+  range: KV["range"] = (req, cb) => this.call({ kind: "range", range: req }, cb as Reply);
+  put: KV["put"] = (req, cb) => this.call({ kind: "put", put: req }, cb as Reply);
+  deleteRange: KV["deleteRange"] = (req, cb) => this.call({ kind: "deleteRange", deleteRange: req }, cb as Reply);
+  txn: KV["txn"] = (req, cb) => this.call({ kind: "txn", txn: req }, cb as Reply);
+  compact: KV["compact"] = (req, cb) => this.call({ kind: "compact", compact: req }, cb as Reply);
+  leaseGrant: KV["leaseGrant"] = (req, cb) => this.call({ kind: "leaseGrant", leaseGrant: req }, cb as Reply);
+  leaseRevoke: KV["leaseRevoke"] = (req, cb) => this.call({ kind: "leaseRevoke", leaseRevoke: req }, cb as Reply);
   leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) =>
-    this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, this.typed("leaseKeepAlive", cb));
+    this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, cb as Reply);
 
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
     const streamId = this.nextStream++;

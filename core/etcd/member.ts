@@ -125,8 +125,9 @@ export interface MemberHooks {
   /**
    * Every applied Raft entry with the revision it led to. `payload` is the entry's data, by
    * reference (payloads are never mutated): an observer compares or digests it as it needs.
+   * Arguments rather than one object: this runs for every entry on every member.
    */
-  onApply?(e: { member: string; index: number; term: number; payload: unknown; revision: number }): void;
+  onApply?(member: string, index: number, term: number, payload: unknown, revision: number): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -213,6 +214,8 @@ export class EtcdMember implements Actor {
   >();
   private nextReq = 0;
   private readonly nonce: string;
+  /** "<member>/<nonce>/": the start of every request id this incarnation proposes, built once. */
+  private readonly reqPrefix: string;
   private isLeader = false;
   /**
    * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
@@ -251,6 +254,7 @@ export class EtcdMember implements Actor {
     // A (re)start begins with no alarm until the snapshot and the log say otherwise.
     if (this.quotaBytes > 0) this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0 });
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
+    this.reqPrefix = `${env.id}/${this.nonce}/`;
     this.auth = new MemberAuth(env, { bugs: this.bugs, tokenTtlUs: opts.authTokenTtlUs });
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({
@@ -347,7 +351,8 @@ export class EtcdMember implements Actor {
     // Raft messages first (most messages): none is deduplicated, so the request check is skipped for them.
     if (isRaftMessage(msg)) {
       if (this.removed) return this.refuse(from, msg);
-      if (this.removedIds.has(from)) return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
+      if (this.removedIds.size > 0 && this.removedIds.has(from))
+        return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
       this.driver.onMessage(from, msg);
       this.hub.raftTerm = this.driver.node.term;
@@ -477,14 +482,13 @@ export class EtcdMember implements Actor {
   }
 
   private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {
-    const stream = this.hub.openStream((response) =>
-      this.env.send(client, {
-        type: "WatchEvent",
-        streamId,
-        seq: seq.next++,
-        response: { ...response, watchId: streamId },
-      } satisfies MemberMessage),
-    );
+    const stream = this.hub.openStream((response) => {
+      // The client knows the watch by its stream id. The hub builds every response afresh for one
+      // stream and keeps no reference once it is sent, so renaming the watch in place is invisible
+      // (the same fields, in the same order, as a copy).
+      response.watchId = streamId;
+      this.env.send(client, { type: "WatchEvent", streamId, seq: seq.next++, response } satisfies MemberMessage);
+    });
     this.streams.set(`${client}/${streamId}`, { stream, client, streamId, request, seq });
     stream.watch(request);
   }
@@ -498,6 +502,12 @@ export class EtcdMember implements Actor {
     this.env.send(client, { type: "KvResponse", reqId, ...r } satisfies MemberMessage);
   }
 
+  /** reply(client, reqId, { response }) without the spread: the answer to most requests. */
+  private replyOk(client: string, reqId: number, response: EtcdResponse): void {
+    latencyLog()?.etcdEnd(this.env.id, client, reqId, this.isLeader, undefined);
+    this.env.send(client, { type: "KvResponse", reqId, response } satisfies MemberMessage);
+  }
+
   private onKvRequest(
     client: string,
     clientReqId: number,
@@ -506,7 +516,6 @@ export class EtcdMember implements Actor {
     token?: string,
   ): void {
     latencyLog()?.etcdStart(this.env.id, client, clientReqId, request.kind);
-    const term = () => this.driver.node.term;
     // etcd serves a learner's clients serializable reads only (its clients skip learners anyway).
     const serializable = request.kind === "range" && request.range.serializable === true;
     if (!serializable && this.driver.node.learners.includes(this.env.id))
@@ -516,9 +525,9 @@ export class EtcdMember implements Actor {
         const serve = () => {
           const denied = this.auth.readRefusal(token, request);
           if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
-          const r = this.store.range(request.range, term());
+          const r = this.store.range(request.range, this.driver.node.term);
           if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-          else this.reply(client, clientReqId, { response: { kind: "range", range: r } });
+          else this.replyOk(client, clientReqId, { kind: "range", range: r });
         };
         if (request.range.serializable) return serve();
         this.linearizable(client, clientReqId, serve);
@@ -530,9 +539,9 @@ export class EtcdMember implements Actor {
           this.linearizable(client, clientReqId, () => {
             const denied = this.auth.readRefusal(token, request);
             if (denied !== undefined) return this.reply(client, clientReqId, { error: denied });
-            const r = this.store.apply(request, { raftTerm: term() });
+            const r = this.store.apply(request, { raftTerm: this.driver.node.term });
             if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-            else this.reply(client, clientReqId, { response: r });
+            else this.replyOk(client, clientReqId, r);
           });
           return;
         }
@@ -542,9 +551,9 @@ export class EtcdMember implements Actor {
         // Keep-alives go to the leader's lessor (not through Raft), as in etcd.
         if (!this.isLeader)
           return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
-        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, term(), this.leaseClock());
+        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
         if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-        else this.reply(client, clientReqId, { response: { kind: "leaseKeepAlive", leaseKeepAlive: r } });
+        else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
         return;
       }
       default:
@@ -566,7 +575,7 @@ export class EtcdMember implements Actor {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }
-    let reqId = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+    let reqId = this.reqPrefix + ++this.nextReq;
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
       if (this.waiting.delete(reqId)) {
         probe("etcd.proposal-timeout");
@@ -598,7 +607,7 @@ export class EtcdMember implements Actor {
             return this.reply(client, clientReqId, { error: f.error });
           }
           authProbe("auth.old-revision-retried");
-          const next = `${this.env.id}/${this.nonce}/${++this.nextReq}`;
+          const next = this.reqPrefix + ++this.nextReq;
           this.waiting.delete(reqId);
           this.waiting.set(next, w);
           reqId = next;
@@ -741,14 +750,16 @@ export class EtcdMember implements Actor {
   private proposeLocally(entry: MemberEntry): "ok" | "no-leader" {
     // BUGGIFY: a proposal lost on the way (as a leader change would lose it); the client times out.
     if (entry.op === "kv" && this.env.buggify("drop-proposal")) return "ok";
-    const st = this.driver.status();
-    if (st.role === "leader") {
+    // The node's role and leader as status() reports them, read without building a status.
+    const node = this.driver.node;
+    if (node.roleKind === "leader") {
       const r = this.driver.propose(entry);
       return r.ok ? "ok" : "no-leader";
     }
-    if (st.leader === "") return "no-leader";
+    const leader = node.leader;
+    if (leader === "") return "no-leader";
     probe("etcd.write-forwarded");
-    this.env.send(st.leader, { type: "MemberForward", entry } satisfies Forward);
+    this.env.send(leader, { type: "MemberForward", entry } satisfies Forward);
     return "ok";
   }
 
@@ -822,7 +833,7 @@ export class EtcdMember implements Actor {
         { raftTerm, nowUs: this.leaseClock() },
       );
     } else {
-      result = this.store.apply(req, { raftTerm, nowUs: this.leaseClock(), skipValidation });
+      result = this.store.applyWith(req, raftTerm, this.leaseClock(), skipValidation);
     }
     let effectUnknown = false;
     if (this.quotaBytes > 0) {
@@ -849,7 +860,7 @@ export class EtcdMember implements Actor {
             error: result.error,
             ...(effectUnknown ? { effectUnknown: true as const } : {}),
           });
-        else this.reply(w.client, w.clientReqId, { response: result });
+        else this.replyOk(w.client, w.clientReqId, result);
       }
     }
   }
@@ -912,7 +923,7 @@ export class EtcdMember implements Actor {
           this.maintReply(client, reqId, { alarms: this.alarms.list() }),
         );
       case "alarmDisarm": {
-        const id = `${this.env.id}/${this.nonce}/a${++this.nextReq}`;
+        const id = `${this.reqPrefix}a${++this.nextReq}`;
         const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
           if (this.maintWaiting.delete(id)) this.maintReply(client, reqId, { error: "timeout" });
         });
@@ -943,13 +954,7 @@ export class EtcdMember implements Actor {
 
   private report(entry: Entry): void {
     this.auth.onApplied(entry.index);
-    this.hooks.onApply?.({
-      member: this.env.id,
-      index: entry.index,
-      term: entry.term,
-      payload: entry.data,
-      revision: this.store.revision,
-    });
+    this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision);
   }
 
   private restore(s: MemberSnapshot): void {
@@ -995,10 +1000,10 @@ export class EtcdMember implements Actor {
     // keeps expiring leases by its own (skewed) clock.
     const leading = this.bugs.has("etcd-lease-stale-leader")
       ? this.store.lessor.isPrimary
-      : this.isLeader && this.driver.status().role === "leader";
+      : this.isLeader && this.driver.node.roleKind === "leader";
     if (!leading) return;
     const ids = this.store.lessor.expired(this.leaseClock());
     if (ids.length === 0) return;
-    if (this.driver.status().role === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
+    if (this.driver.node.roleKind === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
 }

@@ -32,4 +32,31 @@ test("etcd requests come back whole and in order, before the other layers' (each
   assert.is(log.ops[0]!.end, 10, "a fresh array of fresh objects each time");
 });
 
+test("open requests are told apart by member, client and request id; a repeated start keeps the first time", () => {
+  let now = 0;
+  const log = new LatencyLog(() => now);
+  log.etcdStart("n1", "c1", 5, "put");
+  log.etcdStart("n2", "c1", 5, "range");
+  log.etcdStart("n1", "c2", 5, "txn");
+  now = 4;
+  log.etcdStart("n1", "c1", 5, "range"); // a second start of the same request: ignored
+  now = 7;
+  log.etcdEnd("n1", "c2", 5, false, undefined);
+  now = 9;
+  log.etcdEnd("n1", "c1", 5, true, undefined);
+  log.etcdEnd("n1", "c1", 5, true, undefined); // already answered: ignored
+  log.etcdEnd("n2", "c1", 6, true, undefined); // another id: never started
+  const seen: unknown[] = [];
+  log.forEachEtcd((who, what, start, end, ok, leader) => seen.push([who, what, start, end, ok, leader]));
+  assert.equal(seen, [
+    ["n1", "txn", 0, 7, true, false],
+    ["n1", "put", 0, 9, true, true],
+  ]);
+  assert.equal(
+    log.ops.filter((o) => o.layer === "etcd").map((o) => [o.who, o.what, o.start, o.end, o.ok, o.role === "leader"]),
+    seen,
+    "ops lists the same requests",
+  );
+});
+
 test.run();

@@ -48,15 +48,22 @@ export class LatencyLog {
   readonly steps: StepStart[] = [];
   /** etcd requests answered with a refusal (not timed). */
   refused = 0;
-  private readonly open = new Map<string, { start: number; what: string }>();
+  /**
+   * etcd requests received and not yet answered, by serving member, then client, then request id: nested
+   * maps, so no key string is built per request (member and client ids are a handful of recurring strings).
+   */
+  private readonly open = new Map<string, Map<string, Map<number, { start: number; what: string }>>>();
   private readonly queued = new Map<object, Map<string, number>>();
 
   constructor(readonly now: () => number) {}
 
   /** A member received a client request (key: the client and its request id). */
   etcdStart(member: string, client: string, reqId: number, what: string): void {
-    const k = `${member}|${client}|${reqId}`;
-    if (!this.open.has(k)) this.open.set(k, { start: this.now(), what });
+    let byClient = this.open.get(member);
+    if (byClient === undefined) this.open.set(member, (byClient = new Map()));
+    let byId = byClient.get(client);
+    if (byId === undefined) byClient.set(client, (byId = new Map()));
+    if (!byId.has(reqId)) byId.set(reqId, { start: this.now(), what });
   }
 
   /**
@@ -64,10 +71,10 @@ export class LatencyLog {
    * timed: it says nothing about how long serving takes. A timeout is timed: the client waited for it.
    */
   etcdEnd(member: string, client: string, reqId: number, leader: boolean, error: string | undefined): void {
-    const k = `${member}|${client}|${reqId}`;
-    const o = this.open.get(k);
+    const byId = this.open.get(member)?.get(client);
+    const o = byId?.get(reqId);
     if (o === undefined) return;
-    this.open.delete(k);
+    byId!.delete(reqId);
     if (error !== undefined && error !== "timeout") {
       this.refused++;
       return;
@@ -85,20 +92,28 @@ export class LatencyLog {
    */
   get ops(): LatencyOp[] {
     const out: LatencyOp[] = [];
-    for (let i = 0; i < this.etcdStarts.length; i++) {
-      const wf = this.etcdWhatFlags[i]!;
-      out.push({
-        layer: "etcd",
-        who: this.names[this.etcdWho[i]!]!,
-        what: this.names[wf >> 2]!,
-        start: this.etcdStarts[i]!,
-        end: this.etcdEnds[i]!,
-        ok: (wf & 1) === 1,
-        role: (wf & 2) === 2 ? "leader" : "follower",
-      });
-    }
+    this.forEachEtcd((who, what, start, end, ok, leader) =>
+      out.push({ layer: "etcd", who, what, start, end, ok, role: leader ? "leader" : "follower" }),
+    );
     for (const op of this.others) out.push(op);
     return out;
+  }
+
+  /** etcd's completed requests in completion order, field by field (what `ops` lists first, without an object each). */
+  forEachEtcd(
+    visit: (who: string, what: string, start: number, end: number, ok: boolean, leader: boolean) => void,
+  ): void {
+    for (let i = 0; i < this.etcdStarts.length; i++) {
+      const wf = this.etcdWhatFlags[i]!;
+      visit(
+        this.names[this.etcdWho[i]!]!,
+        this.names[wf >> 2]!,
+        this.etcdStarts[i]!,
+        this.etcdEnds[i]!,
+        (wf & 1) === 1,
+        (wf & 2) === 2,
+      );
+    }
   }
 
   private nameNumber(name: string): number {

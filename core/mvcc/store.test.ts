@@ -1,6 +1,7 @@
 // Revision rules, generations and tombstones, Put and DeleteRange options, and errors as values.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import type { EtcdRequest } from "./rpc.ts";
 import { MvccStore } from "./store.ts";
 import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
@@ -220,6 +221,24 @@ test("returned pairs are copies: mutating a response does not change the store",
   kv.version = 99;
   assert.equal(ok(s.range({ key: "a" })).kvs[0]?.value, "1");
   assert.equal(ok(s.range({ key: "a" })).kvs[0]?.version, 1);
+});
+
+test("applyWith takes apply's context as arguments: the same responses and the same state", () => {
+  const a = new MvccStore();
+  const b = new MvccStore();
+  const reqs: EtcdRequest[] = [
+    { kind: "leaseGrant", leaseGrant: { ID: 5, TTL: 10 } },
+    { kind: "put", put: { key: "k", value: "v", lease: 5 } },
+    { kind: "put", put: { key: "k", value: "w", lease: 99 } }, // unknown lease: refused unless validation is skipped
+    { kind: "leaseKeepAlive", leaseKeepAlive: { ID: 5 } },
+    { kind: "range", range: { key: "k" } },
+  ];
+  for (const [i, req] of reqs.entries()) {
+    const skip = i === 2 ? true : undefined;
+    const viaCtx = a.apply(req, { raftTerm: 3, nowUs: 1_000 * i, ...(skip ? { skipValidation: true } : {}) });
+    assert.equal(b.applyWith(req, 3, 1_000 * i, skip), viaCtx);
+  }
+  assert.equal(b.snapshot(), a.snapshot());
 });
 
 test.run();

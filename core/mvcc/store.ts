@@ -118,6 +118,12 @@ export class MvccStore {
   private txnChanges = 0;
   private txnLogStart = 0;
   private listener: CommitListener | undefined;
+  /**
+   * txn's compare path, reused from one Txn to the next (a push onto a fresh [] reserves 16+ slots per
+   * Txn): cleared at the start of txn and read only until its execTxn returns, before the commit is
+   * announced, so nothing a listener does can meet it half-built.
+   */
+  private readonly txnPath: boolean[] = [];
 
   constructor(opts: StoreOptions = {}) {
     this.bugs = opts.bugs ?? BugSet.none;
@@ -149,14 +155,18 @@ export class MvccStore {
 
   /** Static checks, state checks (unless ctx.skipValidation), then the request itself. */
   apply(req: EtcdRequest, ctx: ApplyContext = {}): EtcdResponse | EtcdError {
-    const term = ctx.raftTerm ?? 0;
+    return this.applyWith(req, ctx.raftTerm ?? 0, ctx.nowUs ?? 0, ctx.skipValidation);
+  }
+
+  /** apply(req, { raftTerm: term, nowUs, skipValidation }), the context as arguments (a member's apply loop: no object per entry). */
+  applyWith(req: EtcdRequest, term: number, nowUs: number, skipValidation?: boolean): EtcdResponse | EtcdError {
     switch (req.kind) {
       case "range": {
         const r = this.range(req.range, term);
         return isEtcdError(r) ? r : { kind: "range", range: r };
       }
       case "put": {
-        const r = this.put(req.put, term, ctx.skipValidation);
+        const r = this.put(req.put, term, skipValidation);
         return isEtcdError(r) ? r : { kind: "put", put: r };
       }
       case "deleteRange": {
@@ -164,7 +174,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "deleteRange", deleteRange: r };
       }
       case "txn": {
-        const r = this.txn(req.txn, term, ctx.skipValidation);
+        const r = this.txn(req.txn, term, skipValidation);
         return isEtcdError(r) ? r : { kind: "txn", txn: r };
       }
       case "compact": {
@@ -172,7 +182,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "compact", compact: r };
       }
       case "leaseGrant": {
-        const r = this.leaseGrant(req.leaseGrant, term, ctx.nowUs ?? 0);
+        const r = this.leaseGrant(req.leaseGrant, term, nowUs);
         return isEtcdError(r) ? r : { kind: "leaseGrant", leaseGrant: r };
       }
       case "leaseRevoke": {
@@ -180,7 +190,7 @@ export class MvccStore {
         return isEtcdError(r) ? r : { kind: "leaseRevoke", leaseRevoke: r };
       }
       case "leaseKeepAlive": {
-        const r = this.leaseKeepAlive(req.leaseKeepAlive, term, ctx.nowUs ?? 0);
+        const r = this.leaseKeepAlive(req.leaseKeepAlive, term, nowUs);
         return isEtcdError(r) ? r : { kind: "leaseKeepAlive", leaseKeepAlive: r };
       }
     }
@@ -253,7 +263,8 @@ export class MvccStore {
     const bad = checkTxn(req, this.maxTxnOps);
     if (bad !== undefined) return fail(bad);
     // Every compare of the chosen path, nested ones included, sees the state before the Txn.
-    const path: boolean[] = [];
+    const path = this.txnPath;
+    path.length = 0;
     this.compareToPath(req, path);
     if (!skipValidation) {
       const err = this.checkTxnState(req, path);
@@ -263,7 +274,9 @@ export class MvccStore {
     if (write) this.beginWrite();
     const resp = this.execTxn(req, path, { i: 0 });
     const revision = write ? this.endWrite() : this.currentRev;
-    resp.header = { revision, raftTerm };
+    // execTxn's header is its own fresh object: set in place (the same fields, in the same order).
+    resp.header.revision = revision;
+    resp.header.raftTerm = raftTerm;
     return resp;
   }
 
@@ -597,14 +610,15 @@ export class MvccStore {
     }
     const limit = indexLimit(req);
     const countOnly = req.countOnly === true;
-    const kvs: KeyValue[] = [];
+    let kvs: KeyValue[] = [];
     let count = 0;
     const end = normalizeRangeEnd(req.rangeEnd);
     if (end === undefined) {
       const c = this.index.get(req.key)?.at(rev);
       if (c !== undefined) {
         count = 1;
-        if (!countOnly) kvs.push(toKeyValue(req.key, c));
+        // A literal sizes the array to its one pair (a push onto [] reserves 16+ slots; responses stay in the history).
+        if (!countOnly) kvs = [toKeyValue(req.key, c)];
       }
     } else {
       this.sortedKeys.forEachInRange(req.key, end, (k) => {

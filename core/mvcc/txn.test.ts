@@ -297,4 +297,22 @@ test("skipValidation applies a Txn that validation would reject (a member that s
   assert.equal(ok(s.range({ key: "x" })).kvs[0]?.value, "1");
 });
 
+test("each Txn takes its own branches: the compare path of one Txn never leaks into the next", () => {
+  const s = fixture();
+  const eq = (key: string, value: string): Compare => ({ key, target: "VALUE", result: "EQUAL", value });
+  // A nested Txn whose compares both hold (a path of two), then Txns whose only compare fails.
+  const nested = ok(
+    s.txn(txn([eq("a", "m")], [{ requestTxn: txn([eq("b", "z")], [put("n", "1")], [put("n", "2")]) }])),
+  );
+  assert.ok(nested.succeeded);
+  assert.ok((nested.responses[0] as { responseTxn: { succeeded: boolean } }).responseTxn.succeeded);
+  const flat = ok(s.txn(txn([eq("a", "nope")], [put("x", "then")], [put("x", "else")])));
+  assert.not.ok(flat.succeeded);
+  assert.is(ok(s.range({ key: "x" })).kvs[0]?.value, "else");
+  const again = ok(s.txn(txn([eq("x", "else")], [get("x")], [put("x", "wrong")])));
+  assert.ok(again.succeeded);
+  assert.equal(again.header, { revision: s.revision, raftTerm: 0 }, "the header names the revision after the Txn");
+  assert.equal(Object.keys(again.header), ["revision", "raftTerm"]);
+});
+
 test.run();

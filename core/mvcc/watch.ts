@@ -118,7 +118,11 @@ export class WatchHub implements CommitListener {
           if (!inRange(key, w.key, w.end)) continue;
           const c = changes[i] as Change;
           if (c.version === 0 ? w.noDelete : w.noPut) continue;
-          (events ??= []).push(this.event(key, c, w.prevKv));
+          // Most responses carry one event: a literal sizes the array to it (a push onto [] reserves 16+ slots,
+          // and responses stay in the history).
+          const ev = this.event(key, c, w.prevKv);
+          if (events === undefined) events = [ev];
+          else events.push(ev);
         }
         if (events !== undefined) this.sendEvents(w, revision, events);
         // A synced watcher has seen this revision: after a restore it resumes from the next one.
@@ -144,6 +148,16 @@ export class WatchHub implements CommitListener {
    * remain unsynced.
    */
   syncWatchers(): number {
+    // Usually every watcher is synced and there is nothing to do: found without copying the list
+    // (the loop below copies it, as it may remove watchers).
+    let anyUnsynced = false;
+    for (const w of this.watchers.values()) {
+      if (!w.synced) {
+        anyUnsynced = true;
+        break;
+      }
+    }
+    if (!anyUnsynced) return 0;
     const curRev = this.store.revision;
     const compactRev = this.store.compactRevision;
     let left = 0;
@@ -318,7 +332,11 @@ export class WatchHub implements CommitListener {
 
   /** Events owed to w from history, cut after maxRevs whole revisions (moreRev = the first one left out). */
   private catchUp(w: Watcher, compactRev: number): { events: Event[]; moreRev: number | undefined } {
-    const matched: { key: string; c: Change }[] = [];
+    // The mutant rereads the compacted revision as etcd 3.4's backend kept it: it needs the whole batch
+    // first. Otherwise each change becomes its event as it is met (the store is only read meanwhile).
+    const asEtcd34 = this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev;
+    const matched: { key: string; c: Change }[] | undefined = asEtcd34 ? [] : undefined;
+    const events: Event[] = [];
     let revs = 0;
     let lastRev = -1;
     let moreRev: number | undefined;
@@ -338,20 +356,19 @@ export class WatchHub implements CommitListener {
         inRev = 0;
       }
       if (++inRev > 1) wholeMulti = true;
-      matched.push({ key, c });
+      if (matched !== undefined) matched.push({ key, c });
+      else if (!(c.version === 0 ? w.noDelete : w.noPut)) events.push(this.event(key, c, w.prevKv));
       return true;
     });
     if (moreRev !== undefined) {
       probe("mvcc.watch-batch-split");
       if (wholeMulti) probe("mvcc.watch-batch-kept-revision-whole");
     }
-    let kept = matched;
-    if (this.bugs.has("mvcc-watch-drop-on-compact") && w.minRev === compactRev)
-      kept = dropAsEtcd34Backend(matched, compactRev);
-    const events: Event[] = [];
-    for (const { key, c } of kept) {
-      if (c.version === 0 ? w.noDelete : w.noPut) continue;
-      events.push(this.event(key, c, w.prevKv));
+    if (matched !== undefined) {
+      for (const { key, c } of dropAsEtcd34Backend(matched, compactRev)) {
+        if (c.version === 0 ? w.noDelete : w.noPut) continue;
+        events.push(this.event(key, c, w.prevKv));
+      }
     }
     return { events, moreRev };
   }

@@ -3,7 +3,7 @@
 // ready. Pure functions of recorded values, so a report can be recomputed from a saved log.
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
-import type { LatencyOp, StepStart } from "../../core/metrics/latency.ts";
+import type { LatencyLog, LatencyOp, StepStart } from "../../core/metrics/latency.ts";
 
 import { MUTATING_VERBS, type PodStartup } from "../../checkers/kube/slo.ts";
 
@@ -169,6 +169,8 @@ export function reportBuilder(): {
   const index = new Map<string, number>();
   const points = { metrics, m: [] as number[], t: [] as number[], d: [] as number[] };
   const samples: Record<string, number[]> = {};
+  /** samples[metrics[i]], by the metric's index (no lookup by name per point). */
+  const sampleLists: number[][] = [];
   const perMember: Record<string, number[]> = {};
   return {
     perMember,
@@ -177,25 +179,32 @@ export function reportBuilder(): {
       if (i === undefined) {
         index.set(metric, (i = metrics.length));
         metrics.push(metric);
-        samples[metric] = [];
+        sampleLists.push((samples[metric] = []));
       }
       points.m.push(i);
       points.t.push(t);
       points.d.push(d);
-      samples[metric]!.push(d);
+      sampleLists[i]!.push(d);
     },
     report: (steps = []) => ({ points, samples, steps, perMember }),
   };
 }
 
 /** etcd's side of the log: request durations by the serving member's role, and per member. */
-export function addEtcdOps(b: ReturnType<typeof reportBuilder>, ops: readonly LatencyOp[]): void {
-  for (const op of ops) {
-    if (op.layer !== "etcd") continue;
-    const d = op.end - op.start;
-    b.add(`etcd ${op.role}`, op.start, d);
-    (b.perMember[op.who] ??= []).push(d);
+export function addEtcdOps(b: ReturnType<typeof reportBuilder>, ops: readonly LatencyOp[] | LatencyLog): void {
+  const add = (who: string, start: number, end: number, role: string | undefined) => {
+    const d = end - start;
+    // The two usual metric names as constants: no name is built per operation.
+    b.add(role === "leader" ? "etcd leader" : role === "follower" ? "etcd follower" : `etcd ${role}`, start, d);
+    (b.perMember[who] ??= []).push(d);
+  };
+  if (!Array.isArray(ops)) {
+    (ops as LatencyLog).forEachEtcd((who, _what, start, end, _ok, leader) =>
+      add(who, start, end, leader ? "leader" : "follower"),
+    );
+    return;
   }
+  for (const op of ops as readonly LatencyOp[]) if (op.layer === "etcd") add(op.who, op.start, op.end, op.role);
 }
 
 /** Everything the report and `explore` draw, in one pass. */

@@ -102,15 +102,8 @@ export class RunObservers {
     return {
       observer: (view) => this.raftViews.emit(view),
       // Every apply on every member: built field by field (a spread costs more), in the same key order.
-      onApply: (e) =>
-        this.applies.emit({
-          member: e.member,
-          index: e.index,
-          term: e.term,
-          payload: e.payload,
-          revision: e.revision,
-          time: world.now,
-        }),
+      onApply: (member, index, term, payload, revision) =>
+        this.applies.emit({ member, index, term, payload, revision, time: world.now }),
       onRecover: (member, r) => this.recoveries.emit({ member, index: r.index, revision: r.revision }),
       onCommit: (_m, revision, keys, changes) => {
         if (revision <= lastRevision) return; // already reported by the first member to apply it

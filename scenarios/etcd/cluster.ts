@@ -262,7 +262,32 @@ export function runKvCluster(
     const st = leader.driver.status();
     return [...st.voters, ...st.learners];
   };
+  /**
+   * Whether converged() finds nothing pending, decided without building its lists: the liveness
+   * predicate asks after every event once the probe is done (and, with Kubernetes, until it settles).
+   */
+  const isConverged = (): boolean => {
+    if (operator !== undefined && operator.step < o.membership.length) return false;
+    const ids = current();
+    let leader: { id: string; commitIndex: number } | undefined;
+    let leaders = 0;
+    for (const m of ids) {
+      const s = member(m)?.driver.status();
+      if (s === undefined) return false;
+      if (s.role === "leader") {
+        leaders++;
+        leader = s;
+      }
+    }
+    if (leaders !== 1) return false;
+    for (const m of ids) {
+      const s = member(m)!.driver.status();
+      if (s.leader !== leader!.id || s.applied < leader!.commitIndex) return false;
+    }
+    return true;
+  };
   const converged = () => {
+    if (isConverged()) return undefined;
     if (operator !== undefined && operator.step < o.membership.length)
       return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
     const st = current().map((m) => member(m)?.driver.status());
@@ -377,6 +402,6 @@ export function runKvCluster(
   const history = { operations: run.recorder.operations, watches: run.recorder.watches };
   return run.finish({
     ...(operator !== undefined ? { membership: operator.log } : {}),
-    latency: kvLatencyReport(latency.ops, history),
+    latency: kvLatencyReport(latency, history),
   });
 }
