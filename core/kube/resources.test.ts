@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KeyValue } from "../mvcc/rpc.ts";
 import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey } from "./resources.ts";
-import type { ConfigMap, Pod } from "./types.ts";
+import type { ConfigMap, KubeObject, Pod } from "./types.ts";
 
 /** The definition canonicalJson must keep (its first, plain form). */
 function reference(v: unknown): string {
@@ -181,6 +181,36 @@ test("decodeObject: a shared object stays right however many values pass through
   const again = decodeObject(kvOf(pod("keep"), 5));
   assert.equal(again, first);
   assert.is(first.metadata.resourceVersion, "5");
+});
+
+test("encodeObject writes canonicalJson of the object with metadata less its resourceVersion, as a copy would", () => {
+  const literal = (o: KubeObject): string => {
+    const { resourceVersion: _rv, ...meta } = o.metadata;
+    return reference({ ...o, metadata: meta });
+  };
+  const base = pod("enc");
+  const objects: KubeObject[] = [
+    base,
+    { ...base, metadata: { ...base.metadata, resourceVersion: "12" } },
+    { ...base, metadata: { resourceVersion: "3", name: "x", namespace: undefined } } as unknown as KubeObject,
+    // resourceVersion elsewhere than metadata stays, an undefined field goes, field order does not count
+    {
+      spec: { resourceVersion: "1", z: undefined, a: [1, undefined, "q"] },
+      metadata: { uid: "u", name: "y", resourceVersion: "4", labels: { b: "2", a: "1" } },
+      kind: "ConfigMap",
+      apiVersion: "v1",
+      status: undefined,
+    } as unknown as KubeObject,
+    { kind: "ConfigMap", metadata: {} } as unknown as KubeObject,
+  ];
+  for (const o of objects) assert.is(encodeObject(o), literal(o), JSON.stringify(o));
+  // Shapes where the fast way would read other fields than a copy has: the literal way still runs.
+  const hidden = { kind: "ConfigMap" } as unknown as KubeObject;
+  Object.defineProperty(hidden, "metadata", { value: { name: "h", resourceVersion: "9" }, enumerable: false });
+  assert.is(encodeObject(hidden), '{"kind":"ConfigMap","metadata":{"name":"h"}}');
+  const arrayMeta = { kind: "ConfigMap", metadata: ["a"] } as unknown as KubeObject;
+  assert.is(encodeObject(arrayMeta), '{"kind":"ConfigMap","metadata":{"0":"a"}}');
+  assert.throws(() => encodeObject({ kind: "ConfigMap" } as unknown as KubeObject), TypeError);
 });
 
 test.run();
