@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KeyValue } from "../mvcc/rpc.ts";
-import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey } from "./resources.ts";
+import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey, sortKeys } from "./resources.ts";
 import type { ConfigMap, KubeObject, Pod } from "./types.ts";
 
 /** The definition canonicalJson must keep (its first, plain form). */
@@ -133,6 +133,13 @@ const pod = (name: string): Pod => ({
   status: { phase: "Pending" },
 });
 
+const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "default", uid: "u-" + name },
+  data,
+});
+
 const kvOf = (o: Pod | ConfigMap, modRevision: number): KeyValue => ({
   key: registryKey(o.kind, o.metadata.namespace, o.metadata.name),
   // A fresh string each time, as values arriving in different messages are.
@@ -211,6 +218,94 @@ test("encodeObject writes canonicalJson of the object with metadata less its res
   const arrayMeta = { kind: "ConfigMap", metadata: ["a"] } as unknown as KubeObject;
   assert.is(encodeObject(arrayMeta), '{"kind":"ConfigMap","metadata":{"0":"a"}}');
   assert.throws(() => encodeObject({ kind: "ConfigMap" } as unknown as KubeObject), TypeError);
+});
+
+test("sortKeys orders field names as Array.prototype.sort does, short lists and long", () => {
+  const alphabet = ["a", "B", "z", "_", "0", "10", "9", "é", "\u{1F600}", "\uFFFF", "\uD800", "", "aa", "a0"];
+  let x = 12345;
+  const rand = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x % n;
+  };
+  for (let round = 0; round < 500; round++) {
+    const n = rand(40);
+    const keys = new Set<string>();
+    for (let i = 0; i < n; i++) keys.add(alphabet[rand(alphabet.length)]! + alphabet[rand(alphabet.length)]!);
+    const list = [...keys];
+    const want = [...list].sort();
+    const got = sortKeys(list);
+    assert.is(got, list, "in place");
+    assert.equal(got, want);
+  }
+});
+
+test("decodeObject of a value encodeObject wrote: its twin is the tree JSON.parse makes, fields in the same order", () => {
+  const odd = (name: string) =>
+    ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "default", resourceVersion: "99", labels: { "10": "a", "9": "b", z: "c", a: "d" } },
+      data: {
+        zero: -0,
+        nan: Number.NaN,
+        inf: Number.NEGATIVE_INFINITY,
+        gone: undefined,
+        f: () => 1,
+        list: [1, undefined, -0, "é\uD800", null, [true, { b: 1, a: [] }]],
+        big: 1e21,
+        tiny: 5e-324,
+        when: new Date(0),
+      },
+    }) as unknown as KubeObject;
+  for (const [i, o] of [odd("twin-1"), pod("twin-2"), cm("twin-3", { k: "v" })].entries()) {
+    const value = encodeObject(o);
+    const kv = (rv: number): KeyValue => ({
+      key: "/k",
+      value,
+      createRevision: 1,
+      modRevision: rv,
+      version: 1,
+      lease: 0,
+    });
+    const viaTwin = decodeObject(kv(100 + i)); // the first decode after the encode takes the twin
+    const viaParse = decodeObject(kv(200 + i)); // another version of the same bytes: parsed
+    assert.is.not(viaTwin, viaParse);
+    const parsed = JSON.parse(value) as KubeObject;
+    parsed.metadata.resourceVersion = String(100 + i);
+    // JSON.stringify writes fields in their order: equal strings are equal trees in equal order.
+    assert.is(JSON.stringify(viaTwin), JSON.stringify(parsed));
+    assert.equal(viaTwin, parsed);
+    if (i === 0) assert.ok(Object.is((viaTwin as ConfigMap).data!.zero, 0), "-0 reads back as 0");
+    assert.is(
+      JSON.stringify({ ...viaParse, metadata: { ...viaParse.metadata, resourceVersion: "x" } }),
+      JSON.stringify({ ...viaTwin, metadata: { ...viaTwin.metadata, resourceVersion: "x" } }),
+    );
+    assert.is(encodeObject(viaTwin), value, "and it encodes to the same bytes");
+    const frozen = (x: unknown): boolean =>
+      x === null || typeof x !== "object" || (Object.isFrozen(x) && Object.values(x).every(frozen));
+    assert.ok(frozen(viaTwin) && frozen(viaParse));
+  }
+  // The twin shares nothing with what was encoded.
+  const source = cm("twin-4", { k: "v" });
+  const value = encodeObject(source);
+  const got = decodeObject({ key: "/k", value, createRevision: 1, modRevision: 5, version: 1, lease: 0 }) as ConfigMap;
+  assert.is.not(got.data, source.data);
+  assert.is.not(got.metadata, source.metadata);
+  assert.is(source.metadata.resourceVersion, undefined, "the source is not stamped");
+});
+
+test("decodeObject: bytes no twin can stand for decode as JSON.parse has it", () => {
+  const withProto = JSON.parse(
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p"},"data":{"__proto__":"x"}}',
+  );
+  const value = encodeObject(withProto as KubeObject);
+  const got = decodeObject({ key: "/k", value, createRevision: 1, modRevision: 3, version: 1, lease: 0 }) as ConfigMap;
+  assert.ok(Object.hasOwn(got.data!, "__proto__"), "an own field, as JSON.parse makes it");
+  assert.is(Object.getPrototypeOf(got.data), Object.prototype);
+  // biome-ignore lint/suspicious/noSparseArray: a hole is the case
+  const holes = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "h" }, data: { a: [1, , 2] } };
+  const bad = encodeObject(holes as unknown as KubeObject);
+  assert.throws(() => decodeObject({ key: "/k", value: bad, createRevision: 1, modRevision: 4, version: 1, lease: 0 }));
 });
 
 test.run();

@@ -97,8 +97,7 @@ export function canonicalJson(v: unknown): string {
 
 /** An object's canonical JSON (its fields sorted), leaving out the field named `skip` too. */
 function canonicalFields(o: Record<string, unknown>, skip: string | undefined): string {
-  const keys = Object.keys(o);
-  if (keys.length > 1) keys.sort();
+  const keys = sortKeys(Object.keys(o));
   let s = "{";
   let first = true;
   for (const k of keys) {
@@ -106,9 +105,29 @@ function canonicalFields(o: Record<string, unknown>, skip: string | undefined): 
     if (x === undefined || k === skip) continue;
     if (first) first = false;
     else s += ",";
-    s += quotedKey(k) + ":" + canonicalJson(x);
+    s += fieldPrefix(k) + canonicalJson(x);
   }
   return s + "}";
+}
+
+/**
+ * The keys in Array.prototype.sort's order (UTF-16 code units, which is what < compares on strings),
+ * in place. A field list is short: an insertion sort orders it without the scratch arrays the built-in
+ * sort allocates on every call (most of what encoding an object allocated); long lists use the built-in.
+ */
+export function sortKeys(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 24) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**
@@ -180,18 +199,22 @@ function shapeOf(v: unknown): "null" | "scalar" | "array" | "object" | "other" {
   }
 }
 
-/** Field names recur in every object: each is quoted once (a bounded table; JSON.stringify is the truth). */
-const quotedKeys = new Map<string, string>();
-function quotedKey(k: string): string {
-  let q = quotedKeys.get(k);
+/** Field names recur in every object: each is quoted once, with its colon (a bounded table; JSON.stringify is the truth). */
+const fieldPrefixes = new Map<string, string>();
+function fieldPrefix(k: string): string {
+  let q = fieldPrefixes.get(k);
   if (q === undefined) {
-    q = JSON.stringify(k);
-    if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+    q = JSON.stringify(k) + ":";
+    if (fieldPrefixes.size < 10_000) fieldPrefixes.set(k, q);
   }
   return q;
 }
 
-/** The stored bytes of an object: canonical JSON without resourceVersion. */
+/**
+ * The stored bytes of an object: canonical JSON without resourceVersion. Beside the bytes it builds
+ * their decoded form, the object JSON.parse would make of them (see canonicalTwin), and keeps it for
+ * decodeObject: the first decode of a committed value takes it instead of parsing the bytes again.
+ */
 export function encodeObject(obj: KubeObject): string {
   const meta: unknown = obj.metadata;
   const keys = Object.keys(obj);
@@ -200,23 +223,98 @@ export function encodeObject(obj: KubeObject): string {
   // reads an object's own enumerable string-keyed fields, which is what a spread copies. Only when
   // metadata is one of those fields and an object (not an array); anything else takes the literal way.
   if (typeof meta === "object" && meta !== null && !Array.isArray(meta) && keys.includes("metadata")) {
-    if (keys.length > 1) keys.sort();
-    let s = "{";
-    let first = true;
-    for (const k of keys) {
-      const x = (obj as unknown as Record<string, unknown>)[k];
-      if (x === undefined) continue;
-      if (first) first = false;
-      else s += ",";
-      s +=
-        quotedKey(k) +
-        ":" +
-        (k === "metadata" ? canonicalFields(meta as Record<string, unknown>, "resourceVersion") : canonicalJson(x));
-    }
-    return s + "}";
+    twinOk = true;
+    const s = twinFields(obj as unknown as Record<string, unknown>, keys, undefined, false);
+    if (twinOk) keepTwin(s, twin as KubeObject);
+    twin = undefined;
+    return s;
   }
   const { resourceVersion: _rv, ...rest } = obj.metadata;
   return canonicalJson({ ...obj, metadata: rest });
+}
+
+/**
+ * canonicalJson(v), leaving in `twin` what JSON.parse makes of those bytes: a new tree sharing
+ * nothing with v — fields in sorted order (the order JSON.parse creates them in), undefined fields
+ * left out, numbers as they read back (-0 as 0; NaN, ±Infinity, undefined array elements, functions
+ * and symbols as null), every object and array frozen but the top level and its metadata (the decode
+ * adds resourceVersion to those). Clears twinOk where no JSON.parse result can match: a sparse array
+ * (its bytes are not JSON) or a "__proto__" field (JSON.parse makes it an own field, an assignment
+ * would set the prototype). Values are read once, as canonicalJson reads them.
+ */
+function canonicalTwin(v: unknown, freeze: boolean): string {
+  if (typeof v === "string") {
+    twin = v;
+    return JSON.stringify(v);
+  }
+  if (v === null || typeof v !== "object") {
+    const s = JSON.stringify(v) ?? "null";
+    twin = s === "null" ? null : v === 0 ? 0 : v;
+    return s;
+  }
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    let s = "[";
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ",";
+      const x: unknown = v[i];
+      if (x !== undefined) {
+        s += canonicalTwin(x, true);
+        out.push(twin);
+      } else if (i in v) {
+        s += "null";
+        out.push(null);
+      } else twinOk = false;
+    }
+    twin = Object.freeze(out);
+    return s + "]";
+  }
+  const o = v as Record<string, unknown>;
+  return twinFields(o, Object.keys(o), undefined, freeze);
+}
+
+/** canonicalFields with its twin (see canonicalTwin); `keys` are o's own keys, sorted here in place. */
+function twinFields(o: Record<string, unknown>, keys: string[], skip: string | undefined, freeze: boolean): string {
+  sortKeys(keys);
+  const out: Record<string, unknown> = {};
+  let s = "{";
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined || k === skip) continue;
+    if (first) first = false;
+    else s += ",";
+    // The top level's metadata: resourceVersion left out, and left unfrozen for the decode to stamp.
+    s +=
+      fieldPrefix(k) + (skip === undefined && !freeze && k === "metadata" ? metadataTwin(x) : canonicalTwin(x, true));
+    if (k === "__proto__") twinOk = false;
+    out[k] = twin;
+  }
+  twin = freeze ? Object.freeze(out) : out;
+  return s + "}";
+}
+
+/** The top level's metadata: an object (encodeObject checked), without resourceVersion, not frozen. */
+function metadataTwin(meta: unknown): string {
+  const m = meta as Record<string, unknown>;
+  return twinFields(m, Object.keys(m), "resourceVersion", false);
+}
+
+/** What the last canonicalTwin call built, and whether it is what JSON.parse would build. */
+let twin: unknown;
+let twinOk = true;
+
+/**
+ * Decoded forms of encoded values not yet decoded, by value. Each is taken once (the first decode
+ * stamps its resourceVersion and freezes it); a value written again is encoded again. Bounded:
+ * values that never commit (a lost race, an unchanged object) are dropped with the rest when full.
+ */
+const twins = new Map<string, KubeObject>();
+const TWINS_MAX = 1024;
+
+function keepTwin(value: string, obj: KubeObject): void {
+  if (twins.size >= TWINS_MAX) twins.clear();
+  twins.set(value, obj);
 }
 
 /**
@@ -225,15 +323,24 @@ export function encodeObject(obj: KubeObject): string {
  * they get the same object (a frozen one, so no consumer can change what another sees; whoever needs
  * a changed object builds a new one, as client-go's callers must copy what an informer hands them).
  * A stored value names its object (kind, namespace and name are in it), so equal bytes at one
- * mod_revision are one version of one key: the memo is invisible but for the work it saves.
+ * mod_revision are one version of one key: the memo is invisible but for the work it saves. A value
+ * encodeObject wrote is decoded the first time from its twin, the tree JSON.parse would have built.
  */
 export function decodeObject(kv: KeyValue): KubeObject {
   const rv = String(kv.modRevision);
   const hit = decoded.get(kv.value);
   if (hit !== undefined && hit.metadata.resourceVersion === rv) return hit;
-  const obj = JSON.parse(kv.value) as KubeObject;
-  obj.metadata.resourceVersion = rv;
-  deepFreeze(obj);
+  let obj = twins.get(kv.value);
+  if (obj !== undefined) {
+    twins.delete(kv.value);
+    obj.metadata.resourceVersion = rv;
+    Object.freeze(obj.metadata);
+    Object.freeze(obj);
+  } else {
+    obj = JSON.parse(kv.value) as KubeObject;
+    obj.metadata.resourceVersion = rv;
+    deepFreeze(obj);
+  }
   // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
   if (decoded.size >= DECODED_MAX) decoded.clear();
   decoded.set(kv.value, obj);
