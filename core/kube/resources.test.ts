@@ -239,7 +239,7 @@ test("sortKeys orders field names as Array.prototype.sort does, short lists and 
   }
 });
 
-test("decodeObject of a value encodeObject wrote: its twin is the tree JSON.parse makes, fields in the same order", () => {
+test("encodeObject then decodeObject: the tree JSON.parse makes of the bytes, the same at every version", () => {
   const odd = (name: string) =>
     ({
       apiVersion: "v1",
@@ -257,7 +257,7 @@ test("decodeObject of a value encodeObject wrote: its twin is the tree JSON.pars
         when: new Date(0),
       },
     }) as unknown as KubeObject;
-  for (const [i, o] of [odd("twin-1"), pod("twin-2"), cm("twin-3", { k: "v" })].entries()) {
+  for (const [i, o] of [odd("rt-1"), pod("rt-2"), cm("rt-3", { k: "v" })].entries()) {
     const value = encodeObject(o);
     const kv = (rv: number): KeyValue => ({
       key: "/k",
@@ -267,26 +267,26 @@ test("decodeObject of a value encodeObject wrote: its twin is the tree JSON.pars
       version: 1,
       lease: 0,
     });
-    const viaTwin = decodeObject(kv(100 + i)); // the first decode after the encode takes the twin
-    const viaParse = decodeObject(kv(200 + i)); // another version of the same bytes: parsed
-    assert.is.not(viaTwin, viaParse);
+    const first = decodeObject(kv(100 + i));
+    const second = decodeObject(kv(200 + i)); // another version of the same bytes
+    assert.is.not(first, second);
     const parsed = JSON.parse(value) as KubeObject;
     parsed.metadata.resourceVersion = String(100 + i);
     // JSON.stringify writes fields in their order: equal strings are equal trees in equal order.
-    assert.is(JSON.stringify(viaTwin), JSON.stringify(parsed));
-    assert.equal(viaTwin, parsed);
-    if (i === 0) assert.ok(Object.is((viaTwin as ConfigMap).data!.zero, 0), "-0 reads back as 0");
+    assert.is(JSON.stringify(first), JSON.stringify(parsed));
+    assert.equal(first, parsed);
+    if (i === 0) assert.ok(Object.is((first as ConfigMap).data!.zero, 0), "-0 reads back as 0");
     assert.is(
-      JSON.stringify({ ...viaParse, metadata: { ...viaParse.metadata, resourceVersion: "x" } }),
-      JSON.stringify({ ...viaTwin, metadata: { ...viaTwin.metadata, resourceVersion: "x" } }),
+      JSON.stringify({ ...second, metadata: { ...second.metadata, resourceVersion: "x" } }),
+      JSON.stringify({ ...first, metadata: { ...first.metadata, resourceVersion: "x" } }),
     );
-    assert.is(encodeObject(viaTwin), value, "and it encodes to the same bytes");
+    assert.is(encodeObject(first), value, "and it encodes to the same bytes");
     const frozen = (x: unknown): boolean =>
       x === null || typeof x !== "object" || (Object.isFrozen(x) && Object.values(x).every(frozen));
-    assert.ok(frozen(viaTwin) && frozen(viaParse));
+    assert.ok(frozen(first) && frozen(second));
   }
-  // The twin shares nothing with what was encoded.
-  const source = cm("twin-4", { k: "v" });
+  // The decoded object shares nothing with what was encoded.
+  const source = cm("rt-4", { k: "v" });
   const value = encodeObject(source);
   const got = decodeObject({ key: "/k", value, createRevision: 1, modRevision: 5, version: 1, lease: 0 }) as ConfigMap;
   assert.is.not(got.data, source.data);
@@ -294,7 +294,7 @@ test("decodeObject of a value encodeObject wrote: its twin is the tree JSON.pars
   assert.is(source.metadata.resourceVersion, undefined, "the source is not stamped");
 });
 
-test("decodeObject: bytes no twin can stand for decode as JSON.parse has it", () => {
+test("decodeObject: odd bytes decode as JSON.parse has them", () => {
   const withProto = JSON.parse(
     '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p"},"data":{"__proto__":"x"}}',
   );

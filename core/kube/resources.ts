@@ -82,32 +82,47 @@ export function parseRegistryKey(key: string): { kind: Kind; namespace: string |
 export function canonicalJson(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) {
-    let s = "[";
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) s += ",";
-      const x: unknown = v[i];
-      // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
-      s += x !== undefined ? canonicalJson(x) : i in v ? "null" : "";
-    }
-    return s + "]";
-  }
-  return canonicalFields(v as Record<string, unknown>, undefined);
+  const out: string[] = [];
+  writeCanonical(v, out);
+  return out.join("");
 }
 
-/** An object's canonical JSON (its fields sorted), leaving out the field named `skip` too. */
-function canonicalFields(o: Record<string, unknown>, skip: string | undefined): string {
-  const keys = sortKeys(Object.keys(o));
-  let s = "{";
+// The writers append pieces to `out`, joined once at the end: a string built with += allocates a
+// node per piece, which was most of what encoding an object allocated.
+
+function writeCanonical(v: unknown, out: string[]): void {
+  if (typeof v === "string") out.push(JSON.stringify(v));
+  else if (v === null || typeof v !== "object") out.push(JSON.stringify(v) ?? "null");
+  else if (Array.isArray(v)) {
+    out.push("[");
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) out.push(",");
+      const x: unknown = v[i];
+      // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
+      if (x !== undefined) writeCanonical(x, out);
+      else if (i in v) out.push("null");
+    }
+    out.push("]");
+  } else {
+    const o = v as Record<string, unknown>;
+    writeFields(o, Object.keys(o), undefined, out);
+  }
+}
+
+/** An object's canonical JSON (its fields sorted), leaving out the field named `skip` too; `keys` are o's own keys, sorted here in place. */
+function writeFields(o: Record<string, unknown>, keys: string[], skip: string | undefined, out: string[]): void {
+  sortKeys(keys);
+  out.push("{");
   let first = true;
   for (const k of keys) {
     const x = o[k];
     if (x === undefined || k === skip) continue;
     if (first) first = false;
-    else s += ",";
-    s += fieldPrefix(k) + canonicalJson(x);
+    else out.push(",");
+    out.push(fieldPrefix(k));
+    writeCanonical(x, out);
   }
-  return s + "}";
+  out.push("}");
 }
 
 /**
@@ -210,11 +225,7 @@ function fieldPrefix(k: string): string {
   return q;
 }
 
-/**
- * The stored bytes of an object: canonical JSON without resourceVersion. Beside the bytes it builds
- * their decoded form, the object JSON.parse would make of them (see canonicalTwin), and keeps it for
- * decodeObject: the first decode of a committed value takes it instead of parsing the bytes again.
- */
+/** The stored bytes of an object: canonical JSON without resourceVersion. */
 export function encodeObject(obj: KubeObject): string {
   const meta: unknown = obj.metadata;
   const keys = Object.keys(obj);
@@ -223,98 +234,26 @@ export function encodeObject(obj: KubeObject): string {
   // reads an object's own enumerable string-keyed fields, which is what a spread copies. Only when
   // metadata is one of those fields and an object (not an array); anything else takes the literal way.
   if (typeof meta === "object" && meta !== null && !Array.isArray(meta) && keys.includes("metadata")) {
-    twinOk = true;
-    const s = twinFields(obj as unknown as Record<string, unknown>, keys, undefined, false);
-    if (twinOk) keepTwin(s, twin as KubeObject);
-    twin = undefined;
-    return s;
+    const out: string[] = [];
+    sortKeys(keys);
+    out.push("{");
+    let first = true;
+    for (const k of keys) {
+      const x = (obj as unknown as Record<string, unknown>)[k];
+      if (x === undefined) continue;
+      if (first) first = false;
+      else out.push(",");
+      out.push(fieldPrefix(k));
+      if (k === "metadata") {
+        const m = meta as Record<string, unknown>;
+        writeFields(m, Object.keys(m), "resourceVersion", out);
+      } else writeCanonical(x, out);
+    }
+    out.push("}");
+    return out.join("");
   }
   const { resourceVersion: _rv, ...rest } = obj.metadata;
   return canonicalJson({ ...obj, metadata: rest });
-}
-
-/**
- * canonicalJson(v), leaving in `twin` what JSON.parse makes of those bytes: a new tree sharing
- * nothing with v — fields in sorted order (the order JSON.parse creates them in), undefined fields
- * left out, numbers as they read back (-0 as 0; NaN, ±Infinity, undefined array elements, functions
- * and symbols as null), every object and array frozen but the top level and its metadata (the decode
- * adds resourceVersion to those). Clears twinOk where no JSON.parse result can match: a sparse array
- * (its bytes are not JSON) or a "__proto__" field (JSON.parse makes it an own field, an assignment
- * would set the prototype). Values are read once, as canonicalJson reads them.
- */
-function canonicalTwin(v: unknown, freeze: boolean): string {
-  if (typeof v === "string") {
-    twin = v;
-    return JSON.stringify(v);
-  }
-  if (v === null || typeof v !== "object") {
-    const s = JSON.stringify(v) ?? "null";
-    twin = s === "null" ? null : v === 0 ? 0 : v;
-    return s;
-  }
-  if (Array.isArray(v)) {
-    const out: unknown[] = [];
-    let s = "[";
-    for (let i = 0; i < v.length; i++) {
-      if (i > 0) s += ",";
-      const x: unknown = v[i];
-      if (x !== undefined) {
-        s += canonicalTwin(x, true);
-        out.push(twin);
-      } else if (i in v) {
-        s += "null";
-        out.push(null);
-      } else twinOk = false;
-    }
-    twin = Object.freeze(out);
-    return s + "]";
-  }
-  const o = v as Record<string, unknown>;
-  return twinFields(o, Object.keys(o), undefined, freeze);
-}
-
-/** canonicalFields with its twin (see canonicalTwin); `keys` are o's own keys, sorted here in place. */
-function twinFields(o: Record<string, unknown>, keys: string[], skip: string | undefined, freeze: boolean): string {
-  sortKeys(keys);
-  const out: Record<string, unknown> = {};
-  let s = "{";
-  let first = true;
-  for (const k of keys) {
-    const x = o[k];
-    if (x === undefined || k === skip) continue;
-    if (first) first = false;
-    else s += ",";
-    // The top level's metadata: resourceVersion left out, and left unfrozen for the decode to stamp.
-    s +=
-      fieldPrefix(k) + (skip === undefined && !freeze && k === "metadata" ? metadataTwin(x) : canonicalTwin(x, true));
-    if (k === "__proto__") twinOk = false;
-    out[k] = twin;
-  }
-  twin = freeze ? Object.freeze(out) : out;
-  return s + "}";
-}
-
-/** The top level's metadata: an object (encodeObject checked), without resourceVersion, not frozen. */
-function metadataTwin(meta: unknown): string {
-  const m = meta as Record<string, unknown>;
-  return twinFields(m, Object.keys(m), "resourceVersion", false);
-}
-
-/** What the last canonicalTwin call built, and whether it is what JSON.parse would build. */
-let twin: unknown;
-let twinOk = true;
-
-/**
- * Decoded forms of encoded values not yet decoded, by value. Each is taken once (the first decode
- * stamps its resourceVersion and freezes it); a value written again is encoded again. Bounded:
- * values that never commit (a lost race, an unchanged object) are dropped with the rest when full.
- */
-const twins = new Map<string, KubeObject>();
-const TWINS_MAX = 1024;
-
-function keepTwin(value: string, obj: KubeObject): void {
-  if (twins.size >= TWINS_MAX) twins.clear();
-  twins.set(value, obj);
 }
 
 /**
@@ -323,24 +262,15 @@ function keepTwin(value: string, obj: KubeObject): void {
  * they get the same object (a frozen one, so no consumer can change what another sees; whoever needs
  * a changed object builds a new one, as client-go's callers must copy what an informer hands them).
  * A stored value names its object (kind, namespace and name are in it), so equal bytes at one
- * mod_revision are one version of one key: the memo is invisible but for the work it saves. A value
- * encodeObject wrote is decoded the first time from its twin, the tree JSON.parse would have built.
+ * mod_revision are one version of one key: the memo is invisible but for the work it saves.
  */
 export function decodeObject(kv: KeyValue): KubeObject {
   const rv = String(kv.modRevision);
   const hit = decoded.get(kv.value);
   if (hit !== undefined && hit.metadata.resourceVersion === rv) return hit;
-  let obj = twins.get(kv.value);
-  if (obj !== undefined) {
-    twins.delete(kv.value);
-    obj.metadata.resourceVersion = rv;
-    Object.freeze(obj.metadata);
-    Object.freeze(obj);
-  } else {
-    obj = JSON.parse(kv.value) as KubeObject;
-    obj.metadata.resourceVersion = rv;
-    deepFreeze(obj);
-  }
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata.resourceVersion = rv;
+  deepFreeze(obj);
   // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
   if (decoded.size >= DECODED_MAX) decoded.clear();
   decoded.set(kv.value, obj);
