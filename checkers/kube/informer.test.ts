@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import { checkInformerStreams } from "./index.ts";
+import { prefixOf } from "./informer.ts";
 
 const log = (o: Partial<KubeObservations>): KubeObservations => ({
   nodes: ["node-1"],
@@ -63,6 +64,25 @@ test("informer reliable: a relist between the two events starts over, even when 
     log({ versions, observed: [ev("k/Pod", pod("a"), 5), relist, ev("k/Pod", pod("b"), 8)] }),
   );
   assert.is(r.verdict, "pass", r.message);
+});
+
+test("prefixOf cuts a key after its third slash, as splitting and joining it did", () => {
+  const reference = (key: string) => key.split("/").slice(0, 3).join("/") + "/";
+  for (const key of [
+    "/registry/pods/default/web-1",
+    "/registry/minions/node-1",
+    "/registry/pods",
+    "/registry/pods/",
+    "/registry/",
+    "/",
+    "",
+    "abc",
+    "a/b",
+    "a/b/c/d",
+    "//",
+    "///x",
+  ])
+    assert.is(prefixOf(key), reference(key), key);
 });
 
 test.run();

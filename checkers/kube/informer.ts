@@ -9,17 +9,31 @@ import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { fmtTime } from "./safety.ts";
 
-/** "/registry/pods/default/x" → "/registry/pods/" (every informer here watches all namespaces). */
-function prefixOf(key: string): string {
-  const parts = key.split("/");
-  return parts.slice(0, 3).join("/") + "/";
+/**
+ * "/registry/pods/default/x" → "/registry/pods/" (every informer here watches all namespaces): the
+ * key up to its third "/", and a "/" (the whole key and a "/" when it has fewer).
+ */
+export function prefixOf(key: string): string {
+  let i = -1;
+  for (let n = 0; n < 3; n++) {
+    i = key.indexOf("/", i + 1);
+    if (i < 0) return key + "/";
+  }
+  return key.slice(0, i + 1);
 }
 
 export function checkInformerStreams(obs: KubeObservations): CheckResult {
+  // Keys recur (every version and observation of one object): each key's prefix is cut once.
+  const prefixes = new Map<string, string>();
+  const prefixOfKey = (key: string): string => {
+    let p = prefixes.get(key);
+    if (p === undefined) prefixes.set(key, (p = prefixOf(key)));
+    return p;
+  };
   // Revisions of changes per kind prefix, ascending.
   const changes = new Map<string, number[]>();
   for (const v of obs.versions) {
-    const p = prefixOf(v.key);
+    const p = prefixOfKey(v.key);
     (changes.get(p) ?? changes.set(p, []).get(p)!).push(v.rv);
   }
   for (const a of changes.values()) a.sort((x, y) => x - y);
@@ -48,7 +62,7 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     const prev = last.get(o.observer);
     if (prev !== undefined && o.rv > prev.rv) {
       checked++;
-      const missed = between(prefixOf(o.key), prev.rv, o.rv);
+      const missed = between(prefixOfKey(o.key), prev.rv, o.rv);
       if (missed !== undefined) {
         const what = obs.versions.find((v) => v.rv === missed && prefixOf(v.key) === prefixOf(o.key));
         violations.push(

@@ -137,6 +137,8 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     wanted: number;
     ready: number;
   }[] = [];
+  // rollingParams of each Deployment version object, computed once per check (nothing changes them meanwhile).
+  const paramsOf = new Map<Deployment, { maxSurge: number; maxUnavailable: number }>();
   const index = () => {
     // ReplicaSets by owner uid and pods by ReplicaSet uid.
     const rsByOwner = new Map<string, ReplicaSet[]>();
@@ -150,14 +152,16 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     deploymentsNow = [];
     for (const [key, o] of objects) {
       if (o.kind !== "Deployment") continue;
-      const { maxSurge, maxUnavailable } = rollingParams(o);
+      let params = paramsOf.get(o);
+      if (params === undefined) paramsOf.set(o, (params = rollingParams(o)));
+      const { maxSurge, maxUnavailable } = params;
       const rss = rsByOwner.get(o.metadata.uid ?? "") ?? [];
       let wanted = 0;
       let ready = 0;
       for (const rs of rss) {
         const pods = podsByRs.get(rs.metadata.uid ?? "") ?? [];
         wanted += Math.min(pods.length, rs.spec.replicas);
-        ready += pods.filter(podIsReady).length;
+        for (const p of pods) if (podIsReady(p)) ready++;
       }
       deploymentsNow.push({ key, d: o, maxSurge, maxUnavailable, rss, wanted, ready });
     }

@@ -3,7 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { LatencyOp } from "../../core/metrics/latency.ts";
 import type { PodStartup } from "./slo.ts";
-import { checkKubeSlo, measureSlo } from "./slo.ts";
+import { checkKubeSlo, firstWord, measureSlo } from "./slo.ts";
 
 const api = (what: string, ms: number, start = 0): LatencyOp => ({
   layer: "apiserver",
@@ -80,6 +80,11 @@ test("by default the check reports a miss without failing the run", () => {
     r.message,
     /^report only — SLO missed: mutating API p99 2\.00s \(delete pods\) > 1s; pod startup p99 9\.00s > 5s/,
   );
+});
+
+test('firstWord is what split(" ")[0] gives', () => {
+  for (const s of ["create pods", "update", "", " lead", "patch  deployments", "a b c"])
+    assert.is(firstWord(s), s.split(" ")[0], JSON.stringify(s));
 });
 
 test.run();

@@ -42,7 +42,7 @@ export interface SloMeasure {
 export function measureSlo(ops: readonly LatencyOp[], pods: readonly PodStartup[], at?: number): SloMeasure {
   const by = new Map<string, number[]>();
   for (const op of ops) {
-    if (op.layer !== "apiserver" || !MUTATING_VERBS.has(op.what.split(" ")[0]!)) continue;
+    if (op.layer !== "apiserver" || !MUTATING_VERBS.has(firstWord(op.what))) continue;
     let xs = by.get(op.what);
     if (xs === undefined) by.set(op.what, (xs = []));
     xs.push(op.end - op.start);
@@ -68,6 +68,12 @@ export function measureSlo(ops: readonly LatencyOp[], pods: readonly PodStartup[
     worstPair,
     podStartup: { n: measured.length, p99: quantile(measured, 0.99), neverRunning: waiting.length },
   };
+}
+
+/** s.split(" ")[0] without the array: the text before the first space (all of it when there is none). */
+export function firstWord(s: string): string {
+  const i = s.indexOf(" ");
+  return i < 0 ? s : s.slice(0, i);
 }
 
 export function checkKubeSlo(

@@ -1,8 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KeyValue } from "../mvcc/rpc.ts";
-import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey } from "./resources.ts";
-import type { ConfigMap, Pod } from "./types.ts";
+import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey, sortKeys } from "./resources.ts";
+import type { ConfigMap, KubeObject, Pod } from "./types.ts";
 
 /** The definition canonicalJson must keep (its first, plain form). */
 function reference(v: unknown): string {
@@ -133,6 +133,13 @@ const pod = (name: string): Pod => ({
   status: { phase: "Pending" },
 });
 
+const cm = (name: string, data: Record<string, string> = {}): ConfigMap => ({
+  apiVersion: "v1",
+  kind: "ConfigMap",
+  metadata: { name, namespace: "default", uid: "u-" + name },
+  data,
+});
+
 const kvOf = (o: Pod | ConfigMap, modRevision: number): KeyValue => ({
   key: registryKey(o.kind, o.metadata.namespace, o.metadata.name),
   // A fresh string each time, as values arriving in different messages are.
@@ -181,6 +188,124 @@ test("decodeObject: a shared object stays right however many values pass through
   const again = decodeObject(kvOf(pod("keep"), 5));
   assert.equal(again, first);
   assert.is(first.metadata.resourceVersion, "5");
+});
+
+test("encodeObject writes canonicalJson of the object with metadata less its resourceVersion, as a copy would", () => {
+  const literal = (o: KubeObject): string => {
+    const { resourceVersion: _rv, ...meta } = o.metadata;
+    return reference({ ...o, metadata: meta });
+  };
+  const base = pod("enc");
+  const objects: KubeObject[] = [
+    base,
+    { ...base, metadata: { ...base.metadata, resourceVersion: "12" } },
+    { ...base, metadata: { resourceVersion: "3", name: "x", namespace: undefined } } as unknown as KubeObject,
+    // resourceVersion elsewhere than metadata stays, an undefined field goes, field order does not count
+    {
+      spec: { resourceVersion: "1", z: undefined, a: [1, undefined, "q"] },
+      metadata: { uid: "u", name: "y", resourceVersion: "4", labels: { b: "2", a: "1" } },
+      kind: "ConfigMap",
+      apiVersion: "v1",
+      status: undefined,
+    } as unknown as KubeObject,
+    { kind: "ConfigMap", metadata: {} } as unknown as KubeObject,
+  ];
+  for (const o of objects) assert.is(encodeObject(o), literal(o), JSON.stringify(o));
+  // Shapes where the fast way would read other fields than a copy has: the literal way still runs.
+  const hidden = { kind: "ConfigMap" } as unknown as KubeObject;
+  Object.defineProperty(hidden, "metadata", { value: { name: "h", resourceVersion: "9" }, enumerable: false });
+  assert.is(encodeObject(hidden), '{"kind":"ConfigMap","metadata":{"name":"h"}}');
+  const arrayMeta = { kind: "ConfigMap", metadata: ["a"] } as unknown as KubeObject;
+  assert.is(encodeObject(arrayMeta), '{"kind":"ConfigMap","metadata":{"0":"a"}}');
+  assert.throws(() => encodeObject({ kind: "ConfigMap" } as unknown as KubeObject), TypeError);
+});
+
+test("sortKeys orders field names as Array.prototype.sort does, short lists and long", () => {
+  const alphabet = ["a", "B", "z", "_", "0", "10", "9", "é", "\u{1F600}", "\uFFFF", "\uD800", "", "aa", "a0"];
+  let x = 12345;
+  const rand = (n: number) => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return x % n;
+  };
+  for (let round = 0; round < 500; round++) {
+    const n = rand(40);
+    const keys = new Set<string>();
+    for (let i = 0; i < n; i++) keys.add(alphabet[rand(alphabet.length)]! + alphabet[rand(alphabet.length)]!);
+    const list = [...keys];
+    const want = [...list].sort();
+    const got = sortKeys(list);
+    assert.is(got, list, "in place");
+    assert.equal(got, want);
+  }
+});
+
+test("encodeObject then decodeObject: the tree JSON.parse makes of the bytes, the same at every version", () => {
+  const odd = (name: string) =>
+    ({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name, namespace: "default", resourceVersion: "99", labels: { "10": "a", "9": "b", z: "c", a: "d" } },
+      data: {
+        zero: -0,
+        nan: Number.NaN,
+        inf: Number.NEGATIVE_INFINITY,
+        gone: undefined,
+        f: () => 1,
+        list: [1, undefined, -0, "é\uD800", null, [true, { b: 1, a: [] }]],
+        big: 1e21,
+        tiny: 5e-324,
+        when: new Date(0),
+      },
+    }) as unknown as KubeObject;
+  for (const [i, o] of [odd("rt-1"), pod("rt-2"), cm("rt-3", { k: "v" })].entries()) {
+    const value = encodeObject(o);
+    const kv = (rv: number): KeyValue => ({
+      key: "/k",
+      value,
+      createRevision: 1,
+      modRevision: rv,
+      version: 1,
+      lease: 0,
+    });
+    const first = decodeObject(kv(100 + i));
+    const second = decodeObject(kv(200 + i)); // another version of the same bytes
+    assert.is.not(first, second);
+    const parsed = JSON.parse(value) as KubeObject;
+    parsed.metadata.resourceVersion = String(100 + i);
+    // JSON.stringify writes fields in their order: equal strings are equal trees in equal order.
+    assert.is(JSON.stringify(first), JSON.stringify(parsed));
+    assert.equal(first, parsed);
+    if (i === 0) assert.ok(Object.is((first as ConfigMap).data!.zero, 0), "-0 reads back as 0");
+    assert.is(
+      JSON.stringify({ ...second, metadata: { ...second.metadata, resourceVersion: "x" } }),
+      JSON.stringify({ ...first, metadata: { ...first.metadata, resourceVersion: "x" } }),
+    );
+    assert.is(encodeObject(first), value, "and it encodes to the same bytes");
+    const frozen = (x: unknown): boolean =>
+      x === null || typeof x !== "object" || (Object.isFrozen(x) && Object.values(x).every(frozen));
+    assert.ok(frozen(first) && frozen(second));
+  }
+  // The decoded object shares nothing with what was encoded.
+  const source = cm("rt-4", { k: "v" });
+  const value = encodeObject(source);
+  const got = decodeObject({ key: "/k", value, createRevision: 1, modRevision: 5, version: 1, lease: 0 }) as ConfigMap;
+  assert.is.not(got.data, source.data);
+  assert.is.not(got.metadata, source.metadata);
+  assert.is(source.metadata.resourceVersion, undefined, "the source is not stamped");
+});
+
+test("decodeObject: odd bytes decode as JSON.parse has them", () => {
+  const withProto = JSON.parse(
+    '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"p"},"data":{"__proto__":"x"}}',
+  );
+  const value = encodeObject(withProto as KubeObject);
+  const got = decodeObject({ key: "/k", value, createRevision: 1, modRevision: 3, version: 1, lease: 0 }) as ConfigMap;
+  assert.ok(Object.hasOwn(got.data!, "__proto__"), "an own field, as JSON.parse makes it");
+  assert.is(Object.getPrototypeOf(got.data), Object.prototype);
+  // biome-ignore lint/suspicious/noSparseArray: a hole is the case
+  const holes = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "h" }, data: { a: [1, , 2] } };
+  const bad = encodeObject(holes as unknown as KubeObject);
+  assert.throws(() => decodeObject({ key: "/k", value: bad, createRevision: 1, modRevision: 4, version: 1, lease: 0 }));
 });
 
 test.run();

@@ -82,29 +82,67 @@ export function parseRegistryKey(key: string): { kind: Kind; namespace: string |
 export function canonicalJson(v: unknown): string {
   if (typeof v === "string") return JSON.stringify(v);
   if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  if (Array.isArray(v)) {
-    let s = "[";
+  const out: string[] = [];
+  writeCanonical(v, out);
+  return out.join("");
+}
+
+// The writers append pieces to `out`, joined once at the end: a string built with += allocates a
+// node per piece, which was most of what encoding an object allocated.
+
+function writeCanonical(v: unknown, out: string[]): void {
+  if (typeof v === "string") out.push(JSON.stringify(v));
+  else if (v === null || typeof v !== "object") out.push(JSON.stringify(v) ?? "null");
+  else if (Array.isArray(v)) {
+    out.push("[");
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) s += ",";
+      if (i > 0) out.push(",");
       const x: unknown = v[i];
       // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
-      s += x !== undefined ? canonicalJson(x) : i in v ? "null" : "";
+      if (x !== undefined) writeCanonical(x, out);
+      else if (i in v) out.push("null");
     }
-    return s + "]";
+    out.push("]");
+  } else {
+    const o = v as Record<string, unknown>;
+    writeFields(o, Object.keys(o), undefined, out);
   }
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o);
-  if (keys.length > 1) keys.sort();
-  let s = "{";
+}
+
+/** An object's canonical JSON (its fields sorted), leaving out the field named `skip` too; `keys` are o's own keys, sorted here in place. */
+function writeFields(o: Record<string, unknown>, keys: string[], skip: string | undefined, out: string[]): void {
+  sortKeys(keys);
+  out.push("{");
   let first = true;
   for (const k of keys) {
     const x = o[k];
-    if (x === undefined) continue;
+    if (x === undefined || k === skip) continue;
     if (first) first = false;
-    else s += ",";
-    s += quotedKey(k) + ":" + canonicalJson(x);
+    else out.push(",");
+    out.push(fieldPrefix(k));
+    writeCanonical(x, out);
   }
-  return s + "}";
+  out.push("}");
+}
+
+/**
+ * The keys in Array.prototype.sort's order (UTF-16 code units, which is what < compares on strings),
+ * in place. A field list is short: an insertion sort orders it without the scratch arrays the built-in
+ * sort allocates on every call (most of what encoding an object allocated); long lists use the built-in.
+ */
+export function sortKeys(keys: string[]): string[] {
+  const n = keys.length;
+  if (n > 24) return keys.sort();
+  for (let i = 1; i < n; i++) {
+    const k = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = k;
+  }
+  return keys;
 }
 
 /**
@@ -176,21 +214,46 @@ function shapeOf(v: unknown): "null" | "scalar" | "array" | "object" | "other" {
   }
 }
 
-/** Field names recur in every object: each is quoted once (a bounded table; JSON.stringify is the truth). */
-const quotedKeys = new Map<string, string>();
-function quotedKey(k: string): string {
-  let q = quotedKeys.get(k);
+/** Field names recur in every object: each is quoted once, with its colon (a bounded table; JSON.stringify is the truth). */
+const fieldPrefixes = new Map<string, string>();
+function fieldPrefix(k: string): string {
+  let q = fieldPrefixes.get(k);
   if (q === undefined) {
-    q = JSON.stringify(k);
-    if (quotedKeys.size < 10_000) quotedKeys.set(k, q);
+    q = JSON.stringify(k) + ":";
+    if (fieldPrefixes.size < 10_000) fieldPrefixes.set(k, q);
   }
   return q;
 }
 
 /** The stored bytes of an object: canonical JSON without resourceVersion. */
 export function encodeObject(obj: KubeObject): string {
-  const { resourceVersion: _rv, ...meta } = obj.metadata;
-  return canonicalJson({ ...obj, metadata: meta });
+  const meta: unknown = obj.metadata;
+  const keys = Object.keys(obj);
+  // The same bytes as canonicalJson({ ...obj, metadata: <metadata without resourceVersion> }), without
+  // building either copy (object rest and spread cost more than the encoding itself): canonicalJson
+  // reads an object's own enumerable string-keyed fields, which is what a spread copies. Only when
+  // metadata is one of those fields and an object (not an array); anything else takes the literal way.
+  if (typeof meta === "object" && meta !== null && !Array.isArray(meta) && keys.includes("metadata")) {
+    const out: string[] = [];
+    sortKeys(keys);
+    out.push("{");
+    let first = true;
+    for (const k of keys) {
+      const x = (obj as unknown as Record<string, unknown>)[k];
+      if (x === undefined) continue;
+      if (first) first = false;
+      else out.push(",");
+      out.push(fieldPrefix(k));
+      if (k === "metadata") {
+        const m = meta as Record<string, unknown>;
+        writeFields(m, Object.keys(m), "resourceVersion", out);
+      } else writeCanonical(x, out);
+    }
+    out.push("}");
+    return out.join("");
+  }
+  const { resourceVersion: _rv, ...rest } = obj.metadata;
+  return canonicalJson({ ...obj, metadata: rest });
 }
 
 /**

@@ -217,7 +217,14 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 }
 
 export function controllerOf(obj: { metadata: ObjectMeta }): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  const refs = obj.metadata.ownerReferences;
+  if (refs === undefined || refs === null) return undefined;
+  // Array.prototype.find without its callback (every informer event and checker replay asks this).
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (r.controller === true) return r;
+  }
+  return undefined;
 }
 
 export function ownerRefTo(owner: KubeObject): OwnerReference {
@@ -231,11 +238,22 @@ export function ownerRefTo(owner: KubeObject): OwnerReference {
 }
 
 export function podIsReady(p: Pod): boolean {
-  return p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+  return hasReadyCondition(p.status?.conditions);
 }
 
 export function nodeIsReady(n: Node): boolean {
-  return n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true;
+  return hasReadyCondition(n.status?.conditions);
+}
+
+/** conditions?.some(Ready and True) === true, without the callback. */
+function hasReadyCondition(conditions: readonly Condition[] | undefined): boolean {
+  if (conditions === undefined || conditions === null) return false;
+  for (let i = 0; i < conditions.length; i++) {
+    const c = conditions[i]!;
+    if (c === undefined && !(i in conditions)) continue; // some() skips holes
+    if (c.type === "Ready" && c.status === "True") return true;
+  }
+  return false;
 }
 
 export function matchesLabels(labels: Record<string, string> | undefined, selector: Record<string, string>): boolean {

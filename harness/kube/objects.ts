@@ -18,9 +18,9 @@ export function kubeObjects(obs: KubeObservations): KubeObjectsView {
   const by = new Map<string, KubeObjectHistory>();
   for (const v of obs.versions) {
     if (v.source !== "store") continue;
-    const parts = v.key.split("/").filter(Boolean); // registry, resource, [namespace,] name
     let e = by.get(v.key);
     if (e === undefined) {
+      const parts = v.key.split("/").filter(Boolean); // registry, resource, [namespace,] name
       e = {
         kind: parts[1] ?? "?",
         name: parts[parts.length - 1] ?? v.key,
