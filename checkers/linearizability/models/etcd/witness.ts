@@ -217,7 +217,8 @@ class Guess {
   /** The floating operations still waiting, then the unknown outcomes nothing needed (in call order). */
   private finish(): string | undefined {
     this.retryDeferred();
-    for (const d of this.deferred) if (!this.placed[d] && !this.placeHereOrWithHelper(d)) return `deferred op ${d} left`;
+    for (const d of this.deferred)
+      if (!this.placed[d] && !this.placeHereOrWithHelper(d)) return `deferred op ${d} left`;
     for (const u of this.pool) {
       if (this.placed[u]) continue;
       const next = this.step(this.state, u);
@@ -363,6 +364,25 @@ class Guess {
     return false;
   }
 
+  /**
+   * contradicted() without a model step, for a plain Put or single-key delete taking revision r:
+   * the first response showing its key at r or later shows it modified before r.
+   */
+  private writesKeySeenUnchanged(u: number, r: number): boolean {
+    const input = this.ops[u]!.input;
+    if (input.kind !== "request") return false;
+    const req = input.request;
+    const key =
+      req.kind === "put"
+        ? req.put.key
+        : req.kind === "deleteRange" && req.deleteRange.rangeEnd === undefined
+          ? req.deleteRange.key
+          : undefined;
+    if (key === undefined) return false;
+    const seen = this.firstSeen(key, r);
+    return seen !== undefined && seen.mod < r;
+  }
+
   /** The first response showing `key` at revision r or later (what it showed), if any. */
   private firstSeen(key: string, r: number): { mod: number; create: number } | undefined {
     const list = this.observed.get(key);
@@ -474,8 +494,14 @@ class Guess {
       // too (a lease grant it needs comes later), so a miss ranks a candidate down, not out.
       let perfect = 0;
       const batchEnd = scanned + GAP_SCAN;
-      while (scanned < candidates.length && scanned < batchEnd && perfect < RANKED_FILLERS && ranked.length < MAX_FILLERS) {
+      while (
+        scanned < candidates.length &&
+        scanned < batchEnd &&
+        perfect < RANKED_FILLERS &&
+        ranked.length < MAX_FILLERS
+      ) {
         const u = candidates[scanned++]!;
+        if (this.writesKeySeenUnchanged(u, this.state.revision + 1)) continue;
         const next = this.step(this.state, u);
         if (!next || next.revision !== this.state.revision + 1 || this.contradicted(this.state, next)) continue;
         const misses = this.needersMissed(next, u);
