@@ -40,6 +40,11 @@ function readsOldRevision(r: EtcdRequest): boolean {
   return false;
 }
 
+function leaseHoldsKeys(state: EtcdState, lease: number): boolean {
+  for (const kv of state.kvs.values()) if (kv.lease === lease) return true;
+  return false;
+}
+
 export interface EtcdWitness {
   /** A linearization: indices into the operations, every one once. */
   order: number[];
@@ -154,6 +159,11 @@ class Guess {
   /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
   private pool: number[] = [];
   private bounded: number[] = [];
+  /** The unbounded ones (in call order), and those of the pool that may help (mayHelp). */
+  private unbounded: number[] = [];
+  private helpers: number[] = [];
+  /** Every bounded unknown outcome before this position is placed (a hint: reset on backtrack). */
+  private boundedStart = 0;
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
   /**
@@ -312,6 +322,8 @@ class Guess {
     known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
     this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
     this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
+    this.unbounded = this.pool.filter((u) => ops[u]!.return === Infinity);
+    this.helpers = this.pool.filter((u) => this.mayHelp(u));
     return known;
   }
 
@@ -440,9 +452,12 @@ class Guess {
       if (this.placed[d] || this.ops[d]!.return >= t) continue;
       if (!this.placeHereOrWithHelper(d)) return false;
     }
-    for (const u of this.bounded) {
+    const { bounded, placed } = this;
+    while (this.boundedStart < bounded.length && placed[bounded[this.boundedStart]!]) this.boundedStart++;
+    for (let j = this.boundedStart; j < bounded.length; j++) {
+      const u = bounded[j]!;
       if (this.ops[u]!.call > t) break;
-      if (this.placed[u] || this.ops[u]!.return >= t) continue;
+      if (placed[u] || this.ops[u]!.return >= t) continue;
       const next = this.step(this.state, u);
       if (!next) return false;
       this.commit(u, next);
@@ -487,7 +502,8 @@ class Guess {
   private fillGap(x: number, from: number, ranked: Filler[] = []): boolean {
     let scanned = from;
     if (ranked.length === 0) {
-      const candidates = this.gapCandidates(x);
+      // The first `scanned + GAP_SCAN` of them: a prefix of the same list whenever this gap is revisited.
+      const candidates = this.gapCandidates(x, scanned + GAP_SCAN);
       // The legal candidates, best first: those the operations pinned right after the gap accept,
       // then by how far the history after the gap replays with each (a wrong filler shows up in
       // later reads of the keys it wrote, or should have). A needer may fail with the right filler
@@ -537,16 +553,26 @@ class Guess {
    * those seen to take effect (a bounded return) first, then the latest called: a request still in
    * flight is likelier to have taken the gap than one that timed out long ago.
    */
-  private gapCandidates(x: number): number[] {
-    const deadline = this.ops[x]!.return;
+  private gapCandidates(x: number, limit: number): number[] {
+    const { ops, placed, bounded, unbounded } = this;
+    const deadline = ops[x]!.return;
     const candidates: number[] = [];
-    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!this.placed[r]) candidates.push(r);
-    const unbounded: number[] = [];
-    for (const u of this.pool) {
-      if (this.ops[u]!.call > deadline) break;
-      if (!this.placed[u]) (this.ops[u]!.return !== Infinity ? candidates : unbounded).push(u);
+    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
+    for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
+      const u = bounded[j]!;
+      if (ops[u]!.call > deadline) break;
+      if (!placed[u]) candidates.push(u);
     }
-    for (let j = unbounded.length - 1; j >= 0; j--) candidates.push(unbounded[j]!);
+    // The latest called first: from the last one called by the deadline, backwards.
+    let lo = 0;
+    let hi = unbounded.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ops[unbounded[mid]!]!.call <= deadline) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = lo - 1; j >= 0 && candidates.length < limit; j--)
+      if (!placed[unbounded[j]!]) candidates.push(unbounded[j]!);
     return candidates;
   }
 
@@ -599,9 +625,13 @@ class Guess {
   private placeWithHelper(x: number): boolean {
     const deadline = this.ops[x]!.return;
     const helpers: number[] = [];
-    for (const u of this.pool) {
+    for (const u of this.helpers) {
       if (this.ops[u]!.call > deadline) break;
-      if (!this.placed[u] && this.mayHelp(u)) helpers.push(u);
+      if (this.placed[u]) continue;
+      // An expiry of a lease without keys changes nothing here (the model says so): no step.
+      const input = this.ops[u]!.input;
+      if (input.kind === "expire" && !leaseHoldsKeys(this.state, input.lease)) continue;
+      helpers.push(u);
     }
     for (const d of this.deferred) if (d !== x && !this.placed[d]) helpers.push(d);
     for (let j = this.k + 1; j < this.known.length && j <= this.k + PULL_AHEAD; j++) {
@@ -666,6 +696,7 @@ class Guess {
       this.order.length = c.orderLength;
       this.state = c.state;
       this.deferred = c.deferred;
+      this.boundedStart = 0;
       this.k = c.k;
       if (this.fillGap(c.x, c.scanned, c.ranked)) return true;
     }
