@@ -42,7 +42,7 @@ export class LeaseSet implements Iterable<number> {
   has(id: number): boolean {
     const h = leaseSlot(id);
     const leaf = this.root[h & 31]?.[(h >>> 5) & 31];
-    return leaf !== undefined && leaf.includes(id);
+    return leaf?.includes(id) === true;
   }
 
   /** This set with `id` added (this set itself if it has it). */
