@@ -40,6 +40,47 @@ function readsOldRevision(r: EtcdRequest): boolean {
   return false;
 }
 
+/**
+ * What responses showed of one key, as flat triples (revision seen at, modRevision, createRevision):
+ * a long history shows each key hundreds of thousands of times, so no object per sighting.
+ */
+class Sightings {
+  private flat: number[] = [];
+
+  push(at: number, mod: number, create: number): void {
+    this.flat.push(at, mod, create);
+  }
+
+  /** By the revision seen at, then modRevision (then as recorded). */
+  sort(): void {
+    const f = this.flat;
+    const n = f.length / 3;
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => f[3 * a]! - f[3 * b]! || f[3 * a + 1]! - f[3 * b + 1]! || a - b);
+    const sorted: number[] = new Array(f.length);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      sorted[3 * i] = f[3 * j]!;
+      sorted[3 * i + 1] = f[3 * j + 1]!;
+      sorted[3 * i + 2] = f[3 * j + 2]!;
+    }
+    this.flat = sorted;
+  }
+
+  /** The first sighting at revision r or later (after sort()). */
+  firstFrom(r: number): { mod: number; create: number } | undefined {
+    const f = this.flat;
+    let lo = 0;
+    let hi = f.length / 3;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (f[3 * mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return 3 * lo < f.length ? { mod: f[3 * lo + 1]!, create: f[3 * lo + 2]! } : undefined;
+  }
+}
+
 function leaseHoldsKeys(state: EtcdState, lease: number): boolean {
   for (const kv of state.kvs.values()) if (kv.lease === lease) return true;
   return false;
@@ -170,7 +211,7 @@ class Guess {
    * What pinned responses showed of each key, by the revision they showed it at: the key's
    * modRevision there (reads at an old revision left out).
    */
-  private readonly observed = new Map<string, { at: number; mod: number; create: number }[]>();
+  private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
   private readonly needing = new Map<number, number[]>();
 
@@ -282,7 +323,7 @@ class Guess {
         else this.ambiguousRevokes.set(h, [i]);
       }
     }
-    for (const list of this.observed.values()) list.sort((a, b) => a.at - b.at || a.mod - b.mod);
+    for (const list of this.observed.values()) list.sort();
     shown.sort((a, b) => a.ret - b.ret);
     const rets = new Float64Array(shown.length);
     const maxRev = new Float64Array(shown.length);
@@ -335,10 +376,9 @@ class Guess {
   private observe(req: EtcdRequest, resp: EtcdResponse, at: number): void {
     if (readsOldRevision(req)) return;
     const see = (kv: KeyValue): void => {
-      const list = this.observed.get(kv.key);
-      const seen = { at, mod: kv.modRevision, create: kv.createRevision };
-      if (list) list.push(seen);
-      else this.observed.set(kv.key, [seen]);
+      let list = this.observed.get(kv.key);
+      if (!list) this.observed.set(kv.key, (list = new Sightings()));
+      list.push(at, kv.modRevision, kv.createRevision);
     };
     const fromOps = (ops: readonly ResponseOp[]): void => {
       for (const op of ops) {
@@ -397,16 +437,7 @@ class Guess {
 
   /** The first response showing `key` at revision r or later (what it showed), if any. */
   private firstSeen(key: string, r: number): { mod: number; create: number } | undefined {
-    const list = this.observed.get(key);
-    if (list === undefined) return undefined;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (list[mid]!.at < r) lo = mid + 1;
-      else hi = mid;
-    }
-    return list[lo];
+    return this.observed.get(key)?.firstFrom(r);
   }
 
   /** One model step from `from`, counted against the budget: the next state, or undefined if illegal. */
