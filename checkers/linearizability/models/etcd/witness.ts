@@ -130,8 +130,12 @@ interface Filler {
   reach: number;
 }
 
-/** A gap's candidates are scanned until this many fit the operations right after it, or MAX_FILLERS are legal. */
-const RANKED_FILLERS = 4;
+/**
+ * A gap's candidates are scanned until one fits every operation pinned right after it (as before
+ * ranking: more would trade a sure fit for a lookahead score, which did worse), or MAX_FILLERS are
+ * legal; the legal ones that miss some are ranked by lookahead.
+ */
+const RANKED_FILLERS = 1;
 const MAX_FILLERS = 16;
 
 /** Revisions (and at most how many operations) replayed after a gap to rank its candidates. */
