@@ -185,6 +185,15 @@ test("a gap's filler is chosen by later reads: a write whose key a later read sh
   assert.is(checkEtcdHistory(history).verdict, "pass");
 });
 
+test("a long history of gaps is guessed with a bounded memory of choices (older gap choices become final)", () => {
+  // 600 gaps: more than the 256 gap choices the guess keeps open for revision.
+  const history = gapBlocks(600);
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.ok(witness!.steps < 2 * prepared.operations.length, `${witness!.steps} steps`);
+});
+
 test("a read that shows a key older than a gap rejects the history when nothing else could fill it", () => {
   // As above, but the read of a shows a value no operation wrote at or before that revision.
   const history = gapBlocks(3);
