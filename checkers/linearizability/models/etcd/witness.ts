@@ -11,6 +11,12 @@
 // compaction, a lease) that the next known response needs; the rest go at the end, where "it never
 // happened" is the same as "it happened last" (the model contract, types.ts).
 //
+// A gap's filler is chosen by what follows: a candidate must not contradict the first later
+// response showing a key it wrote or deleted (that key's modRevision, or createRevision, from then
+// on is at least the gap's revision), should fit the operations pinned right after the gap, and
+// among misfits the one the following revisions replay furthest with goes first. A lease found gone
+// (a definite "lease not found") may have its expiry placed on the next unclaimed revision.
+//
 // The guess is built one model step at a time from the initial state, so every operation in it is
 // legal where it stands; at the end the order is checked against real time (witness.ts). A
 // complete, real-time-respecting order is a linearization: the history is linearizable, whatever
@@ -105,7 +111,10 @@ function guessBudget(operations: number, maxSteps: number): number {
   return Math.min(maxSteps, 8 * operations + 10_000);
 }
 
-/** Gap choices revised at most this many times before the guess gives up. */
+/**
+ * Gap choices revised at most this many times per dead end before the guess gives up (a dead end
+ * further on than any before starts a new count: a long history meets many, each local).
+ */
 const MAX_BACKTRACKS = 64;
 
 /** A revision gap filled by an unknown outcome: enough to undo it and try the next candidate. */
