@@ -95,7 +95,10 @@ export function workloadClient(
   let lastRevision = 1;
   const leases: number[] = [];
   const modRevisionSeen = new Map<string, number>();
-  const key = () => w.keyPrefix + env.rng.int(0, w.keys - 1);
+  // Key names are made once: every request (and the history that keeps it) shares them.
+  const keyNames = Array.from({ length: w.keys }, (_, i) => w.keyPrefix + i);
+  const key = () => keyNames[env.rng.int(0, w.keys - 1)]!;
+  const prefixRangeEnd = prefixEnd(w.keyPrefix);
   const value = () => `c${id}-${++seq}`;
   /** Most values are short; some are padded to bigValueBytes (still unique: the prefix is). */
   const putValue = () => {
@@ -139,7 +142,7 @@ export function workloadClient(
         });
       case "list":
         return c.range(
-          { key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 },
+          { key: w.keyPrefix, rangeEnd: prefixRangeEnd, limit: env.rng.chance(0.3) ? (w.listLimit ?? 3) : 0 },
           (r) => {
             if (r.ok) {
               noteRev(r.value.header.revision);
@@ -152,7 +155,7 @@ export function workloadClient(
         return c.range(
           {
             key: w.keyPrefix,
-            rangeEnd: prefixEnd(w.keyPrefix),
+            rangeEnd: prefixRangeEnd,
             revision: Math.max(1, lastRevision - env.rng.int(0, 10)),
           },
           () => next(),
@@ -259,7 +262,7 @@ export function workloadClient(
         let closed = false;
         const open = (startRevision: number, resumes: number) => {
           h = c.watch(
-            { key: w.keyPrefix, rangeEnd: prefixEnd(w.keyPrefix), startRevision, prevKv, progressNotify: true },
+            { key: w.keyPrefix, rangeEnd: prefixRangeEnd, startRevision, prevKv, progressNotify: true },
             (r) => {
               for (const e of r.events) noteRev(e.kv.modRevision);
               // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.

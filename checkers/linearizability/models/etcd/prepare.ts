@@ -269,17 +269,25 @@ export function prepareEtcdHistory(
   const bound = options.boundObservedWrites ?? true;
   const ops = sortedByCall(history);
   const outcomes = ops.map(outcomeOf);
-  const written = ops.map((op) => writtenValues(op.request));
+  // The values each request writes are listed again where needed, not kept per operation (a long
+  // history has hundreds of thousands of them).
 
-  // Unique values and when each was first seen returned.
+  // Unique values and when each was first seen returned: only the values unknown outcomes wrote
+  // matter (below), so only those are counted (a long history writes hundreds of thousands).
   const writers = new Map<string, number>();
   for (let i = 0; i < ops.length; i++) {
+    if (outcomes[i] !== "unknown") continue;
+    for (const v of writtenValues(ops[i]!.request)) writers.set(v, 0);
+  }
+  for (let i = 0; i < ops.length; i++) {
     if (outcomes[i] === "no-effect") continue;
-    const values = written[i]!;
+    const values = writtenValues(ops[i]!.request);
     for (let j = 0; j < values.length; j++) {
       const v = values[j]!;
+      const count = writers.get(v);
+      if (count === undefined) continue;
       if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
-      writers.set(v, (writers.get(v) ?? 0) + 1);
+      writers.set(v, count + 1);
     }
   }
   const seenBy = new Map<string, number>();
@@ -325,7 +333,7 @@ export function prepareEtcdHistory(
     let ret = kind === "unknown" ? Infinity : op.return!;
     if (kind === "unknown" && bound) {
       let seen = Infinity;
-      for (const v of written[i]!) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
+      for (const v of writtenValues(request)) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
       // Seen before it was even called: leave it; the search reports the contradiction.
       if (seen !== Infinity && seen >= op.call) {
         ret = seen;

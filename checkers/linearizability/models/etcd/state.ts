@@ -15,7 +15,7 @@ export interface EtcdState {
   /** Live keys (tombstones are absent). */
   readonly kvs: ReadonlyMap<string, KeyValue>;
   /** Leases known to exist. */
-  readonly leases: ReadonlySet<number>;
+  readonly leases: LeaseSet;
   /** The state before the last revision change, when history is kept (else null). */
   readonly prev: EtcdState | null;
   readonly kvHash: number;
@@ -23,6 +23,59 @@ export interface EtcdState {
   /** Hash of the keys at this revision and every earlier one kept (what old reads can see). */
   readonly historyHash: number;
   readonly hash: number;
+}
+
+/**
+ * An immutable set of lease IDs that shares structure with the set it was made from: a grant or a
+ * revoke copies two 32-slot nodes and one small leaf, not the whole set (leases that expire holding
+ * no keys are never removed, so a long history's states carry thousands). A two-level trie on a
+ * hash of the ID; iteration order follows the hash, so callers that show leases sort them.
+ */
+export class LeaseSet implements Iterable<number> {
+  static readonly EMPTY = new LeaseSet(0, []);
+
+  private constructor(
+    readonly size: number,
+    private readonly root: readonly (readonly (readonly number[] | undefined)[] | undefined)[],
+  ) {}
+
+  has(id: number): boolean {
+    const h = leaseSlot(id);
+    const leaf = this.root[h & 31]?.[(h >>> 5) & 31];
+    return leaf?.includes(id) === true;
+  }
+
+  /** This set with `id` added (this set itself if it has it). */
+  with(id: number): LeaseSet {
+    if (this.has(id)) return this;
+    return this.replaced(id, (leaf) => (leaf ? [...leaf, id] : [id]), this.size + 1);
+  }
+
+  /** This set without `id` (this set itself if it lacks it). */
+  without(id: number): LeaseSet {
+    if (!this.has(id)) return this;
+    return this.replaced(id, (leaf) => leaf!.filter((x) => x !== id), this.size - 1);
+  }
+
+  private replaced(id: number, edit: (leaf: readonly number[] | undefined) => number[], size: number): LeaseSet {
+    const h = leaseSlot(id);
+    const top = h & 31;
+    const mid = (h >>> 5) & 31;
+    const root = this.root.slice();
+    const node = root[top]?.slice() ?? [];
+    node[mid] = edit(node[mid]);
+    root[top] = node;
+    return new LeaseSet(size, root);
+  }
+
+  *[Symbol.iterator](): Iterator<number> {
+    for (const node of this.root) if (node) for (const leaf of node) if (leaf) yield* leaf;
+  }
+}
+
+/** Where a lease ID goes in a LeaseSet: a hash of its 64-bit value (IDs may exceed 32 bits). */
+function leaseSlot(id: number): number {
+  return fmix32((id | 0) ^ Math.floor(id / 0x100000000));
 }
 
 export function kvTerm(kv: KeyValue): number {
@@ -41,7 +94,7 @@ function seal(
   revision: number,
   compactRevision: number,
   kvs: ReadonlyMap<string, KeyValue>,
-  leases: ReadonlySet<number>,
+  leases: LeaseSet,
   prev: EtcdState | null,
   kvHash: number,
   leaseHash: number,
@@ -56,13 +109,13 @@ function seal(
 
 /** Revision 1, nothing compacted yet (etcd's compactMainRev starts at -1, so Compact(0) succeeds once). */
 export function initialState(): EtcdState {
-  return seal(1, -1, new Map(), new Set(), null, 0, 0);
+  return seal(1, -1, new Map(), LeaseSet.EMPTY, null, 0, 0);
 }
 
 /** A state being built from a base: writes go to copies; `finish` seals it. */
 export class StateBuilder {
   private kvs: Map<string, KeyValue> | null = null;
-  private leases: Set<number> | null = null;
+  private leases: LeaseSet | null = null;
   private kvHash: number;
   private leaseHash: number;
   compactRevision: number;
@@ -107,15 +160,13 @@ export class StateBuilder {
 
   grantLease(id: number): void {
     if (this.hasLease(id)) return;
-    if (!this.leases) this.leases = new Set(this.base.leases);
-    this.leases.add(id);
+    this.leases = (this.leases ?? this.base.leases).with(id);
     this.leaseHash = (this.leaseHash + leaseTerm(id)) | 0;
   }
 
   revokeLease(id: number): void {
     if (!this.hasLease(id)) return;
-    if (!this.leases) this.leases = new Set(this.base.leases);
-    this.leases.delete(id);
+    this.leases = (this.leases ?? this.base.leases).without(id);
     this.leaseHash = (this.leaseHash - leaseTerm(id)) | 0;
   }
 

@@ -21,6 +21,9 @@ import { prepareEtcdHistory } from "./prepare.ts";
 import { guessEtcdLinearization, whyGuessFails } from "./witness.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { checkEtcdHistory } from "../../check-etcd.ts";
+import type { EtcdRequest } from "../../../../core/mvcc/rpc.ts";
+import { applyRequest, type ApplyContext } from "./apply.ts";
+import { initialState } from "./state.ts";
 
 const BIG = 1e9;
 
@@ -108,6 +111,116 @@ for (const seed of [1, 2, 3]) {
     assert.is(checkEtcdHistory(bad).verdict, "fail");
   });
 }
+
+/**
+ * A scripted execution: each step runs on the real store in order (unless `applied` is false),
+ * at the given call and return times; `known: false` records a timeout (unknown outcome).
+ */
+interface ScriptStep {
+  request: EtcdRequest;
+  call: number;
+  ret: number;
+  known?: boolean;
+  applied?: boolean;
+  expire?: number;
+}
+
+function scripted(steps: readonly ScriptStep[]): EtcdOperation[] {
+  const ctx: ApplyContext = { keepHistory: false, isTracked: () => true };
+  let state = initialState();
+  const ops: EtcdOperation[] = [];
+  steps.forEach((s, id) => {
+    const outcome = applyRequest(state, s.request, ctx);
+    if (s.applied !== false) state = outcome.state;
+    const base = { id, client: id, call: s.call, request: s.request };
+    if (s.known === false) ops.push({ ...base, return: null, response: null, error: "timeout" });
+    else if (outcome.ok) ops.push({ ...base, return: s.ret, response: structuredClone(outcome.response) });
+    else ops.push({ ...base, return: s.ret, response: null, error: outcome.error });
+  });
+  return ops;
+}
+
+const put = (key: string, value: string, lease?: number): EtcdRequest => ({
+  kind: "put",
+  put: { key, value, ...(lease !== undefined ? { lease } : {}) },
+});
+const get = (key: string): EtcdRequest => ({ kind: "range", range: { key } });
+
+/**
+ * Block i: b is written; an unknown delete of b takes the next revision (a gap), while an unknown
+ * put of a, called later (so tried first by call order), never happens; a known put of c follows,
+ * then a read of a shows it unchanged since before the gap. Only that later read tells the two
+ * candidates apart.
+ */
+function gapBlocks(blocks: number): EtcdOperation[] {
+  const steps: ScriptStep[] = [{ request: put("a", "a0"), call: 0, ret: 5 }];
+  for (let i = 0; i < blocks; i++) {
+    const t = 100 * (i + 1);
+    steps.push(
+      { request: put("b", `b${i}`), call: t, ret: t + 5 },
+      { request: { kind: "deleteRange", deleteRange: { key: "b" } }, call: t + 10, ret: 0, known: false },
+      { request: put("a", `w${i}`), call: t + 11, ret: 0, known: false, applied: false },
+      { request: put("c", `c${i}`), call: t + 20, ret: t + 25 },
+      { request: get("a"), call: t + 30, ret: t + 35 },
+    );
+  }
+  return scripted(steps);
+}
+
+test("a gap's filler is chosen by later reads: a write whose key a later read shows unchanged is not it", () => {
+  const history = gapBlocks(100);
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  // No trial and error: about one step per operation (each put that never happened is stepped once, at the end).
+  assert.ok(witness!.steps < 2 * prepared.operations.length, `${witness!.steps} steps`);
+  // Every unknown delete fills its gap; every unknown put of a comes after all the known operations.
+  const pos = new Map(witness!.order.map((op, at) => [op, at]));
+  for (let i = 0; i < 100; i++) {
+    const del = 2 + 5 * i;
+    const c = del + 2;
+    assert.ok(pos.get(del)! < pos.get(c)!, `block ${i}: the delete precedes the put of c`);
+    assert.ok(pos.get(del + 1)! > pos.get(5 * 100)!, `block ${i}: the put of a that never happened goes last`);
+  }
+  assert.is(checkEtcdHistory(history).verdict, "pass");
+});
+
+test("a long history of gaps is guessed with a bounded memory of choices (older gap choices become final)", () => {
+  // 600 gaps: more than the 256 gap choices the guess keeps open for revision.
+  const history = gapBlocks(600);
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.ok(witness!.steps < 2 * prepared.operations.length, `${witness!.steps} steps`);
+});
+
+test("a read that shows a key older than a gap rejects the history when nothing else could fill it", () => {
+  // As above, but the read of a shows a value no operation wrote at or before that revision.
+  const history = gapBlocks(3);
+  const read = history[history.length - 1]!;
+  const kv = (read.response as { kind: "range"; range: { kvs: { value: string }[] } }).range.kvs[0]!;
+  kv.value = "w2"; // the unknown put's value, but at the old modRevision: no linearization has it
+  assert.is(guess(history).witness, undefined);
+  assert.is(checkEtcdHistory(history).verdict, "fail");
+});
+
+test("a lease found gone before any later revision is known: its expiry is placed to help", () => {
+  const lease = 7;
+  const history = scripted([
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: lease } }, call: 0, ret: 5 },
+    { request: put("k", "v1", lease), call: 10, ret: 15 },
+    // The lease expires (deleting k, revision 3): nothing known shows it but the revoke's error.
+    { request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 20, ret: 25, applied: true },
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: 8 } }, call: 30, ret: 35 },
+    { request: get("k"), call: 40, ret: 45 },
+  ]);
+  // The revoke is recorded as having found the lease gone (an expiry got there first).
+  history[2] = { ...history[2]!, response: null, error: "lease-not-found" };
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.is(checkEtcdHistory(history).verdict, "pass");
+});
 
 test("the guess respects the step budget: over it, the search decides (and says unknown)", () => {
   const history = workloadHistory(new Rng(7), { operations: 300, clients: 5, keys: 8, timeoutRate: 0.05 });

@@ -11,6 +11,12 @@
 // compaction, a lease) that the next known response needs; the rest go at the end, where "it never
 // happened" is the same as "it happened last" (the model contract, types.ts).
 //
+// A gap's filler is chosen by what follows: a candidate must not contradict the first later
+// response showing a key it wrote or deleted (that key's modRevision, or createRevision, from then
+// on is at least the gap's revision), should fit the operations pinned right after the gap, and
+// among misfits the one the following revisions replay furthest with goes first. A lease found gone
+// (a definite "lease not found") may have its expiry placed on the next unclaimed revision.
+//
 // The guess is built one model step at a time from the initial state, so every operation in it is
 // legal where it stands; at the end the order is checked against real time (witness.ts). A
 // complete, real-time-respecting order is a linearization: the history is linearizable, whatever
@@ -18,11 +24,73 @@
 // overrun, a real-time violation) gives up and returns undefined: the search then runs as before,
 // so illegal verdicts and their evidence come from the search alone.
 
+import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model } from "../../types.ts";
 import { respectsRealTime } from "../../witness.ts";
 import type { EtcdInput, EtcdModelConfig, EtcdModelOperation, EtcdOutput, EtcdState } from "./model.ts";
 import { createsRevision } from "./prepare.ts";
+
+/** Whether a request has a Range (nested Txns included) at an old revision: what it shows is not the store at its header. */
+function readsOldRevision(r: EtcdRequest): boolean {
+  const fromOps = (ops: readonly RequestOp[]): boolean => {
+    for (const op of ops) {
+      if ("requestRange" in op) {
+        if ((op.requestRange.revision ?? 0) > 0) return true;
+      } else if ("requestTxn" in op && (fromOps(op.requestTxn.success) || fromOps(op.requestTxn.failure))) return true;
+    }
+    return false;
+  };
+  if (r.kind === "range") return (r.range.revision ?? 0) > 0;
+  if (r.kind === "txn") return fromOps(r.txn.success) || fromOps(r.txn.failure);
+  return false;
+}
+
+/**
+ * What responses showed of one key, as flat triples (revision seen at, modRevision, createRevision):
+ * a long history shows each key hundreds of thousands of times, so no object per sighting.
+ */
+class Sightings {
+  private flat: number[] = [];
+
+  push(at: number, mod: number, create: number): void {
+    this.flat.push(at, mod, create);
+  }
+
+  /** By the revision seen at, then modRevision (then as recorded). */
+  sort(): void {
+    const f = this.flat;
+    const n = f.length / 3;
+    const order = Array.from({ length: n }, (_, i) => i);
+    order.sort((a, b) => f[3 * a]! - f[3 * b]! || f[3 * a + 1]! - f[3 * b + 1]! || a - b);
+    const sorted: number[] = new Array(f.length);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      sorted[3 * i] = f[3 * j]!;
+      sorted[3 * i + 1] = f[3 * j + 1]!;
+      sorted[3 * i + 2] = f[3 * j + 2]!;
+    }
+    this.flat = sorted;
+  }
+
+  /** The first sighting at revision r or later (after sort()). */
+  firstFrom(r: number): { mod: number; create: number } | undefined {
+    const f = this.flat;
+    let lo = 0;
+    let hi = f.length / 3;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (f[3 * mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return 3 * lo < f.length ? { mod: f[3 * lo + 1]!, create: f[3 * lo + 2]! } : undefined;
+  }
+}
+
+function leaseHoldsKeys(state: EtcdState, lease: number): boolean {
+  for (const kv of state.kvs.values()) if (kv.lease === lease) return true;
+  return false;
+}
 
 export interface EtcdWitness {
   /** A linearization: indices into the operations, every one once. */
@@ -43,7 +111,10 @@ function guessBudget(operations: number, maxSteps: number): number {
   return Math.min(maxSteps, 8 * operations + 10_000);
 }
 
-/** Gap choices revised at most this many times before the guess gives up. */
+/**
+ * Gap choices revised at most this many times per dead end before the guess gives up (a dead end
+ * further on than any before starts a new count: a long history meets many, each local).
+ */
 const MAX_BACKTRACKS = 64;
 
 /** A revision gap filled by an unknown outcome: enough to undo it and try the next candidate. */
@@ -52,10 +123,39 @@ interface Choice {
   orderLength: number;
   state: EtcdState;
   deferred: number[];
-  /** The pinned operation the gap was filled for, and the candidate's position in the pool. */
+  /** The pinned operation the gap was filled for. */
   x: number;
-  poolPos: number;
+  /** The candidates scanned so far (gapCandidates' order), and the legal ones not yet tried, best first. */
+  scanned: number;
+  ranked: Filler[];
 }
+
+/** A legal candidate for a revision gap, the state after it, and how far the history replays after it. */
+interface Filler {
+  u: number;
+  next: EtcdState;
+  /** Operations pinned right after the gap that are not legal after this filler. */
+  misses: number;
+  reach: number;
+}
+
+/**
+ * A gap's candidates are scanned until one fits every operation pinned right after it (as before
+ * ranking: more would trade a sure fit for a lookahead score, which did worse), or MAX_FILLERS are
+ * legal; the legal ones that miss some are ranked by lookahead.
+ */
+const RANKED_FILLERS = 1;
+const MAX_FILLERS = 16;
+
+/** Revisions (and at most how many operations) replayed after a gap to rank its candidates. */
+const LOOKAHEAD = 8;
+const LOOKAHEAD_OPS = 128;
+
+/** Candidates for a gap tried at a time (a backtrack to the gap tries the next ones). */
+const GAP_SCAN = 64;
+
+/** Gap choices kept for revision: older ones are final (their dead ends would lie far behind). */
+const MAX_CHOICES = 256;
 
 /** Where an operation goes in the guess. */
 const PINNED = 0; // a known response with a header revision the model checks
@@ -99,6 +199,8 @@ class Guess {
   private steps = 0;
   private exhausted = false;
   private backtracks = 0;
+  /** The furthest position in the known operations where the guess hit a dead end. */
+  private furthestDeadEnd = -1;
   /** The known operations in guessed order, and the position of the next one to place. */
   private known: number[] = [];
   private k = 0;
@@ -111,8 +213,18 @@ class Guess {
   /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
   private pool: number[] = [];
   private bounded: number[] = [];
+  /** The unbounded ones (in call order), and those of the pool that may help (mayHelp). */
+  private unbounded: number[] = [];
+  private helpers: number[] = [];
+  /** Every bounded unknown outcome before this position is placed (a hint: reset on backtrack). */
+  private boundedStart = 0;
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
+  /**
+   * What pinned responses showed of each key, by the revision they showed it at: the key's
+   * modRevision there (reads at an old revision left out).
+   */
+  private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
   private readonly needing = new Map<number, number[]>();
 
@@ -140,6 +252,11 @@ class Guess {
         return { order: this.order, steps: this.steps };
       }
       // A dead end: take the next candidate at the latest gap, if one is left.
+      // A dead end further on than any before is a new place to search: it gets its own backtracks.
+      if (this.k > this.furthestDeadEnd) {
+        this.furthestDeadEnd = this.k;
+        this.backtracks = 0;
+      }
       if (!this.backtrack()) return this.fail(this.exhausted ? "budget" : why);
     }
   }
@@ -164,7 +281,8 @@ class Guess {
   /** The floating operations still waiting, then the unknown outcomes nothing needed (in call order). */
   private finish(): string | undefined {
     this.retryDeferred();
-    for (const d of this.deferred) if (!this.placed[d] && !this.placeWithHelper(d)) return `deferred op ${d} left`;
+    for (const d of this.deferred)
+      if (!this.placed[d] && !this.placeHereOrWithHelper(d)) return `deferred op ${d} left`;
     for (const u of this.pool) {
       if (this.placed[u]) continue;
       const next = this.step(this.state, u);
@@ -209,6 +327,7 @@ class Guess {
       place[i] = PINNED;
       slot[i] = h;
       creates[i] = createsRevision(input.request, r) ? 1 : 0;
+      this.observe(input.request, r, creates[i] ? h - 1 : h);
       // A revoke's response does not say whether it deleted keys: guessed to observe h, it may
       // also fill the gap before h if no known write created h.
       if (input.request.kind === "leaseRevoke" && h > 1 && !this.config.claimedRevisions.has(h)) {
@@ -217,6 +336,7 @@ class Guess {
         else this.ambiguousRevokes.set(h, [i]);
       }
     }
+    for (const list of this.observed.values()) list.sort();
     shown.sort((a, b) => a.ret - b.ret);
     const rets = new Float64Array(shown.length);
     const maxRev = new Float64Array(shown.length);
@@ -256,7 +376,81 @@ class Guess {
     known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
     this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
     this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
+    this.unbounded = this.pool.filter((u) => ops[u]!.return === Infinity);
+    this.helpers = this.pool.filter((u) => this.mayHelp(u));
     return known;
+  }
+
+  /**
+   * Records the pairs a pinned response shows (ranges, prev kvs, nested Txns) as seen at revision
+   * `at`: the header revision, or the one before it for a write (its reads and prev kvs saw the
+   * store before it).
+   */
+  private observe(req: EtcdRequest, resp: EtcdResponse, at: number): void {
+    if (readsOldRevision(req)) return;
+    const see = (kv: KeyValue): void => {
+      let list = this.observed.get(kv.key);
+      if (!list) this.observed.set(kv.key, (list = new Sightings()));
+      list.push(at, kv.modRevision, kv.createRevision);
+    };
+    const fromOps = (ops: readonly ResponseOp[]): void => {
+      for (const op of ops) {
+        if ("responseRange" in op) for (const kv of op.responseRange.kvs) see(kv);
+        else if ("responsePut" in op) {
+          if (op.responsePut.prevKv) see(op.responsePut.prevKv);
+        } else if ("responseDeleteRange" in op) for (const kv of op.responseDeleteRange.prevKvs ?? []) see(kv);
+        else fromOps(op.responseTxn.responses);
+      }
+    };
+    if (resp.kind === "range") for (const kv of resp.range.kvs) see(kv);
+    else if (resp.kind === "put" && resp.put.prevKv) see(resp.put.prevKv);
+    else if (resp.kind === "deleteRange") for (const kv of resp.deleteRange.prevKvs ?? []) see(kv);
+    else if (resp.kind === "txn") fromOps(resp.txn.responses);
+  }
+
+  /**
+   * Whether a later response contradicts a gap filler that took the store from `from` to `to`:
+   * a key it wrote or deleted at revision r has a modRevision of at least r from then on (and one
+   * it created, a createRevision of at least r), so the first response that shows the key at r or
+   * later must show that.
+   */
+  private contradicted(from: EtcdState, to: EtcdState): boolean {
+    const r = to.revision;
+    for (const kv of to.kvs.values()) {
+      if (kv.modRevision !== r) continue;
+      const seen = this.firstSeen(kv.key, r);
+      if (seen !== undefined && (seen.mod < r || (seen.create < r && !from.kvs.has(kv.key)))) return true;
+    }
+    for (const key of from.kvs.keys()) {
+      if (to.kvs.has(key)) continue;
+      const seen = this.firstSeen(key, r);
+      if (seen !== undefined && (seen.mod < r || seen.create < r)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * contradicted() without a model step, for a plain Put or single-key delete taking revision r:
+   * the first response showing its key at r or later shows it modified before r.
+   */
+  private writesKeySeenUnchanged(u: number, r: number): boolean {
+    const input = this.ops[u]!.input;
+    if (input.kind !== "request") return false;
+    const req = input.request;
+    const key =
+      req.kind === "put"
+        ? req.put.key
+        : req.kind === "deleteRange" && req.deleteRange.rangeEnd === undefined
+          ? req.deleteRange.key
+          : undefined;
+    if (key === undefined) return false;
+    const seen = this.firstSeen(key, r);
+    return seen !== undefined && seen.mod < r;
+  }
+
+  /** The first response showing `key` at revision r or later (what it showed), if any. */
+  private firstSeen(key: string, r: number): { mod: number; create: number } | undefined {
+    return this.observed.get(key)?.firstFrom(r);
   }
 
   /** One model step from `from`, counted against the budget: the next state, or undefined if illegal. */
@@ -300,11 +494,14 @@ class Guess {
   private placeDue(t: number): boolean {
     for (const d of this.deferred) {
       if (this.placed[d] || this.ops[d]!.return >= t) continue;
-      if (!this.placeWithHelper(d)) return false;
+      if (!this.placeHereOrWithHelper(d)) return false;
     }
-    for (const u of this.bounded) {
+    const { bounded, placed } = this;
+    while (this.boundedStart < bounded.length && placed[bounded[this.boundedStart]!]) this.boundedStart++;
+    for (let j = this.boundedStart; j < bounded.length; j++) {
+      const u = bounded[j]!;
       if (this.ops[u]!.call > t) break;
-      if (this.placed[u] || this.ops[u]!.return >= t) continue;
+      if (placed[u] || this.ops[u]!.return >= t) continue;
       const next = this.step(this.state, u);
       if (!next) return false;
       this.commit(u, next);
@@ -313,14 +510,15 @@ class Guess {
   }
 
   /**
-   * Whether the known operations pinned right after `state`'s revision (the reads at it, the write
-   * that created the next one) are each legal there: a candidate for a gap must agree with what
-   * the responses at that revision showed.
+   * How many of the known operations pinned right after `state`'s revision (the reads at it, the
+   * write that created the next one) are not legal there: a good candidate for a gap agrees with
+   * what the responses at that revision showed.
    */
-  private fitsNeeders(state: EtcdState, filler: number): boolean {
+  private needersMissed(state: EtcdState, filler: number): number {
+    let missed = 0;
     for (const y of this.needing.get(state.revision) ?? [])
-      if (y !== filler && !this.placed[y] && !this.step(state, y)) return false;
-    return true;
+      if (y !== filler && !this.placed[y] && !this.step(state, y)) missed++;
+    return missed;
   }
 
   /** A pinned operation x at its revision: fills the revisions before it, then steps it. */
@@ -345,34 +543,122 @@ class Guess {
    * contents that contradict what responses showed of it). Tries the candidates from position
    * `from`; the choice is recorded so that a later dead end can revise it.
    */
-  private fillGap(x: number, from: number): boolean {
-    const deadline = this.ops[x]!.return;
-    const candidates: number[] = [];
-    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!this.placed[r]) candidates.push(r);
-    // Unknown outcomes seen to take effect (a bounded return) first, then the latest called: a
-    // request still in flight is likelier to have taken the gap than one that timed out long ago.
-    const unbounded: number[] = [];
-    for (const u of this.pool) {
-      if (this.ops[u]!.call > deadline) break;
-      if (!this.placed[u]) (this.ops[u]!.return !== Infinity ? candidates : unbounded).push(u);
+  private fillGap(x: number, from: number, ranked: Filler[] = []): boolean {
+    let scanned = from;
+    if (ranked.length === 0) {
+      // The first `scanned + GAP_SCAN` of them: a prefix of the same list whenever this gap is revisited.
+      const candidates = this.gapCandidates(x, scanned + GAP_SCAN);
+      // The legal candidates, best first: those the operations pinned right after the gap accept,
+      // then by how far the history after the gap replays with each (a wrong filler shows up in
+      // later reads of the keys it wrote, or should have). A needer may fail with the right filler
+      // too (a lease grant it needs comes later), so a miss ranks a candidate down, not out.
+      let perfect = 0;
+      const batchEnd = scanned + GAP_SCAN;
+      while (
+        scanned < candidates.length &&
+        scanned < batchEnd &&
+        perfect < RANKED_FILLERS &&
+        ranked.length < MAX_FILLERS
+      ) {
+        const u = candidates[scanned++]!;
+        if (this.writesKeySeenUnchanged(u, this.state.revision + 1)) continue;
+        const next = this.step(this.state, u);
+        if (!next || next.revision !== this.state.revision + 1 || this.contradicted(this.state, next)) continue;
+        const misses = this.needersMissed(next, u);
+        if (misses === 0) perfect++;
+        ranked.push({ u, next, misses, reach: 0 });
+      }
+      // Stable: ties keep the candidates' order.
+      ranked.sort((a, b) => a.misses - b.misses);
+      if (ranked.length > 1 && ranked[1]!.misses === ranked[0]!.misses) {
+        for (const f of ranked) if (f.misses === ranked[0]!.misses) f.reach = this.lookahead(f.next, f.u);
+        ranked.sort((a, b) => a.misses - b.misses || b.reach - a.reach);
+      }
     }
-    for (let j = unbounded.length - 1; j >= 0; j--) candidates.push(unbounded[j]!);
-    for (let p = from; p < candidates.length; p++) {
-      const u = candidates[p]!;
-      const next = this.step(this.state, u);
-      if (!next || next.revision !== this.state.revision + 1 || !this.fitsNeeders(next, u)) continue;
-      this.choices.push({
-        k: this.k,
-        orderLength: this.order.length,
-        state: this.state,
-        deferred: this.deferred.slice(),
-        x,
-        poolPos: p,
-      });
-      this.commit(u, next);
+    const best = ranked.shift();
+    if (best === undefined) return false;
+    this.choices.push({
+      k: this.k,
+      orderLength: this.order.length,
+      state: this.state,
+      deferred: this.deferred.slice(),
+      x,
+      scanned,
+      ranked,
+    });
+    if (this.choices.length > MAX_CHOICES) this.choices.shift();
+    this.commit(best.u, best.next);
+    return true;
+  }
+
+  /**
+   * The operations that may fill the revision after the current state before pinned operation x:
+   * revokes whose response showed that revision, then unknown outcomes called before x returned,
+   * those seen to take effect (a bounded return) first, then the latest called: a request still in
+   * flight is likelier to have taken the gap than one that timed out long ago.
+   */
+  private gapCandidates(x: number, limit: number): number[] {
+    const { ops, placed, bounded, unbounded } = this;
+    const deadline = ops[x]!.return;
+    const candidates: number[] = [];
+    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
+    for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
+      const u = bounded[j]!;
+      if (ops[u]!.call > deadline) break;
+      if (!placed[u]) candidates.push(u);
+    }
+    // The latest called first: from the last one called by the deadline, backwards.
+    let lo = 0;
+    let hi = unbounded.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ops[unbounded[mid]!]!.call <= deadline) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let j = lo - 1; j >= 0 && candidates.length < limit; j--)
+      if (!placed[unbounded[j]!]) candidates.push(unbounded[j]!);
+    return candidates;
+  }
+
+  /**
+   * How many of the known operations from the current one on replay legally after a gap filled by
+   * `filler` (leading to `state`), in guessed order, for up to LOOKAHEAD revisions: stops at the
+   * next gap or at a write that does not replay; a read or floating operation that does not is
+   * skipped (it may need something the guess places later, as the real guess would).
+   */
+  private lookahead(state: EtcdState, filler: number): number {
+    let s = state;
+    let reach = 0;
+    const last = state.revision + LOOKAHEAD;
+    for (let j = this.k; j < this.known.length && j < this.k + LOOKAHEAD_OPS; j++) {
+      const y = this.known[j]!;
+      if (y === filler || this.placed[y]) continue;
+      const pinned = this.place[y] === PINNED;
+      if (pinned && this.slot[y]! - this.creates[y]! !== s.revision) return reach; // a gap (or a dead end)
+      const after = this.step(s, y);
+      if (!after) {
+        if (pinned && this.creates[y]) return reach;
+        continue;
+      }
+      reach++;
+      s = after;
+      if (s.revision > last) return reach;
+    }
+    return reach;
+  }
+
+  /**
+   * A deferred operation that must be placed now: it may have become legal by itself (a helper
+   * placed with an operation that changed nothing does not retry the deferred ones), else it needs
+   * a helper.
+   */
+  private placeHereOrWithHelper(d: number): boolean {
+    const next = this.step(this.state, d);
+    if (next) {
+      this.commit(d, next);
       return true;
     }
-    return false;
+    return this.placeWithHelper(d);
   }
 
   /**
@@ -383,9 +669,13 @@ class Guess {
   private placeWithHelper(x: number): boolean {
     const deadline = this.ops[x]!.return;
     const helpers: number[] = [];
-    for (const u of this.pool) {
+    for (const u of this.helpers) {
       if (this.ops[u]!.call > deadline) break;
-      if (!this.placed[u]) helpers.push(u);
+      if (this.placed[u]) continue;
+      // An expiry of a lease without keys changes nothing here (the model says so): no step.
+      const input = this.ops[u]!.input;
+      if (input.kind === "expire" && !leaseHoldsKeys(this.state, input.lease)) continue;
+      helpers.push(u);
     }
     for (const d of this.deferred) if (d !== x && !this.placed[d]) helpers.push(d);
     for (let j = this.k + 1; j < this.known.length && j <= this.k + PULL_AHEAD; j++) {
@@ -394,7 +684,7 @@ class Guess {
     }
     for (const u of helpers) {
       const a = this.step(this.state, u);
-      if (!a || a === this.state || a.revision !== this.state.revision) continue;
+      if (!a || a === this.state || (a.revision !== this.state.revision && !this.mayTakeNextRevision(u, a))) continue;
       const b = this.step(a, x);
       if (!b) continue;
       this.commit(u, a, false);
@@ -402,6 +692,30 @@ class Guess {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether an unknown outcome may help an operation that is not legal here: one that changes the
+   * state without taking a revision (a compaction, a lease grant or revoke), or a lease expiry
+   * that deletes keys (see mayTakeNextRevision). A write creates a revision or changes nothing.
+   */
+  private mayHelp(u: number): boolean {
+    const input = this.ops[u]!.input;
+    if (input.kind === "expire") return true;
+    const kind = input.request.kind;
+    return kind !== "put" && kind !== "deleteRange" && kind !== "txn" && kind !== "range";
+  }
+
+  /**
+   * Whether unknown outcome u (a lease expiry, or a revoke) may take the revision after the
+   * current one to help an operation (one that found the lease gone): only if no known write
+   * created that revision (the model refused it otherwise), nothing pinned at the current one is
+   * left to place, and no later response contradicts it.
+   */
+  private mayTakeNextRevision(u: number, next: EtcdState): boolean {
+    if (this.place[u] !== UNKNOWN || next.revision !== this.state.revision + 1) return false;
+    for (const y of this.needing.get(this.state.revision) ?? []) if (!this.placed[y]) return false;
+    return !this.contradicted(this.state, next);
   }
 
   /** The first operation placed after one that returned before it was called (for the failure message). */
@@ -426,8 +740,9 @@ class Guess {
       this.order.length = c.orderLength;
       this.state = c.state;
       this.deferred = c.deferred;
+      this.boundedStart = 0;
       this.k = c.k;
-      if (this.fillGap(c.x, c.poolPos + 1)) return true;
+      if (this.fillGap(c.x, c.scanned, c.ranked)) return true;
     }
     return false;
   }

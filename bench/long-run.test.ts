@@ -1,0 +1,23 @@
+// A long kv-chaos run (bench/memory.ts measures one of an hour): its linearizability check must be
+// decided, and by the fast path (models/etcd/witness.ts), whose work grows with the history, not by
+// the search, whose budget a long chaotic history exhausts ("unknown").
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { findScenario } from "../scenarios/registry.ts";
+import { resolveRun, runScenario } from "../scenarios/runner.ts";
+
+test("kv-chaos with 5 simulated minutes of faults: linearizable, guessed in about a step per operation", () => {
+  const def = findScenario("kv-chaos")!;
+  const seed = 1;
+  const { options, faults } = resolveRun(def, seed, { ...resolveRun(def, seed).options, faultPhaseUs: 300_000_000 });
+  const r = runScenario({ scenario: def, seed, options, faults });
+  const lin = r.checks.find((c) => c.name === "linearizability")!;
+  assert.is(lin.verdict, "pass", lin.message);
+  const m = /linearizable \((\d+) operations checked, \d+ dropped, (\d+) steps\)/.exec(lin.message)!;
+  assert.ok(m, lin.message);
+  const [operations, steps] = [Number(m[1]), Number(m[2])];
+  assert.ok(operations > 15_000, lin.message);
+  assert.ok(steps < 2 * operations, `the guess took ${steps} steps for ${operations} operations`);
+});
+
+test.run();
