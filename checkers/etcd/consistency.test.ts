@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ConsistencyOracle } from "./consistency.ts";
+import { ConsistencyOracle, PAYLOAD_WINDOW } from "./consistency.ts";
 
 const e = (member: string, index: number, payload: unknown, revision: number, term = 1) => ({
   member,
@@ -92,6 +92,43 @@ test("store hashes at one revision must match", () => {
     { member: "n3", revision: 9, hash: "y" },
   ]);
   assert.match(o.result().message, /store hash mismatch at revision 9/);
+});
+
+test("a payload whose index left the window compares as before: same object, equal copy, different content", () => {
+  const payload = (i: number) => ({
+    op: "kv",
+    reqId: `n1/x/${i}`,
+    request: { kind: "put", put: { key: `/k/${i % 5}` } },
+  });
+  const n = PAYLOAD_WINDOW * 2 + 9;
+  const kept: unknown[] = [];
+  const o = new ConsistencyOracle();
+  for (let i = 1; i <= n; i++) o.onApply(e("n1", i, (kept[i] = i % 7 === 3 ? undefined : payload(i)), i + 1));
+  // A late first apply of an old index (below the window) is recorded too.
+  const late = new ConsistencyOracle();
+  late.onApply(e("n1", n, "z", n + 1));
+  late.onApply(e("n1", 5, payload(5), 6));
+  late.onApply(e("n2", 5, JSON.parse(JSON.stringify(payload(5))), 6));
+  assert.is(late.result().verdict, "pass");
+  late.onApply(e("n3", 5, payload(6), 6));
+  assert.match(late.result().message, /n3 applied a different entry at index 5/);
+  for (const i of [1, 2, 3, 10, PAYLOAD_WINDOW, PAYLOAD_WINDOW + 1, n - PAYLOAD_WINDOW, n]) {
+    o.onApply(e("n2", i, kept[i], i + 1));
+    if (kept[i] !== undefined) o.onApply(e("n3", i, JSON.parse(JSON.stringify(kept[i])), i + 1));
+  }
+  assert.is(o.result().verdict, "pass", o.result().message);
+  o.onApply(e("n3", 1, payload(2), 2));
+  assert.match(o.result().message, /n3 applied a different entry at index 1 \(term 1\)/);
+  // A payload JSON has no text for (undefined) is kept as it was: the same value passes.
+  o.onApply(e("n3", 3, undefined, 4));
+  assert.is((o.result().evidence as { violations: string[] }).violations.length, 1);
+  // A payload JSON cannot encode (a BigInt) is kept by reference: the same object still passes.
+  const big = { n: 1n };
+  const b = new ConsistencyOracle();
+  b.onApply(e("n1", 1, big, 2));
+  b.onApply(e("n1", PAYLOAD_WINDOW * 2, "z", 3));
+  b.onApply(e("n2", 1, big, 2));
+  assert.is(b.result().verdict, "pass");
 });
 
 test.run();

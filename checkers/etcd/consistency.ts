@@ -1,6 +1,7 @@
 // Cross-member consistency of the replicated store: every member (and every incarnation of it)
 // must apply the same entry at the same Raft index and reach the same revision; after heal, every
 // member's store hash at a common revision must match. Fed online by the members' apply loops.
+import { SmallIntColumn } from "../raft/tables.ts";
 import type { CheckOf } from "../types.ts";
 
 export interface AppliedEntry {
@@ -21,7 +22,21 @@ export class ConsistencyOracle {
   private readonly revisions: number[] = [];
   private readonly times: number[] = [];
   private readonly members: string[] = [];
-  private readonly payloads: unknown[] = [];
+  /**
+   * The payload first applied at index i, for the newest PAYLOAD_WINDOW indexes (coldUpTo < i <=
+   * coldUpTo + PAYLOAD_WINDOW), at slot i % PAYLOAD_WINDOW, grown as indexes come. Older indexes keep only
+   * the parts of their payload's digest (two 32-bit hashes and the JSON length, from which digestOf's
+   * string is rebuilt), so a long run does not keep every entry it applied alive. This gives exactly the
+   * answers of samePayload on the kept payload: payloads are never mutated, so when the later apply
+   * carries the same object its digest equals the recorded one too. A payload JSON cannot encode keeps
+   * its reference (in `uncooled`) and is compared as before.
+   */
+  private readonly hotPayloads: unknown[] = [];
+  private coldUpTo = 0;
+  private readonly coldH1 = new SmallIntColumn();
+  private readonly coldH2 = new SmallIntColumn();
+  private readonly coldLength = new SmallIntColumn();
+  private readonly uncooled = new Map<number, unknown>();
   private indexes = 0;
   private readonly lastApplied = new Map<string, { index: number; revision: number }>();
   readonly violations: string[] = [];
@@ -36,9 +51,9 @@ export class ConsistencyOracle {
       this.revisions[i] = e.revision;
       this.times[i] = e.time;
       this.members[i] = e.member;
-      this.payloads[i] = e.payload;
+      this.recordPayload(i, e.payload);
       this.indexes++;
-    } else if (term !== e.term || !samePayload(this.payloads[i], e.payload)) {
+    } else if (term !== e.term || !this.samePayloadAt(i, e.payload)) {
       this.fail(
         `state machine safety: ${e.member} applied a different entry at index ${i} (term ${e.term}) than ${this.members[i]} did (term ${term}) at ${this.times[i]}us`,
       );
@@ -64,6 +79,52 @@ export class ConsistencyOracle {
       last.index = e.index;
       last.revision = e.revision;
     }
+  }
+
+  private recordPayload(i: number, payload: unknown): void {
+    if (i <= this.coldUpTo) {
+      this.cool(i, payload);
+      return;
+    }
+    if (i > this.coldUpTo + PAYLOAD_WINDOW) this.coolUpTo(i - PAYLOAD_WINDOW);
+    this.hotPayloads[i & (PAYLOAD_WINDOW - 1)] = payload;
+  }
+
+  /** samePayload(the payload first applied at index i, payload). */
+  private samePayloadAt(i: number, payload: unknown): boolean {
+    if (i > this.coldUpTo) return samePayload(this.hotPayloads[i & (PAYLOAD_WINDOW - 1)], payload);
+    if (this.uncooled.has(i)) return samePayload(this.uncooled.get(i), payload);
+    // digest(a) === digest(b), with digest(a) rebuilt from its parts (b digested without caching it).
+    return digestString(this.coldH1.get(i), this.coldH2.get(i), this.coldLength.get(i)) === digestOf(payload);
+  }
+
+  /** Moves the window's indexes up to `to` out of it: their payloads become digest parts. */
+  private coolUpTo(to: number): void {
+    // Only the window's slots hold payloads: past coldUpTo + PAYLOAD_WINDOW there is nothing to move.
+    const last = Math.min(to, this.coldUpTo + PAYLOAD_WINDOW);
+    for (let i = this.coldUpTo + 1; i <= last; i++) {
+      const slot = i & (PAYLOAD_WINDOW - 1);
+      if (this.terms[i] !== undefined) this.cool(i, this.hotPayloads[slot]);
+      this.hotPayloads[slot] = undefined;
+    }
+    this.coldUpTo = to;
+  }
+
+  private cool(i: number, payload: unknown): void {
+    let json: string | undefined;
+    try {
+      json = jsonOf(payload);
+    } catch {
+      json = undefined; // e.g. a BigInt: kept by reference, so a comparison fails (or not) as before
+    }
+    if (json === undefined) {
+      this.uncooled.set(i, payload);
+      return;
+    }
+    hashJson(json);
+    this.coldH1.set(i, hashed.h1);
+    this.coldH2.set(i, hashed.h2);
+    this.coldLength.set(i, json.length);
   }
 
   /** A restarted member begins again from what it recovered. */
@@ -124,8 +185,18 @@ export function digest(data: unknown): string {
   return d;
 }
 
-function digestOf(data: unknown): string {
-  const s = data === null ? "null" : JSON.stringify(data);
+/** How many of the newest indexes keep their payload (a power of two): the rest keep its digest's parts. */
+export const PAYLOAD_WINDOW = 4096;
+
+/** The text digestOf hashes (undefined where JSON has no text for the value, e.g. undefined itself). */
+function jsonOf(data: unknown): string | undefined {
+  return data === null ? "null" : (JSON.stringify(data) as string | undefined);
+}
+
+/** The two hashes of the last hashJson call (unsigned). */
+const hashed = { h1: 0, h2: 0 };
+
+function hashJson(s: string): void {
   let h1 = 0x811c9dc5,
     h2 = 0x1234567;
   for (let i = 0; i < s.length; i++) {
@@ -133,5 +204,18 @@ function digestOf(data: unknown): string {
     h1 = Math.imul(h1 ^ c, 0x01000193);
     h2 = Math.imul(h2 ^ c, 0x5bd1e995);
   }
-  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16) + ":" + s.length;
+  hashed.h1 = h1 >>> 0;
+  hashed.h2 = h2 >>> 0;
+}
+
+function digestString(h1: number, h2: number, length: number): string {
+  return h1.toString(16) + h2.toString(16) + ":" + length;
+}
+
+function digestOf(data: unknown): string {
+  const s = jsonOf(data)!;
+  // Reading the length first keeps the TypeError of a value JSON cannot encode where it always was.
+  const length = s.length;
+  hashJson(s);
+  return digestString(hashed.h1, hashed.h2, length);
 }
