@@ -68,18 +68,7 @@ export class Scheduler {
    * Same time and sequence number as at() would give: the order of events does not change.
    */
   post<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void {
-    const ev = this.spare.pop();
-    if (ev === undefined) {
-      this.push({ time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c, recycled: true } as SimEvent);
-      return;
-    }
-    ev.time = Math.max(time, this.now);
-    ev.seq = this.seq++;
-    ev.fn = fn as SimEvent["fn"];
-    ev.a = a;
-    ev.b = b;
-    ev.c = c;
-    this.push(ev);
+    this.reuse(time, fn, a, b, c);
   }
 
   /**
@@ -88,7 +77,11 @@ export class Scheduler {
    * it had when returned (seq numbers never repeat): sim/timers.ts checks that before every cancel.
    */
   postCancellable<A, B>(delayUs: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): SimEvent {
-    const time = this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0);
+    return this.reuse(this.now + (delayUs > 0 ? Math.ceil(delayUs) : 0), fn, a, b, c);
+  }
+
+  /** A spare event refilled, or a new recyclable one, pushed at (time, next seq). */
+  private reuse<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): SimEvent {
     const ev = this.spare.pop();
     if (ev === undefined) {
       const made = { time: Math.max(time, this.now), seq: this.seq++, fn, a, b, c, recycled: true } as SimEvent;
