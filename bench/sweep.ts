@@ -41,6 +41,38 @@ function workerStartMs(): Promise<number> {
   });
 }
 
+/** Wall time of `count` seeds from `from` in a plain forked process (bench/sweep-child.ts), after its warm-up. */
+export function plainRunMs(scenario: string, from: number, count: number): Promise<number> {
+  const built = import.meta.url.endsWith(".js");
+  return new Promise((resolve, reject) => {
+    const child = fork(
+      new URL(built ? "./sweep-child.js" : "./sweep-child.ts", import.meta.url),
+      [JSON.stringify({ scenario, from, count })],
+      {
+        execArgv: ["--single-threaded", ...(built ? [] : ["--import", "tsx"])],
+        stdio: ["ignore", "inherit", "inherit", "ipc"],
+      },
+    );
+    let ms: number | undefined;
+    child.on("message", (m) => (ms = (m as { wallMs: number }).wallMs));
+    child.on("error", reject);
+    child.on("exit", (code) => (ms !== undefined ? resolve(ms) : reject(new Error(`sweep child exited ${code}`))));
+  });
+}
+
+/**
+ * The machine's own ceiling for the pool's ratio: the same seeds in one plain process, then split over two
+ * plain processes at once (no pool, no parent, no IPC per seed). Where this is below 2, the two cores share
+ * what the seeds need (caches, memory), and no pool can do better.
+ */
+async function plainSpeedUp(scenario: string, count: number): Promise<{ ratio: number; oneMs: number; twoMs: number }> {
+  const oneMs = await plainRunMs(scenario, 1, count);
+  const half = Math.floor(count / 2);
+  const both = await Promise.all([plainRunMs(scenario, 1, half), plainRunMs(scenario, half + 1, count - half)]);
+  const twoMs = Math.max(...both);
+  return { ratio: oneMs / twoMs, oneMs, twoMs };
+}
+
 export const SWEEP_SEEDS: Record<string, number> = { "kv-chaos": 3000, "deployment-rollout": 300 };
 
 export async function sweepMeasurements(): Promise<Measurement[]> {
@@ -85,6 +117,14 @@ export async function sweepMeasurements(): Promise<Measurement[]> {
         detail: { seeds: count },
       },
     );
+    const plain = await plainSpeedUp(scenario, count);
+    out.push({
+      group: "sweep",
+      name: `${scenario}: 2 plain processes over 1 (no pool: this machine's ceiling)`,
+      value: Number(plain.ratio.toFixed(2)),
+      unit: "x",
+      detail: { seeds: count, oneMs: Math.round(plain.oneMs), twoMs: Math.round(plain.twoMs) },
+    });
   }
   return out;
 }
