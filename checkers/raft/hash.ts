@@ -2,46 +2,28 @@
 // them. Object payloads are serialized once and cached by identity (entries are never mutated).
 import { fnv1a } from "../../core/fnv.ts";
 import type { Entry } from "../../core/raft/types.ts";
+import { RecentCache } from "../../core/recent-cache.ts";
 
 /**
  * Fingerprints by payload object, for the recently hashed payloads only: every node appends the same
- * entry object within a short while, so a bounded cache answers nearly every repeat, and a long run no
- * longer keeps a fingerprint for every payload it ever saw. Two generations of at most CACHE_GENERATION
- * payloads each: when the young one fills it becomes the old one and the oldest is dropped. A payload
- * hashed again after it left the cache is serialized again: the same fingerprint (the payload is never
- * mutated), so what the cache holds never changes an answer.
+ * entry object within a short while, so a bounded cache answers nearly every repeat (see RecentCache).
  */
 export const CACHE_GENERATION = 8192;
-let young = new Map<object, number>();
-let old = new Map<object, number>();
-
-/** The cached fingerprint of data, or undefined. */
-function cached(data: object): number | undefined {
-  const h = young.get(data);
-  return h !== undefined ? h : old.get(data);
-}
-
-function remember(data: object, h: number): void {
-  if (young.size >= CACHE_GENERATION) {
-    old = young;
-    young = new Map();
-  }
-  young.set(data, h);
-}
+const fingerprints = new RecentCache<object, number>(CACHE_GENERATION);
 
 /** Payload objects whose fingerprint is cached (for tests: at most 2 × CACHE_GENERATION). */
 export function cachedPayloads(): number {
-  return young.size + old.size;
+  return fingerprints.size;
 }
 
 function dataHash(data: unknown): number {
   if (data === null || data === undefined) return 0;
   if (typeof data === "string") return fnv1a("s" + data);
   if (typeof data !== "object") return fnv1a(typeof data + String(data));
-  const hit = cached(data);
+  const hit = fingerprints.get(data);
   if (hit !== undefined) return hit;
   const h = fnv1a("o" + JSON.stringify(data, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() + "n" : v)));
-  remember(data, h);
+  fingerprints.set(data, h);
   return h;
 }
 

@@ -3,6 +3,7 @@
 import type { EtcdErrorCode, EtcdRequest, PutRequest, RequestOp, TxnRequest } from "./rpc.ts";
 import { probesOf } from "../probes.ts";
 import { MVCC_PROBES } from "./probes.ts";
+import { RecentCache } from "../recent-cache.ts";
 
 const probe = probesOf(MVCC_PROBES);
 
@@ -38,30 +39,22 @@ type TxnVerdict = { maxTxnOps: number; error: EtcdErrorCode | undefined };
  * The verdict of checkTxn per request object: a replicated Txn is checked by the member that takes
  * it and again by every member that applies it, always the same object (entries travel by reference
  * and are never mutated), and the verdict depends only on the request and --max-txn-ops. Those checks
- * come within a short while of each other, so only the recently checked requests are kept (a long run
- * no longer keeps a verdict for every Txn it ever saw): two generations of at most
- * TXN_VERDICT_GENERATION requests each; when the young one fills it becomes the old one and the oldest
- * is dropped. A request checked again after it left is checked afresh, with the same verdict.
+ * come within a short while of each other, so only the recently checked requests are kept (see RecentCache).
  */
 export const TXN_VERDICT_GENERATION = 8192;
-let youngVerdicts = new Map<TxnRequest, TxnVerdict>();
-let oldVerdicts = new Map<TxnRequest, TxnVerdict>();
+const txnVerdicts = new RecentCache<TxnRequest, TxnVerdict>(TXN_VERDICT_GENERATION);
 
 /** Txn requests whose verdict is cached (for tests: at most 2 × TXN_VERDICT_GENERATION). */
 export function cachedTxnVerdicts(): number {
-  return youngVerdicts.size + oldVerdicts.size;
+  return txnVerdicts.size;
 }
 
 /** checkTxnRequest, then the duplicate-key check of each branch (kvServer.Txn). */
 export function checkTxn(r: TxnRequest, maxTxnOps = DEFAULT_MAX_TXN_OPS): EtcdErrorCode | undefined {
-  let v = youngVerdicts.get(r) ?? oldVerdicts.get(r);
+  let v = txnVerdicts.get(r);
   if (v === undefined || v.maxTxnOps !== maxTxnOps) {
     v = { maxTxnOps, error: checkTxnUncached(r, maxTxnOps) };
-    if (youngVerdicts.size >= TXN_VERDICT_GENERATION) {
-      oldVerdicts = youngVerdicts;
-      youngVerdicts = new Map();
-    }
-    youngVerdicts.set(r, v);
+    txnVerdicts.set(r, v);
   }
   // The probe counts every check that refuses, cached or not.
   if (v.error === "too-many-ops") probe("mvcc.txn-too-many-ops");
