@@ -175,7 +175,7 @@ export class RaftNode extends RaftLeader {
   }
 
   ready(): Ready {
-    return this.makeReady(undefined);
+    return this.makeReady(blankReady());
   }
 
   /**
@@ -184,29 +184,15 @@ export class RaftNode extends RaftLeader {
    * (a Ready's arrays are otherwise never mutated). The Ready and its `messages` are valid until advance().
    */
   nextReady(): Ready {
-    let rd = this.reusedReady;
-    if (rd === undefined) {
-      // The literal's shape and field order are the one ready() makes.
-      rd = this.reusedReady = {
-        softState: undefined,
-        hardState: undefined,
-        snapshot: undefined,
-        entries: NO_ENTRIES,
-        committedEntries: NO_ENTRIES,
-        messages: NO_MESSAGES,
-        messagesBeforeSync: NO_MESSAGES,
-        readStates: NO_READ_STATES,
-        mustSync: false,
-      };
-    }
-    return this.makeReady(rd);
+    this.reusedReady ??= blankReady();
+    return this.makeReady(this.reusedReady);
   }
 
   /** The one Ready nextReady() refills (made on first use). */
   private reusedReady: Mutable<Ready> | undefined;
 
-  /** Fills `into` (nextReady) or a new Ready (ready()). */
-  private makeReady(into: Mutable<Ready> | undefined): Ready {
+  /** Fills every field of `rd` (a blank one for ready(), the reused one for nextReady()). */
+  private makeReady(rd: Mutable<Ready>): Ready {
     assert(!this.readyInFlight, "ready() called again before advance() of the previous Ready");
     // Hard and soft state objects are made only when they changed (most Readys change neither).
     const prevHs = this.prevHardState;
@@ -222,32 +208,16 @@ export class RaftNode extends RaftLeader {
     const mustSync = entries.length > 0 || snapshot !== undefined || hs.term !== prevHs.term || hs.vote !== prevHs.vote;
     const messagesBeforeSync = this.msgsBeforeSync.length > 0 ? this.msgsBeforeSync : NO_MESSAGES;
     const readStates = this.readStates.length > 0 ? this.readStates : NO_READ_STATES;
-    let rd: Ready;
-    if (into === undefined) {
-      rd = {
-        softState: softChanged ? ss : undefined,
-        hardState: hardChanged ? hs : undefined,
-        snapshot,
-        entries,
-        committedEntries,
-        messages: this.msgs,
-        messagesBeforeSync,
-        readStates,
-        mustSync,
-      };
-    } else {
-      // Every field written, so nothing of the previous Ready shows through.
-      into.softState = softChanged ? ss : undefined;
-      into.hardState = hardChanged ? hs : undefined;
-      into.snapshot = snapshot;
-      into.entries = entries;
-      into.committedEntries = committedEntries;
-      into.messages = this.msgs;
-      into.messagesBeforeSync = messagesBeforeSync;
-      into.readStates = readStates;
-      into.mustSync = mustSync;
-      rd = into;
-    }
+    // Every field written, so nothing of a reused Ready's previous contents shows through.
+    rd.softState = softChanged ? ss : undefined;
+    rd.hardState = hardChanged ? hs : undefined;
+    rd.snapshot = snapshot;
+    rd.entries = entries;
+    rd.committedEntries = committedEntries;
+    rd.messages = this.msgs;
+    rd.messagesBeforeSync = messagesBeforeSync;
+    rd.readStates = readStates;
+    rd.mustSync = mustSync;
     this.msgs = NO_MESSAGES as Message[];
     // Usually empty: then the Ready gets a shared empty array and we keep ours (no allocation).
     if (this.msgsBeforeSync.length > 0) this.msgsBeforeSync = [];
@@ -601,4 +571,19 @@ export class RaftNode extends RaftLeader {
     this.conf = configOf(confState);
     return true;
   }
+}
+
+/** A Ready with nothing in it, every field present (one shape for every Ready). */
+function blankReady(): Mutable<Ready> {
+  return {
+    softState: undefined,
+    hardState: undefined,
+    snapshot: undefined,
+    entries: NO_ENTRIES,
+    committedEntries: NO_ENTRIES,
+    messages: NO_MESSAGES,
+    messagesBeforeSync: NO_MESSAGES,
+    readStates: NO_READ_STATES,
+    mustSync: false,
+  };
 }
