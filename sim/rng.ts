@@ -71,32 +71,48 @@ export class Rng implements Random {
 }
 
 /**
+ * Baagoe's Mash over `data`, continuing from the running state `n` (seedrandom's alea keeps it in a
+ * closure across calls): returns the new state; the hash value is (state >>> 0) * 2^-32. A plain function
+ * over a local, not a closure: a double a closure assigns is boxed anew on every store (four per character).
+ */
+function mashStep(n: number, data: string): number {
+  for (let i = 0; i < data.length; i++) {
+    n += data.charCodeAt(i);
+    let h = 0.02519603282416938 * n;
+    n = h >>> 0;
+    h -= n;
+    h *= n;
+    n = h >>> 0;
+    h -= n;
+    n += h * 0x100000000; // 2^32
+  }
+  return n;
+}
+
+/** Alea's seeding starts with three Mash calls over " ", the same for every seed: their values and the state after them. */
+const MASH_SPACE = ((): { s: [number, number, number]; n: number } => {
+  let n = 0xefc8249d;
+  const s: [number, number, number] = [0, 0, 0];
+  for (let i = 0; i < 3; i++) {
+    n = mashStep(n, " ");
+    s[i] = (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+  }
+  return { s, n };
+})();
+
+/**
  * Alea's initial state [s0, s1, s2, c] for a string seed: Baagoe's seeding with his Mash, exactly as
  * seedrandom's alea computes it (rng.test.ts compares the streams draw for draw).
  */
 function aleaSeed(seed: string): Float64Array {
-  let n = 0xefc8249d;
-  const mash = (data: string): number => {
-    for (let i = 0; i < data.length; i++) {
-      n += data.charCodeAt(i);
-      let h = 0.02519603282416938 * n;
-      n = h >>> 0;
-      h -= n;
-      h *= n;
-      n = h >>> 0;
-      h -= n;
-      n += h * 0x100000000; // 2^32
-    }
-    return (n >>> 0) * 2.3283064365386963e-10; // 2^-32
-  };
   const st = new Float64Array(4);
-  st[0] = mash(" ");
-  st[1] = mash(" ");
-  st[2] = mash(" ");
   st[3] = 1;
+  let n = MASH_SPACE.n;
   for (let i = 0; i < 3; i++) {
-    st[i] = st[i]! - mash(seed);
-    if (st[i]! < 0) st[i] = st[i]! + 1;
+    n = mashStep(n, seed);
+    let x = MASH_SPACE.s[i]! - (n >>> 0) * 2.3283064365386963e-10; // 2^-32
+    if (x < 0) x += 1;
+    st[i] = x;
   }
   return st;
 }

@@ -354,7 +354,7 @@ export class EtcdMember implements Actor {
       if (this.removedIds.size > 0 && this.removedIds.has(from))
         return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       this.lastHeard.set(from, this.env.monotonic());
-      this.driver.onMessage(from, msg);
+      this.driver.stepRaft(msg);
       this.hub.raftTerm = this.driver.node.term;
       return;
     }

@@ -112,8 +112,8 @@ export class MvccStore {
   /** etcd's compactMainRev: -1 until the first compaction (Compact(0) on a fresh store is legal). */
   private compactRev = -1;
   /** Every change with main >= compactRev, in (main, sub) order: the source of watch catch-up. */
-  private logKeys: string[] = [];
-  private logChanges: Change[] = [];
+  private readonly logKeys: string[] = [];
+  private readonly logChanges: Change[] = [];
   private writing = false;
   private txnChanges = 0;
   private txnLogStart = 0;
@@ -264,7 +264,8 @@ export class MvccStore {
     if (bad !== undefined) return fail(bad);
     // Every compare of the chosen path, nested ones included, sees the state before the Txn.
     const path = this.txnPath;
-    path.length = 0;
+    // Emptied by pops, not `length = 0` (a runtime call that drops the backing store the next push regrows).
+    while (path.length > 0) path.pop();
     this.compareToPath(req, path);
     if (!skipValidation) {
       const err = this.checkTxnState(req, path);
@@ -410,8 +411,16 @@ export class MvccStore {
       if (live !== undefined && live.lease !== 0) this.lessor.attach(live.lease, key);
     }
     log.sort((a, b) => a.c.main - b.c.main || a.c.sub - b.c.sub);
-    this.logKeys = log.map((e) => e.key);
-    this.logChanges = log.map((e) => e.c);
+    // Refilled in place, not replaced by mapped copies: an empty mapped array holds small integers as far as
+    // V8 can tell, and its first Change push turns it into another kind of array than the store's own —
+    // every write path (record, beginWrite, endWrite, compact, the watch hub and the checkers given its
+    // slices) was then deoptimized and compiled again. Nobody else holds these arrays (endWrite slices them).
+    this.logKeys.length = 0;
+    this.logChanges.length = 0;
+    for (const e of log) {
+      this.logKeys.push(e.key);
+      this.logChanges.push(e.c);
+    }
     this.listener?.onRestore();
   }
 

@@ -216,11 +216,16 @@ export class RaftDriver {
   /** Steps a message from the network if it is a Raft message; returns whether it was. */
   onMessage(_from: string, msg: unknown): boolean {
     if (!isRaftMessage(msg)) return false;
-    if (msg.to !== this.env.id) return true;
+    this.stepRaft(msg);
+    return true;
+  }
+
+  /** onMessage for a host that already checked isRaftMessage (a member does, to route its messages). */
+  stepRaft(msg: Message): void {
+    if (msg.to !== this.env.id) return;
     this.node.step(msg);
     if (this.observer !== undefined) this.observe(undefined, undefined, undefined, msg);
     this.pump();
-    return true;
   }
 
   propose(data: unknown): ProposeResult {

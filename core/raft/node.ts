@@ -236,8 +236,10 @@ export class RaftNode extends RaftLeader {
     this.readyInFlight = false;
     if (rd === this.reusedReady && rd.messages !== NO_MESSAGES) {
       // nextReady()'s host is done with the array: it carries the next Ready's messages (see queue).
+      // Emptied by pops: `length = 0` is a runtime call that also drops the backing store, which the next
+      // Ready's first message then allocates again; a pop keeps it (a Ready carries a few messages).
       const sent = rd.messages as Message[];
-      sent.length = 0;
+      while (sent.length > 0) sent.pop();
       this.advancedMessages = sent;
     }
     if (rd.snapshot !== undefined) this.log.snapshotApplied(rd.snapshot);
