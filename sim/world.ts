@@ -109,6 +109,12 @@ export class World {
   /** BUGGIFY firings per fault point (for reports). */
   readonly buggified = new Map<string, number>();
   private readonly label: (msg: unknown) => string;
+  /**
+   * opts.deliverAcrossIncarnations and opts.buggify, read once: callers build their options in several
+   * shapes, and a read per message (or per fault-point check) met them all.
+   */
+  private readonly deliverAcrossIncarnations: boolean;
+  private readonly buggify: WorldOptions["buggify"];
   private readonly diskOpts: DiskOptions;
   /** Counts restarts of every process: a message sent before its destination's latest restart crossed an incarnation. */
   private epoch = 0;
@@ -126,6 +132,8 @@ export class World {
     this.rng = new Rng(opts.seed);
     this.trace = new Trace({ keepLines: opts.keepTrace ?? false });
     this.label = opts.messageLabel ?? defaultLabel;
+    this.deliverAcrossIncarnations = opts.deliverAcrossIncarnations === true;
+    this.buggify = opts.buggify;
     this.diskOpts = { ...DEFAULT_DISK, ...opts.disk };
     this.network = new Network(
       {
@@ -226,7 +234,7 @@ export class World {
         world.trace.event(world.scheduler.now, "note", p.id, kind, detail);
       },
       buggify(site: string): boolean {
-        const b = world.opts.buggify;
+        const b = world.buggify;
         if (b === undefined || !b.sites.includes(site) || !buggifyRng.chance(b.p)) return false;
         world.trace.event(world.scheduler.now, "buggify", p.id, undefined, site);
         world.buggified.set(site, (world.buggified.get(site) ?? 0) + 1);
@@ -285,7 +293,7 @@ export class World {
     const p = sink.process;
     if (p.status === "crashed" || p.actor === undefined) return "crashed";
     // Sent to an incarnation that has crashed since (or while it was down): its stream was reset.
-    if (toIncarnation !== p.incarnation && this.opts.deliverAcrossIncarnations !== true) return "incarnation";
+    if (toIncarnation !== p.incarnation && !this.deliverAcrossIncarnations) return "incarnation";
     const from = route.from;
     if (p.status === "paused") {
       p.held.push({ from, msg, sentEpoch });

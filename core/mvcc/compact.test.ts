@@ -182,4 +182,24 @@ test("restore replaces the whole state of an existing store", () => {
   assert.equal(readAll(b, b.revision), readAll(a, a.revision));
 });
 
+test("restore replaces the change log a watcher catches up from (refilled in place: nothing of the old one stays)", () => {
+  const a = randomHistory(11, 20);
+  const b = randomHistory(12, 35);
+  b.restore(a.snapshot());
+  const log = (s: MvccStore) => {
+    const out: string[] = [];
+    s.forEachChangeSince(0, (key, c) => void out.push(`${key}@${c.main}.${c.sub}`));
+    return out;
+  };
+  assert.equal(log(b), log(a));
+  // A write after the restore lands after the restored log on both, and an empty snapshot empties it.
+  a.put({ key: "z", value: "1" });
+  b.put({ key: "z", value: "1" });
+  assert.equal(log(b), log(a));
+  b.restore(new MvccStore().snapshot());
+  assert.equal(log(b), []);
+  b.put({ key: "y", value: "2" });
+  assert.equal(log(b), ["y@2.0"]);
+});
+
 test.run();

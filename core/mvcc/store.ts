@@ -369,20 +369,15 @@ export class MvccStore {
 
   snapshot(): MvccSnapshot {
     assert(!this.writing, "snapshot during a write");
-    const keys = this.sortedKeys.all().map((key) => ({
-      key,
-      changes: (this.index.get(key) as KeyHistory).changes.map(
-        (c) =>
-          [c.main, c.sub, c.createRevision, c.version, c.value, c.lease] as [
-            number,
-            number,
-            number,
-            number,
-            string,
-            number,
-          ],
-      ),
-    }));
+    // Loops, not map(): optimized map() makes holey arrays where the builtin made packed ones, and restore()
+    // (on every member that installs the snapshot) met a second array kind mid-run.
+    const keys: MvccSnapshot["keys"] = [];
+    for (const key of this.sortedKeys.all()) {
+      const changes: MvccSnapshot["keys"][number]["changes"] = [];
+      for (const c of (this.index.get(key) as KeyHistory).changes)
+        changes.push([c.main, c.sub, c.createRevision, c.version, c.value, c.lease]);
+      keys.push({ key, changes });
+    }
     return { revision: this.currentRev, compactRevision: this.compactRev, keys, lessor: this.lessor.snapshot() };
   }
 
@@ -699,9 +694,19 @@ export class MvccStore {
     return {
       header: header(this.txnChanges > 0 ? main : this.currentRev),
       deleted: victims.length,
-      prevKvs: req.prevKv === true ? victims.map((v) => toKeyValue(v.key, v.c)) : [],
+      prevKvs: req.prevKv === true ? prevKvsOf(victims) : [],
     };
   }
+}
+
+/**
+ * The deleted pairs, by a loop rather than victims.map(): once TurboFan inlines map() it makes holey arrays
+ * where the builtin made packed ones, and code reading responses met a second array kind mid-run.
+ */
+function prevKvsOf(victims: readonly { key: string; c: Change }[]): KeyValue[] {
+  const kvs: KeyValue[] = [];
+  for (const v of victims) kvs.push(toKeyValue(v.key, v.c));
+  return kvs;
 }
 
 function header(revision: number): ResponseHeader {

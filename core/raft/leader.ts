@@ -167,9 +167,14 @@ export abstract class RaftLeader extends RaftState {
   /** Appends at the end of the leader's log; returns the index of the first. */
   protected appendEntries(ls: LeaderState, proposed: readonly Entry[]): number {
     const first = this.log.lastIndex() + 1;
-    const ents = proposed.map(
-      (e, i): Entry => ({ term: this.currentTerm, index: first + i, type: e.type, data: e.data }),
-    );
+    // A loop, not proposed.map(): once TurboFan inlines map() it makes holey arrays where the builtin made
+    // packed ones, and every reader of entry arrays (the log, MsgApp, Ready, the disk) deoptimized for the
+    // new array kind and was compiled again, polymorphic.
+    const ents: Entry[] = [];
+    for (let i = 0; i < proposed.length; i++) {
+      const e = proposed[i]!;
+      ents.push({ term: this.currentTerm, index: first + i, type: e.type, data: e.data });
+    }
     for (const e of ents) if (e.type === "confChange") ls.pendingConfIndex = e.index;
     this.log.append(ents);
     if (this.applyBeforePersist) {
@@ -190,12 +195,16 @@ export abstract class RaftLeader extends RaftState {
       ls.replicaIds.push(id);
       ls.replicaProgress.push(pr);
     }
-    const of = (ids: readonly string[]) =>
-      ids.map((id) => {
+    // A loop, not map(): the quorum functions read these arrays (see appendEntries on map()'s holey arrays).
+    const of = (ids: readonly string[]) => {
+      const out: Progress[] = [];
+      for (const id of ids) {
         const pr = ls.progress.get(id);
         assert(pr !== undefined, () => `${this.id}: voter ${id} has no progress`);
-        return pr;
-      });
+        out.push(pr);
+      }
+      return out;
+    };
     ls.incomingProgress = of(this.conf.voters);
     ls.outgoingProgress = of(this.conf.outgoing);
   }
