@@ -20,18 +20,20 @@ export class Fnv1a {
   int(n: number): this {
     const lo = n >>> 0;
     const hi = Math.floor(n / 0x100000000) >>> 0;
-    let h = this.h;
-    for (const w of [lo, hi]) {
-      h = Math.imul(h ^ (w & 0xff), 0x01000193);
-      h = Math.imul(h ^ ((w >>> 8) & 0xff), 0x01000193);
-      h = Math.imul(h ^ ((w >>> 16) & 0xff), 0x01000193);
-      h = Math.imul(h ^ (w >>> 24), 0x01000193);
-    }
-    this.h = h;
+    // The low half, then the high half, each byte by byte (written out: no [lo, hi] array per call).
+    this.h = word(word(this.h, lo), hi);
     return this;
   }
 
   digest(): number {
     return this.h >>> 0;
   }
+}
+
+/** Folds the four bytes of the 32-bit word w into h, low byte first. */
+function word(h: number, w: number): number {
+  h = Math.imul(h ^ (w & 0xff), 0x01000193);
+  h = Math.imul(h ^ ((w >>> 8) & 0xff), 0x01000193);
+  h = Math.imul(h ^ ((w >>> 16) & 0xff), 0x01000193);
+  return Math.imul(h ^ (w >>> 24), 0x01000193);
 }
