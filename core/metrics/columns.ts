@@ -64,7 +64,7 @@ export class OffsetColumn {
 
   get(i: number): number | undefined {
     const x = this.at(i);
-    return x !== x ? undefined : x;
+    return Number.isNaN(x) ? undefined : x;
   }
 
   /** The value at i, NaN if unset. */
@@ -154,7 +154,7 @@ export class RunColumn {
       k = lo;
     }
     const x = this.values[k]!;
-    return x !== x ? undefined : x;
+    return Number.isNaN(x) ? undefined : x;
   }
 
   set(i: number, x: number): void {

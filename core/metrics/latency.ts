@@ -3,6 +3,8 @@
 // active log, which is undefined when nobody asked, so each hook costs one load and one test. Times are
 // the harness's virtual time (the world's clock), not a process's skewed clock.
 
+import { ChunkedU32, OffsetColumn } from "./columns.ts";
+
 export type Layer = "etcd" | "apiserver" | "workqueue";
 
 /** One completed operation: [start, end] in virtual µs. */
@@ -32,15 +34,15 @@ export interface StepStart {
 
 export class LatencyLog {
   /**
-   * etcd's requests, the bulk of a long run (one per client request), in columns rather than one object
-   * each: start and end times, the serving member and the request kind as numbers into `names`, and
-   * whether it succeeded and was served by the leader.
+   * etcd's requests, the bulk of a long run (one per client request), in compact columns rather than one
+   * object each (16 bytes a request: core/metrics/columns.ts): start and end times, the serving member
+   * and the request kind as numbers into `names`, and whether it succeeded and was served by the leader.
    */
-  private readonly etcdStarts: number[] = [];
-  private readonly etcdEnds: number[] = [];
-  private readonly etcdWho: number[] = [];
+  private readonly etcdStarts = new OffsetColumn();
+  private readonly etcdEnds = new OffsetColumn();
+  private readonly etcdWho = new ChunkedU32();
   /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
-  private readonly etcdWhatFlags: number[] = [];
+  private readonly etcdWhatFlags = new ChunkedU32();
   private readonly names: string[] = [];
   private readonly nameNo = new Map<string, number>();
   /** The other layers' operations (apiserver, workqueue), in completion order. */
@@ -99,17 +101,26 @@ export class LatencyLog {
     return out;
   }
 
-  /** etcd's completed requests in completion order, field by field (what `ops` lists first, without an object each). */
+  /** etcd requests completed so far (forEachEtcd visits the first `count` of them, as they stay). */
+  get etcdCount(): number {
+    return this.etcdStarts.length;
+  }
+
+  /**
+   * etcd's completed requests in completion order, field by field (what `ops` lists first, without an
+   * object each); `count`: only the first so many (the log only ever appends, so they never change).
+   */
   forEachEtcd(
     visit: (who: string, what: string, start: number, end: number, ok: boolean, leader: boolean) => void,
+    count = this.etcdCount,
   ): void {
-    for (let i = 0; i < this.etcdStarts.length; i++) {
-      const wf = this.etcdWhatFlags[i]!;
+    for (let i = 0; i < count; i++) {
+      const wf = this.etcdWhatFlags.get(i);
       visit(
-        this.names[this.etcdWho[i]!]!,
+        this.names[this.etcdWho.get(i)]!,
         this.names[wf >> 2]!,
-        this.etcdStarts[i]!,
-        this.etcdEnds[i]!,
+        this.etcdStarts.at(i),
+        this.etcdEnds.at(i),
         (wf & 1) === 1,
         (wf & 2) === 2,
       );
