@@ -59,6 +59,29 @@ test("OffsetColumn: a chunk whose first value is not an integer still stores lat
   assert.is(o.get(2), -2_147_483_648);
 });
 
+test("the first chunk starts small and doubles (a short run allocates little), values stay exact as it grows", () => {
+  const u = new ChunkedU32();
+  for (let i = 0; i < 10; i++) u.push(i * 3);
+  assert.is(u.bytes, 64 * 4);
+  u.set(300, 5);
+  assert.is(u.bytes, 512 * 4);
+  assert.is(u.get(9), 27);
+  assert.is(u.get(299), 0);
+  assert.is(u.get(300), 5);
+  const o = new OffsetColumn();
+  o.set(0, 0.5); // float64 while still small
+  o.set(1, 10);
+  assert.is(o.bytes, 64 * 8);
+  o.set(500, 7);
+  assert.is(o.bytes, 512 * 8);
+  assert.equal([o.get(0), o.get(1), o.get(100), o.get(500)], [0.5, 10, undefined, 7]);
+  const p = new OffsetColumn();
+  p.set(3, 1e9);
+  p.set(700, 1e9 + 5);
+  assert.is(p.bytes, 1024 * 4);
+  assert.equal([p.get(3), p.get(4), p.get(700), p.get(2000)], [1e9, undefined, 1e9 + 5, undefined]);
+});
+
 test("RunColumn: appends build runs; gaps, late fills and overwrites read back like a plain array", () => {
   const c = new RunColumn();
   const plain: (number | undefined)[] = [];

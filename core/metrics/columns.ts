@@ -7,12 +7,24 @@
 //                   value (times, revisions, durations), 8 where not (that chunk turns float64);
 //   - RunColumn:    values that repeat over long stretches of indexes (terms, the node that led), stored as
 //                   runs: a few bytes per run, not per index.
-// Chunked columns grow by one chunk at a time: no doubling, no copy of what is stored.
+// Chunked columns grow by one chunk at a time: no doubling, no copy of what is stored. Only the first chunk
+// starts small and doubles up to a full chunk, so a short run (most seeds) allocates a few hundred bytes per
+// column, not 4 KB: typed arrays' backing stores count towards the young generation and bring its GCs on.
 
 /** Values per chunk (a power of two). */
 export const CHUNK = 1024;
 const SHIFT = 10;
 const MASK = CHUNK - 1;
+/** The first chunk's first length. */
+const FIRST = 64;
+
+/** The length of a chunk that must hold slot j: a full chunk, except the first, which grows from FIRST. */
+function chunkLength(k: number, j: number): number {
+  if (k !== 0) return CHUNK;
+  let n = FIRST;
+  while (n <= j) n *= 2;
+  return n;
+}
 
 /** Unsigned 32-bit integers by index; unset slots read 0. */
 export class ChunkedU32 {
@@ -22,17 +34,20 @@ export class ChunkedU32 {
 
   get(i: number): number {
     const c = this.chunks[i >>> SHIFT];
-    return c === undefined ? 0 : c[i & MASK]!;
+    return c === undefined ? 0 : (c[i & MASK] ?? 0);
   }
 
   set(i: number, x: number): void {
     const k = i >>> SHIFT;
+    const j = i & MASK;
     let c = this.chunks[k];
-    if (c === undefined) {
+    if (c === undefined || j >= c.length) {
       while (this.chunks.length < k) this.chunks.push(undefined);
-      this.chunks[k] = c = new Uint32Array(CHUNK);
+      const grown = new Uint32Array(chunkLength(k, j));
+      if (c !== undefined) grown.set(c);
+      this.chunks[k] = c = grown;
     }
-    c[i & MASK] = x;
+    c[j] = x;
     if (i >= this.length) this.length = i + 1;
   }
 
@@ -72,37 +87,44 @@ export class OffsetColumn {
     const k = i >>> SHIFT;
     const c = this.chunks[k];
     if (c === undefined) return Number.NaN;
-    const o = c[i & MASK]!;
+    const o = c[i & MASK];
+    if (o === undefined) return Number.NaN;
     if (c instanceof Float64Array) return o;
     return o === UNSET ? Number.NaN : this.bases[k]! + o;
   }
 
   set(i: number, x: number): void {
     const k = i >>> SHIFT;
+    const j = i & MASK;
     let c = this.chunks[k];
     if (c === undefined) {
       while (this.chunks.length < k) {
         this.chunks.push(undefined);
         this.bases.push(0);
       }
-      this.chunks[k] = c = new Int32Array(CHUNK).fill(UNSET);
+      this.chunks[k] = c = new Int32Array(chunkLength(k, j)).fill(UNSET);
       this.bases[k] = Number.isSafeInteger(x) ? x : 0;
+    } else if (j >= c.length) {
+      const grown = c instanceof Float64Array ? new Float64Array(chunkLength(k, j)) : new Int32Array(chunkLength(k, j));
+      grown.fill(c instanceof Float64Array ? Number.NaN : UNSET);
+      grown.set(c);
+      this.chunks[k] = c = grown;
     }
     if (i >= this.length) this.length = i + 1;
     if (c instanceof Float64Array) {
-      c[i & MASK] = x;
+      c[j] = x;
       return;
     }
     const base = this.bases[k]!;
     const d = x - base;
     if ((d | 0) === d && d !== UNSET && base + d === x && !Object.is(x, -0)) {
-      c[i & MASK] = d;
+      c[j] = d;
       return;
     }
     // Does not fit: this chunk stores float64 from now on.
-    const f = new Float64Array(CHUNK);
-    for (let j = 0; j < CHUNK; j++) f[j] = c[j] === UNSET ? Number.NaN : base + c[j]!;
-    f[i & MASK] = x;
+    const f = new Float64Array(c.length);
+    for (let m = 0; m < c.length; m++) f[m] = c[m] === UNSET ? Number.NaN : base + c[m]!;
+    f[j] = x;
     this.chunks[k] = f;
   }
 

@@ -24,10 +24,14 @@ export function kvLatencyReport(etcd: readonly LatencyOp[] | LatencyLog, history
   const client = new ClientTimes();
   for (const op of history.operations)
     if (op.return !== null) client.add(op.request.kind, op.call, op.return - op.call);
-  const etcdCount = log.etcdCount;
+  // The requests so far, not the log: the log's clock reaches the whole simulated world, which the report
+  // must not keep alive.
+  const requests = log.etcd;
+  const count = requests.count;
   return lazyReport(() => {
     const b = reportBuilder();
-    addEtcdOps(b, { forEachEtcd: (visit) => log.forEachEtcd(visit, etcdCount) } as LatencyLog);
+    // addEtcdOps reads a log through forEachEtcd: handed one that visits these requests.
+    addEtcdOps(b, { forEachEtcd: (visit) => requests.forEach(visit, count) } as LatencyLog);
     client.forEach((metric, t, d) => b.add(metric, t, d));
     return b.report();
   });
