@@ -131,4 +131,31 @@ test("a payload whose index left the window compares as before: same object, equ
   assert.is(b.result().verdict, "pass");
 });
 
+test("a long run keeps about 20 bytes an index, and old indexes still name their first member and exact time", () => {
+  const o = new ConsistencyOracle();
+  const n = 40_000;
+  // Times of an hour-long run (past 2^31 µs), terms changing every few hundred indexes, one leader each.
+  const apply = (member: string, i: number, payload: unknown) =>
+    o.onApply({
+      member,
+      index: i,
+      term: 1 + Math.floor(i / 700),
+      payload,
+      revision: i + 1,
+      time: 3_000_000_000 + i * 13,
+    });
+  for (let i = 1; i <= n; i++) apply(`n${1 + (Math.floor(i / 700) % 3)}`, i, { put: `/k/${i}` });
+  assert.ok(o.bytes <= n * 20 + 3 * 4096, `${o.bytes} bytes for ${n} indexes`);
+  apply("n3", 10, { put: "/k/other" });
+  assert.is(
+    o.result().message,
+    "state machine safety: n3 applied a different entry at index 10 (term 1) than n1 did (term 1) at 3000000130us",
+  );
+  o.onApply({ member: "n2", index: 1500, term: 3, payload: { put: "/k/1500" }, revision: 9, time: 0 });
+  assert.is(
+    (o.result().evidence as { violations: string[] }).violations[1],
+    "revision divergence: at index 1500 n2 reached revision 9, n3 reached 1501",
+  );
+});
+
 test.run();

@@ -1,7 +1,7 @@
 // Cross-member consistency of the replicated store: every member (and every incarnation of it)
 // must apply the same entry at the same Raft index and reach the same revision; after heal, every
 // member's store hash at a common revision must match. Fed online by the members' apply loops.
-import { SmallIntColumn } from "../raft/tables.ts";
+import { ChunkedU32, HotWindow, OffsetColumn, RunColumn } from "../../core/metrics/columns.ts";
 import type { CheckOf } from "../types.ts";
 
 export interface AppliedEntry {
@@ -16,26 +16,31 @@ export interface AppliedEntry {
 }
 
 export class ConsistencyOracle {
-  // The first apply seen at each Raft index, column by column (indexes are dense from 1, and a run
-  // keeps one row per index for its whole length: plain arrays of numbers cost a few words a row).
-  private readonly terms: number[] = [];
-  private readonly revisions: number[] = [];
-  private readonly times: number[] = [];
-  private readonly members: string[] = [];
+  // The first apply seen at each Raft index, column by column (indexes are dense from 1, and a run keeps
+  // one row per index for its whole length): terms and members as runs (they repeat over a leader's stretch
+  // of indexes), revisions and times as 32-bit offsets (core/metrics/columns.ts).
+  private readonly terms = new RunColumn();
+  private readonly revisions = new OffsetColumn();
+  private readonly times = new OffsetColumn();
+  /** The member's number in memberNames. */
+  private readonly members = new RunColumn();
+  private readonly memberNames: string[] = [];
+  private readonly memberNo = new Map<string, number>();
   /**
-   * The payload first applied at index i, for the newest PAYLOAD_WINDOW indexes (coldUpTo < i <=
-   * coldUpTo + PAYLOAD_WINDOW), at slot i % PAYLOAD_WINDOW, grown as indexes come. Older indexes keep only
+   * The payload first applied at index i, for the newest PAYLOAD_WINDOW indexes. Older indexes keep only
    * the parts of their payload's digest (two 32-bit hashes and the JSON length, from which digestOf's
    * string is rebuilt), so a long run does not keep every entry it applied alive. This gives exactly the
    * answers of samePayload on the kept payload: payloads are never mutated, so when the later apply
    * carries the same object its digest equals the recorded one too. A payload JSON cannot encode keeps
-   * its reference (in `uncooled`) and is compared as before.
+   * its reference (in `uncooled`) and is compared as before. (An undefined payload is held in the window
+   * as NO_PAYLOAD, since the window's empty slots read undefined.)
    */
-  private readonly hotPayloads: unknown[] = [];
-  private coldUpTo = 0;
-  private readonly coldH1 = new SmallIntColumn();
-  private readonly coldH2 = new SmallIntColumn();
-  private readonly coldLength = new SmallIntColumn();
+  private readonly hotPayloads = new HotWindow<unknown>(PAYLOAD_WINDOW, (i, p) =>
+    this.cool(i, p === NO_PAYLOAD ? undefined : p),
+  );
+  private readonly coldH1 = new ChunkedU32();
+  private readonly coldH2 = new ChunkedU32();
+  private readonly coldLength = new ChunkedU32();
   private readonly uncooled = new Map<number, unknown>();
   private indexes = 0;
   private readonly lastApplied = new Map<string, { index: number; revision: number }>();
@@ -45,21 +50,21 @@ export class ConsistencyOracle {
   onApply(e: AppliedEntry): void {
     this.applied++;
     const i = e.index;
-    const term = this.terms[i];
+    const term = this.terms.get(i);
     if (term === undefined) {
-      this.terms[i] = e.term;
-      this.revisions[i] = e.revision;
-      this.times[i] = e.time;
-      this.members[i] = e.member;
+      this.terms.set(i, e.term);
+      this.revisions.set(i, e.revision);
+      this.times.set(i, e.time);
+      this.members.set(i, this.memberNumber(e.member));
       this.recordPayload(i, e.payload);
       this.indexes++;
     } else if (term !== e.term || !this.samePayloadAt(i, e.payload)) {
       this.fail(
-        `state machine safety: ${e.member} applied a different entry at index ${i} (term ${e.term}) than ${this.members[i]} did (term ${term}) at ${this.times[i]}us`,
+        `state machine safety: ${e.member} applied a different entry at index ${i} (term ${e.term}) than ${this.memberAt(i)} did (term ${term}) at ${this.times.get(i)}us`,
       );
-    } else if (this.revisions[i] !== e.revision) {
-      const firstMember = this.members[i];
-      const firstRevision = this.revisions[i];
+    } else if (this.revisions.get(i) !== e.revision) {
+      const firstMember = this.memberAt(i);
+      const firstRevision = this.revisions.get(i);
       // The same member applying an index twice (after a restart) must not read as two members.
       this.fail(
         firstMember === e.member
@@ -81,33 +86,47 @@ export class ConsistencyOracle {
     }
   }
 
-  private recordPayload(i: number, payload: unknown): void {
-    if (i <= this.coldUpTo) {
-      this.cool(i, payload);
-      return;
+  private memberNumber(member: string): number {
+    let n = this.memberNo.get(member);
+    if (n === undefined) {
+      n = this.memberNames.push(member) - 1;
+      this.memberNo.set(member, n);
     }
-    if (i > this.coldUpTo + PAYLOAD_WINDOW) this.coolUpTo(i - PAYLOAD_WINDOW);
-    this.hotPayloads[i & (PAYLOAD_WINDOW - 1)] = payload;
+    return n;
+  }
+
+  /** The member that first applied index i. */
+  private memberAt(i: number): string {
+    return this.memberNames[this.members.get(i)!]!;
+  }
+
+  private recordPayload(i: number, payload: unknown): void {
+    if (this.hotPayloads.holds(i)) this.hotPayloads.put(i, payload === undefined ? NO_PAYLOAD : payload);
+    else this.cool(i, payload);
   }
 
   /** samePayload(the payload first applied at index i, payload). */
   private samePayloadAt(i: number, payload: unknown): boolean {
-    if (i > this.coldUpTo) return samePayload(this.hotPayloads[i & (PAYLOAD_WINDOW - 1)], payload);
+    if (this.hotPayloads.holds(i)) {
+      const p = this.hotPayloads.get(i);
+      return samePayload(p === NO_PAYLOAD ? undefined : p, payload);
+    }
     if (this.uncooled.has(i)) return samePayload(this.uncooled.get(i), payload);
     // digest(a) === digest(b), with digest(a) rebuilt from its parts (b digested without caching it).
     return digestString(this.coldH1.get(i), this.coldH2.get(i), this.coldLength.get(i)) === digestOf(payload);
   }
 
-  /** Moves the window's indexes up to `to` out of it: their payloads become digest parts. */
-  private coolUpTo(to: number): void {
-    // Only the window's slots hold payloads: past coldUpTo + PAYLOAD_WINDOW there is nothing to move.
-    const last = Math.min(to, this.coldUpTo + PAYLOAD_WINDOW);
-    for (let i = this.coldUpTo + 1; i <= last; i++) {
-      const slot = i & (PAYLOAD_WINDOW - 1);
-      if (this.terms[i] !== undefined) this.cool(i, this.hotPayloads[slot]);
-      this.hotPayloads[slot] = undefined;
-    }
-    this.coldUpTo = to;
+  /** Bytes of the per-index columns (for tests and measurements). */
+  get bytes(): number {
+    return (
+      this.terms.bytes +
+      this.revisions.bytes +
+      this.times.bytes +
+      this.members.bytes +
+      this.coldH1.bytes +
+      this.coldH2.bytes +
+      this.coldLength.bytes
+    );
   }
 
   private cool(i: number, payload: unknown): void {
@@ -184,6 +203,9 @@ export function digest(data: unknown): string {
   if (d === undefined) digests.set(data, (d = digestOf(data)));
   return d;
 }
+
+/** Marks an undefined payload in the window (whose empty slots read undefined). */
+const NO_PAYLOAD = Symbol("no payload");
 
 /** How many of the newest indexes keep their payload (a power of two): the rest keep its digest's parts. */
 export const PAYLOAD_WINDOW = 4096;

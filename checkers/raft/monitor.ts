@@ -28,7 +28,8 @@ import type { CheckOf } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
 import { entryHash } from "./hash.ts";
-import { EntryTable, NumberColumn, SmallIntColumn } from "./tables.ts";
+import { RunColumn } from "../../core/metrics/columns.ts";
+import { EntryTable } from "./tables.ts";
 
 export type RaftRule =
   | "election-safety"
@@ -123,18 +124,19 @@ export class RaftSafetyMonitor {
   /** Node names by number (see NodeState.no); index 0 unused. */
   private readonly nodeNames: string[] = [""];
   private readonly leaders = new Map<number, string>();
-  // Per-index state lives in typed columns (checkers/raft/tables.ts): a long run commits hundreds of
-  // thousands of entries, and every index stays consultable (a lagging node may reach it later).
+  // Per-index state lives in compact columns (checkers/raft/tables.ts, core/metrics/columns.ts): a long run
+  // commits hundreds of thousands of entries, and every index stays consultable (a lagging node may reach
+  // it later). Terms and node numbers repeat over a leader's stretch of indexes, so they are kept as runs.
   /** Per index: term of the committed entry, the term in which it was first seen committed, and by whom. */
-  private readonly committedTerm = new NumberColumn();
-  private readonly committedIn = new NumberColumn();
-  private readonly committedBy = new SmallIntColumn();
+  private readonly committedTerm = new RunColumn();
+  private readonly committedIn = new RunColumn();
+  private readonly committedBy = new RunColumn();
   private committedMax = 0;
   /** The entry first applied at each index (its term and payload, see samePayload) and by whom. */
   private readonly applied = new EntryTable();
   /** Per log index: the configuration first seen reflecting it (a number in configDigests), and by whom. */
-  private readonly configAt = new SmallIntColumn();
-  private readonly configBy = new SmallIntColumn();
+  private readonly configAt = new RunColumn();
+  private readonly configBy = new RunColumn();
   /** Configuration digests by number (index 0 unused), and the reverse. */
   private readonly configDigests: string[] = [""];
   private readonly configNo = new Map<string, number>();
@@ -529,7 +531,7 @@ export class RaftSafetyMonitor {
       this.committedBy.set(i, st.no);
       if (i > this.committedMax) this.committedMax = i;
     } else if (known !== t) {
-      const by = this.nodeNames[this.committedBy.get(i)]!;
+      const by = this.nodeNames[this.committedBy.get(i)!]!;
       this.fail(
         "state-machine-safety",
         `${by} committed an entry of term ${known} at index ${i}, ${nodeId} one of term ${t}`,
@@ -553,12 +555,12 @@ export class RaftSafetyMonitor {
       }
       st.confNo = no;
     }
-    const seen = this.configAt.get(v.configIndex);
+    const seen = this.configAt.get(v.configIndex) ?? 0;
     if (seen === 0) {
       this.configAt.set(v.configIndex, st.confNo);
       this.configBy.set(v.configIndex, st.no);
     } else if (seen !== st.confNo) {
-      const other = this.nodeNames[this.configBy.get(v.configIndex)]!;
+      const other = this.nodeNames[this.configBy.get(v.configIndex)!]!;
       this.fail(
         "config-agreement",
         `at index ${v.configIndex} ${other} has configuration ${this.configDigests[seen]}, ${nodeId} has ${st.confDigest}`,
@@ -577,7 +579,7 @@ export class RaftSafetyMonitor {
       if (want === undefined || this.committedIn.get(i)! >= v.term) continue;
       const have = v.termAt(i);
       if (have !== want) {
-        const by = this.nodeNames[this.committedBy.get(i)]!;
+        const by = this.nodeNames[this.committedBy.get(i)!]!;
         this.fail(
           "leader-completeness",
           `new leader ${nodeId} of term ${v.term} lacks the entry at index ${i} (term ${want}) that ${by} committed in term ${this.committedIn.get(i)}${have === undefined ? "" : `; it has term ${have} there`}`,

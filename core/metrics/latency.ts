@@ -3,6 +3,8 @@
 // active log, which is undefined when nobody asked, so each hook costs one load and one test. Times are
 // the harness's virtual time (the world's clock), not a process's skewed clock.
 
+import { ChunkedU32, OffsetColumn } from "./columns.ts";
+
 export type Layer = "etcd" | "apiserver" | "workqueue";
 
 /** One completed operation: [start, end] in virtual µs. */
@@ -31,18 +33,8 @@ export interface StepStart {
 }
 
 export class LatencyLog {
-  /**
-   * etcd's requests, the bulk of a long run (one per client request), in columns rather than one object
-   * each: start and end times, the serving member and the request kind as numbers into `names`, and
-   * whether it succeeded and was served by the leader.
-   */
-  private readonly etcdStarts: number[] = [];
-  private readonly etcdEnds: number[] = [];
-  private readonly etcdWho: number[] = [];
-  /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
-  private readonly etcdWhatFlags: number[] = [];
-  private readonly names: string[] = [];
-  private readonly nameNo = new Map<string, number>();
+  /** etcd's completed requests (their own object: a report may keep them without the log's clock). */
+  readonly etcd = new EtcdRequests();
   /** The other layers' operations (apiserver, workqueue), in completion order. */
   private readonly others: LatencyOp[] = [];
   readonly steps: StepStart[] = [];
@@ -79,10 +71,7 @@ export class LatencyLog {
       this.refused++;
       return;
     }
-    this.etcdStarts.push(o.start);
-    this.etcdEnds.push(this.now());
-    this.etcdWho.push(this.nameNumber(member));
-    this.etcdWhatFlags.push(this.nameNumber(o.what) * 4 + (leader ? 2 : 0) + (error === undefined ? 1 : 0));
+    this.etcd.add(member, o.what, o.start, this.now(), leader, error === undefined);
   }
 
   /**
@@ -103,26 +92,7 @@ export class LatencyLog {
   forEachEtcd(
     visit: (who: string, what: string, start: number, end: number, ok: boolean, leader: boolean) => void,
   ): void {
-    for (let i = 0; i < this.etcdStarts.length; i++) {
-      const wf = this.etcdWhatFlags[i]!;
-      visit(
-        this.names[this.etcdWho[i]!]!,
-        this.names[wf >> 2]!,
-        this.etcdStarts[i]!,
-        this.etcdEnds[i]!,
-        (wf & 1) === 1,
-        (wf & 2) === 2,
-      );
-    }
-  }
-
-  private nameNumber(name: string): number {
-    let n = this.nameNo.get(name);
-    if (n === undefined) {
-      n = this.names.push(name) - 1;
-      this.nameNo.set(name, n);
-    }
-    return n;
+    this.etcd.forEach(visit);
   }
 
   /** An apiserver answered a request it received at start. */
@@ -150,6 +120,62 @@ export class LatencyLog {
   step(s: Omit<StepStart, "time">): void {
     if (this.steps.some((x) => x.index === s.index)) return;
     this.steps.push({ ...s, time: this.now() });
+  }
+}
+
+/**
+ * etcd's completed requests, the bulk of a long run (one per client request), in compact columns rather
+ * than one object each (16 bytes a request: core/metrics/columns.ts): start and end times, the serving
+ * member and the request kind as numbers into `names`, and whether it succeeded and was served by the
+ * leader. It holds nothing else (no clock, so no world), and only ever appends: the first n requests never
+ * change, so a report can read them later.
+ */
+export class EtcdRequests {
+  private readonly starts = new OffsetColumn();
+  private readonly ends = new OffsetColumn();
+  private readonly who = new ChunkedU32();
+  /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
+  private readonly whatFlags = new ChunkedU32();
+  private readonly names: string[] = [];
+  private readonly nameNo = new Map<string, number>();
+
+  /** Requests recorded so far. */
+  get count(): number {
+    return this.starts.length;
+  }
+
+  add(member: string, what: string, start: number, end: number, leader: boolean, ok: boolean): void {
+    this.starts.push(start);
+    this.ends.push(end);
+    this.who.push(this.nameNumber(member));
+    this.whatFlags.push(this.nameNumber(what) * 4 + (leader ? 2 : 0) + (ok ? 1 : 0));
+  }
+
+  /** The requests in the order recorded, field by field; `count`: only the first so many. */
+  forEach(
+    visit: (who: string, what: string, start: number, end: number, ok: boolean, leader: boolean) => void,
+    count = this.count,
+  ): void {
+    for (let i = 0; i < count; i++) {
+      const wf = this.whatFlags.get(i);
+      visit(
+        this.names[this.who.get(i)]!,
+        this.names[wf >> 2]!,
+        this.starts.at(i),
+        this.ends.at(i),
+        (wf & 1) === 1,
+        (wf & 2) === 2,
+      );
+    }
+  }
+
+  private nameNumber(name: string): number {
+    let n = this.nameNo.get(name);
+    if (n === undefined) {
+      n = this.names.push(name) - 1;
+      this.nameNo.set(name, n);
+    }
+    return n;
   }
 }
 
