@@ -59,6 +59,9 @@ interface ServedWatch {
   closed: boolean;
 }
 
+/** A heartbeat frame's events: none, one frozen array for every heartbeat (the client reads only its seq). */
+const NO_EVENTS: WatchEvent[] = Object.freeze([]) as unknown as WatchEvent[];
+
 export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   const timing = { ...DEFAULT_APISERVER_TIMING, ...cfg.timing };
   const rec = cfg.recorder;
@@ -265,7 +268,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     };
     const beat = () => {
       if (w.closed) return;
-      send([], true);
+      send(NO_EVENTS, true);
       w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
     };
     w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);

@@ -101,11 +101,13 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
   }));
 
   const readyNow = (s: StepStart): boolean => {
-    const deps = [...objects.values()].filter(
-      (o) =>
+    const deps: KubeObject[] = [];
+    for (const o of objects.values())
+      if (
         o.kind === "Deployment" &&
-        (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name)),
-    );
+        (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name))
+      )
+        deps.push(o);
     if (deps.length === 0) return s.kind === "delete";
     if (s.kind === "delete") return false;
     return deps.every((d) => {
@@ -114,16 +116,14 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
       const image = spec?.template?.spec?.containers?.[0]?.image;
       if (s.kind === "scale" && want !== s.replicas) return false;
       if (s.kind === "image" && image !== s.image) return false;
-      const rss = new Set(
-        [...objects.values()]
-          .filter(
-            (o) =>
-              o.kind === "ReplicaSet" &&
-              o.metadata.namespace === d.metadata.namespace &&
-              ownerName(o) === d.metadata.name,
-          )
-          .map((o) => o.metadata.name),
-      );
+      const rss = new Set<string>();
+      for (const o of objects.values())
+        if (
+          o.kind === "ReplicaSet" &&
+          o.metadata.namespace === d.metadata.namespace &&
+          ownerName(o) === d.metadata.name
+        )
+          rss.add(o.metadata.name);
       let running = 0;
       for (const o of objects.values()) {
         if (o.kind !== "Pod" || o.metadata.namespace !== d.metadata.namespace || !rss.has(ownerName(o) ?? "")) continue;
