@@ -20,7 +20,7 @@ import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
-import { isKind, type KubeObject } from "./types.ts";
+import { clone, isKind, type KubeObject } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
@@ -58,6 +58,9 @@ interface ServedWatch {
   heartbeat: TimerId | undefined;
   closed: boolean;
 }
+
+/** A heartbeat frame's events: none, one frozen array for every heartbeat (the client reads only its seq). */
+const NO_EVENTS: WatchEvent[] = Object.freeze([]) as unknown as WatchEvent[];
 
 export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   const timing = { ...DEFAULT_APISERVER_TIMING, ...cfg.timing };
@@ -165,7 +168,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
   }
 
   function prepareCreate(o: KubeObject): ApiResult<KubeObject> {
-    const obj = JSON.parse(JSON.stringify(o)) as KubeObject;
+    const obj = clone(o); // a deep copy of the request's object, as its JSON round trip
     if ((obj.metadata.name ?? "") === "" && obj.metadata.generateName) {
       obj.metadata.name = obj.metadata.generateName + safeEncode(rng.uint32(), 5);
     }
@@ -265,7 +268,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     };
     const beat = () => {
       if (w.closed) return;
-      send([], true);
+      send(NO_EVENTS, true);
       w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
     };
     w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);

@@ -53,6 +53,8 @@ interface OpenWatch {
   closed: boolean;
 }
 
+const NONE_EXPIRED: readonly [OpenWatch, Expiry][] = Object.freeze([]);
+
 export class KubeClient {
   private readonly nonce: string;
   private n = 0;
@@ -246,18 +248,18 @@ export class KubeClient {
     if (reason !== undefined) w.onEvent(reason);
   }
 
-  /** Open watches that are silent or have an unfilled gap. */
-  private expired(): [OpenWatch, Expiry][] {
+  /** Open watches that are silent or have an unfilled gap (a shared empty array when none is: the usual answer). */
+  private expired(): readonly [OpenWatch, Expiry][] {
     const now = this.env.now();
-    const out: [OpenWatch, Expiry][] = [];
+    let out: [OpenWatch, Expiry][] | undefined;
     for (const w of this.watches.values()) {
       if (w.closed) continue;
       if (now - w.lastHeard > this.timing.watchIdleTimeoutUs)
-        out.push([w, { kind: "silent", text: `silent for ${now - w.lastHeard}us` }]);
+        (out ??= []).push([w, { kind: "silent", text: `silent for ${now - w.lastHeard}us` }]);
       else if (w.gapSince !== undefined && now - w.gapSince > this.timing.watchGapTimeoutUs)
-        out.push([w, { kind: "gap", text: `frame ${w.expected} lost` }]);
+        (out ??= []).push([w, { kind: "gap", text: `frame ${w.expected} lost` }]);
     }
-    return out;
+    return out ?? NONE_EXPIRED;
   }
 
   private breakStream(w: OpenWatch, why: Expiry): void {

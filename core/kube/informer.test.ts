@@ -7,7 +7,7 @@ import { KubeClient } from "./client.ts";
 import { Informer } from "./informer.ts";
 import { encodeObject, registryKey } from "./resources.ts";
 import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
-import type { ConfigMap } from "./types.ts";
+import { controllerOf, type ConfigMap } from "./types.ts";
 
 function rig(bugs = BugSet.none) {
   const world = new World({ seed: 11 });
@@ -165,6 +165,72 @@ test("list() is a new array each time and follows every change: events, assumpti
     ["a", "b", "c"],
     "an array handed out earlier is not changed",
   );
+});
+
+test("ownedBy answers the snapshot filtered by namespace and controller uid, through every change", () => {
+  const r = rig();
+  const owned = (name: string, ns: string, refs: { uid: string; controller?: boolean }[]) => {
+    const o: ConfigMap = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name,
+        namespace: ns,
+        uid: "u-" + name,
+        ownerReferences: refs.map((x) => ({ apiVersion: "v1", kind: "ConfigMap", name: "o", ...x })),
+      },
+      data: { v: name },
+    };
+    r.etcd.putNow({ key: registryKey("ConfigMap", ns, name), value: encodeObject(o) });
+  };
+  owned("a", "default", [{ uid: "o1", controller: true }]);
+  owned("b", "default", [{ uid: "o2", controller: true }]);
+  owned("c", "other", [{ uid: "o1", controller: true }]);
+  owned("d", "default", [{ uid: "o1" }]); // not its controller
+  owned("e", "default", [{ uid: "o2" }, { uid: "o1", controller: true }]);
+  r.put("f", "1"); // no owner
+  r.run(100_000);
+  const want = (ns: string, uid: string) =>
+    r
+      .inf()
+      .snapshot()
+      .filter((o) => o.metadata.namespace === ns && controllerOf(o)?.uid === uid)
+      .map((o) => o.metadata.name);
+  const got = (ns: string, uid: string) =>
+    r
+      .inf()
+      .ownedBy(ns, uid)
+      .map((o) => o.metadata.name);
+  const cases: [string, string][] = [
+    ["default", "o1"],
+    ["default", "o2"],
+    ["other", "o1"],
+    ["default", "none"],
+  ];
+  const check = () => {
+    for (const [ns, uid] of cases) assert.equal(got(ns, uid), want(ns, uid), `${ns} ${uid}`);
+  };
+  check();
+  assert.equal(got("default", "o1"), ["a", "e"]);
+  const first = r.inf().ownedBy("default", "o1");
+  first.pop(); // the caller's own array: the next answer is whole
+  assert.equal(got("default", "o1"), ["a", "e"]);
+  // Changes by the watch, an assumed write and an assumed delete: each answer follows the cache.
+  owned("b", "default", [{ uid: "o1", controller: true }]);
+  r.del("a");
+  r.run(100_000);
+  check();
+  assert.equal(got("default", "o1"), ["b", "e"]);
+  const e = r.inf().get("default/e")!;
+  r.inf().assume({
+    ...e,
+    metadata: { ...e.metadata, resourceVersion: "999", ownerReferences: [] },
+  } as ConfigMap);
+  check();
+  assert.equal(got("default", "o1"), ["b"]);
+  r.inf().assumeDeleted("default/b", 1000);
+  check();
+  assert.equal(got("default", "o1"), []);
 });
 
 test.run();

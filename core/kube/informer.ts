@@ -11,7 +11,7 @@ import type { ClientWatch, KubeClient } from "./client.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { kubeProbe } from "./probes.ts";
 import { registryKey, registryPrefix } from "./resources.ts";
-import { objectKey, rvOf, type Kind, type ObjectOf } from "./types.ts";
+import { controllerOf, objectKey, rvOf, type Kind, type ObjectOf } from "./types.ts";
 
 export interface InformerHandlers<K extends Kind> {
   onAdd?(obj: ObjectOf<K>): void;
@@ -36,6 +36,8 @@ export class Informer<K extends Kind> {
   private readonly observedAtMap = new Map<string, number>();
   /** list()'s answer until items or overlay change (controllers list on nearly every event). */
   private listed: ObjectOf<K>[] | undefined;
+  /** snapshot()'s objects by their controller owner's uid, in snapshot order; built on demand, dropped with it. */
+  private byOwner: Map<string, ObjectOf<K>[]> | undefined;
   private readonly handlers: InformerHandlers<K>[] = [];
   private watch: ClientWatch | undefined;
   private timer: TimerId | undefined;
@@ -98,9 +100,34 @@ export class Informer<K extends Kind> {
     return this.snapshot().slice();
   }
 
+  /**
+   * The cached objects in `namespace` whose controller ownerReference has this uid, by key (a new
+   * array: the caller may sort or change it): snapshot() filtered, through an index by owner uid
+   * built once per snapshot (a reconcile asks for its owner's dependents on nearly every event).
+   */
+  ownedBy(namespace: string | undefined, uid: string): ObjectOf<K>[] {
+    const all = this.snapshot();
+    let index = this.byOwner;
+    if (index === undefined) {
+      index = new Map();
+      for (const o of all) {
+        const ref = controllerOf(o);
+        if (ref === undefined || typeof ref.uid !== "string") continue;
+        const same = index.get(ref.uid);
+        if (same === undefined) index.set(ref.uid, [o]);
+        else same.push(o);
+      }
+      this.byOwner = index;
+    }
+    const out: ObjectOf<K>[] = [];
+    for (const o of index.get(uid) ?? []) if (o.metadata.namespace === namespace) out.push(o);
+    return out;
+  }
+
   /** Every cached object, by key: the informer's own array, valid until the cache changes; read it, never change it. */
   snapshot(): readonly ObjectOf<K>[] {
     if (this.listed === undefined) {
+      this.byOwner = undefined;
       const keys = new Set([...this.items.keys(), ...this.overlay.keys()]);
       const out: ObjectOf<K>[] = [];
       for (const k of [...keys].sort()) {

@@ -1,7 +1,15 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { KeyValue } from "../mvcc/rpc.ts";
-import { canonicalEqual, canonicalJson, decodeObject, encodeObject, registryKey, sortKeys } from "./resources.ts";
+import {
+  canonicalEqual,
+  canonicalJson,
+  decodeObject,
+  encodeObject,
+  isDecoded,
+  registryKey,
+  sortKeys,
+} from "./resources.ts";
 import type { ConfigMap, KubeObject, Pod } from "./types.ts";
 
 /** The definition canonicalJson must keep (its first, plain form). */
@@ -306,6 +314,22 @@ test("decodeObject: odd bytes decode as JSON.parse has them", () => {
   const holes = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "h" }, data: { a: [1, , 2] } };
   const bad = encodeObject(holes as unknown as KubeObject);
   assert.throws(() => decodeObject({ key: "/k", value: bad, createRevision: 1, modRevision: 4, version: 1, lease: 0 }));
+});
+
+test("decodeObject freezes the whole tree and marks it decoded; nothing else is", () => {
+  const p = pod("frozen");
+  (p.metadata as { labels?: Record<string, string> }).labels = { app: "x" };
+  const d = decodeObject(kvOf(p, 3));
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== "object") return;
+    assert.ok(Object.isFrozen(v), JSON.stringify(v));
+    for (const x of Object.values(v)) walk(x);
+  };
+  walk(d);
+  assert.ok(isDecoded(d));
+  assert.not.ok(isDecoded(p));
+  assert.not.ok(isDecoded({ ...d }), "a copy of one is not");
+  assert.not.ok(isDecoded(d.metadata), "only the object itself");
 });
 
 test.run();

@@ -80,49 +80,59 @@ export function parseRegistryKey(key: string): { kind: Kind; namespace: string |
  * out, undefined array elements (and anything else JSON.stringify cannot say) are null.
  */
 export function canonicalJson(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
-  const out: string[] = [];
-  writeCanonical(v, out);
-  return out.join("");
+  return writeCanonical(v);
 }
 
-// The writers append pieces to `out`, joined once at the end: a string built with += allocates a
-// node per piece, which was most of what encoding an object allocated.
+// The writers return their piece and the caller appends it with +=: V8 joins strings lazily (a rope,
+// made flat once when first read as a whole), which measured faster than collecting pieces in an
+// array and joining it. Strings and numbers are written without JSON.stringify when that is the same.
 
-function writeCanonical(v: unknown, out: string[]): void {
-  if (typeof v === "string") out.push(JSON.stringify(v));
-  else if (v === null || typeof v !== "object") out.push(JSON.stringify(v) ?? "null");
-  else if (Array.isArray(v)) {
-    out.push("[");
+function writeCanonical(v: unknown): string {
+  if (typeof v === "string") return quote(v);
+  if (typeof v === "number") return Number.isFinite(v) ? String(v) : "null"; // String(-0) is "0", as JSON says
+  if (v === null || typeof v !== "object") return JSON.stringify(v) ?? "null";
+  if (Array.isArray(v)) {
+    let out = "[";
     for (let i = 0; i < v.length; i++) {
-      if (i > 0) out.push(",");
+      if (i > 0) out += ",";
       const x: unknown = v[i];
       // A hole in a sparse array is nothing between the commas, as Array.prototype.map + join leave it.
-      if (x !== undefined) writeCanonical(x, out);
-      else if (i in v) out.push("null");
+      if (x !== undefined) out += writeCanonical(x);
+      else if (i in v) out += "null";
     }
-    out.push("]");
-  } else {
-    const o = v as Record<string, unknown>;
-    writeFields(o, Object.keys(o), undefined, out);
+    return out + "]";
   }
+  const o = v as Record<string, unknown>;
+  return writeFields(o, Object.keys(o), undefined);
 }
 
 /** An object's canonical JSON (its fields sorted), leaving out the field named `skip` too; `keys` are o's own keys, sorted here in place. */
-function writeFields(o: Record<string, unknown>, keys: string[], skip: string | undefined, out: string[]): void {
+function writeFields(o: Record<string, unknown>, keys: string[], skip: string | undefined): string {
   sortKeys(keys);
-  out.push("{");
+  let out = "{";
   let first = true;
   for (const k of keys) {
     const x = o[k];
     if (x === undefined || k === skip) continue;
     if (first) first = false;
-    else out.push(",");
-    out.push(fieldPrefix(k));
-    writeCanonical(x, out);
+    else out += ",";
+    out += fieldPrefix(k);
+    out += writeCanonical(x);
   }
-  out.push("}");
+  return out + "}";
+}
+
+/**
+ * JSON.stringify(s): the string in quotes when nothing in it needs an escape (no quote, backslash,
+ * control character or surrogate — JSON.stringify writes pairs as they are and escapes lone ones; it
+ * is asked whenever one is there), which is what JSON.stringify writes then.
+ */
+function quote(s: string): string {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return JSON.stringify(s);
+  }
+  return '"' + s + '"';
 }
 
 /**
@@ -234,23 +244,21 @@ export function encodeObject(obj: KubeObject): string {
   // reads an object's own enumerable string-keyed fields, which is what a spread copies. Only when
   // metadata is one of those fields and an object (not an array); anything else takes the literal way.
   if (typeof meta === "object" && meta !== null && !Array.isArray(meta) && keys.includes("metadata")) {
-    const out: string[] = [];
     sortKeys(keys);
-    out.push("{");
+    let out = "{";
     let first = true;
     for (const k of keys) {
       const x = (obj as unknown as Record<string, unknown>)[k];
       if (x === undefined) continue;
       if (first) first = false;
-      else out.push(",");
-      out.push(fieldPrefix(k));
+      else out += ",";
+      out += fieldPrefix(k);
       if (k === "metadata") {
         const m = meta as Record<string, unknown>;
-        writeFields(m, Object.keys(m), "resourceVersion", out);
-      } else writeCanonical(x, out);
+        out += writeFields(m, Object.keys(m), "resourceVersion");
+      } else out += writeCanonical(x);
     }
-    out.push("}");
-    return out.join("");
+    return out + "}";
   }
   const { resourceVersion: _rv, ...rest } = obj.metadata;
   return canonicalJson({ ...obj, metadata: rest });
@@ -271,21 +279,44 @@ export function decodeObject(kv: KeyValue): KubeObject {
   const obj = JSON.parse(kv.value) as KubeObject;
   obj.metadata.resourceVersion = rv;
   deepFreeze(obj);
+  decodedRoots.add(obj);
   // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
   if (decoded.size >= DECODED_MAX) decoded.clear();
   decoded.set(kv.value, obj);
   return obj;
 }
 
+/** Every object decodeObject made: deep-frozen, so anything derived from one alone may be kept with it. */
+const decodedRoots = new WeakSet<object>();
+
+/** Whether obj is one decodeObject made (deep-frozen: none of it ever changes). */
+export function isDecoded(obj: object): boolean {
+  return decodedRoots.has(obj);
+}
+
 /** Decoded objects by stored value (the newest mod_revision asked for). */
 const decoded = new Map<string, KubeObject>();
 const DECODED_MAX = 4096;
 
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== "object" || Object.isFrozen(v)) return;
+/**
+ * Freezes a tree JSON.parse just built: nothing in it is shared or frozen yet, and its objects are
+ * plain (no inherited enumerable fields), so it needs neither the isFrozen test nor a key array per
+ * object that a general deep freeze uses.
+ */
+function deepFreeze(v: object): void {
   Object.freeze(v);
-  if (Array.isArray(v)) for (const x of v) deepFreeze(x);
-  else for (const k of Object.keys(v)) deepFreeze((v as Record<string, unknown>)[k]);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (x !== null && typeof x === "object") deepFreeze(x);
+    }
+    return;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    const x = o[k];
+    if (x !== null && typeof x === "object") deepFreeze(x);
+  }
 }
 
 /** The same object typed by its kind, after checking it really is one. */

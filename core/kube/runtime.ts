@@ -81,12 +81,14 @@ export class ControllerRuntime {
         const all = inf(kind).snapshot();
         return namespace === undefined ? all.slice() : all.filter((o) => o.metadata.namespace === namespace);
       },
-      ownedBy: (kind, owner) =>
-        inf(kind)
+      ownedBy: (kind, owner) => {
+        const uid = owner.metadata.uid;
+        // An owner without a uid matches dependents without one (the plain filter says what that means).
+        if (typeof uid === "string") return inf(kind).ownedBy(owner.metadata.namespace, uid);
+        return inf(kind)
           .snapshot()
-          .filter(
-            (o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === owner.metadata.uid,
-          ),
+          .filter((o) => o.metadata.namespace === owner.metadata.namespace && controllerOf(o)?.uid === uid);
+      },
       syncedRevision: (kind) => inf(kind).lastSyncRV,
       observedAt: (kind, key) => inf(kind).observedAt(key),
     };

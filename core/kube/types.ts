@@ -261,7 +261,60 @@ export function matchesLabels(labels: Record<string, string> | undefined, select
   return true;
 }
 
-/** A deep copy (objects are plain JSON data). */
+/**
+ * A deep copy as JSON.parse(JSON.stringify(x)) makes it, without the text in between: for plain JSON
+ * data (plain objects and arrays of strings, numbers, booleans and null) it copies field by field what
+ * the round trip keeps — fields in the same order, undefined (or function) fields left out, such array
+ * elements and non-finite numbers null, -0 as 0. Anything the walk is not sure of (another prototype,
+ * a toJSON method, a BigInt, a "__proto__" field, very deep or cyclic data) takes the round trip itself,
+ * so its answer (or its error) is always the round trip's.
+ */
 export function clone<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x)) as T;
+  const out = copyJson(x, 0);
+  return (out === NOT_PLAIN ? JSON.parse(JSON.stringify(x)) : out) as T;
+}
+
+const NOT_PLAIN: unique symbol = Symbol("not plain JSON data");
+const MAX_COPY_DEPTH = 100;
+
+/** x as the JSON round trip copies it, or NOT_PLAIN; undefined for a value the round trip leaves out of an object. */
+function copyJson(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      return Number.isFinite(v) ? (v === 0 ? 0 : v) : null;
+    case "undefined":
+    case "function":
+    case "symbol":
+      return depth === 0 ? NOT_PLAIN : undefined;
+    case "object":
+      break;
+    default:
+      return NOT_PLAIN; // a BigInt: the round trip throws
+  }
+  if (v === null) return null;
+  if (depth >= MAX_COPY_DEPTH || typeof (v as { toJSON?: unknown }).toJSON === "function") return NOT_PLAIN;
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (Array.isArray(v)) {
+    if (proto !== Array.prototype) return NOT_PLAIN;
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const c = copyJson(v[i], depth + 1);
+      if (c === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = c === undefined ? null : c;
+    }
+    return out;
+  }
+  if (proto !== Object.prototype && proto !== null) return NOT_PLAIN;
+  const o = v as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) {
+    if (k === "__proto__") return NOT_PLAIN;
+    const c = copyJson(o[k], depth + 1);
+    if (c === NOT_PLAIN) return NOT_PLAIN;
+    if (c !== undefined) out[k] = c;
+  }
+  return out;
 }

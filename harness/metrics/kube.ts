@@ -5,7 +5,7 @@ import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
 import type { LatencyLog, LatencyOp, StepStart } from "../../core/metrics/latency.ts";
 
-import { MUTATING_VERBS, type PodStartup } from "../../checkers/kube/slo.ts";
+import { firstWord, MUTATING_VERBS, type PodStartup } from "../../checkers/kube/slo.ts";
 
 export { MUTATING_VERBS, type PodStartup };
 
@@ -35,35 +35,45 @@ const ownerName = (o: KubeObject) => o.metadata.ownerReferences?.find((r) => r.c
 const phaseOf = (o: KubeObject | null) => (o as { status?: { phase?: string } } | null)?.status?.phase;
 
 export function podStartups(obs: KubeObservations): PodStartup[] {
-  const byGen = new Map<string, PodStartup>();
+  // One entry per generation of a pod key (its createRevision, else its uid), in order of first sight;
+  // found through the key, then the generation (no "key#generation" string per version).
+  const out: PodStartup[] = [];
+  const byKey = new Map<string, Map<string, PodStartup>>();
   for (const v of obs.versions) {
     if (!v.key.startsWith("/registry/pods/")) continue;
+    let gens = byKey.get(v.key);
     if (v.object === null) {
       // Deleted: a pod deleted before it ran has no startup to measure (Kubernetes' SLI skips it too).
-      for (const p of byGen.values()) if (p.key === v.key && p.running === undefined) p.deleted = true;
+      if (gens !== undefined) for (const p of gens.values()) if (p.running === undefined) p.deleted = true;
       continue;
     }
-    const id = `${v.key}#${v.createRevision ?? v.object.metadata.uid ?? ""}`;
-    let p = byGen.get(id);
-    if (p === undefined) byGen.set(id, (p = { key: v.key, created: v.time, running: undefined }));
+    if (gens === undefined) byKey.set(v.key, (gens = new Map()));
+    const gen = String(v.createRevision ?? v.object.metadata.uid ?? "");
+    let p = gens.get(gen);
+    if (p === undefined) {
+      gens.set(gen, (p = { key: v.key, created: v.time, running: undefined }));
+      out.push(p);
+    }
     p.created = Math.min(p.created, v.time);
     if (phaseOf(v.object) === "Running" && (p.running === undefined || v.time < p.running)) p.running = v.time;
   }
-  return [...byGen.values()];
+  return out;
 }
 
 /** Each informer event's lag: when the informer got it minus when etcd first held that version. */
 export function informerLags(obs: KubeObservations): { t: number; d: number }[] {
-  const committed = new Map<string, number>();
+  // Key, then revision: no "key@rv" string is built per version and per observation.
+  const committed = new Map<string, Map<number, number>>();
   for (const v of obs.versions) {
-    const id = v.key + "@" + v.rv;
-    const t = committed.get(id);
-    if (t === undefined || v.time < t) committed.set(id, v.time);
+    let byRv = committed.get(v.key);
+    if (byRv === undefined) committed.set(v.key, (byRv = new Map()));
+    const t = byRv.get(v.rv);
+    if (t === undefined || v.time < t) byRv.set(v.rv, v.time);
   }
   const out: { t: number; d: number }[] = [];
   for (const o of obs.observed) {
     if (o.event === "LIST") continue;
-    const t = committed.get(o.key + "@" + o.rv);
+    const t = committed.get(o.key)?.get(o.rv);
     if (t !== undefined && o.time >= t) out.push({ t, d: o.time - t });
   }
   return out;
@@ -89,13 +99,15 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
     start: s.time,
     ready: undefined,
   }));
-  const pendingIdx = () => out.map((_, i) => i).filter((i) => out[i]!.ready === undefined);
+
   const readyNow = (s: StepStart): boolean => {
-    const deps = [...objects.values()].filter(
-      (o) =>
+    const deps: KubeObject[] = [];
+    for (const o of objects.values())
+      if (
         o.kind === "Deployment" &&
-        (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name)),
-    );
+        (s.kind === "apply" || (o.metadata.namespace === s.namespace && o.metadata.name === s.name))
+      )
+        deps.push(o);
     if (deps.length === 0) return s.kind === "delete";
     if (s.kind === "delete") return false;
     return deps.every((d) => {
@@ -104,16 +116,14 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
       const image = spec?.template?.spec?.containers?.[0]?.image;
       if (s.kind === "scale" && want !== s.replicas) return false;
       if (s.kind === "image" && image !== s.image) return false;
-      const rss = new Set(
-        [...objects.values()]
-          .filter(
-            (o) =>
-              o.kind === "ReplicaSet" &&
-              o.metadata.namespace === d.metadata.namespace &&
-              ownerName(o) === d.metadata.name,
-          )
-          .map((o) => o.metadata.name),
-      );
+      const rss = new Set<string>();
+      for (const o of objects.values())
+        if (
+          o.kind === "ReplicaSet" &&
+          o.metadata.namespace === d.metadata.namespace &&
+          ownerName(o) === d.metadata.name
+        )
+          rss.add(o.metadata.name);
       let running = 0;
       for (const o of objects.values()) {
         if (o.kind !== "Pod" || o.metadata.namespace !== d.metadata.namespace || !rss.has(ownerName(o) ?? "")) continue;
@@ -143,7 +153,8 @@ export function timeToReady(steps: readonly StepStart[], obs: KubeObservations):
         if (readsObject(cur) || readsObject(v.object)) workloadChanges++;
       }
     }
-    for (const i of pendingIdx()) {
+    for (let i = 0; i < out.length; i++) {
+      if (out[i]!.ready !== undefined) continue;
       const s = steps[i]!;
       if (v.time < s.time) continue;
       // A later step already issued changes the goal: this one is judged no further.
@@ -212,20 +223,21 @@ export function kubeLatencyReport(
   ops: readonly LatencyOp[],
   steps: readonly StepStart[],
   obs: KubeObservations,
+  startups: readonly PodStartup[] = podStartups(obs),
 ): LatencyReport {
   const b = reportBuilder();
   addEtcdOps(b, ops);
   for (const op of ops) {
     const d = op.end - op.start;
     if (op.layer === "apiserver") {
-      const verb = op.what.split(" ")[0]!;
+      const verb = firstWord(op.what);
       if (MUTATING_VERBS.has(verb)) b.add("api mutating", op.start, d);
       else if (verb === "list") b.add("api list", op.start, d);
       else if (verb === "get") b.add("api get", op.start, d);
     } else if (op.layer === "workqueue") b.add("workqueue wait", op.start, d);
   }
   for (const l of informerLags(obs)) b.add("informer lag", l.t, l.d);
-  for (const p of podStartups(obs)) if (p.running !== undefined) b.add("pod startup", p.created, p.running - p.created);
+  for (const p of startups) if (p.running !== undefined) b.add("pod startup", p.created, p.running - p.created);
   const ready = timeToReady(steps, obs);
   for (const s of ready) {
     if (s.ready === undefined || s.description === "apply") continue;

@@ -22,9 +22,9 @@ import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
-import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
+import { startLatencyLog, stopLatencyLog, type LatencyOp } from "../../core/metrics/latency.ts";
 import { kubeLatencyReport, podStartups } from "../../harness/metrics/kube.ts";
-import { checkKubeSlo } from "../../checkers/kube/slo.ts";
+import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export { NGINX_MANIFEST };
@@ -149,14 +149,15 @@ export function runKube(
       pending: () => cluster.pending(),
     }),
     // latency: kube-slo (report only unless options.slo is "require").
-    () =>
-      checkKubeSlo(
-        latency.ops,
-        podStartups(cluster.observations()),
-        o.slo === "require" ? "require" : "report",
-        world.now,
-      ),
+    () => {
+      const { ops, startups } = measured();
+      return checkKubeSlo(ops, startups, o.slo === "require" ? "require" : "report", world.now);
+    },
   );
+  // The latency log's operations and the pods' startups, read once the run is over (by the latency
+  // report, then kube-slo): built once, and read only by both.
+  let afterRun: { ops: LatencyOp[]; startups: PodStartup[] } | undefined;
+  const measured = () => (afterRun ??= { ops: latency.ops, startups: podStartups(cluster.observations()) });
 
   run.faultPhase(o);
   run.heal();
@@ -164,7 +165,7 @@ export function runKube(
   stopLatencyLog(); // latency
   return run.finish({
     kube: kubeObjects(cluster.observations()),
-    latency: kubeLatencyReport(latency.ops, latency.steps, cluster.observations()),
+    latency: kubeLatencyReport(measured().ops, latency.steps, cluster.observations(), measured().startups),
   });
 }
 

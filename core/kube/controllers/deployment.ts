@@ -1,12 +1,24 @@
 // The Deployment controller (pkg/controller/deployment, rolling update only): one ReplicaSet per
 // pod template (named and labelled by the template's hash); scale the new one up within maxSurge,
 // scale old ones down while at least replicas − maxUnavailable pods stay ready; keep status current.
-import { canonicalEqual } from "../resources.ts";
+import { canonicalEqual, isDecoded } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { templateHash } from "../hash.ts";
 import { clone, ownerRefTo, type Deployment, type DeploymentStatus, type ReplicaSet } from "../types.ts";
 
 export const POD_TEMPLATE_HASH = "pod-template-hash";
+
+/**
+ * templateHash(d.spec.template), kept per decoded Deployment: one is deep-frozen (resources.ts
+ * decodeObject), so its template never changes, and the controller reconciles one version many times.
+ */
+const hashOfDecoded = new WeakMap<Deployment, string>();
+function templateHashOf(d: Deployment): string {
+  if (!isDecoded(d)) return templateHash(d.spec.template);
+  let h = hashOfDecoded.get(d);
+  if (h === undefined) hashOfDecoded.set(d, (h = templateHash(d.spec.template)));
+  return h;
+}
 
 /** maxSurge and maxUnavailable resolved against the replica count (percentages: surge rounds up, unavailable down). */
 export function rollingParams(d: Deployment): { maxSurge: number; maxUnavailable: number } {
@@ -91,7 +103,7 @@ export function reconcileDeployment(
     (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) ||
     (a.metadata.name < b.metadata.name ? -1 : 1);
   const rss = cache.ownedBy("ReplicaSet", d).sort(byAge);
-  const hash = templateHash(d.spec.template);
+  const hash = templateHashOf(d);
   const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
   const olds = rss.filter((rs) => rs !== newRs);
   const n = d.spec.replicas;
