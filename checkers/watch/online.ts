@@ -148,18 +148,22 @@ export class OnlineWatchChecker {
     const { watch, record } = stream;
     const index = this.index;
     try {
-      const rep = new WatchReporter(watch, record, selectorOf(record.request).range);
+      const range = selectorOf(record.request).range;
+      let rep = new WatchReporter(watch, record, range);
       index.touchedPruned = false;
       // Every revision the stream names has committed: the progress rule against the newest revision
       // decides as it would at the end (the newest only grows).
       const ctx = { index, partial: false, currentRevision: Math.max(1, index.lastRevision) };
       this.events[watch] = checkOneWatch(ctx, rep, record);
-      if (index.touchedPruned)
+      if (index.touchedPruned) {
+        // Its findings rest on missing truth: replaced by the one thing known, that it was not judged.
+        rep = new WatchReporter(watch, record, range);
         rep.violate(
           "committed",
           index.keptFrom,
-          `the stream names revisions below ${index.keptFrom}, which the online watch checker no longer keeps (it keeps ${this.keepRevisions} below the newest and below every open stream's start): not judged there`,
+          `the stream names revisions below ${index.keptFrom}, which the online watch checker no longer keeps (it keeps ${this.keepRevisions} below the newest and below every open stream's start): not judged`,
         );
+      }
       if (rep.pending) this.reporters.set(watch, rep);
       if (stream.kept) this.keptResponses += record.responses.length;
     } catch (e) {
