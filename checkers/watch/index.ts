@@ -1,6 +1,12 @@
 // The watch checker: etcd's watch guarantees verified against the committed history of changes.
 export { checkWatches, WATCH_CHECK_NAME } from "./check.ts";
-export { AppliedReplay, changesFromApplied, changesFromClientHistory, compactionsFromClientHistory, deletedKv } from "./derive.ts";
+export {
+  AppliedReplay,
+  changesFromApplied,
+  changesFromClientHistory,
+  compactionsFromClientHistory,
+  deletedKv,
+} from "./derive.ts";
 export type { AppliedChange } from "./derive.ts";
 export { WatchInputError } from "./change-index.ts";
 export { OnlineWatchChecker } from "./online.ts";

@@ -105,7 +105,8 @@ test("every mutation the offline checker rejects: the same failure, message and 
           `seed ${seed}, ${m}`,
         );
         if (r.verdict === "fail") failed++;
-      }),
+      },
+    ),
     { numRuns: 400, seed: fcSeed },
   );
   assert.ok(failed > 300, `${failed} mutated runs failed`);
@@ -144,7 +145,11 @@ test("hand-made bad streams (the guarantee tests' kind): the same failures, ende
   let failed = 0;
   for (const [i, c] of cases.entries()) {
     for (let end = 0; end <= h.length + 1; end++) {
-      const r = sameAsOffline({ changes: h, ...c }, c.watches.map(() => end), `case ${i}, ended after ${end}`);
+      const r = sameAsOffline(
+        { changes: h, ...c },
+        c.watches.map(() => end),
+        `case ${i}, ended after ${end}`,
+      );
       if (end === 0 && r.verdict === "fail") failed++;
     }
   }
@@ -198,6 +203,45 @@ test("revisions far below the newest are dropped; a stream naming one is reporte
   const r = checker.finish();
   assert.is(r.verdict, "fail");
   assert.match(r.message, /no longer keeps/);
+});
+
+test("an open stream keeps the revisions it may still name; a stream naming dropped ones is reported", () => {
+  const long = history(...Array.from({ length: 2200 }, (_, i) => [put(i % 2 === 0 ? "a" : "b", `v${i}`)]));
+  const stream = () => watch({ key: "a", startRevision: 2 }, ...[2, 4, 6].map((r) => events(ev(long, r, "a"))));
+  // Prunes come at revisions 1034 and 2058 (keepRevisions 10, then every 1024).
+  const run = (ends: { open: number; close: number }[]) => {
+    const watches = ends.map(stream);
+    const checker = new OnlineWatchChecker([], { keepRevisions: 10 });
+    const at = (n: number) =>
+      ends.forEach((e, i) => {
+        if (e.open === n) checker.opened(watches[i]!);
+        if (e.close === n) checker.closed(watches[i]!);
+      });
+    at(-1);
+    long.forEach((c, n) => {
+      for (const a of appliedOf([c])) checker.onApplied(a);
+      checker.endRevision();
+      at(n);
+    });
+    return { r: checker.finish(), watches };
+  };
+  // Open through every prune (to the end): it pins revision 2, judged exactly at the end.
+  const pinned = run([{ open: -1, close: Infinity }]);
+  assert.is(pinned.r.verdict, "pass", pinned.r.message);
+  assert.is((pinned.r.evidence as WatchEvidence).events, 3);
+  // The first ends before the second prune; the second opens after it, naming the dropped revision 2.
+  const { r, watches } = run([
+    { open: -1, close: 1100 },
+    { open: 2100, close: 2100 },
+  ]);
+  const evidence = r.evidence as WatchEvidence;
+  assert.is(evidence.violationCount, 1, r.message); // only the late stream, and only that it was not judged
+  assert.is(evidence.violations[0]!.watch, 1);
+  assert.match(r.message, /no longer keeps/);
+  assert.is(evidence.events, 6);
+  // With the default keepRevisions nothing is dropped: both pass.
+  const whole = online({ changes: long, watches }, [1101, 2101]);
+  assert.is(whole.verdict, "pass", whole.message);
 });
 
 test("bad truth throws at the end, as checkWatches' callers see it", () => {

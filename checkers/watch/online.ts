@@ -17,8 +17,8 @@ import type { CompactionRecord } from "./types.ts";
 export interface OnlineWatchOptions {
   /**
    * Records are kept whole (in the array given to the constructor, for reports) until the kept ones'
-   * responses reach this many; later streams are judged and dropped. Default 50,000: far above any
-   * normal-length run, a few MB.
+   * responses reach this many; later streams are judged and dropped. Default 10,000 (~5 MB): above
+   * any normal-length run (the busiest, watch-compaction, records under 3,000) and a 1-minute one.
    */
   keepResponses?: number;
   /**
@@ -72,7 +72,7 @@ export class OnlineWatchChecker {
     private readonly kept: WatchRecord[],
     opts: OnlineWatchOptions = {},
   ) {
-    this.keepResponses = opts.keepResponses ?? 50_000;
+    this.keepResponses = opts.keepResponses ?? 10_000;
     this.keepRevisions = opts.keepRevisions ?? 10_000;
     this.maxViolations = opts.maxViolations ?? 1000;
     this.nextPruneAt = this.keepRevisions + PRUNE_EVERY;

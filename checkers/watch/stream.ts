@@ -173,8 +173,7 @@ export function checkStream(
     if (r.canceled === true || (r.compactRevision ?? 0) > 0) {
       canceledAt = i;
       const compactRevision = r.compactRevision ?? 0;
-      if (compactRevision > 0)
-        checkCompactedCancel(rep, i, time, compactRevision, start, highestEvent, lastProgress);
+      if (compactRevision > 0) checkCompactedCancel(rep, i, time, compactRevision, start, highestEvent, lastProgress);
     } else if (isProgressNotify(r)) {
       const rev = r.header.revision;
       if (rev < lastProgress)
