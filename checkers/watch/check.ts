@@ -7,7 +7,7 @@ import type { CheckOf } from "../types.ts";
 import { ChangeIndex } from "./change-index.ts";
 import { CompactionTimeline } from "./compactions.ts";
 import { ViolationSink, WatchReporter } from "./reporter.ts";
-import { selectorOf } from "./selector.ts";
+import { selectorOf, type WatchSelector } from "./selector.ts";
 import { checkStream, type StreamContext } from "./stream.ts";
 import type { CheckWatchesInput, CheckWatchesOptions, WatchEvidence } from "./types.ts";
 import { checkWindow } from "./window.ts";
@@ -30,8 +30,9 @@ export function checkWatches(input: CheckWatchesInput, opts: CheckWatchesOptions
 
   input.watches.forEach((record, w) => {
     if (sink.full) return;
-    const rep = new WatchReporter(w, record, selectorOf(record.request).range, compactions);
-    events += checkOneWatch(ctx, rep, record);
+    const selector = selectorOf(record.request);
+    const rep = new WatchReporter(w, record, selector.range, compactions);
+    events += checkOneWatch(ctx, rep, record, selector);
     const before = sink.count;
     rep.flush(sink);
     if (sink.count > before) failedWatches.add(w);
@@ -40,8 +41,12 @@ export function checkWatches(input: CheckWatchesInput, opts: CheckWatchesOptions
 }
 
 /** One watch stream: the checks along it, then its window. Returns how many events it checked. */
-export function checkOneWatch(ctx: StreamContext, rep: WatchReporter, record: WatchRecord): number {
-  const selector = selectorOf(record.request);
+export function checkOneWatch(
+  ctx: StreamContext,
+  rep: WatchReporter,
+  record: WatchRecord,
+  selector: WatchSelector,
+): number {
   const summary = checkStream(ctx, rep, record, selector);
   checkWindow(ctx.index, rep, record, selector, summary);
   return summary.events;

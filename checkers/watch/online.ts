@@ -148,13 +148,14 @@ export class OnlineWatchChecker {
     const { watch, record } = stream;
     const index = this.index;
     try {
-      const range = selectorOf(record.request).range;
+      const selector = selectorOf(record.request);
+      const range = selector.range;
       let rep = new WatchReporter(watch, record, range);
       index.touchedPruned = false;
       // Every revision the stream names has committed: the progress rule against the newest revision
       // decides as it would at the end (the newest only grows).
       const ctx = { index, partial: false, currentRevision: Math.max(1, index.lastRevision) };
-      this.events[watch] = checkOneWatch(ctx, rep, record);
+      this.events[watch] = checkOneWatch(ctx, rep, record, selector);
       if (index.touchedPruned) {
         // Its findings rest on missing truth: replaced by the one thing known, that it was not judged.
         rep = new WatchReporter(watch, record, range);
