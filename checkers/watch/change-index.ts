@@ -33,58 +33,103 @@ const EXISTED: PriorState = Object.freeze({ kind: "existed" });
 const UNKNOWN: PriorState = Object.freeze({ kind: "unknown" });
 
 export class ChangeIndex {
-  /** Ascending. */
+  /** Ascending: the revisions still kept (all of them unless `prune` dropped the oldest). */
   readonly revisions: number[] = [];
-  readonly lastRevision: number;
+  lastRevision = 0;
+  /** Every revision appended, pruned ones included. */
+  revisionCount = 0;
   eventCount = 0;
+  /** Revisions below this were pruned: a lookup there sets `touchedPruned` (see prune). */
+  keptFrom = 0;
+  touchedPruned = false;
   private readonly byRevision = new Map<number, TruthEvent[]>();
   private readonly keyMaps = new Map<number, Map<string, TruthEvent>>();
   private readonly byKey = new Map<string, TruthEvent[]>();
+  /** Each key's state after the last appended revision (for the prior state of its next change). */
+  private readonly latest = new Map<string, PriorState>();
 
-  constructor(changes: readonly RevisionChanges[], partial: boolean) {
-    const latest = new Map<string, PriorState>();
-    let previous = 0;
-    changes.forEach((change, i) => {
-      const rev = change.revision;
-      if (!Number.isSafeInteger(rev) || rev < 1)
-        throw new WatchInputError(`changes[${i}]: revision ${rev} is not a positive integer`);
-      if (rev <= previous)
-        throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
-      previous = rev;
-      const seen = new Set<string>();
-      // map, not push onto []: the list is sized to the revision's events (most revisions have one).
-      const truths = change.events.map((event, j): TruthEvent => {
-        const where = `changes[${i}] (revision ${rev}) event ${j}`;
-        if (event.type !== "PUT" && event.type !== "DELETE")
-          throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
-        if (typeof event.kv?.key !== "string") throw new WatchInputError(`${where}: kv.key missing`);
-        if (event.kv.modRevision !== rev)
-          throw new WatchInputError(`${where}: kv.modRevision ${event.kv.modRevision} is not the revision`);
-        if (seen.has(event.kv.key))
-          throw new WatchInputError(`${where}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`);
-        seen.add(event.kv.key);
-        const prior = priorOf(event, partial ? undefined : latest.get(event.kv.key));
-        const truth: TruthEvent = {
-          revision: rev,
-          event,
-          prior,
-          isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
-        };
-        latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
-        let list = this.byKey.get(event.kv.key);
-        if (list === undefined) this.byKey.set(event.kv.key, (list = []));
-        list.push(truth);
-        return truth;
-      });
-      this.revisions.push(rev);
-      this.byRevision.set(rev, truths);
-      this.eventCount += truths.length;
+  constructor(
+    changes: readonly RevisionChanges[],
+    private readonly partial: boolean,
+  ) {
+    for (const change of changes) this.append(change);
+  }
+
+  /** One more committed revision, above every one before (throws WatchInputError otherwise). */
+  append(change: RevisionChanges): void {
+    const i = this.revisionCount;
+    const rev = change.revision;
+    const previous = this.lastRevision;
+    if (!Number.isSafeInteger(rev) || rev < 1)
+      throw new WatchInputError(`changes[${i}]: revision ${rev} is not a positive integer`);
+    if (rev <= previous)
+      throw new WatchInputError(`changes[${i}]: revision ${rev} does not follow revision ${previous}`);
+    this.lastRevision = rev;
+    const latest = this.latest;
+    const partial = this.partial;
+    const seen = new Set<string>();
+    // map, not push onto []: the list is sized to the revision's events (most revisions have one).
+    const truths = change.events.map((event, j): TruthEvent => {
+      const where = `changes[${i}] (revision ${rev}) event ${j}`;
+      if (event.type !== "PUT" && event.type !== "DELETE")
+        throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
+      if (typeof event.kv?.key !== "string") throw new WatchInputError(`${where}: kv.key missing`);
+      if (event.kv.modRevision !== rev)
+        throw new WatchInputError(`${where}: kv.modRevision ${event.kv.modRevision} is not the revision`);
+      if (seen.has(event.kv.key))
+        throw new WatchInputError(`${where}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`);
+      seen.add(event.kv.key);
+      const prior = priorOf(event, partial ? undefined : latest.get(event.kv.key));
+      const truth: TruthEvent = {
+        revision: rev,
+        event,
+        prior,
+        isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
+      };
+      latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
+      let list = this.byKey.get(event.kv.key);
+      if (list === undefined) this.byKey.set(event.kv.key, (list = []));
+      list.push(truth);
+      return truth;
     });
-    this.lastRevision = previous;
+    this.revisions.push(rev);
+    this.byRevision.set(rev, truths);
+    this.revisionCount++;
+    this.eventCount += truths.length;
+  }
+
+  /**
+   * Drops the revisions below `from` (a checker that judges streams as they end keeps only what an
+   * unjudged stream can still ask for). The prior states stay exact: they were resolved on append.
+   * A later lookup below `from` cannot be answered; it sets `touchedPruned` so the caller can say so
+   * rather than judge on missing truth.
+   */
+  prune(from: number): void {
+    if (from <= this.keptFrom) return;
+    this.keptFrom = from;
+    const n = lowerBound(this.revisions, from, (r) => r);
+    if (n === 0) return;
+    const dropped = new Map<string, number>();
+    for (const rev of this.revisions.slice(0, n)) {
+      for (const t of this.byRevision.get(rev) ?? []) {
+        const key = t.event.kv.key;
+        dropped.set(key, (dropped.get(key) ?? 0) + 1);
+      }
+      this.byRevision.delete(rev);
+      this.keyMaps.delete(rev);
+    }
+    this.revisions.splice(0, n);
+    // Each key's list is ascending: its pruned changes are its first ones.
+    for (const [key, count] of dropped) {
+      const list = this.byKey.get(key) as TruthEvent[];
+      if (count >= list.length) this.byKey.delete(key);
+      else list.splice(0, count);
+    }
   }
 
   /** The committed change of `key` at `revision`, if any. */
   at(revision: number, key: string): TruthEvent | undefined {
+    if (revision < this.keptFrom) this.touchedPruned = true;
     const truths = this.byRevision.get(revision);
     if (truths === undefined) return undefined;
     if (truths.length <= SMALL_REVISION) return truths.find((t) => t.event.kv.key === key);
@@ -100,6 +145,7 @@ export class ChangeIndex {
   matching(selector: WatchSelector, lo: number, hi: number): TruthEvent[] {
     const out: TruthEvent[] = [];
     if (lo > hi) return out;
+    if (lo < this.keptFrom) this.touchedPruned = true;
     if (selector.range.kind === "point") {
       const list = this.byKey.get(selector.range.key) ?? [];
       for (let i = lowerBound(list, lo, (t) => t.revision); i < list.length; i++) {

@@ -35,29 +35,47 @@ export function changesFromApplied(
   applied: readonly AppliedChange[],
   initial: readonly KeyValue[] = [],
 ): RevisionChanges[] {
-  const state = new Map<string, KeyValue>(initial.map((kv) => [kv.key, kv]));
   const out: RevisionChanges[] = [];
+  const replay = new AppliedReplay((c) => out.push(c), initial);
+  for (const c of applied) replay.push(c);
+  replay.end();
+  return out;
+}
+
+/**
+ * changesFromApplied one change at a time: each revision's events go to `emit` once the next revision
+ * begins (or at `end`), so a checker can index them as the run goes. Throws WatchInputError as
+ * changesFromApplied does, naming the change by its position.
+ */
+export class AppliedReplay {
+  private readonly state: Map<string, KeyValue>;
   /** The revision being replayed, and its events so far (copied out at its end, sized to them). */
-  let revision: number | undefined;
-  const events: Event[] = [];
-  const endRevision = () => {
-    if (revision !== undefined && events.length > 0) out.push({ revision, events: events.slice() });
-    events.length = 0;
-  };
-  const keysThisRevision = new Set<string>();
-  applied.forEach((c, i) => {
-    if (revision === undefined || c.revision !== revision) {
-      if (revision !== undefined && c.revision < revision) {
-        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${revision}`);
+  private revision: number | undefined;
+  private readonly events: Event[] = [];
+  private readonly keysThisRevision = new Set<string>();
+  private count = 0;
+
+  constructor(
+    private readonly emit: (change: RevisionChanges) => void,
+    initial: readonly KeyValue[] = [],
+  ) {
+    this.state = new Map<string, KeyValue>(initial.map((kv) => [kv.key, kv]));
+  }
+
+  push(c: AppliedChange): void {
+    const i = this.count++;
+    if (this.revision === undefined || c.revision !== this.revision) {
+      if (this.revision !== undefined && c.revision < this.revision) {
+        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${this.revision}`);
       }
-      endRevision();
-      revision = c.revision;
-      keysThisRevision.clear();
+      this.end();
+      this.revision = c.revision;
+      this.keysThisRevision.clear();
     }
-    if (keysThisRevision.has(c.key))
+    if (this.keysThisRevision.has(c.key))
       throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(c.key)} changed twice in revision ${c.revision}`);
-    keysThisRevision.add(c.key);
-    const prev = state.get(c.key);
+    this.keysThisRevision.add(c.key);
+    const prev = this.state.get(c.key);
     if (c.type === "PUT") {
       const kv: KeyValue = {
         key: c.key,
@@ -67,15 +85,20 @@ export function changesFromApplied(
         value: c.value ?? "",
         lease: c.lease ?? 0,
       };
-      state.set(c.key, kv);
-      events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+      this.state.set(c.key, kv);
+      this.events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
     } else if (prev !== undefined) {
-      state.delete(c.key);
-      events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
+      this.state.delete(c.key);
+      this.events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
     }
-  });
-  endRevision();
-  return out;
+  }
+
+  /** The revision being replayed is complete: emitted if it has events. */
+  end(): void {
+    if (this.revision !== undefined && this.events.length > 0)
+      this.emit({ revision: this.revision, events: this.events.slice() });
+    this.events.length = 0;
+  }
 }
 
 /**

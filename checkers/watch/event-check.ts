@@ -2,12 +2,10 @@
 // (committed), is_create, and prev_kv.
 import type { Event, KeyValue } from "../../core/mvcc/rpc.ts";
 import type { ChangeIndex } from "./change-index.ts";
-import type { CompactionTimeline } from "./compactions.ts";
 import type { WatchReporter } from "./reporter.ts";
 
 export interface EventContext {
   index: ChangeIndex;
-  compactions: CompactionTimeline;
   partial: boolean;
 }
 
@@ -78,16 +76,17 @@ export function checkEvent(
   const prior = truth.prior;
   if (event.prevKv === undefined) {
     if (prior.kind === "present" || prior.kind === "existed") {
-      const compacted = ctx.compactions.compactRevisionBy(time);
       // Reading revision − 1 fails only once the compact revision is above it.
-      if (compacted < rev) {
-        rep.violate(
-          "prev-kv",
-          rev,
-          `${eventName(event)} omits prevKv, but revision ${rev - 1} was not compacted (compact revision ${compacted} by then)`,
-          { response, eventKey: key },
-        );
-      }
+      rep.whenCompactedBy(time, (compacted) => {
+        if (compacted < rev) {
+          rep.violate(
+            "prev-kv",
+            rev,
+            `${eventName(event)} omits prevKv, but revision ${rev - 1} was not compacted (compact revision ${compacted} by then)`,
+            { response, eventKey: key },
+          );
+        }
+      });
     }
     return;
   }

@@ -1,8 +1,16 @@
 // The watch checker: etcd's watch guarantees verified against the committed history of changes.
 export { checkWatches, WATCH_CHECK_NAME } from "./check.ts";
-export { changesFromApplied, changesFromClientHistory, compactionsFromClientHistory, deletedKv } from "./derive.ts";
+export {
+  AppliedReplay,
+  changesFromApplied,
+  changesFromClientHistory,
+  compactionsFromClientHistory,
+  deletedKv,
+} from "./derive.ts";
 export type { AppliedChange } from "./derive.ts";
 export { WatchInputError } from "./change-index.ts";
+export { OnlineWatchChecker } from "./online.ts";
+export type { OnlineWatchOptions } from "./online.ts";
 export { compareKeys, inKeyRange, keyRangeOf, selectorOf } from "./selector.ts";
 export type { KeyRange, WatchSelector } from "./selector.ts";
 export { isProgressNotify } from "./stream.ts";

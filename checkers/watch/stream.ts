@@ -173,8 +173,7 @@ export function checkStream(
     if (r.canceled === true || (r.compactRevision ?? 0) > 0) {
       canceledAt = i;
       const compactRevision = r.compactRevision ?? 0;
-      if (compactRevision > 0)
-        checkCompactedCancel(ctx, rep, i, time, compactRevision, start, highestEvent, lastProgress);
+      if (compactRevision > 0) checkCompactedCancel(rep, i, time, compactRevision, start, highestEvent, lastProgress);
     } else if (isProgressNotify(r)) {
       const rev = r.header.revision;
       if (rev < lastProgress)
@@ -207,7 +206,6 @@ export function checkStream(
  * requested by then.
  */
 function checkCompactedCancel(
-  ctx: StreamContext,
   rep: WatchReporter,
   response: number,
   time: number,
@@ -227,13 +225,14 @@ function checkCompactedCancel(
       { response },
     );
   }
-  const requested = ctx.compactions.compactRevisionBy(time);
-  if (requested < compactRevision) {
-    rep.violate(
-      "canceled",
-      compactRevision,
-      `cancelled as compacted at revision ${compactRevision}, but compactions requested by then reach only revision ${requested}`,
-      { response },
-    );
-  }
+  rep.whenCompactedBy(time, (requested) => {
+    if (requested < compactRevision) {
+      rep.violate(
+        "canceled",
+        compactRevision,
+        `cancelled as compacted at revision ${compactRevision}, but compactions requested by then reach only revision ${requested}`,
+        { response },
+      );
+    }
+  });
 }

@@ -80,4 +80,9 @@ export interface WatchEvidence {
   watches: number;
   events: number;
   revisions: number;
+  /**
+   * Watches judged as they ended (checkers/watch/online.ts) whose records were not kept (the run's
+   * history.watches holds the others, the first ones); absent when every record was kept.
+   */
+  unkeptWatches?: number;
 }

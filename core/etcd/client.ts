@@ -9,10 +9,21 @@ import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
 
+/**
+ * Takes the watch streams instead of `HistoryRecorder.watches` (which it may keep them in): told when
+ * a stream opens and when it ends (no response is added to its record after), e.g. to judge it then.
+ */
+export interface WatchStreamSink {
+  opened(record: WatchRecord): void;
+  closed(record: WatchRecord): void;
+}
+
 /** Where clients write what they observed; shared by every client of a run (observation, not state). */
 export class HistoryRecorder {
   readonly operations: EtcdOperation[] = [];
   readonly watches: WatchRecord[] = [];
+  /** When set, watch records go to it rather than to `watches`. */
+  watchSink: WatchStreamSink | undefined = undefined;
   /** Virtual time source (true time, not a process clock): histories are judged in real time. */
   constructor(readonly trueNow: () => number) {}
 
@@ -370,7 +381,9 @@ export class EtcdClient implements KV {
       request: req,
       responses: [],
     };
-    this.opts.recorder.watches.push(record);
+    const sink = this.opts.recorder.watchSink;
+    if (sink !== undefined) sink.opened(record);
+    else this.opts.recorder.watches.push(record);
     const s: Stream = {
       streamId,
       member: this.member,
@@ -417,6 +430,7 @@ export class EtcdClient implements KV {
     s.closed = true;
     if (s.pingTimer !== undefined) this.env.cancelTimer(s.pingTimer);
     this.streams.delete(s.streamId);
+    this.opts.recorder.watchSink?.closed(s.record);
     void byClient;
   }
 

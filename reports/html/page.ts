@@ -56,15 +56,17 @@ function drawnWatches(
   watches: readonly WatchRecord[],
   violations: readonly WatchViolation[],
 ): { watches: WatchRecord[]; violations: WatchViolation[] } {
-  if (watches.length <= MAX_WATCHES) return { watches: [...watches], violations: [...violations] };
+  // A long run keeps only its first records (checkers/watch/online.ts): later watches' violations have no row.
+  const drawable = violations.filter((v) => v.watch < watches.length);
+  if (watches.length <= MAX_WATCHES) return { watches: [...watches], violations: drawable };
   const keep = new Set<number>();
-  for (const v of violations) if (keep.size < MAX_WATCHES) keep.add(v.watch);
+  for (const v of drawable) if (keep.size < MAX_WATCHES) keep.add(v.watch);
   for (let i = 0; i < watches.length && keep.size < MAX_WATCHES; i++) keep.add(i);
   const order = [...keep].sort((a, b) => a - b);
   const row = new Map(order.map((w, i) => [w, i]));
   return {
     watches: order.map((w) => watches[w]!),
-    violations: violations.filter((v) => row.has(v.watch)).map((v) => ({ ...v, watch: row.get(v.watch)! })),
+    violations: drawable.filter((v) => row.has(v.watch)).map((v) => ({ ...v, watch: row.get(v.watch)! })),
   };
 }
 

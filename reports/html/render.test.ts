@@ -3,6 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { IllegalEvidence } from "../../checkers/linearizability/types.ts";
+import type { WatchEvidence } from "../../checkers/watch/types.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { renderCheckHtml, renderRunHtml, reportOperations } from "../html.ts";
 import { syntheticFailingRun } from "./fixtures.ts";
@@ -53,6 +54,22 @@ test("a small history is drawn whole, one bar per operation", () => {
   assert.is(count(html, /<rect class="op /g), 120);
   assert.not.ok(html.includes("ops-cap-note"));
   assert.is(Object.keys(embedded(html).ops).length, 120);
+});
+
+test("a long run whose later watches were judged and not kept: their violations have no row, the evidence says so", () => {
+  const { run } = syntheticFailingRun(20);
+  const watch = run.checks.find((c) => c.name === "watch")!;
+  const ev = watch.evidence as WatchEvidence;
+  // The faulted watch (index 1) is past the records kept: 300 copies of watch 0 are (more than are drawn).
+  const first = run.history!.watches[0]!;
+  run.history!.watches.splice(0, Infinity, ...Array.from({ length: 300 }, () => first));
+  for (const v of ev.violations) v.watch = 300;
+  ev.watches = 301;
+  ev.unkeptWatches = 1;
+  const html = renderRunHtml(run);
+  assert.match(html, /Watch streams \(300\)/);
+  assert.match(html, /Drawing 60 of 300 watches/);
+  assert.match(html, /The last 1 watches were judged as they ended and not kept/);
 });
 
 test("a run without history, timeline or extra still renders its checks and faults", () => {

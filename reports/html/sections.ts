@@ -43,7 +43,10 @@ function evidenceHtml(c: CheckResult): string {
       .slice(0, 20)
       .map((v) => `<li><b>${esc(v.guarantee)}</b> ${esc(v.message)}</li>`)
       .join("");
-    return `<p>${watch.violationCount} violation(s) over ${watch.watches} watches, ${watch.events} events; faulted watches are outlined in the watch chart.</p><ul>${items}</ul>${watch.violations.length > 20 ? `<p class="note">${watch.violations.length - 20} more in result.json.</p>` : ""}`;
+    const unkept = watch.unkeptWatches
+      ? ` The last ${watch.unkeptWatches} watches were judged as they ended and not kept (neither drawn nor in watches.jsonl).`
+      : "";
+    return `<p>${watch.violationCount} violation(s) over ${watch.watches} watches, ${watch.events} events; faulted watches are outlined in the watch chart.${unkept}</p><ul>${items}</ul>${watch.violations.length > 20 ? `<p class="note">${watch.violations.length - 20} more in result.json.</p>` : ""}`;
   }
   const pending = readPending(c);
   if (pending) {

@@ -15,7 +15,7 @@ import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
-import { checkWatches, changesFromApplied, type AppliedChange } from "../../checkers/watch/index.ts";
+import { OnlineWatchChecker } from "../../checkers/watch/index.ts";
 import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
@@ -147,7 +147,10 @@ export function runKvCluster(
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
   const leaseSafety = new LeaseSafety();
-  const applied: AppliedChange[] = [];
+  // The watch streams are judged as they end, against the changes committed so far (memory flat in
+  // run length). With Kubernetes attached its etcd checks read every record, so all are kept.
+  const watches = new OnlineWatchChecker(run.recorder.watches, o.kube ? { keepResponses: Infinity } : {});
+  run.recorder.watchSink = watches;
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
@@ -155,13 +158,14 @@ export function runKvCluster(
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       const key = keys[i]!;
-      applied.push(
+      watches.onApplied(
         c.version === 0
           ? { revision, type: "DELETE", key }
           : { revision, type: "PUT", key, value: c.value, lease: c.lease },
       );
       if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
     }
+    watches.endRevision();
   });
   run.observe.leaseExpiries.on((e) => leaseSafety.onExpire(e.member, e.ids, e.time));
   run.observe.lifecycle.on((ev) => {
@@ -347,11 +351,7 @@ export function runKvCluster(
           compactions.push({ revision: op.request.compact.revision, time: op.call });
         leaseSafety.onOperation(op);
       }
-      return checkWatches({
-        watches: recorder.watches,
-        changes: changesFromApplied(applied),
-        compactions: compactions.sort((a, b) => a.time - b.time),
-      });
+      return watches.finish(compactions.sort((a, b) => a.time - b.time));
     },
     () => leaseSafety.result(),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
