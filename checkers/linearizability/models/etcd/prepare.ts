@@ -240,13 +240,16 @@ export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
 
 /** The operations by call time, then id (the recorder's order, already sorted in practice: then no copy is sorted). */
 function sortedByCall(history: readonly EtcdOperation[]): EtcdOperation[] {
-  for (let i = 1; i < history.length; i++) {
-    const a = history[i - 1]!;
-    const b = history[i]!;
+  // Copied first, then checked: a long run's recorded history is a view that rebuilds an operation
+  // each time one is read (core/etcd/client.ts), so each is read once.
+  const ops = history.slice();
+  for (let i = 1; i < ops.length; i++) {
+    const a = ops[i - 1]!;
+    const b = ops[i]!;
     if (a.call > b.call || (a.call === b.call && a.id > b.id))
-      return [...history].sort((x, y) => x.call - y.call || x.id - y.id);
+      return ops.sort((x, y) => x.call - y.call || x.id - y.id);
   }
-  return history.slice();
+  return ops;
 }
 
 /** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
