@@ -24,7 +24,13 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
-import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
+import {
+  isReadOnlyRequest,
+  type EtcdInput,
+  type EtcdModelConfig,
+  type EtcdModelOperation,
+  type EtcdOutput,
+} from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -184,6 +190,8 @@ function leasesOf(r: EtcdRequest, resp: EtcdResponse | null): number[] {
 export interface PrepareOptions {
   /** Bound the return of unknown writes whose unique value was seen (default true; off for the brute-force reference). */
   boundObservedWrites?: boolean;
+  /** Read the history through a window (default: when it is long and in call order; see WINDOWED_FROM). */
+  window?: boolean;
 }
 
 /** Calls `visit` with every pair a successful response shows and whether its value was left out (keys_only). */
@@ -240,16 +248,90 @@ export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
 
 /** The operations by call time, then id (the recorder's order, already sorted in practice: then no copy is sorted). */
 function sortedByCall(history: readonly EtcdOperation[]): EtcdOperation[] {
-  // Copied first, then checked: a long run's recorded history is a view that rebuilds an operation
-  // each time one is read (core/etcd/client.ts), so each is read once.
   const ops = history.slice();
-  for (let i = 1; i < ops.length; i++) {
-    const a = ops[i - 1]!;
-    const b = ops[i]!;
-    if (a.call > b.call || (a.call === b.call && a.id > b.id))
-      return ops.sort((x, y) => x.call - y.call || x.id - y.id);
-  }
+  if (!inCallOrder(ops)) ops.sort((x, y) => x.call - y.call || x.id - y.id);
   return ops;
+}
+
+function inCallOrder(history: readonly EtcdOperation[]): boolean {
+  let a = history[0];
+  for (let i = 1; i < history.length; i++) {
+    const b = history[i]!;
+    if (a!.call > b.call || (a!.call === b.call && a!.id > b.id)) return false;
+    a = b;
+  }
+  return true;
+}
+
+/**
+ * A history at least this long is read through a window (OperationWindow) when it is already in call
+ * order, as a recorded one is: a long run's recorded history is a view that rebuilds an operation each
+ * time one is read (core/etcd/client.ts), and holding every rebuilt request and response at once would
+ * undo what packing saved. Shorter ones (every scenario's usual seed) are copied and read directly.
+ */
+export const WINDOWED_FROM = 32_768;
+/** Operations a window keeps rebuilt (a power of two): the guess and the search work a few hundred at a time. */
+const WINDOW = 8_192;
+
+/**
+ * A history read by position, keeping the last operations read at each slot (direct-mapped): reads
+ * near each other cost one rebuild each. Different reads of one operation may give different, equal
+ * objects; the checker only reads them.
+ */
+class OperationWindow {
+  private readonly at = new Int32Array(WINDOW).fill(-1);
+  private readonly ops: (EtcdOperation | undefined)[] = new Array(WINDOW);
+
+  constructor(private readonly history: readonly EtcdOperation[]) {}
+
+  get(i: number): EtcdOperation {
+    const slot = i & (WINDOW - 1);
+    if (this.at[slot] === i) return this.ops[slot]!;
+    const op = this.history[i]!;
+    this.at[slot] = i;
+    this.ops[slot] = op;
+    return op;
+  }
+}
+
+/** A request the model reads from the window when it needs it (see WINDOWED_FROM). */
+class WindowedInput {
+  readonly kind = "request";
+  constructor(
+    readonly id: number,
+    readonly serializable: boolean,
+    readonly readOnly: boolean,
+    private readonly window: OperationWindow,
+    private readonly position: number,
+  ) {}
+
+  get request(): EtcdRequest {
+    return this.window.get(this.position).request;
+  }
+
+  /** The same JSON as the plain input (the search keys equal operations by it). */
+  toJSON(): EtcdInput {
+    const { id, request, serializable, readOnly } = this;
+    return { kind: "request", id, request, serializable, readOnly };
+  }
+}
+
+/** A successful outcome whose response is read from the window when needed. */
+class WindowedOutput {
+  readonly unknown = false;
+  readonly error = null;
+  constructor(
+    private readonly window: OperationWindow,
+    private readonly position: number,
+  ) {}
+
+  get response(): EtcdResponse {
+    return this.window.get(this.position).response!;
+  }
+
+  toJSON(): EtcdOutput {
+    return { unknown: false, response: this.response, error: null };
+  }
 }
 
 /** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
@@ -270,21 +352,27 @@ export function prepareEtcdHistory(
   options: PrepareOptions = {},
 ): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
-  const ops = sortedByCall(history);
-  const outcomes = ops.map(outcomeOf);
+  // Operation i in call order: from a copy, or (a long recorded history) through a window.
+  const windowed = (options.window ?? history.length >= WINDOWED_FROM) && inCallOrder(history);
+  const window = windowed ? new OperationWindow(history) : undefined;
+  const sorted = window === undefined ? sortedByCall(history) : undefined;
+  const n = history.length;
+  const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
+  const outcomes: Outcome[] = new Array(n);
+  for (let i = 0; i < n; i++) outcomes[i] = outcomeOf(opAt(i));
   // The values each request writes are listed again where needed, not kept per operation (a long
   // history has hundreds of thousands of them).
 
   // Unique values and when each was first seen returned: only the values unknown outcomes wrote
   // matter (below), so only those are counted (a long history writes hundreds of thousands).
   const writers = new Map<string, number>();
-  for (let i = 0; i < ops.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (outcomes[i] !== "unknown") continue;
-    for (const v of writtenValues(ops[i]!.request)) writers.set(v, 0);
+    for (const v of writtenValues(opAt(i).request)) writers.set(v, 0);
   }
-  for (let i = 0; i < ops.length; i++) {
+  for (let i = 0; i < n; i++) {
     if (outcomes[i] === "no-effect") continue;
-    const values = writtenValues(ops[i]!.request);
+    const values = writtenValues(opAt(i).request);
     for (let j = 0; j < values.length; j++) {
       const v = values[j]!;
       const count = writers.get(v);
@@ -294,8 +382,8 @@ export function prepareEtcdHistory(
     }
   }
   const seenBy = new Map<string, number>();
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
     if (outcomes[i] !== "ok" || op.return === null) continue;
     const t = op.return;
     forEachObservedKv(op.response!, (kv) => {
@@ -311,8 +399,8 @@ export function prepareEtcdHistory(
   let observedUnknownWrites = 0;
   const operations: EtcdModelOperation[] = [];
 
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
     const kind = outcomes[i]!;
     const request = op.request;
     const readOnly = isReadOnlyRequest(request);
@@ -343,20 +431,20 @@ export function prepareEtcdHistory(
         observedUnknownWrites++;
       }
     }
+    const serializable = request.kind === "range" && request.range.serializable === true;
     operations.push({
       clientId: op.client,
       call: op.call,
       return: ret,
-      input: {
-        kind: "request",
-        id: op.id,
-        request,
-        serializable: request.kind === "range" && request.range.serializable === true,
-        readOnly,
-      },
+      input:
+        window === undefined
+          ? { kind: "request", id: op.id, request, serializable, readOnly }
+          : new WindowedInput(op.id, serializable, readOnly, window, i),
       output:
         kind === "ok"
-          ? { unknown: false, response: op.response, error: null }
+          ? window === undefined
+            ? { unknown: false, response: op.response, error: null }
+            : new WindowedOutput(window, i)
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
@@ -371,8 +459,8 @@ export function prepareEtcdHistory(
     const value = keysOnly ? undefined : kv.value;
     if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
   };
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
     if (outcomes[i] !== "ok" || !op.response) continue;
     if (createsRevision(op.request, op.response)) claimedRevisions.add(writeRevision(op.response)!);
     forEachShownPair(op.request, op.response, show);
