@@ -270,8 +270,12 @@ function inCallOrder(history: readonly EtcdOperation[]): boolean {
  * undo what packing saved. Shorter ones (every scenario's usual seed) are copied and read directly.
  */
 export const WINDOWED_FROM = 32_768;
-/** Operations a window keeps rebuilt (a power of two): the guess and the search work a few hundred at a time. */
-const WINDOW = 8_192;
+/**
+ * Operations a window keeps rebuilt (a power of two). The guess steps operations a few at a time
+ * near its place in the history; a larger window misses no less often (measured on a 1-hour run) and
+ * keeps its objects long enough to move them to the old generation, which the heap then grows by.
+ */
+const WINDOW = 1_024;
 
 /**
  * A history read by position, keeping the last operations read at each slot (direct-mapped): reads
@@ -358,51 +362,64 @@ export function prepareEtcdHistory(
   const sorted = window === undefined ? sortedByCall(history) : undefined;
   const n = history.length;
   const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
+  // Two passes over the history (each reads every operation once: a long one is rebuilt per read).
+  // The first: outcomes, and the values unknown outcomes wrote (only those matter below, so only
+  // those are counted; a long history writes hundreds of thousands).
   const outcomes: Outcome[] = new Array(n);
-  for (let i = 0; i < n; i++) outcomes[i] = outcomeOf(opAt(i));
-  // The values each request writes are listed again where needed, not kept per operation (a long
-  // history has hundreds of thousands of them).
-
-  // Unique values and when each was first seen returned: only the values unknown outcomes wrote
-  // matter (below), so only those are counted (a long history writes hundreds of thousands).
   const writers = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    if (outcomes[i] !== "unknown") continue;
-    for (const v of writtenValues(opAt(i).request)) writers.set(v, 0);
-  }
-  for (let i = 0; i < n; i++) {
-    if (outcomes[i] === "no-effect") continue;
-    const values = writtenValues(opAt(i).request);
-    for (let j = 0; j < values.length; j++) {
-      const v = values[j]!;
-      const count = writers.get(v);
-      if (count === undefined) continue;
-      if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
-      writers.set(v, count + 1);
-    }
-  }
-  const seenBy = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
     const op = opAt(i);
-    if (outcomes[i] !== "ok" || op.return === null) continue;
-    const t = op.return;
-    forEachObservedKv(op.response!, (kv) => {
-      const v = kv.value;
-      if (writers.get(v) === 1 && t < (seenBy.get(v) ?? Infinity)) seenBy.set(v, t);
-    });
+    const outcome = outcomeOf(op);
+    outcomes[i] = outcome;
+    if (outcome === "unknown") for (const v of writtenValues(op.request)) writers.set(v, 0);
   }
 
+  // The second: how many requests wrote each of those values and when a known response first
+  // showed it (a unique one, checked once all are counted), the model operations, and the revision
+  // facts. The values each request writes are listed again where needed, not kept per operation.
+  const firstShown = new Map<string, number>();
   const trackedLeases = new Set<number>();
   const leaseFirstCall = new Map<number, number>();
   let keepHistory = false;
   let dropped = 0;
-  let observedUnknownWrites = 0;
   const operations: EtcdModelOperation[] = [];
+  /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
+  const unknownWrites: number[] = [];
+  const claimedRevisions = new Set<number>();
+  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
+  const show = (kv: KeyValue, keysOnly: boolean): void => {
+    let list = revisionContents.get(kv.modRevision);
+    if (!list) revisionContents.set(kv.modRevision, (list = []));
+    const value = keysOnly ? undefined : kv.value;
+    if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
+  };
 
   for (let i = 0; i < n; i++) {
     const op = opAt(i);
     const kind = outcomes[i]!;
     const request = op.request;
+    if (kind !== "no-effect" && writers.size > 0) {
+      const values = writtenValues(request);
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j]!;
+        const count = writers.get(v);
+        if (count === undefined) continue;
+        if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
+        writers.set(v, count + 1);
+      }
+    }
+    if (kind === "ok" && op.return !== null) {
+      const t = op.return;
+      const response = op.response!;
+      if (writers.size > 0)
+        forEachObservedKv(response, (kv) => {
+          const v = kv.value;
+          if (writers.has(v) && t < (firstShown.get(v) ?? Infinity)) firstShown.set(v, t);
+        });
+      if (createsRevision(request, response)) claimedRevisions.add(writeRevision(response)!);
+      forEachShownPair(request, response, show);
+    }
+
     const readOnly = isReadOnlyRequest(request);
     if (kind === "no-effect" || (kind === "unknown" && readOnly)) {
       dropped++;
@@ -420,24 +437,17 @@ export function prepareEtcdHistory(
     for (const id of leasesOf(request, kind === "ok" ? op.response : null)) {
       if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
     }
-
-    let ret = kind === "unknown" ? Infinity : op.return!;
-    if (kind === "unknown" && bound) {
-      let seen = Infinity;
-      for (const v of writtenValues(request)) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
-      // Seen before it was even called: leave it; the search reports the contradiction.
-      if (seen !== Infinity && seen >= op.call) {
-        ret = seen;
-        observedUnknownWrites++;
-      }
-    }
+    if (kind === "unknown") unknownWrites.push(operations.length);
     const serializable = request.kind === "range" && request.range.serializable === true;
     operations.push({
       clientId: op.client,
       call: op.call,
-      return: ret,
+      return: kind === "unknown" ? Infinity : op.return!,
+      // Through the window: the successes, nearly all of a long history, which the guess places
+      // in order. The rest (unknown outcomes, definite errors: a few percent) are tried again and
+      // again wherever they may fit, so they keep their request.
       input:
-        window === undefined
+        window === undefined || kind !== "ok"
           ? { kind: "request", id: op.id, request, serializable, readOnly }
           : new WindowedInput(op.id, serializable, readOnly, window, i),
       output:
@@ -451,20 +461,22 @@ export function prepareEtcdHistory(
     });
   }
 
-  const claimedRevisions = new Set<number>();
-  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
-  const show = (kv: KeyValue, keysOnly: boolean): void => {
-    let list = revisionContents.get(kv.modRevision);
-    if (!list) revisionContents.set(kv.modRevision, (list = []));
-    const value = keysOnly ? undefined : kv.value;
-    if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
-  };
-  for (let i = 0; i < n; i++) {
-    const op = opAt(i);
-    if (outcomes[i] !== "ok" || !op.response) continue;
-    if (createsRevision(op.request, op.response)) claimedRevisions.add(writeRevision(op.response)!);
-    forEachShownPair(op.request, op.response, show);
-  }
+  // An unknown write whose unique value a known response showed took effect before that response
+  // returned: that bounds its return.
+  let observedUnknownWrites = 0;
+  if (bound)
+    for (const k of unknownWrites) {
+      const u = operations[k]!;
+      if (u.input.kind !== "request") continue;
+      let seen = Infinity;
+      for (const v of writtenValues(u.input.request))
+        if (writers.get(v) === 1) seen = Math.min(seen, firstShown.get(v) ?? Infinity);
+      // Seen before it was even called: leave it; the search reports the contradiction.
+      if (seen !== Infinity && seen >= u.call) {
+        u.return = seen;
+        observedUnknownWrites++;
+      }
+    }
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
   const expiries: EtcdModelOperation[] = [];
