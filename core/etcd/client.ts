@@ -8,6 +8,16 @@ import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, Watc
 import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
+import { PackedValues } from "./packed-values.ts";
+
+/**
+ * Operations kept as objects before the oldest are packed: a short run (every scenario's usual seed)
+ * never packs, so its history is the plain array it always was; a long one keeps about this many as
+ * objects and the rest packed (~140 bytes an operation instead of ~640, see PackedValues).
+ */
+const PACK_AFTER = 12_288;
+/** How many of the oldest are packed at a time. */
+const PACK_BATCH = 8_192;
 
 /**
  * Takes the watch streams instead of `HistoryRecorder.watches` (which it may keep them in): told when
@@ -20,25 +30,124 @@ export interface WatchStreamSink {
 
 /** Where clients write what they observed; shared by every client of a run (observation, not state). */
 export class HistoryRecorder {
-  readonly operations: EtcdOperation[] = [];
+  /** The operations from id `packed.length` on, as objects: the latest, and those still in flight. */
+  private recent: EtcdOperation[] = [];
+  /** The older ones by id: finished ones packed (read back as fresh copies), any still in flight by reference. */
+  private readonly packed = new PackedValues();
+  private view: EtcdOperation[] | undefined;
   readonly watches: WatchRecord[] = [];
   /** When set, watch records go to it rather than to `watches`. */
   watchSink: WatchStreamSink | undefined = undefined;
   /** Virtual time source (true time, not a process clock): histories are judged in real time. */
   constructor(readonly trueNow: () => number) {}
 
+  /**
+   * Every operation in id order. Until anything is packed, the recorder's own array; after, a read-only
+   * array view that rebuilds each packed operation when read (a fresh object per read: read, don't
+   * hold on to identity). Read it at check time: an array taken before packing stops growing.
+   */
+  get operations(): EtcdOperation[] {
+    if (this.packed.length === 0) return this.recent;
+    this.view ??= operationsView(this);
+    return this.view;
+  }
+
+  /** How many operations were invoked. */
+  get operationCount(): number {
+    return this.packed.length + this.recent.length;
+  }
+
+  /** Operation `id` (a fresh copy if it was packed). */
+  operation(id: number): EtcdOperation {
+    const p = this.packed.length;
+    return id < p ? (this.packed.get(id) as EtcdOperation) : this.recent[id - p]!;
+  }
+
   invoke(client: number, request: EtcdRequest): EtcdOperation {
     const op: EtcdOperation = {
-      id: this.operations.length,
+      id: this.packed.length + this.recent.length,
       client,
       call: this.trueNow(),
       return: null,
       request,
       response: null,
     };
-    this.operations.push(op);
+    this.recent.push(op);
+    if (this.recent.length >= PACK_AFTER) this.pack();
     return op;
   }
+
+  /**
+   * Packs the oldest operations. Each finished one is final (its client no longer holds it) and is
+   * copied; one still in flight (a request whose client was killed never finishes) is kept by
+   * reference, so whatever its client still writes into it is read back.
+   */
+  private pack(): void {
+    const recent = this.recent;
+    for (let i = 0; i < PACK_BATCH; i++) {
+      const op = recent[i]!;
+      if (op.return !== null || op.error !== undefined) this.packed.push(op);
+      else this.packed.pushRef(op);
+    }
+    this.recent = recent.slice(PACK_BATCH);
+  }
+}
+
+/** A read-only array over a recorder's operations, rebuilding each packed one when read. */
+function operationsView(r: HistoryRecorder): EtcdOperation[] {
+  const readOnly = (): never => {
+    throw new TypeError("the recorded history is read-only");
+  };
+  return new Proxy<EtcdOperation[]>([], {
+    get(target, p, receiver) {
+      if (typeof p === "string") {
+        if (p === "length") return r.operationCount;
+        const i = arrayIndex(p);
+        if (i >= 0) return i < r.operationCount ? r.operation(i) : undefined;
+      }
+      return Reflect.get(target, p, receiver);
+    },
+    has(target, p) {
+      if (typeof p === "string") {
+        const i = arrayIndex(p);
+        if (i >= 0) return i < r.operationCount;
+      }
+      return Reflect.has(target, p);
+    },
+    ownKeys() {
+      const keys: string[] = [];
+      for (let i = 0; i < r.operationCount; i++) keys.push(String(i));
+      keys.push("length");
+      return keys;
+    },
+    getOwnPropertyDescriptor(target, p) {
+      if (typeof p === "string") {
+        if (p === "length") return { value: r.operationCount, writable: true, enumerable: false, configurable: false };
+        const i = arrayIndex(p);
+        if (i >= 0)
+          return i < r.operationCount
+            ? { value: r.operation(i), writable: false, enumerable: true, configurable: true }
+            : undefined;
+      }
+      return Reflect.getOwnPropertyDescriptor(target, p);
+    },
+    set: readOnly,
+    defineProperty: readOnly,
+    deleteProperty: readOnly,
+  });
+}
+
+/** A canonical array index ("0", "17"; not "017", "-1", "1.5"), or -1. */
+function arrayIndex(p: string): number {
+  const n = p.length;
+  if (n === 0 || n > 15) return -1;
+  let i = 0;
+  for (let k = 0; k < n; k++) {
+    const c = p.charCodeAt(k) - 48;
+    if (c < 0 || c > 9 || (k === 0 && c === 0 && n > 1)) return -1;
+    i = i * 10 + c;
+  }
+  return i;
 }
 
 export interface ClientOptions {

@@ -3,9 +3,12 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
+import type { EtcdOperation } from "../../../../core/history.ts";
 import { Rng } from "../../../../sim/rng.ts";
-import { workloadHistory } from "../../generators.ts";
-import { mergeByCall, prepareEtcdHistory } from "./prepare.ts";
+import { injectStaleRead, workloadHistory } from "../../generators.ts";
+import { checkOperations } from "../../engine.ts";
+import { etcdModel } from "./model.ts";
+import { WINDOWED_FROM, mergeByCall, prepareEtcdHistory } from "./prepare.ts";
 
 test("mergeByCall equals a stable sort by call of the two lists concatenated", () => {
   const entry = fc.record({ call: fc.integer({ min: 0, max: 6 }), tag: fc.nat() });
@@ -32,6 +35,53 @@ test("a history given out of call order prepares exactly as the call-ordered one
   const ordered = prepareEtcdHistory(history);
   assert.ok(ordered.operations.some((o) => o.input.kind === "expire"));
   assert.equal(prepareEtcdHistory([...history].reverse()), ordered);
+});
+
+// A long recorded history is read through a window: requests and responses are read back when the
+// model needs them. Everything the checker sees must be what the copied history gives.
+test("a history read through the window prepares and checks exactly as the copied one", () => {
+  const history = workloadHistory(new Rng(9), { operations: 600, clients: 5, keys: 6, timeoutRate: 0.05 });
+  const copied = prepareEtcdHistory(history, { window: false });
+  const windowed = prepareEtcdHistory(history, { window: true });
+  assert.is(JSON.stringify(windowed), JSON.stringify(copied));
+  assert.equal(windowed.config, copied.config);
+  const model = etcdModel(copied.config);
+  assert.equal(checkOperations(model, windowed.operations), checkOperations(model, copied.operations));
+});
+
+test("an illegal history read through the window gives the same verdict and evidence (the search keys by JSON)", () => {
+  const rng = new Rng(3);
+  const stale = injectStaleRead(workloadHistory(rng, { operations: 200, clients: 4, keys: 4, timeoutRate: 0.05 }), rng);
+  assert.ok(stale);
+  const copied = prepareEtcdHistory(stale!, { window: false });
+  const windowed = prepareEtcdHistory(stale!, { window: true });
+  const model = etcdModel(copied.config);
+  const a = checkOperations(model, copied.operations);
+  assert.is(a.verdict, "illegal");
+  assert.equal(checkOperations(model, windowed.operations), a);
+});
+
+test("a long call-ordered history is read through the window by default, and prepares as the copied one", () => {
+  const history: EtcdOperation[] = [];
+  for (let i = 0; i < WINDOWED_FROM; i++) {
+    const key = `/k/${i % 10}`;
+    const call = 10 * i;
+    history.push(
+      i % 2 === 0
+        ? {
+            id: i,
+            client: i % 3,
+            call,
+            return: call + 5,
+            request: { kind: "put", put: { key, value: `v${i}` } },
+            response: { kind: "put", put: { header: { revision: i / 2 + 2, raftTerm: 1 } } },
+          }
+        : { id: i, client: i % 3, call, return: null, request: { kind: "range", range: { key } }, response: null },
+    );
+  }
+  const byDefault = prepareEtcdHistory(history);
+  assert.is.not(Object.getPrototypeOf(byDefault.operations[0]!.input), Object.prototype);
+  assert.is(JSON.stringify(byDefault), JSON.stringify(prepareEtcdHistory(history, { window: false })));
 });
 
 test.run();

@@ -24,7 +24,13 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
-import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
+import {
+  isReadOnlyRequest,
+  type EtcdInput,
+  type EtcdModelConfig,
+  type EtcdModelOperation,
+  type EtcdOutput,
+} from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -184,6 +190,8 @@ function leasesOf(r: EtcdRequest, resp: EtcdResponse | null): number[] {
 export interface PrepareOptions {
   /** Bound the return of unknown writes whose unique value was seen (default true; off for the brute-force reference). */
   boundObservedWrites?: boolean;
+  /** Read the history through a window (default: when it is long and in call order; see WINDOWED_FROM). */
+  window?: boolean;
 }
 
 /** Calls `visit` with every pair a successful response shows and whether its value was left out (keys_only). */
@@ -240,13 +248,94 @@ export function createsRevision(req: EtcdRequest, resp: EtcdResponse): boolean {
 
 /** The operations by call time, then id (the recorder's order, already sorted in practice: then no copy is sorted). */
 function sortedByCall(history: readonly EtcdOperation[]): EtcdOperation[] {
+  const ops = history.slice();
+  if (!inCallOrder(ops)) ops.sort((x, y) => x.call - y.call || x.id - y.id);
+  return ops;
+}
+
+function inCallOrder(history: readonly EtcdOperation[]): boolean {
+  let a = history[0];
   for (let i = 1; i < history.length; i++) {
-    const a = history[i - 1]!;
     const b = history[i]!;
-    if (a.call > b.call || (a.call === b.call && a.id > b.id))
-      return [...history].sort((x, y) => x.call - y.call || x.id - y.id);
+    if (a!.call > b.call || (a!.call === b.call && a!.id > b.id)) return false;
+    a = b;
   }
-  return history.slice();
+  return true;
+}
+
+/**
+ * A history at least this long is read through a window (OperationWindow) when it is already in call
+ * order, as a recorded one is: a long run's recorded history is a view that rebuilds an operation each
+ * time one is read (core/etcd/client.ts), and holding every rebuilt request and response at once would
+ * undo what packing saved. Shorter ones (every scenario's usual seed) are copied and read directly.
+ */
+export const WINDOWED_FROM = 32_768;
+/**
+ * Operations a window keeps rebuilt (a power of two). The guess steps operations a few at a time
+ * near its place in the history; a larger window misses no less often (measured on a 1-hour run) and
+ * keeps its objects long enough to move them to the old generation, which the heap then grows by.
+ */
+const WINDOW = 1_024;
+
+/**
+ * A history read by position, keeping the last operations read at each slot (direct-mapped): reads
+ * near each other cost one rebuild each. Different reads of one operation may give different, equal
+ * objects; the checker only reads them.
+ */
+class OperationWindow {
+  private readonly at = new Int32Array(WINDOW).fill(-1);
+  private readonly ops: (EtcdOperation | undefined)[] = new Array(WINDOW);
+
+  constructor(private readonly history: readonly EtcdOperation[]) {}
+
+  get(i: number): EtcdOperation {
+    const slot = i & (WINDOW - 1);
+    if (this.at[slot] === i) return this.ops[slot]!;
+    const op = this.history[i]!;
+    this.at[slot] = i;
+    this.ops[slot] = op;
+    return op;
+  }
+}
+
+/** A request the model reads from the window when it needs it (see WINDOWED_FROM). */
+class WindowedInput {
+  readonly kind = "request";
+  constructor(
+    readonly id: number,
+    readonly serializable: boolean,
+    readonly readOnly: boolean,
+    private readonly window: OperationWindow,
+    private readonly position: number,
+  ) {}
+
+  get request(): EtcdRequest {
+    return this.window.get(this.position).request;
+  }
+
+  /** The same JSON as the plain input (the search keys equal operations by it). */
+  toJSON(): EtcdInput {
+    const { id, request, serializable, readOnly } = this;
+    return { kind: "request", id, request, serializable, readOnly };
+  }
+}
+
+/** A successful outcome whose response is read from the window when needed. */
+class WindowedOutput {
+  readonly unknown = false;
+  readonly error = null;
+  constructor(
+    private readonly window: OperationWindow,
+    private readonly position: number,
+  ) {}
+
+  get response(): EtcdResponse {
+    return this.window.get(this.position).response!;
+  }
+
+  toJSON(): EtcdOutput {
+    return { unknown: false, response: this.response, error: null };
+  }
 }
 
 /** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
@@ -267,51 +356,70 @@ export function prepareEtcdHistory(
   options: PrepareOptions = {},
 ): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
-  const ops = sortedByCall(history);
-  const outcomes = ops.map(outcomeOf);
-  // The values each request writes are listed again where needed, not kept per operation (a long
-  // history has hundreds of thousands of them).
-
-  // Unique values and when each was first seen returned: only the values unknown outcomes wrote
-  // matter (below), so only those are counted (a long history writes hundreds of thousands).
+  // Operation i in call order: from a copy, or (a long recorded history) through a window.
+  const windowed = (options.window ?? history.length >= WINDOWED_FROM) && inCallOrder(history);
+  const window = windowed ? new OperationWindow(history) : undefined;
+  const sorted = window === undefined ? sortedByCall(history) : undefined;
+  const n = history.length;
+  const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
+  // Two passes over the history (each reads every operation once: a long one is rebuilt per read).
+  // The first: outcomes, and the values unknown outcomes wrote (only those matter below, so only
+  // those are counted; a long history writes hundreds of thousands).
+  const outcomes: Outcome[] = new Array(n);
   const writers = new Map<string, number>();
-  for (let i = 0; i < ops.length; i++) {
-    if (outcomes[i] !== "unknown") continue;
-    for (const v of writtenValues(ops[i]!.request)) writers.set(v, 0);
-  }
-  for (let i = 0; i < ops.length; i++) {
-    if (outcomes[i] === "no-effect") continue;
-    const values = writtenValues(ops[i]!.request);
-    for (let j = 0; j < values.length; j++) {
-      const v = values[j]!;
-      const count = writers.get(v);
-      if (count === undefined) continue;
-      if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
-      writers.set(v, count + 1);
-    }
-  }
-  const seenBy = new Map<string, number>();
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    if (outcomes[i] !== "ok" || op.return === null) continue;
-    const t = op.return;
-    forEachObservedKv(op.response!, (kv) => {
-      const v = kv.value;
-      if (writers.get(v) === 1 && t < (seenBy.get(v) ?? Infinity)) seenBy.set(v, t);
-    });
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
+    const outcome = outcomeOf(op);
+    outcomes[i] = outcome;
+    if (outcome === "unknown") for (const v of writtenValues(op.request)) writers.set(v, 0);
   }
 
+  // The second: how many requests wrote each of those values and when a known response first
+  // showed it (a unique one, checked once all are counted), the model operations, and the revision
+  // facts. The values each request writes are listed again where needed, not kept per operation.
+  const firstShown = new Map<string, number>();
   const trackedLeases = new Set<number>();
   const leaseFirstCall = new Map<number, number>();
   let keepHistory = false;
   let dropped = 0;
-  let observedUnknownWrites = 0;
   const operations: EtcdModelOperation[] = [];
+  /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
+  const unknownWrites: number[] = [];
+  const claimedRevisions = new Set<number>();
+  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
+  const show = (kv: KeyValue, keysOnly: boolean): void => {
+    let list = revisionContents.get(kv.modRevision);
+    if (!list) revisionContents.set(kv.modRevision, (list = []));
+    const value = keysOnly ? undefined : kv.value;
+    if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
+  };
 
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
     const kind = outcomes[i]!;
     const request = op.request;
+    if (kind !== "no-effect" && writers.size > 0) {
+      const values = writtenValues(request);
+      for (let j = 0; j < values.length; j++) {
+        const v = values[j]!;
+        const count = writers.get(v);
+        if (count === undefined) continue;
+        if (values.indexOf(v) !== j) continue; // a value written twice by one request counts once
+        writers.set(v, count + 1);
+      }
+    }
+    if (kind === "ok" && op.return !== null) {
+      const t = op.return;
+      const response = op.response!;
+      if (writers.size > 0)
+        forEachObservedKv(response, (kv) => {
+          const v = kv.value;
+          if (writers.has(v) && t < (firstShown.get(v) ?? Infinity)) firstShown.set(v, t);
+        });
+      if (createsRevision(request, response)) claimedRevisions.add(writeRevision(response)!);
+      forEachShownPair(request, response, show);
+    }
+
     const readOnly = isReadOnlyRequest(request);
     if (kind === "no-effect" || (kind === "unknown" && readOnly)) {
       dropped++;
@@ -329,51 +437,46 @@ export function prepareEtcdHistory(
     for (const id of leasesOf(request, kind === "ok" ? op.response : null)) {
       if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
     }
-
-    let ret = kind === "unknown" ? Infinity : op.return!;
-    if (kind === "unknown" && bound) {
-      let seen = Infinity;
-      for (const v of writtenValues(request)) seen = Math.min(seen, seenBy.get(v) ?? Infinity);
-      // Seen before it was even called: leave it; the search reports the contradiction.
-      if (seen !== Infinity && seen >= op.call) {
-        ret = seen;
-        observedUnknownWrites++;
-      }
-    }
+    if (kind === "unknown") unknownWrites.push(operations.length);
+    const serializable = request.kind === "range" && request.range.serializable === true;
     operations.push({
       clientId: op.client,
       call: op.call,
-      return: ret,
-      input: {
-        kind: "request",
-        id: op.id,
-        request,
-        serializable: request.kind === "range" && request.range.serializable === true,
-        readOnly,
-      },
+      return: kind === "unknown" ? Infinity : op.return!,
+      // Through the window: the successes, nearly all of a long history, which the guess places
+      // in order. The rest (unknown outcomes, definite errors: a few percent) are tried again and
+      // again wherever they may fit, so they keep their request.
+      input:
+        window === undefined || kind !== "ok"
+          ? { kind: "request", id: op.id, request, serializable, readOnly }
+          : new WindowedInput(op.id, serializable, readOnly, window, i),
       output:
         kind === "ok"
-          ? { unknown: false, response: op.response, error: null }
+          ? window === undefined
+            ? { unknown: false, response: op.response, error: null }
+            : new WindowedOutput(window, i)
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
     });
   }
 
-  const claimedRevisions = new Set<number>();
-  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
-  const show = (kv: KeyValue, keysOnly: boolean): void => {
-    let list = revisionContents.get(kv.modRevision);
-    if (!list) revisionContents.set(kv.modRevision, (list = []));
-    const value = keysOnly ? undefined : kv.value;
-    if (!list.some((e) => e.key === kv.key && e.value === value)) list.push({ key: kv.key, value });
-  };
-  for (let i = 0; i < ops.length; i++) {
-    const op = ops[i]!;
-    if (outcomes[i] !== "ok" || !op.response) continue;
-    if (createsRevision(op.request, op.response)) claimedRevisions.add(writeRevision(op.response)!);
-    forEachShownPair(op.request, op.response, show);
-  }
+  // An unknown write whose unique value a known response showed took effect before that response
+  // returned: that bounds its return.
+  let observedUnknownWrites = 0;
+  if (bound)
+    for (const k of unknownWrites) {
+      const u = operations[k]!;
+      if (u.input.kind !== "request") continue;
+      let seen = Infinity;
+      for (const v of writtenValues(u.input.request))
+        if (writers.get(v) === 1) seen = Math.min(seen, firstShown.get(v) ?? Infinity);
+      // Seen before it was even called: leave it; the search reports the contradiction.
+      if (seen !== Infinity && seen >= u.call) {
+        u.return = seen;
+        observedUnknownWrites++;
+      }
+    }
 
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
   const expiries: EtcdModelOperation[] = [];
