@@ -26,12 +26,27 @@ function chunkLength(k: number, j: number): number {
   return n;
 }
 
-/** Unsigned 32-bit integers by index; unset slots read 0. */
-export class ChunkedU32 {
-  private readonly chunks: (Uint32Array | undefined)[] = [];
+/** What the chunked columns share: chunks of a typed array, a length, push, and the bytes held. */
+abstract class Chunked<C extends Uint32Array | Int32Array | Float64Array> {
+  protected readonly chunks: (C | undefined)[] = [];
   /** One past the highest index set (or pushed). */
   length = 0;
 
+  abstract set(i: number, x: number): void;
+
+  push(x: number): void {
+    this.set(this.length, x);
+  }
+
+  get bytes(): number {
+    let n = 0;
+    for (const c of this.chunks) if (c !== undefined) n += c.byteLength;
+    return n;
+  }
+}
+
+/** Unsigned 32-bit integers by index; unset slots read 0. */
+export class ChunkedU32 extends Chunked<Uint32Array> {
   get(i: number): number {
     const c = this.chunks[i >>> SHIFT];
     return c === undefined ? 0 : (c[i & MASK] ?? 0);
@@ -50,16 +65,6 @@ export class ChunkedU32 {
     c[j] = x;
     if (i >= this.length) this.length = i + 1;
   }
-
-  push(x: number): void {
-    this.set(this.length, x);
-  }
-
-  get bytes(): number {
-    let n = 0;
-    for (const c of this.chunks) if (c !== undefined) n += c.byteLength;
-    return n;
-  }
 }
 
 /** The Int32 slot value that marks an unset slot. */
@@ -71,11 +76,8 @@ const UNSET = -0x80000000;
  * other than the unset mark, base + (v - base) === v, and v is not -0; otherwise the chunk turns into a
  * Float64Array, which stores anything. Either way get returns exactly what was set.
  */
-export class OffsetColumn {
-  private readonly chunks: (Int32Array | Float64Array | undefined)[] = [];
+export class OffsetColumn extends Chunked<Int32Array | Float64Array> {
   private readonly bases: number[] = [];
-  /** One past the highest index set (or pushed). */
-  length = 0;
 
   get(i: number): number | undefined {
     const x = this.at(i);
@@ -126,16 +128,6 @@ export class OffsetColumn {
     for (let m = 0; m < c.length; m++) f[m] = c[m] === UNSET ? Number.NaN : base + c[m]!;
     f[j] = x;
     this.chunks[k] = f;
-  }
-
-  push(x: number): void {
-    this.set(this.length, x);
-  }
-
-  get bytes(): number {
-    let n = 0;
-    for (const c of this.chunks) if (c !== undefined) n += c.byteLength;
-    return n;
   }
 }
 
