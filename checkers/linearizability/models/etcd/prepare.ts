@@ -397,8 +397,12 @@ export function prepareEtcdHistory(
   /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
   const claimedRevisions = new Set<number>();
-  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
+  // Only revisions no known write claimed: the model reads a revision's contents only when it is
+  // not claimed (etcdModel's `claimed`), and a long history's writes claim nearly every revision,
+  // each seen in many responses (hundreds of thousands of entries no one would read).
+  let revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
   const show = (kv: KeyValue, keysOnly: boolean): void => {
+    if (claimedRevisions.has(kv.modRevision)) return;
     let list = revisionContents.get(kv.modRevision);
     if (!list) revisionContents.set(kv.modRevision, (list = []));
     const value = keysOnly ? undefined : kv.value;
@@ -476,6 +480,13 @@ export function prepareEtcdHistory(
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
     });
+  }
+
+  // Those shown before a later response's write claimed them go too.
+  if (revisionContents.size > 0 && claimedRevisions.size > 0) {
+    const unclaimed = new Map<number, { key: string; value: string | undefined }[]>();
+    for (const [revision, list] of revisionContents) if (!claimedRevisions.has(revision)) unclaimed.set(revision, list);
+    revisionContents = unclaimed;
   }
 
   // An unknown write whose unique value a known response showed took effect before that response
