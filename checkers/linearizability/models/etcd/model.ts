@@ -60,6 +60,7 @@ export interface EtcdModelConfig {
   /**
    * What known responses showed of each revision: a pair with modRevision m proves the write that
    * created m set that key to that value (value undefined: keys-only, the value was not shown).
+   * Only read for revisions not in claimedRevisions (prepareEtcdHistory keeps only those).
    */
   revisionContents: ReadonlyMap<number, readonly { key: string; value: string | undefined }[]>;
 }

@@ -45,6 +45,16 @@ test("a history read through the window prepares and checks exactly as the copie
   const windowed = prepareEtcdHistory(history, { window: true });
   assert.is(JSON.stringify(windowed), JSON.stringify(copied));
   assert.equal(windowed.config, copied.config);
+  // Field by field too (the windowed ones keep their constant fields on the prototype).
+  for (let i = 0; i < copied.operations.length; i++) {
+    const w = windowed.operations[i]!;
+    const c = copied.operations[i]!;
+    assert.is(w.input.kind, c.input.kind);
+    assert.is(w.output.unknown, c.output.unknown);
+    assert.is(w.output.error, c.output.error);
+    assert.equal(w.output.response, c.output.response);
+    if (w.input.kind === "request" && c.input.kind === "request") assert.equal(w.input.request, c.input.request);
+  }
   const model = etcdModel(copied.config);
   assert.equal(checkOperations(model, windowed.operations), checkOperations(model, copied.operations));
 });

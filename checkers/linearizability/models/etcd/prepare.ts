@@ -298,9 +298,12 @@ class OperationWindow {
   }
 }
 
-/** A request the model reads from the window when it needs it (see WINDOWED_FROM). */
+/**
+ * A request the model reads from the window when it needs it (see WINDOWED_FROM). One per operation
+ * of a long history: what is the same for all (its kind) is on the prototype, not in each.
+ */
 class WindowedInput {
-  readonly kind = "request";
+  declare readonly kind: "request";
   constructor(
     readonly id: number,
     readonly serializable: boolean,
@@ -309,8 +312,13 @@ class WindowedInput {
     private readonly position: number,
   ) {}
 
+  /** The recorded operation (rebuilt by the window if it was not read lately). */
+  recorded(): EtcdOperation {
+    return this.window.get(this.position);
+  }
+
   get request(): EtcdRequest {
-    return this.window.get(this.position).request;
+    return this.recorded().request;
   }
 
   /** The same JSON as the plain input (the search keys equal operations by it). */
@@ -319,24 +327,27 @@ class WindowedInput {
     return { kind: "request", id, request, serializable, readOnly };
   }
 }
+Object.defineProperty(WindowedInput.prototype, "kind", { value: "request", enumerable: true });
 
-/** A successful outcome whose response is read from the window when needed. */
+/**
+ * A successful outcome whose response is read from the window when needed, through its operation's
+ * input (which knows where); `unknown` and `error`, the same for all, are on the prototype.
+ */
 class WindowedOutput {
-  readonly unknown = false;
-  readonly error = null;
-  constructor(
-    private readonly window: OperationWindow,
-    private readonly position: number,
-  ) {}
+  declare readonly unknown: false;
+  declare readonly error: null;
+  constructor(private readonly input: WindowedInput) {}
 
   get response(): EtcdResponse {
-    return this.window.get(this.position).response!;
+    return this.input.recorded().response!;
   }
 
   toJSON(): EtcdOutput {
     return { unknown: false, response: this.response, error: null };
   }
 }
+Object.defineProperty(WindowedOutput.prototype, "unknown", { value: false, enumerable: true });
+Object.defineProperty(WindowedOutput.prototype, "error", { value: null, enumerable: true });
 
 /** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
 export function mergeByCall<T extends { call: number }>(first: readonly T[], second: readonly T[]): T[] {
@@ -386,8 +397,12 @@ export function prepareEtcdHistory(
   /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
   const claimedRevisions = new Set<number>();
-  const revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
+  // Only revisions no known write claimed: the model reads a revision's contents only when it is
+  // not claimed (etcdModel's `claimed`), and a long history's writes claim nearly every revision,
+  // each seen in many responses (hundreds of thousands of entries no one would read).
+  let revisionContents = new Map<number, { key: string; value: string | undefined }[]>();
   const show = (kv: KeyValue, keysOnly: boolean): void => {
+    if (claimedRevisions.has(kv.modRevision)) return;
     let list = revisionContents.get(kv.modRevision);
     if (!list) revisionContents.set(kv.modRevision, (list = []));
     const value = keysOnly ? undefined : kv.value;
@@ -439,26 +454,39 @@ export function prepareEtcdHistory(
     }
     if (kind === "unknown") unknownWrites.push(operations.length);
     const serializable = request.kind === "range" && request.range.serializable === true;
+    // Through the window: the successes, nearly all of a long history, which the guess places in
+    // order. The rest (unknown outcomes, definite errors: a few percent) are tried again and again
+    // wherever they may fit, so they keep their request.
+    if (window !== undefined && kind === "ok") {
+      const input = new WindowedInput(op.id, serializable, readOnly, window, i);
+      operations.push({
+        clientId: op.client,
+        call: op.call,
+        return: op.return!,
+        input,
+        output: new WindowedOutput(input),
+      });
+      continue;
+    }
     operations.push({
       clientId: op.client,
       call: op.call,
       return: kind === "unknown" ? Infinity : op.return!,
-      // Through the window: the successes, nearly all of a long history, which the guess places
-      // in order. The rest (unknown outcomes, definite errors: a few percent) are tried again and
-      // again wherever they may fit, so they keep their request.
-      input:
-        window === undefined || kind !== "ok"
-          ? { kind: "request", id: op.id, request, serializable, readOnly }
-          : new WindowedInput(op.id, serializable, readOnly, window, i),
+      input: { kind: "request", id: op.id, request, serializable, readOnly },
       output:
         kind === "ok"
-          ? window === undefined
-            ? { unknown: false, response: op.response, error: null }
-            : new WindowedOutput(window, i)
+          ? { unknown: false, response: op.response, error: null }
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
     });
+  }
+
+  // Those shown before a later response's write claimed them go too.
+  if (revisionContents.size > 0 && claimedRevisions.size > 0) {
+    const unclaimed = new Map<number, { key: string; value: string | undefined }[]>();
+    for (const [revision, list] of revisionContents) if (!claimedRevisions.has(revision)) unclaimed.set(revision, list);
+    revisionContents = unclaimed;
   }
 
   // An unknown write whose unique value a known response showed took effect before that response

@@ -304,7 +304,9 @@ class Guess {
     const { ops, n, slot, creates, place } = this;
     // Header revisions by return time: an operation called after a response showing revision h
     // linearizes after revision h exists.
-    const shown: { ret: number; rev: number }[] = [];
+    // The operations showing a header revision, by index (not an object per operation: a long
+    // history has hundreds of thousands), sorted by return time below.
+    const shown: number[] = [];
     const header = new Float64Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
       const { input, output } = ops[i]!;
@@ -319,7 +321,7 @@ class Guess {
       }
       const h = responseHeader(r).revision;
       header[i] = h;
-      shown.push({ ret: ops[i]!.return, rev: h });
+      shown.push(i);
       if (input.serializable) {
         place[i] = FLOATING;
         continue;
@@ -337,13 +339,15 @@ class Guess {
       }
     }
     for (const list of this.observed.values()) list.sort();
-    shown.sort((a, b) => a.ret - b.ret);
+    // A stable sort by return time (ties stay in index order, as pushed).
+    shown.sort((a, b) => ops[a]!.return - ops[b]!.return);
     const rets = new Float64Array(shown.length);
     const maxRev = new Float64Array(shown.length);
     let m = 0;
     for (let k = 0; k < shown.length; k++) {
-      rets[k] = shown[k]!.ret;
-      m = Math.max(m, shown[k]!.rev);
+      const i = shown[k]!;
+      rets[k] = ops[i]!.return;
+      m = Math.max(m, header[i]!);
       maxRev[k] = m;
     }
     /** The highest revision a response that returned before t showed (0 if none). */
