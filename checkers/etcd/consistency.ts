@@ -2,6 +2,7 @@
 // must apply the same entry at the same Raft index and reach the same revision; after heal, every
 // member's store hash at a common revision must match. Fed online by the members' apply loops.
 import { ChunkedU32, HotWindow, OffsetColumn, RunColumn } from "../../core/metrics/columns.ts";
+import { NameTable } from "../../core/name-table.ts";
 import type { CheckOf } from "../types.ts";
 
 export interface AppliedEntry {
@@ -24,8 +25,7 @@ export class ConsistencyOracle {
   private readonly times = new OffsetColumn();
   /** The member's number in memberNames. */
   private readonly members = new RunColumn();
-  private readonly memberNames: string[] = [];
-  private readonly memberNo = new Map<string, number>();
+  private readonly memberNames = new NameTable();
   /**
    * The payload first applied at index i, for the newest PAYLOAD_WINDOW indexes. Older indexes keep only
    * the parts of their payload's digest (two 32-bit hashes and the JSON length, from which digestOf's
@@ -87,17 +87,12 @@ export class ConsistencyOracle {
   }
 
   private memberNumber(member: string): number {
-    let n = this.memberNo.get(member);
-    if (n === undefined) {
-      n = this.memberNames.push(member) - 1;
-      this.memberNo.set(member, n);
-    }
-    return n;
+    return this.memberNames.number(member);
   }
 
   /** The member that first applied index i. */
   private memberAt(i: number): string {
-    return this.memberNames[this.members.get(i)!]!;
+    return this.memberNames.name(this.members.get(i)!)!;
   }
 
   private recordPayload(i: number, payload: unknown): void {

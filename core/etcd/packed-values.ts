@@ -14,6 +14,7 @@
 //   by reference.
 // Reading builds new objects each time: callers must not rely on identity (the history's consumers
 // only read it).
+import { NameTable } from "../name-table.ts";
 
 const INT = 0;
 const DOUBLE = 1;
@@ -66,8 +67,7 @@ export class PackedValues {
   /** Where each value starts (a word index). */
   private starts = new Int32Array(1 << 10);
   private count = 0;
-  private readonly strings: string[] = [];
-  private readonly stringIds = new Map<string, number>();
+  private readonly strings = new NameTable();
   private readonly shapeRoot: ShapeNode = { next: new Map(), id: -1 };
   private readonly shapes: (readonly string[])[] = [];
   /** Per shape, a function building the object as one literal (see makeBuilder). */
@@ -202,13 +202,7 @@ export class PackedValues {
   }
 
   private intern(s: string): number {
-    let id = this.stringIds.get(s);
-    if (id === undefined) {
-      id = this.strings.length;
-      this.strings.push(s);
-      this.stringIds.set(s, id);
-    }
-    return id;
+    return this.strings.number(s);
   }
 
   // ---- reading ----
@@ -233,7 +227,7 @@ export class PackedValues {
         f64Words[1] = this.next();
         return f64[0];
       case STRING:
-        return this.strings[payload];
+        return this.strings.name(payload);
       case BYTES: {
         const o = this.next();
         return latin1(this.bytes, o, payload);

@@ -3,6 +3,7 @@
 // active log, which is undefined when nobody asked, so each hook costs one load and one test. Times are
 // the harness's virtual time (the world's clock), not a process's skewed clock.
 
+import { NameTable } from "../name-table.ts";
 import { ChunkedU32, OffsetColumn } from "./columns.ts";
 
 export type Layer = "etcd" | "apiserver" | "workqueue";
@@ -136,8 +137,7 @@ export class EtcdRequests {
   private readonly who = new ChunkedU32();
   /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
   private readonly whatFlags = new ChunkedU32();
-  private readonly names: string[] = [];
-  private readonly nameNo = new Map<string, number>();
+  private readonly names = new NameTable();
 
   /** Requests recorded so far. */
   get count(): number {
@@ -159,8 +159,8 @@ export class EtcdRequests {
     for (let i = 0; i < count; i++) {
       const wf = this.whatFlags.get(i);
       visit(
-        this.names[this.who.get(i)]!,
-        this.names[wf >> 2]!,
+        this.names.name(this.who.get(i))!,
+        this.names.name(wf >> 2)!,
         this.starts.at(i),
         this.ends.at(i),
         (wf & 1) === 1,
@@ -170,12 +170,7 @@ export class EtcdRequests {
   }
 
   private nameNumber(name: string): number {
-    let n = this.nameNo.get(name);
-    if (n === undefined) {
-      n = this.names.push(name) - 1;
-      this.nameNo.set(name, n);
-    }
-    return n;
+    return this.names.number(name);
   }
 }
 
