@@ -25,6 +25,8 @@ export interface SeedSplit {
 export interface SeedProfile {
   scenario: string;
   seeds: number;
+  /** Seeds run before the timed ones (far from them), for the JIT. */
+  warmup: number;
   /** Plain pass: wall ms for all seeds, end to end (runScenario, checkers included). */
   wallMs: number;
   events: number;
@@ -105,7 +107,8 @@ export function profileScenario(
   if (def === undefined) return undefined;
   const first = opts.first ?? 1;
   const seeds = Array.from({ length: count }, (_, i) => first + i);
-  for (let i = 0; i < (opts.warmup ?? 20); i++) runScenario({ scenario: def, seed: 1_000_000 + i });
+  const warmup = opts.warmup ?? 20;
+  for (let i = 0; i < warmup; i++) runScenario({ scenario: def, seed: 1_000_000 + i });
   let events = 0,
     simMs = 0;
   const t0 = performance.now();
@@ -131,5 +134,5 @@ export function profileScenario(
       split.offlineMs += Number.isNaN(clock.lastRunEnd) ? 0 : s1 - clock.lastRunEnd;
     }
   }
-  return { scenario: name, seeds: count, wallMs, events, simMs, split };
+  return { scenario: name, seeds: count, warmup, wallMs, events, simMs, split };
 }
