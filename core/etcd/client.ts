@@ -8,7 +8,7 @@ import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, Watc
 import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
-import { PackedValues } from "./packed-values.ts";
+import { type ChunkStore, PackedValues } from "./packed-values.ts";
 
 /**
  * Operations kept as objects before the oldest are packed: a short run (every scenario's usual seed)
@@ -33,13 +33,27 @@ export class HistoryRecorder {
   /** The operations from id `packed.length` on, as objects: the latest, and those still in flight. */
   private recent: EtcdOperation[] = [];
   /** The older ones by id: finished ones packed (read back as fresh copies), any still in flight by reference. */
-  private readonly packed = new PackedValues();
+  private readonly packed: PackedValues;
   private view: EtcdOperation[] | undefined;
   readonly watches: WatchRecord[] = [];
   /** When set, watch records go to it rather than to `watches`. */
   watchSink: WatchStreamSink | undefined = undefined;
-  /** Virtual time source (true time, not a process clock): histories are judged in real time. */
-  constructor(readonly trueNow: () => number) {}
+  /**
+   * `trueNow`: virtual time source (true time, not a process clock): histories are judged in real time.
+   * `chunkStore`: where the packed operations go once they fill a chunk (see PackedValues), called only
+   * if a run records that many; without it they stay in memory.
+   */
+  constructor(
+    readonly trueNow: () => number,
+    chunkStore?: () => ChunkStore | undefined,
+  ) {
+    this.packed = new PackedValues(chunkStore);
+  }
+
+  /** Bytes of packed operations in memory, and how many of their chunks went to the chunk store. */
+  get packedMemory(): { bytes: number; storedChunks: number } {
+    return { bytes: this.packed.byteSize, storedChunks: this.packed.storedChunks };
+  }
 
   /**
    * Every operation in id order. Until anything is packed, the recorder's own array; after, a read-only
