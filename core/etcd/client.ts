@@ -11,13 +11,17 @@ import type { AuthRequest, AuthResponse } from "./auth.ts";
 import { type ChunkStore, PackedValues } from "./packed-values.ts";
 
 /**
- * Operations kept as objects before the oldest are packed: a short run (every scenario's usual seed)
- * never packs, so its history is the plain array it always was; a long one keeps about this many as
- * objects and the rest packed (~140 bytes an operation instead of ~640, see PackedValues).
+ * Operations kept as objects before the oldest are packed: a short run (every scenario's usual seed:
+ * the busiest records under 1,500) never packs, so its history is the plain array it always was; a
+ * long one keeps 2,048 to 4,096 as objects (the newest, and those still in flight: the oldest of them
+ * tens of simulated seconds old at any workload's rate, far past a request's timeout) and the rest
+ * packed (~160 bytes an operation instead of ~640, see PackedValues). The objects are the part of a
+ * long run's history that stays on the heap, which grows to several times its live size between
+ * collections: fewer is less resident memory.
  */
-const PACK_AFTER = 12_288;
+const PACK_AFTER = 4_096;
 /** How many of the oldest are packed at a time. */
-const PACK_BATCH = 8_192;
+const PACK_BATCH = 2_048;
 
 /**
  * Takes the watch streams instead of `HistoryRecorder.watches` (which it may keep them in): told when
