@@ -162,8 +162,7 @@ export class PackedValues {
     if (this.offered === 0) this.store = this.chunkStore();
     const store = this.store;
     for (; this.offered < full; this.offered++) {
-      if (store?.put(this.offered, this.chunks[this.offered]!))
-        this.chunks[this.offered] = undefined;
+      if (store?.put(this.offered, this.chunks[this.offered]!)) this.chunks[this.offered] = undefined;
     }
   }
 
