@@ -1,6 +1,6 @@
 // The history's temporary file must give back exactly the words it took, and leave nothing on disk:
 // its name is gone from the directory as soon as it is open, and closing it ends the store.
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
@@ -57,6 +57,21 @@ test("a packed history through the file reads back the same", () => {
     for (let i = 0; i < values.length; i++) assert.equal(p.get(i), values[i]);
     store!.close();
     assert.equal(readdirSync(dir), []);
+  });
+});
+
+test("names taken by someone else are skipped, never overwritten", () => {
+  withDir((dir) => {
+    const name = (n: number) => join(dir, `etcdsim-history-${process.pid}-${n}`);
+    // Every name this process tries next (it counts from 1; the tests above opened a few).
+    for (let n = 1; n < 200; n++) writeFileSync(name(n), "someone else's");
+    assert.is(TempFileChunkStore.open(dir), undefined); // gives up after a few tries: memory instead
+    for (let n = 1; n < 200; n++) assert.is(readFileSync(name(n), "utf8"), "someone else's");
+    for (let n = 1; n < 200; n++) rmSync(name(n));
+    const store = TempFileChunkStore.open(dir);
+    assert.ok(store?.isOpen);
+    assert.equal(readdirSync(dir), []);
+    store!.close();
   });
 });
 

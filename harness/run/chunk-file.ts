@@ -8,7 +8,6 @@
 // when the store is garbage collected (the run's history is no longer reachable), or by the process
 // ending, however it ends (an error, a signal, a kill). Where an open file cannot be unlinked (Windows),
 // the name is removed on close and, failing that, when the process exits.
-import { randomBytes } from "node:crypto";
 import { closeSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +22,8 @@ interface OpenFile {
 /** Names still on disk (only where unlinking an open file fails), removed at exit. */
 const named = new Set<OpenFile>();
 let exitHook = false;
+/** Files this process opened (their names' last part). */
+let opened = 0;
 
 /** Closes the file of a store that was garbage collected without close(). */
 const collected = new FinalizationRegistry<OpenFile>((file) => release(file));
@@ -61,14 +62,19 @@ export class TempFileChunkStore implements ChunkStore {
    * undefined if none can be created there (the history then stays in memory: same history, more memory).
    */
   static open(dir: string = tmpdir()): TempFileChunkStore | undefined {
-    // The name only has to be unused: the random bytes are not the simulation's (they never reach it).
-    const path = join(dir, `etcdsim-history-${process.pid}-${randomBytes(6).toString("hex")}`);
-    let fd: number;
-    try {
-      fd = openSync(path, "wx+", 0o600);
-    } catch {
-      return undefined;
+    // The name only has to be unused (it is created exclusively): this process's id and a count, the
+    // next count if a file of that name exists (left by an earlier process of the same id).
+    let fd: number | undefined;
+    let path = "";
+    for (let tries = 0; fd === undefined && tries < 16; tries++) {
+      path = join(dir, `etcdsim-history-${process.pid}-${++opened}`);
+      try {
+        fd = openSync(path, "wx+", 0o600);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
+      }
     }
+    if (fd === undefined) return undefined;
     const file: OpenFile = { fd, path };
     try {
       unlinkSync(path);
