@@ -17,14 +17,17 @@ import type { CompactionRecord } from "./types.ts";
 export interface OnlineWatchOptions {
   /**
    * Records are kept whole (in the array given to the constructor, for reports) until the kept ones'
-   * responses reach this many; later streams are judged and dropped. Default 10,000 (~5 MB): above
-   * any normal-length run (the busiest, watch-compaction, records under 3,000) and a 1-minute one.
+   * responses reach this many; later streams are judged and dropped. Default 5,000 (~2.7 MB, live on
+   * the heap for the whole run): above any normal-length run (the busiest, watch-compaction, records
+   * at most 3,008 over seeds 1..300; kv-chaos 2,301) and a 1-minute kv-chaos one (~2,100).
    */
   keepResponses?: number;
   /**
    * Committed revisions kept below the newest, and below the start of every open stream: older ones
    * are dropped from the index. A stream that then names a dropped revision is reported (never judged
-   * on missing truth). Default 10,000 (minutes of a busy run; no normal-length run drops any).
+   * on missing truth). Default 5,000 (~2 MB; minutes of a busy run: a 1-hour kv-chaos one commits
+   * ~21 a second and judges every stream; a normal-length run drops none: the first prune comes at
+   * 6,024 revisions, and the busiest record ~1,500 operations).
    */
   keepRevisions?: number;
   /** As CheckWatchesOptions.maxViolations. */
@@ -72,8 +75,8 @@ export class OnlineWatchChecker {
     private readonly kept: WatchRecord[],
     opts: OnlineWatchOptions = {},
   ) {
-    this.keepResponses = opts.keepResponses ?? 10_000;
-    this.keepRevisions = opts.keepRevisions ?? 10_000;
+    this.keepResponses = opts.keepResponses ?? 5_000;
+    this.keepRevisions = opts.keepRevisions ?? 5_000;
     this.maxViolations = opts.maxViolations ?? 1000;
     this.nextPruneAt = this.keepRevisions + PRUNE_EVERY;
   }

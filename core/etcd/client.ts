@@ -8,16 +8,24 @@ import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest, Watc
 import type { KV, KvResult, WatchHandle } from "./kv.ts";
 import { DEFINITE_ERRORS, RETRYABLE_ERRORS, type ClientMessage, type MemberMessage } from "./protocol.ts";
 import type { AuthRequest, AuthResponse } from "./auth.ts";
-import { PackedValues } from "./packed-values.ts";
+import { type ChunkStore, PackedValues } from "./packed-values.ts";
 
 /**
- * Operations kept as objects before the oldest are packed: a short run (every scenario's usual seed)
- * never packs, so its history is the plain array it always was; a long one keeps about this many as
- * objects and the rest packed (~140 bytes an operation instead of ~640, see PackedValues).
+ * Operations recorded before the first are packed: a short run (every scenario's usual seed: the
+ * busiest records ~1,500; a 1-minute kv-chaos run ~4,300) never packs, so its history is the plain
+ * array it always was (which its checkers read faster, and without a fresh object per read).
  */
-const PACK_AFTER = 12_288;
-/** How many of the oldest are packed at a time. */
-const PACK_BATCH = 8_192;
+const PACK_FIRST = 12_288;
+/**
+ * Once packing, an operation is packed when it is this old (simulated µs since its call): far past a
+ * request's timeout and its retries, so it has finished (unless its client was killed: then it is kept
+ * by reference). Its objects then die young instead of being promoted to the old generation, which
+ * grows to several times its live size between collections: a long run's history costs ~160 bytes an
+ * operation packed (see PackedValues) and little heap.
+ */
+const PACK_AGE_US = 8_000_000;
+/** Once packing, how many operations are recorded between two looks for old ones to pack. */
+const PACK_STEP = 256;
 
 /**
  * Takes the watch streams instead of `HistoryRecorder.watches` (which it may keep them in): told when
@@ -33,13 +41,29 @@ export class HistoryRecorder {
   /** The operations from id `packed.length` on, as objects: the latest, and those still in flight. */
   private recent: EtcdOperation[] = [];
   /** The older ones by id: finished ones packed (read back as fresh copies), any still in flight by reference. */
-  private readonly packed = new PackedValues();
+  private readonly packed: PackedValues;
   private view: EtcdOperation[] | undefined;
+  /** Look for operations to pack once `recent` is this long. */
+  private packAt = PACK_FIRST;
   readonly watches: WatchRecord[] = [];
   /** When set, watch records go to it rather than to `watches`. */
   watchSink: WatchStreamSink | undefined = undefined;
-  /** Virtual time source (true time, not a process clock): histories are judged in real time. */
-  constructor(readonly trueNow: () => number) {}
+  /**
+   * `trueNow`: virtual time source (true time, not a process clock): histories are judged in real time.
+   * `chunkStore`: where the packed operations go once they fill a chunk (see PackedValues), called only
+   * if a run records that many; without it they stay in memory.
+   */
+  constructor(
+    readonly trueNow: () => number,
+    chunkStore?: () => ChunkStore | undefined,
+  ) {
+    this.packed = new PackedValues(chunkStore);
+  }
+
+  /** Bytes of packed operations in memory, and how many of their chunks went to the chunk store. */
+  get packedMemory(): { bytes: number; storedChunks: number } {
+    return { bytes: this.packed.byteSize, storedChunks: this.packed.storedChunks };
+  }
 
   /**
    * Every operation in id order. Until anything is packed, the recorder's own array; after, a read-only
@@ -73,23 +97,27 @@ export class HistoryRecorder {
       response: null,
     };
     this.recent.push(op);
-    if (this.recent.length >= PACK_AFTER) this.pack();
+    if (this.recent.length >= this.packAt) this.pack();
     return op;
   }
 
   /**
-   * Packs the oldest operations. Each finished one is final (its client no longer holds it) and is
-   * copied; one still in flight (a request whose client was killed never finishes) is kept by
-   * reference, so whatever its client still writes into it is read back.
+   * Packs the operations called PACK_AGE_US ago or earlier (calls are in id order: time only grows).
+   * Each finished one is final (its client no longer holds it) and is copied; one still in flight (a
+   * request whose client was killed never finishes) is kept by reference, so whatever its client still
+   * writes into it is read back.
    */
   private pack(): void {
     const recent = this.recent;
-    for (let i = 0; i < PACK_BATCH; i++) {
-      const op = recent[i]!;
+    const before = this.trueNow() - PACK_AGE_US;
+    let n = 0;
+    while (n < recent.length && recent[n]!.call <= before) {
+      const op = recent[n++]!;
       if (op.return !== null || op.error !== undefined) this.packed.push(op);
       else this.packed.pushRef(op);
     }
-    this.recent = recent.slice(PACK_BATCH);
+    if (n > 0) this.recent = recent.slice(n);
+    this.packAt = this.recent.length + PACK_STEP;
   }
 }
 

@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import type { EtcdOperation } from "../history.ts";
 import type { EtcdRequest, EtcdResponse, KeyValue } from "../mvcc/rpc.ts";
 import { HistoryRecorder } from "./client.ts";
-import { PackedValues } from "./packed-values.ts";
+import { CHUNK_WORDS, type ChunkStore, PackedValues } from "./packed-values.ts";
 
 const kv = (key: string, mod: number, value: string, lease = 0): KeyValue => ({
   key,
@@ -199,6 +199,88 @@ test("the recorder packs a long history and its view reads like the array it rep
     ops[0] = expected[0]!;
   });
   assert.throws(() => ops.push(expected[0]!));
+});
+
+/** A chunk store in memory that copies what it is given (as a file would), counting its calls. */
+class CopyingStore implements ChunkStore {
+  readonly kept = new Map<number, Int32Array>();
+  gets = 0;
+  constructor(private readonly refuseFrom = Number.POSITIVE_INFINITY) {}
+  put(index: number, words: Int32Array): boolean {
+    if (index >= this.refuseFrom) return false;
+    this.kept.set(index, words.slice());
+    return true;
+  }
+  get(index: number, into: Int32Array): void {
+    this.gets++;
+    into.set(this.kept.get(index)!);
+  }
+}
+
+/** Values of every kind, a few hundred words each, so that a few hundred fill several chunks. */
+function bulky(i: number): unknown {
+  return {
+    id: i,
+    time: 1_000_000_000 + i * 7,
+    value: `v${i}-${"x".repeat(i % 50)}`,
+    long: "L".repeat(40 + (i % 300)),
+    list: Array.from({ length: i % 200 }, (_, k) => ({ key: `/k/${k % 9}`, n: k * i, f: k / 3 })),
+    intl: i % 7 === 0 ? "Grüße ☃" : undefined,
+  };
+}
+
+test("with a chunk store, full chunks leave memory and read back the same, in any order", () => {
+  const store = new CopyingStore();
+  let made = 0;
+  const p = new PackedValues(() => {
+    made++;
+    return store;
+  });
+  const values: unknown[] = [];
+  for (let i = 0; i < 3_000; i++) {
+    values.push(bulky(i));
+    p.push(values[i]);
+  }
+  assert.is(made, 1);
+  assert.ok(p.storedChunks >= 4, `stored ${p.storedChunks}`);
+  assert.is(store.kept.size, p.storedChunks);
+  // Only the chunk being filled stays in memory (plus the value index).
+  assert.ok(p.byteSize < 2 * CHUNK_WORDS * 4, `in memory ${p.byteSize}`);
+  for (let i = 0; i < values.length; i++) assert.is(JSON.stringify(p.get(i)), JSON.stringify(values[i]));
+  const sequentialGets = store.gets;
+  assert.ok(sequentialGets <= store.kept.size + 1, `a pass reads each chunk about once: ${sequentialGets}`);
+  // Out of order (the cache evicts and reuses its buffers): still the same values.
+  for (let k = 0; k < 2_000; k++) {
+    const i = (k * 7919) % values.length;
+    assert.is(JSON.stringify(p.get(i)), JSON.stringify(values[i]));
+  }
+  assert.ok(p.byteSize < 7 * CHUNK_WORDS * 4, `cache bounded: ${p.byteSize}`);
+});
+
+test("a chunk the store refuses stays in memory; no store made means none is asked", () => {
+  const store = new CopyingStore(2);
+  const p = new PackedValues(() => store);
+  const none = new PackedValues(() => undefined);
+  const values: unknown[] = [];
+  for (let i = 0; i < 2_000; i++) {
+    values.push(bulky(i));
+    p.push(values[i]);
+    none.push(values[i]);
+  }
+  assert.is(p.storedChunks, 2);
+  assert.is(none.storedChunks, 0);
+  for (let i = values.length - 1; i >= 0; i--) {
+    assert.is(JSON.stringify(p.get(i)), JSON.stringify(values[i]));
+    assert.is(JSON.stringify(none.get(i)), JSON.stringify(values[i]));
+  }
+  // A short store never fills a chunk: the factory is never called.
+  let called = false;
+  const small = new PackedValues(() => {
+    called = true;
+    return store;
+  });
+  for (let i = 0; i < 100; i++) small.push({ id: i });
+  assert.not.ok(called);
 });
 
 test.run();

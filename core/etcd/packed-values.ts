@@ -8,13 +8,27 @@
 //   values, so it reads back with the same keys in the same order (the same JSON), an own key whose
 //   value is undefined included; an array is its length followed by its elements;
 // - strings are interned (keys, kinds, compare targets repeat endlessly), except the values written
-//   and read (a `value` field) and long strings, which are nearly all distinct: their Latin-1 bytes go
-//   to a byte pool (a string with any other character is interned);
+//   and read (a `value` field) and long strings, which are nearly all distinct: their Latin-1 bytes
+//   follow in the words, four to a word (a string with any other character is interned);
 // - anything that is not plain data (a class instance, a Map, a bigint, a function) is kept as it is,
 //   by reference.
 // Reading builds new objects each time: callers must not rely on identity (the history's consumers
 // only read it).
+// The words fill fixed chunks; given a ChunkStore, each chunk once full (final: a value is only ever
+// written at the end) is handed to it and dropped from memory, and read back through a small cache.
 import { NameTable } from "../name-table.ts";
+
+/**
+ * Where a PackedValues keeps its full chunks off the heap (a long run's client history: the harness
+ * gives a temporary file). Core code does no I/O itself: the store does, and must give back exactly
+ * what it was given.
+ */
+export interface ChunkStore {
+  /** Keeps chunk `index` (its words are final); false if it cannot (the chunk then stays in memory). */
+  put(index: number, words: Int32Array): boolean;
+  /** Reads chunk `index`, as put, into `into` (the same length). */
+  get(index: number, into: Int32Array): void;
+}
 
 const INT = 0;
 const DOUBLE = 1;
@@ -43,8 +57,15 @@ const TWO_32 = 2 ** 32;
 const HI_OFFSET = 2 ** 21;
 
 const CHUNK_BITS = 16;
-const CHUNK = 1 << CHUNK_BITS;
+/** Words per chunk (256 KiB). */
+export const CHUNK_WORDS = 1 << CHUNK_BITS;
+const CHUNK = CHUNK_WORDS;
 const CHUNK_MASK = CHUNK - 1;
+/**
+ * Chunks read back from a store and kept: the history's readers go through it in id order (a pass
+ * reads each chunk once), and a value may span two chunks.
+ */
+const READ_CACHE = 4;
 
 const f64 = new Float64Array(1);
 const f64Words = new Int32Array(f64.buffer);
@@ -59,11 +80,12 @@ interface ShapeNode {
 }
 
 export class PackedValues {
-  /** The words, in chunks of CHUNK (no doubling: a long history grows without copying or slack). */
-  private readonly chunks: Int32Array[] = [];
+  /**
+   * The words, in chunks of CHUNK (no doubling: a long history grows without copying or slack); a
+   * chunk handed to the store is undefined here.
+   */
+  private readonly chunks: (Int32Array | undefined)[] = [];
   private top = 0;
-  private bytes = new Uint8Array(1 << 12);
-  private bytesTop = 0;
   /** Where each value starts (a word index). */
   private starts = new Int32Array(1 << 10);
   private count = 0;
@@ -73,15 +95,35 @@ export class PackedValues {
   /** Per shape, a function building the object as one literal (see makeBuilder). */
   private readonly builders: Builder[] = [];
   private readonly refs: unknown[] = [];
+  /** The store for full chunks (made when the first chunk fills), and how many chunks were offered to it. */
+  private store: ChunkStore | undefined;
+  private offered = 0;
+  /** Chunks read back from the store, by chunk index (at most READ_CACHE; oldest dropped first, buffers reused). */
+  private readonly cache = new Map<number, Int32Array>();
+
+  /**
+   * `chunkStore`, if given, is called (once) when the first chunk fills, for the store that takes the
+   * full chunks; undefined keeps them in memory. Nothing is stored before (a small store does no I/O).
+   */
+  constructor(private readonly chunkStore?: () => ChunkStore | undefined) {}
 
   /** How many values are stored. */
   get length(): number {
     return this.count;
   }
 
-  /** Bytes held by the packed words and the byte pool (capacity; interned strings and refs not counted). */
+  /** Bytes held in memory by the packed words and the value index (interned strings and refs not counted). */
   get byteSize(): number {
-    return this.chunks.length * CHUNK * 4 + this.bytes.byteLength + this.starts.byteLength;
+    let chunks = 0;
+    for (const c of this.chunks) if (c !== undefined) chunks++;
+    return (chunks + this.cache.size) * CHUNK * 4 + this.starts.byteLength;
+  }
+
+  /** How many full chunks went to the store. */
+  get storedChunks(): number {
+    let n = 0;
+    for (let c = 0; c < this.offered; c++) if (this.chunks[c] === undefined) n++;
+    return n;
   }
 
   /** Stores a copy of a value; it is read back by its index (0, 1, 2… in the order pushed). */
@@ -89,6 +131,7 @@ export class PackedValues {
     if (this.count === this.starts.length) this.starts = grow(this.starts, this.count + 1);
     this.starts[this.count] = this.top;
     this.put(value, false);
+    this.offerFull();
     return this.count++;
   }
 
@@ -98,6 +141,7 @@ export class PackedValues {
     this.starts[this.count] = this.top;
     this.tagged(REF, this.refs.length);
     this.refs.push(value);
+    this.offerFull();
     return this.count++;
   }
 
@@ -106,6 +150,37 @@ export class PackedValues {
     if (!(i >= 0 && i < this.count)) throw new RangeError(`no packed value ${i}`);
     this.at = this.starts[i]!;
     return this.read();
+  }
+
+  /**
+   * Hands the chunks below the one being filled to the store. Only between values: an object's shape
+   * word is patched after its values are written, possibly in an earlier chunk than the last.
+   */
+  private offerFull(): void {
+    const full = this.top >>> CHUNK_BITS;
+    if (this.offered === full || this.chunkStore === undefined) return;
+    if (this.offered === 0) this.store = this.chunkStore();
+    const store = this.store;
+    for (; this.offered < full; this.offered++) {
+      if (store?.put(this.offered, this.chunks[this.offered]!)) this.chunks[this.offered] = undefined;
+    }
+  }
+
+  /** Chunk `c`, in memory or read back from the store (through the cache). */
+  private chunk(c: number): Int32Array {
+    const inMemory = this.chunks[c];
+    if (inMemory !== undefined) return inMemory;
+    let words = this.cache.get(c);
+    if (words !== undefined) return words;
+    if (this.cache.size >= READ_CACHE) {
+      // Drop the oldest read back (Map order is insertion order) and reuse its buffer: no one else holds it.
+      const [oldest, buffer] = this.cache.entries().next().value as [number, Int32Array];
+      this.cache.delete(oldest);
+      words = buffer;
+    } else words = new Int32Array(CHUNK);
+    this.store!.get(c, words);
+    this.cache.set(c, words);
+    return words;
   }
 
   // ---- writing ----
@@ -186,18 +261,17 @@ export class PackedValues {
     this.chunks[at >>> CHUNK_BITS]![at & CHUNK_MASK] = (node.id << 3) | OBJECT;
   }
 
-  /** A Latin-1 string into the byte pool (length, then offset); false if it has another character. */
+  /** A Latin-1 string as its length, then its bytes four to a word (first in the low byte); false if it has another character. */
   private putBytes(s: string): boolean {
     const n = s.length;
-    if (n > PAYLOAD_MAX || this.bytesTop + n > 2 ** 31 - 1) return false;
+    if (n > PAYLOAD_MAX) return false;
     for (let i = 0; i < n; i++) if (s.charCodeAt(i) > 0xff) return false;
-    if (this.bytesTop + n > this.bytes.length) this.bytes = grow(this.bytes, this.bytesTop + n);
-    const b = this.bytes;
-    const o = this.bytesTop;
-    for (let i = 0; i < n; i++) b[o + i] = s.charCodeAt(i);
-    this.bytesTop += n;
     this.tagged(BYTES, n);
-    this.word(o);
+    for (let i = 0; i < n; i += 4) {
+      let w = 0;
+      for (let k = Math.min(n - i, 4) - 1; k >= 0; k--) w = (w << 8) | s.charCodeAt(i + k);
+      this.word(w);
+    }
     return true;
   }
 
@@ -210,9 +284,18 @@ export class PackedValues {
   /** The read cursor (a word index). */
   private at = 0;
 
+  /** The chunk the read cursor was last in, and its index (-1: none yet). */
+  private reading: Int32Array = new Int32Array(0);
+  private readingIndex = -1;
+
   private next(): number {
     const at = this.at++;
-    return this.chunks[at >>> CHUNK_BITS]![at & CHUNK_MASK]!;
+    const c = at >>> CHUNK_BITS;
+    if (c !== this.readingIndex) {
+      this.reading = this.chunk(c);
+      this.readingIndex = c;
+    }
+    return this.reading[at & CHUNK_MASK]!;
   }
 
   /** The value at the read cursor (the builders' way to read an object's values in order). */
@@ -228,10 +311,8 @@ export class PackedValues {
         return f64[0];
       case STRING:
         return this.strings.name(payload);
-      case BYTES: {
-        const o = this.next();
-        return latin1(this.bytes, o, payload);
-      }
+      case BYTES:
+        return this.latin1(payload);
       case OBJECT:
         return this.builders[payload]!(this);
       case ARRAY: {
@@ -246,7 +327,32 @@ export class PackedValues {
         return this.refs[payload];
     }
   }
+
+  /** The `n` Latin-1 characters at the read cursor (see putBytes). */
+  private latin1(n: number): string {
+    let s = "";
+    if (n < 13) {
+      // One character at a time: V8 keeps a concatenation under 13 characters flat.
+      for (let i = 0; i < n; i += 4) {
+        let w = this.next();
+        for (let k = Math.min(n - i, 4); k > 0; k--, w >>>= 8) s += String.fromCharCode(w & 0xff);
+      }
+      return s;
+    }
+    if (latin1Scratch.length < n) latin1Scratch = new Uint8Array(Math.max(n, latin1Scratch.length * 2));
+    const b = latin1Scratch;
+    for (let i = 0; i < n; i += 4) {
+      let w = this.next();
+      for (let k = 0; k < 4 && i + k < n; k++, w >>>= 8) b[i + k] = w & 0xff;
+    }
+    for (let i = 0; i < n; i += 8192)
+      s += String.fromCharCode.apply(null, b.subarray(i, Math.min(n, i + 8192)) as unknown as number[]);
+    return s;
+  }
 }
+
+/** Bytes of a long string being read (reused: a string is built from it before the next is read). */
+let latin1Scratch = new Uint8Array(256);
 
 /**
  * A function that builds an object with these keys, in this order, as one object literal whose values
@@ -275,17 +381,4 @@ function grow<T extends Int32Array | Uint8Array>(a: T, need: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;
-}
-
-function latin1(b: Uint8Array, o: number, n: number): string {
-  // Short: one character at a time (V8 keeps a concatenation under 13 characters flat); longer: in chunks.
-  if (n < 13) {
-    let s = "";
-    for (let i = 0; i < n; i++) s += String.fromCharCode(b[o + i]!);
-    return s;
-  }
-  let s = "";
-  for (let i = 0; i < n; i += 8192)
-    s += String.fromCharCode.apply(null, b.subarray(o + i, o + Math.min(n, i + 8192)) as unknown as number[]);
-  return s;
 }

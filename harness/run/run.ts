@@ -8,6 +8,7 @@ import { Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { World, type WorldOptions } from "../../sim/world.ts";
 import type { RunExtra, ScenarioOutcome, TimelinePoint } from "./types.ts";
 import { RunObservers } from "./observers.ts";
+import { TempFileChunkStore } from "./chunk-file.ts";
 
 export interface Phases {
   /** Virtual µs of workload and faults before the heal; faults starting later are left out. */
@@ -32,7 +33,11 @@ export class SimRun {
   constructor(opts: WorldOptions) {
     this.world = new World(opts);
     this.observe = new RunObservers(this.world);
-    this.recorder = new HistoryRecorder(() => this.world.now);
+    // A long run's packed history goes to a temporary file (see chunk-file.ts); a short one never packs.
+    this.recorder = new HistoryRecorder(
+      () => this.world.now,
+      () => TempFileChunkStore.open(),
+    );
   }
 
   /** Records role changes, and crashes of the given processes, in the timeline. */
