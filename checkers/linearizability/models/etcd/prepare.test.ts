@@ -8,7 +8,13 @@ import { Rng } from "../../../../sim/rng.ts";
 import { injectStaleRead, workloadHistory } from "../../generators.ts";
 import { checkOperations } from "../../engine.ts";
 import { etcdModel } from "./model.ts";
-import { WINDOWED_FROM, mergeByCall, prepareEtcdHistory } from "./prepare.ts";
+import { type PreparedEtcdHistory, WINDOWED_FROM, mergeByCall, prepareEtcdHistory } from "./prepare.ts";
+
+/** What a prepared history says, without its table (a long one's reads the history through a window). */
+function plain(p: PreparedEtcdHistory) {
+  const { operations, config, dropped, observedUnknownWrites } = p;
+  return { operations, config, dropped, observedUnknownWrites };
+}
 
 test("mergeByCall equals a stable sort by call of the two lists concatenated", () => {
   const entry = fc.record({ call: fc.integer({ min: 0, max: 6 }), tag: fc.nat() });
@@ -34,7 +40,7 @@ test("a history given out of call order prepares exactly as the call-ordered one
   const history = workloadHistory(new Rng(5), { operations: 400, clients: 5, keys: 8, timeoutRate: 0.05 });
   const ordered = prepareEtcdHistory(history);
   assert.ok(ordered.operations.some((o) => o.input.kind === "expire"));
-  assert.equal(prepareEtcdHistory([...history].reverse()), ordered);
+  assert.equal(plain(prepareEtcdHistory([...history].reverse())), plain(ordered));
 });
 
 // A long recorded history is read through a window: requests and responses are read back when the
@@ -43,7 +49,7 @@ test("a history read through the window prepares and checks exactly as the copie
   const history = workloadHistory(new Rng(9), { operations: 600, clients: 5, keys: 6, timeoutRate: 0.05 });
   const copied = prepareEtcdHistory(history, { window: false });
   const windowed = prepareEtcdHistory(history, { window: true });
-  assert.is(JSON.stringify(windowed), JSON.stringify(copied));
+  assert.is(JSON.stringify(plain(windowed)), JSON.stringify(plain(copied)));
   assert.equal(windowed.config, copied.config);
   // Field by field too (the windowed ones keep their constant fields on the prototype).
   for (let i = 0; i < copied.operations.length; i++) {
@@ -91,7 +97,7 @@ test("a long call-ordered history is read through the window by default, and pre
   }
   const byDefault = prepareEtcdHistory(history);
   assert.is.not(Object.getPrototypeOf(byDefault.operations[0]!.input), Object.prototype);
-  assert.is(JSON.stringify(byDefault), JSON.stringify(prepareEtcdHistory(history, { window: false })));
+  assert.is(JSON.stringify(plain(byDefault)), JSON.stringify(plain(prepareEtcdHistory(history, { window: false }))));
 });
 
 test.run();

@@ -24,13 +24,8 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
-import {
-  isReadOnlyRequest,
-  type EtcdInput,
-  type EtcdModelConfig,
-  type EtcdModelOperation,
-  type EtcdOutput,
-} from "./model.ts";
+import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
+import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -61,7 +56,13 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
 ]);
 
 export interface PreparedEtcdHistory {
-  operations: EtcdModelOperation[];
+  /**
+   * The operations to check, in call order (lease expiries merged in). A long history's are built
+   * when first read: the guess reads `table` instead.
+   */
+  readonly operations: EtcdModelOperation[];
+  /** The same operations by index, without building them all (operation-table.ts). */
+  readonly table: EtcdOperationTable;
   config: EtcdModelConfig;
   /** Operations left out because they cannot have had an effect (failed reads, rejected requests). */
   dropped: number;
@@ -70,6 +71,8 @@ export interface PreparedEtcdHistory {
 }
 
 type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
+/** Outcomes by their code (a byte per operation while preparing). */
+const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unknown"];
 
 export function outcomeOf(op: EtcdOperation): Outcome {
   if (op.return === null) return "unknown";
@@ -270,85 +273,6 @@ function inCallOrder(history: readonly EtcdOperation[]): boolean {
  * undo what packing saved. Shorter ones (every scenario's usual seed) are copied and read directly.
  */
 export const WINDOWED_FROM = 32_768;
-/**
- * Operations a window keeps rebuilt (a power of two). The guess steps operations a few at a time
- * near its place in the history; a larger window misses no less often (measured on a 1-hour run) and
- * keeps its objects long enough to move them to the old generation, which the heap then grows by.
- */
-const WINDOW = 1_024;
-
-/**
- * A history read by position, keeping the last operations read at each slot (direct-mapped): reads
- * near each other cost one rebuild each. Different reads of one operation may give different, equal
- * objects; the checker only reads them.
- */
-class OperationWindow {
-  private readonly at = new Int32Array(WINDOW).fill(-1);
-  private readonly ops: (EtcdOperation | undefined)[] = new Array(WINDOW);
-
-  constructor(private readonly history: readonly EtcdOperation[]) {}
-
-  get(i: number): EtcdOperation {
-    const slot = i & (WINDOW - 1);
-    if (this.at[slot] === i) return this.ops[slot]!;
-    const op = this.history[i]!;
-    this.at[slot] = i;
-    this.ops[slot] = op;
-    return op;
-  }
-}
-
-/**
- * A request the model reads from the window when it needs it (see WINDOWED_FROM). One per operation
- * of a long history: what is the same for all (its kind) is on the prototype, not in each.
- */
-class WindowedInput {
-  declare readonly kind: "request";
-  constructor(
-    readonly id: number,
-    readonly serializable: boolean,
-    readonly readOnly: boolean,
-    private readonly window: OperationWindow,
-    private readonly position: number,
-  ) {}
-
-  /** The recorded operation (rebuilt by the window if it was not read lately). */
-  recorded(): EtcdOperation {
-    return this.window.get(this.position);
-  }
-
-  get request(): EtcdRequest {
-    return this.recorded().request;
-  }
-
-  /** The same JSON as the plain input (the search keys equal operations by it). */
-  toJSON(): EtcdInput {
-    const { id, request, serializable, readOnly } = this;
-    return { kind: "request", id, request, serializable, readOnly };
-  }
-}
-Object.defineProperty(WindowedInput.prototype, "kind", { value: "request", enumerable: true });
-
-/**
- * A successful outcome whose response is read from the window when needed, through its operation's
- * input (which knows where); `unknown` and `error`, the same for all, are on the prototype.
- */
-class WindowedOutput {
-  declare readonly unknown: false;
-  declare readonly error: null;
-  constructor(private readonly input: WindowedInput) {}
-
-  get response(): EtcdResponse {
-    return this.input.recorded().response!;
-  }
-
-  toJSON(): EtcdOutput {
-    return { unknown: false, response: this.response, error: null };
-  }
-}
-Object.defineProperty(WindowedOutput.prototype, "unknown", { value: false, enumerable: true });
-Object.defineProperty(WindowedOutput.prototype, "error", { value: null, enumerable: true });
-
 /** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
 export function mergeByCall<T extends { call: number }>(first: readonly T[], second: readonly T[]): T[] {
   if (second.length === 0) return first.slice();
@@ -376,12 +300,12 @@ export function prepareEtcdHistory(
   // Two passes over the history (each reads every operation once: a long one is rebuilt per read).
   // The first: outcomes, and the values unknown outcomes wrote (only those matter below, so only
   // those are counted; a long history writes hundreds of thousands).
-  const outcomes: Outcome[] = new Array(n);
+  const outcomes = new Uint8Array(n);
   const writers = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const op = opAt(i);
     const outcome = outcomeOf(op);
-    outcomes[i] = outcome;
+    outcomes[i] = OUTCOMES.indexOf(outcome);
     if (outcome === "unknown") for (const v of writtenValues(op.request)) writers.set(v, 0);
   }
 
@@ -393,8 +317,10 @@ export function prepareEtcdHistory(
   const leaseFirstCall = new Map<number, number>();
   let keepHistory = false;
   let dropped = 0;
+  // The operations in call order: objects, or (read through the window) columns.
   const operations: EtcdModelOperation[] = [];
-  /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
+  const columns = window !== undefined ? new ColumnTableBuilder(n, window) : undefined;
+  /** The unknown writes among the operations (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
   const claimedRevisions = new Set<number>();
   // Only revisions no known write claimed: the model reads a revision's contents only when it is
@@ -411,7 +337,7 @@ export function prepareEtcdHistory(
 
   for (let i = 0; i < n; i++) {
     const op = opAt(i);
-    const kind = outcomes[i]!;
+    const kind = OUTCOMES[outcomes[i]!]!;
     const request = op.request;
     if (kind !== "no-effect" && writers.size > 0) {
       const values = writtenValues(request);
@@ -452,23 +378,16 @@ export function prepareEtcdHistory(
     for (const id of leasesOf(request, kind === "ok" ? op.response : null)) {
       if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
     }
-    if (kind === "unknown") unknownWrites.push(operations.length);
+    if (kind === "unknown") unknownWrites.push(columns !== undefined ? columns.length : operations.length);
     const serializable = request.kind === "range" && request.range.serializable === true;
     // Through the window: the successes, nearly all of a long history, which the guess places in
     // order. The rest (unknown outcomes, definite errors: a few percent) are tried again and again
     // wherever they may fit, so they keep their request.
-    if (window !== undefined && kind === "ok") {
-      const input = new WindowedInput(op.id, serializable, readOnly, window, i);
-      operations.push({
-        clientId: op.client,
-        call: op.call,
-        return: op.return!,
-        input,
-        output: new WindowedOutput(input),
-      });
+    if (columns !== undefined && kind === "ok") {
+      columns.pushSuccess(op, i, serializable, readOnly);
       continue;
     }
-    operations.push({
+    const modelOp: EtcdModelOperation = {
       clientId: op.client,
       call: op.call,
       return: kind === "unknown" ? Infinity : op.return!,
@@ -479,7 +398,9 @@ export function prepareEtcdHistory(
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
             : { unknown: true, response: null, error: null },
-    });
+    };
+    if (columns !== undefined) columns.pushKept(modelOp);
+    else operations.push(modelOp);
   }
 
   // Those shown before a later response's write claimed them go too.
@@ -494,14 +415,15 @@ export function prepareEtcdHistory(
   let observedUnknownWrites = 0;
   if (bound)
     for (const k of unknownWrites) {
-      const u = operations[k]!;
+      const u = columns !== undefined ? columns.keptAt(k) : operations[k]!;
       if (u.input.kind !== "request") continue;
       let seen = Infinity;
       for (const v of writtenValues(u.input.request))
         if (writers.get(v) === 1) seen = Math.min(seen, firstShown.get(v) ?? Infinity);
       // Seen before it was even called: leave it; the search reports the contradiction.
       if (seen !== Infinity && seen >= u.call) {
-        u.return = seen;
+        if (columns !== undefined) columns.setReturn(k, seen);
+        else u.return = seen;
         observedUnknownWrites++;
       }
     }
@@ -520,9 +442,21 @@ export function prepareEtcdHistory(
   // The requests are in call order already: merging the expiries in (a stable sort by call, ties
   // after the requests, as the stable sort of the whole list gave) saves re-sorting everything.
   expiries.sort((a, b) => a.call - b.call);
+  const config = { keepHistory, trackedLeases, claimedRevisions, revisionContents };
+  if (columns === undefined) {
+    const all = mergeByCall(operations, expiries);
+    return { operations: all, table: new ArrayTable(all), config, dropped, observedUnknownWrites };
+  }
+  const table = columns.finish(expiries);
+  let all: EtcdModelOperation[] | undefined;
   return {
-    operations: mergeByCall(operations, expiries),
-    config: { keepHistory, trackedLeases, claimedRevisions, revisionContents },
+    // Built only if read (the search, when the guess fails; tests): the guess reads the table.
+    get operations() {
+      all ??= table.materialize();
+      return all;
+    },
+    table,
+    config,
     dropped,
     observedUnknownWrites,
   };

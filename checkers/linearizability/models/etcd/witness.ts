@@ -27,8 +27,9 @@
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model } from "../../types.ts";
-import { respectsRealTime } from "../../witness.ts";
+import { respectsRealTimeOf } from "../../witness.ts";
 import type { EtcdInput, EtcdModelConfig, EtcdModelOperation, EtcdOutput, EtcdState } from "./model.ts";
+import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
 /** Whether a request has a Range (nested Txns included) at an old revision: what it shows is not the store at its header. */
@@ -84,6 +85,64 @@ class Sightings {
       else hi = mid;
     }
     return 3 * lo < f.length ? { mod: f[3 * lo + 1]!, create: f[3 * lo + 2]! } : undefined;
+  }
+}
+
+/**
+ * Operations grouped by a revision, each group in index order, as sorted columns: a long history
+ * has a group for most revisions, and a Map of arrays would cost two objects per group.
+ */
+export class NeedIndex {
+  static readonly EMPTY = new NeedIndex(new Float64Array(0), new Int32Array(1), new Int32Array(0));
+
+  private constructor(
+    /** The revisions that have a group, ascending. */
+    private readonly revisions: Float64Array,
+    /** Group g is ops[starts[g]] up to (not including) ops[starts[g + 1]]. */
+    readonly starts: Int32Array,
+    readonly ops: Int32Array,
+  ) {}
+
+  /** Operations 0..n-1 by revisionOf(i) (undefined: in no group). */
+  static of(n: number, revisionOf: (i: number) => number | undefined): NeedIndex {
+    const revision = new Float64Array(n);
+    const members = new Int32Array(n);
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const r = revisionOf(i);
+      // NaN is no revision a state has (it would also break the sort's order).
+      if (r === undefined || Number.isNaN(r)) continue;
+      revision[i] = r;
+      members[m++] = i;
+    }
+    const ops = members.slice(0, m).sort((a, b) => revision[a]! - revision[b]! || a - b);
+    let groups = 0;
+    for (let j = 0; j < m; j++) if (j === 0 || revision[ops[j]!] !== revision[ops[j - 1]!]) groups++;
+    const revisions = new Float64Array(groups);
+    const starts = new Int32Array(groups + 1);
+    let g = -1;
+    for (let j = 0; j < m; j++) {
+      const r = revision[ops[j]!]!;
+      if (g < 0 || r !== revisions[g]) {
+        revisions[++g] = r;
+        starts[g] = j;
+      }
+    }
+    starts[groups] = m;
+    return new NeedIndex(revisions, starts, ops);
+  }
+
+  /** The group of revision r, or -1 if it has none. */
+  find(r: number): number {
+    const { revisions } = this;
+    let lo = 0;
+    let hi = revisions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (revisions[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < revisions.length && revisions[lo] === r ? lo : -1;
   }
 }
 
@@ -168,21 +227,27 @@ const UNKNOWN = 2; // an unknown outcome (or a lease expiry): placed only where 
  */
 export function guessEtcdLinearization(
   model: Model<EtcdState, EtcdInput, EtcdOutput>,
-  ops: readonly EtcdModelOperation[],
+  ops: readonly EtcdModelOperation[] | EtcdOperationTable,
   config: EtcdModelConfig,
   maxSteps: number,
 ): EtcdWitness | undefined {
-  return new Guess(model, ops, config, guessBudget(ops.length, maxSteps)).run();
+  const table = tableOf(ops);
+  return new Guess(model, table, config, guessBudget(table.length, maxSteps)).run();
+}
+
+function tableOf(ops: readonly EtcdModelOperation[] | EtcdOperationTable): EtcdOperationTable {
+  return Array.isArray(ops) ? new ArrayTable(ops as readonly EtcdModelOperation[]) : (ops as EtcdOperationTable);
 }
 
 /** Why the guess failed (undefined if it succeeded): for tests and diagnostics. */
 export function whyGuessFails(
   model: Model<EtcdState, EtcdInput, EtcdOutput>,
-  ops: readonly EtcdModelOperation[],
+  ops: readonly EtcdModelOperation[] | EtcdOperationTable,
   config: EtcdModelConfig,
   maxSteps: number,
 ): string | undefined {
-  const g = new Guess(model, ops, config, guessBudget(ops.length, maxSteps));
+  const table = tableOf(ops);
+  const g = new Guess(model, table, config, guessBudget(table.length, maxSteps));
   return g.run() ? undefined : (g.failure ?? "unknown");
 }
 
@@ -226,15 +291,20 @@ class Guess {
    */
   private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
-  private readonly needing = new Map<number, number[]>();
+  private needing = NeedIndex.EMPTY;
+  /** Call and return times by index (the table's columns). */
+  private readonly calls: Float64Array;
+  private readonly rets: Float64Array;
 
   constructor(
     private readonly model: Model<EtcdState, EtcdInput, EtcdOutput>,
-    private readonly ops: readonly EtcdModelOperation[],
+    private readonly ops: EtcdOperationTable,
     private readonly config: EtcdModelConfig,
     private readonly maxSteps: number,
   ) {
     const n = (this.n = ops.length);
+    this.calls = ops.calls;
+    this.rets = ops.returns;
     this.place = new Uint8Array(n);
     this.slot = new Float64Array(n);
     this.creates = new Uint8Array(n);
@@ -265,7 +335,7 @@ class Guess {
   private advance(): string | undefined {
     const x = this.known[this.k]!;
     if (!this.placed[x]) {
-      if (!this.placeDue(this.ops[x]!.call)) return `due before op ${x}`;
+      if (!this.placeDue(this.calls[x]!)) return `due before op ${x}`;
       if (this.place[x] === PINNED) {
         if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
       } else {
@@ -289,7 +359,7 @@ class Guess {
       if (!next) return `unknown op ${u} at the end`;
       this.commit(u, next);
     }
-    if (!respectsRealTime(this.ops, this.order)) return `real time (${this.realTimeViolation()})`;
+    if (!respectsRealTimeOf(this.calls, this.rets, this.order)) return `real time (${this.realTimeViolation()})`;
     this.k = this.known.length + 1;
     return undefined;
   }
@@ -301,7 +371,7 @@ class Guess {
 
   /** Sorts the operations into pinned, floating and unknown; returns the known ones in guessed order. */
   private classify(): number[] {
-    const { ops, n, slot, creates, place } = this;
+    const { ops, n, slot, creates, place, calls, rets: returns } = this;
     // Header revisions by return time: an operation called after a response showing revision h
     // linearizes after revision h exists.
     // The operations showing a header revision, by index (not an object per operation: a long
@@ -309,7 +379,7 @@ class Guess {
     const shown: number[] = [];
     const header = new Float64Array(n).fill(-1);
     for (let i = 0; i < n; i++) {
-      const { input, output } = ops[i]!;
+      const { input, output } = ops.at(i);
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
         continue;
@@ -340,13 +410,13 @@ class Guess {
     }
     for (const list of this.observed.values()) list.sort();
     // A stable sort by return time (ties stay in index order, as pushed).
-    shown.sort((a, b) => ops[a]!.return - ops[b]!.return);
+    shown.sort((a, b) => returns[a]! - returns[b]!);
     const rets = new Float64Array(shown.length);
     const maxRev = new Float64Array(shown.length);
     let m = 0;
     for (let k = 0; k < shown.length; k++) {
       const i = shown[k]!;
-      rets[k] = ops[i]!.return;
+      rets[k] = returns[i]!;
       m = Math.max(m, header[i]!);
       maxRev[k] = m;
     }
@@ -368,19 +438,14 @@ class Guess {
         continue;
       }
       known.push(i);
-      if (place[i] === FLOATING) slot[i] = Math.max(header[i]!, revisionBefore(ops[i]!.call));
-      else {
-        const need = slot[i]! - creates[i]!;
-        const list = this.needing.get(need);
-        if (list) list.push(i);
-        else this.needing.set(need, [i]);
-      }
+      if (place[i] === FLOATING) slot[i] = Math.max(header[i]!, revisionBefore(calls[i]!));
     }
+    this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined));
     // Creators first in their slot, then observers and floating operations by call time.
-    known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
-    this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
-    this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
-    this.unbounded = this.pool.filter((u) => ops[u]!.return === Infinity);
+    known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b);
+    this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
+    this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
+    this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
     this.helpers = this.pool.filter((u) => this.mayHelp(u));
     return known;
   }
@@ -438,7 +503,7 @@ class Guess {
    * the first response showing its key at r or later shows it modified before r.
    */
   private writesKeySeenUnchanged(u: number, r: number): boolean {
-    const input = this.ops[u]!.input;
+    const input = this.ops.at(u).input;
     if (input.kind !== "request") return false;
     const req = input.request;
     const key =
@@ -464,7 +529,7 @@ class Guess {
       return undefined;
     }
     this.steps++;
-    const op = this.ops[i]!;
+    const op = this.ops.at(i);
     const [ok, next] = this.model.step(from, op.input, op.output);
     return ok ? next : undefined;
   }
@@ -497,15 +562,15 @@ class Guess {
    */
   private placeDue(t: number): boolean {
     for (const d of this.deferred) {
-      if (this.placed[d] || this.ops[d]!.return >= t) continue;
+      if (this.placed[d] || this.rets[d]! >= t) continue;
       if (!this.placeHereOrWithHelper(d)) return false;
     }
     const { bounded, placed } = this;
     while (this.boundedStart < bounded.length && placed[bounded[this.boundedStart]!]) this.boundedStart++;
     for (let j = this.boundedStart; j < bounded.length; j++) {
       const u = bounded[j]!;
-      if (this.ops[u]!.call > t) break;
-      if (placed[u] || this.ops[u]!.return >= t) continue;
+      if (this.calls[u]! > t) break;
+      if (placed[u] || this.rets[u]! >= t) continue;
       const next = this.step(this.state, u);
       if (!next) return false;
       this.commit(u, next);
@@ -520,8 +585,13 @@ class Guess {
    */
   private needersMissed(state: EtcdState, filler: number): number {
     let missed = 0;
-    for (const y of this.needing.get(state.revision) ?? [])
+    const { needing } = this;
+    const g = needing.find(state.revision);
+    if (g < 0) return 0;
+    for (let j = needing.starts[g]!; j < needing.starts[g + 1]!; j++) {
+      const y = needing.ops[j]!;
       if (y !== filler && !this.placed[y] && !this.step(state, y)) missed++;
+    }
     return missed;
   }
 
@@ -602,13 +672,13 @@ class Guess {
    * flight is likelier to have taken the gap than one that timed out long ago.
    */
   private gapCandidates(x: number, limit: number): number[] {
-    const { ops, placed, bounded, unbounded } = this;
-    const deadline = ops[x]!.return;
+    const { calls, placed, bounded, unbounded } = this;
+    const deadline = this.rets[x]!;
     const candidates: number[] = [];
     for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
     for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
       const u = bounded[j]!;
-      if (ops[u]!.call > deadline) break;
+      if (calls[u]! > deadline) break;
       if (!placed[u]) candidates.push(u);
     }
     // The latest called first: from the last one called by the deadline, backwards.
@@ -616,7 +686,7 @@ class Guess {
     let hi = unbounded.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ops[unbounded[mid]!]!.call <= deadline) lo = mid + 1;
+      if (calls[unbounded[mid]!]! <= deadline) lo = mid + 1;
       else hi = mid;
     }
     for (let j = lo - 1; j >= 0 && candidates.length < limit; j--)
@@ -671,20 +741,20 @@ class Guess {
    * guessed later or deferred). Tries each such helper once, right before x.
    */
   private placeWithHelper(x: number): boolean {
-    const deadline = this.ops[x]!.return;
+    const deadline = this.rets[x]!;
     const helpers: number[] = [];
     for (const u of this.helpers) {
-      if (this.ops[u]!.call > deadline) break;
+      if (this.calls[u]! > deadline) break;
       if (this.placed[u]) continue;
       // An expiry of a lease without keys changes nothing here (the model says so): no step.
-      const input = this.ops[u]!.input;
+      const input = this.ops.at(u).input;
       if (input.kind === "expire" && !leaseHoldsKeys(this.state, input.lease)) continue;
       helpers.push(u);
     }
     for (const d of this.deferred) if (d !== x && !this.placed[d]) helpers.push(d);
     for (let j = this.k + 1; j < this.known.length && j <= this.k + PULL_AHEAD; j++) {
       const f = this.known[j]!;
-      if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.ops[f]!.call <= deadline) helpers.push(f);
+      if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.calls[f]! <= deadline) helpers.push(f);
     }
     for (const u of helpers) {
       const a = this.step(this.state, u);
@@ -704,7 +774,7 @@ class Guess {
    * that deletes keys (see mayTakeNextRevision). A write creates a revision or changes nothing.
    */
   private mayHelp(u: number): boolean {
-    const input = this.ops[u]!.input;
+    const input = this.ops.at(u).input;
     if (input.kind === "expire") return true;
     const kind = input.request.kind;
     return kind !== "put" && kind !== "deleteRange" && kind !== "txn" && kind !== "range";
@@ -718,19 +788,22 @@ class Guess {
    */
   private mayTakeNextRevision(u: number, next: EtcdState): boolean {
     if (this.place[u] !== UNKNOWN || next.revision !== this.state.revision + 1) return false;
-    for (const y of this.needing.get(this.state.revision) ?? []) if (!this.placed[y]) return false;
+    const { needing } = this;
+    const g = needing.find(this.state.revision);
+    if (g >= 0)
+      for (let j = needing.starts[g]!; j < needing.starts[g + 1]!; j++) if (!this.placed[needing.ops[j]!]) return false;
     return !this.contradicted(this.state, next);
   }
 
   /** The first operation placed after one that returned before it was called (for the failure message). */
   private realTimeViolation(): string {
-    const { ops, order } = this;
+    const { calls, rets, order } = this;
     let earliest = -1; // position of the earliest return among the operations after position a
     for (let a = order.length - 1; a >= 0; a--) {
-      const op = ops[order[a]!]!;
-      if (earliest >= 0 && ops[order[earliest]!]!.return < op.call)
+      const i = order[a]!;
+      if (earliest >= 0 && rets[order[earliest]!]! < calls[i]!)
         return `op ${order[earliest]} returned before op ${order[a]} was called`;
-      if (earliest < 0 || op.return < ops[order[earliest]!]!.return) earliest = a;
+      if (earliest < 0 || rets[i]! < rets[order[earliest]!]!) earliest = a;
     }
     return "order incomplete";
   }
