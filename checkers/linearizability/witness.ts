@@ -33,7 +33,7 @@ export function respectsRealTime<I, O>(ops: readonly Operation<I, O>[], order: r
 export function respectsRealTimeOf(
   calls: ArrayLike<number>,
   returns: ArrayLike<number>,
-  order: readonly number[],
+  order: ArrayLike<number>,
 ): boolean {
   const n = calls.length;
   if (order.length !== n) return false;

@@ -10,7 +10,7 @@
 // again wherever they may fit) keep their objects.
 
 import type { EtcdOperation } from "../../../../core/history.ts";
-import type { EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdInput, EtcdModelOperation, EtcdOutput } from "./model.ts";
 
 /** The prepared operations by index: indices are what the guess and the search name. */
@@ -135,17 +135,27 @@ export class WindowedOutput {
 Object.defineProperty(WindowedOutput.prototype, "unknown", { value: false, enumerable: true });
 Object.defineProperty(WindowedOutput.prototype, "error", { value: null, enumerable: true });
 
-/** Flags of a ColumnTable row. */
+/** Flags of a ColumnTable row; bits 3 and up of a definite error's: its code's place in ERRORS, plus one. */
 const KEPT = 1; // the operation is an object in `kept` (position: its index there)
 const SERIALIZABLE = 2;
 const READ_ONLY = 4;
+const ERROR_SHIFT = 3;
+
+/** The definite errors a ColumnTable row may name (prepare.ts checks these; anything else is kept as an object). */
+const ERRORS: readonly EtcdErrorCode[] = [
+  "compacted",
+  "future-revision",
+  "key-not-found",
+  "lease-not-found",
+  "lease-exists",
+];
 
 /** Model operations a ColumnTable keeps built (a power of two): the guess reads each a few times, close together. */
 const BUILT = 1_024;
 
 /**
- * Operations as columns: a successful one read through the window (position: its index in the
- * recorded history), any other kept as its object. Built by ColumnTableBuilder.
+ * Operations as columns: a successful one or a definite error read through the window (position:
+ * its index in the recorded history), any other kept as its object. Built by ColumnTableBuilder.
  */
 export class ColumnTable implements EtcdOperationTable {
   readonly length: number;
@@ -191,7 +201,7 @@ export class ColumnTable implements EtcdOperationTable {
     return out;
   }
 
-  /** A successful operation's model operation, with the fields in the order a plain one has them. */
+  /** A windowed operation's model operation, with the fields in the order a plain one has them. */
   private build(i: number): EtcdModelOperation {
     const f = this.flags[i]!;
     const input = new WindowedInput(
@@ -201,12 +211,13 @@ export class ColumnTable implements EtcdOperationTable {
       this.window,
       this.positions[i]!,
     );
+    const error = f >>> ERROR_SHIFT;
     return {
       clientId: this.clients[i]!,
       call: this.calls[i]!,
       return: this.returns[i]!,
       input,
-      output: new WindowedOutput(input),
+      output: error === 0 ? new WindowedOutput(input) : { unknown: false, response: null, error: ERRORS[error - 1]! },
     };
   }
 }
@@ -214,10 +225,7 @@ export class ColumnTable implements EtcdOperationTable {
 /** Whether a number is stored exactly in an Int32Array. */
 const isInt32 = (x: number): boolean => (x | 0) === x && !Object.is(x, -0);
 
-/**
- * Collects a long history's operations in call order (at most `capacity`), then merges the lease
- * expiries in (finish).
- */
+/** Collects exactly `size` operations in order (prepare.ts lists them in call order), then gives the table (finish). */
 export class ColumnTableBuilder {
   private n = 0;
   private readonly calls: Float64Array;
@@ -229,34 +237,52 @@ export class ColumnTableBuilder {
   private readonly kept: EtcdModelOperation[] = [];
 
   constructor(
-    capacity: number,
+    private readonly size: number,
     private readonly window: OperationWindow,
   ) {
-    this.calls = new Float64Array(capacity);
-    this.returns = new Float64Array(capacity);
-    this.clients = new Int32Array(capacity);
-    this.ids = new Int32Array(capacity);
-    this.positions = new Int32Array(capacity);
-    this.flags = new Uint8Array(capacity);
+    this.calls = new Float64Array(size);
+    this.returns = new Float64Array(size);
+    this.clients = new Int32Array(size);
+    this.ids = new Int32Array(size);
+    this.positions = new Int32Array(size);
+    this.flags = new Uint8Array(size);
   }
 
+  /** How many operations are listed so far. */
   get length(): number {
     return this.n;
   }
 
-  /**
-   * A successful operation, read back through the window at `position` (recorded operation `op`).
-   * One whose client or id is not a 32-bit integer is kept as an object instead.
-   */
+  /** A successful operation, read back through the window at `position` (recorded operation `op`). */
   pushSuccess(op: EtcdOperation, position: number, serializable: boolean, readOnly: boolean): void {
-    if (!isInt32(op.client) || !isInt32(op.id)) {
+    this.pushWindowed(op, position, serializable, readOnly, null);
+  }
+
+  /** A definite error (`error`, one the model checks), its request read back through the window. */
+  pushError(op: EtcdOperation, position: number, serializable: boolean, readOnly: boolean, error: EtcdErrorCode): void {
+    this.pushWindowed(op, position, serializable, readOnly, error);
+  }
+
+  /**
+   * An operation read through the window. One whose client or id is not a 32-bit integer, or whose
+   * error is not in ERRORS, is kept as an object instead (the one the table would build).
+   */
+  private pushWindowed(
+    op: EtcdOperation,
+    position: number,
+    serializable: boolean,
+    readOnly: boolean,
+    error: EtcdErrorCode | null,
+  ): void {
+    const code = error === null ? 0 : ERRORS.indexOf(error) + 1;
+    if (!isInt32(op.client) || !isInt32(op.id) || (error !== null && code === 0)) {
       const input = new WindowedInput(op.id, serializable, readOnly, this.window, position);
       this.pushKept({
         clientId: op.client,
         call: op.call,
         return: op.return!,
         input,
-        output: new WindowedOutput(input),
+        output: error === null ? new WindowedOutput(input) : { unknown: false, response: null, error },
       });
       return;
     }
@@ -266,7 +292,7 @@ export class ColumnTableBuilder {
     this.clients[k] = op.client;
     this.ids[k] = op.id;
     this.positions[k] = position;
-    this.flags[k] = (serializable ? SERIALIZABLE : 0) | (readOnly ? READ_ONLY : 0);
+    this.flags[k] = (serializable ? SERIALIZABLE : 0) | (readOnly ? READ_ONLY : 0) | (code << ERROR_SHIFT);
   }
 
   /** Any other operation, kept as it is. */
@@ -274,6 +300,8 @@ export class ColumnTableBuilder {
     const k = this.n++;
     this.calls[k] = o.call;
     this.returns[k] = o.return;
+    this.clients[k] = 0;
+    this.ids[k] = 0;
     this.positions[k] = this.kept.length;
     this.flags[k] = KEPT;
     this.kept.push(o);
@@ -290,39 +318,10 @@ export class ColumnTableBuilder {
     this.returns[k] = t;
   }
 
-  /**
-   * The table with `expiries` (kept, in call order) merged in: a stable sort by call of the
-   * operations then the expiries, as mergeByCall (prepare.ts) gives for arrays.
-   */
-  finish(expiries: readonly EtcdModelOperation[]): ColumnTable {
-    const n = this.n;
-    const total = n + expiries.length;
-    const calls = new Float64Array(total);
-    const returns = new Float64Array(total);
-    const clients = new Int32Array(total);
-    const ids = new Int32Array(total);
-    const positions = new Int32Array(total);
-    const flags = new Uint8Array(total);
-    let i = 0;
-    let j = 0;
-    for (let k = 0; k < total; k++) {
-      if (j >= expiries.length || (i < n && this.calls[i]! <= expiries[j]!.call)) {
-        calls[k] = this.calls[i]!;
-        returns[k] = this.returns[i]!;
-        clients[k] = this.clients[i]!;
-        ids[k] = this.ids[i]!;
-        positions[k] = this.positions[i]!;
-        flags[k] = this.flags[i]!;
-        i++;
-      } else {
-        const e = expiries[j++]!;
-        calls[k] = e.call;
-        returns[k] = e.return;
-        positions[k] = this.kept.length;
-        flags[k] = KEPT;
-        this.kept.push(e);
-      }
-    }
-    return new ColumnTable(calls, returns, clients, ids, positions, flags, this.kept, this.window);
+  /** The table, once every operation is listed. */
+  finish(): ColumnTable {
+    if (this.n !== this.size) throw new Error(`${this.n} operations listed, ${this.size} expected`);
+    const { calls, returns, clients, ids, positions, flags, kept, window } = this;
+    return new ColumnTable(calls, returns, clients, ids, positions, flags, kept, window);
   }
 }

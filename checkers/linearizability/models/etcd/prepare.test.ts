@@ -1,5 +1,6 @@
 // prepareEtcdHistory's ordering shortcuts: a call-ordered history is not re-sorted and the lease
-// expiries are merged in, which must give exactly the order a stable sort of everything gave.
+// expiries are merged in, which must give exactly the order a stable sort of everything gave; and a
+// long history's columns (operation-table.ts) must give exactly what the copied history gives.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
@@ -8,7 +9,7 @@ import { Rng } from "../../../../sim/rng.ts";
 import { injectStaleRead, workloadHistory } from "../../generators.ts";
 import { checkOperations } from "../../engine.ts";
 import { etcdModel } from "./model.ts";
-import { type PreparedEtcdHistory, WINDOWED_FROM, mergeByCall, prepareEtcdHistory } from "./prepare.ts";
+import { type PreparedEtcdHistory, WINDOWED_FROM, prepareEtcdHistory } from "./prepare.ts";
 
 /** What a prepared history says, without its table (a long one's reads the history through a window). */
 function plain(p: PreparedEtcdHistory) {
@@ -16,24 +17,22 @@ function plain(p: PreparedEtcdHistory) {
   return { operations, config, dropped, observedUnknownWrites };
 }
 
-test("mergeByCall equals a stable sort by call of the two lists concatenated", () => {
-  const entry = fc.record({ call: fc.integer({ min: 0, max: 6 }), tag: fc.nat() });
-  const sorted = fc.array(entry, { maxLength: 20 }).map((xs) => [...xs].sort((a, b) => a.call - b.call));
-  fc.assert(
-    fc.property(sorted, sorted, (first, second) => {
-      const a = first.map((x) => ({ ...x, from: 1 }));
-      const b = second.map((x) => ({ ...x, from: 2 }));
-      const expected = [...a, ...b].sort((x, y) => x.call - y.call);
-      assert.equal(mergeByCall(a, b), expected);
-    }),
-  );
-});
-
-test("mergeByCall returns a fresh array", () => {
-  const a = [{ call: 1 }];
-  const merged = mergeByCall(a, []);
-  assert.equal(merged, a);
-  assert.is.not(merged, a);
+test("lease expiries are merged into the requests as a stable sort by call of the requests then the expiries", () => {
+  for (const seed of [5, 6, 7]) {
+    const history = workloadHistory(new Rng(seed), { operations: 400, clients: 5, keys: 8, timeoutRate: 0.05 });
+    for (const window of [false, true]) {
+      const ops = prepareEtcdHistory(history, { window }).operations;
+      const requests = ops.filter((o) => o.input.kind === "request");
+      const expiries = ops.filter((o) => o.input.kind === "expire");
+      assert.ok(expiries.length > 0);
+      // Expiries by lease, then stably by call.
+      const byLease = [...expiries].sort(
+        (x, y) => (x.input as { lease: number }).lease - (y.input as { lease: number }).lease,
+      );
+      const expected = [...requests, ...byLease.sort((x, y) => x.call - y.call)].sort((x, y) => x.call - y.call);
+      assert.equal(ops, expected);
+    }
+  }
 });
 
 test("a history given out of call order prepares exactly as the call-ordered one (expiries included)", () => {

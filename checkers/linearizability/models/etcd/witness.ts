@@ -259,7 +259,9 @@ class Guess {
   /** 0: creates its slot's revision; 1: observes it (goes after the creator). */
   private readonly creates: Uint8Array;
   private readonly placed: Uint8Array;
-  private readonly order: number[] = [];
+  /** The guessed order so far: order[0] up to (not including) order[orderLength]. */
+  private order: Int32Array;
+  private orderLength = 0;
   private state: EtcdState;
   private steps = 0;
   private exhausted = false;
@@ -267,7 +269,7 @@ class Guess {
   /** The furthest position in the known operations where the guess hit a dead end. */
   private furthestDeadEnd = -1;
   /** The known operations in guessed order, and the position of the next one to place. */
-  private known: number[] = [];
+  private known: Int32Array = new Int32Array(0);
   private k = 0;
   /** Gap choices that can still be revised, latest last. */
   private readonly choices: Choice[] = [];
@@ -305,6 +307,7 @@ class Guess {
     const n = (this.n = ops.length);
     this.calls = ops.calls;
     this.rets = ops.returns;
+    this.order = new Int32Array(n);
     this.place = new Uint8Array(n);
     this.slot = new Float64Array(n);
     this.creates = new Uint8Array(n);
@@ -319,7 +322,7 @@ class Guess {
       const why = this.k < known.length ? this.advance() : this.finish();
       if (why === undefined) {
         if (this.k <= known.length) continue;
-        return { order: this.order, steps: this.steps };
+        return { order: Array.from(this.placedOrder()), steps: this.steps };
       }
       // A dead end: take the next candidate at the latest gap, if one is left.
       // A dead end further on than any before is a new place to search: it gets its own backtracks.
@@ -359,7 +362,8 @@ class Guess {
       if (!next) return `unknown op ${u} at the end`;
       this.commit(u, next);
     }
-    if (!respectsRealTimeOf(this.calls, this.rets, this.order)) return `real time (${this.realTimeViolation()})`;
+    if (!respectsRealTimeOf(this.calls, this.rets, this.placedOrder()))
+      return `real time (${this.realTimeViolation()})`;
     this.k = this.known.length + 1;
     return undefined;
   }
@@ -370,14 +374,15 @@ class Guess {
   }
 
   /** Sorts the operations into pinned, floating and unknown; returns the known ones in guessed order. */
-  private classify(): number[] {
+  private classify(): Int32Array {
     const { ops, n, slot, creates, place, calls, rets: returns } = this;
     // Header revisions by return time: an operation called after a response showing revision h
     // linearizes after revision h exists.
     // The operations showing a header revision, by index (not an object per operation: a long
-    // history has hundreds of thousands), sorted by return time below.
-    const shown: number[] = [];
-    const header = new Float64Array(n).fill(-1);
+    // history has hundreds of thousands), sorted by return time below. Until then, the slot of
+    // each holds its header revision (and of a floating one without, -1).
+    const shownAt = new Int32Array(n);
+    let shownCount = 0;
     for (let i = 0; i < n; i++) {
       const { input, output } = ops.at(i);
       if (input.kind === "expire" || output.unknown) {
@@ -387,17 +392,17 @@ class Guess {
       const r = output.response;
       if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
         place[i] = FLOATING;
+        slot[i] = -1;
         continue;
       }
       const h = responseHeader(r).revision;
-      header[i] = h;
-      shown.push(i);
+      slot[i] = h;
+      shownAt[shownCount++] = i;
       if (input.serializable) {
         place[i] = FLOATING;
         continue;
       }
       place[i] = PINNED;
-      slot[i] = h;
       creates[i] = createsRevision(input.request, r) ? 1 : 0;
       this.observe(input.request, r, creates[i] ? h - 1 : h);
       // A revoke's response does not say whether it deleted keys: guessed to observe h, it may
@@ -409,36 +414,36 @@ class Guess {
       }
     }
     for (const list of this.observed.values()) list.sort();
-    // A stable sort by return time (ties stay in index order, as pushed).
-    shown.sort((a, b) => returns[a]! - returns[b]!);
-    const rets = new Float64Array(shown.length);
-    const maxRev = new Float64Array(shown.length);
+    // By return time, ties in index order.
+    const shown = shownAt.subarray(0, shownCount).sort((a, b) => returns[a]! - returns[b]! || a - b);
+    const maxRev = new Float64Array(shownCount);
     let m = 0;
-    for (let k = 0; k < shown.length; k++) {
-      const i = shown[k]!;
-      rets[k] = returns[i]!;
-      m = Math.max(m, header[i]!);
+    for (let k = 0; k < shownCount; k++) {
+      m = Math.max(m, slot[shown[k]!]!);
       maxRev[k] = m;
     }
     /** The highest revision a response that returned before t showed (0 if none). */
     const revisionBefore = (t: number): number => {
       let lo = 0;
-      let hi = shown.length;
+      let hi = shownCount;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (rets[mid]! < t) lo = mid + 1;
+        if (returns[shown[mid]!]! < t) lo = mid + 1;
         else hi = mid;
       }
       return lo === 0 ? 0 : maxRev[lo - 1]!;
     };
-    const known: number[] = [];
+    let knownCount = 0;
+    for (let i = 0; i < n; i++) if (place[i] !== UNKNOWN) knownCount++;
+    const known = new Int32Array(knownCount);
+    knownCount = 0;
     for (let i = 0; i < n; i++) {
       if (place[i] === UNKNOWN) {
         this.pool.push(i);
         continue;
       }
-      known.push(i);
-      if (place[i] === FLOATING) slot[i] = Math.max(header[i]!, revisionBefore(calls[i]!));
+      known[knownCount++] = i;
+      if (place[i] === FLOATING) slot[i] = Math.max(slot[i]!, revisionBefore(calls[i]!));
     }
     this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined));
     // Creators first in their slot, then observers and floating operations by call time.
@@ -537,7 +542,12 @@ class Guess {
   /** Appends operation i (legal in the current state, leading to `next`); then retries the deferred ones. */
   private commit(i: number, next: EtcdState, retry = true): void {
     const changed = retry && next !== this.state;
-    this.order.push(i);
+    if (this.orderLength === this.order.length) {
+      const grown = new Int32Array(2 * this.order.length + 16);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.orderLength++] = i;
     this.placed[i] = 1;
     this.state = next;
     if (changed && this.deferred.length > 0) this.retryDeferred();
@@ -653,7 +663,7 @@ class Guess {
     if (best === undefined) return false;
     this.choices.push({
       k: this.k,
-      orderLength: this.order.length,
+      orderLength: this.orderLength,
       state: this.state,
       deferred: this.deferred.slice(),
       x,
@@ -795,9 +805,15 @@ class Guess {
     return !this.contradicted(this.state, next);
   }
 
+  /** The operations placed so far, in guessed order (a view of `order`). */
+  private placedOrder(): Int32Array {
+    return this.order.subarray(0, this.orderLength);
+  }
+
   /** The first operation placed after one that returned before it was called (for the failure message). */
   private realTimeViolation(): string {
-    const { calls, rets, order } = this;
+    const { calls, rets } = this;
+    const order = this.placedOrder();
     let earliest = -1; // position of the earliest return among the operations after position a
     for (let a = order.length - 1; a >= 0; a--) {
       const i = order[a]!;
@@ -813,8 +829,8 @@ class Guess {
     while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;
-      for (let j = c.orderLength; j < this.order.length; j++) this.placed[this.order[j]!] = 0;
-      this.order.length = c.orderLength;
+      for (let j = c.orderLength; j < this.orderLength; j++) this.placed[this.order[j]!] = 0;
+      this.orderLength = c.orderLength;
       this.state = c.state;
       this.deferred = c.deferred;
       this.boundedStart = 0;
