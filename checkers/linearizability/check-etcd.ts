@@ -54,16 +54,21 @@ export function checkEtcdHistory(
   // It reads the operations by index (a long history's are columns, built when read).
   const { table } = prepared;
   const witness = guessEtcdLinearization(model, table, prepared.config, budgetOf(options).maxSteps);
+  // Evidence and the linearization name operations by their id in the recorded history (lease expiries: -1).
+  const idOf = (i: number): number => (i >= 0 && i < table.length ? table.idOf(i) : -1);
+  if (witness) {
+    // The witness's order is this check's own: named in place (a long history's is large).
+    const { order } = witness;
+    for (let k = 0; k < order.length; k++) order[k] = idOf(order[k]!);
+  }
   const result = witness
     ? witnessResult(table.length, witness.order, witness.steps)
     : checkOperations(model, prepared.operations, options);
-  // Evidence names operations by their id in the recorded history (lease expiries: -1).
-  const idOf = (i: number): number => (i >= 0 && i < table.length ? table.idOf(i) : -1);
   if (result.evidence) {
     for (const o of result.evidence.longestPrefix) o.op = idOf(o.op);
     for (const o of result.evidence.stuck) o.op = idOf(o.op);
   }
-  if (result.linearization) result.linearization = result.linearization.map(idOf);
+  if (!witness && result.linearization) result.linearization = result.linearization.map(idOf);
   const counts = `${table.length} operations checked, ${prepared.dropped} dropped, ${result.steps} steps`;
   const message =
     result.verdict === "ok"

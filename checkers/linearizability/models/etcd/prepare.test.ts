@@ -3,7 +3,6 @@
 // long history's columns (operation-table.ts) must give exactly what the copied history gives.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import fc from "fast-check";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { Rng } from "../../../../sim/rng.ts";
 import { injectStaleRead, workloadHistory } from "../../generators.ts";

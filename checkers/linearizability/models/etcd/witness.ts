@@ -89,6 +89,36 @@ class Sightings {
 }
 
 /**
+ * Sorts `items` (distinct non-negative indices) in place by `compare`, which must order them as
+ * `key` then index wherever every key is an integer from 0 below 2^53 / (largest item rounded up
+ * to a power of two): then as one number per item (key, then index, in the low bits) sorted
+ * numerically, which needs no heap arrays (a comparator sort of a typed array copies it into two:
+ * for a long history, megabytes the heap keeps until its next full collection); else by `compare`.
+ */
+export function sortIndices(
+  items: Int32Array,
+  key: (i: number) => number,
+  compare: (a: number, b: number) => number,
+): Int32Array {
+  const m = items.length;
+  let largest = 0;
+  for (let j = 0; j < m; j++) largest = Math.max(largest, items[j]!);
+  let scale = 1;
+  while (scale <= largest) scale *= 2;
+  const limit = 2 ** 53 / scale;
+  const packed = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = items[j]!;
+    const k = key(i);
+    if (!(Number.isInteger(k) && k >= 0 && k < limit)) return items.sort(compare);
+    packed[j] = k * scale + i;
+  }
+  packed.sort();
+  for (let j = 0; j < m; j++) items[j] = packed[j]! % scale;
+  return items;
+}
+
+/**
  * Operations grouped by a revision, each group in index order, as sorted columns: a long history
  * has a group for most revisions, and a Map of arrays would cost two objects per group.
  */
@@ -115,7 +145,11 @@ export class NeedIndex {
       revision[i] = r;
       members[m++] = i;
     }
-    const ops = members.slice(0, m).sort((a, b) => revision[a]! - revision[b]! || a - b);
+    const ops = sortIndices(
+      members.slice(0, m),
+      (i) => revision[i]!,
+      (a, b) => revision[a]! - revision[b]! || a - b,
+    );
     let groups = 0;
     for (let j = 0; j < m; j++) if (j === 0 || revision[ops[j]!] !== revision[ops[j - 1]!]) groups++;
     const revisions = new Float64Array(groups);
@@ -322,7 +356,9 @@ class Guess {
       const why = this.k < known.length ? this.advance() : this.finish();
       if (why === undefined) {
         if (this.k <= known.length) continue;
-        return { order: Array.from(this.placedOrder()), steps: this.steps };
+        const order: number[] = new Array(this.orderLength);
+        for (let j = 0; j < this.orderLength; j++) order[j] = this.order[j]!;
+        return { order, steps: this.steps };
       }
       // A dead end: take the next candidate at the latest gap, if one is left.
       // A dead end further on than any before is a new place to search: it gets its own backtracks.
@@ -415,7 +451,11 @@ class Guess {
     }
     for (const list of this.observed.values()) list.sort();
     // By return time, ties in index order.
-    const shown = shownAt.subarray(0, shownCount).sort((a, b) => returns[a]! - returns[b]! || a - b);
+    const shown = sortIndices(
+      shownAt.subarray(0, shownCount),
+      (i) => returns[i]!,
+      (a, b) => returns[a]! - returns[b]! || a - b,
+    );
     const maxRev = new Float64Array(shownCount);
     let m = 0;
     for (let k = 0; k < shownCount; k++) {
@@ -447,7 +487,13 @@ class Guess {
     }
     this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined));
     // Creators first in their slot, then observers and floating operations by call time.
-    known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b);
+    // (In call order, a later index is never called earlier: then slot and creates decide, then the index.)
+    const callOrdered = calls.every((c, i) => i === 0 || calls[i - 1]! <= c);
+    sortIndices(
+      known,
+      (i) => (callOrdered && Number.isInteger(slot[i]) ? 2 * slot[i]! + 1 - creates[i]! : Number.NaN),
+      (a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b,
+    );
     this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
     this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
     this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
