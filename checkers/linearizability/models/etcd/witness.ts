@@ -94,11 +94,13 @@ class Sightings {
  * to a power of two): then as one number per item (key, then index, in the low bits) sorted
  * numerically, which needs no heap arrays (a comparator sort of a typed array copies it into two:
  * for a long history, megabytes the heap keeps until its next full collection); else by `compare`.
+ * `scratch`, if at least as long as `items`, holds the numbers (one buffer for several sorts).
  */
 export function sortIndices(
   items: Int32Array,
   key: (i: number) => number,
   compare: (a: number, b: number) => number,
+  scratch?: Float64Array,
 ): Int32Array {
   const m = items.length;
   let largest = 0;
@@ -106,7 +108,7 @@ export function sortIndices(
   let scale = 1;
   while (scale <= largest) scale *= 2;
   const limit = 2 ** 53 / scale;
-  const packed = new Float64Array(m);
+  const packed = scratch !== undefined && scratch.length >= m ? scratch.subarray(0, m) : new Float64Array(m);
   for (let j = 0; j < m; j++) {
     const i = items[j]!;
     const k = key(i);
@@ -133,30 +135,30 @@ export class NeedIndex {
     readonly ops: Int32Array,
   ) {}
 
-  /** Operations 0..n-1 by revisionOf(i) (undefined: in no group). */
-  static of(n: number, revisionOf: (i: number) => number | undefined): NeedIndex {
-    const revision = new Float64Array(n);
-    const members = new Int32Array(n);
-    let m = 0;
-    for (let i = 0; i < n; i++) {
+  /**
+   * Operations 0..n-1 by revisionOf(i) (undefined: in no group; asked a few times per operation, so
+   * a cheap function of columns). `scratch`, if given, is sortIndices' (at least n long).
+   */
+  static of(n: number, revisionOf: (i: number) => number | undefined, scratch?: Float64Array): NeedIndex {
+    // NaN is no revision a state has (it would also break the sort's order).
+    const inGroup = (i: number): boolean => {
       const r = revisionOf(i);
-      // NaN is no revision a state has (it would also break the sort's order).
-      if (r === undefined || Number.isNaN(r)) continue;
-      revision[i] = r;
-      members[m++] = i;
-    }
-    const ops = sortIndices(
-      members.slice(0, m),
-      (i) => revision[i]!,
-      (a, b) => revision[a]! - revision[b]! || a - b,
-    );
+      return r !== undefined && !Number.isNaN(r);
+    };
+    let m = 0;
+    for (let i = 0; i < n; i++) if (inGroup(i)) m++;
+    const ops = new Int32Array(m);
+    m = 0;
+    for (let i = 0; i < n; i++) if (inGroup(i)) ops[m++] = i;
+    const revision = (i: number): number => revisionOf(i)!;
+    sortIndices(ops, revision, (a, b) => revision(a) - revision(b) || a - b, scratch);
     let groups = 0;
-    for (let j = 0; j < m; j++) if (j === 0 || revision[ops[j]!] !== revision[ops[j - 1]!]) groups++;
+    for (let j = 0; j < m; j++) if (j === 0 || revision(ops[j]!) !== revision(ops[j - 1]!)) groups++;
     const revisions = new Float64Array(groups);
     const starts = new Int32Array(groups + 1);
     let g = -1;
     for (let j = 0; j < m; j++) {
-      const r = revision[ops[j]!]!;
+      const r = revision(ops[j]!);
       if (g < 0 || r !== revisions[g]) {
         revisions[++g] = r;
         starts[g] = j;
@@ -418,6 +420,8 @@ class Guess {
     // history has hundreds of thousands), sorted by return time below. Until then, the slot of
     // each holds its header revision (and of a floating one without, -1).
     const shownAt = new Int32Array(n);
+    /** The three sorts' numbers, one after another (see sortIndices). */
+    const scratch = new Float64Array(n);
     let shownCount = 0;
     for (let i = 0; i < n; i++) {
       const { input, output } = ops.at(i);
@@ -455,6 +459,7 @@ class Guess {
       shownAt.subarray(0, shownCount),
       (i) => returns[i]!,
       (a, b) => returns[a]! - returns[b]! || a - b,
+      scratch,
     );
     const maxRev = new Float64Array(shownCount);
     let m = 0;
@@ -485,7 +490,7 @@ class Guess {
       known[knownCount++] = i;
       if (place[i] === FLOATING) slot[i] = Math.max(slot[i]!, revisionBefore(calls[i]!));
     }
-    this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined));
+    this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined), scratch);
     // Creators first in their slot, then observers and floating operations by call time.
     // (In call order, a later index is never called earlier: then slot and creates decide, then the index.)
     const callOrdered = calls.every((c, i) => i === 0 || calls[i - 1]! <= c);
@@ -493,6 +498,7 @@ class Guess {
       known,
       (i) => (callOrdered && Number.isInteger(slot[i]) ? 2 * slot[i]! + 1 - creates[i]! : Number.NaN),
       (a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b,
+      scratch,
     );
     this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
     this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
