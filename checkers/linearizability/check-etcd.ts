@@ -51,21 +51,25 @@ export function checkEtcdHistory(
   const model = etcdModel(prepared.config);
   // The fast path: a guessed linearization, checked step by step (models/etcd/witness.ts). Only a
   // complete one counts; otherwise the search decides, as it always did.
-  const witness = guessEtcdLinearization(model, prepared.operations, prepared.config, budgetOf(options).maxSteps);
+  // It reads the operations by index (a long history's are columns, built when read).
+  const { table } = prepared;
+  const witness = guessEtcdLinearization(model, table, prepared.config, budgetOf(options).maxSteps);
+  // Evidence and the linearization name operations by their id in the recorded history (lease expiries: -1).
+  const idOf = (i: number): number => (i >= 0 && i < table.length ? table.idOf(i) : -1);
+  if (witness) {
+    // The witness's order is this check's own: named in place (a long history's is large).
+    const { order } = witness;
+    for (let k = 0; k < order.length; k++) order[k] = idOf(order[k]!);
+  }
   const result = witness
-    ? witnessResult(prepared.operations.length, witness.order, witness.steps)
+    ? witnessResult(table.length, witness.order, witness.steps)
     : checkOperations(model, prepared.operations, options);
-  // Evidence names operations by their id in the recorded history (lease expiries: -1).
-  const idOf = (i: number): number => {
-    const input = prepared.operations[i]?.input;
-    return input?.kind === "request" ? input.id : -1;
-  };
   if (result.evidence) {
     for (const o of result.evidence.longestPrefix) o.op = idOf(o.op);
     for (const o of result.evidence.stuck) o.op = idOf(o.op);
   }
-  if (result.linearization) result.linearization = result.linearization.map(idOf);
-  const counts = `${prepared.operations.length} operations checked, ${prepared.dropped} dropped, ${result.steps} steps`;
+  if (!witness && result.linearization) result.linearization = result.linearization.map(idOf);
+  const counts = `${table.length} operations checked, ${prepared.dropped} dropped, ${result.steps} steps`;
   const message =
     result.verdict === "ok"
       ? `linearizable (${counts})`
@@ -80,7 +84,7 @@ export function checkEtcdHistory(
     message,
     ...(result.evidence ? { evidence: result.evidence } : {}),
     result,
-    checked: prepared.operations.length,
+    checked: table.length,
     dropped: prepared.dropped,
   };
 }

@@ -29,6 +29,29 @@ export function respectsRealTime<I, O>(ops: readonly Operation<I, O>[], order: r
   return true;
 }
 
+/** respectsRealTime over call and return times by index (columns: no operation objects read). */
+export function respectsRealTimeOf(
+  calls: ArrayLike<number>,
+  returns: ArrayLike<number>,
+  order: ArrayLike<number>,
+): boolean {
+  const n = calls.length;
+  if (order.length !== n) return false;
+  const seen = new Uint8Array(n);
+  let minReturn = Infinity;
+  for (let k = n - 1; k >= 0; k--) {
+    const i = order[k]!;
+    if (!(i >= 0 && i < n) || seen[i]) return false;
+    seen[i] = 1;
+    const call = calls[i]!;
+    const ret = returns[i]!;
+    if (ret < call) return false;
+    minReturn = Math.min(minReturn, ret);
+    if (call > minReturn) return false;
+  }
+  return true;
+}
+
 /**
  * Replays a witness through the model from its initial state: true if it is a linearization of
  * `ops` (each step legal, real time respected). The etcd fast path is built step by step and needs

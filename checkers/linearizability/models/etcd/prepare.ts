@@ -24,13 +24,8 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
-import {
-  isReadOnlyRequest,
-  type EtcdInput,
-  type EtcdModelConfig,
-  type EtcdModelOperation,
-  type EtcdOutput,
-} from "./model.ts";
+import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
+import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -61,7 +56,13 @@ const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
 ]);
 
 export interface PreparedEtcdHistory {
-  operations: EtcdModelOperation[];
+  /**
+   * The operations to check, in call order (lease expiries merged in). A long history's are built
+   * when first read: the guess reads `table` instead.
+   */
+  readonly operations: EtcdModelOperation[];
+  /** The same operations by index, without building them all (operation-table.ts). */
+  readonly table: EtcdOperationTable;
   config: EtcdModelConfig;
   /** Operations left out because they cannot have had an effect (failed reads, rejected requests). */
   dropped: number;
@@ -70,6 +71,8 @@ export interface PreparedEtcdHistory {
 }
 
 type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
+/** Outcomes by their code (a byte per operation while preparing). */
+const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unknown"];
 
 export function outcomeOf(op: EtcdOperation): Outcome {
   if (op.return === null) return "unknown";
@@ -267,134 +270,66 @@ function inCallOrder(history: readonly EtcdOperation[]): boolean {
  * A history at least this long is read through a window (OperationWindow) when it is already in call
  * order, as a recorded one is: a long run's recorded history is a view that rebuilds an operation each
  * time one is read (core/etcd/client.ts), and holding every rebuilt request and response at once would
- * undo what packing saved. Shorter ones (every scenario's usual seed) are copied and read directly.
+ * undo what packing saved: its operations become columns (operation-table.ts). Shorter ones (every
+ * scenario's usual seed) are copied and read directly.
  */
 export const WINDOWED_FROM = 32_768;
-/**
- * Operations a window keeps rebuilt (a power of two). The guess steps operations a few at a time
- * near its place in the history; a larger window misses no less often (measured on a 1-hour run) and
- * keeps its objects long enough to move them to the old generation, which the heap then grows by.
- */
-const WINDOW = 1_024;
-
-/**
- * A history read by position, keeping the last operations read at each slot (direct-mapped): reads
- * near each other cost one rebuild each. Different reads of one operation may give different, equal
- * objects; the checker only reads them.
- */
-class OperationWindow {
-  private readonly at = new Int32Array(WINDOW).fill(-1);
-  private readonly ops: (EtcdOperation | undefined)[] = new Array(WINDOW);
-
-  constructor(private readonly history: readonly EtcdOperation[]) {}
-
-  get(i: number): EtcdOperation {
-    const slot = i & (WINDOW - 1);
-    if (this.at[slot] === i) return this.ops[slot]!;
-    const op = this.history[i]!;
-    this.at[slot] = i;
-    this.ops[slot] = op;
-    return op;
-  }
-}
-
-/**
- * A request the model reads from the window when it needs it (see WINDOWED_FROM). One per operation
- * of a long history: what is the same for all (its kind) is on the prototype, not in each.
- */
-class WindowedInput {
-  declare readonly kind: "request";
-  constructor(
-    readonly id: number,
-    readonly serializable: boolean,
-    readonly readOnly: boolean,
-    private readonly window: OperationWindow,
-    private readonly position: number,
-  ) {}
-
-  /** The recorded operation (rebuilt by the window if it was not read lately). */
-  recorded(): EtcdOperation {
-    return this.window.get(this.position);
-  }
-
-  get request(): EtcdRequest {
-    return this.recorded().request;
-  }
-
-  /** The same JSON as the plain input (the search keys equal operations by it). */
-  toJSON(): EtcdInput {
-    const { id, request, serializable, readOnly } = this;
-    return { kind: "request", id, request, serializable, readOnly };
-  }
-}
-Object.defineProperty(WindowedInput.prototype, "kind", { value: "request", enumerable: true });
-
-/**
- * A successful outcome whose response is read from the window when needed, through its operation's
- * input (which knows where); `unknown` and `error`, the same for all, are on the prototype.
- */
-class WindowedOutput {
-  declare readonly unknown: false;
-  declare readonly error: null;
-  constructor(private readonly input: WindowedInput) {}
-
-  get response(): EtcdResponse {
-    return this.input.recorded().response!;
-  }
-
-  toJSON(): EtcdOutput {
-    return { unknown: false, response: this.response, error: null };
-  }
-}
-Object.defineProperty(WindowedOutput.prototype, "unknown", { value: false, enumerable: true });
-Object.defineProperty(WindowedOutput.prototype, "error", { value: null, enumerable: true });
-
-/** Two lists each in call order, merged; on equal calls `first`'s come first (a stable sort of first ++ second). */
-export function mergeByCall<T extends { call: number }>(first: readonly T[], second: readonly T[]): T[] {
-  if (second.length === 0) return first.slice();
-  const out: T[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < first.length && j < second.length)
-    out.push(first[i]!.call <= second[j]!.call ? first[i++]! : second[j++]!);
-  while (i < first.length) out.push(first[i++]!);
-  while (j < second.length) out.push(second[j++]!);
-  return out;
-}
-
 export function prepareEtcdHistory(
   history: readonly EtcdOperation[],
   options: PrepareOptions = {},
 ): PreparedEtcdHistory {
   const bound = options.boundObservedWrites ?? true;
-  // Operation i in call order: from a copy, or (a long recorded history) through a window.
-  const windowed = (options.window ?? history.length >= WINDOWED_FROM) && inCallOrder(history);
-  const window = windowed ? new OperationWindow(history) : undefined;
-  const sorted = window === undefined ? sortedByCall(history) : undefined;
   const n = history.length;
-  const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
-  // Two passes over the history (each reads every operation once: a long one is rebuilt per read).
-  // The first: outcomes, and the values unknown outcomes wrote (only those matter below, so only
-  // those are counted; a long history writes hundreds of thousands).
-  const outcomes: Outcome[] = new Array(n);
-  const writers = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const op = opAt(i);
-    const outcome = outcomeOf(op);
-    outcomes[i] = outcome;
-    if (outcome === "unknown") for (const v of writtenValues(op.request)) writers.set(v, 0);
+  // Operation i in call order: through a window (a long recorded history, if it is in call order:
+  // the first pass checks as it goes), or from a sorted copy.
+  let window = (options.window ?? n >= WINDOWED_FROM) ? new OperationWindow(history) : undefined;
+  let first = window !== undefined ? firstPass(n, (i) => window!.get(i), true) : undefined;
+  let sorted: EtcdOperation[] | undefined;
+  if (first === undefined) {
+    window = undefined;
+    const copy = (sorted = sortedByCall(history));
+    first = firstPass(n, (i) => copy[i]!, false)!;
   }
+  const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
+  const { outcomes, writers, leaseFirstCall, dropped } = first;
 
-  // The second: how many requests wrote each of those values and when a known response first
-  // showed it (a unique one, checked once all are counted), the model operations, and the revision
-  // facts. The values each request writes are listed again where needed, not kept per operation.
+  // One lease expiry per lease (unknown outcome), called when the lease is first named: merged
+  // into the requests (in call order) as they are listed below, as a stable sort by call of the
+  // requests then the expiries would place them.
+  const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
+  const expiries: EtcdModelOperation[] = [];
+  for (const lease of leaseIds) {
+    expiries.push({
+      clientId: -1,
+      call: leaseFirstCall.get(lease)!,
+      return: Infinity,
+      input: { kind: "expire", lease },
+      output: { unknown: true, response: null, error: null },
+    });
+  }
+  expiries.sort((a, b) => a.call - b.call);
+
+  // The second pass: how many requests wrote each of the values unknown outcomes wrote and when a
+  // known response first showed it (a unique one, checked once all are counted), the model
+  // operations, and the revision facts. The values each request writes are listed again where
+  // needed, not kept per operation.
   const firstShown = new Map<string, number>();
   const trackedLeases = new Set<number>();
-  const leaseFirstCall = new Map<number, number>();
   let keepHistory = false;
-  let dropped = 0;
+  // The operations in call order: objects, or (read through the window) columns of exactly the
+  // operations kept and the expiries.
   const operations: EtcdModelOperation[] = [];
-  /** The unknown writes among `operations` (their return is bounded once every value's sightings are in). */
+  const columns = window !== undefined ? new ColumnTableBuilder(n - dropped + expiries.length, window) : undefined;
+  let expiriesListed = 0;
+  const list = (o: EtcdModelOperation): void => {
+    if (columns !== undefined) columns.pushKept(o);
+    else operations.push(o);
+  };
+  /** Lists the expiries called before `call` (all of them if Infinity). */
+  const listExpiriesBefore = (call: number): void => {
+    while (expiriesListed < expiries.length && expiries[expiriesListed]!.call < call) list(expiries[expiriesListed++]!);
+  };
+  /** The unknown writes among the operations (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
   const claimedRevisions = new Set<number>();
   // Only revisions no known write claimed: the model reads a revision's contents only when it is
@@ -411,7 +346,8 @@ export function prepareEtcdHistory(
 
   for (let i = 0; i < n; i++) {
     const op = opAt(i);
-    const kind = outcomes[i]!;
+    const code = outcomes[i]!;
+    const kind = OUTCOMES[code & OUTCOME_MASK]!;
     const request = op.request;
     if (kind !== "no-effect" && writers.size > 0) {
       const values = writtenValues(request);
@@ -434,41 +370,29 @@ export function prepareEtcdHistory(
       if (createsRevision(request, response)) claimedRevisions.add(writeRevision(response)!);
       forEachShownPair(request, response, show);
     }
+    if (code & DROPPED) continue;
+    listExpiriesBefore(op.call);
 
-    const readOnly = isReadOnlyRequest(request);
-    if (kind === "no-effect" || (kind === "unknown" && readOnly)) {
-      dropped++;
-      continue;
-    }
-    if (kind === "unknown" && request.kind === "leaseGrant" && !request.leaseGrant.ID) {
-      dropped++;
-      continue;
-    }
     if (!keepHistory && readsHistory(request)) keepHistory = true;
     if (request.kind === "leaseGrant") {
       if (request.leaseGrant.ID) trackedLeases.add(request.leaseGrant.ID);
       if (kind === "ok" && op.response?.kind === "leaseGrant") trackedLeases.add(op.response.leaseGrant.ID);
     }
-    for (const id of leasesOf(request, kind === "ok" ? op.response : null)) {
-      if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
-    }
-    if (kind === "unknown") unknownWrites.push(operations.length);
+    if (kind === "unknown") unknownWrites.push(columns !== undefined ? columns.length : operations.length);
+    const readOnly = isReadOnlyRequest(request);
     const serializable = request.kind === "range" && request.range.serializable === true;
-    // Through the window: the successes, nearly all of a long history, which the guess places in
-    // order. The rest (unknown outcomes, definite errors: a few percent) are tried again and again
+    // Through the window: the successes and definite errors, nearly all of a long history, which
+    // the guess places in order. Unknown outcomes (a few percent) are tried again and again
     // wherever they may fit, so they keep their request.
-    if (window !== undefined && kind === "ok") {
-      const input = new WindowedInput(op.id, serializable, readOnly, window, i);
-      operations.push({
-        clientId: op.client,
-        call: op.call,
-        return: op.return!,
-        input,
-        output: new WindowedOutput(input),
-      });
+    if (columns !== undefined && kind === "ok") {
+      columns.pushSuccess(op, i, serializable, readOnly);
       continue;
     }
-    operations.push({
+    if (columns !== undefined && kind === "checked-error") {
+      columns.pushError(op, i, serializable, readOnly, op.error ?? "lease-not-found");
+      continue;
+    }
+    list({
       clientId: op.client,
       call: op.call,
       return: kind === "unknown" ? Infinity : op.return!,
@@ -481,6 +405,7 @@ export function prepareEtcdHistory(
             : { unknown: true, response: null, error: null },
     });
   }
+  listExpiriesBefore(Infinity);
 
   // Those shown before a later response's write claimed them go too.
   if (revisionContents.size > 0 && claimedRevisions.size > 0) {
@@ -494,36 +419,83 @@ export function prepareEtcdHistory(
   let observedUnknownWrites = 0;
   if (bound)
     for (const k of unknownWrites) {
-      const u = operations[k]!;
+      const u = columns !== undefined ? columns.keptAt(k) : operations[k]!;
       if (u.input.kind !== "request") continue;
       let seen = Infinity;
       for (const v of writtenValues(u.input.request))
         if (writers.get(v) === 1) seen = Math.min(seen, firstShown.get(v) ?? Infinity);
       // Seen before it was even called: leave it; the search reports the contradiction.
       if (seen !== Infinity && seen >= u.call) {
-        u.return = seen;
+        if (columns !== undefined) columns.setReturn(k, seen);
+        else u.return = seen;
         observedUnknownWrites++;
       }
     }
 
-  const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
-  const expiries: EtcdModelOperation[] = [];
-  for (const lease of leaseIds) {
-    expiries.push({
-      clientId: -1,
-      call: leaseFirstCall.get(lease)!,
-      return: Infinity,
-      input: { kind: "expire", lease },
-      output: { unknown: true, response: null, error: null },
-    });
-  }
-  // The requests are in call order already: merging the expiries in (a stable sort by call, ties
-  // after the requests, as the stable sort of the whole list gave) saves re-sorting everything.
-  expiries.sort((a, b) => a.call - b.call);
+  const config = { keepHistory, trackedLeases, claimedRevisions, revisionContents };
+  if (columns === undefined)
+    return { operations, table: new ArrayTable(operations), config, dropped, observedUnknownWrites };
+  const table = columns.finish();
+  let all: EtcdModelOperation[] | undefined;
   return {
-    operations: mergeByCall(operations, expiries),
-    config: { keepHistory, trackedLeases, claimedRevisions, revisionContents },
+    // Built only if read (the search, when the guess fails; tests): the guess reads the table.
+    get operations() {
+      all ??= table.materialize();
+      return all;
+    },
+    table,
+    config,
     dropped,
     observedUnknownWrites,
   };
+}
+
+/** An outcome code with this bit: the operation is dropped (it cannot have had an effect). */
+const DROPPED = 8;
+const OUTCOME_MASK = 7;
+
+/**
+ * The first pass over the history (in call order): each operation's outcome and whether it is
+ * dropped, the values unknown outcomes wrote (only those matter, so only those are counted: a long
+ * history writes hundreds of thousands), and when each lease is first named by an operation kept.
+ * Reading through the window, undefined if the history is not in call order after all.
+ */
+function firstPass(
+  n: number,
+  opAt: (i: number) => EtcdOperation,
+  checkOrder: boolean,
+):
+  | { outcomes: Uint8Array; writers: Map<string, number>; leaseFirstCall: Map<number, number>; dropped: number }
+  | undefined {
+  const outcomes = new Uint8Array(n);
+  const writers = new Map<string, number>();
+  const leaseFirstCall = new Map<number, number>();
+  let dropped = 0;
+  let lastCall = -Infinity;
+  let lastId = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const op = opAt(i);
+    if (checkOrder) {
+      if (lastCall > op.call || (lastCall === op.call && lastId > op.id)) return undefined;
+      lastCall = op.call;
+      lastId = op.id;
+    }
+    const outcome = outcomeOf(op);
+    const request = op.request;
+    let code = OUTCOMES.indexOf(outcome);
+    if (outcome === "unknown") for (const v of writtenValues(request)) writers.set(v, 0);
+    if (
+      outcome === "no-effect" ||
+      (outcome === "unknown" && isReadOnlyRequest(request)) ||
+      (outcome === "unknown" && request.kind === "leaseGrant" && !request.leaseGrant.ID)
+    ) {
+      code |= DROPPED;
+      dropped++;
+    } else {
+      for (const id of leasesOf(request, outcome === "ok" ? op.response : null))
+        if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
+    }
+    outcomes[i] = code;
+  }
+  return { outcomes, writers, leaseFirstCall, dropped };
 }

@@ -27,8 +27,9 @@
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model } from "../../types.ts";
-import { respectsRealTime } from "../../witness.ts";
+import { respectsRealTimeOf } from "../../witness.ts";
 import type { EtcdInput, EtcdModelConfig, EtcdModelOperation, EtcdOutput, EtcdState } from "./model.ts";
+import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
 /** Whether a request has a Range (nested Txns included) at an old revision: what it shows is not the store at its header. */
@@ -84,6 +85,100 @@ class Sightings {
       else hi = mid;
     }
     return 3 * lo < f.length ? { mod: f[3 * lo + 1]!, create: f[3 * lo + 2]! } : undefined;
+  }
+}
+
+/**
+ * Sorts `items` (distinct non-negative indices) in place by `compare`, which must order them as
+ * `key` then index wherever every key is an integer from 0 below 2^53 / (largest item rounded up
+ * to a power of two): then as one number per item (key, then index, in the low bits) sorted
+ * numerically, which needs no heap arrays (a comparator sort of a typed array copies it into two:
+ * for a long history, megabytes the heap keeps until its next full collection); else by `compare`.
+ * `scratch`, if at least as long as `items`, holds the numbers (one buffer for several sorts).
+ */
+export function sortIndices(
+  items: Int32Array,
+  key: (i: number) => number,
+  compare: (a: number, b: number) => number,
+  scratch?: Float64Array,
+): Int32Array {
+  const m = items.length;
+  let largest = 0;
+  for (let j = 0; j < m; j++) largest = Math.max(largest, items[j]!);
+  let scale = 1;
+  while (scale <= largest) scale *= 2;
+  const limit = 2 ** 53 / scale;
+  const packed = scratch !== undefined && scratch.length >= m ? scratch.subarray(0, m) : new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    const i = items[j]!;
+    const k = key(i);
+    if (!(Number.isInteger(k) && k >= 0 && k < limit)) return items.sort(compare);
+    packed[j] = k * scale + i;
+  }
+  packed.sort();
+  for (let j = 0; j < m; j++) items[j] = packed[j]! % scale;
+  return items;
+}
+
+/**
+ * Operations grouped by a revision, each group in index order, as sorted columns: a long history
+ * has a group for most revisions, and a Map of arrays would cost two objects per group.
+ */
+export class NeedIndex {
+  static readonly EMPTY = new NeedIndex(new Float64Array(0), new Int32Array(1), new Int32Array(0));
+
+  private constructor(
+    /** The revisions that have a group, ascending. */
+    private readonly revisions: Float64Array,
+    /** Group g is ops[starts[g]] up to (not including) ops[starts[g + 1]]. */
+    readonly starts: Int32Array,
+    readonly ops: Int32Array,
+  ) {}
+
+  /**
+   * Operations 0..n-1 by revisionOf(i) (undefined: in no group; asked a few times per operation, so
+   * a cheap function of columns). `scratch`, if given, is sortIndices' (at least n long).
+   */
+  static of(n: number, revisionOf: (i: number) => number | undefined, scratch?: Float64Array): NeedIndex {
+    // NaN is no revision a state has (it would also break the sort's order).
+    const inGroup = (i: number): boolean => {
+      const r = revisionOf(i);
+      return r !== undefined && !Number.isNaN(r);
+    };
+    let m = 0;
+    for (let i = 0; i < n; i++) if (inGroup(i)) m++;
+    const ops = new Int32Array(m);
+    m = 0;
+    for (let i = 0; i < n; i++) if (inGroup(i)) ops[m++] = i;
+    const revision = (i: number): number => revisionOf(i)!;
+    sortIndices(ops, revision, (a, b) => revision(a) - revision(b) || a - b, scratch);
+    let groups = 0;
+    for (let j = 0; j < m; j++) if (j === 0 || revision(ops[j]!) !== revision(ops[j - 1]!)) groups++;
+    const revisions = new Float64Array(groups);
+    const starts = new Int32Array(groups + 1);
+    let g = -1;
+    for (let j = 0; j < m; j++) {
+      const r = revision(ops[j]!);
+      if (g < 0 || r !== revisions[g]) {
+        revisions[++g] = r;
+        starts[g] = j;
+      }
+    }
+    starts[groups] = m;
+    return new NeedIndex(revisions, starts, ops);
+  }
+
+  /** The group of revision r, or -1 if it has none. */
+  find(r: number): number {
+    const { revisions } = this;
+    let lo = 0;
+    let hi = revisions.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (revisions[mid]! < r) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < revisions.length && revisions[lo] === r ? lo : -1;
   }
 }
 
@@ -168,21 +263,27 @@ const UNKNOWN = 2; // an unknown outcome (or a lease expiry): placed only where 
  */
 export function guessEtcdLinearization(
   model: Model<EtcdState, EtcdInput, EtcdOutput>,
-  ops: readonly EtcdModelOperation[],
+  ops: readonly EtcdModelOperation[] | EtcdOperationTable,
   config: EtcdModelConfig,
   maxSteps: number,
 ): EtcdWitness | undefined {
-  return new Guess(model, ops, config, guessBudget(ops.length, maxSteps)).run();
+  const table = tableOf(ops);
+  return new Guess(model, table, config, guessBudget(table.length, maxSteps)).run();
+}
+
+function tableOf(ops: readonly EtcdModelOperation[] | EtcdOperationTable): EtcdOperationTable {
+  return Array.isArray(ops) ? new ArrayTable(ops as readonly EtcdModelOperation[]) : (ops as EtcdOperationTable);
 }
 
 /** Why the guess failed (undefined if it succeeded): for tests and diagnostics. */
 export function whyGuessFails(
   model: Model<EtcdState, EtcdInput, EtcdOutput>,
-  ops: readonly EtcdModelOperation[],
+  ops: readonly EtcdModelOperation[] | EtcdOperationTable,
   config: EtcdModelConfig,
   maxSteps: number,
 ): string | undefined {
-  const g = new Guess(model, ops, config, guessBudget(ops.length, maxSteps));
+  const table = tableOf(ops);
+  const g = new Guess(model, table, config, guessBudget(table.length, maxSteps));
   return g.run() ? undefined : (g.failure ?? "unknown");
 }
 
@@ -194,7 +295,9 @@ class Guess {
   /** 0: creates its slot's revision; 1: observes it (goes after the creator). */
   private readonly creates: Uint8Array;
   private readonly placed: Uint8Array;
-  private readonly order: number[] = [];
+  /** The guessed order so far: order[0] up to (not including) order[orderLength]. */
+  private order: Int32Array;
+  private orderLength = 0;
   private state: EtcdState;
   private steps = 0;
   private exhausted = false;
@@ -202,7 +305,7 @@ class Guess {
   /** The furthest position in the known operations where the guess hit a dead end. */
   private furthestDeadEnd = -1;
   /** The known operations in guessed order, and the position of the next one to place. */
-  private known: number[] = [];
+  private known: Int32Array = new Int32Array(0);
   private k = 0;
   /** Gap choices that can still be revised, latest last. */
   private readonly choices: Choice[] = [];
@@ -226,15 +329,21 @@ class Guess {
    */
   private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
-  private readonly needing = new Map<number, number[]>();
+  private needing = NeedIndex.EMPTY;
+  /** Call and return times by index (the table's columns). */
+  private readonly calls: Float64Array;
+  private readonly rets: Float64Array;
 
   constructor(
     private readonly model: Model<EtcdState, EtcdInput, EtcdOutput>,
-    private readonly ops: readonly EtcdModelOperation[],
+    private readonly ops: EtcdOperationTable,
     private readonly config: EtcdModelConfig,
     private readonly maxSteps: number,
   ) {
     const n = (this.n = ops.length);
+    this.calls = ops.calls;
+    this.rets = ops.returns;
+    this.order = new Int32Array(n);
     this.place = new Uint8Array(n);
     this.slot = new Float64Array(n);
     this.creates = new Uint8Array(n);
@@ -249,7 +358,9 @@ class Guess {
       const why = this.k < known.length ? this.advance() : this.finish();
       if (why === undefined) {
         if (this.k <= known.length) continue;
-        return { order: this.order, steps: this.steps };
+        const order: number[] = new Array(this.orderLength);
+        for (let j = 0; j < this.orderLength; j++) order[j] = this.order[j]!;
+        return { order, steps: this.steps };
       }
       // A dead end: take the next candidate at the latest gap, if one is left.
       // A dead end further on than any before is a new place to search: it gets its own backtracks.
@@ -265,7 +376,7 @@ class Guess {
   private advance(): string | undefined {
     const x = this.known[this.k]!;
     if (!this.placed[x]) {
-      if (!this.placeDue(this.ops[x]!.call)) return `due before op ${x}`;
+      if (!this.placeDue(this.calls[x]!)) return `due before op ${x}`;
       if (this.place[x] === PINNED) {
         if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
       } else {
@@ -289,7 +400,8 @@ class Guess {
       if (!next) return `unknown op ${u} at the end`;
       this.commit(u, next);
     }
-    if (!respectsRealTime(this.ops, this.order)) return `real time (${this.realTimeViolation()})`;
+    if (!respectsRealTimeOf(this.calls, this.rets, this.placedOrder()))
+      return `real time (${this.realTimeViolation()})`;
     this.k = this.known.length + 1;
     return undefined;
   }
@@ -300,16 +412,19 @@ class Guess {
   }
 
   /** Sorts the operations into pinned, floating and unknown; returns the known ones in guessed order. */
-  private classify(): number[] {
-    const { ops, n, slot, creates, place } = this;
+  private classify(): Int32Array {
+    const { ops, n, slot, creates, place, calls, rets: returns } = this;
     // Header revisions by return time: an operation called after a response showing revision h
     // linearizes after revision h exists.
     // The operations showing a header revision, by index (not an object per operation: a long
-    // history has hundreds of thousands), sorted by return time below.
-    const shown: number[] = [];
-    const header = new Float64Array(n).fill(-1);
+    // history has hundreds of thousands), sorted by return time below. Until then, the slot of
+    // each holds its header revision (and of a floating one without, -1).
+    const shownAt = new Int32Array(n);
+    /** The three sorts' numbers, one after another (see sortIndices). */
+    const scratch = new Float64Array(n);
+    let shownCount = 0;
     for (let i = 0; i < n; i++) {
-      const { input, output } = ops[i]!;
+      const { input, output } = ops.at(i);
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
         continue;
@@ -317,17 +432,17 @@ class Guess {
       const r = output.response;
       if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
         place[i] = FLOATING;
+        slot[i] = -1;
         continue;
       }
       const h = responseHeader(r).revision;
-      header[i] = h;
-      shown.push(i);
+      slot[i] = h;
+      shownAt[shownCount++] = i;
       if (input.serializable) {
         place[i] = FLOATING;
         continue;
       }
       place[i] = PINNED;
-      slot[i] = h;
       creates[i] = createsRevision(input.request, r) ? 1 : 0;
       this.observe(input.request, r, creates[i] ? h - 1 : h);
       // A revoke's response does not say whether it deleted keys: guessed to observe h, it may
@@ -339,48 +454,55 @@ class Guess {
       }
     }
     for (const list of this.observed.values()) list.sort();
-    // A stable sort by return time (ties stay in index order, as pushed).
-    shown.sort((a, b) => ops[a]!.return - ops[b]!.return);
-    const rets = new Float64Array(shown.length);
-    const maxRev = new Float64Array(shown.length);
+    // By return time, ties in index order.
+    const shown = sortIndices(
+      shownAt.subarray(0, shownCount),
+      (i) => returns[i]!,
+      (a, b) => returns[a]! - returns[b]! || a - b,
+      scratch,
+    );
+    const maxRev = new Float64Array(shownCount);
     let m = 0;
-    for (let k = 0; k < shown.length; k++) {
-      const i = shown[k]!;
-      rets[k] = ops[i]!.return;
-      m = Math.max(m, header[i]!);
+    for (let k = 0; k < shownCount; k++) {
+      m = Math.max(m, slot[shown[k]!]!);
       maxRev[k] = m;
     }
     /** The highest revision a response that returned before t showed (0 if none). */
     const revisionBefore = (t: number): number => {
       let lo = 0;
-      let hi = shown.length;
+      let hi = shownCount;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (rets[mid]! < t) lo = mid + 1;
+        if (returns[shown[mid]!]! < t) lo = mid + 1;
         else hi = mid;
       }
       return lo === 0 ? 0 : maxRev[lo - 1]!;
     };
-    const known: number[] = [];
+    let knownCount = 0;
+    for (let i = 0; i < n; i++) if (place[i] !== UNKNOWN) knownCount++;
+    const known = new Int32Array(knownCount);
+    knownCount = 0;
     for (let i = 0; i < n; i++) {
       if (place[i] === UNKNOWN) {
         this.pool.push(i);
         continue;
       }
-      known.push(i);
-      if (place[i] === FLOATING) slot[i] = Math.max(header[i]!, revisionBefore(ops[i]!.call));
-      else {
-        const need = slot[i]! - creates[i]!;
-        const list = this.needing.get(need);
-        if (list) list.push(i);
-        else this.needing.set(need, [i]);
-      }
+      known[knownCount++] = i;
+      if (place[i] === FLOATING) slot[i] = Math.max(slot[i]!, revisionBefore(calls[i]!));
     }
+    this.needing = NeedIndex.of(n, (i) => (place[i] === PINNED ? slot[i]! - creates[i]! : undefined), scratch);
     // Creators first in their slot, then observers and floating operations by call time.
-    known.sort((a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || ops[a]!.call - ops[b]!.call || a - b);
-    this.pool.sort((a, b) => ops[a]!.call - ops[b]!.call || a - b);
-    this.bounded = this.pool.filter((u) => ops[u]!.return !== Infinity);
-    this.unbounded = this.pool.filter((u) => ops[u]!.return === Infinity);
+    // (In call order, a later index is never called earlier: then slot and creates decide, then the index.)
+    const callOrdered = calls.every((c, i) => i === 0 || calls[i - 1]! <= c);
+    sortIndices(
+      known,
+      (i) => (callOrdered && Number.isInteger(slot[i]) ? 2 * slot[i]! + 1 - creates[i]! : Number.NaN),
+      (a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b,
+      scratch,
+    );
+    this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
+    this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
+    this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
     this.helpers = this.pool.filter((u) => this.mayHelp(u));
     return known;
   }
@@ -438,7 +560,7 @@ class Guess {
    * the first response showing its key at r or later shows it modified before r.
    */
   private writesKeySeenUnchanged(u: number, r: number): boolean {
-    const input = this.ops[u]!.input;
+    const input = this.ops.at(u).input;
     if (input.kind !== "request") return false;
     const req = input.request;
     const key =
@@ -464,7 +586,7 @@ class Guess {
       return undefined;
     }
     this.steps++;
-    const op = this.ops[i]!;
+    const op = this.ops.at(i);
     const [ok, next] = this.model.step(from, op.input, op.output);
     return ok ? next : undefined;
   }
@@ -472,7 +594,12 @@ class Guess {
   /** Appends operation i (legal in the current state, leading to `next`); then retries the deferred ones. */
   private commit(i: number, next: EtcdState, retry = true): void {
     const changed = retry && next !== this.state;
-    this.order.push(i);
+    if (this.orderLength === this.order.length) {
+      const grown = new Int32Array(2 * this.order.length + 16);
+      grown.set(this.order);
+      this.order = grown;
+    }
+    this.order[this.orderLength++] = i;
     this.placed[i] = 1;
     this.state = next;
     if (changed && this.deferred.length > 0) this.retryDeferred();
@@ -497,15 +624,15 @@ class Guess {
    */
   private placeDue(t: number): boolean {
     for (const d of this.deferred) {
-      if (this.placed[d] || this.ops[d]!.return >= t) continue;
+      if (this.placed[d] || this.rets[d]! >= t) continue;
       if (!this.placeHereOrWithHelper(d)) return false;
     }
     const { bounded, placed } = this;
     while (this.boundedStart < bounded.length && placed[bounded[this.boundedStart]!]) this.boundedStart++;
     for (let j = this.boundedStart; j < bounded.length; j++) {
       const u = bounded[j]!;
-      if (this.ops[u]!.call > t) break;
-      if (placed[u] || this.ops[u]!.return >= t) continue;
+      if (this.calls[u]! > t) break;
+      if (placed[u] || this.rets[u]! >= t) continue;
       const next = this.step(this.state, u);
       if (!next) return false;
       this.commit(u, next);
@@ -520,8 +647,13 @@ class Guess {
    */
   private needersMissed(state: EtcdState, filler: number): number {
     let missed = 0;
-    for (const y of this.needing.get(state.revision) ?? [])
+    const { needing } = this;
+    const g = needing.find(state.revision);
+    if (g < 0) return 0;
+    for (let j = needing.starts[g]!; j < needing.starts[g + 1]!; j++) {
+      const y = needing.ops[j]!;
       if (y !== filler && !this.placed[y] && !this.step(state, y)) missed++;
+    }
     return missed;
   }
 
@@ -583,7 +715,7 @@ class Guess {
     if (best === undefined) return false;
     this.choices.push({
       k: this.k,
-      orderLength: this.order.length,
+      orderLength: this.orderLength,
       state: this.state,
       deferred: this.deferred.slice(),
       x,
@@ -602,13 +734,13 @@ class Guess {
    * flight is likelier to have taken the gap than one that timed out long ago.
    */
   private gapCandidates(x: number, limit: number): number[] {
-    const { ops, placed, bounded, unbounded } = this;
-    const deadline = ops[x]!.return;
+    const { calls, placed, bounded, unbounded } = this;
+    const deadline = this.rets[x]!;
     const candidates: number[] = [];
     for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
     for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
       const u = bounded[j]!;
-      if (ops[u]!.call > deadline) break;
+      if (calls[u]! > deadline) break;
       if (!placed[u]) candidates.push(u);
     }
     // The latest called first: from the last one called by the deadline, backwards.
@@ -616,7 +748,7 @@ class Guess {
     let hi = unbounded.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (ops[unbounded[mid]!]!.call <= deadline) lo = mid + 1;
+      if (calls[unbounded[mid]!]! <= deadline) lo = mid + 1;
       else hi = mid;
     }
     for (let j = lo - 1; j >= 0 && candidates.length < limit; j--)
@@ -671,20 +803,20 @@ class Guess {
    * guessed later or deferred). Tries each such helper once, right before x.
    */
   private placeWithHelper(x: number): boolean {
-    const deadline = this.ops[x]!.return;
+    const deadline = this.rets[x]!;
     const helpers: number[] = [];
     for (const u of this.helpers) {
-      if (this.ops[u]!.call > deadline) break;
+      if (this.calls[u]! > deadline) break;
       if (this.placed[u]) continue;
       // An expiry of a lease without keys changes nothing here (the model says so): no step.
-      const input = this.ops[u]!.input;
+      const input = this.ops.at(u).input;
       if (input.kind === "expire" && !leaseHoldsKeys(this.state, input.lease)) continue;
       helpers.push(u);
     }
     for (const d of this.deferred) if (d !== x && !this.placed[d]) helpers.push(d);
     for (let j = this.k + 1; j < this.known.length && j <= this.k + PULL_AHEAD; j++) {
       const f = this.known[j]!;
-      if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.ops[f]!.call <= deadline) helpers.push(f);
+      if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.calls[f]! <= deadline) helpers.push(f);
     }
     for (const u of helpers) {
       const a = this.step(this.state, u);
@@ -704,7 +836,7 @@ class Guess {
    * that deletes keys (see mayTakeNextRevision). A write creates a revision or changes nothing.
    */
   private mayHelp(u: number): boolean {
-    const input = this.ops[u]!.input;
+    const input = this.ops.at(u).input;
     if (input.kind === "expire") return true;
     const kind = input.request.kind;
     return kind !== "put" && kind !== "deleteRange" && kind !== "txn" && kind !== "range";
@@ -718,19 +850,28 @@ class Guess {
    */
   private mayTakeNextRevision(u: number, next: EtcdState): boolean {
     if (this.place[u] !== UNKNOWN || next.revision !== this.state.revision + 1) return false;
-    for (const y of this.needing.get(this.state.revision) ?? []) if (!this.placed[y]) return false;
+    const { needing } = this;
+    const g = needing.find(this.state.revision);
+    if (g >= 0)
+      for (let j = needing.starts[g]!; j < needing.starts[g + 1]!; j++) if (!this.placed[needing.ops[j]!]) return false;
     return !this.contradicted(this.state, next);
+  }
+
+  /** The operations placed so far, in guessed order (a view of `order`). */
+  private placedOrder(): Int32Array {
+    return this.order.subarray(0, this.orderLength);
   }
 
   /** The first operation placed after one that returned before it was called (for the failure message). */
   private realTimeViolation(): string {
-    const { ops, order } = this;
+    const { calls, rets } = this;
+    const order = this.placedOrder();
     let earliest = -1; // position of the earliest return among the operations after position a
     for (let a = order.length - 1; a >= 0; a--) {
-      const op = ops[order[a]!]!;
-      if (earliest >= 0 && ops[order[earliest]!]!.return < op.call)
+      const i = order[a]!;
+      if (earliest >= 0 && rets[order[earliest]!]! < calls[i]!)
         return `op ${order[earliest]} returned before op ${order[a]} was called`;
-      if (earliest < 0 || op.return < ops[order[earliest]!]!.return) earliest = a;
+      if (earliest < 0 || rets[i]! < rets[order[earliest]!]!) earliest = a;
     }
     return "order incomplete";
   }
@@ -740,8 +881,8 @@ class Guess {
     while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;
-      for (let j = c.orderLength; j < this.order.length; j++) this.placed[this.order[j]!] = 0;
-      this.order.length = c.orderLength;
+      for (let j = c.orderLength; j < this.orderLength; j++) this.placed[this.order[j]!] = 0;
+      this.orderLength = c.orderLength;
       this.state = c.state;
       this.deferred = c.deferred;
       this.boundedStart = 0;
