@@ -295,7 +295,8 @@ export class RaftSafetyMonitor {
 
   /**
    * Whether view v repeats the node's previous view of this life: every value the rules read is the same,
-   * and it reports nothing new (nothing durable or applied, no term sent beyond one already revealed, no
+   * and it reports nothing new (nothing durable or applied — the driver reports every Ready's applied entries,
+   * most often none: an empty list —, no term sent beyond one already revealed, no
    * stepped message the stepped rules could act on: see steppedChangesNothing). Many views are such (a
    * follower's tick, a heartbeat and its answer, a leader's tick after its heartbeats went out). Checking
    * one again changes no state and, if the previous view raised no violation, raises none: the rules compare
@@ -312,7 +313,7 @@ export class RaftSafetyMonitor {
       st.commitSeen === v.commitIndex &&
       v.durable === undefined &&
       (v.stepped === undefined || steppedChangesNothing(st, v, v.stepped)) &&
-      v.appliedEntries === undefined &&
+      (v.appliedEntries === undefined || v.appliedEntries.length === 0) &&
       v.appliedSnapshot === undefined &&
       (v.sentTerm === undefined || v.sentTerm <= st.revealedTerm) &&
       st.roleSeen === v.role &&
