@@ -158,7 +158,8 @@ export class RaftSafetyMonitor {
   observe(nodeId: string, v: RaftView, event?: number): void {
     const ev = event ?? ++this.eventCounter;
     this.observed++;
-    const st = this.state(nodeId);
+    // Views come in runs of one node (its step, then its Ready): the last node's state saves the lookup.
+    const st = nodeId === this.lastId ? this.lastState! : this.state(nodeId);
     if (this.unchanged(st, v)) {
       this.repeated++;
       return;
@@ -659,6 +660,10 @@ export class RaftSafetyMonitor {
     }
   }
 
+  /** The node whose state state() returned last, and that state (a node's state object is never replaced). */
+  private lastId: string | undefined;
+  private lastState: NodeState | undefined;
+
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
@@ -690,6 +695,8 @@ export class RaftSafetyMonitor {
       };
       this.nodes.set(id, st);
     }
+    this.lastId = id;
+    this.lastState = st;
     return st;
   }
 
