@@ -164,4 +164,69 @@ test("events at few distinct times, scheduled while others run, keep (time, sequ
   }
 });
 
+test("cancelled events are purged once they outnumber the live ones; the rest run in the same order", () => {
+  const s = new Scheduler();
+  const ran: number[] = [];
+  const fire = (_a: undefined, _b: undefined, c: number): void => void ran.push(c);
+  const heapSize = (): number => (s as unknown as { size: number }).size;
+  let x = 99;
+  const rand = (k: number): number => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x % k;
+  };
+  // Timeouts far off, nearly all cancelled (a member's proposal timeouts), among short events that run.
+  const timeouts = [];
+  for (let i = 0; i < 300; i++) timeouts.push(s.postCancellable(1_000 + rand(1_000), fire, undefined, undefined, i));
+  for (let i = 0; i < 40; i++) s.post(rand(500), fire, undefined, undefined, 1_000 + i);
+  for (let i = 0; i < 300; i++) if (i % 10 !== 0) s.cancel(timeouts[i]);
+  assert.is(s.pending, 30 + 40);
+  // The heap kept at most as many cancelled events as live ones.
+  assert.ok(heapSize() <= 2 * s.pending, `heap of ${heapSize()} for ${s.pending} live events`);
+  const expected = timeouts.filter((_, i) => i % 10 === 0).map((ev) => [ev.time, ev.seq, ev.c] as const);
+  while (s.step());
+  assert.is(ran.length, 70);
+  // The timeouts that were not cancelled ran, in (time, seq) order, after every short event.
+  const order = expected.sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((e) => e[2]);
+  assert.equal(ran.slice(40), order);
+  assert.ok(ran.slice(0, 40).every((c) => c >= 1_000));
+  assert.is(heapSize(), 0);
+  // Purged events were recycled: new ones reuse them.
+  const again = s.postCancellable(5, fire, undefined, undefined, 7);
+  assert.ok(timeouts.includes(again));
+});
+
+test("a purge in the middle of a run changes nothing in the order of events", () => {
+  // The same random schedule, once with cancels that trigger purges and once cancelling nothing but
+  // skipping the same events when they come due: the events that run, run in the same order.
+  const run = (purge: boolean): number[] => {
+    const s = new Scheduler();
+    const ran: number[] = [];
+    const skipped = new Set<number>();
+    let x = 3;
+    const rand = (k: number): number => {
+      x = (x * 1103515245 + 12345) % 2147483648;
+      return x % k;
+    };
+    let n = 0;
+    const fire = (_a: undefined, _b: undefined, c: number): void => {
+      if (skipped.has(c)) return;
+      ran.push(c);
+      if (n > 4000) return;
+      const evs = [];
+      for (let k = 0; k < 3; k++) evs.push(s.postCancellable(rand(2_000), fire, undefined, undefined, ++n));
+      // Two of three are cancelled at once (or, without purging, only marked to be skipped).
+      for (let k = 0; k < 2; k++) {
+        if (purge) s.cancel(evs[k]);
+        else skipped.add(evs[k]!.c);
+      }
+    };
+    for (let i = 0; i < 50; i++) s.postCancellable(rand(100), fire, undefined, undefined, ++n);
+    while (s.step());
+    return ran;
+  };
+  const a = run(true);
+  assert.ok(a.length > 1000);
+  assert.equal(a, run(false));
+});
+
 test.run();

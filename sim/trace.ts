@@ -165,11 +165,27 @@ export class Trace {
   /** event(time, "timer", proc) with proc's hash (hashOf) known. */
   timer(time: number, proc: string, procHash: number): void {
     this.count++;
-    this.mixTime(time);
-    this.mixInt(TIMER_HASH);
-    this.mixInt(procHash);
+    // mixTime and mixInt × 2 written out on locals, as in deliver (a third of a run's events are timers).
+    let h1 = this.h1;
+    let h2 = this.h2;
+    const xs = this.timerWords;
+    xs[0] = time >>> 0;
+    xs[1] = time < 0x100000000 ? 0 : Math.floor(time / 0x100000000);
+    xs[2] = TIMER_HASH;
+    xs[3] = procHash;
+    for (let i = 0; i < 4; i++) {
+      const x = xs[i]!;
+      h1 = Math.imul(h1 ^ x, FNV_PRIME);
+      h2 = Math.imul(h2 ^ ((x << 13) | (x >>> 19)), 0x5bd1e995);
+      h2 ^= h2 >>> 15;
+    }
+    this.h1 = h1;
+    this.h2 = h2;
     if (this.lines !== undefined) this.keep(time, "timer", proc, undefined, undefined);
   }
+
+  /** timer()'s words to fold, reused (as deliverWords). */
+  private readonly timerWords = new Int32Array(4);
 
   private keep(time: number, kind: TraceKind, proc: string, to: string | undefined, detail: string | undefined): void {
     if (this.lines === undefined || this.lines.length >= this.maxLines) return;

@@ -418,6 +418,11 @@ test("a view repeating the node's previous one is counted but not checked again;
   two.observe("n2", view("n2", { term: 2, role: "leader", ...same }), 4);
   assert.is(two.repeated, 1);
   assert.equal(rulesOf(two), ["election-safety", "election-safety"]);
+  // A view after a Ready that applied nothing (an empty list of applied entries) repeats too.
+  const e = new RaftSafetyMonitor();
+  e.observe("n2", view("n2", { term: 2, ...same }), 1);
+  e.observe("n2", { ...view("n2", { term: 2, ...same }), appliedEntries: [] }, 2);
+  assert.is(e.repeated, 1);
   // A crash ends the life: the first view after it is checked even if its values are the same.
   const c = new RaftSafetyMonitor();
   c.observe("n3", view("n3", { term: 2, ...same }), 1);

@@ -158,7 +158,8 @@ export class RaftSafetyMonitor {
   observe(nodeId: string, v: RaftView, event?: number): void {
     const ev = event ?? ++this.eventCounter;
     this.observed++;
-    const st = this.state(nodeId);
+    // Views come in runs of one node (its step, then its Ready): the last node's state saves the lookup.
+    const st = nodeId === this.lastId ? this.lastState! : this.state(nodeId);
     if (this.unchanged(st, v)) {
       this.repeated++;
       return;
@@ -295,7 +296,8 @@ export class RaftSafetyMonitor {
 
   /**
    * Whether view v repeats the node's previous view of this life: every value the rules read is the same,
-   * and it reports nothing new (nothing durable or applied, no term sent beyond one already revealed, no
+   * and it reports nothing new (nothing durable or applied — the driver reports every Ready's applied entries,
+   * most often none: an empty list —, no term sent beyond one already revealed, no
    * stepped message the stepped rules could act on: see steppedChangesNothing). Many views are such (a
    * follower's tick, a heartbeat and its answer, a leader's tick after its heartbeats went out). Checking
    * one again changes no state and, if the previous view raised no violation, raises none: the rules compare
@@ -312,7 +314,7 @@ export class RaftSafetyMonitor {
       st.commitSeen === v.commitIndex &&
       v.durable === undefined &&
       (v.stepped === undefined || steppedChangesNothing(st, v, v.stepped)) &&
-      v.appliedEntries === undefined &&
+      (v.appliedEntries === undefined || v.appliedEntries.length === 0) &&
       v.appliedSnapshot === undefined &&
       (v.sentTerm === undefined || v.sentTerm <= st.revealedTerm) &&
       st.roleSeen === v.role &&
@@ -658,6 +660,10 @@ export class RaftSafetyMonitor {
     }
   }
 
+  /** The node whose state state() returned last, and that state (a node's state object is never replaced). */
+  private lastId: string | undefined;
+  private lastState: NodeState | undefined;
+
   private state(id: string): NodeState {
     let st = this.nodes.get(id);
     if (st === undefined) {
@@ -689,6 +695,8 @@ export class RaftSafetyMonitor {
       };
       this.nodes.set(id, st);
     }
+    this.lastId = id;
+    this.lastState = st;
     return st;
   }
 

@@ -820,6 +820,14 @@ export class EtcdMember implements Actor {
     }
     // etcd #18667 as a mutant: only the member that received the request checks it against the store.
     const skipValidation = this.bugs.has("etcd-txn-check-leader-only") && !mine;
+    if (!mine && this.quotaBytes === 0 && (req.kind !== "leaseGrant" || req.leaseGrant.ID)) {
+      // Another member received the request and answers it: applied without building an answer (the same
+      // changes, checks and probes; without the space quota, which reads the outcome, nothing else needs it).
+      this.store.applyUnanswered(req, raftTerm, this.leaseClock(), skipValidation);
+      this.report(entry);
+      if (this.bugs.has("etcd-reapply-after-crash")) this.env.disk.write("kv-store", this.store.snapshot());
+      return;
+    }
     let result: EtcdResponse | { error: EtcdErrorCode };
     // The space quota at apply: the capped applier while NOSPACE is active, else etcd's quota applier.
     const quota = this.quotaBytes > 0 ? this.quotaAtApply(req) : "ok";

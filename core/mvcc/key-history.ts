@@ -50,12 +50,15 @@ export class KeyHistory {
 
   /** The newest change, tombstone or not. */
   last(): Change | undefined {
-    return this.changes[this.changes.length - 1];
+    const n = this.changes.length;
+    return n > 0 ? this.changes[n - 1] : undefined;
   }
 
   /** The live pair at the store's newest state, or undefined if deleted/absent. */
   latest(): Change | undefined {
-    const c = this.changes[this.changes.length - 1];
+    // Guarded: reading index -1 of an empty array leaves V8's fast path (a keyed lookup up the prototype chain).
+    const n = this.changes.length;
+    const c = n > 0 ? this.changes[n - 1]! : undefined;
     return c === undefined || c.version === 0 ? undefined : c;
   }
 
@@ -81,7 +84,8 @@ export class KeyHistory {
   }
 
   append(c: Change): void {
-    const prev = this.changes[this.changes.length - 1];
+    const n = this.changes.length;
+    const prev = n > 0 ? this.changes[n - 1]! : undefined;
     // Checked inline first: this is the hot path of every write, and a message closure would allocate.
     if (!(prev === undefined || c.main > prev.main || (c.main === prev.main && c.sub > prev.sub))) {
       assert(

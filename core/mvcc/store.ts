@@ -197,6 +197,55 @@ export class MvccStore {
   }
 
   /**
+   * applyWith for a member that will not answer the request (it did not receive it from the client): the
+   * same checks, state changes, commit announcements and probes, but no response is built — a follower
+   * applies every write, and its answer was thrown away. Returns the error the answer would have carried.
+   * Puts, deletes and Txns go their own way (their responses are the costly ones: a Txn's reads, prev_kv);
+   * the rest through applyWith.
+   */
+  applyUnanswered(req: EtcdRequest, term: number, nowUs: number, skipValidation?: boolean): EtcdError | undefined {
+    switch (req.kind) {
+      case "put": {
+        const bad =
+          checkPutRequest(req.put) ?? (skipValidation === true ? undefined : this.checkStandalonePut(req.put));
+        if (bad !== undefined) return fail(bad);
+        this.beginWrite();
+        this.writePut(req.put);
+        this.endWrite();
+        return undefined;
+      }
+      case "deleteRange": {
+        if (req.deleteRange.key === "") return fail("empty-key");
+        this.beginWrite();
+        this.writeDelete(req.deleteRange);
+        this.endWrite();
+        return undefined;
+      }
+      case "txn": {
+        const txn = req.txn;
+        const bad = checkTxn(txn, this.maxTxnOps);
+        if (bad !== undefined) return fail(bad);
+        const path = this.txnPath;
+        while (path.length > 0) path.pop();
+        this.compareToPath(txn, path);
+        if (skipValidation !== true) {
+          const err = this.checkTxnState(txn, path);
+          if (err !== undefined) return fail(err);
+        }
+        const write = !isTxnReadonly(txn);
+        if (write) this.beginWrite();
+        this.runTxnUnanswered(txn, path, { i: 0 });
+        if (write) this.endWrite();
+        return undefined;
+      }
+      default: {
+        const r = this.applyWith(req, term, nowUs, skipValidation);
+        return isEtcdError(r) ? r : undefined;
+      }
+    }
+  }
+
+  /**
    * Would this request be rejected, and why? The request-only checks of etcd's gRPC layer plus the
    * checks etcd makes against the state before applying (identically on every member): a Range
    * (alone or in the chosen Txn branch) at a compacted or future revision, a Put with an unknown
@@ -603,6 +652,35 @@ export class MvccStore {
     return { responseTxn: this.execTxn(op.requestTxn, path, cur) };
   }
 
+  /**
+   * execTxn without the responses (applyUnanswered): the chosen branch's writes, and of its reads only what
+   * could count a probe. A read of one key is skipped once its revision checks are made (one pair at most
+   * never crosses a limit, whatever the filters and sort); a read of a range runs as execTxn runs it.
+   */
+  private runTxnUnanswered(req: TxnRequest, path: readonly boolean[], cur: PathCursor): void {
+    const succeeded = path[cur.i++] === true;
+    if (!succeeded && req.compare.length > 0) probe("mvcc.txn-compare-failed");
+    const ops = succeeded ? req.success : req.failure;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i] as RequestOp;
+      if ("requestRange" in op) {
+        const r = op.requestRange;
+        if (normalizeRangeEnd(r.rangeEnd) !== undefined) this.readRange(r, this.viewRev());
+        else this.checkReadRevision(r, this.viewRev());
+      } else if ("requestPut" in op) this.writePut(op.requestPut);
+      else if ("requestDeleteRange" in op) this.writeDelete(op.requestDeleteRange);
+      else this.runTxnUnanswered(op.requestTxn, path, cur);
+    }
+  }
+
+  /** readRange's revision checks alone (with its probe), for a read whose pairs nobody will see. */
+  private checkReadRevision(req: RangeRequest, viewRev: number): void {
+    let rev = req.revision ?? 0;
+    if (rev > viewRev) return;
+    if (rev <= 0) rev = viewRev;
+    if (rev < this.compactRev) probe("mvcc.range-at-compacted-revision");
+  }
+
   /** etcd's Range at a view revision (the current one, or the pending one inside a write). */
   private readRange(req: RangeRequest, viewRev: number): RangeResponse | EtcdError {
     let rev = req.revision ?? 0;
@@ -639,6 +717,14 @@ export class MvccStore {
   }
 
   private execPut(req: PutRequest): PutResponse {
+    const prev = this.writePut(req);
+    const resp: PutResponse = { header: header(this.currentRev + 1) };
+    if (req.prevKv === true && prev !== undefined) resp.prevKv = toKeyValue(req.key, prev);
+    return resp;
+  }
+
+  /** A Put's changes to the index, the log and the lessor; returns the key's live pair before it. */
+  private writePut(req: PutRequest): Change | undefined {
     const key = req.key;
     let kh = this.index.get(key);
     const prev = kh?.latest();
@@ -665,12 +751,20 @@ export class MvccStore {
     const oldLease = prev !== undefined && prev.lease !== 0 ? this.lessor.leaseOf(key) : 0;
     if (oldLease !== 0) this.lessor.detach(oldLease, key);
     if (lease !== 0) this.lessor.attach(lease, key);
-    const resp: PutResponse = { header: header(main) };
-    if (req.prevKv === true && prev !== undefined) resp.prevKv = toKeyValue(key, prev);
-    return resp;
+    return prev;
   }
 
   private execDelete(req: DeleteRangeRequest): DeleteRangeResponse {
+    const victims = this.writeDelete(req);
+    return {
+      header: header(this.txnChanges > 0 ? this.currentRev + 1 : this.currentRev),
+      deleted: victims.length,
+      prevKvs: req.prevKv === true ? prevKvsOf(victims) : [],
+    };
+  }
+
+  /** A DeleteRange's tombstones in the index and the log, and its keys off their leases; returns what it deleted. */
+  private writeDelete(req: DeleteRangeRequest): { key: string; c: Change }[] {
     const at = this.viewRev();
     const victims: { key: string; c: Change }[] = [];
     const end = normalizeRangeEnd(req.rangeEnd);
@@ -691,11 +785,7 @@ export class MvccStore {
       const lease = this.lessor.leaseOf(v.key);
       if (lease !== 0) this.lessor.detach(lease, v.key);
     }
-    return {
-      header: header(this.txnChanges > 0 ? main : this.currentRev),
-      deleted: victims.length,
-      prevKvs: req.prevKv === true ? prevKvsOf(victims) : [],
-    };
+    return victims;
   }
 }
 

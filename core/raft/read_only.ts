@@ -44,8 +44,10 @@ export class ReadOnly {
     return out;
   }
 
+  /** Asked at every heartbeat: guarded, as reading index -1 of the (mostly empty) queue leaves V8's fast path. */
   lastPendingContext(): string | undefined {
-    return this.queue[this.queue.length - 1];
+    const n = this.queue.length;
+    return n > 0 ? this.queue[n - 1] : undefined;
   }
 
   get size(): number {
