@@ -2,7 +2,7 @@
 //   "deployment default/nginx: 2/3 ready, 1 pod unscheduled"
 // A pure function of the newest known objects, the expected workload and which nodes are up; the
 // harness polls it to stop a run early, checkers/kube judges with it after heal.
-import { canonicalJson } from "../../core/kube/resources.ts";
+import { canonicalEqual, canonicalJson } from "../../core/kube/resources.ts";
 import {
   controllerOf,
   podIsReady,
@@ -39,8 +39,35 @@ const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? o
 
 export function pendingOf(input: ConvergenceInput): string[] {
   const out: string[] = [];
-  if (input.stepsDone < input.steps.length)
-    out.push(`workload: step ${input.stepsDone + 1} (${input.steps[input.stepsDone]}) not yet accepted`);
+  walkPending(input, (what) => {
+    out.push(what());
+    return false;
+  });
+  return out;
+}
+
+/**
+ * pendingOf(input).length === 0, computed the way pendingOf is but stopping at the first thing still
+ * pending, its words never written (the harness asks after nearly every event of the liveness phase).
+ */
+export function isConverged(input: ConvergenceInput): boolean {
+  return !walkPending(input, () => true);
+}
+
+/**
+ * What is still pending, in pendingOf's order, each told to `say` as the way to write it; `say`
+ * answers whether to stop there. Whether anything was.
+ */
+function walkPending(input: ConvergenceInput, say: (what: () => string) => boolean): boolean {
+  let any = false;
+  const pend = (what: () => string): boolean => {
+    any = true;
+    return say(what);
+  };
+  if (input.stepsDone < input.steps.length) {
+    if (pend(() => `workload: step ${input.stepsDone + 1} (${input.steps[input.stepsDone]}) not yet accepted`))
+      return true;
+  }
   const live = new Set(input.liveNodes);
   const deployments = input.objects.filter((o): o is Deployment => o.kind === "Deployment");
   const rss = input.objects.filter((o): o is ReplicaSet => o.kind === "ReplicaSet");
@@ -51,15 +78,16 @@ export function pendingOf(input: ConvergenceInput): string[] {
     const id = `deployment ${e.namespace}/${e.name}`;
     const d = deployments.find((x) => x.metadata.namespace === e.namespace && x.metadata.name === e.name);
     if (e.deleted) {
-      if (d !== undefined) out.push(`${id}: deleted but still present`);
+      if (d !== undefined && pend(() => `${id}: deleted but still present`)) return true;
       continue;
     }
     if (d === undefined) {
-      out.push(`${id}: not found`);
+      if (pend(() => `${id}: not found`)) return true;
       continue;
     }
-    const wantImages = canonicalJson(e.containers);
-    const haveImages = canonicalJson(d.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image })));
+    const haveContainers = d.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image }));
+    // canonicalJson of both equal: compared without writing either (canonicalEqual).
+    const imagesOk = canonicalEqual(e.containers, haveContainers);
     const late = [
       ...new Set(
         (input.ambiguousScales ?? [])
@@ -67,25 +95,25 @@ export function pendingOf(input: ConvergenceInput): string[] {
           .map((s) => s.replicas),
       ),
     ];
-    if ((d.spec.replicas !== e.replicas && !late.includes(d.spec.replicas)) || haveImages !== wantImages) {
-      const or = late.length > 0 ? ` (or ${late.join(" or ")}, from a scale that timed out)` : "";
-      out.push(`${id}: spec is ${d.spec.replicas} × ${haveImages}, expected ${e.replicas}${or} × ${wantImages}`);
+    if ((d.spec.replicas !== e.replicas && !late.includes(d.spec.replicas)) || !imagesOk) {
+      const specIs = () => {
+        const or = late.length > 0 ? ` (or ${late.join(" or ")}, from a scale that timed out)` : "";
+        return `${id}: spec is ${d.spec.replicas} × ${canonicalJson(haveContainers)}, expected ${e.replicas}${or} × ${canonicalJson(e.containers)}`;
+      };
+      if (pend(specIs)) return true;
       continue;
     }
     // The controllers converge to the spec as it is: the steps' last value, or a timed-out scale that landed late.
     const n = d.spec.replicas;
     const mine = rss.filter((rs) => controllerOf(rs)?.uid === d.metadata.uid);
-    const template = canonicalJson(d.spec.template.spec.containers);
+    const template = d.spec.template.spec.containers;
     const current = new Set(
-      mine.filter((rs) => canonicalJson(rs.spec.template.spec.containers) === template).map((rs) => rs.metadata.uid),
+      mine.filter((rs) => canonicalEqual(rs.spec.template.spec.containers, template)).map((rs) => rs.metadata.uid),
     );
     const all = new Set(mine.map((rs) => rs.metadata.uid));
     const cur = pods.filter((p) => current.has(controllerOf(p)?.uid));
     const old = pods.filter((p) => all.has(controllerOf(p)?.uid) && !current.has(controllerOf(p)?.uid));
     const ready = cur.filter((p) => podIsReady(p) && live.has(p.spec.nodeName ?? ""));
-    const unscheduled = cur.filter((p) => !p.spec.nodeName);
-    const onDead = cur.filter((p) => p.spec.nodeName && !live.has(p.spec.nodeName));
-    const starting = cur.filter((p) => p.spec.nodeName && live.has(p.spec.nodeName) && !podIsReady(p));
     const st = d.status ?? {};
     const statusOk =
       (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
@@ -93,25 +121,31 @@ export function pendingOf(input: ConvergenceInput): string[] {
       st.updatedReplicas === n &&
       st.replicas === n;
     if (ready.length === n && cur.length === n && old.length === 0 && statusOk) continue;
-    const parts = [`${ready.length}/${n} ready`];
-    if (unscheduled.length > 0) parts.push(`${plural(unscheduled.length, "pod")} unscheduled`);
-    if (starting.length > 0)
-      parts.push(
-        `${plural(starting.length, "pod")} not ready on ${[...new Set(starting.map((p) => p.spec.nodeName))].sort().join(",")}`,
-      );
-    if (onDead.length > 0)
-      parts.push(
-        `${plural(onDead.length, "pod")} on down nodes ${[...new Set(onDead.map((p) => p.spec.nodeName))].sort().join(",")}`,
-      );
-    if (cur.length > n) parts.push(`${plural(cur.length - n, "extra pod")}`);
-    if (cur.length < n) parts.push(`${plural(n - cur.length, "pod")} not created`);
-    if (old.length > 0) parts.push(`${plural(old.length, "old pod")} remaining`);
-    if (!statusOk) {
-      parts.push(
-        `status ${st.readyReplicas ?? 0} ready/${st.updatedReplicas ?? 0} updated/${st.replicas ?? 0} total at generation ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}`,
-      );
-    }
-    out.push(`${id}: ${parts.join(", ")}`);
+    const rolloutIs = () => {
+      const unscheduled = cur.filter((p) => !p.spec.nodeName);
+      const onDead = cur.filter((p) => p.spec.nodeName && !live.has(p.spec.nodeName));
+      const starting = cur.filter((p) => p.spec.nodeName && live.has(p.spec.nodeName) && !podIsReady(p));
+      const parts = [`${ready.length}/${n} ready`];
+      if (unscheduled.length > 0) parts.push(`${plural(unscheduled.length, "pod")} unscheduled`);
+      if (starting.length > 0)
+        parts.push(
+          `${plural(starting.length, "pod")} not ready on ${[...new Set(starting.map((p) => p.spec.nodeName))].sort().join(",")}`,
+        );
+      if (onDead.length > 0)
+        parts.push(
+          `${plural(onDead.length, "pod")} on down nodes ${[...new Set(onDead.map((p) => p.spec.nodeName))].sort().join(",")}`,
+        );
+      if (cur.length > n) parts.push(`${plural(cur.length - n, "extra pod")}`);
+      if (cur.length < n) parts.push(`${plural(n - cur.length, "pod")} not created`);
+      if (old.length > 0) parts.push(`${plural(old.length, "old pod")} remaining`);
+      if (!statusOk) {
+        parts.push(
+          `status ${st.readyReplicas ?? 0} ready/${st.updatedReplicas ?? 0} updated/${st.replicas ?? 0} total at generation ${st.observedGeneration ?? 0} of ${d.metadata.generation ?? 1}`,
+        );
+      }
+      return `${id}: ${parts.join(", ")}`;
+    };
+    if (pend(rolloutIs)) return true;
   }
 
   // Garbage: dependents whose controller owner is gone.
@@ -119,23 +153,31 @@ export function pendingOf(input: ConvergenceInput): string[] {
     const r = controllerOf(rs);
     return r !== undefined && !uids.has(r.uid);
   });
+  if (
+    orphanRs.length > 0 &&
+    pend(
+      () =>
+        `garbage: ${plural(orphanRs.length, "replicaset")} whose deployment is gone (${orphanRs
+          .map((r) => r.metadata.name)
+          .slice(0, 3)
+          .join(", ")})`,
+    )
+  )
+    return true;
   const orphanPods = pods.filter((p) => {
     const r = controllerOf(p);
     return r !== undefined && !uids.has(r.uid);
   });
-  if (orphanRs.length > 0)
-    out.push(
-      `garbage: ${plural(orphanRs.length, "replicaset")} whose deployment is gone (${orphanRs
-        .map((r) => r.metadata.name)
-        .slice(0, 3)
-        .join(", ")})`,
-    );
-  if (orphanPods.length > 0)
-    out.push(
-      `garbage: ${plural(orphanPods.length, "pod")} whose replicaset is gone (${orphanPods
-        .map((p) => p.metadata.name)
-        .slice(0, 3)
-        .join(", ")})`,
-    );
-  return out;
+  if (
+    orphanPods.length > 0 &&
+    pend(
+      () =>
+        `garbage: ${plural(orphanPods.length, "pod")} whose replicaset is gone (${orphanPods
+          .map((p) => p.metadata.name)
+          .slice(0, 3)
+          .join(", ")})`,
+    )
+  )
+    return true;
+  return any;
 }

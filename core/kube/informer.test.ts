@@ -233,4 +233,44 @@ test("ownedBy answers the snapshot filtered by namespace and controller uid, thr
   assert.equal(got("default", "o1"), []);
 });
 
+test("snapshot() is every key's cached object in key order through keys joining and leaving (its sorted keys kept between)", () => {
+  const r = rig();
+  const inf = r.inf();
+  let x = 99;
+  const next = (n: number) => {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    return (x >>> 8) % n;
+  };
+  const names = ["a", "b", "c", "d", "e", "f"];
+  const touched = new Set<string>();
+  for (let step = 0; step < 300; step++) {
+    const name = names[next(names.length)]!;
+    const key = `default/${name}`;
+    touched.add(key);
+    const what = next(6);
+    if (what < 2) r.put(name, String(step));
+    else if (what === 2) r.del(name);
+    else if (what === 3) {
+      const cur = inf.get(key) as ConfigMap | undefined;
+      const base: ConfigMap = cur ?? {
+        apiVersion: "v1",
+        kind: "ConfigMap",
+        metadata: { name, namespace: "default", uid: `u-${name}` },
+      };
+      inf.assume({
+        ...base,
+        metadata: { ...base.metadata, resourceVersion: String(r.etcd.revision + 1) },
+        data: { v: "mine" },
+      });
+    } else if (what === 4) inf.assumeDeleted(key, r.etcd.revision + 1);
+    else r.run(next(3) * 2_000);
+    // get() of every key ever touched, in key order: what snapshot() must hold.
+    const want = [...touched]
+      .sort()
+      .map((k) => inf.get(k))
+      .filter((o) => o !== undefined);
+    assert.equal(inf.snapshot(), want, `step ${step}`);
+  }
+});
+
 test.run();

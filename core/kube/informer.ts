@@ -36,6 +36,11 @@ export class Informer<K extends Kind> {
   private readonly observedAtMap = new Map<string, number>();
   /** list()'s answer until items or overlay change (controllers list on nearly every event). */
   private listed: ObjectOf<K>[] | undefined;
+  /**
+   * The keys of items and overlay together, sorted: kept until a key joins or leaves them (most events
+   * change the object at a key that stays), so a new snapshot needs no set of keys nor a sort.
+   */
+  private sortedKeys: string[] | undefined;
   /** snapshot()'s objects by their controller owner's uid, in snapshot order; built on demand, dropped with it. */
   private byOwner: Map<string, ObjectOf<K>[]> | undefined;
   private readonly handlers: InformerHandlers<K>[] = [];
@@ -128,9 +133,9 @@ export class Informer<K extends Kind> {
   snapshot(): readonly ObjectOf<K>[] {
     if (this.listed === undefined) {
       this.byOwner = undefined;
-      const keys = new Set([...this.items.keys(), ...this.overlay.keys()]);
+      this.sortedKeys ??= [...new Set([...this.items.keys(), ...this.overlay.keys()])].sort();
       const out: ObjectOf<K>[] = [];
-      for (const k of [...keys].sort()) {
+      for (const k of this.sortedKeys) {
         const o = this.get(k);
         if (o !== undefined) out.push(o);
       }
@@ -149,6 +154,7 @@ export class Informer<K extends Kind> {
     const key = objectKey(obj);
     const cur = this.get(key);
     if (cur !== undefined && rvOf(cur) >= rvOf(obj)) return;
+    if (!this.items.has(key) && !this.overlay.has(key)) this.sortedKeys = undefined;
     this.overlay.set(key, { rv: rvOf(obj), obj });
     this.listed = undefined;
   }
@@ -157,6 +163,7 @@ export class Informer<K extends Kind> {
   assumeDeleted(key: string, rv: number): void {
     const cur = this.items.get(key);
     if (cur !== undefined && rvOf(cur) >= rv) return;
+    if (!this.items.has(key) && !this.overlay.has(key)) this.sortedKeys = undefined;
     this.overlay.set(key, { rv, obj: null });
     this.listed = undefined;
   }
@@ -219,6 +226,7 @@ export class Informer<K extends Kind> {
     for (const [k, o] of fresh) this.items.set(k, o);
     for (const [k, o] of [...this.overlay]) if (o.rv <= rv) this.overlay.delete(k);
     this.listed = undefined;
+    this.sortedKeys = undefined;
     for (const o of removed) this.observedAtMap.delete(objectKey(o));
     this.lastSyncRV = rv;
     this.synced = true;
@@ -267,8 +275,10 @@ export class Informer<K extends Kind> {
         const old = this.items.get(key);
         if (e.type === "DELETED") {
           this.items.delete(key);
+          if (!this.overlay.has(key)) this.sortedKeys = undefined; // the key left (or never was)
           for (const h of this.handlers) h.onDelete?.(obj);
         } else {
+          if (old === undefined && o === undefined) this.sortedKeys = undefined; // the key joined
           this.items.set(key, obj);
           for (const h of this.handlers) old === undefined ? h.onAdd?.(obj) : h.onUpdate?.(old, obj);
         }

@@ -21,7 +21,7 @@ import { kubelet, type KubeletTiming } from "../../core/kube/kubelet.ts";
 import type { LeaderElectionTiming } from "../../core/kube/leaderelection.ts";
 import { parseManifests } from "../../core/kube/manifest.ts";
 import { KubeRecorder, type KubeObservations } from "../../core/kube/observations.ts";
-import { pendingOf, type ConvergenceInput } from "../../checkers/kube/pending.ts";
+import { isConverged, pendingOf, type ConvergenceInput } from "../../checkers/kube/pending.ts";
 import { decodeObject, REGISTRY_PREFIX } from "../../core/kube/resources.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
 import {
@@ -97,6 +97,8 @@ export interface KubeCluster {
   expected: ExpectedDeployment[];
   /** What convergence still waits for (empty: every Deployment ready on live nodes, every step done). */
   pending(): string[];
+  /** pending().length === 0, without writing what is pending (the liveness phase asks after every event). */
+  converged(): boolean;
   convergence(): ConvergenceInput;
   observations(): KubeObservations;
   /** The process currently leading a leader-election Lease ("kube-system/kube-scheduler"), as far as it knows. */
@@ -223,9 +225,27 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   });
   // pendingOf reads the workload's objects, every object's uid, the steps done and which nodes are
   // up: it is computed again only when one of those changed (recorder.workloadChanges, node status).
-  let cachedAt = -1;
-  const cachedNodes: string[] = procs.nodes.map(() => "");
-  let cached: string[] = [];
+  // `stamp` counts the changes seen; pending() and converged() each keep the stamp they answered at.
+  let stamp = 0;
+  let seenChanges = -1;
+  const seenNodes: string[] = procs.nodes.map(() => "");
+  const currentStamp = (): number => {
+    let changed = recorder.workloadChanges !== seenChanges;
+    seenChanges = recorder.workloadChanges;
+    for (let i = 0; i < procs.nodes.length; i++) {
+      const status = host.processes.get(procs.nodes[i]!)?.status ?? "?";
+      if (status !== seenNodes[i]) {
+        seenNodes[i] = status;
+        changed = true;
+      }
+    }
+    if (changed) stamp++;
+    return stamp;
+  };
+  let pendingAt = -1;
+  let pendingNow: string[] = [];
+  let convergedAt = -1;
+  let convergedNow = false;
   return {
     processes: procs,
     faultTargets: [
@@ -239,19 +259,21 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     steps,
     expected,
     pending() {
-      let fresh = recorder.workloadChanges === cachedAt;
-      for (let i = 0; i < procs.nodes.length; i++) {
-        const status = host.processes.get(procs.nodes[i]!)?.status ?? "?";
-        if (status !== cachedNodes[i]) {
-          cachedNodes[i] = status;
-          fresh = false;
-        }
+      const at = currentStamp();
+      if (at !== pendingAt) {
+        pendingAt = at;
+        pendingNow = pendingOf(convergence());
       }
-      if (!fresh) {
-        cachedAt = recorder.workloadChanges;
-        cached = pendingOf(convergence());
+      return pendingNow;
+    },
+    converged() {
+      const at = currentStamp();
+      if (at === pendingAt) return pendingNow.length === 0;
+      if (at !== convergedAt) {
+        convergedAt = at;
+        convergedNow = isConverged(convergence());
       }
-      return cached;
+      return convergedNow;
     },
     convergence,
     observations: () => recorder.snapshot(),

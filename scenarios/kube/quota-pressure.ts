@@ -377,7 +377,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
 
   run.faultPhase(o);
   run.heal();
-  converged = run.liveness(o, () => cluster.pending().length === 0 && recovered() && settled());
+  converged = run.liveness(o, () => cluster.converged() && recovered() && settled());
   // Let the last quota releases (a delete's release follows it) land before counting.
   if (converged) world.runUntil(world.now + 1_000_000);
   return run.finish({ operator: log.steps, quotaRecounts: recounts });

@@ -15,15 +15,17 @@ import type { ControllerDef } from "../../core/kube/controller.ts";
 import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import { NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
-import { kubeObjects } from "../../harness/kube/objects.ts";
+import { kubeObjects, type KubeObjectsView } from "../../harness/kube/objects.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
-import { startLatencyLog, stopLatencyLog, type LatencyOp } from "../../core/metrics/latency.ts";
-import { kubeLatencyReport, podStartups } from "../../harness/metrics/kube.ts";
+import { startLatencyLog, stopLatencyLog, type LatencyOp, type StepStart } from "../../core/metrics/latency.ts";
+import { kubeLatencyReport, podStartups, type LatencyReport } from "../../harness/metrics/kube.ts";
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import type { RunExtra } from "../../harness/run/types.ts";
 import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
@@ -161,12 +163,32 @@ export function runKube(
 
   run.faultPhase(o);
   run.heal();
-  converged = run.liveness(o, () => cluster.pending().length === 0);
+  converged = run.liveness(o, () => cluster.converged());
   stopLatencyLog(); // latency
-  return run.finish({
-    kube: kubeObjects(cluster.observations()),
-    latency: kubeLatencyReport(measured().ops, latency.steps, cluster.observations(), measured().startups),
-  });
+  return run.finish(reportViews(cluster.observations(), measured(), latency.steps));
+}
+
+/**
+ * What a report draws of a Kubernetes run (the objects over time, the latencies): built when a report
+ * first reads it, not for every seed (a sweep or a bench reads verdicts). Own enumerable getters, so
+ * JSON, a spread or a structured clone reads them as fields; each built once. They close over the
+ * run's recorded values only (never the world), and nothing changes those once the run is over.
+ */
+export function reportViews(
+  obs: KubeObservations,
+  measured: { ops: LatencyOp[]; startups: PodStartup[] },
+  steps: readonly StepStart[],
+): RunExtra {
+  let kube: KubeObjectsView | undefined;
+  let report: LatencyReport | undefined;
+  return {
+    get kube(): KubeObjectsView {
+      return (kube ??= kubeObjects(obs));
+    },
+    get latency(): LatencyReport {
+      return (report ??= kubeLatencyReport(measured.ops, steps, obs, measured.startups));
+    },
+  };
 }
 
 /** Auth on before the control plane starts: an admin process sets it up as root (core/etcd/auth-setup.ts). */
