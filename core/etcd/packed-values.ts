@@ -47,7 +47,7 @@ const UNDEFINED = 3;
 /** Payloads are signed 29-bit integers. */
 const PAYLOAD_MIN = -(2 ** 28);
 const PAYLOAD_MAX = 2 ** 28 - 1;
-/** Strings at least this long go to the byte pool whatever field holds them (distinct, and costly to intern). */
+/** Strings at least this long are stored as bytes in the words whatever field holds them (distinct, and costly to intern). */
 const LONG_STRING = 32;
 
 /** Integers up to 2^53 that do not fit a payload: the high part in the payload (offset by BIG), the low 32 bits next. */
