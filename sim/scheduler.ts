@@ -189,28 +189,7 @@ export class Scheduler {
     const n = --this.size;
     const last = h[n]!;
     h[n] = NO_EVENT;
-    if (n > 0) {
-      // sift down
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        let c = l;
-        let ce = h[l]!;
-        if (r < n) {
-          const re = h[r]!;
-          if (re.time < ce.time || (re.time === ce.time && re.seq < ce.seq)) {
-            c = r;
-            ce = re;
-          }
-        }
-        if (last.time < ce.time || (last.time === ce.time && last.seq < ce.seq)) break;
-        h[i] = ce;
-        i = c;
-      }
-      h[i] = last;
-    }
+    if (n > 0) this.siftDown(0, last, n);
     return top;
   }
 

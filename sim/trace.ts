@@ -122,25 +122,15 @@ export class Trace {
     labelHash: number,
   ): void {
     this.count++;
-    // mixTime, mixInt × 3 and mixStr written out on locals: the same fold, without a field load and store each.
-    let h1 = this.h1;
-    let h2 = this.h2;
-    const hi = time < 0x100000000 ? 0 : Math.floor(time / 0x100000000);
+    // mixTime, mixInt × 3 and mixStr as one fold of six words (foldWords).
     const xs = this.deliverWords;
     xs[0] = time >>> 0;
-    xs[1] = hi;
+    xs[1] = time < 0x100000000 ? 0 : Math.floor(time / 0x100000000);
     xs[2] = DELIVER_HASH;
     xs[3] = fromHash;
     xs[4] = toHash;
     xs[5] = labelHash;
-    for (let i = 0; i < 6; i++) {
-      const x = xs[i]!;
-      h1 = Math.imul(h1 ^ x, FNV_PRIME);
-      h2 = Math.imul(h2 ^ ((x << 13) | (x >>> 19)), 0x5bd1e995);
-      h2 ^= h2 >>> 15;
-    }
-    this.h1 = h1;
-    this.h2 = h2;
+    this.foldWords(xs);
     if (this.lines !== undefined) this.keep(time, "deliver", from, to, label);
   }
 
@@ -165,15 +155,21 @@ export class Trace {
   /** event(time, "timer", proc) with proc's hash (hashOf) known. */
   timer(time: number, proc: string, procHash: number): void {
     this.count++;
-    // mixTime and mixInt × 2 written out on locals, as in deliver (a third of a run's events are timers).
-    let h1 = this.h1;
-    let h2 = this.h2;
+    // mixTime and mixInt × 2 as one fold of four words, as in deliver (a third of a run's events are timers).
     const xs = this.timerWords;
     xs[0] = time >>> 0;
     xs[1] = time < 0x100000000 ? 0 : Math.floor(time / 0x100000000);
     xs[2] = TIMER_HASH;
     xs[3] = procHash;
-    for (let i = 0; i < 4; i++) {
+    this.foldWords(xs);
+    if (this.lines !== undefined) this.keep(time, "timer", proc, undefined, undefined);
+  }
+
+  /** mixInt over each word, on locals (no field load and store per word: deliveries and timers are most events). */
+  private foldWords(xs: Int32Array): void {
+    let h1 = this.h1;
+    let h2 = this.h2;
+    for (let i = 0; i < xs.length; i++) {
       const x = xs[i]!;
       h1 = Math.imul(h1 ^ x, FNV_PRIME);
       h2 = Math.imul(h2 ^ ((x << 13) | (x >>> 19)), 0x5bd1e995);
@@ -181,7 +177,6 @@ export class Trace {
     }
     this.h1 = h1;
     this.h2 = h2;
-    if (this.lines !== undefined) this.keep(time, "timer", proc, undefined, undefined);
   }
 
   /** timer()'s words to fold, reused (as deliverWords). */

@@ -13,20 +13,13 @@ import type { Model, Operation } from "./types.ts";
  * is a permutation of 0..ops.length-1. O(n).
  */
 export function respectsRealTime<I, O>(ops: readonly Operation<I, O>[], order: readonly number[]): boolean {
-  const n = ops.length;
-  if (order.length !== n) return false;
-  const seen = new Uint8Array(n);
-  let minReturn = Infinity;
-  for (let k = n - 1; k >= 0; k--) {
-    const i = order[k]!;
-    if (!(i >= 0 && i < n) || seen[i]) return false;
-    seen[i] = 1;
-    const op = ops[i]!;
-    if (op.return < op.call) return false;
-    minReturn = Math.min(minReturn, op.return);
-    if (op.call > minReturn) return false;
+  const calls = new Float64Array(ops.length);
+  const returns = new Float64Array(ops.length);
+  for (let i = 0; i < ops.length; i++) {
+    calls[i] = ops[i]!.call;
+    returns[i] = ops[i]!.return;
   }
-  return true;
+  return respectsRealTimeOf(calls, returns, order);
 }
 
 /** respectsRealTime over call and return times by index (columns: no operation objects read). */
