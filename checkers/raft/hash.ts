@@ -8,7 +8,7 @@ import { RecentCache } from "../../core/recent-cache.ts";
  * Fingerprints by payload object, for the recently hashed payloads only: every node appends the same
  * entry object within a short while, so a bounded cache answers nearly every repeat (see RecentCache).
  */
-export const CACHE_GENERATION = 8192;
+export const CACHE_GENERATION = 1024;
 const fingerprints = new RecentCache<object, number>(CACHE_GENERATION);
 
 /** Payload objects whose fingerprint is cached (for tests: at most 2 × CACHE_GENERATION). */

@@ -41,7 +41,7 @@ type TxnVerdict = { maxTxnOps: number; error: EtcdErrorCode | undefined };
  * and are never mutated), and the verdict depends only on the request and --max-txn-ops. Those checks
  * come within a short while of each other, so only the recently checked requests are kept (see RecentCache).
  */
-export const TXN_VERDICT_GENERATION = 8192;
+export const TXN_VERDICT_GENERATION = 1024;
 const txnVerdicts = new RecentCache<TxnRequest, TxnVerdict>(TXN_VERDICT_GENERATION);
 
 /** Txn requests whose verdict is cached (for tests: at most 2 × TXN_VERDICT_GENERATION). */
