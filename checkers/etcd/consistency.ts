@@ -203,7 +203,7 @@ export function digest(data: unknown): string {
 const NO_PAYLOAD = Symbol("no payload");
 
 /** How many of the newest indexes keep their payload (a power of two): the rest keep its digest's parts. */
-export const PAYLOAD_WINDOW = 4096;
+export const PAYLOAD_WINDOW = 1024;
 
 /** The text digestOf hashes (undefined where JSON has no text for the value, e.g. undefined itself). */
 function jsonOf(data: unknown): string | undefined {

@@ -15,7 +15,7 @@ import { ChunkedU32, HotWindow, RunColumn } from "../../core/metrics/columns.ts"
 import { entryHash, samePayload } from "./hash.ts";
 
 /** How many of the newest indexes keep their Entry (a power of two): the rest keep a fingerprint. */
-export const HOT_WINDOW = 4096;
+export const HOT_WINDOW = 1024;
 
 /**
  * Per log index, the first entry recorded there — its term, its payload (for samePayload) and the node
