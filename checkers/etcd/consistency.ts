@@ -1,7 +1,7 @@
 // Cross-member consistency of the replicated store: every member (and every incarnation of it)
 // must apply the same entry at the same Raft index and reach the same revision; after heal, every
 // member's store hash at a common revision must match. Fed online by the members' apply loops.
-import { ChunkedU32, HotWindow, OffsetColumn, RunColumn } from "../../core/metrics/columns.ts";
+import { type BlockStore, ChunkedU32, HotWindow, OffsetColumn, RunColumn } from "../../core/metrics/columns.ts";
 import { NameTable } from "../../core/name-table.ts";
 import type { CheckOf } from "../types.ts";
 
@@ -21,8 +21,8 @@ export class ConsistencyOracle {
   // one row per index for its whole length): terms and members as runs (they repeat over a leader's stretch
   // of indexes), revisions and times as 32-bit offsets (core/metrics/columns.ts).
   private readonly terms = new RunColumn();
-  private readonly revisions = new OffsetColumn();
-  private readonly times = new OffsetColumn();
+  private readonly revisions: OffsetColumn;
+  private readonly times: OffsetColumn;
   /** The member's number in memberNames. */
   private readonly members = new RunColumn();
   private readonly memberNames = new NameTable();
@@ -38,14 +38,26 @@ export class ConsistencyOracle {
   private readonly hotPayloads = new HotWindow<unknown>(PAYLOAD_WINDOW, (i, p) =>
     this.cool(i, p === NO_PAYLOAD ? undefined : p),
   );
-  private readonly coldH1 = new ChunkedU32();
-  private readonly coldH2 = new ChunkedU32();
-  private readonly coldLength = new ChunkedU32();
+  private readonly coldH1: ChunkedU32;
+  private readonly coldH2: ChunkedU32;
+  private readonly coldLength: ChunkedU32;
   private readonly uncooled = new Map<number, unknown>();
   private indexes = 0;
   private readonly lastApplied = new Map<string, { index: number; revision: number }>();
   readonly violations: string[] = [];
   applied = 0;
+
+  /**
+   * `spill`: where a long run's per-index columns keep their full chunks (core/metrics/columns.ts): they
+   * are set in ascending index order, and read back near where a lagging member applies.
+   */
+  constructor(spill?: () => BlockStore | undefined) {
+    this.revisions = new OffsetColumn(spill);
+    this.times = new OffsetColumn(spill);
+    this.coldH1 = new ChunkedU32(spill);
+    this.coldH2 = new ChunkedU32(spill);
+    this.coldLength = new ChunkedU32(spill);
+  }
 
   onApply(e: AppliedEntry): void {
     this.applied++;

@@ -28,7 +28,7 @@ import type { CheckOf } from "../types.ts";
 import type { Entry } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
 import { entryHash } from "./hash.ts";
-import { RunColumn } from "../../core/metrics/columns.ts";
+import { type BlockStore, RunColumn } from "../../core/metrics/columns.ts";
 import { EntryTable } from "./tables.ts";
 
 export type RaftRule =
@@ -133,7 +133,7 @@ export class RaftSafetyMonitor {
   private readonly committedBy = new RunColumn();
   private committedMax = 0;
   /** The entry first applied at each index (its term and payload, see samePayload) and by whom. */
-  private readonly applied = new EntryTable();
+  private readonly applied: EntryTable;
   /** Per log index: the configuration first seen reflecting it (a number in configDigests), and by whom. */
   private readonly configAt = new RunColumn();
   private readonly configBy = new RunColumn();
@@ -145,7 +145,7 @@ export class RaftSafetyMonitor {
    * durable. The first term seen at an index lives in `identities` (extra: the previous term); any other
    * term at that index (an uncommitted entry of a deposed leader), in `otherIdentities`.
    */
-  private readonly identities = new EntryTable();
+  private readonly identities: EntryTable;
   private readonly otherIdentities = new Map<number | string, { hash: number; prevTerm: number; node: number }>();
   readonly violations: RaftViolation[] = [];
   private dropped = 0;
@@ -153,6 +153,12 @@ export class RaftSafetyMonitor {
   observed = 0;
   /** Views counted in `observed` but not checked again: they repeated the node's previous view (see unchanged()). */
   repeated = 0;
+
+  /** `spill`: where a long run's per-index fingerprints keep their full chunks (see EntryTable). */
+  constructor(spill?: () => BlockStore | undefined) {
+    this.applied = new EntryTable(spill);
+    this.identities = new EntryTable(spill);
+  }
 
   /** Feeds the view of one node after one of its steps; `event` is the host's event number for reports. */
   observe(nodeId: string, v: RaftView, event?: number): void {

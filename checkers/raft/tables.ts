@@ -11,7 +11,7 @@
 // compares entryHash(a) with entryHash(b); entries are never mutated, so in the first two cases the
 // hashes are equal too. Within the window the Entry is kept, so a short run never hashes anything.
 import type { Entry } from "../../core/raft/types.ts";
-import { ChunkedU32, HotWindow, RunColumn } from "../../core/metrics/columns.ts";
+import { type BlockStore, ChunkedU32, HotWindow, RunColumn } from "../../core/metrics/columns.ts";
 import { entryHash, samePayload } from "./hash.ts";
 
 /** How many of the newest indexes keep their Entry (a power of two): the rest keep a fingerprint. */
@@ -28,9 +28,17 @@ export class EntryTable {
   private readonly extra = new RunColumn();
   private readonly node = new RunColumn();
   /** entryHash of the entry at i, for the indexes out of the window. */
-  private readonly hash = new ChunkedU32();
+  private readonly hash: ChunkedU32;
   /** The entries of the newest HOT_WINDOW indexes; older ones leave as their hash. */
   private readonly hot = new HotWindow<Entry>(HOT_WINDOW, (i, e) => this.hash.set(i, entryHash(e)));
+
+  /**
+   * `spill`: where a long run's fingerprints keep their full chunks (core/metrics/columns.ts); they are set
+   * in ascending index order as the window moves, and read back mostly near where a lagging node is.
+   */
+  constructor(spill?: () => BlockStore | undefined) {
+    this.hash = new ChunkedU32(spill);
+  }
 
   /** The term recorded at index i, or undefined. */
   termAt(i: number): number | undefined {

@@ -1,7 +1,7 @@
 // Compact columns: every write order and every value reads back exactly as a plain array would give it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { CHUNK, ChunkedU32, HotWindow, OffsetColumn, RunColumn } from "./columns.ts";
+import { type BlockStore, CHUNK, ChunkedU32, HotWindow, OffsetColumn, RunColumn, SPILL_AFTER } from "./columns.ts";
 
 /** A deterministic stream of numbers (no Math.random under core/). */
 function lcg(seed: number): () => number {
@@ -139,6 +139,89 @@ test("HotWindow: keeps the newest size indexes, cools the older ones in ascendin
     [1, 2, 4, 5, 6, 7, 8, 11],
   );
   assert.is(w.kept, 1);
+});
+
+/** A store in memory (copies of what it took), counting what it was asked; `refuse`: takes nothing. */
+function memoryStore(refuse = false): BlockStore & { blocks: Int32Array[]; reads: number } {
+  const blocks: Int32Array[] = [];
+  return {
+    blocks,
+    reads: 0,
+    append(words) {
+      if (refuse) return undefined;
+      blocks.push(words.slice());
+      return blocks.length - 1;
+    },
+    read(at, into) {
+      this.reads++;
+      into.set(blocks[at]!);
+    },
+  };
+}
+
+test("spill: a short column never asks for a store; a long one keeps its first chunks and the newest in memory", () => {
+  let asked = 0;
+  const store = memoryStore();
+  const short = new ChunkedU32(() => (asked++, store));
+  for (let i = 0; i < (SPILL_AFTER + 1) * CHUNK; i++) short.push(i);
+  assert.is(asked, 0);
+  assert.is(short.chunksAway, 0);
+  const long = new ChunkedU32(() => (asked++, store));
+  const n = (SPILL_AFTER + 10) * CHUNK + 5;
+  for (let i = 0; i < n; i++) long.push((i * 2_654_435_761) >>> 0);
+  assert.is(asked, 1); // once, for all its chunks
+  assert.is(long.chunksAway, 10);
+  assert.is(long.bytes, SPILL_AFTER * CHUNK * 4 + CHUNK * 4); // the first SPILL_AFTER, and the one being filled
+  for (let i = 0; i < n; i++) assert.is(long.get(i), (i * 2_654_435_761) >>> 0, `index ${i}`);
+  assert.is(long.get(n + 3), 0);
+});
+
+test("spill: OffsetColumn int32 and float64 chunks read back exactly, in any order; writes to a chunk that left stay", () => {
+  const store = memoryStore();
+  const o = new OffsetColumn(() => store);
+  const want: (number | undefined)[] = [];
+  const r = lcg(7);
+  const n = (SPILL_AFTER + 6) * CHUNK;
+  for (let i = 0; i < n; i++) {
+    // Chunk 14 turns float64 (a fraction), the others are int32 offsets.
+    const x = i >>> 10 === 14 && i % 100 === 7 ? i + 0.25 : 3_000_000_000 + i * 1000 + Math.floor(r() * 500);
+    o.push(x);
+    want.push(x);
+  }
+  assert.ok(o.chunksAway >= 4);
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  for (const i of order.slice(0, 3000)) assert.is(o.get(i), want[i], `index ${i}`);
+  // A late write into a chunk in the store: read back, changed, and kept in memory from then on.
+  const away = o.chunksAway;
+  o.set(14 * CHUNK + 3, -0.5);
+  want[14 * CHUNK + 3] = -0.5;
+  o.set(13 * CHUNK + 9, 42);
+  want[13 * CHUNK + 9] = 42;
+  assert.is(o.chunksAway, away - 2);
+  for (let i = 0; i < n; i++) assert.is(o.get(i), want[i], `index ${i}`);
+  assert.ok(Object.is(o.get(14 * CHUNK + 3), -0.5));
+});
+
+test("spill: reads in order read each chunk back once; a store that takes nothing keeps everything in memory", () => {
+  const store = memoryStore();
+  const c = new ChunkedU32(() => store);
+  const n = (SPILL_AFTER + 8) * CHUNK;
+  for (let i = 0; i < n; i++) c.push(i);
+  for (let i = 0; i < n; i++) c.get(i);
+  assert.is(store.reads, c.chunksAway);
+  const refusing = memoryStore(true);
+  const kept = new OffsetColumn(() => refusing);
+  for (let i = 0; i < n; i++) kept.push(i * 3);
+  assert.is(kept.chunksAway, 0);
+  for (let i = 0; i < n; i++) assert.is(kept.get(i), i * 3);
+  const none = new ChunkedU32(() => undefined);
+  for (let i = 0; i < n; i++) none.push(i);
+  assert.is(none.chunksAway, 0);
+  assert.is(none.get(n - 1), n - 1);
 });
 
 test.run();

@@ -10,6 +10,9 @@
 // Chunked columns grow by one chunk at a time: no doubling, no copy of what is stored. Only the first chunk
 // starts small and doubles up to a full chunk, so a short run (most seeds) allocates a few hundred bytes per
 // column, not 4 KB: typed arrays' backing stores count towards the young generation and bring its GCs on.
+// Given a BlockStore (a long run's harness gives a temporary file), a column written in index order keeps
+// only its first SPILL_AFTER chunks and the one being filled in memory: each later chunk, once the next one
+// starts, is handed to the store and read back (one chunk at a time) when read.
 
 /** Values per chunk (a power of two). */
 export const CHUNK = 1024;
@@ -17,6 +20,23 @@ const SHIFT = 10;
 const MASK = CHUNK - 1;
 /** The first chunk's first length. */
 const FIRST = 64;
+
+/**
+ * Where a long column keeps its full chunks off the heap. Core code does no I/O itself: the harness gives
+ * a store (a temporary file), which must give back exactly the words it was given.
+ */
+export interface BlockStore {
+  /** Keeps `words` (final) and says where, or undefined if it cannot (the chunk then stays in memory). */
+  append(words: Int32Array): number | undefined;
+  /** Reads the words kept at `at` into `into` (as many as were kept there). */
+  read(at: number, into: Int32Array): void;
+}
+
+/**
+ * Chunks a column keeps in memory before it hands them to its store: 12 of 1,024 values, so a short run
+ * (most seeds) never asks for a store, and only a long run's columns leave the heap.
+ */
+export const SPILL_AFTER = 12;
 
 /** The length of a chunk that must hold slot j: a full chunk, except the first, which grows from FIRST. */
 function chunkLength(k: number, j: number): number {
@@ -31,6 +51,21 @@ abstract class Chunked<C extends Uint32Array | Int32Array | Float64Array> {
   protected readonly chunks: (C | undefined)[] = [];
   /** One past the highest index set (or pushed). */
   length = 0;
+  /** The store (asked for once, when the first chunk is to leave), or undefined. */
+  private store: BlockStore | undefined;
+  private asked = false;
+  /** Where chunk k is kept in the store (-1: in memory, or never set); undefined until a chunk leaves. */
+  private away: number[] | undefined;
+  /** Whether chunk k left as float64 (OffsetColumn's float chunks), else as 32-bit words. */
+  private awayFloat: boolean[] | undefined;
+  /** The chunk last read back (held in `chunks` until another is read back), or -1. */
+  private readBack = -1;
+
+  /**
+   * `spill`, if given, is called (once) when the first chunk is to leave memory, for the store that takes
+   * the full chunks of a column written in index order; undefined keeps everything in memory.
+   */
+  constructor(private readonly spill?: () => BlockStore | undefined) {}
 
   abstract set(i: number, x: number): void;
 
@@ -43,19 +78,90 @@ abstract class Chunked<C extends Uint32Array | Int32Array | Float64Array> {
     for (const c of this.chunks) if (c !== undefined) n += c.byteLength;
     return n;
   }
+
+  /** Chunks kept in the store now (for tests and measurements). */
+  get chunksAway(): number {
+    let n = 0;
+    if (this.away !== undefined) for (let k = 0; k < this.away.length; k++) if (this.away[k]! >= 0) n++;
+    return n;
+  }
+
+  /** A chunk from 32-bit words read back (`float`: it left as float64). */
+  protected abstract fromWords(words: Int32Array, float: boolean): C;
+
+  /**
+   * Chunk k for reading: in memory, read back from the store, or undefined (never set). A chunk read back
+   * stays until another one is read back (reads go mostly in order).
+   */
+  protected readChunk(k: number): C | undefined {
+    const c = this.chunks[k];
+    if (c !== undefined || this.away === undefined) return c;
+    const at = this.away[k];
+    if (at === undefined || at < 0) return undefined;
+    const float = this.awayFloat![k]!;
+    const words = new Int32Array(float ? 2 * CHUNK : CHUNK);
+    this.store!.read(at, words);
+    const back = this.readBack;
+    if (back >= 0 && this.away[back]! >= 0) this.chunks[back] = undefined;
+    this.readBack = k;
+    return (this.chunks[k] = this.fromWords(words, float));
+  }
+
+  /**
+   * Chunk k for writing: read back (and kept in memory from then on: its copy in the store is stale) if it
+   * left. When k starts a chunk past the first SPILL_AFTER, the full chunk before it leaves for the store.
+   */
+  protected writeChunk(k: number): C | undefined {
+    if (this.away !== undefined && (this.away[k] ?? -1) >= 0) {
+      const c = this.readChunk(k)!;
+      this.away[k] = -1;
+      return c;
+    }
+    const c = this.chunks[k];
+    if (c === undefined && k > SPILL_AFTER && this.spill !== undefined) this.leave(k - 1);
+    return c;
+  }
+
+  /** Hands chunk k (full, final) to the store, if there is one and it takes it. */
+  private leave(k: number): void {
+    const c = this.chunks[k];
+    if (c === undefined || c.length !== CHUNK || k === this.readBack) return;
+    if (!this.asked) {
+      this.asked = true;
+      this.store = this.spill!();
+    }
+    if (this.store === undefined) return;
+    const at = this.store.append(new Int32Array(c.buffer, c.byteOffset, c.byteLength >> 2));
+    if (at === undefined) return;
+    if (this.away === undefined) {
+      this.away = [];
+      this.awayFloat = [];
+    }
+    while (this.away.length <= k) {
+      this.away.push(-1);
+      this.awayFloat!.push(false);
+    }
+    this.away[k] = at;
+    this.awayFloat![k] = c instanceof Float64Array;
+    this.chunks[k] = undefined;
+  }
 }
 
 /** Unsigned 32-bit integers by index; unset slots read 0. */
 export class ChunkedU32 extends Chunked<Uint32Array> {
   get(i: number): number {
-    const c = this.chunks[i >>> SHIFT];
+    const c = this.chunks[i >>> SHIFT] ?? this.readChunk(i >>> SHIFT);
     return c === undefined ? 0 : (c[i & MASK] ?? 0);
+  }
+
+  protected fromWords(words: Int32Array): Uint32Array {
+    return new Uint32Array(words.buffer);
   }
 
   set(i: number, x: number): void {
     const k = i >>> SHIFT;
     const j = i & MASK;
-    let c = this.chunks[k];
+    let c = this.writeChunk(k);
     if (c === undefined || j >= c.length) {
       while (this.chunks.length < k) this.chunks.push(undefined);
       const grown = new Uint32Array(chunkLength(k, j));
@@ -87,7 +193,7 @@ export class OffsetColumn extends Chunked<Int32Array | Float64Array> {
   /** The value at i, NaN if unset. */
   at(i: number): number {
     const k = i >>> SHIFT;
-    const c = this.chunks[k];
+    const c = this.chunks[k] ?? this.readChunk(k);
     if (c === undefined) return Number.NaN;
     const o = c[i & MASK];
     if (o === undefined) return Number.NaN;
@@ -95,10 +201,14 @@ export class OffsetColumn extends Chunked<Int32Array | Float64Array> {
     return o === UNSET ? Number.NaN : this.bases[k]! + o;
   }
 
+  protected fromWords(words: Int32Array, float: boolean): Int32Array | Float64Array {
+    return float ? new Float64Array(words.buffer) : words;
+  }
+
   set(i: number, x: number): void {
     const k = i >>> SHIFT;
     const j = i & MASK;
-    let c = this.chunks[k];
+    let c = this.writeChunk(k);
     if (c === undefined) {
       while (this.chunks.length < k) {
         this.chunks.push(undefined);

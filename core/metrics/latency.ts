@@ -4,7 +4,7 @@
 // the harness's virtual time (the world's clock), not a process's skewed clock.
 
 import { NameTable } from "../name-table.ts";
-import { ChunkedU32, OffsetColumn } from "./columns.ts";
+import { type BlockStore, ChunkedU32, OffsetColumn } from "./columns.ts";
 
 export type Layer = "etcd" | "apiserver" | "workqueue";
 
@@ -35,7 +35,7 @@ export interface StepStart {
 
 export class LatencyLog {
   /** etcd's completed requests (their own object: a report may keep them without the log's clock). */
-  readonly etcd = new EtcdRequests();
+  readonly etcd: EtcdRequests;
   /** The other layers' operations (apiserver, workqueue), in completion order. */
   private readonly others: LatencyOp[] = [];
   readonly steps: StepStart[] = [];
@@ -48,7 +48,16 @@ export class LatencyLog {
   private readonly open = new Map<string, Map<string, Map<number, { start: number; what: string }>>>();
   private readonly queued = new Map<object, Map<string, number>>();
 
-  constructor(readonly now: () => number) {}
+  /**
+   * `spill`: where a long run's columns (these requests, a report's client times) keep their full chunks
+   * (see core/metrics/columns.ts); undefined keeps them in memory.
+   */
+  constructor(
+    readonly now: () => number,
+    readonly spill?: () => BlockStore | undefined,
+  ) {
+    this.etcd = new EtcdRequests(spill);
+  }
 
   /** A member received a client request (key: the client and its request id). */
   etcdStart(member: string, client: string, reqId: number, what: string): void {
@@ -132,12 +141,20 @@ export class LatencyLog {
  * change, so a report can read them later.
  */
 export class EtcdRequests {
-  private readonly starts = new OffsetColumn();
-  private readonly ends = new OffsetColumn();
-  private readonly who = new ChunkedU32();
+  private readonly starts: OffsetColumn;
+  private readonly ends: OffsetColumn;
+  private readonly who: ChunkedU32;
   /** The request kind's number × 4, + 2 if the leader served it, + 1 if it succeeded. */
-  private readonly whatFlags = new ChunkedU32();
+  private readonly whatFlags: ChunkedU32;
   private readonly names = new NameTable();
+
+  /** `spill`: the columns' store once they are long (only appended to, read in order). */
+  constructor(spill?: () => BlockStore | undefined) {
+    this.starts = new OffsetColumn(spill);
+    this.ends = new OffsetColumn(spill);
+    this.who = new ChunkedU32(spill);
+    this.whatFlags = new ChunkedU32(spill);
+  }
 
   /** Requests recorded so far. */
   get count(): number {
@@ -181,8 +198,8 @@ export function latencyLog(): LatencyLog | undefined {
   return active;
 }
 
-export function startLatencyLog(now: () => number): LatencyLog {
-  active = new LatencyLog(now);
+export function startLatencyLog(now: () => number, spill?: () => BlockStore | undefined): LatencyLog {
+  active = new LatencyLog(now, spill);
   return active;
 }
 

@@ -2,7 +2,7 @@
 // and each client operation from call to return, as the client saw it (unknown outcomes have no
 // return and are left out; definite failures are timed like successes).
 import type { History } from "../../core/history.ts";
-import { ChunkedU32, OffsetColumn } from "../../core/metrics/columns.ts";
+import { type BlockStore, ChunkedU32, OffsetColumn } from "../../core/metrics/columns.ts";
 import type { LatencyLog, LatencyOp } from "../../core/metrics/latency.ts";
 import { addEtcdOps, reportBuilder, type LatencyReport } from "./kube.ts";
 
@@ -21,7 +21,7 @@ export function kvLatencyReport(etcd: readonly LatencyOp[] | LatencyLog, history
   }
   const log = etcd as LatencyLog;
   // What the report needs of the history, taken now (the history may change or go after the run).
-  const client = new ClientTimes();
+  const client = new ClientTimes(log.spill);
   for (const op of history.operations)
     if (op.return !== null) client.add(op.request.kind, op.call, op.return - op.call);
   // The requests so far, not the log: the log's clock reaches the whole simulated world, which the report
@@ -39,12 +39,19 @@ export function kvLatencyReport(etcd: readonly LatencyOp[] | LatencyLog, history
 
 /** Completed client operations in history order: "client <kind>" by number, call time and duration. */
 class ClientTimes {
-  private readonly metric = new ChunkedU32();
-  private readonly call = new OffsetColumn();
-  private readonly duration = new OffsetColumn();
+  private readonly metric: ChunkedU32;
+  private readonly call: OffsetColumn;
+  private readonly duration: OffsetColumn;
   /** "client <kind>" by number, built once per request kind rather than once per operation. */
   private readonly metrics: string[] = [];
   private readonly metricNo = new Map<string, number>();
+
+  /** `spill`: the columns' store once they are long (the log's: appended to, read in order). */
+  constructor(spill?: () => BlockStore | undefined) {
+    this.metric = new ChunkedU32(spill);
+    this.call = new OffsetColumn(spill);
+    this.duration = new OffsetColumn(spill);
+  }
 
   add(kind: string, call: number, duration: number): void {
     let n = this.metricNo.get(kind);

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { CHUNK_WORDS, PackedValues } from "../../core/etcd/packed-values.ts";
-import { TempFileChunkStore } from "./chunk-file.ts";
+import { ChunkedU32, CHUNK, SPILL_AFTER } from "../../core/metrics/columns.ts";
+import { runBlockStore, TempFileBlockStore, TempFileChunkStore } from "./chunk-file.ts";
 
 function withDir(body: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "etcdsim-chunk-file-test-"));
@@ -73,6 +74,48 @@ test("names taken by someone else are skipped, never overwritten", () => {
     assert.equal(readdirSync(dir), []);
     store!.close();
   });
+});
+
+test("column blocks read back as appended, in any order and of different sizes; nothing named in the directory", () => {
+  withDir((dir) => {
+    const store = TempFileBlockStore.open(dir)!;
+    assert.ok(store);
+    assert.equal(readdirSync(dir), []);
+    const block = (b: number, words: number) =>
+      Int32Array.from({ length: words }, (_, i) => (i * 2_654_435_761 + b) | 0);
+    const sizes = [1024, 2048, 1024, 7];
+    const at = sizes.map((w, b) => store.append(block(b, w))!);
+    assert.equal(at, [0, 4096, 12288, 16384]);
+    for (const b of [3, 1, 0, 2]) {
+      const into = new Int32Array(sizes[b]!);
+      store.read(at[b]!, into);
+      assert.equal(into, block(b, sizes[b]!));
+    }
+    store.close();
+    assert.not.ok(store.isOpen);
+    assert.is(store.append(block(4, 8)), undefined);
+    assert.throws(() => store.read(0, new Int32Array(4)), /closed/);
+    assert.equal(readdirSync(dir), []);
+  });
+});
+
+test("a run's column store opens one file, when first asked, and none where it cannot", () => {
+  withDir((dir) => {
+    const store = runBlockStore(dir);
+    assert.equal(readdirSync(dir), []);
+    const a = store();
+    assert.ok(a);
+    assert.is(store(), a);
+    const c = new ChunkedU32(store);
+    const n = (SPILL_AFTER + 4) * CHUNK;
+    for (let i = 0; i < n; i++) c.push(i ^ 0x5a5a);
+    assert.is(c.chunksAway, 3);
+    for (let i = n - 1; i >= 0; i--) assert.is(c.get(i), i ^ 0x5a5a);
+    (a as TempFileBlockStore).close();
+  });
+  const none = runBlockStore(join(tmpdir(), "etcdsim-no-such-dir", "deeper"));
+  assert.is(none(), undefined);
+  assert.is(none(), undefined);
 });
 
 test.run();

@@ -12,6 +12,7 @@ import { closeSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChunkStore } from "../../core/etcd/packed-values.ts";
+import type { BlockStore } from "../../core/metrics/columns.ts";
 
 /** The descriptor and, if it could not be unlinked at once, the name of one open file. */
 interface OpenFile {
@@ -49,6 +50,40 @@ function release(file: OpenFile): void {
   }
 }
 
+/**
+ * A new temporary file under `dir`, its name removed at once where the system allows (else at close or
+ * exit), or undefined if none can be created there.
+ */
+function openTempFile(dir: string, what: string): OpenFile | undefined {
+  // The name only has to be unused (it is created exclusively): this process's id and a count, the
+  // next count if a file of that name exists (left by an earlier process of the same id).
+  let fd: number | undefined;
+  let path = "";
+  for (let tries = 0; fd === undefined && tries < 16; tries++) {
+    path = join(dir, `etcdsim-${what}-${process.pid}-${++opened}`);
+    try {
+      fd = openSync(path, "wx+", 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
+    }
+  }
+  if (fd === undefined) return undefined;
+  const file: OpenFile = { fd, path };
+  try {
+    unlinkSync(path);
+    file.path = undefined;
+  } catch {
+    named.add(file);
+    if (!exitHook) {
+      exitHook = true;
+      process.on("exit", () => {
+        for (const f of [...named]) release(f);
+      });
+    }
+  }
+  return file;
+}
+
 export class TempFileChunkStore implements ChunkStore {
   private readonly file: OpenFile;
 
@@ -62,33 +97,8 @@ export class TempFileChunkStore implements ChunkStore {
    * undefined if none can be created there (the history then stays in memory: same history, more memory).
    */
   static open(dir: string = tmpdir()): TempFileChunkStore | undefined {
-    // The name only has to be unused (it is created exclusively): this process's id and a count, the
-    // next count if a file of that name exists (left by an earlier process of the same id).
-    let fd: number | undefined;
-    let path = "";
-    for (let tries = 0; fd === undefined && tries < 16; tries++) {
-      path = join(dir, `etcdsim-history-${process.pid}-${++opened}`);
-      try {
-        fd = openSync(path, "wx+", 0o600);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "EEXIST") return undefined;
-      }
-    }
-    if (fd === undefined) return undefined;
-    const file: OpenFile = { fd, path };
-    try {
-      unlinkSync(path);
-      file.path = undefined;
-    } catch {
-      named.add(file);
-      if (!exitHook) {
-        exitHook = true;
-        process.on("exit", () => {
-          for (const f of [...named]) release(f);
-        });
-      }
-    }
-    return new TempFileChunkStore(file);
+    const file = openTempFile(dir, "history");
+    return file === undefined ? undefined : new TempFileChunkStore(file);
   }
 
   /** Whether the file is still open (false after close()). */
@@ -126,4 +136,77 @@ export class TempFileChunkStore implements ChunkStore {
     collected.unregister(this);
     release(this.file);
   }
+}
+
+/**
+ * A temporary file that takes long columns' full chunks off the heap (core/metrics/columns.ts): each chunk
+ * appended after the last, read back where it was put. Opened, named and released as the history's file.
+ */
+export class TempFileBlockStore implements BlockStore {
+  private readonly file: OpenFile;
+  /** Where the next block goes (bytes). */
+  private end = 0;
+
+  private constructor(file: OpenFile) {
+    this.file = file;
+    collected.register(this, file, this);
+  }
+
+  /** A store in a new temporary file under `dir`, or undefined if none can be created (columns stay in memory). */
+  static open(dir: string = tmpdir()): TempFileBlockStore | undefined {
+    const file = openTempFile(dir, "columns");
+    return file === undefined ? undefined : new TempFileBlockStore(file);
+  }
+
+  get isOpen(): boolean {
+    return this.file.fd !== undefined;
+  }
+
+  append(words: Int32Array): number | undefined {
+    const fd = this.file.fd;
+    if (fd === undefined) return undefined;
+    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+    const at = this.end;
+    try {
+      // A block that fails half-way is not used (undefined: it stays in memory); the next one overwrites it.
+      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
+    } catch {
+      return undefined;
+    }
+    this.end = at + bytes.length;
+    return at;
+  }
+
+  read(at: number, into: Int32Array): void {
+    const fd = this.file.fd;
+    if (fd === undefined) throw new Error("the columns' chunk file was closed");
+    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+    for (let done = 0; done < bytes.length; ) {
+      const n = readSync(fd, bytes, done, bytes.length - done, at + done);
+      if (n === 0) throw new Error(`the columns' chunk file ends inside the block at ${at}`);
+      done += n;
+    }
+  }
+
+  /** Closes (and so deletes) the file now; the columns can no longer read what they stored. */
+  close(): void {
+    collected.unregister(this);
+    release(this.file);
+  }
+}
+
+/**
+ * The store of one run's long columns, opened when a column first asks (a short run never does) and
+ * shared by every column of the run that asks after it; undefined, every time, if it cannot be opened.
+ */
+export function runBlockStore(dir?: string): () => BlockStore | undefined {
+  let store: TempFileBlockStore | undefined;
+  let tried = false;
+  return () => {
+    if (!tried) {
+      tried = true;
+      store = TempFileBlockStore.open(dir);
+    }
+    return store;
+  };
 }

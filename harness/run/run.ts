@@ -8,7 +8,7 @@ import { Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { World, type WorldOptions } from "../../sim/world.ts";
 import type { RunExtra, ScenarioOutcome, TimelinePoint } from "./types.ts";
 import { RunObservers } from "./observers.ts";
-import { TempFileChunkStore } from "./chunk-file.ts";
+import { runBlockStore, TempFileChunkStore } from "./chunk-file.ts";
 
 export interface Phases {
   /** Virtual µs of workload and faults before the heal; faults starting later are left out. */
@@ -29,6 +29,11 @@ export class SimRun {
   private readonly checkers: (() => CheckResult | readonly CheckResult[] | undefined)[] = [];
   /** When the heal ran (after the fault phase). */
   healedAt = 0;
+  /**
+   * Where this run's long columns (latencies, monitors' per-index tables) keep their full chunks: one
+   * temporary file, opened when a column first grows past core/metrics/columns.ts's SPILL_AFTER chunks.
+   */
+  readonly columnStore = runBlockStore();
 
   constructor(opts: WorldOptions) {
     this.world = new World(opts);

@@ -141,11 +141,11 @@ export function runKvCluster(
     ...(o.buggify.length ? { buggify: { sites: o.buggify, p: 0.02 } } : {}),
   });
   const world = run.world;
-  const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
+  const latency = startLatencyLog(() => world.now, run.columnStore); // latency: a side channel (core/metrics/latency.ts)
 
   // The checkers, subscribed to what they observe online.
-  const monitor = new RaftSafetyMonitor();
-  const oracle = new ConsistencyOracle();
+  const monitor = new RaftSafetyMonitor(run.columnStore);
+  const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
   // The watch streams are judged as they end, against the changes committed so far (memory flat in
   // run length). With Kubernetes attached its etcd checks read every record, so all are kept.
