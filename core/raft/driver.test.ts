@@ -254,6 +254,39 @@ test("a node's reasons for ignoring messages are in the kept trace as asides, ou
   assert.is(withAsides.count, bare.count);
 });
 
+test("with no trace kept the world says asides go unread, and the driver builds none; the hash is the same", () => {
+  const runWith = (keepTrace: boolean) => {
+    const world = new World({ seed: 12, keepTrace, link: { lossP: 0.05 } });
+    let asides = 0;
+    let keeps: boolean | undefined;
+    const ids = ["n1", "n2", "n3"];
+    for (const id of ids) {
+      const actor = raftActor({ peers: ids, snapshotEvery: 0, stateMachine: () => new ListMachine() });
+      world.spawn(id, (env) => {
+        keeps = env.keepsAsides;
+        // The same env, with its notes counted on the way (spread: keepsAsides is an own property).
+        return actor({
+          ...env,
+          record: (kind, detail) => {
+            if (kind === "why:raft") asides++;
+            env.record(kind, detail);
+          },
+        });
+      });
+    }
+    world.runUntil(2_000_000);
+    return { asides, keeps, hash: world.trace.hash(), count: world.trace.count };
+  };
+  const kept = runWith(true);
+  const bare = runWith(false);
+  assert.is(kept.keeps, true);
+  assert.is(bare.keeps, false);
+  assert.ok(kept.asides > 0, "a kept trace gets the reasons");
+  assert.is(bare.asides, 0, "no reason line is built when nobody keeps it");
+  assert.is(bare.hash, kept.hash);
+  assert.is(bare.count, kept.count);
+});
+
 for (const bug of [undefined, "raft-ack-before-fsync"] as const) {
   test(`${bug ?? "clean build"} on slow disks: ${bug === undefined ? "no violation" : "the monitor sees a commit no quorum holds durably"}`, () => {
     // fsync (5 ms) slower than the network (1–1.5 ms): an early acknowledgement overtakes the fsync.

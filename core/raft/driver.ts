@@ -187,8 +187,9 @@ export class RaftDriver {
       bugs,
       storage: { hardState: loaded.hardState, snapshot: snap, entries: loaded.entries },
       applied,
-      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash.
-      onReason: (line) => opts.env.record("why:raft", line),
+      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash. With no trace
+      // kept, nobody listens, and the node builds no reason line (one per ignored message).
+      onReason: opts.env.keepsAsides === false ? undefined : (line) => opts.env.record("why:raft", line),
     });
     this.readTimeoutTicks = opts.readTimeoutTicks ?? 2 * this.node.electionTicks;
     if (this.observer !== undefined) {
