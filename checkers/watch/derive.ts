@@ -49,9 +49,14 @@ export function changesFromApplied(
  */
 export class AppliedReplay {
   private readonly state: Map<string, KeyValue>;
-  /** The revision being replayed, and its events so far (copied out at its end, sized to them). */
+  /**
+   * The revision being replayed, and its events so far: events[0, eventCount), copied out at its end, sized
+   * to them. The array is reused, never shrunk (setting its length is a runtime call, once per revision);
+   * slots past eventCount are never read.
+   */
   private revision: number | undefined;
   private readonly events: Event[] = [];
+  private eventCount = 0;
   private readonly keysThisRevision = new Set<string>();
   private count = 0;
 
@@ -97,18 +102,24 @@ export class AppliedReplay {
         lease: lease ?? 0,
       };
       this.state.set(key, kv);
-      this.events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+      this.addEvent(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
     } else if (prev !== undefined) {
       this.state.delete(key);
-      this.events.push({ type: "DELETE", kv: deletedKv(key, revision), prevKv: prev });
+      this.addEvent({ type: "DELETE", kv: deletedKv(key, revision), prevKv: prev });
     }
+  }
+
+  private addEvent(e: Event): void {
+    const i = this.eventCount++;
+    if (i === this.events.length) this.events.push(e);
+    else this.events[i] = e;
   }
 
   /** The revision being replayed is complete: emitted if it has events. */
   end(): void {
-    if (this.revision !== undefined && this.events.length > 0)
-      this.emit({ revision: this.revision, events: this.events.slice() });
-    this.events.length = 0;
+    if (this.revision !== undefined && this.eventCount > 0)
+      this.emit({ revision: this.revision, events: this.events.slice(0, this.eventCount) });
+    this.eventCount = 0;
   }
 }
 
