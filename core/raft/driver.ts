@@ -96,11 +96,12 @@ interface PendingRead {
 export function isRaftMessage(msg: unknown): msg is Message {
   if (msg === null || typeof msg !== "object") return false;
   const m = msg as Partial<Message>;
+  // The term first: a client's messages carry none, and are told apart without the set lookup.
   return (
+    typeof m.term === "number" &&
     typeof m.type === "string" &&
     PEER_MESSAGE_TYPES.has(m.type) &&
-    typeof m.to === "string" &&
-    typeof m.term === "number"
+    typeof m.to === "string"
   );
 }
 
