@@ -33,15 +33,9 @@ export function requestBytes(req: EtcdRequest): number {
  */
 export function requestExceeds(req: EtcdRequest, limit: number): boolean {
   // Coarse first (strings by length only: Kubernetes objects are long values under a large limit),
-  // then with strings scanned (small limits), then the encoding itself. Under a small limit the coarse
-  // bound (six characters per character) rarely fits, and it is skipped: the scanned bound is never above
-  // it, so it exceeds the limit only where the coarse one would too, and the answer is the same.
-  if (limit >= COARSE_BOUND_FROM && jsonLengthBound(req, false) <= limit) return false;
-  return jsonLengthBound(req, true) > limit && requestBytes(req) > limit;
+  // then with strings scanned (small limits), then the encoding itself.
+  return jsonLengthBound(req, false) > limit && jsonLengthBound(req, true) > limit && requestBytes(req) > limit;
 }
-
-/** The smallest --max-request-bytes for which requestExceeds tries the coarse bound first. */
-const COARSE_BOUND_FROM = 65_536;
 
 /**
  * An upper bound on JSON.stringify(x).length for plain data, close enough that requests under a
@@ -67,7 +61,8 @@ export function jsonLengthBound(x: unknown, scanStrings = true): number {
       const o = x as Record<string, unknown>;
       let members = 0;
       for (const k in o) {
-        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
+        // Member names too are scanned only when strings are (unscanned: every character at its longest).
+        n += (scanStrings ? jsonStringBound(k) : 2 + 6 * k.length) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
         members++;
       }
       return members > 0 ? n - 1 : n;
