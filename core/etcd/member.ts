@@ -61,8 +61,7 @@ export function jsonLengthBound(x: unknown, scanStrings = true): number {
       const o = x as Record<string, unknown>;
       let members = 0;
       for (const k in o) {
-        // Member names too are scanned only when strings are (unscanned: every character at its longest).
-        n += (scanStrings ? jsonStringBound(k) : 2 + 6 * k.length) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
+        n += jsonStringBound(k) + 1 + jsonLengthBound(o[k], scanStrings) + 1;
         members++;
       }
       return members > 0 ? n - 1 : n;
