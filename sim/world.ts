@@ -59,28 +59,6 @@ export class SimProcess {
   readonly idHash: number;
   /** The network's link to each destination this process has sent to. */
   readonly routes = new Map<string, Route>();
-  /**
-   * The links of the last two destinations looked up, most recent first: a process sends mostly to one
-   * or two (a leader alternates between its followers, a client talks to one member), so most sends skip
-   * the map. A route never changes once made, so a cached one is the map's.
-   */
-  private lastTo = "";
-  private lastRoute: Route | undefined;
-  private lastTo2 = "";
-  private lastRoute2: Route | undefined;
-
-  /** The link from this process to `to` (made on first use). */
-  routeTo(to: string, network: Network): Route {
-    if (to === this.lastTo && this.lastRoute !== undefined) return this.lastRoute;
-    if (to === this.lastTo2 && this.lastRoute2 !== undefined) return this.lastRoute2;
-    let r = this.routes.get(to);
-    if (r === undefined) this.routes.set(to, (r = network.route(this.id, to)));
-    this.lastTo2 = this.lastTo;
-    this.lastRoute2 = this.lastRoute;
-    this.lastTo = to;
-    this.lastRoute = r;
-    return r;
-  }
   /** The world's restart epoch when this incarnation started (0 for the first; an invariant check, apart from the drop rule). */
   bootEpoch = 0;
 
@@ -246,7 +224,9 @@ export class World {
       },
       send(to: string, msg: unknown): void {
         if (p.incarnation !== inc || p.status === "crashed") return;
-        world.network.sendOn(p.routeTo(to, world.network), msg);
+        let r = p.routes.get(to);
+        if (r === undefined) p.routes.set(to, (r = world.network.route(p.id, to)));
+        world.network.sendOn(r, msg);
       },
       disk: p.disk,
       rng,

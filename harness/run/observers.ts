@@ -14,15 +14,8 @@ import type { World } from "../../sim/world.ts";
 /** A typed fan-out: subscribers are called in the order they subscribed. */
 export class Channel<T> {
   private readonly subscribers: ((x: T) => void)[] = [];
-  /**
-   * The subscriber, while there is exactly one (the common case: one checker per stream). A hot hook calls
-   * it directly: emit's call site is shared by every channel's subscribers, so V8 can inline none of them
-   * there, whereas a hook's own call site sees only its channel's.
-   */
-  sole: ((x: T) => void) | undefined = undefined;
   on(fn: (x: T) => void): void {
     this.subscribers.push(fn);
-    this.sole = this.subscribers.length === 1 ? fn : undefined;
   }
   emit(x: T): void {
     const subs = this.subscribers;
@@ -105,30 +98,17 @@ export class RunObservers {
    */
   memberHooks(): MemberHooks {
     const world = this.world;
-    const { raftViews, applies, commits } = this;
     let lastRevision = 1;
-    // The three hooks that run per step, apply and commit call a sole subscriber directly (Channel.sole).
     return {
-      observer: (view) => {
-        const sole = raftViews.sole;
-        if (sole !== undefined) sole(view);
-        else raftViews.emit(view);
-      },
+      observer: (view) => this.raftViews.emit(view),
       // Every apply on every member: built field by field (a spread costs more), in the same key order.
-      onApply: (member, index, term, payload, revision) => {
-        const e: AppliedEntry = { member, index, term, payload, revision, time: world.now };
-        const sole = applies.sole;
-        if (sole !== undefined) sole(e);
-        else applies.emit(e);
-      },
+      onApply: (member, index, term, payload, revision) =>
+        this.applies.emit({ member, index, term, payload, revision, time: world.now }),
       onRecover: (member, r) => this.recoveries.emit({ member, index: r.index, revision: r.revision }),
       onCommit: (_m, revision, keys, changes) => {
         if (revision <= lastRevision) return; // already reported by the first member to apply it
         lastRevision = revision;
-        const c: CommittedRevision = { revision, keys, changes };
-        const sole = commits.sole;
-        if (sole !== undefined) sole(c);
-        else commits.emit(c);
+        this.commits.emit({ revision, keys, changes });
       },
       onSoftState: (member, state, term) => this.roles.emit({ time: world.now, member, state, term }),
       onLeaseExpire: (member, ids) => this.leaseExpiries.emit({ member, ids, time: world.now }),
