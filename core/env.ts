@@ -75,6 +75,11 @@ export interface Env {
   /** Records a note in the trace (folded into the trace hash, unless it is an aside: "why:…"). */
   record(kind: NoteKind, detail?: string): void;
   /**
+   * false: asides ("why:…" notes) are dropped unread (the trace keeps no lines and never hashes them), so
+   * a caller may skip building them. Absent: they may be kept.
+   */
+  readonly keepsAsides?: boolean;
+  /**
    * BUGGIFY (FoundationDB): true when this run enabled the named fault point and the seed's stream
    * fires it this time; every firing is recorded in the trace. Code at a fault point takes a legal
    * but unlucky path (drop a proposal, skip a watch sync…), never an incorrect one.

@@ -36,6 +36,30 @@ test("cancel finds a pending timer by id among many, fired and cancelled ones in
   assert.is(t.size, 0);
 });
 
+test("after a compaction the slots it vacated are never read: fired ids there cancel nothing, new timers cancel exactly", () => {
+  const s = new Scheduler();
+  const t = new TimerTable();
+  const fired: number[] = [];
+  for (let id = 1; id <= 15; id++) arm(s, t, id, 10, fired);
+  arm(s, t, 16, 1_000, fired);
+  s.runUntil(20); // 1..15 fire; their events go back to the scheduler for reuse
+  arm(s, t, 17, 500, fired); // the table is full: compacted down to timer 16, then 17
+  // Reusing the fired timers' events, while the old slots past the table's length still name them.
+  for (let id = 18; id <= 30; id++) arm(s, t, id, 100 + id, fired);
+  for (const id of [3, 10, 15, 1000]) t.cancel(id, s); // fired or unknown: nothing happens
+  t.cancel(19, s);
+  t.cancel(30, s);
+  assert.is(t.size, 13);
+  s.runUntil(2_000);
+  const expected = [16, 17];
+  for (let id = 18; id <= 30; id++) if (id !== 19 && id !== 30) expected.push(id);
+  assert.equal(
+    fired.slice(15).sort((a, b) => a - b),
+    expected.sort((a, b) => a - b),
+  );
+  assert.is(t.size, 0);
+});
+
 test("cancelAll cancels every pending timer and the table starts over", () => {
   const s = new Scheduler();
   const t = new TimerTable();

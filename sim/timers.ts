@@ -11,47 +11,62 @@
 import type { Scheduler, SimEvent } from "./scheduler.ts";
 
 export class TimerTable {
-  /** Timer ids in increasing order, each timer's event, and that event's seq when it was scheduled. */
+  /**
+   * Timer ids in increasing order, each timer's event, and that event's seq when it was scheduled: slots
+   * [0, length) of the three arrays. The arrays never shrink (a compaction moves the pending timers down and
+   * lowers `length`; setting an array's length is a runtime call, and this runs every few timers). Slots
+   * past `length` are never read; the events they still point to are the scheduler's recycled ones.
+   */
   private ids: number[] = [];
   private events: SimEvent[] = [];
   private seqs: number[] = [];
-  /** Compact when the arrays reach this length. */
+  private length = 0;
+  /** Compact when the table reaches this length. */
   private compactAt = 16;
 
   /** A timer just scheduled (its id rides the event as `c`, larger than every id added before). */
   add(ev: SimEvent): void {
-    if (this.ids.length >= this.compactAt) this.compact();
-    this.ids.push(ev.c);
-    this.events.push(ev);
-    this.seqs.push(ev.seq);
+    if (this.length >= this.compactAt) this.compact();
+    const i = this.length++;
+    if (i === this.ids.length) {
+      this.ids.push(ev.c);
+      this.events.push(ev);
+      this.seqs.push(ev.seq);
+    } else {
+      this.ids[i] = ev.c;
+      this.events[i] = ev;
+      this.seqs[i] = ev.seq;
+    }
   }
 
   /** Cancels timer `id` if it is still pending (a fired, cancelled or unknown id does nothing). */
   cancel(id: number, scheduler: Scheduler): void {
     const ids = this.ids;
+    const n = this.length;
     let lo = 0;
-    let hi = ids.length;
+    let hi = n;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (ids[mid]! < id) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < ids.length && ids[lo] === id && this.events[lo]!.seq === this.seqs[lo]) scheduler.cancel(this.events[lo]);
+    if (lo < n && ids[lo] === id && this.events[lo]!.seq === this.seqs[lo]) scheduler.cancel(this.events[lo]);
   }
 
   /** Cancels every pending timer, in id order (a crash). */
   cancelAll(scheduler: Scheduler): void {
-    for (let i = 0; i < this.events.length; i++) if (this.pending(i)) scheduler.cancel(this.events[i]);
+    for (let i = 0; i < this.length; i++) if (this.pending(i)) scheduler.cancel(this.events[i]);
     this.ids = [];
     this.events = [];
     this.seqs = [];
+    this.length = 0;
     this.compactAt = 16;
   }
 
   /** Pending timers (for tests). */
   get size(): number {
     let n = 0;
-    for (let i = 0; i < this.events.length; i++) if (this.pending(i)) n++;
+    for (let i = 0; i < this.length; i++) if (this.pending(i)) n++;
     return n;
   }
 
@@ -63,16 +78,14 @@ export class TimerTable {
 
   private compact(): void {
     let n = 0;
-    for (let i = 0; i < this.ids.length; i++) {
+    for (let i = 0; i < this.length; i++) {
       if (!this.pending(i)) continue;
       this.ids[n] = this.ids[i]!;
       this.events[n] = this.events[i]!;
       this.seqs[n] = this.seqs[i]!;
       n++;
     }
-    this.ids.length = n;
-    this.events.length = n;
-    this.seqs.length = n;
+    this.length = n;
     this.compactAt = Math.max(16, 2 * n);
   }
 }

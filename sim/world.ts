@@ -233,6 +233,8 @@ export class World {
       record(kind: string, detail?: string): void {
         world.trace.event(world.scheduler.now, "note", p.id, kind, detail);
       },
+      // Trace.event drops an aside unless the trace keeps lines.
+      keepsAsides: world.trace.lines !== undefined,
       buggify(site: string): boolean {
         const b = world.buggify;
         if (b === undefined || !b.sites.includes(site) || !buggifyRng.chance(b.p)) return false;

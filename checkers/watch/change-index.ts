@@ -32,6 +32,17 @@ const ABSENT: PriorState = Object.freeze({ kind: "absent" });
 const EXISTED: PriorState = Object.freeze({ kind: "existed" });
 const UNKNOWN: PriorState = Object.freeze({ kind: "unknown" });
 
+/** Where event j of the i-th revision appended (revision rev) is, for an error message. */
+function eventAt(i: number, rev: number, j: number): string {
+  return `changes[${i}] (revision ${rev}) event ${j}`;
+}
+
+/** Whether one of events[0, j) — all checked already: each has a string key — changes `key`. */
+function keyBefore(events: readonly Event[], j: number, key: string): boolean {
+  for (let k = 0; k < j; k++) if (events[k]!.kv.key === key) return true;
+  return false;
+}
+
 export class ChangeIndex {
   /** Ascending: the revisions still kept (all of them unless `prune` dropped the oldest). */
   readonly revisions: number[] = [];
@@ -67,18 +78,23 @@ export class ChangeIndex {
     this.lastRevision = rev;
     const latest = this.latest;
     const partial = this.partial;
-    const seen = new Set<string>();
+    const events = change.events;
+    // The keys seen so far in this revision: a set only for a large one (most have one event, and a
+    // small one scans its earlier events instead).
+    const seen = events.length > SMALL_REVISION ? new Set<string>() : undefined;
     // map, not push onto []: the list is sized to the revision's events (most revisions have one).
-    const truths = change.events.map((event, j): TruthEvent => {
-      const where = `changes[${i}] (revision ${rev}) event ${j}`;
+    const truths = events.map((event, j): TruthEvent => {
+      // The position is named (eventAt) only in an error: a string per event otherwise.
       if (event.type !== "PUT" && event.type !== "DELETE")
-        throw new WatchInputError(`${where}: unknown type ${String(event.type)}`);
-      if (typeof event.kv?.key !== "string") throw new WatchInputError(`${where}: kv.key missing`);
+        throw new WatchInputError(`${eventAt(i, rev, j)}: unknown type ${String(event.type)}`);
+      if (typeof event.kv?.key !== "string") throw new WatchInputError(`${eventAt(i, rev, j)}: kv.key missing`);
       if (event.kv.modRevision !== rev)
-        throw new WatchInputError(`${where}: kv.modRevision ${event.kv.modRevision} is not the revision`);
-      if (seen.has(event.kv.key))
-        throw new WatchInputError(`${where}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`);
-      seen.add(event.kv.key);
+        throw new WatchInputError(`${eventAt(i, rev, j)}: kv.modRevision ${event.kv.modRevision} is not the revision`);
+      if (seen !== undefined ? seen.has(event.kv.key) : keyBefore(events, j, event.kv.key))
+        throw new WatchInputError(
+          `${eventAt(i, rev, j)}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`,
+        );
+      seen?.add(event.kv.key);
       const prior = priorOf(event, partial ? undefined : latest.get(event.kv.key));
       const truth: TruthEvent = {
         revision: rev,

@@ -49,9 +49,14 @@ export function changesFromApplied(
  */
 export class AppliedReplay {
   private readonly state: Map<string, KeyValue>;
-  /** The revision being replayed, and its events so far (copied out at its end, sized to them). */
+  /**
+   * The revision being replayed, and its events so far: events[0, eventCount), copied out at its end, sized
+   * to them. The array is reused, never shrunk (setting its length is a runtime call, once per revision);
+   * slots past eventCount are never read.
+   */
   private revision: number | undefined;
   private readonly events: Event[] = [];
+  private eventCount = 0;
   private readonly keysThisRevision = new Set<string>();
   private count = 0;
 
@@ -63,41 +68,58 @@ export class AppliedReplay {
   }
 
   push(c: AppliedChange): void {
+    this.pushChange(c.revision, c.type, c.key, c.value, c.lease);
+  }
+
+  /** push() with the change's fields as arguments (a caller that has them builds no AppliedChange). */
+  pushChange(
+    revision: number,
+    type: AppliedChange["type"],
+    key: string,
+    value: string | undefined,
+    lease: number | undefined,
+  ): void {
     const i = this.count++;
-    if (this.revision === undefined || c.revision !== this.revision) {
-      if (this.revision !== undefined && c.revision < this.revision) {
-        throw new WatchInputError(`applied[${i}]: revision ${c.revision} after revision ${this.revision}`);
+    if (this.revision === undefined || revision !== this.revision) {
+      if (this.revision !== undefined && revision < this.revision) {
+        throw new WatchInputError(`applied[${i}]: revision ${revision} after revision ${this.revision}`);
       }
       this.end();
-      this.revision = c.revision;
+      this.revision = revision;
       this.keysThisRevision.clear();
     }
-    if (this.keysThisRevision.has(c.key))
-      throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(c.key)} changed twice in revision ${c.revision}`);
-    this.keysThisRevision.add(c.key);
-    const prev = this.state.get(c.key);
-    if (c.type === "PUT") {
+    if (this.keysThisRevision.has(key))
+      throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(key)} changed twice in revision ${revision}`);
+    this.keysThisRevision.add(key);
+    const prev = this.state.get(key);
+    if (type === "PUT") {
       const kv: KeyValue = {
-        key: c.key,
-        createRevision: prev?.createRevision ?? c.revision,
-        modRevision: c.revision,
+        key,
+        createRevision: prev?.createRevision ?? revision,
+        modRevision: revision,
         version: (prev?.version ?? 0) + 1,
-        value: c.value ?? "",
-        lease: c.lease ?? 0,
+        value: value ?? "",
+        lease: lease ?? 0,
       };
-      this.state.set(c.key, kv);
-      this.events.push(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
+      this.state.set(key, kv);
+      this.addEvent(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
     } else if (prev !== undefined) {
-      this.state.delete(c.key);
-      this.events.push({ type: "DELETE", kv: deletedKv(c.key, c.revision), prevKv: prev });
+      this.state.delete(key);
+      this.addEvent({ type: "DELETE", kv: deletedKv(key, revision), prevKv: prev });
     }
+  }
+
+  private addEvent(e: Event): void {
+    const i = this.eventCount++;
+    if (i === this.events.length) this.events.push(e);
+    else this.events[i] = e;
   }
 
   /** The revision being replayed is complete: emitted if it has events. */
   end(): void {
-    if (this.revision !== undefined && this.events.length > 0)
-      this.emit({ revision: this.revision, events: this.events.slice() });
-    this.events.length = 0;
+    if (this.revision !== undefined && this.eventCount > 0)
+      this.emit({ revision: this.revision, events: this.events.slice(0, this.eventCount) });
+    this.eventCount = 0;
   }
 }
 

@@ -91,6 +91,25 @@ export class OnlineWatchChecker {
     }
   }
 
+  /**
+   * onApplied with the change's fields as arguments: the run reports every committed change, and builds
+   * no AppliedChange for it. A delete passes no value and no lease.
+   */
+  onAppliedChange(
+    revision: number,
+    type: AppliedChange["type"],
+    key: string,
+    value: string | undefined,
+    lease: number | undefined,
+  ): void {
+    if (this.replayError !== undefined) return;
+    try {
+      this.replay.pushChange(revision, type, key, value, lease);
+    } catch (e) {
+      this.replayError = e;
+    }
+  }
+
   /** Every change of the revision just reported was given: it enters the index. */
   endRevision(): void {
     if (this.replayError !== undefined) return;

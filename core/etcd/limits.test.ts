@@ -68,6 +68,9 @@ test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agr
     [undefined, null, true, [], {}],
     [0, -0, 9, 10, -10, 99, 100, 123456789, -999999999999999, 2 ** 53, 1e20, 1e21 - 65536, 1e21, -1e21, 0.1, -1.5e-7],
     { "\ud83d": "\udc00", '\u001f"\\': "\b\f\n\r\t\u007f" },
+    // Above the limits for which requestExceeds tries the coarse bound first, and near its own size.
+    { kind: "put", put: { key: "/k/big", value: `${"x".repeat(70_000)}"\u0001`, lease: 0 } },
+    { kind: "put", put: { key: "/k/big", value: "v".repeat(11_000), lease: 0 } },
   ];
   for (const x of samples) {
     const exact = JSON.stringify(x).length;

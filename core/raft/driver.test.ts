@@ -8,7 +8,8 @@ import { World, type WorldOptions } from "../../sim/world.ts";
 import type { CrashMode } from "../../sim/disk.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { BugSet, type BugName } from "../bugs.ts";
-import { raftActor, type RaftDriver, type RaftDriverOptions, type StateMachine } from "./driver.ts";
+import { isRaftMessage, raftActor, type RaftDriver, type RaftDriverOptions, type StateMachine } from "./driver.ts";
+import { PEER_MESSAGE_TYPES } from "./types.ts";
 import type { Entry } from "./types.ts";
 import type { RaftView } from "./view.ts";
 
@@ -252,6 +253,59 @@ test("a node's reasons for ignoring messages are in the kept trace as asides, ou
   assert.is(bare.hash(), h.world.trace.hash(), "the kept events replay to the run's hash");
   assert.is(withAsides.hash(), bare.hash());
   assert.is(withAsides.count, bare.count);
+});
+
+test("isRaftMessage takes peer messages only: a peer type, a destination and a term", () => {
+  for (const type of PEER_MESSAGE_TYPES) assert.ok(isRaftMessage({ type, from: "n1", to: "n2", term: 0 }), type);
+  for (const msg of [
+    { type: "MsgHup", from: "n1", to: "n2", term: 1 }, // local only
+    { type: "MsgBeat", to: "n2", term: 1 },
+    { type: "KvRequest", reqId: "r", request: {} }, // a client's
+    { type: "KvRequest", to: "n2", term: 3 },
+    { type: "MsgApp", to: "n2" }, // no term
+    { type: "MsgApp", to: "n2", term: "1" },
+    { type: "MsgApp", term: 1 }, // no destination
+    { type: 7, to: "n2", term: 1 },
+    { to: "n2", term: 1 },
+    null,
+    "MsgApp",
+    7,
+    undefined,
+  ])
+    assert.not.ok(isRaftMessage(msg), JSON.stringify(msg));
+});
+
+test("with no trace kept the world says asides go unread, and the driver builds none; the hash is the same", () => {
+  const runWith = (keepTrace: boolean) => {
+    const world = new World({ seed: 12, keepTrace, link: { lossP: 0.05 } });
+    let asides = 0;
+    let keeps: boolean | undefined;
+    const ids = ["n1", "n2", "n3"];
+    for (const id of ids) {
+      const actor = raftActor({ peers: ids, snapshotEvery: 0, stateMachine: () => new ListMachine() });
+      world.spawn(id, (env) => {
+        keeps = env.keepsAsides;
+        // The same env, with its notes counted on the way (spread: keepsAsides is an own property).
+        return actor({
+          ...env,
+          record: (kind, detail) => {
+            if (kind === "why:raft") asides++;
+            env.record(kind, detail);
+          },
+        });
+      });
+    }
+    world.runUntil(2_000_000);
+    return { asides, keeps, hash: world.trace.hash(), count: world.trace.count };
+  };
+  const kept = runWith(true);
+  const bare = runWith(false);
+  assert.is(kept.keeps, true);
+  assert.is(bare.keeps, false);
+  assert.ok(kept.asides > 0, "a kept trace gets the reasons");
+  assert.is(bare.asides, 0, "no reason line is built when nobody keeps it");
+  assert.is(bare.hash, kept.hash);
+  assert.is(bare.count, kept.count);
 });
 
 for (const bug of [undefined, "raft-ack-before-fsync"] as const) {

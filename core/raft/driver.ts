@@ -96,11 +96,12 @@ interface PendingRead {
 export function isRaftMessage(msg: unknown): msg is Message {
   if (msg === null || typeof msg !== "object") return false;
   const m = msg as Partial<Message>;
+  // The term first: a client's messages carry none, and are told apart without the set lookup.
   return (
+    typeof m.term === "number" &&
     typeof m.type === "string" &&
     PEER_MESSAGE_TYPES.has(m.type) &&
-    typeof m.to === "string" &&
-    typeof m.term === "number"
+    typeof m.to === "string"
   );
 }
 
@@ -187,8 +188,9 @@ export class RaftDriver {
       bugs,
       storage: { hardState: loaded.hardState, snapshot: snap, entries: loaded.entries },
       applied,
-      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash.
-      onReason: (line) => opts.env.record("why:raft", line),
+      // An aside in the trace (sim/trace.ts): kept with --trace, never part of the trace hash. With no trace
+      // kept, nobody listens, and the node builds no reason line (one per ignored message).
+      onReason: opts.env.keepsAsides === false ? undefined : (line) => opts.env.record("why:raft", line),
     });
     this.readTimeoutTicks = opts.readTimeoutTicks ?? 2 * this.node.electionTicks;
     if (this.observer !== undefined) {

@@ -158,11 +158,8 @@ export function runKvCluster(
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       const key = keys[i]!;
-      watches.onApplied(
-        c.version === 0
-          ? { revision, type: "DELETE", key }
-          : { revision, type: "PUT", key, value: c.value, lease: c.lease },
-      );
+      if (c.version === 0) watches.onAppliedChange(revision, "DELETE", key, undefined, undefined);
+      else watches.onAppliedChange(revision, "PUT", key, c.value, c.lease);
       if (c.version === 0) leaseSafety.onDelete(key, revision, world.now);
     }
     watches.endRevision();
