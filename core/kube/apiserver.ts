@@ -121,6 +121,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
             return updated(cur, want, sub);
           },
           cb,
+          undefined,
+          true, // updated() builds a new object and metadata every time
         );
       }
       case "patch": {
@@ -131,6 +133,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
           registryKey(req.kind, req.namespace, req.name),
           (cur) => patched(cur, patch, sub),
           cb,
+          undefined,
+          true, // patched() builds a new object and metadata every time
         );
       }
       case "delete":
