@@ -213,4 +213,41 @@ test("metadataToWrite: the fields and order of a spread copy with resourceVersio
   assert.is(frozen.resourceVersion, "9");
 });
 
+test("a watch stream's frames are read in sequence order: in order, out of order, duplicated, ending with an ERROR", () => {
+  const world = new World({ seed: 9 });
+  let client!: KubeClient;
+  world.spawn("ctl", (env) => {
+    client = new KubeClient(env, ["apiserver-1"]);
+    return { onMessage: (f, m) => void client.onMessage(f, m) };
+  });
+  world.runUntil(1);
+  const seen: string[] = [];
+  client.watch("ConfigMap", "default", 0, (e) =>
+    seen.push(e.type === "ERROR" ? `ERROR ${e.status.reason}` : e.type === "BOOKMARK" ? "B" : e.object.metadata.name),
+  );
+  const watchId = `${(client as unknown as { nonce: string }).nonce}:w1`;
+  const cm = (name: string) => ({
+    type: "ADDED" as const,
+    object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } } as ConfigMap,
+  });
+  const frame = (seq: number, ...names: string[]) =>
+    client.onMessage("apiserver-1", { type: "kube-watch-ev", watchId, seq, events: names.map(cm) });
+  frame(1, "a");
+  frame(2, "b", "c");
+  frame(4, "e"); // ahead: held until 3 comes
+  assert.equal(seen, ["a", "b", "c"]);
+  frame(2, "b"); // a duplicate
+  frame(3, "d");
+  assert.equal(seen, ["a", "b", "c", "d", "e"]);
+  frame(5, "f");
+  client.onMessage("apiserver-1", {
+    type: "kube-watch-ev",
+    watchId,
+    seq: 6,
+    events: [cm("g"), { type: "ERROR", status: { reason: "Gone", message: "too old", code: 410 } }, cm("h")],
+  });
+  frame(7, "i"); // after the stream ended
+  assert.equal(seen, ["a", "b", "c", "d", "e", "f", "g", "ERROR Gone"]);
+});
+
 test.run();
