@@ -4,14 +4,14 @@ import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
 import { World } from "../../sim/world.ts";
 import type { ApiResult } from "./api.ts";
-import { apiserver } from "./apiserver.ts";
+import { apiserver, metadataToWrite } from "./apiserver.ts";
 import { KubeClient } from "./client.ts";
 import { parseManifests } from "./manifest.ts";
 import { encodeObject } from "./resources.ts";
 import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
 import { NGINX } from "../../testing/kube/fake-cluster.ts";
 import { settle } from "../../testing/kube/sync.ts";
-import type { ConfigMap, Deployment, KubeObject, Pod } from "./types.ts";
+import type { ConfigMap, Deployment, KubeObject, ObjectMeta, Pod } from "./types.ts";
 
 function rig(apiservers = 1, link = {}) {
   const world = new World({ seed: 9, link });
@@ -172,6 +172,82 @@ test("watch frames lost on the network surface as broken streams; re-watching fr
     Array.from({ length: 30 }, (_, i) => first + 1 + i),
     "every event once, in order",
   );
+});
+
+test("metadataToWrite: the fields and order of a spread copy with resourceVersion deleted, the source untouched", () => {
+  const spreadDelete = (m: ObjectMeta) => {
+    const c = { ...m };
+    delete c.resourceVersion;
+    return c;
+  };
+  const cases: ObjectMeta[] = [
+    { name: "a", namespace: "default", resourceVersion: "7", uid: "u", labels: { app: "x" }, generation: 2 },
+    { resourceVersion: "1", name: "b" },
+    { name: "c", uid: "u", resourceVersion: undefined } as ObjectMeta,
+    { name: "d", generateName: "d-" },
+    JSON.parse('{"name":"e","__proto__":{"x":1},"resourceVersion":"3","2":"n"}') as ObjectMeta,
+  ];
+  for (const m of cases) {
+    const before = JSON.stringify(m);
+    const got = metadataToWrite(m);
+    const want = spreadDelete(m);
+    assert.equal(Object.keys(got), Object.keys(want));
+    assert.equal(got, want);
+    assert.ok(!Object.hasOwn(got, "resourceVersion"));
+    assert.is(Object.getPrototypeOf(got), Object.getPrototypeOf(want));
+    assert.is.not(got, m);
+    assert.is(JSON.stringify(m), before);
+    // Setting the identity fields afterwards leaves the same order either way.
+    for (const c of [got, want]) {
+      c.uid = "z";
+      c.creationTimestamp = 5;
+      c.generation = 3;
+    }
+    assert.equal(Object.keys(got), Object.keys(want));
+  }
+  // A frozen (stored) metadata is copied, not changed.
+  const frozen = Object.freeze({ name: "f", resourceVersion: "9" }) as ObjectMeta;
+  const c = metadataToWrite(frozen);
+  c.name = "g";
+  assert.is(frozen.name, "f");
+  assert.is(frozen.resourceVersion, "9");
+});
+
+test("a watch stream's frames are read in sequence order: in order, out of order, duplicated, ending with an ERROR", () => {
+  const world = new World({ seed: 9 });
+  let client!: KubeClient;
+  world.spawn("ctl", (env) => {
+    client = new KubeClient(env, ["apiserver-1"]);
+    return { onMessage: (f, m) => void client.onMessage(f, m) };
+  });
+  world.runUntil(1);
+  const seen: string[] = [];
+  client.watch("ConfigMap", "default", 0, (e) =>
+    seen.push(e.type === "ERROR" ? `ERROR ${e.status.reason}` : e.type === "BOOKMARK" ? "B" : e.object.metadata.name),
+  );
+  const watchId = `${(client as unknown as { nonce: string }).nonce}:w1`;
+  const cm = (name: string) => ({
+    type: "ADDED" as const,
+    object: { apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: "default" } } as ConfigMap,
+  });
+  const frame = (seq: number, ...names: string[]) =>
+    client.onMessage("apiserver-1", { type: "kube-watch-ev", watchId, seq, events: names.map(cm) });
+  frame(1, "a");
+  frame(2, "b", "c");
+  frame(4, "e"); // ahead: held until 3 comes
+  assert.equal(seen, ["a", "b", "c"]);
+  frame(2, "b"); // a duplicate
+  frame(3, "d");
+  assert.equal(seen, ["a", "b", "c", "d", "e"]);
+  frame(5, "f");
+  client.onMessage("apiserver-1", {
+    type: "kube-watch-ev",
+    watchId,
+    seq: 6,
+    events: [cm("g"), { type: "ERROR", status: { reason: "Gone", message: "too old", code: 410 } }, cm("h")],
+  });
+  frame(7, "i"); // after the stream ended
+  assert.equal(seen, ["a", "b", "c", "d", "e", "f", "g", "ERROR Gone"]);
 });
 
 test.run();

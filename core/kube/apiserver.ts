@@ -20,7 +20,7 @@ import { kubeProbe } from "./probes.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
-import { clone, isKind, type KubeObject } from "./types.ts";
+import { clone, isKind, type KubeObject, type ObjectMeta } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
@@ -121,6 +121,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
             return updated(cur, want, sub);
           },
           cb,
+          undefined,
+          true, // updated() builds a new object and metadata every time
         );
       }
       case "patch": {
@@ -131,6 +133,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
           registryKey(req.kind, req.namespace, req.name),
           (cur) => patched(cur, patch, sub),
           cb,
+          undefined,
+          true, // patched() builds a new object and metadata every time
         );
       }
       case "delete":
@@ -206,9 +210,13 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     let next: KubeObject;
     if (sub === "status") {
       // A metadata of its own: finish sets fields in it, and cur's is the stored (frozen) one.
-      next = { ...cur, metadata: { ...cur.metadata }, status: (want as { status?: unknown }).status } as KubeObject;
+      next = {
+        ...cur,
+        metadata: metadataToWrite(cur.metadata),
+        status: (want as { status?: unknown }).status,
+      } as KubeObject;
     } else {
-      next = { ...want, metadata: { ...want.metadata } } as KubeObject;
+      next = { ...want, metadata: metadataToWrite(want.metadata) } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
     }
     return { ok: true, value: finish(cur, next) };
@@ -218,9 +226,13 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     const merged = applyMergePatch(cur, patch) as KubeObject;
     let next: KubeObject;
     if (sub === "status")
-      next = { ...cur, metadata: { ...cur.metadata }, status: (merged as { status?: unknown }).status } as KubeObject;
+      next = {
+        ...cur,
+        metadata: metadataToWrite(cur.metadata),
+        status: (merged as { status?: unknown }).status,
+      } as KubeObject;
     else {
-      next = { ...merged, metadata: { ...merged.metadata } } as KubeObject;
+      next = { ...merged, metadata: metadataToWrite(merged.metadata) } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
     }
     const invalid = validate(next);
@@ -228,14 +240,16 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     return { ok: true, value: finish(cur, next) };
   }
 
-  /** Identity fields stay; generation moves with the spec. next.metadata is next's own (cur's is not touched). */
+  /**
+   * Identity fields stay; generation moves with the spec. next.metadata is next's own, made by
+   * metadataToWrite (no resourceVersion: the write's revision will be it); cur's is not touched.
+   */
   function finish(cur: KubeObject, next: KubeObject): KubeObject {
     const m = next.metadata;
     m.name = cur.metadata.name;
     if (cur.metadata.namespace !== undefined) m.namespace = cur.metadata.namespace;
     if (cur.metadata.uid !== undefined) m.uid = cur.metadata.uid;
     if (cur.metadata.creationTimestamp !== undefined) m.creationTimestamp = cur.metadata.creationTimestamp;
-    delete m.resourceVersion;
     const specOf = (o: KubeObject) =>
       (o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null;
     // Equal as stored bytes (canonicalEqual walks the two, and a status write keeps the stored spec object).
@@ -318,6 +332,29 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       }
     },
   };
+}
+
+/**
+ * A copy of metadata without resourceVersion: the same fields in the same order as `{ ...meta }`
+ * followed by `delete copy.resourceVersion` (setting the identity fields after either gives the same
+ * order too, as none of them is resourceVersion). Leaving the field out instead of deleting it keeps
+ * the copy a fast-mode object: a delete turns it into a dictionary, which made every later spread of
+ * it (the registry's withRv) and its encoding several times slower. Metadata is plain JSON data
+ * (string keys only), so Object.keys sees what a spread copies.
+ */
+export function metadataToWrite(meta: ObjectMeta): ObjectMeta {
+  const out: Record<string, unknown> = {};
+  const src = meta as unknown as Record<string, unknown>;
+  for (const k of Object.keys(src)) {
+    if (k === "__proto__") {
+      // An assignment would set the prototype, not the field: copy as the spread does.
+      const copy = { ...meta };
+      delete copy.resourceVersion;
+      return copy;
+    }
+    if (k !== "resourceVersion") out[k] = src[k];
+  }
+  return out as unknown as ObjectMeta;
 }
 
 /** The resource a request names, for latency records ("pods"). */

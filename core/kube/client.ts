@@ -222,20 +222,33 @@ export class KubeClient {
       return;
     }
     if (f.seq < w.expected) return; // duplicate
+    if (f.seq === w.expected && w.buffer.size === 0) {
+      // The usual frame: the next one, nothing buffered. What the loop below does with it, without
+      // the buffer's set, get and delete (frames arrive only from the network, never while one is read).
+      w.expected++;
+      this.deliverFrame(w, f);
+      w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.env.now()) : undefined;
+      return;
+    }
     w.buffer.set(f.seq, f);
     for (let next = w.buffer.get(w.expected); next !== undefined && !w.closed; next = w.buffer.get(w.expected)) {
       w.buffer.delete(w.expected);
       w.expected++;
-      for (const e of next.events) {
-        if (w.closed) break;
-        if (e.type === "ERROR") {
-          this.close(w, e);
-          break;
-        }
-        w.onEvent(e);
-      }
+      this.deliverFrame(w, next);
     }
     w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.env.now()) : undefined;
+  }
+
+  /** A frame's events to the watcher, in order; an ERROR closes the stream and ends the frame. */
+  private deliverFrame(w: OpenWatch, f: KubeWatchFrameMsg): void {
+    for (const e of f.events) {
+      if (w.closed) break;
+      if (e.type === "ERROR") {
+        this.close(w, e);
+        break;
+      }
+      w.onEvent(e);
+    }
   }
 
   private close(w: OpenWatch, reason: Extract<WatchEvent, { type: "ERROR" }> | undefined): void {

@@ -93,9 +93,15 @@ export function defineController(def: ControllerDef): ControllerDef {
 export function defaultKeysFor(def: ControllerDef, kind: Kind, obj: KubeObject): string[] {
   const primary = def.watches[0];
   if (kind === primary) return [objectKey(obj)];
-  return (obj.metadata.ownerReferences ?? [])
-    .filter((r) => r.kind === primary)
-    .map((r) => nsName(obj.metadata.namespace, r.name));
+  // filter + map in one loop (every informer event of a secondary kind asks): the same keys, in order.
+  const refs = obj.metadata.ownerReferences ?? [];
+  const keys: string[] = [];
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i]!;
+    if (r === undefined && !(i in refs)) continue; // a hole, which filter skips
+    if (r.kind === primary) keys.push(nsName(obj.metadata.namespace, r.name));
+  }
+  return keys;
 }
 
 export function normalizeReconciled(r: Write[] | Reconciled): Reconciled {

@@ -4,7 +4,7 @@ import { BugSet } from "../bugs.ts";
 import type { Env } from "../env.ts";
 import { World } from "../../sim/world.ts";
 import type { ApiResult, ListResult, WatchEvent } from "./api.ts";
-import { Registry } from "./registry.ts";
+import { Registry, stampRv } from "./registry.ts";
 import type { KV } from "../etcd/kv.ts";
 import type { WatchResponse } from "../mvcc/rpc.ts";
 import { encodeObject, registryKey, registryPrefix } from "./resources.ts";
@@ -267,5 +267,39 @@ test("delete checks its preconditions against the stored object", () =>
     const missing = settle<ApiResult<KubeObject>>(world, (cb) => reg.delete(key("a"), {}, cb));
     assert.ok(!missing.ok && missing.status.reason === "NotFound");
   }));
+
+test("stampRv: the object withRv would copy, stamped in place when its metadata has no resourceVersion", () => {
+  const withRv = (o: KubeObject, rv: number) => ({ ...o, metadata: { ...o.metadata, resourceVersion: String(rv) } });
+  const fresh = (): ConfigMap => ({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "a", namespace: "default", uid: "u", generation: 2 },
+    data: { k: "v" },
+  });
+  const o = fresh();
+  const meta = o.metadata;
+  const got = stampRv(o, 12);
+  const want = withRv(fresh(), 12);
+  assert.is(got, o, "stamped in place");
+  assert.is(got.metadata, meta);
+  assert.equal(got, want);
+  assert.equal(Object.keys(got), Object.keys(want));
+  assert.equal(Object.keys(got.metadata), Object.keys(want.metadata));
+  // A metadata with a resourceVersion field (its place in the order would differ) or a frozen one is copied.
+  const stale = fresh();
+  stale.metadata = { resourceVersion: "3", ...stale.metadata };
+  const before = JSON.stringify(stale);
+  const copied = stampRv(stale, 14);
+  assert.is.not(copied, stale);
+  assert.is(JSON.stringify(stale), before, "the given object is untouched");
+  assert.equal(Object.keys(copied.metadata), Object.keys(withRv(stale, 14).metadata));
+  assert.is(copied.metadata.resourceVersion, "14");
+  const frozen = fresh();
+  frozen.metadata = Object.freeze({ ...frozen.metadata });
+  const c = stampRv(frozen, 15);
+  assert.is.not(c, frozen);
+  assert.is(c.metadata.resourceVersion, "15");
+  assert.is(frozen.metadata.resourceVersion, undefined);
+});
 
 test.run();

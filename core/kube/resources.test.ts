@@ -6,11 +6,11 @@ import {
   canonicalJson,
   decodeObject,
   encodeObject,
-  isDecoded,
+  isDecodedDeployment,
   registryKey,
   sortKeys,
 } from "./resources.ts";
-import type { ConfigMap, KubeObject, Pod } from "./types.ts";
+import type { ConfigMap, Deployment, KubeObject, Pod } from "./types.ts";
 
 /** The definition canonicalJson must keep (its first, plain form). */
 function reference(v: unknown): string {
@@ -316,7 +316,7 @@ test("decodeObject: odd bytes decode as JSON.parse has them", () => {
   assert.throws(() => decodeObject({ key: "/k", value: bad, createRevision: 1, modRevision: 4, version: 1, lease: 0 }));
 });
 
-test("decodeObject freezes the whole tree and marks it decoded; nothing else is", () => {
+test("decodeObject freezes the whole tree and marks a decoded Deployment; nothing else is", () => {
   const p = pod("frozen");
   (p.metadata as { labels?: Record<string, string> }).labels = { app: "x" };
   const d = decodeObject(kvOf(p, 3));
@@ -326,10 +326,23 @@ test("decodeObject freezes the whole tree and marks it decoded; nothing else is"
     for (const x of Object.values(v)) walk(x);
   };
   walk(d);
-  assert.ok(isDecoded(d));
-  assert.not.ok(isDecoded(p));
-  assert.not.ok(isDecoded({ ...d }), "a copy of one is not");
-  assert.not.ok(isDecoded(d.metadata), "only the object itself");
+  assert.not.ok(isDecodedDeployment(d), "a decoded pod is frozen but not marked: only Deployments are");
+  const dep: Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default", uid: "u-web" },
+    spec: {
+      replicas: 2,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx:1.25" }] } },
+    },
+  };
+  const dd = decodeObject({ ...kvOf(pod("x"), 3), key: "/registry/deployments/default/web", value: encodeObject(dep) });
+  walk(dd);
+  assert.ok(isDecodedDeployment(dd));
+  assert.not.ok(isDecodedDeployment(dep));
+  assert.not.ok(isDecodedDeployment({ ...dd }), "a copy of one is not");
+  assert.not.ok(isDecodedDeployment((dd as Deployment).spec), "only the object itself");
 });
 
 test.run();

@@ -279,19 +279,21 @@ export function decodeObject(kv: KeyValue): KubeObject {
   const obj = JSON.parse(kv.value) as KubeObject;
   obj.metadata.resourceVersion = rv;
   deepFreeze(obj);
-  decodedRoots.add(obj);
+  // Only Deployments are asked about (their template hash is kept per decoded version): marking every
+  // object cost a weak-set entry per decode.
+  if (obj.kind === "Deployment") decodedDeployments.add(obj);
   // Bounded: dropping every entry at once is as correct as keeping them (the memo only saves work).
   if (decoded.size >= DECODED_MAX) decoded.clear();
   decoded.set(kv.value, obj);
   return obj;
 }
 
-/** Every object decodeObject made: deep-frozen, so anything derived from one alone may be kept with it. */
-const decodedRoots = new WeakSet<object>();
+/** Every Deployment decodeObject made: deep-frozen, so anything derived from one alone may be kept with it. */
+const decodedDeployments = new WeakSet<object>();
 
-/** Whether obj is one decodeObject made (deep-frozen: none of it ever changes). */
-export function isDecoded(obj: object): boolean {
-  return decodedRoots.has(obj);
+/** Whether obj is a Deployment decodeObject made (deep-frozen: none of it ever changes); false for every other object. */
+export function isDecodedDeployment(obj: object): boolean {
+  return decodedDeployments.has(obj);
 }
 
 /** Decoded objects by stored value (the newest mod_revision asked for). */

@@ -342,11 +342,18 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const alarmed = () => ms.filter((m) => etcd.member(m)?.alarms.noSpace === true);
   const recovered = () => !log.busy && alarmed().length === 0;
   // The quota's count settles too: the recount gives back what crashes and timeouts left charged.
+  // It reads only the recorder's newest objects, which change only with recorder.changes: the liveness
+  // phase asks after every event, so the count is kept until they change (a walk of every object each time).
+  let countedAt = -1;
+  let count = { counted: 0, pods: 0 };
   const quotaCount = () => {
-    const objs = cluster.convergence().objects;
+    if (cluster.recorder.changes === countedAt) return count;
+    countedAt = cluster.recorder.changes;
+    const objs = cluster.recorder.liveObjects();
     const q = objs.find((x): x is ResourceQuota => x.kind === "ResourceQuota");
     const pods = objs.filter((x) => x.kind === "Pod" && x.metadata.namespace === "default").length;
-    return { counted: Number(q?.status?.used?.["pods"] ?? 0), pods };
+    count = { counted: Number(q?.status?.used?.["pods"] ?? 0), pods };
+    return count;
   };
   const settled = () => {
     const c = quotaCount();

@@ -15,10 +15,18 @@ const SUFFIX: Record<string, number> = {
 export function parseQuantity(q: string | number | undefined): number | undefined {
   if (q === undefined) return undefined;
   if (typeof q === "number") return Number.isInteger(q) && q >= 0 ? q * 1000 : undefined;
+  // A pure function of the string, asked for the same few strings over and over (every pod's requests).
+  const known = parsedQuantities.get(q);
+  if (known !== undefined) return known === MALFORMED ? undefined : known;
   const m = /^([0-9]+)(m|k|M|G|Ki|Mi|Gi)?$/.exec(q);
-  if (m === null) return undefined;
-  return Number(m[1]) * SUFFIX[m[2] ?? ""]!;
+  const milli = m === null ? undefined : Number(m[1]) * SUFFIX[m[2] ?? ""]!;
+  if (parsedQuantities.size < 1024) parsedQuantities.set(q, milli ?? MALFORMED);
+  return milli;
 }
+
+/** parseQuantity's answers by string (bounded: beyond it strings are parsed each time). */
+const parsedQuantities = new Map<string, number>();
+const MALFORMED = -1; // never an answer: a parsed quantity is a non-negative number
 
 /** Milli-units back to a quantity string: whole units plainly ("5"), else in milli ("1500m"). */
 export function formatQuantity(milli: number): string {

@@ -87,6 +87,23 @@ test("quantities are exact milli-units", () => {
   assert.equal([formatQuantity(1500), formatQuantity(3000)], ["1500m", "3"]);
 });
 
+test("parseQuantity answers the same however often a string is asked, past its memo's bound too", () => {
+  const cases: [string | number | undefined, number | undefined][] = [
+    ["100m", 100],
+    ["x", undefined],
+    ["-1", undefined],
+    ["0", 0],
+    ["1Gi", 1024 ** 3 * 1000],
+    [3, 3000],
+    [1.5, undefined],
+    [undefined, undefined],
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const [q, want] of cases) assert.is(parseQuantity(q), want, `${String(q)} round ${round}`);
+    for (let i = 0; i < 1500; i++) assert.is(parseQuantity(`${i}k`), i * 1_000_000);
+  }
+});
+
 test("exceeded quota names the resource as Kubernetes does", () => {
   const q: ResourceQuota = { ...quota("1"), status: { used: { pods: "1" } } };
   assert.is(

@@ -1,7 +1,7 @@
 // The Deployment controller (pkg/controller/deployment, rolling update only): one ReplicaSet per
 // pod template (named and labelled by the template's hash); scale the new one up within maxSurge,
 // scale old ones down while at least replicas − maxUnavailable pods stay ready; keep status current.
-import { canonicalEqual, isDecoded } from "../resources.ts";
+import { canonicalEqual, isDecodedDeployment } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { templateHash } from "../hash.ts";
 import { clone, ownerRefTo, type Deployment, type DeploymentStatus, type ReplicaSet } from "../types.ts";
@@ -10,11 +10,11 @@ export const POD_TEMPLATE_HASH = "pod-template-hash";
 
 /**
  * templateHash(d.spec.template), kept per decoded Deployment: one is deep-frozen (resources.ts
- * decodeObject), so its template never changes, and the controller reconciles one version many times.
+ * decodeObject, isDecodedDeployment), so its template never changes, and the controller reconciles one version many times.
  */
 const hashOfDecoded = new WeakMap<Deployment, string>();
 function templateHashOf(d: Deployment): string {
-  if (!isDecoded(d)) return templateHash(d.spec.template);
+  if (!isDecodedDeployment(d)) return templateHash(d.spec.template);
   let h = hashOfDecoded.get(d);
   if (h === undefined) hashOfDecoded.set(d, (h = templateHash(d.spec.template)));
   return h;
