@@ -25,7 +25,7 @@ import type {
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
-import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
+import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation, type EtcdOutput } from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -402,7 +402,9 @@ export function prepareEtcdHistory(
           ? { unknown: false, response: op.response, error: null }
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
-            : { unknown: true, response: null, error: null },
+            : columns !== undefined
+              ? UNKNOWN_OUTPUT
+              : { unknown: true, response: null, error: null },
     });
   }
   listExpiriesBefore(Infinity);
@@ -449,6 +451,12 @@ export function prepareEtcdHistory(
     observedUnknownWrites,
   };
 }
+
+/**
+ * The output of every unknown outcome a long history lists (tens of thousands of them in an hour):
+ * one frozen object, as nothing writes an operation's output (the model and the search only read it).
+ */
+export const UNKNOWN_OUTPUT: EtcdOutput = Object.freeze({ unknown: true, response: null, error: null });
 
 /** An outcome code with this bit: the operation is dropped (it cannot have had an effect). */
 const DROPPED = 8;
