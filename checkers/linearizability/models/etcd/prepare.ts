@@ -24,6 +24,7 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
+import { RevisionSet } from "./revision-set.ts";
 import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation, type EtcdOutput } from "./model.ts";
 
@@ -331,7 +332,7 @@ export function prepareEtcdHistory(
   };
   /** The unknown writes among the operations (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
-  const claimedRevisions = new Set<number>();
+  const claimedRevisions = new RevisionSet();
   // Only revisions no known write claimed: the model reads a revision's contents only when it is
   // not claimed (etcdModel's `claimed`), and a long history's writes claim nearly every revision,
   // each seen in many responses (hundreds of thousands of entries no one would read).
