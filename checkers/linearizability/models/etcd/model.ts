@@ -24,6 +24,7 @@ import { applyRequest, evalRange, isReadOnlyTxn, revokeLease, type ApplyContext 
 import { rangeMatches, responseMatches } from "./match.ts";
 import { atRevision, describeState, initialState, statesEqual, type EtcdState } from "./state.ts";
 import { describeEtcdOperation } from "./describe.ts";
+import type { RevisionLookup } from "./revision-set.ts";
 
 export type EtcdInput =
   | {
@@ -56,7 +57,7 @@ export interface EtcdModelConfig {
    * Revisions that known successful writes created (their header revision). No other write can
    * create them, so an unknown write or a lease expiry that would is a dead end right away.
    */
-  claimedRevisions: ReadonlySet<number>;
+  claimedRevisions: RevisionLookup;
   /**
    * What known responses showed of each revision: a pair with modRevision m proves the write that
    * created m set that key to that value (value undefined: keys-only, the value was not shown).

@@ -8,7 +8,7 @@ import { Rng } from "../../../../sim/rng.ts";
 import { injectStaleRead, workloadHistory } from "../../generators.ts";
 import { checkOperations } from "../../engine.ts";
 import { etcdModel } from "./model.ts";
-import { type PreparedEtcdHistory, WINDOWED_FROM, prepareEtcdHistory } from "./prepare.ts";
+import { type PreparedEtcdHistory, UNKNOWN_OUTPUT, WINDOWED_FROM, prepareEtcdHistory } from "./prepare.ts";
 
 /** What a prepared history says, without its table (a long one's reads the history through a window). */
 function plain(p: PreparedEtcdHistory) {
@@ -96,6 +96,20 @@ test("a long call-ordered history is read through the window by default, and pre
   const byDefault = prepareEtcdHistory(history);
   assert.is.not(Object.getPrototypeOf(byDefault.operations[0]!.input), Object.prototype);
   assert.is(JSON.stringify(plain(byDefault)), JSON.stringify(plain(prepareEtcdHistory(history, { window: false }))));
+});
+
+test("a windowed history's unknown requests share one frozen output; the copied one's are its own, equal", () => {
+  const history = workloadHistory(new Rng(9), { operations: 600, clients: 5, keys: 6, timeoutRate: 0.05 });
+  const unknownRequests = (p: PreparedEtcdHistory) =>
+    p.operations.filter((o) => o.input.kind === "request" && o.output.unknown).map((o) => o.output);
+  const windowed = unknownRequests(prepareEtcdHistory(history, { window: true }));
+  const copied = unknownRequests(prepareEtcdHistory(history, { window: false }));
+  assert.ok(windowed.length > 1);
+  assert.is(windowed.length, copied.length);
+  for (const o of windowed) assert.is(o, UNKNOWN_OUTPUT);
+  assert.ok(Object.isFrozen(UNKNOWN_OUTPUT));
+  assert.equal(windowed, copied);
+  assert.is.not(copied[0], copied[1]);
 });
 
 test.run();

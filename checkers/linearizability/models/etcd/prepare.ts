@@ -24,8 +24,9 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
+import { RevisionSet } from "./revision-set.ts";
 import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
-import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation } from "./model.ts";
+import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation, type EtcdOutput } from "./model.ts";
 
 const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "compacted",
@@ -331,7 +332,7 @@ export function prepareEtcdHistory(
   };
   /** The unknown writes among the operations (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
-  const claimedRevisions = new Set<number>();
+  const claimedRevisions = new RevisionSet();
   // Only revisions no known write claimed: the model reads a revision's contents only when it is
   // not claimed (etcdModel's `claimed`), and a long history's writes claim nearly every revision,
   // each seen in many responses (hundreds of thousands of entries no one would read).
@@ -402,7 +403,9 @@ export function prepareEtcdHistory(
           ? { unknown: false, response: op.response, error: null }
           : kind === "checked-error"
             ? { unknown: false, response: null, error: op.error ?? "lease-not-found" }
-            : { unknown: true, response: null, error: null },
+            : columns !== undefined
+              ? UNKNOWN_OUTPUT
+              : { unknown: true, response: null, error: null },
     });
   }
   listExpiriesBefore(Infinity);
@@ -449,6 +452,12 @@ export function prepareEtcdHistory(
     observedUnknownWrites,
   };
 }
+
+/**
+ * The output of every unknown outcome a long history lists (tens of thousands of them in an hour):
+ * one frozen object, as nothing writes an operation's output (the model and the search only read it).
+ */
+export const UNKNOWN_OUTPUT: EtcdOutput = Object.freeze({ unknown: true, response: null, error: null });
 
 /** An outcome code with this bit: the operation is dropped (it cannot have had an effect). */
 const DROPPED = 8;

@@ -222,6 +222,38 @@ test("a lease found gone before any later revision is known: its expiry is place
   assert.is(checkEtcdHistory(history).verdict, "pass");
 });
 
+/** The history with every header revision raised by `by` (a copy: responses are cloned). */
+function shiftRevisions(history: readonly EtcdOperation[], by: number): EtcdOperation[] {
+  const shift = (x: unknown): unknown => {
+    if (Array.isArray(x)) return x.map(shift);
+    if (x === null || typeof x !== "object") return x;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(x))
+      out[k] =
+        k === "header" && v !== null && typeof v === "object"
+          ? { ...v, revision: (v as { revision: number }).revision + by }
+          : shift(v);
+    return out;
+  };
+  return history.map((o) => ({
+    ...o,
+    response: o.response === null ? null : (shift(o.response) as EtcdOperation["response"]),
+  }));
+}
+
+test("revision slots past 32 bits: the guess widens its column (its dead end names the revision whole)", () => {
+  const history = gapBlocks(40);
+  assert.ok(guess(history).witness);
+  for (const by of [2 ** 31, 2 ** 40]) {
+    // The model's store starts at revision 1: the first write's response shows 2 + by, which it
+    // cannot reach. A slot cut to 32 bits would name another revision (or none).
+    const high = guess(shiftRevisions(history, by));
+    assert.is(high.witness, undefined);
+    const why = whyGuessFails(high.model, high.prepared.operations, high.prepared.config, BIG);
+    assert.is(why, `pinned op 0 at revision ${2 + by} (state 1)`);
+  }
+});
+
 test("the guess respects the step budget: over it, the search decides (and says unknown)", () => {
   const history = workloadHistory(new Rng(7), { operations: 300, clients: 5, keys: 8, timeoutRate: 0.05 });
   const { prepared, model } = guess(history);

@@ -287,11 +287,18 @@ export function whyGuessFails(
   return g.run() ? undefined : (g.failure ?? "unknown");
 }
 
+/** Whether a number is stored exactly in an Int32Array. */
+const isInt32 = (x: number): boolean => (x | 0) === x && !Object.is(x, -0);
+
 class Guess {
   private readonly n: number;
   private readonly place: Uint8Array;
-  /** The revision slot of a known operation: pinned ones at their header revision. */
-  private readonly slot: Float64Array;
+  /**
+   * The revision slot of a known operation: pinned ones at their header revision. 32-bit while
+   * every header revision is a 32-bit integer (any history this simulator records: half the bytes
+   * of a long one's column), else widened to doubles when one is not (classify).
+   */
+  private slot: Int32Array | Float64Array;
   /** 0: creates its slot's revision; 1: observes it (goes after the creator). */
   private readonly creates: Uint8Array;
   private readonly placed: Uint8Array;
@@ -345,7 +352,7 @@ class Guess {
     this.rets = ops.returns;
     this.order = new Int32Array(n);
     this.place = new Uint8Array(n);
-    this.slot = new Float64Array(n);
+    this.slot = new Int32Array(n);
     this.creates = new Uint8Array(n);
     this.placed = new Uint8Array(n);
     this.state = model.init();
@@ -413,7 +420,8 @@ class Guess {
 
   /** Sorts the operations into pinned, floating and unknown; returns the known ones in guessed order. */
   private classify(): Int32Array {
-    const { ops, n, slot, creates, place, calls, rets: returns } = this;
+    const { ops, n, creates, place, calls, rets: returns } = this;
+    let slot = this.slot;
     // Header revisions by return time: an operation called after a response showing revision h
     // linearizes after revision h exists.
     // The operations showing a header revision, by index (not an object per operation: a long
@@ -436,6 +444,7 @@ class Guess {
         continue;
       }
       const h = responseHeader(r).revision;
+      if (slot instanceof Int32Array && !isInt32(h)) slot = this.slot = Float64Array.from(slot);
       slot[i] = h;
       shownAt[shownCount++] = i;
       if (input.serializable) {
@@ -461,7 +470,9 @@ class Guess {
       (a, b) => returns[a]! - returns[b]! || a - b,
       scratch,
     );
-    const maxRev = new Float64Array(shownCount);
+    // The running maxima of the shown revisions, in the sorts' buffer: free from the sort above
+    // until NeedIndex.of below, by when revisionBefore is no longer asked.
+    const maxRev = scratch.subarray(0, shownCount);
     let m = 0;
     for (let k = 0; k < shownCount; k++) {
       m = Math.max(m, slot[shown[k]!]!);
