@@ -83,12 +83,7 @@ export class OnlineWatchChecker {
 
   /** One committed change, in commit order (as changesFromApplied takes them). */
   onApplied(change: AppliedChange): void {
-    if (this.replayError !== undefined) return;
-    try {
-      this.replay.push(change);
-    } catch (e) {
-      this.replayError = e;
-    }
+    this.onAppliedChange(change.revision, change.type, change.key, change.value, change.lease);
   }
 
   /**

@@ -84,6 +84,23 @@ function openTempFile(dir: string, what: string): OpenFile | undefined {
   return file;
 }
 
+/** Writes all of `words` at byte `at` of the file (throws if the file refuses). */
+function writeWords(fd: number, words: Int32Array, at: number): void {
+  const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
+}
+
+/** Fills `into` from byte `at` of the file; false if the file ends first. */
+function readWords(fd: number, into: Int32Array, at: number): boolean {
+  const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
+  for (let done = 0; done < bytes.length; ) {
+    const n = readSync(fd, bytes, done, bytes.length - done, at + done);
+    if (n === 0) return false;
+    done += n;
+  }
+  return true;
+}
+
 export class TempFileChunkStore implements ChunkStore {
   private readonly file: OpenFile;
 
@@ -109,11 +126,9 @@ export class TempFileChunkStore implements ChunkStore {
   put(index: number, words: Int32Array): boolean {
     const fd = this.file.fd;
     if (fd === undefined) return false;
-    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     try {
       // A chunk that fails half-way is not used (false: it stays in memory); its bytes go with the file.
-      for (let done = 0; done < bytes.length; )
-        done += writeSync(fd, bytes, done, bytes.length - done, index * bytes.length + done);
+      writeWords(fd, words, index * words.byteLength);
       return true;
     } catch {
       return false;
@@ -123,12 +138,8 @@ export class TempFileChunkStore implements ChunkStore {
   get(index: number, into: Int32Array): void {
     const fd = this.file.fd;
     if (fd === undefined) throw new Error("the history's chunk file was closed");
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-    for (let done = 0; done < bytes.length; ) {
-      const n = readSync(fd, bytes, done, bytes.length - done, index * bytes.length + done);
-      if (n === 0) throw new Error(`the history's chunk file ends inside chunk ${index}`);
-      done += n;
-    }
+    if (!readWords(fd, into, index * into.byteLength))
+      throw new Error(`the history's chunk file ends inside chunk ${index}`);
   }
 
   /** Closes (and so deletes) the file now; the history can no longer read what it stored. */
@@ -165,27 +176,21 @@ export class TempFileBlockStore implements BlockStore {
   append(words: Int32Array): number | undefined {
     const fd = this.file.fd;
     if (fd === undefined) return undefined;
-    const bytes = new Uint8Array(words.buffer, words.byteOffset, words.byteLength);
     const at = this.end;
     try {
       // A block that fails half-way is not used (undefined: it stays in memory); the next one overwrites it.
-      for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, at + done);
+      writeWords(fd, words, at);
     } catch {
       return undefined;
     }
-    this.end = at + bytes.length;
+    this.end = at + words.byteLength;
     return at;
   }
 
   read(at: number, into: Int32Array): void {
     const fd = this.file.fd;
     if (fd === undefined) throw new Error("the columns' chunk file was closed");
-    const bytes = new Uint8Array(into.buffer, into.byteOffset, into.byteLength);
-    for (let done = 0; done < bytes.length; ) {
-      const n = readSync(fd, bytes, done, bytes.length - done, at + done);
-      if (n === 0) throw new Error(`the columns' chunk file ends inside the block at ${at}`);
-      done += n;
-    }
+    if (!readWords(fd, into, at)) throw new Error(`the columns' chunk file ends inside the block at ${at}`);
   }
 
   /** Closes (and so deletes) the file now; the columns can no longer read what they stored. */
