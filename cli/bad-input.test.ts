@@ -4,7 +4,7 @@
 // fails before a simulation would start.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "./main.ts";
 
@@ -716,5 +716,8 @@ for (const [what, argv, re] of cases) {
     assert.equal(snapshot(root), before, `left something on disk: ${msg}`);
   });
 }
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(root, { recursive: true, force: true }));
 
 test.run();

@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -181,5 +181,8 @@ test("shrink turns a real failing seed into a smaller replay that still fails th
   );
   assert.is(replay.traceHash, s.traceHash);
 });
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();

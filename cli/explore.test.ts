@@ -2,7 +2,7 @@
 // JSON only with --json, and a slower disk shows up as slower etcd requests.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "./main.ts";
 import { exploreTable, type ExploreResult } from "./explore.ts";
@@ -139,6 +139,7 @@ test("a small grid: JSON only on stdout, a point per value, and a 20 ms disk mak
     table.some((l) => /^20000\s+etcd leader\s+\d+\s+\S+ms/.test(l)),
     table.join("\n"),
   );
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test.run();

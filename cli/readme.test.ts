@@ -3,7 +3,7 @@
 // scenario-file example must load.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { main } from "./main.ts";
 import { validateScenarioFile } from "../scenarios/loader.ts";
 
@@ -92,5 +92,8 @@ test("the README's scenario-file example loads", () => {
   assert.ok(json.length >= 1);
   for (const j of json) validateScenarioFile(j, "README.md example");
 });
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(cwd, { recursive: true, force: true }));
 
 test.run();

@@ -3,7 +3,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { main } from "./main.ts";
 
@@ -201,5 +201,8 @@ test("--save-replay confirms what it wrote; --version and the top-level help are
   assert.is(none.stdout, "");
   assert.match(none.stderr, /^etcdsim — /);
 });
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test.run();

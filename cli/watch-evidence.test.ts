@@ -5,8 +5,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { esc } from "../reports/html/esc.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -63,5 +63,8 @@ test("the report's result.json and index.html show the same watch evidence", () 
   assert.ok(html.includes(`<g class="wviolation">`), "the violation marked on the watch chart");
   assert.ok(html.includes(`<title>${esc(v.message)}</title>`), "the mark names the violation");
 });
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(dirname(dir), { recursive: true, force: true }));
 
 test.run();

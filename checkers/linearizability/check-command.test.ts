@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -280,5 +280,8 @@ test("a minimal failing subset is printed, and --threads does not change the ans
   const two = JSON.parse((await run(kv, "--json", "--threads", "2")).out);
   for (const k of ["verdict", "partitions", "steps", "evidence"]) assert.equal(two[k], one[k], k);
 });
+
+// The scratch directory goes with the suite: test runs leave nothing in /tmp.
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 test.run();
