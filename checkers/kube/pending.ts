@@ -149,35 +149,22 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
   }
 
   // Garbage: dependents whose controller owner is gone.
-  const orphanRs = rss.filter((rs) => {
-    const r = controllerOf(rs);
-    return r !== undefined && !uids.has(r.uid);
-  });
-  if (
-    orphanRs.length > 0 &&
-    pend(
-      () =>
-        `garbage: ${plural(orphanRs.length, "replicaset")} whose deployment is gone (${orphanRs
-          .map((r) => r.metadata.name)
-          .slice(0, 3)
-          .join(", ")})`,
-    )
-  )
-    return true;
-  const orphanPods = pods.filter((p) => {
-    const r = controllerOf(p);
-    return r !== undefined && !uids.has(r.uid);
-  });
-  if (
-    orphanPods.length > 0 &&
-    pend(
-      () =>
-        `garbage: ${plural(orphanPods.length, "pod")} whose replicaset is gone (${orphanPods
-          .map((p) => p.metadata.name)
-          .slice(0, 3)
-          .join(", ")})`,
-    )
-  )
-    return true;
+  const garbage = (dependents: readonly KubeObject[], kind: string, owner: string): boolean => {
+    const orphans = dependents.filter((o) => {
+      const r = controllerOf(o);
+      return r !== undefined && !uids.has(r.uid);
+    });
+    return (
+      orphans.length > 0 &&
+      pend(
+        () =>
+          `garbage: ${plural(orphans.length, kind)} whose ${owner} is gone (${orphans
+            .map((o) => o.metadata.name)
+            .slice(0, 3)
+            .join(", ")})`,
+      )
+    );
+  };
+  if (garbage(rss, "replicaset", "deployment") || garbage(pods, "pod", "replicaset")) return true;
   return any;
 }

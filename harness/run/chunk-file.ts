@@ -101,14 +101,28 @@ function readWords(fd: number, into: Int32Array, at: number): boolean {
   return true;
 }
 
-export class TempFileChunkStore implements ChunkStore {
-  private readonly file: OpenFile;
+/** An open temporary file owned by one store: closed (and so deleted) on close(), when collected, or at exit. */
+abstract class TempFileStore {
+  protected readonly file: OpenFile;
 
-  private constructor(file: OpenFile) {
+  protected constructor(file: OpenFile) {
     this.file = file;
     collected.register(this, file, this);
   }
 
+  /** Whether the file is still open (false after close()). */
+  get isOpen(): boolean {
+    return this.file.fd !== undefined;
+  }
+
+  /** Closes (and so deletes) the file now; what the store held can no longer be read. */
+  close(): void {
+    collected.unregister(this);
+    release(this.file);
+  }
+}
+
+export class TempFileChunkStore extends TempFileStore implements ChunkStore {
   /**
    * A store in a new temporary file under `dir` (the system's temporary directory by default), or
    * undefined if none can be created there (the history then stays in memory: same history, more memory).
@@ -116,11 +130,6 @@ export class TempFileChunkStore implements ChunkStore {
   static open(dir: string = tmpdir()): TempFileChunkStore | undefined {
     const file = openTempFile(dir, "history");
     return file === undefined ? undefined : new TempFileChunkStore(file);
-  }
-
-  /** Whether the file is still open (false after close()). */
-  get isOpen(): boolean {
-    return this.file.fd !== undefined;
   }
 
   put(index: number, words: Int32Array): boolean {
@@ -141,36 +150,20 @@ export class TempFileChunkStore implements ChunkStore {
     if (!readWords(fd, into, index * into.byteLength))
       throw new Error(`the history's chunk file ends inside chunk ${index}`);
   }
-
-  /** Closes (and so deletes) the file now; the history can no longer read what it stored. */
-  close(): void {
-    collected.unregister(this);
-    release(this.file);
-  }
 }
 
 /**
  * A temporary file that takes long columns' full chunks off the heap (core/metrics/columns.ts): each chunk
  * appended after the last, read back where it was put. Opened, named and released as the history's file.
  */
-export class TempFileBlockStore implements BlockStore {
-  private readonly file: OpenFile;
+export class TempFileBlockStore extends TempFileStore implements BlockStore {
   /** Where the next block goes (bytes). */
   private end = 0;
-
-  private constructor(file: OpenFile) {
-    this.file = file;
-    collected.register(this, file, this);
-  }
 
   /** A store in a new temporary file under `dir`, or undefined if none can be created (columns stay in memory). */
   static open(dir: string = tmpdir()): TempFileBlockStore | undefined {
     const file = openTempFile(dir, "columns");
     return file === undefined ? undefined : new TempFileBlockStore(file);
-  }
-
-  get isOpen(): boolean {
-    return this.file.fd !== undefined;
   }
 
   append(words: Int32Array): number | undefined {
@@ -191,12 +184,6 @@ export class TempFileBlockStore implements BlockStore {
     const fd = this.file.fd;
     if (fd === undefined) throw new Error("the columns' chunk file was closed");
     if (!readWords(fd, into, at)) throw new Error(`the columns' chunk file ends inside the block at ${at}`);
-  }
-
-  /** Closes (and so deletes) the file now; the columns can no longer read what they stored. */
-  close(): void {
-    collected.unregister(this);
-    release(this.file);
   }
 }
 
