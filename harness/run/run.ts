@@ -9,6 +9,7 @@ import { World, type WorldOptions } from "../../sim/world.ts";
 import type { RunExtra, ScenarioOutcome, TimelinePoint } from "./types.ts";
 import { RunObservers } from "./observers.ts";
 import { runBlockStore, TempFileChunkStore } from "./chunk-file.ts";
+import { boundHeapGrowth } from "./heap.ts";
 
 export interface Phases {
   /** Virtual µs of workload and faults before the heal; faults starting later are left out. */
@@ -73,8 +74,9 @@ export class SimRun {
     return this.nemesis;
   }
 
-  /** Phase 1: the workload under faults, to faultPhaseUs. */
+  /** Phase 1: the workload under faults, to faultPhaseUs (a long one bounds the heap's growth: heap.ts). */
   faultPhase(phases: Phases): void {
+    boundHeapGrowth(phases.faultPhaseUs);
     this.world.runUntil(phases.faultPhaseUs);
   }
 
