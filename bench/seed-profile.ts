@@ -6,7 +6,9 @@
 // instrumented), and an instrumented one for the split.
 //
 // The split is measured from outside the simulated world: the bench wraps World's run methods and the
-// monitors' entry points (prototype methods) with the wall clock, so sim/ and checkers/ stay free of it.
+// monitors' entry points (prototype methods) with the wall clock, so sim/ and checkers/ stay free of it,
+// and removes the wrappers after that pass: the plain passes of later scenarios in the same process
+// would otherwise run through them (every Raft view through a rest-argument wrapper).
 import { performance } from "node:perf_hooks";
 import { findScenario } from "../scenarios/registry.ts";
 import { resolveRun, runScenario } from "../scenarios/runner.ts";
@@ -40,34 +42,44 @@ const clock = { on: false, depth: 0, onlineDepth: 0, firstRunAt: NaN, lastRunEnd
 
 type Method = (this: unknown, ...a: unknown[]) => unknown;
 
-function wrap(proto: object, name: string, make: (orig: Method) => Method): void {
+/** Wraps proto[name]; returns what puts the original back. */
+function wrap(proto: object, name: string, make: (orig: Method) => Method): () => void {
   const p = proto as Record<string, Method>;
-  p[name] = make(p[name]!);
+  const orig = p[name]!;
+  p[name] = make(orig);
+  return () => {
+    p[name] = orig;
+  };
 }
 
-let installed = false;
-function install(): void {
-  if (installed) return;
-  installed = true;
+/**
+ * Wraps the run methods and the monitors' entry points with the phase clock, for one instrumented pass;
+ * returns what removes the wrappers, so that no later plain pass (of this scenario or the next) runs
+ * through them.
+ */
+function install(): () => void {
+  const restore: (() => void)[] = [];
   for (const name of ["runUntil", "runUntilPredicate"]) {
-    wrap(
-      World.prototype,
-      name,
-      (orig) =>
-        function (...a) {
-          if (!clock.on || clock.depth > 0) return orig.apply(this, a);
-          clock.depth++;
-          const t0 = performance.now();
-          if (Number.isNaN(clock.firstRunAt)) clock.firstRunAt = t0;
-          try {
-            return orig.apply(this, a);
-          } finally {
-            const t1 = performance.now();
-            clock.runMs += t1 - t0;
-            clock.lastRunEnd = t1;
-            clock.depth--;
-          }
-        },
+    restore.push(
+      wrap(
+        World.prototype,
+        name,
+        (orig) =>
+          function (...a) {
+            if (!clock.on || clock.depth > 0) return orig.apply(this, a);
+            clock.depth++;
+            const t0 = performance.now();
+            if (Number.isNaN(clock.firstRunAt)) clock.firstRunAt = t0;
+            try {
+              return orig.apply(this, a);
+            } finally {
+              const t1 = performance.now();
+              clock.runMs += t1 - t0;
+              clock.lastRunEnd = t1;
+              clock.depth--;
+            }
+          },
+      ),
     );
   }
   const online: [object, string[]][] = [
@@ -77,24 +89,29 @@ function install(): void {
   ];
   for (const [proto, names] of online) {
     for (const name of names) {
-      wrap(
-        proto,
-        name,
-        (orig) =>
-          function (...a) {
-            if (!clock.on || clock.depth === 0 || clock.onlineDepth > 0) return orig.apply(this, a);
-            clock.onlineDepth++;
-            const t0 = performance.now();
-            try {
-              return orig.apply(this, a);
-            } finally {
-              clock.onlineMs += performance.now() - t0;
-              clock.onlineDepth--;
-            }
-          },
+      restore.push(
+        wrap(
+          proto,
+          name,
+          (orig) =>
+            function (...a) {
+              if (!clock.on || clock.depth === 0 || clock.onlineDepth > 0) return orig.apply(this, a);
+              clock.onlineDepth++;
+              const t0 = performance.now();
+              try {
+                return orig.apply(this, a);
+              } finally {
+                clock.onlineMs += performance.now() - t0;
+                clock.onlineDepth--;
+              }
+            },
+        ),
       );
     }
   }
+  return () => {
+    for (const r of restore) r();
+  };
 }
 
 /** `count` seeds from `first` on, after `warmup` seeds far from them (the JIT compiles on those). */
@@ -120,18 +137,23 @@ export function profileScenario(
   const wallMs = performance.now() - t0;
   const split: SeedSplit = { setupMs: 0, simulationMs: 0, onlineMs: 0, offlineMs: 0 };
   if (opts.split !== false) {
-    install();
-    for (const seed of seeds) {
-      Object.assign(clock, { on: true, firstRunAt: NaN, lastRunEnd: NaN, runMs: 0, onlineMs: 0 });
-      const s0 = performance.now();
-      const { options, faults } = resolveRun(def, seed);
-      runScenario({ scenario: def, seed, options, faults });
-      const s1 = performance.now();
+    const uninstall = install();
+    try {
+      for (const seed of seeds) {
+        Object.assign(clock, { on: true, firstRunAt: NaN, lastRunEnd: NaN, runMs: 0, onlineMs: 0 });
+        const s0 = performance.now();
+        const { options, faults } = resolveRun(def, seed);
+        runScenario({ scenario: def, seed, options, faults });
+        const s1 = performance.now();
+        clock.on = false;
+        split.setupMs += (Number.isNaN(clock.firstRunAt) ? s1 : clock.firstRunAt) - s0;
+        split.onlineMs += clock.onlineMs;
+        split.simulationMs += clock.runMs - clock.onlineMs;
+        split.offlineMs += Number.isNaN(clock.lastRunEnd) ? 0 : s1 - clock.lastRunEnd;
+      }
+    } finally {
       clock.on = false;
-      split.setupMs += (Number.isNaN(clock.firstRunAt) ? s1 : clock.firstRunAt) - s0;
-      split.onlineMs += clock.onlineMs;
-      split.simulationMs += clock.runMs - clock.onlineMs;
-      split.offlineMs += Number.isNaN(clock.lastRunEnd) ? 0 : s1 - clock.lastRunEnd;
+      uninstall();
     }
   }
   return { scenario: name, seeds: count, warmup, wallMs, events, simMs, split };
