@@ -7,6 +7,8 @@ test("the plain-process reference runs the seeds it is given in a child and repo
   const more = await plainRunMs("kv-chaos", 1, 12);
   assert.ok(few > 0, `wall time ${few}`);
   assert.ok(more > few, `12 seeds (${more} ms) take longer than 2 (${few} ms)`);
+  const cold = await plainRunMs("kv-chaos", 1, 2, 0);
+  assert.ok(cold > 0, `wall time without warm-up ${cold}`);
 });
 
 test("a plain-process run of an unknown scenario fails instead of reporting a time", async () => {
