@@ -3,7 +3,7 @@
 // and the start-up cost of one worker (fork to "ready": the built JavaScript loaded, the scenario found).
 import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { sweepSeeds } from "../harness/sweep/pool.ts";
+import { sweepSeeds, WORKER_EXEC_ARGV } from "../harness/sweep/pool.ts";
 import type { Measurement } from "./types.ts";
 
 /** The pool's worker entry, as cli/sweep.ts picks it: built JavaScript, or the tsx launcher from sources. */
@@ -23,7 +23,7 @@ function workerStartMs(): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = fork(WORKER_ENTRY, [], {
-      execArgv: ["--single-threaded"],
+      execArgv: [...WORKER_EXEC_ARGV],
       env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: "kv-chaos", ETCDSIM_SWEEP_BUGS: "[]" },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });
@@ -42,8 +42,9 @@ function workerStartMs(): Promise<number> {
 }
 
 /**
- * Wall time of `count` seeds from `from` in a plain forked process (bench/sweep-child.ts), after `warmup`
- * untimed seeds (none: the seeds pay the JIT's warm-up, as a pool worker's first seeds do).
+ * Wall time of `count` seeds from `from` in a plain forked process (bench/sweep-child.ts, with a pool
+ * worker's V8 flags), after `warmup` untimed seeds (none: the seeds pay the JIT's warm-up, as a pool
+ * worker's first seeds do).
  */
 export function plainRunMs(scenario: string, from: number, count: number, warmup = 15): Promise<number> {
   const built = import.meta.url.endsWith(".js");
@@ -52,7 +53,7 @@ export function plainRunMs(scenario: string, from: number, count: number, warmup
       new URL(built ? "./sweep-child.js" : "./sweep-child.ts", import.meta.url),
       [JSON.stringify({ scenario, from, count, warmup })],
       {
-        execArgv: ["--single-threaded", ...(built ? [] : ["--import", "tsx"])],
+        execArgv: [...WORKER_EXEC_ARGV, ...(built ? [] : ["--import", "tsx"])],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       },
     );

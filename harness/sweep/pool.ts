@@ -16,6 +16,9 @@ export type { SeedResult };
 /** Seeds sent ahead to each worker. */
 const PIPELINE = 2;
 
+/** A worker's V8 flags (see above); bench/sweep.ts starts its plain reference processes with the same. */
+export const WORKER_EXEC_ARGV: readonly string[] = ["--single-threaded"];
+
 /** Built (dist/harness/sweep/pool.js): the worker's built module directly; from sources: the tsx launcher. */
 const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./worker-main.js" : "./worker.js", import.meta.url);
 
@@ -70,7 +73,7 @@ export async function sweepSeeds(
           (_, i) =>
             new Promise<void>((resolve, reject) => {
               const child = fork(WORKER_ENTRY, [], {
-                execArgv: ["--single-threaded"],
+                execArgv: [...WORKER_EXEC_ARGV],
                 env: { ...process.env, ETCDSIM_SWEEP_SCENARIO: scenarioRef, ETCDSIM_SWEEP_BUGS: JSON.stringify(bugs) },
                 stdio: ["ignore", "ignore", "inherit", "ipc"],
               });
