@@ -1,5 +1,6 @@
-// Determinism rule 1 (docs/DETERMINISM.md): no real time, real timers or global randomness in the simulated
-// world. Tests are exempt (they may time things or spawn processes).
+// Determinism rules 1 and 8 (docs/DETERMINISM.md): no real time, real timers or global randomness in the
+// simulated world, and nothing that waits on the garbage collector. Tests are exempt (they may time things or
+// spawn processes).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as fs from "node:fs";
@@ -18,7 +19,15 @@ const FORBIDDEN: [RegExp, string][] = [
   [/\bprocess\.hrtime\b/, "process.hrtime"],
   [/\bcrypto\.(randomBytes|randomUUID|randomInt|getRandomValues)\b/, "crypto random"],
   [/\b(randomBytes|randomUUID|randomInt|getRandomValues)\s*\(/, "crypto random"],
+  [/\bnew\s+WeakRef\b/, "WeakRef"],
+  [/\bnew\s+FinalizationRegistry\b/, "FinalizationRegistry"],
 ];
+
+/**
+ * Uses that cannot reach a run's history, by file: the temporary file of a long run's history is closed
+ * when its store is collected (nothing reads it after that).
+ */
+const ALLOWED = new Set(["harness/run/chunk-file.ts: FinalizationRegistry"]);
 
 function sources(dir: string, out: string[] = []): string[] {
   for (const name of readdirSync(dir).sort()) {
@@ -40,7 +49,7 @@ export function violations(files: string[]): string[] {
     const lines = code(readFileSync(f, "utf8")).split("\n");
     lines.forEach((line, i) => {
       const hit = FORBIDDEN.find(([re]) => re.test(line));
-      if (hit) out.push(`${relative(root, f)}:${i + 1}: ${hit[1]}`);
+      if (hit && !ALLOWED.has(`${relative(root, f)}: ${hit[1]}`)) out.push(`${relative(root, f)}:${i + 1}: ${hit[1]}`);
     });
   }
   return out;
@@ -77,6 +86,8 @@ test("the guard catches each forbidden call", () => {
     "process.hrtime.bigint()",
     "crypto.randomBytes(4)",
     "randomUUID()",
+    "new WeakRef(o)",
+    "new FinalizationRegistry(close)",
   ];
   samples.forEach((s, i) => writeFileSync(join(dir, `s${i}.ts`), `const x = ${s};\n`));
   writeFileSync(join(dir, "ok.ts"), "// Math.random() is only named in a comment\nconst y = rng.next();\n");
