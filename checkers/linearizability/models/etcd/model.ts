@@ -170,7 +170,7 @@ function hasKeys(state: EtcdState, lease: number): boolean {
 }
 
 /** The one lease a request names (a Put's, a revoke's, a keep-alive's). */
-function leaseOf(r: EtcdRequest): number | undefined {
+export function leaseOf(r: EtcdRequest): number | undefined {
   if (r.kind === "put") return r.put.lease || undefined;
   if (r.kind === "leaseRevoke") return r.leaseRevoke.ID;
   if (r.kind === "leaseKeepAlive") return r.leaseKeepAlive.ID;

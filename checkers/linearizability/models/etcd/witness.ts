@@ -15,7 +15,8 @@
 // response showing a key it wrote or deleted (that key's modRevision, or createRevision, from then
 // on is at least the gap's revision), should fit the operations pinned right after the gap, and
 // among misfits the one the following revisions replay furthest with goes first. A lease found gone
-// (a definite "lease not found") may have its expiry placed on the next unclaimed revision.
+// (a definite "lease not found") may have its expiry placed on the next unclaimed revision, and while
+// it holds keys its expiry ranks first among equally good fillers of a gap: it must take one of them.
 //
 // The guess is built one model step at a time from the initial state, so every operation in it is
 // legal where it stands; at the end the order is checked against real time (witness.ts). A
@@ -28,7 +29,14 @@ import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from 
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model } from "../../types.ts";
 import { respectsRealTimeOf } from "../../witness.ts";
-import type { EtcdInput, EtcdModelConfig, EtcdModelOperation, EtcdOutput, EtcdState } from "./model.ts";
+import {
+  leaseOf,
+  type EtcdInput,
+  type EtcdModelConfig,
+  type EtcdModelOperation,
+  type EtcdOutput,
+  type EtcdState,
+} from "./model.ts";
 import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -232,6 +240,8 @@ interface Filler {
   /** Operations pinned right after the gap that are not legal after this filler. */
   misses: number;
   reach: number;
+  /** The expiry of a lease a later definite "lease not found" proves gone (see expiryOfGone). */
+  proven: boolean;
 }
 
 /**
@@ -330,6 +340,16 @@ class Guess {
   private boundedStart = 0;
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
+  /**
+   * The expiry of each lease that a definite "lease not found" shows gone, by lease. While such a
+   * lease holds keys, its expiry must delete them, taking a revision no known write claimed, before
+   * that response: a gap is where it can go. Nothing else ranks it above another filler, since its
+   * evidence lies in a response that may come many revisions later (a long run's leases expire in
+   * gaps that later ones crowd).
+   */
+  private readonly expiryOfGone = new Map<number, number>();
+  /** 1 at each of those expiries' indices (none made when there are none). */
+  private provenExpiry: Uint8Array | undefined;
   /**
    * What pinned responses showed of each key, by the revision they showed it at: the key's
    * modRevision there (reads at an old revision left out).
@@ -431,11 +451,18 @@ class Guess {
     /** The three sorts' numbers, one after another (see sortIndices). */
     const scratch = new Float64Array(n);
     let shownCount = 0;
+    const expiries = new Map<number, number>();
+    const gone = new Set<number>();
     for (let i = 0; i < n; i++) {
       const { input, output } = ops.at(i);
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
+        if (input.kind === "expire") expiries.set(input.lease, i);
         continue;
+      }
+      if (output.error === "lease-not-found") {
+        const lease = leaseOf(input.request);
+        if (lease !== undefined) gone.add(lease);
       }
       const r = output.response;
       if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
@@ -461,6 +488,12 @@ class Guess {
         if (list) list.push(i);
         else this.ambiguousRevokes.set(h, [i]);
       }
+    }
+    for (const lease of gone) {
+      const e = expiries.get(lease);
+      if (e === undefined) continue;
+      this.expiryOfGone.set(lease, e);
+      (this.provenExpiry ??= new Uint8Array(n))[e] = 1;
     }
     for (const list of this.observed.values()) list.sort();
     // By return time, ties in index order.
@@ -713,13 +746,13 @@ class Guess {
         if (!next || next.revision !== this.state.revision + 1 || this.contradicted(this.state, next)) continue;
         const misses = this.needersMissed(next, u);
         if (misses === 0) perfect++;
-        ranked.push({ u, next, misses, reach: 0 });
+        ranked.push({ u, next, misses, reach: 0, proven: this.isProvenExpiry(u) });
       }
       // Stable: ties keep the candidates' order.
-      ranked.sort((a, b) => a.misses - b.misses);
-      if (ranked.length > 1 && ranked[1]!.misses === ranked[0]!.misses) {
+      ranked.sort((a, b) => a.misses - b.misses || Number(b.proven) - Number(a.proven));
+      if (ranked.length > 1 && ranked[1]!.misses === ranked[0]!.misses && ranked[1]!.proven === ranked[0]!.proven) {
         for (const f of ranked) if (f.misses === ranked[0]!.misses) f.reach = this.lookahead(f.next, f.u);
-        ranked.sort((a, b) => a.misses - b.misses || b.reach - a.reach);
+        ranked.sort((a, b) => a.misses - b.misses || Number(b.proven) - Number(a.proven) || b.reach - a.reach);
       }
     }
     const best = ranked.shift();
@@ -749,10 +782,18 @@ class Guess {
     const deadline = this.rets[x]!;
     const candidates: number[] = [];
     for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
+    const provenFrom = candidates.length;
+    if (this.expiryOfGone.size > 0)
+      for (const kv of this.state.kvs.values()) {
+        const e = kv.lease !== 0 ? this.expiryOfGone.get(kv.lease) : undefined;
+        if (e !== undefined && !placed[e] && calls[e]! <= deadline && candidates.indexOf(e, provenFrom) < 0)
+          candidates.push(e);
+      }
+    const proven = candidates.length > provenFrom;
     for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
       const u = bounded[j]!;
       if (calls[u]! > deadline) break;
-      if (!placed[u]) candidates.push(u);
+      if (!placed[u] && !(proven && this.isProvenExpiry(u))) candidates.push(u);
     }
     // The latest called first: from the last one called by the deadline, backwards.
     let lo = 0;
@@ -762,9 +803,16 @@ class Guess {
       if (calls[unbounded[mid]!]! <= deadline) lo = mid + 1;
       else hi = mid;
     }
-    for (let j = lo - 1; j >= 0 && candidates.length < limit; j--)
-      if (!placed[unbounded[j]!]) candidates.push(unbounded[j]!);
+    for (let j = lo - 1; j >= 0 && candidates.length < limit; j--) {
+      const u = unbounded[j]!;
+      if (!placed[u] && !(proven && this.isProvenExpiry(u))) candidates.push(u);
+    }
     return candidates;
+  }
+
+  /** Whether unknown outcome u is the expiry of a lease a definite "lease not found" shows gone. */
+  private isProvenExpiry(u: number): boolean {
+    return this.provenExpiry !== undefined && this.provenExpiry[u] === 1;
   }
 
   /**
