@@ -341,11 +341,11 @@ class Guess {
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
   /**
-   * The expiry of each lease that a definite "lease not found" shows gone, by lease. While such a
-   * lease holds keys, its expiry must delete them, taking a revision no known write claimed, before
-   * that response: a gap is where it can go. Nothing else ranks it above another filler, since its
-   * evidence lies in a response that may come many revisions later (a long run's leases expire in
-   * gaps that later ones crowd).
+   * The expiry of each lease that a definite "lease not found" shows gone (and no known revoke ended),
+   * by lease. While such a lease holds keys, its expiry must delete them, taking a revision no known
+   * write claimed, before that response: a gap is where it can go. Nothing else ranks it above another
+   * filler, since its evidence lies in a response that may come many revisions later (a long run's
+   * leases expire in gaps that later ones crowd).
    */
   private readonly expiryOfGone = new Map<number, number>();
   /** 1 at each of those expiries' indices (none made when there are none). */
@@ -453,6 +453,7 @@ class Guess {
     let shownCount = 0;
     const expiries = new Map<number, number>();
     const gone = new Set<number>();
+    const revoked = new Set<number>();
     for (let i = 0; i < n; i++) {
       const { input, output } = ops.at(i);
       if (input.kind === "expire" || output.unknown) {
@@ -464,6 +465,9 @@ class Guess {
         const lease = leaseOf(input.request);
         if (lease !== undefined) gone.add(lease);
       }
+      // A lease that a known revoke ended is not shown gone by expiry: a later "not found" of it came
+      // after the revoke (it would have failed otherwise).
+      if (input.request.kind === "leaseRevoke" && output.error === null) revoked.add(input.request.leaseRevoke.ID);
       const r = output.response;
       if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
         place[i] = FLOATING;
@@ -491,7 +495,7 @@ class Guess {
     }
     for (const lease of gone) {
       const e = expiries.get(lease);
-      if (e === undefined) continue;
+      if (e === undefined || revoked.has(lease)) continue;
       this.expiryOfGone.set(lease, e);
       (this.provenExpiry ??= new Uint8Array(n))[e] = 1;
     }
