@@ -343,9 +343,9 @@ class Guess {
   /**
    * The expiry of each lease that a definite "lease not found" shows gone (and no known revoke ended),
    * by lease. While such a lease holds keys, its expiry must delete them, taking a revision no known
-   * write claimed, before that response: a gap is where it can go. Nothing else ranks it above another
-   * filler, since its evidence lies in a response that may come many revisions later (a long run's
-   * leases expire in gaps that later ones crowd).
+   * write claimed, before that response: a gap is where it can go. The ranking by what follows the gap
+   * cannot see that: the evidence may come many revisions later, beyond what a backtrack revises (a
+   * long run's leases expire in gaps that later ones crowd), so such an expiry is offered first.
    */
   private readonly expiryOfGone = new Map<number, number>();
   /** 1 at each of those expiries' indices (none made when there are none). */
