@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { plainRunMs, warmUpMs } from "./sweep.ts";
+import { plainRunMs, warmUpMs, workerStartMs } from "./sweep.ts";
 
 test("the plain-process reference runs the seeds it is given in a child and reports their wall time", async () => {
   const few = await plainRunMs("kv-chaos", 1, 2);
@@ -16,6 +16,12 @@ test("the warm-up measurement runs the same seeds twice in one fresh process and
   assert.ok(w.firstMs > 0 && w.againMs > 0, JSON.stringify(w));
   // The first pass loads and compiles everything a seed touches; the second reuses it.
   assert.ok(w.firstMs > w.againMs, `first ${w.firstMs} ms, again ${w.againMs} ms`);
+});
+
+test("the worker start-up measurement forks the pool's own worker and sees it ready", async () => {
+  // It once forked a worker entry whose source was gone, which only a stale build still had.
+  const ms = await workerStartMs();
+  assert.ok(ms > 0 && ms < 60_000, `start-up ${ms} ms`);
 });
 
 test("a plain-process run of an unknown scenario fails instead of reporting a time", async () => {

@@ -4,14 +4,8 @@
 // what its JIT's warm-up costs on top, per scenario.
 import { fork } from "node:child_process";
 import { performance } from "node:perf_hooks";
-import { sweepSeeds, WORKER_EXEC_ARGV } from "../harness/sweep/pool.ts";
+import { sweepSeeds, WORKER_ENTRY, WORKER_EXEC_ARGV } from "../harness/sweep/pool.ts";
 import type { Measurement } from "./types.ts";
-
-/** The pool's worker entry, as cli/sweep.ts picks it: built JavaScript, or the tsx launcher from sources. */
-const WORKER_ENTRY = new URL(
-  import.meta.url.endsWith(".js") ? "../cli/sweep-worker-main.js" : "../cli/sweep-worker.js",
-  import.meta.url,
-);
 
 async function seedsPerSecond(scenario: string, count: number, workers: number): Promise<number> {
   const seeds = Array.from({ length: count }, (_, i) => i + 1);
@@ -20,7 +14,7 @@ async function seedsPerSecond(scenario: string, count: number, workers: number):
   return (seeds.length / (performance.now() - t0)) * 1000;
 }
 
-function workerStartMs(): Promise<number> {
+export function workerStartMs(): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = fork(WORKER_ENTRY, [], {

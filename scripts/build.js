@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Builds the shipped JavaScript (dist/) with tsc. `--if-stale` (npm's `prepare`, run by `npm ci` and
 // when npx links this package) skips the build when dist/ is newer than every source, so a second
-// prepare costs nothing.
+// prepare costs nothing. A build starts from an empty dist/: a module whose source is gone must not
+// linger there, where a stale import of it would still work.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, statSync } from "node:fs";
+import { cpSync, existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { newestSource } from "../bin/sources.js";
 
@@ -12,6 +13,7 @@ const built = join(root, "dist/cli/main.js");
 
 if (process.argv.includes("--if-stale") && existsSync(built) && statSync(built).mtimeMs >= newestSource(root))
   process.exit(0);
+rmSync(join(root, "dist"), { recursive: true, force: true });
 const r = spawnSync(
   process.execPath,
   [join(root, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.build.json")],
