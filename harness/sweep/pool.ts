@@ -20,7 +20,10 @@ const PIPELINE = 2;
 export const WORKER_EXEC_ARGV: readonly string[] = ["--single-threaded"];
 
 /** Built (dist/harness/sweep/pool.js): the worker's built module directly; from sources: the tsx launcher. */
-export const WORKER_ENTRY = new URL(import.meta.url.endsWith(".js") ? "./worker-main.js" : "./worker.js", import.meta.url);
+export const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith(".js") ? "./worker-main.js" : "./worker.js",
+  import.meta.url,
+);
 
 export interface SweepControl {
   /** Set to stop: no new seed starts; running workers are killed; the seeds done so far are returned. */
