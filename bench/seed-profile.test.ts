@@ -16,6 +16,13 @@ test("the instrumented pass splits a seed into phases and leaves no wrapper behi
   );
 });
 
+test("the warm-up runs its seeds and then more until its wall time is spent", () => {
+  const bySeeds = profileScenario("smoke", 1, { warmup: 2, split: false })!;
+  assert.is(bySeeds.warmup, 2);
+  const byTime = profileScenario("smoke", 1, { warmup: 1, warmupMs: 400, split: false })!;
+  assert.ok(byTime.warmup > 1, `only ${byTime.warmup} warm-up seeds in 400 ms`);
+});
+
 test("an unknown scenario gives no profile", () => {
   assert.is(profileScenario("no-such-scenario", 1), undefined);
 });

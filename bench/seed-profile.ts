@@ -118,14 +118,18 @@ function install(): () => void {
 export function profileScenario(
   name: string,
   count: number,
-  opts: { first?: number; warmup?: number; split?: boolean } = {},
+  opts: { first?: number; warmup?: number; warmupMs?: number; split?: boolean } = {},
 ): SeedProfile | undefined {
   const def = findScenario(name);
   if (def === undefined) return undefined;
   const first = opts.first ?? 1;
   const seeds = Array.from({ length: count }, (_, i) => first + i);
-  const warmup = opts.warmup ?? 20;
-  for (let i = 0; i < warmup; i++) runScenario({ scenario: def, seed: 1_000_000 + i });
+  // `warmup` seeds at least, and more until `warmupMs` of wall time went into them: cheap seeds need many
+  // more runs than costly ones before the optimizing compiler is done with the code they share.
+  const w0 = performance.now();
+  let warmup = 0;
+  while (warmup < (opts.warmup ?? 20) || performance.now() - w0 < (opts.warmupMs ?? 0))
+    runScenario({ scenario: def, seed: 1_000_000 + warmup++ });
   let events = 0,
     simMs = 0;
   const t0 = performance.now();
