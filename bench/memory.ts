@@ -2,7 +2,6 @@
 // each in a fresh process; target: the hour's peak RSS within 2x of the minute's.
 import { fork } from "node:child_process";
 import type { Measurement } from "./types.ts";
-import { SEED_V8_FLAGS } from "../harness/run/heap.ts";
 
 interface LongRun {
   verdict: string;
@@ -24,7 +23,7 @@ function longRun(seconds: number, seed = 1): Promise<LongRun> {
       new URL(built ? "./memory-child.js" : "./memory-child.ts", import.meta.url),
       [JSON.stringify({ scenario: "kv-chaos", seed, seconds })],
       {
-        execArgv: [...SEED_V8_FLAGS, ...(built ? [] : ["--import", "tsx"])],
+        execArgv: built ? [] : ["--import", "tsx"],
         stdio: ["ignore", "inherit", "inherit", "ipc"],
       },
     );

@@ -7,7 +7,6 @@ import { fork } from "node:child_process";
 import { scenarios } from "../scenarios/registry.ts";
 import type { SeedProfile } from "./seed-profile.ts";
 import type { Measurement } from "./types.ts";
-import { SEED_V8_FLAGS } from "../harness/run/heap.ts";
 
 const SPEED_TARGETS: Record<string, number> = { "kv-chaos": 1000, "deployment-rollout": 500, "membership-change": 500 };
 /** At least 200 seeds per scenario: 1–3 seeds mostly time the JIT. */
@@ -88,10 +87,7 @@ export function profileInChild(
     const child = fork(
       new URL(built ? "./scenario-child.js" : "./scenario-child.ts", import.meta.url),
       [JSON.stringify({ scenario, seeds, warmupSeeds, warmupMs })],
-      {
-        execArgv: [...SEED_V8_FLAGS, ...(built ? [] : ["--import", "tsx"])],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      },
+      { execArgv: built ? [] : ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
     );
     let got: SeedProfile | undefined;
     child.on("message", (m) => (got = m as SeedProfile));

@@ -1,9 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=32
+#!/usr/bin/env node
 // Launcher. Runs the built JavaScript (dist/, made by `npm run build`, which `npm ci` runs as `prepare`),
 // so a command starts in tens of milliseconds. In a checkout whose sources are newer than the build (or
 // with ETCDSIM_DEV=1, or before the first build) it runs the TypeScript sources through tsx instead.
-// It re-executes nothing: Ctrl-C reaches this very process, whoever started it (npx, a shell, CI). The
-// shebang passes harness/run/heap.ts's SEED_V8_FLAGS, which V8 reads only at start-up (so do npm's scripts).
+// It re-executes nothing: Ctrl-C reaches this very process, whoever started it (npx, a shell, CI).
 import { existsSync, statSync } from "node:fs";
 import { newestSource } from "./sources.js";
 

@@ -14,18 +14,6 @@
 // depend on when the garbage collector runs (docs/DETERMINISM.md).
 import { setFlagsFromString } from "node:v8";
 
-/**
- * V8 flags of every process that runs seeds — the launcher's shebang (bin/etcdsim.js), npm's `start` and
- * `bench` scripts, sweep workers, the bench's scenario and memory processes: a young generation of up to
- * 32 MB per semi-space instead of V8's 16. Nearly everything a seed allocates (~2 MB a kv-chaos seed,
- * mostly messages, Raft entries and checker state) dies within the seed, so a larger nursery scavenges
- * half as often for the same survivors: over four alternating rounds of 150 deployment-rollout and 600
- * kv-chaos seeds, 282× against 262× and 955× against 905× (and 20% more for deployment-rollout in a
- * --single-threaded worker, whose scavenges have no helper threads). V8 reads it only at start-up: set
- * at run time it changes nothing.
- */
-export const SEED_V8_FLAGS: readonly string[] = ["--max-semi-space-size=32"];
-
 /** A fault phase of at least this many virtual µs makes a run long (every built-in scenario's is ≤ 6 s). */
 export const LONG_RUN_US = 300_000_000;
 

@@ -10,18 +10,14 @@ import { fork, type ChildProcess } from "node:child_process";
 import { loadScenario } from "../../scenarios/loader.ts";
 import type { BugName } from "../../core/bugs.ts";
 import { runSeed, type SeedResult } from "./seed.ts";
-import { SEED_V8_FLAGS } from "../run/heap.ts";
 
 export type { SeedResult };
 
 /** Seeds sent ahead to each worker. */
 const PIPELINE = 2;
 
-/**
- * A worker's V8 flags (see above, and SEED_V8_FLAGS: every process that runs seeds has those); bench/sweep.ts
- * starts its plain reference processes with the same.
- */
-export const WORKER_EXEC_ARGV: readonly string[] = ["--single-threaded", ...SEED_V8_FLAGS];
+/** A worker's V8 flags (see above); bench/sweep.ts starts its plain reference processes with the same. */
+export const WORKER_EXEC_ARGV: readonly string[] = ["--single-threaded"];
 
 /** Built (dist/harness/sweep/pool.js): the worker's built module directly; from sources: the tsx launcher. */
 export const WORKER_ENTRY = new URL(
