@@ -2,7 +2,7 @@
 // (checkers/linearizability/series.ts), register and kv with append, growing in operations,
 // clients, pending writes and keys, linearizable and not. Each file is checked cold in its own
 // process, so its time and peak RSS are its own; growth exponents are fitted over the size rows.
-import { fork } from "node:child_process";
+import { inChild } from "./child.ts";
 import { seriesName, type SeriesShape } from "../checkers/linearizability/series.ts";
 import type { Measurement } from "./types.ts";
 
@@ -85,26 +85,12 @@ function oneKeyManyAppenders(): SeriesShape[] {
   return out;
 }
 
-function runOne(shape: SeriesShape): Promise<SeriesRow> {
-  return new Promise((resolve, reject) => {
-    // Built (dist/bench/*.js): the child's built module; from sources: through tsx.
-    const built = import.meta.url.endsWith(".js");
-    const child = fork(
-      new URL(built ? "./checker-series-child.js" : "./checker-series-child.ts", import.meta.url),
-      [JSON.stringify({ ...shape, limitMs: LIMIT_MS })],
-      {
-        execArgv: built ? [] : ["--import", "tsx"],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      },
-    );
-    let got: Omit<SeriesRow, "name" | "shape" | "expected"> | undefined;
-    child.on("message", (m) => (got = m as typeof got));
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      if (!got) return reject(new Error(`series child for ${seriesName(shape)} exited ${code}`));
-      resolve({ name: seriesName(shape), shape, expected: shape.linearizable ? "ok" : "illegal", ...got });
-    });
+async function runOne(shape: SeriesShape): Promise<SeriesRow> {
+  const got = await inChild<Omit<SeriesRow, "name" | "shape" | "expected">>("checker-series-child", {
+    ...shape,
+    limitMs: LIMIT_MS,
   });
+  return { name: seriesName(shape), shape, expected: shape.linearizable ? "ok" : "illegal", ...got };
 }
 
 /** Least-squares slope of log(ms) over log(operations): time ~ operations^k. */

@@ -1,6 +1,6 @@
 // Memory flat in run length: kv-chaos with a fault phase of 1 simulated minute and of 1 simulated hour,
 // each in a fresh process; target: the hour's peak RSS within 2x of the minute's.
-import { fork } from "node:child_process";
+import { inChild } from "./child.ts";
 import type { Measurement } from "./types.ts";
 
 interface LongRun {
@@ -17,21 +17,7 @@ interface LongRun {
 }
 
 function longRun(seconds: number, seed = 1): Promise<LongRun> {
-  const built = import.meta.url.endsWith(".js");
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      new URL(built ? "./memory-child.js" : "./memory-child.ts", import.meta.url),
-      [JSON.stringify({ scenario: "kv-chaos", seed, seconds })],
-      {
-        execArgv: built ? [] : ["--import", "tsx"],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      },
-    );
-    let got: LongRun | undefined;
-    child.on("message", (m) => (got = m as LongRun));
-    child.on("error", reject);
-    child.on("exit", (code) => (got ? resolve(got) : reject(new Error(`memory child (${seconds} s) exited ${code}`))));
-  });
+  return inChild<LongRun>("memory-child", { scenario: "kv-chaos", seed, seconds });
 }
 
 export async function memoryMeasurements(): Promise<Measurement[]> {

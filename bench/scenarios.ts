@@ -3,10 +3,10 @@
 // (bench/seed-profile.ts), each scenario in a fresh process of its own (bench/scenario-child.ts), as a
 // user's sweep runs it. Targets: kv-chaos >= 1,000x real time; deployment-rollout and membership-change
 // >= 500x; every scenario spends at most a third of a seed outside the simulation.
-import { fork } from "node:child_process";
 import { scenarios } from "../scenarios/registry.ts";
 import type { SeedProfile } from "./seed-profile.ts";
 import type { Measurement } from "./types.ts";
+import { inChild } from "./child.ts";
 
 const SPEED_TARGETS: Record<string, number> = { "kv-chaos": 1000, "deployment-rollout": 500, "membership-change": 500 };
 /** At least 200 seeds per scenario: 1–3 seeds mostly time the JIT. */
@@ -82,18 +82,7 @@ export function profileInChild(
   warmupSeeds: number,
   warmupMs: number,
 ): Promise<SeedProfile> {
-  const built = import.meta.url.endsWith(".js");
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      new URL(built ? "./scenario-child.js" : "./scenario-child.ts", import.meta.url),
-      [JSON.stringify({ scenario, seeds, warmupSeeds, warmupMs })],
-      { execArgv: built ? [] : ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] },
-    );
-    let got: SeedProfile | undefined;
-    child.on("message", (m) => (got = m as SeedProfile));
-    child.on("error", reject);
-    child.on("exit", (code) => (got ? resolve(got) : reject(new Error(`scenario child (${scenario}) exited ${code}`))));
-  });
+  return inChild<SeedProfile>("scenario-child", { scenario, seeds, warmupSeeds, warmupMs });
 }
 
 export async function scenarioMeasurements(): Promise<Measurement[]> {

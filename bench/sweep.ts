@@ -3,6 +3,7 @@
 // the start-up cost of one worker (fork to "ready": the built JavaScript loaded, the scenario found) and
 // what its JIT's warm-up costs on top, per scenario.
 import { fork } from "node:child_process";
+import { inChild } from "./child.ts";
 import { performance } from "node:perf_hooks";
 import { sweepSeeds, WORKER_ENTRY, WORKER_EXEC_ARGV } from "../harness/sweep/pool.ts";
 import { interleavedSweeps } from "./standing-pool.ts";
@@ -62,21 +63,7 @@ function plainChild(
   warmup: number,
   again: boolean,
 ): Promise<{ wallMs: number; againMs?: number }> {
-  const built = import.meta.url.endsWith(".js");
-  return new Promise((resolve, reject) => {
-    const child = fork(
-      new URL(built ? "./sweep-child.js" : "./sweep-child.ts", import.meta.url),
-      [JSON.stringify({ scenario, from, count, warmup, again })],
-      {
-        execArgv: [...WORKER_EXEC_ARGV, ...(built ? [] : ["--import", "tsx"])],
-        stdio: ["ignore", "inherit", "inherit", "ipc"],
-      },
-    );
-    let got: { wallMs: number; againMs?: number } | undefined;
-    child.on("message", (m) => (got = m as { wallMs: number; againMs?: number }));
-    child.on("error", reject);
-    child.on("exit", (code) => (got !== undefined ? resolve(got) : reject(new Error(`sweep child exited ${code}`))));
-  });
+  return inChild("sweep-child", { scenario, from, count, warmup, again }, WORKER_EXEC_ARGV);
 }
 
 /**
