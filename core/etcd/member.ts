@@ -159,6 +159,8 @@ export interface MemberOptions {
   /** A leader sends while its own fsync is in flight, as etcd does (default true; see RaftDriverOptions). */
   leaderSendsBeforeSync?: boolean;
   snapshotEvery?: number;
+  /** Entries kept before each snapshot for followers a little behind (etcd's --snapshot-catchup-entries; default 0). */
+  snapshotCatchUpEntries?: number;
   /** How long a proposal may wait to be applied before the member answers "timeout" (outcome unknown). */
   proposalTimeoutUs?: number;
   syncWatchersUs?: number;
@@ -303,6 +305,7 @@ export class EtcdMember implements Actor {
       ...(opts.leaderSendsBeforeSync !== undefined ? { leaderSendsBeforeSync: opts.leaderSendsBeforeSync } : {}),
       bugs: this.bugs,
       snapshotEvery: opts.snapshotEvery ?? 200,
+      ...(opts.snapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: opts.snapshotCatchUpEntries } : {}),
       ...(this.hooks.observer ? { observer: this.hooks.observer } : {}),
       onSoftState: (s) => this.onSoftState(s),
     });

@@ -46,6 +46,11 @@ export interface RaftDriverOptions extends RaftTuning {
   tickUs?: number;
   /** Take a snapshot and compact the log every this many applied entries (0: never). Default 1000. */
   snapshotEvery?: number;
+  /**
+   * After a snapshot, keep this many entries before it in memory (etcd's SnapshotCatchUpEntries, 5,000 by
+   * default there): a follower less far behind catches up from the log, not from a snapshot. Default 0.
+   */
+  snapshotCatchUpEntries?: number;
   /** Rewrite the log file once this many records before the snapshot point have piled up. Default 1024. */
   logRewriteAfter?: number;
   /** A linearizable read not answered within this many ticks fails with "timeout". Default 2 × electionTicks. */
@@ -112,6 +117,7 @@ export class RaftDriver {
   private readonly store: RaftDiskStore;
   private readonly tickUs: number;
   private readonly snapshotEvery: number;
+  private readonly snapshotCatchUpEntries: number;
   private readonly logRewriteAfter: number;
   private readonly readTimeoutTicks: number;
   private readonly observer: RaftObserver | undefined;
@@ -146,6 +152,8 @@ export class RaftDriver {
     this.tickUs = opts.tickUs ?? 10_000;
     assert(this.tickUs > 0, "tickUs must be positive");
     this.snapshotEvery = opts.snapshotEvery ?? 1000;
+    this.snapshotCatchUpEntries = opts.snapshotCatchUpEntries ?? 0;
+    assert(this.snapshotCatchUpEntries >= 0, "snapshotCatchUpEntries must not be negative");
     this.logRewriteAfter = opts.logRewriteAfter ?? 1024;
     this.observer = opts.observer;
     this.encode = opts.encode;
@@ -440,7 +448,7 @@ export class RaftDriver {
         this.node.applied > this.lastSnapshotIndex &&
         this.env.buggify("force-snapshot"))
     ) {
-      const s = this.node.compact(this.node.applied, this.sm.snapshot());
+      const s = this.node.compact(this.node.applied, this.sm.snapshot(), this.snapshotCatchUpEntries);
       this.store.saveSnapshot(s);
       this.lastSnapshotIndex = s.metadata.index;
       compactedTo = { index: s.metadata.index, term: s.metadata.term };

@@ -124,6 +124,27 @@ test("compaction drops entries up to the snapshot and keeps the term of its last
   );
 });
 
+test("compaction may keep catch-up entries before the snapshot: the snapshot is the newer one", () => {
+  const log = new RaftLog(undefined, ents(1, 1, 2, 2, 2), 5, 5);
+  const s = snap(5, 2);
+  log.compact(s, 3);
+  assert.is(log.snapshot, s, "a lagging follower is sent the snapshot at 5");
+  assert.is(log.compactedIndex(), 3);
+  assert.is(log.term(3), 2);
+  assert.equal(
+    log.slice(4, 6).map((x) => x.index),
+    [4, 5],
+  );
+  // A later snapshot moves both; an older one changes nothing.
+  log.compact(snap(4, 2), 2);
+  assert.is(log.snapshot, s);
+  assert.is(log.compactedIndex(), 3);
+  assert.throws(
+    () => log.compact(snap(5, 2), 6),
+    (err: unknown) => err instanceof AssertionFailure,
+  );
+});
+
 test("restoring a leader's snapshot replaces the log and marks it pending", () => {
   const log = new RaftLog(undefined, ents(1, 1, 1), 1, 1);
   const s = snap(10, 3);

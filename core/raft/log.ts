@@ -263,16 +263,24 @@ export class RaftLog {
     if (s.metadata.index > this.applied) this.applied = s.metadata.index;
   }
 
-  /** Drops in-memory entries up to `index` (the host took a snapshot there). */
-  compact(s: Snapshot): void {
+  /**
+   * The host took snapshot s: it becomes the snapshot a lagging follower is sent, and in-memory entries up to
+   * `to` (at most s's index; default s's index) are dropped. Entries between `to` and the snapshot stay for
+   * followers a little behind, so they catch up from the log instead of a snapshot (etcd's
+   * SnapshotCatchUpEntries: it compacts its raft storage to the snapshot index minus that many).
+   */
+  compact(s: Snapshot, to = s.metadata.index): void {
     const { index, term } = s.metadata;
     assert(index <= this.applied, () => `compacting to ${index} beyond applied ${this.applied}`);
     assert(index <= this.stabled, () => `compacting to ${index} beyond what is persisted (${this.stabled})`);
     assert(this.term(index) === term, () => `snapshot term ${term} does not match the log at ${index}`);
-    if (index <= this.offset) return;
-    this.ents = this.ents.slice(index - this.offset);
-    this.offset = index;
-    this.offsetTerm = term;
+    assert(to <= index, () => `compacting to ${to} beyond the snapshot at ${index}`);
+    if (index <= (this.snapshot?.metadata.index ?? this.offset)) return;
     this.snapshot = s;
+    if (to <= this.offset) return;
+    const toTerm = this.term(to)!;
+    this.ents = this.ents.slice(to - this.offset);
+    this.offset = to;
+    this.offsetTerm = toTerm;
   }
 }

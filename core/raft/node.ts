@@ -285,15 +285,17 @@ export class RaftNode extends RaftLeader {
 
   /**
    * The host took a snapshot of its state machine at `index` (which must be the applied index); entries up
-   * to it leave memory. Returns the snapshot for the host to persist.
+   * to it leave memory, but for the last `catchUpEntries` of them (etcd's SnapshotCatchUpEntries: a
+   * follower that far behind still catches up from the log). Returns the snapshot for the host to persist.
    */
-  compact(index: number, data: unknown): Snapshot {
+  compact(index: number, data: unknown, catchUpEntries = 0): Snapshot {
     assert(index === this.log.applied, () => `compact(${index}) must be at the applied index ${this.log.applied}`);
-    if (index <= this.log.compactedIndex() && this.log.snapshot !== undefined) return this.log.snapshot;
+    const last = this.log.snapshot;
+    if (last !== undefined && index <= last.metadata.index) return last;
     const term = this.log.term(index);
     assert(term !== undefined, () => `compact(${index}): no term for that index`);
     const s: Snapshot = { metadata: { index, term, confState: this.confState() }, data };
-    this.log.compact(s);
+    this.log.compact(s, Math.max(0, index - catchUpEntries));
     return s;
   }
 

@@ -38,6 +38,32 @@ test("§7 a follower that lags behind the compaction point is sent a snapshot an
   assert.equal(t.applied("n3").at(-1), "after");
 });
 
+test("§7 with catch-up entries kept (etcd's SnapshotCatchUpEntries), a follower less far behind is sent entries", () => {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
+  t.campaign("n1");
+  t.stabilize();
+  t.isolate("n3");
+  for (let i = 0; i < 20; i++) t.propose("n1", `v${i}`);
+  t.stabilize();
+  const behind = t.node("n1").applied - t.node("n3").lastIndex;
+  assert.ok(behind >= 20, `n3 is ${behind} entries behind`);
+  t.compact("n1", behind);
+  assert.is(t.durable("n1").snapshot?.metadata.index, t.node("n1").applied, "the snapshot is still taken");
+  assert.is(t.node("n1").firstIndex, t.node("n3").lastIndex + 1, "the entries n3 lacks stay in memory");
+  t.heal();
+  t.tick("n1");
+  t.stabilize();
+  assert.is(t.delivered.get("MsgSnap") ?? 0, 0, "no snapshot sent");
+  assert.equal(t.applied("n3"), t.applied("n1"));
+  // With none kept, the same lag needs the snapshot.
+  const u = lagging();
+  assert.is(u.node("n1").firstIndex, u.node("n1").applied + 1);
+  u.heal();
+  u.tick("n1");
+  u.stabilize();
+  assert.ok((u.delivered.get("MsgSnap") ?? 0) >= 1);
+});
+
 test("§7 a lost snapshot is sent again", () => {
   const t = lagging();
   t.heal();

@@ -255,7 +255,12 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   // The topology: etcd members with the space quota, then the control plane with quota admission.
   const etcd = startEtcdCluster(run, {
     members: o.members,
-    options: { bugs: input.bugs, snapshotEvery: 200, quotaBackendBytes: o.quotaBackendBytes },
+    options: {
+      bugs: input.bugs,
+      snapshotEvery: 200,
+      quotaBackendBytes: o.quotaBackendBytes,
+      ...(o.etcdSnapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: o.etcdSnapshotCatchUpEntries } : {}),
+    },
   });
   const ms = etcd.members;
   let uncertain = 0;

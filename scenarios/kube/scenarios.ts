@@ -60,6 +60,8 @@ export interface KubeOptions extends Record<string, unknown> {
   etcdAuth?: boolean;
   /** The members' watch send loops run after each apply batch (MemberOptions.watchSendLoop; absent: off). */
   etcdWatchSendLoop?: boolean;
+  /** Raft entries each member keeps before its snapshot for followers a little behind (absent: 0). */
+  etcdSnapshotCatchUpEntries?: number;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -103,7 +105,12 @@ export function runKube(
   // The topology: etcd members, then the control plane on them.
   const etcd = startEtcdCluster(run, {
     members: o.members,
-    options: { bugs: input.bugs, snapshotEvery: 200, ...(o.etcdWatchSendLoop === true ? { watchSendLoop: true } : {}) },
+    options: {
+      bugs: input.bugs,
+      snapshotEvery: 200,
+      ...(o.etcdWatchSendLoop === true ? { watchSendLoop: true } : {}),
+      ...(o.etcdSnapshotCatchUpEntries !== undefined ? { snapshotCatchUpEntries: o.etcdSnapshotCatchUpEntries } : {}),
+    },
   });
   const ms = etcd.members;
   // latency: disk and network latency options (absent: nothing changes).

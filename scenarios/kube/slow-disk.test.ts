@@ -38,6 +38,22 @@ test("on the clean build its seeds hold the SLOs: kube-slo passes and is part of
   }
 });
 
+test("etcd keeps catch-up entries before its snapshots: a write forwarded by a follower a little behind is answered", () => {
+  // Regression (seeds 394 and 728 of a 301..800 sweep): with no entries kept behind a snapshot, the leader
+  // sent a follower a few entries behind a snapshot that covered a write the follower had forwarded; the
+  // follower never applied that entry by itself, so the apiserver's call waited out the 1 s timeout and the
+  // run failed kube-slo with no outage at all.
+  for (const seed of [394, 728]) {
+    assert.is(resolveRun(def, seed).options["etcdSnapshotCatchUpEntries"], 100);
+    const r = run(seed);
+    assert.is(slo(r).verdict, "pass", `seed ${seed}: ${slo(r).message}`);
+    assert.is(r.probes?.["etcd.proposal-timeout"] ?? 0, 0, `seed ${seed}`);
+    const none = run(seed, { etcdSnapshotCatchUpEntries: 0 });
+    assert.ok((none.probes?.["raft.snapshot-sent"] ?? 0) >= 1, `seed ${seed}: a snapshot was sent`);
+    assert.is(slo(none).verdict, "fail", `seed ${seed}: ${slo(none).message}`);
+  }
+});
+
 test("the same seeds on a slower disk miss the SLO, and kube-slo fails the run", () => {
   // Every member's fsync an hdd with a 60 ms median: each write waits for a quorum of them.
   const slower = { disk: { profile: "hdd", fsyncUs: 60_000 } };

@@ -197,6 +197,11 @@ export const kubeOptions = {
     .describe(
       "compacted-deletes: etcd members send watch responses after each apply batch, reading prev_kv then (a compaction in the batch drops it)",
     ),
+  etcdSnapshotCatchUpEntries: count(0, 1_000_000_000)
+    .optional()
+    .describe(
+      "Raft entries each etcd member keeps before its snapshot, so a follower that far behind catches up from the log, not a snapshot (etcd's --snapshot-catchup-entries; absent: 0)",
+    ),
   buggify,
   resourceQuota: z
     .strictObject({

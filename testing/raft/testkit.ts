@@ -249,10 +249,11 @@ export class Cluster {
   }
 
   /** Takes a state-machine snapshot at the applied index and compacts the log there. */
-  compact(id: string): Snapshot {
+  /** The host's snapshot at the applied index; `catchUpEntries` of the entries before it stay in memory. */
+  compact(id: string, catchUpEntries = 0): Snapshot {
     const m = this.member(id);
     const n = this.node(id);
-    const s = n.compact(n.applied, [...m.appliedLog]);
+    const s = n.compact(n.applied, [...m.appliedLog], catchUpEntries);
     m.durable.snapshot = s;
     m.durable.entries = m.durable.entries.filter((e) => e.index > s.metadata.index);
     this.observe(m, { durable: { compactedTo: { index: s.metadata.index, term: s.metadata.term }, entries: [] } });
