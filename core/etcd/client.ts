@@ -264,6 +264,14 @@ export class EtcdClient implements KV {
     return this.opts.members[this.endpoint]!;
   }
 
+  /**
+   * Sends the next request to another member (as a caller that distrusts one member's answer points its
+   * client at another endpoint); requests in flight stay where they are.
+   */
+  moveOn(): void {
+    this.failover();
+  }
+
   private failover(hint?: string): void {
     const i = hint ? this.opts.members.indexOf(hint) : -1;
     this.endpoint = i >= 0 ? i : (this.endpoint + 1) % this.opts.members.length;

@@ -26,6 +26,21 @@ test("seed 1 passes: the quota is reached, NOSPACE is raised and recovered from,
   assert.is(runScenario({ scenario: quotaPressure, seed: 1 }).traceHash, r.traceHash);
 });
 
+test("the fill ends at the cluster's NOSPACE, not one member's, and the run waits for it (regressions)", () => {
+  // Seed 500: the runaway writer's member was cut off from the leader when its backend filled; it refused with
+  // NOSPACE, but its alarm could not commit, and a writer that stopped there left the quota unreached ("nothing
+  // was tested"). Seed 1821: crashes held the fill back until everything else had converged; the liveness
+  // phase ended, and the alarm raised after it was never answered ("did not recover").
+  for (const seed of [500, 1821]) {
+    const r = runScenario({ scenario: quotaPressure, seed });
+    const nospace = check(r, "etcd-nospace")!;
+    assert.is(nospace.verdict, "pass", `seed ${seed}: ${nospace.message}`);
+    const m = /(\d+) NOSPACE activations and (\d+) disarms/.exec(nospace.message);
+    assert.ok(m !== null && Number(m[1]) > 0 && m[1] === m[2], `seed ${seed}: ${nospace.message}`);
+    assert.is(r.verdict, "pass", `seed ${seed}`);
+  }
+});
+
 test("etcd-write-during-nospace is caught by etcd-nospace; kube-quota-check-before-cas by kube-quota (seed 1)", () => {
   const etcd = runScenario({ scenario: quotaPressure, seed: 1, bugs: ["etcd-write-during-nospace"] });
   assert.match(check(etcd, "etcd-nospace")!.message, /applied a write at revision \d+ .* while NOSPACE was active/);
