@@ -178,6 +178,14 @@ export const BUG_CATALOG = [
     modelledOn: "etcd's range_perm_cache.go: a permission without range_end is a point",
     scenario: "auth-revoke",
   },
+  // Found by a slow-disk sweep (seeds 301..800): the simulated etcd kept no entries behind its snapshots.
+  {
+    name: "etcd-snapshot-no-catchup",
+    bug: "the Raft log is compacted to the snapshot index, ignoring --snapshot-catchup-entries: a follower a few entries behind is sent a snapshot, and a write it forwarded, covered by that snapshot, is never answered until its timeout",
+    modelledOn:
+      "etcd compacts its raft storage to the snapshot index minus SnapshotCatchUpEntries (server.go), so a slow follower catches up from the log",
+    scenario: "slow-disk",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

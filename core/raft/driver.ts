@@ -152,13 +152,14 @@ export class RaftDriver {
     this.tickUs = opts.tickUs ?? 10_000;
     assert(this.tickUs > 0, "tickUs must be positive");
     this.snapshotEvery = opts.snapshotEvery ?? 1000;
-    this.snapshotCatchUpEntries = opts.snapshotCatchUpEntries ?? 0;
-    assert(this.snapshotCatchUpEntries >= 0, "snapshotCatchUpEntries must not be negative");
     this.logRewriteAfter = opts.logRewriteAfter ?? 1024;
     this.observer = opts.observer;
     this.encode = opts.encode;
     this.onSoftState = opts.onSoftState;
     const bugs = opts.bugs ?? BugSet.none;
+    // MUTANT etcd-snapshot-no-catchup: every snapshot compacts the log to its own index.
+    this.snapshotCatchUpEntries = bugs.has("etcd-snapshot-no-catchup") ? 0 : (opts.snapshotCatchUpEntries ?? 0);
+    assert(this.snapshotCatchUpEntries >= 0, "snapshotCatchUpEntries must not be negative");
     this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.

@@ -51,6 +51,10 @@ test("etcd keeps catch-up entries before its snapshots: a write forwarded by a f
     const none = run(seed, { etcdSnapshotCatchUpEntries: 0 });
     assert.ok((none.probes?.["raft.snapshot-sent"] ?? 0) >= 1, `seed ${seed}: a snapshot was sent`);
     assert.is(slo(none).verdict, "fail", `seed ${seed}: ${slo(none).message}`);
+    // The mutant that ignores the option re-creates the bug.
+    const mutant = runScenario({ scenario: def, seed, bugs: ["etcd-snapshot-no-catchup"] });
+    assert.is(slo(mutant).verdict, "fail", `seed ${seed}: ${slo(mutant).message}`);
+    assert.is(mutant.traceHash, none.traceHash);
   }
 });
 
