@@ -74,6 +74,14 @@ export class SimRun {
     return this.nemesis;
   }
 
+  /**
+   * The faults the nemesis started, as windows (end undefined: still on at the heal): for the checks that
+   * excuse what a recent fault explains (kube-min-available).
+   */
+  faultWindows(): { start: number; end: number | undefined }[] {
+    return this.nemesis?.log.map((a) => ({ start: a.start, end: a.end })) ?? [];
+  }
+
   /** Phase 1: the workload under faults, to faultPhaseUs (a long one bounds the heap's growth: heap.ts). */
   faultPhase(phases: Phases): void {
     boundHeapGrowth(phases.faultPhaseUs);

@@ -11,7 +11,6 @@ import type { CheckResult } from "../../checkers/types.ts";
 import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
 import type { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { SimRun } from "../../harness/run/run.ts";
-import type { Nemesis } from "../../sim/nemesis.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 
 type KubeCluster = ReturnType<typeof startKubeCluster>;
@@ -73,7 +72,6 @@ export function controlPlaneChecks(
   run: SimRun,
   observers: EtcdObservers,
   cluster: KubeCluster,
-  nemesis: Nemesis,
   o: { livenessBoundUs: number },
   outcome: { converged: () => boolean; pending: () => string[] },
 ): (() => CheckResult | readonly CheckResult[] | undefined)[] {
@@ -84,7 +82,7 @@ export function controlPlaneChecks(
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
     () => {
-      const faults = nemesis.log.map((a) => ({ start: a.start, end: a.end }));
+      const faults = run.faultWindows();
       const timing = { healedAt: run.healedAt, at: run.world.now, boundUs: o.livenessBoundUs };
       const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing }, { faults });
       if (!outcome.converged() && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {

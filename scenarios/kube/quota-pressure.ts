@@ -361,12 +361,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       log,
     }),
   );
-  const nemesis = run.scheduleFaults(
-    input.faults,
-    o,
-    () => [...ms, ...cluster.faultTargets],
-    controlPlaneTargets(run, etcd, cluster),
-  );
+  run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
 
   const alarmed = () => ms.filter((m) => etcd.member(m)?.alarms.noSpace === true);
   const recovered = () => filled && !log.busy && alarmed().length === 0;
@@ -392,7 +387,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    ...controlPlaneChecks(run, observers, cluster, nemesis, o, {
+    ...controlPlaneChecks(run, observers, cluster, o, {
       converged: () => converged,
       pending: () => {
         const c = quotaCount();

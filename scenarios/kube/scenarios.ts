@@ -143,17 +143,12 @@ export function runKube(
     ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
   });
-  const nemesis = run.scheduleFaults(
-    input.faults,
-    o,
-    () => [...ms, ...cluster.faultTargets],
-    controlPlaneTargets(run, etcd, cluster),
-  );
+  run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
   let converged = false;
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    ...controlPlaneChecks(run, observers, cluster, nemesis, o, {
+    ...controlPlaneChecks(run, observers, cluster, o, {
       converged: () => converged,
       pending: () => cluster.pending(),
     }),
