@@ -3,13 +3,20 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Cluster } from "../../testing/raft/testkit.ts";
 
-function lagging(): Cluster {
+/** n3 cut off while n1 and n2 commit 20 entries. */
+function isolatedBehind(): Cluster {
   const t = new Cluster({ ids: ["n1", "n2", "n3"] });
   t.campaign("n1");
   t.stabilize();
   t.isolate("n3");
   for (let i = 0; i < 20; i++) t.propose("n1", `v${i}`);
   t.stabilize();
+  return t;
+}
+
+/** isolatedBehind, then n1 and n2 compact their logs to their snapshots. */
+function lagging(): Cluster {
+  const t = isolatedBehind();
   t.compact("n1");
   t.compact("n2");
   return t;
@@ -39,12 +46,7 @@ test("§7 a follower that lags behind the compaction point is sent a snapshot an
 });
 
 test("§7 with catch-up entries kept (etcd's SnapshotCatchUpEntries), a follower less far behind is sent entries", () => {
-  const t = new Cluster({ ids: ["n1", "n2", "n3"] });
-  t.campaign("n1");
-  t.stabilize();
-  t.isolate("n3");
-  for (let i = 0; i < 20; i++) t.propose("n1", `v${i}`);
-  t.stabilize();
+  const t = isolatedBehind();
   const behind = t.node("n1").applied - t.node("n3").lastIndex;
   assert.ok(behind >= 20, `n3 is ${behind} entries behind`);
   t.compact("n1", behind);
