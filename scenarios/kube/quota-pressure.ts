@@ -76,10 +76,10 @@ function quotaObjects(o: QuotaPressureOptions): [ResourceQuota, LimitRange] {
   ];
 }
 
-/** A client that overwrites a few big keys, one put at a time, until etcd says the space is exceeded. */
 /** How long the runaway writer waits after a NOSPACE before it asks the member for its alarms (enough to commit one). */
 const ALARM_SETTLE_US = 100_000;
 
+/** A client that overwrites a few big keys, one put at a time, until the cluster says the space is exceeded. */
 function runawayWriter(
   env: Env,
   o: {
