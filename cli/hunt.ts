@@ -30,12 +30,13 @@ export async function huntCommand(argv: string[]): Promise<number> {
   const ok = rows.every((r) => r.caught && r.cleanPassed);
   if (json) console.log(JSON.stringify({ ok, rows }));
   else {
+    const w = Math.max(6, ...rows.map((r) => r.bug.length));
     console.log(
-      `${"mutant".padEnd(34)} ${"caught".padEnd(7)} ${"seeds".padStart(6)} ${"wall s".padStart(7)}  ${"checker".padEnd(18)} clean  repro`,
+      `${"mutant".padEnd(w)} ${"caught".padEnd(7)} ${"seeds".padStart(6)} ${"wall s".padStart(7)}  ${"checker".padEnd(18)} clean  repro`,
     );
     for (const r of rows) {
       console.log(
-        `${r.bug.padEnd(34)} ${(r.skipped ? "skip" : r.caught ? "yes" : "NO").padEnd(7)} ${String(r.seedsRun).padStart(6)} ${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${(r.checker ?? r.skipped ?? "-").slice(0, 18).padEnd(18)} ${r.cleanPassed ? "pass " : "FAIL "}  ${r.repro ?? ""}`,
+        `${r.bug.padEnd(w)} ${(r.skipped ? "skip" : r.caught ? "yes" : "NO").padEnd(7)} ${String(r.seedsRun).padStart(6)} ${(r.wallMs / 1000).toFixed(1).padStart(7)}  ${(r.checker ?? r.skipped ?? "-").slice(0, 18).padEnd(18)} ${r.cleanPassed ? "pass " : "FAIL "}  ${r.repro ?? ""}`,
       );
     }
     console.log(

@@ -44,7 +44,10 @@ async function bugsCommand(argv: string[]): Promise<number> {
   const { BUG_CATALOG } = await import("../core/bugs.ts");
   const list = only.length ? BUG_CATALOG.filter((b) => only.includes(b.name as (typeof only)[number])) : BUG_CATALOG;
   if (values.json) console.log(JSON.stringify(list));
-  else for (const b of list) console.log(`${b.name.padEnd(34)} ${b.scenario.padEnd(22)} ${b.bug}`);
+  else {
+    const w = Math.max(0, ...list.map((b) => b.name.length));
+    for (const b of list) console.log(`${b.name.padEnd(w)} ${b.scenario.padEnd(22)} ${b.bug}`);
+  }
   return 0;
 }
 

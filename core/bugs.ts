@@ -186,6 +186,18 @@ export const BUG_CATALOG = [
       "etcd compacts its raft storage to the snapshot index minus SnapshotCatchUpEntries (server.go), so a slow follower catches up from the log",
     scenario: "slow-disk",
   },
+  {
+    name: "raft-read-index-before-term-commit",
+    bug: "a new leader answers ReadIndex before an entry of its own term commits: its commit index can lag one its predecessor reached, and a read misses a write that had completed",
+    modelledOn: "Raft thesis §6.4; etcd-io/raft's committedEntryInCurrentTerm check in stepLeader",
+    scenario: "kv-crash",
+  },
+  {
+    name: "etcd-lease-renew-no-leadership-check",
+    bug: "a leader renews a lease on a keep-alive without confirming it still leads: a stalled, cut-off leader answers keep-alives the new leader never sees, and the lease expires before its TTL from the renewal",
+    modelledOn: "etcd #15247, fixed by ensureLeadership in LeaseRenew (3.5.13)",
+    scenario: "leader-isolation",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -35,6 +35,8 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
   ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
   ["kube-watch-drop-unknown-delete", 25], // [1] compacted-deletes: kube-informer-reliable (19 of seeds 1..100)
+  ["raft-read-index-before-term-commit", 40], // [13] kv-crash: raft-safety's read-index-current (a restarted member leads with a lagging commit index)
+  ["etcd-lease-renew-no-leadership-check", 15], // [5] leader-isolation: lease-safety (6 of seeds 1..1000: a renewal by the resumed leader the new one never saw)
 ];
 
 /**

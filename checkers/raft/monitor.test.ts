@@ -384,6 +384,72 @@ test("commit-covered: a follower committing past what the leader's appends cover
   assert.equal(rulesOf(hb), ["commit-covered"]);
 });
 
+test("read-index-current: an answer below what was committed when the read was asked fails; one at or above passes", () => {
+  // n1 (term 1) commits index 2 and n2 knows it; n3 restarted with commitIndex 1 and leads term 2.
+  const setUp = (m: RaftSafetyMonitor) => {
+    m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
+    m.observe("n2", view("n2", { log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
+    m.observe("n1", view("n1", { role: "leader", log: [1, 1], commitIndex: 2 }), 3);
+    m.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1 }), 4);
+  };
+  const ok = new RaftSafetyMonitor();
+  setUp(ok);
+  ok.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n3/a/1" }), 5);
+  ok.observe(
+    "n3",
+    view("n3", {
+      term: 2,
+      role: "leader",
+      log: [1, 1],
+      commitIndex: 2,
+      readsAnswered: [{ index: 2, context: "n3/a/1" }],
+    }),
+    6,
+  );
+  // An answer for a read the monitor never saw asked (another host, or forgotten) is not judged.
+  ok.observe(
+    "n3",
+    view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 2, readsAnswered: [{ index: 0, context: "x" }] }),
+    7,
+  );
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+
+  const bad = new RaftSafetyMonitor();
+  setUp(bad);
+  bad.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n3/a/1" }), 5);
+  bad.observe(
+    "n3",
+    view("n3", {
+      term: 2,
+      role: "leader",
+      log: [1, 1],
+      commitIndex: 1,
+      readsAnswered: [{ index: 1, context: "n3/a/1" }],
+    }),
+    6,
+  );
+  const r = bad.result();
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^read-index-current: n3's read n3\/a\/1 was answered at index 1, but n1 had committed index 2 \(term 1\) before the read was asked \(event 6\)/,
+  );
+});
+
+test("read-index-current: what was committed after the read was asked does not count", () => {
+  const m = new RaftSafetyMonitor();
+  m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
+  m.observe("n2", view("n2", { log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
+  m.observe("n1", view("n1", { role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n1/a/1" }), 3);
+  m.observe("n1", view("n1", { role: "leader", log: [1, 1], commitIndex: 2 }), 4);
+  m.observe(
+    "n1",
+    view("n1", { role: "leader", log: [1, 1], commitIndex: 2, readsAnswered: [{ index: 1, context: "n1/a/1" }] }),
+    5,
+  );
+  assert.is(m.result().verdict, "pass", m.result().message);
+});
+
 test("the stepped-message rules skip hosts that do not report the stepped message", () => {
   const m = new RaftSafetyMonitor();
   m.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);

@@ -24,8 +24,13 @@
 //                         a restart, any term it had sent messages in) never acts as leader of a lower term
 //   commit-covered        a follower's commitIndex never passes the last entry covered by the appends (or
 //                         the snapshot) it accepted from the leader of its current term
+// and one rule on linearizable reads (views that carry readRequested / readsAnswered):
+//   read-index-current    a ReadIndex answer is at least every index committed anywhere before the read was
+//                         asked (§6.4 of the thesis: what a read returns must include every write that had
+//                         completed); a new leader that answers before an entry of its own term commits, or
+//                         a deposed one that answers without a heartbeat quorum, breaks it
 import type { CheckOf } from "../types.ts";
-import type { Entry } from "../../core/raft/types.ts";
+import type { Entry, ReadState } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
 import { entryHash } from "./hash.ts";
 import { type BlockStore, RunColumn } from "../../core/metrics/columns.ts";
@@ -44,7 +49,8 @@ export type RaftRule =
   | "config-agreement"
   | "term-adopted-first"
   | "leader-term-current"
-  | "commit-covered";
+  | "commit-covered"
+  | "read-index-current";
 
 export interface RaftViolation {
   readonly rule: RaftRule;
@@ -118,6 +124,8 @@ interface NodeState {
 }
 
 const MAX_VIOLATIONS = 100;
+/** Reads asked and not yet answered that the monitor remembers (a read that is never answered is forgotten, oldest first). */
+const MAX_OPEN_READS = 4096;
 
 export class RaftSafetyMonitor {
   private readonly nodes = new Map<string, NodeState>();
@@ -147,6 +155,8 @@ export class RaftSafetyMonitor {
    */
   private readonly identities: EntryTable;
   private readonly otherIdentities = new Map<number | string, { hash: number; prevTerm: number; node: number }>();
+  /** Per read asked and not yet answered (by its context): the highest index committed when it was asked. */
+  private readonly readFloors = new Map<string, number>();
   readonly violations: RaftViolation[] = [];
   private dropped = 0;
   private eventCounter = 0;
@@ -166,6 +176,9 @@ export class RaftSafetyMonitor {
     this.observed++;
     // Views come in runs of one node (its step, then its Ready): the last node's state saves the lookup.
     const st = nodeId === this.lastId ? this.lastState! : this.state(nodeId);
+    // Reads first: they concern no state of this node, and a view that repeats its node's values may carry one.
+    if (v.readRequested !== undefined) this.noteReadAsked(v.readRequested);
+    if (v.readsAnswered !== undefined) this.checkReadsAnswered(nodeId, v, v.readsAnswered, ev);
     if (this.unchanged(st, v)) {
       this.repeated++;
       return;
@@ -382,6 +395,33 @@ export class RaftSafetyMonitor {
   }
 
   // ---------------------------------------------------------------- rules
+
+  private noteReadAsked(context: string): void {
+    if (this.readFloors.size >= MAX_OPEN_READS) {
+      const oldest = this.readFloors.keys().next().value;
+      if (oldest !== undefined) this.readFloors.delete(oldest);
+    }
+    this.readFloors.set(context, this.committedMax);
+  }
+
+  /** read-index-current: each answer covers what was committed when its read was asked. */
+  private checkReadsAnswered(nodeId: string, v: RaftView, answered: readonly ReadState[], ev: number): void {
+    for (const rs of answered) {
+      const floor = this.readFloors.get(rs.context);
+      if (floor === undefined) continue;
+      this.readFloors.delete(rs.context);
+      if (rs.index >= floor) continue;
+      const by = this.nodeNames[this.committedBy.get(floor) ?? 0] ?? "";
+      this.fail(
+        "read-index-current",
+        `${nodeId}'s read ${rs.context} was answered at index ${rs.index}, but ${by || "a node"} had committed index ${floor} (term ${this.committedTerm.get(floor) ?? "?"}) before the read was asked`,
+        by !== "" && by !== nodeId ? [nodeId, by] : [nodeId],
+        v.term,
+        rs.index,
+        ev,
+      );
+    }
+  }
 
   /** The rules about the message stepped just before view v (st still holds the previous view's values). */
   private checkStepped(

@@ -1,6 +1,5 @@
 // Each raft-* mutant (core/bugs.ts), scripted deterministically on pure nodes with the safety monitor
 // watching: the mutant build is caught, and the clean build passes the very same script.
-// (raft-stale-read needs the linearizability checker; core/raft/read_index.test.ts shows its effect.)
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AssertionFailure } from "../../core/assert.ts";
@@ -120,6 +119,47 @@ test("raft-ack-before-fsync: a follower acknowledges before its fsync and the le
     t.deliverAll((e) => e.to === "n1");
     t.crash("n2"); // "x" was never durable on n2
     t.restart("n2");
+    t.stabilize();
+  });
+});
+
+/** A cluster whose leader n1 committed w1 everywhere (index 2). */
+function readCluster(watch: Watch): Cluster {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"], checkQuorum: false, preVote: false, ...watch });
+  t.campaign("n1");
+  t.stabilize();
+  t.propose("n1", "w1");
+  t.stabilize();
+  return t;
+}
+
+test("raft-stale-read: a deposed leader answers a read below what the new leader had committed", () => {
+  expectCaught("raft-stale-read", ["read-index-current"], (watch) => {
+    const t = readCluster(watch);
+    t.isolate("n1");
+    t.campaign("n2");
+    t.stabilize();
+    t.propose("n2", "w2");
+    t.stabilize();
+    t.readIndex("n1", "stale");
+    t.stabilize();
+  });
+});
+
+test("raft-read-index-before-term-commit: a new leader answers a read below its predecessor's commit index", () => {
+  expectCaught("raft-read-index-before-term-commit", ["read-index-current"], (watch) => {
+    const t = readCluster(watch);
+    // n1 commits w2 at index 3 on its followers' acknowledgements, and is cut off before telling them.
+    t.propose("n1", "w2");
+    t.deliverAll((e) => e.msg.type === "MsgApp");
+    t.deliverAll((e) => e.msg.type === "MsgAppResp");
+    assert.is(t.node("n1").commitIndex, 3);
+    t.isolate("n1");
+    t.campaign("n2");
+    t.deliverAll((e) => e.msg.type === "MsgVote");
+    t.deliverAll((e) => e.msg.type === "MsgVoteResp");
+    assert.is(t.node("n2").commitIndex, 2, "the new leader does not know index 3 committed");
+    t.readIndex("n2", "early");
     t.stabilize();
   });
 });

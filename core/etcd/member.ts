@@ -552,11 +552,23 @@ export class EtcdMember implements Actor {
       }
       case "leaseKeepAlive": {
         // Keep-alives go to the leader's lessor (not through Raft), as in etcd.
-        if (!this.isLeader)
-          return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
-        const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
-        if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-        else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+        const notLeader = () =>
+          this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+        if (!this.isLeader) return notLeader();
+        const renew = () => {
+          const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
+          if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
+          else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+        };
+        if (this.bugs.has("etcd-lease-renew-no-leadership-check")) return renew();
+        // etcd's ensureLeadership (since 3.5.13, etcd #15247): a leader that was stalled or cut off may not
+        // know it was deposed, and a renewal only its own lessor saw would promise a TTL the new leader
+        // never grants. So it confirms, through a ReadIndex round, that it still leads, then renews.
+        this.driver.readIndex((r) => {
+          if (r.ok && this.isLeader) return renew();
+          probe("etcd.keepalive-leadership-unconfirmed");
+          notLeader();
+        });
         return;
       }
       default:

@@ -12,6 +12,9 @@ export const ETCD_PROBES = {
     required: true,
   },
   "etcd.write-forwarded": { what: "a follower forwarded a client's write to the leader" },
+  "etcd.keepalive-leadership-unconfirmed": {
+    what: "a leader could not confirm it still leads before renewing a lease (etcd's ensureLeadership): the keep-alive was refused",
+  },
   "etcd.proposal-timeout": {
     what: "a proposal was not applied within the request timeout: the client learns nothing of its outcome",
     required: true,

@@ -7,6 +7,7 @@ import { BugSet } from "../bugs.ts";
 import type { Actor, Env, Random, TimerId } from "../env.ts";
 import { RaftDiskStore } from "./disk_store.ts";
 import { RaftNode, type RaftTuning } from "./node.ts";
+import type { Mutable } from "./state.ts";
 import {
   NONE,
   PEER_MESSAGE_TYPES,
@@ -16,10 +17,11 @@ import {
   type Message,
   type ProposalOutcome,
   type Ready,
+  type ReadState,
   type RoleKind,
   type SoftState,
 } from "./types.ts";
-import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver } from "./view.ts";
+import { termRevealedBy, type DurableChange, type HostObservations, type RaftObserver, type RaftView } from "./view.ts";
 
 /** The replicated state machine the driver feeds, in log order. */
 export interface StateMachine {
@@ -274,6 +276,12 @@ export class RaftDriver {
     this.readNonce ??= this.readNonceRng.uint32().toString(36);
     const ctx = `${this.env.id}/${this.readNonce}/${++this.readSeq}`;
     this.reads.set(ctx, { ctx, cb, deadline: this.ticks + this.readTimeoutTicks, index: undefined });
+    if (this.observer !== undefined) {
+      // Before the node sees it: what was committed anywhere by now, the answer must cover.
+      const v: Mutable<RaftView> = this.node.liveView(undefined, undefined, undefined, undefined, undefined);
+      v.readRequested = ctx;
+      this.observer(v);
+    }
     this.node.readIndex(ctx);
     this.afterEvent();
   }
@@ -351,11 +359,14 @@ export class RaftDriver {
     appliedSnapshot: HostObservations["appliedSnapshot"],
     appliedEntries: readonly Entry[] | undefined,
     stepped: Message | undefined,
+    readsAnswered?: readonly ReadState[],
   ): void {
     const sentTerm = this.sentTerm > 0 ? this.sentTerm : undefined;
     this.sentTerm = 0;
     if (this.observer === undefined) return;
-    this.observer(this.node.liveView(durable, appliedSnapshot, appliedEntries, sentTerm, stepped));
+    const v: Mutable<RaftView> = this.node.liveView(durable, appliedSnapshot, appliedEntries, sentTerm, stepped);
+    if (readsAnswered !== undefined && readsAnswered.length > 0) v.readsAnswered = readsAnswered;
+    this.observer(v);
   }
 
   /** Runs Ready cycles until none is left or one waits for an fsync. */
@@ -467,6 +478,7 @@ export class RaftDriver {
         rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
         rd.committedEntries,
         undefined,
+        rd.readStates,
       );
     }
     if (this.store.needsRewrite(this.logRewriteAfter)) {

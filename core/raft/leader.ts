@@ -358,8 +358,9 @@ export abstract class RaftLeader extends RaftState {
       this.respondToReadIndex(m, this.log.committed);
       return;
     }
-    // A new leader does not know the latest commit index until an entry of its own term commits.
-    if (!this.committedEntryInCurrentTerm()) {
+    // A new leader does not know the latest commit index until an entry of its own term commits (the
+    // mutant answers from the commit index it has).
+    if (!this.committedEntryInCurrentTerm() && !this.bugs.has("raft-read-index-before-term-commit")) {
       raftProbe("raft.read-index-awaits-term-commit");
       ls.pendingReadIndex.push(m);
       return;

@@ -248,6 +248,8 @@ export abstract class RaftState {
       appliedEntries: extra?.appliedEntries,
       sentTerm: extra?.sentTerm,
       stepped: extra?.stepped,
+      readRequested: extra?.readRequested,
+      readsAnswered: extra?.readsAnswered,
     };
   }
 
@@ -266,7 +268,7 @@ export abstract class RaftState {
     appliedEntries: readonly Entry[] | undefined,
     sentTerm: number | undefined,
     stepped: Message | undefined,
-  ): RaftView {
+  ): Mutable<RaftView> {
     let v = this.reusedView;
     if (v === undefined) this.reusedView = v = this.view();
     v.term = this.currentTerm;
@@ -288,6 +290,8 @@ export abstract class RaftState {
     v.appliedEntries = appliedEntries;
     v.sentTerm = sentTerm;
     v.stepped = stepped;
+    v.readRequested = undefined;
+    v.readsAnswered = undefined;
     return v;
   }
 

@@ -1,7 +1,7 @@
 // What a safety monitor sees of one node after each step: cheap scalars from the node, a live term lookup
 // into its in-memory log, and the host's report of what became durable and what was applied since the
 // previous view. Nothing here copies a log; a monitor keeps its own shadows from the deltas.
-import type { Entry, Message, RoleKind } from "./types.ts";
+import type { Entry, Message, ReadState, RoleKind } from "./types.ts";
 
 /** What became durable on a node's disk since its previous view. */
 export interface DurableChange {
@@ -30,6 +30,13 @@ export interface HostObservations {
    * cluster). The monitor's term-adoption and commit-coverage rules need it and skip views without it.
    */
   readonly stepped?: Message;
+  /**
+   * A linearizable read the host is about to ask the node for (its context): a view that carries it comes
+   * before the node steps the request, so a monitor knows what was committed when the read began.
+   */
+  readonly readRequested?: string;
+  /** ReadIndex answers the node handed the host since the previous view (hosts that report them: the driver). */
+  readonly readsAnswered?: readonly ReadState[];
 }
 
 /**

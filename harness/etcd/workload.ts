@@ -1,7 +1,7 @@
 // A seeded client workload with etcd's robustness-test traffic mix: point and prefix reads, stale
 // reads at an older revision, puts of unique values, deletes, multi-op Txns, compare-and-swap on
-// mod_revision, puts with a lease, lease revokes, a compaction loop, and watches that start at the
-// current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
+// mod_revision, puts with a lease, lease keep-alives and revokes, a compaction loop, and watches that
+// start at the current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
 import type { Actor, Env } from "../../core/env.ts";
 import type { KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
 import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
@@ -20,6 +20,8 @@ export interface TrafficMix {
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
+  /** A keep-alive of a lease the client holds (clientv3's KeepAliveOnce); 0 in the default mix. */
+  keepAlive: number;
   watch: number;
 }
 
@@ -33,8 +35,14 @@ export const DEFAULT_MIX: TrafficMix = {
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
+  // Off unless a scenario asks: a kind of weight 0 draws nothing, so every mix without keep-alives
+  // picks its operations exactly as before they existed.
+  keepAlive: 0,
   watch: 4,
 };
+
+/** The chance a client stops using a lease after it renewed it (see the keepAlive case). */
+const ABANDON_AFTER_KEEPALIVE_P = 0.25;
 
 export interface WorkloadOptions {
   keys: number;
@@ -242,6 +250,20 @@ export function workloadClient(
         }
         return c.put({ key: key(), value: value(), lease: env.rng.pick(leases) }, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
+      }
+      case "keepAlive": {
+        if (leases.length === 0) return next();
+        const lid = env.rng.pick(leases);
+        return c.leaseKeepAlive({ ID: lid }, (r) => {
+          // TTL 0: the lease is gone (expired or revoked); stop using it, as a clientv3 keep-alive does.
+          // Otherwise, now and then, the client is done with it and lets it run out: a lease whose last
+          // renewal was answered is the one whose expiry shows whether that answer's TTL held.
+          if (r.ok && (r.value.TTL <= 0 || env.rng.chance(ABANDON_AFTER_KEEPALIVE_P))) {
+            const i = leases.indexOf(lid);
+            if (i >= 0) leases.splice(i, 1);
+          }
           next();
         });
       }

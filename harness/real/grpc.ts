@@ -194,6 +194,41 @@ export class EtcdEndpoint {
     });
   }
 
+  /**
+   * clientv3's KeepAliveOnce: LeaseKeepAlive is a bidirectional stream; one request, its first
+   * response, then the stream is cancelled. An error or an end before the response is an unknown
+   * outcome (the renewal may have happened), a definite etcd error is definite.
+   */
+  private keepAliveOnce(id: string, timeoutMs: number): Promise<CallResult<Json>> {
+    return new Promise((resolve) => {
+      const meta = new grpc.Metadata();
+      if (this.token !== undefined) meta.set("token", this.token);
+      const stream = (
+        this.lease as unknown as {
+          LeaseKeepAlive(meta: grpc.Metadata, opts: grpc.CallOptions): grpc.ClientDuplexStream<Json, Json>;
+        }
+      ).LeaseKeepAlive(meta, { deadline: Date.now() + timeoutMs });
+      let done = false;
+      const finish = (r: CallResult<Json>) => {
+        if (done) return;
+        done = true;
+        stream.cancel();
+        resolve(r);
+      };
+      stream.on("data", (d: Json) => finish({ ok: true, value: d ?? {} }));
+      stream.on("error", (err: grpc.ServiceError) => {
+        const c = classifyError(err);
+        finish(
+          "definite" in c
+            ? { ok: false, error: c.definite, unknown: false }
+            : { ok: false, unknown: true, reason: c.reason },
+        );
+      });
+      stream.on("end", () => finish({ ok: false, unknown: true, reason: "stream ended" }));
+      stream.write({ ID: id });
+    });
+  }
+
   /** One KV or lease request of the history. */
   async request(req: EtcdRequest, timeoutMs: number): Promise<CallResult<EtcdResponse>> {
     const call = async <T>(stub: Stub, method: string, body: Json, f: (r: Json) => T): Promise<CallResult<T>> => {
@@ -244,8 +279,17 @@ export class EtcdEndpoint {
           kind: "leaseRevoke",
           leaseRevoke: { header: this.header(r) },
         }));
-      case "leaseKeepAlive":
-        return { ok: false, unknown: true, reason: "keepalive not used" };
+      case "leaseKeepAlive": {
+        const r = await this.keepAliveOnce(this.leases.wire(req.leaseKeepAlive.ID), timeoutMs);
+        if (!r.ok) return r;
+        return {
+          ok: true,
+          value: {
+            kind: "leaseKeepAlive",
+            leaseKeepAlive: { header: this.header(r.value), ID: req.leaseKeepAlive.ID, TTL: num(r.value.TTL) },
+          },
+        };
+      }
     }
   }
 

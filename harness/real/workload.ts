@@ -231,6 +231,14 @@ export class RealClient {
         if (r.ok && r.value.kind === "put") this.noteRev(r.value.put.header.revision);
         return;
       }
+      case "keepAlive": {
+        if (this.leases.length === 0) return;
+        const lid = rng.pick(this.leases);
+        const r = await this.call({ kind: "leaseKeepAlive", leaseKeepAlive: { ID: lid } });
+        if (r.ok && r.value.kind === "leaseKeepAlive" && r.value.leaseKeepAlive.TTL <= 0)
+          this.leases.splice(this.leases.indexOf(lid), 1);
+        return;
+      }
       case "leaseRevoke": {
         if (this.leases.length === 0) return;
         const i = rng.int(0, this.leases.length - 1);

@@ -241,8 +241,9 @@ export const kvChaos = kvScenario<ChaosOptions>(
       if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
     }
     const traffic = { ...DEFAULT_MIX };
+    // Not keepAlive (added later, left at 0 here): the draws keep their meaning.
     for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[])
-      traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
+      if (k !== "keepAlive") traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
     traffic.put = Math.max(traffic.put, 5);
     traffic.get = Math.max(traffic.get, 5);
     const o: ChaosOptions = {
@@ -309,12 +310,17 @@ export const kvChaos = kvScenario<ChaosOptions>(
 /** Stalls the current leader and cuts it off from the other members (clients still reach it), again and again. */
 export const leaderIsolation = kvScenario(
   "leader-isolation",
-  "the leader stalls and is cut off from the other members while clients still reach it: reads must not go stale",
+  "the leader stalls and is cut off from the other members while clients still reach it: reads must not go stale, nor keep-alives renew what the new leader never sees",
   () => ({
     ...KV_DEFAULTS,
     members: 3,
-    clients: 4,
+    // Six clients, keep-alives a fifth of the traffic and one-second leases: a client that reaches the
+    // resumed leader in the moments before it learns it was deposed is often renewing a lease, and one it
+    // then lets run out shows whether that renewal's TTL held at the new leader (lease-safety).
+    clients: 6,
     thinkUs: 15_000,
+    leaseTtlSec: 1,
+    leaseGrantP: 0.3,
     traffic: {
       ...DEFAULT_MIX,
       get: 40,
@@ -323,7 +329,8 @@ export const leaderIsolation = kvScenario(
       cas: 10,
       watch: 0,
       leaseRevoke: 0,
-      putWithLease: 0,
+      putWithLease: 8,
+      keepAlive: 40,
       staleGet: 0,
       delete: 5,
       txn: 5,

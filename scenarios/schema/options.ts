@@ -61,6 +61,7 @@ const TRAFFIC = [
   "cas",
   "putWithLease",
   "leaseRevoke",
+  "keepAlive",
   "watch",
 ] as const;
 export const trafficMix = z

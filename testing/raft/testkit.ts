@@ -238,6 +238,7 @@ export class Cluster {
 
   readIndex(id: string, context: string): void {
     const m = this.member(id);
+    this.observe(m, { readRequested: context });
     this.node(id).readIndex(context);
     this.afterStep(m);
   }
@@ -354,6 +355,7 @@ export class Cluster {
       appliedSnapshot:
         rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
       appliedEntries: rd.committedEntries,
+      readsAnswered: rd.readStates.length > 0 ? rd.readStates : undefined,
     });
   }
 
