@@ -220,6 +220,14 @@ function guessBudget(operations: number, maxSteps: number): number {
  */
 const MAX_BACKTRACKS = 64;
 
+/**
+ * Fillers tried at one gap per dead end before the backtrack moves to the gap before it. A gap with
+ * hundreds of candidates (a long outage leaves that many unknown outcomes) would otherwise take every
+ * backtrack, while the wrong choice lay one gap earlier: the filler there decides what the later gap
+ * must undo.
+ */
+const TRIES_PER_GAP = 4;
+
 /** A revision gap filled by an unknown outcome: enough to undo it and try the next candidate. */
 interface Choice {
   k: number;
@@ -231,6 +239,8 @@ interface Choice {
   /** The candidates scanned so far (gapCandidates' order), and the legal ones not yet tried, best first. */
   scanned: number;
   ranked: Filler[];
+  /** The fillers tried at this gap since the gap before it was last filled (see backtrack). */
+  tries: number;
 }
 
 /** A legal candidate for a revision gap, the state after it, and how far the history replays after it. */
@@ -727,7 +737,7 @@ class Guess {
    * contents that contradict what responses showed of it). Tries the candidates from position
    * `from`; the choice is recorded so that a later dead end can revise it.
    */
-  private fillGap(x: number, from: number, ranked: Filler[] = []): boolean {
+  private fillGap(x: number, from: number, ranked: Filler[] = [], tries = 0): boolean {
     let scanned = from;
     if (ranked.length === 0) {
       // The first `scanned + GAP_SCAN` of them: a prefix of the same list whenever this gap is revisited.
@@ -769,6 +779,7 @@ class Guess {
       x,
       scanned,
       ranked,
+      tries: tries + 1,
     });
     if (this.choices.length > MAX_CHOICES) this.choices.shift();
     this.commit(best.u, best.next);
@@ -950,7 +961,9 @@ class Guess {
       this.deferred = c.deferred;
       this.boundedStart = 0;
       this.k = c.k;
-      if (this.fillGap(c.x, c.scanned, c.ranked)) return true;
+      // This gap had its tries: undo it too, and revise the one before (its own next choice refills it).
+      if (c.tries >= TRIES_PER_GAP) continue;
+      if (this.fillGap(c.x, c.scanned, c.ranked, c.tries)) return true;
     }
     return false;
   }
