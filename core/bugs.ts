@@ -193,6 +193,13 @@ export const BUG_CATALOG = [
     scenario: "kv-crash",
   },
   {
+    name: "etcd-lease-renew-expired",
+    bug: "a keep-alive renews a lease that already expired while its revoke goes through Raft: the client is promised a full TTL and the lease is revoked moments later",
+    modelledOn:
+      "etcd's lessor.Renew waits on an expired lease's revoke (then ErrLeaseNotFound); found by this testbed's kv-chaos sweep once clients kept leases alive",
+    scenario: "kv-chaos",
+  },
+  {
     name: "etcd-lease-renew-no-leadership-check",
     bug: "a leader renews a lease on a keep-alive without confirming it still leads: a stalled, cut-off leader answers keep-alives the new leader never sees, and the lease expires before its TTL from the renewal",
     modelledOn: "etcd #15247, fixed by ensureLeadership in LeaseRenew (3.5.13)",

@@ -241,6 +241,8 @@ export class EtcdMember implements Actor {
   readonly alarms = new AlarmStore();
   readonly backend = new BackendSize();
   private readonly maintWaiting = new Map<string, Waiting>();
+  /** Keep-alives of expired leases, by lease, waiting for the revoke to apply (see the leaseKeepAlive case). */
+  private readonly renewalsAwaitingRevoke = new Map<number, { client: string; clientReqId: number }[]>();
   /** etcd's auth store and this member's simple tokens (inert until an auth request arrives). */
   readonly auth: MemberAuth;
 
@@ -556,6 +558,21 @@ export class EtcdMember implements Actor {
           this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
         if (!this.isLeader) return notLeader();
         const renew = () => {
+          const id = request.leaseKeepAlive.ID;
+          const lease = this.store.lessor.lookup(id);
+          if (
+            lease !== undefined &&
+            lease.expiryUs <= this.leaseClock() &&
+            !this.bugs.has("etcd-lease-renew-expired")
+          ) {
+            // etcd's lessor.Renew: an expired lease may be on its way out through Raft; the renewal waits
+            // for that revoke (then "not found": TTL 0) or for this member to stop leading (not-leader).
+            probe("etcd.keepalive-waited-for-revoke");
+            const waiting = this.renewalsAwaitingRevoke.get(id);
+            if (waiting === undefined) this.renewalsAwaitingRevoke.set(id, [{ client, clientReqId }]);
+            else waiting.push({ client, clientReqId });
+            return;
+          }
           const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
           if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
           else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
@@ -976,8 +993,29 @@ export class EtcdMember implements Actor {
   }
 
   private report(entry: Entry): void {
+    if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(false);
     this.auth.onApplied(entry.index);
     this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision);
+  }
+
+  /**
+   * Answers the keep-alives waiting on an expired lease: "not found" (TTL 0) once the lease is gone; with
+   * `demoted`, the rest not-leader (the new leader's lessor holds the lease now).
+   */
+  private settleRenewals(demoted: boolean): void {
+    for (const [id, waiting] of [...this.renewalsAwaitingRevoke]) {
+      const gone = this.store.lessor.lookup(id) === undefined;
+      if (!gone && !demoted) continue;
+      this.renewalsAwaitingRevoke.delete(id);
+      for (const w of waiting) {
+        if (gone) {
+          const ttl0 = { header: { revision: this.store.revision, raftTerm: this.driver.node.term }, ID: id, TTL: 0 };
+          this.replyOk(w.client, w.clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: ttl0 });
+        } else {
+          this.reply(w.client, w.clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+        }
+      }
+    }
   }
 
   private restore(s: MemberSnapshot): void {
@@ -1012,6 +1050,7 @@ export class EtcdMember implements Actor {
       this.store.lessor.promote(this.leaseClock(), this.electionUs);
     } else if (!this.isLeader && wasLeader) {
       this.store.lessor.demote();
+      if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(true);
     }
     const term = this.driver?.node.term ?? 0;
     this.hub.raftTerm = term;

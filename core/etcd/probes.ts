@@ -12,6 +12,9 @@ export const ETCD_PROBES = {
     required: true,
   },
   "etcd.write-forwarded": { what: "a follower forwarded a client's write to the leader" },
+  "etcd.keepalive-waited-for-revoke": {
+    what: "a keep-alive of an expired lease waited for its revoke to go through Raft (etcd's lessor.Renew)",
+  },
   "etcd.keepalive-leadership-unconfirmed": {
     what: "a leader could not confirm it still leads before renewing a lease (etcd's ensureLeadership): the keep-alive was refused",
   },

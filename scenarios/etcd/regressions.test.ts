@@ -22,4 +22,19 @@ test("watch-compaction seed 4431: the control plane it attaches is judged with t
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+// Found when kv-chaos began drawing lease keep-alives: a keep-alive of a lease that had expired, its
+// revoke still on its way through Raft, was answered with a full TTL, and the revoke landed moments later.
+for (const seed of [2020, 3077]) {
+  test(`kv-chaos seed ${seed}: a keep-alive of an expired lease waits for its revoke (lease-safety); the mutant renews it`, () => {
+    const def = findScenario("kv-chaos")!;
+    const r = runScenario({ scenario: def, seed });
+    assert.is(r.checks.find((c) => c.name === "lease-safety")!.verdict, "pass");
+    assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+    const mutant = runScenario({ scenario: def, seed, bugs: ["etcd-lease-renew-expired"] });
+    const lease = mutant.checks.find((c) => c.name === "lease-safety")!;
+    assert.is(lease.verdict, "fail");
+    assert.match(lease.message, /before its 1s TTL/);
+  });
+}
+
 test.run();

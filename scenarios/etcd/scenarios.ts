@@ -241,7 +241,7 @@ export const kvChaos = kvScenario<ChaosOptions>(
       if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
     }
     const traffic = { ...DEFAULT_MIX };
-    // Not keepAlive (added later, left at 0 here): the draws keep their meaning.
+    // Not keepAlive (added later, drawn last): the draws keep their meaning.
     for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[])
       if (k !== "keepAlive") traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
     traffic.put = Math.max(traffic.put, 5);
@@ -294,6 +294,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     }
     // BUGGIFY fault points for this seed (drawn last; the figure-8 staging runs without them).
     o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
+    // Lease keep-alives on half the seeds (drawn after the rest, so the draws above keep their meaning).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, keepAlive: rng.int(5, 30) };
     return o;
   },
   (rng, o) => {
