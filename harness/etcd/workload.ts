@@ -2,8 +2,8 @@
 // reads at an older revision, puts of unique values, deletes, multi-op Txns, compare-and-swap on
 // mod_revision, puts with a lease, lease keep-alives and revokes, a compaction loop, and watches that
 // start at the current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
-import type { Actor, Env } from "../../core/env.ts";
-import type { KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
+import type { Actor, Env, Random } from "../../core/env.ts";
+import type { Compare, KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
 import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
 import { probesOf } from "../../core/probes.ts";
 import { ETCD_PROBES } from "../../core/etcd/probes.ts";
@@ -17,6 +17,12 @@ export interface TrafficMix {
   put: number;
   delete: number;
   txn: number;
+  /**
+   * A Txn whose compare is on a key's value, create revision, lease, version or mod revision (or on
+   * every key of the prefix), with any result: etcd's lock and election recipes compare create
+   * revisions, STM compares values. 0 in the default mix.
+   */
+  txnCompare: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -32,6 +38,8 @@ export const DEFAULT_MIX: TrafficMix = {
   put: 25,
   delete: 6,
   txn: 8,
+  // Off unless a scenario asks (as keepAlive): mixes without it pick as before it existed.
+  txnCompare: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -40,6 +48,31 @@ export const DEFAULT_MIX: TrafficMix = {
   keepAlive: 0,
   watch: 4,
 };
+
+/**
+ * txnCompare's compare on key k: a random target and result, the operand near what the client last read
+ * of k (`seen`), so that every result goes both ways; now and then over every key of the prefix.
+ */
+export function compareFor(
+  rng: Pick<Random, "pick" | "int" | "chance">,
+  k: string,
+  seen: KeyValue | undefined,
+  leases: readonly number[],
+  freshValue: () => string,
+  prefixRangeEnd: string,
+): Compare {
+  const target = rng.pick(["VALUE", "CREATE", "LEASE", "VERSION", "MOD"] as const);
+  const result = rng.pick(["EQUAL", "NOT_EQUAL", "GREATER", "LESS"] as const);
+  const near = (x: number) => Math.max(0, x + rng.int(-1, 1));
+  const compare: Compare = { key: k, target, result };
+  if (rng.chance(0.2)) compare.rangeEnd = prefixRangeEnd;
+  if (target === "VALUE") compare.value = seen !== undefined && rng.chance(0.7) ? seen.value : freshValue();
+  else if (target === "CREATE") compare.createRevision = rng.chance(0.3) ? 0 : near(seen?.createRevision ?? 0);
+  else if (target === "LEASE") compare.lease = rng.chance(0.5) ? (seen?.lease ?? 0) : rng.pick([0, ...leases]);
+  else if (target === "VERSION") compare.version = near(seen?.version ?? 0);
+  else compare.modRevision = near(seen?.modRevision ?? 0);
+  return compare;
+}
 
 /** The chance a client stops using a lease after it renewed it (see the keepAlive case). */
 const ABANDON_AFTER_KEEPALIVE_P = 0.25;
@@ -103,6 +136,8 @@ export function workloadClient(
   let lastRevision = 1;
   const leases: number[] = [];
   const modRevisionSeen = new Map<string, number>();
+  /** The last pair read of each key (for txnCompare's operands). */
+  const pairSeen = new Map<string, KeyValue>();
   // Key names are made once: every request (and the history that keeps it) shares them.
   const keyNames = Array.from({ length: w.keys }, (_, i) => w.keyPrefix + i);
   const key = () => keyNames[env.rng.int(0, w.keys - 1)]!;
@@ -121,7 +156,10 @@ export function workloadClient(
     if (r !== undefined && r > lastRevision) lastRevision = r;
   };
   const noteKvs = (kvs: readonly KeyValue[]) => {
-    for (const kv of kvs) modRevisionSeen.set(kv.key, kv.modRevision);
+    for (const kv of kvs) {
+      modRevisionSeen.set(kv.key, kv.modRevision);
+      pairSeen.set(kv.key, kv);
+    }
   };
 
   const next = () => {
@@ -240,6 +278,24 @@ export function workloadClient(
           );
         };
         return attempt(false);
+      }
+      case "txnCompare": {
+        const k = key();
+        return c.txn(
+          {
+            compare: [compareFor(env.rng, k, pairSeen.get(k), leases, value, prefixRangeEnd)],
+            success: [{ requestPut: { key: k, value: value() } }],
+            failure: [{ requestRange: { key: k } }],
+          },
+          (r) => {
+            if (r.ok) {
+              noteRev(r.value.header.revision);
+              const rr = r.value.responses[0];
+              if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
+            }
+            next();
+          },
+        );
       }
       case "putWithLease": {
         if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {

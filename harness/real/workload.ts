@@ -7,7 +7,7 @@
 // started); a timeout or a lost connection is an unknown outcome (return null).
 import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
-import { prefixEnd, type TrafficMix } from "../etcd/workload.ts";
+import { compareFor, prefixEnd, type TrafficMix } from "../etcd/workload.ts";
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { CallResult, EtcdEndpoint } from "./grpc.ts";
@@ -38,6 +38,7 @@ export class RealClient {
   private lastRevision = 1;
   private readonly leases: number[] = [];
   private readonly modRevisionSeen = new Map<string, number>();
+  private readonly pairSeen = new Map<string, KeyValue>();
   private endpoint: number;
   private stopped = false;
   private nextWatch = 1;
@@ -83,7 +84,10 @@ export class RealClient {
   }
 
   private noteKvs(kvs: readonly KeyValue[]): void {
-    for (const kv of kvs) this.modRevisionSeen.set(kv.key, kv.modRevision);
+    for (const kv of kvs) {
+      this.modRevisionSeen.set(kv.key, kv.modRevision);
+      this.pairSeen.set(kv.key, kv);
+    }
   }
 
   /** One request through the current endpoint, recorded; an unknown outcome moves to the next endpoint. */
@@ -207,6 +211,31 @@ export class RealClient {
           kind: "txn",
           txn: {
             compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }],
+            success: [{ requestPut: { key: k, value: this.value() } }],
+            failure: [{ requestRange: { key: k } }],
+          },
+        });
+        if (r.ok && r.value.kind === "txn") {
+          this.noteRev(r.value.txn.header.revision);
+          const rr = r.value.txn.responses[0];
+          if (rr && "responseRange" in rr) this.noteKvs(rr.responseRange.kvs);
+        }
+        return;
+      }
+      case "txnCompare": {
+        const k = this.key();
+        const compare = compareFor(
+          rng,
+          k,
+          this.pairSeen.get(k),
+          this.leases,
+          () => this.value(),
+          prefixEnd(this.o.keyPrefix),
+        );
+        const r = await this.call({
+          kind: "txn",
+          txn: {
+            compare: [compare],
             success: [{ requestPut: { key: k, value: this.value() } }],
             failure: [{ requestRange: { key: k } }],
           },

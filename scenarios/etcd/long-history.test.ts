@@ -5,7 +5,8 @@ import { resolveRun, runScenario } from "../runner.ts";
 
 /**
  * kv-chaos with its fault phase stretched to `seconds`: the linearizability check's message and verdict.
- * `withoutKeepAlives`: the seed's history as it was before kv-chaos drew lease keep-alives.
+ * Each test keeps the history it was written for: without the traffic kv-chaos drew later (Txns on
+ * other compare targets always; lease keep-alives with `withoutKeepAlives`).
  */
 function linearizability(
   seed: number,
@@ -14,7 +15,7 @@ function linearizability(
 ): { verdict: string; message: string } {
   const def = findScenario("kv-chaos")!;
   const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
-  const traffic = withoutKeepAlives ? { ...drawn.traffic, keepAlive: 0 } : drawn.traffic;
+  const traffic = { ...drawn.traffic, txnCompare: 0, ...(withoutKeepAlives ? { keepAlive: 0 } : {}) };
   const { options, faults } = resolveRun(def, seed, { ...drawn, traffic, faultPhaseUs: seconds * 1e6 });
   const r = runScenario({ scenario: def, seed, options, faults });
   return r.checks.find((c) => c.name === "linearizability")!;

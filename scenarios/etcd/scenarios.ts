@@ -241,9 +241,9 @@ export const kvChaos = kvScenario<ChaosOptions>(
       if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
     }
     const traffic = { ...DEFAULT_MIX };
-    // Not keepAlive (added later, drawn last): the draws keep their meaning.
+    // Not keepAlive and txnCompare (added later, drawn last): the draws keep their meaning.
     for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[])
-      if (k !== "keepAlive") traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
+      if (k !== "keepAlive" && k !== "txnCompare") traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
     traffic.put = Math.max(traffic.put, 5);
     traffic.get = Math.max(traffic.get, 5);
     const o: ChaosOptions = {
@@ -296,6 +296,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
     // Lease keep-alives on half the seeds (drawn after the rest, so the draws above keep their meaning).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, keepAlive: rng.int(5, 30) };
+    // Txns comparing values, create revisions, leases (after the keep-alives, for the same reason).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnCompare: rng.int(3, 20) };
     return o;
   },
   (rng, o) => {

@@ -58,6 +58,7 @@ const TRAFFIC = [
   "put",
   "delete",
   "txn",
+  "txnCompare",
   "cas",
   "putWithLease",
   "leaseRevoke",
