@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { AssertionFailure } from "../../core/assert.ts";
 import { BugSet, type BugName } from "../../core/bugs.ts";
-import { Cluster, figure8, type ClusterOptions } from "../../testing/raft/testkit.ts";
+import { Cluster, clusterWithCommittedWrite, figure8, type ClusterOptions } from "../../testing/raft/testkit.ts";
 import { RaftSafetyMonitor } from "./monitor.ts";
 
 type Watch = Pick<ClusterOptions, "bugs" | "observer" | "onCrash">;
@@ -123,19 +123,9 @@ test("raft-ack-before-fsync: a follower acknowledges before its fsync and the le
   });
 });
 
-/** A cluster whose leader n1 committed w1 everywhere (index 2). */
-function readCluster(watch: Watch): Cluster {
-  const t = new Cluster({ ids: ["n1", "n2", "n3"], checkQuorum: false, preVote: false, ...watch });
-  t.campaign("n1");
-  t.stabilize();
-  t.propose("n1", "w1");
-  t.stabilize();
-  return t;
-}
-
 test("raft-stale-read: a deposed leader answers a read below what the new leader had committed", () => {
   expectCaught("raft-stale-read", ["read-index-current"], (watch) => {
-    const t = readCluster(watch);
+    const t = clusterWithCommittedWrite(watch);
     t.isolate("n1");
     t.campaign("n2");
     t.stabilize();
@@ -148,7 +138,7 @@ test("raft-stale-read: a deposed leader answers a read below what the new leader
 
 test("raft-read-index-before-term-commit: a new leader answers a read below its predecessor's commit index", () => {
   expectCaught("raft-read-index-before-term-commit", ["read-index-current"], (watch) => {
-    const t = readCluster(watch);
+    const t = clusterWithCommittedWrite(watch);
     // n1 commits w2 at index 3 on its followers' acknowledgements, and is cut off before telling them.
     t.propose("n1", "w2");
     t.deliverAll((e) => e.msg.type === "MsgApp");

@@ -2,15 +2,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
-import { Cluster } from "../../testing/raft/testkit.ts";
+import { type Cluster, clusterWithCommittedWrite } from "../../testing/raft/testkit.ts";
 
 function cluster(extra: { bugs?: BugSet } = {}): Cluster {
-  const t = new Cluster({ ids: ["n1", "n2", "n3"], checkQuorum: false, preVote: false, ...extra });
-  t.campaign("n1");
-  t.stabilize();
-  t.propose("n1", "w1");
-  t.stabilize();
-  return t;
+  return clusterWithCommittedWrite(extra);
 }
 
 test("§8 a leader answers a read only after a heartbeat round confirms it still leads", () => {

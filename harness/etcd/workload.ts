@@ -162,6 +162,23 @@ export function workloadClient(
     }
   };
 
+  /** A Txn: if `compare` holds, a fresh value at k, else a read of k (noted); `after` learns which (undefined: failed). */
+  const putIf = (k: string, compare: Compare, after: (succeeded: boolean | undefined) => void) =>
+    c.txn(
+      {
+        compare: [compare],
+        success: [{ requestPut: { key: k, value: value() } }],
+        failure: [{ requestRange: { key: k } }],
+      },
+      (r) => {
+        if (!r.ok) return after(undefined);
+        noteRev(r.value.header.revision);
+        const rr = r.value.responses[0];
+        if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
+        after(r.value.succeeded);
+      },
+    );
+
   const next = () => {
     if (trueNow() >= w.stopAt) return;
     env.setTimer(env.rng.int(w.thinkUs / 2, (w.thinkUs * 3) / 2), issue);
@@ -255,47 +272,23 @@ export function workloadClient(
         const k = key();
         // A compare-and-swap on mod_revision; after a conflict, one retry with the revision the
         // failure branch read (as a read-modify-write loop does).
-        const attempt = (retry: boolean) => {
-          const rev = modRevisionSeen.get(k) ?? 0;
-          c.txn(
-            {
-              compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }],
-              success: [{ requestPut: { key: k, value: value() } }],
-              failure: [{ requestRange: { key: k } }],
-            },
-            (r) => {
-              if (r.ok) {
-                noteRev(r.value.header.revision);
-                const rr = r.value.responses[0];
-                if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
-                if (!r.value.succeeded && !retry && trueNow() < w.stopAt) {
-                  probe("etcd.cas-retry-after-conflict");
-                  return attempt(true);
-                }
+        const attempt = (retry: boolean) =>
+          putIf(
+            k,
+            { key: k, target: "MOD", result: "EQUAL", modRevision: modRevisionSeen.get(k) ?? 0 },
+            (succeeded) => {
+              if (succeeded === false && !retry && trueNow() < w.stopAt) {
+                probe("etcd.cas-retry-after-conflict");
+                return attempt(true);
               }
               next();
             },
           );
-        };
         return attempt(false);
       }
       case "txnCompare": {
         const k = key();
-        return c.txn(
-          {
-            compare: [compareFor(env.rng, k, pairSeen.get(k), leases, value, prefixRangeEnd)],
-            success: [{ requestPut: { key: k, value: value() } }],
-            failure: [{ requestRange: { key: k } }],
-          },
-          (r) => {
-            if (r.ok) {
-              noteRev(r.value.header.revision);
-              const rr = r.value.responses[0];
-              if (rr && "responseRange" in rr) noteKvs(rr.responseRange.kvs);
-            }
-            next();
-          },
-        );
+        return putIf(k, compareFor(env.rng, k, pairSeen.get(k), leases, value, prefixRangeEnd), next);
       }
       case "putWithLease": {
         if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {

@@ -8,7 +8,7 @@
 import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
 import { compareFor, prefixEnd, type TrafficMix } from "../etcd/workload.ts";
-import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, WatchResponse } from "../../core/mvcc/rpc.ts";
+import type { Compare, EtcdRequest, EtcdResponse, KeyValue, RequestOp, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { CallResult, EtcdEndpoint } from "./grpc.ts";
 
@@ -81,6 +81,23 @@ export class RealClient {
 
   private noteRev(r: number | undefined): void {
     if (r !== undefined && r > this.lastRevision) this.lastRevision = r;
+  }
+
+  /** A Txn: if `compare` holds, a fresh value at k, else a read of k (noted). */
+  private async putIf(k: string, compare: Compare): Promise<void> {
+    const r = await this.call({
+      kind: "txn",
+      txn: {
+        compare: [compare],
+        success: [{ requestPut: { key: k, value: this.value() } }],
+        failure: [{ requestRange: { key: k } }],
+      },
+    });
+    if (r.ok && r.value.kind === "txn") {
+      this.noteRev(r.value.txn.header.revision);
+      const rr = r.value.txn.responses[0];
+      if (rr && "responseRange" in rr) this.noteKvs(rr.responseRange.kvs);
+    }
   }
 
   private noteKvs(kvs: readonly KeyValue[]): void {
@@ -206,46 +223,15 @@ export class RealClient {
       }
       case "cas": {
         const k = this.key();
-        const rev = this.modRevisionSeen.get(k) ?? 0;
-        const r = await this.call({
-          kind: "txn",
-          txn: {
-            compare: [{ key: k, target: "MOD", result: "EQUAL", modRevision: rev }],
-            success: [{ requestPut: { key: k, value: this.value() } }],
-            failure: [{ requestRange: { key: k } }],
-          },
-        });
-        if (r.ok && r.value.kind === "txn") {
-          this.noteRev(r.value.txn.header.revision);
-          const rr = r.value.txn.responses[0];
-          if (rr && "responseRange" in rr) this.noteKvs(rr.responseRange.kvs);
-        }
-        return;
+        return this.putIf(k, { key: k, target: "MOD", result: "EQUAL", modRevision: this.modRevisionSeen.get(k) ?? 0 });
       }
       case "txnCompare": {
         const k = this.key();
-        const compare = compareFor(
-          rng,
+        const end = prefixEnd(this.o.keyPrefix);
+        return this.putIf(
           k,
-          this.pairSeen.get(k),
-          this.leases,
-          () => this.value(),
-          prefixEnd(this.o.keyPrefix),
+          compareFor(rng, k, this.pairSeen.get(k), this.leases, () => this.value(), end),
         );
-        const r = await this.call({
-          kind: "txn",
-          txn: {
-            compare: [compare],
-            success: [{ requestPut: { key: k, value: this.value() } }],
-            failure: [{ requestRange: { key: k } }],
-          },
-        });
-        if (r.ok && r.value.kind === "txn") {
-          this.noteRev(r.value.txn.header.revision);
-          const rr = r.value.txn.responses[0];
-          if (rr && "responseRange" in rr) this.noteKvs(rr.responseRange.kvs);
-        }
-        return;
       }
       case "putWithLease": {
         if (this.leases.length === 0 || rng.chance(this.o.leaseGrantP)) {

@@ -748,3 +748,13 @@ export function snapshotRacesConfChange(opts: Omit<ClusterOptions, "ids" | "sync
   assert(t.deliverAll((e) => e.to === "n3" && e.msg.type === "MsgSnap") === 1, "n3 restores the snapshot mid-sync");
   return t;
 }
+
+/** Three nodes without pre-vote or CheckQuorum, whose leader n1 committed "w1" everywhere (index 2): the reads tests' start. */
+export function clusterWithCommittedWrite(extra: Partial<ClusterOptions> = {}): Cluster {
+  const t = new Cluster({ ids: ["n1", "n2", "n3"], checkQuorum: false, preVote: false, ...extra });
+  t.campaign("n1");
+  t.stabilize();
+  t.propose("n1", "w1");
+  t.stabilize();
+  return t;
+}
