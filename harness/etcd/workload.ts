@@ -94,6 +94,8 @@ export interface WorkloadOptions {
   watchLifeUs: [number, number];
   /** Watches start this many revisions below the last seen one at most (so some start below a compaction). */
   watchBacklog: number;
+  /** The chance a watch carries a filter, NOPUT or NODELETE (default 0: none, and nothing drawn for it). */
+  watchFilterP?: number;
   /**
    * When a client already holds leases, the chance that a putWithLease grants a new one instead of
    * reusing one (default 0.3). Every lease in a history is a possible expiry at any later point, so
@@ -329,11 +331,21 @@ export function workloadClient(
       case "watch": {
         const start = Math.max(0, lastRevision + env.rng.int(-w.watchBacklog, 2));
         const prevKv = env.rng.chance(0.5);
+        const filterP = w.watchFilterP ?? 0;
+        const filters =
+          filterP > 0 && env.rng.chance(filterP) ? [env.rng.pick(["NOPUT", "NODELETE"] as const)] : undefined;
         let h: { cancel(): void } | undefined;
         let closed = false;
         const open = (startRevision: number, resumes: number) => {
           h = c.watch(
-            { key: w.keyPrefix, rangeEnd: prefixRangeEnd, startRevision, prevKv, progressNotify: true },
+            {
+              key: w.keyPrefix,
+              rangeEnd: prefixRangeEnd,
+              startRevision,
+              prevKv,
+              progressNotify: true,
+              ...(filters !== undefined ? { filters } : {}),
+            },
             (r) => {
               for (const e of r.events) noteRev(e.kv.modRevision);
               // Like clientv3 users after ErrCompacted: resume from the compaction revision itself.

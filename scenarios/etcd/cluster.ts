@@ -58,6 +58,8 @@ export interface KvOptions extends Record<string, unknown> {
   compactLag: number;
   watchLifeUs: [number, number];
   watchBacklog: number;
+  /** The chance a client's watch filters out puts or deletes (NOPUT / NODELETE). */
+  watchFilterP: number;
   /**
    * Also run a Kubernetes control plane (apiservers, informers, controllers, kubelets) on the same
    * members, sharing the client history, so informers meet compaction ("resource version too old").
@@ -115,6 +117,7 @@ export const KV_DEFAULTS: KvOptions = {
   compactLag: 20,
   watchLifeUs: [100_000, 600_000],
   watchBacklog: 5,
+  watchFilterP: 0,
   maxCheckSteps: 5_000_000,
   spares: 0,
   membership: [],
@@ -241,6 +244,7 @@ export function runKvCluster(
           compactLag: o.compactLag,
           watchLifeUs: o.watchLifeUs,
           watchBacklog: o.watchBacklog,
+          watchFilterP: o.watchFilterP,
           listLimit: o.listLimit,
           txnMaxOps: o.txnMaxOps,
           bigValueP: o.bigValueP,

@@ -5,8 +5,8 @@ import { resolveRun, runScenario } from "../runner.ts";
 
 /**
  * kv-chaos with its fault phase stretched to `seconds`: the linearizability check's message and verdict.
- * Each test keeps the history it was written for: without the traffic kv-chaos drew later (Txns on
- * other compare targets always; lease keep-alives with `withoutKeepAlives`).
+ * Each test keeps the history it was written for: without what kv-chaos drew later (Txns on other
+ * compare targets and watch filters always; lease keep-alives with `withoutKeepAlives`).
  */
 function linearizability(
   seed: number,
@@ -16,7 +16,12 @@ function linearizability(
   const def = findScenario("kv-chaos")!;
   const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
   const traffic = { ...drawn.traffic, txnCompare: 0, ...(withoutKeepAlives ? { keepAlive: 0 } : {}) };
-  const { options, faults } = resolveRun(def, seed, { ...drawn, traffic, faultPhaseUs: seconds * 1e6 });
+  const { options, faults } = resolveRun(def, seed, {
+    ...drawn,
+    traffic,
+    watchFilterP: 0,
+    faultPhaseUs: seconds * 1e6,
+  });
   const r = runScenario({ scenario: def, seed, options, faults });
   return r.checks.find((c) => c.name === "linearizability")!;
 }

@@ -298,6 +298,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, keepAlive: rng.int(5, 30) };
     // Txns comparing values, create revisions, leases (after the keep-alives, for the same reason).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnCompare: rng.int(3, 20) };
+    // Watches with filters (NOPUT / NODELETE), likewise drawn last.
+    if (rng.chance(0.5)) o.watchFilterP = 0.3;
     return o;
   },
   (rng, o) => {

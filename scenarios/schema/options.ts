@@ -117,6 +117,7 @@ export const kvOptions = {
     .refine(([a, b]) => a <= b, { message: "must be [min, max] with min <= max" })
     .describe("how long a watch stays open: [min, max]"),
   watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
+  watchFilterP: prob().describe("chance a client's watch filters out puts or deletes (NOPUT / NODELETE)"),
   kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
   buggify,
   maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
