@@ -133,6 +133,27 @@ class H {
   putError(c: number, t: [number, number], key: string, value: string, lease: number, error: EtcdErrorCode): this {
     return this.add(c, t[0], t[1], { kind: "put", put: { key, value, lease } }, null, error);
   }
+  /** A put with ignore_value (no value) that failed, as a plain Put or inside a Txn. */
+  ignoreValueError(
+    c: number,
+    t: [number, number],
+    key: string,
+    lease: number,
+    error: EtcdErrorCode,
+    inTxn = false,
+  ): this {
+    const put = { key, value: "", lease, ignoreValue: true };
+    return inTxn
+      ? this.add(
+          c,
+          t[0],
+          t[1],
+          { kind: "txn", txn: { compare: [], success: [{ requestPut: put }], failure: [] } },
+          null,
+          error,
+        )
+      : this.add(c, t[0], t[1], { kind: "put", put }, null, error);
+  }
   verdict(): string {
     return checkEtcdHistory(this.ops).verdict;
   }
@@ -426,6 +447,15 @@ test("a lease cannot be used before it is granted", () => {
   assert.is(new H().put(0, [0, 1], "a", "1", 2, { lease: 7 }).grant(0, [2, 3], 7, 2).verdict(), "fail");
 });
 
+test("a plain put checks its lease before the key ignore_value needs; a Txn's put the other way round", () => {
+  // Lease 7 is gone and key "a" never existed: both checks fail, and which error comes first is etcd's order.
+  const h = () => new H().grant(0, [0, 1], 7, 1).revoke(0, [2, 3], 7, 1);
+  assert.is(h().ignoreValueError(0, [4, 5], "a", 7, "lease-not-found").verdict(), "pass");
+  assert.is(h().ignoreValueError(0, [4, 5], "a", 7, "key-not-found").verdict(), "fail");
+  assert.is(h().ignoreValueError(0, [4, 5], "a", 7, "key-not-found", true).verdict(), "pass");
+  assert.is(h().ignoreValueError(0, [4, 5], "a", 7, "lease-not-found", true).verdict(), "fail");
+});
+
 test("ranges: count is the full count, limit cuts and sets more, count_only returns no pairs", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "b", "2", 3).put(0, [4, 5], "c", "3", 4);
   const all = { key: "a", rangeEnd: "\0" };
@@ -478,7 +508,7 @@ test("ranges: sorting by a target, filters, and any order among ties", () => {
       .verdict(),
     "fail",
   );
-  const byValue = { ...all, sortTarget: "VALUE" as const, limit: 1 };
+  const byValue = { ...all, sortTarget: "VALUE" as const, sortOrder: "ASCEND" as const, limit: 1 };
   assert.is(
     h()
       .get(1, [6, 7], byValue, 4, [kv("a", "1", 2, 2, 1)], { count: 3, more: true })
@@ -497,6 +527,22 @@ test("ranges: sorting by a target, filters, and any order among ties", () => {
       .get(1, [6, 7], byValue, 4, [kv("b", "2", 3, 3, 1)], { count: 3, more: true })
       .verdict(),
     "fail",
+  );
+  // etcd's quirk: with order NONE (a non-KEY target still sorts, ascending) and a limit, it reads only
+  // limit + 1 pairs from the index in key order (a, b) and sorts those: c is not among them.
+  const byValueNone = { ...all, sortTarget: "VALUE" as const, limit: 1 };
+  assert.is(
+    h()
+      .get(1, [6, 7], byValueNone, 4, [kv("a", "1", 2, 2, 1)], { count: 3, more: true })
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(1, [6, 7], byValueNone, 4, [kv("c", "1", 4, 4, 1)], { count: 3, more: true })
+      .verdict(),
+    "fail",
+    "c lies beyond the limit + 1 pairs etcd read",
   );
   assert.is(
     h()

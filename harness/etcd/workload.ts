@@ -3,7 +3,7 @@
 // mod_revision, puts with a lease, lease keep-alives and revokes, a compaction loop, and watches that
 // start at the current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
 import type { Actor, Env, Random } from "../../core/env.ts";
-import type { Compare, KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
+import type { Compare, KeyValue, PutRequest, RangeRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
 import { probesOf } from "../../core/probes.ts";
 import { ETCD_PROBES } from "../../core/etcd/probes.ts";
@@ -23,6 +23,13 @@ export interface TrafficMix {
    * revisions, STM compares values. 0 in the default mix.
    */
   txnCompare: number;
+  /**
+   * A prefix listing with Range's other options: a sort (target and order), keys_only or count_only,
+   * a min/max mod or create revision filter, a limit. 0 in the default mix.
+   */
+  rangeOptions: number;
+  /** A put that keeps the key's value (ignore_value) or its lease (ignore_lease). 0 in the default mix. */
+  putIgnore: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -40,6 +47,8 @@ export const DEFAULT_MIX: TrafficMix = {
   txn: 8,
   // Off unless a scenario asks (as keepAlive): mixes without it pick as before it existed.
   txnCompare: 0,
+  rangeOptions: 0,
+  putIgnore: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -72,6 +81,29 @@ export function compareFor(
   else if (target === "VERSION") compare.version = near(seen?.version ?? 0);
   else compare.modRevision = near(seen?.modRevision ?? 0);
   return compare;
+}
+
+/** rangeOptions' listing of the prefix: some of Range's options each time, operands near `lastRevision`. */
+export function rangeWithOptions(
+  rng: Pick<Random, "pick" | "int" | "chance">,
+  key: string,
+  rangeEnd: string,
+  lastRevision: number,
+): RangeRequest {
+  const req: RangeRequest = { key, rangeEnd };
+  if (rng.chance(0.6)) {
+    req.sortTarget = rng.pick(["KEY", "VERSION", "CREATE", "MOD", "VALUE"] as const);
+    req.sortOrder = rng.pick(["NONE", "ASCEND", "DESCEND"] as const);
+  }
+  if (rng.chance(0.4)) req.limit = rng.int(1, 3);
+  if (rng.chance(0.25)) req.keysOnly = true;
+  else if (rng.chance(0.15)) req.countOnly = true;
+  if (rng.chance(0.4)) {
+    const bound = Math.max(1, lastRevision + rng.int(-6, 0));
+    const f = rng.pick(["minModRevision", "maxModRevision", "minCreateRevision", "maxCreateRevision"] as const);
+    req[f] = bound;
+  }
+  return req;
 }
 
 /** The chance a client stops using a lease after it renewed it (see the keepAlive case). */
@@ -216,6 +248,26 @@ export function workloadClient(
             next();
           },
         );
+      case "rangeOptions":
+        return c.range(rangeWithOptions(env.rng, w.keyPrefix, prefixRangeEnd, lastRevision), (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
+      case "putIgnore": {
+        // etcd refuses a value with ignore_value and a lease with ignore_lease; a missing key is "key not found".
+        const req: PutRequest = env.rng.chance(0.5)
+          ? {
+              key: key(),
+              value: "",
+              ignoreValue: true,
+              lease: leases.length > 0 && env.rng.chance(0.5) ? env.rng.pick(leases) : 0,
+            }
+          : { key: key(), value: value(), ignoreLease: true };
+        return c.put(req, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
+      }
       case "staleGet":
         return c.range(
           {

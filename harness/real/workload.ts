@@ -7,7 +7,7 @@
 // started); a timeout or a lost connection is an unknown outcome (return null).
 import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
-import { compareFor, prefixEnd, type TrafficMix } from "../etcd/workload.ts";
+import { compareFor, prefixEnd, rangeWithOptions, type TrafficMix } from "../etcd/workload.ts";
 import type { Compare, EtcdRequest, EtcdResponse, KeyValue, RequestOp, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { CallResult, EtcdEndpoint } from "./grpc.ts";
@@ -232,6 +232,21 @@ export class RealClient {
           k,
           compareFor(rng, k, this.pairSeen.get(k), this.leases, () => this.value(), end),
         );
+      }
+      case "rangeOptions": {
+        const req = rangeWithOptions(rng, this.o.keyPrefix, prefixEnd(this.o.keyPrefix), this.lastRevision);
+        const r = await this.call({ kind: "range", range: req });
+        if (r.ok && r.value.kind === "range") this.noteRev(r.value.range.header.revision);
+        return;
+      }
+      case "putIgnore": {
+        const k = this.key();
+        const put = rng.chance(0.5)
+          ? { key: k, value: "", ignoreValue: true }
+          : { key: k, value: this.value(), ignoreLease: true };
+        const r = await this.call({ kind: "put", put });
+        if (r.ok && r.value.kind === "put") this.noteRev(r.value.put.header.revision);
+        return;
       }
       case "putWithLease": {
         if (this.leases.length === 0 || rng.chance(this.o.leaseGrantP)) {

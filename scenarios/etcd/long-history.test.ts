@@ -6,7 +6,8 @@ import { resolveRun, runScenario } from "../runner.ts";
 /**
  * kv-chaos with its fault phase stretched to `seconds`: the linearizability check's message and verdict.
  * Each test keeps the history it was written for: without what kv-chaos drew later (Txns on other
- * compare targets and watch filters always; lease keep-alives with `withoutKeepAlives`).
+ * compare targets, Range's other options, ignore-flag puts and watch filters always; lease keep-alives
+ * with `withoutKeepAlives`).
  */
 function linearizability(
   seed: number,
@@ -15,7 +16,13 @@ function linearizability(
 ): { verdict: string; message: string } {
   const def = findScenario("kv-chaos")!;
   const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
-  const traffic = { ...drawn.traffic, txnCompare: 0, ...(withoutKeepAlives ? { keepAlive: 0 } : {}) };
+  const traffic = {
+    ...drawn.traffic,
+    txnCompare: 0,
+    rangeOptions: 0,
+    putIgnore: 0,
+    ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
+  };
   const { options, faults } = resolveRun(def, seed, {
     ...drawn,
     traffic,

@@ -212,6 +212,9 @@ function electionTimeoutUs(o: KvOptions): number {
 }
 
 /** kv-chaos may stage a figure-8 episode at `figure8At` (µs; 0 for none). */
+/** Traffic kinds added after kv-chaos's draws were fixed: each is drawn after everything else. */
+const LATER_TRAFFIC: ReadonlySet<string> = new Set(["keepAlive", "txnCompare", "rangeOptions", "putIgnore"]);
+
 interface ChaosOptions extends KvOptions {
   figure8At: number;
 }
@@ -241,9 +244,9 @@ export const kvChaos = kvScenario<ChaosOptions>(
       if (rng.chance(0.5)) weights[k] = rng.int(1, 4);
     }
     const traffic = { ...DEFAULT_MIX };
-    // Not keepAlive and txnCompare (added later, drawn last): the draws keep their meaning.
+    // Not the kinds added later (drawn last): the draws keep their meaning.
     for (const k of Object.keys(traffic).sort() as (keyof typeof traffic)[])
-      if (k !== "keepAlive" && k !== "txnCompare") traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
+      if (!LATER_TRAFFIC.has(k)) traffic[k] = rng.chance(0.2) ? 0 : rng.int(1, 20);
     traffic.put = Math.max(traffic.put, 5);
     traffic.get = Math.max(traffic.get, 5);
     const o: ChaosOptions = {
@@ -300,6 +303,9 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnCompare: rng.int(3, 20) };
     // Watches with filters (NOPUT / NODELETE), likewise drawn last.
     if (rng.chance(0.5)) o.watchFilterP = 0.3;
+    // Listings with Range's other options, and puts that keep a value or a lease (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, rangeOptions: rng.int(3, 15) };
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, putIgnore: rng.int(2, 10) };
     return o;
   },
   (rng, o) => {

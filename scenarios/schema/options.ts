@@ -59,6 +59,8 @@ const TRAFFIC = [
   "delete",
   "txn",
   "txnCompare",
+  "rangeOptions",
+  "putIgnore",
   "cas",
   "putWithLease",
   "leaseRevoke",

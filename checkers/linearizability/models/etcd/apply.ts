@@ -120,6 +120,11 @@ export function evalRange(kvs: ReadonlyMap<string, KeyValue>, req: RangeRequest,
     );
   }
   const { target, order } = effectiveSort(req);
+  const limit = req.limit ?? 0;
+  // etcd reads limit + 1 pairs from the index (key order) unless a sort order is given explicitly or a
+  // revision filter is set: a target other than KEY with order NONE still sorts, but only those pairs.
+  if (limit > 0 && (req.sortOrder ?? "NONE") === "NONE" && kept === all && kept.length > limit + 1)
+    kept = kept.slice(0, limit + 1);
   if (order !== "NONE") {
     const dir = order === "ASCEND" ? 1 : -1;
     kept = kept.slice().sort((a, b) => {
@@ -128,7 +133,6 @@ export function evalRange(kvs: ReadonlyMap<string, KeyValue>, req: RangeRequest,
       return x < y ? -dir : x > y ? dir : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
     });
   }
-  const limit = req.limit ?? 0;
   // count_only returns no pairs, so nothing is cut and `more` stays false (etcd's apply.go).
   const more = !req.countOnly && limit > 0 && kept.length > limit;
   let kvs2 = more ? kept.slice(0, limit) : kept;
@@ -214,15 +218,22 @@ export function isReadOnlyTxn(txn: TxnRequest): boolean {
   return ro(txn.success) && ro(txn.failure);
 }
 
-function checkPut(b: StateBuilder, req: PutRequest, ctx: ApplyContext): void {
-  if ((req.ignoreValue || req.ignoreLease) && !b.get(req.key)) throw new RequestError("key-not-found");
+/**
+ * A put's checks against the store. etcd makes them in a different order in a Txn (checkRequestPut: the
+ * key an ignore flag needs, then the lease) than for a plain Put (applierV3backend.Put: the lease, then
+ * the key): `leaseFirst` for a plain Put.
+ */
+function checkPut(b: StateBuilder, req: PutRequest, ctx: ApplyContext, leaseFirst = false): void {
   const lease = req.lease ?? 0;
-  if (lease !== 0 && !req.ignoreLease && ctx.isTracked(lease) && !b.hasLease(lease))
-    throw new RequestError("lease-not-found");
+  const leaseMissing = lease !== 0 && !req.ignoreLease && ctx.isTracked(lease) && !b.hasLease(lease);
+  if (leaseFirst && leaseMissing) throw new RequestError("lease-not-found");
+  if ((req.ignoreValue || req.ignoreLease) && !b.get(req.key)) throw new RequestError("key-not-found");
+  if (leaseMissing) throw new RequestError("lease-not-found");
 }
 
 function doPut(b: StateBuilder, req: PutRequest, ctx: ApplyContext): PutResponse {
-  checkPut(b, req, ctx);
+  // A Txn's puts were checked before it ran (in its order); this order only tells for a plain Put.
+  checkPut(b, req, ctx, true);
   const old = b.get(req.key);
   const rev = b.writeRevision;
   const kv: KeyValue = {
