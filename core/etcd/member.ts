@@ -1003,14 +1003,16 @@ export class EtcdMember implements Actor {
    * `demoted`, the rest not-leader (the new leader's lessor holds the lease now).
    */
   private settleRenewals(demoted: boolean): void {
-    for (const [id, waiting] of [...this.renewalsAwaitingRevoke]) {
+    // Deleting the current entry while iterating a Map is safe: iteration goes on with the next.
+    for (const [id, waiting] of this.renewalsAwaitingRevoke) {
       const gone = this.store.lessor.lookup(id) === undefined;
       if (!gone && !demoted) continue;
       this.renewalsAwaitingRevoke.delete(id);
       for (const w of waiting) {
-        if (gone) {
-          const ttl0 = { header: { revision: this.store.revision, raftTerm: this.driver.node.term }, ID: id, TTL: 0 };
-          this.replyOk(w.client, w.clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: ttl0 });
+        // The store answers a keep-alive of a lease that is gone as etcd does: TTL 0.
+        const r = gone ? this.store.leaseKeepAlive({ ID: id }, this.driver.node.term, this.leaseClock()) : undefined;
+        if (r !== undefined && !isEtcdError(r)) {
+          this.replyOk(w.client, w.clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
         } else {
           this.reply(w.client, w.clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
         }

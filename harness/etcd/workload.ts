@@ -169,8 +169,7 @@ export function workloadClient(
   let seq = 0;
   let lastRevision = 1;
   const leases: number[] = [];
-  const modRevisionSeen = new Map<string, number>();
-  /** The last pair read of each key (for txnCompare's operands). */
+  /** The last pair read of each key (cas's mod revision, txnCompare's operands). */
   const pairSeen = new Map<string, KeyValue>();
   // Key names are made once: every request (and the history that keeps it) shares them.
   const keyNames = Array.from({ length: w.keys }, (_, i) => w.keyPrefix + i);
@@ -191,7 +190,6 @@ export function workloadClient(
   };
   const noteKvs = (kvs: readonly KeyValue[]) => {
     for (const kv of kvs) {
-      modRevisionSeen.set(kv.key, kv.modRevision);
       pairSeen.set(kv.key, kv);
     }
   };
@@ -329,7 +327,7 @@ export function workloadClient(
         const attempt = (retry: boolean) =>
           putIf(
             k,
-            { key: k, target: "MOD", result: "EQUAL", modRevision: modRevisionSeen.get(k) ?? 0 },
+            { key: k, target: "MOD", result: "EQUAL", modRevision: pairSeen.get(k)?.modRevision ?? 0 },
             (succeeded) => {
               if (succeeded === false && !retry && trueNow() < w.stopAt) {
                 probe("etcd.cas-retry-after-conflict");

@@ -37,7 +37,6 @@ export class RealClient {
   private seq = 0;
   private lastRevision = 1;
   private readonly leases: number[] = [];
-  private readonly modRevisionSeen = new Map<string, number>();
   private readonly pairSeen = new Map<string, KeyValue>();
   private endpoint: number;
   private stopped = false;
@@ -102,7 +101,6 @@ export class RealClient {
 
   private noteKvs(kvs: readonly KeyValue[]): void {
     for (const kv of kvs) {
-      this.modRevisionSeen.set(kv.key, kv.modRevision);
       this.pairSeen.set(kv.key, kv);
     }
   }
@@ -223,7 +221,12 @@ export class RealClient {
       }
       case "cas": {
         const k = this.key();
-        return this.putIf(k, { key: k, target: "MOD", result: "EQUAL", modRevision: this.modRevisionSeen.get(k) ?? 0 });
+        return this.putIf(k, {
+          key: k,
+          target: "MOD",
+          result: "EQUAL",
+          modRevision: this.pairSeen.get(k)?.modRevision ?? 0,
+        });
       }
       case "txnCompare": {
         const k = this.key();
