@@ -196,14 +196,21 @@ export const BUG_CATALOG = [
     name: "etcd-lease-renew-expired",
     bug: "a keep-alive renews a lease that already expired while its revoke goes through Raft: the client is promised a full TTL and the lease is revoked moments later",
     modelledOn:
-      "etcd's lessor.Renew waits on an expired lease's revoke (then ErrLeaseNotFound); found by this testbed's kv-chaos sweep once clients kept leases alive",
-    scenario: "kv-chaos",
+      "etcd's lessor.Renew waits on an expired lease's revoke (then ErrLeaseNotFound); found by this testbed's kv-chaos sweep once clients kept leases alive (lease-sessions stages it)",
+    scenario: "lease-sessions",
   },
   {
     name: "etcd-lease-renew-no-leadership-check",
     bug: "a leader renews a lease on a keep-alive without confirming it still leads: a stalled, cut-off leader answers keep-alives the new leader never sees, and the lease expires before its TTL from the renewal",
     modelledOn: "etcd #15247, fixed by ensureLeadership in LeaseRenew (3.5.13)",
-    scenario: "leader-isolation",
+    scenario: "lease-sessions",
+  },
+  {
+    name: "raft-stale-append-ack-counted",
+    bug: "a leader re-elected in a later term counts an append acknowledgement from its earlier term: it commits an entry no quorum holds, or its heartbeat tells the follower to commit entries it never took from this leader",
+    modelledOn:
+      "nats-server #7955 (its Raft counted append responses of earlier terms); Raft §5.1 says drop a stale-term message",
+    scenario: "kv-partition",
   },
 ] as const satisfies readonly BugInfo[];
 

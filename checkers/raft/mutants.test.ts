@@ -154,4 +154,41 @@ test("raft-read-index-before-term-commit: a new leader answers a read below its 
   });
 });
 
+test("raft-stale-append-ack-counted: a re-elected leader counts an ack of its earlier term and commits what no quorum holds", () => {
+  const out = expectCaught("raft-stale-append-ack-counted", ["commit-durability", "state-machine-safety"], (watch) => {
+    const five = ["n1", "n2", "n3", "n4", "n5"];
+    const t = new Cluster({ ids: five, preVote: false, checkQuorum: false, ...watch });
+    t.campaign("n1");
+    t.stabilize(); // n1 leads term 1; everyone holds index 1
+    for (const x of ["x", "y", "z"]) t.propose("n1", x); // indices 2..4 of term 1
+    t.deliverAll((e) => e.to === "n2");
+    const delayed = t.queue.filter((e) => e.from === "n2" && e.msg.type === "MsgAppResp");
+    assert.ok(
+      delayed.some((e) => e.msg.index === 4),
+      "n2 acknowledged index 4 in term 1",
+    );
+    t.drop(() => true); // n2's acknowledgements are held in the network; the rest is lost
+    t.partition(["n1", "n2"], ["n3", "n4", "n5"]);
+    t.campaign("n3");
+    t.stabilize(); // n3 leads term 2 with n4 and n5: index 2 is its empty entry
+    t.heal();
+    t.isolate("n2");
+    t.tick("n3", 1);
+    t.stabilize(); // n1 follows n3: its x, y, z at 2..4 are cut back to index 2 of term 2
+    assert.is(t.node("n1").lastIndex, 2);
+    t.campaign("n1"); // term 3: n3, n4 and n5 vote for it
+    t.deliverAll((e) => e.msg.type === "MsgVote");
+    t.deliverAll((e) => e.msg.type === "MsgVoteResp");
+    assert.is(t.node("n1").roleKind, "leader");
+    t.propose("n1", "w"); // index 4 of term 3 (3 is its empty entry)
+    t.heal();
+    t.queue.unshift(...delayed); // term 1's acknowledgements arrive at last
+    t.deliverAll((e) => e.from === "n2");
+    t.deliverAll((e) => e.to === "n4" && e.msg.type === "MsgApp");
+    t.deliverAll((e) => e.from === "n4" && e.msg.type === "MsgAppResp"); // with n2's old ack: 3 of 5 at index 4
+    t.stabilize();
+  });
+  assert.ok(out.verdict === "fail" && out.rule === "commit-durability", JSON.stringify(out));
+});
+
 test.run();

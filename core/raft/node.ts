@@ -147,6 +147,18 @@ export class RaftNode extends RaftLeader {
       else this.handleHeartbeat(m, m.term);
       return;
     }
+    if (
+      m.type === "MsgAppResp" &&
+      !m.reject &&
+      this.role.kind === "leader" &&
+      this.bugs.has("raft-stale-append-ack-counted")
+    ) {
+      // MUTANT raft-stale-append-ack-counted: a leader re-elected in a later term counts an acknowledgement
+      // its follower sent in an earlier term. The follower's log may have been rewritten since by another
+      // leader, so the index it acknowledged no longer holds this leader's entries there.
+      this.leaderAcknowledged(this.role, m.from, m.index);
+      return;
+    }
     if ((this.checkQuorum || this.preVote) && (m.type === "MsgHeartbeat" || m.type === "MsgApp")) {
       // Tell a stale leader about the newer term; without this, a leader cut off by a partition that
       // re-joins could keep disrupting with pre-votes that are never answered.

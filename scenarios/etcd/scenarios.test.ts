@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveRun, runScenario } from "../runner.ts";
 import type { RunResult, ScenarioDef } from "../types.ts";
-import { kvChaos, kvPartition, leaderIsolation, membershipChange } from "./scenarios.ts";
+import { kvChaos, kvPartition, leaderIsolation, leaseSessions, membershipChange } from "./scenarios.ts";
 import { validateScenarioFile } from "../loader.ts";
 
 const def = (s: unknown) => s as ScenarioDef;
@@ -80,6 +80,24 @@ test("leader-isolation: the paused leader resumes still leading while another me
     }
   }
   assert.ok(overlaps >= 4, `seeds with two leaders of different terms at once: ${overlaps} of 6`);
+});
+
+test("lease-sessions: stalled clients renew leases that just expired, and leases run out on a steady leader", () => {
+  let waited = 0;
+  let unconfirmed = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const r = runScenario({ scenario: def(leaseSessions), seed });
+    assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
+    const leases = r.checks.find((c) => c.name === "lease-safety")!;
+    const expiries = Number(/^(\d+) lease expir/.exec(leases.message)?.[1] ?? 0);
+    assert.ok(expiries >= 10, `seed ${seed}: ${leases.message}`);
+    if ((r.probes?.["etcd.keepalive-waited-for-revoke"] ?? 0) > 0) waited++;
+    if ((r.probes?.["etcd.keepalive-leadership-unconfirmed"] ?? 0) > 0) unconfirmed++;
+  }
+  // A renewal between an expiry and its revoke is what etcd-lease-renew-expired answers wrongly; a resumed,
+  // deposed leader's failed confirmation is where etcd-lease-renew-no-leadership-check renews anyway.
+  assert.ok(waited >= 2, `seeds where a keep-alive waited for its lease's revoke: ${waited} of 8`);
+  assert.ok(unconfirmed >= 4, `seeds where a leader could not confirm it leads before renewing: ${unconfirmed} of 8`);
 });
 
 test("membership-change: every plan completes on the clean build, through refusals, with the leader itself removed on some seeds", () => {

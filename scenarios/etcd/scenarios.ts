@@ -370,6 +370,72 @@ export const leaderIsolation = kvScenario(
   },
 );
 
+/**
+ * Clients that keep leases alive stall for about a TTL (a GC pause, a stopped VM) while the leader stalls
+ * and is cut off as in leader-isolation. A client that resumes renews leases whose TTL has just run out:
+ * some renewals land after the expiry but before the leader's revoke has gone through Raft, where
+ * etcd's lessor.Renew waits for the revoke and answers "not found"; others reach a resumed leader that
+ * was deposed meanwhile, which must confirm its leadership before it renews (etcd #15247). lease-safety
+ * holds every answered renewal to the life the lease then had.
+ */
+export const leaseSessions = kvScenario(
+  "lease-sessions",
+  "clients holding leases stall for about a TTL while the leader now and then stalls and is cut off: no keep-alive may promise a TTL its lease does not live",
+  () => ({
+    ...KV_DEFAULTS,
+    members: 3,
+    clients: 6,
+    thinkUs: 15_000,
+    faultPhaseUs: 8_000_000,
+    leaseTtlSec: 1,
+    // Few leases, often renewed: the search places each lease's expiry anywhere after its grant.
+    leaseGrantP: 0.15,
+    traffic: {
+      ...DEFAULT_MIX,
+      get: 30,
+      list: 6,
+      put: 20,
+      cas: 8,
+      watch: 0,
+      leaseRevoke: 2,
+      putWithLease: 10,
+      keepAlive: 60,
+      staleGet: 0,
+      delete: 5,
+      txn: 5,
+    },
+  }),
+  (rng, o) => {
+    const faults: FaultEvent[] = [];
+    const members = memberNames(o.members);
+    const ttlUs = o.leaseTtlSec * 1_000_000;
+    // Clients stall for about a TTL, three at a time (c1 or c4, c2 or c5, c3 or c6, one after another): each
+    // resumes around the expiry of the leases it renewed last, and its first request may renew one — after
+    // the expiry, maybe before the leader's revoke has gone through Raft (the lessor looks every 100 ms).
+    for (const lane of [1, 2, 3]) {
+      for (let t = 150_000 * lane; t < o.faultPhaseUs - 300_000; ) {
+        const stallUs = rng.int(ttlUs - 50_000, ttlUs + 150_000);
+        faults.push({ at: t, until: t + stallUs, kind: "pause", target: `c${rng.pick([lane, lane + 3])}` });
+        t += stallUs + rng.int(50_000, 300_000);
+      }
+    }
+    // Now and then the leader stalls and comes back cut off from the other members, as in leader-isolation.
+    // Rarely: a new leader gives every lease a fresh TTL, and leases must also run out on a steady leader.
+    for (let t = rng.int(1_000_000, 2_500_000); t < o.faultPhaseUs - 800_000; t += rng.int(2_500_000, 3_500_000)) {
+      const pauseUs = rng.int(250_000, 550_000);
+      faults.push({
+        at: t,
+        until: t + pauseUs + rng.int(150_000, 400_000),
+        kind: "isolate",
+        target: "@leader",
+        among: members,
+      });
+      faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
+    }
+    return faults.sort((a, b) => a.at - b.at);
+  },
+);
+
 export const clockSkew = kvScenario(
   "clock-skew",
   "members' wall clocks jump and drift while clients hold leases: no lease may expire early",
@@ -481,6 +547,7 @@ export const ETCD_SCENARIOS = [
   kvCrash,
   kvChaos,
   leaderIsolation,
+  leaseSessions,
   clockSkew,
   watchCompaction,
   membershipChange,

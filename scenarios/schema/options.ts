@@ -81,7 +81,7 @@ export const trafficMix = z
 
 const membershipStep = z.union([z.strictObject({ add: z.string() }), z.strictObject({ remove: z.string() })]);
 
-/** etcd key-value scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change). */
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change). */
 export const kvOptions = {
   members: count(1, 9).describe("etcd members in the initial configuration"),
   spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
@@ -333,7 +333,8 @@ export type Family = "kv" | "kube" | "selftest";
 export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; example: string; limits: Limit[] }> = {
   kv: {
     shape: kvOptions,
-    title: "etcd scenarios (smoke, kv-*, leader-isolation, clock-skew, watch-compaction, membership-change)",
+    title:
+      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change)",
     example: "smoke",
     limits: kvLimits,
   },
