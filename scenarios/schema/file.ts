@@ -10,7 +10,7 @@ import { FAULT_KINDS, type FaultEvent } from "../../sim/nemesis.ts";
 import { UsageError, type Options } from "../types.ts";
 import { FAULT_SPECS, faultSchema, type FaultKindName } from "./faults.ts";
 import { FAMILIES, familyOf, type Family } from "./options.ts";
-import { checkName, processNames } from "./processes.ts";
+import { checkName, pausableOnly, processNames } from "./processes.ts";
 import { MAX_US } from "./fields.ts";
 
 export const FILE_FIELDS = ["scenario", "seed", "bugs", "options", "faults", "description"] as const;
@@ -218,6 +218,7 @@ export function validateFaults(given: unknown, bad: Bad): FaultEvent[] {
 export function checkFaultNames(out: readonly FaultEvent[], options: Options, bad: Bad): void {
   const family: Family = familyOf(options);
   const known = processNames(family, options);
+  const pausable = [...known, ...pausableOnly(family, options)];
   // Names, in the order the nemesis starts them (by `at`, stable), so a label is bound before it is used.
   const labels = new Set<string>();
   const order = out.map((f, i) => ({ f, i })).sort((a, b) => a.f.at - b.f.at || a.i - b.i);
@@ -225,7 +226,7 @@ export function checkFaultNames(out: readonly FaultEvent[], options: Options, ba
     const spec = FAULT_SPECS[f.kind as FaultKindName];
     if (spec === undefined) continue;
     for (const [field, value] of namedFields(f as unknown as Record<string, unknown>)) {
-      const err = checkName(family, value, known, labels);
+      const err = checkName(family, value, f.kind === "pause" ? pausable : known, labels);
       if (err !== undefined) throw bad(`faults[${i}].${field}`, err);
     }
   }

@@ -26,6 +26,15 @@ export function processNames(family: Family, o: Record<string, unknown>): string
   }
 }
 
+/**
+ * Processes that only a pause may name: an etcd scenario's clients `c1`…`cN` (a stalled client, as
+ * lease-sessions stages around its leases' TTL). A client cut off or crashed is not a fault this
+ * testbed models: its history would lose operations it had in flight.
+ */
+export function pausableOnly(family: Family, o: Record<string, unknown>): string[] {
+  return family === "kv" && typeof o.clients === "number" ? seq(o.clients, "c") : [];
+}
+
 /** Symbolic roles per family; "@role=LABEL" binds a label that later faults name as "@LABEL" (etcd only). */
 export const SYMBOLIC_ROLES: Record<Family, readonly string[]> = {
   kv: ["leader", "stale-leader", "follower"],

@@ -77,6 +77,21 @@ test("labels: @leader=L binds L for later faults, not earlier ones", () => {
   assert.throws(() => checkFaultNames(late, o, bad), /faults\[0\]\.target" cannot resolve: "@L"/);
 });
 
+test("an etcd scenario's clients may be paused, not cut off or crashed", () => {
+  const s = scenarios().find((x) => x.name === "smoke")!;
+  const o = resolveRun(s, 0).options as { clients: number };
+  checkFaultNames(validateFaults([{ at: 1, until: 9, kind: "pause", target: "c3" }], bad), o, bad);
+  for (const kind of ["isolate", "crash"])
+    assert.throws(
+      () => checkFaultNames(validateFaults([{ at: 1, kind, target: "c1" }], bad), o, bad),
+      /faults\[0\]\.target" names no process of this run: "c1"/,
+    );
+  assert.throws(
+    () => checkFaultNames(validateFaults([{ at: 1, kind: "pause", target: `c${o.clients + 1}` }], bad), o, bad),
+    /names no process of this run/,
+  );
+});
+
 test("the README's tables of fault kinds and options are generated from the schema (npm run schema-table)", () => {
   const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
   assert.ok(withTables(readme) === readme, "README.md is out of date: run npm run schema-table");
