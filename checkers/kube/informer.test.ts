@@ -1,5 +1,6 @@
 // kube-informer-reliable on hand-made logs: a stream that delivers every change passes; one that skips
-// a change between two of its events fails; a relist (even an empty one) starts the stream over.
+// a change between two of its events fails; a relist (even an empty one) starts the stream over from its
+// revision, and is itself one snapshot.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
@@ -64,6 +65,36 @@ test("informer reliable: a relist between the two events starts over, even when 
     log({ versions, observed: [ev("k/Pod", pod("a"), 5), relist, ev("k/Pod", pod("b"), 8)] }),
   );
   assert.is(r.verdict, "pass", r.message);
+});
+
+test("informer reliable: a list is one snapshot: an object it returns must be its key's version at the list's revision", () => {
+  const listAt7 = (aRv: number) =>
+    checkInformerStreams(
+      log({
+        versions,
+        observed: [
+          ev("k/Pod", "/registry/pods/", 7, "LIST"),
+          ev("k/Pod", pod("a"), aRv, "LIST"),
+          ev("k/Pod", pod("b"), 6, "LIST"),
+        ],
+      }),
+    );
+  assert.is(listAt7(6).verdict, "pass", listAt7(6).message);
+  const stale = listAt7(5); // a page read before pod a changed at 6, in a list that claims revision 7
+  assert.is(stale.verdict, "fail");
+  assert.match(
+    stale.message,
+    "k/Pod listed /registry/pods/default/a at rv 5 in a list at rv 7 (0.000s), but it had changed at rv 6",
+  );
+});
+
+test("informer reliable: the watch after a list starts at the list's revision, so its first event is held to it", () => {
+  const from = (listRv: number) =>
+    checkInformerStreams(
+      log({ versions, observed: [ev("k/Pod", "/registry/pods/", listRv, "LIST"), ev("k/Pod", pod("b"), 8)] }),
+    );
+  assert.is(from(7).verdict, "pass", from(7).message);
+  assert.match(from(5).message, "k/Pod missed /registry/pods/default/a at rv 6: its watch delivered rv 5");
 });
 
 test("prefixOf cuts a key after its third slash, as splitting and joining it did", () => {

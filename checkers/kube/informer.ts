@@ -4,7 +4,9 @@
 // broken stream resumes from the last revision seen, so it is held to the same rule; a relist (after
 // 410 Gone) starts over. The store's versions are the truth (every version in the log really existed,
 // so a partial log can miss a gap but never invent one). This is the watch checker's "reliable" rule
-// at the level the controllers see, over the apiservers' watch cache-less relay of etcd's streams.
+// at the level the controllers see, over the apiservers' watch cache-less relay of etcd's streams. And a
+// list is a snapshot: every object it returns is its key's version at the list's revision (a list that
+// mixed revisions would leave its informer watching from past changes it never saw).
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { fmtTime } from "./safety.ts";
@@ -51,12 +53,50 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     const r = rs[lo];
     return r !== undefined && r < b ? r : undefined;
   };
+  // Revisions of changes per key, ascending (for the list rule).
+  const keyChanges = new Map<string, number[]>();
+  for (const v of obs.versions) (keyChanges.get(v.key) ?? keyChanges.set(v.key, []).get(v.key)!).push(v.rv);
+  for (const a of keyChanges.values()) a.sort((x, y) => x - y);
+  /** The first change of key k with a < rv <= b, or undefined. */
+  const changedSince = (k: string, a: number, b: number): number | undefined => {
+    const rs = keyChanges.get(k);
+    if (rs === undefined) return undefined;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rs[mid]! <= a) lo = mid + 1;
+      else hi = mid;
+    }
+    const r = rs[lo];
+    return r !== undefined && r <= b ? r : undefined;
+  };
   const last = new Map<string, { rv: number; time: number; key: string } | undefined>();
+  /** Each informer's last list: its revision and when it was recorded. */
+  const listed = new Map<string, { rv: number; time: number }>();
   const violations: string[] = [];
   let checked = 0;
+  let items = 0;
   for (const o of obs.observed) {
     if (o.event === "LIST") {
-      last.set(o.observer, undefined); // a relist: the watch starts again from the list's revision
+      if (o.key.endsWith("/")) {
+        // A relist, recorded as its prefix at the list's revision, then each object it returned: the watch
+        // starts again from that revision, so the first event after it is held to the same rule.
+        listed.set(o.observer, { rv: o.rv, time: o.time });
+        last.set(o.observer, { rv: o.rv, time: o.time, key: o.key });
+        continue;
+      }
+      // A list at a revision is one snapshot (the continue token of every next page keeps the first page's
+      // revision): each object in it is the key's version as of the list's revision.
+      const l = listed.get(o.observer);
+      if (l !== undefined && o.rv < l.rv) {
+        items++;
+        const changed = changedSince(o.key, o.rv, l.rv);
+        if (changed !== undefined)
+          violations.push(
+            `${o.observer} listed ${o.key} at rv ${o.rv} in a list at rv ${l.rv} (${fmtTime(l.time)}), but it had changed at rv ${changed}: the list is no snapshot`,
+          );
+      }
       continue;
     }
     const prev = last.get(o.observer);
@@ -76,7 +116,7 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     return {
       name: "kube-informer-reliable",
       verdict: "pass",
-      message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped`,
+      message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision`,
     };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
   return {

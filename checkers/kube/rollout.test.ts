@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import type { BindRequest, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/types.ts";
 import { checkBindPreconditions, checkRollout } from "./index.ts";
+import { rolloutBounds } from "./rollout.ts";
 
 const log = (o: Partial<KubeObservations>): KubeObservations => ({
   nodes: ["node-1", "node-2"],
@@ -287,6 +288,26 @@ const bind = (b: Partial<BindRequest>): BindRequest => ({
   storedNode: "",
   resourceVersion: "5",
   ...b,
+});
+
+test("the rollout bounds are the API's, not the controller's: surge rounds up, unavailable down, never both 0", () => {
+  const d = (replicas: number, maxSurge?: number | string, maxUnavailable?: number | string): Deployment =>
+    ({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "d", namespace: "default" },
+      spec: {
+        replicas,
+        selector: { matchLabels: {} },
+        template: { metadata: {}, spec: { containers: [] } },
+        strategy: { rollingUpdate: { maxSurge, maxUnavailable } },
+      },
+    }) as unknown as Deployment;
+  assert.equal(rolloutBounds(d(3)), { maxSurge: 1, maxUnavailable: 0 }, "25% of 3: 0.75 up and down");
+  assert.equal(rolloutBounds(d(5)), { maxSurge: 2, maxUnavailable: 1 }, "25% of 5: 1.25");
+  assert.equal(rolloutBounds(d(10, "30%", "30%")), { maxSurge: 3, maxUnavailable: 3 });
+  assert.equal(rolloutBounds(d(4, 0, "10%")), { maxSurge: 0, maxUnavailable: 1 }, "both 0: one may be unavailable");
+  assert.equal(rolloutBounds(d(4, 2, 1)), { maxSurge: 2, maxUnavailable: 1 }, "absolute numbers as given");
 });
 
 test("bind precondition: a bind conditional on an unbound version passes; one without a resourceVersion or from a bound version fails", () => {

@@ -25,7 +25,6 @@
 // controller acts late on what it saw: the window covers the controllers' reaction after the fault.
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
-import { rollingParams } from "../../core/kube/controllers/deployment.ts";
 import {
   controllerOf,
   podIsReady,
@@ -35,6 +34,27 @@ import {
   type ReplicaSet,
 } from "../../core/kube/types.ts";
 import { fmtTime } from "./safety.ts";
+
+/**
+ * A Deployment's rolling-update bounds as the Kubernetes API defines them, worked out here rather than
+ * asked of the Deployment controller under test (a checker that shares the code it judges agrees with
+ * its bugs): intstr.GetScaledValueFromIntOrPercent rounds maxSurge's percentage up and maxUnavailable's
+ * down, both default to 25%, and when both come to 0 maxUnavailable is 1 (deployment util
+ * ResolveFenceposts).
+ */
+export function rolloutBounds(d: Deployment): { maxSurge: number; maxUnavailable: number } {
+  const replicas = d.spec.replicas;
+  const ru = d.spec.strategy?.rollingUpdate;
+  const scaled = (v: number | string | undefined, roundUp: boolean): number => {
+    if (typeof v === "number") return v;
+    const s = v ?? "25%";
+    const percent = Number.parseInt(s.slice(0, -1), 10);
+    return roundUp ? Math.ceil((percent * replicas) / 100) : Math.floor((percent * replicas) / 100);
+  };
+  const maxSurge = scaled(ru?.maxSurge, true);
+  const maxUnavailable = scaled(ru?.maxUnavailable, false);
+  return { maxSurge, maxUnavailable: maxSurge === 0 && maxUnavailable === 0 ? 1 : maxUnavailable };
+}
 
 /** A fault as the nemesis logged it (end undefined: never ended before the heal). */
 export interface FaultWindow {
@@ -137,7 +157,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     wanted: number;
     ready: number;
   }[] = [];
-  // rollingParams of each Deployment version object, computed once per check (nothing changes them meanwhile).
+  // rolloutBounds of each Deployment version object, computed once per check (nothing changes them meanwhile).
   const paramsOf = new Map<Deployment, { maxSurge: number; maxUnavailable: number }>();
   const index = () => {
     // ReplicaSets by owner uid and pods by ReplicaSet uid.
@@ -153,7 +173,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     for (const [key, o] of objects) {
       if (o.kind !== "Deployment") continue;
       let params = paramsOf.get(o);
-      if (params === undefined) paramsOf.set(o, (params = rollingParams(o)));
+      if (params === undefined) paramsOf.set(o, (params = rolloutBounds(o)));
       const { maxSurge, maxUnavailable } = params;
       const rss = rsByOwner.get(o.metadata.uid ?? "") ?? [];
       let wanted = 0;

@@ -103,7 +103,10 @@ export class Registry {
       const token = parseContinue(opts.continue, prefix);
       if (token === undefined) return cb(fail("Invalid", `invalid continue token ${JSON.stringify(opts.continue)}`));
       start = token.start;
-      revision = token.rv;
+      // The continue token keeps the first page's revision, so the pages make one snapshot. MUTANT
+      // kube-list-continue-current-revision reads the next page at the current revision: the list mixes
+      // snapshots, and its resourceVersion passes changes that the informer then never watches for.
+      revision = this.opts.bugs?.has("kube-list-continue-current-revision") ? 0 : token.rv;
     }
     const limit = opts.limit ?? 0;
     this.kv.range({ key: start, rangeEnd: end, limit, revision }, (r) => {

@@ -51,6 +51,9 @@ export const compactedDeletes: ScenarioDef<KubeOptions> = {
     compactIntervalUs: 50_000,
     conflictWriters: 0,
     etcdWatchSendLoop: true,
+    // Lists of a few objects a page: a relist of the pods spans pages, and a compaction between two pages
+    // expires the continue token (410, the informer lists again from the start).
+    informerPageLimit: 2,
     buggify: [],
   }),
   schedule: pauseMembers,

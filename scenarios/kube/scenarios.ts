@@ -62,6 +62,8 @@ export interface KubeOptions extends Record<string, unknown> {
   etcdWatchSendLoop?: boolean;
   /** Raft entries each member keeps before its snapshot for followers a little behind (absent: 0). */
   etcdSnapshotCatchUpEntries?: number;
+  /** Informers list in pages of this many objects (absent: 50, so small clusters never page). */
+  informerPageLimit?: number;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -142,6 +144,7 @@ export function runKube(
     actions: o.actions,
     ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
+    ...(o.informerPageLimit !== undefined ? { pageLimit: o.informerPageLimit } : {}),
   });
   run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
   let converged = false;

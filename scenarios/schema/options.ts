@@ -207,6 +207,11 @@ export const kubeOptions = {
     .describe(
       "Raft entries each etcd member keeps before its snapshot, so a follower that far behind catches up from the log, not a snapshot (etcd's --snapshot-catchup-entries; absent: 0)",
     ),
+  informerPageLimit: count(1, 10_000)
+    .optional()
+    .describe(
+      "informers list in pages of this many objects, each next page read at the first page's revision with a continue token (absent: 50)",
+    ),
   buggify,
   resourceQuota: z
     .strictObject({
