@@ -24,6 +24,19 @@ export function prefixOf(key: string): string {
   return key.slice(0, i + 1);
 }
 
+/** The first of the ascending revisions above a (binary search), or undefined. */
+function firstAfter(rs: readonly number[] | undefined, a: number): number | undefined {
+  if (rs === undefined) return undefined;
+  let lo = 0;
+  let hi = rs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (rs[mid]! <= a) lo = mid + 1;
+    else hi = mid;
+  }
+  return rs[lo];
+}
+
 export function checkInformerStreams(obs: KubeObservations): CheckResult {
   // Keys recur (every version and observation of one object): each key's prefix is cut once.
   const prefixes = new Map<string, string>();
@@ -32,43 +45,24 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     if (p === undefined) prefixes.set(key, (p = prefixOf(key)));
     return p;
   };
-  // Revisions of changes per kind prefix, ascending.
+  // Revisions of changes per kind prefix and per key, ascending.
   const changes = new Map<string, number[]>();
+  const keyChanges = new Map<string, number[]>();
   for (const v of obs.versions) {
     const p = prefixOfKey(v.key);
     (changes.get(p) ?? changes.set(p, []).get(p)!).push(v.rv);
+    (keyChanges.get(v.key) ?? keyChanges.set(v.key, []).get(v.key)!).push(v.rv);
   }
   for (const a of changes.values()) a.sort((x, y) => x - y);
+  for (const a of keyChanges.values()) a.sort((x, y) => x - y);
   /** The first change of prefix p with a < rv < b, or undefined. */
   const between = (p: string, a: number, b: number): number | undefined => {
-    const rs = changes.get(p);
-    if (rs === undefined) return undefined;
-    let lo = 0;
-    let hi = rs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rs[mid]! <= a) lo = mid + 1;
-      else hi = mid;
-    }
-    const r = rs[lo];
+    const r = firstAfter(changes.get(p), a);
     return r !== undefined && r < b ? r : undefined;
   };
-  // Revisions of changes per key, ascending (for the list rule).
-  const keyChanges = new Map<string, number[]>();
-  for (const v of obs.versions) (keyChanges.get(v.key) ?? keyChanges.set(v.key, []).get(v.key)!).push(v.rv);
-  for (const a of keyChanges.values()) a.sort((x, y) => x - y);
   /** The first change of key k with a < rv <= b, or undefined. */
   const changedSince = (k: string, a: number, b: number): number | undefined => {
-    const rs = keyChanges.get(k);
-    if (rs === undefined) return undefined;
-    let lo = 0;
-    let hi = rs.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rs[mid]! <= a) lo = mid + 1;
-      else hi = mid;
-    }
-    const r = rs[lo];
+    const r = firstAfter(keyChanges.get(k), a);
     return r !== undefined && r <= b ? r : undefined;
   };
   const last = new Map<string, { rv: number; time: number; key: string } | undefined>();

@@ -6,7 +6,7 @@ import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef, ShrinkKnob } from "../types.ts";
 import { KV_DEFAULTS, memberNames, runKvCluster, type KvOptions } from "./cluster.ts";
-import { DEFAULT_MIX } from "../../harness/etcd/workload.ts";
+import { DEFAULT_MIX, type TrafficMix } from "../../harness/etcd/workload.ts";
 
 function knobs<O extends KvOptions>(): ShrinkKnob<O>[] {
   return [
@@ -319,6 +319,25 @@ export const kvChaos = kvScenario<ChaosOptions>(
   },
 );
 
+/**
+ * A paused leader (a GC or VM stall) misses its own CheckQuorum deadline: when it resumes, still cut off
+ * from the other members for `extraUs` more, it believes it leads for up to two election timeouts while
+ * the others have elected a new leader and committed writes — the window a read without ReadIndex, or a
+ * keep-alive renewed without confirming leadership, needs. Clients still reach it throughout.
+ */
+function stallAndCutOffLeader(rng: Rng, at: number, members: string[], extraUs: [number, number]): FaultEvent[] {
+  const pauseUs = rng.int(250_000, 550_000);
+  return [
+    { at, until: at + pauseUs + rng.int(extraUs[0], extraUs[1]), kind: "isolate", target: "@leader", among: members },
+    { at, until: at + pauseUs, kind: "pause", target: "@leader" },
+  ];
+}
+
+/** The lease scenarios' traffic: no watches or stale reads, a few deletes and Txns, and these weights. */
+function leaseTraffic(weights: Partial<TrafficMix>): TrafficMix {
+  return { ...DEFAULT_MIX, watch: 0, staleGet: 0, delete: 5, txn: 5, ...weights };
+}
+
 /** Stalls the current leader and cuts it off from the other members (clients still reach it), again and again. */
 export const leaderIsolation = kvScenario(
   "leader-isolation",
@@ -333,39 +352,13 @@ export const leaderIsolation = kvScenario(
     thinkUs: 15_000,
     leaseTtlSec: 1,
     leaseGrantP: 0.3,
-    traffic: {
-      ...DEFAULT_MIX,
-      get: 40,
-      list: 10,
-      put: 30,
-      cas: 10,
-      watch: 0,
-      leaseRevoke: 0,
-      putWithLease: 8,
-      keepAlive: 40,
-      staleGet: 0,
-      delete: 5,
-      txn: 5,
-    },
+    traffic: leaseTraffic({ get: 40, list: 10, put: 30, cas: 10, leaseRevoke: 0, putWithLease: 8, keepAlive: 40 }),
   }),
   (rng, o) => {
     const faults: FaultEvent[] = [];
     const members = memberNames(o.members);
-    for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(700_000, 1_000_000)) {
-      // A paused leader (a GC or VM stall) misses its own CheckQuorum deadline: when it resumes, still
-      // cut off from the other members, it believes it leads for up to two election timeouts while the
-      // others have elected a new leader and committed writes — the window a read without ReadIndex
-      // needs. Clients still reach it throughout.
-      const pauseUs = rng.int(250_000, 550_000);
-      faults.push({
-        at: t,
-        until: t + pauseUs + rng.int(250_000, 400_000),
-        kind: "isolate",
-        target: "@leader",
-        among: members,
-      });
-      faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
-    }
+    for (let t = 300_000; t < o.faultPhaseUs - 200_000; t += rng.int(700_000, 1_000_000))
+      faults.push(...stallAndCutOffLeader(rng, t, members, [250_000, 400_000]));
     return faults;
   },
 );
@@ -390,20 +383,7 @@ export const leaseSessions = kvScenario(
     leaseTtlSec: 1,
     // Few leases, often renewed: the search places each lease's expiry anywhere after its grant.
     leaseGrantP: 0.15,
-    traffic: {
-      ...DEFAULT_MIX,
-      get: 30,
-      list: 6,
-      put: 20,
-      cas: 8,
-      watch: 0,
-      leaseRevoke: 2,
-      putWithLease: 10,
-      keepAlive: 60,
-      staleGet: 0,
-      delete: 5,
-      txn: 5,
-    },
+    traffic: leaseTraffic({ get: 30, list: 6, put: 20, cas: 8, leaseRevoke: 2, putWithLease: 10, keepAlive: 60 }),
   }),
   (rng, o) => {
     const faults: FaultEvent[] = [];
@@ -421,17 +401,8 @@ export const leaseSessions = kvScenario(
     }
     // Now and then the leader stalls and comes back cut off from the other members, as in leader-isolation.
     // Rarely: a new leader gives every lease a fresh TTL, and leases must also run out on a steady leader.
-    for (let t = rng.int(1_000_000, 2_500_000); t < o.faultPhaseUs - 800_000; t += rng.int(2_500_000, 3_500_000)) {
-      const pauseUs = rng.int(250_000, 550_000);
-      faults.push({
-        at: t,
-        until: t + pauseUs + rng.int(150_000, 400_000),
-        kind: "isolate",
-        target: "@leader",
-        among: members,
-      });
-      faults.push({ at: t, until: t + pauseUs, kind: "pause", target: "@leader" });
-    }
+    for (let t = rng.int(1_000_000, 2_500_000); t < o.faultPhaseUs - 800_000; t += rng.int(2_500_000, 3_500_000))
+      faults.push(...stallAndCutOffLeader(rng, t, members, [150_000, 400_000]));
     return faults.sort((a, b) => a.at - b.at);
   },
 );
