@@ -30,6 +30,11 @@ export interface TrafficMix {
   rangeOptions: number;
   /** A put that keeps the key's value (ignore_value) or its lease (ignore_lease). 0 in the default mix. */
   putIgnore: number;
+  /**
+   * A DeleteRange over a range of keys (`etcdctl del --prefix` and its kin): between two of the keys, or
+   * now and then the whole prefix; prev_kv at times. 0 in the default mix.
+   */
+  rangeDelete: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -49,6 +54,7 @@ export const DEFAULT_MIX: TrafficMix = {
   txnCompare: 0,
   rangeOptions: 0,
   putIgnore: 0,
+  rangeDelete: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -262,6 +268,21 @@ export function workloadClient(
             }
           : { key: key(), value: value(), ignoreLease: true };
         return c.put(req, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
+      }
+      case "rangeDelete": {
+        let [from, to] = [key(), key()];
+        if (to < from) [from, to] = [to, from];
+        // From one key up to another (just past it when they are the same key), or every key of the prefix.
+        const whole = env.rng.chance(0.15);
+        const req = {
+          key: whole ? w.keyPrefix : from,
+          rangeEnd: whole ? prefixRangeEnd : to === from ? from + "\0" : to,
+          prevKv: env.rng.chance(0.3),
+        };
+        return c.deleteRange(req, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
           next();
         });

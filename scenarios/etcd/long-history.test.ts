@@ -21,6 +21,7 @@ function linearizability(
     txnCompare: 0,
     rangeOptions: 0,
     putIgnore: 0,
+    rangeDelete: 0,
     ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
   };
   const { options, faults } = resolveRun(def, seed, {

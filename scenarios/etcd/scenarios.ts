@@ -213,7 +213,13 @@ function electionTimeoutUs(o: KvOptions): number {
 
 /** kv-chaos may stage a figure-8 episode at `figure8At` (µs; 0 for none). */
 /** Traffic kinds added after kv-chaos's draws were fixed: each is drawn after everything else. */
-const LATER_TRAFFIC: ReadonlySet<string> = new Set(["keepAlive", "txnCompare", "rangeOptions", "putIgnore"]);
+const LATER_TRAFFIC: ReadonlySet<string> = new Set([
+  "keepAlive",
+  "txnCompare",
+  "rangeOptions",
+  "putIgnore",
+  "rangeDelete",
+]);
 
 interface ChaosOptions extends KvOptions {
   figure8At: number;
@@ -306,6 +312,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     // Listings with Range's other options, and puts that keep a value or a lease (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, rangeOptions: rng.int(3, 15) };
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, putIgnore: rng.int(2, 10) };
+    // Deletes over a range of keys (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, rangeDelete: rng.int(1, 5) };
     return o;
   },
   (rng, o) => {

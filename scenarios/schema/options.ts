@@ -61,6 +61,7 @@ const TRAFFIC = [
   "txnCompare",
   "rangeOptions",
   "putIgnore",
+  "rangeDelete",
   "cas",
   "putWithLease",
   "leaseRevoke",
