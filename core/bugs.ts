@@ -219,6 +219,13 @@ export const BUG_CATALOG = [
       "the continue token of Kubernetes' storage/etcd3 GetList carries the first page's revision (one consistent snapshot; 410 once it is compacted); found missing by a hand-written bug while no scenario listed in pages",
     scenario: "compacted-deletes",
   },
+  {
+    name: "kube-rollout-unavailable-rounded-up",
+    bug: "the Deployment controller rounds a percentage maxUnavailable up: a rollout of 3 replicas at 25% takes a ready pod down before its replacement is ready",
+    modelledOn:
+      "Kubernetes rounds maxUnavailable down (intstr.GetScaledValueFromIntOrPercent, roundUp false); missed while the rollout checker took its bound from the controller's own rollingParams and every Kubernetes scenario had faults to excuse the dip",
+    scenario: "kube-smoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

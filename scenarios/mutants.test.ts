@@ -38,6 +38,7 @@ const BOUNDS: [BugName, number][] = [
   ["raft-read-index-before-term-commit", 40], // [13] kv-crash: raft-safety's read-index-current (a restarted member leads with a lagging commit index)
   ["etcd-lease-renew-no-leadership-check", 20], // [6] lease-sessions: lease-safety (36 of seeds 1..300; leader-isolation: 6 of 1..1000)
   ["kube-list-continue-current-revision", 40], // [25] compacted-deletes (informers list 2 objects a page): kube-informer-reliable's list rule (25 of seeds 1..300)
+  ["kube-rollout-unavailable-rounded-up", 10], // [1] kube-smoke: kube-min-available (the first rollout, at 3 replicas: 25% is 0 unavailable, the mutant's 1)
   ["etcd-lease-renew-expired", 25], // [6] lease-sessions: lease-safety (13 of seeds 1..300; kv-chaos first at 3622, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];
 

@@ -271,6 +271,24 @@ test("min available: a pod deleted by a scale down moments after it turned ready
   assert.is(checkRollout(log({ versions: late.versions }))[1].verdict, "fail");
 });
 
+test("min available: a ready pod its ReplicaSet no longer wants does not make the Deployment available (kube-smoke seed 164)", () => {
+  // The rollout ended (old at 0, its last pod not yet deleted), then a scale to 5: 3 wanted ready pods,
+  // under the floor of 4 throughout. Counting the old pod made it look available, and its deletion a dip.
+  const h = new History(400_000);
+  h.at(dep(3), rs("old", 0), pod("o1", "old"), rs("new", 3), pod("n1", "new"), pod("n2", "new"), pod("n3", "new"));
+  h.at(dep(5, 2, 2), rs("new", 5), pod("n4", "new", false), pod("n5", "new", false));
+  h.at(["/registry/leases/kube-system/kcm", null]); // 0.4 s and 0.8 s on: longer than the settle time
+  h.at(["/registry/leases/kube-system/kcm", null]);
+  h.at(gone("o1"));
+  h.at(pod("n4", "new"));
+  const r = checkRollout(log({ versions: h.versions }))[1];
+  assert.is(r.verdict, "pass", r.message);
+  // A dip of wanted ready pods after the floor had held is still one.
+  h.at(pod("n5", "new"));
+  h.at(pod("n1", "new", false), pod("n2", "new", false));
+  assert.is(checkRollout(log({ versions: h.versions }))[1].verdict, "fail");
+});
+
 test("min available: a Deployment that was never available (scaling up, pods starting) is not held to it", () => {
   const h = new History();
   h.at(dep(4), rs("old", 4), pod("o1", "old", false), pod("o2", "old", false));

@@ -181,7 +181,12 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       for (const rs of rss) {
         const pods = podsByRs.get(rs.metadata.uid ?? "") ?? [];
         wanted += Math.min(pods.length, rs.spec.replicas);
-        for (const p of pods) if (podIsReady(p)) ready++;
+        // Ready pods count as wanted ones do: a ready pod its ReplicaSet no longer wants is on its way
+        // out, and a Deployment it seemed to keep available was not (kube-smoke seed 164: a scale up
+        // moments after a rollout ended counted the last old pod, and then its deletion as a dip).
+        let readyHere = 0;
+        for (const p of pods) if (podIsReady(p)) readyHere++;
+        ready += Math.min(readyHere, rs.spec.replicas);
       }
       deploymentsNow.push({ key, d: o, maxSurge, maxUnavailable, rss, wanted, ready });
     }

@@ -166,7 +166,10 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
         ...common,
         apiservers: procs.apiservers,
         controllers: [
-          deploymentController(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
+          deploymentController({
+            ...(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
+            ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
+          }),
           replicaSetController(),
           garbageCollector(),
         ],

@@ -320,6 +320,39 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
 };
 
 /**
+ * The Deployment flow with no faults at all: the Kubernetes baseline. With nothing to explain a dip, every
+ * checker holds strictly — kube-min-available above all, which under faults forgives any dip within 3 s of
+ * one: two image rollouts, at 3 replicas (25%: a surge of 1 and no pod unavailable) and at 5 (2 and 1).
+ */
+export const kubeSmoke: ScenarioDef<KubeOptions> = {
+  name: "kube-smoke",
+  description:
+    "nginx with 3 replicas, an image rollout, a scale to 5, another rollout, a scale to 4, with no faults: the Kubernetes baseline every checker must pass strictly",
+  resolve: (rng) => ({
+    members: 3,
+    apiservers: rng.int(1, 3),
+    nodes: 3,
+    faultPhaseUs: 6_500_000,
+    livenessBoundUs: 15_000_000,
+    manifests: [NGINX_MANIFEST],
+    actions: [
+      { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+      { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
+      { at: 4_500_000, kind: "image", deployment: "nginx", image: "nginx:1.27" },
+      { at: 5_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
+    ],
+    mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights: {} },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
+  }),
+  schedule: () => [],
+  execute: runKube,
+  shrinkKnobs: [],
+};
+
+/**
  * Scheduler contention, drawn after every other option (so they keep their meaning): on half the
  * seeds, a scale to 12–20 replicas between two workload steps, under the bind storm's apiserver pauses.
  */
@@ -376,7 +409,7 @@ export const controllerConflicts: ScenarioDef<KubeOptions> = {
   ],
 };
 
-export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts];
+export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts, kubeSmoke];
 
 /**
  * Your own controllers under a kube scenario's faults and checkers: the same seeds, the same

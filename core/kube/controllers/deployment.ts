@@ -20,8 +20,14 @@ function templateHashOf(d: Deployment): string {
   return h;
 }
 
-/** maxSurge and maxUnavailable resolved against the replica count (percentages: surge rounds up, unavailable down). */
-export function rollingParams(d: Deployment): { maxSurge: number; maxUnavailable: number } {
+/**
+ * maxSurge and maxUnavailable resolved against the replica count (percentages: surge rounds up, unavailable
+ * down). `unavailableRoundsUp` is the kube-rollout-unavailable-rounded-up mutant.
+ */
+export function rollingParams(
+  d: Deployment,
+  unavailableRoundsUp = false,
+): { maxSurge: number; maxUnavailable: number } {
   const n = d.spec.replicas;
   const ru = d.spec.strategy?.rollingUpdate;
   const resolve = (v: number | string | undefined, dflt: string, roundUp: boolean) => {
@@ -32,7 +38,7 @@ export function rollingParams(d: Deployment): { maxSurge: number; maxUnavailable
     return roundUp ? Math.ceil(raw) : Math.floor(raw);
   };
   const maxSurge = resolve(ru?.maxSurge, "25%", true);
-  let maxUnavailable = resolve(ru?.maxUnavailable, "25%", false);
+  let maxUnavailable = resolve(ru?.maxUnavailable, "25%", unavailableRoundsUp);
   if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
   return { maxSurge, maxUnavailable };
 }
@@ -90,6 +96,8 @@ function trimToSurge(newRs: ReplicaSet, oldActive: readonly ReplicaSet[], excess
 export interface DeploymentControllerOptions {
   /** The kube-deployment-no-surge-trim mutant: a scale down mid-rollout is not trimmed to replicas + maxSurge. */
   noSurgeTrim?: boolean;
+  /** The kube-rollout-unavailable-rounded-up mutant: a percentage maxUnavailable is rounded up. */
+  unavailableRoundsUp?: boolean;
 }
 
 export function reconcileDeployment(
@@ -107,7 +115,7 @@ export function reconcileDeployment(
   const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
   const olds = rss.filter((rs) => rs !== newRs);
   const n = d.spec.replicas;
-  const { maxSurge, maxUnavailable } = rollingParams(d);
+  const { maxSurge, maxUnavailable } = rollingParams(d, opts.unavailableRoundsUp === true);
 
   if (newRs === undefined) {
     const oldTotal = specReplicas(olds);
