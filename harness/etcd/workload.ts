@@ -35,6 +35,11 @@ export interface TrafficMix {
    * now and then the whole prefix; prev_kv at times. 0 in the default mix.
    */
   rangeDelete: number;
+  /**
+   * A Txn that writes (puts or deletes a key) and then reads, in the same branch, that key or the whole
+   * prefix: the reads must see the Txn's own writes. 0 in the default mix.
+   */
+  txnWriteRead: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -55,6 +60,7 @@ export const DEFAULT_MIX: TrafficMix = {
   rangeOptions: 0,
   putIgnore: 0,
   rangeDelete: 0,
+  txnWriteRead: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -283,6 +289,19 @@ export function workloadClient(
           prevKv: env.rng.chance(0.3),
         };
         return c.deleteRange(req, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
+      }
+      case "txnWriteRead": {
+        const k = key();
+        const write: RequestOp = env.rng.chance(0.7)
+          ? { requestPut: { key: k, value: value() } }
+          : { requestDeleteRange: { key: k } };
+        const read: RequestOp = env.rng.chance(0.5)
+          ? { requestRange: { key: k } }
+          : { requestRange: { key: w.keyPrefix, rangeEnd: prefixRangeEnd } };
+        return c.txn({ compare: [], success: [write, read], failure: [] }, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
           next();
         });

@@ -22,6 +22,7 @@ function linearizability(
     rangeOptions: 0,
     putIgnore: 0,
     rangeDelete: 0,
+    txnWriteRead: 0,
     ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
   };
   const { options, faults } = resolveRun(def, seed, {

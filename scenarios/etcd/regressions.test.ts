@@ -31,13 +31,16 @@ test("watch-compaction seed 4431: the control plane it attaches is judged with t
 // Found when kv-chaos began drawing lease keep-alives: a keep-alive of a lease that had expired, its
 // revoke still on its way through Raft, was answered with a full TTL, and the revoke landed moments later.
 // The runs as they were found: without the traffic kv-chaos drew later (Range's other options, puts with
-// an ignore flag, range deletes).
+// an ignore flag, range deletes, Txns that read their own writes).
 for (const seed of [2020, 3349]) {
   test(`kv-chaos seed ${seed}: a keep-alive of an expired lease waits for its revoke (lease-safety); the mutant renews it`, () => {
     const def = findScenario("kv-chaos")!;
     const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
     const asFound = {
-      options: { ...drawn, traffic: { ...drawn.traffic, rangeOptions: 0, putIgnore: 0, rangeDelete: 0 } },
+      options: {
+        ...drawn,
+        traffic: { ...drawn.traffic, rangeOptions: 0, putIgnore: 0, rangeDelete: 0, txnWriteRead: 0 },
+      },
     };
     const { options, faults } = resolveRun(def, seed, asFound.options);
     const r = runScenario({ scenario: def, seed, options, faults });

@@ -219,6 +219,7 @@ const LATER_TRAFFIC: ReadonlySet<string> = new Set([
   "rangeOptions",
   "putIgnore",
   "rangeDelete",
+  "txnWriteRead",
 ]);
 
 interface ChaosOptions extends KvOptions {
@@ -314,6 +315,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, putIgnore: rng.int(2, 10) };
     // Deletes over a range of keys (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, rangeDelete: rng.int(1, 5) };
+    // Txns that read their own writes (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnWriteRead: rng.int(2, 10) };
     return o;
   },
   (rng, o) => {

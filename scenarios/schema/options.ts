@@ -62,6 +62,7 @@ const TRAFFIC = [
   "rangeOptions",
   "putIgnore",
   "rangeDelete",
+  "txnWriteRead",
   "cas",
   "putWithLease",
   "leaseRevoke",
