@@ -30,7 +30,9 @@ export interface CheckEvidence {
   "kube-resource-version": ViolationList;
   "kube-informer-reliable": ViolationList;
   "kube-lost-update": ViolationList;
+  "kube-read-fresh": ViolationList;
   "kube-leader": ViolationList;
+  "kube-cache-synced": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

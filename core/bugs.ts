@@ -226,6 +226,20 @@ export const BUG_CATALOG = [
       "Kubernetes rounds maxUnavailable down (intstr.GetScaledValueFromIntOrPercent, roundUp false); missed while the rollout checker took its bound from the controller's own rollingParams and every Kubernetes scenario had faults to excuse the dip",
     scenario: "kube-smoke",
   },
+  {
+    name: "kube-controller-starts-unsynced",
+    bug: "a controller's workers start once the first informer it reads has listed, not every one: a new controller-manager leader's ReplicaSet controller, its pods not yet listed, creates every ReplicaSet's pods a second time",
+    modelledOn:
+      "client-go's cache.WaitForCacheSync, which every Kubernetes controller calls on all its informers before its workers run; found missing by a hand-written bug while the rollout rules counted a ReplicaSet's pods only up to its replicas",
+    scenario: "deployment-rollout",
+  },
+  {
+    name: "kube-get-serializable",
+    bug: "the apiserver serves a GET without a resourceVersion by a serializable etcd read: a member that lags answers with an object older than writes already acknowledged",
+    modelledOn:
+      "the API’s “most recent” read (resourceVersion unset: a quorum read from etcd, which KEP-2340 keeps consistent when served from the watch cache); found missing by a hand-written bug while every caller followed its GET with a compare-and-swap that hid the stale read",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

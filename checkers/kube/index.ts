@@ -8,12 +8,16 @@ import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety
 import { checkBindPreconditions } from "./bind.ts";
 import { checkInformerStreams } from "./informer.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
+import { checkCacheSynced } from "./synced.ts";
+import { checkReadsFresh } from "./fresh.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
 export { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 export { checkBindPreconditions } from "./bind.ts";
 export { checkInformerStreams } from "./informer.ts";
+export { checkCacheSynced } from "./synced.ts";
+export { checkReadsFresh } from "./fresh.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -23,7 +27,9 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkResourceVersions(obs),
     checkInformerStreams(obs),
     checkLostUpdates(obs),
+    checkReadsFresh(obs),
     checkSingleLeader(obs),
+    checkCacheSynced(obs),
     ...checkRollout(obs, rollout),
   ];
 }

@@ -69,6 +69,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     write: (w) => rec.write({ apiserver: env.id, ...w }),
     version: (key, rv, cr, obj) => rec.version(key, rv, cr, obj, `etcd:${env.id}`),
     listed: (start, end, rv, items) => rec.listed(start, end, rv, items, `list:${env.id}`),
+    now: rec.now,
+    read: (r) => rec.read({ time: r.startedAt, apiserver: env.id, verb: r.verb, key: r.key, revision: r.revision }),
   };
   const registry = new Registry(cfg.kv, { bugs: cfg.bugs, ...(observer ? { observer } : {}) });
   const watches = new Map<string, ServedWatch>();

@@ -53,6 +53,21 @@ export interface LeaderAct {
   what: string;
 }
 
+/**
+ * A read an apiserver served from etcd as "most recent": a GET, or a list's first page, without a
+ * resourceVersion (Kubernetes serves those by a quorum read; later pages read the first one's revision).
+ */
+export interface QuorumRead {
+  /** When the apiserver began it. */
+  time: number;
+  apiserver: string;
+  verb: "get" | "list";
+  /** The key read, or the prefix listed. */
+  key: string;
+  /** The etcd revision it was served at (its response header's). */
+  revision: number;
+}
+
 export interface LeaderChange {
   time: number;
   process: string;
@@ -111,6 +126,8 @@ export interface KubeObservations {
   actions: ActionOutcome[];
   /** Bind requests (absent in logs recorded before binds were). */
   binds?: BindRequest[];
+  /** Quorum reads (absent in logs recorded before reads were). */
+  reads?: QuorumRead[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -131,6 +148,7 @@ export class KubeRecorder implements KubeObservations {
   readonly actions: ActionOutcome[] = [];
   readonly ambiguousScales: AmbiguousScale[] = [];
   readonly binds: BindRequest[] = [];
+  readonly reads: QuorumRead[] = [];
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
@@ -221,6 +239,10 @@ export class KubeRecorder implements KubeObservations {
     this.changes++;
     this.workloadChanges++;
   }
+  /** A quorum read that began at `time` (recorded when it is answered). */
+  read(r: QuorumRead): void {
+    this.reads.push(r);
+  }
   bind(b: Omit<BindRequest, "time">): void {
     this.binds.push({ time: this.now(), ...b });
   }
@@ -252,6 +274,7 @@ export class KubeRecorder implements KubeObservations {
       leaders: this.leaders,
       actions: this.actions,
       binds: this.binds,
+      reads: this.reads,
     };
   }
 }

@@ -28,6 +28,10 @@ export interface RegistryObserver {
     rv: number,
     items: { key: string; rv: number; createRevision?: number; object: KubeObject }[],
   ): void;
+  /** The clock a quorum read is timed by: when it began (absent: reads are not reported). */
+  now?(): number;
+  /** A GET, or a list's first page, served at `revision` (etcd's header), begun at `startedAt`. */
+  read?(r: { verb: "get" | "list"; key: string; revision: number; startedAt: number }): void;
 }
 
 export interface RegistryOptions {
@@ -84,8 +88,13 @@ export class Registry {
   }
 
   get(key: string, cb: (r: ApiResult<KubeObject>) => void): void {
-    this.kv.range({ key }, (r) => {
+    const startedAt = this.opts.observer?.now?.();
+    // A GET without a resourceVersion is a quorum read ("most recent"); the mutant reads serializably.
+    const serializable = this.opts.bugs?.has("kube-get-serializable") === true;
+    this.kv.range(serializable ? { key, serializable } : { key }, (r) => {
       if (!r.ok) return cb(fromEtcd(r));
+      if (startedAt !== undefined)
+        this.opts.observer!.read?.({ verb: "get", key, revision: r.value.header.revision, startedAt });
       const kv = r.value.kvs[0];
       if (kv === undefined) return cb(fail("NotFound", `${key} not found`));
       const obj = decodeObject(kv);
@@ -109,6 +118,7 @@ export class Registry {
       revision = this.opts.bugs?.has("kube-list-continue-current-revision") ? 0 : token.rv;
     }
     const limit = opts.limit ?? 0;
+    const startedAt = opts.continue === undefined ? this.opts.observer?.now?.() : undefined;
     this.kv.range({ key: start, rangeEnd: end, limit, revision }, (r) => {
       if (!r.ok) {
         if (!r.unknown && r.error === "compacted") {
@@ -123,6 +133,7 @@ export class Registry {
         return cb(fromEtcd(r));
       }
       const rv = revision > 0 ? revision : r.value.header.revision;
+      if (startedAt !== undefined) this.opts.observer!.read?.({ verb: "list", key: prefix, revision: rv, startedAt });
       const items = r.value.kvs.map(decodeObject);
       const last = r.value.kvs[r.value.kvs.length - 1];
       const more = r.value.more && last !== undefined;

@@ -162,7 +162,12 @@ export class ControllerRuntime {
 
   private process(d: ControllerDef, q: WorkQueue, key: string, ctx: ReconcileContext, done: () => void): void {
     if (this.stopped) return done();
-    if (!d.watches.every((k) => this.informers.get(k)!.hasSynced())) {
+    // client-go's WaitForCacheSync: a worker runs only once every informer its controller reads has listed
+    // (the mutant waits for the first one alone).
+    const synced = this.opts.bugs?.has("kube-controller-starts-unsynced")
+      ? this.informers.get(d.watches[0]!)!.hasSynced()
+      : d.watches.every((k) => this.informers.get(k)!.hasSynced());
+    if (!synced) {
       q.addAfter(key, 50_000);
       return done();
     }
