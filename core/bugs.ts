@@ -240,6 +240,13 @@ export const BUG_CATALOG = [
       "the API’s “most recent” read (resourceVersion unset: a quorum read from etcd, which KEP-2340 keeps consistent when served from the watch cache); found missing by a hand-written bug while every caller followed its GET with a compare-and-swap that hid the stale read",
     scenario: "deployment-rollout",
   },
+  {
+    name: "mvcc-txn-duplicate-put-accepted",
+    bug: "a Txn whose branch puts one key twice is applied (both puts at one revision) instead of refused with duplicate-key",
+    modelledOn:
+      'etcd\'s kvServer.Txn refuses it (checkIntervals: "duplicate key given in txn request"); found missing by a hand-written bug while no workload sent such a Txn and the linearizability model took any request it was given',
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -305,6 +305,27 @@ test("all writes of a txn share one revision", () => {
   );
 });
 
+test("a txn that puts one key twice in a branch can only be refused (duplicate key given in txn request)", () => {
+  const twice: TxnRequest = {
+    compare: [],
+    success: [{ requestPut: { key: "a", value: "1" } }, { requestPut: { key: "a", value: "2" } }],
+    failure: [],
+  };
+  const accepted = new H()
+    .txn(0, [0, 1], twice, 2, true, [{ responsePut: { header: hdr(2) } }, { responsePut: { header: hdr(2) } }])
+    .get(1, [2, 3], { key: "a" }, 2, [kv("a", "2", 2, 2, 2)]);
+  assert.is(accepted.verdict(), "fail", "a store that took it is caught");
+  const refused = new H().txnError(0, [0, 1], twice, "duplicate-key").get(1, [2, 3], { key: "a" }, 1, []);
+  assert.is(refused.verdict(), "pass");
+  // The same key in both branches is no duplicate: only one branch runs.
+  const apart: TxnRequest = {
+    compare: [{ key: "a", target: "VERSION", result: "EQUAL", version: 0 }],
+    success: [{ requestPut: { key: "a", value: "1" } }],
+    failure: [{ requestPut: { key: "a", value: "2" } }],
+  };
+  assert.is(new H().txn(0, [0, 1], apart, 2, true, [{ responsePut: { header: hdr(2) } }]).verdict(), "pass");
+});
+
 test("a read at an old revision sees the store as it was, with the current revision in its header", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3);
   assert.is(

@@ -10,6 +10,7 @@ export {
 export type { AppliedChange } from "./derive.ts";
 export { WatchInputError } from "./change-index.ts";
 export { OnlineWatchChecker } from "./online.ts";
+export { judgedAsSystemOutput } from "./system-output.ts";
 export type { OnlineWatchOptions } from "./online.ts";
 export { compareKeys, inKeyRange, keyRangeOf, selectorOf } from "./selector.ts";
 export type { KeyRange, WatchSelector } from "./selector.ts";

@@ -223,7 +223,7 @@ export class MvccStore {
       }
       case "txn": {
         const txn = req.txn;
-        const bad = checkTxn(txn, this.maxTxnOps);
+        const bad = this.txnStaticError(txn);
         if (bad !== undefined) return fail(bad);
         const path = this.txnPath;
         while (path.length > 0) path.pop();
@@ -252,7 +252,7 @@ export class MvccStore {
    * lease or with ignore_value/ignore_lease on a missing key, Compact bounds, lease existence.
    */
   validate(req: EtcdRequest): EtcdErrorCode | undefined {
-    const bad = checkRequest(req, this.maxTxnOps);
+    const bad = req.kind === "txn" ? this.txnStaticError(req.txn) : checkRequest(req, this.maxTxnOps);
     if (bad !== undefined) return bad;
     switch (req.kind) {
       case "range":
@@ -308,8 +308,14 @@ export class MvccStore {
     return resp;
   }
 
+  /** The request-only checks of a Txn (etcd's gRPC layer); the mutant takes a branch that writes one key twice. */
+  private txnStaticError(txn: TxnRequest): EtcdErrorCode | undefined {
+    const bad = checkTxn(txn, this.maxTxnOps);
+    return bad === "duplicate-key" && this.bugs.has("mvcc-txn-duplicate-put-accepted") ? undefined : bad;
+  }
+
   txn(req: TxnRequest, raftTerm = 0, skipValidation = false): TxnResponse | EtcdError {
-    const bad = checkTxn(req, this.maxTxnOps);
+    const bad = this.txnStaticError(req);
     if (bad !== undefined) return fail(bad);
     // Every compare of the chosen path, nested ones included, sees the state before the Txn.
     const path = this.txnPath;

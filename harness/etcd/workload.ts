@@ -301,7 +301,12 @@ export function workloadClient(
         const read: RequestOp = env.rng.chance(0.5)
           ? { requestRange: { key: k } }
           : { requestRange: { key: w.keyPrefix, rangeEnd: prefixRangeEnd } };
-        return c.txn({ compare: [], success: [write, read], failure: [] }, (r) => {
+        // Now and then the key put twice, as a careless client might: etcd must refuse the whole Txn.
+        const success =
+          "requestPut" in write && env.rng.chance(0.2)
+            ? [write, { requestPut: { key: k, value: value() } }, read]
+            : [write, read];
+        return c.txn({ compare: [], success, failure: [] }, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
           next();
         });

@@ -15,7 +15,7 @@ import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
-import { OnlineWatchChecker } from "../../checkers/watch/index.ts";
+import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/index.ts";
 import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
@@ -352,7 +352,7 @@ export function runKvCluster(
           compactions.push({ revision: op.request.compact.revision, time: op.call });
         leaseSafety.onOperation(op);
       }
-      return watches.finish(compactions.sort((a, b) => a.time - b.time));
+      return judgedAsSystemOutput(() => watches.finish(compactions.sort((a, b) => a.time - b.time)));
     },
     () => leaseSafety.result(),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),

@@ -5,7 +5,12 @@
 import type { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
-import { checkWatches, changesFromApplied, type AppliedChange } from "../../checkers/watch/index.ts";
+import {
+  checkWatches,
+  changesFromApplied,
+  judgedAsSystemOutput,
+  type AppliedChange,
+} from "../../checkers/watch/index.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 
 /** A budget that keeps a kube run's check well under a second while no clean seed needs more. */
@@ -37,11 +42,13 @@ export function checkApiserverEtcdTraffic(
     if (op.request.kind === "compact" && (op.return === null || op.response !== null))
       compactions.push({ revision: op.request.compact.revision, time: op.call });
   }
-  const watch = checkWatches({
-    watches: history.watches,
-    changes: changesFromApplied(applied.applied),
-    compactions: compactions.sort((a, b) => a.time - b.time),
-  });
+  const watch = judgedAsSystemOutput(() =>
+    checkWatches({
+      watches: history.watches,
+      changes: changesFromApplied(applied.applied),
+      compactions: compactions.sort((a, b) => a.time - b.time),
+    }),
+  );
   return [
     {
       name: lin.name,

@@ -287,7 +287,25 @@ function doTxn(b: StateBuilder, txn: TxnRequest, path: TxnPath, ctx: ApplyContex
   return { header: { revision: 0, raftTerm: 0 }, succeeded: path.succeeded, responses };
 }
 
+/**
+ * etcd refuses a Txn that puts one key twice in a branch (kvServer.Txn's checkIntervals: "duplicate key
+ * given in txn request"), whatever its compare decides. Only the plainest case is restated here, so the
+ * model never refuses what etcd would take: two Puts of the same key among one branch's own operations.
+ */
+function putsOneKeyTwice(txn: TxnRequest): boolean {
+  for (const ops of [txn.success, txn.failure]) {
+    const keys = new Set<string>();
+    for (const op of ops) {
+      if (!("requestPut" in op)) continue;
+      if (keys.has(op.requestPut.key)) return true;
+      keys.add(op.requestPut.key);
+    }
+  }
+  return false;
+}
+
 function applyTxn(state: EtcdState, txn: TxnRequest, ctx: ApplyContext): Outcome {
+  if (putsOneKeyTwice(txn)) return { ok: false, state, error: "duplicate-key" };
   const path = txnPath(state.kvs, txn);
   const b = new StateBuilder(state);
   // Pre-checks on the chosen path, puts first (etcd's checkRequests order); nothing runs if one fails.
