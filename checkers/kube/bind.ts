@@ -6,7 +6,7 @@
 // of spec.nodeName with the resourceVersion precondition is the same guarantee.)
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
-import { fmtTime } from "./safety.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkBindPreconditions(obs: KubeObservations): CheckResult {
   const binds = obs.binds ?? [];
@@ -28,17 +28,9 @@ export function checkBindPreconditions(obs: KubeObservations): CheckResult {
         `${what} was computed from rv ${b.resourceVersion}, in which the pod was already bound to ${node}`,
       );
   }
-  if (violations.length === 0)
-    return {
-      name: "kube-bind-precondition",
-      verdict: "pass",
-      message: `${binds.length} binds, each conditional on an unbound version of its pod`,
-    };
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name: "kube-bind-precondition",
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, 20) },
-  };
+  return violationsResult(
+    "kube-bind-precondition",
+    violations,
+    `${binds.length} binds, each conditional on an unbound version of its pod`,
+  );
 }

@@ -2,19 +2,11 @@
 // pass (a write acknowledged while the read was under way need not be seen); a read below one fails.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { AckedWrite, KubeObservations, QuorumRead } from "../../core/kube/observations.ts";
+import type { AckedWrite, QuorumRead } from "../../core/kube/observations.ts";
 import { checkReadsFresh } from "./fresh.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
-const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: [],
-  versions: [],
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = kubeLog;
 const write = (time: number, rv: number, key = "/registry/pods/default/a"): AckedWrite => ({
   time,
   apiserver: "apiserver-1",

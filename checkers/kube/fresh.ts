@@ -8,9 +8,7 @@
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { lowerBound } from "../watch/change-index.ts";
-import { fmtTime } from "./safety.ts";
-
-const MAX_EVIDENCE = 20;
+import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkReadsFresh(obs: KubeObservations): CheckResult {
   const reads = obs.reads ?? [];
@@ -31,17 +29,9 @@ export function checkReadsFresh(obs: KubeObservations): CheckResult {
       `${r.apiserver} served ${r.verb === "get" ? "GET" : "LIST"} ${r.key} begun at ${fmtTime(r.time)} at revision ${r.revision}, below revision ${w.rv} (${w.op} of ${w.key}), which etcd had acknowledged to ${w.apiserver} at ${fmtTime(w.time)}: a read without a resourceVersion must see it`,
     );
   }
-  if (violations.length === 0)
-    return {
-      name: "kube-read-fresh",
-      verdict: "pass",
-      message: `${reads.length} reads without a resourceVersion, each at or after every write acknowledged before it began`,
-    };
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name: "kube-read-fresh",
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
-  };
+  return violationsResult(
+    "kube-read-fresh",
+    violations,
+    `${reads.length} reads without a resourceVersion, each at or after every write acknowledged before it began`,
+  );
 }

@@ -6,17 +6,9 @@ import * as assert from "uvu/assert";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import { checkInformerStreams } from "./index.ts";
 import { prefixOf } from "./informer.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
-const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: ["node-1"],
-  versions: [],
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = (o: Partial<KubeObservations>): KubeObservations => kubeLog({ nodes: ["node-1"], ...o });
 const pod = (name: string) => `/registry/pods/default/${name}`;
 const v = (key: string, rv: number): ObjectVersion => ({ time: rv, key, rv, object: null, source: "store" });
 const ev = (

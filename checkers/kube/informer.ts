@@ -9,7 +9,7 @@
 // mixed revisions would leave its informer watching from past changes it never saw).
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
-import { fmtTime } from "./safety.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
 
 /**
  * "/registry/pods/default/x" → "/registry/pods/" (every informer here watches all namespaces): the
@@ -106,17 +106,9 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     }
     last.set(o.observer, { rv: o.rv, time: o.time, key: o.key });
   }
-  if (violations.length === 0)
-    return {
-      name: "kube-informer-reliable",
-      verdict: "pass",
-      message: `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision`,
-    };
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name: "kube-informer-reliable",
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, 20) },
-  };
+  return violationsResult(
+    "kube-informer-reliable",
+    violations,
+    `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision`,
+  );
 }

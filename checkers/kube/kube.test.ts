@@ -2,13 +2,7 @@
 // with a message that says what happened.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type {
-  AckedWrite,
-  InformerObservation,
-  KubeObservations,
-  LeaderAct,
-  ObjectVersion,
-} from "../../core/kube/observations.ts";
+import type { AckedWrite, InformerObservation, LeaderAct, ObjectVersion } from "../../core/kube/observations.ts";
 import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/types.ts";
 import {
   checkBindings,
@@ -18,17 +12,9 @@ import {
   checkResourceVersions,
   checkSingleLeader,
 } from "./index.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
-const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: ["node-1", "node-2"],
-  versions: [],
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = kubeLog;
 
 const pod = (name: string, uid: string, nodeName?: string, ready = false, owner?: string): Pod => ({
   apiVersion: "v1",

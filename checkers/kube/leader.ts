@@ -4,7 +4,7 @@
 // an older tenure after an act under a newer one.
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, LeaderAct } from "../../core/kube/observations.ts";
-import { fmtTime } from "./safety.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkSingleLeader(obs: KubeObservations): CheckResult {
   const violations: string[] = [];
@@ -27,19 +27,10 @@ export function checkSingleLeader(obs: KubeObservations): CheckResult {
       violations.push(`two leaders of ${a.lease} in one term ${a.term}: ${n.identity} and ${a.identity}`);
     }
   }
-  if (violations.length === 0) {
-    const terms = new Set(acts.map((a) => a.lease + "@" + a.term)).size;
-    return {
-      name: "kube-leader",
-      verdict: "pass",
-      message: `${acts.length} leader acts on ${leases.size} leases over ${terms} tenures, never two leaders at once`,
-    };
-  }
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name: "kube-leader",
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, 20) },
-  };
+  const terms = new Set(acts.map((a) => a.lease + "@" + a.term)).size;
+  return violationsResult(
+    "kube-leader",
+    violations,
+    `${acts.length} leader acts on ${leases.size} leases over ${terms} tenures, never two leaders at once`,
+  );
 }

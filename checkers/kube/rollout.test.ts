@@ -6,17 +6,9 @@ import type { BindRequest, KubeObservations, ObjectVersion } from "../../core/ku
 import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/types.ts";
 import { checkBindPreconditions, checkRollout } from "./index.ts";
 import { rolloutBounds } from "./rollout.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
-const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: ["node-1", "node-2"],
-  versions: [],
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = kubeLog;
 
 /** Builds a store history: each call is one revision (rv increments, time = rv × stepUs). */
 class History {

@@ -33,7 +33,7 @@ import {
   type Pod,
   type ReplicaSet,
 } from "../../core/kube/types.ts";
-import { fmtTime } from "./safety.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
 
 /**
  * A Deployment's rolling-update bounds as the Kubernetes API defines them, worked out here rather than
@@ -79,7 +79,6 @@ export const DEFAULT_SURGE_GRACE_US = 250_000;
 export const DEFAULT_EXPLAIN_US = 3_000_000;
 /** Well above the controllers' view lag of pod readiness without faults (tens of ms). */
 export const DEFAULT_SETTLE_US = 500_000;
-const MAX_EVIDENCE = 20;
 
 interface DeploymentView {
   d: Deployment;
@@ -101,17 +100,6 @@ interface DeploymentView {
 /** A Deployment, ReplicaSet or pod: what the rules read (Leases, Nodes and ConfigMaps they do not). */
 const isWorkload = (o: KubeObject | null | undefined): boolean =>
   o != null && (o.kind === "Deployment" || o.kind === "ReplicaSet" || o.kind === "Pod");
-
-function result(name: "kube-max-surge" | "kube-min-available", violations: string[], okMessage: string): CheckResult {
-  if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name,
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
-  };
-}
 
 /** Both rules over one replay; [surge, minAvailable]. */
 export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = {}): [CheckResult, CheckResult] {
@@ -286,12 +274,12 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   for (const v of views.values())
     if (v.excursion !== undefined && lastTime - v.excursion.since >= surgeGraceUs) surge.push(v.excursion.what);
   return [
-    result(
+    violationsResult(
       "kube-max-surge",
       surge,
       `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`,
     ),
-    result(
+    violationsResult(
       "kube-min-available",
       minAvail,
       `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`,

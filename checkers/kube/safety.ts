@@ -1,7 +1,7 @@
 // Safety of the Kubernetes layer, judged on recorded observations (core/kube/observations.ts).
 // Every rule uses only versions that really existed, so a partial log can miss a violation but
 // never invent one.
-import type { CheckResult } from "../types.ts";
+import type { CheckEvidence, CheckResult, ViolationList } from "../types.ts";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 
 const MAX_EVIDENCE = 20;
@@ -10,11 +10,16 @@ export function fmtTime(us: number): string {
   return `${(us / 1e6).toFixed(3)}s`;
 }
 
-function result(
-  name: "kube-binding" | "kube-resource-version" | "kube-lost-update",
-  violations: string[],
-  okMessage: string,
-): CheckResult {
+/** The kube checks whose evidence is a list of violations. */
+export type ViolationCheckName = {
+  [N in keyof CheckEvidence]: CheckEvidence[N] extends ViolationList ? N : never;
+}[keyof CheckEvidence];
+
+/**
+ * A rule's verdict from its violations: a pass with `okMessage`, or a fail whose message is the first
+ * violation (with how many more) and whose evidence keeps the first MAX_EVIDENCE.
+ */
+export function violationsResult(name: ViolationCheckName, violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
   return {
@@ -81,7 +86,7 @@ export function checkBindings(obs: KubeObservations): CheckResult {
       }
     }
   }
-  return result(
+  return violationsResult(
     "kube-binding",
     violations,
     `${bound} pod bindings, none rebound or to an unknown node; no name shared by two live objects`,
@@ -123,7 +128,7 @@ export function checkResourceVersions(obs: KubeObservations): CheckResult {
     if (w.rv <= w.baseRv)
       violations.push(`${w.apiserver} wrote ${w.key} at rv ${w.rv}, not after the rv ${w.baseRv} it was computed from`);
   }
-  return result(
+  return violationsResult(
     "kube-resource-version",
     violations,
     `${obs.observed.length} informer observations and ${obs.writes.length} writes, resourceVersions strictly increasing`,
@@ -158,7 +163,7 @@ export function checkLostUpdates(obs: KubeObservations): CheckResult {
       }
     }
   }
-  return result(
+  return violationsResult(
     "kube-lost-update",
     violations,
     `${checked} acknowledged updates and deletes, each based on the version it replaced`,

@@ -2,21 +2,13 @@
 // passes; one that acts before (or on a list from an earlier tenure) fails, naming the kind.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { InformerObservation, KubeObservations, LeaderAct, LeaderChange } from "../../core/kube/observations.ts";
+import type { InformerObservation, LeaderAct, LeaderChange } from "../../core/kube/observations.ts";
 import { checkCacheSynced } from "./synced.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
 const LEASE = "kube-system/kube-controller-manager";
 
-const log = (o: Partial<KubeObservations>): KubeObservations => ({
-  nodes: [],
-  versions: [],
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = kubeLog;
 const acquired = (process: string, term: number, time: number): LeaderChange => ({
   time,
   process,

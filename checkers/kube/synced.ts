@@ -14,7 +14,7 @@
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { lowerBound } from "../watch/change-index.ts";
-import { fmtTime } from "./safety.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
 
 /** The kinds each controller must have listed before it acts (acts are named "<controller>: <write>"). */
 export const CONTROLLER_READS: Readonly<Record<string, readonly string[]>> = {
@@ -22,8 +22,6 @@ export const CONTROLLER_READS: Readonly<Record<string, readonly string[]>> = {
   deployment: ["Deployment", "ReplicaSet"],
   scheduler: ["Pod", "Node"],
 };
-
-const MAX_EVIDENCE = 20;
 
 export function checkCacheSynced(obs: KubeObservations): CheckResult {
   // When each tenure began ("process lease@term").
@@ -63,17 +61,9 @@ export function checkCacheSynced(obs: KubeObservations): CheckResult {
       break;
     }
   }
-  if (violations.length === 0)
-    return {
-      name: "kube-cache-synced",
-      verdict: "pass",
-      message: `${judged} controller acts, each after its informers had listed in that tenure`,
-    };
-  const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
-    name: "kube-cache-synced",
-    verdict: "fail",
-    message: violations[0]! + more,
-    evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
-  };
+  return violationsResult(
+    "kube-cache-synced",
+    violations,
+    `${judged} controller acts, each after its informers had listed in that tenure`,
+  );
 }

@@ -7,17 +7,10 @@ import type { KubeObject } from "../../core/kube/types.ts";
 import { informerLags, podStartups, timeToReady } from "./kube.ts";
 import { summarize } from "./grid.ts";
 import type { StepStart } from "../../core/metrics/latency.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
 
-const log = (versions: ObjectVersion[], o: Partial<KubeObservations> = {}): KubeObservations => ({
-  nodes: [],
-  versions,
-  writes: [],
-  observed: [],
-  acts: [],
-  leaders: [],
-  actions: [],
-  ...o,
-});
+const log = (versions: ObjectVersion[], o: Partial<KubeObservations> = {}): KubeObservations =>
+  kubeLog({ nodes: [], versions, ...o });
 let rv = 100;
 const at = (time: number, key: string, object: KubeObject | null): ObjectVersion => ({
   time,
