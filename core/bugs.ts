@@ -247,6 +247,13 @@ export const BUG_CATALOG = [
       'etcd\'s kvServer.Txn refuses it (checkIntervals: "duplicate key given in txn request"); found missing by a hand-written bug while no workload sent such a Txn and the linearizability model took any request it was given',
     scenario: "kv-chaos",
   },
+  {
+    name: "mvcc-put-ignore-flags-unchecked",
+    bug: "a Put with ignore_value and a value, or ignore_lease and a lease, is applied (keeping the key's value or lease, or taking the request's) instead of refused",
+    modelledOn:
+      "etcd's v3rpc checkPutRequest (ErrGRPCValueProvided, ErrGRPCLeaseProvided); found missing by a hand-written bug while no workload sent a request etcd must refuse and the etcd model took any request it was given",
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -326,6 +326,35 @@ test("a txn that puts one key twice in a branch can only be refused (duplicate k
   assert.is(new H().txn(0, [0, 1], apart, 2, true, [{ responsePut: { header: hdr(2) } }]).verdict(), "pass");
 });
 
+test("a request etcd refuses before proposing (empty key, value with ignore_value, lease with ignore_lease) can only be refused", () => {
+  const valueWithIgnore: EtcdRequest = { kind: "put", put: { key: "a", value: "x", ignoreValue: true } };
+  const leaseWithIgnore: TxnRequest = {
+    compare: [],
+    success: [
+      { requestPut: { key: "b", value: "1" } },
+      { requestPut: { key: "a", value: "", ignoreLease: true, lease: 7 } },
+    ],
+    failure: [],
+  };
+  const base = () => new H().put(0, [0, 1], "a", "v", 2);
+  // Refused: no effect, the store unchanged.
+  const refused = base().txnError(1, [2, 3], leaseWithIgnore, "lease-provided").get(2, [4, 5], { key: "b" }, 2, []);
+  assert.is(refused.verdict(), "pass");
+  // Accepted by a store that skipped the check: caught, although the answers agree with each other.
+  const accepted = base();
+  accepted.ops.push({
+    id: accepted.ops.length,
+    client: 1,
+    call: 2,
+    return: 3,
+    request: valueWithIgnore,
+    response: { kind: "put", put: { header: hdr(3) } },
+  });
+  assert.is(accepted.get(2, [4, 5], { key: "a" }, 3, [kv("a", "v", 2, 3, 2)]).verdict(), "fail");
+  const emptyKey = base().get(1, [2, 3], { key: "" }, 2, []);
+  assert.is(emptyKey.verdict(), "fail", "a read of the empty key answered");
+});
+
 test("a read at an old revision sees the store as it was, with the current revision in its header", () => {
   const h = () => new H().put(0, [0, 1], "a", "1", 2).put(0, [2, 3], "a", "2", 3);
   assert.is(

@@ -207,7 +207,7 @@ export class MvccStore {
     switch (req.kind) {
       case "put": {
         const bad =
-          checkPutRequest(req.put) ?? (skipValidation === true ? undefined : this.checkStandalonePut(req.put));
+          this.putStaticError(req.put) ?? (skipValidation === true ? undefined : this.checkStandalonePut(req.put));
         if (bad !== undefined) return fail(bad);
         this.beginWrite();
         this.writePut(req.put);
@@ -252,7 +252,12 @@ export class MvccStore {
    * lease or with ignore_value/ignore_lease on a missing key, Compact bounds, lease existence.
    */
   validate(req: EtcdRequest): EtcdErrorCode | undefined {
-    const bad = req.kind === "txn" ? this.txnStaticError(req.txn) : checkRequest(req, this.maxTxnOps);
+    const bad =
+      req.kind === "txn"
+        ? this.txnStaticError(req.txn)
+        : req.kind === "put"
+          ? this.putStaticError(req.put)
+          : checkRequest(req, this.maxTxnOps);
     if (bad !== undefined) return bad;
     switch (req.kind) {
       case "range":
@@ -290,7 +295,7 @@ export class MvccStore {
   }
 
   put(req: PutRequest, raftTerm = 0, skipValidation = false): PutResponse | EtcdError {
-    const bad = checkPutRequest(req) ?? (skipValidation ? undefined : this.checkStandalonePut(req));
+    const bad = this.putStaticError(req) ?? (skipValidation ? undefined : this.checkStandalonePut(req));
     if (bad !== undefined) return fail(bad);
     this.beginWrite();
     const resp = this.execPut(req);
@@ -306,6 +311,14 @@ export class MvccStore {
     this.endWrite();
     resp.header.raftTerm = raftTerm;
     return resp;
+  }
+
+  /** The request-only checks of a Put (etcd's gRPC layer); the mutant takes a value with ignore_value, a lease with ignore_lease. */
+  private putStaticError(req: PutRequest): EtcdErrorCode | undefined {
+    const bad = checkPutRequest(req);
+    return (bad === "value-provided" || bad === "lease-provided") && this.bugs.has("mvcc-put-ignore-flags-unchecked")
+      ? undefined
+      : bad;
   }
 
   /** The request-only checks of a Txn (etcd's gRPC layer); the mutant takes a branch that writes one key twice. */

@@ -40,6 +40,11 @@ export interface TrafficMix {
    * prefix: the reads must see the Txn's own writes. 0 in the default mix.
    */
   txnWriteRead: number;
+  /**
+   * A request etcd must refuse before it is proposed, as a careless client sends it: an empty key, a
+   * value with ignore_value, a lease with ignore_lease (alone or inside a Txn). 0 in the default mix.
+   */
+  invalidRequest: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -61,6 +66,7 @@ export const DEFAULT_MIX: TrafficMix = {
   putIgnore: 0,
   rangeDelete: 0,
   txnWriteRead: 0,
+  invalidRequest: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -310,6 +316,22 @@ export function workloadClient(
           if (r.ok) noteRev(r.value.header.revision);
           next();
         });
+      }
+      case "invalidRequest": {
+        const k = key();
+        const bad: RequestOp = env.rng.pick([
+          { requestPut: { key: k, value: value(), ignoreValue: true } },
+          { requestPut: { key: k, value: "", ignoreLease: true, lease: env.rng.int(1, 1_000) } },
+          { requestPut: { key: "", value: value() } },
+          { requestRange: { key: "" } },
+          { requestDeleteRange: { key: "" } },
+        ]);
+        const done = () => next();
+        if (env.rng.chance(0.3))
+          return c.txn({ compare: [], success: [{ requestPut: { key: k, value: value() } }, bad], failure: [] }, done);
+        if ("requestPut" in bad) return c.put(bad.requestPut, done);
+        if ("requestRange" in bad) return c.range(bad.requestRange, done);
+        return "requestDeleteRange" in bad ? c.deleteRange(bad.requestDeleteRange, done) : done();
       }
       case "staleGet":
         return c.range(

@@ -23,6 +23,7 @@ function linearizability(
     putIgnore: 0,
     rangeDelete: 0,
     txnWriteRead: 0,
+    invalidRequest: 0,
     ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
   };
   const { options, faults } = resolveRun(def, seed, {

@@ -220,6 +220,7 @@ const LATER_TRAFFIC: ReadonlySet<string> = new Set([
   "putIgnore",
   "rangeDelete",
   "txnWriteRead",
+  "invalidRequest",
 ]);
 
 interface ChaosOptions extends KvOptions {
@@ -317,6 +318,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, rangeDelete: rng.int(1, 5) };
     // Txns that read their own writes (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnWriteRead: rng.int(2, 10) };
+    // Requests etcd must refuse (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, invalidRequest: rng.int(1, 3) };
     return o;
   },
   (rng, o) => {

@@ -63,6 +63,7 @@ const TRAFFIC = [
   "putIgnore",
   "rangeDelete",
   "txnWriteRead",
+  "invalidRequest",
   "cas",
   "putWithLease",
   "leaseRevoke",

@@ -288,6 +288,53 @@ function doTxn(b: StateBuilder, txn: TxnRequest, path: TxnPath, ctx: ApplyContex
 }
 
 /**
+ * What etcd's gRPC layer refuses before proposing (v3rpc's checkRangeRequest, checkPutRequest,
+ * checkDeleteRequest, for a Txn on every operation of both branches): an empty key, a value with
+ * ignore_value, a lease with ignore_lease. Restated here from etcd, not taken from the store under test.
+ */
+function requestOpError(op: RequestOp): EtcdErrorCode | undefined {
+  if ("requestRange" in op) return op.requestRange.key === "" ? "empty-key" : undefined;
+  if ("requestDeleteRange" in op) return op.requestDeleteRange.key === "" ? "empty-key" : undefined;
+  if ("requestPut" in op) return putError(op.requestPut);
+  return txnError(op.requestTxn);
+}
+
+function putError(put: PutRequest): EtcdErrorCode | undefined {
+  if (put.key === "") return "empty-key";
+  if (put.ignoreValue === true && (put.value ?? "") !== "") return "value-provided";
+  if (put.ignoreLease === true && (put.lease ?? 0) !== 0) return "lease-provided";
+  return undefined;
+}
+
+function txnError(txn: TxnRequest): EtcdErrorCode | undefined {
+  for (const op of txn.success) {
+    const err = requestOpError(op);
+    if (err !== undefined) return err;
+  }
+  for (const op of txn.failure) {
+    const err = requestOpError(op);
+    if (err !== undefined) return err;
+  }
+  return undefined;
+}
+
+/** Run on every step of the search: no object is built for the check. */
+export function requestError(request: EtcdRequest): EtcdErrorCode | undefined {
+  switch (request.kind) {
+    case "range":
+      return request.range.key === "" ? "empty-key" : undefined;
+    case "put":
+      return putError(request.put);
+    case "deleteRange":
+      return request.deleteRange.key === "" ? "empty-key" : undefined;
+    case "txn":
+      return txnError(request.txn);
+    default:
+      return undefined;
+  }
+}
+
+/**
  * etcd refuses a Txn that puts one key twice in a branch (kvServer.Txn's checkIntervals: "duplicate key
  * given in txn request"), whatever its compare decides. Only the plainest case is restated here, so the
  * model never refuses what etcd would take: two Puts of the same key among one branch's own operations.
@@ -396,6 +443,8 @@ export function applyRequest(
   observed?: EtcdResponse | null,
   observedError?: EtcdErrorCode,
 ): Outcome {
+  const invalid = requestError(request);
+  if (invalid !== undefined) return { ok: false, state, error: invalid };
   try {
     switch (request.kind) {
       case "range": {

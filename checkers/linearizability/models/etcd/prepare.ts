@@ -24,6 +24,7 @@ import type {
 } from "../../../../core/mvcc/rpc.ts";
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
+import { requestError } from "./apply.ts";
 import { RevisionSet } from "./revision-set.ts";
 import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation, type EtcdOutput } from "./model.ts";
@@ -76,7 +77,9 @@ type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
 const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unknown"];
 
 export function outcomeOf(op: EtcdOperation): Outcome {
-  if (op.return === null) return "unknown";
+  // A request etcd refuses before proposing cannot have taken effect, answered or not (an answer that
+  // it did is judged: the model refuses to take it).
+  if (op.return === null) return requestError(op.request) === undefined ? "unknown" : "no-effect";
   if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
     if (CHECKED_ERRORS.has(op.error)) return "checked-error";
