@@ -28,6 +28,12 @@ interface Oracle {
   receives: { id: number; from: string; to: string; time: number }[];
   /** Highest sequence number each process saw durable (its fsync completed). */
   synced: Map<string, number>;
+  /** Highest sequence number each process appended (durable or not). */
+  written: Map<string, number>;
+  /** Each process's last crash: its disk fault, and what was synced and written at that instant. */
+  lastCrash: Map<string, { mode: string; synced: number; written: number }>;
+  /** Clean crashes that had writes not yet durable, all of which were lost as they must be. */
+  cleanLosses: number;
   durabilityViolations: string[];
   corruptDetected: number;
   /** Round trips completed per ordered pair after heal. */
@@ -59,6 +65,21 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
   const recovered = log.length === 0 ? 0 : log[log.length - 1]!;
   if (recovered < durable)
     oracle.durabilityViolations.push(`${env.id}: recovered seq ${recovered} < synced ${durable}`);
+  // The crash must also have taken what was not durable: a clean crash all of it, a torn or corrupt one
+  // a suffix. A disk that kept it would hide every bug of a process that answers before its fsync.
+  const crash = oracle.lastCrash.get(env.id);
+  oracle.lastCrash.delete(env.id);
+  if (crash !== undefined) {
+    if (recovered > crash.written)
+      oracle.durabilityViolations.push(
+        `${env.id}: recovered seq ${recovered}, but only ${crash.written} was ever written`,
+      );
+    else if (crash.mode === "clean" && recovered > crash.synced)
+      oracle.durabilityViolations.push(
+        `${env.id}: a clean crash kept records ${crash.synced + 1}..${recovered}, written but never synced`,
+      );
+    else if (crash.mode === "clean" && crash.written > crash.synced) oracle.cleanLosses++;
+  }
   for (let i = 0; i < log.length; i++) {
     if (log[i] !== i + 1) {
       oracle.durabilityViolations.push(`${env.id}: log record ${i} is ${String(log[i])}, expected ${i + 1}`);
@@ -81,6 +102,7 @@ function pinger(env: Env, peers: readonly string[], oracle: Oracle, tickUs: numb
       }
     }
     env.disk.append("log", ++seq);
+    oracle.written.set(env.id, seq);
     if (!syncing) {
       syncing = true;
       const upTo = seq;
@@ -157,7 +179,7 @@ function names(n: number): string[] {
 
 export function executeSelftest(
   input: { seed: number; options: SelftestOptions; faults: FaultEvent[]; keepTrace: boolean },
-  worldOpts: { deliverAcrossIncarnations?: boolean } = {},
+  worldOpts: { deliverAcrossIncarnations?: boolean; crashKeepsUnsynced?: boolean } = {},
 ): ScenarioOutcome {
   const o = input.options;
   const world = new World({
@@ -174,6 +196,9 @@ export function executeSelftest(
     receives: [],
     synced: new Map(),
     durabilityViolations: [],
+    written: new Map(),
+    lastCrash: new Map(),
+    cleanLosses: 0,
     corruptDetected: 0,
     roundTrips: new Set(),
     healed: false,
@@ -182,7 +207,13 @@ export function executeSelftest(
     crossings: [],
   };
   world.lifecycle.push((ev) => {
-    if (ev.kind === "crash") oracle.down.add(ev.process);
+    if (ev.kind !== "crash") return;
+    oracle.down.add(ev.process);
+    oracle.lastCrash.set(ev.process, {
+      mode: ev.mode ?? "clean",
+      synced: oracle.synced.get(ev.process) ?? 0,
+      written: oracle.written.get(ev.process) ?? 0,
+    });
   });
   for (const id of procs) world.spawn(id, (env) => pinger(env, procs, oracle, o.tickUs, () => world.now));
   const nemesis = new Nemesis(world, () => procs);
@@ -264,7 +295,7 @@ export function executeSelftest(
     verdict: oracle.durabilityViolations.length ? "fail" : "pass",
     message:
       oracle.durabilityViolations[0] ??
-      `${crashes} crashes, every synced record survived; ${oracle.corruptDetected} corrupt tails detected`,
+      `${crashes} crashes, every synced record survived; ${oracle.cleanLosses} clean crashes lost the records not yet synced; ${oracle.corruptDetected} corrupt tails detected`,
   });
 
   // 4. No message crosses an incarnation (a restart resets every stream): the oracle's view, then the world's.

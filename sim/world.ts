@@ -31,6 +31,8 @@ export interface WorldOptions {
    * world before TCP resets were modelled), to show the incarnation checks catch it.
    */
   deliverAcrossIncarnations?: boolean;
+  /** Tests only: a crash keeps every write not yet durable (a disk too kind to test), to show sim-selftest catches it. */
+  crashKeepsUnsynced?: boolean;
 }
 
 /** Something went wrong inside the simulated system (an assertion); reported with the seed. */
@@ -125,6 +127,8 @@ export class World {
     time: number;
     kind: "crash" | "restart" | "pause" | "resume";
     process: string;
+    /** A crash's disk fault: what became of the writes not yet durable. */
+    mode?: CrashMode;
   }) => void)[] = [];
 
   constructor(readonly opts: WorldOptions) {
@@ -381,8 +385,8 @@ export class World {
     p.env = undefined;
     p.incarnation++;
     p.crashes++;
-    p.disk.crash(mode);
-    for (const l of this.lifecycle) l({ time: this.now, kind: "crash", process: id });
+    if (this.opts.crashKeepsUnsynced !== true) p.disk.crash(mode);
+    for (const l of this.lifecycle) l({ time: this.now, kind: "crash", process: id, mode });
   }
 
   restart(id: string): void {
