@@ -340,12 +340,17 @@ export function requestError(request: EtcdRequest): EtcdErrorCode | undefined {
  * model never refuses what etcd would take: two Puts of the same key among one branch's own operations.
  */
 function putsOneKeyTwice(txn: TxnRequest): boolean {
-  for (const ops of [txn.success, txn.failure]) {
-    const keys = new Set<string>();
-    for (const op of ops) {
-      if (!("requestPut" in op)) continue;
-      if (keys.has(op.requestPut.key)) return true;
-      keys.add(op.requestPut.key);
+  return branchPutsOneKeyTwice(txn.success) || branchPutsOneKeyTwice(txn.failure);
+}
+
+/** Pairwise: a branch holds a handful of operations, and this runs on every step of the search (no Set per step). */
+function branchPutsOneKeyTwice(ops: readonly RequestOp[]): boolean {
+  for (let i = 0; i < ops.length; i++) {
+    const a = ops[i]!;
+    if (!("requestPut" in a)) continue;
+    for (let j = i + 1; j < ops.length; j++) {
+      const b = ops[j]!;
+      if ("requestPut" in b && b.requestPut.key === a.requestPut.key) return true;
     }
   }
   return false;
