@@ -254,6 +254,13 @@ export const BUG_CATALOG = [
       "etcd's v3rpc checkPutRequest (ErrGRPCValueProvided, ErrGRPCLeaseProvided); found missing by a hand-written bug while no workload sent a request etcd must refuse and the etcd model took any request it was given",
     scenario: "kv-chaos",
   },
+  {
+    name: "raft-conf-change-while-pending",
+    bug: "a leader appends a membership change while an earlier one is still unapplied: two changes in flight, so majorities of the configurations the members pass through need not intersect",
+    modelledOn:
+      "etcd-io/raft's pendingConfIndex guard (a second change is dropped until the first is applied; etcd #7280 for why apply-time changes need it); unreachable before membership-change ran two admins at once",
+    scenario: "membership-change",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -5,7 +5,7 @@ import { checkMembership, type MemberEnd, type MembershipOutcome } from "./membe
 const plan = [{ add: "n4" }, { remove: "@leader" }] as const;
 const done: MembershipOutcome = {
   plan,
-  stepsDone: 2,
+  done: new Set([0, 1]),
   resolved: new Map([[1, "n2"]]),
   refusals: new Map([["learner-not-ready", 3]]),
 };
@@ -33,7 +33,7 @@ test("a stuck plan, a member that disagrees, a leftover learner, a removed membe
   const cases: [string, MembershipOutcome, MemberEnd[], RegExp][] = [
     [
       "stuck",
-      { ...done, stepsDone: 1, lastAction: "remove n2: unhealthy" },
+      { ...done, done: new Set([0]), lastAction: "remove n2: unhealthy" },
       ok,
       /stuck at step 2 of 2: remove n2: unhealthy/,
     ],
@@ -62,6 +62,38 @@ test("a stuck plan, a member that disagrees, a leftover learner, a removed membe
     assert.is(r.verdict, "fail", what);
     assert.match(r.message, re, what);
   }
+});
+
+test("with lanes, the first step not done is named even when a later step of another lane is done", () => {
+  const lanes: MembershipOutcome = {
+    plan: [{ add: "n4" }, { add: "n5", lane: 1 }, { remove: "n1" }],
+    done: new Set([0, 2]),
+    resolved: new Map(),
+    lastAction: "promote n5: learner-not-ready",
+    refusals: new Map(),
+  };
+  const r = checkMembership(["n1", "n2", "n3"], lanes, []);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /stuck at step 2 of 3: promote n5: learner-not-ready/);
+});
+
+test("with lanes, an @leader removal may take a member another lane added later in the plan", () => {
+  const lanes: MembershipOutcome = {
+    plan: [{ add: "n4" }, { remove: "@leader" }, { add: "n5", lane: 1 }, { remove: "n3", lane: 1 }],
+    done: new Set([0, 1, 2, 3]),
+    resolved: new Map([[1, "n5"]]),
+    refusals: new Map(),
+  };
+  const end = ["n1", "n2", "n4"];
+  const r = checkMembership(["n1", "n2", "n3"], lanes, [
+    member("n1", end),
+    member("n2", end),
+    member("n3", [], { removed: true }),
+    member("n4", end),
+    member("n5", [], { removed: true }),
+  ]);
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /voters now n1,n2,n4; removed n5, n3/);
 });
 
 test.run();

@@ -3,13 +3,17 @@
 // a voter (it stopped, or at least learned it is out).
 import type { CheckResult } from "../types.ts";
 
-/** Add `add` (as a learner, then promoted), or remove `remove` ("@leader": whoever leads when the step starts). */
-export type MembershipStep = { add: string } | { remove: string };
+/**
+ * Add `add` (as a learner, then promoted), or remove `remove` ("@leader": whoever leads when the step
+ * starts). Steps of one lane run in order; lanes run side by side, as two admins would (lane 0 unless
+ * given), so one lane's change can be proposed while another's is still pending.
+ */
+export type MembershipStep = ({ add: string } | { remove: string }) & { lane?: number };
 
 export interface MembershipOutcome {
   plan: readonly MembershipStep[];
-  /** Steps the operator completed. */
-  stepsDone: number;
+  /** Which steps the operator completed, by index. */
+  done: ReadonlySet<number>;
   /** What each "@leader" removal resolved to, by step index. */
   resolved: ReadonlyMap<number, string>;
   /** The last thing the operator did (for a stuck plan's message). */
@@ -30,21 +34,23 @@ export function checkMembership(
 ): CheckResult {
   const name = "membership";
   const { plan } = out;
-  if (out.stepsDone < plan.length)
+  const stuck = plan.findIndex((_, i) => !out.done.has(i));
+  if (stuck >= 0)
     return {
       name,
       verdict: "fail",
-      message: `the operator is stuck at step ${out.stepsDone + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}`,
+      message: `the operator is stuck at step ${stuck + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}`,
     };
   const voters = new Set(initial);
   const removed: string[] = [];
+  // Adds before removals, not in plan order: with lanes, an "@leader" removal may take a member another
+  // lane added later in the plan (a removed member never comes back, so the order is otherwise moot).
+  for (const s of plan) if ("add" in s) voters.add(s.add);
   plan.forEach((s, i) => {
-    if ("add" in s) voters.add(s.add);
-    else {
-      const v = out.resolved.get(i) ?? s.remove;
-      voters.delete(v);
-      removed.push(v);
-    }
+    if ("add" in s) return;
+    const v = out.resolved.get(i) ?? s.remove;
+    voters.delete(v);
+    removed.push(v);
   });
   const expected = [...voters].sort().join(",");
   const everMember = new Set([...initial, ...plan.flatMap((s) => ("add" in s ? [s.add] : []))]);

@@ -248,6 +248,41 @@ test("config agreement: nodes at the same applied index agree on the configurati
   );
 });
 
+test("config-one-at-a-time: a leader writing a configuration change while an earlier one is unapplied fails", () => {
+  const conf = (index: number, term: number): Entry => ({
+    index,
+    term,
+    type: "confChange",
+    data: { type: "addVoter", nodeId: `n${index + 2}` },
+  });
+  const leader = (init: ViewInit) => view("n1", { term: 2, role: "leader", ...init });
+  // Applied, then the next one: passes; so does a follower writing two pending ones a leader sent it, and
+  // a new leader's log holding an earlier leader's change it has applied.
+  const ok = new RaftSafetyMonitor();
+  ok.observe("n1", leader({ log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 1);
+  ok.observe("n2", view("n2", { term: 2, log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 2);
+  ok.observe("n1", leader({ log: [2, 2, 2], commitIndex: 2, applied: 2, ...durable(conf(3, 2)) }), 3);
+  ok.observe("n3", view("n3", { term: 2, log: [2, 2, 2], ...durable(entry(1, 2), conf(2, 2), conf(3, 2)) }), 4);
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+  // An earlier change overwritten by a new leader's entries no longer counts.
+  const overwritten = new RaftSafetyMonitor();
+  overwritten.observe("n1", view("n1", { term: 1, log: [1, 1], ...durable(entry(1, 1), conf(2, 1)) }), 1);
+  overwritten.observe("n1", leader({ log: [1, 2, 2], ...durable(entry(2, 2), conf(3, 2)) }), 2);
+  assert.is(overwritten.result().verdict, "pass", overwritten.result().message);
+
+  const bad = new RaftSafetyMonitor();
+  bad.observe("n1", leader({ log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 1);
+  bad.observe("n1", leader({ log: [2, 2, 2], ...durable(conf(3, 2)) }), 7);
+  assert.equal(rulesOf(bad), ["config-one-at-a-time"]);
+  assert.match(
+    bad.result().message,
+    /^config-one-at-a-time: leader n1 of term 2 wrote a configuration change at 3 while the one at 2 was not yet applied \(applied 0\) \(event 7\)/,
+  );
+  const sameReady = new RaftSafetyMonitor();
+  sameReady.observe("n1", leader({ log: [2, 2], ...durable(conf(1, 2), conf(2, 2)) }), 1);
+  assert.equal(rulesOf(sameReady), ["config-one-at-a-time"], "two changes written in one go");
+});
+
 test("violations keep their evidence and the verdict names the first one", () => {
   const m = new RaftSafetyMonitor();
   m.observe("n1", view("n1", { term: 2, role: "leader" }), 10);

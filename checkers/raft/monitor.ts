@@ -16,6 +16,11 @@
 //   commit-monotonic      a node's commitIndex never decreases within one life
 //   config-agreement      nodes whose configuration reflects the same log index agree on it (a
 //                         configuration is a function of the applied log prefix, or of a snapshot's)
+//   config-one-at-a-time  a leader writes a configuration change only once its configuration reflects
+//                         every earlier one in its log (thesis §4.1: one change at a time; a configuration
+//                         takes effect when applied, so "done" means applied — etcd-raft's pendingConfIndex):
+//                         with two in flight, majorities of the configurations members pass through need
+//                         not intersect
 // and three rules on the message a node just stepped (views that carry `stepped`; others skip them):
 //   term-adopted-first    a node stepping a message of a higher term adopts that term before acting on it
 //                         (§5.1); only a pre-vote, a granted pre-vote answer, and a vote request it
@@ -47,6 +52,7 @@ export type RaftRule =
   | "term-monotonic"
   | "commit-monotonic"
   | "config-agreement"
+  | "config-one-at-a-time"
   | "term-adopted-first"
   | "leader-term-current"
   | "commit-covered"
@@ -66,6 +72,8 @@ class DurableShadow {
   offset = 0;
   offsetTerm = 0;
   terms: number[] = [];
+  /** Indexes of the configuration changes in the durable log after the snapshot point, ascending. */
+  confIndexes: number[] = [];
 
   lastIndex(): number {
     return this.offset + this.terms.length;
@@ -185,7 +193,7 @@ export class RaftSafetyMonitor {
     }
     const violationsBefore = this.violations.length + this.dropped;
 
-    if (v.durable !== undefined) this.applyDurable(nodeId, st, v.durable, ev);
+    if (v.durable !== undefined) this.applyDurable(nodeId, st, v, v.durable, ev);
     if (v.stepped !== undefined) this.checkStepped(nodeId, st, v, v.stepped, ev);
 
     if (st.lifeTerm !== undefined && v.term < st.lifeTerm) {
@@ -493,16 +501,19 @@ export class RaftSafetyMonitor {
     }
   }
 
-  private applyDurable(nodeId: string, st: NodeState, d: DurableChange, ev: number): void {
+  private applyDurable(nodeId: string, st: NodeState, v: RaftView, d: DurableChange, ev: number): void {
     const sh = st.durable;
     if (d.reset !== undefined) {
       sh.offset = d.reset.snapshotIndex;
       sh.offsetTerm = d.reset.snapshotTerm;
       sh.terms = [];
+      sh.confIndexes = [];
     }
     if (d.compactedTo !== undefined && d.compactedTo.index > sh.offset) {
       const { index, term: t } = d.compactedTo;
       sh.terms = sh.terms.slice(Math.min(sh.terms.length, index - sh.offset));
+      const confs = sh.confIndexes;
+      if (confs.length > 0 && confs[0]! <= index) sh.confIndexes = confs.filter((i) => i > index);
       sh.offset = index;
       sh.offsetTerm = t;
     }
@@ -524,8 +535,32 @@ export class RaftSafetyMonitor {
       const keep = e.index - sh.offset - 1;
       if (keep < sh.terms.length) sh.terms.length = keep;
       sh.terms.push(e.term);
+      const confs = sh.confIndexes;
+      while (confs.length > 0 && confs[confs.length - 1]! >= e.index) confs.pop();
+      if (e.type === "confChange") {
+        this.checkConfOneAtATime(nodeId, v, e, confs.length > 0 ? confs[confs.length - 1]! : 0, ev);
+        confs.push(e.index);
+      }
       this.checkIdentity(nodeId, st, e, prevTerm, ev);
     }
+  }
+
+  /**
+   * A configuration change a leader just wrote in its own term, after an earlier one at `previous` (0: none
+   * since the snapshot, which holds only applied ones). The node's applied index only grows within its
+   * life, so what it had applied when it appended the entry is at most what it has applied now: an entry
+   * that fails here was appended with the earlier change still pending.
+   */
+  private checkConfOneAtATime(nodeId: string, v: RaftView, e: Entry, previous: number, ev: number): void {
+    if (v.role !== "leader" || e.term !== v.term || previous <= v.applied) return;
+    this.fail(
+      "config-one-at-a-time",
+      `leader ${nodeId} of term ${v.term} wrote a configuration change at ${e.index} while the one at ${previous} was not yet applied (applied ${v.applied})`,
+      [nodeId],
+      e.term,
+      e.index,
+      ev,
+    );
   }
 
   /** Log matching for an entry just written durably after an entry of prevTerm. */

@@ -191,4 +191,35 @@ test("raft-stale-append-ack-counted: a re-elected leader counts an ack of its ea
   assert.ok(out.verdict === "fail" && out.rule === "commit-durability", JSON.stringify(out));
 });
 
+test("raft-conf-change-while-pending: two removals in flight let majorities of two configurations miss each other", () => {
+  const out = expectCaught("raft-conf-change-while-pending", ["config-one-at-a-time"], (watch) => {
+    const five = ["n1", "n2", "n3", "n4", "n5"];
+    const t = new Cluster({ ids: five, preVote: false, checkQuorum: false, ...watch });
+    t.campaign("n1");
+    t.stabilize();
+    t.partition(["n1", "n2", "n3"], ["n4", "n5"]);
+    t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n4" }); // index 2
+    t.proposeConfChange("n1", { type: "removeVoter", nodeId: "n5" }); // index 3: a correct leader drops it
+    // n2 and n3 take the entries and acknowledge them; n1 commits and applies, n3 never hears of the commit.
+    t.deliverAll((e) => e.to === "n2" || e.to === "n3");
+    for (const id of five) t.processReady(id);
+    t.deliverAll((e) => e.to === "n1");
+    for (const id of five) t.processReady(id);
+    t.drop(() => true);
+    assert.is(t.node("n3").commitIndex, 1);
+    t.heal();
+    t.partition(["n1", "n2"], ["n3", "n4", "n5"]);
+    // The mutant's n1 is down to voters n1,n2,n3: n1 and n2 commit x. A correct n1 (n1,n2,n3,n5) cannot.
+    t.propose("n1", "x");
+    t.stabilize();
+    // n3 still counts five voters: with n4 and n5 it is a majority, and it leads term 2.
+    t.campaign("n3");
+    t.stabilize();
+  });
+  assert.ok(
+    out.verdict === "fail" && out.rules.includes("leader-completeness") && out.rules.includes("state-machine-safety"),
+    `two leaders commit different entries at one index: ${out.verdict === "fail" ? out.rules.join(", ") : ""}`,
+  );
+});
+
 test.run();

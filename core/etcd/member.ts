@@ -732,6 +732,7 @@ export class EtcdMember implements Actor {
     const isVoter = voters.includes(change.id);
     const isLearner = learners.includes(change.id);
     if (change.op === "addLearner" && (isVoter || isLearner)) return "invalid";
+    if (change.op === "addLearner" && this.removedIds.has(change.id)) return "id-removed";
     if (change.op === "promote" && !isLearner) return "invalid";
     if (change.op === "remove" && !isVoter && !isLearner) return "invalid";
     // Active: heard from within an election timeout (etcd asks its transport which peers are connected).

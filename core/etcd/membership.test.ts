@@ -126,6 +126,23 @@ test("a removed member stops serving, and stays stopped after a restart", () => 
   );
 });
 
+test("a removed member's ID is never added again (etcd's ErrIDRemoved), not even after the leader changes", () => {
+  const t = cluster();
+  const l = t.leader();
+  const gone = ["n1", "n2", "n3"].find((v) => v !== l)!;
+  assert.is(t.change({ op: "remove", id: gone }).error, undefined);
+  t.world.runUntil(t.world.now + 500_000);
+  assert.is(t.change({ op: "addLearner", id: gone }).error, "id-removed");
+  assert.is(t.change({ op: "addLearner", id: "n4" }).error, undefined, "a new ID is welcome");
+  t.world.runUntil(t.world.now + 500_000);
+  assert.is(t.change({ op: "promote", id: "n4" }).error, undefined);
+  t.world.runUntil(t.world.now + 300_000);
+  t.world.crash(l);
+  t.world.runUntil(t.world.now + 1_000_000);
+  assert.is.not(t.leader(), l, "another member leads");
+  assert.is(t.change({ op: "addLearner", id: gone }).error, "id-removed", "the new leader knows it too");
+});
+
 test("a member cut off while it was removed learns it from a peer when it comes back, and stops", () => {
   const t = cluster();
   const l = t.leader();

@@ -26,6 +26,8 @@ export type MemberError =
   | "unhealthy"
   | "conf-change-pending"
   | "invalid"
+  /** etcd's ErrIDRemoved: a member's ID, once removed, is never added again (a fresh member needs a new ID). */
+  | "id-removed"
   | "timeout";
 
 export type ClientMessage =

@@ -156,7 +156,10 @@ export abstract class RaftLeader extends RaftState {
     if (!ls.progress.has(this.id)) return dropped("no-leader"); // removed while leading
     for (const e of proposed) {
       if (e.type !== "confChange") continue;
-      if (ls.pendingConfIndex > this.log.applied) return dropped("conf-change-pending");
+      // MUTANT raft-conf-change-while-pending: without this guard a second change joins the log while the
+      // first is unapplied, and each member switches configuration only when it applies one.
+      if (ls.pendingConfIndex > this.log.applied && !this.bugs.has("raft-conf-change-while-pending"))
+        return dropped("conf-change-pending");
       if (!validConfChange(this.conf, e.data)) return dropped("invalid-conf-change");
     }
     const first = this.appendEntries(ls, proposed);

@@ -6,12 +6,7 @@
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
-import {
-  changesFromApplied,
-  changesFromClientHistory,
-  checkWatches,
-  compactionsFromClientHistory,
-} from "../../checkers/watch/index.ts";
+import { compactionsFromClientHistory } from "../../checkers/watch/index.ts";
 import { combineVerdicts, type CheckResult } from "../../checkers/types.ts";
 import { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { EtcdOperation } from "../../checkers/history.ts";
@@ -40,6 +35,7 @@ import {
   type RealFaultKind,
 } from "./schedule.ts";
 import { TruthWatch } from "./truth.ts";
+import { realWatchCheck } from "./watch-check.ts";
 import { RealClient, type RealWorkloadOptions, type UnknownReasons } from "./workload.ts";
 
 export interface RealRunInput {
@@ -352,17 +348,8 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
     });
 
     const compactions = compactionsFromClientHistory(recorder.operations).sort((a, b) => a.time - b.time);
-    const watch = t.complete
-      ? checkWatches({ watches: recorder.watches, changes: changesFromApplied(t.applied), compactions })
-      : checkWatches(
-          { watches: recorder.watches, changes: changesFromClientHistory(recorder.operations), compactions },
-          { partialChanges: true },
-        );
-    checks.push({
-      name: watch.name,
-      verdict: watch.verdict,
-      message: t.complete ? watch.message : `${watch.message} (partial truth: ${t.gaps[0]})`,
-    });
+    const watch = realWatchCheck({ watches: recorder.watches, truth: t, operations: recorder.operations, compactions });
+    checks.push({ name: watch.name, verdict: watch.verdict, message: watch.message });
 
     const leaseSafety = new LeaseSafety();
     for (const op of recorder.operations) leaseSafety.onOperation(op);

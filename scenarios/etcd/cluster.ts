@@ -272,7 +272,7 @@ export function runKvCluster(
    * predicate asks after every event once the probe is done (and, with Kubernetes, until it settles).
    */
   const isConverged = (): boolean => {
-    if (operator !== undefined && operator.step < o.membership.length) return false;
+    if (operator !== undefined && operator.done.size < o.membership.length) return false;
     const ids = current();
     let leader: { id: string; commitIndex: number } | undefined;
     let leaders = 0;
@@ -293,8 +293,10 @@ export function runKvCluster(
   };
   const converged = () => {
     if (isConverged()) return undefined;
-    if (operator !== undefined && operator.step < o.membership.length)
-      return `membership step ${operator.step + 1} of ${o.membership.length} not done`;
+    if (operator !== undefined && operator.done.size < o.membership.length) {
+      const step = o.membership.findIndex((_, i) => !operator!.done.has(i));
+      return `membership step ${step + 1} of ${o.membership.length} not done`;
+    }
     const st = current().map((m) => member(m)?.driver.status());
     if (st.some((s) => s === undefined)) return "a member is down";
     const leaders = st.filter((s) => s!.role === "leader");
@@ -363,7 +365,7 @@ export function runKvCluster(
             members,
             {
               plan: o.membership,
-              stepsDone: operator.step,
+              done: operator.done,
               resolved: operator.resolved,
               lastAction: operator.log.at(-1)?.what,
               refusals: operator.refusals,

@@ -137,6 +137,43 @@ test("membership-change: every plan completes on the clean build, through refusa
   assert.ok(notReady >= 4, `learner-not-ready refusals: ${notReady}`);
 });
 
+test("membership-change: two admins at once meet each other's pending change, are refused, and both plans complete", () => {
+  let laneSeeds = 0;
+  let pendingRefusals = 0;
+  for (let seed = 1; seed <= 8; seed++) {
+    const plan = resolveRun(def(membershipChange), seed).options.membership as { lane?: number }[];
+    if (!plan.some((s) => s.lane === 1)) continue;
+    laneSeeds++;
+    const r = runScenario({ scenario: def(membershipChange), seed });
+    assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
+    const log = r.extra!.membership as { step: number; what: string }[];
+    pendingRefusals += log.filter((e) => e.what.endsWith("conf-change-pending")).length;
+  }
+  assert.ok(laneSeeds >= 3, `seeds with two admins: ${laneSeeds} of 8`);
+  assert.ok(pendingRefusals >= 2, `conf-change-pending refusals: ${pendingRefusals}`);
+});
+
+test("a plan that adds a removed member again cannot complete: etcd refuses the ID (id-removed)", () => {
+  const loaded = validateScenarioFile(
+    {
+      scenario: "membership-change",
+      seed: 5,
+      options: {
+        members: 3,
+        spares: 1,
+        faultPhaseUs: 2_000_000,
+        livenessBoundUs: 2_000_000,
+        membership: [{ add: "n4" }, { remove: "n4" }, { add: "n4" }],
+      },
+    },
+    "plan.json",
+  );
+  const r = runScenario({ scenario: loaded.def, seed: 5, options: loaded.options });
+  const membership = r.checks.find((c) => c.name === "membership")!;
+  assert.is(membership.verdict, "fail");
+  assert.match(membership.message, /stuck at step 3 of 3: addLearner n4: id-removed/);
+});
+
 test("membership-change runs a plan written in a scenario file", () => {
   const loaded = validateScenarioFile(
     {

@@ -488,8 +488,9 @@ export const watchCompaction = kvScenario(
  * A rolling replacement under faults, as an admin does it with etcdctl: each spare joins as a learner,
  * is promoted once caught up (etcd refuses earlier: learner-not-ready), then an original member — at
  * times whoever leads at that moment — is removed (refused while it would leave too few active voters:
- * unhealthy), one change at a time. Crashes, partitions, pauses and loss hit every member process,
- * spares included, while clients keep writing through the original members.
+ * unhealthy), one change at a time — or, on half the seeds, by two admins at once, each with its own
+ * members to replace. Crashes, partitions, pauses and loss hit every member process, spares included,
+ * while clients keep writing through the original members.
  */
 export const membershipChange = kvScenario(
   "membership-change",
@@ -518,6 +519,9 @@ export const membershipChange = kvScenario(
     };
     // BUGGIFY fault points for this seed (drawn last, so the draws above keep their meaning).
     o.buggify = BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.4));
+    // Two admins on half the seeds, each replacing its own members: one's change is proposed while the
+    // other's is still pending, and etcd must refuse it until that one is applied (drawn last again).
+    if (rng.chance(0.5)) o.membership = o.membership.map((s, i) => ({ ...s, lane: Math.floor(i / 2) % 2 }));
     return o;
   },
   (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs),

@@ -82,7 +82,13 @@ export const trafficMix = z
   })
   .describe("relative weight of each client operation");
 
-const membershipStep = z.union([z.strictObject({ add: z.string() }), z.strictObject({ remove: z.string() })]);
+const lane = count(0, 7)
+  .optional()
+  .describe("the admin walking this step (steps of one lane run in order, lanes side by side)");
+const membershipStep = z.union([
+  z.strictObject({ add: z.string(), lane }),
+  z.strictObject({ remove: z.string(), lane }),
+]);
 
 /** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change). */
 export const kvOptions = {
@@ -129,7 +135,7 @@ export const kvOptions = {
   membership: z
     .array(membershipStep)
     .max(64)
-    .describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}]'),
+    .describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}], each step with an optional "lane"'),
   watchBatchMaxRevs: count(1, 1_000_000).describe(
     "revisions per watch response in a catch-up (a revision is never split)",
   ),

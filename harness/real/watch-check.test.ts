@@ -1,0 +1,61 @@
+// A real cluster whose own output breaks etcd's rules fails the watch check; the run is not lost to an
+// exception, and a truth with a gap falls back to the clients' acknowledged writes, saying so.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { realWatchCheck } from "./watch-check.ts";
+
+test("a truth watch that saw one key change twice in one revision fails the watch check instead of throwing", () => {
+  const r = realWatchCheck({
+    watches: [],
+    truth: {
+      complete: true,
+      applied: [
+        { revision: 2, type: "PUT", key: "/k/1", value: "a" },
+        { revision: 2, type: "PUT", key: "/k/1", value: "b" },
+      ],
+      gaps: [],
+    },
+    operations: [],
+    compactions: [],
+  });
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /own output breaks etcd's rules.*key "\/k\/1" changed twice in revision 2/);
+});
+
+test("revisions out of order in the truth fail the check; a well-formed truth passes", () => {
+  const out = realWatchCheck({
+    watches: [],
+    truth: {
+      complete: true,
+      applied: [
+        { revision: 3, type: "PUT", key: "/k/1", value: "a" },
+        { revision: 2, type: "PUT", key: "/k/2", value: "b" },
+      ],
+      gaps: [],
+    },
+    operations: [],
+    compactions: [],
+  });
+  assert.is(out.verdict, "fail");
+  assert.match(out.message, /revision 2 after revision 3/);
+  const ok = realWatchCheck({
+    watches: [],
+    truth: { complete: true, applied: [{ revision: 2, type: "PUT", key: "/k/1", value: "a" }], gaps: [] },
+    operations: [],
+    compactions: [],
+  });
+  assert.is(ok.verdict, "pass", ok.message);
+});
+
+test("a truth with a gap is judged from the clients' writes and says so", () => {
+  const r = realWatchCheck({
+    watches: [],
+    truth: { complete: false, applied: [], gaps: ["resumed at 40 below compaction 52"] },
+    operations: [],
+    compactions: [],
+  });
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /\(partial truth: resumed at 40 below compaction 52\)$/);
+});
+
+test.run();
