@@ -261,6 +261,13 @@ export const BUG_CATALOG = [
       "etcd-io/raft's pendingConfIndex guard (a second change is dropped until the first is applied; etcd #7280 for why apply-time changes need it); unreachable before membership-change ran two admins at once",
     scenario: "membership-change",
   },
+  {
+    name: "mvcc-range-future-revision-served",
+    bug: "a Range at a revision past the store's current one is served at the current revision instead of refused with future-revision",
+    modelledOn:
+      'etcd\'s mvcc rangeKeys (ErrFutureRev: "mvcc: required revision is a future revision"); found missing by a hand-written bug while no workload read past the last revision it had seen',
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -105,6 +105,7 @@ interface PathCursor {
 export class MvccStore {
   readonly lessor: Lessor;
   private readonly bugs: BugSet;
+  private readonly servesFutureReads: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -127,6 +128,7 @@ export class MvccStore {
 
   constructor(opts: StoreOptions = {}) {
     this.bugs = opts.bugs ?? BugSet.none;
+    this.servesFutureReads = this.bugs.has("mvcc-range-future-revision-served");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.lessor = new Lessor(opts.lessor);
   }
@@ -555,7 +557,7 @@ export class MvccStore {
   private checkRangeRevision(rev: number, standalone: boolean): EtcdErrorCode | undefined {
     if (standalone) {
       // mvcc rangeKeys: future first, then <= 0 means current, then compacted.
-      if (rev > this.currentRev) return "future-revision";
+      if (rev > this.currentRev) return this.servesFutureReads ? undefined : "future-revision";
       const at = rev <= 0 ? this.currentRev : rev;
       return at < this.compactRev ? "compacted" : undefined;
     }
@@ -703,7 +705,11 @@ export class MvccStore {
   /** etcd's Range at a view revision (the current one, or the pending one inside a write). */
   private readRange(req: RangeRequest, viewRev: number): RangeResponse | EtcdError {
     let rev = req.revision ?? 0;
-    if (rev > viewRev) return fail("future-revision");
+    if (rev > viewRev) {
+      // MUTANT mvcc-range-future-revision-served: the read is served at the current revision instead.
+      if (!this.servesFutureReads) return fail("future-revision");
+      rev = viewRev;
+    }
     if (rev <= 0) rev = viewRev;
     if (rev < this.compactRev) {
       probe("mvcc.range-at-compacted-revision");

@@ -45,6 +45,12 @@ export interface TrafficMix {
    * value with ignore_value, a lease with ignore_lease (alone or inside a Txn). 0 in the default mix.
    */
   invalidRequest: number;
+  /**
+   * A read at a revision a little past the last one the client saw: a future revision, which etcd refuses
+   * (ErrFutureRev), unless other clients' writes got there first; at times inside a Txn after a put, where
+   * the refusal undoes the put. 0 in the default mix.
+   */
+  aheadRead: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -67,6 +73,7 @@ export const DEFAULT_MIX: TrafficMix = {
   rangeDelete: 0,
   txnWriteRead: 0,
   invalidRequest: 0,
+  aheadRead: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -332,6 +339,26 @@ export function workloadClient(
         if ("requestPut" in bad) return c.put(bad.requestPut, done);
         if ("requestRange" in bad) return c.range(bad.requestRange, done);
         return "requestDeleteRange" in bad ? c.deleteRange(bad.requestDeleteRange, done) : done();
+      }
+      case "aheadRead": {
+        const revision = lastRevision + env.rng.int(1, 4);
+        const read: RangeRequest = env.rng.chance(0.5)
+          ? { key: key(), revision }
+          : { key: w.keyPrefix, rangeEnd: prefixRangeEnd, revision };
+        const done = (r: { ok: boolean; value?: { header: { revision: number } } }) => {
+          if (r.ok) noteRev(r.value!.header.revision);
+          next();
+        };
+        if (env.rng.chance(0.3))
+          return c.txn(
+            {
+              compare: [],
+              success: [{ requestPut: { key: key(), value: value() } }, { requestRange: read }],
+              failure: [],
+            },
+            done,
+          );
+        return c.range(read, done);
       }
       case "staleGet":
         return c.range(

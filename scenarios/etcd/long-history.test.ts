@@ -24,6 +24,7 @@ function linearizability(
     rangeDelete: 0,
     txnWriteRead: 0,
     invalidRequest: 0,
+    aheadRead: 0,
     ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
   };
   const { options, faults } = resolveRun(def, seed, {

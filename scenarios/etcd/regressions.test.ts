@@ -56,6 +56,7 @@ for (const seed of [2020, 3349]) {
           rangeDelete: 0,
           txnWriteRead: 0,
           invalidRequest: 0,
+          aheadRead: 0,
         },
       },
     };

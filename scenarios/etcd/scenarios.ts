@@ -317,6 +317,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, txnWriteRead: rng.int(2, 10) };
     // Requests etcd must refuse (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, invalidRequest: rng.int(1, 3) };
+    // Reads at a revision past the last one seen, often a future one (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, aheadRead: rng.int(1, 4) };
     return o;
   },
   (rng, o) => {

@@ -64,6 +64,7 @@ const TRAFFIC = [
   "rangeDelete",
   "txnWriteRead",
   "invalidRequest",
+  "aheadRead",
   "cas",
   "putWithLease",
   "leaseRevoke",
