@@ -268,6 +268,13 @@ export const BUG_CATALOG = [
       'etcd\'s mvcc rangeKeys (ErrFutureRev: "mvcc: required revision is a future revision"); found missing by a hand-written bug while no workload read past the last revision it had seen',
     scenario: "kv-chaos",
   },
+  {
+    name: "kube-conflict-retry-stale-body",
+    bug: "a controller whose update meets a Conflict reads the object again and resends its own stale body with the fresh resourceVersion: the change it never saw is overwritten",
+    modelledOn:
+      "client-go's retry.RetryOnConflict used with a mutation of the stale object instead of the one fetched inside the retry (a recurring controller bug)",
+    scenario: "controller-conflicts",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -150,6 +150,28 @@ test("lost update: a chain of writes each based on the one before passes; a writ
   assert.match(lost.message, "computed from rv 5 and overwrote the acknowledged update at rv 8");
 });
 
+test("lost update by a controller: a fresh precondition over a stale body fails; a change computed from the version it replaced passes", () => {
+  // The apiserver saw a proper CAS at 9 (based on 8); the controller had computed its change from rv 5.
+  const writes = [w("create", 0, 5), w("update", 5, 8), w("update", 8, 9)];
+  const cw = (origin: number, rv: number) => ({
+    time: rv,
+    process: "kcm-1",
+    key: key("d"),
+    op: "update" as const,
+    origin,
+    rv,
+  });
+  const stale = checkLostUpdates(log({ writes, controllerWrites: [cw(5, 9)] }));
+  assert.is(stale.verdict, "fail");
+  assert.match(
+    stale.message,
+    "lost update on /registry/pods/default/d: kcm-1's update at rv 9 (0.000s) was computed from rv 5 and overwrote the acknowledged update at rv 8",
+  );
+  const fresh = checkLostUpdates(log({ writes, controllerWrites: [cw(8, 9)] }));
+  assert.is(fresh.verdict, "pass", fresh.message);
+  assert.match(fresh.message, "1 controller writes, each computed from the version it replaced");
+});
+
 const act = (process: string, term: number, time: number, lease = "kube-system/kube-scheduler"): LeaderAct => ({
   time,
   process,

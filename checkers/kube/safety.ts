@@ -163,9 +163,22 @@ export function checkLostUpdates(obs: KubeObservations): CheckResult {
       }
     }
   }
+  // The same question asked of each controller's own write, from the version its change was computed
+  // from: a client that resends a stale body under a fresh precondition passes the apiserver's CAS.
+  let byControllers = 0;
+  for (const c of obs.controllerWrites ?? []) {
+    const ws = perKey.get(c.key);
+    if (ws === undefined) continue;
+    byControllers++;
+    const between = ws.find((w) => w.rv > c.origin && w.rv < c.rv);
+    if (between !== undefined)
+      violations.push(
+        `lost update on ${c.key}: ${c.process}'s ${c.op} at rv ${c.rv} (${fmtTime(c.time)}) was computed from rv ${c.origin} and overwrote the acknowledged ${between.op} at rv ${between.rv} (${between.apiserver}) it never saw`,
+      );
+  }
   return violationsResult(
     "kube-lost-update",
     violations,
-    `${checked} acknowledged updates and deletes, each based on the version it replaced`,
+    `${checked} acknowledged updates and deletes, each based on the version it replaced${byControllers > 0 ? `; ${byControllers} controller writes, each computed from the version it replaced` : ""}`,
   );
 }

@@ -95,6 +95,21 @@ export interface BindRequest {
   storedNode: string;
 }
 
+/**
+ * A controller's write the API acknowledged, as the controller meant it: `origin` is the resourceVersion
+ * of the object its change was computed from (what its cache held), `rv` the revision it landed at.
+ * The apiserver sees only the precondition a request carries; a client that swaps in a fresh one for a
+ * stale body is visible here alone.
+ */
+export interface ControllerWrite {
+  time: number;
+  process: string;
+  key: string;
+  op: "update" | "delete";
+  origin: number;
+  rv: number;
+}
+
 /** A workload action (apply, scale, image change, delete) that the API accepted. */
 export interface ActionOutcome {
   time: number;
@@ -128,6 +143,8 @@ export interface KubeObservations {
   binds?: BindRequest[];
   /** Quorum reads (absent in logs recorded before reads were). */
   reads?: QuorumRead[];
+  /** Controllers' acknowledged updates and deletes with their origin (absent in older logs). */
+  controllerWrites?: ControllerWrite[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -149,6 +166,7 @@ export class KubeRecorder implements KubeObservations {
   readonly ambiguousScales: AmbiguousScale[] = [];
   readonly binds: BindRequest[] = [];
   readonly reads: QuorumRead[] = [];
+  readonly controllerWrites: ControllerWrite[] = [];
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
@@ -243,6 +261,9 @@ export class KubeRecorder implements KubeObservations {
   read(r: QuorumRead): void {
     this.reads.push(r);
   }
+  controllerWrite(w: Omit<ControllerWrite, "time">): void {
+    this.controllerWrites.push({ time: this.now(), ...w });
+  }
   bind(b: Omit<BindRequest, "time">): void {
     this.binds.push({ time: this.now(), ...b });
   }
@@ -275,6 +296,7 @@ export class KubeRecorder implements KubeObservations {
       actions: this.actions,
       binds: this.binds,
       reads: this.reads,
+      controllerWrites: this.controllerWrites,
     };
   }
 }

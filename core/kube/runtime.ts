@@ -18,6 +18,7 @@ import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
 import { kubeProbe } from "./probes.ts";
+import { registryKey } from "./resources.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 /** Whether a leader-elected process may write now, and under which tenure. */
@@ -221,9 +222,27 @@ export class ControllerRuntime {
     next(0);
   }
 
+  /** A write computed from `from` (its resourceVersion: the version the controller read) landed as `landed`. */
+  private noteWritten(
+    from: { kind: Kind; metadata: { namespace?: string; name: string; resourceVersion?: string } },
+    op: "update" | "delete",
+    landed: KubeObject,
+  ): void {
+    const origin = Number(from.metadata.resourceVersion ?? 0);
+    if (this.opts.recorder === undefined || !(origin > 0)) return;
+    this.opts.recorder.controllerWrite({
+      process: this.env.id,
+      key: registryKey(from.kind, from.metadata.namespace, from.metadata.name),
+      op,
+      origin,
+      rv: Number(landed.metadata.resourceVersion),
+    });
+  }
+
   private execute(w: Write, cb: (ok: boolean) => void): void {
     const assume = (r: ApiResult<KubeObject>, tolerated?: string): void => {
       if (r.ok) {
+        if (w.op === "update" || w.op === "updateStatus") this.noteWritten(w.object, "update", r.value);
         (this.informers.get(r.value.kind) as Informer<Kind> | undefined)?.assume(r.value as ObjectOf<Kind>);
         return cb(true);
       }
@@ -233,9 +252,31 @@ export class ControllerRuntime {
       case "create":
         return this.client.create(w.object, (r) => assume(r, "AlreadyExists"));
       case "update":
-        return this.client.update(w.object, (r) => assume(r));
-      case "updateStatus":
-        return this.client.updateStatus(w.object, (r) => assume(r));
+      case "updateStatus": {
+        const send = (object: KubeObject, again: boolean) => {
+          const sent = (r: ApiResult<KubeObject>) => {
+            // MUTANT kube-conflict-retry-stale-body: client-go's retry.RetryOnConflict with the mutation
+            // applied to the stale object — the fresh resourceVersion, the old body.
+            if (
+              !r.ok &&
+              again &&
+              r.status.reason === "Conflict" &&
+              this.opts.bugs?.has("kube-conflict-retry-stale-body")
+            )
+              return this.client.get(object.kind, object.metadata.namespace, object.metadata.name, (g) => {
+                if (!g.ok) return assume(r);
+                const fresh = {
+                  ...object,
+                  metadata: { ...object.metadata, resourceVersion: g.value.metadata.resourceVersion },
+                };
+                send(fresh as KubeObject, false);
+              });
+            assume(r);
+          };
+          return w.op === "update" ? this.client.update(object, sent) : this.client.updateStatus(object, sent);
+        };
+        return send(w.object, true);
+      }
       case "patch":
         return this.client.patch(
           w.kind,
@@ -248,6 +289,13 @@ export class ControllerRuntime {
       case "delete":
         return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
           if (r.ok) {
+            const origin = w.preconditions?.resourceVersion;
+            if (origin !== undefined)
+              this.noteWritten(
+                { kind: w.kind, metadata: { namespace: w.namespace, name: w.name, resourceVersion: origin } },
+                "delete",
+                r.value,
+              );
             this.informers
               .get(w.kind)
               ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
