@@ -275,6 +275,20 @@ export const BUG_CATALOG = [
       "client-go's retry.RetryOnConflict used with a mutation of the stale object instead of the one fetched inside the retry (a recurring controller bug)",
     scenario: "controller-conflicts",
   },
+  {
+    name: "mvcc-txn-nested-compare-late",
+    bug: "a Txn nested in another has its compare judged when it runs, after the outer Txn's earlier writes, not on the store the request found",
+    modelledOn:
+      "etcd's applyTxn decides every branch, nested ones included, before the first write (compareToPath over the read view); found missing by a hand-written bug while no workload nested a Txn",
+    scenario: "kv-chaos",
+  },
+  {
+    name: "mvcc-txn-nested-branches-refused",
+    bug: "a Txn is refused as duplicate-key when both branches of a Txn nested in it put one key, though only one of them runs",
+    modelledOn:
+      "etcd's checkIntervals (putsThen/putsElse: the same key in both branches is safe); found missing by a hand-written bug while the etcd model took every duplicate-key refusal on trust",
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

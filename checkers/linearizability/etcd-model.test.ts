@@ -9,6 +9,7 @@ import type {
   EtcdResponse,
   KeyValue,
   RangeRequest,
+  RequestOp,
   TxnRequest,
 } from "../../core/mvcc/rpc.ts";
 import { checkEtcdHistory } from "./check-etcd.ts";
@@ -324,6 +325,37 @@ test("a txn that puts one key twice in a branch can only be refused (duplicate k
     failure: [{ requestPut: { key: "a", value: "2" } }],
   };
   assert.is(new H().txn(0, [0, 1], apart, 2, true, [{ responsePut: { header: hdr(2) } }]).verdict(), "pass");
+});
+
+test("etcd's duplicate-key rules reach nested Txns and deletes, and a member refusing a valid Txn as duplicate is caught", () => {
+  const put = (key: string): RequestOp => ({ requestPut: { key, value: "1" } });
+  const del = (key: string, rangeEnd?: string): RequestOp => ({
+    requestDeleteRange: { key, ...(rangeEnd !== undefined ? { rangeEnd } : {}) },
+  });
+  const nested = (success: RequestOp[], failure: RequestOp[] = []): RequestOp => ({
+    requestTxn: { compare: [{ key: "z", target: "VERSION", result: "EQUAL", version: 0 }], success, failure },
+  });
+  const txn = (success: RequestOp[]): TxnRequest => ({ compare: [], success, failure: [] });
+  const refusedOnly = (t: TxnRequest, why: string) =>
+    assert.is(new H().txnError(0, [0, 1], t, "duplicate-key").verdict(), "pass", `${why}: a refusal is right`);
+  const duplicates: [string, TxnRequest][] = [
+    ["a put under a delete of the same branch", txn([del("a"), put("a")])],
+    ["a put inside a deleted range", txn([del("a", "c"), put("b")])],
+    ["an outer put and a nested one", txn([put("a"), nested([put("a")])])],
+    ["a nested put under an outer delete", txn([del("a", "c"), nested([], [put("b")])])],
+    ["two nested Txns putting one key", txn([nested([put("a")]), nested([], [put("a")])])],
+  ];
+  for (const [why, t] of duplicates) refusedOnly(t, why);
+  const fine: [string, TxnRequest][] = [
+    ["one key in both branches of a nested Txn", txn([nested([put("a")], [put("a")])])],
+    ["overlapping deletes", txn([del("a", "c"), del("b")])],
+    ["a put beside a delete of another key", txn([del("b"), put("a")])],
+    ["a put under a delete to \\0 (an empty interval to etcd's check)", txn([del("a", "\0"), put("b")])],
+  ];
+  for (const [why, t] of fine) {
+    const wrongly = new H().txnError(0, [0, 1], t, "duplicate-key");
+    assert.is(wrongly.verdict(), "fail", `${why}: refusing it is caught`);
+  }
 });
 
 test("a request etcd refuses before proposing (empty key, value with ignore_value, lease with ignore_lease) can only be refused", () => {

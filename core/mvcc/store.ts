@@ -106,6 +106,7 @@ export class MvccStore {
   readonly lessor: Lessor;
   private readonly bugs: BugSet;
   private readonly servesFutureReads: boolean;
+  private readonly nestedCompareLate: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -129,6 +130,7 @@ export class MvccStore {
   constructor(opts: StoreOptions = {}) {
     this.bugs = opts.bugs ?? BugSet.none;
     this.servesFutureReads = this.bugs.has("mvcc-range-future-revision-served");
+    this.nestedCompareLate = this.bugs.has("mvcc-txn-nested-compare-late");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.lessor = new Lessor(opts.lessor);
   }
@@ -326,6 +328,8 @@ export class MvccStore {
   /** The request-only checks of a Txn (etcd's gRPC layer); the mutant takes a branch that writes one key twice. */
   private txnStaticError(txn: TxnRequest): EtcdErrorCode | undefined {
     const bad = checkTxn(txn, this.maxTxnOps);
+    if (bad === undefined && this.bugs.has("mvcc-txn-nested-branches-refused") && nestedBranchesShareAPut(txn))
+      return "duplicate-key";
     return bad === "duplicate-key" && this.bugs.has("mvcc-txn-duplicate-put-accepted") ? undefined : bad;
   }
 
@@ -652,8 +656,19 @@ export class MvccStore {
     return all;
   }
 
+  /**
+   * Whether a Txn's branch runs, as decided up front (compareToPath); the mutant judges a nested Txn's
+   * compare only when the Txn runs, after the outer operations before it.
+   */
+  private branchTaken(req: TxnRequest, path: readonly boolean[], cur: PathCursor): boolean {
+    const nested = cur.i > 0;
+    const planned = path[cur.i++] === true;
+    if (nested && this.nestedCompareLate) return req.compare.every((c) => this.applyCompare(c));
+    return planned;
+  }
+
   private execTxn(req: TxnRequest, path: readonly boolean[], cur: PathCursor): TxnResponse {
-    const succeeded = path[cur.i++] === true;
+    const succeeded = this.branchTaken(req, path, cur);
     if (!succeeded && req.compare.length > 0) probe("mvcc.txn-compare-failed");
     const ops = succeeded ? req.success : req.failure;
     const responses: ResponseOp[] = new Array(ops.length);
@@ -679,7 +694,7 @@ export class MvccStore {
    * never crosses a limit, whatever the filters and sort); a read of a range runs as execTxn runs it.
    */
   private runTxnUnanswered(req: TxnRequest, path: readonly boolean[], cur: PathCursor): void {
-    const succeeded = path[cur.i++] === true;
+    const succeeded = this.branchTaken(req, path, cur);
     if (!succeeded && req.compare.length > 0) probe("mvcc.txn-compare-failed");
     const ops = succeeded ? req.success : req.failure;
     for (let i = 0; i < ops.length; i++) {
@@ -878,4 +893,18 @@ function firstLogIndexAtOrAfter(cs: readonly Change[], rev: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** MUTANT mvcc-txn-nested-branches-refused: both branches of a nested Txn putting one key (only one runs). */
+function nestedBranchesShareAPut(txn: TxnRequest): boolean {
+  const puts = (ops: readonly RequestOp[]) => ops.flatMap((op) => ("requestPut" in op ? [op.requestPut.key] : []));
+  const nestedShare = (ops: readonly RequestOp[]): boolean =>
+    ops.some(
+      (op) =>
+        "requestTxn" in op &&
+        (puts(op.requestTxn.success).some((k) => puts(op.requestTxn.failure).includes(k)) ||
+          nestedShare(op.requestTxn.success) ||
+          nestedShare(op.requestTxn.failure)),
+    );
+  return nestedShare(txn.success) || nestedShare(txn.failure);
 }

@@ -3,7 +3,7 @@
 // mod_revision, puts with a lease, lease keep-alives and revokes, a compaction loop, and watches that
 // start at the current revision plus or minus an offset. One operation in flight per client, as in Jepsen.
 import type { Actor, Env, Random } from "../../core/env.ts";
-import type { Compare, KeyValue, PutRequest, RangeRequest, RequestOp } from "../../core/mvcc/rpc.ts";
+import type { Compare, KeyValue, PutRequest, RangeRequest, RequestOp, TxnRequest } from "../../core/mvcc/rpc.ts";
 import { EtcdClient, type ClientOptions } from "../../core/etcd/client.ts";
 import { probesOf } from "../../core/probes.ts";
 import { ETCD_PROBES } from "../../core/etcd/probes.ts";
@@ -51,6 +51,15 @@ export interface TrafficMix {
    * the refusal undoes the put. 0 in the default mix.
    */
   aheadRead: number;
+  /**
+   * A Txn nesting another (etcd ≥ 3.3): the outer one puts a key, then runs an inner Txn whose compare is
+   * on that same key — judged on the store before the outer put, as etcd decides every branch up front —
+   * and whose branches read the prefix and write a second key (both may: only one runs); one time in five
+   * the inner Txn also writes
+   * what the outer one does (a put of the same key, or a put under its delete), which etcd refuses whole.
+   * 0 in the default mix.
+   */
+  nestedTxn: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -74,6 +83,7 @@ export const DEFAULT_MIX: TrafficMix = {
   txnWriteRead: 0,
   invalidRequest: 0,
   aheadRead: 0,
+  nestedTxn: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -339,6 +349,32 @@ export function workloadClient(
         if ("requestPut" in bad) return c.put(bad.requestPut, done);
         if ("requestRange" in bad) return c.range(bad.requestRange, done);
         return "requestDeleteRange" in bad ? c.deleteRange(bad.requestDeleteRange, done) : done();
+      }
+      case "nestedTxn": {
+        const k1 = key();
+        const k2 = key();
+        const list: RequestOp = { requestRange: { key: w.keyPrefix, rangeEnd: prefixRangeEnd } };
+        // The inner branches may both write k2: only one runs, so etcd takes it.
+        const inner: TxnRequest = {
+          compare: [compareFor(env.rng, k1, pairSeen.get(k1), leases, value, prefixRangeEnd)],
+          success: env.rng.chance(0.5) ? [list, { requestPut: { key: k2, value: value() } }] : [list],
+          failure: [
+            env.rng.chance(0.5) ? { requestPut: { key: k2, value: value() } } : { requestDeleteRange: { key: k2 } },
+          ],
+        };
+        const outer: RequestOp[] = [{ requestPut: { key: k1, value: value() } }, { requestTxn: inner }];
+        if (env.rng.chance(0.2)) {
+          // The duplicate etcd refuses: the inner Txn puts the outer key, or the outer Txn deletes the inner one's.
+          if (env.rng.chance(0.5)) inner.success.push({ requestPut: { key: k1, value: value() } });
+          else {
+            inner.failure = [{ requestPut: { key: k2, value: value() } }];
+            outer.unshift({ requestDeleteRange: { key: k2 } });
+          }
+        }
+        return c.txn({ compare: [], success: outer, failure: [] }, (r) => {
+          if (r.ok) noteRev(r.value.header.revision);
+          next();
+        });
       }
       case "aheadRead": {
         const revision = lastRevision + env.rng.int(1, 4);

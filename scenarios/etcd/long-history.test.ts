@@ -25,6 +25,7 @@ function linearizability(
     txnWriteRead: 0,
     invalidRequest: 0,
     aheadRead: 0,
+    nestedTxn: 0,
     ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
   };
   const { options, faults } = resolveRun(def, seed, {

@@ -57,6 +57,7 @@ for (const seed of [2020, 3349]) {
           txnWriteRead: 0,
           invalidRequest: 0,
           aheadRead: 0,
+          nestedTxn: 0,
         },
       },
     };

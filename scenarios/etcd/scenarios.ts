@@ -319,6 +319,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, invalidRequest: rng.int(1, 3) };
     // Reads at a revision past the last one seen, often a future one (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, aheadRead: rng.int(1, 4) };
+    // Txns nesting a Txn (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, nestedTxn: rng.int(1, 6) };
     return o;
   },
   (rng, o) => {

@@ -65,6 +65,7 @@ const TRAFFIC = [
   "txnWriteRead",
   "invalidRequest",
   "aheadRead",
+  "nestedTxn",
   "cas",
   "putWithLease",
   "leaseRevoke",

@@ -328,36 +328,74 @@ export function requestError(request: EtcdRequest): EtcdErrorCode | undefined {
     case "deleteRange":
       return request.deleteRange.key === "" ? "empty-key" : undefined;
     case "txn":
-      return txnError(request.txn);
+      // v3rpc's order: every operation's own checks (checkTxnRequest), then the duplicate keys.
+      return txnError(request.txn) ?? (hasDuplicateKey(request.txn) ? "duplicate-key" : undefined);
     default:
       return undefined;
   }
 }
 
-/**
- * etcd refuses a Txn that puts one key twice in a branch (kvServer.Txn's checkIntervals: "duplicate key
- * given in txn request"), whatever its compare decides. Only the plainest case is restated here, so the
- * model never refuses what etcd would take: two Puts of the same key among one branch's own operations.
- */
-function putsOneKeyTwice(txn: TxnRequest): boolean {
-  return branchPutsOneKeyTwice(txn.success) || branchPutsOneKeyTwice(txn.failure);
-}
+/** A delete's interval as etcd's checkIntervals holds it: [key, end), or the key alone when end is absent. */
+type DeleteInterval = readonly [key: string, end: string | undefined];
 
-/** Pairwise: a branch holds a handful of operations, and this runs on every step of the search (no Set per step). */
-function branchPutsOneKeyTwice(ops: readonly RequestOp[]): boolean {
-  for (let i = 0; i < ops.length; i++) {
-    const a = ops[i]!;
-    if (!("requestPut" in a)) continue;
-    for (let j = i + 1; j < ops.length; j++) {
-      const b = ops[j]!;
-      if ("requestPut" in b && b.requestPut.key === a.requestPut.key) return true;
-    }
-  }
+function inDeletes(dels: readonly DeleteInterval[], k: string): boolean {
+  for (const [key, end] of dels) if (end === undefined ? k === key : k >= key && k < end) return true;
   return false;
 }
 
+/**
+ * etcd's checkIntervals (kvServer.Txn, "duplicate key given in txn request"), restated: within one
+ * branch no key is put twice, and no put falls in a delete of that branch or of a Txn nested in it; the
+ * two branches of one nested Txn may put the same key (only one runs); deletes may overlap. A "\0"
+ * range end makes an empty interval there, as in etcd. Returns the branch's puts and deletes, or
+ * undefined on a duplicate.
+ */
+function branchWrites(ops: readonly RequestOp[]): { puts: string[]; dels: DeleteInterval[] } | undefined {
+  const dels: DeleteInterval[] = [];
+  for (const op of ops) {
+    if (!("requestDeleteRange" in op)) continue;
+    const d = op.requestDeleteRange;
+    dels.push([d.key, d.rangeEnd === undefined || d.rangeEnd === "" ? undefined : d.rangeEnd]);
+  }
+  const puts: string[] = [];
+  for (const op of ops) {
+    if (!("requestTxn" in op)) continue;
+    const then = branchWrites(op.requestTxn.success);
+    const otherwise = branchWrites(op.requestTxn.failure);
+    if (then === undefined || otherwise === undefined) return undefined;
+    for (const k of then.puts) {
+      if (puts.includes(k) || inDeletes(dels, k)) return undefined;
+      puts.push(k);
+    }
+    for (const k of otherwise.puts) {
+      if (then.puts.includes(k)) continue;
+      if (puts.includes(k) || inDeletes(dels, k)) return undefined;
+      puts.push(k);
+    }
+    dels.push(...then.dels, ...otherwise.dels);
+  }
+  for (const op of ops) {
+    if (!("requestPut" in op)) continue;
+    const k = op.requestPut.key;
+    if (puts.includes(k) || inDeletes(dels, k)) return undefined;
+    puts.push(k);
+  }
+  return { puts, dels };
+}
+
+/** The verdict per Txn: requestError runs on every step of the search, and a request never changes. */
+const duplicateVerdicts = new WeakMap<TxnRequest, boolean>();
+
+function hasDuplicateKey(txn: TxnRequest): boolean {
+  let v = duplicateVerdicts.get(txn);
+  if (v === undefined) {
+    v = branchWrites(txn.success) === undefined || branchWrites(txn.failure) === undefined;
+    duplicateVerdicts.set(txn, v);
+  }
+  return v;
+}
+
 function applyTxn(state: EtcdState, txn: TxnRequest, ctx: ApplyContext): Outcome {
-  if (putsOneKeyTwice(txn)) return { ok: false, state, error: "duplicate-key" };
   const path = txnPath(state.kvs, txn);
   const b = new StateBuilder(state);
   // Pre-checks on the chosen path, puts first (etcd's checkRequests order); nothing runs if one fails.

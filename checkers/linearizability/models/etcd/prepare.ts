@@ -36,6 +36,17 @@ const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "lease-not-found",
   "lease-exists",
 ]);
+/**
+ * Refusals that follow from the request alone, which the model restates from etcd (requestError): one
+ * the model agrees with had no effect; any other is judged like a checked error, so a member that
+ * refuses a valid request, or refuses it for another reason, fails the check.
+ */
+const REQUEST_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
+  "duplicate-key",
+  "empty-key",
+  "value-provided",
+  "lease-provided",
+]);
 /** Request validation and member-side rejections: nothing was applied, whatever the store held. */
 const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "duplicate-key",
@@ -83,6 +94,7 @@ export function outcomeOf(op: EtcdOperation): Outcome {
   if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
     if (CHECKED_ERRORS.has(op.error)) return "checked-error";
+    if (REQUEST_ERRORS.has(op.error)) return requestError(op.request) === op.error ? "no-effect" : "checked-error";
     if (NO_EFFECT_ERRORS.has(op.error)) return "no-effect";
     return "unknown";
   }
