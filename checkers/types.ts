@@ -33,6 +33,7 @@ export interface CheckEvidence {
   "kube-read-fresh": ViolationList;
   "kube-leader": ViolationList;
   "kube-cache-synced": ViolationList;
+  "kube-gc-owner-gone": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

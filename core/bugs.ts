@@ -289,6 +289,13 @@ export const BUG_CATALOG = [
       "etcd's checkIntervals (putsThen/putsElse: the same key in both branches is safe); found missing by a hand-written bug while the etcd model took every duplicate-key refusal on trust",
     scenario: "kv-chaos",
   },
+  {
+    name: "kube-gc-owner-by-name",
+    bug: "the garbage collector takes a live owner of the same name for the dependent's owner, whatever its uid: the ReplicaSets and pods of a Deployment deleted and created again are never collected",
+    modelledOn:
+      "ownerReferences name their owner by uid because names are reused (Kubernetes' garbage collection); unreachable before controller-conflicts began deleting and re-creating its Deployment",
+    scenario: "controller-conflicts",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

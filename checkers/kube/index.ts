@@ -10,6 +10,7 @@ import { checkInformerStreams } from "./informer.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
+import { checkGarbageCollection } from "./gc.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -18,6 +19,7 @@ export { checkBindPreconditions } from "./bind.ts";
 export { checkInformerStreams } from "./informer.ts";
 export { checkCacheSynced } from "./synced.ts";
 export { checkReadsFresh } from "./fresh.ts";
+export { checkGarbageCollection } from "./gc.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -30,6 +32,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkReadsFresh(obs),
     checkSingleLeader(obs),
     checkCacheSynced(obs),
+    checkGarbageCollection(obs),
     ...checkRollout(obs, rollout),
   ];
 }

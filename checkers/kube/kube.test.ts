@@ -325,6 +325,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-read-fresh",
       "kube-leader",
       "kube-cache-synced",
+      "kube-gc-owner-gone",
       "kube-max-surge",
       "kube-min-available",
     ],

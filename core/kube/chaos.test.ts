@@ -102,6 +102,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-read-fresh",
         "kube-leader",
         "kube-cache-synced",
+        "kube-gc-owner-gone",
         "kube-max-surge",
         "kube-min-available",
         "kube-liveness",

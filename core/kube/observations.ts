@@ -51,6 +51,8 @@ export interface LeaderAct {
   /** The resourceVersion of the Lease write that began this holder's tenure. */
   term: number;
   what: string;
+  /** The registry key of the object a delete act removes (absent for other acts, and in older logs). */
+  deletes?: string;
 }
 
 /**

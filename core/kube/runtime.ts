@@ -204,6 +204,7 @@ export class ControllerRuntime {
           lease: gate.lease,
           term: gate.term(),
           what: `${d.name}: ${describeWrite(w)}`,
+          ...(w.op === "delete" ? { deletes: registryKey(w.kind, w.namespace, w.name) } : {}),
         });
       }
       this.execute(w, (ok) => {

@@ -171,7 +171,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
           }),
           replicaSetController(),
-          garbageCollector(),
+          garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
       }),

@@ -76,7 +76,15 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
           client.update(d, (u) => cb(u.ok)); // a Conflict reads again on the retry
         });
       case "delete":
-        return client.delete("Deployment", s.namespace, s.name, {}, (r) => cb(r.ok || r.status.reason === "NotFound"));
+        // With the uid it read as a precondition: a delete that lands late (an apiserver paused mid-request
+        // finishes it when it resumes) cannot take a namesake created after the step. Any failure reads again.
+        return client.get("Deployment", s.namespace, s.name, (g) => {
+          if (!g.ok) return cb(g.status.reason === "NotFound");
+          const uid = g.value.metadata.uid;
+          client.delete("Deployment", s.namespace, s.name, uid ? { uid } : {}, (r) =>
+            cb(r.ok || r.status.reason === "NotFound"),
+          );
+        });
     }
   }
 

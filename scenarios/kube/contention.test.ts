@@ -29,4 +29,17 @@ test("kube-max-surge: a ReplicaSet scale sent on the old replicas and held by a 
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("a Deployment deleted and created again (controller-conflicts seed 360): the old one's ReplicaSets and pods are collected, and a delete held by a paused apiserver cannot take the new one", () => {
+  // Found by the first sweep with re-creation: kubectl's delete, sent without preconditions and held by
+  // a paused apiserver, landed after the re-create and deleted the new Deployment. It now names the uid.
+  const r = runScenario({ scenario: controllerConflicts, seed: 360 });
+  const actions = (r.options as { actions: { kind: string }[] }).actions.map((a) => a.kind);
+  assert.ok(actions.includes("delete") && actions.at(-1) === "apply", "seed 360 deletes and re-applies nginx");
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  assert.match(
+    r.checks.find((c) => c.name === "kube-gc-owner-gone")!.message,
+    /^[1-9]\d* deletions by the garbage collector/,
+  );
+});
+
 test.run();

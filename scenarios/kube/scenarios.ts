@@ -366,37 +366,56 @@ function withBindStorm(rng: Rng, o: KubeOptions): KubeOptions {
   return { ...o, actions, bindStormReplicas: replicas, bindStormAtUs: at };
 }
 
+/**
+ * On half the seeds (drawn last), the Deployment is deleted once the other actions are done and applied
+ * again under its name a moment later: the garbage collector must take every ReplicaSet and pod of the
+ * old one (by uid: the new one is a namesake, not their owner) and none of the new one's.
+ */
+function withRecreate(rng: Rng, o: KubeOptions): KubeOptions {
+  if (!rng.chance(0.5)) return o;
+  const deleteAt = 5_250_000;
+  const actions: WorkloadAction[] = [
+    ...o.actions,
+    { at: deleteAt, kind: "delete", deployment: "nginx" },
+    { at: deleteAt + 100_000 * rng.int(1, 5), kind: "apply", manifest: NGINX_MANIFEST },
+  ];
+  return { ...o, actions };
+}
+
 export const controllerConflicts: ScenarioDef<KubeOptions> = {
   name: "controller-conflicts",
   description:
-    "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers; every update must keep its precondition",
+    "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers, then (half the seeds) the Deployment deleted and created again; every update must keep its precondition",
   resolve: (rng) =>
-    withBindStorm(rng, {
-      members: 3,
-      apiservers: 3,
-      nodes: 4,
-      faultPhaseUs: 6_000_000,
-      livenessBoundUs: 15_000_000,
-      manifests: [NGINX_MANIFEST],
-      actions: Array.from(
-        { length: 10 },
-        (_, i): WorkloadAction =>
-          i % 3 === 2
-            ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
-            : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) },
-      ),
-      mix: {
-        meanGapUs: 700_000,
-        minDurationUs: 100_000,
-        maxDurationUs: 1_000_000,
-        weights: { pause: 2, crash: 1, loss: 1, delay: 1, skew: 1, drift: 1 },
-        maxSkewUs: 2_000_000,
-      },
-      pauseSchedulerLeader: false,
-      compactIntervalUs: 700_000,
-      conflictWriters: 3,
-      buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
-    }),
+    withRecreate(
+      rng,
+      withBindStorm(rng, {
+        members: 3,
+        apiservers: 3,
+        nodes: 4,
+        faultPhaseUs: 6_000_000,
+        livenessBoundUs: 15_000_000,
+        manifests: [NGINX_MANIFEST],
+        actions: Array.from(
+          { length: 10 },
+          (_, i): WorkloadAction =>
+            i % 3 === 2
+              ? { at: 500_000 * (i + 1), kind: "image", deployment: "nginx", image: `nginx:1.${26 + i}` }
+              : { at: 500_000 * (i + 1), kind: "scale", deployment: "nginx", replicas: rng.int(2, 8) },
+        ),
+        mix: {
+          meanGapUs: 700_000,
+          minDurationUs: 100_000,
+          maxDurationUs: 1_000_000,
+          weights: { pause: 2, crash: 1, loss: 1, delay: 1, skew: 1, drift: 1 },
+          maxSkewUs: 2_000_000,
+        },
+        pauseSchedulerLeader: false,
+        compactIntervalUs: 700_000,
+        conflictWriters: 3,
+        buggify: BUGGIFY_SITE_NAMES.filter(() => rng.chance(0.3)),
+      }),
+    ),
   schedule: scheduleKube,
   execute: runKube,
   shrinkKnobs: [

@@ -22,7 +22,12 @@ function keysFor(kind: Kind, obj: KubeObject, cache: CacheReader): string[] {
   return out;
 }
 
-export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
+export interface GarbageCollectorOptions {
+  /** The kube-gc-owner-by-name mutant: a live owner of the same name counts, whatever its uid. */
+  ownerByName?: boolean;
+}
+
+export function reconcileGarbage(key: string, cache: CacheReader, opts: GarbageCollectorOptions = {}): Reconciled {
   const i = key.indexOf(":");
   const kind = key.slice(0, i) as Kind;
   const obj = cache.get(kind, key.slice(i + 1));
@@ -32,7 +37,7 @@ export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
   if (ref === undefined || ref.kind !== ownerKind) return { writes: [] };
   if (cache.syncedRevision(ownerKind) < rvOf(obj)) return { writes: [], requeueAfterUs: 100_000 };
   const owner = cache.get(ownerKind, nsName(obj.metadata.namespace, ref.name));
-  if (owner !== undefined && owner.metadata.uid === ref.uid) return { writes: [] };
+  if (owner !== undefined && (owner.metadata.uid === ref.uid || opts.ownerByName === true)) return { writes: [] };
   kubeProbe("kube.gc-orphan-deleted");
   return {
     writes: [
@@ -47,11 +52,11 @@ export function reconcileGarbage(key: string, cache: CacheReader): Reconciled {
   };
 }
 
-export function garbageCollector(): ControllerDef {
+export function garbageCollector(opts: GarbageCollectorOptions = {}): ControllerDef {
   return defineController({
     name: "garbage-collector",
     watches: ["ReplicaSet", "Pod", "Deployment"],
     keysFor,
-    reconcile: (key, cache) => reconcileGarbage(key, cache),
+    reconcile: (key, cache) => reconcileGarbage(key, cache, opts),
   });
 }
