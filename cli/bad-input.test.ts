@@ -477,7 +477,32 @@ fileCase(
 fileCase(
   "membership step unknown",
   { scenario: "membership-change", options: { membership: [{ promote: "n4" }] } },
-  field("options.membership[0]"),
+  field("options.membership[0].promote"),
+);
+fileCase(
+  "membership step adds and removes",
+  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n4", remove: "n1" }] } },
+  /field "options\.membership\[0\]".*exactly one of "add" or "remove"/,
+);
+fileCase(
+  "membership lane 8",
+  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n4", lane: 8 }] } },
+  field("options.membership[0].lane"),
+);
+fileCase(
+  "membership lane a string",
+  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ remove: "n1", lane: "b" }] } },
+  field("options.membership[0].lane"),
+);
+fileCase(
+  "traffic nestedTxn negative",
+  { scenario: "kv-chaos", options: { traffic: { nestedTxn: -1 } } },
+  field("options.traffic.nestedTxn"),
+);
+fileCase(
+  "traffic aheadRead fractional",
+  { scenario: "kv-chaos", options: { traffic: { aheadRead: 0.5 } } },
+  field("options.traffic.aheadRead"),
 );
 fileCase("selftest processes 1", { scenario: "sim-selftest", options: { processes: 1 } }, field("options.processes"));
 fileCase("selftest unknown option", { scenario: "sim-selftest", options: { members: 3 } }, field("options.members"));

@@ -87,10 +87,13 @@ export const trafficMix = z
 const lane = count(0, 7)
   .optional()
   .describe("the admin walking this step (steps of one lane run in order, lanes side by side)");
-const membershipStep = z.union([
-  z.strictObject({ add: z.string(), lane }),
-  z.strictObject({ remove: z.string(), lane }),
-]);
+// One object with both keys optional, not a union of two: an error inside a step (a bad lane) then names
+// its field, where a union could only say the step has an unexpected shape.
+const membershipStep = z
+  .strictObject({ add: z.string().optional(), remove: z.string().optional(), lane })
+  .refine((s) => (s.add === undefined) !== (s.remove === undefined), {
+    message: 'needs exactly one of "add" or "remove"',
+  });
 
 /** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change). */
 export const kvOptions = {
