@@ -296,6 +296,13 @@ export const BUG_CATALOG = [
       "ownerReferences name their owner by uid because names are reused (Kubernetes' garbage collection); unreachable before controller-conflicts began deleting and re-creating its Deployment",
     scenario: "controller-conflicts",
   },
+  {
+    name: "mvcc-compact-future-accepted",
+    bug: "a Compact at a revision past the store's current one is accepted instead of refused with future-revision",
+    modelledOn:
+      "etcd's mvcc Compact (ErrFutureRev); found missing by a hand-written bug while only the compactor, always behind, compacted — and its store assertion, raised in an fsync's completion, crashed the whole sweep instead of failing the seed",
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -30,6 +30,11 @@ export interface DiskHost {
   now(): number;
   /** Schedules fn(a, b, c) at an absolute virtual time (never cancelled: a crash bumps the disk's epoch instead). */
   at<A, B>(time: number, fn: (a: A, b: B, c: number) => void, a: A, b: B, c: number): void;
+  /**
+   * Runs an fsync's completion on behalf of the disk's process (the world's guard: an assertion that fails
+   * in it — Raft persisting, then applying — is a finding of that process, as in its timers and messages).
+   */
+  complete?(done: () => void): void;
 }
 
 /**
@@ -195,7 +200,8 @@ export class SimDisk implements Disk {
       this.dropDurable(n);
       this.durable = target;
     }
-    done();
+    if (this.host.complete !== undefined) this.host.complete(done);
+    else done();
   }
 
   /** The oldest n pending writes became durable. */

@@ -77,6 +77,7 @@ export class SimProcess {
       {
         now: () => world.scheduler.now,
         at: (t, fn, a, b, c) => world.scheduler.post(t, fn, a, b, c),
+        complete: (done) => world.guard(id, done),
       },
       diskRng,
       diskOpts,

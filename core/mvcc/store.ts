@@ -107,6 +107,7 @@ export class MvccStore {
   private readonly bugs: BugSet;
   private readonly servesFutureReads: boolean;
   private readonly nestedCompareLate: boolean;
+  private readonly compactsFuture: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -131,6 +132,7 @@ export class MvccStore {
     this.bugs = opts.bugs ?? BugSet.none;
     this.servesFutureReads = this.bugs.has("mvcc-range-future-revision-served");
     this.nestedCompareLate = this.bugs.has("mvcc-txn-nested-compare-late");
+    this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     this.lessor = new Lessor(opts.lessor);
   }
@@ -584,7 +586,8 @@ export class MvccStore {
 
   private checkCompact(rev: number): EtcdErrorCode | undefined {
     if (rev <= this.compactRev) return "compacted";
-    if (rev > this.currentRev) return "future-revision";
+    // MUTANT mvcc-compact-future-accepted: the bound is not checked, and the store compacts past its end.
+    if (rev > this.currentRev && !this.compactsFuture) return "future-revision";
     return undefined;
   }
 

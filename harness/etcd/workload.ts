@@ -48,7 +48,7 @@ export interface TrafficMix {
   /**
    * A read at a revision a little past the last one the client saw: a future revision, which etcd refuses
    * (ErrFutureRev), unless other clients' writes got there first; at times inside a Txn after a put, where
-   * the refusal undoes the put. 0 in the default mix.
+   * the refusal undoes the put, or a compaction at that revision instead. 0 in the default mix.
    */
   aheadRead: number;
   /**
@@ -394,6 +394,8 @@ export function workloadClient(
             },
             done,
           );
+        // Now and then a compaction there instead, refused as a future revision unless the store got there.
+        if (env.rng.chance(0.15)) return c.compact({ revision }, () => next());
         return c.range(read, done);
       }
       case "staleGet":
