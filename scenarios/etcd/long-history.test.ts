@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { findScenario } from "../registry.ts";
 import { resolveRun, runScenario } from "../runner.ts";
+import { withoutLaterTraffic } from "./scenarios.ts";
 
 /**
  * kv-chaos with its fault phase stretched to `seconds`: the linearizability check's message and verdict.
@@ -16,18 +17,7 @@ function linearizability(
 ): { verdict: string; message: string } {
   const def = findScenario("kv-chaos")!;
   const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
-  const traffic = {
-    ...drawn.traffic,
-    txnCompare: 0,
-    rangeOptions: 0,
-    putIgnore: 0,
-    rangeDelete: 0,
-    txnWriteRead: 0,
-    invalidRequest: 0,
-    aheadRead: 0,
-    nestedTxn: 0,
-    ...(withoutKeepAlives ? { keepAlive: 0 } : {}),
-  };
+  const traffic = withoutLaterTraffic(drawn.traffic, withoutKeepAlives ? [] : ["keepAlive"]);
   const { options, faults } = resolveRun(def, seed, {
     ...drawn,
     traffic,

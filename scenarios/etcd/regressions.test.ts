@@ -3,6 +3,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { findScenario } from "../registry.ts";
 import { resolveRun, runScenario } from "../runner.ts";
+import { withoutLaterTraffic } from "./scenarios.ts";
 
 test("kv-chaos seed 62312: a follower back in a term it left only in memory (a campaign a torn crash forgot) still counts what it had covered in that term (commit-covered)", () => {
   const r = runScenario({ scenario: findScenario("kv-chaos")!, seed: 62312 });
@@ -41,7 +42,7 @@ test("watch-compaction seed 4431: the control plane it attaches is judged with t
 // Found when kv-chaos began drawing lease keep-alives: a keep-alive of a lease that had expired, its
 // revoke still on its way through Raft, was answered with a full TTL, and the revoke landed moments later.
 // The runs as they were found: without the traffic kv-chaos drew later (Range's other options, puts with
-// an ignore flag, range deletes, Txns that read their own writes, requests etcd must refuse).
+// an ignore flag, range deletes, and every kind since).
 for (const seed of [2020, 3349]) {
   test(`kv-chaos seed ${seed}: a keep-alive of an expired lease waits for its revoke (lease-safety); the mutant renews it`, () => {
     const def = findScenario("kv-chaos")!;
@@ -49,16 +50,7 @@ for (const seed of [2020, 3349]) {
     const asFound = {
       options: {
         ...drawn,
-        traffic: {
-          ...drawn.traffic,
-          rangeOptions: 0,
-          putIgnore: 0,
-          rangeDelete: 0,
-          txnWriteRead: 0,
-          invalidRequest: 0,
-          aheadRead: 0,
-          nestedTxn: 0,
-        },
+        traffic: withoutLaterTraffic(drawn.traffic, ["keepAlive", "txnCompare"]),
       },
     };
     const { options, faults } = resolveRun(def, seed, asFound.options);

@@ -216,9 +216,22 @@ function electionTimeoutUs(o: KvOptions): number {
  * Traffic kinds added after kv-chaos's draws were fixed: each is drawn after everything else. They are
  * the kinds the default mix leaves off (a new kind starts at 0, so every mix without it draws as before).
  */
-const LATER_TRAFFIC: ReadonlySet<string> = new Set(
+export const LATER_TRAFFIC: ReadonlySet<string> = new Set(
   (Object.keys(DEFAULT_MIX) as (keyof TrafficMix)[]).filter((k) => DEFAULT_MIX[k] === 0),
 );
+
+/**
+ * kv-chaos's traffic without the kinds drawn later, but for `kept`: a seed replayed as it was found
+ * before those kinds existed.
+ */
+export function withoutLaterTraffic(
+  traffic: Readonly<Record<string, number>>,
+  kept: readonly string[] = [],
+): Record<string, number> {
+  const out = { ...traffic };
+  for (const k of LATER_TRAFFIC) if (!kept.includes(k)) out[k] = 0;
+  return out;
+}
 
 interface ChaosOptions extends KvOptions {
   figure8At: number;
