@@ -223,27 +223,25 @@ export class ControllerRuntime {
     next(0);
   }
 
-  /** A write computed from `from` (its resourceVersion: the version the controller read) landed as `landed`. */
-  private noteWritten(
-    from: { kind: Kind; metadata: { namespace?: string; name: string; resourceVersion?: string } },
-    op: "update" | "delete",
-    landed: KubeObject,
-  ): void {
-    const origin = Number(from.metadata.resourceVersion ?? 0);
+  /** A write computed from resourceVersion `from` (what the controller read) landed as `landed`. */
+  private noteWritten(op: "update" | "delete", from: string | undefined, landed: KubeObject): void {
+    const origin = Number(from ?? 0);
     if (this.opts.recorder === undefined || !(origin > 0)) return;
+    const m = landed.metadata;
     this.opts.recorder.controllerWrite({
       process: this.env.id,
-      key: registryKey(from.kind, from.metadata.namespace, from.metadata.name),
+      key: registryKey(landed.kind, m.namespace, m.name),
       op,
       origin,
-      rv: Number(landed.metadata.resourceVersion),
+      rv: Number(m.resourceVersion),
     });
   }
 
   private execute(w: Write, cb: (ok: boolean) => void): void {
     const assume = (r: ApiResult<KubeObject>, tolerated?: string): void => {
       if (r.ok) {
-        if (w.op === "update" || w.op === "updateStatus") this.noteWritten(w.object, "update", r.value);
+        if (w.op === "update" || w.op === "updateStatus")
+          this.noteWritten("update", w.object.metadata.resourceVersion, r.value);
         (this.informers.get(r.value.kind) as Informer<Kind> | undefined)?.assume(r.value as ObjectOf<Kind>);
         return cb(true);
       }
@@ -254,29 +252,22 @@ export class ControllerRuntime {
         return this.client.create(w.object, (r) => assume(r, "AlreadyExists"));
       case "update":
       case "updateStatus": {
-        const send = (object: KubeObject, again: boolean) => {
-          const sent = (r: ApiResult<KubeObject>) => {
-            // MUTANT kube-conflict-retry-stale-body: client-go's retry.RetryOnConflict with the mutation
-            // applied to the stale object — the fresh resourceVersion, the old body.
-            if (
-              !r.ok &&
-              again &&
-              r.status.reason === "Conflict" &&
-              this.opts.bugs?.has("kube-conflict-retry-stale-body")
-            )
-              return this.client.get(object.kind, object.metadata.namespace, object.metadata.name, (g) => {
-                if (!g.ok) return assume(r);
-                const fresh = {
-                  ...object,
-                  metadata: { ...object.metadata, resourceVersion: g.value.metadata.resourceVersion },
-                };
-                send(fresh as KubeObject, false);
-              });
-            assume(r);
-          };
-          return w.op === "update" ? this.client.update(object, sent) : this.client.updateStatus(object, sent);
-        };
-        return send(w.object, true);
+        const send = (object: KubeObject, cb: (r: ApiResult<KubeObject>) => void) =>
+          w.op === "update" ? this.client.update(object, cb) : this.client.updateStatus(object, cb);
+        if (this.opts.bugs?.has("kube-conflict-retry-stale-body") !== true) return send(w.object, assume);
+        // MUTANT kube-conflict-retry-stale-body: client-go's retry.RetryOnConflict with the mutation applied
+        // to the stale object — once more on a Conflict, with the fresh resourceVersion and the old body.
+        const o = w.object;
+        return send(o, (r) => {
+          if (r.ok || r.status.reason !== "Conflict") return assume(r);
+          this.client.get(o.kind, o.metadata.namespace, o.metadata.name, (g) => {
+            if (!g.ok) return assume(r);
+            send(
+              { ...o, metadata: { ...o.metadata, resourceVersion: g.value.metadata.resourceVersion } } as KubeObject,
+              assume,
+            );
+          });
+        });
       }
       case "patch":
         return this.client.patch(
@@ -290,13 +281,7 @@ export class ControllerRuntime {
       case "delete":
         return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
           if (r.ok) {
-            const origin = w.preconditions?.resourceVersion;
-            if (origin !== undefined)
-              this.noteWritten(
-                { kind: w.kind, metadata: { namespace: w.namespace, name: w.name, resourceVersion: origin } },
-                "delete",
-                r.value,
-              );
+            this.noteWritten("delete", w.preconditions?.resourceVersion, r.value);
             this.informers
               .get(w.kind)
               ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
