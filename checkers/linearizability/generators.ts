@@ -8,6 +8,7 @@ import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp } from "../../core/mvcc/rpc.ts";
 import { applyRequest, type ApplyContext } from "./models/etcd/apply.ts";
 import { atRevision, initialState, type EtcdState } from "./models/etcd/state.ts";
+import type { RevisionLookup } from "./models/etcd/revision-set.ts";
 import { registerInput, registerOutput, type RegisterOperation } from "./models/register.ts";
 
 // ---------------------------------------------------------------- register
@@ -218,7 +219,9 @@ export const etcdAnomaly: fc.Arbitrary<EtcdAnomaly> = fc.oneof(
 
 const KEYS = ["a", "b"] as const;
 const LEASE = 5;
-const genCtx: ApplyContext = { keepHistory: true, isTracked: () => true };
+/** The generators keep every state: a lagging member's answer may come from below a compaction. */
+const EVERY_REVISION: RevisionLookup = { has: () => true, size: Number.POSITIVE_INFINITY };
+const genCtx: ApplyContext = { keepHistory: true, servedRevisions: EVERY_REVISION, isTracked: () => true };
 
 /** A JSON copy, which also drops the model's internal extras (e.g. tie candidates). */
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
@@ -407,7 +410,7 @@ export function workloadHistory(rng: Random, o: WorkloadHistoryOptions): EtcdOpe
   type Pending = { client: number; call: number; point: number; ret: number };
   const key = (): string => `/k/${rng.int(0, o.keys - 1)}`;
   const ops: EtcdOperation[] = [];
-  const ctx: ApplyContext = { keepHistory: true, isTracked: () => true };
+  const ctx: ApplyContext = { keepHistory: true, servedRevisions: EVERY_REVISION, isTracked: () => true };
   let state = initialState();
   let seq = 0;
   let nextLease = 1000;

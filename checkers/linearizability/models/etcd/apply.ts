@@ -23,11 +23,9 @@ import type {
   TxnRequest,
   TxnResponse,
 } from "../../../../core/mvcc/rpc.ts";
-import { atRevision, StateBuilder, type EtcdState } from "./state.ts";
+import { atRevision, StateBuilder, type EtcdState, type HistoryPolicy } from "./state.ts";
 
-export interface ApplyContext {
-  /** Keep `prev` chains for reads at old revisions. */
-  keepHistory: boolean;
+export interface ApplyContext extends HistoryPolicy {
   /** Leases whose existence the model tracks (granted with a known ID in this history). */
   isTracked(lease: number): boolean;
 }
@@ -415,7 +413,7 @@ function applyTxn(state: EtcdState, txn: TxnRequest, ctx: ApplyContext): Outcome
     if (err) return { ok: false, state, error: err };
   }
   const resp = doTxn(b, txn, path, ctx);
-  const next = b.finish(ctx.keepHistory);
+  const next = b.finish(ctx);
   resp.header = { revision: next.revision, raftTerm: 0 };
   return { ok: true, state: next, response: { kind: "txn", txn: resp } };
 }
@@ -428,7 +426,7 @@ function applyCompact(state: EtcdState, req: CompactionRequest, ctx: ApplyContex
   b.compactRevision = Math.max(rev, state.compactRevision);
   return {
     ok: true,
-    state: b.finish(ctx.keepHistory),
+    state: b.finish(ctx),
     response: { kind: "compact", compact: { header: { revision: state.revision, raftTerm: 0 } } },
   };
 }
@@ -438,7 +436,7 @@ export function revokeLease(state: EtcdState, id: number, ctx: ApplyContext): Et
   const b = new StateBuilder(state);
   for (const kv of state.kvs.values()) if (kv.lease === id) b.delete(kv.key);
   b.revokeLease(id);
-  return b.finish(ctx.keepHistory);
+  return b.finish(ctx);
 }
 
 function applyGrant(
@@ -467,7 +465,7 @@ function applyGrant(
   b.grantLease(id);
   return {
     ok: true,
-    state: b.finish(ctx.keepHistory),
+    state: b.finish(ctx),
     response: {
       kind: "leaseGrant",
       leaseGrant: { header: { revision: state.revision, raftTerm: 0 }, ID: id, TTL: req.TTL },
@@ -503,12 +501,12 @@ export function applyRequest(
         if (lease !== 0 && !ctx.isTracked(lease) && observedError === "lease-not-found")
           return { ok: false, state, error: "lease-not-found" };
         const resp = doPut(b, request.put, ctx);
-        return { ok: true, state: b.finish(ctx.keepHistory), response: { kind: "put", put: resp } };
+        return { ok: true, state: b.finish(ctx), response: { kind: "put", put: resp } };
       }
       case "deleteRange": {
         const b = new StateBuilder(state);
         const resp = doDelete(b, request.deleteRange);
-        const next = b.finish(ctx.keepHistory);
+        const next = b.finish(ctx);
         resp.header = { revision: next.revision, raftTerm: 0 };
         return { ok: true, state: next, response: { kind: "deleteRange", deleteRange: resp } };
       }

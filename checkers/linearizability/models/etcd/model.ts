@@ -51,6 +51,8 @@ export type { EtcdState };
 export interface EtcdModelConfig {
   /** Keep each state's history: needed when the history reads at old revisions or serializably. */
   keepHistory: boolean;
+  /** Revisions serializable reads showed or read at: kept below compaction (a lagging member serves them). */
+  servedRevisions?: RevisionLookup;
   /** Leases granted with a known ID; the existence of others is not modelled (either answer is accepted). */
   trackedLeases: ReadonlySet<number>;
   /**
@@ -67,7 +69,11 @@ export interface EtcdModelConfig {
 }
 
 export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, EtcdOutput> {
-  const ctx: ApplyContext = { keepHistory: config.keepHistory, isTracked: (id) => config.trackedLeases.has(id) };
+  const ctx: ApplyContext = {
+    keepHistory: config.keepHistory,
+    servedRevisions: config.servedRevisions,
+    isTracked: (id) => config.trackedLeases.has(id),
+  };
   /**
    * A step of an unknown outcome that creates a revision a known write created, or that does not
    * write what responses showed of that revision: impossible on any linearization.

@@ -348,6 +348,7 @@ export function prepareEtcdHistory(
   /** The unknown writes among the operations (their return is bounded once every value's sightings are in). */
   const unknownWrites: number[] = [];
   const claimedRevisions = new RevisionSet();
+  const servedRevisions = new RevisionSet();
   // Only revisions no known write claimed: the model reads a revision's contents only when it is
   // not claimed (etcdModel's `claimed`), and a long history's writes claim nearly every revision,
   // each seen in many responses (hundreds of thousands of entries no one would read).
@@ -397,6 +398,10 @@ export function prepareEtcdHistory(
     if (kind === "unknown") unknownWrites.push(columns !== undefined ? columns.length : operations.length);
     const readOnly = isReadOnlyRequest(request);
     const serializable = request.kind === "range" && request.range.serializable === true;
+    if (serializable && kind === "ok" && op.response?.kind === "range") {
+      servedRevisions.add(op.response.range.header.revision);
+      if ((request.range.revision ?? 0) > 0) servedRevisions.add(request.range.revision!);
+    }
     // Through the window: the successes and definite errors, nearly all of a long history, which
     // the guess places in order. Unknown outcomes (a few percent) are tried again and again
     // wherever they may fit, so they keep their request.
@@ -450,7 +455,7 @@ export function prepareEtcdHistory(
       }
     }
 
-  const config = { keepHistory, trackedLeases, claimedRevisions, revisionContents };
+  const config = { keepHistory, servedRevisions, trackedLeases, claimedRevisions, revisionContents };
   if (columns === undefined)
     return { operations, table: new ArrayTable(operations), config, dropped, observedUnknownWrites };
   const table = columns.finish();

@@ -1,8 +1,12 @@
-// The etcd model's lease set (state.ts): immutable, shares structure, behaves as a set of numbers.
+// The etcd model's state (state.ts): the lease set is immutable, shares structure and behaves as a set
+// of numbers; the history a state keeps for old reads ends at its compaction.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { LeaseSet } from "./state.ts";
+import type { EtcdRequest } from "../../../../core/mvcc/rpc.ts";
+import { type ApplyContext, applyRequest } from "./apply.ts";
+import { RevisionSet } from "./revision-set.ts";
+import { atRevision, type EtcdState, initialState, LeaseSet, statesEqual } from "./state.ts";
 
 test("a lease set behaves like a Set, and every version stays as it was", () => {
   fc.assert(
@@ -63,6 +67,59 @@ test("thousands of leases: each version is right (grants share structure, no who
     assert.ok(s.has((i + 1) * 1000 * 1_000_003));
     assert.not.ok(s.has(((i + 1) * 1000 + 1) * 1_000_003));
   });
+});
+
+function run(requests: EtcdRequest[], ctx: ApplyContext, from: EtcdState = initialState()): EtcdState {
+  let state = from;
+  for (const r of requests) {
+    const out = applyRequest(state, r, ctx);
+    assert.ok(out.ok, `${r.kind} refused`);
+    state = out.state;
+  }
+  return state;
+}
+
+const put = (key: string, value: string): EtcdRequest => ({ kind: "put", put: { key, value } });
+const compact = (revision: number): EtcdRequest => ({ kind: "compact", compact: { revision } });
+const del = (key: string): EtcdRequest => ({ kind: "deleteRange", deleteRange: { key } });
+
+/** The revisions a state's history holds, newest first. */
+function chain(state: EtcdState): number[] {
+  const out: number[] = [];
+  for (let s: EtcdState | null = state; s; s = s.prev) out.push(s.revision);
+  return out;
+}
+
+test("a compaction ends the history at its revision, but for the revisions serializable reads were served at", () => {
+  const ctx: ApplyContext = {
+    keepHistory: true,
+    servedRevisions: new RevisionSet().add(4).add(9),
+    isTracked: () => true,
+  };
+  const everything: ApplyContext = { ...ctx, servedRevisions: undefined };
+  const writes = Array.from({ length: 29 }, (_, i) => put(`k${i % 3}`, `v${i}`)); // revisions 2..30
+  const more = Array.from({ length: 5 }, (_, i) => put(`k${i % 3}`, `w${i}`)); // 31..35
+  const full = run(writes, everything);
+  assert.is(chain(full).length, 30, "no compaction: every revision kept");
+  const once = run([compact(20)], ctx, full);
+  assert.equal(chain(once), [30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 9, 4]);
+  // A later compaction cuts again from where the last one ended; what a read can see is unchanged.
+  const twice = run([...more, compact(33)], ctx, once);
+  assert.equal(chain(twice), [35, 34, 33, 9, 4]);
+  const uncut = run(more, everything, full);
+  for (const rev of [4, 9, 33, 34, 35]) assert.equal(atRevision(twice, rev)!.kvs, atRevision(uncut, rev)!.kvs);
+  // Without served revisions nothing below the compaction stays.
+  assert.equal(chain(run([compact(28)], everything, full)), [30, 29, 28]);
+});
+
+test("two stores that differ only below their compaction are equal", () => {
+  const ctx: ApplyContext = { keepHistory: true, isTracked: () => true };
+  const a = run([put("x", "1"), del("x"), put("z", "2")], ctx);
+  const b = run([put("y", "1"), del("y"), put("z", "2")], ctx);
+  assert.not.ok(statesEqual(a, b), "an old read at revision 2 tells them apart");
+  assert.ok(statesEqual(run([compact(3)], ctx, a), run([compact(3)], ctx, b)));
+  assert.is(run([compact(3)], ctx, a).hash, run([compact(3)], ctx, b).hash);
+  assert.not.ok(statesEqual(run([compact(2)], ctx, a), run([compact(2)], ctx, b)), "revision 2 is still readable");
 });
 
 test.run();

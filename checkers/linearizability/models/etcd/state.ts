@@ -2,11 +2,13 @@
 // is copied on write; keys are few in checked histories), with its hash updated incrementally.
 //
 // Reads at an old revision need the store as it was: when a history has such reads, each state
-// keeps `prev`, the state at the previous revision, down to `historyFloor`. Equal states must then
-// also have equal histories, so `prev` is part of the hash and of equality.
+// keeps `prev`, the state at the previous revision, down to the compact revision (below it nothing
+// can be read). Equal states must then also have equal histories, so `prev` is part of the hash and
+// of equality.
 
 import type { KeyValue } from "../../../../core/mvcc/rpc.ts";
 import { combineHash, fmix32, hashString } from "../../hash.ts";
+import type { RevisionLookup } from "./revision-set.ts";
 
 export interface EtcdState {
   /** The store's revision (starts at 1). */
@@ -112,6 +114,17 @@ export function initialState(): EtcdState {
   return seal(1, -1, new Map(), LeaseSet.EMPTY, null, 0, 0);
 }
 
+/** Which earlier states a new state keeps (reads at old revisions and serializable reads need them). */
+export interface HistoryPolicy {
+  /** Keep `prev` chains, down to the compact revision. */
+  keepHistory: boolean;
+  /**
+   * Revisions kept below the compact revision too: those serializable reads showed (or read at). A
+   * lagging member serves them from its own store, which has not applied the compaction yet.
+   */
+  servedRevisions?: RevisionLookup;
+}
+
 /** A state being built from a base: writes go to copies; `finish` seals it. */
 export class StateBuilder {
   private kvs: Map<string, KeyValue> | null = null;
@@ -175,12 +188,15 @@ export class StateBuilder {
     return this.base.revision + 1;
   }
 
-  finish(keepHistory: boolean): EtcdState {
+  finish(policy: HistoryPolicy): EtcdState {
     const b = this.base;
     if (!this.changed && !this.leases && this.compactRevision === b.compactRevision) return b;
     const revision = this.changed ? b.revision + 1 : b.revision;
     // The previous revision's state keeps its own history; a state at the same revision shares it.
-    const prev = keepHistory ? (this.changed ? b : b.prev) : null;
+    let prev = policy.keepHistory ? (this.changed ? b : b.prev) : null;
+    // A compaction makes the revisions below it unreadable (but to lagging members' serializable reads).
+    if (prev && this.compactRevision !== b.compactRevision)
+      prev = withFloor(prev, this.compactRevision, b.compactRevision, policy.servedRevisions);
     return seal(
       revision,
       this.compactRevision,
@@ -191,6 +207,37 @@ export class StateBuilder {
       this.leaseHash,
     );
   }
+}
+
+/**
+ * `state` with its history cut below `floor`: the states from `state` down to the one as of `floor`,
+ * remade so that one is followed only by the states below it at a `served` revision (each keeps its
+ * own keys, leases and compaction). Without the cut, a long history's states would hold every
+ * revision it ever made (a simulated hour's: 100,000). Two states that differ only in what no read
+ * can see are the same store from then on, and now hash alike too. Below `oldFloor` (the previous
+ * compaction) the chain was cut before: it is shared as it is.
+ */
+function withFloor(
+  state: EtcdState,
+  floor: number,
+  oldFloor: number,
+  served: RevisionLookup | undefined,
+): EtcdState | null {
+  const kept: EtcdState[] = [];
+  let dropped = 0;
+  let s: EtcdState | null = state;
+  for (; s && s.revision >= oldFloor; s = s.prev)
+    if (s.revision >= floor || served?.has(s.revision) === true) kept.push(s);
+    else dropped++;
+  if (dropped === 0) return state;
+  // The chain holds one state per revision from the old floor up, so the one as of `floor` is kept
+  // (unless the state being made is that one).
+  let below = s;
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const k = kept[i]!;
+    below = seal(k.revision, k.compactRevision, k.kvs, k.leases, below, k.kvHash, k.leaseHash);
+  }
+  return below;
 }
 
 /**
