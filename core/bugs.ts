@@ -303,6 +303,13 @@ export const BUG_CATALOG = [
       "etcd's mvcc Compact (ErrFutureRev); found missing by a hand-written bug while only the compactor, always behind, compacted — and its store assertion, raised in an fsync's completion, crashed the whole sweep instead of failing the seed",
     scenario: "kv-chaos",
   },
+  {
+    name: "etcd-txn-ops-summed",
+    bug: "a Txn's compares and both branches are counted together against --max-txn-ops, not the longest of the three: valid Txns are refused as too many operations",
+    modelledOn:
+      "etcd's v3rpc checkTxnRequest (the longest of compare, success and failure against --max-txn-ops, a nested Txn against what its parent leaves; etcd #7826, #7976); found missing by a hand-written bug while the etcd model took every too-many-ops refusal on trust",
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

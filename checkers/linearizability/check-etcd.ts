@@ -41,13 +41,18 @@ function witnessResult(operations: number, order: number[], steps: number): Line
   };
 }
 
+export interface EtcdCheckOptions extends CheckOptions {
+  /** The cluster's --max-txn-ops, when known: a refusal as "too many operations" is then judged. */
+  maxTxnOps?: number;
+}
+
 export function checkEtcdHistory(
   history: History | readonly EtcdOperation[],
-  options: CheckOptions = {},
+  options: EtcdCheckOptions = {},
 ): EtcdLinearizabilityResult {
   // Watches are the watch checker's: only client operations are judged here.
   const operations = Array.isArray(history) ? (history as readonly EtcdOperation[]) : (history as History).operations;
-  const prepared = prepareEtcdHistory(operations);
+  const prepared = prepareEtcdHistory(operations, { maxTxnOps: options.maxTxnOps });
   const model = etcdModel(prepared.config);
   // The fast path: a guessed linearization, checked step by step (models/etcd/witness.ts). Only a
   // complete one counts; otherwise the search decides, as it always did.

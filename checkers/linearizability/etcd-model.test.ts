@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { EtcdOperation } from "../../core/history.ts";
 import type {
+  Compare,
   EtcdErrorCode,
   EtcdRequest,
   EtcdResponse,
@@ -155,8 +156,8 @@ class H {
         )
       : this.add(c, t[0], t[1], { kind: "put", put }, null, error);
   }
-  verdict(): string {
-    return checkEtcdHistory(this.ops).verdict;
+  verdict(maxTxnOps?: number): string {
+    return checkEtcdHistory(this.ops, { maxTxnOps }).verdict;
   }
 }
 
@@ -385,6 +386,57 @@ test("a request etcd refuses before proposing (empty key, value with ignore_valu
   assert.is(accepted.get(2, [4, 5], { key: "a" }, 3, [kv("a", "v", 2, 3, 2)]).verdict(), "fail");
   const emptyKey = base().get(1, [2, 3], { key: "" }, 2, []);
   assert.is(emptyKey.verdict(), "fail", "a read of the empty key answered");
+});
+
+test("--max-txn-ops counts the longest of compares, success and failure (a nested Txn gets what is left); a refusal is judged only when the limit is known", () => {
+  const put = (k: string): RequestOp => ({ requestPut: { key: k, value: "1" } });
+  const cmp = (k: string): Compare => ({ key: k, target: "VERSION", result: "EQUAL", version: 0 });
+  // Longest list 2: fits a limit of 2 though it has 5 operations in all.
+  const fits: TxnRequest = { compare: [cmp("a"), cmp("b")], success: [put("a"), put("b")], failure: [put("c")] };
+  // Longest list 3.
+  const long: TxnRequest = { compare: [], success: [put("a"), put("b"), put("c")], failure: [] };
+  // 2 at the top leaves 0 for the nested Txn's single put.
+  const nested: TxnRequest = {
+    compare: [cmp("a")],
+    success: [put("a"), { requestTxn: { compare: [], success: [put("b")], failure: [] } }],
+    failure: [],
+  };
+  const refused = (t: TxnRequest) => new H().txnError(0, [0, 1], t, "too-many-ops").get(1, [2, 3], { key: "a" }, 1, []);
+  assert.is(refused(fits).verdict(2), "fail", "a valid Txn refused: caught");
+  assert.is(refused(long).verdict(2), "pass");
+  assert.is(refused(nested).verdict(2), "pass", "a nested Txn counts against what its parent leaves");
+  assert.is(refused(fits).verdict(), "pass", "limit unknown: the refusal is trusted");
+  assert.is(refused(fits).verdict(5), "fail");
+  // Accepted past the limit: the model refuses to apply it.
+  const accepted = new H().txn(0, [0, 1], long, 2, true, [
+    { responsePut: { header: hdr(2) } },
+    { responsePut: { header: hdr(2) } },
+    { responsePut: { header: hdr(2) } },
+  ]);
+  assert.is(accepted.verdict(), "pass");
+  assert.is(accepted.verdict(2), "fail", "a Txn over the limit applied: caught");
+});
+
+test("a Txn with an empty compare key is refused (empty-key), and a lease TTL past etcd's maximum (lease-ttl-too-large)", () => {
+  const t: TxnRequest = {
+    compare: [{ key: "", target: "VERSION", result: "EQUAL", version: 0 }],
+    success: [],
+    failure: [],
+  };
+  assert.is(new H().txnError(0, [0, 1], t, "empty-key").verdict(), "pass");
+  const grant = (TTL: number): EtcdOperation[] => [
+    {
+      id: 0,
+      client: 0,
+      call: 0,
+      return: 1,
+      request: { kind: "leaseGrant", leaseGrant: { TTL } },
+      response: null,
+      error: "lease-ttl-too-large",
+    },
+  ];
+  assert.is(checkEtcdHistory(grant(9_000_000_001)).verdict, "pass");
+  assert.is(checkEtcdHistory(grant(60)).verdict, "fail", "a grant within the bound refused as too large: caught");
 });
 
 test("a read at an old revision sees the store as it was, with the current revision in its header", () => {

@@ -1,7 +1,7 @@
 import { BugSet } from "../bugs.ts";
 import type { Actor, Env } from "../env.ts";
 import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse, WatchCreateRequest } from "../mvcc/rpc.ts";
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse, TxnRequest, WatchCreateRequest } from "../mvcc/rpc.ts";
 import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
 import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
 import type { RaftObserver } from "../raft/view.ts";
@@ -601,8 +601,11 @@ export class EtcdMember implements Actor {
     // Writes: etcd's gRPC layer refuses a Txn over --max-txn-ops, and etcdserver a request over
     // --max-request-bytes, before anything is proposed (definite: no effect). The rest is validated
     // at apply time on every member alike, proposed through the leader.
-    const invalid = checkRequest(request, this.opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS);
+    const maxTxnOps = this.opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
+    const invalid = checkRequest(request, maxTxnOps);
     if (invalid === "too-many-ops") return this.reply(client, clientReqId, { error: invalid });
+    if (request.kind === "txn" && this.bugs.has("etcd-txn-ops-summed") && summedOps(request.txn) > maxTxnOps)
+      return this.reply(client, clientReqId, { error: "too-many-ops" });
     if (requestExceeds(request, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
@@ -1071,4 +1074,9 @@ export class EtcdMember implements Actor {
     if (ids.length === 0) return;
     if (this.driver.node.roleKind === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
   }
+}
+
+/** The mutant etcd-txn-ops-summed's count: compares and both branches together. */
+function summedOps(txn: TxnRequest): number {
+  return txn.compare.length + txn.success.length + txn.failure.length;
 }

@@ -336,7 +336,7 @@ export function runKvCluster(
     () => {
       const lin = checkEtcdHistory(
         { operations: recorder.operations, watches: recorder.watches },
-        { maxSteps: o.maxCheckSteps },
+        { maxSteps: o.maxCheckSteps, maxTxnOps: o.maxTxnOps },
       );
       return {
         name: lin.name,

@@ -12,6 +12,7 @@ import {
   type AppliedChange,
 } from "../../checkers/watch/index.ts";
 import type { CheckResult } from "../../checkers/types.ts";
+import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/checks.ts";
 
 /** A budget that keeps a kube run's check well under a second while no clean seed needs more. */
 export const KUBE_LINEARIZABILITY_STEPS = 2_000_000;
@@ -35,7 +36,11 @@ export function checkApiserverEtcdTraffic(
   applied: AppliedLog,
   maxSteps = KUBE_LINEARIZABILITY_STEPS,
 ): CheckResult[] {
-  const lin = checkEtcdHistory({ operations: history.operations, watches: history.watches }, { maxSteps });
+  // The Kubernetes scenarios' members keep etcd's default --max-txn-ops.
+  const lin = checkEtcdHistory(
+    { operations: history.operations, watches: history.watches },
+    { maxSteps, maxTxnOps: DEFAULT_MAX_TXN_OPS },
+  );
   const compactions: { revision: number; time: number }[] = [];
   for (const op of history.operations) {
     // An unanswered compaction may have happened: the watch checker allows it from its call on.

@@ -26,6 +26,8 @@ import type {
 import { atRevision, StateBuilder, type EtcdState, type HistoryPolicy } from "./state.ts";
 
 export interface ApplyContext extends HistoryPolicy {
+  /** The cluster's --max-txn-ops, when known (else a Txn is never refused for its length). */
+  maxTxnOps?: number;
   /** Leases whose existence the model tracks (granted with a known ID in this history). */
   isTracked(lease: number): boolean;
 }
@@ -290,11 +292,11 @@ function doTxn(b: StateBuilder, txn: TxnRequest, path: TxnPath, ctx: ApplyContex
  * checkDeleteRequest, for a Txn on every operation of both branches): an empty key, a value with
  * ignore_value, a lease with ignore_lease. Restated here from etcd, not taken from the store under test.
  */
-function requestOpError(op: RequestOp): EtcdErrorCode | undefined {
+function requestOpError(op: RequestOp, maxTxnOps: number | undefined): EtcdErrorCode | undefined {
   if ("requestRange" in op) return op.requestRange.key === "" ? "empty-key" : undefined;
   if ("requestDeleteRange" in op) return op.requestDeleteRange.key === "" ? "empty-key" : undefined;
   if ("requestPut" in op) return putError(op.requestPut);
-  return txnError(op.requestTxn);
+  return txnError(op.requestTxn, maxTxnOps);
 }
 
 function putError(put: PutRequest): EtcdErrorCode | undefined {
@@ -304,20 +306,36 @@ function putError(put: PutRequest): EtcdErrorCode | undefined {
   return undefined;
 }
 
-function txnError(txn: TxnRequest): EtcdErrorCode | undefined {
+/**
+ * checkTxnRequest: the longest of the compares and the two branches against --max-txn-ops (when the
+ * limit is known; a nested Txn gets what its parent left), then the compares' keys, then each
+ * operation of both branches.
+ */
+function txnError(txn: TxnRequest, maxTxnOps: number | undefined): EtcdErrorCode | undefined {
+  const opc = Math.max(txn.compare.length, txn.success.length, txn.failure.length);
+  if (maxTxnOps !== undefined && opc > maxTxnOps) return "too-many-ops";
+  for (const c of txn.compare) if (c.key === "") return "empty-key";
+  const nested = maxTxnOps === undefined ? undefined : maxTxnOps - opc;
   for (const op of txn.success) {
-    const err = requestOpError(op);
+    const err = requestOpError(op, nested);
     if (err !== undefined) return err;
   }
   for (const op of txn.failure) {
-    const err = requestOpError(op);
+    const err = requestOpError(op, nested);
     if (err !== undefined) return err;
   }
   return undefined;
 }
 
-/** Run on every step of the search: no object is built for the check. */
-export function requestError(request: EtcdRequest): EtcdErrorCode | undefined {
+/** etcd's lease.MaxLeaseTTL (seconds): a longer grant is refused before it is proposed. */
+const MAX_LEASE_TTL = 9_000_000_000;
+
+/**
+ * What etcd refuses from the request alone, before proposing it (v3rpc's checks, etcdserver's lease
+ * TTL bound). `maxTxnOps` is the cluster's --max-txn-ops, when the history says it. Run on every step
+ * of the search: no object is built for the check.
+ */
+export function requestError(request: EtcdRequest, maxTxnOps?: number): EtcdErrorCode | undefined {
   switch (request.kind) {
     case "range":
       return request.range.key === "" ? "empty-key" : undefined;
@@ -327,7 +345,9 @@ export function requestError(request: EtcdRequest): EtcdErrorCode | undefined {
       return request.deleteRange.key === "" ? "empty-key" : undefined;
     case "txn":
       // v3rpc's order: every operation's own checks (checkTxnRequest), then the duplicate keys.
-      return txnError(request.txn) ?? (hasDuplicateKey(request.txn) ? "duplicate-key" : undefined);
+      return txnError(request.txn, maxTxnOps) ?? (hasDuplicateKey(request.txn) ? "duplicate-key" : undefined);
+    case "leaseGrant":
+      return request.leaseGrant.TTL > MAX_LEASE_TTL ? "lease-ttl-too-large" : undefined;
     default:
       return undefined;
   }
@@ -484,7 +504,7 @@ export function applyRequest(
   observed?: EtcdResponse | null,
   observedError?: EtcdErrorCode,
 ): Outcome {
-  const invalid = requestError(request);
+  const invalid = requestError(request, ctx.maxTxnOps);
   if (invalid !== undefined) return { ok: false, state, error: invalid };
   try {
     switch (request.kind) {

@@ -53,6 +53,8 @@ export interface EtcdModelConfig {
   keepHistory: boolean;
   /** Revisions serializable reads showed or read at: kept below compaction (a lagging member serves them). */
   servedRevisions?: RevisionLookup;
+  /** The cluster's --max-txn-ops, when known: a longer Txn is refused (too-many-ops). */
+  maxTxnOps?: number;
   /** Leases granted with a known ID; the existence of others is not modelled (either answer is accepted). */
   trackedLeases: ReadonlySet<number>;
   /**
@@ -72,6 +74,7 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
   const ctx: ApplyContext = {
     keepHistory: config.keepHistory,
     servedRevisions: config.servedRevisions,
+    maxTxnOps: config.maxTxnOps,
     isTracked: (id) => config.trackedLeases.has(id),
   };
   /**

@@ -39,13 +39,17 @@ const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
 /**
  * Refusals that follow from the request alone, which the model restates from etcd (requestError): one
  * the model agrees with had no effect; any other is judged like a checked error, so a member that
- * refuses a valid request, or refuses it for another reason, fails the check.
+ * refuses a valid request, or refuses it for another reason, fails the check. "too-many-ops" follows
+ * from the request and the cluster's --max-txn-ops: judged when the history's checker was told the
+ * limit, trusted (no effect) otherwise.
  */
 const REQUEST_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "duplicate-key",
   "empty-key",
   "value-provided",
   "lease-provided",
+  "lease-ttl-too-large",
+  "too-many-ops",
 ]);
 /** Request validation and member-side rejections: nothing was applied, whatever the store held. */
 const NO_EFFECT_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
@@ -87,14 +91,16 @@ type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
 /** Outcomes by their code (a byte per operation while preparing). */
 const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unknown"];
 
-export function outcomeOf(op: EtcdOperation): Outcome {
+export function outcomeOf(op: EtcdOperation, maxTxnOps?: number): Outcome {
   // A request etcd refuses before proposing cannot have taken effect, answered or not (an answer that
   // it did is judged: the model refuses to take it).
-  if (op.return === null) return requestError(op.request) === undefined ? "unknown" : "no-effect";
+  if (op.return === null) return requestError(op.request, maxTxnOps) === undefined ? "unknown" : "no-effect";
   if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
     if (CHECKED_ERRORS.has(op.error)) return "checked-error";
-    if (REQUEST_ERRORS.has(op.error)) return requestError(op.request) === op.error ? "no-effect" : "checked-error";
+    if (op.error === "too-many-ops" && maxTxnOps === undefined) return "no-effect";
+    if (REQUEST_ERRORS.has(op.error))
+      return requestError(op.request, maxTxnOps) === op.error ? "no-effect" : "checked-error";
     if (NO_EFFECT_ERRORS.has(op.error)) return "no-effect";
     return "unknown";
   }
@@ -211,6 +217,8 @@ export interface PrepareOptions {
   boundObservedWrites?: boolean;
   /** Read the history through a window (default: when it is long and in call order; see WINDOWED_FROM). */
   window?: boolean;
+  /** The cluster's --max-txn-ops, if known: a Txn's "too many operations" is then judged, not trusted. */
+  maxTxnOps?: number;
 }
 
 /** Calls `visit` with every pair a successful response shows and whether its value was left out (keys_only). */
@@ -299,12 +307,12 @@ export function prepareEtcdHistory(
   // Operation i in call order: through a window (a long recorded history, if it is in call order:
   // the first pass checks as it goes), or from a sorted copy.
   let window = (options.window ?? n >= WINDOWED_FROM) ? new OperationWindow(history) : undefined;
-  let first = window !== undefined ? firstPass(n, (i) => window!.get(i), true) : undefined;
+  let first = window !== undefined ? firstPass(n, (i) => window!.get(i), true, options.maxTxnOps) : undefined;
   let sorted: EtcdOperation[] | undefined;
   if (first === undefined) {
     window = undefined;
     const copy = (sorted = sortedByCall(history));
-    first = firstPass(n, (i) => copy[i]!, false)!;
+    first = firstPass(n, (i) => copy[i]!, false, options.maxTxnOps)!;
   }
   const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
   const { outcomes, writers, leaseFirstCall, dropped } = first;
@@ -455,7 +463,14 @@ export function prepareEtcdHistory(
       }
     }
 
-  const config = { keepHistory, servedRevisions, trackedLeases, claimedRevisions, revisionContents };
+  const config = {
+    keepHistory,
+    servedRevisions,
+    maxTxnOps: options.maxTxnOps,
+    trackedLeases,
+    claimedRevisions,
+    revisionContents,
+  };
   if (columns === undefined)
     return { operations, table: new ArrayTable(operations), config, dropped, observedUnknownWrites };
   const table = columns.finish();
@@ -493,6 +508,7 @@ function firstPass(
   n: number,
   opAt: (i: number) => EtcdOperation,
   checkOrder: boolean,
+  maxTxnOps: number | undefined,
 ):
   | { outcomes: Uint8Array; writers: Map<string, number>; leaseFirstCall: Map<number, number>; dropped: number }
   | undefined {
@@ -509,7 +525,7 @@ function firstPass(
       lastCall = op.call;
       lastId = op.id;
     }
-    const outcome = outcomeOf(op);
+    const outcome = outcomeOf(op, maxTxnOps);
     const request = op.request;
     let code = OUTCOMES.indexOf(outcome);
     if (outcome === "unknown") for (const v of writtenValues(request)) writers.set(v, 0);
