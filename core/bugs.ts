@@ -310,6 +310,13 @@ export const BUG_CATALOG = [
       "etcd's v3rpc checkTxnRequest (the longest of compare, success and failure against --max-txn-ops, a nested Txn against what its parent leaves; etcd #7826, #7976); found missing by a hand-written bug while the etcd model took every too-many-ops refusal on trust",
     scenario: "kv-chaos",
   },
+  {
+    name: "etcd-request-size-bound-decides",
+    bug: "a member refuses a write as too large when a cheap upper bound on its size (every character counted as a six-byte escape) passes --max-request-bytes, without measuring the request: valid writes refused",
+    modelledOn:
+      "etcd's processInternalRaftRequestOnce (len(data) > MaxRequestBytes on the encoded proposal) with an optimisation gone wrong: the simulated member's own size check bounds before it measures; found missing by a hand-written bug while the etcd model took every request-too-large refusal on trust",
+    scenario: "kv-chaos",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -47,6 +47,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-txn-nested-compare-late", 20], // [4] kv-chaos: linearizability (nested Txns on half its seeds; 15 of seeds 1..200)
   ["mvcc-txn-nested-branches-refused", 40], // [17] kv-chaos: linearizability judges a duplicate-key refusal the model does not make (12 of seeds 1..200)
   ["etcd-txn-ops-summed", 10], // [1] kv-chaos: linearizability judges a too-many-ops refusal against --max-txn-ops (104 of seeds 1..200)
+  ["etcd-request-size-bound-decides", 15], // [3] kv-chaos: linearizability judges a request-too-large refusal by size bounds (52 of seeds 1..200)
   ["mvcc-compact-future-accepted", 100], // [64] kv-chaos: the store's assertion (a finding of the member since fsync completions run under the world's guard; 15 of seeds 1..200)
   ["kube-conflict-retry-stale-body", 5], // [1] controller-conflicts: kube-lost-update's controller half (99 of seeds 1..100; deployment-rollout 80, kube-smoke 84; kube-binding alone: 2 of 100)
   ["kube-gc-owner-by-name", 15], // [3] controller-conflicts: kube-liveness (garbage left: 22 of seeds 1..100, the seeds that delete and re-create the Deployment)

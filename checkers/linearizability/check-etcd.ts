@@ -5,6 +5,7 @@ import type { CheckOf, Verdict } from "../types.ts";
 import type { EtcdOperation, History } from "../../core/history.ts";
 import { budgetOf, checkOperations } from "./engine.ts";
 import { etcdModel } from "./models/etcd/model.ts";
+import type { EtcdLimits } from "./models/etcd/limits.ts";
 import { prepareEtcdHistory } from "./models/etcd/prepare.ts";
 import { guessEtcdLinearization } from "./models/etcd/witness.ts";
 import type { CheckOptions, IllegalEvidence, LinearizabilityResult, LinearizabilityVerdict } from "./types.ts";
@@ -42,8 +43,8 @@ function witnessResult(operations: number, order: number[], steps: number): Line
 }
 
 export interface EtcdCheckOptions extends CheckOptions {
-  /** The cluster's --max-txn-ops, when known: a refusal as "too many operations" is then judged. */
-  maxTxnOps?: number;
+  /** The cluster's --max-txn-ops and --max-request-bytes, when known: refusals by them are then judged. */
+  limits?: EtcdLimits;
 }
 
 export function checkEtcdHistory(
@@ -52,7 +53,7 @@ export function checkEtcdHistory(
 ): EtcdLinearizabilityResult {
   // Watches are the watch checker's: only client operations are judged here.
   const operations = Array.isArray(history) ? (history as readonly EtcdOperation[]) : (history as History).operations;
-  const prepared = prepareEtcdHistory(operations, { maxTxnOps: options.maxTxnOps });
+  const prepared = prepareEtcdHistory(operations, { limits: options.limits });
   const model = etcdModel(prepared.config);
   // The fast path: a guessed linearization, checked step by step (models/etcd/witness.ts). Only a
   // complete one counts; otherwise the search decides, as it always did.

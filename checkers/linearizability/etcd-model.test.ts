@@ -157,7 +157,7 @@ class H {
       : this.add(c, t[0], t[1], { kind: "put", put }, null, error);
   }
   verdict(maxTxnOps?: number): string {
-    return checkEtcdHistory(this.ops, { maxTxnOps }).verdict;
+    return checkEtcdHistory(this.ops, { limits: { maxTxnOps } }).verdict;
   }
 }
 
@@ -415,6 +415,24 @@ test("--max-txn-ops counts the longest of compares, success and failure (a neste
   ]);
   assert.is(accepted.verdict(), "pass");
   assert.is(accepted.verdict(2), "fail", "a Txn over the limit applied: caught");
+});
+
+test("a refusal as too large is judged by bounds that hold in any encoding: keys and values past the limit, or the whole request within it", () => {
+  const limits = { maxRequestBytes: 200 };
+  const check = (ops: EtcdOperation[]) => checkEtcdHistory(ops, { limits }).verdict;
+  const tooLarge = (request: EtcdRequest): EtcdOperation[] => [
+    { id: 0, client: 0, call: 0, return: 1, request, response: null, error: "request-too-large" },
+  ];
+  const put = (n: number): EtcdRequest => ({ kind: "put", put: { key: "k", value: "x".repeat(n) } });
+  assert.is(check(tooLarge(put(10))), "fail", "a small put refused: caught");
+  assert.is(check(tooLarge(put(250))), "pass", "its value alone is past the limit");
+  assert.is(check(tooLarge(put(150))), "pass", "in between: etcd's own encoding decides, taken on trust");
+  assert.is(check(tooLarge({ kind: "range", range: { key: "k" } })), "fail", "a Range is never measured");
+  assert.is(checkEtcdHistory(tooLarge(put(10))).verdict, "pass", "limit unknown: trusted");
+  // Accepted past the limit: the model refuses to apply it.
+  const accepted = new H().put(0, [0, 1], "a", "y".repeat(250), 2);
+  assert.is(accepted.verdict(), "pass");
+  assert.is(checkEtcdHistory(accepted.ops, { limits }).verdict, "fail", "a write past the limit applied: caught");
 });
 
 test("a Txn with an empty compare key is refused (empty-key), and a lease TTL past etcd's maximum (lease-ttl-too-large)", () => {

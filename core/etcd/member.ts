@@ -22,6 +22,9 @@ const probe = probesOf(ETCD_PROBES);
 /** etcd's default --max-request-bytes (1.5 MiB). */
 export const DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
+/** etcd's defaults for the limits the linearizability check judges refusals by (members started without flags). */
+export const DEFAULT_LIMITS = { maxTxnOps: DEFAULT_MAX_TXN_OPS, maxRequestBytes: DEFAULT_MAX_REQUEST_BYTES } as const;
+
 /** The size etcd compares with --max-request-bytes, approximated by the request's JSON encoding. */
 export function requestBytes(req: EtcdRequest): number {
   return JSON.stringify(req).length;
@@ -606,7 +609,12 @@ export class EtcdMember implements Actor {
     if (invalid === "too-many-ops") return this.reply(client, clientReqId, { error: invalid });
     if (request.kind === "txn" && this.bugs.has("etcd-txn-ops-summed") && summedOps(request.txn) > maxTxnOps)
       return this.reply(client, clientReqId, { error: "too-many-ops" });
-    if (requestExceeds(request, this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES)) {
+    const maxRequestBytes = this.opts.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+    if (
+      this.bugs.has("etcd-request-size-bound-decides")
+        ? jsonLengthBound(request, false) > maxRequestBytes
+        : requestExceeds(request, maxRequestBytes)
+    ) {
       probe("etcd.request-too-large");
       return this.reply(client, clientReqId, { error: "request-too-large" });
     }

@@ -37,7 +37,7 @@ import {
 import { TruthWatch } from "./truth.ts";
 import { realWatchCheck } from "./watch-check.ts";
 import { RealClient, type RealWorkloadOptions, type UnknownReasons } from "./workload.ts";
-import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/checks.ts";
+import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
 export interface RealRunInput {
   scenario: ScenarioDef;
@@ -340,8 +340,8 @@ export async function runReal(input: RealRunInput): Promise<RealRunOutput> {
     const history = { operations: recorder.operations, watches: recorder.watches };
     const lin = checkEtcdHistory(history, {
       maxSteps: typeof o.maxCheckSteps === "number" ? Math.max(o.maxCheckSteps, 20_000_000) : 20_000_000,
-      // The harness starts etcd without --max-txn-ops: its default.
-      maxTxnOps: DEFAULT_MAX_TXN_OPS,
+      // The harness starts etcd without --max-txn-ops or --max-request-bytes: its defaults.
+      limits: DEFAULT_LIMITS,
     });
     checks.push({
       name: lin.name,

@@ -30,7 +30,7 @@ import { SimRun } from "../../harness/run/run.ts";
 import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
-import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/checks.ts";
+import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
 /** The operator's changes: the agent's role, its role's permission, the agent's password (same one: every token dies). */
 export const AUTH_CHANGES = ["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"] as const;
@@ -362,7 +362,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   }
   checks.push(oracle.result());
   const history = { operations: recorder.operations, watches: recorder.watches };
-  const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps, maxTxnOps: DEFAULT_MAX_TXN_OPS });
+  const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps, limits: DEFAULT_LIMITS });
   checks.push({
     name: lin.name,
     verdict: lin.verdict,

@@ -336,7 +336,7 @@ export function runKvCluster(
     () => {
       const lin = checkEtcdHistory(
         { operations: recorder.operations, watches: recorder.watches },
-        { maxSteps: o.maxCheckSteps, maxTxnOps: o.maxTxnOps },
+        { maxSteps: o.maxCheckSteps, limits: { maxTxnOps: o.maxTxnOps, maxRequestBytes: o.maxRequestBytes } },
       );
       return {
         name: lin.name,

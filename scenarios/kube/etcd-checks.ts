@@ -12,7 +12,7 @@ import {
   type AppliedChange,
 } from "../../checkers/watch/index.ts";
 import type { CheckResult } from "../../checkers/types.ts";
-import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/checks.ts";
+import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
 /** A budget that keeps a kube run's check well under a second while no clean seed needs more. */
 export const KUBE_LINEARIZABILITY_STEPS = 2_000_000;
@@ -36,10 +36,10 @@ export function checkApiserverEtcdTraffic(
   applied: AppliedLog,
   maxSteps = KUBE_LINEARIZABILITY_STEPS,
 ): CheckResult[] {
-  // The Kubernetes scenarios' members keep etcd's default --max-txn-ops.
+  // The Kubernetes scenarios' members keep etcd's default limits.
   const lin = checkEtcdHistory(
     { operations: history.operations, watches: history.watches },
-    { maxSteps, maxTxnOps: DEFAULT_MAX_TXN_OPS },
+    { maxSteps, limits: DEFAULT_LIMITS },
   );
   const compactions: { revision: number; time: number }[] = [];
   for (const op of history.operations) {

@@ -23,11 +23,12 @@ import type {
   TxnRequest,
   TxnResponse,
 } from "../../../../core/mvcc/rpc.ts";
+import { type EtcdLimits, sizeError } from "./limits.ts";
 import { atRevision, StateBuilder, type EtcdState, type HistoryPolicy } from "./state.ts";
 
 export interface ApplyContext extends HistoryPolicy {
-  /** The cluster's --max-txn-ops, when known (else a Txn is never refused for its length). */
-  maxTxnOps?: number;
+  /** The cluster's limits, as far as known (an unknown one refuses nothing). */
+  limits?: EtcdLimits;
   /** Leases whose existence the model tracks (granted with a known ID in this history). */
   isTracked(lease: number): boolean;
 }
@@ -331,11 +332,15 @@ function txnError(txn: TxnRequest, maxTxnOps: number | undefined): EtcdErrorCode
 const MAX_LEASE_TTL = 9_000_000_000;
 
 /**
- * What etcd refuses from the request alone, before proposing it (v3rpc's checks, etcdserver's lease
- * TTL bound). `maxTxnOps` is the cluster's --max-txn-ops, when the history says it. Run on every step
- * of the search: no object is built for the check.
+ * What etcd refuses from the request alone, before proposing it: v3rpc's checks, then etcdserver's
+ * lease TTL bound and the proposal's size. `limits` are the cluster's, as far as the history says
+ * them. Run on every step of the search: no object is built for the check.
  */
-export function requestError(request: EtcdRequest, maxTxnOps?: number): EtcdErrorCode | undefined {
+export function requestError(request: EtcdRequest, limits?: EtcdLimits): EtcdErrorCode | undefined {
+  return staticError(request, limits?.maxTxnOps) ?? sizeError(request, limits);
+}
+
+function staticError(request: EtcdRequest, maxTxnOps: number | undefined): EtcdErrorCode | undefined {
   switch (request.kind) {
     case "range":
       return request.range.key === "" ? "empty-key" : undefined;
@@ -504,7 +509,7 @@ export function applyRequest(
   observed?: EtcdResponse | null,
   observedError?: EtcdErrorCode,
 ): Outcome {
-  const invalid = requestError(request, ctx.maxTxnOps);
+  const invalid = requestError(request, ctx.limits);
   if (invalid !== undefined) return { ok: false, state, error: invalid };
   try {
     switch (request.kind) {

@@ -24,6 +24,7 @@ import { applyRequest, evalRange, isReadOnlyTxn, revokeLease, type ApplyContext 
 import { rangeMatches, responseMatches } from "./match.ts";
 import { atRevision, describeState, initialState, statesEqual, type EtcdState } from "./state.ts";
 import { describeEtcdOperation } from "./describe.ts";
+import type { EtcdLimits } from "./limits.ts";
 import type { RevisionLookup } from "./revision-set.ts";
 
 export type EtcdInput =
@@ -53,8 +54,8 @@ export interface EtcdModelConfig {
   keepHistory: boolean;
   /** Revisions serializable reads showed or read at: kept below compaction (a lagging member serves them). */
   servedRevisions?: RevisionLookup;
-  /** The cluster's --max-txn-ops, when known: a longer Txn is refused (too-many-ops). */
-  maxTxnOps?: number;
+  /** The cluster's --max-txn-ops and --max-request-bytes, when known: refusals by them are judged. */
+  limits?: EtcdLimits;
   /** Leases granted with a known ID; the existence of others is not modelled (either answer is accepted). */
   trackedLeases: ReadonlySet<number>;
   /**
@@ -74,7 +75,7 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
   const ctx: ApplyContext = {
     keepHistory: config.keepHistory,
     servedRevisions: config.servedRevisions,
-    maxTxnOps: config.maxTxnOps,
+    limits: config.limits,
     isTracked: (id) => config.trackedLeases.has(id),
   };
   /**

@@ -25,6 +25,7 @@ import type {
 import { writeRevision } from "../../../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../../../../core/history.ts";
 import { requestError } from "./apply.ts";
+import { type EtcdLimits, mustFit } from "./limits.ts";
 import { RevisionSet } from "./revision-set.ts";
 import { ArrayTable, ColumnTableBuilder, type EtcdOperationTable, OperationWindow } from "./operation-table.ts";
 import { isReadOnlyRequest, type EtcdModelConfig, type EtcdModelOperation, type EtcdOutput } from "./model.ts";
@@ -40,8 +41,8 @@ const CHECKED_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
  * Refusals that follow from the request alone, which the model restates from etcd (requestError): one
  * the model agrees with had no effect; any other is judged like a checked error, so a member that
  * refuses a valid request, or refuses it for another reason, fails the check. "too-many-ops" follows
- * from the request and the cluster's --max-txn-ops: judged when the history's checker was told the
- * limit, trusted (no effect) otherwise.
+ * from the request and the cluster's --max-txn-ops: judged when the checker was told the limit,
+ * trusted (no effect) otherwise. "request-too-large" is judged apart (limits.ts).
  */
 const REQUEST_ERRORS: ReadonlySet<EtcdErrorCode> = new Set<EtcdErrorCode>([
   "duplicate-key",
@@ -91,16 +92,22 @@ type Outcome = "ok" | "checked-error" | "no-effect" | "unknown";
 /** Outcomes by their code (a byte per operation while preparing). */
 const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unknown"];
 
-export function outcomeOf(op: EtcdOperation, maxTxnOps?: number): Outcome {
+export function outcomeOf(op: EtcdOperation, limits?: EtcdLimits): Outcome {
   // A request etcd refuses before proposing cannot have taken effect, answered or not (an answer that
   // it did is judged: the model refuses to take it).
-  if (op.return === null) return requestError(op.request, maxTxnOps) === undefined ? "unknown" : "no-effect";
+  if (op.return === null) return requestError(op.request, limits) === undefined ? "unknown" : "no-effect";
   if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
     if (CHECKED_ERRORS.has(op.error)) return "checked-error";
-    if (op.error === "too-many-ops" && maxTxnOps === undefined) return "no-effect";
+    if (op.error === "too-many-ops" && limits?.maxTxnOps === undefined) return "no-effect";
     if (REQUEST_ERRORS.has(op.error))
-      return requestError(op.request, maxTxnOps) === op.error ? "no-effect" : "checked-error";
+      return requestError(op.request, limits) === op.error ? "no-effect" : "checked-error";
+    // Too large: wrong if the request fits whatever the encoding (or is never measured); past the limit
+    // in every encoding, or in between (etcd's own encoding decides), no effect.
+    if (op.error === "request-too-large")
+      return limits?.maxRequestBytes !== undefined && mustFit(op.request, limits.maxRequestBytes)
+        ? "checked-error"
+        : "no-effect";
     if (NO_EFFECT_ERRORS.has(op.error)) return "no-effect";
     return "unknown";
   }
@@ -217,8 +224,8 @@ export interface PrepareOptions {
   boundObservedWrites?: boolean;
   /** Read the history through a window (default: when it is long and in call order; see WINDOWED_FROM). */
   window?: boolean;
-  /** The cluster's --max-txn-ops, if known: a Txn's "too many operations" is then judged, not trusted. */
-  maxTxnOps?: number;
+  /** The cluster's limits, as far as known: refusals by them are then judged, not trusted. */
+  limits?: EtcdLimits;
 }
 
 /** Calls `visit` with every pair a successful response shows and whether its value was left out (keys_only). */
@@ -307,12 +314,12 @@ export function prepareEtcdHistory(
   // Operation i in call order: through a window (a long recorded history, if it is in call order:
   // the first pass checks as it goes), or from a sorted copy.
   let window = (options.window ?? n >= WINDOWED_FROM) ? new OperationWindow(history) : undefined;
-  let first = window !== undefined ? firstPass(n, (i) => window!.get(i), true, options.maxTxnOps) : undefined;
+  let first = window !== undefined ? firstPass(n, (i) => window!.get(i), true, options.limits) : undefined;
   let sorted: EtcdOperation[] | undefined;
   if (first === undefined) {
     window = undefined;
     const copy = (sorted = sortedByCall(history));
-    first = firstPass(n, (i) => copy[i]!, false, options.maxTxnOps)!;
+    first = firstPass(n, (i) => copy[i]!, false, options.limits)!;
   }
   const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
   const { outcomes, writers, leaseFirstCall, dropped } = first;
@@ -466,7 +473,7 @@ export function prepareEtcdHistory(
   const config = {
     keepHistory,
     servedRevisions,
-    maxTxnOps: options.maxTxnOps,
+    limits: options.limits,
     trackedLeases,
     claimedRevisions,
     revisionContents,
@@ -508,7 +515,7 @@ function firstPass(
   n: number,
   opAt: (i: number) => EtcdOperation,
   checkOrder: boolean,
-  maxTxnOps: number | undefined,
+  limits: EtcdLimits | undefined,
 ):
   | { outcomes: Uint8Array; writers: Map<string, number>; leaseFirstCall: Map<number, number>; dropped: number }
   | undefined {
@@ -525,7 +532,7 @@ function firstPass(
       lastCall = op.call;
       lastId = op.id;
     }
-    const outcome = outcomeOf(op, maxTxnOps);
+    const outcome = outcomeOf(op, limits);
     const request = op.request;
     let code = OUTCOMES.indexOf(outcome);
     if (outcome === "unknown") for (const v of writtenValues(request)) writers.set(v, 0);
