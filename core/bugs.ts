@@ -317,6 +317,13 @@ export const BUG_CATALOG = [
       "etcd's processInternalRaftRequestOnce (len(data) > MaxRequestBytes on the encoded proposal) with an optimisation gone wrong: the simulated member's own size check bounds before it measures; found missing by a hand-written bug while the etcd model took every request-too-large refusal on trust",
     scenario: "kv-chaos",
   },
+  {
+    name: "etcd-quota-refuses-free-requests",
+    bug: "once the backend is full, the space quota refuses requests that write nothing too (a Txn that only deletes or reads): no client can free space through a Txn",
+    modelledOn:
+      "etcd #13435 (backendQuota.Available without its cost == 0 pass-through; fixed in 3.4 by #14254); found missing by a hand-written bug while the etcd-nospace check took every quota refusal on trust",
+    scenario: "quota-pressure",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

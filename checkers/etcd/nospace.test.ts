@@ -1,6 +1,7 @@
 // etcd-nospace on hand-made apply logs: what it must accept and what it must reject.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import type { EtcdRequest } from "../../core/mvcc/rpc.ts";
 import { checkNoSpace, type NoSpaceObservation } from "./nospace.ts";
 
 const w = (member: string, index: number): NoSpaceObservation => ({ member, kind: "write", index, revision: index });
@@ -91,6 +92,37 @@ test("rejects: a member restarted with the alarm in its snapshot applies a write
     w("n1", 5),
   ]);
   assert.is(r.verdict, "fail");
+});
+
+test("a quota refusal is judged by etcd's Available: only a request that writes, and only when the backend plus its cost reaches the quota", () => {
+  const quotaBytes = 100_000;
+  const put = (bytes: number): EtcdRequest => ({
+    kind: "put",
+    put: { key: "k", value: "v".repeat(bytes) },
+  });
+  const refused = (request: EtcdRequest, backendBytes: number): NoSpaceObservation => ({
+    member: "n1",
+    kind: "refused",
+    request,
+    backendBytes,
+    index: -1,
+  });
+  const deleteTxn: EtcdRequest = {
+    kind: "txn",
+    txn: { compare: [], success: [{ requestDeleteRange: { key: "k" } }], failure: [{ requestRange: { key: "k" } }] },
+  };
+  const life = [w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)];
+  const judge = (e: NoSpaceObservation) => checkNoSpace([e, ...life], { quotaBytes });
+  // 256 (etcd's kvOverhead) + 1 + 1000 = 1257 bytes of cost.
+  assert.is(judge(refused(put(1000), 98_800)).verdict, "pass", "98,800 + 1,257 reaches 100,000");
+  assert.is(judge(refused(put(1000), 98_700)).verdict, "fail", "98,700 + 1,257 fits");
+  assert.match(judge(refused(put(1000), 98_700)).message, /fits: backend 98700 \+ cost 1257 < quota 100000/);
+  assert.is(
+    judge(refused(deleteTxn, 150_000)).verdict,
+    "fail",
+    "a Txn that writes nothing passes even past the quota (etcd #13429)",
+  );
+  assert.is(checkNoSpace([refused(put(1000), 98_700), ...life]).verdict, "pass", "the quota unknown: not judged");
 });
 
 test.run();

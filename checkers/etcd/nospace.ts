@@ -3,8 +3,12 @@
 // own view has a NOSPACE alarm active — etcd's capped applier refuses them until `alarm disarm`.
 // (The one write etcd applies past the quota is the one that *raises* the alarm: its quota applier
 // applies it, answers "database space exceeded" and proposes the alarm, which lands later.)
+// Cause: a member refuses a request for the quota only if etcd's backendQuota.Available would: the
+// request writes something (its cost, restated below from etcd's quota.go, is not 0) and the backend's
+// size plus that cost reaches --quota-backend-bytes.
 // Liveness: once an alarm was raised, the operator's compaction + defrag + disarm brings the cluster
 // back — every member ends with no alarm, and some write is applied after the last disarm.
+import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../types.ts";
 
 /** One member's apply loop, as the member reports it (in apply order per member). */
@@ -12,11 +16,40 @@ export type NoSpaceObservation =
   | { member: string; kind: "alarm" | "disarm"; raisedBy: string; index: number }
   | { member: string; kind: "write"; index: number; revision: number }
   /** The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart replays the log after it). */
-  | { member: string; kind: "restore"; alarms: readonly string[]; index: number };
+  | { member: string; kind: "restore"; alarms: readonly string[]; index: number }
+  /** The member refused `request` for the quota (index -1: before proposing it), its backend `backendBytes` long. */
+  | { member: string; kind: "refused"; request: EtcdRequest; backendBytes: number; index: number };
+
+/** etcd's kvOverhead and leaseOverhead (server/etcdserver/quota.go). */
+const KV_OVERHEAD = 256;
+const LEASE_OVERHEAD = 64;
+
+/**
+ * etcd's Quota.Cost: a put its overhead, key and value; a Txn its costlier branch's top-level puts; a
+ * LeaseGrant its overhead; anything else nothing.
+ */
+export function quotaCost(req: EtcdRequest): number {
+  const puts = (ops: readonly RequestOp[]): number => {
+    let n = 0;
+    for (const op of ops)
+      if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
+    return n;
+  };
+  switch (req.kind) {
+    case "put":
+      return KV_OVERHEAD + req.put.key.length + req.put.value.length;
+    case "txn":
+      return Math.max(puts(req.txn.success), puts(req.txn.failure));
+    case "leaseGrant":
+      return LEASE_OVERHEAD;
+    default:
+      return 0;
+  }
+}
 
 export function checkNoSpace(
   events: readonly NoSpaceObservation[],
-  opts: { requireRecovery?: boolean } = {},
+  opts: { requireRecovery?: boolean; quotaBytes?: number } = {},
 ): CheckResult {
   const name = "etcd-nospace";
   const active = new Map<string, Set<string>>();
@@ -24,12 +57,20 @@ export function checkNoSpace(
   const writesAfterDisarm = new Map<string, number>();
   let raised = 0,
     disarmed = 0,
-    writes = 0;
+    writes = 0,
+    refusals = 0;
   const bad: string[] = [];
   for (const e of events) {
     let view = active.get(e.member);
     if (view === undefined) active.set(e.member, (view = new Set()));
-    if (e.kind === "restore") {
+    if (e.kind === "refused") {
+      refusals++;
+      const cost = quotaCost(e.request);
+      if (opts.quotaBytes !== undefined && (cost === 0 || e.backendBytes + cost < opts.quotaBytes))
+        bad.push(
+          `${e.member} refused a ${e.request.kind} for the quota ${e.index < 0 ? "before proposing it" : `at index ${e.index}`}, though it ${cost === 0 ? "writes nothing" : `fits: backend ${e.backendBytes} + cost ${cost} < quota ${opts.quotaBytes}`}`,
+        );
+    } else if (e.kind === "restore") {
       active.set(e.member, new Set(e.alarms));
     } else if (e.kind === "alarm") {
       raised++;
@@ -56,7 +97,8 @@ export function checkNoSpace(
       evidence: { violations: bad.slice(0, 20) },
     };
   }
-  const summary = `${writes} writes applied, ${raised} NOSPACE activations and ${disarmed} disarms across members`;
+  const judged = opts.quotaBytes !== undefined ? `, ${refusals} quota refusals as etcd's rule has them` : "";
+  const summary = `${writes} writes applied${judged}, ${raised} NOSPACE activations and ${disarmed} disarms across members`;
   if (raised === 0) {
     if (opts.requireRecovery)
       return { name, verdict: "fail", message: `the space quota was never reached (${summary}): nothing was tested` };

@@ -149,7 +149,12 @@ export type NoSpaceEvent =
   | { kind: "alarm" | "disarm"; raisedBy: string; index: number }
   | { kind: "write"; index: number; revision: number }
   /** The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries them. */
-  | { kind: "restore"; alarms: string[]; index: number };
+  | { kind: "restore"; alarms: string[]; index: number }
+  /**
+   * The member refused a request for the quota (before proposing it, index -1, or at apply), with its
+   * backend's size then: the checker judges the refusal by its own statement of etcd's rule.
+   */
+  | { kind: "refused"; request: EtcdRequest; backendBytes: number; index: number };
 
 export interface MemberOptions {
   peers: readonly string[];
@@ -596,8 +601,9 @@ export class EtcdMember implements Actor {
     }
     // The space quota: etcd's quotaKVServer / quotaLeaseServer check the backend's size plus the
     // request's cost before anything else, raise the NOSPACE alarm through Raft and refuse.
-    if (this.quotaBytes > 0 && quotaGuarded(request) && !available(this.backend.size, request, this.quotaBytes)) {
+    if (this.quotaBytes > 0 && quotaGuarded(request) && !this.admits(request)) {
       probe("etcd.quota-refused");
+      this.hooks.onNoSpace?.(this.env.id, { kind: "refused", request, backendBytes: this.backend.size, index: -1 });
       this.raiseNoSpace();
       return this.reply(client, clientReqId, { error: "no-space" });
     }
@@ -876,6 +882,7 @@ export class EtcdMember implements Actor {
     // The space quota at apply: the capped applier while NOSPACE is active, else etcd's quota applier.
     const quota = this.quotaBytes > 0 ? this.quotaAtApply(req) : "ok";
     const revBefore = this.store.revision;
+    const sizeBefore = this.quotaBytes > 0 ? this.backend.size : 0;
     if (quota === "capped") {
       probe("etcd.quota-capped-apply");
       result = { error: "no-space" };
@@ -895,6 +902,12 @@ export class EtcdMember implements Actor {
       // etcd's quota applier applies the write, then answers ErrNoSpace and raises the alarm.
       if (quota === "over" && !isEtcdError(result)) {
         probe("etcd.quota-applied-over");
+        this.hooks.onNoSpace?.(this.env.id, {
+          kind: "refused",
+          request: req,
+          backendBytes: sizeBefore,
+          index: entry.index,
+        });
         result = { error: "no-space" };
         effectUnknown = true;
         this.raiseNoSpace();
@@ -924,7 +937,14 @@ export class EtcdMember implements Actor {
     if (!quotaGuarded(req)) return "ok";
     // The mutant never installs the capped applier: a write that fits is applied during the alarm.
     if (this.alarms.noSpace && requestCost(req) > 0 && !this.bugs.has("etcd-write-during-nospace")) return "capped";
-    return available(this.backend.size, req, this.quotaBytes) ? "ok" : "over";
+    return this.admits(req) ? "ok" : "over";
+  }
+
+  /** etcd's backendQuota.Available, or the mutant's: a request that writes nothing is refused once the backend is full. */
+  private admits(req: EtcdRequest): boolean {
+    if (this.bugs.has("etcd-quota-refuses-free-requests"))
+      return this.backend.size + requestCost(req) < this.quotaBytes;
+    return available(this.backend.size, req, this.quotaBytes);
   }
 
   /** Proposes this member's NOSPACE alarm, unless its view already has it. */

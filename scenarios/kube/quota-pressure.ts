@@ -44,6 +44,13 @@ export interface QuotaPressureOptions extends KubeOptions {
   disarmDelayUs: number;
   /** Bare pods a tenant creates all at once through another apiserver while the Deployment scales up (deleted again later). */
   batchPods: number;
+  /**
+   * The runaway client keeps two puts in flight, so the backend may end up past the quota, and the
+   * tenant deletes its pods as soon as that client meets "database space exceeded", not at a fixed
+   * time: deletes (Txns that write nothing) reach etcd while its backend is full, as Kubernetes users'
+   * deletes did in etcd #13429.
+   */
+  batchDeleteOnFull?: boolean;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -79,7 +86,11 @@ function quotaObjects(o: QuotaPressureOptions): [ResourceQuota, LimitRange] {
 /** How long the runaway writer waits after a NOSPACE before it asks the member for its alarms (enough to commit one). */
 const ALARM_SETTLE_US = 100_000;
 
-/** A client that overwrites a few big keys, one put at a time, until the cluster says the space is exceeded. */
+/**
+ * A client that overwrites a few big keys, `inFlight` puts at a time, until the cluster says the space is
+ * exceeded. With two in flight, both may pass a member's quota check before either is applied: etcd's
+ * quota applier then applies the second past the quota, and the backend ends up over it.
+ */
 function runawayWriter(
   env: Env,
   o: {
@@ -92,6 +103,7 @@ function runawayWriter(
     bugs: BugSet;
     /** Told once the writer stopped: a member it wrote to listed the NOSPACE alarm. */
     onStopped: () => void;
+    inFlight: number;
   },
 ): Actor {
   const kv = new EtcdClient(env, {
@@ -120,6 +132,7 @@ function runawayWriter(
   // writer stops once the refusing member lists the alarm; otherwise it goes on at another member.
   const confirm = (member: string) =>
     maint.call(member, { op: "alarmList" }, (a) => {
+      if (stopped) return;
       if (a.error === undefined && (a.alarms ?? []).length > 0) {
         stopped = true;
         o.onStopped();
@@ -129,7 +142,10 @@ function runawayWriter(
       next();
     });
   return {
-    start: () => void env.setTimer(Math.max(1, o.atUs - env.now()), next),
+    start: () =>
+      void env.setTimer(Math.max(1, o.atUs - env.now()), () => {
+        for (let lane = 0; lane < o.inFlight; lane++) next();
+      }),
     onMessage: (from, m) => void (maint.onMessage(from, m) || kv.onMessage(from, m)),
   };
 }
@@ -142,7 +158,14 @@ function runawayWriter(
  */
 function batchTenant(
   env: Env,
-  o: { apiservers: string[]; createAtUs: number; deleteAtUs: number; pods: number },
+  o: {
+    apiservers: string[];
+    createAtUs: number;
+    deleteAtUs: number;
+    pods: number;
+    /** Delete when told (the backend filled) instead of at deleteAtUs. */
+    deleteOnFull?: (remove: () => void) => void;
+  },
 ): Actor {
   const client = new KubeClient(env, [...o.apiservers].reverse());
   const pod = (i: number): Pod => ({
@@ -160,9 +183,11 @@ function batchTenant(
       env.setTimer(Math.max(1, o.createAtUs - env.now()), () => {
         for (let i = 0; i < o.pods; i++) client.create(pod(i), () => {});
       });
-      env.setTimer(Math.max(1, o.deleteAtUs - env.now()), () => {
+      const removeAll = () => {
         for (let i = 0; i < o.pods; i++) remove(i);
-      });
+      };
+      if (o.deleteOnFull !== undefined) o.deleteOnFull(removeAll);
+      else env.setTimer(Math.max(1, o.deleteAtUs - env.now()), removeAll);
     },
     onMessage: (from, m) => void client.onMessage(from, m),
   };
@@ -317,6 +342,8 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   // The liveness phase waits for the fill too: a run whose fill the faults held back ended once nothing
   // else was pending, and the alarm the fill raised after that was never answered (seed 1821).
   let filled = false;
+  /** The tenant's delete, when it waits for the fill (batchDeleteOnFull). */
+  let onFilled: (() => void) | undefined;
   world.spawn("runaway", (env) =>
     runawayWriter(env, {
       members: ms,
@@ -326,7 +353,11 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       everyUs: 20_000,
       clientId: clientId++,
       bugs: input.bugs,
-      onStopped: () => void (filled = true),
+      onStopped: () => {
+        filled = true;
+        onFilled?.();
+      },
+      inFlight: o.batchDeleteOnFull === true ? 2 : 1,
     }),
   );
   // The quota controller's recount, waiting for quiet longer than any fault of the mix keeps an admission in flight.
@@ -348,6 +379,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
         createAtUs: 1_000_000,
         deleteAtUs: 3_500_000,
         pods: o.batchPods,
+        ...(o.batchDeleteOnFull === true ? { deleteOnFull: (remove: () => void) => void (onFilled = remove) } : {}),
       }),
     );
   world.spawn("etcd-operator", (env) =>
@@ -405,7 +437,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       },
     }),
     () => checkKubeQuota({ versions: cluster.observations().versions, uncertain, exactAtEnd: converged }),
-    () => checkNoSpace(nospace, { requireRecovery: true }),
+    () => checkNoSpace(nospace, { requireRecovery: true, quotaBytes: o.quotaBackendBytes }),
   );
 
   run.faultPhase(o);
@@ -452,6 +484,8 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     fillValueBytes: 12_000,
     disarmDelayUs: 300_000,
     batchPods: 4,
+    // Drawn last, so every earlier draw is what it was.
+    batchDeleteOnFull: rng.chance(0.5),
   }),
   schedule: (rng: Rng, o: QuotaPressureOptions): FaultEvent[] =>
     generateSchedule(rng, o.mix, targets(o), 500_000, o.faultPhaseUs).sort((a, b) => a.at - b.at),

@@ -256,6 +256,12 @@ export const kubeOptions = {
     .describe(
       "quota-pressure: bare pods a tenant creates at once through another apiserver as the Deployment scales up",
     ),
+  batchDeleteOnFull: z
+    .boolean()
+    .optional()
+    .describe(
+      "quota-pressure: the tenant deletes its pods as soon as the runaway client meets NOSPACE (Txns that write nothing, on a full backend)",
+    ),
   // Latency (sim/latency-options.ts): absent, disks and links keep their fixed latencies.
   disk: diskOption,
   network: z
