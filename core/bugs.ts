@@ -324,6 +324,13 @@ export const BUG_CATALOG = [
       "etcd #13435 (backendQuota.Available without its cost == 0 pass-through; fixed in 3.4 by #14254); found missing by a hand-written bug while the etcd-nospace check took every quota refusal on trust",
     scenario: "quota-pressure",
   },
+  {
+    name: "etcd-auth-perm-cache-stale",
+    bug: "a member reads users' permissions from a cache that a role's permission grant does not refresh (every other auth change does): until the next change, the role's users are refused what the grant allows",
+    modelledOn:
+      "etcd's rangePermCache, which every auth change must refresh (etcd #14355: not loaded on restart, users refused until the next auth change; #13883 and #14571: not refreshed on snapshot recovery); found missing by a hand-written bug while the auth check judged only what was served, never what was refused",
+    scenario: "auth-revoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -35,6 +35,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
   ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
   ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
+  ["etcd-auth-perm-cache-stale", 10], // [2] auth-revoke: auth judges refusals as well as what was served (37 of seeds 1..100)
   ["kube-watch-drop-unknown-delete", 25], // [4] compacted-deletes: kube-informer-reliable (21 of seeds 1..100)
   ["raft-read-index-before-term-commit", 40], // [13] kv-crash: raft-safety's read-index-current (a restarted member leads with a lagging commit index)
   ["etcd-lease-renew-no-leadership-check", 20], // [6] lease-sessions: lease-safety (36 of seeds 1..300; leader-isolation: 6 of 1..1000)

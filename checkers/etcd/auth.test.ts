@@ -168,4 +168,20 @@ test("with auth off everything is permitted", () => {
   );
 });
 
+test("a refusal as permission denied is judged: wrong while every auth state in force during the request grants it", () => {
+  const judge = (o: EtcdOperation) => checkAuth({ operations: [o], principals, timeline, changes: [] });
+  // Before the revoke only the granted state is in force: refusing the agent's write or read is wrong.
+  const write = judge(op(0, 1, 20, 30, put("/registry/pods/a", "a1"), null, "permission-denied"));
+  assert.is(write.verdict, "fail");
+  assert.match(write.message, /refused as permission denied although every auth state in force during it grants it/);
+  assert.is(judge(op(0, 1, 20, 30, range("/registry/pods/a"), null, "permission-denied")).verdict, "fail");
+  // Across the revoke (called before it was in force, answered after): the revoked state may have refused it.
+  assert.is(judge(op(0, 1, 95, 105, range("/registry/pods/a"), null, "permission-denied")).verdict, "pass");
+  // Outside the grant: the refusal is right.
+  assert.is(judge(op(0, 2, 20, 30, put("/config/x", "v"), null, "permission-denied")).verdict, "pass");
+  // A serializable read is served from the member's own, possibly older, state: not judged.
+  const stale: EtcdRequest = { kind: "range", range: { key: "/registry/pods/a", serializable: true } };
+  assert.is(judge(op(0, 1, 20, 30, stale, null, "permission-denied")).verdict, "pass");
+});
+
 test.run();

@@ -6,7 +6,10 @@
 //    found through the request that wrote it (values are unique per write);
 //  - a successful write is permitted in an auth state it could have been applied under;
 //  - no read returns data outside its grant: a successful read was permitted in an auth state in force
-//    at some moment between its call and its return.
+//    at some moment between its call and its return;
+//  - no request inside its grant is refused: a linearizable read or a write refused with
+//    "permission denied" was not permitted by some auth state in force during it (etcd checks a read
+//    after its ReadIndex wait and a write when it is applied, so the state it used was in force then).
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
 // (the operator, probes) are not judged. Leases and watches are not judged (a principal's lease keys
 // are not in the history; etcd 3.4 checks a watch once, at creation, and keeps streaming after a
@@ -137,19 +140,28 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     }
   }
 
+  /** Whether some auth state in force at a moment of [call, return] satisfies `test`. */
+  const someStateDuring = (op: EtcdOperation, test: (s: AuthState) => boolean): boolean => {
+    const ret = op.return ?? Infinity;
+    return points.some(
+      (p, i) => p.time <= ret && (i === points.length - 1 || points[i + 1]!.time >= op.call) && test(p.state),
+    );
+  };
   for (const op of judged) {
+    if (op.error === "permission-denied") {
+      const user = userOf(op)!;
+      const serializable = op.request.kind === "range" && op.request.range.serializable === true;
+      if (!serializable && !someStateDuring(op, (s) => !permitted(s, user, op.request)))
+        violations.push(
+          `op #${op.id} by ${who(op)} (${describe(op.request)}) was refused as permission denied although every auth state in force during it grants it`,
+        );
+      continue;
+    }
     if (op.response === null) continue;
     const user = userOf(op)!;
     if (isRead(op.request)) {
       // In force at some moment of [call, return]: applied by then, and not yet replaced at the call.
-      const ret = op.return ?? Infinity;
-      const ok = points.some(
-        (p, i) =>
-          p.time <= ret &&
-          (i === points.length - 1 || points[i + 1]!.time >= op.call) &&
-          permitted(p.state, user, op.request),
-      );
-      if (!ok) {
+      if (!someStateDuring(op, (s) => permitted(s, user, op.request))) {
         const n = op.response.kind === "range" ? op.response.range.kvs.length : 0;
         violations.push(
           `read op #${op.id} by ${who(op)} of ${describe(op.request)} returned${op.response.kind === "range" ? ` ${n} key(s)` : ""} although no auth state in force during it grants it`,
@@ -175,16 +187,17 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   const name = "auth";
   if (violations.length === 0) {
     const n = judged.filter((op) => op.response !== null).length;
+    const denied = judged.filter((op) => op.error === "permission-denied").length;
     return {
       name,
       verdict: "pass",
-      message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted`,
+      message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted; ${denied} refused as permission denied, none inside its grant`,
     };
   }
   return {
     name,
     verdict: "fail",
-    message: `${violations.length} request(s) outside their grant: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,
+    message: `${violations.length} request(s) outside their grant or refused inside it: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,
   };
 }
 

@@ -73,6 +73,8 @@ const LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 export class MemberAuth {
   state: AuthState = emptyAuthState();
+  /** Mutant etcd-auth-perm-cache-stale only: the state permissions are read from, not refreshed by a permission grant. */
+  private permCache: AuthState = this.state;
   /** Some auth request was applied (or restored): the snapshot carries the auth store from then on. */
   private used = false;
   private readonly tokens: SimpleTokens;
@@ -109,6 +111,7 @@ export class MemberAuth {
   restore(s: unknown): void {
     this.used = s !== undefined;
     this.state = (s as AuthState | undefined) ?? emptyAuthState();
+    this.permCache = this.state;
   }
 
   /** After every applied entry: run the requests that waited for their token's index. */
@@ -191,7 +194,11 @@ export class MemberAuth {
   }
 
   private permCtx(leaseKeys: (id: number) => readonly string[]) {
-    return { leaseKeys, rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored") };
+    return {
+      leaseKeys,
+      rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored"),
+      ...(this.opts.bugs.has("etcd-auth-perm-cache-stale") ? { permsFrom: this.permCache } : {}),
+    };
   }
 
   /** An Auth service request from a client: Authenticate checks the password here, then everything goes through Raft. */
@@ -240,6 +247,7 @@ export class MemberAuth {
     const before = this.state;
     const r = applyAuth(before, e.request, e.caller);
     this.state = r.state;
+    if (e.request.op !== "roleGrantPermission") this.permCache = r.state;
     if (r.invalidate !== undefined) this.tokens.invalidate(r.invalidate);
     let response = r.response;
     if (r.error === undefined && e.request.op === "authenticate" && e.token !== undefined) {

@@ -217,12 +217,13 @@ export function authCheck(
   state: AuthState,
   info: AuthInfo | undefined,
   req: EtcdRequest,
-  ctx: PermissionContext & { skipRevisionCheck?: boolean },
+  ctx: PermissionContext & { skipRevisionCheck?: boolean; permsFrom?: AuthState },
 ): EtcdErrorCode | undefined {
   if (!state.enabled || !isCheckedRequest(req)) return undefined;
   if (info === undefined) return "user-empty";
   if (info.revision < state.revision && ctx.skipRevisionCheck !== true) return "auth-old-revision";
-  return requestPermitted(state, info.user, req, ctx) ? undefined : "permission-denied";
+  // permsFrom: the mutant etcd-auth-perm-cache-stale's cached state, missing the latest permission grants.
+  return requestPermitted(ctx.permsFrom ?? state, info.user, req, ctx) ? undefined : "permission-denied";
 }
 
 /** The requests etcd's auth applier checks. */
