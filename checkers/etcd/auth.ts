@@ -17,8 +17,9 @@
 // real etcd (harness/real/auth.test.ts).
 import type { EtcdOperation } from "../../core/history.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
-import { emptyAuthState, requestPermitted, type AuthState } from "../../core/etcd/auth.ts";
+import { emptyAuthState, type AuthState } from "../../core/etcd/auth.ts";
 import type { CheckResult } from "../types.ts";
+import { permits } from "./permissions.ts";
 
 export interface AuthTimelinePoint {
   /** When the first member applied it (true time, µs). */
@@ -45,12 +46,6 @@ export interface AuthCheckInput {
 }
 
 const MAX_REPORTED = 3;
-
-function permitted(state: AuthState, user: string | null, req: EtcdRequest): boolean {
-  if (!state.enabled) return true;
-  if (user === null) return false;
-  return requestPermitted(state, user, req, { leaseKeys: () => [] });
-}
 
 function putValues(req: EtcdRequest): string[] {
   const fromOps = (ops: readonly RequestOp[]): string[] =>
@@ -119,7 +114,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       const op = writers[0]!;
       const user = userOf(op);
       if (user === undefined) continue;
-      if (!permitted(at.state, user, op.request))
+      if (!permits(at.state, user, op.request))
         violations.push(
           `op #${op.id} by ${who(op)} was applied at revision ${c.revision} (put ${c.key}) under auth revision ${at.state.revision}, which does not permit it`,
         );
@@ -131,7 +126,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
           deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null),
       );
       if (candidates.length === 0) continue;
-      if (candidates.some((op) => userOf(op) === undefined || permitted(at.state, userOf(op)!, op.request))) continue;
+      if (candidates.some((op) => userOf(op) === undefined || permits(at.state, userOf(op)!, op.request))) continue;
       // Name the request that was answered with this revision, if one was.
       const op = candidates.find((x) => x.response !== null) ?? candidates[0]!;
       violations.push(
@@ -147,21 +142,24 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       (p, i) => p.time <= ret && (i === points.length - 1 || points[i + 1]!.time >= op.call) && test(p.state),
     );
   };
+  let refusedInside = 0;
   for (const op of judged) {
     if (op.error === "permission-denied") {
       const user = userOf(op)!;
       const serializable = op.request.kind === "range" && op.request.range.serializable === true;
-      if (!serializable && !someStateDuring(op, (s) => !permitted(s, user, op.request)))
+      if (!serializable && !someStateDuring(op, (s) => !permits(s, user, op.request))) {
+        refusedInside++;
         violations.push(
           `op #${op.id} by ${who(op)} (${describe(op.request)}) was refused as permission denied although every auth state in force during it grants it`,
         );
+      }
       continue;
     }
     if (op.response === null) continue;
     const user = userOf(op)!;
     if (isRead(op.request)) {
       // In force at some moment of [call, return]: applied by then, and not yet replaced at the call.
-      if (!someStateDuring(op, (s) => permitted(s, user, op.request))) {
+      if (!someStateDuring(op, (s) => permits(s, user, op.request))) {
         const n = op.response.kind === "range" ? op.response.range.kvs.length : 0;
         violations.push(
           `read op #${op.id} by ${who(op)} of ${describe(op.request)} returned${op.response.kind === "range" ? ` ${n} key(s)` : ""} although no auth state in force during it grants it`,
@@ -176,7 +174,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       (p, i) =>
         p.kvRevision <= r &&
         (i === points.length - 1 || points[i + 1]!.kvRevision >= r) &&
-        permitted(p.state, user, op.request),
+        permits(p.state, user, op.request),
     );
     if (!ok)
       violations.push(
@@ -197,7 +195,12 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   return {
     name,
     verdict: "fail",
-    message: `${violations.length} request(s) outside their grant or refused inside it: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,
+    message: `${[
+      violations.length > refusedInside ? `${violations.length - refusedInside} request(s) outside their grant` : "",
+      refusedInside > 0 ? `${refusedInside} request(s) refused inside their grant` : "",
+    ]
+      .filter((x) => x !== "")
+      .join(" and ")}: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,
   };
 }
 
