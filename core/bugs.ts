@@ -331,6 +331,13 @@ export const BUG_CATALOG = [
       "etcd's rangePermCache, which every auth change must refresh (etcd #14355: not loaded on restart, users refused until the next auth change; #13883 and #14571: not refreshed on snapshot recovery); found missing by a hand-written bug while the auth check judged only what was served, never what was refused",
     scenario: "auth-revoke",
   },
+  {
+    name: "etcd-quota-nested-txn-free",
+    bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
+    modelledOn:
+      "etcd #22134 (costTxnReq ignored nested RequestTxn and so bypassed the backend quota check; fixed in 2026, backported to 3.5 by #22167); found on the way: the simulated etcd had that very cost function, and the member reported no write for such a Txn, so etcd-nospace could not see it",
+    scenario: "quota-pressure",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

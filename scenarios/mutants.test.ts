@@ -31,6 +31,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
   ["kube-deployment-no-surge-trim", 40], // [23] controller-conflicts: kube-max-surge after a scale down mid-rollout
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
+  ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
   ["etcd-quota-refuses-free-requests", 20], // [6] quota-pressure: etcd-nospace judges each quota refusal by etcd's Available (7 of seeds 1..60: the seeds whose backend ends past the quota as the tenant deletes)
   ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
   ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags

@@ -125,4 +125,18 @@ test("a quota refusal is judged by etcd's Available: only a request that writes,
   assert.is(checkNoSpace([refused(put(1000), 98_700), ...life]).verdict, "pass", "the quota unknown: not judged");
 });
 
+test("the cost a refusal is judged by counts a nested Txn's puts (etcd #22134)", () => {
+  const nested: EtcdRequest = {
+    kind: "txn",
+    txn: {
+      compare: [],
+      success: [{ requestTxn: { compare: [], success: [{ requestPut: { key: "k", value: "v" } }], failure: [] } }],
+      failure: [],
+    },
+  };
+  const e: NoSpaceObservation = { member: "n1", kind: "refused", request: nested, backendBytes: 99_800, index: 7 };
+  const life = [w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)];
+  assert.is(checkNoSpace([e, ...life], { quotaBytes: 100_000 }).verdict, "pass", "99,800 + 258 reaches 100,000");
+});
+
 test.run();

@@ -25,26 +25,35 @@ const KV_OVERHEAD = 256;
 const LEASE_OVERHEAD = 64;
 
 /**
- * etcd's Quota.Cost: a put its overhead, key and value; a Txn its costlier branch's top-level puts; a
- * LeaseGrant its overhead; anything else nothing.
+ * etcd's Quota.Cost: a put its overhead, key and value; a Txn its costlier branch's puts and nested
+ * Txns (etcd #22134 made nested Txns count); a LeaseGrant its overhead; anything else nothing.
  */
 export function quotaCost(req: EtcdRequest): number {
-  const puts = (ops: readonly RequestOp[]): number => {
-    let n = 0;
-    for (const op of ops)
-      if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
-    return n;
-  };
   switch (req.kind) {
     case "put":
       return KV_OVERHEAD + req.put.key.length + req.put.value.length;
     case "txn":
-      return Math.max(puts(req.txn.success), puts(req.txn.failure));
+      return txnCost(req.txn);
     case "leaseGrant":
       return LEASE_OVERHEAD;
     default:
       return 0;
   }
+}
+
+function txnCost(t: { success: readonly RequestOp[]; failure: readonly RequestOp[] }): number {
+  const branch = (ops: readonly RequestOp[]) =>
+    ops.reduce(
+      (n, op) =>
+        n +
+        ("requestPut" in op
+          ? KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length
+          : "requestTxn" in op
+            ? txnCost(op.requestTxn)
+            : 0),
+      0,
+    );
+  return Math.max(branch(t.success), branch(t.failure));
 }
 
 export function checkNoSpace(

@@ -936,15 +936,20 @@ export class EtcdMember implements Actor {
   private quotaAtApply(req: EtcdRequest): "ok" | "over" | "capped" {
     if (!quotaGuarded(req)) return "ok";
     // The mutant never installs the capped applier: a write that fits is applied during the alarm.
-    if (this.alarms.noSpace && requestCost(req) > 0 && !this.bugs.has("etcd-write-during-nospace")) return "capped";
+    if (this.alarms.noSpace && this.costOf(req) > 0 && !this.bugs.has("etcd-write-during-nospace")) return "capped";
     return this.admits(req) ? "ok" : "over";
   }
 
   /** etcd's backendQuota.Available, or the mutant's: a request that writes nothing is refused once the backend is full. */
   private admits(req: EtcdRequest): boolean {
-    if (this.bugs.has("etcd-quota-refuses-free-requests"))
-      return this.backend.size + requestCost(req) < this.quotaBytes;
-    return available(this.backend.size, req, this.quotaBytes);
+    const cost = this.costOf(req);
+    if (this.bugs.has("etcd-quota-refuses-free-requests")) return this.backend.size + cost < this.quotaBytes;
+    return available(this.backend.size, cost, this.quotaBytes);
+  }
+
+  /** etcd's Quota.Cost, or the mutant's: a nested Txn's puts cost nothing (etcd before #22134). */
+  private costOf(req: EtcdRequest): number {
+    return requestCost(req, !this.bugs.has("etcd-quota-nested-txn-free"));
   }
 
   /** Proposes this member's NOSPACE alarm, unless its view already has it. */

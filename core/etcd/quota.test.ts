@@ -8,6 +8,7 @@ import { BugSet } from "../bugs.ts";
 import { EtcdClient, HistoryRecorder } from "./client.ts";
 import { MaintenanceClient } from "./maintenance.ts";
 import { EtcdMember, type MemberOptions, type NoSpaceEvent } from "./member.ts";
+import type { EtcdRequest } from "../mvcc/rpc.ts";
 import type { MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 import { BackendSize, BACKEND_BASE_BYTES, KV_OVERHEAD, requestCost } from "./quota.ts";
 
@@ -89,6 +90,16 @@ test("the cost of a request is etcd's: kvOverhead + key + value per put, the lar
   assert.is(requestCost({ kind: "leaseGrant", leaseGrant: { TTL: 5 } }), 64);
 });
 
+test("a nested Txn's puts count towards its branch (etcd #22134); before that fix they cost nothing", () => {
+  const inner = { compare: [], success: [{ requestPut: { key: "a", value: "b" } }], failure: [] };
+  const nested: EtcdRequest = {
+    kind: "txn",
+    txn: { compare: [], success: [{ requestTxn: inner }, { requestPut: { key: "c", value: "d" } }], failure: [] },
+  };
+  assert.is(requestCost(nested), 2 * (KV_OVERHEAD + 2));
+  assert.is(requestCost(nested, false), KV_OVERHEAD + 2, "the older cost: the top-level put alone");
+});
+
 test("the backend file grows past its high-water mark only; compaction frees pages, defrag shrinks the file", () => {
   const b = new BackendSize();
   b.onWrite(1000);
@@ -130,6 +141,38 @@ test("a member refuses a put past the space quota; NOSPACE is raised on every me
   );
   assert.is(
     call((d) => c.txn({ compare: [], success: [{ requestDeleteRange: { key: "/fill/1" } }], failure: [] }, d)),
+    "ok",
+  );
+});
+
+test("a put inside a nested Txn is refused during NOSPACE too, and reported as a write when applied (etcd #22134)", () => {
+  const nestedPut = (key: string) => ({
+    compare: [],
+    success: [{ requestTxn: { compare: [], success: [{ requestPut: { key, value: "x" } }], failure: [] } }],
+    failure: [],
+  });
+  const { c, call, mcall, members, events } = cluster(3, { quotaBackendBytes: 40_000 });
+  assert.is(
+    call((d) => c.txn(nestedPut("/before"), d)),
+    "ok",
+  );
+  assert.ok(
+    events.some(({ e }) => e.kind === "write"),
+    "the nested put was reported as a write",
+  );
+  assert.is(fill(call, c).replace("?", ""), "no-space");
+  assert.ok((mcall("n2", { op: "alarmList" }).alarms ?? []).length >= 1);
+  for (const m of members.values()) assert.ok(m.alarms.noSpace);
+  assert.is(
+    call((d) => c.txn(nestedPut("/during"), d)),
+    "no-space",
+  );
+  // The mutant's older cost lets it through.
+  const old = cluster(3, { quotaBackendBytes: 40_000, bugs: new BugSet(["etcd-quota-nested-txn-free"]) });
+  assert.is(fill(old.call, old.c).replace("?", ""), "no-space");
+  assert.ok((old.mcall("n2", { op: "alarmList" }).alarms ?? []).length >= 1);
+  assert.is(
+    old.call((d) => old.c.txn(nestedPut("/during"), d)),
     "ok",
   );
 });

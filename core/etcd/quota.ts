@@ -16,13 +16,17 @@ export const LEASE_OVERHEAD = 64;
 /** The size of an empty backend (bbolt's meta pages and etcd's buckets; a fresh etcd 3.4 db is ~20 KiB). */
 export const BACKEND_BASE_BYTES = 20_480;
 
-/** etcd's Quota.Cost: what a request may add to the backend (0 for reads and deletes). */
-export function requestCost(req: EtcdRequest): number {
+/**
+ * etcd's Quota.Cost: what a request may add to the backend (0 for reads and deletes). A Txn costs its
+ * costlier branch, nested Txns included (etcd #22134: a nested Txn's puts cost nothing before, so they
+ * passed the quota and the NOSPACE applier); `nested` false is that older cost, for the mutant.
+ */
+export function requestCost(req: EtcdRequest, nested = true): number {
   switch (req.kind) {
     case "put":
       return KV_OVERHEAD + req.put.key.length + req.put.value.length;
     case "txn":
-      return Math.max(opsCost(req.txn.success), opsCost(req.txn.failure));
+      return txnCost(req.txn, nested);
     case "leaseGrant":
       return LEASE_OVERHEAD;
     default:
@@ -30,12 +34,16 @@ export function requestCost(req: EtcdRequest): number {
   }
 }
 
-// Like etcd's costTxnReq: only a branch's top-level puts count (a nested Txn costs nothing there).
-function opsCost(ops: readonly RequestOp[]): number {
-  let n = 0;
-  for (const op of ops)
-    if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
-  return n;
+/** etcd's costTxnReq: the costlier branch, its puts and (since #22134) its nested Txns' costs. */
+function txnCost(txn: { success: readonly RequestOp[]; failure: readonly RequestOp[] }, nested: boolean): number {
+  const branch = (ops: readonly RequestOp[]): number => {
+    let n = 0;
+    for (const op of ops)
+      if ("requestPut" in op) n += KV_OVERHEAD + op.requestPut.key.length + op.requestPut.value.length;
+      else if (nested && "requestTxn" in op) n += txnCost(op.requestTxn, nested);
+    return n;
+  };
+  return Math.max(branch(txn.success), branch(txn.failure));
 }
 
 /** The requests etcd's quota guards: Put, Txn and LeaseGrant (its quotaKVServer and quotaLeaseServer). */
@@ -45,10 +53,9 @@ export function quotaGuarded(req: EtcdRequest): boolean {
 
 /**
  * etcd's backendQuota.Available: size + cost < quota. A request that writes nothing (a read-only or
- * delete-only Txn) passes even when the backend is full (etcd #13435, in 3.4 since #14254).
+ * delete-only Txn) passes even when the backend is full (etcd #13429, in 3.4 since #14254).
  */
-export function available(sizeBytes: number, req: EtcdRequest, quotaBytes: number): boolean {
-  const cost = requestCost(req);
+export function available(sizeBytes: number, cost: number, quotaBytes: number): boolean {
   return cost === 0 || sizeBytes + cost < quotaBytes;
 }
 

@@ -10,6 +10,7 @@
 import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
+import type { KvResult } from "../../core/etcd/kv.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
@@ -45,7 +46,8 @@ export interface QuotaPressureOptions extends KubeOptions {
   /** Bare pods a tenant creates all at once through another apiserver while the Deployment scales up (deleted again later). */
   batchPods: number;
   /**
-   * The runaway client keeps two puts in flight, so the backend may end up past the quota, and the
+   * The runaway client keeps two puts in flight (the second through a nested Txn, whose puts etcd
+   * before #22134 did not count against the quota), so the backend may end up past the quota, and the
    * tenant deletes its pods as soon as that client meets "database space exceeded", not at a fixed
    * time: deletes (Txns that write nothing) reach etcd while its backend is full, as Kubernetes users'
    * deletes did in etcd #13429.
@@ -104,6 +106,8 @@ function runawayWriter(
     /** Told once the writer stopped: a member it wrote to listed the NOSPACE alarm. */
     onStopped: () => void;
     inFlight: number;
+    /** The second lane's puts go inside a nested Txn. */
+    nestedLane?: boolean;
   },
 ): Actor {
   const kv = new EtcdClient(env, {
@@ -118,19 +122,31 @@ function runawayWriter(
   let n = 0;
   let stopped = false;
   const pad = "x".repeat(o.valueBytes);
-  const next = () => {
+  const next = (lane: number) => {
     if (stopped) return;
     const i = n++;
-    kv.put({ key: `/runaway/k${i % 4}`, value: `${env.id}-${i}-${pad}` }, (r) => {
-      if (!r.ok && r.error === "no-space") return void env.setTimer(ALARM_SETTLE_US, () => confirm(kv.member));
-      env.setTimer(o.everyUs, next);
-    });
+    const put = { key: `/runaway/k${i % 4}`, value: `${env.id}-${i}-${pad}` };
+    const answered = (r: KvResult<unknown>) => {
+      if (!r.ok && r.error === "no-space") return void env.setTimer(ALARM_SETTLE_US, () => confirm(kv.member, lane));
+      env.setTimer(o.everyUs, () => next(lane));
+    };
+    // The second lane of nestedLane writes through a Txn nested in a Txn (etcd #22134's shape).
+    if (lane === 1 && o.nestedLane === true)
+      kv.txn(
+        {
+          compare: [],
+          success: [{ requestTxn: { compare: [], success: [{ requestPut: put }], failure: [] } }],
+          failure: [],
+        },
+        answered,
+      );
+    else kv.put(put, answered);
   };
   // A member's NOSPACE is the cluster's only once its alarm is committed. A member cut off from the leader
   // checks the quota against its own backend and refuses, but the alarm it raises never commits: a writer
   // that stopped there left the majority's quota unreached, and the run tested nothing (seed 500). So the
   // writer stops once the refusing member lists the alarm; otherwise it goes on at another member.
-  const confirm = (member: string) =>
+  const confirm = (member: string, lane: number) =>
     maint.call(member, { op: "alarmList" }, (a) => {
       if (stopped) return;
       if (a.error === undefined && (a.alarms ?? []).length > 0) {
@@ -139,12 +155,12 @@ function runawayWriter(
         return;
       }
       kv.moveOn();
-      next();
+      next(lane);
     });
   return {
     start: () =>
       void env.setTimer(Math.max(1, o.atUs - env.now()), () => {
-        for (let lane = 0; lane < o.inFlight; lane++) next();
+        for (let lane = 0; lane < o.inFlight; lane++) next(lane);
       }),
     onMessage: (from, m) => void (maint.onMessage(from, m) || kv.onMessage(from, m)),
   };
@@ -358,6 +374,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
         onFilled?.();
       },
       inFlight: o.batchDeleteOnFull === true ? 2 : 1,
+      nestedLane: o.batchDeleteOnFull === true,
     }),
   );
   // The quota controller's recount, waiting for quiet longer than any fault of the mix keeps an admission in flight.
