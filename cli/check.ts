@@ -20,9 +20,11 @@ import {
 } from "../checkers/linearizability/parse/detect.ts";
 import { HistoryParseError, ParseStopped } from "../checkers/linearizability/parse/errors.ts";
 import type { LinearizabilityVerdict } from "../checkers/linearizability/types.ts";
+import type { EtcdLimits } from "../checkers/linearizability/models/etcd/limits.ts";
 import { parse, UsageError } from "./args.ts";
 
-const HELP = `etcdsim check HISTORY [--format jsonl|porcupine-kv|porcupine-etcd|jepsen-edn] [--timeout SECONDS] [--threads N] [--json] [--report DIR]
+const HELP = `etcdsim check HISTORY [--format jsonl|porcupine-kv|porcupine-etcd|jepsen-edn] [--timeout SECONDS] [--threads N]
+              [--max-txn-ops N] [--max-request-bytes N] [--json] [--report DIR]
 
 Checks a client history for linearizability (formats: docs/HISTORY-FORMATS.md).
   HISTORY            a file: JSON Lines of EtcdOperation (etcd KV model), a Porcupine Jepsen etcd log
@@ -32,6 +34,11 @@ Checks a client history for linearizability (formats: docs/HISTORY-FORMATS.md).
   --timeout SECONDS  stop and answer "unknown" after this much wall time (reading and parsing included)
   --threads N        worker threads for independent partitions (default: the cores, for large
                      histories); the answer is the same with any N
+  --max-txn-ops N    an etcd history's cluster ran with --max-txn-ops N: a "too-many-ops" refusal is
+                     judged against it (without: taken on trust)
+  --max-request-bytes N
+                     the same for --max-request-bytes and "request-too-large" (judged by bounds that
+                     hold in any encoding, docs/HISTORY-FORMATS.md)
   --json             print one JSON object: { file, format, operations, verdict, partitions, wallMs, evidence? }
   --report DIR       also write DIR/check.json with the full result
 
@@ -58,6 +65,8 @@ export async function checkCommand(argv: string[]): Promise<number> {
       format: { type: "string" },
       timeout: { type: "string" },
       threads: { type: "string" },
+      "max-txn-ops": { type: "string" },
+      "max-request-bytes": { type: "string" },
       json: { type: "boolean" },
       report: { type: "string" },
     },
@@ -86,6 +95,19 @@ export async function checkCommand(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(values.threads.trim()) || threads < 1 || threads > 64)
       throw new UsageError(`check: bad value "${values.threads}" for --threads: expected an integer from 1 to 64`);
   }
+
+  const limits: EtcdLimits = {};
+  const limit = (flag: string, raw: string | undefined, max: number): number | undefined => {
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || n < 1 || n > max)
+      throw new UsageError(`check: bad value "${raw}" for ${flag}: expected an integer from 1 to ${max}`);
+    return n;
+  };
+  const maxTxnOps = limit("--max-txn-ops", values["max-txn-ops"] as string | undefined, 10_000);
+  const maxRequestBytes = limit("--max-request-bytes", values["max-request-bytes"] as string | undefined, 2 ** 31);
+  if (maxTxnOps !== undefined) limits.maxTxnOps = maxTxnOps;
+  if (maxRequestBytes !== undefined) limits.maxRequestBytes = maxRequestBytes;
 
   // The report directory is checked before the history is read or judged, not after.
   if (values.report !== undefined) checkOutputDir(values.report, "--report", CHECK_REPORT_FILES);
@@ -118,10 +140,12 @@ export async function checkCommand(argv: string[]): Promise<number> {
       n > 1
         ? await checkHistoryTextParallel(text, format, {
             threads: n,
+            limits,
             stop,
             shouldStop: () => deadline !== undefined && performance.now() > deadline,
           })
         : checkHistoryText(text, format, {
+            limits,
             onProgress: () => Atomics.load(stop, 0) === 1 || (deadline !== undefined && performance.now() > deadline),
             progressEvery: 4096,
           });

@@ -117,6 +117,31 @@ test("JSON Lines histories are checked against the etcd model", async () => {
   assert.match(r.out, /range\("k"\) → rev 3/);
 });
 
+test("--max-txn-ops and --max-request-bytes judge an etcd history's refusals by the cluster's limits", async () => {
+  const refused = (id: number, request: unknown, error: string) =>
+    JSON.stringify({ id, client: id, call: 10 * id, return: 10 * id + 5, request, response: null, error });
+  const put = (k: string) => ({ requestPut: { key: k, value: "v" } });
+  const file = join(dir, "limits.jsonl");
+  writeFileSync(
+    file,
+    [
+      refused(0, { kind: "txn", txn: { compare: [], success: [put("a"), put("b")], failure: [] } }, "too-many-ops"),
+      refused(1, { kind: "put", put: { key: "k", value: "x".repeat(10) } }, "request-too-large"),
+    ].join("\n") + "\n",
+  );
+  assert.is((await run(file)).code, 0, "limits unknown: both refusals taken on trust");
+  assert.is((await run(file, "--max-txn-ops", "1")).code, 0, "two puts in one branch are past a limit of 1");
+  assert.is((await run(file, "--max-txn-ops", "2")).code, 1, "within a limit of 2: refusing it is wrong");
+  assert.is((await run(file, "--max-request-bytes", "4096")).code, 1, "a 60-byte put refused as too large");
+  assert.is((await run(file, "--max-request-bytes", "8")).code, 0, "its key and value alone are past 8 bytes");
+  for (const bad of ["0", "-3", "1.5", "lots", ""]) {
+    const r = spawnCli(file, "--max-txn-ops", bad);
+    assert.is(r.code, 2, `--max-txn-ops ${JSON.stringify(bad)}`);
+    assert.match(r.err, /--max-txn-ops/);
+    assert.not.match(r.err, /\n.*at /);
+  }
+});
+
 test("--report DIR writes DIR/check.json with the result", async () => {
   const out = join(dir, "report");
   assert.is((await run(jepsen("000"), "--report", out)).code, 1);

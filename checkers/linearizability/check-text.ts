@@ -3,6 +3,7 @@
 
 import type { EtcdOperation } from "../../core/history.ts";
 import { checkEtcdHistory } from "./check-etcd.ts";
+import type { EtcdLimits } from "./models/etcd/limits.ts";
 import { checkOperations } from "./engine.ts";
 import { requestText, responseText } from "./models/etcd/describe.ts";
 import { namedModel, type ModelName } from "./models/registry.ts";
@@ -86,7 +87,11 @@ function describedOps(p: Parsed): DescribedOperation[] {
  * Throws HistoryParseError on bad input. The models of Porcupine's and Jepsen's formats also get a
  * minimal failing subset in the evidence (CheckOptions.minimize).
  */
-export function checkHistoryText(text: string, format: HistoryFormat, options: CheckOptions = {}): TextCheck {
+export function checkHistoryText(
+  text: string,
+  format: HistoryFormat,
+  options: CheckOptions & { limits?: EtcdLimits } = {},
+): TextCheck {
   const onProgress = options.onProgress;
   const p = parseHistory(text, format, onProgress ? () => onProgress(0) : undefined);
   if (p.kind === "etcd")

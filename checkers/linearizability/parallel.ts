@@ -8,9 +8,12 @@ import { namedModel, type ModelName } from "./models/registry.ts";
 import type { PartitionJob } from "./partition-worker-main.ts";
 import type { SearchResult } from "./search.ts";
 import type { CheckOptions, LinearizabilityResult, Operation } from "./types.ts";
+import type { EtcdLimits } from "./models/etcd/limits.ts";
 
 export interface ParallelOptions extends Omit<CheckOptions, "onProgress"> {
   threads: number;
+  /** An etcd history's cluster limits (see EtcdLimits): refusals by them are then judged. */
+  limits?: EtcdLimits;
   /** Int32Array over a SharedArrayBuffer; the caller sets [0] = 1 to stop (e.g. on a timeout). */
   stop?: Int32Array;
   /**
