@@ -5,11 +5,12 @@
 //    hard limits — a charge is taken by CAS before a pod is stored, so a pod never exists uncharged;
 //  - at the end, the pods counted (status.used.pods) match the pods that exist: never fewer (a pod
 //    nobody paid for), and more only when a charge or release of unknown outcome explains it.
+// Usage and quantities are counted by the checker's own statement of Kubernetes' rules (quota-usage.ts).
 import { formatQuantity } from "../../core/kube/admission/quantity.ts";
-import { hardOf, podUsage, usedOf } from "../../core/kube/admission/usage.ts";
 import type { ObjectVersion } from "../../core/kube/observations.ts";
 import type { Pod, ResourceQuota } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
+import { hardLimits, usageOfPod, usedIn } from "./quota-usage.ts";
 
 export interface QuotaCheckInput {
   versions: readonly ObjectVersion[];
@@ -54,8 +55,8 @@ export function checkKubeQuota(input: QuotaCheckInput): CheckResult {
         quotaVersions++;
         const prev = quotas.get(v.key);
         quotas.set(v.key, { key: v.key, createRevision: prev?.createRevision ?? v.createRevision ?? v.rv, object: q });
-        for (const [r, hard] of hardOf(q)) {
-          const used = usedOf(q, r);
+        for (const [r, hard] of hardLimits(q)) {
+          const used = usedIn(q, r);
           if (used > hard)
             fails.push(
               `${v.key} at revision ${v.rv}: status.used.${r} = ${formatQuantity(used)} exceeds hard ${formatQuantity(hard)}`,
@@ -79,7 +80,7 @@ export function checkKubeQuota(input: QuotaCheckInput): CheckResult {
       checkedRevisions++;
       const ns = namespaceOf(q.key);
       const live = liveUsage(pods, ns, q.createRevision);
-      for (const [r, hard] of hardOf(q.object)) {
+      for (const [r, hard] of hardLimits(q.object)) {
         const n = live.get(r) ?? 0;
         if (n > hard)
           fails.push(
@@ -102,10 +103,10 @@ export function checkKubeQuota(input: QuotaCheckInput): CheckResult {
   for (const q of quotas.values()) {
     const ns = namespaceOf(q.key);
     const live = liveUsage(pods, ns, q.createRevision);
-    const counted = usedOf(q.object, "pods");
+    const counted = usedIn(q.object, "pods");
     const existing = live.get("pods") ?? 0;
     if (!q.object.spec.hard["pods"] && !q.object.spec.hard["count/pods"]) continue;
-    const usedPods = counted || usedOf(q.object, "count/pods");
+    const usedPods = counted || usedIn(q.object, "count/pods");
     if (usedPods < existing)
       return {
         name,
@@ -145,7 +146,7 @@ function liveUsage(
   const u = new Map<string, number>();
   for (const p of pods.values()) {
     if (p.ns !== ns || p.createRevision < since) continue;
-    for (const [r, n] of podUsage(p.pod)) u.set(r, (u.get(r) ?? 0) + n);
+    for (const [r, n] of usageOfPod(p.pod)) u.set(r, (u.get(r) ?? 0) + n);
   }
   return u;
 }
