@@ -1,8 +1,10 @@
 // etcd-nospace on hand-made apply logs: what it must accept and what it must reject.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { EtcdRequest } from "../../core/mvcc/rpc.ts";
-import { checkNoSpace, type NoSpaceObservation } from "./nospace.ts";
+import type { Compare, EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
+import fc from "fast-check";
+import { requestCost } from "../../core/etcd/quota.ts";
+import { checkNoSpace, quotaCost, type NoSpaceObservation } from "./nospace.ts";
 
 const w = (member: string, index: number): NoSpaceObservation => ({ member, kind: "write", index, revision: index });
 const alarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({
@@ -137,6 +139,42 @@ test("the cost a refusal is judged by counts a nested Txn's puts (etcd #22134)",
   const e: NoSpaceObservation = { member: "n1", kind: "refused", request: nested, backendBytes: 99_800, index: 7 };
   const life = [w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)];
   assert.is(checkNoSpace([e, ...life], { quotaBytes: 100_000 }).verdict, "pass", "99,800 + 258 reaches 100,000");
+});
+
+test("the cost the check restates agrees with the member's, on random requests", () => {
+  const text = fc.string({ maxLength: 12 });
+  const op: fc.Arbitrary<RequestOp> = fc.letrec<{ op: RequestOp }>((tie) => ({
+    op: fc.oneof(
+      { depthSize: "small" },
+      fc.record({ requestPut: fc.record({ key: text, value: text }) }),
+      fc.record({ requestRange: fc.record({ key: text }) }),
+      fc.record({ requestDeleteRange: fc.record({ key: text }) }),
+      fc.record({
+        requestTxn: fc.record({
+          compare: fc.constant([] as Compare[]),
+          success: fc.array(tie("op"), { maxLength: 3 }),
+          failure: fc.array(tie("op"), { maxLength: 3 }),
+        }),
+      }),
+    ),
+  })).op;
+  const request: fc.Arbitrary<EtcdRequest> = fc.oneof(
+    fc.record({ kind: fc.constant("put" as const), put: fc.record({ key: text, value: text }) }),
+    fc.record({ kind: fc.constant("leaseGrant" as const), leaseGrant: fc.record({ TTL: fc.nat() }) }),
+    fc.record({ kind: fc.constant("deleteRange" as const), deleteRange: fc.record({ key: text }) }),
+    fc.record({
+      kind: fc.constant("txn" as const),
+      txn: fc.record({
+        compare: fc.constant([] as Compare[]),
+        success: fc.array(op, { maxLength: 3 }),
+        failure: fc.array(op, { maxLength: 3 }),
+      }),
+    }),
+  );
+  fc.assert(
+    fc.property(request, (r) => quotaCost(r) === requestCost(r)),
+    { seed: 9, numRuns: 1000 },
+  );
 });
 
 test.run();
