@@ -39,7 +39,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-perm-cache-stale", 10], // [2] auth-revoke: auth judges refusals as well as what was served (37 of seeds 1..100)
   ["kube-watch-drop-unknown-delete", 25], // [4] compacted-deletes: kube-informer-reliable (21 of seeds 1..100)
   ["raft-read-index-before-term-commit", 40], // [13] kv-crash: raft-safety's read-index-current (a restarted member leads with a lagging commit index)
-  ["etcd-lease-renew-no-leadership-check", 20], // [6] lease-sessions: lease-safety (36 of seeds 1..300; leader-isolation: 6 of 1..1000)
+  ["etcd-lease-renew-no-leadership-check", 20], // [14] lease-sessions: lease-safety (6 of seeds 1..60 since half its seeds grant under explicit IDs; 36 of 1..300 before; leader-isolation: 6 of 1..1000)
   ["kube-list-continue-current-revision", 40], // [25] compacted-deletes (informers list 2 objects a page): kube-informer-reliable's list rule (25 of seeds 1..300)
   ["kube-rollout-unavailable-rounded-up", 10], // [1] kube-smoke: kube-min-available (the first rollout, at 3 replicas: 25% is 0 unavailable, the mutant's 1)
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
@@ -55,7 +55,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-conflict-retry-stale-body", 5], // [1] controller-conflicts: kube-lost-update's controller half (99 of seeds 1..100; deployment-rollout 80, kube-smoke 84; kube-binding alone: 2 of 100)
   ["kube-gc-owner-by-name", 15], // [3] controller-conflicts: kube-liveness (garbage left: 22 of seeds 1..100, the seeds that delete and re-create the Deployment)
   ["raft-conf-change-while-pending", 10], // [2] membership-change: raft-safety's config-one-at-a-time when two admins work at once (115 of seeds 1..300); checkers/raft/mutants.test.ts scripts the harm (two leaders commit different entries)
-  ["etcd-lease-renew-expired", 25], // [6] lease-sessions: lease-safety (13 of seeds 1..300; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
+  ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];
 
 /**

@@ -169,6 +169,11 @@ export interface WorkloadOptions {
    * fewer, busier leases keep the history checkable.
    */
   leaseGrantP?: number;
+  /**
+   * The chance a lease grant names its own ID (default 0: none, and nothing drawn for it): half of those
+   * name a lease the client holds, which etcd must refuse (lease-exists) while it lives, half a new one.
+   */
+  explicitLeaseIdP?: number;
   /** The `limit` of prefix listings (about a third of them; 0: never), so `more` is crossed. */
   listLimit?: number;
   /** The most operations in a multi-op Txn's success branch (default 2), to cross --max-txn-ops. */
@@ -202,6 +207,7 @@ export function workloadClient(
   const c = new EtcdClient(env, client);
   const id = client.clientId;
   let seq = 0;
+  let explicitLeases = 0;
   let lastRevision = 1;
   const leases: number[] = [];
   /** The last pair read of each key (cas's mod revision, txnCompare's operands). */
@@ -476,8 +482,15 @@ export function workloadClient(
       }
       case "putWithLease": {
         if (leases.length === 0 || env.rng.chance(w.leaseGrantP ?? 0.3)) {
-          return c.leaseGrant({ TTL: w.leaseTtlSec }, (r) => {
-            if (r.ok) leases.push(r.value.ID);
+          const explicit = (w.explicitLeaseIdP ?? 0) > 0 && env.rng.chance(w.explicitLeaseIdP!);
+          // A held lease's ID (refused while it lives), or one of this client's own range (a new lease).
+          const ID = !explicit
+            ? undefined
+            : leases.length > 0 && env.rng.chance(0.5)
+              ? env.rng.pick(leases)
+              : 1_000_000 * (id + 1) + ++explicitLeases;
+          return c.leaseGrant({ TTL: w.leaseTtlSec, ...(ID !== undefined ? { ID } : {}) }, (r) => {
+            if (r.ok && !leases.includes(r.value.ID)) leases.push(r.value.ID);
             next();
           });
         }

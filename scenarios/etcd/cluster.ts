@@ -50,6 +50,8 @@ export interface KvOptions extends Record<string, unknown> {
   leaseTtlSec: number;
   /** The chance that a client holding leases grants another rather than reusing one (workload). */
   leaseGrantP: number;
+  /** The chance a lease grant names its own ID (workload; absent: never). */
+  explicitLeaseIdP?: number;
   mix: FaultMix;
   /** Network base latency and jitter between all processes. */
   latencyUs: number;
@@ -241,6 +243,7 @@ export function runKvCluster(
           compactEveryUs: o.compactEveryUs,
           leaseTtlSec: o.leaseTtlSec,
           leaseGrantP: o.leaseGrantP,
+          ...(o.explicitLeaseIdP !== undefined ? { explicitLeaseIdP: o.explicitLeaseIdP } : {}),
           compactLag: o.compactLag,
           watchLifeUs: o.watchLifeUs,
           watchBacklog: o.watchBacklog,

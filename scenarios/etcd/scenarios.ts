@@ -402,7 +402,7 @@ export const leaderIsolation = kvScenario(
 export const leaseSessions = kvScenario(
   "lease-sessions",
   "clients holding leases stall for about a TTL while the leader now and then stalls and is cut off: no keep-alive may promise a TTL its lease does not live",
-  () => ({
+  (rng) => ({
     ...KV_DEFAULTS,
     members: 3,
     clients: 6,
@@ -412,6 +412,8 @@ export const leaseSessions = kvScenario(
     // Few leases, often renewed: the search places each lease's expiry anywhere after its grant.
     leaseGrantP: 0.15,
     traffic: leaseTraffic({ get: 30, list: 6, put: 20, cas: 8, leaseRevoke: 2, putWithLease: 10, keepAlive: 60 }),
+    // On half the seeds some grants name their own ID, some of them a lease still alive (lease-exists).
+    ...(rng.chance(0.5) ? { explicitLeaseIdP: 0.3 } : {}),
   }),
   (rng, o) => {
     const faults: FaultEvent[] = [];

@@ -117,6 +117,9 @@ export const kvOptions = {
   requestTimeoutUs: us(1).describe("client request timeout"),
   leaseTtlSec: count(1, 3600).meta({ unit: "s" }).describe("lease TTL"),
   leaseGrantP: prob().describe("chance a client holding leases grants another"),
+  explicitLeaseIdP: prob()
+    .optional()
+    .describe("chance a lease grant names its own ID (half of them a lease the client holds: lease-exists)"),
   mix: faultMix,
   latencyUs: us(0, 60_000_000).describe("network base latency"),
   jitterUs: us(0, 60_000_000).describe("network jitter"),
