@@ -4,23 +4,12 @@
 // admission's own functions would agree with every bug in them.
 import type { Pod, ResourceQuota } from "../../core/kube/types.ts";
 
-const DECIMAL: Record<string, bigint> = {
-  "": 1n,
-  k: 10n ** 3n,
-  M: 10n ** 6n,
-  G: 10n ** 9n,
-  T: 10n ** 12n,
-  P: 10n ** 15n,
-  E: 10n ** 18n,
-};
-const BINARY: Record<string, bigint> = {
-  Ki: 2n ** 10n,
-  Mi: 2n ** 20n,
-  Gi: 2n ** 30n,
-  Ti: 2n ** 40n,
-  Pi: 2n ** 50n,
-  Ei: 2n ** 60n,
-};
+/** A suffix's multiplier: powers of 1000 (k … E) and of 1024 (Ki … Ei); "m" is handled apart. */
+const MULTIPLIER = new Map<string, bigint>([["", 1n]]);
+["k", "M", "G", "T", "P", "E"].forEach((s, i) => {
+  MULTIPLIER.set(s, 1000n ** BigInt(i + 1));
+  MULTIPLIER.set(`${s === "k" ? "K" : s}i`, 1024n ** BigInt(i + 1));
+});
 
 const QUANTITY = /^([0-9]+)(?:\.([0-9]+))?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 
@@ -37,7 +26,7 @@ export function milliOf(q: string | undefined): number | undefined {
   // value = (whole.frac) × multiplier, in thousandths: numerator / 10^frac.length.
   const scale = 10n ** BigInt(frac.length);
   const digits = BigInt(whole! + frac);
-  const numerator = suffix === "m" ? digits : digits * 1000n * (DECIMAL[suffix] ?? BINARY[suffix] ?? 1n);
+  const numerator = suffix === "m" ? digits : digits * 1000n * MULTIPLIER.get(suffix)!;
   const milli = (numerator + scale - 1n) / scale;
   return Number(milli);
 }
