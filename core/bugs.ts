@@ -200,6 +200,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "etcd-lease-regrant-replaces",
+    bug: "a grant naming the ID of a live lease replaces it (a fresh TTL, the old lease's keys kept) instead of answering lease-exists",
+    modelledOn:
+      "etcd's lessor.Grant refuses an ID in its lease map (ErrLeaseExists); written by hand for this testbed's bug hunt, it got past every checker while a lease that holds no keys could vanish unseen",
+    scenario: "lease-sessions",
+  },
+  {
     name: "etcd-lease-renew-no-leadership-check",
     bug: "a leader renews a lease on a keep-alive without confirming it still leads: a stalled, cut-off leader answers keep-alives the new leader never sees, and the lease expires before its TTL from the renewal",
     modelledOn: "etcd #15247, fixed by ensureLeadership in LeaseRenew (3.5.13)",

@@ -15,13 +15,47 @@ function grant(id: number, call: number, ttl: number): EtcdOperation {
   } as EtcdOperation;
 }
 
+/** One operation of the history: called at `call`, answered at `ret` (null: unknown outcome). */
+function op(call: number, ret: number | null, request: unknown, response: unknown, error?: string): EtcdOperation {
+  return { id: 0, client: 0, call, return: ret, request, response, ...(error ? { error } : {}) } as EtcdOperation;
+}
+const keepAlive = (id: number, call: number, ret: number, ttl: number) =>
+  op(
+    call,
+    ret,
+    { kind: "leaseKeepAlive", leaseKeepAlive: { ID: id } },
+    { kind: "leaseKeepAlive", leaseKeepAlive: { ID: id, TTL: ttl } },
+  );
+const namedGrant = (id: number, call: number, ret: number, ttl: number) =>
+  op(
+    call,
+    ret,
+    { kind: "leaseGrant", leaseGrant: { ID: id, TTL: ttl } },
+    { kind: "leaseGrant", leaseGrant: { ID: id, TTL: ttl } },
+  );
+const revoke = (id: number, call: number, ret: number | null, error?: string) =>
+  op(
+    call,
+    ret,
+    { kind: "leaseRevoke", leaseRevoke: { ID: id } },
+    error || ret === null ? null : { kind: "leaseRevoke", leaseRevoke: {} },
+    error,
+  );
+const leasedPut = (lease: number, call: number, ret: number) =>
+  op(call, ret, { kind: "put", put: { key: "k", value: "v", lease } }, null, "lease-not-found");
+const violations = (s: LeaseSafety) => (s.result().evidence as { violations: string[] } | undefined)?.violations ?? [];
+
 test("expiries after their TTL pass, counted once per lease whatever member reports them again", () => {
   const s = new LeaseSafety();
   s.onExpire("n1", [7, 8], 5_000_000);
   s.onExpire("n2", [7, 8], 5_000_100);
   s.onExpire("n3", [9], 6_000_000);
   for (const id of [7, 8, 9]) s.onOperation(grant(id, 1_000, 2));
-  assert.equal(s.result(), { name: "lease-safety", verdict: "pass", message: "3 lease expiries, none before its TTL" });
+  assert.equal(s.result(), {
+    name: "lease-safety",
+    verdict: "pass",
+    message: "3 lease expiries and 0 ends of a lease seen by clients, none before its TTL",
+  });
 });
 
 test("an early expiry fails naming the lease, its time and the member that applied it first", () => {
@@ -53,6 +87,78 @@ test("many expiries (past a column chunk) keep their order, IDs and times exactl
     `lease ${2 ** 40 + 4_321} expired at 1004.3ms (applied on n1), 896ms before its 1s TTL from 900.0ms ran out`,
   ]);
   assert.is(s.expiredCount, n);
+});
+
+test("a grant naming a lease's ID that succeeds while the lease's TTL runs fails: the lease was replaced, not expired", () => {
+  const s = new LeaseSafety();
+  s.onOperation(namedGrant(5, 0, 1_000, 2)); // lease 5 lives until at least 2 s
+  s.onOperation(keepAlive(5, 1_000_000, 1_001_000, 2)); // and now until at least 3 s
+  s.onOperation(namedGrant(5, 1_500_000, 1_510_000, 2));
+  assert.equal(violations(s), [
+    "lease 5 was gone by 1510.0ms (a grant naming its ID succeeded, called at 1500.0ms), 1490ms before its 2s TTL from 1000.0ms ran out",
+  ]);
+});
+
+test("a grant naming a lease's ID after its TTL ran out passes, and so does one racing the renewal it would cut short", () => {
+  const s = new LeaseSafety();
+  s.onOperation(namedGrant(5, 0, 1_000, 1));
+  s.onOperation(namedGrant(5, 1_000_000, 1_001_000, 1)); // exactly when the TTL from the first call ran out
+  s.onOperation(keepAlive(6, 0, 50_000, 1));
+  s.onOperation(namedGrant(6, 40_000, 60_000, 1)); // called before the keep-alive returned: maybe applied first
+  assert.equal(violations(s), []);
+  // Three grants name their ID: the first finds no lease before it, and lease 6's keep-alive may come after.
+  assert.is(s.result().message, "0 lease expiries and 1 ends of a lease seen by clients, none before its TTL");
+});
+
+test("a keep-alive answering TTL 0 within the lease's TTL fails, unless a revoke may have come between", () => {
+  const s = new LeaseSafety();
+  s.onOperation(keepAlive(1, 0, 1_000, 3));
+  s.onOperation(keepAlive(1, 500_000, 501_000, 0));
+  s.onOperation(keepAlive(2, 0, 1_000, 3));
+  s.onOperation(revoke(2, 200_000, null)); // unknown outcome: it may have been applied
+  s.onOperation(keepAlive(2, 500_000, 501_000, 0));
+  s.onOperation(keepAlive(3, 0, 1_000, 3));
+  s.onOperation(revoke(3, 100_000, 110_000, "lease-not-found")); // refused: it changed nothing, and is itself judged
+  assert.equal(violations(s), [
+    "lease 1 was gone by 501.0ms (a keep-alive answered TTL 0, called at 500.0ms), 2499ms before its 3s TTL from 0.0ms ran out",
+    "lease 3 was gone by 110.0ms (its revoke was refused: lease not found, called at 100.0ms), 2890ms before its 3s TTL from 0.0ms ran out",
+  ]);
+});
+
+test("a write refused for a missing lease is judged only when it names one lease", () => {
+  const s = new LeaseSafety();
+  s.onOperation(namedGrant(1, 0, 1_000, 2));
+  s.onOperation(namedGrant(2, 0, 1_000, 2));
+  s.onOperation(leasedPut(1, 300_000, 301_000));
+  const two = {
+    kind: "txn",
+    txn: {
+      compare: [],
+      success: [{ requestPut: { key: "a", value: "", lease: 1 } }],
+      failure: [
+        { requestTxn: { compare: [], success: [{ requestPut: { key: "b", value: "", lease: 2 } }], failure: [] } },
+      ],
+    },
+  };
+  s.onOperation(op(400_000, 401_000, two, null, "lease-not-found"));
+  assert.equal(violations(s), [
+    "lease 1 was gone by 301.0ms (a write attached to it was refused: lease not found, called at 300.0ms), 1699ms before its 2s TTL from 0.0ms ran out",
+  ]);
+});
+
+test("an expiry is judged against the renewals before it: not a grant still in flight, but a keep-alive answered after it", () => {
+  const s = new LeaseSafety();
+  // Lease 1 expires at 1 s; a re-grant of its ID called just before may have been applied after.
+  s.onOperation(namedGrant(1, 0, 1_000, 1));
+  s.onOperation(namedGrant(1, 990_000, 1_020_000, 1));
+  s.onExpire("n1", [1], 1_000_000);
+  // Lease 2's keep-alive was answered after the expiry, so the lease was alive when it was applied.
+  s.onOperation(namedGrant(2, 0, 1_000, 1));
+  s.onOperation(keepAlive(2, 600_000, 1_200_000, 1));
+  s.onExpire("n2", [2], 1_100_000);
+  assert.equal(violations(s), [
+    "lease 2 expired at 1100.0ms (applied on n2), 500ms before its 1s TTL from 600.0ms ran out",
+  ]);
 });
 
 test.run();

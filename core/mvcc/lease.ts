@@ -30,6 +30,8 @@ export interface LessorOptions {
   minTTL?: number;
   /** Whether this lessor tracks expiry from the start (a single member is its own leader). Default true. */
   primary?: boolean;
+  /** Mutant etcd-lease-regrant-replaces: a grant naming a live lease's ID replaces it (keeping its keys). */
+  regrantReplaces?: boolean;
 }
 
 export interface LessorSnapshot {
@@ -45,10 +47,12 @@ export class Lessor {
   private primary: boolean;
   /** Next candidate for a server-chosen ID (replicated, so every member picks the same). */
   private nextId = 1;
+  private readonly regrantReplaces: boolean;
 
   constructor(opts: LessorOptions = {}) {
     this.minTTL = opts.minTTL ?? 1;
     this.primary = opts.primary ?? true;
+    this.regrantReplaces = opts.regrantReplaces ?? false;
     assert(Number.isInteger(this.minTTL) && this.minTTL >= 1, "minTTL is a positive integer");
   }
 
@@ -79,13 +83,14 @@ export class Lessor {
   grant(id: number, ttl: number, nowUs: number): Lease | { error: EtcdErrorCode } {
     assert(id !== 0, "grant needs an ID (use chooseId)");
     if (ttl > MAX_LEASE_TTL) return { error: "lease-ttl-too-large" };
-    if (this.leases.has(id)) return { error: "lease-exists" };
+    const live = this.leases.get(id);
+    if (live !== undefined && !this.regrantReplaces) return { error: "lease-exists" };
     const TTL = Math.max(ttl, this.minTTL);
     const lease: Lease = {
       ID: id,
       TTL,
       expiryUs: this.primary ? nowUs + TTL * US_PER_SECOND : FOREVER,
-      keys: new Set(),
+      keys: live?.keys ?? new Set(),
     };
     this.leases.set(id, lease);
     if (id === this.nextId) this.nextId++;

@@ -134,7 +134,8 @@ export class MvccStore {
     this.nestedCompareLate = this.bugs.has("mvcc-txn-nested-compare-late");
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
-    this.lessor = new Lessor(opts.lessor);
+    const regrantReplaces = this.bugs.has("etcd-lease-regrant-replaces");
+    this.lessor = new Lessor(regrantReplaces ? { ...opts.lessor, regrantReplaces } : opts.lessor);
   }
 
   /** The revision of the last write (1 for an empty store). */
@@ -281,7 +282,9 @@ export class MvccStore {
         return this.checkCompact(req.compact.revision);
       case "leaseGrant":
         if (req.leaseGrant.TTL > MAX_LEASE_TTL) return "lease-ttl-too-large";
-        return (req.leaseGrant.ID ?? 0) !== 0 && this.lessor.lookup(req.leaseGrant.ID ?? 0) !== undefined
+        return (req.leaseGrant.ID ?? 0) !== 0 &&
+          this.lessor.lookup(req.leaseGrant.ID ?? 0) !== undefined &&
+          !this.bugs.has("etcd-lease-regrant-replaces")
           ? "lease-exists"
           : undefined;
       case "leaseRevoke":
