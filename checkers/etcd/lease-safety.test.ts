@@ -161,4 +161,20 @@ test("an expiry is judged against the renewals before it: not a grant still in f
   ]);
 });
 
+test("a real etcd 3.4.23 history: a leader resumed after SIGSTOP revoked a lease the new leader had just renewed (etcd #15247)", () => {
+  // `etcdsim real --scenario lease-sessions --seed 8 --duration 20 --faults pause,isolate,kill`: lease 58's
+  // operations as recorded (µs), the leader (term 7) stopped from 12.40 s to 13.78 s. Its delete of
+  // the lease's key at 13.79 s, claimed by no client, is the expiry the truth watch reports.
+  const s = new LeaseSafety();
+  s.onOperation(namedGrant(58, 12_120_480, 12_122_749, 1)); // answered in term 7
+  s.onOperation(keepAlive(58, 13_234_819, 13_237_322, 1)); // term 8: the new leader
+  s.onOperation(keepAlive(58, 13_547_617, 13_548_309, 1)); // term 8
+  s.onOperation(keepAlive(58, 13_857_562, 13_859_017, 0)); // term 8: gone
+  s.onExpire("cluster", [58], 13_789_800);
+  assert.equal(violations(s), [
+    "lease 58 expired at 13789.8ms (applied on cluster), 758ms before its 1s TTL from 13547.6ms ran out",
+    "lease 58 was gone by 13859.0ms (a keep-alive answered TTL 0, called at 13857.6ms), 689ms before its 1s TTL from 13547.6ms ran out",
+  ]);
+});
+
 test.run();

@@ -121,37 +121,6 @@ if (avail.kind === "skipped") {
     });
   }
 
-  // Another real etcd bug, found by lease-safety once it judged the ends of leases the clients see:
-  // etcd-io/etcd issues 12528 and 15247, fixed by #16822 after 3.4.23. A leader stopped past its leases'
-  // TTL still deems itself primary when it resumes and revokes, through its forwarded proposals, leases
-  // the new leader has renewed meanwhile: a keep-alive answers TTL 0 within the TTL it just promised.
-  if (avail.version === "3.4.23") {
-    test("etcd 3.4.23: a resumed leader revokes a lease the new leader just renewed (lease-safety fails)", async () => {
-      // A matter of real timing (seed 8 showed it in 3 of 4 runs of 20 s): up to three runs.
-      let seen = false;
-      for (let run = 0; run < 3 && !seen; run++) {
-        const out = await runReal({
-          scenario: findScenario("lease-sessions")!,
-          scenarioRef: "lease-sessions",
-          seed: 8,
-          members: 3,
-          binary,
-          durationS: 20,
-          faultKinds: ["pause", "isolate", "kill"],
-        });
-        const lease = out.result.checks.find((c) => c.name === "lease-safety")!;
-        if (lease.verdict === "fail") {
-          // Mostly a keep-alive answering TTL 0; a write or revoke refused for the lease shows the same revoke.
-          assert.match(lease.message, /^lease \d+ (was gone by|expired at) .* before its 1s TTL from /, lease.message);
-          seen = true;
-        }
-        for (const c of out.result.checks)
-          if (c.name !== "lease-safety") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
-      }
-      assert.ok(seen, "etcd 3.4.23's revoke by a resumed leader did not show in 3 runs of lease-sessions seed 8");
-    });
-  }
-
   test("Ctrl-C (SIGINT) mid-run leaves no etcd process and no data dir", async () => {
     const base = mkdtempSync("/tmp/etcdsim-real-sigint-");
     const replay = join(base, "..", `${base.split("/").pop()}.replay.json`);
