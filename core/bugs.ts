@@ -200,6 +200,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "etcd-lease-revoke-after-stepdown",
+    bug: "a leader that stepped down keeps its lessor primary until it applies the next entry, and its expiry loop revokes, through proposals Raft forwards to the new leader, leases that leader has just renewed",
+    modelledOn:
+      "etcd-io/etcd #12528 and #15247, fixed by #16822 (a member confirms it leads before revoking); found by this testbed's lease-safety on a real etcd 3.4.23 (docs/REAL.md)",
+    scenario: "lease-sessions",
+  },
+  {
     name: "etcd-lease-regrant-replaces",
     bug: "a grant naming the ID of a live lease replaces it (a fresh TTL, the old lease's keys kept) instead of answering lease-exists",
     modelledOn:

@@ -227,6 +227,8 @@ export class EtcdMember implements Actor {
   /** "<member>/<nonce>/": the start of every request id this incarnation proposes, built once. */
   private readonly reqPrefix: string;
   private isLeader = false;
+  /** Mutant etcd-lease-revoke-after-stepdown: stepped down, the lessor still primary until the next apply. */
+  private demoteLate = false;
   /**
    * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
    * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice. A copy is
@@ -823,6 +825,7 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ apply
 
   private apply(entry: Entry): void {
+    if (this.demoteLate && !this.isLeader) this.demoteLessor();
     const data = entry.data as MemberEntry | null;
     if (entry.type === "confChange") this.applyConfChange(entry);
     if (data === null || entry.type !== "normal") {
@@ -1088,24 +1091,36 @@ export class EtcdMember implements Actor {
       // A new leader gives every lease a fresh full TTL (etcd's lessor.Promote with an election-timeout extension).
       this.store.lessor.promote(this.leaseClock(), this.electionUs);
     } else if (!this.isLeader && wasLeader) {
-      this.store.lessor.demote();
-      if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(true);
+      // The mutant learns of the step-down late, as etcd's server did while its raft loop was busy.
+      if (this.bugs.has("etcd-lease-revoke-after-stepdown")) this.demoteLate = true;
+      else this.demoteLessor();
     }
     const term = this.driver?.node.term ?? 0;
     this.hub.raftTerm = term;
     this.hooks.onSoftState?.(this.env.id, s, term);
   }
 
+  private demoteLessor(): void {
+    this.demoteLate = false;
+    this.store.lessor.demote();
+    if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(true);
+  }
+
   private checkLeases(): void {
-    // The mutant also skips the leadership check: a deposed leader that still believes it leads
-    // keeps expiring leases by its own (skewed) clock.
-    const leading = this.bugs.has("etcd-lease-stale-leader")
-      ? this.store.lessor.isPrimary
-      : this.isLeader && this.driver.node.roleKind === "leader";
+    // Both mutants skip the leadership check: a deposed leader that still believes it leads keeps
+    // expiring leases, by its own (skewed) clock, or — its lessor not yet demoted — through revokes
+    // that Raft forwards to the new leader (etcd #12528/#15247, before #16822 confirmed leadership first).
+    const forwarded = this.bugs.has("etcd-lease-revoke-after-stepdown");
+    const leading =
+      this.bugs.has("etcd-lease-stale-leader") || forwarded
+        ? this.store.lessor.isPrimary
+        : this.isLeader && this.driver.node.roleKind === "leader";
     if (!leading) return;
     const ids = this.store.lessor.expired(this.leaseClock());
     if (ids.length === 0) return;
-    if (this.driver.node.roleKind === "leader") this.driver.propose({ op: "leaseExpire", ids } satisfies MemberEntry);
+    const entry = { op: "leaseExpire", ids } satisfies MemberEntry;
+    if (this.driver.node.roleKind === "leader") this.driver.propose(entry);
+    else if (forwarded) this.driver.proposeForwarded(entry);
   }
 }
 

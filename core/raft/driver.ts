@@ -254,6 +254,15 @@ export class RaftDriver {
     return this.proposeWith(() => this.node.proposeConfChange(cc));
   }
 
+  /**
+   * Proposes on any role: a follower's node forwards the entry to the leader it knows (etcd-io/raft's
+   * proposal forwarding). Only the mutant etcd-lease-revoke-after-stepdown proposes this way.
+   */
+  proposeForwarded(data: unknown): void {
+    this.node.propose(data);
+    this.afterEvent();
+  }
+
   /** Only a leader proposes here (a follower's caller retries at the leader it names). */
   private proposeWith(proposeOnNode: () => ProposalOutcome): ProposeResult {
     if (this.node.roleKind !== "leader") return { ok: false, reason: "not-leader", leader: this.node.leader };
