@@ -18,10 +18,10 @@ import type { CheckOf } from "../types.ts";
 interface LeaseOps {
   /** Answered grants and keep-alives: call, return, TTL in µs; the TTL is negative for a grant. */
   renewals: number[];
-  /** The lease seen gone: call, return, what showed it (an index into ABSENCE_KINDS). */
-  absences: number[];
-  /** Revokes that may have taken effect: call, return (Infinity when unknown), 0. */
-  revokes: number[];
+  /** The lease seen gone: call, return, what showed it (an index into ABSENCE_KINDS). Made when needed (rare). */
+  absences?: number[];
+  /** Revokes that may have taken effect: call, return (Infinity when unknown), 0. Made when needed. */
+  revokes?: number[];
 }
 
 const ABSENCE_KINDS = [
@@ -69,7 +69,10 @@ export class LeaseSafety {
     if (req.kind === "leaseRevoke") {
       // A refused revoke took no effect; one answered or of unknown outcome may have.
       if (op.error === "lease-not-found") this.absent(req.leaseRevoke.ID, op.call, ret!, 3);
-      else if (op.error === undefined) this.ops(req.leaseRevoke.ID).revokes.push(op.call, ret ?? Infinity, 0);
+      else if (op.error === undefined) {
+        const o = this.ops(req.leaseRevoke.ID);
+        (o.revokes ??= []).push(op.call, ret ?? Infinity, 0);
+      }
       return;
     }
     if (ret === null) return;
@@ -94,14 +97,15 @@ export class LeaseSafety {
   private ops(id: number): LeaseOps {
     let o = this.byLease.get(id);
     if (o === undefined) {
-      o = { renewals: [], absences: [], revokes: [] };
+      o = { renewals: [] };
       this.byLease.set(id, o);
     }
     return o;
   }
 
   private absent(id: number, call: number, ret: number, kind: number): void {
-    this.ops(id).absences.push(call, ret, kind);
+    const o = this.ops(id);
+    (o.absences ??= []).push(call, ret, kind);
   }
 
   /**
@@ -128,7 +132,7 @@ export class LeaseSafety {
       if (best === undefined || until > best.until) best = { until, from: call, ttlUs };
     }
     if (best === undefined || to >= best.until) return undefined;
-    const vs = o.revokes;
+    const vs = o.revokes ?? [];
     for (let i = 0; i < vs.length; i += 3) if (vs[i]! < to && vs[i + 1]! > best.from) return undefined;
     return best;
   }
@@ -162,6 +166,7 @@ export class LeaseSafety {
     }
     for (const [id, o] of this.byLease) {
       const as = o.absences;
+      if (as === undefined) continue;
       for (let i = 0; i < as.length; i += 3) {
         if (o.renewals.some((_, j) => j % 3 === 1 && o.renewals[j]! < as[i]!)) seenEnded++;
         const p = this.promised(id, as[i]!, as[i + 1]!);
