@@ -200,6 +200,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "kube-rs-deletes-ready-first",
+    bug: "a ReplicaSet scaled down deletes its ready pods before the ones still starting, so a Deployment taken back from a scale up loses the pods that served",
+    modelledOn:
+      "Kubernetes' ActivePodsWithRanks (pkg/controller/controller_utils.go) deletes not-ready pods before ready ones; written by hand for this testbed's bug hunt, it got past every checker while kube-min-available started over at every scale",
+    scenario: "kube-smoke",
+  },
+  {
     name: "etcd-lease-revoke-after-stepdown",
     bug: "a leader that stepped down keeps its lessor primary until it applies the next entry, and its expiry loop revokes, through proposals Raft forwards to the new leader, leases that leader has just renewed",
     modelledOn:

@@ -23,6 +23,10 @@
 // any process or link) was active at some time in [t − explainUs, t], where t is when the revision was
 // recorded. A crashed kubelet's pods restart unready, a partitioned one's status goes stale, a paused
 // controller acts late on what it saw: the window covers the controllers' reaction after the fault.
+// A scale down (fewer replicas, one ReplicaSet with pods or replicas: no rollout under way) does not
+// start over when at least replicas − maxUnavailable of the pods have been ready for settleUs: the
+// ReplicaSet controller deletes unready pods before ready ones (Kubernetes' ActivePodsWithRanks), so
+// those stay, and the Deployment is available under the new count at once.
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import {
@@ -180,13 +184,46 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     }
   };
 
+  // When each live pod last turned ready (by key; absent: not ready now).
+  const readySince = new Map<string, number>();
+  let keptAvailable = 0;
+  /** Pods of these ReplicaSets ready for settleUs at `time`, each ReplicaSet's counted up to its replicas. */
+  const settledReady = (rss: readonly ReplicaSet[], time: number): number => {
+    let n = 0;
+    for (const rs of rss) {
+      let here = 0;
+      for (const p of podsByRs.get(rs.metadata.uid ?? "") ?? []) {
+        const since = readySince.get(`/registry/pods/${p.metadata.namespace}/${p.metadata.name}`);
+        if (since !== undefined && time - since >= settleUs) here++;
+      }
+      n += Math.min(here, rs.spec.replicas);
+    }
+    return n;
+  };
+
   const evaluate = (rv: number, time: number) => {
     revisions++;
     for (const { key, d, maxSurge, maxUnavailable, rss, wanted, ready } of deploymentsNow) {
       let v = views.get(key);
       if (v === undefined || v.d.metadata.uid !== d.metadata.uid || v.replicas !== d.spec.replicas) {
+        const before = v;
         v = { d, replicas: d.spec.replicas, withinSurge: false, available: false, aboveSince: undefined };
         views.set(key, v);
+        // A scale down with no rollout under way leaves the Deployment available at once if enough of its
+        // pods have been ready for settleUs (the controllers have seen them ready): the ReplicaSet
+        // controller deletes unready pods first, so those stay.
+        if (
+          before !== undefined &&
+          before.d.metadata.uid === d.metadata.uid &&
+          d.spec.replicas < before.replicas &&
+          rss.filter((rs) => rs.spec.replicas > 0 || (podsByRs.get(rs.metadata.uid ?? "")?.length ?? 0) > 0).length ===
+            1 &&
+          Math.min(settledReady(rss, time), d.spec.replicas) >= d.spec.replicas - maxUnavailable
+        ) {
+          v.available = true;
+          v.aboveSince = time - settleUs;
+          keptAvailable++;
+        }
       }
       v.d = d;
       if (rss.length > 1) rolloutRevisions++;
@@ -264,6 +301,9 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       const was = objects.get(v.key);
       if (v.object === null) objects.delete(v.key);
       else objects.set(v.key, v.object);
+      if (v.object?.kind === "Pod" && podIsReady(v.object)) {
+        if (!readySince.has(v.key)) readySince.set(v.key, v.time);
+      } else if (v.object === null || v.object.kind === "Pod") readySince.delete(v.key);
       workload ||= isWorkload(was) || isWorkload(v.object);
     }
     if (workload) index();
@@ -282,7 +322,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     violationsResult(
       "kube-min-available",
       minAvail,
-      `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`,
+      `${revisions} revisions: ready pods never below replicas − maxUnavailable once available${keptAvailable ? ` (${keptAvailable} scale downs kept available)` : ""}${excused ? ` (${excused} revisions below it while a fault explained it)` : ""}`,
     ),
   ];
 }

@@ -170,7 +170,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
           }),
-          replicaSetController(),
+          replicaSetController(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
           garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },

@@ -327,30 +327,50 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
 export const kubeSmoke: ScenarioDef<KubeOptions> = {
   name: "kube-smoke",
   description:
-    "nginx with 3 replicas, an image rollout, a scale to 5, another rollout, a scale to 4, with no faults: the Kubernetes baseline every checker must pass strictly",
-  resolve: (rng) => ({
-    members: 3,
-    apiservers: rng.int(1, 3),
-    nodes: 3,
-    faultPhaseUs: 6_500_000,
-    livenessBoundUs: 15_000_000,
-    manifests: [NGINX_MANIFEST],
-    actions: [
-      { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
-      { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
-      { at: 4_500_000, kind: "image", deployment: "nginx", image: "nginx:1.27" },
-      { at: 5_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
-    ],
-    mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights: {} },
-    pauseSchedulerLeader: false,
-    compactIntervalUs: 500_000,
-    conflictWriters: 0,
-    buggify: [],
-  }),
+    "nginx with 3 replicas, an image rollout, a scale to 5, another rollout, a scale to 4 (on half the seeds then a scale to 8 taken back to 4 before the new pods are ready), with no faults: the Kubernetes baseline every checker must pass strictly",
+  resolve: (rng) =>
+    withQuickScaleDown(rng, {
+      members: 3,
+      apiservers: rng.int(1, 3),
+      nodes: 3,
+      faultPhaseUs: 6_500_000,
+      livenessBoundUs: 15_000_000,
+      manifests: [NGINX_MANIFEST],
+      actions: [
+        { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+        { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
+        { at: 4_500_000, kind: "image", deployment: "nginx", image: "nginx:1.27" },
+        { at: 5_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
+      ],
+      mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights: {} },
+      pauseSchedulerLeader: false,
+      compactIntervalUs: 500_000,
+      conflictWriters: 0,
+      buggify: [],
+    }),
   schedule: () => [],
   execute: runKube,
   shrinkKnobs: [],
 };
+
+/**
+ * A scale up taken back before its pods are ready, drawn after every other option: on half the seeds, at
+ * 6 s a scale to 8 and 30–90 ms later back to 4. The ReplicaSet then holds ready and starting pods at
+ * once, and must delete the starting ones (kube-min-available keeps an available Deployment available
+ * across the scale down).
+ */
+function withQuickScaleDown(rng: Rng, o: KubeOptions): KubeOptions {
+  if (!rng.chance(0.5)) return o;
+  const back = 6_000_000 + rng.int(30_000, 90_000);
+  return {
+    ...o,
+    actions: [
+      ...o.actions,
+      { at: 6_000_000, kind: "scale", deployment: "nginx", replicas: 8 },
+      { at: back, kind: "scale", deployment: "nginx", replicas: 4 },
+    ],
+  };
+}
 
 /**
  * Scheduler contention, drawn after every other option (so they keep their meaning): on half the

@@ -40,17 +40,21 @@ export function podFor(rs: ReplicaSet): Pod {
   };
 }
 
-/** Lower sorts first: the pods to delete first. */
-function deletionRank(a: Pod, b: Pod): number {
+/**
+ * Lower sorts first: the pods to delete first — unscheduled, then unready (ready ones first when
+ * `readyLast` is -1: the mutant kube-rs-deletes-ready-first), then the newest.
+ */
+function rankBy(readyLast: 1 | -1): (a: Pod, b: Pod) => number {
   const unscheduled = (p: Pod) => (p.spec.nodeName ? 1 : 0);
-  const readyOf = (p: Pod) => (podIsReady(p) ? 1 : 0);
-  return (
+  const readyOf = (p: Pod) => (podIsReady(p) ? readyLast : 0);
+  return (a, b) =>
     unscheduled(a) - unscheduled(b) ||
     readyOf(a) - readyOf(b) ||
     (b.metadata.creationTimestamp ?? 0) - (a.metadata.creationTimestamp ?? 0) ||
-    (a.metadata.name < b.metadata.name ? -1 : 1)
-  );
+    (a.metadata.name < b.metadata.name ? -1 : 1);
 }
+const deletionRank = rankBy(1);
+const readyFirstRank = rankBy(-1);
 
 /**
  * One sync of a ReplicaSet. With expectations (the controller always passes them; tests may not),
@@ -61,6 +65,7 @@ export function reconcileReplicaSet(
   key: string,
   cache: CacheReader,
   expectations?: ControllerExpectations,
+  readyFirst = false,
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
@@ -76,7 +81,7 @@ export function reconcileReplicaSet(
     expectations?.expectCreations(key, n);
     for (let i = 0; i < n; i++) writes.push({ op: "create", object: podFor(rs) });
   } else if (needsSync && diff > 0) {
-    const doomed = [...pods].sort(deletionRank).slice(0, Math.min(diff, BURST));
+    const doomed = [...pods].sort(readyFirst ? readyFirstRank : deletionRank).slice(0, Math.min(diff, BURST));
     expectations?.expectDeletions(key, doomed.map(objectKey));
     for (const p of doomed) {
       writes.push({
@@ -108,6 +113,8 @@ function ownerKey(pod: KubeObject): string | undefined {
 export interface ReplicaSetControllerOptions {
   /** How long expectations stay unsatisfied at most (client-go's ExpectationsTimeout). */
   expectationsTimeoutUs?: number;
+  /** Mutant kube-rs-deletes-ready-first: a scale down deletes ready pods before unready ones. */
+  readyFirst?: boolean;
 }
 
 export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {
@@ -144,7 +151,7 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
         expectations.deletionObserved(key, nsName(w.namespace, w.name));
       }
     },
-    reconcile: (key, cache) => reconcileReplicaSet(key, cache, expectations),
+    reconcile: (key, cache) => reconcileReplicaSet(key, cache, expectations, options.readyFirst === true),
     resyncUs: 1_000_000,
   });
 }
