@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { realEtcdAvailability } from "../../scripts/real-etcd.ts";
 import { findScenario } from "../../scenarios/registry.ts";
 import { runReal } from "./run.ts";
+import type { RealFaultKind } from "./schedule.ts";
 import { realStats } from "./stats.ts";
 
 const root = new URL("../..", import.meta.url).pathname;
@@ -86,73 +87,75 @@ if (avail.kind === "skipped") {
     );
   });
 
-  // A real etcd bug the watch checker must catch: etcd-io/etcd issues 18089 and 19179 (fixed upstream
-  // after 3.4.23). Only asserted on the version known to have it.
-  if (avail.version === "3.4.23") {
-    test("etcd 3.4.23: a watch opened at a compaction revision that was a delete misses the delete (watch check fails)", async () => {
-      // The bug needs a compaction to land on a delete while a watch resumes there: a matter of real
-      // timing, so up to three seeds are tried; whatever fails must be this bug and nothing else.
-      let seen = false;
-      for (const seed of [1, 2, 3]) {
-        const out = await runReal({
-          scenario: findScenario("watch-compaction")!,
-          scenarioRef: "watch-compaction",
-          seed,
-          members: 3,
-          binary,
-          durationS: 6,
-          faultKinds: [],
-        });
-        const watch = out.result.checks.find((c) => c.name === "watch")!;
-        if (watch.verdict === "fail") {
-          // The missing DELETE shows as a skipped event, or (when its revision had other events) as a split revision.
-          assert.match(
-            watch.message,
-            /^(resumable: .* skipped DELETE|atomic: .* delivered without DELETE)/,
-            watch.message,
-          );
-          seen = true;
-        }
-        for (const c of out.result.checks)
-          if (c.name !== "watch") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
-        if (seen) break;
+  /**
+   * A known bug of the etcd under test, shown by one check: runs the scenario on each seed until that
+   * check fails (real timing decides whether a run meets the bug), with the bug's message; every other
+   * check must pass on every run.
+   */
+  const showsBug = async (o: {
+    scenario: string;
+    seeds: number[];
+    durationS: number;
+    faultKinds: RealFaultKind[];
+    check: string;
+    message: RegExp;
+    bug: string;
+  }) => {
+    let seen = false;
+    for (const seed of o.seeds) {
+      const out = await runReal({
+        scenario: findScenario(o.scenario)!,
+        scenarioRef: o.scenario,
+        seed,
+        members: 3,
+        binary,
+        durationS: o.durationS,
+        faultKinds: o.faultKinds,
+      });
+      const c = out.result.checks.find((x) => x.name === o.check)!;
+      if (c.verdict === "fail") {
+        assert.match(c.message, o.message, c.message);
+        seen = true;
       }
-      assert.ok(seen, "etcd 3.4.23's skipped DELETE did not show in 3 seeds of watch-compaction");
-    });
-  }
+      for (const x of out.result.checks)
+        if (x.name !== o.check) assert.is(x.verdict, "pass", `${x.name}: ${x.message}`);
+      if (seen) break;
+    }
+    assert.ok(seen, `${o.bug} did not show in ${o.seeds.length} seeds of ${o.scenario}`);
+  };
 
-  // Another real etcd bug, found by lease-safety once it judged the ends of leases the clients see:
-  // etcd-io/etcd issues 12528 and 15247, fixed by #16822 after 3.4.23. A leader stopped past its leases'
-  // TTL still deems itself primary when it resumes and revokes, through proposals Raft forwards, leases
-  // the new leader renewed meanwhile (docs/REAL.md).
+  // Real etcd bugs the checkers must catch, asserted only on the version known to have them.
   if (avail.version === "3.4.23") {
-    test("etcd 3.4.23: a leader resumed after SIGSTOP revokes a lease the new leader just renewed (lease-safety fails)", async () => {
-      // leader-isolation's six clients keep one-second leases alive; a run stops the leader about four
-      // times. A matter of real timing (4 of 4 runs on an idle machine, 2 of 3 beside a busy sweep): up to
-      // four seeds, and whatever fails must be this bug and nothing else.
-      let seen = false;
-      for (const seed of [1, 2, 3, 4]) {
-        const out = await runReal({
-          scenario: findScenario("leader-isolation")!,
-          scenarioRef: "leader-isolation",
-          seed,
-          members: 3,
-          binary,
-          durationS: 20,
-          faultKinds: ["pause"],
-        });
-        const lease = out.result.checks.find((c) => c.name === "lease-safety")!;
-        if (lease.verdict === "fail") {
-          // A keep-alive answering TTL 0, or the delete of the lease's key that the truth watch saw.
-          assert.match(lease.message, /^lease \d+ (was gone by|expired at) .* before its 1s TTL from /, lease.message);
-          seen = true;
-        }
-        for (const c of out.result.checks)
-          if (c.name !== "lease-safety") assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
-        if (seen) break;
-      }
-      assert.ok(seen, "etcd 3.4.23's revoke by a resumed leader did not show in 4 seeds of leader-isolation");
-    });
+    // etcd-io/etcd issues 18089 and 19179 (fixed upstream after 3.4.23): it needs a compaction to land on a
+    // delete while a watch resumes there.
+    test("etcd 3.4.23: a watch opened at a compaction revision that was a delete misses the delete (watch check fails)", () =>
+      showsBug({
+        scenario: "watch-compaction",
+        seeds: [1, 2, 3],
+        durationS: 6,
+        faultKinds: [],
+        check: "watch",
+        // The missing DELETE shows as a skipped event, or (when its revision had other events) as a split revision.
+        message: /^(resumable: .* skipped DELETE|atomic: .* delivered without DELETE)/,
+        bug: "etcd 3.4.23's skipped DELETE",
+      }));
+
+    // etcd-io/etcd issues 12528 and 15247, fixed by #16822 after 3.4.23, found by lease-safety once it judged
+    // the ends of leases the clients see: a leader stopped past its leases' TTL still deems itself primary
+    // when it resumes and revokes, through proposals Raft forwards, leases the new leader renewed meanwhile
+    // (docs/REAL.md). leader-isolation's six clients keep one-second leases alive and a run stops the leader
+    // about four times (4 of 4 runs on an idle machine, 2 of 3 beside a busy sweep).
+    test("etcd 3.4.23: a leader resumed after SIGSTOP revokes a lease the new leader just renewed (lease-safety fails)", () =>
+      showsBug({
+        scenario: "leader-isolation",
+        seeds: [1, 2, 3, 4],
+        durationS: 20,
+        faultKinds: ["pause"],
+        check: "lease-safety",
+        // A keep-alive answering TTL 0, or the delete of the lease's key that the truth watch saw.
+        message: /^lease \d+ (was gone by|expired at) .* before its 1s TTL from /,
+        bug: "etcd 3.4.23's revoke by a resumed leader",
+      }));
   }
 
   test("Ctrl-C (SIGINT) mid-run leaves no etcd process and no data dir", async () => {
