@@ -34,6 +34,7 @@ export interface CheckEvidence {
   "kube-leader": ViolationList;
   "kube-cache-synced": ViolationList;
   "kube-gc-owner-gone": ViolationList;
+  "kube-ready-truthful": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

@@ -359,6 +359,13 @@ export const BUG_CATALOG = [
       "etcd #22134 (costTxnReq ignored nested RequestTxn and so bypassed the backend quota check; fixed in 2026, backported to 3.5 by #22167); found on the way: the simulated etcd had that very cost function, and the member reported no write for such a Txn, so etcd-nospace could not see it",
     scenario: "quota-pressure",
   },
+  {
+    name: "kube-kubelet-ready-before-running",
+    bug: "a kubelet reports a pod Ready as soon as it creates the pod's container, before the container runs: a rollout deletes old pods while the new ones still start",
+    modelledOn:
+      "kubernetes #135795 (a restarted kubelet marks a NotReady pod Ready before its probe workers exist: no worker was taken for no probe); written by hand for this testbed's bug hunt, it got past every checker while each read readiness from the pods' status",
+    scenario: "kube-smoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

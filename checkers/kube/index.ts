@@ -11,6 +11,7 @@ import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
 import { checkGarbageCollection } from "./gc.ts";
+import { checkReadyTruthful } from "./ready.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -20,6 +21,7 @@ export { checkInformerStreams } from "./informer.ts";
 export { checkCacheSynced } from "./synced.ts";
 export { checkReadsFresh } from "./fresh.ts";
 export { checkGarbageCollection } from "./gc.ts";
+export { checkReadyTruthful } from "./ready.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -33,6 +35,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkSingleLeader(obs),
     checkCacheSynced(obs),
     checkGarbageCollection(obs),
+    checkReadyTruthful(obs),
     ...checkRollout(obs, rollout),
   ];
 }

@@ -326,6 +326,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-leader",
       "kube-cache-synced",
       "kube-gc-owner-gone",
+      "kube-ready-truthful",
       "kube-max-surge",
       "kube-min-available",
     ],

@@ -103,6 +103,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-leader",
         "kube-cache-synced",
         "kube-gc-owner-gone",
+        "kube-ready-truthful",
         "kube-max-surge",
         "kube-min-available",
         "kube-liveness",

@@ -9,6 +9,7 @@ import type { KubeRecorder } from "./observations.ts";
 import { kubeProbe } from "./probes.ts";
 import type { BugSet } from "../bugs.ts";
 import { objectKey, podIsReady, type Lease, type Node, type Pod } from "./types.ts";
+import { ContainerRuntime } from "./container-runtime.ts";
 
 export interface KubeletTiming {
   heartbeatUs: number;
@@ -33,10 +34,9 @@ export interface KubeletConfig {
   clientTiming?: Partial<ClientTiming>;
 }
 
+/** The kubelet's side of a pod's container (the container itself is the runtime's). */
 interface Container {
   uid: string;
-  image: string;
-  state: "starting" | "running";
   /** The status this kubelet last got acknowledged for the pod (ready or not). */
   reported: boolean | undefined;
   writing: boolean;
@@ -56,6 +56,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     ...(cfg.bugs ? { bugs: cfg.bugs } : {}),
   });
   const containers = new Map<string, Container>();
+  const runtime = new ContainerRuntime(env, cfg.recorder);
+  // MUTANT kube-kubelet-ready-before-running: a pod is reported Ready once its container is created.
+  const readyBeforeRunning = cfg.bugs?.has("kube-kubelet-ready-before-running") === true;
   const retries = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
@@ -107,12 +110,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     let c = containers.get(uid);
     if (c === undefined) {
       const image = p.spec.containers.map((x) => x.image).join(",");
-      c = { uid, image, state: "starting", reported: undefined, writing: false };
+      c = { uid, reported: undefined, writing: false };
       containers.set(uid, c);
       const started = c;
-      env.setTimer(rng.int(timing.startDelayUs[0], timing.startDelayUs[1]), () => {
+      runtime.start(uid, image, rng.int(timing.startDelayUs[0], timing.startDelayUs[1]), () => {
         if (containers.get(uid) !== started) return;
-        started.state = "running";
         const cur = pods.get(objectKey(p));
         if (cur !== undefined) sync(cur);
       });
@@ -122,10 +124,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   /** Makes the pod's Ready condition match the container (a rebooted node first reports it not ready). */
   function writeStatus(p: Pod, c: Container): void {
-    const want = c.state === "running";
+    const want = readyBeforeRunning ? runtime.has(c.uid) : runtime.isRunning(c.uid);
     if (c.writing || (c.reported === want && podIsReady(p) === want)) return;
     if (c.reported === undefined && !want && !podIsReady(p) && p.status?.phase === "Pending") return; // nothing to say yet
     c.writing = true;
+    cfg.recorder?.nodeEvent({ node, kind: "report", uid: c.uid, ready: want });
     const status = {
       phase: want ? "Running" : "Pending",
       hostIP: node,
@@ -161,6 +164,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   function stopContainer(uid: string): void {
     containers.delete(uid);
+    runtime.stop(uid);
   }
 
   pods.addHandler({
@@ -177,7 +181,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   });
 
   return {
-    running: () => containers,
+    running: () => runtime.list(),
     start() {
       register();
       heartbeat();

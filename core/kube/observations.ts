@@ -132,6 +132,19 @@ export interface AmbiguousScale {
   replicas: number;
 }
 
+/**
+ * What happened on a node, in the order it happened: its container runtime's changes (the ground truth
+ * of what runs) — a pod's container began running or stopped, or the node rebooted, which stopped them
+ * all — and its kubelet's reports of a pod's readiness, recorded when the status write is sent.
+ */
+export type NodeEvent =
+  | { time: number; node: string; kind: "running" | "stopped"; uid: string }
+  | { time: number; node: string; kind: "reboot" }
+  | { time: number; node: string; kind: "report"; uid: string; ready: boolean };
+
+/** A NodeEvent without its time (the recorder stamps it). */
+export type NodeEventInput = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, "time"> : never) : never;
+
 export interface KubeObservations {
   /** The nodes the cluster was built with. */
   nodes: string[];
@@ -147,6 +160,8 @@ export interface KubeObservations {
   reads?: QuorumRead[];
   /** Controllers' acknowledged updates and deletes with their origin (absent in older logs). */
   controllerWrites?: ControllerWrite[];
+  /** Container runtimes' changes and kubelets' readiness reports, in order (absent in older logs). */
+  nodeEvents?: NodeEvent[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -169,6 +184,7 @@ export class KubeRecorder implements KubeObservations {
   readonly binds: BindRequest[] = [];
   readonly reads: QuorumRead[] = [];
   readonly controllerWrites: ControllerWrite[] = [];
+  readonly nodeEvents: NodeEvent[] = [];
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
@@ -266,6 +282,9 @@ export class KubeRecorder implements KubeObservations {
   controllerWrite(w: Omit<ControllerWrite, "time">): void {
     this.controllerWrites.push({ time: this.now(), ...w });
   }
+  nodeEvent(e: NodeEventInput): void {
+    this.nodeEvents.push({ time: this.now(), ...e } as NodeEvent);
+  }
   bind(b: Omit<BindRequest, "time">): void {
     this.binds.push({ time: this.now(), ...b });
   }
@@ -299,6 +318,7 @@ export class KubeRecorder implements KubeObservations {
       binds: this.binds,
       reads: this.reads,
       controllerWrites: this.controllerWrites,
+      nodeEvents: this.nodeEvents,
     };
   }
 }

@@ -1,0 +1,62 @@
+// A node's container runtime (the CRI side of a node): a container starts after a simulated delay and
+// runs until it is stopped or the node reboots. It lives in the kubelet's process, so a crash of that
+// process is a reboot of the node: every container is gone with it.
+//
+// The kubelet asks the runtime and reports what it says (a pod is Ready while its container runs). The
+// runtime itself reports every change to the recorder, and kube-ready-truthful holds the kubelet's
+// reports of readiness to that ground truth: a pod status is the system's word about itself, the
+// running container is what the pod's clients get.
+import type { Env } from "../env.ts";
+import type { KubeRecorder } from "./observations.ts";
+
+interface Container {
+  image: string;
+  running: boolean;
+}
+
+export class ContainerRuntime {
+  private readonly containers = new Map<string, Container>();
+
+  constructor(
+    private readonly env: Env,
+    private readonly recorder?: KubeRecorder,
+  ) {
+    // A new incarnation of the node: whatever ran before the crash is gone.
+    recorder?.nodeEvent({ node: env.id, kind: "reboot" });
+  }
+
+  /** Creates the pod's container; it runs after delayUs, and then onRunning is told (unless it was stopped meanwhile). */
+  start(uid: string, image: string, delayUs: number, onRunning: () => void): void {
+    const c: Container = { image, running: false };
+    this.containers.set(uid, c);
+    this.env.setTimer(delayUs, () => {
+      if (this.containers.get(uid) !== c) return;
+      c.running = true;
+      this.recorder?.nodeEvent({ node: this.env.id, kind: "running", uid });
+      onRunning();
+    });
+  }
+
+  stop(uid: string): void {
+    const c = this.containers.get(uid);
+    if (c === undefined) return;
+    this.containers.delete(uid);
+    if (c.running) this.recorder?.nodeEvent({ node: this.env.id, kind: "stopped", uid });
+  }
+
+  /** Whether the pod's container exists (starting or running). */
+  has(uid: string): boolean {
+    return this.containers.has(uid);
+  }
+
+  isRunning(uid: string): boolean {
+    return this.containers.get(uid)?.running === true;
+  }
+
+  /** Pod uid → container (for tests). */
+  list(): ReadonlyMap<string, { image: string; state: "starting" | "running" }> {
+    const out = new Map<string, { image: string; state: "starting" | "running" }>();
+    for (const [uid, c] of this.containers) out.set(uid, { image: c.image, state: c.running ? "running" : "starting" });
+    return out;
+  }
+}
