@@ -366,6 +366,13 @@ export const BUG_CATALOG = [
       "kubernetes #135795 (a restarted kubelet marks a NotReady pod Ready before its probe workers exist: no worker was taken for no probe); written by hand for this testbed's bug hunt, it got past every checker while each read readiness from the pods' status",
     scenario: "kube-smoke",
   },
+  {
+    name: "kube-kubelet-ignores-container-exit",
+    bug: "a kubelet restarts a container that died but does not report its pod not ready: the pod stays Ready through the restart back-off while nothing serves",
+    modelledOn:
+      "kubernetes #5927 and #5668 (pods shown Running while their containers kept dying: the kubelet's status followed its sync loop, not the container's death); written by hand once the nemesis could kill containers",
+    scenario: "container-crashes",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -92,6 +92,11 @@ export interface Actor {
   onMessage(from: string, msg: unknown): void;
   /** Called once after construction (restart included). */
   start?(): void;
+  /**
+   * A signal from the world outside the process's logic (the nemesis): "container-kill" kills one running
+   * container of a node's pods. A process without containers ignores it.
+   */
+  onSignal?(signal: "container-kill"): void;
 }
 
 export type ActorFactory = (env: Env) => Actor;

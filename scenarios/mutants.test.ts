@@ -44,6 +44,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-rollout-unavailable-rounded-up", 10], // [1] kube-smoke: kube-min-available (the first rollout, at 3 replicas: 25% is 0 unavailable, the mutant's 1)
   ["kube-rs-deletes-ready-first", 15], // [2] kube-smoke: kube-min-available across a scale to 8 taken back to 4 before the new pods are ready (15 of seeds 1..60, half of those that draw it; 0 while kube-min-available started over at every scale)
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
+  ["kube-kubelet-ignores-container-exit", 5], // [1] container-crashes: kube-ready-truthful's second rule (60 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
   ["kube-get-serializable", 15], // [3] deployment-rollout: kube-read-fresh (38 of seeds 1..100)
   ["mvcc-txn-duplicate-put-accepted", 10], // [1] kv-chaos: linearizability (a Txn putting one key twice can only be refused) and watch (15 of seeds 1..100)

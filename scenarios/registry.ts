@@ -8,6 +8,7 @@ import { quotaPressure } from "./kube/quota-pressure.ts";
 import { authRevoke } from "./etcd/auth-revoke.ts";
 import { slowDisk } from "./kube/slow-disk.ts";
 import { compactedDeletes } from "./kube/compacted-deletes.ts";
+import { containerCrashes } from "./kube/container-crashes.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -17,6 +18,7 @@ const all: ScenarioDef[] = [
   authRevoke,
   slowDisk,
   compactedDeletes,
+  containerCrashes,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

@@ -39,7 +39,9 @@ export type FaultEvent =
   /** Wall-clock jump of one process. */
   | { at: number; until?: number; kind: "skew"; target: string; byUs: number }
   | { at: number; until?: number; kind: "drift"; target: string; ppm: number }
-  | { at: number; until?: number; kind: "disk-slow"; target: string; extraUs: number };
+  | { at: number; until?: number; kind: "disk-slow"; target: string; extraUs: number }
+  /** One running container of the node's pods dies at once (an instant fault: `until` means nothing). */
+  | { at: number; until?: number; kind: "container-kill"; target: string };
 
 export type FaultKind = FaultEvent["kind"];
 export const FAULT_KINDS: readonly FaultKind[] = [
@@ -58,6 +60,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "disk-slow",
   "slow-messages",
   "swizzle",
+  "container-kill",
 ];
 
 /** A one-line description for traces and reports. */
@@ -93,6 +96,8 @@ export function describeFault(f: FaultEvent): string {
       return `drift ${f.target} ${f.ppm}ppm`;
     case "disk-slow":
       return `slow disk ${f.target} +${f.extraUs}us`;
+    case "container-kill":
+      return `container kill on ${f.target}`;
   }
 }
 
@@ -305,6 +310,12 @@ export class Nemesis {
         };
         break;
       }
+      case "container-kill":
+        // Instant: it ends as it starts (so no later dip is blamed on it for longer than the explain window).
+        w.signal(f.target, "container-kill");
+        a.end = now;
+        this.log.push(a);
+        return;
     }
     this.active.add(a);
     this.log.push(a);
@@ -445,6 +456,9 @@ export function generateSchedule(
         break;
       case "disk-slow":
         out.push({ at: t, until, kind, target, extraUs: rng.pick([5_000, 50_000]) });
+        break;
+      case "container-kill":
+        out.push({ at: t, kind, target });
         break;
       case "slow-messages":
         out.push({ at: t, until, kind, p: rng.pick([0.02, 0.1, 0.3]), maxUs: mix.maxMessageDelayUs ?? 1_000_000 });

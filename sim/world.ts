@@ -268,6 +268,20 @@ export class World {
     p.deferred.push(() => this.fireTimer(p, fn));
   }
 
+  /** Hands a signal to the process (held while it is paused, like its timers; lost if it is down). */
+  signal(id: string, signal: "container-kill"): void {
+    const p = this.processes.get(id);
+    if (p === undefined || p.status === "crashed") return;
+    const inc = p.incarnation;
+    const deliver = () => {
+      if (p.incarnation !== inc || p.status !== "up" || p.actor === undefined) return;
+      const actor = p.actor;
+      this.guard(id, () => actor.onSignal?.(signal));
+    };
+    if (p.status === "paused") p.deferred.push(deliver);
+    else deliver();
+  }
+
   private fireTimer(p: SimProcess, fn: () => void): void {
     this.trace.timer(this.scheduler.now, p.id, p.idHash);
     // guard() inlined: this runs once per timer.

@@ -35,7 +35,10 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkSingleLeader(obs),
     checkCacheSynced(obs),
     checkGarbageCollection(obs),
-    checkReadyTruthful(obs),
+    checkReadyTruthful(obs, {
+      ...(rollout.faults !== undefined ? { faults: rollout.faults } : {}),
+      ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),
+    }),
     ...checkRollout(obs, rollout),
   ];
 }

@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import type { KubeObject } from "../../core/kube/types.ts";
 import type { NodeEvent } from "../../core/kube/observations.ts";
 import { checkReadyTruthful } from "./ready.ts";
+import type { FaultWindow } from "./rollout.ts";
 import { kubeLog } from "../../testing/kube/observations.ts";
 
 const pod = { kind: "Pod", metadata: { name: "web-a", namespace: "default", uid: "p1" } } as unknown as KubeObject;
@@ -21,7 +22,11 @@ const report = (time: number, ready = true, node = N, uid = "p1"): NodeEvent => 
   uid,
   ready,
 });
-const check = (nodeEvents: NodeEvent[]) => checkReadyTruthful(kubeLog({ versions, nodeEvents }));
+const exited = (time: number, uid = "p1"): NodeEvent => ({ time, node: N, kind: "exited", uid });
+const done = (time: number, ok = true, uid = "p1"): NodeEvent => ({ time, node: N, kind: "report-done", uid, ok });
+const check = (nodeEvents: NodeEvent[], faults: FaultWindow[] = []) =>
+  checkReadyTruthful(kubeLog({ versions, nodeEvents }), { faults });
+const S = 1_000_000;
 
 test("kube-ready-truthful: Ready reported while the container runs passes; not ready is never judged", () => {
   const r = check([report(100, false), running(200), report(200), report(300)]);
@@ -38,7 +43,10 @@ test("kube-ready-truthful: Ready reported before the container ran fails, naming
 test("kube-ready-truthful: Ready after a stop or a reboot fails until the container runs again", () => {
   const afterStop = check([running(100), stopped(200), report(300)]);
   assert.is(afterStop.verdict, "fail");
-  assert.match(afterStop.message, "its container had stopped at 0.000s (a stop or a reboot) and not run since");
+  assert.match(
+    afterStop.message,
+    "its container had stopped at 0.000s (a stop, a death or a reboot) and not run since",
+  );
 
   const afterReboot = check([running(100), reboot(200), report(300)]);
   assert.is(afterReboot.verdict, "fail");
@@ -59,6 +67,53 @@ test("kube-ready-truthful: containers are per node, and at one instant the log's
   assert.is(sameInstant.verdict, "pass", sameInstant.message);
   const stoppedFirst = check([running(100), stopped(200), report(200)]);
   assert.is(stoppedFirst.verdict, "fail");
+});
+
+test("kube-ready-truthful: a dead container's pod last reported Ready is reported not ready within a second", () => {
+  const ready = [running(100), report(200), done(300)];
+  const prompt = check([...ready, exited(1 * S), report(1 * S + 5, false), done(1 * S + 9)]);
+  assert.is(prompt.verdict, "pass", prompt.message);
+  assert.match(prompt.message, "1 deaths of a Ready pod's container, each reported not ready within 1.000s");
+
+  const never = check([...ready, exited(1 * S), running(2.5 * S), report(2.5 * S)]);
+  assert.is(never.verdict, "fail");
+  assert.is(
+    never.message,
+    "node-1 did not report pod default/web-a (uid p1) not ready within 1.000s of its container's death at 1.000s (it had last reported it Ready), and no fault but container kills in the 3.000s before",
+  );
+  const late = check([...ready, exited(1 * S), report(2.2 * S, false)]);
+  assert.is(late.verdict, "fail");
+});
+
+test("kube-ready-truthful: the second counts from the answer to a Ready write in flight; a failed one owes nothing", () => {
+  // The Ready write answered 0.8 s after the death: not ready is owed by 1.8 s after it.
+  const inFlight = [running(100), report(200), exited(1 * S), done(1.8 * S)];
+  assert.is(check([...inFlight, report(2.5 * S, false)]).verdict, "pass");
+  assert.is(check([...inFlight, report(2.9 * S, false)]).verdict, "fail");
+  // The Ready write failed (its outcome unknown): the pod may never have been Ready, nothing is owed.
+  const failed = check([running(100), report(200), exited(1 * S), done(1.1 * S, false)]);
+  assert.is(failed.verdict, "pass", failed.message);
+  assert.not.match(failed.message, "deaths");
+});
+
+test("kube-ready-truthful: a reboot, a deletion or another fault excuses a late report; a container kill does not", () => {
+  const ready = [running(100), report(200), done(300)];
+  assert.is(check([...ready, exited(1 * S), reboot(1.5 * S)]).verdict, "pass");
+  const deleted = checkReadyTruthful(
+    kubeLog({
+      versions: [
+        ...versions,
+        { time: 1.5 * S, key: "/registry/pods/default/web-a", rv: 9, object: null, source: "store" },
+      ],
+      nodeEvents: [...ready, exited(1 * S)],
+    }),
+  );
+  assert.is(deleted.verdict, "pass", deleted.message);
+  const paused = check([...ready, exited(1 * S)], [{ start: 1.2 * S, end: 1.4 * S, what: "pause node-1" }]);
+  assert.is(paused.verdict, "pass", paused.message);
+  assert.match(paused.message, "(1 more while another fault explained a delay)");
+  const kills = check([...ready, exited(1 * S)], [{ start: 1 * S, end: 1 * S, what: "container kill on node-1" }]);
+  assert.is(kills.verdict, "fail");
 });
 
 test.run();

@@ -1,12 +1,12 @@
 // A node's container runtime (the CRI side of a node): a container starts after a simulated delay and
-// runs until it is stopped or the node reboots. It lives in the kubelet's process, so a crash of that
-// process is a reboot of the node: every container is gone with it.
+// runs until it is stopped, dies (the nemesis's container-kill) or the node reboots. It lives in the
+// kubelet's process, so a crash of that process is a reboot of the node: every container is gone with it.
 //
 // The kubelet asks the runtime and reports what it says (a pod is Ready while its container runs). The
 // runtime itself reports every change to the recorder, and kube-ready-truthful holds the kubelet's
 // reports of readiness to that ground truth: a pod status is the system's word about itself, the
 // running container is what the pod's clients get.
-import type { Env } from "../env.ts";
+import type { Env, Random } from "../env.ts";
 import type { KubeRecorder } from "./observations.ts";
 
 interface Container {
@@ -16,11 +16,16 @@ interface Container {
 
 export class ContainerRuntime {
   private readonly containers = new Map<string, Container>();
+  /** Which container a kill takes: a stream of its own, so kills never shift the kubelet's draws. */
+  private readonly killRng: Random;
+  /** Told when a running container dies on its own (the kubelet's PLEG). */
+  onExit: (uid: string) => void = () => {};
 
   constructor(
     private readonly env: Env,
     private readonly recorder?: KubeRecorder,
   ) {
+    this.killRng = env.rng.fork("container-kill");
     // A new incarnation of the node: whatever ran before the crash is gone.
     recorder?.nodeEvent({ node: env.id, kind: "reboot" });
   }
@@ -44,7 +49,17 @@ export class ContainerRuntime {
     if (c.running) this.recorder?.nodeEvent({ node: this.env.id, kind: "stopped", uid });
   }
 
-  /** Whether the pod's container exists (starting or running). */
+  /** One running container dies (the nemesis's container-kill); nothing happens when none runs. */
+  kill(): void {
+    const running = [...this.containers].filter(([, c]) => c.running);
+    if (running.length === 0) return;
+    const [uid] = running[this.killRng.int(0, running.length - 1)]!;
+    this.containers.delete(uid);
+    this.recorder?.nodeEvent({ node: this.env.id, kind: "exited", uid });
+    this.onExit(uid);
+  }
+
+  /** Whether the pod's container exists (starting or running; a dead one is gone until started again). */
   has(uid: string): boolean {
     return this.containers.has(uid);
   }

@@ -17,12 +17,18 @@ export interface KubeletTiming {
   startDelayUs: [number, number];
   /** Retry delay of a failed status or registration write. */
   retryUs: number;
+  /**
+   * A dead container's restart back-off: the first restart waits [0], each next one twice as long, up to
+   * [1] (Kubernetes' CrashLoopBackOff, 10 s doubling to 5 min, scaled down as the node grace period is).
+   */
+  restartBackoffUs: [number, number];
 }
 
 export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
   heartbeatUs: 200_000,
   startDelayUs: [50_000, 200_000],
   retryUs: 100_000,
+  restartBackoffUs: [1_000_000, 8_000_000],
 };
 
 export interface KubeletConfig {
@@ -37,6 +43,11 @@ export interface KubeletConfig {
 /** The kubelet's side of a pod's container (the container itself is the runtime's). */
 interface Container {
   uid: string;
+  /** The pod's key and its containers' images (what a restart runs again). */
+  key: string;
+  image: string;
+  /** Times the container died and was started again (the status's restartCount). */
+  restarts: number;
   /** The status this kubelet last got acknowledged for the pod (ready or not). */
   reported: boolean | undefined;
   writing: boolean;
@@ -59,6 +70,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const runtime = new ContainerRuntime(env, cfg.recorder);
   // MUTANT kube-kubelet-ready-before-running: a pod is reported Ready once its container is created.
   const readyBeforeRunning = cfg.bugs?.has("kube-kubelet-ready-before-running") === true;
+  // MUTANT kube-kubelet-ignores-container-exit: a dead container is restarted, its pod left Ready meanwhile.
+  const ignoresExit = cfg.bugs?.has("kube-kubelet-ignores-container-exit") === true;
   const retries = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
@@ -110,17 +123,32 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     let c = containers.get(uid);
     if (c === undefined) {
       const image = p.spec.containers.map((x) => x.image).join(",");
-      c = { uid, reported: undefined, writing: false };
+      c = { uid, key: objectKey(p), image, restarts: 0, reported: undefined, writing: false };
       containers.set(uid, c);
-      const started = c;
-      runtime.start(uid, image, rng.int(timing.startDelayUs[0], timing.startDelayUs[1]), () => {
-        if (containers.get(uid) !== started) return;
-        const cur = pods.get(objectKey(p));
-        if (cur !== undefined) sync(cur);
-      });
+      startContainer(c, 0);
     }
     writeStatus(p, c);
   }
+
+  function startContainer(c: Container, backoffUs: number): void {
+    runtime.start(c.uid, c.image, backoffUs + rng.int(timing.startDelayUs[0], timing.startDelayUs[1]), () => {
+      if (containers.get(c.uid) !== c) return;
+      const cur = pods.get(c.key);
+      if (cur !== undefined) sync(cur);
+    });
+  }
+
+  // The PLEG: a container died on its own. Its pod is not ready until it runs again, after the back-off.
+  runtime.onExit = (uid) => {
+    const c = containers.get(uid);
+    if (c === undefined) return;
+    c.restarts++;
+    kubeProbe("kube.kubelet-container-restarted");
+    const [base, max] = timing.restartBackoffUs;
+    startContainer(c, Math.min(max, base * 2 ** (c.restarts - 1)));
+    const cur = pods.get(c.key);
+    if (cur !== undefined && !ignoresExit) writeStatus(cur, c);
+  };
 
   /** Makes the pod's Ready condition match the container (a rebooted node first reports it not ready). */
   function writeStatus(p: Pod, c: Container): void {
@@ -130,10 +158,16 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     c.writing = true;
     cfg.recorder?.nodeEvent({ node, kind: "report", uid: c.uid, ready: want });
     const status = {
-      phase: want ? "Running" : "Pending",
+      // A pod whose container died stays Running (restartPolicy Always) while it is restarted.
+      phase: want || c.restarts > 0 ? "Running" : "Pending",
       hostIP: node,
       conditions: [{ type: "Ready", status: want ? "True" : "False" }],
-      containerStatuses: p.spec.containers.map((x) => ({ name: x.name, image: x.image, ready: want, restartCount: 0 })),
+      containerStatuses: p.spec.containers.map((x) => ({
+        name: x.name,
+        image: x.image,
+        ready: want,
+        restartCount: c.restarts,
+      })),
     };
     client.patch(
       "Pod",
@@ -142,6 +176,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       { status },
       (r) => {
         c.writing = false;
+        cfg.recorder?.nodeEvent({ node, kind: "report-done", uid: c.uid, ok: r.ok });
         if (containers.get(c.uid) !== c) return;
         if (r.ok) {
           c.reported = want;
@@ -189,6 +224,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     },
     onMessage(from, msg) {
       client.onMessage(from, msg);
+    },
+    onSignal(signal) {
+      if (signal === "container-kill") runtime.kill();
     },
   };
 }

@@ -134,13 +134,17 @@ export interface AmbiguousScale {
 
 /**
  * What happened on a node, in the order it happened: its container runtime's changes (the ground truth
- * of what runs) — a pod's container began running or stopped, or the node rebooted, which stopped them
- * all — and its kubelet's reports of a pod's readiness, recorded when the status write is sent.
+ * of what runs) — a pod's container began running, was stopped by the kubelet, died on its own
+ * (exited: a container kill), or the node rebooted, which stopped them all — and its kubelet's reports
+ * of a pod's readiness, recorded when the status write is sent and when its answer (or failure) comes
+ * back (report-done: the kubelet sends a pod's next status only then).
  */
 export type NodeEvent =
-  | { time: number; node: string; kind: "running" | "stopped"; uid: string }
+  | { time: number; node: string; kind: "running" | "stopped" | "exited"; uid: string }
   | { time: number; node: string; kind: "reboot" }
-  | { time: number; node: string; kind: "report"; uid: string; ready: boolean };
+  | { time: number; node: string; kind: "report"; uid: string; ready: boolean }
+  /** ok: the write was acknowledged (otherwise it failed, or its outcome is unknown). */
+  | { time: number; node: string; kind: "report-done"; uid: string; ok: boolean };
 
 /** A NodeEvent without its time (the recorder stamps it). */
 export type NodeEventInput = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, "time"> : never) : never;

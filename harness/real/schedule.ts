@@ -55,6 +55,8 @@ export const SIM_TO_REAL: Record<FaultKind, RealFaultKind | undefined> = {
   drift: undefined,
   "slow-messages": "delay",
   swizzle: "oneway",
+  // A real etcd cluster runs no pods.
+  "container-kill": undefined,
 };
 
 export function describeRealFault(f: RealFault): string {

@@ -79,6 +79,11 @@ export const FAULT_SPECS = {
     fields: { target: proc(), extraUs: us(0, 60_000_000) },
     names: one("target"),
   },
+  "container-kill": {
+    doc: "one running container of the node's pods dies at once (its kubelet restarts it after a back-off: 1 s, doubling to 8 s); a no-op on a process without containers",
+    fields: { target: proc() },
+    names: one("target"),
+  },
   "slow-messages": {
     doc: "each message is held back with probability `p` by a heavy-tailed delay of up to `maxUs` (reordering across rounds)",
     fields: { p: prob(), maxUs: us(0, 60_000_000) },

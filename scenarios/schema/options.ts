@@ -369,7 +369,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

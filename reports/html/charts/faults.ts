@@ -28,6 +28,7 @@ export const FAULT_LABELS: Record<FaultKind, string> = {
   "disk-slow": "slow disk",
   "slow-messages": "heavy-tail delays",
   swizzle: "swizzle clog",
+  "container-kill": "container kill",
 };
 
 const LANE = 16;
@@ -83,6 +84,7 @@ export function faultTargets(f: FaultEvent): string[] | "all" {
     case "skew":
     case "drift":
     case "disk-slow":
+    case "container-kill":
       return [f.target];
     case "loss":
     case "delay":
