@@ -373,6 +373,13 @@ export const BUG_CATALOG = [
       "kubernetes #5927 and #5668 (pods shown Running while their containers kept dying: the kubelet's status followed its sync loop, not the container's death); written by hand once the nemesis could kill containers",
     scenario: "container-crashes",
   },
+  {
+    name: "kube-kubelet-reboot-keeps-ready",
+    bug: "a rebooted node's kubelet says nothing of its pods until their containers run again: the pods it had reported Ready stay Ready through the reboot's restarts",
+    modelledOn:
+      "the status a kubelet keeps across its restart (kubernetes #100277 and #125397, where containers outlive the kubelet and keeping Ready is wished for) applied to a node whose containers died with it; written by hand once container-crashes rebooted nodes",
+    scenario: "container-crashes",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -1,6 +1,8 @@
 // Liveness after heal: within the bound every Deployment has replicas ready pods of its current
 // template on live nodes (and no old ones), its status says so, and every workload step went
-// through. When stuck, the message names what is pending.
+// through. A pod is ready when its status says so and its container runs (the nodes' container
+// runtimes' log: a rebooted node's pods are not ready on their stale status). When stuck, the message
+// names what is pending.
 import type { CheckOf } from "../types.ts";
 import { pendingOf, type ConvergenceInput } from "./pending.ts";
 import { fmtTime } from "./safety.ts";

@@ -213,4 +213,34 @@ test("pendingOf says what its plain form says, and isConverged whether that is n
   assert.ok(converged > 100, `enough converged inputs to mean something (${converged})`);
 });
 
+test("a pod reported ready counts only while its container runs, when the runtimes' log is given", () => {
+  const input: ConvergenceInput = {
+    objects: [
+      deployment(2, "nginx:1"),
+      replicaSet("rs1", "d1", "nginx:1", 2),
+      pod("p0", "rs1", "node-1", true),
+      pod("p1", "rs1", "node-2", true),
+    ],
+    expected: [
+      {
+        namespace: "default",
+        name: "nginx",
+        deleted: false,
+        replicas: 2,
+        containers: [{ name: "nginx", image: "nginx:1" }],
+      },
+    ],
+    liveNodes: ["node-1", "node-2"],
+    steps: ["apply"],
+    stepsDone: 1,
+  };
+  assert.equal(pendingOf(input), [], "the status alone (an older log)");
+  assert.ok(isConverged({ ...input, running: new Set(["u-p0", "u-p1"]) }));
+  const rebooted = { ...input, running: new Set(["u-p0"]) };
+  assert.not.ok(isConverged(rebooted));
+  assert.equal(pendingOf(rebooted), [
+    "deployment default/nginx: 1/2 ready, 1 pod reported ready whose container is not running on node-2",
+  ]);
+});
+
 test.run();

@@ -33,6 +33,11 @@ export interface ConvergenceInput {
   stepsDone: number;
   /** Scales that timed out: each may have landed after every later step, so its replicas may be the final ones. */
   ambiguousScales?: readonly { namespace: string; name: string; replicas: number }[];
+  /**
+   * Pods (by uid) whose container runs now, as the nodes' container runtimes logged it: a pod counts as
+   * ready only if its status says so and its container runs (absent: the status alone, as in older logs).
+   */
+  running?: ReadonlySet<string>;
 }
 
 const plural = (n: number, one: string, many = one + "s") => `${n} ${n === 1 ? one : many}`;
@@ -113,7 +118,8 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
     const all = new Set(mine.map((rs) => rs.metadata.uid));
     const cur = pods.filter((p) => current.has(controllerOf(p)?.uid));
     const old = pods.filter((p) => all.has(controllerOf(p)?.uid) && !current.has(controllerOf(p)?.uid));
-    const ready = cur.filter((p) => podIsReady(p) && live.has(p.spec.nodeName ?? ""));
+    const runs = (p: Pod) => input.running === undefined || input.running.has(p.metadata.uid ?? "");
+    const ready = cur.filter((p) => podIsReady(p) && live.has(p.spec.nodeName ?? "") && runs(p));
     const st = d.status ?? {};
     const statusOk =
       (st.observedGeneration ?? 0) >= (d.metadata.generation ?? 1) &&
@@ -125,11 +131,16 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
       const unscheduled = cur.filter((p) => !p.spec.nodeName);
       const onDead = cur.filter((p) => p.spec.nodeName && !live.has(p.spec.nodeName));
       const starting = cur.filter((p) => p.spec.nodeName && live.has(p.spec.nodeName) && !podIsReady(p));
+      const notRunning = cur.filter((p) => p.spec.nodeName && live.has(p.spec.nodeName) && podIsReady(p) && !runs(p));
       const parts = [`${ready.length}/${n} ready`];
       if (unscheduled.length > 0) parts.push(`${plural(unscheduled.length, "pod")} unscheduled`);
       if (starting.length > 0)
         parts.push(
           `${plural(starting.length, "pod")} not ready on ${[...new Set(starting.map((p) => p.spec.nodeName))].sort().join(",")}`,
+        );
+      if (notRunning.length > 0)
+        parts.push(
+          `${plural(notRunning.length, "pod")} reported ready whose container is not running on ${[...new Set(notRunning.map((p) => p.spec.nodeName))].sort().join(",")}`,
         );
       if (onDead.length > 0)
         parts.push(

@@ -2,12 +2,14 @@
 // runtime logged it:
 // - every report of Ready is backed, at the instant it is sent, by a running container of that pod (by
 //   uid) on that node;
-// - when the container of a pod last reported Ready dies on its own (a container kill), the kubelet
-//   reports the pod not ready within a second (Kubernetes' PLEG relists every second) — a second from
-//   the answer to the Ready write, if it was still in flight at the death: a kubelet writes a pod's
-//   status one write at a time — unless the Ready write failed (its pod may never have been Ready), the
-//   node rebooted or the pod was deleted first, or a fault other than a container kill was active in the
-//   explain window before the death or in the second after it (a kubelet paused or cut off cannot).
+// - when a pod the kubelet last reported Ready (and had that acknowledged) loses its container — it dies
+//   on its own (a container kill) or the node reboots — the kubelet reports the pod not ready within a
+//   second (Kubernetes' PLEG relists every second): from the death, or from the answer to the Ready
+//   write if that was still in flight (a kubelet writes a pod's status one write at a time), or from the
+//   reboot (the new incarnation's first chance). Nothing is owed when the Ready write failed (its pod may
+//   never have been Ready), when the node rebooted or the pod was deleted first, or when a fault other
+//   than a container kill or the node's own crash was active in the explain window before or in the
+//   second after (a kubelet paused or cut off cannot report).
 //
 // A pod's status is the system's word about itself, and every rule that counts available pods
 // (kube-min-available above all) reads readiness from it: a kubelet that reports a pod Ready while its
@@ -19,7 +21,7 @@ import type { KubeObservations, NodeEvent } from "../../core/kube/observations.t
 import { fmtTime, violationsResult } from "./safety.ts";
 import { DEFAULT_EXPLAIN_US, type FaultWindow } from "./rollout.ts";
 
-/** How soon a kubelet must report a dead container's pod not ready (the PLEG's relist period). */
+/** How soon a kubelet must report a pod whose container is gone not ready (the PLEG's relist period). */
 export const EXIT_REPORT_US = 1_000_000;
 
 export interface ReadyCheckOptions {
@@ -27,12 +29,20 @@ export interface ReadyCheckOptions {
   explainUs?: number;
 }
 
+/** A not-ready report a kubelet owes: its pod's container died (events[i]) or its node rebooted. */
+interface Debt {
+  node: string;
+  uid: string;
+  /** The death's or the reboot's index in the log, and its time. */
+  i: number;
+  time: number;
+  cause: "death" | "reboot";
+}
+
 export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOptions = {}): CheckResult {
   const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
-  const otherFaults = (opts.faults ?? []).filter((f) => !f.what?.startsWith("container kill"));
+  const faults = (opts.faults ?? []).filter((f) => !f.what?.startsWith("container kill"));
   const events = obs.nodeEvents ?? [];
-  /** node → uid → what its container did last: running since, or stopped at. */
-  const state = new Map<string, Map<string, { running: boolean; at: number }>>();
   const podOf = new Map<string, string>();
   /** When each pod (by uid) left the store. */
   const deletedAt = new Map<string, number>();
@@ -47,109 +57,128 @@ export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOption
       if (gone !== undefined && !deletedAt.has(gone)) deletedAt.set(gone, v.time);
     }
   }
+  const pod = (uid: string) => `pod ${podOf.get(uid) ?? "?"} (uid ${uid})`;
+
   const violations: string[] = [];
+  const debts: Debt[] = [];
   let started = 0;
   let readyReports = 0;
-  let exitsJudged = 0;
-  let exitsExcused = 0;
-  /** node → uid → the last report's readiness. */
-  const lastReport = new Map<string, Map<string, boolean>>();
+  /** node → uid → what its container did last: running since, or stopped at. */
+  const state = new Map<string, Map<string, { running: boolean; at: number }>>();
+  /** node → uid → the last report's readiness, and its answer (undefined while in flight). */
+  const lastReport = new Map<string, Map<string, { ready: boolean; ok: boolean | undefined }>>();
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     let node = state.get(e.node);
     if (node === undefined) state.set(e.node, (node = new Map()));
     let reports = lastReport.get(e.node);
     if (reports === undefined) lastReport.set(e.node, (reports = new Map()));
-    if (e.kind === "reboot") {
-      for (const c of node.values()) if (c.running) Object.assign(c, { running: false, at: e.time });
-      reports.clear();
-      continue;
-    }
-    if (e.kind === "report-done") continue;
-    if (e.kind !== "report") {
-      if (e.kind === "running") started++;
-      node.set(e.uid, { running: e.kind === "running", at: e.time });
-      if (e.kind === "exited" && reports.get(e.uid) === true) {
-        const judged = judgeExit(events, i, e, deletedAt.get(e.uid));
-        if (judged !== undefined) {
-          const excuse = otherFaults.find(
-            (f) => f.start <= e.time + EXIT_REPORT_US && (f.end === undefined || f.end + explainUs >= e.time),
-          );
-          if (excuse !== undefined) exitsExcused++;
-          else {
-            exitsJudged++;
-            if (!judged)
-              violations.push(
-                `${e.node} did not report pod ${podOf.get(e.uid) ?? "?"} (uid ${e.uid}) not ready within ${fmtTime(EXIT_REPORT_US)} of its container's death at ${fmtTime(e.time)} (it had last reported it Ready), and no fault but container kills in the ${fmtTime(explainUs)} before`,
-              );
-          }
-        }
+    switch (e.kind) {
+      case "reboot":
+        for (const c of node.values()) if (c.running) Object.assign(c, { running: false, at: e.time });
+        for (const [uid, r] of reports)
+          if (r.ready && r.ok === true) debts.push({ node: e.node, uid, i, time: e.time, cause: "reboot" });
+        reports.clear();
+        break;
+      case "running":
+      case "stopped":
+      case "exited":
+        if (e.kind === "running") started++;
+        node.set(e.uid, { running: e.kind === "running", at: e.time });
+        if (e.kind === "exited" && reports.get(e.uid)?.ready === true)
+          debts.push({ node: e.node, uid: e.uid, i, time: e.time, cause: "death" });
+        break;
+      case "report-done": {
+        const r = reports.get(e.uid);
+        if (r !== undefined && r.ok === undefined) r.ok = e.ok;
+        break;
       }
+      case "report": {
+        reports.set(e.uid, { ready: e.ready, ok: undefined });
+        if (!e.ready) break;
+        readyReports++;
+        const c = node.get(e.uid);
+        if (c?.running === true) break;
+        const why =
+          c === undefined
+            ? "its container had not run yet"
+            : `its container had stopped at ${fmtTime(c.at)} (a stop, a death or a reboot) and not run since`;
+        violations.push(`${e.node} reported ${pod(e.uid)} Ready at ${fmtTime(e.time)}, but ${why}`);
+        break;
+      }
+    }
+  }
+
+  let judged = 0;
+  let excused = 0;
+  for (const d of debts) {
+    const paid = judgeDebt(events, d, deletedAt.get(d.uid));
+    if (paid === undefined) continue;
+    const ownCrash = `crash ${d.node}`;
+    const excuse = faults.find(
+      (f) =>
+        !(d.cause === "reboot" && (f.what === ownCrash || f.what?.startsWith(`${ownCrash} (`))) &&
+        f.start <= d.time + EXIT_REPORT_US &&
+        (f.end === undefined || f.end + explainUs >= d.time),
+    );
+    if (excuse !== undefined) {
+      excused++;
       continue;
     }
-    reports.set(e.uid, e.ready);
-    if (!e.ready) continue;
-    readyReports++;
-    const c = node.get(e.uid);
-    if (c?.running === true) continue;
-    const why =
-      c === undefined
-        ? "its container had not run yet"
-        : `its container had stopped at ${fmtTime(c.at)} (a stop, a death or a reboot) and not run since`;
-    violations.push(
-      `${e.node} reported pod ${podOf.get(e.uid) ?? "?"} (uid ${e.uid}) Ready at ${fmtTime(e.time)}, but ${why}`,
-    );
+    judged++;
+    if (!paid)
+      violations.push(
+        `${d.node} did not report ${pod(d.uid)} not ready within ${fmtTime(EXIT_REPORT_US)} of ${d.cause === "death" ? "its container's death" : "the node's reboot"} at ${fmtTime(d.time)} (it had last reported it Ready), and no fault but container kills${d.cause === "reboot" ? " and the node's own crash" : ""} in the ${fmtTime(explainUs)} before`,
+      );
   }
-  const deaths =
-    exitsJudged + exitsExcused > 0
-      ? `; ${exitsJudged} deaths of a Ready pod's container, each reported not ready within ${fmtTime(EXIT_REPORT_US)}${exitsExcused ? ` (${exitsExcused} more while another fault explained a delay)` : ""}`
+  const owed =
+    judged + excused > 0
+      ? `; ${judged + excused} Ready pods lost their container (a death or a reboot): ${judged} reported not ready within ${fmtTime(EXIT_REPORT_US)}${excused ? `, ${excused} while another fault could delay the report` : ""}`
       : "";
   return violationsResult(
     "kube-ready-truthful",
     violations,
-    `${readyReports} Ready reports by kubelets, each sent while its pod's container ran (${started} containers started${deaths})`,
+    `${readyReports} Ready reports by kubelets, each sent while its pod's container ran (${started} containers started${owed})`,
   );
 }
 
 /**
- * Whether the kubelet reported the dead container's pod not ready within EXIT_REPORT_US of events[i] (its
- * death), or of the answer to its Ready write if that was in flight then; undefined when nothing is owed:
- * the Ready write failed or never came back, or the node rebooted or the pod was deleted by then.
+ * Whether the kubelet paid the debt: reported the pod not ready within EXIT_REPORT_US of the death or
+ * reboot, or of the answer to its Ready write if that was in flight at the death; undefined when nothing
+ * is owed after all: the Ready write failed or never came back, or the node rebooted (again) or the pod
+ * was deleted by then.
  */
-function judgeExit(
-  events: readonly NodeEvent[],
-  i: number,
-  exit: { time: number; node: string; uid: string },
-  deletedAt: number | undefined,
-): boolean | undefined {
-  let deadline = exit.time + EXIT_REPORT_US;
-  // The answer to the last report (the Ready one): before the death, or after it if still in flight.
-  let answered: boolean | undefined;
-  for (let j = i - 1; j >= 0; j--) {
-    const e = events[j]!;
-    if (e.node !== exit.node || (e.kind !== "report" && e.kind !== "report-done") || e.uid !== exit.uid) continue;
-    if (e.kind === "report-done") answered = e.ok;
-    break;
-  }
-  let j = i + 1;
-  if (answered === undefined) {
-    for (; j < events.length; j++) {
-      const e = events[j]!;
-      if (e.node !== exit.node) continue;
-      if (e.kind === "reboot") return undefined;
-      if (e.kind === "report-done" && e.uid === exit.uid) break;
+function judgeDebt(events: readonly NodeEvent[], d: Debt, deletedAt: number | undefined): boolean | undefined {
+  let deadline = d.time + EXIT_REPORT_US;
+  let j = d.i + 1;
+  if (d.cause === "death") {
+    // The answer to the last report (the Ready one): before the death, or after it if still in flight.
+    let answered: boolean | undefined;
+    for (let k = d.i - 1; k >= 0; k--) {
+      const e = events[k]!;
+      if (e.node !== d.node || (e.kind !== "report" && e.kind !== "report-done") || e.uid !== d.uid) continue;
+      if (e.kind === "report-done") answered = e.ok;
+      break;
     }
-    if (j === events.length) return undefined;
-    answered = (events[j] as NodeEvent & { kind: "report-done" }).ok;
-    deadline = Math.max(deadline, events[j]!.time + EXIT_REPORT_US);
+    if (answered === undefined) {
+      for (; j < events.length; j++) {
+        const e = events[j]!;
+        if (e.node !== d.node) continue;
+        if (e.kind === "reboot") return undefined;
+        if (e.kind === "report-done" && e.uid === d.uid) break;
+      }
+      if (j === events.length) return undefined;
+      answered = (events[j] as NodeEvent & { kind: "report-done" }).ok;
+      deadline = Math.max(deadline, events[j]!.time + EXIT_REPORT_US);
+    }
+    if (!answered) return undefined;
   }
-  if (!answered) return undefined;
   if (deletedAt !== undefined && deletedAt <= deadline) return undefined;
   for (; j < events.length && events[j]!.time <= deadline; j++) {
     const e = events[j]!;
-    if (e.node !== exit.node) continue;
+    if (e.node !== d.node) continue;
     if (e.kind === "reboot") return undefined;
-    if (e.kind === "report" && e.uid === exit.uid && !e.ready) return true;
+    if (e.kind === "report" && e.uid === d.uid && !e.ready) return true;
   }
   return false;
 }

@@ -72,6 +72,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const readyBeforeRunning = cfg.bugs?.has("kube-kubelet-ready-before-running") === true;
   // MUTANT kube-kubelet-ignores-container-exit: a dead container is restarted, its pod left Ready meanwhile.
   const ignoresExit = cfg.bugs?.has("kube-kubelet-ignores-container-exit") === true;
+  // MUTANT kube-kubelet-reboot-keeps-ready: a rebooted node says nothing of its pods until their containers run.
+  const rebootKeepsReady = cfg.bugs?.has("kube-kubelet-reboot-keeps-ready") === true;
   const retries = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
@@ -154,7 +156,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   function writeStatus(p: Pod, c: Container): void {
     const want = readyBeforeRunning ? runtime.has(c.uid) : runtime.isRunning(c.uid);
     if (c.writing || (c.reported === want && podIsReady(p) === want)) return;
-    if (c.reported === undefined && !want && !podIsReady(p) && p.status?.phase === "Pending") return; // nothing to say yet
+    if (c.reported === undefined && !want && (rebootKeepsReady || (!podIsReady(p) && p.status?.phase === "Pending")))
+      return; // nothing to say yet
     c.writing = true;
     cfg.recorder?.nodeEvent({ node, kind: "report", uid: c.uid, ready: want });
     const status = {

@@ -189,6 +189,9 @@ export class KubeRecorder implements KubeObservations {
   readonly reads: QuorumRead[] = [];
   readonly controllerWrites: ControllerWrite[] = [];
   readonly nodeEvents: NodeEvent[] = [];
+  /** Pods (by uid) whose container runs now, per the nodes' runtimes; and each node's. */
+  readonly running = new Set<string>();
+  private readonly runningOn = new Map<string, Set<string>>();
   readonly latest = new Map<string, LatestEntry>();
   /** Bumped on every change of `latest`, `actions` or `ambiguousScales` (lets callers cache derived views). */
   changes = 0;
@@ -288,6 +291,22 @@ export class KubeRecorder implements KubeObservations {
   }
   nodeEvent(e: NodeEventInput): void {
     this.nodeEvents.push({ time: this.now(), ...e } as NodeEvent);
+    if (e.kind === "report" || e.kind === "report-done") return;
+    let on = this.runningOn.get(e.node);
+    if (on === undefined) this.runningOn.set(e.node, (on = new Set()));
+    if (e.kind === "reboot") {
+      for (const uid of on) this.running.delete(uid);
+      on.clear();
+    } else if (e.kind === "running") {
+      on.add(e.uid);
+      this.running.add(e.uid);
+    } else {
+      on.delete(e.uid);
+      this.running.delete(e.uid);
+    }
+    // What runs is part of what liveness judges (a pod reported ready counts only while its container runs).
+    this.changes++;
+    this.workloadChanges++;
   }
   bind(b: Omit<BindRequest, "time">): void {
     this.binds.push({ time: this.now(), ...b });

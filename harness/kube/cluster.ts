@@ -225,6 +225,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     steps: stepNames,
     stepsDone: recorder.actions.length,
     ambiguousScales: recorder.ambiguousScales,
+    running: recorder.running,
   });
   // pendingOf reads the workload's objects, every object's uid, the steps done and which nodes are
   // up: it is computed again only when one of those changed (recorder.workloadChanges, node status).
