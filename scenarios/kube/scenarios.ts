@@ -20,7 +20,7 @@ import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
-import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
+import type { ExecuteInput, ScenarioDef, ScenarioOutcome, ShrinkKnob } from "../types.ts";
 import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
 import { startLatencyLog, stopLatencyLog, type LatencyOp, type StepStart } from "../../core/metrics/latency.ts";
 import { kubeLatencyReport, podStartups, type LatencyReport } from "../../harness/metrics/kube.ts";
@@ -270,6 +270,14 @@ function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
   return faults.sort((a, b) => a.at - b.at);
 }
 
+/** The shrinker's knob of a Kubernetes scenario: a shorter fault phase (whole milliseconds, at least 2 s). */
+export const FAULT_PHASE_KNOB: ShrinkKnob<KubeOptions> = {
+  name: "faultPhaseMs",
+  min: 2_000,
+  get: (o) => Math.round(o.faultPhaseUs / 1000),
+  set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
+};
+
 const ALL: FaultKind[] = [
   "pause",
   "crash",
@@ -309,14 +317,7 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
   },
   schedule: scheduleKube,
   execute: runKube,
-  shrinkKnobs: [
-    {
-      name: "faultPhaseMs",
-      min: 2_000,
-      get: (o) => Math.round(o.faultPhaseUs / 1000),
-      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
-    },
-  ],
+  shrinkKnobs: [FAULT_PHASE_KNOB],
 };
 
 /**
@@ -328,30 +329,37 @@ export const kubeSmoke: ScenarioDef<KubeOptions> = {
   name: "kube-smoke",
   description:
     "nginx with 3 replicas, an image rollout, a scale to 5, another rollout, a scale to 4 (on half the seeds then a scale to 8 taken back to 4 before the new pods are ready), with no faults: the Kubernetes baseline every checker must pass strictly",
-  resolve: (rng) =>
-    withQuickScaleDown(rng, {
-      members: 3,
-      apiservers: rng.int(1, 3),
-      nodes: 3,
-      faultPhaseUs: 6_500_000,
-      livenessBoundUs: 15_000_000,
-      manifests: [NGINX_MANIFEST],
-      actions: [
-        { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
-        { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
-        { at: 4_500_000, kind: "image", deployment: "nginx", image: "nginx:1.27" },
-        { at: 5_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
-      ],
-      mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights: {} },
-      pauseSchedulerLeader: false,
-      compactIntervalUs: 500_000,
-      conflictWriters: 0,
-      buggify: [],
-    }),
+  resolve: (rng) => withQuickScaleDown(rng, smokeFlow(rng)),
   schedule: () => [],
   execute: runKube,
   shrinkKnobs: [],
 };
+
+/**
+ * kube-smoke's flow with no fault mix: nginx ×3, an image rollout, a scale to 5, another rollout, a scale
+ * to 4, through 1–3 apiservers (the one draw). container-crashes runs it under its own faults.
+ */
+export function smokeFlow(rng: Rng): KubeOptions {
+  return {
+    members: 3,
+    apiservers: rng.int(1, 3),
+    nodes: 3,
+    faultPhaseUs: 6_500_000,
+    livenessBoundUs: 15_000_000,
+    manifests: [NGINX_MANIFEST],
+    actions: [
+      { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+      { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
+      { at: 4_500_000, kind: "image", deployment: "nginx", image: "nginx:1.27" },
+      { at: 5_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
+    ],
+    mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights: {} },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
+  };
+}
 
 /**
  * A scale up taken back before its pods are ready, drawn after every other option: on half the seeds, at
@@ -438,14 +446,7 @@ export const controllerConflicts: ScenarioDef<KubeOptions> = {
     ),
   schedule: scheduleKube,
   execute: runKube,
-  shrinkKnobs: [
-    {
-      name: "faultPhaseMs",
-      min: 2_000,
-      get: (o) => Math.round(o.faultPhaseUs / 1000),
-      set: (o, v) => ({ ...o, faultPhaseUs: v * 1000 }),
-    },
-  ],
+  shrinkKnobs: [FAULT_PHASE_KNOB],
 };
 
 export const KUBE_SCENARIOS = [deploymentRollout, controllerConflicts, kubeSmoke];
