@@ -146,8 +146,9 @@ export type NodeEvent =
   /** ok: the write was acknowledged (otherwise it failed, or its outcome is unknown). */
   | { time: number; node: string; kind: "report-done"; uid: string; ok: boolean };
 
-/** A NodeEvent without its time (the recorder stamps it). */
-export type NodeEventInput = NodeEvent extends infer E ? (E extends NodeEvent ? Omit<E, "time"> : never) : never;
+/** A NodeEvent without its time (the recorder stamps it); Omit over each kind of the union. */
+type WithoutTime<E> = E extends unknown ? Omit<E, "time"> : never;
+export type NodeEventInput = WithoutTime<NodeEvent>;
 
 export interface KubeObservations {
   /** The nodes the cluster was built with. */
