@@ -107,10 +107,10 @@ test("kube-ready-truthful: a reboot owes its own report; a deletion or another f
   assert.is(rebootUnpaid.verdict, "fail");
   assert.match(rebootUnpaid.message, "not ready within 1.000s of the node's reboot at 1.500s");
   // The node's own crash does not excuse its reboot's debt; another process's crash does.
-  const ownCrash = [{ start: 1 * S, end: 1.5 * S, what: "crash node-1" }];
+  const ownCrash = [{ start: 1 * S, end: 1.5 * S, kind: "crash", target: "node-1" }];
   assert.is(check([...ready, reboot(1.5 * S)], ownCrash).verdict, "fail");
   assert.is(
-    check([...ready, reboot(1.5 * S)], [{ start: 1 * S, end: 1.5 * S, what: "crash node-12" }]).verdict,
+    check([...ready, reboot(1.5 * S)], [{ start: 1 * S, end: 1.5 * S, kind: "crash", target: "node-12" }]).verdict,
     "pass",
   );
   // A Ready write still unanswered at the reboot may or may not have landed: nothing is owed.
@@ -125,10 +125,13 @@ test("kube-ready-truthful: a reboot owes its own report; a deletion or another f
     }),
   );
   assert.is(deleted.verdict, "pass", deleted.message);
-  const paused = check([...ready, exited(1 * S)], [{ start: 1.2 * S, end: 1.4 * S, what: "pause node-1" }]);
+  const paused = check([...ready, exited(1 * S)], [{ start: 1.2 * S, end: 1.4 * S, kind: "pause", target: "node-1" }]);
   assert.is(paused.verdict, "pass", paused.message);
   assert.match(paused.message, "0 reported not ready within 1.000s, 1 while another fault could delay the report");
-  const kills = check([...ready, exited(1 * S)], [{ start: 1 * S, end: 1 * S, what: "container kill on node-1" }]);
+  const kills = check(
+    [...ready, exited(1 * S)],
+    [{ start: 1 * S, end: 1 * S, kind: "container-kill", target: "node-1" }],
+  );
   assert.is(kills.verdict, "fail");
 });
 

@@ -41,7 +41,7 @@ interface Debt {
 
 export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOptions = {}): CheckResult {
   const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
-  const faults = (opts.faults ?? []).filter((f) => !f.what?.startsWith("container kill"));
+  const faults = (opts.faults ?? []).filter((f) => f.kind !== "container-kill");
   const events = obs.nodeEvents ?? [];
   const podOf = new Map<string, string>();
   /** When each pod (by uid) left the store. */
@@ -114,10 +114,9 @@ export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOption
   for (const d of debts) {
     const paid = judgeDebt(events, d, deletedAt.get(d.uid));
     if (paid === undefined) continue;
-    const ownCrash = `crash ${d.node}`;
     const excuse = faults.find(
       (f) =>
-        !(d.cause === "reboot" && (f.what === ownCrash || f.what?.startsWith(`${ownCrash} (`))) &&
+        !(d.cause === "reboot" && f.kind === "crash" && f.target === d.node) &&
         f.start <= d.time + EXIT_REPORT_US &&
         (f.end === undefined || f.end + explainUs >= d.time),
     );

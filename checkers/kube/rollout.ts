@@ -65,6 +65,9 @@ export interface FaultWindow {
   start: number;
   end?: number | undefined;
   what?: string;
+  /** The fault's kind and the process it targets, if one (absent in hand-made logs: any fault). */
+  kind?: string;
+  target?: string;
 }
 
 export interface RolloutCheckOptions {

@@ -4,7 +4,7 @@
 // which topology to start, which workload to run, which checkers to subscribe and call at the end.
 import { HistoryRecorder } from "../../core/etcd/client.ts";
 import type { CheckResult } from "../../checkers/types.ts";
-import { Nemesis, describeFault, type FaultEvent } from "../../sim/nemesis.ts";
+import { Nemesis, type FaultEvent } from "../../sim/nemesis.ts";
 import { World, type WorldOptions } from "../../sim/world.ts";
 import type { RunExtra, ScenarioOutcome, TimelinePoint } from "./types.ts";
 import { RunObservers } from "./observers.ts";
@@ -76,10 +76,18 @@ export class SimRun {
 
   /**
    * The faults the nemesis started, as windows (end undefined: still on at the heal): for the checks that
-   * excuse what a recent fault explains (kube-min-available), with the fault's description.
+   * excuse what a recent fault explains (kube-min-available), with the fault's kind and target (a resolved
+   * process: the log holds faults as applied).
    */
-  faultWindows(): { start: number; end: number | undefined; what: string }[] {
-    return this.nemesis?.log.map((a) => ({ start: a.start, end: a.end, what: describeFault(a.fault) })) ?? [];
+  faultWindows(): { start: number; end: number | undefined; kind: string; target?: string }[] {
+    return (
+      this.nemesis?.log.map((a) => ({
+        start: a.start,
+        end: a.end,
+        kind: a.fault.kind,
+        ...("target" in a.fault ? { target: a.fault.target } : {}),
+      })) ?? []
+    );
   }
 
   /** Phase 1: the workload under faults, to faultPhaseUs (a long one bounds the heap's growth: heap.ts). */
