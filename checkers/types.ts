@@ -35,6 +35,7 @@ export interface CheckEvidence {
   "kube-cache-synced": ViolationList;
   "kube-gc-owner-gone": ViolationList;
   "kube-ready-truthful": ViolationList;
+  "kube-node-capacity": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

@@ -380,6 +380,13 @@ export const BUG_CATALOG = [
       "the status a kubelet keeps across its restart (kubernetes #100277 and #125397, where containers outlive the kubelet and keeping Ready is wished for) applied to a node whose containers died with it; written by hand once container-crashes rebooted nodes",
     scenario: "container-crashes",
   },
+  {
+    name: "kube-kubelet-no-admission",
+    bug: "a kubelet runs every pod bound to its node, however many: nothing on the node checks the pods against its capacity, so a scheduler that binds on a stale view overfills it",
+    modelledOn:
+      "etcdsim's own kubelet before kube-node-capacity (deployment-rollout seed 59 at capacity 2: a bind of unknown outcome, forgotten by the scheduler, put a third pod on a two-pod node); Kubernetes leaves the last word to the kubelet's admission because the scheduler's view lags (kubernetes #10928, #76772, #115325: pods rejected OutOfpods/OutOfcpu/OutOfmemory after the scheduler bound them)",
+    scenario: "tight-nodes",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -9,6 +9,7 @@ import { authRevoke } from "./etcd/auth-revoke.ts";
 import { slowDisk } from "./kube/slow-disk.ts";
 import { compactedDeletes } from "./kube/compacted-deletes.ts";
 import { containerCrashes } from "./kube/container-crashes.ts";
+import { tightNodes } from "./kube/tight-nodes.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -19,6 +20,7 @@ const all: ScenarioDef[] = [
   slowDisk,
   compactedDeletes,
   containerCrashes,
+  tightNodes,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

@@ -12,6 +12,7 @@ import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
 import { checkGarbageCollection } from "./gc.ts";
 import { checkReadyTruthful } from "./ready.ts";
+import { checkNodeCapacity } from "./capacity.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -22,6 +23,7 @@ export { checkCacheSynced } from "./synced.ts";
 export { checkReadsFresh } from "./fresh.ts";
 export { checkGarbageCollection } from "./gc.ts";
 export { checkReadyTruthful } from "./ready.ts";
+export { checkNodeCapacity } from "./capacity.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -39,6 +41,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
       ...(rollout.faults !== undefined ? { faults: rollout.faults } : {}),
       ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),
     }),
+    checkNodeCapacity(obs),
     ...checkRollout(obs, rollout),
   ];
 }

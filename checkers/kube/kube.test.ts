@@ -327,6 +327,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-cache-synced",
       "kube-gc-owner-gone",
       "kube-ready-truthful",
+      "kube-node-capacity",
       "kube-max-surge",
       "kube-min-available",
     ],

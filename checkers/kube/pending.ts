@@ -5,6 +5,7 @@
 import { canonicalEqual, canonicalJson } from "../../core/kube/resources.ts";
 import {
   controllerOf,
+  podIsActive,
   podIsReady,
   type Deployment,
   type KubeObject,
@@ -116,8 +117,11 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
       mine.filter((rs) => canonicalEqual(rs.spec.template.spec.containers, template)).map((rs) => rs.metadata.uid),
     );
     const all = new Set(mine.map((rs) => rs.metadata.uid));
-    const cur = pods.filter((p) => current.has(controllerOf(p)?.uid));
-    const old = pods.filter((p) => all.has(controllerOf(p)?.uid) && !current.has(controllerOf(p)?.uid));
+    // Failed pods (rejected by a kubelet) stay until their ReplicaSet goes, as in Kubernetes: not counted.
+    const cur = pods.filter((p) => podIsActive(p) && current.has(controllerOf(p)?.uid));
+    const old = pods.filter(
+      (p) => podIsActive(p) && all.has(controllerOf(p)?.uid) && !current.has(controllerOf(p)?.uid),
+    );
     const runs = (p: Pod) => input.running === undefined || input.running.has(p.metadata.uid ?? "");
     const ready = cur.filter((p) => podIsReady(p) && live.has(p.spec.nodeName ?? "") && runs(p));
     const st = d.status ?? {};

@@ -31,6 +31,7 @@ import type { CheckResult } from "../types.ts";
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import {
   controllerOf,
+  podIsActive,
   podIsReady,
   type Deployment,
   type KubeObject,
@@ -162,7 +163,9 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       const ref = controllerOf(o);
       if (ref === undefined) continue;
       if (o.kind === "ReplicaSet") (rsByOwner.get(ref.uid) ?? rsByOwner.set(ref.uid, []).get(ref.uid)!).push(o);
-      else if (o.kind === "Pod") (podsByRs.get(ref.uid) ?? podsByRs.set(ref.uid, []).get(ref.uid)!).push(o);
+      // A failed pod (a kubelet rejected it) is not live: its ReplicaSet no longer counts it either.
+      else if (o.kind === "Pod" && podIsActive(o))
+        (podsByRs.get(ref.uid) ?? podsByRs.set(ref.uid, []).get(ref.uid)!).push(o);
     }
     deploymentsNow = [];
     for (const [key, o] of objects) {

@@ -104,6 +104,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-cache-synced",
         "kube-gc-owner-gone",
         "kube-ready-truthful",
+        "kube-node-capacity",
         "kube-max-surge",
         "kube-min-available",
         "kube-liveness",

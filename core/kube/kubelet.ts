@@ -1,6 +1,7 @@
 // A kubelet as a simulated process, one per node: registers its Node, renews the node's heartbeat
-// Lease, watches pods, starts the containers of pods bound to it after a simulated delay and writes
-// their status. Containers live in the process (a crash is a node reboot: they restart).
+// Lease, watches pods, admits the pods bound to it while it has room (its capacity) and rejects the rest,
+// starts the containers of the admitted ones after a simulated delay and writes their status.
+// Containers live in the process (a crash is a node reboot: they restart).
 import type { Actor, Env } from "../env.ts";
 import { KubeClient, type ClientTiming } from "./client.ts";
 import { NODE_LEASE_NAMESPACE } from "./controllers/scheduler.ts";
@@ -8,7 +9,7 @@ import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { kubeProbe } from "./probes.ts";
 import type { BugSet } from "../bugs.ts";
-import { objectKey, podIsReady, type Lease, type Node, type Pod } from "./types.ts";
+import { objectKey, podIsActive, podIsReady, type Lease, type Node, type Pod, type PodStatus } from "./types.ts";
 import { ContainerRuntime } from "./container-runtime.ts";
 
 export interface KubeletTiming {
@@ -74,7 +75,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const ignoresExit = cfg.bugs?.has("kube-kubelet-ignores-container-exit") === true;
   // MUTANT kube-kubelet-reboot-keeps-ready: a rebooted node says nothing of its pods until their containers run.
   const rebootKeepsReady = cfg.bugs?.has("kube-kubelet-reboot-keeps-ready") === true;
+  // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
+  const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
   const retries = new Set<string>();
+  /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
+  const rejected = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
   function register(): void {
@@ -124,6 +129,12 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     const uid = p.metadata.uid ?? "";
     let c = containers.get(uid);
     if (c === undefined) {
+      // A terminal pod (one a kubelet rejected) never runs; a pod that finds the node full is rejected.
+      if (!podIsActive(p) || rejected.has(uid)) return;
+      if (!noAdmission && containers.size >= cfg.capacity) {
+        reject(p);
+        return;
+      }
       const image = p.spec.containers.map((x) => x.image).join(",");
       c = { uid, key: objectKey(p), image, restarts: 0, reported: undefined, writing: false };
       containers.set(uid, c);
@@ -198,6 +209,40 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       },
       "status",
     );
+  }
+
+  /**
+   * Kubernetes' admission of a pod (lifecycle.NewPredicateAdmitHandler): the pods already admitted leave
+   * no room, so the pod fails for good (phase Failed, reason OutOfpods) and its ReplicaSet makes another.
+   * The scheduler's view of the node may have lagged (a bind of unknown outcome, a deposed leader's bind).
+   */
+  function reject(p: Pod): void {
+    const uid = p.metadata.uid ?? "";
+    rejected.add(uid);
+    kubeProbe("kube.kubelet-pod-rejected");
+    const status: PodStatus = {
+      phase: "Failed",
+      reason: "OutOfpods",
+      message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${containers.size}, capacity: ${cfg.capacity}`,
+      hostIP: node,
+    };
+    const send = (): void =>
+      client.patch(
+        "Pod",
+        p.metadata.namespace,
+        p.metadata.name,
+        { status },
+        (r) => {
+          if (r.ok) pods.assume(r.value);
+          else if (r.status.reason !== "NotFound")
+            env.setTimer(timing.retryUs, () => {
+              const cur = pods.get(objectKey(p));
+              if (cur !== undefined && cur.metadata.uid === uid && podIsActive(cur)) send();
+            });
+        },
+        "status",
+      );
+    send();
   }
 
   function stopContainer(uid: string): void {

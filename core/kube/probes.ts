@@ -46,6 +46,9 @@ export const KUBE_PROBES = {
   },
   "kube.gate-refused": { what: "a leader-elected process had a write ready but its lease no longer allowed it to act" },
   "kube.kubelet-pod-deleted": { what: "a kubelet saw a pod it was running deleted and stopped its containers" },
+  "kube.kubelet-pod-rejected": {
+    what: "a kubelet rejected a pod bound to its node (no room left: phase Failed, reason OutOfpods)",
+  },
   "kube.kubelet-container-restarted": {
     what: "a pod's container died (a container kill) and its kubelet started it again after the back-off",
   },

@@ -108,6 +108,9 @@ export interface ContainerStatus {
 }
 export interface PodStatus {
   phase?: "Pending" | "Running" | "Succeeded" | "Failed";
+  /** Why the pod is in its phase (a kubelet's rejection: "OutOfpods"). */
+  reason?: string;
+  message?: string;
   conditions?: Condition[];
   hostIP?: string;
   containerStatuses?: ContainerStatus[];
@@ -235,6 +238,15 @@ export function ownerRefTo(owner: KubeObject): OwnerReference {
     uid: owner.metadata.uid ?? "",
     controller: true,
   };
+}
+
+/**
+ * A pod that still holds its place: not in a terminal phase. The ReplicaSet controller manages only these
+ * (Kubernetes' FilterActivePods), and the scheduler and the kubelet count only these against a node's room.
+ */
+export function podIsActive(p: Pod): boolean {
+  const phase = p.status?.phase;
+  return phase !== "Succeeded" && phase !== "Failed";
 }
 
 export function podIsReady(p: Pod): boolean {

@@ -62,6 +62,8 @@ export interface KubeOptions extends Record<string, unknown> {
   etcdWatchSendLoop?: boolean;
   /** Raft entries each member keeps before its snapshot for followers a little behind (absent: 0). */
   etcdSnapshotCatchUpEntries?: number;
+  /** Pods each node declares room for (absent: 10). */
+  nodeCapacity?: number;
   /** Informers list in pages of this many objects (absent: 50, so small clusters never page). */
   informerPageLimit?: number;
 }
@@ -129,6 +131,7 @@ export function runKube(
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
+    ...(o.nodeCapacity !== undefined ? { nodeCapacity: o.nodeCapacity } : {}),
     etcdClientFor: (_id, env) =>
       new EtcdClient(env, {
         clientId: clientId++,

@@ -224,6 +224,11 @@ export const kubeOptions = {
     .describe(
       "Raft entries each etcd member keeps before its snapshot, so a follower that far behind catches up from the log, not a snapshot (etcd's --snapshot-catchup-entries; absent: 0)",
     ),
+  nodeCapacity: count(1, 10_000)
+    .optional()
+    .describe(
+      "pods each node declares room for (its Node's status.capacity.pods): the scheduler binds within it and the kubelet admits within it (absent: 10)",
+    ),
   informerPageLimit: count(1, 10_000)
     .optional()
     .describe(
@@ -369,7 +374,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

@@ -12,6 +12,7 @@ import {
   nsName,
   objectKey,
   ownerRefTo,
+  podIsActive,
   podIsReady,
   type KubeObject,
   type Pod,
@@ -72,7 +73,8 @@ export function reconcileReplicaSet(
     expectations?.delete(key);
     return { writes: [] };
   }
-  const pods = cache.ownedBy("Pod", rs);
+  // A failed pod (one a kubelet rejected) is neither counted nor deleted: it stays, as in Kubernetes, until its owner goes.
+  const pods = cache.ownedBy("Pod", rs).filter(podIsActive);
   const writes: Write[] = [];
   const diff = pods.length - rs.spec.replicas;
   const needsSync = expectations === undefined || expectations.satisfied(key);

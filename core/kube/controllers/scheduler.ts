@@ -1,5 +1,7 @@
 // kube-scheduler reduced to its contract: bind each pod without a node to a ready node with room
-// (the fewest pods first, then by name) by a CAS update of the pod. A node is ready when its Node
+// (the fewest pods first, then by name; a failed pod takes no room) by a CAS update of the pod. Its
+// view of a node's pods may lag (a bind of unknown outcome is not in it): the kubelet's admission, not
+// the scheduler, keeps a node within its capacity. A node is ready when its Node
 // says so and its heartbeat Lease changed recently on the scheduler's own clock.
 import {
   defineController,
@@ -8,7 +10,7 @@ import {
   type ReconcileContext,
   type Reconciled,
 } from "../controller.ts";
-import { nodeIsReady, objectKey, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
+import { nodeIsReady, objectKey, podIsActive, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
@@ -39,7 +41,7 @@ export function reconcilePod(
   if (pod === undefined || pod.spec.nodeName) return { writes: [] };
   const load = new Map<string, number>();
   for (const p of cache.list("Pod"))
-    if (p.spec.nodeName) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+    if (p.spec.nodeName && podIsActive(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
   const fits = readyNodes(cache, ctx.now(), opts.nodeGraceUs)
     .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
     .sort(

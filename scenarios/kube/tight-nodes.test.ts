@@ -1,0 +1,34 @@
+// tight-nodes: nodes with room for two pods each, where a scheduler's stale view overfills a node and the
+// kubelet's admission must turn the extra pod away.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { probeCounts } from "../../core/probes.ts";
+import { resolveRun, runScenario } from "../runner.ts";
+import { deploymentRollout } from "./scenarios.ts";
+import { tightNodes } from "./tight-nodes.ts";
+
+const capacityCheck = (r: ReturnType<typeof runScenario>) => r.checks.find((c) => c.name === "kube-node-capacity")!;
+
+test("tight-nodes seed 29: a pod bound to a full node is rejected (OutOfpods), and its ReplicaSet's next one runs elsewhere", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 29 });
+  assert.ok((probeCounts().get("kube.kubelet-pod-rejected") ?? 0) >= 1, "the scheduler overfilled a node");
+  assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
+test("tight-nodes seed 29: a kubelet without admission runs the pod, and kube-node-capacity names the node", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 29, bugs: ["kube-kubelet-no-admission"] });
+  assert.is(capacityCheck(r).verdict, "fail");
+  assert.match(capacityCheck(r).message, /^node-\d ran 3 pods at .*, over its capacity of 2/);
+});
+
+test("the overfilled node found by hand: deployment-rollout seed 59 with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
+  const options = { ...resolveRun(deploymentRollout, 0).options, nodeCapacity: 2 };
+  const r = runScenario({ scenario: deploymentRollout, seed: 59, options });
+  assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const without = runScenario({ scenario: deploymentRollout, seed: 59, options, bugs: ["kube-kubelet-no-admission"] });
+  assert.is(capacityCheck(without).verdict, "fail", "the run that found it, with the kubelet as it was");
+});
+
+test.run();
