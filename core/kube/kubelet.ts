@@ -3,6 +3,7 @@
 // starts the containers of the admitted ones after a simulated delay and writes their status.
 // Containers live in the process (a crash is a node reboot: they restart).
 import type { Actor, Env } from "../env.ts";
+import type { ApiResult } from "./api.ts";
 import { KubeClient, type ClientTiming } from "./client.ts";
 import { NODE_LEASE_NAMESPACE } from "./controllers/scheduler.ts";
 import { Informer } from "./informer.ts";
@@ -171,7 +172,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       return; // nothing to say yet
     c.writing = true;
     cfg.recorder?.nodeEvent({ node, kind: "report", uid: c.uid, ready: want });
-    const status = {
+    const status: PodStatus = {
       // A pod whose container died stays Running (restartPolicy Always) while it is restarted.
       phase: want || c.restarts > 0 ? "Running" : "Pending",
       hostIP: node,
@@ -183,32 +184,36 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
         restartCount: c.restarts,
       })),
     };
-    client.patch(
-      "Pod",
-      p.metadata.namespace,
-      p.metadata.name,
-      { status },
-      (r) => {
-        c.writing = false;
-        cfg.recorder?.nodeEvent({ node, kind: "report-done", uid: c.uid, ok: r.ok });
-        if (containers.get(c.uid) !== c) return;
-        if (r.ok) {
-          c.reported = want;
-          pods.assume(r.value);
-          if (r.value.metadata.uid === c.uid && mine(r.value)) writeStatus(r.value, c);
-          return;
-        }
-        if (r.status.reason === "NotFound") return;
-        if (retries.has(c.uid)) return;
-        retries.add(c.uid);
-        env.setTimer(timing.retryUs, () => {
-          retries.delete(c.uid);
-          const cur = pods.get(objectKey(p));
-          if (cur !== undefined && cur.metadata.uid === c.uid && mine(cur)) writeStatus(cur, c);
-        });
-      },
-      "status",
-    );
+    patchStatus(p, status, (r) => {
+      c.writing = false;
+      cfg.recorder?.nodeEvent({ node, kind: "report-done", uid: c.uid, ok: r.ok });
+      if (containers.get(c.uid) !== c) return;
+      if (r.ok) {
+        c.reported = want;
+        pods.assume(r.value);
+        if (r.value.metadata.uid === c.uid && mine(r.value)) writeStatus(r.value, c);
+        return;
+      }
+      if (r.status.reason === "NotFound") return;
+      if (retries.has(c.uid)) return;
+      retries.add(c.uid);
+      env.setTimer(timing.retryUs, () => {
+        retries.delete(c.uid);
+        const cur = sameAs(p, c.uid);
+        if (cur !== undefined && mine(cur)) writeStatus(cur, c);
+      });
+    });
+  }
+
+  /** Writes a pod's status through the status subresource, as a kubelet does. */
+  function patchStatus(p: Pod, status: PodStatus, done: (r: ApiResult<Pod>) => void): void {
+    client.patch("Pod", p.metadata.namespace, p.metadata.name, { status }, done, "status");
+  }
+
+  /** The pod at p's key now, if it is still the pod with this uid (not deleted, not a namesake). */
+  function sameAs(p: Pod, uid: string): Pod | undefined {
+    const cur = pods.get(objectKey(p));
+    return cur?.metadata.uid === uid ? cur : undefined;
   }
 
   /**
@@ -227,21 +232,14 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       hostIP: node,
     };
     const send = (): void =>
-      client.patch(
-        "Pod",
-        p.metadata.namespace,
-        p.metadata.name,
-        { status },
-        (r) => {
-          if (r.ok) pods.assume(r.value);
-          else if (r.status.reason !== "NotFound")
-            env.setTimer(timing.retryUs, () => {
-              const cur = pods.get(objectKey(p));
-              if (cur !== undefined && cur.metadata.uid === uid && podIsActive(cur)) send();
-            });
-        },
-        "status",
-      );
+      patchStatus(p, status, (r) => {
+        if (r.ok) pods.assume(r.value);
+        else if (r.status.reason !== "NotFound")
+          env.setTimer(timing.retryUs, () => {
+            const cur = sameAs(p, uid);
+            if (cur !== undefined && podIsActive(cur)) send();
+          });
+      });
     send();
   }
 
