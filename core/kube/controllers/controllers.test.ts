@@ -338,6 +338,39 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
   const full = reconcilePod("default/p1", cache, ctx, opts);
   assert.equal(full.writes, [], "node-1 is full, node-2 is not ready");
   assert.ok(full.requeueAfterUs !== undefined);
+  // A pod its kubelet rejected (phase Failed) takes no room: node-1 has one again.
+  const b2 = cache.get("Pod", "default/b2")!;
+  cache.put({ ...b2, status: { phase: "Failed", reason: "OutOfpods" } });
+  const room = reconcilePod("default/p1", cache, ctx, opts).writes[0];
+  assert.ok(room?.op === "update" && (room.object as Pod).spec.nodeName === "node-1", "a failed pod frees its place");
+});
+
+test("a ReplicaSet makes another pod for one a kubelet rejected, and leaves the failed one (FilterActivePods)", () => {
+  const cache = new MapCache();
+  cache.put(deployment(2));
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rsKey = objectKey(cache.list("ReplicaSet")[0]!);
+  cache.apply(reconcileReplicaSet(rsKey, cache).writes);
+  const [rejected] = cache.list("Pod");
+  cache.put({
+    ...rejected!,
+    spec: { ...rejected!.spec, nodeName: "node-1" },
+    status: { phase: "Failed", reason: "OutOfpods" },
+  });
+  const ws = reconcileReplicaSet(rsKey, cache).writes;
+  assert.equal(
+    ws.filter((w) => w.op !== "updateStatus").map((w) => w.op),
+    ["create"],
+    "one pod in its place, and the failed one not deleted",
+  );
+  const status = ws.find((w) => w.op === "updateStatus");
+  assert.is(
+    status?.op === "updateStatus" ? (status.object as ReplicaSet).status?.replicas : undefined,
+    1,
+    "only the active pod counts",
+  );
+  cache.apply(ws);
+  assert.is(cache.list("Pod").length, 3, "the failed pod stays beside the two active ones");
 });
 
 test.run();
