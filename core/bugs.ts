@@ -387,6 +387,13 @@ export const BUG_CATALOG = [
       "etcdsim's own kubelet before kube-node-capacity (deployment-rollout seed 59 at capacity 2: a bind of unknown outcome, forgotten by the scheduler, put a third pod on a two-pod node); Kubernetes leaves the last word to the kubelet's admission because the scheduler's view lags (kubernetes #10928, #76772, #115325: pods rejected OutOfpods/OutOfcpu/OutOfmemory after the scheduler bound them)",
     scenario: "tight-nodes",
   },
+  {
+    name: "kube-kubelet-keeps-deleted-pods",
+    bug: "a kubelet leaves the container of a pod deleted from the API running: a rollout's old pods, a scale down's extra ones, serve on after the API says they are gone",
+    modelledOn:
+      "kubelets that kept the containers of deleted pods running: kubernetes #68738 (after a redeployment an old pod the API no longer knew kept its containers, and its leader-election lease), #9833 (nodes that did not kill the containers of deleted pods); written by hand: liveness read only the API's objects, and a deleted pod leaves no status to read",
+    scenario: "kube-smoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

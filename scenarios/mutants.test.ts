@@ -47,6 +47,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-ignores-container-exit", 10], // [2] container-crashes: kube-ready-truthful's second rule (39 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)
   ["kube-kubelet-reboot-keeps-ready", 10], // [1] container-crashes: kube-ready-truthful's second rule after a node's reboot (14 of seeds 1..60: the seeds whose reboots come with no other fault near)
   ["kube-kubelet-no-admission", 40], // [29] tight-nodes: kube-node-capacity against the nodes' container runtimes (5 of seeds 1..100: the seeds whose scheduler overfills a node; 0 before the check)
+  ["kube-kubelet-keeps-deleted-pods", 5], // [1] kube-smoke: kube-liveness against the nodes' container runtimes (60 of seeds 1..60, deployment-rollout too; 0 of 240 in four kube scenarios before: a deleted pod leaves no status to read)
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
   ["kube-get-serializable", 15], // [3] deployment-rollout: kube-read-fresh (38 of seeds 1..100)
   ["mvcc-txn-duplicate-put-accepted", 10], // [1] kv-chaos: linearizability (a Txn putting one key twice can only be refused) and watch (15 of seeds 1..100)

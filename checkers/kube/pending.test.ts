@@ -243,4 +243,29 @@ test("a pod reported ready counts only while its container runs, when the runtim
   ]);
 });
 
+test("a container whose pod is gone keeps liveness pending: the kubelet must stop what the API deleted", () => {
+  const input: ConvergenceInput = {
+    objects: [deployment(1, "nginx:2"), replicaSet("rs2", "d1", "nginx:2", 1), pod("p1", "rs2", "node-1", true)],
+    expected: [
+      {
+        namespace: "default",
+        name: "nginx",
+        deleted: false,
+        replicas: 1,
+        containers: [{ name: "nginx", image: "nginx:2" }],
+      },
+    ],
+    liveNodes: ["node-1", "node-2"],
+    steps: ["apply"],
+    stepsDone: 1,
+  };
+  assert.ok(isConverged({ ...input, running: new Set(["u-p1"]) }));
+  // The rollout's old pods were deleted from the API; two of their containers still run.
+  const leaked = { ...input, running: new Set(["u-p1", "u-old-b", "u-old-a"]) };
+  assert.not.ok(isConverged(leaked));
+  assert.equal(pendingOf(leaked), [
+    "containers: 2 containers of deleted pods still running (pod uids u-old-a, u-old-b)",
+  ]);
+});
+
 test.run();

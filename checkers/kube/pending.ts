@@ -181,5 +181,24 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
     );
   };
   if (garbage(rss, "replicaset", "deployment") || garbage(pods, "pod", "replicaset")) return true;
+
+  // Containers whose pod is gone, as the nodes' runtimes logged them: a kubelet stops the containers of a
+  // deleted pod (Kubernetes' HandlePodRemoves, and its housekeeping for any it missed). The pod's status
+  // is gone with it, so nothing else tells: an old version's pod deleted by a rollout would serve on.
+  if (input.running !== undefined && input.running.size > 0) {
+    const podUids = new Set(pods.map((p) => p.metadata.uid));
+    const orphans = [...input.running].filter((uid) => !podUids.has(uid));
+    if (
+      orphans.length > 0 &&
+      pend(
+        () =>
+          `containers: ${plural(orphans.length, "container")} of deleted pods still running (pod uids ${orphans
+            .sort()
+            .slice(0, 3)
+            .join(", ")})`,
+      )
+    )
+      return true;
+  }
   return any;
 }

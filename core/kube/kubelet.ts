@@ -78,6 +78,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const rebootKeepsReady = cfg.bugs?.has("kube-kubelet-reboot-keeps-ready") === true;
   // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
+  // MUTANT kube-kubelet-keeps-deleted-pods: a pod deleted from the API keeps its container running.
+  const keepsDeleted = cfg.bugs?.has("kube-kubelet-keeps-deleted-pods") === true;
   const retries = new Set<string>();
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
@@ -257,7 +259,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     },
     onDelete: (p) => {
       if (containers.has(p.metadata.uid ?? "")) kubeProbe("kube.kubelet-pod-deleted");
-      stopContainer(p.metadata.uid ?? "");
+      if (!keepsDeleted) stopContainer(p.metadata.uid ?? "");
     },
   });
 
