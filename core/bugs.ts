@@ -394,6 +394,13 @@ export const BUG_CATALOG = [
       "kubelets that kept the containers of deleted pods running: kubernetes #68738 (after a redeployment an old pod the API no longer knew kept its containers, and its leader-election lease), #9833 (nodes that did not kill the containers of deleted pods); written by hand: liveness read only the API's objects, and a deleted pod leaves no status to read",
     scenario: "kube-smoke",
   },
+  {
+    name: "kube-kubelet-counts-rejected-pods",
+    bug: "a kubelet's admission counts a pod it rejected as one it holds until the rejection's status write is acknowledged: a pod that arrives meanwhile is turned away (OutOfpods) from a node with room",
+    modelledOn:
+      "kubernetes #135296 (fixed by PR #136508): a rejected pod's status round trip left it counted as active in the kubelet's resource accounting, so the next pod was rejected too; written by hand once kubelets admitted pods",
+    scenario: "tight-nodes",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

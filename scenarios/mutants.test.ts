@@ -73,6 +73,7 @@ const BOUNDS: [BugName, number][] = [
 const NIGHTLY: [BugName, number][] = [
   ["etcd-client-reuses-request-ids", 1200], // [1134] deployment-rollout: kube-min-available (scenarios/kube/restarted-apiserver.test.ts holds that seed)
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
+  ["kube-kubelet-counts-rejected-pods", 300], // [284] tight-nodes: kube-node-capacity's rejection rule (2 of seeds 1..1000, 284 and 347: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 284)
   ["etcd-snapshot-no-catchup", 450], // [394] slow-disk: kube-slo (scenarios/kube/slow-disk.test.ts holds seeds 394 and 728)
 ];
 

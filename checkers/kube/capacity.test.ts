@@ -27,7 +27,12 @@ const versions = [
     source: "store",
   })),
 ];
-const ev = (time: number, n: string, kind: "running" | "stopped" | "exited", uid: string): NodeEvent => ({
+const ev = (
+  time: number,
+  n: string,
+  kind: "created" | "running" | "stopped" | "exited" | "rejected",
+  uid: string,
+): NodeEvent => ({
   time,
   node: n,
   kind,
@@ -96,6 +101,39 @@ test("kube-node-capacity: one excursion is one violation; nodes apart; a node th
   );
   assert.is(free.verdict, "pass", free.message);
   assert.is(free.message, "no node that states its pod capacity ran a container");
+});
+
+test("kube-node-capacity: a rejection by a node holding its capacity passes; one with room fails, naming the pod", () => {
+  // node-1 holds a (running) and b (created, still starting): full, so c is rejected rightly.
+  const full = check([
+    ev(10, "node-1", "running", "a"),
+    ev(20, "node-1", "created", "b"),
+    ev(30, "node-1", "rejected", "c"),
+  ]);
+  assert.is(full.verdict, "pass", full.message);
+  assert.match(full.message, "; 1 pods rejected, each by a full node");
+  // A container that died and waits out its back-off still holds its place.
+  const backoff = check([
+    ev(10, "node-1", "running", "a"),
+    ev(20, "node-1", "running", "b"),
+    ev(25, "node-1", "exited", "b"),
+    ev(30, "node-1", "rejected", "c"),
+  ]);
+  assert.is(backoff.verdict, "pass", backoff.message);
+  const room = check([
+    ev(10, "node-1", "running", "a"),
+    ev(20, "node-1", "running", "b"),
+    ev(25, "node-1", "stopped", "b"),
+    ev(30, "node-1", "rejected", "c"),
+  ]);
+  assert.is(room.verdict, "fail");
+  assert.is(room.message, "node-1 rejected pod default/web-c at 0.000s holding 1 pods, with room for 2");
+  const rebooted = check([
+    ev(10, "node-2", "running", "a"),
+    { time: 15, node: "node-2", kind: "reboot" },
+    ev(20, "node-2", "rejected", "b"),
+  ]);
+  assert.is(rebooted.verdict, "fail", "a reboot frees the node");
 });
 
 test.run();

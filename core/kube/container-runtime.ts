@@ -34,6 +34,7 @@ export class ContainerRuntime {
   start(uid: string, image: string, delayUs: number, onRunning: () => void): void {
     const c: Container = { image, running: false };
     this.containers.set(uid, c);
+    this.recorder?.nodeEvent({ node: this.env.id, kind: "created", uid });
     this.env.setTimer(delayUs, () => {
       if (this.containers.get(uid) !== c) return;
       c.running = true;
@@ -46,7 +47,7 @@ export class ContainerRuntime {
     const c = this.containers.get(uid);
     if (c === undefined) return;
     this.containers.delete(uid);
-    if (c.running) this.recorder?.nodeEvent({ node: this.env.id, kind: "stopped", uid });
+    this.recorder?.nodeEvent({ node: this.env.id, kind: "stopped", uid });
   }
 
   /** One running container dies (the nemesis's container-kill); nothing happens when none runs. */

@@ -83,6 +83,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const retries = new Set<string>();
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
+  // MUTANT kube-kubelet-counts-rejected-pods: a rejected pod is counted as admitted until its Failed
+  // status is acknowledged, so a pod arriving meanwhile is turned away from a node with room.
+  const countsRejected = cfg.bugs?.has("kube-kubelet-counts-rejected-pods") === true;
+  /** Rejected pods whose Failed status is not yet acknowledged (only the mutant counts them). */
+  const unsynced = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
   function register(): void {
@@ -134,7 +139,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     if (c === undefined) {
       // A terminal pod (one a kubelet rejected) never runs; a pod that finds the node full is rejected.
       if (!podIsActive(p) || rejected.has(uid)) return;
-      if (!noAdmission && containers.size >= cfg.capacity) {
+      if (!noAdmission && containers.size + (countsRejected ? unsynced.size : 0) >= cfg.capacity) {
         reject(p);
         return;
       }
@@ -226,7 +231,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   function reject(p: Pod): void {
     const uid = p.metadata.uid ?? "";
     rejected.add(uid);
+    unsynced.add(uid);
     kubeProbe("kube.kubelet-pod-rejected");
+    cfg.recorder?.nodeEvent({ node, kind: "rejected", uid });
     const status: PodStatus = {
       phase: "Failed",
       reason: "OutOfpods",
@@ -235,8 +242,10 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     };
     const send = (): void =>
       patchStatus(p, status, (r) => {
-        if (r.ok) pods.assume(r.value);
-        else if (r.status.reason !== "NotFound")
+        if (r.ok) {
+          unsynced.delete(uid);
+          pods.assume(r.value);
+        } else if (r.status.reason !== "NotFound")
           env.setTimer(timing.retryUs, () => {
             const cur = sameAs(p, uid);
             if (cur !== undefined && podIsActive(cur)) send();

@@ -134,13 +134,14 @@ export interface AmbiguousScale {
 
 /**
  * What happened on a node, in the order it happened: its container runtime's changes (the ground truth
- * of what runs) — a pod's container began running, was stopped by the kubelet, died on its own
- * (exited: a container kill), or the node rebooted, which stopped them all — and its kubelet's reports
- * of a pod's readiness, recorded when the status write is sent and when its answer (or failure) comes
- * back (report-done: the kubelet sends a pod's next status only then).
+ * of what runs) — a pod's container was created (it starts after a delay), began running, was stopped
+ * by the kubelet (running or still starting), died on its own (exited: a container kill), or the node
+ * rebooted, which stopped them all — and its kubelet's word: reports of a pod's readiness, recorded
+ * when the status write is sent and when its answer (or failure) comes back (report-done: the kubelet
+ * sends a pod's next status only then), and rejections of pods its admission found no room for.
  */
 export type NodeEvent =
-  | { time: number; node: string; kind: "running" | "stopped" | "exited"; uid: string }
+  | { time: number; node: string; kind: "created" | "running" | "stopped" | "exited" | "rejected"; uid: string }
   | { time: number; node: string; kind: "reboot" }
   | { time: number; node: string; kind: "report"; uid: string; ready: boolean }
   /** ok: the write was acknowledged (otherwise it failed, or its outcome is unknown). */
@@ -292,7 +293,7 @@ export class KubeRecorder implements KubeObservations {
   }
   nodeEvent(e: NodeEventInput): void {
     this.nodeEvents.push({ time: this.now(), ...e } as NodeEvent);
-    if (e.kind === "report" || e.kind === "report-done") return;
+    if (e.kind === "report" || e.kind === "report-done" || e.kind === "created" || e.kind === "rejected") return;
     let on = this.runningOn.get(e.node);
     if (on === undefined) this.runningOn.set(e.node, (on = new Set()));
     if (e.kind === "reboot") {

@@ -22,6 +22,18 @@ test("tight-nodes seed 29: a kubelet without admission runs the pod, and kube-no
   assert.match(capacityCheck(r).message, /^node-\d ran 3 pods at .*, over its capacity of 2/);
 });
 
+test("tight-nodes seed 284: a pod arriving within a rejection's status round trip is admitted; a kubelet still counting the rejected pod turns it away from a node with room", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 284 });
+  assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
+  assert.match(capacityCheck(r).message, /pods rejected, each by a full node/);
+  const counting = runScenario({ scenario: tightNodes, seed: 284, bugs: ["kube-kubelet-counts-rejected-pods"] });
+  assert.is(capacityCheck(counting).verdict, "fail");
+  assert.match(
+    capacityCheck(counting).message,
+    /^node-\d rejected pod default\/nginx-\S+ at .* holding 1 pods, with room for 2/,
+  );
+});
+
 test("the overfilled node found by hand: deployment-rollout seed 59 with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
   const options = { ...resolveRun(deploymentRollout, 0).options, nodeCapacity: 2 };
   const r = runScenario({ scenario: deploymentRollout, seed: 59, options });
