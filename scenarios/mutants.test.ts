@@ -48,6 +48,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-reboot-keeps-ready", 10], // [1] container-crashes: kube-ready-truthful's second rule after a node's reboot (14 of seeds 1..60: the seeds whose reboots come with no other fault near)
   ["kube-kubelet-no-admission", 40], // [29] tight-nodes: kube-node-capacity against the nodes' container runtimes (5 of seeds 1..100: the seeds whose scheduler overfills a node; 0 before the check)
   ["kube-kubelet-keeps-deleted-pods", 5], // [1] kube-smoke: kube-liveness against the nodes' container runtimes (60 of seeds 1..60, deployment-rollout too; 0 of 240 in four kube scenarios before: a deleted pod leaves no status to read)
+  ["etcd-client-reuses-request-ids", 10], // [2] deployment-rollout: a member's duplicate check (a second, different request under a taken id; 35 of seeds 1..200); kube-min-available alone caught it first at 1134 (scenarios/kube/restarted-apiserver.test.ts holds that seed)
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
   ["kube-get-serializable", 15], // [3] deployment-rollout: kube-read-fresh (38 of seeds 1..100)
   ["mvcc-txn-duplicate-put-accepted", 10], // [1] kv-chaos: linearizability (a Txn putting one key twice can only be refused) and watch (15 of seeds 1..100)
@@ -71,7 +72,6 @@ const BOUNDS: [BugName, number][] = [
  * catches them (nightly), with the seed measured in brackets.
  */
 const NIGHTLY: [BugName, number][] = [
-  ["etcd-client-reuses-request-ids", 1200], // [1134] deployment-rollout: kube-min-available (scenarios/kube/restarted-apiserver.test.ts holds that seed)
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 300], // [284] tight-nodes: kube-node-capacity's rejection rule (2 of seeds 1..1000, 284 and 347: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 284)
   ["etcd-snapshot-no-catchup", 450], // [394] slow-disk: kube-slo (scenarios/kube/slow-disk.test.ts holds seeds 394 and 728)

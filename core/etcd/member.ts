@@ -15,7 +15,8 @@ import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, request
 import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 import { MemberAuth, authProbe, type AuthEntry, type KvAuthFields } from "./auth-member.ts";
 import { latencyLog } from "../metrics/latency.ts";
-import { SeenRequests } from "./seen.ts";
+import { SeenRequests, type ClientRequestKind } from "./seen.ts";
+import { assert } from "../assert.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
@@ -488,12 +489,28 @@ export class EtcdMember implements Actor {
   private duplicate(from: string, msg: unknown): boolean {
     if (msg === null || typeof msg !== "object") return false;
     const m = msg as Partial<ClientMessage | Forward>;
-    if (m.type === "KvRequest") return this.seen.client(from, "kv", m.reqId!);
-    if (m.type === "MemberRequest") return this.seen.client(from, "member", m.reqId!);
+    if (m.type === "KvRequest") return this.takenBefore(from, "kv", m.reqId!, msg);
+    if (m.type === "MemberRequest") return this.takenBefore(from, "member", m.reqId!, msg);
     if (m.type === "MemberForward" && m.entry?.op === "kv") return this.seen.forward(m.entry.reqId);
-    if (m.type === "AuthRequest") return this.seen.client(from, "auth", m.reqId!);
+    if (m.type === "AuthRequest") return this.takenBefore(from, "auth", m.reqId!, msg);
     if (m.type === "MemberForward" && m.entry?.op === "auth") return this.seen.forward(m.entry.reqId);
     return false;
+  }
+
+  /**
+   * Whether a client's request was taken already. A duplicate is a copy of the very message the network
+   * delivered before; another message under a taken number means its client reused a request id (a
+   * restarted client numbering from 1 again), and the member would silently drop a request never served.
+   */
+  private takenBefore(from: string, kind: ClientRequestKind, id: number, msg: object): boolean {
+    const earlier = this.seen.client(from, kind, id, msg);
+    if (earlier === undefined) return false;
+    assert(
+      earlier === msg,
+      () =>
+        `${this.env.id} got a second, different ${kind} request numbered ${id} from ${from}: request ids must be unique per client, across its restarts`,
+    );
+    return true;
   }
 
   private openWatch(client: string, streamId: number, request: WatchCreateRequest, seq = { next: 0 }): void {

@@ -4,13 +4,17 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { type ClientRequestKind, SeenRequests } from "./seen.ts";
 
+/** Whether the request was taken before (the message kept with it is another test's). */
+const taken = (s: SeenRequests, from: string, kind: ClientRequestKind, id: number) =>
+  s.client(from, kind, id, { from, kind, id }) !== undefined;
+
 test("a request is a duplicate once taken; kinds, clients and forwards are apart", () => {
   const s = new SeenRequests(100);
-  assert.is(s.client("c1", "kv", 1), false);
-  assert.is(s.client("c1", "kv", 1), true);
-  assert.is(s.client("c1", "member", 1), false);
-  assert.is(s.client("c1", "auth", 1), false);
-  assert.is(s.client("c2", "kv", 1), false);
+  assert.is(taken(s, "c1", "kv", 1), false);
+  assert.is(taken(s, "c1", "kv", 1), true);
+  assert.is(taken(s, "c1", "member", 1), false);
+  assert.is(taken(s, "c1", "auth", 1), false);
+  assert.is(taken(s, "c2", "kv", 1), false);
   assert.is(s.forward("n1/x/1"), false);
   assert.is(s.forward("n1/x/1"), true);
   assert.is(s.size, 5);
@@ -42,10 +46,20 @@ test("past capacity the oldest is forgotten first, across kinds (as one string s
       const from = `c${next(2)}`;
       const kind = kinds[next(3)]!;
       const n = next(6);
-      assert.is(s.client(from, kind, n), ref(`${from}/${kind}${n}`), `${from} ${kind} ${n} at ${i}`);
+      assert.is(taken(s, from, kind, n), ref(`${from}/${kind}${n}`), `${from} ${kind} ${n} at ${i}`);
     }
     assert.is(s.size, refOrder.length);
   }
+});
+
+test("a taken request keeps its message: a duplicate returns that very object, another number nothing", () => {
+  const s = new SeenRequests(100);
+  const first = { type: "KvRequest", reqId: 1 };
+  assert.is(s.client("c1", "kv", 1, first), undefined);
+  assert.is(s.client("c1", "kv", 1, first), first, "the network's copy is the same object");
+  const reused = { type: "KvRequest", reqId: 1 };
+  assert.is(s.client("c1", "kv", 1, reused), first, "a restarted client's request 1 meets the old one");
+  assert.is(s.client("c1", "kv", 2, reused), undefined);
 });
 
 test.run();
