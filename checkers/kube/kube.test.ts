@@ -68,6 +68,34 @@ test("binding: a rebound or unbound pod fails", () => {
   assert.match(unbound.message, "then unbound at rv 12");
 });
 
+test("binding: a pod stays in a terminal phase once in one; Pending to Running to Failed passes, Failed to Running fails", () => {
+  const inPhase = (uid: string, phase: "Pending" | "Running" | "Failed" | "Succeeded"): Pod => ({
+    ...pod("p", uid, "node-1"),
+    status: { phase },
+  });
+  const lifecycle = checkBindings(
+    log({
+      versions: [
+        v("p", 10, inPhase("u1", "Pending"), 10),
+        v("p", 11, inPhase("u1", "Running"), 10),
+        v("p", 12, inPhase("u1", "Failed"), 10),
+        v("p", 13, inPhase("u1", "Failed"), 10),
+        v("p", 14, null),
+        v("p", 15, inPhase("u2", "Running"), 15),
+      ],
+    }),
+  );
+  assert.is(lifecycle.verdict, "pass", lifecycle.message);
+  const revived = checkBindings(
+    log({ versions: [v("p", 10, inPhase("u1", "Failed"), 10), v("p", 11, inPhase("u1", "Running"), 10)] }),
+  );
+  assert.is(revived.verdict, "fail");
+  assert.is(
+    revived.message,
+    "/registry/pods/default/p (uid u1) Failed at rv 10, then Running at rv 11: a terminal phase is final",
+  );
+});
+
 test("binding: a pod bound to a node that does not exist fails", () => {
   const r = checkBindings(log({ versions: [v("p", 10, pod("p", "u1", "node-9"), 10)] }));
   assert.is(r.verdict, "fail");

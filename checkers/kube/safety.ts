@@ -43,8 +43,10 @@ function byKey(versions: readonly ObjectVersion[]): Map<string, ObjectVersion[]>
 
 /**
  * Pods: never bound to two nodes nor rebound (nodeName, once set, never changes for one uid); never
- * bound to a node that does not exist. Every kind: no two live objects share a name — within one
- * etcd generation of a key (one createRevision) the uid never changes.
+ * bound to a node that does not exist; never out of a terminal phase once in one (Failed and Succeeded
+ * are final: kubernetes #58711 saw Failed become Succeeded, and the kubelet has refused such a status
+ * since #59767). Every kind: no two live objects share a name — within one etcd generation of a key
+ * (one createRevision) the uid never changes.
  */
 export function checkBindings(obs: KubeObservations): CheckResult {
   const nodes = new Set(obs.nodes);
@@ -52,6 +54,8 @@ export function checkBindings(obs: KubeObservations): CheckResult {
   let bound = 0;
   for (const [key, vs] of byKey(obs.versions)) {
     const bindings = new Map<string, { node: string; rv: number }>();
+    /** Per uid: the terminal phase a version of the pod reached first, and at which revision. */
+    const ended = new Map<string, { phase: string; rv: number }>();
     const uidOfGeneration = new Map<number, { uid: string; rv: number }>();
     for (const v of vs) {
       const o = v.object;
@@ -67,6 +71,13 @@ export function checkBindings(obs: KubeObservations): CheckResult {
         }
       }
       if (o.kind !== "Pod") continue;
+      const phase = o.status?.phase;
+      const end = ended.get(uid);
+      if (end !== undefined && phase !== end.phase)
+        violations.push(
+          `${key} (uid ${uid}) ${end.phase} at rv ${end.rv}, then ${phase ?? "no phase"} at rv ${v.rv}: a terminal phase is final`,
+        );
+      else if (end === undefined && (phase === "Failed" || phase === "Succeeded")) ended.set(uid, { phase, rv: v.rv });
       const node = o.spec.nodeName ?? "";
       const prev = bindings.get(uid);
       if (node !== "" && !nodes.has(node)) {
@@ -89,7 +100,7 @@ export function checkBindings(obs: KubeObservations): CheckResult {
   return violationsResult(
     "kube-binding",
     violations,
-    `${bound} pod bindings, none rebound or to an unknown node; no name shared by two live objects`,
+    `${bound} pod bindings, none rebound or to an unknown node, no pod out of a terminal phase; no name shared by two live objects`,
   );
 }
 

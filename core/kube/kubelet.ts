@@ -173,6 +173,12 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   /** Makes the pod's Ready condition match the container (a rebooted node first reports it not ready). */
   function writeStatus(p: Pod, c: Container): void {
+    // A pod the API holds as terminal stays so (a rejection by this node's previous incarnation may land
+    // after this one admitted the pod): its container stops, and no status moves it out of the phase.
+    if (!podIsActive(p)) {
+      stopContainer(c.uid);
+      return;
+    }
     const want = readyBeforeRunning ? runtime.has(c.uid) : runtime.isRunning(c.uid);
     if (c.writing || (c.reported === want && podIsReady(p) === want)) return;
     if (c.reported === undefined && !want && (rebootKeepsReady || (!podIsReady(p) && p.status?.phase === "Pending")))
