@@ -86,7 +86,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // MUTANT kube-kubelet-counts-rejected-pods: a rejected pod is counted as admitted until its Failed
   // status is acknowledged, so a pod arriving meanwhile is turned away from a node with room.
   const countsRejected = cfg.bugs?.has("kube-kubelet-counts-rejected-pods") === true;
-  /** Rejected pods whose Failed status is not yet acknowledged (only the mutant counts them). */
+  /** Rejected pods whose Failed status is not yet acknowledged (kept only by the mutant, which counts them). */
   const unsynced = new Set<string>();
   const rng = env.rng.fork("kubelet");
 
@@ -139,7 +139,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     if (c === undefined) {
       // A terminal pod (one a kubelet rejected) never runs; a pod that finds the node full is rejected.
       if (!podIsActive(p) || rejected.has(uid)) return;
-      if (!noAdmission && containers.size + (countsRejected ? unsynced.size : 0) >= cfg.capacity) {
+      if (!noAdmission && containers.size + unsynced.size >= cfg.capacity) {
         reject(p);
         return;
       }
@@ -237,7 +237,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   function reject(p: Pod): void {
     const uid = p.metadata.uid ?? "";
     rejected.add(uid);
-    unsynced.add(uid);
+    if (countsRejected) unsynced.add(uid);
     kubeProbe("kube.kubelet-pod-rejected");
     cfg.recorder?.nodeEvent({ node, kind: "rejected", uid });
     const status: PodStatus = {
