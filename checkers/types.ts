@@ -25,6 +25,7 @@ export interface CheckEvidence {
   "raft-safety": RaftViolation[];
   "cross-member": ViolationList;
   "lease-safety": ViolationList;
+  "lease-expiry": ViolationList;
   "kube-binding": ViolationList;
   "kube-bind-precondition": ViolationList;
   "kube-resource-version": ViolationList;

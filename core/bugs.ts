@@ -401,6 +401,13 @@ export const BUG_CATALOG = [
       "kubernetes #135296 (fixed by PR #136508): a rejected pod's status round trip left it counted as active in the kubelet's resource accounting, so the next pod was rejected too; written by hand once kubelets admitted pods",
     scenario: "tight-nodes",
   },
+  {
+    name: "etcd-lease-promote-unscheduled",
+    bug: "a new leader gives every lease a fresh TTL but queues none of them for expiry: a lease granted under an earlier leader and never kept alive since lives on, and so do its keys",
+    modelledOn:
+      "etcd's lessor.Promote, which must register each refreshed lease with the expiry queue (leaseExpiredNotifier.RegisterOrUpdate) that Demote cleared; expired leases left out of that queue were never revoked in etcd-io/etcd #10686 (fixed by PR #10693) and #9935; written by hand for this testbed's mutation campaign, it got past every checker until lease-expiry",
+    scenario: "lease-sessions",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

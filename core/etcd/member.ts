@@ -212,6 +212,9 @@ const LEARNER_READY = 0.9;
 /** On disk once this member applied its own removal: like etcd, a removed member never serves again. */
 const REMOVED_MARKER = "member.removed";
 
+/** How often a leader's lessor looks for expired leases (etcd's revokeExpiredLeases loop runs every 500 ms). */
+export const DEFAULT_LEASE_CHECK_US = 100_000;
+
 export class EtcdMember implements Actor {
   readonly store: MvccStore;
   readonly hub: WatchHub;
@@ -358,7 +361,7 @@ export class EtcdMember implements Actor {
       if (!this.env.buggify("starve-watch")) this.hub.syncWatchers();
     });
     every(this.opts.progressNotifyUs ?? 500_000, () => this.hub.progressTick());
-    every(this.opts.leaseCheckUs ?? 100_000, () => this.checkLeases());
+    every(this.opts.leaseCheckUs ?? DEFAULT_LEASE_CHECK_US, () => this.checkLeases());
   }
 
   // ------------------------------------------------------------ messages

@@ -32,6 +32,11 @@ export interface LessorOptions {
   primary?: boolean;
   /** Mutant etcd-lease-regrant-replaces: a grant naming a live lease's ID replaces it (keeping its keys). */
   regrantReplaces?: boolean;
+  /**
+   * Mutant etcd-lease-promote-unscheduled: promotion refreshes every lease's TTL but queues none for expiry;
+   * only a lease granted or kept alive since then is looked at again.
+   */
+  promoteUnscheduled?: boolean;
 }
 
 export interface LessorSnapshot {
@@ -48,11 +53,14 @@ export class Lessor {
   /** Next candidate for a server-chosen ID (replicated, so every member picks the same). */
   private nextId = 1;
   private readonly regrantReplaces: boolean;
+  /** The mutant's leases missing from the expiry queue (etcd's leaseExpiredNotifier); undefined in the clean build. */
+  private readonly unscheduled: Set<number> | undefined;
 
   constructor(opts: LessorOptions = {}) {
     this.minTTL = opts.minTTL ?? 1;
     this.primary = opts.primary ?? true;
     this.regrantReplaces = opts.regrantReplaces ?? false;
+    this.unscheduled = opts.promoteUnscheduled ? new Set() : undefined;
     assert(Number.isInteger(this.minTTL) && this.minTTL >= 1, "minTTL is a positive integer");
   }
 
@@ -93,6 +101,7 @@ export class Lessor {
       keys: live?.keys ?? new Set(),
     };
     this.leases.set(id, lease);
+    this.unscheduled?.delete(id);
     if (id === this.nextId) this.nextId++;
     return lease;
   }
@@ -113,6 +122,7 @@ export class Lessor {
     const lease = this.leases.get(id);
     if (lease === undefined) return { error: "lease-not-found" };
     lease.expiryUs = nowUs + lease.TTL * US_PER_SECOND;
+    this.unscheduled?.delete(id);
     return lease;
   }
 
@@ -135,7 +145,7 @@ export class Lessor {
   expired(nowUs: number): number[] {
     if (!this.primary) return [];
     const out: Lease[] = [];
-    for (const l of this.leases.values()) if (l.expiryUs <= nowUs) out.push(l);
+    for (const l of this.leases.values()) if (l.expiryUs <= nowUs && !this.unscheduled?.has(l.ID)) out.push(l);
     out.sort((a, b) => a.expiryUs - b.expiryUs || a.ID - b.ID);
     // A loop, not map(): optimized map() makes holey arrays, and the ids ride a Raft entry every member reads.
     const ids: number[] = [];
@@ -154,13 +164,17 @@ export class Lessor {
   /** Becoming leader: every lease gets a fresh TTL plus extendUs (etcd extends by the election timeout). */
   promote(nowUs: number, extendUs = 0): void {
     this.primary = true;
-    for (const l of this.leases.values()) l.expiryUs = nowUs + extendUs + l.TTL * US_PER_SECOND;
+    for (const l of this.leases.values()) {
+      l.expiryUs = nowUs + extendUs + l.TTL * US_PER_SECOND;
+      this.unscheduled?.add(l.ID);
+    }
   }
 
   /** Losing leadership: stop tracking expiry. */
   demote(): void {
     this.primary = false;
     for (const l of this.leases.values()) l.expiryUs = FOREVER;
+    this.unscheduled?.clear();
   }
 
   snapshot(): LessorSnapshot {

@@ -135,7 +135,10 @@ export class MvccStore {
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     const regrantReplaces = this.bugs.has("etcd-lease-regrant-replaces");
-    this.lessor = new Lessor(regrantReplaces ? { ...opts.lessor, regrantReplaces } : opts.lessor);
+    const promoteUnscheduled = this.bugs.has("etcd-lease-promote-unscheduled");
+    this.lessor = new Lessor(
+      regrantReplaces || promoteUnscheduled ? { ...opts.lessor, regrantReplaces, promoteUnscheduled } : opts.lessor,
+    );
   }
 
   /** The revision of the last write (1 for an empty store). */

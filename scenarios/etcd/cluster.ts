@@ -4,7 +4,7 @@
 // with a probe) and the checks over what was recorded.
 import type { BugSet } from "../../core/bugs.ts";
 import type { BuggifySite } from "../../core/buggify.ts";
-import { DEFAULT_MAX_REQUEST_BYTES } from "../../core/etcd/member.ts";
+import { DEFAULT_LEASE_CHECK_US, DEFAULT_MAX_REQUEST_BYTES } from "../../core/etcd/member.ts";
 import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../harness/etcd/workload.ts";
 import { membershipOperator, type MembershipStep, type OperatorState } from "../../harness/etcd/membership.ts";
@@ -18,6 +18,7 @@ import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/index.ts";
 import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
+import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { checkMembership } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
@@ -152,11 +153,15 @@ export function runKvCluster(
   const monitor = new RaftSafetyMonitor(run.columnStore);
   const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
+  const leaseExpiry = new LeaseExpiry({ extendUs: o.tickUs * o.electionTicks, checkUs: DEFAULT_LEASE_CHECK_US });
   // The watch streams are judged as they end, against the changes committed so far (memory flat in
   // run length). With Kubernetes attached its etcd checks read every record, so all are kept.
   const watches = new OnlineWatchChecker(run.recorder.watches, o.kube ? { keepResponses: Infinity } : {});
   run.recorder.watchSink = watches;
-  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.raftViews.on((view) => {
+    monitor.observe(view.id, view, world.trace.count);
+    leaseExpiry.onRole(view.id, view.term, view.role === "leader", world.now);
+  });
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
@@ -169,7 +174,10 @@ export function runKvCluster(
     }
     watches.endRevision();
   });
-  run.observe.leaseExpiries.on((e) => leaseSafety.onExpire(e.member, e.ids, e.time));
+  run.observe.leaseExpiries.on((e) => {
+    leaseSafety.onExpire(e.member, e.ids, e.time);
+    leaseExpiry.onExpire(e.ids, e.time);
+  });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
   });
@@ -356,10 +364,12 @@ export function runKvCluster(
         if (op.request.kind === "compact" && op.return === null)
           compactions.push({ revision: op.request.compact.revision, time: op.call });
         leaseSafety.onOperation(op);
+        leaseExpiry.onOperation(op);
       }
       return judgedAsSystemOutput(() => watches.finish(compactions.sort((a, b) => a.time - b.time)));
     },
     () => leaseSafety.result(),
+    () => leaseExpiry.result(),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
     () =>
       operator === undefined
