@@ -408,6 +408,13 @@ export const BUG_CATALOG = [
       "etcd's lessor.Promote, which must register each refreshed lease with the expiry queue (leaseExpiredNotifier.RegisterOrUpdate) that Demote cleared; expired leases left out of that queue were never revoked in etcd-io/etcd #10686 (fixed by PR #10693) and #9935; written by hand for this testbed's mutation campaign, it got past every checker until lease-expiry",
     scenario: "lease-sessions",
   },
+  {
+    name: "etcd-member-change-refused-on-stepdown",
+    bug: "a leader that steps down answers the membership requests it proposed with not-leader, a definite refusal, though each change is in the log and the next leader may commit it: the admin retries, or gives up, on a cluster that already changed",
+    modelledOn:
+      "Jepsen's definite versus indeterminate failures; kubespray PR #6587 met an etcd member add that failed yet added the member; written by hand for this testbed's mutation campaign, where a member answering a proposed change with an error got past every checker until the membership check held each applied change to a request that succeeded or may have",
+    scenario: "membership-change",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -64,6 +64,7 @@ const BOUNDS: [BugName, number][] = [
   ["raft-conf-change-while-pending", 10], // [2] membership-change: raft-safety's config-one-at-a-time when two admins work at once (115 of seeds 1..300); checkers/raft/mutants.test.ts scripts the harm (two leaders commit different entries)
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)
+  ["etcd-member-change-refused-on-stepdown", 15], // [1] membership-change: membership's refusals (23 of seeds 1..200)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];

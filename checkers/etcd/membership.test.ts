@@ -1,6 +1,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { checkMembership, type MemberEnd, type MembershipOutcome } from "./membership.ts";
+import {
+  type AppliedChange,
+  checkMembership,
+  configChanges,
+  type MemberEnd,
+  type MembershipOutcome,
+  type MembershipRequest,
+} from "./membership.ts";
 
 const plan = [{ add: "n4" }, { remove: "@leader" }] as const;
 const done: MembershipOutcome = {
@@ -94,6 +101,63 @@ test("with lanes, an @leader removal may take a member another lane added later 
   ]);
   assert.is(r.verdict, "pass", r.message);
   assert.match(r.message, /voters now n1,n2,n4; removed n5, n3/);
+});
+
+const final = [member("n1", agreed), member("n2", [], { removed: true }), member("n3", agreed), member("n4", agreed)];
+const applied: AppliedChange[] = [
+  { op: "addLearner", id: "n4", time: 100, index: 5 },
+  { op: "promote", id: "n4", time: 300, index: 9 },
+  { op: "remove", id: "n2", time: 600, index: 14 },
+];
+const asked = (op: MembershipRequest["op"], id: string, call: number, ret: number | null, error?: string) =>
+  ({ op, id, call, return: ret, ...(error ? { error } : {}) }) as MembershipRequest;
+
+test("every applied change asked for by a request that succeeded, timed out or got no answer passes", () => {
+  const requests = [
+    asked("addLearner", "n4", 50, 120),
+    asked("promote", "n4", 150, 160, "learner-not-ready"),
+    asked("promote", "n4", 200, 1_200, "timeout"),
+    asked("remove", "n2", 500, null),
+  ];
+  const r = checkMembership(["n1", "n2", "n3"], { ...done, requests, applied }, final);
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /; 3 changes applied, each asked for by a request that succeeded or may have$/);
+});
+
+test("a change that took effect though every request for it was refused, or that no one asked for, fails", () => {
+  const refused = [
+    asked("addLearner", "n4", 50, 120),
+    asked("promote", "n4", 150, 160, "learner-not-ready"),
+    asked("promote", "n4", 200, 250, "not-leader"),
+    asked("remove", "n2", 500, 650),
+  ];
+  const r = checkMembership(["n1", "n2", "n3"], { ...done, requests: refused, applied }, final);
+  assert.is(r.verdict, "fail");
+  assert.is(
+    r.message,
+    "promote n4 took effect at 0.3ms (configuration at index 9), but every request for it was refused: learner-not-ready at 0.2ms, not-leader at 0.3ms",
+  );
+  // A request called only after the change took effect cannot have made it.
+  const late = [asked("addLearner", "n4", 150, 170), ...refused.slice(1)];
+  assert.match(
+    checkMembership(["n1", "n2", "n3"], { ...done, requests: late, applied }, final).message,
+    /^addLearner n4 took effect at 0\.1ms .*but no request asked for it$/,
+  );
+});
+
+test("configuration changes: a learner added, promoted, a member removed, and steps a skipped view hides", () => {
+  const base = { voters: ["n1", "n2", "n3"], learners: [] };
+  assert.equal(configChanges(base, { voters: ["n1", "n2", "n3"], learners: ["n4"] }), [{ op: "addLearner", id: "n4" }]);
+  assert.equal(
+    configChanges({ voters: ["n1", "n2", "n3"], learners: ["n4"] }, { voters: ["n1", "n2", "n3", "n4"], learners: [] }),
+    [{ op: "promote", id: "n4" }],
+  );
+  assert.equal(configChanges(base, { voters: ["n1", "n3", "n4"], learners: [] }), [
+    { op: "addLearner", id: "n4" },
+    { op: "promote", id: "n4" },
+    { op: "remove", id: "n2" },
+  ]);
+  assert.equal(configChanges(base, base), []);
 });
 
 test.run();

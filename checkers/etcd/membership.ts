@@ -19,6 +19,70 @@ export interface MembershipOutcome {
   /** The last thing the operator did (for a stuck plan's message). */
   lastAction?: string;
   refusals: ReadonlyMap<string, number>;
+  /** Every change the operator asked for, with its answer (return null: none came, the outcome is unknown). */
+  requests?: readonly MembershipRequest[];
+  /** The configuration changes the members applied, in order (see configChanges). */
+  applied?: readonly AppliedChange[];
+}
+
+export type MemberChangeOp = "addLearner" | "promote" | "remove";
+
+export interface MembershipRequest {
+  op: MemberChangeOp;
+  id: string;
+  call: number;
+  return: number | null;
+  /** The refusal; "timeout" means the member gave up waiting for the change to apply (outcome unknown). */
+  error?: string;
+}
+
+export interface AppliedChange {
+  op: MemberChangeOp;
+  id: string;
+  /** When a member first applied a configuration that holds it, and that configuration's index. */
+  time: number;
+  index: number;
+}
+
+export interface Config {
+  voters: readonly string[];
+  learners: readonly string[];
+}
+
+/**
+ * The changes that lead from one configuration to the next (several when a member's view skipped some,
+ * as after a snapshot): a new learner is added; a learner that became a voter is promoted; a new voter
+ * was added as a learner and promoted (the only way this API adds one); a member in neither is removed.
+ */
+export function configChanges(prev: Config, next: Config): { op: MemberChangeOp; id: string }[] {
+  const out: { op: MemberChangeOp; id: string }[] = [];
+  const was = (id: string) => prev.voters.includes(id) || prev.learners.includes(id);
+  for (const id of next.learners) if (!was(id)) out.push({ op: "addLearner", id });
+  for (const id of next.voters) {
+    if (prev.voters.includes(id)) continue;
+    if (!prev.learners.includes(id)) out.push({ op: "addLearner", id });
+    out.push({ op: "promote", id });
+  }
+  for (const id of [...prev.voters, ...prev.learners])
+    if (!next.voters.includes(id) && !next.learners.includes(id)) out.push({ op: "remove", id });
+  return out;
+}
+
+/**
+ * Every applied change was asked for by a request that succeeded or whose outcome is unknown, called
+ * before it took effect: a refusal is a promise that nothing happened (Jepsen's definite failure), and an
+ * admin told "no leader" retries, or gives up, on a cluster that already changed. Undefined if so.
+ */
+function unexplainedChange(out: MembershipOutcome): string | undefined {
+  if (out.requests === undefined || out.applied === undefined) return undefined;
+  const ms = (t: number) => `${(t / 1000).toFixed(1)}ms`;
+  for (const c of out.applied) {
+    const asked = out.requests.filter((r) => r.op === c.op && r.id === c.id && r.call <= c.time);
+    if (asked.some((r) => r.return === null || r.error === undefined || r.error === "timeout")) continue;
+    const refusals = asked.map((r) => `${r.error} at ${ms(r.return!)}`).join(", ");
+    return `${c.op} ${c.id} took effect at ${ms(c.time)} (configuration at index ${c.index}), but ${asked.length === 0 ? "no request asked for it" : `every request for it was refused: ${refusals}`}`;
+  }
+  return undefined;
 }
 
 export interface MemberEnd {
@@ -41,6 +105,8 @@ export function checkMembership(
       verdict: "fail",
       message: `the operator is stuck at step ${stuck + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}`,
     };
+  const unexplained = unexplainedChange(out);
+  if (unexplained !== undefined) return { name, verdict: "fail", message: unexplained };
   const voters = new Set(initial);
   const removed: string[] = [];
   // Adds before removals, not in plan order: with lanes, an "@leader" removal may take a member another
@@ -75,6 +141,6 @@ export function checkMembership(
   return {
     name,
     verdict: "pass",
-    message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}`,
+    message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}${out.applied === undefined ? "" : `; ${out.applied.length} changes applied, each asked for by a request that succeeded or may have`}`,
   };
 }

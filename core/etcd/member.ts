@@ -789,6 +789,18 @@ export class EtcdMember implements Actor {
     return undefined;
   }
 
+  /**
+   * The mutant's step-down: every membership request it proposed is answered "not-leader", a definite
+   * refusal, though the change is in the log and the next leader may still commit it.
+   */
+  private refusePendingChanges(): void {
+    for (const w of this.changes.values()) {
+      this.env.cancelTimer(w.timer);
+      this.memberReply(w.client, w.clientReqId, { error: "not-leader" });
+    }
+    this.changes.clear();
+  }
+
   /** A committed membership change: answer the request that proposed it; a member removed itself stops. */
   private applyConfChange(entry: Entry): void {
     const w = this.changes.get(entry.index);
@@ -1111,6 +1123,7 @@ export class EtcdMember implements Actor {
       // A new leader gives every lease a fresh full TTL (etcd's lessor.Promote with an election-timeout extension).
       this.store.lessor.promote(this.leaseClock(), this.electionUs);
     } else if (!this.isLeader && wasLeader) {
+      if (this.bugs.has("etcd-member-change-refused-on-stepdown")) this.refusePendingChanges();
       // The mutant learns of the step-down late, as etcd's server did while its raft loop was busy.
       if (this.bugs.has("etcd-lease-revoke-after-stepdown")) this.demoteLate = true;
       else this.demoteLessor();

@@ -9,7 +9,7 @@
 import type { Actor, Env } from "../../core/env.ts";
 import type { ClientMessage, MemberChange, MemberError, MemberMessage } from "../../core/etcd/protocol.ts";
 
-import type { MembershipStep } from "../../checkers/etcd/membership.ts";
+import type { MembershipRequest, MembershipStep } from "../../checkers/etcd/membership.ts";
 
 export type { MembershipStep };
 
@@ -40,6 +40,8 @@ export interface OperatorState {
   readonly log: MembershipLogEntry[];
   /** Refusals by kind (learner-not-ready, unhealthy, conf-change-pending, …): the protocol's checks at work. */
   readonly refusals: Map<MemberError, number>;
+  /** Every change asked for, and its answer: the history the membership check holds the cluster to. */
+  readonly requests: MembershipRequest[];
 }
 
 interface Pending {
@@ -60,7 +62,7 @@ interface Lane {
 }
 
 export function membershipOperator(env: Env, o: OperatorOptions): Actor & { state: OperatorState } {
-  const state: OperatorState = { done: new Set(), resolved: new Map(), log: [], refusals: new Map() };
+  const state: OperatorState = { done: new Set(), resolved: new Map(), log: [], refusals: new Map(), requests: [] };
   /** Who to ask: a member the plan removed is dropped, as an admin drops it from etcdctl's --endpoints. */
   const endpoints = [...o.members];
   let nextReq = 1;
@@ -136,7 +138,11 @@ export function membershipOperator(env: Env, o: OperatorOptions): Actor & { stat
       }
       change = { op: "remove", id: victim };
     }
+    const asked: MembershipRequest = { op: change.op, id: change.id, call: o.trueNow(), return: null };
+    state.requests.push(asked);
     ask(lane, { type: "MemberRequest", reqId: nextReq++, change }, (r) => {
+      asked.return = o.trueNow();
+      if (r.error !== undefined) asked.error = r.error;
       if (r.error === undefined) {
         note(lane, `${change.op} ${change.id}: applied`);
         return later(lane, 0);

@@ -20,7 +20,7 @@ import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
-import { checkMembership } from "../../checkers/etcd/membership.ts";
+import { type AppliedChange, type Config, checkMembership, configChanges } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { kvLatencyReport } from "../../harness/metrics/kv.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
@@ -162,6 +162,23 @@ export function runKvCluster(
     monitor.observe(view.id, view, world.trace.count);
     leaseExpiry.onRole(view.id, view.term, view.role === "leader", world.now);
   });
+  // With an operator: every configuration change some member applied first, for the membership check.
+  const applied: AppliedChange[] = [];
+  if (o.membership.length > 0) {
+    let config: Config | undefined;
+    let configIndex = -1;
+    const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+    run.observe.raftViews.on((view) => {
+      // configIndex moves with every apply; the configuration itself seldom.
+      if (view.configIndex <= configIndex) return;
+      configIndex = view.configIndex;
+      if (config !== undefined && same(config.voters, view.voters) && same(config.learners, view.learners)) return;
+      const next: Config = { voters: [...view.voters], learners: [...view.learners] };
+      if (config !== undefined)
+        for (const c of configChanges(config, next)) applied.push({ ...c, time: world.now, index: view.configIndex });
+      config = next;
+    });
+  }
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
@@ -382,6 +399,8 @@ export function runKvCluster(
               resolved: operator.resolved,
               lastAction: operator.log.at(-1)?.what,
               refusals: operator.refusals,
+              requests: operator.requests,
+              applied,
             },
             processes.map((id) => {
               const a = member(id);
