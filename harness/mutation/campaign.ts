@@ -1,0 +1,207 @@
+// A mutation campaign: plant one slip at a time in a copy of the built code (see sites.ts), screen each
+// mutant with the layer's scenarios over a few seeds, and report which ones every checker let through.
+// Real processes, files and time live here, outside the simulated world.
+import { spawn } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { type MutationSite, applySite, sitesIn } from "./sites.ts";
+
+export interface ScreenOutcome {
+  caught: boolean;
+  /** Seeds run, over all of the screen's scenarios. */
+  seedsRun: number;
+  /** Where it was caught: the scenario, its seed, and the failed checks (or "crash: …", "timeout"). */
+  scenario?: string;
+  seed?: number;
+  by?: string;
+}
+
+export interface MutantResult extends ScreenOutcome {
+  site: MutationSite;
+  wallMs: number;
+}
+
+/**
+ * Scenario:seeds screened per layer, cheapest first (a mutant stops at the first failing seed). The seed
+ * counts are small on purpose: a campaign wants many mutants screened, and a survivor is run deeper by
+ * hand (`etcdsim sweep`) before anyone calls it a blind spot.
+ */
+export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
+  etcd: [
+    ["smoke", 3],
+    ["kv-chaos", 40],
+    ["kv-crash", 15],
+    ["kv-partition", 15],
+    ["leader-isolation", 15],
+    ["lease-sessions", 15],
+    ["watch-compaction", 15],
+    ["membership-change", 15],
+    ["clock-skew", 10],
+    ["auth-revoke", 10],
+    ["quota-pressure", 5],
+    ["deployment-rollout", 5],
+  ],
+  kube: [
+    ["kube-smoke", 3],
+    ["deployment-rollout", 15],
+    ["controller-conflicts", 15],
+    ["container-crashes", 8],
+    ["tight-nodes", 15],
+    ["quota-pressure", 8],
+    ["compacted-deletes", 8],
+    ["watch-compaction", 10],
+    ["slow-disk", 5],
+  ],
+};
+
+/** The screen for a built file: the Kubernetes layer's for core/kube, etcd's (Raft, MVCC, members) else. */
+export function screenFor(file: string, scale = 1): string {
+  const screen = file.startsWith("core/kube/") ? SCREENS.kube : SCREENS.etcd;
+  return screen.map(([name, seeds]) => `${name}:${Math.max(1, Math.round(seeds * scale))}`).join(",");
+}
+
+const CHILD = import.meta.url.endsWith(".js")
+  ? { entry: new URL("./screen-child.js", import.meta.url).pathname, execArgv: [] as string[] }
+  : { entry: new URL("./screen-child.ts", import.meta.url).pathname, execArgv: ["--import", "tsx"] };
+
+function screen(dist: string, spec: string, timeoutMs: number, env?: NodeJS.ProcessEnv): Promise<ScreenOutcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CHILD.execArgv, CHILD.entry, dist, spec], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: env ?? process.env,
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      const last = out.trim().split("\n").at(-1) ?? "";
+      try {
+        resolve(JSON.parse(last) as ScreenOutcome);
+      } catch {
+        // A mutant that hangs the simulator, or breaks it before the first seed, is caught too.
+        const why = signal === "SIGKILL" ? "timeout" : `exit ${code}: ${err.trim().split("\n").at(-1) ?? ""}`;
+        resolve({ caught: true, seedsRun: 0, by: why.slice(0, 160) });
+      }
+    });
+  });
+}
+
+/** Every built file under dist/core, relative to dist. */
+function coreFiles(dist: string): string[] {
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name.endsWith(".js")) out.push(relative(dist, p));
+    }
+  };
+  walk(join(dist, "core"));
+  return out;
+}
+
+/**
+ * The offsets of each built core file that the screens executed, from V8's block coverage of one clean
+ * run of both screens (a character counts if the innermost range covering it ran).
+ */
+async function executedOffsets(dist: string, scale: number): Promise<Map<string, Uint8Array>> {
+  const dir = mkdtempSync(join(tmpdir(), "etcdsim-coverage-"));
+  try {
+    const env = { ...process.env, NODE_V8_COVERAGE: dir };
+    for (const layer of ["core/etcd/", "core/kube/"]) await screen(dist, screenFor(layer, scale), 30 * 60_000, env);
+    const executed = new Map<string, Uint8Array>();
+    const prefix = `file://${dist}/`;
+    for (const f of readdirSync(dir)) {
+      const report = JSON.parse(readFileSync(join(dir, f), "utf8")) as {
+        result: { url: string; functions: { ranges: { startOffset: number; endOffset: number; count: number }[] }[] }[];
+      };
+      for (const script of report.result) {
+        if (!script.url.startsWith(`${prefix}core/`)) continue;
+        const file = script.url.slice(prefix.length);
+        const size = readFileSync(join(dist, file), "utf8").length;
+        const counts = new Int32Array(size).fill(-1);
+        const ranges = script.functions.flatMap((fn) => fn.ranges);
+        // Outer ranges first, so the nested (smaller) ones override them.
+        ranges.sort((a, b) => b.endOffset - b.startOffset - (a.endOffset - a.startOffset));
+        for (const r of ranges) counts.fill(r.count, r.startOffset, Math.min(r.endOffset, size));
+        let ran = executed.get(file);
+        if (ran === undefined) executed.set(file, (ran = new Uint8Array(size)));
+        for (let i = 0; i < size; i++) if (counts[i]! > 0) ran[i] = 1;
+      }
+    }
+    return executed;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every site in the built core whose file starts with `only` (if given), restricted to executed code. */
+export async function campaignSites(
+  dist: string,
+  opts: { only?: string; executedOnly?: boolean; scale?: number } = {},
+): Promise<MutationSite[]> {
+  const files = coreFiles(dist).filter((f) => opts.only === undefined || f.startsWith(opts.only));
+  const executed = opts.executedOnly === false ? undefined : await executedOffsets(dist, opts.scale ?? 1);
+  return files.flatMap((f) => {
+    const ran = executed?.get(f);
+    if (executed !== undefined && ran === undefined) return [];
+    return sitesIn(f, readFileSync(join(dist, f), "utf8"), ran === undefined ? undefined : (o) => ran[o] === 1);
+  });
+}
+
+/**
+ * Screens each site's mutant, `workers` at a time, each worker in a scratch copy of dist/ that it restores
+ * after every mutant; the copies are removed at the end, however the campaign ends.
+ */
+export async function runCampaign(
+  dist: string,
+  sites: readonly MutationSite[],
+  opts: {
+    workers?: number;
+    scale?: number;
+    timeoutMs?: number;
+    onResult?: (r: MutantResult, done: number) => void;
+  } = {},
+): Promise<MutantResult[]> {
+  const root = mkdtempSync(join(tmpdir(), "etcdsim-mutants-"));
+  const results: MutantResult[] = [];
+  const stop = () => rmSync(root, { recursive: true, force: true });
+  process.once("exit", stop);
+  try {
+    const queue = [...sites];
+    const lane = async (k: number) => {
+      const copy = join(root, `w${k}`);
+      cpSync(dist, join(copy, "dist"), { recursive: true });
+      // The copy resolves its packages and its module type where the real dist/ does.
+      symlinkSync(join(dist, "..", "node_modules"), join(copy, "node_modules"));
+      symlinkSync(join(dist, "..", "package.json"), join(copy, "package.json"));
+      for (let site = queue.shift(); site !== undefined; site = queue.shift()) {
+        const file = join(copy, "dist", site.file);
+        const original = readFileSync(file, "utf8");
+        writeFileSync(file, applySite(original, site));
+        const t0 = performance.now();
+        const outcome = await screen(
+          join(copy, "dist"),
+          screenFor(site.file, opts.scale),
+          opts.timeoutMs ?? 10 * 60_000,
+        );
+        writeFileSync(file, original);
+        const r: MutantResult = { site, ...outcome, wallMs: Math.round(performance.now() - t0) };
+        results.push(r);
+        opts.onResult?.(r, results.length);
+      }
+    };
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(opts.workers ?? 2, sites.length)) }, (_, k) => lane(k)),
+    );
+  } finally {
+    process.off("exit", stop);
+    stop();
+  }
+  const order = new Map(sites.map((s, i) => [s, i]));
+  return results.sort((a, b) => order.get(a.site)! - order.get(b.site)!);
+}
