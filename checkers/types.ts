@@ -37,6 +37,7 @@ export interface CheckEvidence {
   "kube-gc-owner-gone": ViolationList;
   "kube-ready-truthful": ViolationList;
   "kube-node-capacity": ViolationList;
+  "kube-replica-creations": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

@@ -415,6 +415,13 @@ export const BUG_CATALOG = [
       "Jepsen's definite versus indeterminate failures; kubespray PR #6587 met an etcd member add that failed yet added the member; written by hand for this testbed's mutation campaign, where a member answering a proposed change with an error got past every checker until the membership check held each applied change to a request that succeeded or may have",
     scenario: "membership-change",
   },
+  {
+    name: "kube-apiserver-serves-duplicates",
+    bug: "an apiserver serves a request again when a copy of it arrives, as if a client or proxy had resent a POST after a connection reset: a create naming its object by generateName makes a second object under another name",
+    modelledOn:
+      "client-go retries only GETs after a connection reset because writes are not idempotent (kubernetes #55860); this simulated apiserver served every copy the network duplicated until kube-replica-creations, written for this testbed's mutation campaign, found the ReplicaSets' extra pods",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -46,7 +46,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
   ["kube-kubelet-ignores-container-exit", 10], // [2] container-crashes: kube-ready-truthful's second rule (39 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)
   ["kube-kubelet-reboot-keeps-ready", 10], // [1] container-crashes: kube-ready-truthful's second rule after a node's reboot (14 of seeds 1..60: the seeds whose reboots come with no other fault near)
-  ["kube-kubelet-no-admission", 40], // [29] tight-nodes: kube-node-capacity against the nodes' container runtimes (5 of seeds 1..100: the seeds whose scheduler overfills a node; 0 before the check)
+  ["kube-kubelet-no-admission", 40], // [31] tight-nodes: kube-node-capacity against the nodes' container runtimes (14 of seeds 1..300: the seeds whose scheduler overfills a node; 0 before the check; first at 29 until apiservers dropped duplicated requests)
   ["kube-kubelet-keeps-deleted-pods", 5], // [1] kube-smoke: kube-liveness against the nodes' container runtimes (60 of seeds 1..60, deployment-rollout too; 0 of 240 in four kube scenarios before: a deleted pod leaves no status to read)
   ["etcd-client-reuses-request-ids", 10], // [2] deployment-rollout: a member's duplicate check (a second, different request under a taken id; 35 of seeds 1..200); kube-min-available alone caught it first at 1134 (scenarios/kube/restarted-apiserver.test.ts holds that seed)
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
@@ -65,6 +65,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)
   ["etcd-member-change-refused-on-stepdown", 15], // [1] membership-change: membership's refusals (23 of seeds 1..200)
+  ["kube-apiserver-serves-duplicates", 40], // [25] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];

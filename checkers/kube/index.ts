@@ -7,6 +7,7 @@ import { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 import { checkBindPreconditions } from "./bind.ts";
 import { checkInformerStreams } from "./informer.ts";
+import { checkReplicaCreations } from "./replicas.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
@@ -42,6 +43,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
       ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),
     }),
     checkNodeCapacity(obs),
+    checkReplicaCreations(obs),
     ...checkRollout(obs, rollout),
   ];
 }

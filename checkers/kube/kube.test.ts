@@ -356,6 +356,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-gc-owner-gone",
       "kube-ready-truthful",
       "kube-node-capacity",
+      "kube-replica-creations",
       "kube-max-surge",
       "kube-min-available",
     ],

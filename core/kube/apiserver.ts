@@ -26,6 +26,7 @@ import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
 import { parseQuantity } from "./admission/quantity.ts";
 import { latencyLog } from "../metrics/latency.ts";
+import { RecentCache } from "../recent-cache.ts";
 
 export interface ApiserverTiming {
   /** Period of compaction rounds (0: no compaction). */
@@ -259,6 +260,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     return next;
   }
 
+  /** The requests served lately, by sender and id: a duplicate comes within moments of its original. */
+  const takenRequests = new RecentCache<string, true>(5_000);
+
   function openWatch(from: string, m: KubeWatchMsg): void {
     const id = from + "|" + m.watchId;
     if (watches.has(id)) return; // a duplicated request
@@ -314,6 +318,15 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
       const m = raw as KubeMessage;
       switch (m.type) {
         case "kube-req": {
+          // A client's request travels over its HTTP connection (TCP), which never delivers one twice: a
+          // copy the simulated network duplicated is dropped, or a create naming by generateName would make
+          // a second object under another name.
+          const reqKey = `${from}|${m.id}`;
+          if (takenRequests.get(reqKey) !== undefined && !cfg.bugs.has("kube-apiserver-serves-duplicates")) {
+            kubeProbe("kube.duplicate-request-dropped");
+            break;
+          }
+          takenRequests.set(reqKey, true);
           const lat = latencyLog(),
             t0 = lat?.now() ?? 0;
           serve(m.req, (r) => {

@@ -105,6 +105,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-gc-owner-gone",
         "kube-ready-truthful",
         "kube-node-capacity",
+        "kube-replica-creations",
         "kube-max-surge",
         "kube-min-available",
         "kube-liveness",

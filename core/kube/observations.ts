@@ -112,6 +112,17 @@ export interface ControllerWrite {
   rv: number;
 }
 
+/**
+ * A controller's create whose outcome it never learned (a timeout): the object may have landed, and the
+ * controller's expectations forget it, so it may create another in its place (owner: the controlling
+ * owner's uid the new object named).
+ */
+export interface UnknownCreate {
+  time: number;
+  process: string;
+  owner: string;
+}
+
 /** A workload action (apply, scale, image change, delete) that the API accepted. */
 export interface ActionOutcome {
   time: number;
@@ -168,6 +179,8 @@ export interface KubeObservations {
   controllerWrites?: ControllerWrite[];
   /** Container runtimes' changes and kubelets' readiness reports, in order (absent in older logs). */
   nodeEvents?: NodeEvent[];
+  /** Controllers' creates of unknown outcome (absent in older logs). */
+  unknownCreates?: UnknownCreate[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -191,6 +204,7 @@ export class KubeRecorder implements KubeObservations {
   readonly reads: QuorumRead[] = [];
   readonly controllerWrites: ControllerWrite[] = [];
   readonly nodeEvents: NodeEvent[] = [];
+  readonly unknownCreates: UnknownCreate[] = [];
   /** Pods (by uid) whose container runs now, per the nodes' runtimes; and each node's. */
   readonly running = new Set<string>();
   private readonly runningOn = new Map<string, Set<string>>();
@@ -291,6 +305,9 @@ export class KubeRecorder implements KubeObservations {
   controllerWrite(w: Omit<ControllerWrite, "time">): void {
     this.controllerWrites.push({ time: this.now(), ...w });
   }
+  unknownCreate(c: Omit<UnknownCreate, "time">): void {
+    this.unknownCreates.push({ time: this.now(), ...c });
+  }
   nodeEvent(e: NodeEventInput): void {
     this.nodeEvents.push({ time: this.now(), ...e } as NodeEvent);
     if (e.kind === "report" || e.kind === "report-done" || e.kind === "created" || e.kind === "rejected") return;
@@ -344,6 +361,7 @@ export class KubeRecorder implements KubeObservations {
       reads: this.reads,
       controllerWrites: this.controllerWrites,
       nodeEvents: this.nodeEvents,
+      unknownCreates: this.unknownCreates,
     };
   }
 }

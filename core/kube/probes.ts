@@ -52,6 +52,9 @@ export const KUBE_PROBES = {
   "kube.kubelet-container-restarted": {
     what: "a pod's container died (a container kill) and its kubelet started it again after the back-off",
   },
+  "kube.duplicate-request-dropped": {
+    what: "an apiserver dropped a copy of a request the network duplicated (HTTP over TCP never delivers one twice)",
+  },
   "kube.compactor-lost-election": {
     what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver",
   },

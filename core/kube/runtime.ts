@@ -249,7 +249,12 @@ export class ControllerRuntime {
     };
     switch (w.op) {
       case "create":
-        return this.client.create(w.object, (r) => assume(r, "AlreadyExists"));
+        return this.client.create(w.object, (r) => {
+          const owner = controllerOf(w.object)?.uid;
+          if (!r.ok && r.status.unknown && owner !== undefined)
+            this.opts.recorder?.unknownCreate({ process: this.env.id, owner });
+          assume(r, "AlreadyExists");
+        });
       case "update":
       case "updateStatus": {
         const send = (object: KubeObject, cb: (r: ApiResult<KubeObject>) => void) =>

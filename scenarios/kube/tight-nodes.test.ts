@@ -9,15 +9,15 @@ import { tightNodes } from "./tight-nodes.ts";
 
 const capacityCheck = (r: ReturnType<typeof runScenario>) => r.checks.find((c) => c.name === "kube-node-capacity")!;
 
-test("tight-nodes seed 29: a pod bound to a full node is rejected (OutOfpods), and its ReplicaSet's next one runs elsewhere", () => {
-  const r = runScenario({ scenario: tightNodes, seed: 29 });
+test("tight-nodes seed 31: a pod bound to a full node is rejected (OutOfpods), and its ReplicaSet's next one runs elsewhere", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 31 });
   assert.ok((probeCounts().get("kube.kubelet-pod-rejected") ?? 0) >= 1, "the scheduler overfilled a node");
   assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
-test("tight-nodes seed 29: a kubelet without admission runs the pod, and kube-node-capacity names the node", () => {
-  const r = runScenario({ scenario: tightNodes, seed: 29, bugs: ["kube-kubelet-no-admission"] });
+test("tight-nodes seed 31: a kubelet without admission runs the pod, and kube-node-capacity names the node", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 31, bugs: ["kube-kubelet-no-admission"] });
   assert.is(capacityCheck(r).verdict, "fail");
   assert.match(capacityCheck(r).message, /^node-\d ran 3 pods at .*, over its capacity of 2/);
 });

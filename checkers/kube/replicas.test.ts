@@ -1,0 +1,80 @@
+// kube-replica-creations on hand-made version logs: a pod created while its ReplicaSet already had its
+// replicas fails, unless the ReplicaSet had more replicas moments before or a create of unknown outcome
+// may have landed unseen.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { KubeObject } from "../../core/kube/types.ts";
+import type { ObjectVersion, UnknownCreate } from "../../core/kube/observations.ts";
+import { kubeLog } from "../../testing/kube/observations.ts";
+import { checkReplicaCreations } from "./replicas.ts";
+
+const rs = (replicas: number) =>
+  ({
+    kind: "ReplicaSet",
+    metadata: { name: "web-1", namespace: "default", uid: "rs-1" },
+    spec: { replicas },
+  }) as unknown as KubeObject;
+const pod = (name: string, phase = "Pending") =>
+  ({
+    kind: "Pod",
+    metadata: {
+      name,
+      namespace: "default",
+      uid: name,
+      ownerReferences: [{ kind: "ReplicaSet", name: "web-1", uid: "rs-1", controller: true }],
+    },
+    spec: {},
+    status: { phase },
+  }) as unknown as KubeObject;
+let rv = 1;
+const at = (time: number, object: KubeObject | null, key?: string): ObjectVersion => ({
+  time,
+  rv: ++rv,
+  key: key ?? `/registry/${object?.kind === "ReplicaSet" ? "replicasets" : "pods"}/default/${object?.metadata.name}`,
+  object,
+  source: "store",
+});
+const check = (versions: ObjectVersion[], unknownCreates: UnknownCreate[] = []) =>
+  checkReplicaCreations(kubeLog({ versions, unknownCreates }));
+
+test("pods created up to the replicas pass; a replacement for a deleted or failed pod passes", () => {
+  const r = check([
+    at(0, rs(2)),
+    at(10, pod("a")),
+    at(20, pod("b")),
+    at(30, null, "/registry/pods/default/a"),
+    at(40, pod("c")),
+    at(50, pod("b", "Failed")),
+    at(60, pod("d")),
+  ]);
+  assert.is(r.verdict, "pass", r.message);
+  assert.is(r.message, "4 pods created for ReplicaSets, each while its ReplicaSet lacked one");
+});
+
+test("a third pod for two replicas fails, naming the pod, the ReplicaSet and the counts", () => {
+  const r = check([at(0, rs(2)), at(10, pod("a")), at(20, pod("b")), at(2_000_000, pod("c"))]);
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^pod c was created at revision \d+ \(2\.000s\) for ReplicaSet web-1, which already had 2 active pods for at most 2 replicas/,
+  );
+});
+
+test("a creation decided on the replicas of moments before passes; one long after the scale down fails", () => {
+  const scaledDown = [at(0, rs(3)), at(10, pod("a")), at(20, pod("b")), at(1_000_000, rs(2))];
+  assert.is(check([...scaledDown, at(1_500_000, pod("c"))]).verdict, "pass");
+  assert.is(check([...scaledDown, at(2_500_000, pod("c"))]).verdict, "fail");
+});
+
+test("each create of unknown outcome excuses one extra pod, from when the controller gave up on it", () => {
+  const versions = [at(0, rs(1)), at(10, pod("a")), at(3_000_000, pod("b")), at(4_000_000, pod("c"))];
+  const gaveUp = (time: number): UnknownCreate => ({ time, process: "kcm-1", owner: "rs-1" });
+  const one = check(versions, [gaveUp(2_000_000)]);
+  assert.is(one.verdict, "fail", "the second extra pod is not excused");
+  assert.match(one.message, /^pod c /);
+  assert.is(check(versions, [gaveUp(2_000_000), gaveUp(2_500_000)]).verdict, "pass");
+  assert.is(check(versions, [gaveUp(3_500_000), gaveUp(3_600_000)]).verdict, "fail", "given up after b landed");
+  assert.match(check(versions, [gaveUp(1), gaveUp(2)]).message, /\(2 more while a create of unknown outcome/);
+});
+
+test.run();
