@@ -40,6 +40,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["clock-skew", 10],
     ["auth-revoke", 10],
     ["quota-pressure", 5],
+    // The only scenario whose members send watch responses through a send loop (prev_kv read late).
+    ["compacted-deletes", 5],
     ["deployment-rollout", 5],
   ],
   kube: [
