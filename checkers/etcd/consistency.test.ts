@@ -94,6 +94,16 @@ test("store hashes at one revision must match", () => {
   assert.match(o.result().message, /store hash mismatch at revision 9/);
 });
 
+test("a member that cannot hash its store fails the comparison, even when every member answers the same error", () => {
+  const o = new ConsistencyOracle();
+  o.compareHashes([
+    { member: "n1", revision: 9, error: "compacted" },
+    { member: "n2", revision: 9, error: "compacted" },
+  ]);
+  assert.is(o.result().verdict, "fail");
+  assert.match(o.result().message, /^n1 could not hash its store at revision 9: compacted/);
+});
+
 test("a payload whose index left the window compares as before: same object, equal copy, different content", () => {
   const payload = (i: number) => ({
     op: "kv",

@@ -163,7 +163,13 @@ export class ConsistencyOracle {
   }
 
   /** Compares members' store hashes at one revision (after heal). */
-  compareHashes(hashes: { member: string; revision: number; hash: string }[]): void {
+  compareHashes(hashes: { member: string; revision: number; hash?: string; error?: string }[]): void {
+    // A member whose HashKV of its own revision answers an error has nothing to agree on: a failure, not
+    // a match (equal error strings once passed as equal hashes: a mutation campaign's survivor).
+    for (const h of hashes)
+      if (h.error !== undefined)
+        this.fail(`${h.member} could not hash its store at revision ${h.revision}: ${h.error}`);
+    hashes = hashes.filter((h) => h.error === undefined);
     const first = hashes[0];
     if (first === undefined) return;
     for (const h of hashes.slice(1)) {

@@ -355,7 +355,10 @@ export function runKvCluster(
         oracle.compareHashes(
           stores.map((x) => {
             const h = x.a!.store.hashKV(0);
-            return { member: x.m, revision: x.a!.store.revision, hash: "hash" in h ? String(h.hash) : h.error };
+            const revision = x.a!.store.revision;
+            return "hash" in h
+              ? { member: x.m, revision, hash: String(h.hash) }
+              : { member: x.m, revision, error: h.error };
           }),
         );
       }
