@@ -4,6 +4,7 @@
 import { EtcdMember, type MemberOptions } from "../../core/etcd/member.ts";
 import type { World } from "../../sim/world.ts";
 import type { SimRun } from "../run/run.ts";
+import type { MvccStore } from "../../core/mvcc/store.ts";
 
 export function memberNames(n: number): string[] {
   return Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -91,4 +92,15 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
     if (label !== undefined && m !== undefined) bound.set(label, m);
     return m;
   };
+}
+
+/** A member's HashKV at its own revision, as the cross-member check compares it (an error instead of a hash fails it). */
+export function storeHash(
+  member: string,
+  store: MvccStore,
+): { member: string; revision: number; hash?: string; error?: string } {
+  const h = store.hashKV(0);
+  return "hash" in h
+    ? { member, revision: store.revision, hash: String(h.hash) }
+    : { member, revision: store.revision, error: h.error };
 }

@@ -27,7 +27,7 @@ import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { generateSchedule } from "../../sim/nemesis.ts";
 import { SimRun } from "../../harness/run/run.ts";
-import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
+import { startEtcdCluster, storeHash } from "../../harness/etcd/cluster.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
 import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
@@ -353,15 +353,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const stores = members.map((m) => ({ m, a: member(m) })).filter((x) => x.a !== undefined);
   const revs = stores.map((x) => x.a!.store.revision);
   if (converged() === undefined && revs.every((r) => r === revs[0])) {
-    oracle.compareHashes(
-      stores.map((x) => {
-        const h = x.a!.store.hashKV(0);
-        const revision = x.a!.store.revision;
-        return "hash" in h
-          ? { member: x.m, revision, hash: String(h.hash) }
-          : { member: x.m, revision, error: h.error };
-      }),
-    );
+    oracle.compareHashes(stores.map((x) => storeHash(x.m, x.a!.store)));
   }
   checks.push(oracle.result());
   const history = { operations: recorder.operations, watches: recorder.watches };

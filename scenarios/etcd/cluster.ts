@@ -8,7 +8,7 @@ import { DEFAULT_LEASE_CHECK_US, DEFAULT_MAX_REQUEST_BYTES } from "../../core/et
 import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import { workloadClient, DEFAULT_WORKLOAD, type TrafficMix } from "../../harness/etcd/workload.ts";
 import { membershipOperator, type MembershipStep, type OperatorState } from "../../harness/etcd/membership.ts";
-import { memberNames, startEtcdCluster, symbolicTargets } from "../../harness/etcd/cluster.ts";
+import { memberNames, startEtcdCluster, storeHash, symbolicTargets } from "../../harness/etcd/cluster.ts";
 import { spawnProbe, type Probe } from "../../harness/etcd/probe.ts";
 import { attachKube } from "../../harness/kube/attach.ts";
 import { SimRun } from "../../harness/run/run.ts";
@@ -352,15 +352,7 @@ export function runKvCluster(
         .filter((x) => x.a !== undefined);
       const revs = stores.map((x) => x.a!.store.revision);
       if (converged() === undefined && revs.every((r) => r === revs[0])) {
-        oracle.compareHashes(
-          stores.map((x) => {
-            const h = x.a!.store.hashKV(0);
-            const revision = x.a!.store.revision;
-            return "hash" in h
-              ? { member: x.m, revision, hash: String(h.hash) }
-              : { member: x.m, revision, error: h.error };
-          }),
-        );
+        oracle.compareHashes(stores.map((x) => storeHash(x.m, x.a!.store)));
       }
       return oracle.result();
     },
