@@ -38,6 +38,7 @@ export interface CheckEvidence {
   "kube-ready-truthful": ViolationList;
   "kube-node-capacity": ViolationList;
   "kube-replica-creations": ViolationList;
+  "kube-watch-leaks": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

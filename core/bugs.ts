@@ -150,6 +150,13 @@ export const BUG_CATALOG = [
       "request ids must be unique per sender across restarts (etcd's own proposals carry a per-boot member id)",
     scenario: "deployment-rollout",
   },
+  {
+    name: "etcd-client-reuses-watch-ids",
+    bug: "a restarted process's etcd client numbers its watch streams from 1 again: a member still serving the previous incarnation's stream of that id ignores the new create, and the new stream gets the old one's responses until it breaks",
+    modelledOn:
+      "watch ids are per gRPC stream in etcd, which a restarted client opens afresh; this simulated client reused its predecessor's stream ids (an apiserver restarted at deployment-rollout seed 15) until members began checking that a second create under a taken id is the very message",
+    scenario: "controller-conflicts",
+  },
   // Issue 19, part 2: quotas and limits.
   {
     name: "etcd-write-during-nospace",
@@ -420,6 +427,13 @@ export const BUG_CATALOG = [
     bug: "an apiserver serves a request again when a copy of it arrives, as if a client or proxy had resent a POST after a connection reset: a create naming its object by generateName makes a second object under another name",
     modelledOn:
       "client-go retries only GETs after a connection reset because writes are not idempotent (kubernetes #55860); this simulated apiserver served every copy the network duplicated until kube-replica-creations, written for this testbed's mutation campaign, found the ReplicaSets' extra pods",
+    scenario: "deployment-rollout",
+  },
+  {
+    name: "kube-apiserver-leaks-etcd-watch",
+    bug: "an apiserver stops serving a watch its client cancelled but leaves the etcd watch under it open: the stream lives on, fed every change of its resource, read by nobody, and each cancelled watch adds one",
+    modelledOn:
+      "kubernetes #66312: watches stopped by their clients leaked streams in the apiserver's etcd client until it ran out and every call on the resource timed out (504); etcd's own watch leaks, etcd-io/etcd #9416 and #6134; a survivor of this testbed's mutation campaign (the registry's cancel inverted), caught once watch-leaks accounted for every etcd watch an apiserver holds",
     scenario: "deployment-rollout",
   },
 ] as const satisfies readonly BugInfo[];

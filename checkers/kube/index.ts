@@ -14,6 +14,7 @@ import { checkReadsFresh } from "./fresh.ts";
 import { checkGarbageCollection } from "./gc.ts";
 import { checkReadyTruthful } from "./ready.ts";
 import { checkNodeCapacity } from "./capacity.ts";
+import { checkWatchLeaks } from "./watch-leaks.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -25,6 +26,7 @@ export { checkReadsFresh } from "./fresh.ts";
 export { checkGarbageCollection } from "./gc.ts";
 export { checkReadyTruthful } from "./ready.ts";
 export { checkNodeCapacity } from "./capacity.ts";
+export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -44,6 +46,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     }),
     checkNodeCapacity(obs),
     checkReplicaCreations(obs),
+    checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),
   ];
 }

@@ -48,4 +48,45 @@ test("a restarted client's requests are answered although its previous incarnati
   assert.is(puts(5), 5, "the restarted client's puts are answered, not dropped as duplicates of the old ones");
 });
 
+test("a restarted client's watch is served although its previous incarnation's stream of that id is still open on the member", () => {
+  const world = new World({ seed: 12 });
+  const members = ["n1"];
+  world.spawn("n1", (env) => new EtcdMember(env, { peers: members }));
+  const recorder = new HistoryRecorder(() => world.now);
+  let clientId = 1;
+  let client: EtcdClient | undefined;
+  world.spawn("c1", (env) => {
+    client = new EtcdClient(env, {
+      clientId: clientId++,
+      members,
+      requestTimeoutUs: 500_000,
+      streamTimeoutUs: 1_000_000,
+      recorder,
+    });
+    return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
+  });
+  world.runUntil(1_000_000);
+  const events: string[][] = [];
+  const watchFrom = (key: string) => {
+    const seen: string[] = [];
+    events.push(seen);
+    client!.watch({ key, startRevision: 0 }, (r) => {
+      for (const e of r.events) seen.push(`${e.kv.key}=${e.kv.value}`);
+    });
+  };
+  watchFrom("old");
+  world.runUntil(world.now + 100_000);
+  // A crash leaves the old stream open on the member (nothing told it otherwise).
+  world.crash("c1");
+  world.restart("c1");
+  world.runUntil(world.now + 10_000);
+  watchFrom("new");
+  world.runUntil(world.now + 100_000);
+  let put = false;
+  client!.put({ key: "new", value: "v1" }, (r) => (put = r.ok));
+  world.runUntilPredicate(() => put && events[1]!.length > 0, world.now + 2_000_000);
+  assert.ok(put, "the put");
+  assert.equal(events[1], ["new=v1"], "the new incarnation's watch, on a stream id of its own, sees its key's change");
+});
+
 test.run();

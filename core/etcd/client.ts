@@ -236,12 +236,12 @@ function hasGap(s: Stream): boolean {
   return s.early.size > 0 || s.sent > s.nextSeq;
 }
 
-/** Request ids per client id: far more requests than any run makes, and ids stay exact integers. */
+/** Request (and watch stream) ids per client id: far more than any run makes, and ids stay exact integers. */
 const REQ_IDS_PER_CLIENT = 2 ** 24;
 
 export class EtcdClient implements KV {
   private nextReq: number;
-  private nextStream = 1;
+  private nextStream: number;
   private endpoint = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, Stream>();
@@ -257,6 +257,9 @@ export class EtcdClient implements KV {
     readonly opts: ClientOptions,
   ) {
     this.nextReq = opts.bugs?.has("etcd-client-reuses-request-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
+    // A member knows a watch stream by its sender and id, as it knows a request: a restarted process's
+    // streams must not reuse its previous incarnation's ids, which may still be open on a member.
+    this.nextStream = opts.bugs?.has("etcd-client-reuses-watch-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
 
@@ -569,6 +572,11 @@ export class EtcdClient implements KV {
         this.closeStream(s, true);
       },
     };
+  }
+
+  /** The watch streams this client holds open (their ids, the `watchId` of each WatchHandle), for leak accounting. */
+  openWatchIds(): number[] {
+    return [...this.streams.keys()];
   }
 
   private closeStream(s: Stream, byClient: boolean): void {

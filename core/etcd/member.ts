@@ -406,7 +406,17 @@ export class EtcdMember implements Actor {
         return this.onMaintenance(from, m.reqId, m.request);
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
-        if (this.streams.has(key)) return; // a duplicated create
+        const earlier = this.streams.get(key);
+        if (earlier !== undefined) {
+          // The network's copy of a create this member took is the very message; another under a taken
+          // id is a client (a restarted one) reusing ids, and its stream would get the old one's responses.
+          assert(
+            earlier.request === m.request,
+            () =>
+              `${this.env.id} got a second, different watch create numbered ${m.streamId} from ${from}: watch stream ids must be unique per client, across its restarts`,
+          );
+          return;
+        }
         if (m.token !== undefined || this.auth.enabled) {
           // etcd's watch server checks read permission on the range once, when the watch is created.
           const refusal = this.auth.watchRefusal(m.token, m.request);

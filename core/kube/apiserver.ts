@@ -17,7 +17,7 @@ import { startCompactor } from "./compactor.ts";
 import { safeEncode } from "./hash.ts";
 import { applyMergePatch } from "./merge-patch.ts";
 import { kubeProbe } from "./probes.ts";
-import type { KubeRecorder } from "./observations.ts";
+import type { ApiserverWatchesAt, KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { clone, isKind, type KubeObject, type ObjectMeta } from "./types.ts";
@@ -39,7 +39,7 @@ export const DEFAULT_APISERVER_TIMING: ApiserverTiming = { compactIntervalUs: 1_
 
 export interface ApiserverConfig {
   /** The etcd client. If it has onMessage (a client talking to etcd members over the network), messages that are not the kube protocol's go to it. */
-  kv: KV & { onMessage?(from: string, msg: unknown): unknown };
+  kv: KV & { onMessage?(from: string, msg: unknown): unknown; openWatchIds?(): number[] };
   bugs: BugSet;
   recorder?: KubeRecorder;
   timing?: Partial<ApiserverTiming>;
@@ -63,7 +63,12 @@ interface ServedWatch {
 /** A heartbeat frame's events: none, one frozen array for every heartbeat (the client reads only its seq). */
 const NO_EVENTS: WatchEvent[] = Object.freeze([]) as unknown as WatchEvent[];
 
-export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
+export interface Apiserver extends Actor {
+  /** The watches it holds, for leak accounting (checkers/kube/watch-leaks.ts). */
+  watches(): Omit<ApiserverWatchesAt, "apiserver">;
+}
+
+export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
   const timing = { ...DEFAULT_APISERVER_TIMING, ...cfg.timing };
   const rec = cfg.recorder;
   const observer: RegistryObserver | undefined = rec && {
@@ -299,16 +304,25 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
     });
   }
 
-  function close(id: string): void {
+  function close(id: string, byClient = false): void {
     const w = watches.get(id);
     if (w === undefined) return;
     watches.delete(id);
     w.closed = true;
-    w.reg?.cancel();
+    // MUTANT kube-apiserver-leaks-etcd-watch: a watch its client cancelled stops being served, but its
+    // etcd watch stays open, streaming to nobody (kubernetes#66312: such leaked streams used up the
+    // apiserver's etcd client until every request on the resource timed out).
+    if (!(byClient && cfg.bugs.has("kube-apiserver-leaks-etcd-watch"))) w.reg?.cancel();
     if (w.heartbeat !== undefined) env.cancelTimer(w.heartbeat);
   }
 
   return {
+    watches() {
+      return {
+        served: [...watches].map(([watch, w]) => ({ watch, etcdWatchId: w.reg?.etcdWatchId })),
+        etcdOpen: cfg.kv.openWatchIds?.(),
+      };
+    },
     start() {
       if (timing.compactIntervalUs > 0) {
         startCompactor(env, cfg.kv, timing.compactIntervalUs, (rev) => env.record("compact", String(rev)));
@@ -339,7 +353,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Actor {
           openWatch(from, m);
           break;
         case "kube-watch-cancel":
-          close(from + "|" + m.watchId);
+          close(from + "|" + m.watchId, true);
           break;
         default:
           cfg.kv.onMessage?.(from, raw);

@@ -162,6 +162,15 @@ export type NodeEvent =
 type WithoutTime<E> = E extends unknown ? Omit<E, "time"> : never;
 export type NodeEventInput = WithoutTime<NodeEvent>;
 
+/** The watches one apiserver holds (core/kube/apiserver.ts), accounted by kube-watch-leaks. */
+export interface ApiserverWatchesAt {
+  apiserver: string;
+  /** The Kubernetes watches served ("client|watchId") with the etcd watch each reads from. */
+  served: readonly { watch: string; etcdWatchId: number | undefined }[];
+  /** The watch streams its etcd client holds open (undefined: the client cannot tell). */
+  etcdOpen: readonly number[] | undefined;
+}
+
 export interface KubeObservations {
   /** The nodes the cluster was built with. */
   nodes: string[];
@@ -181,6 +190,8 @@ export interface KubeObservations {
   nodeEvents?: NodeEvent[];
   /** Controllers' creates of unknown outcome (absent in older logs). */
   unknownCreates?: UnknownCreate[];
+  /** The watches each live apiserver holds when the snapshot is taken (absent: not accounted). */
+  apiserverWatches?: ApiserverWatchesAt[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];

@@ -3,7 +3,7 @@
 // with retry on the fresh object, delete with preconditions, paged lists pinned to one revision, and
 // watches from a list's revision + 1 with prev_kv and progress notifications (bookmarks).
 import type { BugSet } from "../bugs.ts";
-import type { KV, KvResult } from "../etcd/kv.ts";
+import type { KV, KvResult, WatchHandle } from "../etcd/kv.ts";
 import type { EtcdErrorCode, KeyValue, TxnResponse, WatchResponse } from "../mvcc/rpc.ts";
 import {
   fail,
@@ -50,6 +50,8 @@ export type TryUpdate = (current: KubeObject) => ApiResult<KubeObject>;
 
 export interface RegistryWatch {
   cancel(): void;
+  /** The etcd watch serving it (the etcd client's WatchHandle id). */
+  readonly etcdWatchId: number;
 }
 
 type Current = { object: KubeObject; kv: KeyValue };
@@ -266,7 +268,7 @@ export class Registry {
    */
   watch(prefix: string, rv: number, onEvent: (e: WatchEvent) => void): RegistryWatch {
     let done = false;
-    let h: { cancel(): void } | undefined;
+    let h: WatchHandle | undefined;
     let cancelSoon = false;
     const cancelEtcdWatch = () => (h !== undefined ? h.cancel() : (cancelSoon = true));
     h = this.kv.watch(
@@ -333,6 +335,7 @@ export class Registry {
     );
     if (cancelSoon) h.cancel();
     return {
+      etcdWatchId: h.watchId,
       cancel() {
         done = true;
         cancelEtcdWatch();

@@ -8,7 +8,7 @@ import { BugSet } from "../../core/bugs.ts";
 import type { ActorFactory, Env } from "../../core/env.ts";
 import type { KV } from "../../core/etcd/kv.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
-import { apiserver, type ApiserverConfig, type ApiserverTiming } from "../../core/kube/apiserver.ts";
+import { apiserver, type Apiserver, type ApiserverConfig, type ApiserverTiming } from "../../core/kube/apiserver.ts";
 import type { ClientTiming } from "../../core/kube/client.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
 import { controllerProcess } from "../../core/kube/controller-manager.ts";
@@ -20,7 +20,7 @@ import { kubectl } from "./kubectl.ts";
 import { kubelet, type KubeletTiming } from "../../core/kube/kubelet.ts";
 import type { LeaderElectionTiming } from "../../core/kube/leaderelection.ts";
 import { parseManifests } from "../../core/kube/manifest.ts";
-import { KubeRecorder, type KubeObservations } from "../../core/kube/observations.ts";
+import { KubeRecorder, type ApiserverWatchesAt, type KubeObservations } from "../../core/kube/observations.ts";
 import { isConverged, pendingOf, type ConvergenceInput } from "../../checkers/kube/pending.ts";
 import { decodeObject, REGISTRY_PREFIX } from "../../core/kube/resources.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
@@ -36,7 +36,7 @@ import {
 export interface KubeHost {
   readonly now: number;
   spawn(id: string, factory: ActorFactory): unknown;
-  readonly processes: ReadonlyMap<string, { readonly status: string }>;
+  readonly processes: ReadonlyMap<string, { readonly status: string; readonly actor?: unknown }>;
 }
 
 export interface KubeTiming {
@@ -247,6 +247,15 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
     return stamp;
   };
   let pendingAt = -1;
+  /** What each apiserver still running holds for watches (a crashed one holds nothing). */
+  const apiserverWatches = (): ApiserverWatchesAt[] =>
+    procs.apiservers.flatMap((id) => {
+      const p = host.processes.get(id);
+      const actor = p?.actor as Apiserver | undefined;
+      return p === undefined || p.status === "crashed" || actor?.watches === undefined
+        ? []
+        : [{ apiserver: id, ...actor.watches() }];
+    });
   let pendingNow: string[] = [];
   let convergedAt = -1;
   let convergedNow = false;
@@ -280,7 +289,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
       return convergedNow;
     },
     convergence,
-    observations: () => recorder.snapshot(),
+    observations: () => ({ ...recorder.snapshot(), apiserverWatches: apiserverWatches() }),
     leaderOf(lease) {
       let holder: string | undefined;
       for (const l of recorder.leaders) {

@@ -26,4 +26,24 @@ test("the mutant etcd-client-reuses-request-ids re-creates it: on the same seed 
   assert.match(assertions.message, "got a second, different kv request numbered 5 from apiserver-1");
 });
 
+// deployment-rollout seed 15: apiserver-1 crashed at 2.47 s and restarted at 2.90 s; its new etcd client
+// numbered its watch streams from 1 again, and member n2, still serving the old incarnation's stream 3,
+// took the new stream 3's create for a copy of that one and ignored it: the new stream got the old
+// one's responses until it broke. Watch stream ids are now per incarnation, like request ids.
+test("deployment-rollout seed 15: a restarted apiserver's etcd watches are served, not taken for its predecessor's", () => {
+  const r = runScenario({ scenario: findScenario("deployment-rollout")!, seed: 15 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
+test("the mutant etcd-client-reuses-watch-ids re-creates it: on the same seed a member meets a second, different watch create under a taken id", () => {
+  const r = runScenario({
+    scenario: findScenario("deployment-rollout")!,
+    seed: 15,
+    bugs: ["etcd-client-reuses-watch-ids"],
+  });
+  const assertions = r.checks.find((c) => c.name === "assertions")!;
+  assert.is(assertions.verdict, "fail");
+  assert.match(assertions.message, "n2 got a second, different watch create numbered 3 from apiserver-1");
+});
+
 test.run();
