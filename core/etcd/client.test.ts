@@ -108,14 +108,16 @@ test("watch responses reach the watcher in stream order: in order at once, early
   const recorder = new HistoryRecorder(() => now);
   const c = new EtcdClient(env, { clientId: 1, members: ["n1"], requestTimeoutUs: 1, streamTimeoutUs: 1, recorder });
   const got: number[] = [];
-  const h = c.watch({ key: "k" }, (r) => got.push(r.header.revision));
+  c.watch({ key: "k" }, (r) => got.push(r.header.revision));
+  // The stream's id on the wire, as the member learned it from the create.
+  const streamId = (sent[0] as { streamId: number }).streamId;
   const event = (seq: number, revision: number, extra: Partial<WatchResponse> = {}) => {
     now++;
     c.onMessage("n1", {
       type: "WatchEvent",
-      streamId: h.watchId,
+      streamId,
       seq,
-      response: { header: { revision, raftTerm: 1 }, watchId: h.watchId, events: [], ...extra },
+      response: { header: { revision, raftTerm: 1 }, watchId: streamId, events: [], ...extra },
     } satisfies MemberMessage);
   };
   event(0, 10);

@@ -242,6 +242,8 @@ const REQ_IDS_PER_CLIENT = 2 ** 24;
 export class EtcdClient implements KV {
   private nextReq: number;
   private nextStream: number;
+  /** Stream ids on the wire are this plus the watch's number in this incarnation (1, 2, …: what records and handles show). */
+  private readonly streamBase: number;
   private endpoint = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly streams = new Map<number, Stream>();
@@ -259,7 +261,8 @@ export class EtcdClient implements KV {
     this.nextReq = opts.bugs?.has("etcd-client-reuses-request-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
     // A member knows a watch stream by its sender and id, as it knows a request: a restarted process's
     // streams must not reuse its previous incarnation's ids, which may still be open on a member.
-    this.nextStream = opts.bugs?.has("etcd-client-reuses-watch-ids") ? 1 : opts.clientId * REQ_IDS_PER_CLIENT + 1;
+    this.streamBase = opts.bugs?.has("etcd-client-reuses-watch-ids") ? 0 : opts.clientId * REQ_IDS_PER_CLIENT;
+    this.nextStream = this.streamBase + 1;
     this.endpoint = env.rng.int(0, opts.members.length - 1);
   }
 
@@ -521,10 +524,11 @@ export class EtcdClient implements KV {
 
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
     const streamId = this.nextStream++;
+    const watchId = streamId - this.streamBase;
     const record: WatchRecord = {
       client: this.opts.clientId,
       member: this.member,
-      watchId: streamId,
+      watchId,
       call: this.opts.recorder.trueNow(),
       request: req,
       responses: [],
@@ -565,7 +569,7 @@ export class EtcdClient implements KV {
     };
     s.pingTimer = this.env.setTimer(this.opts.streamTimeoutUs / 4, ping);
     return {
-      watchId: streamId,
+      watchId,
       cancel: () => {
         if (s.closed) return;
         this.env.send(s.member, { type: "WatchCancel", streamId } satisfies ClientMessage);
@@ -574,9 +578,9 @@ export class EtcdClient implements KV {
     };
   }
 
-  /** The watch streams this client holds open (their ids, the `watchId` of each WatchHandle), for leak accounting. */
+  /** The watches this client holds open (the `watchId` of each WatchHandle), for leak accounting. */
   openWatchIds(): number[] {
-    return [...this.streams.keys()];
+    return [...this.streams.keys()].map((id) => id - this.streamBase);
   }
 
   private closeStream(s: Stream, byClient: boolean): void {
