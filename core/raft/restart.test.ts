@@ -1,6 +1,9 @@
 // Restart from durable state only: what was fsynced survives, nothing else.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { Rng } from "../../sim/rng.ts";
+import { RaftNode } from "./node.ts";
+import type { Message } from "./types.ts";
 import { Cluster } from "../../testing/raft/testkit.ts";
 
 test("a restarted node recovers term, vote, log and commit from its disk and re-applies committed entries", () => {
@@ -40,6 +43,36 @@ test("§5.2 a vote survives a crash: the voter refuses a second candidate in the
   t.sync("n2");
   const answer = t.pending("MsgVoteResp").find((e) => e.from === "n2" && e.to === "n3");
   assert.ok(answer?.msg.reject, "n2 already voted for n1 in term 1");
+});
+
+// A vote in a term the node already had changes only votedFor: the hard state must still be synced
+// before the grant goes out, or a crash forgets the vote and the node may grant another in that term.
+// A slip that synced only when both term and vote changed got past a mutation campaign's scenarios.
+test("§5.2 a vote granted in a term the node already had is synced before the grant is sent", () => {
+  const n = new RaftNode({
+    id: "n2",
+    peers: ["n1", "n2", "n3"],
+    rng: new Rng("restart/vote"),
+    storage: { hardState: { term: 2, vote: "", commit: 0 } },
+  });
+  const vote: Message = {
+    type: "MsgVote",
+    from: "n3",
+    to: "n2",
+    term: 2,
+    logTerm: 0,
+    index: 0,
+    entries: [],
+    commit: 0,
+    reject: false,
+    rejectHint: 0,
+  };
+  n.step(vote);
+  const rd = n.ready();
+  const grant = rd.messages.find((m) => m.type === "MsgVoteResp");
+  assert.ok(grant !== undefined && !grant.reject, "the vote is granted");
+  assert.is(rd.hardState?.vote, "n3");
+  assert.ok(rd.mustSync, "the vote is made durable before the grant goes out");
 });
 
 test("entries not yet fsynced are lost in a crash, and were never acknowledged", () => {
