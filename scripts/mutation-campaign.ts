@@ -5,7 +5,7 @@ import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { intArg, interactive, parse, UsageError } from "../cli/args.ts";
 import { newestSource } from "../bin/sources.js";
-import { campaignSites, type MutantResult, runCampaign } from "../harness/mutation/campaign.ts";
+import { campaignSites, hangTimeouts, type MutantResult, runCampaign } from "../harness/mutation/campaign.ts";
 import { pickSites } from "../harness/mutation/sites.ts";
 
 const root = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
   };
 
   say(`finding sites${values["all-lines"] ? "" : " (in code the screens execute: one clean run of each screen)"}…`);
-  const all = await campaignSites(dist, {
+  const { sites: all, cleanMs } = await campaignSites(dist, {
     ...(values.only !== undefined ? { only: values.only } : {}),
     executedOnly: values["all-lines"] !== true,
     scale,
@@ -52,10 +52,15 @@ async function main(argv: string[]): Promise<number> {
   if (all.length === 0) throw new UsageError(`mutate: no mutation site under ${values.only ?? "core/"}`);
   const sites = pickSites(all, count, seed);
   say(`${all.length} sites; screening ${sites.length} mutants (seed ${seed}, ${workers} workers)`);
+  const timeoutMs = hangTimeouts(cleanMs);
+  say(
+    `clean screens: etcd ${(cleanMs.etcd / 1000).toFixed(1)} s, kube ${(cleanMs.kube / 1000).toFixed(1)} s; a mutant's screen still running after ${(timeoutMs("core/etcd/") / 1000).toFixed(0)} s (etcd) or ${(timeoutMs("core/kube/") / 1000).toFixed(0)} s (kube) counts as a hang`,
+  );
   const t0 = performance.now();
   const results = await runCampaign(dist, sites, {
     workers,
     scale,
+    timeoutMs,
     onResult: (r, done) => {
       if (!tty) return;
       const s = r.site;
@@ -75,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
     score: Number(((results.length - survivors.length) / results.length).toFixed(3)),
     byCheck: countBy(results.filter((r) => r.caught).map((r) => (r.by ?? "?").split(",")[0]!.replace(/:.*/, ""))),
     wallMs: Math.round(performance.now() - t0),
+    cleanScreenMs: { etcd: Math.round(cleanMs.etcd), kube: Math.round(cleanMs.kube) },
+    hangAfterMs: { etcd: timeoutMs("core/etcd/"), kube: timeoutMs("core/kube/") },
     results: results.map(({ site, ...r }) => ({ ...site, ...r })),
   };
   if (json) {
@@ -121,6 +128,10 @@ main(process.argv.slice(2)).then(
     if (e.name === "UsageError") {
       process.stderr.write(`${e.message}\n`);
       process.exit(2);
+    }
+    if (e.name === "CampaignError") {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
     }
     throw e;
   },

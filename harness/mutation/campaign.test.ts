@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runCampaign, screenFor } from "./campaign.ts";
+import { HANG, hangTimeouts, layerOf, runCampaign, screenFor } from "./campaign.ts";
 import { type MutationSite, sitesIn } from "./sites.ts";
 
 const dist = new URL("../../dist", import.meta.url).pathname;
@@ -44,6 +44,28 @@ test("a write at the current revision is caught; an empty range read either way 
   // The real dist/ is untouched and the scratch copies are removed.
   assert.ok(readFileSync(join(dist, "core/raft/log.js"), "utf8").includes("if (from >= to)"));
   assert.is(readdirSync(tmpdir()).filter((f) => f.startsWith("etcdsim-mutants-")).length, before);
+});
+
+test("a mutant's screen may run five times its layer's clean screen, and never less than a minute", () => {
+  assert.is(layerOf("core/kube/registry.js"), "kube");
+  assert.is(layerOf("core/mvcc/store.js"), "etcd");
+  const timeout = hangTimeouts({ etcd: 4_000, kube: 30_000 });
+  assert.is(timeout("core/raft/node.js"), HANG.minMs);
+  assert.is(timeout("core/kube/kubelet.js"), 150_000);
+});
+
+test("a mutant that hangs the simulator is killed at its timeout and counted caught, by timeout", async () => {
+  // The hard state never looks changed, so a node never syncs it: every seed stalls at its first election.
+  const hang = site(
+    "core/raft/node.js",
+    "const hardChanged = this.currentTerm !== prevHs.term || this.votedFor !== prevHs.vote || this.log.committed !== prevHs.commit;",
+    "!== to ===",
+  );
+  const t0 = performance.now();
+  const [r] = await runCampaign(dist, [hang], { workers: 1, timeoutMs: (file) => (file === hang.file ? 3_000 : 0) });
+  assert.ok(r!.caught, JSON.stringify(r));
+  assert.is(r!.by, "timeout");
+  assert.ok(performance.now() - t0 < 60_000, "killed at its timeout");
 });
 
 test.before(() => {

@@ -57,10 +57,33 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
   ],
 };
 
-/** The screen for a built file: the Kubernetes layer's for core/kube, etcd's (Raft, MVCC, members) else. */
+export type ScreenLayer = keyof typeof SCREENS;
+
+/** A campaign that cannot mean anything (the clean build fails a screen): reported in one line, not a trace. */
+export class CampaignError extends Error {
+  override name = "CampaignError";
+}
+
+/** The layer whose screen judges a built file: the Kubernetes layer for core/kube, etcd's (Raft, MVCC, members) else. */
+export function layerOf(file: string): ScreenLayer {
+  return file.startsWith("core/kube/") ? "kube" : "etcd";
+}
+
+/** The screen for a built file, as scenario:seeds pairs for screen-child. */
 export function screenFor(file: string, scale = 1): string {
-  const screen = file.startsWith("core/kube/") ? SCREENS.kube : SCREENS.etcd;
-  return screen.map(([name, seeds]) => `${name}:${Math.max(1, Math.round(seeds * scale))}`).join(",");
+  return SCREENS[layerOf(file)].map(([name, seeds]) => `${name}:${Math.max(1, Math.round(seeds * scale))}`).join(",");
+}
+
+/**
+ * How long a mutant's screen may run before it counts as a hang (caught: "timeout"): `factor` times the
+ * clean build's screen of its layer, and never less than `minMs`. A fixed ten minutes let four hanging
+ * Raft mutants take most of a campaign's time; a clean screen takes seconds.
+ */
+export const HANG = { factor: 5, minMs: 60_000 } as const;
+
+/** The timeout of each layer's mutants, from the clean screens' wall times. */
+export function hangTimeouts(cleanMs: Record<ScreenLayer, number>): (file: string) => number {
+  return (file) => Math.max(HANG.minMs, Math.round(HANG.factor * cleanMs[layerOf(file)]));
 }
 
 const CHILD = import.meta.url.endsWith(".js")
@@ -107,14 +130,38 @@ function coreFiles(dist: string): string[] {
 }
 
 /**
- * The offsets of each built core file that the screens executed, from V8's block coverage of one clean
- * run of both screens (a character counts if the innermost range covering it ran).
+ * One clean run of each layer's screen: its wall time (what a mutant's timeout is measured against). The
+ * clean build must pass it, or every mutant would count as caught.
  */
-async function executedOffsets(dist: string, scale: number): Promise<Map<string, Uint8Array>> {
+async function cleanScreens(
+  dist: string,
+  scale: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<Record<ScreenLayer, number>> {
+  const out = { etcd: 0, kube: 0 };
+  for (const layer of ["etcd", "kube"] as const) {
+    const t0 = performance.now();
+    const o = await screen(dist, screenFor(`core/${layer}/`, scale), 30 * 60_000, env);
+    if (o.caught)
+      throw new CampaignError(
+        `mutate: the clean build fails its ${layer} screen (${o.scenario === undefined ? o.by : `${o.scenario} seed ${o.seed}: ${o.by}`}): fix that first`,
+      );
+    out[layer] = performance.now() - t0;
+  }
+  return out;
+}
+
+/**
+ * The offsets of each built core file that the screens executed, from V8's block coverage of one clean
+ * run of both screens (a character counts if the innermost range covering it ran), and the screens' times.
+ */
+async function executedOffsets(
+  dist: string,
+  scale: number,
+): Promise<{ executed: Map<string, Uint8Array>; cleanMs: Record<ScreenLayer, number> }> {
   const dir = mkdtempSync(join(tmpdir(), "etcdsim-coverage-"));
   try {
-    const env = { ...process.env, NODE_V8_COVERAGE: dir };
-    for (const layer of ["core/etcd/", "core/kube/"]) await screen(dist, screenFor(layer, scale), 30 * 60_000, env);
+    const cleanMs = await cleanScreens(dist, scale, { ...process.env, NODE_V8_COVERAGE: dir });
     const executed = new Map<string, Uint8Array>();
     const prefix = `file://${dist}/`;
     for (const f of readdirSync(dir)) {
@@ -135,24 +182,30 @@ async function executedOffsets(dist: string, scale: number): Promise<Map<string,
         for (let i = 0; i < size; i++) if (counts[i]! > 0) ran[i] = 1;
       }
     }
-    return executed;
+    return { executed, cleanMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** Every site in the built core whose file starts with `only` (if given), restricted to executed code. */
+/**
+ * Every site in the built core whose file starts with `only` (if given), restricted to executed code, and
+ * the wall time of each layer's clean screen (measured on the same run that records what executes).
+ */
 export async function campaignSites(
   dist: string,
   opts: { only?: string; executedOnly?: boolean; scale?: number } = {},
-): Promise<MutationSite[]> {
+): Promise<{ sites: MutationSite[]; cleanMs: Record<ScreenLayer, number> }> {
   const files = coreFiles(dist).filter((f) => opts.only === undefined || f.startsWith(opts.only));
-  const executed = opts.executedOnly === false ? undefined : await executedOffsets(dist, opts.scale ?? 1);
-  return files.flatMap((f) => {
+  const scale = opts.scale ?? 1;
+  const coverage = opts.executedOnly === false ? undefined : await executedOffsets(dist, scale);
+  const executed = coverage?.executed;
+  const sites = files.flatMap((f) => {
     const ran = executed?.get(f);
     if (executed !== undefined && ran === undefined) return [];
     return sitesIn(f, readFileSync(join(dist, f), "utf8"), ran === undefined ? undefined : (o) => ran[o] === 1);
   });
+  return { sites, cleanMs: coverage?.cleanMs ?? (await cleanScreens(dist, scale)) };
 }
 
 /**
@@ -165,7 +218,8 @@ export async function runCampaign(
   opts: {
     workers?: number;
     scale?: number;
-    timeoutMs?: number;
+    /** A mutant's screen is killed after this (per file: see hangTimeouts); ten minutes unless given. */
+    timeoutMs?: number | ((file: string) => number);
     onResult?: (r: MutantResult, done: number) => void;
   } = {},
 ): Promise<MutantResult[]> {
@@ -186,10 +240,11 @@ export async function runCampaign(
         const original = readFileSync(file, "utf8");
         writeFileSync(file, applySite(original, site));
         const t0 = performance.now();
+        const timeout = opts.timeoutMs;
         const outcome = await screen(
           join(copy, "dist"),
           screenFor(site.file, opts.scale),
-          opts.timeoutMs ?? 10 * 60_000,
+          typeof timeout === "function" ? timeout(site.file) : (timeout ?? 10 * 60_000),
         );
         writeFileSync(file, original);
         const r: MutantResult = { site, ...outcome, wallMs: Math.round(performance.now() - t0) };
