@@ -26,6 +26,22 @@ test("comparisons, results, min/max and a +1 are sites; assertions, probes and m
   assert.is(sites[3]!.mutated, "log.committed = Math.max(log.committed, c);");
 });
 
+test("comments are not sites: a block comment's lines and a trailing comment, but not a // inside a string", () => {
+  const source = [
+    "/** conditions?.some(Ready and True) === true, without the callback. */",
+    "/*",
+    " * a < b when",
+    " */",
+    "if (c === undefined && !(i in conditions))",
+    "    continue; // some() skips holes && more",
+    'if (url === "http://x" && n > 0) // a || b',
+  ].join("\n");
+  assert.equal(
+    sitesIn("core/kube/types.js", source).map((s) => `${s.line}:${s.operator}`),
+    ["4:=== to !==", "4:&& to ||", "6:> to >=", "6:=== to !==", "6:&& to ||"],
+  );
+});
+
 test("files no checker is meant to judge have no sites", () => {
   for (const f of [
     "core/bugs.js",

@@ -59,10 +59,11 @@ export function sitesIn(file: string, source: string, executed?: (offset: number
   source.split("\n").forEach((text, line) => {
     const start = offset;
     offset += text.length + 1;
-    if (SKIPPED_LINES.test(text) || text.trim().startsWith("//") || text.trim().startsWith("*")) return;
+    if (SKIPPED_LINES.test(text)) return;
+    const code = codeOf(text);
     for (const op of OPERATORS) {
       op.pattern.lastIndex = 0;
-      for (let m = op.pattern.exec(text); m !== null; m = op.pattern.exec(text)) {
+      for (let m = op.pattern.exec(code); m !== null; m = op.pattern.exec(code)) {
         if (executed !== undefined && !executed(start + m.index)) continue;
         const mutated = text.slice(0, m.index) + op.replacement + text.slice(m.index + m[0].length);
         out.push({
@@ -79,6 +80,27 @@ export function sitesIn(file: string, source: string, executed?: (offset: number
     }
   });
   return out;
+}
+
+/**
+ * The code of one line, without its comment: nothing for a comment line (one starting with a line
+ * comment, a block comment's opening, or the star of its inner and closing lines), the part before a
+ * trailing line comment outside a string literal otherwise. A slip in a comment changes nothing;
+ * campaigns drew some until comments were left out.
+ */
+function codeOf(text: string): string {
+  const t = text.trimStart();
+  if (t.startsWith("//") || t.startsWith("/*") || t.startsWith("*")) return "";
+  let quote = "";
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote !== "") {
+      if (c === "\\") i++;
+      else if (c === quote) quote = "";
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === "/" && text[i + 1] === "/") return text.slice(0, i);
+  }
+  return text;
 }
 
 /** The source with the site's slip made; throws if the site no longer matches it (a rebuilt file). */
