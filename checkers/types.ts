@@ -26,6 +26,7 @@ export interface CheckEvidence {
   "cross-member": ViolationList;
   "lease-safety": ViolationList;
   "lease-expiry": ViolationList;
+  "auth-store": ViolationList;
   "kube-binding": ViolationList;
   "kube-bind-precondition": ViolationList;
   "kube-resource-version": ViolationList;

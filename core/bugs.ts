@@ -151,6 +151,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "etcd-auth-grant-matches-key-only",
+    bug: "a role's permission is looked up by its key alone when granted again: where the role holds that key with another range end too, the grant is appended as a second permission and the one it meant to change keeps its type, so a downgrade from READWRITE to READ has no effect and the principal keeps writing",
+    modelledOn:
+      "etcd-io/etcd PR #21845 (open, 2026): RoleGrantPermission binary-searches KeyPermission by Key alone and appends a duplicate instead of updating the (key, range end) pair; the auth checker, which judges requests against the members' own auth states, let it through until auth-store restated etcd's auth store",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-client-reuses-watch-ids",
     bug: "a restarted process's etcd client numbers its watch streams from 1 again: a member still serving the previous incarnation's stream of that id ignores the new create, and the new stream gets the old one's responses until it breaks",
     modelledOn:

@@ -245,7 +245,9 @@ export class MemberAuth {
   apply(e: AuthEntry, index: number): boolean {
     this.used = true;
     const before = this.state;
-    const r = applyAuth(before, e.request, e.caller);
+    const r = applyAuth(before, e.request, e.caller, {
+      grantMatchesKeyOnly: this.opts.bugs.has("etcd-auth-grant-matches-key-only"),
+    });
     this.state = r.state;
     if (e.request.op !== "roleGrantPermission") this.permCache = r.state;
     if (r.invalidate !== undefined) this.tokens.invalidate(r.invalidate);

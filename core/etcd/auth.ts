@@ -259,7 +259,12 @@ export interface AuthApplyResult {
  * Applies one committed auth request as etcd's authApplierV3 + authStore do. `caller` is the user the
  * proposing member resolved (undefined: no token, or auth was off). The state is never mutated in place.
  */
-export function applyAuth(state: AuthState, req: AuthRequest, caller: string | undefined): AuthApplyResult {
+export function applyAuth(
+  state: AuthState,
+  req: AuthRequest,
+  caller: string | undefined,
+  opts: { grantMatchesKeyOnly?: boolean } = {},
+): AuthApplyResult {
   const user = (n: string) => state.users.find((u) => u.name === n);
   const role = (n: string) => state.roles.find((r) => r.name === n);
   const bump = (s: Omit<AuthState, "revision">): AuthState => ({ ...s, revision: state.revision + 1 });
@@ -361,7 +366,13 @@ export function applyAuth(state: AuthState, req: AuthRequest, caller: string | u
         ...(req.perm.rangeEnd ? { rangeEnd: req.perm.rangeEnd } : {}),
         permType: req.perm.permType,
       };
-      const perms = r.perms.some(same)
+      // MUTANT etcd-auth-grant-matches-key-only: etcd's RoleGrantPermission looked the permission up by
+      // its key alone (a binary search over the key-sorted list): when the entry it lands on holds that
+      // key with another range end, the grant is appended as a second permission, and the one it meant
+      // to update keeps its type — a downgrade has no effect (etcd-io/etcd PR #21845).
+      const landed = opts.grantMatchesKeyOnly ? r.perms.find((p) => p.key === req.perm.key) : undefined;
+      const update = landed === undefined ? r.perms.some(same) : same(landed);
+      const perms = update
         ? r.perms.map((p) => (same(p) ? perm : p))
         : [...r.perms, perm].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return ok(bump({ ...state, roles: withRole({ ...r, perms }) }));

@@ -142,7 +142,18 @@ export interface MemberHooks {
   /** Space quota: this member applied an alarm change, or a write that added data (for the etcd-nospace checker). */
   onNoSpace?(member: string, e: NoSpaceEvent): void;
   /** Every applied auth request that changed the auth state, with the KV revision it was applied at (for the auth checker). */
-  onAuthApply?(member: string, e: { index: number; kvRevision: number; state: import("./auth.ts").AuthState }): void;
+  /** Every applied auth request (`changed`: it changed the auth state), with the state after it. */
+  onAuthApply?(
+    member: string,
+    e: {
+      index: number;
+      kvRevision: number;
+      state: import("./auth.ts").AuthState;
+      request: import("./auth.ts").AuthRequest;
+      caller: string | undefined;
+      changed: boolean;
+    },
+  ): void;
 }
 
 /** What the etcd-nospace checker sees of one member's apply loop, in apply order. */
@@ -887,12 +898,14 @@ export class EtcdMember implements Actor {
     if (data.op === "alarm") return this.applyAlarm(entry, data);
     if (data.op === "auth") {
       const changed = this.auth.apply(data, entry.index);
-      if (changed)
-        this.hooks.onAuthApply?.(this.env.id, {
-          index: entry.index,
-          kvRevision: this.store.revision,
-          state: this.auth.state,
-        });
+      this.hooks.onAuthApply?.(this.env.id, {
+        index: entry.index,
+        kvRevision: this.store.revision,
+        state: this.auth.state,
+        request: data.request,
+        caller: data.caller,
+        changed,
+      });
       this.report(entry);
       return;
     }

@@ -5,7 +5,7 @@
 // subscribing one changes no history and no trace hash.
 import type { MemberHooks } from "../../core/etcd/member.ts";
 import type { NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
-import type { AuthState } from "../../core/etcd/auth.ts";
+import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import type { Change } from "../../core/mvcc/key-history.ts";
 import type { SoftState } from "../../core/raft/types.ts";
 import type { RaftView } from "../../core/raft/view.ts";
@@ -64,13 +64,16 @@ export interface LeaseExpiry {
   time: number;
 }
 
-/** An auth change a member applied. */
+/** An auth request a member applied, with the auth state after it (`changed`: the request changed it). */
 export interface AuthApply {
   member: string;
   time: number;
   index: number;
   kvRevision: number;
   state: AuthState;
+  request: AuthRequest;
+  caller: string | undefined;
+  changed: boolean;
 }
 
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];

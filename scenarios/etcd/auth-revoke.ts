@@ -22,6 +22,7 @@ import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
+import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -32,8 +33,18 @@ import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./cluster.ts";
 import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
-/** The operator's changes: the agent's role, its role's permission, the agent's password (same one: every token dies). */
-export const AUTH_CHANGES = ["revoke-role", "grant-role", "revoke-perm", "grant-perm", "reset-password"] as const;
+/**
+ * The operator's changes: the agent's role, its role's permission (revoked, or downgraded to READ, then
+ * granted READWRITE again), the agent's password (same one: every token dies).
+ */
+export const AUTH_CHANGES = [
+  "revoke-role",
+  "grant-role",
+  "revoke-perm",
+  "downgrade-perm",
+  "grant-perm",
+  "reset-password",
+] as const;
 export type AuthChange = (typeof AUTH_CHANGES)[number];
 
 export interface AuthRevokeOptions extends KvOptions {
@@ -78,6 +89,9 @@ const SETUP: AuthRequest[] = [
   },
   { op: "userGrantRole", user: "apiserver", role: "registry-rw" },
   { op: "roleAdd", name: "node" },
+  // The pods prefix's own key, read-only, held beside the prefix range: one key, two range ends, so
+  // regranting the range must find its permission by key and range end (etcd-io/etcd PR #21845).
+  { op: "roleGrantPermission", name: "node", perm: { key: PODS.key, permType: "READ" } },
   { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } },
   { op: "userGrantRole", user: "agent", role: "node" },
   { op: "roleAdd", name: "config-ro" },
@@ -95,6 +109,8 @@ function changeRequest(c: AuthChange): AuthRequest {
       return { op: "userGrantRole", user: "agent", role: "node" };
     case "revoke-perm":
       return { op: "roleRevokePermission", role: "node", ...PODS };
+    case "downgrade-perm":
+      return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READ" } };
     case "grant-perm":
       return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
     case "reset-password":
@@ -189,6 +205,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const oracle = new ConsistencyOracle();
   const changes: AppliedWrite[] = [];
   const authTimeline: AuthTimelinePoint[] = [];
+  const authStore = new AuthStoreChecker();
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
@@ -204,7 +221,8 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   // The first member to apply each auth change dates it (log order: indices only grow).
   let lastAuthIndex = 0;
   run.observe.authApplies.on((e) => {
-    if (e.index <= lastAuthIndex) return;
+    authStore.onApply(e);
+    if (e.index <= lastAuthIndex || !e.changed) return;
     lastAuthIndex = e.index;
     authTimeline.push({ time: e.time, kvRevision: e.kvRevision, state: e.state as AuthState });
   });
@@ -372,6 +390,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       changes,
     }),
   );
+  checks.push(authStore.result());
   checks.push({
     name: "liveness",
     verdict: live ? "pass" : "fail",
@@ -395,7 +414,7 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
     const faultPhaseUs = 3_000_000;
     const authPlan: AuthRevokeOptions["authPlan"] = [];
     let granted = true;
-    let permitted = true;
+    let perm: "readwrite" | "read" | "none" = "readwrite";
     for (let t = 400_000 + rng.int(0, 100_000); t < faultPhaseUs - 200_000; t += rng.int(150_000, 350_000)) {
       const k = rng.int(0, 9);
       const change: AuthChange =
@@ -404,12 +423,16 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
             ? "revoke-role"
             : "grant-role"
           : k < 9
-            ? permitted
-              ? "revoke-perm"
-              : "grant-perm"
+            ? perm !== "readwrite"
+              ? "grant-perm"
+              : k < 7
+                ? "revoke-perm"
+                : "downgrade-perm"
             : "reset-password";
       if (change === "revoke-role" || change === "grant-role") granted = !granted;
-      if (change === "revoke-perm" || change === "grant-perm") permitted = !permitted;
+      if (change === "revoke-perm") perm = "none";
+      if (change === "downgrade-perm") perm = "read";
+      if (change === "grant-perm") perm = "readwrite";
       authPlan.push({ at: t, change });
     }
     return {
