@@ -25,79 +25,31 @@ function run(steps: [AuthRequest, AuthState, string?][]): ReturnType<AuthStoreCh
   return c.result();
 }
 
+const KEY_READ: Permission = { key: PODS.key, permType: "READ" };
+const RANGE_READ: Permission = { ...PODS, permType: "READ" };
+const RANGE_RW: Permission = { ...PODS, permType: "READWRITE" };
+/** The node role holding these permissions, auth off, with these users. */
+const node = (perms: Permission[], users: Record<string, string[]> = {}) => state(false, users, { node: perms });
+const DOWNGRADE: AuthRequest = { op: "roleGrantPermission", name: "node", perm: RANGE_READ };
+
 const SETUP: [AuthRequest, AuthState][] = [
-  [{ op: "roleAdd", name: "node" }, state(false, {}, { node: [] })],
-  [
-    { op: "roleGrantPermission", name: "node", perm: { key: PODS.key, permType: "READ" } },
-    state(false, {}, { node: [{ key: PODS.key, permType: "READ" }] }),
-  ],
-  [
-    { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } },
-    state(
-      false,
-      {},
-      {
-        node: [
-          { key: PODS.key, permType: "READ" },
-          { ...PODS, permType: "READWRITE" },
-        ],
-      },
-    ),
-  ],
+  [{ op: "roleAdd", name: "node" }, node([])],
+  [{ op: "roleGrantPermission", name: "node", perm: KEY_READ }, node([KEY_READ])],
+  [{ op: "roleGrantPermission", name: "node", perm: RANGE_RW }, node([KEY_READ, RANGE_RW])],
 ];
 
 test("a store that regrants a permission by its key and range end passes", () => {
   const r = run([
     ...SETUP,
-    [
-      { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READ" } },
-      state(
-        false,
-        {},
-        {
-          node: [
-            { key: PODS.key, permType: "READ" },
-            { ...PODS, permType: "READ" },
-          ],
-        },
-      ),
-    ],
-    [
-      { op: "userAdd", name: "agent", password: "pw" },
-      state(
-        false,
-        { agent: [] },
-        {
-          node: [
-            { key: PODS.key, permType: "READ" },
-            { ...PODS, permType: "READ" },
-          ],
-        },
-      ),
-    ],
+    [DOWNGRADE, node([KEY_READ, RANGE_READ])],
+    [{ op: "userAdd", name: "agent", password: "pw" }, node([KEY_READ, RANGE_READ], { agent: [] })],
   ]);
   assert.is(r.verdict, "pass", r.message);
   assert.match(r.message, "5 auth requests applied across members (5 log entries)");
 });
 
 test("a downgrade appended beside the permission it meant to change fails (etcd PR #21845)", () => {
-  const r = run([
-    ...SETUP,
-    [
-      { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READ" } },
-      state(
-        false,
-        {},
-        {
-          node: [
-            { key: PODS.key, permType: "READ" },
-            { ...PODS, permType: "READWRITE" },
-            { ...PODS, permType: "READ" },
-          ],
-        },
-      ),
-    ],
-  ]);
+  const r = run([...SETUP, [DOWNGRADE, node([KEY_READ, RANGE_RW, RANGE_READ])]]);
   assert.is(r.verdict, "fail");
   assert.match(r.message, "n1 applied roleGrantPermission(node, /registry/pods/../registry/pods0, READ) at index 4");
   assert.match(r.message, "/registry/pods/../registry/pods0 READWRITE");
