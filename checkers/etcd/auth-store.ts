@@ -56,7 +56,7 @@ function copy(p: Projection): Projection {
 }
 
 /** etcd's auth store applied to the projection: the state after `req` (a refused request changes nothing). */
-export function applyAuthRule(before: Projection, req: AuthRequest, caller: string | undefined): Projection {
+function applyAuthRule(before: Projection, req: AuthRequest, caller: string | undefined): Projection {
   const isAdmin = caller !== undefined && before.users.get(caller)?.has(ROOT) === true;
   const reads = req.op === "authenticate" || req.op === "userGet" || req.op === "roleGet";
   if (before.enabled && !reads && !isAdmin) return before;
