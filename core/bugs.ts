@@ -339,6 +339,13 @@ export const BUG_CATALOG = [
     scenario: "kv-chaos",
   },
   {
+    name: "mvcc-compact-drops-recreated-key",
+    bug: "a compaction at exactly the revision in which a Txn deleted a key and put it again loses the key's new value: the key reads as deleted from then on",
+    modelledOn:
+      "etcd #22376 (open; a regression from #18274's tombstone >= compact revision): keyIndex.doCompact stops at the generation whose tombstone sits on the compact revision, so the re-created generation's value is deleted from the backend while the index still points at it — the next read of it is fatal and the restarted member serves the key as gone (what this mutant models on every member). Reached through a from-key delete (range end \"\\0\"), which etcd's duplicate-key check reads as an empty interval; unreachable before kv-chaos drew such Txns",
+    scenario: "kv-chaos",
+  },
+  {
     name: "etcd-txn-ops-summed",
     bug: "a Txn's compares and both branches are counted together against --max-txn-ops, not the longest of the three: valid Txns are refused as too many operations",
     modelledOn:

@@ -20,16 +20,13 @@ const thrown = (f: () => void): unknown => {
 // Small revisions scan their earlier events for a repeated key, large ones (more than 8 events) keep a set:
 // both find the same first repeat and name it the same way.
 for (const size of [2, 5, 9, 20]) {
-  test(`a key changed twice in a revision of ${size} events is refused, naming the event that repeats it`, () => {
+  test(`a key put twice in a revision of ${size} events is refused, naming the event that repeats it`, () => {
     const events = Array.from({ length: size }, (_, k) => put(`k${k}`, 3));
     events[size - 1] = put("k0", 3);
     const index = new ChangeIndex([{ revision: 2, events: [put("a", 2)] }], false);
     const e = thrown(() => index.append({ revision: 3, events }));
     assert.instance(e, WatchInputError);
-    assert.is(
-      (e as Error).message,
-      `changes[1] (revision 3) event ${size - 1}: key "k0" changed twice in one revision`,
-    );
+    assert.is((e as Error).message, `changes[1] (revision 3) event ${size - 1}: key "k0" put twice in one revision`);
   });
 
   test(`a revision of ${size} distinct keys is indexed whole`, () => {

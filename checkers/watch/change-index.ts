@@ -23,6 +23,8 @@ export interface TruthEvent {
   prior: PriorState;
   /** For a PUT: whether it began a new generation; undefined when the truth cannot tell. */
   isCreate: boolean | undefined;
+  /** How many changes of its key and type came before it in its revision (0 but under a from-key delete). */
+  nth: number;
 }
 
 const SMALL_REVISION = 8; // a revision with at most this many events is searched linearly
@@ -35,12 +37,6 @@ const UNKNOWN: PriorState = Object.freeze({ kind: "unknown" });
 /** Where event j of the i-th revision appended (revision rev) is, for an error message. */
 function eventAt(i: number, rev: number, j: number): string {
   return `changes[${i}] (revision ${rev}) event ${j}`;
-}
-
-/** Whether one of events[0, j) — all checked already: each has a string key — changes `key`. */
-function keyBefore(events: readonly Event[], j: number, key: string): boolean {
-  for (let k = 0; k < j; k++) if (events[k]!.kv.key === key) return true;
-  return false;
 }
 
 export class ChangeIndex {
@@ -79,9 +75,9 @@ export class ChangeIndex {
     const latest = this.latest;
     const partial = this.partial;
     const events = change.events;
-    // The keys seen so far in this revision: a set only for a large one (most have one event, and a
-    // small one scans its earlier events instead).
-    const seen = events.length > SMALL_REVISION ? new Set<string>() : undefined;
+    // The first event of each key seen so far in this revision: a map only for a large one (most have
+    // one event, and a small one scans its earlier events instead).
+    const seen = events.length > SMALL_REVISION ? new Map<string, number>() : undefined;
     // map, not push onto []: the list is sized to the revision's events (most revisions have one).
     const truths = events.map((event, j): TruthEvent => {
       // The position is named (eventAt) only in an error: a string per event otherwise.
@@ -90,24 +86,30 @@ export class ChangeIndex {
       if (typeof event.kv?.key !== "string") throw new WatchInputError(`${eventAt(i, rev, j)}: kv.key missing`);
       if (event.kv.modRevision !== rev)
         throw new WatchInputError(`${eventAt(i, rev, j)}: kv.modRevision ${event.kv.modRevision} is not the revision`);
-      if (seen !== undefined ? seen.has(event.kv.key) : keyBefore(events, j, event.kv.key))
-        throw new WatchInputError(
-          `${eventAt(i, rev, j)}: key ${JSON.stringify(event.kv.key)} changed twice in one revision`,
-        );
-      seen?.add(event.kv.key);
-      const prior = priorOf(event, partial ? undefined : latest.get(event.kv.key));
-      const truth: TruthEvent = {
-        revision: rev,
-        event,
-        prior,
-        isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
-      };
-      latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
-      let list = this.byKey.get(event.kv.key);
-      if (list === undefined) this.byKey.set(event.kv.key, (list = []));
+      const key = event.kv.key;
+      const first = seen !== undefined ? seen.get(key) : firstOf(events, j, key);
+      // Every prior state is the key's at revision − 1 (etcd reads prev_kv there): `latest` takes this
+      // revision's changes only after all of them.
+      const before = partial ? undefined : latest.get(key);
+      let truth: TruthEvent;
+      if (first === undefined) {
+        seen?.set(key, j);
+        const prior = priorOf(event, before);
+        truth = {
+          revision: rev,
+          event,
+          prior,
+          isCreate: event.type === "PUT" ? isCreateOf(event.kv, prior) : undefined,
+          nth: 0,
+        };
+      } else truth = repeatedChange(events, first, j, rev, before, eventAt(i, rev, j));
+      let list = this.byKey.get(key);
+      if (list === undefined) this.byKey.set(key, (list = []));
       list.push(truth);
       return truth;
     });
+    for (const event of events)
+      latest.set(event.kv.key, event.type === "PUT" ? { kind: "present", kv: event.kv } : ABSENT);
     this.revisions.push(rev);
     this.byRevision.set(rev, truths);
     this.revisionCount++;
@@ -143,18 +145,28 @@ export class ChangeIndex {
     }
   }
 
-  /** The committed change of `key` at `revision`, if any. */
-  at(revision: number, key: string): TruthEvent | undefined {
+  /**
+   * The committed change of `key` at `revision` of the given type, the `nth` such (0: the first; a key
+   * changes more than once in one revision only under a from-key delete, see repeatedChange); without a
+   * type, the key's first change there.
+   */
+  at(revision: number, key: string, type?: Event["type"], nth = 0): TruthEvent | undefined {
     if (revision < this.keptFrom) this.touchedPruned = true;
     const truths = this.byRevision.get(revision);
     if (truths === undefined) return undefined;
-    if (truths.length <= SMALL_REVISION) return truths.find((t) => t.event.kv.key === key);
-    let map = this.keyMaps.get(revision);
-    if (map === undefined) {
-      map = new Map(truths.map((t) => [t.event.kv.key, t]));
-      this.keyMaps.set(revision, map);
+    let t: TruthEvent | undefined;
+    if (truths.length <= SMALL_REVISION) t = truths.find((x) => x.event.kv.key === key);
+    else {
+      let map = this.keyMaps.get(revision);
+      if (map === undefined) {
+        map = new Map();
+        for (const x of truths) if (!map.has(x.event.kv.key)) map.set(x.event.kv.key, x);
+        this.keyMaps.set(revision, map);
+      }
+      t = map.get(key);
     }
-    return map.get(key);
+    if (t === undefined || type === undefined || (t.event.type === type && nth === 0)) return t;
+    return truths.find((x) => x.event.kv.key === key && x.event.type === type && x.nth === nth);
   }
 
   /** The changes in revisions [lo, hi] the selector matches: ascending, transaction order within a revision. */
@@ -178,6 +190,60 @@ export class ChangeIndex {
     }
     return out;
   }
+}
+
+/** The index of the first of events[0, j) — all checked already: each has a string key — that changes `key`. */
+function firstOf(events: readonly Event[], j: number, key: string): number | undefined {
+  for (let k = 0; k < j; k++) if (events[k]!.kv.key === key) return k;
+  return undefined;
+}
+
+/**
+ * A key's second or third change in one revision. etcd refuses a Txn that puts a key twice, or puts one
+ * under a delete of the same branch, but its duplicate check reads a delete to the end of the keyspace
+ * (range end "\0", clientv3's WithFromKey) as an empty interval: such a Txn may delete a key and put it
+ * again, or put it and then delete it, all in one revision. A delete of an absent key changes nothing, so
+ * a key's changes there alternate, with one PUT at most. Its prior state is still the one at revision − 1
+ * (which the key's first change there tells when the truth does not); a PUT after its DELETE re-creates it (a create event).
+ */
+function repeatedChange(
+  events: readonly Event[],
+  first: number,
+  j: number,
+  rev: number,
+  before: PriorState | undefined,
+  where: string,
+): TruthEvent {
+  const event = events[j]!;
+  const key = event.kv.key;
+  let previous = events[first]!;
+  let nth = 0;
+  for (let k = first; k < j; k++) {
+    const e = events[k]!;
+    if (e.kv.key !== key) continue;
+    if (e.type === "PUT" && event.type === "PUT")
+      throw new WatchInputError(`${where}: key ${JSON.stringify(key)} put twice in one revision`);
+    if (e.type === event.type) nth++;
+    previous = e;
+  }
+  if (previous.type === "DELETE" && event.type === "DELETE")
+    throw new WatchInputError(`${where}: key ${JSON.stringify(key)} deleted twice in a row in one revision`);
+  // The PUT is a create event, which carries no prev_kv whatever the key held at revision − 1.
+  if (event.type === "PUT") return { revision: rev, event, prior: ABSENT, isCreate: true, nth };
+  return {
+    revision: rev,
+    event,
+    prior: priorOf(event, before ?? stateBefore(events[first]!)),
+    isCreate: undefined,
+    nth,
+  };
+}
+
+/** A key's state at revision − 1 as its first change in the revision tells it. */
+function stateBefore(first: Event): PriorState {
+  if (first.type === "DELETE") return EXISTED;
+  if (first.kv.createRevision === 0) return UNKNOWN;
+  return first.kv.createRevision === first.kv.modRevision ? ABSENT : EXISTED;
 }
 
 function priorOf(event: Event, latest: PriorState | undefined): PriorState {

@@ -57,7 +57,11 @@ export class AppliedReplay {
   private revision: number | undefined;
   private readonly events: Event[] = [];
   private eventCount = 0;
-  private readonly keysThisRevision = new Set<string>();
+  /**
+   * Each key changed in this revision, with its pair at revision − 1 (undefined: absent): a key changes
+   * twice in one revision only under a from-key delete (see ChangeIndex), and prev_kv is read there.
+   */
+  private readonly keysThisRevision = new Map<string, KeyValue | undefined>();
   private count = 0;
 
   constructor(
@@ -88,10 +92,14 @@ export class AppliedReplay {
       this.revision = revision;
       this.keysThisRevision.clear();
     }
-    if (this.keysThisRevision.has(key))
-      throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(key)} changed twice in revision ${revision}`);
-    this.keysThisRevision.add(key);
     const prev = this.state.get(key);
+    // The pair at revision − 1: prev, unless the key changed earlier in this revision.
+    let before = prev;
+    if (this.keysThisRevision.size > 0 && this.keysThisRevision.has(key)) {
+      if (type === "PUT" && this.putThisRevision(key))
+        throw new WatchInputError(`applied[${i}]: key ${JSON.stringify(key)} put twice in revision ${revision}`);
+      before = this.keysThisRevision.get(key);
+    } else this.keysThisRevision.set(key, prev);
     if (type === "PUT") {
       const kv: KeyValue = {
         key,
@@ -102,11 +110,25 @@ export class AppliedReplay {
         lease: lease ?? 0,
       };
       this.state.set(key, kv);
+      // A create event carries no prev_kv (etcd's watch reads it only for a PUT that is not a create).
       this.addEvent(prev === undefined ? { type: "PUT", kv } : { type: "PUT", kv, prevKv: prev });
     } else if (prev !== undefined) {
       this.state.delete(key);
-      this.addEvent({ type: "DELETE", kv: deletedKv(key, revision), prevKv: prev });
+      this.addEvent(
+        before === undefined
+          ? { type: "DELETE", kv: deletedKv(key, revision) }
+          : { type: "DELETE", kv: deletedKv(key, revision), prevKv: before },
+      );
     }
+  }
+
+  /** Whether key was put in the revision being replayed (asked only of a key changed there already). */
+  private putThisRevision(key: string): boolean {
+    for (let k = 0; k < this.eventCount; k++) {
+      const e = this.events[k]!;
+      if (e.type === "PUT" && e.kv.key === key) return true;
+    }
+    return false;
   }
 
   private addEvent(e: Event): void {

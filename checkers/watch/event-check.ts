@@ -18,6 +18,8 @@ export function checkEvent(
   ctx: EventContext,
   rep: WatchReporter,
   event: Event,
+  /** How many events of its key and type the stream delivered before it in its revision. */
+  nth: number,
   response: number,
   time: number,
   wantsPrevKv: boolean,
@@ -32,7 +34,7 @@ export function checkEvent(
       eventKey: key,
     });
 
-  const truth = ctx.index.at(rev, key);
+  const truth = ctx.index.at(rev, key, event.type, nth) ?? ctx.index.at(rev, key);
   if (truth === undefined) {
     // A partial truth lacks writes whose outcome the clients never learnt: absence proves nothing.
     if (!ctx.partial)

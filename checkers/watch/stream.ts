@@ -1,7 +1,7 @@
 // One pass along a watch stream, in arrival order: the guarantees that need only the stream itself
 // (ordered, unique, atomic, bookmarkable, key range, filters, cancellation) and, per event, the
 // committed change it must equal. It also records what the stream vouches for, for the window check.
-import type { WatchResponse } from "../../core/mvcc/rpc.ts";
+import type { Event, WatchResponse } from "../../core/mvcc/rpc.ts";
 import type { WatchRecord } from "../history.ts";
 import { checkEvent, eventName, type EventContext } from "./event-check.ts";
 import type { WatchReporter } from "./reporter.ts";
@@ -23,40 +23,63 @@ export interface StreamSummary {
 
 const SMALL_REVISION = 8; // up to this many keys, a linear search beats a Map
 
-/** What a stream delivered of one revision: the first response carrying it, and each key with its response. */
+/**
+ * What a stream delivered of one revision: the first response carrying it, and each event's key with its
+ * response. An event is named by its key, type and how many of that key and type came before it in the
+ * revision (`nth`: 0 but under a from-key delete, where a key may be deleted and put again in one revision).
+ */
 export class DeliveredRevision {
   /**
    * Created at the first key: most revisions carry one, and an array literal holds just it (a push onto
-   * [] would reserve 16+ slots, for each of the two, for every revision of every watch).
+   * [] would reserve 16+ slots, for each of the three, for every revision of every watch).
    */
   private readonly keys: string[];
+  private readonly types: Event["type"][];
   private readonly responses: number[];
   private index: Map<string, number> | undefined;
 
   constructor(
     readonly firstResponse: number,
     firstKey: string,
+    firstType: Event["type"],
   ) {
     this.keys = [firstKey];
+    this.types = [firstType];
     this.responses = [firstResponse];
   }
 
-  responseOf(key: string): number | undefined {
-    if (this.index !== undefined) return this.index.get(key);
-    const i = this.keys.indexOf(key);
-    return i < 0 ? undefined : this.responses[i];
+  /** How many events of key and type were delivered, and the response of the first (undefined: none). */
+  count(key: string, type: Event["type"]): number {
+    let i = this.index !== undefined ? (this.index.get(key) ?? -1) : this.keys.indexOf(key);
+    let n = 0;
+    for (; i >= 0 && i < this.keys.length; i++) if (this.keys[i] === key && this.types[i] === type) n++;
+    return n;
   }
 
-  has(key: string): boolean {
-    return this.responseOf(key) !== undefined;
+  /** The response that delivered the first event of key and type. */
+  responseOf(key: string, type: Event["type"]): number | undefined {
+    let i = this.index !== undefined ? (this.index.get(key) ?? -1) : this.keys.indexOf(key);
+    for (; i >= 0 && i < this.keys.length; i++)
+      if (this.keys[i] === key && this.types[i] === type) return this.responses[i];
+    return undefined;
   }
 
-  add(key: string, response: number): void {
+  /** Whether the `nth` event of key and type (0: the first) was delivered. */
+  has(key: string, type: Event["type"], nth = 0): boolean {
+    return this.count(key, type) > nth;
+  }
+
+  add(key: string, type: Event["type"], response: number): void {
     this.keys.push(key);
+    this.types.push(type);
     this.responses.push(response);
-    if (this.index !== undefined) this.index.set(key, response);
-    else if (this.keys.length > SMALL_REVISION)
-      this.index = new Map(this.keys.map((k, i) => [k, this.responses[i] as number]));
+    // The index keeps each key's first position; later events of a key are found by scanning on from it.
+    if (this.index !== undefined) {
+      if (!this.index.has(key)) this.index.set(key, this.keys.length - 1);
+    } else if (this.keys.length > SMALL_REVISION) {
+      this.index = new Map();
+      for (let i = 0; i < this.keys.length; i++) if (!this.index.has(this.keys[i]!)) this.index.set(this.keys[i]!, i);
+    }
   }
 }
 
@@ -124,7 +147,9 @@ export function checkStream(
           eventKey: key,
         });
       const got = summary.delivered.get(rev);
-      if (got === undefined) summary.delivered.set(rev, new DeliveredRevision(i, key));
+      // The event's place among its key's events of its type in this revision (0 but under a from-key delete).
+      let nth = 0;
+      if (got === undefined) summary.delivered.set(rev, new DeliveredRevision(i, key, event.type));
       else {
         if (got.firstResponse !== i && splitReported?.has(rev) !== true) {
           (splitReported ??= new Set()).add(rev);
@@ -133,13 +158,17 @@ export function checkStream(
             eventKey: key,
           });
         }
-        const again = got.responseOf(key);
-        if (again !== undefined)
-          rep.violate("unique", rev, `${eventName(event)} delivered again (first in response ${again})`, {
-            response: i,
-            eventKey: key,
-          });
-        else got.add(key, i);
+        nth = got.count(key, event.type);
+        // A second DELETE of one key in one revision is a committed change only if the key was deleted twice.
+        if (nth > 0 && ctx.index.at(rev, key, event.type, nth) === undefined) {
+          rep.violate(
+            "unique",
+            rev,
+            `${eventName(event)} delivered again (first in response ${got.responseOf(key, event.type)})`,
+            { response: i, eventKey: key },
+          );
+          nth = 0;
+        } else got.add(key, event.type, i);
       }
       if (rev <= lastProgress)
         rep.violate(
@@ -161,7 +190,7 @@ export function checkStream(
           { response: i, eventKey: key },
         );
       }
-      checkEvent(ctx, rep, event, i, time, wantsPrevKv);
+      checkEvent(ctx, rep, event, nth, i, time, wantsPrevKv);
 
       previousRevision = rev;
       if (rev > highestEvent) highestEvent = rev;

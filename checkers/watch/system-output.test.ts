@@ -4,7 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { changesFromApplied, checkWatches, judgedAsSystemOutput } from "./index.ts";
 
-test("a key changed twice in one revision by the cluster fails the watch check, naming it", () => {
+test("a key put twice in one revision by the cluster fails the watch check, naming it", () => {
   const applied = [
     { revision: 2, type: "PUT" as const, key: "/k/1", value: "a" },
     { revision: 2, type: "PUT" as const, key: "/k/1", value: "b" },
@@ -16,7 +16,7 @@ test("a key changed twice in one revision by the cluster fails the watch check, 
   assert.is(r.verdict, "fail");
   assert.match(
     r.message,
-    "the cluster's own output breaks etcd's rules, so no watch can be judged against it: applied[1]: key \"/k/1\" changed twice in revision 2",
+    "the cluster's own output breaks etcd's rules, so no watch can be judged against it: applied[1]: key \"/k/1\" put twice in revision 2",
   );
 });
 

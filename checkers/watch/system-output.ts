@@ -1,5 +1,5 @@
 // In a simulated run every input of the watch checker is the system's own output: the members' applied
-// changes and the clients' watch streams. Input the checker cannot read there (a key changed twice in
+// changes and the clients' watch streams. Input the checker cannot read there (a key put twice in
 // one revision, revisions out of order) is a failure of the system under test, reported as the watch
 // check failing; only input a user hands to `etcdsim check` is refused as malformed.
 import type { CheckOf } from "../types.ts";

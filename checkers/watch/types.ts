@@ -43,7 +43,7 @@ export interface CheckWatchesOptions {
 /** The guarantee a violation breaks; the first six are etcd's documented watch guarantees. */
 export type WatchGuarantee =
   | "ordered" // revisions never decrease along a stream
-  | "unique" // no event (revision, key) twice
+  | "unique" // no change delivered twice (an event is its revision, key, type and place among its key's changes there)
   | "atomic" // all matching events of a revision arrive together, in one response
   | "bookmarkable" // no event at or below a progress notification's revision
   | "resumable" // a watch from R starts with the first matching event >= R

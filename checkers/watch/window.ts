@@ -27,7 +27,7 @@ export function checkWindow(
     const got = summary.delivered.get(rev);
     for (; i < expected.length && (expected[i] as TruthEvent).revision === rev; i++) {
       const t = expected[i] as TruthEvent;
-      if (got === undefined || !got.has(t.event.kv.key)) missing.push(t);
+      if (got === undefined || !got.has(t.event.kv.key, t.event.type, t.nth)) missing.push(t);
     }
     if (missing.length === 0) continue;
     const what = describeEvents(missing);

@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Rng } from "../../sim/rng.ts";
 import type { RangeResponse } from "./rpc.ts";
+import { BugSet } from "../bugs.ts";
 import { MvccStore, isEtcdError, type HashKVResult } from "./store.ts";
 import { errorOf, ok } from "../../testing/mvcc/test-util.ts";
 
@@ -107,6 +108,54 @@ test("a tombstone exactly at the compact revision is kept for watchers resuming 
   s.put({ key: "z", value: "" });
   ok(s.compact({ revision: 4 }));
   assert.is(s.indexedKeys, 1, "the next compaction drops it");
+});
+
+/** etcd #22376's shape: one Txn deletes every key from "a" on (WithFromKey) and puts "a" again; compacted there. */
+function recreatedAndCompacted(s: MvccStore): void {
+  s.put({ key: "a", value: "1" }); // 2
+  s.put({ key: "b", value: "1" }); // 3
+  const t = ok(
+    s.txn({
+      compare: [],
+      success: [{ requestDeleteRange: { key: "a", rangeEnd: "\0" } }, { requestPut: { key: "a", value: "2" } }],
+      failure: [],
+    }),
+  ); // 4
+  assert.is(t.header.revision, 4);
+  ok(s.compact({ revision: 4 }));
+}
+
+test("a key deleted and put again in the compact revision keeps its new value (etcd #22376 is not reproduced)", () => {
+  const s = new MvccStore();
+  recreatedAndCompacted(s);
+  const a = ok(s.range({ key: "a" })).kvs;
+  assert.equal(
+    a.map((kv) => [kv.value, kv.createRevision, kv.modRevision, kv.version]),
+    [["2", 4, 4, 1]],
+  );
+  assert.is(ok(s.range({ key: "a", revision: 4 })).count, 1);
+  assert.is(ok(s.range({ key: "b" })).count, 0);
+  // A watch resuming at the compact revision is owed both of a's changes there.
+  const changes: string[] = [];
+  s.forEachChangeSince(4, (key, c) => void changes.push(`${key}@${c.main}.${c.sub}${c.isTombstone ? " deleted" : ""}`));
+  assert.equal(changes, ["a@4.0 deleted", "b@4.1 deleted", "a@4.2"]);
+});
+
+test("with mvcc-compact-drops-recreated-key that compaction loses the re-created value", () => {
+  const s = new MvccStore({ bugs: new BugSet(["mvcc-compact-drops-recreated-key"]) });
+  recreatedAndCompacted(s);
+  assert.is(ok(s.range({ key: "a" })).count, 0);
+  // Compacted at a later revision, a key deleted and put again in one revision keeps its value.
+  ok(
+    s.txn({
+      compare: [],
+      success: [{ requestDeleteRange: { key: "b", rangeEnd: "\0" } }, { requestPut: { key: "b", value: "3" } }],
+      failure: [],
+    }),
+  ); // 5
+  s.put({ key: "c", value: "1" }); // 6
+  ok(s.compact({ revision: 6 }));
+  assert.is(ok(s.range({ key: "b" })).kvs[0]?.value, "3");
 });
 
 test("versions and create revisions survive compaction", () => {

@@ -527,6 +527,31 @@ if (availability.kind === "skipped") {
     });
   });
 
+  test("a key deleted and put again in one Txn keeps its value through a compaction at that revision, as in etcd 3.4.23; with etcd #22376's bug it is lost", async () => {
+    const spec: RunSpec = {
+      steps: [
+        { put: { key: "a", value: "1" } },
+        {
+          txn: {
+            compare: [],
+            success: [{ del: { key: "a", rangeEnd: "\0", prevKv: true } }, { put: { key: "a", value: "2" } }],
+            failure: [],
+          },
+        },
+        { compact: "c" },
+        { range: { key: "a" } },
+        { range: { key: "a", rangeEnd: "\0" } },
+      ],
+      resume: [],
+    };
+    await expectAgreement(spec);
+    const { client, tr } = await newRun();
+    const m = await runDifferential(spec, client, tr, {
+      bugs: ["mvcc-watch-drop-on-compact", "mvcc-compact-drops-recreated-key"],
+    });
+    assert.ok(m !== undefined, "with the mutant the simulated store was expected to lose a's value");
+  });
+
   test("nested Txn compares all see the state before the Txn, and nested headers stay zero", async () => {
     await expectAgreement({
       steps: [

@@ -103,7 +103,7 @@ export class KeyHistory {
    * included: they are history a watch resuming at rev is owed (the fix of etcd #17529/#18089), and
    * a read at rev or later sees the key as deleted either way. Returns whether anything remains.
    */
-  compact(rev: number): boolean {
+  compact(rev: number, dropRecreated = false): boolean {
     const cs = this.changes;
     // The index of the newest change with main <= rev.
     let lo = 0;
@@ -123,6 +123,20 @@ export class KeyHistory {
       keepFrom++;
     }
     if (keepFrom > 0) cs.splice(0, keepFrom);
+    if (dropRecreated) dropRecreatedAt(cs, rev);
     return cs.length > 0;
   }
+}
+
+/**
+ * MUTANT mvcc-compact-drops-recreated-key (etcd #22376): the changes a Txn made at the compact revision
+ * after deleting the key there (its re-created generation) are lost, as a member restarted after etcd's
+ * compaction deleted their backend rows has them.
+ */
+function dropRecreatedAt(cs: Change[], rev: number): void {
+  const tomb = cs.findIndex((c) => c.main === rev && c.version === 0);
+  if (tomb < 0) return;
+  let end = tomb + 1;
+  while (end < cs.length && (cs[end] as Change).main === rev) end++;
+  if (end > tomb + 1) cs.splice(tomb + 1, end - tomb - 1);
 }

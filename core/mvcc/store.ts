@@ -108,6 +108,7 @@ export class MvccStore {
   private readonly servesFutureReads: boolean;
   private readonly nestedCompareLate: boolean;
   private readonly compactsFuture: boolean;
+  private readonly dropsRecreated: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -133,6 +134,7 @@ export class MvccStore {
     this.servesFutureReads = this.bugs.has("mvcc-range-future-revision-served");
     this.nestedCompareLate = this.bugs.has("mvcc-txn-nested-compare-late");
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
+    this.dropsRecreated = this.bugs.has("mvcc-compact-drops-recreated-key");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     const regrantReplaces = this.bugs.has("etcd-lease-regrant-replaces");
     const promoteUnscheduled = this.bugs.has("etcd-lease-promote-unscheduled");
@@ -370,7 +372,7 @@ export class MvccStore {
     this.compactRev = rev;
     let removed = false;
     for (const [key, kh] of this.index) {
-      if (!kh.compact(rev)) {
+      if (!kh.compact(rev, this.dropsRecreated)) {
         this.index.delete(key);
         removed = true;
       }

@@ -60,6 +60,13 @@ export interface TrafficMix {
    * 0 in the default mix.
    */
   nestedTxn: number;
+  /**
+   * One Txn that rewrites the keyspace: a delete from a key to the end of the keyspace (clientv3's
+   * WithFromKey, range end "\0", which etcd's duplicate-key check reads as an empty interval) and puts of
+   * keys inside it, so each re-created key has a tombstone and a put at one revision; half the time the
+   * client then compacts at exactly that revision (etcd #22376's shape). 0 in the default mix.
+   */
+  rewrite: number;
   cas: number;
   putWithLease: number;
   leaseRevoke: number;
@@ -84,6 +91,7 @@ export const DEFAULT_MIX: TrafficMix = {
   invalidRequest: 0,
   aheadRead: 0,
   nestedTxn: 0,
+  rewrite: 0,
   cas: 15,
   putWithLease: 5,
   leaseRevoke: 3,
@@ -302,10 +310,21 @@ export function workloadClient(
               lease: leases.length > 0 && env.rng.chance(0.5) ? env.rng.pick(leases) : 0,
             }
           : { key: key(), value: value(), ignoreLease: true };
-        return c.put(req, (r) => {
-          if (r.ok) noteRev(r.value.header.revision);
+        const done = (r: { ok: boolean; value?: { header: { revision: number } } }) => {
+          if (r.ok) noteRev(r.value!.header.revision);
           next();
-        });
+        };
+        if (env.rng.chance(0.3)) {
+          // Inside a Txn, after a put of another key: on a missing key the whole Txn is refused ("key not
+          // found", checked on the store before the Txn runs), the other put with it.
+          const other = key();
+          const success: RequestOp[] =
+            other === req.key
+              ? [{ requestPut: req }]
+              : [{ requestPut: { key: other, value: value() } }, { requestPut: req }];
+          return c.txn({ compare: [], success, failure: [] }, done);
+        }
+        return c.put(req, done);
       }
       case "rangeDelete": {
         let [from, to] = [key(), key()];
@@ -373,13 +392,47 @@ export function workloadClient(
           // The duplicate etcd refuses: the inner Txn puts the outer key, or the outer Txn deletes the inner one's.
           if (env.rng.chance(0.5)) inner.success.push({ requestPut: { key: k1, value: value() } });
           else {
-            inner.failure = [{ requestPut: { key: k2, value: value() } }];
+            // A put of k2 under the outer delete of k2, in one inner branch (the other one writes no k2).
+            const put: RequestOp = { requestPut: { key: k2, value: value() } };
+            if (env.rng.chance(0.5)) inner.failure = [put];
+            else {
+              inner.success = [list, put];
+              inner.failure = [list];
+            }
             outer.unshift({ requestDeleteRange: { key: k2 } });
           }
         }
         return c.txn({ compare: [], success: outer, failure: [] }, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
           next();
+        });
+      }
+      case "rewrite": {
+        // WithFromKey: every key from here to the end of the keyspace (the workload's keys are all it holds).
+        const success: RequestOp[] = [
+          {
+            requestDeleteRange: {
+              key: env.rng.chance(0.5) ? w.keyPrefix : key(),
+              rangeEnd: "\0",
+              prevKv: env.rng.chance(0.3),
+            },
+          },
+        ];
+        const puts = new Set<string>();
+        for (let i = env.rng.int(1, 3); i > 0; i--) puts.add(key());
+        for (const k of puts) success.push({ requestPut: { key: k, value: value() } });
+        // Now and then a put before the delete too: that key ends deleted, with a put and a tombstone at one revision.
+        if (env.rng.chance(0.2)) {
+          const k = key();
+          if (!puts.has(k)) success.unshift({ requestPut: { key: k, value: value() } });
+        }
+        if (env.rng.chance(0.3)) success.push({ requestRange: { key: w.keyPrefix, rangeEnd: prefixRangeEnd } });
+        const compactThere = env.rng.chance(0.5);
+        return c.txn({ compare: [], success, failure: [] }, (r) => {
+          if (!r.ok) return next();
+          noteRev(r.value.header.revision);
+          if (!compactThere) return next();
+          c.compact({ revision: r.value.header.revision }, () => next());
         });
       }
       case "aheadRead": {

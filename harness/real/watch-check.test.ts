@@ -10,10 +10,10 @@ const judged = (...applied: AppliedChange[]) =>
   realWatchCheck({ watches: [], truth: { complete: true, applied, gaps: [] }, operations: [], compactions: [] });
 const put = (revision: number, key: string, value: string): AppliedChange => ({ revision, type: "PUT", key, value });
 
-test("a truth watch that saw one key change twice in one revision fails the watch check instead of throwing", () => {
+test("a truth watch that saw one key put twice in one revision fails the watch check instead of throwing", () => {
   const r = judged(put(2, "/k/1", "a"), put(2, "/k/1", "b"));
   assert.is(r.verdict, "fail");
-  assert.match(r.message, /own output breaks etcd's rules.*key "\/k\/1" changed twice in revision 2/);
+  assert.match(r.message, /own output breaks etcd's rules.*key "\/k\/1" put twice in revision 2/);
 });
 
 test("revisions out of order in the truth fail the check; a well-formed truth passes", () => {

@@ -1,6 +1,6 @@
 // The watch check of a real run. Its inputs are the real cluster's own output (the truth watch's events,
 // or, when that has a gap, the writes the clients saw acknowledged), so input the checker cannot read —
-// a key changed twice in one revision, revisions out of order — is etcd breaking its rules: the watch
+// a key put twice in one revision, revisions out of order — is etcd breaking its rules: the watch
 // check fails and names it, and the rest of the run's verdicts still stand.
 import type { EtcdOperation, WatchRecord } from "../../checkers/history.ts";
 import type { CheckOf } from "../../checkers/types.ts";

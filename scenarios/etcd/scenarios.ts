@@ -334,6 +334,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, aheadRead: rng.int(1, 4) };
     // Txns nesting a Txn (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, nestedTxn: rng.int(1, 6) };
+    // Txns rewriting the keyspace, at times compacted at their revision (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, rewrite: rng.int(1, 3) };
     return o;
   },
   (rng, o) => {

@@ -66,6 +66,7 @@ const TRAFFIC = [
   "invalidRequest",
   "aheadRead",
   "nestedTxn",
+  "rewrite",
   "cas",
   "putWithLease",
   "leaseRevoke",
