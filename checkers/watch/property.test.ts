@@ -14,6 +14,8 @@ const seeds = fc.integer({ min: 0, max: 0xffffffff });
 test("streams generated correctly from random change histories pass", () => {
   let watches = 0;
   let events = 0;
+  /** Revisions changing a key twice (a from-key delete's). */
+  let twice = 0;
   fc.assert(
     fc.property(seeds, (seed) => {
       const s = generateScenario(seed);
@@ -22,11 +24,13 @@ test("streams generated correctly from random change histories pass", () => {
       const ev = r.evidence as WatchEvidence;
       watches += ev.watches;
       events += ev.events;
+      for (const c of s.changes) if (new Set(c.events.map((e) => e.kv.key)).size < c.events.length) twice++;
     }),
     { numRuns: 400, seed: fcSeed },
   );
   // The generator is not vacuous: it delivers events, not just empty streams.
   assert.ok(events > watches, `${events} events over ${watches} watches`);
+  assert.ok(twice > 100, `only ${twice} revisions changed a key twice`);
 });
 
 test("one random mutation of a correct stream fails, naming the guarantee it breaks", () => {

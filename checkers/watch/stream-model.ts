@@ -39,7 +39,11 @@ export function generateScenario(seed: number): Scenario {
   return { changes, compactions, watches };
 }
 
-/** Contiguous revisions 2..n+1, each a transaction of 1–3 changes to distinct keys; deletes hit live keys only. */
+/**
+ * Contiguous revisions 2..n+1, each a transaction of 1–3 changes to distinct keys; deletes hit live keys
+ * only. Now and then a transaction also changes one more key twice, as a from-key delete lets etcd commit:
+ * deletes a live key and puts it again, or puts an absent one and deletes it.
+ */
 function generateHistory(rng: Rng): RevisionChanges[] {
   const alive = new Set<string>();
   const applied: AppliedChange[] = [];
@@ -56,6 +60,14 @@ function generateHistory(rng: Rng): RevisionChanges[] {
         alive.add(key);
       }
     });
+    const twice = KEYS.filter((k) => !keys.includes(k));
+    if (twice.length > 0 && rng.chance(0.2)) {
+      const key = rng.pick(twice);
+      const put: AppliedChange = { revision: rev, type: "PUT", key, value: `w${rev}`, lease: 0 };
+      const del: AppliedChange = { revision: rev, type: "DELETE", key };
+      if (alive.has(key)) applied.push(del, put);
+      else applied.push(put, del);
+    }
   }
   return changesFromApplied(applied);
 }
