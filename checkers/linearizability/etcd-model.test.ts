@@ -594,6 +594,30 @@ test("a lease may expire at any time, taking its keys with it in one revision", 
   assert.is(h().get(1, [10, 11], "a", 3, []).revoke(0, [12, 13], 7, "lease-not-found").verdict(), "pass");
 });
 
+test("a Txn refused lease-not-found may have found a lease of its puts expired unnoticed (kv-chaos seed 461)", () => {
+  // Lease 7 holds no keys, so its expiry is noticed only by the first request that finds it gone.
+  const txn = (lease: number): TxnRequest => ({
+    compare: [],
+    success: [{ requestPut: { key: "a", value: "1" } }, { requestPut: { key: "b", value: "2", lease } }],
+    failure: [],
+  });
+  const h = () => new H().grant(0, [0, 1], 7, 1).grant(0, [2, 3], 8, 1).put(0, [4, 5], "c", "1", 2, { lease: 8 });
+  assert.is(h().txnError(0, [6, 7], txn(7), "lease-not-found").verdict(), "pass");
+  // ... and is gone from then on.
+  assert.is(
+    h().txnError(0, [6, 7], txn(7), "lease-not-found").put(0, [8, 9], "d", "1", 3, { lease: 7 }).verdict(),
+    "fail",
+  );
+  // Lease 8 holds "c": had it expired, "c" would be gone at a revision of its own, which no read shows.
+  assert.is(
+    h()
+      .txnError(0, [6, 7], txn(8), "lease-not-found")
+      .get(1, [8, 9], "c", 2, [kv("c", "1", 2, 2, 1, 8)])
+      .verdict(),
+    "fail",
+  );
+});
+
 test("a lease cannot be used before it is granted", () => {
   assert.is(new H().putError(0, [0, 1], "a", "1", 7, "lease-not-found").grant(0, [2, 3], 7, 1).verdict(), "pass");
   assert.is(new H().put(0, [0, 1], "a", "1", 2, { lease: 7 }).grant(0, [2, 3], 7, 2).verdict(), "fail");

@@ -17,7 +17,7 @@
 //   every subset of silent expiries.
 // The model does not partition: the revision couples all keys.
 
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
+import type { EtcdErrorCode, EtcdRequest, EtcdResponse, RequestOp } from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import type { Model, Operation } from "../../types.ts";
 import { applyRequest, evalRange, isReadOnlyTxn, revokeLease, type ApplyContext } from "./apply.ts";
@@ -129,12 +129,13 @@ export function etcdModel(config: EtcdModelConfig): Model<EtcdState, EtcdInput, 
       }
       if (input.serializable) return [serializableRead(state, input.request, output), state];
       if (output.error === "lease-not-found") {
-        // The lease may have expired unnoticed: if it holds no keys, it is gone from here on.
-        const lease = leaseOf(input.request);
-        if (lease !== undefined && ctx.isTracked(lease) && state.leases.has(lease) && !hasKeys(state, lease)) {
+        // A lease it names may have expired unnoticed: if it holds no keys, it is gone from here on. (A Txn
+        // may name several, in puts of either branch: the one that expired is the one that explains it.)
+        for (const lease of leasesOf(input.request)) {
+          if (!ctx.isTracked(lease) || !state.leases.has(lease) || hasKeys(state, lease)) continue;
           const expired = revokeLease(state, lease, ctx);
           const outcome = applyRequest(expired, input.request, ctx, null, "lease-not-found");
-          return [!outcome.ok && outcome.error === "lease-not-found", expired];
+          if (!outcome.ok && outcome.error === "lease-not-found") return [true, expired];
         }
       }
       const outcome = applyRequest(state, input.request, ctx, output.response, output.error ?? undefined);
@@ -179,12 +180,38 @@ function hasKeys(state: EtcdState, lease: number): boolean {
   return false;
 }
 
-/** The one lease a request names (a Put's, a revoke's, a keep-alive's). */
+/** The one lease a request names (a Put's, a revoke's, a keep-alive's; a Txn's when its puts name just one). */
 export function leaseOf(r: EtcdRequest): number | undefined {
   if (r.kind === "put") return r.put.lease || undefined;
   if (r.kind === "leaseRevoke") return r.leaseRevoke.ID;
   if (r.kind === "leaseKeepAlive") return r.leaseKeepAlive.ID;
+  if (r.kind === "txn") {
+    const all = leasesOf(r);
+    return all.length === 1 ? all[0] : undefined;
+  }
   return undefined;
+}
+
+/** Every lease a request names: a Txn's are those of the puts in both its branches, nested Txns included. */
+export function leasesOf(r: EtcdRequest): number[] {
+  if (r.kind !== "txn") {
+    const lease = leaseOf(r);
+    return lease === undefined ? [] : [lease];
+  }
+  const out = new Set<number>();
+  const walk = (ops: readonly RequestOp[]) => {
+    for (const op of ops) {
+      if ("requestPut" in op) {
+        if ((op.requestPut.lease ?? 0) !== 0 && op.requestPut.ignoreLease !== true) out.add(op.requestPut.lease!);
+      } else if ("requestTxn" in op) {
+        walk(op.requestTxn.success);
+        walk(op.requestTxn.failure);
+      }
+    }
+  };
+  walk(r.txn.success);
+  walk(r.txn.failure);
+  return [...out];
 }
 
 /** Whether a request never changes the store. */
