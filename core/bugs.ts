@@ -83,6 +83,13 @@ export const BUG_CATALOG = [
     scenario: "watch-compaction",
   },
   {
+    name: "mvcc-watch-progress-below-start",
+    bug: "a watch on a revision its member has not reached yet hears progress notifications at the member's own revision, below the start",
+    modelledOn:
+      "etcd #20221 (etcd's robustness track record, 2025; fixed by #20241 in v3.6.2): on a lagging member a watch from a future revision was told of revisions below it, and clientv3, resuming after the last notification on another member, received events below the revision it asked for; Kubernetes' watch cache takes a notification's revision as its resourceVersion",
+    scenario: "kv-chaos",
+  },
+  {
     name: "etcd-watch-rewind-after-snapshot",
     bug: "a member that restores a leader snapshot re-sends old revisions to its watchers",
     modelledOn: "etcd #15271",

@@ -59,6 +59,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-txn-ops-summed", 10], // [1] kv-chaos: linearizability judges a too-many-ops refusal against --max-txn-ops (104 of seeds 1..200)
   ["etcd-request-size-bound-decides", 15], // [3] kv-chaos: linearizability judges a request-too-large refusal by size bounds (52 of seeds 1..200)
   ["mvcc-compact-future-accepted", 20], // [7] kv-chaos: the store's assertion (a finding of the member since fsync completions run under the world's guard; 14 of seeds 1..200; first at 64 before kv-chaos drew keyspace rewrites)
+  ["mvcc-watch-progress-below-start", 15], // [6] kv-chaos: watch's bookmarkable (21 of seeds 1..100; watch-compaction 15, deployment-rollout 32; none of 200 in kv-chaos or deployment-rollout before the check judged a notification against the start revision)
   ["mvcc-compact-drops-recreated-key", 10], // [3] kv-chaos: linearizability (a read of the lost key) and watch (its next put is a create; 22 and 11 of seeds 1..200)
   ["kube-conflict-retry-stale-body", 5], // [1] controller-conflicts: kube-lost-update's controller half (99 of seeds 1..100; deployment-rollout 80, kube-smoke 84; kube-binding alone: 2 of 100)
   ["kube-gc-owner-by-name", 15], // [3] controller-conflicts: kube-liveness (garbage left: 22 of seeds 1..100, the seeds that delete and re-create the Deployment)

@@ -79,6 +79,12 @@ test("a progress notification going backwards breaks bookmarkable", () => {
   failsWith(watch({ key: "b", startRevision: 2 }, events(ev(h, 3, "b")), progress(5), progress(4)), ["bookmarkable"]);
 });
 
+test("a progress notification below the start revision breaks bookmarkable (etcd #20221); one at it does not", () => {
+  failsWith(watch({ key: "b", startRevision: 5 }, progress(3), progress(5)), ["bookmarkable"]);
+  const ok = checkWatches({ watches: [watch({ key: "b", startRevision: 5 }, progress(5))], changes: h });
+  assert.is(ok.verdict, "pass", ok.message);
+});
+
 test("a progress notification below a delivered event breaks bookmarkable", () => {
   failsWith(watch({ key: "a", startRevision: 2 }, events(ev(h, 2, "a")), events(ev(h, 3, "a")), progress(2)), [
     "bookmarkable",

@@ -155,7 +155,9 @@ function generateWatch(
     if (evs.length === 0 ? rng.chance(0.3) : rng.chance(0.15)) respond(time, { header: header(batchEnd), events: [] });
     rev = batchEnd + 1;
   }
-  if (rng.chance(0.5) && stopAt >= createdAt) respond(time + 1, { header: header(stopAt), events: [] });
+  // A notification names a revision at or above the start (etcd #20221's fix).
+  if (rng.chance(0.5) && stopAt >= createdAt && stopAt >= start)
+    respond(time + 1, { header: header(stopAt), events: [] });
   return record;
 }
 

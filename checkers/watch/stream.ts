@@ -213,6 +213,12 @@ export function checkStream(
         rep.violate("bookmarkable", rev, `progress notification is below the delivered revision ${highestEvent}`, {
           response: i,
         });
+      // A watch from revision S already holds everything below S: a notification there would take its client
+      // back (clientv3 resumes after it, Kubernetes' watch cache takes it as its resourceVersion: etcd #20221).
+      if (start > 0 && rev < start)
+        rep.violate("bookmarkable", rev, `progress notification is below the start revision ${start}`, {
+          response: i,
+        });
       if (!ctx.partial && rev > ctx.currentRevision) {
         rep.violate(
           "committed",

@@ -45,7 +45,7 @@ export type WatchGuarantee =
   | "ordered" // revisions never decrease along a stream
   | "unique" // no change delivered twice (an event is its revision, key, type and place among its key's changes there)
   | "atomic" // all matching events of a revision arrive together, in one response
-  | "bookmarkable" // no event at or below a progress notification's revision
+  | "bookmarkable" // no event at or below a progress notification's revision, none of them below the start revision
   | "resumable" // a watch from R starts with the first matching event >= R
   | "reliable" // no gaps between the first and last observed revision
   | "key-range" // every event is inside the watched key range

@@ -55,8 +55,9 @@ test("several revisions in one response pass", () => {
   });
 });
 
-test("a future start revision with no events yet passes", () => {
-  passes({ watches: [watch({ key: "a", startRevision: 10 }, created(6), progress(6))] });
+test("a future start revision with no events yet passes, and hears no progress notification below its start", () => {
+  passes({ watches: [watch({ key: "a", startRevision: 10 }, created(6))] });
+  passes({ watches: [watch({ key: "a", startRevision: 6 }, created(6), progress(6))] });
 });
 
 test("a future start revision receives only revisions from its start", () => {
@@ -92,7 +93,7 @@ test("a progress notification right at the current revision passes", () => {
   passes({
     watches: [
       watch({ key: "a" }, created(6), progress(6)),
-      watch({ key: "a", startRevision: 7 }, created(6), progress(6)),
+      watch({ key: "a", startRevision: 6 }, created(5), progress(6)),
       watch({ key: "b", startRevision: 4 }, progress(5), events(ev(h, 6, "b")), progress(6)),
     ],
   });

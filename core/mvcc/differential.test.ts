@@ -657,6 +657,40 @@ if (availability.kind === "skipped") {
     }
   });
 
+  test("etcd 3.4.23 tells a watch on a future revision of revisions below its start (#20221); the mutant does too, the store does not", async () => {
+    const { client } = await newRun();
+    const clean = new MvccStore();
+    const buggy = new MvccStore();
+    const hubs = [new WatchHub(clean), new WatchHub(buggy, { bugs: new BugSet(["mvcc-watch-progress-below-start"]) })];
+    const sims: WatchResponse[][] = [[], []];
+    const put = { kind: "put", put: { key: "a", value: "" } } as const;
+    const applied = await client.apply(put);
+    for (const st of [clean, buggy]) assert.ok(equal(st.apply(put, { raftTerm: client.lastRaftTerm }), applied));
+    const req: WatchCreateRequest = { key: "p", startRevision: clean.revision + 3, progressNotify: true };
+    hubs.forEach((hub, i) => {
+      hub.raftTerm = client.lastRaftTerm;
+      hub.openStream((r) => sims[i]!.push(r)).watch(req);
+    });
+    const real = client.watch(req);
+    try {
+      const isProgress = (r: WatchResponse) => r.events.length === 0 && r.created !== true;
+      assert.ok(
+        await real.waitFor((rs) => rs.some(isProgress), 10 * PROGRESS_INTERVAL_MS),
+        "etcd sent no progress notification",
+      );
+      const notified = real.responses.find(isProgress)!;
+      assert.is(notified.header.revision, clean.revision, "3.4.23 names its own revision, below the start");
+      for (const hub of hubs) hub.progressTick();
+      assert.equal(sims[1]!.at(-1), notified);
+      assert.ok(
+        sims[0]!.every((r) => !isProgress(r)),
+        "the store names no revision below a watch's start",
+      );
+    } finally {
+      await real.close();
+    }
+  });
+
   test("etcd 3.4.23 drops the delete at the compact revision from a resumed watch; the mutant reproduces it, the store does not", async () => {
     const spec: RunSpec = {
       steps: [

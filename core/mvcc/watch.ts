@@ -311,7 +311,8 @@ export class WatchHub implements CommitListener {
   /** A progress notification at revision R promises no later event at or below R; sent only once R reaches the start. */
   private sendProgress(w: Watcher): void {
     const rev = this.store.revision;
-    if (w.startRevision > 0 && rev < w.startRevision) return;
+    // MUTANT mvcc-watch-progress-below-start (etcd #20221): a lagging member's revision goes out anyway.
+    if (w.startRevision > 0 && rev < w.startRevision && !this.bugs.has("mvcc-watch-progress-below-start")) return;
     w.stream.send({ header: this.header(rev), watchId: w.id, events: [] });
   }
 
