@@ -42,7 +42,7 @@ export interface TrafficMix {
   txnWriteRead: number;
   /**
    * A request etcd must refuse before it is proposed, as a careless client sends it: an empty key, a
-   * value with ignore_value, a lease with ignore_lease (alone or inside a Txn). 0 in the default mix.
+   * value with ignore_value, a lease with ignore_lease (alone or in either branch of a Txn). 0 in the default mix.
    */
   invalidRequest: number;
   /**
@@ -369,8 +369,14 @@ export function workloadClient(
           { requestDeleteRange: { key: "" } },
         ]);
         const done = () => next();
-        if (env.rng.chance(0.3))
-          return c.txn({ compare: [], success: [{ requestPut: { key: k, value: value() } }, bad], failure: [] }, done);
+        if (env.rng.chance(0.3)) {
+          // etcd checks both branches before proposing: a bad operation in the branch that would not run still
+          // refuses the Txn.
+          const ok: RequestOp = { requestPut: { key: k, value: value() } };
+          return env.rng.chance(0.5)
+            ? c.txn({ compare: [], success: [ok, bad], failure: [] }, done)
+            : c.txn({ compare: [], success: [ok], failure: [{ requestRange: { key: k } }, bad] }, done);
+        }
         if ("requestPut" in bad) return c.put(bad.requestPut, done);
         if ("requestRange" in bad) return c.range(bad.requestRange, done);
         return "requestDeleteRange" in bad ? c.deleteRange(bad.requestDeleteRange, done) : done();
