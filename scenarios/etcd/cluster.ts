@@ -35,6 +35,12 @@ export interface KvOptions extends Record<string, unknown> {
   faultPhaseUs: number;
   /** After heal: the bound within which the cluster must converge and serve a probe. */
   livenessBoundUs: number;
+  /**
+   * The liveness probe also grants a lease and keeps it alive (answered with its full TTL), and watches its
+   * write from the write's revision until the write and then a progress notification arrive: what a healed
+   * cluster must serve that no safety check can miss when it does not.
+   */
+  probeLeaseAndWatch: boolean;
   thinkUs: number;
   traffic: TrafficMix;
   compaction: boolean;
@@ -98,6 +104,7 @@ export const KV_DEFAULTS: KvOptions = {
   keys: 6,
   faultPhaseUs: 3_000_000,
   livenessBoundUs: 10_000_000,
+  probeLeaseAndWatch: false,
   thinkUs: 30_000,
   traffic: DEFAULT_WORKLOAD.mix,
   compaction: true,
@@ -414,7 +421,7 @@ export function runKvCluster(
         name: "liveness",
         verdict: live ? "pass" : "fail",
         message: live
-          ? `converged and served a probe write and read ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal`
+          ? `converged and served a probe write and read${o.probeLeaseAndWatch ? ", keep-alive and watch" : ""} ${((world.now - run.healedAt) / 1000).toFixed(0)}ms after heal`
           : `pending ${o.livenessBoundUs / 1000}ms after heal: ${pending ?? (probe?.done === true ? "?" : probe?.state)}`,
       };
     },
@@ -423,7 +430,11 @@ export function runKvCluster(
   // The phases: faults to faultPhaseUs, heal, then a probe and liveness within the bound (and 200 ms more).
   run.faultPhase(o);
   run.heal();
-  const p = spawnProbe(run, { endpoints, requestTimeoutUs: o.requestTimeoutUs });
+  const p = spawnProbe(run, {
+    endpoints,
+    requestTimeoutUs: o.requestTimeoutUs,
+    leaseAndWatch: o.probeLeaseAndWatch,
+  });
   probe = p;
   live = run.liveness(o, () => p.done && converged() === undefined && kubeConverged());
   world.runUntil(world.now + 200_000);

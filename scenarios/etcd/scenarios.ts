@@ -416,6 +416,8 @@ export const leaseSessions = kvScenario(
     traffic: leaseTraffic({ get: 30, list: 6, put: 20, cas: 8, leaseRevoke: 2, putWithLease: 10, keepAlive: 60 }),
     // On half the seeds some grants name their own ID, some of them a lease still alive (lease-exists).
     ...(rng.chance(0.5) ? { explicitLeaseIdP: 0.3 } : {}),
+    // After the heal a lease must still be kept alive (and a watch served).
+    probeLeaseAndWatch: true,
   }),
   (rng, o) => {
     const faults: FaultEvent[] = [];
@@ -488,6 +490,8 @@ export const watchCompaction = kvScenario(
     kube: true,
     watchBacklog: 12,
     watchLifeUs: [200_000, 800_000],
+    // After the heal a watch from a revision must deliver it and then hear a progress notification.
+    probeLeaseAndWatch: true,
     // Catch-ups cut into small batches (a Txn's revision kept whole), and listings cut by their limit.
     ...drawLimits(rng, { kube: true }),
     traffic: {

@@ -104,6 +104,11 @@ export const kvOptions = {
   keys: count(1, 100_000).describe("distinct keys the clients use"),
   faultPhaseUs: us(1).describe("virtual time of workload and faults before the heal"),
   livenessBoundUs: us(1).describe("after the heal, the bound within which the cluster must serve again"),
+  probeLeaseAndWatch: z
+    .boolean()
+    .describe(
+      "after the heal the liveness probe also keeps a lease alive and watches its write until a progress notification",
+    ),
   thinkUs: us(1).describe("mean client think time between operations"),
   traffic: trafficMix,
   compaction: z.boolean().describe("a client compacts the store periodically"),
