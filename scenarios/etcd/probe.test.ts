@@ -14,7 +14,7 @@ for (const name of ["lease-sessions", "watch-compaction"]) {
     assert.is(liveness(r).verdict, "pass", liveness(r).message);
     assert.match(liveness(r).message, /served a probe write and read, keep-alive and watch \d+ms after heal/);
     // The probe's watch joined the history, judged like any other.
-    const probeWatch = r.history.watches.find((w) => w.client === 0 && w.request.key === "/probe");
+    const probeWatch = r.history!.watches.find((w) => w.client === 0 && w.request.key === "/probe");
     assert.ok(probeWatch !== undefined, "the probe's watch is in the history");
     assert.ok(probeWatch.responses.some((x) => x.response.events.length === 0 && x.response.created !== true));
   });

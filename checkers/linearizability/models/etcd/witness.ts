@@ -464,8 +464,12 @@ class Guess {
     const expiries = new Map<number, number>();
     const gone = new Set<number>();
     const revoked = new Set<number>();
+    /** The compactions that succeeded, by index, with their compact revisions (see orderCompactions). */
+    const compactions = new Map<number, number>();
     for (let i = 0; i < n; i++) {
       const { input, output } = ops.at(i);
+      if (input.kind === "request" && input.request.kind === "compact" && output.error === null && !output.unknown)
+        compactions.set(i, input.request.compact.revision);
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
         if (input.kind === "expire") expiries.set(input.lease, i);
@@ -558,11 +562,41 @@ class Guess {
       (a, b) => slot[a]! - slot[b]! || creates[b]! - creates[a]! || calls[a]! - calls[b]! || a - b,
       scratch,
     );
+    this.orderCompactions(known, compactions);
     this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
     this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
     this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
     this.helpers = this.pool.filter((u) => this.mayHelp(u));
     return known;
+  }
+
+  /**
+   * Compactions that succeeded in one slot (a compaction changes no revision) in the order of their compact
+   * revisions: one to a lower revision after one to a higher would have been refused as compacted, so two
+   * concurrent ones answered in one revision happened lowest first, whichever was called first. The other
+   * operations keep their places.
+   */
+  private orderCompactions(known: Int32Array, compactions: ReadonlyMap<number, number>): void {
+    if (compactions.size < 2) return;
+    const { slot } = this;
+    const compactRevision = (i: number): number | undefined => compactions.get(i);
+    for (let start = 0; start < known.length; ) {
+      let end = start + 1;
+      while (end < known.length && slot[known[end]!] === slot[known[start]!]) end++;
+      if (end - start > 1) {
+        const places: number[] = [];
+        for (let k = start; k < end; k++) if (compactRevision(known[k]!) !== undefined) places.push(k);
+        if (places.length > 1) {
+          const sorted = places
+            .map((k) => known[k]!)
+            .sort((a, b) => compactRevision(a)! - compactRevision(b)! || a - b);
+          places.forEach((k, j) => {
+            known[k] = sorted[j]!;
+          });
+        }
+      }
+      start = end;
+    }
   }
 
   /**
