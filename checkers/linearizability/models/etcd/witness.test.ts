@@ -62,24 +62,13 @@ test("two concurrent compactions answered in one revision are guessed lowest fir
     request: { kind: "compact", compact: { revision } },
     response: { kind: "compact", compact: { header: hdr(4) } },
   });
-  const history = [
-    put(1, 0, "a", 2),
-    put(2, 10, "b", 3),
-    put(3, 20, "a", 4),
-    compact(4, 2, 30, 60, 4),
-    compact(5, 3, 40, 50, 3),
-  ];
+  const puts = [put(1, 0, "a", 2), put(2, 10, "b", 3), put(3, 20, "a", 4)];
+  const history = [...puts, compact(4, 2, 30, 60, 4), compact(5, 3, 40, 50, 3)];
   const { witness, prepared, model } = guess(history);
   assert.ok(witness !== undefined, whyGuessFails(model, prepared.operations, prepared.config, BIG));
   assert.is(checkEtcdHistory(history).verdict, "pass");
   // Answered in the other order (the compaction at 3 returned before the one at 4 was called) it is illegal.
-  const sequential = [
-    put(1, 0, "a", 2),
-    put(2, 10, "b", 3),
-    put(3, 20, "a", 4),
-    compact(4, 2, 30, 35, 4),
-    compact(5, 3, 40, 50, 3),
-  ];
+  const sequential = [...puts, compact(4, 2, 30, 35, 4), compact(5, 3, 40, 50, 3)];
   assert.is(checkEtcdHistory(sequential).verdict, "fail");
 });
 
