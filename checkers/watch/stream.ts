@@ -50,7 +50,7 @@ export class DeliveredRevision {
 
   /** How many events of key and type were delivered, and the response of the first (undefined: none). */
   count(key: string, type: Event["type"]): number {
-    let i = this.index !== undefined ? (this.index.get(key) ?? -1) : this.keys.indexOf(key);
+    let i = this.firstAt(key);
     let n = 0;
     for (; i >= 0 && i < this.keys.length; i++) if (this.keys[i] === key && this.types[i] === type) n++;
     return n;
@@ -58,10 +58,15 @@ export class DeliveredRevision {
 
   /** The response that delivered the first event of key and type. */
   responseOf(key: string, type: Event["type"]): number | undefined {
-    let i = this.index !== undefined ? (this.index.get(key) ?? -1) : this.keys.indexOf(key);
+    let i = this.firstAt(key);
     for (; i >= 0 && i < this.keys.length; i++)
       if (this.keys[i] === key && this.types[i] === type) return this.responses[i];
     return undefined;
+  }
+
+  /** The position of the key's first event here, or -1 (later ones are found by scanning on from it). */
+  private firstAt(key: string): number {
+    return this.index !== undefined ? (this.index.get(key) ?? -1) : this.keys.indexOf(key);
   }
 
   /** Whether the `nth` event of key and type (0: the first) was delivered. */

@@ -141,8 +141,7 @@ export interface MemberHooks {
   onLeaseExpire?(member: string, ids: readonly number[]): void;
   /** Space quota: this member applied an alarm change, or a write that added data (for the etcd-nospace checker). */
   onNoSpace?(member: string, e: NoSpaceEvent): void;
-  /** Every applied auth request that changed the auth state, with the KV revision it was applied at (for the auth checker). */
-  /** Every applied auth request (`changed`: it changed the auth state), with the state after it. */
+  /** Every applied auth request (`changed`: it changed the auth state), with the state and KV revision after it (for the auth checkers). */
   onAuthApply?(
     member: string,
     e: {
