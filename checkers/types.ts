@@ -27,6 +27,7 @@ export interface CheckEvidence {
   "lease-safety": ViolationList;
   "lease-expiry": ViolationList;
   "auth-store": ViolationList;
+  "auth-tokens": ViolationList;
   "kube-binding": ViolationList;
   "kube-bind-precondition": ViolationList;
   "kube-resource-version": ViolationList;

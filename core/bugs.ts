@@ -381,6 +381,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-tokens-survive-password-change",
+    bug: "a member applying a user's password change or deletion keeps the user's simple tokens: a client that authenticated before the change goes on reading and writing with its old token",
+    modelledOn:
+      "etcd's UserChangePassword and UserDelete call invalidateUser (auth/store.go), which drops the user's simple tokens from the member's memory; found missing by a hand-written bug while the auth checkers judged principals, never the token a request carried",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -250,7 +250,8 @@ export class MemberAuth {
     });
     this.state = r.state;
     if (e.request.op !== "roleGrantPermission") this.permCache = r.state;
-    if (r.invalidate !== undefined) this.tokens.invalidate(r.invalidate);
+    const keepTokens = r.invalidate !== "*" && this.opts.bugs.has("etcd-auth-tokens-survive-password-change");
+    if (r.invalidate !== undefined && !keepTokens) this.tokens.invalidate(r.invalidate);
     let response = r.response;
     if (r.error === undefined && e.request.op === "authenticate" && e.token !== undefined) {
       const token = `${e.token}.${index}`;

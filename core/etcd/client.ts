@@ -201,6 +201,11 @@ export interface ClientOptions {
    * With auth off on the server ("authentication is not enabled"), requests go without a token.
    */
   auth?: { user: string; password: string };
+  /**
+   * Each operation that succeeded, with the attempt that served it: the member it was sent to, the token
+   * it carried and when it was sent (true time) — what the auth-tokens checker judges.
+   */
+  onServed?(op: EtcdOperation, served: { member: string; token: string | undefined; sentAt: number }): void;
 }
 
 /** A KV method's callback, which gets the response's field named by the request's kind (a Range call, its `range`). */
@@ -212,6 +217,9 @@ interface Pending {
   timer: TimerId;
   attempts: number;
   member: string;
+  /** The last attempt's token and send time (true time). */
+  token: string | undefined;
+  sentAt: number;
 }
 
 interface Stream {
@@ -400,7 +408,7 @@ export class EtcdClient implements KV {
   private call(request: EtcdRequest, cb: Reply): void {
     const op = this.opts.recorder.invoke(this.opts.clientId, request);
     const reqId = this.nextReq++;
-    const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member };
+    const p: Pending = { op, cb, timer: 0, attempts: 0, member: this.member, token: undefined, sentAt: 0 };
     this.pending.set(reqId, p);
     if (this.opts.auth !== undefined && this.token === undefined) {
       this.withToken(
@@ -484,6 +492,8 @@ export class EtcdClient implements KV {
     });
     // Two literals rather than a spread of an optional field: one object per request, keys in the same order.
     const token = this.token;
+    p.token = token;
+    p.sentAt = this.opts.recorder.trueNow();
     this.env.send(
       p.member,
       (token === undefined
@@ -508,6 +518,7 @@ export class EtcdClient implements KV {
     this.env.cancelTimer(p.timer);
     p.op.return = this.opts.recorder.trueNow();
     p.op.response = response;
+    this.opts.onServed?.(p.op, { member: p.member, token: p.token, sentAt: p.sentAt });
     p.cb({ ok: true, value: (response as unknown as Record<string, unknown>)[p.op.request.kind] });
   }
 

@@ -22,6 +22,7 @@ import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
+import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
@@ -220,8 +221,11 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   );
   // The first member to apply each auth change dates it (log order: indices only grow).
   let lastAuthIndex = 0;
+  const tokenApplies: TokenAuthApply[] = [];
+  const served: ServedRequest[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
+    tokenApplies.push({ member: e.member, time: e.time, index: e.index, request: e.request, changed: e.changed });
     if (e.index <= lastAuthIndex || !e.changed) return;
     lastAuthIndex = e.index;
     authTimeline.push({ time: e.time, kvRevision: e.kvRevision, state: e.state as AuthState });
@@ -295,6 +299,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         streamTimeoutUs: 1_000_000,
         recorder,
         ...(p.user !== null ? { auth: { user: p.user, password: PASSWORDS[p.user]! } } : {}),
+        onServed: (op, s) => served.push({ op, ...s }),
       });
       const rng = env.rng.fork("auth-workload");
       let seq = 0;
@@ -391,6 +396,13 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     }),
   );
   checks.push(authStore.result());
+  checks.push(
+    checkAuthTokens({
+      principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
+      applies: tokenApplies,
+      served,
+    }),
+  );
   checks.push({
     name: "liveness",
     verdict: live ? "pass" : "fail",
