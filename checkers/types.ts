@@ -28,6 +28,7 @@ export interface CheckEvidence {
   "lease-expiry": ViolationList;
   "auth-store": ViolationList;
   "auth-tokens": ViolationList;
+  "auth-requests": ViolationList;
   "kube-binding": ViolationList;
   "kube-bind-precondition": ViolationList;
   "kube-resource-version": ViolationList;

@@ -388,6 +388,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-old-revision-returned",
+    bug: "a write its applier refuses for an older auth revision (the auth store changed between the member resolving the token and applying the entry) is answered auth-old-revision instead of being proposed again",
+    modelledOn:
+      "etcd's raftRequest loops on ErrAuthOldRevision (etcdserver/v3_server.go), so only a read, checked outside Raft, ever answers it; found missing by a hand-written bug in a mutation campaign over core/etcd, while the auth check judged only permission-denied refusals",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

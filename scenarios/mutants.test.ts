@@ -70,6 +70,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-apiserver-serves-duplicates", 40], // [25] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
   ["etcd-auth-grant-matches-key-only", 10], // [1] auth-revoke: auth-store (74 of seeds 1..100; the auth checker, which judges requests against the members' own auth states, never)
   ["etcd-auth-tokens-survive-password-change", 10], // [1] auth-revoke: auth-tokens (43 of seeds 1..100)
+  ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (99 of seeds 1..100, the hand-written bug in a campaign's survivor)
   ["etcd-client-reuses-watch-ids", 25], // [14] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)

@@ -184,4 +184,17 @@ test("a refusal as permission denied is judged: wrong while every auth state in 
   assert.is(judge(op(0, 1, 20, 30, stale, null, "permission-denied")).verdict, "pass");
 });
 
+test("a write answered auth-old-revision fails (etcd proposes it again); a read may be answered so", () => {
+  const judge = (o: EtcdOperation) => checkAuth({ operations: [o], principals, timeline, changes: [] });
+  const write = judge(op(0, 1, 95, 105, put("/registry/pods/a", "a1"), null, "auth-old-revision"));
+  assert.is(write.verdict, "fail");
+  assert.match(write.message, /^1 write\(s\) answered auth-old-revision: op #0 by client 1 \(agent\) \(put/);
+  const readTxn: EtcdRequest = {
+    kind: "txn",
+    txn: { compare: [], success: [{ requestRange: { key: "/registry/pods/a" } }], failure: [] },
+  };
+  assert.is(judge(op(0, 1, 95, 105, range("/registry/pods/a"), null, "auth-old-revision")).verdict, "pass");
+  assert.is(judge(op(0, 1, 95, 105, readTxn, null, "auth-old-revision")).verdict, "pass");
+});
+
 test.run();

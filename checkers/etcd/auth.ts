@@ -7,6 +7,7 @@
 //  - a successful write is permitted in an auth state it could have been applied under;
 //  - no read returns data outside its grant: a successful read was permitted in an auth state in force
 //    at some moment between its call and its return;
+//  - no write is answered auth-old-revision: etcd proposes such a request again (raftRequest);
 //  - no request inside its grant is refused: a linearizable read or a write refused with
 //    "permission denied" was not permitted by some auth state in force during it (etcd checks a read
 //    after its ReadIndex wait and a write when it is applied, so the state it used was in force then).
@@ -143,7 +144,17 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     );
   };
   let refusedInside = 0;
+  let oldRevision = 0;
   for (const op of judged) {
+    if (op.error === "auth-old-revision" && !isRead(op.request)) {
+      // etcd's raftRequest proposes again a request its applier refused for an older auth revision: only
+      // a read (checked by doSerialize, outside Raft) can answer it.
+      oldRevision++;
+      violations.push(
+        `op #${op.id} by ${who(op)} (${describe(op.request)}) was answered auth-old-revision, which etcd retries for every request through Raft`,
+      );
+      continue;
+    }
     if (op.error === "permission-denied") {
       const user = userOf(op)!;
       const serializable = op.request.kind === "range" && op.request.range.serializable === true;
@@ -196,8 +207,11 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     name,
     verdict: "fail",
     message: `${[
-      violations.length > refusedInside ? `${violations.length - refusedInside} request(s) outside their grant` : "",
+      violations.length > refusedInside + oldRevision
+        ? `${violations.length - refusedInside - oldRevision} request(s) outside their grant`
+        : "",
       refusedInside > 0 ? `${refusedInside} request(s) refused inside their grant` : "",
+      oldRevision > 0 ? `${oldRevision} write(s) answered auth-old-revision` : "",
     ]
       .filter((x) => x !== "")
       .join(" and ")}: ${violations.slice(0, MAX_REPORTED).join("; ")}${violations.length > MAX_REPORTED ? "; …" : ""}`,

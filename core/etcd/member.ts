@@ -918,7 +918,12 @@ export class EtcdMember implements Actor {
         this.report(entry);
         const w = mine ? this.waiting.get(data.reqId) : undefined;
         if (w === undefined) return;
-        if (refused === "auth-old-revision" && w.retry !== undefined) return w.retry();
+        if (
+          refused === "auth-old-revision" &&
+          w.retry !== undefined &&
+          !this.bugs.has("etcd-auth-old-revision-returned")
+        )
+          return w.retry();
         this.waiting.delete(data.reqId);
         this.env.cancelTimer(w.timer);
         this.reply(w.client, w.clientReqId, { error: refused });

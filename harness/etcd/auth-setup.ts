@@ -32,20 +32,25 @@ export function registryAuthSetup(): AuthRequest[] {
 /**
  * Sends auth requests one after the other through `client` (which should authenticate as root):
  * retried on timeouts and leader changes, logging in again when the token is refused. `done` after the
- * last; `onResult` sees every answer.
+ * last; `onCall` sees every attempt as it is sent, `onResult` every answer (`unknown`: a timeout, which
+ * may have been applied).
  */
 export function runAuthRequests(
   env: Env,
   client: EtcdClient,
   steps: readonly AuthRequest[],
   done: () => void,
-  onResult: (req: AuthRequest, result: string) => void = () => {},
+  hooks: {
+    onCall?(req: AuthRequest): void;
+    onResult?(req: AuthRequest, result: string, unknown: boolean): void;
+  } = {},
 ): void {
   const send = (i: number, tries: number): void => {
     const req = steps[i];
     if (req === undefined) return done();
+    hooks.onCall?.(req);
     client.authRequest(req, (r) => {
-      onResult(req, r.ok ? "ok" : r.error);
+      hooks.onResult?.(req, r.ok ? "ok" : r.error, !r.ok && r.unknown);
       if (!r.ok && (r.error === "invalid-auth-token" || r.error === "user-empty") && tries < 20)
         return client.login(() => send(i, tries + 1));
       if (!r.ok && (r.error === "timeout" || r.error === "no-leader" || r.error === "not-leader") && tries < 20)

@@ -22,6 +22,7 @@ import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
+import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../../checkers/etcd/auth-requests.ts";
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
@@ -223,9 +224,12 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   let lastAuthIndex = 0;
   const tokenApplies: TokenAuthApply[] = [];
   const served: ServedRequest[] = [];
+  const authCalls: AuthCall[] = [];
+  const authApplied: AppliedAuthRequest[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
     tokenApplies.push({ member: e.member, time: e.time, index: e.index, request: e.request, changed: e.changed });
+    authApplied.push({ member: e.member, time: e.time, index: e.index, request: e.request, changed: e.changed });
     if (e.index <= lastAuthIndex || !e.changed) return;
     lastAuthIndex = e.index;
     authTimeline.push({ time: e.time, kvRevision: e.kvRevision, state: e.state as AuthState });
@@ -266,7 +270,19 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       recorder,
       auth: { user: "root", password: PASSWORDS.root! },
     });
-    const note = (req: AuthRequest, result: string) => log.push({ time: world.now, what: JSON.stringify(req), result });
+    // A call still unanswered when the run ends (its answer lost, its timeout not yet due) may have been applied.
+    let current: AuthCall | undefined;
+    const note = {
+      onCall: (request: AuthRequest) => {
+        current = { request, call: world.now, return: Infinity, outcome: "unknown" };
+        authCalls.push(current);
+      },
+      onResult: (req: AuthRequest, result: string, unknown: boolean) => {
+        log.push({ time: world.now, what: JSON.stringify(req), result });
+        current!.return = world.now;
+        current!.outcome = result === "ok" ? "ok" : unknown ? "unknown" : "refused";
+      },
+    };
     const plan = (i: number): void => {
       const step = o.authPlan[i];
       if (step === undefined) return;
@@ -396,6 +412,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     }),
   );
   checks.push(authStore.result());
+  checks.push(checkAuthRequests({ calls: authCalls, applied: authApplied }));
   checks.push(
     checkAuthTokens({
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
@@ -403,12 +420,17 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       served,
     }),
   );
+  // The operator's set-up ends by enabling auth and nothing disables it: a run whose auth never came on
+  // (its set-up retried until it gave up) judged no principal at all.
+  const authOn = authTimeline.at(-1)?.state.enabled === true;
   checks.push({
     name: "liveness",
-    verdict: live ? "pass" : "fail",
-    message: live
-      ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
-      : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
+    verdict: live && authOn ? "pass" : "fail",
+    message: !authOn
+      ? "auth never came on: the operator's set-up was never applied"
+      : live
+        ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
+        : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
   });
   return run.outcome(checks, {
     auth: {
