@@ -6,7 +6,14 @@ import fc from "fast-check";
 import { requestCost } from "../../core/etcd/quota.ts";
 import { checkNoSpace, quotaCost, type NoSpaceObservation } from "./nospace.ts";
 
-const w = (member: string, index: number): NoSpaceObservation => ({ member, kind: "write", index, revision: index });
+const PUT: EtcdRequest = { kind: "put", put: { key: "/k", value: "v" } };
+const w = (
+  member: string,
+  index: number,
+  request: EtcdRequest = PUT,
+  backendBytes = 0,
+  wrote = true,
+): NoSpaceObservation => ({ member, kind: "write", index, revision: index, request, backendBytes, wrote });
 const alarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({
   member,
   kind: "alarm",
@@ -48,7 +55,7 @@ test("rejects: a member applies a write while its view has the alarm", () => {
     w("n1", 5),
   ]);
   assert.is(r.verdict, "fail");
-  assert.match(r.message, /n2 applied a write at revision 3/);
+  assert.match(r.message, /n2 applied a put costing 259 at revision 3/);
 });
 
 test("rejects: alarms from two members, one disarmed: a write is still refused", () => {
@@ -125,6 +132,38 @@ test("a quota refusal is judged by etcd's Available: only a request that writes,
     "a Txn that writes nothing passes even past the quota (etcd #13429)",
   );
   assert.is(checkNoSpace([refused(put(1000), 98_700), ...life]).verdict, "pass", "the quota unknown: not judged");
+});
+
+test("a write is judged by the check's own cost: a Txn with a put only in the branch that did not run is refused during NOSPACE, a delete-only Txn is not", () => {
+  const putOnFailure: EtcdRequest = {
+    kind: "txn",
+    txn: {
+      compare: [],
+      success: [{ requestRange: { key: "k" } }],
+      failure: [{ requestPut: { key: "k", value: "v" } }],
+    },
+  };
+  const deleteOnly: EtcdRequest = {
+    kind: "txn",
+    txn: { compare: [], success: [{ requestDeleteRange: { key: "k" } }], failure: [] },
+  };
+  const during = (request: EtcdRequest) =>
+    checkNoSpace([alarm("n1", 2), w("n1", 3, request, 0, false), disarm("n1", 4), w("n1", 5)]);
+  assert.is(during(putOnFailure).verdict, "fail");
+  assert.match(during(putOnFailure).message, /n1 applied a txn costing 258 at revision 3/);
+  assert.is(during(deleteOnly).verdict, "pass");
+});
+
+test('a write past the quota must be answered "database space exceeded" with the alarm raised (etcd\'s quota applier)', () => {
+  const quotaBytes = 100_000;
+  const life = [alarm("n1", 8), disarm("n1", 9), w("n1", 10)];
+  const over: NoSpaceObservation = w("n1", 7, PUT, 99_800);
+  const answered: NoSpaceObservation = { member: "n1", kind: "refused", request: PUT, backendBytes: 99_800, index: 7 };
+  assert.is(checkNoSpace([over, answered, ...life], { quotaBytes }).verdict, "pass", "applied, then answered over");
+  const silent = checkNoSpace([over, ...life], { quotaBytes });
+  assert.is(silent.verdict, "fail");
+  assert.match(silent.message, /past the quota \(backend 99800 \+ cost 259 ≥ quota 100000\)/);
+  assert.is(checkNoSpace([w("n1", 7, PUT, 99_000), ...life], { quotaBytes }).verdict, "pass", "it fits");
 });
 
 test("the cost a refusal is judged by counts a nested Txn's puts (etcd #22134)", () => {

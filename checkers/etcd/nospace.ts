@@ -1,6 +1,8 @@
 // etcd-nospace: the space quota's promises, judged from each member's apply loop.
-// Safety: no member applies a write (a put, a Txn with puts, a LeaseGrant that added data) while its
-// own view has a NOSPACE alarm active — etcd's capped applier refuses them until `alarm disarm`.
+// Safety: no member applies a write (a put, a Txn with a put in either branch, a LeaseGrant: a request
+// whose cost, restated below, is not 0) while its own view has a NOSPACE alarm active — etcd's capped
+// applier refuses them until `alarm disarm` —, nor one past the quota without answering "database space
+// exceeded" and raising the alarm (etcd's quota applier).
 // (The one write etcd applies past the quota is the one that *raises* the alarm: its quota applier
 // applies it, answers "database space exceeded" and proposes the alarm, which lands later.)
 // Cause: a member refuses a request for the quota only if etcd's backendQuota.Available would: the
@@ -14,7 +16,16 @@ import type { CheckResult } from "../types.ts";
 /** One member's apply loop, as the member reports it (in apply order per member). */
 export type NoSpaceObservation =
   | { member: string; kind: "alarm" | "disarm"; raisedBy: string; index: number }
-  | { member: string; kind: "write"; index: number; revision: number }
+  /** A write request the member applied (the capped applier let it through), its backend `backendBytes` long before; `wrote`: the revision moved. */
+  | {
+      member: string;
+      kind: "write";
+      index: number;
+      revision: number;
+      request: EtcdRequest;
+      backendBytes: number;
+      wrote: boolean;
+    }
   /** The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart replays the log after it). */
   | { member: string; kind: "restore"; alarms: readonly string[]; index: number }
   /** The member refused `request` for the quota (index -1: before proposing it), its backend `backendBytes` long. */
@@ -69,6 +80,10 @@ export function checkNoSpace(
     writes = 0,
     refusals = 0;
   const bad: string[] = [];
+  // Entries the quota applier answered "database space exceeded" after applying them (it raised the alarm).
+  const answeredOver = new Set(
+    events.filter((e) => e.kind === "refused" && e.index >= 0).map((e) => `${e.member}/${e.index}`),
+  );
   for (const e of events) {
     let view = active.get(e.member);
     if (view === undefined) active.set(e.member, (view = new Set()));
@@ -90,12 +105,24 @@ export function checkNoSpace(
       lastDisarm.set(e.member, e.index);
       writesAfterDisarm.set(e.member, 0);
     } else if (e.kind === "write") {
+      // What etcd's capped applier refuses: a request whose cost is not 0 (a Txn with a put in either branch).
+      const cost = quotaCost(e.request);
+      if (cost === 0) continue;
       writes++;
       if (view.size > 0)
         bad.push(
-          `${e.member} applied a write at revision ${e.revision} (index ${e.index}) while NOSPACE was active (raised by ${[...view].join(", ")})`,
+          `${e.member} applied a ${e.request.kind} costing ${cost} at revision ${e.revision} (index ${e.index}) while NOSPACE was active (raised by ${[...view].join(", ")})`,
         );
-      else if (lastDisarm.has(e.member)) writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);
+      else if (
+        opts.quotaBytes !== undefined &&
+        e.backendBytes + cost >= opts.quotaBytes &&
+        !answeredOver.has(`${e.member}/${e.index}`)
+      )
+        bad.push(
+          `${e.member} applied a ${e.request.kind} at index ${e.index} past the quota (backend ${e.backendBytes} + cost ${cost} ≥ quota ${opts.quotaBytes}) without answering "database space exceeded" and raising the alarm`,
+        );
+      else if (lastDisarm.has(e.member) && e.wrote)
+        writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);
     }
   }
   if (bad.length > 0) {

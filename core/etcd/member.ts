@@ -158,7 +158,12 @@ export interface MemberHooks {
 /** What the etcd-nospace checker sees of one member's apply loop, in apply order. */
 export type NoSpaceEvent =
   | { kind: "alarm" | "disarm"; raisedBy: string; index: number }
-  | { kind: "write"; index: number; revision: number }
+  /**
+   * A write request (put, Txn, LeaseGrant) the member applied — not refused by the capped applier —, with
+   * its backend's size before it and whether the store's revision moved: the checker judges it by its
+   * own statement of etcd's cost, so a member that got the cost wrong cannot hide a write from it.
+   */
+  | { kind: "write"; index: number; revision: number; request: EtcdRequest; backendBytes: number; wrote: boolean }
   /** The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries them. */
   | { kind: "restore"; alarms: string[]; index: number }
   /**
@@ -959,8 +964,15 @@ export class EtcdMember implements Actor {
     let effectUnknown = false;
     if (this.quotaBytes > 0) {
       if (!isEtcdError(result) && req.kind === "compact") this.backend.recount(liveBytesOf(this.store.snapshot()));
-      if (this.store.revision > revBefore && requestCost(req) > 0)
-        this.hooks.onNoSpace?.(this.env.id, { kind: "write", index: entry.index, revision: this.store.revision });
+      if (!isEtcdError(result) && quotaGuarded(req))
+        this.hooks.onNoSpace?.(this.env.id, {
+          kind: "write",
+          index: entry.index,
+          revision: this.store.revision,
+          request: req,
+          backendBytes: sizeBefore,
+          wrote: this.store.revision > revBefore,
+        });
       // etcd's quota applier applies the write, then answers ErrNoSpace and raises the alarm.
       if (quota === "over" && !isEtcdError(result)) {
         probe("etcd.quota-applied-over");
