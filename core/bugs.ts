@@ -395,6 +395,20 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-nested-txn-unchecked",
+    bug: "the auth applier checks a Txn's compares and operations but not those of a Txn nested in it: any user reads and writes any key through a nested Txn",
+    modelledOn:
+      "etcd's GHSA-rfx7-8w68-q57q (2026): checkTxnReqsPermission had no case for RequestTxn; etcd 3.4.23 serves it (harness/real/auth-advisories.test.ts)",
+    scenario: "auth-revoke",
+  },
+  {
+    name: "etcd-auth-txn-put-side-reads-unchecked",
+    bug: "a Put inside a Txn is checked by its key alone: a user allowed only to write reads the previous value through prev_kv, and attaches keys to a lease holding keys it may not write",
+    modelledOn:
+      "etcd's GHSA-x35m-3gp4-4fh5 / CVE-2026-44283 (fixed by #21677, backported to 3.4 by #21688): checkTxnReqsPermission checked a RequestPut's key but not its prev_kv or lease; etcd 3.4.23 serves it (harness/real/auth-advisories.test.ts)",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -36,7 +36,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
   ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
   ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
-  ["etcd-auth-perm-cache-stale", 10], // [2] auth-revoke: auth judges refusals as well as what was served (37 of seeds 1..100)
+  ["etcd-auth-perm-cache-stale", 10], // [2] auth-revoke: auth judges refusals as well as what was served (48 of seeds 1..100)
   ["kube-watch-drop-unknown-delete", 25], // [4] compacted-deletes: kube-informer-reliable (21 of seeds 1..100)
   ["raft-read-index-before-term-commit", 40], // [13] kv-crash: raft-safety's read-index-current (a restarted member leads with a lagging commit index)
   ["etcd-lease-renew-no-leadership-check", 20], // [14] lease-sessions: lease-safety (6 of seeds 1..60 since half its seeds grant under explicit IDs; 36 of 1..300 before; leader-isolation: 6 of 1..1000)
@@ -70,7 +70,9 @@ const BOUNDS: [BugName, number][] = [
   ["kube-apiserver-serves-duplicates", 40], // [25] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
   ["etcd-auth-grant-matches-key-only", 10], // [1] auth-revoke: auth-store (74 of seeds 1..100; the auth checker, which judges requests against the members' own auth states, never)
   ["etcd-auth-tokens-survive-password-change", 10], // [1] auth-revoke: auth-tokens (43 of seeds 1..100)
-  ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (99 of seeds 1..100, the hand-written bug in a campaign's survivor)
+  ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (100 of seeds 1..100, the hand-written bug in a campaign's survivor)
+  ["etcd-auth-nested-txn-unchecked", 5], // [1] auth-revoke: auth, the agent reaching outside its grant through a nested Txn (99 of seeds 1..100)
+  ["etcd-auth-txn-put-side-reads-unchecked", 25], // [8] auth-revoke: auth, a Txn put with prev_kv while the agent may only write (18 of seeds 1..100)
   ["etcd-client-reuses-watch-ids", 25], // [14] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)

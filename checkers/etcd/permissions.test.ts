@@ -12,11 +12,29 @@ const KEYS = ["a", "a\0", "ab", "abc", "b", "b0", "c", "z"];
 const key = fc.constantFrom(...KEYS);
 const end = fc.option(fc.constantFrom(...KEYS, "\0"), { nil: undefined });
 const perm = fc.record({ key, rangeEnd: end, permType: fc.constantFrom("READ", "WRITE", "READWRITE" as const) });
-const op: fc.Arbitrary<RequestOp> = fc.oneof(
-  fc.record({ requestRange: fc.record({ key, rangeEnd: end }) }),
-  fc.record({ requestPut: fc.record({ key, value: fc.constant("v") }) }),
-  fc.record({ requestDeleteRange: fc.record({ key, rangeEnd: end, prevKv: fc.boolean() }) }),
-);
+const compare = fc.record({
+  key,
+  rangeEnd: end,
+  target: fc.constant("VERSION" as const),
+  result: fc.constant("EQUAL" as const),
+  version: fc.constant(0),
+});
+// Operations, nested Txns among them (one level in four draws).
+const { op } = fc.letrec<{ op: RequestOp }>((tie) => ({
+  op: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.record({ requestRange: fc.record({ key, rangeEnd: end }) }),
+    fc.record({ requestPut: fc.record({ key, value: fc.constant("v"), prevKv: fc.boolean() }) }),
+    fc.record({ requestDeleteRange: fc.record({ key, rangeEnd: end, prevKv: fc.boolean() }) }),
+    fc.record({
+      requestTxn: fc.record({
+        compare: fc.array(compare, { maxLength: 1 }),
+        success: fc.array(tie("op"), { maxLength: 2 }),
+        failure: fc.array(tie("op"), { maxLength: 1 }),
+      }),
+    }),
+  ),
+}));
 const request: fc.Arbitrary<EtcdRequest> = fc.oneof(
   fc.record({ kind: fc.constant("range" as const), range: fc.record({ key, rangeEnd: end }) }),
   fc.record({
@@ -30,16 +48,7 @@ const request: fc.Arbitrary<EtcdRequest> = fc.oneof(
   fc.record({
     kind: fc.constant("txn" as const),
     txn: fc.record({
-      compare: fc.array(
-        fc.record({
-          key,
-          rangeEnd: end,
-          target: fc.constant("VERSION" as const),
-          result: fc.constant("EQUAL" as const),
-          version: fc.constant(0),
-        }),
-        { maxLength: 2 },
-      ),
+      compare: fc.array(compare, { maxLength: 2 }),
       success: fc.array(op, { maxLength: 3 }),
       failure: fc.array(op, { maxLength: 2 }),
     }),
@@ -65,6 +74,36 @@ test("the checker's statement of etcd's permissions agrees with the member's", (
     }),
     { seed: 7, numRuns: 3000 },
   );
+});
+
+test("a Put in a Txn needs read permission for prev_kv, and a nested Txn is checked like its outer one; the advisories' mutants let both through", () => {
+  let state = emptyAuthState();
+  for (const s of [
+    { op: "userAdd", name: "root", password: "r" },
+    { op: "userGrantRole", user: "root", role: "root" },
+    { op: "userAdd", name: "u", password: "p" },
+    { op: "roleAdd", name: "w" },
+    { op: "roleGrantPermission", name: "w", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } },
+    { op: "userGrantRole", user: "u", role: "w" },
+    { op: "authEnable" },
+  ] as AuthRequest[])
+    state = applyAuth(state, s, "root").state;
+  const txn = (...success: RequestOp[]): EtcdRequest => ({ kind: "txn", txn: { compare: [], success, failure: [] } });
+  const prevKv = txn({ requestPut: { key: "/w/a", value: "v", prevKv: true } });
+  const nestedOutside = txn({
+    requestTxn: { compare: [], success: [{ requestPut: { key: "/root/x", value: "v" } }], failure: [] },
+  });
+  const nestedRead = txn({ requestTxn: { compare: [], success: [{ requestRange: { key: "/w/a" } }], failure: [] } });
+  const member = (req: EtcdRequest, bugs: { nestedTxnUnchecked?: boolean; txnPutKeyOnly?: boolean } = {}) =>
+    requestPermitted(state, "u", req, { leaseKeys: () => [], ...bugs });
+  for (const req of [prevKv, nestedOutside, nestedRead]) {
+    assert.not.ok(permits(state, "u", req), JSON.stringify(req));
+    assert.not.ok(member(req), JSON.stringify(req));
+  }
+  assert.ok(permits(state, "u", txn({ requestPut: { key: "/w/a", value: "v" } })), "a blind put is a write");
+  assert.ok(member(prevKv, { txnPutKeyOnly: true }), "GHSA-x35m-3gp4-4fh5");
+  assert.ok(member(nestedOutside, { nestedTxnUnchecked: true }), "GHSA-rfx7-8w68-q57q");
+  assert.ok(member(nestedRead, { nestedTxnUnchecked: true }), "GHSA-rfx7-8w68-q57q");
 });
 
 test("a range needs the union of the user's permissions to cover it; a key, one permission holding it", () => {

@@ -69,8 +69,12 @@ export function permits(state: AuthState, user: string | null, req: EtcdRequest)
     spans === "all" || covered(spans, spanOf(key, rangeEnd));
   const op = (o: RequestOp): boolean => {
     if ("requestRange" in o) return may(read, o.requestRange.key, o.requestRange.rangeEnd);
-    // In a Txn a Put's prev_kv needs no read permission (etcd's checkTxnReqsPermission checks its key alone).
-    if ("requestPut" in o) return may(write, o.requestPut.key);
+    // A Put in a Txn is judged as a Put is: its prev_kv needs read permission (etcd checked the key alone
+    // until GHSA-x35m-3gp4-4fh5), and a nested Txn like the outer one (unchecked until GHSA-rfx7-8w68-q57q).
+    if ("requestPut" in o) {
+      const p = o.requestPut;
+      return may(write, p.key) && (p.prevKv !== true || may(read, p.key));
+    }
     if ("requestDeleteRange" in o) {
       const d = o.requestDeleteRange;
       return may(write, d.key, d.rangeEnd) && (d.prevKv !== true || may(read, d.key, d.rangeEnd));

@@ -197,6 +197,8 @@ export class MemberAuth {
     return {
       leaseKeys,
       rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored"),
+      nestedTxnUnchecked: this.opts.bugs.has("etcd-auth-nested-txn-unchecked"),
+      txnPutKeyOnly: this.opts.bugs.has("etcd-auth-txn-put-side-reads-unchecked"),
       ...(this.opts.bugs.has("etcd-auth-perm-cache-stale") ? { permsFrom: this.permCache } : {}),
     };
   }

@@ -155,6 +155,10 @@ export interface PermissionContext {
   /** The keys attached to a lease, for Put with a lease and LeaseRevoke (etcd's checkLeasePuts). */
   leaseKeys(id: number): readonly string[];
   rangeEndIgnored?: boolean;
+  /** Mutant etcd-auth-nested-txn-unchecked (GHSA-rfx7-8w68-q57q): a nested Txn's compares and operations pass unchecked. */
+  nestedTxnUnchecked?: boolean;
+  /** Mutant etcd-auth-txn-put-side-reads-unchecked (GHSA-x35m-3gp4-4fh5): a Put inside a Txn is checked by its key alone. */
+  txnPutKeyOnly?: boolean;
 }
 
 /**
@@ -168,17 +172,22 @@ export function requestPermitted(state: AuthState, user: string, req: EtcdReques
     rangePermitted(state, user, key, end, t, o);
   const leaseOk = (id: number | undefined) =>
     id === undefined || id === 0 || ctx.leaseKeys(id).every((k) => can(k, undefined, "WRITE"));
+  const putOk = (p: { key: string; lease?: number; prevKv?: boolean }) =>
+    can(p.key, undefined, "WRITE") && leaseOk(p.lease) && (p.prevKv !== true || can(p.key, undefined, "READ"));
   const ops = (list: readonly RequestOp[]): boolean =>
     list.every((op) => {
       if ("requestRange" in op) return can(op.requestRange.key, op.requestRange.rangeEnd, "READ");
-      // etcd checks only the key of a Put inside a Txn (not its lease, not prev_kv).
-      if ("requestPut" in op) return can(op.requestPut.key, undefined, "WRITE");
+      // A Put inside a Txn is checked as a Put is: its key, its lease's keys and, for prev_kv, a read.
+      // etcd checked its key alone until the fix of GHSA-x35m-3gp4-4fh5 (#21677; 3.4.23 still does).
+      if ("requestPut" in op)
+        return ctx.txnPutKeyOnly === true ? can(op.requestPut.key, undefined, "WRITE") : putOk(op.requestPut);
       if ("requestDeleteRange" in op) {
         const d = op.requestDeleteRange;
         return (d.prevKv !== true || can(d.key, d.rangeEnd, "READ")) && can(d.key, d.rangeEnd, "WRITE");
       }
-      // etcd 3.4 does not look into a nested Txn's operations; this model checks them as well.
-      return txnOk(op.requestTxn);
+      // A nested Txn is checked like the outer one; etcd let it through unchecked until the fix of
+      // GHSA-rfx7-8w68-q57q (2026; 3.4.23 still does), so any user could read and write anything.
+      return ctx.nestedTxnUnchecked === true || txnOk(op.requestTxn);
     });
   const txnOk = (t: {
     compare: { key: string; rangeEnd?: string }[];
@@ -189,11 +198,7 @@ export function requestPermitted(state: AuthState, user: string, req: EtcdReques
     case "range":
       return can(req.range.key, req.range.rangeEnd, "READ");
     case "put":
-      return (
-        can(req.put.key, undefined, "WRITE") &&
-        leaseOk(req.put.lease) &&
-        (req.put.prevKv !== true || can(req.put.key, undefined, "READ"))
-      );
+      return putOk(req.put);
     case "deleteRange":
       return (
         can(req.deleteRange.key, req.deleteRange.rangeEnd, "WRITE") &&

@@ -2,8 +2,10 @@
 // start (a root user with the root role, as etcd requires). Four principals work at once:
 //  - "apiserver": the only role on /registry/ (and /config/), as a Kubernetes apiserver would hold;
 //  - "agent": a node agent whose role "node" (readwrite on /registry/pods/) the operator keeps revoking
-//    and granting again, and whose role's permission it revokes and grants again — it keeps writing
-//    throughout, so its writes race every revoke;
+//    and granting again, and whose role's permission it revokes, narrows to READ or to WRITE and grants
+//    again — it keeps writing throughout, so its writes race every revoke; some of its puts (in a Txn)
+//    ask for the value they replace, and some of its requests outside its grant come in a nested Txn
+//    (etcd's advisories GHSA-x35m-3gp4-4fh5 and GHSA-rfx7-8w68-q57q: both got past its permission check);
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
 //    prefix, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role, half of the time with no token.
@@ -12,7 +14,9 @@
 // a follower is cut off from the others around most revokes (it applies the revoke late), crashes
 // (a restarted member has no tokens), pauses, partitions, clogs and slow disks.
 // Checker `auth` (checkers/etcd/auth.ts) judges every applied write and every successful read against
-// the replicated auth state's timeline; the usual Raft, consistency and linearizability checks run too.
+// the replicated auth state's timeline, `auth-store` the auth store itself, `auth-requests` the operator's
+// calls, `auth-tokens` the token each request carried; the usual Raft, consistency and linearizability
+// checks run too.
 import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import { runAuthRequests } from "../../harness/etcd/auth-setup.ts";
@@ -36,14 +40,15 @@ import { KV_DEFAULTS, memberNames, symbolicTargets, type KvOptions } from "./clu
 import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
 /**
- * The operator's changes: the agent's role, its role's permission (revoked, or downgraded to READ, then
- * granted READWRITE again), the agent's password (same one: every token dies).
+ * The operator's changes: the agent's role, its role's permission (revoked, or downgraded to READ or to
+ * WRITE only, then granted READWRITE again), the agent's password (same one: every token dies).
  */
 export const AUTH_CHANGES = [
   "revoke-role",
   "grant-role",
   "revoke-perm",
   "downgrade-perm",
+  "writeonly-perm",
   "grant-perm",
   "reset-password",
 ] as const;
@@ -113,6 +118,8 @@ function changeRequest(c: AuthChange): AuthRequest {
       return { op: "roleRevokePermission", role: "node", ...PODS };
     case "downgrade-perm":
       return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READ" } };
+    case "writeonly-perm":
+      return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "WRITE" } };
     case "grant-perm":
       return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
     case "reset-password":
@@ -148,7 +155,7 @@ function nextRequest(rng: Random, who: string, seq: number, keys: number): EtcdR
       if (pick < 55) return { kind: "put", put: { key: pod, value: v } };
       if (pick < 70) return { kind: "range", range: { key: pod } };
       if (pick < 80) return { kind: "deleteRange", deleteRange: { key: pod } };
-      if (pick < 90)
+      if (pick < 85)
         return {
           kind: "txn",
           txn: {
@@ -157,10 +164,37 @@ function nextRequest(rng: Random, who: string, seq: number, keys: number): EtcdR
             failure: [],
           },
         };
-      // Outside its grant even when it holds the role.
-      return rng.chance(0.5)
-        ? { kind: "put", put: { key: "/registry/secrets/s", value: v } }
-        : { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+      // A blind put that returns the value it replaced: a read too, refused where the agent may only write.
+      if (pick < 90)
+        return {
+          kind: "txn",
+          txn: { compare: [], success: [{ requestPut: { key: pod, value: v, prevKv: true } }], failure: [] },
+        };
+      // Outside its grant even when it holds the role, now and then through a nested Txn.
+      if (pick < 95)
+        return rng.chance(0.5)
+          ? { kind: "put", put: { key: "/registry/secrets/s", value: v } }
+          : { kind: "range", range: { key: "/registry/", rangeEnd: "/registry0" } };
+      return {
+        kind: "txn",
+        txn: {
+          compare: [],
+          success: [
+            {
+              requestTxn: {
+                compare: [],
+                success: [
+                  rng.chance(0.5)
+                    ? { requestPut: { key: "/registry/secrets/s", value: v } }
+                    : { requestRange: { key: "/registry/", rangeEnd: "/registry0" } },
+                ],
+                failure: [],
+              },
+            },
+          ],
+          failure: [],
+        },
+      };
     case "reader":
       if (pick < 30) return { kind: "range", range: { key: "/config/", rangeEnd: "/config0" } };
       if (pick < 50) return { kind: "range", range: { key: "/registry/flag" } };
@@ -448,7 +482,7 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
     const faultPhaseUs = 3_000_000;
     const authPlan: AuthRevokeOptions["authPlan"] = [];
     let granted = true;
-    let perm: "readwrite" | "read" | "none" = "readwrite";
+    let perm: "readwrite" | "read" | "write" | "none" = "readwrite";
     for (let t = 400_000 + rng.int(0, 100_000); t < faultPhaseUs - 200_000; t += rng.int(150_000, 350_000)) {
       const k = rng.int(0, 9);
       const change: AuthChange =
@@ -461,11 +495,14 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
               ? "grant-perm"
               : k < 7
                 ? "revoke-perm"
-                : "downgrade-perm"
+                : k < 8
+                  ? "downgrade-perm"
+                  : "writeonly-perm"
             : "reset-password";
       if (change === "revoke-role" || change === "grant-role") granted = !granted;
       if (change === "revoke-perm") perm = "none";
       if (change === "downgrade-perm") perm = "read";
+      if (change === "writeonly-perm") perm = "write";
       if (change === "grant-perm") perm = "readwrite";
       authPlan.push({ at: t, change });
     }

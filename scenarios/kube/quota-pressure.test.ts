@@ -43,7 +43,10 @@ test("the fill ends at the cluster's NOSPACE, not one member's, and the run wait
 
 test("etcd-write-during-nospace is caught by etcd-nospace; kube-quota-check-before-cas by kube-quota (seed 1)", () => {
   const etcd = runScenario({ scenario: quotaPressure, seed: 1, bugs: ["etcd-write-during-nospace"] });
-  assert.match(check(etcd, "etcd-nospace")!.message, /applied a \w+ costing \d+ at revision \d+ .* while NOSPACE was active/);
+  assert.match(
+    check(etcd, "etcd-nospace")!.message,
+    /applied a \w+ costing \d+ at revision \d+ .* while NOSPACE was active/,
+  );
   const kube = runScenario({ scenario: quotaPressure, seed: 1, bugs: ["kube-quota-check-before-cas"] });
   assert.match(check(kube, "kube-quota")!.message, /pods in default use pods = \d+, over .* hard 6/);
 });

@@ -169,13 +169,21 @@ export const kvOptions = {
     .array(
       z.strictObject({
         at: us(0),
-        change: z.enum(["revoke-role", "grant-role", "revoke-perm", "downgrade-perm", "grant-perm", "reset-password"]),
+        change: z.enum([
+          "revoke-role",
+          "grant-role",
+          "revoke-perm",
+          "downgrade-perm",
+          "writeonly-perm",
+          "grant-perm",
+          "reset-password",
+        ]),
       }),
     )
     .max(10_000)
     .optional()
     .describe(
-      'auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, downgrade-perm, grant-perm, reset-password)',
+      'auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, downgrade-perm, writeonly-perm, grant-perm, reset-password)',
     ),
   disk: diskOption,
 } satisfies z.ZodRawShape;

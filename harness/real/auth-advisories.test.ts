@@ -1,0 +1,138 @@
+// etcd's two 2026 advisories on Txn authorization, against a real etcd and the simulated member: a user
+// allowed only to write /w/ (1) puts through a Txn with prev_kv, reading the value it replaced
+// (GHSA-x35m-3gp4-4fh5, CVE-2026-44283: a Put in a Txn was checked by its key alone), and (2) writes a key
+// outside any grant and (3) reads its write-only key through a nested Txn (GHSA-rfx7-8w68-q57q: a nested
+// Txn was not checked at all). The simulated member refuses all three, as a patched etcd does, and so
+// does the auth checker's own statement of the rules; each advisory's mutant serves them as an
+// unpatched etcd does. Whatever the etcd here is, the simulation must agree with it: with the mutant
+// where the real server serves the request (Debian's 3.4.23 serves all three), without where it refuses.
+// Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { realEtcdAvailability, startRealEtcd } from "../../scripts/real-etcd.ts";
+import { EtcdEndpoint, LeaseIds } from "./grpc.ts";
+import { AuthSim } from "../../testing/etcd/auth-sim.ts";
+import type { BugName } from "../../core/bugs.ts";
+import { applyAuth, emptyAuthState, type AuthRequest, type AuthState } from "../../core/etcd/auth.ts";
+import type { EtcdRequest, EtcdResponse, RequestOp, ResponseOp } from "../../core/mvcc/rpc.ts";
+import { permits } from "../../checkers/etcd/permissions.ts";
+
+const SETUP: AuthRequest[] = [
+  { op: "userAdd", name: "root", password: "rootpw" },
+  { op: "userGrantRole", user: "root", role: "root" },
+  { op: "userAdd", name: "u", password: "upw" },
+  { op: "roleAdd", name: "w" },
+  { op: "roleGrantPermission", name: "w", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } },
+  { op: "userGrantRole", user: "u", role: "w" },
+];
+
+const txn = (...success: RequestOp[]): EtcdRequest => ({ kind: "txn", txn: { compare: [], success, failure: [] } });
+const nested = (op: RequestOp): EtcdRequest => txn({ requestTxn: { compare: [], success: [op], failure: [] } });
+
+const CASES: { name: string; bug: BugName; request: EtcdRequest }[] = [
+  {
+    name: "a Txn put with prev_kv on a write-only key",
+    bug: "etcd-auth-txn-put-side-reads-unchecked",
+    request: txn({ requestPut: { key: "/w/a", value: "x", prevKv: true } }),
+  },
+  {
+    name: "a nested Txn's put outside every grant",
+    bug: "etcd-auth-nested-txn-unchecked",
+    request: nested({ requestPut: { key: "/root/x", value: "pwned" } }),
+  },
+  {
+    name: "a nested Txn's read of a write-only key",
+    bug: "etcd-auth-nested-txn-unchecked",
+    request: nested({ requestRange: { key: "/w/a" } }),
+  },
+];
+
+/** What both sides must agree on: the error, or what the Txn's operations returned. */
+function outcome(r: { ok: true; value: EtcdResponse } | { ok: false; error?: string; reason?: string }): string {
+  if (!r.ok) return `error ${r.error ?? r.reason}`;
+  const ops = (list: readonly ResponseOp[]): string =>
+    list
+      .map((o) =>
+        "responsePut" in o
+          ? `put${o.responsePut.prevKv ? ` prev=${o.responsePut.prevKv.value}` : ""}`
+          : "responseRange" in o
+            ? `range ${o.responseRange.kvs.map((k) => `${k.key}=${k.value}`).join(",")}`
+            : "responseTxn" in o
+              ? `txn[${ops(o.responseTxn.responses)}]`
+              : "delete",
+      )
+      .join(" ");
+  return r.value.kind === "txn" ? `ok ${ops(r.value.txn.responses)}` : `ok ${r.value.kind}`;
+}
+
+/** The auth state after the set-up and auth enable, as etcd's rules make it. */
+function authState(): AuthState {
+  let state = emptyAuthState();
+  for (const step of [...SETUP, { op: "authEnable" } as const]) state = applyAuth(state, step, "root").state;
+  return state;
+}
+
+/** Each case on a fresh simulated member (set up as below), with `bugs`. */
+function runSim(bugs: BugName[]): string[] {
+  const out: string[] = [];
+  for (const c of CASES) {
+    const sim = new AuthSim({ bugs });
+    const anon = sim.client("anon");
+    for (const step of SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
+    assert.ok(sim.kv(anon, { kind: "put", put: { key: "/w/a", value: "secret" } }).ok);
+    assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
+    const u = sim.client("u");
+    const login = sim.auth(u, { op: "authenticate", name: "u", password: "upw" });
+    assert.ok(login.ok);
+    if (login.ok) u.useToken(login.value.token);
+    out.push(outcome(sim.kv(u, c.request)));
+  }
+  return out;
+}
+
+async function runReal(): Promise<string[]> {
+  const out: string[] = [];
+  for (const c of CASES) {
+    const server = await startRealEtcd();
+    const leases = new LeaseIds();
+    const url = server.clientUrl.replace(/^http:\/\//, "");
+    const anon = new EtcdEndpoint("anon", url, leases);
+    const u = new EtcdEndpoint("u", url, leases);
+    try {
+      for (const step of SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
+      assert.ok((await anon.request({ kind: "put", put: { key: "/w/a", value: "secret" } }, 5000)).ok);
+      assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
+      const login = await u.auth({ op: "authenticate", name: "u", password: "upw" }, 5000);
+      assert.ok(login.ok);
+      if (login.ok) u.token = login.value.token;
+      out.push(outcome(await u.request(c.request, 5000)));
+    } finally {
+      anon.close();
+      u.close();
+      await server.stop();
+    }
+  }
+  return out;
+}
+
+const availability = realEtcdAvailability();
+
+test("the Txn authorization advisories: the member refuses as a patched etcd; each mutant serves as an unpatched one; the real etcd agrees with one of them", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  const clean = runSim([]);
+  assert.equal(clean, ["error permission-denied", "error permission-denied", "error permission-denied"]);
+  for (const c of CASES) assert.not.ok(permits(authState(), "u", c.request), `the checker refuses ${c.name}`);
+  const mutants = CASES.map((c, i) => runSim([c.bug])[i]!);
+  assert.equal(mutants, ["ok put prev=secret", "ok txn[put]", "ok txn[range /w/a=secret]"]);
+  const real = await runReal();
+  CASES.forEach((c, i) =>
+    assert.is(
+      real[i],
+      real[i]!.startsWith("ok") ? mutants[i] : clean[i],
+      `${c.name}: the real etcd answered ${real[i]}`,
+    ),
+  );
+});
+
+test.run();
