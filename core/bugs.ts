@@ -409,6 +409,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-watch-from-key-as-key",
+    bug: 'a watch from a key to the end of the keyspace (range end "\\0") is permission-checked as a watch of that one key: a user allowed to read a single key watches every key after it',
+    modelledOn:
+      "etcd's GHSA-xg4h-6gfc-h4m8 (2026): the watch server rewrote a from-key range end to an empty one before isWatchPermitted; etcd 3.4.23 serves it (a READ grant on /p streamed a put of /q/secret)",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

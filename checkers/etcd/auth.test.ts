@@ -2,7 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { applyAuth, emptyAuthState, type AuthRequest, type AuthState } from "../../core/etcd/auth.ts";
-import type { EtcdOperation } from "../../core/history.ts";
+import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "./auth.ts";
 
@@ -195,6 +195,43 @@ test("a write answered auth-old-revision fails (etcd proposes it again); a read 
   };
   assert.is(judge(op(0, 1, 95, 105, range("/registry/pods/a"), null, "auth-old-revision")).verdict, "pass");
   assert.is(judge(op(0, 1, 95, 105, readTxn, null, "auth-old-revision")).verdict, "pass");
+});
+
+test("a watch is judged when it is created: granted by some auth state applied by then, or it fails; refusals are not judged", () => {
+  const watch = (
+    client: number,
+    key: string,
+    rangeEnd: string | undefined,
+    at: number,
+    canceled = false,
+  ): WatchRecord => ({
+    client,
+    member: "n1",
+    watchId: 1,
+    call: at - 5,
+    request: { key, ...(rangeEnd !== undefined ? { rangeEnd } : {}) },
+    responses: [
+      {
+        time: at,
+        response: { header: h(3), watchId: 1, created: true, ...(canceled ? { canceled: true } : {}), events: [] },
+      },
+    ],
+  });
+  const judge = (w: WatchRecord) => checkAuth({ operations: [], watches: [w], principals, timeline, changes: [] });
+  assert.is(judge(watch(2, "/config/", "/config0", 50)).verdict, "pass");
+  assert.match(judge(watch(2, "/config/", "/config0", 50)).message, /1 watches created, each granted/);
+  // From the reader's single key to the end of the keyspace (etcd's GHSA-xg4h-6gfc-h4m8).
+  const fromKey = judge(watch(2, "/registry/flag", "\0", 50));
+  assert.is(fromKey.verdict, "fail");
+  assert.match(
+    fromKey.message,
+    /watch 1 by client 2 \(reader\) on \/registry\/flag\.\. \(to the end of the keyspace\) was created by n1/,
+  );
+  assert.is(judge(watch(2, "/registry/flag", "\0", 50, true)).verdict, "pass", "refused: not judged");
+  // The agent's watch created after the revoke was in force: some member may still hold the granted state.
+  assert.is(judge(watch(1, "/registry/pods/", "/registry/pods0", 150)).verdict, "pass");
+  // A watch of a range no state ever granted.
+  assert.is(judge(watch(1, "/registry/", "/registry0", 50)).verdict, "fail");
 });
 
 test.run();

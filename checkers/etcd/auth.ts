@@ -12,11 +12,10 @@
 //    "permission denied" was not permitted by some auth state in force during it (etcd checks a read
 //    after its ReadIndex wait and a write when it is applied, so the state it used was in force then).
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
-// (the operator, probes) are not judged. Leases and watches are not judged (a principal's lease keys
-// are not in the history; etcd 3.4 checks a watch once, at creation, and keeps streaming after a
-// revoke): the scenario's principals use neither; the member's checks of both are tested against a
-// real etcd (harness/real/auth.test.ts).
-import type { EtcdOperation } from "../../core/history.ts";
+// (the operator, probes) are not judged. A watch is judged at its creation, the only time etcd checks it
+// (it keeps streaming after a revoke). Leases are not judged (a principal's lease keys are not in the
+// history; the member's checks are tested against a real etcd, harness/real/auth.test.ts).
+import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import { emptyAuthState, type AuthState } from "../../core/etcd/auth.ts";
 import type { CheckResult } from "../types.ts";
@@ -39,6 +38,8 @@ export interface AppliedWrite {
 
 export interface AuthCheckInput {
   operations: readonly EtcdOperation[];
+  /** The principals' watch streams (others are ignored); absent: watches are not judged. */
+  watches?: readonly WatchRecord[];
   /** Client id → the user its token speaks for (null: it sends no token). Clients not here are not judged. */
   principals: ReadonlyMap<number, string | null>;
   /** Auth changes in log order; before the first, the empty store (auth off). */
@@ -193,6 +194,29 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       );
   }
 
+  // A watch is checked once, when the member serving it creates it, against that member's auth state —
+  // which may lag the cluster's, but holds auth on (the member knew the token, issued after auth enable)
+  // and was applied before the creation came back. So a watch created for a principal must be granted by
+  // some such state. Refusals are not judged: an expired token is refused with the same reason.
+  let watchesJudged = 0;
+  for (const w of input.watches ?? []) {
+    const user = input.principals.get(w.client);
+    const first = w.responses[0];
+    if (user === undefined || first === undefined || first.response.created !== true || first.response.canceled)
+      continue;
+    watchesJudged++;
+    const asRead: EtcdRequest = {
+      kind: "range",
+      range: { key: w.request.key, ...(w.request.rangeEnd !== undefined ? { rangeEnd: w.request.rangeEnd } : {}) },
+    };
+    // Without a token, a member that had not yet applied auth enable may have served it too.
+    const possible = points.filter((p) => (p.state.enabled || user === null) && p.time <= first.time);
+    if (possible.length > 0 && !possible.some((p) => permits(p.state, user, asRead)))
+      violations.push(
+        `watch ${w.watchId} by client ${w.client} (${user ?? "no token"}) on ${describe(asRead).replace(/^range /, "")} was created by ${w.member} at ${first.time}us although no auth state applied by then grants reading it`,
+      );
+  }
+
   const name = "auth";
   if (violations.length === 0) {
     const n = judged.filter((op) => op.response !== null).length;
@@ -200,7 +224,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     return {
       name,
       verdict: "pass",
-      message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted; ${denied} refused as permission denied, none inside its grant`,
+      message: `${n} successful requests of ${input.principals.size} principals, ${input.changes.length} applied changes and ${input.timeline.length} auth changes: every one permitted; ${denied} refused as permission denied, none inside its grant${input.watches !== undefined ? `; ${watchesJudged} watches created, each granted` : ""}`,
     };
   }
   return {
@@ -230,7 +254,7 @@ function headerRevision(op: EtcdOperation): number | undefined {
 function describe(req: EtcdRequest): string {
   switch (req.kind) {
     case "range":
-      return `range ${req.range.key}${req.range.rangeEnd ? `..${req.range.rangeEnd}` : ""}`;
+      return `range ${req.range.key}${req.range.rangeEnd === "\0" ? ".. (to the end of the keyspace)" : req.range.rangeEnd ? `..${req.range.rangeEnd}` : ""}`;
     case "put":
       return `put ${req.put.key}`;
     case "deleteRange":

@@ -184,9 +184,12 @@ export class MemberAuth {
     if (!this.state.enabled && token === undefined) return undefined;
     const r = this.resolveNow(token);
     if (r.error === undefined && !this.state.enabled) return undefined;
+    // The mutant re-creates GHSA-xg4h-6gfc-h4m8: etcd's watch server rewrote a from-key range end ("\0")
+    // to an empty one before its permission check, which then judged a single key.
+    const fromKeyAsKey = this.opts.bugs.has("etcd-auth-watch-from-key-as-key") && req.rangeEnd === "\0";
     const ok =
       r.info !== undefined &&
-      rangePermitted(this.state, r.info.user, req.key, req.rangeEnd, "READ", {
+      rangePermitted(this.state, r.info.user, req.key, fromKeyAsKey ? undefined : req.rangeEnd, "READ", {
         rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored"),
       });
     // etcd's watch server puts the gRPC status text into cancel_reason.

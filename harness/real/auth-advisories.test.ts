@@ -2,10 +2,11 @@
 // allowed only to write /w/ (1) puts through a Txn with prev_kv, reading the value it replaced
 // (GHSA-x35m-3gp4-4fh5, CVE-2026-44283: a Put in a Txn was checked by its key alone), and (2) writes a key
 // outside any grant and (3) reads its write-only key through a nested Txn (GHSA-rfx7-8w68-q57q: a nested
-// Txn was not checked at all). The simulated member refuses all three, as a patched etcd does, and so
+// Txn was not checked at all); and a user allowed to read the single key /p (4) watches from /p to the end
+// of the keyspace (GHSA-xg4h-6gfc-h4m8: that watch was checked as a watch of /p alone). The simulated member refuses all three, as a patched etcd does, and so
 // does the auth checker's own statement of the rules; each advisory's mutant serves them as an
 // unpatched etcd does. Whatever the etcd here is, the simulation must agree with it: with the mutant
-// where the real server serves the request (Debian's 3.4.23 serves all three), without where it refuses.
+// where the real server serves the request (Debian's 3.4.23 serves all four), without where it refuses.
 // Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -14,7 +15,14 @@ import { EtcdEndpoint, LeaseIds } from "./grpc.ts";
 import { AuthSim } from "../../testing/etcd/auth-sim.ts";
 import type { BugName } from "../../core/bugs.ts";
 import { applyAuth, emptyAuthState, type AuthRequest, type AuthState } from "../../core/etcd/auth.ts";
-import type { EtcdRequest, EtcdResponse, RequestOp, ResponseOp } from "../../core/mvcc/rpc.ts";
+import type {
+  EtcdRequest,
+  EtcdResponse,
+  RequestOp,
+  ResponseOp,
+  WatchCreateRequest,
+  WatchResponse,
+} from "../../core/mvcc/rpc.ts";
 import { permits } from "../../checkers/etcd/permissions.ts";
 
 const SETUP: AuthRequest[] = [
@@ -23,8 +31,12 @@ const SETUP: AuthRequest[] = [
   { op: "userAdd", name: "u", password: "upw" },
   { op: "roleAdd", name: "w" },
   { op: "roleGrantPermission", name: "w", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } },
+  { op: "roleGrantPermission", name: "w", perm: { key: "/p", permType: "READ" } },
   { op: "userGrantRole", user: "u", role: "w" },
 ];
+const FROM_KEY_WATCH: WatchCreateRequest = { key: "/p", rangeEnd: "\0" };
+const watchOutcome = (w: WatchResponse | string): string =>
+  typeof w === "string" ? `ended ${w}` : w.canceled === true ? "refused" : w.created === true ? "created" : "other";
 
 const txn = (...success: RequestOp[]): EtcdRequest => ({ kind: "txn", txn: { compare: [], success, failure: [] } });
 const nested = (op: RequestOp): EtcdRequest => txn({ requestTxn: { compare: [], success: [op], failure: [] } });
@@ -72,46 +84,55 @@ function authState(): AuthState {
   return state;
 }
 
+/** A fresh simulated member, set up, auth on, and u's client logged in. */
+function simFor(bugs: BugName[]) {
+  const sim = new AuthSim({ bugs });
+  const anon = sim.client("anon");
+  for (const step of SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
+  assert.ok(sim.kv(anon, { kind: "put", put: { key: "/w/a", value: "secret" } }).ok);
+  assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
+  const u = sim.client("u");
+  const login = sim.auth(u, { op: "authenticate", name: "u", password: "upw" });
+  assert.ok(login.ok);
+  if (login.ok) u.useToken(login.value.token);
+  return { sim, u };
+}
+
 /** Each case on a fresh simulated member (set up as below), with `bugs`. */
 function runSim(bugs: BugName[]): string[] {
   const out: string[] = [];
   for (const c of CASES) {
-    const sim = new AuthSim({ bugs });
-    const anon = sim.client("anon");
-    for (const step of SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
-    assert.ok(sim.kv(anon, { kind: "put", put: { key: "/w/a", value: "secret" } }).ok);
-    assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
-    const u = sim.client("u");
-    const login = sim.auth(u, { op: "authenticate", name: "u", password: "upw" });
-    assert.ok(login.ok);
-    if (login.ok) u.useToken(login.value.token);
+    const { sim, u } = simFor(bugs);
     out.push(outcome(sim.kv(u, c.request)));
   }
   return out;
 }
 
+/** A real etcd, set up, auth on, and u's endpoint logged in. */
+async function realFor<T>(run: (u: EtcdEndpoint) => Promise<T>): Promise<T> {
+  const server = await startRealEtcd();
+  const leases = new LeaseIds();
+  const url = server.clientUrl.replace(/^http:\/\//, "");
+  const anon = new EtcdEndpoint("anon", url, leases);
+  const u = new EtcdEndpoint("u", url, leases);
+  try {
+    for (const step of SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
+    assert.ok((await anon.request({ kind: "put", put: { key: "/w/a", value: "secret" } }, 5000)).ok);
+    assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
+    const login = await u.auth({ op: "authenticate", name: "u", password: "upw" }, 5000);
+    assert.ok(login.ok);
+    if (login.ok) u.token = login.value.token;
+    return await run(u);
+  } finally {
+    anon.close();
+    u.close();
+    await server.stop();
+  }
+}
+
 async function runReal(): Promise<string[]> {
   const out: string[] = [];
-  for (const c of CASES) {
-    const server = await startRealEtcd();
-    const leases = new LeaseIds();
-    const url = server.clientUrl.replace(/^http:\/\//, "");
-    const anon = new EtcdEndpoint("anon", url, leases);
-    const u = new EtcdEndpoint("u", url, leases);
-    try {
-      for (const step of SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
-      assert.ok((await anon.request({ kind: "put", put: { key: "/w/a", value: "secret" } }, 5000)).ok);
-      assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
-      const login = await u.auth({ op: "authenticate", name: "u", password: "upw" }, 5000);
-      assert.ok(login.ok);
-      if (login.ok) u.token = login.value.token;
-      out.push(outcome(await u.request(c.request, 5000)));
-    } finally {
-      anon.close();
-      u.close();
-      await server.stop();
-    }
-  }
+  for (const c of CASES) out.push(await realFor(async (u) => outcome(await u.request(c.request, 5000))));
   return out;
 }
 
@@ -133,6 +154,40 @@ test("the Txn authorization advisories: the member refuses as a patched etcd; ea
       `${c.name}: the real etcd answered ${real[i]}`,
     ),
   );
+});
+
+test("GHSA-xg4h-6gfc-h4m8: a watch from a single readable key to the end of the keyspace is refused by the member, created by the mutant, and the real etcd agrees with one of them", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  const watchIn = (bugs: BugName[]) => {
+    const { sim, u } = simFor(bugs);
+    return watchOutcome(sim.watch(u, FROM_KEY_WATCH));
+  };
+  const clean = watchIn([]);
+  const mutant = watchIn(["etcd-auth-watch-from-key-as-key"]);
+  assert.equal([clean, mutant], ["refused", "created"]);
+  assert.not.ok(
+    permits(authState(), "u", { kind: "range", range: { key: FROM_KEY_WATCH.key, rangeEnd: "\0" } }),
+    "the checker refuses the read the watch stands for",
+  );
+  const real = await realFor(
+    (u) =>
+      new Promise<string>((resolve) => {
+        const w = u.watch(
+          FROM_KEY_WATCH,
+          (r) => {
+            w.close();
+            resolve(watchOutcome(r));
+          },
+          (reason) => resolve(watchOutcome(reason)),
+        );
+        setTimeout(() => {
+          w.close();
+          resolve("no response");
+        }, 3000);
+      }),
+  );
+  assert.is(real, real === "created" ? mutant : clean, `the real etcd's watch was ${real}`);
 });
 
 test.run();

@@ -7,7 +7,7 @@
 //    ask for the value they replace, and some of its requests outside its grant come in a nested Txn
 //    (etcd's advisories GHSA-x35m-3gp4-4fh5 and GHSA-rfx7-8w68-q57q: both got past its permission check);
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
-//    prefix, and to write;
+//    prefix, to watch from that key to the end of the keyspace, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role, half of the time with no token.
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
 // and tokens expire after a short --auth-token-ttl: clients authenticate again. Faults run meanwhile:
@@ -21,7 +21,7 @@ import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import { runAuthRequests } from "../../harness/etcd/auth-setup.ts";
 import { EtcdClient } from "../../core/etcd/client.ts";
-import type { KvResult } from "../../core/etcd/kv.ts";
+import type { KvResult, WatchHandle } from "../../core/etcd/kv.ts";
 import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
@@ -353,8 +353,22 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       });
       const rng = env.rng.fork("auth-workload");
       let seq = 0;
+      let watch: WatchHandle | undefined;
       const loop = (): void => {
         if (world.now >= o.faultPhaseUs) return;
+        // Now and then the reader watches what it may read, or everything from its one key on, which it
+        // may not (etcd's GHSA-xg4h-6gfc-h4m8: that watch was checked as one of the key alone).
+        if (p.name === "reader" && watch === undefined && seq > 0 && rng.chance(0.1)) {
+          const fromKey = rng.chance(0.5);
+          watch = c.watch(
+            fromKey ? { key: "/registry/flag", rangeEnd: "\0" } : { key: "/config/", rangeEnd: "/config0" },
+            () => {},
+          );
+          env.setTimer(rng.int(50_000, 400_000), () => {
+            watch?.cancel();
+            watch = undefined;
+          });
+        }
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
         call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () =>
@@ -440,6 +454,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   checks.push(
     checkAuth({
       operations: recorder.operations,
+      watches: recorder.watches,
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
       timeline: authTimeline,
       changes,
