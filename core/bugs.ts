@@ -416,6 +416,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-dropped-during-nospace",
+    bug: "while a member's NOSPACE alarm is active it checks no write's permissions: any user deletes any key (puts are refused for the alarm anyway)",
+    modelledOn:
+      "etcd PR #22386 (open, 2026): raising NOSPACE rebuilt the applier chain as capped(backend), without the auth applier, so DeleteRange, a Txn that only deletes, LeaseRevoke and the auth admin requests went unchecked until the disarm; etcd 3.4.23 does it too (a tenant deleted a key outside its grant and disabled auth during an alarm)",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -10,7 +10,10 @@
 //    prefix, to watch from that key to the end of the keyspace, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role, half of the time with no token.
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
-// and tokens expire after a short --auth-token-ttl: clients authenticate again. Faults run meanwhile:
+// and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
+// a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
+// compacts, defragments and disarms (etcd PR #22386: the alarm dropped every write's permission check).
+// Faults run meanwhile:
 // a follower is cut off from the others around most revokes (it applies the revoke late), crashes
 // (a restarted member has no tokens), pauses, partitions, clogs and slow disks.
 // Checker `auth` (checkers/etcd/auth.ts) judges every applied write and every successful read against
@@ -26,6 +29,8 @@ import type { Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
+import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
+import { etcdOperator, type OperatorLog } from "../../harness/etcd/nospace-operator.ts";
 import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../../checkers/etcd/auth-requests.ts";
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
@@ -59,6 +64,16 @@ export interface AuthRevokeOptions extends KvOptions {
   authTokenTtlUs: number;
   /** When the operator makes each change (it waits for the previous one first). */
   authPlan: { at: number; change: AuthChange }[];
+  /**
+   * etcd's --quota-backend-bytes (0: none). With a quota, root fills the backend with big overwrites from
+   * fillAtUs until NOSPACE, and an operator answers with compaction, defrag and disarm, disarmDelayUs after
+   * the last defrag: the principals work on through the alarm (etcd's PR #22386: its applier chain lost
+   * the auth check while an alarm was active).
+   */
+  quotaBackendBytes: number;
+  fillAtUs: number;
+  fillValueBytes: number;
+  disarmDelayUs: number;
 }
 
 const PASSWORDS: Record<string, string> = {
@@ -242,6 +257,17 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const changes: AppliedWrite[] = [];
   const authTimeline: AuthTimelinePoint[] = [];
   const authStore = new AuthStoreChecker();
+  const nospace: NoSpaceObservation[] = [];
+  // The alarms each member holds, by what it applied or restored.
+  const alarmViews = new Map<string, Set<string>>();
+  run.observe.noSpace.on((e) => {
+    nospace.push(e);
+    const view = alarmViews.get(e.member) ?? new Set<string>();
+    alarmViews.set(e.member, view);
+    if (e.kind === "alarm") view.add(e.raisedBy);
+    else if (e.kind === "disarm") view.delete(e.raisedBy);
+    else if (e.kind === "restore") alarmViews.set(e.member, new Set(e.alarms));
+  });
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
   run.observe.applies.on((e) => oracle.onApply(e));
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
@@ -286,6 +312,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       snapshotEvery: o.snapshotEvery,
       proposalTimeoutUs: o.requestTimeoutUs,
       authTokenTtlUs: o.authTokenTtlUs,
+      ...(o.quotaBackendBytes > 0 ? { quotaBackendBytes: o.quotaBackendBytes } : {}),
     },
   });
   const { members, member } = etcd;
@@ -379,6 +406,47 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     });
   }
 
+  // The space quota: root overwrites a few big keys from fillAtUs until the first "database space
+  // exceeded"; the NOSPACE operator (root too) compacts, defragments and disarms.
+  const nospaceLog: OperatorLog = { busy: false, steps: [] };
+  if (o.quotaBackendBytes > 0) {
+    world.spawn("filler", (env) => {
+      const c = new EtcdClient(env, {
+        clientId: 12,
+        members,
+        requestTimeoutUs: o.requestTimeoutUs,
+        streamTimeoutUs: 1_000_000,
+        recorder,
+        auth: { user: "root", password: PASSWORDS.root! },
+      });
+      const big = "x".repeat(o.fillValueBytes);
+      const fill = (n: number): void =>
+        void (
+          world.now < o.faultPhaseUs &&
+          c.put({ key: `/fill/${n % 4}`, value: `${n}-${big}` }, (r) => {
+            if (!r.ok && r.error === "no-space") return;
+            env.setTimer(5_000, () => fill(n + 1));
+          })
+        );
+      return {
+        start: () => void env.setTimer(Math.max(1, o.fillAtUs - world.now), () => fill(0)),
+        onMessage: (from, msg) => void c.onMessage(from, msg),
+      };
+    });
+    world.spawn("nospace-operator", (env) =>
+      etcdOperator(env, {
+        members,
+        history: recorder,
+        clientId: 11,
+        bugs,
+        pollUs: 100_000,
+        disarmDelayUs: o.disarmDelayUs,
+        log: nospaceLog,
+        auth: { user: "root", password: PASSWORDS.root! },
+      }),
+    );
+  }
+
   run.faultPhase(o);
   run.heal();
   const healedAt = run.healedAt;
@@ -425,7 +493,11 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     const behind = st.filter((s) => s!.leader !== leaders[0]!.id || s!.applied < leaders[0]!.commitIndex);
     return behind.length ? `apply index behind on ${behind.map((s) => s!.id).join(", ")}` : undefined;
   };
-  const live = world.runUntilPredicate(() => probeDone && converged() === undefined, healedAt + o.livenessBoundUs);
+  const nospaceHandled = () => [...alarmViews.values()].every((v) => v.size === 0) && !nospaceLog.busy;
+  const live = world.runUntilPredicate(
+    () => probeDone && converged() === undefined && nospaceHandled(),
+    healedAt + o.livenessBoundUs,
+  );
   world.runUntil(world.now + 200_000);
 
   const checks: CheckResult[] = [];
@@ -462,6 +534,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   );
   checks.push(authStore.result());
   checks.push(checkAuthRequests({ calls: authCalls, applied: authApplied }));
+  if (o.quotaBackendBytes > 0) checks.push(checkNoSpace(nospace, { quotaBytes: o.quotaBackendBytes }));
   checks.push(
     checkAuthTokens({
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
@@ -479,7 +552,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       ? "auth never came on: the operator's set-up was never applied"
       : live
         ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
-        : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (setupDone ? probeState : "auth setup not done")}`,
+        : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (!setupDone ? "auth setup not done" : !probeDone ? probeState : "NOSPACE not yet disarmed")}`,
   });
   return run.outcome(checks, {
     auth: {
@@ -521,7 +594,7 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
       if (change === "grant-perm") perm = "readwrite";
       authPlan.push({ at: t, change });
     }
-    return {
+    const base = {
       ...KV_DEFAULTS,
       members: rng.pick([3, 3, 5]),
       clients: PRINCIPALS.length,
@@ -537,6 +610,15 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
         meanGapUs: 400_000,
         weights: { crash: 2, partition: 1, pause: 1, clog: 1, "disk-slow": 1, "slow-messages": 1 },
       },
+    };
+    // Half the seeds run the principals through a NOSPACE alarm.
+    const quota = rng.chance(0.5);
+    return {
+      ...base,
+      quotaBackendBytes: quota ? 100_000 : 0,
+      fillAtUs: quota ? rng.int(400_000, 1_500_000) : 0,
+      fillValueBytes: 6_000,
+      disarmDelayUs: 300_000,
     };
   },
   schedule: (rng, o) => {

@@ -12,6 +12,7 @@ import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import { etcdOperator, type OperatorLog } from "../../harness/etcd/nospace-operator.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
 import { KubeClient } from "../../core/kube/client.ts";
@@ -206,99 +207,6 @@ function batchTenant(
       else env.setTimer(Math.max(1, o.deleteAtUs - env.now()), removeAll);
     },
     onMessage: (from, m) => void client.onMessage(from, m),
-  };
-}
-
-/** What the operator did, for the report and the liveness predicate. */
-export interface OperatorLog {
-  busy: boolean;
-  steps: { time: number; what: string }[];
-}
-
-/**
- * The etcd operator (a person with etcdctl, not a fault target): polls `alarm list`; on NOSPACE it
- * compacts at the current revision, defragments every member one by one, waits, then disarms every
- * alarm. A step that fails (a member down, a timeout) starts the whole response again at the next poll.
- */
-function etcdOperator(
-  env: Env,
-  o: {
-    members: string[];
-    history: HistoryRecorder;
-    clientId: number;
-    bugs: BugSet;
-    pollUs: number;
-    disarmDelayUs: number;
-    log: OperatorLog;
-  },
-): Actor {
-  const kv = new EtcdClient(env, {
-    clientId: o.clientId,
-    bugs: o.bugs,
-    members: o.members,
-    requestTimeoutUs: 1_000_000,
-    streamTimeoutUs: 1_000_000,
-    recorder: o.history,
-  });
-  const maint = new MaintenanceClient(env);
-  let ask = 0;
-  const step = (what: string) => o.log.steps.push({ time: env.now(), what });
-  const done = (ok: boolean, what: string) => {
-    step(what);
-    o.log.busy = !ok;
-    env.setTimer(o.pollUs, poll);
-  };
-  const poll = () => {
-    const member = o.members[ask++ % o.members.length]!;
-    maint.call(member, { op: "alarmList" }, (r) => {
-      if (r.error !== undefined) return void env.setTimer(o.pollUs, poll);
-      if ((r.alarms ?? []).length === 0) return o.log.busy ? probeWrite() : void env.setTimer(o.pollUs, poll);
-      o.log.busy = true;
-      step(`alarm list on ${member}: ${r.alarms!.map((a) => `${a.alarm} from ${a.member}`).join(", ")}`);
-      respond(r.alarms!.map((a) => a.member));
-    });
-  };
-  const respond = (raisedBy: string[]) => {
-    kv.range({ key: "/" }, (r) => {
-      if (!r.ok) return done(false, `status read failed: ${r.error}`);
-      const rev = r.value.header.revision;
-      kv.compact({ revision: rev }, (c) => {
-        if (!c.ok && c.error !== "compacted") return done(false, `compact ${rev} failed: ${c.error}`);
-        step(`compacted at ${rev}`);
-        defrag(0, raisedBy);
-      });
-    });
-  };
-  const defrag = (i: number, raisedBy: string[]) => {
-    const m = o.members[i];
-    if (m === undefined) return void env.setTimer(o.disarmDelayUs, () => disarm(raisedBy, 0));
-    maint.call(m, { op: "defragment" }, (r) => {
-      if (r.error !== undefined) return done(false, `defrag ${m} failed: ${r.error}`);
-      step(`defragmented ${m}`);
-      defrag(i + 1, raisedBy);
-    });
-  };
-  const disarm = (raisedBy: string[], i: number) => {
-    const who = raisedBy[i];
-    if (who === undefined) {
-      step("disarmed");
-      return probeWrite();
-    }
-    maint.call(o.members[ask++ % o.members.length]!, { op: "alarmDisarm", member: who, alarm: "NOSPACE" }, (r) => {
-      if (r.error !== undefined) return done(false, `disarm ${who} failed: ${r.error}`);
-      disarm(raisedBy, i + 1);
-    });
-  };
-  // The runbook's last step: check that a write goes through again (retried from the next poll).
-  let probes = 0;
-  const probeWrite = () => {
-    kv.put({ key: "/operator/probe", value: `${env.id}-${probes++}` }, (r) =>
-      r.ok ? done(true, "a write succeeds again") : done(false, `probe write failed: ${r.error}`),
-    );
-  };
-  return {
-    start: () => void env.setTimer(o.pollUs, poll),
-    onMessage: (from, m) => void (maint.onMessage(from, m) || kv.onMessage(from, m)),
   };
 }
 

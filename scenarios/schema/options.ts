@@ -185,6 +185,18 @@ export const kvOptions = {
     .describe(
       'auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, downgrade-perm, writeonly-perm, grant-perm, reset-password)',
     ),
+  quotaBackendBytes: count(0, 8_589_934_592)
+    .optional()
+    .meta({ unit: "bytes" })
+    .describe("auth-revoke: etcd --quota-backend-bytes on every member (0: none), which root fills until NOSPACE"),
+  fillAtUs: us(0).optional().describe("auth-revoke: when root starts filling etcd with big overwrites"),
+  fillValueBytes: count(1, 1_000_000)
+    .optional()
+    .meta({ unit: "bytes" })
+    .describe("auth-revoke: the size of root's big values"),
+  disarmDelayUs: us(0)
+    .optional()
+    .describe("auth-revoke: the NOSPACE operator's wait between the last defrag and alarm disarm"),
   disk: diskOption,
 } satisfies z.ZodRawShape;
 
@@ -264,7 +276,9 @@ export const kubeOptions = {
   quotaBackendBytes: count(0, 8_589_934_592)
     .optional()
     .meta({ unit: "bytes" })
-    .describe("quota-pressure: etcd --quota-backend-bytes on every member (past it: NOSPACE)"),
+    .describe(
+      "quota-pressure, auth-revoke: etcd --quota-backend-bytes on every member (past it: NOSPACE; auth-revoke: 0 is none)",
+    ),
   fillAtUs: us(0).optional().describe("quota-pressure: when a runaway client starts filling etcd with big overwrites"),
   fillValueBytes: count(1, 1_000_000)
     .optional()
