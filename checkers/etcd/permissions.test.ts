@@ -4,7 +4,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import fc from "fast-check";
-import { applyAuth, emptyAuthState, requestPermitted, type AuthRequest } from "../../core/etcd/auth.ts";
+import {
+  applyAuth,
+  emptyAuthState,
+  requestPermitted,
+  type AuthRequest,
+  type AuthState,
+  type Permission,
+} from "../../core/etcd/auth.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import { permits } from "./permissions.ts";
 
@@ -55,20 +62,26 @@ const request: fc.Arbitrary<EtcdRequest> = fc.oneof(
   }),
 );
 
+/** The auth state etcd's rules make of: root, user u with a role holding `perms` (or root's), auth on. */
+function stateWith(perms: Permission[], root = false): AuthState {
+  const steps: AuthRequest[] = [
+    { op: "userAdd", name: "root", password: "r" },
+    { op: "userGrantRole", user: "root", role: "root" },
+    { op: "userAdd", name: "u", password: "p" },
+    { op: "roleAdd", name: "r1" },
+    ...perms.map((p): AuthRequest => ({ op: "roleGrantPermission", name: "r1", perm: p })),
+    { op: "userGrantRole", user: "u", role: root ? "root" : "r1" },
+    { op: "authEnable" },
+  ];
+  let state = emptyAuthState();
+  for (const step of steps) state = applyAuth(state, step, "root").state;
+  return state;
+}
+
 test("the checker's statement of etcd's permissions agrees with the member's", () => {
   fc.assert(
     fc.property(fc.array(perm, { maxLength: 5 }), fc.boolean(), request, (perms, root, req) => {
-      const steps: AuthRequest[] = [
-        { op: "userAdd", name: "root", password: "r" },
-        { op: "userGrantRole", user: "root", role: "root" },
-        { op: "userAdd", name: "u", password: "p" },
-        { op: "roleAdd", name: "r1" },
-        ...perms.map((p): AuthRequest => ({ op: "roleGrantPermission", name: "r1", perm: p })),
-        { op: "userGrantRole", user: "u", role: root ? "root" : "r1" },
-        { op: "authEnable" },
-      ];
-      let state = emptyAuthState();
-      for (const s of steps) state = applyAuth(state, s, "root").state;
+      const state = stateWith(perms, root);
       const member = requestPermitted(state, "u", req, { leaseKeys: () => [] });
       assert.is(permits(state, "u", req), member, JSON.stringify({ perms, root, req }));
     }),
@@ -77,17 +90,7 @@ test("the checker's statement of etcd's permissions agrees with the member's", (
 });
 
 test("a Put in a Txn needs read permission for prev_kv, and a nested Txn is checked like its outer one; the advisories' mutants let both through", () => {
-  let state = emptyAuthState();
-  for (const s of [
-    { op: "userAdd", name: "root", password: "r" },
-    { op: "userGrantRole", user: "root", role: "root" },
-    { op: "userAdd", name: "u", password: "p" },
-    { op: "roleAdd", name: "w" },
-    { op: "roleGrantPermission", name: "w", perm: { key: "/w/", rangeEnd: "/w0", permType: "WRITE" } },
-    { op: "userGrantRole", user: "u", role: "w" },
-    { op: "authEnable" },
-  ] as AuthRequest[])
-    state = applyAuth(state, s, "root").state;
+  const state = stateWith([{ key: "/w/", rangeEnd: "/w0", permType: "WRITE" }]);
   const txn = (...success: RequestOp[]): EtcdRequest => ({ kind: "txn", txn: { compare: [], success, failure: [] } });
   const prevKv = txn({ requestPut: { key: "/w/a", value: "v", prevKv: true } });
   const nestedOutside = txn({
@@ -107,19 +110,11 @@ test("a Put in a Txn needs read permission for prev_kv, and a nested Txn is chec
 });
 
 test("a range needs the union of the user's permissions to cover it; a key, one permission holding it", () => {
-  let state = emptyAuthState();
-  for (const s of [
-    { op: "userAdd", name: "root", password: "r" },
-    { op: "userGrantRole", user: "root", role: "root" },
-    { op: "userAdd", name: "u", password: "p" },
-    { op: "roleAdd", name: "r1" },
-    { op: "roleGrantPermission", name: "r1", perm: { key: "a", rangeEnd: "b", permType: "READ" } },
-    { op: "roleGrantPermission", name: "r1", perm: { key: "b", rangeEnd: "c", permType: "READWRITE" } },
-    { op: "roleGrantPermission", name: "r1", perm: { key: "x", permType: "READ" } },
-    { op: "userGrantRole", user: "u", role: "r1" },
-    { op: "authEnable" },
-  ] as AuthRequest[])
-    state = applyAuth(state, s, "root").state;
+  const state = stateWith([
+    { key: "a", rangeEnd: "b", permType: "READ" },
+    { key: "b", rangeEnd: "c", permType: "READWRITE" },
+    { key: "x", permType: "READ" },
+  ]);
   const read = (k: string, e?: string): EtcdRequest => ({ kind: "range", range: { key: k, rangeEnd: e } });
   assert.ok(permits(state, "u", read("a", "c")), "two grants together cover [a, c)");
   assert.not.ok(permits(state, "u", read("a", "d")));

@@ -25,7 +25,7 @@ import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import { runAuthRequests } from "../../harness/etcd/auth-setup.ts";
 import { EtcdClient } from "../../core/etcd/client.ts";
 import type { KvResult, WatchHandle } from "../../core/etcd/kv.ts";
-import type { Random } from "../../core/env.ts";
+import type { Env, Random } from "../../core/env.ts";
 import type { EtcdRequest, EtcdResponse } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import { checkAuth, type AppliedWrite, type AuthTimelinePoint } from "../../checkers/etcd/auth.ts";
@@ -319,18 +319,22 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   run.scheduleFaults(input.faults, o, () => members, symbolicTargets(world, members));
   world.runUntilPredicate(() => members.some((m) => member(m)?.driver.status().role === "leader"), 1_000_000);
 
-  // The operator: root, through etcd's Auth service; it sets auth up, then follows its plan.
-  const log: { time: number; what: string; result: string }[] = [];
-  let setupDone = false;
-  world.spawn("operator", (env) => {
-    const c = new EtcdClient(env, {
-      clientId: 10,
+  /** A client of root's (the operator, the filler, the probe): not a principal, never judged. */
+  const rootClient = (env: Env, clientId: number) =>
+    new EtcdClient(env, {
+      clientId,
       members,
       requestTimeoutUs: o.requestTimeoutUs,
       streamTimeoutUs: 1_000_000,
       recorder,
       auth: { user: "root", password: PASSWORDS.root! },
     });
+
+  // The operator: root, through etcd's Auth service; it sets auth up, then follows its plan.
+  const log: { time: number; what: string; result: string }[] = [];
+  let setupDone = false;
+  world.spawn("operator", (env) => {
+    const c = rootClient(env, 10);
     // A call still unanswered when the run ends (its answer lost, its timeout not yet due) may have been applied.
     let current: AuthCall | undefined;
     const note = {
@@ -411,14 +415,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const nospaceLog: OperatorLog = { busy: false, steps: [] };
   if (o.quotaBackendBytes > 0) {
     world.spawn("filler", (env) => {
-      const c = new EtcdClient(env, {
-        clientId: 12,
-        members,
-        requestTimeoutUs: o.requestTimeoutUs,
-        streamTimeoutUs: 1_000_000,
-        recorder,
-        auth: { user: "root", password: PASSWORDS.root! },
-      });
+      const c = rootClient(env, 12);
       const big = "x".repeat(o.fillValueBytes);
       const fill = (n: number): void =>
         void (
@@ -455,14 +452,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   let probeDone = false;
   let probeState = "probe not started";
   world.spawn("probe", (env) => {
-    const c = new EtcdClient(env, {
-      clientId: 0,
-      members,
-      requestTimeoutUs: o.requestTimeoutUs,
-      streamTimeoutUs: 1_000_000,
-      recorder,
-      auth: { user: "root", password: PASSWORDS.root! },
-    });
+    const c = rootClient(env, 0);
     const tryProbe = (n: number): void => {
       if (n > 50) {
         probeState = "probe gave up after 50 attempts";

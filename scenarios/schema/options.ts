@@ -7,6 +7,7 @@ import { FAULT_KIND_NAMES } from "./faults.ts";
 import { count, MAX_US, prob, us, weight } from "./fields.ts";
 import { DISK_PROFILES } from "../../sim/latency.ts";
 import { latencyOptionProblem } from "../../sim/latency-options.ts";
+import { AUTH_CHANGES } from "../etcd/auth-revoke.ts";
 
 const buggify = z
   .array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]]))
@@ -169,22 +170,12 @@ export const kvOptions = {
     .array(
       z.strictObject({
         at: us(0),
-        change: z.enum([
-          "revoke-role",
-          "grant-role",
-          "revoke-perm",
-          "downgrade-perm",
-          "writeonly-perm",
-          "grant-perm",
-          "reset-password",
-        ]),
+        change: z.enum(AUTH_CHANGES),
       }),
     )
     .max(10_000)
     .optional()
-    .describe(
-      'auth-revoke: the operator\'s auth changes ({"at", "change"}: revoke-role, grant-role, revoke-perm, downgrade-perm, writeonly-perm, grant-perm, reset-password)',
-    ),
+    .describe(`auth-revoke: the operator's auth changes ({"at", "change"}: ${AUTH_CHANGES.join(", ")})`),
   quotaBackendBytes: count(0, 8_589_934_592)
     .optional()
     .meta({ unit: "bytes" })
