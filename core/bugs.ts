@@ -417,7 +417,7 @@ export const BUG_CATALOG = [
   },
   {
     name: "etcd-auth-dropped-during-nospace",
-    bug: "while a member's NOSPACE alarm is active it checks no write's permissions: any user deletes any key (puts are refused for the alarm anyway)",
+    bug: "while a member's NOSPACE alarm is active it checks no request's permissions: any user deletes any key (puts are refused for the alarm anyway) and any user's auth admin request is applied, auth disable included",
     modelledOn:
       "etcd PR #22386 (open, 2026): raising NOSPACE rebuilt the applier chain as capped(backend), without the auth applier, so DeleteRange, a Txn that only deletes, LeaseRevoke and the auth admin requests went unchecked until the disarm; etcd 3.4.23 does it too (a tenant deleted a key outside its grant and disabled auth during an alarm)",
     scenario: "auth-revoke",

@@ -232,6 +232,11 @@ test("a watch is judged when it is created: granted by some auth state applied b
   assert.is(judge(watch(1, "/registry/pods/", "/registry/pods0", 150)).verdict, "pass");
   // A watch of a range no state ever granted.
   assert.is(judge(watch(1, "/registry/", "/registry0", 50)).verdict, "fail");
+  // Once auth was turned off, any watch may be created.
+  const off = after(revoked, [{ op: "authDisable" }]);
+  const withOff = [...timeline, { time: 120, kvRevision: 6, state: off }];
+  const w = watch(1, "/registry/", "/registry0", 130);
+  assert.is(checkAuth({ operations: [], watches: [w], principals, timeline: withOff, changes: [] }).verdict, "pass");
 });
 
 test.run();

@@ -199,6 +199,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   // and was applied before the creation came back. So a watch created for a principal must be granted by
   // some such state. Refusals are not judged: an expired token is refused with the same reason.
   let watchesJudged = 0;
+  const firstOn = points.findIndex((p) => p.state.enabled);
   for (const w of input.watches ?? []) {
     const user = input.principals.get(w.client);
     const first = w.responses[0];
@@ -209,8 +210,9 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       kind: "range",
       range: { key: w.request.key, ...(w.request.rangeEnd !== undefined ? { rangeEnd: w.request.rangeEnd } : {}) },
     };
-    // Without a token, a member that had not yet applied auth enable may have served it too.
-    const possible = points.filter((p) => (p.state.enabled || user === null) && p.time <= first.time);
+    // Without a token, a member that had not yet applied auth enable may have served it too; with one,
+    // any state from auth's first enable on (a later disable included).
+    const possible = points.filter((p, i) => p.time <= first.time && (user === null || (firstOn >= 0 && i >= firstOn)));
     if (possible.length > 0 && !possible.some((p) => permits(p.state, user, asRead)))
       violations.push(
         `watch ${w.watchId} by client ${w.client} (${user ?? "no token"}) on ${describe(asRead).replace(/^range /, "")} was created by ${w.member} at ${first.time}us although no auth state applied by then grants reading it`,

@@ -50,6 +50,8 @@ interface Host {
     r: { response?: AuthResponse; error?: EtcdErrorCode; leaderHint?: string },
   ): void;
   leaseKeys(id: number): readonly string[];
+  /** Whether this member holds a NOSPACE alarm (for the mutant etcd-auth-dropped-during-nospace). */
+  noSpaceActive(): boolean;
   timeoutUs: number;
 }
 
@@ -252,6 +254,8 @@ export class MemberAuth {
     const before = this.state;
     const r = applyAuth(before, e.request, e.caller, {
       grantMatchesKeyOnly: this.opts.bugs.has("etcd-auth-grant-matches-key-only"),
+      // etcd PR #22386: while NOSPACE is active the applier chain has no auth applier, so no admin check.
+      skipAdminCheck: this.opts.bugs.has("etcd-auth-dropped-during-nospace") && this.host.noSpaceActive(),
     });
     this.state = r.state;
     if (e.request.op !== "roleGrantPermission") this.permCache = r.state;

@@ -268,7 +268,7 @@ export function applyAuth(
   state: AuthState,
   req: AuthRequest,
   caller: string | undefined,
-  opts: { grantMatchesKeyOnly?: boolean } = {},
+  opts: { grantMatchesKeyOnly?: boolean; skipAdminCheck?: boolean } = {},
 ): AuthApplyResult {
   const user = (n: string) => state.users.find((u) => u.name === n);
   const role = (n: string) => state.roles.find((r) => r.name === n);
@@ -279,7 +279,7 @@ export function applyAuth(
     response: { ...response, authRevision: s.revision },
     ...(invalidate !== undefined ? { invalidate } : {}),
   });
-  if (state.enabled && needsAdmin(req)) {
+  if (state.enabled && needsAdmin(req) && opts.skipAdminCheck !== true) {
     // IsAdminPermitted: no revision check, only the root role.
     if (caller === undefined) return fail("user-empty");
     const u = user(caller);

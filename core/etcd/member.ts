@@ -352,6 +352,7 @@ export class EtcdMember implements Actor {
       propose: (entry) => this.proposeLocally(entry),
       reply: (client, reqId, r) => this.env.send(client, { type: "AuthResponse", reqId, ...r } satisfies MemberMessage),
       leaseKeys: (leaseId) => [...(this.store.lessor.lookup(leaseId)?.keys ?? [])],
+      noSpaceActive: () => this.alarms.noSpace,
       timeoutUs: opts.proposalTimeoutUs ?? 1_000_000,
     });
   }

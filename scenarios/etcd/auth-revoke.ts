@@ -8,7 +8,8 @@
 //    (etcd's advisories GHSA-x35m-3gp4-4fh5 and GHSA-rfx7-8w68-q57q: both got past its permission check);
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
 //    prefix, to watch from that key to the end of the keyspace, and to write;
-//  - "etcdctl": a rogue direct client, half of the time with no role, half of the time with no token.
+//  - "etcdctl": a rogue direct client, half of the time with no role (it now and then calls auth disable),
+//    half of the time with no token.
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
 // and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
 // a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
@@ -400,6 +401,11 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             watch = undefined;
           });
         }
+        // The rogue user now and then tries to turn auth off (etcd PR #22386: during a NOSPACE alarm it could).
+        if (p.name === "etcdctl" && seq > 0 && rng.chance(0.03)) {
+          seq++;
+          return c.authRequest({ op: "authDisable" }, () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop));
+        }
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
         call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () =>
@@ -532,14 +538,17 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       served,
     }),
   );
-  // The operator's set-up ends by enabling auth and nothing disables it: a run whose auth never came on
-  // (its set-up retried until it gave up) judged no principal at all.
+  // The operator's set-up ends by enabling auth and nothing it does disables it: a run whose auth never
+  // came on (its set-up retried until it gave up) judged no principal at all, and one that ends with auth
+  // off let someone else turn it off.
   const authOn = authTimeline.at(-1)?.state.enabled === true;
   checks.push({
     name: "liveness",
     verdict: live && authOn ? "pass" : "fail",
     message: !authOn
-      ? "auth never came on: the operator's set-up was never applied"
+      ? authTimeline.some((p) => p.state.enabled)
+        ? "auth is off at the end, though the operator never turned it off"
+        : "auth never came on: the operator's set-up was never applied"
       : live
         ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
         : `pending ${o.livenessBoundUs / 1000}ms after heal: ${converged() ?? (!setupDone ? "auth setup not done" : !probeDone ? probeState : "NOSPACE not yet disarmed")}`,
