@@ -7,6 +7,8 @@
 // does the auth checker's own statement of the rules; each advisory's mutant serves them as an
 // unpatched etcd does. Whatever the etcd here is, the simulation must agree with it: with the mutant
 // where the real server serves the request (Debian's 3.4.23 serves all four), without where it refuses.
+// Last, etcd PR #22386 (open in 2026): (5) once a tenant has filled the space quota and NOSPACE is raised,
+// it deletes a key outside its grant and turns auth off — the alarm's applier chain has no auth applier.
 // Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -188,6 +190,83 @@ test("GHSA-xg4h-6gfc-h4m8: a watch from a single readable key to the end of the 
       }),
   );
   assert.is(real, real === "created" ? mutant : clean, `the real etcd's watch was ${real}`);
+});
+
+const QUOTA = 200_000;
+const TENANT_SETUP: AuthRequest[] = [
+  { op: "userAdd", name: "root", password: "rootpw" },
+  { op: "userGrantRole", user: "root", role: "root" },
+  { op: "userAdd", name: "t", password: "tpw" },
+  { op: "roleAdd", name: "tenant" },
+  { op: "roleGrantPermission", name: "tenant", perm: { key: "/tenant/", rangeEnd: "/tenant0", permType: "READWRITE" } },
+  { op: "userGrantRole", user: "t", role: "tenant" },
+];
+const SECRET_DELETE: EtcdRequest = { kind: "deleteRange", deleteRange: { key: "/secret/key" } };
+const bigPut = (i: number): EtcdRequest => ({ kind: "put", put: { key: `/tenant/k${i}`, value: "x".repeat(8000) } });
+const nospaceOutcome = (r: { ok: true; value: unknown } | { ok: false; error?: string; reason?: string }): string => {
+  if (!r.ok) return `error ${r.error ?? r.reason}`;
+  const v = r.value as { kind?: string; deleteRange?: { deleted: number } } | undefined;
+  return v?.kind === "deleteRange" ? `ok deleted=${v.deleteRange?.deleted}` : "ok";
+};
+
+/** The tenant's delete before the alarm, how many big puts filled the quota, then its delete and auth disable during the alarm. */
+function nospaceSim(bugs: BugName[]): string[] {
+  const sim = new AuthSim({ bugs, quotaBackendBytes: QUOTA });
+  const anon = sim.client("anon");
+  for (const step of TENANT_SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
+  assert.ok(sim.kv(anon, { kind: "put", put: { key: "/secret/key", value: "s3cr3t" } }).ok);
+  assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
+  const t = sim.client("t");
+  const login = sim.auth(t, { op: "authenticate", name: "t", password: "tpw" });
+  if (login.ok) t.useToken(login.value.token);
+  const out = [nospaceOutcome(sim.kv(t, SECRET_DELETE))];
+  let full = false;
+  for (let i = 0; i < 100 && !full; i++) full = !sim.kv(t, bigPut(i)).ok;
+  sim.run(100_000); // the alarm's entry applies
+  out.push(full ? "filled" : "never full");
+  out.push(nospaceOutcome(sim.kv(t, SECRET_DELETE)));
+  out.push(nospaceOutcome(sim.auth(t, { op: "authDisable" })));
+  return out;
+}
+
+test("etcd PR #22386: during a NOSPACE alarm the member still checks a tenant's delete and auth disable; the mutant does not; the real etcd agrees with one of them", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  const clean = nospaceSim([]);
+  const mutant = nospaceSim(["etcd-auth-dropped-during-nospace"]);
+  assert.equal(clean, ["error permission-denied", "filled", "error permission-denied", "error permission-denied"]);
+  assert.equal(mutant, ["error permission-denied", "filled", "ok deleted=1", "ok"]);
+  const server = await startRealEtcd({ extraArgs: [`--quota-backend-bytes=${QUOTA}`] });
+  const leases = new LeaseIds();
+  const url = server.clientUrl.replace(/^http:\/\//, "");
+  const anon = new EtcdEndpoint("anon", url, leases);
+  const t = new EtcdEndpoint("t", url, leases);
+  const real: string[] = [];
+  try {
+    for (const step of TENANT_SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
+    assert.ok((await anon.request({ kind: "put", put: { key: "/secret/key", value: "s3cr3t" } }, 5000)).ok);
+    assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
+    const login = await t.auth({ op: "authenticate", name: "t", password: "tpw" }, 5000);
+    if (login.ok) t.token = login.value.token;
+    real.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
+    let full = false;
+    for (let i = 0; i < 100 && !full; i++) full = !(await t.request(bigPut(i), 5000)).ok;
+    await new Promise((r) => setTimeout(r, 300));
+    real.push(full ? "filled" : "never full");
+    real.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
+    real.push(nospaceOutcome(await t.auth({ op: "authDisable" }, 5000)));
+  } finally {
+    anon.close();
+    t.close();
+    await server.stop();
+  }
+  real.forEach((r, i) =>
+    assert.is(
+      r,
+      r.startsWith("ok") ? mutant[i] : clean[i],
+      `step ${i}: the real etcd answered ${r} (${real.join(" | ")})`,
+    ),
+  );
 });
 
 test.run();

@@ -17,7 +17,9 @@ export class AuthSim {
   private readonly clients = new Map<string, EtcdClient>();
   private nextClientId = 1;
 
-  constructor(opts: { members?: number; seed?: number; tokenTtlUs?: number; bugs?: BugName[] } = {}) {
+  constructor(
+    opts: { members?: number; seed?: number; tokenTtlUs?: number; bugs?: BugName[]; quotaBackendBytes?: number } = {},
+  ) {
     this.world = new World({ seed: opts.seed ?? 1 });
     this.members = Array.from({ length: opts.members ?? 1 }, (_, i) => `n${i + 1}`);
     const bugs = new BugSet(opts.bugs ?? []);
@@ -29,6 +31,7 @@ export class AuthSim {
             peers: this.members,
             bugs,
             ...(opts.tokenTtlUs !== undefined ? { authTokenTtlUs: opts.tokenTtlUs } : {}),
+            ...(opts.quotaBackendBytes !== undefined ? { quotaBackendBytes: opts.quotaBackendBytes } : {}),
           }),
       );
     }
