@@ -87,14 +87,30 @@ function authState(): AuthState {
 }
 
 /** A fresh simulated member, set up, auth on, and u's client logged in. */
-function simFor(bugs: BugName[]) {
-  const sim = new AuthSim({ bugs });
+/** Who is set up before auth enable, the key written then, and the user who logs in afterwards. */
+interface World {
+  setup: AuthRequest[];
+  secret: EtcdRequest;
+  user: { name: string; password: string };
+  quotaBackendBytes?: number;
+}
+const WRITE_ONLY: World = {
+  setup: SETUP,
+  secret: { kind: "put", put: { key: "/w/a", value: "secret" } },
+  user: { name: "u", password: "upw" },
+};
+
+function simFor(bugs: BugName[], w: World = WRITE_ONLY) {
+  const sim = new AuthSim({
+    bugs,
+    ...(w.quotaBackendBytes !== undefined ? { quotaBackendBytes: w.quotaBackendBytes } : {}),
+  });
   const anon = sim.client("anon");
-  for (const step of SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
-  assert.ok(sim.kv(anon, { kind: "put", put: { key: "/w/a", value: "secret" } }).ok);
+  for (const step of w.setup) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
+  assert.ok(sim.kv(anon, w.secret).ok);
   assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
-  const u = sim.client("u");
-  const login = sim.auth(u, { op: "authenticate", name: "u", password: "upw" });
+  const u = sim.client(w.user.name);
+  const login = sim.auth(u, { op: "authenticate", ...w.user });
   assert.ok(login.ok);
   if (login.ok) u.useToken(login.value.token);
   return { sim, u };
@@ -111,17 +127,19 @@ function runSim(bugs: BugName[]): string[] {
 }
 
 /** A real etcd, set up, auth on, and u's endpoint logged in. */
-async function realFor<T>(run: (u: EtcdEndpoint) => Promise<T>): Promise<T> {
-  const server = await startRealEtcd();
+async function realFor<T>(run: (u: EtcdEndpoint) => Promise<T>, w: World = WRITE_ONLY): Promise<T> {
+  const server = await startRealEtcd(
+    w.quotaBackendBytes !== undefined ? { extraArgs: [`--quota-backend-bytes=${w.quotaBackendBytes}`] } : {},
+  );
   const leases = new LeaseIds();
   const url = server.clientUrl.replace(/^http:\/\//, "");
   const anon = new EtcdEndpoint("anon", url, leases);
-  const u = new EtcdEndpoint("u", url, leases);
+  const u = new EtcdEndpoint(w.user.name, url, leases);
   try {
-    for (const step of SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
-    assert.ok((await anon.request({ kind: "put", put: { key: "/w/a", value: "secret" } }, 5000)).ok);
+    for (const step of w.setup) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
+    assert.ok((await anon.request(w.secret, 5000)).ok);
     assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
-    const login = await u.auth({ op: "authenticate", name: "u", password: "upw" }, 5000);
+    const login = await u.auth({ op: "authenticate", ...w.user }, 5000);
     assert.ok(login.ok);
     if (login.ok) u.token = login.value.token;
     return await run(u);
@@ -192,15 +210,23 @@ test("GHSA-xg4h-6gfc-h4m8: a watch from a single readable key to the end of the 
   assert.is(real, real === "created" ? mutant : clean, `the real etcd's watch was ${real}`);
 });
 
-const QUOTA = 200_000;
-const TENANT_SETUP: AuthRequest[] = [
-  { op: "userAdd", name: "root", password: "rootpw" },
-  { op: "userGrantRole", user: "root", role: "root" },
-  { op: "userAdd", name: "t", password: "tpw" },
-  { op: "roleAdd", name: "tenant" },
-  { op: "roleGrantPermission", name: "tenant", perm: { key: "/tenant/", rangeEnd: "/tenant0", permType: "READWRITE" } },
-  { op: "userGrantRole", user: "t", role: "tenant" },
-];
+const TENANT: World = {
+  setup: [
+    { op: "userAdd", name: "root", password: "rootpw" },
+    { op: "userGrantRole", user: "root", role: "root" },
+    { op: "userAdd", name: "t", password: "tpw" },
+    { op: "roleAdd", name: "tenant" },
+    {
+      op: "roleGrantPermission",
+      name: "tenant",
+      perm: { key: "/tenant/", rangeEnd: "/tenant0", permType: "READWRITE" },
+    },
+    { op: "userGrantRole", user: "t", role: "tenant" },
+  ],
+  secret: { kind: "put", put: { key: "/secret/key", value: "s3cr3t" } },
+  user: { name: "t", password: "tpw" },
+  quotaBackendBytes: 200_000,
+};
 const SECRET_DELETE: EtcdRequest = { kind: "deleteRange", deleteRange: { key: "/secret/key" } };
 const bigPut = (i: number): EtcdRequest => ({ kind: "put", put: { key: `/tenant/k${i}`, value: "x".repeat(8000) } });
 const nospaceOutcome = (r: { ok: true; value: unknown } | { ok: false; error?: string; reason?: string }): string => {
@@ -211,14 +237,7 @@ const nospaceOutcome = (r: { ok: true; value: unknown } | { ok: false; error?: s
 
 /** The tenant's delete before the alarm, how many big puts filled the quota, then its delete and auth disable during the alarm. */
 function nospaceSim(bugs: BugName[]): string[] {
-  const sim = new AuthSim({ bugs, quotaBackendBytes: QUOTA });
-  const anon = sim.client("anon");
-  for (const step of TENANT_SETUP) assert.ok(sim.auth(anon, step).ok, JSON.stringify(step));
-  assert.ok(sim.kv(anon, { kind: "put", put: { key: "/secret/key", value: "s3cr3t" } }).ok);
-  assert.ok(sim.auth(anon, { op: "authEnable" }).ok);
-  const t = sim.client("t");
-  const login = sim.auth(t, { op: "authenticate", name: "t", password: "tpw" });
-  if (login.ok) t.useToken(login.value.token);
+  const { sim, u: t } = simFor(bugs, TENANT);
   const out = [nospaceOutcome(sim.kv(t, SECRET_DELETE))];
   let full = false;
   for (let i = 0; i < 100 && !full; i++) full = !sim.kv(t, bigPut(i)).ok;
@@ -236,30 +255,16 @@ test("etcd PR #22386: during a NOSPACE alarm the member still checks a tenant's 
   const mutant = nospaceSim(["etcd-auth-dropped-during-nospace"]);
   assert.equal(clean, ["error permission-denied", "filled", "error permission-denied", "error permission-denied"]);
   assert.equal(mutant, ["error permission-denied", "filled", "ok deleted=1", "ok"]);
-  const server = await startRealEtcd({ extraArgs: [`--quota-backend-bytes=${QUOTA}`] });
-  const leases = new LeaseIds();
-  const url = server.clientUrl.replace(/^http:\/\//, "");
-  const anon = new EtcdEndpoint("anon", url, leases);
-  const t = new EtcdEndpoint("t", url, leases);
-  const real: string[] = [];
-  try {
-    for (const step of TENANT_SETUP) assert.ok((await anon.auth(step, 5000)).ok, JSON.stringify(step));
-    assert.ok((await anon.request({ kind: "put", put: { key: "/secret/key", value: "s3cr3t" } }, 5000)).ok);
-    assert.ok((await anon.auth({ op: "authEnable" }, 5000)).ok);
-    const login = await t.auth({ op: "authenticate", name: "t", password: "tpw" }, 5000);
-    if (login.ok) t.token = login.value.token;
-    real.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
+  const real = await realFor(async (t) => {
+    const out = [nospaceOutcome(await t.request(SECRET_DELETE, 5000))];
     let full = false;
     for (let i = 0; i < 100 && !full; i++) full = !(await t.request(bigPut(i), 5000)).ok;
-    await new Promise((r) => setTimeout(r, 300));
-    real.push(full ? "filled" : "never full");
-    real.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
-    real.push(nospaceOutcome(await t.auth({ op: "authDisable" }, 5000)));
-  } finally {
-    anon.close();
-    t.close();
-    await server.stop();
-  }
+    await new Promise((r) => setTimeout(r, 300)); // the alarm's entry applies
+    out.push(full ? "filled" : "never full");
+    out.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
+    out.push(nospaceOutcome(await t.auth({ op: "authDisable" }, 5000)));
+    return out;
+  }, TENANT);
   real.forEach((r, i) =>
     assert.is(
       r,
