@@ -492,8 +492,10 @@ export class EtcdClient implements KV {
     });
     // Two literals rather than a spread of an optional field: one object per request, keys in the same order.
     const token = this.token;
-    p.token = token;
-    p.sentAt = this.opts.recorder.trueNow();
+    if (this.opts.onServed !== undefined) {
+      p.token = token;
+      p.sentAt = this.opts.recorder.trueNow();
+    }
     this.env.send(
       p.member,
       (token === undefined

@@ -918,8 +918,10 @@ export class EtcdMember implements Actor {
     const mine = data.origin === this.env.id;
     // The mutant re-creates etcd PR #22386: raising NOSPACE rebuilt the applier chain without the auth
     // applier, so until the disarm no write was permission-checked.
-    const authDropped = this.bugs.has("etcd-auth-dropped-during-nospace") && this.alarms.noSpace;
-    if ((data.auth !== undefined || this.auth.enabled) && !authDropped) {
+    if (
+      (data.auth !== undefined || this.auth.enabled) &&
+      !(this.alarms.noSpace && this.bugs.has("etcd-auth-dropped-during-nospace"))
+    ) {
       // etcd's authApplierV3: every member checks the request against the auth state at this log
       // position; one resolved at an older auth revision is refused, and its member proposes it again.
       const refused = this.auth.applyRefusal(data, (id) => [...(this.store.lessor.lookup(id)?.keys ?? [])]);
