@@ -28,6 +28,7 @@ export interface CheckEvidence {
   "lease-expiry": ViolationList;
   "auth-store": ViolationList;
   "auth-tokens": ViolationList;
+  "auth-maintenance": ViolationList;
   "auth-requests": ViolationList;
   "kube-binding": ViolationList;
   "kube-bind-precondition": ViolationList;

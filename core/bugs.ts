@@ -423,6 +423,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-alarm-unchecked",
+    bug: "etcd's Maintenance service lets anyone call Alarm with auth on: a user without the root role, or a client with no token at all, raises a NOSPACE alarm (every write refused until an operator disarms it) or disarms one",
+    modelledOn:
+      "GHSA-q8m4-xhhv-38mg (CVE-2026-33413, fixed in 3.4.42, 3.5.28 and 3.6.9): authMaintenanceServer passed Alarm through unchecked; etcd 3.4.23 does it too (a client with no token raised NOSPACE, after which every write was refused)",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

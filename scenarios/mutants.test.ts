@@ -75,6 +75,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-txn-put-side-reads-unchecked", 25], // [8] auth-revoke: auth, a Txn put with prev_kv while the agent may only write (15 of seeds 1..100)
   ["etcd-auth-watch-from-key-as-key", 10], // [1] auth-revoke: auth, the reader's watch from its one key to the end of the keyspace (88 of seeds 1..100)
   ["etcd-auth-dropped-during-nospace", 15], // [4] auth-revoke: auth (a rogue's delete), auth-store, auth-requests and liveness (its auth disable) during a NOSPACE alarm (44 of seeds 1..100; half the seeds set a quota)
+  ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (84 of seeds 1..100)
   ["etcd-client-reuses-watch-ids", 25], // [14] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)

@@ -13,6 +13,7 @@ import { ERROR_MESSAGES } from "../mvcc/rpc.ts";
 import {
   applyAuth,
   authCheck,
+  ROOT,
   emptyAuthState,
   rangePermitted,
   type AuthInfo,
@@ -22,6 +23,7 @@ import {
 } from "./auth.ts";
 import { DEFAULT_TOKEN_TTL_US, SimpleTokens } from "./auth-tokens.ts";
 import { probesOf, type ProbeCatalog } from "../probes.ts";
+import type { MaintenanceRequest } from "./protocol.ts";
 
 /** What a KV entry carries when its sender was resolved (absent without auth, so entries stay as they were). */
 export interface KvAuthFields {
@@ -196,6 +198,25 @@ export class MemberAuth {
       });
     // etcd's watch server puts the gRPC status text into cancel_reason.
     return ok ? undefined : `rpc error: code = PermissionDenied desc = ${ERROR_MESSAGES["permission-denied"]}`;
+  }
+
+  /**
+   * The Maintenance service's check, where the call arrives. etcd 3.4 checked only Defragment (and Hash,
+   * Snapshot): the root role. The fix of GHSA-q8m4-xhhv-38mg checks Alarm too: changing an alarm needs
+   * root, listing alarms any authenticated user (etcd PR #21538). Status stays unchecked, as in 3.4.
+   */
+  maintenanceRefusal(token: string | undefined, op: MaintenanceRequest["op"]): EtcdErrorCode | undefined {
+    if (op === "status" || (!this.state.enabled && token === undefined)) return undefined;
+    // The mutant is 3.4.23: an Alarm call passes whoever sends it, with or without a token.
+    if (op !== "defragment" && this.opts.bugs.has("etcd-auth-alarm-unchecked")) return undefined;
+    const r = this.resolveNow(token);
+    if (r.error !== undefined) return r.error;
+    if (!this.state.enabled) return undefined;
+    const info = r.info;
+    if (info === undefined) return "user-empty";
+    const user = this.state.users.find((u) => u.name === info.user);
+    if (user === undefined) return "permission-denied";
+    return op === "alarmList" || user.roles.includes(ROOT) ? undefined : "permission-denied";
   }
 
   private permCtx(leaseKeys: (id: number) => readonly string[]) {

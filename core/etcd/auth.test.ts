@@ -148,6 +148,48 @@ test("with auth on: a user without the grant is denied, without a token is 'user
   assert.not.ok(sim.watch(u, { key: "/cfg/a" }).canceled);
 });
 
+/** What each caller gets from the Maintenance service: activate, list, disarm, defragment, status. */
+function maintenanceAnswers(bugs: BugName[]): Record<string, string[]> {
+  const sim = new AuthSim({ bugs });
+  const admin = setup(sim, []);
+  const u = sim.client("u", { member: sim.leader()!, auth: { user: "u", password: "upw" } });
+  assert.ok(sim.login(u).ok);
+  const anon = sim.client("anon", { member: sim.leader()! });
+  const out: Record<string, string[]> = {};
+  for (const [name, c] of [
+    ["anon", anon],
+    ["u", u],
+    ["root", admin],
+  ] as const) {
+    out[name] = (
+      [
+        { op: "alarmActivate", member: "n1", alarm: "NOSPACE" },
+        { op: "alarmList" },
+        { op: "alarmDisarm", member: "n1", alarm: "NOSPACE" },
+        { op: "defragment" },
+        { op: "status" },
+      ] as const
+    ).map((req) => sim.maintenance(c, req).error ?? "ok");
+  }
+  return out;
+}
+
+test("with auth on, the Maintenance service wants root to change an alarm or defragment and a user to list alarms; status answers anyone", () => {
+  assert.equal(maintenanceAnswers([]), {
+    anon: ["user-empty", "user-empty", "user-empty", "user-empty", "ok"],
+    u: ["permission-denied", "ok", "permission-denied", "permission-denied", "ok"],
+    root: ["ok", "ok", "ok", "ok", "ok"],
+  });
+});
+
+test("mutant etcd-auth-alarm-unchecked: anyone, with no token at all, changes and lists alarms (defragment stays root's)", () => {
+  assert.equal(maintenanceAnswers(["etcd-auth-alarm-unchecked"]), {
+    anon: ["ok", "ok", "ok", "user-empty", "ok"],
+    u: ["ok", "ok", "ok", "permission-denied", "ok"],
+    root: ["ok", "ok", "ok", "ok", "ok"],
+  });
+});
+
 test("a Txn needs read on every compare and permission for every operation of both branches; LeaseRevoke needs write on the lease's keys", () => {
   const sim = new AuthSim();
   const admin = setup(sim, [

@@ -477,6 +477,11 @@ export class EtcdClient implements KV {
     this.token = token;
   }
 
+  /** The simple token requests carry now (undefined: none yet, or auth is off). */
+  get currentToken(): string | undefined {
+    return this.token;
+  }
+
   /** Forgets the token (the next request authenticates again). */
   dropToken(): void {
     this.token = undefined;

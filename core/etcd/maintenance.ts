@@ -16,13 +16,14 @@ export class MaintenanceClient {
     private readonly timeoutUs = 1_000_000,
   ) {}
 
-  call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void): void {
+  /** `token`: the caller's simple token (with etcd auth on, the Maintenance service checks it). */
+  call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void, token?: string): void {
     const reqId = this.nextReq++;
     const timer = this.env.setTimer(this.timeoutUs, () => {
       if (this.pending.delete(reqId)) cb({ error: "timeout" });
     });
     this.pending.set(reqId, { member, timer, cb });
-    this.env.send(member, { type: "Maintenance", reqId, request });
+    this.env.send(member, { type: "Maintenance", reqId, request, ...(token !== undefined ? { token } : {}) });
   }
 
   /** Feed messages here; returns false if it was not a maintenance answer. */

@@ -419,7 +419,7 @@ export class EtcdMember implements Actor {
       case "MemberForward":
         return void this.proposeLocally(m.entry);
       case "Maintenance":
-        return this.onMaintenance(from, m.reqId, m.request);
+        return this.onMaintenance(from, m.reqId, m.request, m.token);
       case "WatchCreate": {
         const key = `${from}/${m.streamId}`;
         const earlier = this.streams.get(key);
@@ -1062,7 +1062,9 @@ export class EtcdMember implements Actor {
     this.env.send(client, { type: "MaintenanceResponse", reqId, result } satisfies MemberMessage);
   }
 
-  private onMaintenance(client: string, reqId: number, request: MaintenanceRequest): void {
+  private onMaintenance(client: string, reqId: number, request: MaintenanceRequest, token: string | undefined): void {
+    const refused = this.auth.maintenanceRefusal(token, request.op);
+    if (refused !== undefined) return this.maintReply(client, reqId, { error: refused });
     switch (request.op) {
       case "status":
         return this.maintReply(client, reqId, {
@@ -1079,6 +1081,7 @@ export class EtcdMember implements Actor {
         return this.linearizableMaint(client, reqId, () =>
           this.maintReply(client, reqId, { alarms: this.alarms.list() }),
         );
+      case "alarmActivate":
       case "alarmDisarm": {
         const id = `${this.reqPrefix}a${++this.nextReq}`;
         const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
@@ -1088,7 +1091,7 @@ export class EtcdMember implements Actor {
         if (
           this.proposeLocally({
             op: "alarm",
-            action: "deactivate",
+            action: request.op === "alarmActivate" ? "activate" : "deactivate",
             member: request.member,
             origin: this.env.id,
             reqId: id,

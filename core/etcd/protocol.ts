@@ -41,16 +41,18 @@ export type ClientMessage =
   /** Liveness of a watch stream: the member answers StreamPong, or StreamUnknown after a restart. */
   | { type: "StreamPing"; streamId: number }
   // ---- space quota (core/etcd/quota.ts): etcd's Maintenance service, answered by the member asked
-  | { type: "Maintenance"; reqId: number; request: MaintenanceRequest }
+  /** `token`: the caller's simple token, as for KvRequest (the Maintenance service checks it with auth on). */
+  | { type: "Maintenance"; reqId: number; request: MaintenanceRequest; token?: string }
   /** etcd's Auth service (core/etcd/auth.ts). */
   | { type: "AuthRequest"; reqId: number; request: AuthRequest; token?: string };
 
 /**
- * etcd's Maintenance RPCs that the space quota needs: Alarm (list / disarm NOSPACE, through Raft),
- * Defragment (this member's backend only) and Status (this member's backend size and alarms).
+ * etcd's Maintenance RPCs that the space quota needs: Alarm (list / activate / disarm NOSPACE, a change
+ * through Raft), Defragment (this member's backend only) and Status (this member's backend size and alarms).
  */
 export type MaintenanceRequest =
   | { op: "alarmList" }
+  | { op: "alarmActivate"; member: string; alarm: "NOSPACE" }
   | { op: "alarmDisarm"; member: string; alarm: "NOSPACE" }
   | { op: "defragment" }
   | { op: "status" };

@@ -5,6 +5,7 @@ import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
 import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import type { MaintenanceRequest, MaintenanceResult } from "../../core/etcd/protocol.ts";
 
 /** What the operator did, for the report and the liveness predicate. */
 export interface OperatorLog {
@@ -41,6 +42,23 @@ export function etcdOperator(
     ...(o.auth !== undefined ? { auth: o.auth } : {}),
   });
   const maint = new MaintenanceClient(env);
+  // With auth on, etcd's Maintenance service wants root's token (Alarm since GHSA-q8m4-xhhv-38mg's fix):
+  // the operator logs in first, and again once a call finds its token dead (expired, or the member restarted).
+  const call = (member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void): void => {
+    if (o.auth === undefined) return maint.call(member, request, cb);
+    const send = () =>
+      maint.call(
+        member,
+        request,
+        (r) => {
+          if (r.error === "invalid-auth-token") kv.dropToken();
+          cb(r);
+        },
+        kv.currentToken,
+      );
+    if (kv.currentToken !== undefined) return send();
+    kv.login((r) => (r.ok || r.error === "auth-not-enabled" ? send() : cb({ error: r.error })));
+  };
   let ask = 0;
   const step = (what: string) => o.log.steps.push({ time: env.now(), what });
   const done = (ok: boolean, what: string) => {
@@ -50,7 +68,7 @@ export function etcdOperator(
   };
   const poll = () => {
     const member = o.members[ask++ % o.members.length]!;
-    maint.call(member, { op: "alarmList" }, (r) => {
+    call(member, { op: "alarmList" }, (r) => {
       if (r.error !== undefined) return void env.setTimer(o.pollUs, poll);
       if ((r.alarms ?? []).length === 0) return o.log.busy ? probeWrite() : void env.setTimer(o.pollUs, poll);
       o.log.busy = true;
@@ -72,7 +90,7 @@ export function etcdOperator(
   const defrag = (i: number, raisedBy: string[]) => {
     const m = o.members[i];
     if (m === undefined) return void env.setTimer(o.disarmDelayUs, () => disarm(raisedBy, 0));
-    maint.call(m, { op: "defragment" }, (r) => {
+    call(m, { op: "defragment" }, (r) => {
       if (r.error !== undefined) return done(false, `defrag ${m} failed: ${r.error}`);
       step(`defragmented ${m}`);
       defrag(i + 1, raisedBy);
@@ -84,7 +102,7 @@ export function etcdOperator(
       step("disarmed");
       return probeWrite();
     }
-    maint.call(o.members[ask++ % o.members.length]!, { op: "alarmDisarm", member: who, alarm: "NOSPACE" }, (r) => {
+    call(o.members[ask++ % o.members.length]!, { op: "alarmDisarm", member: who, alarm: "NOSPACE" }, (r) => {
       if (r.error !== undefined) return done(false, `disarm ${who} failed: ${r.error}`);
       disarm(raisedBy, i + 1);
     });

@@ -9,6 +9,8 @@
 // where the real server serves the request (Debian's 3.4.23 serves all four), without where it refuses.
 // Last, etcd PR #22386 (open in 2026): (5) once a tenant has filled the space quota and NOSPACE is raised,
 // it deletes a key outside its grant and turns auth off — the alarm's applier chain has no auth applier.
+// And GHSA-q8m4-xhhv-38mg: (6) a client with no token raises and lists NOSPACE, a user without root
+// disarms it — etcd's Maintenance service passed Alarm through unchecked.
 // Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -26,6 +28,7 @@ import type {
   WatchResponse,
 } from "../../core/mvcc/rpc.ts";
 import { permits } from "../../checkers/etcd/permissions.ts";
+import type { MaintenanceRequest } from "../../core/etcd/protocol.ts";
 
 const SETUP: AuthRequest[] = [
   { op: "userAdd", name: "root", password: "rootpw" },
@@ -127,7 +130,7 @@ function runSim(bugs: BugName[]): string[] {
 }
 
 /** A real etcd, set up, auth on, and u's endpoint logged in. */
-async function realFor<T>(run: (u: EtcdEndpoint) => Promise<T>, w: World = WRITE_ONLY): Promise<T> {
+async function realFor<T>(run: (u: EtcdEndpoint, anon: EtcdEndpoint) => Promise<T>, w: World = WRITE_ONLY): Promise<T> {
   const server = await startRealEtcd(
     w.quotaBackendBytes !== undefined ? { extraArgs: [`--quota-backend-bytes=${w.quotaBackendBytes}`] } : {},
   );
@@ -142,7 +145,7 @@ async function realFor<T>(run: (u: EtcdEndpoint) => Promise<T>, w: World = WRITE
     const login = await u.auth({ op: "authenticate", ...w.user }, 5000);
     assert.ok(login.ok);
     if (login.ok) u.token = login.value.token;
-    return await run(u);
+    return await run(u, anon);
   } finally {
     anon.close();
     u.close();
@@ -208,6 +211,57 @@ test("GHSA-xg4h-6gfc-h4m8: a watch from a single readable key to the end of the 
       }),
   );
   assert.is(real, real === "created" ? mutant : clean, `the real etcd's watch was ${real}`);
+});
+
+/**
+ * GHSA-q8m4-xhhv-38mg on the Maintenance service: a client with no token raises NOSPACE and lists the
+ * alarms, a user without the root role disarms it, and defragments (etcd 3.4 already wanted root there).
+ */
+const MAINTENANCE_STEPS = ["tokenless activate", "tokenless list", "user disarm", "user defragment"] as const;
+// etcd 3.4's Maintenance service returns the auth store's own error, not its gRPC form: "auth: permission denied".
+const maintOutcome = (r: { ok: boolean; error?: string; reason?: string }): string =>
+  r.ok ? "ok" : `error ${r.error ?? (r.reason === "auth: permission denied" ? "permission-denied" : r.reason)}`;
+
+function maintenanceSim(bugs: BugName[]): string[] {
+  const { sim, u } = simFor(bugs);
+  const anon = sim.client("nobody-at-all");
+  const m = (c: typeof u, req: MaintenanceRequest) => {
+    const r = sim.maintenance(c, req);
+    return maintOutcome(r.error === undefined ? { ok: true } : { ok: false, error: r.error });
+  };
+  return [
+    m(anon, { op: "alarmActivate", member: "n1", alarm: "NOSPACE" }),
+    m(anon, { op: "alarmList" }),
+    m(u, { op: "alarmDisarm", member: "n1", alarm: "NOSPACE" }),
+    m(u, { op: "defragment" }),
+  ];
+}
+
+test("GHSA-q8m4-xhhv-38mg: the member wants root to change an alarm and a user to list them; the mutant lets anyone; the real etcd agrees with one of them", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  const clean = maintenanceSim([]);
+  const mutant = maintenanceSim(["etcd-auth-alarm-unchecked"]);
+  assert.equal(clean, ["error user-empty", "error user-empty", "error permission-denied", "error permission-denied"]);
+  assert.equal(mutant, ["ok", "ok", "ok", "error permission-denied"]);
+  const real = await realFor(async (u, anon) => {
+    const st = await anon.status(5000);
+    assert.ok(st.ok, "status");
+    const id = st.ok ? st.value.memberId : "";
+    return [
+      maintOutcome(await anon.alarm("ACTIVATE", id, 5000)),
+      maintOutcome(await anon.alarm("GET", id, 5000)),
+      maintOutcome(await u.alarm("DEACTIVATE", id, 5000)),
+      maintOutcome(await u.defragment(5000)),
+    ];
+  });
+  MAINTENANCE_STEPS.forEach((step, i) =>
+    assert.is(
+      real[i],
+      real[i]!.startsWith("ok") ? mutant[i] : clean[i],
+      `${step}: the real etcd answered ${real[i]} (${real.join(" | ")})`,
+    ),
+  );
 });
 
 const TENANT: World = {

@@ -393,6 +393,19 @@ export class EtcdEndpoint {
       : r;
   }
 
+  /** etcd's Alarm: GET lists the alarms; ACTIVATE and DEACTIVATE change `memberId`'s NOSPACE alarm. */
+  async alarm(
+    action: "GET" | "ACTIVATE" | "DEACTIVATE",
+    memberId: string,
+    timeoutMs: number,
+  ): Promise<CallResult<{ memberId: string; alarm: string }[]>> {
+    const body = action === "GET" ? { action } : { action, memberID: memberId, alarm: "NOSPACE" };
+    const r = await this.unary(this.maintenance, "Alarm", body, timeoutMs);
+    if (!r.ok) return r;
+    const alarms = (r.value.alarms ?? []) as Json[];
+    return { ok: true, value: alarms.map((a) => ({ memberId: str(a.memberID), alarm: str(a.alarm) })) };
+  }
+
   async defragment(timeoutMs: number): Promise<CallResult<Json>> {
     return this.unary(this.maintenance, "Defragment", {}, timeoutMs);
   }

@@ -9,7 +9,8 @@
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
 //    prefix, to watch from that key to the end of the keyspace, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role (it now and then calls auth disable),
-//    half of the time with no token.
+//    half of the time with no token; both now and then call the Maintenance service: raise or disarm a
+//    NOSPACE alarm, list alarms, defragment (GHSA-q8m4-xhhv-38mg: etcd let anyone call Alarm).
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
 // and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
 // a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
@@ -19,7 +20,7 @@
 // (a restarted member has no tokens), pauses, partitions, clogs and slow disks.
 // Checker `auth` (checkers/etcd/auth.ts) judges every applied write and every successful read against
 // the replicated auth state's timeline, `auth-store` the auth store itself, `auth-requests` the operator's
-// calls, `auth-tokens` the token each request carried; the usual Raft, consistency and linearizability
+// calls, `auth-tokens` the token each request carried, `auth-maintenance` the rogues' Maintenance calls; the usual Raft, consistency and linearizability
 // checks run too.
 import type { BugSet } from "../../core/bugs.ts";
 import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
@@ -35,6 +36,9 @@ import { etcdOperator, type OperatorLog } from "../../harness/etcd/nospace-opera
 import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../../checkers/etcd/auth-requests.ts";
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
+import { checkAuthMaintenance, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
+import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import type { MaintenanceRequest } from "../../core/etcd/protocol.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -287,6 +291,8 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const served: ServedRequest[] = [];
   const authCalls: AuthCall[] = [];
   const authApplied: AppliedAuthRequest[] = [];
+  const maintCalls: MaintenanceCall[] = [];
+  const restarts: { member: string; time: number }[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
     tokenApplies.push({ member: e.member, time: e.time, index: e.index, request: e.request, changed: e.changed });
@@ -297,6 +303,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
+    if (ev.kind === "restart") restarts.push({ member: ev.process, time: ev.time });
   });
   run.keepTimeline();
   run.observe.lifecycle.on((ev) => {
@@ -384,6 +391,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         onServed: (op, s) => served.push({ op, ...s }),
       });
       const rng = env.rng.fork("auth-workload");
+      const maint = p.name.startsWith("etcdctl") ? new MaintenanceClient(env) : undefined;
       let seq = 0;
       let watch: WatchHandle | undefined;
       const loop = (): void => {
@@ -406,13 +414,52 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
           seq++;
           return c.authRequest({ op: "authDisable" }, () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop));
         }
+        // Both rogues now and then call the Maintenance service: raise or disarm a NOSPACE alarm, list the
+        // alarms, defragment (GHSA-q8m4-xhhv-38mg: etcd let anyone call Alarm, with no token at all).
+        if (maint !== undefined && seq > 0 && rng.chance(0.03)) {
+          seq++;
+          const k = rng.int(0, 9);
+          const target = members[rng.int(0, members.length - 1)]!;
+          const request: MaintenanceRequest =
+            k < 4
+              ? { op: "alarmActivate", member: target, alarm: "NOSPACE" }
+              : k < 6
+                ? { op: "alarmDisarm", member: target, alarm: "NOSPACE" }
+                : k < 8
+                  ? { op: "alarmList" }
+                  : { op: "defragment" };
+          const token = c.currentToken;
+          const record: MaintenanceCall = {
+            client: p.id,
+            user: token !== undefined ? p.user : null,
+            member: members[rng.int(0, members.length - 1)]!,
+            op: request.op,
+            sentAt: world.now,
+            answeredAt: Infinity,
+            outcome: "unknown",
+          };
+          maintCalls.push(record);
+          return maint.call(
+            record.member,
+            request,
+            (r) => {
+              record.answeredAt = world.now;
+              record.outcome = r.error === undefined ? "ok" : r.error === "timeout" ? "unknown" : "refused";
+              env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
+            },
+            token,
+          );
+        }
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
         call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () =>
           env.setTimer(rng.int(1, 2 * think), loop),
         );
       };
-      return { start: () => loop(), onMessage: (from, msg) => void c.onMessage(from, msg) };
+      return {
+        start: () => loop(),
+        onMessage: (from, msg) => void (maint?.onMessage(from, msg) || c.onMessage(from, msg)),
+      };
     });
   }
 
@@ -536,6 +583,14 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
       applies: tokenApplies,
       served,
+    }),
+  );
+  checks.push(
+    checkAuthMaintenance({
+      calls: maintCalls,
+      applies: authApplied,
+      restarts,
+      admins: new Set(["root"]),
     }),
   );
   // The operator's set-up ends by enabling auth and nothing it does disables it: a run whose auth never

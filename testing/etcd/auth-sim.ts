@@ -9,12 +9,15 @@ import type { AuthRequest, AuthResponse } from "../../core/etcd/auth.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
 import { EtcdMember } from "../../core/etcd/member.ts";
+import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import type { MaintenanceRequest, MaintenanceResult } from "../../core/etcd/protocol.ts";
 
 export class AuthSim {
   readonly world: World;
   readonly members: string[];
   readonly recorder: HistoryRecorder;
   private readonly clients = new Map<string, EtcdClient>();
+  private readonly maint = new Map<EtcdClient, MaintenanceClient>();
   private nextClientId = 1;
 
   constructor(
@@ -53,7 +56,9 @@ export class AuthSim {
   client(name: string, opts: { member?: string; auth?: { user: string; password: string } } = {}): EtcdClient {
     const id = this.nextClientId++;
     let c: EtcdClient | undefined;
+    let maint: MaintenanceClient | undefined;
     this.world.spawn(name, (env) => {
+      maint = new MaintenanceClient(env);
       c = new EtcdClient(env, {
         clientId: id,
         members: [opts.member ?? this.members[0]!],
@@ -62,10 +67,11 @@ export class AuthSim {
         recorder: this.recorder,
         ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
       });
-      return { onMessage: (from, msg) => void c?.onMessage(from, msg) };
+      return { onMessage: (from, msg) => void (maint?.onMessage(from, msg) || c?.onMessage(from, msg)) };
     });
     this.world.runUntil(this.world.now + 1);
     this.clients.set(name, c!);
+    this.maint.set(c!, maint!);
     return c!;
   }
 
@@ -106,6 +112,11 @@ export class AuthSim {
 
   auth(c: EtcdClient, req: AuthRequest): KvResult<AuthResponse> {
     return this.wait<KvResult<AuthResponse>>((done) => c.authRequest(req, done));
+  }
+
+  /** A Maintenance call from c's process to c's member, with c's token. */
+  maintenance(c: EtcdClient, req: MaintenanceRequest): MaintenanceResult {
+    return this.wait<MaintenanceResult>((done) => this.maint.get(c)!.call(c.member, req, done, c.currentToken));
   }
 
   login(c: EtcdClient): KvResult<AuthResponse> {
