@@ -430,6 +430,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-member-change-unchecked",
+    bug: "with auth on, a membership change needs no permission: a user without the root role, or a client with no token, removes a voter or adds a learner",
+    modelledOn:
+      "etcd #7181 (3.1-rc1: a member removed without authentication while auth was on); membership RPCs went around the v3 apply loop's auth checks until #6903 (etcd #6899) made them check the caller's root role",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -5,7 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { AuthRequest } from "../../core/etcd/auth.ts";
-import { checkAuthMaintenance, type MaintenanceCall, type MemberAuthApply } from "./auth-maintenance.ts";
+import { checkAuthMaintenance, memberAuthOn, type MaintenanceCall, type MemberAuthApply } from "./auth-maintenance.ts";
 
 const ENABLE: AuthRequest = { op: "authEnable" };
 const DISABLE: AuthRequest = { op: "authDisable" };
@@ -54,6 +54,12 @@ test("an alarm disarm or a defragment served to a user without root fails; an al
   assert.is(run([call({ op: "alarmList" })]).verdict, "fail");
 });
 
+test("a membership change served to a user without root, or with no token, fails", () => {
+  assert.is(run([call({ op: "memberRemove" })]).verdict, "fail");
+  assert.is(run([call({ user: "nobody", op: "memberAddLearner" })]).verdict, "fail");
+  assert.is(run([call({ user: "root", op: "memberRemove" })]).verdict, "pass");
+});
+
 test("root's calls, refusals, unanswered calls and status are not violations", () => {
   const r = run([
     call({ user: "root" }),
@@ -97,6 +103,14 @@ test("an auth disable applied anywhere before the answer ends the judgement; a r
     ).verdict,
     "fail",
   );
+});
+
+test("memberAuthOn answers per member and per interval", () => {
+  const on = memberAuthOn([apply("n1", 100, 30), apply("n2", 300, 40, DISABLE)], [{ member: "n1", time: 500 }]);
+  assert.ok(on("n1", 150, 250));
+  assert.not.ok(on("n1", 50, 250), "sent before the enable");
+  assert.not.ok(on("n2", 150, 250), "n2 never applied the enable");
+  assert.not.ok(on("n1", 150, 350), "a disable was applied before the answer");
 });
 
 test.run();

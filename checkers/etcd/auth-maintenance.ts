@@ -1,7 +1,9 @@
-// Checker `auth-maintenance`: with auth on, etcd's Maintenance service answers only whom it should.
-// Changing an alarm (activate, disarm) and defragmenting need the root role; listing alarms needs an
-// authenticated user. etcd 3.4 checked Defragment alone and let anyone raise or disarm NOSPACE — with no
-// token at all (GHSA-q8m4-xhhv-38mg, fixed in 3.4.42, 3.5.28 and 3.6.9).
+// Checker `auth-maintenance`: with auth on, etcd's Maintenance service, and the Cluster service's
+// membership changes, answer only whom they should. Changing an alarm (activate, disarm), defragmenting
+// and changing membership need the root role; listing alarms needs an authenticated user. etcd 3.4
+// checked Defragment and membership changes (since #6903; 3.1-rc1 let anyone remove a member, #7181) and
+// let anyone raise or disarm NOSPACE — with no token at all (GHSA-q8m4-xhhv-38mg, fixed in 3.4.42,
+// 3.5.28 and 3.6.9).
 //
 // A call is judged only where its member surely had auth on from the send to the answer:
 //  - the member applied an auth enable that changed the state before the call was sent, and did not
@@ -21,7 +23,8 @@ export interface MaintenanceCall {
   /** The user its token speaks for; null: it sent no token. */
   user: string | null;
   member: string;
-  op: MaintenanceRequest["op"];
+  /** A Maintenance call, or a membership change of the Cluster service. */
+  op: MaintenanceRequest["op"] | "memberRemove" | "memberAddLearner";
   /** True times, µs. */
   sentAt: number;
   answeredAt: number;
@@ -49,23 +52,35 @@ export interface AuthMaintenanceInput {
 const MAX_LINES = 20;
 
 /** What the call needs when auth is on: root, or any authenticated user. */
-function needs(op: MaintenanceRequest["op"]): "root" | "user" | undefined {
+function needs(op: MaintenanceCall["op"]): "root" | "user" | undefined {
   if (op === "alarmActivate" || op === "alarmDisarm" || op === "defragment") return "root";
+  if (op === "memberRemove" || op === "memberAddLearner") return "root";
   return op === "alarmList" ? "user" : undefined;
 }
 
-export function checkAuthMaintenance(input: AuthMaintenanceInput): CheckOf<"auth-maintenance"> {
-  const enables = input.applies.filter((a) => a.changed && a.request.op === "authEnable");
-  const disables = input.applies.filter((a) => a.changed && a.request.op === "authDisable");
-  /** The member's auth was surely on throughout [from, to]. */
-  const surelyOn = (member: string, from: number, to: number): boolean =>
+/**
+ * Whether a member surely had auth on throughout [from, to] (true times): it applied an auth enable that
+ * changed the state before `from` and did not restart since, and no member applied a later auth disable
+ * by `to`. Also the `auth` check's standard for a request a member served with no token at all.
+ */
+export function memberAuthOn(
+  applies: readonly MemberAuthApply[],
+  restarts: readonly { member: string; time: number }[],
+): (member: string, from: number, to: number) => boolean {
+  const enables = applies.filter((a) => a.changed && a.request.op === "authEnable");
+  const disables = applies.filter((a) => a.changed && a.request.op === "authDisable");
+  return (member, from, to) =>
     enables.some(
       (e) =>
         e.member === member &&
         e.time < from &&
-        !input.restarts.some((r) => r.member === member && r.time >= e.time && r.time <= to) &&
+        !restarts.some((r) => r.member === member && r.time >= e.time && r.time <= to) &&
         !disables.some((d) => d.index > e.index && d.time <= to),
     );
+}
+
+export function checkAuthMaintenance(input: AuthMaintenanceInput): CheckOf<"auth-maintenance"> {
+  const surelyOn = memberAuthOn(input.applies, input.restarts);
   const violations: string[] = [];
   let judged = 0;
   for (const c of input.calls) {

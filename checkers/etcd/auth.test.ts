@@ -237,6 +237,17 @@ test("a watch is judged when it is created: granted by some auth state applied b
   const withOff = [...timeline, { time: 120, kvRevision: 6, state: off }];
   const w = watch(1, "/registry/", "/registry0", 130);
   assert.is(checkAuth({ operations: [], watches: [w], principals, timeline: withOff, changes: [] }).verdict, "pass");
+  // With no token: judged only where the member that created it surely had auth on.
+  const anon = watch(3, "/config/", "/config0", 50);
+  assert.is(judge(anon).verdict, "pass", "the cluster's first state, auth off, grants it");
+  const withMember = (on: boolean) =>
+    checkAuth({ operations: [], watches: [anon], principals, timeline, changes: [], memberAuthOn: () => on });
+  assert.is(withMember(false).verdict, "pass");
+  assert.is(withMember(true).verdict, "fail");
+  assert.match(
+    withMember(true).message,
+    /watch 1 by client 3 \(no token\) .* n1 had auth on since before the create \(45us\)/,
+  );
 });
 
 test.run();

@@ -13,7 +13,8 @@
 //    after its ReadIndex wait and a write when it is applied, so the state it used was in force then).
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
 // (the operator, probes) are not judged. A watch is judged at its creation, the only time etcd checks it
-// (it keeps streaming after a revoke). Leases are not judged (a principal's lease keys are not in the
+// (it keeps streaming after a revoke); one with no token, when the member that created it surely had auth
+// on (it may lag the cluster, so the cluster's states alone cannot tell). Leases are not judged (a principal's lease keys are not in the
 // history; the member's checks are tested against a real etcd, harness/real/auth.test.ts).
 import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
@@ -42,6 +43,12 @@ export interface AuthCheckInput {
   watches?: readonly WatchRecord[];
   /** Client id → the user its token speaks for (null: it sends no token). Clients not here are not judged. */
   principals: ReadonlyMap<number, string | null>;
+  /**
+   * Whether a member surely had auth on throughout [from, to] (checkers/etcd/auth-maintenance.ts's
+   * memberAuthOn): a watch created with no token by such a member was created unchecked. Absent: a
+   * tokenless watch is judged only against the cluster's auth states, and the first, auth off, grants it.
+   */
+  memberAuthOn?: (member: string, from: number, to: number) => boolean;
   /** Auth changes in log order; before the first, the empty store (auth off). */
   timeline: readonly AuthTimelinePoint[];
   changes: readonly AppliedWrite[];
@@ -213,9 +220,10 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
     // Without a token, a member that had not yet applied auth enable may have served it too; with one,
     // any state from auth's first enable on (a later disable included).
     const possible = points.filter((p, i) => p.time <= first.time && (user === null || (firstOn >= 0 && i >= firstOn)));
-    if (possible.length > 0 && !possible.some((p) => permits(p.state, user, asRead)))
+    const unchecked = user === null && input.memberAuthOn?.(w.member, w.call, first.time) === true;
+    if (unchecked || (possible.length > 0 && !possible.some((p) => permits(p.state, user, asRead))))
       violations.push(
-        `watch ${w.watchId} by client ${w.client} (${user ?? "no token"}) on ${describe(asRead).replace(/^range /, "")} was created by ${w.member} at ${first.time}us although no auth state applied by then grants reading it`,
+        `watch ${w.watchId} by client ${w.client} (${user ?? "no token"}) on ${describe(asRead).replace(/^range /, "")} was created by ${w.member} at ${first.time}us although ${unchecked ? `${w.member} had auth on since before the create (${w.call}us)` : "no auth state applied by then grants reading it"}`,
       );
   }
 

@@ -219,6 +219,26 @@ export class MemberAuth {
     return op === "alarmList" || user.roles.includes(ROOT) ? undefined : "permission-denied";
   }
 
+  /**
+   * etcd's checkMembershipOperationPermission (MemberAdd, MemberRemove, MemberUpdate, MemberPromote): with
+   * auth on, the caller needs the root role (etcd #6899, #6903). MemberList stays unchecked, as in 3.4.
+   */
+  memberChangeRefusal(
+    token: string | undefined,
+  ): "user-empty" | "permission-denied" | "invalid-auth-token" | undefined {
+    // The mutant is etcd 3.1-rc1 (#7181): any client, with or without a token, removes a member.
+    if (this.opts.bugs.has("etcd-auth-member-change-unchecked")) return undefined;
+    if (!this.state.enabled && token === undefined) return undefined;
+    const r = this.resolveNow(token);
+    if (r.error !== undefined) return "invalid-auth-token";
+    if (!this.state.enabled) return undefined;
+    const info = r.info;
+    if (info === undefined) return "user-empty";
+    return this.state.users.find((u) => u.name === info.user)?.roles.includes(ROOT) === true
+      ? undefined
+      : "permission-denied";
+  }
+
   private permCtx(leaseKeys: (id: number) => readonly string[]) {
     return {
       leaseKeys,

@@ -146,6 +146,7 @@ test("with auth on: a user without the grant is denied, without a token is 'user
     [true, true, "rpc error: code = PermissionDenied desc = etcdserver: permission denied"],
   );
   assert.not.ok(sim.watch(u, { key: "/cfg/a" }).canceled);
+  assert.ok(sim.watch(anon, { key: "/cfg/a" }).canceled, "with auth on, a watch with no token is refused");
 });
 
 /** What each caller gets from the Maintenance service: activate, list, disarm, defragment, status. */
@@ -188,6 +189,40 @@ test("mutant etcd-auth-alarm-unchecked: anyone, with no token at all, changes an
     u: ["ok", "ok", "ok", "permission-denied", "ok"],
     root: ["ok", "ok", "ok", "ok", "ok"],
   });
+});
+
+/** What each caller gets from a membership change at the leader: add a learner, then remove it. */
+function memberChangeAnswers(bugs: BugName[]): Record<string, (string | undefined)[]> {
+  const sim = new AuthSim({ bugs, members: 3 });
+  const admin = setup(sim, []);
+  const u = sim.client("u", { member: sim.leader()!, auth: { user: "u", password: "upw" } });
+  assert.ok(sim.login(u).ok);
+  const anon = sim.client("anon", { member: sim.leader()! });
+  const out: Record<string, (string | undefined)[]> = {};
+  for (const [name, c] of [
+    ["anon", anon],
+    ["u", u],
+    ["root", admin],
+  ] as const) {
+    out[name] = [sim.memberChange(c, { op: "addLearner", id: "n9" }), sim.memberChange(c, { op: "remove", id: "n9" })];
+  }
+  return out;
+}
+
+test("with auth on, a membership change needs the root role; without a token it is 'user name is empty'", () => {
+  assert.equal(memberChangeAnswers([]), {
+    anon: ["user-empty", "user-empty"],
+    u: ["permission-denied", "permission-denied"],
+    root: [undefined, undefined],
+  });
+});
+
+test("mutant etcd-auth-member-change-unchecked: a client with no token adds and removes a member", () => {
+  const out = memberChangeAnswers(["etcd-auth-member-change-unchecked"]);
+  assert.equal(out.anon, [undefined, undefined]);
+  // n9 is gone for good once removed: etcd never takes a removed ID back, so the user's calls pass the
+  // (absent) auth check and meet the membership rules.
+  assert.equal(out.u, ["id-removed", "invalid"]);
 });
 
 test("a Txn needs read on every compare and permission for every operation of both branches; LeaseRevoke needs write on the lease's keys", () => {

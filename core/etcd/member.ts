@@ -413,7 +413,7 @@ export class EtcdMember implements Actor {
       case "AuthRequest":
         return this.auth.onRequest(from, m.reqId, m.request, m.token);
       case "MemberRequest":
-        return this.onMemberRequest(from, m.reqId, m.change);
+        return this.onMemberRequest(from, m.reqId, m.change, m.token);
       case "MemberList":
         return this.onMemberList(from, m.reqId);
       case "MemberForward":
@@ -758,7 +758,10 @@ export class EtcdMember implements Actor {
   }
 
   /** Only the leader changes membership (etcd forwards; here the caller retries at the leader it names). */
-  private onMemberRequest(client: string, reqId: number, change: MemberChange): void {
+  private onMemberRequest(client: string, reqId: number, change: MemberChange, token: string | undefined): void {
+    // etcd checks the caller before anything else, on the member the request reached.
+    const denied = this.auth.memberChangeRefusal(token);
+    if (denied !== undefined) return this.memberReply(client, reqId, { error: denied });
     const st = this.driver.status();
     if (st.role !== "leader") return this.memberReply(client, reqId, { error: EtcdMember.notLeader(st) });
     const refused = this.refuseChange(change, st.voters, st.learners);

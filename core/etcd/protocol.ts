@@ -28,12 +28,16 @@ export type MemberError =
   | "invalid"
   /** etcd's ErrIDRemoved: a member's ID, once removed, is never added again (a fresh member needs a new ID). */
   | "id-removed"
+  /** With auth on, a change needs the root role (etcd's checkMembershipOperationPermission). */
+  | "user-empty"
+  | "permission-denied"
+  | "invalid-auth-token"
   | "timeout";
 
 export type ClientMessage =
   /** `token`: the simple token of an authenticated client (etcd's "token" gRPC metadata); absent without auth. */
   | { type: "KvRequest"; reqId: number; request: EtcdRequest; token?: string }
-  | { type: "MemberRequest"; reqId: number; change: MemberChange }
+  | { type: "MemberRequest"; reqId: number; change: MemberChange; token?: string }
   /** The leader's configuration (etcd's MemberList). */
   | { type: "MemberList"; reqId: number }
   | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest; token?: string }

@@ -10,7 +10,8 @@
 // Last, etcd PR #22386 (open in 2026): (5) once a tenant has filled the space quota and NOSPACE is raised,
 // it deletes a key outside its grant and turns auth off — the alarm's applier chain has no auth applier.
 // And GHSA-q8m4-xhhv-38mg: (6) a client with no token raises and lists NOSPACE, a user without root
-// disarms it — etcd's Maintenance service passed Alarm through unchecked.
+// disarms it — etcd's Maintenance service passed Alarm through unchecked; and (7) membership changes,
+// which etcd checks for the root role since #6903 (3.1-rc1 let anyone remove a member, #7181).
 // Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -261,6 +262,29 @@ test("GHSA-q8m4-xhhv-38mg: the member wants root to change an alarm and a user t
       real[i]!.startsWith("ok") ? mutant[i] : clean[i],
       `${step}: the real etcd answered ${real[i]} (${real.join(" | ")})`,
     ),
+  );
+});
+
+test("etcd #7181: a membership change without the root role is refused, by the member as by the real etcd; the mutant takes it", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  // The removal of an ID no cluster has: refused for the caller first; the mutant gets to "no such member".
+  const simAnswers = (bugs: BugName[]) => {
+    const { sim, u } = simFor(bugs);
+    const anon = sim.client("nobody-at-all");
+    return [anon, u].map((c) => `error ${sim.memberChange(c, { op: "remove", id: "n7" }) ?? "none"}`);
+  };
+  const clean = simAnswers([]);
+  assert.equal(clean, ["error user-empty", "error permission-denied"]);
+  assert.equal(simAnswers(["etcd-auth-member-change-unchecked"]), ["error invalid", "error invalid"]);
+  const real = await realFor(async (u, anon) => [
+    maintOutcome(await anon.memberRemove("12345", 5000)),
+    maintOutcome(await u.memberRemove("12345", 5000)),
+  ]);
+  assert.equal(
+    real,
+    clean,
+    "etcd 3.4 checks the caller's root role before the member ID (checkMembershipOperationPermission)",
   );
 });
 

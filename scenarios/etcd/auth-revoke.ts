@@ -9,8 +9,9 @@
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
 //    prefix, to watch from that key to the end of the keyspace, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role (it now and then calls auth disable),
-//    half of the time with no token; both now and then call the Maintenance service: raise or disarm a
-//    NOSPACE alarm, list alarms, defragment (GHSA-q8m4-xhhv-38mg: etcd let anyone call Alarm).
+//    half of the time with no token; both now and then watch the registry, call the Maintenance service
+//    (raise or disarm a NOSPACE alarm, list alarms, defragment: GHSA-q8m4-xhhv-38mg, etcd let anyone call
+//    Alarm) and try to remove a member or add a learner (etcd #7181).
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
 // and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
 // a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
@@ -36,9 +37,9 @@ import { etcdOperator, type OperatorLog } from "../../harness/etcd/nospace-opera
 import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../../checkers/etcd/auth-requests.ts";
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
-import { checkAuthMaintenance, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
-import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
-import type { MaintenanceRequest } from "../../core/etcd/protocol.ts";
+import { checkAuthMaintenance, memberAuthOn, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
+import { MaintenanceClient, MemberChangeClient } from "../../core/etcd/maintenance.ts";
+import type { MaintenanceRequest, MemberChange } from "../../core/etcd/protocol.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -292,6 +293,25 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const authCalls: AuthCall[] = [];
   const authApplied: AppliedAuthRequest[] = [];
   const maintCalls: MaintenanceCall[] = [];
+  /** A rogue's Maintenance or membership call, recorded as sent (its answer filled in later). */
+  const rogueCall = (
+    p: (typeof PRINCIPALS)[number],
+    token: string | undefined,
+    member: string,
+    op: MaintenanceCall["op"],
+  ): MaintenanceCall => {
+    const record: MaintenanceCall = {
+      client: p.id,
+      user: token !== undefined ? p.user : null,
+      member,
+      op,
+      sentAt: world.now,
+      answeredAt: Infinity,
+      outcome: "unknown",
+    };
+    maintCalls.push(record);
+    return record;
+  };
   const restarts: { member: string; time: number }[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
@@ -392,6 +412,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       });
       const rng = env.rng.fork("auth-workload");
       const maint = p.name.startsWith("etcdctl") ? new MaintenanceClient(env) : undefined;
+      const cluster = p.name.startsWith("etcdctl") ? new MemberChangeClient(env, o.requestTimeoutUs) : undefined;
       let seq = 0;
       let watch: WatchHandle | undefined;
       const loop = (): void => {
@@ -409,6 +430,15 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             watch = undefined;
           });
         }
+        // The rogues now and then watch the registry, which neither may read (with no token at all, etcd
+        // must refuse it as it refuses a read).
+        if (p.name.startsWith("etcdctl") && watch === undefined && seq > 0 && rng.chance(0.05)) {
+          watch = c.watch({ key: "/registry/", rangeEnd: "/registry0" }, () => {});
+          env.setTimer(rng.int(50_000, 400_000), () => {
+            watch?.cancel();
+            watch = undefined;
+          });
+        }
         // The rogue user now and then tries to turn auth off (etcd PR #22386: during a NOSPACE alarm it could).
         if (p.name === "etcdctl" && seq > 0 && rng.chance(0.03)) {
           seq++;
@@ -418,8 +448,21 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         // alarms, defragment (GHSA-q8m4-xhhv-38mg: etcd let anyone call Alarm, with no token at all).
         if (maint !== undefined && seq > 0 && rng.chance(0.03)) {
           seq++;
-          const k = rng.int(0, 9);
+          const k = rng.int(0, 11);
           const target = members[rng.int(0, members.length - 1)]!;
+          const member = members[rng.int(0, members.length - 1)]!;
+          const token = c.currentToken;
+          const next = () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
+          // Or a membership change (etcd #7181: 3.1-rc1 let anyone remove a member with auth on).
+          if (k >= 9) {
+            const change: MemberChange = k < 11 ? { op: "remove", id: target } : { op: "addLearner", id: "n9" };
+            const record = rogueCall(p, token, member, change.op === "remove" ? "memberRemove" : "memberAddLearner");
+            return cluster!.call(member, change, token, (error) => {
+              record.answeredAt = world.now;
+              record.outcome = error === undefined ? "ok" : error === "timeout" ? "unknown" : "refused";
+              next();
+            });
+          }
           const request: MaintenanceRequest =
             k < 4
               ? { op: "alarmActivate", member: target, alarm: "NOSPACE" }
@@ -428,24 +471,14 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
                 : k < 8
                   ? { op: "alarmList" }
                   : { op: "defragment" };
-          const token = c.currentToken;
-          const record: MaintenanceCall = {
-            client: p.id,
-            user: token !== undefined ? p.user : null,
-            member: members[rng.int(0, members.length - 1)]!,
-            op: request.op,
-            sentAt: world.now,
-            answeredAt: Infinity,
-            outcome: "unknown",
-          };
-          maintCalls.push(record);
+          const record = rogueCall(p, token, member, request.op);
           return maint.call(
-            record.member,
+            member,
             request,
             (r) => {
               record.answeredAt = world.now;
               record.outcome = r.error === undefined ? "ok" : r.error === "timeout" ? "unknown" : "refused";
-              env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
+              next();
             },
             token,
           );
@@ -458,7 +491,8 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       };
       return {
         start: () => loop(),
-        onMessage: (from, msg) => void (maint?.onMessage(from, msg) || c.onMessage(from, msg)),
+        onMessage: (from, msg) =>
+          void (maint?.onMessage(from, msg) || cluster?.onMessage(from, msg) || c.onMessage(from, msg)),
       };
     });
   }
@@ -573,6 +607,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),
       timeline: authTimeline,
       changes,
+      memberAuthOn: memberAuthOn(authApplied, restarts),
     }),
   );
   checks.push(authStore.result());

@@ -9,8 +9,8 @@ import type { AuthRequest, AuthResponse } from "../../core/etcd/auth.ts";
 import { EtcdClient, HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
 import { EtcdMember } from "../../core/etcd/member.ts";
-import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
-import type { MaintenanceRequest, MaintenanceResult } from "../../core/etcd/protocol.ts";
+import { MaintenanceClient, MemberChangeClient } from "../../core/etcd/maintenance.ts";
+import type { MaintenanceRequest, MaintenanceResult, MemberChange, MemberError } from "../../core/etcd/protocol.ts";
 
 export class AuthSim {
   readonly world: World;
@@ -18,6 +18,7 @@ export class AuthSim {
   readonly recorder: HistoryRecorder;
   private readonly clients = new Map<string, EtcdClient>();
   private readonly maint = new Map<EtcdClient, MaintenanceClient>();
+  private readonly changes = new Map<EtcdClient, MemberChangeClient>();
   private nextClientId = 1;
 
   constructor(
@@ -57,8 +58,10 @@ export class AuthSim {
     const id = this.nextClientId++;
     let c: EtcdClient | undefined;
     let maint: MaintenanceClient | undefined;
+    let changes: MemberChangeClient | undefined;
     this.world.spawn(name, (env) => {
       maint = new MaintenanceClient(env);
+      changes = new MemberChangeClient(env);
       c = new EtcdClient(env, {
         clientId: id,
         members: [opts.member ?? this.members[0]!],
@@ -67,11 +70,15 @@ export class AuthSim {
         recorder: this.recorder,
         ...(opts.auth !== undefined ? { auth: opts.auth } : {}),
       });
-      return { onMessage: (from, msg) => void (maint?.onMessage(from, msg) || c?.onMessage(from, msg)) };
+      return {
+        onMessage: (from, msg) =>
+          void (maint?.onMessage(from, msg) || changes?.onMessage(from, msg) || c?.onMessage(from, msg)),
+      };
     });
     this.world.runUntil(this.world.now + 1);
     this.clients.set(name, c!);
     this.maint.set(c!, maint!);
+    this.changes.set(c!, changes!);
     return c!;
   }
 
@@ -117,6 +124,13 @@ export class AuthSim {
   /** A Maintenance call from c's process to c's member, with c's token. */
   maintenance(c: EtcdClient, req: MaintenanceRequest): MaintenanceResult {
     return this.wait<MaintenanceResult>((done) => this.maint.get(c)!.call(c.member, req, done, c.currentToken));
+  }
+
+  /** A membership change from c's process to c's member, with c's token: the error, or undefined when applied. */
+  memberChange(c: EtcdClient, change: MemberChange): MemberError | undefined {
+    return this.wait<{ e: MemberError | undefined }>((done) =>
+      this.changes.get(c)!.call(c.member, change, c.currentToken, (e) => done({ e })),
+    ).e;
   }
 
   login(c: EtcdClient): KvResult<AuthResponse> {
