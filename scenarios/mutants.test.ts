@@ -52,7 +52,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-controller-starts-unsynced", 10], // [1] deployment-rollout: kube-cache-synced (79 of seeds 1..100; kube-smoke 30 of 1..100)
   ["kube-get-serializable", 15], // [3] deployment-rollout: kube-read-fresh (38 of seeds 1..100)
   ["mvcc-txn-duplicate-put-accepted", 10], // [1] kv-chaos: linearizability (a Txn putting one key twice can only be refused) and watch (15 of seeds 1..100)
-  ["mvcc-put-ignore-flags-unchecked", 40], // [20] kv-chaos: linearizability (a request etcd must refuse can only be refused; 37 of seeds 1..200)
+  ["mvcc-put-ignore-flags-unchecked", 40], // [1] kv-chaos: linearizability (a request etcd must refuse can only be refused; 9 of seeds 1..100)
   ["mvcc-range-future-revision-served", 15], // [7] kv-chaos: linearizability (a read past the current revision can only be refused; 48 of seeds 1..200; first at 1 before kv-chaos drew keyspace rewrites)
   ["mvcc-txn-nested-compare-late", 20], // [4] kv-chaos: linearizability (nested Txns on half its seeds; 15 of seeds 1..200)
   ["mvcc-txn-nested-branches-refused", 40], // [29] kv-chaos: linearizability judges a duplicate-key refusal the model does not make (12 of seeds 1..200)

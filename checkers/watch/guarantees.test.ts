@@ -5,6 +5,7 @@ import { checkWatches } from "./check.ts";
 import {
   at,
   canceledCompacted,
+  created,
   del,
   ev,
   events,
@@ -16,6 +17,7 @@ import {
   watch,
 } from "./fixtures.ts";
 import type { WatchEvidence } from "./types.ts";
+import type { WatchResponse } from "../../core/mvcc/rpc.ts";
 
 // rev 2: a=1 | rev 3: a=2, b=1 | rev 4: delete a | rev 5: a=3 (a new generation)
 const h = history([put("a", "1")], [put("a", "2"), put("b", "1")], [del("a")], [put("a", "3")]);
@@ -35,6 +37,19 @@ function failsWith(
   );
   return result;
 }
+
+test("a watch of an empty range created without a cancel breaks canceled; created and canceled at once passes", () => {
+  failsWith(watch({ key: "b", rangeEnd: "b" }, created(5)), ["canceled"]);
+  failsWith(watch({ key: "b", rangeEnd: "a" }, created(5)), ["canceled"]);
+  const refused: WatchResponse = { ...created(5), canceled: true };
+  for (const rangeEnd of ["b", "a"]) {
+    const r = checkWatches({ watches: [watch({ key: "b", rangeEnd }, refused)], changes: h });
+    assert.is(r.verdict, "pass", r.message);
+  }
+  // A range end of "\0" is every key from the key on, not an empty range.
+  const fromKey = checkWatches({ watches: [watch({ key: "b", rangeEnd: "\0" }, created(5))], changes: h });
+  assert.is(fromKey.verdict, "pass", fromKey.message);
+});
 
 test("a revision arriving after a later one breaks ordered", () => {
   failsWith(watch({ key: "a", startRevision: 2 }, events(ev(h, 3, "a")), events(ev(h, 2, "a"))), ["ordered"]);

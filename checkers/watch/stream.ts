@@ -120,6 +120,19 @@ export function checkStream(
   let lastProgress = 0;
   let canceledAt: number | undefined;
 
+  // etcd refuses a watch of an empty range (ErrEmptyWatcherRange): created and canceled in one response.
+  const end = record.request.rangeEnd;
+  const first = record.responses[0];
+  if (end !== undefined && end !== "" && end !== "\0" && record.request.key >= end && first !== undefined) {
+    if (first.response.canceled !== true)
+      rep.violate(
+        "canceled",
+        first.response.header.revision,
+        `a watch of the empty range [${record.request.key}, ${end}) was not cancelled at creation (etcd: ErrEmptyWatcherRange)`,
+        { response: 0 },
+      );
+  }
+
   for (let i = 0; i < record.responses.length; i++) {
     const { time, response: r } = record.responses[i]!;
     if (canceledAt !== undefined) {

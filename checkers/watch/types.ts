@@ -53,7 +53,7 @@ export type WatchGuarantee =
   | "committed" // every event equals the committed change at its revision and key
   | "is-create" // a PUT is a create (createRevision == modRevision) iff the key was absent before
   | "prev-kv" // prevKv is the pair at revision − 1 when requested (omitted only if compacted), absent otherwise
-  | "canceled"; // a compaction cancel only below the compact revision; nothing after a cancel
+  | "canceled"; // a compaction cancel only below the compact revision; nothing after a cancel; an empty range refused at creation
 
 export interface WatchViolation {
   guarantee: WatchGuarantee;

@@ -15,34 +15,57 @@ import type {
 /** Request ids start high so they never meet a KV client's ids in the same process. */
 const FIRST_ID = 2 ** 40;
 
-export class MaintenanceClient {
+/** Calls answered one at a time by the member they went to, each with a timeout: what both clients keep. */
+class PendingCalls<R> {
   private nextReq = FIRST_ID;
-  private readonly pending = new Map<number, { member: string; timer: TimerId; cb: (r: MaintenanceResult) => void }>();
+  private readonly pending = new Map<number, { member: string; timer: TimerId; cb: (r: R) => void }>();
 
   constructor(
     private readonly env: Env,
-    private readonly timeoutUs = 1_000_000,
+    private readonly timeoutUs: number,
+    private readonly timedOut: () => R,
   ) {}
+
+  send(member: string, message: (reqId: number) => ClientMessage, cb: (r: R) => void): void {
+    const reqId = this.nextReq++;
+    const timer = this.env.setTimer(this.timeoutUs, () => {
+      if (this.pending.delete(reqId)) cb(this.timedOut());
+    });
+    this.pending.set(reqId, { member, timer, cb });
+    this.env.send(member, message(reqId));
+  }
+
+  /** An answer from `from`: only the member a call went to answers it. */
+  answer(from: string, reqId: number, r: R): void {
+    const p = this.pending.get(reqId);
+    if (p === undefined || p.member !== from) return;
+    this.pending.delete(reqId);
+    this.env.cancelTimer(p.timer);
+    p.cb(r);
+  }
+}
+
+export class MaintenanceClient {
+  private readonly calls: PendingCalls<MaintenanceResult>;
+
+  constructor(env: Env, timeoutUs = 1_000_000) {
+    this.calls = new PendingCalls<MaintenanceResult>(env, timeoutUs, () => ({ error: "timeout" }));
+  }
 
   /** `token`: the caller's simple token (with etcd auth on, the Maintenance service checks it). */
   call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void, token?: string): void {
-    const reqId = this.nextReq++;
-    const timer = this.env.setTimer(this.timeoutUs, () => {
-      if (this.pending.delete(reqId)) cb({ error: "timeout" });
-    });
-    this.pending.set(reqId, { member, timer, cb });
-    this.env.send(member, { type: "Maintenance", reqId, request, ...(token !== undefined ? { token } : {}) });
+    this.calls.send(
+      member,
+      (reqId) => ({ type: "Maintenance", reqId, request, ...(token !== undefined ? { token } : {}) }),
+      cb,
+    );
   }
 
   /** Feed messages here; returns false if it was not a maintenance answer. */
   onMessage(from: string, raw: unknown): boolean {
     const m = raw as MemberMessage;
     if (m?.type !== "MaintenanceResponse") return false;
-    const p = this.pending.get(m.reqId);
-    if (p === undefined || p.member !== from) return true;
-    this.pending.delete(m.reqId);
-    this.env.cancelTimer(p.timer);
-    p.cb(m.result);
+    this.calls.answer(from, m.reqId, m.result);
     return true;
   }
 }
@@ -53,16 +76,11 @@ export class MaintenanceClient {
  * The membership operator (harness/etcd/membership.ts) follows leaders and retries; this does neither.
  */
 export class MemberChangeClient {
-  private nextReq = FIRST_ID;
-  private readonly pending = new Map<
-    number,
-    { member: string; timer: TimerId; cb: (e: MemberError | undefined) => void }
-  >();
+  private readonly calls: PendingCalls<MemberError | undefined>;
 
-  constructor(
-    private readonly env: Env,
-    private readonly timeoutUs = 1_000_000,
-  ) {}
+  constructor(env: Env, timeoutUs = 1_000_000) {
+    this.calls = new PendingCalls<MemberError | undefined>(env, timeoutUs, () => "timeout");
+  }
 
   call(
     member: string,
@@ -70,28 +88,18 @@ export class MemberChangeClient {
     token: string | undefined,
     cb: (e: MemberError | undefined) => void,
   ): void {
-    const reqId = this.nextReq++;
-    const timer = this.env.setTimer(this.timeoutUs, () => {
-      if (this.pending.delete(reqId)) cb("timeout");
-    });
-    this.pending.set(reqId, { member, timer, cb });
-    this.env.send(member, {
-      type: "MemberRequest",
-      reqId,
-      change,
-      ...(token !== undefined ? { token } : {}),
-    } satisfies ClientMessage);
+    this.calls.send(
+      member,
+      (reqId) => ({ type: "MemberRequest", reqId, change, ...(token !== undefined ? { token } : {}) }),
+      cb,
+    );
   }
 
   /** Feed messages here; returns false if it was not a membership answer. */
   onMessage(from: string, raw: unknown): boolean {
     const m = raw as MemberMessage;
     if (m?.type !== "MemberResponse") return false;
-    const p = this.pending.get(m.reqId);
-    if (p === undefined || p.member !== from) return true;
-    this.pending.delete(m.reqId);
-    this.env.cancelTimer(p.timer);
-    p.cb(m.error);
+    this.calls.answer(from, m.reqId, m.error);
     return true;
   }
 }

@@ -336,10 +336,18 @@ export function workloadClient(
           rangeEnd: whole ? prefixRangeEnd : to === from ? from + "\0" : to,
           prevKv: env.rng.chance(0.3),
         };
-        return c.deleteRange(req, (r) => {
-          if (r.ok) noteRev(r.value.header.revision);
+        const done = (r: { ok: boolean; value?: { header: { revision: number } } }) => {
+          if (r.ok) noteRev(r.value!.header.revision);
           next();
-        });
+        };
+        if (env.rng.chance(0.2)) {
+          // In a Txn with a put at the range's first key, which etcd refuses as a duplicate key (the range
+          // holds its start), or at its end key, which it takes (the range stops short of its end).
+          const at = to !== from && !whole && env.rng.chance(0.5) ? to : req.key;
+          const success: RequestOp[] = [{ requestDeleteRange: req }, { requestPut: { key: at, value: value() } }];
+          return c.txn({ compare: [], success, failure: [] }, done);
+        }
+        return c.deleteRange(req, done);
       }
       case "txnWriteRead": {
         const k = key();
@@ -361,6 +369,13 @@ export function workloadClient(
       }
       case "invalidRequest": {
         const k = key();
+        if (env.rng.chance(0.15)) {
+          // A watch of an empty range (the range end at or below the key): etcd answers created and canceled
+          // at once (ErrEmptyWatcherRange).
+          const h = c.watch({ key: k, rangeEnd: env.rng.chance(0.5) ? k : w.keyPrefix }, () => {});
+          env.setTimer(100_000, () => h.cancel());
+          return next();
+        }
         const bad: RequestOp = env.rng.pick([
           { requestPut: { key: k, value: value(), ignoreValue: true } },
           { requestPut: { key: k, value: "", ignoreLease: true, lease: env.rng.int(1, 1_000) } },
