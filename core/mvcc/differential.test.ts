@@ -499,6 +499,30 @@ if (availability.kind === "skipped") {
     });
   });
 
+  test("a put at a Txn delete's first key is a duplicate key; one at its range end is not", async () => {
+    await expectAgreement({
+      steps: [
+        { put: { key: "a", value: "x" } },
+        {
+          txn: {
+            compare: [],
+            success: [{ del: { key: "a", rangeEnd: "c" } }, { put: { key: "a", value: "1" } }],
+            failure: [],
+          },
+        },
+        {
+          txn: {
+            compare: [],
+            success: [{ del: { key: "a", rangeEnd: "c" } }, { put: { key: "c", value: "2" } }],
+            failure: [],
+          },
+        },
+        { range: { key: "a", rangeEnd: "d" } },
+      ],
+      resume: [],
+    });
+  });
+
   test('a put under a Txn delete with range end "\\0" is not a duplicate key in etcd 3.4', async () => {
     await expectAgreement({
       steps: [
