@@ -3,7 +3,7 @@
 // success no member applied fail.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { AuthRequest } from "../../core/etcd/auth.ts";
+import { applyAuth, emptyAuthState, type AuthRequest } from "../../core/etcd/auth.ts";
 import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "./auth-requests.ts";
 
 const REVOKE: AuthRequest = { op: "userRevokeRole", name: "agent", role: "node" };
@@ -71,6 +71,29 @@ test("logins are not judged", () => {
   const login: AuthRequest = { op: "authenticate", name: "root", password: "pw" };
   const r = checkAuthRequests({ calls: [call(login, 100, 200, "refused")], applied: applied(login, 10, 150) });
   assert.is(r.verdict, "pass");
+});
+
+test("a login answered with a token must carry the password some state applied by then gives its user", () => {
+  const withRoot = applyAuth(emptyAuthState(), { op: "userAdd", name: "root", password: "pw1" }, "root").state;
+  const changed = applyAuth(withRoot, { op: "userChangePassword", name: "root", password: "pw2" }, "root").state;
+  const states = [
+    { time: 100, state: withRoot },
+    { time: 300, state: changed },
+  ];
+  const login = (password: string, at: number, outcome: AuthCall["outcome"] = "ok") =>
+    call({ op: "authenticate", name: "root", password }, at, at + 20, outcome);
+  const judge = (c: AuthCall) => checkAuthRequests({ calls: [c], applied: [], states });
+  assert.is(judge(login("pw1", 200)).verdict, "pass");
+  assert.is(judge(login("pw1", 400)).verdict, "pass", "a lagging member may still hold the old password");
+  assert.is(judge(login("pw2", 200)).verdict, "fail", "the new password was not applied anywhere yet");
+  const guess = judge(login("letmein", 400));
+  assert.is(guess.verdict, "fail");
+  assert.match(
+    guess.message,
+    /authenticate as root succeeded \[400, 420\]us with a password that no auth state applied by then gives root/,
+  );
+  assert.is(judge(login("letmein", 400, "refused")).verdict, "pass");
+  assert.match(judge(login("pw1", 200)).message, /1 logins judged, each with its user's password/);
 });
 
 test.run();

@@ -6,10 +6,13 @@
 //    that changed the auth state was asked for, before it was applied, by a call that succeeded or whose
 //    outcome is unknown (a timeout). An entry the auth store refused when applying it (no user on the
 //    request, say) changes nothing, and its call is answered with that refusal.
-// The operator is the only client of these requests (logins are Authenticate, which this does not
-// judge); an equal request called twice may be applied twice, so calls and entries are matched by
-// content and time, not one to one. The `membership` checker holds membership changes to the same rule.
-import type { AuthRequest } from "../../core/etcd/auth.ts";
+// The operator is the only client of these requests; an equal request called twice may be applied twice,
+// so calls and entries are matched by content and time, not one to one. The `membership` checker holds
+// membership changes to the same rule.
+// Authenticate is judged by its password instead: one answered with a token named a user and the password
+// that some auth state applied by the answer gives that user (a member checks it on its own state, which
+// may lag, so any earlier state will do).
+import type { AuthRequest, AuthState } from "../../core/etcd/auth.ts";
 import type { CheckOf } from "../types.ts";
 
 export interface AuthCall {
@@ -36,6 +39,8 @@ const MAX_LINES = 20;
 export function checkAuthRequests(input: {
   calls: readonly AuthCall[];
   applied: readonly AppliedAuthRequest[];
+  /** The auth states, each with the time its first member applied it: Authenticate calls are judged by them. */
+  states?: readonly { time: number; state: AuthState }[];
 }): CheckOf<"auth-requests"> {
   // Each log entry once, at the time its first member applied it.
   const entries = new Map<number, { time: number; key: string; changed: boolean }>();
@@ -76,12 +81,25 @@ export function checkAuthRequests(input: {
     if (!applied.some((e) => e.key === c.key && e.time >= c.call && e.time <= c.return))
       violations.push(`${c.key} succeeded [${c.call}, ${c.return}]us but no member applied it meanwhile`);
   }
+  let logins = 0;
+  for (const c of input.calls) {
+    if (c.request.op !== "authenticate" || c.outcome !== "ok" || input.states === undefined) continue;
+    logins++;
+    const { name: user, password } = c.request;
+    const holds = input.states.some(
+      (p) => p.time <= c.return && p.state.users.some((u) => u.name === user && u.password === password),
+    );
+    if (!holds)
+      violations.push(
+        `authenticate as ${user} succeeded [${c.call}, ${c.return}]us with a password that no auth state applied by then gives ${user}`,
+      );
+  }
   const name = "auth-requests";
   if (violations.length === 0)
     return {
       name,
       verdict: "pass",
-      message: `${calls.length} admin calls (${ok} succeeded) and ${entries.size} admin entries applied: each success applied, each entry asked for by a call that succeeded or may have`,
+      message: `${calls.length} admin calls (${ok} succeeded) and ${entries.size} admin entries applied: each success applied, each entry asked for by a call that succeeded or may have${input.states !== undefined ? `; ${logins} logins judged, each with its user's password` : ""}`,
       evidence: { violations: [] },
     };
   return {

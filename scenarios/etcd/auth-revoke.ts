@@ -9,7 +9,7 @@
 //  - "reader": read on /config/ and on the single key /registry/flag, which it also tries to list as a
 //    prefix, to watch from that key to the end of the keyspace, and to write;
 //  - "etcdctl": a rogue direct client, half of the time with no role (it now and then calls auth disable),
-//    half of the time with no token; both now and then watch the registry, call the Maintenance service
+//    half of the time with no token; both now and then guess root's password, watch the registry, call the Maintenance service
 //    (raise or disarm a NOSPACE alarm, list alarms, defragment: GHSA-q8m4-xhhv-38mg, etcd let anyone call
 //    Alarm) and try to remove a member or add a learner (etcd #7181).
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
@@ -439,6 +439,21 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             watch = undefined;
           });
         }
+        // The rogues now and then log in: as root with a guessed password, or (the one with a user) as themselves.
+        if (p.name.startsWith("etcdctl") && seq > 0 && rng.chance(0.02)) {
+          seq++;
+          const request: AuthRequest =
+            p.user !== null && rng.chance(0.5)
+              ? { op: "authenticate", name: p.user, password: PASSWORDS[p.user]! }
+              : { op: "authenticate", name: "root", password: "letmein" };
+          const login: AuthCall = { request, call: world.now, return: Infinity, outcome: "unknown" };
+          authCalls.push(login);
+          return c.authRequest(request, (r) => {
+            login.return = world.now;
+            login.outcome = r.ok ? "ok" : r.unknown ? "unknown" : "refused";
+            env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
+          });
+        }
         // The rogue user now and then tries to turn auth off (etcd PR #22386: during a NOSPACE alarm it could).
         if (p.name === "etcdctl" && seq > 0 && rng.chance(0.03)) {
           seq++;
@@ -611,7 +626,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     }),
   );
   checks.push(authStore.result());
-  checks.push(checkAuthRequests({ calls: authCalls, applied: authApplied }));
+  checks.push(checkAuthRequests({ calls: authCalls, applied: authApplied, states: authTimeline }));
   if (o.quotaBackendBytes > 0) checks.push(checkNoSpace(nospace, { quotaBytes: o.quotaBackendBytes }));
   checks.push(
     checkAuthTokens({
