@@ -11,7 +11,7 @@
 //  - "etcdctl": a rogue direct client, half of the time with no role (it now and then calls auth disable),
 //    half of the time with no token; both now and then guess root's password, watch the registry, call the Maintenance service
 //    (raise or disarm a NOSPACE alarm, list alarms, defragment: GHSA-q8m4-xhhv-38mg, etcd let anyone call
-//    Alarm) and try to remove a member or add a learner (etcd #7181).
+//    Alarm) and try to remove a member or add a learner (etcd #7181): auth-rogues.ts.
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
 // and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
 // a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
@@ -38,8 +38,7 @@ import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../..
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { checkAuthMaintenance, memberAuthOn, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
-import { MaintenanceClient, MemberChangeClient } from "../../core/etcd/maintenance.ts";
-import type { MaintenanceRequest, MemberChange } from "../../core/etcd/protocol.ts";
+import { Rogue } from "./auth-rogues.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -293,25 +292,6 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const authCalls: AuthCall[] = [];
   const authApplied: AppliedAuthRequest[] = [];
   const maintCalls: MaintenanceCall[] = [];
-  /** A rogue's Maintenance or membership call, recorded as sent (its answer filled in later). */
-  const rogueCall = (
-    p: (typeof PRINCIPALS)[number],
-    token: string | undefined,
-    member: string,
-    op: MaintenanceCall["op"],
-  ): MaintenanceCall => {
-    const record: MaintenanceCall = {
-      client: p.id,
-      user: token !== undefined ? p.user : null,
-      member,
-      op,
-      sentAt: world.now,
-      answeredAt: Infinity,
-      outcome: "unknown",
-    };
-    maintCalls.push(record);
-    return record;
-  };
   const restarts: { member: string; time: number }[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
@@ -411,8 +391,20 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         onServed: (op, s) => served.push({ op, ...s }),
       });
       const rng = env.rng.fork("auth-workload");
-      const maint = p.name.startsWith("etcdctl") ? new MaintenanceClient(env) : undefined;
-      const cluster = p.name.startsWith("etcdctl") ? new MemberChangeClient(env, o.requestTimeoutUs) : undefined;
+      const rogue = p.name.startsWith("etcdctl")
+        ? new Rogue({
+            env,
+            rng,
+            kv: c,
+            principal: { id: p.id, user: p.user, ...(p.user !== null ? { password: PASSWORDS[p.user]! } : {}) },
+            members,
+            thinkUs: o.thinkUs,
+            requestTimeoutUs: o.requestTimeoutUs,
+            now: () => world.now,
+            calls: maintCalls,
+            logins: authCalls,
+          })
+        : undefined;
       let seq = 0;
       let watch: WatchHandle | undefined;
       const loop = (): void => {
@@ -430,73 +422,10 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             watch = undefined;
           });
         }
-        // The rogues now and then watch the registry, which neither may read (with no token at all, etcd
-        // must refuse it as it refuses a read).
-        if (p.name.startsWith("etcdctl") && watch === undefined && seq > 0 && rng.chance(0.05)) {
-          watch = c.watch({ key: "/registry/", rangeEnd: "/registry0" }, () => {});
-          env.setTimer(rng.int(50_000, 400_000), () => {
-            watch?.cancel();
-            watch = undefined;
-          });
-        }
-        // The rogues now and then log in: as root with a guessed password, or (the one with a user) as themselves.
-        if (p.name.startsWith("etcdctl") && seq > 0 && rng.chance(0.02)) {
+        // The rogues' own moves: watches, logins, auth disable, Maintenance calls, membership changes.
+        if (rogue !== undefined && seq > 0 && rogue.act(loop)) {
           seq++;
-          const request: AuthRequest =
-            p.user !== null && rng.chance(0.5)
-              ? { op: "authenticate", name: p.user, password: PASSWORDS[p.user]! }
-              : { op: "authenticate", name: "root", password: "letmein" };
-          const login: AuthCall = { request, call: world.now, return: Infinity, outcome: "unknown" };
-          authCalls.push(login);
-          return c.authRequest(request, (r) => {
-            login.return = world.now;
-            login.outcome = r.ok ? "ok" : r.unknown ? "unknown" : "refused";
-            env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
-          });
-        }
-        // The rogue user now and then tries to turn auth off (etcd PR #22386: during a NOSPACE alarm it could).
-        if (p.name === "etcdctl" && seq > 0 && rng.chance(0.03)) {
-          seq++;
-          return c.authRequest({ op: "authDisable" }, () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop));
-        }
-        // Both rogues now and then call the Maintenance service: raise or disarm a NOSPACE alarm, list the
-        // alarms, defragment (GHSA-q8m4-xhhv-38mg: etcd let anyone call Alarm, with no token at all).
-        if (maint !== undefined && seq > 0 && rng.chance(0.03)) {
-          seq++;
-          const k = rng.int(0, 11);
-          const target = members[rng.int(0, members.length - 1)]!;
-          const member = members[rng.int(0, members.length - 1)]!;
-          const token = c.currentToken;
-          const next = () => env.setTimer(rng.int(1, 2 * o.thinkUs), loop);
-          // Or a membership change (etcd #7181: 3.1-rc1 let anyone remove a member with auth on).
-          if (k >= 9) {
-            const change: MemberChange = k < 11 ? { op: "remove", id: target } : { op: "addLearner", id: "n9" };
-            const record = rogueCall(p, token, member, change.op === "remove" ? "memberRemove" : "memberAddLearner");
-            return cluster!.call(member, change, token, (error) => {
-              record.answeredAt = world.now;
-              record.outcome = error === undefined ? "ok" : error === "timeout" ? "unknown" : "refused";
-              next();
-            });
-          }
-          const request: MaintenanceRequest =
-            k < 4
-              ? { op: "alarmActivate", member: target, alarm: "NOSPACE" }
-              : k < 6
-                ? { op: "alarmDisarm", member: target, alarm: "NOSPACE" }
-                : k < 8
-                  ? { op: "alarmList" }
-                  : { op: "defragment" };
-          const record = rogueCall(p, token, member, request.op);
-          return maint.call(
-            member,
-            request,
-            (r) => {
-              record.answeredAt = world.now;
-              record.outcome = r.error === undefined ? "ok" : r.error === "timeout" ? "unknown" : "refused";
-              next();
-            },
-            token,
-          );
+          return;
         }
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
@@ -506,8 +435,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       };
       return {
         start: () => loop(),
-        onMessage: (from, msg) =>
-          void (maint?.onMessage(from, msg) || cluster?.onMessage(from, msg) || c.onMessage(from, msg)),
+        onMessage: (from, msg) => void (rogue?.onMessage(from, msg) || c.onMessage(from, msg)),
       };
     });
   }
