@@ -437,6 +437,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-empty-password-accepted",
+    bug: "Authenticate takes an empty password for any existing user: a client that names root with no password gets root's token",
+    modelledOn:
+      "etcd #5182 (2016): bcrypt.CompareHashAndPassword returned no error for an empty password, so `curl -u root:` passed etcd's v2 auth until #5196 refused empty passwords; found missing by a mutation campaign over core/etcd, when a member that skipped the password check of an existing user survived because nobody logged in with a wrong password",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -77,6 +77,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-dropped-during-nospace", 15], // [4] auth-revoke: auth (a rogue's delete), auth-store, auth-requests and liveness (its auth disable) during a NOSPACE alarm (44 of seeds 1..100; half the seeds set a quota)
   ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (78 of seeds 1..100)
   ["etcd-auth-member-change-unchecked", 15], // [3] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
+  ["etcd-auth-empty-password-accepted", 10], // [1] auth-revoke: auth-requests, a rogue's login as root with no password (55 of seeds 1..100)
   ["etcd-client-reuses-watch-ids", 25], // [14] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)

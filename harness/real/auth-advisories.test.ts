@@ -11,7 +11,8 @@
 // it deletes a key outside its grant and turns auth off — the alarm's applier chain has no auth applier.
 // And GHSA-q8m4-xhhv-38mg: (6) a client with no token raises and lists NOSPACE, a user without root
 // disarms it — etcd's Maintenance service passed Alarm through unchecked; and (7) membership changes,
-// which etcd checks for the root role since #6903 (3.1-rc1 let anyone remove a member, #7181).
+// which etcd checks for the root role since #6903 (3.1-rc1 let anyone remove a member, #7181); and (8) a
+// login as root with an empty password (etcd #5182 let one through its v2 auth).
 // Without etcd this file fails with an install hint, unless ETCDSIM_SKIP_REAL_ETCD=1 skips it.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -286,6 +287,23 @@ test("etcd #7181: a membership change without the root role is refused, by the m
     clean,
     "etcd 3.4 checks the caller's root role before the member ID (checkMembershipOperationPermission)",
   );
+});
+
+test("etcd #5182: root with an empty password is refused by the member and the real etcd; the mutant logs it in", async () => {
+  if (availability.kind === "skipped") return console.log(availability.message);
+  if (availability.kind === "missing") assert.unreachable(availability.message);
+  const login = (bugs: BugName[]) => {
+    const { sim } = simFor(bugs);
+    const r = sim.auth(sim.client("guesser"), { op: "authenticate", name: "root", password: "" });
+    return r.ok ? "ok" : `error ${r.error}`;
+  };
+  const clean = login([]);
+  assert.equal([clean, login(["etcd-auth-empty-password-accepted"])], ["error auth-failed", "ok"]);
+  const real = await realFor(async (_u, anon) => {
+    const r = await anon.auth({ op: "authenticate", name: "root", password: "" }, 5000);
+    return r.ok ? "ok" : `error ${r.unknown ? r.reason : r.error}`;
+  });
+  assert.is(real, clean);
 });
 
 const TENANT: World = {

@@ -29,6 +29,7 @@ export interface RogueOptions {
 
 export class Rogue {
   private watch: WatchHandle | undefined;
+  private guesses = 0;
   private readonly maint: MaintenanceClient;
   private readonly cluster: MemberChangeClient;
 
@@ -70,10 +71,12 @@ export class Rogue {
   /** As root with a guessed password, or (the one with a user) as itself. */
   private login(next: () => void): boolean {
     const { rng, principal } = this.o;
+    // Root's guesses take turns: a word, and no password at all (etcd #5182 let an empty one through).
+    const guess = this.guesses++ % 2 === 0 ? "letmein" : "";
     const request: AuthRequest =
       principal.user !== null && rng.chance(0.5)
         ? { op: "authenticate", name: principal.user, password: principal.password! }
-        : { op: "authenticate", name: "root", password: "letmein" };
+        : { op: "authenticate", name: "root", password: guess };
     const login: AuthCall = { request, call: this.o.now(), return: Infinity, outcome: "unknown" };
     this.o.logins.push(login);
     this.o.kv.authRequest(request, (r) => {
