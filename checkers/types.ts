@@ -43,6 +43,7 @@ export interface CheckEvidence {
   "kube-node-capacity": ViolationList;
   "kube-replica-creations": ViolationList;
   "kube-watch-leaks": ViolationList;
+  "kube-create-status": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;
   /** What liveness still waited for when the bound passed. */

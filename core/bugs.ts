@@ -444,6 +444,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "kube-create-keeps-status",
+    bug: "the apiserver stores the status a client sends with a create: a Deployment applied from an exported manifest starts out claiming ready replicas it does not have, a Pod sent as Running starts Running",
+    modelledOn:
+      "Kubernetes' PrepareForCreate resets status (pods to Pending, Deployments and ReplicaSets to empty); custom resources kept a status sent on create until their strategy began clearing it (kubernetes #50764); this testbed's own apiserver kept it until the kube-create-status check was written",
+    scenario: "kube-smoke",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -15,6 +15,7 @@ import { checkGarbageCollection } from "./gc.ts";
 import { checkReadyTruthful } from "./ready.ts";
 import { checkNodeCapacity } from "./capacity.ts";
 import { checkWatchLeaks } from "./watch-leaks.ts";
+import { checkCreateStatus } from "./create-status.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -27,6 +28,7 @@ export { checkGarbageCollection } from "./gc.ts";
 export { checkReadyTruthful } from "./ready.ts";
 export { checkNodeCapacity } from "./capacity.ts";
 export { checkWatchLeaks } from "./watch-leaks.ts";
+export { checkCreateStatus } from "./create-status.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -46,6 +48,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     }),
     checkNodeCapacity(obs),
     checkReplicaCreations(obs),
+    checkCreateStatus(obs),
     checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),
   ];

@@ -54,6 +54,20 @@ test("create assigns uid, generation 1 and a name from generateName; a second cr
   assert.is(made.status?.phase, "Pending");
 });
 
+test("a create drops the status the client sent: a Pod starts Pending, a Deployment with an empty status", () => {
+  const { call, client } = rig();
+  const p: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "forged", namespace: "default" },
+    spec: { containers: [{ name: "c", image: "i" }] },
+    status: { phase: "Running" },
+  };
+  assert.equal(ok(call<Pod>((cb) => client().create(p, cb))).status, { phase: "Pending" });
+  const d = { ...nginx(), status: { readyReplicas: 3, replicas: 3 } } as Deployment;
+  assert.equal(ok(call<Deployment>((cb) => client().create(d, cb))).status, {});
+});
+
 test("an update with a stale resourceVersion is a Conflict; with the current one it bumps the generation on a spec change", () => {
   const { call, client } = rig();
   const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));

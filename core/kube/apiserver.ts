@@ -190,8 +190,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     obj.metadata.uid = newUid();
     obj.metadata.creationTimestamp = env.now();
     obj.metadata.generation = 1;
-    if (obj.kind === "Pod") obj.status = { phase: "Pending", ...obj.status };
-    if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") obj.status = obj.status ?? {};
+    // The status a client sends with a create is dropped, as Kubernetes' PrepareForCreate does: a Pod
+    // starts Pending, a Deployment or ReplicaSet with an empty status; only controllers write status.
+    // The mutant keeps it (this apiserver did until a check looked: a sent phase even beat Pending).
+    const keep = cfg.bugs.has("kube-create-keeps-status");
+    if (obj.kind === "Pod") obj.status = keep ? { phase: "Pending", ...obj.status } : { phase: "Pending" };
+    if (obj.kind === "Deployment" || obj.kind === "ReplicaSet") obj.status = keep ? (obj.status ?? {}) : {};
     if (obj.kind === "ResourceQuota") obj.status = initialQuotaStatus(obj);
     return { ok: true, value: obj };
   }

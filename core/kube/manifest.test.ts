@@ -4,6 +4,7 @@ import { ManifestError, parseManifests } from "./manifest.ts";
 import { NGINX } from "../../testing/kube/fake-cluster.ts";
 import type { Deployment } from "./types.ts";
 import { expectedDeployments, workloadSteps } from "../../harness/kube/workload.ts";
+import { NGINX_EXPORTED_MANIFEST } from "../../harness/kube/manifests.ts";
 
 function error(yaml: string): ManifestError {
   try {
@@ -20,6 +21,18 @@ test("the nginx Deployment parses with its defaults filled in", () => {
   assert.is(d!.metadata.namespace, "default");
   assert.is(d!.spec.replicas, 3);
   assert.equal(d!.spec.template.spec.containers, [{ name: "nginx", image: "nginx:1.25" }]);
+});
+
+test("an exported manifest's status stanza is kept as sent (the apiserver drops it); a negative count is refused", () => {
+  const d = parseManifests(NGINX_EXPORTED_MANIFEST)[0] as Deployment;
+  assert.equal(d.status, {
+    observedGeneration: 4,
+    replicas: 3,
+    updatedReplicas: 3,
+    readyReplicas: 3,
+    availableReplicas: 3,
+  });
+  assert.match(error(`${NGINX}status:\n  readyReplicas: -1\n`).message, /status\.readyReplicas/);
 });
 
 test("several documents separated by --- give several objects; empty documents are skipped", () => {

@@ -2,7 +2,7 @@
 // and validated like the apiserver would, with an error that names the field:
 //   Deployment "nginx" (document 1): spec.replicas: expected a non-negative integer, got "three"
 import { parseAllDocuments } from "yaml";
-import type { ConfigMap, Container, Deployment, KubeObject } from "./types.ts";
+import type { ConfigMap, Container, Deployment, DeploymentStatus, KubeObject } from "./types.ts";
 
 export class ManifestError extends Error {
   override readonly name = "ManifestError";
@@ -130,8 +130,25 @@ function deployment(v: Validator, doc: Obj): Deployment {
     }
     d.spec.strategy = { type: "RollingUpdate", rollingUpdate: ru };
   }
+  // A manifest exported from a running cluster (kubectl get -o yaml) carries a status stanza, and kubectl
+  // sends it along with the create: the apiserver must drop it.
+  if (doc.status !== undefined) {
+    const st = v.obj(doc.status, "status");
+    const status: DeploymentStatus = {};
+    for (const f of STATUS_COUNTS) if (st[f] !== undefined) status[f] = v.nonNegInt(st[f], `status.${f}`);
+    d.status = status;
+  }
   return d;
 }
+
+const STATUS_COUNTS = [
+  "observedGeneration",
+  "replicas",
+  "updatedReplicas",
+  "readyReplicas",
+  "availableReplicas",
+  "unavailableReplicas",
+] as const satisfies readonly (keyof DeploymentStatus)[];
 
 function configMap(v: Validator, doc: Obj): ConfigMap {
   if (doc.apiVersion !== "v1") v.fail("apiVersion", `expected "v1" for a ConfigMap, got ${show(doc.apiVersion)}`);

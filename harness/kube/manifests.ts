@@ -21,3 +21,16 @@ spec:
           ports:
             - containerPort: 80
 `;
+
+/**
+ * The same Deployment as exported from a running cluster (kubectl get -o yaml): its status stanza comes
+ * along, and kubectl sends it with the create. The apiserver drops it (Kubernetes' PrepareForCreate): a
+ * new Deployment starts with an empty status, which its controller fills in.
+ */
+export const NGINX_EXPORTED_MANIFEST = `${NGINX_MANIFEST}status:
+  observedGeneration: 4
+  replicas: 3
+  updatedReplicas: 3
+  readyReplicas: 3
+  availableReplicas: 3
+`;

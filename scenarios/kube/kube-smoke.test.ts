@@ -19,4 +19,17 @@ test("kube-smoke seed 164: a scale up moments after a rollout ended is no dip (t
   assert.is(r.verdict, "pass");
 });
 
+test("kube-smoke seed 1: the nginx Deployment applied from an exported manifest starts with an empty status (the apiserver once kept the one sent)", () => {
+  const clean = runScenario({ scenario: kubeSmoke, seed: 1 });
+  const created = clean.checks.find((c) => c.name === "kube-create-status")!;
+  assert.is(created.verdict, "pass", created.message);
+  const kept = runScenario({ scenario: kubeSmoke, seed: 1, bugs: ["kube-create-keeps-status"] });
+  const failed = kept.checks.find((c) => c.name === "kube-create-status")!;
+  assert.is(failed.verdict, "fail");
+  assert.match(
+    failed.message,
+    /deployments\/default\/nginx was created at revision \d+ with status \{"availableReplicas":3/,
+  );
+});
+
 test.run();

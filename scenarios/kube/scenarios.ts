@@ -14,7 +14,7 @@ import type { World } from "../../sim/world.ts";
 import type { ControllerDef } from "../../core/kube/controller.ts";
 import { startEtcdCluster } from "../../harness/etcd/cluster.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
-import { NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
+import { NGINX_EXPORTED_MANIFEST, NGINX_MANIFEST } from "../../harness/kube/manifests.ts";
 import { kubeObjects, type KubeObjectsView } from "../../harness/kube/objects.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
@@ -349,7 +349,7 @@ export function smokeFlow(rng: Rng): KubeOptions {
     nodes: 3,
     faultPhaseUs: 6_500_000,
     livenessBoundUs: 15_000_000,
-    manifests: [NGINX_MANIFEST],
+    manifests: [NGINX_EXPORTED_MANIFEST],
     actions: [
       { at: 2_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
       { at: 3_500_000, kind: "scale", deployment: "nginx", replicas: 5 },
