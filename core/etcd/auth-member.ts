@@ -57,6 +57,9 @@ interface Host {
   timeoutUs: number;
 }
 
+/** Why a Maintenance or membership call is refused its caller. */
+type CallerRefusal = "user-empty" | "permission-denied" | "invalid-auth-token";
+
 type Resolved = { info: AuthInfo | undefined; error?: undefined } | { error: EtcdErrorCode; info?: undefined };
 
 export const AUTH_PROBES = {
@@ -205,38 +208,34 @@ export class MemberAuth {
    * Snapshot): the root role. The fix of GHSA-q8m4-xhhv-38mg checks Alarm too: changing an alarm needs
    * root, listing alarms any authenticated user (etcd PR #21538). Status stays unchecked, as in 3.4.
    */
-  maintenanceRefusal(token: string | undefined, op: MaintenanceRequest["op"]): EtcdErrorCode | undefined {
-    if (op === "status" || (!this.state.enabled && token === undefined)) return undefined;
+  maintenanceRefusal(token: string | undefined, op: MaintenanceRequest["op"]): CallerRefusal | undefined {
+    if (op === "status") return undefined;
     // The mutant is 3.4.23: an Alarm call passes whoever sends it, with or without a token.
     if (op !== "defragment" && this.opts.bugs.has("etcd-auth-alarm-unchecked")) return undefined;
-    const r = this.resolveNow(token);
-    if (r.error !== undefined) return r.error;
-    if (!this.state.enabled) return undefined;
-    const info = r.info;
-    if (info === undefined) return "user-empty";
-    const user = this.state.users.find((u) => u.name === info.user);
-    if (user === undefined) return "permission-denied";
-    return op === "alarmList" || user.roles.includes(ROOT) ? undefined : "permission-denied";
+    return this.callerRefusal(token, op === "alarmList" ? "user" : "root");
   }
 
   /**
    * etcd's checkMembershipOperationPermission (MemberAdd, MemberRemove, MemberUpdate, MemberPromote): with
    * auth on, the caller needs the root role (etcd #6899, #6903). MemberList stays unchecked, as in 3.4.
    */
-  memberChangeRefusal(
-    token: string | undefined,
-  ): "user-empty" | "permission-denied" | "invalid-auth-token" | undefined {
+  memberChangeRefusal(token: string | undefined): CallerRefusal | undefined {
     // The mutant is etcd 3.1-rc1 (#7181): any client, with or without a token, removes a member.
     if (this.opts.bugs.has("etcd-auth-member-change-unchecked")) return undefined;
+    return this.callerRefusal(token, "root");
+  }
+
+  /** With auth on, a call that needs an authenticated user, or one with the root role (IsAdminPermitted). */
+  private callerRefusal(token: string | undefined, need: "user" | "root"): CallerRefusal | undefined {
     if (!this.state.enabled && token === undefined) return undefined;
     const r = this.resolveNow(token);
     if (r.error !== undefined) return "invalid-auth-token";
     if (!this.state.enabled) return undefined;
     const info = r.info;
     if (info === undefined) return "user-empty";
-    return this.state.users.find((u) => u.name === info.user)?.roles.includes(ROOT) === true
-      ? undefined
-      : "permission-denied";
+    const user = this.state.users.find((u) => u.name === info.user);
+    if (user === undefined) return "permission-denied";
+    return need === "user" || user.roles.includes(ROOT) ? undefined : "permission-denied";
   }
 
   private permCtx(leaseKeys: (id: number) => readonly string[]) {
