@@ -527,6 +527,20 @@ export const BUG_CATALOG = [
       "kubernetes #66312: watches stopped by their clients leaked streams in the apiserver's etcd client until it ran out and every call on the resource timed out (504); etcd's own watch leaks, etcd-io/etcd #9416 and #6134; a survivor of this testbed's mutation campaign (the registry's cancel inverted), caught once watch-leaks accounted for every etcd watch an apiserver holds",
     scenario: "deployment-rollout",
   },
+  {
+    name: "kube-node-lease-renew-time-before",
+    bug: "the node lifecycle controller counts a node's Lease renewal only if its renewTime is later than the last one it saved: after the kubelet's clock steps back, its renewals go unseen, and a node whose kubelet never stopped is marked Unknown, tainted and emptied",
+    modelledOn:
+      "kubernetes #113081 (open): nodeHealth.probeTimestamp moves only when savedLease.Spec.RenewTime.Before(observedLease.Spec.RenewTime), so a node whose clock jumps back goes Unknown (PR #114112 proposed comparing for a change instead; this testbed's controller does)",
+    scenario: "node-failures",
+  },
+  {
+    name: "kube-client-watch-wall-clock",
+    bug: "a Kubernetes client times a watch's silence on the wall clock: after the clock steps back, a watch that died is never found silent, and a kubelet cut off meanwhile never sees its pods deleted (their containers run on)",
+    modelledOn:
+      "Go's time.Since reads the monotonic clock precisely so that wall-clock steps cannot stretch or shrink a timeout (kubernetes #113081 and #108844 show nodes' clocks stepping); this testbed's own client measured silence with the wall clock until node-failures seed 31 left a deleted pod's container running 20 s after heal",
+    scenario: "node-failures",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -29,7 +29,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-txn-compare-ignored", 10], // [1] controller-conflicts
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
-  ["kube-deployment-no-surge-trim", 40], // [23] controller-conflicts: kube-max-surge after a scale down mid-rollout
+  ["kube-deployment-no-surge-trim", 40], // [27] controller-conflicts: kube-max-surge after a scale down mid-rollout
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
   ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
   ["etcd-quota-refuses-free-requests", 20], // [6] quota-pressure: etcd-nospace judges each quota refusal by etcd's Available (7 of seeds 1..60: the seeds whose backend ends past the quota as the tenant deletes)
@@ -78,10 +78,11 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (78 of seeds 1..100)
   ["etcd-auth-member-change-unchecked", 15], // [3] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
   ["etcd-auth-empty-password-accepted", 10], // [1] auth-revoke: auth-requests, a rogue's login as root with no password (55 of seeds 1..100)
-  ["etcd-client-reuses-watch-ids", 25], // [14] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
+  ["etcd-client-reuses-watch-ids", 35], // [27] controller-conflicts: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..100, deployment-rollout 1, quota-pressure 2)
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
+  ["kube-node-lease-renew-time-before", 5], // [1] node-failures: kube-node-health, a renewal delivered within the grace period (73 of seeds 1..100)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];
 
@@ -92,6 +93,7 @@ const BOUNDS: [BugName, number][] = [
 const NIGHTLY: [BugName, number][] = [
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 300], // [284] tight-nodes: kube-node-capacity's rejection rule (2 of seeds 1..1000, 284 and 347: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 284)
+  ["kube-client-watch-wall-clock", 40], // [31] node-failures: kube-liveness, a deleted pod's container still running (1 of seeds 1..300: a clock stepped forward twice over a dead watch, then back at the heal; scenarios/kube/node-failures.test.ts holds 31)
   ["etcd-snapshot-no-catchup", 450], // [394] slow-disk: kube-slo (scenarios/kube/slow-disk.test.ts holds seeds 394 and 728)
 ];
 

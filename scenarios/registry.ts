@@ -10,6 +10,7 @@ import { slowDisk } from "./kube/slow-disk.ts";
 import { compactedDeletes } from "./kube/compacted-deletes.ts";
 import { containerCrashes } from "./kube/container-crashes.ts";
 import { tightNodes } from "./kube/tight-nodes.ts";
+import { nodeFailures } from "./kube/node-failures.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -21,6 +22,7 @@ const all: ScenarioDef[] = [
   compactedDeletes,
   containerCrashes,
   tightNodes,
+  nodeFailures,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

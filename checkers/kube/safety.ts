@@ -1,7 +1,7 @@
 // Safety of the Kubernetes layer, judged on recorded observations (core/kube/observations.ts).
 // Every rule uses only versions that really existed, so a partial log can miss a violation but
 // never invent one.
-import type { CheckEvidence, CheckResult, ViolationList } from "../types.ts";
+import type { CheckEvidence, CheckOf, CheckResult, ViolationList } from "../types.ts";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 
 const MAX_EVIDENCE = 20;
@@ -22,12 +22,14 @@ export type ViolationCheckName = {
 export function violationsResult(name: ViolationCheckName, violations: string[], okMessage: string): CheckResult {
   if (violations.length === 0) return { name, verdict: "pass", message: okMessage };
   const more = violations.length > 1 ? ` (and ${violations.length - 1} more)` : "";
-  return {
+  // One CheckOf per name: TypeScript matches a union-typed name against at most 25 members at once.
+  const failed: CheckOf<ViolationCheckName> = {
     name,
     verdict: "fail",
     message: violations[0]! + more,
     evidence: { violations: violations.slice(0, MAX_EVIDENCE) },
   };
+  return failed as CheckResult;
 }
 
 function byKey(versions: readonly ObjectVersion[]): Map<string, ObjectVersion[]> {

@@ -2,6 +2,7 @@
 // so callers retry idempotently), failover between apiservers, and watch streams made reliable over
 // the lossy network by numbered frames — a gap that does not fill, or a silent stream, is reported
 // as a broken stream and the caller re-watches from its last revision.
+import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import {
   fail,
@@ -63,13 +64,18 @@ export class KubeClient {
   private readonly watches = new Map<string, OpenWatch>();
   private checkTimer: TimerId | undefined;
   readonly timing: ClientTiming;
+  /** How long a watch has been silent is measured on this clock (monotonic, as Go's time.Since is). */
+  private watchClock = (): number => this.env.monotonic();
 
   constructor(
     private readonly env: Env,
     private readonly apiservers: readonly string[],
     timing: Partial<ClientTiming> = {},
+    bugs?: BugSet,
   ) {
     if (apiservers.length === 0) throw new Error("a client needs at least one apiserver");
+    // MUTANT kube-client-watch-wall-clock: a watch's silence is timed on the wall clock, which steps.
+    if (bugs?.has("kube-client-watch-wall-clock") === true) this.watchClock = () => this.env.now();
     this.timing = { ...DEFAULT_CLIENT_TIMING, ...timing };
     const rng = env.rng.fork("kube-client");
     this.nonce = rng.uint32().toString(36);
@@ -198,7 +204,7 @@ export class KubeClient {
       apiserver: this.apiserver,
       expected: 1,
       buffer: new Map(),
-      lastHeard: this.env.now(),
+      lastHeard: this.watchClock(),
       gapSince: undefined,
       onEvent,
       closed: false,
@@ -216,9 +222,9 @@ export class KubeClient {
   }
 
   private frame(w: OpenWatch, f: KubeWatchFrameMsg): void {
-    w.lastHeard = this.env.now();
+    w.lastHeard = this.watchClock();
     if (f.heartbeat) {
-      if (f.seq >= w.expected && w.gapSince === undefined) w.gapSince = this.env.now(); // frames sent that never came
+      if (f.seq >= w.expected && w.gapSince === undefined) w.gapSince = this.watchClock(); // frames sent that never came
       return;
     }
     if (f.seq < w.expected) return; // duplicate
@@ -227,7 +233,7 @@ export class KubeClient {
       // the buffer's set, get and delete (frames arrive only from the network, never while one is read).
       w.expected++;
       this.deliverFrame(w, f);
-      w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.env.now()) : undefined;
+      w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.watchClock()) : undefined;
       return;
     }
     w.buffer.set(f.seq, f);
@@ -236,7 +242,7 @@ export class KubeClient {
       w.expected++;
       this.deliverFrame(w, next);
     }
-    w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.env.now()) : undefined;
+    w.gapSince = w.buffer.size > 0 ? (w.gapSince ?? this.watchClock()) : undefined;
   }
 
   /** A frame's events to the watcher, in order; an ERROR closes the stream and ends the frame. */
@@ -263,7 +269,8 @@ export class KubeClient {
 
   /** Open watches that are silent or have an unfilled gap (a shared empty array when none is: the usual answer). */
   private expired(): readonly [OpenWatch, Expiry][] {
-    const now = this.env.now();
+    // Durations on the monotonic clock, as Go's time.Since measures them: a wall-clock step is not silence.
+    const now = this.watchClock();
     let out: [OpenWatch, Expiry][] | undefined;
     for (const w of this.watches.values()) {
       if (w.closed) continue;

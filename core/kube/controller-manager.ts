@@ -34,7 +34,7 @@ export interface ControllerProcess extends Actor {
 }
 
 export function controllerProcess(env: Env, cfg: ControllerProcessConfig): ControllerProcess {
-  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming);
+  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming, cfg.bugs);
   let runtime: ControllerRuntime | undefined;
   let elector: LeaderElector | undefined;
   const fencing = cfg.fencing !== false;

@@ -10,7 +10,16 @@ import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { kubeProbe } from "./probes.ts";
 import type { BugSet } from "../bugs.ts";
-import { objectKey, podIsActive, podIsReady, type Lease, type Node, type Pod, type PodStatus } from "./types.ts";
+import {
+  nodeIsReady,
+  objectKey,
+  podIsActive,
+  podIsReady,
+  type Lease,
+  type Node,
+  type Pod,
+  type PodStatus,
+} from "./types.ts";
 import { ContainerRuntime } from "./container-runtime.ts";
 
 export interface KubeletTiming {
@@ -24,6 +33,8 @@ export interface KubeletTiming {
    * [1] (Kubernetes' CrashLoopBackOff, 10 s doubling to 5 min, scaled down as the node grace period is).
    */
   restartBackoffUs: [number, number];
+  /** How often a kubelet that posts its node's status reads its Node (nodeStatusUpdateFrequency). */
+  nodeStatusUs: number;
 }
 
 export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
@@ -31,6 +42,7 @@ export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
   startDelayUs: [50_000, 200_000],
   retryUs: 100_000,
   restartBackoffUs: [1_000_000, 8_000_000],
+  nodeStatusUs: 1_000_000,
 };
 
 export interface KubeletConfig {
@@ -40,6 +52,11 @@ export interface KubeletConfig {
   recorder?: KubeRecorder;
   bugs?: BugSet;
   clientTiming?: Partial<ClientTiming>;
+  /**
+   * Post the node's Ready condition again whenever the Node says otherwise (the node lifecycle controller
+   * marked it Unknown): on with that controller, off where nothing but this kubelet writes the Node.
+   */
+  postNodeStatus?: boolean;
 }
 
 /** The kubelet's side of a pod's container (the container itself is the runtime's). */
@@ -63,7 +80,7 @@ export interface KubeletProcess extends Actor {
 export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const timing = { ...DEFAULT_KUBELET_TIMING, ...cfg.timing };
   const node = env.id;
-  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming);
+  const client = new KubeClient(env, cfg.apiservers, cfg.clientTiming, cfg.bugs);
   const pods = new Informer(env, client, "Pod", {
     ...(cfg.recorder ? { recorder: cfg.recorder } : {}),
     ...(cfg.bugs ? { bugs: cfg.bugs } : {}),
@@ -129,6 +146,18 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     };
     client.patch("Lease", NODE_LEASE_NAMESPACE, node, { spec: { renewTime: env.now() } }, renew);
     env.setTimer(timing.heartbeatUs, heartbeat);
+  }
+
+  /** tryUpdateNodeStatus: read the Node, and patch Ready back to True if someone else changed it. */
+  function syncNodeStatus(): void {
+    client.get("Node", undefined, node, (r) => {
+      if (!r.ok || nodeIsReady(r.value)) return;
+      kubeProbe("kube.kubelet-node-ready-again");
+      const conditions = (r.value.status?.conditions ?? []).filter((c) => c.type !== "Ready");
+      conditions.push({ type: "Ready", status: "True" });
+      client.patch("Node", undefined, node, { status: { conditions } }, () => {}, "status");
+    });
+    env.setTimer(timing.nodeStatusUs, syncNodeStatus);
   }
 
   const mine = (p: Pod) => p.spec.nodeName === node;
@@ -283,6 +312,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     start() {
       register();
       heartbeat();
+      if (cfg.postNodeStatus === true) env.setTimer(timing.nodeStatusUs, syncNodeStatus);
       pods.start();
     },
     onMessage(from, msg) {

@@ -59,6 +59,22 @@ export const KUBE_PROBES = {
     what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver",
   },
   "kube.gc-orphan-deleted": { what: "the garbage collector deleted an object whose controller owner is gone" },
+  "kube.node-marked-unknown": {
+    what: "the node lifecycle controller saw no renewal of a node's Lease for its grace period and marked the node's Ready Unknown",
+  },
+  "kube.kubelet-node-ready-again": {
+    what: "a kubelet found its Node not Ready (the node lifecycle controller marked it Unknown) and posted Ready again",
+  },
+  "kube.node-tainted": { what: "the node lifecycle controller tainted an Unknown node node.kubernetes.io/unreachable" },
+  "kube.node-untainted": {
+    what: "a tainted node was Ready again and the node lifecycle controller took its taint off",
+  },
+  "kube.node-untainted-full-disruption": {
+    what: "every node looked unhealthy at once (a full disruption): the node lifecycle controller took a node's taint off rather than evict",
+  },
+  "kube.node-pod-evicted": {
+    what: "a pod outlived its toleration of its node's unreachable:NoExecute taint and the node lifecycle controller deleted it",
+  },
   // ---- quotas and limits (core/kube/admission/)
   "kube.quota-exceeded": { what: "ResourceQuota admission refused a pod: 403 Forbidden, exceeded quota" },
   "kube.quota-charge-conflict": {

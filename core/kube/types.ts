@@ -54,6 +54,8 @@ export interface LabelSelector {
 export interface Condition {
   type: string;
   status: "True" | "False" | "Unknown";
+  /** Why (the node lifecycle controller's "NodeStatusUnknown"; absent in most writers' conditions). */
+  reason?: string;
 }
 
 export interface DeploymentSpec {
@@ -128,11 +130,18 @@ export interface NodeStatus {
   capacity?: { pods: number };
   conditions?: Condition[];
 }
+/** A node taint; the node lifecycle controller's is node.kubernetes.io/unreachable (NoSchedule and NoExecute). */
+export interface Taint {
+  key: string;
+  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+  /** When a NoExecute taint was added (µs on the tainting process's wall clock). */
+  timeAdded?: number;
+}
 export interface Node {
   apiVersion: "v1";
   kind: "Node";
   metadata: ObjectMeta;
-  spec: { unschedulable?: boolean };
+  spec: { unschedulable?: boolean; taints?: Taint[] };
   status?: NodeStatus;
 }
 

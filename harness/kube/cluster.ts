@@ -14,6 +14,7 @@ import type { ControllerDef } from "../../core/kube/controller.ts";
 import { controllerProcess } from "../../core/kube/controller-manager.ts";
 import { deploymentController } from "../../core/kube/controllers/deployment.ts";
 import { garbageCollector } from "../../core/kube/controllers/garbagecollector.ts";
+import { nodeLifecycleController, type NodeLifecycleOptions } from "../../core/kube/controllers/nodelifecycle.ts";
 import { replicaSetController } from "../../core/kube/controllers/replicaset.ts";
 import { schedulerController, type SchedulerOptions } from "../../core/kube/controllers/scheduler.ts";
 import { kubectl } from "./kubectl.ts";
@@ -75,6 +76,11 @@ export interface KubeClusterOptions {
   storeFeed?: (onCommit: (revision: number, events: readonly Event[]) => void) => void;
   /** Admission plugins on every apiserver (ResourceQuota + LimitRanger; core/kube/admission/). Off by default. */
   admission?: ApiserverConfig["admission"];
+  /**
+   * The node lifecycle controller in every controller-manager, and kubelets that post their node's
+   * Ready again when it marks them Unknown. Absent: neither (nodes are never marked, tainted or emptied).
+   */
+  nodeLifecycle?: Partial<NodeLifecycleOptions>;
 }
 
 export interface KubeProcesses {
@@ -172,6 +178,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
           }),
           replicaSetController(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
           garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
+          ...(opts.nodeLifecycle ? [nodeLifecycleController(opts.nodeLifecycle, bugs)] : []),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },
       }),
@@ -196,7 +203,13 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   }
   for (const id of procs.nodes) {
     host.spawn(id, (env) =>
-      kubelet(env, { ...common, apiservers: procs.apiservers, capacity, ...(t.kubelet ? { timing: t.kubelet } : {}) }),
+      kubelet(env, {
+        ...common,
+        apiservers: procs.apiservers,
+        capacity,
+        ...(t.kubelet ? { timing: t.kubelet } : {}),
+        ...(opts.nodeLifecycle ? { postNodeStatus: true } : {}),
+      }),
     );
   }
   const replicas = count(opts.controllerReplicas, 2, 1, 3, "controllerReplicas");

@@ -54,6 +54,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["compacted-deletes", 8],
     ["watch-compaction", 10],
     ["slow-disk", 5],
+    // The only scenario that runs the node lifecycle controller (nodes marked Unknown, tainted, emptied).
+    ["node-failures", 8],
   ],
 };
 

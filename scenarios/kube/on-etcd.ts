@@ -44,7 +44,7 @@ export function observeEtcd(run: SimRun): EtcdObservers {
   return { monitor, oracle, applied, storeFeed: (fn) => feeds.push(fn) };
 }
 
-/** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to) and "@leader" (etcd's). */
+/** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to), "@kcm-leader" and "@leader" (etcd's). */
 export function controlPlaneTargets(
   run: SimRun,
   etcd: EtcdTopology,
@@ -52,6 +52,7 @@ export function controlPlaneTargets(
 ): (name: string) => string | undefined {
   return (name) => {
     if (name === "@scheduler-leader") return cluster.leaderOf("kube-system/kube-scheduler");
+    if (name === "@kcm-leader") return cluster.leaderOf("kube-system/kube-controller-manager");
     if (name === "@scheduler-apiserver") {
       const leader = cluster.leaderOf("kube-system/kube-scheduler");
       return leader === undefined

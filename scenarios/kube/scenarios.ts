@@ -27,6 +27,9 @@ import { kubeLatencyReport, podStartups, type LatencyReport } from "../../harnes
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { RunExtra } from "../../harness/run/types.ts";
 import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
+import { checkNodeHealth } from "../../checkers/kube/node-health.ts";
+import { hasUnreachableTaint, readyStatus } from "../../core/kube/controllers/nodelifecycle.ts";
+import { registryPrefix } from "../../core/kube/resources.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export { NGINX_MANIFEST };
@@ -66,6 +69,8 @@ export interface KubeOptions extends Record<string, unknown> {
   nodeCapacity?: number;
   /** Informers list in pages of this many objects (absent: 50, so small clusters never page). */
   informerPageLimit?: number;
+  /** The node lifecycle controller runs, with these grace and toleration periods (absent: it does not). */
+  nodeLifecycle?: { graceUs: number; tolerationUs: number };
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -148,16 +153,41 @@ export function runKube(
     ...(controllers.length ? { controllers } : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
     ...(o.informerPageLimit !== undefined ? { pageLimit: o.informerPageLimit } : {}),
+    ...(o.nodeLifecycle !== undefined ? { nodeLifecycle: o.nodeLifecycle } : {}),
   });
   run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
   let converged = false;
+  // With the node lifecycle controller on, convergence also waits for every node to be Ready and untainted.
+  const unsettledNodes = (): string[] => {
+    if (o.nodeLifecycle === undefined) return [];
+    const out: string[] = [];
+    for (const n of cluster.recorder.liveObjects(registryPrefix("Node"))) {
+      if (n.kind !== "Node") continue;
+      const ready = readyStatus(n);
+      if (ready !== "True" || hasUnreachableTaint(n))
+        out.push(
+          `node ${n.metadata.name}: Ready ${ready ?? "absent"}${hasUnreachableTaint(n) ? ", tainted unreachable" : ""}`,
+        );
+    }
+    return out;
+  };
 
   // The checkers it runs, in the order reports list them.
   run.check(
     ...controlPlaneChecks(run, observers, cluster, o, {
       converged: () => converged,
-      pending: () => cluster.pending(),
+      pending: () => [...cluster.pending(), ...unsettledNodes()],
     }),
+    // The node lifecycle controller's waits, where it runs.
+    ...(o.nodeLifecycle === undefined
+      ? []
+      : [
+          () =>
+            checkNodeHealth(cluster.observations(), {
+              ...o.nodeLifecycle!,
+              maxDriftPpm: Math.max(0, ...input.faults.map((f) => (f.kind === "drift" ? f.ppm : 0))),
+            }),
+        ]),
     // latency: kube-slo (report only unless options.slo is "require").
     () => {
       const { ops, startups } = measured();
@@ -171,7 +201,7 @@ export function runKube(
 
   run.faultPhase(o);
   run.heal();
-  converged = run.liveness(o, () => cluster.converged());
+  converged = run.liveness(o, () => cluster.converged() && unsettledNodes().length === 0);
   stopLatencyLog(); // latency
   return run.finish(reportViews(cluster.observations(), measured(), latency.steps));
 }

@@ -251,6 +251,15 @@ export const kubeOptions = {
     .describe(
       "informers list in pages of this many objects, each next page read at the first page's revision with a continue token (absent: 50)",
     ),
+  nodeLifecycle: z
+    .strictObject({
+      graceUs: us(1).describe("--node-monitor-grace-period: no renewal seen for this long, and the node is Unknown"),
+      tolerationUs: us(0).describe("how long a pod stays on a node tainted unreachable:NoExecute"),
+    })
+    .optional()
+    .describe(
+      "node-failures: the node lifecycle controller runs in the controller-managers (nodes marked Unknown, tainted and emptied), and kubelets post Ready again (absent: neither)",
+    ),
   buggify,
   resourceQuota: z
     .strictObject({
@@ -393,7 +402,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

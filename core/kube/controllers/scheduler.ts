@@ -26,6 +26,8 @@ export interface SchedulerOptions {
 export function readyNodes(cache: CacheReader, now: number, graceUs: number): Node[] {
   return cache.list("Node").filter((n) => {
     if (!nodeIsReady(n) || n.spec.unschedulable === true) return false;
+    // The pods here tolerate no NoSchedule taint (the node lifecycle controller's unreachable one among them).
+    if (n.spec.taints?.some((t) => t.effect === "NoSchedule") === true) return false;
     const seen = cache.observedAt("Lease", `${NODE_LEASE_NAMESPACE}/${n.metadata.name}`);
     return seen !== undefined && now - seen < graceUs;
   });

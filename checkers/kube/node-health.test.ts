@@ -1,0 +1,165 @@
+// kube-node-health on hand-written logs: what a controller's informers delivered, and when it acted.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
+import { UNREACHABLE_TAINT } from "../../core/kube/controllers/nodelifecycle.ts";
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import { registryKey } from "../../core/kube/resources.ts";
+import type { Lease, Node, Pod } from "../../core/kube/types.ts";
+import { checkNodeHealth } from "./node-health.ts";
+
+const OPTS = { graceUs: 4_000_000, tolerationUs: 6_000_000 };
+const NODE = registryKey("Node", undefined, "node-1");
+const LEASE = registryKey("Lease", NODE_LEASE_NAMESPACE, "node-1");
+const POD = registryKey("Pod", "default", "web-1");
+
+function node(ready: "True" | "Unknown", tainted = false): Node {
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "node-1" },
+    spec: tainted ? { taints: [{ key: UNREACHABLE_TAINT, effect: "NoExecute", timeAdded: 0 }] } : {},
+    status: { conditions: [{ type: "Ready", status: ready }] },
+  };
+}
+const lease: Lease = {
+  apiVersion: "coordination.k8s.io/v1",
+  kind: "Lease",
+  metadata: { name: "node-1", namespace: NODE_LEASE_NAMESPACE },
+  spec: { renewTime: 1 },
+};
+const pod: Pod = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "web-1", namespace: "default", uid: "u1" },
+  spec: { nodeName: "node-1", containers: [] },
+};
+
+/** node-1 marked Unknown by kcm-1's write sent at `actAt`, its informer having delivered Lease revisions at `renewals`. */
+function markedUnknown(actAt: number, renewals: [observer: string, time: number][]): KubeObservations {
+  return {
+    nodes: ["node-1"],
+    versions: [
+      { time: 0, key: NODE, rv: 10, object: node("True"), source: "store" },
+      { time: actAt + 5_000, key: NODE, rv: 50, object: node("Unknown"), source: "store" },
+      ...renewals.map(([, time], i) => ({ time, key: LEASE, rv: 20 + i, object: lease, source: "store" })),
+    ],
+    writes: [{ time: actAt + 5_000, apiserver: "apiserver-1", key: NODE, op: "update", baseRv: 10, rv: 50 }],
+    observed: renewals.map(([observer, time], i) => ({ time, observer, key: LEASE, rv: 20 + i, event: "MODIFIED" })),
+    acts: [
+      {
+        time: actAt,
+        process: "kcm-1",
+        identity: "kcm-1_x",
+        lease: "kube-system/kube-controller-manager",
+        term: 1,
+        what: "node-lifecycle: updateStatus Node node-1@10",
+      },
+    ],
+    leaders: [],
+    actions: [],
+  };
+}
+
+test("a node marked Unknown a whole grace period after the last renewal its controller saw passes", () => {
+  const r = checkNodeHealth(markedUnknown(10_000_000, [["kcm-1#a/Lease", 5_000_000]]), OPTS);
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /^1 nodes marked Unknown/);
+});
+
+test("a node marked Unknown though its controller saw a renewal within the grace period fails", () => {
+  const r = checkNodeHealth(
+    markedUnknown(10_000_000, [
+      ["kcm-1#a/Lease", 5_000_000],
+      ["kcm-1#a/Lease", 8_000_000],
+    ]),
+    OPTS,
+  );
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /kcm-1 marked node-1 Unknown at 10\.000s .* at 8\.000s, 2\.000s before/);
+});
+
+test("only the acting controller's own deliveries count, and a fast clock shortens the grace period", () => {
+  assert.is(checkNodeHealth(markedUnknown(10_000_000, [["kcm-2#b/Lease", 8_000_000]]), OPTS).verdict, "pass");
+  const recent = markedUnknown(10_000_000, [["kcm-1#a/Lease", 6_900_000]]);
+  assert.is(checkNodeHealth(recent, OPTS).verdict, "fail");
+  assert.is(checkNodeHealth(recent, { ...OPTS, maxDriftPpm: 300_000 }).verdict, "pass");
+});
+
+test("a delivery of a revision already seen is no renewal", () => {
+  const o = markedUnknown(10_000_000, [["kcm-1#a/Lease", 5_000_000]]);
+  o.observed.push({ time: 9_000_000, observer: "kcm-1#a/Lease", key: LEASE, rv: 20, event: "LIST" });
+  assert.is(checkNodeHealth(o, OPTS).verdict, "pass");
+});
+
+/** kcm-1 deletes web-1 at `actAt`; its Node informer delivered node-1 versions (tainted or not) at the times given. */
+function evicted(actAt: number, nodes: [time: number, tainted: boolean][]): KubeObservations {
+  return {
+    nodes: ["node-1"],
+    versions: [
+      { time: 0, key: POD, rv: 5, object: pod, source: "store" },
+      ...nodes.map(([time, tainted], i) => ({
+        time,
+        key: NODE,
+        rv: 30 + i,
+        object: node(tainted ? "Unknown" : "True", tainted),
+        source: "store",
+      })),
+    ],
+    writes: [],
+    observed: nodes.map(([time], i) => ({ time, observer: "kcm-1#a/Node", key: NODE, rv: 30 + i, event: "MODIFIED" })),
+    acts: [
+      {
+        time: actAt,
+        process: "kcm-1",
+        identity: "kcm-1_x",
+        lease: "kube-system/kube-controller-manager",
+        term: 1,
+        what: "node-lifecycle: delete Pod default/web-1",
+        deletes: POD,
+      },
+    ],
+    leaders: [],
+    actions: [],
+  };
+}
+
+test("an eviction a whole toleration after the controller saw its node tainted passes", () => {
+  const r = checkNodeHealth(
+    evicted(10_000_000, [
+      [1_000_000, false],
+      [3_000_000, true],
+      [5_000_000, true],
+    ]),
+    OPTS,
+  );
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /1 pods evicted/);
+});
+
+test("an eviction before the toleration ran out, or from a node the controller last saw untainted, fails", () => {
+  const early = checkNodeHealth(evicted(10_000_000, [[5_000_000, true]]), OPTS);
+  assert.is(early.verdict, "fail");
+  assert.match(early.message, /5\.000s after its informer first delivered node-1 tainted/);
+  // Tainted, untainted again, tainted again: the toleration starts over at the last taint.
+  const retainted = checkNodeHealth(
+    evicted(10_000_000, [
+      [1_000_000, true],
+      [2_000_000, false],
+      [6_000_000, true],
+    ]),
+    OPTS,
+  );
+  assert.is(retainted.verdict, "fail");
+  const untainted = checkNodeHealth(
+    evicted(10_000_000, [
+      [1_000_000, true],
+      [9_000_000, false],
+    ]),
+    OPTS,
+  );
+  assert.is(untainted.verdict, "fail");
+  assert.match(untainted.message, /carried no unreachable:NoExecute taint/);
+});
+
+test.run();

@@ -1,0 +1,45 @@
+// node-failures: nodes marked Unknown, tainted and emptied when their kubelets go silent, and never
+// when a kubelet only stepped its clock.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { probeCounts, resetProbes } from "../../core/probes.ts";
+import { runScenario } from "../runner.ts";
+import { nodeFailures } from "./node-failures.ts";
+
+const check = (r: ReturnType<typeof runScenario>, name: string) => r.checks.find((c) => c.name === name)!;
+const failing = (r: ReturnType<typeof runScenario>) => JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"));
+
+test("node-failures seed 1: a cut-off node is marked Unknown, tainted and emptied, then Ready and untainted again, and kube-node-health judges it", () => {
+  resetProbes();
+  const r = runScenario({ scenario: nodeFailures, seed: 1 });
+  assert.is(r.verdict, "pass", failing(r));
+  const hits = probeCounts();
+  for (const p of [
+    "kube.node-marked-unknown",
+    "kube.node-tainted",
+    "kube.node-pod-evicted",
+    "kube.kubelet-node-ready-again",
+    "kube.node-untainted",
+  ])
+    assert.ok((hits.get(p) ?? 0) > 0, `${p} not reached`);
+  assert.match(check(r, "kube-node-health").message, /^2 nodes marked Unknown, .*; 1 pods evicted/);
+});
+
+test("node-failures seed 1: a controller that counts a renewal only when its renewTime goes up marks a node Unknown whose kubelet stepped its clock back (kubernetes #113081)", () => {
+  const r = runScenario({ scenario: nodeFailures, seed: 1, bugs: ["kube-node-lease-renew-time-before"] });
+  const c = check(r, "kube-node-health");
+  assert.is(c.verdict, "fail");
+  assert.match(c.message, /^kcm-\d marked node-\d Unknown at .* though its informer had delivered a renewal/);
+});
+
+test("node-failures seed 31 (regression): a kubelet whose clock stepped back notices its dead watch once the partition heals, and stops the container of the pod evicted meanwhile", () => {
+  const r = runScenario({ scenario: nodeFailures, seed: 31 });
+  assert.is(r.verdict, "pass", failing(r));
+  // Timed on the wall clock, the watch's silence hid behind the clock's step, and liveness names the container.
+  const wall = runScenario({ scenario: nodeFailures, seed: 31, bugs: ["kube-client-watch-wall-clock"] });
+  const liveness = check(wall, "kube-liveness");
+  assert.is(liveness.verdict, "fail");
+  assert.match(liveness.message, /1 container of deleted pods still running/);
+});
+
+test.run();
