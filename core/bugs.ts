@@ -541,6 +541,13 @@ export const BUG_CATALOG = [
       "Go's time.Since reads the monotonic clock precisely so that wall-clock steps cannot stretch or shrink a timeout (kubernetes #113081 and #108844 show nodes' clocks stepping); this testbed's own client measured silence with the wall clock until node-failures seed 31 left a deleted pod's container running 20 s after heal",
     scenario: "node-failures",
   },
+  {
+    name: "kube-kubelet-trusts-status-cache",
+    bug: "a kubelet does not send a pod's status again while it equals the last one acknowledged, whatever the API holds now: pods the node lifecycle controller marked not ready while their node was unreachable stay not ready once it is back",
+    modelledOn:
+      'kubernetes #80968 and #88964: after a node was Unknown for a while, MarkPodsNotReady left its pods Ready=False for good, since the kubelet\'s status manager logged "Ignoring same status" against its own cache',
+    scenario: "node-failures",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -82,6 +82,8 @@ const BOUNDS: [BugName, number][] = [
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
+  ["kube-client-watch-wall-clock", 30], // [20] node-failures: kube-min-available, pods left not ready behind a dead watch (5 of seeds 1..100; scenarios/kube/node-failures.test.ts holds 31, where liveness finds a deleted pod's container still running)
+  ["kube-kubelet-trusts-status-cache", 10], // [3] node-failures: kube-liveness, a pod the node lifecycle controller marked not ready left so (45 of seeds 1..100)
   ["kube-node-lease-renew-time-before", 5], // [1] node-failures: kube-node-health, a renewal delivered within the grace period (73 of seeds 1..100)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2020 and 3349)
 ];
@@ -93,7 +95,6 @@ const BOUNDS: [BugName, number][] = [
 const NIGHTLY: [BugName, number][] = [
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 300], // [284] tight-nodes: kube-node-capacity's rejection rule (2 of seeds 1..1000, 284 and 347: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 284)
-  ["kube-client-watch-wall-clock", 40], // [31] node-failures: kube-liveness, a deleted pod's container still running (1 of seeds 1..300: a clock stepped forward twice over a dead watch, then back at the heal; scenarios/kube/node-failures.test.ts holds 31)
   ["etcd-snapshot-no-catchup", 450], // [394] slow-disk: kube-slo (scenarios/kube/slow-disk.test.ts holds seeds 394 and 728)
 ];
 

@@ -97,6 +97,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
   // MUTANT kube-kubelet-keeps-deleted-pods: a pod deleted from the API keeps its container running.
   const keepsDeleted = cfg.bugs?.has("kube-kubelet-keeps-deleted-pods") === true;
+  // MUTANT kube-kubelet-trusts-status-cache: a status equal to the last one acknowledged is not sent
+  // again, whatever the API now holds (another writer marked the pod not ready).
+  const trustsCache = cfg.bugs?.has("kube-kubelet-trusts-status-cache") === true;
   const retries = new Set<string>();
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
@@ -209,7 +212,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       return;
     }
     const want = readyBeforeRunning ? runtime.has(c.uid) : runtime.isRunning(c.uid);
-    if (c.writing || (c.reported === want && podIsReady(p) === want)) return;
+    if (c.writing || (c.reported === want && (trustsCache || podIsReady(p) === want))) return;
     if (c.reported === undefined && !want && (rebootKeepsReady || (!podIsReady(p) && p.status?.phase === "Pending")))
       return; // nothing to say yet
     c.writing = true;

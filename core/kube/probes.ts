@@ -65,6 +65,9 @@ export const KUBE_PROBES = {
   "kube.kubelet-node-ready-again": {
     what: "a kubelet found its Node not Ready (the node lifecycle controller marked it Unknown) and posted Ready again",
   },
+  "kube.node-pods-marked-not-ready": {
+    what: "a node's Ready left True and the node lifecycle controller marked its pods not ready (MarkPodsNotReady)",
+  },
   "kube.node-tainted": { what: "the node lifecycle controller tainted an Unknown node node.kubernetes.io/unreachable" },
   "kube.node-untainted": {
     what: "a tainted node was Ready again and the node lifecycle controller took its taint off",

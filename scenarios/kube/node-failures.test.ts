@@ -16,6 +16,7 @@ test("node-failures seed 1: a cut-off node is marked Unknown, tainted and emptie
   const hits = probeCounts();
   for (const p of [
     "kube.node-marked-unknown",
+    "kube.node-pods-marked-not-ready",
     "kube.node-tainted",
     "kube.node-pod-evicted",
     "kube.kubelet-node-ready-again",
@@ -32,14 +33,25 @@ test("node-failures seed 1: a controller that counts a renewal only when its ren
   assert.match(c.message, /^kcm-\d marked node-\d Unknown at .* though its informer had delivered a renewal/);
 });
 
-test("node-failures seed 31 (regression): a kubelet whose clock stepped back notices its dead watch once the partition heals, and stops the container of the pod evicted meanwhile", () => {
+test("node-failures seed 31 (regression): a kubelet whose clock stepped back notices its dead watch once the partition heals, and stops the containers of the pods evicted meanwhile", () => {
   const r = runScenario({ scenario: nodeFailures, seed: 31 });
   assert.is(r.verdict, "pass", failing(r));
   // Timed on the wall clock, the watch's silence hid behind the clock's step, and liveness names the container.
   const wall = runScenario({ scenario: nodeFailures, seed: 31, bugs: ["kube-client-watch-wall-clock"] });
   const liveness = check(wall, "kube-liveness");
   assert.is(liveness.verdict, "fail");
-  assert.match(liveness.message, /1 container of deleted pods still running/);
+  assert.match(liveness.message, /containers of deleted pods still running \(pod uids 683124ec-/);
+});
+
+test("node-failures seed 3: the pods marked not ready on an unreachable node are Ready again once it is back; a kubelet that trusts its status cache leaves them not ready (kubernetes #80968)", () => {
+  resetProbes();
+  const r = runScenario({ scenario: nodeFailures, seed: 3 });
+  assert.is(r.verdict, "pass", failing(r));
+  assert.ok((probeCounts().get("kube.node-pods-marked-not-ready") ?? 0) > 0);
+  const cached = runScenario({ scenario: nodeFailures, seed: 3, bugs: ["kube-kubelet-trusts-status-cache"] });
+  const liveness = check(cached, "kube-liveness");
+  assert.is(liveness.verdict, "fail");
+  assert.match(liveness.message, /pod not ready on node-\d/);
 });
 
 test.run();

@@ -6,7 +6,16 @@ import { BugSet } from "../../bugs.ts";
 import { probeCounts, resetProbes } from "../../probes.ts";
 import { Rng } from "../../../sim/rng.ts";
 import type { CacheReader, ControllerDef, ReconcileContext, Write } from "../controller.ts";
-import { objectKey, type Kind, type KubeObject, type Lease, type Node, type ObjectOf, type Pod } from "../types.ts";
+import {
+  objectKey,
+  podIsReady,
+  type Kind,
+  type KubeObject,
+  type Lease,
+  type Node,
+  type ObjectOf,
+  type Pod,
+} from "../types.ts";
 import { hasUnreachableTaint, nodeLifecycleController, readyStatus, UNREACHABLE_TAINT } from "./nodelifecycle.ts";
 import { NODE_LEASE_NAMESPACE } from "./scheduler.ts";
 
@@ -54,7 +63,8 @@ class World implements CacheReader {
       if (w.op === "delete") this.objs.delete(`${w.kind}|${w.namespace ? `${w.namespace}/` : ""}${w.name}`);
       else if (w.op !== "patch") this.put(structuredClone(w.object));
     }
-    return writes;
+    // The runtime looks again at once when asked to.
+    return !Array.isArray(r) && r.requeueAfterUs === 0 ? [...writes, ...this.look(name)] : writes;
   }
   /** Time passes on both clocks. */
   advance(us: number): void {
@@ -95,6 +105,7 @@ function cluster(bugs?: BugSet, nodes = ["node-1", "node-2"]): World {
     kind: "Pod",
     metadata: { name: "web-1", namespace: "default" },
     spec: { nodeName: "node-1", containers: [{ name: "web", image: "nginx" }] },
+    status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }] },
   };
   w.put(pod, "add");
   return w;
@@ -124,6 +135,22 @@ test("a node silent for longer than the grace period is marked Unknown, not befo
   run(w, 1_000_000, ["node-1"]);
   assert.is(readyStatus(w.node("node-1")), "Unknown");
   assert.is(readyStatus(w.node("node-2")), "True");
+});
+
+test("an Unknown node's pods are marked not ready once (MarkPodsNotReady), not a node's that stays Ready", () => {
+  const w = cluster();
+  run(w, GRACE + 1_000_000, ["node-1"]);
+  const pod = w.get("Pod", "default/web-1")!;
+  assert.equal(pod.status?.conditions, [{ type: "Ready", status: "False", reason: "NodeNotReady" }]);
+  // The kubelet is not there to say otherwise, and the controller does not say it twice.
+  const again = structuredClone(pod);
+  again.status = { phase: "Running", conditions: [{ type: "Ready", status: "True" }] };
+  w.put(again);
+  run(w, 1_000_000, ["node-1"]);
+  assert.ok(podIsReady(w.get("Pod", "default/web-1")!));
+  const healthy = cluster();
+  run(healthy, GRACE + 1_000_000);
+  assert.ok(podIsReady(healthy.get("Pod", "default/web-1")!));
 });
 
 test("an Unknown node is tainted unreachable (NoSchedule and NoExecute), and its pods go only after their toleration", () => {

@@ -2,7 +2,8 @@
 // heartbeat path. A node is healthy while its kubelet renews the node's Lease: each renewal this
 // controller sees restarts the node's grace period, timed on this process's own monotonic clock (the
 // kubelet's renewTime is a wall-clock reading of another machine, compared only with itself). Past the
-// grace period the controller marks the node's Ready condition Unknown and taints the node
+// grace period the controller marks the node's Ready condition Unknown, marks its pods not ready (their
+// kubelet is not there to say otherwise; it says Ready again when it is back), and taints the node
 // node.kubernetes.io/unreachable (NoSchedule: no new pods; NoExecute: its pods go after their
 // toleration, DefaultTolerationSeconds' 300 s); a node Ready again loses the taint. When every node
 // looks unhealthy at once the controller trusts its own view less than the nodes (a "full disruption":
@@ -17,7 +18,7 @@ import {
   type Write,
 } from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
-import type { Condition, Kind, KubeObject, Node, Taint } from "../types.ts";
+import { podIsReady, type Condition, type Kind, type KubeObject, type Node, type Taint } from "../types.ts";
 import { NODE_LEASE_NAMESPACE } from "./scheduler.ts";
 
 export const UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
@@ -65,6 +66,11 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
   const health = new Map<string, NodeHealth>();
   /** When (monotonic) this controller first saw each node's NoExecute taint: its pods' tolerations run from then. */
   const taintSeen = new Map<string, number>();
+  /**
+   * Nodes whose Ready left True: their pods are still to be marked not ready (MarkPodsNotReady, on the
+   * transition only; a failed write puts the node back, as nodesToRetry does).
+   */
+  const markPods = new Set<string>();
 
   const touch = (name: string, now: number): NodeHealth => {
     let h = health.get(name);
@@ -100,6 +106,8 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       const ready = readyStatus(obj);
       // The kubelet posting Ready again is a sign of life too.
       if (ready === "True" && h.ready !== "True") h.probeUs = now;
+      if (ready !== "True" && h.ready === "True") markPods.add(name);
+      if (ready === "True") markPods.delete(name);
       h.ready = ready;
       if (!hasUnreachableTaint(obj, "NoExecute")) taintSeen.delete(name);
       else if (!taintSeen.has(name)) taintSeen.set(name, now);
@@ -117,6 +125,20 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       const conditions = (node.status?.conditions ?? []).filter((c) => c.type !== "Ready");
       conditions.push({ type: "Ready", status: "Unknown", reason: "NodeStatusUnknown" });
       return { writes: [{ op: "updateStatus", object: { ...node, status: { ...node.status, conditions } } }] };
+    }
+    if (ready !== "True" && markPods.delete(name)) {
+      const writes: Write[] = [];
+      for (const p of cache.list("Pod")) {
+        if (p.spec.nodeName !== name || !podIsReady(p)) continue;
+        const conditions = (p.status?.conditions ?? []).map((c) =>
+          c.type === "Ready" ? { ...c, status: "False" as const, reason: "NodeNotReady" } : c,
+        );
+        writes.push({ op: "updateStatus", object: { ...p, status: { ...p.status, conditions } } });
+      }
+      if (writes.length > 0) {
+        kubeProbe("kube.node-pods-marked-not-ready");
+        return { writes, requeueAfterUs: 0 };
+      }
     }
     const fullDisruption = cache.list("Node").every((n) => readyStatus(n) !== "True" || stale(n.metadata.name));
     const tainted = hasUnreachableTaint(node);
@@ -169,9 +191,14 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
     keysFor: (kind, obj) => (kind === "Node" ? [obj.metadata.name] : []),
     observe,
     reconcile,
+    written: (key, write, outcome) => {
+      // A pod left Ready: mark the node's pods again on the next look.
+      if (write.op === "updateStatus" && write.object.kind === "Pod" && outcome !== "ok") markPods.add(key);
+    },
     onStart: () => {
       health.clear();
       taintSeen.clear();
+      markPods.clear();
     },
     resyncUs: opts.monitorUs,
   });
