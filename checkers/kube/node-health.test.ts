@@ -35,6 +35,16 @@ const pod: Pod = {
   spec: { nodeName: "node-1", containers: [] },
 };
 
+/** The node lifecycle controller's write as kcm-1, the leader, sent it. */
+const act = (time: number, write: string): KubeObservations["acts"][number] => ({
+  time,
+  process: "kcm-1",
+  identity: "kcm-1_x",
+  lease: "kube-system/kube-controller-manager",
+  term: 1,
+  what: `node-lifecycle: ${write}`,
+});
+
 /** node-1 marked Unknown by kcm-1's write sent at `actAt`, its informer having delivered Lease revisions at `renewals`. */
 function markedUnknown(actAt: number, renewals: [observer: string, time: number][]): KubeObservations {
   return {
@@ -44,18 +54,9 @@ function markedUnknown(actAt: number, renewals: [observer: string, time: number]
       { time: actAt + 5_000, key: NODE, rv: 50, object: node("Unknown"), source: "store" },
       ...renewals.map(([, time], i) => ({ time, key: LEASE, rv: 20 + i, object: lease, source: "store" })),
     ],
-    writes: [{ time: actAt + 5_000, apiserver: "apiserver-1", key: NODE, op: "update", baseRv: 10, rv: 50 }],
+    writes: [],
     observed: renewals.map(([observer, time], i) => ({ time, observer, key: LEASE, rv: 20 + i, event: "MODIFIED" })),
-    acts: [
-      {
-        time: actAt,
-        process: "kcm-1",
-        identity: "kcm-1_x",
-        lease: "kube-system/kube-controller-manager",
-        term: 1,
-        what: "node-lifecycle: updateStatus Node node-1@10",
-      },
-    ],
+    acts: [act(actAt, "updateStatus Node node-1@10")],
     leaders: [],
     actions: [],
   };
@@ -108,17 +109,7 @@ function evicted(actAt: number, nodes: [time: number, tainted: boolean][]): Kube
     ],
     writes: [],
     observed: nodes.map(([time], i) => ({ time, observer: "kcm-1#a/Node", key: NODE, rv: 30 + i, event: "MODIFIED" })),
-    acts: [
-      {
-        time: actAt,
-        process: "kcm-1",
-        identity: "kcm-1_x",
-        lease: "kube-system/kube-controller-manager",
-        term: 1,
-        what: "node-lifecycle: delete Pod default/web-1",
-        deletes: POD,
-      },
-    ],
+    acts: [{ ...act(actAt, "delete Pod default/web-1"), deletes: POD }],
     leaders: [],
     actions: [],
   };

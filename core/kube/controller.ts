@@ -21,6 +21,17 @@ export type Write =
 
 export type WriteOutcome = "ok" | "failed" | "skipped";
 
+/** A delete of exactly this object: refused if the key now holds another one (a namesake). */
+export function deleteExactly(obj: KubeObject): Write {
+  return {
+    op: "delete",
+    kind: obj.kind,
+    namespace: obj.metadata.namespace!,
+    name: obj.metadata.name,
+    preconditions: { uid: obj.metadata.uid! },
+  };
+}
+
 export interface Reconciled {
   writes: Write[];
   /** Reconcile this key again after this long even if nothing changes (e.g. waiting for time to pass). */

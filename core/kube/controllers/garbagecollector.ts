@@ -2,7 +2,13 @@
 // deleted. Absence is trusted only once the owner kind's cache is complete up to the dependent's
 // own revision — lists of different kinds are taken at different revisions, and an owner created
 // just before its dependent may not have reached the cache yet.
-import { defineController, type CacheReader, type ControllerDef, type Reconciled } from "../controller.ts";
+import {
+  defineController,
+  deleteExactly,
+  type CacheReader,
+  type ControllerDef,
+  type Reconciled,
+} from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
 import { controllerOf, nsName, objectKey, rvOf, type Kind, type KubeObject } from "../types.ts";
 
@@ -39,17 +45,7 @@ export function reconcileGarbage(key: string, cache: CacheReader, opts: GarbageC
   const owner = cache.get(ownerKind, nsName(obj.metadata.namespace, ref.name));
   if (owner !== undefined && (owner.metadata.uid === ref.uid || opts.ownerByName === true)) return { writes: [] };
   kubeProbe("kube.gc-orphan-deleted");
-  return {
-    writes: [
-      {
-        op: "delete",
-        kind,
-        namespace: obj.metadata.namespace!,
-        name: obj.metadata.name,
-        preconditions: { uid: obj.metadata.uid! },
-      },
-    ],
-  };
+  return { writes: [deleteExactly(obj)] };
 }
 
 export function garbageCollector(opts: GarbageCollectorOptions = {}): ControllerDef {

@@ -11,6 +11,7 @@
 import type { BugSet } from "../../bugs.ts";
 import {
   defineController,
+  deleteExactly,
   type CacheReader,
   type ControllerDef,
   type ReconcileContext,
@@ -173,13 +174,7 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
     for (const p of cache.list("Pod")) {
       if (p.spec.nodeName !== name) continue;
       kubeProbe("kube.node-pod-evicted");
-      writes.push({
-        op: "delete",
-        kind: "Pod",
-        namespace: p.metadata.namespace!,
-        name: p.metadata.name,
-        preconditions: { uid: p.metadata.uid! },
-      });
+      writes.push(deleteExactly(p));
     }
     return { writes };
   }

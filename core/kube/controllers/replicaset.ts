@@ -4,7 +4,14 @@
 // records expectations (expectations.ts) before creating or deleting, and does not manage the pods
 // of a ReplicaSet again until the informer has observed them (or they failed, or expired).
 import { canonicalEqual } from "../resources.ts";
-import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
+import {
+  defineController,
+  deleteExactly,
+  type CacheReader,
+  type ControllerDef,
+  type Reconciled,
+  type Write,
+} from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
 import {
   clone,
@@ -85,15 +92,7 @@ export function reconcileReplicaSet(
   } else if (needsSync && diff > 0) {
     const doomed = [...pods].sort(readyFirst ? readyFirstRank : deletionRank).slice(0, Math.min(diff, BURST));
     expectations?.expectDeletions(key, doomed.map(objectKey));
-    for (const p of doomed) {
-      writes.push({
-        op: "delete",
-        kind: "Pod",
-        namespace: p.metadata.namespace!,
-        name: p.metadata.name,
-        preconditions: { uid: p.metadata.uid! },
-      });
-    }
+    for (const p of doomed) writes.push(deleteExactly(p));
   }
   const readyCount = pods.filter(podIsReady).length;
   const status: ReplicaSetStatus = {
