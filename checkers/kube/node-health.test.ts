@@ -93,6 +93,141 @@ test("a delivery of a revision already seen is no renewal", () => {
   assert.is(checkNodeHealth(o, OPTS).verdict, "pass");
 });
 
+test("a taint computed from a version of the node that was Ready fails; from an Unknown one it passes", () => {
+  const tainted = (ready: "True" | "Unknown"): KubeObservations => ({
+    nodes: ["node-1"],
+    versions: [
+      { time: 0, key: NODE, rv: 10, object: node(ready), source: "store" },
+      { time: 2_000_000, key: NODE, rv: 11, object: node(ready, true), source: "store" },
+    ],
+    writes: [],
+    observed: [],
+    acts: [act(1_900_000, "update Node node-1@10")],
+    leaders: [],
+    actions: [],
+  });
+  assert.is(checkNodeHealth(tainted("Unknown"), OPTS).verdict, "pass");
+  const r = checkNodeHealth(tainted("True"), OPTS);
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^kcm-1 tainted node-1 unreachable at 1\.900s from a version of it \(revision 10\) whose Ready was True/,
+  );
+});
+
+/** web-1 on node-1 marked not ready by kcm-1 at 5 s; what kcm-1 knew of node-1 is up to the caller. */
+function podMarked(known: Partial<KubeObservations>): KubeObservations {
+  const ready: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "True" }] } };
+  const notReady: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "False" }] } };
+  return {
+    nodes: ["node-1"],
+    versions: [
+      { time: 0, key: NODE, rv: 10, object: node("True"), source: "store" },
+      { time: 4_000_000, key: NODE, rv: 20, object: node("Unknown"), source: "store" },
+      { time: 0, key: POD, rv: 11, object: ready, source: "store" },
+      { time: 5_100_000, key: POD, rv: 30, object: notReady, source: "store" },
+      ...(known.versions ?? []),
+    ],
+    writes: [],
+    observed: [{ time: 100, observer: "kcm-1#a/Node", key: NODE, rv: 10, event: "LIST" }, ...(known.observed ?? [])],
+    acts: [...(known.acts ?? []), act(5_000_000, "updateStatus Pod default/web-1@11")],
+    leaders: [],
+    actions: [],
+  };
+}
+
+test("a pod marked not ready while the controller knew its node not Ready passes, by delivery or by its own write; while it knew it Ready, fails", () => {
+  const delivered = podMarked({
+    observed: [{ time: 4_100_000, observer: "kcm-1#a/Node", key: NODE, rv: 20, event: "MODIFIED" }],
+  });
+  assert.is(checkNodeHealth(delivered, OPTS).verdict, "pass");
+  const ownWrite = podMarked({ acts: [act(3_900_000, "updateStatus Node node-1@10")] });
+  assert.is(checkNodeHealth(ownWrite, OPTS).verdict, "pass");
+  const r = checkNodeHealth(podMarked({}), OPTS);
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^kcm-1 marked pod default\/web-1 not ready at 5\.000s though the newest version of its node node-1 it knew/,
+  );
+});
+
+test("the pods Ready on a node the controller marked Unknown are marked not ready soon after, unless its tenure ends first", () => {
+  const readyPod: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "True" }] } };
+  const notReady: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "False" }] } };
+  const left = markedUnknown(4_000_000, [["kcm-1#a/Lease", 0]]);
+  left.versions.push(
+    { time: 1_000, key: POD, rv: 5, object: readyPod, source: "store" },
+    { time: 10_000_000, key: LEASE, rv: 60, object: lease, source: "store" },
+  );
+  const r = checkNodeHealth(left, OPTS);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /^pod default\/web-1 was still Ready 3\.000s after kcm-1 marked its node node-1 Unknown/);
+  const marked = structuredClone(left);
+  marked.versions.push({ time: 4_200_000, key: POD, rv: 51, object: notReady, source: "store" });
+  assert.is(checkNodeHealth(marked, OPTS).verdict, "pass");
+  const deposed = structuredClone(left);
+  deposed.leaders.push({
+    time: 5_000_000,
+    process: "kcm-2",
+    identity: "kcm-2_y",
+    lease: "kube-system/kube-controller-manager",
+    term: 2,
+    event: "acquired",
+  });
+  assert.is(checkNodeHealth(deposed, OPTS).verdict, "pass");
+});
+
+test("a node silent for a grace period (and the slack to act) under one leader must have been marked Unknown", () => {
+  const silent = (extra: Partial<KubeObservations>): KubeObservations => ({
+    nodes: ["node-1"],
+    versions: [
+      { time: 0, key: NODE, rv: 10, object: node("True"), source: "store" },
+      { time: 1_000_000, key: LEASE, rv: 11, object: lease, source: "store" },
+      { time: 12_000_000, key: LEASE, rv: 12, object: lease, source: "store" },
+      ...(extra.versions ?? []),
+    ],
+    writes: [],
+    observed: [],
+    acts: [],
+    leaders: [
+      {
+        time: 0,
+        process: "kcm-1",
+        identity: "kcm-1_x",
+        lease: "kube-system/kube-controller-manager",
+        term: 1,
+        event: "acquired",
+      },
+      ...(extra.leaders ?? []),
+    ],
+    actions: [],
+  });
+  const r = checkNodeHealth(silent({}), OPTS);
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^node node-1 renewed its Lease at 1\.000s and not again until 12\.000s, yet kcm-1, leading from 0\.000s, had not marked it Unknown by 9\.000s/,
+  );
+  const marked = silent({
+    versions: [{ time: 5_500_000, key: NODE, rv: 13, object: node("Unknown"), source: "store" }],
+  });
+  assert.is(checkNodeHealth(marked, OPTS).verdict, "pass");
+  // A new leader at 5 s starts its own grace period: due at 13 s, after the node renewed again.
+  const handedOver = silent({
+    leaders: [
+      {
+        time: 5_000_000,
+        process: "kcm-2",
+        identity: "kcm-2_y",
+        lease: "kube-system/kube-controller-manager",
+        term: 2,
+        event: "acquired",
+      },
+    ],
+  });
+  assert.is(checkNodeHealth(handedOver, OPTS).verdict, "pass");
+});
+
 /** kcm-1 deletes web-1 at `actAt`; its Node informer delivered node-1 versions (tainted or not) at the times given. */
 function evicted(actAt: number, nodes: [time: number, tainted: boolean][]): KubeObservations {
   return {

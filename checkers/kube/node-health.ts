@@ -2,9 +2,16 @@
 //  - it marks a node's Ready Unknown only after a whole grace period in which its own informer delivered
 //    no renewal of the node's Lease (a new version of it): judged from the moment it sent the status
 //    write (its leader act) back to the last Lease version its informers had delivered before then;
+//  - it taints a node unreachable only from a version of it that was not Ready (a CAS: the version its
+//    update was computed from is the one before the taint);
+//  - it marks a pod not ready (MarkPodsNotReady) only while the newest version of the pod's node it knew
+//    (delivered to its informer, or made by its own status write) was not Ready;
 //  - it deletes a pod (a taint eviction) only after the pod's node had carried the
 //    node.kubernetes.io/unreachable:NoExecute taint, in every version of the Node its informer delivered,
 //    for the pods' whole toleration.
+//  - and it does act: a node whose Lease saw no renewal committed for the grace period and 4 s more
+//    (a monitor period, a leader's pause shorter than its lease, retries), while one controller led
+//    throughout, is Unknown by then.
 // Its clock may run fast by the run's largest drift, which shortens both waits in true time by as much.
 // What the controller was told is a fact of the run, recorded as delivered (not the controller's own
 // account), so a controller that misreads a renewal, or counts its toleration from the wrong moment, fails.
@@ -12,7 +19,7 @@ import type { KubeObservations, InformerObservation } from "../../core/kube/obse
 import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
 import { hasUnreachableTaint, readyStatus } from "../../core/kube/controllers/nodelifecycle.ts";
 import { registryKey } from "../../core/kube/resources.ts";
-import type { KubeObject, Node, Pod } from "../../core/kube/types.ts";
+import { objectKey, podIsReady, type KubeObject, type Node, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
 import { violationsResult } from "./safety.ts";
 
@@ -24,6 +31,11 @@ export interface NodeHealthOptions {
 }
 
 const CONTROLLER = "node-lifecycle";
+/** How long past the grace period a leading controller may take to mark a silent node Unknown: a monitor
+ * period, a pause of the leader shorter than its lease, and a write's retries. */
+const DETECT_SLACK_US = 4_000_000;
+/** How soon after a node's Unknown its pods must be marked not ready (the controller does it at once). */
+const MARK_WITHIN_US = 3_000_000;
 const s = (us: number) => `${(us / 1e6).toFixed(3)}s`;
 
 export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions): CheckResult {
@@ -37,34 +49,149 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   const delivered = (process: string, key: string, before: number): InformerObservation[] =>
     obs.observed.filter((o) => o.key === key && o.time <= before && o.observer.startsWith(`${process}#`));
   const violations: string[] = [];
+  /** Nodes marked Unknown: by whom, when the version landed, and when the node was next Ready. */
+  const unmarked: { node: string; process: string; time: number; until: number | undefined }[] = [];
   let unknowns = 0;
+  let taints = 0;
+  let marked = 0;
   let evictions = 0;
 
-  // Each Node's versions in revision order: an updateStatus is a CAS, so the version a status write
-  // landed on is the one before it, and the act that sent it names that revision.
-  const nodeVersions = new Map<string, { rv: number; time: number; object: Node }[]>();
+  // Each Node's and Pod's versions in revision order: a controller's update is a CAS, so the version
+  // its write landed on is the one before it, and the act that sent the write names that revision.
+  const versionsOf = new Map<string, { rv: number; time: number; object: KubeObject }[]>();
   for (const v of obs.versions) {
-    if (v.object?.kind !== "Node") continue;
-    let a = nodeVersions.get(v.key);
-    if (a === undefined) nodeVersions.set(v.key, (a = []));
+    if (v.object?.kind !== "Node" && v.object?.kind !== "Pod") continue;
+    let a = versionsOf.get(v.key);
+    if (a === undefined) versionsOf.set(v.key, (a = []));
     if (!a.some((x) => x.rv === v.rv)) a.push({ rv: v.rv, time: v.time, object: v.object });
   }
-  for (const versions of nodeVersions.values()) {
-    versions.sort((a, b) => a.rv - b.rv);
+  for (const a of versionsOf.values()) a.sort((x, y) => x.rv - y.rv);
+  /** When each node's Lease was written (committed), by node. */
+  const versionsOfLease = new Map<string, number[]>();
+  const leasePrefix = registryKey("Lease", NODE_LEASE_NAMESPACE, "x").slice(0, -1);
+  const leaseSeen = new Set<string>();
+  for (const v of obs.versions) {
+    if (!v.key.startsWith(leasePrefix) || v.object === null || leaseSeen.has(`${v.key}@${v.rv}`)) continue;
+    leaseSeen.add(`${v.key}@${v.rv}`);
+    const name = v.key.slice(leasePrefix.length);
+    let a = versionsOfLease.get(name);
+    if (a === undefined) versionsOfLease.set(name, (a = []));
+    a.push(v.time);
+  }
+  /** The revision of the Node version the controller's own status write made from revision `from`. */
+  const madeFrom = (key: string, from: number): number | undefined => {
+    const a = versionsOf.get(key) ?? [];
+    const i = a.findIndex((x) => x.rv === from);
+    return i >= 0 ? a[i + 1]?.rv : undefined;
+  };
+  /** The newest version of a Node the process knew at `time`: delivered to it, or made by its own writes. */
+  const knownNode = (process: string, name: string, time: number): Node | undefined => {
+    const key = registryKey("Node", undefined, name);
+    let rv = -1;
+    for (const o of delivered(process, key, time)) rv = Math.max(rv, o.rv);
+    const prefix = `${CONTROLLER}: updateStatus Node ${name}@`;
+    for (const a of obs.acts)
+      if (a.process === process && a.time <= time && a.what.startsWith(prefix))
+        rv = Math.max(rv, madeFrom(key, Number(a.what.slice(prefix.length))) ?? -1);
+    const n = rv < 0 ? undefined : at(key, rv);
+    return n?.kind === "Node" ? n : undefined;
+  };
+
+  for (const versions of versionsOf.values()) {
     for (let i = 1; i < versions.length; i++) {
       const before = versions[i - 1]!;
       const now = versions[i]!;
-      if (readyStatus(now.object) !== "Unknown" || readyStatus(before.object) === "Unknown") continue;
-      const name = now.object.metadata.name;
-      const act = latestAct(obs, `${CONTROLLER}: updateStatus Node ${name}@${before.rv}`, now.time);
-      if (act === undefined) continue;
-      unknowns++;
-      const leaseKey = registryKey("Lease", NODE_LEASE_NAMESPACE, name);
-      const renewed = lastNewVersion(delivered(act.process, leaseKey, act.time));
-      if (renewed !== undefined && act.time - renewed.time < grace)
+      const was = before.object;
+      const is = now.object;
+      if (was.kind === "Node" && is.kind === "Node") {
+        const name = is.metadata.name;
+        if (readyStatus(is) === "Unknown" && readyStatus(was) !== "Unknown") {
+          const act = latestAct(obs, `${CONTROLLER}: updateStatus Node ${name}@${before.rv}`, now.time);
+          if (act === undefined) continue;
+          unknowns++;
+          const leaseKey = registryKey("Lease", NODE_LEASE_NAMESPACE, name);
+          const renewed = lastNewVersion(delivered(act.process, leaseKey, act.time));
+          if (renewed !== undefined && act.time - renewed.time < grace)
+            violations.push(
+              `${act.process} marked ${name} Unknown at ${s(act.time)} though its informer had delivered a renewal of the node's Lease (revision ${renewed.rv}) at ${s(renewed.time)}, ${s(act.time - renewed.time)} before: less than the ${s(opts.graceUs)} grace period`,
+            );
+          const readyAgain = versions
+            .slice(i + 1)
+            .find((v) => v.object.kind === "Node" && readyStatus(v.object) === "True");
+          unmarked.push({ node: name, process: act.process, time: now.time, until: readyAgain?.time });
+        } else if (hasUnreachableTaint(is) && !hasUnreachableTaint(was)) {
+          const act = latestAct(obs, `${CONTROLLER}: update Node ${name}@${before.rv}`, now.time);
+          if (act === undefined) continue;
+          taints++;
+          if (readyStatus(was) === "True")
+            violations.push(
+              `${act.process} tainted ${name} unreachable at ${s(act.time)} from a version of it (revision ${before.rv}) whose Ready was True`,
+            );
+        }
+      } else if (was.kind === "Pod" && is.kind === "Pod" && podIsReady(was) && !podIsReady(is)) {
+        const act = latestAct(obs, `${CONTROLLER}: updateStatus Pod ${objectKey(is)}@${before.rv}`, now.time);
+        if (act === undefined || !was.spec.nodeName) continue;
+        marked++;
+        const node = knownNode(act.process, was.spec.nodeName, act.time);
+        if (node !== undefined && readyStatus(node) === "True")
+          violations.push(
+            `${act.process} marked pod ${objectKey(is)} not ready at ${s(act.time)} though the newest version of its node ${was.spec.nodeName} it knew (revision ${node.metadata.resourceVersion}) was Ready`,
+          );
+      }
+    }
+  }
+
+  // MarkPodsNotReady: the pods Ready on a node the controller just marked Unknown are marked not ready
+  // within MARK_WITHIN, unless the node changed again, the controller's tenure ended, or the run did first.
+  const end = Math.max(0, ...obs.versions.map((v) => v.time));
+  for (const u of unmarked) {
+    const deadline = u.time + MARK_WITHIN_US;
+    if (deadline > end || (u.until !== undefined && u.until <= deadline)) continue;
+    if (
+      obs.leaders.some(
+        (l) =>
+          l.time > u.time - 1 &&
+          l.time <= deadline &&
+          (l.event === "lost" ? l.process === u.process : l.process !== u.process),
+      )
+    )
+      continue;
+    for (const a of versionsOf.values()) {
+      const last = latestAt(a, u.time);
+      if (last?.object.kind !== "Pod" || last.object.spec.nodeName !== u.node || !podIsReady(last.object)) continue;
+      const later = a.filter((v) => v.time > u.time && v.time <= deadline);
+      const gone = obs.versions.some(
+        (v) => v.key === keyOf(last.object) && v.object === null && v.time <= deadline && v.rv > last.rv,
+      );
+      if (gone || later.some((v) => v.object.kind !== "Pod" || !podIsReady(v.object))) continue;
+      violations.push(
+        `pod ${objectKey(last.object)} was still Ready ${s(MARK_WITHIN_US)} after ${u.process} marked its node ${u.node} Unknown (at ${s(u.time)}), while the node stayed Unknown and the controller led`,
+      );
+    }
+  }
+
+  // Detection: a node whose Lease saw no renewal committed for a grace period (and the slack a monitor
+  // period and a stalled leader take) is marked Unknown by a controller that led all that while.
+  const tenures = tenuresOf(obs.leaders, end);
+  const need = opts.graceUs * fast + DETECT_SLACK_US;
+  for (const name of obs.nodes) {
+    const renewals = (versionsOfLease.get(name) ?? []).sort((x, y) => x - y);
+    const nodeKey = registryKey("Node", undefined, name);
+    const history = versionsOf.get(nodeKey) ?? [];
+    for (let i = 0; i < renewals.length; i++) {
+      const a = renewals[i]!;
+      const b = renewals[i + 1] ?? end;
+      for (const t of tenures) {
+        const from = Math.max(a, t.from);
+        const due = from + need;
+        if (due > Math.min(b, t.until)) continue;
+        const seen = latestAt(history, due);
+        if (seen === undefined || seen.object.kind !== "Node" || readyStatus(seen.object) !== "True") continue;
         violations.push(
-          `${act.process} marked ${name} Unknown at ${s(act.time)} though its informer had delivered a renewal of the node's Lease (revision ${renewed.rv}) at ${s(renewed.time)}, ${s(act.time - renewed.time)} before: less than the ${s(opts.graceUs)} grace period`,
+          `node ${name} renewed its Lease at ${s(a)} and not again until ${s(b)}, yet ${t.process}, leading from ${s(t.from)}, had not marked it Unknown by ${s(due)} (grace ${s(opts.graceUs)} and ${s(DETECT_SLACK_US)} to act)`,
         );
+        break;
+      }
     }
   }
 
@@ -94,7 +221,7 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   return violationsResult(
     "kube-node-health",
     violations,
-    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered; ${evictions} pods evicted, each after its node's toleration`,
+    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered, and every node silent that long under one leader marked; ${taints} taints, each of a node not Ready; ${marked} pods marked not ready, each on a node not Ready; ${evictions} pods evicted, each after its node's toleration`,
   );
 }
 
@@ -126,4 +253,33 @@ function latestObject(obs: KubeObservations, key: string, time: number): Pod | K
       found = v.object;
     }
   return found;
+}
+
+function latestAt<V extends { time: number }>(a: readonly V[], time: number): V | undefined {
+  let found: V | undefined;
+  for (const v of a) if (v.time <= time) found = v;
+  return found;
+}
+
+const keyOf = (o: KubeObject) => registryKey(o.kind, o.metadata.namespace, o.metadata.name);
+
+/** The controller-manager's leader tenures: from its "acquired" to its "lost" or another's "acquired". */
+function tenuresOf(
+  leaders: KubeObservations["leaders"],
+  end: number,
+): { process: string; from: number; until: number }[] {
+  const out: { process: string; from: number; until: number }[] = [];
+  let open: { process: string; from: number; until: number } | undefined;
+  for (const l of leaders) {
+    if (l.lease !== "kube-system/kube-controller-manager") continue;
+    if (l.event === "acquired") {
+      if (open !== undefined) open.until = Math.min(open.until, l.time);
+      open = { process: l.process, from: l.time, until: end };
+      out.push(open);
+    } else if (open?.process === l.process) {
+      open.until = l.time;
+      open = undefined;
+    }
+  }
+  return out;
 }
