@@ -45,6 +45,16 @@ const act = (time: number, write: string): KubeObservations["acts"][number] => (
   what: `node-lifecycle: ${write}`,
 });
 
+/** A controller-manager's tenure beginning. */
+const acquired = (time: number, process: string): KubeObservations["leaders"][number] => ({
+  time,
+  process,
+  identity: `${process}_x`,
+  lease: "kube-system/kube-controller-manager",
+  term: 1,
+  event: "acquired",
+});
+
 /** node-1 marked Unknown by kcm-1's write sent at `actAt`, its informer having delivered Lease revisions at `renewals`. */
 function markedUnknown(actAt: number, renewals: [observer: string, time: number][]): KubeObservations {
   return {
@@ -166,14 +176,7 @@ test("the pods Ready on a node the controller marked Unknown are marked not read
   marked.versions.push({ time: 4_200_000, key: POD, rv: 51, object: notReady, source: "store" });
   assert.is(checkNodeHealth(marked, OPTS).verdict, "pass");
   const deposed = structuredClone(left);
-  deposed.leaders.push({
-    time: 5_000_000,
-    process: "kcm-2",
-    identity: "kcm-2_y",
-    lease: "kube-system/kube-controller-manager",
-    term: 2,
-    event: "acquired",
-  });
+  deposed.leaders.push(acquired(5_000_000, "kcm-2"));
   assert.is(checkNodeHealth(deposed, OPTS).verdict, "pass");
 });
 
@@ -189,17 +192,7 @@ test("a node silent for a grace period (and the slack to act) under one leader m
     writes: [],
     observed: [],
     acts: [],
-    leaders: [
-      {
-        time: 0,
-        process: "kcm-1",
-        identity: "kcm-1_x",
-        lease: "kube-system/kube-controller-manager",
-        term: 1,
-        event: "acquired",
-      },
-      ...(extra.leaders ?? []),
-    ],
+    leaders: [acquired(0, "kcm-1"), ...(extra.leaders ?? [])],
     actions: [],
   });
   const r = checkNodeHealth(silent({}), OPTS);
@@ -214,16 +207,7 @@ test("a node silent for a grace period (and the slack to act) under one leader m
   assert.is(checkNodeHealth(marked, OPTS).verdict, "pass");
   // A new leader at 5 s starts its own grace period: due at 13 s, after the node renewed again.
   const handedOver = silent({
-    leaders: [
-      {
-        time: 5_000_000,
-        process: "kcm-2",
-        identity: "kcm-2_y",
-        lease: "kube-system/kube-controller-manager",
-        term: 2,
-        event: "acquired",
-      },
-    ],
+    leaders: [acquired(5_000_000, "kcm-2")],
   });
   assert.is(checkNodeHealth(handedOver, OPTS).verdict, "pass");
 });
