@@ -18,7 +18,7 @@
 import type { KubeObservations, InformerObservation } from "../../core/kube/observations.ts";
 import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
 import { hasUnreachableTaint, readyStatus } from "../../core/kube/controllers/nodelifecycle.ts";
-import { registryKey } from "../../core/kube/resources.ts";
+import { keyOfObject, registryKey, registryPrefix } from "../../core/kube/resources.ts";
 import { objectKey, podIsReady, type KubeObject, type Node, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
 import { violationsResult } from "./safety.ts";
@@ -68,7 +68,7 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   for (const a of versionsOf.values()) a.sort((x, y) => x.rv - y.rv);
   /** When each node's Lease was written (committed), by node. */
   const versionsOfLease = new Map<string, number[]>();
-  const leasePrefix = registryKey("Lease", NODE_LEASE_NAMESPACE, "x").slice(0, -1);
+  const leasePrefix = registryPrefix("Lease", NODE_LEASE_NAMESPACE);
   const leaseSeen = new Set<string>();
   for (const v of obs.versions) {
     if (!v.key.startsWith(leasePrefix) || v.object === null || leaseSeen.has(`${v.key}@${v.rv}`)) continue;
@@ -161,7 +161,7 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
       if (last?.object.kind !== "Pod" || last.object.spec.nodeName !== u.node || !podIsReady(last.object)) continue;
       const later = a.filter((v) => v.time > u.time && v.time <= deadline);
       const gone = obs.versions.some(
-        (v) => v.key === keyOf(last.object) && v.object === null && v.time <= deadline && v.rv > last.rv,
+        (v) => v.key === keyOfObject(last.object) && v.object === null && v.time <= deadline && v.rv > last.rv,
       );
       if (gone || later.some((v) => v.object.kind !== "Pod" || !podIsReady(v.object))) continue;
       violations.push(
@@ -260,8 +260,6 @@ function latestAt<V extends { time: number }>(a: readonly V[], time: number): V 
   for (const v of a) if (v.time <= time) found = v;
   return found;
 }
-
-const keyOf = (o: KubeObject) => registryKey(o.kind, o.metadata.namespace, o.metadata.name);
 
 /** The controller-manager's leader tenures: from its "acquired" to its "lost" or another's "acquired". */
 function tenuresOf(
