@@ -2,7 +2,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
-import { UNREACHABLE_TAINT } from "../../core/kube/controllers/nodelifecycle.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { registryKey } from "../../core/kube/resources.ts";
 import type { Lease, Node, Pod } from "../../core/kube/types.ts";
@@ -18,7 +17,7 @@ function node(ready: "True" | "Unknown", tainted = false): Node {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name: "node-1" },
-    spec: tainted ? { taints: [{ key: UNREACHABLE_TAINT, effect: "NoExecute", timeAdded: 0 }] } : {},
+    spec: tainted ? { taints: [{ key: "node.kubernetes.io/unreachable", effect: "NoExecute", timeAdded: 0 }] } : {},
     status: { conditions: [{ type: "Ready", status: ready }] },
   };
 }

@@ -17,7 +17,6 @@
 // account), so a controller that misreads a renewal, or counts its toleration from the wrong moment, fails.
 import type { KubeObservations, InformerObservation } from "../../core/kube/observations.ts";
 import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
-import { hasUnreachableTaint, readyStatus } from "../../core/kube/controllers/nodelifecycle.ts";
 import { keyOfObject, registryKey, registryPrefix } from "../../core/kube/resources.ts";
 import { objectKey, podIsReady, type KubeObject, type Node, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
@@ -31,6 +30,18 @@ export interface NodeHealthOptions {
 }
 
 const CONTROLLER = "node-lifecycle";
+/** Kubernetes' taint for a node its controller cannot hear from (stated here, not read from the controller). */
+const UNREACHABLE = "node.kubernetes.io/unreachable";
+
+/** A node's Ready condition's status, as the API holds it. */
+export function readyStatus(n: Node): string | undefined {
+  return n.status?.conditions?.find((c) => c.type === "Ready")?.status;
+}
+
+/** Whether a node carries the unreachable taint (with this effect, if given). */
+export function hasUnreachableTaint(n: Node, effect?: string): boolean {
+  return n.spec.taints?.some((t) => t.key === UNREACHABLE && (effect === undefined || t.effect === effect)) === true;
+}
 /** How long past the grace period a leading controller may take to mark a silent node Unknown: a monitor
  * period, a pause of the leader shorter than its lease, and a write's retries. */
 const DETECT_SLACK_US = 4_000_000;

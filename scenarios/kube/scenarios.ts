@@ -27,8 +27,7 @@ import { kubeLatencyReport, podStartups, type LatencyReport } from "../../harnes
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { RunExtra } from "../../harness/run/types.ts";
 import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
-import { checkNodeHealth } from "../../checkers/kube/node-health.ts";
-import { hasUnreachableTaint, readyStatus } from "../../core/kube/controllers/nodelifecycle.ts";
+import { checkNodeHealth, hasUnreachableTaint, readyStatus } from "../../checkers/kube/node-health.ts";
 import { registryPrefix } from "../../core/kube/resources.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 

@@ -101,6 +101,7 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       if (event === "delete") {
         health.delete(name);
         taintSeen.delete(name);
+        markPods.delete(name);
         return;
       }
       const h = touch(name, now);
