@@ -548,6 +548,27 @@ export const BUG_CATALOG = [
       'kubernetes #80968 and #88964: after a node was Unknown for a while, MarkPodsNotReady left its pods Ready=False for good, since the kubelet\'s status manager logged "Ignoring same status" against its own cache',
     scenario: "node-failures",
   },
+  {
+    name: "etcd-lease-checkpoint-unscheduled-on-promote",
+    bug: "with lease checkpoints on, a new leader schedules no checkpoint: leases are checkpointed only until the first leader change, and every later leader restarts them from that old remainder, so a lease no one renews outlives its TTL by each tenure",
+    modelledOn:
+      "etcd-io/etcd PR #13491: checkpoints were scheduled only at grant and at a checkpoint's apply on the primary, so after the first leader change none was scheduled again (fixed by scheduling every lease in lessor.Promote)",
+    scenario: "lease-checkpoints",
+  },
+  {
+    name: "etcd-lease-checkpoint-not-persisted",
+    bug: "a checkpoint's remaining TTL lives only in memory: a member restored from its snapshot (a restart, or a snapshot from the leader) forgets it and, once leader, restarts the lease's whole TTL",
+    modelledOn:
+      "etcd-io/etcd PR #13508 (LeaseCheckpointPersist): remainingTTL was not written to the backend, so after a restart, or any state restored from a snapshot, checkpointing stopped working",
+    scenario: "lease-checkpoints",
+  },
+  {
+    name: "etcd-lease-renew-stale-checkpoint",
+    bug: "a keep-alive clears its lease's checkpointed remainder as etcd's lessor.Renew does: only if a checkpoint has already applied, answering even if the clear failed, and refreshing only after the clear: a checkpoint still in flight, or taken while the clear was, leaves a remainder from before the renewal for the next leader, which ends the lease before the TTL the keep-alive promised",
+    modelledOn:
+      "etcd's lessor.Renew and its checkpointer (server/lease/lessor.go, server/etcdserver/server.go, v3.6): clearRemainingTTL reads the applied remainingTTL, the checkpointer returns nil whatever raftRequestOnce returned, and refresh(0) runs after the clear; found by lease-safety in lease-checkpoints on a lessor that followed that code, not reported upstream",
+    scenario: "lease-checkpoints",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -6,6 +6,8 @@ import { LeaseExpiry } from "./lease-expiry.ts";
 const S = 1_000_000;
 /** etcd's timing in the simulation: an election timeout of 100 ms added on promotion, a lease check every 100 ms. */
 const TIMING = { extendUs: 100_000, checkUs: 100_000 };
+/** The same with lease checkpoints every 1.5 s. */
+const CHECKPOINTS = { ...TIMING, checkpointIntervalUs: 1_500_000 };
 
 /** One operation of the history: called at `call`, answered at `ret` (null: unknown outcome). */
 function op(call: number, ret: number | null, request: unknown, response: unknown, error?: string): EtcdOperation {
@@ -37,10 +39,16 @@ const put = (call: number, ret: number) =>
 const refusedPut = (call: number, ret: number) =>
   op(call, ret, { kind: "put", put: { key: "k", value: "v" } }, null, "no-leader");
 
+/** n1 took office in term 2 at `since` and applied the first entry of its term (index 10) then: its promotion. */
+function lead(c: LeaseExpiry, since: number, index = 10): void {
+  c.onRole("n1", 2, true, since);
+  c.onApply("n1", index, 2, null, since);
+}
+
 /** A checker whose last leader, n1, took office in term 2 at `since`, fed `ops`. */
 function judge(ops: EtcdOperation[], since = 0, expiries: [number[], number][] = []) {
   const c = new LeaseExpiry(TIMING);
-  c.onRole("n1", 2, true, since);
+  lead(c, since);
   for (const [ids, t] of expiries) c.onExpire(ids, t);
   for (const o of ops) c.onOperation(o);
   return c.result();
@@ -90,9 +98,100 @@ test("a new leader's promotion gives every lease a fresh TTL plus the election t
   assert.match(r.message, /a TTL after n1 took office in term 2 at 1500\.0ms/);
 });
 
+test("with checkpoints, the promotion counts from the leader's first apply of its term, not from its election", () => {
+  const c = new LeaseExpiry(CHECKPOINTS);
+  c.onRole("n1", 2, true, 0);
+  // Another member's apply of the entry, and n1's apply of an entry of an earlier term, are no promotion.
+  c.onApply("n2", 10, 2, null, 100_000);
+  c.onApply("n1", 9, 1, null, 200_000);
+  c.onApply("n1", 10, 2, null, 1_500_000);
+  for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
+  assert.is(c.result().verdict, "pass");
+  const none = new LeaseExpiry(CHECKPOINTS);
+  none.onRole("n1", 2, true, 0);
+  for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) none.onOperation(o);
+  assert.match(none.result().message, /applied no entry of its term: no lease judged/);
+});
+
+/** A checkpoint entry of lease `id` at `index`, first applied at `time`. */
+const checkpoint = (c: LeaseExpiry, index: number, id: number, remainingTTL: number, time: number) =>
+  c.onApply("n2", index, 1, { op: "leaseCheckpoint", checkpoints: [{ ID: id, remainingTTL }] }, time);
+
+test("with checkpoints, a new leader restarts a lease from the remainder of the log's last checkpoint", () => {
+  // Granted with 5 s at 0, checkpointed at 2 s with 3 s left; n1 promoted at 3 s: due by 3 + 0.1 + 3.3 + 0.11 s.
+  const run = (expiredAt: number | undefined, writeAt: number) => {
+    const c = new LeaseExpiry(CHECKPOINTS);
+    checkpoint(c, 5, 7, 3, 2 * S);
+    lead(c, 3 * S);
+    if (expiredAt !== undefined) c.onExpire([7], expiredAt);
+    for (const o of [grant(7, 0, 5), put(writeAt, writeAt + 5_000)]) c.onOperation(o);
+    return c.result();
+  };
+  assert.is(run(6_200_000, 7 * S).verdict, "pass");
+  const late = run(undefined, 7 * S);
+  assert.is(late.verdict, "fail");
+  assert.match(late.message, /the 3s its last checkpoint left after n1/);
+  // Without checkpoints the whole TTL restarts: that write proves nothing yet.
+  const off = new LeaseExpiry(TIMING);
+  checkpoint(off, 5, 7, 3, 2 * S);
+  lead(off, 3 * S);
+  for (const o of [grant(7, 0, 5), put(7 * S, 7 * S + 5_000)]) off.onOperation(o);
+  assert.is(off.result().verdict, "pass");
+});
+
+test("a keep-alive's clear (remainder 0) restores the whole TTL; checkpoints after the promotion do not count", () => {
+  const run = (cleared: boolean) => {
+    const c = new LeaseExpiry(CHECKPOINTS);
+    checkpoint(c, 5, 7, 3, 2 * S);
+    if (cleared) checkpoint(c, 6, 7, 0, 2_500_000);
+    lead(c, 3 * S);
+    checkpoint(c, 12, 7, 1, 4_600_000); // n1's own, after its promotion
+    c.onExpire([7], 8_200_000);
+    for (const o of [grant(7, 0, 5), put(7 * S, 7 * S + 5_000)]) c.onOperation(o);
+    return c.result();
+  };
+  // Cleared: due by 3 + 0.1 + 5.5 + 0.11 s, so ending at 8.2 s is in time; not cleared: due by 6.51 s.
+  assert.is(run(true).verdict, "pass", run(true).message);
+  assert.is(run(false).verdict, "fail");
+  assert.match(run(false).message, /the 3s its last checkpoint left/);
+});
+
+test("a leader that held a lease past a checkpoint interval must have checkpointed it", () => {
+  // n1 promoted at 0.5 s holds lease 7 (5 s, granted at 0): its checkpoint is due at 2 s, with 3.6 s left.
+  const run = (checkpointAt: number | undefined, writeAt = 2_600_000) => {
+    const c = new LeaseExpiry(CHECKPOINTS);
+    lead(c, 500_000);
+    if (checkpointAt !== undefined) checkpoint(c, 20, 7, 4, checkpointAt);
+    for (const o of [grant(7, 0, 5), put(writeAt, writeAt + 5_000)]) c.onOperation(o);
+    return c.result();
+  };
+  assert.is(run(2_050_000).verdict, "pass");
+  assert.match(run(2_050_000).message, /1 checkpointed in time/);
+  const never = run(undefined);
+  assert.is(never.verdict, "fail");
+  assert.match(
+    never.message,
+    /lease 7 \(TTL 5s, 5s left when n1 applied its term's first entry at 500\.0ms\) was never checkpointed/,
+  );
+  // A write called before the interval ran out proves nothing.
+  assert.is(run(undefined, 1_900_000).verdict, "pass");
+});
+
+test("no checkpoint is owed for a lease renewed under the leader, or with no more than an interval left", () => {
+  const c = new LeaseExpiry(CHECKPOINTS);
+  lead(c, 500_000);
+  for (const o of [grant(7, 0, 5), keepAlive(7, 600_000, 610_000, 5), put(2_600_000, 2_605_000)]) c.onOperation(o);
+  assert.is(c.result().verdict, "pass");
+  const short = new LeaseExpiry(CHECKPOINTS);
+  lead(short, 500_000);
+  for (const o of [grant(8, 0, 1), put(2_600_000, 2_605_000)]) short.onOperation(o);
+  short.onExpire([8], 1_650_000);
+  assert.is(short.result().verdict, "pass");
+});
+
 test("a deposed leader still reporting itself leader of an older term does not move the last leader", () => {
   const c = new LeaseExpiry(TIMING);
-  c.onRole("n1", 2, true, 0);
+  lead(c, 0);
   c.onRole("n2", 1, true, 1_500_000);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
   assert.is(c.result().verdict, "fail");

@@ -5,10 +5,17 @@
 // bound lease expires").
 //
 // The bound is etcd's own. Only the leader's lessor expires leases, checking every `checkUs`, and a new
-// leader first gives every lease a fresh TTL plus an election timeout (lessor.Promote; etcd #9395). So
-// under the leader L that took office at S and was still leading when the run ended, a lease last
-// renewed by R with a TTL of T is due by D = max(R, S + extension) + T + one check, T and the check
-// stretched by `tolerance` for a slow clock. Due is not enough to judge it: a leader cut off from its
+// leader, once it applies the first entry of its term (at P; the simulated members without checkpoints
+// promote at election), gives every lease a fresh TTL plus an election timeout (lessor.Promote; etcd #9395). So under the leader L that was still leading when the
+// run ended, a lease last renewed by R with a TTL of T is due by D = max(R + T, P + extension + T) + one
+// check, T and the check stretched by `tolerance` for a slow clock.
+//
+// With lease checkpoints on (etcd's LeaseCheckpoint), the log tells more, and the checker reads it: a
+// checkpoint entry records a lease's remaining TTL, and L restarts the lease from the last one before P
+// instead of T (a keep-alive's clear, remainder 0, restores T). And checkpoints must happen: a lease L
+// holds at P with more than an interval left, that no one renews under L and whose first checkpoint
+// would not be skipped, must have a checkpoint committed once L could commit a write called an interval
+// (and two checks) after P — etcd #13491 stopped scheduling them after the first leader change. Due is not enough to judge it: a leader cut off from its
 // quorum cannot commit the revoke. A write proves it can: any write L took after D was proposed after
 // the revoke, and L applies its log in order, so once a write called after D (and one check more, for a
 // proposal dropped during a leadership transfer) is answered, the lease must be gone — within one more
@@ -31,6 +38,15 @@ export interface LeaseExpiryTiming {
   extendUs: number;
   /** How often the leader's lessor looks for expired leases, µs. */
   checkUs: number;
+  /** etcd's lease checkpoint interval, µs; absent or 0: checkpoints off. */
+  checkpointIntervalUs?: number;
+}
+
+/** The log's checkpoint entries of one lease: index and remaining TTL in seconds (0: cleared), and when first applied. */
+interface CheckpointFacts {
+  index: number[];
+  remainingTTL: number[];
+  time: number[];
 }
 
 /** The Raft writes: what a client answered OK proves its leader committed. */
@@ -40,8 +56,14 @@ export class LeaseExpiry {
   private readonly leases = new Map<number, LeaseFacts>();
   /** Answered writes, call and return, as pairs. */
   private readonly writes: number[] = [];
-  /** The member that most recently took office as leader, and when; undefined once it stepped down. */
-  private leader: { member: string; term: number; since: number } | undefined;
+  /**
+   * The member that most recently took office as leader, and when; undefined once it stepped down. `promoted`:
+   * when it applied the first entry of its term (its lessor's promotion), and that entry's index.
+   */
+  private leader: { member: string; term: number; since: number; promoted?: number; promoteIndex?: number } | undefined;
+  private readonly checkpoints = new Map<number, CheckpointFacts>();
+  /** Log indexes of checkpoint entries already read (every member applies each). */
+  private readonly checkpointIndexes = new Set<number>();
 
   constructor(
     private readonly timing: LeaseExpiryTiming,
@@ -56,6 +78,46 @@ export class LeaseExpiry {
       if (l === undefined || term > l.term || (term === l.term && member !== l.member))
         this.leader = { member, term, since: time };
     } else if (l !== undefined && l.member === member) this.leader = undefined;
+  }
+
+  /**
+   * A member applied a log entry (every apply of every member). Only two kinds matter: the leader's first
+   * entry of its term, and checkpoints (read once, at their first apply).
+   */
+  onApply(member: string, index: number, term: number, payload: unknown, time: number): void {
+    const l = this.leader;
+    if (l !== undefined && l.promoted === undefined && member === l.member && term === l.term) {
+      l.promoted = time;
+      l.promoteIndex = index;
+    }
+    const cp = payload as { op?: string; checkpoints?: { ID: number; remainingTTL: number }[] } | null;
+    if (cp === null || cp.op !== "leaseCheckpoint" || this.checkpointIndexes.has(index)) return;
+    this.checkpointIndexes.add(index);
+    for (const { ID, remainingTTL } of cp.checkpoints!) {
+      let f = this.checkpoints.get(ID);
+      if (f === undefined) this.checkpoints.set(ID, (f = { index: [], remainingTTL: [], time: [] }));
+      f.index.push(index);
+      f.remainingTTL.push(remainingTTL);
+      f.time.push(time);
+    }
+  }
+
+  /** The remaining TTL (s) the log's last checkpoint of `id` below `index` recorded; 0 if none or cleared. */
+  private remainderBefore(id: number, index: number): number {
+    const f = this.checkpoints.get(id);
+    if (f === undefined) return 0;
+    let best = -1;
+    for (let i = 0; i < f.index.length; i++)
+      if (f.index[i]! < index && (best < 0 || f.index[i]! > f.index[best]!)) best = i;
+    return best < 0 ? 0 : f.remainingTTL[best]!;
+  }
+
+  /** Whether the log holds a checkpoint of `id` above `index` first applied by `by`. */
+  private checkpointedAfter(id: number, index: number, by: number): boolean {
+    const f = this.checkpoints.get(id);
+    if (f === undefined) return false;
+    for (let i = 0; i < f.index.length; i++) if (f.index[i]! > index && f.time[i]! <= by) return true;
+    return false;
   }
 
   /** A member applied an expiry revoke. */
@@ -116,6 +178,16 @@ export class LeaseExpiry {
     const leader = this.leader;
     if (leader === undefined)
       return { name: "lease-expiry", verdict: "pass", message: "no leader when the run ended: no lease judged" };
+    const intervalUs = this.timing.checkpointIntervalUs ?? 0;
+    // Without checkpoints the simulated members promote at election (core/etcd/member.ts).
+    const promoted = intervalUs > 0 ? leader.promoted : leader.since;
+    const promoteIndex = leader.promoteIndex ?? 0;
+    if (promoted === undefined)
+      return {
+        name: "lease-expiry",
+        verdict: "pass",
+        message: `the last leader (${leader.member}, term ${leader.term}) applied no entry of its term: no lease judged`,
+      };
     // The answered writes by call, with the earliest return among those called at or after each.
     const order = Array.from({ length: this.writes.length / 2 }, (_, i) => i).sort(
       (a, b) => this.writes[2 * a]! - this.writes[2 * b]!,
@@ -126,40 +198,67 @@ export class LeaseExpiry {
       firstReturn[k] = Math.min(firstReturn[k + 1]!, this.writes[2 * order[k]! + 1]!);
     const slow = 1 + this.tolerance;
     const checkUs = this.timing.checkUs * slow;
+    /** The earliest return of an answered write called at or after `t`. */
+    const proofAfter = (t: number) => {
+      let lo = 0;
+      let hi = calls.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (calls[mid]! < t) lo = mid + 1;
+        else hi = mid;
+      }
+      return firstReturn[lo]!;
+    };
     const bad: string[] = [];
     let judged = 0;
+    let checkpointsJudged = 0;
     for (const [id, f] of this.leases) {
       if (f.unknown || f.renewedBy === -Infinity) continue;
       // An end before the last renewal was of an earlier grant of the same ID.
       let endedAt = Infinity;
       for (const t of f.ends) if (t >= f.renewedBy && t < endedAt) endedAt = t;
-      const promoted = leader.since + this.timing.extendUs;
-      const due = Math.max(f.renewedBy, promoted) + f.ttlUs * slow + checkUs;
+      // What the leader restarted the lease from at its promotion: the log's last checkpoint, or the TTL.
+      const remainder = intervalUs > 0 ? this.remainderBefore(id, promoteIndex) : 0;
+      const restartUs = remainder > 0 ? remainder * 1_000_000 : f.ttlUs;
+      const fromPromotion = promoted + this.timing.extendUs + restartUs * slow;
+      const due = Math.max(f.renewedBy + f.ttlUs * slow, fromPromotion) + checkUs;
       // The first write called after the lease was due (and one check more), and when it was answered.
-      let lo = 0;
-      let hi = calls.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (calls[mid]! < due + checkUs) lo = mid + 1;
-        else hi = mid;
+      const proof = proofAfter(due + checkUs);
+      if (proof !== Infinity) {
+        judged++;
+        if (endedAt > proof + checkUs) {
+          const from =
+            f.renewedBy + f.ttlUs * slow >= fromPromotion
+              ? `a TTL after its last renewal, answered at ${ms(f.renewedBy)}`
+              : intervalUs === 0
+                ? `a TTL after ${leader.member} took office in term ${leader.term} at ${ms(promoted)}`
+                : `${remainder > 0 ? `the ${remainder}s its last checkpoint left` : "a TTL"} after ${leader.member} (term ${leader.term}) applied its term's first entry at ${ms(promoted)}`;
+          bad.push(
+            `lease ${id} (TTL ${f.ttlUs / 1e6}s) was due to end by ${ms(due)}, ${from}, and a write called after that was answered at ${ms(proof)}, but the lease ${endedAt === Infinity ? "never ended" : `ended only at ${ms(endedAt)}`}`,
+          );
+          continue;
+        }
       }
-      const proof = firstReturn[lo]!;
-      if (proof === Infinity) continue;
-      judged++;
-      if (endedAt <= proof + checkUs) continue;
-      const from =
-        f.renewedBy >= promoted
-          ? `its last renewal, answered at ${ms(f.renewedBy)}`
-          : `${leader.member} took office in term ${leader.term} at ${ms(leader.since)}`;
+      // Checkpoints happen: a lease no one renewed under this leader, with more than an interval left at
+      // its promotion, whose first checkpoint would find less than its TTL left (etcd skips one that
+      // finds the whole TTL) and the lease still alive.
+      if (intervalUs === 0 || f.renewedBy >= promoted) continue;
+      const leftAtDueUs = this.timing.extendUs + restartUs - intervalUs;
+      if (restartUs <= intervalUs || leftAtDueUs - checkUs <= 0 || Math.ceil(leftAtDueUs / 1e6) * 1e6 >= f.ttlUs)
+        continue;
+      const cpProof = proofAfter(promoted + (intervalUs + 2 * this.timing.checkUs) * slow);
+      if (cpProof === Infinity || endedAt <= cpProof) continue;
+      checkpointsJudged++;
+      if (this.checkpointedAfter(id, promoteIndex, cpProof)) continue;
       bad.push(
-        `lease ${id} (TTL ${f.ttlUs / 1e6}s) was due to end by ${ms(due)}, a TTL after ${from}, and a write called after that was answered at ${ms(proof)}, but the lease ${endedAt === Infinity ? "never ended" : `ended only at ${ms(endedAt)}`}`,
+        `lease ${id} (TTL ${f.ttlUs / 1e6}s, ${restartUs / 1e6}s left when ${leader.member} applied its term's first entry at ${ms(promoted)}) was never checkpointed under ${leader.member}, though a write called a checkpoint interval (${intervalUs / 1e6}s) after that was answered at ${ms(cpProof)}`,
       );
     }
     if (bad.length) return { name: "lease-expiry", verdict: "fail", message: bad[0]!, evidence: { violations: bad } };
     return {
       name: "lease-expiry",
       verdict: "pass",
-      message: `${judged} leases no one renewed ended in time under the last leader (${leader.member}, term ${leader.term})`,
+      message: `${judged} leases no one renewed ended in time under the last leader (${leader.member}, term ${leader.term})${intervalUs > 0 ? `; ${checkpointsJudged} checkpointed in time` : ""}`,
     };
   }
 }

@@ -1,6 +1,7 @@
 import { BugSet } from "../bugs.ts";
 import type { Actor, Env } from "../env.ts";
 import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
+import type { LeaseCheckpoint } from "../mvcc/lease.ts";
 import type { EtcdErrorCode, EtcdRequest, EtcdResponse, TxnRequest, WatchCreateRequest } from "../mvcc/rpc.ts";
 import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
 import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
@@ -100,6 +101,8 @@ export type MemberEntry =
   | { op: "alarm"; action: "activate" | "deactivate"; member: string; origin?: string; reqId?: string }
   | ({ op: "kv"; origin: string; reqId: string; request: EtcdRequest } & KvAuthFields)
   | { op: "leaseExpire"; ids: number[] }
+  /** etcd's LeaseCheckpointRequest; a keep-alive's clear (remainingTTL 0) names who waits for it. */
+  | { op: "leaseCheckpoint"; checkpoints: LeaseCheckpoint[]; origin?: string; reqId?: string }
   | AuthEntry;
 
 /** A member-to-member forward of a write to the leader. */
@@ -190,6 +193,8 @@ export interface MemberOptions {
   syncWatchersUs?: number;
   progressNotifyUs?: number;
   leaseCheckUs?: number;
+  /** etcd's lease checkpoints (LeaseCheckpoint, persisted) every this many µs; absent or 0: off, etcd's default. */
+  leaseCheckpointIntervalUs?: number;
   hooks?: MemberHooks;
   /** etcd's --max-request-bytes: larger writes are refused before they are proposed (request-too-large). */
   maxRequestBytes?: number;
@@ -248,6 +253,10 @@ export class EtcdMember implements Actor {
   private isLeader = false;
   /** Mutant etcd-lease-revoke-after-stepdown: stepped down, the lessor still primary until the next apply. */
   private demoteLate = false;
+  /** Leading, and the lessor promoted: etcd promotes once the leader applies the first entry of its term. */
+  private promoted = false;
+  /** Keep-alives waiting for the checkpoint that clears their lease's remaining TTL to apply, by request id. */
+  private readonly clears = new Map<string, { timer: number; done: (applied: boolean) => void }>();
   /**
    * Requests and forwards already taken: the simulated network may duplicate packets, but a client's
    * RPC and a member's forward travel over one TCP stream in etcd, which never delivers twice. A copy is
@@ -292,7 +301,7 @@ export class EtcdMember implements Actor {
     // Only the leader tracks lease expiry; a member starts as a non-primary lessor.
     this.store = new MvccStore({
       bugs: this.bugs,
-      lessor: { primary: false, minTTL: 1 },
+      lessor: { primary: false, minTTL: 1, checkpointIntervalUs: opts.leaseCheckpointIntervalUs ?? 0 },
       maxTxnOps: opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS,
     });
     this.hub = new WatchHub(this.store, {
@@ -629,9 +638,7 @@ export class EtcdMember implements Actor {
             else waiting.push({ client, clientReqId });
             return;
           }
-          const r = this.store.leaseKeepAlive(request.leaseKeepAlive, this.driver.node.term, this.leaseClock());
-          if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
-          else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+          this.renewLease(client, clientReqId, id);
         };
         if (this.bugs.has("etcd-lease-renew-no-leadership-check")) return renew();
         // etcd's ensureLeadership (since 3.5.13, etcd #15247): a leader that was stalled or cut off may not
@@ -890,6 +897,12 @@ export class EtcdMember implements Actor {
     const data = entry.data as MemberEntry | null;
     if (entry.type === "confChange") this.applyConfChange(entry);
     if (data === null || entry.type !== "normal") {
+      // etcd's lessor.Promote runs when the leader applies its term's first (empty) entry: every entry of
+      // earlier terms, checkpoints included, has applied by then.
+      if (data === null && this.isLeader && !this.promoted && entry.term === this.driver?.node.term) {
+        this.promoted = true;
+        this.store.lessor.promote(this.leaseClock(), this.electionUs);
+      }
       this.report(entry);
       return;
     }
@@ -901,6 +914,17 @@ export class EtcdMember implements Actor {
         probe("etcd.lease-expired-with-keys");
       for (const id of data.ids) this.store.leaseRevoke({ ID: id }, raftTerm);
       this.report(entry);
+      return;
+    }
+    if (data.op === "leaseCheckpoint") {
+      for (const cp of data.checkpoints) this.store.lessor.checkpoint(cp, this.leaseClock());
+      this.report(entry);
+      const w = data.origin === this.env.id && data.reqId !== undefined ? this.clears.get(data.reqId) : undefined;
+      if (w !== undefined) {
+        this.clears.delete(data.reqId!);
+        this.env.cancelTimer(w.timer);
+        w.done(true);
+      }
       return;
     }
     if (data.op === "alarm") return this.applyAlarm(entry, data);
@@ -1171,8 +1195,11 @@ export class EtcdMember implements Actor {
     const wasLeader = this.isLeader;
     this.isLeader = s.role === "leader";
     if (this.isLeader && !wasLeader) {
-      // A new leader gives every lease a fresh full TTL (etcd's lessor.Promote with an election-timeout extension).
-      this.store.lessor.promote(this.leaseClock(), this.electionUs);
+      // etcd promotes the lessor once the leader applies its term's first entry (see apply): with lease
+      // checkpoints, the checkpoints of earlier terms must have applied by then. Without them the model
+      // promotes at election, as it always has: the empty entry's commit latency is all that differs.
+      this.promoted = (this.opts.leaseCheckpointIntervalUs ?? 0) === 0;
+      if (this.promoted) this.store.lessor.promote(this.leaseClock(), this.electionUs);
     } else if (!this.isLeader && wasLeader) {
       if (this.bugs.has("etcd-member-change-refused-on-stepdown")) this.refusePendingChanges();
       // The mutant learns of the step-down late, as etcd's server did while its raft loop was busy.
@@ -1201,10 +1228,71 @@ export class EtcdMember implements Actor {
         : this.isLeader && this.driver.node.roleKind === "leader";
     if (!leading) return;
     const ids = this.store.lessor.expired(this.leaseClock());
-    if (ids.length === 0) return;
-    const entry = { op: "leaseExpire", ids } satisfies MemberEntry;
-    if (this.driver.node.roleKind === "leader") this.driver.propose(entry);
-    else if (forwarded) this.driver.proposeForwarded(entry);
+    if (ids.length > 0) {
+      const entry = { op: "leaseExpire", ids } satisfies MemberEntry;
+      if (this.driver.node.roleKind === "leader") this.driver.propose(entry);
+      else if (forwarded) this.driver.proposeForwarded(entry);
+    }
+    // etcd's checkpointScheduledLeases, in the same loop here (etcd runs it beside the revoke loop).
+    if (this.driver.node.roleKind !== "leader") return;
+    const checkpoints = this.store.lessor.dueCheckpoints(this.leaseClock());
+    if (checkpoints.length > 0) {
+      probe("etcd.lease-checkpointed");
+      this.driver.propose({ op: "leaseCheckpoint", checkpoints } satisfies MemberEntry);
+    }
+  }
+
+  /**
+   * A keep-alive on the leader (its leadership confirmed). With checkpoints on, a lease whose remaining TTL
+   * a checkpoint recorded must have it cleared through Raft, or the next leader restarts the lease from a
+   * remainder older than this renewal. The lease is refreshed first, so any checkpoint taken from now on
+   * counts from the renewal, and the answer waits for the clear, which follows in the log every checkpoint
+   * proposed before it; if the clear does not apply in time, the keep-alive promises nothing (timeout).
+   */
+  private renewLease(client: string, clientReqId: number, id: number): void {
+    const lessor = this.store.lessor;
+    const answer = (fromRemaining: boolean) => {
+      const r = this.store.leaseKeepAlive({ ID: id }, this.driver.node.term, this.leaseClock(), fromRemaining);
+      if (isEtcdError(r)) this.reply(client, clientReqId, { error: r.error });
+      else this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+    };
+    if (this.bugs.has("etcd-lease-renew-stale-checkpoint")) {
+      // etcd's Renew: a clear only for a remainder already applied, its failure ignored, the refresh after it.
+      if (!lessor.isPrimary || (lessor.lookup(id)?.remainingTTL ?? 0) === 0) return answer(true);
+      return this.proposeClear(id, () => {
+        if (this.isLeader) answer(true);
+        else this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+      });
+    }
+    if (!lessor.isPrimary) return answer(false);
+    const r = this.store.leaseKeepAlive({ ID: id }, this.driver.node.term, this.leaseClock());
+    if (isEtcdError(r)) return this.reply(client, clientReqId, { error: r.error });
+    if (!lessor.needsClear(id)) return this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+    probe("etcd.keepalive-cleared-checkpoint");
+    this.proposeClear(id, (applied) => {
+      if (applied) this.replyOk(client, clientReqId, { kind: "leaseKeepAlive", leaseKeepAlive: r });
+      else this.reply(client, clientReqId, { error: "timeout" });
+    });
+  }
+
+  /** Proposes a checkpoint clearing a lease's remaining TTL; `done` learns whether it applied here in time. */
+  private proposeClear(id: number, done: (applied: boolean) => void): void {
+    const reqId = this.reqPrefix + ++this.nextReq;
+    const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
+      if (this.clears.delete(reqId)) done(false);
+    });
+    this.clears.set(reqId, { timer, done });
+    const entry: MemberEntry = {
+      op: "leaseCheckpoint",
+      checkpoints: [{ ID: id, remainingTTL: 0 }],
+      origin: this.env.id,
+      reqId,
+    };
+    if (this.driver.node.roleKind !== "leader" || !this.driver.propose(entry).ok) {
+      this.clears.delete(reqId);
+      this.env.cancelTimer(timer);
+      done(false);
+    }
   }
 }
 

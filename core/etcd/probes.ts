@@ -18,6 +18,11 @@ export const ETCD_PROBES = {
   "etcd.keepalive-leadership-unconfirmed": {
     what: "a leader could not confirm it still leads before renewing a lease (etcd's ensureLeadership): the keep-alive was refused",
   },
+  // ---- lease checkpoints (only with leaseCheckpointIntervalUs set)
+  "etcd.lease-checkpointed": { what: "a leader proposed the remaining TTLs of leases due for a checkpoint" },
+  "etcd.keepalive-cleared-checkpoint": {
+    what: "a keep-alive cleared its lease's checkpointed remaining TTL through Raft before answering",
+  },
   "etcd.proposal-timeout": {
     what: "a proposal was not applied within the request timeout: the client learns nothing of its outcome",
     required: true,

@@ -136,10 +136,14 @@ export class MvccStore {
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.dropsRecreated = this.bugs.has("mvcc-compact-drops-recreated-key");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
-    const regrantReplaces = this.bugs.has("etcd-lease-regrant-replaces");
-    const promoteUnscheduled = this.bugs.has("etcd-lease-promote-unscheduled");
+    const lessorBugs = {
+      regrantReplaces: this.bugs.has("etcd-lease-regrant-replaces"),
+      promoteUnscheduled: this.bugs.has("etcd-lease-promote-unscheduled"),
+      checkpointUnscheduledOnPromote: this.bugs.has("etcd-lease-checkpoint-unscheduled-on-promote"),
+      checkpointNotPersisted: this.bugs.has("etcd-lease-checkpoint-not-persisted"),
+    };
     this.lessor = new Lessor(
-      regrantReplaces || promoteUnscheduled ? { ...opts.lessor, regrantReplaces, promoteUnscheduled } : opts.lessor,
+      Object.values(lessorBugs).some((on) => on) ? { ...opts.lessor, ...lessorBugs } : opts.lessor,
     );
   }
 
@@ -412,8 +416,13 @@ export class MvccStore {
   }
 
   /** Renews on the primary. An unknown lease answers TTL 0 (etcd's keep-alive stream does not fail). */
-  leaseKeepAlive(req: LeaseKeepAliveRequest, raftTerm = 0, nowUs = 0): LeaseKeepAliveResponse | EtcdError {
-    const r = this.lessor.renew(req.ID, nowUs);
+  leaseKeepAlive(
+    req: LeaseKeepAliveRequest,
+    raftTerm = 0,
+    nowUs = 0,
+    fromRemaining = false,
+  ): LeaseKeepAliveResponse | EtcdError {
+    const r = this.lessor.renew(req.ID, nowUs, fromRemaining);
     const header = { revision: this.currentRev, raftTerm };
     if ("error" in r) return r.error === "lease-not-found" ? { header, ID: req.ID, TTL: 0 } : r;
     return { header, ID: r.ID, TTL: r.TTL };

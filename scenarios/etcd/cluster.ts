@@ -55,6 +55,8 @@ export interface KvOptions extends Record<string, unknown> {
   snapshotEvery: number;
   requestTimeoutUs: number;
   leaseTtlSec: number;
+  /** etcd's lease checkpoints every this many µs (absent or 0: off, etcd's default). */
+  leaseCheckpointIntervalUs?: number;
   /** The chance that a client holding leases grants another rather than reusing one (workload). */
   leaseGrantP: number;
   /** The chance a lease grant names its own ID (workload; absent: never). */
@@ -160,7 +162,11 @@ export function runKvCluster(
   const monitor = new RaftSafetyMonitor(run.columnStore);
   const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
-  const leaseExpiry = new LeaseExpiry({ extendUs: o.tickUs * o.electionTicks, checkUs: DEFAULT_LEASE_CHECK_US });
+  const leaseExpiry = new LeaseExpiry({
+    extendUs: o.tickUs * o.electionTicks,
+    checkUs: DEFAULT_LEASE_CHECK_US,
+    checkpointIntervalUs: o.leaseCheckpointIntervalUs ?? 0,
+  });
   // The watch streams are judged as they end, against the changes committed so far (memory flat in
   // run length). With Kubernetes attached its etcd checks read every record, so all are kept.
   const watches = new OnlineWatchChecker(run.recorder.watches, o.kube ? { keepResponses: Infinity } : {});
@@ -186,7 +192,10 @@ export function runKvCluster(
       config = next;
     });
   }
-  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.applies.on((e) => {
+    oracle.onApply(e);
+    leaseExpiry.onApply(e.member, e.index, e.term, e.payload, e.time);
+  });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
     for (let i = 0; i < changes.length; i++) {
@@ -222,6 +231,7 @@ export function runKvCluster(
       watchBatchMaxRevs: o.watchBatchMaxRevs,
       maxRequestBytes: o.maxRequestBytes,
       maxTxnOps: o.maxTxnOps,
+      ...(o.leaseCheckpointIntervalUs ? { leaseCheckpointIntervalUs: o.leaseCheckpointIntervalUs } : {}),
     },
   });
   const { members, processes, member } = etcd;

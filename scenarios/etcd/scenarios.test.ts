@@ -4,7 +4,14 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { resolveRun, runScenario } from "../runner.ts";
 import type { RunResult, ScenarioDef } from "../types.ts";
-import { kvChaos, kvPartition, leaderIsolation, leaseSessions, membershipChange } from "./scenarios.ts";
+import {
+  kvChaos,
+  kvPartition,
+  leaderIsolation,
+  leaseCheckpoints,
+  leaseSessions,
+  membershipChange,
+} from "./scenarios.ts";
 import { validateScenarioFile } from "../loader.ts";
 
 const def = (s: unknown) => s as ScenarioDef;
@@ -104,6 +111,24 @@ test("lease-sessions: stalled clients renew leases that just expired, and leases
   assert.ok(waited >= 2, `seeds where a keep-alive waited for its lease's revoke: ${waited} of 8`);
   assert.ok(unconfirmed >= 4, `seeds where a leader could not confirm it leads before renewing: ${unconfirmed} of 8`);
   assert.ok(judgedExpiries >= 6, `seeds where lease-expiry judged 20 leases or more: ${judgedExpiries} of 8`);
+});
+
+test("lease-checkpoints: leaders checkpoint, keep-alives clear remainders, and the last leader's leases are judged from them", () => {
+  let judged = 0;
+  for (let seed = 1; seed <= 6; seed++) {
+    const r = runScenario({ scenario: def(leaseCheckpoints), seed });
+    assert.is(r.verdict, "pass", `seed ${seed}: ${JSON.stringify(r.checks.filter((c) => c.verdict !== "pass"))}`);
+    assert.ok((r.probes?.["etcd.lease-checkpointed"] ?? 0) >= 10, `seed ${seed}: few checkpoints`);
+    assert.ok((r.probes?.["etcd.keepalive-cleared-checkpoint"] ?? 0) >= 1, `seed ${seed}: no keep-alive cleared one`);
+    assert.ok((r.probes?.["etcd.snapshot-restored"] ?? 0) >= 1, `seed ${seed}: no member restored a snapshot`);
+    const m = /^(\d+) leases no one renewed .*; (\d+) checkpointed in time$/.exec(
+      r.checks.find((c) => c.name === "lease-expiry")!.message,
+    );
+    assert.ok(m !== null && Number(m[2]) >= 5, `seed ${seed}: ${m?.[0]}`);
+    if (Number(m[1]) >= 5) judged++;
+  }
+  // The last leader's lease ends are judged only once a write called after they were due is answered.
+  assert.ok(judged >= 4, `seeds where lease-expiry judged 5 lease ends or more: ${judged} of 6`);
 });
 
 test("membership-change: every plan completes on the clean build, through refusals, with the leader itself removed on some seeds", () => {

@@ -441,6 +441,64 @@ export const leaseSessions = kvScenario(
   },
 );
 
+/**
+ * Lease checkpoints on (etcd's LeaseCheckpoint): leases longer than the checkpoint interval, clients that
+ * keep some alive and stall for a while (a lease left alone must run out), and a leader that changes
+ * every two or three seconds — stalled and cut off, or crashed — with, late in the run, every member
+ * crashed at once (they restart from their snapshots: a checkpoint's remainder must survive that).
+ * lease-expiry holds the last leader to the remainder the log's last checkpoint left, and to
+ * checkpointing at all; lease-safety holds every keep-alive to its TTL (a remainder from before a
+ * renewal must not outlive it).
+ */
+export const leaseCheckpoints = kvScenario(
+  "lease-checkpoints",
+  "lease checkpoints on, leases longer than the interval, and a leader that changes every few seconds (stalled, cut off, crashed; late in the run every member restarts): a new leader restarts a lease from its last checkpoint, and no keep-alive may promise a TTL its lease does not live",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: 3,
+    clients: 6,
+    thinkUs: 20_000,
+    faultPhaseUs: 12_000_000,
+    // A checkpoint finds less than the whole TTL left only an interval of more than a second (and the
+    // election timeout a new leader adds) after a promotion: etcd rounds the remainder up to seconds.
+    leaseTtlSec: rng.pick([4, 5]),
+    leaseCheckpointIntervalUs: rng.pick([1_500_000, 2_000_000]),
+    // Snapshots often, so that a restarted member restores remainders from one rather than replaying them.
+    snapshotEvery: 20,
+    leaseGrantP: 0.15,
+    traffic: leaseTraffic({ get: 30, list: 6, put: 20, cas: 8, leaseRevoke: 1, putWithLease: 10, keepAlive: 25 }),
+    probeLeaseAndWatch: true,
+  }),
+  (rng, o) => {
+    const faults: FaultEvent[] = [];
+    const members = memberNames(o.members);
+    // Clients stall now and then, for up to a TTL: the leases they hold go unrenewed across leader changes.
+    const ttlUs = o.leaseTtlSec * 1_000_000;
+    for (const c of [1, 2, 3, 4, 5, 6]) {
+      for (let t = rng.int(100_000, 2_000_000); t < o.faultPhaseUs - 500_000; ) {
+        const stallUs = rng.int(ttlUs / 4, ttlUs);
+        faults.push({ at: t, until: t + stallUs, kind: "pause", target: `c${c}` });
+        t += stallUs + rng.int(500_000, 3_000_000);
+      }
+    }
+    // A new leader every two or three seconds (the leader stalls and comes back cut off, or crashes), then
+    // every member crashes at once and restarts from its disk, and the last leader leads for the rest of
+    // the run (five seconds and more): long enough to checkpoint, and for unrenewed leases to run out.
+    const allDownAt = o.faultPhaseUs - rng.int(5_500_000, 6_000_000);
+    for (let t = rng.int(1_000_000, 2_000_000); t < allDownAt - 600_000; t += rng.int(2_000_000, 3_200_000)) {
+      if (rng.chance(0.5)) faults.push(...stallAndCutOffLeader(rng, t, members, [150_000, 400_000]));
+      else faults.push({ at: t, until: t + rng.int(200_000, 600_000), kind: "crash", target: "@leader" });
+    }
+    for (const m of members)
+      faults.push({ at: allDownAt, until: allDownAt + rng.int(150_000, 400_000), kind: "crash", target: m });
+    // Slow stretches of network: a checkpoint or a keep-alive's clear takes tens of milliseconds to commit,
+    // the window in which a keep-alive and a checkpoint of one lease cross.
+    for (let t = rng.int(300_000, 1_000_000); t < o.faultPhaseUs - 500_000; t += rng.int(1_000_000, 2_000_000))
+      faults.push({ at: t, until: t + rng.int(300_000, 900_000), kind: "delay", extraUs: rng.int(5_000, 20_000) });
+    return faults.sort((a, b) => a.at - b.at);
+  },
+);
+
 export const clockSkew = kvScenario(
   "clock-skew",
   "members' wall clocks jump and drift while clients hold leases: no lease may expire early",
@@ -559,6 +617,7 @@ export const ETCD_SCENARIOS = [
   kvChaos,
   leaderIsolation,
   leaseSessions,
+  leaseCheckpoints,
   clockSkew,
   watchCompaction,
   membershipChange,

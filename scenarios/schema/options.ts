@@ -97,7 +97,7 @@ const membershipStep = z
     message: 'needs exactly one of "add" or "remove"',
   });
 
-/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change). */
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change). */
 export const kvOptions = {
   members: count(1, 9).describe("etcd members in the initial configuration"),
   spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
@@ -123,6 +123,11 @@ export const kvOptions = {
   snapshotEvery: count(1, 1_000_000_000).describe("entries between snapshots"),
   requestTimeoutUs: us(1).describe("client request timeout"),
   leaseTtlSec: count(1, 3600).meta({ unit: "s" }).describe("lease TTL"),
+  leaseCheckpointIntervalUs: us(0)
+    .optional()
+    .describe(
+      "etcd's lease checkpoints (LeaseCheckpoint, persisted) every this long; absent or 0: off, etcd's default",
+    ),
   leaseGrantP: prob().describe("chance a client holding leases grants another"),
   explicitLeaseIdP: prob()
     .optional()
@@ -395,7 +400,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kv: {
     shape: kvOptions,
     title:
-      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, clock-skew, watch-compaction, membership-change)",
+      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change)",
     example: "smoke",
     limits: kvLimits,
   },
