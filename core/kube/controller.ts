@@ -47,7 +47,7 @@ export interface CacheReader {
   ownedBy<K extends Kind>(kind: K, owner: KubeObject): ObjectOf<K>[];
   /** The revision up to which the kind's cache is known complete. */
   syncedRevision(kind: Kind): number;
-  /** When (own clock) the cache last saw the object change. */
+  /** When the cache last saw the object change, on the process's monotonic clock. */
   observedAt(kind: Kind, key: string): number | undefined;
 }
 

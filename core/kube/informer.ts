@@ -144,7 +144,10 @@ export class Informer<K extends Kind> {
     return this.listed;
   }
 
-  /** When (on this process's clock) the cache last saw the object change. */
+  /**
+   * When the cache last saw the object change, on this process's monotonic clock: an age is a duration,
+   * and a wall-clock step must not make a node heartbeat look older or newer than it is.
+   */
   observedAt(key: string): number | undefined {
     return this.observedAtMap.get(key);
   }
@@ -205,7 +208,7 @@ export class Informer<K extends Kind> {
     this.failures = 0;
     const fresh = new Map<string, ObjectOf<K>>();
     for (const o of objs) fresh.set(objectKey(o), o);
-    const now = this.env.now();
+    const now = this.env.monotonic();
     const removed: ObjectOf<K>[] = [];
     for (const [k, old] of this.items) if (!fresh.has(k)) removed.push(old);
     const changes: [ObjectOf<K> | undefined, ObjectOf<K>][] = [];
@@ -271,7 +274,7 @@ export class Informer<K extends Kind> {
         const o = this.overlay.get(key);
         if (o !== undefined && o.rv <= rv) this.overlay.delete(key);
         this.listed = undefined;
-        this.observedAtMap.set(key, this.env.now());
+        this.observedAtMap.set(key, this.env.monotonic());
         const old = this.items.get(key);
         if (e.type === "DELETED") {
           this.items.delete(key);

@@ -345,6 +345,36 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
   assert.ok(room?.op === "update" && (room.object as Pod).spec.nodeName === "node-1", "a failed pod frees its place");
 });
 
+test("the scheduler ages node heartbeats on its monotonic clock: a wall clock stepped back revives no silent node", () => {
+  const cache = new MapCache();
+  cache.put({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: "node-1" },
+    spec: {},
+    status: { conditions: [{ type: "Ready", status: "True" }] },
+  } satisfies Node);
+  cache.put({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name: "node-1", namespace: "kube-node-lease" },
+    spec: {},
+  } satisfies Lease);
+  cache.seen.set("Lease|kube-node-lease/node-1", 1_000_000); // heard 9 s ago on the monotonic clock
+  cache.put({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p1", namespace: "default" },
+    spec: { containers: [{ name: "c", image: "i" }] },
+  } satisfies Pod);
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
+  // The wall clock was stepped back 8 s: on it the heartbeat is only 1 s old.
+  const ctx: ReconcileContext = { now: () => 2_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "s" };
+  assert.equal(reconcilePod("default/p1", cache, ctx, opts).writes, []);
+  const fresh: ReconcileContext = { ...ctx, monotonic: () => 3_000_000 };
+  assert.is(reconcilePod("default/p1", cache, fresh, opts).writes.length, 1);
+});
+
 test("a ReplicaSet makes another pod for one a kubelet rejected, and leaves the failed one (FilterActivePods)", () => {
   const cache = new MapCache();
   cache.put(deployment(2));

@@ -2,7 +2,9 @@
 // (the fewest pods first, then by name; a failed pod takes no room) by a CAS update of the pod. Its
 // view of a node's pods may lag (a bind of unknown outcome is not in it): the kubelet's admission, not
 // the scheduler, keeps a node within its capacity. A node is ready when its Node
-// says so and its heartbeat Lease changed recently on the scheduler's own clock.
+// says so and its heartbeat Lease changed recently on the scheduler's own monotonic clock (kube-scheduler
+// itself reads only the taints the node lifecycle controller sets; without that controller, this
+// freshness rule stands in for them).
 import {
   defineController,
   type CacheReader,
@@ -44,7 +46,7 @@ export function reconcilePod(
   const load = new Map<string, number>();
   for (const p of cache.list("Pod"))
     if (p.spec.nodeName && podIsActive(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
-  const fits = readyNodes(cache, ctx.now(), opts.nodeGraceUs)
+  const fits = readyNodes(cache, ctx.monotonic(), opts.nodeGraceUs)
     .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
     .sort(
       (a, b) =>
