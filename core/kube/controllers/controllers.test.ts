@@ -288,6 +288,23 @@ test("the garbage collector deletes a dependent only when its owner's absence is
   assert.is(probeCounts().get("kube.gc-orphan-deleted"), 1);
 });
 
+/** A Ready node and its heartbeat Lease (when the scheduler saw the Lease is up to each test). */
+function putReadyNode(cache: MapCache, name: string): void {
+  cache.put({
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name },
+    spec: {},
+    status: { conditions: [{ type: "Ready", status: "True" }] },
+  } satisfies Node);
+  cache.put({
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: { name, namespace: "kube-node-lease" },
+    spec: {},
+  } satisfies Lease);
+}
+
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
   const cache = new MapCache();
   const ctx: ReconcileContext = {
@@ -297,21 +314,7 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
     process: "scheduler-1",
   };
   const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
-  for (const name of ["node-1", "node-2"]) {
-    cache.put({
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name },
-      spec: {},
-      status: { conditions: [{ type: "Ready", status: "True" }] },
-    } satisfies Node);
-    cache.put({
-      apiVersion: "coordination.k8s.io/v1",
-      kind: "Lease",
-      metadata: { name, namespace: "kube-node-lease" },
-      spec: {},
-    } satisfies Lease);
-  }
+  for (const name of ["node-1", "node-2"]) putReadyNode(cache, name);
   cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
   cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
   const pod = (name: string, nodeName?: string): Pod => ({
@@ -347,19 +350,7 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
 
 test("the scheduler ages node heartbeats on its monotonic clock: a wall clock stepped back revives no silent node", () => {
   const cache = new MapCache();
-  cache.put({
-    apiVersion: "v1",
-    kind: "Node",
-    metadata: { name: "node-1" },
-    spec: {},
-    status: { conditions: [{ type: "Ready", status: "True" }] },
-  } satisfies Node);
-  cache.put({
-    apiVersion: "coordination.k8s.io/v1",
-    kind: "Lease",
-    metadata: { name: "node-1", namespace: "kube-node-lease" },
-    spec: {},
-  } satisfies Lease);
+  putReadyNode(cache, "node-1");
   cache.seen.set("Lease|kube-node-lease/node-1", 1_000_000); // heard 9 s ago on the monotonic clock
   cache.put({
     apiVersion: "v1",
