@@ -95,11 +95,11 @@ test("a new leader's promotion gives every lease a fresh TTL plus the election t
   const later = [grant(7, 0, 1), put(3 * S, 3 * S + 5_000)];
   const r = judge(later, 1_500_000);
   assert.is(r.verdict, "fail");
-  assert.match(r.message, /a TTL after n1 took office in term 2 at 1500\.0ms/);
+  assert.match(r.message, /a TTL after n1 \(term 2\) applied its term's first entry at 1500\.0ms/);
 });
 
-test("with checkpoints, the promotion counts from the leader's first apply of its term, not from its election", () => {
-  const c = new LeaseExpiry(CHECKPOINTS);
+test("the promotion counts from the leader's first apply of its term, not from its election", () => {
+  const c = new LeaseExpiry(TIMING);
   c.onRole("n1", 2, true, 0);
   // Another member's apply of the entry, and n1's apply of an entry of an earlier term, are no promotion.
   c.onApply("n2", 10, 2, null, 100_000);
@@ -107,7 +107,7 @@ test("with checkpoints, the promotion counts from the leader's first apply of it
   c.onApply("n1", 10, 2, null, 1_500_000);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
   assert.is(c.result().verdict, "pass");
-  const none = new LeaseExpiry(CHECKPOINTS);
+  const none = new LeaseExpiry(TIMING);
   none.onRole("n1", 2, true, 0);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) none.onOperation(o);
   assert.match(none.result().message, /applied no entry of its term: no lease judged/);

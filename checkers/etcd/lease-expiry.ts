@@ -5,8 +5,8 @@
 // bound lease expires").
 //
 // The bound is etcd's own. Only the leader's lessor expires leases, checking every `checkUs`, and a new
-// leader, once it applies the first entry of its term (at P; the simulated members without checkpoints
-// promote at election), gives every lease a fresh TTL plus an election timeout (lessor.Promote; etcd #9395). So under the leader L that was still leading when the
+// leader, once it applies the first entry of its term (at P), gives every lease a fresh TTL plus an
+// election timeout (lessor.Promote; etcd #9395). So under the leader L that was still leading when the
 // run ended, a lease last renewed by R with a TTL of T is due by D = max(R + T, P + extension + T) + one
 // check, T and the check stretched by `tolerance` for a slow clock.
 //
@@ -179,8 +179,7 @@ export class LeaseExpiry {
     if (leader === undefined)
       return { name: "lease-expiry", verdict: "pass", message: "no leader when the run ended: no lease judged" };
     const intervalUs = this.timing.checkpointIntervalUs ?? 0;
-    // Without checkpoints the simulated members promote at election (core/etcd/member.ts).
-    const promoted = intervalUs > 0 ? leader.promoted : leader.since;
+    const promoted = leader.promoted;
     const promoteIndex = leader.promoteIndex ?? 0;
     if (promoted === undefined)
       return {
@@ -230,9 +229,7 @@ export class LeaseExpiry {
           const from =
             f.renewedBy + f.ttlUs * slow >= fromPromotion
               ? `a TTL after its last renewal, answered at ${ms(f.renewedBy)}`
-              : intervalUs === 0
-                ? `a TTL after ${leader.member} took office in term ${leader.term} at ${ms(promoted)}`
-                : `${remainder > 0 ? `the ${remainder}s its last checkpoint left` : "a TTL"} after ${leader.member} (term ${leader.term}) applied its term's first entry at ${ms(promoted)}`;
+              : `${remainder > 0 ? `the ${remainder}s its last checkpoint left` : "a TTL"} after ${leader.member} (term ${leader.term}) applied its term's first entry at ${ms(promoted)}`;
           bad.push(
             `lease ${id} (TTL ${f.ttlUs / 1e6}s) was due to end by ${ms(due)}, ${from}, and a write called after that was answered at ${ms(proof)}, but the lease ${endedAt === Infinity ? "never ended" : `ended only at ${ms(endedAt)}`}`,
           );

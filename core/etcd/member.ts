@@ -1194,13 +1194,9 @@ export class EtcdMember implements Actor {
   private onSoftState(s: SoftState): void {
     const wasLeader = this.isLeader;
     this.isLeader = s.role === "leader";
-    if (this.isLeader && !wasLeader) {
-      // etcd promotes the lessor once the leader applies its term's first entry (see apply): with lease
-      // checkpoints, the checkpoints of earlier terms must have applied by then. Without them the model
-      // promotes at election, as it always has: the empty entry's commit latency is all that differs.
-      this.promoted = (this.opts.leaseCheckpointIntervalUs ?? 0) === 0;
-      if (this.promoted) this.store.lessor.promote(this.leaseClock(), this.electionUs);
-    } else if (!this.isLeader && wasLeader) {
+    // A new leader's lessor is promoted once it applies its term's first entry (see apply).
+    if (this.isLeader && !wasLeader) this.promoted = false;
+    else if (!this.isLeader && wasLeader) {
       if (this.bugs.has("etcd-member-change-refused-on-stepdown")) this.refusePendingChanges();
       // The mutant learns of the step-down late, as etcd's server did while its raft loop was busy.
       if (this.bugs.has("etcd-lease-revoke-after-stepdown")) this.demoteLate = true;

@@ -252,6 +252,26 @@ test("a lease found gone before any later revision is known: its expiry is place
   assert.is(checkEtcdHistory(history).verdict, "pass");
 });
 
+test("a lease grant floats from the revision its header shows: a lease found gone before it may need a later gap", () => {
+  const lease = 7;
+  const history = scripted([
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: lease } }, call: 0, ret: 5 },
+    { request: put("k", "v1", lease), call: 10, ret: 15 },
+    // Revision 3, answered late: the expiry of the lease (deleting k) can only take revision 4.
+    { request: put("o", "v"), call: 20, ret: 400 },
+    // The expiry, recorded only as a revoke that found the lease gone.
+    { request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 100, ret: 110, applied: true },
+    // A grant answered at revision 4: it applied after the expiry, whatever had returned before its call.
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: 8 } }, call: 200, ret: 210 },
+    { request: get("k"), call: 300, ret: 305 },
+  ]);
+  history[3] = { ...history[3]!, response: null, error: "lease-not-found" };
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.is(checkEtcdHistory(history).verdict, "pass");
+});
+
 /** The history with every header revision raised by `by` (a copy: responses are cloned). */
 function shiftRevisions(history: readonly EtcdOperation[], by: number): EtcdOperation[] {
   const shift = (x: unknown): unknown => {

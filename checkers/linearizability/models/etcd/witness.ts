@@ -3,9 +3,10 @@
 //
 // Every known response carries the header revision the store had right after it, so a history
 // from a correct cluster nearly orders itself: the write that created revision h, then the reads
-// at h (in call order), then the write that created h+1... Operations whose response names no
-// revision (lease grants, keep-alives, definite errors) and serializable reads float: they go
-// after everything that returned before they were called, or later where they are legal. Unknown
+// at h (in call order), then the write that created h+1... Operations that create no revision and
+// are not reads at one (lease grants, keep-alives, definite errors) and serializable reads float: they
+// go after everything that returned before they were called (a grant, after the revision its header
+// shows: it applied there), or later where they are legal. Unknown
 // outcomes are placed only where one must have taken effect: a revision no known write created (a
 // gap before a response that shows a later one), or a state change without a revision (an unknown
 // compaction, a lease) that the next known response needs; the rest go at the end, where "it never
@@ -483,7 +484,7 @@ class Guess {
       // after the revoke (it would have failed otherwise).
       if (input.request.kind === "leaseRevoke" && output.error === null) revoked.add(input.request.leaseRevoke.ID);
       const r = output.response;
-      if (r === null || r.kind === "leaseGrant" || r.kind === "leaseKeepAlive") {
+      if (r === null || r.kind === "leaseKeepAlive") {
         place[i] = FLOATING;
         slot[i] = -1;
         continue;
@@ -492,6 +493,15 @@ class Guess {
       if (slot instanceof Int32Array && !isInt32(h)) slot = this.slot = Float64Array.from(slot);
       slot[i] = h;
       shownAt[shownCount++] = i;
+      // A grant takes no revision but goes through Raft: its header is the store's revision where it
+      // applied, so it floats from there on (and shows that revision to whatever is called after it),
+      // rather than from the last revision returned before its call: a lease found gone meanwhile
+      // may need the gap before that revision filled first. A keep-alive's header is only what the
+      // leader had applied.
+      if (r.kind === "leaseGrant") {
+        place[i] = FLOATING;
+        continue;
+      }
       if (input.serializable) {
         place[i] = FLOATING;
         continue;
