@@ -349,6 +349,8 @@ class Guess {
   private helpers: number[] = [];
   /** Every bounded unknown outcome before this position is placed (a hint: reset on backtrack). */
   private boundedStart = 0;
+  /** When the known write that created each revision was called, by revision. */
+  private readonly creatorCalls = new Map<number, number>();
   /** Revokes that may have created their header revision, by that revision. */
   private readonly ambiguousRevokes = new Map<number, number[]>();
   /**
@@ -508,6 +510,7 @@ class Guess {
       }
       place[i] = PINNED;
       creates[i] = createsRevision(input.request, r) ? 1 : 0;
+      if (creates[i]) this.creatorCalls.set(h, calls[i]!);
       this.observe(input.request, r, creates[i] ? h - 1 : h);
       // A revoke's response does not say whether it deleted keys: guessed to observe h, it may
       // also fill the gap before h if no known write created h.
@@ -833,8 +836,8 @@ class Guess {
   /**
    * The operations that may fill the revision after the current state before pinned operation x:
    * revokes whose response showed that revision, then unknown outcomes called before x returned,
-   * those seen to take effect (a bounded return) first, then the latest called: a request still in
-   * flight is likelier to have taken the gap than one that timed out long ago.
+   * those seen to take effect (a bounded return) first, then those called since the latest known
+   * write in call order, then the earlier ones latest called first (see below).
    */
   private gapCandidates(x: number, limit: number): number[] {
     const { calls, placed, bounded, unbounded } = this;
@@ -854,18 +857,35 @@ class Guess {
       if (calls[u]! > deadline) break;
       if (!placed[u] && !(proven && this.isProvenExpiry(u))) candidates.push(u);
     }
-    // The latest called first: from the last one called by the deadline, backwards.
-    let lo = 0;
-    let hi = unbounded.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (calls[unbounded[mid]!]! <= deadline) lo = mid + 1;
-      else hi = mid;
+    // Those called after the known write that created the latest revision first, in call order:
+    // requests held up together (an outage) were proposed in about the order they came. Then the
+    // earlier ones, the latest called first: a request still in flight is likelier to have taken the
+    // gap than one that timed out long ago.
+    let since = Infinity;
+    for (let r = this.state.revision; r > 0 && r > this.state.revision - GAP_SCAN; r--) {
+      const t = this.creatorCalls.get(r);
+      if (t !== undefined) {
+        since = t;
+        break;
+      }
     }
-    for (let j = lo - 1; j >= 0 && candidates.length < limit; j--) {
-      const u = unbounded[j]!;
+    const firstAfter = (t: number): number => {
+      let lo = 0;
+      let hi = unbounded.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (calls[unbounded[mid]!]! <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const end = firstAfter(deadline);
+    const start = Math.min(firstAfter(since), end);
+    const take = (u: number) => {
       if (!placed[u] && !(proven && this.isProvenExpiry(u))) candidates.push(u);
-    }
+    };
+    for (let j = start; j < end && candidates.length < limit; j++) take(unbounded[j]!);
+    for (let j = start - 1; j >= 0 && candidates.length < limit; j--) take(unbounded[j]!);
     return candidates;
   }
 
