@@ -294,6 +294,26 @@ test("requests held up together take the gaps after an outage in call order", ()
   assert.is(checkEtcdHistory(history).verdict, "pass");
 });
 
+test("a floating operation whose predecessors need a later revision waits with them", () => {
+  // A put answered late made revision 3; a compaction applied after it (its header shows 3); two more
+  // compactions of the same revision, called meanwhile, were refused as compacted before the put was
+  // answered. Everything that returned before either was called shows only revision 2.
+  const compact = (revision: number): EtcdRequest => ({ kind: "compact", compact: { revision } });
+  const history = scripted([
+    { request: put("a", "1"), call: 0, ret: 5 },
+    { request: put("b", "1"), call: 30, ret: 200 },
+    { request: compact(2), call: 40, ret: 210 },
+    { request: compact(2), call: 50, ret: 60 },
+    { request: compact(2), call: 70, ret: 80 },
+    { request: get("a"), call: 300, ret: 305 },
+  ]);
+  assert.is(history[3]!.error, "compacted");
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.is(checkEtcdHistory(history).verdict, "pass");
+});
+
 /** The history with every header revision raised by `by` (a copy: responses are cloned). */
 function shiftRevisions(history: readonly EtcdOperation[], by: number): EtcdOperation[] {
   const shift = (x: unknown): unknown => {

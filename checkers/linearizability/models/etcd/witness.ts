@@ -416,7 +416,13 @@ class Guess {
   private advance(): string | undefined {
     const x = this.known[this.k]!;
     if (!this.placed[x]) {
-      if (!this.placeDue(this.calls[x]!)) return `due before op ${x}`;
+      if (!this.placeDue(this.calls[x]!)) {
+        // A floating operation waits with them: whatever they need may come at a later revision.
+        if (this.place[x] !== FLOATING) return `due before op ${x}`;
+        this.deferred.push(x);
+        this.k++;
+        return undefined;
+      }
       if (this.place[x] === PINNED) {
         if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
       } else {
