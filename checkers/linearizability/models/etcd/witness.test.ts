@@ -34,6 +34,14 @@ function guess(history: readonly EtcdOperation[]) {
   return { prepared, model, witness };
 }
 
+/** The guess linearizes the history (a linearization the model accepts), and the check passes it. */
+function assertGuessed(history: readonly EtcdOperation[]): void {
+  const { prepared, model, witness } = guess(history);
+  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
+  assert.ok(isLinearization(model, prepared.operations, witness!.order));
+  assert.is(checkEtcdHistory(history).verdict, "pass");
+}
+
 const op = (call: number, ret: number): Operation<number, number> => ({
   clientId: 0,
   input: 0,
@@ -246,10 +254,7 @@ test("a lease found gone before any later revision is known: its expiry is place
   ]);
   // The revoke is recorded as having found the lease gone (an expiry got there first).
   history[2] = { ...history[2]!, response: null, error: "lease-not-found" };
-  const { prepared, model, witness } = guess(history);
-  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
-  assert.ok(isLinearization(model, prepared.operations, witness!.order));
-  assert.is(checkEtcdHistory(history).verdict, "pass");
+  assertGuessed(history);
 });
 
 test("a lease grant floats from the revision its header shows: a lease found gone before it may need a later gap", () => {
@@ -266,10 +271,7 @@ test("a lease grant floats from the revision its header shows: a lease found gon
     { request: get("k"), call: 300, ret: 305 },
   ]);
   history[3] = { ...history[3]!, response: null, error: "lease-not-found" };
-  const { prepared, model, witness } = guess(history);
-  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
-  assert.ok(isLinearization(model, prepared.operations, witness!.order));
-  assert.is(checkEtcdHistory(history).verdict, "pass");
+  assertGuessed(history);
 });
 
 test("requests held up together take the gaps after an outage in call order", () => {
@@ -288,10 +290,7 @@ test("requests held up together take the gaps after an outage in call order", ()
   for (const [i, k] of ["a", "b", "c", "d", "e", "f"].entries())
     steps.push({ request: get(k), call: 310 + 10 * i, ret: 315 + 10 * i });
   const history = scripted(steps);
-  const { prepared, model, witness } = guess(history);
-  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
-  assert.ok(isLinearization(model, prepared.operations, witness!.order));
-  assert.is(checkEtcdHistory(history).verdict, "pass");
+  assertGuessed(history);
 });
 
 test("a floating operation whose predecessors need a later revision waits with them", () => {
@@ -308,10 +307,7 @@ test("a floating operation whose predecessors need a later revision waits with t
     { request: get("a"), call: 300, ret: 305 },
   ]);
   assert.is(history[3]!.error, "compacted");
-  const { prepared, model, witness } = guess(history);
-  assert.ok(witness, whyGuessFails(model, prepared.operations, prepared.config, BIG));
-  assert.ok(isLinearization(model, prepared.operations, witness!.order));
-  assert.is(checkEtcdHistory(history).verdict, "pass");
+  assertGuessed(history);
 });
 
 /** The history with every header revision raised by `by` (a copy: responses are cloned). */
