@@ -41,7 +41,7 @@ const refusedPut = (call: number, ret: number) =>
 
 /** n1 took office in term 2 at `since` and applied the first entry of its term (index 10) then: its promotion. */
 function lead(c: LeaseExpiry, since: number, index = 10): void {
-  c.onRole("n1", 2, true, since);
+  c.onRole("n1", 2, true);
   c.onApply("n1", index, 2, null, since);
 }
 
@@ -100,7 +100,7 @@ test("a new leader's promotion gives every lease a fresh TTL plus the election t
 
 test("the promotion counts from the leader's first apply of its term, not from its election", () => {
   const c = new LeaseExpiry(TIMING);
-  c.onRole("n1", 2, true, 0);
+  c.onRole("n1", 2, true);
   // Another member's apply of the entry, and n1's apply of an entry of an earlier term, are no promotion.
   c.onApply("n2", 10, 2, null, 100_000);
   c.onApply("n1", 9, 1, null, 200_000);
@@ -108,7 +108,7 @@ test("the promotion counts from the leader's first apply of its term, not from i
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
   assert.is(c.result().verdict, "pass");
   const none = new LeaseExpiry(TIMING);
-  none.onRole("n1", 2, true, 0);
+  none.onRole("n1", 2, true);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) none.onOperation(o);
   assert.match(none.result().message, /applied no entry of its term: no lease judged/);
 });
@@ -192,15 +192,15 @@ test("no checkpoint is owed for a lease renewed under the leader, or with no mor
 test("a deposed leader still reporting itself leader of an older term does not move the last leader", () => {
   const c = new LeaseExpiry(TIMING);
   lead(c, 0);
-  c.onRole("n2", 1, true, 1_500_000);
+  c.onRole("n2", 1, true);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
   assert.is(c.result().verdict, "fail");
 });
 
 test("with no leader at the end, or a renewal or revoke of unknown outcome, nothing is judged", () => {
   const c = new LeaseExpiry(TIMING);
-  c.onRole("n1", 2, true, 0);
-  c.onRole("n1", 2, false, 1_000_000);
+  c.onRole("n1", 2, true);
+  c.onRole("n1", 2, false);
   for (const o of [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)]) c.onOperation(o);
   assert.is(c.result().verdict, "pass");
   assert.is(judge([grant(7, 0, 1), keepAlive(7, 500_000, null), put(2 * S, 2 * S + 5_000)]).verdict, "pass");

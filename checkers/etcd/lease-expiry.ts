@@ -15,11 +15,12 @@
 // instead of T (a keep-alive's clear, remainder 0, restores T). And checkpoints must happen: a lease L
 // holds at P with more than an interval left, that no one renews under L and whose first checkpoint
 // would not be skipped, must have a checkpoint committed once L could commit a write called an interval
-// (and two checks) after P — etcd #13491 stopped scheduling them after the first leader change. Due is not enough to judge it: a leader cut off from its
-// quorum cannot commit the revoke. A write proves it can: any write L took after D was proposed after
-// the revoke, and L applies its log in order, so once a write called after D (and one check more, for a
-// proposal dropped during a leadership transfer) is answered, the lease must be gone — within one more
-// check. A lease with a renewal or revoke of unknown outcome is not judged (either may still apply).
+// (and two checks) after P — etcd #13491 stopped scheduling them after the first leader change.
+//
+// Due is not enough to judge it: a leader cut off from its quorum cannot commit the revoke. A write
+// proves it can: any write L took after D was proposed after the revoke, and L applies its log in order,
+// so once a write called after D (and one check more, for a proposal dropped during a leadership
+// transfer) is answered, the lease must be gone — within one more check. A lease with a renewal or revoke of unknown outcome is not judged (either may still apply).
 import type { EtcdOperation } from "../history.ts";
 import type { CheckOf } from "../types.ts";
 
@@ -57,10 +58,10 @@ export class LeaseExpiry {
   /** Answered writes, call and return, as pairs. */
   private readonly writes: number[] = [];
   /**
-   * The member that most recently took office as leader, and when; undefined once it stepped down. `promoted`:
-   * when it applied the first entry of its term (its lessor's promotion), and that entry's index.
+   * The member that most recently took office as leader; undefined once it stepped down. `promoted`: when
+   * it applied the first entry of its term (its lessor's promotion), and that entry's index.
    */
-  private leader: { member: string; term: number; since: number; promoted?: number; promoteIndex?: number } | undefined;
+  private leader: { member: string; term: number; promoted?: number; promoteIndex?: number } | undefined;
   private readonly checkpoints = new Map<number, CheckpointFacts>();
   /** Log indexes of checkpoint entries already read (every member applies each). */
   private readonly checkpointIndexes = new Set<number>();
@@ -71,12 +72,11 @@ export class LeaseExpiry {
   ) {}
 
   /** A member's role, as its Raft views report it (called on every view; only changes matter). */
-  onRole(member: string, term: number, isLeader: boolean, time: number): void {
+  onRole(member: string, term: number, isLeader: boolean): void {
     const l = this.leader;
     if (isLeader) {
       // A deposed leader that has not heard of the new term yet still reports itself leader: ignored.
-      if (l === undefined || term > l.term || (term === l.term && member !== l.member))
-        this.leader = { member, term, since: time };
+      if (l === undefined || term > l.term || (term === l.term && member !== l.member)) this.leader = { member, term };
     } else if (l !== undefined && l.member === member) this.leader = undefined;
   }
 

@@ -173,7 +173,7 @@ export function runKvCluster(
   run.recorder.watchSink = watches;
   run.observe.raftViews.on((view) => {
     monitor.observe(view.id, view, world.trace.count);
-    leaseExpiry.onRole(view.id, view.term, view.role === "leader", world.now);
+    leaseExpiry.onRole(view.id, view.term, view.role === "leader");
   });
   // With an operator: every configuration change some member applied first, for the membership check.
   const applied: AppliedChange[] = [];
