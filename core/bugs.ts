@@ -569,6 +569,27 @@ export const BUG_CATALOG = [
       "etcd's lessor.Renew and its checkpointer (server/lease/lessor.go, server/etcdserver/server.go, v3.6): clearRemainingTTL reads the applied remainingTTL, the checkpointer returns nil whatever raftRequestOnce returned, and refresh(0) runs after the clear; found by lease-safety in lease-checkpoints on a lessor that followed that code, not reported upstream",
     scenario: "lease-checkpoints",
   },
+  {
+    name: "kube-reflector-relists-from-zero",
+    bug: 'an informer relists with resourceVersion "0" every time, not only its first: a relist through an apiserver whose watch cache lags behind what the informer has seen hands it an older state, and its controller acts on the past',
+    modelledOn:
+      'client-go\'s Reflector before kubernetes #67998 and #83520 ("Avoid going back in time in Reflector relist"): ListAndWatch always listed at "0", served from the watch cache, so a reflector could go back in time within one run (kubernetes #59848)',
+    scenario: "watch-cache",
+  },
+  {
+    name: "kube-watch-cache-expired-window",
+    bug: "a watch cache asked for changes from before its window serves the changes it still holds instead of answering 410 Gone: the changes in between are never sent and the informer's cache keeps objects that changed or were deleted",
+    modelledOn:
+      'kubernetes #91415 (fixed by PR #91417): the watch cache accepted watches it should have answered "too old resource version"; and #49992, an off-by-one in the oldest revision an empty window could serve, which missed the event right after the cache\'s list',
+    scenario: "watch-cache",
+  },
+  {
+    name: "kube-watch-cache-list-unblocked",
+    bug: 'a watch cache answers a list "not older than" N as soon as it is ready, even before it has reached N: an informer relisting from its last revision through a lagging apiserver still goes back in time',
+    modelledOn:
+      "the Cacher's waitUntilFreshAndBlock (k8s.io/apiserver), which holds such a list until the cache reaches N or 3 s pass (\"Too large resource version\"); the consistency the reflector's fix in kubernetes #83520 relies on",
+    scenario: "watch-cache",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

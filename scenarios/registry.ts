@@ -11,6 +11,7 @@ import { compactedDeletes } from "./kube/compacted-deletes.ts";
 import { containerCrashes } from "./kube/container-crashes.ts";
 import { tightNodes } from "./kube/tight-nodes.ts";
 import { nodeFailures } from "./kube/node-failures.ts";
+import { watchCache } from "./kube/watch-cache.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -23,6 +24,7 @@ const all: ScenarioDef[] = [
   containerCrashes,
   tightNodes,
   nodeFailures,
+  watchCache,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

@@ -89,6 +89,52 @@ test("informer reliable: the watch after a list starts at the list's revision, s
   assert.match(from(5).message, "k/Pod missed /registry/pods/default/a at rv 6: its watch delivered rv 5");
 });
 
+test("informer reliable: a relist below the newest revision its informer had seen goes back in time", () => {
+  const relistAt = (rv: number) =>
+    checkInformerStreams(
+      log({
+        versions,
+        observed: [
+          ev("k/Pod", "/registry/pods/", 6, "LIST"),
+          ev("k/Pod", pod("b"), 8),
+          ev("k/Pod", "/registry/pods/", rv, "LIST"),
+          ev("k/Pod", pod("a"), 6, "LIST"),
+          ev("k/Pod", pod("b"), rv >= 8 ? 8 : 6, "LIST"),
+        ],
+      }),
+    );
+  assert.is(relistAt(8).verdict, "pass", relistAt(8).message);
+  const back = relistAt(7); // a lagging watch cache's state, older than the event at 8 the informer had
+  assert.is(back.verdict, "fail");
+  assert.match(
+    back.message,
+    "k/Pod went back in time: it relisted at rv 7 (0.000s) after it had seen rv 8 (MODIFIED /registry/pods/default/b, 0.000s)",
+  );
+});
+
+test("informer reliable: a watch that delivers an older revision than its informer had seen goes back in time", () => {
+  const r = checkInformerStreams(log({ versions, observed: [ev("k/Pod", pod("b"), 8), ev("k/Pod", pod("a"), 6)] }));
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, "k/Pod went back in time: its watch delivered /registry/pods/default/a at rv 6");
+});
+
+test("informer reliable: another informer (a controller's new one, a restarted process's) may start from any past", () => {
+  const r = checkInformerStreams(
+    log({
+      versions,
+      observed: [
+        ev("k/Pod", "/registry/pods/", 8, "LIST"),
+        ev("k/Pod", pod("a"), 6, "LIST"),
+        ev("k/Pod", pod("b"), 8, "LIST"),
+        ev("k.2/Pod", "/registry/pods/", 6, "LIST"),
+        ev("k.2/Pod", pod("a"), 6, "LIST"),
+        ev("k.2/Pod", pod("b"), 6, "LIST"),
+      ],
+    }),
+  );
+  assert.is(r.verdict, "pass", r.message);
+});
+
 test("prefixOf cuts a key after its third slash, as splitting and joining it did", () => {
   const reference = (key: string) => key.split("/").slice(0, 3).join("/") + "/";
   for (const key of [

@@ -7,6 +7,12 @@
 // at the level the controllers see, over the apiservers' watch cache-less relay of etcd's streams. And a
 // list is a snapshot: every object it returns is its key's version at the list's revision (a list that
 // mixed revisions would leave its informer watching from past changes it never saw).
+//
+// And an informer never goes back in time: a relist is at or after the newest revision its informer had
+// seen, and its watch delivers nothing older than what it delivered before. client-go relists "not
+// older than" its last revision (kubernetes#83520), so a relist through an apiserver whose watch cache
+// lags waits for it; one served the cache as it is ("0") hands a controller a past it had already left.
+// (A new incarnation of a process starts from nothing and may list any past: not judged.)
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
@@ -68,10 +74,25 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
   const last = new Map<string, { rv: number; time: number; key: string } | undefined>();
   /** Each informer's last list: its revision and when it was recorded. */
   const listed = new Map<string, { rv: number; time: number }>();
+  /** Each informer's newest revision seen: a list's, or a watch event's. */
+  const newest = new Map<string, { rv: number; time: number; what: string }>();
   const violations: string[] = [];
   let checked = 0;
   let items = 0;
+  let relists = 0;
   for (const o of obs.observed) {
+    const seen = newest.get(o.observer);
+    if (seen !== undefined && o.rv < seen.rv && (o.event !== "LIST" || o.key.endsWith("/"))) {
+      violations.push(
+        o.event === "LIST"
+          ? `${o.observer} went back in time: it relisted at rv ${o.rv} (${fmtTime(o.time)}) after it had seen rv ${seen.rv} (${seen.what}, ${fmtTime(seen.time)})`
+          : `${o.observer} went back in time: its watch delivered ${o.key} at rv ${o.rv} (${fmtTime(o.time)}) after it had seen rv ${seen.rv} (${seen.what}, ${fmtTime(seen.time)})`,
+      );
+    } else if (o.event !== "LIST" || o.key.endsWith("/")) {
+      if (seen !== undefined && o.event === "LIST") relists++;
+      if (seen === undefined || o.rv > seen.rv)
+        newest.set(o.observer, { rv: o.rv, time: o.time, what: o.event === "LIST" ? "a list" : `${o.event} ${o.key}` });
+    }
     if (o.event === "LIST") {
       if (o.key.endsWith("/")) {
         // A relist, recorded as its prefix at the list's revision, then each object it returned: the watch
@@ -109,6 +130,6 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
   return violationsResult(
     "kube-informer-reliable",
     violations,
-    `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision`,
+    `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision; ${relists} relists, none behind what their informer had seen`,
   );
 }

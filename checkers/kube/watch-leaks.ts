@@ -35,7 +35,19 @@ export function checkWatchLeaks(apiservers: readonly ApiserverWatchesAt[] | unde
     const used = new Set<number>();
     etcdWatches += open.size;
     served += a.served.length;
+    // A watch cache's etcd watch serves the cache (and through it every watch of its kind), watched or not.
+    const caches = new Set<string>();
+    for (const c of a.caches ?? []) {
+      caches.add(c.kind);
+      if (c.etcdWatchId === undefined) continue; // relisting: its watches ended, the next starts after the list
+      used.add(c.etcdWatchId);
+      if (!open.has(c.etcdWatchId))
+        violations.push(
+          `${a.apiserver}'s watch cache of ${c.kind} reads from etcd watch ${c.etcdWatchId}, which is closed: the cache and every watch it serves hear nothing`,
+        );
+    }
     for (const w of a.served) {
+      if (w.cache !== undefined && caches.has(w.cache)) continue; // judged with its cache
       if (w.etcdWatchId !== undefined) used.add(w.etcdWatchId);
       if (w.etcdWatchId === undefined || !open.has(w.etcdWatchId))
         violations.push(

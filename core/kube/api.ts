@@ -60,7 +60,12 @@ export interface Preconditions {
 
 export type ApiRequest =
   | { verb: "get"; kind: Kind; namespace?: string; name: string }
-  | { verb: "list"; kind: Kind; namespace?: string; limit?: number; continue?: string }
+  /**
+   * resourceVersion as Kubernetes reads it on a list: absent or "" the most recent state (a quorum read
+   * from etcd), "0" any state (the apiserver's watch cache as it is), "N" a state not older than N. An
+   * apiserver without a watch cache reads etcd for all three.
+   */
+  | { verb: "list"; kind: Kind; namespace?: string; limit?: number; continue?: string; resourceVersion?: string }
   | { verb: "create"; object: KubeObject }
   /** Replaces the object; its resourceVersion is the precondition (absent: unconditional). */
   | { verb: "update"; object: KubeObject; subresource?: "status" }

@@ -27,6 +27,8 @@ import { initialQuotaStatus } from "./admission/usage.ts";
 import { parseQuantity } from "./admission/quantity.ts";
 import { latencyLog } from "../metrics/latency.ts";
 import { RecentCache } from "../recent-cache.ts";
+import { DEFAULT_WATCH_CACHE, WatchCache, type WatchCacheOptions } from "./watch-cache.ts";
+import type { Kind } from "./types.ts";
 
 export interface ApiserverTiming {
   /** Period of compaction rounds (0: no compaction). */
@@ -49,13 +51,20 @@ export interface ApiserverConfig {
    * namespace's LimitRanges and ResourceQuotas.
    */
   admission?: { resourceQuota: true; onUncertain?(apiserver: string, what: string): void };
+  /**
+   * A watch cache per resource (core/kube/watch-cache.ts), as Kubernetes runs by default: every watch,
+   * and every list that carries a resourceVersion, is served from it. Absent: all of them read etcd.
+   */
+  watchCache?: Partial<Omit<WatchCacheOptions, "bugs">>;
 }
 
 interface ServedWatch {
   to: string;
   watchId: string;
   seq: number;
-  reg: RegistryWatch | undefined;
+  reg: RegistryWatch | { cancel(): void; etcdWatchId?: undefined } | undefined;
+  /** The watch cache that serves it, if one does. */
+  cache: WatchCache | undefined;
   heartbeat: TimerId | undefined;
   closed: boolean;
 }
@@ -81,6 +90,21 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
   const registry = new Registry(cfg.kv, { bugs: cfg.bugs, ...(observer ? { observer } : {}) });
   const watches = new Map<string, ServedWatch>();
   const rng = env.rng.fork("apiserver");
+  const cacheOptions: WatchCacheOptions | undefined = cfg.watchCache && {
+    ...DEFAULT_WATCH_CACHE,
+    ...cfg.watchCache,
+    bugs: cfg.bugs,
+  };
+  /** The watch caches, started by the first request of their kind (Kubernetes starts them all at boot). */
+  const caches = new Map<Kind, WatchCache>();
+  const cacheOf = (kind: Kind): WatchCache => {
+    let c = caches.get(kind);
+    if (c === undefined) {
+      caches.set(kind, (c = new WatchCache(env, registry, kind, cacheOptions!)));
+      c.start();
+    }
+    return c;
+  };
   const quota = cfg.admission?.resourceQuota
     ? new QuotaAdmission(registry, {
         bugs: cfg.bugs,
@@ -104,6 +128,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         return registry.get(registryKey(req.kind, req.namespace, req.name), cb);
       case "list":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        if (cacheOptions !== undefined && req.resourceVersion && req.continue === undefined) {
+          const minRv = Number(req.resourceVersion);
+          if (!Number.isSafeInteger(minRv) || minRv < 0)
+            return cb(fail("Invalid", `resourceVersion: Invalid value: ${JSON.stringify(req.resourceVersion)}`));
+          return cacheOf(req.kind).list(req.namespace, minRv, cb);
+        }
         return registry.list(
           registryPrefix(req.kind, req.namespace),
           { ...(req.limit ? { limit: req.limit } : {}), ...(req.continue ? { continue: req.continue } : {}) },
@@ -281,6 +311,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       watchId: m.watchId,
       seq: 0,
       reg: undefined,
+      cache: undefined,
       heartbeat: undefined,
       closed: false,
     };
@@ -301,11 +332,18 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
     };
     w.heartbeat = env.setTimer(timing.watchHeartbeatUs, beat);
-    w.reg = registry.watch(registryPrefix(m.kind, m.namespace), m.resourceVersion, (e) => {
+    const onEvent = (e: WatchEvent) => {
       if (w.closed) return;
       send([e]);
       if (e.type === "ERROR") close(id);
-    });
+    };
+    if (cacheOptions !== undefined) {
+      w.cache = cacheOf(m.kind);
+      const reg = w.cache.watch(m.namespace, m.resourceVersion, onEvent);
+      if (w.closed)
+        reg.cancel(); // answered at once (410, say) and closed in the call
+      else w.reg = reg;
+    } else w.reg = registry.watch(registryPrefix(m.kind, m.namespace), m.resourceVersion, onEvent);
   }
 
   function close(id: string, byClient = false): void {
@@ -323,7 +361,14 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
   return {
     watches() {
       return {
-        served: [...watches].map(([watch, w]) => ({ watch, etcdWatchId: w.reg?.etcdWatchId })),
+        served: [...watches].map(([watch, w]) =>
+          w.cache !== undefined
+            ? { watch, etcdWatchId: w.cache.etcdWatchId, cache: w.cache.kind }
+            : { watch, etcdWatchId: w.reg?.etcdWatchId },
+        ),
+        ...(caches.size > 0
+          ? { caches: [...caches.values()].map((c) => ({ kind: c.kind, etcdWatchId: c.etcdWatchId })) }
+          : {}),
         etcdOpen: cfg.kv.openWatchIds?.(),
       };
     },

@@ -143,7 +143,7 @@ export class KubeClient {
   }
   list(
     kind: Kind,
-    opts: { namespace?: string; limit?: number; continue?: string },
+    opts: { namespace?: string; limit?: number; continue?: string; resourceVersion?: string },
     cb: (r: ApiResult<ListResult>) => void,
   ): void {
     this.request({ verb: "list", kind, ...opts }, cb as (r: ApiResult<unknown>) => void);

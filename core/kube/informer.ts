@@ -2,6 +2,11 @@
 // re-watch from the last revision seen after a broken stream, relist after "too old resource
 // version" (410). It keeps a local cache of the kind and tells handlers about every change.
 //
+// Its lists carry client-go's resourceVersion (Reflector.relistResourceVersion): the first "0", which an
+// apiserver's watch cache answers as it is, however far behind; every later one the last revision seen,
+// "not older than", so a relist through a lagging apiserver never takes the cache back in time
+// (kubernetes#83520); "" (a quorum read) after a list refused that revision as too old.
+//
 // The cache also holds the controller's own acknowledged writes until the watch catches up (a
 // mutation cache), so a controller never acts twice on a state it has already changed.
 import type { BugSet } from "../bugs.ts";
@@ -30,6 +35,9 @@ export interface InformerOptions {
   maxBackoffUs?: number;
 }
 
+/** Informers built so far per process incarnation (its Env) and kind: numbers their observer names. */
+const informersMade = new WeakMap<Env, Map<string, number>>();
+
 export class Informer<K extends Kind> {
   private readonly items = new Map<string, ObjectOf<K>>();
   private readonly overlay = new Map<string, { rv: number; obj: ObjectOf<K> | null }>();
@@ -55,6 +63,8 @@ export class Informer<K extends Kind> {
   lists = 0;
   /** 410 Gone answers received on watches. */
   gone = 0;
+  /** A list refused the last revision as too old: the next reads the latest (client-go's isLastSyncResourceVersionUnavailable). */
+  private lastSyncUnavailable = false;
   readonly observer: string;
   private readonly opts: Required<Omit<InformerOptions, "namespace" | "bugs" | "recorder">> & InformerOptions;
 
@@ -65,10 +75,14 @@ export class Informer<K extends Kind> {
     opts: InformerOptions = {},
   ) {
     this.opts = { pageLimit: 50, backoffUs: 10_000, maxBackoffUs: 1_000_000, ...opts };
+    // One name per informer: a controller that regains leadership builds new informers, which start
+    // from nothing (a new reflector lists "0" and may be handed any past), so they are other observers.
+    const made = (informersMade.get(env) ?? informersMade.set(env, new Map()).get(env)!).get(kind) ?? 0;
+    informersMade.get(env)!.set(kind, made + 1);
     this.observer = `${env.id}#${env.rng
       .fork("informer/" + kind)
       .uint32()
-      .toString(36)}/${kind}`;
+      .toString(36)}${made === 0 ? "" : `.${made + 1}`}/${kind}`;
   }
 
   addHandler(h: InformerHandlers<K>): void {
@@ -180,18 +194,32 @@ export class Informer<K extends Kind> {
     });
   }
 
+  /** The resourceVersion a list asks for (client-go's relistResourceVersion). */
+  private relistResourceVersion(): string {
+    if (this.lastSyncUnavailable) return "";
+    // MUTANT kube-reflector-relists-from-zero: every list asks for "0", any state, as client-go's reflector
+    // did before kubernetes#67998 and #83520: a relist through an apiserver whose watch cache lags hands
+    // the informer an older state than it had, and its controller acts on the past (kubernetes#59848).
+    if (this.lastSyncRV === 0 || this.opts.bugs?.has("kube-reflector-relists-from-zero")) return "0";
+    kubeProbe("kube.informer-relist-not-older");
+    return String(this.lastSyncRV);
+  }
+
   private relist(): void {
     const acc: ObjectOf<K>[] = [];
+    const resourceVersion = this.relistResourceVersion();
     const page = (cont: string | undefined) => {
       this.client.list(
         this.kind,
         {
           ...(this.opts.namespace ? { namespace: this.opts.namespace } : {}),
           ...(this.opts.pageLimit > 0 ? { limit: this.opts.pageLimit } : {}),
-          ...(cont ? { continue: cont } : {}),
+          ...(cont ? { continue: cont } : { resourceVersion }),
         },
         (r) => {
           if (this.stopped) return;
+          if (!r.ok && cont === undefined && r.status.reason === "Gone" && resourceVersion !== "")
+            this.lastSyncUnavailable = true;
           // Any failure (an expired continue token included) starts the list over.
           if (!r.ok) return this.retry(() => this.relist());
           acc.push(...(r.value.items as ObjectOf<K>[]));
@@ -232,6 +260,7 @@ export class Informer<K extends Kind> {
     this.sortedKeys = undefined;
     for (const o of removed) this.observedAtMap.delete(objectKey(o));
     this.lastSyncRV = rv;
+    this.lastSyncUnavailable = false;
     this.synced = true;
     for (const o of removed) for (const h of this.handlers) h.onDelete?.(o);
     for (const [old, o] of changes)
@@ -258,6 +287,12 @@ export class Informer<K extends Kind> {
           kubeProbe("kube.informer-relist-after-410");
           // The mutant keeps re-watching from the compacted revision: every answer is 410 again.
           if (this.opts.bugs?.has("kube-informer-no-relist")) return this.retry(() => this.startWatch());
+          return this.retry(() => this.relist());
+        }
+        if (e.status.reason === "Timeout") {
+          // A watch cache that did not reach the watch's revision in time ("Too large resource version"):
+          // client-go's watch ends with that error, and its reflector lists again (not older than its last revision).
+          kubeProbe("kube.informer-relist-after-watch-timeout");
           return this.retry(() => this.relist());
         }
         kubeProbe("kube.informer-rewatch-after-broken-stream");

@@ -165,8 +165,13 @@ export type NodeEventInput = WithoutTime<NodeEvent>;
 /** The watches one apiserver holds (core/kube/apiserver.ts), accounted by kube-watch-leaks. */
 export interface ApiserverWatchesAt {
   apiserver: string;
-  /** The Kubernetes watches served ("client|watchId") with the etcd watch each reads from. */
-  served: readonly { watch: string; etcdWatchId: number | undefined }[];
+  /**
+   * The Kubernetes watches served ("client|watchId") with the etcd watch each reads from, or the kind
+   * of the watch cache that serves it (whose one etcd watch serves all of them).
+   */
+  served: readonly { watch: string; etcdWatchId: number | undefined; cache?: string }[];
+  /** The apiserver's watch caches, by kind, with the etcd watch each holds (none while it relists). */
+  caches?: readonly { kind: string; etcdWatchId: number | undefined }[];
   /** The watch streams its etcd client holds open (undefined: the client cannot tell). */
   etcdOpen: readonly number[] | undefined;
 }

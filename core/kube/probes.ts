@@ -11,6 +11,21 @@ export const KUBE_PROBES = {
   "kube.informer-rewatch-after-broken-stream": {
     what: "an informer's watch stream broke (silent apiserver or lost frame) and it re-watches from its last revision",
   },
+  "kube.watch-cache-reinitialized": {
+    what: "an apiserver's watch cache lost its etcd watch: it ended every watch it served and relisted from etcd",
+  },
+  "kube.watch-cache-wait": {
+    what: "a list or watch asked an apiserver's watch cache for a revision it had not reached (or before it was ready) and waited",
+  },
+  "kube.watch-cache-too-old": {
+    what: "a watch asked a watch cache for changes from before its window: 410 Gone, and the informer relists",
+  },
+  "kube.informer-relist-after-watch-timeout": {
+    what: "an informer's watch waited past the watch cache's block timeout for its revision (\"Too large resource version\") and it relists",
+  },
+  "kube.informer-relist-not-older": {
+    what: 'an informer relisted "not older than" the last revision it had seen (client-go\'s relistResourceVersion)',
+  },
   "kube.guaranteed-update-cas-retry": {
     what: "GuaranteedUpdate's Txn lost its mod_revision compare and the update function ran again on the fresh object",
     required: true,

@@ -76,6 +76,8 @@ export interface KubeClusterOptions {
   storeFeed?: (onCommit: (revision: number, events: readonly Event[]) => void) => void;
   /** Admission plugins on every apiserver (ResourceQuota + LimitRanger; core/kube/admission/). Off by default. */
   admission?: ApiserverConfig["admission"];
+  /** A watch cache per resource in every apiserver (core/kube/watch-cache.ts). Off by default: lists and watches read etcd. */
+  watchCache?: ApiserverConfig["watchCache"];
   /**
    * The node lifecycle controller in every controller-manager, and kubelets that post their node's
    * Ready again when it marks them Unknown. Absent: neither (nodes are never marked, tainted or emptied).
@@ -163,6 +165,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
         recorder,
         ...(t.apiserver ? { timing: t.apiserver } : {}),
         ...(opts.admission ? { admission: opts.admission } : {}),
+        ...(opts.watchCache ? { watchCache: opts.watchCache } : {}),
       }),
     );
   }

@@ -68,6 +68,8 @@ export interface KubeOptions extends Record<string, unknown> {
   nodeCapacity?: number;
   /** Informers list in pages of this many objects (absent: 50, so small clusters never page). */
   informerPageLimit?: number;
+  /** Every apiserver serves watches and resourceVersion lists from a watch cache whose window holds this many changes (absent: no cache, all from etcd). */
+  watchCacheCapacity?: number;
   /** The node lifecycle controller runs, with these grace and toleration periods (absent: it does not). */
   nodeLifecycle?: { graceUs: number; tolerationUs: number };
 }
@@ -153,6 +155,7 @@ export function runKube(
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
     ...(o.informerPageLimit !== undefined ? { pageLimit: o.informerPageLimit } : {}),
     ...(o.nodeLifecycle !== undefined ? { nodeLifecycle: o.nodeLifecycle } : {}),
+    ...(o.watchCacheCapacity !== undefined ? { watchCache: { capacity: o.watchCacheCapacity } } : {}),
   });
   run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
   let converged = false;

@@ -256,6 +256,11 @@ export const kubeOptions = {
     .describe(
       "informers list in pages of this many objects, each next page read at the first page's revision with a continue token (absent: 50)",
     ),
+  watchCacheCapacity: count(1, 100_000)
+    .optional()
+    .describe(
+      "watch-cache: every apiserver serves watches, and lists that carry a resourceVersion, from a watch cache per resource whose window holds this many changes (absent: no cache, all from etcd)",
+    ),
   nodeLifecycle: z
     .strictObject({
       graceUs: us(1).describe("--node-monitor-grace-period: no renewal seen for this long, and the node is Unknown"),
@@ -407,7 +412,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures, watch-cache)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

@@ -1,0 +1,262 @@
+// The apiserver's watch cache (k8s.io/apiserver's Cacher) for one resource: a copy of every object of
+// the kind, kept current by one etcd watch, and a window of its latest changes. Lists that carry a
+// resourceVersion and every watch are served from it instead of from etcd.
+//
+// What it promises, as Kubernetes' does:
+// - A list with resourceVersion "0" ("any") answers the cache as it is, which may be behind etcd: an
+//   apiserver whose etcd watch lags answers the past. Kubernetes allows it; a client must not use it to
+//   go back from a newer state it has seen (client-go's reflectors relist "not older than" their last
+//   revision, kubernetes#83520).
+// - A list with resourceVersion N ("not older than") waits until the cache has reached N, up to a
+//   block timeout (3 s in Kubernetes), then fails "Too large resource version".
+// - A watch from N replays the window's changes after N, then streams; one from before the window's
+//   start is answered 410 Gone ("too old resource version") and its client relists. A watch from a
+//   revision the cache has not reached waits as a list does.
+// - When the cache's own etcd watch ends (a compaction it fell behind, a broken stream), the cache
+//   relists from etcd and starts a new window; every watch it serves ends (StreamBroken) and its
+//   client re-watches, from a revision the new window may no longer hold.
+import type { BugSet } from "../bugs.ts";
+import type { Env, TimerId } from "../env.ts";
+import { assert } from "../assert.ts";
+import { fail, status, type ApiResult, type ListResult, type WatchEvent } from "./api.ts";
+import { kubeProbe } from "./probes.ts";
+import type { Registry, RegistryWatch } from "./registry.ts";
+import { keyOfObject, registryPrefix } from "./resources.ts";
+import type { Kind, KubeObject } from "./types.ts";
+
+export interface WatchCacheOptions {
+  /** Changes the window holds (Kubernetes sizes it by time and load; a small one makes 410s common). */
+  capacity: number;
+  /** How long a list or watch waits for the cache to reach its resourceVersion (Kubernetes: 3 s). */
+  blockTimeoutUs: number;
+  bugs: BugSet;
+}
+
+/**
+ * The block timeout is Kubernetes' 3 s scaled as the rest of the simulated timings are (Raft ticks every
+ * 10 ms, etcd's every 100 ms), and under the Kubernetes client's 300 ms request timeout, so a list that
+ * waits in vain is answered "Too large resource version" before its client gives up on the apiserver.
+ */
+export const DEFAULT_WATCH_CACHE = { capacity: 100, blockTimeoutUs: 250_000 } as const;
+
+/** A watch the cache serves. */
+export interface CacheWatch {
+  cancel(): void;
+}
+
+interface Watcher {
+  prefix: string;
+  onEvent: (e: WatchEvent) => void;
+  closed: boolean;
+}
+
+interface Change {
+  rv: number;
+  key: string;
+  event: WatchEvent;
+}
+
+interface Waiter {
+  minRv: number;
+  run: () => void;
+  timer: TimerId;
+}
+
+const rvOfEvent = (e: WatchEvent): number =>
+  e.type === "ADDED" || e.type === "MODIFIED" || e.type === "DELETED"
+    ? Number(e.object.metadata.resourceVersion)
+    : e.type === "BOOKMARK"
+      ? Number(e.resourceVersion)
+      : 0;
+
+export class WatchCache {
+  private readonly store = new Map<string, KubeObject>();
+  /** store's keys in order, until one joins or leaves. */
+  private sortedKeys: string[] | undefined;
+  /** The revision the cache reflects: every change of the kind at or below it is in the store. */
+  rv = 0;
+  /** A watch from a revision at or above this is served from the window; below, 410 Gone. */
+  windowStart = 0;
+  private readonly window: Change[] = [];
+  /** Index of the window's oldest change (the array is trimmed in chunks, not shifted per eviction). */
+  private head = 0;
+  private ready = false;
+  private readonly watchers = new Set<Watcher>();
+  private waiters: Waiter[] = [];
+  private source: RegistryWatch | undefined;
+  private failures = 0;
+  /** Relists from etcd (the first included). */
+  lists = 0;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly env: Env,
+    private readonly registry: Pick<Registry, "list" | "watch">,
+    readonly kind: Kind,
+    private readonly opts: WatchCacheOptions,
+  ) {
+    this.prefix = registryPrefix(kind);
+  }
+
+  /** The etcd watch the cache reads from, while it has one (leak accounting). */
+  get etcdWatchId(): number | undefined {
+    return this.source?.etcdWatchId;
+  }
+
+  start(): void {
+    this.relist();
+  }
+
+  private relist(): void {
+    this.registry.list(this.prefix, {}, (r) => {
+      if (!r.ok) {
+        const d = Math.min(1_000_000, 50_000 * 2 ** Math.min(this.failures++, 10));
+        this.env.setTimer(d, () => this.relist());
+        return;
+      }
+      this.failures = 0;
+      this.lists++;
+      this.store.clear();
+      this.sortedKeys = undefined;
+      for (const o of r.value.items) this.store.set(keyOfObject(o), o);
+      const rv = Number(r.value.resourceVersion);
+      assert(rv >= this.rv, () => `watch cache of ${this.kind}: relisted at ${rv}, below its revision ${this.rv}`);
+      this.rv = rv;
+      this.window.length = 0;
+      this.head = 0;
+      this.windowStart = rv;
+      this.ready = true;
+      this.source = this.registry.watch(this.prefix, rv, (e) => this.onSourceEvent(e));
+      this.wake();
+    });
+  }
+
+  private onSourceEvent(e: WatchEvent): void {
+    switch (e.type) {
+      case "ERROR":
+        // The cache's etcd watch ended: every watch it serves ends too, and it starts over from a list.
+        kubeProbe("kube.watch-cache-reinitialized");
+        this.source = undefined;
+        this.ready = false;
+        for (const w of [...this.watchers]) this.end(w, status("StreamBroken", "watch cache reinitializing"));
+        this.env.setTimer(50_000, () => this.relist());
+        return;
+      case "BOOKMARK": {
+        const rv = Number(e.resourceVersion);
+        if (rv <= this.rv) return;
+        this.rv = rv;
+        const bookmark: WatchEvent = { type: "BOOKMARK", resourceVersion: String(rv) };
+        for (const w of [...this.watchers]) if (!w.closed) w.onEvent(bookmark);
+        this.wake();
+        return;
+      }
+      default: {
+        const rv = rvOfEvent(e);
+        assert(rv > this.rv, () => `watch cache of ${this.kind}: change at ${rv} after its revision ${this.rv}`);
+        const key = keyOfObject(e.object);
+        const had = this.store.has(key);
+        if (e.type === "DELETED") this.store.delete(key);
+        else this.store.set(key, e.object);
+        if (had !== this.store.has(key)) this.sortedKeys = undefined;
+        this.rv = rv;
+        this.window.push({ rv, key, event: e });
+        if (this.window.length - this.head > this.opts.capacity) {
+          this.windowStart = this.window[this.head]!.rv;
+          this.head++;
+          if (this.head >= 1024 && this.head * 2 >= this.window.length) {
+            this.window.splice(0, this.head);
+            this.head = 0;
+          }
+        }
+        for (const w of [...this.watchers]) if (!w.closed && key.startsWith(w.prefix)) w.onEvent(e);
+        this.wake();
+      }
+    }
+  }
+
+  /** Runs the waiters the cache has now caught up with (and is ready for). */
+  private wake(): void {
+    if (!this.ready || this.waiters.length === 0) return;
+    const due = this.waiters.filter((w) => w.minRv <= this.rv);
+    if (due.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.minRv > this.rv);
+    for (const w of due) {
+      this.env.cancelTimer(w.timer);
+      w.run();
+    }
+  }
+
+  /** Runs `run` once the cache is ready at minRv or above; `expired` if that takes the block timeout. */
+  private whenFresh(minRv: number, run: () => void, expired: () => void): void {
+    if (this.ready && this.rv >= minRv) return run();
+    kubeProbe("kube.watch-cache-wait");
+    const w: Waiter = {
+      minRv,
+      run,
+      timer: this.env.setTimer(this.opts.blockTimeoutUs, () => {
+        this.waiters = this.waiters.filter((x) => x !== w);
+        expired();
+      }),
+    };
+    this.waiters.push(w);
+  }
+
+  private tooLarge(minRv: number): string {
+    return `Too large resource version: ${minRv}, current: ${this.rv}`;
+  }
+
+  /**
+   * The kind's objects in namespace (all when absent), at a revision not older than minRv (0: any),
+   * sorted by key, in one page (the cache ignores limit, as Kubernetes' does for lists it serves).
+   */
+  list(namespace: string | undefined, minRv: number, cb: (r: ApiResult<ListResult>) => void): void {
+    const serve = () => {
+      const prefix = registryPrefix(this.kind, namespace);
+      this.sortedKeys ??= [...this.store.keys()].sort();
+      const items: KubeObject[] = [];
+      for (const k of this.sortedKeys) if (k.startsWith(prefix)) items.push(this.store.get(k)!);
+      cb({ ok: true, value: { items, resourceVersion: String(this.rv) } });
+    };
+    // MUTANT kube-watch-cache-list-unblocked: a list "not older than" N answered from a cache that has
+    // not reached N (as soon as it is ready), so a client that relists from its last revision can still
+    // go back in time.
+    if (this.opts.bugs.has("kube-watch-cache-list-unblocked") && this.ready) return serve();
+    this.whenFresh(minRv, serve, () => cb(fail("Timeout", this.tooLarge(minRv))));
+  }
+
+  /** Changes of the kind in namespace after fromRv (0: from now), as a stream of events. */
+  watch(namespace: string | undefined, fromRv: number, onEvent: (e: WatchEvent) => void): CacheWatch {
+    const w: Watcher = { prefix: registryPrefix(this.kind, namespace), onEvent, closed: false };
+    const begin = () => {
+      if (w.closed) return;
+      if (fromRv > 0 && fromRv < this.windowStart) {
+        // MUTANT kube-watch-cache-expired-window: a watch from before the window is served from the
+        // window's oldest change instead of answered 410: the changes in between are never sent.
+        if (!this.opts.bugs.has("kube-watch-cache-expired-window")) {
+          kubeProbe("kube.watch-cache-too-old");
+          return this.end(w, status("Gone", `too old resource version: ${fromRv} (${this.windowStart})`));
+        }
+      }
+      if (fromRv > 0)
+        for (let i = this.head; i < this.window.length; i++) {
+          const c = this.window[i]!;
+          if (c.rv > fromRv && c.key.startsWith(w.prefix)) onEvent(c.event);
+        }
+      this.watchers.add(w);
+    };
+    this.whenFresh(fromRv, begin, () => this.end(w, status("Timeout", this.tooLarge(fromRv))));
+    return {
+      cancel: () => {
+        w.closed = true;
+        this.watchers.delete(w);
+      },
+    };
+  }
+
+  private end(w: Watcher, s: ReturnType<typeof status>): void {
+    if (w.closed) return;
+    w.closed = true;
+    this.watchers.delete(w);
+    w.onEvent({ type: "ERROR", status: s });
+  }
+}

@@ -1,0 +1,71 @@
+// watch-cache: the apiservers' watch caches, which Kubernetes runs by default and the other Kubernetes
+// scenarios leave out (their lists and watches read etcd). Three apiservers, each with a cache per
+// resource and a small window, on three etcd members; the Deployment flow of deployment-rollout.
+//
+// What makes a cache lag is what does in a real cluster: the etcd member its watch reads from is cut off
+// from its peers but not from the apiserver. It answers the apiserver's keep-alives and sends no events
+// (it commits nothing new), so the cache stands still while the other apiservers move on (an apiserver
+// watches with WithRequireLeader, which only ends such a watch some election timeouts later; here it
+// lasts the cut). Controllers and kubelets move between apiservers when a request times out (apiserver
+// pauses and crashes, lost messages), so an informer that has seen the present re-watches, or relists,
+// through an apiserver that shows the past. A window of 8–32 changes, with etcd compacted every 0.5 s,
+// makes "too old resource version" and relists common.
+//
+// The informers must never go back in time (kube-informer-reliable) nor miss a change; the controllers
+// must converge as in deployment-rollout.
+import { generateSchedule, type FaultEvent } from "../../sim/nemesis.ts";
+import type { Rng } from "../../sim/rng.ts";
+import type { ScenarioDef } from "../types.ts";
+import { FAULT_PHASE_KNOB, NGINX_MANIFEST, runKube, type KubeOptions } from "./scenarios.ts";
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+
+/** Cuts of one member from its peers (only), one after another through the fault phase. */
+function peerCuts(rng: Rng, o: KubeOptions): FaultEvent[] {
+  const members = range(o.members, "n");
+  const out: FaultEvent[] = [];
+  for (let at = rng.int(200_000, 800_000); at < o.faultPhaseUs - 300_000; ) {
+    const target = rng.pick(members);
+    const until = Math.min(at + rng.int(300_000, 1_500_000), o.faultPhaseUs);
+    out.push({ at, until, kind: "isolate", target, among: members.filter((m) => m !== target) });
+    at = until + rng.int(100_000, 600_000);
+  }
+  return out;
+}
+
+export const watchCache: ScenarioDef<KubeOptions> = {
+  name: "watch-cache",
+  description:
+    "the Deployment flow through three apiservers that serve watches and lists from watch caches with small windows, while an etcd member is cut off from its peers (not from the apiservers: a cache reading from it stands still) and apiservers pause and crash; no informer may go back in time or miss a change",
+  resolve: (rng) => ({
+    members: 3,
+    apiservers: 3,
+    nodes: 3,
+    faultPhaseUs: 6_000_000,
+    livenessBoundUs: 15_000_000,
+    manifests: [NGINX_MANIFEST],
+    actions: [
+      { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
+      { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+      { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
+    ],
+    mix: {
+      meanGapUs: 500_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 1_000_000,
+      weights: { pause: 4, crash: 1, loss: 1 },
+    },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
+    watchCacheCapacity: rng.pick([4, 8, 16]),
+  }),
+  schedule: (rng, o) =>
+    [
+      ...generateSchedule(rng, o.mix, range(o.apiservers, "apiserver-"), 500_000, o.faultPhaseUs),
+      ...peerCuts(rng.fork("peer-cuts"), o),
+    ].sort((a, b) => a.at - b.at),
+  execute: runKube,
+  shrinkKnobs: [FAULT_PHASE_KNOB],
+};
