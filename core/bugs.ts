@@ -570,6 +570,13 @@ export const BUG_CATALOG = [
     scenario: "lease-checkpoints",
   },
   {
+    name: "mvcc-watch-range-end-inclusive",
+    bug: "a watch over [key, range_end) also delivers the changes of range_end itself: a watcher of a key range hears a key it did not ask for",
+    modelledOn:
+      "a survivor of this testbed's mutation campaign (the watch hub's range test read < as <=), which no watch of a range ending at a written key could notice until kv-chaos began watching single keys and key ranges; the class of etcd's range-end slips in watch (#4697, the full key range watched wrongly, fixed by PR #4698; PR #7748, clientv3/namespace's prefix end)",
+    scenario: "kv-chaos",
+  },
+  {
     name: "kube-reflector-relists-from-zero",
     bug: 'an informer relists with resourceVersion "0" every time, not only its first: a relist through an apiserver whose watch cache lags behind what the informer has seen hands it an older state, and its controller acts on the past',
     modelledOn:

@@ -72,6 +72,20 @@ test("an expiry much later than the write that proves the leader could commit fa
   assert.match(r.message, /ended only at 3000\.0ms/);
 });
 
+test("a client's revoke ends its lease when it applies, however late its answer (kv-chaos seed 1295)", () => {
+  const judgeRevoke = (appliedAt: number | undefined) => {
+    const c = new LeaseExpiry(TIMING);
+    lead(c, 0);
+    // Revoked by its client at 1.0 s, answered only at 2.7 s (slow messages); a write at 1.5 s proves commits.
+    if (appliedAt !== undefined)
+      c.onApply("n1", 20, 2, { op: "kv", request: { kind: "leaseRevoke", leaseRevoke: { ID: 7 } } }, appliedAt);
+    for (const o of [grant(7, 0, 1), revoke(7, 1 * S, 2_700_000), put(1_500_000, 1_510_000)]) c.onOperation(o);
+    return c.result();
+  };
+  assert.is(judgeRevoke(1_005_000).verdict, "pass", judgeRevoke(1_005_000).message);
+  assert.match(judgeRevoke(undefined).message, /ended only at 2700\.0ms/);
+});
+
 test("no write after the lease was due proves the leader could commit: not judged", () => {
   const r = judge([grant(7, 0, 1), put(S, S + 5_000), refusedPut(2 * S, 2 * S + 5_000)]);
   assert.is(r.verdict, "pass");

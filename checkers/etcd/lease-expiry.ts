@@ -81,8 +81,11 @@ export class LeaseExpiry {
   }
 
   /**
-   * A member applied a log entry (every apply of every member). Only two kinds matter: the leader's first
-   * entry of its term, and checkpoints (read once, at their first apply).
+   * A member applied a log entry (every apply of every member). Three kinds matter: the leader's first
+   * entry of its term, checkpoints (read once, at their first apply), and a client's revoke, which ends
+   * its lease when it applies: its answer may reach the client much later (kv-chaos seed 1295, under
+   * slow messages: a revoke applied before the write that proved the leader could commit, answered
+   * 600 ms after it).
    */
   onApply(member: string, index: number, term: number, payload: unknown, time: number): void {
     const l = this.leader;
@@ -90,7 +93,15 @@ export class LeaseExpiry {
       l.promoted = time;
       l.promoteIndex = index;
     }
-    const cp = payload as { op?: string; checkpoints?: { ID: number; remainingTTL: number }[] } | null;
+    const cp = payload as {
+      op?: string;
+      checkpoints?: { ID: number; remainingTTL: number }[];
+      request?: { kind?: string; leaseRevoke?: { ID: number } };
+    } | null;
+    if (cp !== null && cp.op === "kv" && cp.request?.kind === "leaseRevoke") {
+      this.ended(cp.request.leaseRevoke!.ID, time);
+      return;
+    }
     if (cp === null || cp.op !== "leaseCheckpoint" || this.checkpointIndexes.has(index)) return;
     this.checkpointIndexes.add(index);
     for (const { ID, remainingTTL } of cp.checkpoints!) {

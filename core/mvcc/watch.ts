@@ -60,6 +60,8 @@ export class WatchHub implements CommitListener {
   raftTerm = 0;
   private readonly bugs: BugSet;
   private readonly maxRevs: number;
+  /** MUTANT mvcc-watch-range-end-inclusive, read once (matches runs per key per watcher per revision). */
+  private readonly endInclusive: boolean;
   /** Every live watcher, in creation order (the order responses go out within a revision). */
   private readonly watchers = new Map<number, Watcher>();
   private nextSeq = 0;
@@ -75,6 +77,7 @@ export class WatchHub implements CommitListener {
   ) {
     this.bugs = opts.bugs ?? BugSet.none;
     this.maxRevs = opts.maxRevsPerResponse ?? 1000;
+    this.endInclusive = this.bugs.has("mvcc-watch-range-end-inclusive");
     assert(this.maxRevs >= 1, "maxRevsPerResponse >= 1");
     this.sendLoop = opts.sendLoop;
     store.setListener(this);
@@ -103,6 +106,13 @@ export class WatchHub implements CommitListener {
     return n;
   }
 
+  /** Whether a change of key belongs to the watch: key in [w.key, w.end). */
+  private matches(key: string, w: Watcher): boolean {
+    if (inRange(key, w.key, w.end)) return true;
+    // MUTANT mvcc-watch-range-end-inclusive: a watch over [key, range_end) also hears range_end itself.
+    return this.endInclusive && typeof w.end === "string" && key === w.end;
+  }
+
   // ---- CommitListener --------------------------------------------------------------------------
 
   onCommit(revision: number, keys: readonly string[], changes: readonly Change[]): void {
@@ -115,7 +125,7 @@ export class WatchHub implements CommitListener {
         let events: Event[] | undefined;
         for (let i = 0; i < keys.length; i++) {
           const key = keys[i] as string;
-          if (!inRange(key, w.key, w.end)) continue;
+          if (!this.matches(key, w)) continue;
           const c = changes[i] as Change;
           if (c.version === 0 ? w.noDelete : w.noPut) continue;
           // Most responses carry one event: a literal sizes the array to it (a push onto [] reserves 16+ slots,
@@ -345,7 +355,7 @@ export class WatchHub implements CommitListener {
     let inRev = 0;
     let wholeMulti = false;
     this.store.forEachChangeSince(w.minRev, (key, c) => {
-      if (!inRange(key, w.key, w.end)) return true;
+      if (!this.matches(key, w)) return true;
       if (c.main !== lastRev) {
         // etcd counts revisions of matching events before filters are applied.
         if (revs === this.maxRevs) {

@@ -172,6 +172,11 @@ export interface WorkloadOptions {
   /** The chance a watch carries a filter, NOPUT or NODELETE (default 0: none, and nothing drawn for it). */
   watchFilterP?: number;
   /**
+   * The chance a watch covers a single key, a range between two keys (its end a key that is written) or
+   * every key from one on, instead of the whole prefix (default 0: the prefix, and nothing drawn for it).
+   */
+  watchRangeP?: number;
+  /**
    * When a client already holds leases, the chance that a putWithLease grants a new one instead of
    * reusing one (default 0.3). Every lease in a history is a possible expiry at any later point, so
    * fewer, busier leases keep the history checkable.
@@ -224,6 +229,21 @@ export function workloadClient(
   const keyNames = Array.from({ length: w.keys }, (_, i) => w.keyPrefix + i);
   const key = () => keyNames[env.rng.int(0, w.keys - 1)]!;
   const prefixRangeEnd = prefixEnd(w.keyPrefix);
+  const sortedKeyNames = [...keyNames].sort();
+  /** A key, [a, b) between two keys, or every key from one on: a watch's range other than the prefix. */
+  const watchRange = (): { key: string; rangeEnd?: string } => {
+    const i = env.rng.int(0, sortedKeyNames.length - 1);
+    switch (env.rng.int(0, 2)) {
+      case 0:
+        return { key: sortedKeyNames[i]! };
+      case 1: {
+        if (i === sortedKeyNames.length - 1) return { key: sortedKeyNames[i]! };
+        return { key: sortedKeyNames[i]!, rangeEnd: sortedKeyNames[env.rng.int(i + 1, sortedKeyNames.length - 1)]! };
+      }
+      default:
+        return { key: sortedKeyNames[i]!, rangeEnd: "\0" };
+    }
+  };
   const value = () => `c${id}-${++seq}`;
   /** Most values are short; some are padded to bigValueBytes (still unique: the prefix is). */
   const putValue = () => {
@@ -603,13 +623,15 @@ export function workloadClient(
         const filterP = w.watchFilterP ?? 0;
         const filters =
           filterP > 0 && env.rng.chance(filterP) ? [env.rng.pick(["NOPUT", "NODELETE"] as const)] : undefined;
+        const rangeP = w.watchRangeP ?? 0;
+        const range =
+          rangeP > 0 && env.rng.chance(rangeP) ? watchRange() : { key: w.keyPrefix, rangeEnd: prefixRangeEnd };
         let h: { cancel(): void } | undefined;
         let closed = false;
         const open = (startRevision: number, resumes: number) => {
           h = c.watch(
             {
-              key: w.keyPrefix,
-              rangeEnd: prefixRangeEnd,
+              ...range,
               startRevision,
               prevKv,
               progressNotify: true,

@@ -71,6 +71,8 @@ export interface KvOptions extends Record<string, unknown> {
   watchBacklog: number;
   /** The chance a client's watch filters out puts or deletes (NOPUT / NODELETE). */
   watchFilterP: number;
+  /** The chance a client's watch covers a single key, a key range or every key from one on, not the prefix (absent: 0). */
+  watchRangeP?: number;
   /**
    * Also run a Kubernetes control plane (apiservers, informers, controllers, kubelets) on the same
    * members, sharing the client history, so informers meet compaction ("resource version too old").
@@ -290,6 +292,7 @@ export function runKvCluster(
           watchLifeUs: o.watchLifeUs,
           watchBacklog: o.watchBacklog,
           watchFilterP: o.watchFilterP,
+          ...(o.watchRangeP !== undefined ? { watchRangeP: o.watchRangeP } : {}),
           listLimit: o.listLimit,
           txnMaxOps: o.txnMaxOps,
           bigValueP: o.bigValueP,

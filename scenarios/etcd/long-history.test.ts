@@ -22,6 +22,7 @@ function linearizability(
     ...drawn,
     traffic,
     watchFilterP: 0,
+    watchRangeP: 0,
     faultPhaseUs: seconds * 1e6,
   });
   const r = runScenario({ scenario: def, seed, options, faults });

@@ -12,6 +12,16 @@ test("kv-chaos seed 62312: a follower back in a term it left only in memory (a c
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("kv-chaos seed 1295: a client's revoke applied before the write that proves commits, answered 600 ms after it, ended its lease in time (lease-expiry)", () => {
+  // When kv-chaos began watching single keys and key ranges, seed 1295 drew a single member under slow
+  // messages: lease-expiry dated the revoke by its late answer (2709 ms) instead of its apply (revision 89,
+  // before the put at revision 93 answered at 2198 ms), and failed a lease that had ended in time.
+  const r = runScenario({ scenario: findScenario("kv-chaos")!, seed: 1295 });
+  const expiry = r.checks.find((c) => c.name === "lease-expiry")!;
+  assert.is(expiry.verdict, "pass", expiry.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test("kv-chaos seed 26: an unanswered request etcd must refuse had no effect (linearizability drops it, as a refused one)", () => {
   // When kv-chaos began sending requests etcd refuses before proposing, the model let an unanswered one
   // (a Put with ignore_lease and a lease, timed out) take a revision like any unanswered Put, and no

@@ -336,6 +336,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, nestedTxn: rng.int(1, 6) };
     // Txns rewriting the keyspace, at times compacted at their revision (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, rewrite: rng.int(1, 3) };
+    // Watches of a single key, a key range or every key from one on (likewise).
+    if (rng.chance(0.5)) o.watchRangeP = 0.5;
     return o;
   },
   (rng, o) => {

@@ -149,6 +149,11 @@ export const kvOptions = {
     .describe("how long a watch stays open: [min, max]"),
   watchBacklog: count(1, 1_000_000).describe("events a slow watcher may fall behind"),
   watchFilterP: prob().describe("chance a client's watch filters out puts or deletes (NOPUT / NODELETE)"),
+  watchRangeP: prob()
+    .optional()
+    .describe(
+      "chance a client's watch covers a single key, a range between two keys or every key from one on, instead of the whole prefix (absent: 0)",
+    ),
   kube: z.boolean().describe("also run a Kubernetes control plane on the members"),
   buggify,
   maxCheckSteps: count(1, 1_000_000_000).describe("linearizability search budget (deterministic steps)"),
