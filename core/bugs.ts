@@ -570,6 +570,13 @@ export const BUG_CATALOG = [
     scenario: "lease-checkpoints",
   },
   {
+    name: "etcd-lease-ttl-after-demote",
+    bug: "a leader that stops leading while a LeaseTimeToLive waits for its apply answers from its demoted lessor, whose leases never expire: TTL 9223372036 seconds, a promise the next leader does not keep",
+    modelledOn:
+      'etcd PR #17642 (3.6), backported as #17704 (3.5.14) and #17705 (3.4.32): "LeaseTimeToLive returns error if leader changed"; before it, leaseTimeToLive read Remaining() of a lease its lessor had demoted during waitAppliedIndex, which is math.MaxInt64 nanoseconds',
+    scenario: "lease-sessions",
+  },
+  {
     name: "mvcc-watch-range-end-inclusive",
     bug: "a watch over [key, range_end) also delivers the changes of range_end itself: a watcher of a key range hears a key it did not ask for",
     modelledOn:

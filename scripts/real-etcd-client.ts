@@ -143,6 +143,10 @@ export class EtcdGatewayClient {
           },
         };
       }
+      case "leaseTimeToLive": {
+        const r = await this.leaseTimeToLive(req.leaseTimeToLive.ID, req.leaseTimeToLive.keys === true);
+        return "error" in r ? r : { kind: "leaseTimeToLive", leaseTimeToLive: r };
+      }
     }
   }
 

@@ -86,6 +86,21 @@ test("a client's revoke ends its lease when it applies, however late its answer 
   assert.match(judgeRevoke(undefined).message, /ended only at 2700\.0ms/);
 });
 
+test("a TimeToLive that answers TTL -1 saw the lease ended; one that answers a TTL renews nothing", () => {
+  const ttl = (call: number, ret: number, TTL: number) =>
+    op(
+      call,
+      ret,
+      { kind: "leaseTimeToLive", leaseTimeToLive: { ID: 7 } },
+      { kind: "leaseTimeToLive", leaseTimeToLive: { ID: 7, TTL, grantedTTL: TTL === -1 ? 0 : 1, keys: [] } },
+    );
+  const gone = judge([grant(7, 0, 1), ttl(1_200_000, 1_205_000, -1), put(2 * S, 2 * S + 5_000)]);
+  assert.is(gone.verdict, "pass", gone.message);
+  // A TimeToLive at 1.2 s answering 1 s left does not move the due time: the put at 2 s still proves it.
+  const seen = judge([grant(7, 0, 1), ttl(900_000, 905_000, 1), put(2 * S, 2 * S + 5_000)]);
+  assert.match(seen.message, /lease 7 \(TTL 1s\) was due to end by .*, but the lease never ended/);
+});
+
 test("no write after the lease was due proves the leader could commit: not judged", () => {
   const r = judge([grant(7, 0, 1), put(S, S + 5_000), refusedPut(2 * S, 2 * S + 5_000)]);
   assert.is(r.verdict, "pass");

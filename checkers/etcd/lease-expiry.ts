@@ -160,7 +160,7 @@ export class LeaseExpiry {
     else if (r.kind === "leaseKeepAlive") {
       if (r.leaseKeepAlive.TTL > 0) this.renewed(r.leaseKeepAlive.ID, ret, r.leaseKeepAlive.TTL);
       else this.ended(r.leaseKeepAlive.ID, ret);
-    }
+    } else if (r.kind === "leaseTimeToLive" && r.leaseTimeToLive.TTL === -1) this.ended(r.leaseTimeToLive.ID, ret);
   }
 
   private facts(id: number): LeaseFacts {

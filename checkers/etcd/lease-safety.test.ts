@@ -125,6 +125,45 @@ test("a keep-alive answering TTL 0 within the lease's TTL fails, unless a revoke
   ]);
 });
 
+const timeToLive = (id: number, call: number, ret: number, ttl: number, granted = 3) =>
+  op(
+    call,
+    ret,
+    { kind: "leaseTimeToLive", leaseTimeToLive: { ID: id } },
+    { kind: "leaseTimeToLive", leaseTimeToLive: { ID: id, TTL: ttl, grantedTTL: ttl === -1 ? 0 : granted, keys: [] } },
+  );
+
+test("a revoke that timed out (no return, the client's timeout error) may have been applied (kv-chaos seed 2250)", () => {
+  const s = new LeaseSafety();
+  s.onOperation(keepAlive(1, 0, 1_000, 3));
+  s.onOperation(revoke(1, 200_000, null, "timeout"));
+  s.onOperation(timeToLive(1, 500_000, 501_000, -1));
+  assert.equal(violations(s), []);
+});
+
+test("a TimeToLive's TTL is a promise like a keep-alive's, and its TTL -1 shows the lease gone", () => {
+  const s = new LeaseSafety();
+  s.onOperation(grant(1, 0, 3));
+  s.onOperation(timeToLive(1, 2_000_000, 2_001_000, 2)); // the lessor counted 2 s left after 2.0 s: until 4.0 s
+  s.onOperation(timeToLive(1, 3_000_000, 3_001_000, -1));
+  assert.equal(violations(s), [
+    "lease 1 was gone by 3001.0ms (a TimeToLive answered TTL -1: no such lease, called at 3000.0ms), 999ms before its 2s TTL from 2000.0ms ran out",
+  ]);
+  const ok = new LeaseSafety();
+  ok.onOperation(grant(1, 0, 3));
+  ok.onOperation(timeToLive(1, 2_000_000, 2_001_000, 0)); // due: no promise
+  ok.onOperation(timeToLive(1, 3_500_000, 3_501_000, -1)); // after the grant's 3 s (less a tenth for clocks)
+  assert.equal(violations(ok), []);
+});
+
+test("a TimeToLive that reports more time left than the lease was granted (and a new leader's extension) fails", () => {
+  const s = new LeaseSafety();
+  s.onOperation(grant(1, 0, 3));
+  s.onOperation(timeToLive(1, 100_000, 101_000, 4)); // 3 s granted, a promotion's second more: still possible
+  s.onOperation(timeToLive(1, 200_000, 201_000, 9_223_372_036)); // a demoted lessor's forever (etcd PR #17642)
+  assert.equal(violations(s), ["lease 1: a TimeToLive called at 200.0ms answered 9223372036s left of a 3s grant"]);
+});
+
 test("a write refused for a missing lease is judged only when it names one lease", () => {
   const s = new LeaseSafety();
   s.onOperation(namedGrant(1, 0, 1_000, 2));

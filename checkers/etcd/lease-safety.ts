@@ -29,6 +29,7 @@ const ABSENCE_KINDS = [
   "a keep-alive answered TTL 0",
   "a write attached to it was refused: lease not found",
   "its revoke was refused: lease not found",
+  "a TimeToLive answered TTL -1: no such lease",
 ] as const;
 
 export class LeaseSafety {
@@ -43,6 +44,8 @@ export class LeaseSafety {
   private readonly expiredOn = new ChunkedU32();
   private readonly memberNames = new NameTable();
   private readonly seen = new Set<number>();
+  /** TimeToLive answers that reported more time left than the lease was granted. */
+  private readonly overTTL: string[] = [];
 
   constructor(private readonly tolerance = 0.1) {}
 
@@ -68,8 +71,10 @@ export class LeaseSafety {
     const ret = op.return;
     if (req.kind === "leaseRevoke") {
       // A refused revoke took no effect; one answered or of unknown outcome may have.
-      if (op.error === "lease-not-found") this.absent(req.leaseRevoke.ID, op.call, ret!, 3);
-      else if (op.error === undefined) {
+      // (An unanswered one has no return and may carry the client's "timeout": it counts as answered OK,
+      // kv-chaos seed 2250, whose timed-out revoke a TimeToLive then found applied.)
+      if (op.error === "lease-not-found" && ret !== null) this.absent(req.leaseRevoke.ID, op.call, ret, 3);
+      else if (op.error === undefined || ret === null) {
         const o = this.ops(req.leaseRevoke.ID);
         (o.revokes ??= []).push(op.call, ret ?? Infinity, 0);
       }
@@ -91,6 +96,18 @@ export class LeaseSafety {
       if (r.leaseKeepAlive.TTL > 0)
         this.ops(r.leaseKeepAlive.ID).renewals.push(op.call, ret, r.leaseKeepAlive.TTL * 1_000_000);
       else this.absent(r.leaseKeepAlive.ID, op.call, ret, 1);
+    } else if (r.kind === "leaseTimeToLive") {
+      // The leader's lessor counted TTL seconds left (rounded down) at some instant after the call: a
+      // promise like a keep-alive's, without renewing anything; -1, the lease was gone.
+      const t = r.leaseTimeToLive;
+      if (t.TTL > 0) this.ops(t.ID).renewals.push(op.call, ret, t.TTL * 1_000_000);
+      else if (t.TTL === -1) this.absent(t.ID, op.call, ret, 4);
+      // No lease has more left than it was granted: a new leader adds an election timeout (etcd's default
+      // 1 s), and the answer is rounded down, so at most one second more.
+      if (t.TTL > t.grantedTTL + 1)
+        this.overTTL.push(
+          `lease ${t.ID}: a TimeToLive called at ${(op.call / 1000).toFixed(1)}ms answered ${t.TTL}s left of a ${t.grantedTTL}s grant`,
+        );
     }
   }
 
@@ -176,6 +193,7 @@ export class LeaseSafety {
           );
       }
     }
+    bad.push(...this.overTTL);
     if (bad.length) return { name: "lease-safety", verdict: "fail", message: bad[0]!, evidence: { violations: bad } };
     return {
       name: "lease-safety",

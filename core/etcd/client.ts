@@ -539,6 +539,8 @@ export class EtcdClient implements KV {
   leaseRevoke: KV["leaseRevoke"] = (req, cb) => this.call({ kind: "leaseRevoke", leaseRevoke: req }, cb as Reply);
   leaseKeepAlive: KV["leaseKeepAlive"] = (req, cb) =>
     this.call({ kind: "leaseKeepAlive", leaseKeepAlive: req }, cb as Reply);
+  leaseTimeToLive: NonNullable<KV["leaseTimeToLive"]> = (req, cb) =>
+    this.call({ kind: "leaseTimeToLive", leaseTimeToLive: req }, cb as Reply);
 
   watch(req: WatchCreateRequest, onResponse: (r: WatchResponse) => void): WatchHandle {
     const streamId = this.nextStream++;

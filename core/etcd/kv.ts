@@ -11,6 +11,8 @@ import type {
   LeaseGrantResponse,
   LeaseKeepAliveRequest,
   LeaseKeepAliveResponse,
+  LeaseTimeToLiveRequest,
+  LeaseTimeToLiveResponse,
   LeaseRevokeRequest,
   LeaseRevokeResponse,
   PutRequest,
@@ -45,6 +47,8 @@ export interface KV {
   leaseGrant(req: LeaseGrantRequest, cb: Callback<LeaseGrantResponse>): void;
   leaseRevoke(req: LeaseRevokeRequest, cb: Callback<LeaseRevokeResponse>): void;
   leaseKeepAlive(req: LeaseKeepAliveRequest, cb: Callback<LeaseKeepAliveResponse>): void;
+  /** LeaseTimeToLive: the lease's remaining TTL as the leader's lessor counts it (TTL -1: no such lease). Optional: not every KV serves it. */
+  leaseTimeToLive?(req: LeaseTimeToLiveRequest, cb: Callback<LeaseTimeToLiveResponse>): void;
   /**
    * Opens a watch stream. Every response (created, events, progress, canceled) goes to onResponse in
    * order. If the stream breaks (member crash, partition), onResponse receives a response with

@@ -2,7 +2,14 @@ import { BugSet } from "../bugs.ts";
 import type { Actor, Env } from "../env.ts";
 import { MvccStore, WatchHub, isEtcdError, type WatchStream, type MvccSnapshot, type Change } from "../mvcc/index.ts";
 import type { LeaseCheckpoint } from "../mvcc/lease.ts";
-import type { EtcdErrorCode, EtcdRequest, EtcdResponse, TxnRequest, WatchCreateRequest } from "../mvcc/rpc.ts";
+import type {
+  EtcdErrorCode,
+  EtcdRequest,
+  EtcdResponse,
+  LeaseTimeToLiveRequest,
+  TxnRequest,
+  WatchCreateRequest,
+} from "../mvcc/rpc.ts";
 import { RaftDriver, isRaftMessage } from "../raft/driver.ts";
 import type { ConfChange, Entry, SoftState } from "../raft/types.ts";
 import type { RaftObserver } from "../raft/view.ts";
@@ -281,6 +288,8 @@ export class EtcdMember implements Actor {
   private readonly maintWaiting = new Map<string, Waiting>();
   /** Keep-alives of expired leases, by lease, waiting for the revoke to apply (see the leaseKeepAlive case). */
   private readonly renewalsAwaitingRevoke = new Map<number, { client: string; clientReqId: number }[]>();
+  /** LeaseTimeToLive requests waiting for this member to apply what was committed when they came (etcd's waitAppliedIndex). */
+  private appliedWaiters: { index: number; run: () => void }[] = [];
   /** etcd's auth store and this member's simple tokens (inert until an auth request arrives). */
   readonly auth: MemberAuth;
 
@@ -651,6 +660,20 @@ export class EtcdMember implements Actor {
         });
         return;
       }
+      case "leaseTimeToLive": {
+        // etcd's LeaseTimeToLive: a follower forwards it to the leader (here: not-leader, and the client asks
+        // there); the leader waits until it has applied what was committed when the request came
+        // (waitAppliedIndex), then reads its own lessor's clock. No leadership check: a deposed leader
+        // that does not know it yet answers too, and its lessor's expiries are no later than the new leader's.
+        if (!this.isLeader)
+          return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+        const answer = () => this.answerTimeToLive(client, clientReqId, request.leaseTimeToLive);
+        const { commitIndex, applied } = this.driver.status();
+        if (applied >= commitIndex) return answer();
+        probe("etcd.timetolive-waited-for-apply");
+        this.appliedWaiters.push({ index: commitIndex, run: answer });
+        return;
+      }
       default:
         break;
     }
@@ -881,6 +904,35 @@ export class EtcdMember implements Actor {
     probe("etcd.write-forwarded");
     this.env.send(leader, { type: "MemberForward", entry } satisfies Forward);
     return "ok";
+  }
+
+  private answerTimeToLive(client: string, clientReqId: number, req: LeaseTimeToLiveRequest): void {
+    const lessor = this.store.lessor;
+    const term = this.driver.node.term;
+    if (!lessor.isPrimary) {
+      probe("etcd.timetolive-leader-changed");
+      // The lessor was demoted while the request waited for the apply (this member stopped leading):
+      // etcd answers ErrLeaderChanged since PR #17642, and the client asks the new leader.
+      // MUTANT etcd-lease-ttl-after-demote: it answers from the demoted lessor, whose leases never
+      // expire: TTL 9223372036 (math.MaxInt64 nanoseconds), as etcd did before #17642.
+      if (!this.bugs.has("etcd-lease-ttl-after-demote"))
+        return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
+      const l = lessor.lookup(req.ID);
+      return this.replyOk(client, clientReqId, {
+        kind: "leaseTimeToLive",
+        leaseTimeToLive: {
+          header: { revision: this.store.revision, raftTerm: term },
+          ID: req.ID,
+          TTL: l === undefined ? -1 : 9_223_372_036,
+          grantedTTL: l?.TTL ?? 0,
+          keys: l !== undefined && req.keys === true ? [...l.keys].sort() : [],
+        },
+      });
+    }
+    this.replyOk(client, clientReqId, {
+      kind: "leaseTimeToLive",
+      leaseTimeToLive: this.store.leaseTimeToLive(req, term, this.leaseClock()),
+    });
   }
 
   private linearizable(client: string, clientReqId: number, serve: () => void): void {
@@ -1141,6 +1193,13 @@ export class EtcdMember implements Actor {
 
   private report(entry: Entry): void {
     if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(false);
+    if (this.appliedWaiters.length > 0) {
+      const due = this.appliedWaiters.filter((w) => w.index <= entry.index);
+      if (due.length > 0) {
+        this.appliedWaiters = this.appliedWaiters.filter((w) => w.index > entry.index);
+        for (const w of due) w.run();
+      }
+    }
     this.auth.onApplied(entry.index);
     this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision);
   }

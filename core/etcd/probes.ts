@@ -15,6 +15,12 @@ export const ETCD_PROBES = {
   "etcd.keepalive-waited-for-revoke": {
     what: "a keep-alive of an expired lease waited for its revoke to go through Raft (etcd's lessor.Renew)",
   },
+  "etcd.timetolive-waited-for-apply": {
+    what: "a LeaseTimeToLive reached a leader that had not applied everything committed, and waited for the apply (waitAppliedIndex)",
+  },
+  "etcd.timetolive-leader-changed": {
+    what: "a LeaseTimeToLive's leader stopped leading while it waited for the apply: its lessor was demoted, and the request was refused",
+  },
   "etcd.keepalive-leadership-unconfirmed": {
     what: "a leader could not confirm it still leads before renewing a lease (etcd's ensureLeadership): the keep-alive was refused",
   },

@@ -293,7 +293,8 @@ export type EtcdRequest =
   | { kind: "compact"; compact: CompactionRequest }
   | { kind: "leaseGrant"; leaseGrant: LeaseGrantRequest }
   | { kind: "leaseRevoke"; leaseRevoke: LeaseRevokeRequest }
-  | { kind: "leaseKeepAlive"; leaseKeepAlive: LeaseKeepAliveRequest };
+  | { kind: "leaseKeepAlive"; leaseKeepAlive: LeaseKeepAliveRequest }
+  | { kind: "leaseTimeToLive"; leaseTimeToLive: LeaseTimeToLiveRequest };
 
 export type EtcdResponse =
   | { kind: "range"; range: RangeResponse }
@@ -303,7 +304,8 @@ export type EtcdResponse =
   | { kind: "compact"; compact: CompactionResponse }
   | { kind: "leaseGrant"; leaseGrant: LeaseGrantResponse }
   | { kind: "leaseRevoke"; leaseRevoke: LeaseRevokeResponse }
-  | { kind: "leaseKeepAlive"; leaseKeepAlive: LeaseKeepAliveResponse };
+  | { kind: "leaseKeepAlive"; leaseKeepAlive: LeaseKeepAliveResponse }
+  | { kind: "leaseTimeToLive"; leaseTimeToLive: LeaseTimeToLiveResponse };
 
 /** The header every response carries. */
 export function responseHeader(r: EtcdResponse): ResponseHeader {
@@ -324,6 +326,8 @@ export function responseHeader(r: EtcdResponse): ResponseHeader {
       return r.leaseRevoke.header;
     case "leaseKeepAlive":
       return r.leaseKeepAlive.header;
+    case "leaseTimeToLive":
+      return r.leaseTimeToLive.header;
   }
 }
 

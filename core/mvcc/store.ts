@@ -209,6 +209,8 @@ export class MvccStore {
         const r = this.leaseKeepAlive(req.leaseKeepAlive, term, nowUs);
         return isEtcdError(r) ? r : { kind: "leaseKeepAlive", leaseKeepAlive: r };
       }
+      case "leaseTimeToLive":
+        return { kind: "leaseTimeToLive", leaseTimeToLive: this.leaseTimeToLive(req.leaseTimeToLive, term, nowUs) };
     }
   }
 
@@ -299,6 +301,7 @@ export class MvccStore {
       case "leaseRevoke":
         return this.lessor.lookup(req.leaseRevoke.ID) === undefined ? "lease-not-found" : undefined;
       case "leaseKeepAlive":
+      case "leaseTimeToLive":
         return undefined;
     }
   }

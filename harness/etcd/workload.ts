@@ -72,6 +72,11 @@ export interface TrafficMix {
   leaseRevoke: number;
   /** A keep-alive of a lease the client holds (clientv3's KeepAliveOnce); 0 in the default mix. */
   keepAlive: number;
+  /**
+   * A LeaseTimeToLive of a lease the client holds or let go (its keys listed half the time); absent or 0
+   * in a mix, nothing drawn for it.
+   */
+  leaseTimeToLive?: number;
   watch: number;
 }
 
@@ -98,6 +103,7 @@ export const DEFAULT_MIX: TrafficMix = {
   // Off unless a scenario asks: a kind of weight 0 draws nothing, so every mix without keep-alives
   // picks its operations exactly as before they existed.
   keepAlive: 0,
+  leaseTimeToLive: 0,
   watch: 4,
 };
 
@@ -223,6 +229,12 @@ export function workloadClient(
   let explicitLeases = 0;
   let lastRevision = 1;
   const leases: number[] = [];
+  /** Leases this client stopped using (revoked, or left to run out), the latest few: what a TimeToLive may find gone. */
+  const letGo: number[] = [];
+  const forget = (lid: number) => {
+    letGo.push(lid);
+    if (letGo.length > 8) letGo.shift();
+  };
   /** The last pair read of each key (cas's mod revision, txnCompare's operands). */
   const pairSeen = new Map<string, KeyValue>();
   // Key names are made once: every request (and the history that keeps it) shares them.
@@ -252,8 +264,8 @@ export function workloadClient(
     return big > 0 && env.rng.chance(big) ? v + ".".repeat(Math.max(0, (w.bigValueBytes ?? 0) - v.length)) : v;
   };
   const kinds = Object.keys(w.mix).sort() as (keyof TrafficMix)[];
-  const weights = kinds.map((k) => w.mix[k]);
-  const total = kinds.reduce((s, k) => s + w.mix[k], 0);
+  const weights = kinds.map((k) => w.mix[k] ?? 0);
+  const total = kinds.reduce((s, k) => s + (w.mix[k] ?? 0), 0);
   const noteRev = (r: number | undefined) => {
     if (r !== undefined && r > lastRevision) lastRevision = r;
   };
@@ -602,8 +614,22 @@ export function workloadClient(
           // renewal was answered is the one whose expiry shows whether that answer's TTL held.
           if (r.ok && (r.value.TTL <= 0 || env.rng.chance(ABANDON_AFTER_KEEPALIVE_P))) {
             const i = leases.indexOf(lid);
-            if (i >= 0) leases.splice(i, 1);
+            if (i >= 0) {
+              leases.splice(i, 1);
+              forget(lid);
+            }
           }
+          next();
+        });
+      }
+      case "leaseTimeToLive": {
+        // Mostly a lease in use; now and then one let go, which a TimeToLive should find gone once it ran out.
+        const pool = letGo.length > 0 && (leases.length === 0 || env.rng.chance(0.3)) ? letGo : leases;
+        if (pool.length === 0 || c.leaseTimeToLive === undefined) return next();
+        const lid = env.rng.pick(pool);
+        return c.leaseTimeToLive({ ID: lid, keys: env.rng.chance(0.5) }, (r) => {
+          const i = leases.indexOf(lid);
+          if (r.ok && r.value.TTL === -1 && i >= 0) leases.splice(i, 1);
           next();
         });
       }
@@ -612,6 +638,7 @@ export function workloadClient(
         const i = env.rng.int(0, leases.length - 1);
         const lid = leases[i]!;
         leases.splice(i, 1);
+        forget(lid);
         return c.leaseRevoke({ ID: lid }, (r) => {
           if (r.ok) noteRev(r.value.header.revision);
           next();

@@ -290,6 +290,19 @@ export class EtcdEndpoint {
           },
         };
       }
+      case "leaseTimeToLive": {
+        const q = req.leaseTimeToLive;
+        return call(this.lease, "LeaseTimeToLive", { ID: this.leases.wire(q.ID), keys: q.keys === true }, (r) => ({
+          kind: "leaseTimeToLive",
+          leaseTimeToLive: {
+            header: this.header(r),
+            ID: q.ID,
+            TTL: num(r.TTL),
+            grantedTTL: num(r.grantedTTL),
+            keys: ((r.keys as Buffer[] | undefined) ?? []).map((k) => Buffer.from(k).toString()),
+          },
+        }));
+      }
     }
   }
 

@@ -28,6 +28,8 @@ export function opKind(op: EtcdOperation): string {
       return "leaseRevoke";
     case "leaseKeepAlive":
       return "leaseKeepAlive";
+    case "leaseTimeToLive":
+      return "leaseTimeToLive";
   }
 }
 

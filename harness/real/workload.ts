@@ -142,10 +142,10 @@ export class RealClient {
 
   private pickKind(): keyof TrafficMix {
     const kinds = Object.keys(this.o.mix).sort() as (keyof TrafficMix)[];
-    const total = kinds.reduce((s, k) => s + this.o.mix[k], 0);
+    const total = kinds.reduce((s, k) => s + (this.o.mix[k] ?? 0), 0);
     let x = this.rng.next() * total;
     for (const k of kinds) {
-      x -= this.o.mix[k];
+      x -= this.o.mix[k] ?? 0;
       if (x < 0) return k;
     }
     return kinds[0]!;
@@ -269,6 +269,14 @@ export class RealClient {
         const lid = rng.pick(this.leases);
         const r = await this.call({ kind: "leaseKeepAlive", leaseKeepAlive: { ID: lid } });
         if (r.ok && r.value.kind === "leaseKeepAlive" && r.value.leaseKeepAlive.TTL <= 0)
+          this.leases.splice(this.leases.indexOf(lid), 1);
+        return;
+      }
+      case "leaseTimeToLive": {
+        if (this.leases.length === 0) return;
+        const lid = rng.pick(this.leases);
+        const r = await this.call({ kind: "leaseTimeToLive", leaseTimeToLive: { ID: lid, keys: rng.chance(0.5) } });
+        if (r.ok && r.value.kind === "leaseTimeToLive" && r.value.leaseTimeToLive.TTL === -1)
           this.leases.splice(this.leases.indexOf(lid), 1);
         return;
       }

@@ -97,6 +97,8 @@ export function describeRequest(req: EtcdRequest): string {
       return `lease revoke ${req.leaseRevoke.ID}`;
     case "leaseKeepAlive":
       return `lease keepalive ${req.leaseKeepAlive.ID}`;
+    case "leaseTimeToLive":
+      return `lease timetolive ${req.leaseTimeToLive.ID}${req.leaseTimeToLive.keys === true ? " --keys" : ""}`;
   }
 }
 
@@ -144,5 +146,7 @@ export function describeResponse(
       return `rev ${resp.leaseRevoke.header.revision}`;
     case "leaseKeepAlive":
       return `ttl ${resp.leaseKeepAlive.TTL}`;
+    case "leaseTimeToLive":
+      return `ttl ${resp.leaseTimeToLive.TTL} of ${resp.leaseTimeToLive.grantedTTL}`;
   }
 }

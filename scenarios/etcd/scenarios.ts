@@ -338,6 +338,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, rewrite: rng.int(1, 3) };
     // Watches of a single key, a key range or every key from one on (likewise).
     if (rng.chance(0.5)) o.watchRangeP = 0.5;
+    // LeaseTimeToLive of leases held or let go (likewise).
+    if (rng.chance(0.5)) o.traffic = { ...o.traffic, leaseTimeToLive: rng.int(10, 30) };
     return o;
   },
   (rng, o) => {

@@ -75,12 +75,13 @@ const TRAFFIC = [
   "watch",
 ] as const;
 export const trafficMix = z
-  .strictObject(
-    Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<
+  .strictObject({
+    ...(Object.fromEntries(TRAFFIC.map((k) => [k, weight()])) as Record<
       (typeof TRAFFIC)[number],
       ReturnType<typeof weight>
-    >,
-  )
+    >),
+    leaseTimeToLive: weight().optional(),
+  })
   .refine((t) => Object.values(t).some((w) => w > 0), {
     message: "needs at least one weight above 0 (all traffic weights are 0: no client would do anything)",
   })

@@ -5,7 +5,17 @@ import type { EtcdOperation } from "../../../core/history.ts";
 import { ERROR_MESSAGES, type EtcdErrorCode } from "../../../core/mvcc/rpc.ts";
 import { HistoryParseError, lines, parsePoint } from "./errors.ts";
 
-const KINDS = ["range", "put", "deleteRange", "txn", "compact", "leaseGrant", "leaseRevoke", "leaseKeepAlive"] as const;
+const KINDS = [
+  "range",
+  "put",
+  "deleteRange",
+  "txn",
+  "compact",
+  "leaseGrant",
+  "leaseRevoke",
+  "leaseKeepAlive",
+  "leaseTimeToLive",
+] as const;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = { [k: string]: Json };
@@ -145,6 +155,10 @@ function response(v: Json | undefined, kind: string): void {
   } else if (kind === "leaseGrant" || kind === "leaseKeepAlive") {
     num(body, "ID", p);
     num(body, "TTL", p);
+  } else if (kind === "leaseTimeToLive") {
+    num(body, "ID", p);
+    num(body, "TTL", p);
+    num(body, "grantedTTL", p);
   }
 }
 

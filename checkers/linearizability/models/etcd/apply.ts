@@ -570,6 +570,8 @@ export function applyRequest(
           },
         };
       }
+      case "leaseTimeToLive":
+        throw new Error("a LeaseTimeToLive reached the model: prepare drops them (outcomeOf)");
     }
   } catch (e) {
     if (e instanceof RequestError) return { ok: false, state, error: e.code };

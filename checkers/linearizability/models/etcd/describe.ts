@@ -74,6 +74,8 @@ export function requestText(r: EtcdRequest): string {
       return `leaseRevoke(${r.leaseRevoke.ID})`;
     case "leaseKeepAlive":
       return `keepAlive(${r.leaseKeepAlive.ID})`;
+    case "leaseTimeToLive":
+      return `timeToLive(${r.leaseTimeToLive.ID}${r.leaseTimeToLive.keys === true ? ", keys" : ""})`;
   }
 }
 
@@ -102,6 +104,8 @@ export function responseText(r: EtcdResponse): string {
       return `rev ${r.leaseRevoke.header.revision}`;
     case "leaseKeepAlive":
       return `ttl ${r.leaseKeepAlive.TTL}`;
+    case "leaseTimeToLive":
+      return `ttl ${r.leaseTimeToLive.TTL} of ${r.leaseTimeToLive.grantedTTL}`;
   }
 }
 

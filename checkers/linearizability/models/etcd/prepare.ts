@@ -95,6 +95,9 @@ const OUTCOMES: readonly Outcome[] = ["ok", "checked-error", "no-effect", "unkno
 export function outcomeOf(op: EtcdOperation, limits?: EtcdLimits): Outcome {
   // A request etcd refuses before proposing cannot have taken effect, answered or not (an answer that
   // it did is judged: the model refuses to take it).
+  // A TimeToLive reads the leader's lessor, by its clock, which the model does not know: lease-safety and
+  // lease-expiry judge its answers. It changes nothing, answered or not.
+  if (op.request.kind === "leaseTimeToLive") return "no-effect";
   if (op.return === null) return requestError(op.request, limits) === undefined ? "unknown" : "no-effect";
   if (op.response?.kind === "leaseKeepAlive" && op.response.leaseKeepAlive.TTL <= 0) return "checked-error"; // the lease is gone
   if (op.error !== undefined) {
