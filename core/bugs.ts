@@ -585,9 +585,16 @@ export const BUG_CATALOG = [
   },
   {
     name: "kube-reflector-relists-from-zero",
-    bug: 'an informer relists with resourceVersion "0" every time, not only its first: a relist through an apiserver whose watch cache lags behind what the informer has seen hands it an older state, and its controller acts on the past',
+    bug: 'an informer lists with resourceVersion "0" every time, its first list and every relist: a list through an apiserver whose watch cache lags behind what the informer has seen hands it an older state, and its controller acts on the past',
     modelledOn:
-      'client-go\'s Reflector before kubernetes #67998 and #83520 ("Avoid going back in time in Reflector relist"): ListAndWatch always listed at "0", served from the watch cache, so a reflector could go back in time within one run (kubernetes #59848)',
+      'client-go\'s Reflector before kubernetes #67998 and #83520 ("Avoid going back in time in Reflector relist"): ListAndWatch always listed at "0", served from the watch cache, so a reflector could go back in time within one run (kubernetes #59848); its first list stayed "0" until the WatchListClient gate (on by default in client-go 1.35, kubernetes PR #134180) made it consistent',
+    scenario: "watch-cache",
+  },
+  {
+    name: "kube-watch-cache-consistent-read-unblocked",
+    bug: "a list with no resourceVersion served from the watch cache as it is, without first waiting for the cache to reach etcd's current revision: a consistent read that misses writes etcd acknowledged before it began",
+    modelledOn:
+      "Kubernetes' consistent reads from cache (KEP-2340, ConsistentListFromCache, beta in 1.31): the cacher reads etcd's current revision, requests a progress notification and waits until the cache reaches it; the feature waited on etcd #15220 (progress notifications ahead of events), whose absence would serve such a stale read",
     scenario: "watch-cache",
   },
   {

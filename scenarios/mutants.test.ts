@@ -89,9 +89,10 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-checkpoint-not-persisted", 10], // [2] lease-checkpoints: lease-expiry, a restarted leader restarts the whole TTL (377 of seeds 1..500)
   ["etcd-lease-renew-stale-checkpoint", 30], // [23] lease-checkpoints: lease-safety, a lease ended 1.2 s early from a remainder older than its renewal (1 of seeds 1..500: a keep-alive must cross a checkpoint in flight, then the leader change come before the next one)
   ["mvcc-watch-range-end-inclusive", 10], // [1] kv-chaos: watch, an event of the range's end key (59 of seeds 1..500, since kv-chaos watches key ranges on half its seeds)
-  ["kube-reflector-relists-from-zero", 10], // [1] watch-cache: kube-informer-reliable, a relist through a lagging cache went back in time (47 of seeds 1..500)
-  ["kube-watch-cache-list-unblocked", 10], // [1] watch-cache: kube-informer-reliable, the same relist answered before the cache reached it (47 of seeds 1..500)
-  ["kube-watch-cache-expired-window", 5], // [1] watch-cache: kube-informer-reliable, a change between the watch's revision and the window's start never sent
+  ["kube-reflector-relists-from-zero", 15], // [5] watch-cache: kube-informer-reliable, a relist through a lagging cache went back in time (26 of seeds 1..300)
+  ["kube-watch-cache-list-unblocked", 10], // [1] watch-cache: kube-informer-reliable, a relist answered before the cache reached it (113 of seeds 1..300)
+  ["kube-watch-cache-expired-window", 5], // [1] watch-cache: kube-informer-reliable, a change between the watch's revision and the window's start never sent (292 of seeds 1..300)
+  ["kube-watch-cache-consistent-read-unblocked", 5], // [1] watch-cache: kube-read-fresh, a kubectl list with no resourceVersion below a write acknowledged before it began (300 of seeds 1..300)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2757 and 3349)
 ];
 

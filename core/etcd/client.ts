@@ -595,6 +595,9 @@ export class EtcdClient implements KV {
         this.env.send(s.member, { type: "WatchCancel", streamId } satisfies ClientMessage);
         this.closeStream(s, true);
       },
+      requestProgress: () => {
+        if (!s.closed) this.env.send(s.member, { type: "WatchProgress", streamId } satisfies ClientMessage);
+      },
     };
   }
 

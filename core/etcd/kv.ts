@@ -36,6 +36,8 @@ export type Callback<T> = (r: KvResult<T>) => void;
 export interface WatchHandle {
   readonly watchId: number;
   cancel(): void;
+  /** clientv3's RequestProgress: asks the member for a progress notification now (optional: not every KV can). */
+  requestProgress?(): void;
 }
 
 export interface KV {

@@ -474,6 +474,10 @@ export class EtcdMember implements Actor {
         this.openWatch(from, m.streamId, m.request);
         return;
       }
+      case "WatchProgress": {
+        this.streams.get(`${from}/${m.streamId}`)?.stream.requestProgress();
+        return;
+      }
       case "WatchCancel": {
         const key = `${from}/${m.streamId}`;
         const s = this.streams.get(key);

@@ -42,6 +42,8 @@ export type ClientMessage =
   | { type: "MemberList"; reqId: number }
   | { type: "WatchCreate"; streamId: number; request: WatchCreateRequest; token?: string }
   | { type: "WatchCancel"; streamId: number }
+  /** etcd's WatchProgressRequest (clientv3 RequestProgress): a progress notification at the stream's revision, now. */
+  | { type: "WatchProgress"; streamId: number }
   /** Liveness of a watch stream: the member answers StreamPong, or StreamUnknown after a restart. */
   | { type: "StreamPing"; streamId: number }
   // ---- space quota (core/etcd/quota.ts): etcd's Maintenance service, answered by the member asked
@@ -134,6 +136,7 @@ export function isClientMessage(m: unknown): m is ClientMessage {
     t === "KvRequest" ||
     t === "WatchCreate" ||
     t === "WatchCancel" ||
+    t === "WatchProgress" ||
     t === "StreamPing" ||
     t === "MemberRequest" ||
     t === "MemberList" ||

@@ -128,6 +128,25 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         return registry.get(registryKey(req.kind, req.namespace, req.name), cb);
       case "list":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        if (
+          cacheOptions?.consistentReads === true &&
+          !req.resourceVersion &&
+          req.continue === undefined &&
+          !req.limit
+        ) {
+          const prefix = registryPrefix(req.kind, req.namespace);
+          const startedAt = observer?.now?.();
+          kubeProbe("kube.watch-cache-consistent-read");
+          return cacheOf(req.kind).consistentList(
+            req.namespace,
+            (r) => {
+              if (r.ok && startedAt !== undefined)
+                observer!.read?.({ verb: "list", key: prefix, revision: Number(r.value.resourceVersion), startedAt });
+              cb(r);
+            },
+            () => registry.list(prefix, {}, cb),
+          );
+        }
         if (cacheOptions !== undefined && req.resourceVersion && req.continue === undefined) {
           const minRv = Number(req.resourceVersion);
           if (!Number.isSafeInteger(minRv) || minRv < 0)

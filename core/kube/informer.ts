@@ -2,10 +2,12 @@
 // re-watch from the last revision seen after a broken stream, relist after "too old resource
 // version" (410). It keeps a local cache of the kind and tells handlers about every change.
 //
-// Its lists carry client-go's resourceVersion (Reflector.relistResourceVersion): the first "0", which an
-// apiserver's watch cache answers as it is, however far behind; every later one the last revision seen,
-// "not older than", so a relist through a lagging apiserver never takes the cache back in time
-// (kubernetes#83520); "" (a quorum read) after a list refused that revision as too old.
+// Its lists carry the resourceVersion client-go 1.35 asks for: the first "" (the most recent state: its
+// reflector's initial sync is a WatchList, consistent, since the WatchListClient gate went on by default;
+// before, it listed "0", which an apiserver's watch cache answers as it is, however far behind, and a
+// controller restarted behind a lagging cache acted on the past, kubernetes#59848); every later one the
+// last revision seen, "not older than", so a relist through a lagging apiserver never takes the cache
+// back in time (kubernetes#83520); "" again after a list refused that revision as too old.
 //
 // The cache also holds the controller's own acknowledged writes until the watch catches up (a
 // mutation cache), so a controller never acts twice on a state it has already changed.
@@ -198,9 +200,11 @@ export class Informer<K extends Kind> {
   private relistResourceVersion(): string {
     if (this.lastSyncUnavailable) return "";
     // MUTANT kube-reflector-relists-from-zero: every list asks for "0", any state, as client-go's reflector
-    // did before kubernetes#67998 and #83520: a relist through an apiserver whose watch cache lags hands
-    // the informer an older state than it had, and its controller acts on the past (kubernetes#59848).
-    if (this.lastSyncRV === 0 || this.opts.bugs?.has("kube-reflector-relists-from-zero")) return "0";
+    // did before kubernetes#67998 and #83520 (and its first list until WatchList): a relist through an
+    // apiserver whose watch cache lags hands the informer an older state than it had, and its controller
+    // acts on the past (kubernetes#59848).
+    if (this.opts.bugs?.has("kube-reflector-relists-from-zero")) return "0";
+    if (this.lastSyncRV === 0) return "";
     kubeProbe("kube.informer-relist-not-older");
     return String(this.lastSyncRV);
   }

@@ -20,6 +20,12 @@ export const KUBE_PROBES = {
   "kube.watch-cache-too-old": {
     what: "a watch asked a watch cache for changes from before its window: 410 Gone, and the informer relists",
   },
+  "kube.watch-cache-consistent-read": {
+    what: "a list with no resourceVersion was served from a watch cache as a consistent read (etcd's revision first, then the cache once it reached it)",
+  },
+  "kube.watch-cache-consistent-read-fallback": {
+    what: "a watch cache did not reach etcd's current revision within the block timeout, and a consistent read went to etcd",
+  },
   "kube.informer-relist-after-watch-timeout": {
     what: "an informer's watch waited past the watch cache's block timeout for its revision (\"Too large resource version\") and it relists",
   },

@@ -50,6 +50,8 @@ export type TryUpdate = (current: KubeObject) => ApiResult<KubeObject>;
 
 export interface RegistryWatch {
   cancel(): void;
+  /** Asks etcd for a progress notification (a BOOKMARK) now, if its client can. */
+  requestProgress?(): void;
   /** The etcd watch serving it (the etcd client's WatchHandle id). */
   readonly etcdWatchId: number;
 }
@@ -103,6 +105,16 @@ export class Registry {
       this.opts.observer?.version(key, kv.modRevision, kv.createRevision, obj);
       cb({ ok: true, value: obj });
     });
+  }
+
+  /**
+   * etcd's current revision, by a quorum read of one key under prefix (Kubernetes'
+   * getCurrentResourceVersionFromStorage: what a consistent read from the watch cache must reach).
+   */
+  currentRevision(prefix: string, cb: (r: ApiResult<number>) => void): void {
+    this.kv.range({ key: prefix, rangeEnd: prefixEndOf(prefix), limit: 1, keysOnly: true }, (r) =>
+      cb(r.ok ? { ok: true, value: r.value.header.revision } : fromEtcd(r)),
+    );
   }
 
   /** One page of the objects under prefix; later pages (via `continue`) read the first page's revision. */
@@ -339,6 +351,9 @@ export class Registry {
       cancel() {
         done = true;
         cancelEtcdWatch();
+      },
+      requestProgress() {
+        if (!done) h.requestProgress?.();
       },
     };
   }

@@ -31,7 +31,11 @@ function rig(opts: { listRv?: number; initial?: ConfigMap[]; capacity?: number; 
   let watchedFrom = -1;
   let listRv = opts.listRv ?? 10;
   let initial = opts.initial ?? [cm("a", 3), cm("b", 7)];
-  const registry: Pick<Registry, "list" | "watch"> = {
+  const etcd = { revision: listRv, progressRequests: 0 };
+  const registry: Pick<Registry, "list" | "watch" | "currentRevision"> = {
+    currentRevision(_prefix, cb) {
+      env.setTimer(1_000, () => cb({ ok: true, value: etcd.revision }));
+    },
     list(prefix, _o, cb) {
       lists.push(prefix);
       env.setTimer(1_000, () => cb({ ok: true, value: { items: initial, resourceVersion: String(listRv) } }));
@@ -39,12 +43,19 @@ function rig(opts: { listRv?: number; initial?: ConfigMap[]; capacity?: number; 
     watch(_prefix, rv, onEvent) {
       watchedFrom = rv;
       feed = onEvent;
-      return { etcdWatchId: 1, cancel() {} };
+      return {
+        etcdWatchId: 1,
+        cancel() {},
+        requestProgress() {
+          etcd.progressRequests++;
+        },
+      };
     },
   };
   const cache = new WatchCache(env, registry, "ConfigMap", {
     capacity: opts.capacity ?? 3,
     blockTimeoutUs: 250_000,
+    consistentReads: true,
     bugs: new BugSet(opts.bugs ?? []),
   });
   cache.start();
@@ -66,8 +77,19 @@ function rig(opts: { listRv?: number; initial?: ConfigMap[]; capacity?: number; 
     listRv = rv;
     initial = items;
   };
+  const consistentList = () => {
+    let out: ApiResult<ListResult> | "etcd" | undefined;
+    cache.consistentList(
+      undefined,
+      (r) => (out = r),
+      () => (out = "etcd"),
+    );
+    return () => out;
+  };
   return {
     cache,
+    etcd,
+    consistentList,
     lists,
     run,
     put,
@@ -197,6 +219,32 @@ test("when its etcd watch ends, the cache ends every watch it serves and relists
   assert.equal(names(waiting()), ["a@18"]);
   assert.is(r.watchedFrom(), 20);
   assert.equal(rvs(r.watch(11).got), ["Gone"], "the new window starts at the new list");
+});
+
+test("a list with no resourceVersion waits for the cache to reach etcd's current revision, asking etcd for a progress notification", () => {
+  const r = rig();
+  r.etcd.revision = 14; // writes of other kinds moved etcd on; none of this kind
+  const answer = r.consistentList();
+  r.run(5_000);
+  assert.is(answer(), undefined, "the cache at 10 has not reached 14");
+  assert.is(r.etcd.progressRequests, 1);
+  r.feed({ type: "BOOKMARK", resourceVersion: "14" });
+  const a = answer();
+  assert.ok(a !== undefined && a !== "etcd" && a.ok && a.value.resourceVersion === "14", JSON.stringify(a));
+});
+
+test("a consistent read the cache does not reach in time goes to etcd; the unblocked mutant answers the cache as it is", () => {
+  const r = rig();
+  r.etcd.revision = 14;
+  const answer = r.consistentList();
+  r.run(300_000);
+  assert.is(answer(), "etcd");
+  const m = rig({ bugs: ["kube-watch-cache-consistent-read-unblocked"] });
+  m.etcd.revision = 14;
+  const stale = m.consistentList();
+  m.run(5_000);
+  const s = stale();
+  assert.ok(s !== undefined && s !== "etcd" && s.ok && s.value.resourceVersion === "10", JSON.stringify(s));
 });
 
 test("a list in a namespace answers only that namespace's objects", () => {

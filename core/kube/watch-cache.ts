@@ -15,6 +15,11 @@
 // - When the cache's own etcd watch ends (a compaction it fell behind, a broken stream), the cache
 //   relists from etcd and starts a new window; every watch it serves ends (StreamBroken) and its
 //   client re-watches, from a revision the new window may no longer hold.
+// - A list with no resourceVersion (the most recent state) is a consistent read from the cache, as
+//   Kubernetes' ConsistentListFromCache (KEP-2340) serves it: etcd's current revision first, by a quorum
+//   read; a progress notification asked of etcd (RequestProgress), so the cache hears of that revision
+//   even when nothing of its kind changed; the list once the cache has reached it. A cache that does not
+//   get there within the block timeout leaves the list to etcd.
 import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import { assert } from "../assert.ts";
@@ -29,6 +34,8 @@ export interface WatchCacheOptions {
   capacity: number;
   /** How long a list or watch waits for the cache to reach its resourceVersion (Kubernetes: 3 s). */
   blockTimeoutUs: number;
+  /** Lists with no resourceVersion (and no limit) served from the cache as consistent reads (Kubernetes ≥ 1.31: on). */
+  consistentReads: boolean;
   bugs: BugSet;
 }
 
@@ -37,7 +44,7 @@ export interface WatchCacheOptions {
  * 10 ms, etcd's every 100 ms), and under the Kubernetes client's 300 ms request timeout, so a list that
  * waits in vain is answered "Too large resource version" before its client gives up on the apiserver.
  */
-export const DEFAULT_WATCH_CACHE = { capacity: 100, blockTimeoutUs: 250_000 } as const;
+export const DEFAULT_WATCH_CACHE = { capacity: 100, blockTimeoutUs: 250_000, consistentReads: true } as const;
 
 /** A watch the cache serves. */
 export interface CacheWatch {
@@ -91,7 +98,7 @@ export class WatchCache {
 
   constructor(
     private readonly env: Env,
-    private readonly registry: Pick<Registry, "list" | "watch">,
+    private readonly registry: Pick<Registry, "list" | "watch" | "currentRevision">,
     readonly kind: Kind,
     private readonly opts: WatchCacheOptions,
   ) {
@@ -210,18 +217,43 @@ export class WatchCache {
    * sorted by key, in one page (the cache ignores limit, as Kubernetes' does for lists it serves).
    */
   list(namespace: string | undefined, minRv: number, cb: (r: ApiResult<ListResult>) => void): void {
-    const serve = () => {
-      const prefix = registryPrefix(this.kind, namespace);
-      this.sortedKeys ??= [...this.store.keys()].sort();
-      const items: KubeObject[] = [];
-      for (const k of this.sortedKeys) if (k.startsWith(prefix)) items.push(this.store.get(k)!);
-      cb({ ok: true, value: { items, resourceVersion: String(this.rv) } });
-    };
+    const serve = () => this.serveList(namespace, cb);
     // MUTANT kube-watch-cache-list-unblocked: a list "not older than" N answered from a cache that has
     // not reached N (as soon as it is ready), so a client that relists from its last revision can still
     // go back in time.
     if (this.opts.bugs.has("kube-watch-cache-list-unblocked") && this.ready) return serve();
     this.whenFresh(minRv, serve, () => cb(fail("Timeout", this.tooLarge(minRv))));
+  }
+
+  private serveList(namespace: string | undefined, cb: (r: ApiResult<ListResult>) => void): void {
+    const prefix = registryPrefix(this.kind, namespace);
+    this.sortedKeys ??= [...this.store.keys()].sort();
+    const items: KubeObject[] = [];
+    for (const k of this.sortedKeys) if (k.startsWith(prefix)) items.push(this.store.get(k)!);
+    cb({ ok: true, value: { items, resourceVersion: String(this.rv) } });
+  }
+
+  /**
+   * A list with no resourceVersion, as a consistent read (see the header): answered from the cache once it
+   * has reached etcd's current revision, or left to etcd (`fallback`) if it does not in time.
+   */
+  consistentList(namespace: string | undefined, cb: (r: ApiResult<ListResult>) => void, fallback: () => void): void {
+    this.registry.currentRevision(this.prefix, (r) => {
+      if (!r.ok) return cb(r);
+      // MUTANT kube-watch-cache-consistent-read-unblocked: the cache answers as it is, not once it has reached
+      // etcd's revision: a read with no resourceVersion misses writes etcd acknowledged before it began.
+      if (this.opts.bugs.has("kube-watch-cache-consistent-read-unblocked") && this.ready)
+        return this.serveList(namespace, cb);
+      if (!this.ready || this.rv < r.value) this.source?.requestProgress?.();
+      this.whenFresh(
+        r.value,
+        () => this.serveList(namespace, cb),
+        () => {
+          kubeProbe("kube.watch-cache-consistent-read-fallback");
+          fallback();
+        },
+      );
+    });
   }
 
   /** Changes of the kind in namespace after fromRv (0: from now), as a stream of events. */

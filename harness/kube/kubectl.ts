@@ -7,7 +7,7 @@ import type { ApiResult } from "../../core/kube/api.ts";
 import { KubeClient, type ClientTiming } from "../../core/kube/client.ts";
 import type { KubeRecorder } from "../../core/kube/observations.ts";
 import { clone, type Deployment, type KubeObject } from "../../core/kube/types.ts";
-import { describeStep, type WorkloadStep } from "./workload.ts";
+import { describeStep, kindOfResource, type WorkloadStep } from "./workload.ts";
 import { latencyLog } from "../../core/metrics/latency.ts";
 
 export interface KubectlConfig {
@@ -75,6 +75,10 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
           c.image = s.image;
           client.update(d, (u) => cb(u.ok)); // a Conflict reads again on the retry
         });
+      case "get":
+        // A list with no resourceVersion: the most recent state (a quorum read, or a consistent read from a
+        // watch cache). Any failure is retried.
+        return client.list(kindOfResource(s.resource), {}, (r) => cb(r.ok));
       case "delete":
         // With the uid it read as a precondition: a delete that lands late (an apiserver paused mid-request
         // finishes it when it resumes) cannot take a namesake created after the step. Any failure reads again.

@@ -12,14 +12,26 @@ export type WorkloadAction =
   | { at: number; kind: "image"; deployment: string; image: string; container?: string }
   | { at: number; kind: "delete"; deployment: string }
   /** Creates the manifest's objects (or replaces their spec if they exist). */
-  | { at: number; kind: "apply"; manifest: string };
+  | { at: number; kind: "apply"; manifest: string }
+  /** `kubectl get pods`: a list with no resourceVersion, the most recent state (kube-read-fresh judges it). */
+  | { at: number; kind: "get"; resource: GetResource };
+
+/** What a `get` action lists. */
+export type GetResource = "pods" | "replicasets" | "deployments";
+const GET_KINDS = { pods: "Pod", replicasets: "ReplicaSet", deployments: "Deployment" } as const;
+
+/** The kind a `get` action lists. */
+export function kindOfResource(r: GetResource): (typeof GET_KINDS)[GetResource] {
+  return GET_KINDS[r];
+}
 
 /** One step the workload client performs, in order: the initial objects, then the actions. */
 export type WorkloadStep =
   | { at: number; kind: "apply"; objects: KubeObject[] }
   | { at: number; kind: "scale"; namespace: string; name: string; replicas: number }
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
-  | { at: number; kind: "delete"; namespace: string; name: string };
+  | { at: number; kind: "delete"; namespace: string; name: string }
+  | { at: number; kind: "get"; resource: GetResource };
 
 function ref(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");
@@ -57,9 +69,16 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
       case "apply":
         steps.push({ at: a.at, kind: "apply", objects: parseManifests(a.manifest, `${f}.manifest`) });
         break;
+      case "get":
+        if (!Object.hasOwn(GET_KINDS, a.resource))
+          throw new Error(
+            `${f}.resource: expected pods, replicasets or deployments, got ${JSON.stringify(a.resource)}`,
+          );
+        steps.push({ at: a.at, kind: "get", resource: a.resource });
+        break;
       default:
         throw new Error(
-          `${f}.kind: expected scale, image, delete or apply, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
+          `${f}.kind: expected scale, image, delete, apply or get, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
         );
     }
   }
@@ -76,6 +95,8 @@ export function describeStep(s: WorkloadStep): string {
       return `set image of deployment ${s.namespace}/${s.name} to ${s.image}`;
     case "delete":
       return `delete deployment ${s.namespace}/${s.name}`;
+    case "get":
+      return `get ${s.resource}`;
   }
 }
 
@@ -99,6 +120,7 @@ export function expectedDeployments(steps: readonly WorkloadStep[]): ExpectedDep
       }
       continue;
     }
+    if (s.kind === "get") continue; // a read changes nothing
     const e = out.get(`${s.namespace}/${s.name}`);
     if (e === undefined || e.deleted) continue; // acting on a missing deployment changes nothing
     if (s.kind === "scale") e.replicas = s.replicas;

@@ -11,11 +11,16 @@
 // through an apiserver that shows the past. A window of 8–32 changes, with etcd compacted every 0.5 s,
 // makes "too old resource version" and relists common.
 //
+// And kubectl lists pods and ReplicaSets every 300 ms with no resourceVersion: the most recent state,
+// which a cache serves as a consistent read (etcd's current revision first, then the cache once it has
+// reached it; kube-read-fresh holds every such list to the writes acknowledged before it began).
+//
 // The informers must never go back in time (kube-informer-reliable) nor miss a change; the controllers
 // must converge as in deployment-rollout.
 import { generateSchedule, type FaultEvent } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef } from "../types.ts";
+import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { FAULT_PHASE_KNOB, NGINX_MANIFEST, runKube, type KubeOptions } from "./scenarios.ts";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
@@ -33,6 +38,13 @@ function peerCuts(rng: Rng, o: KubeOptions): FaultEvent[] {
   return out;
 }
 
+/** kubectl get pods / replicasets, every 300 ms from 0.4 s to 5.8 s. */
+const GETS: WorkloadAction[] = Array.from({ length: 19 }, (_, i) => ({
+  at: 400_000 + 300_000 * i,
+  kind: "get" as const,
+  resource: i % 2 === 0 ? ("pods" as const) : ("replicasets" as const),
+}));
+
 export const watchCache: ScenarioDef<KubeOptions> = {
   name: "watch-cache",
   description:
@@ -48,6 +60,7 @@ export const watchCache: ScenarioDef<KubeOptions> = {
       { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
       { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
       { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
+      ...GETS,
     ],
     mix: {
       meanGapUs: 500_000,

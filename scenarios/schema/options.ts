@@ -213,6 +213,7 @@ const action = z.discriminatedUnion("kind", [
   }),
   z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
   z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
+  z.strictObject({ at: us(0), kind: z.literal("get"), resource: z.enum(["pods", "replicasets", "deployments"]) }),
 ]);
 
 /** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
@@ -226,7 +227,7 @@ export const kubeOptions = {
   actions: z
     .array(action)
     .max(10_000)
-    .describe('timed kubectl actions: scale, image, delete, apply ({"at", "kind", …})'),
+    .describe('timed kubectl actions: scale, image, delete, apply, get ({"at", "kind", …})'),
   mix: faultMix,
   pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
   compactIntervalUs: us(1).describe("apiserver compaction period"),

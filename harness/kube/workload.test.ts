@@ -1,0 +1,31 @@
+// The workload's actions as steps: a `get` (kubectl get) is a read, ordered with the writes and changing
+// nothing the cluster should converge to; a bad resource is named.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { describeStep, expectedDeployments, workloadSteps } from "./workload.ts";
+import { parseManifests } from "../../core/kube/manifest.ts";
+import { NGINX } from "../../testing/kube/fake-cluster.ts";
+
+test("a get action is a step in time order that changes nothing the cluster must converge to", () => {
+  const steps = workloadSteps(parseManifests(NGINX), [
+    { at: 2_000, kind: "scale", deployment: "nginx", replicas: 5 },
+    { at: 1_000, kind: "get", resource: "pods" },
+  ]);
+  assert.equal(
+    steps.map((s) => `${s.at} ${describeStep(s)}`),
+    ["0 apply deployment default/nginx", "1000 get pods", "2000 scale deployment default/nginx to 5"],
+  );
+  assert.equal(
+    expectedDeployments(steps).map((d) => d.replicas),
+    [5],
+  );
+});
+
+test("a get action naming another resource is refused, naming the field", () => {
+  assert.throws(
+    () => workloadSteps([], [{ at: 0, kind: "get", resource: "secrets" as "pods" }]),
+    /actions\[0\]\.resource: expected pods, replicasets or deployments, got "secrets"/,
+  );
+});
+
+test.run();
