@@ -598,6 +598,13 @@ export const BUG_CATALOG = [
     scenario: "watch-cache",
   },
   {
+    name: "kube-watch-cache-watch-during-reinit",
+    bug: "a watch cache that is relisting after losing its etcd watch still starts watches, from the window it had, and keeps them across the relist: the changes between that window and the new list never reach them",
+    modelledOn:
+      'kubernetes #116122 ("Cacher may not send events if it reinitializes at the time of watch initialization"), fixed by PR #116172, which terminates every watcher when the cache is replaced; found by a mutation campaign over this testbed\'s watch cache (its readiness check in wake() relaxed)',
+    scenario: "watch-cache",
+  },
+  {
     name: "kube-watch-cache-expired-window",
     bug: "a watch cache asked for changes from before its window serves the changes it still holds instead of answering 410 Gone: the changes in between are never sent and the informer's cache keeps objects that changed or were deleted",
     modelledOn:

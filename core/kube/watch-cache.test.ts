@@ -247,6 +247,20 @@ test("a consistent read the cache does not reach in time goes to etcd; the unblo
   assert.ok(s !== undefined && s !== "etcd" && s.ok && s.value.resourceVersion === "10", JSON.stringify(s));
 });
 
+test("a watch that comes while the cache relists waits for the new list; the mutant starts it on the old window and misses the gap (kubernetes#116122)", () => {
+  for (const bugs of [[], ["kube-watch-cache-watch-during-reinit"]] as BugName[][]) {
+    const r = rig({ bugs });
+    r.put("a", 11);
+    r.relistAt(20, [cm("a", 18), cm("b", 19)]);
+    r.feed({ type: "ERROR", status: status("StreamBroken", "member gone") });
+    const { got } = r.watch(11); // the informer re-watches from what it saw, while the cache relists
+    r.run(100_000); // the new list, at 20: a at 18 and b at 19 happened in between
+    r.put("a", 21);
+    if (bugs.length === 0) assert.equal(rvs(got), ["Gone"], "from 11: before the new window, which starts at 20");
+    else assert.equal(rvs(got), ["MODIFIED 21"], "the changes at 18 and 19 are never sent");
+  }
+});
+
 test("a list in a namespace answers only that namespace's objects", () => {
   const r = rig({ initial: [cm("a", 3), cm("b", 4, "kube-system")] });
   assert.equal(names(r.list(0, "kube-system")()), ["b@4"]);

@@ -132,6 +132,12 @@ export class WatchCache {
       this.window.length = 0;
       this.head = 0;
       this.windowStart = rv;
+      // A watch that began while the cache was not ready was served from the window this list replaces: the
+      // changes between it and the list's revision would never reach it, so it ends here and its client
+      // re-watches (kubernetes#116122, fixed by #116172's terminateAllWatchers on replace). None begins
+      // here (whenFresh waits for ready); the mutant's do.
+      if (!this.opts.bugs.has("kube-watch-cache-watch-during-reinit"))
+        for (const w of [...this.watchers]) this.end(w, status("StreamBroken", "watch cache reinitialized"));
       this.ready = true;
       this.source = this.registry.watch(this.prefix, rv, (e) => this.onSourceEvent(e));
       this.wake();
@@ -276,7 +282,11 @@ export class WatchCache {
         }
       this.watchers.add(w);
     };
-    this.whenFresh(fromRv, begin, () => this.end(w, status("Timeout", this.tooLarge(fromRv))));
+    // MUTANT kube-watch-cache-watch-during-reinit: a watch that comes while the cache relists begins at once
+    // on the window it had (if that reaches its revision), and the relist keeps it: the changes between
+    // the old window and the new list are never sent (kubernetes#116122).
+    if (this.opts.bugs.has("kube-watch-cache-watch-during-reinit") && !this.ready && this.rv >= fromRv) begin();
+    else this.whenFresh(fromRv, begin, () => this.end(w, status("Timeout", this.tooLarge(fromRv))));
     return {
       cancel: () => {
         w.closed = true;

@@ -43,6 +43,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     // The only scenario whose members send watch responses through a send loop (prev_kv read late).
     ["compacted-deletes", 5],
     ["deployment-rollout", 5],
+    // The only scenario with etcd's lease checkpoints on.
+    ["lease-checkpoints", 10],
   ],
   kube: [
     ["kube-smoke", 3],
@@ -56,6 +58,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["slow-disk", 5],
     // The only scenario that runs the node lifecycle controller (nodes marked Unknown, tainted, emptied).
     ["node-failures", 8],
+    // The only scenario whose apiservers serve lists and watches from watch caches.
+    ["watch-cache", 10],
   ],
 };
 
