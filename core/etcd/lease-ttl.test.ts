@@ -4,27 +4,10 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { LeaseTimeToLiveResponse } from "../mvcc/rpc.ts";
-import { World } from "../../sim/world.ts";
-import { EtcdClient, HistoryRecorder } from "./client.ts";
-import { EtcdMember } from "./member.ts";
+import { oneMemberCluster } from "../../testing/etcd/one-member.ts";
 
 function oneMember() {
-  const world = new World({ seed: 11 });
-  world.spawn("n1", (env) => new EtcdMember(env, { peers: ["n1"] }));
-  const recorder = new HistoryRecorder(() => world.now);
-  let client: EtcdClient | undefined;
-  world.spawn("c1", (env) => {
-    client = new EtcdClient(env, {
-      clientId: 1,
-      members: ["n1"],
-      requestTimeoutUs: 1_000_000,
-      streamTimeoutUs: 1_000_000,
-      recorder,
-    });
-    return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
-  });
-  world.runUntil(1_000_000); // a leader
-  const c = client!;
+  const { world, client: c, recorder } = oneMemberCluster({ seed: 11 });
   function call<T>(op: (done: (r: T) => void) => void): T {
     let out: { v: T } | undefined;
     op((v) => (out = { v }));

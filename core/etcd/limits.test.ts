@@ -3,29 +3,13 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { WatchResponse } from "../mvcc/rpc.ts";
-import { World } from "../../sim/world.ts";
-import { EtcdClient, HistoryRecorder } from "./client.ts";
-import { EtcdMember, jsonLengthBound, requestBytes, requestExceeds, type MemberOptions } from "./member.ts";
+import { oneMemberCluster } from "../../testing/etcd/one-member.ts";
+import { jsonLengthBound, requestBytes, requestExceeds, type MemberOptions } from "./member.ts";
 import { probeCounts, resetProbes } from "../probes.ts";
 
 function oneMember(opts: Partial<MemberOptions>) {
   resetProbes();
-  const world = new World({ seed: 3 });
-  let member: EtcdMember | undefined;
-  world.spawn("n1", (env) => (member = new EtcdMember(env, { peers: ["n1"], ...opts })));
-  const recorder = new HistoryRecorder(() => world.now);
-  let client: EtcdClient | undefined;
-  world.spawn("c1", (env) => {
-    client = new EtcdClient(env, {
-      clientId: 1,
-      members: ["n1"],
-      requestTimeoutUs: 1_000_000,
-      streamTimeoutUs: 1_000_000,
-      recorder,
-    });
-    return { onMessage: (from, msg) => void client?.onMessage(from, msg) };
-  });
-  world.runUntil(1_000_000);
+  const { world, client, member } = oneMemberCluster({ member: opts });
   /** Runs one request to its answer; returns the error code or "ok". */
   const call = (op: (done: (r: { ok: boolean; error?: string }) => void) => void): string => {
     let out: string | undefined;
@@ -33,7 +17,7 @@ function oneMember(opts: Partial<MemberOptions>) {
     world.runUntilPredicate(() => out !== undefined, world.now + 2_000_000);
     return out ?? "no answer";
   };
-  return { world, c: client!, member: member!, call };
+  return { world, c: client, member, call };
 }
 
 test("a put over --max-request-bytes is refused (request-too-large) and consumes no revision; one just under passes", () => {

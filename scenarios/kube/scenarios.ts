@@ -254,9 +254,11 @@ function setUpRegistryAuth(world: World, ms: string[], history: HistoryRecorder)
   world.runUntilPredicate(() => done, world.now + 10_000_000);
 }
 
-const ROLLOUT: WorkloadAction[] = [
+/** The Deployment flow of deployment-rollout, slow-disk and watch-cache: nginx ×3 → scale to 5 → image rollout → scale to 4. */
+export const ROLLOUT_FLOW: readonly WorkloadAction[] = [
   { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
   { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
+  { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
 ];
 
 function scheduleKube(rng: Rng, o: KubeOptions): FaultEvent[] {
@@ -340,7 +342,7 @@ export const deploymentRollout: ScenarioDef<KubeOptions> = {
       faultPhaseUs: 6_000_000,
       livenessBoundUs: 15_000_000,
       manifests: [NGINX_MANIFEST],
-      actions: [...ROLLOUT, { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 }],
+      actions: [...ROLLOUT_FLOW],
       // Skew up to 2 s, beyond client-go's leader-election margin (leaseDuration − renewDeadline = 0.5 s).
       mix: { meanGapUs: 400_000, minDurationUs: 100_000, maxDurationUs: 2_000_000, weights, maxSkewUs: 2_000_000 },
       pauseSchedulerLeader: true,

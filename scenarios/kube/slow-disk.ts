@@ -22,7 +22,7 @@ import type { FaultKind } from "../../sim/nemesis.ts";
 import { generateSchedule } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef } from "../types.ts";
-import { KUBE_LINK, NGINX_MANIFEST, runKube, type KubeOptions } from "./scenarios.ts";
+import { KUBE_LINK, NGINX_MANIFEST, ROLLOUT_FLOW, runKube, type KubeOptions } from "./scenarios.ts";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 const controlPlane = (o: KubeOptions) => [
@@ -57,11 +57,7 @@ export const slowDisk: ScenarioDef<KubeOptions> = {
     faultPhaseUs: 6_000_000,
     livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
-    actions: [
-      { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
-      { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
-      { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
-    ],
+    actions: [...ROLLOUT_FLOW],
     mix: {
       meanGapUs: 600_000,
       minDurationUs: 100_000,

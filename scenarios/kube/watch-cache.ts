@@ -21,7 +21,7 @@ import { generateSchedule, type FaultEvent } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef } from "../types.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
-import { FAULT_PHASE_KNOB, NGINX_MANIFEST, runKube, type KubeOptions } from "./scenarios.ts";
+import { FAULT_PHASE_KNOB, NGINX_MANIFEST, ROLLOUT_FLOW, runKube, type KubeOptions } from "./scenarios.ts";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
@@ -56,12 +56,7 @@ export const watchCache: ScenarioDef<KubeOptions> = {
     faultPhaseUs: 6_000_000,
     livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
-    actions: [
-      { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 5 },
-      { at: 3_000_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
-      { at: 4_500_000, kind: "scale", deployment: "nginx", replicas: 4 },
-      ...GETS,
-    ],
+    actions: [...ROLLOUT_FLOW, ...GETS],
     mix: {
       meanGapUs: 500_000,
       minDurationUs: 100_000,
