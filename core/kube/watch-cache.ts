@@ -92,8 +92,6 @@ export class WatchCache {
   private waiters: Waiter[] = [];
   private source: RegistryWatch | undefined;
   private failures = 0;
-  /** Relists from etcd (the first included). */
-  lists = 0;
   private readonly prefix: string;
 
   constructor(
@@ -122,7 +120,6 @@ export class WatchCache {
         return;
       }
       this.failures = 0;
-      this.lists++;
       this.store.clear();
       this.sortedKeys = undefined;
       for (const o of r.value.items) this.store.set(keyOfObject(o), o);
