@@ -921,16 +921,10 @@ export class EtcdMember implements Actor {
       // expire: TTL 9223372036 (math.MaxInt64 nanoseconds), as etcd did before #17642.
       if (!this.bugs.has("etcd-lease-ttl-after-demote"))
         return this.reply(client, clientReqId, { error: "not-leader", leaderHint: this.driver.status().leader });
-      const l = lessor.lookup(req.ID);
+      const demoted = this.store.leaseTimeToLive(req, term, this.leaseClock());
       return this.replyOk(client, clientReqId, {
         kind: "leaseTimeToLive",
-        leaseTimeToLive: {
-          header: { revision: this.store.revision, raftTerm: term },
-          ID: req.ID,
-          TTL: l === undefined ? -1 : 9_223_372_036,
-          grantedTTL: l?.TTL ?? 0,
-          keys: l !== undefined && req.keys === true ? [...l.keys].sort() : [],
-        },
+        leaseTimeToLive: { ...demoted, TTL: demoted.TTL === -1 ? -1 : 9_223_372_036 },
       });
     }
     this.replyOk(client, clientReqId, {
