@@ -618,6 +618,20 @@ export const BUG_CATALOG = [
       "the Cacher's waitUntilFreshAndBlock (k8s.io/apiserver), which holds such a list until the cache reaches N or 3 s pass (\"Too large resource version\"); the consistency the reflector's fix in kubernetes #83520 relies on",
     scenario: "watch-cache",
   },
+  {
+    name: "kube-watch-cache-namespace-prefix",
+    bug: 'a watch cache matches a namespace\'s keys as a bare string prefix ("/registry/pods/shop"): a list or watch of namespace "shop" also returns the objects of "shop-canary", and a namespaced controller acts on another namespace\'s objects',
+    modelledOn:
+      'kubernetes PR #25342 ("prevent API server cache list/watch from other namespaces"): the cacher\'s filter tested strings.HasPrefix(objKey, key), so a list or watch of ns1 also returned the pods of ns11',
+    scenario: "tenants",
+  },
+  {
+    name: "kube-watch-cache-namespace-watch-silent",
+    bug: "a watch cache replays its window to a watch of one namespace and then sends it nothing: every later change goes only to the watches of the whole kind, and a namespaced controller's caches stand still",
+    modelledOn:
+      "kubernetes #125133 (fixed by PR #125145, 1.27+ regression): the cacher indexed a single-namespace watch under its namespace but dispatched the events under none, so the watch was established and then heard nothing",
+    scenario: "tenants",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

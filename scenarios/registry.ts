@@ -12,6 +12,7 @@ import { containerCrashes } from "./kube/container-crashes.ts";
 import { tightNodes } from "./kube/tight-nodes.ts";
 import { nodeFailures } from "./kube/node-failures.ts";
 import { watchCache } from "./kube/watch-cache.ts";
+import { tenants } from "./kube/tenants.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -25,6 +26,7 @@ const all: ScenarioDef[] = [
   tightNodes,
   nodeFailures,
   watchCache,
+  tenants,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

@@ -13,12 +13,18 @@
 // older than" its last revision (kubernetes#83520), so a relist through an apiserver whose watch cache
 // lags waits for it; one served the cache as it is ("0") hands a controller a past it had already left.
 // (A new incarnation of a process starts from nothing and may list any past: not judged.)
+//
+// An informer informs on a scope: its kind, or one namespace of it (a namespaced controller's). Its
+// lists are recorded at that scope's prefix, so the rules above run over the scope's changes, and
+// everything it is handed — listed or watched — must lie in the scope: an apiserver that matched
+// "/registry/pods/shop" as a bare string prefix handed a "shop" informer the pods of "shop-canary"
+// (kubernetes#25342).
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 /**
- * "/registry/pods/default/x" → "/registry/pods/" (every informer here watches all namespaces): the
+ * "/registry/pods/default/x" → "/registry/pods/" (the scope of an informer of every namespace): the
  * key up to its third "/", and a "/" (the whole key and a "/" when it has fewer).
  */
 export function prefixOf(key: string): string {
@@ -61,9 +67,22 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
   }
   for (const a of changes.values()) a.sort((x, y) => x - y);
   for (const a of keyChanges.values()) a.sort((x, y) => x - y);
-  /** The first change of prefix p with a < rv < b, or undefined. */
+  /** The revisions of the changes in a namespace's scope (built when an informer of it first needs them). */
+  const scopeChanges = (scope: string): number[] | undefined => {
+    let rs = changes.get(scope);
+    if (rs === undefined) {
+      rs = [];
+      for (const v of obs.versions) if (v.key.startsWith(scope)) rs.push(v.rv);
+      changes.set(
+        scope,
+        rs.sort((x, y) => x - y),
+      );
+    }
+    return rs;
+  };
+  /** The first change in scope p with a < rv < b, or undefined. */
   const between = (p: string, a: number, b: number): number | undefined => {
-    const r = firstAfter(changes.get(p), a);
+    const r = firstAfter(scopeChanges(p), a);
     return r !== undefined && r < b ? r : undefined;
   };
   /** The first change of key k with a < rv <= b, or undefined. */
@@ -76,11 +95,21 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
   const listed = new Map<string, { rv: number; time: number }>();
   /** Each informer's newest revision seen: a list's, or a watch event's. */
   const newest = new Map<string, { rv: number; time: number; what: string }>();
+  /** Each informer's scope: the prefix its lists are recorded at. */
+  const scopes = new Map<string, string>();
   const violations: string[] = [];
   let checked = 0;
   let items = 0;
   let relists = 0;
+  let namespaced = 0;
   for (const o of obs.observed) {
+    const scope = scopes.get(o.observer);
+    if (scope !== undefined && !o.key.startsWith(scope) && !(o.event === "LIST" && o.key.endsWith("/"))) {
+      violations.push(
+        `${o.observer} informs on ${scope} but was handed ${o.key} at rv ${o.rv} (${o.event === "LIST" ? "in a list" : `${o.event === "ADDED" ? "an" : "a"} ${o.event} event`}, ${fmtTime(o.time)}), outside it`,
+      );
+      continue;
+    }
     const seen = newest.get(o.observer);
     if (seen !== undefined && o.rv < seen.rv && (o.event !== "LIST" || o.key.endsWith("/"))) {
       violations.push(
@@ -99,6 +128,8 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
         // starts again from that revision, so the first event after it is held to the same rule.
         listed.set(o.observer, { rv: o.rv, time: o.time });
         last.set(o.observer, { rv: o.rv, time: o.time, key: o.key });
+        if (scope === undefined && o.key !== prefixOf(o.key)) namespaced++;
+        scopes.set(o.observer, o.key);
         continue;
       }
       // A list at a revision is one snapshot (the continue token of every next page keeps the first page's
@@ -117,9 +148,10 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
     const prev = last.get(o.observer);
     if (prev !== undefined && o.rv > prev.rv) {
       checked++;
-      const missed = between(prefixOfKey(o.key), prev.rv, o.rv);
+      const within = scope ?? prefixOfKey(o.key);
+      const missed = between(within, prev.rv, o.rv);
       if (missed !== undefined) {
-        const what = obs.versions.find((v) => v.rv === missed && prefixOf(v.key) === prefixOf(o.key));
+        const what = obs.versions.find((v) => v.rv === missed && v.key.startsWith(within));
         violations.push(
           `${o.observer} missed ${what?.key ?? "a change"} at rv ${missed}: its watch delivered rv ${prev.rv} (${fmtTime(prev.time)}) and then rv ${o.rv} (${fmtTime(o.time)})`,
         );
@@ -130,6 +162,6 @@ export function checkInformerStreams(obs: KubeObservations): CheckResult {
   return violationsResult(
     "kube-informer-reliable",
     violations,
-    `${checked} consecutive watch events across ${last.size} informers, no change of their kind skipped; ${items} listed objects, each its key's version at its list's revision; ${relists} relists, none behind what their informer had seen`,
+    `${checked} consecutive watch events across ${last.size} informers${namespaced > 0 ? ` (${namespaced} of one namespace, handed nothing outside it)` : ""}, no change of their ${namespaced > 0 ? "scope" : "kind"} skipped; ${items} listed objects, each its key's version at its list's revision; ${relists} relists, none behind what their informer had seen`,
   );
 }

@@ -42,4 +42,21 @@ test("defaultKeysFor: the primary kind's own key; a secondary kind's owners of t
   ]);
 });
 
+test("defineController refuses a namespace that is no DNS label and a pending that is no function", () => {
+  const base = { name: "t", watches: ["Pod"] as const, reconcile: () => [] };
+  assert.throws(
+    () => defineController({ ...base, watches: [...base.watches], namespace: "Shop" }),
+    /namespace: expected a lowercase DNS label, got "Shop"/,
+  );
+  assert.throws(() => defineController({ ...base, watches: [...base.watches], namespace: "" }), /namespace/);
+  assert.throws(
+    () => defineController({ ...base, watches: [...base.watches], pending: "no" as unknown as () => string[] }),
+    /pending: expected a function/,
+  );
+  assert.is(
+    defineController({ ...base, watches: [...base.watches], namespace: "shop-canary" }).namespace,
+    "shop-canary",
+  );
+});
+
 test.run();

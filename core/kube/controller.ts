@@ -83,11 +83,24 @@ export interface ControllerDef {
   resyncUs?: number;
   /** Keys reconciled at once. */
   concurrency?: number;
+  /**
+   * The one namespace this controller informs on (controller-runtime's namespaced cache, client-go's
+   * WithNamespace): its informers list and watch only that namespace's objects, which is all its caches
+   * hold. Absent: every namespace. Cluster-scoped kinds (Node) are informed on whole either way.
+   */
+  namespace?: string;
+  /**
+   * What this controller still has to do, given every live object (empty once the cluster is as it
+   * wants it): a Kubernetes run waits for it as for its own objects, and kube-liveness reports it.
+   */
+  pending?(objects: readonly KubeObject[]): string[];
 }
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Validates a controller definition (a friendly error for user input) and fills in defaults. */
 export function defineController(def: ControllerDef): ControllerDef {
-  if (typeof def.name !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(def.name)) {
+  if (typeof def.name !== "string" || !DNS_LABEL.test(def.name)) {
     throw new Error(`controller name: expected a lowercase DNS label, got ${JSON.stringify(def.name)}`);
   }
   if (!Array.isArray(def.watches) || def.watches.length === 0)
@@ -95,6 +108,12 @@ export function defineController(def: ControllerDef): ControllerDef {
   for (const k of def.watches)
     if (!isKind(k)) throw new Error(`controller ${def.name}: watches: unknown kind ${JSON.stringify(k)}`);
   if (typeof def.reconcile !== "function") throw new Error(`controller ${def.name}: reconcile: expected a function`);
+  if (def.namespace !== undefined && (typeof def.namespace !== "string" || !DNS_LABEL.test(def.namespace)))
+    throw new Error(
+      `controller ${def.name}: namespace: expected a lowercase DNS label, got ${JSON.stringify(def.namespace)}`,
+    );
+  if (def.pending !== undefined && typeof def.pending !== "function")
+    throw new Error(`controller ${def.name}: pending: expected a function`);
   if (def.resyncUs !== undefined && !(Number.isInteger(def.resyncUs) && def.resyncUs >= 0)) {
     throw new Error(`controller ${def.name}: resyncUs: expected a non-negative integer`);
   }

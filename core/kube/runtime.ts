@@ -18,7 +18,7 @@ import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
 import { kubeProbe } from "./probes.ts";
-import { registryKey } from "./resources.ts";
+import { registryKey, RESOURCES } from "./resources.ts";
 import { WorkQueue } from "./workqueue.ts";
 
 /** Whether a leader-elected process may write now, and under which tenure. */
@@ -57,18 +57,27 @@ export class ControllerRuntime {
     private readonly defs: readonly ControllerDef[],
     private readonly opts: RuntimeOptions = {},
   ) {
+    /** The namespace each kind is informed on ("" for every namespace): controllers sharing a kind share its informer. */
+    const scopes = new Map<Kind, string>();
     for (const d of defs) {
       for (const k of d.watches) {
-        if (!this.informers.has(k)) {
-          this.informers.set(
-            k,
-            new Informer(env, client, k, {
-              ...(opts.recorder ? { recorder: opts.recorder } : {}),
-              ...(opts.bugs ? { bugs: opts.bugs } : {}),
-              ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
-            }),
-          );
-        }
+        const namespace = RESOURCES[k].namespaced ? (d.namespace ?? "") : "";
+        const shared = scopes.get(k);
+        assert(
+          shared === undefined || shared === namespace,
+          () => `controllers in one process inform on ${k} in different namespaces ("${shared}", "${namespace}")`,
+        );
+        if (shared !== undefined) continue;
+        scopes.set(k, namespace);
+        this.informers.set(
+          k,
+          new Informer(env, client, k, {
+            ...(namespace !== "" ? { namespace } : {}),
+            ...(opts.recorder ? { recorder: opts.recorder } : {}),
+            ...(opts.bugs ? { bugs: opts.bugs } : {}),
+            ...(opts.pageLimit ? { pageLimit: opts.pageLimit } : {}),
+          }),
+        );
       }
     }
     const inf = <K extends Kind>(k: K): Informer<K> => {

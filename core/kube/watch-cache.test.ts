@@ -61,16 +61,16 @@ function rig(opts: { listRv?: number; initial?: ConfigMap[]; capacity?: number; 
   cache.start();
   world.runUntil(world.now + 10_000);
   const run = (us: number) => world.runUntil(world.now + us);
-  const put = (name: string, rv: number, type: "ADDED" | "MODIFIED" = "MODIFIED") =>
-    feed!({ type, object: cm(name, rv) });
+  const put = (name: string, rv: number, type: "ADDED" | "MODIFIED" = "MODIFIED", namespace?: string) =>
+    feed!({ type, object: cm(name, rv, namespace) });
   const list = (minRv: number, namespace?: string) => {
     let out: ApiResult<ListResult> | undefined;
     cache.list(namespace, minRv, (r) => (out = r));
     return () => out;
   };
-  const watch = (fromRv: number) => {
+  const watch = (fromRv: number, namespace?: string) => {
     const got: WatchEvent[] = [];
-    const w = cache.watch(undefined, fromRv, (e) => got.push(e));
+    const w = cache.watch(namespace, fromRv, (e) => got.push(e));
     return { got, w };
   };
   const relistAt = (rv: number, items: ConfigMap[]) => {
@@ -264,6 +264,31 @@ test("a watch that comes while the cache relists waits for the new list; the mut
 test("a list in a namespace answers only that namespace's objects", () => {
   const r = rig({ initial: [cm("a", 3), cm("b", 4, "kube-system")] });
   assert.equal(names(r.list(0, "kube-system")()), ["b@4"]);
+});
+
+test("a list and a watch of one namespace get none of a namespace its name prefixes; the mutant's do (kubernetes#25342)", () => {
+  for (const bugs of [[], ["kube-watch-cache-namespace-prefix"]] as BugName[][]) {
+    const r = rig({ bugs, initial: [cm("a", 3, "shop"), cm("b", 4, "shop-canary")] });
+    const { got } = r.watch(10, "shop");
+    r.put("a", 11, "MODIFIED", "shop");
+    r.put("b", 12, "MODIFIED", "shop-canary");
+    const clean = bugs.length === 0;
+    // Sorted by key: "/registry/configmaps/shop-canary/b" comes before "/registry/configmaps/shop/a".
+    assert.equal(names(r.list(0, "shop")()), clean ? ["a@11"] : ["b@12", "a@11"], `${bugs}: list`);
+    assert.equal(rvs(got), clean ? ["MODIFIED 11"] : ["MODIFIED 11", "MODIFIED 12"], `${bugs}: watch`);
+  }
+});
+
+test("a watch of one namespace hears its namespace's changes as they come; the silent mutant's only the window's replay (kubernetes#125133)", () => {
+  for (const bugs of [[], ["kube-watch-cache-namespace-watch-silent"]] as BugName[][]) {
+    const r = rig({ bugs, initial: [cm("a", 3, "shop")] });
+    r.put("a", 11, "MODIFIED", "shop");
+    const ns = r.watch(10, "shop");
+    const all = r.watch(10);
+    r.put("a", 12, "MODIFIED", "shop");
+    assert.equal(rvs(all.got), ["MODIFIED 11", "MODIFIED 12"], `${bugs}: a watch of every namespace`);
+    assert.equal(rvs(ns.got), bugs.length === 0 ? ["MODIFIED 11", "MODIFIED 12"] : ["MODIFIED 11"], `${bugs}`);
+  }
 });
 
 test.run();

@@ -53,6 +53,8 @@ export interface CacheWatch {
 
 interface Watcher {
   prefix: string;
+  /** A watch of one namespace (not of the whole kind). */
+  namespaced: boolean;
   onEvent: (e: WatchEvent) => void;
   closed: boolean;
 }
@@ -93,6 +95,7 @@ export class WatchCache {
   private source: RegistryWatch | undefined;
   private failures = 0;
   private readonly prefix: string;
+  private readonly namespaceWatchSilent: boolean;
 
   constructor(
     private readonly env: Env,
@@ -101,6 +104,7 @@ export class WatchCache {
     private readonly opts: WatchCacheOptions,
   ) {
     this.prefix = registryPrefix(kind);
+    this.namespaceWatchSilent = opts.bugs.has("kube-watch-cache-namespace-watch-silent");
   }
 
   /** The etcd watch the cache reads from, while it has one (leak accounting). */
@@ -178,7 +182,11 @@ export class WatchCache {
             this.head = 0;
           }
         }
-        for (const w of [...this.watchers]) if (!w.closed && key.startsWith(w.prefix)) w.onEvent(e);
+        // MUTANT kube-watch-cache-namespace-watch-silent: a watch of one namespace is replayed the window when
+        // it starts and then hears nothing: the cache dispatches each change to the watchers of every
+        // namespace only (kubernetes#125133: watchers indexed by their namespace, changes dispatched under none).
+        for (const w of [...this.watchers])
+          if (!w.closed && key.startsWith(w.prefix) && !(w.namespaced && this.namespaceWatchSilent)) w.onEvent(e);
         this.wake();
       }
     }
@@ -228,8 +236,17 @@ export class WatchCache {
     this.whenFresh(minRv, serve, () => cb(fail("Timeout", this.tooLarge(minRv))));
   }
 
-  private serveList(namespace: string | undefined, cb: (r: ApiResult<ListResult>) => void): void {
+  /** The keys a request of namespace (every namespace when absent) covers. */
+  private scope(namespace: string | undefined): string {
     const prefix = registryPrefix(this.kind, namespace);
+    // MUTANT kube-watch-cache-namespace-prefix: a namespace's keys matched as a bare string prefix
+    // ("/registry/pods/shop"): a list or watch of "shop" also gets "shop-canary"'s objects (kubernetes#25342).
+    if (prefix !== this.prefix && this.opts.bugs.has("kube-watch-cache-namespace-prefix")) return prefix.slice(0, -1);
+    return prefix;
+  }
+
+  private serveList(namespace: string | undefined, cb: (r: ApiResult<ListResult>) => void): void {
+    const prefix = this.scope(namespace);
     this.sortedKeys ??= [...this.store.keys()].sort();
     const items: KubeObject[] = [];
     for (const k of this.sortedKeys) if (k.startsWith(prefix)) items.push(this.store.get(k)!);
@@ -261,7 +278,8 @@ export class WatchCache {
 
   /** Changes of the kind in namespace after fromRv (0: from now), as a stream of events. */
   watch(namespace: string | undefined, fromRv: number, onEvent: (e: WatchEvent) => void): CacheWatch {
-    const w: Watcher = { prefix: registryPrefix(this.kind, namespace), onEvent, closed: false };
+    const prefix = this.scope(namespace);
+    const w: Watcher = { prefix, namespaced: prefix !== this.prefix, onEvent, closed: false };
     const begin = () => {
       if (w.closed) return;
       if (fromRv > 0 && fromRv < this.windowStart) {

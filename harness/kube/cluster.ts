@@ -246,12 +246,20 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
   // pendingOf reads the workload's objects, every object's uid, the steps done and which nodes are
   // up: it is computed again only when one of those changed (recorder.workloadChanges, node status).
   // `stamp` counts the changes seen; pending() and converged() each keep the stamp they answered at.
+  // User controllers that say what they still have to do read every object: any change counts for them.
+  const userPending = (opts.controllers ?? []).filter((d) => d.pending !== undefined);
+  const pendingOfControllers = (): string[] => {
+    if (userPending.length === 0) return [];
+    const objects = recorder.liveObjects();
+    return userPending.flatMap((d) => d.pending!(objects).map((p) => `${d.name}: ${p}`));
+  };
   let stamp = 0;
   let seenChanges = -1;
   const seenNodes: string[] = procs.nodes.map(() => "");
   const currentStamp = (): number => {
-    let changed = recorder.workloadChanges !== seenChanges;
-    seenChanges = recorder.workloadChanges;
+    const changes = userPending.length > 0 ? recorder.changes : recorder.workloadChanges;
+    let changed = changes !== seenChanges;
+    seenChanges = changes;
     for (let i = 0; i < procs.nodes.length; i++) {
       const status = host.processes.get(procs.nodes[i]!)?.status ?? "?";
       if (status !== seenNodes[i]) {
@@ -291,7 +299,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
       const at = currentStamp();
       if (at !== pendingAt) {
         pendingAt = at;
-        pendingNow = pendingOf(convergence());
+        pendingNow = [...pendingOf(convergence()), ...pendingOfControllers()];
       }
       return pendingNow;
     },
@@ -300,7 +308,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
       if (at === pendingAt) return pendingNow.length === 0;
       if (at !== convergedAt) {
         convergedAt = at;
-        convergedNow = isConverged(convergence());
+        convergedNow = isConverged(convergence()) && pendingOfControllers().length === 0;
       }
       return convergedNow;
     },

@@ -34,3 +34,27 @@ export const NGINX_EXPORTED_MANIFEST = `${NGINX_MANIFEST}status:
   readyReplicas: 3
   availableReplicas: 3
 `;
+
+/** A Deployment like nginx's, of `replicas` pods of `image`, named `name` in `namespace`. */
+export function deploymentManifest(namespace: string, name: string, replicas: number, image = "nginx:1.25"): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${namespace}
+  labels: { app: ${name} }
+spec:
+  replicas: ${replicas}
+  selector:
+    matchLabels: { app: ${name} }
+  template:
+    metadata:
+      labels: { app: ${name} }
+    spec:
+      containers:
+        - name: ${name}
+          image: ${image}
+          ports:
+            - containerPort: 80
+`;
+}

@@ -26,7 +26,7 @@ import { FAULT_PHASE_KNOB, NGINX_MANIFEST, ROLLOUT_FLOW, runKube, type KubeOptio
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
 /** Cuts of one member from its peers (only), one after another through the fault phase. */
-function peerCuts(rng: Rng, o: KubeOptions): FaultEvent[] {
+export function peerCuts(rng: Rng, o: KubeOptions): FaultEvent[] {
   const members = range(o.members, "n");
   const out: FaultEvent[] = [];
   for (let at = rng.int(200_000, 800_000); at < o.faultPhaseUs - 300_000; ) {

@@ -77,11 +77,48 @@ export function reconcileReadyCount(key: string, cache: CacheReader): Reconciled
   return { writes: [{ op: "update", object: { ...cm, data } }] };
 }
 
-export function readyCountController(): ControllerDef {
+/**
+ * What the controller has yet to write, judged on the live objects: each Deployment (of `namespace`, or
+ * of all) needs its ConfigMap saying how many of its pods are ready and how many replicas it wants.
+ */
+export function readyCountPending(objects: readonly KubeObject[], namespace?: string): string[] {
+  const inScope = (o: KubeObject) => namespace === undefined || o.metadata.namespace === namespace;
+  const byKey = new Map<string, KubeObject>();
+  for (const o of objects) if (inScope(o)) byKey.set(`${o.kind} ${objectKey(o)}`, o);
+  const deploymentOfRs = new Map<string, string>();
+  for (const o of byKey.values()) {
+    const ref = controllerOf(o);
+    if (o.kind === "ReplicaSet" && ref?.kind === "Deployment") deploymentOfRs.set(o.metadata.uid!, ref.uid);
+  }
+  const ready = new Map<string, number>();
+  for (const o of byKey.values()) {
+    const ref = controllerOf(o);
+    const d = ref?.kind === "ReplicaSet" ? deploymentOfRs.get(ref.uid) : undefined;
+    if (o.kind === "Pod" && d !== undefined && podIsReady(o)) ready.set(d, (ready.get(d) ?? 0) + 1);
+  }
+  const out: string[] = [];
+  for (const d of byKey.values()) {
+    if (d.kind !== "Deployment") continue;
+    const want = { ready: String(ready.get(d.metadata.uid!) ?? 0), replicas: String(d.spec.replicas) };
+    const cmKey = nsName(d.metadata.namespace, d.metadata.name + READY_SUFFIX);
+    const cm = byKey.get(`ConfigMap ${cmKey}`) as ConfigMap | undefined;
+    if (cm?.data?.ready !== want.ready || cm.data?.replicas !== want.replicas)
+      out.push(
+        `ConfigMap ${cmKey} ${cm === undefined ? "absent" : `says ${cm.data?.ready}/${cm.data?.replicas} ready`}, want ${want.ready}/${want.replicas}`,
+      );
+  }
+  return out;
+}
+
+/** The controller, for every namespace or (`namespace`) one: its informers then hold that namespace only. */
+export function readyCountController(opts: { namespace?: string } = {}): ControllerDef {
+  const ns = opts.namespace;
   return defineController({
-    name: "ready-count",
+    name: ns === undefined ? "ready-count" : `ready-count-${ns}`,
     watches: ["Deployment", "ReplicaSet", "Pod", "ConfigMap"],
     keysFor: deploymentKeyOf,
     reconcile: (key, cache) => reconcileReadyCount(key, cache),
+    pending: (objects) => readyCountPending(objects, ns),
+    ...(ns !== undefined ? { namespace: ns } : {}),
   });
 }

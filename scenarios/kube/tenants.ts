@@ -1,0 +1,76 @@
+// tenants: controllers scoped to one namespace each, as operators are (controller-runtime's namespaced
+// cache, client-go's WithNamespace), beside the built-in controllers that inform on every namespace.
+// Two teams' namespaces whose names prefix one another, "shop" and "shop-canary", each run a Deployment
+// "web" (same name, another object) through a rollout: the canary takes the new image first, the shop
+// after it. Each namespace has its own ready-count controller (core/kube/examples/ready-count.ts) whose
+// informers hold that namespace only, and each keeps a ConfigMap saying how many of its Deployment's
+// pods are ready; the run is over only when both say what the pods do.
+//
+// The apiservers serve every list and watch from their watch caches (a namespace's request is
+// answered by filtering the kind's cache, where Kubernetes has had namespace bugs: kubernetes#25342,
+// #125133), with the faults of watch-cache: a member cut off from its peers (a cache reading from it
+// stands still), apiservers paused and crashed, and the tenants' controllers paused, so leadership and
+// informers move between caches. kube-informer-reliable holds every informer to its scope: nothing
+// outside it, no change within it missed.
+import { generateSchedule } from "../../sim/nemesis.ts";
+import type { ScenarioDef } from "../types.ts";
+import type { WorkloadAction } from "../../harness/kube/workload.ts";
+import { deploymentManifest } from "../../harness/kube/manifests.ts";
+import { readyCountController } from "../../core/kube/examples/ready-count.ts";
+import { FAULT_PHASE_KNOB, runKube, type KubeOptions } from "./scenarios.ts";
+import { peerCuts } from "./watch-cache.ts";
+
+const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+
+export const TENANT_NAMESPACES = ["shop", "shop-canary"] as const;
+
+/** Each namespace's ready-count controller, and the processes running it (two, leader-elected). */
+const CONTROLLERS = TENANT_NAMESPACES.map((namespace) => readyCountController({ namespace }));
+const CONTROLLER_PROCESSES = CONTROLLERS.flatMap((c) => range(2, `ctrl-${c.name}-`));
+
+const FLOW: readonly WorkloadAction[] = [
+  { at: 800_000, kind: "scale", deployment: "shop/web", replicas: 4 },
+  { at: 1_500_000, kind: "image", deployment: "shop-canary/web", image: "nginx:1.26" },
+  { at: 3_000_000, kind: "image", deployment: "shop/web", image: "nginx:1.26" },
+  { at: 3_800_000, kind: "scale", deployment: "shop-canary/web", replicas: 2 },
+  { at: 4_500_000, kind: "scale", deployment: "shop/web", replicas: 3 },
+];
+
+export const tenants: ScenarioDef<KubeOptions> = {
+  name: "tenants",
+  description:
+    'controllers scoped to one namespace each, in namespaces whose names prefix one another ("shop", "shop-canary"), each keeping a ConfigMap of its Deployment\'s ready pods through a rollout, over apiservers serving from watch caches while a member is cut off from its peers and apiservers and controllers pause and crash; no informer may be handed anything outside its namespace or miss a change in it',
+  resolve: (rng) => ({
+    members: 3,
+    apiservers: 3,
+    nodes: 3,
+    faultPhaseUs: 6_000_000,
+    livenessBoundUs: 15_000_000,
+    manifests: [deploymentManifest("shop", "web", 3), deploymentManifest("shop-canary", "web", 1)],
+    actions: [...FLOW],
+    mix: {
+      meanGapUs: 500_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 1_000_000,
+      weights: { pause: 4, crash: 1, loss: 1 },
+    },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
+    watchCacheCapacity: rng.pick([8, 16, 32]),
+  }),
+  schedule: (rng, o) =>
+    [
+      ...generateSchedule(
+        rng,
+        o.mix,
+        [...range(o.apiservers, "apiserver-"), ...CONTROLLER_PROCESSES],
+        500_000,
+        o.faultPhaseUs,
+      ),
+      ...peerCuts(rng.fork("peer-cuts"), o),
+    ].sort((a, b) => a.at - b.at),
+  execute: (input) => runKube(input, CONTROLLERS),
+  shrinkKnobs: [FAULT_PHASE_KNOB],
+};
