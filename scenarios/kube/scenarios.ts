@@ -29,6 +29,7 @@ import type { RunExtra } from "../../harness/run/types.ts";
 import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
 import { checkNodeHealth, hasUnreachableTaint, readyStatus } from "../../checkers/kube/node-health.ts";
 import { registryPrefix } from "../../core/kube/resources.ts";
+import { readyCountController } from "../../core/kube/examples/ready-count.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export { NGINX_MANIFEST };
@@ -72,6 +73,11 @@ export interface KubeOptions extends Record<string, unknown> {
   watchCacheCapacity?: number;
   /** The node lifecycle controller runs, with these grace and toleration periods (absent: it does not). */
   nodeLifecycle?: { graceUs: number; tolerationUs: number };
+  /**
+   * The example ready-count controller runs scoped to each of these namespaces (core/kube/examples/ready-count.ts),
+   * by processes "ctrl-ready-count-<namespace>-1" and "-2" (absent: none).
+   */
+  readyCountNamespaces?: string[];
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -151,7 +157,14 @@ export function runKube(
     storeFeed: observers.storeFeed,
     manifests: o.manifests,
     actions: o.actions,
-    ...(controllers.length ? { controllers } : {}),
+    ...(controllers.length || o.readyCountNamespaces?.length
+      ? {
+          controllers: [
+            ...(o.readyCountNamespaces ?? []).map((namespace) => readyCountController({ namespace })),
+            ...controllers,
+          ],
+        }
+      : {}),
     timing: { apiserver: { compactIntervalUs: o.compactIntervalUs } },
     ...(o.informerPageLimit !== undefined ? { pageLimit: o.informerPageLimit } : {}),
     ...(o.nodeLifecycle !== undefined ? { nodeLifecycle: o.nodeLifecycle } : {}),

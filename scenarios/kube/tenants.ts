@@ -16,17 +16,13 @@ import { generateSchedule } from "../../sim/nemesis.ts";
 import type { ScenarioDef } from "../types.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { deploymentManifest } from "../../harness/kube/manifests.ts";
-import { readyCountController } from "../../core/kube/examples/ready-count.ts";
 import { FAULT_PHASE_KNOB, runKube, type KubeOptions } from "./scenarios.ts";
+import { readyCountProcesses } from "../schema/processes.ts";
 import { peerCuts } from "./watch-cache.ts";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
 export const TENANT_NAMESPACES = ["shop", "shop-canary"] as const;
-
-/** Each namespace's ready-count controller, and the processes running it (two, leader-elected). */
-const CONTROLLERS = TENANT_NAMESPACES.map((namespace) => readyCountController({ namespace }));
-const CONTROLLER_PROCESSES = CONTROLLERS.flatMap((c) => range(2, `ctrl-${c.name}-`));
 
 const FLOW: readonly WorkloadAction[] = [
   { at: 800_000, kind: "scale", deployment: "shop/web", replicas: 4 },
@@ -59,18 +55,19 @@ export const tenants: ScenarioDef<KubeOptions> = {
     conflictWriters: 0,
     buggify: [],
     watchCacheCapacity: rng.pick([8, 16, 32]),
+    readyCountNamespaces: [...TENANT_NAMESPACES],
   }),
   schedule: (rng, o) =>
     [
       ...generateSchedule(
         rng,
         o.mix,
-        [...range(o.apiservers, "apiserver-"), ...CONTROLLER_PROCESSES],
+        [...range(o.apiservers, "apiserver-"), ...readyCountProcesses(o)],
         500_000,
         o.faultPhaseUs,
       ),
       ...peerCuts(rng.fork("peer-cuts"), o),
     ].sort((a, b) => a.at - b.at),
-  execute: (input) => runKube(input, CONTROLLERS),
+  execute: runKube,
   shrinkKnobs: [FAULT_PHASE_KNOB],
 };

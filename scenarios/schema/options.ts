@@ -268,6 +268,14 @@ export const kubeOptions = {
     .describe(
       "watch-cache: every apiserver serves watches, and lists that carry a resourceVersion, from a watch cache per resource whose window holds this many changes (absent: no cache, all from etcd)",
     ),
+  readyCountNamespaces: z
+    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a lowercase DNS label)"))
+    .max(8)
+    .refine((a) => new Set(a).size === a.length, "must not name a namespace twice")
+    .optional()
+    .describe(
+      "tenants: the example ready-count controller runs scoped to each of these namespaces (its informers hold that namespace only), by processes ctrl-ready-count-NAMESPACE-1 and -2; the run converges only once each keeps its Deployments' ready counts (absent: none)",
+    ),
   nodeLifecycle: z
     .strictObject({
       graceUs: us(1).describe("--node-monitor-grace-period: no renewal seen for this long, and the node is Unknown"),

@@ -6,6 +6,12 @@ import type { Family } from "./options.ts";
 
 const seq = (n: number, prefix: string) => Array.from({ length: Math.max(0, n) }, (_, i) => `${prefix}${i + 1}`);
 
+/** The processes of the namespaced ready-count controllers a Kubernetes run's options ask for (two each). */
+export function readyCountProcesses(o: { readyCountNamespaces?: unknown }): string[] {
+  const namespaces = Array.isArray(o.readyCountNamespaces) ? (o.readyCountNamespaces as string[]) : [];
+  return namespaces.flatMap((ns) => seq(2, `ctrl-ready-count-${ns}-`));
+}
+
 export function processNames(family: Family, o: Record<string, unknown>): string[] {
   const n = (k: string) => (typeof o[k] === "number" ? (o[k] as number) : 0);
   switch (family) {
@@ -20,6 +26,7 @@ export function processNames(family: Family, o: Record<string, unknown>): string
         "scheduler-1",
         "scheduler-2",
         ...seq(n("nodes"), "node-"),
+        ...readyCountProcesses(o),
       ];
     case "selftest":
       return seq(n("processes"), "p");
