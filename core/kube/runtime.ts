@@ -201,12 +201,14 @@ export class ControllerRuntime {
       const w = r.writes[i];
       if (w === undefined) return finish(true);
       const gate = this.opts.gate;
-      if (gate !== undefined) {
-        if (!gate.canAct()) {
-          kubeProbe("kube.gate-refused");
-          skipFrom(i);
-          return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
-        }
+      if (gate !== undefined && !gate.canAct()) {
+        kubeProbe("kube.gate-refused");
+        skipFrom(i);
+        return finish(false, this.opts.notLeaderRetryUs ?? 100_000);
+      }
+      // The act is the oracle's record (kube-leader), kept apart from the decision above: a slip that
+      // skipped the gate once also skipped this record, and the write went out unseen by the checker.
+      if (gate !== undefined)
         this.opts.recorder?.act({
           process: this.env.id,
           identity: gate.identity,
@@ -215,7 +217,6 @@ export class ControllerRuntime {
           what: `${d.name}: ${describeWrite(w)}`,
           ...(w.op === "delete" ? { deletes: registryKey(w.kind, w.namespace, w.name) } : {}),
         });
-      }
       this.execute(w, (ok) => {
         if (this.stopped) return done();
         d.written?.(key, w, ok ? "ok" : "failed", ctx);
