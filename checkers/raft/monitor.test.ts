@@ -248,6 +248,49 @@ test("config agreement: nodes at the same applied index agree on the configurati
   );
 });
 
+test("config agreement: a node's configuration is judged against every node's after the same configuration change, whatever its applied index", () => {
+  const cc = (index: number): Entry => ({
+    index,
+    term: 1,
+    type: "confChange",
+    data: { type: "addLearner", nodeId: "n4" },
+  });
+  const normal = (index: number): Entry => ({ index, term: 1, type: "normal", data: `d${index}` });
+  const grown = { learners: ["n4"] };
+  const ok = new RaftSafetyMonitor();
+  ok.observe(
+    "n1",
+    view("n1", { applied: 3, commitIndex: 5, appliedEntries: [normal(1), cc(2), normal(3)], ...grown }),
+    1,
+  );
+  ok.observe("n2", view("n2", { applied: 1, commitIndex: 5, appliedEntries: [normal(1)] }), 2); // before the change
+  ok.observe(
+    "n2",
+    view("n2", { applied: 5, commitIndex: 5, appliedEntries: [cc(2), normal(3), normal(4), normal(5)], ...grown }),
+    3,
+  );
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+  // A restart that replayed the applied changes one short: at applied 5, n3 lacks the change at 2. No other
+  // node was ever seen at applied 5's exact index with another configuration, but n1 was after the same change.
+  const bad = new RaftSafetyMonitor();
+  bad.observe(
+    "n1",
+    view("n1", { applied: 3, commitIndex: 5, appliedEntries: [normal(1), cc(2), normal(3)], ...grown }),
+    1,
+  );
+  bad.observe(
+    "n3",
+    view("n3", { applied: 5, commitIndex: 5, appliedEntries: [normal(1), cc(2), normal(3), normal(4), normal(5)] }),
+    7,
+  );
+  const r = bad.result();
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^config-agreement: after the configuration change at index 2 n1 has configuration voters n1,n2,n3 \| learners n4, n3 has voters n1,n2,n3 \(applied to 5\) \(event 7\)/,
+  );
+});
+
 test("config-one-at-a-time: a leader writing a configuration change while an earlier one is unapplied fails", () => {
   const conf = (index: number, term: number): Entry => ({
     index,

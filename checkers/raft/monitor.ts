@@ -14,8 +14,11 @@
 //   term-monotonic        a node's currentTerm never decreases in one life, and after a restart it is not
 //                         below any term it had already sent messages in (in-memory terms nobody saw may go)
 //   commit-monotonic      a node's commitIndex never decreases within one life
-//   config-agreement      nodes whose configuration reflects the same log index agree on it (a
-//                         configuration is a function of the applied log prefix, or of a snapshot's)
+//   config-agreement      nodes whose configuration reflects the same configuration change agree on it: a
+//                         configuration is a function of the applied log prefix (or of a snapshot's), and it
+//                         changes only at a configuration change entry, so every node whose applied index
+//                         lies between two such entries holds the same one (a restart that replayed the
+//                         applied changes one short, or one too many, shows against everyone else's)
 //   config-one-at-a-time  a leader writes a configuration change only once its configuration reflects
 //                         every earlier one in its log (thesis §4.1: one change at a time; a configuration
 //                         takes effect when applied, so "done" means applied — etcd-raft's pendingConfIndex):
@@ -104,6 +107,11 @@ interface NodeState {
   leaderTerm: number;
   leaderOverwrites: number;
   leaderLastIndex: number;
+  /**
+   * Whether this node's host reports the entries it applies (the driver does, every Ready): only then are
+   * the configuration changes it passed known, and its configuration judged per change, not per index.
+   */
+  reportsApplied: boolean;
   lastApplied: number | undefined;
   readonly durable: DurableShadow;
   /** The configuration arrays of the last view and their digest (the node replaces them on every change). */
@@ -151,6 +159,8 @@ export class RaftSafetyMonitor {
   /** The entry first applied at each index (its term and payload, see samePayload) and by whom. */
   private readonly applied: EntryTable;
   /** Per log index: the configuration first seen reflecting it (a number in configDigests), and by whom. */
+  /** Indexes of the configuration change entries any node applied, ascending. */
+  private readonly confChanges: number[] = [];
   private readonly configAt = new RunColumn();
   private readonly configBy = new RunColumn();
   /** Configuration digests by number (index 0 unused), and the reverse. */
@@ -311,7 +321,10 @@ export class RaftSafetyMonitor {
       }
       st.lastApplied = index;
     }
-    if (v.appliedEntries !== undefined) for (const e of v.appliedEntries) this.noteApplied(nodeId, st, e, ev);
+    if (v.appliedEntries !== undefined) {
+      st.reportsApplied = true;
+      for (const e of v.appliedEntries) this.noteApplied(nodeId, st, e, ev);
+    }
     this.checkConfig(nodeId, st, v, ev);
     st.roleSeen = v.role;
     st.appliedSeen = v.applied;
@@ -638,15 +651,18 @@ export class RaftSafetyMonitor {
       }
       st.confNo = no;
     }
-    const seen = this.configAt.get(v.configIndex) ?? 0;
+    const at = st.reportsApplied ? this.lastConfChange(v.configIndex) : v.configIndex;
+    const seen = this.configAt.get(at) ?? 0;
     if (seen === 0) {
-      this.configAt.set(v.configIndex, st.confNo);
-      this.configBy.set(v.configIndex, st.no);
+      this.configAt.set(at, st.confNo);
+      this.configBy.set(at, st.no);
     } else if (seen !== st.confNo) {
-      const other = this.nodeNames[this.configBy.get(v.configIndex)!]!;
+      const other = this.nodeNames[this.configBy.get(at)!]!;
       this.fail(
         "config-agreement",
-        `at index ${v.configIndex} ${other} has configuration ${this.configDigests[seen]}, ${nodeId} has ${st.confDigest}`,
+        st.reportsApplied
+          ? `after the configuration change at index ${at} ${other} has configuration ${this.configDigests[seen]}, ${nodeId} has ${st.confDigest} (applied to ${v.configIndex})`
+          : `at index ${at} ${other} has configuration ${this.configDigests[seen]}, ${nodeId} has ${st.confDigest}`,
         [other, nodeId],
         v.term,
         v.configIndex,
@@ -725,6 +741,7 @@ export class RaftSafetyMonitor {
       );
     }
     st.lastApplied = e.index;
+    if (e.type === "confChange") this.noteConfChange(e.index);
     const t = this.applied.termAt(e.index);
     if (t === undefined) {
       this.applied.record(e, st.no);
@@ -739,6 +756,26 @@ export class RaftSafetyMonitor {
         ev,
       );
     }
+  }
+
+  private noteConfChange(index: number): void {
+    const cs = this.confChanges;
+    let i = cs.length;
+    while (i > 0 && cs[i - 1]! > index) i--;
+    if (i === 0 || cs[i - 1] !== index) cs.splice(i, 0, index);
+  }
+
+  /** The index of the last configuration change at or before i (0: none, the configuration the nodes started with). */
+  private lastConfChange(i: number): number {
+    const cs = this.confChanges;
+    let lo = 0;
+    let hi = cs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cs[mid]! <= i) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : cs[lo - 1]!;
   }
 
   /** The node whose state state() returned last, and that state (a node's state object is never replaced). */
@@ -756,6 +793,7 @@ export class RaftSafetyMonitor {
         leaderTerm: 0,
         leaderOverwrites: 0,
         leaderLastIndex: 0,
+        reportsApplied: false,
         lastApplied: undefined,
         durable: new DurableShadow(),
         confOf: [],
