@@ -356,8 +356,13 @@ test("etcd PR #22386: during a NOSPACE alarm the member still checks a tenant's 
   assert.equal(mutant, ["error permission-denied", "filled", "ok deleted=1", "ok"]);
   const real = await realFor(async (t) => {
     const out = [nospaceOutcome(await t.request(SECRET_DELETE, 5000))];
+    // etcd measures its backend when a batch commits (every 100 ms): on a fast machine 100 puts can all land
+    // inside one batch, before any size is seen. So pause now and then, and allow more puts.
     let full = false;
-    for (let i = 0; i < 100 && !full; i++) full = !(await t.request(bigPut(i), 5000)).ok;
+    for (let i = 0; i < 400 && !full; i++) {
+      full = !(await t.request(bigPut(i), 5000)).ok;
+      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 30));
+    }
     await new Promise((r) => setTimeout(r, 300)); // the alarm's entry applies
     out.push(full ? "filled" : "never full");
     out.push(nospaceOutcome(await t.request(SECRET_DELETE, 5000)));
