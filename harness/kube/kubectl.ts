@@ -78,7 +78,11 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
       case "get":
         // A list with no resourceVersion: the most recent state (a quorum read, or a consistent read from a
         // watch cache). Any failure is retried.
-        return client.list(kindOfResource(s.resource), {}, (r) => cb(r.ok));
+        return client.list(
+          kindOfResource(s.resource),
+          s.namespace === undefined ? {} : { namespace: s.namespace },
+          (r) => cb(r.ok),
+        );
       case "delete":
         // With the uid it read as a precondition: a delete that lands late (an apiserver paused mid-request
         // finishes it when it resumes) cannot take a namesake created after the step. Any failure reads again.

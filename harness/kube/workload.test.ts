@@ -28,4 +28,14 @@ test("a get action naming another resource is refused, naming the field", () => 
   );
 });
 
+test("a get action of one namespace lists that namespace (kubectl get -n); a bad namespace is refused", () => {
+  const steps = workloadSteps([], [{ at: 1_000, kind: "get", resource: "pods", namespace: "shop-canary" }]);
+  assert.equal(steps, [{ at: 1_000, kind: "get", resource: "pods", namespace: "shop-canary" }]);
+  assert.is(describeStep(steps[0]!), "get pods -n shop-canary");
+  assert.throws(
+    () => workloadSteps([], [{ at: 0, kind: "get", resource: "pods", namespace: "Shop" }]),
+    /actions\[0\]\.namespace: expected a namespace name, got "Shop"/,
+  );
+});
+
 test.run();

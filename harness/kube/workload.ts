@@ -13,8 +13,11 @@ export type WorkloadAction =
   | { at: number; kind: "delete"; deployment: string }
   /** Creates the manifest's objects (or replaces their spec if they exist). */
   | { at: number; kind: "apply"; manifest: string }
-  /** `kubectl get pods`: a list with no resourceVersion, the most recent state (kube-read-fresh judges it). */
-  | { at: number; kind: "get"; resource: GetResource };
+  /**
+   * `kubectl get pods [-n NAMESPACE]`: a list with no resourceVersion, the most recent state (kube-read-fresh
+   * judges it); of every namespace when `namespace` is absent.
+   */
+  | { at: number; kind: "get"; resource: GetResource; namespace?: string };
 
 /** What a `get` action lists. */
 export type GetResource = "pods" | "replicasets" | "deployments";
@@ -31,7 +34,7 @@ export type WorkloadStep =
   | { at: number; kind: "scale"; namespace: string; name: string; replicas: number }
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
   | { at: number; kind: "delete"; namespace: string; name: string }
-  | { at: number; kind: "get"; resource: GetResource };
+  | { at: number; kind: "get"; resource: GetResource; namespace?: string };
 
 function ref(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");
@@ -74,7 +77,17 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
           throw new Error(
             `${f}.resource: expected pods, replicasets or deployments, got ${JSON.stringify(a.resource)}`,
           );
-        steps.push({ at: a.at, kind: "get", resource: a.resource });
+        if (
+          a.namespace !== undefined &&
+          (typeof a.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(a.namespace))
+        )
+          throw new Error(`${f}.namespace: expected a namespace name, got ${JSON.stringify(a.namespace)}`);
+        steps.push({
+          at: a.at,
+          kind: "get",
+          resource: a.resource,
+          ...(a.namespace !== undefined ? { namespace: a.namespace } : {}),
+        });
         break;
       default:
         throw new Error(
@@ -96,7 +109,7 @@ export function describeStep(s: WorkloadStep): string {
     case "delete":
       return `delete deployment ${s.namespace}/${s.name}`;
     case "get":
-      return `get ${s.resource}`;
+      return s.namespace === undefined ? `get ${s.resource}` : `get ${s.resource} -n ${s.namespace}`;
   }
 }
 

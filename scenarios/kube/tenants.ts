@@ -11,7 +11,8 @@
 // #125133), with the faults of watch-cache: a member cut off from its peers (a cache reading from it
 // stands still), apiservers paused and crashed, and the tenants' controllers paused, so leadership and
 // informers move between caches. kube-informer-reliable holds every informer to its scope: nothing
-// outside it, no change within it missed.
+// outside it, no change within it missed. And kubectl lists each namespace's pods every 300 ms with no
+// resourceVersion: consistent reads from the caches, filtered to a namespace (kube-read-fresh).
 import { generateSchedule } from "../../sim/nemesis.ts";
 import type { ScenarioDef } from "../types.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
@@ -23,6 +24,14 @@ import { peerCuts } from "./watch-cache.ts";
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
 export const TENANT_NAMESPACES = ["shop", "shop-canary"] as const;
+
+/** kubectl get pods -n NAMESPACE, every 300 ms from 0.5 s to 5.6 s, one namespace and then the other. */
+const GETS: WorkloadAction[] = Array.from({ length: 18 }, (_, i) => ({
+  at: 500_000 + 300_000 * i,
+  kind: "get" as const,
+  resource: "pods" as const,
+  namespace: TENANT_NAMESPACES[i % 2]!,
+}));
 
 const FLOW: readonly WorkloadAction[] = [
   { at: 800_000, kind: "scale", deployment: "shop/web", replicas: 4 },
@@ -43,7 +52,7 @@ export const tenants: ScenarioDef<KubeOptions> = {
     faultPhaseUs: 6_000_000,
     livenessBoundUs: 15_000_000,
     manifests: [deploymentManifest("shop", "web", 3), deploymentManifest("shop-canary", "web", 1)],
-    actions: [...FLOW],
+    actions: [...FLOW, ...GETS],
     mix: {
       meanGapUs: 500_000,
       minDurationUs: 100_000,

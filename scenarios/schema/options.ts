@@ -213,7 +213,15 @@ const action = z.discriminatedUnion("kind", [
   }),
   z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
   z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
-  z.strictObject({ at: us(0), kind: z.literal("get"), resource: z.enum(["pods", "replicasets", "deployments"]) }),
+  z.strictObject({
+    at: us(0),
+    kind: z.literal("get"),
+    resource: z.enum(["pods", "replicasets", "deployments"]),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a lowercase DNS label)")
+      .optional(),
+  }),
 ]);
 
 /** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
