@@ -158,46 +158,27 @@ test("prefixOf cuts a key after its third slash, as splitting and joining it did
 const shop = (name: string) => `/registry/pods/shop/${name}`;
 const canary = (name: string) => `/registry/pods/shop-canary/${name}`;
 const nsVersions = [v(shop("a"), 5), v(canary("x"), 6), v(shop("a"), 7), v(shop("b"), 8)];
+/** kube-informer-reliable over nsVersions, for informer t/Pod of namespace shop (listed at 4) and then `events`. */
+const shopInformer = (...events: InformerObservation[]) =>
+  checkInformerStreams(
+    log({ versions: nsVersions, observed: [ev("t/Pod", "/registry/pods/shop/", 4, "LIST"), ...events] }),
+  );
 
 test("informer reliable: a namespaced informer that saw its namespace's 5, 7, 8 passes, past the other namespace's change", () => {
-  const r = checkInformerStreams(
-    log({
-      versions: nsVersions,
-      observed: [
-        ev("t/Pod", "/registry/pods/shop/", 4, "LIST"),
-        ev("t/Pod", shop("a"), 5),
-        ev("t/Pod", shop("a"), 7),
-        ev("t/Pod", shop("b"), 8),
-      ],
-    }),
-  );
+  const r = shopInformer(ev("t/Pod", shop("a"), 5), ev("t/Pod", shop("a"), 7), ev("t/Pod", shop("b"), 8));
   assert.is(r.verdict, "pass", r.message);
   assert.match(r.message, "1 of one namespace, handed nothing outside it");
 });
 
 test("informer reliable: a namespaced informer that skips a change of its namespace fails", () => {
-  const r = checkInformerStreams(
-    log({
-      versions: nsVersions,
-      observed: [ev("t/Pod", "/registry/pods/shop/", 4, "LIST"), ev("t/Pod", shop("a"), 5), ev("t/Pod", shop("b"), 8)],
-    }),
-  );
+  const r = shopInformer(ev("t/Pod", shop("a"), 5), ev("t/Pod", shop("b"), 8));
   assert.is(r.verdict, "fail");
   assert.match(r.message, "t/Pod missed /registry/pods/shop/a at rv 7");
 });
 
 test("informer reliable: a namespaced informer handed an object of a namespace its name prefixes fails (kubernetes#25342)", () => {
   for (const event of ["MODIFIED", "LIST"] as const) {
-    const r = checkInformerStreams(
-      log({
-        versions: nsVersions,
-        observed: [
-          ev("t/Pod", "/registry/pods/shop/", 4, "LIST"),
-          ev("t/Pod", shop("a"), 5),
-          ev("t/Pod", canary("x"), 6, event),
-        ],
-      }),
-    );
+    const r = shopInformer(ev("t/Pod", shop("a"), 5), ev("t/Pod", canary("x"), 6, event));
     assert.is(r.verdict, "fail", event);
     assert.match(
       r.message,

@@ -19,7 +19,7 @@ import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { deploymentManifest } from "../../harness/kube/manifests.ts";
 import { FAULT_PHASE_KNOB, runKube, type KubeOptions } from "./scenarios.ts";
 import { readyCountProcesses } from "../schema/processes.ts";
-import { peerCuts } from "./watch-cache.ts";
+import { cachedCluster, peerCuts } from "./watch-cache.ts";
 
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
@@ -46,23 +46,9 @@ export const tenants: ScenarioDef<KubeOptions> = {
   description:
     'controllers scoped to one namespace each, in namespaces whose names prefix one another ("shop", "shop-canary"), each keeping a ConfigMap of its Deployment\'s ready pods through a rollout, over apiservers serving from watch caches while a member is cut off from its peers and apiservers and controllers pause and crash; no informer may be handed anything outside its namespace or miss a change in it',
   resolve: (rng) => ({
-    members: 3,
-    apiservers: 3,
-    nodes: 3,
-    faultPhaseUs: 6_000_000,
-    livenessBoundUs: 15_000_000,
+    ...cachedCluster(),
     manifests: [deploymentManifest("shop", "web", 3), deploymentManifest("shop-canary", "web", 1)],
     actions: [...FLOW, ...GETS],
-    mix: {
-      meanGapUs: 500_000,
-      minDurationUs: 100_000,
-      maxDurationUs: 1_000_000,
-      weights: { pause: 4, crash: 1, loss: 1 },
-    },
-    pauseSchedulerLeader: false,
-    compactIntervalUs: 500_000,
-    conflictWriters: 0,
-    buggify: [],
     watchCacheCapacity: rng.pick([8, 16, 32]),
     readyCountNamespaces: [...TENANT_NAMESPACES],
   }),

@@ -38,6 +38,43 @@ export function peerCuts(rng: Rng, o: KubeOptions): FaultEvent[] {
   return out;
 }
 
+/**
+ * The cluster and faults of a run over watch caches (watch-cache's, which tenants shares): three of each,
+ * apiservers paused, crashed and cut off, etcd compacted every 0.5 s; the workload and cache size are the
+ * scenario's.
+ */
+export function cachedCluster(): Pick<
+  KubeOptions,
+  | "members"
+  | "apiservers"
+  | "nodes"
+  | "faultPhaseUs"
+  | "livenessBoundUs"
+  | "mix"
+  | "pauseSchedulerLeader"
+  | "compactIntervalUs"
+  | "conflictWriters"
+  | "buggify"
+> {
+  return {
+    members: 3,
+    apiservers: 3,
+    nodes: 3,
+    faultPhaseUs: 6_000_000,
+    livenessBoundUs: 15_000_000,
+    mix: {
+      meanGapUs: 500_000,
+      minDurationUs: 100_000,
+      maxDurationUs: 1_000_000,
+      weights: { pause: 4, crash: 1, loss: 1 },
+    },
+    pauseSchedulerLeader: false,
+    compactIntervalUs: 500_000,
+    conflictWriters: 0,
+    buggify: [],
+  };
+}
+
 /** kubectl get pods / replicasets, every 300 ms from 0.4 s to 5.8 s. */
 const GETS: WorkloadAction[] = Array.from({ length: 19 }, (_, i) => ({
   at: 400_000 + 300_000 * i,
@@ -50,23 +87,9 @@ export const watchCache: ScenarioDef<KubeOptions> = {
   description:
     "the Deployment flow through three apiservers that serve watches and lists from watch caches with small windows, while an etcd member is cut off from its peers (not from the apiservers: a cache reading from it stands still) and apiservers pause and crash; no informer may go back in time or miss a change",
   resolve: (rng) => ({
-    members: 3,
-    apiservers: 3,
-    nodes: 3,
-    faultPhaseUs: 6_000_000,
-    livenessBoundUs: 15_000_000,
+    ...cachedCluster(),
     manifests: [NGINX_MANIFEST],
     actions: [...ROLLOUT_FLOW, ...GETS],
-    mix: {
-      meanGapUs: 500_000,
-      minDurationUs: 100_000,
-      maxDurationUs: 1_000_000,
-      weights: { pause: 4, crash: 1, loss: 1 },
-    },
-    pauseSchedulerLeader: false,
-    compactIntervalUs: 500_000,
-    conflictWriters: 0,
-    buggify: [],
     watchCacheCapacity: rng.pick([4, 8, 16]),
   }),
   schedule: (rng, o) =>
