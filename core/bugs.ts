@@ -632,6 +632,13 @@ export const BUG_CATALOG = [
       "kubernetes #125133 (fixed by PR #125145, 1.27+ regression): the cacher indexed a single-namespace watch under its namespace but dispatched the events under none, so the watch was established and then heard nothing",
     scenario: "tenants",
   },
+  {
+    name: "raft-read-index-dropped-before-term-commit",
+    bug: "a new leader drops a ReadIndex request that comes before an entry of its term commits, instead of answering it once one does: the read waits for its member's timeout (200 ms here) and fails, on a cluster with nothing wrong",
+    modelledOn:
+      "etcd-io/etcd PR #7332 (2017), which made the leader drop such requests silently; etcd #12680 saw reads stall after elections, and PR #12762 (backported to 3.4 in #14258) postpones them until the first commit of the term; caught by `responsive`, which holds a fault-free run to prompt answers (a campaign survivor in the ReadIndex queue had shown no check judged latency)",
+    scenario: "smoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -94,6 +94,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-watch-cache-expired-window", 5], // [1] watch-cache: kube-informer-reliable, a change between the watch's revision and the window's start never sent (292 of seeds 1..300)
   ["kube-watch-cache-watch-during-reinit", 20], // [8] watch-cache: kube-informer-reliable, a watch started on the window a relist replaced missed the gap (129 of seeds 1..300)
   ["kube-watch-cache-consistent-read-unblocked", 5], // [1] watch-cache: kube-read-fresh, a kubectl list with no resourceVersion below a write acknowledged before it began (300 of seeds 1..300)
+  ["raft-read-index-dropped-before-term-commit", 5], // [1] smoke: responsive, a read never answered on a healthy cluster (4 of seeds 1..100: a read must reach the new leader before its first commit)
   ["kube-watch-cache-namespace-prefix", 5], // [1] tenants: kube-informer-reliable, a "shop" informer handed "shop-canary"'s objects (100 of seeds 1..100)
   ["kube-watch-cache-namespace-watch-silent", 5], // [1] tenants: kube-liveness (the tenants' ConfigMaps never caught up) and kube-informer-reliable (91 of seeds 1..100)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2757 and 3349)

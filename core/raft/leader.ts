@@ -364,6 +364,9 @@ export abstract class RaftLeader extends RaftState {
     // A new leader does not know the latest commit index until an entry of its own term commits (the
     // mutant answers from the commit index it has).
     if (!this.committedEntryInCurrentTerm() && !this.bugs.has("raft-read-index-before-term-commit")) {
+      // MUTANT raft-read-index-dropped-before-term-commit: dropped instead of postponed, as etcd's raft did
+      // from #7332 until #12762: the read waits for its host's timeout.
+      if (this.bugs.has("raft-read-index-dropped-before-term-commit")) return;
       raftProbe("raft.read-index-awaits-term-commit");
       ls.pendingReadIndex.push(m);
       return;

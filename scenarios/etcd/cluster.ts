@@ -19,6 +19,7 @@ import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/i
 import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
+import { checkResponsive } from "../../checkers/etcd/responsive.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { type AppliedChange, type Config, checkMembership, configChanges } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
@@ -41,6 +42,8 @@ export interface KvOptions extends Record<string, unknown> {
    * cluster must serve that no safety check can miss when it does not.
    */
   probeLeaseAndWatch: boolean;
+  /** With no faults and no BUGGIFY points: every client operation is answered within this long of its call (absent: not judged). */
+  responsiveUs?: number;
   thinkUs: number;
   traffic: TrafficMix;
   compaction: boolean;
@@ -402,6 +405,11 @@ export function runKvCluster(
     },
     () => leaseSafety.result(),
     () => leaseExpiry.result(),
+    // Judged only where nothing was made to fail: a fault or a BUGGIFY point may delay any answer.
+    () =>
+      o.responsiveUs === undefined || input.faults.length > 0 || o.buggify.length > 0
+        ? undefined
+        : checkResponsive(run.recorder.operations, o.responsiveUs, world.now),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),
     () =>
       operator === undefined

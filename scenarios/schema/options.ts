@@ -111,6 +111,11 @@ export const kvOptions = {
     .describe(
       "after the heal the liveness probe also keeps a lease alive and watches its write until a progress notification",
     ),
+  responsiveUs: us(1)
+    .optional()
+    .describe(
+      "smoke: in a run with no faults and no BUGGIFY points, every client operation must be answered within this long of its call (the check `responsive`; absent, or with faults: not judged)",
+    ),
   thinkUs: us(1).describe("mean client think time between operations"),
   traffic: trafficMix,
   compaction: z.boolean().describe("a client compacts the store periodically"),
