@@ -158,9 +158,12 @@ export class RaftSafetyMonitor {
   private committedMax = 0;
   /** The entry first applied at each index (its term and payload, see samePayload) and by whom. */
   private readonly applied: EntryTable;
-  /** Per log index: the configuration first seen reflecting it (a number in configDigests), and by whom. */
   /** Indexes of the configuration change entries any node applied, ascending. */
   private readonly confChanges: number[] = [];
+  /**
+   * Per configuration change index (per applied index for a host that reports no applied entries): the
+   * configuration first seen after it (a number in configDigests), and by whom.
+   */
   private readonly configAt = new RunColumn();
   private readonly configBy = new RunColumn();
   /** Configuration digests by number (index 0 unused), and the reverse. */

@@ -6,6 +6,7 @@
 // ReplicaSet, garbage-collector and scheduler controllers are written against this API too.
 import type { Random } from "../env.ts";
 import type { Preconditions } from "./api.ts";
+import { DNS_LABEL } from "./manifest.ts";
 import { isKind, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
 
 /** One write a reconcile asks for. Writes run in order; the first failure ends the pass and requeues the key. */
@@ -95,8 +96,6 @@ export interface ControllerDef {
    */
   pending?(objects: readonly KubeObject[]): string[];
 }
-
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 /** Validates a controller definition (a friendly error for user input) and fills in defaults. */
 export function defineController(def: ControllerDef): ControllerDef {

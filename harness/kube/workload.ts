@@ -1,6 +1,6 @@
 // Workload actions over time (scale, image change, delete, apply more manifests) and the state they
 // should leave behind, which liveness compares the cluster against.
-import { parseManifests } from "../../core/kube/manifest.ts";
+import { DNS_LABEL, parseManifests } from "../../core/kube/manifest.ts";
 import { nsName, type Deployment, type KubeObject } from "../../core/kube/types.ts";
 import type { ExpectedDeployment } from "../../checkers/kube/pending.ts";
 
@@ -77,10 +77,7 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
           throw new Error(
             `${f}.resource: expected pods, replicasets or deployments, got ${JSON.stringify(a.resource)}`,
           );
-        if (
-          a.namespace !== undefined &&
-          (typeof a.namespace !== "string" || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(a.namespace))
-        )
+        if (a.namespace !== undefined && (typeof a.namespace !== "string" || !DNS_LABEL.test(a.namespace)))
           throw new Error(`${f}.namespace: expected a namespace name, got ${JSON.stringify(a.namespace)}`);
         steps.push({
           at: a.at,

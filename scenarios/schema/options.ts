@@ -8,6 +8,9 @@ import { count, MAX_US, prob, us, weight } from "./fields.ts";
 import { DISK_PROFILES } from "../../sim/latency.ts";
 import { latencyOptionProblem } from "../../sim/latency-options.ts";
 import { AUTH_CHANGES } from "../etcd/auth-revoke.ts";
+import { DNS_LABEL } from "../../core/kube/manifest.ts";
+
+const namespaceName = z.string().regex(DNS_LABEL, "must be a namespace name (a lowercase DNS label)");
 
 const buggify = z
   .array(z.enum(BUGGIFY_SITE_NAMES as [string, ...string[]]))
@@ -222,10 +225,7 @@ const action = z.discriminatedUnion("kind", [
     at: us(0),
     kind: z.literal("get"),
     resource: z.enum(["pods", "replicasets", "deployments"]),
-    namespace: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a lowercase DNS label)")
-      .optional(),
+    namespace: namespaceName.optional(),
   }),
 ]);
 
@@ -282,7 +282,7 @@ export const kubeOptions = {
       "watch-cache: every apiserver serves watches, and lists that carry a resourceVersion, from a watch cache per resource whose window holds this many changes (absent: no cache, all from etcd)",
     ),
   readyCountNamespaces: z
-    .array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a namespace name (a lowercase DNS label)"))
+    .array(namespaceName)
     .max(8)
     .refine((a) => new Set(a).size === a.length, "must not name a namespace twice")
     .optional()
