@@ -44,6 +44,7 @@ export interface CheckEvidence {
   "kube-replica-creations": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
+  "kube-graceful-delete": ViolationList;
   "kube-node-health": ViolationList;
   "kube-max-surge": ViolationList;
   "kube-min-available": ViolationList;

@@ -639,6 +639,13 @@ export const BUG_CATALOG = [
       "etcd-io/etcd PR #7332 (2017), which made the leader drop such requests silently; etcd #12680 saw reads stall after elections, and PR #12762 (backported to 3.4 in #14258) postpones them until the first commit of the term; caught by `responsive`, which holds a fault-free run to prompt answers (a campaign survivor in the ReadIndex queue had shown no check judged latency)",
     scenario: "smoke",
   },
+  {
+    name: "kube-graceful-delete-extends-deadline",
+    bug: "a delete of a pod that is already terminating, with a grace period no longer than its own, sets the deletion deadline afresh from now: each repeated `kubectl delete --grace-period` moves deletionTimestamp later",
+    modelledOn:
+      'kubernetes PR #27539 (2016, a 1.3 regression): BeforeDelete reset deletionTimestamp to now + the requested period, so "it was possible to extend delete timestamp to infinity by issuing repeated DELETE calls"; since then a later delete may only shorten the period, moving the deadline back by the difference',
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

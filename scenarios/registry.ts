@@ -13,6 +13,7 @@ import { tightNodes } from "./kube/tight-nodes.ts";
 import { nodeFailures } from "./kube/node-failures.ts";
 import { watchCache } from "./kube/watch-cache.ts";
 import { tenants } from "./kube/tenants.ts";
+import { terminatingPods } from "./kube/terminating-pods.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -27,6 +28,7 @@ const all: ScenarioDef[] = [
   nodeFailures,
   watchCache,
   tenants,
+  terminatingPods,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

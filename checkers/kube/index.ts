@@ -16,6 +16,7 @@ import { checkReadyTruthful } from "./ready.ts";
 import { checkNodeCapacity } from "./capacity.ts";
 import { checkWatchLeaks } from "./watch-leaks.ts";
 import { checkCreateStatus } from "./create-status.ts";
+import { checkGracefulDeletion } from "./graceful.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 export { checkSingleLeader } from "./leader.ts";
@@ -29,6 +30,7 @@ export { checkReadyTruthful } from "./ready.ts";
 export { checkNodeCapacity } from "./capacity.ts";
 export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkCreateStatus } from "./create-status.ts";
+export { checkGracefulDeletion } from "./graceful.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -49,6 +51,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkNodeCapacity(obs),
     checkReplicaCreations(obs),
     checkCreateStatus(obs),
+    checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),
   ];

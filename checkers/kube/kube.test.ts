@@ -358,6 +358,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-node-capacity",
       "kube-replica-creations",
       "kube-create-status",
+      "kube-graceful-delete",
       "kube-watch-leaks",
       "kube-max-surge",
       "kube-min-available",

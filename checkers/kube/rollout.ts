@@ -114,7 +114,13 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
   const explainUs = opts.explainUs ?? DEFAULT_EXPLAIN_US;
   const settleUs = opts.settleUs ?? DEFAULT_SETTLE_US;
   const surgeGraceUs = opts.surgeGraceUs ?? DEFAULT_SURGE_GRACE_US;
-  const faults = opts.faults ?? [];
+  // An operator's deliberate disruption (kubectl delete pods) explains a shortfall as a fault does.
+  const faults: readonly FaultWindow[] = [
+    ...(opts.faults ?? []),
+    ...obs.actions
+      .filter((a) => a.disruptive === true)
+      .map((a) => ({ start: a.startedAt ?? a.time, end: a.time, what: a.description })),
+  ];
   const explaining = (t: number): FaultWindow | undefined =>
     faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
 

@@ -71,7 +71,18 @@ export type ApiRequest =
   | { verb: "update"; object: KubeObject; subresource?: "status" }
   /** A JSON merge patch (RFC 7386), applied by the apiserver inside GuaranteedUpdate. */
   | { verb: "patch"; kind: Kind; namespace?: string; name: string; patch: unknown; subresource?: "status" }
-  | { verb: "delete"; kind: Kind; namespace?: string; name: string; preconditions?: Preconditions };
+  /**
+   * gracePeriodSeconds as DeleteOptions carries it: absent, the object's default (a pod's
+   * terminationGracePeriodSeconds); 0, at once. A graceful delete answers the object, now terminating.
+   */
+  | {
+      verb: "delete";
+      kind: Kind;
+      namespace?: string;
+      name: string;
+      preconditions?: Preconditions;
+      gracePeriodSeconds?: number;
+    };
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";
 

@@ -19,6 +19,7 @@ import { applyMergePatch } from "./merge-patch.ts";
 import { kubeProbe } from "./probes.ts";
 import type { ApiserverWatchesAt, KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
+import { beforeDelete, deletePending } from "./graceful.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { clone, isKind, type KubeObject, type ObjectMeta } from "./types.ts";
 // ---- quotas and limits
@@ -194,20 +195,32 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
           true, // patched() builds a new object and metadata every time
         );
       }
-      case "delete":
+      case "delete": {
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
+        const grace = req.gracePeriodSeconds;
+        if (grace !== undefined && (!Number.isSafeInteger(grace) || grace < 0))
+          return cb(fail("Invalid", `gracePeriodSeconds: expected a non-negative integer, got ${String(grace)}`));
+        const decide = (cur: KubeObject) => beforeDelete(cur, grace, env.now(), cfg.bugs);
+        const key = registryKey(req.kind, req.namespace, req.name);
         if (quota !== undefined && req.kind === "Pod") {
-          return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, (r) => {
-            if (r.ok && r.value.kind === "Pod") quota.podDeleted(r.value);
-            else if (!r.ok && r.status.unknown)
-              cfg.admission!.onUncertain?.(
-                env.id,
-                `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`,
-              );
-            cb(r);
-          });
+          return registry.delete(
+            key,
+            req.preconditions ?? {},
+            (r) => {
+              // A terminating pod stays charged until it is removed.
+              if (r.ok && r.value.kind === "Pod" && !deletePending(r.value)) quota.podDeleted(r.value);
+              else if (!r.ok && r.status.unknown)
+                cfg.admission!.onUncertain?.(
+                  env.id,
+                  `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`,
+                );
+              cb(r);
+            },
+            decide,
+          );
         }
-        return registry.delete(registryKey(req.kind, req.namespace, req.name), req.preconditions ?? {}, cb);
+        return registry.delete(key, req.preconditions ?? {}, cb, decide);
+      }
     }
   }
 
@@ -311,6 +324,14 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     if (cur.metadata.namespace !== undefined) m.namespace = cur.metadata.namespace;
     if (cur.metadata.uid !== undefined) m.uid = cur.metadata.uid;
     if (cur.metadata.creationTimestamp !== undefined) m.creationTimestamp = cur.metadata.creationTimestamp;
+    // A graceful delete's fields are the system's: only a delete sets or shortens them, an update keeps them.
+    if (cur.metadata.deletionTimestamp !== undefined) {
+      m.deletionTimestamp = cur.metadata.deletionTimestamp;
+      m.deletionGracePeriodSeconds = cur.metadata.deletionGracePeriodSeconds ?? 0;
+    } else if (m.deletionTimestamp !== undefined || m.deletionGracePeriodSeconds !== undefined) {
+      delete m.deletionTimestamp;
+      delete m.deletionGracePeriodSeconds;
+    }
     const specOf = (o: KubeObject) =>
       (o as { spec?: unknown; data?: unknown }).spec ?? (o as { data?: unknown }).data ?? null;
     // Equal as stored bytes (canonicalEqual walks the two, and a status write keeps the stored spec object).

@@ -107,6 +107,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-node-capacity",
         "kube-replica-creations",
         "kube-create-status",
+        "kube-graceful-delete",
         "kube-watch-leaks",
         "kube-max-surge",
         "kube-min-available",

@@ -184,9 +184,17 @@ export class KubeClient {
     name: string,
     preconditions: Preconditions,
     cb: (r: ApiResult<ObjectOf<K>>) => void,
+    gracePeriodSeconds?: number,
   ): void {
     this.request(
-      { verb: "delete", kind, name, preconditions, ...(namespace ? { namespace } : {}) },
+      {
+        verb: "delete",
+        kind,
+        name,
+        preconditions,
+        ...(namespace ? { namespace } : {}),
+        ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+      },
       cb as (r: ApiResult<unknown>) => void,
     );
   }

@@ -13,6 +13,7 @@ import type { BugSet } from "../bugs.ts";
 import {
   nodeIsReady,
   objectKey,
+  podHoldsRoom,
   podIsActive,
   podIsReady,
   type Lease,
@@ -35,6 +36,8 @@ export interface KubeletTiming {
   restartBackoffUs: [number, number];
   /** How often a kubelet that posts its node's status reads its Node (nodeStatusUpdateFrequency). */
   nodeStatusUs: number;
+  /** How long a terminating pod's containers take to stop (capped by its grace period: the slow ones are killed then). */
+  stopDelayUs: [number, number];
 }
 
 export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
@@ -43,6 +46,7 @@ export const DEFAULT_KUBELET_TIMING: KubeletTiming = {
   retryUs: 100_000,
   restartBackoffUs: [1_000_000, 8_000_000],
   nodeStatusUs: 1_000_000,
+  stopDelayUs: [100_000, 3_000_000],
 };
 
 export interface KubeletConfig {
@@ -101,6 +105,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // again, whatever the API now holds (another writer marked the pod not ready).
   const trustsCache = cfg.bugs?.has("kube-kubelet-trusts-status-cache") === true;
   const retries = new Set<string>();
+  /** Pods (by uid) whose containers are stopping or whose removal is under way. */
+  const terminating = new Set<string>();
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
   // MUTANT kube-kubelet-counts-rejected-pods: a rejected pod is counted as admitted until its Failed
@@ -167,10 +173,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   function sync(p: Pod): void {
     const uid = p.metadata.uid ?? "";
+    if (p.metadata.deletionTimestamp !== undefined) return terminate(p);
     let c = containers.get(uid);
     if (c === undefined) {
       // A terminal pod (one a kubelet rejected) never runs; a pod that finds the node full is rejected.
-      if (!podIsActive(p) || rejected.has(uid)) return;
+      if (!podHoldsRoom(p) || rejected.has(uid)) return;
       if (!noAdmission && containers.size + unsynced.size >= cfg.capacity) {
         reject(p);
         return;
@@ -194,7 +201,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // The PLEG: a container died on its own. Its pod is not ready until it runs again, after the back-off.
   runtime.onExit = (uid) => {
     const c = containers.get(uid);
-    if (c === undefined) return;
+    if (c === undefined || terminating.has(uid)) return;
     c.restarts++;
     kubeProbe("kube.kubelet-container-restarted");
     const [base, max] = timing.restartBackoffUs;
@@ -207,7 +214,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   function writeStatus(p: Pod, c: Container): void {
     // A pod the API holds as terminal stays so (a rejection by this node's previous incarnation may land
     // after this one admitted the pod): its container stops, and no status moves it out of the phase.
-    if (!podIsActive(p)) {
+    if (p.metadata.deletionTimestamp !== undefined) return; // terminate() has it
+    if (!podHoldsRoom(p)) {
       stopContainer(c.uid);
       return;
     }
@@ -292,6 +300,46 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     send();
   }
 
+  /**
+   * A pod of this node is terminating: its containers get the grace period to stop (they stop after the
+   * stop delay, or when it runs out), then the pod is removed with grace period 0 and its uid as the
+   * precondition, as the kubelet's status manager does once nothing of the pod runs. A pod with nothing
+   * running here (never admitted, or gone with a reboot) is removed at once.
+   */
+  function terminate(p: Pod): void {
+    const uid = p.metadata.uid ?? "";
+    if (terminating.has(uid)) return;
+    terminating.add(uid);
+    kubeProbe("kube.kubelet-pod-terminating");
+    const finish = (): void => {
+      stopContainer(uid);
+      removePod(p, uid);
+    };
+    if (!containers.has(uid)) return finish();
+    const graceUs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000;
+    env.setTimer(Math.min(graceUs, rng.int(timing.stopDelayUs[0], timing.stopDelayUs[1])), finish);
+  }
+
+  function removePod(p: Pod, uid: string): void {
+    client.delete(
+      "Pod",
+      p.metadata.namespace,
+      p.metadata.name,
+      { uid },
+      (r) => {
+        if (r.ok || r.status.reason === "NotFound" || r.status.reason === "Conflict") {
+          terminating.delete(uid);
+          return;
+        }
+        env.setTimer(timing.retryUs, () => {
+          if (sameAs(p, uid) !== undefined) removePod(p, uid);
+          else terminating.delete(uid);
+        });
+      },
+      0,
+    );
+  }
+
   function stopContainer(uid: string): void {
     containers.delete(uid);
     runtime.stop(uid);
@@ -305,6 +353,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       else if (containers.has(p.metadata.uid ?? "")) stopContainer(p.metadata.uid ?? "");
     },
     onDelete: (p) => {
+      terminating.delete(p.metadata.uid ?? "");
       if (containers.has(p.metadata.uid ?? "")) kubeProbe("kube.kubelet-pod-deleted");
       if (!keepsDeleted) stopContainer(p.metadata.uid ?? "");
     },

@@ -4,7 +4,7 @@ import { ManifestError, parseManifests } from "./manifest.ts";
 import { NGINX } from "../../testing/kube/fake-cluster.ts";
 import type { Deployment } from "./types.ts";
 import { expectedDeployments, workloadSteps } from "../../harness/kube/workload.ts";
-import { NGINX_EXPORTED_MANIFEST } from "../../harness/kube/manifests.ts";
+import { deploymentManifest, NGINX_EXPORTED_MANIFEST } from "../../harness/kube/manifests.ts";
 
 function error(yaml: string): ManifestError {
   try {
@@ -118,6 +118,20 @@ test("actions are validated and the expected state follows them in time order", 
   ]);
   const gone = expectedDeployments(workloadSteps(objs, [{ at: 1, kind: "delete", deployment: "nginx" }]));
   assert.ok(gone[0]!.deleted);
+});
+
+test("a pod template's terminationGracePeriodSeconds is kept; a negative one is refused, naming the field", () => {
+  const d = parseManifests(deploymentManifest("default", "web", 2, "nginx:1.25", 2))[0] as Deployment;
+  assert.is(d.spec.template.spec.terminationGracePeriodSeconds, 2);
+  assert.is(
+    (parseManifests(deploymentManifest("default", "web", 2))[0] as Deployment).spec.template.spec
+      .terminationGracePeriodSeconds,
+    undefined,
+  );
+  assert.throws(
+    () => parseManifests(deploymentManifest("default", "web", 2, "nginx:1.25", -1)),
+    /spec\.template\.spec\.terminationGracePeriodSeconds: expected a non-negative integer/,
+  );
 });
 
 test.run();

@@ -115,6 +115,11 @@ function deployment(v: Validator, doc: Obj): Deployment {
     metadata: meta,
     spec: { replicas, selector: { matchLabels }, template: { metadata: { labels: tlabels }, spec: { containers } } },
   };
+  if (tspec.terminationGracePeriodSeconds !== undefined)
+    d.spec.template.spec.terminationGracePeriodSeconds = v.nonNegInt(
+      tspec.terminationGracePeriodSeconds,
+      "spec.template.spec.terminationGracePeriodSeconds",
+    );
   if (spec.strategy !== undefined) {
     const s = v.obj(spec.strategy, "spec.strategy");
     if (s.type !== undefined && s.type !== "RollingUpdate")

@@ -128,6 +128,10 @@ export interface ActionOutcome {
   time: number;
   index: number;
   description: string;
+  /** When the client first tried the step (absent in hand-made logs). */
+  startedAt?: number;
+  /** The step disrupts pods on purpose (`delete pods`): a shortfall of ready pods while it runs is its doing. */
+  disruptive?: boolean;
 }
 
 /**

@@ -43,6 +43,12 @@ export const KUBE_PROBES = {
   "kube.delete-precondition-failed": {
     what: "a delete's uid or resourceVersion precondition did not match the stored object",
   },
+  "kube.delete-graceful": {
+    what: "a delete of a running pod began its grace period: the pod is stored terminating (deletionTimestamp set)",
+  },
+  "kube.delete-already-terminating": {
+    what: "a delete of a terminating object asked for no shorter grace period: nothing changes, the object is answered",
+  },
   "kube.create-already-exists": { what: "a create found the key taken (Txn mod_revision == 0 failed): AlreadyExists" },
   "kube.list-continue-expired": {
     what: "a paged list's continue token pointed at a compacted revision: 410, the informer starts the list over",
@@ -66,6 +72,9 @@ export const KUBE_PROBES = {
     what: "a key failed again before succeeding: the work queue re-added it after a doubled backoff",
   },
   "kube.gate-refused": { what: "a leader-elected process had a write ready but its lease no longer allowed it to act" },
+  "kube.kubelet-pod-terminating": {
+    what: "a kubelet saw a pod of its node terminating: it stops the containers, then removes the pod (grace period 0)",
+  },
   "kube.kubelet-pod-deleted": { what: "a kubelet saw a pod it was running deleted and stopped its containers" },
   "kube.kubelet-pod-rejected": {
     what: "a kubelet rejected a pod bound to its node (no room left: phase Failed, reason OutOfpods)",

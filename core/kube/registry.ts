@@ -15,6 +15,7 @@ import {
   type WatchEvent,
 } from "./api.ts";
 import { kubeProbe } from "./probes.ts";
+import type { DeleteDecision } from "./graceful.ts";
 import { decodeObject, encodeObject, keyOfObject, prefixEndOf } from "./resources.ts";
 import { rvOf, type KubeObject } from "./types.ts";
 
@@ -242,8 +243,18 @@ export class Registry {
     } else readFresh();
   }
 
-  /** Deletes the object if it still matches the preconditions; answers the deleted object (rv = the deletion's revision). */
-  delete(key: string, pre: Preconditions, cb: (r: ApiResult<KubeObject>) => void): void {
+  /**
+   * Deletes the object if it still matches the preconditions; answers the deleted object (rv = the
+   * deletion's revision). With `decide` (graceful deletion, graceful.ts), the stored object may instead be
+   * replaced by its terminating version, compared on its mod_revision like any update, and answered as
+   * stored; or be left as it is and answered so.
+   */
+  delete(
+    key: string,
+    pre: Preconditions,
+    cb: (r: ApiResult<KubeObject>) => void,
+    decide?: (cur: KubeObject) => DeleteDecision,
+  ): void {
     let attempts = 0;
     const attempt = (kv: KeyValue | undefined) => {
       if (kv === undefined) return cb(fail("NotFound", `${key} not found`));
@@ -253,21 +264,48 @@ export class Registry {
         kubeProbe("kube.delete-precondition-failed");
         return cb({ ok: false, status: bad });
       }
+      const decision = decide?.(cur);
+      if (decision?.kind === "pending") {
+        kubeProbe("kube.delete-already-terminating");
+        return cb({ ok: true, value: cur });
+      }
       if (++attempts > this.maxAttempts)
         return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
+      const compare = [{ key, target: "MOD" as const, result: "EQUAL" as const, modRevision: kv.modRevision }];
+      if (decision?.kind === "terminate") {
+        kubeProbe("kube.delete-graceful");
+        const next = decision.object;
+        this.kv.txn(
+          {
+            compare,
+            success: [{ requestPut: { key, value: encodeObject(next), prevKv: true } }],
+            failure: [{ requestRange: { key } }],
+          },
+          (r) => {
+            if (!r.ok) return cb(fromEtcd(r));
+            if (!r.value.succeeded) return attempt(rangeKv(r.value));
+            const rv = r.value.header.revision;
+            const written = withRv(next, rv);
+            this.opts.observer?.write({ key, op: "update", baseRv: kv.modRevision, rv });
+            this.opts.observer?.version(key, rv, kv.createRevision, written);
+            cb({ ok: true, value: written });
+          },
+        );
+        return;
+      }
       this.kv.txn(
-        {
-          compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
-          success: [{ requestDeleteRange: { key, prevKv: true } }],
-          failure: [{ requestRange: { key } }],
-        },
+        { compare, success: [{ requestDeleteRange: { key, prevKv: true } }], failure: [{ requestRange: { key } }] },
         (r) => {
           if (!r.ok) return cb(fromEtcd(r));
           if (!r.value.succeeded) return attempt(rangeKv(r.value));
           const rv = r.value.header.revision;
           this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
           this.opts.observer?.version(key, rv, undefined, null);
-          cb({ ok: true, value: withRv(cur, rv) });
+          // A terminating object's removal answers it with period 0, as Kubernetes' last update before the
+          // delete leaves it: the caller can tell a removal from a graceful delete that is still pending.
+          const removed = withRv(cur, rv);
+          if (removed.metadata.deletionTimestamp === undefined) return cb({ ok: true, value: removed });
+          cb({ ok: true, value: { ...removed, metadata: { ...removed.metadata, deletionGracePeriodSeconds: 0 } } });
         },
       );
     };

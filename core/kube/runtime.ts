@@ -14,6 +14,7 @@ import {
   type ReconcileContext,
   type Write,
 } from "./controller.ts";
+import { deletePending } from "./graceful.ts";
 import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
 import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
@@ -297,6 +298,8 @@ export class ControllerRuntime {
         return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
           if (r.ok) {
             this.noteWritten("delete", w.preconditions?.resourceVersion, r.value);
+            // A graceful delete answers the object, now terminating: it is still there.
+            if (deletePending(r.value)) return assume(r);
             this.informers
               .get(w.kind)
               ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));

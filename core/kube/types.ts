@@ -27,6 +27,14 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  /**
+   * Set by the apiserver when a graceful delete begins (µs on its clock: the time by which the object
+   * should be gone, the request's time plus the grace period); from then on the object is terminating,
+   * and it only ever moves earlier. Absent on objects deleted at once.
+   */
+  deletionTimestamp?: number;
+  /** The grace period the deletion was given, in seconds (only ever shortened by a later delete). */
+  deletionGracePeriodSeconds?: number;
 }
 
 export interface Container {
@@ -40,6 +48,11 @@ export interface PodSpec {
   containers: Container[];
   /** Empty until the scheduler binds the pod. */
   nodeName?: string;
+  /**
+   * Seconds a deleted pod's containers get to stop before its kubelet removes it (a delete's default
+   * grace period). Absent or 0: a delete removes the pod at once.
+   */
+  terminationGracePeriodSeconds?: number;
 }
 
 export interface PodTemplateSpec {
@@ -250,12 +263,25 @@ export function ownerRefTo(owner: KubeObject): OwnerReference {
 }
 
 /**
- * A pod that still holds its place: not in a terminal phase. The ReplicaSet controller manages only these
- * (Kubernetes' FilterActivePods), and the scheduler and the kubelet count only these against a node's room.
+ * A pod its controller still counts: not in a terminal phase and not terminating (Kubernetes'
+ * FilterActivePods). A ReplicaSet manages only these, so a terminating pod is replaced at once.
  */
 export function podIsActive(p: Pod): boolean {
+  return podHoldsRoom(p) && p.metadata.deletionTimestamp === undefined;
+}
+
+/**
+ * A pod that still holds its place on its node: not in a terminal phase. A terminating pod still does
+ * (its containers run until its kubelet stops them), so the scheduler and the kubelet count it.
+ */
+export function podHoldsRoom(p: Pod): boolean {
   const phase = p.status?.phase;
   return phase !== "Succeeded" && phase !== "Failed";
+}
+
+/** A delete of obj has begun and waits for its grace period (a pod's kubelet to stop its containers). */
+export function isTerminating(obj: { metadata: ObjectMeta }): boolean {
+  return obj.metadata.deletionTimestamp !== undefined;
 }
 
 export function podIsReady(p: Pod): boolean {

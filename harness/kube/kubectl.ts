@@ -6,7 +6,7 @@ import type { Actor, Env } from "../../core/env.ts";
 import type { ApiResult } from "../../core/kube/api.ts";
 import { KubeClient, type ClientTiming } from "../../core/kube/client.ts";
 import type { KubeRecorder } from "../../core/kube/observations.ts";
-import { clone, type Deployment, type KubeObject } from "../../core/kube/types.ts";
+import { clone, matchesLabels, type Deployment, type KubeObject } from "../../core/kube/types.ts";
 import { describeStep, kindOfResource, type WorkloadStep } from "./workload.ts";
 import { latencyLog } from "../../core/metrics/latency.ts";
 
@@ -28,6 +28,8 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
   const retryUs = cfg.retryUs ?? 100_000;
   let next = 0;
   let t0 = 0;
+  /** When the current step was first tried. */
+  let startedAt: number | undefined;
 
   const run = () => {
     const step = cfg.steps[next];
@@ -44,12 +46,19 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
       ...(step.kind === "scale" ? { replicas: step.replicas } : {}),
       ...(step.kind === "image" ? { image: step.image } : {}),
     });
+    startedAt ??= env.now();
     perform(step, (ok) => {
       if (!ok) {
         env.setTimer(retryUs, run);
         return;
       }
-      cfg.recorder?.action({ index: next, description: describeStep(step) });
+      cfg.recorder?.action({
+        index: next,
+        description: describeStep(step),
+        ...(startedAt !== undefined ? { startedAt } : {}),
+        ...(step.kind === "delete-pods" ? { disruptive: true } : {}),
+      });
+      startedAt = undefined;
       next++;
       run();
     });
@@ -83,6 +92,12 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
           s.namespace === undefined ? {} : { namespace: s.namespace },
           (r) => cb(r.ok),
         );
+      case "delete-pods":
+        return client.list("Pod", { namespace: s.namespace }, (r) => {
+          if (!r.ok) return cb(false);
+          const doomed = r.value.items.filter((p) => matchesLabels(p.metadata.labels, s.selector));
+          deleteEach(doomed, 0, s.gracePeriodSeconds, cb);
+        });
       case "delete":
         // With the uid it read as a precondition: a delete that lands late (an apiserver paused mid-request
         // finishes it when it resumes) cannot take a namesake created after the step. Any failure reads again.
@@ -94,6 +109,29 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
           );
         });
     }
+  }
+
+  /** Deletes the pods one by one, each only if it is still that pod (uid); gone or replaced counts as done. */
+  function deleteEach(
+    pods: readonly KubeObject[],
+    i: number,
+    grace: number | undefined,
+    cb: (ok: boolean) => void,
+  ): void {
+    const p = pods[i];
+    if (p === undefined) return cb(true);
+    const uid = p.metadata.uid;
+    client.delete(
+      "Pod",
+      p.metadata.namespace,
+      p.metadata.name,
+      uid ? { uid } : {},
+      (r) => {
+        if (!r.ok && r.status.reason !== "NotFound" && r.status.reason !== "Conflict") return cb(false);
+        deleteEach(pods, i + 1, grace, cb);
+      },
+      grace,
+    );
   }
 
   function applyAll(objs: readonly KubeObject[], i: number, cb: (ok: boolean) => void): void {

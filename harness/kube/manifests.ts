@@ -36,7 +36,17 @@ export const NGINX_EXPORTED_MANIFEST = `${NGINX_MANIFEST}status:
 `;
 
 /** A Deployment like nginx's, of `replicas` pods of `image`, named `name` in `namespace`. */
-export function deploymentManifest(namespace: string, name: string, replicas: number, image = "nginx:1.25"): string {
+export function deploymentManifest(
+  namespace: string,
+  name: string,
+  replicas: number,
+  image = "nginx:1.25",
+  terminationGracePeriodSeconds?: number,
+): string {
+  const grace =
+    terminationGracePeriodSeconds === undefined
+      ? ""
+      : `      terminationGracePeriodSeconds: ${terminationGracePeriodSeconds}\n`;
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -51,7 +61,7 @@ spec:
     metadata:
       labels: { app: ${name} }
     spec:
-      containers:
+${grace}      containers:
         - name: ${name}
           image: ${image}
           ports:

@@ -38,4 +38,29 @@ test("a get action of one namespace lists that namespace (kubectl get -n); a bad
   );
 });
 
+test("a delete-pods action takes a kubectl label selector and a grace period; a bad one is refused, naming the field", () => {
+  const steps = workloadSteps(
+    [],
+    [{ at: 5, kind: "delete-pods", selector: "app=web,tier=front", namespace: "shop", gracePeriodSeconds: 2 }],
+  );
+  assert.equal(steps, [
+    { at: 5, kind: "delete-pods", namespace: "shop", selector: { app: "web", tier: "front" }, gracePeriodSeconds: 2 },
+  ]);
+  assert.is(describeStep(steps[0]!), "delete pods -l app=web,tier=front -n shop --grace-period=2");
+  assert.equal(workloadSteps([], [{ at: 0, kind: "delete-pods", selector: "app=web" }])[0], {
+    at: 0,
+    kind: "delete-pods",
+    namespace: "default",
+    selector: { app: "web" },
+  });
+  assert.throws(
+    () => workloadSteps([], [{ at: 0, kind: "delete-pods", selector: "app" }]),
+    /actions\[0\]\.selector: expected labels as key=value/,
+  );
+  assert.throws(
+    () => workloadSteps([], [{ at: 0, kind: "delete-pods", selector: "app=web", gracePeriodSeconds: -1 }]),
+    /actions\[0\]\.gracePeriodSeconds: expected a non-negative integer, got -1/,
+  );
+});
+
 test.run();

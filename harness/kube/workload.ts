@@ -17,7 +17,13 @@ export type WorkloadAction =
    * `kubectl get pods [-n NAMESPACE]`: a list with no resourceVersion, the most recent state (kube-read-fresh
    * judges it); of every namespace when `namespace` is absent.
    */
-  | { at: number; kind: "get"; resource: GetResource; namespace?: string };
+  | { at: number; kind: "get"; resource: GetResource; namespace?: string }
+  /**
+   * `kubectl delete pods -l SELECTOR [-n NAMESPACE] [--grace-period=N]`: lists the namespace's pods
+   * (default "default") and deletes each whose labels match ("app=web,tier=front"), with its uid as the
+   * precondition. A pod already terminating is deleted again: only a shorter period may hurry it.
+   */
+  | { at: number; kind: "delete-pods"; selector: string; namespace?: string; gracePeriodSeconds?: number };
 
 /** What a `get` action lists. */
 export type GetResource = "pods" | "replicasets" | "deployments";
@@ -34,7 +40,25 @@ export type WorkloadStep =
   | { at: number; kind: "scale"; namespace: string; name: string; replicas: number }
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
   | { at: number; kind: "delete"; namespace: string; name: string }
-  | { at: number; kind: "get"; resource: GetResource; namespace?: string };
+  | { at: number; kind: "get"; resource: GetResource; namespace?: string }
+  | {
+      at: number;
+      kind: "delete-pods";
+      namespace: string;
+      selector: Record<string, string>;
+      gracePeriodSeconds?: number;
+    };
+
+/** "app=web,tier=front" as matchLabels; undefined if it is not such a list. */
+export function parseSelector(s: string): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  for (const part of s.split(",")) {
+    const m = /^([A-Za-z0-9._/-]+)=([A-Za-z0-9._-]*)$/.exec(part.trim());
+    if (m === null || Object.hasOwn(out, m[1]!)) return undefined;
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
 
 function ref(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");
@@ -86,9 +110,27 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
           ...(a.namespace !== undefined ? { namespace: a.namespace } : {}),
         });
         break;
+      case "delete-pods": {
+        const selector = typeof a.selector === "string" ? parseSelector(a.selector) : undefined;
+        if (selector === undefined)
+          throw new Error(`${f}.selector: expected labels as key=value[,key=value], got ${JSON.stringify(a.selector)}`);
+        if (a.namespace !== undefined && (typeof a.namespace !== "string" || !DNS_LABEL.test(a.namespace)))
+          throw new Error(`${f}.namespace: expected a namespace name, got ${JSON.stringify(a.namespace)}`);
+        const grace = a.gracePeriodSeconds;
+        if (grace !== undefined && (!Number.isInteger(grace) || grace < 0))
+          throw new Error(`${f}.gracePeriodSeconds: expected a non-negative integer, got ${JSON.stringify(grace)}`);
+        steps.push({
+          at: a.at,
+          kind: "delete-pods",
+          namespace: a.namespace ?? "default",
+          selector,
+          ...(grace !== undefined ? { gracePeriodSeconds: grace } : {}),
+        });
+        break;
+      }
       default:
         throw new Error(
-          `${f}.kind: expected scale, image, delete, apply or get, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
+          `${f}.kind: expected scale, image, delete, apply, get or delete-pods, got ${JSON.stringify((a as { kind?: unknown }).kind)}`,
         );
     }
   }
@@ -107,6 +149,13 @@ export function describeStep(s: WorkloadStep): string {
       return `delete deployment ${s.namespace}/${s.name}`;
     case "get":
       return s.namespace === undefined ? `get ${s.resource}` : `get ${s.resource} -n ${s.namespace}`;
+    case "delete-pods": {
+      const labels = Object.entries(s.selector)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(",");
+      const grace = s.gracePeriodSeconds === undefined ? "" : ` --grace-period=${s.gracePeriodSeconds}`;
+      return `delete pods -l ${labels} -n ${s.namespace}${grace}`;
+    }
   }
 }
 
@@ -130,7 +179,7 @@ export function expectedDeployments(steps: readonly WorkloadStep[]): ExpectedDep
       }
       continue;
     }
-    if (s.kind === "get") continue; // a read changes nothing
+    if (s.kind === "get" || s.kind === "delete-pods") continue; // a read changes nothing; deleted pods are replaced
     const e = out.get(`${s.namespace}/${s.name}`);
     if (e === undefined || e.deleted) continue; // acting on a missing deployment changes nothing
     if (s.kind === "scale") e.replicas = s.replicas;

@@ -227,6 +227,13 @@ const action = z.discriminatedUnion("kind", [
     resource: z.enum(["pods", "replicasets", "deployments"]),
     namespace: namespaceName.optional(),
   }),
+  z.strictObject({
+    at: us(0),
+    kind: z.literal("delete-pods"),
+    selector: z.string().min(1).describe('labels as kubectl -l takes them: "app=web,tier=front"'),
+    namespace: namespaceName.optional(),
+    gracePeriodSeconds: count(0, 3600).optional(),
+  }),
 ]);
 
 /** Kubernetes scenarios (deployment-rollout, controller-conflicts). */
@@ -440,7 +447,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures, watch-cache, tenants)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures, watch-cache, tenants, terminating-pods)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,

@@ -1,7 +1,7 @@
 // What an object charges against a ResourceQuota (k8s pkg/quota/v1/evaluator/core/pods.go, reduced):
 // a pod that is not finished counts 1 in "pods" (and "count/pods") and the sum of its containers'
 // requests in "requests.cpu" / "requests.memory" (also "cpu" / "memory", their short names).
-import { podIsActive, type Pod, type ResourceQuota } from "../types.ts";
+import { podHoldsRoom, type Pod, type ResourceQuota } from "../types.ts";
 import { formatQuantity, parseQuantity } from "./quantity.ts";
 
 /** Resource name → milli-units. */
@@ -9,7 +9,7 @@ export type Usage = Map<string, number>;
 
 export function podUsage(pod: Pod): Usage {
   const u: Usage = new Map();
-  if (!podIsActive(pod)) return u;
+  if (!podHoldsRoom(pod)) return u; // a terminating pod stays charged until it is gone
   u.set("pods", 1000);
   u.set("count/pods", 1000);
   let cpu = 0,

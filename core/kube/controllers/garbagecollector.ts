@@ -10,7 +10,7 @@ import {
   type Reconciled,
 } from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
-import { controllerOf, nsName, objectKey, rvOf, type Kind, type KubeObject } from "../types.ts";
+import { controllerOf, isTerminating, nsName, objectKey, rvOf, type Kind, type KubeObject } from "../types.ts";
 
 const DEPENDENTS: Partial<Record<Kind, Kind>> = { Deployment: "ReplicaSet", ReplicaSet: "Pod" };
 const OWNERS: Partial<Record<Kind, Kind>> = { ReplicaSet: "Deployment", Pod: "ReplicaSet" };
@@ -38,7 +38,8 @@ export function reconcileGarbage(key: string, cache: CacheReader, opts: GarbageC
   const kind = key.slice(0, i) as Kind;
   const obj = cache.get(kind, key.slice(i + 1));
   const ownerKind = OWNERS[kind];
-  if (obj === undefined || ownerKind === undefined) return { writes: [] };
+  // A dependent already terminating is on its way (attemptToDeleteItem leaves it be).
+  if (obj === undefined || ownerKind === undefined || isTerminating(obj)) return { writes: [] };
   const ref = controllerOf(obj);
   if (ref === undefined || ref.kind !== ownerKind) return { writes: [] };
   if (cache.syncedRevision(ownerKind) < rvOf(obj)) return { writes: [], requeueAfterUs: 100_000 };

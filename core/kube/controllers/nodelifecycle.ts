@@ -19,7 +19,15 @@ import {
   type Write,
 } from "../controller.ts";
 import { kubeProbe } from "../probes.ts";
-import { podIsReady, type Condition, type Kind, type KubeObject, type Node, type Taint } from "../types.ts";
+import {
+  isTerminating,
+  podIsReady,
+  type Condition,
+  type Kind,
+  type KubeObject,
+  type Node,
+  type Taint,
+} from "../types.ts";
 import { NODE_LEASE_NAMESPACE } from "./scheduler.ts";
 
 export const UNREACHABLE_TAINT = "node.kubernetes.io/unreachable";
@@ -173,7 +181,8 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
     if (now - since < opts.tolerationUs) return { writes: [] };
     const writes: Write[] = [];
     for (const p of cache.list("Pod")) {
-      if (p.spec.nodeName !== name) continue;
+      // A pod already terminating is not deleted again (DeletePods skips one with a grace period set).
+      if (p.spec.nodeName !== name || isTerminating(p)) continue;
       kubeProbe("kube.node-pod-evicted");
       writes.push(deleteExactly(p));
     }

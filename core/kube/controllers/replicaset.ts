@@ -19,6 +19,7 @@ import {
   nsName,
   objectKey,
   ownerRefTo,
+  isTerminating,
   podIsActive,
   podIsReady,
   type KubeObject,
@@ -128,7 +129,8 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
     onStart: (ctx) => {
       expectations = new ControllerExpectations(() => ctx.monotonic(), timeoutUs);
     },
-    // addPod / deletePod / deleteRS of the real controller (pods have no graceful deletion here).
+    // addPod / updatePod / deletePod / deleteRS of the real controller: a pod seen terminating counts as
+    // deleted (updatePod hands it to deletePod), so the replacement is made before the old one is gone.
     observe: (event, kind, obj) => {
       if (kind === "ReplicaSet") {
         if (event === "delete") expectations.delete(objectKey(obj));
@@ -137,7 +139,7 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
       const rsKey = ownerKey(obj);
       if (rsKey === undefined) return;
       if (event === "add") expectations.creationObserved(rsKey);
-      else if (event === "delete") expectations.deletionObserved(rsKey, objectKey(obj));
+      else if (event === "delete" || isTerminating(obj)) expectations.deletionObserved(rsKey, objectKey(obj));
     },
     // A creation or deletion that failed, timed out or was never sent will not be observed (or, if it
     // did land, is observed later and only lowers the count further): lower it now, as slowStartBatch's

@@ -12,7 +12,7 @@ import {
   type ReconcileContext,
   type Reconciled,
 } from "../controller.ts";
-import { nodeIsReady, objectKey, podIsActive, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
+import { nodeIsReady, objectKey, podHoldsRoom, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
@@ -45,7 +45,7 @@ export function reconcilePod(
   if (pod === undefined || pod.spec.nodeName) return { writes: [] };
   const load = new Map<string, number>();
   for (const p of cache.list("Pod"))
-    if (p.spec.nodeName && podIsActive(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+    if (p.spec.nodeName && podHoldsRoom(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
   const fits = readyNodes(cache, ctx.monotonic(), opts.nodeGraceUs)
     .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
     .sort(

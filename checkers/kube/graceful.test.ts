@@ -1,0 +1,85 @@
+// kube-graceful-delete on hand-made store histories.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { KubeRecorder } from "../../core/kube/observations.ts";
+import type { Pod } from "../../core/kube/types.ts";
+import { checkGracefulDeletion } from "./graceful.ts";
+
+const KEY = "/registry/pods/default/web-1";
+const pod = (deletion?: [number, number], uid = "u1"): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name: "web-1",
+    namespace: "default",
+    uid,
+    ...(deletion ? { deletionTimestamp: deletion[0], deletionGracePeriodSeconds: deletion[1] } : {}),
+  },
+  spec: { containers: [{ name: "web", image: "nginx" }], nodeName: "node-1" },
+});
+
+/** The store's history of one key: [rv, object or null]. */
+function verdict(history: [number, Pod | null][]): { verdict: string; message: string } {
+  const rec = new KubeRecorder(() => 0);
+  for (const [rv, obj] of history) rec.version(KEY, rv, obj === null ? undefined : 2, obj, "store");
+  return checkGracefulDeletion(rec.snapshot());
+}
+
+test("a deadline set once, shortened by the difference, and the pod removed, passes", () => {
+  const r = verdict([
+    [2, pod()],
+    [3, pod([5_000_000, 3])],
+    [4, pod([5_000_000, 3])],
+    [5, pod([3_000_000, 1])],
+    [6, null],
+    [7, pod(undefined, "u2")],
+  ]);
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, /1 objects marked terminating; 1 later changes/);
+});
+
+test("a deadline moved later with the same grace period fails (kubernetes PR #27539)", () => {
+  const r = verdict([
+    [2, pod()],
+    [3, pod([5_000_000, 3])],
+    [4, pod([6_000_000, 3])],
+  ]);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /moved from 5\.000s to 6\.000s with the same grace period \(3s\)/);
+});
+
+test("a grace period that grows, a deadline moved back too far, or one that goes away, fails", () => {
+  assert.match(
+    verdict([
+      [3, pod([5_000_000, 3])],
+      [4, pod([5_000_000, 5])],
+    ]).message,
+    /grew from 3s to 5s/,
+  );
+  assert.match(
+    verdict([
+      [3, pod([5_000_000, 3])],
+      [4, pod([2_000_000, 2])],
+    ]).message,
+    /by more than that/,
+  );
+  assert.match(
+    verdict([
+      [3, pod([5_000_000, 3])],
+      [4, pod()],
+    ]).message,
+    /now is not/,
+  );
+});
+
+test("a shorter period on a deadline already passed may set it to the apiserver's now, later than it was", () => {
+  assert.is(
+    verdict([
+      [3, pod([5_000_000, 3])],
+      [4, pod([7_000_000, 1])],
+    ]).verdict,
+    "pass",
+  );
+});
+
+test.run();

@@ -1,0 +1,67 @@
+// kube-graceful-delete — a graceful delete only ever brings an object's end closer. Once the apiserver
+// has marked an object terminating (deletionTimestamp, deletionGracePeriodSeconds), every later version
+// of it stays terminating, its grace period never grows, and its deadline moves only when a later delete
+// asks for a shorter period — back by the difference at most. Kubernetes' BeforeDelete holds this; the
+// 1.3 regression fixed by PR #27539 set the deadline afresh on every repeated DELETE, so a pod deleted
+// again and again (an operator's repeated `kubectl delete --grace-period`) might never be due.
+//
+// Judged on the store's own history (every version of every key, in revision order), per object (uid).
+import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import type { CheckResult } from "../types.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
+
+export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
+  const byKey = new Map<string, ObjectVersion[]>();
+  for (const v of obs.versions) {
+    if (v.source !== "store") continue;
+    const vs = byKey.get(v.key);
+    if (vs === undefined) byKey.set(v.key, [v]);
+    else vs.push(v);
+  }
+  const violations: string[] = [];
+  let terminated = 0;
+  let changes = 0;
+  for (const [key, vs] of byKey) {
+    vs.sort((a, b) => a.rv - b.rv);
+    let prev: ObjectVersion | undefined;
+    for (const v of vs) {
+      const before = prev?.object;
+      prev = v;
+      const meta = v.object?.metadata;
+      if (meta === undefined || before === null || before === undefined) continue;
+      if (before.metadata.uid !== meta.uid) continue;
+      const was = before.metadata.deletionTimestamp;
+      if (was === undefined) {
+        if (meta.deletionTimestamp !== undefined) terminated++;
+        continue;
+      }
+      const at = `${key} (uid ${meta.uid ?? "?"}) at revision ${v.rv} (${fmtTime(v.time)})`;
+      const wasPeriod = before.metadata.deletionGracePeriodSeconds ?? 0;
+      const now = meta.deletionTimestamp;
+      const period = meta.deletionGracePeriodSeconds ?? 0;
+      if (now === undefined) {
+        violations.push(`${at}: terminating since revision ${before.metadata.resourceVersion}, now is not`);
+        continue;
+      }
+      if (now === was && period === wasPeriod) continue;
+      changes++;
+      if (period > wasPeriod) violations.push(`${at}: its grace period grew from ${wasPeriod}s to ${period}s`);
+      else if (period === wasPeriod)
+        violations.push(
+          `${at}: its deletion deadline moved from ${fmtTime(was)} to ${fmtTime(now)} with the same grace period (${period}s): only a shorter period may move it`,
+        );
+      else if (now < was - (wasPeriod - period) * 1e6)
+        // A shorter period moves the deadline back by the difference, but not into the past: a deadline
+        // already passed (a pod whose kubelet is down) is set to the apiserver's now, which may be later
+        // than it was, on a clock no checker reads. Only a move back by more than the difference is wrong.
+        violations.push(
+          `${at}: a grace period shortened by ${wasPeriod - period}s moved its deletion deadline back from ${fmtTime(was)} to ${fmtTime(now)}, by more than that`,
+        );
+    }
+  }
+  return violationsResult(
+    "kube-graceful-delete",
+    violations,
+    `${terminated} objects marked terminating; ${changes} later changes of a deadline, each with a shorter period`,
+  );
+}

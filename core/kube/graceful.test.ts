@@ -1,0 +1,66 @@
+// Graceful deletion's decision (BeforeDelete), request by request.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { BugSet } from "../bugs.ts";
+import { beforeDelete, deletePending, gracePeriodOf } from "./graceful.ts";
+import type { ConfigMap, KubeObject, Pod } from "./types.ts";
+
+const pod = (
+  over: { nodeName?: string; grace?: number; phase?: "Running" | "Failed"; deletion?: [number, number] } = {},
+): Pod => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: {
+    name: "web-1",
+    namespace: "default",
+    uid: "u1",
+    ...(over.deletion ? { deletionTimestamp: over.deletion[0], deletionGracePeriodSeconds: over.deletion[1] } : {}),
+  },
+  spec: {
+    containers: [{ name: "web", image: "nginx" }],
+    ...(over.nodeName !== undefined ? { nodeName: over.nodeName } : {}),
+    ...(over.grace !== undefined ? { terminationGracePeriodSeconds: over.grace } : {}),
+  },
+  status: { phase: over.phase ?? "Running" },
+});
+
+const deadline = (d: ReturnType<typeof beforeDelete>) => {
+  assert.is(d.kind, "terminate");
+  const m = (d as { object: KubeObject }).object.metadata;
+  return [m.deletionTimestamp, m.deletionGracePeriodSeconds];
+};
+
+test("a pod a node runs is marked terminating for its grace period; one no node runs, or a finished one, goes at once", () => {
+  assert.equal(deadline(beforeDelete(pod({ nodeName: "n1", grace: 2 }), undefined, 1_000_000)), [3_000_000, 2]);
+  assert.equal(deadline(beforeDelete(pod({ nodeName: "n1", grace: 2 }), 5, 1_000_000)), [6_000_000, 5]);
+  assert.equal(beforeDelete(pod({ grace: 2 }), undefined, 0), { kind: "remove" });
+  assert.equal(beforeDelete(pod({ nodeName: "n1", grace: 2, phase: "Failed" }), undefined, 0), { kind: "remove" });
+  assert.equal(beforeDelete(pod({ nodeName: "n1" }), undefined, 0), { kind: "remove" }, "no grace period: at once");
+  assert.equal(beforeDelete(pod({ nodeName: "n1", grace: 2 }), 0, 0), { kind: "remove" }, "grace period 0: at once");
+  const cm: ConfigMap = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c", namespace: "default" } };
+  assert.is(gracePeriodOf(cm, 30), 0, "only pods are deleted gracefully here");
+});
+
+test("a repeated delete may only shorten the grace period, moving the deadline back by the difference and never into the past", () => {
+  const terminating = pod({ nodeName: "n1", grace: 3, deletion: [4_000_000, 3] });
+  assert.equal(beforeDelete(terminating, 3, 2_000_000), { kind: "pending" }, "the same period changes nothing");
+  assert.equal(beforeDelete(terminating, 10, 2_000_000), { kind: "pending" }, "a longer one neither");
+  assert.equal(beforeDelete(terminating, undefined, 2_000_000), { kind: "pending" }, "nor none");
+  assert.equal(deadline(beforeDelete(terminating, 1, 1_500_000)), [2_000_000, 1]);
+  assert.equal(deadline(beforeDelete(terminating, 1, 3_000_000)), [3_000_000, 1], "clamped to now");
+  assert.equal(beforeDelete(terminating, 0, 2_000_000), { kind: "remove" }, "the kubelet's grace period 0 removes it");
+});
+
+test("kube-graceful-delete-extends-deadline: a repeated delete sets the deadline afresh from now", () => {
+  const terminating = pod({ nodeName: "n1", grace: 3, deletion: [4_000_000, 3] });
+  const bugs = new BugSet(["kube-graceful-delete-extends-deadline"]);
+  assert.equal(deadline(beforeDelete(terminating, 3, 2_000_000, bugs)), [5_000_000, 3]);
+});
+
+test("a delete's answer tells a removal from a pending graceful delete", () => {
+  assert.ok(deletePending(pod({ nodeName: "n1", deletion: [1, 2] })));
+  assert.not.ok(deletePending(pod({ nodeName: "n1" })));
+  assert.not.ok(deletePending(pod({ nodeName: "n1", deletion: [1, 0] })), "the removal of a terminating pod");
+});
+
+test.run();

@@ -1,0 +1,72 @@
+// Graceful deletion, as the apiserver's generic registry decides it (apiserver/pkg/registry/rest/delete.go
+// BeforeDelete, and the pod strategy's CheckGracefulDelete): a delete either removes the object, or
+// marks it terminating (deletionTimestamp = now + grace period) and leaves its removal to whoever
+// finishes it — for a pod, its kubelet, once the containers have stopped.
+import type { BugSet } from "../bugs.ts";
+import type { KubeObject } from "./types.ts";
+
+/** What a delete does to the stored object. */
+export type DeleteDecision =
+  /** Remove it now. */
+  | { kind: "remove" }
+  /** Store this terminating version instead (a graceful delete begins, or its grace period is shortened). */
+  | { kind: "terminate"; object: KubeObject }
+  /** It is already terminating and the request changes nothing: answer the stored object. */
+  | { kind: "pending" };
+
+/**
+ * The grace period a delete gives obj (CheckGracefulDelete): the request's, else a pod's
+ * terminationGracePeriodSeconds; 0 for a pod no node runs (unscheduled) or one that has finished, and
+ * for every other kind (none of them is deleted gracefully here).
+ */
+export function gracePeriodOf(obj: KubeObject, requested: number | undefined): number {
+  if (obj.kind !== "Pod") return 0;
+  const period = requested ?? obj.spec.terminationGracePeriodSeconds ?? 0;
+  if (!obj.spec.nodeName) return 0;
+  const phase = obj.status?.phase;
+  if (phase === "Failed" || phase === "Succeeded") return 0;
+  return Math.max(0, period);
+}
+
+/**
+ * BeforeDelete at time now (µs): a first graceful delete sets deletionTimestamp and
+ * deletionGracePeriodSeconds; a later one may only shorten the period, moving the timestamp back by the
+ * difference (never into the past); a later one with the same or a longer period, or none, changes
+ * nothing. A delete with period 0 — the kubelet's, once the containers are gone — removes the object.
+ */
+export function beforeDelete(
+  cur: KubeObject,
+  requested: number | undefined,
+  now: number,
+  bugs?: BugSet,
+): DeleteDecision {
+  const meta = cur.metadata;
+  if (meta.deletionTimestamp !== undefined) {
+    const period = meta.deletionGracePeriodSeconds ?? 0;
+    if (period === 0 || requested === 0) return { kind: "remove" };
+    if (requested === undefined) return { kind: "pending" };
+    // MUTANT kube-graceful-delete-extends-deadline: a repeated delete whose period is not longer sets the
+    // deadline afresh from now, as Kubernetes 1.3 did until PR #27539 ("it was possible to extend delete
+    // timestamp to infinity by issuing repeated DELETE calls").
+    if (bugs?.has("kube-graceful-delete-extends-deadline") === true && requested <= period)
+      return terminating(cur, now + requested * 1e6, requested);
+    if (requested >= period) return { kind: "pending" };
+    const moved = meta.deletionTimestamp - (period - requested) * 1e6;
+    return terminating(cur, Math.max(now, moved), requested);
+  }
+  const period = gracePeriodOf(cur, requested);
+  if (period === 0) return { kind: "remove" };
+  return terminating(cur, now + period * 1e6, period);
+}
+
+function terminating(cur: KubeObject, deletionTimestamp: number, period: number): DeleteDecision {
+  return {
+    kind: "terminate",
+    object: { ...cur, metadata: { ...cur.metadata, deletionTimestamp, deletionGracePeriodSeconds: period } },
+  } as DeleteDecision;
+}
+
+/** Whether a delete's answer is an object still stored, waiting for its grace period (not removed). */
+export function deletePending(answer: KubeObject): boolean {
+  return (answer.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}

@@ -1,0 +1,29 @@
+// terminating-pods: pods deleted gracefully, deleted again while terminating, and hurried.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { probeCounts, resetProbes } from "../../core/probes.ts";
+import { runScenario } from "../runner.ts";
+import { terminatingPods } from "./terminating-pods.ts";
+
+test("pods go through terminating to gone: repeated deletes change nothing, a shorter period hurries them", () => {
+  resetProbes();
+  const r = runScenario({ scenario: terminatingPods, seed: 1 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const counts = probeCounts();
+  for (const p of ["kube.delete-graceful", "kube.delete-already-terminating", "kube.kubelet-pod-terminating"])
+    assert.ok((counts.get(p) ?? 0) > 0, `${p} reached`);
+  const graceful = r.checks.find((c) => c.name === "kube-graceful-delete")!;
+  const [, marked, moved] = /^(\d+) objects marked terminating; (\d+) later changes/.exec(graceful.message) ?? [];
+  assert.ok(Number(marked) > 5, graceful.message);
+  assert.ok(Number(moved) > 0, `a shorter grace period moved some deadline: ${graceful.message}`);
+  assert.match(r.checks.find((c) => c.name === "kube-liveness")!.message, /default\/nginx 3\/3/);
+});
+
+test("kube-graceful-delete-extends-deadline: the deadline of a pod deleted again moves later", () => {
+  const r = runScenario({ scenario: terminatingPods, seed: 1, bugs: ["kube-graceful-delete-extends-deadline"] });
+  const graceful = r.checks.find((c) => c.name === "kube-graceful-delete")!;
+  assert.is(graceful.verdict, "fail");
+  assert.match(graceful.message, /with the same grace period \(2s\): only a shorter period may move it/);
+});
+
+test.run();
