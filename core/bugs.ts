@@ -646,6 +646,13 @@ export const BUG_CATALOG = [
       'kubernetes PR #27539 (2016, a 1.3 regression): BeforeDelete reset deletionTimestamp to now + the requested period, so "it was possible to extend delete timestamp to infinity by issuing repeated DELETE calls"; since then a later delete may only shorten the period, moving the deadline back by the difference',
     scenario: "terminating-pods",
   },
+  {
+    name: "kube-kubelet-terminating-without-container",
+    bug: "a kubelet removes a terminating pod only once it has stopped the pod's container: a pod with nothing running on the node (its node rebooted while it terminated) stays Terminating for good",
+    modelledOn:
+      "as kubernetes PR #106711 (2021) describes it: before 1.22 the kubelet's pod worker could exit with every container already gone, and a terminating pod was never deleted unless forced or the kubelet restarted; pods stuck Terminating after a node's reboot are a long-running class (kubernetes #118286)",
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -268,4 +268,33 @@ test("a container whose pod is gone keeps liveness pending: the kubelet must sto
   ]);
 });
 
+test("a terminating pod on a node that is up keeps liveness pending until its kubelet removes it; one on a down node waits", () => {
+  const terminating = (node: string) => {
+    const p = pod("p9", "rs2", node, false);
+    return { ...p, metadata: { ...p.metadata, deletionTimestamp: 4_000_000, deletionGracePeriodSeconds: 2 } };
+  };
+  const input = (node: string): ConvergenceInput => ({
+    objects: [
+      deployment(1, "nginx:2"),
+      replicaSet("rs2", "d1", "nginx:2", 1),
+      pod("p1", "rs2", "node-1", true),
+      terminating(node),
+    ],
+    expected: [
+      {
+        namespace: "default",
+        name: "nginx",
+        deleted: false,
+        replicas: 1,
+        containers: [{ name: "nginx", image: "nginx:2" }],
+      },
+    ],
+    liveNodes: ["node-1", "node-2"],
+    steps: ["apply"],
+    stepsDone: 1,
+  });
+  assert.equal(pendingOf(input("node-2")), ["terminating: 1 pod not yet removed by node-2 (p9, due 4.000s)"]);
+  assert.ok(isConverged(input("node-3")), "a terminating pod does not count for its ReplicaSet, and node-3 is down");
+});
+
 test.run();

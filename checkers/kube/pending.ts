@@ -182,6 +182,21 @@ function walkPending(input: ConvergenceInput, say: (what: () => string) => boole
   };
   if (garbage(rss, "replicaset", "deployment") || garbage(pods, "pod", "replicaset")) return true;
 
+  // Terminating pods on nodes that are up: their kubelets stop the containers within the grace period
+  // and remove them (one on a node that is down waits for it, as in Kubernetes).
+  const stuck = pods.filter((p) => p.metadata.deletionTimestamp !== undefined && live.has(p.spec.nodeName ?? ""));
+  if (
+    stuck.length > 0 &&
+    pend(
+      () =>
+        `terminating: ${plural(stuck.length, "pod")} not yet removed by ${[...new Set(stuck.map((p) => p.spec.nodeName))].sort().join(",")} (${stuck
+          .map((p) => `${p.metadata.name}, due ${(p.metadata.deletionTimestamp! / 1e6).toFixed(3)}s`)
+          .slice(0, 3)
+          .join("; ")})`,
+    )
+  )
+    return true;
+
   // Containers whose pod is gone, as the nodes' runtimes logged them: a kubelet stops the containers of a
   // deleted pod (Kubernetes' HandlePodRemoves, and its housekeeping for any it missed). The pod's status
   // is gone with it, so nothing else tells: an old version's pod deleted by a rollout would serve on.

@@ -104,6 +104,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // MUTANT kube-kubelet-trusts-status-cache: a status equal to the last one acknowledged is not sent
   // again, whatever the API now holds (another writer marked the pod not ready).
   const trustsCache = cfg.bugs?.has("kube-kubelet-trusts-status-cache") === true;
+  const stuckWithoutContainer = cfg.bugs?.has("kube-kubelet-terminating-without-container") === true;
   const retries = new Set<string>();
   /** Pods (by uid) whose containers are stopping or whose removal is under way. */
   const terminating = new Set<string>();
@@ -315,7 +316,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       stopContainer(uid);
       removePod(p, uid);
     };
-    if (!containers.has(uid)) return finish();
+    // MUTANT kube-kubelet-terminating-without-container: a terminating pod with nothing running here (its
+    // node rebooted, or it never started) is never removed: the kubelet waits for a container to stop.
+    if (!containers.has(uid)) return stuckWithoutContainer ? undefined : finish();
     const graceUs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000;
     env.setTimer(Math.min(graceUs, rng.int(timing.stopDelayUs[0], timing.stopDelayUs[1])), finish);
   }

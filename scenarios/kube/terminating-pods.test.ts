@@ -26,4 +26,11 @@ test("kube-graceful-delete-extends-deadline: the deadline of a pod deleted again
   assert.match(graceful.message, /with the same grace period \(2s\): only a shorter period may move it/);
 });
 
+test("kube-kubelet-terminating-without-container: pods with nothing running on their node stay terminating", () => {
+  const r = runScenario({ scenario: terminatingPods, seed: 1, bugs: ["kube-kubelet-terminating-without-container"] });
+  const liveness = r.checks.find((c) => c.name === "kube-liveness")!;
+  assert.is(liveness.verdict, "fail");
+  assert.match(liveness.message, /terminating: \d+ pods not yet removed by node-/);
+});
+
 test.run();

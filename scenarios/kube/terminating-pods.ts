@@ -7,7 +7,8 @@
 // a scale up, an image rollout and a scale down, under deployment-rollout's faults: kubelets reboot with
 // pods terminating on them (the new kubelet finds nothing running and removes them), apiservers pause
 // mid-delete, leaders stall. kube-graceful-delete holds every deadline to what Kubernetes' BeforeDelete
-// allows: it never moves later and never goes away.
+// allows (it only moves earlier, and never goes away), and the run converges only once no pod on a
+// node that is up is still terminating.
 import type { ScenarioDef } from "../types.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { deploymentManifest } from "../../harness/kube/manifests.ts";
