@@ -243,9 +243,15 @@ test("a pod reported ready counts only while its container runs, when the runtim
   ]);
 });
 
-test("a container whose pod is gone keeps liveness pending: the kubelet must stop what the API deleted", () => {
-  const input: ConvergenceInput = {
-    objects: [deployment(1, "nginx:2"), replicaSet("rs2", "d1", "nginx:2", 1), pod("p1", "rs2", "node-1", true)],
+/** nginx at one replica, its pod p1 ready on node-1, nodes 1 and 2 up; `extra` objects beside them. */
+function oneReplica(extra: KubeObject[] = []): ConvergenceInput {
+  return {
+    objects: [
+      deployment(1, "nginx:2"),
+      replicaSet("rs2", "d1", "nginx:2", 1),
+      pod("p1", "rs2", "node-1", true),
+      ...extra,
+    ],
     expected: [
       {
         namespace: "default",
@@ -259,6 +265,10 @@ test("a container whose pod is gone keeps liveness pending: the kubelet must sto
     steps: ["apply"],
     stepsDone: 1,
   };
+}
+
+test("a container whose pod is gone keeps liveness pending: the kubelet must stop what the API deleted", () => {
+  const input = oneReplica();
   assert.ok(isConverged({ ...input, running: new Set(["u-p1"]) }));
   // The rollout's old pods were deleted from the API; two of their containers still run.
   const leaked = { ...input, running: new Set(["u-p1", "u-old-b", "u-old-a"]) };
@@ -273,26 +283,7 @@ test("a terminating pod on a node that is up keeps liveness pending until its ku
     const p = pod("p9", "rs2", node, false);
     return { ...p, metadata: { ...p.metadata, deletionTimestamp: 4_000_000, deletionGracePeriodSeconds: 2 } };
   };
-  const input = (node: string): ConvergenceInput => ({
-    objects: [
-      deployment(1, "nginx:2"),
-      replicaSet("rs2", "d1", "nginx:2", 1),
-      pod("p1", "rs2", "node-1", true),
-      terminating(node),
-    ],
-    expected: [
-      {
-        namespace: "default",
-        name: "nginx",
-        deleted: false,
-        replicas: 1,
-        containers: [{ name: "nginx", image: "nginx:2" }],
-      },
-    ],
-    liveNodes: ["node-1", "node-2"],
-    steps: ["apply"],
-    stepsDone: 1,
-  });
+  const input = (node: string) => oneReplica([terminating(node)]);
   assert.equal(pendingOf(input("node-2")), ["terminating: 1 pod not yet removed by node-2 (p9, due 4.000s)"]);
   assert.ok(isConverged(input("node-3")), "a terminating pod does not count for its ReplicaSet, and node-3 is down");
 });
