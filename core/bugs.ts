@@ -653,6 +653,20 @@ export const BUG_CATALOG = [
       "as kubernetes PR #106711 (2021) describes it: before 1.22 the kubelet's pod worker could exit with every container already gone, and a terminating pod was never deleted unless forced or the kubelet restarted; pods stuck Terminating after a node's reboot are a long-running class (kubernetes #118286)",
     scenario: "terminating-pods",
   },
+  {
+    name: "kube-finalizers-ignored-at-grace-zero",
+    bug: "a delete with grace period 0 removes the object whatever finalizers it still has: a kubelet's last delete of a terminating pod takes it away before the controllers holding it have done their part",
+    modelledOn:
+      'kubernetes PR #32351 (2016): "Non-empty Finalizers fails to prevent a pod from being deleted, if deleteOptions.GracefulPeriod=0" — the storage of a kind with graceful deletion went straight to the removal',
+    scenario: "terminating-pods",
+  },
+  {
+    name: "kube-finalizer-added-while-terminating",
+    bug: "the apiserver takes a new finalizer on an object that is already terminating: a controller acting on a stale copy puts its finalizer back after another took its own off, and the object's removal waits on work that began after its deletion",
+    modelledOn:
+      "Kubernetes' ValidateNoNewFinalizers (apimachinery's objectmeta.go, checked on every update of an object whose deletionTimestamp is set): \"no new finalizers can be added if the object is being deleted\"; written by hand — the rule operators' controllers trip over (kubebuilder adds a finalizer only while DeletionTimestamp is zero)",
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -82,4 +82,42 @@ test("a shorter period on a deadline already passed may set it to the apiserver'
   );
 });
 
+test("an object removed with a finalizer on fails, unless an update sent to take off its last one removed it", () => {
+  const held = (deletion?: [number, number]) => ({
+    ...pod(deletion),
+    metadata: { ...pod(deletion).metadata, finalizers: ["a/x"] },
+  });
+  const history: [number, Pod | null][] = [
+    [2, held()],
+    [3, held([5_000_000, 0])],
+    [4, null],
+  ];
+  assert.match(verdict(history).message, /removed at revision 4 \(0\.000s\) with finalizers \["a\/x"\] still on it/);
+  const rec = new KubeRecorder(() => 0);
+  rec.finalizingUpdate(KEY, 3);
+  for (const [rv, obj] of history) rec.version(KEY, rv, obj === null ? undefined : 2, obj, "store");
+  assert.is(checkGracefulDeletion(rec.snapshot()).verdict, "pass");
+});
+
+test("a finalizer added to a terminating object fails; one taken off passes", () => {
+  const withFinalizers = (f: string[]): Pod => ({
+    ...pod([5_000_000, 3]),
+    metadata: { ...pod([5_000_000, 3]).metadata, finalizers: f },
+  });
+  assert.match(
+    verdict([
+      [3, withFinalizers(["a/x"])],
+      [4, withFinalizers(["a/x", "b/y"])],
+    ]).message,
+    /finalizers \["b\/y"\] added while it was terminating/,
+  );
+  assert.is(
+    verdict([
+      [3, withFinalizers(["a/x", "b/y"])],
+      [4, withFinalizers(["a/x"])],
+    ]).verdict,
+    "pass",
+  );
+});
+
 test.run();

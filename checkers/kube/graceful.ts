@@ -5,12 +5,21 @@
 // 1.3 regression fixed by PR #27539 set the deadline afresh on every repeated DELETE, so a pod deleted
 // again and again (an operator's repeated `kubectl delete --grace-period`) might never be due.
 //
+// Finalizers are part of the same promise: an object is never removed while one is left on it, and none is
+// added once it is terminating (ValidateNoNewFinalizers); Kubernetes removed a pod deleted with grace
+// period 0 whatever its finalizers until PR #32351 (2016).
+//
 // Judged on the store's own history (every version of every key, in revision order), per object (uid).
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import type { CheckResult } from "../types.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
+  // Updates sent to take off an object's last finalizer, by "baseRv key": the emptied object is never
+  // stored, so such a removal follows the very version (baseRv) that still had the finalizer. The update's
+  // Txn compared that version's mod_revision, so a removal right after it is that update's.
+  const finalizing = new Set<string>();
+  for (const f of obs.finalizing ?? []) finalizing.add(`${f.baseRv} ${f.key}`);
   const byKey = new Map<string, ObjectVersion[]>();
   for (const v of obs.versions) {
     if (v.source !== "store") continue;
@@ -26,10 +35,26 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
     let prev: ObjectVersion | undefined;
     for (const v of vs) {
       const before = prev?.object;
+      const prevRv = prev?.rv;
       prev = v;
       const meta = v.object?.metadata;
-      if (meta === undefined || before === null || before === undefined) continue;
+      if (before === null || before === undefined) continue;
+      const finalizers = before.metadata.finalizers ?? [];
+      if (meta === undefined) {
+        if (finalizers.length > 0 && !finalizing.has(`${prevRv} ${key}`))
+          violations.push(
+            `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) with finalizers ${JSON.stringify(finalizers)} still on it`,
+          );
+        continue;
+      }
       if (before.metadata.uid !== meta.uid) continue;
+      if (before.metadata.deletionTimestamp !== undefined) {
+        const added = (meta.finalizers ?? []).filter((f) => !finalizers.includes(f));
+        if (added.length > 0)
+          violations.push(
+            `${key} (uid ${meta.uid ?? "?"}) at revision ${v.rv} (${fmtTime(v.time)}): finalizers ${JSON.stringify(added)} added while it was terminating`,
+          );
+      }
       const was = before.metadata.deletionTimestamp;
       if (was === undefined) {
         if (meta.deletionTimestamp !== undefined) terminated++;

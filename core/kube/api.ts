@@ -22,7 +22,8 @@ export interface ApiStatus {
   unknown: boolean;
 }
 
-export type ApiResult<T> = { ok: true; value: T } | { ok: false; status: ApiStatus };
+/** `accepted`: a delete that left the object in place, terminating (HTTP 202: a grace period or finalizers). */
+export type ApiResult<T> = { ok: true; value: T; accepted?: true } | { ok: false; status: ApiStatus };
 
 const CODES: Record<StatusReason, number> = {
   NotFound: 404,

@@ -264,4 +264,59 @@ test("a watch stream's frames are read in sequence order: in order, out of order
   assert.equal(seen, ["a", "b", "c", "d", "e", "f", "g", "ERROR Gone"]);
 });
 
+test("a pod with a grace period is marked terminating, a repeated delete changes nothing, and its kubelet's delete removes it", () => {
+  const { call, client } = rig();
+  const p: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default" },
+    spec: { containers: [{ name: "c", image: "i" }], nodeName: "node-1", terminationGracePeriodSeconds: 2 },
+  };
+  const made = ok(call<Pod>((cb) => client().create(p, cb)));
+  const first = call<Pod>((cb) => client().delete("Pod", "default", "web", {}, cb));
+  assert.ok(first.ok && first.accepted === true, "202: still there");
+  const due = ok(first).metadata.deletionTimestamp!;
+  assert.is(ok(first).metadata.deletionGracePeriodSeconds, 2);
+  const again = call<Pod>((cb) => client().delete("Pod", "default", "web", {}, cb, 2));
+  assert.is(ok(again).metadata.deletionTimestamp, due, "the same period moves nothing");
+  const status = call<Pod>((cb) =>
+    client().patch("Pod", "default", "web", { status: { phase: "Running" } }, cb, "status"),
+  );
+  assert.is(ok(status).metadata.deletionTimestamp, due, "an update keeps the deletion's fields");
+  const gone = call<Pod>((cb) => client().delete("Pod", "default", "web", { uid: made.metadata.uid! }, cb, 0));
+  assert.ok(gone.ok && gone.accepted === undefined, "removed");
+  const after = call<Pod>((cb) => client().get("Pod", "default", "web", cb));
+  assert.ok(!after.ok && after.status.reason === "NotFound");
+});
+
+test("finalizers hold a deleted object: none may be added while it terminates, and taking off the last removes it", () => {
+  const { call, client } = rig();
+  const cm: ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "held", namespace: "default", finalizers: ["a/one", "a/two"] },
+  };
+  ok(call<ConfigMap>((cb) => client().create(cm, cb)));
+  const deleted = call<ConfigMap>((cb) => client().delete("ConfigMap", "default", "held", {}, cb, 0));
+  assert.ok(deleted.ok && deleted.accepted === true, "grace period 0 does not pass the finalizers");
+  assert.is(ok(deleted).metadata.deletionGracePeriodSeconds, 0);
+  const added = call<ConfigMap>((cb) =>
+    client().patch("ConfigMap", "default", "held", { metadata: { finalizers: ["a/one", "a/two", "a/three"] } }, cb),
+  );
+  assert.ok(!added.ok && added.status.code === 422);
+  assert.match(
+    added.status.message,
+    /no new finalizers can be added if the object is being deleted, found new finalizers \["a\/three"\]/,
+  );
+  ok(
+    call<ConfigMap>((cb) =>
+      client().patch("ConfigMap", "default", "held", { metadata: { finalizers: ["a/two"] } }, cb),
+    ),
+  );
+  assert.ok(ok(call<ConfigMap>((cb) => client().get("ConfigMap", "default", "held", cb))).metadata.deletionTimestamp);
+  ok(call<ConfigMap>((cb) => client().patch("ConfigMap", "default", "held", { metadata: { finalizers: null } }, cb)));
+  const after = call<ConfigMap>((cb) => client().get("ConfigMap", "default", "held", cb));
+  assert.ok(!after.ok && after.status.reason === "NotFound", "the last finalizer off: removed");
+});
+
 test.run();

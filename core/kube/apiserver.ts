@@ -19,7 +19,7 @@ import { applyMergePatch } from "./merge-patch.ts";
 import { kubeProbe } from "./probes.ts";
 import type { ApiserverWatchesAt, KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
-import { beforeDelete, deletePending } from "./graceful.ts";
+import { addedFinalizers, beforeDelete, deletePending } from "./graceful.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
 import { clone, isKind, type KubeObject, type ObjectMeta } from "./types.ts";
 // ---- quotas and limits
@@ -83,6 +83,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
   const rec = cfg.recorder;
   const observer: RegistryObserver | undefined = rec && {
     write: (w) => rec.write({ apiserver: env.id, ...w }),
+    finalizing: (key, baseRv) => rec.finalizingUpdate(key, baseRv),
     version: (key, rv, cr, obj) => rec.version(key, rv, cr, obj, `etcd:${env.id}`),
     listed: (start, end, rv, items) => rec.listed(start, end, rv, items, `list:${env.id}`),
     now: rec.now,
@@ -208,7 +209,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
             req.preconditions ?? {},
             (r) => {
               // A terminating pod stays charged until it is removed.
-              if (r.ok && r.value.kind === "Pod" && !deletePending(r.value)) quota.podDeleted(r.value);
+              if (r.ok && r.value.kind === "Pod" && !deletePending(r)) quota.podDeleted(r.value);
               else if (!r.ok && r.status.unknown)
                 cfg.admission!.onUncertain?.(
                   env.id,
@@ -293,7 +294,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       next = { ...want, metadata: metadataToWrite(want.metadata) } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
     }
-    return { ok: true, value: finish(cur, next) };
+    return newFinalizersRefused(cur, next) ?? { ok: true, value: finish(cur, next) };
   }
 
   function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
@@ -311,13 +312,26 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     }
     const invalid = validate(next);
     if (invalid !== undefined) return fail("Invalid", invalid);
-    return { ok: true, value: finish(cur, next) };
+    return newFinalizersRefused(cur, next) ?? { ok: true, value: finish(cur, next) };
   }
 
   /**
    * Identity fields stay; generation moves with the spec. next.metadata is next's own, made by
    * metadataToWrite (no resourceVersion: the write's revision will be it); cur's is not touched.
    */
+  /** ValidateNoNewFinalizers: a terminating object takes no new finalizer (undefined: none added). */
+  function newFinalizersRefused(cur: KubeObject, next: KubeObject): ApiResult<KubeObject> | undefined {
+    if (cur.metadata.deletionTimestamp === undefined) return undefined;
+    const added = addedFinalizers(cur, next);
+    // MUTANT kube-finalizer-added-while-terminating: the apiserver takes a new finalizer on a terminating object.
+    if (added.length === 0 || cfg.bugs.has("kube-finalizer-added-while-terminating")) return undefined;
+    kubeProbe("kube.finalizer-refused-while-terminating");
+    return fail(
+      "Invalid",
+      `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers ${JSON.stringify(added)}`,
+    );
+  }
+
   function finish(cur: KubeObject, next: KubeObject): KubeObject {
     const m = next.metadata;
     m.name = cur.metadata.name;

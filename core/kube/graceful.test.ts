@@ -2,7 +2,14 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { BugSet } from "../bugs.ts";
-import { beforeDelete, deletePending, gracePeriodOf } from "./graceful.ts";
+import {
+  addedFinalizers,
+  beforeDelete,
+  deletePending,
+  gracePeriodOf,
+  hasFinalizers,
+  removedByUpdate,
+} from "./graceful.ts";
 import type { ConfigMap, KubeObject, Pod } from "./types.ts";
 
 const pod = (
@@ -57,10 +64,44 @@ test("kube-graceful-delete-extends-deadline: a repeated delete sets the deadline
   assert.equal(deadline(beforeDelete(terminating, 3, 2_000_000, bugs)), [5_000_000, 3]);
 });
 
-test("a delete's answer tells a removal from a pending graceful delete", () => {
-  assert.ok(deletePending(pod({ nodeName: "n1", deletion: [1, 2] })));
-  assert.not.ok(deletePending(pod({ nodeName: "n1" })));
-  assert.not.ok(deletePending(pod({ nodeName: "n1", deletion: [1, 0] })), "the removal of a terminating pod");
+test("a delete's answer tells a removal from a pending graceful delete (202 Accepted)", () => {
+  const p = pod({ nodeName: "n1", deletion: [1, 2] });
+  assert.ok(deletePending({ ok: true, value: p, accepted: true }));
+  assert.not.ok(deletePending({ ok: true, value: p }), "removed");
+  assert.not.ok(deletePending({ ok: false, status: { code: 404, reason: "NotFound", message: "", unknown: false } }));
+});
+
+test("an object with finalizers is never removed by a delete: it stays terminating with period 0 until they are off", () => {
+  const cm: ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "default", finalizers: ["a/x"] },
+  };
+  assert.equal(deadline(beforeDelete(cm, undefined, 7)), [7, 0]);
+  const held = { ...pod({ nodeName: "n1", grace: 2, deletion: [4_000_000, 2] }) };
+  held.metadata.finalizers = ["a/x"];
+  assert.equal(deadline(beforeDelete(held, 0, 1_000_000)), [2_000_000, 0], "the kubelet's delete: period 0, kept");
+  const settled = pod({ nodeName: "n1", deletion: [2_000_000, 0] });
+  settled.metadata.finalizers = ["a/x"];
+  assert.equal(beforeDelete(settled, 0, 3_000_000), { kind: "pending" });
+  assert.equal(
+    beforeDelete(held, 0, 1_000_000, new BugSet(["kube-finalizers-ignored-at-grace-zero"])),
+    { kind: "remove" },
+    "kube-finalizers-ignored-at-grace-zero",
+  );
+  assert.ok(hasFinalizers(held) && !hasFinalizers(pod()));
+});
+
+test("an update's result is removed when it is terminating, over its period and without finalizers; added finalizers are named", () => {
+  const terminating = pod({ nodeName: "n1", deletion: [1, 0] });
+  assert.ok(removedByUpdate(terminating));
+  assert.not.ok(removedByUpdate({ ...terminating, metadata: { ...terminating.metadata, finalizers: ["a/x"] } }));
+  assert.not.ok(removedByUpdate(pod({ nodeName: "n1", deletion: [1, 2] })), "its grace period still runs");
+  assert.not.ok(removedByUpdate(pod({ nodeName: "n1" })));
+  const withOne = { ...terminating, metadata: { ...terminating.metadata, finalizers: ["a/x"] } };
+  const withTwo = { ...terminating, metadata: { ...terminating.metadata, finalizers: ["a/x", "b/y"] } };
+  assert.equal(addedFinalizers(withOne, withTwo), ["b/y"]);
+  assert.equal(addedFinalizers(withTwo, withOne), []);
 });
 
 test.run();

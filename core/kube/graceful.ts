@@ -3,6 +3,7 @@
 // marks it terminating (deletionTimestamp = now + grace period) and leaves its removal to whoever
 // finishes it — for a pod, its kubelet, once the containers have stopped.
 import type { BugSet } from "../bugs.ts";
+import type { ApiResult } from "./api.ts";
 import type { KubeObject } from "./types.ts";
 
 /** What a delete does to the stored object. */
@@ -40,6 +41,44 @@ export function beforeDelete(
   now: number,
   bugs?: BugSet,
 ): DeleteDecision {
+  const d = graceDecision(cur, requested, now, bugs);
+  if (d.kind !== "remove" || !hasFinalizers(cur)) return d;
+  // MUTANT kube-finalizers-ignored-at-grace-zero: a delete with grace period 0 removes the object whatever
+  // its finalizers, as Kubernetes did for pods until PR #32351 (2016).
+  if (requested === 0 && bugs?.has("kube-finalizers-ignored-at-grace-zero") === true) return d;
+  // An object with finalizers is never removed by a delete: it stays terminating with period 0 (its
+  // deadline at the latest now) until they are taken off — the update that takes off the last removes it.
+  const meta = cur.metadata;
+  if (meta.deletionTimestamp !== undefined && (meta.deletionGracePeriodSeconds ?? 0) === 0) return { kind: "pending" };
+  const due =
+    meta.deletionTimestamp === undefined
+      ? now
+      : Math.max(now, meta.deletionTimestamp - (meta.deletionGracePeriodSeconds ?? 0) * 1e6);
+  return terminating(cur, due, 0);
+}
+
+/** Whether obj has finalizers left. */
+export function hasFinalizers(obj: KubeObject): boolean {
+  const f = obj.metadata.finalizers;
+  return f !== undefined && f !== null && f.length > 0;
+}
+
+/**
+ * Whether an update's result is to be removed instead of stored: terminating, its grace period over (0),
+ * and its last finalizer taken off (Kubernetes' Store.Update deletes such an object).
+ */
+export function removedByUpdate(next: KubeObject): boolean {
+  const m = next.metadata;
+  return m.deletionTimestamp !== undefined && (m.deletionGracePeriodSeconds ?? 0) === 0 && !hasFinalizers(next);
+}
+
+/** The finalizers next adds to cur's (none may be added to a terminating object: ValidateNoNewFinalizers). */
+export function addedFinalizers(cur: KubeObject, next: KubeObject): string[] {
+  const had = new Set(cur.metadata.finalizers ?? []);
+  return (next.metadata.finalizers ?? []).filter((f) => !had.has(f));
+}
+
+function graceDecision(cur: KubeObject, requested: number | undefined, now: number, bugs?: BugSet): DeleteDecision {
   const meta = cur.metadata;
   if (meta.deletionTimestamp !== undefined) {
     const period = meta.deletionGracePeriodSeconds ?? 0;
@@ -66,7 +105,7 @@ function terminating(cur: KubeObject, deletionTimestamp: number, period: number)
   } as DeleteDecision;
 }
 
-/** Whether a delete's answer is an object still stored, waiting for its grace period (not removed). */
-export function deletePending(answer: KubeObject): boolean {
-  return (answer.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+/** Whether a delete's answer is of an object still stored, terminating (202 Accepted), not removed. */
+export function deletePending(answer: ApiResult<KubeObject>): boolean {
+  return answer.ok && answer.accepted === true;
 }

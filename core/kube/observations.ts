@@ -31,6 +31,17 @@ export interface AckedWrite {
   rv: number;
 }
 
+/**
+ * An update about to take off a terminating object's last finalizer, which removes the object: recorded
+ * before its Txn is sent (whether or not the answer comes back). The emptied object is never stored, so
+ * the store shows the removal right after the version that still had the finalizer, at baseRv.
+ */
+export interface FinalizingUpdate {
+  time: number;
+  key: string;
+  baseRv: number;
+}
+
 /** One object version as an informer received it, in arrival order. */
 export interface InformerObservation {
   time: number;
@@ -201,6 +212,8 @@ export interface KubeObservations {
   unknownCreates?: UnknownCreate[];
   /** The watches each live apiserver holds when the snapshot is taken (absent: not accounted). */
   apiserverWatches?: ApiserverWatchesAt[];
+  /** Updates sent to remove an object by taking off its last finalizer (absent in older logs). */
+  finalizing?: FinalizingUpdate[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -215,6 +228,7 @@ export interface LatestEntry {
 export class KubeRecorder implements KubeObservations {
   readonly versions: ObjectVersion[] = [];
   readonly writes: AckedWrite[] = [];
+  readonly finalizing: FinalizingUpdate[] = [];
   readonly observed: InformerObservation[] = [];
   readonly acts: LeaderAct[] = [];
   readonly leaders: LeaderChange[] = [];
@@ -304,6 +318,9 @@ export class KubeRecorder implements KubeObservations {
   write(w: Omit<AckedWrite, "time">): void {
     this.writes.push({ time: this.now(), apiserver: w.apiserver, key: w.key, op: w.op, baseRv: w.baseRv, rv: w.rv });
   }
+  finalizingUpdate(key: string, baseRv: number): void {
+    this.finalizing.push({ time: this.now(), key, baseRv });
+  }
   observe(o: Omit<InformerObservation, "time">): void {
     this.observed.push({ time: this.now(), observer: o.observer, key: o.key, rv: o.rv, event: o.event });
   }
@@ -373,6 +390,7 @@ export class KubeRecorder implements KubeObservations {
       nodes: this.nodes,
       versions: this.versions,
       writes: this.writes,
+      finalizing: this.finalizing,
       observed: this.observed,
       acts: this.acts,
       leaders: this.leaders,

@@ -49,6 +49,12 @@ export const KUBE_PROBES = {
   "kube.delete-already-terminating": {
     what: "a delete of a terminating object asked for no shorter grace period: nothing changes, the object is answered",
   },
+  "kube.update-removed-finalized": {
+    what: "an update took off a terminating object's last finalizer, and the apiserver removed the object",
+  },
+  "kube.finalizer-refused-while-terminating": {
+    what: "an update or patch tried to add a finalizer to a terminating object: 422, no new finalizers while being deleted",
+  },
   "kube.create-already-exists": { what: "a create found the key taken (Txn mod_revision == 0 failed): AlreadyExists" },
   "kube.list-continue-expired": {
     what: "a paged list's continue token pointed at a compacted revision: 410, the informer starts the list over",

@@ -15,13 +15,15 @@ import {
   type WatchEvent,
 } from "./api.ts";
 import { kubeProbe } from "./probes.ts";
-import type { DeleteDecision } from "./graceful.ts";
+import { removedByUpdate, type DeleteDecision } from "./graceful.ts";
 import { decodeObject, encodeObject, keyOfObject, prefixEndOf } from "./resources.ts";
 import { rvOf, type KubeObject } from "./types.ts";
 
 /** Told about everything etcd returned to this registry (the recorder's view of the store). */
 export interface RegistryObserver {
   write(w: { key: string; op: "create" | "update" | "delete"; baseRv: number; rv: number }): void;
+  /** An update that takes off the last finalizer of the object at baseRv is about to remove it. */
+  finalizing?(key: string, baseRv: number): void;
   version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null): void;
   listed(
     start: string,
@@ -202,6 +204,10 @@ export class Registry {
       if (++attempts > this.maxAttempts)
         return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
       const baseRv = cur.kv.modRevision;
+      if (next.metadata.deletionTimestamp !== undefined && removedByUpdate(next))
+        return removeByUpdate(cur.kv, next, (kv) =>
+          attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true),
+        );
       // The mutant drops the precondition: whatever was written since the read is overwritten.
       const compare = this.opts.bugs?.has("kube-update-no-precondition")
         ? []
@@ -222,6 +228,26 @@ export class Registry {
           kubeProbe("kube.guaranteed-update-cas-retry");
           if (kv !== undefined) this.opts.observer?.version(key, kv.modRevision, kv.createRevision, decodeObject(kv));
           attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true);
+        },
+      );
+    };
+    // The update took off a terminating object's last finalizer: it is removed, not stored (Store.Update).
+    const removeByUpdate = (kv: KeyValue, next: KubeObject, retry: (kv: KeyValue | undefined) => void) => {
+      kubeProbe("kube.update-removed-finalized");
+      this.opts.observer?.finalizing?.(key, kv.modRevision);
+      this.kv.txn(
+        {
+          compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
+          success: [{ requestDeleteRange: { key, prevKv: true } }],
+          failure: [{ requestRange: { key } }],
+        },
+        (r) => {
+          if (!r.ok) return cb(fromEtcd(r));
+          if (!r.value.succeeded) return retry(rangeKv(r.value));
+          const rv = r.value.header.revision;
+          this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
+          this.opts.observer?.version(key, rv, undefined, null);
+          cb({ ok: true, value: withRv(next, rv) });
         },
       );
     };
@@ -247,7 +273,7 @@ export class Registry {
    * Deletes the object if it still matches the preconditions; answers the deleted object (rv = the
    * deletion's revision). With `decide` (graceful deletion, graceful.ts), the stored object may instead be
    * replaced by its terminating version, compared on its mod_revision like any update, and answered as
-   * stored; or be left as it is and answered so.
+   * stored; or be left as it is and answered so — either answer `accepted` (it is still there).
    */
   delete(
     key: string,
@@ -267,7 +293,7 @@ export class Registry {
       const decision = decide?.(cur);
       if (decision?.kind === "pending") {
         kubeProbe("kube.delete-already-terminating");
-        return cb({ ok: true, value: cur });
+        return cb({ ok: true, value: cur, accepted: true });
       }
       if (++attempts > this.maxAttempts)
         return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
@@ -288,7 +314,7 @@ export class Registry {
             const written = withRv(next, rv);
             this.opts.observer?.write({ key, op: "update", baseRv: kv.modRevision, rv });
             this.opts.observer?.version(key, rv, kv.createRevision, written);
-            cb({ ok: true, value: written });
+            cb({ ok: true, value: written, accepted: true });
           },
         );
         return;
@@ -301,11 +327,7 @@ export class Registry {
           const rv = r.value.header.revision;
           this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
           this.opts.observer?.version(key, rv, undefined, null);
-          // A terminating object's removal answers it with period 0, as Kubernetes' last update before the
-          // delete leaves it: the caller can tell a removal from a graceful delete that is still pending.
-          const removed = withRv(cur, rv);
-          if (removed.metadata.deletionTimestamp === undefined) return cb({ ok: true, value: removed });
-          cb({ ok: true, value: { ...removed, metadata: { ...removed.metadata, deletionGracePeriodSeconds: 0 } } });
+          cb({ ok: true, value: withRv(cur, rv) });
         },
       );
     };

@@ -299,7 +299,7 @@ export class ControllerRuntime {
           if (r.ok) {
             this.noteWritten("delete", w.preconditions?.resourceVersion, r.value);
             // A graceful delete answers the object, now terminating: it is still there.
-            if (deletePending(r.value)) return assume(r);
+            if (deletePending(r)) return assume(r);
             this.informers
               .get(w.kind)
               ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));

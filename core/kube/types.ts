@@ -35,6 +35,12 @@ export interface ObjectMeta {
   deletionTimestamp?: number;
   /** The grace period the deletion was given, in seconds (only ever shortened by a later delete). */
   deletionGracePeriodSeconds?: number;
+  /**
+   * What must happen before the object may go: a delete leaves an object with finalizers terminating,
+   * and it is removed once the last one is taken off (each by the controller that put it there). None
+   * may be added to a terminating object.
+   */
+  finalizers?: string[];
 }
 
 export interface Container {

@@ -30,6 +30,7 @@ import { checkKubeSlo, type PodStartup } from "../../checkers/kube/slo.ts";
 import { checkNodeHealth, hasUnreachableTaint, readyStatus } from "../../checkers/kube/node-health.ts";
 import { registryPrefix } from "../../core/kube/resources.ts";
 import { readyCountController } from "../../core/kube/examples/ready-count.ts";
+import { drainController } from "../../core/kube/examples/drain.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
 export { NGINX_MANIFEST };
@@ -78,6 +79,8 @@ export interface KubeOptions extends Record<string, unknown> {
    * by processes "ctrl-ready-count-<namespace>-1" and "-2" (absent: none).
    */
   readyCountNamespaces?: string[];
+  /** The example drain controller (a finalizer on every nginx pod), by processes ctrl-drain-1 and -2. */
+  drainFinalizer?: boolean;
 }
 
 const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
@@ -157,10 +160,11 @@ export function runKube(
     storeFeed: observers.storeFeed,
     manifests: o.manifests,
     actions: o.actions,
-    ...(controllers.length || o.readyCountNamespaces?.length
+    ...(controllers.length || o.readyCountNamespaces?.length || o.drainFinalizer === true
       ? {
           controllers: [
             ...(o.readyCountNamespaces ?? []).map((namespace) => readyCountController({ namespace })),
+            ...(o.drainFinalizer === true ? [drainController()] : []),
             ...controllers,
           ],
         }

@@ -296,6 +296,12 @@ export const kubeOptions = {
     .describe(
       "tenants: the example ready-count controller runs scoped to each of these namespaces (its informers hold that namespace only), by processes ctrl-ready-count-NAMESPACE-1 and -2; the run converges only once each keeps its Deployments' ready counts (absent: none)",
     ),
+  drainFinalizer: z
+    .boolean()
+    .optional()
+    .describe(
+      "terminating-pods: the example drain controller runs (processes ctrl-drain-1 and -2): it puts the finalizer example.com/drain on every nginx pod, and on a terminating one records the pod in the ConfigMap nginx-drained before taking the finalizer off; the run converges only once no pod waits for it",
+    ),
   nodeLifecycle: z
     .strictObject({
       graceUs: us(1).describe("--node-monitor-grace-period: no renewal seen for this long, and the node is Unknown"),

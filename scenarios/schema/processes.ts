@@ -27,6 +27,7 @@ export function processNames(family: Family, o: Record<string, unknown>): string
         "scheduler-2",
         ...seq(n("nodes"), "node-"),
         ...readyCountProcesses(o),
+        ...(o["drainFinalizer"] === true ? seq(2, "ctrl-drain-") : []),
       ];
     case "selftest":
       return seq(n("processes"), "p");
