@@ -160,6 +160,19 @@ test("a pod marked not ready while the controller knew its node not Ready passes
   );
 });
 
+test("a pod marked by a later write of a batch decided while the node was not Ready passes, though the node came back meanwhile", () => {
+  // kcm-1 saw node-1 Unknown at 4.1 s and Ready again at 4.9 s; its write of 5 s was decided at 4.5 s.
+  const seen = [
+    { time: 4_100_000, observer: "kcm-1#a/Node", key: NODE, rv: 20, event: "MODIFIED" as const },
+    { time: 4_900_000, observer: "kcm-1#a/Node", key: NODE, rv: 25, event: "MODIFIED" as const },
+  ];
+  const back = { time: 4_800_000, key: NODE, rv: 25, object: node("True"), source: "store" };
+  const batch = podMarked({ observed: seen, versions: [back] });
+  batch.acts = batch.acts.map((a) => ({ ...a, decidedAt: 4_500_000 }));
+  assert.is(checkNodeHealth(batch, OPTS).verdict, "pass", checkNodeHealth(batch, OPTS).message);
+  assert.is(checkNodeHealth(podMarked({ observed: seen, versions: [back] }), OPTS).verdict, "fail", "decided at 5 s");
+});
+
 test("the pods Ready on a node the controller marked Unknown are marked not ready soon after, unless its tenure ends first", () => {
   const readyPod: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "True" }] } };
   const notReady: Pod = { ...pod, status: { conditions: [{ type: "Ready", status: "False" }] } };

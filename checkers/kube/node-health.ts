@@ -5,7 +5,8 @@
 //  - it taints a node unreachable only from a version of it that was not Ready (a CAS: the version its
 //    update was computed from is the one before the taint);
 //  - it marks a pod not ready (MarkPodsNotReady) only while the newest version of the pod's node it knew
-//    (delivered to its informer, or made by its own status write) was not Ready;
+//    (delivered to its informer, or made by its own status write) was not Ready — when it decided: the
+//    updates of a node's pods go out one by one, the later ones after the node may have come back;
 //  - it deletes a pod (a taint eviction) only after the pod's node had carried the
 //    node.kubernetes.io/unreachable:NoExecute taint, in every version of the Node its informer delivered,
 //    for the pods' whole toleration.
@@ -143,7 +144,9 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
         const act = latestAct(obs, `${CONTROLLER}: updateStatus Pod ${objectKey(is)}@${before.rv}`, now.time);
         if (act === undefined || !was.spec.nodeName) continue;
         marked++;
-        const node = knownNode(act.process, was.spec.nodeName, act.time);
+        // Judged on what the controller knew when it decided: MarkPodsNotReady updates the node's pods one by
+        // one, and the node may come back while the later ones are on their way.
+        const node = knownNode(act.process, was.spec.nodeName, act.decidedAt ?? act.time);
         if (node !== undefined && readyStatus(node) === "True")
           violations.push(
             `${act.process} marked pod ${objectKey(is)} not ready at ${s(act.time)} though the newest version of its node ${was.spec.nodeName} it knew (revision ${node.metadata.resourceVersion}) was Ready`,

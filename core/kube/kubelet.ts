@@ -202,7 +202,13 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // The PLEG: a container died on its own. Its pod is not ready until it runs again, after the back-off.
   runtime.onExit = (uid) => {
     const c = containers.get(uid);
-    if (c === undefined || terminating.has(uid)) return;
+    if (c === undefined) return;
+    if (terminating.has(uid)) {
+      // A terminating pod's container is not started again, but its pod is no longer ready: say so.
+      const cur = pods.get(c.key);
+      if (cur !== undefined && !ignoresExit) writeStatus(cur, c);
+      return;
+    }
     c.restarts++;
     kubeProbe("kube.kubelet-container-restarted");
     const [base, max] = timing.restartBackoffUs;
@@ -215,7 +221,6 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   function writeStatus(p: Pod, c: Container): void {
     // A pod the API holds as terminal stays so (a rejection by this node's previous incarnation may land
     // after this one admitted the pod): its container stops, and no status moves it out of the phase.
-    if (p.metadata.deletionTimestamp !== undefined) return; // terminate() has it
     if (!podHoldsRoom(p)) {
       stopContainer(c.uid);
       return;

@@ -64,6 +64,12 @@ export interface LeaderAct {
   what: string;
   /** The registry key of the object a delete act removes (absent for other acts, and in older logs). */
   deletes?: string;
+  /**
+   * When the reconcile that made this write ran, if earlier than the act: a reconcile's writes go out one
+   * after another, each once the one before is answered, and carry out what was decided on the caches then
+   * (absent for a reconcile's first write, and in older logs).
+   */
+  decidedAt?: number;
 }
 
 /**

@@ -183,6 +183,7 @@ export class ControllerRuntime {
       return done();
     }
     const r = normalizeReconciled(reconcileSafely(d, key, this.cache, ctx));
+    const decidedAt = this.opts.recorder?.now();
     // Writes from index `from` on were never sent: tell the controller (its expectations count them).
     const skipFrom = (from: number) => {
       if (d.written !== undefined)
@@ -217,6 +218,7 @@ export class ControllerRuntime {
           term: gate.term(),
           what: `${d.name}: ${describeWrite(w)}`,
           ...(w.op === "delete" ? { deletes: registryKey(w.kind, w.namespace, w.name) } : {}),
+          ...(i > 0 && decidedAt !== undefined ? { decidedAt } : {}),
         });
       this.execute(w, (ok) => {
         if (this.stopped) return done();
