@@ -120,4 +120,37 @@ test("a finalizer added to a terminating object fails; one taken off passes", ()
   );
 });
 
+test("a pod with a grace period removed while its container still ran fails, unless it was stopped first or force-deleted", () => {
+  const graced = (): Pod => ({ ...pod(), spec: { ...pod().spec, terminationGracePeriodSeconds: 2 } });
+  const judge = (events: { time: number; kind: "created" | "running" | "stopped" | "reboot" }[], force?: number) => {
+    let t = 0;
+    const rec = new KubeRecorder(() => t);
+    for (const e of events) {
+      t = e.time;
+      if (e.kind === "reboot") rec.nodeEvent({ node: "node-1", kind: "reboot" });
+      else rec.nodeEvent({ node: "node-1", kind: e.kind, uid: "u1" });
+    }
+    t = 1_000;
+    rec.version(KEY, 2, 2, graced(), "store");
+    if (force !== undefined) {
+      t = force;
+      rec.forceDelete(KEY, "kubectl");
+    }
+    t = 5_000;
+    rec.version(KEY, 3, undefined, null, "store");
+    return checkGracefulDeletion(rec.snapshot());
+  };
+  const ran = [
+    { time: 100, kind: "created" as const },
+    { time: 200, kind: "running" as const },
+  ];
+  assert.match(
+    judge(ran).message,
+    /removed at revision 3 \(0\.005s\) while its container still ran on node-1, and no one force-deleted it/,
+  );
+  assert.is(judge([...ran, { time: 4_000, kind: "stopped" }]).verdict, "pass", "stopped first");
+  assert.is(judge([...ran, { time: 4_000, kind: "reboot" }]).verdict, "pass", "gone with its node's reboot");
+  assert.is(judge(ran, 4_500).verdict, "pass", "force-deleted");
+});
+
 test.run();

@@ -5,16 +5,27 @@
 // 1.3 regression fixed by PR #27539 set the deadline afresh on every repeated DELETE, so a pod deleted
 // again and again (an operator's repeated `kubectl delete --grace-period`) might never be due.
 //
-// Finalizers are part of the same promise: an object is never removed while one is left on it, and none is
+// Pod safety (the promise graceful deletion exists for): a pod with a grace period leaves the store only
+// once nothing of it runs — its kubelet removes it after stopping the containers — unless a client other
+// than a kubelet deleted it with grace period 0 (a force delete, which the apiserver records); judged on
+// the nodes' container runtimes' log. Finalizers are part of the same promise: an object is never removed while one is left on it, and none is
 // added once it is terminating (ValidateNoNewFinalizers); Kubernetes removed a pod deleted with grace
 // period 0 whatever its finalizers until PR #32351 (2016).
 //
 // Judged on the store's own history (every version of every key, in revision order), per object (uid).
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import type { Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
+  const running = containerLives(obs);
+  const forced = new Map<string, number[]>();
+  for (const f of obs.forceDeletes ?? []) {
+    const ts = forced.get(f.key);
+    if (ts === undefined) forced.set(f.key, [f.time]);
+    else ts.push(f.time);
+  }
   // Most runs delete nothing gracefully and set no finalizer: no rule can apply, and one pass says so.
   if (!obs.versions.some(concernsDeletion))
     return { name: "kube-graceful-delete", verdict: "pass", message: "no object terminating or with finalizers" };
@@ -36,14 +47,27 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
   for (const [key, vs] of byKey) {
     vs.sort((a, b) => a.rv - b.rv);
     let prev: ObjectVersion | undefined;
+    /** When the object the key holds now was first seen (a force delete of it comes after). */
+    let bornAt = 0;
     for (const v of vs) {
       const before = prev?.object;
       const prevRv = prev?.rv;
+      if (v.object != null && (before == null || before.metadata.uid !== v.object.metadata.uid)) bornAt = v.time;
       prev = v;
       const meta = v.object?.metadata;
       if (before === null || before === undefined) continue;
       const finalizers = before.metadata.finalizers ?? [];
       if (meta === undefined) {
+        // Pod safety: a pod with a grace period goes only once nothing of it runs (its kubelet removes it
+        // after stopping the containers), unless someone deleted it with grace period 0 (a force delete).
+        if (before.kind === "Pod" && gracePeriodOf(before) > 0) {
+          const node = running(before.metadata.uid ?? "", v.time);
+          const force = (forced.get(key) ?? []).some((t) => t <= v.time && t >= bornAt);
+          if (node !== undefined && !force)
+            violations.push(
+              `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) while its container still ran on ${node}, and no one force-deleted it`,
+            );
+        }
         if (finalizers.length > 0 && !finalizing.has(`${prevRv} ${key}`))
           violations.push(
             `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) with finalizers ${JSON.stringify(finalizers)} still on it`,
@@ -94,8 +118,46 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
   );
 }
 
-/** A version some rule here reads: terminating, or with finalizers. */
+/** A version some rule here reads: terminating, with finalizers, or a pod with a grace period. */
 function concernsDeletion(v: ObjectVersion): boolean {
-  const m = v.object?.metadata;
-  return m !== undefined && (m.deletionTimestamp !== undefined || (m.finalizers?.length ?? 0) > 0);
+  const o = v.object;
+  if (o === null) return false;
+  const m = o.metadata;
+  if (m.deletionTimestamp !== undefined || (m.finalizers?.length ?? 0) > 0) return true;
+  return o.kind === "Pod" && (o.spec.terminationGracePeriodSeconds ?? 0) > 0;
+}
+
+/** The grace period a pod's deletion gives it: the one it was deleted with, else its spec's. */
+function gracePeriodOf(p: Pod): number {
+  return p.metadata.deletionGracePeriodSeconds ?? p.spec.terminationGracePeriodSeconds ?? 0;
+}
+
+/**
+ * The node on which a container of the pod with this uid was created and not yet stopped, exited or
+ * rebooted away at time t (the nodes' runtimes' log), or undefined.
+ */
+function containerLives(obs: KubeObservations): (uid: string, t: number) => string | undefined {
+  const events = obs.nodeEvents ?? [];
+  const byUid = new Map<string, { time: number; node: string; live: boolean }[]>();
+  const reboots = new Map<string, number[]>();
+  for (const e of events) {
+    if (e.kind === "reboot") {
+      const rs = reboots.get(e.node);
+      if (rs === undefined) reboots.set(e.node, [e.time]);
+      else rs.push(e.time);
+      continue;
+    }
+    if (e.kind !== "created" && e.kind !== "running" && e.kind !== "stopped" && e.kind !== "exited") continue;
+    const live = e.kind === "created" || e.kind === "running";
+    const es = byUid.get(e.uid);
+    if (es === undefined) byUid.set(e.uid, [{ time: e.time, node: e.node, live }]);
+    else es.push({ time: e.time, node: e.node, live });
+  }
+  return (uid, t) => {
+    let last: { time: number; node: string; live: boolean } | undefined;
+    for (const e of byUid.get(uid) ?? []) if (e.time <= t) last = e;
+    if (last === undefined || !last.live) return undefined;
+    const rebooted = (reboots.get(last.node) ?? []).some((r) => r >= last.time && r <= t);
+    return rebooted ? undefined : last.node;
+  };
 }

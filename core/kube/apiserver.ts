@@ -123,7 +123,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     return rng.uint32().toString(16).padStart(8, "0") + "-" + rng.uint32().toString(16).padStart(8, "0");
   }
 
-  function serve(req: ApiRequest, cb: (r: ApiResult<unknown>) => void): void {
+  function serve(req: ApiRequest, cb: (r: ApiResult<unknown>) => void, from = ""): void {
     switch (req.verb) {
       case "get":
         if (!isKind(req.kind)) return cb(fail("Invalid", `unknown kind ${String(req.kind)}`));
@@ -203,6 +203,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
           return cb(fail("Invalid", `gracePeriodSeconds: expected a non-negative integer, got ${String(grace)}`));
         const decide = (cur: KubeObject) => beforeDelete(cur, grace, env.now(), cfg.bugs);
         const key = registryKey(req.kind, req.namespace, req.name);
+        // The checker's record of who may take a pod away while it runs: a kubelet's own delete comes
+        // after its containers stopped; anyone else's grace period 0 is a force delete.
+        if (grace === 0 && rec !== undefined && !rec.nodes.includes(from)) rec.forceDelete(key, from);
         if (quota !== undefined && req.kind === "Pod") {
           return registry.delete(
             key,
@@ -446,10 +449,14 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
           takenRequests.set(reqKey, true);
           const lat = latencyLog(),
             t0 = lat?.now() ?? 0;
-          serve(m.req, (r) => {
-            lat?.api(env.id, m.req.verb, resourceOf(m.req), t0, r.ok);
-            reply(from, m.id, r);
-          });
+          serve(
+            m.req,
+            (r) => {
+              lat?.api(env.id, m.req.verb, resourceOf(m.req), t0, r.ok);
+              reply(from, m.id, r);
+            },
+            from,
+          );
           break;
         }
         case "kube-watch":

@@ -36,6 +36,13 @@ export interface AckedWrite {
  * before its Txn is sent (whether or not the answer comes back). The emptied object is never stored, so
  * the store shows the removal right after the version that still had the finalizer, at baseRv.
  */
+/** A delete with grace period 0 from a client that is not a node's kubelet (kubectl --grace-period=0 --force). */
+export interface ForceDelete {
+  time: number;
+  key: string;
+  requester: string;
+}
+
 export interface FinalizingUpdate {
   time: number;
   key: string;
@@ -220,6 +227,8 @@ export interface KubeObservations {
   apiserverWatches?: ApiserverWatchesAt[];
   /** Updates sent to remove an object by taking off its last finalizer (absent in older logs). */
   finalizing?: FinalizingUpdate[];
+  /** Deletes with grace period 0 that no kubelet sent (absent in older logs). */
+  forceDeletes?: ForceDelete[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -235,6 +244,7 @@ export class KubeRecorder implements KubeObservations {
   readonly versions: ObjectVersion[] = [];
   readonly writes: AckedWrite[] = [];
   readonly finalizing: FinalizingUpdate[] = [];
+  readonly forceDeletes: ForceDelete[] = [];
   readonly observed: InformerObservation[] = [];
   readonly acts: LeaderAct[] = [];
   readonly leaders: LeaderChange[] = [];
@@ -324,6 +334,9 @@ export class KubeRecorder implements KubeObservations {
   write(w: Omit<AckedWrite, "time">): void {
     this.writes.push({ time: this.now(), apiserver: w.apiserver, key: w.key, op: w.op, baseRv: w.baseRv, rv: w.rv });
   }
+  forceDelete(key: string, requester: string): void {
+    this.forceDeletes.push({ time: this.now(), key, requester });
+  }
   finalizingUpdate(key: string, baseRv: number): void {
     this.finalizing.push({ time: this.now(), key, baseRv });
   }
@@ -397,6 +410,7 @@ export class KubeRecorder implements KubeObservations {
       versions: this.versions,
       writes: this.writes,
       finalizing: this.finalizing,
+      forceDeletes: this.forceDeletes,
       observed: this.observed,
       acts: this.acts,
       leaders: this.leaders,

@@ -235,21 +235,7 @@ export class Registry {
     const removeByUpdate = (kv: KeyValue, next: KubeObject, retry: (kv: KeyValue | undefined) => void) => {
       kubeProbe("kube.update-removed-finalized");
       this.opts.observer?.finalizing?.(key, kv.modRevision);
-      this.kv.txn(
-        {
-          compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
-          success: [{ requestDeleteRange: { key, prevKv: true } }],
-          failure: [{ requestRange: { key } }],
-        },
-        (r) => {
-          if (!r.ok) return cb(fromEtcd(r));
-          if (!r.value.succeeded) return retry(rangeKv(r.value));
-          const rv = r.value.header.revision;
-          this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
-          this.opts.observer?.version(key, rv, undefined, null);
-          cb({ ok: true, value: withRv(next, rv) });
-        },
-      );
+      this.removeIfUnchanged(kv, next, cb, retry);
     };
     if (suggestion !== undefined) {
       attempt(
@@ -319,19 +305,37 @@ export class Registry {
         );
         return;
       }
-      this.kv.txn(
-        { compare, success: [{ requestDeleteRange: { key, prevKv: true } }], failure: [{ requestRange: { key } }] },
-        (r) => {
-          if (!r.ok) return cb(fromEtcd(r));
-          if (!r.value.succeeded) return attempt(rangeKv(r.value));
-          const rv = r.value.header.revision;
-          this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
-          this.opts.observer?.version(key, rv, undefined, null);
-          cb({ ok: true, value: withRv(cur, rv) });
-        },
-      );
+      this.removeIfUnchanged(kv, cur, cb, attempt);
     };
     this.kv.range({ key }, (r) => (r.ok ? attempt(r.value.kvs[0]) : cb(fromEtcd(r))));
+  }
+
+  /**
+   * Removes kv's key if its mod_revision is still kv's, answering `answer` stamped with the removal's
+   * revision; otherwise hands the key's value now (or undefined: gone) to `retry`.
+   */
+  private removeIfUnchanged(
+    kv: KeyValue,
+    answer: KubeObject,
+    cb: (r: ApiResult<KubeObject>) => void,
+    retry: (kv: KeyValue | undefined) => void,
+  ): void {
+    const key = kv.key;
+    this.kv.txn(
+      {
+        compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
+        success: [{ requestDeleteRange: { key, prevKv: true } }],
+        failure: [{ requestRange: { key } }],
+      },
+      (r) => {
+        if (!r.ok) return cb(fromEtcd(r));
+        if (!r.value.succeeded) return retry(rangeKv(r.value));
+        const rv = r.value.header.revision;
+        this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
+        this.opts.observer?.version(key, rv, undefined, null);
+        cb({ ok: true, value: withRv(answer, rv) });
+      },
+    );
   }
 
   /**

@@ -60,6 +60,10 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["node-failures", 8],
     // The only scenario whose apiservers serve lists and watches from watch caches.
     ["watch-cache", 10],
+    // The only one with controllers scoped to a namespace.
+    ["tenants", 5],
+    // The only one whose pods are deleted gracefully and held by a finalizer.
+    ["terminating-pods", 10],
   ],
 };
 
