@@ -33,4 +33,17 @@ test("kube-kubelet-terminating-without-container: pods with nothing running on t
   assert.match(liveness.message, /terminating: \d+ pods not yet removed by node-/);
 });
 
+test("kubectl's force delete (grace period 0) takes running pods away at once, and pod safety excuses it", () => {
+  const forced = {
+    ...terminatingPods,
+    resolve: (rng: Parameters<typeof terminatingPods.resolve>[0]) => ({
+      ...terminatingPods.resolve(rng),
+      drainFinalizer: false,
+      actions: [{ at: 3_500_000, kind: "delete-pods" as const, selector: "app=nginx", gracePeriodSeconds: 0 }],
+    }),
+  };
+  const r = runScenario({ scenario: forced, seed: 1 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
