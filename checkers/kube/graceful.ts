@@ -60,7 +60,7 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
       if (meta === undefined) {
         // Pod safety: a pod with a grace period goes only once nothing of it runs (its kubelet removes it
         // after stopping the containers), unless someone deleted it with grace period 0 (a force delete).
-        if (before.kind === "Pod" && gracePeriodOf(before) > 0) {
+        if (before.kind === "Pod" && deletionGraceOf(before) > 0) {
           const node = running(before.metadata.uid ?? "", v.time);
           const force = (forced.get(key) ?? []).some((t) => t <= v.time && t >= bornAt);
           if (node !== undefined && !force)
@@ -128,7 +128,7 @@ function concernsDeletion(v: ObjectVersion): boolean {
 }
 
 /** The grace period a pod's deletion gives it: the one it was deleted with, else its spec's. */
-function gracePeriodOf(p: Pod): number {
+function deletionGraceOf(p: Pod): number {
   return p.metadata.deletionGracePeriodSeconds ?? p.spec.terminationGracePeriodSeconds ?? 0;
 }
 
