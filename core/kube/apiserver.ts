@@ -206,11 +206,10 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         // The checker's record of who may take a pod away while it runs: a kubelet's own delete comes
         // after its containers stopped; anyone else's grace period 0 is a force delete.
         if (grace === 0 && rec !== undefined && !rec.nodes.includes(from)) rec.forceDelete(key, from);
-        if (quota !== undefined && req.kind === "Pod") {
-          return registry.delete(
-            key,
-            req.preconditions ?? {},
-            (r) => {
+        const charged = quota !== undefined && req.kind === "Pod";
+        const done: (r: ApiResult<KubeObject>) => void = !charged
+          ? cb
+          : (r) => {
               // A terminating pod stays charged until it is removed.
               if (r.ok && r.value.kind === "Pod" && !deletePending(r)) quota.podDeleted(r.value);
               else if (!r.ok && r.status.unknown)
@@ -219,11 +218,8 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
                   `delete of pod ${req.namespace}/${req.name}: outcome unknown, its charge kept`,
                 );
               cb(r);
-            },
-            decide,
-          );
-        }
-        return registry.delete(key, req.preconditions ?? {}, cb, decide);
+            };
+        return registry.delete(key, req.preconditions ?? {}, done, decide);
       }
     }
   }

@@ -49,12 +49,9 @@ export function beforeDelete(
   // An object with finalizers is never removed by a delete: it stays terminating with period 0 (its
   // deadline at the latest now) until they are taken off — the update that takes off the last removes it.
   const meta = cur.metadata;
-  if (meta.deletionTimestamp !== undefined && (meta.deletionGracePeriodSeconds ?? 0) === 0) return { kind: "pending" };
-  const due =
-    meta.deletionTimestamp === undefined
-      ? now
-      : Math.max(now, meta.deletionTimestamp - (meta.deletionGracePeriodSeconds ?? 0) * 1e6);
-  return terminating(cur, due, 0);
+  if (meta.deletionTimestamp === undefined) return terminating(cur, now, 0);
+  if ((meta.deletionGracePeriodSeconds ?? 0) === 0) return { kind: "pending" };
+  return shortened(cur, 0, now);
 }
 
 /** Whether obj has finalizers left. */
@@ -90,12 +87,18 @@ function graceDecision(cur: KubeObject, requested: number | undefined, now: numb
     if (bugs?.has("kube-graceful-delete-extends-deadline") === true && requested <= period)
       return terminating(cur, now + requested * 1e6, requested);
     if (requested >= period) return { kind: "pending" };
-    const moved = meta.deletionTimestamp - (period - requested) * 1e6;
-    return terminating(cur, Math.max(now, moved), requested);
+    return shortened(cur, requested, now);
   }
   const period = gracePeriodOf(cur, requested);
   if (period === 0) return { kind: "remove" };
   return terminating(cur, now + period * 1e6, period);
+}
+
+/** A terminating object's period shortened to `period`: its deadline back by the difference, never before now. */
+function shortened(cur: KubeObject, period: number, now: number): DeleteDecision {
+  const meta = cur.metadata;
+  const moved = meta.deletionTimestamp! - ((meta.deletionGracePeriodSeconds ?? 0) - period) * 1e6;
+  return terminating(cur, Math.max(now, moved), period);
 }
 
 function terminating(cur: KubeObject, deletionTimestamp: number, period: number): DeleteDecision {

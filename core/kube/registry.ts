@@ -204,7 +204,7 @@ export class Registry {
       if (++attempts > this.maxAttempts)
         return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
       const baseRv = cur.kv.modRevision;
-      if (next.metadata.deletionTimestamp !== undefined && removedByUpdate(next))
+      if (removedByUpdate(next))
         return removeByUpdate(cur.kv, next, (kv) =>
           attempt(kv === undefined ? null : { object: decodeObject(kv), kv }, true),
         );
@@ -283,13 +283,12 @@ export class Registry {
       }
       if (++attempts > this.maxAttempts)
         return cb(fail("Conflict", `${key}: gave up after ${this.maxAttempts} conflicting attempts`));
-      const compare = [{ key, target: "MOD" as const, result: "EQUAL" as const, modRevision: kv.modRevision }];
       if (decision?.kind === "terminate") {
         kubeProbe("kube.delete-graceful");
         const next = decision.object;
         this.kv.txn(
           {
-            compare,
+            compare: [{ key, target: "MOD", result: "EQUAL", modRevision: kv.modRevision }],
             success: [{ requestPut: { key, value: encodeObject(next), prevKv: true } }],
             failure: [{ requestRange: { key } }],
           },
