@@ -164,7 +164,7 @@ interface ScriptStep {
 }
 
 function scripted(steps: readonly ScriptStep[]): EtcdOperation[] {
-  const ctx: ApplyContext = { keepHistory: false, isTracked: () => true };
+  const ctx: ApplyContext = { keepHistory: true, isTracked: () => true };
   let state = initialState();
   const ops: EtcdOperation[] = [];
   steps.forEach((s, id) => {
@@ -297,7 +297,6 @@ test("a floating operation whose predecessors need a later revision waits with t
   // A put answered late made revision 3; a compaction applied after it (its header shows 3); two more
   // compactions of the same revision, called meanwhile, were refused as compacted before the put was
   // answered. Everything that returned before either was called shows only revision 2.
-  const compact = (revision: number): EtcdRequest => ({ kind: "compact", compact: { revision } });
   const history = scripted([
     { request: put("a", "1"), call: 0, ret: 5 },
     { request: put("b", "1"), call: 30, ret: 200 },
@@ -307,6 +306,101 @@ test("a floating operation whose predecessors need a later revision waits with t
     { request: get("a"), call: 300, ret: 305 },
   ]);
   assert.is(history[3]!.error, "compacted");
+  assertGuessed(history);
+});
+
+const compact = (revision: number): EtcdRequest => ({ kind: "compact", compact: { revision } });
+const rangeAt = (key: string, revision: number): EtcdRequest => ({ kind: "range", range: { key, revision } });
+/** Puts of a at revisions 2 up to `last` (calls 0, 1, ...). */
+const putsUpTo = (last: number): ScriptStep[] =>
+  Array.from({ length: last - 1 }, (_, i) => ({ request: put("a", `${i}`), call: i, ret: i + 0.5 }));
+
+test("a read at an old revision answered in a compaction's revision, called a moment after it, came first", () => {
+  // The compaction (to 3) was called first, but the read at revision 2 applied before it: it would
+  // have been refused as compacted otherwise. Both answered at revision 3.
+  const history = scripted([
+    ...putsUpTo(3),
+    { request: rangeAt("a", 2), call: 110, ret: 120 },
+    { request: compact(3), call: 100, ret: 130 },
+  ]);
+  assert.is(history[3]!.error, undefined);
+  assertGuessed(history);
+});
+
+test("two compactions answered in one revision keep real time with the reads between them", () => {
+  // The compaction to 4 was called first and went last; the one to 3 was called after a read had
+  // returned, so the read precedes both (lowest first may not move the one to 3 before the read).
+  const history = scripted([
+    ...putsUpTo(4),
+    { request: get("a"), call: 110, ret: 120 },
+    { request: compact(3), call: 130, ret: 140 },
+    { request: compact(4), call: 100, ret: 200 },
+  ]);
+  assertGuessed(history);
+});
+
+test("a compaction that must help takes the lowest unknown one that works: a higher one would refuse a later known one", () => {
+  const history = scripted([
+    ...putsUpTo(6),
+    { request: compact(5), call: 10, ret: 0, known: false, applied: false },
+    { request: compact(3), call: 20, ret: 0, known: false },
+    // Refused: the unknown compaction to 3 had applied (one to 5 would also explain it) ...
+    { request: compact(3), call: 30, ret: 40 },
+    // ... but this one to 4 succeeded: the one to 5 never applied before it.
+    { request: compact(4), call: 50, ret: 60 },
+  ]);
+  assert.is(history[7]!.error, "compacted");
+  assertGuessed(history);
+});
+
+test("an unknown compaction to a revision a known one compacted to never helps: one of the two was refused", () => {
+  // As "a floating operation whose predecessors need a later revision waits with them", with a retry
+  // of the compaction that timed out: placed to explain the refusals, it would refuse the known one.
+  const history = scripted([
+    { request: put("a", "1"), call: 0, ret: 5 },
+    { request: put("b", "1"), call: 30, ret: 200 },
+    { request: compact(2), call: 40, ret: 210 },
+    { request: compact(2), call: 45, ret: 0, known: false, applied: false },
+    { request: compact(2), call: 50, ret: 60 },
+    { request: compact(2), call: 70, ret: 80 },
+    { request: get("a"), call: 300, ret: 305 },
+  ]);
+  assertGuessed(history);
+});
+
+test("a lease revoke called after a read returned cannot take the revision that read shows", () => {
+  // The revoke's header shows revision 3, which no known write made, but the read that showed 3 had
+  // returned before the revoke was called: the unknown delete made it.
+  const lease = 7;
+  const history = scripted([
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: lease } }, call: 0, ret: 5 },
+    { request: put("k", "v1", lease), call: 10, ret: 15 },
+    { request: { kind: "deleteRange", deleteRange: { key: "k" } }, call: 20, ret: 0, known: false },
+    { request: get("k"), call: 30, ret: 35 },
+    { request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 40, ret: 45 },
+    // More gaps than the guess keeps open: a wrong filler found out only at the end could not be revised.
+    ...Array.from({ length: 300 }, (_, i): ScriptStep[] => [
+      { request: put("b", `${i}`), call: 100 + 10 * i, ret: 101 + 10 * i },
+      { request: { kind: "deleteRange", deleteRange: { key: "b" } }, call: 102 + 10 * i, ret: 0, known: false },
+      { request: get("b"), call: 104 + 10 * i, ret: 105 + 10 * i },
+    ]).flat(),
+  ]);
+  assertGuessed(history);
+});
+
+test("waiting operations are placed in real-time order: one that returned before another was called goes first", () => {
+  // Both refusals wait for compactions answered late; the one to 4 already explains the read at 3,
+  // but the refused compaction to 5 returned before that read was called: it needs the one to 5 first.
+  const history = scripted([
+    ...putsUpTo(5),
+    { request: put("b", "1"), call: 30, ret: 500 },
+    { request: compact(4), call: 40, ret: 510 },
+    { request: compact(5), call: 45, ret: 520 },
+    { request: compact(5), call: 50, ret: 60 },
+    { request: rangeAt("a", 3), call: 70, ret: 80 },
+  ]);
+  assert.is(history[7]!.error, "compacted");
+  assert.is(history[8]!.error, "compacted");
   assertGuessed(history);
 });
 

@@ -56,6 +56,30 @@ function readsOldRevision(r: EtcdRequest): boolean {
   return false;
 }
 
+/** The lowest revision a request's Ranges (nested Txns included) read at, if one reads an old revision; else Infinity. */
+function oldestRevisionRead(input: EtcdInput): number {
+  if (input.kind !== "request") return Number.POSITIVE_INFINITY;
+  let oldest = Number.POSITIVE_INFINITY;
+  const fromOps = (ops: readonly RequestOp[]): void => {
+    for (const op of ops) {
+      if ("requestRange" in op) {
+        const r = op.requestRange.revision ?? 0;
+        if (r > 0) oldest = Math.min(oldest, r);
+      } else if ("requestTxn" in op) {
+        fromOps(op.requestTxn.success);
+        fromOps(op.requestTxn.failure);
+      }
+    }
+  };
+  const r = input.request;
+  if (r.kind === "range" && (r.range.revision ?? 0) > 0) return r.range.revision!;
+  if (r.kind === "txn") {
+    fromOps(r.txn.success);
+    fromOps(r.txn.failure);
+  }
+  return oldest;
+}
+
 /**
  * What responses showed of one key, as flat triples (revision seen at, modRevision, createRevision):
  * a long history shows each key hundreds of thousands of times, so no object per sighting.
@@ -370,6 +394,8 @@ class Guess {
   private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
   private needing = NeedIndex.EMPTY;
+  /** The revisions successful compactions compacted to (made when first asked). */
+  private compactRevisions: Set<number> | undefined;
   /** Call and return times by index (the table's columns). */
   private readonly calls: Float64Array;
   private readonly rets: Float64Array;
@@ -585,33 +611,57 @@ class Guess {
     this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
     this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
     this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
-    this.helpers = this.pool.filter((u) => this.mayHelp(u));
+    this.helpers = this.pool.filter((u) => this.mayHelp(u, compactions));
     return known;
   }
 
   /**
-   * Compactions that succeeded in one slot (a compaction changes no revision) in the order of their compact
-   * revisions: one to a lower revision after one to a higher would have been refused as compacted, so two
-   * concurrent ones answered in one revision happened lowest first, whichever was called first. The other
-   * operations keep their places.
+   * Places the compactions that succeeded in one slot (a compaction changes no revision) among the
+   * slot's other operations, which keep their order:
+   * - in the order of their compact revisions: one to a lower revision after one to a higher would
+   *   have been refused as compacted, so they happened lowest first, whichever was called first;
+   * - each where its call put it, but after the reads the slot answered at a revision it removes,
+   *   called before it returned (they came first: they would have been refused otherwise);
+   * - within what real time allows: after every operation that returned before it was called,
+   *   before every one called after it returned (a later compaction no earlier than a former).
    */
   private orderCompactions(known: Int32Array, compactions: ReadonlyMap<number, number>): void {
-    if (compactions.size < 2) return;
-    const { slot } = this;
-    const compactRevision = (i: number): number | undefined => compactions.get(i);
+    if (compactions.size === 0) return;
+    const { slot, calls, rets } = this;
     for (let start = 0; start < known.length; ) {
       let end = start + 1;
       while (end < known.length && slot[known[end]!] === slot[known[start]!]) end++;
-      if (end - start > 1) {
-        const places: number[] = [];
-        for (let k = start; k < end; k++) if (compactRevision(known[k]!) !== undefined) places.push(k);
-        if (places.length > 1) {
-          const sorted = places
-            .map((k) => known[k]!)
-            .sort((a, b) => compactRevision(a)! - compactRevision(b)! || a - b);
-          places.forEach((k, j) => {
-            known[k] = sorted[j]!;
-          });
+      let count = 0;
+      for (let k = start; k < end; k++) if (compactions.has(known[k]!)) count++;
+      if (count > 0 && end - start > 1) {
+        const pending: number[] = [];
+        const others: number[] = [];
+        for (let k = start; k < end; k++) (compactions.has(known[k]!) ? pending : others).push(known[k]!);
+        pending.sort((a, b) => compactions.get(a)! - compactions.get(b)! || a - b);
+        // The place of each compaction: before others[at] (others.length: after all of them).
+        const at: number[] = [];
+        let previous = others.length > 0 && this.creates[others[0]!] ? 1 : 0;
+        for (const c of pending) {
+          const revision = compactions.get(c)!;
+          let place = 0;
+          let earliest = previous;
+          let latest = others.length;
+          for (let j = 0; j < others.length; j++) {
+            const o = others[j]!;
+            if (calls[o]! < calls[c]!) place = j + 1;
+            if (calls[o]! < rets[c]! && this.place[o] === PINNED && oldestRevisionRead(this.ops.at(o).input) < revision)
+              place = Math.max(place, j + 1);
+            if (rets[o]! < calls[c]!) earliest = Math.max(earliest, j + 1);
+            if (rets[c]! < calls[o]! && latest === others.length) latest = j;
+          }
+          previous = Math.max(earliest, Math.min(place, latest));
+          at.push(previous);
+        }
+        let k = start;
+        let p = 0;
+        for (let j = 0; j <= others.length; j++) {
+          while (p < pending.length && at[p] === j) known[k++] = pending[p++]!;
+          if (j < others.length) known[k++] = others[j]!;
         }
       }
       start = end;
@@ -720,11 +770,34 @@ class Guess {
   private retryDeferred(): void {
     const waiting = this.deferred;
     this.deferred = [];
+    const { rets, calls, placed } = this;
+    // The two earliest returns among the waiting ones not yet placed: one that returned before
+    // another was called must go first (placing the later one now would break real time; it waits).
+    let first = -1;
+    let second = -1;
+    const earliest = (): void => {
+      first = second = -1;
+      for (const e of waiting) {
+        if (placed[e]) continue;
+        if (first < 0 || rets[e]! < rets[first]!) {
+          second = first;
+          first = e;
+        } else if (second < 0 || rets[e]! < rets[second]!) second = e;
+      }
+    };
+    earliest();
     for (const d of waiting) {
-      if (this.placed[d]) continue;
+      if (placed[d]) continue;
+      const before = first === d ? second : first;
+      if (before >= 0 && rets[before]! < calls[d]!) {
+        this.deferred.push(d);
+        continue;
+      }
       const next = this.step(this.state, d);
-      if (next) this.commit(d, next);
-      else this.deferred.push(d);
+      if (next) {
+        this.commit(d, next);
+        earliest();
+      } else this.deferred.push(d);
     }
   }
 
@@ -849,7 +922,8 @@ class Guess {
     const { calls, placed, bounded, unbounded } = this;
     const deadline = this.rets[x]!;
     const candidates: number[] = [];
-    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? []) if (!placed[r]) candidates.push(r);
+    for (const r of this.ambiguousRevokes.get(this.state.revision + 1) ?? [])
+      if (!placed[r] && calls[r]! <= deadline) candidates.push(r);
     const provenFrom = candidates.length;
     if (this.expiryOfGone.size > 0)
       for (const kv of this.state.kvs.values()) {
@@ -962,6 +1036,7 @@ class Guess {
       const f = this.known[j]!;
       if (f !== x && this.place[f] === FLOATING && !this.placed[f] && this.calls[f]! <= deadline) helpers.push(f);
     }
+    this.lowestCompactionsFirst(helpers);
     for (const u of helpers) {
       const a = this.step(this.state, u);
       if (!a || a === this.state || (a.revision !== this.state.revision && !this.mayTakeNextRevision(u, a))) continue;
@@ -975,15 +1050,45 @@ class Guess {
   }
 
   /**
+   * Puts the compactions among `helpers` in the order of their compact revisions, in the places
+   * compactions held (the others keep theirs). When one must help (a later compaction found the
+   * store compacted), the lowest that works is the one to take: it leaves every higher one possible
+   * later, while a higher one would refuse a known compaction to a revision between the two (a long
+   * run's history has such pairs: an unknown compaction, a later known one to a lower revision).
+   */
+  private lowestCompactionsFirst(helpers: number[]): void {
+    const places: number[] = [];
+    const revisions = new Map<number, number>();
+    for (let j = 0; j < helpers.length; j++) {
+      const input = this.ops.at(helpers[j]!).input;
+      if (input.kind !== "request" || input.request.kind !== "compact") continue;
+      places.push(j);
+      revisions.set(helpers[j]!, input.request.compact.revision);
+    }
+    if (places.length < 2) return;
+    const sorted = places.map((j) => helpers[j]!).sort((a, b) => revisions.get(a)! - revisions.get(b)! || a - b);
+    for (let j = 0; j < places.length; j++) helpers[places[j]!] = sorted[j]!;
+  }
+
+  /**
    * Whether an unknown outcome may help an operation that is not legal here: one that changes the
    * state without taking a revision (a compaction, a lease grant or revoke), or a lease expiry
    * that deletes keys (see mayTakeNextRevision). A write creates a revision or changes nothing.
    */
-  private mayHelp(u: number): boolean {
+  private mayHelp(u: number, compactions: ReadonlyMap<number, number>): boolean {
     const input = this.ops.at(u).input;
     if (input.kind === "expire") return true;
     const kind = input.request.kind;
+    // Of two compactions to one revision the second is refused: with one known to have succeeded,
+    // an unknown one to the same revision never took effect (the client retried it, answered late).
+    if (kind === "compact") return !this.compactedTo(input.request.compact.revision, compactions);
     return kind !== "put" && kind !== "deleteRange" && kind !== "txn" && kind !== "range";
+  }
+
+  /** Whether a compaction to revision r succeeded (by the successful compactions' revisions). */
+  private compactedTo(r: number, compactions: ReadonlyMap<number, number>): boolean {
+    this.compactRevisions ??= new Set(compactions.values());
+    return this.compactRevisions.has(r);
   }
 
   /**
