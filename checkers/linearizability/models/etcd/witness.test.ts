@@ -404,6 +404,19 @@ test("waiting operations are placed in real-time order: one that returned before
   assertGuessed(history);
 });
 
+test("a refusal that shows an unknown write's effect goes after the gap that write took, before the read that needs both", () => {
+  // The delete timed out but took revision 3; a put of a with ignore_lease, called meanwhile, was refused
+  // (a was gone) and returned before the read at revision 3 was called: delete, refusal, read.
+  const history = scripted([
+    { request: put("a", "0"), call: 0, ret: 1 },
+    { request: { kind: "deleteRange", deleteRange: { key: "a" } }, call: 10, ret: 0, known: false },
+    { request: { kind: "put", put: { key: "a", value: "1", ignoreLease: true } }, call: 12, ret: 14 },
+    { request: get("a"), call: 20, ret: 25 },
+  ]);
+  assert.is(history[2]!.error, "key-not-found");
+  assertGuessed(history);
+});
+
 /** The history with every header revision raised by `by` (a copy: responses are cloned). */
 function shiftRevisions(history: readonly EtcdOperation[], by: number): EtcdOperation[] {
   const shift = (x: unknown): unknown => {

@@ -442,12 +442,20 @@ class Guess {
   private advance(): string | undefined {
     const x = this.known[this.k]!;
     if (!this.placed[x]) {
+      // What placeDue changes, to undo (it replaces the deferred list rather than change it).
+      const { orderLength, state, deferred, boundedStart } = this;
       if (!this.placeDue(this.calls[x]!)) {
         // A floating operation waits with them: whatever they need may come at a later revision.
-        if (this.place[x] !== FLOATING) return `due before op ${x}`;
-        this.deferred.push(x);
-        this.k++;
-        return undefined;
+        if (this.place[x] === FLOATING) {
+          this.deferred.push(x);
+          this.k++;
+          return undefined;
+        }
+        // One of them may need a revision before x that no known write made (a refusal that shows
+        // the effect of an unknown write taking that gap): fill the gaps first, then place them.
+        this.undo(orderLength, state, deferred, boundedStart);
+        if (this.place[x] !== PINNED || !this.fillGapsBefore(x) || this.placed[x] || !this.placeDue(this.calls[x]!))
+          return `due before op ${x}`;
       }
       if (this.place[x] === PINNED) {
         if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
@@ -843,18 +851,34 @@ class Guess {
 
   /** A pinned operation x at its revision: fills the revisions before it, then steps it. */
   private placePinned(x: number): boolean {
-    const need = this.slot[x]! - this.creates[x]!;
-    while (this.state.revision < need) {
-      if (!this.fillGap(x, 0)) return false;
-      if (this.placed[x]) return true; // an ambiguous revoke that filled the gap itself
-    }
-    if (this.state.revision !== need) return false;
+    if (!this.fillGapsBefore(x)) return false;
+    if (this.placed[x]) return true; // an ambiguous revoke that filled the gap itself
+    if (this.state.revision !== this.slot[x]! - this.creates[x]!) return false;
     const next = this.step(this.state, x);
     if (next) {
       this.commit(x, next);
       return true;
     }
     return this.placeWithHelper(x);
+  }
+
+  /** Fills the revisions before pinned operation x that no known write created (false if one cannot be). */
+  private fillGapsBefore(x: number): boolean {
+    const need = this.slot[x]! - this.creates[x]!;
+    while (this.state.revision < need) {
+      if (!this.fillGap(x, 0)) return false;
+      if (this.placed[x]) return true; // an ambiguous revoke that filled the gap itself
+    }
+    return true;
+  }
+
+  /** Takes back what was placed since the guess had `orderLength` operations in that state. */
+  private undo(orderLength: number, state: EtcdState, deferred: number[], boundedStart: number): void {
+    for (let j = orderLength; j < this.orderLength; j++) this.placed[this.order[j]!] = 0;
+    this.orderLength = orderLength;
+    this.state = state;
+    this.deferred = deferred;
+    this.boundedStart = boundedStart;
   }
 
   /**
@@ -1130,11 +1154,7 @@ class Guess {
     while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;
-      for (let j = c.orderLength; j < this.orderLength; j++) this.placed[this.order[j]!] = 0;
-      this.orderLength = c.orderLength;
-      this.state = c.state;
-      this.deferred = c.deferred;
-      this.boundedStart = 0;
+      this.undo(c.orderLength, c.state, c.deferred, 0);
       this.k = c.k;
       // This gap had its tries: undo it too, and revise the one before (its own next choice refills it).
       if (c.tries >= TRIES_PER_GAP) continue;
