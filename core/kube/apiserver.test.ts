@@ -134,6 +134,40 @@ test("a merge patch is applied by the apiserver on the current object", () => {
   assert.ok(!bad.ok && bad.status.reason === "Invalid");
 });
 
+test("a patch that carries a resourceVersion is conditional on it: stale, a Conflict and nothing written", () => {
+  const { call, client, etcd } = rig();
+  const created = ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  const scaled = ok(
+    call<Deployment>((cb) => client().patch("Deployment", "default", "nginx", { spec: { replicas: 4 } }, cb)),
+  );
+  const rev = etcd.revision;
+  const stale = call<Deployment>((cb) =>
+    client().patch(
+      "Deployment",
+      "default",
+      "nginx",
+      { metadata: { resourceVersion: created.metadata.resourceVersion, labels: { tier: "web" } } },
+      cb,
+    ),
+  );
+  assert.ok(!stale.ok && stale.status.reason === "Conflict", JSON.stringify(stale));
+  assert.match(stale.ok ? "" : stale.status.message, /the object has been modified/);
+  assert.is(etcd.revision, rev);
+  const current = ok(
+    call<Deployment>((cb) =>
+      client().patch(
+        "Deployment",
+        "default",
+        "nginx",
+        { metadata: { resourceVersion: scaled.metadata.resourceVersion, labels: { tier: "web" } } },
+        cb,
+      ),
+    ),
+  );
+  assert.equal([current.metadata.labels, current.spec.replicas], [{ app: "nginx", tier: "web" }, 4]);
+  assert.ok(Number(current.metadata.resourceVersion) > Number(scaled.metadata.resourceVersion));
+});
+
 test("an unanswered write times out with an unknown outcome and the client fails over to the next apiserver", () => {
   const { world, call, client } = rig(2);
   const first = client().apiserver;

@@ -262,6 +262,14 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     return { ok: true, value: obj };
   }
 
+  /** The Conflict of a write whose resourceVersion precondition the stored object no longer meets. */
+  function modified(cur: KubeObject): ApiResult<KubeObject> {
+    return fail(
+      "Conflict",
+      `Operation cannot be fulfilled on ${RESOURCES[cur.kind].resource} "${cur.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+    );
+  }
+
   /** The stored object after an update: the precondition, then spec/status split by subresource. */
   function updated(cur: KubeObject, want: KubeObject, sub: "status" | undefined): ApiResult<KubeObject> {
     const what = `${RESOURCES[cur.kind].resource} "${cur.metadata.name}"`;
@@ -269,10 +277,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       kubeProbe("kube.update-conflict");
       if (want.kind === "Pod" && cur.kind === "Pod" && want.spec.nodeName && want.spec.nodeName !== cur.spec.nodeName)
         kubeProbe("kube.bind-conflict");
-      return fail(
-        "Conflict",
-        `Operation cannot be fulfilled on ${what}: the object has been modified; please apply your changes to the latest version and try again`,
-      );
+      return modified(cur);
     }
     if (want.metadata.uid !== undefined && want.metadata.uid !== cur.metadata.uid) {
       return fail(
@@ -297,6 +302,13 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
   }
 
   function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
+    // A resourceVersion in the patch is a precondition, as for an update (what controller-runtime's
+    // MergeFromWithOptimisticLock sends); without one a patch applies to whatever is stored.
+    const rv = (patch as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+    if (typeof rv === "string" && rv !== cur.metadata.resourceVersion) {
+      kubeProbe("kube.patch-conflict");
+      return modified(cur);
+    }
     const merged = applyMergePatch(cur, patch) as KubeObject;
     let next: KubeObject;
     if (sub === "status")

@@ -37,6 +37,9 @@ export const KUBE_PROBES = {
     required: true,
   },
   "kube.update-conflict": { what: "an update carried a resourceVersion that was no longer current: 409 Conflict" },
+  "kube.patch-conflict": {
+    what: "a patch carried a resourceVersion (its precondition) that was no longer current: 409 Conflict",
+  },
   "kube.bind-conflict": {
     what: "a scheduler's bind carried a stale pod resourceVersion: the bind was refused with Conflict",
   },

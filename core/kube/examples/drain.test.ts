@@ -8,7 +8,14 @@ import { DRAIN_FINALIZER, drainPending, reconcileDrain } from "./drain.ts";
 const pod = (meta: Partial<Pod["metadata"]> = {}): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
-  metadata: { name: "nginx-1", namespace: "default", uid: "u1", labels: { app: "nginx" }, ...meta },
+  metadata: {
+    name: "nginx-1",
+    namespace: "default",
+    uid: "u1",
+    resourceVersion: "7",
+    labels: { app: "nginx" },
+    ...meta,
+  },
   spec: { containers: [{ name: "nginx", image: "nginx" }], nodeName: "node-1" },
 });
 
@@ -47,7 +54,8 @@ test("a terminating pod is released only once its kubelet is done (period 0): re
     kind: "Pod",
     namespace: "default",
     name: "nginx-1",
-    patch: { metadata: { finalizers: ["other/x"] } },
+    // Conditional on the version read: a merge patch replaces the whole list.
+    patch: { metadata: { resourceVersion: "7", finalizers: ["other/x"] } },
   });
   const recorded: ConfigMap = {
     apiVersion: "v1",

@@ -31,16 +31,24 @@ export function reconcileDrain(key: string, cache: CacheReader, label: string, v
   const finalizers = pod.metadata.finalizers ?? [];
   const held = finalizers.includes(DRAIN_FINALIZER);
   const { namespace } = splitKey(key);
-  const patchFinalizers = (list: string[]) => ({
+  // A merge patch replaces the whole list (null: none left). Taking the finalizer off is conditional
+  // on the version the list was read from (controller-runtime's MergeFromWithOptimisticLock): another
+  // writer's finalizer added meanwhile is not dropped, a Conflict requeues. Putting it on is a plain
+  // merge patch (MergeFrom, the usual way): the apiserver refuses it if the pod is terminating by then.
+  const patchFinalizers = (list: string[], conditional: boolean) => ({
     op: "patch" as const,
     kind: "Pod" as const,
     namespace: namespace!,
     name: pod.metadata.name,
-    // A merge patch replaces the whole list (null: none left).
-    patch: { metadata: { finalizers: list.length > 0 ? list : null } },
+    patch: {
+      metadata: {
+        ...(conditional ? { resourceVersion: pod.metadata.resourceVersion } : {}),
+        finalizers: list.length > 0 ? list : null,
+      },
+    },
   });
   if (!isTerminating(pod))
-    return held ? { writes: [] } : { writes: [patchFinalizers([...finalizers, DRAIN_FINALIZER])] };
+    return held ? { writes: [] } : { writes: [patchFinalizers([...finalizers, DRAIN_FINALIZER], false)] };
   if (!held || (pod.metadata.deletionGracePeriodSeconds ?? 0) > 0) return { writes: [] };
   const cmName = value + DRAINED_SUFFIX;
   const cm = cache.get("ConfigMap", nsName(namespace, cmName));
@@ -56,7 +64,12 @@ export function reconcileDrain(key: string, cache: CacheReader, label: string, v
     };
     writes.push(cm === undefined ? { op: "create", object: fresh } : { op: "update", object: { ...cm, data } });
   }
-  writes.push(patchFinalizers(finalizers.filter((f) => f !== DRAIN_FINALIZER)));
+  writes.push(
+    patchFinalizers(
+      finalizers.filter((f) => f !== DRAIN_FINALIZER),
+      true,
+    ),
+  );
   return { writes };
 }
 
