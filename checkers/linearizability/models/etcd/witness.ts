@@ -43,37 +43,26 @@ import { createsRevision } from "./prepare.ts";
 
 /** Whether a request has a Range (nested Txns included) at an old revision: what it shows is not the store at its header. */
 function readsOldRevision(r: EtcdRequest): boolean {
-  const fromOps = (ops: readonly RequestOp[]): boolean => {
-    for (const op of ops) {
-      if ("requestRange" in op) {
-        if ((op.requestRange.revision ?? 0) > 0) return true;
-      } else if ("requestTxn" in op && (fromOps(op.requestTxn.success) || fromOps(op.requestTxn.failure))) return true;
-    }
-    return false;
-  };
-  if (r.kind === "range") return (r.range.revision ?? 0) > 0;
-  if (r.kind === "txn") return fromOps(r.txn.success) || fromOps(r.txn.failure);
-  return false;
+  return oldestRevisionRead(r) !== Number.POSITIVE_INFINITY;
 }
 
 /** The lowest revision a request's Ranges (nested Txns included) read at, if one reads an old revision; else Infinity. */
-function oldestRevisionRead(input: EtcdInput): number {
-  if (input.kind !== "request") return Number.POSITIVE_INFINITY;
+function oldestRevisionRead(r: EtcdRequest): number {
   let oldest = Number.POSITIVE_INFINITY;
+  const read = (revision: number | undefined): void => {
+    if ((revision ?? 0) > 0) oldest = Math.min(oldest, revision!);
+  };
   const fromOps = (ops: readonly RequestOp[]): void => {
     for (const op of ops) {
-      if ("requestRange" in op) {
-        const r = op.requestRange.revision ?? 0;
-        if (r > 0) oldest = Math.min(oldest, r);
-      } else if ("requestTxn" in op) {
+      if ("requestRange" in op) read(op.requestRange.revision);
+      else if ("requestTxn" in op) {
         fromOps(op.requestTxn.success);
         fromOps(op.requestTxn.failure);
       }
     }
   };
-  const r = input.request;
-  if (r.kind === "range" && (r.range.revision ?? 0) > 0) return r.range.revision!;
-  if (r.kind === "txn") {
+  if (r.kind === "range") read(r.range.revision);
+  else if (r.kind === "txn") {
     fromOps(r.txn.success);
     fromOps(r.txn.failure);
   }
@@ -657,7 +646,7 @@ class Guess {
           for (let j = 0; j < others.length; j++) {
             const o = others[j]!;
             if (calls[o]! < calls[c]!) place = j + 1;
-            if (calls[o]! < rets[c]! && this.place[o] === PINNED && oldestRevisionRead(this.ops.at(o).input) < revision)
+            if (calls[o]! < rets[c]! && this.place[o] === PINNED && this.oldestRevisionReadBy(o) < revision)
               place = Math.max(place, j + 1);
             if (rets[o]! < calls[c]!) earliest = Math.max(earliest, j + 1);
             if (rets[c]! < calls[o]! && latest === others.length) latest = j;
@@ -674,6 +663,12 @@ class Guess {
       }
       start = end;
     }
+  }
+
+  /** The lowest revision operation i reads at (Infinity if none is old). */
+  private oldestRevisionReadBy(i: number): number {
+    const input = this.ops.at(i).input;
+    return input.kind === "request" ? oldestRevisionRead(input.request) : Number.POSITIVE_INFINITY;
   }
 
   /**
