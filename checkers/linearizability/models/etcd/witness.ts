@@ -383,8 +383,6 @@ class Guess {
   private readonly observed = new Map<string, Sightings>();
   /** Pinned operations by the revision the store must be at just before them. */
   private needing = NeedIndex.EMPTY;
-  /** The revisions successful compactions compacted to (made when first asked). */
-  private compactRevisions: Set<number> | undefined;
   /** Call and return times by index (the table's columns). */
   private readonly calls: Float64Array;
   private readonly rets: Float64Array;
@@ -608,7 +606,8 @@ class Guess {
     this.pool.sort((a, b) => calls[a]! - calls[b]! || a - b);
     this.bounded = this.pool.filter((u) => returns[u] !== Infinity);
     this.unbounded = this.pool.filter((u) => returns[u] === Infinity);
-    this.helpers = this.pool.filter((u) => this.mayHelp(u, compactions));
+    const compactedTo = new Set(compactions.values());
+    this.helpers = this.pool.filter((u) => this.mayHelp(u, compactedTo));
     return known;
   }
 
@@ -624,44 +623,53 @@ class Guess {
    */
   private orderCompactions(known: Int32Array, compactions: ReadonlyMap<number, number>): void {
     if (compactions.size === 0) return;
-    const { slot, calls, rets } = this;
+    const { slot } = this;
     for (let start = 0; start < known.length; ) {
       let end = start + 1;
       while (end < known.length && slot[known[end]!] === slot[known[start]!]) end++;
-      let count = 0;
-      for (let k = start; k < end; k++) if (compactions.has(known[k]!)) count++;
-      if (count > 0 && end - start > 1) {
-        const pending: number[] = [];
-        const others: number[] = [];
-        for (let k = start; k < end; k++) (compactions.has(known[k]!) ? pending : others).push(known[k]!);
-        pending.sort((a, b) => compactions.get(a)! - compactions.get(b)! || a - b);
-        // The place of each compaction: before others[at] (others.length: after all of them).
-        const at: number[] = [];
-        let previous = others.length > 0 && this.creates[others[0]!] ? 1 : 0;
-        for (const c of pending) {
-          const revision = compactions.get(c)!;
-          let place = 0;
-          let earliest = previous;
-          let latest = others.length;
-          for (let j = 0; j < others.length; j++) {
-            const o = others[j]!;
-            if (calls[o]! < calls[c]!) place = j + 1;
-            if (calls[o]! < rets[c]! && this.place[o] === PINNED && this.oldestRevisionReadBy(o) < revision)
-              place = Math.max(place, j + 1);
-            if (rets[o]! < calls[c]!) earliest = Math.max(earliest, j + 1);
-            if (rets[c]! < calls[o]! && latest === others.length) latest = j;
-          }
-          previous = Math.max(earliest, Math.min(place, latest));
-          at.push(previous);
-        }
-        let k = start;
-        let p = 0;
-        for (let j = 0; j <= others.length; j++) {
-          while (p < pending.length && at[p] === j) known[k++] = pending[p++]!;
-          if (j < others.length) known[k++] = others[j]!;
-        }
-      }
+      let first = start;
+      while (first < end && !compactions.has(known[first]!)) first++;
+      if (first < end && end - start > 1) this.placeCompactionsOfSlot(known, start, end, compactions);
       start = end;
+    }
+  }
+
+  /** orderCompactions for the slot known[start] up to known[end], which holds a compaction. */
+  private placeCompactionsOfSlot(
+    known: Int32Array,
+    start: number,
+    end: number,
+    compactions: ReadonlyMap<number, number>,
+  ): void {
+    const { calls, rets } = this;
+    const pending: number[] = [];
+    const others: number[] = [];
+    for (let k = start; k < end; k++) (compactions.has(known[k]!) ? pending : others).push(known[k]!);
+    pending.sort((a, b) => compactions.get(a)! - compactions.get(b)! || a - b);
+    // The place of each compaction: before others[at] (others.length: after all of them).
+    const at: number[] = [];
+    let previous = others.length > 0 && this.creates[others[0]!] ? 1 : 0;
+    for (const c of pending) {
+      const revision = compactions.get(c)!;
+      let place = 0;
+      let earliest = previous;
+      let latest = others.length;
+      for (let j = 0; j < others.length; j++) {
+        const o = others[j]!;
+        if (calls[o]! < calls[c]!) place = j + 1;
+        if (calls[o]! < rets[c]! && this.place[o] === PINNED && this.oldestRevisionReadBy(o) < revision)
+          place = Math.max(place, j + 1);
+        if (rets[o]! < calls[c]!) earliest = Math.max(earliest, j + 1);
+        if (rets[c]! < calls[o]! && latest === others.length) latest = j;
+      }
+      previous = Math.max(earliest, Math.min(place, latest));
+      at.push(previous);
+    }
+    let k = start;
+    let p = 0;
+    for (let j = 0; j <= others.length; j++) {
+      while (p < pending.length && at[p] === j) known[k++] = pending[p++]!;
+      if (j < others.length) known[k++] = others[j]!;
     }
   }
 
@@ -1094,20 +1102,14 @@ class Guess {
    * state without taking a revision (a compaction, a lease grant or revoke), or a lease expiry
    * that deletes keys (see mayTakeNextRevision). A write creates a revision or changes nothing.
    */
-  private mayHelp(u: number, compactions: ReadonlyMap<number, number>): boolean {
+  private mayHelp(u: number, compactedTo: ReadonlySet<number>): boolean {
     const input = this.ops.at(u).input;
     if (input.kind === "expire") return true;
     const kind = input.request.kind;
     // Of two compactions to one revision the second is refused: with one known to have succeeded,
     // an unknown one to the same revision never took effect (the client retried it, answered late).
-    if (kind === "compact") return !this.compactedTo(input.request.compact.revision, compactions);
+    if (kind === "compact") return !compactedTo.has(input.request.compact.revision);
     return kind !== "put" && kind !== "deleteRange" && kind !== "txn" && kind !== "range";
-  }
-
-  /** Whether a compaction to revision r succeeded (by the successful compactions' revisions). */
-  private compactedTo(r: number, compactions: ReadonlyMap<number, number>): boolean {
-    this.compactRevisions ??= new Set(compactions.values());
-    return this.compactRevisions.has(r);
   }
 
   /**
