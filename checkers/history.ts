@@ -27,6 +27,12 @@ export interface WatchRecord {
   call: number;
   request: WatchCreateRequest;
   responses: { time: number; response: WatchResponse }[];
+  /**
+   * An authenticating client's create went without a token: it had none yet (its Authenticate was
+   * answered "authentication is not enabled" by a member that had not applied auth enable) or its old
+   * one was refused and the new one not yet fetched. A member with auth off serves it to anyone.
+   */
+  tokenless?: true;
 }
 
 export interface History {

@@ -654,6 +654,13 @@ export const BUG_CATALOG = [
     scenario: "terminating-pods",
   },
   {
+    name: "kube-kubelet-removes-without-terminal-phase",
+    bug: "a kubelet removes a terminating pod once its containers have stopped without first writing the pod's terminal phase: the pod goes while its phase still says Running, and a controller holding it with a finalizer until it is Failed or Succeeded (as the Job controller does) waits for good",
+    modelledOn:
+      'the kubelet before Kubernetes 1.27: kubernetes PR #115331 ("Give terminal phase correctly to all pods that will not be restarted") made it transition deleted pods to Failed or Succeeded before their deletion from the API server, so that the Job controller can take its tracking finalizer off deleted pods (KEP-3329)',
+    scenario: "terminating-pods",
+  },
+  {
     name: "kube-finalizers-ignored-at-grace-zero",
     bug: "a delete with grace period 0 removes the object whatever finalizers it still has: a kubelet's last delete of a terminating pod takes it away before the controllers holding it have done their part",
     modelledOn:

@@ -248,6 +248,14 @@ test("a watch is judged when it is created: granted by some auth state applied b
     withMember(true).message,
     /watch 1 by client 3 \(no token\) .* n1 had auth on since before the create \(45us\)/,
   );
+  // A principal's create that went without a token (it had none yet: a lagging member answered its
+  // Authenticate "not enabled") is judged as anyone's: the reader's from-key watch, served by a member
+  // that had not applied auth enable, passes (auth-revoke seed 900225); on a member with auth on, it fails.
+  const bare: WatchRecord = { ...watch(2, "/registry/flag", "\0", 50), tokenless: true };
+  const judgeBare = (on: boolean) =>
+    checkAuth({ operations: [], watches: [bare], principals, timeline, changes: [], memberAuthOn: () => on });
+  assert.is(judgeBare(false).verdict, "pass", judgeBare(false).message);
+  assert.match(judgeBare(true).message, /watch 1 by client 2 \(no token\) .* n1 had auth on since before the create/);
 });
 
 test.run();

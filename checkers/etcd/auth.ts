@@ -208,7 +208,9 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   let watchesJudged = 0;
   const firstOn = points.findIndex((p) => p.state.enabled);
   for (const w of input.watches ?? []) {
-    const user = input.principals.get(w.client);
+    const principal = input.principals.get(w.client);
+    // A principal's create sent with no token (it had none at the time) speaks for no one.
+    const user = w.tokenless === true && principal !== undefined ? null : principal;
     const first = w.responses[0];
     if (user === undefined || first === undefined || first.response.created !== true || first.response.canceled)
       continue;

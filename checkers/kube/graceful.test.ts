@@ -6,7 +6,7 @@ import type { Pod } from "../../core/kube/types.ts";
 import { checkGracefulDeletion } from "./graceful.ts";
 
 const KEY = "/registry/pods/default/web-1";
-const pod = (deletion?: [number, number], uid = "u1"): Pod => ({
+const pod = (deletion?: [number, number], uid = "u1", phase?: "Running" | "Succeeded" | "Failed"): Pod => ({
   apiVersion: "v1",
   kind: "Pod",
   metadata: {
@@ -16,6 +16,7 @@ const pod = (deletion?: [number, number], uid = "u1"): Pod => ({
     ...(deletion ? { deletionTimestamp: deletion[0], deletionGracePeriodSeconds: deletion[1] } : {}),
   },
   spec: { containers: [{ name: "web", image: "nginx" }], nodeName: "node-1" },
+  ...(phase ? { status: { phase } } : {}),
 });
 
 /** The store's history of one key: [rv, object or null]. */
@@ -31,8 +32,9 @@ test("a deadline set once, shortened by the difference, and the pod removed, pas
     [3, pod([5_000_000, 3])],
     [4, pod([5_000_000, 3])],
     [5, pod([3_000_000, 1])],
-    [6, null],
-    [7, pod(undefined, "u2")],
+    [6, pod([3_000_000, 1], "u1", "Succeeded")],
+    [7, null],
+    [8, pod(undefined, "u2")],
   ]);
   assert.is(r.verdict, "pass", r.message);
   assert.match(r.message, /1 objects marked terminating; 1 later changes/);
@@ -84,7 +86,7 @@ test("a shorter period on a deadline already passed may set it to the apiserver'
 
 test("an object removed with a finalizer on fails, unless an update sent to take off its last one removed it", () => {
   const held = (deletion?: [number, number]) => ({
-    ...pod(deletion),
+    ...pod(deletion, "u1", deletion ? "Failed" : "Running"),
     metadata: { ...pod(deletion).metadata, finalizers: ["a/x"] },
   });
   const history: [number, Pod | null][] = [
@@ -151,6 +153,34 @@ test("a pod with a grace period removed while its container still ran fails, unl
   assert.is(judge([...ran, { time: 4_000, kind: "stopped" }]).verdict, "pass", "stopped first");
   assert.is(judge([...ran, { time: 4_000, kind: "reboot" }]).verdict, "pass", "gone with its node's reboot");
   assert.is(judge(ran, 4_500).verdict, "pass", "force-deleted");
+});
+
+test("a terminating pod removed from its node before its phase is terminal fails (Kubernetes 1.27 on), unless force-deleted", () => {
+  const history = (last: "Running" | "Failed" | "Succeeded", nodeName = "node-1"): [number, Pod | null][] => {
+    const terminating = (phase: "Running" | "Failed" | "Succeeded"): Pod => {
+      const p = pod([5_000_000, 2], "u1", phase);
+      return { ...p, spec: { ...p.spec, nodeName } };
+    };
+    return [
+      [2, pod(undefined, "u1", "Running")],
+      [3, terminating("Running")],
+      [4, terminating(last)],
+      [5, null],
+    ];
+  };
+  assert.match(
+    verdict(history("Running")).message,
+    /removed at revision 5 \(0\.000s\) from node node-1 while terminating, its phase still Running/,
+  );
+  assert.is(verdict(history("Failed")).verdict, "pass", "Failed first");
+  assert.is(verdict(history("Succeeded")).verdict, "pass", "Succeeded first");
+  assert.is(verdict(history("Running", "")).verdict, "pass", "no node ran it");
+  const rec = new KubeRecorder(() => 0);
+  for (const [rv, obj] of history("Running")) {
+    if (obj === null) rec.forceDelete(KEY, "kubectl");
+    rec.version(KEY, rv, obj === null ? undefined : 2, obj, "store");
+  }
+  assert.is(checkGracefulDeletion(rec.snapshot()).verdict, "pass", "force-deleted");
 });
 
 test.run();

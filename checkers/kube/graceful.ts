@@ -8,7 +8,10 @@
 // Pod safety (the promise graceful deletion exists for): a pod with a grace period leaves the store only
 // once nothing of it runs — its kubelet removes it after stopping the containers — unless a client other
 // than a kubelet deleted it with grace period 0 (a force delete, which the apiserver records); judged on
-// the nodes' container runtimes' log. Finalizers are part of the same promise: an object is never removed while one is left on it, and none is
+// the nodes' container runtimes' log. And since Kubernetes 1.27 (PR #115331) the kubelet writes a
+// terminating pod's terminal phase, Failed or Succeeded, before it removes the pod, so a bound pod never
+// leaves the store terminating with a phase that is not terminal unless it was force-deleted (a
+// controller holding it with a finalizer waits for that phase, as the Job controller does). Finalizers are part of the same promise: an object is never removed while one is left on it, and none is
 // added once it is terminating (ValidateNoNewFinalizers); Kubernetes removed a pod deleted with grace
 // period 0 whatever its finalizers until PR #32351 (2016).
 //
@@ -26,6 +29,9 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
     if (ts === undefined) forced.set(f.key, [f.time]);
     else ts.push(f.time);
   }
+  /** Whether someone force-deleted the object at key between its birth and t. */
+  const forcedSince = (key: string, bornAt: number, t: number): boolean =>
+    (forced.get(key) ?? []).some((f) => f <= t && f >= bornAt);
   // Most runs delete nothing gracefully and set no finalizer: no rule can apply, and one pass says so.
   if (!obs.versions.some(concernsDeletion))
     return { name: "kube-graceful-delete", verdict: "pass", message: "no object terminating or with finalizers" };
@@ -62,12 +68,23 @@ export function checkGracefulDeletion(obs: KubeObservations): CheckResult {
         // after stopping the containers), unless someone deleted it with grace period 0 (a force delete).
         if (before.kind === "Pod" && deletionGraceOf(before) > 0) {
           const node = running(before.metadata.uid ?? "", v.time);
-          const force = (forced.get(key) ?? []).some((t) => t <= v.time && t >= bornAt);
+          const force = forcedSince(key, bornAt, v.time);
           if (node !== undefined && !force)
             violations.push(
               `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) while its container still ran on ${node}, and no one force-deleted it`,
             );
         }
+        // Since Kubernetes 1.27 its kubelet writes a terminating pod's terminal phase before removing it.
+        if (
+          before.kind === "Pod" &&
+          before.metadata.deletionTimestamp !== undefined &&
+          before.spec.nodeName &&
+          !isTerminal(before) &&
+          !forcedSince(key, bornAt, v.time)
+        )
+          violations.push(
+            `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) from node ${before.spec.nodeName} while terminating, its phase still ${before.status?.phase ?? "unset"}: its kubelet writes Failed or Succeeded first, and no one force-deleted it`,
+          );
         if (finalizers.length > 0 && !finalizing.has(`${prevRv} ${key}`))
           violations.push(
             `${key} (uid ${before.metadata.uid ?? "?"}) was removed at revision ${v.rv} (${fmtTime(v.time)}) with finalizers ${JSON.stringify(finalizers)} still on it`,
@@ -125,6 +142,11 @@ function concernsDeletion(v: ObjectVersion): boolean {
   const m = o.metadata;
   if (m.deletionTimestamp !== undefined || (m.finalizers?.length ?? 0) > 0) return true;
   return o.kind === "Pod" && (o.spec.terminationGracePeriodSeconds ?? 0) > 0;
+}
+
+function isTerminal(p: Pod): boolean {
+  const phase = p.status?.phase;
+  return phase === "Failed" || phase === "Succeeded";
 }
 
 /** The grace period a pod's deletion gives it: the one it was deleted with, else its spec's. */

@@ -552,6 +552,7 @@ export class EtcdClient implements KV {
       call: this.opts.recorder.trueNow(),
       request: req,
       responses: [],
+      ...(this.opts.auth !== undefined && this.token === undefined ? { tokenless: true as const } : {}),
     };
     const sink = this.opts.recorder.watchSink;
     if (sink !== undefined) sink.opened(record);

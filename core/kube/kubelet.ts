@@ -74,6 +74,8 @@ interface Container {
   /** The status this kubelet last got acknowledged for the pod (ready or not). */
   reported: boolean | undefined;
   writing: boolean;
+  /** Run once the status write in flight is answered (the pod's terminal phase waits for it: see finish). */
+  afterWrite?: () => void;
 }
 
 export interface KubeletProcess extends Actor {
@@ -105,6 +107,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // again, whatever the API now holds (another writer marked the pod not ready).
   const trustsCache = cfg.bugs?.has("kube-kubelet-trusts-status-cache") === true;
   const stuckWithoutContainer = cfg.bugs?.has("kube-kubelet-terminating-without-container") === true;
+  // MUTANT kube-kubelet-removes-without-terminal-phase: a terminating pod is removed as soon as its containers
+  // have stopped, its phase still Running (the kubelet before Kubernetes 1.27).
+  const skipsTerminalPhase = cfg.bugs?.has("kube-kubelet-removes-without-terminal-phase") === true;
   const retries = new Set<string>();
   /** Pods (by uid) whose containers are stopping or whose removal is under way. */
   const terminating = new Set<string>();
@@ -219,6 +224,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   /** Makes the pod's Ready condition match the container (a rebooted node first reports it not ready). */
   function writeStatus(p: Pod, c: Container): void {
+    // A container stopped since (its pod terminated): the terminal phase is the last word on it.
+    if (containers.get(c.uid) !== c) return;
     // A pod the API holds as terminal stays so (a rejection by this node's previous incarnation may land
     // after this one admitted the pod): its container stops, and no status moves it out of the phase.
     if (!podHoldsRoom(p)) {
@@ -246,7 +253,12 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
     patchStatus(p, status, (r) => {
       c.writing = false;
       cfg.recorder?.nodeEvent({ node, kind: "report-done", uid: c.uid, ok: r.ok });
-      if (containers.get(c.uid) !== c) return;
+      if (containers.get(c.uid) !== c) {
+        const then = c.afterWrite;
+        c.afterWrite = undefined;
+        then?.();
+        return;
+      }
       if (r.ok) {
         c.reported = want;
         pods.assume(r.value);
@@ -308,24 +320,71 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   /**
    * A pod of this node is terminating: its containers get the grace period to stop (they stop after the
-   * stop delay, or when it runs out), then the pod is removed with grace period 0 and its uid as the
-   * precondition, as the kubelet's status manager does once nothing of the pod runs. A pod with nothing
-   * running here (never admitted, or gone with a reboot) is removed at once.
+   * stop delay, or are killed when it runs out). Then, as the kubelet does since Kubernetes 1.27, the pod
+   * gets its terminal phase — Succeeded when its container stopped on its own in time, Failed when it was
+   * killed, had died, or never ran — and only then is it removed with grace period 0 and its uid as the
+   * precondition, as the status manager does once nothing of the pod runs. A controller holding the pod
+   * with a finalizer waits for that phase (the Job controller does). A pod with nothing running here
+   * (never admitted, or gone with a reboot) is finished at once.
    */
   function terminate(p: Pod): void {
     const uid = p.metadata.uid ?? "";
     if (terminating.has(uid)) return;
     terminating.add(uid);
     kubeProbe("kube.kubelet-pod-terminating");
-    const finish = (): void => {
-      stopContainer(uid);
-      removePod(p, uid);
-    };
     // MUTANT kube-kubelet-terminating-without-container: a terminating pod with nothing running here (its
     // node rebooted, or it never started) is never removed: the kubelet waits for a container to stop.
-    if (!containers.has(uid)) return stuckWithoutContainer ? undefined : finish();
+    if (!containers.has(uid)) return stuckWithoutContainer ? undefined : finish(p, uid, "Failed");
     const graceUs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000;
-    env.setTimer(Math.min(graceUs, rng.int(timing.stopDelayUs[0], timing.stopDelayUs[1])), finish);
+    const stopUs = rng.int(timing.stopDelayUs[0], timing.stopDelayUs[1]);
+    env.setTimer(Math.min(graceUs, stopUs), () =>
+      finish(p, uid, stopUs <= graceUs && runtime.isRunning(uid) ? "Succeeded" : "Failed"),
+    );
+  }
+
+  /** Nothing of the pod runs any more: its terminal phase, once a status write still in flight is answered. */
+  function finish(p: Pod, uid: string, phase: "Succeeded" | "Failed"): void {
+    const c = containers.get(uid);
+    stopContainer(uid);
+    if (skipsTerminalPhase) return removePod(p, uid);
+    const restarts = c?.restarts ?? 0;
+    // One status write at a time per pod, as the status manager's: an earlier Running one answered late
+    // would otherwise land after the terminal phase, which is final.
+    if (c?.writing === true) c.afterWrite = () => reportTerminal(p, uid, phase, restarts);
+    else reportTerminal(p, uid, phase, restarts);
+  }
+
+  /** Writes the pod's terminal phase (unless the API holds one already), then removes the pod. */
+  function reportTerminal(p: Pod, uid: string, phase: "Succeeded" | "Failed", restarts: number): void {
+    const cur = sameAs(p, uid);
+    if (cur === undefined || !podHoldsRoom(cur)) return removePod(p, uid);
+    kubeProbe("kube.kubelet-pod-terminal-phase");
+    const status: PodStatus = {
+      phase,
+      hostIP: node,
+      conditions: [{ type: "Ready", status: "False" }],
+      containerStatuses: p.spec.containers.map((x) => ({
+        name: x.name,
+        image: x.image,
+        ready: false,
+        restartCount: restarts,
+      })),
+    };
+    patchStatus(p, status, (r) => {
+      if (r.ok) {
+        pods.assume(r.value);
+        removePod(p, uid);
+        return;
+      }
+      if (r.status.reason === "NotFound") {
+        terminating.delete(uid);
+        return;
+      }
+      env.setTimer(timing.retryUs, () => {
+        if (sameAs(p, uid) !== undefined) reportTerminal(p, uid, phase, restarts);
+        else terminating.delete(uid);
+      });
+    });
   }
 
   function removePod(p: Pod, uid: string): void {

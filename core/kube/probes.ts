@@ -84,6 +84,9 @@ export const KUBE_PROBES = {
   "kube.kubelet-pod-terminating": {
     what: "a kubelet saw a pod of its node terminating: it stops the containers, then removes the pod (grace period 0)",
   },
+  "kube.kubelet-pod-terminal-phase": {
+    what: "a kubelet wrote a terminating pod's terminal phase (Succeeded or Failed) before removing it, as since Kubernetes 1.27",
+  },
   "kube.kubelet-pod-deleted": { what: "a kubelet saw a pod it was running deleted and stopped its containers" },
   "kube.kubelet-pod-rejected": {
     what: "a kubelet rejected a pod bound to its node (no room left: phase Failed, reason OutOfpods)",

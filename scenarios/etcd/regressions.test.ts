@@ -118,4 +118,16 @@ test("auth-revoke seed 8: the agent's Txn put with prev_kv while it may only wri
   assert.is(m.checks.find((c) => c.name === "auth")!.verdict, "fail");
 });
 
+test("auth-revoke seeds 900225 and 900377: a principal's watch created with no token, by a member that had not applied auth enable, speaks for no one (auth)", () => {
+  // Found by a sweep of seeds 900001..901500: the reader (and the rogue) created a watch while they held
+  // no token (an Authenticate answered "not enabled" by a lagging member, or a refused token not yet
+  // renewed); the member it reached, auth still off there, served it, as etcd does. The auth checker
+  // judged the watch as the principal's and failed it.
+  for (const seed of [900225, 900377]) {
+    const r = runScenario({ scenario: findScenario("auth-revoke")!, seed });
+    const auth = r.checks.find((c) => c.name === "auth")!;
+    assert.is(auth.verdict, "pass", `seed ${seed}: ${auth.message}`);
+  }
+});
+
 test.run();

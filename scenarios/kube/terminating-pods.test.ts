@@ -10,7 +10,12 @@ test("pods go through terminating to gone: repeated deletes change nothing, a sh
   const r = runScenario({ scenario: terminatingPods, seed: 1 });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
   const counts = probeCounts();
-  for (const p of ["kube.delete-graceful", "kube.delete-already-terminating", "kube.kubelet-pod-terminating"])
+  for (const p of [
+    "kube.delete-graceful",
+    "kube.delete-already-terminating",
+    "kube.kubelet-pod-terminating",
+    "kube.kubelet-pod-terminal-phase",
+  ])
     assert.ok((counts.get(p) ?? 0) > 0, `${p} reached`);
   const graceful = r.checks.find((c) => c.name === "kube-graceful-delete")!;
   const [, marked, moved] = /^(\d+) objects marked terminating; (\d+) later changes/.exec(graceful.message) ?? [];
@@ -31,6 +36,31 @@ test("kube-kubelet-terminating-without-container: pods with nothing running on t
   const liveness = r.checks.find((c) => c.name === "kube-liveness")!;
   assert.is(liveness.verdict, "fail");
   assert.match(liveness.message, /terminating: \d+ pods not yet removed by node-/);
+});
+
+test("kube-kubelet-removes-without-terminal-phase: pods leave their nodes Running, and the drain controller waits for good", () => {
+  const bug = ["kube-kubelet-removes-without-terminal-phase" as const];
+  const r = runScenario({ scenario: terminatingPods, seed: 1, bugs: bug });
+  const liveness = r.checks.find((c) => c.name === "kube-liveness")!;
+  assert.is(liveness.verdict, "fail");
+  assert.match(liveness.message, /terminating: \d+ pods not yet removed by node-/);
+  // Without the drain controller's finalizer the pods do go, and kube-graceful-delete sees them go Running.
+  const undrained = {
+    ...terminatingPods,
+    resolve: (rng: Parameters<typeof terminatingPods.resolve>[0]) => ({
+      ...terminatingPods.resolve(rng),
+      drainFinalizer: false,
+    }),
+  };
+  const graceful = runScenario({ scenario: undrained, seed: 1, bugs: bug }).checks.find(
+    (c) => c.name === "kube-graceful-delete",
+  )!;
+  assert.is(graceful.verdict, "fail");
+  assert.match(
+    graceful.message,
+    /while terminating, its phase still Running: its kubelet writes Failed or Succeeded first/,
+  );
+  assert.is(runScenario({ scenario: undrained, seed: 1 }).verdict, "pass", "the clean kubelet, undrained");
 });
 
 test("kubectl's force delete (grace period 0) takes running pods away at once, and pod safety excuses it", () => {

@@ -300,7 +300,7 @@ export const kubeOptions = {
     .boolean()
     .optional()
     .describe(
-      "terminating-pods: the example drain controller runs (processes ctrl-drain-1 and -2): it puts the finalizer example.com/drain on every nginx pod, and on a terminating one records the pod in the ConfigMap nginx-drained before taking the finalizer off; the run converges only once no pod waits for it",
+      "terminating-pods: the example drain controller runs (processes ctrl-drain-1 and -2): it puts the finalizer example.com/drain on every nginx pod, and on a terminating one whose phase is terminal (its kubelet is done) records the pod in the ConfigMap nginx-drained before taking the finalizer off; the run converges only once no pod waits for it",
     ),
   nodeLifecycle: z
     .strictObject({

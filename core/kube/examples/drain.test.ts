@@ -42,11 +42,20 @@ test("a live pod gets the finalizer once; a terminating one never does", () => {
   assert.equal(run([pod({ labels: { app: "other" } })]), [], "not its selector");
 });
 
-test("a terminating pod is released only once its kubelet is done (period 0): recorded, then the finalizer off", () => {
-  const terminating = (period: number) =>
-    pod({ deletionTimestamp: 5, deletionGracePeriodSeconds: period, finalizers: ["other/x", DRAIN_FINALIZER] });
-  assert.equal(run([terminating(2)]), [], "its containers may still run");
-  const writes = run([terminating(0)]);
+test("a terminating pod is released only once its kubelet is done (a terminal phase): recorded, then the finalizer off", () => {
+  const terminating = (period: number, phase?: "Running" | "Failed" | "Succeeded", nodeName = "node-1"): Pod => {
+    const p = pod({
+      deletionTimestamp: 5,
+      deletionGracePeriodSeconds: period,
+      finalizers: ["other/x", DRAIN_FINALIZER],
+    });
+    return { ...p, spec: { ...p.spec, nodeName }, ...(phase ? { status: { phase } } : {}) };
+  };
+  assert.equal(run([terminating(2, "Running")]), [], "its containers may still run");
+  assert.equal(run([terminating(0, "Running")]), [], "deleted with period 0: its kubelet has yet to stop them");
+  assert.is(run([terminating(0, "Running", "")]).length, 2, "no node runs it: nothing to wait for");
+  assert.is(run([terminating(2, "Succeeded")]).length, 2, "stopped within its grace period");
+  const writes = run([terminating(0, "Failed")]);
   assert.is(writes.length, 2);
   assert.equal((writes[0] as { object: ConfigMap }).object.data, { "nginx-1": "u1" });
   assert.equal(writes[1], {
@@ -63,8 +72,8 @@ test("a terminating pod is released only once its kubelet is done (period 0): re
     metadata: { name: "nginx-drained", namespace: "default" },
     data: { "nginx-1": "u1" },
   };
-  assert.is(run([terminating(0), recorded]).length, 1, "already on record: only the finalizer comes off");
-  assert.equal(drainPending([terminating(0), pod()]), ["pod default/nginx-1 terminating, not yet drained"]);
+  assert.is(run([terminating(0, "Failed"), recorded]).length, 1, "already on record: only the finalizer comes off");
+  assert.equal(drainPending([terminating(0, "Failed"), pod()]), ["pod default/nginx-1 terminating, not yet drained"]);
 });
 
 test.run();

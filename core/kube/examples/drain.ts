@@ -1,19 +1,23 @@
 // An example user controller with a finalizer, as operators write them (kubebuilder's pattern): it puts
 // `example.com/drain` on every pod of its selector while the pod is not terminating, and once a pod is
-// terminating and its kubelet is done with it (the kubelet's last delete sets the grace period to 0: no
-// container of the pod runs any more, the moment a volume or an address may be handed on) it records the
-// pod in the ConfigMap "<app>-drained" and only then takes its finalizer off, so the pod cannot be gone
-// before its release is on record. A finalizer is never added to a terminating pod (the apiserver
-// refuses it).
+// terminating and its kubelet is done with it (its phase is terminal, Failed or Succeeded: since
+// Kubernetes 1.27 the kubelet writes it once no container of the pod runs, before it removes the pod —
+// the signal the Job controller waits for, and the moment a volume or an address may be handed on) it
+// records the pod in the ConfigMap "<app>-drained" and only then takes its finalizer off, so the pod
+// cannot be gone before its release is on record. A pod no node runs (unscheduled, deleted with grace
+// period 0) gets no kubelet and is released at once. A finalizer is never added to a terminating pod
+// (the apiserver refuses it).
 import { defineController, type CacheReader, type ControllerDef, type Reconciled } from "../controller.ts";
 import {
   isTerminating,
   matchesLabels,
   nsName,
   objectKey,
+  podHoldsRoom,
   splitKey,
   type ConfigMap,
   type KubeObject,
+  type Pod,
 } from "../types.ts";
 
 export const DRAIN_FINALIZER = "example.com/drain";
@@ -49,7 +53,7 @@ export function reconcileDrain(key: string, cache: CacheReader, label: string, v
   });
   if (!isTerminating(pod))
     return held ? { writes: [] } : { writes: [patchFinalizers([...finalizers, DRAIN_FINALIZER], false)] };
-  if (!held || (pod.metadata.deletionGracePeriodSeconds ?? 0) > 0) return { writes: [] };
+  if (!held || !kubeletDone(pod)) return { writes: [] };
   const cmName = value + DRAINED_SUFFIX;
   const cm = cache.get("ConfigMap", nsName(namespace, cmName));
   const record = cm?.data?.[pod.metadata.name] === pod.metadata.uid;
@@ -71,6 +75,12 @@ export function reconcileDrain(key: string, cache: CacheReader, label: string, v
     ),
   );
   return { writes };
+}
+
+/** No container of the pod runs, nor will: its phase is terminal, or no node ever ran it. */
+function kubeletDone(pod: Pod): boolean {
+  if (!podHoldsRoom(pod)) return true;
+  return !pod.spec.nodeName && (pod.metadata.deletionGracePeriodSeconds ?? 0) === 0;
 }
 
 /** Pods whose drain is not finished: terminating with the finalizer still on. */
