@@ -130,4 +130,17 @@ test("auth-revoke seeds 900225 and 900377: a principal's watch created with no t
   }
 });
 
+test("auth-revoke seeds 900312 and 900640: liveness waits for the operator's set-up, and not for a NOSPACE alarm no one owns (liveness)", () => {
+  // Found by a sweep of seeds 900001..901500. 900312 (and 901009, 901314, 901482): faults took the
+  // operator's auth enable, and the run ended, converged, while its retry was in flight ("auth never came
+  // on"). 900640: a rogue raised NOSPACE on a member whose auth was still off, on a seed with no space quota
+  // and so no operator to disarm it; liveness waited for the disarm for good.
+  for (const seed of [900312, 900640]) {
+    const r = runScenario({ scenario: findScenario("auth-revoke")!, seed });
+    const liveness = r.checks.find((c) => c.name === "liveness")!;
+    assert.is(liveness.verdict, "pass", `seed ${seed}: ${liveness.message}`);
+    assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  }
+});
+
 test.run();

@@ -73,7 +73,7 @@ export function controlPlaneChecks(
   run: SimRun,
   observers: EtcdObservers,
   cluster: KubeCluster,
-  o: { livenessBoundUs: number },
+  o: { livenessBoundUs: number; explainUs?: number },
   outcome: { converged: () => boolean; pending: () => string[] },
 ): (() => CheckResult | readonly CheckResult[] | undefined)[] {
   return [
@@ -85,7 +85,11 @@ export function controlPlaneChecks(
     () => {
       const faults = run.faultWindows();
       const timing = { healedAt: run.healedAt, at: run.world.now, boundUs: o.livenessBoundUs };
-      const kube = checkKube(cluster.observations(), { input: cluster.convergence(), timing }, { faults });
+      const kube = checkKube(
+        cluster.observations(),
+        { input: cluster.convergence(), timing },
+        { faults, ...(o.explainUs !== undefined ? { explainUs: o.explainUs } : {}) },
+      );
       if (!outcome.converged() && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
         const pending = outcome.pending();
         kube.push({

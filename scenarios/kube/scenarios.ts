@@ -102,6 +102,19 @@ function kubeTargets(o: KubeOptions): string[] {
 /** Every link's background loss and jitter in the Kubernetes scenarios (beside any fault). */
 export const KUBE_LINK = { lossP: 0.002, jitterUs: 1_000 } as const;
 
+/**
+ * How long after a fault its consequences may still explain a dip (kube-min-available, kube-ready-truthful).
+ * Where kubelets are cut off for longer than their pods' watch window (node-failures), a node's pods come
+ * back only through a relist: a watch retry and a list retry, each after up to the informer's 1 s backoff,
+ * with a request that one lost packet (kube's links drop 0.2%) turns into a 300 ms timeout and another
+ * backoff, then the kubelet's status write — past the 3 s that covers every other scenario (node-failures
+ * seed 900128: 3.2 s).
+ */
+function recoveryWindow(o: KubeOptions): KubeOptions & { explainUs?: number } {
+  return o.nodeLifecycle === undefined ? o : { ...o, explainUs: NODE_RECOVERY_EXPLAIN_US };
+}
+export const NODE_RECOVERY_EXPLAIN_US = 5_000_000;
+
 export function runKube(
   input: ExecuteInput<KubeOptions>,
   controllers: readonly ControllerDef[] = [],
@@ -193,7 +206,7 @@ export function runKube(
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    ...controlPlaneChecks(run, observers, cluster, o, {
+    ...controlPlaneChecks(run, observers, cluster, recoveryWindow(o), {
       converged: () => converged,
       pending: () => [...cluster.pending(), ...unsettledNodes()],
     }),
