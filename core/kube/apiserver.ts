@@ -207,11 +207,12 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         // after its containers stopped; anyone else's grace period 0 is a force delete.
         if (grace === 0 && rec !== undefined && !rec.nodes.includes(from)) rec.forceDelete(key, from);
         const charged = quota !== undefined && req.kind === "Pod";
+        let createRevision: number | undefined;
         const done: (r: ApiResult<KubeObject>) => void = !charged
           ? cb
           : (r) => {
               // A terminating pod stays charged until it is removed.
-              if (r.ok && r.value.kind === "Pod" && !deletePending(r)) quota.podDeleted(r.value);
+              if (r.ok && r.value.kind === "Pod" && !deletePending(r)) quota.podDeleted(r.value, createRevision);
               else if (!r.ok && r.status.unknown)
                 cfg.admission!.onUncertain?.(
                   env.id,
@@ -219,7 +220,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
                 );
               cb(r);
             };
-        return registry.delete(key, req.preconditions ?? {}, done, decide);
+        return registry.delete(key, req.preconditions ?? {}, done, decide, (c) => {
+          createRevision = c;
+        });
       }
     }
   }

@@ -121,7 +121,13 @@ export class Registry {
   }
 
   /** One page of the objects under prefix; later pages (via `continue`) read the first page's revision. */
-  list(prefix: string, opts: { limit?: number; continue?: string }, cb: (r: ApiResult<ListResult>) => void): void {
+  list(
+    prefix: string,
+    opts: { limit?: number; continue?: string },
+    cb: (r: ApiResult<ListResult>) => void,
+    /** Told each listed item's create revision first (same order as items), for callers that compare them. */
+    createRevisions?: (revisions: number[]) => void,
+  ): void {
     const end = prefixEndOf(prefix);
     let start = prefix;
     let revision = 0;
@@ -152,6 +158,7 @@ export class Registry {
       const rv = revision > 0 ? revision : r.value.header.revision;
       if (startedAt !== undefined) this.opts.observer!.read?.({ verb: "list", key: prefix, revision: rv, startedAt });
       const items = r.value.kvs.map(decodeObject);
+      createRevisions?.(r.value.kvs.map((kv) => kv.createRevision));
       const last = r.value.kvs[r.value.kvs.length - 1];
       const more = r.value.more && last !== undefined;
       const pageEnd = more ? last.key + "\0" : end;
@@ -266,6 +273,8 @@ export class Registry {
     pre: Preconditions,
     cb: (r: ApiResult<KubeObject>) => void,
     decide?: (cur: KubeObject) => DeleteDecision,
+    /** Told the removed object's create revision, before cb, when the delete removed it. */
+    removed?: (createRevision: number) => void,
   ): void {
     let attempts = 0;
     const attempt = (kv: KeyValue | undefined) => {
@@ -304,7 +313,7 @@ export class Registry {
         );
         return;
       }
-      this.removeIfUnchanged(kv, cur, cb, attempt);
+      this.removeIfUnchanged(kv, cur, cb, attempt, removed);
     };
     this.kv.range({ key }, (r) => (r.ok ? attempt(r.value.kvs[0]) : cb(fromEtcd(r))));
   }
@@ -318,6 +327,7 @@ export class Registry {
     answer: KubeObject,
     cb: (r: ApiResult<KubeObject>) => void,
     retry: (kv: KeyValue | undefined) => void,
+    removed?: (createRevision: number) => void,
   ): void {
     const key = kv.key;
     this.kv.txn(
@@ -332,6 +342,7 @@ export class Registry {
         const rv = r.value.header.revision;
         this.opts.observer?.write({ key, op: "delete", baseRv: kv.modRevision, rv });
         this.opts.observer?.version(key, rv, undefined, null);
+        removed?.(kv.createRevision);
         cb({ ok: true, value: withRv(answer, rv) });
       },
     );

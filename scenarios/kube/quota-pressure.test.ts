@@ -51,4 +51,13 @@ test("etcd-write-during-nospace is caught by etcd-nospace; kube-quota-check-befo
   assert.match(check(kube, "kube-quota")!.message, /pods in default use pods = \d+, over .* hard 6/);
 });
 
+test("quota-pressure seed 900631 (regression): pods that came before their quota give nothing back to it when deleted", () => {
+  // Found by a sweep of seeds 900151..900750: faults held the quota's manifest back until after the batch
+  // tenant's four pods existed; their deletes each gave a pod back to a quota they had never been charged
+  // to, status.used fell to 2 with 6 of the Deployment's pods charged, and admission took a 7th (hard 6).
+  const r = runScenario({ scenario: quotaPressure, seed: 900631 });
+  assert.is(check(r, "kube-quota")!.verdict, "pass", check(r, "kube-quota")!.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();

@@ -50,17 +50,46 @@ export class QuotaAdmission {
     });
   }
 
-  /** After a pod was deleted: its usage goes back to the namespace's quotas. */
-  podDeleted(pod: Pod): void {
+  /**
+   * After a pod was deleted: its usage goes back to the quotas that charged it — those of its namespace
+   * created before it (etcd's create revisions: a pod that predates a quota was never charged to it, and
+   * giving its usage back would let admission take more than the quota's hard limit; quota-pressure seed
+   * 900631, whose batch pods came before the quota that faults held back).
+   */
+  podDeleted(pod: Pod, podCreateRevision?: number): void {
     const delta = podUsage(pod);
-    this.listKind<ResourceQuota>("ResourceQuota", pod.metadata.namespace ?? "", (quotas) => {
-      if (quotas.ok) this.releaseAll(quotas.value, delta, "release");
-      else this.opts.onUncertain?.(`release of ${keyOfObject(pod)}: quotas not read`);
-    });
+    let created: number[] = [];
+    this.listKind<ResourceQuota>(
+      "ResourceQuota",
+      pod.metadata.namespace ?? "",
+      (quotas) => {
+        if (!quotas.ok) return this.opts.onUncertain?.(`release of ${keyOfObject(pod)}: quotas not read`);
+        this.releaseAll(
+          podCreateRevision === undefined
+            ? quotas.value
+            : quotas.value.filter((_, i) => (created[i] ?? 0) < podCreateRevision),
+          delta,
+          "release",
+        );
+      },
+      (revisions) => {
+        created = revisions;
+      },
+    );
   }
 
-  private listKind<T extends KubeObject>(kind: T["kind"], ns: string, cb: (r: ApiResult<T[]>) => void): void {
-    this.registry.list(registryPrefix(kind, ns), {}, (r) => cb(r.ok ? { ok: true, value: r.value.items as T[] } : r));
+  private listKind<T extends KubeObject>(
+    kind: T["kind"],
+    ns: string,
+    cb: (r: ApiResult<T[]>) => void,
+    createRevisions?: (revisions: number[]) => void,
+  ): void {
+    this.registry.list(
+      registryPrefix(kind, ns),
+      {},
+      (r) => cb(r.ok ? { ok: true, value: r.value.items as T[] } : r),
+      createRevisions,
+    );
   }
 
   /** Charges quotas[i..] one after the other; on a refusal, gives back what was charged before it. */
