@@ -168,6 +168,32 @@ test("a patch that carries a resourceVersion is conditional on it: stale, a Conf
   assert.ok(Number(current.metadata.resourceVersion) > Number(scaled.metadata.resourceVersion));
 });
 
+test("a pod's terminal phase is final: a status that would take it back to Running is refused, through a patch or an update", () => {
+  const { call, client, etcd } = rig();
+  const pod: Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web-1", namespace: "default" },
+    spec: { containers: [{ name: "web", image: "nginx" }], nodeName: "node-1" },
+  };
+  ok(call<Pod>((cb) => client().create(pod, cb)));
+  const running = { status: { phase: "Running" } };
+  ok(call<Pod>((cb) => client().patch("Pod", "default", "web-1", running, cb, "status")));
+  const failed = ok(
+    call<Pod>((cb) => client().patch("Pod", "default", "web-1", { status: { phase: "Failed" } }, cb, "status")),
+  );
+  const rev = etcd.revision;
+  const late = call<Pod>((cb) => client().patch("Pod", "default", "web-1", running, cb, "status"));
+  assert.ok(!late.ok && late.status.reason === "Invalid", JSON.stringify(late));
+  assert.match(late.ok ? "" : late.status.message, /may not be transitioned to non-terminated state \(phase Failed\)/);
+  const update = call<Pod>((cb) => client().updateStatus({ ...failed, status: { phase: "Pending" } }, cb));
+  assert.ok(!update.ok && update.status.reason === "Invalid", JSON.stringify(update));
+  assert.is(etcd.revision, rev, "nothing written");
+  // The same phase again (a condition changed) is a status like any other.
+  const again = { status: { phase: "Failed", conditions: [{ type: "Ready", status: "False" }] } };
+  ok(call<Pod>((cb) => client().patch("Pod", "default", "web-1", again, cb, "status")));
+});
+
 test("an unanswered write times out with an unknown outcome and the client fails over to the next apiserver", () => {
   const { world, call, client } = rig(2);
   const first = client().apiserver;

@@ -21,7 +21,7 @@ import type { ApiserverWatchesAt, KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { addedFinalizers, beforeDelete, deletePending } from "./graceful.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
-import { clone, isKind, type KubeObject, type ObjectMeta } from "./types.ts";
+import { clone, isKind, podHoldsRoom, type KubeObject, type ObjectMeta } from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
@@ -301,7 +301,7 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       next = { ...want, metadata: metadataToWrite(want.metadata) } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
     }
-    return newFinalizersRefused(cur, next) ?? { ok: true, value: finish(cur, next) };
+    return newFinalizersRefused(cur, next) ?? terminalPhaseLeft(cur, next) ?? { ok: true, value: finish(cur, next) };
   }
 
   function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
@@ -326,7 +326,25 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     }
     const invalid = validate(next);
     if (invalid !== undefined) return fail("Invalid", invalid);
-    return newFinalizersRefused(cur, next) ?? { ok: true, value: finish(cur, next) };
+    return newFinalizersRefused(cur, next) ?? terminalPhaseLeft(cur, next) ?? { ok: true, value: finish(cur, next) };
+  }
+
+  /**
+   * A pod whose phase is terminal has no container left running, and Kubernetes' status validation
+   * refuses a container state that goes from terminated back to running or waiting (PR #54530: "may not be
+   * transitioned to non-terminated state"). Here a status names no container state, so a status that
+   * takes the pod out of its terminal phase is refused instead: a kubelet's Running report sent before it
+   * stopped the pod, answered by no one in time and applied late (a paused apiserver), must not undo the
+   * Failed or Succeeded it wrote since.
+   */
+  function terminalPhaseLeft(cur: KubeObject, next: KubeObject): ApiResult<KubeObject> | undefined {
+    if (cur.kind !== "Pod" || next.kind !== "Pod" || podHoldsRoom(cur)) return undefined;
+    if (next.status?.phase === cur.status?.phase) return undefined;
+    kubeProbe("kube.terminal-phase-kept");
+    return fail(
+      "Invalid",
+      `Pod "${cur.metadata.name}" is invalid: status.containerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state (phase ${cur.status?.phase ?? ""})`,
+    );
   }
 
   /**

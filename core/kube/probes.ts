@@ -84,6 +84,9 @@ export const KUBE_PROBES = {
   "kube.kubelet-pod-terminating": {
     what: "a kubelet saw a pod of its node terminating: it stops the containers, then removes the pod (grace period 0)",
   },
+  "kube.terminal-phase-kept": {
+    what: "an apiserver refused a pod status that would take the pod out of its terminal phase (a late Running report after Failed or Succeeded)",
+  },
   "kube.kubelet-pod-terminal-phase": {
     what: "a kubelet wrote a terminating pod's terminal phase (Succeeded or Failed) before removing it, as since Kubernetes 1.27",
   },

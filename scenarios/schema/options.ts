@@ -273,6 +273,11 @@ export const kubeOptions = {
     .describe(
       "Raft entries each etcd member keeps before its snapshot, so a follower that far behind catches up from the log, not a snapshot (etcd's --snapshot-catchup-entries; absent: 0)",
     ),
+  etcdElectionTicks: count(2, 1_000)
+    .optional()
+    .describe(
+      "the etcd members' election timeout in 10 ms ticks (etcd's --election-timeout; absent: 10, 100 ms). etcd's leader sends no heartbeat while its fsync runs, so a leader on a slow disk needs a timeout well above its slowest fsync",
+    ),
   nodeCapacity: count(1, 10_000)
     .optional()
     .describe(
