@@ -76,4 +76,14 @@ test("kubectl's force delete (grace period 0) takes running pods away at once, a
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("terminating-pods seed 900338 (regression): a kubelet's Running report that lands after its Succeeded is refused", () => {
+  // Found by a sweep of seeds 900151..900750: a status write sent just before the pod was deleted timed
+  // out at the client, the kubelet wrote the pod's terminal phase, and the late write, applied after it,
+  // took the pod back to Running (kube-binding: a terminal phase is final).
+  resetProbes();
+  const r = runScenario({ scenario: terminatingPods, seed: 900338 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  assert.ok((probeCounts().get("kube.terminal-phase-kept") ?? 0) > 0, "the late write was refused");
+});
+
 test.run();
