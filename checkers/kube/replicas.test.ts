@@ -66,6 +66,29 @@ test("a creation decided on the replicas of moments before passes; one long afte
   assert.is(check([...scaledDown, at(2_500_000, pod("c"))]).verdict, "fail");
 });
 
+test("a creation is judged from when its apiserver began it: one held behind a paused etcd member lands late and passes", () => {
+  // controller-conflicts seed 901175: begun while the ReplicaSet still wanted it, it landed 1.3 s later.
+  const scaledDown = [at(0, rs(3)), at(10, pod("a")), at(20, pod("b")), at(1_000_000, rs(2))];
+  const landed = at(2_500_000, pod("c"));
+  const write = (startedAt: number) => ({
+    time: landed.time,
+    apiserver: "apiserver-1",
+    key: landed.key,
+    op: "create" as const,
+    baseRv: 0,
+    rv: landed.rv,
+    startedAt,
+  });
+  const judge = (startedAt?: number) =>
+    checkReplicaCreations(
+      kubeLog({ versions: [...scaledDown, landed], writes: startedAt === undefined ? [] : [write(startedAt)] }),
+    );
+  assert.is(judge(1_200_000).verdict, "pass", judge(1_200_000).message);
+  assert.is(judge(2_200_000).verdict, "fail", "begun 1.2 s after the scale down");
+  assert.match(judge(2_200_000).message, /in the 1000 ms before its apiserver began it/);
+  assert.is(judge().verdict, "fail", "no record of when it began: judged from its landing");
+});
+
 test("each create of unknown outcome excuses one extra pod, from when the controller gave up on it", () => {
   const versions = [at(0, rs(1)), at(10, pod("a")), at(3_000_000, pod("b")), at(4_000_000, pod("c"))];
   const gaveUp = (time: number): UnknownCreate => ({ time, process: "kcm-1", owner: "rs-1" });

@@ -6,7 +6,9 @@
 // (kube-max-surge does not see it: pods beyond a ReplicaSet's replicas count as on their way out).
 //
 // A controller decides on its cache, which may hold an older replica count than the store: a creation
-// is judged against the highest count the ReplicaSet had in the `viewLagUs` before it landed. A creation
+// is judged against the highest count the ReplicaSet had in the `viewLagUs` before the apiserver began it
+// (before it landed, in logs that lack that: an etcd member paused with the write in flight holds it back
+// for as long as it is paused; controller-conflicts seed 901175). A creation
 // whose outcome the controller never learned (a timeout) is forgotten by its expectations and may be
 // made again, as in Kubernetes: an overshoot is excused while the controller has an unanswered creation
 // for that ReplicaSet that landed but that it had not yet seen (the pods in excess are such creations).
@@ -25,6 +27,10 @@ export function checkReplicaCreations(obs: KubeObservations, opts: { viewLagUs?:
   for (const c of obs.unknownCreates ?? [])
     (unknownOf.get(c.owner) ?? unknownOf.set(c.owner, []).get(c.owner)!).push(c.time);
   let excused = 0;
+  /** When the apiserver began each create that landed, by "rv key". */
+  const begun = new Map<string, number>();
+  for (const w of obs.writes)
+    if (w.op === "create" && w.startedAt !== undefined) begun.set(`${w.rv} ${w.key}`, w.startedAt);
   // Each (key, rv) once, at the earliest time any source recorded it, in revision order.
   const first = new Map<string, { rv: number; time: number; key: string; object: KubeObject | null }>();
   for (const v of obs.versions) {
@@ -78,13 +84,14 @@ export function checkReplicaCreations(obs: KubeObservations, opts: { viewLagUs?:
       if (uid !== undefined) {
         creations++;
         const active = activeByRs.get(uid)?.size ?? 0;
-        const replicas = mostReplicas(uid, v.time - viewLagUs, v.time);
+        const from = Math.min(v.time, begun.get(`${v.rv} ${v.key}`) ?? v.time) - viewLagUs;
+        const replicas = mostReplicas(uid, from, v.time);
         // Each create the controller gave up on may have landed, unseen, and been made again: one extra pod apiece.
         const unknown = (unknownOf.get(uid) ?? []).filter((t) => t <= v.time).length;
         if (replicas >= 0 && active >= replicas && active + 1 - replicas <= unknown) excused++;
         else if (replicas >= 0 && active >= replicas) {
           bad.push(
-            `pod ${o.metadata.name} was created at revision ${v.rv} (${fmtTime(v.time)}) for ReplicaSet ${controllerOf(o)!.name}, which already had ${active} active pods for at most ${replicas} replicas in the ${viewLagUs / 1000} ms before`,
+            `pod ${o.metadata.name} was created at revision ${v.rv} (${fmtTime(v.time)}) for ReplicaSet ${controllerOf(o)!.name}, which already had ${active} active pods for at most ${replicas} replicas in the ${viewLagUs / 1000} ms before its apiserver began it`,
           );
         }
       }

@@ -29,6 +29,11 @@ export interface AckedWrite {
   baseRv: number;
   /** The revision of the write. */
   rv: number;
+  /**
+   * A create: when the apiserver began it (absent in older logs). A write held behind a paused etcd member
+   * lands long after the controller decided it; the decision came before this.
+   */
+  startedAt?: number;
 }
 
 /**
@@ -332,7 +337,16 @@ export class KubeRecorder implements KubeObservations {
   // write and observe run per write and per informer event: their entries are built field by field
   // (a spread costs more), in the order the spread gave them.
   write(w: Omit<AckedWrite, "time">): void {
-    this.writes.push({ time: this.now(), apiserver: w.apiserver, key: w.key, op: w.op, baseRv: w.baseRv, rv: w.rv });
+    const entry: AckedWrite = {
+      time: this.now(),
+      apiserver: w.apiserver,
+      key: w.key,
+      op: w.op,
+      baseRv: w.baseRv,
+      rv: w.rv,
+    };
+    if (w.startedAt !== undefined) entry.startedAt = w.startedAt;
+    this.writes.push(entry);
   }
   forceDelete(key: string, requester: string): void {
     this.forceDeletes.push({ time: this.now(), key, requester });

@@ -21,7 +21,7 @@ import { rvOf, type KubeObject } from "./types.ts";
 
 /** Told about everything etcd returned to this registry (the recorder's view of the store). */
 export interface RegistryObserver {
-  write(w: { key: string; op: "create" | "update" | "delete"; baseRv: number; rv: number }): void;
+  write(w: { key: string; op: "create" | "update" | "delete"; baseRv: number; rv: number; startedAt?: number }): void;
   /** An update that takes off the last finalizer of the object at baseRv is about to remove it. */
   finalizing?(key: string, baseRv: number): void;
   version(key: string, rv: number, createRevision: number | undefined, object: KubeObject | null): void;
@@ -74,6 +74,7 @@ export class Registry {
   create(obj: KubeObject, cb: (r: ApiResult<KubeObject>) => void): void {
     const key = keyOfObject(obj);
     const value = encodeObject(obj);
+    const startedAt = this.opts.observer?.now?.();
     this.kv.txn(
       {
         compare: [{ key, target: "MOD", result: "EQUAL", modRevision: 0 }],
@@ -87,7 +88,11 @@ export class Registry {
           return cb(fail("AlreadyExists", `${obj.kind.toLowerCase()}s "${obj.metadata.name}" already exists`));
         const rv = r.value.header.revision;
         const created = withRv(obj, rv);
-        this.opts.observer?.write({ key, op: "create", baseRv: 0, rv });
+        this.opts.observer?.write(
+          startedAt === undefined
+            ? { key, op: "create", baseRv: 0, rv }
+            : { key, op: "create", baseRv: 0, rv, startedAt },
+        );
         this.opts.observer?.version(key, rv, rv, created);
         cb({ ok: true, value: created });
       },

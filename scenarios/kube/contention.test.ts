@@ -42,4 +42,13 @@ test("a Deployment deleted and created again (controller-conflicts seed 360): th
   );
 });
 
+test("controller-conflicts seed 901175 (regression): a pod create held behind a paused etcd member lands 1.3 s after the ReplicaSet's controller decided it, and kube-replica-creations judges it from when its apiserver began it", () => {
+  // Found by a sweep of seeds 900751..901350: the create's etcd Txn waited on a paused member, and the
+  // ReplicaSet had been scaled to 0 for more than the 1 s the check allowed before its landing.
+  const r = runScenario({ scenario: controllerConflicts, seed: 901175 });
+  const creations = r.checks.find((c) => c.name === "kube-replica-creations")!;
+  assert.is(creations.verdict, "pass", creations.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
