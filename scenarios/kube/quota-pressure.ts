@@ -373,10 +373,17 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   return run.finish({ operator: log.steps, quotaRecounts: recounts });
 }
 
+/** The fault phase (heal at its end). */
+const FAULT_PHASE_US = 6_000_000;
+
 const ACTIONS: WorkloadAction[] = [
   { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 9 },
   { at: 2_500_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
   { at: 4_000_000, kind: "scale", deployment: "nginx", replicas: 3 },
+  // After the heal the operator scales to 3 again. A scale to 9 that timed out at a paused apiserver may
+  // have been applied when it resumed, after the scale to 3 (kubectl scale carries no precondition), and 9
+  // pods never fit under a quota of 6: the Deployment could never converge (seed 901786).
+  { at: FAULT_PHASE_US + 500_000, kind: "scale", deployment: "nginx", replicas: 3 },
 ];
 
 export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
@@ -387,7 +394,7 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     members: rng.pick([3, 3, 5]),
     apiservers: rng.int(2, 3),
     nodes: 3,
-    faultPhaseUs: 6_000_000,
+    faultPhaseUs: FAULT_PHASE_US,
     livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
     actions: ACTIONS,
