@@ -63,4 +63,12 @@ test("node-failures seed 900128 (regression): a kubelet cut off for 10 s finds i
   assert.is(r.verdict, "pass", failing(r));
 });
 
+test("node-failures seed 901392 (regression): pods are evicted a toleration after the informer delivered the taint, not after the controller's own write of it", () => {
+  // Found by a sweep of seeds 901351..902350: the controller's cache held its own taint write 116 ms before
+  // its informer delivered it, and the tolerations ran from the earlier moment (kube-node-health).
+  const r = runScenario({ scenario: nodeFailures, seed: 901392 });
+  assert.is(check(r, "kube-node-health").verdict, "pass", check(r, "kube-node-health").message);
+  assert.is(r.verdict, "pass", failing(r));
+});
+
 test.run();

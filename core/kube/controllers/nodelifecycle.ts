@@ -176,9 +176,11 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       };
     }
     if (!hasUnreachableTaint(node, "NoExecute")) return { writes: [] };
-    const since = taintSeen.get(name) ?? now;
-    taintSeen.set(name, since);
-    if (now - since < opts.tolerationUs) return { writes: [] };
+    // The tolerations run from when the informer delivered the taint (the taint manager's node update),
+    // not from this controller's own write of it: the cache holds that write before the informer does,
+    // and timing from it evicted up to a watch delay early (node-failures seed 901392: 116 ms).
+    const since = taintSeen.get(name);
+    if (since === undefined || now - since < opts.tolerationUs) return { writes: [] };
     const writes: Write[] = [];
     for (const p of cache.list("Pod")) {
       // A pod already terminating is not deleted again (DeletePods skips one with a grace period set).
