@@ -141,6 +141,24 @@ test("an assumed write shows in the cache until the watch delivers it or somethi
   assert.is(r.view(), "a=2");
 });
 
+test("an acknowledged write answered after the watch delivered a later change (a delete) is not assumed: the object stays gone", () => {
+  // controller-conflicts seed 902831: a ReplicaSet's status write, answered after the watch had delivered
+  // the ReplicaSet's deletion, put it back in the cache for good, and the garbage collector never took its pods.
+  const r = rig();
+  r.put("a", "1");
+  r.run(100_000);
+  const written = r.inf().get("default/a") as ConfigMap;
+  r.del("a");
+  r.run(100_000);
+  assert.is(r.view(), "");
+  r.inf().assume(written);
+  assert.is(r.view(), "", "the late answer of a version the watch had already passed");
+  r.inf().assumeDeleted("default/a", Number(written.metadata.resourceVersion));
+  r.put("a", "2");
+  r.run(100_000);
+  assert.is(r.view(), "a=2", "a namesake created later still shows");
+});
+
 test("list() is a new array each time and follows every change: events, assumptions, assumed deletes", () => {
   const r = rig();
   for (const n of ["a", "b", "c"]) r.put(n, "1");

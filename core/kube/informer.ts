@@ -171,6 +171,12 @@ export class Informer<K extends Kind> {
   /** Remembers an acknowledged write of this process until the watch delivers it (or something newer). */
   assume(obj: ObjectOf<K>): void {
     const key = objectKey(obj);
+    // The watch has delivered every change up to lastSyncRV, this version's or a later one (a delete
+    // too): the cache already says what became of it. An answer that comes after the watch's event of
+    // the object's deletion must not bring the object back (controller-conflicts seed 902831: a
+    // ReplicaSet's status write, answered late, kept the deleted ReplicaSet in the cache for good, and
+    // its pods were never collected).
+    if (rvOf(obj) <= this.lastSyncRV) return;
     const cur = this.get(key);
     if (cur !== undefined && rvOf(cur) >= rvOf(obj)) return;
     if (!this.items.has(key) && !this.overlay.has(key)) this.sortedKeys = undefined;
@@ -180,6 +186,7 @@ export class Informer<K extends Kind> {
 
   /** Remembers an acknowledged delete (rv = the deletion's revision). */
   assumeDeleted(key: string, rv: number): void {
+    if (rv <= this.lastSyncRV) return; // delivered already: the cache says what became of the key
     const cur = this.items.get(key);
     if (cur !== undefined && rvOf(cur) >= rv) return;
     if (!this.items.has(key) && !this.overlay.has(key)) this.sortedKeys = undefined;
