@@ -60,7 +60,8 @@ export function parseSelector(s: string): Record<string, string> | undefined {
   return out;
 }
 
-function ref(s: string): { namespace: string; name: string } {
+/** "ns/name" or "name" (namespace default), as actions name a Deployment. */
+export function deploymentRef(s: string): { namespace: string; name: string } {
   const i = s.indexOf("/");
   return i < 0 ? { namespace: "default", name: s } : { namespace: s.slice(0, i), name: s.slice(i + 1) };
 }
@@ -78,20 +79,20 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
       case "scale":
         if (!Number.isInteger(a.replicas) || a.replicas < 0)
           throw new Error(`${f}.replicas: expected a non-negative integer, got ${JSON.stringify(a.replicas)}`);
-        steps.push({ at: a.at, kind: "scale", ...ref(a.deployment), replicas: a.replicas });
+        steps.push({ at: a.at, kind: "scale", ...deploymentRef(a.deployment), replicas: a.replicas });
         break;
       case "image":
         if (typeof a.image !== "string" || a.image === "") throw new Error(`${f}.image: expected a non-empty string`);
         steps.push({
           at: a.at,
           kind: "image",
-          ...ref(a.deployment),
+          ...deploymentRef(a.deployment),
           image: a.image,
           ...(a.container ? { container: a.container } : {}),
         });
         break;
       case "delete":
-        steps.push({ at: a.at, kind: "delete", ...ref(a.deployment) });
+        steps.push({ at: a.at, kind: "delete", ...deploymentRef(a.deployment) });
         break;
       case "apply":
         steps.push({ at: a.at, kind: "apply", objects: parseManifests(a.manifest, `${f}.manifest`) });

@@ -17,7 +17,7 @@ import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
 import { KubeClient } from "../../core/kube/client.ts";
 import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
-import type { WorkloadAction } from "../../harness/kube/workload.ts";
+import { deploymentRef, type WorkloadAction } from "../../harness/kube/workload.ts";
 import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
 import { checkKubeQuota } from "../../checkers/kube/quota.ts";
 import { generateSchedule, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
@@ -371,16 +371,14 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   // again: a scale that timed out at a paused apiserver may have been applied when it resumed, after a later
   // one (kubectl scale carries no precondition), and a scale past the quota never converges (seed 901786:
   // a scale to 9 landed after the scale to 3, and 9 pods never fit under a quota of 6).
-  const lastScales = new Map<string, { name: string; replicas: number }>();
-  for (const a of o.actions)
-    if (a.kind === "scale") lastScales.set(a.deployment, { name: a.deployment, replicas: a.replicas });
+  const lastScales = new Map<string, { deployment: string; replicas: number }>();
+  for (const a of o.actions) if (a.kind === "scale") lastScales.set(a.deployment, a);
   if (lastScales.size > 0)
     world.spawn("operator-rescale", (env) => {
       const client = new KubeClient(env, cluster.processes.apiservers);
-      const rescale = (d: { name: string; replicas: number }): void => {
-        const i = d.name.indexOf("/");
-        const [ns, name] = i < 0 ? ["default", d.name] : [d.name.slice(0, i), d.name.slice(i + 1)];
-        client.patch("Deployment", ns, name, { spec: { replicas: d.replicas } }, (r) => {
+      const rescale = (d: { deployment: string; replicas: number }): void => {
+        const { namespace, name } = deploymentRef(d.deployment);
+        client.patch("Deployment", namespace, name, { spec: { replicas: d.replicas } }, (r) => {
           if (!r.ok && r.status.reason !== "NotFound") env.setTimer(100_000, () => rescale(d));
         });
       };
@@ -397,9 +395,6 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   return run.finish({ operator: log.steps, quotaRecounts: recounts });
 }
 
-/** The fault phase (heal at its end). */
-const FAULT_PHASE_US = 6_000_000;
-
 const ACTIONS: WorkloadAction[] = [
   { at: 1_000_000, kind: "scale", deployment: "nginx", replicas: 9 },
   { at: 2_500_000, kind: "image", deployment: "nginx", image: "nginx:1.26" },
@@ -414,7 +409,7 @@ export const quotaPressure: ScenarioDef<QuotaPressureOptions> = {
     members: rng.pick([3, 3, 5]),
     apiservers: rng.int(2, 3),
     nodes: 3,
-    faultPhaseUs: FAULT_PHASE_US,
+    faultPhaseUs: 6_000_000,
     livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
     actions: ACTIONS,
