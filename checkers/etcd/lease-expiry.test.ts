@@ -117,6 +117,15 @@ test("a keep-alive moves the deadline: the lease's TTL runs from the renewal's a
   assert.is(judge(early).verdict, "pass");
 });
 
+test("a keep-alive answered late may have renewed the lease before it ended: an end after its call counts (option fuzz 1514)", () => {
+  // The keep-alive took effect at 0.9 s; its answer reached a paused client only at 2.1 s, after the lease
+  // had run out (1.95 s).
+  const ops = [grant(7, 0, 1), keepAlive(7, 900_000, 2_100_000), put(3_500_000, 3_505_000)];
+  assert.is(judge(ops, 0, [[[7], 1_950_000]]).verdict, "pass");
+  // An end before the keep-alive was even called was of the lease before that renewal.
+  assert.is(judge(ops, 0, [[[7], 850_000]]).verdict, "fail");
+});
+
 test("a new leader's promotion gives every lease a fresh TTL plus the election timeout", () => {
   // n1 took office at 1.5 s: the lease granted at 0 is due only at 1.5 + 0.1 + 1.1 + 0.11 s.
   const ops = [grant(7, 0, 1), put(2 * S, 2 * S + 5_000)];

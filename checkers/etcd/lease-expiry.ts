@@ -27,6 +27,12 @@ import type { CheckOf } from "../types.ts";
 interface LeaseFacts {
   /** The latest return of an answered grant or keep-alive that renewed it, and that renewal's TTL in µs. */
   renewedBy: number;
+  /**
+   * The latest call of such a renewal: the last one took effect at or after it, so an end seen from then on
+   * may have come after every renewal (a keep-alive answered late, to a paused client, after its lease had
+   * run out: option fuzz 1514).
+   */
+  renewedCall: number;
   ttlUs: number;
   /** When it was seen gone: expiries reported, revokes answered, a client told it was not found. */
   ends: number[];
@@ -156,9 +162,9 @@ export class LeaseExpiry {
     }
     const r = op.response;
     if (ret === null || r === null) return;
-    if (r.kind === "leaseGrant") this.renewed(r.leaseGrant.ID, ret, r.leaseGrant.TTL);
+    if (r.kind === "leaseGrant") this.renewed(r.leaseGrant.ID, op.call, ret, r.leaseGrant.TTL);
     else if (r.kind === "leaseKeepAlive") {
-      if (r.leaseKeepAlive.TTL > 0) this.renewed(r.leaseKeepAlive.ID, ret, r.leaseKeepAlive.TTL);
+      if (r.leaseKeepAlive.TTL > 0) this.renewed(r.leaseKeepAlive.ID, op.call, ret, r.leaseKeepAlive.TTL);
       else this.ended(r.leaseKeepAlive.ID, ret);
     } else if (r.kind === "leaseTimeToLive" && r.leaseTimeToLive.TTL === -1) this.ended(r.leaseTimeToLive.ID, ret);
   }
@@ -166,14 +172,15 @@ export class LeaseExpiry {
   private facts(id: number): LeaseFacts {
     let f = this.leases.get(id);
     if (f === undefined) {
-      f = { renewedBy: -Infinity, ttlUs: 0, ends: [], unknown: false };
+      f = { renewedBy: -Infinity, renewedCall: -Infinity, ttlUs: 0, ends: [], unknown: false };
       this.leases.set(id, f);
     }
     return f;
   }
 
-  private renewed(id: number, ret: number, ttlSec: number): void {
+  private renewed(id: number, call: number, ret: number, ttlSec: number): void {
     const f = this.facts(id);
+    if (call > f.renewedCall) f.renewedCall = call;
     if (ret > f.renewedBy) {
       f.renewedBy = ret;
       f.ttlUs = ttlSec * 1_000_000;
@@ -224,9 +231,9 @@ export class LeaseExpiry {
     let checkpointsJudged = 0;
     for (const [id, f] of this.leases) {
       if (f.unknown || f.renewedBy === -Infinity) continue;
-      // An end before the last renewal was of an earlier grant of the same ID.
+      // An end before the last renewal was called was of an earlier grant of the same ID.
       let endedAt = Infinity;
-      for (const t of f.ends) if (t >= f.renewedBy && t < endedAt) endedAt = t;
+      for (const t of f.ends) if (t >= f.renewedCall && t < endedAt) endedAt = t;
       // What the leader restarted the lease from at its promotion: the log's last checkpoint, or the TTL.
       const remainder = intervalUs > 0 ? this.remainderBefore(id, promoteIndex) : 0;
       const restartUs = remainder > 0 ? remainder * 1_000_000 : f.ttlUs;

@@ -557,6 +557,43 @@ test("an unknown put may take effect, seen by a later read, or never", () => {
   );
 });
 
+test("a keys_only read's empty values are no sighting of an unknown Txn's ignore_value put (option fuzz 633)", () => {
+  // b holds "1"; a Txn of unknown outcome puts a and, with ignore_value, b. keys_only reads show every
+  // value empty: the one below saw b at its old mod revision, not the Txn's write.
+  const txn: TxnRequest = {
+    compare: [],
+    success: [{ requestPut: { key: "a", value: "x" } }, { requestPut: { key: "b", value: "", ignoreValue: true } }],
+    failure: [],
+  };
+  const h = () => new H().put(0, [0, 1], "b", "1", 2).txn(1, [5, null], txn, 0, true);
+  // A put after the read takes revision 3: had the read seen the Txn, the Txn would have landed before the
+  // read returned, at revision 3.
+  assert.is(
+    h()
+      .get(2, [10, 11], { key: "b", keysOnly: true }, 2, [kv("b", "", 2, 2, 1)])
+      .put(0, [20, 21], "c", "1", 3)
+      .verdict(),
+    "pass",
+  );
+  assert.is(
+    h()
+      .get(2, [10, 11], { key: "b", keysOnly: true }, 2, [kv("b", "", 2, 2, 1)])
+      .put(0, [20, 21], "c", "1", 3)
+      .get(2, [22, 23], "b", 4, [kv("b", "1", 2, 4, 2)])
+      .verdict(),
+    "pass",
+    "it may land after the put",
+  );
+  assert.is(
+    h()
+      .get(2, [10, 11], "a", 3, [kv("a", "x", 3, 3, 1)])
+      .get(2, [12, 13], { key: "b", keysOnly: true }, 3, [kv("b", "", 2, 2, 1)])
+      .verdict(),
+    "fail",
+    "once a shows the Txn landed, b's mod revision is the Txn's",
+  );
+});
+
 test("an unknown put cannot be seen before it was called", () => {
   assert.is(
     new H()

@@ -5,6 +5,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Env } from "../env.ts";
+import { MAX_LEASE_TTL } from "../mvcc/lease.ts";
 import type { WatchCreateRequest, WatchResponse } from "../mvcc/rpc.ts";
 import { World } from "../../sim/world.ts";
 import { EtcdClient, HistoryRecorder } from "./client.ts";
@@ -172,6 +173,29 @@ test("each KV call hands its callback the response field its request names, and 
       ["put", "put", undefined, true],
       ["range", "range", undefined, true],
       ["range", undefined, "empty-key", true],
+    ],
+  );
+});
+
+test("a request etcd refuses for its own flags is a definite error, recorded with its return (option fuzz 6)", () => {
+  // etcd's v3rpc checks ignore_value and ignore_lease before proposing, and a lease TTL before granting:
+  // the refusal proves the request had no effect. Recorded as unknown, it weakened the linearizability
+  // check and left smoke's responsive check with operations never answered.
+  const t = oneMember(() => false);
+  const refusals: [string, (cb: (r: { ok: boolean; error?: string; unknown?: boolean }) => void) => void][] = [
+    ["value-provided", (cb) => t.c.put({ key: "k", value: "v", ignoreValue: true }, cb)],
+    ["lease-provided", (cb) => t.c.put({ key: "k", value: "", ignoreLease: true, lease: 7 }, cb)],
+    ["lease-ttl-too-large", (cb) => t.c.leaseGrant({ TTL: MAX_LEASE_TTL + 1 }, cb)],
+  ];
+  for (const [code, call] of refusals)
+    t.step(code, (done) => call((r) => done(!r.ok && r.error === code && r.unknown === false)));
+  const ops = t.c.opts.recorder.operations;
+  assert.equal(
+    ops.map((o) => [o.error, o.return !== null]),
+    [
+      ["value-provided", true],
+      ["lease-provided", true],
+      ["lease-ttl-too-large", true],
     ],
   );
 });

@@ -171,6 +171,28 @@ test("readIndex answers once the read point is applied, and times out without a 
   assert.equal(late, [{ ok: false, reason: "timeout" }]);
 });
 
+test("a read's callback that proposes shows no commit ahead of the fsync that made it (option fuzz 2541)", () => {
+  // A lone member: its own fsync commits. The callback of a read resolved by a Ready proposes at once (as
+  // etcd's lease renewal does); the view it makes must come after that Ready's durable entries.
+  for (const seed of [1, 2, 3, 4, 5]) {
+    const h = cluster(1, seed, { fsyncUs: 2000 });
+    h.waitFor(() => h.leader() !== undefined, 3000);
+    const d = h.driver("n1");
+    let proposedInCallback = 0;
+    for (let i = 0; i < 20; i++) {
+      d.propose(`a${i}`);
+      d.readIndex((r) => {
+        if (r.ok && d.propose(`r${i}`).ok) proposedInCallback++;
+      });
+      d.propose(`b${i}`);
+      h.run(3);
+    }
+    h.run(100);
+    assert.ok(proposedInCallback > 0);
+    assert.is(h.monitor.result().verdict, "pass", `seed ${seed}: ${h.monitor.result().message}`);
+  }
+});
+
 for (const mode of ["clean", "torn", "corrupt"] as CrashMode[]) {
   test(`after a ${mode} crash of the leader mid-write, the cluster converges and nothing committed is lost`, () => {
     const h = cluster(3, 10, { snapshotEvery: 7 });

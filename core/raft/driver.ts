@@ -432,7 +432,7 @@ export class RaftDriver {
     const stall = rd.committedEntries.length > 0 && !this.applyBeforePersist && this.env.buggify("slow-apply");
     // What the fsync made durable is durable now, before the acknowledgements leave, however late the apply.
     if (stall && this.observer !== undefined)
-      this.observe(rd.mustSync ? durableOf(rd, undefined) : undefined, undefined, undefined, undefined);
+      this.observe(rd.mustSync ? durableOf(rd) : undefined, undefined, undefined, undefined);
     if (!sent) for (const m of rd.messages) this.sendRaft(m);
     if (stall) {
       this.stallApply(rd);
@@ -459,8 +459,17 @@ export class RaftDriver {
       const p = this.reads.get(rs.context);
       if (p !== undefined && p.index === undefined) p.index = rs.index;
     }
+    // Observed before the reads resolve: a read's callback may act (a lease renewal proposes), and its view
+    // would otherwise show this Ready's commit before the fsync that allowed it (option fuzz 2541).
+    if (this.observer !== undefined)
+      this.observe(
+        !durableObserved && rd.mustSync ? durableOf(rd) : undefined,
+        rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
+        rd.committedEntries,
+        undefined,
+        rd.readStates,
+      );
     this.resolveReads();
-    let compactedTo: DurableChange["compactedTo"];
     const due = this.snapshotEvery > 0 && this.node.applied - this.lastSnapshotIndex >= this.snapshotEvery;
     // BUGGIFY force-snapshot: compact now, so a follower that falls behind needs InstallSnapshot.
     if (
@@ -472,23 +481,13 @@ export class RaftDriver {
       const s = this.node.compact(this.node.applied, this.sm.snapshot(), this.snapshotCatchUpEntries);
       this.store.saveSnapshot(s);
       this.lastSnapshotIndex = s.metadata.index;
-      compactedTo = { index: s.metadata.index, term: s.metadata.term };
-    }
-    if (this.observer !== undefined) {
-      const durable: DurableChange | undefined = durableObserved
-        ? compactedTo !== undefined
-          ? { compactedTo, entries: [] }
-          : undefined
-        : rd.mustSync || compactedTo !== undefined
-          ? durableOf(rd, compactedTo)
-          : undefined;
-      this.observe(
-        durable,
-        rd.snapshot !== undefined ? { index: rd.snapshot.metadata.index, term: rd.snapshot.metadata.term } : undefined,
-        rd.committedEntries,
-        undefined,
-        rd.readStates,
-      );
+      if (this.observer !== undefined)
+        this.observe(
+          { compactedTo: { index: s.metadata.index, term: s.metadata.term }, entries: NO_ENTRIES },
+          undefined,
+          undefined,
+          undefined,
+        );
     }
     if (this.store.needsRewrite(this.logRewriteAfter)) {
       // Stays "in flight": no Ready runs while the log file is being swapped.
@@ -539,14 +538,16 @@ export class RaftDriver {
   }
 }
 
+/** A compaction's durable change adds no entries. */
+const NO_ENTRIES: readonly Entry[] = [];
+
 /** What persisting rd changed on disk, as the safety monitor sees it. */
-function durableOf(rd: Ready, compactedTo: DurableChange["compactedTo"]): DurableChange {
+function durableOf(rd: Ready): DurableChange {
   return {
     reset:
       rd.snapshot !== undefined
         ? { snapshotIndex: rd.snapshot.metadata.index, snapshotTerm: rd.snapshot.metadata.term }
         : undefined,
-    compactedTo,
     entries: rd.entries,
   };
 }

@@ -405,9 +405,15 @@ export function runKvCluster(
     },
     () => leaseSafety.result(),
     () => leaseExpiry.result(),
-    // Judged only where nothing was made to fail: a fault or a BUGGIFY point may delay any answer.
+    // Judged only where nothing was made to fail or slow: a fault or a BUGGIFY point may delay any answer,
+    // background loss leaves a request to its timeout, and a disk profile's fsyncs take what its law
+    // draws (a noisy neighbour's stall outlasts the request timeout).
     () =>
-      o.responsiveUs === undefined || input.faults.length > 0 || o.buggify.length > 0
+      o.responsiveUs === undefined ||
+      input.faults.length > 0 ||
+      o.buggify.length > 0 ||
+      o.lossP > 0 ||
+      (o as LatencyOptions).disk !== undefined
         ? undefined
         : checkResponsive(run.recorder.operations, o.responsiveUs, world.now),
     () => kube?.checks({ healedAt: run.healedAt, at: world.now, boundUs: o.livenessBoundUs }),

@@ -122,8 +122,10 @@ export function outcomeOf(op: EtcdOperation, limits?: EtcdLimits): Outcome {
 
 function pushPutValues(ops: readonly RequestOp[], out: string[]): void {
   for (const op of ops) {
-    if ("requestPut" in op) out.push(op.requestPut.value);
-    else if ("requestTxn" in op) {
+    // An ignore_value put writes the value the key already has, not its own (empty) one.
+    if ("requestPut" in op) {
+      if (!op.requestPut.ignoreValue) out.push(op.requestPut.value);
+    } else if ("requestTxn" in op) {
       pushPutValues(op.requestTxn.success, out);
       pushPutValues(op.requestTxn.failure, out);
     }
@@ -141,34 +143,6 @@ function writtenValues(r: EtcdRequest): readonly string[] {
     return out;
   }
   return NO_VALUES;
-}
-
-/** Calls `visit` with every pair a response carries (ranges' kvs, prev kvs), nested Txns included. */
-function forEachObservedKv(r: EtcdResponse, visit: (kv: KeyValue) => void): void {
-  const fromOps = (ops: readonly ResponseOp[]): void => {
-    for (const op of ops) {
-      if ("responseRange" in op) for (const kv of op.responseRange.kvs) visit(kv);
-      else if ("responsePut" in op) {
-        if (op.responsePut.prevKv) visit(op.responsePut.prevKv);
-      } else if ("responseDeleteRange" in op) for (const kv of op.responseDeleteRange.prevKvs ?? []) visit(kv);
-      else fromOps(op.responseTxn.responses);
-    }
-  };
-  switch (r.kind) {
-    case "range":
-      for (const kv of r.range.kvs) visit(kv);
-      break;
-    case "put":
-      if (r.put.prevKv) visit(r.put.prevKv);
-      break;
-    case "deleteRange":
-      for (const kv of r.deleteRange.prevKvs ?? []) visit(kv);
-      break;
-    case "txn":
-      fromOps(r.txn.responses);
-      break;
-    default:
-  }
 }
 
 /** Whether a request has a Range (nested Txns included) that reads at an old revision or serializably. */
@@ -398,7 +372,9 @@ export function prepareEtcdHistory(
       const t = op.return;
       const response = op.response!;
       if (writers.size > 0)
-        forEachObservedKv(response, (kv) => {
+        forEachShownPair(request, response, (kv, keysOnly) => {
+          // A keys_only range shows every value empty: it saw no value, least of all an empty one.
+          if (keysOnly) return;
           const v = kv.value;
           if (writers.has(v) && t < (firstShown.get(v) ?? Infinity)) firstShown.set(v, t);
         });
