@@ -345,6 +345,11 @@ fileCase(
   /field "options\.latencyUs" plus jitterUs .* must be at most a quarter of the election timeout/,
 );
 fileCase(
+  "keyspace rewrites on a cluster the control plane shares",
+  { scenario: "watch-compaction", options: { traffic: { rewrite: 3 } } },
+  /field "options\.traffic\.rewrite" must be 0 with kube on/,
+);
+fileCase(
   "request timeout too short to complete anything",
   { scenario: "smoke", options: { requestTimeoutUs: 1 } },
   /field "options\.requestTimeoutUs" must be at least/,

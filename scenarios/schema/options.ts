@@ -421,6 +421,14 @@ const kvLimits: Limit[] = [
   },
   (o) => tooManyTicks(o.members! + o.spares!)(o),
   tooManyFaults,
+  // A rewrite deletes from a key to the end of the keyspace: the workload's keys are all it may hold.
+  (o) =>
+    (o.kube as unknown as boolean) && ((o.traffic as unknown as Record<string, number>).rewrite ?? 0) > 0
+      ? [
+          "options.traffic.rewrite",
+          "must be 0 with kube on: a rewrite deletes every key from the workload's to the end of the keyspace, the control plane's /registry/ keys too",
+        ]
+      : undefined,
   (o) => latencyOptionProblem(o, o.members! + o.spares!),
   // Timing that cannot work: the cluster could never elect, or answer, within the bounds it is held to.
   (o) => {
