@@ -406,13 +406,15 @@ export function runKvCluster(
     () => leaseSafety.result(),
     () => leaseExpiry.result(),
     // Judged only where nothing was made to fail or slow: a fault or a BUGGIFY point may delay any answer,
-    // background loss leaves a request to its timeout, and a disk profile's fsyncs take what its law
-    // draws (a noisy neighbour's stall outlasts the request timeout).
+    // background loss leaves a request to its timeout, a disk profile's fsyncs take what its law draws (a
+    // noisy neighbour's stall outlasts the request timeout), and a slower network stretches every round
+    // trip a request makes (the bound is set for the defaults' 1 ms + 1 ms).
     () =>
       o.responsiveUs === undefined ||
       input.faults.length > 0 ||
       o.buggify.length > 0 ||
       o.lossP > 0 ||
+      o.latencyUs + o.jitterUs > KV_DEFAULTS.latencyUs + KV_DEFAULTS.jitterUs ||
       (o as LatencyOptions).disk !== undefined
         ? undefined
         : checkResponsive(run.recorder.operations, o.responsiveUs, world.now),
