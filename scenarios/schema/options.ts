@@ -117,7 +117,7 @@ export const kvOptions = {
   responsiveUs: us(1)
     .optional()
     .describe(
-      "smoke: in a run with no faults, no BUGGIFY points, no background loss (lossP), no slower network (latencyUs + jitterUs above 2 ms) and no disk profile, every client operation must be answered within this long of its call (the check `responsive`; absent, or with any of those: not judged)",
+      "smoke: in a run with no faults, no BUGGIFY points, no background loss (lossP), no slower network (latencyUs + jitterUs above 2 ms), no disk profile and the default Raft tuning (tickUs, electionTicks, maxInflight, maxEntriesPerMsg, leaderSendsBeforeSync, snapshotEvery), every client operation must be answered within this long of its call (the check `responsive`; absent, or with any of those changed: not judged)",
     ),
   thinkUs: us(1).describe("mean client think time between operations"),
   traffic: trafficMix,
