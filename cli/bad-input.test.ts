@@ -480,6 +480,39 @@ fileCase(
   field("options.membership[0].remove"),
 );
 fileCase(
+  "membership removes a spare in another lane than its add",
+  {
+    scenario: "membership-change",
+    options: {
+      members: 3,
+      spares: 1,
+      membership: [
+        { add: "n4", lane: 0 },
+        { remove: "n4", lane: 1 },
+      ],
+    },
+  },
+  /field "options\.membership\[1\]\.remove" removes n4 in lane 1, but options\.membership\[0\] adds it in lane 0/,
+);
+fileCase(
+  "membership removes a spare before adding it",
+  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ remove: "n4" }, { add: "n4" }] } },
+  /field "options\.membership\[0\]\.remove" removes spare n4 before any step adds it/,
+);
+fileCase(
+  "membership adds a spare twice",
+  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n4" }, { add: "n4" }] } },
+  /field "options\.membership\[1\]\.add" adds n4 again/,
+);
+fileCase(
+  "membership adds back a removed member",
+  {
+    scenario: "membership-change",
+    options: { members: 3, spares: 1, membership: [{ add: "n4" }, { remove: "n4" }, { add: "n4" }] },
+  },
+  /field "options\.membership\[2\]\.add" adds n4 again/,
+);
+fileCase(
   "membership step unknown",
   { scenario: "membership-change", options: { membership: [{ promote: "n4" }] } },
   field("options.membership[0].promote"),
