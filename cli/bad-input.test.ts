@@ -492,7 +492,7 @@ fileCase(
       ],
     },
   },
-  /field "options\.membership\[1\]\.remove" removes n4 in lane 1, but options\.membership\[0\] adds it in lane 0/,
+  /field "options\.membership\[1\]\.remove" names n4 in lane 1, but options\.membership\[0\] names it in lane 0/,
 );
 fileCase(
   "membership removes a spare before adding it",
@@ -500,17 +500,12 @@ fileCase(
   /field "options\.membership\[0\]\.remove" removes spare n4 before any step adds it/,
 );
 fileCase(
-  "membership adds a spare twice",
-  { scenario: "membership-change", options: { members: 3, spares: 1, membership: [{ add: "n4" }, { add: "n4" }] } },
-  /field "options\.membership\[1\]\.add" adds n4 again/,
-);
-fileCase(
-  "membership adds back a removed member",
+  "membership adds a spare in two lanes",
   {
     scenario: "membership-change",
-    options: { members: 3, spares: 1, membership: [{ add: "n4" }, { remove: "n4" }, { add: "n4" }] },
+    options: { members: 3, spares: 1, membership: [{ add: "n4" }, { add: "n4", lane: 2 }] },
   },
-  /field "options\.membership\[2\]\.add" adds n4 again/,
+  /field "options\.membership\[1\]\.add" names n4 in lane 2, but options\.membership\[0\] names it in lane 0/,
 );
 fileCase(
   "membership step unknown",

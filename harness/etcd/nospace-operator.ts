@@ -43,21 +43,29 @@ export function etcdOperator(
   });
   const maint = new MaintenanceClient(env);
   // With auth on, etcd's Maintenance service wants root's token (Alarm since GHSA-q8m4-xhhv-38mg's fix):
-  // the operator logs in first, and again once a call finds its token dead (expired, or the member restarted).
+  // the operator logs in first, and again once a call finds its token dead (expired, or the member
+  // restarted), then asks once more, as etcdctl, which logs in for every command, would have. Failing the
+  // step instead left it to the next poll's whole response, whose wait before the disarm outlived a short
+  // --auth-token-ttl every time (option fuzz: auth-revoke, a 155 ms TTL, NOSPACE never disarmed).
   const call = (member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void): void => {
     if (o.auth === undefined) return maint.call(member, request, cb);
-    const send = () =>
+    const send = (again: boolean) =>
       maint.call(
         member,
         request,
         (r) => {
-          if (r.error === "invalid-auth-token") kv.dropToken();
-          cb(r);
+          if (r.error !== "invalid-auth-token") return cb(r);
+          kv.dropToken();
+          if (again) withToken(() => send(false));
+          else cb(r);
         },
         kv.currentToken,
       );
-    if (kv.currentToken !== undefined) return send();
-    kv.login((r) => (r.ok || r.error === "auth-not-enabled" ? send() : cb({ error: r.error })));
+    const withToken = (then: () => void) =>
+      kv.currentToken !== undefined
+        ? then()
+        : kv.login((r) => (r.ok || r.error === "auth-not-enabled" ? then() : cb({ error: r.error })));
+    withToken(() => send(true));
   };
   let ask = 0;
   const step = (what: string) => o.log.steps.push({ time: env.now(), what });

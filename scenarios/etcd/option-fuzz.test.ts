@@ -36,6 +36,10 @@ test("lease-checkpoints on one member: a read's lease renewal proposes before th
   passes("2541", "raft-safety");
 });
 
+test("auth-revoke with a 155 ms token TTL: the NOSPACE operator logs in again when its token expires, and disarms (etcd-nospace)", () => {
+  passes("s281", "etcd-nospace");
+});
+
 test("smoke with background loss, a noisy-neighbour disk, a slower network or frequent snapshots is not held to prompt answers (responsive not judged)", () => {
   for (const name of ["50", "139", "w935", "w4186"]) {
     const r = run(name);

@@ -155,40 +155,34 @@ function validateMembership(o: Options, bad: Bad): void {
   const all = members + Number(o.spares ?? 0);
   const index = (name: unknown) =>
     typeof name === "string" && /^n[1-9][0-9]*$/.test(name) ? Number(name.slice(1)) : 0;
-  // Lanes run side by side, so a plan must mean the same in any interleaving of its lanes: a spare is added
-  // once (so never again after its removal: etcd never takes a removed member's ID back), and removed by
-  // name only after its add, in its add's lane.
-  const added = new Map<string, { step: number; lane: number }>();
+  // Lanes run side by side, so a plan must mean the same in any interleaving of its lanes: every step
+  // that names a spare is in one lane (an add racing its own removal could land either side of it), and a
+  // spare is removed by name only after a step adds it.
+  const laneOf = new Map<string, { step: number; lane: number }>();
   steps.forEach((step: Record<string, unknown>, i) => {
     const f = `options.membership[${i}]`;
     const lane = typeof step.lane === "number" ? step.lane : 0;
+    const name = String("add" in step ? step.add : step.remove);
+    let k: number;
     if ("add" in step) {
-      const name = String(step.add);
-      const k = index(step.add);
+      k = index(step.add);
       if (k <= members || k > all)
         throw bad(`${f}.add`, `must name a spare (n${members + 1}..n${all}; set options.spares)`);
-      const before = added.get(name);
-      if (before !== undefined)
-        throw bad(
-          `${f}.add`,
-          `adds ${name} again (options.membership[${before.step}] adds it): a member is added once`,
-        );
-      added.set(name, { step: i, lane });
-    } else if (step.remove !== "@leader") {
-      const name = String(step.remove);
-      const k = index(step.remove);
+    } else {
+      if (step.remove === "@leader") return;
+      k = index(step.remove);
       if (k < 1 || k > all) throw bad(`${f}.remove`, `must name a member (n1..n${all}) or "@leader"`);
-      if (k > members) {
-        const a = added.get(name);
-        if (a === undefined)
-          throw bad(`${f}.remove`, `removes spare ${name} before any step adds it (add it first, in this lane)`);
-        if (a.lane !== lane)
-          throw bad(
-            `${f}.remove`,
-            `removes ${name} in lane ${lane}, but options.membership[${a.step}] adds it in lane ${a.lane}: lanes run side by side, so remove it in lane ${a.lane}`,
-          );
-      }
+      if (k > members && !laneOf.has(name))
+        throw bad(`${f}.remove`, `removes spare ${name} before any step adds it (add it first, in this lane)`);
     }
+    if (k <= members) return;
+    const first = laneOf.get(name);
+    if (first === undefined) laneOf.set(name, { step: i, lane });
+    else if (first.lane !== lane)
+      throw bad(
+        `${f}.${"add" in step ? "add" : "remove"}`,
+        `names ${name} in lane ${lane}, but options.membership[${first.step}] names it in lane ${first.lane}: lanes run side by side, so keep ${name}'s steps in lane ${first.lane}`,
+      );
   });
 }
 
