@@ -249,6 +249,21 @@ test("min available: dropping below replicas − maxUnavailable after being avai
   assert.is(tooEarly.verdict, "fail", "a fault that ended longer ago than the window explains nothing");
 });
 
+test("min available: a container kill explains a shortfall through the kubelet's restart back-off (explainKillUs), other faults only for explainUs", () => {
+  // The shortfall comes at 2 s; the fault ended at 0.5 ms: 1.5 s before, past a 1 s window.
+  const h = new History(1_000_000);
+  h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));
+  h.at(rs("old", 2), gone("o1"), gone("o2"));
+  const judge = (kind: string) =>
+    checkRollout(log({ versions: h.versions }), {
+      faults: [{ start: 0, end: 500, kind }],
+      explainUs: 1_000_000,
+      explainKillUs: 9_000_000,
+    })[1].verdict;
+  assert.is(judge("container-kill"), "pass");
+  assert.is(judge("partition"), "fail");
+});
+
 test("min available: a pod deleted by a scale down moments after it turned ready does not count: the Deployment was not yet available", () => {
   const h = new History(20_000); // 20 ms per revision
   h.at(dep(2), rs("old", 3), pod("o1", "old"), pod("o2", "old", false), pod("o3", "old", false));

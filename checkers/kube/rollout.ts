@@ -75,6 +75,12 @@ export interface RolloutCheckOptions {
   faults?: readonly FaultWindow[];
   /** How long after a fault a shortfall of ready pods is still explained by it. */
   explainUs?: number;
+  /**
+   * The same after a container kill (default explainUs): its pod stays unready through the kubelet's
+   * restart back-off, which grows with each kill of the container (up to 8 s here, as CrashLoopBackOff
+   * grows to 5 min), so the window is that longest back-off and a start more than explainUs.
+   */
+  explainKillUs?: number;
   /** How long the ready pods must stay at the floor before the Deployment counts as available. */
   settleUs?: number;
   /** How long pods must stay above replicas + maxSurge to count. */
@@ -121,8 +127,12 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       .filter((a) => a.disruptive === true)
       .map((a) => ({ start: a.startedAt ?? a.time, end: a.time, what: a.description })),
   ];
+  const explainKillUs = opts.explainKillUs ?? explainUs;
   const explaining = (t: number): FaultWindow | undefined =>
-    faults.find((f) => f.start <= t && (f.end === undefined || f.end + explainUs >= t));
+    faults.find(
+      (f) =>
+        f.start <= t && (f.end === undefined || f.end + (f.kind === "container-kill" ? explainKillUs : explainUs) >= t),
+    );
 
   // When the Deployment controller sent each ReplicaSet update ("ns/name@baseRv", earliest: a retry
   // reuses the base), and the ReplicaSet keys each revision's acknowledged updates wrote, with that time.

@@ -5,7 +5,8 @@ import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
-import { checkKube } from "../../checkers/kube/index.ts";
+import { DEFAULT_EXPLAIN_US, checkKube } from "../../checkers/kube/index.ts";
+import { DEFAULT_KUBELET_TIMING } from "../../core/kube/kubelet.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
@@ -88,7 +89,15 @@ export function controlPlaneChecks(
       const kube = checkKube(
         cluster.observations(),
         { input: cluster.convergence(), timing },
-        { faults, ...(o.explainUs !== undefined ? { explainUs: o.explainUs } : {}) },
+        {
+          faults,
+          ...(o.explainUs !== undefined ? { explainUs: o.explainUs } : {}),
+          // A killed container's pod is unready through the kubelet's back-off and the container's start.
+          explainKillUs:
+            (o.explainUs ?? DEFAULT_EXPLAIN_US) +
+            DEFAULT_KUBELET_TIMING.restartBackoffUs[1] +
+            DEFAULT_KUBELET_TIMING.startDelayUs[1],
+        },
       );
       if (!outcome.converged() && !kube.some((c) => c.name === "kube-liveness" && c.verdict === "fail")) {
         const pending = outcome.pending();
