@@ -655,6 +655,17 @@ test("a Txn refused lease-not-found may have found a lease of its puts expired u
   );
 });
 
+test("a lease ID granted again after its lease expired may expire again (option fuzz: clock-skew over 88 s)", () => {
+  // Lease 7 expires, taking a with it; granted again under the same ID, it holds b and expires again.
+  const h = () => new H().grant(0, [0, 1], 7, 1).put(0, [2, 3], "a", "1", 2, { lease: 7 }).get(1, [4, 5], "a", 3, []);
+  assert.is(
+    h().grant(0, [6, 7], 7, 3).put(0, [8, 9], "b", "1", 4, { lease: 7 }).get(1, [10, 11], "b", 5, []).verdict(),
+    "pass",
+  );
+  // Without the second grant, the expired lease cannot take b.
+  assert.is(h().put(0, [8, 9], "b", "1", 4, { lease: 7 }).verdict(), "fail");
+});
+
 test("a lease cannot be used before it is granted", () => {
   assert.is(new H().putError(0, [0, 1], "a", "1", 7, "lease-not-found").grant(0, [2, 3], 7, 1).verdict(), "pass");
   assert.is(new H().put(0, [0, 1], "a", "1", 2, { lease: 7 }).grant(0, [2, 3], 7, 2).verdict(), "fail");

@@ -40,6 +40,10 @@ test("auth-revoke with a 155 ms token TTL: the NOSPACE operator logs in again wh
   passes("s281", "etcd-nospace");
 });
 
+test("clock-skew over 88 s with explicit lease IDs: a lease ID granted again after its lease expired may expire again (linearizability)", () => {
+  passes("l695", "linearizability");
+});
+
 test("smoke with background loss, a noisy-neighbour disk, a slower network or frequent snapshots is not held to prompt answers (responsive not judged)", () => {
   for (const name of ["50", "139", "w935", "w4186"]) {
     const r = run(name);

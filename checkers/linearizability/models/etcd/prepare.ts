@@ -12,7 +12,9 @@
 //   checker judges them, and a watch bug should not turn into a linearizability verdict.
 // - Revision facts for the model: which revisions known writes created, and what responses showed
 //   of each revision (see EtcdModelConfig).
-// - Leases may expire at any time: one `expire` operation with unknown outcome per lease.
+// - Leases may expire at any time: one `expire` operation with unknown outcome per lease, and one more
+//   for each later grant of its ID (an explicit ID granted again once the lease had ended: each lifetime
+//   may expire).
 
 import type {
   EtcdErrorCode,
@@ -299,21 +301,23 @@ export function prepareEtcdHistory(
     first = firstPass(n, (i) => copy[i]!, false, options.limits)!;
   }
   const opAt = (i: number): EtcdOperation => (sorted !== undefined ? sorted[i]! : window!.get(i));
-  const { outcomes, writers, leaseFirstCall, dropped } = first;
+  const { outcomes, writers, leaseFirstCall, leaseRegrants, dropped } = first;
 
-  // One lease expiry per lease (unknown outcome), called when the lease is first named: merged
-  // into the requests (in call order) as they are listed below, as a stable sort by call of the
-  // requests then the expiries would place them.
+  // One lease expiry per lease (unknown outcome), called when the lease is first named, and one per
+  // later grant of its ID (called with that grant): merged into the requests (in call order) as they
+  // are listed below, as a stable sort by call of the requests then the expiries would place them.
   const leaseIds = [...leaseFirstCall.keys()].sort((a, b) => a - b);
   const expiries: EtcdModelOperation[] = [];
+  const expiry = (lease: number, call: number): EtcdModelOperation => ({
+    clientId: -1,
+    call,
+    return: Infinity,
+    input: { kind: "expire", lease },
+    output: { unknown: true, response: null, error: null },
+  });
   for (const lease of leaseIds) {
-    expiries.push({
-      clientId: -1,
-      call: leaseFirstCall.get(lease)!,
-      return: Infinity,
-      input: { kind: "expire", lease },
-      output: { unknown: true, response: null, error: null },
-    });
+    expiries.push(expiry(lease, leaseFirstCall.get(lease)!));
+    for (const call of leaseRegrants.get(lease) ?? []) expiries.push(expiry(lease, call));
   }
   expiries.sort((a, b) => a.call - b.call);
 
@@ -496,11 +500,20 @@ function firstPass(
   checkOrder: boolean,
   limits: EtcdLimits | undefined,
 ):
-  | { outcomes: Uint8Array; writers: Map<string, number>; leaseFirstCall: Map<number, number>; dropped: number }
+  | {
+      outcomes: Uint8Array;
+      writers: Map<string, number>;
+      leaseFirstCall: Map<number, number>;
+      /** Calls of the grants of a lease ID already granted before (that succeeded, or may have). */
+      leaseRegrants: Map<number, number[]>;
+      dropped: number;
+    }
   | undefined {
   const outcomes = new Uint8Array(n);
   const writers = new Map<string, number>();
   const leaseFirstCall = new Map<number, number>();
+  const leaseRegrants = new Map<number, number[]>();
+  const granted = new Set<number>();
   let dropped = 0;
   let lastCall = -Infinity;
   let lastId = -Infinity;
@@ -525,8 +538,21 @@ function firstPass(
     } else {
       for (const id of leasesOf(request, outcome === "ok" ? op.response : null))
         if (!leaseFirstCall.has(id)) leaseFirstCall.set(id, op.call);
+      // A grant of an ID granted before (a request's ID and its response's are one grant): a lifetime
+      // after the first, which may expire too.
+      if (request.kind === "leaseGrant" && (outcome === "ok" || outcome === "unknown")) {
+        const id = request.leaseGrant.ID || (op.response?.kind === "leaseGrant" ? op.response.leaseGrant.ID : 0);
+        if (id) {
+          if (!granted.has(id)) granted.add(id);
+          else {
+            const calls = leaseRegrants.get(id);
+            if (calls === undefined) leaseRegrants.set(id, [op.call]);
+            else calls.push(op.call);
+          }
+        }
+      }
     }
     outcomes[i] = code;
   }
-  return { outcomes, writers, leaseFirstCall, dropped };
+  return { outcomes, writers, leaseFirstCall, leaseRegrants, dropped };
 }
