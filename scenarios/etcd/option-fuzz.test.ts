@@ -44,6 +44,10 @@ test("clock-skew over 88 s with explicit lease IDs: a lease ID granted again aft
   passes("l695", "linearizability");
 });
 
+test("clock-skew over 61 s: leases whose keys vanished with nothing but later reads to show it are decided, not left inconclusive (linearizability)", () => {
+  passes("l798", "linearizability");
+});
+
 test("smoke with background loss, a noisy-neighbour disk, a slower network or frequent snapshots is not held to prompt answers (responsive not judged)", () => {
   for (const name of ["50", "139", "w935", "w4186"]) {
     const r = run(name);

@@ -257,6 +257,28 @@ test("a lease found gone before any later revision is known: its expiry is place
   assertGuessed(history);
 });
 
+test("a lease whose keys vanish may have expired long ago in call order: its expiry is a gap's candidate (option fuzz: clock-skew over 61 s)", () => {
+  // Lease 7 holds k; a hundred unknown puts that never happened are called after it, then k is gone at
+  // revision 3 with nothing to show it but later reads. The expiry (called with the grant) is further
+  // back in call order than the gap's scan of unknown outcomes reaches.
+  const lease = 7;
+  const steps: ScriptStep[] = [
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 2, ID: lease } }, call: 0, ret: 5 },
+    { request: put("k", "v1", lease), call: 10, ret: 15 },
+  ];
+  for (let i = 0; i < 100; i++)
+    steps.push({ request: put(`x${i}`, "never"), call: 20 + i, ret: 0, known: false, applied: false });
+  const expiry = steps.length;
+  steps.push(
+    { request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 150, ret: 155 },
+    { request: put("c", "c1"), call: 200, ret: 205 },
+    { request: get("k"), call: 210, ret: 215 },
+  );
+  // The lessor's expiry, not a client's revoke: left out of the history.
+  const history = scripted(steps).filter((o) => o.id !== expiry);
+  assertGuessed(history);
+});
+
 test("a lease grant floats from the revision its header shows: a lease found gone before it may need a later gap", () => {
   const lease = 7;
   const history = scripted([

@@ -377,6 +377,12 @@ class Guess {
   /** 1 at each of those expiries' indices (none made when there are none). */
   private provenExpiry: Uint8Array | undefined;
   /**
+   * Every lease's expiries (one per lifetime), by lease: one whose lease holds keys is a candidate for any
+   * gap, however long ago it was called. Its keys may vanish with no "not found" to show it (a read of the
+   * range after the gap), and an unknown outcome called that long before the gap is beyond the scan.
+   */
+  private readonly expiriesOf = new Map<number, number[]>();
+  /**
    * What pinned responses showed of each key, by the revision they showed it at: the key's
    * modRevision there (reads at an old revision left out).
    */
@@ -502,7 +508,12 @@ class Guess {
         compactions.set(i, input.request.compact.revision);
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
-        if (input.kind === "expire") expiries.set(input.lease, i);
+        if (input.kind === "expire") {
+          expiries.set(input.lease, i);
+          const list = this.expiriesOf.get(input.lease);
+          if (list) list.push(i);
+          else this.expiriesOf.set(input.lease, [i]);
+        }
         continue;
       }
       if (output.error === "lease-not-found") {
@@ -959,6 +970,13 @@ class Guess {
           candidates.push(e);
       }
     const proven = candidates.length > provenFrom;
+    // The other expiries of leases that hold keys now (after the proven ones, before the scan).
+    if (this.expiriesOf.size > 0)
+      for (const kv of this.state.kvs.values()) {
+        if (kv.lease === 0) continue;
+        for (const e of this.expiriesOf.get(kv.lease) ?? [])
+          if (!placed[e] && calls[e]! <= deadline && candidates.indexOf(e) < 0) candidates.push(e);
+      }
     for (let j = this.boundedStart; j < bounded.length && candidates.length < limit; j++) {
       const u = bounded[j]!;
       if (calls[u]! > deadline) break;
