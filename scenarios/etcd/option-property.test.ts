@@ -10,6 +10,7 @@ import { FAULT_KINDS } from "../../sim/nemesis.ts";
 import { findScenario } from "../registry.ts";
 import { resolveRun, runScenario } from "../runner.ts";
 import { validateOptions } from "../schema/file.ts";
+import { TRAFFIC } from "../schema/options.ts";
 import { UsageError } from "../types.ts";
 
 const SCENARIOS = [
@@ -24,28 +25,9 @@ const SCENARIOS = [
   "watch-compaction",
   "auth-revoke",
 ] as const;
-const REQUESTS = [
-  "get",
-  "list",
-  "staleGet",
-  "put",
-  "delete",
-  "txn",
-  "txnCompare",
-  "rangeOptions",
-  "putIgnore",
-  "rangeDelete",
-  "txnWriteRead",
-  "invalidRequest",
-  "aheadRead",
-  "nestedTxn",
-  "keepAlive",
-  "leaseTimeToLive",
-  "cas",
-  "putWithLease",
-  "leaseRevoke",
-  "watch",
-] as const;
+// Every request kind the workload sends, but keyspace rewrites: the schema refuses them where a control
+// plane shares the keyspace (watch-compaction).
+const REQUESTS = [...TRAFFIC.filter((k) => k !== "rewrite"), "leaseTimeToLive"] as const;
 
 const levers = fc.record(
   {

@@ -55,7 +55,7 @@ export const faultMix = z
   })
   .describe("the fault mix the seed's schedule is drawn from");
 
-const TRAFFIC = [
+export const TRAFFIC = [
   "get",
   "list",
   "staleGet",
