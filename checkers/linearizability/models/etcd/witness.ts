@@ -497,7 +497,6 @@ class Guess {
     /** The three sorts' numbers, one after another (see sortIndices). */
     const scratch = new Float64Array(n);
     let shownCount = 0;
-    const expiries = new Map<number, number>();
     const gone = new Set<number>();
     const revoked = new Set<number>();
     /** The compactions that succeeded, by index, with their compact revisions (see orderCompactions). */
@@ -509,7 +508,6 @@ class Guess {
       if (input.kind === "expire" || output.unknown) {
         place[i] = UNKNOWN;
         if (input.kind === "expire") {
-          expiries.set(input.lease, i);
           const list = this.expiriesOf.get(input.lease);
           if (list) list.push(i);
           else this.expiriesOf.set(input.lease, [i]);
@@ -559,7 +557,8 @@ class Guess {
       }
     }
     for (const lease of gone) {
-      const e = expiries.get(lease);
+      // The lease's latest lifetime (a later grant of its ID brings another expiry).
+      const e = this.expiriesOf.get(lease)?.at(-1);
       if (e === undefined || revoked.has(lease)) continue;
       this.expiryOfGone.set(lease, e);
       (this.provenExpiry ??= new Uint8Array(n))[e] = 1;
