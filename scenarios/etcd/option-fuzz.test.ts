@@ -48,6 +48,10 @@ test("clock-skew over 61 s: leases whose keys vanished with nothing but later re
   passes("l798", "linearizability");
 });
 
+test("watch-compaction with the control plane on: a compactor Txn lost in an outage is not guessed into its first gap for good (linearizability)", () => {
+  passes("k5836", "linearizability");
+});
+
 test("smoke with background loss, a noisy-neighbour disk, a slower network or frequent snapshots is not held to prompt answers (responsive not judged)", () => {
   for (const name of ["50", "139", "w935", "w4186"]) {
     const r = run(name);

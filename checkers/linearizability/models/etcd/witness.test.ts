@@ -315,6 +315,32 @@ test("requests held up together take the gaps after an outage in call order", ()
   assertGuessed(history);
 });
 
+test("a compare that fails far past an outage revises the gap whose filler wrote its key, not the latest gaps (watch-compaction seed 5005836)", () => {
+  // The apiserver's compactor Txn (put compact_rev_key if its version is 1) timed out at the start of an
+  // outage and never applied; 40 puts of other keys, called after it, took the revisions the outage left.
+  // Guessed in call order, the Txn takes the first gap, and the compactor's next Txn, 40 revisions on,
+  // finds the version moved. Revising the latest gaps first spent every backtrack on puts of other keys.
+  const cas = (version: number, value: string): EtcdRequest => ({
+    kind: "txn",
+    txn: {
+      compare: [{ key: "compact_rev_key", target: "VERSION", result: "EQUAL", version }],
+      success: [{ requestPut: { key: "compact_rev_key", value } }],
+      failure: [{ requestRange: { key: "compact_rev_key" } }],
+    },
+  });
+  const steps: ScriptStep[] = [
+    { request: cas(0, "1"), call: 0, ret: 5 },
+    { request: cas(1, "2"), call: 100, ret: 0, known: false, applied: false },
+  ];
+  for (let i = 0; i < 40; i++) steps.push({ request: put(`/k/${i}`, "v"), call: 110 + i, ret: 0, known: false });
+  steps.push({ request: cas(1, "3"), call: 1000, ret: 1005 });
+  const history = scripted(steps);
+  assertGuessed(history);
+  // The same outage with the Txn applied first: the later compare fails, and the guess finds that too.
+  steps[1] = { ...steps[1]!, applied: true };
+  assertGuessed(scripted(steps));
+});
+
 test("a floating operation whose predecessors need a later revision waits with them", () => {
   // A put answered late made revision 3; a compaction applied after it (its header shows 3); two more
   // compactions of the same revision, called meanwhile, were refused as compacted before the put was

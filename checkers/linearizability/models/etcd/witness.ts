@@ -38,6 +38,7 @@ import {
   type EtcdOutput,
   type EtcdState,
 } from "./model.ts";
+import { keySpansOf, spansOverlap } from "./key-spans.ts";
 import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -352,6 +353,8 @@ class Guess {
   private readonly choices: Choice[] = [];
   /** What stopped the guess. */
   failure: string | undefined;
+  /** A pinned operation that reached its revision and was not legal there (the latest dead end), or -1. */
+  private illegal = -1;
   /** Floating operations that were not legal where the guess first put them. */
   private deferred: number[] = [];
   /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
@@ -427,7 +430,7 @@ class Guess {
         this.furthestDeadEnd = this.k;
         this.backtracks = 0;
       }
-      if (!this.backtrack()) return this.fail(this.exhausted ? "budget" : why);
+      if (!this.backtrack(this.culprit())) return this.fail(this.exhausted ? "budget" : why);
     }
   }
 
@@ -451,7 +454,10 @@ class Guess {
           return `due before op ${x}`;
       }
       if (this.place[x] === PINNED) {
-        if (!this.placePinned(x)) return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
+        if (!this.placePinned(x)) {
+          if (this.state.revision === this.slot[x]! - this.creates[x]!) this.illegal = x;
+          return `pinned op ${x} at revision ${this.slot[x]} (state ${this.state.revision})`;
+        }
       } else {
         const next = this.step(this.state, x);
         if (next) this.commit(x, next);
@@ -1163,8 +1169,36 @@ class Guess {
     return "order incomplete";
   }
 
-  /** Undoes everything since the latest gap choice and fills that gap with its next candidate. */
-  private backtrack(): boolean {
+  /**
+   * The gap choice to revise after the latest dead end, or -1 for the latest. A pinned operation that
+   * reached its revision and was illegal there is illegal because of what the store held in the keys it
+   * reads or writes: only a filler that wrote one of them can be to blame, however many gaps were filled
+   * after it (an unknown compactor Txn guessed into an early gap of an outage fails a compare 40
+   * revisions on). Revising the later gaps first spent every backtrack on fillers of other keys.
+   */
+  private culprit(): number {
+    const x = this.illegal;
+    this.illegal = -1;
+    if (x < 0) return -1;
+    const input = this.ops.at(x).input;
+    const spans = input.kind === "request" ? keySpansOf(input.request) : undefined;
+    if (spans === undefined) return -1;
+    for (let j = this.choices.length - 1; j >= 0; j--) {
+      const at = this.choices[j]!.orderLength;
+      if (at >= this.orderLength) continue;
+      const filler = this.ops.at(this.order[at]!).input;
+      const wrote = filler.kind === "request" ? keySpansOf(filler.request) : undefined;
+      if (wrote === undefined || spansOverlap(spans, wrote)) return j;
+    }
+    return -1;
+  }
+
+  /**
+   * Undoes everything since gap choice `from` (the latest if -1; the later ones are dropped) and fills
+   * that gap with its next candidate.
+   */
+  private backtrack(from = -1): boolean {
+    if (from >= 0) this.choices.length = from + 1;
     while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;

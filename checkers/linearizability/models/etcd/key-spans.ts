@@ -1,0 +1,71 @@
+// The keys a request reads or writes, as half-open spans of the keyspace: what the guessed linearization
+// (witness.ts) asks when an operation is illegal in the state it reached. Only an earlier choice that
+// wrote one of those keys can have made it illegal, so that is the choice to revise (backjumping), not
+// merely the latest one.
+import type { EtcdRequest, RequestOp, TxnRequest } from "../../../../core/mvcc/rpc.ts";
+
+/** Keys from `start` up to (not including) `end`; `end` undefined: every key from `start` on. */
+export interface KeySpan {
+  start: string;
+  end: string | undefined;
+}
+
+/** The span of one key, or of a range in etcd's spelling (rangeEnd "\0": every key from `key` on). */
+function spanOf(key: string, rangeEnd: string | undefined): KeySpan {
+  if (rangeEnd === undefined || rangeEnd === "") return { start: key, end: `${key}\0` };
+  return { start: key, end: rangeEnd === "\0" ? undefined : rangeEnd };
+}
+
+function fromTxn(txn: TxnRequest, out: KeySpan[]): boolean {
+  for (const c of txn.compare) out.push(spanOf(c.key, c.rangeEnd));
+  return fromOps(txn.success, out) && fromOps(txn.failure, out);
+}
+
+function fromOps(ops: readonly RequestOp[], out: KeySpan[]): boolean {
+  for (const op of ops) {
+    if ("requestRange" in op) out.push(spanOf(op.requestRange.key, op.requestRange.rangeEnd));
+    else if ("requestPut" in op) {
+      if (dependsOnLease(op.requestPut)) return false;
+      out.push(spanOf(op.requestPut.key, undefined));
+    } else if ("requestDeleteRange" in op) out.push(spanOf(op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd));
+    else if (!fromTxn(op.requestTxn, out)) return false;
+  }
+  return true;
+}
+
+/** A put whose legality or effect hangs on a lease (which fillers may change without touching its key). */
+function dependsOnLease(put: { lease?: number; ignoreLease?: boolean }): boolean {
+  return (put.lease ?? 0) !== 0 || put.ignoreLease === true;
+}
+
+/**
+ * The spans a request reads or writes (compares, ranges, puts, deletes, nested Txns included), or
+ * undefined if what it does hangs on more than the contents of some keys: a lease's state, a compaction.
+ */
+export function keySpansOf(request: EtcdRequest): KeySpan[] | undefined {
+  const out: KeySpan[] = [];
+  switch (request.kind) {
+    case "range":
+      out.push(spanOf(request.range.key, request.range.rangeEnd));
+      return out;
+    case "put":
+      if (dependsOnLease(request.put)) return undefined;
+      out.push(spanOf(request.put.key, undefined));
+      return out;
+    case "deleteRange":
+      out.push(spanOf(request.deleteRange.key, request.deleteRange.rangeEnd));
+      return out;
+    case "txn":
+      return fromTxn(request.txn, out) ? out : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether two lists of spans share a key. */
+export function spansOverlap(a: readonly KeySpan[], b: readonly KeySpan[]): boolean {
+  for (const x of a)
+    for (const y of b)
+      if ((y.end === undefined || x.start < y.end) && (x.end === undefined || y.start < x.end)) return true;
+  return false;
+}
