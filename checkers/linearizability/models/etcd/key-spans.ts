@@ -2,7 +2,15 @@
 // (witness.ts) asks when an operation is illegal in the state it reached. Only an earlier choice that
 // wrote one of those keys can have made it illegal, so that is the choice to revise (backjumping), not
 // merely the latest one.
-import type { EtcdRequest, RequestOp, TxnRequest } from "../../../../core/mvcc/rpc.ts";
+import type {
+  EtcdRequest,
+  KeyValue,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  TxnRequest,
+} from "../../../../core/mvcc/rpc.ts";
+import { keysInRange } from "./apply.ts";
 
 /** Keys from `start` up to (not including) `end`; `end` undefined: every key from `start` on. */
 export interface KeySpan {
@@ -60,6 +68,37 @@ export function keySpansOf(request: EtcdRequest): KeySpan[] | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The keys a listing of the current store showed otherwise than `kvs` holds them (missing, extra, or of
+ * another modRevision), as spans; undefined where the listing cannot say (an old revision, a count, a
+ * filter or an order that leaves keys out), and empty where it shows nothing amiss.
+ */
+export function keysShownOtherwise(
+  kvs: ReadonlyMap<string, KeyValue>,
+  req: RangeRequest,
+  resp: RangeResponse,
+): KeySpan[] | undefined {
+  if ((req.revision ?? 0) > 0 || req.countOnly) return undefined;
+  const out: KeySpan[] = [];
+  const shown = new Set<string>();
+  for (const kv of resp.kvs) {
+    shown.add(kv.key);
+    if (kvs.get(kv.key)?.modRevision !== kv.modRevision) out.push(spanOf(kv.key, undefined));
+  }
+  // A listing that may leave keys out shows only what it shows.
+  const whole =
+    !resp.more &&
+    (req.limit ?? 0) <= 0 &&
+    req.minModRevision === undefined &&
+    req.maxModRevision === undefined &&
+    req.minCreateRevision === undefined &&
+    req.maxCreateRevision === undefined;
+  if (whole)
+    for (const kv of keysInRange(kvs, req.key, req.rangeEnd))
+      if (!shown.has(kv.key)) out.push(spanOf(kv.key, undefined));
+  return out;
 }
 
 /** Whether two lists of spans share a key. */

@@ -38,7 +38,7 @@ import {
   type EtcdOutput,
   type EtcdState,
 } from "./model.ts";
-import { keySpansOf, spansOverlap } from "./key-spans.ts";
+import { type KeySpan, keySpansOf, keysShownOtherwise, spansOverlap } from "./key-spans.ts";
 import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -355,6 +355,10 @@ class Guess {
   failure: string | undefined;
   /** A pinned operation that reached its revision and was not legal there (the latest dead end), or -1. */
   private illegal = -1;
+  /** The gap choice to blame for the furthest dead end, if not the latest (see culprit), and where it stood. */
+  private jump: { at: number; choice: Choice } | undefined;
+  /** Whether the furthest dead end's backtracks from the latest gap ran out: each dead end now revises its culprit. */
+  private jumping = false;
   /** Floating operations that were not legal where the guess first put them. */
   private deferred: number[] = [];
   /** Unknown outcomes in call order, and those of them with a bounded return (their value was seen). */
@@ -429,8 +433,13 @@ class Guess {
       if (this.k > this.furthestDeadEnd) {
         this.furthestDeadEnd = this.k;
         this.backtracks = 0;
+        this.jumping = false;
+        this.jump = this.culprit();
       }
-      if (!this.backtrack(this.culprit())) return this.fail(this.exhausted ? "budget" : why);
+      const culprit = this.jumping ? this.culprit() : undefined;
+      this.illegal = -1;
+      if (culprit !== undefined) this.choices.length = culprit.at + 1;
+      if (!this.backtrack() && !this.backjump()) return this.fail(this.exhausted ? "budget" : why);
     }
   }
 
@@ -1170,35 +1179,66 @@ class Guess {
   }
 
   /**
-   * The gap choice to revise after the latest dead end, or -1 for the latest. A pinned operation that
-   * reached its revision and was illegal there is illegal because of what the store held in the keys it
-   * reads or writes: only a filler that wrote one of them can be to blame, however many gaps were filled
-   * after it (an unknown compactor Txn guessed into an early gap of an outage fails a compare 40
-   * revisions on). Revising the later gaps first spent every backtrack on fillers of other keys.
+   * The gap choice to blame for the latest dead end, if an earlier one than the latest. A pinned
+   * operation that reached its revision and was illegal there is illegal because of what the store
+   * held in the keys it reads or writes: the latest filler that wrote one of them is the likeliest
+   * wrong one, however many gaps were filled after it (an unknown compactor Txn guessed into an early
+   * gap of an outage fails a compare 40 revisions on, and revising the later gaps spent every
+   * backtrack on fillers of other keys). It is only the likeliest: a later gap may be missing a write
+   * of the key instead, so it is revised once the later gaps have had their backtracks (backjump).
    */
-  private culprit(): number {
+  private culprit(): { at: number; choice: Choice } | undefined {
     const x = this.illegal;
-    this.illegal = -1;
-    if (x < 0) return -1;
-    const input = this.ops.at(x).input;
-    const spans = input.kind === "request" ? keySpansOf(input.request) : undefined;
-    if (spans === undefined) return -1;
+    if (x < 0) return undefined;
+    const spans = this.blamed(x);
+    if (spans === undefined) return undefined;
     for (let j = this.choices.length - 1; j >= 0; j--) {
       const at = this.choices[j]!.orderLength;
       if (at >= this.orderLength) continue;
       const filler = this.ops.at(this.order[at]!).input;
       const wrote = filler.kind === "request" ? keySpansOf(filler.request) : undefined;
-      if (wrote === undefined || spansOverlap(spans, wrote)) return j;
+      if (wrote === undefined || spansOverlap(spans, wrote))
+        return j < this.choices.length - 1 ? { at: j, choice: this.choices[j]! } : undefined;
     }
-    return -1;
+    return undefined;
   }
 
   /**
-   * Undoes everything since gap choice `from` (the latest if -1; the later ones are dropped) and fills
-   * that gap with its next candidate.
+   * Once the backtracks from the latest gap ran out at the furthest dead end: revises that dead end's
+   * culprit, if the gaps up to it still stand as they did there (those backtracks revised nothing
+   * before it), with backtracks of its own; from then on each dead end short of a further one revises
+   * its own culprit (a wrong filler guessed into one gap moves to the next one, called later, and is
+   * moved on again). Once per furthest dead end.
    */
-  private backtrack(from = -1): boolean {
-    if (from >= 0) this.choices.length = from + 1;
+  private backjump(): boolean {
+    const jump = this.jump;
+    this.jump = undefined;
+    if (jump === undefined || this.exhausted || this.choices[jump.at] !== jump.choice) return false;
+    this.choices.length = jump.at + 1;
+    this.backtracks = 0;
+    this.jumping = true;
+    return this.backtrack();
+  }
+
+  /**
+   * The keys pinned operation x can be illegal for: those a listing of the store showed otherwise than
+   * the guessed state holds them (a listing of a whole prefix reads every filler's key), else every key
+   * it reads or writes; undefined if leases or compactions may be to blame.
+   */
+  private blamed(x: number): KeySpan[] | undefined {
+    const { input, output } = this.ops.at(x);
+    if (input.kind !== "request") return undefined;
+    const req = input.request;
+    const resp = output.response;
+    if (req.kind === "range" && resp?.kind === "range") {
+      const otherwise = keysShownOtherwise(this.state.kvs, req.range, resp.range);
+      if (otherwise !== undefined && otherwise.length > 0) return otherwise;
+    }
+    return keySpansOf(req);
+  }
+
+  /** Undoes everything since the latest gap choice and fills that gap with its next candidate. */
+  private backtrack(): boolean {
     while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;
