@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { EtcdRequest } from "../../../../core/mvcc/rpc.ts";
-import { keySpansOf, spansOverlap } from "./key-spans.ts";
+import { keySpansOf, spansOverlap, writeSpansOf } from "./key-spans.ts";
 
 const spans = (r: EtcdRequest) => {
   const s = keySpansOf(r);
@@ -49,6 +49,23 @@ test("what hangs on a lease or a compaction has no spans: any earlier choice may
   );
   assert.is(keySpansOf({ kind: "leaseRevoke", leaseRevoke: { ID: 7 } }), undefined);
   assert.is(keySpansOf({ kind: "compact", compact: { revision: 3 } }), undefined);
+});
+
+test("what a request may write: puts and deletes in either branch, not what it only reads; a revoke may delete any key", () => {
+  const txn: EtcdRequest = {
+    kind: "txn",
+    txn: {
+      compare: [{ key: "c", target: "VERSION", result: "EQUAL", version: 1 }],
+      success: [{ requestPut: { key: "s", value: "1", lease: 7 } }, { requestRange: { key: "r" } }],
+      failure: [{ requestTxn: { compare: [], success: [{ requestDeleteRange: { key: "n" } }], failure: [] } }],
+    },
+  };
+  const wrote = writeSpansOf(txn)!;
+  for (const k of ["s", "n"]) assert.ok(spansOverlap(wrote, spans(put(k))), k);
+  for (const k of ["c", "r"]) assert.not.ok(spansOverlap(wrote, spans(put(k))), k);
+  assert.equal(writeSpansOf({ kind: "range", range: { key: "a" } }), []);
+  assert.ok(spansOverlap(writeSpansOf({ kind: "put", put: { key: "a", value: "v", lease: 7 } })!, spans(put("a"))));
+  assert.is(writeSpansOf({ kind: "leaseRevoke", leaseRevoke: { ID: 7 } }), undefined);
 });
 
 test.run();

@@ -1,4 +1,4 @@
-// The keys a request reads or writes, as half-open spans of the keyspace: what the guessed linearization
+// The keys a request reads or writes (or may write), as half-open spans of the keyspace: what the guessed linearization
 // (witness.ts) asks when an operation is illegal in the state it reached. Only an earlier choice that
 // wrote one of those keys can have made it illegal, so that is the choice to revise (backjumping), not
 // merely the latest one.
@@ -99,6 +99,40 @@ export function keysShownOtherwise(
     for (const kv of keysInRange(kvs, req.key, req.rangeEnd))
       if (!shown.has(kv.key)) out.push(spanOf(kv.key, undefined));
   return out;
+}
+
+/**
+ * The spans a request may write (puts and deletes, in either branch of a Txn, nested ones included), or
+ * undefined if it may delete keys it does not name (a lease revoke) or is not a key-value request.
+ */
+export function writeSpansOf(request: EtcdRequest): KeySpan[] | undefined {
+  const out: KeySpan[] = [];
+  const fromWrites = (ops: readonly RequestOp[]): void => {
+    for (const op of ops) {
+      if ("requestPut" in op) out.push(spanOf(op.requestPut.key, undefined));
+      else if ("requestDeleteRange" in op) out.push(spanOf(op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd));
+      else if ("requestTxn" in op) {
+        fromWrites(op.requestTxn.success);
+        fromWrites(op.requestTxn.failure);
+      }
+    }
+  };
+  switch (request.kind) {
+    case "range":
+      return out;
+    case "put":
+      out.push(spanOf(request.put.key, undefined));
+      return out;
+    case "deleteRange":
+      out.push(spanOf(request.deleteRange.key, request.deleteRange.rangeEnd));
+      return out;
+    case "txn":
+      fromWrites(request.txn.success);
+      fromWrites(request.txn.failure);
+      return out;
+    default:
+      return undefined;
+  }
 }
 
 /** Whether two lists of spans share a key. */

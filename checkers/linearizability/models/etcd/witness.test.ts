@@ -341,6 +341,33 @@ test("a compare that fails far past an outage revises the gap whose filler wrote
   assertGuessed(scripted(steps));
 });
 
+test("a lease a later known revoke shows alive does not expire in a gap before it (option fuzz: clock-skew over 61 s)", () => {
+  // The lease holds a key, so its expiry is offered first for the outage's first gap; 30 gaps later a
+  // known revoke of it succeeds. Revising the latest gaps never reached the first one.
+  const lease = 7;
+  const steps: ScriptStep[] = [
+    { request: { kind: "leaseGrant", leaseGrant: { TTL: 60, ID: lease } }, call: 0, ret: 5 },
+    { request: put("a", "0", lease), call: 10, ret: 15 },
+  ];
+  for (let i = 0; i < 30; i++) steps.push({ request: put(`k${i}`, "v"), call: 100 + i, ret: 0, known: false });
+  steps.push({ request: put("z", "v"), call: 200, ret: 0, known: false, applied: false });
+  steps.push({ request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 1000, ret: 1005 });
+  assertGuessed(scripted(steps));
+});
+
+test("a read that shows a key written more often than the guess wrote it revises the gap where a write of it is missing (the same run)", () => {
+  // An unknown put of a took the gap before a known put of a; 30 other keys' puts took the gaps after
+  // it. Guessed in call order, a put of b that never happened takes that first gap, and a read of a at
+  // the end shows version 3 where the guess wrote two: the gaps after the known put cannot help.
+  const steps: ScriptStep[] = [{ request: put("a", "0"), call: 0, ret: 5 }];
+  steps.push({ request: put("b", "x"), call: 100, ret: 0, known: false, applied: false });
+  steps.push({ request: put("a", "1"), call: 101, ret: 0, known: false });
+  steps.push({ request: put("a", "2"), call: 150, ret: 155 });
+  for (let i = 0; i < 30; i++) steps.push({ request: put(`k${i}`, "v"), call: 160 + i, ret: 0, known: false });
+  steps.push({ request: get("a"), call: 1000, ret: 1005 });
+  assertGuessed(scripted(steps));
+});
+
 test("a floating operation whose predecessors need a later revision waits with them", () => {
   // A put answered late made revision 3; a compaction applied after it (its header shows 3); two more
   // compactions of the same revision, called meanwhile, were refused as compacted before the put was

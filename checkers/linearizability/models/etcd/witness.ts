@@ -19,6 +19,12 @@
 // (a definite "lease not found") may have its expiry placed on the next unclaimed revision, and while
 // it holds keys its expiry ranks first among equally good fillers of a gap: it must take one of them.
 //
+// A lease a later known response shows alive (a put attached to it, a revoke of it) does not expire
+// before that response's revision. When a pinned operation is illegal at its revision and the backtracks
+// from the latest gap have run out, the guess revises the gap to blame instead (backjumping): the latest
+// whose filler wrote a key the operation reads or writes, or, for a read showing a key written more
+// often than the guess wrote it, the latest gap between its creation and its last write lacking one.
+//
 // The guess is built one model step at a time from the initial state, so every operation in it is
 // legal where it stands; at the end the order is checked against real time (witness.ts). A
 // complete, real-time-respecting order is a linearization: the history is linearizable, whatever
@@ -38,7 +44,7 @@ import {
   type EtcdOutput,
   type EtcdState,
 } from "./model.ts";
-import { type KeySpan, keySpansOf, keysShownOtherwise, spansOverlap } from "./key-spans.ts";
+import { type KeySpan, keySpansOf, keysShownOtherwise, spansOverlap, writeSpansOf } from "./key-spans.ts";
 import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -390,6 +396,12 @@ class Guess {
    */
   private readonly expiriesOf = new Map<number, number[]>();
   /**
+   * The highest revision at which a known response shows each lease alive (a put attached to it, a
+   * revoke of it): its expiry cannot take a revision up to there. Only leases granted once (a lease ID
+   * granted again has lifetimes a response does not tell apart).
+   */
+  private readonly aliveAt = new Map<number, number>();
+  /**
    * What pinned responses showed of each key, by the revision they showed it at: the key's
    * modRevision there (reads at an old revision left out).
    */
@@ -537,6 +549,16 @@ class Guess {
       // after the revoke (it would have failed otherwise).
       if (input.request.kind === "leaseRevoke" && output.error === null) revoked.add(input.request.leaseRevoke.ID);
       const r = output.response;
+      if (r !== null && output.error === null) {
+        const alive =
+          r.kind === "leaseRevoke" && input.request.kind === "leaseRevoke"
+            ? input.request.leaseRevoke.ID
+            : r.kind === "put" && input.request.kind === "put"
+              ? (input.request.put.lease ?? 0)
+              : 0;
+        const h = alive !== 0 ? responseHeader(r).revision : 0;
+        if (alive !== 0 && h > (this.aliveAt.get(alive) ?? 0)) this.aliveAt.set(alive, h);
+      }
       if (r === null || r.kind === "leaseKeepAlive") {
         place[i] = FLOATING;
         slot[i] = -1;
@@ -933,7 +955,8 @@ class Guess {
         ranked.length < MAX_FILLERS
       ) {
         const u = candidates[scanned++]!;
-        if (this.writesKeySeenUnchanged(u, this.state.revision + 1)) continue;
+        if (this.writesKeySeenUnchanged(u, this.state.revision + 1) || this.expiresTooEarly(u, this.state.revision + 1))
+          continue;
         const next = this.step(this.state, u);
         if (!next || next.revision !== this.state.revision + 1 || this.contradicted(this.state, next)) continue;
         const misses = this.needersMissed(next, u);
@@ -1028,6 +1051,13 @@ class Guess {
     return candidates;
   }
 
+  /** Whether unknown outcome u is the expiry of a lease a known response shows alive at revision r or later. */
+  private expiresTooEarly(u: number, r: number): boolean {
+    const input = this.ops.at(u).input;
+    if (input.kind !== "expire" || (this.expiriesOf.get(input.lease)?.length ?? 0) !== 1) return false;
+    return (this.aliveAt.get(input.lease) ?? 0) >= r;
+  }
+
   /** Whether unknown outcome u is the expiry of a lease a definite "lease not found" shows gone. */
   private isProvenExpiry(u: number): boolean {
     return this.provenExpiry !== undefined && this.provenExpiry[u] === 1;
@@ -1099,6 +1129,7 @@ class Guess {
     for (const u of helpers) {
       const a = this.step(this.state, u);
       if (!a || a === this.state || (a.revision !== this.state.revision && !this.mayTakeNextRevision(u, a))) continue;
+      if (a.revision !== this.state.revision && this.expiresTooEarly(u, a.revision)) continue;
       const b = this.step(a, x);
       if (!b) continue;
       this.commit(u, a, false);
@@ -1190,13 +1221,16 @@ class Guess {
   private culprit(): { at: number; choice: Choice } | undefined {
     const x = this.illegal;
     if (x < 0) return undefined;
+    const missing = this.missingWrite(x);
+    if (missing >= 0)
+      return missing < this.choices.length - 1 ? { at: missing, choice: this.choices[missing]! } : undefined;
     const spans = this.blamed(x);
     if (spans === undefined) return undefined;
     for (let j = this.choices.length - 1; j >= 0; j--) {
       const at = this.choices[j]!.orderLength;
       if (at >= this.orderLength) continue;
       const filler = this.ops.at(this.order[at]!).input;
-      const wrote = filler.kind === "request" ? keySpansOf(filler.request) : undefined;
+      const wrote = filler.kind === "request" ? writeSpansOf(filler.request) : undefined;
       if (wrote === undefined || spansOverlap(spans, wrote))
         return j < this.choices.length - 1 ? { at: j, choice: this.choices[j]! } : undefined;
     }
@@ -1218,6 +1252,35 @@ class Guess {
     this.backtracks = 0;
     this.jumping = true;
     return this.backtrack();
+  }
+
+  /**
+   * Where a read shows a key written more often than the guess wrote it between the two revisions
+   * both agree on (its createRevision and modRevision; a higher version): the latest gap between them
+   * whose filler did not write the key, which is where a write of it is missing (the latest filler that
+   * did write it is right). -1 if the read shows no such key or no such gap.
+   */
+  private missingWrite(x: number): number {
+    const { input, output } = this.ops.at(x);
+    const resp = output.response;
+    if (input.kind !== "request" || input.request.kind !== "range" || resp?.kind !== "range") return -1;
+    if ((input.request.range.revision ?? 0) > 0) return -1;
+    for (const kv of resp.range.kvs) {
+      const held = this.state.kvs.get(kv.key);
+      if (!held || held.createRevision !== kv.createRevision || held.modRevision !== kv.modRevision) continue;
+      if (held.version >= kv.version) continue;
+      const key = [{ start: kv.key, end: `${kv.key}\0` }];
+      for (let j = this.choices.length - 1; j >= 0; j--) {
+        const c = this.choices[j]!;
+        const r = c.state.revision + 1;
+        if (r >= kv.modRevision) continue;
+        if (r <= kv.createRevision || c.orderLength >= this.orderLength) break;
+        const filler = this.ops.at(this.order[c.orderLength]!).input;
+        const wrote = filler.kind === "request" ? writeSpansOf(filler.request) : undefined;
+        if (wrote !== undefined && !spansOverlap(key, wrote)) return j;
+      }
+    }
+    return -1;
   }
 
   /**
