@@ -227,27 +227,55 @@ export interface EtcdWitness {
 const PULL_AHEAD = 64;
 
 /**
- * The guess's own step bound: a good guess takes about one step per operation, so a few per
- * operation is plenty, and a failed guess costs little next to the search that follows it (which
- * alone reports progress to CheckOptions.onProgress).
+ * How hard one guess tries: gap choices revised at most `backtracks` times per dead end before it gives
+ * up (a dead end further on than any before starts a new count: a long history meets many, each local),
+ * `triesPerGap` fillers tried at one gap per dead end before the backtrack moves to the gap before it (a
+ * gap with hundreds of candidates, as a long outage leaves, would otherwise take every backtrack while
+ * the wrong choice lay one gap earlier), and `stepsPerOperation` model steps per operation at most (a
+ * good guess takes about one).
  */
-function guessBudget(operations: number, maxSteps: number): number {
-  return Math.min(maxSteps, 8 * operations + 10_000);
+export interface Effort {
+  backtracks: number;
+  triesPerGap: number;
+  stepsPerOperation: number;
 }
 
 /**
- * Gap choices revised at most this many times per dead end before the guess gives up (a dead end
- * further on than any before starts a new count: a long history meets many, each local).
+ * The guesses tried in turn until one linearizes the history. Nearly every history is guessed by the
+ * first; a long chaotic one may need a deeper search for the wrong choice behind a dead end, and which
+ * depth finds it varies (of ten 30- to 120-second histories every guess of the first failed on, the
+ * later ones decided eight, no single one more than five). Each costs a few model steps per operation,
+ * little next to the search that follows a failed guess (which alone reports progress to
+ * CheckOptions.onProgress), and an illegal history, which no guess linearizes, pays them all.
  */
-const MAX_BACKTRACKS = 64;
+export const EFFORTS: readonly Effort[] = [
+  { backtracks: 64, triesPerGap: 4, stepsPerOperation: 8 },
+  { backtracks: 1024, triesPerGap: 4, stepsPerOperation: 32 },
+  { backtracks: 1024, triesPerGap: 8, stepsPerOperation: 32 },
+  { backtracks: 4096, triesPerGap: 16, stepsPerOperation: 64 },
+];
 
-/**
- * Fillers tried at one gap per dead end before the backtrack moves to the gap before it. A gap with
- * hundreds of candidates (a long outage leaves that many unknown outcomes) would otherwise take every
- * backtrack, while the wrong choice lay one gap earlier: the filler there decides what the later gap
- * must undo.
- */
-const TRIES_PER_GAP = 4;
+/** The guesses of EFFORTS in turn, within `maxSteps` model steps in all: the first that succeeds, else the last. */
+function guessWithEfforts(
+  model: Model<EtcdState, EtcdInput, EtcdOutput>,
+  table: EtcdOperationTable,
+  config: EtcdModelConfig,
+  maxSteps: number,
+  efforts: readonly Effort[],
+): { witness: EtcdWitness | undefined; failure: string | undefined } {
+  let used = 0;
+  let failure: string | undefined;
+  for (const effort of efforts) {
+    const budget = Math.min(maxSteps - used, effort.stepsPerOperation * table.length + 10_000);
+    if (budget <= 0) break;
+    const g = new Guess(model, table, config, budget, effort);
+    const witness = g.run();
+    used += g.stepsTaken;
+    if (witness) return { witness: { order: witness.order, steps: used }, failure: undefined };
+    failure = g.failure ?? "unknown";
+  }
+  return { witness: undefined, failure };
+}
 
 /** A revision gap filled by an unknown outcome: enough to undo it and try the next candidate. */
 interface Choice {
@@ -307,9 +335,9 @@ export function guessEtcdLinearization(
   ops: readonly EtcdModelOperation[] | EtcdOperationTable,
   config: EtcdModelConfig,
   maxSteps: number,
+  efforts: readonly Effort[] = EFFORTS,
 ): EtcdWitness | undefined {
-  const table = tableOf(ops);
-  return new Guess(model, table, config, guessBudget(table.length, maxSteps)).run();
+  return guessWithEfforts(model, tableOf(ops), config, maxSteps, efforts).witness;
 }
 
 function tableOf(ops: readonly EtcdModelOperation[] | EtcdOperationTable): EtcdOperationTable {
@@ -323,9 +351,7 @@ export function whyGuessFails(
   config: EtcdModelConfig,
   maxSteps: number,
 ): string | undefined {
-  const table = tableOf(ops);
-  const g = new Guess(model, table, config, guessBudget(table.length, maxSteps));
-  return g.run() ? undefined : (g.failure ?? "unknown");
+  return guessWithEfforts(model, tableOf(ops), config, maxSteps, EFFORTS).failure;
 }
 
 /** Whether a number is stored exactly in an Int32Array. */
@@ -417,6 +443,7 @@ class Guess {
     private readonly ops: EtcdOperationTable,
     private readonly config: EtcdModelConfig,
     private readonly maxSteps: number,
+    private readonly effort: Effort,
   ) {
     const n = (this.n = ops.length);
     this.calls = ops.calls;
@@ -427,6 +454,11 @@ class Guess {
     this.creates = new Uint8Array(n);
     this.placed = new Uint8Array(n);
     this.state = model.init();
+  }
+
+  /** Model steps taken so far (rejected trials included). */
+  get stepsTaken(): number {
+    return this.steps;
   }
 
   run(): EtcdWitness | undefined {
@@ -1302,13 +1334,13 @@ class Guess {
 
   /** Undoes everything since the latest gap choice and fills that gap with its next candidate. */
   private backtrack(): boolean {
-    while (this.choices.length > 0 && this.backtracks < MAX_BACKTRACKS && !this.exhausted) {
+    while (this.choices.length > 0 && this.backtracks < this.effort.backtracks && !this.exhausted) {
       this.backtracks++;
       const c = this.choices.pop()!;
       this.undo(c.orderLength, c.state, c.deferred, 0);
       this.k = c.k;
       // This gap had its tries: undo it too, and revise the one before (its own next choice refills it).
-      if (c.tries >= TRIES_PER_GAP) continue;
+      if (c.tries >= this.effort.triesPerGap) continue;
       if (this.fillGap(c.x, c.scanned, c.ranked, c.tries)) return true;
     }
     return false;
