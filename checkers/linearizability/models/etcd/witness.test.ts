@@ -341,7 +341,7 @@ test("a compare that fails far past an outage revises the gap whose filler wrote
   assertGuessed(scripted(steps));
 });
 
-test("a lease a later known revoke shows alive does not expire in a gap before it (option fuzz: clock-skew over 61 s)", () => {
+test("a lease a later known revoke shows alive neither expires nor is revoked by an unknown revoke in a gap before it (option fuzz: clock-skew over 61 s)", () => {
   // The lease holds a key, so its expiry is offered first for the outage's first gap; 30 gaps later a
   // known revoke of it succeeds. Revising the latest gaps never reached the first one.
   const lease = 7;
@@ -353,6 +353,15 @@ test("a lease a later known revoke shows alive does not expire in a gap before i
   steps.push({ request: put("z", "v"), call: 200, ret: 0, known: false, applied: false });
   steps.push({ request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } }, call: 1000, ret: 1005 });
   assertGuessed(scripted(steps));
+  // Nor is it revoked there by a revoke whose outcome is unknown (it never took effect).
+  const revoke: ScriptStep = {
+    request: { kind: "leaseRevoke", leaseRevoke: { ID: lease } },
+    call: 50,
+    ret: 0,
+    known: false,
+    applied: false,
+  };
+  assertGuessed(scripted([...steps.slice(0, 2), revoke, ...steps.slice(2)]));
 });
 
 test("a read that shows a key written more often than the guess wrote it revises the gap where a write of it is missing (the same run)", () => {

@@ -1083,11 +1083,21 @@ class Guess {
     return candidates;
   }
 
-  /** Whether unknown outcome u is the expiry of a lease a known response shows alive at revision r or later. */
+  /**
+   * Whether unknown outcome u ends a lease (its expiry, or a revoke of it) that a known response shows
+   * alive at revision r or later.
+   */
   private expiresTooEarly(u: number, r: number): boolean {
+    if (this.place[u] !== UNKNOWN) return false;
     const input = this.ops.at(u).input;
-    if (input.kind !== "expire" || (this.expiriesOf.get(input.lease)?.length ?? 0) !== 1) return false;
-    return (this.aliveAt.get(input.lease) ?? 0) >= r;
+    const lease =
+      input.kind === "expire"
+        ? input.lease
+        : input.request.kind === "leaseRevoke"
+          ? input.request.leaseRevoke.ID
+          : undefined;
+    if (lease === undefined || (this.expiriesOf.get(lease)?.length ?? 0) !== 1) return false;
+    return (this.aliveAt.get(lease) ?? 0) >= r;
   }
 
   /** Whether unknown outcome u is the expiry of a lease a definite "lease not found" shows gone. */
