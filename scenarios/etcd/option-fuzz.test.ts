@@ -56,6 +56,10 @@ test("clock-skew over 61 s: a lease a later revoke shows alive does not expire e
   passes("l969", "linearizability");
 });
 
+test("clock-skew over 94 s and kv-chaos over 75 s: histories the first guess fails on are decided by a deeper one, not left inconclusive (linearizability)", () => {
+  for (const name of ["l54", "l1982"]) passes(name, "linearizability");
+});
+
 test("smoke with background loss, a noisy-neighbour disk, a slower network or frequent snapshots is not held to prompt answers (responsive not judged)", () => {
   for (const name of ["50", "139", "w935", "w4186"]) {
     const r = run(name);
