@@ -46,28 +46,23 @@ function dependsOnLease(put: { lease?: number; ignoreLease?: boolean }): boolean
   return (put.lease ?? 0) !== 0 || put.ignoreLease === true;
 }
 
+/** A plain Range, Put or DeleteRange as the request op a Txn would carry; undefined for the rest. */
+function asOp(request: EtcdRequest): RequestOp | undefined {
+  if (request.kind === "range") return { requestRange: request.range };
+  if (request.kind === "put") return { requestPut: request.put };
+  if (request.kind === "deleteRange") return { requestDeleteRange: request.deleteRange };
+  return undefined;
+}
+
 /**
  * The spans a request reads or writes (compares, ranges, puts, deletes, nested Txns included), or
  * undefined if what it does hangs on more than the contents of some keys: a lease's state, a compaction.
  */
 export function keySpansOf(request: EtcdRequest): KeySpan[] | undefined {
   const out: KeySpan[] = [];
-  switch (request.kind) {
-    case "range":
-      out.push(spanOf(request.range.key, request.range.rangeEnd));
-      return out;
-    case "put":
-      if (dependsOnLease(request.put)) return undefined;
-      out.push(spanOf(request.put.key, undefined));
-      return out;
-    case "deleteRange":
-      out.push(spanOf(request.deleteRange.key, request.deleteRange.rangeEnd));
-      return out;
-    case "txn":
-      return fromTxn(request.txn, out) ? out : undefined;
-    default:
-      return undefined;
-  }
+  if (request.kind === "txn") return fromTxn(request.txn, out) ? out : undefined;
+  const op = asOp(request);
+  return op !== undefined && fromOps([op], out) ? out : undefined;
 }
 
 /**
@@ -101,38 +96,33 @@ export function keysShownOtherwise(
   return out;
 }
 
+/** Appends the spans the ops may write: puts and deletes, in both branches of nested Txns. */
+function writesOf(ops: readonly RequestOp[], out: KeySpan[]): void {
+  for (const op of ops) {
+    if ("requestPut" in op) out.push(spanOf(op.requestPut.key, undefined));
+    else if ("requestDeleteRange" in op) out.push(spanOf(op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd));
+    else if ("requestTxn" in op) {
+      writesOf(op.requestTxn.success, out);
+      writesOf(op.requestTxn.failure, out);
+    }
+  }
+}
+
 /**
  * The spans a request may write (puts and deletes, in either branch of a Txn, nested ones included), or
  * undefined if it may delete keys it does not name (a lease revoke) or is not a key-value request.
  */
 export function writeSpansOf(request: EtcdRequest): KeySpan[] | undefined {
   const out: KeySpan[] = [];
-  const fromWrites = (ops: readonly RequestOp[]): void => {
-    for (const op of ops) {
-      if ("requestPut" in op) out.push(spanOf(op.requestPut.key, undefined));
-      else if ("requestDeleteRange" in op) out.push(spanOf(op.requestDeleteRange.key, op.requestDeleteRange.rangeEnd));
-      else if ("requestTxn" in op) {
-        fromWrites(op.requestTxn.success);
-        fromWrites(op.requestTxn.failure);
-      }
-    }
-  };
-  switch (request.kind) {
-    case "range":
-      return out;
-    case "put":
-      out.push(spanOf(request.put.key, undefined));
-      return out;
-    case "deleteRange":
-      out.push(spanOf(request.deleteRange.key, request.deleteRange.rangeEnd));
-      return out;
-    case "txn":
-      fromWrites(request.txn.success);
-      fromWrites(request.txn.failure);
-      return out;
-    default:
-      return undefined;
+  if (request.kind === "txn") {
+    writesOf(request.txn.success, out);
+    writesOf(request.txn.failure, out);
+    return out;
   }
+  const op = asOp(request);
+  if (op === undefined) return undefined;
+  writesOf([op], out);
+  return out;
 }
 
 /** Whether two lists of spans share a key. */
