@@ -246,9 +246,11 @@ export async function checkCommand(argv: string[]): Promise<number> {
         );
       for (const o of shown)
         console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)}`);
-      console.log("  could not be placed next:");
+      const w = e.contradiction?.write;
+      console.log(e.contradiction ? "  fits no order:" : "  could not be placed next:");
       for (const o of e.stuck)
         console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)} (${o.reason})`);
+      if (w) console.log(`  against the write:\n    client ${w.clientId} [${w.call}, ${w.return ?? "?"}] ${clip(w.description)}`);
       const m = e.minimalSubset;
       if (m) {
         console.log(

@@ -152,6 +152,12 @@ export interface IllegalEvidence {
    * every subset one operation smaller is (when `complete`). In history order.
    */
   minimalSubset?: { operations: EvidenceOperation[]; complete: boolean };
+  /**
+   * Set when the verdict comes from a read no order can explain, found without a search (the etcd
+   * model's refutation by revisions): `stuck` holds that read, the prefix is empty, and this says why,
+   * with the known write it contradicts.
+   */
+  contradiction?: { reason: string; write?: EvidenceOperation };
 }
 
 export interface PartitionResult {
