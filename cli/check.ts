@@ -250,7 +250,10 @@ export async function checkCommand(argv: string[]): Promise<number> {
       console.log(e.contradiction ? "  fits no order:" : "  could not be placed next:");
       for (const o of e.stuck)
         console.log(`    client ${o.clientId} [${o.call}, ${o.return ?? "?"}] ${clip(o.description)} (${o.reason})`);
-      if (w) console.log(`  against the write:\n    client ${w.clientId} [${w.call}, ${w.return ?? "?"}] ${clip(w.description)}`);
+      if (w)
+        console.log(
+          `  against the write:\n    client ${w.clientId} [${w.call}, ${w.return ?? "?"}] ${clip(w.description)}`,
+        );
       const m = e.minimalSubset;
       if (m) {
         console.log(

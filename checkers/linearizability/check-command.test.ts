@@ -10,6 +10,8 @@ import { checkCommand } from "../../cli/check.ts";
 import { corpusDir } from "./corpus.ts";
 import { checkHistoryText } from "./check-text.ts";
 import { ParseStopped } from "./parse/errors.ts";
+import { injectStaleRead, workloadHistory } from "./generators.ts";
+import { Rng } from "../../sim/rng.ts";
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "etcdsim-check-"));
@@ -80,6 +82,22 @@ test("exit 1 and the evidence for a history that is not linearizable", async () 
   assert.match(r.out, /NOT linearizable/);
   assert.match(r.out, /not linearizable after \d+ operations: read\(\) → \d/);
   assert.match(r.out, /could not be placed next:/);
+});
+
+test("exit 1 and the read and the write for a long etcd history refuted by revisions", async () => {
+  const long = workloadHistory(new Rng(3), { operations: 2500, clients: 8, keys: 6, timeoutRate: 0.1 });
+  const file = join(dir, "stale.jsonl");
+  writeFileSync(
+    file,
+    `${injectStaleRead(long, new Rng(1))!
+      .map((o) => JSON.stringify(o))
+      .join("\n")}\n`,
+  );
+  const r = await run(file);
+  assert.is(r.code, 1);
+  assert.match(r.out, /NOT linearizable/);
+  assert.match(r.out, /fits no order: it shows "\/k\/\d+" as of revision \d+, but/);
+  assert.match(r.out, /against the write:\n {4}client \d+ \[\d+, \d+\] put\(/);
 });
 
 test("exit 3 when --timeout stops the search", async () => {
