@@ -9,14 +9,7 @@ import type { EtcdRequest, EtcdResponse } from "../../../../core/mvcc/rpc.ts";
 import { Rng } from "../../../../sim/rng.ts";
 import { checkEtcdHistory, REFUTE_BEFORE_SEARCH } from "../../check-etcd.ts";
 import { checkOperations } from "../../engine.ts";
-import {
-  etcdAnomaly,
-  etcdHistory,
-  etcdPlan,
-  injectEtcdAnomaly,
-  injectStaleRead,
-  workloadHistory,
-} from "../../generators.ts";
+import * as gen from "../../generators.ts";
 import { etcdModel } from "./model.ts";
 import { prepareEtcdHistory } from "./prepare.ts";
 import { refuteByRevisions } from "./refute.ts";
@@ -99,8 +92,8 @@ test("a serializable read, a read at an old revision, or a revision an unknown w
 test("whatever it refutes, the search refutes too; linearizable histories are never refuted (generated, anomalies included)", () => {
   const counts = { refuted: 0, illegal: 0 };
   fc.assert(
-    fc.property(etcdPlan, etcdAnomaly, (plan, anomaly) => {
-      const history = injectEtcdAnomaly(etcdHistory(plan), anomaly);
+    fc.property(gen.etcdPlan, gen.etcdAnomaly, (plan, anomaly) => {
+      const history = gen.injectEtcdAnomaly(gen.etcdHistory(plan), anomaly);
       const prepared = prepareEtcdHistory(history);
       const searched = checkOperations(etcdModel(prepared.config), prepared.operations);
       if (searched.verdict === "illegal") counts.illegal++;
@@ -112,19 +105,19 @@ test("whatever it refutes, the search refutes too; linearizable histories are ne
   );
   assert.ok(counts.refuted > 20, JSON.stringify(counts));
   for (let seed = 1; seed <= 40; seed++) {
-    const history = workloadHistory(new Rng(seed), { operations: 400, clients: 6, keys: 4, timeoutRate: 0.2 });
+    const history = gen.workloadHistory(new Rng(seed), { operations: 400, clients: 6, keys: 4, timeoutRate: 0.2 });
     assert.is(refute(history), undefined, `workload seed ${seed}`);
   }
 });
 
 test("a long illegal history is refuted without a search; a short one keeps the search's evidence", () => {
-  const long = workloadHistory(new Rng(3), {
+  const long = gen.workloadHistory(new Rng(3), {
     operations: REFUTE_BEFORE_SEARCH + 500,
     clients: 8,
     keys: 6,
     timeoutRate: 0.1,
   });
-  const bad = injectStaleRead(long, new Rng(1));
+  const bad = gen.injectStaleRead(long, new Rng(1));
   assert.ok(bad);
   assert.ok(refute(bad!), "the injected stale read is one no order explains");
   const r = checkEtcdHistory(bad!);
@@ -136,8 +129,8 @@ test("a long illegal history is refuted without a search; a short one keeps the 
   const byId = new Map(bad!.map((o) => [o.id, o]));
   assert.is(byId.get(r.evidence!.stuck[0]!.op)?.request.kind, "range");
   assert.ok(byId.has(r.evidence!.contradiction!.write!.op));
-  const short = injectStaleRead(
-    workloadHistory(new Rng(3), { operations: 300, clients: 8, keys: 6, timeoutRate: 0.1 }),
+  const short = gen.injectStaleRead(
+    gen.workloadHistory(new Rng(3), { operations: 300, clients: 8, keys: 6, timeoutRate: 0.1 }),
     new Rng(1),
   );
   assert.ok(short);
