@@ -18,9 +18,14 @@ export interface KeySpan {
   end: string | undefined;
 }
 
+/** The span of one key. */
+export function keySpan(key: string): KeySpan {
+  return { start: key, end: `${key}\0` };
+}
+
 /** The span of one key, or of a range in etcd's spelling (rangeEnd "\0": every key from `key` on). */
 function spanOf(key: string, rangeEnd: string | undefined): KeySpan {
-  if (rangeEnd === undefined || rangeEnd === "") return { start: key, end: `${key}\0` };
+  if (rangeEnd === undefined || rangeEnd === "") return keySpan(key);
   return { start: key, end: rangeEnd === "\0" ? undefined : rangeEnd };
 }
 

@@ -8,7 +8,7 @@
 // may run out of steps first.
 import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
-import { spansOverlap, writeSpansOf } from "./key-spans.ts";
+import { keySpan, spansOverlap, writeSpansOf } from "./key-spans.ts";
 import type { EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -108,7 +108,7 @@ function contradiction(
   if (c !== undefined) {
     const { req } = knownResponse(table, c)!;
     const wrote = writeSpansOf(req);
-    if (wrote !== undefined && !spansOverlap(wrote, [{ start: kv.key, end: `${kv.key}\0` }]))
+    if (wrote !== undefined && !spansOverlap(wrote, [keySpan(kv.key)]))
       return { read, write: c, reason: `it shows ${key} modified at revision ${m}, which a write of other keys made` };
     if (!keysOnly && req.kind === "put" && req.put.key === kv.key && !req.put.ignoreValue && req.put.value !== kv.value)
       return {

@@ -44,7 +44,7 @@ import {
   type EtcdOutput,
   type EtcdState,
 } from "./model.ts";
-import { type KeySpan, keySpansOf, keysShownOtherwise, spansOverlap, writeSpansOf } from "./key-spans.ts";
+import { type KeySpan, keySpan, keySpansOf, keysShownOtherwise, spansOverlap, writeSpansOf } from "./key-spans.ts";
 import { ArrayTable, type EtcdOperationTable } from "./operation-table.ts";
 import { createsRevision } from "./prepare.ts";
 
@@ -1269,14 +1269,19 @@ class Guess {
     const spans = this.blamed(x);
     if (spans === undefined) return undefined;
     for (let j = this.choices.length - 1; j >= 0; j--) {
-      const at = this.choices[j]!.orderLength;
-      if (at >= this.orderLength) continue;
-      const filler = this.ops.at(this.order[at]!).input;
-      const wrote = filler.kind === "request" ? writeSpansOf(filler.request) : undefined;
+      const c = this.choices[j]!;
+      if (c.orderLength >= this.orderLength) continue;
+      const wrote = this.fillerWrites(c);
       if (wrote === undefined || spansOverlap(spans, wrote))
-        return j < this.choices.length - 1 ? { at: j, choice: this.choices[j]! } : undefined;
+        return j < this.choices.length - 1 ? { at: j, choice: c } : undefined;
     }
     return undefined;
+  }
+
+  /** What the filler of gap choice c may write (undefined: any key, as a lease's end may); c must still stand. */
+  private fillerWrites(c: Choice): KeySpan[] | undefined {
+    const filler = this.ops.at(this.order[c.orderLength]!).input;
+    return filler.kind === "request" ? writeSpansOf(filler.request) : undefined;
   }
 
   /**
@@ -1311,14 +1316,13 @@ class Guess {
       const held = this.state.kvs.get(kv.key);
       if (!held || held.createRevision !== kv.createRevision || held.modRevision !== kv.modRevision) continue;
       if (held.version >= kv.version) continue;
-      const key = [{ start: kv.key, end: `${kv.key}\0` }];
+      const key = [keySpan(kv.key)];
       for (let j = this.choices.length - 1; j >= 0; j--) {
         const c = this.choices[j]!;
         const r = c.state.revision + 1;
         if (r >= kv.modRevision) continue;
         if (r <= kv.createRevision || c.orderLength >= this.orderLength) break;
-        const filler = this.ops.at(this.order[c.orderLength]!).input;
-        const wrote = filler.kind === "request" ? writeSpansOf(filler.request) : undefined;
+        const wrote = this.fillerWrites(c);
         if (wrote !== undefined && !spansOverlap(key, wrote)) return j;
       }
     }
