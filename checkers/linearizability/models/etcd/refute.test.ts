@@ -70,6 +70,45 @@ test("a read showing a revision past its own, made by a write of other keys, or 
   assert.match(refute([put(0, "a", "1", 2), get(10, "a", 2, { value: "9", mod: 2 })])!.reason, /where a put wrote "1"/);
 });
 
+test("a Txn that wrote nothing reads the store at its revision: its failed compare's read of an old value fits no order", () => {
+  const cas = (call: number, rev: number, shown: { value: string; mod: number }, succeeded: boolean): EtcdOperation =>
+    op(
+      call,
+      {
+        kind: "txn",
+        txn: {
+          compare: [{ key: "a", target: "MOD", result: "EQUAL", modRevision: 1 }],
+          success: [{ requestPut: { key: "a", value: "t" } }],
+          failure: [{ requestRange: { key: "a" } }],
+        },
+      },
+      {
+        kind: "txn",
+        txn: {
+          header: hdr(rev),
+          succeeded,
+          responses: succeeded
+            ? [{ responsePut: { header: hdr(rev) } }]
+            : [
+                {
+                  responseRange: {
+                    header: hdr(rev),
+                    kvs: [
+                      { key: "a", value: shown.value, createRevision: 2, modRevision: shown.mod, version: 1, lease: 0 },
+                    ],
+                    more: false,
+                    count: 1,
+                  },
+                },
+              ],
+        },
+      },
+    );
+  const c = refute([put(0, "a", "1", 2), put(10, "a", "2", 3), cas(20, 3, { value: "1", mod: 2 }, false)]);
+  assert.match(c?.reason ?? "", /as of revision 2, but "a" was written at revision 3/);
+  assert.is(refute([put(0, "a", "1", 2), put(10, "a", "2", 3), cas(20, 3, { value: "2", mod: 3 }, false)]), undefined);
+});
+
 test("a serializable read, a read at an old revision, or a revision an unknown write may have made refutes nothing", () => {
   const stale = get(30, "a", 4, { value: "1", mod: 2 });
   const serializable = {

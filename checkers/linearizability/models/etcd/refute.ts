@@ -6,7 +6,15 @@
 // goes back: after r it is r or later, or the key is gone). Each holds whatever the unknown outcomes
 // did, so one such read refutes the history. The search finds the same, but a long history's search
 // may run out of steps first.
-import type { EtcdRequest, EtcdResponse, KeyValue, RequestOp, ResponseOp } from "../../../../core/mvcc/rpc.ts";
+import type {
+  EtcdRequest,
+  EtcdResponse,
+  KeyValue,
+  RangeRequest,
+  RangeResponse,
+  RequestOp,
+  ResponseOp,
+} from "../../../../core/mvcc/rpc.ts";
 import { responseHeader } from "../../../../core/mvcc/rpc.ts";
 import { keySpan, spansOverlap, writeSpansOf } from "./key-spans.ts";
 import type { EtcdOperationTable } from "./operation-table.ts";
@@ -79,17 +87,36 @@ export function refuteByRevisions(table: EtcdOperationTable): Contradiction | un
   for (const list of puts.values()) list.sort((a, b) => a - b);
   for (let i = 0; i < table.length; i++) {
     const known = knownResponse(table, i);
-    if (known === undefined || known.req.kind !== "range" || known.resp.kind !== "range") continue;
-    const range = known.req.range;
-    // A serializable read may show an older store; a read at a revision shows that one.
-    if (known.serializable || (range.revision ?? 0) > 0) continue;
-    const h = known.resp.range.header.revision;
-    for (const kv of known.resp.range.kvs) {
-      const c = contradiction(table, i, kv, h, range.keysOnly === true, creators, puts);
-      if (c !== undefined) return c;
+    // A serializable read may show an older store.
+    if (known === undefined || known.serializable) continue;
+    const h = responseHeader(known.resp).revision;
+    for (const [range, shown] of readsOf(known.req, known.resp)) {
+      // A read at a revision shows that one.
+      if ((range.revision ?? 0) > 0 || range.serializable) continue;
+      for (const kv of shown.kvs) {
+        const c = contradiction(table, i, kv, h, range.keysOnly === true, creators, puts);
+        if (c !== undefined) return c;
+      }
     }
   }
   return undefined;
+}
+
+/**
+ * The reads of the store at a request's header revision, with what they showed: a Range's, and those a
+ * Txn that wrote nothing ran in the branch it took (a Txn that wrote reads its own writes; nested ones
+ * are left out).
+ */
+function readsOf(req: EtcdRequest, resp: EtcdResponse): [RangeRequest, RangeResponse][] {
+  if (req.kind === "range" && resp.kind === "range") return [[req.range, resp.range]];
+  if (req.kind !== "txn" || resp.kind !== "txn" || createsRevision(req, resp)) return [];
+  const ops = resp.txn.succeeded ? req.txn.success : req.txn.failure;
+  const reads: [RangeRequest, RangeResponse][] = [];
+  ops.forEach((op, j) => {
+    const r = resp.txn.responses[j];
+    if ("requestRange" in op && r !== undefined && "responseRange" in r) reads.push([op.requestRange, r.responseRange]);
+  });
+  return reads;
 }
 
 function contradiction(
