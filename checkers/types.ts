@@ -42,6 +42,7 @@ export interface CheckEvidence {
   "kube-ready-truthful": ViolationList;
   "kube-node-capacity": ViolationList;
   "kube-replica-creations": ViolationList;
+  "kube-replicaset-status": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
   "kube-graceful-delete": ViolationList;

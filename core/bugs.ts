@@ -674,6 +674,13 @@ export const BUG_CATALOG = [
       "Kubernetes' ValidateNoNewFinalizers (apimachinery's objectmeta.go, checked on every update of an object whose deletionTimestamp is set): \"no new finalizers can be added if the object is being deleted\"; written by hand — the rule operators' controllers trip over (kubebuilder adds a finalizer only while DeletionTimestamp is zero)",
     scenario: "terminating-pods",
   },
+  {
+    name: "kube-rs-status-counts-unready",
+    bug: "the ReplicaSet controller counts every active pod as ready in its status: a new ReplicaSet reports its pods ready while they still start, and a rolling update scales the old one down by them before they serve",
+    modelledOn:
+      "Kubernetes defines ReplicaSetStatus.readyReplicas as \"the number of non-terminating pods targeted by this ReplicaSet with a Ready Condition\", and the Deployment controller scales an old ReplicaSet down by the new one's status; written by hand for this testbed's bug hunt, it passed 300 deployment-rollout seeds (kube-min-available forgives every shortfall with a fault near) until kube-replicaset-status judged the status itself",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

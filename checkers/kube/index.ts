@@ -8,6 +8,7 @@ import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety
 import { checkBindPreconditions } from "./bind.ts";
 import { checkInformerStreams } from "./informer.ts";
 import { checkReplicaCreations } from "./replicas.ts";
+import { checkReplicaSetStatus } from "./rs-status.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
@@ -31,6 +32,7 @@ export { checkNodeCapacity } from "./capacity.ts";
 export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkCreateStatus } from "./create-status.ts";
 export { checkGracefulDeletion } from "./graceful.ts";
+export { checkReplicaSetStatus } from "./rs-status.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -50,6 +52,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     }),
     checkNodeCapacity(obs),
     checkReplicaCreations(obs),
+    checkReplicaSetStatus(obs),
     checkCreateStatus(obs),
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),

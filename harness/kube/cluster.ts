@@ -179,7 +179,10 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
           }),
-          replicaSetController(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
+          replicaSetController({
+            ...(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
+            ...(bugs.has("kube-rs-status-counts-unready") ? { statusCountsUnready: true } : {}),
+          }),
           garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
           ...(opts.nodeLifecycle ? [nodeLifecycleController(opts.nodeLifecycle, bugs)] : []),
         ],

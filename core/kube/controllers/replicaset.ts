@@ -75,6 +75,7 @@ export function reconcileReplicaSet(
   cache: CacheReader,
   expectations?: ControllerExpectations,
   readyFirst = false,
+  statusCountsUnready = false,
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
@@ -95,7 +96,8 @@ export function reconcileReplicaSet(
     expectations?.expectDeletions(key, doomed.map(objectKey));
     for (const p of doomed) writes.push(deleteExactly(p));
   }
-  const readyCount = pods.filter(podIsReady).length;
+  // MUTANT kube-rs-status-counts-unready: every active pod counted as ready.
+  const readyCount = statusCountsUnready ? pods.length : pods.filter(podIsReady).length;
   const status: ReplicaSetStatus = {
     observedGeneration: rs.metadata.generation ?? 1,
     replicas: pods.length,
@@ -117,6 +119,8 @@ export interface ReplicaSetControllerOptions {
   expectationsTimeoutUs?: number;
   /** Mutant kube-rs-deletes-ready-first: a scale down deletes ready pods before unready ones. */
   readyFirst?: boolean;
+  /** Mutant kube-rs-status-counts-unready: the status counts every active pod as ready. */
+  statusCountsUnready?: boolean;
 }
 
 export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {
@@ -154,7 +158,8 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
         expectations.deletionObserved(key, nsName(w.namespace, w.name));
       }
     },
-    reconcile: (key, cache) => reconcileReplicaSet(key, cache, expectations, options.readyFirst === true),
+    reconcile: (key, cache) =>
+      reconcileReplicaSet(key, cache, expectations, options.readyFirst === true, options.statusCountsUnready === true),
     resyncUs: 1_000_000,
   });
 }
