@@ -74,8 +74,7 @@ export function reconcileReplicaSet(
   key: string,
   cache: CacheReader,
   expectations?: ControllerExpectations,
-  readyFirst = false,
-  statusCountsUnready = false,
+  mutants: Pick<ReplicaSetControllerOptions, "readyFirst" | "statusCountsUnready"> = {},
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
@@ -92,12 +91,14 @@ export function reconcileReplicaSet(
     expectations?.expectCreations(key, n);
     for (let i = 0; i < n; i++) writes.push({ op: "create", object: podFor(rs) });
   } else if (needsSync && diff > 0) {
-    const doomed = [...pods].sort(readyFirst ? readyFirstRank : deletionRank).slice(0, Math.min(diff, BURST));
+    const doomed = [...pods]
+      .sort(mutants.readyFirst === true ? readyFirstRank : deletionRank)
+      .slice(0, Math.min(diff, BURST));
     expectations?.expectDeletions(key, doomed.map(objectKey));
     for (const p of doomed) writes.push(deleteExactly(p));
   }
   // MUTANT kube-rs-status-counts-unready: every active pod counted as ready.
-  const readyCount = statusCountsUnready ? pods.length : pods.filter(podIsReady).length;
+  const readyCount = mutants.statusCountsUnready === true ? pods.length : pods.filter(podIsReady).length;
   const status: ReplicaSetStatus = {
     observedGeneration: rs.metadata.generation ?? 1,
     replicas: pods.length,
@@ -158,8 +159,7 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
         expectations.deletionObserved(key, nsName(w.namespace, w.name));
       }
     },
-    reconcile: (key, cache) =>
-      reconcileReplicaSet(key, cache, expectations, options.readyFirst === true, options.statusCountsUnready === true),
+    reconcile: (key, cache) => reconcileReplicaSet(key, cache, expectations, options),
     resyncUs: 1_000_000,
   });
 }
