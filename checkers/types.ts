@@ -43,6 +43,7 @@ export interface CheckEvidence {
   "kube-node-capacity": ViolationList;
   "kube-replica-creations": ViolationList;
   "kube-replicaset-status": ViolationList;
+  "kube-rollout-decisions": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
   "kube-graceful-delete": ViolationList;

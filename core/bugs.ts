@@ -681,6 +681,13 @@ export const BUG_CATALOG = [
       "Kubernetes defines ReplicaSetStatus.readyReplicas as \"the number of non-terminating pods targeted by this ReplicaSet with a Ready Condition\", and the Deployment controller scales an old ReplicaSet down by the new one's status; written by hand for this testbed's bug hunt, it passed 300 deployment-rollout seeds (kube-min-available forgives every shortfall with a fault near) until kube-replicaset-status judged the status itself",
     scenario: "deployment-rollout",
   },
+  {
+    name: "kube-rollout-scale-down-one-too-many",
+    bug: "the Deployment controller's scale down of old ReplicaSets allows one replica more than the ready ones above replicas − maxUnavailable: every step of a rolling update takes one ready pod too many away",
+    modelledOn:
+      "Kubernetes' scaleDownOldReplicaSetsForRollingUpdate (totalScaleDownCount = availablePodCount − minAvailable); written by hand for this testbed's bug hunt, it passed 99 of 100 deployment-rollout seeds and 60 controller-conflicts seeds (kube-min-available forgives a shortfall with a fault near) until kube-rollout-decisions judged the controller's scales on its own caches' view",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -44,6 +44,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-rollout-unavailable-rounded-up", 10], // [1] kube-smoke: kube-min-available (the first rollout, at 3 replicas: 25% is 0 unavailable, the mutant's 1)
   ["kube-rs-deletes-ready-first", 15], // [2] kube-smoke: kube-min-available across a scale to 8 taken back to 4 before the new pods are ready (15 of seeds 1..60, half of those that draw it; 0 while kube-min-available started over at every scale)
   ["kube-rs-status-counts-unready", 5], // [1] deployment-rollout: kube-replicaset-status (20 of seeds 1..20; 0 of 300 before the check: kube-min-available forgives every shortfall with a fault near, and a rollout under faults always has one)
+  ["kube-rollout-scale-down-one-too-many", 5], // [1] deployment-rollout: kube-rollout-decisions (98 of seeds 1..100, controller-conflicts 60 of 1..60; kube-min-available 1 of 100: it forgives every shortfall with a fault near)
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
   ["kube-kubelet-ignores-container-exit", 10], // [2] container-crashes: kube-ready-truthful's second rule (39 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)
   ["kube-kubelet-reboot-keeps-ready", 10], // [1] container-crashes: kube-ready-truthful's second rule after a node's reboot (14 of seeds 1..60: the seeds whose reboots come with no other fault near)

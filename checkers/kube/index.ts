@@ -9,6 +9,7 @@ import { checkBindPreconditions } from "./bind.ts";
 import { checkInformerStreams } from "./informer.ts";
 import { checkReplicaCreations } from "./replicas.ts";
 import { checkReplicaSetStatus } from "./rs-status.ts";
+import { checkRolloutDecisions } from "./rollout-decisions.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
@@ -33,6 +34,7 @@ export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkCreateStatus } from "./create-status.ts";
 export { checkGracefulDeletion } from "./graceful.ts";
 export { checkReplicaSetStatus } from "./rs-status.ts";
+export { checkRolloutDecisions } from "./rollout-decisions.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -57,6 +59,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),
+    checkRolloutDecisions(obs),
   ];
 }
 

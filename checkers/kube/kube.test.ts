@@ -363,6 +363,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-watch-leaks",
       "kube-max-surge",
       "kube-min-available",
+      "kube-rollout-decisions",
     ],
   );
 });

@@ -112,6 +112,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-watch-leaks",
         "kube-max-surge",
         "kube-min-available",
+        "kube-rollout-decisions",
         "kube-liveness",
       ],
     );

@@ -178,6 +178,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
           deploymentController({
             ...(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
+            ...(bugs.has("kube-rollout-scale-down-one-too-many") ? { scaleDownOneTooMany: true } : {}),
           }),
           replicaSetController({
             ...(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),

@@ -98,6 +98,8 @@ export interface DeploymentControllerOptions {
   noSurgeTrim?: boolean;
   /** The kube-rollout-unavailable-rounded-up mutant: a percentage maxUnavailable is rounded up. */
   unavailableRoundsUp?: boolean;
+  /** The kube-rollout-scale-down-one-too-many mutant: old ReplicaSets go one ready replica below the floor. */
+  scaleDownOneTooMany?: boolean;
 }
 
 export function reconcileDeployment(
@@ -145,7 +147,8 @@ export function reconcileDeployment(
       target.set(rs, rs.spec.replicas - down);
     }
     const available = rss.reduce((s, rs) => s + ready(rs), 0);
-    let budget = Math.max(0, available - minAvailable);
+    // MUTANT kube-rollout-scale-down-one-too-many: one ready replica more than minAvailable allows.
+    let budget = Math.max(0, available - minAvailable + (opts.scaleDownOneTooMany === true ? 1 : 0));
     for (const rs of oldActive) {
       const cur = target.get(rs)!;
       const down = Math.min(cur, budget);
