@@ -44,6 +44,7 @@ export interface CheckEvidence {
   "kube-replica-creations": ViolationList;
   "kube-replicaset-status": ViolationList;
   "kube-rollout-decisions": ViolationList;
+  "kube-replica-deletions": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
   "kube-graceful-delete": ViolationList;

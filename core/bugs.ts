@@ -688,6 +688,13 @@ export const BUG_CATALOG = [
       "Kubernetes' scaleDownOldReplicaSetsForRollingUpdate (totalScaleDownCount = availablePodCount − minAvailable); written by hand for this testbed's bug hunt, it passed 99 of 100 deployment-rollout seeds and 60 controller-conflicts seeds (kube-min-available forgives a shortfall with a fault near) until kube-rollout-decisions judged the controller's scales on its own caches' view",
     scenario: "deployment-rollout",
   },
+  {
+    name: "kube-rs-deletes-one-too-many",
+    bug: "the ReplicaSet controller's scale down deletes one pod more than the ReplicaSet has beyond its replicas: each scale down dips below the count, and the controller makes a pod again",
+    modelledOn:
+      "Kubernetes' manageReplicas deletes len(filteredPods) − replicas; written by hand for this testbed's bug hunt, it passed 100 deployment-rollout and 60 controller-conflicts seeds (kube-min-available forgives the dip with a fault near; only the fault-free kube-smoke caught it) until kube-replica-deletions judged the controller's deletions on its own caches' view",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

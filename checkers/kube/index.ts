@@ -8,6 +8,7 @@ import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety
 import { checkBindPreconditions } from "./bind.ts";
 import { checkInformerStreams } from "./informer.ts";
 import { checkReplicaCreations } from "./replicas.ts";
+import { checkReplicaDeletions } from "./replica-deletions.ts";
 import { checkReplicaSetStatus } from "./rs-status.ts";
 import { checkRolloutDecisions } from "./rollout-decisions.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
@@ -35,6 +36,7 @@ export { checkCreateStatus } from "./create-status.ts";
 export { checkGracefulDeletion } from "./graceful.ts";
 export { checkReplicaSetStatus } from "./rs-status.ts";
 export { checkRolloutDecisions } from "./rollout-decisions.ts";
+export { checkReplicaDeletions } from "./replica-deletions.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
@@ -54,6 +56,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     }),
     checkNodeCapacity(obs),
     checkReplicaCreations(obs),
+    checkReplicaDeletions(obs),
     checkReplicaSetStatus(obs),
     checkCreateStatus(obs),
     checkGracefulDeletion(obs),

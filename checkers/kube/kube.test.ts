@@ -357,6 +357,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-ready-truthful",
       "kube-node-capacity",
       "kube-replica-creations",
+      "kube-replica-deletions",
       "kube-replicaset-status",
       "kube-create-status",
       "kube-graceful-delete",

@@ -106,6 +106,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-ready-truthful",
         "kube-node-capacity",
         "kube-replica-creations",
+        "kube-replica-deletions",
         "kube-replicaset-status",
         "kube-create-status",
         "kube-graceful-delete",

@@ -183,6 +183,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
           replicaSetController({
             ...(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
             ...(bugs.has("kube-rs-status-counts-unready") ? { statusCountsUnready: true } : {}),
+            ...(bugs.has("kube-rs-deletes-one-too-many") ? { deletesOneTooMany: true } : {}),
           }),
           garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
           ...(opts.nodeLifecycle ? [nodeLifecycleController(opts.nodeLifecycle, bugs)] : []),

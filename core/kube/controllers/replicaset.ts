@@ -74,7 +74,7 @@ export function reconcileReplicaSet(
   key: string,
   cache: CacheReader,
   expectations?: ControllerExpectations,
-  mutants: Pick<ReplicaSetControllerOptions, "readyFirst" | "statusCountsUnready"> = {},
+  mutants: Pick<ReplicaSetControllerOptions, "readyFirst" | "statusCountsUnready" | "deletesOneTooMany"> = {},
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
@@ -93,7 +93,8 @@ export function reconcileReplicaSet(
   } else if (needsSync && diff > 0) {
     const doomed = [...pods]
       .sort(mutants.readyFirst === true ? readyFirstRank : deletionRank)
-      .slice(0, Math.min(diff, BURST));
+      // MUTANT kube-rs-deletes-one-too-many: one pod more than the ReplicaSet has too many.
+      .slice(0, Math.min(diff + (mutants.deletesOneTooMany === true ? 1 : 0), BURST));
     expectations?.expectDeletions(key, doomed.map(objectKey));
     for (const p of doomed) writes.push(deleteExactly(p));
   }
@@ -122,6 +123,8 @@ export interface ReplicaSetControllerOptions {
   readyFirst?: boolean;
   /** Mutant kube-rs-status-counts-unready: the status counts every active pod as ready. */
   statusCountsUnready?: boolean;
+  /** Mutant kube-rs-deletes-one-too-many: a scale down deletes one pod more than it has too many. */
+  deletesOneTooMany?: boolean;
 }
 
 export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {

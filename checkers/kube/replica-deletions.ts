@@ -1,0 +1,115 @@
+// kube-replica-deletions — the ReplicaSet controller deletes a pod only for a ReplicaSet that has too
+// many: judged on the view its caches gave it when it decided (cache-view.ts), the pods one reconcile
+// deleted for a ReplicaSet number at most its active pods (not terminating, not failed) less its
+// replicas, and each was one of those active pods. Kubernetes' manageReplicas deletes
+// len(filteredPods) − replicas (its filtered pods are the active ones).
+//
+// Why decisions and not outcomes: a pod deleted too many shows only as a dip in ready pods, and
+// kube-min-available forgives any dip with a fault near; a controller that deleted one pod too many
+// each time passed 100 deployment-rollout and 60 controller-conflicts seeds on it, caught only where
+// nothing fails (kube-smoke). kube-replica-creations holds the other direction.
+//
+// A pod create is logged by the apiserver without its sender, and the ReplicaSet controller's cache
+// holds the pods it created once answered: a landed create of a name its act's generateName prefixes
+// is counted in the cache of each process that sent such a create before it landed (one more pod in a
+// cache only makes a deletion look more justified).
+import type { KubeObservations } from "../../core/kube/observations.ts";
+import { controllerOf, podIsActive, type Pod } from "../../core/kube/types.ts";
+import type { CheckResult } from "../types.ts";
+import { CACHE_PREFIX, CacheViews, type CacheView } from "./cache-view.ts";
+import { fmtTime, violationsResult } from "./safety.ts";
+
+/** One reconcile's pod deletions. */
+interface Reconcile {
+  process: string;
+  decidedAt: number;
+  pods: string[];
+}
+
+export function checkReplicaDeletions(obs: KubeObservations): CheckResult {
+  const caches = new CacheViews(obs, ["ReplicaSet", "Pod"]);
+
+  // Who may have created each landed pod: the processes whose "create Pod ns/prefix*" came before it.
+  const creates = new Map<string, { process: string; time: number }[]>(); // "ns/prefix" → acts
+  const reconciles = new Map<string, Reconcile>();
+  for (const a of obs.acts) {
+    if (!a.what.startsWith("replicaset: ")) continue;
+    const c = /^replicaset: create Pod (\S+)\*$/.exec(a.what);
+    if (c !== null) {
+      (creates.get(c[1]!) ?? creates.set(c[1]!, []).get(c[1]!)!).push({ process: a.process, time: a.time });
+      continue;
+    }
+    if (a.deletes === undefined || !a.what.startsWith("replicaset: delete Pod ")) continue;
+    const decidedAt = a.decidedAt ?? a.time;
+    const id = `${a.process} ${decidedAt}`;
+    let r = reconciles.get(id);
+    if (r === undefined) reconciles.set(id, (r = { process: a.process, decidedAt, pods: [] }));
+    r.pods.push(a.deletes);
+  }
+  for (const w of obs.writes) {
+    if (w.op !== "create" || !w.key.startsWith(CACHE_PREFIX.Pod)) continue;
+    const name = w.key.slice(CACHE_PREFIX.Pod.length); // "ns/name"
+    const slash = name.indexOf("/");
+    const prefix = name.slice(0, name.lastIndexOf("-") + 1);
+    if (slash < 0 || prefix.length <= slash + 1) continue;
+    const senders = new Set((creates.get(prefix) ?? []).filter((a) => a.time <= w.time).map((a) => a.process));
+    for (const p of senders) caches.own(p, w.key, w.rv, w.time);
+  }
+
+  /** Why the reconcile deleted too many on this view (undefined: it did not; null: the view is not all recorded). */
+  const judge = (r: Reconcile, rsView: CacheView, podView: CacheView): string | undefined | null => {
+    const rss = caches.objectsOf(rsView);
+    const pods = caches.objectsOf(podView);
+    if (rss === undefined || pods === undefined) return null;
+    const deletedOf = new Map<string, string[]>(); // RS uid → pods deleted
+    for (const key of r.pods) {
+      const p = pods.get(key);
+      if (p === undefined) return null; // gone from its cache: it cannot have chosen it there
+      const uid = controllerOf(p)?.uid ?? "";
+      (deletedOf.get(uid) ?? deletedOf.set(uid, []).get(uid)!).push(key);
+    }
+    for (const [uid, deleted] of deletedOf) {
+      const rs = [...rss.values()].find((o) => o.kind === "ReplicaSet" && o.metadata.uid === uid);
+      if (rs?.kind !== "ReplicaSet") return null;
+      const active = [...pods].filter(
+        ([, o]) => o.kind === "Pod" && controllerOf(o)?.uid === uid && podIsActive(o as Pod),
+      );
+      const name = (k: string) => k.slice(k.lastIndexOf("/") + 1);
+      const seen = `replicas ${rs.spec.replicas}, ${active.length} active pods`;
+      const notActive = deleted.filter((k) => !active.some(([a]) => a === k));
+      if (notActive.length > 0)
+        return `deleted ${notActive.map(name).join(", ")} of ReplicaSet ${rs.metadata.name}, not among its active pods (its view: ${seen})`;
+      if (deleted.length > active.length - rs.spec.replicas)
+        return `deleted ${deleted.length} pods of ReplicaSet ${rs.metadata.name} (${deleted.map(name).join(", ")}), more than its ${active.length} active pods less replicas ${rs.spec.replicas}`;
+    }
+    return undefined;
+  };
+
+  const violations: string[] = [];
+  let judged = 0;
+  let unjudged = 0;
+  let deletions = 0;
+  for (const r of reconciles.values()) {
+    let verdict: string | undefined | null = null;
+    const rsViews = caches.viewsAt(r.process, "ReplicaSet", r.decidedAt);
+    const podViews = caches.viewsAt(r.process, "Pod", r.decidedAt);
+    for (const rv of rsViews)
+      for (const pv of podViews) {
+        const v = judge(r, rv, pv);
+        if (v === undefined) verdict = undefined;
+        else if (v !== null && verdict !== undefined) verdict = v;
+      }
+    if (verdict === null) {
+      unjudged++;
+      continue;
+    }
+    judged++;
+    deletions += r.pods.length;
+    if (verdict !== undefined) violations.push(`${r.process} at ${fmtTime(r.decidedAt)} ${verdict}`);
+  }
+  return violationsResult(
+    "kube-replica-deletions",
+    violations,
+    `${deletions} pod deletions by the ReplicaSet controller in ${judged} reconciles, each of an active pod beyond its ReplicaSet's replicas on its caches' view${unjudged > 0 ? ` (${unjudged} reconciles not judged: their view was not all recorded)` : ""}`,
+  );
+}
