@@ -45,6 +45,8 @@ export interface CheckEvidence {
   "kube-replicaset-status": ViolationList;
   "kube-rollout-decisions": ViolationList;
   "kube-replica-deletions": ViolationList;
+  "kube-scheduler-fit": ViolationList;
+  "kube-deployment-status": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
   "kube-graceful-delete": ViolationList;

@@ -695,6 +695,20 @@ export const BUG_CATALOG = [
       "Kubernetes' manageReplicas deletes len(filteredPods) − replicas; written by hand for this testbed's bug hunt, it passed 100 deployment-rollout and 60 controller-conflicts seeds (kube-min-available forgives the dip with a fault near; only the fault-free kube-smoke caught it) until kube-replica-deletions judged the controller's deletions on its own caches' view",
     scenario: "deployment-rollout",
   },
+  {
+    name: "kube-scheduler-ignores-capacity",
+    bug: "the scheduler binds pods to a node whatever room its cache shows there: a full node's kubelet turns them away (OutOfpods), and the ReplicaSet controller makes them again",
+    modelledOn:
+      "kube-scheduler's NodeResourcesFit filter on its cache, its own binds assumed in it; written by hand for this testbed's bug hunt, it passed 100 tight-nodes seeds (the kubelets' admission kept every node within its capacity, so kube-node-capacity held) until kube-scheduler-fit judged each bind on the scheduler's own view",
+    scenario: "tight-nodes",
+  },
+  {
+    name: "kube-deployment-status-counts-wanted",
+    bug: "the Deployment controller's status counts the replicas its ReplicaSets want as ready and available: `kubectl rollout status` and the Available condition see a rollout done before its new pods serve",
+    modelledOn:
+      "Kubernetes' calculateStatus sums the ReplicaSets' readyReplicas and availableReplicas; written by hand for this testbed's bug hunt, it passed every seed of deployment-rollout and kube-smoke (no check read a Deployment's status) until kube-deployment-status judged it against its ReplicaSets' statuses",
+    scenario: "deployment-rollout",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

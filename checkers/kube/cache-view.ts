@@ -12,12 +12,14 @@
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
 
-export type CacheKind = "Deployment" | "ReplicaSet" | "Pod";
+export type CacheKind = "Deployment" | "ReplicaSet" | "Pod" | "Node";
 
 export const CACHE_PREFIX: Record<CacheKind, string> = {
   Deployment: "/registry/deployments/",
   ReplicaSet: "/registry/replicasets/",
   Pod: "/registry/pods/",
+  // Nodes are stored under "minions", the name Kubernetes has kept for them in etcd.
+  Node: "/registry/minions/",
 };
 
 /** key → rv of what a cache holds (null: gone by the process's own acknowledged delete). */

@@ -10,6 +10,7 @@ import { checkInformerStreams } from "./informer.ts";
 import { checkReplicaCreations } from "./replicas.ts";
 import { checkReplicaDeletions } from "./replica-deletions.ts";
 import { checkReplicaSetStatus } from "./rs-status.ts";
+import { checkDeploymentStatus } from "./deployment-status.ts";
 import { checkRolloutDecisions } from "./rollout-decisions.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
@@ -17,6 +18,7 @@ import { checkReadsFresh } from "./fresh.ts";
 import { checkGarbageCollection } from "./gc.ts";
 import { checkReadyTruthful } from "./ready.ts";
 import { checkNodeCapacity } from "./capacity.ts";
+import { checkSchedulerFit } from "./scheduler-fit.ts";
 import { checkWatchLeaks } from "./watch-leaks.ts";
 import { checkCreateStatus } from "./create-status.ts";
 import { checkGracefulDeletion } from "./graceful.ts";
@@ -31,10 +33,12 @@ export { checkReadsFresh } from "./fresh.ts";
 export { checkGarbageCollection } from "./gc.ts";
 export { checkReadyTruthful } from "./ready.ts";
 export { checkNodeCapacity } from "./capacity.ts";
+export { checkSchedulerFit } from "./scheduler-fit.ts";
 export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkCreateStatus } from "./create-status.ts";
 export { checkGracefulDeletion } from "./graceful.ts";
 export { checkReplicaSetStatus } from "./rs-status.ts";
+export { checkDeploymentStatus } from "./deployment-status.ts";
 export { checkRolloutDecisions } from "./rollout-decisions.ts";
 export { checkReplicaDeletions } from "./replica-deletions.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
@@ -55,9 +59,11 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
       ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),
     }),
     checkNodeCapacity(obs),
+    checkSchedulerFit(obs),
     checkReplicaCreations(obs),
     checkReplicaDeletions(obs),
     checkReplicaSetStatus(obs),
+    checkDeploymentStatus(obs),
     checkCreateStatus(obs),
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),

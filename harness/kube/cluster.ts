@@ -179,6 +179,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-deployment-no-surge-trim") ? { noSurgeTrim: true } : {}),
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
             ...(bugs.has("kube-rollout-scale-down-one-too-many") ? { scaleDownOneTooMany: true } : {}),
+            ...(bugs.has("kube-deployment-status-counts-wanted") ? { statusCountsWanted: true } : {}),
           }),
           replicaSetController({
             ...(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
@@ -201,6 +202,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
           schedulerController({
             ...t.scheduler,
             ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}),
+            ...(bugs.has("kube-scheduler-ignores-capacity") ? { ignoreCapacity: true } : {}),
           }),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },

@@ -313,7 +313,7 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
     rng: new Rng(1),
     process: "scheduler-1",
   };
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false, ignoreCapacity: false };
   for (const name of ["node-1", "node-2"]) putReadyNode(cache, name);
   cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
   cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
@@ -358,7 +358,7 @@ test("the scheduler ages node heartbeats on its monotonic clock: a wall clock st
     metadata: { name: "p1", namespace: "default" },
     spec: { containers: [{ name: "c", image: "i" }] },
   } satisfies Pod);
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false };
+  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false, ignoreCapacity: false };
   // The wall clock was stepped back 8 s: on it the heartbeat is only 1 s old.
   const ctx: ReconcileContext = { now: () => 2_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "s" };
   assert.equal(reconcilePod("default/p1", cache, ctx, opts).writes, []);

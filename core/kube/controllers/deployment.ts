@@ -100,6 +100,8 @@ export interface DeploymentControllerOptions {
   unavailableRoundsUp?: boolean;
   /** The kube-rollout-scale-down-one-too-many mutant: old ReplicaSets go one ready replica below the floor. */
   scaleDownOneTooMany?: boolean;
+  /** The kube-deployment-status-counts-wanted mutant: the status counts the ReplicaSets' replicas as ready. */
+  statusCountsWanted?: boolean;
 }
 
 export function reconcileDeployment(
@@ -158,7 +160,11 @@ export function reconcileDeployment(
     for (const rs of oldActive) if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!));
   }
 
-  const readyTotal = rss.reduce((s, rs) => s + (rs.status?.readyReplicas ?? 0), 0);
+  // MUTANT kube-deployment-status-counts-wanted: what the ReplicaSets want counted as what they have ready.
+  const readyTotal = rss.reduce(
+    (s, rs) => s + (opts.statusCountsWanted === true ? rs.spec.replicas : (rs.status?.readyReplicas ?? 0)),
+    0,
+  );
   const status: DeploymentStatus = {
     observedGeneration: d.metadata.generation ?? 1,
     replicas: rss.reduce((s, rs) => s + (rs.status?.replicas ?? 0), 0),

@@ -23,6 +23,8 @@ export interface SchedulerOptions {
   defaultCapacity?: number;
   /** The kube-bind-no-precondition mutant: binds carry no resourceVersion, so a stale bind overwrites a newer one. */
   bindWithoutPrecondition?: boolean;
+  /** The kube-scheduler-ignores-capacity mutant: a node's room is not checked (its kubelet turns the rest away). */
+  ignoreCapacity?: boolean;
 }
 
 export function readyNodes(cache: CacheReader, now: number, graceUs: number): Node[] {
@@ -47,7 +49,10 @@ export function reconcilePod(
   for (const p of cache.list("Pod"))
     if (p.spec.nodeName && podHoldsRoom(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
   const fits = readyNodes(cache, ctx.monotonic(), opts.nodeGraceUs)
-    .filter((n) => (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity))
+    .filter(
+      (n) =>
+        opts.ignoreCapacity || (load.get(n.metadata.name) ?? 0) < (n.status?.capacity?.pods ?? opts.defaultCapacity),
+    )
     .sort(
       (a, b) =>
         (load.get(a.metadata.name) ?? 0) - (load.get(b.metadata.name) ?? 0) ||
@@ -68,6 +73,7 @@ export function schedulerController(options: SchedulerOptions = {}): ControllerD
     nodeGraceUs: 4_000_000,
     defaultCapacity: 10,
     bindWithoutPrecondition: false,
+    ignoreCapacity: false,
     ...options,
   };
   const unscheduled = (cache: CacheReader) =>
