@@ -50,9 +50,16 @@ export class CacheViews {
     private readonly kinds: readonly CacheKind[],
   ) {
     const prefixes = kinds.map((k) => CACHE_PREFIX[k]);
-    for (const v of obs.versions)
-      if (prefixes.some((p) => v.key.startsWith(p)))
-        (this.versionsOf.get(v.key) ?? this.versionsOf.set(v.key, new Map()).get(v.key)!).set(v.rv, v.object);
+    // Plain loops: this runs over every version of the run (Leases and Events included).
+    for (const v of obs.versions) {
+      const key = v.key;
+      let wanted = false;
+      for (let i = 0; i < prefixes.length && !wanted; i++) wanted = key.startsWith(prefixes[i]!);
+      if (!wanted) continue;
+      let versions = this.versionsOf.get(key);
+      if (versions === undefined) this.versionsOf.set(key, (versions = new Map()));
+      versions.set(v.rv, v.object);
+    }
     const pattern = new RegExp(`^(.*)#[^/]*/(${kinds.join("|")})$`);
     const ignored = new Set<string>(); // observers of other kinds
     for (const o of obs.observed) {

@@ -42,7 +42,7 @@ export function checkRolloutDecisions(obs: KubeObservations): CheckResult {
   const rsAct = /^deployment: (update|create) ReplicaSet (\S+?)(?:@(\d+))?$/;
   const actsFor = new Map<string, { process: string; time: number; decidedAt: number }[]>(); // "op key[@base]"
   for (const a of obs.acts) {
-    const m = rsAct.exec(a.what);
+    const m = a.what.startsWith("deployment: ") ? rsAct.exec(a.what) : null;
     if (m === null) continue;
     const id = m[1] === "update" ? `update ${RS_PREFIX}${m[2]}@${m[3]}` : `create ${RS_PREFIX}${m[2]}`;
     (actsFor.get(id) ?? actsFor.set(id, []).get(id)!).push({

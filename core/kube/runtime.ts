@@ -45,6 +45,8 @@ export interface RuntimeOptions {
 export class ControllerRuntime {
   readonly informers = new Map<Kind, Informer<Kind>>();
   private readonly queues = new Map<string, WorkQueue>();
+  /** The keys each controller is reconciling now ("controller/key"). */
+  private readonly inFlight = new Set<string>();
   private readonly timers: TimerId[] = [];
   private stopped = false;
   readonly cache: CacheReader;
@@ -118,6 +120,7 @@ export class ControllerRuntime {
         concurrency: d.concurrency ?? 2,
         ...(this.opts.queueBaseDelayUs ? { baseDelayUs: this.opts.queueBaseDelayUs } : {}),
         ...(this.opts.queueMaxDelayUs ? { maxDelayUs: this.opts.queueMaxDelayUs } : {}),
+        ...(this.opts.bugs?.has("kube-workqueue-hands-out-busy-key") ? { handsOutBusyKeys: true } : {}),
       });
       this.queues.set(d.name, q);
       for (const kind of d.watches) {
@@ -171,7 +174,16 @@ export class ControllerRuntime {
     return this.stopped;
   }
 
-  private process(d: ControllerDef, q: WorkQueue, key: string, ctx: ReconcileContext, done: () => void): void {
+  private process(d: ControllerDef, q: WorkQueue, key: string, ctx: ReconcileContext, finished: () => void): void {
+    // client-go's workqueue never hands out a key while it is being processed: a reconcile reads the cache
+    // and writes as if alone on its object (two at once scale one Deployment twice on the same view).
+    const id = `${d.name}/${key}`;
+    assert(!this.inFlight.has(id), () => `${this.env.id}: ${d.name} was handed ${key} while still reconciling it`);
+    this.inFlight.add(id);
+    const done = () => {
+      this.inFlight.delete(id);
+      finished();
+    };
     if (this.stopped) return done();
     // client-go's WaitForCacheSync: a worker runs only once every informer its controller reads has listed
     // (the mutant waits for the first one alone).

@@ -11,6 +11,8 @@ export interface WorkQueueOptions {
   /** First retry delay; doubles per consecutive failure of a key. */
   baseDelayUs?: number;
   maxDelayUs?: number;
+  /** The kube-workqueue-hands-out-busy-key mutant: a key added while being processed is handed out again at once. */
+  handsOutBusyKeys?: boolean;
 }
 
 /** The worker: called with a key, must call done exactly once. */
@@ -32,7 +34,7 @@ export class WorkQueue {
     private readonly worker: Worker,
     opts: WorkQueueOptions = {},
   ) {
-    this.opts = { concurrency: 1, baseDelayUs: 5_000, maxDelayUs: 1_000_000, ...opts };
+    this.opts = { concurrency: 1, baseDelayUs: 5_000, maxDelayUs: 1_000_000, handsOutBusyKeys: false, ...opts };
   }
 
   get length(): number {
@@ -47,7 +49,7 @@ export class WorkQueue {
   private enqueue(key: string): boolean {
     if (this.shut || this.dirty.has(key)) return false;
     this.dirty.add(key);
-    if (this.processing.has(key)) return false; // re-queued when its processing is done
+    if (this.processing.has(key) && !this.opts.handsOutBusyKeys) return false; // re-queued when its processing is done
     this.queue.push(key);
     latencyLog()?.enqueued(this, key);
     return true;
