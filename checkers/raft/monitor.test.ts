@@ -514,6 +514,33 @@ test("read-index-current: an answer below what was committed when the read was a
   );
 });
 
+test("read-served-applied: a read served before its member applied up to its read index fails; at or past it, passes", () => {
+  const setUp = (m: RaftSafetyMonitor) => {
+    m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
+    m.observe("n2", view("n2", { log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
+  };
+  const ok = new RaftSafetyMonitor();
+  setUp(ok);
+  ok.observe(
+    "n2",
+    view("n2", { log: [1, 1], commitIndex: 2, applied: 2, readServed: { index: 2, context: "n2/a/1" } }),
+    3,
+  );
+  assert.is(ok.result().verdict, "pass", ok.result().message);
+
+  const bad = new RaftSafetyMonitor();
+  setUp(bad);
+  bad.observe(
+    "n2",
+    view("n2", { log: [1, 1], commitIndex: 2, applied: 1, readServed: { index: 2, context: "n2/a/1" } }),
+    3,
+  );
+  assert.match(
+    bad.result().message,
+    /^read-served-applied: n2 served read n2\/a\/1 \(read index 2\) having applied only up to 1 \(event 3\)/,
+  );
+});
+
 test("read-index-current: what was committed after the read was asked does not count", () => {
   const m = new RaftSafetyMonitor();
   m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);

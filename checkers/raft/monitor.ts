@@ -32,11 +32,13 @@
 //                         a restart, any term it had sent messages in) never acts as leader of a lower term
 //   commit-covered        a follower's commitIndex never passes the last entry covered by the appends (or
 //                         the snapshot) it accepted from the leader of its current term
-// and one rule on linearizable reads (views that carry readRequested / readsAnswered):
+// and two rules on linearizable reads (views that carry readRequested / readsAnswered / readServed):
 //   read-index-current    a ReadIndex answer is at least every index committed anywhere before the read was
 //                         asked (§6.4 of the thesis: what a read returns must include every write that had
 //                         completed); a new leader that answers before an entry of its own term commits, or
 //                         a deposed one that answers without a heartbeat quorum, breaks it
+//   read-served-applied   a read is served only from a state machine that has applied its ReadIndex answer
+//                         (§6.4 step 4: the host waits for apply; views that carry readServed)
 import type { CheckOf } from "../types.ts";
 import type { Entry, ReadState } from "../../core/raft/types.ts";
 import type { DurableChange, RaftView } from "../../core/raft/view.ts";
@@ -59,7 +61,8 @@ export type RaftRule =
   | "term-adopted-first"
   | "leader-term-current"
   | "commit-covered"
-  | "read-index-current";
+  | "read-index-current"
+  | "read-served-applied";
 
 export interface RaftViolation {
   readonly rule: RaftRule;
@@ -200,6 +203,15 @@ export class RaftSafetyMonitor {
     // Reads first: they concern no state of this node, and a view that repeats its node's values may carry one.
     if (v.readRequested !== undefined) this.noteReadAsked(v.readRequested);
     if (v.readsAnswered !== undefined) this.checkReadsAnswered(nodeId, v, v.readsAnswered, ev);
+    if (v.readServed !== undefined && v.applied < v.readServed.index)
+      this.fail(
+        "read-served-applied",
+        `${nodeId} served read ${v.readServed.context} (read index ${v.readServed.index}) having applied only up to ${v.applied}`,
+        [nodeId],
+        v.term,
+        v.readServed.index,
+        ev,
+      );
     if (this.unchanged(st, v)) {
       this.repeated++;
       return;

@@ -126,6 +126,7 @@ export class RaftDriver {
   private readonly encode: ((m: Message) => unknown) | undefined;
   private readonly onSoftState: ((s: SoftState) => void) | undefined;
   private readonly applyBeforePersist: boolean;
+  private readonly readServedUnapplied: boolean;
   private readonly leaderSendsBeforeSync: boolean;
   /** Term and vote as of the last fsync: a leader sends early only if its term is already durable. */
   private syncedTerm: number;
@@ -163,6 +164,7 @@ export class RaftDriver {
     this.snapshotCatchUpEntries = bugs.has("etcd-snapshot-no-catchup") ? 0 : (opts.snapshotCatchUpEntries ?? 0);
     assert(this.snapshotCatchUpEntries >= 0, "snapshotCatchUpEntries must not be negative");
     this.applyBeforePersist = bugs.has("etcd-apply-before-persist");
+    this.readServedUnapplied = bugs.has("raft-read-served-unapplied");
     this.leaderSendsBeforeSync = opts.leaderSendsBeforeSync ?? true;
     // Read ids differ per incarnation, so a late answer meant for a previous life is not taken for ours.
     this.readNonceRng = opts.env.rng.fork("raft-read");
@@ -522,8 +524,15 @@ export class RaftDriver {
     const applied = this.node.applied;
     // Over values, not entries: no [key, value] pair made per read per Ready.
     for (const p of this.reads.values()) {
-      if (p.index === undefined || p.index > applied) continue;
+      // MUTANT raft-read-served-unapplied: the read is served once the leader answered, applied or not.
+      if (p.index === undefined || (p.index > applied && !this.readServedUnapplied)) continue;
       this.reads.delete(p.ctx);
+      if (this.observer !== undefined) {
+        // The monitor judges the state the read is served from (read-served-applied).
+        const v: Mutable<RaftView> = this.node.liveView(undefined, undefined, undefined, undefined, undefined);
+        v.readServed = { index: p.index, context: p.ctx };
+        this.observer(v);
+      }
       p.cb({ ok: true, index: p.index });
     }
   }

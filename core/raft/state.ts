@@ -250,6 +250,7 @@ export abstract class RaftState {
       stepped: extra?.stepped,
       readRequested: extra?.readRequested,
       readsAnswered: extra?.readsAnswered,
+      readServed: extra?.readServed,
     };
   }
 
@@ -292,6 +293,7 @@ export abstract class RaftState {
     v.stepped = stepped;
     v.readRequested = undefined;
     v.readsAnswered = undefined;
+    v.readServed = undefined;
     return v;
   }
 

@@ -37,6 +37,11 @@ export interface HostObservations {
   readonly readRequested?: string;
   /** ReadIndex answers the node handed the host since the previous view (hosts that report them: the driver). */
   readonly readsAnswered?: readonly ReadState[];
+  /**
+   * A linearizable read the host serves now from its state machine, at the ReadIndex answer it waited for:
+   * the view's applied index must have reached it (hosts that report them: the driver).
+   */
+  readonly readServed?: ReadState;
 }
 
 /**
