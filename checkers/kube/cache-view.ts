@@ -5,6 +5,12 @@
 // judge a controller's decisions judge them on this view, so no fault needs forgiving: a decision the
 // view does not justify is the controller's own.
 //
+// The recorder logs a controller's acknowledged updates and deletes by process (controllerWrites), but a
+// create only at the apiserver, without its sender: a landed create is counted in the cache of each
+// process whose leader act sent a create of that name (or of that generateName prefix) before it landed
+// and after the name's previous create. One object too many in a cache only makes a decision that
+// depends on it look more justified, never less.
+//
 // What the caches took in at the decision's own microsecond may have come before it or after, in part
 // (compacted-deletes seed 65: a Deployment's scale to 7 and then to 2 delivered together, the reconcile
 // run between them): viewsAt gives one view per point of that microsecond, and a decision is wrong
@@ -34,6 +40,8 @@ interface Step {
   kind: "list" | "item" | "event" | "deleted" | "own";
 }
 
+const KINDS: readonly CacheKind[] = ["Deployment", "ReplicaSet", "Pod", "Node"];
+
 export class CacheViews {
   /** Each key's versions: key → rv → object (null: deleted). */
   private readonly versionsOf = new Map<string, Map<number, KubeObject | null>>();
@@ -45,9 +53,10 @@ export class CacheViews {
   private readonly ownOf = new Map<string, Step[]>();
   private ownSorted = true;
 
+  /** Built once per log and handed to every check that judges decisions (checkKubeSafety does). */
   constructor(
     obs: KubeObservations,
-    private readonly kinds: readonly CacheKind[],
+    private readonly kinds: readonly CacheKind[] = KINDS,
   ) {
     const prefixes = kinds.map((k) => CACHE_PREFIX[k]);
     // Plain loops: this runs over every version of the run (Leases and Events included).
@@ -80,17 +89,46 @@ export class CacheViews {
       steps.push({ time: o.time, key: o.key, rv: o.rv, kind });
     }
     for (const w of obs.controllerWrites ?? []) this.own(w.process, w.key, w.rv, w.time);
+    this.attributeCreates(obs);
+  }
+
+  /** Each landed create into the caches of the processes that may have sent it (see the top of the file). */
+  private attributeCreates(obs: KubeObservations): void {
+    // "kind ns/name" (or "kind ns/prefix*") → the acts that sent such a create.
+    const sent = new Map<string, { process: string; time: number }[]>();
+    const create = /^[^:]+: create (\S+) (\S+)$/;
+    for (const a of obs.acts) {
+      if (!a.what.includes(": create ")) continue;
+      const m = create.exec(a.what);
+      if (m === null || !this.kinds.includes(m[1] as CacheKind)) continue;
+      const id = `${m[1]} ${m[2]}`;
+      (sent.get(id) ?? sent.set(id, []).get(id)!).push({ process: a.process, time: a.time });
+    }
+    if (sent.size === 0) return;
+    const createdAt = new Map<string, number>(); // when each key was last created
+    for (const w of obs.writes) {
+      if (w.op !== "create") continue;
+      const kind = this.kinds.find((k) => w.key.startsWith(CACHE_PREFIX[k]));
+      if (kind === undefined) continue;
+      const name = w.key.slice(CACHE_PREFIX[kind].length); // "ns/name" (or "name")
+      const since = createdAt.get(w.key) ?? -Infinity;
+      createdAt.set(w.key, w.time);
+      const prefix = name.slice(0, name.lastIndexOf("-") + 1);
+      const acts = [
+        ...(sent.get(`${kind} ${name}`) ?? []).filter((a) => a.time > since),
+        ...(prefix.length > 0 ? (sent.get(`${kind} ${prefix}*`) ?? []) : []),
+      ];
+      for (const p of new Set(acts.filter((a) => a.time <= w.time).map((a) => a.process)))
+        this.own(p, w.key, w.rv, w.time);
+    }
   }
 
   objectAt(key: string, rv: number): KubeObject | null | undefined {
     return this.versionsOf.get(key)?.get(rv);
   }
 
-  /**
-   * An acknowledged write of `process` (answered at `time`), kept in its cache. The recorder logs
-   * updates and deletes by process (controllerWrites, read here); creates the caller attributes.
-   */
-  own(process: string, key: string, rv: number, time: number): void {
+  /** An acknowledged write of `process` (answered at `time`), kept in its cache. */
+  private own(process: string, key: string, rv: number, time: number): void {
     const kind = this.kinds.find((k) => key.startsWith(CACHE_PREFIX[k]));
     if (kind === undefined) return;
     const pk = `${process}/${kind}`;

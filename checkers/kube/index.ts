@@ -12,6 +12,7 @@ import { checkReplicaDeletions } from "./replica-deletions.ts";
 import { checkReplicaSetStatus } from "./rs-status.ts";
 import { checkDeploymentStatus } from "./deployment-status.ts";
 import { checkRolloutDecisions } from "./rollout-decisions.ts";
+import { CacheViews } from "./cache-view.ts";
 import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
@@ -44,6 +45,8 @@ export { checkReplicaDeletions } from "./replica-deletions.ts";
 export { checkRollout, DEFAULT_EXPLAIN_US, type FaultWindow, type RolloutCheckOptions } from "./rollout.ts";
 
 export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOptions = {}): CheckResult[] {
+  // The controllers' caches, rebuilt once for the checks that judge their decisions.
+  const caches = new CacheViews(obs);
   return [
     checkBindings(obs),
     checkBindPreconditions(obs),
@@ -59,16 +62,16 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
       ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),
     }),
     checkNodeCapacity(obs),
-    checkSchedulerFit(obs),
+    checkSchedulerFit(obs, caches),
     checkReplicaCreations(obs),
-    checkReplicaDeletions(obs),
+    checkReplicaDeletions(obs, caches),
     checkReplicaSetStatus(obs),
     checkDeploymentStatus(obs),
     checkCreateStatus(obs),
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),
-    checkRolloutDecisions(obs),
+    checkRolloutDecisions(obs, caches),
   ];
 }
 

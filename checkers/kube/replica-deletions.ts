@@ -8,15 +8,10 @@
 // kube-min-available forgives any dip with a fault near; a controller that deleted one pod too many
 // each time passed 100 deployment-rollout and 60 controller-conflicts seeds on it, caught only where
 // nothing fails (kube-smoke). kube-replica-creations holds the other direction.
-//
-// A pod create is logged by the apiserver without its sender, and the ReplicaSet controller's cache
-// holds the pods it created once answered: a landed create of a name its act's generateName prefixes
-// is counted in the cache of each process that sent such a create before it landed (one more pod in a
-// cache only makes a deletion look more justified).
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { controllerOf, podIsActive, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
-import { CACHE_PREFIX, CacheViews, type CacheView } from "./cache-view.ts";
+import { CacheViews, type CacheView } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 /** One reconcile's pod deletions. */
@@ -26,19 +21,9 @@ interface Reconcile {
   pods: string[];
 }
 
-export function checkReplicaDeletions(obs: KubeObservations): CheckResult {
-  const caches = new CacheViews(obs, ["ReplicaSet", "Pod"]);
-
-  // Who may have created each landed pod: the processes whose "create Pod ns/prefix*" came before it.
-  const creates = new Map<string, { process: string; time: number }[]>(); // "ns/prefix" → acts
+export function checkReplicaDeletions(obs: KubeObservations, caches = new CacheViews(obs)): CheckResult {
   const reconciles = new Map<string, Reconcile>();
   for (const a of obs.acts) {
-    if (!a.what.startsWith("replicaset: ")) continue;
-    const c = /^replicaset: create Pod (\S+)\*$/.exec(a.what);
-    if (c !== null) {
-      (creates.get(c[1]!) ?? creates.set(c[1]!, []).get(c[1]!)!).push({ process: a.process, time: a.time });
-      continue;
-    }
     if (a.deletes === undefined || !a.what.startsWith("replicaset: delete Pod ")) continue;
     const decidedAt = a.decidedAt ?? a.time;
     const id = `${a.process} ${decidedAt}`;
@@ -46,16 +31,6 @@ export function checkReplicaDeletions(obs: KubeObservations): CheckResult {
     if (r === undefined) reconciles.set(id, (r = { process: a.process, decidedAt, pods: [] }));
     r.pods.push(a.deletes);
   }
-  for (const w of obs.writes) {
-    if (w.op !== "create" || !w.key.startsWith(CACHE_PREFIX.Pod)) continue;
-    const name = w.key.slice(CACHE_PREFIX.Pod.length); // "ns/name"
-    const slash = name.indexOf("/");
-    const prefix = name.slice(0, name.lastIndexOf("-") + 1);
-    if (slash < 0 || prefix.length <= slash + 1) continue;
-    const senders = new Set((creates.get(prefix) ?? []).filter((a) => a.time <= w.time).map((a) => a.process));
-    for (const p of senders) caches.own(p, w.key, w.rv, w.time);
-  }
-
   /** Why the reconcile deleted too many on this view (undefined: it did not; null: the view is not all recorded). */
   const judge = (r: Reconcile, rsView: CacheView, podView: CacheView): string | undefined | null => {
     const rss = caches.objectsOf(rsView);

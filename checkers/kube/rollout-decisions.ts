@@ -34,8 +34,7 @@ interface Decision {
   writes: { key: string; after: ReplicaSet; create: boolean }[];
 }
 
-export function checkRolloutDecisions(obs: KubeObservations): CheckResult {
-  const caches = new CacheViews(obs, ["Deployment", "ReplicaSet"]);
+export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheViews(obs)): CheckResult {
   const objectAt = (key: string, rv: number) => caches.objectAt(key, rv);
 
   // The Deployment controller's ReplicaSet writes, by reconcile; each landed write to the act(s) that may have sent it.
@@ -71,8 +70,6 @@ export function checkRolloutDecisions(obs: KubeObservations): CheckResult {
       unjudged++;
       continue;
     }
-    if (w.op === "create")
-      for (const p of new Set(candidates.map((a) => a.process))) caches.own(p, w.key, w.rv, w.time);
     for (const a of candidates) {
       // Two reconciles of one process may decide in the same microsecond; each is of one Deployment.
       const id = `${a.process} ${a.decidedAt} ${controllerOf(after)?.uid}`;

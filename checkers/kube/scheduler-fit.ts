@@ -22,8 +22,7 @@ interface Bind {
   node: string;
 }
 
-export function checkSchedulerFit(obs: KubeObservations): CheckResult {
-  const caches = new CacheViews(obs, ["Pod", "Node"]);
+export function checkSchedulerFit(obs: KubeObservations, caches = new CacheViews(obs)): CheckResult {
   // The scheduler's binds: its updates of a pod that landed with a node set where its base had none.
   const sent = new Map<string, { process: string; decidedAt: number; time: number }[]>(); // "key@baseRv"
   for (const a of obs.acts) {
