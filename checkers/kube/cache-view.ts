@@ -224,3 +224,26 @@ export class CacheViews {
     return out;
   }
 }
+
+/**
+ * A decision of `process` at `time`, judged on every pair of views of two of its caches that the moment
+ * allows: undefined if one of them justifies it, null if none was all recorded (`judge` says null), else
+ * why the last that did not justify it did not.
+ */
+export function verdictOnEveryView(
+  caches: CacheViews,
+  process: string,
+  kinds: readonly [CacheKind, CacheKind],
+  time: number,
+  judge: (a: CacheView, b: CacheView) => string | undefined | null,
+): string | undefined | null {
+  let verdict: string | undefined | null = null;
+  const bs = caches.viewsAt(process, kinds[1], time);
+  for (const a of caches.viewsAt(process, kinds[0], time))
+    for (const b of bs) {
+      const v = judge(a, b);
+      if (v === undefined) return undefined;
+      if (v !== null) verdict = v;
+    }
+  return verdict;
+}

@@ -2,9 +2,8 @@
 // view its informers (and its own acknowledged writes) gave it when it decided.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
-import { kubeLog } from "../../testing/kube/observations.ts";
+import { cacheLog } from "../../testing/kube/cache-log.ts";
 import { checkReplicaDeletions } from "./replica-deletions.ts";
 
 const RS = "/registry/replicasets/default/web-1";
@@ -31,49 +30,21 @@ const pod = (name: string, opts: { terminating?: boolean } = {}) =>
 
 /** A store and the controller-manager "kcm" with a ReplicaSet and a Pod informer. */
 function world() {
-  const log = kubeLog({ controllerWrites: [] });
-  let rv = 10;
-  let time = 0;
-  const rvOf = new Map<string, number>();
-  const tick = () => (time += 1_000);
-  const observer = (key: string) => `kcm#a/${key.startsWith("/registry/pods/") ? "Pod" : "ReplicaSet"}`;
-  const w = {
-    log: log as KubeObservations,
-    store(key: string, object: KubeObject | null): number {
-      rv++;
-      rvOf.set(key, rv);
-      log.versions.push({ time: tick(), rv, key, object, source: "store" });
-      return rv;
-    },
-    /** The informer of the keys' kind lists them (at the store's current revision). */
-    list(...keys: string[]) {
-      const t = tick();
-      const prefix = keys[0]!.slice(0, keys[0]!.indexOf("/default/") + 1);
-      log.observed.push({ time: t, observer: observer(keys[0]!), key: prefix, rv, event: "LIST" });
-      for (const key of keys)
-        log.observed.push({ time: t, observer: observer(key), key, rv: rvOf.get(key)!, event: "LIST" });
-    },
-    event(key: string) {
-      log.observed.push({ time: tick(), observer: observer(key), key, rv: rvOf.get(key)!, event: "MODIFIED" });
-    },
-    decide: () => tick(),
+  const c = cacheLog("kcm");
+  return {
+    ...c,
+    decide: c.tick,
     /** The controller sends the deletes of one reconcile decided at `decidedAt`. */
     delete(decidedAt: number, ...names: string[]) {
       names.forEach((name, i) =>
-        log.acts.push({
-          time: i === 0 ? decidedAt : tick(),
-          process: "kcm",
-          identity: "kcm_1",
-          lease: "kube-system/kube-controller-manager",
-          term: 1,
-          what: `replicaset: delete Pod default/${name}`,
-          deletes: podKey(name),
-          ...(i === 0 ? {} : { decidedAt }),
-        }),
+        c.act(
+          `replicaset: delete Pod default/${name}`,
+          i === 0 ? decidedAt : c.tick(),
+          i === 0 ? { deletes: podKey(name) } : { deletes: podKey(name), decidedAt },
+        ),
       );
     },
   };
-  return w;
 }
 
 /** A ReplicaSet scaled from 3 to 1, its three pods seen. */
@@ -81,8 +52,8 @@ function scaledDown() {
   const w = world();
   w.store(RS, rs(1));
   for (const p of ["a", "b", "c"]) w.store(podKey(p), pod(p));
-  w.list(RS);
-  w.list(podKey("a"), podKey("b"), podKey("c"));
+  w.list("ReplicaSet", RS);
+  w.list("Pod", podKey("a"), podKey("b"), podKey("c"));
   return w;
 }
 
@@ -106,15 +77,15 @@ test("a terminating pod is not active: it neither counts nor may be chosen", () 
   w.store(RS, rs(1));
   w.store(podKey("a"), pod("a", { terminating: true }));
   w.store(podKey("b"), pod("b"));
-  w.list(RS);
-  w.list(podKey("a"), podKey("b"));
+  w.list("ReplicaSet", RS);
+  w.list("Pod", podKey("a"), podKey("b"));
   w.delete(w.decide(), "b");
   assert.match(checkReplicaDeletions(w.log).message, /more than its 1 active pods less replicas 1/);
   const again = world();
   again.store(RS, rs(0));
   again.store(podKey("a"), pod("a", { terminating: true }));
-  again.list(RS);
-  again.list(podKey("a"));
+  again.list("ReplicaSet", RS);
+  again.list("Pod", podKey("a"));
   again.delete(again.decide(), "a");
   assert.match(checkReplicaDeletions(again.log).message, /deleted a of ReplicaSet web-1, not among its active pods/);
 });
@@ -124,8 +95,8 @@ test("the deletions are judged on the cache: a scale down it has seen justifies 
   const stale = world();
   stale.store(RS, rs(3));
   for (const p of ["a", "b", "c"]) stale.store(podKey(p), pod(p));
-  stale.list(RS);
-  stale.list(podKey("a"), podKey("b"), podKey("c"));
+  stale.list("ReplicaSet", RS);
+  stale.list("Pod", podKey("a"), podKey("b"), podKey("c"));
   stale.store(RS, rs(1));
   stale.delete(stale.decide(), "a");
   assert.is(checkReplicaDeletions(stale.log).verdict, "fail");
@@ -141,25 +112,10 @@ test("a pod the controller created, answered but not yet watched, is in its cach
   const w = world();
   w.store(RS, rs(1));
   for (const p of ["a", "b"]) w.store(podKey(p), pod(p));
-  w.list(RS);
-  w.list(podKey("a"), podKey("b"));
-  w.log.acts.push({
-    time: w.decide(),
-    process: "kcm",
-    identity: "kcm_1",
-    lease: "kube-system/kube-controller-manager",
-    term: 1,
-    what: "replicaset: create Pod default/web-1-*",
-  });
-  const created = w.store(podKey("web-1-d"), pod("web-1-d"));
-  w.log.writes.push({
-    time: w.decide(),
-    apiserver: "apiserver-1",
-    key: podKey("web-1-d"),
-    op: "create",
-    baseRv: 0,
-    rv: created,
-  });
+  w.list("ReplicaSet", RS);
+  w.list("Pod", podKey("a"), podKey("b"));
+  w.act("replicaset: create Pod default/web-1-*", w.decide());
+  w.create(podKey("web-1-d"), pod("web-1-d"));
   w.delete(w.decide(), "a", "b");
   assert.is(checkReplicaDeletions(w.log).verdict, "pass", checkReplicaDeletions(w.log).message);
   w.log.acts.splice(0, 1); // nobody sent that create: the cache never had d

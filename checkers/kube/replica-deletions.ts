@@ -11,7 +11,7 @@
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { controllerOf, podIsActive, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
-import { CacheViews, type CacheView } from "./cache-view.ts";
+import { CacheViews, type CacheView, verdictOnEveryView } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 /** One reconcile's pod deletions. */
@@ -65,15 +65,9 @@ export function checkReplicaDeletions(obs: KubeObservations, caches = new CacheV
   let unjudged = 0;
   let deletions = 0;
   for (const r of reconciles.values()) {
-    let verdict: string | undefined | null = null;
-    const rsViews = caches.viewsAt(r.process, "ReplicaSet", r.decidedAt);
-    const podViews = caches.viewsAt(r.process, "Pod", r.decidedAt);
-    for (const rv of rsViews)
-      for (const pv of podViews) {
-        const v = judge(r, rv, pv);
-        if (v === undefined) verdict = undefined;
-        else if (v !== null && verdict !== undefined) verdict = v;
-      }
+    const verdict = verdictOnEveryView(caches, r.process, ["ReplicaSet", "Pod"], r.decidedAt, (rv, pv) =>
+      judge(r, rv, pv),
+    );
     if (verdict === null) {
       unjudged++;
       continue;

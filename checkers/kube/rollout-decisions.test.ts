@@ -3,9 +3,8 @@
 // replicas, maxSurge 1 and maxUnavailable 1: at most 5 replicas in all, at least 3 available.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
-import { kubeLog } from "../../testing/kube/observations.ts";
+import { cacheLog } from "../../testing/kube/cache-log.ts";
 import { checkRolloutDecisions } from "./rollout-decisions.ts";
 
 const DEP = "/registry/deployments/default/web";
@@ -36,54 +35,22 @@ const rs = (name: string, replicas: number, ready: number) =>
 
 /** A store and the controller-manager "kcm" with one ReplicaSet and one Deployment informer. */
 function world() {
-  const log = kubeLog({ controllerWrites: [] });
-  let rv = 10;
-  let time = 0;
-  const rvOf = new Map<string, number>();
-  const tick = () => (time += 1_000);
-  const w = {
-    log: log as KubeObservations,
-    /** A version in the store (not yet seen by the controller). */
-    store(key: string, object: KubeObject | null): number {
-      rv++;
-      rvOf.set(key, rv);
-      log.versions.push({ time: tick(), rv, key, object, source: "store" });
-      return rv;
-    },
-    /** The controller's informer of kind lists the store's current versions of these keys. */
-    list(kind: "ReplicaSet" | "Deployment", ...keys: string[]) {
-      const t = tick();
-      const prefix = kind === "ReplicaSet" ? "/registry/replicasets/" : "/registry/deployments/";
-      log.observed.push({ time: t, observer: `kcm#a/${kind}`, key: prefix, rv, event: "LIST" });
-      for (const key of keys)
-        log.observed.push({ time: t, observer: `kcm#a/${kind}`, key, rv: rvOf.get(key)!, event: "LIST" });
-    },
-    /** The informer's watch delivers the key's current version. */
-    event(kind: "ReplicaSet" | "Deployment", key: string, at = tick()) {
-      log.observed.push({ time: at, observer: `kcm#a/${kind}`, key, rv: rvOf.get(key)!, event: "MODIFIED" });
-    },
+  const c = cacheLog("kcm");
+  return {
+    ...c,
     /** The Deployment controller decides now; returns the decision time for its writes. */
-    decide: () => tick(),
+    decide: c.tick,
     /** One of the decision's ReplicaSet updates lands (sent at `decidedAt` or later), and is acknowledged. */
     scale(decidedAt: number, name: string, replicas: number, ready: number, first = true) {
       const key = rsKey(name);
-      const baseRv = rvOf.get(key)!;
-      const sent = first ? decidedAt : tick();
-      log.acts.push({
-        time: sent,
-        process: "kcm",
-        identity: "kcm_1",
-        lease: "kube-system/kube-controller-manager",
-        term: 1,
-        what: `deployment: update ReplicaSet default/${name}@${baseRv}`,
-        ...(first ? {} : { decidedAt }),
-      });
-      const landed = w.store(key, rs(name, replicas, ready));
-      log.writes.push({ time, apiserver: "apiserver-1", key, op: "update", baseRv, rv: landed });
-      log.controllerWrites!.push({ time: tick(), process: "kcm", key, op: "update", origin: baseRv, rv: landed });
+      c.act(
+        `deployment: update ReplicaSet default/${name}@${c.rvOf(key)}`,
+        first ? decidedAt : c.tick(),
+        first ? {} : { decidedAt },
+      );
+      c.update(key, rs(name, replicas, ready));
     },
   };
-  return w;
 }
 
 /** A rollout under way: the Deployment at 4, the old ReplicaSet at 4 (all ready), the new one at 1 (ready), all seen. */
@@ -151,43 +118,36 @@ test("a decision is judged on the cache, not on the store it had not yet seen", 
   // Once the watch delivered it, the same raise breaks the bound.
   const seen = midRollout(3);
   seen.store(DEP, deployment(2));
-  seen.event("Deployment", DEP);
+  seen.event(DEP);
   seen.scale(seen.decide(), "new", 2, 1);
   assert.match(checkRolloutDecisions(seen.log).message, /5 replicas in all, more than replicas 2 \+ maxSurge 1/);
 });
 
 test("a reconcile's writes are judged together, on the view when it decided", () => {
-  // Two old ReplicaSets cut in one reconcile: with the new one ready, both cuts keep 3 available.
-  const w = world();
-  w.store(DEP, deployment(4));
-  w.store(rsKey("a"), rs("a", 2, 2));
-  w.store(rsKey("b"), rs("b", 2, 2));
-  w.store(rsKey("new"), rs("new", 1, 1));
-  w.list("Deployment", DEP);
-  w.list("ReplicaSet", rsKey("a"), rsKey("b"), rsKey("new"));
-  const at = w.decide();
-  w.scale(at, "a", 1, 1);
-  w.scale(at, "b", 1, 1, false);
-  const r = checkRolloutDecisions(w.log);
-  assert.is(r.verdict, "pass", r.message); // 1 + 1 + 1 = 3: at the floor
+  // Two old ReplicaSets at 2 (ready) cut to 1 each in one reconcile, beside a new one at 1.
+  const cutBoth = (newReady: number) => {
+    const w = world();
+    w.store(DEP, deployment(4));
+    for (const name of ["a", "b"]) w.store(rsKey(name), rs(name, 2, 2));
+    w.store(rsKey("new"), rs("new", 1, newReady));
+    w.list("Deployment", DEP);
+    w.list("ReplicaSet", rsKey("a"), rsKey("b"), rsKey("new"));
+    const at = w.decide();
+    w.scale(at, "a", 1, 1);
+    w.scale(at, "b", 1, 1, false);
+    return checkRolloutDecisions(w.log);
+  };
+  // With the new one ready, both cuts keep 1 + 1 + 1 = 3 available: at the floor.
+  const r = cutBoth(1);
+  assert.is(r.verdict, "pass", r.message);
   // With the new one not ready, each cut alone keeps 3 available, both together do not.
-  const w2 = world();
-  w2.store(DEP, deployment(4));
-  w2.store(rsKey("a"), rs("a", 2, 2));
-  w2.store(rsKey("b"), rs("b", 2, 2));
-  w2.store(rsKey("new"), rs("new", 1, 0));
-  w2.list("Deployment", DEP);
-  w2.list("ReplicaSet", rsKey("a"), rsKey("b"), rsKey("new"));
-  const at2 = w2.decide();
-  w2.scale(at2, "a", 1, 1);
-  w2.scale(at2, "b", 1, 1, false);
-  assert.match(checkRolloutDecisions(w2.log).message, /scaled a 2→1, b 2→1: 2 available replicas left, fewer than 3/);
+  assert.match(cutBoth(0).message, /scaled a 2→1, b 2→1: 2 available replicas left, fewer than 3/);
 });
 
 test("above replicas + maxSurge (a scale down mid-rollout) the excess may go from ready pods", () => {
   const w = midRollout();
   w.store(DEP, deployment(2)); // bound 3, floor 1; the ReplicaSets hold 5
-  w.event("Deployment", DEP);
+  w.event(DEP);
   w.scale(w.decide(), "old", 2, 2);
   const r = checkRolloutDecisions(w.log);
   assert.is(r.verdict, "pass", r.message);
@@ -209,13 +169,13 @@ test("an observation at the decision's own microsecond may have come before it; 
   const tie = midRollout();
   tie.store(rsKey("old"), rs("old", 3, 3));
   const at = tie.decide();
-  tie.event("ReplicaSet", rsKey("old"), at);
+  tie.event(rsKey("old"), at);
   tie.scale(at, "new", 2, 1);
   assert.is(checkRolloutDecisions(tie.log).verdict, "pass");
   const late = midRollout();
   late.store(rsKey("old"), rs("old", 3, 3));
   const at2 = late.decide();
-  late.event("ReplicaSet", rsKey("old"), at2 + 1);
+  late.event(rsKey("old"), at2 + 1);
   late.scale(at2, "new", 2, 1);
   assert.is(checkRolloutDecisions(late.log).verdict, "fail");
 });
@@ -254,28 +214,12 @@ test("a create sent twice (a retry while the first hung) may have landed from ei
   w.store(DEP, deployment(9));
   w.list("Deployment", DEP);
   w.list("ReplicaSet");
-  const act = (time: number) =>
-    w.log.acts.push({
-      time,
-      process: "kcm",
-      identity: "kcm_1",
-      lease: "kube-system/kube-controller-manager",
-      term: 1,
-      what: "deployment: create ReplicaSet default/web-new",
-    });
+  const act = (time: number) => w.act("deployment: create ReplicaSet default/web-new", time);
   act(w.decide());
   w.store(DEP, deployment(2));
-  w.event("Deployment", DEP);
+  w.event(DEP);
   act(w.decide());
-  const landed = w.store(rsKey("web-new"), rs("web-new", 9, 0));
-  w.log.writes.push({
-    time: w.decide(),
-    apiserver: "apiserver-1",
-    key: rsKey("web-new"),
-    op: "create",
-    baseRv: 0,
-    rv: landed,
-  });
+  w.create(rsKey("web-new"), rs("web-new", 9, 0));
   const r = checkRolloutDecisions(w.log);
   assert.is(r.verdict, "pass", r.message);
   assert.match(r.message, /^1 ReplicaSet scales/);

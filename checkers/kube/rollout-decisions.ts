@@ -21,7 +21,7 @@
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { controllerOf, type Deployment, type ReplicaSet } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
-import { CACHE_PREFIX, CacheViews, type CacheView } from "./cache-view.ts";
+import { CACHE_PREFIX, CacheViews, type CacheView, verdictOnEveryView } from "./cache-view.ts";
 import { rolloutBounds } from "./rollout.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
@@ -129,15 +129,9 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
   const verdictOf = (d: Decision) => {
     if (!verdicts.has(d)) {
       // Broken only if broken on every reading of the moment.
-      const rsViews = caches.viewsAt(d.process, "ReplicaSet", d.decidedAt);
-      const dViews = caches.viewsAt(d.process, "Deployment", d.decidedAt);
-      let verdict: string | undefined | null = null;
-      for (const rv of rsViews)
-        for (const dv of dViews) {
-          const v = judge(d, rv, dv);
-          if (v === undefined) verdict = undefined;
-          else if (v !== null && verdict !== undefined) verdict = v;
-        }
+      const verdict = verdictOnEveryView(caches, d.process, ["ReplicaSet", "Deployment"], d.decidedAt, (rv, dv) =>
+        judge(d, rv, dv),
+      );
       verdicts.set(d, verdict);
     }
     return verdicts.get(d);

@@ -2,9 +2,8 @@
 // informers (and its own acknowledged binds) gave it when it decided.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { KubeObject } from "../../core/kube/types.ts";
-import { kubeLog } from "../../testing/kube/observations.ts";
+import { cacheLog } from "../../testing/kube/cache-log.ts";
 import { checkSchedulerFit } from "./scheduler-fit.ts";
 
 const nodeKey = (name: string) => `/registry/minions/${name}`;
@@ -32,44 +31,16 @@ const pod = (name: string, nodeName?: string, phase = "Running") =>
 
 /** A store and the scheduler "sched" with a Pod and a Node informer. */
 function world() {
-  const log = kubeLog({ controllerWrites: [] });
-  let rv = 10;
-  let time = 0;
-  const rvOf = new Map<string, number>();
-  const tick = () => (time += 1_000);
-  const observer = (key: string) => `sched#a/${key.startsWith("/registry/pods/") ? "Pod" : "Node"}`;
-  const w = {
-    log: log as KubeObservations,
-    store(key: string, object: KubeObject | null): number {
-      rv++;
-      rvOf.set(key, rv);
-      log.versions.push({ time: tick(), rv, key, object, source: "store" });
-      return rv;
-    },
-    list(prefix: string, ...keys: string[]) {
-      const t = tick();
-      log.observed.push({ time: t, observer: observer(prefix), key: prefix, rv, event: "LIST" });
-      for (const key of keys)
-        log.observed.push({ time: t, observer: observer(key), key, rv: rvOf.get(key)!, event: "LIST" });
-    },
+  const c = cacheLog("sched");
+  return {
+    ...c,
     /** The scheduler binds the pod to the node (decided now), the bind lands and is answered. */
     bind(name: string, nodeName: string) {
       const key = podKey(name);
-      const baseRv = rvOf.get(key)!;
-      log.acts.push({
-        time: tick(),
-        process: "sched",
-        identity: "sched_1",
-        lease: "kube-system/kube-scheduler",
-        term: 1,
-        what: `scheduler: update Pod default/${name}@${baseRv}`,
-      });
-      const landed = w.store(key, pod(name, nodeName));
-      log.writes.push({ time, apiserver: "apiserver-1", key, op: "update", baseRv, rv: landed });
-      log.controllerWrites!.push({ time: tick(), process: "sched", key, op: "update", origin: baseRv, rv: landed });
+      c.act(`scheduler: update Pod default/${name}@${c.rvOf(key)}`, c.tick());
+      c.update(key, pod(name, nodeName));
     },
   };
-  return w;
 }
 
 /** Two nodes with room for two pods each; n1 holds one pod; three pods wait. */
@@ -79,8 +50,8 @@ function cluster(n2: Parameters<typeof node>[1] = {}) {
   w.store(nodeKey("n2"), node("n2", n2));
   w.store(podKey("a"), pod("a", "n1"));
   for (const p of ["p", "q", "r"]) w.store(podKey(p), pod(p));
-  w.list("/registry/minions/", nodeKey("n1"), nodeKey("n2"));
-  w.list("/registry/pods/", podKey("a"), podKey("p"), podKey("q"), podKey("r"));
+  w.list("Node", nodeKey("n1"), nodeKey("n2"));
+  w.list("Pod", podKey("a"), podKey("p"), podKey("q"), podKey("r"));
   return w;
 }
 
@@ -106,8 +77,8 @@ test("a failed pod holds no room", () => {
   w.store(nodeKey("n1"), node("n1", { capacity: 1 }));
   w.store(podKey("a"), pod("a", "n1", "Failed"));
   w.store(podKey("p"), pod("p"));
-  w.list("/registry/minions/", nodeKey("n1"));
-  w.list("/registry/pods/", podKey("a"), podKey("p"));
+  w.list("Node", nodeKey("n1"));
+  w.list("Pod", podKey("a"), podKey("p"));
   w.bind("p", "n1");
   assert.is(checkSchedulerFit(w.log).verdict, "pass");
 });

@@ -12,7 +12,7 @@
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { nodeIsReady, podHoldsRoom, type KubeObject } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
-import { CACHE_PREFIX, CacheViews, type CacheView } from "./cache-view.ts";
+import { CACHE_PREFIX, CacheViews, type CacheView, verdictOnEveryView } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 interface Bind {
@@ -78,14 +78,12 @@ export function checkSchedulerFit(obs: KubeObservations, caches = new CacheViews
     // Broken only if broken for every reconcile that may have sent it, on every view of its moment.
     let verdict: string | undefined | null = null;
     for (const b of readings) {
-      const podViews = caches.viewsAt(b.process, "Pod", b.decidedAt);
-      const nodeViews = caches.viewsAt(b.process, "Node", b.decidedAt);
-      for (const pv of podViews)
-        for (const nv of nodeViews) {
-          const v = judge(b, pv, nv);
-          if (v === undefined) verdict = undefined;
-          else if (v !== null && verdict !== undefined) verdict = `${b.process} at ${fmtTime(b.decidedAt)} ${v}`;
-        }
+      const v = verdictOnEveryView(caches, b.process, ["Pod", "Node"], b.decidedAt, (pv, nv) => judge(b, pv, nv));
+      if (v === undefined) {
+        verdict = undefined;
+        break;
+      }
+      if (v !== null) verdict = `${b.process} at ${fmtTime(b.decidedAt)} ${v}`;
     }
     if (verdict === null) {
       unjudged++;
