@@ -31,7 +31,7 @@ const RS_PREFIX = CACHE_PREFIX.ReplicaSet;
 interface Decision {
   process: string;
   decidedAt: number;
-  writes: { key: string; after: ReplicaSet; create: boolean }[];
+  writes: { key: string; after: ReplicaSet }[];
 }
 
 export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheViews(obs)): CheckResult {
@@ -50,8 +50,8 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
       decidedAt: a.decidedAt ?? a.time,
     });
   }
-  const decisions = new Map<string, Decision[]>(); // "process decidedAt" → candidate readings of one reconcile
-  const byReconcile = new Map<string, Decision>();
+  const decisions = new Map<string, Decision[]>(); // each landed write ("key@baseRv@rv") → the reconciles that may have sent it
+  const byReconcile = new Map<string, Decision>(); // "process decidedAt Deployment-uid" → its writes
   let unjudged = 0;
   const createdAt = new Map<string, number>(); // when each ReplicaSet key was last created
   for (const w of obs.writes) {
@@ -75,7 +75,7 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
       const id = `${a.process} ${a.decidedAt} ${controllerOf(after)?.uid}`;
       let d = byReconcile.get(id);
       if (d === undefined) byReconcile.set(id, (d = { process: a.process, decidedAt: a.decidedAt, writes: [] }));
-      d.writes.push({ key: w.key, after, create: w.op === "create" });
+      d.writes.push({ key: w.key, after });
       // A write that may belong to several reconciles is judged once per reading; all must fail.
       const group = `${w.key}@${w.baseRv}@${w.rv}`;
       (decisions.get(group) ?? decisions.set(group, []).get(group)!).push(d);
