@@ -1,6 +1,6 @@
 // The whole seed, warm, in one process: wall time per seed split into set-up (options, schedule, world
 // and cluster), simulation, online checking (the monitors fed during the run: the Raft safety
-// monitor, the cross-member oracle, lease safety) and offline checking with result assembly (every
+// monitor, the cross-member oracle, the reference store, lease safety) and offline checking with result assembly (every
 // checker over the recorded history after the last simulated event), plus events and simulated
 // seconds per seed. Two passes over the same seeds: a plain one for the end-to-end rate (nothing
 // instrumented), and an instrumented one for the split.
@@ -15,6 +15,7 @@ import { resolveRun, runScenario } from "../scenarios/runner.ts";
 import { World } from "../sim/world.ts";
 import { RaftSafetyMonitor } from "../checkers/raft/monitor.ts";
 import { ConsistencyOracle } from "../checkers/etcd/consistency.ts";
+import { StoreReference } from "../checkers/etcd/store-reference.ts";
 import { LeaseSafety } from "../checkers/etcd/lease-safety.ts";
 
 export interface SeedSplit {
@@ -85,6 +86,7 @@ function install(): () => void {
   const online: [object, string[]][] = [
     [RaftSafetyMonitor.prototype, ["observe", "onCrash"]],
     [ConsistencyOracle.prototype, ["onApply", "onRestart"]],
+    [StoreReference.prototype, ["onApply", "onCommit"]],
     [LeaseSafety.prototype, ["onExpire", "onDelete"]],
   ];
   for (const [proto, names] of online) {

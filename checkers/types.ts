@@ -24,6 +24,7 @@ export interface CheckEvidence {
   watch: WatchEvidence;
   "raft-safety": RaftViolation[];
   "cross-member": ViolationList;
+  "store-reference": ViolationList;
   "lease-safety": ViolationList;
   "lease-expiry": ViolationList;
   "auth-store": ViolationList;

@@ -139,9 +139,11 @@ export interface MemberHooks {
   /**
    * Every applied Raft entry with the revision it led to. `payload` is the entry's data, by
    * reference (payloads are never mutated): an observer compares or digests it as it needs.
-   * Arguments rather than one object: this runs for every entry on every member.
+   * Arguments rather than one object: this runs for every entry on every member. `grantedLease`: the ID
+   * this member chose for a LeaseGrant that named none (etcd picks it before proposing; here every member
+   * picks the same at apply), else 0.
    */
-  onApply?(member: string, index: number, term: number, payload: unknown, revision: number): void;
+  onApply?(member: string, index: number, term: number, payload: unknown, revision: number, grantedLease: number): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -258,6 +260,8 @@ export class EtcdMember implements Actor {
   /** "<member>/<nonce>/": the start of every request id this incarnation proposes, built once. */
   private readonly reqPrefix: string;
   private isLeader = false;
+  /** The ID the entry being applied granted a lease under, when the member chose it (see MemberHooks.onApply). */
+  private grantedLease = 0;
   /** Mutant etcd-lease-revoke-after-stepdown: stepped down, the lessor still primary until the next apply. */
   private demoteLate = false;
   /** Leading, and the lessor promoted: etcd promotes once the leader applies the first entry of its term. */
@@ -1037,10 +1041,12 @@ export class EtcdMember implements Actor {
       probe("etcd.quota-capped-apply");
       result = { error: "no-space" };
     } else if (req.kind === "leaseGrant" && !req.leaseGrant.ID) {
+      const id = this.store.lessor.chooseId();
       result = this.store.apply(
-        { kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: this.store.lessor.chooseId() } },
+        { kind: "leaseGrant", leaseGrant: { ...req.leaseGrant, ID: id } },
         { raftTerm, nowUs: this.leaseClock() },
       );
+      if (!isEtcdError(result)) this.grantedLease = id;
     } else {
       result = this.store.applyWith(req, raftTerm, this.leaseClock(), skipValidation);
     }
@@ -1199,7 +1205,9 @@ export class EtcdMember implements Actor {
       }
     }
     this.auth.onApplied(entry.index);
-    this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision);
+    const granted = this.grantedLease;
+    this.grantedLease = 0;
+    this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision, granted);
   }
 
   /**

@@ -109,6 +109,7 @@ export class MvccStore {
   private readonly nestedCompareLate: boolean;
   private readonly compactsFuture: boolean;
   private readonly dropsRecreated: boolean;
+  private readonly keepsOldLease: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -135,6 +136,7 @@ export class MvccStore {
     this.nestedCompareLate = this.bugs.has("mvcc-txn-nested-compare-late");
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.dropsRecreated = this.bugs.has("mvcc-compact-drops-recreated-key");
+    this.keepsOldLease = this.bugs.has("mvcc-put-keeps-old-lease");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     const lessorBugs = {
       regrantReplaces: this.bugs.has("etcd-lease-regrant-replaces"),
@@ -812,7 +814,8 @@ export class MvccStore {
     // etcd moves the key from the lessor's view of its old lease to the new one (the lessor holds
     // a key exactly when its live pair names the lease, so a pair without one skips the lookup).
     const oldLease = prev !== undefined && prev.lease !== 0 ? this.lessor.leaseOf(key) : 0;
-    if (oldLease !== 0) this.lessor.detach(oldLease, key);
+    // MUTANT mvcc-put-keeps-old-lease: the key stays on its old lease's list too.
+    if (oldLease !== 0 && !this.keepsOldLease) this.lessor.detach(oldLease, key);
     if (lease !== 0) this.lessor.attach(lease, key);
     return prev;
   }

@@ -39,6 +39,7 @@ import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { checkAuthMaintenance, memberAuthOn, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
 import { Rogue } from "./auth-rogues.ts";
+import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -274,8 +275,14 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     else if (e.kind === "restore") alarmViews.set(e.member, new Set(e.alarms));
   });
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
-  run.observe.applies.on((e) => oracle.onApply(e));
+  // Auth refuses writes at apply (and the space quota, when on): the reference takes those as refused.
+  const reference = new StoreReference({ maxTxnOps: DEFAULT_LIMITS.maxTxnOps, refusalsPossible: true });
+  run.observe.applies.on((e) => {
+    oracle.onApply(e);
+    reference.onApply(e);
+  });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
+  run.observe.commits.on(({ revision, keys, changes: cs }) => reference.onCommit(revision, keys, cs));
   run.observe.commits.on(({ revision, keys, changes: cs }) =>
     cs.forEach((c, i) =>
       changes.push(
@@ -539,6 +546,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     oracle.compareHashes(stores.map((x) => storeHash(x.m, x.a!.store)));
   }
   checks.push(oracle.result());
+  checks.push(reference.result());
   const history = { operations: recorder.operations, watches: recorder.watches };
   const lin = checkEtcdHistory(history, { maxSteps: o.maxCheckSteps, limits: DEFAULT_LIMITS });
   checks.push({

@@ -13,6 +13,7 @@ import { spawnProbe, type Probe } from "../../harness/etcd/probe.ts";
 import { attachKube } from "../../harness/kube/attach.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/index.ts";
@@ -225,12 +226,15 @@ export function runKvCluster(
       config = next;
     });
   }
+  const reference = new StoreReference({ maxTxnOps: o.maxTxnOps });
   run.observe.applies.on((e) => {
     oracle.onApply(e);
+    reference.onApply(e);
     leaseExpiry.onApply(e.member, e.index, e.term, e.payload, e.time);
   });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
+    reference.onCommit(revision, keys, changes);
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       const key = keys[i]!;
@@ -412,6 +416,7 @@ export function runKvCluster(
       }
       return oracle.result();
     },
+    () => reference.result(),
     () => {
       const lin = checkEtcdHistory(
         { operations: recorder.operations, watches: recorder.watches },

@@ -3,8 +3,10 @@
 // against), the control plane's symbolic fault targets, and the checks a Kubernetes run declares.
 import type { ControllerProcess } from "../../core/kube/controller-manager.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
+import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
+import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { DEFAULT_EXPLAIN_US, checkKube } from "../../checkers/kube/index.ts";
 import { DEFAULT_KUBELET_TIMING } from "../../core/kube/kubelet.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -20,29 +22,35 @@ type StoreFeed = (revision: number, events: readonly Event[]) => void;
 export interface EtcdObservers {
   monitor: RaftSafetyMonitor;
   oracle: ConsistencyOracle;
+  reference: StoreReference;
   applied: AppliedLog;
   /** Adds a reader of every committed revision's events (the apiservers' watch cache is fed from here). */
   storeFeed(fn: StoreFeed): void;
 }
 
 /** Subscribes the online etcd checkers to the run's observer registry. */
-export function observeEtcd(run: SimRun): EtcdObservers {
+export function observeEtcd(run: SimRun, opts: { quota?: boolean } = {}): EtcdObservers {
   const world = run.world;
   const monitor = new RaftSafetyMonitor();
   const oracle = new ConsistencyOracle();
+  const reference = new StoreReference({ maxTxnOps: DEFAULT_MAX_TXN_OPS, refusalsPossible: opts.quota === true });
   const applied = new AppliedLog();
   const feeds: StoreFeed[] = [(revision, events) => applied.onCommit(revision, events)];
   run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
-  run.observe.applies.on((e) => oracle.onApply(e));
+  run.observe.applies.on((e) => {
+    oracle.onApply(e);
+    reference.onApply(e);
+  });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on((c) => {
+    reference.onCommit(c.revision, c.keys, c.changes);
     const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
     for (const f of feeds) f(c.revision, events);
   });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
   });
-  return { monitor, oracle, applied, storeFeed: (fn) => feeds.push(fn) };
+  return { monitor, oracle, reference, applied, storeFeed: (fn) => feeds.push(fn) };
 }
 
 /** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to), "@kcm-leader" and "@leader" (etcd's). */
@@ -66,7 +74,7 @@ export function controlPlaneTargets(
 }
 
 /**
- * The checks of a Kubernetes run, in report order: assertions, Raft safety, cross-member, incarnations,
+ * The checks of a Kubernetes run, in report order: assertions, Raft safety, cross-member, store-reference, incarnations,
  * the apiservers' etcd traffic, the kube-* checkers; and kube-liveness failed with `pending()` when the
  * run did not converge and no checker already said so.
  */
@@ -81,6 +89,7 @@ export function controlPlaneChecks(
     () => run.assertions(),
     () => observers.monitor.result(),
     () => observers.oracle.result(),
+    () => observers.reference.result(),
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
     () => {

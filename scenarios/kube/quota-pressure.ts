@@ -216,7 +216,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const world = run.world;
 
   // The checkers, subscribed to what they observe online.
-  const observers = observeEtcd(run);
+  const observers = observeEtcd(run, { quota: o.quotaBackendBytes > 0 });
   const nospace: NoSpaceObservation[] = [];
   run.observe.noSpace.on((e) => nospace.push(e));
   run.keepTimeline();
