@@ -27,6 +27,7 @@ function member(reference: StoreReference, bugs: BugSet = BugSet.none) {
         payload: { op: "kv", request },
         revision: store.revision,
         grantedLease: granted,
+        leases: store.lessor.size,
       });
     },
     expire(ids: number[]): void {
@@ -36,11 +37,18 @@ function member(reference: StoreReference, bugs: BugSet = BugSet.none) {
         payload: { op: "leaseExpire", ids },
         revision: store.revision,
         grantedLease: 0,
+        leases: store.lessor.size,
       });
     },
     /** An entry that changes no key (a Raft no-op, a configuration change, an auth change). */
     other(): void {
-      reference.onApply({ index: ++index, payload: null, revision: store.revision, grantedLease: 0 });
+      reference.onApply({
+        index: ++index,
+        payload: null,
+        revision: store.revision,
+        grantedLease: 0,
+        leases: store.lessor.size,
+      });
     },
   };
 }
@@ -99,6 +107,31 @@ test("a put that leaves its key on the old lease fails when that lease is revoke
   leaseTraffic(m2);
   m2.expire([1]);
   assert.match(r2.result().message, /^index 8 \(lease expiry of 1\): revision 6: \/a: store absent/);
+});
+
+test("a revoke or expiry that leaves its lease in the lessor fails on the lessors' lease counts (mvcc-revoke-skips-empty-lease)", () => {
+  for (const bugs of [BugSet.none, new BugSet(["mvcc-revoke-skips-empty-lease"])]) {
+    const r = new StoreReference();
+    const m = member(r, bugs);
+    leaseTraffic(m);
+    m.kv({ kind: "leaseGrant", leaseGrant: { TTL: 5 } });
+    m.kv({ kind: "leaseRevoke", leaseRevoke: { ID: 3 } });
+    const res = r.result();
+    if (bugs === BugSet.none) {
+      assert.is(res.verdict, "pass", res.message);
+      continue;
+    }
+    assert.is(
+      res.message,
+      `index 9 (leaseRevoke {"ID":3}): revision 5; the store's lessor holds 3 leases, the reference's 2 (1, 2)`,
+    );
+  }
+  const r = new StoreReference();
+  const m = member(r, new BugSet(["mvcc-revoke-skips-empty-lease"]));
+  leaseTraffic(m);
+  m.kv({ kind: "leaseGrant", leaseGrant: { TTL: 5 } });
+  m.expire([3]);
+  assert.match(r.result().message, /^index 9 \(lease expiry of 3\): revision 5; the store's lessor holds 3 leases/);
 });
 
 test("a revision the store made differently (create revision, version, a change too many) fails naming the key", () => {

@@ -1,9 +1,10 @@
 // The store against a reference. Every committed entry, as the first member to apply it applied it, is
 // replayed on the linearizability checker's own model of etcd's key-value store and lessor
 // (checkers/linearizability/models/etcd), and the revisions the member's store made must be the model's,
-// key by key. Clients see a store's bug only where they read: a revoke that leaves one of its lease's keys
-// alive shows only if someone reads that key before it changes again, a wrong create revision only if a
-// Txn compares it. The reference sees every revision. Fed online, from the run's commits (the first
+// key by key, as must the number of leases its lessor holds. Clients see a store's bug only where they
+// read: a revoke that leaves one of its lease's keys alive shows only if someone reads that key before it
+// changes again, a wrong create revision only if a Txn compares it, a revoked lease that lives on only if
+// someone uses it. The reference sees every revision. Fed online, from the run's commits (the first
 // member to reach each revision) and applies (the first apply of each index); FoundationDB's simulation
 // checks its storage servers against a model the same way.
 import type { Change } from "../../core/mvcc/key-history.ts";
@@ -31,6 +32,8 @@ export interface ReferenceApply {
   revision: number;
   /** The lease ID the member chose for a LeaseGrant that named none, else 0. */
   grantedLease: number;
+  /** How many leases the member's lessor holds after it (absent: not compared). */
+  leases?: number;
 }
 
 /** The differences shown in a failure message at most. */
@@ -40,6 +43,8 @@ export class StoreReference {
   private state: EtcdState = initialState();
   private readonly ctx: ApplyContext;
   private readonly refusalsPossible: boolean;
+  /** Whether the model knows every lease (no grant may have been refused unseen), so lessors are compared. */
+  private readonly leasesTracked: boolean;
   private lastIndex = 0;
   /** Revisions committed since the last first apply (the entry being applied made them). */
   private pendingRevisions = 0;
@@ -57,6 +62,7 @@ export class StoreReference {
   constructor(opts: StoreReferenceOptions = {}) {
     this.refusalsPossible = opts.refusalsPossible === true;
     const tracked = !this.refusalsPossible;
+    this.leasesTracked = tracked;
     this.ctx = {
       keepHistory: false,
       limits: opts.maxTxnOps !== undefined ? { maxTxnOps: opts.maxTxnOps } : {},
@@ -114,7 +120,8 @@ export class StoreReference {
       return;
     }
     this.state = next;
-    if (next.revision === e.revision && next.kvHash === this.mirrorHash) return;
+    const leasesAlike = !this.leasesTracked || e.leases === undefined || e.leases === next.leases.size;
+    if (next.revision === e.revision && next.kvHash === this.mirrorHash && leasesAlike) return;
     this.violation = this.describe(e, next);
   }
 
@@ -154,8 +161,12 @@ export class StoreReference {
       shown.push(`${k}: store ${showKv(s)}, reference ${showKv(m)}`);
       if (shown.length === SHOWN_KEYS) break;
     }
-    const differing = shown.length > 0 ? `: ${shown.join("; ")}` : ", every key alike";
-    return `${what}: ${revisions}${differing}`;
+    const leases =
+      this.leasesTracked && e.leases !== undefined && e.leases !== model.leases.size
+        ? `; the store's lessor holds ${e.leases} leases, the reference's ${model.leases.size} (${[...model.leases].sort((a, b) => a - b).join(", ") || "none"})`
+        : "";
+    const differing = shown.length > 0 ? `: ${shown.join("; ")}` : leases === "" ? ", every key alike" : "";
+    return `${what}: ${revisions}${differing}${leases}`;
   }
 
   result(): CheckOf<"store-reference"> {

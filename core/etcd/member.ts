@@ -141,9 +141,17 @@ export interface MemberHooks {
    * reference (payloads are never mutated): an observer compares or digests it as it needs.
    * Arguments rather than one object: this runs for every entry on every member. `grantedLease`: the ID
    * this member chose for a LeaseGrant that named none (etcd picks it before proposing; here every member
-   * picks the same at apply), else 0.
+   * picks the same at apply), else 0. `leases`: how many leases the member's lessor holds after it.
    */
-  onApply?(member: string, index: number, term: number, payload: unknown, revision: number, grantedLease: number): void;
+  onApply?(
+    member: string,
+    index: number,
+    term: number,
+    payload: unknown,
+    revision: number,
+    grantedLease: number,
+    leases: number,
+  ): void;
   /** Every committed revision's changes, from the member that applies it. */
   onCommit?(member: string, revision: number, keys: readonly string[], changes: readonly Change[]): void;
   /** After a (re)start, what the member recovered. */
@@ -1207,7 +1215,15 @@ export class EtcdMember implements Actor {
     this.auth.onApplied(entry.index);
     const granted = this.grantedLease;
     this.grantedLease = 0;
-    this.hooks.onApply?.(this.env.id, entry.index, entry.term, entry.data, this.store.revision, granted);
+    this.hooks.onApply?.(
+      this.env.id,
+      entry.index,
+      entry.term,
+      entry.data,
+      this.store.revision,
+      granted,
+      this.store.lessor.size,
+    );
   }
 
   /**

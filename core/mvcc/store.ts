@@ -110,6 +110,7 @@ export class MvccStore {
   private readonly compactsFuture: boolean;
   private readonly dropsRecreated: boolean;
   private readonly keepsOldLease: boolean;
+  private readonly revokeSkipsEmpty: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
   private sortedKeys = new SortedKeys();
@@ -137,6 +138,7 @@ export class MvccStore {
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.dropsRecreated = this.bugs.has("mvcc-compact-drops-recreated-key");
     this.keepsOldLease = this.bugs.has("mvcc-put-keeps-old-lease");
+    this.revokeSkipsEmpty = this.bugs.has("mvcc-revoke-skips-empty-lease");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     const lessorBugs = {
       regrantReplaces: this.bugs.has("etcd-lease-regrant-replaces"),
@@ -413,6 +415,8 @@ export class MvccStore {
     // Sorted, so every member writes the same sub-revisions (etcd sorts for the same reason).
     const keys = [...lease.keys].sort();
     if (keys.length > 0) probe("mvcc.lease-revoked-with-keys");
+    // MUTANT mvcc-revoke-skips-empty-lease: nothing to delete, so the revoke returns with the lease alive.
+    if (keys.length === 0 && this.revokeSkipsEmpty) return { header: { revision: this.currentRev, raftTerm } };
     this.beginWrite();
     for (const key of keys) this.execDelete({ key });
     this.lessor.remove(req.ID);

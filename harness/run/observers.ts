@@ -35,6 +35,8 @@ export interface AppliedEntry {
   time: number;
   /** The lease ID the member chose for a LeaseGrant that named none, else 0. */
   grantedLease: number;
+  /** How many leases the member's lessor holds after it. */
+  leases: number;
 }
 
 /** What a member recovered at a (re)start. */
@@ -107,8 +109,8 @@ export class RunObservers {
     return {
       observer: (view) => this.raftViews.emit(view),
       // Every apply on every member: built field by field (a spread costs more), in the same key order.
-      onApply: (member, index, term, payload, revision, grantedLease) =>
-        this.applies.emit({ member, index, term, payload, revision, time: world.now, grantedLease }),
+      onApply: (member, index, term, payload, revision, grantedLease, leases) =>
+        this.applies.emit({ member, index, term, payload, revision, time: world.now, grantedLease, leases }),
       onRecover: (member, r) => this.recoveries.emit({ member, index: r.index, revision: r.revision }),
       onCommit: (_m, revision, keys, changes) => {
         if (revision <= lastRevision) return; // already reported by the first member to apply it
