@@ -50,6 +50,7 @@ export interface CheckEvidence {
   "kube-deployment-status": ViolationList;
   "kube-watch-leaks": ViolationList;
   "kube-create-status": ViolationList;
+  "kube-object-meta": ViolationList;
   "kube-graceful-delete": ViolationList;
   "kube-node-health": ViolationList;
   "kube-max-surge": ViolationList;

@@ -367,6 +367,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "kube-delete-keeps-generation",
+    bug: "a delete that starts an object's termination (a graceful delete, or one its finalizers hold) sets deletionTimestamp but leaves metadata.generation as it was: a controller comparing status.observedGeneration with generation takes the status it wrote before the deletion as current",
+    modelledOn:
+      "Kubernetes' rest.BeforeDelete (\"we need to bump object's Generation\" on the first graceful deletion) and its store's markAsDeleting for objects held by finalizers; this simulation's apiserver did the same until kube-object-meta compared every stored version's metadata with the one before it",
+    scenario: "terminating-pods",
+  },
+  {
     name: "etcd-txn-ops-summed",
     bug: "a Txn's compares and both branches are counted together against --max-txn-ops, not the longest of the three: valid Txns are refused as too many operations",
     modelledOn:

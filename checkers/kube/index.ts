@@ -22,6 +22,7 @@ import { checkNodeCapacity } from "./capacity.ts";
 import { checkSchedulerFit } from "./scheduler-fit.ts";
 import { checkWatchLeaks } from "./watch-leaks.ts";
 import { checkCreateStatus } from "./create-status.ts";
+import { checkObjectMeta } from "./object-meta.ts";
 import { checkGracefulDeletion } from "./graceful.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
@@ -37,6 +38,7 @@ export { checkNodeCapacity } from "./capacity.ts";
 export { checkSchedulerFit } from "./scheduler-fit.ts";
 export { checkWatchLeaks } from "./watch-leaks.ts";
 export { checkCreateStatus } from "./create-status.ts";
+export { checkObjectMeta } from "./object-meta.ts";
 export { checkGracefulDeletion } from "./graceful.ts";
 export { checkReplicaSetStatus } from "./rs-status.ts";
 export { checkDeploymentStatus } from "./deployment-status.ts";
@@ -68,6 +70,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkReplicaSetStatus(obs),
     checkDeploymentStatus(obs),
     checkCreateStatus(obs),
+    checkObjectMeta(obs.versions),
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),
     ...checkRollout(obs, rollout),

@@ -362,6 +362,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-replicaset-status",
       "kube-deployment-status",
       "kube-create-status",
+      "kube-object-meta",
       "kube-graceful-delete",
       "kube-watch-leaks",
       "kube-max-surge",

@@ -111,6 +111,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-replicaset-status",
         "kube-deployment-status",
         "kube-create-status",
+        "kube-object-meta",
         "kube-graceful-delete",
         "kube-watch-leaks",
         "kube-max-surge",

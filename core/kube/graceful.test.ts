@@ -104,4 +104,21 @@ test("an update's result is removed when it is terminating, over its period and 
   assert.equal(addedFinalizers(withTwo, withOne), []);
 });
 
+test("the first deletionTimestamp bumps the generation (BeforeDelete, markAsDeleting); a shortened deadline does not", () => {
+  const generationOf = (d: ReturnType<typeof beforeDelete>) =>
+    (d as { object?: KubeObject }).object?.metadata.generation;
+  const withGeneration = (p: Pod, generation: number): Pod => ({ ...p, metadata: { ...p.metadata, generation } });
+  assert.is(generationOf(beforeDelete(withGeneration(pod({ nodeName: "node-1", grace: 30 }), 3), undefined, 0)), 4);
+  // Already terminating: a shorter period moves the deadline, the generation stays.
+  const terminating = withGeneration(pod({ nodeName: "node-1", grace: 30, deletion: [30e6, 30] }), 4);
+  assert.is(generationOf(beforeDelete(terminating, 10, 5e6)), 4);
+  // An object without a generation gets none.
+  assert.is(generationOf(beforeDelete(pod({ nodeName: "node-1", grace: 30 }), undefined, 0)), undefined);
+  // Finalizers hold an object a delete would remove: marked deleting, its generation bumped once.
+  const held = { ...withGeneration(pod(), 2), metadata: { ...withGeneration(pod(), 2).metadata, finalizers: ["x/y"] } };
+  const marked = beforeDelete(held, 0, 7e6);
+  assert.equal(deadline(marked), [7e6, 0]);
+  assert.is(generationOf(marked), 3);
+});
+
 test.run();

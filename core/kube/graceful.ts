@@ -49,7 +49,7 @@ export function beforeDelete(
   // An object with finalizers is never removed by a delete: it stays terminating with period 0 (its
   // deadline at the latest now) until they are taken off — the update that takes off the last removes it.
   const meta = cur.metadata;
-  if (meta.deletionTimestamp === undefined) return terminating(cur, now, 0);
+  if (meta.deletionTimestamp === undefined) return terminating(cur, now, 0, bugs);
   if ((meta.deletionGracePeriodSeconds ?? 0) === 0) return { kind: "pending" };
   return shortened(cur, 0, now);
 }
@@ -91,7 +91,7 @@ function graceDecision(cur: KubeObject, requested: number | undefined, now: numb
   }
   const period = gracePeriodOf(cur, requested);
   if (period === 0) return { kind: "remove" };
-  return terminating(cur, now + period * 1e6, period);
+  return terminating(cur, now + period * 1e6, period, bugs);
 }
 
 /** A terminating object's period shortened to `period`: its deadline back by the difference, never before now. */
@@ -101,10 +101,27 @@ function shortened(cur: KubeObject, period: number, now: number): DeleteDecision
   return terminating(cur, Math.max(now, moved), period);
 }
 
-function terminating(cur: KubeObject, deletionTimestamp: number, period: number): DeleteDecision {
+function terminating(cur: KubeObject, deletionTimestamp: number, period: number, bugs?: BugSet): DeleteDecision {
+  const meta = cur.metadata;
+  // The first deletionTimestamp bumps the generation, as Kubernetes' BeforeDelete (a graceful delete) and
+  // its store's markAsDeleting (finalizers) do: the object's controllers must now stop acting on its spec.
+  // MUTANT kube-delete-keeps-generation: as this simulation did until the check kube-object-meta.
+  const bump =
+    meta.deletionTimestamp === undefined &&
+    (meta.generation ?? 0) > 0 &&
+    bugs?.has("kube-delete-keeps-generation") !== true;
+  const generation = bump ? meta.generation! + 1 : meta.generation;
   return {
     kind: "terminate",
-    object: { ...cur, metadata: { ...cur.metadata, deletionTimestamp, deletionGracePeriodSeconds: period } },
+    object: {
+      ...cur,
+      metadata: {
+        ...meta,
+        ...(generation !== undefined ? { generation } : {}),
+        deletionTimestamp,
+        deletionGracePeriodSeconds: period,
+      },
+    },
   } as DeleteDecision;
 }
 
