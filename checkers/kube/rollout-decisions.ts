@@ -31,8 +31,21 @@ const RS_PREFIX = CACHE_PREFIX.ReplicaSet;
 interface Decision {
   process: string;
   decidedAt: number;
-  writes: { key: string; after: ReplicaSet }[];
+  writes: DecisionWrite[];
 }
+
+interface DecisionWrite {
+  key: string;
+  after: ReplicaSet;
+  /**
+   * Another reconcile may have sent it instead (both sent an update of its key from one base version, and
+   * only one landed): this reconcile is judged with and without it (controller-conflicts seed 3157).
+   */
+  shared: boolean;
+}
+
+/** Ambiguous writes of one reconcile beyond which it is judged with all of them only. */
+const MAX_SHARED = 4;
 
 export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheViews(obs)): CheckResult {
   const objectAt = (key: string, rv: number) => caches.objectAt(key, rv);
@@ -70,12 +83,13 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
       unjudged++;
       continue;
     }
+    const write: DecisionWrite = { key: w.key, after, shared: candidates.length > 1 };
     for (const a of candidates) {
       // Two reconciles of one process may decide in the same microsecond; each is of one Deployment.
       const id = `${a.process} ${a.decidedAt} ${controllerOf(after)?.uid}`;
       let d = byReconcile.get(id);
       if (d === undefined) byReconcile.set(id, (d = { process: a.process, decidedAt: a.decidedAt, writes: [] }));
-      d.writes.push({ key: w.key, after });
+      d.writes.push(write);
       // A write that may belong to several reconciles is judged once per reading; all must fail.
       const group = `${w.key}@${w.baseRv}@${w.rv}`;
       (decisions.get(group) ?? decisions.set(group, []).get(group)!).push(d);
@@ -83,10 +97,28 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
   }
   /** Why this reconcile broke the bounds on the view at its moment (undefined: it kept them; null: the view is not all recorded). */
   const judge = (d: Decision, rsView: CacheView, dView: CacheView): string | undefined | null => {
+    const shared = d.writes.filter((w) => w.shared);
+    if (shared.length === 0 || shared.length > MAX_SHARED) return judgeWrites(d.writes, rsView, dView);
+    // Broken only if broken with every subset of the writes it may not have sent (the full set's reason).
+    let verdict: string | undefined | null = null;
+    for (let mask = (1 << shared.length) - 1; mask >= 0; mask--) {
+      const writes = d.writes.filter((w) => !w.shared || (mask & (1 << shared.indexOf(w))) !== 0);
+      if (writes.length === 0) return undefined;
+      const v = judgeWrites(writes, rsView, dView);
+      if (v === undefined || v === null) return v;
+      verdict ??= v;
+    }
+    return verdict;
+  };
+  const judgeWrites = (
+    writes: readonly DecisionWrite[],
+    rsView: CacheView,
+    dView: CacheView,
+  ): string | undefined | null => {
     const rss = caches.objectsOf(rsView);
     const deployments = caches.objectsOf(dView);
     if (rss === undefined || deployments === undefined) return null;
-    const ownerRef = controllerOf(d.writes[0]!.after);
+    const ownerRef = controllerOf(writes[0]!.after);
     const dep = [...deployments.values()].find(
       (o): o is Deployment => o.kind === "Deployment" && o.metadata.uid === ownerRef?.uid,
     );
@@ -96,19 +128,19 @@ export function checkRolloutDecisions(obs: KubeObservations, caches = new CacheV
     );
     const replicasBefore = new Map(owned.map(([k, rs]) => [k, rs.spec.replicas]));
     const replicasAfter = new Map(replicasBefore);
-    for (const w of d.writes) replicasAfter.set(w.key, w.after.spec.replicas);
+    for (const w of writes) replicasAfter.set(w.key, w.after.spec.replicas);
     const readyOf = new Map(owned.map(([k, rs]) => [k, rs.status?.readyReplicas ?? 0]));
     const sum = (m: Map<string, number>) => [...m.values()].reduce((s, n) => s + n, 0);
     const available = (m: Map<string, number>) => [...m].reduce((s, [k, n]) => s + Math.min(n, readyOf.get(k) ?? 0), 0);
     const n = dep.spec.replicas;
     const { maxSurge, maxUnavailable } = rolloutBounds(dep);
     const name = (k: string) => k.slice(k.lastIndexOf("/") + 1);
-    const scales = d.writes
+    const scales = writes
       .map((w) => `${name(w.key)} ${replicasBefore.get(w.key) ?? "(new)"}→${w.after.spec.replicas}`)
       .join(", ");
     const seen = `replicas ${n}, maxSurge ${maxSurge}, maxUnavailable ${maxUnavailable}; ${owned.map(([k, rs]) => `${name(k)} ${rs.spec.replicas} (${rs.status?.readyReplicas ?? 0} ready)`).join(", ") || "no ReplicaSets"}`;
-    const raised = d.writes.filter((w) => w.after.spec.replicas > (replicasBefore.get(w.key) ?? 0));
-    const cut = d.writes.some((w) => w.after.spec.replicas < (replicasBefore.get(w.key) ?? 0));
+    const raised = writes.filter((w) => w.after.spec.replicas > (replicasBefore.get(w.key) ?? 0));
+    const cut = writes.some((w) => w.after.spec.replicas < (replicasBefore.get(w.key) ?? 0));
     const total = sum(replicasAfter);
     if (raised.length > 0 && total > n + maxSurge) {
       const others = [...replicasAfter].filter(([k]) => !raised.some((w) => w.key === k));

@@ -31,4 +31,12 @@ test("controller-conflicts seed 674: a create sent again while the first hung ma
   passes("controller-conflicts", 674, "kube-rollout-decisions");
 });
 
+test("controller-conflicts seed 3157: a write two reconciles may have sent does not make the other writes of either wrong", () => {
+  // At 5.718 s kcm-2 scaled nginx-zbpszghxfp 1→0 and nginx-88msmdltgc 2→1 (the update of 88msmdltgc lost
+  // its race); a later reconcile, on the same base version of 88msmdltgc and a view with one more ready
+  // pod, scaled it 2→0, and that update landed. Judged with both landed writes, the first reconcile cut
+  // three pods from a view that allowed two.
+  passes("controller-conflicts", 3157, "kube-rollout-decisions");
+});
+
 test.run();
