@@ -50,6 +50,8 @@ export class StoreReference {
   private pendingRevisions = 0;
   /** The store as its commits left it: the live pairs, and their hash summed as the model sums its own. */
   private readonly mirror = new Map<string, KeyValue>();
+  /** kvTerm of each pair in the mirror (a Kubernetes object's value is 1–2 KB: hashed once, not again when replaced). */
+  private readonly mirrorTerms = new Map<string, number>();
   private mirrorHash = 0;
   /** The first divergence; the reference stops there (the model cannot follow a store it disagrees with). */
   private violation: string | undefined;
@@ -78,11 +80,12 @@ export class StoreReference {
     for (let i = 0; i < changes.length; i++) {
       const key = keys[i]!;
       const c = changes[i]!;
-      const old = this.mirror.get(key);
-      if (old !== undefined) this.mirrorHash = (this.mirrorHash - kvTerm(old)) | 0;
+      const oldTerm = this.mirrorTerms.get(key);
+      if (oldTerm !== undefined) this.mirrorHash = (this.mirrorHash - oldTerm) | 0;
       this.keyChanges++;
       if (c.version === 0) {
         this.mirror.delete(key);
+        this.mirrorTerms.delete(key);
         continue;
       }
       const kv: KeyValue = {
@@ -93,8 +96,10 @@ export class StoreReference {
         value: c.value,
         lease: c.lease,
       };
+      const term = kvTerm(kv);
       this.mirror.set(key, kv);
-      this.mirrorHash = (this.mirrorHash + kvTerm(kv)) | 0;
+      this.mirrorTerms.set(key, term);
+      this.mirrorHash = (this.mirrorHash + term) | 0;
     }
   }
 
