@@ -37,11 +37,7 @@ function world() {
     /** The controller sends the deletes of one reconcile decided at `decidedAt`. */
     delete(decidedAt: number, ...names: string[]) {
       names.forEach((name, i) =>
-        c.act(
-          `replicaset: delete Pod default/${name}`,
-          i === 0 ? decidedAt : c.tick(),
-          i === 0 ? { deletes: podKey(name) } : { deletes: podKey(name), decidedAt },
-        ),
+        c.decisionAct(`replicaset: delete Pod default/${name}`, decidedAt, i, { deletes: podKey(name) }),
       );
     },
   };

@@ -43,11 +43,7 @@ function world() {
     /** One of the decision's ReplicaSet updates lands (sent at `decidedAt` or later), and is acknowledged. */
     scale(decidedAt: number, name: string, replicas: number, ready: number, first = true) {
       const key = rsKey(name);
-      c.act(
-        `deployment: update ReplicaSet default/${name}@${c.rvOf(key)}`,
-        first ? decidedAt : c.tick(),
-        first ? {} : { decidedAt },
-      );
+      c.decisionAct(`deployment: update ReplicaSet default/${name}@${c.rvOf(key)}`, decidedAt, first ? 0 : 1);
       c.update(key, rs(name, replicas, ready));
     },
   };

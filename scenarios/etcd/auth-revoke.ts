@@ -282,16 +282,16 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     reference.onApply(e);
   });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
-  run.observe.commits.on(({ revision, keys, changes: cs }) => reference.onCommit(revision, keys, cs));
-  run.observe.commits.on(({ revision, keys, changes: cs }) =>
+  run.observe.commits.on(({ revision, keys, changes: cs }) => {
+    reference.onCommit(revision, keys, cs);
     cs.forEach((c, i) =>
       changes.push(
         c.version === 0
           ? { revision, key: keys[i]!, type: "DELETE" }
           : { revision, key: keys[i]!, type: "PUT", value: c.value },
       ),
-    ),
-  );
+    );
+  });
   // The first member to apply each auth change dates it (log order: indices only grow).
   let lastAuthIndex = 0;
   const tokenApplies: TokenAuthApply[] = [];

@@ -58,6 +58,22 @@ export function cacheLog(process: string) {
         ...extra,
       });
     },
+    /**
+     * The `index`th write of one reconcile decided at `decidedAt`: the first is sent at the decision, the
+     * later ones a step after it, naming the decision they belong to.
+     */
+    decisionAct(what: string, decidedAt: number, index: number, extra: { deletes?: string } = {}) {
+      log.acts.push({
+        time: index === 0 ? decidedAt : tick(),
+        process,
+        identity: `${process}_1`,
+        lease: `kube-system/${process}`,
+        term: 1,
+        what,
+        ...extra,
+        ...(index === 0 ? {} : { decidedAt }),
+      });
+    },
     /** An update of the key from its current version lands as `object`, and its answer reaches the controller. */
     update(key: string, object: KubeObject) {
       const baseRv = rvs.get(key)!;
