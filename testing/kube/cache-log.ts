@@ -27,6 +27,17 @@ export function cacheLog(process: string) {
     log.versions.push({ time: tick(), rv, key, object, source: "store" });
     return rv;
   };
+  const act = (what: string, at: number, extra: { decidedAt?: number; deletes?: string } = {}) => {
+    log.acts.push({
+      time: at,
+      process,
+      identity: `${process}_1`,
+      lease: `kube-system/${process}`,
+      term: 1,
+      what,
+      ...extra,
+    });
+  };
   const observer = (key: string) =>
     `${process}#a/${(Object.keys(PREFIX) as CachedKind[]).find((k) => key.startsWith(PREFIX[k]))}`;
   return {
@@ -47,32 +58,14 @@ export function cacheLog(process: string) {
       log.observed.push({ time: at, observer: observer(key), key, rv: rvs.get(key)!, event: "MODIFIED" });
     },
     /** A leader act of the controller: `what` as the runtime describes the write. */
-    act(what: string, at: number, extra: { decidedAt?: number; deletes?: string } = {}) {
-      log.acts.push({
-        time: at,
-        process,
-        identity: `${process}_1`,
-        lease: `kube-system/${process}`,
-        term: 1,
-        what,
-        ...extra,
-      });
-    },
+    act,
     /**
      * The `index`th write of one reconcile decided at `decidedAt`: the first is sent at the decision, the
      * later ones a step after it, naming the decision they belong to.
      */
     decisionAct(what: string, decidedAt: number, index: number, extra: { deletes?: string } = {}) {
-      log.acts.push({
-        time: index === 0 ? decidedAt : tick(),
-        process,
-        identity: `${process}_1`,
-        lease: `kube-system/${process}`,
-        term: 1,
-        what,
-        ...extra,
-        ...(index === 0 ? {} : { decidedAt }),
-      });
+      if (index === 0) act(what, decidedAt, extra);
+      else act(what, tick(), { ...extra, decidedAt });
     },
     /** An update of the key from its current version lands as `object`, and its answer reaches the controller. */
     update(key: string, object: KubeObject) {
