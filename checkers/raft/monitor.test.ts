@@ -5,6 +5,9 @@ import type { Entry, Message } from "../../core/raft/types.ts";
 import type { RaftView } from "../../core/raft/view.ts";
 import { RaftSafetyMonitor } from "./monitor.ts";
 
+/** Hand-made views show some nodes' votes only: leader-voted is judged in its own tests. */
+const handMade = () => new RaftSafetyMonitor(undefined, { seesEveryVote: false });
+
 const voters = ["n1", "n2", "n3"];
 type ViewInit = Partial<Omit<RaftView, "termAt">> & { log?: readonly number[] };
 
@@ -45,7 +48,7 @@ function rulesOf(m: RaftSafetyMonitor): string[] {
 }
 
 test("a clean sequence of views passes", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { term: 1, role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
   m.observe("n2", view("n2", { log: [1], ...durable(entry(1, 1)) }), 2);
   m.observe(
@@ -60,11 +63,11 @@ test("a clean sequence of views passes", () => {
 });
 
 test("election safety: two leaders in one term fail, leaders of different terms do not", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
   ok.observe("n2", view("n2", { term: 3, role: "leader" }), 2);
   assert.is(ok.result().verdict, "pass");
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
   bad.observe("n2", view("n2", { term: 2, role: "leader" }), 7);
   const r = bad.result();
@@ -72,39 +75,108 @@ test("election safety: two leaders in one term fail, leaders of different terms 
   assert.match(r.message, /^election-safety: n1 and n2 are both leader in term 2 \(event 7\)/);
 });
 
+test("leader voted: a leader needs the votes of a quorum cast in its own term", () => {
+  const elect = (
+    m: RaftSafetyMonitor,
+    votes: [string, number, string][],
+    voters3 = voters,
+    outgoing: string[] = [],
+  ) => {
+    let ev = 0;
+    for (const [id, term, vote] of votes)
+      m.observe(id, view(id, { term, vote, voters: voters3, votersOutgoing: outgoing }), ++ev);
+    m.observe(
+      "n1",
+      view("n1", { term: 2, vote: "n1", role: "leader", voters: voters3, votersOutgoing: outgoing }),
+      ++ev,
+    );
+    return m.result();
+  };
+  // n1 and n2 voted for n1 in term 2: a quorum of three.
+  assert.is(
+    elect(new RaftSafetyMonitor(), [
+      ["n1", 2, "n1"],
+      ["n2", 2, "n1"],
+      ["n3", 2, "n3"],
+    ]).verdict,
+    "pass",
+  );
+  // n2's vote for n1 was in term 1; in term 2 it voted for n3 (a candidate counting a stale grant).
+  const stale = elect(new RaftSafetyMonitor(), [
+    ["n2", 1, "n1"],
+    ["n1", 2, "n1"],
+    ["n2", 2, "n3"],
+  ]);
+  assert.is(stale.verdict, "fail");
+  assert.match(
+    stale.message,
+    /^leader-voted: n1 became leader of term 2 with the votes of n1 of n1, n2, n3 in that term/,
+  );
+  // A refusal counted: nobody but n1 voted for n1.
+  assert.is(
+    elect(new RaftSafetyMonitor(), [
+      ["n1", 2, "n1"],
+      ["n2", 2, ""],
+      ["n3", 2, "n3"],
+    ]).verdict,
+    "fail",
+  );
+  // A vote a crash lost before it was durable still counts as seen (the monitor cannot tell it was not sent).
+  const lost = new RaftSafetyMonitor();
+  lost.observe("n2", view("n2", { term: 2, vote: "n1" }), 1);
+  lost.onCrash("n2");
+  lost.observe("n2", view("n2", { term: 2, vote: "n3" }), 2);
+  assert.is(elect(lost, [["n1", 2, "n1"]]).verdict, "pass");
+  // Joint: a majority of the incoming half (n1, n2) but not of the outgoing one (n1, n4, n5).
+  const joint = elect(
+    new RaftSafetyMonitor(),
+    [
+      ["n1", 2, "n1"],
+      ["n2", 2, "n1"],
+      ["n4", 2, "n4"],
+    ],
+    ["n1", "n2", "n3"],
+    ["n1", "n4", "n5"],
+  );
+  assert.is(joint.verdict, "fail");
+  assert.match(joint.message, /outgoing: n1 of n1, n4, n5/);
+  // Hand-made views that show no votes at all are not judged when the host says it shows only some.
+  assert.is(elect(handMade(), []).verdict, "pass");
+});
+
 test("leader append-only: a leader that overwrites its log fails; one that appends passes", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", view("n1", { role: "leader", log: [1] }), 1);
   ok.observe("n1", view("n1", { role: "leader", log: [1, 1, 1] }), 2);
   assert.is(ok.result().verdict, "pass");
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { role: "leader", log: [1, 1] }), 1);
   bad.observe("n1", view("n1", { role: "leader", log: [1, 1], logOverwrites: 1 }), 2);
   assert.equal(rulesOf(bad), ["leader-append-only"]);
-  const shrink = new RaftSafetyMonitor();
+  const shrink = handMade();
   shrink.observe("n1", view("n1", { role: "leader", log: [1, 1] }), 1);
   shrink.observe("n1", view("n1", { role: "leader", log: [1] }), 2);
   assert.equal(rulesOf(shrink), ["leader-append-only"]);
 });
 
 test("log matching: the same index and term with different data, or after different terms, fails", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", view("n1", durable(entry(1, 1), entry(2, 1, "a"))), 1);
   ok.observe("n2", view("n2", durable(entry(1, 1), entry(2, 1, "a"))), 2);
   assert.is(ok.result().verdict, "pass");
-  const data = new RaftSafetyMonitor();
+  const data = handMade();
   data.observe("n1", view("n1", durable(entry(1, 1), entry(2, 1, "a"))), 1);
   data.observe("n2", view("n2", durable(entry(1, 1), entry(2, 1, "b"))), 2);
   assert.equal(rulesOf(data), ["log-matching"]);
   assert.match(data.result().message, /n1 and n2 hold entries at index 2 of term 1 with different data/);
-  const prev = new RaftSafetyMonitor();
+  const prev = handMade();
   prev.observe("n1", view("n1", durable(entry(1, 1), entry(2, 3, "x"))), 1);
   prev.observe("n2", view("n2", durable(entry(1, 2), entry(2, 3, "x"))), 2);
   assert.equal(rulesOf(prev), ["log-matching"]);
 });
 
 test("leader completeness: a new leader lacking an entry committed in an earlier term fails", () => {
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
   bad.observe("n2", view("n2", { term: 1, log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
   bad.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], commitIndex: 2 }), 3);
@@ -114,7 +186,7 @@ test("leader completeness: a new leader lacking an entry committed in an earlier
     bad.result().message,
     /new leader n3 of term 2 lacks the entry at index 2 \(term 1\) that n1 committed in term 1/,
   );
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
   ok.observe("n2", view("n2", { term: 1, log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
   ok.observe("n1", view("n1", { term: 1, role: "leader", log: [1, 1], commitIndex: 2 }), 3);
@@ -123,7 +195,7 @@ test("leader completeness: a new leader lacking an entry committed in an earlier
 });
 
 test("leader completeness does not demand entries committed in a later term than the leader's", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { term: 3, role: "leader", log: [1, 3], ...durable(entry(1, 1), entry(2, 3)) }), 1);
   m.observe("n2", view("n2", { term: 3, log: [1, 3], ...durable(entry(1, 1), entry(2, 3)) }), 2);
   m.observe("n1", view("n1", { term: 3, role: "leader", log: [1, 3], commitIndex: 2 }), 3);
@@ -133,15 +205,15 @@ test("leader completeness does not demand entries committed in a later term than
 });
 
 test("state machine safety: different entries applied at one index fail, and so does applying out of order", () => {
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1, "a")] }), 1);
   bad.observe("n2", view("n2", { log: [1], commitIndex: 1, applied: 1, appliedEntries: [entry(1, 1, "b")] }), 2);
   assert.equal(rulesOf(bad), ["state-machine-safety"]);
-  const gap = new RaftSafetyMonitor();
+  const gap = handMade();
   gap.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3, applied: 1, appliedEntries: [entry(1, 1)] }), 1);
   gap.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3, applied: 3, appliedEntries: [entry(3, 1)] }), 2);
   assert.equal(rulesOf(gap), ["state-machine-safety"]);
-  const committed = new RaftSafetyMonitor();
+  const committed = handMade();
   committed.observe("n1", view("n1", { log: [1, 1], commitIndex: 2 }), 1);
   committed.observe("n2", view("n2", { log: [1, 2], commitIndex: 2 }), 2);
   assert.equal(rulesOf(committed), ["state-machine-safety"]);
@@ -149,7 +221,7 @@ test("state machine safety: different entries applied at one index fail, and so 
 
 test("commit durability: a leader's commit index must be durable on a quorum of voters", () => {
   const setup = (secondDurable: boolean) => {
-    const m = new RaftSafetyMonitor();
+    const m = handMade();
     m.observe("n1", view("n1", { role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
     m.observe("n2", view("n2", { log: [1], ...(secondDurable ? durable(entry(1, 1)) : {}) }), 2);
     m.observe("n1", view("n1", { role: "leader", log: [1], commitIndex: 1 }), 3);
@@ -164,7 +236,7 @@ test("commit durability: a leader's commit index must be durable on a quorum of 
 test("commit durability while joint: a majority of the incoming voters is not enough without one of the outgoing", () => {
   const joint = { voters: ["n1", "n4", "n5"], votersOutgoing: ["n1", "n2", "n3"] };
   const setup = (holders: string[]) => {
-    const m = new RaftSafetyMonitor();
+    const m = handMade();
     m.observe("n1", view("n1", { ...joint, role: "leader", log: [1], ...durable(entry(1, 1)) }), 1);
     let ev = 2;
     for (const id of holders) m.observe(id, view(id, { ...joint, log: [1], ...durable(entry(1, 1)) }), ev++);
@@ -179,23 +251,23 @@ test("commit durability while joint: a majority of the incoming voters is not en
 });
 
 test("applied never exceeds committed", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { log: [1, 1], commitIndex: 1, applied: 2 }), 1);
   assert.equal(rulesOf(m), ["applied-le-committed"]);
 });
 
 test("term monotonic: within a life, and across a restart for terms the node revealed", () => {
-  const life = new RaftSafetyMonitor();
+  const life = handMade();
   life.observe("n1", view("n1", { term: 3 }), 1);
   life.observe("n1", view("n1", { term: 2 }), 2);
   assert.equal(rulesOf(life), ["term-monotonic"]);
-  const revealed = new RaftSafetyMonitor();
+  const revealed = handMade();
   revealed.observe("n1", view("n1", { term: 3, sentTerm: 3 }), 1);
   revealed.onCrash("n1");
   revealed.observe("n1", view("n1", { term: 2 }), 2);
   assert.equal(rulesOf(revealed), ["term-monotonic"]);
   assert.match(revealed.result().message, /n1 restarted in term 2 but had already sent messages in term 3/);
-  const silent = new RaftSafetyMonitor();
+  const silent = handMade();
   silent.observe("n1", view("n1", { term: 2, sentTerm: 2 }), 1);
   silent.observe("n1", view("n1", { term: 3 }), 2); // became candidate, crashed before its vote was durable
   silent.onCrash("n1");
@@ -204,7 +276,7 @@ test("term monotonic: within a life, and across a restart for terms the node rev
 });
 
 test("commit monotonic within a life; a restart may start lower", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 3 }), 1);
   m.onCrash("n1");
   m.observe("n1", view("n1", { log: [1, 1, 1], commitIndex: 1 }), 2);
@@ -214,7 +286,7 @@ test("commit monotonic within a life; a restart may start lower", () => {
 });
 
 test("config agreement: nodes at the same applied index agree on the configuration, whatever it is", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe(
     "n1",
     view("n1", { applied: 3, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2", "n3"] }),
@@ -229,7 +301,7 @@ test("config agreement: nodes at the same applied index agree on the configurati
   ok.observe("n3", view("n3", { applied: 2, commitIndex: 4, configIndex: 4, voters: ["n1", "n2"] }), 4); // restored a snapshot at 4
   ok.observe("n1", view("n1", { applied: 4, commitIndex: 4, voters: ["n1", "n2"] }), 5);
   assert.is(ok.result().verdict, "pass", ok.result().message);
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { applied: 4, commitIndex: 4, voters: ["n1", "n2"] }), 1);
   bad.observe("n3", view("n3", { applied: 4, commitIndex: 4, voters: ["n1", "n2"], votersOutgoing: ["n1", "n2"] }), 9);
   const r = bad.result();
@@ -238,7 +310,7 @@ test("config agreement: nodes at the same applied index agree on the configurati
     r.message,
     /^config-agreement: at index 4 n1 has configuration voters n1,n2, n3 has voters n1,n2 \| outgoing n1,n2 \(event 9\)/,
   );
-  const learner = new RaftSafetyMonitor();
+  const learner = handMade();
   learner.observe("n1", view("n1", { applied: 5, commitIndex: 5, learners: ["n4"] }), 1);
   learner.observe("n2", view("n2", { applied: 5, commitIndex: 5 }), 2);
   assert.equal(
@@ -257,7 +329,7 @@ test("config agreement: a node's configuration is judged against every node's af
   });
   const normal = (index: number): Entry => ({ index, term: 1, type: "normal", data: `d${index}` });
   const grown = { learners: ["n4"] };
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe(
     "n1",
     view("n1", { applied: 3, commitIndex: 5, appliedEntries: [normal(1), cc(2), normal(3)], ...grown }),
@@ -272,7 +344,7 @@ test("config agreement: a node's configuration is judged against every node's af
   assert.is(ok.result().verdict, "pass", ok.result().message);
   // A restart that replayed the applied changes one short: at applied 5, n3 lacks the change at 2. No other
   // node was ever seen at applied 5's exact index with another configuration, but n1 was after the same change.
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe(
     "n1",
     view("n1", { applied: 3, commitIndex: 5, appliedEntries: [normal(1), cc(2), normal(3)], ...grown }),
@@ -301,19 +373,19 @@ test("config-one-at-a-time: a leader writing a configuration change while an ear
   const leader = (init: ViewInit) => view("n1", { term: 2, role: "leader", ...init });
   // Applied, then the next one: passes; so does a follower writing two pending ones a leader sent it, and
   // a new leader's log holding an earlier leader's change it has applied.
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", leader({ log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 1);
   ok.observe("n2", view("n2", { term: 2, log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 2);
   ok.observe("n1", leader({ log: [2, 2, 2], commitIndex: 2, applied: 2, ...durable(conf(3, 2)) }), 3);
   ok.observe("n3", view("n3", { term: 2, log: [2, 2, 2], ...durable(entry(1, 2), conf(2, 2), conf(3, 2)) }), 4);
   assert.is(ok.result().verdict, "pass", ok.result().message);
   // An earlier change overwritten by a new leader's entries no longer counts.
-  const overwritten = new RaftSafetyMonitor();
+  const overwritten = handMade();
   overwritten.observe("n1", view("n1", { term: 1, log: [1, 1], ...durable(entry(1, 1), conf(2, 1)) }), 1);
   overwritten.observe("n1", leader({ log: [1, 2, 2], ...durable(entry(2, 2), conf(3, 2)) }), 2);
   assert.is(overwritten.result().verdict, "pass", overwritten.result().message);
 
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", leader({ log: [2, 2], ...durable(entry(1, 2), conf(2, 2)) }), 1);
   bad.observe("n1", leader({ log: [2, 2, 2], ...durable(conf(3, 2)) }), 7);
   assert.equal(rulesOf(bad), ["config-one-at-a-time"]);
@@ -321,13 +393,13 @@ test("config-one-at-a-time: a leader writing a configuration change while an ear
     bad.result().message,
     /^config-one-at-a-time: leader n1 of term 2 wrote a configuration change at 3 while the one at 2 was not yet applied \(applied 0\) \(event 7\)/,
   );
-  const sameReady = new RaftSafetyMonitor();
+  const sameReady = handMade();
   sameReady.observe("n1", leader({ log: [2, 2], ...durable(conf(1, 2), conf(2, 2)) }), 1);
   assert.equal(rulesOf(sameReady), ["config-one-at-a-time"], "two changes written in one go");
 });
 
 test("violations keep their evidence and the verdict names the first one", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { term: 2, role: "leader" }), 10);
   m.observe("n2", view("n2", { term: 2, role: "leader" }), 11);
   m.observe("n3", view("n3", { log: [1], commitIndex: 0, applied: 1 }), 12);
@@ -361,7 +433,7 @@ const msg = (type: Message["type"], from: string, to: string, term: number, extr
 });
 
 test("term-adopted-first: a node that acts on a higher-term message without adopting the term fails", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n2", view("n2", { term: 1, log: [1] }), 1);
   ok.observe("n2", view("n2", { term: 3, leader: "n3", log: [1], stepped: msg("MsgHeartbeat", "n3", "n2", 3) }), 2);
   // The leader lease: a higher-term vote request ignored entirely (term, vote, log, commit unchanged).
@@ -370,7 +442,7 @@ test("term-adopted-first: a node that acts on a higher-term message without adop
   ok.observe("n2", view("n2", { term: 3, leader: "n3", log: [1], stepped: msg("MsgPreVote", "n1", "n2", 4) }), 4);
   assert.is(ok.result().verdict, "pass", ok.result().message);
 
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n2", view("n2", { term: 1, log: [1] }), 1);
   bad.observe(
     "n2",
@@ -384,27 +456,27 @@ test("term-adopted-first: a node that acts on a higher-term message without adop
   assert.equal(rulesOf(bad), ["term-adopted-first"]);
   assert.match(bad.result().message, /n2 \(term 1\) acted on MsgApp of term 3 from n3 but is still in term 1/);
 
-  const voted = new RaftSafetyMonitor();
+  const voted = handMade();
   voted.observe("n2", view("n2", { term: 1, log: [1] }), 1);
   voted.observe("n2", view("n2", { term: 1, vote: "n1", log: [1], stepped: msg("MsgVote", "n1", "n2", 2) }), 2);
   assert.equal(rulesOf(voted), ["term-adopted-first"], "voting in the new term without moving to it");
 });
 
 test("leader-term-current: a node that saw term T acting as leader of a lower term fails", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
   ok.observe("n1", view("n1", { term: 5, stepped: msg("MsgAppResp", "n2", "n1", 5) }), 2);
   ok.observe("n1", view("n1", { term: 6, role: "leader" }), 3);
   assert.is(ok.result().verdict, "pass", ok.result().message);
 
   // A leader that learns of term 5 from a response and keeps leading term 2.
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n1", view("n1", { term: 2, role: "leader" }), 1);
   bad.observe("n1", view("n1", { term: 2, role: "leader", stepped: msg("MsgHeartbeatResp", "n2", "n1", 5) }), 2);
   assert.ok(rulesOf(bad).includes("leader-term-current"), rulesOf(bad).join());
 
   // After a restart: it had sent messages in term 4, forgot that term, and leads term 3.
-  const restarted = new RaftSafetyMonitor();
+  const restarted = handMade();
   restarted.observe("n1", view("n1", { term: 4, sentTerm: 4 }), 1);
   restarted.onCrash("n1");
   restarted.observe("n1", view("n1", { term: 3, role: "leader" }), 2);
@@ -412,7 +484,7 @@ test("leader-term-current: a node that saw term T acting as leader of a lower te
 });
 
 test("commit-covered: a follower committing past what the leader's appends covered fails", () => {
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   ok.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
   ok.observe(
     "n2",
@@ -433,7 +505,7 @@ test("commit-covered: a follower committing past what the leader's appends cover
 
   // n2 holds 1@1 2@1 3@1 of an old leader; the term-2 leader's append covers index 1 only (a probe), yet n2
   // commits 3 — entries the new leader never confirmed.
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   bad.observe("n2", view("n2", { term: 2, log: [1, 1, 1] }), 1);
   bad.observe(
     "n2",
@@ -452,7 +524,7 @@ test("commit-covered: a follower committing past what the leader's appends cover
   );
 
   // A heartbeat carrying a commit beyond anything appended in this term.
-  const hb = new RaftSafetyMonitor();
+  const hb = handMade();
   hb.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);
   hb.observe(
     "n2",
@@ -470,7 +542,7 @@ test("read-index-current: an answer below what was committed when the read was a
     m.observe("n1", view("n1", { role: "leader", log: [1, 1], commitIndex: 2 }), 3);
     m.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1 }), 4);
   };
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   setUp(ok);
   ok.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n3/a/1" }), 5);
   ok.observe(
@@ -492,7 +564,7 @@ test("read-index-current: an answer below what was committed when the read was a
   );
   assert.is(ok.result().verdict, "pass", ok.result().message);
 
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   setUp(bad);
   bad.observe("n3", view("n3", { term: 2, role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n3/a/1" }), 5);
   bad.observe(
@@ -519,7 +591,7 @@ test("read-served-applied: a read served before its member applied up to its rea
     m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
     m.observe("n2", view("n2", { log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
   };
-  const ok = new RaftSafetyMonitor();
+  const ok = handMade();
   setUp(ok);
   ok.observe(
     "n2",
@@ -528,7 +600,7 @@ test("read-served-applied: a read served before its member applied up to its rea
   );
   assert.is(ok.result().verdict, "pass", ok.result().message);
 
-  const bad = new RaftSafetyMonitor();
+  const bad = handMade();
   setUp(bad);
   bad.observe(
     "n2",
@@ -542,7 +614,7 @@ test("read-served-applied: a read served before its member applied up to its rea
 });
 
 test("read-index-current: what was committed after the read was asked does not count", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n1", view("n1", { role: "leader", log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 1);
   m.observe("n2", view("n2", { log: [1, 1], ...durable(entry(1, 1), entry(2, 1)) }), 2);
   m.observe("n1", view("n1", { role: "leader", log: [1, 1], commitIndex: 1, readRequested: "n1/a/1" }), 3);
@@ -556,7 +628,7 @@ test("read-index-current: what was committed after the read was asked does not c
 });
 
 test("the stepped-message rules skip hosts that do not report the stepped message", () => {
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n2", view("n2", { term: 3, log: [1, 1] }), 1);
   m.observe("n2", view("n2", { term: 3, log: [1, 1], commitIndex: 2 }), 2);
   assert.is(m.result().verdict, "pass", m.result().message);
@@ -566,7 +638,7 @@ test("a view repeating the node's previous one is counted but not checked again;
   const none: readonly string[] = [];
   const same = { votersOutgoing: none, learners: none };
   const hb = (term: number): Message => ({ type: "MsgHeartbeat", from: "n1", to: "n2", term, commit: 0 }) as Message;
-  const m = new RaftSafetyMonitor();
+  const m = handMade();
   m.observe("n2", view("n2", { term: 2, ...same }), 1);
   m.observe("n2", view("n2", { term: 2, ...same }), 2); // a tick that changed nothing
   m.observe("n2", view("n2", { term: 2, ...same, stepped: hb(2), sentTerm: 2 }), 3); // a heartbeat, answered
@@ -582,7 +654,7 @@ test("a view repeating the node's previous one is counted but not checked again;
   m.observe("n2", view("n2", { term: 2, ...same, stepped: hb(3) }), 6);
   assert.equal(rulesOf(m), ["term-adopted-first", "term-adopted-first"]);
   // Two leaders in one term: every view of the second repeats the violation, none is skipped.
-  const two = new RaftSafetyMonitor();
+  const two = handMade();
   two.observe("n1", view("n1", { term: 2, role: "leader", ...same }), 1);
   two.observe("n1", view("n1", { term: 2, role: "leader", ...same }), 2);
   two.observe("n2", view("n2", { term: 2, role: "leader", ...same }), 3);
@@ -590,12 +662,12 @@ test("a view repeating the node's previous one is counted but not checked again;
   assert.is(two.repeated, 1);
   assert.equal(rulesOf(two), ["election-safety", "election-safety"]);
   // A view after a Ready that applied nothing (an empty list of applied entries) repeats too.
-  const e = new RaftSafetyMonitor();
+  const e = handMade();
   e.observe("n2", view("n2", { term: 2, ...same }), 1);
   e.observe("n2", { ...view("n2", { term: 2, ...same }), appliedEntries: [] }, 2);
   assert.is(e.repeated, 1);
   // A crash ends the life: the first view after it is checked even if its values are the same.
-  const c = new RaftSafetyMonitor();
+  const c = handMade();
   c.observe("n3", view("n3", { term: 2, ...same }), 1);
   c.onCrash("n3");
   c.observe("n3", view("n3", { term: 2, ...same }), 2);

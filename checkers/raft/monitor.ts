@@ -4,6 +4,10 @@
 //
 // Rules:
 //   election-safety       at most one leader per term
+//   leader-voted          a leader of term T was voted for in T by a quorum of its configuration (itself
+//                         included; while joint, a majority of each half), as their own views showed: a
+//                         candidate that counts a refusal, or a grant of an earlier term, breaks it even
+//                         when no second leader follows
 //   leader-append-only    a leader never overwrites or deletes entries of its log during its term
 //   log-matching          two entries with the same index and term hold the same data and follow the same term
 //   leader-completeness   a new leader of term T holds every entry committed in a term before T
@@ -48,6 +52,7 @@ import { EntryTable } from "./tables.ts";
 
 export type RaftRule =
   | "election-safety"
+  | "leader-voted"
   | "leader-append-only"
   | "log-matching"
   | "leader-completeness"
@@ -151,6 +156,11 @@ export class RaftSafetyMonitor {
   /** Node names by number (see NodeState.no); index 0 unused. */
   private readonly nodeNames: string[] = [""];
   private readonly leaders = new Map<number, string>();
+  /**
+   * Every vote any node's view showed, as `term voter candidate`: a node may vote twice in one term only
+   * where a crash lost the first vote before it was durable (and so before it was answered); both count.
+   */
+  private readonly votes = new Set<string>();
   // Per-index state lives in compact columns (checkers/raft/tables.ts, core/metrics/columns.ts): a long run
   // commits hundreds of thousands of entries, and every index stays consultable (a lagging node may reach
   // it later). Terms and node numbers repeat over a leader's stretch of indexes, so they are kept as runs.
@@ -188,10 +198,19 @@ export class RaftSafetyMonitor {
   /** Views counted in `observed` but not checked again: they repeated the node's previous view (see unchanged()). */
   repeated = 0;
 
-  /** `spill`: where a long run's per-index fingerprints keep their full chunks (see EntryTable). */
-  constructor(spill?: () => BlockStore | undefined) {
+  /** Whether leader-voted is judged (see the constructor). */
+  private readonly seesEveryVote: boolean;
+
+  /**
+   * `spill`: where a long run's per-index fingerprints keep their full chunks (see EntryTable).
+   * `seesEveryVote`: the host feeds a view of every node after every step from its first one, so a vote
+   * the monitor never saw was never cast (leader-voted relies on it). A test feeding a few hand-made views
+   * turns it off.
+   */
+  constructor(spill?: () => BlockStore | undefined, opts: { seesEveryVote?: boolean } = {}) {
     this.applied = new EntryTable(spill);
     this.identities = new EntryTable(spill);
+    this.seesEveryVote = opts.seesEveryVote ?? true;
   }
 
   /** Feeds the view of one node after one of its steps; `event` is the host's event number for reports. */
@@ -220,6 +239,7 @@ export class RaftSafetyMonitor {
 
     if (v.durable !== undefined) this.applyDurable(nodeId, st, v, v.durable, ev);
     if (v.stepped !== undefined) this.checkStepped(nodeId, st, v, v.stepped, ev);
+    const termBefore = st.lifeTerm;
 
     if (st.lifeTerm !== undefined && v.term < st.lifeTerm) {
       this.fail(
@@ -258,6 +278,8 @@ export class RaftSafetyMonitor {
     const from = Math.max(prevCommit ?? 0, v.compactedIndex) + 1;
     for (let i = from; i <= v.commitIndex; i++) this.noteCommitted(nodeId, st, v, i, ev);
     st.commitSeen = v.commitIndex;
+    if (this.seesEveryVote && v.vote !== "" && (v.vote !== st.voteSeen || v.term !== termBefore))
+      this.votes.add(`${v.term} ${nodeId} ${v.vote}`);
     st.voteSeen = v.vote;
     st.lastIndexSeen = v.lastIndex;
     if (v.term > st.seenTerm) st.seenTerm = v.term;
@@ -299,6 +321,7 @@ export class RaftSafetyMonitor {
           );
         }
       } else {
+        if (this.seesEveryVote) this.checkLeaderVoted(nodeId, v, ev);
         this.checkLeaderCompleteness(nodeId, v, ev);
         st.leaderTerm = v.term;
         st.leaderOverwrites = v.logOverwrites;
@@ -431,6 +454,28 @@ export class RaftSafetyMonitor {
   }
 
   // ---------------------------------------------------------------- rules
+
+  /** leader-voted: a new leader of term v.term holds the votes of a quorum of its configuration in that term. */
+  private checkLeaderVoted(nodeId: string, v: RaftView, ev: number): void {
+    const term = v.term;
+    const voted = (id: string) => this.votes.has(`${term} ${id} ${nodeId}`);
+    const short = (half: readonly string[]) => {
+      if (half.length === 0) return false;
+      let n = 0;
+      for (const id of half) if (voted(id)) n++;
+      return 2 * n <= half.length;
+    };
+    if (!short(v.voters) && !short(v.votersOutgoing)) return;
+    const of = (half: readonly string[]) => `${half.filter(voted).join(", ") || "none"} of ${half.join(", ")}`;
+    this.fail(
+      "leader-voted",
+      `${nodeId} became leader of term ${term} with the votes of ${of(v.voters)}${v.votersOutgoing.length > 0 ? ` (outgoing: ${of(v.votersOutgoing)})` : ""} in that term`,
+      [nodeId],
+      term,
+      0,
+      ev,
+    );
+  }
 
   private noteReadAsked(context: string): void {
     if (this.readFloors.size >= MAX_OPEN_READS) {
