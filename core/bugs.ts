@@ -744,6 +744,13 @@ export const BUG_CATALOG = [
       "etcd's linearizableReadLoop waits until the applied index reaches the ReadIndex answer (raft thesis §6.4 step 4: \"waits for its state machine to advance at least as far as the readIndex\"); written by hand for this testbed's bug hunt, it passed 299 of 300 kv-chaos and 199 of 200 kv-partition seeds (a member applies what it commits within the same step, so the window is rare) until raft-safety's read-served-applied judged the applied index at each read served",
     scenario: "kv-chaos",
   },
+  {
+    name: "raft-stale-vote-counted",
+    bug: "a candidate counts a vote granted in an earlier term: a grant delayed past the candidate's election timeout elects it in a later term in which no quorum voted for it, and a second leader of that term may follow",
+    modelledOn:
+      "andreev-io/little-raft #44 and ktoso/akka-raft #46 (vote responses not checked against the candidate's term); etcd-io/raft's Step drops every message of a lower term. Written by hand for this testbed's bug hunt, it passed every kv-chaos, leader-isolation, membership-change and kv-crash seed swept and 98 of 100 kv-partition seeds: a grant must outlive an election timeout, and pre-vote keeps the candidate's term until it hears a quorum",
+    scenario: "elections",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

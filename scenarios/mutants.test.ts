@@ -52,6 +52,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-put-keeps-old-lease", 10], // [1] kv-chaos: store-reference alone at seed 1 (61 of seeds 1..200; linearizability 51, cross-member 7)
   ["mvcc-revoke-skips-empty-lease", 10], // [1] lease-sessions: store-reference's lease counts on every one of seeds 1..100 (lease-safety 4)
   ["kube-delete-keeps-generation", 10], // [1] terminating-pods: kube-object-meta on every one of seeds 1..40
+  ["raft-stale-vote-counted", 5], // [1] elections: raft-safety's leader-voted, a candidate elected by a grant of a term it had left (43 of seeds 1..100: 43 of the 57 with pre-vote off)
   ["raft-read-served-unapplied", 15], // [11] kv-chaos: raft-safety's read-served-applied (2 of seeds 1..300, every seed that serves a read early; linearizability saw 1 of them: a member applies what it commits in the same step, so the window is rare)
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
   ["kube-kubelet-ignores-container-exit", 10], // [2] container-crashes: kube-ready-truthful's second rule (39 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)

@@ -222,4 +222,20 @@ test("raft-conf-change-while-pending: two removals in flight let majorities of t
   );
 });
 
+test("raft-stale-vote-counted: a grant of the candidate's earlier term elects it in a later one", () => {
+  expectCaught("raft-stale-vote-counted", ["leader-voted"], (watch) => {
+    const t = new Cluster({ ids: ["n1", "n2", "n3"], preVote: false, checkQuorum: false, ...watch });
+    t.campaign("n1"); // term 1
+    t.deliverAll((e) => e.to === "n2" && e.msg.type === "MsgVote");
+    t.drop((e) => e.to === "n3");
+    const held = t.pending("MsgVoteResp");
+    assert.ok(held.length === 1 && held[0]!.msg.term === 1 && !held[0]!.msg.reject, "n2 granted term 1");
+    // n2's grant is held in the network past n1's election timeout: n1 campaigns again, unheard.
+    t.campaign("n1"); // term 2
+    t.drop((e) => e.from === "n1");
+    t.deliverAll((e) => e.msg.type === "MsgVoteResp");
+    assert.is(t.node("n2").term, 1, "n2 never voted in term 2");
+  });
+});
+
 test.run();

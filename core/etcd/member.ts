@@ -202,6 +202,8 @@ export interface MemberOptions {
   maxEntriesPerMsg?: number;
   /** A leader sends while its own fsync is in flight, as etcd does (default true; see RaftDriverOptions). */
   leaderSendsBeforeSync?: boolean;
+  /** Raft's pre-vote (etcd's --pre-vote, on by default since 3.5). Default true. */
+  preVote?: boolean;
   snapshotEvery?: number;
   /** Entries kept before each snapshot for followers a little behind (etcd's --snapshot-catchup-entries; default 0). */
   snapshotCatchUpEntries?: number;
@@ -359,7 +361,7 @@ export class EtcdMember implements Actor {
       tickUs: opts.tickUs ?? 10_000,
       electionTicks: opts.electionTicks ?? 10,
       heartbeatTicks: 1,
-      preVote: true,
+      preVote: opts.preVote ?? true,
       checkQuorum: true,
       ...(opts.maxInflight !== undefined ? { maxInflight: opts.maxInflight } : {}),
       ...(opts.maxEntriesPerMsg !== undefined ? { maxEntriesPerMsg: opts.maxEntriesPerMsg } : {}),

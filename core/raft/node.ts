@@ -135,6 +135,11 @@ export class RaftNode extends RaftLeader {
 
   /** A message from an older term: never acted on (§5.1), but a stale leader or pre-candidate learns our term. */
   private stepStale(m: Message): void {
+    if (m.type === "MsgVoteResp" && this.role.kind === "candidate" && this.bugs.has("raft-stale-vote-counted")) {
+      // MUTANT raft-stale-vote-counted: a grant of an earlier term counts toward this one (§5.1 says drop it).
+      this.stepCandidate(this.role, m);
+      return;
+    }
     if (
       (m.type === "MsgApp" || m.type === "MsgHeartbeat") &&
       this.role.kind === "follower" &&

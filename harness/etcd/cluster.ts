@@ -47,7 +47,9 @@ export function startEtcdCluster(
  * - "@stale-leader": a member (running or paused) that still believes it leads although another
  *   member is in a higher term — a deposed leader that has not noticed yet;
  * - "@follower": the running member, other than the leader, furthest behind (the shortest log);
- * - "@leader=X", "@follower=X": as above, and the member is remembered as X for the rest of the run;
+ * - "@other": as "@follower", but never the member the latest binding named (so one fault can name two
+ *   followers: from "@follower=F" to "@other=N");
+ * - "@leader=X", "@follower=X", "@other=X": as above, and the member is remembered as X for the rest of the run;
  * - "@X": the member remembered as X.
  * A target that resolves to nothing turns the fault into a no-op (see Nemesis).
  */
@@ -72,12 +74,13 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
     const maxTerm = Math.max(...terms);
     return members.find((m, i) => raftStatus(m)?.role === "leader" && terms[i]! < maxTerm);
   };
-  const follower = (): string | undefined => {
+  let lastBound: string | undefined;
+  const follower = (except: string | undefined): string | undefined => {
     const l = leader();
     let best: { id: string; lastIndex: number } | undefined;
     for (const m of members) {
       const st = raftStatus(m);
-      if (m === l || st?.up !== true) continue;
+      if (m === l || m === except || st?.up !== true) continue;
       if (best === undefined || st.lastIndex < best.lastIndex) best = { id: m, lastIndex: st.lastIndex };
     }
     return best?.id;
@@ -87,9 +90,13 @@ export function symbolicTargets(world: World, members: readonly string[]): (name
     let m: string | undefined;
     if (role === "leader") m = leader();
     else if (role === "stale-leader") m = staleLeader();
-    else if (role === "follower") m = follower();
+    else if (role === "follower") m = follower(undefined);
+    else if (role === "other") m = follower(lastBound ?? "");
     else m = bound.get(role);
-    if (label !== undefined && m !== undefined) bound.set(label, m);
+    if (label !== undefined && m !== undefined) {
+      bound.set(label, m);
+      lastBound = m;
+    }
     return m;
   };
 }

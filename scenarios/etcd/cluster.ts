@@ -56,6 +56,8 @@ export interface KvOptions extends Record<string, unknown> {
   maxEntriesPerMsg: number;
   /** The leader sends while its own fsync is in flight (etcd's behaviour); false: it syncs first. */
   leaderSendsBeforeSync: boolean;
+  /** Raft's pre-vote (etcd's --pre-vote; 3.5's default, false in 3.4). */
+  preVote: boolean;
   snapshotEvery: number;
   requestTimeoutUs: number;
   leaseTtlSec: number;
@@ -121,6 +123,7 @@ const RESPONSIVE_AS_SET = [
   "maxInflight",
   "maxEntriesPerMsg",
   "leaderSendsBeforeSync",
+  "preVote",
   "snapshotEvery",
   "lossP",
 ] as const;
@@ -150,6 +153,7 @@ export const KV_DEFAULTS: KvOptions = {
   maxInflight: 256,
   maxEntriesPerMsg: 64,
   leaderSendsBeforeSync: true,
+  preVote: true,
   snapshotEvery: 100,
   requestTimeoutUs: 1_000_000,
   leaseTtlSec: 2,
@@ -264,6 +268,7 @@ export function runKvCluster(
       maxInflight: o.maxInflight,
       maxEntriesPerMsg: o.maxEntriesPerMsg,
       leaderSendsBeforeSync: o.leaderSendsBeforeSync,
+      preVote: o.preVote,
       proposalTimeoutUs: o.requestTimeoutUs,
       watchBatchMaxRevs: o.watchBatchMaxRevs,
       maxRequestBytes: o.maxRequestBytes,

@@ -616,6 +616,44 @@ export const membershipChange = kvScenario(
   (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs),
 );
 
+/**
+ * Votes that arrive terms late. Each episode, on three members: the leader L is cut off from the other
+ * members (its clients still reach it); a clog holds everything follower F sends to follower N for 3–6
+ * election timeouts, so each vote F grants N is answered only when the clog ends; halfway through, N → F
+ * is clogged too, so F stops hearing N's campaigns and starts its own. When the clogs end, N receives
+ * grants of terms it has since left, then F's campaigns. With pre-vote off (etcd 3.4's default; two seeds
+ * in three), N has campaigned term after term meanwhile, so a candidate that counted a grant of an earlier
+ * term would win its current one with one real vote; with pre-vote on, F and N meet held pre-votes, a leader
+ * that cannot hear its quorum, and CheckQuorum. Duplicated messages and slow disks besides.
+ */
+export const elections = kvScenario(
+  "elections",
+  "votes that arrive terms late: the leader cut off, a follower's answers to the other held by clogs for several election timeouts, pre-vote off on two seeds in three",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: 3,
+    preVote: rng.pick([false, false, true]),
+    faultPhaseUs: 4_000_000,
+    mix: mix({ duplicate: 1, "disk-slow": 1 }, { meanGapUs: 600_000, maxDurationUs: 400_000 }),
+  }),
+  (rng, o) => {
+    const members = memberNames(o.members);
+    const electionUs = electionTimeoutUs(o);
+    const faults = generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
+    for (let t = 400_000; t < o.faultPhaseUs - 800_000; ) {
+      const heldUs = rng.int(3, 6) * electionUs;
+      const end = t + heldUs;
+      faults.push(
+        { at: t, until: end + rng.int(50_000, 300_000), kind: "isolate", target: "@leader=L", among: members },
+        { at: t, until: end, kind: "clog", from: "@follower=F", to: "@other=N" },
+        { at: t + heldUs / 2, until: end + rng.int(0, 50_000), kind: "clog", from: "@N", to: "@F" },
+      );
+      t = end + rng.int(400_000, 800_000);
+    }
+    return faults.sort((a, b) => a.at - b.at);
+  },
+);
+
 export const ETCD_SCENARIOS = [
   smoke,
   kvPartition,
@@ -627,4 +665,5 @@ export const ETCD_SCENARIOS = [
   clockSkew,
   watchCompaction,
   membershipChange,
+  elections,
 ];

@@ -101,7 +101,7 @@ const membershipStep = z
     message: 'needs exactly one of "add" or "remove"',
   });
 
-/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change). */
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections). */
 export const kvOptions = {
   members: count(1, 9).describe("etcd members in the initial configuration"),
   spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
@@ -117,7 +117,7 @@ export const kvOptions = {
   responsiveUs: us(1)
     .optional()
     .describe(
-      "smoke: in a run with no faults, no BUGGIFY points, no background loss (lossP), no slower network (latencyUs + jitterUs above 2 ms), no disk profile and the default Raft tuning (tickUs, electionTicks, maxInflight, maxEntriesPerMsg, leaderSendsBeforeSync, snapshotEvery), every client operation must be answered within this long of its call (the check `responsive`; absent, or with any of those changed: not judged)",
+      "smoke: in a run with no faults, no BUGGIFY points, no background loss (lossP), no slower network (latencyUs + jitterUs above 2 ms), no disk profile and the default Raft tuning (tickUs, electionTicks, maxInflight, maxEntriesPerMsg, leaderSendsBeforeSync, preVote, snapshotEvery), every client operation must be answered within this long of its call (the check `responsive`; absent, or with any of those changed: not judged)",
     ),
   thinkUs: us(1).describe("mean client think time between operations"),
   traffic: trafficMix,
@@ -129,6 +129,7 @@ export const kvOptions = {
   maxInflight: count(1, 65_536).describe("Raft MsgApps in flight per follower"),
   maxEntriesPerMsg: count(1, 65_536).describe("entries per MsgApp"),
   leaderSendsBeforeSync: z.boolean().describe("the leader sends while its own fsync is in flight (etcd's behaviour)"),
+  preVote: z.boolean().describe("Raft's pre-vote (etcd's --pre-vote: on by default since 3.5; false is 3.4's default)"),
   snapshotEvery: count(1, 1_000_000_000).describe("entries between snapshots"),
   requestTimeoutUs: us(1).describe("client request timeout"),
   leaseTtlSec: count(1, 3600).meta({ unit: "s" }).describe("lease TTL"),
@@ -459,7 +460,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kv: {
     shape: kvOptions,
     title:
-      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change)",
+      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections)",
     example: "smoke",
     limits: kvLimits,
   },

@@ -45,7 +45,7 @@ export function pausableOnly(family: Family, o: Record<string, unknown>): string
 
 /** Symbolic roles per family; "@role=LABEL" binds a label that later faults name as "@LABEL" (etcd only). */
 export const SYMBOLIC_ROLES: Record<Family, readonly string[]> = {
-  kv: ["leader", "stale-leader", "follower"],
+  kv: ["leader", "stale-leader", "follower", "other"],
   kube: ["leader", "scheduler-leader", "scheduler-apiserver", "kcm-leader"],
   selftest: [],
 };
