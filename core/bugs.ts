@@ -751,6 +751,13 @@ export const BUG_CATALOG = [
       "andreev-io/little-raft #44 and ktoso/akka-raft #46 (vote responses not checked against the candidate's term); etcd-io/raft's Step drops every message of a lower term. Written by hand for this testbed's bug hunt, it passed every kv-chaos, leader-isolation, membership-change and kv-crash seed swept and 98 of 100 kv-partition seeds: a grant must outlive an election timeout, and pre-vote keeps the candidate's term until it hears a quorum",
     scenario: "elections",
   },
+  {
+    name: "kube-rs-ignores-expectations",
+    bug: "the ReplicaSet controller syncs a ReplicaSet while its expectations are unsatisfied: on a pod cache that has not yet seen its own creations it creates the pods again (or deletes again what it has already deleted)",
+    modelledOn:
+      "client-go's ControllerExpectations exist for this (kubernetes #41675, \"started too many pods\" on a slow pod cache; #129795, extra pods once expectations expire); kuberay #704/#715 created pods twice from a stale cache with no such accounting. Written by hand for this testbed's bug hunt, it passed every Kubernetes scenario while the simulated controller runtime held the ReplicaSet controller's own writes in its cache (a mutation cache client-go's ReplicaSet controller does not have)",
+    scenario: "controller-conflicts",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -5,6 +5,9 @@
 // judge a controller's decisions judge them on this view, so no fault needs forgiving: a decision the
 // view does not justify is the controller's own.
 //
+// A controller without a mutation cache (the ReplicaSet controller, as client-go's) is the exception: its
+// writes reach its process's caches by the watch only, and the recorder marks them `uncached`.
+//
 // The recorder logs a controller's acknowledged updates and deletes by process (controllerWrites), but a
 // create only at the apiserver, without its sender: a landed create is counted in the cache of each
 // process whose leader act sent a create of that name (or of that generateName prefix) before it landed
@@ -88,7 +91,8 @@ export class CacheViews {
         o.event === "LIST" ? (o.key.endsWith("/") ? "list" : "item") : o.event === "DELETED" ? "deleted" : "event";
       steps.push({ time: o.time, key: o.key, rv: o.rv, kind });
     }
-    for (const w of obs.controllerWrites ?? []) this.own(w.process, w.key, w.rv, w.time);
+    // A write of a controller without a mutation cache (the ReplicaSet controller's) reaches its cache by the watch only.
+    for (const w of obs.controllerWrites ?? []) if (w.uncached !== true) this.own(w.process, w.key, w.rv, w.time);
     this.attributeCreates(obs);
   }
 
@@ -98,7 +102,7 @@ export class CacheViews {
     const sent = new Map<string, { process: string; time: number }[]>();
     const create = /^[^:]+: create (\S+) (\S+)$/;
     for (const a of obs.acts) {
-      if (!a.what.includes(": create ")) continue;
+      if (a.uncached === true || !a.what.includes(": create ")) continue;
       const m = create.exec(a.what);
       if (m === null || !this.kinds.includes(m[1] as CacheKind)) continue;
       const id = `${m[1]} ${m[2]}`;

@@ -82,6 +82,13 @@ export interface ControllerDef {
   onStart?(ctx: ReconcileContext): void;
   /** Re-queue every primary object this often (0: never). */
   resyncUs?: number;
+  /**
+   * Whether the runtime holds this controller's acknowledged writes in its process's informer caches until
+   * the watch delivers them (a mutation cache; default true). The ReplicaSet controller sets false, as
+   * client-go's keeps none: its expectations are what stop it creating or deleting twice on a cache that
+   * has not yet seen its own writes.
+   */
+  mutationCache?: boolean;
   /** Keys reconciled at once. */
   concurrency?: number;
   /**

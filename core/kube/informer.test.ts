@@ -45,6 +45,19 @@ function rig(bugs = BugSet.none) {
   return { world, etcd, inf: () => inf, events, put, del, view, run: (us: number) => world.runUntil(world.now + us) };
 }
 
+test("an informer counts as synced only once its handlers have taken in the whole first list", () => {
+  const r = rig();
+  for (const n of ["a", "b", "c"]) r.put(n, "1");
+  const syncedAtAdd: boolean[] = [];
+  r.world.runUntil(1);
+  r.inf().addHandler({ onAdd: () => syncedAtAdd.push(r.inf().hasSynced()) });
+  r.run(100_000);
+  // A worker woken by the first add (a queue dispatches at once) must find the informer unsynced and wait,
+  // as client-go's controllers wait in WaitForCacheSync: its handlers are still counting the list.
+  assert.equal(syncedAtAdd, [false, false, false]);
+  assert.ok(r.inf().hasSynced());
+});
+
 test("an informer lists in pages, then follows the watch from the list's revision", () => {
   const r = rig();
   for (const n of ["a", "b", "c", "d", "e"]) r.put(n, "1");

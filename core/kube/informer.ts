@@ -10,7 +10,9 @@
 // back in time (kubernetes#83520); "" again after a list refused that revision as too old.
 //
 // The cache also holds the controller's own acknowledged writes until the watch catches up (a
-// mutation cache), so a controller never acts twice on a state it has already changed.
+// mutation cache), so a controller never acts twice on a state it has already changed — unless the
+// controller keeps none (ControllerDef.mutationCache: the ReplicaSet controller, as client-go's, counts on
+// its expectations instead).
 import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { WatchEvent } from "./api.ts";
@@ -272,10 +274,14 @@ export class Informer<K extends Kind> {
     for (const o of removed) this.observedAtMap.delete(objectKey(o));
     this.lastSyncRV = rv;
     this.lastSyncUnavailable = false;
-    this.synced = true;
+    // Synced only once the handlers have taken in the whole first list, as client-go's controllers start
+    // after WaitForCacheSync: a worker that ran between two of its items would meet handlers that have yet
+    // to count pods it never made (the ReplicaSet controller's expectations: terminating-pods seed 89 made
+    // four pods twice when a new leader's first list lowered them below zero).
     for (const o of removed) for (const h of this.handlers) h.onDelete?.(o);
     for (const [old, o] of changes)
       for (const h of this.handlers) old === undefined ? h.onAdd?.(o) : h.onUpdate?.(old, o);
+    this.synced = true;
     this.startWatch();
   }
 

@@ -82,6 +82,8 @@ export interface LeaderAct {
    * (absent for a reconcile's first write, and in older logs).
    */
   decidedAt?: number;
+  /** The acting controller keeps no mutation cache: its process's caches do not hold the write (absent: they do). */
+  uncached?: true;
 }
 
 /**
@@ -139,6 +141,8 @@ export interface ControllerWrite {
   op: "update" | "delete";
   origin: number;
   rv: number;
+  /** The writing controller keeps no mutation cache: its process's caches do not hold the write (absent: they do). */
+  uncached?: true;
 }
 
 /**

@@ -231,8 +231,9 @@ export class ControllerRuntime {
           what: `${d.name}: ${describeWrite(w)}`,
           ...(w.op === "delete" ? { deletes: registryKey(w.kind, w.namespace, w.name) } : {}),
           ...(i > 0 && decidedAt !== undefined ? { decidedAt } : {}),
+          ...(d.mutationCache === false ? { uncached: true as const } : {}),
         });
-      this.execute(w, (ok) => {
+      this.execute(w, d.mutationCache !== false, (ok) => {
         if (this.stopped) return done();
         d.written?.(key, w, ok ? "ok" : "failed", ctx);
         if (ok) {
@@ -249,7 +250,7 @@ export class ControllerRuntime {
   }
 
   /** A write computed from resourceVersion `from` (what the controller read) landed as `landed`. */
-  private noteWritten(op: "update" | "delete", from: string | undefined, landed: KubeObject): void {
+  private noteWritten(op: "update" | "delete", from: string | undefined, landed: KubeObject, cached: boolean): void {
     const origin = Number(from ?? 0);
     if (this.opts.recorder === undefined || !(origin > 0)) return;
     const m = landed.metadata;
@@ -259,15 +260,17 @@ export class ControllerRuntime {
       op,
       origin,
       rv: Number(m.resourceVersion),
+      ...(cached ? {} : { uncached: true as const }),
     });
   }
 
-  private execute(w: Write, cb: (ok: boolean) => void): void {
+  /** Sends one write; `cached`: an acknowledged one is held in the informer caches (ControllerDef.mutationCache). */
+  private execute(w: Write, cached: boolean, cb: (ok: boolean) => void): void {
     const assume = (r: ApiResult<KubeObject>, tolerated?: string): void => {
       if (r.ok) {
         if (w.op === "update" || w.op === "updateStatus")
-          this.noteWritten("update", w.object.metadata.resourceVersion, r.value);
-        (this.informers.get(r.value.kind) as Informer<Kind> | undefined)?.assume(r.value as ObjectOf<Kind>);
+          this.noteWritten("update", w.object.metadata.resourceVersion, r.value, cached);
+        if (cached) (this.informers.get(r.value.kind) as Informer<Kind> | undefined)?.assume(r.value as ObjectOf<Kind>);
         return cb(true);
       }
       cb(r.status.reason === tolerated);
@@ -311,12 +314,13 @@ export class ControllerRuntime {
       case "delete":
         return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
           if (r.ok) {
-            this.noteWritten("delete", w.preconditions?.resourceVersion, r.value);
+            this.noteWritten("delete", w.preconditions?.resourceVersion, r.value, cached);
             // A graceful delete answers the object, now terminating: it is still there.
             if (deletePending(r)) return assume(r);
-            this.informers
-              .get(w.kind)
-              ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
+            if (cached)
+              this.informers
+                .get(w.kind)
+                ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
             return cb(true);
           }
           cb(r.status.reason === "NotFound");

@@ -35,15 +35,15 @@ test("deployment-rollout seed 15: a restarted apiserver's etcd watches are serve
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
-test("the mutant etcd-client-reuses-watch-ids re-creates it: on the same seed a member meets a second, different watch create under a taken id", () => {
+test("the mutant etcd-client-reuses-watch-ids re-creates it: a member meets a second, different watch create under a taken id (seed 142; 15 until the ReplicaSet controller kept no mutation cache)", () => {
   const r = runScenario({
     scenario: findScenario("deployment-rollout")!,
-    seed: 15,
+    seed: 142,
     bugs: ["etcd-client-reuses-watch-ids"],
   });
-  const assertions = r.checks.find((c) => c.name === "assertions")!;
-  assert.is(assertions.verdict, "fail");
-  assert.match(assertions.message, "n2 got a second, different watch create numbered 3 from apiserver-1");
+  const assertions = r.checks.find((c) => c.name === "assertions");
+  assert.is(assertions?.verdict, "fail");
+  assert.match(assertions!.message, /n\d got a second, different watch create numbered \d+ from apiserver-\d/);
 });
 
 test.run();

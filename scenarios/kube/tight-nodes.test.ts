@@ -22,11 +22,11 @@ test("tight-nodes seed 31: a kubelet without admission runs the pod, and kube-no
   assert.match(capacityCheck(r).message, /^node-\d ran 3 pods at .*, over its capacity of 2/);
 });
 
-test("tight-nodes seed 284: a pod arriving within a rejection's status round trip is admitted; a kubelet still counting the rejected pod turns it away from a node with room", () => {
-  const r = runScenario({ scenario: tightNodes, seed: 284 });
+test("tight-nodes seed 334: a pod arriving within a rejection's status round trip is admitted; a kubelet still counting the rejected pod turns it away from a node with room", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 334 });
   assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
   assert.match(capacityCheck(r).message, /pods rejected, each by a full node/);
-  const counting = runScenario({ scenario: tightNodes, seed: 284, bugs: ["kube-kubelet-counts-rejected-pods"] });
+  const counting = runScenario({ scenario: tightNodes, seed: 334, bugs: ["kube-kubelet-counts-rejected-pods"] });
   assert.is(capacityCheck(counting).verdict, "fail");
   assert.match(
     capacityCheck(counting).message,
@@ -34,12 +34,13 @@ test("tight-nodes seed 284: a pod arriving within a rejection's status round tri
   );
 });
 
-test("the overfilled node found by hand: deployment-rollout seed 59 with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
+test("the overfilled node found by hand: deployment-rollout with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
+  // Found at seed 59; seed 44 since the ReplicaSet controller keeps no mutation cache (44, 212, 222 of 1..222).
   const options = { ...resolveRun(deploymentRollout, 0).options, nodeCapacity: 2 };
-  const r = runScenario({ scenario: deploymentRollout, seed: 59, options });
+  const r = runScenario({ scenario: deploymentRollout, seed: 44, options });
   assert.is(capacityCheck(r).verdict, "pass", capacityCheck(r).message);
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
-  const without = runScenario({ scenario: deploymentRollout, seed: 59, options, bugs: ["kube-kubelet-no-admission"] });
+  const without = runScenario({ scenario: deploymentRollout, seed: 44, options, bugs: ["kube-kubelet-no-admission"] });
   assert.is(capacityCheck(without).verdict, "fail", "the run that found it, with the kubelet as it was");
 });
 

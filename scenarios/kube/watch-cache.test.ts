@@ -26,12 +26,12 @@ test("watch-cache seeds 1..3 pass and reach every path of the cache and of the i
   assert.equal(missed, []);
 });
 
-test('the reflector that relists at "0" goes back in time through a lagging cache (seed 5), where the clean one waits', () => {
-  const bad = runScenario({ scenario: watchCache, seed: 5, bugs: ["kube-reflector-relists-from-zero"] });
+test('the reflector that relists at "0" goes back in time through a lagging cache (seed 31), where the clean one waits', () => {
+  const bad = runScenario({ scenario: watchCache, seed: 31, bugs: ["kube-reflector-relists-from-zero"] });
   const check = bad.checks.find((c) => c.name === "kube-informer-reliable");
   assert.is(check?.verdict, "fail");
   assert.match(check!.message, "went back in time: it relisted at rv");
-  const clean = runScenario({ scenario: watchCache, seed: 5 });
+  const clean = runScenario({ scenario: watchCache, seed: 31 });
   assert.match(
     clean.checks.find((c) => c.name === "kube-informer-reliable")!.message,
     /[1-9][0-9]* relists, none behind/,

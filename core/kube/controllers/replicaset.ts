@@ -74,7 +74,10 @@ export function reconcileReplicaSet(
   key: string,
   cache: CacheReader,
   expectations?: ControllerExpectations,
-  mutants: Pick<ReplicaSetControllerOptions, "readyFirst" | "statusCountsUnready" | "deletesOneTooMany"> = {},
+  mutants: Pick<
+    ReplicaSetControllerOptions,
+    "readyFirst" | "statusCountsUnready" | "deletesOneTooMany" | "ignoresExpectations"
+  > = {},
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
   if (rs === undefined) {
@@ -85,7 +88,8 @@ export function reconcileReplicaSet(
   const pods = cache.ownedBy("Pod", rs).filter(podIsActive);
   const writes: Write[] = [];
   const diff = pods.length - rs.spec.replicas;
-  const needsSync = expectations === undefined || expectations.satisfied(key);
+  // MUTANT kube-rs-ignores-expectations: every sync acts, whatever the cache has yet to see of its own writes.
+  const needsSync = expectations === undefined || mutants.ignoresExpectations === true || expectations.satisfied(key);
   if (needsSync && diff < 0) {
     const n = Math.min(-diff, BURST);
     expectations?.expectCreations(key, n);
@@ -125,6 +129,8 @@ export interface ReplicaSetControllerOptions {
   statusCountsUnready?: boolean;
   /** Mutant kube-rs-deletes-one-too-many: a scale down deletes one pod more than it has too many. */
   deletesOneTooMany?: boolean;
+  /** Mutant kube-rs-ignores-expectations: a sync acts while its expectations are unsatisfied. */
+  ignoresExpectations?: boolean;
 }
 
 export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {
@@ -134,6 +140,9 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
   return defineController({
     name: "replicaset",
     watches: ["ReplicaSet", "Pod"],
+    // client-go's ReplicaSet controller keeps no mutation cache: until the watch delivers its own creations
+    // and deletions, its expectations hold the ReplicaSet back.
+    mutationCache: false,
     onStart: (ctx) => {
       expectations = new ControllerExpectations(() => ctx.monotonic(), timeoutUs);
     },
