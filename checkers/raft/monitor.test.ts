@@ -76,72 +76,40 @@ test("election safety: two leaders in one term fail, leaders of different terms 
 });
 
 test("leader voted: a leader needs the votes of a quorum cast in its own term", () => {
-  const elect = (
-    m: RaftSafetyMonitor,
-    votes: [string, number, string][],
-    voters3 = voters,
-    outgoing: string[] = [],
-  ) => {
+  // Votes as "voter@term>candidate" ("n2@2>" is a view of n2 in term 2 that voted for nobody), then n1 leads term 2.
+  const elect = (m: RaftSafetyMonitor, votes: string, voters3 = voters, outgoing: string[] = []) => {
     let ev = 0;
-    for (const [id, term, vote] of votes)
-      m.observe(id, view(id, { term, vote, voters: voters3, votersOutgoing: outgoing }), ++ev);
-    m.observe(
-      "n1",
-      view("n1", { term: 2, vote: "n1", role: "leader", voters: voters3, votersOutgoing: outgoing }),
-      ++ev,
-    );
+    for (const v of votes.split(" ").filter((x) => x !== "")) {
+      const [, id, term, vote] = /^(\w+)@(\d+)>(\w*)$/.exec(v)!;
+      m.observe(id!, view(id!, { term: Number(term), vote, voters: voters3, votersOutgoing: outgoing }), ++ev);
+    }
+    const leader = view("n1", { term: 2, vote: "n1", role: "leader", voters: voters3, votersOutgoing: outgoing });
+    m.observe("n1", leader, ++ev);
     return m.result();
   };
   // n1 and n2 voted for n1 in term 2: a quorum of three.
-  assert.is(
-    elect(new RaftSafetyMonitor(), [
-      ["n1", 2, "n1"],
-      ["n2", 2, "n1"],
-      ["n3", 2, "n3"],
-    ]).verdict,
-    "pass",
-  );
+  assert.is(elect(new RaftSafetyMonitor(), "n1@2>n1 n2@2>n1 n3@2>n3").verdict, "pass");
   // n2's vote for n1 was in term 1; in term 2 it voted for n3 (a candidate counting a stale grant).
-  const stale = elect(new RaftSafetyMonitor(), [
-    ["n2", 1, "n1"],
-    ["n1", 2, "n1"],
-    ["n2", 2, "n3"],
-  ]);
+  const stale = elect(new RaftSafetyMonitor(), "n2@1>n1 n1@2>n1 n2@2>n3");
   assert.is(stale.verdict, "fail");
   assert.match(
     stale.message,
     /^leader-voted: n1 became leader of term 2 with the votes of n1 of n1, n2, n3 in that term/,
   );
   // A refusal counted: nobody but n1 voted for n1.
-  assert.is(
-    elect(new RaftSafetyMonitor(), [
-      ["n1", 2, "n1"],
-      ["n2", 2, ""],
-      ["n3", 2, "n3"],
-    ]).verdict,
-    "fail",
-  );
+  assert.is(elect(new RaftSafetyMonitor(), "n1@2>n1 n2@2> n3@2>n3").verdict, "fail");
   // A vote a crash lost before it was durable still counts as seen (the monitor cannot tell it was not sent).
   const lost = new RaftSafetyMonitor();
   lost.observe("n2", view("n2", { term: 2, vote: "n1" }), 1);
   lost.onCrash("n2");
   lost.observe("n2", view("n2", { term: 2, vote: "n3" }), 2);
-  assert.is(elect(lost, [["n1", 2, "n1"]]).verdict, "pass");
+  assert.is(elect(lost, "n1@2>n1").verdict, "pass");
   // Joint: a majority of the incoming half (n1, n2) but not of the outgoing one (n1, n4, n5).
-  const joint = elect(
-    new RaftSafetyMonitor(),
-    [
-      ["n1", 2, "n1"],
-      ["n2", 2, "n1"],
-      ["n4", 2, "n4"],
-    ],
-    ["n1", "n2", "n3"],
-    ["n1", "n4", "n5"],
-  );
+  const joint = elect(new RaftSafetyMonitor(), "n1@2>n1 n2@2>n1 n4@2>n4", ["n1", "n2", "n3"], ["n1", "n4", "n5"]);
   assert.is(joint.verdict, "fail");
   assert.match(joint.message, /outgoing: n1 of n1, n4, n5/);
   // Hand-made views that show no votes at all are not judged when the host says it shows only some.
-  assert.is(elect(handMade(), []).verdict, "pass");
+  assert.is(elect(handMade(), "").verdict, "pass");
 });
 
 test("leader append-only: a leader that overwrites its log fails; one that appends passes", () => {
