@@ -123,6 +123,8 @@ export function defineController(def: ControllerDef): ControllerDef {
   if (def.resyncUs !== undefined && !(Number.isInteger(def.resyncUs) && def.resyncUs >= 0)) {
     throw new Error(`controller ${def.name}: resyncUs: expected a non-negative integer`);
   }
+  if (def.mutationCache !== undefined && typeof def.mutationCache !== "boolean")
+    throw new Error(`controller ${def.name}: mutationCache: expected true or false`);
   return def;
 }
 

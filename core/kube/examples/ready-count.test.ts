@@ -85,6 +85,8 @@ test("defineController refuses a bad definition, naming the field", () => {
   assert.throws(() => defineController({ ...ok, watches: [] }), /watches: expected at least one kind/);
   assert.throws(() => defineController({ ...ok, watches: ["Service" as Kind] }), /watches: unknown kind "Service"/);
   assert.throws(() => defineController({ ...ok, resyncUs: -5 }), /resyncUs: expected a non-negative integer/);
+  const cacheFlag = { ...ok, mutationCache: "no" as unknown as boolean };
+  assert.throws(() => defineController(cacheFlag), /mutationCache: expected true or false/);
 });
 
 test.run();
