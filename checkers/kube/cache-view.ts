@@ -91,7 +91,6 @@ export class CacheViews {
         o.event === "LIST" ? (o.key.endsWith("/") ? "list" : "item") : o.event === "DELETED" ? "deleted" : "event";
       steps.push({ time: o.time, key: o.key, rv: o.rv, kind });
     }
-    // A write of a controller without a mutation cache (the ReplicaSet controller's) reaches its cache by the watch only.
     for (const w of obs.controllerWrites ?? []) if (w.uncached !== true) this.own(w.process, w.key, w.rv, w.time);
     this.attributeCreates(obs);
   }
