@@ -42,7 +42,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-renew-no-leadership-check", 20], // [14] lease-sessions: lease-safety (6 of seeds 1..60 since half its seeds grant under explicit IDs; 36 of 1..300 before; leader-isolation: 6 of 1..1000)
   ["kube-list-continue-current-revision", 40], // [25] compacted-deletes (informers list 2 objects a page): kube-informer-reliable's list rule (25 of seeds 1..300)
   ["kube-rollout-unavailable-rounded-up", 10], // [1] kube-smoke: kube-min-available (the first rollout, at 3 replicas: 25% is 0 unavailable, the mutant's 1)
-  ["kube-rs-deletes-ready-first", 15], // [2] kube-smoke: kube-min-available across a scale to 8 taken back to 4 before the new pods are ready (15 of seeds 1..60, half of those that draw it; 0 while kube-min-available started over at every scale)
+  ["kube-rs-deletes-ready-first", 15], // [1] kube-smoke: kube-min-available across a scale to 8 taken back to 4 before the new pods are ready (15 of seeds 1..60, half of those that draw it; 0 while kube-min-available started over at every scale)
   ["kube-rs-status-counts-unready", 5], // [1] deployment-rollout: kube-replicaset-status (20 of seeds 1..20; 0 of 300 before the check: kube-min-available forgives every shortfall with a fault near, and a rollout under faults always has one)
   ["kube-rollout-scale-down-one-too-many", 5], // [1] deployment-rollout: kube-rollout-decisions (98 of seeds 1..100, controller-conflicts 60 of 1..60; kube-min-available 1 of 100: it forgives every shortfall with a fault near)
   ["kube-rs-deletes-one-too-many", 5], // [1] deployment-rollout: kube-replica-deletions (60 of seeds 1..60, controller-conflicts and terminating-pods 40 of 1..40; 0 of 100 deployment-rollout seeds before the check: kube-min-available forgives the dip with a fault near)
@@ -79,7 +79,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)
   ["etcd-member-change-refused-on-stepdown", 15], // [1] membership-change: membership's refusals (23 of seeds 1..200)
-  ["kube-apiserver-serves-duplicates", 40], // [25] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
+  ["kube-apiserver-serves-duplicates", 40], // [10] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
   ["etcd-auth-grant-matches-key-only", 10], // [1] auth-revoke: auth-store (74 of seeds 1..100; the auth checker, which judges requests against the members' own auth states, never)
   ["etcd-auth-tokens-survive-password-change", 10], // [1] auth-revoke: auth-tokens (42 of seeds 1..100)
   ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (94 of seeds 1..100, the hand-written bug in a campaign's survivor)
@@ -113,7 +113,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-terminating-without-container", 5], // [1] terminating-pods: kube-liveness, pods left terminating on a node that runs nothing of them (42 of seeds 1..100)
   ["kube-kubelet-removes-without-terminal-phase", 5], // [1] terminating-pods: kube-liveness, pods the drain controller holds until they are terminal left terminating (30 of seeds 1..30; without the drain controller kube-graceful-delete sees them removed Running)
   ["kube-finalizers-ignored-at-grace-zero", 5], // [1] terminating-pods: kube-graceful-delete, a kubelet's last delete removed a pod the drain controller still held (100 of seeds 1..100)
-  ["kube-finalizer-added-while-terminating", 10], // [8] terminating-pods: kube-graceful-delete, the drain controller's finalizer put on a pod kubectl had just deleted, from a cache that had not seen the delete (11 of seeds 1..100)
+  ["kube-finalizer-added-while-terminating", 40], // [26] terminating-pods: kube-graceful-delete, the drain controller's finalizer put on a pod kubectl had just deleted, from a cache that had not seen the delete (4 of seeds 1..40 since the Deployment controller scales down mid-rollout in proportion; 11 of 1..100 before)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2757 and 3349)
 ];
 

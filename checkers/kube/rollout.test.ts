@@ -322,6 +322,29 @@ test("min available: a scale down keeps the Deployment available if enough pods 
   assert.is(scaleBack(false, ["a1", "a2", "a3", "a4"]).verdict, "pass");
 });
 
+test("min available: under a new replica count mid-rollout, the floor holds once the Deployment controller acted on it (quota-pressure seed 296)", () => {
+  // Kubernetes takes a scale down mid-rollout off every ReplicaSet in proportion, ready pods or not: the
+  // sync that acts on it may leave fewer ready pods than the new floor (here 3 − 0).
+  const lease = ["/registry/leases/kube-system/kcm", null] as [string, null];
+  const h = new History(400_000);
+  h.at(dep(9), rs("old", 3), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), rs("new", 6)); // quota: no new pods
+  h.at(dep(3, 2, 1)); // scaled to 3, not yet observed: the 3 ready pods meet the new floor
+  h.at(lease);
+  h.at(lease);
+  h.at(rs("old", 2), rs("new", 2), gone("o3")); // the proportional cut: 2 ready
+  h.at(dep(3, 2, 2)); // the status of the sync that made it
+  const cut = checkRollout(log({ versions: h.versions }))[1];
+  assert.is(cut.verdict, "pass", cut.message);
+  // Once the floor held under the observed count, a dip below it is one.
+  h.at(pod("n1", "new"));
+  h.at(lease);
+  h.at(lease);
+  h.at(gone("o1"));
+  const dip = checkRollout(log({ versions: h.versions }))[1];
+  assert.is(dip.verdict, "fail");
+  assert.match(dip.message, "2 ready pods at rv 10 (4.000s), fewer than replicas 3 − maxUnavailable 0");
+});
+
 test("min available: a Deployment that was never available (scaling up, pods starting) is not held to it", () => {
   const h = new History();
   h.at(dep(4), rs("old", 4), pod("o1", "old", false), pod("o2", "old", false));

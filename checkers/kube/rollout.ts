@@ -26,7 +26,12 @@
 // A scale down (fewer replicas, one ReplicaSet with pods or replicas: no rollout under way) does not
 // start over when at least replicas − maxUnavailable of the pods have been ready for settleUs: the
 // ReplicaSet controller deletes unready pods before ready ones (Kubernetes' ActivePodsWithRanks), so
-// those stay, and the Deployment is available under the new count at once.
+// those stay, and the Deployment is available under the new count at once. Otherwise the count holds from
+// when the Deployment controller has acted on it (status.observedGeneration ≥ generation, written at the
+// end of that sync) and the floor then held for settleUs: a scale down mid-rollout is taken off every
+// ReplicaSet in proportion to its size, whatever its pods' readiness (Kubernetes' sync.go scale), so the
+// sync that acts on it may leave fewer ready pods than the new floor (quota-pressure seed 296: 3 ready old
+// pods cut to 2 beside a new ReplicaSet its quota kept empty, under maxUnavailable 0).
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
 import {
@@ -292,7 +297,9 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       }
       const minAvailable = d.spec.replicas - maxUnavailable;
       if (ready >= minAvailable) {
-        v.aboveSince ??= time;
+        // Under a new replica count, only once the Deployment controller has acted on it (see the header).
+        if (observed) v.aboveSince ??= time;
+        else if (v.aboveSince === undefined) continue;
         if (time - v.aboveSince >= settleUs) v.available = true;
         continue;
       }

@@ -40,8 +40,8 @@ test("controller-conflicts seed 2 (a bind storm) reaches the informer, apiserver
   ]);
 });
 
-test("controller-conflicts seed 6 (a bind storm whose scheduler binds with a stale version) reaches the bind conflict", () => {
-  expectHits(reached(controllerConflicts, 6), ["kube.bind-conflict"]);
+test("controller-conflicts seed 34 (a bind storm whose scheduler binds with a stale version) reaches the bind conflict", () => {
+  expectHits(reached(controllerConflicts, 34), ["kube.bind-conflict"]);
 });
 
 test("deployment-rollout seed 4 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {

@@ -18,7 +18,7 @@ import {
   type Pod,
   type ReplicaSet,
 } from "../types.ts";
-import { POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
+import { DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
 import { reconcileGarbage } from "./garbagecollector.ts";
 import { reconcileReplicaSet, replicaSetController } from "./replicaset.ts";
 import { ControllerExpectations } from "./expectations.ts";
@@ -114,26 +114,80 @@ test("a rolling update stays within maxSurge and maxUnavailable and ends with on
   );
 });
 
-test("a scale down in the middle of a rollout trims the ReplicaSets to replicas + maxSurge at once, unready pods first", () => {
+/** A Deployment mid-rollout: the old ReplicaSet at `replicas`, the new one at maxSurge (7: 7 and 2, both sized for 7 + 2). */
+function midRollout(replicas = 7): { cache: MapCache; sizes: () => number[] } {
   const cache = new MapCache();
-  cache.put(deployment(7));
+  cache.put(deployment(replicas));
   cache.apply(reconcileDeployment("default/nginx", cache).writes);
-  const old = cache.list("ReplicaSet")[0]!;
-  old.status = { replicas: 7, readyReplicas: 7 };
+  cache.list("ReplicaSet")[0]!.status = { replicas, readyReplicas: replicas };
   cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
-  cache.apply(reconcileDeployment("default/nginx", cache).writes); // the new ReplicaSet, at maxSurge 2
-  const total = () => cache.list("ReplicaSet").reduce((s, rs) => s + rs.spec.replicas, 0);
-  assert.is(total(), 9);
-  cache.get("Deployment", "default/nginx")!.spec.replicas = 2; // maxSurge 1, maxUnavailable 0
   cache.apply(reconcileDeployment("default/nginx", cache).writes);
-  assert.is(total(), 3, "within replicas + maxSurge after one pass");
   const byImage = (img: string) =>
-    cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!.spec.replicas;
-  assert.equal(
-    [byImage("nginx:1.25"), byImage("nginx:1.26")],
-    [3, 0],
-    "the new ReplicaSet's unready pods go first: the old ready ones keep the Deployment available",
-  );
+    cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === img)!;
+  return { cache, sizes: () => [byImage("nginx:1.25").spec.replicas, byImage("nginx:1.26").spec.replicas] };
+}
+
+test("a scale down in the middle of a rollout takes every ReplicaSet to its share of replicas + maxSurge at once (sync.go scale)", () => {
+  const { cache, sizes } = midRollout();
+  assert.equal(sizes(), [7, 2]);
+  for (const rs of cache.list("ReplicaSet"))
+    assert.equal(
+      [rs.metadata.annotations?.[DESIRED_REPLICAS], rs.metadata.annotations?.[MAX_REPLICAS]],
+      ["7", "9"],
+      "each ReplicaSet records the Deployment it was sized for",
+    );
+  cache.get("Deployment", "default/nginx")!.spec.replicas = 2; // maxSurge 1: 3 pods at most
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  // 7 × 3/9 rounds to 2, 2 × 3/9 to 1: the largest first, and nothing left over.
+  assert.equal(sizes(), [2, 1]);
+  for (const rs of cache.list("ReplicaSet"))
+    assert.equal([rs.metadata.annotations?.[DESIRED_REPLICAS], rs.metadata.annotations?.[MAX_REPLICAS]], ["2", "3"]);
+});
+
+test("a proportional scale down does not weigh readiness: a status that lags cannot make it cut the ready pods", () => {
+  // kube-smoke seed 424: a trim that cut the pods statuses called unready first, on a ReplicaSet status a
+  // stalled watch had left at 0 ready, removed ready pods and led to a shortfall below maxUnavailable.
+  const ready = midRollout();
+  const unready = midRollout();
+  for (const rs of ready.cache.list("ReplicaSet"))
+    rs.status = { replicas: rs.spec.replicas, readyReplicas: rs.spec.replicas };
+  for (const rs of unready.cache.list("ReplicaSet")) rs.status = { replicas: rs.spec.replicas, readyReplicas: 0 };
+  for (const { cache } of [ready, unready]) {
+    cache.get("Deployment", "default/nginx")!.spec.replicas = 4; // maxSurge 1: 5 at most
+    cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  }
+  // 7 × 5/9 rounds to 4, 2 × 5/9 to 1.
+  assert.equal(ready.sizes(), [4, 1]);
+  assert.equal(unready.sizes(), [4, 1]);
+});
+
+test("a ReplicaSet without the max-replicas annotation is scaled against the Deployment's status.replicas, and rounding leftovers go to the largest", () => {
+  const { cache, sizes } = midRollout();
+  for (const rs of cache.list("ReplicaSet")) delete rs.metadata.annotations;
+  const d = cache.get("Deployment", "default/nginx")!;
+  d.status = { replicas: 9 };
+  d.spec.replicas = 5; // maxSurge 2: 7 at most
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  // 7 × 7/9 rounds to 5 (−2), 2 × 7/9 to 2 (0): exactly the 2 too many.
+  assert.equal(sizes(), [5, 2]);
+  const three = midRollout(3); // 3 and 1, sized for 3 + 1
+  assert.equal(three.sizes(), [3, 1]);
+  three.cache.get("Deployment", "default/nginx")!.spec.replicas = 1; // maxSurge 1: 2 at most
+  three.cache.apply(reconcileDeployment("default/nginx", three.cache).writes);
+  // 3 × 2/4 rounds to 2 (−1), 1 × 2/4 to 1 (0): one still too many, taken from the largest.
+  assert.equal(three.sizes(), [1, 1]);
+});
+
+test("a proportional scale down never grows a ReplicaSet last sized for a smaller Deployment", () => {
+  // This controller grows only the new ReplicaSet on a scale up, so another may keep an earlier, smaller
+  // max-replicas; by its fraction alone it would grow (controller-conflicts seed 68).
+  const { cache, sizes } = midRollout();
+  const newRs = cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === "nginx:1.26")!;
+  newRs.metadata.annotations = { ...newRs.metadata.annotations, [MAX_REPLICAS]: "1" };
+  cache.get("Deployment", "default/nginx")!.spec.replicas = 4; // maxSurge 1: 5 at most
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  // 7 × 5/9 rounds to 4 (−3); 2 × 5/1 would be 10, held at 2; the one left over comes off the largest.
+  assert.equal(sizes(), [3, 2]);
 });
 
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {

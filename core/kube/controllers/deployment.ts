@@ -43,8 +43,9 @@ export function rollingParams(
   return { maxSurge, maxUnavailable };
 }
 
-function newReplicaSet(d: Deployment, hash: string, replicas: number): ReplicaSet {
+function newReplicaSet(d: Deployment, hash: string, replicas: number, maxSurge: number): ReplicaSet {
   const labels = { ...d.spec.template.metadata.labels, [POD_TEMPLATE_HASH]: hash };
+  const n = d.spec.replicas;
   return {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",
@@ -52,6 +53,7 @@ function newReplicaSet(d: Deployment, hash: string, replicas: number): ReplicaSe
       name: `${d.metadata.name}-${hash}`,
       namespace: d.metadata.namespace!,
       labels,
+      annotations: { [DESIRED_REPLICAS]: String(n), [MAX_REPLICAS]: String(n + maxSurge) },
       ownerReferences: [ownerRefTo(d)],
     },
     spec: {
@@ -66,31 +68,89 @@ const specReplicas = (rss: readonly ReplicaSet[]) => rss.reduce((s, rs) => s + r
 // Ready pods the ReplicaSet still wants: its status lags a scale-down, and counting pods about to go
 // would let two passes scale down on the same availability.
 const ready = (rs: ReplicaSet) => Math.min(rs.spec.replicas, rs.status?.readyReplicas ?? 0);
-const scaled = (rs: ReplicaSet, replicas: number): Write => ({
-  op: "update",
-  object: { ...rs, spec: { ...rs.spec, replicas } },
-});
+
+/** The Deployment's replicas, and replicas + maxSurge, when the controller last sized a ReplicaSet. */
+export const DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
+export const MAX_REPLICAS = "deployment.kubernetes.io/max-replicas";
+
+/** Kubernetes' SetReplicasAnnotations: what the Deployment looked like when this ReplicaSet was sized. */
+function replicasAnnotations(rs: ReplicaSet, n: number, maxSurge: number): Record<string, string> {
+  return { ...rs.metadata.annotations, [DESIRED_REPLICAS]: String(n), [MAX_REPLICAS]: String(n + maxSurge) };
+}
+
+function annotationsCurrent(rs: ReplicaSet, n: number, maxSurge: number): boolean {
+  const a = rs.metadata.annotations;
+  return a?.[DESIRED_REPLICAS] === String(n) && a[MAX_REPLICAS] === String(n + maxSurge);
+}
+
+/** scaleReplicaSet: the new size, and the annotations that record the Deployment it was sized for. */
+function scaled(rs: ReplicaSet, replicas: number, n: number, maxSurge: number): Write {
+  return {
+    op: "update",
+    object: {
+      ...rs,
+      metadata: { ...rs.metadata, annotations: replicasAnnotations(rs, n, maxSurge) },
+      spec: { ...rs.spec, replicas },
+    },
+  };
+}
+
+/** Older first, then by name (creation timestamps may tie). */
+const byAge = (a: ReplicaSet, b: ReplicaSet) =>
+  (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) ||
+  (a.metadata.name < b.metadata.name ? -1 : 1);
 
 /**
- * A scale down in the middle of a rollout leaves the ReplicaSets above the new replicas + maxSurge;
- * Kubernetes then scales them proportionally (sync.go `scale`). Here the excess goes first where it
- * costs no availability — pods not ready, the new ReplicaSet's first — then from the old ReplicaSets,
- * oldest first, then from the new one. Without it the rollout stayed above the bound until the new
- * pods were ready (kube-max-surge, controller-conflicts seed 21).
+ * getReplicaSetFraction: how many replicas this ReplicaSet gains (negative: loses) when the Deployment's
+ * replicas + maxSurge changes from what the ReplicaSet was last sized for (its max-replicas annotation,
+ * else the Deployment's status.replicas) to `allowed`.
  */
-function trimToSurge(newRs: ReplicaSet, oldActive: readonly ReplicaSet[], excess: number): Write[] {
+function fractionOf(rs: ReplicaSet, d: Deployment, allowed: number): number {
+  if (d.spec.replicas === 0) return -rs.spec.replicas;
+  const annotated = Number.parseInt(rs.metadata.annotations?.[MAX_REPLICAS] ?? "", 10);
+  const before = Number.isInteger(annotated) && annotated > 0 ? annotated : (d.status?.replicas ?? 0);
+  if (before === 0) return 0;
+  // At most 0: Kubernetes annotates every active ReplicaSet at each scaling event, its proportional scale
+  // up included, so on a scale down none was sized for less than the Deployment now allows. This controller
+  // grows only the new ReplicaSet on a scale up, so an old one may carry an earlier, smaller size, and a
+  // scale down must not grow it (controller-conflicts seed 68: an old ReplicaSet taken from 2 to 7).
+  return Math.min(0, Math.round((rs.spec.replicas * allowed) / before) - rs.spec.replicas);
+}
+
+/**
+ * A scale down in the middle of a rollout leaves the ReplicaSets above the new replicas + maxSurge; the
+ * excess is taken off every active ReplicaSet in proportion to its size, whatever its pods' readiness —
+ * Kubernetes' sync.go `scale` with GetProportion: the largest first (the older on a tie), each losing its
+ * fraction but never more than is left to take, and what rounding leaves over from the largest. Without
+ * it the rollout stayed above the bound until the new pods were ready (kube-max-surge,
+ * controller-conflicts seed 21). An earlier trim took the excess from the pods its ReplicaSets' statuses
+ * called unready first: on a status that lagged (kube-smoke seed 424, a ReplicaSet watch stalled by a
+ * lost event) it cut two ready pods of the new ReplicaSet, and Kubernetes does not weigh readiness here.
+ */
+function scaleDownProportionally(
+  d: Deployment,
+  active: readonly ReplicaSet[],
+  maxSurge: number,
+  excess: number,
+): Write[] {
   if (excess <= 0) return [];
-  const order = [newRs, ...oldActive];
-  const target = new Map<ReplicaSet, number>(order.map((rs) => [rs, rs.spec.replicas]));
-  const take = (rs: ReplicaSet, most: number) => {
-    const cut = Math.min(excess, Math.max(0, most));
-    target.set(rs, target.get(rs)! - cut);
-    excess -= cut;
-  };
-  for (const rs of order) take(rs, target.get(rs)! - ready(rs));
-  for (const rs of oldActive) take(rs, target.get(rs)!);
-  take(newRs, target.get(newRs)!);
-  return order.filter((rs) => target.get(rs) !== rs.spec.replicas).map((rs) => scaled(rs, target.get(rs)!));
+  const n = d.spec.replicas;
+  const allowed = n === 0 ? 0 : n + maxSurge;
+  const order = [...active].sort((a, b) => b.spec.replicas - a.spec.replicas || byAge(a, b));
+  const toAdd = -excess;
+  let added = 0;
+  const size = new Map<ReplicaSet, number>();
+  for (const rs of order) {
+    const proportion =
+      rs.spec.replicas === 0 || toAdd === added ? 0 : Math.max(fractionOf(rs, d, allowed), toAdd - added);
+    size.set(rs, rs.spec.replicas + proportion);
+    added += proportion;
+  }
+  const largest = order[0]!;
+  size.set(largest, Math.max(0, size.get(largest)! + toAdd - added));
+  return order
+    .filter((rs) => size.get(rs) !== rs.spec.replicas || !annotationsCurrent(rs, n, maxSurge))
+    .map((rs) => scaled(rs, size.get(rs)!, n, maxSurge));
 }
 
 export interface DeploymentControllerOptions {
@@ -111,9 +171,6 @@ export function reconcileDeployment(
 ): Reconciled {
   const d = cache.get("Deployment", key);
   if (d === undefined) return { writes: [] };
-  const byAge = (a: ReplicaSet, b: ReplicaSet) =>
-    (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) ||
-    (a.metadata.name < b.metadata.name ? -1 : 1);
   const rss = cache.ownedBy("ReplicaSet", d).sort(byAge);
   const hash = templateHashOf(d);
   const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
@@ -124,7 +181,7 @@ export function reconcileDeployment(
   if (newRs === undefined) {
     const oldTotal = specReplicas(olds);
     const initial = oldTotal === 0 ? n : Math.max(0, Math.min(n, n + maxSurge - oldTotal));
-    return { writes: [{ op: "create", object: newReplicaSet(d, hash, initial) }] };
+    return { writes: [{ op: "create", object: newReplicaSet(d, hash, initial, maxSurge) }] };
   }
 
   const writes: Write[] = [];
@@ -134,9 +191,17 @@ export function reconcileDeployment(
   if (oldActive.length === 0 || want > n) want = n;
   else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
 
-  const trim = oldActive.length > 0 && !opts.noSurgeTrim ? trimToSurge(newRs, oldActive, total - (n + maxSurge)) : [];
+  const trim =
+    oldActive.length > 0 && !opts.noSurgeTrim
+      ? scaleDownProportionally(
+          d,
+          newRs.spec.replicas > 0 ? [newRs, ...oldActive] : oldActive,
+          maxSurge,
+          total - (n + maxSurge),
+        )
+      : [];
   if (trim.length > 0) writes.push(...trim);
-  else if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want));
+  else if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want, n, maxSurge));
   else if (oldActive.length > 0) {
     // Scale old ReplicaSets down: first their unready pods, then ready ones while minAvailable holds.
     const minAvailable = n - maxUnavailable;
@@ -157,7 +222,8 @@ export function reconcileDeployment(
       budget -= down;
       target.set(rs, cur - down);
     }
-    for (const rs of oldActive) if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!));
+    for (const rs of oldActive)
+      if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!, n, maxSurge));
   }
 
   // MUTANT kube-deployment-status-counts-wanted: what the ReplicaSets want counted as what they have ready.
