@@ -19,6 +19,20 @@ test("kube-smoke seed 164: a scale up moments after a rollout ended is no dip (t
   assert.is(r.verdict, "pass");
 });
 
+test("kube-smoke seed 424: a scale down mid-rollout on a ReplicaSet status a lost watch event left stale keeps the floor (the Deployment controller once cut the pods that status called unready)", () => {
+  // A WatchEvent lost at 4.9 s stalled the controller manager's ReplicaSet informer until a relist at
+  // 5.95 s; the new ReplicaSet's status still said 0 ready of its 3 ready pods. The old trim took the
+  // scale to 4 off those first, and the statuses of the syncs that deleted them (counting the pods they
+  // listed before) let the next rollout step go one pod below the floor. Kubernetes scales in proportion.
+  const r = runScenario({ scenario: kubeSmoke, seed: 424 });
+  assert.equal(r.faults, []);
+  for (const name of ["kube-min-available", "kube-rollout-decisions", "kube-max-surge"]) {
+    const c = r.checks.find((c) => c.name === name)!;
+    assert.is(c.verdict, "pass", c.message);
+  }
+  assert.is(r.verdict, "pass");
+});
+
 test("kube-smoke seed 1: the nginx Deployment applied from an exported manifest starts with an empty status (the apiserver once kept the one sent)", () => {
   const clean = runScenario({ scenario: kubeSmoke, seed: 1 });
   const created = clean.checks.find((c) => c.name === "kube-create-status")!;

@@ -70,4 +70,13 @@ test("quota-pressure seed 901786 (regression): a scale to 9 applied late by a pa
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("quota-pressure seed 296 (regression): a scale to 3 mid-rollout, taken in proportion off a ReplicaSet of 3 ready pods, is no dip before the controller acted on it", () => {
+  // The new ReplicaSet held no pods (the quota was full); the proportional cut left the old one 2 of 3
+  // ready pods under maxUnavailable 0, in the very sync that first acted on the new count.
+  const r = runScenario({ scenario: quotaPressure, seed: 296 });
+  const floor = r.checks.find((c) => c.name === "kube-min-available")!;
+  assert.is(floor.verdict, "pass", floor.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
