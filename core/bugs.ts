@@ -130,9 +130,10 @@ export const BUG_CATALOG = [
   // seed 21), kube-informer-reliable in the apiserver's watch (controller-conflicts seed 77).
   {
     name: "kube-deployment-no-surge-trim",
-    bug: "a scale down in the middle of a rollout leaves the ReplicaSets above replicas + maxSurge until the new pods are ready",
-    modelledOn: "Kubernetes scales a rollout's ReplicaSets proportionally (deployment sync.go scale)",
-    scenario: "controller-conflicts",
+    bug: "a scale down in the middle of a rollout keeps every ReplicaSet's size: they stay above replicas + maxSurge until the rolling update's own scale down of the old ones takes the excess (at once only if enough of their pods are ready)",
+    modelledOn:
+      "Kubernetes scales a rollout's ReplicaSets proportionally on a scaling event (deployment sync.go scale, GetProportion); weak since this controller handles scaling events as Kubernetes does: the rolling update takes most of the excess within one sync (deployment-rollout seeds 9 and 84 of 1..150)",
+    scenario: "deployment-rollout",
   },
   {
     name: "kube-watch-drop-unknown-delete",
@@ -169,7 +170,7 @@ export const BUG_CATALOG = [
     bug: "a restarted process's etcd client numbers its watch streams from 1 again: a member still serving the previous incarnation's stream of that id ignores the new create, and the new stream gets the old one's responses until it breaks",
     modelledOn:
       "watch ids are per gRPC stream in etcd, which a restarted client opens afresh; this simulated client reused its predecessor's stream ids (an apiserver restarted at deployment-rollout seed 15) until members began checking that a second create under a taken id is the very message",
-    scenario: "controller-conflicts",
+    scenario: "watch-cache",
   },
   // Issue 19, part 2: quotas and limits.
   {

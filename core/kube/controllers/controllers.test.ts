@@ -163,7 +163,8 @@ test("a proportional scale down does not weigh readiness: a status that lags can
 
 test("a ReplicaSet without the max-replicas annotation is scaled against the Deployment's status.replicas, and rounding leftovers go to the largest", () => {
   const { cache, sizes } = midRollout();
-  for (const rs of cache.list("ReplicaSet")) delete rs.metadata.annotations;
+  // desired-replicas still says 7 (a scaling event); max-replicas is gone.
+  for (const rs of cache.list("ReplicaSet")) delete rs.metadata.annotations?.[MAX_REPLICAS];
   const d = cache.get("Deployment", "default/nginx")!;
   d.status = { replicas: 9 };
   d.spec.replicas = 5; // maxSurge 2: 7 at most
@@ -179,8 +180,8 @@ test("a ReplicaSet without the max-replicas annotation is scaled against the Dep
 });
 
 test("a proportional scale down never grows a ReplicaSet last sized for a smaller Deployment", () => {
-  // This controller grows only the new ReplicaSet on a scale up, so another may keep an earlier, smaller
-  // max-replicas; by its fraction alone it would grow (controller-conflicts seed 68).
+  // A scaling event re-annotates every active ReplicaSet, but its writes go one at a time and may stop part
+  // way: one left with an earlier, smaller max-replicas would grow by its fraction alone.
   const { cache, sizes } = midRollout();
   const newRs = cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === "nginx:1.26")!;
   newRs.metadata.annotations = { ...newRs.metadata.annotations, [MAX_REPLICAS]: "1" };
@@ -188,6 +189,36 @@ test("a proportional scale down never grows a ReplicaSet last sized for a smalle
   cache.apply(reconcileDeployment("default/nginx", cache).writes);
   // 7 × 5/9 rounds to 4 (−3); 2 × 5/1 would be 10, held at 2; the one left over comes off the largest.
   assert.equal(sizes(), [3, 2]);
+});
+
+test("a scale up mid-rollout grows every ReplicaSet in proportion, newer first on a tie, and re-annotates them all", () => {
+  const { cache, sizes } = midRollout();
+  cache.get("Deployment", "default/nginx")!.spec.replicas = 10; // maxSurge 3: 13 at most
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  // 7 × 13/9 rounds to 10 (+3), 2 × 13/9 to 3 (+1): the 4 the Deployment may add.
+  assert.equal(sizes(), [10, 3]);
+  for (const rs of cache.list("ReplicaSet"))
+    assert.equal([rs.metadata.annotations?.[DESIRED_REPLICAS], rs.metadata.annotations?.[MAX_REPLICAS]], ["10", "13"]);
+});
+
+test("a scaling event: one active ReplicaSet takes the new count whole; a saturated new one leaves the old ones at 0", () => {
+  const single = new MapCache();
+  single.put(deployment(4));
+  single.apply(reconcileDeployment("default/nginx", single).writes);
+  single.get("Deployment", "default/nginx")!.spec.replicas = 6;
+  single.apply(reconcileDeployment("default/nginx", single).writes);
+  assert.equal(
+    single.list("ReplicaSet").map((rs) => rs.spec.replicas),
+    [6],
+  );
+  const { cache, sizes } = midRollout();
+  const newRs = cache.list("ReplicaSet").find((rs) => rs.spec.template.spec.containers[0]!.image === "nginx:1.26")!;
+  newRs.spec.replicas = 7;
+  newRs.status = { replicas: 7, readyReplicas: 7, availableReplicas: 7 };
+  const old = cache.list("ReplicaSet").find((rs) => rs !== newRs)!;
+  old.metadata.annotations = { ...old.metadata.annotations, [DESIRED_REPLICAS]: "5" }; // sized for another count
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  assert.equal(sizes(), [0, 7]);
 });
 
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {

@@ -100,6 +100,23 @@ const byAge = (a: ReplicaSet, b: ReplicaSet) =>
   (a.metadata.creationTimestamp ?? 0) - (b.metadata.creationTimestamp ?? 0) ||
   (a.metadata.name < b.metadata.name ? -1 : 1);
 
+/** The desired-replicas annotation: the Deployment's replicas when the ReplicaSet was last sized. */
+function desiredOf(rs: ReplicaSet): number | undefined {
+  const v = Number.parseInt(rs.metadata.annotations?.[DESIRED_REPLICAS] ?? "", 10);
+  return Number.isInteger(v) ? v : undefined;
+}
+
+/**
+ * isScalingEvent: an active ReplicaSet was sized for another replica count than the Deployment has now
+ * (one without the annotation says nothing). Kubernetes then scales (sync.go `scale`) instead of rolling.
+ */
+function isScalingEvent(d: Deployment, rss: readonly ReplicaSet[]): boolean {
+  return rss.some((rs) => {
+    const desired = rs.spec.replicas > 0 ? desiredOf(rs) : undefined;
+    return desired !== undefined && desired !== d.spec.replicas;
+  });
+}
+
 /**
  * getReplicaSetFraction: how many replicas this ReplicaSet gains (negative: loses) when the Deployment's
  * replicas + maxSurge changes from what the ReplicaSet was last sized for (its max-replicas annotation,
@@ -110,39 +127,60 @@ function fractionOf(rs: ReplicaSet, d: Deployment, allowed: number): number {
   const annotated = Number.parseInt(rs.metadata.annotations?.[MAX_REPLICAS] ?? "", 10);
   const before = Number.isInteger(annotated) && annotated > 0 ? annotated : (d.status?.replicas ?? 0);
   if (before === 0) return 0;
-  // At most 0: Kubernetes annotates every active ReplicaSet at each scaling event, its proportional scale
-  // up included, so on a scale down none was sized for less than the Deployment now allows. This controller
-  // grows only the new ReplicaSet on a scale up, so an old one may carry an earlier, smaller size, and a
-  // scale down must not grow it (controller-conflicts seed 68: an old ReplicaSet taken from 2 to 7).
-  return Math.min(0, Math.round((rs.spec.replicas * allowed) / before) - rs.spec.replicas);
+  return Math.round((rs.spec.replicas * allowed) / before) - rs.spec.replicas;
 }
 
 /**
- * A scale down in the middle of a rollout leaves the ReplicaSets above the new replicas + maxSurge; the
- * excess is taken off every active ReplicaSet in proportion to its size, whatever its pods' readiness —
- * Kubernetes' sync.go `scale` with GetProportion: the largest first (the older on a tie), each losing its
- * fraction but never more than is left to take, and what rounding leaves over from the largest. Without
- * it the rollout stayed above the bound until the new pods were ready (kube-max-surge,
- * controller-conflicts seed 21). An earlier trim took the excess from the pods its ReplicaSets' statuses
- * called unready first: on a status that lagged (kube-smoke seed 424, a ReplicaSet watch stalled by a
- * lost event) it cut two ready pods of the new ReplicaSet, and Kubernetes does not weigh readiness here.
+ * A scaling event's sizes (sync.go `scale`): one active ReplicaSet (or none: the newest) takes the new
+ * count whole; a saturated new one leaves the old ones at 0; otherwise every active ReplicaSet gains or
+ * loses in proportion to its size, whatever its pods' readiness (GetProportion) — the largest first (on a
+ * tie the newer when growing, the older when shrinking), each by its fraction but never beyond what is
+ * left, what rounding leaves over going to the largest, and every one re-annotated. An earlier trim took
+ * a scale down from the pods its ReplicaSets' statuses called unready first: on a status that lagged
+ * (kube-smoke seed 424, a ReplicaSet watch stalled by a lost event) it cut two ready pods of the new
+ * ReplicaSet, and Kubernetes does not weigh readiness here.
  */
-function scaleDownProportionally(
+function scaleForEvent(
   d: Deployment,
-  active: readonly ReplicaSet[],
+  newRs: ReplicaSet | undefined,
+  olds: readonly ReplicaSet[],
   maxSurge: number,
-  excess: number,
+  opts: DeploymentControllerOptions,
 ): Write[] {
-  if (excess <= 0) return [];
   const n = d.spec.replicas;
+  const active = [...olds, ...(newRs !== undefined ? [newRs] : [])].filter((rs) => rs.spec.replicas > 0);
+  if (active.length <= 1) {
+    const target = active[0] ?? newRs ?? olds[olds.length - 1];
+    return target === undefined || target.spec.replicas === n ? [] : [scaled(target, n, n, maxSurge)];
+  }
+  if (
+    newRs !== undefined &&
+    newRs.spec.replicas === n &&
+    desiredOf(newRs) === n &&
+    (newRs.status?.availableReplicas ?? 0) === n
+  )
+    return active.filter((rs) => rs !== newRs).map((rs) => scaled(rs, 0, n, maxSurge));
   const allowed = n === 0 ? 0 : n + maxSurge;
-  const order = [...active].sort((a, b) => b.spec.replicas - a.spec.replicas || byAge(a, b));
-  const toAdd = -excess;
+  let toAdd = allowed - specReplicas(active);
+  // MUTANT kube-deployment-no-surge-trim: a scale down mid-rollout keeps every size (the rollout goes on above replicas + maxSurge).
+  if (toAdd < 0 && opts.noSurgeTrim === true) toAdd = 0;
+  const order =
+    toAdd === 0
+      ? active
+      : [...active].sort((a, b) => b.spec.replicas - a.spec.replicas || (toAdd > 0 ? byAge(b, a) : byAge(a, b)));
   let added = 0;
   const size = new Map<ReplicaSet, number>();
   for (const rs of order) {
-    const proportion =
-      rs.spec.replicas === 0 || toAdd === added ? 0 : Math.max(fractionOf(rs, d, allowed), toAdd - added);
+    let proportion = 0;
+    if (toAdd !== 0 && toAdd !== added) {
+      // Never against the direction of the event: Kubernetes re-annotates every active ReplicaSet at each
+      // one, so none was sized for a Deployment the other way; a write of those that failed part way may
+      // leave one that was (controller-conflicts seed 68, before scale ups re-annotated: an old ReplicaSet
+      // taken from 2 to 7 on a scale down).
+      const fraction = fractionOf(rs, d, allowed);
+      proportion =
+        toAdd > 0 ? Math.min(Math.max(0, fraction), toAdd - added) : Math.max(Math.min(0, fraction), toAdd - added);
+    }
     size.set(rs, rs.spec.replicas + proportion);
     added += proportion;
   }
@@ -178,30 +216,35 @@ export function reconcileDeployment(
   const n = d.spec.replicas;
   const { maxSurge, maxUnavailable } = rollingParams(d, opts.unavailableRoundsUp === true);
 
-  if (newRs === undefined) {
+  const writes: Write[] = [];
+  if (isScalingEvent(d, rss)) writes.push(...scaleForEvent(d, newRs, olds, maxSurge, opts));
+  else if (newRs === undefined) {
     const oldTotal = specReplicas(olds);
     const initial = oldTotal === 0 ? n : Math.max(0, Math.min(n, n + maxSurge - oldTotal));
     return { writes: [{ op: "create", object: newReplicaSet(d, hash, initial, maxSurge) }] };
-  }
+  } else writes.push(...rollingUpdate(d, newRs, olds, maxSurge, maxUnavailable, opts));
+  return { writes: [...writes, ...statusWrite(d, rss, newRs, opts)] };
+}
 
+/** rolloutRolling: the new ReplicaSet up within maxSurge, else the old ones down while minAvailable holds. */
+function rollingUpdate(
+  d: Deployment,
+  newRs: ReplicaSet,
+  olds: readonly ReplicaSet[],
+  maxSurge: number,
+  maxUnavailable: number,
+  opts: DeploymentControllerOptions,
+): Write[] {
+  const n = d.spec.replicas;
   const writes: Write[] = [];
+  const rss = [...olds, newRs];
   const total = specReplicas(rss);
   const oldActive = olds.filter((rs) => rs.spec.replicas > 0);
   let want = newRs.spec.replicas;
   if (oldActive.length === 0 || want > n) want = n;
   else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
 
-  const trim =
-    oldActive.length > 0 && !opts.noSurgeTrim
-      ? scaleDownProportionally(
-          d,
-          newRs.spec.replicas > 0 ? [newRs, ...oldActive] : oldActive,
-          maxSurge,
-          total - (n + maxSurge),
-        )
-      : [];
-  if (trim.length > 0) writes.push(...trim);
-  else if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want, n, maxSurge));
+  if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want, n, maxSurge));
   else if (oldActive.length > 0) {
     // Scale old ReplicaSets down: first their unready pods, then ready ones while minAvailable holds.
     const minAvailable = n - maxUnavailable;
@@ -225,7 +268,17 @@ export function reconcileDeployment(
     for (const rs of oldActive)
       if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!, n, maxSurge));
   }
+  return writes;
+}
 
+/** syncDeploymentStatus: the status the ReplicaSets add up to, when it differs from the stored one. */
+function statusWrite(
+  d: Deployment,
+  rss: readonly ReplicaSet[],
+  newRs: ReplicaSet | undefined,
+  opts: DeploymentControllerOptions,
+): Write[] {
+  const n = d.spec.replicas;
   // MUTANT kube-deployment-status-counts-wanted: what the ReplicaSets want counted as what they have ready.
   const readyTotal = rss.reduce(
     (s, rs) => s + (opts.statusCountsWanted === true ? rs.spec.replicas : (rs.status?.readyReplicas ?? 0)),
@@ -234,13 +287,12 @@ export function reconcileDeployment(
   const status: DeploymentStatus = {
     observedGeneration: d.metadata.generation ?? 1,
     replicas: rss.reduce((s, rs) => s + (rs.status?.replicas ?? 0), 0),
-    updatedReplicas: newRs.status?.replicas ?? 0,
+    updatedReplicas: newRs?.status?.replicas ?? 0,
     readyReplicas: readyTotal,
     availableReplicas: readyTotal,
     unavailableReplicas: Math.max(0, n - readyTotal),
   };
-  if (!canonicalEqual(status, d.status ?? {})) writes.push({ op: "updateStatus", object: { ...d, status } });
-  return { writes };
+  return canonicalEqual(status, d.status ?? {}) ? [] : [{ op: "updateStatus", object: { ...d, status } }];
 }
 
 export function deploymentController(opts: DeploymentControllerOptions = {}): ControllerDef {
