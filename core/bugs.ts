@@ -136,6 +136,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "kube-deployment-scale-keeps-annotations",
+    bug: "the Deployment controller resizes a ReplicaSet without updating its desired-replicas and max-replicas annotations: the Deployment's change of replicas stays a scaling event for ever, so its rolling update never runs again (a new template is never rolled out), and a later proportional scale reads sizes of an older Deployment",
+    modelledOn:
+      "Kubernetes' scaleReplicaSet writes SetReplicasAnnotations with every new size, and syncDeployment takes the scaling path instead of rolloutRolling while isScalingEvent finds an active ReplicaSet annotated for another count (the review of proportional scaling, kubernetes PR #20273, weighed this bookkeeping — a scale applied only in part skews the proportions — and its first release had proportional-scaling bugs, #28105 and #28145); written by hand for this testbed",
+    scenario: "deployment-rollout",
+  },
+  {
     name: "kube-watch-drop-unknown-delete",
     bug: "the apiserver drops a watched delete whose prev_kv was compacted: the informer keeps the deleted object",
     modelledOn: "Kubernetes' etcd3 watcher errors on an event without PrevKv (parseEvent)",

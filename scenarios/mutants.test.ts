@@ -30,6 +30,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
   ["kube-deployment-no-surge-trim", 30], // [9] deployment-rollout: kube-max-surge after a scale down mid-rollout (2 of seeds 1..150 since the rolling update takes most of the excess; controller-conflicts 1 of 150)
+  ["kube-deployment-scale-keeps-annotations", 5], // [1] deployment-rollout: kube-liveness, the scale to 5 left a scaling event pending for ever and the image change never rolled out (10 of seeds 1..10)
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
   ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
   ["etcd-quota-refuses-free-requests", 20], // [6] quota-pressure: etcd-nospace judges each quota refusal by etcd's Available (7 of seeds 1..60: the seeds whose backend ends past the quota as the tenant deletes)

@@ -221,6 +221,22 @@ test("a scaling event: one active ReplicaSet takes the new count whole; a satura
   assert.equal(sizes(), [0, 7]);
 });
 
+test("a scaling event holds the rollout back until every active ReplicaSet is annotated for the current count", () => {
+  const rollsOut = (opts: { scaleKeepsAnnotations?: boolean }) => {
+    const cache = new MapCache();
+    cache.put(deployment(4));
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    cache.get("Deployment", "default/nginx")!.spec.replicas = 6; // one active ReplicaSet: it takes 6 whole
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    return cache.list("ReplicaSet").length === 2;
+  };
+  assert.ok(rollsOut({}), "the scale re-annotated the ReplicaSet: the new template gets its ReplicaSet");
+  // The mutant kube-deployment-scale-keeps-annotations: desired-replicas still says 4, a scaling event for ever.
+  assert.not.ok(rollsOut({ scaleKeepsAnnotations: true }));
+});
+
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
   const cache = new MapCache();
   cache.put(deployment(2));

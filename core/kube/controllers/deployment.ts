@@ -84,15 +84,19 @@ function annotationsCurrent(rs: ReplicaSet, n: number, maxSurge: number): boolea
 }
 
 /** scaleReplicaSet: the new size, and the annotations that record the Deployment it was sized for. */
-function scaled(rs: ReplicaSet, replicas: number, n: number, maxSurge: number): Write {
-  return {
-    op: "update",
-    object: {
-      ...rs,
-      metadata: { ...rs.metadata, annotations: replicasAnnotations(rs, n, maxSurge) },
-      spec: { ...rs.spec, replicas },
-    },
-  };
+function scaled(
+  rs: ReplicaSet,
+  replicas: number,
+  n: number,
+  maxSurge: number,
+  opts: DeploymentControllerOptions,
+): Write {
+  // MUTANT kube-deployment-scale-keeps-annotations: the size changes, the annotations stay what they were.
+  const metadata =
+    opts.scaleKeepsAnnotations === true
+      ? rs.metadata
+      : { ...rs.metadata, annotations: replicasAnnotations(rs, n, maxSurge) };
+  return { op: "update", object: { ...rs, metadata, spec: { ...rs.spec, replicas } } };
 }
 
 /** Older first, then by name (creation timestamps may tie). */
@@ -151,7 +155,7 @@ function scaleForEvent(
   const active = [...olds, ...(newRs !== undefined ? [newRs] : [])].filter((rs) => rs.spec.replicas > 0);
   if (active.length <= 1) {
     const target = active[0] ?? newRs ?? olds[olds.length - 1];
-    return target === undefined || target.spec.replicas === n ? [] : [scaled(target, n, n, maxSurge)];
+    return target === undefined || target.spec.replicas === n ? [] : [scaled(target, n, n, maxSurge, opts)];
   }
   if (
     newRs !== undefined &&
@@ -159,7 +163,7 @@ function scaleForEvent(
     desiredOf(newRs) === n &&
     (newRs.status?.availableReplicas ?? 0) === n
   )
-    return active.filter((rs) => rs !== newRs).map((rs) => scaled(rs, 0, n, maxSurge));
+    return active.filter((rs) => rs !== newRs).map((rs) => scaled(rs, 0, n, maxSurge, opts));
   const allowed = n === 0 ? 0 : n + maxSurge;
   let toAdd = allowed - specReplicas(active);
   // MUTANT kube-deployment-no-surge-trim: a scale down mid-rollout keeps every size (the rollout goes on above replicas + maxSurge).
@@ -188,7 +192,7 @@ function scaleForEvent(
   size.set(largest, Math.max(0, size.get(largest)! + toAdd - added));
   return order
     .filter((rs) => size.get(rs) !== rs.spec.replicas || !annotationsCurrent(rs, n, maxSurge))
-    .map((rs) => scaled(rs, size.get(rs)!, n, maxSurge));
+    .map((rs) => scaled(rs, size.get(rs)!, n, maxSurge, opts));
 }
 
 export interface DeploymentControllerOptions {
@@ -200,6 +204,8 @@ export interface DeploymentControllerOptions {
   scaleDownOneTooMany?: boolean;
   /** The kube-deployment-status-counts-wanted mutant: the status counts the ReplicaSets' replicas as ready. */
   statusCountsWanted?: boolean;
+  /** The kube-deployment-scale-keeps-annotations mutant: a ReplicaSet's new size leaves its replicas annotations as they were. */
+  scaleKeepsAnnotations?: boolean;
 }
 
 export function reconcileDeployment(
@@ -244,7 +250,7 @@ function rollingUpdate(
   if (oldActive.length === 0 || want > n) want = n;
   else if (want < n) want = Math.min(n, want + Math.max(0, n + maxSurge - total));
 
-  if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want, n, maxSurge));
+  if (want !== newRs.spec.replicas) writes.push(scaled(newRs, want, n, maxSurge, opts));
   else if (oldActive.length > 0) {
     // Scale old ReplicaSets down: first their unready pods, then ready ones while minAvailable holds.
     const minAvailable = n - maxUnavailable;
@@ -266,7 +272,7 @@ function rollingUpdate(
       target.set(rs, cur - down);
     }
     for (const rs of oldActive)
-      if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!, n, maxSurge));
+      if (target.get(rs) !== rs.spec.replicas) writes.push(scaled(rs, target.get(rs)!, n, maxSurge, opts));
   }
   return writes;
 }
