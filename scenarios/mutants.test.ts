@@ -29,7 +29,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-txn-compare-ignored", 10], // [1] controller-conflicts
   ["kube-leader-wall-clock", 30], // [11] deployment-rollout steps the leading scheduler's clock past the election margin
   ["kube-bind-no-precondition", 5], // [1] controller-conflicts' bind storm: a real rebind (kube-binding) at seeds 1, 3, 12 of 1..30
-  ["kube-deployment-no-surge-trim", 30], // [9] deployment-rollout: kube-max-surge after a scale down mid-rollout (2 of seeds 1..150 since the rolling update takes most of the excess; controller-conflicts 1 of 150)
+  ["kube-deployment-no-surge-trim", 100], // [76] deployment-rollout: kube-max-surge after a scale down mid-rollout (1 of seeds 1..150 since the Deployment controller handles scaling events as Kubernetes does and keeps no mutation cache: the rolling update takes most of the excess within one sync)
   ["kube-deployment-scale-keeps-annotations", 5], // [1] deployment-rollout: kube-liveness, the scale to 5 left a scaling event pending for ever and the image change never rolled out (10 of seeds 1..10)
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
   ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
@@ -53,7 +53,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-put-keeps-old-lease", 10], // [1] kv-chaos: store-reference alone at seed 1 (61 of seeds 1..200; linearizability 51, cross-member 7)
   ["mvcc-revoke-skips-empty-lease", 10], // [1] lease-sessions: store-reference's lease counts on every one of seeds 1..100 (lease-safety 4)
   ["kube-delete-keeps-generation", 10], // [1] terminating-pods: kube-object-meta on every one of seeds 1..40
-  ["kube-rs-ignores-expectations", 8], // [3] controller-conflicts: kube-replica-creations, pods made again on a cache that had not yet seen the controller's own (22 of seeds 1..60; 0 of 140 across five Kubernetes scenarios while the runtime held the controller's writes in its cache)
+  ["kube-rs-ignores-expectations", 8], // [2] controller-conflicts: kube-replica-creations, pods made again on a cache that had not yet seen the controller's own (22 of seeds 1..60 in an earlier build; 0 of 140 across five Kubernetes scenarios while the runtime held the controller's writes in its cache)
   ["raft-stale-vote-counted", 5], // [1] elections: raft-safety's leader-voted, a candidate elected by a grant of a term it had left (43 of seeds 1..100: 43 of the 57 with pre-vote off)
   ["raft-read-served-unapplied", 15], // [11] kv-chaos: raft-safety's read-served-applied (2 of seeds 1..300, every seed that serves a read early; linearizability saw 1 of them: a member applies what it commits in the same step, so the window is rare)
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
@@ -62,7 +62,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-no-admission", 40], // [31] tight-nodes: kube-node-capacity against the nodes' container runtimes (14 of seeds 1..300: the seeds whose scheduler overfills a node; 0 before the check; first at 29 until apiservers dropped duplicated requests)
   ["kube-kubelet-keeps-deleted-pods", 5], // [1] kube-smoke: kube-liveness against the nodes' container runtimes (60 of seeds 1..60, deployment-rollout too; 0 of 240 in four kube scenarios before: a deleted pod leaves no status to read)
   ["etcd-client-reuses-request-ids", 10], // [2] deployment-rollout: a member's duplicate check (a second, different request under a taken id; 35 of seeds 1..200); kube-min-available alone caught it first at 1134 (scenarios/kube/restarted-apiserver.test.ts holds that seed)
-  ["kube-controller-starts-unsynced", 10], // [4] deployment-rollout: kube-cache-synced (16 of seeds 1..100; kube-smoke 30 of 1..100)
+  ["kube-controller-starts-unsynced", 20], // [10] deployment-rollout: kube-cache-synced (3 of seeds 1..21; 16 of 1..100 before the Deployment controller kept no mutation cache; kube-smoke 30 of 1..100)
   ["kube-get-serializable", 15], // [3] deployment-rollout: kube-read-fresh (38 of seeds 1..100)
   ["mvcc-txn-duplicate-put-accepted", 10], // [1] kv-chaos: linearizability (a Txn putting one key twice can only be refused) and watch (15 of seeds 1..100)
   ["mvcc-put-ignore-flags-unchecked", 40], // [1] kv-chaos: linearizability (a request etcd must refuse can only be refused; 9 of seeds 1..100)
@@ -80,7 +80,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)
   ["etcd-member-change-refused-on-stepdown", 15], // [1] membership-change: membership's refusals (23 of seeds 1..200)
-  ["kube-apiserver-serves-duplicates", 40], // [10] deployment-rollout: kube-replica-creations (6 of seeds 1..100; tight-nodes 7 of 100)
+  ["kube-apiserver-serves-duplicates", 40], // [5] deployment-rollout: kube-replica-creations (3 of seeds 1..9; 6 of 1..100 in an earlier build; tight-nodes 7 of 100)
   ["etcd-auth-grant-matches-key-only", 10], // [1] auth-revoke: auth-store (74 of seeds 1..100; the auth checker, which judges requests against the members' own auth states, never)
   ["etcd-auth-tokens-survive-password-change", 10], // [1] auth-revoke: auth-tokens (42 of seeds 1..100)
   ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (94 of seeds 1..100, the hand-written bug in a campaign's survivor)
@@ -91,7 +91,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (78 of seeds 1..100)
   ["etcd-auth-member-change-unchecked", 15], // [3] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
   ["etcd-auth-empty-password-accepted", 10], // [1] auth-revoke: auth-requests, a rogue's login as root with no password (55 of seeds 1..100)
-  ["etcd-client-reuses-watch-ids", 35], // [12] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 4 of seeds 1..40; controller-conflicts 1 of 150, deployment-rollout at 142)
+  ["etcd-client-reuses-watch-ids", 35], // [2] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 3 of seeds 1..37; controller-conflicts 1 of 150 in an earlier build)
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
@@ -105,7 +105,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-reflector-relists-from-zero", 40], // [31] watch-cache: kube-informer-reliable, a relist through a lagging cache went back in time (8 of seeds 1..100)
   ["kube-watch-cache-list-unblocked", 10], // [2] watch-cache: kube-informer-reliable, a relist answered before the cache reached it (37 of seeds 1..100)
   ["kube-watch-cache-expired-window", 5], // [1] watch-cache: kube-informer-reliable, a change between the watch's revision and the window's start never sent (292 of seeds 1..300)
-  ["kube-watch-cache-watch-during-reinit", 20], // [5] watch-cache: kube-informer-reliable, a watch started on the window a relist replaced missed the gap (34 of seeds 1..100)
+  ["kube-watch-cache-watch-during-reinit", 20], // [6] watch-cache: kube-informer-reliable, a watch started on the window a relist replaced missed the gap (34 of seeds 1..100)
   ["kube-watch-cache-consistent-read-unblocked", 5], // [1] watch-cache: kube-read-fresh, a kubectl list with no resourceVersion below a write acknowledged before it began (300 of seeds 1..300)
   ["raft-read-index-dropped-before-term-commit", 5], // [1] smoke: responsive, a read never answered on a healthy cluster (4 of seeds 1..100: a read must reach the new leader before its first commit)
   ["kube-watch-cache-namespace-prefix", 5], // [1] tenants: kube-informer-reliable, a "shop" informer handed "shop-canary"'s objects (100 of seeds 1..100)
@@ -125,7 +125,7 @@ const BOUNDS: [BugName, number][] = [
 const NIGHTLY: [BugName, number][] = [
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 400], // [334] tight-nodes: kube-node-capacity's rejection rule (6 of seeds 1..1500: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 334; 284 before the ReplicaSet controller kept no mutation cache)
-  ["etcd-snapshot-no-catchup", 400], // [342] slow-disk: kube-slo, a forwarded write covered by a snapshot never answered (5 of seeds 1..1500; 68 before the ReplicaSet controller kept no mutation cache, 394 at the 100 ms election timeout; scenarios/kube/slow-disk.test.ts holds 342 and 875)
+  ["etcd-snapshot-no-catchup", 800], // [667] slow-disk: kube-slo, a forwarded write covered by a snapshot never answered (3 of seeds 1..1500 once the Deployment controller kept no mutation cache; 342 before, 68 before the ReplicaSet controller kept none, 394 at the 100 ms election timeout; scenarios/kube/slow-disk.test.ts holds 667 and 1096)
   ["etcd-lease-ttl-after-demote", 1400], // [1316] kv-chaos: lease-safety, a TimeToLive answered forever from a lessor demoted while it waited for the apply (3 of seeds 1..3000: BUGGIFY slow-apply must stall the apply as a higher term arrives; scenarios/etcd/lease-ttl.test.ts holds 1316)
 ];
 

@@ -16,7 +16,7 @@ const samples = (r: ReturnType<typeof run>, m: string) => (r.extra!["latency"] a
 
 test("without latency options a run is today's: same trace hash, kube-slo reported but never failing", () => {
   const r = run(1);
-  assert.is(r.traceHash, "0c9c7873e50fbaac"); // bench/fixtures/trace-hashes.tsv's deployment-rollout 1
+  assert.is(r.traceHash, "f2ed03881eaae91b"); // bench/fixtures/trace-hashes.tsv's deployment-rollout 1
   const slo = r.checks.find((c) => c.name === "kube-slo")!;
   assert.is(slo.verdict, "pass");
   assert.match(slo.message, /^report only — /);

@@ -12,7 +12,7 @@
 // The cache also holds the controller's own acknowledged writes until the watch catches up (a
 // mutation cache), so a controller never acts twice on a state it has already changed — unless the
 // controller keeps none (ControllerDef.mutationCache: the ReplicaSet controller, as client-go's, counts on
-// its expectations instead).
+// its expectations instead; the Deployment controller, as client-go's, on resourceVersion preconditions).
 import type { BugSet } from "../bugs.ts";
 import type { Env, TimerId } from "../env.ts";
 import type { WatchEvent } from "./api.ts";

@@ -43,12 +43,12 @@ test("node-failures seed 31 (regression): a kubelet whose clock stepped back not
   assert.match(liveness.message, /containers of deleted pods still running \(pod uids 683124ec-/);
 });
 
-test("node-failures seed 3: the pods marked not ready on an unreachable node are Ready again once it is back; a kubelet that trusts its status cache leaves them not ready (kubernetes #80968)", () => {
+test("node-failures seed 4: the pods marked not ready on an unreachable node are Ready again once it is back; a kubelet that trusts its status cache leaves them not ready (kubernetes #80968)", () => {
   resetProbes();
-  const r = runScenario({ scenario: nodeFailures, seed: 3 });
+  const r = runScenario({ scenario: nodeFailures, seed: 4 });
   assert.is(r.verdict, "pass", failing(r));
   assert.ok((probeCounts().get("kube.node-pods-marked-not-ready") ?? 0) > 0);
-  const cached = runScenario({ scenario: nodeFailures, seed: 3, bugs: ["kube-kubelet-trusts-status-cache"] });
+  const cached = runScenario({ scenario: nodeFailures, seed: 4, bugs: ["kube-kubelet-trusts-status-cache"] });
   const liveness = check(cached, "kube-liveness");
   assert.is(liveness.verdict, "fail");
   assert.match(liveness.message, /pod not ready on node-\d/);

@@ -40,12 +40,12 @@ test("controller-conflicts seed 2 (a bind storm) reaches the informer, apiserver
   ]);
 });
 
-test("controller-conflicts seed 34 (a bind storm whose scheduler binds with a stale version) reaches the bind conflict", () => {
-  expectHits(reached(controllerConflicts, 34), ["kube.bind-conflict"]);
+test("controller-conflicts seed 59 (a bind storm whose scheduler binds with a stale version) reaches the bind conflict", () => {
+  expectHits(reached(controllerConflicts, 59), ["kube.bind-conflict"]);
 });
 
-test("deployment-rollout seed 4 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {
-  expectHits(reached(deploymentRollout, 4), ["kube.gate-refused", "kube.expectations-unsatisfied"]);
+test("deployment-rollout seed 12 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {
+  expectHits(reached(deploymentRollout, 12), ["kube.gate-refused", "kube.expectations-unsatisfied"]);
 });
 
 test("every kube probe has a description, and at least ten exist", () => {

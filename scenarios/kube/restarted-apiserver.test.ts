@@ -23,7 +23,7 @@ test("the mutant etcd-client-reuses-request-ids re-creates it: on the same seed 
   });
   const assertions = r.checks.find((c) => c.name === "assertions")!;
   assert.is(assertions.verdict, "fail");
-  assert.match(assertions.message, "got a second, different kv request numbered 5 from apiserver-1");
+  assert.match(assertions.message, /got a second, different kv request numbered \d+ from apiserver-1/);
 });
 
 // deployment-rollout seed 15: apiserver-1 crashed at 2.47 s and restarted at 2.90 s; its new etcd client

@@ -305,6 +305,9 @@ export function deploymentController(opts: DeploymentControllerOptions = {}): Co
   return defineController({
     name: "deployment",
     watches: ["Deployment", "ReplicaSet"],
+    // client-go's Deployment controller keeps no mutation cache: a ReplicaSet it just sized shows its old size
+    // until the watch delivers the update, and a decision made on that size fails on its resourceVersion.
+    mutationCache: false,
     reconcile: (key, cache) => reconcileDeployment(key, cache, opts),
     resyncUs: 1_000_000,
   });
