@@ -65,7 +65,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     }),
     checkNodeCapacity(obs),
     checkSchedulerFit(obs, caches),
-    checkReplicaCreations(obs),
+    checkReplicaCreations(obs, { caches }),
     checkReplicaDeletions(obs, caches),
     checkReplicaSetStatus(obs),
     checkDeploymentStatus(obs),
@@ -73,7 +73,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkObjectMeta(obs.versions),
     checkGracefulDeletion(obs),
     checkWatchLeaks(obs.apiserverWatches),
-    ...checkRollout(obs, rollout),
+    ...checkRollout(obs, { ...rollout, caches }),
     checkRolloutDecisions(obs, caches),
   ];
 }

@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import type { KubeObject } from "../../core/kube/types.ts";
 import type { ObjectVersion, UnknownCreate } from "../../core/kube/observations.ts";
 import { kubeLog } from "../../testing/kube/observations.ts";
+import { cacheLog } from "../../testing/kube/cache-log.ts";
 import { checkReplicaCreations } from "./replicas.ts";
 
 const rs = (replicas: number) =>
@@ -98,6 +99,32 @@ test("each create of unknown outcome excuses one extra pod, from when the contro
   assert.is(check(versions, [gaveUp(2_000_000), gaveUp(2_500_000)]).verdict, "pass");
   assert.is(check(versions, [gaveUp(3_500_000), gaveUp(3_600_000)]).verdict, "fail", "given up after b landed");
   assert.match(check(versions, [gaveUp(1), gaveUp(2)]).message, /\(2 more while a create of unknown outcome/);
+});
+
+test("a creation for a count the creating controller's cache still held passes; the pods it had made are judged in the store", () => {
+  // terminating-pods seed 155: kcm's ReplicaSet watch stalled on a lost event for 1.3 s, and its
+  // ReplicaSet controller made a pod for the count of before a scale down it had not yet seen.
+  const RS = "/registry/replicasets/default/web-1";
+  const run = (opts: { seesScaleDown: boolean; replicasBefore: number }) => {
+    const w = cacheLog("kcm");
+    w.store(RS, rs(opts.replicasBefore));
+    w.store("/registry/pods/default/a", pod("a"));
+    w.store("/registry/pods/default/b", pod("b"));
+    w.list("ReplicaSet", RS);
+    w.list("Pod", "/registry/pods/default/a", "/registry/pods/default/b");
+    w.store(RS, rs(1)); // scaled down
+    if (opts.seesScaleDown) w.event(RS);
+    for (let i = 0; i < 2000; i++) w.tick(); // 2 s: past the view lag the store's counts allow
+    w.act("replicaset: create Pod default/web-1-*", w.tick());
+    w.create("/registry/pods/default/web-1-c", pod("web-1-c"));
+    return checkReplicaCreations(w.log);
+  };
+  const stale = run({ seesScaleDown: false, replicasBefore: 3 });
+  assert.is(stale.verdict, "pass", stale.message);
+  assert.match(stale.message, "(1 more for a count the creating controller's cache still held)");
+  assert.is(run({ seesScaleDown: true, replicasBefore: 3 }).verdict, "fail", "its cache had seen the scale down");
+  // A cache that held 2 replicas and had not seen its own pods: 2 active pods in the store already.
+  assert.is(run({ seesScaleDown: false, replicasBefore: 2 }).verdict, "fail", "the pods are judged in the store");
 });
 
 test.run();

@@ -7,6 +7,7 @@ import type { Deployment, KubeObject, Pod, ReplicaSet } from "../../core/kube/ty
 import { checkBindPreconditions, checkRollout } from "./index.ts";
 import { rolloutBounds } from "./rollout.ts";
 import { kubeLog } from "../../testing/kube/observations.ts";
+import { cacheLog } from "../../testing/kube/cache-log.ts";
 
 const log = kubeLog;
 
@@ -227,6 +228,40 @@ test("max surge: after a late stale raise was cut back, the bound holds again", 
   const bad = checkRollout({ ...obs, versions: [...obs.versions, ...h.versions] })[0];
   assert.is(bad.verdict, "fail");
   assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 8");
+});
+
+test("max surge: a raise decided on a view that had not seen the controller's own scale is followed, not counted (controller-conflicts seed 207)", () => {
+  // nginx at 3 (maxSurge 1, maxUnavailable 0): the controller scales mid from 1 to 2 (4 in all), then,
+  // before its watch delivers that, makes a new ReplicaSet of 1 on a view that still has mid at 1.
+  const run = (seesOwnScale: boolean) => {
+    const w = cacheLog("kcm");
+    const RS = (n: string) => `/registry/replicasets/default/${n}`;
+    const P = (n: string) => `/registry/pods/default/${n}`;
+    w.store("/registry/deployments/default/nginx", dep(3)[1]);
+    w.store(RS("old"), rs("old", 2)[1]);
+    w.store(P("o1"), pod("o1", "old")[1]);
+    w.store(P("o2"), pod("o2", "old")[1]);
+    w.store(RS("mid"), rs("mid", 1)[1]);
+    w.store(P("m1"), pod("m1", "mid")[1]);
+    w.list("ReplicaSet", RS("old"), RS("mid"));
+    w.act(`deployment: update ReplicaSet default/mid@${w.rvOf(RS("mid"))}`, w.tick());
+    w.update(RS("mid"), rs("mid", 2)[1]);
+    w.log.controllerWrites!.at(-1)!.uncached = true; // no mutation cache: only the watch brings it
+    w.store(P("m2"), pod("m2", "mid", false)[1]);
+    if (seesOwnScale) w.event(RS("mid"));
+    w.act("deployment: create ReplicaSet default/new", w.tick());
+    w.create(RS("new"), rs("new", 1)[1]);
+    w.store(P("n1"), pod("n1", "new", false)[1]); // 5 pods wanted
+    for (let i = 0; i < 400; i++) w.tick();
+    w.store("/registry/leases/kube-system/kcm", null); // 0.4 s on: longer than the grace
+    return checkRollout(w.log)[0];
+  };
+  const lagged = run(false);
+  assert.is(lagged.verdict, "pass", lagged.message);
+  assert.match(lagged.message, "(1 raises decided on a view that lagged followed until back within it)");
+  const seen = run(true);
+  assert.is(seen.verdict, "fail", "its view had the scale: the raise itself broke the bound");
+  assert.match(seen.message, "5 pods wanted by its ReplicaSets");
 });
 
 test("min available: dropping below replicas − maxUnavailable after being available fails, unless a fault explains it", () => {

@@ -43,6 +43,7 @@ import {
   type Pod,
   type ReplicaSet,
 } from "../../core/kube/types.ts";
+import { CACHE_PREFIX, CacheViews } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 /**
@@ -90,6 +91,8 @@ export interface RolloutCheckOptions {
   settleUs?: number;
   /** How long pods must stay above replicas + maxSurge to count. */
   surgeGraceUs?: number;
+  /** The controllers' caches (checkKubeSafety builds them once); made here if absent. */
+  caches?: CacheViews;
 }
 
 /** Longer than the controllers' view lag without faults, shorter than a rollout step (a pod's start). */
@@ -152,6 +155,66 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     const sent = sentAt.get(`${w.key.slice("/registry/replicasets/".length)}@${w.baseRv}`);
     if (sent !== undefined) (rsWrites.get(w.rv) ?? rsWrites.set(w.rv, new Map()).get(w.rv)!).set(w.key, sent);
   }
+
+  // The Deployment controller's ReplicaSet creates and updates, by the revision they landed at: who decided
+  // each, and when (see laggingRaise).
+  const decisions = new Map<string, { process: string; time: number; decidedAt: number }[]>(); // "op ns/name[@base]"
+  for (const a of obs.acts) {
+    const m = /^deployment: (create|update) ReplicaSet (\S+)$/.exec(a.what);
+    if (m === null) continue;
+    const id = `${m[1]} ${m[2]}`;
+    (decisions.get(id) ?? decisions.set(id, []).get(id)!).push({
+      process: a.process,
+      time: a.time,
+      decidedAt: a.decidedAt ?? a.time,
+    });
+  }
+  const decidedWrites = new Map<number, { key: string; process: string; decidedAt: number }[]>();
+  for (const w of obs.writes) {
+    if (w.op === "delete" || !w.key.startsWith(CACHE_PREFIX.ReplicaSet)) continue;
+    const name = w.key.slice(CACHE_PREFIX.ReplicaSet.length);
+    const sent = (decisions.get(w.op === "create" ? `create ${name}` : `update ${name}@${w.baseRv}`) ?? [])
+      .filter((d) => d.time <= w.time)
+      .at(-1);
+    if (sent !== undefined)
+      (decidedWrites.get(w.rv) ?? decidedWrites.set(w.rv, []).get(w.rv)!).push({ key: w.key, ...sent });
+  }
+  // Each ReplicaSet key's revisions in the store, by when they were first recorded.
+  const storeRvs = new Map<string, [number, number][]>();
+  for (const v of obs.versions)
+    if (v.key.startsWith(CACHE_PREFIX.ReplicaSet))
+      (storeRvs.get(v.key) ?? storeRvs.set(v.key, []).get(v.key)!).push([v.time, v.rv]);
+  for (const list of storeRvs.values()) list.sort((a, b) => a[1] - b[1]);
+  const storeRvAt = (key: string, time: number): number | undefined => {
+    let rv: number | undefined;
+    for (const [t, r] of storeRvs.get(key) ?? []) if (t <= time) rv = Math.max(rv ?? 0, r);
+    return rv;
+  };
+  let caches = opts.caches;
+  let laggingRaises = 0;
+  /**
+   * Kubernetes bounds a Deployment controller's decisions on its informers' view, and client-go's keeps no
+   * mutation cache: a ReplicaSet it just scaled shows its old size until the watch delivers the update. A
+   * raise decided on such a view (one of the Deployment's ReplicaSets older in every view the controller
+   * had at that moment than in the store) can take the ReplicaSets above replicas + maxSurge, and with
+   * maxUnavailable 0 nothing takes them back before new pods are ready (controller-conflicts seed 207: a new
+   * ReplicaSet of 1 made on a view that still had its predecessor at 2, not the 3 it had just set).
+   * kube-rollout-decisions holds such a raise to the bound on that view.
+   */
+  const laggingRaise = (rv: number, rsKeys: readonly string[]): boolean => {
+    for (const w of decidedWrites.get(rv) ?? []) {
+      caches ??= new CacheViews(obs);
+      const views = caches.viewsAt(w.process, "ReplicaSet", w.decidedAt);
+      if (views.length === 0) continue;
+      const lagged = rsKeys.some((key) => {
+        if (key === w.key) return false;
+        const inStore = storeRvAt(key, w.decidedAt);
+        return inStore !== undefined && views.every((view) => (view.get(key) ?? 0) < inStore);
+      });
+      if (lagged) return true;
+    }
+    return false;
+  };
 
   const versions = [...obs.versions].sort((a, b) => a.rv - b.rv || (a.key < b.key ? -1 : 1));
   const objects = new Map<string, KubeObject>();
@@ -280,8 +343,23 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v.withinSurge = false;
         v.staleRaise = true;
       }
+      const specified = rss.reduce((s, rs) => s + rs.spec.replicas, 0);
+      if (
+        v.withinSurge &&
+        specified > maxPods &&
+        laggingRaise(
+          rv,
+          rss.map((rs) => `${CACHE_PREFIX.ReplicaSet}${rs.metadata.namespace}/${rs.metadata.name}`),
+        )
+      ) {
+        // A raise decided on a view that had not seen the Deployment's ReplicaSets as they were: followed from here.
+        if (v.excursion !== undefined) report(time);
+        v.withinSurge = false;
+        v.staleRaise = true;
+        laggingRaises++;
+      }
       // Its pods come later (the ReplicaSet controller obeys it): wait until the Deployment controller cut it back.
-      if (v.staleRaise && rss.reduce((s, rs) => s + rs.spec.replicas, 0) <= maxPods) v.staleRaise = false;
+      if (v.staleRaise && specified <= maxPods) v.staleRaise = false;
       if (wanted <= maxPods) {
         if (v.excursion !== undefined) report(time);
         if (observed && !v.withinSurge && !v.staleRaise) {
@@ -346,7 +424,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     violationsResult(
       "kube-max-surge",
       surge,
-      `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge`,
+      `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge${laggingRaises ? ` (${laggingRaises} raises decided on a view that lagged followed until back within it)` : ""}`,
     ),
     violationsResult(
       "kube-min-available",

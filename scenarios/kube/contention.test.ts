@@ -59,4 +59,17 @@ test("controller-conflicts seed 902831 (regression): a ReplicaSet's status write
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("kube-max-surge: a new ReplicaSet made on a view that had not seen the controller's own scale is followed, not counted (controller-conflicts seed 207)", () => {
+  // The Deployment controller (no mutation cache, as client-go's) scaled a ReplicaSet from 2 to 3 and, before
+  // its watch delivered that, made the new ReplicaSet of a template change with 1 on a view that still had
+  // 2: 5 pods for 3 + maxSurge 1, which maxUnavailable 0 keeps until new pods are ready.
+  const r = runScenario({ scenario: controllerConflicts, seed: 207 });
+  const surge = r.checks.find((c) => c.name === "kube-max-surge")!;
+  assert.is(surge.verdict, "pass", surge.message);
+  assert.match(surge.message, "raises decided on a view that lagged");
+  const decisions = r.checks.find((c) => c.name === "kube-rollout-decisions")!;
+  assert.is(decisions.verdict, "pass", decisions.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();

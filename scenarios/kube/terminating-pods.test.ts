@@ -95,4 +95,15 @@ test("seed 89: a new leader's first list does not lower the ReplicaSet controlle
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("seed 155 (regression): pods made for a ReplicaSet count its controller's stalled watch still showed are no overshoot", () => {
+  // kcm-1's ReplicaSet watch lost an event at about 3 s and showed a scale down to 1 only 1.3 s later; the
+  // ReplicaSet controller (client-go's keeps no mutation cache, nor does the Deployment controller) made
+  // two pods for the count of before meanwhile, past the view lag the store's counts allow.
+  const r = runScenario({ scenario: terminatingPods, seed: 155 });
+  const creations = r.checks.find((c) => c.name === "kube-replica-creations")!;
+  assert.is(creations.verdict, "pass", creations.message);
+  assert.match(creations.message, "more for a count the creating controller's cache still held");
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
