@@ -264,6 +264,44 @@ test("max surge: a raise decided on a view that had not seen the controller's ow
   assert.match(seen.message, "5 pods wanted by its ReplicaSets");
 });
 
+test("max surge: an observation made on a view that lagged the controller's own scale does not arm the new bound (kube-smoke seed 686)", () => {
+  // nginx scaled 4 → 8 → 4: the controller set its ReplicaSet to 8, then wrote the status observing the
+  // scale to 4 on a view that still had the ReplicaSet at 4, so it left it at 8 until its watch caught up.
+  const run = (seesOwnScale: boolean) => {
+    const w = cacheLog("kcm");
+    const D = "/registry/deployments/default/nginx";
+    const RS = "/registry/replicasets/default/a";
+    const pods = (from: number, to: number) => {
+      for (let i = from; i <= to; i++) w.store(`/registry/pods/default/a${i}`, pod(`a${i}`, "a")[1]);
+    };
+    w.store(D, dep(4)[1]);
+    w.store(RS, rs("a", 4)[1]);
+    pods(1, 4);
+    w.list("ReplicaSet", RS);
+    w.store(D, dep(8, 2, 1)[1]);
+    w.act(`deployment: update ReplicaSet default/a@${w.rvOf(RS)}`, w.tick());
+    w.update(RS, rs("a", 8)[1]);
+    w.log.controllerWrites!.at(-1)!.uncached = true; // no mutation cache: only the watch brings it
+    w.store(D, dep(4, 3, 2)[1]);
+    if (seesOwnScale) w.event(RS);
+    w.act(`deployment: updateStatus Deployment default/nginx@${w.rvOf(D)}`, w.tick());
+    w.update(D, dep(4, 3, 3)[1]);
+    pods(5, 8); // the ReplicaSet controller makes the 8
+    for (let i = 0; i < 400; i++) w.tick();
+    w.store("/registry/leases/kube-system/kcm", null); // 0.4 s on
+    return checkRollout(w.log)[0];
+  };
+  const lagged = run(false);
+  assert.is(lagged.verdict, "pass", lagged.message);
+  assert.match(lagged.message, "observations made on a view that lagged did not arm the bound");
+  const seen = run(true);
+  assert.is(seen.verdict, "fail", "its view had its own scale to 8: it should have cut it");
+  assert.match(
+    seen.message,
+    /\d pods wanted by its ReplicaSets at rv \d+ \([\d.]+s\), more than replicas 4 \+ maxSurge 1/,
+  );
+});
+
 test("min available: dropping below replicas − maxUnavailable after being available fails, unless a fault explains it", () => {
   const h = new History(1_000_000);
   h.at(dep(4), rs("old", 4), pod("o1", "old"), pod("o2", "old"), pod("o3", "old"), pod("o4", "old"));

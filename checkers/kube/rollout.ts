@@ -7,7 +7,9 @@
 // ReplicaSets' replicas, as its e2e tests do). A change of the Deployment's replicas starts over: the
 // new bound holds from the first revision at which the Deployment controller has observed it
 // (status.observedGeneration ≥ generation: until then it may still act on the old count, read from
-// its cache) and the pods are within it (a scale down is followed, not obeyed at once). A template
+// its cache) and the pods are within it (a scale down is followed, not obeyed at once) — observed on a
+// view that had kept up with the store for the Deployment's ReplicaSets (a controller with no mutation
+// cache sees its own scales only through the watch). A template
 // change (a rollout) does not start over: the whole rollout is held to the bound. An excursion above
 // it counts once it has lasted surgeGraceUs (250 ms): a decision made on a view that had not caught up
 // lands and is undone within moments. A ReplicaSet update the Deployment controller sent before the
@@ -201,20 +203,48 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
    * ReplicaSet of 1 made on a view that still had its predecessor at 2, not the 3 it had just set).
    * kube-rollout-decisions holds such a raise to the bound on that view.
    */
-  const laggingRaise = (rv: number, rsKeys: readonly string[]): boolean => {
-    for (const w of decidedWrites.get(rv) ?? []) {
-      caches ??= new CacheViews(obs);
-      const views = caches.viewsAt(w.process, "ReplicaSet", w.decidedAt);
-      if (views.length === 0) continue;
-      const lagged = rsKeys.some((key) => {
-        if (key === w.key) return false;
-        const inStore = storeRvAt(key, w.decidedAt);
-        return inStore !== undefined && views.every((view) => (view.get(key) ?? 0) < inStore);
-      });
-      if (lagged) return true;
-    }
-    return false;
+  /** Every view `process`'s ReplicaSet cache gave it at `decidedAt` is older than the store for one of `rsKeys`. */
+  const viewLagged = (process: string, decidedAt: number, rsKeys: readonly string[], own?: string): boolean => {
+    caches ??= new CacheViews(obs);
+    const views = caches.viewsAt(process, "ReplicaSet", decidedAt);
+    if (views.length === 0) return false;
+    return rsKeys.some((key) => {
+      if (key === own) return false;
+      const inStore = storeRvAt(key, decidedAt);
+      return inStore !== undefined && views.every((view) => (view.get(key) ?? 0) < inStore);
+    });
   };
+  const laggingRaise = (rv: number, rsKeys: readonly string[]): boolean =>
+    (decidedWrites.get(rv) ?? []).some((w) => viewLagged(w.process, w.decidedAt, rsKeys, w.key));
+
+  // The Deployment controller's status writes, by the revision they landed at: who decided each, and when.
+  // A status that says the controller observed a generation (observedGeneration) proves it acted on the
+  // Deployment as its view then showed it: with no mutation cache, that view may lack the controller's own
+  // latest ReplicaSet writes (kube-smoke seed 686: a scale down to 4 observed on a view that still had the
+  // ReplicaSet at 4, not at the 8 it had just set; controller-conflicts seed 693: a scale down observed on
+  // a view without the new ReplicaSet it had just made). The surge bound is armed only by an observation
+  // made on a view the store had not moved past.
+  const statusDecided = new Map<string, { process: string; time: number; decidedAt: number }[]>(); // "ns/name@base"
+  for (const a of obs.acts) {
+    const m = /^deployment: updateStatus Deployment (\S+@\d+)$/.exec(a.what);
+    if (m === null) continue;
+    (statusDecided.get(m[1]!) ?? statusDecided.set(m[1]!, []).get(m[1]!)!).push({
+      process: a.process,
+      time: a.time,
+      decidedAt: a.decidedAt ?? a.time,
+    });
+  }
+  const statusWrites = new Map<number, { key: string; process: string; decidedAt: number }>(); // rv → its decision
+  for (const w of obs.writes) {
+    if (w.op !== "update" || !w.key.startsWith("/registry/deployments/")) continue;
+    const sent = (statusDecided.get(`${w.key.slice("/registry/deployments/".length)}@${w.baseRv}`) ?? [])
+      .filter((d) => d.time <= w.time)
+      .at(-1);
+    if (sent !== undefined) statusWrites.set(w.rv, { key: w.key, ...sent });
+  }
+  /** Each Deployment key's last status write: whether its view had kept up with the store (default: yes). */
+  const observedFresh = new Map<string, boolean>();
+  let laggingObservations = 0;
 
   const versions = [...obs.versions].sort((a, b) => a.rv - b.rv || (a.key < b.key ? -1 : 1));
   const objects = new Map<string, KubeObject>();
@@ -319,6 +349,13 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       if (rss.length > 1) rolloutRevisions++;
       const maxPods = d.spec.replicas + maxSurge;
       const observed = (d.status?.observedGeneration ?? 0) >= (d.metadata.generation ?? 1);
+      const rsKeys = rss.map((rs) => `${CACHE_PREFIX.ReplicaSet}${rs.metadata.namespace}/${rs.metadata.name}`);
+      const status = statusWrites.get(rv);
+      if (status !== undefined && status.key === key) {
+        const fresh = !viewLagged(status.process, status.decidedAt, rsKeys);
+        if (!fresh && observed) laggingObservations++;
+        observedFresh.set(key, fresh);
+      }
       // An excursion counts once it has lasted surgeGraceUs: a decision made on a view that had not yet
       // caught up (a ReplicaSet a previous leader created, an update in flight) lands and is undone
       // within moments; a controller that leaves the ReplicaSets above the bound does not.
@@ -344,14 +381,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v.staleRaise = true;
       }
       const specified = rss.reduce((s, rs) => s + rs.spec.replicas, 0);
-      if (
-        v.withinSurge &&
-        specified > maxPods &&
-        laggingRaise(
-          rv,
-          rss.map((rs) => `${CACHE_PREFIX.ReplicaSet}${rs.metadata.namespace}/${rs.metadata.name}`),
-        )
-      ) {
+      if (v.withinSurge && specified > maxPods && laggingRaise(rv, rsKeys)) {
         // A raise decided on a view that had not seen the Deployment's ReplicaSets as they were: followed from here.
         if (v.excursion !== undefined) report(time);
         v.withinSurge = false;
@@ -362,7 +392,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       if (v.staleRaise && specified <= maxPods) v.staleRaise = false;
       if (wanted <= maxPods) {
         if (v.excursion !== undefined) report(time);
-        if (observed && !v.withinSurge && !v.staleRaise) {
+        if (observed && observedFresh.get(key) !== false && !v.withinSurge && !v.staleRaise) {
           v.withinSurge = true;
           v.armedAt = time;
         }
@@ -424,7 +454,7 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
     violationsResult(
       "kube-max-surge",
       surge,
-      `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge${laggingRaises ? ` (${laggingRaises} raises decided on a view that lagged followed until back within it)` : ""}`,
+      `${revisions} revisions (${rolloutRevisions} mid-rollout): live pods never above replicas + maxSurge${laggingRaises ? ` (${laggingRaises} raises decided on a view that lagged followed until back within it)` : ""}${laggingObservations ? ` (${laggingObservations} observations made on a view that lagged did not arm the bound)` : ""}`,
     ),
     violationsResult(
       "kube-min-available",

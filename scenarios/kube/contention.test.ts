@@ -72,4 +72,12 @@ test("kube-max-surge: a new ReplicaSet made on a view that had not seen the cont
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("kube-max-surge: a scale down observed on a view without the new ReplicaSet the controller had just made arms no bound (controller-conflicts seed 693)", () => {
+  const r = runScenario({ scenario: controllerConflicts, seed: 693 });
+  const surge = r.checks.find((c) => c.name === "kube-max-surge")!;
+  assert.is(surge.verdict, "pass", surge.message);
+  assert.match(surge.message, "observations made on a view that lagged did not arm the bound");
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();

@@ -46,4 +46,14 @@ test("kube-smoke seed 1: the nginx Deployment applied from an exported manifest 
   );
 });
 
+test("kube-smoke seed 686 (regression): a scale down observed on a view without the controller's own scale up arms the surge bound only once its view caught up", () => {
+  // Scaled 4 → 8 → 4: the Deployment controller (no mutation cache) set its ReplicaSet to 8, then observed
+  // the scale to 4 on a view that still had 4; the ReplicaSet made its 8 pods before the controller cut it.
+  const r = runScenario({ scenario: kubeSmoke, seed: 686 });
+  const surge = r.checks.find((c) => c.name === "kube-max-surge")!;
+  assert.is(surge.verdict, "pass", surge.message);
+  assert.match(surge.message, "observations made on a view that lagged did not arm the bound");
+  assert.is(r.verdict, "pass");
+});
+
 test.run();
