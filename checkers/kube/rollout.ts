@@ -144,65 +144,62 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         f.start <= t && (f.end === undefined || f.end + (f.kind === "container-kill" ? explainKillUs : explainUs) >= t),
     );
 
-  // When the Deployment controller sent each ReplicaSet update ("ns/name@baseRv", earliest: a retry
-  // reuses the base), and the ReplicaSet keys each revision's acknowledged updates wrote, with that time.
-  const sentAt = new Map<string, number>();
+  // The Deployment controller's writes as its leader acts name them ("create ReplicaSet ns/name", "update
+  // ReplicaSet ns/name@base", "updateStatus Deployment ns/name@base"): who decided each, and when.
+  const acted = new Map<string, { process: string; time: number; decidedAt: number }[]>();
   for (const a of obs.acts) {
-    const m = /^deployment: update ReplicaSet (\S+@\d+)$/.exec(a.what);
-    if (m !== null && !(a.time >= (sentAt.get(m[1]!) ?? Infinity))) sentAt.set(m[1]!, a.time);
-  }
-  const rsWrites = new Map<number, Map<string, number>>(); // rv → RS key → when its update was sent
-  for (const w of obs.writes) {
-    if (w.op !== "update" || !w.key.startsWith("/registry/replicasets/")) continue;
-    const sent = sentAt.get(`${w.key.slice("/registry/replicasets/".length)}@${w.baseRv}`);
-    if (sent !== undefined) (rsWrites.get(w.rv) ?? rsWrites.set(w.rv, new Map()).get(w.rv)!).set(w.key, sent);
-  }
-
-  // The Deployment controller's ReplicaSet creates and updates, by the revision they landed at: who decided
-  // each, and when (see laggingRaise).
-  const decisions = new Map<string, { process: string; time: number; decidedAt: number }[]>(); // "op ns/name[@base]"
-  for (const a of obs.acts) {
-    const m = /^deployment: (create|update) ReplicaSet (\S+)$/.exec(a.what);
-    if (m === null) continue;
-    const id = `${m[1]} ${m[2]}`;
-    (decisions.get(id) ?? decisions.set(id, []).get(id)!).push({
+    if (!a.what.startsWith("deployment: ")) continue;
+    const id = a.what.slice("deployment: ".length);
+    (acted.get(id) ?? acted.set(id, []).get(id)!).push({
       process: a.process,
       time: a.time,
       decidedAt: a.decidedAt ?? a.time,
     });
   }
-  const decidedWrites = new Map<number, { key: string; process: string; decidedAt: number }[]>();
+  // The ReplicaSet keys each revision's acknowledged updates wrote, with when the update was first sent (a
+  // retry reuses its base).
+  const rsWrites = new Map<number, Map<string, number>>(); // rv → RS key → when its update was sent
   for (const w of obs.writes) {
-    if (w.op === "delete" || !w.key.startsWith(CACHE_PREFIX.ReplicaSet)) continue;
-    const name = w.key.slice(CACHE_PREFIX.ReplicaSet.length);
-    const sent = (decisions.get(w.op === "create" ? `create ${name}` : `update ${name}@${w.baseRv}`) ?? [])
-      .filter((d) => d.time <= w.time)
-      .at(-1);
-    if (sent !== undefined)
-      (decidedWrites.get(w.rv) ?? decidedWrites.set(w.rv, []).get(w.rv)!).push({ key: w.key, ...sent });
+    if (w.op !== "update" || !w.key.startsWith(CACHE_PREFIX.ReplicaSet)) continue;
+    const sends = acted.get(`update ReplicaSet ${w.key.slice(CACHE_PREFIX.ReplicaSet.length)}@${w.baseRv}`);
+    if (sends !== undefined)
+      (rsWrites.get(w.rv) ?? rsWrites.set(w.rv, new Map()).get(w.rv)!).set(
+        w.key,
+        Math.min(...sends.map((d) => d.time)),
+      );
+  }
+  /** The act that sent a landed write (the last one with its id sent before it landed). */
+  const decisionOf = (id: string, w: { time: number }) => (acted.get(id) ?? []).filter((d) => d.time <= w.time).at(-1);
+  const DEPLOYMENT_PREFIX = "/registry/deployments/";
+  // ReplicaSet creates and updates by the revision they landed at (see laggingRaise), status writes likewise.
+  const decidedWrites = new Map<number, { key: string; process: string; decidedAt: number }[]>();
+  const statusWrites = new Map<number, { key: string; process: string; decidedAt: number }>();
+  for (const w of obs.writes) {
+    if (w.op === "delete") continue;
+    if (w.key.startsWith(CACHE_PREFIX.ReplicaSet)) {
+      const name = w.key.slice(CACHE_PREFIX.ReplicaSet.length);
+      const sent = decisionOf(
+        w.op === "create" ? `create ReplicaSet ${name}` : `update ReplicaSet ${name}@${w.baseRv}`,
+        w,
+      );
+      if (sent !== undefined)
+        (decidedWrites.get(w.rv) ?? decidedWrites.set(w.rv, []).get(w.rv)!).push({ key: w.key, ...sent });
+    } else if (w.op === "update" && w.key.startsWith(DEPLOYMENT_PREFIX)) {
+      const sent = decisionOf(`updateStatus Deployment ${w.key.slice(DEPLOYMENT_PREFIX.length)}@${w.baseRv}`, w);
+      if (sent !== undefined) statusWrites.set(w.rv, { key: w.key, ...sent });
+    }
   }
   // Each ReplicaSet key's revisions in the store, by when they were first recorded.
   const storeRvs = new Map<string, [number, number][]>();
   for (const v of obs.versions)
     if (v.key.startsWith(CACHE_PREFIX.ReplicaSet))
       (storeRvs.get(v.key) ?? storeRvs.set(v.key, []).get(v.key)!).push([v.time, v.rv]);
-  for (const list of storeRvs.values()) list.sort((a, b) => a[1] - b[1]);
   const storeRvAt = (key: string, time: number): number | undefined => {
     let rv: number | undefined;
     for (const [t, r] of storeRvs.get(key) ?? []) if (t <= time) rv = Math.max(rv ?? 0, r);
     return rv;
   };
   let caches = opts.caches;
-  let laggingRaises = 0;
-  /**
-   * Kubernetes bounds a Deployment controller's decisions on its informers' view, and client-go's keeps no
-   * mutation cache: a ReplicaSet it just scaled shows its old size until the watch delivers the update. A
-   * raise decided on such a view (one of the Deployment's ReplicaSets older in every view the controller
-   * had at that moment than in the store) can take the ReplicaSets above replicas + maxSurge, and with
-   * maxUnavailable 0 nothing takes them back before new pods are ready (controller-conflicts seed 207: a new
-   * ReplicaSet of 1 made on a view that still had its predecessor at 2, not the 3 it had just set).
-   * kube-rollout-decisions holds such a raise to the bound on that view.
-   */
   /** Every view `process`'s ReplicaSet cache gave it at `decidedAt` is older than the store for one of `rsKeys`. */
   const viewLagged = (process: string, decidedAt: number, rsKeys: readonly string[], own?: string): boolean => {
     caches ??= new CacheViews(obs);
@@ -214,34 +211,24 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
       return inStore !== undefined && views.every((view) => (view.get(key) ?? 0) < inStore);
     });
   };
+  /**
+   * Kubernetes bounds a Deployment controller's decisions on its informers' view, and client-go's keeps no
+   * mutation cache: a ReplicaSet it just scaled shows its old size until the watch delivers the update. A
+   * raise decided on such a view (one of the Deployment's ReplicaSets older in every view the controller
+   * had at that moment than in the store) can take the ReplicaSets above replicas + maxSurge, and with
+   * maxUnavailable 0 nothing takes them back before new pods are ready (controller-conflicts seed 207: a new
+   * ReplicaSet of 1 made on a view that still had its predecessor at 2, not the 3 it had just set).
+   * kube-rollout-decisions holds such a raise to the bound on that view.
+   */
   const laggingRaise = (rv: number, rsKeys: readonly string[]): boolean =>
     (decidedWrites.get(rv) ?? []).some((w) => viewLagged(w.process, w.decidedAt, rsKeys, w.key));
-
-  // The Deployment controller's status writes, by the revision they landed at: who decided each, and when.
+  let laggingRaises = 0;
   // A status that says the controller observed a generation (observedGeneration) proves it acted on the
   // Deployment as its view then showed it: with no mutation cache, that view may lack the controller's own
   // latest ReplicaSet writes (kube-smoke seed 686: a scale down to 4 observed on a view that still had the
   // ReplicaSet at 4, not at the 8 it had just set; controller-conflicts seed 693: a scale down observed on
   // a view without the new ReplicaSet it had just made). The surge bound is armed only by an observation
   // made on a view the store had not moved past.
-  const statusDecided = new Map<string, { process: string; time: number; decidedAt: number }[]>(); // "ns/name@base"
-  for (const a of obs.acts) {
-    const m = /^deployment: updateStatus Deployment (\S+@\d+)$/.exec(a.what);
-    if (m === null) continue;
-    (statusDecided.get(m[1]!) ?? statusDecided.set(m[1]!, []).get(m[1]!)!).push({
-      process: a.process,
-      time: a.time,
-      decidedAt: a.decidedAt ?? a.time,
-    });
-  }
-  const statusWrites = new Map<number, { key: string; process: string; decidedAt: number }>(); // rv → its decision
-  for (const w of obs.writes) {
-    if (w.op !== "update" || !w.key.startsWith("/registry/deployments/")) continue;
-    const sent = (statusDecided.get(`${w.key.slice("/registry/deployments/".length)}@${w.baseRv}`) ?? [])
-      .filter((d) => d.time <= w.time)
-      .at(-1);
-    if (sent !== undefined) statusWrites.set(w.rv, { key: w.key, ...sent });
-  }
   /** Each Deployment key's last status write: whether its view had kept up with the store (default: yes). */
   const observedFresh = new Map<string, boolean>();
   let laggingObservations = 0;
