@@ -230,6 +230,20 @@ test("max surge: after a late stale raise was cut back, the bound holds again", 
   assert.match(bad.message, "6 pods wanted by its ReplicaSets at rv 8");
 });
 
+/** The Deployment controller scales a ReplicaSet: acknowledged, but only its watch brings it to its cache (no mutation cache). */
+function uncachedScale(w: ReturnType<typeof cacheLog>, key: string, object: KubeObject): void {
+  w.act(`deployment: update ReplicaSet ${key.slice("/registry/replicasets/".length)}@${w.rvOf(key)}`, w.tick());
+  w.update(key, object);
+  w.log.controllerWrites!.at(-1)!.uncached = true;
+}
+
+/** The surge rule's verdict with one more revision 0.4 s on: longer than its grace. */
+function surgeAfterGrace(w: ReturnType<typeof cacheLog>) {
+  for (let i = 0; i < 400; i++) w.tick();
+  w.store("/registry/leases/kube-system/kcm", null);
+  return checkRollout(w.log)[0];
+}
+
 test("max surge: a raise decided on a view that had not seen the controller's own scale is followed, not counted (controller-conflicts seed 207)", () => {
   // nginx at 3 (maxSurge 1, maxUnavailable 0): the controller scales mid from 1 to 2 (4 in all), then,
   // before its watch delivers that, makes a new ReplicaSet of 1 on a view that still has mid at 1.
@@ -244,17 +258,13 @@ test("max surge: a raise decided on a view that had not seen the controller's ow
     w.store(RS("mid"), rs("mid", 1)[1]);
     w.store(P("m1"), pod("m1", "mid")[1]);
     w.list("ReplicaSet", RS("old"), RS("mid"));
-    w.act(`deployment: update ReplicaSet default/mid@${w.rvOf(RS("mid"))}`, w.tick());
-    w.update(RS("mid"), rs("mid", 2)[1]);
-    w.log.controllerWrites!.at(-1)!.uncached = true; // no mutation cache: only the watch brings it
+    uncachedScale(w, RS("mid"), rs("mid", 2)[1]);
     w.store(P("m2"), pod("m2", "mid", false)[1]);
     if (seesOwnScale) w.event(RS("mid"));
     w.act("deployment: create ReplicaSet default/new", w.tick());
     w.create(RS("new"), rs("new", 1)[1]);
     w.store(P("n1"), pod("n1", "new", false)[1]); // 5 pods wanted
-    for (let i = 0; i < 400; i++) w.tick();
-    w.store("/registry/leases/kube-system/kcm", null); // 0.4 s on: longer than the grace
-    return checkRollout(w.log)[0];
+    return surgeAfterGrace(w);
   };
   const lagged = run(false);
   assert.is(lagged.verdict, "pass", lagged.message);
@@ -279,17 +289,13 @@ test("max surge: an observation made on a view that lagged the controller's own 
     pods(1, 4);
     w.list("ReplicaSet", RS);
     w.store(D, dep(8, 2, 1)[1]);
-    w.act(`deployment: update ReplicaSet default/a@${w.rvOf(RS)}`, w.tick());
-    w.update(RS, rs("a", 8)[1]);
-    w.log.controllerWrites!.at(-1)!.uncached = true; // no mutation cache: only the watch brings it
+    uncachedScale(w, RS, rs("a", 8)[1]);
     w.store(D, dep(4, 3, 2)[1]);
     if (seesOwnScale) w.event(RS);
     w.act(`deployment: updateStatus Deployment default/nginx@${w.rvOf(D)}`, w.tick());
     w.update(D, dep(4, 3, 3)[1]);
     pods(5, 8); // the ReplicaSet controller makes the 8
-    for (let i = 0; i < 400; i++) w.tick();
-    w.store("/registry/leases/kube-system/kcm", null); // 0.4 s on
-    return checkRollout(w.log)[0];
+    return surgeAfterGrace(w);
   };
   const lagged = run(false);
   assert.is(lagged.verdict, "pass", lagged.message);
