@@ -53,7 +53,7 @@ function newReplicaSet(d: Deployment, hash: string, replicas: number, maxSurge: 
       name: `${d.metadata.name}-${hash}`,
       namespace: d.metadata.namespace!,
       labels,
-      annotations: { [DESIRED_REPLICAS]: String(n), [MAX_REPLICAS]: String(n + maxSurge) },
+      annotations: sizedFor(n, maxSurge),
       ownerReferences: [ownerRefTo(d)],
     },
     spec: {
@@ -73,9 +73,15 @@ const ready = (rs: ReplicaSet) => Math.min(rs.spec.replicas, rs.status?.readyRep
 export const DESIRED_REPLICAS = "deployment.kubernetes.io/desired-replicas";
 export const MAX_REPLICAS = "deployment.kubernetes.io/max-replicas";
 
-/** Kubernetes' SetReplicasAnnotations: what the Deployment looked like when this ReplicaSet was sized. */
-function replicasAnnotations(rs: ReplicaSet, n: number, maxSurge: number): Record<string, string> {
-  return { ...rs.metadata.annotations, [DESIRED_REPLICAS]: String(n), [MAX_REPLICAS]: String(n + maxSurge) };
+/** Kubernetes' SetReplicasAnnotations: what the Deployment looked like when a ReplicaSet was sized. */
+function sizedFor(n: number, maxSurge: number): Record<string, string> {
+  return { [DESIRED_REPLICAS]: String(n), [MAX_REPLICAS]: String(n + maxSurge) };
+}
+
+/** One of those annotations as a number (undefined: absent or not a number). */
+function annotatedCount(rs: ReplicaSet, key: typeof DESIRED_REPLICAS | typeof MAX_REPLICAS): number | undefined {
+  const v = Number.parseInt(rs.metadata.annotations?.[key] ?? "", 10);
+  return Number.isInteger(v) ? v : undefined;
 }
 
 function annotationsCurrent(rs: ReplicaSet, n: number, maxSurge: number): boolean {
@@ -95,7 +101,7 @@ function scaled(
   const metadata =
     opts.scaleKeepsAnnotations === true
       ? rs.metadata
-      : { ...rs.metadata, annotations: replicasAnnotations(rs, n, maxSurge) };
+      : { ...rs.metadata, annotations: { ...rs.metadata.annotations, ...sizedFor(n, maxSurge) } };
   return { op: "update", object: { ...rs, metadata, spec: { ...rs.spec, replicas } } };
 }
 
@@ -105,10 +111,7 @@ const byAge = (a: ReplicaSet, b: ReplicaSet) =>
   (a.metadata.name < b.metadata.name ? -1 : 1);
 
 /** The desired-replicas annotation: the Deployment's replicas when the ReplicaSet was last sized. */
-function desiredOf(rs: ReplicaSet): number | undefined {
-  const v = Number.parseInt(rs.metadata.annotations?.[DESIRED_REPLICAS] ?? "", 10);
-  return Number.isInteger(v) ? v : undefined;
-}
+const desiredOf = (rs: ReplicaSet) => annotatedCount(rs, DESIRED_REPLICAS);
 
 /**
  * isScalingEvent: an active ReplicaSet was sized for another replica count than the Deployment has now
@@ -128,8 +131,8 @@ function isScalingEvent(d: Deployment, rss: readonly ReplicaSet[]): boolean {
  */
 function fractionOf(rs: ReplicaSet, d: Deployment, allowed: number): number {
   if (d.spec.replicas === 0) return -rs.spec.replicas;
-  const annotated = Number.parseInt(rs.metadata.annotations?.[MAX_REPLICAS] ?? "", 10);
-  const before = Number.isInteger(annotated) && annotated > 0 ? annotated : (d.status?.replicas ?? 0);
+  const annotated = annotatedCount(rs, MAX_REPLICAS) ?? 0;
+  const before = annotated > 0 ? annotated : (d.status?.replicas ?? 0);
   if (before === 0) return 0;
   return Math.round((rs.spec.replicas * allowed) / before) - rs.spec.replicas;
 }
