@@ -75,7 +75,7 @@ const BOUNDS: [BugName, number][] = [
   ["mvcc-watch-progress-below-start", 15], // [6] kv-chaos: watch's bookmarkable (21 of seeds 1..100; watch-compaction 15, deployment-rollout 32; none of 200 in kv-chaos or deployment-rollout before the check judged a notification against the start revision)
   ["mvcc-compact-drops-recreated-key", 10], // [3] kv-chaos: linearizability (a read of the lost key) and watch (its next put is a create; 22 and 11 of seeds 1..200)
   ["kube-conflict-retry-stale-body", 5], // [1] controller-conflicts: kube-lost-update's controller half (99 of seeds 1..100; deployment-rollout 80, kube-smoke 84; kube-binding alone: 2 of 100)
-  ["kube-gc-owner-by-name", 15], // [3] controller-conflicts: kube-liveness (garbage left: 22 of seeds 1..100, the seeds that delete and re-create the Deployment)
+  ["kube-gc-owner-by-name", 15], // [4] controller-conflicts: kube-liveness (garbage left: 22 of seeds 1..100, the seeds that delete and re-create the Deployment)
   ["raft-conf-change-while-pending", 10], // [2] membership-change: raft-safety's config-one-at-a-time when two admins work at once (115 of seeds 1..300); checkers/raft/mutants.test.ts scripts the harm (two leaders commit different entries)
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)

@@ -53,6 +53,9 @@ export function garbageCollector(opts: GarbageCollectorOptions = {}): Controller
   return defineController({
     name: "garbage-collector",
     watches: ["ReplicaSet", "Pod", "Deployment"],
+    // Kubernetes' garbage collector acts on its graph of what its informers delivered; a delete it has
+    // sent shows only when the watch brings it (a second delete of the same object fails its precondition).
+    mutationCache: false,
     keysFor,
     reconcile: (key, cache) => reconcileGarbage(key, cache, opts),
   });

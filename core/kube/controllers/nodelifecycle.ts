@@ -177,8 +177,8 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
     }
     if (!hasUnreachableTaint(node, "NoExecute")) return { writes: [] };
     // The tolerations run from when the informer delivered the taint (the taint manager's node update),
-    // not from this controller's own write of it: the cache holds that write before the informer does,
-    // and timing from it evicted up to a watch delay early (node-failures seed 901392: 116 ms).
+    // not from this controller's own write of it: timing from the write evicted up to a watch delay early
+    // (node-failures seed 901392: 116 ms, when this controller's cache still held its own writes).
     const since = taintSeen.get(name);
     if (since === undefined || now - since < opts.tolerationUs) return { writes: [] };
     const writes: Write[] = [];
@@ -196,6 +196,9 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
     watches: ["Node", "Lease", "Pod"],
     // Nodes are looked at every monitor period (and when they change); renewals only move the probe.
     keysFor: (kind, obj) => (kind === "Node" ? [obj.metadata.name] : []),
+    // As Kubernetes' node lifecycle controller, which reads its listers: its own taint, condition and
+    // eviction show when the watch brings them, and a write decided before that fails its precondition.
+    mutationCache: false,
     observe,
     reconcile,
     written: (key, write, outcome) => {
