@@ -61,6 +61,8 @@ export function profileRows(p: SeedProfile): Measurement[] {
         onlineCheckMs: per(s.onlineMs),
         offlineCheckMs: per(s.offlineMs),
       },
+      // The CPU profiler's samples of the instrumented pass: in the runs, and of those in a monitor.
+      samples: p.samples,
       splitPercent:
         instrumented > 0
           ? {

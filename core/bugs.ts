@@ -508,6 +508,13 @@ export const BUG_CATALOG = [
     scenario: "container-crashes",
   },
   {
+    name: "kube-kubelet-reboot-resets-phase",
+    bug: "a rebooted node's kubelet counts its pods' containers from nothing: a pod that ran there is reported Pending, restart count 0, until its container runs again",
+    modelledOn:
+      "etcdsim's own kubelet before kube-binding judged phases (container-crashes seed 1, node-failures seed 1: Running, then Pending after the node's reboot); Kubernetes' getPhase keeps a pod Running while a container that ran restarts (restartPolicy Always), and the runtime's exited container carries the restart count across the reboot",
+    scenario: "container-crashes",
+  },
+  {
     name: "kube-kubelet-no-admission",
     bug: "a kubelet runs every pod bound to its node, however many: nothing on the node checks the pods against its capacity, so a scheduler that binds on a stale view overfills it",
     modelledOn:

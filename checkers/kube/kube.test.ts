@@ -96,6 +96,41 @@ test("binding: a pod stays in a terminal phase once in one; Pending to Running t
   );
 });
 
+test("binding: a pod Ready only while Running, and Running through its restarts, passes; Ready while Pending or Running back to Pending fails", () => {
+  const inPhase = (uid: string, phase: "Pending" | "Running", ready: boolean): Pod => ({
+    ...pod("p", uid, "node-1"),
+    status: { phase, conditions: [{ type: "Ready", status: ready ? "True" : "False" }] },
+  });
+  const restarts = checkBindings(
+    log({
+      versions: [
+        v("p", 10, inPhase("u1", "Pending", false), 10),
+        v("p", 11, inPhase("u1", "Running", true), 10),
+        // Its container died (or its node rebooted): not ready, still Running.
+        v("p", 12, inPhase("u1", "Running", false), 10),
+        v("p", 13, inPhase("u1", "Running", true), 10),
+        v("p", 14, null),
+        // A new pod of the same name starts Pending again.
+        v("p", 15, inPhase("u2", "Pending", false), 15),
+      ],
+    }),
+  );
+  assert.is(restarts.verdict, "pass", restarts.message);
+  const readyPending = checkBindings(log({ versions: [v("p", 10, inPhase("u1", "Pending", true), 10)] }));
+  assert.is(readyPending.verdict, "fail");
+  assert.is(
+    readyPending.message,
+    "/registry/pods/default/p (uid u1) Ready in phase Pending at rv 10: a ready pod is Running",
+  );
+  const backToPending = checkBindings(
+    log({
+      versions: [v("p", 10, inPhase("u1", "Running", true), 10), v("p", 11, inPhase("u1", "Pending", false), 10)],
+    }),
+  );
+  assert.is(backToPending.verdict, "fail");
+  assert.match(backToPending.message, "(uid u1) Running at rv 10, then Pending at rv 11");
+});
+
 test("binding: a pod bound to a node that does not exist fails", () => {
   const r = checkBindings(log({ versions: [v("p", 10, pod("p", "u1", "node-9"), 10)] }));
   assert.is(r.verdict, "fail");

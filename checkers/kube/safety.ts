@@ -3,6 +3,7 @@
 // never invent one.
 import type { CheckEvidence, CheckOf, CheckResult, ViolationList } from "../types.ts";
 import type { InformerObservation, KubeObservations, ObjectVersion } from "../../core/kube/observations.ts";
+import { podIsReady } from "../../core/kube/types.ts";
 
 const MAX_EVIDENCE = 20;
 
@@ -47,8 +48,11 @@ function byKey(versions: readonly ObjectVersion[]): Map<string, ObjectVersion[]>
  * Pods: never bound to two nodes nor rebound (nodeName, once set, never changes for one uid); never
  * bound to a node that does not exist; never out of a terminal phase once in one (Failed and Succeeded
  * are final: kubernetes #58711 saw Failed become Succeeded, and the kubelet has refused such a status
- * since #59767). Every kind: no two live objects share a name — within one etcd generation of a key
- * (one createRevision) the uid never changes.
+ * since #59767); Ready only in phase Running (the kubelet's Ready condition needs every container
+ * ready, so running, and its getPhase then says Running); never back to Pending once Running (Pending is
+ * a pod whose containers have not all started yet; with restartPolicy Always a container that died, or
+ * one a node's reboot took, leaves its pod Running while it restarts). Every kind: no two live objects
+ * share a name — within one etcd generation of a key (one createRevision) the uid never changes.
  */
 export function checkBindings(obs: KubeObservations): CheckResult {
   const nodes = new Set(obs.nodes);
@@ -58,6 +62,8 @@ export function checkBindings(obs: KubeObservations): CheckResult {
     const bindings = new Map<string, { node: string; rv: number }>();
     /** Per uid: the terminal phase a version of the pod reached first, and at which revision. */
     const ended = new Map<string, { phase: string; rv: number }>();
+    /** Per uid: the first revision at which a version of the pod was Running. */
+    const ran = new Map<string, number>();
     const uidOfGeneration = new Map<number, { uid: string; rv: number }>();
     for (const v of vs) {
       const o = v.object;
@@ -80,6 +86,14 @@ export function checkBindings(obs: KubeObservations): CheckResult {
           `${key} (uid ${uid}) ${end.phase} at rv ${end.rv}, then ${phase ?? "no phase"} at rv ${v.rv}: a terminal phase is final`,
         );
       else if (end === undefined && (phase === "Failed" || phase === "Succeeded")) ended.set(uid, { phase, rv: v.rv });
+      if (podIsReady(o) && phase !== "Running")
+        violations.push(`${key} (uid ${uid}) Ready in phase ${phase ?? "unset"} at rv ${v.rv}: a ready pod is Running`);
+      const ranAt = ran.get(uid);
+      if (phase === "Running" && ranAt === undefined) ran.set(uid, v.rv);
+      else if (phase === "Pending" && ranAt !== undefined)
+        violations.push(
+          `${key} (uid ${uid}) Running at rv ${ranAt}, then Pending at rv ${v.rv}: a pod that ran stays Running while its containers restart`,
+        );
       const node = o.spec.nodeName ?? "";
       const prev = bindings.get(uid);
       if (node !== "" && !nodes.has(node)) {
@@ -102,7 +116,7 @@ export function checkBindings(obs: KubeObservations): CheckResult {
   return violationsResult(
     "kube-binding",
     violations,
-    `${bound} pod bindings, none rebound or to an unknown node, no pod out of a terminal phase; no name shared by two live objects`,
+    `${bound} pod bindings, none rebound or to an unknown node, no pod out of a terminal phase, back to Pending or Ready but not Running; no name shared by two live objects`,
   );
 }
 

@@ -99,6 +99,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const ignoresExit = cfg.bugs?.has("kube-kubelet-ignores-container-exit") === true;
   // MUTANT kube-kubelet-reboot-keeps-ready: a rebooted node says nothing of its pods until their containers run.
   const rebootKeepsReady = cfg.bugs?.has("kube-kubelet-reboot-keeps-ready") === true;
+  // MUTANT kube-kubelet-reboot-resets-phase: a rebooted node counts its pods' containers from nothing.
+  const rebootResetsPhase = cfg.bugs?.has("kube-kubelet-reboot-resets-phase") === true;
   // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
   // MUTANT kube-kubelet-keeps-deleted-pods: a pod deleted from the API keeps its container running.
@@ -189,7 +191,11 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
         return;
       }
       const image = p.spec.containers.map((x) => x.image).join(",");
-      c = { uid, key: objectKey(p), image, restarts: 0, reported: undefined, writing: false };
+      // A pod Running before this node rebooted: its container ran here, and the one started now is a
+      // restart of it (the runtime still lists the exited one), so the pod stays Running and counts it.
+      const ran = p.status?.phase === "Running" && !rebootResetsPhase;
+      const restarts = ran ? Math.max(0, ...(p.status?.containerStatuses ?? []).map((x) => x.restartCount)) + 1 : 0;
+      c = { uid, key: objectKey(p), image, restarts, reported: undefined, writing: false };
       containers.set(uid, c);
       startContainer(c, 0);
     }
