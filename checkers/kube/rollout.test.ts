@@ -274,6 +274,37 @@ test("max surge: a raise decided on a view that had not seen the controller's ow
   assert.match(seen.message, "5 pods wanted by its ReplicaSets");
 });
 
+test("max surge: a new ReplicaSet made whole on a view without its predecessor, before the bound held, is followed until back within it (watch-compaction seed 503270)", () => {
+  // nginx at 3 (maxSurge 1, maxUnavailable 0), its image changed before the first ReplicaSet's pods were
+  // made: the controller makes the new ReplicaSet of 3 on a view that lacks the first (3 + 3 wanted), and
+  // its next status, on a view that has caught up, observes the change while the old pods still run.
+  const run = (seesPredecessor: boolean) => {
+    const w = cacheLog("kcm");
+    const D = "/registry/deployments/default/nginx";
+    const RS = (n: string) => `/registry/replicasets/default/${n}`;
+    const P = (n: string) => `/registry/pods/default/${n}`;
+    w.store(D, dep(3, 2, 1)[1]);
+    w.store(RS("old"), rs("old", 3)[1]);
+    w.list("ReplicaSet", ...(seesPredecessor ? [RS("old")] : []));
+    w.act("deployment: create ReplicaSet default/new", w.tick());
+    w.create(RS("new"), rs("new", 3)[1]);
+    w.event(RS("old"));
+    w.event(RS("new"));
+    for (const i of [1, 2, 3]) w.store(P(`o${i}`), pod(`o${i}`, "old")[1]);
+    w.act(`deployment: updateStatus Deployment default/nginx@${w.rvOf(D)}`, w.tick());
+    w.update(D, dep(3, 2, 2)[1]);
+    w.store(P("n1"), pod("n1", "new", false)[1]); // 4 wanted: within 3 + 1
+    w.store(P("n2"), pod("n2", "new", false)[1]); // 5 wanted
+    return surgeAfterGrace(w);
+  };
+  const lagged = run(false);
+  assert.is(lagged.verdict, "pass", lagged.message);
+  assert.match(lagged.message, "(1 raises decided on a view that lagged followed until back within it)");
+  const seen = run(true);
+  assert.is(seen.verdict, "fail", "its view had the first ReplicaSet: a new one of 3 broke the bound");
+  assert.match(seen.message, "5 pods wanted by its ReplicaSets");
+});
+
 test("max surge: an observation made on a view that lagged the controller's own scale does not arm the new bound (kube-smoke seed 686)", () => {
   // nginx scaled 4 → 8 → 4: the controller set its ReplicaSet to 8, then wrote the status observing the
   // scale to 4 on a view that still had the ReplicaSet at 4, so it left it at 8 until its watch caught up.

@@ -368,12 +368,19 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         v.staleRaise = true;
       }
       const specified = rss.reduce((s, rs) => s + rs.spec.replicas, 0);
-      if (v.withinSurge && specified > maxPods && laggingRaise(rv, rsKeys)) {
-        // A raise decided on a view that had not seen the Deployment's ReplicaSets as they were: followed from here.
-        if (v.excursion !== undefined) report(time);
-        v.withinSurge = false;
+      if (specified > maxPods && laggingRaise(rv, rsKeys)) {
+        // A raise decided on a view that had not seen the Deployment's ReplicaSets as they were: followed from
+        // here, and the bound armed only once the ReplicaSets are back within it. Before the bound held too:
+        // a new ReplicaSet made whole on a view without its predecessor (watch-compaction seed 503270: the
+        // informer, relisting, had not yet shown the first ReplicaSet of a Deployment whose image changed
+        // before its pods were made), and a later observation on a view that had caught up armed the bound
+        // over the excess.
+        if (v.withinSurge) {
+          if (v.excursion !== undefined) report(time);
+          v.withinSurge = false;
+        }
+        if (!v.staleRaise) laggingRaises++;
         v.staleRaise = true;
-        laggingRaises++;
       }
       // Its pods come later (the ReplicaSet controller obeys it): wait until the Deployment controller cut it back.
       if (v.staleRaise && specified <= maxPods) v.staleRaise = false;

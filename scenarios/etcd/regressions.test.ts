@@ -143,4 +143,28 @@ test("auth-revoke seeds 900312 and 900640: liveness waits for the operator's set
   }
 });
 
+test("auth-revoke seed 502534: a write that lands after liveness and raises NOSPACE is answered by the operator before the run ends (etcd-nospace)", () => {
+  // Found by a sweep of seeds 500001..504000: the backend had passed the quota at 1.9 s, but the alarm that
+  // refusal proposed was lost to a partition; a rogue's put, slowed and retried past the heal, met the
+  // quota 140 ms after liveness held and raised NOSPACE, and the run ended 200 ms later, before the
+  // operator's compaction, defrag and disarm ("did not recover").
+  const r = runScenario({ scenario: findScenario("auth-revoke")!, seed: 502534 });
+  const nospace = r.checks.find((c) => c.name === "etcd-nospace")!;
+  assert.is(nospace.verdict, "pass", nospace.message);
+  assert.match(nospace.message, /[1-9]\d* disarms/);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
+test("watch-compaction seed 503270: a new ReplicaSet made whole on a view without its predecessor, before the surge bound held, is followed until back within it (kube-max-surge)", () => {
+  // Found by a sweep of seeds 500001..504000: the image changed before the first ReplicaSet's pods were
+  // made, and the Deployment controller, its informer relisting after a compaction, made the new
+  // ReplicaSet at 5 on a view without the first (5 + 5 against 5 + maxSurge 2). Its next status, on a view
+  // that had caught up, armed the bound over that excess, and the old pods stay until new ones are ready.
+  const r = runScenario({ scenario: findScenario("watch-compaction")!, seed: 503270 });
+  const surge = r.checks.find((c) => c.name === "kube-max-surge")!;
+  assert.is(surge.verdict, "pass", surge.message);
+  assert.match(surge.message, /raises decided on a view that lagged/);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
