@@ -606,6 +606,13 @@ export const BUG_CATALOG = [
     scenario: "lease-checkpoints",
   },
   {
+    name: "etcd-lease-keepalive-clear-unproposed",
+    bug: "a leader never proposes the clear a keep-alive of a checkpointed lease waits for: once a checkpoint has recorded a lease's remainder, every keep-alive of it fails (timeout), and its holder loses the lease on a healthy cluster",
+    modelledOn:
+      "a survivor of a mutation campaign over core/etcd (a negated leader check in the clear's proposal): no checker judged that a healed cluster keeps a checkpointed lease alive, since a failed keep-alive promises nothing; the liveness probe now keeps its lease alive again after a checkpoint interval",
+    scenario: "lease-checkpoints",
+  },
+  {
     name: "etcd-lease-ttl-after-demote",
     bug: "a leader that stops leading while a LeaseTimeToLive waits for its apply answers from its demoted lessor, whose leases never expire: TTL 9223372036 seconds, a promise the next leader does not keep",
     modelledOn:

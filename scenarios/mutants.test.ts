@@ -102,6 +102,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-checkpoint-unscheduled-on-promote", 5], // [1] lease-checkpoints: lease-expiry, no checkpoint under the last leader (500 of seeds 1..500)
   ["etcd-lease-checkpoint-not-persisted", 10], // [2] lease-checkpoints: lease-expiry, a restarted leader restarts the whole TTL (377 of seeds 1..500)
   ["etcd-lease-renew-stale-checkpoint", 30], // [23] lease-checkpoints: lease-safety, a lease ended 1.2 s early from a remainder older than its renewal (1 of seeds 1..500: a keep-alive must cross a checkpoint in flight, then the leader change come before the next one)
+  ["etcd-lease-keepalive-clear-unproposed", 5], // [1] lease-checkpoints: liveness, the probe's second keep-alive, after a checkpoint, never answered (10 of seeds 1..10)
   ["mvcc-watch-range-end-inclusive", 10], // [1] kv-chaos: watch, an event of the range's end key (59 of seeds 1..500, since kv-chaos watches key ranges on half its seeds)
   ["kube-reflector-relists-from-zero", 40], // [31] watch-cache: kube-informer-reliable, a relist through a lagging cache went back in time (8 of seeds 1..100)
   ["kube-watch-cache-list-unblocked", 10], // [2] watch-cache: kube-informer-reliable, a relist answered before the cache reached it (37 of seeds 1..100)

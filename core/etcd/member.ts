@@ -1367,7 +1367,9 @@ export class EtcdMember implements Actor {
       origin: this.env.id,
       reqId,
     };
-    if (this.driver.node.roleKind !== "leader" || !this.driver.propose(entry).ok) {
+    // MUTANT etcd-lease-keepalive-clear-unproposed: the clear is never proposed, so it never applies.
+    const unproposed = this.bugs.has("etcd-lease-keepalive-clear-unproposed");
+    if (unproposed || this.driver.node.roleKind !== "leader" || !this.driver.propose(entry).ok) {
       this.clears.delete(reqId);
       this.env.cancelTimer(timer);
       done(false);

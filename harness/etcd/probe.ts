@@ -4,7 +4,10 @@
 // safety check can miss when it does not: a lease granted and kept alive (the keep-alive answered with
 // the lease's TTL), and a watch from its write's revision with progress_notify, which must deliver the
 // write and then a progress notification at or above it (etcd's periodic notification, every
-// --experimental-watch-progress-notify-interval). Its operations and watch join the history like any other.
+// --experimental-watch-progress-notify-interval). With lease checkpoints on (`keepAliveAgainAfterUs`), the
+// lease is kept alive once more after a checkpoint interval: by then the leader has checkpointed it, and a
+// keep-alive of a checkpointed lease must clear that remainder through Raft before it answers, which a
+// healed cluster does. Its operations and watch join the history like any other.
 import { EtcdClient } from "../../core/etcd/client.ts";
 import type { WatchHandle } from "../../core/etcd/kv.ts";
 import type { SimRun } from "../run/run.ts";
@@ -22,7 +25,12 @@ const ATTEMPTS = 50;
 
 export function spawnProbe(
   run: SimRun,
-  o: { endpoints: readonly string[]; requestTimeoutUs: number; leaseAndWatch?: boolean },
+  o: {
+    endpoints: readonly string[];
+    requestTimeoutUs: number;
+    leaseAndWatch?: boolean;
+    keepAliveAgainAfterUs?: number;
+  },
 ): Probe {
   const probe = { done: false, state: "probe not started" };
   run.world.spawn("probe", (env) => {
@@ -72,12 +80,18 @@ export function spawnProbe(
       c.leaseGrant({ TTL: PROBE_LEASE_TTL_SEC }, (r) => {
         if (!r.ok) return retry(tryGrant, n, `probe lease grant failed: ${r.error}`);
         const id = r.value.ID;
+        let rounds = o.keepAliveAgainAfterUs === undefined ? 1 : 2;
         const tryKeepAlive = (m: number) => {
           if (givesUp(m, " on its keep-alive")) return;
           c.leaseKeepAlive({ ID: id }, (k) => {
             if (!k.ok) return retry(tryKeepAlive, m, `probe keep-alive failed: ${k.error}`);
             if (k.value.TTL !== PROBE_LEASE_TTL_SEC)
               return retry(tryKeepAlive, m, `probe keep-alive answered TTL ${k.value.TTL}`);
+            if (--rounds > 0) {
+              probe.state = "probe lease kept alive, to be kept alive again after a checkpoint";
+              env.setTimer(o.keepAliveAgainAfterUs!, () => tryKeepAlive(1));
+              return;
+            }
             kept = true;
             finish();
           });

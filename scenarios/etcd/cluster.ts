@@ -495,6 +495,8 @@ export function runKvCluster(
     endpoints,
     requestTimeoutUs: o.requestTimeoutUs,
     leaseAndWatch: o.probeLeaseAndWatch,
+    // Past a checkpoint interval and the checkpoint's commit: the probe's lease has a remainder to clear.
+    ...(o.leaseCheckpointIntervalUs ? { keepAliveAgainAfterUs: o.leaseCheckpointIntervalUs + 500_000 } : {}),
   });
   probe = p;
   live = run.liveness(o, () => p.done && converged() === undefined && kubeConverged());

@@ -112,7 +112,7 @@ export const kvOptions = {
   probeLeaseAndWatch: z
     .boolean()
     .describe(
-      "after the heal the liveness probe also keeps a lease alive and watches its write until a progress notification",
+      "after the heal the liveness probe also keeps a lease alive (with `leaseCheckpointIntervalUs`, again an interval later) and watches its write until a progress notification",
     ),
   responsiveUs: us(1)
     .optional()
