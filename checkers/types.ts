@@ -23,6 +23,7 @@ export interface CheckEvidence {
   /** Every violation with the watch and revision it names (kept on a pass too: the counts). */
   watch: WatchEvidence;
   "raft-safety": RaftViolation[];
+  "raft-check-quorum": ViolationList;
   "cross-member": ViolationList;
   "store-reference": ViolationList;
   "lease-safety": ViolationList;

@@ -767,6 +767,13 @@ export const BUG_CATALOG = [
     scenario: "kv-chaos",
   },
   {
+    name: "raft-check-quorum-ignores-activity",
+    bug: "a leader's CheckQuorum counts every voter as active, whether it answered since the last check or not: a leader cut off from a quorum never steps down and keeps its clients' requests waiting until the partition heals",
+    modelledOn:
+      "etcd-io/raft's stepLeader on MsgCheckQuorum (QuorumActive reads each progress's RecentActive, reset every election timeout); a survivor of a mutation campaign over core/raft (id !== this.id for ===), which no checker saw: a leader that cannot commit breaks no safety rule",
+    scenario: "kv-partition",
+  },
+  {
     name: "raft-stale-vote-counted",
     bug: "a candidate counts a vote granted in an earlier term: a grant delayed past the candidate's election timeout elects it in a later term in which no quorum voted for it, and a second leader of that term may follow",
     modelledOn:

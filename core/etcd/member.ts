@@ -397,8 +397,11 @@ export class EtcdMember implements Actor {
   start(): void {
     if (this.removed) return;
     this.driver.start();
+    // A removed member runs none of them: like an exited etcd, it does nothing more (its Raft node is
+    // stopped in whatever role it had, and a lease check would have it propose as a leader no one follows).
     const every = (us: number, fn: () => void) => {
       const loop = () => {
+        if (this.removed) return;
         fn();
         this.env.setTimer(us, loop);
       };

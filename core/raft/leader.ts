@@ -406,10 +406,12 @@ export abstract class RaftLeader extends RaftState {
   }
 
   protected quorumActive(ls: LeaderState): boolean {
+    // MUTANT raft-check-quorum-ignores-activity: every voter counts as active, answered or not.
+    const anyone = this.bugs.has("raft-check-quorum-ignores-activity");
     return jointQuorum(
       this.conf.voters,
       this.conf.outgoing,
-      (id) => id === this.id || ls.progress.get(id)?.recentActive === true,
+      (id) => id === this.id || anyone || ls.progress.get(id)?.recentActive === true,
     );
   }
 

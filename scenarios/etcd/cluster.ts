@@ -13,6 +13,7 @@ import { spawnProbe, type Probe } from "../../harness/etcd/probe.ts";
 import { attachKube } from "../../harness/kube/attach.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { CheckQuorumMonitor } from "../../checkers/raft/check-quorum.ts";
 import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
@@ -198,6 +199,7 @@ export function runKvCluster(
 
   // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor(run.columnStore);
+  const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs });
   const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
   const leaseExpiry = new LeaseExpiry({
@@ -211,6 +213,7 @@ export function runKvCluster(
   run.recorder.watchSink = watches;
   run.observe.raftViews.on((view) => {
     monitor.observe(view.id, view, world.trace.count);
+    checkQuorum.observe(view, world.now);
     leaseExpiry.onRole(view.id, view.term, view.role === "leader");
   });
   // With an operator: every configuration change some member applied first, for the membership check.
@@ -254,6 +257,7 @@ export function runKvCluster(
   });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
+    checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
   });
 
   // The topology: the members (spares start outside the configuration), and Kubernetes on them.
@@ -409,6 +413,7 @@ export function runKvCluster(
   run.check(
     () => run.assertions(),
     () => monitor.result(),
+    () => checkQuorum.result(),
     () => run.incarnations(),
     () => {
       // Cross-member: store hashes at the common revision once converged.

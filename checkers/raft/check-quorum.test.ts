@@ -1,0 +1,101 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import type { Message } from "../../core/raft/types.ts";
+import type { RaftView } from "../../core/raft/view.ts";
+import { CheckQuorumMonitor } from "./check-quorum.ts";
+
+// Election timeout 100 ms, ticks of 10 ms: the bound is 250 ms of the leader's running time.
+const monitor = () => new CheckQuorumMonitor({ electionTimeoutUs: 100_000, tickUs: 10_000 });
+const MS = 1000;
+
+function view(id: string, role: RaftView["role"], term: number, stepped?: Partial<Message>): RaftView {
+  return {
+    id,
+    term,
+    vote: "",
+    role,
+    leader: role === "leader" ? id : "",
+    commitIndex: 0,
+    applied: 0,
+    lastIndex: 0,
+    lastTerm: 0,
+    compactedIndex: 0,
+    voters: ["n1", "n2", "n3"],
+    votersOutgoing: [],
+    learners: [],
+    configIndex: 0,
+    logOverwrites: 0,
+    termAt: () => undefined,
+    ...(stepped ? { stepped: { type: "MsgHeartbeatResp", to: id, term, ...stepped } as Message } : {}),
+  };
+}
+
+/** The leader n1 ticks every 10 ms from `from` to `to` (ms), hearing from `answering` on each tick. */
+function lead(m: CheckQuorumMonitor, from: number, to: number, answering: string[], term = 1): void {
+  for (let t = from; t <= to; t += 10) {
+    m.observe(view("n1", "leader", term), t * MS);
+    for (const f of answering) m.observe(view("n1", "leader", term, { from: f }), t * MS);
+  }
+}
+
+test("a leader that hears from a quorum leads on; one cut off that steps down within two election timeouts passes", () => {
+  const m = monitor();
+  lead(m, 0, 1000, ["n2"]); // n2 and itself: a quorum of three
+  lead(m, 1010, 1200, []); // cut off for 190 ms of running time
+  m.observe(view("n1", "follower", 1), 1210 * MS);
+  const r = m.result();
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, "1 leader tenures");
+});
+
+test("a leader that keeps leading past two election timeouts without a quorum fails, naming whom it last heard", () => {
+  const m = monitor();
+  lead(m, 0, 500, ["n2", "n3"]);
+  lead(m, 510, 900, []);
+  const r = m.result();
+  assert.is(r.verdict, "fail");
+  assert.match(
+    r.message,
+    /^n1 still leads term 1 at 760\.0 ms, .*over 250 ms of its running time \(last heard: n2 260 ms ago, n3 260 ms ago\)/,
+  );
+});
+
+test("answers of an earlier term, or from one voter of three, are no quorum", () => {
+  const m = monitor();
+  lead(m, 0, 100, ["n2"], 2);
+  for (let t = 110; t <= 600; t += 10) {
+    m.observe(view("n1", "leader", 2, { from: "n3", term: 1 }), t * MS);
+  }
+  assert.is(m.result().verdict, "fail", "n2 went silent at 100 ms and n3's answers are of term 1");
+  const one = monitor();
+  lead(one, 0, 600, ["n3"]);
+  assert.is(one.result().verdict, "pass", "itself and n3: two of three");
+});
+
+test("a pause is not running time: a leader resumed after a long pause gets its two election timeouts", () => {
+  const m = monitor();
+  lead(m, 0, 100, ["n2", "n3"]);
+  m.onLifecycle("n1", "pause", 100 * MS);
+  m.onLifecycle("n1", "resume", 2000 * MS);
+  lead(m, 2000, 2140, []); // 140 ms of running time since it last heard
+  m.observe(view("n1", "follower", 1), 2150 * MS);
+  assert.is(m.result().verdict, "pass", m.result().message);
+  const stays = monitor();
+  lead(stays, 0, 100, ["n2", "n3"]);
+  stays.onLifecycle("n1", "pause", 100 * MS);
+  stays.onLifecycle("n1", "resume", 2000 * MS);
+  lead(stays, 2000, 2300, []);
+  assert.is(stays.result().verdict, "fail");
+});
+
+test("a new term starts a new tenure; a crash ends one", () => {
+  const m = monitor();
+  lead(m, 0, 200, []);
+  m.onLifecycle("n1", "crash", 210 * MS);
+  lead(m, 300, 500, [], 3);
+  const r = m.result();
+  assert.is(r.verdict, "pass", r.message);
+  assert.match(r.message, "2 leader tenures");
+});
+
+test.run();

@@ -1,0 +1,115 @@
+// CheckQuorum, judged from outside: a leader that has not heard from a quorum of its voters steps down
+// (etcd runs Raft with CheckQuorum on; etcd-io/raft's stepLeader on MsgCheckQuorum). Every election
+// timeout the leader asks whether each voter has sent it an append or heartbeat answer since the last
+// time it asked, and steps down if not a quorum has; so a leader cut off from a quorum stops leading
+// within two election timeouts of its own running time. A leader that keeps leading past that bound
+// keeps clients on a member that can commit nothing and serve no linearizable read, and stands in the
+// way of the leader lease the others' pre-votes rely on.
+//
+// Fed the Raft views of every node (each carries the peer message the node just stepped) and the
+// processes' pauses, it tracks, per leader tenure, when the leader last stepped a message of its term
+// from each voter, and measures the leader's running time (virtual time less its pauses, during which it
+// ticks no timer). A message of any type counts as hearing from the voter, a leniency: the leader itself
+// counts only append and heartbeat answers.
+import type { RaftView } from "../../core/raft/view.ts";
+import type { CheckOf } from "../types.ts";
+
+export interface CheckQuorumOptions {
+  /** The leader's election timeout (electionTicks × tickUs). */
+  electionTimeoutUs: number;
+  tickUs: number;
+}
+
+interface Tenure {
+  term: number;
+  since: number;
+  /** Per voter: the last time the leader stepped a message of its term from it. */
+  heard: Map<string, number>;
+  reported: boolean;
+}
+
+const MAX_VIOLATIONS = 20;
+
+export class CheckQuorumMonitor {
+  private readonly tenures = new Map<string, Tenure>();
+  /** Per process: its pauses so far ([start, end]; end undefined while paused). */
+  private readonly pauses = new Map<string, [number, number | undefined][]>();
+  private readonly boundUs: number;
+  readonly violations: string[] = [];
+  tenuresSeen = 0;
+
+  constructor(opts: CheckQuorumOptions) {
+    // Two election timeouts (the check that saw the last answer, then the one that sees none) and a few
+    // ticks for the timer's phase.
+    this.boundUs = 2 * opts.electionTimeoutUs + 5 * opts.tickUs;
+  }
+
+  /** A process paused, resumed or crashed (a crash ends its tenure). */
+  onLifecycle(process: string, kind: "crash" | "restart" | "pause" | "resume", time: number): void {
+    if (kind === "crash") this.tenures.delete(process);
+    const ps = this.pauses.get(process) ?? this.pauses.set(process, []).get(process)!;
+    if (kind === "pause") ps.push([time, undefined]);
+    else if (kind === "resume" || kind === "crash") {
+      const last = ps.at(-1);
+      if (last !== undefined && last[1] === undefined) last[1] = time;
+    }
+  }
+
+  /** The time `process` ran (was not paused) between `from` and `to`. */
+  private ranFor(process: string, from: number, to: number): number {
+    let paused = 0;
+    for (const [s, e] of this.pauses.get(process) ?? []) {
+      const start = Math.max(s, from);
+      const end = Math.min(e ?? to, to);
+      if (end > start) paused += end - start;
+    }
+    return to - from - paused;
+  }
+
+  observe(view: RaftView, now: number): void {
+    if (view.role !== "leader") {
+      this.tenures.delete(view.id);
+      return;
+    }
+    let t = this.tenures.get(view.id);
+    if (t === undefined || t.term !== view.term) {
+      t = { term: view.term, since: now, heard: new Map(), reported: false };
+      this.tenures.set(view.id, t);
+      this.tenuresSeen++;
+    }
+    const m = view.stepped;
+    if (m !== undefined && m.term === view.term && m.from !== view.id) t.heard.set(m.from, now);
+    if (t.reported || this.ranFor(view.id, t.since, now) <= this.boundUs) return;
+    const active = (v: string) =>
+      v === view.id || this.ranFor(view.id, t!.heard.get(v) ?? t!.since, now) <= this.boundUs;
+    const majority = (vs: readonly string[]) => vs.length === 0 || vs.filter(active).length * 2 > vs.length;
+    if (majority(view.voters) && majority(view.votersOutgoing)) return;
+    t.reported = true;
+    if (this.violations.length >= MAX_VIOLATIONS) return;
+    const voters = [...view.voters, ...view.votersOutgoing.filter((v) => !view.voters.includes(v))];
+    const last = voters
+      .filter((v) => v !== view.id)
+      .map((v) => {
+        const h = t!.heard.get(v);
+        return `${v} ${h === undefined ? "never" : `${((now - h) / 1000).toFixed(0)} ms ago`}`;
+      });
+    this.violations.push(
+      `${view.id} still leads term ${view.term} at ${(now / 1000).toFixed(1)} ms, though it heard from no quorum of its voters for over ${(this.boundUs / 1000).toFixed(0)} ms of its running time (last heard: ${last.join(", ")}): CheckQuorum steps a leader down within two election timeouts`,
+    );
+  }
+
+  result(): CheckOf<"raft-check-quorum"> {
+    if (this.violations.length > 0)
+      return {
+        name: "raft-check-quorum",
+        verdict: "fail",
+        message: `${this.violations[0]}${this.violations.length > 1 ? ` (and ${this.violations.length - 1} more)` : ""}`,
+        evidence: { violations: this.violations },
+      };
+    return {
+      name: "raft-check-quorum",
+      verdict: "pass",
+      message: `${this.tenuresSeen} leader tenures: each heard from a quorum within two election timeouts, or stepped down`,
+    };
+  }
+}
