@@ -1,6 +1,6 @@
 // The whole seed, warm, in one process: wall time per seed split into set-up (options, schedule, world
 // and cluster), simulation, online checking (the monitors fed during the run: the Raft safety
-// monitor, the cross-member oracle, the reference store, lease safety) and offline checking with result assembly (every
+// monitor, CheckQuorum's step-down rule, the cross-member oracle, the reference store, lease safety) and offline checking with result assembly (every
 // checker over the recorded history after the last simulated event), plus events and simulated
 // seconds per seed. Two passes over the same seeds: a plain one for the end-to-end rate (nothing
 // instrumented), and an instrumented one for the split.
@@ -107,6 +107,7 @@ const RUN_ENTRIES: Entries = [[/\/sim\/world\.[jt]s$/, ["runUntil", "runUntilPre
 /** The online monitors' entry points: time under them is online checking. */
 export const ONLINE_ENTRIES: Entries = [
   [/\/checkers\/raft\/monitor\.[jt]s$/, ["observe", "onCrash"]],
+  [/\/checkers\/raft\/check-quorum\.[jt]s$/, ["observe", "onLifecycle"]],
   [/\/checkers\/etcd\/consistency\.[jt]s$/, ["onApply", "onRestart"]],
   [/\/checkers\/etcd\/store-reference\.[jt]s$/, ["onApply", "onCommit"]],
   [/\/checkers\/etcd\/lease-safety\.[jt]s$/, ["onExpire", "onDelete"]],

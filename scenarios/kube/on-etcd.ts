@@ -10,6 +10,7 @@ import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { DEFAULT_EXPLAIN_US, checkKube } from "../../checkers/kube/index.ts";
 import { DEFAULT_KUBELET_TIMING } from "../../core/kube/kubelet.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { CheckQuorumMonitor } from "../../checkers/raft/check-quorum.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
 import type { startKubeCluster } from "../../harness/kube/cluster.ts";
@@ -21,6 +22,7 @@ type StoreFeed = (revision: number, events: readonly Event[]) => void;
 
 export interface EtcdObservers {
   monitor: RaftSafetyMonitor;
+  checkQuorum: CheckQuorumMonitor;
   oracle: ConsistencyOracle;
   reference: StoreReference;
   applied: AppliedLog;
@@ -29,14 +31,23 @@ export interface EtcdObservers {
 }
 
 /** Subscribes the online etcd checkers to the run's observer registry. */
-export function observeEtcd(run: SimRun, opts: { quota?: boolean } = {}): EtcdObservers {
+export function observeEtcd(
+  run: SimRun,
+  opts: { quota?: boolean; tickUs?: number; electionTicks?: number } = {},
+): EtcdObservers {
   const world = run.world;
   const monitor = new RaftSafetyMonitor();
+  // The members' Raft timing (a member's defaults unless the scenario sets them).
+  const tickUs = opts.tickUs ?? 10_000;
+  const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: tickUs * (opts.electionTicks ?? 10), tickUs });
   const oracle = new ConsistencyOracle();
   const reference = new StoreReference({ maxTxnOps: DEFAULT_MAX_TXN_OPS, refusalsPossible: opts.quota === true });
   const applied = new AppliedLog();
   const feeds: StoreFeed[] = [(revision, events) => applied.onCommit(revision, events)];
-  run.observe.raftViews.on((view) => monitor.observe(view.id, view, world.trace.count));
+  run.observe.raftViews.on((view) => {
+    monitor.observe(view.id, view, world.trace.count);
+    checkQuorum.observe(view, world.now);
+  });
   run.observe.applies.on((e) => {
     oracle.onApply(e);
     reference.onApply(e);
@@ -49,8 +60,9 @@ export function observeEtcd(run: SimRun, opts: { quota?: boolean } = {}): EtcdOb
   });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
+    checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
   });
-  return { monitor, oracle, reference, applied, storeFeed: (fn) => feeds.push(fn) };
+  return { monitor, checkQuorum, oracle, reference, applied, storeFeed: (fn) => feeds.push(fn) };
 }
 
 /** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to), "@kcm-leader" and "@leader" (etcd's). */
@@ -74,7 +86,7 @@ export function controlPlaneTargets(
 }
 
 /**
- * The checks of a Kubernetes run, in report order: assertions, Raft safety, cross-member, store-reference, incarnations,
+ * The checks of a Kubernetes run, in report order: assertions, Raft safety, CheckQuorum, cross-member, store-reference, incarnations,
  * the apiservers' etcd traffic, the kube-* checkers; and kube-liveness failed with `pending()` when the
  * run did not converge and no checker already said so.
  */
@@ -88,6 +100,7 @@ export function controlPlaneChecks(
   return [
     () => run.assertions(),
     () => observers.monitor.result(),
+    () => observers.checkQuorum.result(),
     () => observers.oracle.result(),
     () => observers.reference.result(),
     () => run.incarnations(),

@@ -133,7 +133,7 @@ export function runKube(
   const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
 
   // The checkers, subscribed to what they observe online.
-  const observers = observeEtcd(run);
+  const observers = observeEtcd(run, o.etcdElectionTicks !== undefined ? { electionTicks: o.etcdElectionTicks } : {});
   run.keepTimeline();
 
   // The topology: etcd members, then the control plane on them.
