@@ -167,4 +167,14 @@ test("watch-compaction seed 503270: a new ReplicaSet made whole on a view withou
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("membership-change seed 514: a voter that just joined, and a leadership transfer that restarted the leader's timer, do not make a leader that heard from a quorum look cut off (raft-check-quorum)", () => {
+  // Found by the sweep that introduced raft-check-quorum (seeds 1..1500): the leader's configuration had
+  // just gained a voter it had not heard from yet, which etcd-io/raft counts as recently active, and its
+  // last answer from another was 250 ms old after a transfer had restarted its check.
+  const r = runScenario({ scenario: findScenario("membership-change")!, seed: 514 });
+  const cq = r.checks.find((c) => c.name === "raft-check-quorum")!;
+  assert.is(cq.verdict, "pass", cq.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
