@@ -515,6 +515,13 @@ export const BUG_CATALOG = [
     scenario: "container-crashes",
   },
   {
+    name: "kube-kubelet-first-start-counted-restart",
+    bug: "a kubelet counts a pod's first container as the restart of one before it: the pod is reported Running, restart count 1, while its container is only being created",
+    modelledOn:
+      "a survivor of a mutation campaign over this testbed's own kubelet (the reboot fix's condition, && for ||), which no checker saw: kube-ready-truthful now holds the stored phase and restart count to the runtime's log, as Kubernetes' getPhase and restart counting have them",
+    scenario: "kube-smoke",
+  },
+  {
     name: "kube-kubelet-no-admission",
     bug: "a kubelet runs every pod bound to its node, however many: nothing on the node checks the pods against its capacity, so a scheduler that binds on a stale view overfills it",
     modelledOn:

@@ -60,6 +60,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
   ["kube-kubelet-ignores-container-exit", 10], // [2] container-crashes: kube-ready-truthful's second rule (39 of seeds 1..60; kube-min-available forgives every dip within 3 s of a kill)
   ["kube-kubelet-reboot-resets-phase", 5], // [1] container-crashes: kube-binding, a pod that ran reported Pending after its node's reboot (13 of seeds 1..20; node-failures 9 of 1..10)
+  ["kube-kubelet-first-start-counted-restart", 5], // [1] kube-smoke: kube-ready-truthful, a pod stored Running before any container of it ran (every seed: deployment-rollout too)
   ["kube-kubelet-reboot-keeps-ready", 10], // [1] container-crashes: kube-ready-truthful's second rule after a node's reboot (14 of seeds 1..60: the seeds whose reboots come with no other fault near)
   ["kube-kubelet-no-admission", 40], // [31] tight-nodes: kube-node-capacity against the nodes' container runtimes (14 of seeds 1..300: the seeds whose scheduler overfills a node; 0 before the check; first at 29 until apiservers dropped duplicated requests)
   ["kube-kubelet-keeps-deleted-pods", 5], // [1] kube-smoke: kube-liveness against the nodes' container runtimes (60 of seeds 1..60, deployment-rollout too; 0 of 240 in four kube scenarios before: a deleted pod leaves no status to read)

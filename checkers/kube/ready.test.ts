@@ -135,4 +135,38 @@ test("kube-ready-truthful: a reboot owes its own report; a deletion or another f
   assert.is(kills.verdict, "fail");
 });
 
+test("kube-ready-truthful: a pod stored Running only after a container of it ran, with no more restarts than containers made less one", () => {
+  const created = (time: number): NodeEvent => ({ time, node: N, kind: "created", uid: "p1" });
+  const stored = (time: number, rv: number, phase: "Pending" | "Running", restartCount: number) => ({
+    time,
+    key: "/registry/pods/default/web-a",
+    rv,
+    source: "store" as const,
+    object: {
+      ...pod,
+      status: { phase, containerStatuses: [{ name: "nginx", image: "nginx:1", ready: false, restartCount }] },
+    } as unknown as KubeObject,
+  });
+  const run = (vs: ReturnType<typeof stored>[], nodeEvents: NodeEvent[]) =>
+    checkReadyTruthful(kubeLog({ versions: vs, nodeEvents }));
+  // Created, Pending; it runs; Running; the node reboots and makes a second container: restart count 1.
+  const fine = run(
+    [stored(150, 5, "Pending", 0), stored(250, 6, "Running", 0), stored(450, 7, "Running", 1)],
+    [created(100), running(200), reboot(300), created(400), running(500)],
+  );
+  assert.is(fine.verdict, "pass", fine.message);
+  const early = run([stored(150, 5, "Running", 0)], [created(100), running(200)]);
+  assert.is(early.verdict, "fail");
+  assert.match(
+    early.message,
+    "pod default/web-a (uid p1) stored Running at rv 5 (0.000s), but no container of it had run yet",
+  );
+  const counted = run([stored(250, 6, "Running", 1)], [created(100), running(200)]);
+  assert.is(counted.verdict, "fail");
+  assert.match(
+    counted.message,
+    "stored with restartCount 1 at rv 6 (0.000s), but only 1 of its containers had been created",
+  );
+});
+
 test.run();

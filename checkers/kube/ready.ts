@@ -11,6 +11,11 @@
 //   than a container kill or the node's own crash was active in the explain window before or in the
 //   second after (a kubelet paused or cut off cannot report).
 //
+// - every stored version of a pod in phase Running comes after a container of that pod ran (Kubernetes'
+//   getPhase: a pod whose containers have been created but none has started is Pending), and its
+//   restart count is never above the containers created for it less one (a restart is a new container;
+//   one that a node's reboot took is restarted as one more, as Kubernetes counts it).
+//
 // A pod's status is the system's word about itself, and every rule that counts available pods
 // (kube-min-available above all) reads readiness from it: a kubelet that reports a pod Ready while its
 // container still starts lets a rollout delete old pods before the new ones serve, and one that leaves a
@@ -18,6 +23,7 @@
 // pod's clients get), recorded outside the kubelet's logic, in one stream with the kubelet's reports.
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations, NodeEvent } from "../../core/kube/observations.ts";
+import type { Pod } from "../../core/kube/types.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 import { DEFAULT_EXPLAIN_US, type FaultWindow } from "./rollout.ts";
 
@@ -109,6 +115,8 @@ export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOption
     }
   }
 
+  checkStoredStatus(obs, events, pod, violations);
+
   let judged = 0;
   let excused = 0;
   for (const d of debts) {
@@ -139,6 +147,42 @@ export function checkReadyTruthful(obs: KubeObservations, opts: ReadyCheckOption
     violations,
     `${readyReports} Ready reports by kubelets, each sent while its pod's container ran (${started} containers started${owed})`,
   );
+}
+
+/**
+ * The pod statuses in the store against the runtimes' log: phase Running only once a container of the pod
+ * ran, and no more restarts than containers created for it, less one. A status lands after the runtime
+ * event it reports, so each version is judged on the events logged by its own time.
+ */
+function checkStoredStatus(
+  obs: KubeObservations,
+  events: readonly NodeEvent[],
+  pod: (uid: string) => string,
+  violations: string[],
+): void {
+  const ran = new Map<string, number>(); // uid → when a container of it first ran
+  const created = new Map<string, number>(); // uid → containers created for it so far
+  const versions = obs.versions.filter((v) => v.object?.kind === "Pod").sort((a, b) => a.time - b.time || a.rv - b.rv);
+  let i = 0;
+  for (const v of versions) {
+    for (; i < events.length && events[i]!.time <= v.time; i++) {
+      const e = events[i]!;
+      if (e.kind === "running" && !ran.has(e.uid)) ran.set(e.uid, e.time);
+      else if (e.kind === "created") created.set(e.uid, (created.get(e.uid) ?? 0) + 1);
+    }
+    const p = v.object as Pod;
+    const uid = p.metadata.uid ?? "";
+    if (p.status?.phase === "Running" && !ran.has(uid))
+      violations.push(
+        `${pod(uid)} stored Running at rv ${v.rv} (${fmtTime(v.time)}), but no container of it had run yet`,
+      );
+    const restarts = Math.max(0, ...(p.status?.containerStatuses ?? []).map((c) => c.restartCount));
+    const made = created.get(uid) ?? 0;
+    if (restarts > Math.max(0, made - 1))
+      violations.push(
+        `${pod(uid)} stored with restartCount ${restarts} at rv ${v.rv} (${fmtTime(v.time)}), but only ${made} of its containers had been created`,
+      );
+  }
 }
 
 /**

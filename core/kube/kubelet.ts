@@ -101,6 +101,9 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const rebootKeepsReady = cfg.bugs?.has("kube-kubelet-reboot-keeps-ready") === true;
   // MUTANT kube-kubelet-reboot-resets-phase: a rebooted node counts its pods' containers from nothing.
   const rebootResetsPhase = cfg.bugs?.has("kube-kubelet-reboot-resets-phase") === true;
+  // MUTANT kube-kubelet-first-start-counted-restart: a pod's first container counts as a restart of one
+  // before it, so the pod is reported Running, restart count 1, before anything of it ran.
+  const firstStartRestarts = cfg.bugs?.has("kube-kubelet-first-start-counted-restart") === true;
   // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
   // MUTANT kube-kubelet-keeps-deleted-pods: a pod deleted from the API keeps its container running.
@@ -193,7 +196,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       const image = p.spec.containers.map((x) => x.image).join(",");
       // A pod Running before this node rebooted: its container ran here, and the one started now is a
       // restart of it (the runtime still lists the exited one), so the pod stays Running and counts it.
-      const ran = p.status?.phase === "Running" && !rebootResetsPhase;
+      const ran = (p.status?.phase === "Running" && !rebootResetsPhase) || firstStartRestarts;
       const restarts = ran ? Math.max(0, ...(p.status?.containerStatuses ?? []).map((x) => x.restartCount)) + 1 : 0;
       c = { uid, key: objectKey(p), image, restarts, reported: undefined, writing: false };
       containers.set(uid, c);
