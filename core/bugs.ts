@@ -136,6 +136,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "kube-deployment-scale-skips-stale-annotation",
+    bug: "a scaling event that finds one active ReplicaSet already of the Deployment's size returns without re-annotating it, as Kubernetes' scale() does: its desired-replicas annotation stays stale, the change of replicas stays a scaling event for good, and the next rollout never runs",
+    modelledOn:
+      "kubernetes PRs #138036 and #138840 (open in 2026: a Deployment scaled mid-rollout back to the size of its only active ReplicaSet deadlocks on its stale desired-replicas annotation; argo-rollouts #412 and gardener machine-controller-manager #821 fixed the same in their copies); found here by a sweep of controller-conflicts (seed 2223) once the simulated controller scaled as Kubernetes' does",
+    scenario: "controller-conflicts",
+  },
+  {
     name: "kube-deployment-scale-keeps-annotations",
     bug: "the Deployment controller resizes a ReplicaSet without updating its desired-replicas and max-replicas annotations: the Deployment's change of replicas stays a scaling event for ever, so its rolling update never runs again (a new template is never rolled out), and a later proportional scale reads sizes of an older Deployment",
     modelledOn:

@@ -130,6 +130,7 @@ const NIGHTLY: [BugName, number][] = [
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 400], // [334] tight-nodes: kube-node-capacity's rejection rule (6 of seeds 1..1500: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 334; 284 before the ReplicaSet controller kept no mutation cache)
   ["etcd-snapshot-no-catchup", 800], // [667] slow-disk: kube-slo, a forwarded write covered by a snapshot never answered (3 of seeds 1..1500 once the Deployment controller kept no mutation cache; 342 before, 68 before the ReplicaSet controller kept none, 394 at the 100 ms election timeout; scenarios/kube/slow-disk.test.ts holds 667 and 1096)
+  ["kube-deployment-scale-skips-stale-annotation", 2300], // [2223] controller-conflicts: kube-liveness, a scale 7 → 6 → 7 mid-rollout left the only active ReplicaSet at 7 annotated for 6, and the next image change never rolled out (1 of seeds 1..2400; scenarios/kube/contention.test.ts holds 2223 and core/kube/controllers/controllers.test.ts scripts it)
   ["etcd-lease-ttl-after-demote", 1400], // [1316] kv-chaos: lease-safety, a TimeToLive answered forever from a lessor demoted while it waited for the apply (3 of seeds 1..3000: BUGGIFY slow-apply must stall the apply as a higher term arrives; scenarios/etcd/lease-ttl.test.ts holds 1316)
 ];
 

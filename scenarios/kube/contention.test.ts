@@ -80,4 +80,21 @@ test("kube-max-surge: a scale down observed on a view without the new ReplicaSet
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("controller-conflicts seed 2223 (regression): a Deployment scaled 7 → 6 → 7 mid-rollout, then given a new image, rolls out; Kubernetes' early return in scale() deadlocks it (kubernetes #138036, #138840)", () => {
+  // Found by a sweep of seeds 2201..2400: after the scale back to 7, the only active ReplicaSet was at 7 but
+  // annotated for 6; scale() left it so, every sync was a scaling event, and the image change never ran.
+  const r = runScenario({ scenario: controllerConflicts, seed: 2223 });
+  const live = r.checks.find((c) => c.name === "kube-liveness")!;
+  assert.is(live.verdict, "pass", live.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const stuck = runScenario({
+    scenario: controllerConflicts,
+    seed: 2223,
+    bugs: ["kube-deployment-scale-skips-stale-annotation"],
+  });
+  const c = stuck.checks.find((x) => x.name === "kube-liveness")!;
+  assert.is(c.verdict, "fail");
+  assert.match(c.message, /deployment default\/nginx: 0\/7 ready, 7 pods not created/);
+});
+
 test.run();

@@ -237,6 +237,24 @@ test("a scaling event holds the rollout back until every active ReplicaSet is an
   assert.not.ok(rollsOut({ scaleKeepsAnnotations: true }));
 });
 
+test("a scaling event re-annotates a lone active ReplicaSet already of the Deployment's size, or the next rollout never runs (kubernetes #138036, #138840)", () => {
+  const rollsOut = (opts: { scaleSkipsStaleAnnotation?: boolean }) => {
+    const cache = new MapCache();
+    cache.put(deployment(4));
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    const rs = cache.list("ReplicaSet")[0]!;
+    // Sized for 3 (a scale down that the rolling update overtook), yet at 4: the Deployment's size again.
+    rs.metadata.annotations = { ...rs.metadata.annotations, [DESIRED_REPLICAS]: "3" };
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    cache.get("Deployment", "default/nginx")!.spec.template.spec.containers[0]!.image = "nginx:1.26";
+    cache.apply(reconcileDeployment("default/nginx", cache, opts).writes);
+    return cache.list("ReplicaSet").length === 2;
+  };
+  assert.ok(rollsOut({}), "re-annotated at 4: the image change gets its ReplicaSet");
+  // Kubernetes' scale() returns early on a lone active ReplicaSet of the right size: a scaling event for good.
+  assert.not.ok(rollsOut({ scaleSkipsStaleAnnotation: true }));
+});
+
 test("the Deployment status sums its ReplicaSets and records the generation it saw", () => {
   const cache = new MapCache();
   cache.put(deployment(2));

@@ -158,7 +158,16 @@ function scaleForEvent(
   const active = [...olds, ...(newRs !== undefined ? [newRs] : [])].filter((rs) => rs.spec.replicas > 0);
   if (active.length <= 1) {
     const target = active[0] ?? newRs ?? olds[olds.length - 1];
-    return target === undefined || target.spec.replicas === n ? [] : [scaled(target, n, n, maxSurge, opts)];
+    if (target === undefined || target.spec.replicas !== n)
+      return target === undefined ? [] : [scaled(target, n, n, maxSurge, opts)];
+    // Its size is right but its annotations may name another count: re-annotated, or isScalingEvent holds
+    // for good and the rollout never runs again. Kubernetes' scale() returns here without looking at them,
+    // and a Deployment scaled back to the size of its only active ReplicaSet mid-rollout deadlocks
+    // (kubernetes PRs #138036 and #138840, open; controller-conflicts seed 2223: 7 → 6 → 7, then an image
+    // change that never rolled out).
+    // MUTANT kube-deployment-scale-skips-stale-annotation: Kubernetes' early return.
+    if (opts.scaleSkipsStaleAnnotation === true || annotationsCurrent(target, n, maxSurge)) return [];
+    return [scaled(target, n, n, maxSurge, opts)];
   }
   if (
     newRs !== undefined &&
@@ -209,6 +218,8 @@ export interface DeploymentControllerOptions {
   statusCountsWanted?: boolean;
   /** The kube-deployment-scale-keeps-annotations mutant: a ReplicaSet's new size leaves its replicas annotations as they were. */
   scaleKeepsAnnotations?: boolean;
+  /** The kube-deployment-scale-skips-stale-annotation mutant: a lone active ReplicaSet of the right size keeps stale annotations. */
+  scaleSkipsStaleAnnotation?: boolean;
 }
 
 export function reconcileDeployment(
