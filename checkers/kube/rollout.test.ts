@@ -407,7 +407,7 @@ test("min available: a ready pod its ReplicaSet no longer wants does not make th
 });
 
 test("min available: a scale down keeps the Deployment available if enough pods were ready for the settle time; deleting those fails", () => {
-  const scaleBack = (readyEarly: boolean, doomed: string[]) => {
+  const scaleBack = (readyEarly: boolean, doomed: string[], pendingImage?: string) => {
     const h = new History(100_000); // 100 ms per revision
     h.at(dep(4), rs("a", 4), ...["a1", "a2", "a3", "a4"].map((n) => pod(n, "a", readyEarly)));
     if (!readyEarly) for (let i = 0; i < 5; i++) h.at(["/registry/leases/kube-system/kcm", null]);
@@ -415,7 +415,9 @@ test("min available: a scale down keeps the Deployment available if enough pods 
       h.at(...["a1", "a2", "a3", "a4"].map((n) => pod(n, "a"))); // ready 100 ms before the scale down
     else for (let i = 0; i < 5; i++) h.at(["/registry/leases/kube-system/kcm", null]);
     h.at(dep(8, 2, 2), rs("a", 8), ...["a5", "a6", "a7", "a8"].map((n) => pod(n, "a", false)));
-    h.at(dep(4, 3, 3));
+    const down = dep(4, 3, 3);
+    if (pendingImage !== undefined) down[1].spec.template.spec.containers[0]!.image = pendingImage;
+    h.at(down);
     h.at(rs("a", 4), ...doomed.map(gone));
     return checkRollout(log({ versions: h.versions }))[1];
   };
@@ -430,6 +432,11 @@ test("min available: a scale down keeps the Deployment available if enough pods 
   );
   // Pods ready for less than the settle time may still look unready to the controllers: no promise then.
   assert.is(scaleBack(false, ["a1", "a2", "a3", "a4"]).verdict, "pass");
+  // A template change came with the scale down: a rollout is pending, and its proportional scale down
+  // weighs no readiness (quota-pressure seed 2260): no promise either.
+  const pending = scaleBack(true, ["a1", "a2", "a3", "a4"], "nginx:2");
+  assert.is(pending.verdict, "pass", pending.message);
+  assert.not.match(pending.message, "scale downs kept available");
 });
 
 test("min available: under a new replica count mid-rollout, the floor holds once the Deployment controller acted on it (quota-pressure seed 296)", () => {

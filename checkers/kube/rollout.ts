@@ -45,6 +45,7 @@ import {
   type Pod,
   type ReplicaSet,
 } from "../../core/kube/types.ts";
+import { canonicalEqual } from "../../core/kube/resources.ts";
 import { CACHE_PREFIX, CacheViews } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
@@ -319,12 +320,17 @@ export function checkRollout(obs: KubeObservations, opts: RolloutCheckOptions = 
         // A scale down with no rollout under way leaves the Deployment available at once if enough of its
         // pods have been ready for settleUs (the controllers have seen them ready): the ReplicaSet
         // controller deletes unready pods first, so those stay.
+        const live = rss.filter((rs) => rs.spec.replicas > 0 || (podsByRs.get(rs.metadata.uid ?? "")?.length ?? 0) > 0);
         if (
           before !== undefined &&
           before.d.metadata.uid === d.metadata.uid &&
           d.spec.replicas < before.replicas &&
-          rss.filter((rs) => rs.spec.replicas > 0 || (podsByRs.get(rs.metadata.uid ?? "")?.length ?? 0) > 0).length ===
-            1 &&
+          live.length === 1 &&
+          // No rollout pending either: the one ReplicaSet runs the Deployment's template. A template change
+          // the controller had not yet acted on makes a new ReplicaSet next, and the scale down is then
+          // proportional, whatever its pods' readiness (quota-pressure seed 2260: 9 → 3 with a new image
+          // pending; the old ReplicaSet cut from 7 to 2 while the quota kept the new one empty).
+          canonicalEqual(live[0]!.spec.template.spec, d.spec.template.spec) &&
           Math.min(settledReady(rss, time), d.spec.replicas) >= d.spec.replicas - maxUnavailable
         ) {
           v.available = true;

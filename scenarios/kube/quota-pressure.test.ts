@@ -79,4 +79,14 @@ test("quota-pressure seed 296 (regression): a scale to 3 mid-rollout, taken in p
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("quota-pressure seed 2260 (regression): a scale down that comes with a pending image change is no scale down 'with no rollout': its proportional cut may take ready pods", () => {
+  // Found by a sweep of seeds 2201..2400: the Deployment went 9 → 3 while an image change was not yet acted
+  // on, with one ReplicaSet; kube-min-available took that for a plain scale down, kept the Deployment
+  // available, and failed the cut from 7 to 2 that the new ReplicaSet (empty under the quota) could not make up.
+  const r = runScenario({ scenario: quotaPressure, seed: 2260 });
+  const floor = r.checks.find((c) => c.name === "kube-min-available")!;
+  assert.is(floor.verdict, "pass", floor.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test.run();
