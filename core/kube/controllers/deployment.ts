@@ -158,16 +158,17 @@ function scaleForEvent(
   const active = [...olds, ...(newRs !== undefined ? [newRs] : [])].filter((rs) => rs.spec.replicas > 0);
   if (active.length <= 1) {
     const target = active[0] ?? newRs ?? olds[olds.length - 1];
-    if (target === undefined || target.spec.replicas !== n)
-      return target === undefined ? [] : [scaled(target, n, n, maxSurge, opts)];
-    // Its size is right but its annotations may name another count: re-annotated, or isScalingEvent holds
-    // for good and the rollout never runs again. Kubernetes' scale() returns here without looking at them,
+    if (target === undefined) return [];
+    // Of the right size, it is still re-annotated if its annotations name another count, or isScalingEvent
+    // holds for good and the rollout never runs again. Kubernetes' scale() returns early on the size alone,
     // and a Deployment scaled back to the size of its only active ReplicaSet mid-rollout deadlocks
     // (kubernetes PRs #138036 and #138840, open; controller-conflicts seed 2223: 7 → 6 → 7, then an image
     // change that never rolled out).
     // MUTANT kube-deployment-scale-skips-stale-annotation: Kubernetes' early return.
-    if (opts.scaleSkipsStaleAnnotation === true || annotationsCurrent(target, n, maxSurge)) return [];
-    return [scaled(target, n, n, maxSurge, opts)];
+    const done =
+      target.spec.replicas === n &&
+      (opts.scaleSkipsStaleAnnotation === true || annotationsCurrent(target, n, maxSurge));
+    return done ? [] : [scaled(target, n, n, maxSurge, opts)];
   }
   if (
     newRs !== undefined &&
