@@ -79,14 +79,12 @@ export class CheckQuorumMonitor {
     let t = this.tenures.get(view.id);
     if (t === undefined || t.term !== view.term) {
       t = { term: view.term, since: now, heard: new Map(), reported: false };
-      for (const v of view.voters) t.heard.set(v, now);
-      for (const v of view.votersOutgoing) t.heard.set(v, now);
       this.tenures.set(view.id, t);
       this.tenuresSeen++;
-    } else {
-      for (const v of view.voters) if (!t.heard.has(v)) t.heard.set(v, now);
-      for (const v of view.votersOutgoing) if (!t.heard.has(v)) t.heard.set(v, now);
     }
+    // A voter of the tenure's first configuration, or one that joined since, is heard from when first seen.
+    for (const v of view.voters) if (!t.heard.has(v)) t.heard.set(v, now);
+    for (const v of view.votersOutgoing) if (!t.heard.has(v)) t.heard.set(v, now);
     const m = view.stepped;
     if (m !== undefined && m.term === view.term && m.from !== view.id) t.heard.set(m.from, now);
     if (t.reported || this.ranFor(view.id, t.since, now) <= this.boundUs) return;
