@@ -30,6 +30,11 @@ interface Tenure {
   since: number;
   /** Per voter: the last time the leader stepped a message of its term from it (or saw it join). */
   heard: Map<string, number>;
+  /** The configuration arrays whose voters are in `heard` already. */
+  voters: readonly string[];
+  outgoing: readonly string[];
+  /** Until this time the voters heard from so far make a quorum, whatever is heard next. */
+  quorumUntil: number;
   reported: boolean;
 }
 
@@ -78,19 +83,36 @@ export class CheckQuorumMonitor {
     }
     let t = this.tenures.get(view.id);
     if (t === undefined || t.term !== view.term) {
-      t = { term: view.term, since: now, heard: new Map(), reported: false };
+      t = { term: view.term, since: now, heard: new Map(), voters: [], outgoing: [], quorumUntil: 0, reported: false };
       this.tenures.set(view.id, t);
       this.tenuresSeen++;
     }
     // A voter of the tenure's first configuration, or one that joined since, is heard from when first seen.
-    for (const v of view.voters) if (!t.heard.has(v)) t.heard.set(v, now);
-    for (const v of view.votersOutgoing) if (!t.heard.has(v)) t.heard.set(v, now);
+    // The node replaces its configuration's arrays on a change and never mutates them, so an array already
+    // walked holds no one new.
+    if (t.voters !== view.voters) {
+      t.voters = view.voters;
+      t.quorumUntil = 0;
+      for (const v of view.voters) if (!t.heard.has(v)) t.heard.set(v, now);
+    }
+    if (t.outgoing !== view.votersOutgoing) {
+      t.outgoing = view.votersOutgoing;
+      t.quorumUntil = 0;
+      for (const v of view.votersOutgoing) if (!t.heard.has(v)) t.heard.set(v, now);
+    }
     const m = view.stepped;
     if (m !== undefined && m.term === view.term && m.from !== view.id) t.heard.set(m.from, now);
-    if (t.reported || this.ranFor(view.id, t.since, now) <= this.boundUs) return;
-    const active = (v: string) => v === view.id || this.ranFor(view.id, t!.heard.get(v)!, now) <= this.boundUs;
-    const majority = (vs: readonly string[]) => vs.length === 0 || vs.filter(active).length * 2 > vs.length;
-    if (majority(view.voters) && majority(view.votersOutgoing)) return;
+    if (t.reported || now <= t.quorumUntil || !this.ranLongerThanBound(view.id, t.since, now)) return;
+    if (
+      this.heardFromMajority(view.voters, view.id, t, now) &&
+      this.heardFromMajority(view.votersOutgoing, view.id, t, now)
+    ) {
+      t.quorumUntil = Math.min(
+        this.quorumHeardUntil(view.voters, view.id, t),
+        this.quorumHeardUntil(view.votersOutgoing, view.id, t),
+      );
+      return;
+    }
     t.reported = true;
     if (this.violations.length >= MAX_VIOLATIONS) return;
     const voters = [...view.voters, ...view.votersOutgoing.filter((v) => !view.voters.includes(v))];
@@ -102,6 +124,32 @@ export class CheckQuorumMonitor {
     this.violations.push(
       `${view.id} still leads term ${view.term} at ${(now / 1000).toFixed(1)} ms, though it heard from no quorum of its voters for over ${(this.boundUs / 1000).toFixed(0)} ms of its running time (last heard: ${last.join(", ")}): CheckQuorum steps a leader down within two election timeouts (three across a leadership transfer)`,
     );
+  }
+
+  /**
+   * Whether `process` ran for longer than the bound between `from` and `now`. Running time never exceeds
+   * virtual time, so a span within the bound on the clock needs no walk over the pauses (the common case:
+   * a leader hears from its voters every heartbeat).
+   */
+  private ranLongerThanBound(process: string, from: number, now: number): boolean {
+    return now - from > this.boundUs && this.ranFor(process, from, now) > this.boundUs;
+  }
+
+  /**
+   * Until when a majority of `vs` stays heard from on the clock alone: the last time heard only moves
+   * forward, and running time never exceeds virtual time.
+   */
+  private quorumHeardUntil(vs: readonly string[], leader: string, t: Tenure): number {
+    if (vs.length === 0) return Number.POSITIVE_INFINITY;
+    const heard = vs.map((v) => (v === leader ? Number.POSITIVE_INFINITY : t.heard.get(v)!)).sort((a, b) => b - a);
+    return heard[Math.floor(vs.length / 2)]! + this.boundUs;
+  }
+
+  private heardFromMajority(vs: readonly string[], leader: string, t: Tenure, now: number): boolean {
+    if (vs.length === 0) return true;
+    let heard = 0;
+    for (const v of vs) if (v === leader || !this.ranLongerThanBound(leader, t.heard.get(v)!, now)) heard++;
+    return heard * 2 > vs.length;
   }
 
   result(): CheckOf<"raft-check-quorum"> {
