@@ -24,6 +24,7 @@ export interface CheckEvidence {
   watch: WatchEvidence;
   "raft-safety": RaftViolation[];
   "raft-check-quorum": ViolationList;
+  "etcd-reconfig-health": ViolationList;
   "cross-member": ViolationList;
   "store-reference": ViolationList;
   "lease-safety": ViolationList;

@@ -557,6 +557,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "etcd-reconfig-remove-unchecked",
+    bug: "a leader proposes any voter's removal without asking whether the voters left make an active quorum: an admin who removes a healthy member while another is down leaves a cluster that can commit nothing until the down member returns",
+    modelledOn:
+      'etcd before PR #6156 ("reject member removal that breaks active quorum", 2016), whose strict reconfiguration check counted started members, not connected ones; a survivor of a mutation campaign over core/etcd (the health check computed on the removed member alone) that no checker saw: a stuck cluster breaks no safety rule, and liveness waits for the down member to return',
+    scenario: "membership-change",
+  },
+  {
     name: "etcd-member-change-refused-on-stepdown",
     bug: "a leader that steps down answers the membership requests it proposed with not-leader, a definite refusal, though each change is in the log and the next leader may commit it: the admin retries, or gives up, on a cluster that already changed",
     modelledOn:

@@ -161,6 +161,8 @@ export interface MemberHooks {
   onLeaseExpire?(member: string, ids: readonly number[]): void;
   /** Space quota: this member applied an alarm change, or a write that added data (for the etcd-nospace checker). */
   onNoSpace?(member: string, e: NoSpaceEvent): void;
+  /** This member, leading, proposed a membership change its checks let through (for the etcd-reconfig-health checker). */
+  onMemberChangeProposed?(member: string, op: MemberChange["op"], id: string): void;
   /** Every applied auth request (`changed`: it changed the auth state), with the state and KV revision after it (for the auth checkers). */
   onAuthApply?(
     member: string,
@@ -824,6 +826,7 @@ export class EtcdMember implements Actor {
           ? { type: "addVoter", nodeId: change.id }
           : { type: "removeVoter", nodeId: change.id };
     const r = this.driver.proposeConfChange(cc);
+    if (r.ok) this.hooks.onMemberChangeProposed?.(this.env.id, change.op, change.id);
     if (!r.ok) {
       const error: MemberError =
         r.reason === "conf-change-pending"
@@ -865,6 +868,8 @@ export class EtcdMember implements Actor {
       // The new voter counts as active: it must be, to have caught up.
       if (!healthy([...voters, change.id])) return "unhealthy";
     }
+    // The mutant: etcd before PR #6156, which asked only whether enough members had started.
+    if (change.op === "remove" && this.bugs.has("etcd-reconfig-remove-unchecked")) return undefined;
     if (change.op === "remove" && isVoter && !healthy(voters.filter((v) => v !== change.id))) return "unhealthy";
     return undefined;
   }

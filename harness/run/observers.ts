@@ -80,6 +80,13 @@ export interface AuthApply {
   changed: boolean;
 }
 
+export interface MemberChangeProposed {
+  member: string;
+  op: "addLearner" | "promote" | "remove";
+  id: string;
+  time: number;
+}
+
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
 
 export class RunObservers {
@@ -94,6 +101,8 @@ export class RunObservers {
   readonly noSpace = new Channel<NoSpaceObservation>();
   /** etcd auth: every applied auth change, with the KV revision it was applied at (for the auth checker). */
   readonly authApplies = new Channel<AuthApply>();
+  /** A leader proposed a membership change its checks let through (for the etcd-reconfig-health checker). */
+  readonly memberChanges = new Channel<MemberChangeProposed>();
 
   constructor(private readonly world: World) {
     world.lifecycle.push((ev) => this.lifecycle.emit(ev));
@@ -121,6 +130,7 @@ export class RunObservers {
       onLeaseExpire: (member, ids) => this.leaseExpiries.emit({ member, ids, time: world.now }),
       onNoSpace: (member, e) => this.noSpace.emit({ member, ...e }),
       onAuthApply: (member, e) => this.authApplies.emit({ member, time: world.now, ...e }),
+      onMemberChangeProposed: (member, op, id) => this.memberChanges.emit({ member, op, id, time: world.now }),
     };
   }
 }

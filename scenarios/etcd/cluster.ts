@@ -14,6 +14,7 @@ import { attachKube } from "../../harness/kube/attach.ts";
 import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { CheckQuorumMonitor } from "../../checkers/raft/check-quorum.ts";
+import { ReconfigHealthMonitor } from "../../checkers/etcd/reconfig-health.ts";
 import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
@@ -218,6 +219,14 @@ export function runKvCluster(
   });
   // With an operator: every configuration change some member applied first, for the membership check.
   const applied: AppliedChange[] = [];
+  const reconfigHealth =
+    o.membership.length > 0
+      ? new ReconfigHealthMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs })
+      : undefined;
+  if (reconfigHealth !== undefined) {
+    run.observe.raftViews.on((view) => reconfigHealth.observe(view, world.now));
+    run.observe.memberChanges.on((e) => reconfigHealth.onProposed(e.member, e.op, e.id, e.time));
+  }
   if (o.membership.length > 0) {
     let config: Config | undefined;
     let configIndex = -1;
@@ -414,6 +423,7 @@ export function runKvCluster(
     () => run.assertions(),
     () => monitor.result(),
     () => checkQuorum.result(),
+    ...(reconfigHealth !== undefined ? [() => reconfigHealth.result()] : []),
     () => run.incarnations(),
     () => {
       // Cross-member: store hashes at the common revision once converged.

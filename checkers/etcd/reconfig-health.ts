@@ -1,0 +1,84 @@
+// etcd's strict reconfiguration check (--strict-reconfig-check, on by default), judged from outside: a
+// leader proposes the removal of a voter, or the promotion of a learner, only if a quorum of the voters
+// the change leads to are active — heard from lately (etcd's mayRemoveMember and mayPromoteMember; PR
+// #6156 "reject member removal that breaks active quorum"). Without it an admin who removes a healthy
+// member while another is down leaves a cluster that cannot commit until the down one returns: nothing
+// unsafe, so no safety rule sees it, and liveness only if the down member never comes back.
+//
+// The leader's own account is not trusted: this keeps, from every node's Raft views (each carries the
+// peer message the node just stepped), when each node last heard from each peer, and the configuration
+// it last applied; the leader only reports that it proposed a change. Active means heard within an
+// election timeout (this simulated etcd asks its transport the same; real etcd asks for a connection
+// that has lasted 5 s), plus a tick of leniency. What a node heard is kept across its restarts, so the
+// record never holds a peer inactive that the leader could still count active.
+import type { RaftView } from "../../core/raft/view.ts";
+import type { CheckOf } from "../types.ts";
+
+export type ReconfigOp = "addLearner" | "promote" | "remove";
+
+export interface ReconfigHealthOptions {
+  electionTimeoutUs: number;
+  tickUs: number;
+}
+
+const MAX_VIOLATIONS = 20;
+
+export class ReconfigHealthMonitor {
+  /** Per node: per peer, the last time the node stepped a Raft message from it. */
+  private readonly heard = new Map<string, Map<string, number>>();
+  /** Per node: the voters of the configuration in its last view (arrays never mutated). */
+  private readonly voters = new Map<string, readonly string[]>();
+  private readonly activeUs: number;
+  readonly violations: string[] = [];
+  judged = 0;
+
+  constructor(opts: ReconfigHealthOptions) {
+    this.activeUs = opts.electionTimeoutUs + opts.tickUs;
+  }
+
+  observe(view: RaftView, now: number): void {
+    this.voters.set(view.id, view.voters);
+    const m = view.stepped;
+    if (m === undefined) return;
+    const h = this.heard.get(view.id) ?? this.heard.set(view.id, new Map()).get(view.id)!;
+    h.set(m.from, now);
+  }
+
+  /** `leader` proposed a membership change (it passed the leader's checks). */
+  onProposed(leader: string, op: ReconfigOp, id: string, now: number): void {
+    const voters = this.voters.get(leader) ?? [];
+    // Adding a learner changes no quorum; removing a learner neither.
+    if (op === "addLearner" || (op === "remove" && !voters.includes(id))) return;
+    const next = op === "remove" ? voters.filter((v) => v !== id) : [...voters, id];
+    this.judged++;
+    const heard = this.heard.get(leader);
+    const lastHeard = (v: string) => (v === leader ? now : (heard?.get(v) ?? Number.NEGATIVE_INFINITY));
+    const active = next.filter((v) => now - lastHeard(v) <= this.activeUs);
+    const quorum = Math.floor(next.length / 2) + 1;
+    if (active.length >= quorum || this.violations.length >= MAX_VIOLATIONS) return;
+    const idle = next
+      .filter((v) => !active.includes(v))
+      .map((v) => {
+        const t = lastHeard(v);
+        return t === Number.NEGATIVE_INFINITY ? `${v} never` : `${v} ${((now - t) / 1000).toFixed(0)} ms ago`;
+      });
+    this.violations.push(
+      `${leader} proposed ${op === "remove" ? "removing" : "promoting"} ${id} at ${(now / 1000).toFixed(1)} ms, leading to voters [${next.join(", ")}] of which ${active.length} were active, fewer than a quorum of ${quorum} (last heard: ${idle.join(", ")}; active: heard within ${(this.activeUs / 1000).toFixed(0)} ms): etcd's strict reconfiguration check refuses a change that leaves no active quorum (ErrUnhealthy)`,
+    );
+  }
+
+  result(): CheckOf<"etcd-reconfig-health"> {
+    if (this.violations.length > 0)
+      return {
+        name: "etcd-reconfig-health",
+        verdict: "fail",
+        message: `${this.violations[0]}${this.violations.length > 1 ? ` (and ${this.violations.length - 1} more)` : ""}`,
+        evidence: { violations: this.violations },
+      };
+    return {
+      name: "etcd-reconfig-health",
+      verdict: "pass",
+      message: `${this.judged} voter removals and promotions proposed, each leaving a quorum of active voters`,
+    };
+  }
+}
