@@ -557,6 +557,13 @@ export const BUG_CATALOG = [
     scenario: "lease-sessions",
   },
   {
+    name: "etcd-client-retries-unknown-outcome",
+    bug: "an etcd client resends a request its member answered with a timeout, whose outcome is unknown (the entry may be in the log), as if it had failed: a put the cluster applied is applied again under a second revision, a Txn a second time",
+    modelledOn:
+      'etcd clientv3 before PR #6691 ("do not retry on mutable operations", 2016: retrying on Put might put the same key twice and save two revisions), and etcd #18424 on the retry interceptor; a survivor of a mutation campaign over core/etcd/client (every error retried) that no checker saw: both entries are legal, and only a read between the two revisions contradicts the history',
+    scenario: "kv-chaos",
+  },
+  {
     name: "etcd-reconfig-remove-unchecked",
     bug: "a leader proposes any voter's removal without asking whether the voters left make an active quorum: an admin who removes a healthy member while another is down leaves a cluster that can commit nothing until the down member returns",
     modelledOn:

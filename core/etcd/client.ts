@@ -493,6 +493,14 @@ export class EtcdClient implements KV {
     p.timer = this.env.setTimer(this.opts.requestTimeoutUs, () => {
       // No answer: the request may or may not have been applied. Try another member next time.
       this.failover();
+      // The mutant: clientv3 before PR #6691, which sent a mutation again after an unknown outcome.
+      if (this.opts.bugs?.has("etcd-client-retries-unknown-outcome") && p.attempts < (this.opts.maxRetries ?? 3)) {
+        p.attempts++;
+        this.pending.delete(reqId);
+        const retryId = this.nextReq++;
+        this.pending.set(retryId, p);
+        return this.sendRequest(retryId, p);
+      }
       this.finish(reqId, p, { ok: false, error: "timeout", unknown: true });
     });
     // Two literals rather than a spread of an optional field: one object per request, keys in the same order.

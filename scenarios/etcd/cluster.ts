@@ -15,6 +15,7 @@ import { SimRun } from "../../harness/run/run.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
 import { CheckQuorumMonitor } from "../../checkers/raft/check-quorum.ts";
 import { ReconfigHealthMonitor } from "../../checkers/etcd/reconfig-health.ts";
+import { WriteOnce } from "../../checkers/etcd/write-once.ts";
 import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
@@ -243,9 +244,11 @@ export function runKvCluster(
     });
   }
   const reference = new StoreReference({ maxTxnOps: o.maxTxnOps });
+  const writeOnce = new WriteOnce();
   run.observe.applies.on((e) => {
     oracle.onApply(e);
     reference.onApply(e);
+    writeOnce.onApply(e);
     leaseExpiry.onApply(e.member, e.index, e.term, e.payload, e.time);
   });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
@@ -329,6 +332,7 @@ export function runKvCluster(
           requestTimeoutUs: o.requestTimeoutUs,
           streamTimeoutUs: 1_000_000,
           recorder: run.recorder,
+          bugs: input.bugs,
         },
         {
           ...DEFAULT_WORKLOAD,
@@ -437,6 +441,7 @@ export function runKvCluster(
       return oracle.result();
     },
     () => reference.result(),
+    () => writeOnce.result(recorder.operations),
     () => {
       const lin = checkEtcdHistory(
         { operations: recorder.operations, watches: recorder.watches },
