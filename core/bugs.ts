@@ -522,6 +522,13 @@ export const BUG_CATALOG = [
     scenario: "container-crashes",
   },
   {
+    name: "kube-kubelet-rejects-keeping-ready",
+    bug: "a kubelet that rejects a pod (OutOfpods) writes phase Failed and leaves the pod's Ready condition as it was: a pod that ran before the kubelet restarted, rejected on re-admission, is stored Failed and Ready",
+    modelledOn:
+      "kubernetes #108594 (a 1.22 regression: terminal pods reported with Ready true), fixed by PR #110256, which has mergePodStatus set the ready conditions false for a terminal phase; found in this testbed's own kubelet by a sweep (tight-nodes seed 3006: a restarted kubelet re-admitting the pods of an overfilled node), which kube-binding's rule that a ready pod is Running caught",
+    scenario: "tight-nodes",
+  },
+  {
     name: "kube-kubelet-first-start-counted-restart",
     bug: "a kubelet counts a pod's first container as the restart of one before it: the pod is reported Running, restart count 1, while its container is only being created",
     modelledOn:

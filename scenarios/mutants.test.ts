@@ -129,6 +129,7 @@ const BOUNDS: [BugName, number][] = [
  * catches them (nightly), with the seed measured in brackets.
  */
 const NIGHTLY: [BugName, number][] = [
+  ["kube-kubelet-rejects-keeping-ready", 3100], // [3006] tight-nodes: kube-binding, a pod that ran before its kubelet restarted, rejected on re-admission, stored Failed and Ready (1 of seeds 1..3100 swept; scenarios/kube/tight-nodes.test.ts holds 3006)
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 400], // [334] tight-nodes: kube-node-capacity's rejection rule (6 of seeds 1..1500: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 334; 284 before the ReplicaSet controller kept no mutation cache)
   ["etcd-snapshot-no-catchup", 800], // [667] slow-disk: kube-slo, a forwarded write covered by a snapshot never answered (3 of seeds 1..1500 once the Deployment controller kept no mutation cache; 342 before, 68 before the ReplicaSet controller kept none, 394 at the 100 ms election timeout; scenarios/kube/slow-disk.test.ts holds 667 and 1096)

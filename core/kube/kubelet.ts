@@ -104,6 +104,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // MUTANT kube-kubelet-first-start-counted-restart: a pod's first container counts as a restart of one
   // before it, so the pod is reported Running, restart count 1, before anything of it ran.
   const firstStartRestarts = cfg.bugs?.has("kube-kubelet-first-start-counted-restart") === true;
+  const keepsReadyOnReject = cfg.bugs?.has("kube-kubelet-rejects-keeping-ready") === true;
   // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
   // MUTANT kube-kubelet-keeps-deleted-pods: a pod deleted from the API keeps its container running.
@@ -312,6 +313,10 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
       reason: "OutOfpods",
       message: `Pod was rejected: Node didn't have enough resource: pods, requested: 1, used: ${containers.size}, capacity: ${cfg.capacity}`,
       hostIP: node,
+      // A pod that ran before this kubelet restarted may be Ready in the API: a terminal phase is never
+      // reported ready (the status manager's mergePodStatus, kubernetes #108594). The mutant leaves the
+      // condition as it was.
+      ...(keepsReadyOnReject ? {} : { conditions: [{ type: "Ready", status: "False" }] }),
     };
     const send = (): void =>
       patchStatus(p, status, (r) => {

@@ -34,6 +34,15 @@ test("tight-nodes seed 334: a pod arriving within a rejection's status round tri
   );
 });
 
+test("tight-nodes seed 3006: a restarted kubelet that rejects a pod which ran there reports it Failed and not ready; one that leaves the Ready condition stores a ready pod Failed", () => {
+  const r = runScenario({ scenario: tightNodes, seed: 3006 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const keeping = runScenario({ scenario: tightNodes, seed: 3006, bugs: ["kube-kubelet-rejects-keeping-ready"] });
+  const binding = keeping.checks.find((c) => c.name === "kube-binding")!;
+  assert.is(binding.verdict, "fail");
+  assert.match(binding.message, /Ready in phase Failed at rv \d+: a ready pod is Running/);
+});
+
 test("the overfilled node found by hand: deployment-rollout with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
   // Found at seed 59; seed 44 once the ReplicaSet controller kept no mutation cache (44, 212, 222 of 1..222);
   // seed 212 since the Deployment controller keeps none either (212 and 222 of 1..222).
