@@ -394,6 +394,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         requestTimeoutUs: o.requestTimeoutUs,
         streamTimeoutUs: 1_000_000,
         recorder,
+        bugs,
         ...(p.user !== null ? { auth: { user: p.user, password: PASSWORDS[p.user]! } } : {}),
         onServed: (op, s) => served.push({ op, ...s }),
       });
