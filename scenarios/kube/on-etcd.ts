@@ -7,6 +7,7 @@ import { DEFAULT_MAX_TXN_OPS } from "../../core/mvcc/index.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { StoreReference } from "../../checkers/etcd/store-reference.ts";
+import { WriteOnce } from "../../checkers/etcd/write-once.ts";
 import { DEFAULT_EXPLAIN_US, checkKube } from "../../checkers/kube/index.ts";
 import { DEFAULT_KUBELET_TIMING } from "../../core/kube/kubelet.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
@@ -25,6 +26,7 @@ export interface EtcdObservers {
   checkQuorum: CheckQuorumMonitor;
   oracle: ConsistencyOracle;
   reference: StoreReference;
+  writeOnce: WriteOnce;
   applied: AppliedLog;
   /** Adds a reader of every committed revision's events (the apiservers' watch cache is fed from here). */
   storeFeed(fn: StoreFeed): void;
@@ -42,6 +44,7 @@ export function observeEtcd(
   const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: tickUs * (opts.electionTicks ?? 10), tickUs });
   const oracle = new ConsistencyOracle();
   const reference = new StoreReference({ maxTxnOps: DEFAULT_MAX_TXN_OPS, refusalsPossible: opts.quota === true });
+  const writeOnce = new WriteOnce();
   const applied = new AppliedLog();
   const feeds: StoreFeed[] = [(revision, events) => applied.onCommit(revision, events)];
   run.observe.raftViews.on((view) => {
@@ -51,6 +54,7 @@ export function observeEtcd(
   run.observe.applies.on((e) => {
     oracle.onApply(e);
     reference.onApply(e);
+    writeOnce.onApply(e);
   });
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on((c) => {
@@ -62,7 +66,7 @@ export function observeEtcd(
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
   });
-  return { monitor, checkQuorum, oracle, reference, applied, storeFeed: (fn) => feeds.push(fn) };
+  return { monitor, checkQuorum, oracle, reference, writeOnce, applied, storeFeed: (fn) => feeds.push(fn) };
 }
 
 /** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to), "@kcm-leader" and "@leader" (etcd's). */
@@ -86,7 +90,8 @@ export function controlPlaneTargets(
 }
 
 /**
- * The checks of a Kubernetes run, in report order: assertions, Raft safety, CheckQuorum, cross-member, store-reference, incarnations,
+ * The checks of a Kubernetes run, in report order: assertions, Raft safety, CheckQuorum, cross-member, store-reference,
+ * write-once, incarnations,
  * the apiservers' etcd traffic, the kube-* checkers; and kube-liveness failed with `pending()` when the
  * run did not converge and no checker already said so.
  */
@@ -103,6 +108,7 @@ export function controlPlaneChecks(
     () => observers.checkQuorum.result(),
     () => observers.oracle.result(),
     () => observers.reference.result(),
+    () => observers.writeOnce.result(run.recorder.operations),
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
     () => {
