@@ -466,6 +466,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-lease-revoke-unchecked",
+    bug: "with auth on, a LeaseRevoke passes without the permission check: any user (one with no role at all) revokes a lease and so deletes every key attached to it, keys it may not write",
+    modelledOn:
+      'etcd before PR #8031 ("protecting lease revoking with auth", 2017: "current leases can be revoked by anyone"); since then the applier checks write permission on every key the lease holds (checkLeasePuts). auth-revoke\'s principals began keeping keys on leases and revoking leases they know of when the auth checker began judging the keys a revoke deletes',
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-auth-member-change-unchecked",
     bug: "with auth on, a membership change needs no permission: a user without the root role, or a client with no token, removes a voter or adds a learner",
     modelledOn:

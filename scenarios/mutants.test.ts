@@ -35,7 +35,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
   ["etcd-quota-refuses-free-requests", 20], // [6] quota-pressure: etcd-nospace judges each quota refusal by etcd's Available (7 of seeds 1..60: the seeds whose backend ends past the quota as the tenant deletes)
   ["kube-quota-check-before-cas", 8], // [1] quota-pressure: kube-quota, the tenant's batch pods and the ReplicaSet's overshoot (15 of seeds 1..20)
-  ["etcd-auth-stale-revision", 10], // [2] auth-revoke: an agent's write races a revoke while a follower lags
+  ["etcd-auth-stale-revision", 10], // [5] auth-revoke: an agent's write races a revoke while a follower lags
   ["etcd-auth-range-end-ignored", 5], // [1] auth-revoke: the reader's prefix read over a single-key grant
   ["etcd-auth-perm-cache-stale", 10], // [2] auth-revoke: auth judges refusals as well as what was served (47 of seeds 1..100)
   ["kube-watch-drop-unknown-delete", 25], // [1] compacted-deletes: kube-informer-reliable (17 of seeds 1..100)
@@ -90,11 +90,12 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-tokens-survive-password-change", 10], // [1] auth-revoke: auth-tokens (42 of seeds 1..100)
   ["etcd-auth-old-revision-returned", 10], // [1] auth-revoke: auth (94 of seeds 1..100, the hand-written bug in a campaign's survivor)
   ["etcd-auth-nested-txn-unchecked", 5], // [1] auth-revoke: auth, the agent reaching outside its grant through a nested Txn (93 of seeds 1..100)
-  ["etcd-auth-txn-put-side-reads-unchecked", 25], // [8] auth-revoke: auth, a Txn put with prev_kv while the agent may only write (15 of seeds 1..100)
+  ["etcd-auth-txn-put-side-reads-unchecked", 25], // [7] auth-revoke: auth, a Txn put with prev_kv while the agent may only write (15 of seeds 1..100)
   ["etcd-auth-watch-from-key-as-key", 10], // [1] auth-revoke: auth, the reader's watch from its one key to the end of the keyspace (88 of seeds 1..100)
   ["etcd-auth-dropped-during-nospace", 15], // [4] auth-revoke: auth (a rogue's delete), auth-store, auth-requests and liveness (its auth disable) during a NOSPACE alarm (44 of seeds 1..100; half the seeds set a quota)
   ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (78 of seeds 1..100)
-  ["etcd-auth-member-change-unchecked", 15], // [3] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
+  ["etcd-auth-lease-revoke-unchecked", 15], // [5] auth-revoke: auth, a principal's revoke of a lease holding keys it may not write deleted them (116 of seeds 1..300)
+  ["etcd-auth-member-change-unchecked", 15], // [2] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
   ["etcd-auth-empty-password-accepted", 10], // [1] auth-revoke: auth-requests, a rogue's login as root with no password (55 of seeds 1..100)
   ["etcd-client-reuses-watch-ids", 35], // [2] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 3 of seeds 1..37; controller-conflicts 1 of 150 in an earlier build)
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)

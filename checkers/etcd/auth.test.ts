@@ -155,6 +155,74 @@ test("rejects a delete only an unpermitted principal could have made; accepts it
   );
 });
 
+test("a lease revoke is judged by the keys it deleted: the agent's own pods pass; another's keys, or its pods after its role went, fail", () => {
+  const revoke = (id: number): EtcdRequest => ({ kind: "leaseRevoke", leaseRevoke: { ID: id } });
+  const revokeOk = (r: number): EtcdResponse => ({ kind: "leaseRevoke", leaseRevoke: { header: h(r) } });
+  const attached = (key: string, lease: number, revision: number): AppliedWrite => ({
+    revision,
+    key,
+    type: "PUT",
+    value: `v${revision}`,
+    lease,
+  });
+  // Lease 7 holds the agent's pod (revision 2) and is revoked at revision 3, before the role is revoked.
+  const own: AppliedWrite[] = [
+    attached("/registry/pods/a", 7, 2),
+    { revision: 3, key: "/registry/pods/a", type: "DELETE" },
+  ];
+  const byAgent = [op(0, 1, 20, 30, revoke(7), revokeOk(3))];
+  assert.is(checkAuth({ operations: byAgent, principals, timeline, changes: own }).verdict, "pass");
+  // The reader may not write the pod: its revoke of the agent's lease deleted it.
+  const byReader = [op(0, 2, 20, 30, revoke(7), revokeOk(3))];
+  const r = checkAuth({ operations: byReader, principals, timeline, changes: own });
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, "op #0 by client 2 (reader) revoked lease 7 and so deleted /registry/pods/a at revision 3");
+  // After the revoke of its role (revision 5) the agent may no longer delete its pod through its lease.
+  const late: AppliedWrite[] = [
+    attached("/registry/pods/a", 7, 2),
+    { revision: 6, key: "/registry/pods/a", type: "DELETE" },
+  ];
+  assert.is(
+    checkAuth({ operations: [op(0, 1, 110, 120, revoke(7), revokeOk(6))], principals, timeline, changes: late })
+      .verdict,
+    "fail",
+  );
+  // A key put again without the lease is no longer the lease's; a revoke answered with another revision deleted nothing.
+  const detached: AppliedWrite[] = [
+    attached("/registry/pods/a", 7, 2),
+    { revision: 3, key: "/registry/pods/a", type: "PUT", value: "plain" },
+    { revision: 4, key: "/registry/pods/a", type: "DELETE" },
+  ];
+  assert.is(
+    checkAuth({ operations: [op(0, 2, 20, 30, revoke(7), revokeOk(4))], principals, timeline, changes: detached })
+      .verdict,
+    "pass",
+  );
+  assert.is(
+    checkAuth({ operations: [op(0, 2, 20, 30, revoke(7), revokeOk(2))], principals, timeline, changes: own }).verdict,
+    "pass",
+  );
+});
+
+test("a refused lease revoke, or put with a lease, is not judged: what the lease held is not in the history", () => {
+  const ops = [
+    op(0, 1, 20, 30, { kind: "leaseRevoke", leaseRevoke: { ID: 7 } }, null, "permission-denied"),
+    op(
+      1,
+      1,
+      20,
+      30,
+      { kind: "put", put: { key: "/registry/pods/a", value: "x", lease: 7 } },
+      null,
+      "permission-denied",
+    ),
+  ];
+  assert.is(checkAuth({ operations: ops, principals, timeline, changes: [] }).verdict, "pass");
+  // Without the lease the same refused put is a refusal inside the grant.
+  const plain = [op(0, 1, 20, 30, put("/registry/pods/a", "x"), null, "permission-denied")];
+  assert.is(checkAuth({ operations: plain, principals, timeline, changes: [] }).verdict, "fail");
+});
+
 test("with auth off everything is permitted", () => {
   const ops = [op(0, 3, 1, 2, put("/x", "x"), putOk(2))];
   assert.is(

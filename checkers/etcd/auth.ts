@@ -14,8 +14,13 @@
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
 // (the operator, probes) are not judged. A watch is judged at its creation, the only time etcd checks it
 // (it keeps streaming after a revoke); one with no token, when the member that created it surely had auth
-// on (it may lag the cluster, so the cluster's states alone cannot tell). Leases are not judged (a principal's lease keys are not in the
-// history; the member's checks are tested against a real etcd, harness/real/auth.test.ts).
+// on (it may lag the cluster, so the cluster's states alone cannot tell).
+// Leases: a key a LeaseRevoke deleted (its last put named the lease, and the revoke was answered with the
+// revision of the delete) must be one its principal may write in the state in force at that revision —
+// etcd checks write permission on every key the lease holds (PR #8031: before it, anyone could revoke
+// any lease). A refused revoke, and a refused put with a lease, are not judged (whether the lease's keys
+// allowed them depends on what the lease held at apply, which a refusal does not show); the member's
+// lease checks are also tested against a real etcd (harness/real/auth.test.ts).
 import type { EtcdOperation, WatchRecord } from "../../core/history.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import { emptyAuthState, type AuthState } from "../../core/etcd/auth.ts";
@@ -35,6 +40,8 @@ export interface AppliedWrite {
   key: string;
   type: "PUT" | "DELETE";
   value?: string;
+  /** The lease a PUT attached the key to (absent: none). */
+  lease?: number;
 }
 
 export interface AuthCheckInput {
@@ -115,8 +122,33 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   const byValue = new Map<string, EtcdOperation[]>();
   for (const op of input.operations)
     for (const v of putValues(op.request)) byValue.set(v, [...(byValue.get(v) ?? []), op]);
+  /** The lease each key's last put attached it to. */
+  const leaseOfKey = new Map<string, number>();
+  const revokes = input.operations.filter((op) => op.request.kind === "leaseRevoke" && op.response !== null);
+  /**
+   * Judges the revoke of the key's lease answered with the delete's revision, if there is one (a revoke of
+   * a lease that holds keys is the only request at its revision; an expiry is no request): false if none.
+   */
+  const judgeRevokeDelete = (c: AppliedWrite, lease: number, at: AuthTimelinePoint): boolean => {
+    const revoke = revokes.find(
+      (op) =>
+        op.request.kind === "leaseRevoke" && op.request.leaseRevoke.ID === lease && headerRevision(op) === c.revision,
+    );
+    if (revoke === undefined) return false;
+    const user = userOf(revoke);
+    if (user !== undefined && !permits(at.state, user, { kind: "deleteRange", deleteRange: { key: c.key } }))
+      violations.push(
+        `op #${revoke.id} by ${who(revoke)} revoked lease ${lease} and so deleted ${c.key} at revision ${c.revision} under auth revision ${at.state.revision}, which does not let it write that key (a LeaseRevoke needs write permission on every key its lease holds, etcd PR #8031)`,
+      );
+    return true;
+  };
   for (const c of input.changes) {
     const at = stateAt(c.revision);
+    const lease = leaseOfKey.get(c.key);
+    if (c.type === "PUT") {
+      if (c.lease !== undefined && c.lease !== 0) leaseOfKey.set(c.key, c.lease);
+      else leaseOfKey.delete(c.key);
+    } else leaseOfKey.delete(c.key);
     if (c.type === "PUT") {
       const writers = byValue.get(c.value ?? "") ?? [];
       if (writers.length !== 1) continue; // not written by a request of the history (or ambiguous)
@@ -134,6 +166,10 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
         (op) =>
           deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null),
       );
+      // No request answered with this revision deleted the key by name: the revoke of its lease did, if one
+      // was answered with this revision.
+      if (lease !== undefined && !candidates.some((op) => op.response !== null) && judgeRevokeDelete(c, lease, at))
+        continue;
       if (candidates.length === 0) continue;
       if (candidates.some((op) => userOf(op) === undefined || permits(at.state, userOf(op)!, op.request))) continue;
       // Name the request that was answered with this revision, if one was.
@@ -163,7 +199,7 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       );
       continue;
     }
-    if (op.error === "permission-denied") {
+    if (op.error === "permission-denied" && !dependsOnLeaseKeys(op.request)) {
       const user = userOf(op)!;
       const serializable = op.request.kind === "range" && op.request.range.serializable === true;
       if (!serializable && !someStateDuring(op, (s) => !permits(s, user, op.request))) {
@@ -260,7 +296,13 @@ function headerRevision(op: EtcdOperation): number | undefined {
   if (r.kind === "put") return r.put.header.revision;
   if (r.kind === "deleteRange") return r.deleteRange.header.revision;
   if (r.kind === "txn") return r.txn.header.revision;
+  if (r.kind === "leaseRevoke") return r.leaseRevoke.header.revision;
   return undefined;
+}
+
+/** A revoke, or a put naming a lease: etcd also checks the keys the lease holds, which the history does not show. */
+function dependsOnLeaseKeys(req: EtcdRequest): boolean {
+  return req.kind === "leaseRevoke" || (req.kind === "put" && req.put.lease !== undefined && req.put.lease !== 0);
 }
 
 function describe(req: EtcdRequest): string {

@@ -244,6 +244,7 @@ export class MemberAuth {
       rangeEndIgnored: this.opts.bugs.has("etcd-auth-range-end-ignored"),
       nestedTxnUnchecked: this.opts.bugs.has("etcd-auth-nested-txn-unchecked"),
       txnPutKeyOnly: this.opts.bugs.has("etcd-auth-txn-put-side-reads-unchecked"),
+      leaseRevokeUnchecked: this.opts.bugs.has("etcd-auth-lease-revoke-unchecked"),
       ...(this.opts.bugs.has("etcd-auth-perm-cache-stale") ? { permsFrom: this.permCache } : {}),
     };
   }

@@ -159,6 +159,8 @@ export interface PermissionContext {
   nestedTxnUnchecked?: boolean;
   /** Mutant etcd-auth-txn-put-side-reads-unchecked (GHSA-x35m-3gp4-4fh5): a Put inside a Txn is checked by its key alone. */
   txnPutKeyOnly?: boolean;
+  /** Mutant etcd-auth-lease-revoke-unchecked (etcd before PR #8031): anyone may revoke any lease. */
+  leaseRevokeUnchecked?: boolean;
 }
 
 /**
@@ -207,7 +209,7 @@ export function requestPermitted(state: AuthState, user: string, req: EtcdReques
     case "txn":
       return txnOk(req.txn);
     case "leaseRevoke":
-      return leaseOk(req.leaseRevoke.ID);
+      return ctx.leaseRevokeUnchecked === true || leaseOk(req.leaseRevoke.ID);
     default:
       return true;
   }

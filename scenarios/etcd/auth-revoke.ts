@@ -288,7 +288,9 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       changes.push(
         c.version === 0
           ? { revision, key: keys[i]!, type: "DELETE" }
-          : { revision, key: keys[i]!, type: "PUT", value: c.value },
+          : c.lease !== 0
+            ? { revision, key: keys[i]!, type: "PUT", value: c.value, lease: c.lease }
+            : { revision, key: keys[i]!, type: "PUT", value: c.value },
       ),
     );
   });
@@ -385,6 +387,8 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   });
   world.runUntilPredicate(() => setupDone, Math.min(o.faultPhaseUs, world.now + 5_000_000));
 
+  // The leases the principals granted, which any of them may try to revoke (lease IDs are easy to guess).
+  const grantedLeases: number[] = [];
   // The principals, each one request at a time.
   for (const p of PRINCIPALS) {
     world.spawn(p.name, (env) => {
@@ -415,6 +419,34 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         : undefined;
       let seq = 0;
       let watch: WatchHandle | undefined;
+      /** The lease this principal keeps its keys on (the apiserver its events, as Kubernetes does; the agent its pods). */
+      let own: number | undefined;
+      const keepsLease = p.name === "apiserver" || p.name === "agent";
+      /**
+       * A lease move: grant the lease it keeps, put a key on it, revoke it, or revoke another's — which etcd
+       * allows only with write permission on every key that lease holds (PR #8031).
+       */
+      const leaseMove = (done: () => void): void => {
+        const others = grantedLeases.filter((id) => id !== own);
+        const x = rng.int(0, 99);
+        if (keepsLease && own === undefined) {
+          c.leaseGrant({ TTL: 60 }, (r) => {
+            if (r.ok) grantedLeases.push((own = r.value.ID));
+            done();
+          });
+        } else if (keepsLease && own !== undefined && x < 60) {
+          const key =
+            p.name === "apiserver" ? `/registry/events/e${rng.int(0, 3)}` : `/registry/pods/p${rng.int(0, o.keys - 1)}`;
+          c.put({ key, value: `${p.name}-l${seq}`, lease: own }, () => done());
+        } else if (keepsLease && own !== undefined && x < 75) {
+          c.leaseRevoke({ ID: own }, (r) => {
+            if (r.ok) own = undefined;
+            done();
+          });
+        } else if (others.length > 0) c.leaseRevoke({ ID: rng.pick(others) }, () => done());
+        else done();
+      };
+      const leaseMoveP = keepsLease ? 0.1 : 0.03;
       const loop = (): void => {
         if (world.now >= o.faultPhaseUs) return;
         // Now and then the reader watches what it may read, or everything from its one key on, which it
@@ -437,6 +469,11 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         }
         // The agent writes fastest: its writes should race every revoke.
         const think = p.name === "agent" ? Math.max(1_000, Math.round(o.thinkUs / 3)) : o.thinkUs;
+        if (seq > 0 && rng.chance(leaseMoveP)) {
+          seq++;
+          leaseMove(() => env.setTimer(rng.int(1, 2 * think), loop));
+          return;
+        }
         call(c, nextRequest(rng, p.name.startsWith("etcdctl") ? "etcdctl" : p.name, ++seq, o.keys), () =>
           env.setTimer(rng.int(1, 2 * think), loop),
         );
