@@ -204,6 +204,19 @@ test("a lease revoke is judged by the keys it deleted: the agent's own pods pass
   );
 });
 
+test("a leased key deleted with no request answered for it is not judged: its lease may have ended (an expiry, a revoke whose answer was lost)", () => {
+  const changes: AppliedWrite[] = [
+    { revision: 2, key: "/registry/events/e1", type: "PUT", value: "e", lease: 9 },
+    { revision: 8, key: "/registry/events/e1", type: "DELETE" },
+  ];
+  // The rogue's unanswered delete of everything names the key; without the lease it alone could have.
+  const everything: EtcdRequest = { kind: "deleteRange", deleteRange: { key: "/", rangeEnd: "\0" } };
+  const ops = [op(0, 3, 150, null, everything, null, "timeout")];
+  assert.is(checkAuth({ operations: ops, principals, timeline, changes }).verdict, "pass");
+  const unleased: AppliedWrite[] = [{ revision: 2, key: "/registry/events/e1", type: "PUT", value: "e" }, changes[1]!];
+  assert.is(checkAuth({ operations: ops, principals, timeline, changes: unleased }).verdict, "fail");
+});
+
 test("a refused lease revoke, or put with a lease, is not judged: what the lease held is not in the history", () => {
   const ops = [
     op(0, 1, 20, 30, { kind: "leaseRevoke", leaseRevoke: { ID: 7 } }, null, "permission-denied"),

@@ -127,20 +127,19 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
   const revokes = input.operations.filter((op) => op.request.kind === "leaseRevoke" && op.response !== null);
   /**
    * Judges the revoke of the key's lease answered with the delete's revision, if there is one (a revoke of
-   * a lease that holds keys is the only request at its revision; an expiry is no request): false if none.
+   * a lease that holds keys is the only request at its revision; an expiry is no request).
    */
-  const judgeRevokeDelete = (c: AppliedWrite, lease: number, at: AuthTimelinePoint): boolean => {
+  const judgeRevokeDelete = (c: AppliedWrite, lease: number, at: AuthTimelinePoint): void => {
     const revoke = revokes.find(
       (op) =>
         op.request.kind === "leaseRevoke" && op.request.leaseRevoke.ID === lease && headerRevision(op) === c.revision,
     );
-    if (revoke === undefined) return false;
+    if (revoke === undefined) return;
     const user = userOf(revoke);
     if (user !== undefined && !permits(at.state, user, { kind: "deleteRange", deleteRange: { key: c.key } }))
       violations.push(
         `op #${revoke.id} by ${who(revoke)} revoked lease ${lease} and so deleted ${c.key} at revision ${c.revision} under auth revision ${at.state.revision}, which does not let it write that key (a LeaseRevoke needs write permission on every key its lease holds, etcd PR #8031)`,
       );
-    return true;
   };
   for (const c of input.changes) {
     const at = stateAt(c.revision);
@@ -167,9 +166,12 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
           deletes(op.request, c.key) && (op.response !== null ? headerRevision(op) === c.revision : op.return === null),
       );
       // No request answered with this revision deleted the key by name: the revoke of its lease did, if one
-      // was answered with this revision.
-      if (lease !== undefined && !candidates.some((op) => op.response !== null) && judgeRevokeDelete(c, lease, at))
+      // was answered with this revision; if none was, the lease's end may have (an expiry, or a revoke whose
+      // answer was lost), and the delete is not judged.
+      if (lease !== undefined && !candidates.some((op) => op.response !== null)) {
+        judgeRevokeDelete(c, lease, at);
         continue;
+      }
       if (candidates.length === 0) continue;
       if (candidates.some((op) => userOf(op) === undefined || permits(at.state, userOf(op)!, op.request))) continue;
       // Name the request that was answered with this revision, if one was.
