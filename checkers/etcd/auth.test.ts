@@ -217,6 +217,28 @@ test("a leased key deleted with no request answered for it is not judged: its le
   assert.is(checkAuth({ operations: ops, principals, timeline, changes: unleased }).verdict, "fail");
 });
 
+test("a revoke answered with the revision of a permitted request's lost delete may have found the lease empty: not judged", () => {
+  const changes: AppliedWrite[] = [
+    { revision: 2, key: "/registry/pods/a", type: "PUT", value: "p", lease: 7 },
+    { revision: 3, key: "/registry/pods/a", type: "DELETE" },
+  ];
+  const del: EtcdRequest = { kind: "deleteRange", deleteRange: { key: "/registry/pods/a" } };
+  const revokeByReader = op(
+    1,
+    2,
+    20,
+    30,
+    { kind: "leaseRevoke", leaseRevoke: { ID: 7 } },
+    {
+      kind: "leaseRevoke",
+      leaseRevoke: { header: h(3) },
+    },
+  );
+  const lostDelete = op(0, 1, 15, null, del, null, "timeout");
+  assert.is(checkAuth({ operations: [lostDelete, revokeByReader], principals, timeline, changes }).verdict, "pass");
+  assert.is(checkAuth({ operations: [revokeByReader], principals, timeline, changes }).verdict, "fail");
+});
+
 test("a refused lease revoke, or put with a lease, is not judged: what the lease held is not in the history", () => {
   const ops = [
     op(0, 1, 20, 30, { kind: "leaseRevoke", leaseRevoke: { ID: 7 } }, null, "permission-denied"),

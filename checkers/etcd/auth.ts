@@ -169,7 +169,11 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
       // was answered with this revision; if none was, the lease's end may have (an expiry, or a revoke whose
       // answer was lost), and the delete is not judged.
       if (lease !== undefined && !candidates.some((op) => op.response !== null)) {
-        judgeRevokeDelete(c, lease, at);
+        // A request whose answer was lost and that names the key may have deleted it instead, the revoke
+        // then finding the lease empty (auth-revoke seed 3415): only a delete nothing permitted could have
+        // made is judged.
+        if (!candidates.some((op) => userOf(op) === undefined || permits(at.state, userOf(op)!, op.request)))
+          judgeRevokeDelete(c, lease, at);
         continue;
       }
       if (candidates.length === 0) continue;
