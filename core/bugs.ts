@@ -494,6 +494,13 @@ export const BUG_CATALOG = [
     scenario: "kube-smoke",
   },
   {
+    name: "etcd-quota-txn-unguarded",
+    bug: "the space quota guards Put and LeaseGrant but not Txn: a Txn's puts are admitted past the quota without raising NOSPACE, and applied while the alarm is active",
+    modelledOn:
+      "etcd's quotaKVServer, which checks Txn as it checks Put (and since #22134 counts nested Txns); a survivor of a mutation campaign over core/etcd/quota (Txn dropped from the guarded requests) that no checker saw, because the member reported to etcd-nospace only the writes its own, mutated, rule guarded: it now reports every request it applies, and the checker restates which ones cost",
+    scenario: "quota-pressure",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

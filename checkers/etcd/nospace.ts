@@ -16,7 +16,11 @@ import type { CheckResult } from "../types.ts";
 /** One member's apply loop, as the member reports it (in apply order per member). */
 export type NoSpaceObservation =
   | { member: string; kind: "alarm" | "disarm"; raisedBy: string; index: number }
-  /** A write request the member applied (the capped applier let it through), its backend `backendBytes` long before; `wrote`: the revision moved. */
+  /**
+   * A request the member applied (the capped applier let it through), its backend `backendBytes` long
+   * before; `wrote`: the revision moved. Every applied request is reported, whatever the member's own rule
+   * guards: which ones cost is the checker's to say (quotaCost).
+   */
   | {
       member: string;
       kind: "write";

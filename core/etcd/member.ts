@@ -181,9 +181,10 @@ export interface MemberHooks {
 export type NoSpaceEvent =
   | { kind: "alarm" | "disarm"; raisedBy: string; index: number }
   /**
-   * A write request (put, Txn, LeaseGrant) the member applied — not refused by the capped applier —, with
+   * A request the member applied — not refused by the capped applier —, whatever its own rule guards, with
    * its backend's size before it and whether the store's revision moved: the checker judges it by its
-   * own statement of etcd's cost, so a member that got the cost wrong cannot hide a write from it.
+   * own statement of etcd's cost, so a member that got the cost or the guarded kinds wrong cannot hide a
+   * write from it.
    */
   | { kind: "write"; index: number; revision: number; request: EtcdRequest; backendBytes: number; wrote: boolean }
   /** The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries them. */
@@ -702,7 +703,7 @@ export class EtcdMember implements Actor {
     }
     // The space quota: etcd's quotaKVServer / quotaLeaseServer check the backend's size plus the
     // request's cost before anything else, raise the NOSPACE alarm through Raft and refuse.
-    if (this.quotaBytes > 0 && quotaGuarded(request) && !this.admits(request)) {
+    if (this.quotaBytes > 0 && quotaGuarded(request, this.bugs) && !this.admits(request)) {
       probe("etcd.quota-refused");
       this.hooks.onNoSpace?.(this.env.id, { kind: "refused", request, backendBytes: this.backend.size, index: -1 });
       this.raiseNoSpace();
@@ -1071,7 +1072,8 @@ export class EtcdMember implements Actor {
     let effectUnknown = false;
     if (this.quotaBytes > 0) {
       if (!isEtcdError(result) && req.kind === "compact") this.backend.recount(liveBytesOf(this.store.snapshot()));
-      if (!isEtcdError(result) && quotaGuarded(req))
+      // Every request it applied, not only the ones this member guards: the checker restates which cost.
+      if (!isEtcdError(result))
         this.hooks.onNoSpace?.(this.env.id, {
           kind: "write",
           index: entry.index,
@@ -1115,7 +1117,7 @@ export class EtcdMember implements Actor {
 
   /** capped: refuse (NOSPACE active); over: apply, then answer no-space (etcd's quotaApplierV3); ok. */
   private quotaAtApply(req: EtcdRequest): "ok" | "over" | "capped" {
-    if (!quotaGuarded(req)) return "ok";
+    if (!quotaGuarded(req, this.bugs)) return "ok";
     // The mutant never installs the capped applier: a write that fits is applied during the alarm.
     if (this.alarms.noSpace && this.costOf(req) > 0 && !this.bugs.has("etcd-write-during-nospace")) return "capped";
     return this.admits(req) ? "ok" : "over";

@@ -6,6 +6,7 @@
 //
 // The size model is deterministic and need not match bbolt byte for byte: every stored version of a key
 // costs KV_OVERHEAD + key + value bytes (as etcd's cost function counts a put), on top of a fixed base.
+import type { BugSet } from "../bugs.ts";
 import type { EtcdRequest, RequestOp } from "../mvcc/rpc.ts";
 import type { MvccSnapshot } from "../mvcc/store.ts";
 
@@ -47,8 +48,10 @@ function txnCost(txn: { success: readonly RequestOp[]; failure: readonly Request
 }
 
 /** The requests etcd's quota guards: Put, Txn and LeaseGrant (its quotaKVServer and quotaLeaseServer). */
-export function quotaGuarded(req: EtcdRequest): boolean {
-  return req.kind === "put" || req.kind === "txn" || req.kind === "leaseGrant";
+export function quotaGuarded(req: EtcdRequest, bugs?: BugSet): boolean {
+  // The mutant guards Put and LeaseGrant only: a Txn's puts pass the quota, and the capped applier too.
+  if (req.kind === "txn") return bugs?.has("etcd-quota-txn-unguarded") !== true;
+  return req.kind === "put" || req.kind === "leaseGrant";
 }
 
 /**
