@@ -191,7 +191,8 @@ export class StoreReference {
   }
 }
 
-function kvRequestOf(payload: unknown): EtcdRequest | undefined {
+/** The KV request a member's Raft entry carries (undefined: another kind of entry). */
+export function kvRequestOf(payload: unknown): EtcdRequest | undefined {
   if (payload === null || typeof payload !== "object") return undefined;
   const p = payload as { op?: unknown; request?: EtcdRequest };
   return p.op === "kv" ? p.request : undefined;

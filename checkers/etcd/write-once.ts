@@ -14,6 +14,7 @@
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import type { EtcdOperation } from "../history.ts";
 import type { CheckOf } from "../types.ts";
+import { kvRequestOf } from "./store-reference.ts";
 
 /** How long a committed value is remembered (virtual µs). */
 export const WRITE_ONCE_WINDOW_US = 60_000_000;
@@ -134,12 +135,6 @@ export class WriteOnce {
       message: `${this.entries} committed writes: no client's put value taken effect in two entries (${unjudged} values written by several requests, or by none recorded, not judged)`,
     };
   }
-}
-
-function kvRequestOf(payload: unknown): EtcdRequest | undefined {
-  if (payload === null || typeof payload !== "object") return undefined;
-  const p = payload as { op?: unknown; request?: EtcdRequest };
-  return p.op === "kv" ? p.request : undefined;
 }
 
 /** Every put with a value of its own (not ignore_value) in a request, Txn branches and nested Txns included. */
