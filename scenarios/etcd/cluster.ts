@@ -218,8 +218,7 @@ export function runKvCluster(
     checkQuorum.observe(view, world.now);
     leaseExpiry.onRole(view.id, view.term, view.role === "leader");
   });
-  // With an operator: every configuration change some member applied first, for the membership check.
-  const applied: AppliedChange[] = [];
+  // With an operator: the strict reconfiguration check on every change a leader proposes.
   const reconfigHealth =
     o.membership.length > 0
       ? new ReconfigHealthMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs })
@@ -228,6 +227,8 @@ export function runKvCluster(
     run.observe.raftViews.on((view) => reconfigHealth.observe(view, world.now));
     run.observe.memberChanges.on((e) => reconfigHealth.onProposed(e.member, e.op, e.id, e.time));
   }
+  // With an operator: every configuration change some member applied first, for the membership check.
+  const applied: AppliedChange[] = [];
   if (o.membership.length > 0) {
     let config: Config | undefined;
     let configIndex = -1;
