@@ -501,6 +501,13 @@ export const BUG_CATALOG = [
     scenario: "quota-pressure",
   },
   {
+    name: "etcd-backend-size-lost-on-restart",
+    bug: "a restarted member counts its backend file as long as its live data, as if a crash defragmented it: writes the space quota refused before the crash are admitted after it",
+    modelledOn:
+      "bbolt's file keeps its length through a restart (only a defragmentation shrinks it, and until etcd #5132 not even that); this testbed's own etcd had the bug until etcd-nospace began keeping its own account of each member's backend instead of trusting the member's figure",
+    scenario: "quota-pressure",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

@@ -52,6 +52,14 @@ export interface Disk {
   sync(done: () => void): void;
   /** Writes not yet durable. */
   readonly pendingWrites: number;
+  /**
+   * Set a file's length as the file system keeps it: at once, and never taken back by a crash. bbolt grows
+   * its db file (and a defragmentation shrinks it) with ftruncate before it writes pages into it, so the
+   * file's size survives a crash that loses the pages' contents.
+   */
+  setFileSize(file: string, bytes: number): void;
+  /** The length last given to setFileSize (0 if never set). */
+  fileSize(file: string): number;
 }
 
 /** What core code sees of its process: a local clock, timers, a network endpoint, a disk and a random stream. */

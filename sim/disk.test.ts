@@ -28,6 +28,18 @@ test("writes not yet synced are lost on a crash", () => {
   assert.is(d.readValue("state"), undefined);
 });
 
+test("a file's length set with setFileSize survives a crash, synced or not (the file system keeps it)", () => {
+  const { d } = disk();
+  assert.is(d.fileSize("db"), 0);
+  d.setFileSize("db", 4096);
+  d.write("state", { term: 2 });
+  d.crash("torn");
+  assert.is(d.fileSize("db"), 4096);
+  assert.is(d.readValue("state"), undefined);
+  d.setFileSize("db", 1024);
+  assert.is(d.fileSize("db"), 1024, "a defragmentation shrinks it");
+});
+
 test("synced writes survive a crash; later ones do not", () => {
   const { d, drain } = disk();
   let done = false;

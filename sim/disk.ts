@@ -91,6 +91,8 @@ export class SimDisk implements Disk {
   ) {}
 
   private lastFile: File | undefined;
+  /** Files' lengths (setFileSize): outside the pending writes, so a crash keeps them. */
+  private readonly sizes = new Map<string, number>();
 
   private file(name: string): File {
     // Writes come in runs to one file (a Ready's entries): skip the map for the same file again.
@@ -163,6 +165,14 @@ export class SimDisk implements Disk {
 
   firstCorrupt(file: string): number | undefined {
     return this.files.get(file)?.corruptFrom;
+  }
+
+  setFileSize(file: string, bytes: number): void {
+    this.sizes.set(file, bytes);
+  }
+
+  fileSize(file: string): number {
+    return this.sizes.get(file) ?? 0;
   }
 
   get pendingWrites(): number {

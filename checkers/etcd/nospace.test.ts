@@ -26,6 +26,24 @@ const disarm = (member: string, index: number, raisedBy = member): NoSpaceObserv
   raisedBy,
   index,
 });
+/** An empty backend's size as the simulated etcd counts it. */
+const BASE = 20_480;
+/** Revisions that stored enough to make the member's backend `size` bytes long (from empty). */
+const grownTo = (member: string, size: number, revision = 100_000): NoSpaceObservation => ({
+  member,
+  kind: "stored",
+  revision,
+  versions: 0,
+  bytes: size - BASE,
+});
+const restore = (member: string, alarms: string[] = [], versions = 0, bytes = 0): NoSpaceObservation => ({
+  member,
+  kind: "restore",
+  alarms,
+  index: 0,
+  versions,
+  bytes,
+});
 
 test("accepts: the quota never reached", () => {
   assert.is(checkNoSpace([w("n1", 1), w("n2", 1)]).verdict, "pass");
@@ -83,7 +101,7 @@ test("accepts: a restarted member replays writes from before its alarm (its view
   const r = checkNoSpace([
     w("n1", 1),
     alarm("n1", 2),
-    { member: "n1", kind: "restore", alarms: [], index: 0 },
+    restore("n1"),
     w("n1", 1),
     alarm("n1", 2),
     disarm("n1", 3),
@@ -93,13 +111,7 @@ test("accepts: a restarted member replays writes from before its alarm (its view
 });
 
 test("rejects: a member restarted with the alarm in its snapshot applies a write", () => {
-  const r = checkNoSpace([
-    alarm("n1", 2),
-    { member: "n1", kind: "restore", alarms: ["n1"], index: 2 },
-    w("n1", 3),
-    disarm("n1", 4),
-    w("n1", 5),
-  ]);
+  const r = checkNoSpace([alarm("n1", 2), restore("n1", ["n1"]), w("n1", 3), disarm("n1", 4), w("n1", 5)]);
   assert.is(r.verdict, "fail");
 });
 
@@ -120,8 +132,10 @@ test("a quota refusal is judged by etcd's Available: only a request that writes,
     kind: "txn",
     txn: { compare: [], success: [{ requestDeleteRange: { key: "k" } }], failure: [{ requestRange: { key: "k" } }] },
   };
-  const life = [w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)];
-  const judge = (e: NoSpaceObservation) => checkNoSpace([e, ...life], { quotaBytes });
+  // The alarm's life on another member: n1's backend stays as long as the case makes it.
+  const life = [w("n2", 1), alarm("n2", 2), disarm("n2", 3), w("n2", 4)];
+  const judge = (e: NoSpaceObservation) =>
+    checkNoSpace([grownTo("n1", e.kind === "refused" ? e.backendBytes : 0), e, ...life], { quotaBytes });
   // 256 (etcd's kvOverhead) + 1 + 1000 = 1257 bytes of cost.
   assert.is(judge(refused(put(1000), 98_800)).verdict, "pass", "98,800 + 1,257 reaches 100,000");
   assert.is(judge(refused(put(1000), 98_700)).verdict, "fail", "98,700 + 1,257 fits");
@@ -131,7 +145,11 @@ test("a quota refusal is judged by etcd's Available: only a request that writes,
     "fail",
     "a Txn that writes nothing passes even past the quota (etcd #13429)",
   );
-  assert.is(checkNoSpace([refused(put(1000), 98_700), ...life]).verdict, "pass", "the quota unknown: not judged");
+  assert.is(
+    checkNoSpace([grownTo("n1", 98_700), refused(put(1000), 98_700), ...life]).verdict,
+    "pass",
+    "the quota unknown: not judged",
+  );
 });
 
 test("a write is judged by the check's own cost: a Txn with a put only in the branch that did not run is refused during NOSPACE, a delete-only Txn is not", () => {
@@ -156,14 +174,23 @@ test("a write is judged by the check's own cost: a Txn with a put only in the br
 
 test('a write past the quota must be answered "database space exceeded" with the alarm raised (etcd\'s quota applier)', () => {
   const quotaBytes = 100_000;
-  const life = [alarm("n1", 8), disarm("n1", 9), w("n1", 10)];
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
   const over: NoSpaceObservation = w("n1", 7, PUT, 99_800);
   const answered: NoSpaceObservation = { member: "n1", kind: "refused", request: PUT, backendBytes: 99_800, index: 7 };
-  assert.is(checkNoSpace([over, answered, ...life], { quotaBytes }).verdict, "pass", "applied, then answered over");
-  const silent = checkNoSpace([over, ...life], { quotaBytes });
+  const full = grownTo("n1", 99_800);
+  assert.is(
+    checkNoSpace([full, over, answered, ...life], { quotaBytes }).verdict,
+    "pass",
+    "applied, then answered over",
+  );
+  const silent = checkNoSpace([full, over, ...life], { quotaBytes });
   assert.is(silent.verdict, "fail");
   assert.match(silent.message, /past the quota \(backend 99800 \+ cost 259 ≥ quota 100000\)/);
-  assert.is(checkNoSpace([w("n1", 7, PUT, 99_000), ...life], { quotaBytes }).verdict, "pass", "it fits");
+  assert.is(
+    checkNoSpace([grownTo("n1", 99_000), w("n1", 7, PUT, 99_000), ...life], { quotaBytes }).verdict,
+    "pass",
+    "it fits",
+  );
 });
 
 test("the cost a refusal is judged by counts a nested Txn's puts (etcd #22134)", () => {
@@ -176,8 +203,45 @@ test("the cost a refusal is judged by counts a nested Txn's puts (etcd #22134)",
     },
   };
   const e: NoSpaceObservation = { member: "n1", kind: "refused", request: nested, backendBytes: 99_800, index: 7 };
-  const life = [w("n1", 1), alarm("n1", 2), disarm("n1", 3), w("n1", 4)];
-  assert.is(checkNoSpace([e, ...life], { quotaBytes: 100_000 }).verdict, "pass", "99,800 + 258 reaches 100,000");
+  const life = [w("n2", 1), alarm("n2", 2), disarm("n2", 3), w("n2", 4)];
+  assert.is(
+    checkNoSpace([grownTo("n1", 99_800), e, ...life], { quotaBytes: 100_000 }).verdict,
+    "pass",
+    "99,800 + 258 reaches 100,000",
+  );
+});
+
+test("the backend's size is the check's own account: it keeps its length through a compaction and a restart, and only a defrag shrinks it", () => {
+  const quotaBytes = 100_000;
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  // 200 versions of 1-byte keys and 1-byte values: 200 × (256 + 2) = 51,600 bytes over the empty backend.
+  const filled = { member: "n1", kind: "stored", revision: 1, versions: 200, bytes: 400 } as const;
+  const compacted = { member: "n1", kind: "compacted", index: 3, versions: 1, bytes: 2 } as const;
+  const defragmented = { member: "n1", kind: "defragment" } as const;
+  // A member whose own figure is the live data's (30,000 bytes) admits a put of 30,000 bytes.
+  const big: EtcdRequest = { kind: "put", put: { key: "k", value: "v".repeat(30_000) } };
+  const admit = w("n1", 5, big, 30_000, false);
+  const judge = (...es: NoSpaceObservation[]) => checkNoSpace([...es, admit, ...life], { quotaBytes });
+  assert.is(judge(filled).verdict, "fail", "72,080 + 30,257 reaches 100,000");
+  assert.is(judge(filled, compacted).verdict, "fail", "compacted: the file is still 72,080 bytes long");
+  assert.match(
+    judge(filled, compacted).message,
+    /n1 applied a put at index 5 past the quota \(backend 72080 by the checker's account; the member counted 30000 \+ cost 30257/,
+  );
+  assert.is(judge(filled, restore("n1", [], 1, 2)).verdict, "fail", "restarted: the file kept its length");
+  assert.is(judge(filled, compacted, defragmented).verdict, "pass", "defragmented: the file is the live data's");
+});
+
+test("a write is judged by the backend's size before it, not after the versions it stored", () => {
+  const quotaBytes = 100_000;
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  const before = grownTo("n1", 99_000, 6);
+  const itsOwn: NoSpaceObservation = { member: "n1", kind: "stored", revision: 7, versions: 1, bytes: 1_000 };
+  assert.is(checkNoSpace([before, itsOwn, w("n1", 7), ...life], { quotaBytes }).verdict, "pass");
+  const unchanged = { ...(w("n1", 8, PUT, 0, false) as Extract<NoSpaceObservation, { kind: "write" }>), revision: 7 };
+  const r = checkNoSpace([before, itsOwn, w("n1", 7), unchanged, ...life], { quotaBytes });
+  assert.is(r.verdict, "fail", "a write that made no revision of its own is judged at the size it found");
+  assert.match(r.message, /index 8 past the quota \(backend 100256 by the checker's account/);
 });
 
 test("the cost the check restates agrees with the member's, on random requests", () => {

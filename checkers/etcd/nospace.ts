@@ -8,6 +8,11 @@
 // Cause: a member refuses a request for the quota only if etcd's backendQuota.Available would: the
 // request writes something (its cost, restated below from etcd's quota.go, is not 0) and the backend's
 // size plus that cost reaches --quota-backend-bytes.
+// The backend's size is the checker's own account, not the member's word: the bbolt file grows as
+// committed revisions store versions past its live data, keeps its length through compactions and
+// restarts (a file never shrinks by itself), and shrinks to the live data only when defragmented. The
+// member reports what its store did (the versions each revision stored, the versions a compaction or a
+// restore left); the checker restates their cost (etcd's kvOverhead per version) and the file's length.
 // Liveness: once an alarm was raised, the operator's compaction + defrag + disarm brings the cluster
 // back — every member ends with no alarm, and some write is applied after the last disarm.
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
@@ -30,14 +35,57 @@ export type NoSpaceObservation =
       backendBytes: number;
       wrote: boolean;
     }
-  /** The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart replays the log after it). */
-  | { member: string; kind: "restore"; alarms: readonly string[]; index: number }
+  /**
+   * The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart
+   * replays the log after it), and its store holds `versions` versions of `bytes` keys and values.
+   */
+  | { member: string; kind: "restore"; alarms: readonly string[]; index: number; versions: number; bytes: number }
+  /** A committed revision stored these versions on the member (their keys' and values' lengths). */
+  | { member: string; kind: "stored"; revision: number; versions: number; bytes: number }
+  /** A compaction the member applied at `index` left its store holding these versions. */
+  | { member: string; kind: "compacted"; index: number; versions: number; bytes: number }
+  /** The member defragmented its backend. */
+  | { member: string; kind: "defragment" }
   /** The member refused `request` for the quota (index -1: before proposing it), its backend `backendBytes` long. */
   | { member: string; kind: "refused"; request: EtcdRequest; backendBytes: number; index: number };
 
 /** etcd's kvOverhead and leaseOverhead (server/etcdserver/quota.go). */
 const KV_OVERHEAD = 256;
 const LEASE_OVERHEAD = 64;
+/** An empty backend's size (bbolt's meta pages and etcd's buckets), as the simulated etcd counts it. */
+const BACKEND_BASE_BYTES = 20_480;
+
+/** One member's backend file, as the checker accounts for it. */
+class BackendAccount {
+  live = BACKEND_BASE_BYTES;
+  size = BACKEND_BASE_BYTES;
+  /** The size before the latest revision stored anything, and that revision. */
+  beforeRevision = 0;
+  sizeBeforeRevision = BACKEND_BASE_BYTES;
+  /** The size before the latest applied write, and its index (a quota applier's refusal follows its write). */
+  writeIndex = -1;
+  sizeBeforeWrite = BACKEND_BASE_BYTES;
+
+  /** The store now holds exactly these versions: the file keeps its length unless they outgrow it. */
+  recount(versions: number, bytes: number): void {
+    this.live = BACKEND_BASE_BYTES + versions * KV_OVERHEAD + bytes;
+    if (this.live > this.size) this.size = this.live;
+  }
+
+  stored(revision: number, versions: number, bytes: number): void {
+    if (revision !== this.beforeRevision) {
+      this.beforeRevision = revision;
+      this.sizeBeforeRevision = this.size;
+    }
+    this.live += versions * KV_OVERHEAD + bytes;
+    if (this.live > this.size) this.size = this.live;
+  }
+
+  /** The size before an applied request that left the store at `revision` (`wrote`: it made that revision). */
+  sizeBefore(revision: number, wrote: boolean): number {
+    return wrote && revision === this.beforeRevision ? this.sizeBeforeRevision : this.size;
+  }
+}
 
 /**
  * etcd's Quota.Cost: a put its overhead, key and value; a Txn its costlier branch's puts and nested
@@ -71,12 +119,18 @@ function txnCost(t: { success: readonly RequestOp[]; failure: readonly RequestOp
   return Math.max(branch(t.success), branch(t.failure));
 }
 
+/** The member's own figure, where it is not the checker's. */
+function reported(memberBytes: number, bytes: number): string {
+  return memberBytes === bytes ? "" : ` by the checker's account; the member counted ${memberBytes}`;
+}
+
 export function checkNoSpace(
   events: readonly NoSpaceObservation[],
   opts: { requireRecovery?: boolean; quotaBytes?: number } = {},
 ): CheckResult {
   const name = "etcd-nospace";
   const active = new Map<string, Set<string>>();
+  const backends = new Map<string, BackendAccount>();
   const lastDisarm = new Map<string, number>();
   const writesAfterDisarm = new Map<string, number>();
   let raised = 0,
@@ -86,20 +140,30 @@ export function checkNoSpace(
   const bad: string[] = [];
   // Entries the quota applier answered "database space exceeded" after applying them (it raised the alarm).
   const answeredOver = new Set(
-    events.filter((e) => e.kind === "refused" && e.index >= 0).map((e) => `${e.member}/${e.index}`),
+    events.flatMap((e) => (e.kind === "refused" && e.index >= 0 ? [`${e.member}/${e.index}`] : [])),
   );
   for (const e of events) {
     let view = active.get(e.member);
     if (view === undefined) active.set(e.member, (view = new Set()));
-    if (e.kind === "refused") {
+    let backend = backends.get(e.member);
+    if (backend === undefined) backends.set(e.member, (backend = new BackendAccount()));
+    if (e.kind === "stored") {
+      backend.stored(e.revision, e.versions, e.bytes);
+    } else if (e.kind === "compacted") {
+      backend.recount(e.versions, e.bytes);
+    } else if (e.kind === "defragment") {
+      backend.size = backend.live;
+    } else if (e.kind === "refused") {
       refusals++;
       const cost = quotaCost(e.request);
-      if (opts.quotaBytes !== undefined && (cost === 0 || e.backendBytes + cost < opts.quotaBytes))
+      const size = e.index >= 0 && e.index === backend.writeIndex ? backend.sizeBeforeWrite : backend.size;
+      if (opts.quotaBytes !== undefined && (cost === 0 || size + cost < opts.quotaBytes))
         bad.push(
-          `${e.member} refused a ${e.request.kind} for the quota ${e.index < 0 ? "before proposing it" : `at index ${e.index}`}, though it ${cost === 0 ? "writes nothing" : `fits: backend ${e.backendBytes} + cost ${cost} < quota ${opts.quotaBytes}`}`,
+          `${e.member} refused a ${e.request.kind} for the quota ${e.index < 0 ? "before proposing it" : `at index ${e.index}`}, though it ${cost === 0 ? "writes nothing" : `fits: backend ${size}${reported(e.backendBytes, size)} + cost ${cost} < quota ${opts.quotaBytes}`}`,
         );
     } else if (e.kind === "restore") {
       active.set(e.member, new Set(e.alarms));
+      backend.recount(e.versions, e.bytes);
     } else if (e.kind === "alarm") {
       raised++;
       view.add(e.raisedBy);
@@ -109,6 +173,9 @@ export function checkNoSpace(
       lastDisarm.set(e.member, e.index);
       writesAfterDisarm.set(e.member, 0);
     } else if (e.kind === "write") {
+      const size = backend.sizeBefore(e.revision, e.wrote);
+      backend.writeIndex = e.index;
+      backend.sizeBeforeWrite = size;
       // What etcd's capped applier refuses: a request whose cost is not 0 (a Txn with a put in either branch).
       const cost = quotaCost(e.request);
       if (cost === 0) continue;
@@ -119,11 +186,11 @@ export function checkNoSpace(
         );
       else if (
         opts.quotaBytes !== undefined &&
-        e.backendBytes + cost >= opts.quotaBytes &&
+        size + cost >= opts.quotaBytes &&
         !answeredOver.has(`${e.member}/${e.index}`)
       )
         bad.push(
-          `${e.member} applied a ${e.request.kind} at index ${e.index} past the quota (backend ${e.backendBytes} + cost ${cost} ≥ quota ${opts.quotaBytes}) without answering "database space exceeded" and raising the alarm`,
+          `${e.member} applied a ${e.request.kind} at index ${e.index} past the quota (backend ${size}${reported(e.backendBytes, size)} + cost ${cost} ≥ quota ${opts.quotaBytes}) without answering "database space exceeded" and raising the alarm`,
         );
       else if (lastDisarm.has(e.member) && e.wrote)
         writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);

@@ -19,7 +19,15 @@ import { probesOf } from "../probes.ts";
 import { ETCD_PROBES } from "./probes.ts";
 // ---- space quota
 import { AlarmStore } from "./alarms.ts";
-import { available, BackendSize, KV_OVERHEAD, liveBytesOf, quotaGuarded, requestCost } from "./quota.ts";
+import {
+  available,
+  BackendSize,
+  KV_OVERHEAD,
+  liveBytes,
+  quotaGuarded,
+  requestCost,
+  retainedVersions,
+} from "./quota.ts";
 import type { AlarmMember, MaintenanceRequest, MaintenanceResult } from "./protocol.ts";
 import { MemberAuth, authProbe, type AuthEntry, type KvAuthFields } from "./auth-member.ts";
 import { latencyLog } from "../metrics/latency.ts";
@@ -187,8 +195,17 @@ export type NoSpaceEvent =
    * write from it.
    */
   | { kind: "write"; index: number; revision: number; request: EtcdRequest; backendBytes: number; wrote: boolean }
-  /** The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries them. */
-  | { kind: "restore"; alarms: string[]; index: number }
+  /**
+   * The member (re)started with these alarms (from its own snapshot), or installed a snapshot that carries
+   * them; its store then holds `versions` versions of `bytes` keys and values (the checker recounts the live data).
+   */
+  | { kind: "restore"; alarms: string[]; index: number; versions: number; bytes: number }
+  /** A committed revision stored these versions (their keys' and values' lengths): the checker's own account of the backend grows by them. */
+  | { kind: "stored"; revision: number; versions: number; bytes: number }
+  /** A compaction applied at `index` left the store holding these versions. */
+  | { kind: "compacted"; index: number; versions: number; bytes: number }
+  /** The member defragmented its backend (its file rewritten with the live data only). */
+  | { kind: "defragment" }
   /**
    * The member refused a request for the quota (before proposing it, index -1, or at apply), with its
    * backend's size then: the checker judges the refusal by its own statement of etcd's rule.
@@ -253,6 +270,8 @@ interface WaitingChange extends Waiting {
 const LEARNER_READY = 0.9;
 /** On disk once this member applied its own removal: like etcd, a removed member never serves again. */
 const REMOVED_MARKER = "member.removed";
+/** etcd's bbolt file (member/snap/db): only its length is kept (setFileSize), for the space quota. */
+const BACKEND_FILE = "member.snap.db";
 
 /** How often a leader's lessor looks for expired leases (etcd's revokeExpiredLeases loop runs every 500 ms). */
 export const DEFAULT_LEASE_CHECK_US = 100_000;
@@ -301,7 +320,7 @@ export class EtcdMember implements Actor {
   // ---- space quota (all idle when quotaBytes is 0)
   private readonly quotaBytes: number;
   readonly alarms = new AlarmStore();
-  readonly backend = new BackendSize();
+  readonly backend: BackendSize;
   private readonly maintWaiting = new Map<string, Waiting>();
   /** Keep-alives of expired leases, by lease, waiting for the revoke to apply (see the leaseKeepAlive case). */
   private readonly renewalsAwaitingRevoke = new Map<number, { client: string; clientReqId: number }[]>();
@@ -319,8 +338,14 @@ export class EtcdMember implements Actor {
     this.bugs = opts.bugs ?? BugSet.none;
     this.hooks = opts.hooks ?? {};
     this.quotaBytes = opts.quotaBackendBytes ?? 0;
-    // A (re)start begins with no alarm until the snapshot and the log say otherwise.
-    if (this.quotaBytes > 0) this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0 });
+    // The backend file is as long after a restart as before it: bbolt's file never shrinks but by a defrag.
+    this.backend = new BackendSize(
+      this.bugs.has("etcd-backend-size-lost-on-restart") ? 0 : env.disk.fileSize(BACKEND_FILE),
+      (bytes) => env.disk.setFileSize(BACKEND_FILE, bytes),
+    );
+    // A (re)start begins with no alarm and an empty store until the snapshot and the log say otherwise.
+    if (this.quotaBytes > 0)
+      this.hooks.onNoSpace?.(env.id, { kind: "restore", alarms: [], index: 0, versions: 0, bytes: 0 });
     this.nonce = env.rng.fork("member-req").uint32().toString(36);
     this.reqPrefix = `${env.id}/${this.nonce}/`;
     this.auth = new MemberAuth(env, { bugs: this.bugs, tokenTtlUs: opts.authTokenTtlUs });
@@ -341,8 +366,12 @@ export class EtcdMember implements Actor {
     this.store.setListener(undefined);
     this.store.setListener({
       onCommit: (revision, keys, changes) => {
-        if (this.quotaBytes > 0)
-          this.backend.onWrite(keys.reduce((n, k, i) => n + KV_OVERHEAD + k.length + changes[i]!.value.length, 0));
+        if (this.quotaBytes > 0) {
+          let bytes = 0;
+          for (let i = 0; i < keys.length; i++) bytes += keys[i]!.length + changes[i]!.value.length;
+          this.backend.onWrite(keys.length * KV_OVERHEAD + bytes);
+          this.hooks.onNoSpace?.(id, { kind: "stored", revision, versions: keys.length, bytes });
+        }
         hub.onCommit(revision, keys, changes);
         this.hooks.onCommit?.(id, revision, keys, changes);
       },
@@ -1071,7 +1100,11 @@ export class EtcdMember implements Actor {
     }
     let effectUnknown = false;
     if (this.quotaBytes > 0) {
-      if (!isEtcdError(result) && req.kind === "compact") this.backend.recount(liveBytesOf(this.store.snapshot()));
+      if (!isEtcdError(result) && req.kind === "compact") {
+        const retained = retainedVersions(this.store.snapshot());
+        this.backend.recount(liveBytes(retained));
+        this.hooks.onNoSpace?.(this.env.id, { kind: "compacted", index: entry.index, ...retained });
+      }
       // Every request it applied, not only the ones this member guards: the checker restates which cost.
       if (!isEtcdError(result))
         this.hooks.onNoSpace?.(this.env.id, {
@@ -1179,6 +1212,7 @@ export class EtcdMember implements Actor {
         // This member's backend only, as etcd's Defragment: the file is rewritten with the live data.
         probe("etcd.defragment");
         this.backend.defragment();
+        if (this.quotaBytes > 0) this.hooks.onNoSpace?.(this.env.id, { kind: "defragment" });
         return this.maintReply(client, reqId, {});
       case "alarmList":
         return this.linearizableMaint(client, reqId, () =>
@@ -1267,11 +1301,13 @@ export class EtcdMember implements Actor {
     this.removedIds = new Set(s.removed);
     if (this.quotaBytes > 0) {
       this.alarms.restore(s.alarms);
-      this.backend.recount(liveBytesOf(s.kv));
+      const retained = retainedVersions(s.kv);
+      this.backend.recount(liveBytes(retained));
       this.hooks.onNoSpace?.(this.env.id, {
         kind: "restore",
         alarms: this.alarms.list().map((a) => a.member),
         index: 0,
+        ...retained,
       });
     }
     this.auth.restore(s.auth);

@@ -62,11 +62,21 @@ export function available(sizeBytes: number, cost: number, quotaBytes: number): 
   return cost === 0 || sizeBytes + cost < quotaBytes;
 }
 
-/** The bytes a store's retained versions take: the backend's live data. */
-export function liveBytesOf(s: MvccSnapshot): number {
-  let n = BACKEND_BASE_BYTES;
-  for (const k of s.keys) for (const c of k.changes) n += KV_OVERHEAD + k.key.length + c[4].length;
-  return n;
+/** The versions a store retains (every stored version of every key) and their keys' and values' lengths. */
+export function retainedVersions(s: MvccSnapshot): { versions: number; bytes: number } {
+  let versions = 0;
+  let bytes = 0;
+  for (const k of s.keys)
+    for (const c of k.changes) {
+      versions++;
+      bytes += k.key.length + c[4].length;
+    }
+  return { versions, bytes };
+}
+
+/** The bytes retained versions take in the backend: its live data. */
+export function liveBytes(r: { versions: number; bytes: number }): number {
+  return BACKEND_BASE_BYTES + r.versions * KV_OVERHEAD + r.bytes;
 }
 
 /**
@@ -76,22 +86,39 @@ export function liveBytesOf(s: MvccSnapshot): number {
  */
 export class BackendSize {
   live = BACKEND_BASE_BYTES;
-  size = BACKEND_BASE_BYTES;
+  size: number;
+
+  /**
+   * `fileBytes`: the file's length on disk at (re)start — a restarted member's file is as long as it was
+   * (0: a new file). `resized`: called with each new length, to keep it on disk.
+   */
+  constructor(
+    fileBytes = 0,
+    private readonly resized: (bytes: number) => void = () => {},
+  ) {
+    this.size = Math.max(BACKEND_BASE_BYTES, fileBytes);
+  }
 
   /** A committed revision wrote these versions. */
   onWrite(bytes: number): void {
     this.live += bytes;
-    if (this.live > this.size) this.size = this.live;
+    if (this.live > this.size) this.grow();
   }
 
   /** After a compaction (or a restore): the live data is recounted; the file keeps its size. */
   recount(liveBytes: number): void {
     this.live = liveBytes;
-    if (this.live > this.size) this.size = this.live;
+    if (this.live > this.size) this.grow();
   }
 
   /** Defragment: the file is rewritten with the live data only. */
   defragment(): void {
     this.size = this.live;
+    this.resized(this.size);
+  }
+
+  private grow(): void {
+    this.size = this.live;
+    this.resized(this.size);
   }
 }
