@@ -508,6 +508,13 @@ export const BUG_CATALOG = [
     scenario: "quota-pressure",
   },
   {
+    name: "etcd-quota-counts-size-in-use",
+    bug: "the space quota admits a write by the backend's size in use (its live data) instead of its file's size: after a compaction, writes fill the pages it freed past the quota the file already reached, and compaction alone lifts the pressure",
+    modelledOn:
+      "etcd's backendQuota.Available checks Backend().Size(), the bbolt file's length, and a compaction frees pages inside the file without shrinking it: only a defrag does (etcd #16779 asked why compaction alone does not recover, and the answer is this rule)",
+    scenario: "quota-pressure",
+  },
+  {
     name: "etcd-quota-nested-txn-free",
     bug: "a Txn costs only its branches' top-level puts: puts inside a nested Txn pass the space quota and the NOSPACE applier, so a client writes on through an alarm",
     modelledOn:

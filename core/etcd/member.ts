@@ -1156,11 +1156,15 @@ export class EtcdMember implements Actor {
     return this.admits(req) ? "ok" : "over";
   }
 
-  /** etcd's backendQuota.Available, or the mutant's: a request that writes nothing is refused once the backend is full. */
+  /**
+   * etcd's backendQuota.Available, on the file's size, or the mutants': a request that writes nothing is
+   * refused once the backend is full; the size in use (the live data) stands for the file's.
+   */
   private admits(req: EtcdRequest): boolean {
     const cost = this.costOf(req);
-    if (this.bugs.has("etcd-quota-refuses-free-requests")) return this.backend.size + cost < this.quotaBytes;
-    return available(this.backend.size, cost, this.quotaBytes);
+    const size = this.bugs.has("etcd-quota-counts-size-in-use") ? this.backend.live : this.backend.size;
+    if (this.bugs.has("etcd-quota-refuses-free-requests")) return size + cost < this.quotaBytes;
+    return available(size, cost, this.quotaBytes);
   }
 
   /** etcd's Quota.Cost, or the mutant's: a nested Txn's puts cost nothing (etcd before #22134). */

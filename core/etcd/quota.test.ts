@@ -280,6 +280,21 @@ test("a restarted member's backend file is as long as before the crash: only a d
   }
 });
 
+test("the quota counts the file's size, not the size in use: after a compaction alone, a put the freed pages could hold is refused", () => {
+  for (const inUse of [false, true]) {
+    const { c, call, members } = cluster(1, {
+      quotaBackendBytes: 40_000,
+      ...(inUse ? { bugs: new BugSet(["etcd-quota-counts-size-in-use"]) } : {}),
+    });
+    const m = members.get("n1")!;
+    for (let i = 0; m.backend.size < 34_000; i++) call((d) => c.put({ key: "/k", value: `${i}${value}` }, d));
+    call((d) => c.compact({ revision: m.store.revision }, d));
+    assert.ok(m.backend.live < 25_000, "the compaction freed most of the file");
+    const r = call((d) => c.put({ key: "/big", value: "b".repeat(8_000) }, d));
+    assert.is(r, inUse ? "ok" : "no-space", inUse ? "the mutant admits it" : "the file has no room for it");
+  }
+});
+
 test("an alarm survives a restart (replayed from the log)", () => {
   const { world, c, call, members } = cluster(1, { quotaBackendBytes: 40_000 });
   fill(call, c);
