@@ -627,6 +627,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "kube-taint-manager-deaf",
+    bug: "the node lifecycle controller taints an unreachable node NoExecute, but its taint manager never hears of the node's taints: the pods on a dead node are never evicted, and their ReplicaSet never replaces them",
+    modelledOn:
+      "kubernetes #42733 (2017; fixed by PR #42913, broken again and reported as #45342): the node informer's handlers that feed the NoExecute taint manager were registered in one branch of an if (allocate-node-cidrs set) and not the other, so on clusters without it taint-based eviction never evicted a pod; found missing by a mutation campaign over core/kube, when a controller that never evicted survived: kube-node-health judged each eviction's timing but not that one happens",
+    scenario: "node-failures",
+  },
+  {
     name: "kube-node-lease-renew-time-before",
     bug: "the node lifecycle controller counts a node's Lease renewal only if its renewTime is later than the last one it saved: after the kubelet's clock steps back, its renewals go unseen, and a node whose kubelet never stopped is marked Unknown, tainted and emptied",
     modelledOn:

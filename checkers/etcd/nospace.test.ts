@@ -244,6 +244,28 @@ test("a write is judged by the backend's size before it, not after the versions 
   assert.match(r.message, /index 8 past the quota \(backend 100256 by the checker's account/);
 });
 
+test("a restarted member that replays a revision is judged at its file's size then, not at the size the first apply found", () => {
+  const quotaBytes = 91_400;
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  const put7: NoSpaceObservation = { member: "n1", kind: "stored", revision: 7, versions: 1, bytes: 1_000 };
+  const replayed: NoSpaceObservation = { member: "n1", kind: "refused", request: PUT, backendBytes: 91_256, index: 7 };
+  const r = checkNoSpace(
+    [
+      grownTo("n1", 90_000, 6),
+      put7,
+      w("n1", 7),
+      restore("n1", [], 0, 90_000 - BASE),
+      put7,
+      w("n1", 7),
+      replayed,
+      ...life,
+    ],
+    { quotaBytes },
+  );
+  // First applied at 90,000 + 259 < 91,400; replayed into a file 91,256 long, + 259 reaches the quota.
+  assert.is(r.verdict, "pass", r.message);
+});
+
 test("the cost the check restates agrees with the member's, on random requests", () => {
   const text = fc.string({ maxLength: 12 });
   const op: fc.Arbitrary<RequestOp> = fc.letrec<{ op: RequestOp }>((tie) => ({

@@ -70,6 +70,8 @@ class BackendAccount {
   recount(versions: number, bytes: number): void {
     this.live = BACKEND_BASE_BYTES + versions * KV_OVERHEAD + bytes;
     if (this.live > this.size) this.size = this.live;
+    // A restarted member stores its revisions again as it replays them: the next one starts afresh.
+    this.beforeRevision = -1;
   }
 
   stored(revision: number, versions: number, bytes: number): void {

@@ -284,4 +284,50 @@ test("an eviction before the toleration ran out, or from a node the controller l
   assert.match(untainted.message, /carried no unreachable:NoExecute taint/);
 });
 
+test("the pods of a node tainted unreachable:NoExecute for their toleration and the slack, under one leader, with another node Ready, must be gone", () => {
+  const NODE2 = registryKey("Node", undefined, "node-2");
+  const node2 = (ready: "True" | "Unknown"): Node => ({ ...node(ready), metadata: { name: "node-2" } });
+  const run = (extra: Partial<KubeObservations>): KubeObservations => ({
+    nodes: ["node-1", "node-2"],
+    versions: [
+      { time: 0, key: POD, rv: 5, object: pod, source: "store" },
+      { time: 0, key: NODE2, rv: 6, object: node2("True"), source: "store" },
+      { time: 0, key: NODE, rv: 7, object: node("True"), source: "store" },
+      { time: 2_000_000, key: NODE, rv: 30, object: node("Unknown", true), source: "store" },
+      // The run goes on to 15 s.
+      {
+        time: 15_000_000,
+        key: registryKey("Lease", NODE_LEASE_NAMESPACE, "node-2"),
+        rv: 90,
+        object: lease,
+        source: "store",
+      },
+      ...(extra.versions ?? []),
+    ],
+    writes: [],
+    observed: [],
+    acts: [],
+    leaders: [acquired(0, "kcm-1"), ...(extra.leaders ?? [])],
+    actions: [],
+  });
+  const stayed = checkNodeHealth(run({}), OPTS);
+  assert.is(stayed.verdict, "fail");
+  assert.match(
+    stayed.message,
+    /^pod default\/web-1 was still on node-1 at 12\.000s, though every version of the node since 2\.000s carried unreachable:NoExecute, kcm-1 led all along/,
+  );
+  const terminating: Pod = { ...pod, metadata: { ...pod.metadata, deletionTimestamp: 11_000_000 } };
+  for (const [why, extra] of [
+    ["deleted", { versions: [{ time: 9_000_000, key: POD, rv: 40, object: null, source: "store" }] }],
+    ["terminating", { versions: [{ time: 11_000_000, key: POD, rv: 40, object: terminating, source: "store" }] }],
+    ["untainted first", { versions: [{ time: 10_000_000, key: NODE, rv: 40, object: node("True"), source: "store" }] }],
+    [
+      "a full disruption",
+      { versions: [{ time: 5_000_000, key: NODE2, rv: 40, object: node2("Unknown"), source: "store" }] },
+    ],
+    ["another leader from 7 s", { leaders: [acquired(7_000_000, "kcm-2")] }],
+  ] as [string, Partial<KubeObservations>][])
+    assert.is(checkNodeHealth(run(extra), OPTS).verdict, "pass", why);
+});
+
 test.run();

@@ -12,14 +12,18 @@
 //    for the pods' whole toleration.
 //  - and it does act: a node whose Lease saw no renewal committed for the grace period and 4 s more
 //    (a monitor period, a leader's pause shorter than its lease, retries), while one controller led
-//    throughout, is Unknown by then.
+//    throughout, is Unknown by then; and a node whose every stored version carried the unreachable
+//    NoExecute taint for the pods' toleration and 4 s more, while one controller led throughout and some
+//    other node was Ready all along (else the controller sees a full disruption and holds back), has no
+//    pod left on it that was there when that began: each is terminating or gone (kubernetes #42733, #45342:
+//    a taint manager that never heard of the node's taints evicted nothing, and nothing else noticed).
 // Its clock may run fast by the run's largest drift, which shortens both waits in true time by as much.
 // What the controller was told is a fact of the run, recorded as delivered (not the controller's own
 // account), so a controller that misreads a renewal, or counts its toleration from the wrong moment, fails.
 import type { KubeObservations, InformerObservation } from "../../core/kube/observations.ts";
 import { NODE_LEASE_NAMESPACE } from "../../core/kube/controllers/scheduler.ts";
 import { keyOfObject, registryKey, registryPrefix } from "../../core/kube/resources.ts";
-import { objectKey, podIsReady, type KubeObject, type Node, type Pod } from "../../core/kube/types.ts";
+import { isTerminating, objectKey, podIsReady, type KubeObject, type Node, type Pod } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
 import { violationsResult } from "./safety.ts";
 
@@ -46,6 +50,8 @@ export function hasUnreachableTaint(n: Node, effect?: string): boolean {
 /** How long past the grace period a leading controller may take to mark a silent node Unknown: a monitor
  * period, a pause of the leader shorter than its lease, and a write's retries. */
 const DETECT_SLACK_US = 4_000_000;
+/** How long past a node's toleration a leading controller may take to evict its pods: as DETECT_SLACK_US, a monitor period, a leader's pause shorter than its lease (node-failures seed 48: 1 s was too little), retries. */
+const EVICT_SLACK_US = 4_000_000;
 /** How soon after a node's Unknown its pods must be marked not ready (the controller does it at once). */
 const MARK_WITHIN_US = 3_000_000;
 const s = (us: number) => `${(us / 1e6).toFixed(3)}s`;
@@ -209,6 +215,54 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
     }
   }
 
+  // Eviction: the pods on a node tainted unreachable:NoExecute for their toleration (and the slack) under
+  // one leader, with no full disruption, are gone.
+  const evictNeed = opts.tolerationUs * fast + EVICT_SLACK_US;
+  const tainted = (v: { object: KubeObject }) => v.object.kind === "Node" && hasUnreachableTaint(v.object, "NoExecute");
+  /** Whether some node other than `except` was Ready (as stored) at every moment of [from, to]. */
+  const othersReady = (except: string, from: number, to: number): boolean => {
+    const changes = new Set<number>([from]);
+    for (const name of obs.nodes)
+      for (const v of versionsOf.get(registryKey("Node", undefined, name)) ?? [])
+        if (v.time > from && v.time <= to) changes.add(v.time);
+    for (const time of changes) {
+      const ready = obs.nodes.some((name) => {
+        if (name === except) return false;
+        const v = latestAt(versionsOf.get(registryKey("Node", undefined, name)) ?? [], time);
+        return v?.object.kind === "Node" && readyStatus(v.object) === "True";
+      });
+      if (!ready) return false;
+    }
+    return true;
+  };
+  let evictionsDue = 0;
+  for (const name of obs.nodes) {
+    const history = versionsOf.get(registryKey("Node", undefined, name)) ?? [];
+    for (let i = 0; i < history.length; i++) {
+      if (!tainted(history[i]!) || (i > 0 && tainted(history[i - 1]!))) continue;
+      let j = i;
+      while (j + 1 < history.length && tainted(history[j + 1]!)) j++;
+      const untilUntainted = history[j + 1]?.time ?? end;
+      for (const t of tenures) {
+        const from = Math.max(history[i]!.time, t.from);
+        const due = from + evictNeed;
+        if (due > Math.min(untilUntainted, t.until) || !othersReady(name, from, due)) continue;
+        for (const [key, versions] of versionsOf) {
+          const there = latestAt(versions, from);
+          if (there?.object.kind !== "Pod" || there.object.spec.nodeName !== name || isTerminating(there.object))
+            continue;
+          evictionsDue++;
+          const atDue = latestAt(versions, due)!;
+          const gone = obs.versions.some((v) => v.key === key && v.object === null && v.rv > there.rv && v.time <= due);
+          if (gone || isTerminating(atDue.object)) continue;
+          violations.push(
+            `pod ${objectKey(there.object)} was still on ${name} at ${s(due)}, though every version of the node since ${s(from)} carried unreachable:NoExecute, ${t.process} led all along and another node was Ready (toleration ${s(opts.tolerationUs)} and ${s(EVICT_SLACK_US)} to act)`,
+          );
+        }
+      }
+    }
+  }
+
   for (const a of obs.acts) {
     const prefix = `${CONTROLLER}: delete Pod `;
     if (!a.what.startsWith(prefix) || a.deletes === undefined) continue;
@@ -235,7 +289,7 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   return violationsResult(
     "kube-node-health",
     violations,
-    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered, and every node silent that long under one leader marked; ${taints} taints, each of a node not Ready; ${marked} pods marked not ready, each on a node not Ready; ${evictions} pods evicted, each after its node's toleration`,
+    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered, and every node silent that long under one leader marked; ${taints} taints, each of a node not Ready; ${marked} pods marked not ready, each on a node not Ready; ${evictions} pods evicted, each after its node's toleration, and ${evictionsDue} pods due for eviction gone`,
   );
 }
 

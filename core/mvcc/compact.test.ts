@@ -223,6 +223,23 @@ test("a snapshot is plain data, and a restored store answers every read, hash an
   assert.equal(b.snapshot(), a.snapshot());
 });
 
+test("a store restored after a compaction serves watchers from every retained revision as the original does, the compact revision's own changes included", () => {
+  const log = (s: MvccStore, from: number) => {
+    const out: string[] = [];
+    s.forEachChangeSince(from, (key, c) => void out.push(`${key}@${c.main}.${c.sub}=${c.value}`));
+    return out;
+  };
+  for (let seed = 1; seed <= 20; seed++) {
+    const a = randomHistory(seed, 60);
+    const at = 20 + (seed % 15);
+    ok(a.compact({ revision: at }));
+    const b = MvccStore.fromSnapshot(a.snapshot());
+    assert.ok(log(a, at).length > 0 && log(a, at)[0]!.includes(`@${at}.`), "the compact revision made a change");
+    for (let from = at; from <= a.revision + 1; from++)
+      assert.equal(log(b, from), log(a, from), `seed ${seed} from ${from}`);
+  }
+});
+
 test("restore replaces the whole state of an existing store", () => {
   const a = randomHistory(11, 20);
   const b = randomHistory(12, 35);

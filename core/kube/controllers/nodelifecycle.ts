@@ -72,6 +72,7 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
   // MUTANT kube-node-lease-renew-time-before: a renewal counts only if its renewTime is later than the
   // saved one's, so a kubelet whose clock stepped back renews unseen (kubernetes #113081).
   const onlyLater = bugs?.has("kube-node-lease-renew-time-before") === true;
+  const deaf = bugs?.has("kube-taint-manager-deaf") === true;
   const health = new Map<string, NodeHealth>();
   /** When (monotonic) this controller first saw each node's NoExecute taint: its pods' tolerations run from then. */
   const taintSeen = new Map<string, number>();
@@ -120,7 +121,8 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       if (ready === "True") markPods.delete(name);
       h.ready = ready;
       if (!hasUnreachableTaint(obj, "NoExecute")) taintSeen.delete(name);
-      else if (!taintSeen.has(name)) taintSeen.set(name, now);
+      // MUTANT kube-taint-manager-deaf: the taint manager never hears of a node's taints (kubernetes #42733).
+      else if (!taintSeen.has(name) && !deaf) taintSeen.set(name, now);
     }
   }
 
