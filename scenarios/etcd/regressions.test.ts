@@ -119,6 +119,16 @@ test("auth-revoke seed 7: the agent's Txn put with prev_kv while it may only wri
   assert.is(m.checks.find((c) => c.name === "auth")!.verdict, "fail");
 });
 
+test("auth-revoke seed 1051: a member restarted near the quota replays a put into its file as long as it was, and refuses it there (etcd-nospace's own account of the file)", () => {
+  // When etcd-nospace began keeping its own account of each member's backend file, the sweep of 1001..2500
+  // failed 5 seeds: a restarted member replayed a revision the account had already stored before the
+  // crash, and the account judged the replay at the size the first apply found, not at the file's size.
+  const r = runScenario({ scenario: findScenario("auth-revoke")!, seed: 1051 });
+  const nospace = r.checks.find((c) => c.name === "etcd-nospace")!;
+  assert.is(nospace.verdict, "pass", nospace.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+});
+
 test("auth-revoke seeds 900225 and 900377: a principal's watch created with no token, by a member that had not applied auth enable, speaks for no one (auth)", () => {
   // Found by a sweep of seeds 900001..901500: the reader (and the rogue) created a watch while they held
   // no token (an Authenticate answered "not enabled" by a lagging member, or a refused token not yet
