@@ -480,6 +480,13 @@ export const BUG_CATALOG = [
     scenario: "auth-revoke",
   },
   {
+    name: "etcd-auth-enabled-lost-on-recovery",
+    bug: "a member that recovers from a snapshot (a restart, or one sent by the leader) gets its users and roles back but not the enabled flag: it serves every request without checking who sent it, until the next auth enable",
+    modelledOn:
+      "etcd #7165 (2017): after a reboot, auth's enabled/disabled state could be lost, because NewAuthStore did not revive the flag from a backend recovered from a snapshot (a small --snapshot-count reproduced it); fixed by PR #7260",
+    scenario: "auth-revoke",
+  },
+  {
     name: "etcd-auth-empty-password-accepted",
     bug: "Authenticate takes an empty password for any existing user: a client that names root with no password gets root's token",
     modelledOn:

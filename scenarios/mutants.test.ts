@@ -99,6 +99,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-alarm-unchecked", 10], // [1] auth-revoke: auth-maintenance, a rogue's alarm change or a tokenless alarm list served (78 of seeds 1..100)
   ["etcd-auth-lease-revoke-unchecked", 15], // [5] auth-revoke: auth, a principal's revoke of a lease holding keys it may not write deleted them (116 of seeds 1..300)
   ["etcd-auth-member-change-unchecked", 15], // [2] auth-revoke: auth-maintenance, a rogue's membership change served (22 of seeds 1..100)
+  ["etcd-auth-enabled-lost-on-recovery", 5], // [1] auth-revoke: auth, auth-store, cross-member and store-reference (54 of seeds 1..60)
   ["etcd-auth-empty-password-accepted", 10], // [1] auth-revoke: auth-requests, a rogue's login as root with no password (55 of seeds 1..100)
   ["etcd-client-reuses-watch-ids", 35], // [2] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 3 of seeds 1..37; controller-conflicts 1 of 150 in an earlier build)
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)

@@ -118,6 +118,9 @@ export class MemberAuth {
   restore(s: unknown): void {
     this.used = s !== undefined;
     this.state = (s as AuthState | undefined) ?? emptyAuthState();
+    // MUTANT etcd-auth-enabled-lost-on-recovery: users and roles come back from the snapshot, the enabled flag does not (etcd #7165).
+    if (this.opts.bugs.has("etcd-auth-enabled-lost-on-recovery") && this.state.enabled)
+      this.state = { ...this.state, enabled: false };
     this.permCache = this.state;
   }
 
