@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import type { Env } from "../env.ts";
+import type { KV } from "../etcd/kv.ts";
 import { World } from "../../sim/world.ts";
 import { compactRound, startCompactor } from "./compactor.ts";
 import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
@@ -47,6 +48,27 @@ test("two apiservers' compactor loops compact about once per interval between th
     "compaction revisions only grow",
   );
   assert.ok(etcd.compactRevision > 50 && etcd.compactRevision < etcd.revision);
+});
+
+test("a compactor whose rounds fail while etcd is unreachable goes on compacting once it is back", () => {
+  const { world, etcd, envs, kv } = rig();
+  const real = kv("a");
+  let down = false;
+  // Every call fails with an unknown outcome while `down` (a partition between apiserver and etcd).
+  const flaky: KV = {
+    ...real,
+    txn: (req, cb) => (down ? cb({ ok: false, error: "timeout", unknown: true }) : real.txn(req, cb)),
+    compact: (req, cb) => (down ? cb({ ok: false, error: "timeout", unknown: true }) : real.compact(req, cb)),
+  };
+  const compactions: number[] = [];
+  startCompactor(envs.get("a")!, flaky, 100_000, (rev) => compactions.push(rev));
+  for (let t = 0; t < 100; t++) world.scheduler.at(t * 10_000, () => void etcd.putNow({ key: "/k", value: String(t) }));
+  world.scheduler.at(250_000, () => void (down = true));
+  world.scheduler.at(550_000, () => void (down = false));
+  world.runUntil(550_000);
+  const during = compactions.length;
+  world.runUntil(1_050_000);
+  assert.ok(compactions.length >= during + 3, `${compactions.length - during} compactions in the 5 intervals after`);
 });
 
 test.run();
