@@ -30,6 +30,7 @@ export interface CheckEvidence {
   "store-reference": ViolationList;
   "lease-safety": ViolationList;
   "lease-expiry": ViolationList;
+  "lease-keys": ViolationList;
   "auth-store": ViolationList;
   "auth-tokens": ViolationList;
   "auth-maintenance": ViolationList;

@@ -53,6 +53,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-scheduler-ignores-capacity", 5], // [1] tight-nodes: kube-scheduler-fit (72 of seeds 1..100; 0 of 100 before the check: each kubelet's admission kept its node within capacity)
   ["kube-deployment-status-counts-wanted", 5], // [1] deployment-rollout: kube-deployment-status (60 of seeds 1..60, kube-smoke 30 of 1..30; 0 before the check: nothing read a Deployment's status)
   ["kube-workqueue-hands-out-busy-key", 5], // [1] deployment-rollout: assertions (the runtime's in-flight keys; 60 of seeds 1..60, kube-smoke 30 of 1..30; before: kube-replica-creations 6 of 60, kube-smoke 0 of 30)
+  ["mvcc-delete-keeps-lease-attachment", 10], // [1] kv-chaos: store-reference and linearizability at seed 1 (9 of seeds 1..60; lease-keys alone at 25, 42 and 59)
   ["mvcc-put-keeps-old-lease", 10], // [1] kv-chaos: store-reference alone at seed 1 (61 of seeds 1..200; linearizability 51, cross-member 7)
   ["mvcc-revoke-skips-empty-lease", 10], // [1] lease-sessions: store-reference's lease counts on every one of seeds 1..100 (lease-safety 4)
   ["kube-delete-keeps-generation", 10], // [1] terminating-pods: kube-object-meta on every one of seeds 1..40

@@ -110,6 +110,8 @@ export class MvccStore {
   private readonly compactsFuture: boolean;
   private readonly dropsRecreated: boolean;
   private readonly keepsOldLease: boolean;
+  /** MUTANT mvcc-delete-keeps-lease-attachment: a deleted key stays attached to its lease. */
+  private readonly deleteKeepsLease: boolean;
   private readonly revokeSkipsEmpty: boolean;
   private readonly maxTxnOps: number;
   private index = new Map<string, KeyHistory>();
@@ -138,6 +140,7 @@ export class MvccStore {
     this.compactsFuture = this.bugs.has("mvcc-compact-future-accepted");
     this.dropsRecreated = this.bugs.has("mvcc-compact-drops-recreated-key");
     this.keepsOldLease = this.bugs.has("mvcc-put-keeps-old-lease");
+    this.deleteKeepsLease = this.bugs.has("mvcc-delete-keeps-lease-attachment");
     this.revokeSkipsEmpty = this.bugs.has("mvcc-revoke-skips-empty-lease");
     this.maxTxnOps = opts.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     const lessorBugs = {
@@ -853,7 +856,7 @@ export class MvccStore {
       (this.index.get(v.key) as KeyHistory).append(tomb);
       this.record(v.key, tomb);
       const lease = this.lessor.leaseOf(v.key);
-      if (lease !== 0) this.lessor.detach(lease, v.key);
+      if (lease !== 0 && !this.deleteKeepsLease) this.lessor.detach(lease, v.key);
     }
     return victims;
   }

@@ -25,6 +25,7 @@ import type { ScenarioOutcome } from "../types.ts";
 import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
 import { checkResponsive } from "../../checkers/etcd/responsive.ts";
 import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
+import { LeaseKeys } from "../../checkers/etcd/lease-keys.ts";
 import { type AppliedChange, type Config, checkMembership, configChanges } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { kvLatencyReport } from "../../harness/metrics/kv.ts";
@@ -204,6 +205,7 @@ export function runKvCluster(
   const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs });
   const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
+  const leaseKeys = new LeaseKeys();
   const leaseExpiry = new LeaseExpiry({
     extendUs: o.tickUs * o.electionTicks,
     checkUs: DEFAULT_LEASE_CHECK_US,
@@ -255,6 +257,7 @@ export function runKvCluster(
   run.observe.recoveries.on((r) => oracle.onRestart(r.member, { index: r.index, revision: r.revision }));
   run.observe.commits.on(({ revision, keys, changes }) => {
     reference.onCommit(revision, keys, changes);
+    leaseKeys.onCommit(revision, keys, changes);
     for (let i = 0; i < changes.length; i++) {
       const c = changes[i]!;
       const key = keys[i]!;
@@ -469,6 +472,7 @@ export function runKvCluster(
     },
     () => leaseSafety.result(),
     () => leaseExpiry.result(),
+    () => leaseKeys.result(recorder.operations),
     // Judged only where nothing was made to fail or slow (see RESPONSIVE_AS_SET), and with no fault.
     () =>
       o.responsiveUs === undefined || input.faults.length > 0 || !responsiveAsSet(o)
