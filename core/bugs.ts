@@ -851,6 +851,13 @@ export const BUG_CATALOG = [
     scenario: "kv-chaos",
   },
   {
+    name: "raft-check-quorum-needs-every-voter",
+    bug: "CheckQuorum counts a quorum as every voter: a leader steps down whenever one voter has not answered within an election timeout, so a single crashed or cut-off member keeps the cluster electing",
+    modelledOn:
+      "etcd #5879 (2016): a leader with CheckQuorum stepped down though a quorum was active (reporting a finished snapshot reset the follower's recent activity); a survivor of a mutation campaign over core/raft (a majority counted with > instead of >=) that no check saw, because raft-check-quorum judged only leaders that stayed too long, never one that stepped down needlessly",
+    scenario: "kv-partition",
+  },
+  {
     name: "raft-check-quorum-ignores-activity",
     bug: "a leader's CheckQuorum counts every voter as active, whether it answered since the last check or not: a leader cut off from a quorum never steps down and keeps its clients' requests waiting until the partition heals",
     modelledOn:
@@ -863,6 +870,13 @@ export const BUG_CATALOG = [
     modelledOn:
       "andreev-io/little-raft #44 and ktoso/akka-raft #46 (vote responses not checked against the candidate's term); etcd-io/raft's Step drops every message of a lower term. Written by hand for this testbed's bug hunt, it passed all 380 seeds swept of kv-chaos, kv-partition, leader-isolation, membership-change and kv-crash (raft-safety's leader-voted then caught 2 of the 100 kv-partition ones): a grant must outlive an election timeout, and pre-vote keeps the candidate's term until it hears a quorum",
     scenario: "elections",
+  },
+  {
+    name: "kube-rs-expectations-by-name",
+    bug: "the ReplicaSet controller resolves a pod's owner by name alone: when a ReplicaSet is deleted and made again under the same name (a Deployment deleted and re-applied), the old one's pods satisfy the new one's expectations, and it makes its pods twice",
+    modelledOn:
+      "Kubernetes' resolveControllerRef, which looks the owner up by name and gives up unless its UID matches (kubernetes PR #41984 made RC/RS use ControllerRef for their expectations, #42659 added the UID check; #69376 is the same-name race on deletion); this testbed's own ReplicaSet controller had the bug until a sweep found controller-conflicts seed 7120 (kube-replica-creations)",
+    scenario: "controller-conflicts",
   },
   {
     name: "kube-rs-ignores-expectations",

@@ -59,6 +59,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-delete-keeps-generation", 10], // [1] terminating-pods: kube-object-meta on every one of seeds 1..40
   ["kube-rs-ignores-expectations", 8], // [2] controller-conflicts: kube-replica-creations, pods made again on a cache that had not yet seen the controller's own (22 of seeds 1..60 in an earlier build; 0 of 140 across five Kubernetes scenarios while the runtime held the controller's writes in its cache)
   ["raft-stale-vote-counted", 5], // [1] elections: raft-safety's leader-voted, a candidate elected by a grant of a term it had left (43 of seeds 1..100: 43 of the 57 with pre-vote off)
+  ["raft-check-quorum-needs-every-voter", 5], // [1] kv-partition: raft-check-quorum, a leader that stepped down while a quorum answered (40 of seeds 1..40; leader-isolation 40, kv-crash 36)
   ["raft-check-quorum-ignores-activity", 5], // [1] kv-partition: raft-check-quorum, a leader cut off from a quorum still leading 350 ms of its running time later (12 of seeds 1..20; leader-isolation 16 of 20, kv-chaos 11 of 20)
   ["raft-read-served-unapplied", 15], // [11] kv-chaos: raft-safety's read-served-applied (2 of seeds 1..300, every seed that serves a read early; linearizability saw 1 of them: a member applies what it commits in the same step, so the window is rare)
   ["kube-kubelet-ready-before-running", 5], // [1] kube-smoke: kube-ready-truthful against the node's container runtime (60 of seeds 1..60, deployment-rollout too; 0 before: every other rule reads readiness from the pods' status)
@@ -136,6 +137,7 @@ const BOUNDS: [BugName, number][] = [
  * catches them (nightly), with the seed measured in brackets.
  */
 const NIGHTLY: [BugName, number][] = [
+  ["kube-rs-expectations-by-name", 7200], // [7120] controller-conflicts: kube-replica-creations, a re-applied Deployment's ReplicaSet made its pods twice (1 of seeds 7001..7150, none of 1..400: the old ReplicaSet's pods must land after the new one was made; scenarios/kube/contention.test.ts and core/kube/controllers/controllers.test.ts hold it)
   ["kube-kubelet-rejects-keeping-ready", 3100], // [3006] tight-nodes: kube-binding, a pod that ran before its kubelet restarted, rejected on re-admission, stored Failed and Ready (1 of seeds 1..3100 swept; scenarios/kube/tight-nodes.test.ts holds 3006)
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 400], // [334] tight-nodes: kube-node-capacity's rejection rule (6 of seeds 1..1500: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 334; 284 before the ReplicaSet controller kept no mutation cache)

@@ -114,4 +114,29 @@ test("a new term starts a new tenure; a crash ends one", () => {
   assert.match(r.message, "2 leader tenures");
 });
 
+test("a leader that steps down in its own term while a quorum answered within the last election timeout fails; one whose quorum went quiet passes", () => {
+  const needless = monitor();
+  lead(needless, 0, 500, ["n2"]); // n2 answers every tick; n3 is down
+  needless.observe(view("n1", "follower", 1), 505 * MS);
+  const r = needless.result();
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /^n1 stepped down from term 1 at 505\.0 ms, though a quorum .* \(n2 5 ms ago, n3 never\)/);
+
+  const quiet = monitor();
+  lead(quiet, 0, 500, ["n2"]);
+  lead(quiet, 510, 620, []); // n2 silent for 120 ms
+  quiet.observe(view("n1", "follower", 1), 625 * MS);
+  assert.is(quiet.result().verdict, "pass", quiet.result().message);
+
+  // A step-down for a higher term, or a leader that is no longer a voter, is not CheckQuorum's.
+  const higher = monitor();
+  lead(higher, 0, 500, ["n2", "n3"]);
+  higher.observe(view("n1", "follower", 2), 505 * MS);
+  assert.is(higher.result().verdict, "pass");
+  const removed = monitor();
+  lead(removed, 0, 500, ["n2", "n3"]);
+  removed.observe({ ...view("n1", "follower", 1), voters: ["n2", "n3"] }, 505 * MS);
+  assert.is(removed.result().verdict, "pass");
+});
+
 test.run();

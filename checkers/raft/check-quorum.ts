@@ -16,6 +16,13 @@
 // transfer restarts the leader's election timer (a removed leader hands off before it steps down), which
 // puts its next check up to an election timeout later (membership-change seed 514: a new voter not yet
 // heard from, and the last answer of another 250 ms old after a transfer).
+//
+// And the converse: a leader steps down in its own term (not for a higher term, nor because it is no
+// longer a voter) only when a check found no quorum active, so never while a quorum of its voters had
+// answered its appends or heartbeats within the last election timeout of its running time (taken as 70 %
+// of it, for a fast clock and the check's phase). A leader that steps down needlessly costs an election
+// each time, and under a minority's failure the cluster never settles (etcd #5879: a reported snapshot
+// reset a follower's recent activity, and CheckQuorum stepped the leader down though a quorum was active).
 import type { RaftView } from "../../core/raft/view.ts";
 import type { CheckOf } from "../types.ts";
 
@@ -35,6 +42,8 @@ interface Tenure {
   outgoing: readonly string[];
   /** Until this time the voters heard from so far make a quorum, whatever is heard next. */
   quorumUntil: number;
+  /** Per voter: the last time the leader stepped an append or heartbeat answer of its term from it. */
+  answered: Map<string, number>;
   reported: boolean;
 }
 
@@ -45,6 +54,8 @@ export class CheckQuorumMonitor {
   /** Per process: its pauses so far ([start, end]; end undefined while paused). */
   private readonly pauses = new Map<string, [number, number | undefined][]>();
   private readonly boundUs: number;
+  /** Answers within this much running time before a step-down were surely counted by the check that made it. */
+  private readonly answeredWithinUs: number;
   readonly violations: string[] = [];
   tenuresSeen = 0;
 
@@ -52,6 +63,7 @@ export class CheckQuorumMonitor {
     // Two election timeouts (the check that saw the last answer, then the one that sees none), one more
     // for a leadership transfer that restarted the timer in between, and a few ticks for the timer's phase.
     this.boundUs = 3 * opts.electionTimeoutUs + 5 * opts.tickUs;
+    this.answeredWithinUs = 0.7 * opts.electionTimeoutUs;
   }
 
   /** A process paused, resumed or crashed (a crash ends its tenure). */
@@ -78,12 +90,25 @@ export class CheckQuorumMonitor {
 
   observe(view: RaftView, now: number): void {
     if (view.role !== "leader") {
-      this.tenures.delete(view.id);
+      const was = this.tenures.get(view.id);
+      if (was !== undefined) {
+        if (was.term === view.term && view.voters.includes(view.id)) this.judgeStepDown(view.id, was, now);
+        this.tenures.delete(view.id);
+      }
       return;
     }
     let t = this.tenures.get(view.id);
     if (t === undefined || t.term !== view.term) {
-      t = { term: view.term, since: now, heard: new Map(), voters: [], outgoing: [], quorumUntil: 0, reported: false };
+      t = {
+        term: view.term,
+        since: now,
+        heard: new Map(),
+        voters: [],
+        outgoing: [],
+        quorumUntil: 0,
+        answered: new Map(),
+        reported: false,
+      };
       this.tenures.set(view.id, t);
       this.tenuresSeen++;
     }
@@ -101,7 +126,10 @@ export class CheckQuorumMonitor {
       for (const v of view.votersOutgoing) if (!t.heard.has(v)) t.heard.set(v, now);
     }
     const m = view.stepped;
-    if (m !== undefined && m.term === view.term && m.from !== view.id) t.heard.set(m.from, now);
+    if (m !== undefined && m.term === view.term && m.from !== view.id) {
+      t.heard.set(m.from, now);
+      if (m.type === "MsgAppResp" || m.type === "MsgHeartbeatResp") t.answered.set(m.from, now);
+    }
     if (t.reported || now <= t.quorumUntil || !this.ranLongerThanBound(view.id, t.since, now)) return;
     if (
       this.heardFromMajority(view.voters, view.id, t, now) &&
@@ -123,6 +151,26 @@ export class CheckQuorumMonitor {
       });
     this.violations.push(
       `${view.id} still leads term ${view.term} at ${(now / 1000).toFixed(1)} ms, though it heard from no quorum of its voters for over ${(this.boundUs / 1000).toFixed(0)} ms of its running time (last heard: ${last.join(", ")}): CheckQuorum steps a leader down within two election timeouts (three across a leadership transfer)`,
+    );
+  }
+
+  /** A leader stepped down in its own term, still a voter: only a check that found no quorum active does that. */
+  private judgeStepDown(leader: string, t: Tenure, now: number): void {
+    const recent = (v: string) => {
+      if (v === leader) return true;
+      const at = t.answered.get(v);
+      return at !== undefined && this.ranFor(leader, at, now) < this.answeredWithinUs;
+    };
+    const quorum = (vs: readonly string[]) => vs.length === 0 || vs.filter(recent).length * 2 > vs.length;
+    if (!quorum(t.voters) || !quorum(t.outgoing) || this.violations.length >= MAX_VIOLATIONS) return;
+    const answers = t.voters
+      .filter((v) => v !== leader)
+      .map((v) => {
+        const at = t.answered.get(v);
+        return at === undefined ? `${v} never` : `${v} ${((now - at) / 1000).toFixed(0)} ms ago`;
+      });
+    this.violations.push(
+      `${leader} stepped down from term ${t.term} at ${(now / 1000).toFixed(1)} ms, though a quorum of its voters had answered its appends or heartbeats within the last election timeout (${answers.join(", ")}): CheckQuorum steps a leader down only when no quorum is active`,
     );
   }
 

@@ -72,7 +72,13 @@ export interface ControllerDef {
    * Told of every informer event of a watched kind, before the keys it maps to are queued (client-go's
    * event handlers: the ReplicaSet controller lowers its expectations here).
    */
-  observe?(event: "add" | "update" | "delete", kind: Kind, obj: KubeObject, ctx: ReconcileContext): void;
+  observe?(
+    event: "add" | "update" | "delete",
+    kind: Kind,
+    obj: KubeObject,
+    ctx: ReconcileContext,
+    cache: CacheReader,
+  ): void;
   /**
    * Told of every write a reconcile asked for once its fate is known: "ok" (acknowledged), "failed"
    * (refused or outcome unknown) or "skipped" (never sent: an earlier write failed or the lease refused).

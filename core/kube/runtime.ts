@@ -134,15 +134,15 @@ export class ControllerRuntime {
             ? { onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue }
             : {
                 onAdd: (o) => {
-                  observe("add", kind, o, ctx);
+                  observe("add", kind, o, ctx, this.cache);
                   enqueue(o);
                 },
                 onUpdate: (_o, n) => {
-                  observe("update", kind, n, ctx);
+                  observe("update", kind, n, ctx, this.cache);
                   enqueue(n);
                 },
                 onDelete: (o) => {
-                  observe("delete", kind, o, ctx);
+                  observe("delete", kind, o, ctx, this.cache);
                   enqueue(o);
                 },
               },

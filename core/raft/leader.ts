@@ -408,11 +408,11 @@ export abstract class RaftLeader extends RaftState {
   protected quorumActive(ls: LeaderState): boolean {
     // MUTANT raft-check-quorum-ignores-activity: every voter counts as active, answered or not.
     const anyone = this.bugs.has("raft-check-quorum-ignores-activity");
-    return jointQuorum(
-      this.conf.voters,
-      this.conf.outgoing,
-      (id) => id === this.id || anyone || ls.progress.get(id)?.recentActive === true,
-    );
+    const active = (id: string) => id === this.id || anyone || ls.progress.get(id)?.recentActive === true;
+    // MUTANT raft-check-quorum-needs-every-voter: the leader steps down unless every voter answered.
+    if (this.bugs.has("raft-check-quorum-needs-every-voter"))
+      return [...this.conf.voters, ...this.conf.outgoing].every(active);
+    return jointQuorum(this.conf.voters, this.conf.outgoing, active);
   }
 
   // ---------------------------------------------------------------- leadership transfer

@@ -188,6 +188,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-rs-status-counts-unready") ? { statusCountsUnready: true } : {}),
             ...(bugs.has("kube-rs-deletes-one-too-many") ? { deletesOneTooMany: true } : {}),
             ...(bugs.has("kube-rs-ignores-expectations") ? { ignoresExpectations: true } : {}),
+            ...(bugs.has("kube-rs-expectations-by-name") ? { expectationsByName: true } : {}),
           }),
           garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
           ...(opts.nodeLifecycle ? [nodeLifecycleController(opts.nodeLifecycle, bugs)] : []),

@@ -51,6 +51,18 @@ test("controller-conflicts seed 901175 (regression): a pod create held behind a 
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("controller-conflicts seed 7120 (regression): a Deployment deleted and re-applied makes a ReplicaSet under its old one's name, and the old one's late pods do not satisfy the new one's expectations", () => {
+  // Found by a sweep of seeds 7001..7150: the ReplicaSet controller resolved a pod's owner by name, so three
+  // pods it had made for the deleted ReplicaSet counted as the new one's, which then made its three again
+  // (kube-replica-creations). Kubernetes' resolveControllerRef checks the UID; so does the controller now.
+  const clean = runScenario({ scenario: controllerConflicts, seed: 7120 });
+  const creations = clean.checks.find((c) => c.name === "kube-replica-creations")!;
+  assert.is(creations.verdict, "pass", creations.message);
+  assert.is(clean.verdict, "pass", JSON.stringify(clean.checks.filter((c) => c.verdict !== "pass")));
+  const byName = runScenario({ scenario: controllerConflicts, seed: 7120, bugs: ["kube-rs-expectations-by-name"] });
+  assert.is(byName.checks.find((c) => c.name === "kube-replica-creations")!.verdict, "fail");
+});
+
 test("controller-conflicts seed 902831 (regression): a ReplicaSet's status write answered after the watch delivered its deletion does not bring it back, and its pods are collected", () => {
   // Found by a sweep of seeds 902351..903350: the answer came late, the controller-manager's informer took
   // it as the newest version of a ReplicaSet it had already seen deleted, and the garbage collector, which

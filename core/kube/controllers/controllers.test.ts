@@ -340,13 +340,45 @@ test("a ReplicaSet whose creations are not yet observed is not synced again: no 
   );
   // Two adds observed, one create timed out (lowered as failed): satisfied, and the cache's two pods leave one to create.
   cache.apply(first.slice(0, 2));
-  for (const p of cache.list("Pod")) def.observe!("add", "Pod", p, ctx);
+  for (const p of cache.list("Pod")) def.observe!("add", "Pod", p, ctx, cache);
   def.written!(rsKey, first[2]!, "failed", ctx);
   assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 1);
   // That one is never observed (lost to a relist): after the TTL the controller acts again.
   assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 0);
   clock = 5_000_001;
   assert.is(creates(def.reconcile(rsKey, cache, ctx)).length, 1);
+});
+
+test("the pods of a deleted ReplicaSet's namesake do not satisfy the new one's expectations: the owner is resolved by UID (resolveControllerRef)", () => {
+  for (const byName of [false, true]) {
+    const cache = new MapCache();
+    cache.put(deployment(3));
+    cache.apply(reconcileDeployment("default/nginx", cache).writes);
+    const rs = cache.list("ReplicaSet")[0]!;
+    const rsKey = objectKey(rs);
+    rs.metadata.uid = "new-uid";
+    const def = replicaSetController(byName ? { expectationsByName: true } : {});
+    const ctx: ReconcileContext = { now: () => 0, monotonic: () => 0, rng: new Rng(1), process: "kcm-1" };
+    def.onStart!(ctx);
+    const creates = (ws: Write[] | { writes: Write[] }) =>
+      (Array.isArray(ws) ? ws : ws.writes).filter((w) => w.op === "create");
+    const first = creates(def.reconcile(rsKey, cache, ctx));
+    assert.is(first.length, 3);
+    for (const w of first) def.written!(rsKey, w, "ok", ctx);
+    // Three pods of the ReplicaSet deleted before this one was made under its name arrive late.
+    for (const [i, w] of first.entries()) {
+      if (w.op !== "create") continue;
+      const stale = structuredClone(w.object) as KubeObject;
+      stale.metadata.name = `old-${i}`;
+      stale.metadata.ownerReferences = stale.metadata.ownerReferences!.map((r) => ({ ...r, uid: "old-uid" }));
+      def.observe!("add", "Pod", stale, ctx, cache);
+    }
+    assert.is(
+      creates(def.reconcile(rsKey, cache, ctx)).length,
+      byName ? 3 : 0,
+      byName ? "the mutant counts them as its own and makes its pods again" : "its own creations are still unseen",
+    );
+  }
 });
 
 test("expected deletions: only the pods chosen count, and the ReplicaSet's deletion drops its record", () => {
@@ -365,15 +397,15 @@ test("expected deletions: only the pods chosen count, and the ReplicaSet's delet
   assert.is(dels.length, 2);
   const chosen = dels.map((w) => (w.op === "delete" ? nsName(w.namespace, w.name) : ""));
   const kept = cache.list("Pod").find((p) => !chosen.includes(objectKey(p)))!;
-  def.observe!("delete", "Pod", kept, ctx);
-  def.observe!("delete", "Pod", cache.get("Pod", chosen[0]!)!, ctx);
+  def.observe!("delete", "Pod", kept, ctx, cache);
+  def.observe!("delete", "Pod", cache.get("Pod", chosen[0]!)!, ctx, cache);
   const again = def.reconcile(rsKey, cache, ctx);
   assert.is(
     (Array.isArray(again) ? again : again.writes).filter((w) => w.op === "delete").length,
     0,
     "one chosen deletion still unseen",
   );
-  def.observe!("delete", "ReplicaSet", rs, ctx);
+  def.observe!("delete", "ReplicaSet", rs, ctx, cache);
   const after = def.reconcile(rsKey, cache, ctx);
   assert.is(
     (Array.isArray(after) ? after : after.writes).filter((w) => w.op === "delete").length,

@@ -38,7 +38,7 @@ class World implements CacheReader {
     o.metadata.resourceVersion = String(++this.rv);
     o.metadata.uid ??= `uid-${o.metadata.name}`;
     this.objs.set(`${o.kind}|${objectKey(o)}`, o);
-    this.def.observe?.(event, o.kind, o, this.ctx);
+    this.def.observe?.(event, o.kind, o, this.ctx, this);
   }
   get<K extends Kind>(kind: K, key: string): ObjectOf<K> | undefined {
     return this.objs.get(`${kind}|${key}`) as ObjectOf<K> | undefined;

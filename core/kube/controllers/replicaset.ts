@@ -114,10 +114,19 @@ export function reconcileReplicaSet(
   return { writes };
 }
 
-/** The ReplicaSet a pod's controller reference names, as a queue key. */
-function ownerKey(pod: KubeObject): string | undefined {
+/**
+ * The ReplicaSet a pod's controller reference names, as a queue key: Kubernetes' resolveControllerRef,
+ * which looks the ReplicaSet up by name and gives up unless its UID is the reference's. A ReplicaSet
+ * deleted and made again under the same name (a Deployment deleted and re-applied) is another object: the
+ * pods of the old one must not satisfy the new one's expectations (controller-conflicts seed 7120: they
+ * did, and the new one made its pods twice). `byName`: the mutant, which trusts the name alone.
+ */
+function ownerKey(pod: KubeObject, cache: CacheReader, byName: boolean): string | undefined {
   const ref = controllerOf(pod);
-  return ref?.kind === "ReplicaSet" ? nsName(pod.metadata.namespace, ref.name) : undefined;
+  if (ref?.kind !== "ReplicaSet") return undefined;
+  const key = nsName(pod.metadata.namespace, ref.name);
+  if (byName) return key;
+  return cache.get("ReplicaSet", key)?.metadata.uid === ref.uid ? key : undefined;
 }
 
 export interface ReplicaSetControllerOptions {
@@ -131,6 +140,8 @@ export interface ReplicaSetControllerOptions {
   deletesOneTooMany?: boolean;
   /** Mutant kube-rs-ignores-expectations: a sync acts while its expectations are unsatisfied. */
   ignoresExpectations?: boolean;
+  /** Mutant kube-rs-expectations-by-name: a pod's owner is resolved by name alone, not by UID. */
+  expectationsByName?: boolean;
 }
 
 export function replicaSetController(options: ReplicaSetControllerOptions = {}): ControllerDef {
@@ -148,12 +159,12 @@ export function replicaSetController(options: ReplicaSetControllerOptions = {}):
     },
     // addPod / updatePod / deletePod / deleteRS of the real controller: a pod seen terminating counts as
     // deleted (updatePod hands it to deletePod), so the replacement is made before the old one is gone.
-    observe: (event, kind, obj) => {
+    observe: (event, kind, obj, _ctx, cache) => {
       if (kind === "ReplicaSet") {
         if (event === "delete") expectations.delete(objectKey(obj));
         return;
       }
-      const rsKey = ownerKey(obj);
+      const rsKey = ownerKey(obj, cache, options.expectationsByName === true);
       if (rsKey === undefined) return;
       if (event === "add") expectations.creationObserved(rsKey);
       else if (event === "delete" || isTerminating(obj)) expectations.deletionObserved(rsKey, objectKey(obj));
