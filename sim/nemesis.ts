@@ -43,6 +43,13 @@ export type FaultEvent =
   /** One running container of the node's pods dies at once (an instant fault: `until` means nothing). */
   | { at: number; until?: number; kind: "container-kill"; target: string };
 
+/** The largest drift any fault gives a clock, in ppm (0 with none): how much sooner a fast clock's timers fire. */
+export function maxDriftPpm(faults: readonly FaultEvent[]): number {
+  let most = 0;
+  for (const f of faults) if (f.kind === "drift" && f.ppm > most) most = f.ppm;
+  return most;
+}
+
 export type FaultKind = FaultEvent["kind"];
 export const FAULT_KINDS: readonly FaultKind[] = [
   "partition",

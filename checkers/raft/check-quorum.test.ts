@@ -128,6 +128,18 @@ test("a leader that steps down in its own term while a quorum answered within th
   quiet.observe(view("n1", "follower", 1), 625 * MS);
   assert.is(quiet.result().verdict, "pass", quiet.result().message);
 
+  // A clock twice as fast checks twice as often: an answer 40 ms old may predate its last check.
+  const fast = new CheckQuorumMonitor({ electionTimeoutUs: 100_000, tickUs: 10_000, maxDriftPpm: 1_000_000 });
+  lead(fast, 0, 500, ["n2"]);
+  lead(fast, 510, 540, []);
+  fast.observe(view("n1", "follower", 1), 540 * MS);
+  assert.is(fast.result().verdict, "pass", fast.result().message);
+  const slowClock = monitor();
+  lead(slowClock, 0, 500, ["n2"]);
+  lead(slowClock, 510, 540, []);
+  slowClock.observe(view("n1", "follower", 1), 540 * MS);
+  assert.is(slowClock.result().verdict, "fail", "without drift, 40 ms is within the last check");
+
   // A step-down for a higher term, or a leader that is no longer a voter, is not CheckQuorum's.
   const higher = monitor();
   lead(higher, 0, 500, ["n2", "n3"]);

@@ -30,6 +30,8 @@ export interface CheckQuorumOptions {
   /** The leader's election timeout (electionTicks × tickUs). */
   electionTimeoutUs: number;
   tickUs: number;
+  /** The largest clock drift of the run, in ppm: a leader whose clock runs fast checks its quorum sooner. */
+  maxDriftPpm?: number;
 }
 
 interface Tenure {
@@ -63,7 +65,7 @@ export class CheckQuorumMonitor {
     // Two election timeouts (the check that saw the last answer, then the one that sees none), one more
     // for a leadership transfer that restarted the timer in between, and a few ticks for the timer's phase.
     this.boundUs = 3 * opts.electionTimeoutUs + 5 * opts.tickUs;
-    this.answeredWithinUs = 0.7 * opts.electionTimeoutUs;
+    this.answeredWithinUs = (0.7 * opts.electionTimeoutUs) / (1 + Math.max(0, opts.maxDriftPpm ?? 0) / 1e6);
   }
 
   /** A process paused, resumed or crashed (a crash ends its tenure). */

@@ -20,7 +20,7 @@ import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/index.ts";
-import type { FaultEvent, FaultMix } from "../../sim/nemesis.ts";
+import { type FaultEvent, type FaultMix, maxDriftPpm } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
 import { checkResponsive } from "../../checkers/etcd/responsive.ts";
@@ -202,7 +202,11 @@ export function runKvCluster(
 
   // The checkers, subscribed to what they observe online.
   const monitor = new RaftSafetyMonitor(run.columnStore);
-  const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs });
+  const checkQuorum = new CheckQuorumMonitor({
+    electionTimeoutUs: o.tickUs * o.electionTicks,
+    tickUs: o.tickUs,
+    maxDriftPpm: maxDriftPpm(input.faults),
+  });
   const oracle = new ConsistencyOracle(run.columnStore);
   const leaseSafety = new LeaseSafety();
   const leaseKeys = new LeaseKeys();

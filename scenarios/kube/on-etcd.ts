@@ -35,13 +35,17 @@ export interface EtcdObservers {
 /** Subscribes the online etcd checkers to the run's observer registry. */
 export function observeEtcd(
   run: SimRun,
-  opts: { quota?: boolean; tickUs?: number; electionTicks?: number } = {},
+  opts: { quota?: boolean; tickUs?: number; electionTicks?: number; maxDriftPpm?: number } = {},
 ): EtcdObservers {
   const world = run.world;
   const monitor = new RaftSafetyMonitor();
   // The members' Raft timing (a member's defaults unless the scenario sets them).
   const tickUs = opts.tickUs ?? 10_000;
-  const checkQuorum = new CheckQuorumMonitor({ electionTimeoutUs: tickUs * (opts.electionTicks ?? 10), tickUs });
+  const checkQuorum = new CheckQuorumMonitor({
+    electionTimeoutUs: tickUs * (opts.electionTicks ?? 10),
+    tickUs,
+    ...(opts.maxDriftPpm !== undefined ? { maxDriftPpm: opts.maxDriftPpm } : {}),
+  });
   const oracle = new ConsistencyOracle();
   const reference = new StoreReference({ maxTxnOps: DEFAULT_MAX_TXN_OPS, refusalsPossible: opts.quota === true });
   const writeOnce = new WriteOnce();

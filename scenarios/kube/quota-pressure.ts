@@ -20,7 +20,7 @@ import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
 import { deploymentRef, type WorkloadAction } from "../../harness/kube/workload.ts";
 import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
 import { checkKubeQuota } from "../../checkers/kube/quota.ts";
-import { generateSchedule, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
+import { generateSchedule, maxDriftPpm, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { SimRun } from "../../harness/run/run.ts";
@@ -216,7 +216,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   const world = run.world;
 
   // The checkers, subscribed to what they observe online.
-  const observers = observeEtcd(run, { quota: o.quotaBackendBytes > 0 });
+  const observers = observeEtcd(run, { quota: o.quotaBackendBytes > 0, maxDriftPpm: maxDriftPpm(input.faults) });
   const nospace: NoSpaceObservation[] = [];
   run.observe.noSpace.on((e) => nospace.push(e));
   run.keepTimeline();

@@ -18,7 +18,7 @@ import { NGINX_EXPORTED_MANIFEST, NGINX_MANIFEST } from "../../harness/kube/mani
 import { kubeObjects, type KubeObjectsView } from "../../harness/kube/objects.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
-import { generateSchedule, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
+import { generateSchedule, maxDriftPpm, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, ShrinkKnob } from "../types.ts";
 import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
@@ -133,7 +133,10 @@ export function runKube(
   const latency = startLatencyLog(() => world.now); // latency: a side channel (core/metrics/latency.ts)
 
   // The checkers, subscribed to what they observe online.
-  const observers = observeEtcd(run, o.etcdElectionTicks !== undefined ? { electionTicks: o.etcdElectionTicks } : {});
+  const observers = observeEtcd(run, {
+    maxDriftPpm: maxDriftPpm(input.faults),
+    ...(o.etcdElectionTicks !== undefined ? { electionTicks: o.etcdElectionTicks } : {}),
+  });
   run.keepTimeline();
 
   // The topology: etcd members, then the control plane on them.
@@ -220,7 +223,7 @@ export function runKube(
           () =>
             checkNodeHealth(cluster.observations(), {
               ...o.nodeLifecycle!,
-              maxDriftPpm: Math.max(0, ...input.faults.map((f) => (f.kind === "drift" ? f.ppm : 0))),
+              maxDriftPpm: maxDriftPpm(input.faults),
             }),
         ]),
     // latency: kube-slo (report only unless options.slo is "require").
