@@ -830,6 +830,13 @@ export const BUG_CATALOG = [
     scenario: "tight-nodes",
   },
   {
+    name: "kube-deployment-unavailable-unclamped",
+    bug: "a Deployment's status counts its unavailable replicas as the desired less the available ones without the floor at 0: while a scale down has more pods ready than wanted, the count goes negative",
+    modelledOn:
+      "kubernetes #21900 (2016, fixed by PR #21902) and PR #38299 (2016: the scale-down case): the Deployment controller wrote unavailableReplicas -1, which the apiserver's validation refused, so the status stopped updating; found missing by a mutation campaign over core/kube, when a controller whose unavailable count was always 0 or below went unseen: no check read it",
+    scenario: "deployment-rollout",
+  },
+  {
     name: "kube-deployment-status-counts-wanted",
     bug: "the Deployment controller's status counts the replicas its ReplicaSets want as ready and available: `kubectl rollout status` and the Available condition see a rollout done before its new pods serve",
     modelledOn:

@@ -56,7 +56,7 @@ test("a status summing its ReplicaSets' statuses passes, and so does one summing
   assert.is(r.verdict, "pass", r.message);
   assert.is(
     r.message,
-    "3 Deployment versions, each counting no more replicas, ready, available or updated replicas than its ReplicaSets had reported by then",
+    "3 Deployment versions, each counting no more replicas, ready, available or updated replicas than its ReplicaSets had reported by then, and its unavailable ones as the desired less the available",
   );
 });
 
@@ -85,6 +85,29 @@ test("updated counts only the ReplicaSets with the template of the generation th
     at(deployment("v2", 2, status(4, 3, 1, 2))),
   ]);
   assert.is(rolled.verdict, "pass", rolled.message);
+});
+
+test("its unavailable count is the desired replicas less the available ones, never below 0 (kubernetes #21900, PR #38299); no count is negative", () => {
+  const withUnavailable = (unavailable: number, observedGeneration = 1) => ({
+    ...status(3, 1, 3, observedGeneration),
+    unavailableReplicas: unavailable,
+  });
+  const base = [at(rs("web-a", "v1", { replicas: 3, ready: 1 }))];
+  assert.is(check([...base, at(deployment("v1", 1, withUnavailable(2)))]).verdict, "pass");
+  const wrong = check([...base, at(deployment("v1", 1, withUnavailable(0)))]);
+  assert.is(wrong.verdict, "fail");
+  assert.match(
+    wrong.message,
+    /claims 0 unavailable replicas, but its spec wants 3 and its status has 1 available: 2 are unavailable/,
+  );
+  assert.is(
+    check([...base, at(deployment("v1", 2, withUnavailable(0)))]).verdict,
+    "pass",
+    "a status of an older generation was computed from another spec: not judged",
+  );
+  const negative = check([...base, at(deployment("v1", 2, withUnavailable(-2)))]);
+  assert.is(negative.verdict, "fail");
+  assert.match(negative.message, /claims a negative count \(unavailableReplicas -2\)/);
 });
 
 test.run();

@@ -13,6 +13,11 @@
 // their pods by kube-replicaset-status (ready) — a chain of bounds, each on what its author could read.
 // No other check reads a Deployment's status: a controller that reported the ReplicaSets' replicas as
 // ready passed every seed of deployment-rollout and kube-smoke before this one.
+//
+// And its unavailable count is calculateStatus': the desired replicas less the available ones, never below
+// 0 (kubernetes #21900 and PR #38299: a negative count the apiserver's validation refused, so the status was
+// never written), judged where the status observed the very generation it is stored with (else it was
+// computed from an older spec). No count is negative.
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import { canonicalJson } from "../../core/kube/resources.ts";
 import { controllerOf, type KubeObject, type ReplicaSet } from "../../core/kube/types.ts";
@@ -91,14 +96,27 @@ export function checkDeploymentStatus(obs: KubeObservations): CheckResult {
         ),
       ]);
     const over = bounds.filter(([, claim, most]) => (claim ?? 0) > most);
+    const name = `Deployment ${o.metadata.namespace}/${o.metadata.name} at revision ${v.rv} (${fmtTime(v.time)})`;
     if (over.length > 0)
       violations.push(
-        `Deployment ${o.metadata.namespace}/${o.metadata.name} at revision ${v.rv} (${fmtTime(v.time)}) claims ${over.map(([what, claim, most]) => `${claim} ${what}replicas (its ReplicaSets had claimed at most ${most})`).join(", ")}`,
+        `${name} claims ${over.map(([what, claim, most]) => `${claim} ${what}replicas (its ReplicaSets had claimed at most ${most})`).join(", ")}`,
       );
+    const st = o.status;
+    const counts = { ...st, observedGeneration: undefined } as Record<string, unknown>;
+    const negative = Object.entries(counts).filter(([, n]) => typeof n === "number" && n < 0);
+    if (negative.length > 0)
+      violations.push(`${name} claims a negative count (${negative.map(([k, n]) => `${k} ${n}`).join(", ")})`);
+    else if (st.unavailableReplicas !== undefined && st.observedGeneration === (o.metadata.generation ?? 1)) {
+      const want = Math.max(0, o.spec.replicas - (st.availableReplicas ?? 0));
+      if (st.unavailableReplicas !== want)
+        violations.push(
+          `${name} claims ${st.unavailableReplicas} unavailable replicas, but its spec wants ${o.spec.replicas} and its status has ${st.availableReplicas ?? 0} available: ${want} are unavailable`,
+        );
+    }
   }
   return violationsResult(
     "kube-deployment-status",
     violations,
-    `${judged.size} Deployment versions, each counting no more replicas, ready, available or updated replicas than its ReplicaSets had reported by then`,
+    `${judged.size} Deployment versions, each counting no more replicas, ready, available or updated replicas than its ReplicaSets had reported by then, and its unavailable ones as the desired less the available`,
   );
 }

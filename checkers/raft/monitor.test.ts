@@ -641,4 +641,10 @@ test("a view repeating the node's previous one is counted but not checked again;
   c.observe("n3", view("n3", { term: 2, ...same }), 2);
   assert.is(c.repeated, 0);
 });
+test("a monitor that saw no view judged nothing, and fails so", () => {
+  const r = new RaftSafetyMonitor().result();
+  assert.is(r.verdict, "fail");
+  assert.is(r.message, "no Raft view was observed: nothing was judged");
+});
+
 test.run();

@@ -180,6 +180,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-rollout-unavailable-rounded-up") ? { unavailableRoundsUp: true } : {}),
             ...(bugs.has("kube-rollout-scale-down-one-too-many") ? { scaleDownOneTooMany: true } : {}),
             ...(bugs.has("kube-deployment-status-counts-wanted") ? { statusCountsWanted: true } : {}),
+            ...(bugs.has("kube-deployment-unavailable-unclamped") ? { unavailableUnclamped: true } : {}),
             ...(bugs.has("kube-deployment-scale-keeps-annotations") ? { scaleKeepsAnnotations: true } : {}),
             ...(bugs.has("kube-deployment-scale-skips-stale-annotation") ? { scaleSkipsStaleAnnotation: true } : {}),
           }),

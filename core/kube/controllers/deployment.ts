@@ -217,6 +217,8 @@ export interface DeploymentControllerOptions {
   scaleDownOneTooMany?: boolean;
   /** The kube-deployment-status-counts-wanted mutant: the status counts the ReplicaSets' replicas as ready. */
   statusCountsWanted?: boolean;
+  /** Mutant kube-deployment-unavailable-unclamped: the unavailable count goes negative when more are ready than wanted. */
+  unavailableUnclamped?: boolean;
   /** The kube-deployment-scale-keeps-annotations mutant: a ReplicaSet's new size leaves its replicas annotations as they were. */
   scaleKeepsAnnotations?: boolean;
   /** The kube-deployment-scale-skips-stale-annotation mutant: a lone active ReplicaSet of the right size keeps stale annotations. */
@@ -311,7 +313,7 @@ function statusWrite(
     updatedReplicas: newRs?.status?.replicas ?? 0,
     readyReplicas: readyTotal,
     availableReplicas: readyTotal,
-    unavailableReplicas: Math.max(0, n - readyTotal),
+    unavailableReplicas: opts.unavailableUnclamped === true ? n - readyTotal : Math.max(0, n - readyTotal),
   };
   return canonicalEqual(status, d.status ?? {}) ? [] : [{ op: "updateStatus", object: { ...d, status } }];
 }
