@@ -83,6 +83,11 @@ class BackendAccount {
     if (this.live > this.size) this.size = this.live;
   }
 
+  /** A defragmentation rewrites the file with the live data only. */
+  defragment(): void {
+    this.size = this.live;
+  }
+
   /** The size before an applied request that left the store at `revision` (`wrote`: it made that revision). */
   sizeBefore(revision: number, wrote: boolean): number {
     return wrote && revision === this.beforeRevision ? this.sizeBeforeRevision : this.size;
@@ -154,7 +159,7 @@ export function checkNoSpace(
     } else if (e.kind === "compacted") {
       backend.recount(e.versions, e.bytes);
     } else if (e.kind === "defragment") {
-      backend.size = backend.live;
+      backend.defragment();
     } else if (e.kind === "refused") {
       refusals++;
       const cost = quotaCost(e.request);

@@ -50,8 +50,8 @@ export function hasUnreachableTaint(n: Node, effect?: string): boolean {
 /** How long past the grace period a leading controller may take to mark a silent node Unknown: a monitor
  * period, a pause of the leader shorter than its lease, and a write's retries. */
 const DETECT_SLACK_US = 4_000_000;
-/** How long past a node's toleration a leading controller may take to evict its pods: as DETECT_SLACK_US, a monitor period, a leader's pause shorter than its lease (node-failures seed 48: 1 s was too little), retries. */
-const EVICT_SLACK_US = 4_000_000;
+/** How long past a node's toleration a leading controller may take to evict its pods: the same monitor period, leader's pause shorter than its lease and retries as detection (node-failures seed 48: 1 s was too little). */
+const EVICT_SLACK_US = DETECT_SLACK_US;
 /** How soon after a node's Unknown its pods must be marked not ready (the controller does it at once). */
 const MARK_WITHIN_US = 3_000_000;
 const s = (us: number) => `${(us / 1e6).toFixed(3)}s`;
