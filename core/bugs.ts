@@ -837,6 +837,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "kube-compactor-stops-on-error",
+    bug: "an apiserver's compaction loop ends after a round that could not reach etcd: once every apiserver has had one such round, nothing compacts etcd again and its history grows until the space quota stops every write",
+    modelledOn:
+      "kops #5936 (2018: a cluster left alone for days until every apply failed with \"mvcc: database space exceeded\"; its apiservers' compaction had stopped) and kubernetes #68172 (2018: the compactor's goroutine panicked on an answer it did not expect); a survivor of a mutation campaign over core/kube (a loop that stopped after its first round) that only a unit test saw, until kube-compaction judged each apiserver's rounds",
+    scenario: "deployment-rollout",
+  },
+  {
     name: "kube-deployment-status-counts-wanted",
     bug: "the Deployment controller's status counts the replicas its ReplicaSets want as ready and available: `kubectl rollout status` and the Available condition see a rollout done before its new pods serve",
     modelledOn:

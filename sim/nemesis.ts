@@ -50,6 +50,13 @@ export function maxDriftPpm(faults: readonly FaultEvent[]): number {
   return most;
 }
 
+/** The slowest drift the faults set, in ppm (≤ 0): a clock running slow fires its timers late. */
+export function minDriftPpm(faults: readonly FaultEvent[]): number {
+  let least = 0;
+  for (const f of faults) if (f.kind === "drift" && f.ppm < least) least = f.ppm;
+  return least;
+}
+
 export type FaultKind = FaultEvent["kind"];
 export const FAULT_KINDS: readonly FaultKind[] = [
   "partition",

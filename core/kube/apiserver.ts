@@ -460,7 +460,20 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     },
     start() {
       if (timing.compactIntervalUs > 0) {
-        startCompactor(env, cfg.kv, timing.compactIntervalUs, (rev) => env.record("compact", String(rev)));
+        const rec = cfg.recorder;
+        startCompactor(
+          env,
+          cfg.kv,
+          timing.compactIntervalUs,
+          (rev) => env.record("compact", String(rev)),
+          rec === undefined
+            ? undefined
+            : {
+                started: () => rec.compactorEvent(env.id, "started"),
+                roundDone: () => rec.compactorEvent(env.id, "round-done"),
+              },
+          cfg.bugs,
+        );
       }
     },
     onMessage(from, raw) {

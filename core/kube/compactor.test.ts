@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import type { Env } from "../env.ts";
 import type { KV } from "../etcd/kv.ts";
 import { World } from "../../sim/world.ts";
+import { BugSet } from "../bugs.ts";
 import { compactRound, startCompactor } from "./compactor.ts";
 import { FakeEtcd } from "../../testing/kube/fake-etcd.ts";
 import { settle } from "../../testing/kube/sync.ts";
@@ -50,7 +51,8 @@ test("two apiservers' compactor loops compact about once per interval between th
   assert.ok(etcd.compactRevision > 50 && etcd.compactRevision < etcd.revision);
 });
 
-test("a compactor whose rounds fail while etcd is unreachable goes on compacting once it is back", () => {
+/** Compactions by a loop whose etcd is unreachable from 250 ms to 550 ms: [before it came back, in all by 1.05 s]. */
+function throughOutage(bugs: BugSet = BugSet.none): [number, number] {
   const { world, etcd, envs, kv } = rig();
   const real = kv("a");
   let down = false;
@@ -61,14 +63,25 @@ test("a compactor whose rounds fail while etcd is unreachable goes on compacting
     compact: (req, cb) => (down ? cb({ ok: false, error: "timeout", unknown: true }) : real.compact(req, cb)),
   };
   const compactions: number[] = [];
-  startCompactor(envs.get("a")!, flaky, 100_000, (rev) => compactions.push(rev));
+  startCompactor(envs.get("a")!, flaky, 100_000, (rev) => compactions.push(rev), undefined, bugs);
   for (let t = 0; t < 100; t++) world.scheduler.at(t * 10_000, () => void etcd.putNow({ key: "/k", value: String(t) }));
   world.scheduler.at(250_000, () => void (down = true));
   world.scheduler.at(550_000, () => void (down = false));
   world.runUntil(550_000);
   const during = compactions.length;
   world.runUntil(1_050_000);
-  assert.ok(compactions.length >= during + 3, `${compactions.length - during} compactions in the 5 intervals after`);
+  return [during, compactions.length];
+}
+
+test("a compactor whose rounds fail while etcd is unreachable goes on compacting once it is back", () => {
+  const [during, all] = throughOutage();
+  assert.ok(all >= during + 3, `${all - during} compactions in the 5 intervals after`);
+});
+
+test("the mutant kube-compactor-stops-on-error compacts nothing once a round has failed", () => {
+  const [during, all] = throughOutage(new BugSet(["kube-compactor-stops-on-error"]));
+  assert.ok(during > 0, "it compacted before the outage");
+  assert.is(all, during);
 });
 
 test.run();

@@ -4,6 +4,7 @@
 import type { Env } from "../env.ts";
 import type { KV } from "../etcd/kv.ts";
 import { kubeProbe } from "./probes.ts";
+import { BugSet } from "../bugs.ts";
 
 export const COMPACT_REV_KEY = "compact_rev_key";
 
@@ -19,7 +20,7 @@ export function compactRound(
   kv: KV,
   t: number,
   rev: number,
-  done: (t: number, rev: number, compacted?: number) => void,
+  done: (t: number, rev: number, compacted?: number, failed?: boolean) => void,
 ): void {
   kv.txn(
     {
@@ -28,7 +29,7 @@ export function compactRound(
       failure: [{ requestRange: { key: COMPACT_REV_KEY } }],
     },
     (r) => {
-      if (!r.ok) return done(t, rev);
+      if (!r.ok) return done(t, rev, undefined, true);
       const curRev = r.value.header.revision;
       if (!r.value.succeeded) {
         kubeProbe("kube.compactor-lost-election");
@@ -43,25 +44,38 @@ export function compactRound(
   );
 }
 
+/** What the loop tells an observer (the kube-compaction check): when it started, and when each round ended. */
+export interface CompactorObserver {
+  started(): void;
+  roundDone(): void;
+}
+
 /** Runs compaction rounds every intervalUs on the process clock. */
 export function startCompactor(
   env: Env,
   kv: KV,
   intervalUs: number,
   onCompacted: (rev: number) => void = () => {},
+  observer?: CompactorObserver,
+  bugs: BugSet = BugSet.none,
 ): CompactorHandle {
   let stopped = false;
   let t = 0;
   let rev = 0;
   const loop = () => {
     if (stopped) return;
-    compactRound(kv, t, rev, (nt, nrev, compacted) => {
+    compactRound(kv, t, rev, (nt, nrev, compacted, failed) => {
       t = nt;
       rev = nrev;
       if (compacted !== undefined) onCompacted(compacted);
+      observer?.roundDone();
+      // MUTANT kube-compactor-stops-on-error: a round that could not reach etcd ends the loop, and etcd's
+      // history grows until its quota (kops #5936: a cluster whose compaction stopped until etcd was full).
+      if (failed && bugs.has("kube-compactor-stops-on-error")) return;
       if (!stopped) env.setTimer(intervalUs, loop);
     });
   };
+  observer?.started();
   env.setTimer(intervalUs, loop);
   return {
     stop() {

@@ -48,6 +48,13 @@ export interface ForceDelete {
   requester: string;
 }
 
+/** An apiserver's compaction loop started (with the apiserver's incarnation), or ended a round. */
+export interface CompactorEvent {
+  time: number;
+  apiserver: string;
+  kind: "started" | "round-done";
+}
+
 export interface FinalizingUpdate {
   time: number;
   key: string;
@@ -238,6 +245,8 @@ export interface KubeObservations {
   finalizing?: FinalizingUpdate[];
   /** Deletes with grace period 0 that no kubelet sent (absent in older logs). */
   forceDeletes?: ForceDelete[];
+  /** The apiservers' compaction loops (absent in older logs). */
+  compactor?: CompactorEvent[];
 }
 
 const WORKLOAD_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet"), registryPrefix("Pod")];
@@ -254,6 +263,7 @@ export class KubeRecorder implements KubeObservations {
   readonly writes: AckedWrite[] = [];
   readonly finalizing: FinalizingUpdate[] = [];
   readonly forceDeletes: ForceDelete[] = [];
+  readonly compactor: CompactorEvent[] = [];
   readonly observed: InformerObservation[] = [];
   readonly acts: LeaderAct[] = [];
   readonly leaders: LeaderChange[] = [];
@@ -355,6 +365,9 @@ export class KubeRecorder implements KubeObservations {
   forceDelete(key: string, requester: string): void {
     this.forceDeletes.push({ time: this.now(), key, requester });
   }
+  compactorEvent(apiserver: string, kind: CompactorEvent["kind"]): void {
+    this.compactor.push({ time: this.now(), apiserver, kind });
+  }
   finalizingUpdate(key: string, baseRv: number): void {
     this.finalizing.push({ time: this.now(), key, baseRv });
   }
@@ -429,6 +442,7 @@ export class KubeRecorder implements KubeObservations {
       writes: this.writes,
       finalizing: this.finalizing,
       forceDeletes: this.forceDeletes,
+      compactor: this.compactor,
       observed: this.observed,
       acts: this.acts,
       leaders: this.leaders,

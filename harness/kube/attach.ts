@@ -7,6 +7,7 @@ import { EtcdClient } from "../../core/etcd/client.ts";
 import { changeEvent } from "../../core/mvcc/key-history.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
+import { checkCompaction, type CompactionCheckInput } from "../../checkers/kube/compaction.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { SimRun } from "../run/run.ts";
 import { startKubeCluster, type KubeCluster } from "./cluster.ts";
@@ -25,8 +26,13 @@ export function attachKube(
     bugs: BugSet;
     compactIntervalUs: number;
     actions?: WorkloadAction[];
+    /** The run's fastest and slowest clock drift (ppm), for kube-compaction. */
+    drift?: { maxPpm: number; minPpm: number };
   },
 ): AttachedKube {
+  const lifecycle: CompactionCheckInput["lifecycle"][number][] = [];
+  run.observe.lifecycle.on((ev) => lifecycle.push({ time: ev.time, process: ev.process, kind: ev.kind }));
+  const clients: CompactionCheckInput["clients"][number][] = [];
   const feeds: ((revision: number, events: readonly Event[]) => void)[] = [];
   // Every committed revision's events, from the first member to apply it.
   run.observe.commits.on((c) => {
@@ -38,14 +44,16 @@ export function attachKube(
     bugs: opts.bugs,
     apiservers: 2,
     nodes: 3,
-    etcdClientFor: (_id, env) =>
-      new EtcdClient(env, {
+    etcdClientFor: (id, env) => {
+      clients.push({ apiserver: id, client: clientId });
+      return new EtcdClient(env, {
         clientId: clientId++,
         members,
         requestTimeoutUs: 1_000_000,
         streamTimeoutUs: 1_000_000,
         recorder: run.recorder,
-      }),
+      });
+    },
     storeFeed: (fn) => feeds.push(fn),
     manifests: [NGINX_MANIFEST],
     actions: opts.actions ?? [
@@ -58,7 +66,22 @@ export function attachKube(
     cluster,
     // The run's faults excuse a shortfall of ready pods right after them, as in the Kubernetes scenarios:
     // without them every fault-made shortfall was a kube-min-available failure (watch-compaction seed 4431).
-    checks: (timing) =>
-      checkKube(cluster.observations(), { input: cluster.convergence(), timing }, { faults: run.faultWindows() }),
+    checks: (timing) => [
+      ...checkKube(cluster.observations(), { input: cluster.convergence(), timing }, { faults: run.faultWindows() }),
+      ...(opts.compactIntervalUs > 0
+        ? [
+            checkCompaction({
+              events: cluster.observations().compactor ?? [],
+              operations: run.recorder.operations,
+              clients,
+              lifecycle,
+              intervalUs: opts.compactIntervalUs,
+              end: timing.at,
+              maxDriftPpm: opts.drift?.maxPpm ?? 0,
+              minDriftPpm: opts.drift?.minPpm ?? 0,
+            }),
+          ]
+        : []),
+    ],
   };
 }

@@ -20,7 +20,7 @@ import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
 import { checkEtcdHistory } from "../../checkers/linearizability/check-etcd.ts";
 import { judgedAsSystemOutput, OnlineWatchChecker } from "../../checkers/watch/index.ts";
-import { type FaultEvent, type FaultMix, maxDriftPpm } from "../../sim/nemesis.ts";
+import { type FaultEvent, type FaultMix, maxDriftPpm, minDriftPpm } from "../../sim/nemesis.ts";
 import type { ScenarioOutcome } from "../types.ts";
 import { LeaseExpiry } from "../../checkers/etcd/lease-expiry.ts";
 import { checkResponsive } from "../../checkers/etcd/responsive.ts";
@@ -306,7 +306,13 @@ export function runKvCluster(
   applyLatencyOptions(world, processes, o as LatencyOptions, () =>
     processes.find((m) => member(m)?.driver.status().role === "leader"),
   );
-  const kube = o.kube ? attachKube(run, members, { bugs: input.bugs, compactIntervalUs: o.compactEveryUs }) : undefined;
+  const kube = o.kube
+    ? attachKube(run, members, {
+        bugs: input.bugs,
+        compactIntervalUs: o.compactEveryUs,
+        drift: { maxPpm: maxDriftPpm(input.faults), minPpm: minDriftPpm(input.faults) },
+      })
+    : undefined;
   run.scheduleFaults(input.faults, o, () => processes, symbolicTargets(world, processes));
 
   // The workload starts once the members have elected a first leader (bounded): requests sent before

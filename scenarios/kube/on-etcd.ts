@@ -17,6 +17,7 @@ import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
 import type { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { SimRun } from "../../harness/run/run.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
+import { checkCompaction, type CompactionCheckInput } from "../../checkers/kube/compaction.ts";
 
 type KubeCluster = ReturnType<typeof startKubeCluster>;
 type StoreFeed = (revision: number, events: readonly Event[]) => void;
@@ -28,6 +29,12 @@ export interface EtcdObservers {
   reference: StoreReference;
   writeOnce: WriteOnce;
   applied: AppliedLog;
+  /** Every process's crashes, restarts, pauses and resumes, in order. */
+  lifecycle: CompactionCheckInput["lifecycle"][number][];
+  /** The etcd client each apiserver incarnation made, in order (scenarios add them as they make them). */
+  apiserverClients: { apiserver: string; client: number }[];
+  /** Notes that `apiserver`'s new incarnation talks to etcd as `client`; answers `client`. */
+  apiserverClient(apiserver: string, client: number): number;
   /** Adds a reader of every committed revision's events (the apiservers' watch cache is fed from here). */
   storeFeed(fn: StoreFeed): void;
 }
@@ -66,11 +73,28 @@ export function observeEtcd(
     const events = c.changes.map((ch, i) => changeEvent(c.keys[i]!, ch));
     for (const f of feeds) f(c.revision, events);
   });
+  const lifecycle: EtcdObservers["lifecycle"] = [];
+  const apiserverClients: EtcdObservers["apiserverClients"] = [];
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
+    lifecycle.push({ time: ev.time, process: ev.process, kind: ev.kind });
   });
-  return { monitor, checkQuorum, oracle, reference, writeOnce, applied, storeFeed: (fn) => feeds.push(fn) };
+  return {
+    monitor,
+    checkQuorum,
+    oracle,
+    reference,
+    writeOnce,
+    applied,
+    lifecycle,
+    apiserverClients,
+    apiserverClient: (apiserver, client) => {
+      apiserverClients.push({ apiserver, client });
+      return client;
+    },
+    storeFeed: (fn) => feeds.push(fn),
+  };
 }
 
 /** "@scheduler-leader", "@scheduler-apiserver" (the apiserver it talks to), "@kcm-leader" and "@leader" (etcd's). */
@@ -103,7 +127,13 @@ export function controlPlaneChecks(
   run: SimRun,
   observers: EtcdObservers,
   cluster: KubeCluster,
-  o: { livenessBoundUs: number; explainUs?: number },
+  o: {
+    livenessBoundUs: number;
+    explainUs?: number;
+    /** The apiservers' compaction period (0: none), and the run's fastest and slowest clock drift. */
+    compactIntervalUs: number;
+    drift: { maxPpm: number; minPpm: number };
+  },
   outcome: { converged: () => boolean; pending: () => string[] },
 ): (() => CheckResult | readonly CheckResult[] | undefined)[] {
   return [
@@ -115,6 +145,19 @@ export function controlPlaneChecks(
     () => observers.writeOnce.result(run.recorder.operations),
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
+    () =>
+      o.compactIntervalUs > 0
+        ? checkCompaction({
+            events: cluster.observations().compactor ?? [],
+            operations: run.recorder.operations,
+            clients: observers.apiserverClients,
+            lifecycle: observers.lifecycle,
+            intervalUs: o.compactIntervalUs,
+            end: run.world.now,
+            maxDriftPpm: o.drift.maxPpm,
+            minDriftPpm: o.drift.minPpm,
+          })
+        : undefined,
     () => {
       const faults = run.faultWindows();
       const timing = { healedAt: run.healedAt, at: run.world.now, boundUs: o.livenessBoundUs };

@@ -20,7 +20,7 @@ import { quotaRecount } from "../../core/kube/admission/quota-recount.ts";
 import { deploymentRef, type WorkloadAction } from "../../harness/kube/workload.ts";
 import { checkNoSpace, type NoSpaceObservation } from "../../checkers/etcd/nospace.ts";
 import { checkKubeQuota } from "../../checkers/kube/quota.ts";
-import { generateSchedule, maxDriftPpm, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
+import { generateSchedule, maxDriftPpm, minDriftPpm, type FaultEvent, type FaultKind } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome } from "../types.ts";
 import { SimRun } from "../../harness/run/run.ts";
@@ -244,9 +244,9 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
     bugs: input.bugs,
     apiservers: o.apiservers,
     nodes: o.nodes,
-    etcdClientFor: (_id, env) =>
+    etcdClientFor: (id, env) =>
       new EtcdClient(env, {
-        clientId: clientId++,
+        clientId: observers.apiserverClient(id, clientId++),
         bugs: input.bugs,
         members: ms,
         requestTimeoutUs: 1_000_000,
@@ -344,23 +344,29 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    ...controlPlaneChecks(run, observers, cluster, o, {
-      converged: () => converged,
-      pending: () => {
-        const c = quotaCount();
-        return [
-          ...cluster.pending(),
-          ...(recovered()
-            ? []
-            : filled
-              ? [
-                  `etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`,
-                ]
-              : ["etcd: the runaway writer has not filled the space quota yet"]),
-          ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
-        ];
+    ...controlPlaneChecks(
+      run,
+      observers,
+      cluster,
+      { ...o, drift: { maxPpm: maxDriftPpm(input.faults), minPpm: minDriftPpm(input.faults) } },
+      {
+        converged: () => converged,
+        pending: () => {
+          const c = quotaCount();
+          return [
+            ...cluster.pending(),
+            ...(recovered()
+              ? []
+              : filled
+                ? [
+                    `etcd: NOSPACE still active on ${alarmed().join(", ") || "?"}${log.busy ? " (the operator's response has not completed)" : ""}`,
+                  ]
+                : ["etcd: the runaway writer has not filled the space quota yet"]),
+            ...(settled() ? [] : [`quota default/compute counts ${c.counted} pods, ${c.pods} exist`]),
+          ];
+        },
       },
-    }),
+    ),
     () => checkKubeQuota({ versions: cluster.observations().versions, uncertain, exactAtEnd: converged }),
     () => checkNoSpace(nospace, { requireRecovery: true, quotaBytes: o.quotaBackendBytes }),
   );

@@ -18,7 +18,14 @@ import { NGINX_EXPORTED_MANIFEST, NGINX_MANIFEST } from "../../harness/kube/mani
 import { kubeObjects, type KubeObjectsView } from "../../harness/kube/objects.ts";
 import type { WorkloadAction } from "../../harness/kube/workload.ts";
 import { SimRun } from "../../harness/run/run.ts";
-import { generateSchedule, maxDriftPpm, type FaultEvent, type FaultKind, type FaultMix } from "../../sim/nemesis.ts";
+import {
+  generateSchedule,
+  maxDriftPpm,
+  minDriftPpm,
+  type FaultEvent,
+  type FaultKind,
+  type FaultMix,
+} from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ExecuteInput, ScenarioDef, ScenarioOutcome, ShrinkKnob } from "../types.ts";
 import { controlPlaneChecks, controlPlaneTargets, observeEtcd } from "./on-etcd.ts";
@@ -166,9 +173,9 @@ export function runKube(
     apiservers: o.apiservers,
     nodes: o.nodes,
     ...(o.nodeCapacity !== undefined ? { nodeCapacity: o.nodeCapacity } : {}),
-    etcdClientFor: (_id, env) =>
+    etcdClientFor: (id, env) =>
       new EtcdClient(env, {
-        clientId: clientId++,
+        clientId: observers.apiserverClient(id, clientId++),
         bugs: input.bugs,
         members: ms,
         requestTimeoutUs: 1_000_000,
@@ -212,10 +219,16 @@ export function runKube(
 
   // The checkers it runs, in the order reports list them.
   run.check(
-    ...controlPlaneChecks(run, observers, cluster, recoveryWindow(o), {
-      converged: () => converged,
-      pending: () => [...cluster.pending(), ...unsettledNodes()],
-    }),
+    ...controlPlaneChecks(
+      run,
+      observers,
+      cluster,
+      { ...recoveryWindow(o), drift: { maxPpm: maxDriftPpm(input.faults), minPpm: minDriftPpm(input.faults) } },
+      {
+        converged: () => converged,
+        pending: () => [...cluster.pending(), ...unsettledNodes()],
+      },
+    ),
     // The node lifecycle controller's waits, where it runs.
     ...(o.nodeLifecycle === undefined
       ? []
