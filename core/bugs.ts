@@ -837,6 +837,13 @@ export const BUG_CATALOG = [
     scenario: "deployment-rollout",
   },
   {
+    name: "etcd-replay-rechecks-quota",
+    bug: "a restarted member applies again, through the quota applier, the entries its backend already held: a write admitted before the crash is judged against the file's length after it, answered no-space and made to raise a NOSPACE alarm",
+    modelledOn:
+      "etcd PR #3746 (2015: a member restoring from disk applied again entries its v3 store already held; since then applyEntryNormal skips any entry at or below the backend's consistent index) and PR #7856 (the consistent index set for every entry type); the simulated etcd itself replayed from its last Raft snapshot through the quota until it kept a consistent index (about one quota-pressure seed in ten raised an alarm etcd would not have)",
+    scenario: "quota-pressure",
+  },
+  {
     name: "kube-compactor-stops-on-error",
     bug: "an apiserver's compaction loop ends after a round that could not reach etcd: once every apiserver has had one such round, nothing compacts etcd again and its history grows until the space quota stops every write",
     modelledOn:

@@ -60,6 +60,17 @@ export interface Disk {
   setFileSize(file: string, bytes: number): void;
   /** The length last given to setFileSize (0 if never set). */
   fileSize(file: string): number;
+  /**
+   * A number a background committer makes durable at its next period boundary, as bbolt's batch
+   * transaction commits (and fsyncs) every `periodUs`: a crash keeps the last value whose boundary had
+   * passed, never a torn one, and loses the rest. Costs no event: the boundaries are reckoned, not
+   * scheduled (on the disk's true time, so a clock's drift does not move them).
+   */
+  commitOnPeriod(file: string, value: number, periodUs: number): void;
+  /** Makes `value` durable at once (a forced commit: etcd commits its backend before a snapshot). */
+  commitNow(file: string, value: number): void;
+  /** The last value given to commitOnPeriod or commitNow (undefined if never): after a restart, the durable one. */
+  committed(file: string): number | undefined;
 }
 
 /** What core code sees of its process: a local clock, timers, a network endpoint, a disk and a random stream. */

@@ -35,7 +35,8 @@ const BOUNDS: [BugName, number][] = [
   ["kube-deployment-scale-keeps-annotations", 5], // [1] deployment-rollout: kube-liveness, the scale to 5 left a scaling event pending for ever and the image change never rolled out (10 of seeds 1..10)
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
   ["etcd-quota-txn-unguarded", 5], // [1] quota-pressure: etcd-nospace, a Txn applied while NOSPACE was active (20 of seeds 1..20; none before the member reported every request it applied)
-  ["etcd-backend-size-lost-on-restart", 30], // [26] quota-pressure: etcd-nospace, a restarted member admits a put its backend file has no room for (3 of seeds 1..60: a member restarts past a compaction and before a defrag)
+  ["etcd-backend-size-lost-on-restart", 10], // [7] quota-pressure: etcd-nospace, a restarted member counts its backend from an empty file (12 of seeds 1..30; until etcd-nospace judged the size a member counts, 3 of 1..60, all on replayed entries)
+  ["etcd-replay-rechecks-quota", 20], // [16] quota-pressure: etcd-nospace, a replayed entry its backend held refused for the quota (6 of seeds 1..60)
   ["etcd-quota-counts-size-in-use", 20], // [16] quota-pressure: etcd-nospace, a put admitted into pages a compaction freed in a file already at the quota (3 of seeds 1..40)
   ["etcd-quota-nested-txn-free", 5], // [1] quota-pressure: etcd-nospace, the runaway's nested-Txn puts applied through NOSPACE (19 of seeds 1..40)
   ["etcd-quota-refuses-free-requests", 20], // [6] quota-pressure: etcd-nospace judges each quota refusal by etcd's Available (7 of seeds 1..60: the seeds whose backend ends past the quota as the tenant deletes)

@@ -28,6 +28,33 @@ test("writes not yet synced are lost on a crash", () => {
   assert.is(d.readValue("state"), undefined);
 });
 
+test("a value committed on a period is durable once its boundary passed, and a crash before it keeps the one before", () => {
+  const { s, d } = disk();
+  assert.is(d.committed("ci"), undefined);
+  s.at(30, () => d.commitOnPeriod("ci", 5, 100));
+  s.at(90, () => d.commitOnPeriod("ci", 7, 100)); // the same boundary (100): 7 replaces 5
+  s.at(150, () => d.commitOnPeriod("ci", 9, 100)); // 7 became durable at 100; 9 waits for 200
+  s.at(180, () => d.crash("torn"));
+  while (s.step());
+  assert.is(d.committed("ci"), 7);
+  s.at(400, () => d.commitOnPeriod("ci", 11, 100));
+  s.at(510, () => d.crash("clean"));
+  while (s.step());
+  assert.is(d.committed("ci"), 11, "its boundary (500) passed before the crash");
+});
+
+test("a value committed now survives a crash at once; nothing committed, nothing kept", () => {
+  const { s, d } = disk();
+  s.at(10, () => d.commitOnPeriod("ci", 3, 100));
+  s.at(20, () => d.commitNow("ci", 4));
+  s.at(30, () => d.crash("clean"));
+  while (s.step());
+  assert.is(d.committed("ci"), 4);
+  d.commitOnPeriod("other", 1, 100);
+  d.crash("clean");
+  assert.is(d.committed("other"), undefined);
+});
+
 test("a file's length set with setFileSize survives a crash, synced or not (the file system keeps it)", () => {
   const { d } = disk();
   assert.is(d.fileSize("db"), 0);

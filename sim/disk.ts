@@ -175,6 +175,30 @@ export class SimDisk implements Disk {
     return this.sizes.get(file) ?? 0;
   }
 
+  /** Periodically committed values: the durable one, and the newest with the boundary it waits for. */
+  private readonly commits = new Map<string, { durable: number | undefined; value: number; at: number }>();
+
+  commitOnPeriod(file: string, value: number, periodUs: number): void {
+    const now = this.host.now();
+    const at = (Math.floor(now / periodUs) + 1) * periodUs;
+    const c = this.commits.get(file);
+    if (c === undefined) this.commits.set(file, { durable: undefined, value, at });
+    else {
+      // A commit whose boundary passed is durable; the newest value waits for the next boundary.
+      if (c.at <= now) c.durable = c.value;
+      c.value = value;
+      c.at = at;
+    }
+  }
+
+  commitNow(file: string, value: number): void {
+    this.commits.set(file, { durable: value, value, at: this.host.now() });
+  }
+
+  committed(file: string): number | undefined {
+    return this.commits.get(file)?.value;
+  }
+
   get pendingWrites(): number {
     return this.pendingLength;
   }
@@ -261,6 +285,12 @@ export class SimDisk implements Disk {
       if (keep < length) probe("sim.torn-write-on-crash");
     }
     this.dropDurable(length);
+    const now = this.host.now();
+    for (const [file, c] of this.commits) {
+      const durable = c.at <= now ? c.value : c.durable;
+      if (durable === undefined) this.commits.delete(file);
+      else this.commits.set(file, { durable, value: durable, at: now });
+    }
     this.pushed = 0;
     this.durable = 0;
     this.epoch++;

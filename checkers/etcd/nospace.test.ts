@@ -11,9 +11,17 @@ const w = (
   member: string,
   index: number,
   request: EtcdRequest = PUT,
-  backendBytes = 0,
+  backendBytes: number | undefined = undefined,
   wrote = true,
-): NoSpaceObservation => ({ member, kind: "write", index, revision: index, request, backendBytes, wrote });
+): NoSpaceObservation => ({
+  member,
+  kind: "write",
+  index,
+  revision: index,
+  request,
+  ...(backendBytes !== undefined ? { backendBytes } : {}),
+  wrote,
+});
 const alarm = (member: string, index: number, raisedBy = member): NoSpaceObservation => ({
   member,
   kind: "alarm",
@@ -166,7 +174,7 @@ test("a write is judged by the check's own cost: a Txn with a put only in the br
     txn: { compare: [], success: [{ requestDeleteRange: { key: "k" } }], failure: [] },
   };
   const during = (request: EtcdRequest) =>
-    checkNoSpace([alarm("n1", 2), w("n1", 3, request, 0, false), disarm("n1", 4), w("n1", 5)]);
+    checkNoSpace([alarm("n1", 2), w("n1", 3, request, undefined, false), disarm("n1", 4), w("n1", 5)]);
   assert.is(during(putOnFailure).verdict, "fail");
   assert.match(during(putOnFailure).message, /n1 applied a txn costing 258 at revision 3/);
   assert.is(during(deleteOnly).verdict, "pass");
@@ -224,12 +232,26 @@ test("the backend's size is the check's own account: it keeps its length through
   const judge = (...es: NoSpaceObservation[]) => checkNoSpace([...es, admit, ...life], { quotaBytes });
   assert.is(judge(filled).verdict, "fail", "72,080 + 30,257 reaches 100,000");
   assert.is(judge(filled, compacted).verdict, "fail", "compacted: the file is still 72,080 bytes long");
+  const violations = (r: ReturnType<typeof checkNoSpace>) =>
+    r.evidence !== undefined && "violations" in r.evidence ? r.evidence.violations.map(String) : [];
+  assert.ok(
+    violations(judge(filled, compacted)).some((v) =>
+      /n1 applied a put at index 5 past the quota \(backend 72080 by the checker's account; the member counted 30000 \+ cost 30257/.test(
+        v,
+      ),
+    ),
+  );
   assert.match(
     judge(filled, compacted).message,
-    /n1 applied a put at index 5 past the quota \(backend 72080 by the checker's account; the member counted 30000 \+ cost 30257/,
+    /n1 counted its backend 30000 bytes long before applying index 5; its file is 72080 by the checker's account/,
+    "the member's own figure is judged too",
   );
   assert.is(judge(filled, restore("n1", [], 1, 2)).verdict, "fail", "restarted: the file kept its length");
-  assert.is(judge(filled, compacted, defragmented).verdict, "pass", "defragmented: the file is the live data's");
+  assert.is(
+    checkNoSpace([filled, compacted, defragmented, w("n1", 5, big, 20_738, false), ...life], { quotaBytes }).verdict,
+    "pass",
+    "defragmented: the file is the live data's",
+  );
 });
 
 test("a write is judged by the backend's size before it, not after the versions it stored", () => {
@@ -238,10 +260,13 @@ test("a write is judged by the backend's size before it, not after the versions 
   const before = grownTo("n1", 99_000, 6);
   const itsOwn: NoSpaceObservation = { member: "n1", kind: "stored", revision: 7, versions: 1, bytes: 1_000 };
   assert.is(checkNoSpace([before, itsOwn, w("n1", 7), ...life], { quotaBytes }).verdict, "pass");
-  const unchanged = { ...(w("n1", 8, PUT, 0, false) as Extract<NoSpaceObservation, { kind: "write" }>), revision: 7 };
+  const unchanged = {
+    ...(w("n1", 8, PUT, undefined, false) as Extract<NoSpaceObservation, { kind: "write" }>),
+    revision: 7,
+  };
   const r = checkNoSpace([before, itsOwn, w("n1", 7), unchanged, ...life], { quotaBytes });
   assert.is(r.verdict, "fail", "a write that made no revision of its own is judged at the size it found");
-  assert.match(r.message, /index 8 past the quota \(backend 100256 by the checker's account/);
+  assert.match(r.message, /index 8 past the quota \(backend 100256 \+ cost/);
 });
 
 test("a restarted member that replays a revision is judged at its file's size then, not at the size the first apply found", () => {
@@ -300,6 +325,47 @@ test("the cost the check restates agrees with the member's, on random requests",
     fc.property(request, (r) => quotaCost(r) === requestCost(r)),
     { seed: 9, numRuns: 1000 },
   );
+});
+
+test("a restarted member applies what its backend held without the quota applier: such an entry is not judged, and a refusal of it fails", () => {
+  const quotaBytes = 100_000;
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  // n1 grew its file to 99,900 bytes, restarted with its backend at consistent index 7, and replays 6 and 7.
+  const restart: NoSpaceObservation = { ...(restore("n1") as object), consistentIndex: 7 } as NoSpaceObservation;
+  const replay = (index: number) => w("n1", index, PUT, undefined, false);
+  assert.is(
+    checkNoSpace([grownTo("n1", 99_900), restart, replay(6), replay(7), ...life], { quotaBytes }).verdict,
+    "pass",
+  );
+  // Past the consistent index, the quota applier judges it again.
+  const past = checkNoSpace([grownTo("n1", 99_900), restart, replay(8), ...life], { quotaBytes });
+  assert.is(past.verdict, "fail");
+  assert.match(past.message, /n1 applied a put at index 8 past the quota/);
+  // Refused again on replay (the mutant etcd-replay-rechecks-quota): etcd never applies it a second time.
+  const refusedAgain = checkNoSpace(
+    [
+      grownTo("n1", 99_900),
+      restart,
+      replay(7),
+      { member: "n1", kind: "refused", request: PUT, backendBytes: 99_900, index: 7 },
+      ...life,
+    ],
+    { quotaBytes },
+  );
+  assert.is(refusedAgain.verdict, "fail");
+  assert.match(
+    refusedAgain.message,
+    /n1 refused a put for the quota at index 7, an entry its backend held when it restarted \(consistent index 7\)/,
+  );
+});
+
+test("the size a member counts before an apply must be its file's length by the checker's account", () => {
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  assert.is(checkNoSpace([grownTo("n1", 50_000), w("n1", 5, PUT, 50_000), ...life]).verdict, "pass");
+  // A restarted member that starts counting from an empty file (the mutant etcd-backend-size-lost-on-restart).
+  const r = checkNoSpace([grownTo("n1", 50_000), restore("n1", [], 1, 2), w("n1", 5, PUT, 20_738), ...life]);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /n1 counted its backend 20738 bytes long before applying index 5; its file is 50000/);
 });
 
 test.run();

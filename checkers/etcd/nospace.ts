@@ -13,6 +13,9 @@
 // restarts (a file never shrinks by itself), and shrinks to the live data only when defragmented. The
 // member reports what its store did (the versions each revision stored, the versions a compaction or a
 // restore left); the checker restates their cost (etcd's kvOverhead per version) and the file's length.
+// The size a member counts before each apply (etcd's dbSize) must be that account's.
+// A restarted member does not apply again what its backend held (the consistent index it reports): such
+// an entry is neither judged nor refused a second time.
 // Liveness: once an alarm was raised, the operator's compaction + defrag + disarm brings the cluster
 // back — every member ends with no alarm, and some write is applied after the last disarm.
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
@@ -22,7 +25,8 @@ import type { CheckResult } from "../types.ts";
 export type NoSpaceObservation =
   | { member: string; kind: "alarm" | "disarm"; raisedBy: string; index: number }
   /**
-   * A request the member applied (the capped applier let it through), its backend `backendBytes` long
+   * A request the member applied (the capped applier let it through), its backend `backendBytes` long by
+   * its own count (absent in hand-made logs: not judged)
    * before; `wrote`: the revision moved. Every applied request is reported, whatever the member's own rule
    * guards: which ones cost is the checker's to say (quotaCost).
    */
@@ -32,14 +36,26 @@ export type NoSpaceObservation =
       index: number;
       revision: number;
       request: EtcdRequest;
-      backendBytes: number;
+      backendBytes?: number;
       wrote: boolean;
     }
   /**
    * The member (re)started or installed a snapshot: its view is exactly these alarms from here on (a restart
    * replays the log after it), and its store holds `versions` versions of `bytes` keys and values.
    */
-  | { member: string; kind: "restore"; alarms: readonly string[]; index: number; versions: number; bytes: number }
+  | {
+      member: string;
+      kind: "restore";
+      alarms: readonly string[];
+      index: number;
+      versions: number;
+      bytes: number;
+      /**
+       * A restart only: the consistent index the member's backend held (absent: 0). etcd does not apply
+       * an entry at or below it again, so its quota applier does not judge it a second time.
+       */
+      consistentIndex?: number;
+    }
   /** A committed revision stored these versions on the member (their keys' and values' lengths). */
   | { member: string; kind: "stored"; revision: number; versions: number; bytes: number }
   /** A compaction the member applied at `index` left its store holding these versions. */
@@ -127,8 +143,10 @@ function txnCost(t: { success: readonly RequestOp[]; failure: readonly RequestOp
 }
 
 /** The member's own figure, where it is not the checker's. */
-function reported(memberBytes: number, bytes: number): string {
-  return memberBytes === bytes ? "" : ` by the checker's account; the member counted ${memberBytes}`;
+function reported(memberBytes: number | undefined, bytes: number): string {
+  return memberBytes === undefined || memberBytes === bytes
+    ? ""
+    : ` by the checker's account; the member counted ${memberBytes}`;
 }
 
 export function checkNoSpace(
@@ -139,6 +157,8 @@ export function checkNoSpace(
   const active = new Map<string, Set<string>>();
   const backends = new Map<string, BackendAccount>();
   const lastDisarm = new Map<string, number>();
+  // Per member: the consistent index its backend held at its latest restart.
+  const heldAtRestart = new Map<string, number>();
   const writesAfterDisarm = new Map<string, number>();
   let raised = 0,
     disarmed = 0,
@@ -162,6 +182,13 @@ export function checkNoSpace(
       backend.defragment();
     } else if (e.kind === "refused") {
       refusals++;
+      const held = heldAtRestart.get(e.member) ?? 0;
+      if (e.index >= 0 && e.index <= held) {
+        bad.push(
+          `${e.member} refused a ${e.request.kind} for the quota at index ${e.index}, an entry its backend held when it restarted (consistent index ${held}): etcd does not apply such an entry again`,
+        );
+        continue;
+      }
       const cost = quotaCost(e.request);
       const size = e.index >= 0 && e.index === backend.writeIndex ? backend.sizeBeforeWrite : backend.size;
       if (opts.quotaBytes !== undefined && (cost === 0 || size + cost < opts.quotaBytes))
@@ -169,6 +196,7 @@ export function checkNoSpace(
           `${e.member} refused a ${e.request.kind} for the quota ${e.index < 0 ? "before proposing it" : `at index ${e.index}`}, though it ${cost === 0 ? "writes nothing" : `fits: backend ${size}${reported(e.backendBytes, size)} + cost ${cost} < quota ${opts.quotaBytes}`}`,
         );
     } else if (e.kind === "restore") {
+      if (e.consistentIndex !== undefined) heldAtRestart.set(e.member, e.consistentIndex);
       active.set(e.member, new Set(e.alarms));
       backend.recount(e.versions, e.bytes);
     } else if (e.kind === "alarm") {
@@ -183,6 +211,11 @@ export function checkNoSpace(
       const size = backend.sizeBefore(e.revision, e.wrote);
       backend.writeIndex = e.index;
       backend.sizeBeforeWrite = size;
+      // The size the member admits by (what etcd's Status reports as dbSize) is its file's length.
+      if (e.backendBytes !== undefined && e.backendBytes !== size)
+        bad.push(
+          `${e.member} counted its backend ${e.backendBytes} bytes long before applying index ${e.index}; its file is ${size} by the checker's account`,
+        );
       // What etcd's capped applier refuses: a request whose cost is not 0 (a Txn with a put in either branch).
       const cost = quotaCost(e.request);
       if (cost === 0) continue;
@@ -194,7 +227,9 @@ export function checkNoSpace(
       else if (
         opts.quotaBytes !== undefined &&
         size + cost >= opts.quotaBytes &&
-        !answeredOver.has(`${e.member}/${e.index}`)
+        !answeredOver.has(`${e.member}/${e.index}`) &&
+        // Replayed into a backend that held it: judged when it first applied, not again.
+        e.index > (heldAtRestart.get(e.member) ?? 0)
       )
         bad.push(
           `${e.member} applied a ${e.request.kind} at index ${e.index} past the quota (backend ${size}${reported(e.backendBytes, size)} + cost ${cost} ≥ quota ${opts.quotaBytes}) without answering "database space exceeded" and raising the alarm`,

@@ -50,6 +50,9 @@ export const ETCD_PROBES = {
   "etcd.quota-applied-over": {
     what: "a write applied past the space quota was answered no-space (etcd's quota applier) and raised the alarm",
   },
+  "etcd.quota-skipped-on-replay": {
+    what: "a restarted member replayed an entry its backend already held that would now be past the quota: as etcd skips it, it was applied as before",
+  },
   "etcd.quota-capped-apply": {
     what: "a write reached the apply loop while NOSPACE was active and was refused by the capped applier",
   },
