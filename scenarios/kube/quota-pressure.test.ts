@@ -89,4 +89,19 @@ test("quota-pressure seed 2260 (regression): a scale down that comes with a pend
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
 });
 
+test("quota-pressure seed 16 (regression): a restarted member does not judge again, through the quota, an entry its backend held", () => {
+  // n2 restarts with its backend at consistent index 185 and replays from its last Raft snapshot. Entry 124
+  // fitted when it first applied; against the file's length after the crash it no longer does. The member
+  // replayed it through the quota applier and raised a NOSPACE alarm etcd would not have raised: etcd skips
+  // entries at or below its consistent index.
+  const r = runScenario({ scenario: quotaPressure, seed: 16 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  assert.ok((r.probes?.["etcd.quota-skipped-on-replay"] ?? 0) > 0, "the replay met an entry past the quota");
+  const bug = runScenario({ scenario: quotaPressure, seed: 16, bugs: ["etcd-replay-rechecks-quota"] });
+  assert.match(
+    check(bug, "etcd-nospace")!.message,
+    /n2 refused a put for the quota at index 124, an entry its backend held when it restarted \(consistent index 185\)/,
+  );
+});
+
 test.run();
