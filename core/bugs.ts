@@ -844,6 +844,13 @@ export const BUG_CATALOG = [
     scenario: "quota-pressure",
   },
   {
+    name: "kube-kubelet-ran-from-api-status",
+    bug: "a rebooted node's kubelet decides whether a pod's container ran before from the pod's status in the API, not from its runtime's record: when the previous incarnation's Running status lands late, the kubelet takes the pod for new and writes it back to Pending",
+    modelledOn:
+      'kubernetes #10319 (2015: a pod went from Running back to Pending; "regardless of container restarts, pod status should not transit back to pending") and PR #59228 (2018: the kubelet fell back to the API\'s previous phase when it had no container statuses); after a reboot the kubelet reads the exited containers from the runtime (kubernetes #126650). Found in the simulated kubelet itself by a sweep (tight-nodes seed 159)',
+    scenario: "tight-nodes",
+  },
+  {
     name: "kube-compactor-stops-on-error",
     bug: "an apiserver's compaction loop ends after a round that could not reach etcd: once every apiserver has had one such round, nothing compacts etcd again and its history grows until the space quota stops every write",
     modelledOn:

@@ -141,6 +141,7 @@ const BOUNDS: [BugName, number][] = [
  */
 const NIGHTLY: [BugName, number][] = [
   ["kube-rs-expectations-by-name", 7200], // [7120] controller-conflicts: kube-replica-creations, a re-applied Deployment's ReplicaSet made its pods twice (1 of seeds 7001..7150, none of 1..400: the old ReplicaSet's pods must land after the new one was made; scenarios/kube/contention.test.ts and core/kube/controllers/controllers.test.ts hold it)
+  ["kube-kubelet-ran-from-api-status", 200], // [159] tight-nodes: kube-binding, a pod that ran put back to Pending by its rebooted kubelet (1 of seeds 1..300: the previous incarnation's Running write must land after the restarted kubelet first sees the pod; scenarios/kube/tight-nodes.test.ts holds 159)
   ["kube-kubelet-rejects-keeping-ready", 3100], // [3006] tight-nodes: kube-binding, a pod that ran before its kubelet restarted, rejected on re-admission, stored Failed and Ready (1 of seeds 1..3100 swept; scenarios/kube/tight-nodes.test.ts holds 3006)
   ["raft-stale-append-ack-counted", 2000], // [1871] kv-partition: raft-safety's commit-covered (the re-elected leader's heartbeat hands the follower a commit index on its stale match); checkers/raft/mutants.test.ts holds it in CI, scripted
   ["kube-kubelet-counts-rejected-pods", 400], // [334] tight-nodes: kube-node-capacity's rejection rule (6 of seeds 1..1500: a pod must arrive within a rejection's status round trip; scenarios/kube/tight-nodes.test.ts holds 334; 284 before the ReplicaSet controller kept no mutation cache)

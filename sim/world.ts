@@ -132,6 +132,9 @@ export class World {
     mode?: CrashMode;
   }) => void)[] = [];
 
+  /** Observers of signals handed to a process (each just before the process gets it). */
+  readonly signals: ((ev: { time: number; process: string; signal: "container-kill" }) => void)[] = [];
+
   constructor(readonly opts: WorldOptions) {
     this.scheduler = new Scheduler(opts.maxEvents);
     this.rng = new Rng(opts.seed);
@@ -276,6 +279,7 @@ export class World {
     const deliver = () => {
       if (p.incarnation !== inc || p.status !== "up" || p.actor === undefined) return;
       const actor = p.actor;
+      for (const o of this.signals) o({ time: this.now, process: id, signal });
       this.guard(id, () => actor.onSignal?.(signal));
     };
     if (p.status === "paused") p.deferred.push(deliver);

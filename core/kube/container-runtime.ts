@@ -9,6 +9,8 @@
 import type { Env, Random } from "../env.ts";
 import type { KubeRecorder } from "./observations.ts";
 
+const ranKey = (uid: string) => `runtime.ran.${uid}`;
+
 interface Container {
   image: string;
   running: boolean;
@@ -38,6 +40,9 @@ export class ContainerRuntime {
     this.env.setTimer(delayUs, () => {
       if (this.containers.get(uid) !== c) return;
       c.running = true;
+      // The runtime's own record (containerd's metadata store), committed at once: after a reboot it still
+      // lists the container as exited, so the kubelet knows the pod ran here whatever the API holds.
+      this.env.disk.commitNow(ranKey(uid), 1);
       this.recorder?.nodeEvent({ node: this.env.id, kind: "running", uid });
       onRunning();
     });
@@ -58,6 +63,11 @@ export class ContainerRuntime {
     this.containers.delete(uid);
     this.recorder?.nodeEvent({ node: this.env.id, kind: "exited", uid });
     this.onExit(uid);
+  }
+
+  /** Whether the pod's container ran on this node before, in this incarnation or an earlier one. */
+  ranBefore(uid: string): boolean {
+    return this.env.disk.committed(ranKey(uid)) !== undefined;
   }
 
   /** Whether the pod's container exists (starting or running; a dead one is gone until started again). */

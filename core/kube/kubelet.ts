@@ -104,6 +104,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   // MUTANT kube-kubelet-first-start-counted-restart: a pod's first container counts as a restart of one
   // before it, so the pod is reported Running, restart count 1, before anything of it ran.
   const firstStartRestarts = cfg.bugs?.has("kube-kubelet-first-start-counted-restart") === true;
+  // MUTANT kube-kubelet-ran-from-api-status: a rebooted node asks the API, not its runtime, whether a pod ran.
+  const ranFromApi = cfg.bugs?.has("kube-kubelet-ran-from-api-status") === true;
   const keepsReadyOnReject = cfg.bugs?.has("kube-kubelet-rejects-keeping-ready") === true;
   // MUTANT kube-kubelet-no-admission: every pod bound to the node runs, however many there are.
   const noAdmission = cfg.bugs?.has("kube-kubelet-no-admission") === true;
@@ -195,9 +197,14 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
         return;
       }
       const image = p.spec.containers.map((x) => x.image).join(",");
-      // A pod Running before this node rebooted: its container ran here, and the one started now is a
-      // restart of it (the runtime still lists the exited one), so the pod stays Running and counts it.
-      const ran = (p.status?.phase === "Running" && !rebootResetsPhase) || firstStartRestarts;
+      // A pod whose container ran here before this node rebooted: the one started now is a restart of it
+      // (the runtime still lists the exited one), so the pod stays Running and counts it. The runtime's
+      // record says so, not the API: a status write of the previous incarnation may land after this one
+      // first sees the pod (the mutant asks the API, and a stale Pending puts a pod that ran back to Pending).
+      const ran =
+        (!rebootResetsPhase &&
+          (ranFromApi ? p.status?.phase === "Running" : runtime.ranBefore(uid) || p.status?.phase === "Running")) ||
+        firstStartRestarts;
       const restarts = ran ? Math.max(0, ...(p.status?.containerStatuses ?? []).map((x) => x.restartCount)) + 1 : 0;
       c = { uid, key: objectKey(p), image, restarts, reported: undefined, writing: false };
       containers.set(uid, c);

@@ -88,6 +88,7 @@ export interface MemberChangeProposed {
 }
 
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
+export type SignalEvent = Parameters<World["signals"][number]>[0];
 
 export class RunObservers {
   readonly raftViews = new Channel<RaftView>();
@@ -97,6 +98,8 @@ export class RunObservers {
   readonly roles = new Channel<RoleChange>();
   readonly leaseExpiries = new Channel<LeaseExpiry>();
   readonly lifecycle = new Channel<LifecycleEvent>();
+  /** A signal (the nemesis's container-kill) handed to a process, just before the process gets it. */
+  readonly signals = new Channel<SignalEvent>();
   /** Space quota: a member's alarm changes and the writes it applied (for the etcd-nospace checker). */
   readonly noSpace = new Channel<NoSpaceObservation>();
   /** etcd auth: every applied auth change, with the KV revision it was applied at (for the auth checker). */
@@ -106,6 +109,7 @@ export class RunObservers {
 
   constructor(private readonly world: World) {
     world.lifecycle.push((ev) => this.lifecycle.emit(ev));
+    world.signals.push((ev) => this.signals.emit(ev));
   }
 
   /**

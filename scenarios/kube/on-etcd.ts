@@ -18,6 +18,7 @@ import type { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { SimRun } from "../../harness/run/run.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 import { checkCompaction, type CompactionCheckInput } from "../../checkers/kube/compaction.ts";
+import { checkContainerKills, type KillDelivered } from "../../checkers/kube/container-kills.ts";
 
 type KubeCluster = ReturnType<typeof startKubeCluster>;
 type StoreFeed = (revision: number, events: readonly Event[]) => void;
@@ -136,6 +137,11 @@ export function controlPlaneChecks(
   },
   outcome: { converged: () => boolean; pending: () => string[] },
 ): (() => CheckResult | readonly CheckResult[] | undefined)[] {
+  const kills: KillDelivered[] = [];
+  run.observe.signals.on((ev) => {
+    if (ev.signal === "container-kill")
+      kills.push({ time: ev.time, node: ev.process, at: cluster.observations().nodeEvents?.length ?? 0 });
+  });
   return [
     () => run.assertions(),
     () => observers.monitor.result(),
@@ -145,6 +151,7 @@ export function controlPlaneChecks(
     () => observers.writeOnce.result(run.recorder.operations),
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
+    () => (kills.length > 0 ? checkContainerKills(cluster.observations().nodeEvents ?? [], kills) : undefined),
     () =>
       o.compactIntervalUs > 0
         ? checkCompaction({

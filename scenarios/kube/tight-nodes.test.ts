@@ -43,6 +43,21 @@ test("tight-nodes seed 3006: a restarted kubelet that rejects a pod which ran th
   assert.match(binding.message, /Ready in phase Failed at rv \d+: a ready pod is Running/);
 });
 
+test("tight-nodes seed 159 (regression): a rebooted kubelet asks its runtime, not the API, whether a pod ran, and keeps it Running", () => {
+  // node-3 crashes at 2.38 s with the Running status of nginx-…-799bd sent to an apiserver paused until
+  // 2.92 s; the restarted kubelet lists the pod still Pending, and the late write then stores it Running
+  // (rv 76). A kubelet that took the API's Pending for "never ran" wrote the pod back to Pending (rv 93).
+  const r = runScenario({ scenario: tightNodes, seed: 159 });
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const fromApi = runScenario({ scenario: tightNodes, seed: 159, bugs: ["kube-kubelet-ran-from-api-status"] });
+  const binding = fromApi.checks.find((c) => c.name === "kube-binding")!;
+  assert.is(binding.verdict, "fail");
+  assert.match(
+    binding.message,
+    /Running at rv 76, then Pending at rv 93: a pod that ran stays Running while its containers restart/,
+  );
+});
+
 test("the overfilled node found by hand: deployment-rollout with seed 0's options at capacity 2 (a forgotten bind of unknown outcome) now stays within it", () => {
   // Found at seed 59; seed 44 once the ReplicaSet controller kept no mutation cache (44, 212, 222 of 1..222);
   // seed 212 since the Deployment controller keeps none either (212 and 222 of 1..222).
