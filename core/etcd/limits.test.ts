@@ -71,7 +71,7 @@ test("jsonLengthBound never undercounts the JSON encoding, so requestExceeds agr
 
 test("jsonLengthBound is exact for integers and for strings without characters JSON may escape (controls, quotes, surrogates)", () => {
   for (const n of [0, 7, -7, 10, 1000, -65535, 2 ** 53 - 1]) assert.is(jsonLengthBound(n), String(n).length);
-  for (const v of ["", "c1-42", "/k/7", "é"]) assert.is(jsonLengthBound(v), JSON.stringify(v).length);
+  for (const v of ["", "c1-42", "/k/7", "é", "a b ~"]) assert.is(jsonLengthBound(v), JSON.stringify(v).length);
   const put = { kind: "put", put: { key: "/k/1", value: "c1-1", lease: 7 } };
   assert.is(jsonLengthBound(put), JSON.stringify(put).length);
 });
