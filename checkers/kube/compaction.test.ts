@@ -222,6 +222,20 @@ test("each incarnation is judged from its own start with its own client", () => 
   assert.match(r.message, /^4 rounds in 2 apiserver incarnations/);
 });
 
+test("an apiserver incarnation whose loop never reported starting fails", () => {
+  const l = loop(["won", "won"]);
+  const r = checkCompaction(
+    input(l, {
+      clients: [
+        { apiserver: "apiserver-1", client: CLIENT },
+        { apiserver: "apiserver-2", client: CLIENT + 1 },
+      ],
+    }),
+  );
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /apiserver incarnations that started no compaction loop: apiserver-2 \(1 of 1\)/);
+});
+
 test("no loop, nothing to judge", () => {
   const r = checkCompaction({ events: [], operations: [], clients: [], lifecycle: [], intervalUs: INTERVAL, end: 9e6 });
   assert.is(r.verdict, "pass");

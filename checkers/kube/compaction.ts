@@ -51,6 +51,21 @@ interface Incarnation {
 export function checkCompaction(input: CompactionCheckInput): CheckResult {
   const name = "kube-compaction";
   const events = input.events;
+  // Every apiserver incarnation (each made one etcd client) starts a loop: one that reported none would
+  // otherwise pass here unjudged.
+  const loops = new Map<string, number>();
+  for (const e of events) if (e.kind === "started") loops.set(e.apiserver, (loops.get(e.apiserver) ?? 0) + 1);
+  const made = new Map<string, number>();
+  for (const c of input.clients) made.set(c.apiserver, (made.get(c.apiserver) ?? 0) + 1);
+  const silent = [...made]
+    .filter(([a, n]) => (loops.get(a) ?? 0) < n)
+    .map(([a, n]) => `${a} (${n - (loops.get(a) ?? 0)} of ${n})`);
+  if (silent.length > 0)
+    return {
+      name,
+      verdict: "fail",
+      message: `apiserver incarnations that started no compaction loop: ${silent.sort().join(", ")}`,
+    };
   if (events.length === 0) return { name, verdict: "pass", message: "no compaction loop ran" };
   const slowest = Math.min(0, input.minDriftPpm ?? 0);
   const fastest = Math.max(0, input.maxDriftPpm ?? 0);
