@@ -851,6 +851,13 @@ export const BUG_CATALOG = [
     scenario: "tight-nodes",
   },
   {
+    name: "etcd-reconfig-quorum-overcounted",
+    bug: "the strict reconfiguration check asks for one active voter more than a quorum of the configuration a change leads to: a leader refuses as unhealthy a removal or promotion that leaves an active quorum, and an admin cannot replace a member while another is down",
+    modelledOn:
+      'etcd #6305 (2016: a regression of the strict reconfiguration check refused a remove from a two-member cluster as "unhealthy cluster") and #15710 (2023: "unexpected \'unhealthy cluster\' when removing a downed member"); a survivor of a mutation campaign over core/etcd (the active count compared with > instead of >=) that no check saw, because etcd-reconfig-health judged only the changes a leader let through, never its refusals',
+    scenario: "membership-change",
+  },
+  {
     name: "kube-compactor-stops-on-error",
     bug: "an apiserver's compaction loop ends after a round that could not reach etcd: once every apiserver has had one such round, nothing compacts etcd again and its history grows until the space quota stops every write",
     modelledOn:

@@ -115,4 +115,47 @@ test("what the leader heard is judged on its own record, not on another node's",
   assert.is(m.result().verdict, "fail");
 });
 
+test("a refusal as unhealthy is judged too: refusing while a quorum was surely active fails, refusing without one passes", () => {
+  // Removing n3 from five leaves [n1, n2, n4, n5], quorum 3; n1 leads and counts itself.
+  const FIVE = ["n1", "n2", "n3", "n4", "n5"];
+  const refused = (heard: [string, number][], driftPpm = 0) => {
+    const m = new ReconfigHealthMonitor({ electionTimeoutUs: 100_000, tickUs: 10_000, maxDriftPpm: driftPpm });
+    for (const [from, at] of heard) m.observe(view("n1", FIVE, from), at * MS);
+    m.onRefused("n1", "remove", "n3", 1000 * MS);
+    return m.result();
+  };
+  const wrong = refused([
+    ["n2", 950],
+    ["n4", 960],
+  ]);
+  assert.is(wrong.verdict, "fail");
+  assert.match(wrong.message, "n1 refused removing n3 as unhealthy at 1000.0 ms, though 3 of the voters it leads to");
+  // n4 last heard 95 ms ago: within the election timeout, but not surely (a tick of its detection) — not judged.
+  assert.is(
+    refused([
+      ["n2", 950],
+      ["n4", 905],
+    ]).verdict,
+    "pass",
+  );
+  // n4 long silent: only n1 and n2 are active, no quorum, so the refusal is etcd's.
+  const right = refused([
+    ["n2", 950],
+    ["n4", 500],
+  ]);
+  assert.is(right.verdict, "pass", right.message);
+  assert.match(right.message, "1 refused as unhealthy, each without one");
+  // A leader whose clock runs 50 % fast counts 60 ms as 90: heard 61 ms ago is not surely active then.
+  assert.is(
+    refused(
+      [
+        ["n2", 950],
+        ["n4", 939],
+      ],
+      500_000,
+    ).verdict,
+    "pass",
+  );
+});
+
 test.run();

@@ -10,7 +10,9 @@
 // it last applied; the leader only reports that it proposed a change. Active means heard within an
 // election timeout (this simulated etcd asks its transport the same; real etcd asks for a connection
 // that has lasted 5 s), plus a tick of leniency. What a node heard is kept across its restarts, so the
-// record never holds a peer inactive that the leader could still count active.
+// record never holds a peer inactive that the leader could still count active. The converse is judged
+// with the opposite margin: a refusal as unhealthy fails if a quorum of the voters the change leads to had
+// been heard within an election timeout (as the run's fastest clock shortens it) less a tick.
 import type { RaftView } from "../../core/raft/view.ts";
 import type { CheckOf } from "../types.ts";
 
@@ -19,6 +21,8 @@ export type ReconfigOp = "addLearner" | "promote" | "remove";
 export interface ReconfigHealthOptions {
   electionTimeoutUs: number;
   tickUs: number;
+  /** The run's fastest clock drift (ppm): a leader whose clock runs fast finds a peer idle sooner. */
+  maxDriftPpm?: number;
 }
 
 const MAX_VIOLATIONS = 20;
@@ -29,11 +33,16 @@ export class ReconfigHealthMonitor {
   /** Per node: the voters of the configuration in its last view (arrays never mutated). */
   private readonly voters = new Map<string, readonly string[]>();
   private readonly activeUs: number;
+  /** Heard within this: active by any leader's count, however fast its clock and whenever it looked. */
+  private readonly surelyActiveUs: number;
   readonly violations: string[] = [];
   judged = 0;
+  refusalsJudged = 0;
 
   constructor(opts: ReconfigHealthOptions) {
     this.activeUs = opts.electionTimeoutUs + opts.tickUs;
+    this.surelyActiveUs =
+      Math.floor((opts.electionTimeoutUs * 1e6) / (1e6 + Math.max(0, opts.maxDriftPpm ?? 0))) - opts.tickUs;
   }
 
   observe(view: RaftView, now: number): void {
@@ -67,6 +76,26 @@ export class ReconfigHealthMonitor {
     );
   }
 
+  /**
+   * `leader` refused a change as unhealthy. The converse rule: it may only if the voters the change leads
+   * to lacked an active quorum, so a refusal while a quorum of them had surely been heard from lately
+   * fails (a check counting too strictly keeps an admin from replacing a member of a healthy cluster).
+   */
+  onRefused(leader: string, op: ReconfigOp, id: string, now: number): void {
+    const voters = this.voters.get(leader) ?? [];
+    if (op === "addLearner" || (op === "remove" && !voters.includes(id))) return;
+    const next = op === "remove" ? voters.filter((v) => v !== id) : [...voters, id];
+    this.refusalsJudged++;
+    const heard = this.heard.get(leader);
+    const lastHeard = (v: string) => (v === leader ? now : (heard?.get(v) ?? Number.NEGATIVE_INFINITY));
+    const active = next.filter((v) => now - lastHeard(v) <= this.surelyActiveUs);
+    const quorum = Math.floor(next.length / 2) + 1;
+    if (active.length < quorum || this.violations.length >= MAX_VIOLATIONS) return;
+    this.violations.push(
+      `${leader} refused ${op === "remove" ? "removing" : "promoting"} ${id} as unhealthy at ${(now / 1000).toFixed(1)} ms, though ${active.length} of the voters it leads to [${next.join(", ")}] had been heard within ${(this.surelyActiveUs / 1000).toFixed(0)} ms (${active.join(", ")}), a quorum of ${quorum}: etcd refuses only a change that leaves no active quorum`,
+    );
+  }
+
   result(): CheckOf<"etcd-reconfig-health"> {
     if (this.violations.length > 0)
       return {
@@ -78,7 +107,7 @@ export class ReconfigHealthMonitor {
     return {
       name: "etcd-reconfig-health",
       verdict: "pass",
-      message: `${this.judged} voter removals and promotions proposed, each leaving a quorum of active voters`,
+      message: `${this.judged} voter removals and promotions proposed, each leaving a quorum of active voters; ${this.refusalsJudged} refused as unhealthy, each without one`,
     };
   }
 }

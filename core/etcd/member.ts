@@ -171,6 +171,8 @@ export interface MemberHooks {
   onNoSpace?(member: string, e: NoSpaceEvent): void;
   /** This member, leading, proposed a membership change its checks let through (for the etcd-reconfig-health checker). */
   onMemberChangeProposed?(member: string, op: MemberChange["op"], id: string): void;
+  /** This member, leading, refused a membership change as unhealthy (strict reconfiguration; for the same checker). */
+  onMemberChangeRefused?(member: string, op: MemberChange["op"], id: string): void;
   /** Every applied auth request (`changed`: it changed the auth state), with the state and KV revision after it (for the auth checkers). */
   onAuthApply?(
     member: string,
@@ -879,6 +881,7 @@ export class EtcdMember implements Actor {
     const st = this.driver.status();
     if (st.role !== "leader") return this.memberReply(client, reqId, { error: EtcdMember.notLeader(st) });
     const refused = this.refuseChange(change, st.voters, st.learners);
+    if (refused === "unhealthy") this.hooks.onMemberChangeRefused?.(this.env.id, change.op, change.id);
     if (refused !== undefined) return this.memberReply(client, reqId, { error: refused });
     const cc: ConfChange =
       change.op === "addLearner"
@@ -921,8 +924,9 @@ export class EtcdMember implements Actor {
     // Active: heard from within an election timeout (etcd asks its transport which peers are connected).
     const now = this.env.monotonic();
     const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= this.electionUs;
-    const healthy = (next: readonly string[]) =>
-      next.length > 0 && next.filter(active).length >= Math.floor(next.length / 2) + 1;
+    // MUTANT etcd-reconfig-quorum-overcounted: one active voter more than a quorum is asked for.
+    const needed = (n: number) => Math.floor(n / 2) + 1 + (this.bugs.has("etcd-reconfig-quorum-overcounted") ? 1 : 0);
+    const healthy = (next: readonly string[]) => next.length > 0 && next.filter(active).length >= needed(next.length);
     if (change.op === "promote") {
       const own = node.progressOf(this.env.id)?.match ?? 0;
       if ((node.progressOf(change.id)?.match ?? 0) < own * LEARNER_READY) return "learner-not-ready";

@@ -85,6 +85,8 @@ export interface MemberChangeProposed {
   op: "addLearner" | "promote" | "remove";
   id: string;
   time: number;
+  /** The leader refused it as unhealthy instead (etcd's strict reconfiguration check). */
+  refused?: true;
 }
 
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
@@ -104,7 +106,7 @@ export class RunObservers {
   readonly noSpace = new Channel<NoSpaceObservation>();
   /** etcd auth: every applied auth change, with the KV revision it was applied at (for the auth checker). */
   readonly authApplies = new Channel<AuthApply>();
-  /** A leader proposed a membership change its checks let through (for the etcd-reconfig-health checker). */
+  /** A leader proposed a membership change its checks let through, or refused one as unhealthy (for the etcd-reconfig-health checker). */
   readonly memberChanges = new Channel<MemberChangeProposed>();
 
   constructor(private readonly world: World) {
@@ -135,6 +137,8 @@ export class RunObservers {
       onNoSpace: (member, e) => this.noSpace.emit({ member, ...e }),
       onAuthApply: (member, e) => this.authApplies.emit({ member, time: world.now, ...e }),
       onMemberChangeProposed: (member, op, id) => this.memberChanges.emit({ member, op, id, time: world.now }),
+      onMemberChangeRefused: (member, op, id) =>
+        this.memberChanges.emit({ member, op, id, time: world.now, refused: true }),
     };
   }
 }

@@ -227,11 +227,19 @@ export function runKvCluster(
   // With an operator: the strict reconfiguration check on every change a leader proposes.
   const reconfigHealth =
     o.membership.length > 0
-      ? new ReconfigHealthMonitor({ electionTimeoutUs: o.tickUs * o.electionTicks, tickUs: o.tickUs })
+      ? new ReconfigHealthMonitor({
+          electionTimeoutUs: o.tickUs * o.electionTicks,
+          tickUs: o.tickUs,
+          maxDriftPpm: maxDriftPpm(input.faults),
+        })
       : undefined;
   if (reconfigHealth !== undefined) {
     run.observe.raftViews.on((view) => reconfigHealth.observe(view, world.now));
-    run.observe.memberChanges.on((e) => reconfigHealth.onProposed(e.member, e.op, e.id, e.time));
+    run.observe.memberChanges.on((e) =>
+      e.refused === true
+        ? reconfigHealth.onRefused(e.member, e.op, e.id, e.time)
+        : reconfigHealth.onProposed(e.member, e.op, e.id, e.time),
+    );
   }
   // With an operator: every configuration change some member applied first, for the membership check.
   const applied: AppliedChange[] = [];
