@@ -42,6 +42,7 @@ export interface CheckEvidence {
   "kube-lost-update": ViolationList;
   "kube-read-fresh": ViolationList;
   "kube-leader": ViolationList;
+  "kube-lease-transitions": ViolationList;
   "kube-cache-synced": ViolationList;
   "kube-gc-owner-gone": ViolationList;
   "kube-ready-truthful": ViolationList;

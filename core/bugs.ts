@@ -858,6 +858,13 @@ export const BUG_CATALOG = [
     scenario: "membership-change",
   },
   {
+    name: "kube-lease-transitions-uncounted",
+    bug: "a replica that takes over a leader-election Lease keeps its leaseTransitions: the Lease says its holder never changed, and whoever counts failovers by it (kubectl describe lease, dashboards, alerts) sees none",
+    modelledOn:
+      "client-go's tryAcquireOrRenew, which adds one to LeaderTransitions whenever a replica that is not the leader acquires the lock; a survivor of a mutation campaign over core/kube (the takeover's increment inverted) that no check saw, because no check read leaseTransitions",
+    scenario: "deployment-rollout",
+  },
+  {
     name: "kube-compactor-stops-on-error",
     bug: "an apiserver's compaction loop ends after a round that could not reach etcd: once every apiserver has had one such round, nothing compacts etcd again and its history grows until the space quota stops every write",
     modelledOn:

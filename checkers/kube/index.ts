@@ -2,7 +2,7 @@
 import type { CheckResult } from "../types.ts";
 import type { KubeObservations } from "../../core/kube/observations.ts";
 import type { ConvergenceInput } from "./pending.ts";
-import { checkSingleLeader } from "./leader.ts";
+import { checkLeaseTransitions, checkSingleLeader } from "./leader.ts";
 import { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 import { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
 import { checkBindPreconditions } from "./bind.ts";
@@ -26,7 +26,7 @@ import { checkObjectMeta } from "./object-meta.ts";
 import { checkGracefulDeletion } from "./graceful.ts";
 
 export { checkBindings, checkLostUpdates, checkResourceVersions } from "./safety.ts";
-export { checkSingleLeader } from "./leader.ts";
+export { checkLeaseTransitions, checkSingleLeader } from "./leader.ts";
 export { checkKubeLiveness, type LivenessTiming } from "./liveness.ts";
 export { checkBindPreconditions } from "./bind.ts";
 export { checkInformerStreams } from "./informer.ts";
@@ -57,6 +57,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkLostUpdates(obs),
     checkReadsFresh(obs),
     checkSingleLeader(obs),
+    checkLeaseTransitions(obs.versions),
     checkCacheSynced(obs),
     checkGarbageCollection(obs),
     checkReadyTruthful(obs, {

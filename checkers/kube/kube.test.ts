@@ -387,6 +387,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-lost-update",
       "kube-read-fresh",
       "kube-leader",
+      "kube-lease-transitions",
       "kube-cache-synced",
       "kube-gc-owner-gone",
       "kube-ready-truthful",

@@ -3,7 +3,7 @@
 // Tenures are totally ordered by revision, so two leaders acting at once shows up as an act under
 // an older tenure after an act under a newer one.
 import type { CheckResult } from "../types.ts";
-import type { KubeObservations, LeaderAct } from "../../core/kube/observations.ts";
+import type { KubeObservations, LeaderAct, ObjectVersion } from "../../core/kube/observations.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
 export function checkSingleLeader(obs: KubeObservations): CheckResult {
@@ -32,5 +32,60 @@ export function checkSingleLeader(obs: KubeObservations): CheckResult {
     "kube-leader",
     violations,
     `${acts.length} leader acts on ${leases.size} leases over ${terms} tenures, never two leaders at once`,
+  );
+}
+
+/**
+ * kube-lease-transitions: what a stored Lease says of its holders, as client-go's tryAcquireOrRenew writes
+ * it. From one stored version to the next (in one life of the key): a new holder adds one to
+ * leaseTransitions and sets acquireTime anew; the same holder keeps both. Operators and dashboards read
+ * leaseTransitions to count failovers; no client's behaviour depends on it, so only the versions show it.
+ */
+export function checkLeaseTransitions(versions: readonly ObjectVersion[]): CheckResult {
+  const byKey = new Map<string, ObjectVersion[]>();
+  for (const v of versions) {
+    if (v.object?.kind !== "Lease" || v.createRevision === undefined) continue;
+    const list = byKey.get(v.key) ?? byKey.set(v.key, []).get(v.key)!;
+    list.push(v);
+  }
+  const violations: string[] = [];
+  let changes = 0;
+  let renewals = 0;
+  for (const [key, list] of byKey) {
+    list.sort((a, b) => a.rv - b.rv);
+    for (let i = 1; i < list.length; i++) {
+      const before = list[i - 1]!;
+      const after = list[i]!;
+      if (before.createRevision !== after.createRevision || before.rv === after.rv) continue;
+      if (before.object?.kind !== "Lease" || after.object?.kind !== "Lease") continue;
+      const was = before.object.spec;
+      const now = after.object.spec;
+      const at = `${key} at revision ${after.rv} (after ${before.rv})`;
+      const transitions = was.leaseTransitions ?? 0;
+      if ((was.holderIdentity ?? "") !== (now.holderIdentity ?? "")) {
+        changes++;
+        if ((now.leaseTransitions ?? 0) !== transitions + 1)
+          violations.push(
+            `${at}: held by ${now.holderIdentity} after ${was.holderIdentity}, with leaseTransitions ${now.leaseTransitions ?? 0}, not ${transitions + 1}`,
+          );
+        if (now.acquireTime !== undefined && now.acquireTime === was.acquireTime)
+          violations.push(`${at}: held by ${now.holderIdentity} after ${was.holderIdentity}, with the old acquireTime`);
+      } else {
+        renewals++;
+        if ((now.leaseTransitions ?? 0) !== transitions)
+          violations.push(
+            `${at}: still held by ${now.holderIdentity}, yet leaseTransitions went from ${transitions} to ${now.leaseTransitions ?? 0}`,
+          );
+        if (now.acquireTime !== was.acquireTime)
+          violations.push(
+            `${at}: still held by ${now.holderIdentity}, yet acquireTime moved from ${was.acquireTime} to ${now.acquireTime}`,
+          );
+      }
+    }
+  }
+  return violationsResult(
+    "kube-lease-transitions",
+    violations,
+    `${changes} changes of a Lease's holder, each counted in leaseTransitions with a new acquireTime; ${renewals} renewals keeping both`,
   );
 }

@@ -101,6 +101,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-lost-update",
         "kube-read-fresh",
         "kube-leader",
+        "kube-lease-transitions",
         "kube-cache-synced",
         "kube-gc-owner-gone",
         "kube-ready-truthful",

@@ -93,7 +93,11 @@ export class LeaderElector {
     }
     this.leaseName = `${cfg.namespace}/${cfg.name}`;
     this.elapsedClock = cfg.bugs?.has("kube-leader-wall-clock") === true ? () => env.now() : () => env.monotonic();
+    this.transitionsUncounted = cfg.bugs?.has("kube-lease-transitions-uncounted") === true;
   }
+
+  /** Mutant kube-lease-transitions-uncounted. */
+  private readonly transitionsUncounted: boolean;
 
   /** The clock elapsed intervals are measured on (monotonic; the mutant's wall clock). */
   private readonly elapsedClock: () => number;
@@ -197,7 +201,9 @@ export class LeaderElector {
           leaseDurationSeconds: durationS,
           acquireTime: mine ? (cur.spec.acquireTime ?? now) : now,
           renewTime: now,
-          leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (mine || holder === "" ? 0 : 1),
+          // client-go counts every acquisition by a replica that did not hold it, a released Lease's too.
+          // MUTANT kube-lease-transitions-uncounted: a takeover keeps the count.
+          leaseTransitions: (cur.spec.leaseTransitions ?? 0) + (mine || this.transitionsUncounted ? 0 : 1),
         },
       };
       this.client.update(next, (u) => (u.ok ? this.succeeded(u.value, sentAt, !mine, cb) : cb(false)));
