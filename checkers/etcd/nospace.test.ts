@@ -368,4 +368,16 @@ test("the size a member counts before an apply must be its file's length by the 
   assert.match(r.message, /n1 counted its backend 20738 bytes long before applying index 5; its file is 50000/);
 });
 
+test("a compaction the member applied must come with the versions it left: the account cannot free what it does not know", () => {
+  const life = [alarm("n2", 8), disarm("n2", 9), w("n2", 10)];
+  const compact: EtcdRequest = { kind: "compact", compact: { revision: 3 } };
+  const reported = { member: "n1", kind: "compacted", index: 5, versions: 1, bytes: 2 } as const;
+  assert.is(checkNoSpace([grownTo("n1", 50_000), reported, w("n1", 5, compact), ...life]).verdict, "pass");
+  const silent = checkNoSpace([grownTo("n1", 50_000), w("n1", 5, compact), ...life]);
+  assert.is(silent.verdict, "fail");
+  assert.match(silent.message, /n1 applied a compaction at index 5 without reporting the versions it left/);
+  // A report for another index does not stand for this one.
+  assert.is(checkNoSpace([{ ...reported, index: 4 }, w("n1", 5, compact), ...life]).verdict, "fail");
+});
+
 test.run();

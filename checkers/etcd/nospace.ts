@@ -81,6 +81,8 @@ class BackendAccount {
   /** The size before the latest applied write, and its index (a quota applier's refusal follows its write). */
   writeIndex = -1;
   sizeBeforeWrite = BACKEND_BASE_BYTES;
+  /** The index of the last compaction whose kept versions the member reported. */
+  compactedAt = -1;
 
   /** The store now holds exactly these versions: the file keeps its length unless they outgrow it. */
   recount(versions: number, bytes: number): void {
@@ -178,6 +180,7 @@ export function checkNoSpace(
       backend.stored(e.revision, e.versions, e.bytes);
     } else if (e.kind === "compacted") {
       backend.recount(e.versions, e.bytes);
+      backend.compactedAt = e.index;
     } else if (e.kind === "defragment") {
       backend.defragment();
     } else if (e.kind === "refused") {
@@ -208,6 +211,12 @@ export function checkNoSpace(
       lastDisarm.set(e.member, e.index);
       writesAfterDisarm.set(e.member, 0);
     } else if (e.kind === "write") {
+      // A compaction frees the versions it removes: the member reports what its store kept just before
+      // reporting the compaction applied. Without that report the account would go on counting them.
+      if (e.request.kind === "compact" && backend.compactedAt !== e.index)
+        bad.push(
+          `${e.member} applied a compaction at index ${e.index} without reporting the versions it left (the account cannot free what it removed)`,
+        );
       const size = backend.sizeBefore(e.revision, e.wrote);
       backend.writeIndex = e.index;
       backend.sizeBeforeWrite = size;

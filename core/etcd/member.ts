@@ -1144,7 +1144,8 @@ export class EtcdMember implements Actor {
     if (this.quotaBytes > 0) {
       if (!isEtcdError(result) && req.kind === "compact") {
         const retained = retainedVersions(this.store.snapshot());
-        this.backend.recount(liveBytes(retained));
+        // MUTANT etcd-compaction-frees-nothing: the pages a compaction frees never return to the freelist.
+        if (!this.bugs.has("etcd-compaction-frees-nothing")) this.backend.recount(liveBytes(retained));
         this.hooks.onNoSpace?.(this.env.id, { kind: "compacted", index: entry.index, ...retained });
       }
       // Every request it applied, not only the ones this member guards: the checker restates which cost.
