@@ -55,15 +55,11 @@ export class ReconfigHealthMonitor {
 
   /** `leader` proposed a membership change (it passed the leader's checks). */
   onProposed(leader: string, op: ReconfigOp, id: string, now: number): void {
-    const voters = this.voters.get(leader) ?? [];
-    // Adding a learner changes no quorum; removing a learner neither.
-    if (op === "addLearner" || (op === "remove" && !voters.includes(id))) return;
-    const next = op === "remove" ? voters.filter((v) => v !== id) : [...voters, id];
+    const c = this.change(leader, op, id, now);
+    if (c === undefined) return;
     this.judged++;
-    const heard = this.heard.get(leader);
-    const lastHeard = (v: string) => (v === leader ? now : (heard?.get(v) ?? Number.NEGATIVE_INFINITY));
+    const { next, lastHeard, quorum } = c;
     const active = next.filter((v) => now - lastHeard(v) <= this.activeUs);
-    const quorum = Math.floor(next.length / 2) + 1;
     if (active.length >= quorum || this.violations.length >= MAX_VIOLATIONS) return;
     const idle = next
       .filter((v) => !active.includes(v))
@@ -82,18 +78,34 @@ export class ReconfigHealthMonitor {
    * fails (a check counting too strictly keeps an admin from replacing a member of a healthy cluster).
    */
   onRefused(leader: string, op: ReconfigOp, id: string, now: number): void {
-    const voters = this.voters.get(leader) ?? [];
-    if (op === "addLearner" || (op === "remove" && !voters.includes(id))) return;
-    const next = op === "remove" ? voters.filter((v) => v !== id) : [...voters, id];
+    const c = this.change(leader, op, id, now);
+    if (c === undefined) return;
     this.refusalsJudged++;
-    const heard = this.heard.get(leader);
-    const lastHeard = (v: string) => (v === leader ? now : (heard?.get(v) ?? Number.NEGATIVE_INFINITY));
+    const { next, lastHeard, quorum } = c;
     const active = next.filter((v) => now - lastHeard(v) <= this.surelyActiveUs);
-    const quorum = Math.floor(next.length / 2) + 1;
     if (active.length < quorum || this.violations.length >= MAX_VIOLATIONS) return;
     this.violations.push(
       `${leader} refused ${op === "remove" ? "removing" : "promoting"} ${id} as unhealthy at ${(now / 1000).toFixed(1)} ms, though ${active.length} of the voters it leads to [${next.join(", ")}] had been heard within ${(this.surelyActiveUs / 1000).toFixed(0)} ms (${active.join(", ")}), a quorum of ${quorum}: etcd refuses only a change that leaves no active quorum`,
     );
+  }
+
+  /**
+   * The voters a removal or promotion leads to, in `leader`'s last applied configuration, with when the
+   * leader last heard each (itself: now); undefined for a change that moves no quorum (adding a learner,
+   * removing one).
+   */
+  private change(
+    leader: string,
+    op: ReconfigOp,
+    id: string,
+    now: number,
+  ): { next: string[]; lastHeard: (v: string) => number; quorum: number } | undefined {
+    const voters = this.voters.get(leader) ?? [];
+    if (op === "addLearner" || (op === "remove" && !voters.includes(id))) return undefined;
+    const next = op === "remove" ? voters.filter((v) => v !== id) : [...voters, id];
+    const heard = this.heard.get(leader);
+    const lastHeard = (v: string) => (v === leader ? now : (heard?.get(v) ?? Number.NEGATIVE_INFINITY));
+    return { next, lastHeard, quorum: Math.floor(next.length / 2) + 1 };
   }
 
   result(): CheckOf<"etcd-reconfig-health"> {
