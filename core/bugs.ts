@@ -868,7 +868,7 @@ export const BUG_CATALOG = [
     name: "etcd-compaction-frees-nothing",
     bug: "the pages a compaction frees never return to the backend's freelist: the member's file grows as if nothing had been compacted, and it reaches the space quota (and raises NOSPACE) long before etcd would",
     modelledOn:
-      "etcd #8009 / kubernetes #45037 (2017: GKE clusters' etcd databases grew from 16 MB to the 4 GB quota over two days; bbolt's freelist did not get freed pages back); a survivor of a mutation campaign over core/etcd (the recount after a compaction inverted) that no check saw: etcd-nospace recounted only on the member's report, and the member judged its size by its own count",
+      "etcd #8009 / kubernetes #45037 (2017: GKE clusters' etcd databases grew from 16 MB to the 4 GB quota over two days, while their last key sat 32 MB into a 5 GB file: the space was never reused); a survivor of a mutation campaign over core/etcd (the recount after a compaction inverted) that no check saw: etcd-nospace recounted only on the member's report, and the member judged its size by its own count",
     scenario: "quota-pressure",
   },
   {
