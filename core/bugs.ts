@@ -934,6 +934,13 @@ export const BUG_CATALOG = [
       "client-go's ControllerExpectations exist for this (kubernetes #41675, \"started too many pods\" on a slow pod cache; #129795, extra pods once expectations expire); kuberay #704/#715 created pods twice from a stale cache with no such accounting. Written by hand for this testbed's bug hunt, it passed every Kubernetes scenario while the simulated controller runtime held the ReplicaSet controller's own writes in its cache (a mutation cache client-go's ReplicaSet controller does not have)",
     scenario: "controller-conflicts",
   },
+  {
+    name: "kube-bind-deleting-pod",
+    bug: "the scheduler binds a pod that is being deleted and the apiserver lets the bind land: a pod deleted before it had a node (its delete took no grace period, a finalizer keeps it) is sent to a node anyway",
+    modelledOn:
+      "the pods/binding subresource's setPodHostAndAnnotations (\"pod is being deleted, cannot be assigned to a host\") and kube-scheduler's skipPodSchedule (kubernetes PR #39081); this testbed's scheduler and apiserver did both until a bug hunt counted 57 such binds landing in terminating-pods seeds 1..30",
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -525,4 +525,39 @@ test("bind precondition: a bind conditional on an unbound version passes; one wi
   assert.match(stale.message, "was computed from rv 6, in which the pod was already bound to node-1");
 });
 
+test("a pod being deleted is never bound: not by a bind computed from a deleting version, nor by one that lands on it", () => {
+  const h = new History();
+  const [key, p] = pod("p", "rs", false);
+  const unbound: Pod = { ...p, spec: { ...p.spec } };
+  delete unbound.spec.nodeName;
+  const deleting: Pod = {
+    ...unbound,
+    metadata: { ...unbound.metadata, deletionTimestamp: 2000, deletionGracePeriodSeconds: 0, finalizers: ["f"] },
+  };
+  for (let i = 0; i < 4; i++) h.at(["/registry/other", null]);
+  h.at([key, unbound]); // rv 5
+  h.at([key, deleting]); // rv 6: deleted before it had a node (grace 0), a finalizer keeps it
+  const refused = checkBindPreconditions(log({ versions: h.versions, binds: [bind({})] }));
+  assert.is(refused.verdict, "pass", `a bind from rv 5 that did not land: ${refused.message}`);
+  const fromDeleting = checkBindPreconditions(log({ versions: h.versions, binds: [bind({ resourceVersion: "6" })] }));
+  assert.is(fromDeleting.verdict, "fail");
+  assert.match(fromDeleting.message, "was computed from rv 6, in which the pod was being deleted");
+  h.at([key, { ...deleting, spec: { ...deleting.spec, nodeName: "node-2" } }]); // rv 7: the bind landed
+  const landed = checkBindPreconditions(log({ versions: h.versions, binds: [bind({ node: "node-2" })] }));
+  assert.is(landed.verdict, "fail");
+  assert.match(
+    landed.message,
+    "/registry/pods/default/p (uid p) was bound to node-2 at rv 7 (0.007s), though rv 6 had it being deleted without a node",
+  );
+  // A pod deleted once it had a node is terminating on that node: nothing to judge.
+  const g = new History();
+  g.at([key, unbound]);
+  g.at([key, p]);
+  g.at([key, { ...p, metadata: { ...p.metadata, deletionTimestamp: 5000, deletionGracePeriodSeconds: 2 } }]);
+  assert.is(
+    checkBindPreconditions(log({ versions: g.versions, binds: [bind({ resourceVersion: "1" })] })).verdict,
+    "pass",
+  );
+});
+
 test.run();

@@ -13,14 +13,12 @@ import { NGINX } from "../../testing/kube/fake-cluster.ts";
 import { settle } from "../../testing/kube/sync.ts";
 import type { ConfigMap, Deployment, KubeObject, ObjectMeta, Pod } from "./types.ts";
 
-function rig(apiservers = 1, link = {}) {
+function rig(apiservers = 1, link = {}, bugs = BugSet.none) {
   const world = new World({ seed: 9, link });
   const etcd = new FakeEtcd();
   const ids = Array.from({ length: apiservers }, (_, i) => `apiserver-${i + 1}`);
   for (const id of ids)
-    world.spawn(id, (env) =>
-      apiserver(env, { kv: etcd.client(env), bugs: BugSet.none, timing: { compactIntervalUs: 0 } }),
-    );
+    world.spawn(id, (env) => apiserver(env, { kv: etcd.client(env), bugs, timing: { compactIntervalUs: 0 } }));
   let client!: KubeClient;
   world.spawn("ctl", (env) => {
     client = new KubeClient(env, ids, { requestTimeoutUs: 100_000 });
@@ -377,6 +375,34 @@ test("finalizers hold a deleted object: none may be added while it terminates, a
   ok(call<ConfigMap>((cb) => client().patch("ConfigMap", "default", "held", { metadata: { finalizers: null } }, cb)));
   const after = call<ConfigMap>((cb) => client().get("ConfigMap", "default", "held", cb));
   assert.ok(!after.ok && after.status.reason === "NotFound", "the last finalizer off: removed");
+});
+
+test("a pod deleted before it had a node is never bound: the bind is refused (500), unless kube-bind-deleting-pod", () => {
+  for (const bugs of [BugSet.none, new BugSet(["kube-bind-deleting-pod"])]) {
+    const { call, client } = rig(1, {}, bugs);
+    const p: Pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "web", namespace: "default", finalizers: ["example.com/drain"] },
+      spec: { containers: [{ name: "c", image: "i" }], terminationGracePeriodSeconds: 30 },
+    };
+    ok(call<Pod>((cb) => client().create(p, cb)));
+    const deleting = ok(call<Pod>((cb) => client().delete("Pod", "default", "web", {}, cb)));
+    assert.is(deleting.metadata.deletionGracePeriodSeconds, 0, "no node runs it: no grace period");
+    const bind = call<Pod>((cb) =>
+      client().update({ ...deleting, spec: { ...deleting.spec, nodeName: "node-1" } } as Pod, cb),
+    );
+    const stored = ok(call<Pod>((cb) => client().get("Pod", "default", "web", cb)));
+    if (bugs.has("kube-bind-deleting-pod")) {
+      assert.ok(bind.ok, "the mutant lets the bind land");
+      assert.is(stored.spec.nodeName, "node-1");
+      continue;
+    }
+    assert.ok(!bind.ok && bind.status.code === 500);
+    assert.is(bind.status.message, "pod web is being deleted, cannot be assigned to a host");
+    assert.is(stored.spec.nodeName, undefined);
+    assert.is(stored.metadata.resourceVersion, deleting.metadata.resourceVersion, "nothing written");
+  }
 });
 
 test.run();

@@ -301,7 +301,11 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
       next = { ...want, metadata: metadataToWrite(want.metadata) } as KubeObject;
       if (RESOURCES[cur.kind].hasStatus) (next as { status?: unknown }).status = (cur as { status?: unknown }).status;
     }
-    return newFinalizersRefused(cur, next) ?? terminalPhaseLeft(cur, next) ?? { ok: true, value: finish(cur, next) };
+    return (
+      newFinalizersRefused(cur, next) ??
+      terminalPhaseLeft(cur, next) ??
+      deletingPodBound(cur, next) ?? { ok: true, value: finish(cur, next) }
+    );
   }
 
   function patched(cur: KubeObject, patch: unknown, sub: "status" | undefined): ApiResult<KubeObject> {
@@ -326,7 +330,11 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
     }
     const invalid = validate(next);
     if (invalid !== undefined) return fail("Invalid", invalid);
-    return newFinalizersRefused(cur, next) ?? terminalPhaseLeft(cur, next) ?? { ok: true, value: finish(cur, next) };
+    return (
+      newFinalizersRefused(cur, next) ??
+      terminalPhaseLeft(cur, next) ??
+      deletingPodBound(cur, next) ?? { ok: true, value: finish(cur, next) }
+    );
   }
 
   /**
@@ -351,6 +359,20 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
    * Identity fields stay; generation moves with the spec. next.metadata is next's own, made by
    * metadataToWrite (no resourceVersion: the write's revision will be it); cur's is not touched.
    */
+  /**
+   * The pods/binding subresource's refusal (setPodHostAndAnnotations): a pod being deleted is never given a
+   * node. A kube-scheduler that read the pod before its delete still sends the bind; Kubernetes' scheduler
+   * skips a pod it knows is being deleted because this refusal would come (PR #39081).
+   */
+  function deletingPodBound(cur: KubeObject, next: KubeObject): ApiResult<KubeObject> | undefined {
+    if (cur.kind !== "Pod" || next.kind !== "Pod" || cur.metadata.deletionTimestamp === undefined) return undefined;
+    if (!next.spec.nodeName || cur.spec.nodeName) return undefined;
+    // MUTANT kube-bind-deleting-pod: the bind lands, and the pod being deleted goes to a node.
+    if (cfg.bugs.has("kube-bind-deleting-pod")) return undefined;
+    kubeProbe("kube.bind-deleting-refused");
+    return fail("InternalError", `pod ${cur.metadata.name} is being deleted, cannot be assigned to a host`);
+  }
+
   /** ValidateNoNewFinalizers: a terminating object takes no new finalizer (undefined: none added). */
   function newFinalizersRefused(cur: KubeObject, next: KubeObject): ApiResult<KubeObject> | undefined {
     if (cur.metadata.deletionTimestamp === undefined) return undefined;

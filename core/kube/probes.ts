@@ -43,6 +43,9 @@ export const KUBE_PROBES = {
   "kube.bind-conflict": {
     what: "a scheduler's bind carried a stale pod resourceVersion: the bind was refused with Conflict",
   },
+  "kube.bind-deleting-refused": {
+    what: "a scheduler's bind reached a pod being deleted (its cache had the pod from before the delete): refused, 500",
+  },
   "kube.delete-precondition-failed": {
     what: "a delete's uid or resourceVersion precondition did not match the stored object",
   },

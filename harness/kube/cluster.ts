@@ -208,6 +208,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...t.scheduler,
             ...(bugs.has("kube-bind-no-precondition") ? { bindWithoutPrecondition: true } : {}),
             ...(bugs.has("kube-scheduler-ignores-capacity") ? { ignoreCapacity: true } : {}),
+            ...(bugs.has("kube-bind-deleting-pod") ? { bindsDeleting: true } : {}),
           }),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },

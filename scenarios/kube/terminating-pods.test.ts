@@ -24,6 +24,24 @@ test("pods go through terminating to gone: repeated deletes change nothing, a sh
   assert.match(r.checks.find((c) => c.name === "kube-liveness")!.message, /default\/nginx 3\/3/);
 });
 
+test("terminating-pods seed 3 (regression): a pod deleted before it had a node, held by its finalizer, is never bound", () => {
+  resetProbes();
+  const r = runScenario({ scenario: terminatingPods, seed: 3 });
+  const bind = r.checks.find((c) => c.name === "kube-bind-precondition")!;
+  assert.is(bind.verdict, "pass", bind.message);
+  const [, held] = /; (\d+) pods deleted before they had a node, none bound after$/.exec(bind.message) ?? [];
+  assert.ok(Number(held) >= 3, bind.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  // Before the fix (the mutant) the scheduler bound them and the apiserver let the binds land.
+  const old = runScenario({ scenario: terminatingPods, seed: 3, bugs: ["kube-bind-deleting-pod"] });
+  const oldBind = old.checks.find((c) => c.name === "kube-bind-precondition")!;
+  assert.is(oldBind.verdict, "fail");
+  assert.match(
+    oldBind.message,
+    /was bound to node-\d at rv \d+ \(.*\), though rv \d+ had it being deleted without a node/,
+  );
+});
+
 test("kube-graceful-delete-extends-deadline: the deadline of a pod deleted again moves later", () => {
   const r = runScenario({ scenario: terminatingPods, seed: 1, bugs: ["kube-graceful-delete-extends-deadline"] });
   const graceful = r.checks.find((c) => c.name === "kube-graceful-delete")!;

@@ -464,7 +464,13 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
     rng: new Rng(1),
     process: "scheduler-1",
   };
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false, ignoreCapacity: false };
+  const opts = {
+    nodeGraceUs: 4_000_000,
+    defaultCapacity: 2,
+    bindWithoutPrecondition: false,
+    ignoreCapacity: false,
+    bindsDeleting: false,
+  };
   for (const name of ["node-1", "node-2"]) putReadyNode(cache, name);
   cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
   cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
@@ -496,7 +502,15 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
   const b2 = cache.get("Pod", "default/b2")!;
   cache.put({ ...b2, status: { phase: "Failed", reason: "OutOfpods" } });
   const room = reconcilePod("default/p1", cache, ctx, opts).writes[0];
-  assert.ok(room?.op === "update" && (room.object as Pod).spec.nodeName === "node-1", "a failed pod frees its place");
+  assert.ok(room?.op === "update" && (room.object as Pod).spec.nodeName === "node-1", "a failed pod frees its place"); // A pod being deleted before it had a node is left alone (the apiserver would refuse its bind).
+  const p1 = cache.get("Pod", "default/p1")!;
+  cache.put({ ...p1, metadata: { ...p1.metadata, deletionTimestamp: 9_000_000, deletionGracePeriodSeconds: 0 } });
+  assert.equal(reconcilePod("default/p1", cache, ctx, opts).writes, [], "a pod being deleted is not scheduled");
+  assert.is(
+    reconcilePod("default/p1", cache, ctx, { ...opts, bindsDeleting: true }).writes.length,
+    1,
+    "the mutant binds it",
+  );
 });
 
 test("the scheduler ages node heartbeats on its monotonic clock: a wall clock stepped back revives no silent node", () => {
@@ -509,7 +523,13 @@ test("the scheduler ages node heartbeats on its monotonic clock: a wall clock st
     metadata: { name: "p1", namespace: "default" },
     spec: { containers: [{ name: "c", image: "i" }] },
   } satisfies Pod);
-  const opts = { nodeGraceUs: 4_000_000, defaultCapacity: 2, bindWithoutPrecondition: false, ignoreCapacity: false };
+  const opts = {
+    nodeGraceUs: 4_000_000,
+    defaultCapacity: 2,
+    bindWithoutPrecondition: false,
+    ignoreCapacity: false,
+    bindsDeleting: false,
+  };
   // The wall clock was stepped back 8 s: on it the heartbeat is only 1 s old.
   const ctx: ReconcileContext = { now: () => 2_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "s" };
   assert.equal(reconcilePod("default/p1", cache, ctx, opts).writes, []);

@@ -1,5 +1,6 @@
 // kube-scheduler reduced to its contract: bind each pod without a node to a ready node with room
-// (the fewest pods first, then by name; a failed pod takes no room) by a CAS update of the pod. Its
+// (the fewest pods first, then by name; a failed pod takes no room) by a CAS update of the pod. A pod
+// being deleted is not scheduled: the apiserver refuses to bind it (kubernetes PR #39081). Its
 // view of a node's pods may lag (a bind of unknown outcome is not in it): the kubelet's admission, not
 // the scheduler, keeps a node within its capacity. A node is ready when its Node
 // says so and its heartbeat Lease changed recently on the scheduler's own monotonic clock (kube-scheduler
@@ -12,7 +13,16 @@ import {
   type ReconcileContext,
   type Reconciled,
 } from "../controller.ts";
-import { nodeIsReady, objectKey, podHoldsRoom, type Kind, type KubeObject, type Node, type Pod } from "../types.ts";
+import {
+  isTerminating,
+  nodeIsReady,
+  objectKey,
+  podHoldsRoom,
+  type Kind,
+  type KubeObject,
+  type Node,
+  type Pod,
+} from "../types.ts";
 
 export const NODE_LEASE_NAMESPACE = "kube-node-lease";
 
@@ -25,6 +35,8 @@ export interface SchedulerOptions {
   bindWithoutPrecondition?: boolean;
   /** The kube-scheduler-ignores-capacity mutant: a node's room is not checked (its kubelet turns the rest away). */
   ignoreCapacity?: boolean;
+  /** The kube-bind-deleting-pod mutant: a pod being deleted is scheduled like any other. */
+  bindsDeleting?: boolean;
 }
 
 export function readyNodes(cache: CacheReader, now: number, graceUs: number): Node[] {
@@ -45,6 +57,7 @@ export function reconcilePod(
 ): Reconciled {
   const pod = cache.get("Pod", key);
   if (pod === undefined || pod.spec.nodeName) return { writes: [] };
+  if (!opts.bindsDeleting && isTerminating(pod)) return { writes: [] };
   const load = new Map<string, number>();
   for (const p of cache.list("Pod"))
     if (p.spec.nodeName && podHoldsRoom(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
@@ -74,18 +87,17 @@ export function schedulerController(options: SchedulerOptions = {}): ControllerD
     defaultCapacity: 10,
     bindWithoutPrecondition: false,
     ignoreCapacity: false,
+    bindsDeleting: false,
     ...options,
   };
-  const unscheduled = (cache: CacheReader) =>
-    cache
-      .list("Pod")
-      .filter((p) => !p.spec.nodeName)
-      .map(objectKey);
+  // kube-scheduler's queue takes no pod being deleted (skipPodSchedule).
+  const schedulable = (p: Pod) => !p.spec.nodeName && (opts.bindsDeleting || !isTerminating(p));
+  const unscheduled = (cache: CacheReader) => cache.list("Pod").filter(schedulable).map(objectKey);
   return defineController({
     name: "scheduler",
     watches: ["Pod", "Node", "Lease"],
     keysFor: (kind: Kind, obj: KubeObject, cache: CacheReader) => {
-      if (kind === "Pod") return obj.kind === "Pod" && !obj.spec.nodeName ? [objectKey(obj)] : [];
+      if (kind === "Pod") return obj.kind === "Pod" && schedulable(obj) ? [objectKey(obj)] : [];
       if (kind === "Lease" && obj.metadata.namespace !== NODE_LEASE_NAMESPACE) return [];
       return unscheduled(cache);
     },
