@@ -941,6 +941,13 @@ export const BUG_CATALOG = [
       "the pods/binding subresource's setPodHostAndAnnotations (\"pod is being deleted, cannot be assigned to a host\") and kube-scheduler's skipPodSchedule (kubernetes PR #39081); this testbed's scheduler and apiserver did both until a bug hunt counted 57 such binds landing in terminating-pods seeds 1..30",
     scenario: "terminating-pods",
   },
+  {
+    name: "etcd-lease-renew-wait-unanswered",
+    bug: "a keep-alive of an expired lease waits for its revoke, but the revoke's apply answers the keep-alives waiting on the leases still there (not found, too early) and leaves those of the revoked lease waiting: their clients time out",
+    modelledOn:
+      "etcd's lessor.Renew, whose wait on an expired lease ends when its revokec closes (ErrLeaseNotFound) or the member is demoted (ErrNotPrimary); a survivor of this testbed's mutation campaign (the check turned around): a keep-alive that times out promises nothing, so no checker saw it until the member asserted, after every apply, that no keep-alive waits on a lease already gone",
+    scenario: "lease-sessions",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

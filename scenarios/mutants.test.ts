@@ -136,6 +136,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-kubelet-removes-without-terminal-phase", 5], // [1] terminating-pods: kube-liveness, pods the drain controller holds until they are terminal left terminating (30 of seeds 1..30; without the drain controller kube-graceful-delete sees them removed Running)
   ["kube-finalizers-ignored-at-grace-zero", 5], // [1] terminating-pods: kube-graceful-delete, a kubelet's last delete removed a pod the drain controller still held (100 of seeds 1..100)
   ["kube-finalizer-added-while-terminating", 40], // [26] terminating-pods: kube-graceful-delete, the drain controller's finalizer put on a pod kubectl had just deleted, from a cache that had not seen the delete (4 of seeds 1..40 since the Deployment controller scales down mid-rollout in proportion; 11 of 1..100 before)
+  ["etcd-lease-renew-wait-unanswered", 10], // [2] lease-sessions: assertions, keep-alives left waiting on a revoked lease (4 of seeds 1..20)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2757 and 3349)
 ];
 

@@ -1297,7 +1297,16 @@ export class EtcdMember implements Actor {
   }
 
   private report(entry: Entry): void {
-    if (this.renewalsAwaitingRevoke.size > 0) this.settleRenewals(false);
+    if (this.renewalsAwaitingRevoke.size > 0) {
+      this.settleRenewals(false);
+      // lessor.Renew's wait ends with the revoke: a keep-alive still waiting on a lease already gone would
+      // be answered by no one (its client times out on a lease etcd reports "not found").
+      for (const id of this.renewalsAwaitingRevoke.keys())
+        assert(
+          this.store.lessor.lookup(id) !== undefined,
+          () => `${this.env.id}: keep-alives still wait on lease ${id}, revoked by entry ${entry.index} or before`,
+        );
+    }
     if (this.appliedWaiters.length > 0) {
       const due = this.appliedWaiters.filter((w) => w.index <= entry.index);
       if (due.length > 0) {
@@ -1326,7 +1335,8 @@ export class EtcdMember implements Actor {
   private settleRenewals(demoted: boolean): void {
     // Deleting the current entry while iterating a Map is safe: iteration goes on with the next.
     for (const [id, waiting] of this.renewalsAwaitingRevoke) {
-      const gone = this.store.lessor.lookup(id) === undefined;
+      // MUTANT etcd-lease-renew-wait-unanswered: the check turned around (a revoke leaves its waiters waiting).
+      const gone = (this.store.lessor.lookup(id) === undefined) !== this.bugs.has("etcd-lease-renew-wait-unanswered");
       if (!gone && !demoted) continue;
       this.renewalsAwaitingRevoke.delete(id);
       for (const w of waiting) {
