@@ -948,6 +948,13 @@ export const BUG_CATALOG = [
       "etcd's lessor.Renew, whose wait on an expired lease ends when its revokec closes (ErrLeaseNotFound) or the member is demoted (ErrNotPrimary); a survivor of this testbed's mutation campaign (the check turned around): a keep-alive that times out promises nothing, so no checker saw it until the member asserted, after every apply, that no keep-alive waits on a lease already gone",
     scenario: "lease-sessions",
   },
+  {
+    name: "etcd-alarm-proposed-answered-no-leader",
+    bug: 'a member answers an alarm change it has proposed "no leader" (a definite error: nothing was done), and lets one it could not propose wait out its timeout: a disarm the operator was told failed takes effect',
+    modelledOn:
+      "etcd's Alarm RPC, which proposes the change through raftRequest and answers an error only if the proposal could not be made or was not applied in time; a survivor of this testbed's mutation campaign (the proposal's outcome turned around): etcd-nospace judged the alarms members applied, never the answers the callers got, until it began holding every applied disarm to a call answered ok or not at all",
+    scenario: "quota-pressure",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

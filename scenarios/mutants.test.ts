@@ -38,6 +38,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-write-during-nospace", 5], // [1] quota-pressure: etcd-nospace, a write applied between the operator's defrag and disarm
   ["etcd-quota-txn-unguarded", 5], // [1] quota-pressure: etcd-nospace, a Txn applied while NOSPACE was active (20 of seeds 1..20; none before the member reported every request it applied)
   ["etcd-backend-size-lost-on-restart", 10], // [7] quota-pressure: etcd-nospace, a restarted member counts its backend from an empty file (12 of seeds 1..30; until etcd-nospace judged the size a member counts, 3 of 1..60, all on replayed entries)
+  ["etcd-alarm-proposed-answered-no-leader", 5], // [1] quota-pressure: etcd-nospace, the operator's disarm answered "no leader" took effect (10 of seeds 1..10; auth-revoke 2 of 1..10)
   ["etcd-compaction-frees-nothing", 5], // [1] quota-pressure: etcd-nospace (the member counts its file longer than the account) and kube-liveness (NOSPACE never recovers), 20 of seeds 1..20
   ["etcd-replay-rechecks-quota", 20], // [16] quota-pressure: etcd-nospace, a replayed entry its backend held refused for the quota (6 of seeds 1..60)
   ["etcd-quota-counts-size-in-use", 20], // [16] quota-pressure: etcd-nospace, a put admitted into pages a compaction freed in a file already at the quota (3 of seeds 1..40)

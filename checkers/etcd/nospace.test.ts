@@ -4,6 +4,7 @@ import * as assert from "uvu/assert";
 import type { Compare, EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import fc from "fast-check";
 import { requestCost } from "../../core/etcd/quota.ts";
+import type { AlarmChangeCall } from "../../core/etcd/maintenance.ts";
 import { checkNoSpace, quotaCost, type NoSpaceObservation } from "./nospace.ts";
 
 const PUT: EtcdRequest = { kind: "put", put: { key: "/k", value: "v" } };
@@ -381,3 +382,30 @@ test("a compaction the member applied must come with the versions it left: the a
 });
 
 test.run();
+
+test("every applied disarm comes from a call answered ok or not at all: one refused with a definite error disarms nothing", () => {
+  const log = [w("n1", 1), alarm("n1", 2), alarm("n2", 2, "n1"), disarm("n1", 3), disarm("n2", 3, "n1"), w("n1", 4)];
+  const call = (outcome: AlarmChangeCall["outcome"], target = "n1"): AlarmChangeCall => ({
+    op: "alarmDisarm",
+    target,
+    sentTo: "n2",
+    outcome,
+  });
+  for (const calls of [[call("ok")], [call("unknown")], [call("refused"), call("ok")]]) {
+    const r = checkNoSpace(log, { alarmCalls: calls });
+    assert.is(r.verdict, "pass", `${JSON.stringify(calls)}: ${r.message}`);
+  }
+  for (const calls of [[call("refused")], [call("ok", "n2")], []]) {
+    const r = checkNoSpace(log, { alarmCalls: calls });
+    assert.is(r.verdict, "fail", JSON.stringify(calls));
+    assert.match(
+      r.message,
+      `1 disarms of n1's NOSPACE alarm applied (index 3), from 0 disarm calls for it answered ok or not at all (${calls.filter((c) => c.target === "n1").length} refused)`,
+    );
+  }
+  // Two disarm entries (the alarm raised again between them) need two calls.
+  const twice = [...log, alarm("n1", 5), disarm("n1", 6), w("n1", 7)];
+  assert.is(checkNoSpace(twice, { alarmCalls: [call("ok")] }).verdict, "fail");
+  assert.is(checkNoSpace(twice, { alarmCalls: [call("ok"), call("unknown")] }).verdict, "pass");
+  assert.is(checkNoSpace(twice).verdict, "pass", "no calls logged: not judged");
+});

@@ -16,8 +16,13 @@
 // The size a member counts before each apply (etcd's dbSize) must be that account's.
 // A restarted member does not apply again what its backend held (the consistent index it reports): such
 // an entry is neither judged nor refused a second time.
+// Every disarm that changed an alarm comes from a call that was not refused: a call answered with a
+// definite error (no leader to propose it to, no permission) was never proposed, so it disarms nothing
+// (judged where the clients' alarm calls are logged: the applied disarms of a member's alarm are at most
+// the calls for it answered ok or left unanswered).
 // Liveness: once an alarm was raised, the operator's compaction + defrag + disarm brings the cluster
 // back — every member ends with no alarm, and some write is applied after the last disarm.
+import type { AlarmChangeCall } from "../../core/etcd/maintenance.ts";
 import type { EtcdRequest, RequestOp } from "../../core/mvcc/rpc.ts";
 import type { CheckResult } from "../types.ts";
 
@@ -153,7 +158,7 @@ function reported(memberBytes: number | undefined, bytes: number): string {
 
 export function checkNoSpace(
   events: readonly NoSpaceObservation[],
-  opts: { requireRecovery?: boolean; quotaBytes?: number } = {},
+  opts: { requireRecovery?: boolean; quotaBytes?: number; alarmCalls?: readonly AlarmChangeCall[] } = {},
 ): CheckResult {
   const name = "etcd-nospace";
   const active = new Map<string, Set<string>>();
@@ -162,6 +167,8 @@ export function checkNoSpace(
   // Per member: the consistent index its backend held at its latest restart.
   const heldAtRestart = new Map<string, number>();
   const writesAfterDisarm = new Map<string, number>();
+  // Per member whose alarm was disarmed: the indexes of the disarms that changed some member's view.
+  const disarmEntries = new Map<string, Set<number>>();
   let raised = 0,
     disarmed = 0,
     writes = 0,
@@ -208,6 +215,9 @@ export function checkNoSpace(
     } else if (e.kind === "disarm") {
       disarmed++;
       view.delete(e.raisedBy);
+      let entries = disarmEntries.get(e.raisedBy);
+      if (entries === undefined) disarmEntries.set(e.raisedBy, (entries = new Set()));
+      entries.add(e.index);
       lastDisarm.set(e.member, e.index);
       writesAfterDisarm.set(e.member, 0);
     } else if (e.kind === "write") {
@@ -247,6 +257,15 @@ export function checkNoSpace(
         writesAfterDisarm.set(e.member, (writesAfterDisarm.get(e.member) ?? 0) + 1);
     }
   }
+  if (opts.alarmCalls !== undefined)
+    for (const [target, entries] of disarmEntries) {
+      const calls = opts.alarmCalls.filter((c) => c.op === "alarmDisarm" && c.target === target);
+      const answerable = calls.filter((c) => c.outcome !== "refused").length;
+      if (entries.size > answerable)
+        bad.push(
+          `${entries.size} disarms of ${target}'s NOSPACE alarm applied (index ${[...entries].sort((a, b) => a - b).join(", ")}), from ${answerable} disarm calls for it answered ok or not at all (${calls.length - answerable} refused): a call answered with a definite error took effect`,
+        );
+    }
   if (bad.length > 0) {
     return {
       name,

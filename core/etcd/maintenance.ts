@@ -12,6 +12,19 @@ import type {
   MemberMessage,
 } from "./protocol.ts";
 
+/**
+ * An alarm change a client asked for (etcdctl alarm disarm, or a raise), as the client saw it: "refused"
+ * is a definite error (no leader to propose to, no permission), "unknown" no answer or a timeout. A call
+ * refused definitely was never proposed, so it changes no alarm (etcd-nospace counts them).
+ */
+export interface AlarmChangeCall {
+  op: "alarmActivate" | "alarmDisarm";
+  /** The member whose alarm the call is about, and the member it went to. */
+  target: string;
+  sentTo: string;
+  outcome: "ok" | "refused" | "unknown";
+}
+
 /** Request ids start high so they never meet a KV client's ids in the same process. */
 const FIRST_ID = 2 ** 40;
 
@@ -48,16 +61,31 @@ class PendingCalls<R> {
 export class MaintenanceClient {
   private readonly calls: PendingCalls<MaintenanceResult>;
 
-  constructor(env: Env, timeoutUs = 1_000_000) {
+  /** `alarmCalls`: every alarm change this client asks for is logged there (outcome "unknown" until answered). */
+  constructor(
+    env: Env,
+    timeoutUs = 1_000_000,
+    private readonly alarmCalls?: AlarmChangeCall[],
+  ) {
     this.calls = new PendingCalls<MaintenanceResult>(env, timeoutUs, () => ({ error: "timeout" }));
   }
 
   /** `token`: the caller's simple token (with etcd auth on, the Maintenance service checks it). */
   call(member: string, request: MaintenanceRequest, cb: (r: MaintenanceResult) => void, token?: string): void {
+    let logged: AlarmChangeCall | undefined;
+    if (this.alarmCalls !== undefined && (request.op === "alarmActivate" || request.op === "alarmDisarm")) {
+      logged = { op: request.op, target: request.member, sentTo: member, outcome: "unknown" };
+      this.alarmCalls.push(logged);
+    }
     this.calls.send(
       member,
       (reqId) => ({ type: "Maintenance", reqId, request, ...(token !== undefined ? { token } : {}) }),
-      cb,
+      logged === undefined
+        ? cb
+        : (r) => {
+            logged.outcome = r.error === undefined ? "ok" : r.error === "timeout" ? "unknown" : "refused";
+            cb(r);
+          },
     );
   }
 

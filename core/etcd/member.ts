@@ -1272,15 +1272,17 @@ export class EtcdMember implements Actor {
           if (this.maintWaiting.delete(id)) this.maintReply(client, reqId, { error: "timeout" });
         });
         this.maintWaiting.set(id, { client, clientReqId: reqId, timer });
-        if (
+        const proposed =
           this.proposeLocally({
             op: "alarm",
             action: request.op === "alarmActivate" ? "activate" : "deactivate",
             member: request.member,
             origin: this.env.id,
             reqId: id,
-          }) !== "ok"
-        ) {
+          }) === "ok";
+        // MUTANT etcd-alarm-proposed-answered-no-leader: the outcome turned around (a proposed change is
+        // answered "no leader", one that could not be proposed waits out its timeout).
+        if (proposed === this.bugs.has("etcd-alarm-proposed-answered-no-leader")) {
           this.env.cancelTimer(timer);
           this.maintWaiting.delete(id);
           this.maintReply(client, reqId, { error: "no-leader" });

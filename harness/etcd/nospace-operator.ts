@@ -4,7 +4,7 @@
 import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
-import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import { type AlarmChangeCall, MaintenanceClient } from "../../core/etcd/maintenance.ts";
 import type { MaintenanceRequest, MaintenanceResult } from "../../core/etcd/protocol.ts";
 
 /** What the operator did, for the report and the liveness predicate. */
@@ -30,6 +30,8 @@ export function etcdOperator(
     log: OperatorLog;
     /** With etcd auth on: the operator's credentials (root) for its compaction and probe write. */
     auth?: { user: string; password: string };
+    /** Where its alarm disarms are logged (etcd-nospace). */
+    alarmCalls?: AlarmChangeCall[];
   },
 ): Actor {
   const kv = new EtcdClient(env, {
@@ -41,7 +43,7 @@ export function etcdOperator(
     recorder: o.history,
     ...(o.auth !== undefined ? { auth: o.auth } : {}),
   });
-  const maint = new MaintenanceClient(env);
+  const maint = new MaintenanceClient(env, undefined, o.alarmCalls);
   // With auth on, etcd's Maintenance service wants root's token (Alarm since GHSA-q8m4-xhhv-38mg's fix):
   // the operator logs in first, and again once a call finds its token dead (expired, or the member
   // restarted), then asks once more, as etcdctl, which logs in for every command, would have. Failing the

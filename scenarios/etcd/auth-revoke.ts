@@ -38,6 +38,7 @@ import { checkAuthRequests, type AppliedAuthRequest, type AuthCall } from "../..
 import { checkAuthTokens, type ServedRequest, type TokenAuthApply } from "../../checkers/etcd/auth-tokens.ts";
 import { AuthStoreChecker } from "../../checkers/etcd/auth-store.ts";
 import { checkAuthMaintenance, memberAuthOn, type MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
+import type { AlarmChangeCall } from "../../core/etcd/maintenance.ts";
 import { Rogue } from "./auth-rogues.ts";
 import { StoreReference } from "../../checkers/etcd/store-reference.ts";
 import { ConsistencyOracle } from "../../checkers/etcd/consistency.ts";
@@ -301,6 +302,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const authCalls: AuthCall[] = [];
   const authApplied: AppliedAuthRequest[] = [];
   const maintCalls: MaintenanceCall[] = [];
+  const alarmCalls: AlarmChangeCall[] = [];
   const restarts: { member: string; time: number }[] = [];
   run.observe.authApplies.on((e) => {
     authStore.onApply(e);
@@ -415,6 +417,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             now: () => world.now,
             calls: maintCalls,
             logins: authCalls,
+            alarmCalls,
           })
         : undefined;
       let seq = 0;
@@ -515,6 +518,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
         disarmDelayUs: o.disarmDelayUs,
         log: nospaceLog,
         auth: { user: "root", password: PASSWORDS.root! },
+        alarmCalls,
       }),
     );
   }
@@ -612,7 +616,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   );
   checks.push(authStore.result());
   checks.push(checkAuthRequests({ calls: authCalls, applied: authApplied, states: authTimeline }));
-  if (o.quotaBackendBytes > 0) checks.push(checkNoSpace(nospace, { quotaBytes: o.quotaBackendBytes }));
+  if (o.quotaBackendBytes > 0) checks.push(checkNoSpace(nospace, { quotaBytes: o.quotaBackendBytes, alarmCalls }));
   checks.push(
     checkAuthTokens({
       principals: new Map(PRINCIPALS.map((p) => [p.id, p.user])),

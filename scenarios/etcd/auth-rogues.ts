@@ -5,7 +5,7 @@
 import type { AuthRequest } from "../../core/etcd/auth.ts";
 import type { EtcdClient } from "../../core/etcd/client.ts";
 import type { WatchHandle } from "../../core/etcd/kv.ts";
-import { MaintenanceClient, MemberChangeClient } from "../../core/etcd/maintenance.ts";
+import { type AlarmChangeCall, MaintenanceClient, MemberChangeClient } from "../../core/etcd/maintenance.ts";
 import type { MaintenanceRequest, MemberChange } from "../../core/etcd/protocol.ts";
 import type { Env, Random } from "../../core/env.ts";
 import type { MaintenanceCall } from "../../checkers/etcd/auth-maintenance.ts";
@@ -25,6 +25,8 @@ export interface RogueOptions {
   /** Where its Maintenance and membership calls, and its logins, are recorded. */
   calls: MaintenanceCall[];
   logins: AuthCall[];
+  /** Where its alarm changes are logged as well (etcd-nospace). */
+  alarmCalls?: AlarmChangeCall[];
 }
 
 export class Rogue {
@@ -34,7 +36,7 @@ export class Rogue {
   private readonly cluster: MemberChangeClient;
 
   constructor(private readonly o: RogueOptions) {
-    this.maint = new MaintenanceClient(o.env);
+    this.maint = new MaintenanceClient(o.env, undefined, o.alarmCalls);
     this.cluster = new MemberChangeClient(o.env, o.requestTimeoutUs);
   }
 

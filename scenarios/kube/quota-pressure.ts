@@ -11,7 +11,7 @@ import type { BugSet } from "../../core/bugs.ts";
 import type { Actor, Env } from "../../core/env.ts";
 import { EtcdClient, type HistoryRecorder } from "../../core/etcd/client.ts";
 import type { KvResult } from "../../core/etcd/kv.ts";
-import { MaintenanceClient } from "../../core/etcd/maintenance.ts";
+import { type AlarmChangeCall, MaintenanceClient } from "../../core/etcd/maintenance.ts";
 import { etcdOperator, type OperatorLog } from "../../harness/etcd/nospace-operator.ts";
 import { startKubeCluster } from "../../harness/kube/cluster.ts";
 import type { LimitRange, Pod, ResourceQuota } from "../../core/kube/types.ts";
@@ -218,6 +218,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
   // The checkers, subscribed to what they observe online.
   const observers = observeEtcd(run, { quota: o.quotaBackendBytes > 0, maxDriftPpm: maxDriftPpm(input.faults) });
   const nospace: NoSpaceObservation[] = [];
+  const alarmCalls: AlarmChangeCall[] = [];
   run.observe.noSpace.on((e) => nospace.push(e));
   run.keepTimeline();
 
@@ -316,6 +317,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       pollUs: 250_000,
       disarmDelayUs: o.disarmDelayUs,
       log,
+      alarmCalls,
     }),
   );
   run.scheduleFaults(input.faults, o, () => [...ms, ...cluster.faultTargets], controlPlaneTargets(run, etcd, cluster));
@@ -368,7 +370,7 @@ export function runQuotaPressure(input: ExecuteInput<QuotaPressureOptions>): Sce
       },
     ),
     () => checkKubeQuota({ versions: cluster.observations().versions, uncertain, exactAtEnd: converged }),
-    () => checkNoSpace(nospace, { requireRecovery: true, quotaBytes: o.quotaBackendBytes }),
+    () => checkNoSpace(nospace, { requireRecovery: true, quotaBytes: o.quotaBackendBytes, alarmCalls }),
   );
 
   run.faultPhase(o);
