@@ -95,6 +95,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-revoke-after-stepdown", 30], // [7] lease-sessions: lease-safety (4 of seeds 1..100; leader-isolation 6 of 100): the step-down must come between two lease checks and before the next apply
   ["etcd-lease-regrant-replaces", 15], // [1] lease-sessions: lease-safety, from a grant that succeeds inside the TTL of a lease kept alive (16 of seeds 1..100; 0 while lease-safety judged only reported expiries)
   ["etcd-client-retries-unknown-outcome", 15], // [8] kv-chaos: write-once and linearizability, a put applied again under a second revision (17 of seeds 1..100; kv-crash 25 of 100)
+  ["etcd-member-change-acked-at-propose", 5], // [1] membership-change: membership, a learner's add answered ok before it applied (40 of seeds 1..40; 0 of 40 before the check judged answers)
   ["etcd-reconfig-quorum-overcounted", 5], // [1] membership-change: etcd-reconfig-health's converse, a removal refused as unhealthy while a quorum of the voters it led to was active (7 of seeds 1..20)
   ["etcd-reconfig-remove-unchecked", 25], // [16] membership-change: etcd-reconfig-health, a removal proposed while another voter was down (23 of seeds 1..300: it needs an admin's removal to meet a down member)
   ["etcd-member-change-refused-on-stepdown", 15], // [1] membership-change: membership's refusals (23 of seeds 1..200)

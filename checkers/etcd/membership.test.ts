@@ -121,7 +121,28 @@ test("every applied change asked for by a request that succeeded, timed out or g
   ];
   const r = checkMembership(["n1", "n2", "n3"], { ...done, requests, applied }, final);
   assert.is(r.verdict, "pass", r.message);
-  assert.match(r.message, /; 3 changes applied, each asked for by a request that succeeded or may have$/);
+  assert.match(
+    r.message,
+    /; 3 changes applied, each asked for by a request that succeeded or may have, and every request answered ok applied$/,
+  );
+});
+
+test("a request answered ok must have taken effect between its call and its answer", () => {
+  const ok = [asked("addLearner", "n4", 50, 120), asked("promote", "n4", 200, 300), asked("remove", "n2", 500, 650)];
+  const pass = checkMembership(["n1", "n2", "n3"], { ...done, requests: ok, applied }, final);
+  assert.is(pass.verdict, "pass", pass.message);
+  // Answered before the change applied (acknowledged at its proposal).
+  const early = [asked("addLearner", "n4", 50, 90), ...ok.slice(1)];
+  assert.is(
+    checkMembership(["n1", "n2", "n3"], { ...done, requests: early, applied }, final).message,
+    "addLearner n4 was answered ok at 0.1ms (called at 0.1ms), but it took effect only at 0.1ms (configuration at index 5)",
+  );
+  // Answered ok though nothing applied it (the proposal was lost with its leader).
+  const lost = [...ok, asked("remove", "n3", 700, 800)];
+  assert.is(
+    checkMembership(["n1", "n2", "n3"], { ...done, requests: lost, applied }, final).message,
+    "remove n3 was answered ok at 0.8ms (called at 0.7ms), but no member ever applied it",
+  );
 });
 
 test("a change that took effect though every request for it was refused, or that no one asked for, fails", () => {

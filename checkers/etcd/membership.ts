@@ -85,6 +85,24 @@ function unexplainedChange(out: MembershipOutcome): string | undefined {
   return undefined;
 }
 
+/**
+ * The converse: a request answered ok took effect, between its call and its answer (etcd answers a
+ * membership change once its entry applied, and refuses one its cluster already has: a member that
+ * exists, a learner already promoted). Undefined if so.
+ */
+function unappliedSuccess(out: MembershipOutcome): string | undefined {
+  if (out.requests === undefined || out.applied === undefined) return undefined;
+  const ms = (t: number) => `${(t / 1000).toFixed(1)}ms`;
+  for (const r of out.requests) {
+    if (r.return === null || r.error !== undefined) continue;
+    const at = r.return;
+    if (out.applied.some((c) => c.op === r.op && c.id === r.id && c.time >= r.call && c.time <= at)) continue;
+    const other = out.applied.find((c) => c.op === r.op && c.id === r.id);
+    return `${r.op} ${r.id} was answered ok at ${ms(at)} (called at ${ms(r.call)}), but ${other === undefined ? "no member ever applied it" : `it took effect only at ${ms(other.time)} (configuration at index ${other.index})`}`;
+  }
+  return undefined;
+}
+
 export interface MemberEnd {
   id: string;
   /** undefined: the process is down at the end. */
@@ -105,7 +123,7 @@ export function checkMembership(
       verdict: "fail",
       message: `the operator is stuck at step ${stuck + 1} of ${plan.length}: ${out.lastAction ?? "nothing done"}`,
     };
-  const unexplained = unexplainedChange(out);
+  const unexplained = unexplainedChange(out) ?? unappliedSuccess(out);
   if (unexplained !== undefined) return { name, verdict: "fail", message: unexplained };
   const voters = new Set(initial);
   const removed: string[] = [];
@@ -141,6 +159,6 @@ export function checkMembership(
   return {
     name,
     verdict: "pass",
-    message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}${out.applied === undefined ? "" : `; ${out.applied.length} changes applied, each asked for by a request that succeeded or may have`}`,
+    message: `${plan.length} steps done (voters now ${expected}; removed ${removed.join(", ")})${refusals ? `; refused on the way: ${refusals}` : ""}${out.applied === undefined ? "" : `; ${out.applied.length} changes applied, each asked for by a request that succeeded or may have, and every request answered ok applied`}`,
   };
 }

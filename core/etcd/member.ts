@@ -902,6 +902,8 @@ export class EtcdMember implements Actor {
               : "no-leader";
       return this.memberReply(client, reqId, { error });
     }
+    // MUTANT etcd-member-change-acked-at-propose: answered once proposed, as if the change had applied.
+    if (this.bugs.has("etcd-member-change-acked-at-propose")) return this.memberReply(client, reqId, {});
     const timer = this.env.setTimer(this.opts.proposalTimeoutUs ?? 1_000_000, () => {
       if (this.changes.delete(r.index)) this.memberReply(client, reqId, { error: "timeout" });
     });
