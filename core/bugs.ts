@@ -962,6 +962,13 @@ export const BUG_CATALOG = [
       "etcd's EtcdServer.configure, which registers a waiter for the ConfChange and answers only once the change applied (else ErrTimeout or ErrStopped); written by hand for this testbed's bug hunt, it passed 40 of 40 membership-change seeds until membership began holding every request answered ok to a change applied between its call and its answer",
     scenario: "membership-change",
   },
+  {
+    name: "kube-kubelet-ignores-shortened-grace",
+    bug: "a kubelet already stopping a pod's containers keeps the grace period it first saw: a later delete with a shorter period (kubectl delete --grace-period hurrying a stuck pod) does not bring the kill sooner",
+    modelledOn:
+      "kubernetes #83916 (the kubelet did not honour a shortened grace period on a pod already being deleted), handled since the pod worker's calculateEffectiveGracePeriod (Kubernetes 1.22); this testbed's kubelet did the same until a bug hunt counted 54 shortened periods in terminating-pods seeds 1..20 that it ignored",
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -197,8 +197,13 @@ function crashAfter(lifecycle: CompactionCheckInput["lifecycle"], process: strin
   return undefined;
 }
 
-/** How long `process` was paused within [from, to]. */
-function pausedWithin(lifecycle: CompactionCheckInput["lifecycle"], process: string, from: number, to: number): number {
+/** How long `process` was paused within [from, to] (crashes end a pause). */
+export function pausedWithin(
+  lifecycle: CompactionCheckInput["lifecycle"],
+  process: string,
+  from: number,
+  to: number,
+): number {
   let total = 0;
   let pausedAt: number | undefined;
   for (const l of lifecycle) {

@@ -2,7 +2,7 @@
 // Lease, watches pods, admits the pods bound to it while it has room (its capacity) and rejects the rest,
 // starts the containers of the admitted ones after a simulated delay and writes their status.
 // Containers live in the process (a crash is a node reboot: they restart).
-import type { Actor, Env } from "../env.ts";
+import type { Actor, Env, TimerId } from "../env.ts";
 import type { ApiResult } from "./api.ts";
 import { KubeClient, type ClientTiming } from "./client.ts";
 import { NODE_LEASE_NAMESPACE } from "./controllers/scheduler.ts";
@@ -121,6 +121,10 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const retries = new Set<string>();
   /** Pods (by uid) whose containers are stopping or whose removal is under way. */
   const terminating = new Set<string>();
+  /** Terminating pods whose containers are still stopping: the kill's timer, and when it fires (monotonic). */
+  const killing = new Map<string, { timer: TimerId; endsAt: number }>();
+  // MUTANT kube-kubelet-ignores-shortened-grace: the first grace period stands (kubernetes #83916).
+  const keepsFirstGrace = cfg.bugs?.has("kube-kubelet-ignores-shortened-grace") === true;
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
   // MUTANT kube-kubelet-counts-rejected-pods: a rejected pod is counted as admitted until its Failed
@@ -350,17 +354,39 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
    */
   function terminate(p: Pod): void {
     const uid = p.metadata.uid ?? "";
-    if (terminating.has(uid)) return;
+    const graceUs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000;
+    if (terminating.has(uid)) return shortenGrace(p, uid, graceUs);
     terminating.add(uid);
     kubeProbe("kube.kubelet-pod-terminating");
     // MUTANT kube-kubelet-terminating-without-container: a terminating pod with nothing running here (its
     // node rebooted, or it never started) is never removed: the kubelet waits for a container to stop.
     if (!containers.has(uid)) return stuckWithoutContainer ? undefined : finish(p, uid, "Failed");
-    const graceUs = (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000;
     const stopUs = rng.int(timing.stopDelayUs[0], timing.stopDelayUs[1]);
-    env.setTimer(Math.min(graceUs, stopUs), () =>
-      finish(p, uid, stopUs <= graceUs && runtime.isRunning(uid) ? "Succeeded" : "Failed"),
-    );
+    const endUs = Math.min(graceUs, stopUs);
+    const timer = env.setTimer(endUs, () => {
+      killing.delete(uid);
+      finish(p, uid, stopUs <= graceUs && runtime.isRunning(uid) ? "Succeeded" : "Failed");
+    });
+    killing.set(uid, { timer, endsAt: env.monotonic() + endUs });
+  }
+
+  /**
+   * A delete with a shorter grace period reached a pod already stopping: the kill comes sooner if the new
+   * period ends first (the pod worker's calculateEffectiveGracePeriod, since Kubernetes 1.22; before it the
+   * kubelet kept the first period, kubernetes #83916). Its container has not stopped on its own by then.
+   */
+  function shortenGrace(p: Pod, uid: string, graceUs: number): void {
+    const k = killing.get(uid);
+    if (k === undefined || keepsFirstGrace) return;
+    const endsAt = env.monotonic() + graceUs;
+    if (endsAt >= k.endsAt) return;
+    kubeProbe("kube.kubelet-grace-shortened");
+    env.cancelTimer(k.timer);
+    k.endsAt = endsAt;
+    k.timer = env.setTimer(graceUs, () => {
+      killing.delete(uid);
+      finish(p, uid, "Failed");
+    });
   }
 
   /** Nothing of the pod runs any more: its terminal phase, once a status write still in flight is answered. */

@@ -84,6 +84,9 @@ export const KUBE_PROBES = {
     what: "a key failed again before succeeding: the work queue re-added it after a doubled backoff",
   },
   "kube.gate-refused": { what: "a leader-elected process had a write ready but its lease no longer allowed it to act" },
+  "kube.kubelet-grace-shortened": {
+    what: "a delete with a shorter grace period reached a pod whose containers were stopping: its kubelet kills them sooner",
+  },
   "kube.kubelet-pod-terminating": {
     what: "a kubelet saw a pod of its node terminating: it stops the containers, then removes the pod (grace period 0)",
   },

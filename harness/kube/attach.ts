@@ -8,6 +8,7 @@ import { changeEvent } from "../../core/mvcc/key-history.ts";
 import type { Event } from "../../core/mvcc/rpc.ts";
 import { checkKube } from "../../checkers/kube/index.ts";
 import { checkCompaction, type CompactionCheckInput } from "../../checkers/kube/compaction.ts";
+import { checkGracePeriod } from "../../checkers/kube/grace-period.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { SimRun } from "../run/run.ts";
 import { startKubeCluster, type KubeCluster } from "./cluster.ts";
@@ -26,7 +27,7 @@ export function attachKube(
     bugs: BugSet;
     compactIntervalUs: number;
     actions?: WorkloadAction[];
-    /** The run's fastest and slowest clock drift (ppm), for kube-compaction. */
+    /** The run's fastest and slowest clock drift (ppm), for kube-compaction and kube-grace-period. */
     drift?: { maxPpm: number; minPpm: number };
   },
 ): AttachedKube {
@@ -82,6 +83,12 @@ export function attachKube(
             }),
           ]
         : []),
+      checkGracePeriod({
+        observations: cluster.observations(),
+        lifecycle,
+        end: timing.at,
+        minDriftPpm: opts.drift?.minPpm ?? 0,
+      }),
     ],
   };
 }

@@ -19,6 +19,7 @@ import type { SimRun } from "../../harness/run/run.ts";
 import { AppliedLog, checkApiserverEtcdTraffic } from "./etcd-checks.ts";
 import { checkCompaction, type CompactionCheckInput } from "../../checkers/kube/compaction.ts";
 import { checkContainerKills, type KillDelivered } from "../../checkers/kube/container-kills.ts";
+import { checkGracePeriod } from "../../checkers/kube/grace-period.ts";
 
 type KubeCluster = ReturnType<typeof startKubeCluster>;
 type StoreFeed = (revision: number, events: readonly Event[]) => void;
@@ -152,6 +153,13 @@ export function controlPlaneChecks(
     () => run.incarnations(),
     () => checkApiserverEtcdTraffic(run.recorder, observers.applied),
     () => (kills.length > 0 ? checkContainerKills(cluster.observations().nodeEvents ?? [], kills) : undefined),
+    () =>
+      checkGracePeriod({
+        observations: cluster.observations(),
+        lifecycle: observers.lifecycle,
+        end: run.world.now,
+        minDriftPpm: o.drift.minPpm,
+      }),
     () =>
       o.compactIntervalUs > 0
         ? checkCompaction({

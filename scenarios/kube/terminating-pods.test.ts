@@ -42,6 +42,24 @@ test("terminating-pods seed 3 (regression): a pod deleted before it had a node, 
   );
 });
 
+test("terminating-pods seed 8 (regression): a shorter grace period reaching a pod being stopped brings its kill sooner (kubernetes #83916)", () => {
+  resetProbes();
+  const r = runScenario({ scenario: terminatingPods, seed: 8 });
+  assert.ok((probeCounts().get("kube.kubelet-grace-shortened") ?? 0) > 0, "a kubelet shortened a kill");
+  const grace = r.checks.find((c) => c.name === "kube-grace-period")!;
+  assert.is(grace.verdict, "pass", grace.message);
+  const [, shortened] = /\((\d+) shortened by a later delete\)$/.exec(grace.message) ?? [];
+  assert.ok(Number(shortened) > 0, grace.message);
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  const kept = runScenario({ scenario: terminatingPods, seed: 8, bugs: ["kube-kubelet-ignores-shortened-grace"] });
+  const late = kept.checks.find((c) => c.name === "kube-grace-period")!;
+  assert.is(late.verdict, "fail");
+  assert.match(
+    late.message,
+    /ran until .* past its kill: its kubelet saw it terminating at .*, and the earliest period it saw \(1 s\)/,
+  );
+});
+
 test("kube-graceful-delete-extends-deadline: the deadline of a pod deleted again moves later", () => {
   const r = runScenario({ scenario: terminatingPods, seed: 1, bugs: ["kube-graceful-delete-extends-deadline"] });
   const graceful = r.checks.find((c) => c.name === "kube-graceful-delete")!;
