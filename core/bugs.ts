@@ -969,6 +969,13 @@ export const BUG_CATALOG = [
       "kubernetes #83916 (the kubelet did not honour a shortened grace period on a pod already being deleted), handled since the pod worker's calculateEffectiveGracePeriod (Kubernetes 1.22); this testbed's kubelet did the same until a bug hunt counted 54 shortened periods in terminating-pods seeds 1..20 that it ignored",
     scenario: "terminating-pods",
   },
+  {
+    name: "kube-node-never-tainted",
+    bug: "the node lifecycle controller marks a silent node's Ready Unknown but never taints it node.kubernetes.io/unreachable: no NoSchedule keeps pods off it and no NoExecute evicts the pods it holds, which stay bound to a dead node",
+    modelledOn:
+      "kubernetes #101674, #77981 and #94183 (nodes NotReady or Unknown left without the NoExecute taint, their pods never rescheduled; #98168 fixed one path); a campaign survivor (the taint's condition turned around) that kube-node-health passed until it began holding an Unknown node, under one leader and with another node Ready, to being tainted within 4 s",
+    scenario: "node-failures",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

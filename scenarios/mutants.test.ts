@@ -119,6 +119,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-lease-promote-unscheduled", 10], // [1] lease-sessions: lease-expiry (85 of seeds 1..100; kv-chaos 2 of 100, clock-skew 7 of 100)
   ["kube-client-watch-wall-clock", 40], // [31] node-failures: kube-liveness, a deleted pod's container still running behind a dead watch (scenarios/kube/node-failures.test.ts holds 31), and kube-min-available, pods left not ready (4 of seeds 1..100 since node-failures forgives a dip for 5 s after a fault, 5 with 3 s, the first at 20)
   ["kube-kubelet-trusts-status-cache", 10], // [3] node-failures: kube-liveness, a pod the node lifecycle controller marked not ready left so (45 of seeds 1..100)
+  ["kube-node-never-tainted", 5], // [1] node-failures: kube-node-health, an Unknown node left untainted for 4 s under one leader (6 of seeds 1..10)
   ["kube-taint-manager-deaf", 20], // [17] node-failures: kube-node-health, a pod still on a node tainted past its toleration (4 of seeds 1..100: a node must stay tainted 10 s under one leader)
   ["kube-node-lease-renew-time-before", 5], // [1] node-failures: kube-node-health, a renewal delivered within the grace period (73 of seeds 1..100)
   ["etcd-lease-checkpoint-unscheduled-on-promote", 5], // [1] lease-checkpoints: lease-expiry, no checkpoint under the last leader (500 of seeds 1..500)

@@ -224,6 +224,45 @@ test("a node silent for a grace period (and the slack to act) under one leader m
   assert.is(checkNodeHealth(handedOver, OPTS).verdict, "pass");
 });
 
+test("a node stored Unknown without the unreachable taint for 4 s, under one leader and with another node Ready, fails", () => {
+  const NODE2 = registryKey("Node", undefined, "node-2");
+  const node2 = (ready: "True" | "Unknown"): Node => ({ ...node(ready), metadata: { name: "node-2" } });
+  const log = (o: { taintAt?: number; node2Unknown?: boolean; handover?: number; end?: number }): KubeObservations => ({
+    nodes: ["node-1", "node-2"],
+    versions: [
+      { time: 0, key: NODE, rv: 10, object: node("True"), source: "store" },
+      { time: 0, key: NODE2, rv: 11, object: node2("True"), source: "store" },
+      { time: 1_000_000, key: NODE, rv: 12, object: node("Unknown"), source: "store" },
+      ...(o.node2Unknown ? [{ time: 900_000, key: NODE2, rv: 13, object: node2("Unknown"), source: "store" }] : []),
+      ...(o.taintAt !== undefined
+        ? [{ time: o.taintAt, key: NODE, rv: 14, object: node("Unknown", true), source: "store" }]
+        : []),
+      { time: o.end ?? 10_000_000, key: LEASE, rv: 15, object: lease, source: "store" },
+    ],
+    writes: [],
+    observed: [],
+    acts: [],
+    leaders: [acquired(0, "kcm-1"), ...(o.handover !== undefined ? [acquired(o.handover, "kcm-2")] : [])],
+    actions: [],
+  });
+  const never = checkNodeHealth(log({}), OPTS);
+  assert.is(never.verdict, "fail");
+  assert.match(
+    never.message,
+    "node node-1 was stored Unknown without the unreachable:NoExecute taint from 1.000s until the end, though kcm-1 led all along and another node was Ready (4.000s to act)",
+  );
+  const tainted = checkNodeHealth(log({ taintAt: 3_000_000 }), OPTS);
+  assert.is(tainted.verdict, "pass", tainted.message);
+  assert.match(tainted.message, /and 1 Unknown nodes due for one tainted/);
+  assert.is(checkNodeHealth(log({ taintAt: 5_500_000 }), OPTS).verdict, "fail", "tainted too late");
+  assert.is(checkNodeHealth(log({ node2Unknown: true }), OPTS).verdict, "pass", "a full disruption: no taint");
+  assert.is(
+    checkNodeHealth(log({ handover: 4_000_000, end: 7_000_000 }), OPTS).verdict,
+    "pass",
+    "no tenure long enough",
+  );
+});
+
 /** kcm-1 deletes web-1 at `actAt`; its Node informer delivered node-1 versions (tainted or not) at the times given. */
 function evicted(actAt: number, nodes: [time: number, tainted: boolean][]): KubeObservations {
   return {

@@ -10,7 +10,9 @@
 //  - it deletes a pod (a taint eviction) only after the pod's node had carried the
 //    node.kubernetes.io/unreachable:NoExecute taint, in every version of the Node its informer delivered,
 //    for the pods' whole toleration.
-//  - and it does act: a node whose Lease saw no renewal committed for the grace period and 4 s more
+//  - and it does act: a node stored Unknown without the unreachable:NoExecute taint for 4 s, under one
+//    controller and with another node Ready all along, is tainted by then; a node whose Lease saw no
+//    renewal committed for the grace period and 4 s more
 //    (a monitor period, a leader's pause shorter than its lease, retries), while one controller led
 //    throughout, is Unknown by then; and a node whose every stored version carried the unreachable
 //    NoExecute taint for the pods' toleration and 4 s more, while one controller led throughout and some
@@ -215,10 +217,6 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
     }
   }
 
-  // Eviction: the pods on a node tainted unreachable:NoExecute for their toleration (and the slack) under
-  // one leader, with no full disruption, are gone.
-  const evictNeed = opts.tolerationUs * fast + EVICT_SLACK_US;
-  const tainted = (v: { object: KubeObject }) => v.object.kind === "Node" && hasUnreachableTaint(v.object, "NoExecute");
   /** Whether some node other than `except` was Ready (as stored) at every moment of [from, to]. */
   const othersReady = (except: string, from: number, to: number): boolean => {
     const changes = new Set<number>([from]);
@@ -235,6 +233,38 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
     }
     return true;
   };
+
+  // Tainting: a node stored Unknown without the unreachable:NoExecute taint for the slack a monitor period
+  // and a stalled leader take, under one leader, while another node was Ready all along (no full
+  // disruption), is tainted by then — the taint is what keeps the scheduler off it and evicts its pods.
+  let taintsDue = 0;
+  const untaintedUnknown = (v: { object: KubeObject }) =>
+    v.object.kind === "Node" && readyStatus(v.object) === "Unknown" && !hasUnreachableTaint(v.object, "NoExecute");
+  for (const name of obs.nodes) {
+    const history = versionsOf.get(registryKey("Node", undefined, name)) ?? [];
+    for (let i = 0; i < history.length; i++) {
+      if (!untaintedUnknown(history[i]!) || (i > 0 && untaintedUnknown(history[i - 1]!))) continue;
+      let j = i;
+      while (j + 1 < history.length && untaintedUnknown(history[j + 1]!)) j++;
+      const until = history[j + 1]?.time ?? end;
+      for (const t of tenures) {
+        const from = Math.max(history[i]!.time, t.from);
+        const due = from + DETECT_SLACK_US;
+        if (due > t.until || from >= until || !othersReady(name, from, Math.min(due, until))) continue;
+        taintsDue++;
+        if (until < due) break;
+        violations.push(
+          `node ${name} was stored Unknown without the unreachable:NoExecute taint from ${s(from)} until ${history[j + 1] === undefined ? "the end" : s(until)}, though ${t.process} led all along and another node was Ready (${s(DETECT_SLACK_US)} to act)`,
+        );
+        break;
+      }
+    }
+  }
+
+  // Eviction: the pods on a node tainted unreachable:NoExecute for their toleration (and the slack) under
+  // one leader, with no full disruption, are gone.
+  const evictNeed = opts.tolerationUs * fast + EVICT_SLACK_US;
+  const tainted = (v: { object: KubeObject }) => v.object.kind === "Node" && hasUnreachableTaint(v.object, "NoExecute");
   let evictionsDue = 0;
   for (const name of obs.nodes) {
     const history = versionsOf.get(registryKey("Node", undefined, name)) ?? [];
@@ -289,7 +319,7 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   return violationsResult(
     "kube-node-health",
     violations,
-    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered, and every node silent that long under one leader marked; ${taints} taints, each of a node not Ready; ${marked} pods marked not ready, each on a node not Ready; ${evictions} pods evicted, each after its node's toleration, and ${evictionsDue} pods due for eviction gone`,
+    `${unknowns} nodes marked Unknown, each after a grace period with no renewal delivered, and every node silent that long under one leader marked; ${taints} taints, each of a node not Ready, and ${taintsDue} Unknown nodes due for one tainted; ${marked} pods marked not ready, each on a node not Ready; ${evictions} pods evicted, each after its node's toleration, and ${evictionsDue} pods due for eviction gone`,
   );
 }
 

@@ -456,6 +456,15 @@ function putReadyNode(cache: MapCache, name: string): void {
   } satisfies Lease);
 }
 
+/** The scheduler's options with every mutant off: two pods a node, a node silent for 4 s not ready. */
+const SCHEDULER_OPTS = {
+  nodeGraceUs: 4_000_000,
+  defaultCapacity: 2,
+  bindWithoutPrecondition: false,
+  ignoreCapacity: false,
+  bindsDeleting: false,
+};
+
 test("the scheduler binds to the least loaded ready node with room, and waits when none fits", () => {
   const cache = new MapCache();
   const ctx: ReconcileContext = {
@@ -464,13 +473,7 @@ test("the scheduler binds to the least loaded ready node with room, and waits wh
     rng: new Rng(1),
     process: "scheduler-1",
   };
-  const opts = {
-    nodeGraceUs: 4_000_000,
-    defaultCapacity: 2,
-    bindWithoutPrecondition: false,
-    ignoreCapacity: false,
-    bindsDeleting: false,
-  };
+  const opts = SCHEDULER_OPTS;
   for (const name of ["node-1", "node-2"]) putReadyNode(cache, name);
   cache.seen.set("Lease|kube-node-lease/node-1", 9_000_000);
   cache.seen.set("Lease|kube-node-lease/node-2", 1_000_000); // silent for 9 s: not ready
@@ -523,13 +526,7 @@ test("the scheduler ages node heartbeats on its monotonic clock: a wall clock st
     metadata: { name: "p1", namespace: "default" },
     spec: { containers: [{ name: "c", image: "i" }] },
   } satisfies Pod);
-  const opts = {
-    nodeGraceUs: 4_000_000,
-    defaultCapacity: 2,
-    bindWithoutPrecondition: false,
-    ignoreCapacity: false,
-    bindsDeleting: false,
-  };
+  const opts = SCHEDULER_OPTS;
   // The wall clock was stepped back 8 s: on it the heartbeat is only 1 s old.
   const ctx: ReconcileContext = { now: () => 2_000_000, monotonic: () => 10_000_000, rng: new Rng(1), process: "s" };
   assert.equal(reconcilePod("default/p1", cache, ctx, opts).writes, []);

@@ -73,6 +73,8 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
   // saved one's, so a kubelet whose clock stepped back renews unseen (kubernetes #113081).
   const onlyLater = bugs?.has("kube-node-lease-renew-time-before") === true;
   const deaf = bugs?.has("kube-taint-manager-deaf") === true;
+  // MUTANT kube-node-never-tainted: an Unknown node gets no unreachable taint (kubernetes #101674, #77981).
+  const neverTaints = bugs?.has("kube-node-never-tainted") === true;
   const health = new Map<string, NodeHealth>();
   /** When (monotonic) this controller first saw each node's NoExecute taint: its pods' tolerations run from then. */
   const taintSeen = new Map<string, number>();
@@ -164,7 +166,7 @@ export function nodeLifecycleController(options: Partial<NodeLifecycleOptions> =
       return { writes: [retaint(others)] };
     }
     if (fullDisruption) return { writes: [] };
-    if (!tainted && ready === "Unknown") {
+    if (!tainted && ready === "Unknown" && !neverTaints) {
       kubeProbe("kube.node-tainted");
       const timeAdded = ctx.now();
       return {
