@@ -976,6 +976,13 @@ export const BUG_CATALOG = [
       "kubernetes #101674, #77981 and #94183 (nodes NotReady or Unknown left without the NoExecute taint, their pods never rescheduled; #98168 fixed one path); a campaign survivor (the taint's condition turned around) that kube-node-health passed until it began holding an Unknown node, under one leader and with another node Ready, to being tainted within 4 s",
     scenario: "node-failures",
   },
+  {
+    name: "kube-kubelet-starts-deleted-pod",
+    bug: "a kubelet that first sees a pod already terminating (deleted after its bind, before the kubelet heard of it) starts its container anyway, and stops it only once it runs",
+    modelledOn:
+      "the kubelet's pod worker, which takes a pod first seen with a deletionTimestamp straight to termination without starting it (Kubernetes 1.22's pod lifecycle rework); written by hand for this testbed's bug hunt, judged by kube-grace-period's rule that no container is created once its kubelet saw the pod terminating",
+    scenario: "terminating-pods",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

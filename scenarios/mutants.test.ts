@@ -32,6 +32,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-deployment-no-surge-trim", 100], // [76] deployment-rollout: kube-max-surge after a scale down mid-rollout (1 of seeds 1..150 since the Deployment controller handles scaling events as Kubernetes does and keeps no mutation cache: the rolling update takes most of the excess within one sync)
   ["kube-deployment-unavailable-unclamped", 5], // [1] deployment-rollout: kube-deployment-status, a negative unavailable count while a scale down has more ready than wanted (27 of seeds 1..30)
   ["kube-kubelet-ignores-shortened-grace", 15], // [8] terminating-pods: kube-grace-period, a container that ran past the shorter period a later delete set (8 of seeds 1..20)
+  ["kube-kubelet-starts-deleted-pod", 5], // [1] terminating-pods: kube-grace-period, a pod first seen terminating started anyway (19 of seeds 1..30)
   ["kube-bind-deleting-pod", 5], // [3] terminating-pods: kube-bind-precondition, a pod deleted before it had a node (a finalizer kept it) bound anyway (16 of seeds 1..30)
   ["kube-lease-transitions-uncounted", 5], // [1] deployment-rollout: kube-lease-transitions, a scheduler's takeover left leaseTransitions at 0 (18 of seeds 1..20)
   ["kube-compactor-stops-on-error", 5], // [2] deployment-rollout: kube-compaction, every apiserver's loop ended by a round that could not reach etcd (23 of seeds 1..30)

@@ -114,4 +114,23 @@ test("a pod whose container was not running when its kubelet saw the delete is n
   assert.match(r.message, /^0 containers/);
 });
 
+test("no container is created for a pod once its kubelet has seen it terminating", () => {
+  const late: NodeEvent[] = [
+    { time: 1_500_000, node: "node-1", kind: "created", uid: "u1" },
+    { time: 1_600_000, node: "node-1", kind: "running", uid: "u1" },
+    stopped(1_700_000),
+  ];
+  const r = checkGracePeriod(input({ observed: [seen(1_000_000, 6)], events: late }));
+  assert.is(r.verdict, "fail");
+  assert.is(
+    r.message,
+    "a container of pod u1 was created on node-1 at 1500.0ms, after its kubelet saw the pod terminating at 1000.0ms",
+  );
+  // One created before the sight is the one the kill is about.
+  assert.is(
+    checkGracePeriod(input({ observed: [seen(1_000_000, 6)], events: [...runs, stopped(1_700_000)] })).verdict,
+    "pass",
+  );
+});
+
 test.run();

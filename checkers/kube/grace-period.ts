@@ -7,6 +7,7 @@
 // over every terminating version that kubelet saw — late only by the kubelet's clock drift over the
 // period (its timers run on its own clock) and by the time its process was paused (a paused kubelet
 // kills nothing).
+// Nor is a container created for a pod once its kubelet has seen it terminating.
 // Judged on the store's versions, the kubelets' informer observations (true time) and the nodes'
 // container runtime logs.
 import type { InformerObservation, KubeObservations, NodeEvent } from "../../core/kube/observations.ts";
@@ -91,6 +92,12 @@ export function checkGracePeriod(input: GracePeriodInput): CheckResult {
   let judged = 0;
   let shortened = 0;
   for (const [id, s] of seen) {
+    // Nor does a kubelet start anything for a pod it knows is being deleted.
+    const late = lives.get(id)?.find((l) => l.from > s.first);
+    if (late !== undefined && bad.length < MAX_VIOLATIONS)
+      bad.push(
+        `a container of pod ${id.slice(id.indexOf("/") + 1)} was created on ${id.slice(0, id.indexOf("/"))} at ${ms(late.from)}, after its kubelet saw the pod terminating at ${ms(s.first)}`,
+      );
     const life = lives.get(id)?.find((l) => l.from <= s.first && l.to > s.first);
     if (life === undefined) continue; // nothing of the pod ran here when its kubelet learned of the delete
     judged++;

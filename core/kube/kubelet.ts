@@ -125,6 +125,7 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
   const killing = new Map<string, { timer: TimerId; endsAt: number }>();
   // MUTANT kube-kubelet-ignores-shortened-grace: the first grace period stands (kubernetes #83916).
   const keepsFirstGrace = cfg.bugs?.has("kube-kubelet-ignores-shortened-grace") === true;
+  const startsDeleted = cfg.bugs?.has("kube-kubelet-starts-deleted-pod") === true;
   /** Pods (by uid) this incarnation rejected: a rejection is final, even once room frees up. */
   const rejected = new Set<string>();
   // MUTANT kube-kubelet-counts-rejected-pods: a rejected pod is counted as admitted until its Failed
@@ -191,7 +192,8 @@ export function kubelet(env: Env, cfg: KubeletConfig): KubeletProcess {
 
   function sync(p: Pod): void {
     const uid = p.metadata.uid ?? "";
-    if (p.metadata.deletionTimestamp !== undefined) return terminate(p);
+    // MUTANT kube-kubelet-starts-deleted-pod: a pod first seen terminating is started, then stopped.
+    if (p.metadata.deletionTimestamp !== undefined && (!startsDeleted || containers.has(uid))) return terminate(p);
     let c = containers.get(uid);
     if (c === undefined) {
       // A terminal pod (one a kubelet rejected) never runs; a pod that finds the node full is rejected.
