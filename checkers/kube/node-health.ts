@@ -242,19 +242,16 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
     v.object.kind === "Node" && readyStatus(v.object) === "Unknown" && !hasUnreachableTaint(v.object, "NoExecute");
   for (const name of obs.nodes) {
     const history = versionsOf.get(registryKey("Node", undefined, name)) ?? [];
-    for (let i = 0; i < history.length; i++) {
-      if (!untaintedUnknown(history[i]!) || (i > 0 && untaintedUnknown(history[i - 1]!))) continue;
-      let j = i;
-      while (j + 1 < history.length && untaintedUnknown(history[j + 1]!)) j++;
-      const until = history[j + 1]?.time ?? end;
+    for (const run of stretches(history, untaintedUnknown, end)) {
+      const until = run.until;
       for (const t of tenures) {
-        const from = Math.max(history[i]!.time, t.from);
+        const from = Math.max(run.from, t.from);
         const due = from + DETECT_SLACK_US;
         if (due > t.until || from >= until || !othersReady(name, from, Math.min(due, until))) continue;
         taintsDue++;
         if (until < due) break;
         violations.push(
-          `node ${name} was stored Unknown without the unreachable:NoExecute taint from ${s(from)} until ${history[j + 1] === undefined ? "the end" : s(until)}, though ${t.process} led all along and another node was Ready (${s(DETECT_SLACK_US)} to act)`,
+          `node ${name} was stored Unknown without the unreachable:NoExecute taint from ${s(from)} until ${run.toEnd ? "the end" : s(until)}, though ${t.process} led all along and another node was Ready (${s(DETECT_SLACK_US)} to act)`,
         );
         break;
       }
@@ -268,13 +265,10 @@ export function checkNodeHealth(obs: KubeObservations, opts: NodeHealthOptions):
   let evictionsDue = 0;
   for (const name of obs.nodes) {
     const history = versionsOf.get(registryKey("Node", undefined, name)) ?? [];
-    for (let i = 0; i < history.length; i++) {
-      if (!tainted(history[i]!) || (i > 0 && tainted(history[i - 1]!))) continue;
-      let j = i;
-      while (j + 1 < history.length && tainted(history[j + 1]!)) j++;
-      const untilUntainted = history[j + 1]?.time ?? end;
+    for (const run of stretches(history, tainted, end)) {
+      const untilUntainted = run.until;
       for (const t of tenures) {
-        const from = Math.max(history[i]!.time, t.from);
+        const from = Math.max(run.from, t.from);
         const due = from + evictNeed;
         if (due > Math.min(untilUntainted, t.until) || !othersReady(name, from, due)) continue;
         for (const [key, versions] of versionsOf) {
@@ -351,6 +345,23 @@ function latestObject(obs: KubeObservations, key: string, time: number): Pod | K
       found = v.object;
     }
   return found;
+}
+
+/** The maximal runs of consecutive versions that hold `pred`: when each began, and when the next version ended it (the run's end if none did). */
+function stretches<V extends { time: number }>(
+  history: readonly V[],
+  pred: (v: V) => boolean,
+  end: number,
+): { from: number; until: number; toEnd: boolean }[] {
+  const out: { from: number; until: number; toEnd: boolean }[] = [];
+  for (let i = 0; i < history.length; i++) {
+    if (!pred(history[i]!) || (i > 0 && pred(history[i - 1]!))) continue;
+    let j = i;
+    while (j + 1 < history.length && pred(history[j + 1]!)) j++;
+    const next = history[j + 1];
+    out.push({ from: history[i]!.time, until: next?.time ?? end, toEnd: next === undefined });
+  }
+  return out;
 }
 
 function latestAt<V extends { time: number }>(a: readonly V[], time: number): V | undefined {
