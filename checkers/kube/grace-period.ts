@@ -45,7 +45,7 @@ export function checkGracePeriod(input: GracePeriodInput): CheckResult {
       graceUs: (p.metadata.deletionGracePeriodSeconds ?? 0) * 1_000_000,
     });
   }
-  if (terminating.size === 0) return { name, verdict: "pass", message: "no pod was deleted once bound" };
+  if (terminating.size === 0) return { name, verdict: "pass", message: "no pod was stored terminating on a node" };
   // A period on the slowest clock, in true time.
   const slowest = Math.min(0, input.minDriftPpm);
   const stretched = (us: number) => Math.ceil((us * 1e6) / (1e6 + slowest));
