@@ -1,7 +1,7 @@
 // The request/response protocol between controllers and apiservers over the simulated network, and
 // the Status values the Kubernetes API answers with. Expected failures are values (a Conflict, a
 // Gone, a Timeout whose outcome is unknown); only bugs throw.
-import type { Kind, KubeObject } from "./types.ts";
+import type { Kind, KubeObject, PropagationPolicy } from "./types.ts";
 
 export type StatusReason =
   | "NotFound" // 404
@@ -83,6 +83,8 @@ export type ApiRequest =
       name: string;
       preconditions?: Preconditions;
       gracePeriodSeconds?: number;
+      /** Absent: Background. */
+      propagationPolicy?: PropagationPolicy;
     };
 
 export type WatchEventType = "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK" | "ERROR";

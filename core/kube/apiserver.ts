@@ -21,7 +21,15 @@ import type { ApiserverWatchesAt, KubeRecorder } from "./observations.ts";
 import { Registry, type RegistryObserver, type RegistryWatch } from "./registry.ts";
 import { addedFinalizers, beforeDelete, deletePending } from "./graceful.ts";
 import { canonicalEqual, keyOfObject, registryKey, registryPrefix, RESOURCES } from "./resources.ts";
-import { clone, isKind, podHoldsRoom, type KubeObject, type ObjectMeta } from "./types.ts";
+import {
+  clone,
+  COLLECTED_KINDS,
+  isKind,
+  podHoldsRoom,
+  PROPAGATION_POLICIES,
+  type KubeObject,
+  type ObjectMeta,
+} from "./types.ts";
 // ---- quotas and limits
 import { QuotaAdmission } from "./admission/resourcequota.ts";
 import { initialQuotaStatus } from "./admission/usage.ts";
@@ -201,7 +209,19 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         const grace = req.gracePeriodSeconds;
         if (grace !== undefined && (!Number.isSafeInteger(grace) || grace < 0))
           return cb(fail("Invalid", `gracePeriodSeconds: expected a non-negative integer, got ${String(grace)}`));
-        const decide = (cur: KubeObject) => beforeDelete(cur, grace, env.now(), cfg.bugs);
+        const policy = req.propagationPolicy;
+        if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy))
+          return cb(fail("Invalid", `propagationPolicy: unsupported value ${JSON.stringify(policy)}`));
+        // The simulated garbage collector keeps a graph of these kinds alone: a finalizer of its put on any
+        // other object would never come off.
+        if (policy !== undefined && policy !== "Background" && !COLLECTED_KINDS.includes(req.kind))
+          return cb(
+            fail(
+              "Invalid",
+              `propagationPolicy ${policy}: the garbage collector here collects ${COLLECTED_KINDS.join(", ")} only`,
+            ),
+          );
+        const decide = (cur: KubeObject) => beforeDelete(cur, grace, env.now(), cfg.bugs, policy);
         const key = registryKey(req.kind, req.namespace, req.name);
         // The checker's record of who may take a pod away while it runs: a kubelet's own delete comes
         // after its containers stopped; anyone else's grace period 0 is a force delete.

@@ -16,7 +16,7 @@ import {
   type WatchEvent,
 } from "./api.ts";
 import { kubeProbe } from "./probes.ts";
-import type { Kind, KubeObject, ObjectOf } from "./types.ts";
+import type { Kind, KubeObject, ObjectOf, PropagationPolicy } from "./types.ts";
 
 export interface ClientTiming {
   requestTimeoutUs: number;
@@ -185,6 +185,7 @@ export class KubeClient {
     preconditions: Preconditions,
     cb: (r: ApiResult<ObjectOf<K>>) => void,
     gracePeriodSeconds?: number,
+    propagationPolicy?: PropagationPolicy,
   ): void {
     this.request(
       {
@@ -194,6 +195,7 @@ export class KubeClient {
         preconditions,
         ...(namespace ? { namespace } : {}),
         ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+        ...(propagationPolicy !== undefined ? { propagationPolicy } : {}),
       },
       cb as (r: ApiResult<unknown>) => void,
     );

@@ -7,7 +7,15 @@
 import type { Random } from "../env.ts";
 import type { Preconditions } from "./api.ts";
 import { DNS_LABEL } from "./manifest.ts";
-import { isKind, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
+import {
+  isKind,
+  nsName,
+  objectKey,
+  type Kind,
+  type KubeObject,
+  type ObjectOf,
+  type PropagationPolicy,
+} from "./types.ts";
 
 /** One write a reconcile asks for. Writes run in order; the first failure ends the pass and requeues the key. */
 export type Write =
@@ -17,8 +25,28 @@ export type Write =
   /** Replaces the status if object.metadata.resourceVersion is still current; the spec is kept. */
   | { op: "updateStatus"; object: KubeObject }
   /** A JSON merge patch applied by the apiserver (retried there on conflict). */
-  | { op: "patch"; kind: Kind; namespace?: string; name: string; patch: unknown; subresource?: "status" }
-  | { op: "delete"; kind: Kind; namespace?: string; name: string; preconditions?: Preconditions };
+  | {
+      op: "patch";
+      kind: Kind;
+      namespace?: string;
+      name: string;
+      patch: unknown;
+      subresource?: "status";
+      /**
+       * Sent only if a live GET (a quorum read, not the cache) still finds this object under that uid and not
+       * terminating: client-go's RecheckDeletionTimestamp, asked before an adoption by an owner the cache may
+       * show alive after it was deleted, or deleted and made again. Otherwise the write fails.
+       */
+      recheck?: { kind: Kind; namespace?: string; name: string; uid: string };
+    }
+  | {
+      op: "delete";
+      kind: Kind;
+      namespace?: string;
+      name: string;
+      preconditions?: Preconditions;
+      propagationPolicy?: PropagationPolicy;
+    };
 
 export type WriteOutcome = "ok" | "failed" | "skipped";
 

@@ -58,6 +58,35 @@ test("a repeated delete may only shorten the grace period, moving the deadline b
   assert.equal(beforeDelete(terminating, 0, 2_000_000), { kind: "remove" }, "the kubelet's grace period 0 removes it");
 });
 
+test("a propagation policy puts the garbage collector's finalizer on and keeps the object terminating; Background takes it off again", () => {
+  const finalizersOf = (d: ReturnType<typeof beforeDelete>) => {
+    assert.is(d.kind, "terminate");
+    return (d as { object: KubeObject }).object.metadata.finalizers;
+  };
+  const running = pod({ nodeName: "n1" });
+  assert.equal(beforeDelete(running, undefined, 0, undefined, "Background"), { kind: "remove" }, "nothing to wait for");
+  const fg = beforeDelete(running, undefined, 5, undefined, "Foreground");
+  assert.equal(finalizersOf(fg), ["foregroundDeletion"]);
+  assert.equal(deadline(fg), [5, 0], "no grace period: terminating from now, until the finalizer comes off");
+  const stored = (fg as { object: KubeObject }).object;
+  assert.equal(
+    beforeDelete(stored, undefined, 9, undefined, "Foreground"),
+    { kind: "pending" },
+    "asked again: no change",
+  );
+  assert.equal(finalizersOf(beforeDelete(stored, undefined, 9, undefined, "Orphan")), ["orphan"], "the policy swapped");
+  assert.equal(
+    beforeDelete(stored, undefined, 9, undefined, "Background"),
+    { kind: "remove" },
+    "Background takes it off, and nothing else holds it",
+  );
+  const held = { ...running, metadata: { ...running.metadata, finalizers: ["example.com/drain"] } };
+  assert.equal(finalizersOf(beforeDelete(held, undefined, 0, undefined, "Orphan")), ["example.com/drain", "orphan"]);
+  const graceful = beforeDelete(pod({ nodeName: "n1", grace: 2 }), undefined, 1_000_000, undefined, "Foreground");
+  assert.equal(deadline(graceful), [3_000_000, 2], "a pod's grace period still runs");
+  assert.equal(finalizersOf(graceful), ["foregroundDeletion"]);
+});
+
 test("kube-graceful-delete-extends-deadline: a repeated delete sets the deadline afresh from now", () => {
   const terminating = pod({ nodeName: "n1", grace: 3, deletion: [4_000_000, 3] });
   const bugs = new BugSet(["kube-graceful-delete-extends-deadline"]);

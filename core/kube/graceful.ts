@@ -4,7 +4,7 @@
 // finishes it — for a pod, its kubelet, once the containers have stopped.
 import type { BugSet } from "../bugs.ts";
 import type { ApiResult } from "./api.ts";
-import type { KubeObject } from "./types.ts";
+import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER, type KubeObject, type PropagationPolicy } from "./types.ts";
 
 /** What a delete does to the stored object. */
 export type DeleteDecision =
@@ -34,24 +34,44 @@ export function gracePeriodOf(obj: KubeObject, requested: number | undefined): n
  * deletionGracePeriodSeconds; a later one may only shorten the period, moving the timestamp back by the
  * difference (never into the past); a later one with the same or a longer period, or none, changes
  * nothing. A delete with period 0 — the kubelet's, once the containers are gone — removes the object.
+ * A propagation policy first sets the garbage collector's finalizers (the store's
+ * deletionFinalizersForGarbageCollection): Foreground puts foregroundDeletion on, Orphan puts orphan on,
+ * Background takes both off — on a terminating object too, whose deletion they then steer.
  */
 export function beforeDelete(
   cur: KubeObject,
   requested: number | undefined,
   now: number,
   bugs?: BugSet,
+  policy?: PropagationPolicy,
 ): DeleteDecision {
-  const d = graceDecision(cur, requested, now, bugs);
-  if (d.kind !== "remove" || !hasFinalizers(cur)) return d;
+  const next = withPropagation(cur, policy);
+  const d = graceDecision(next, requested, now, bugs);
+  if (d.kind === "pending") return next === cur ? d : { kind: "terminate", object: next };
+  if (d.kind !== "remove" || !hasFinalizers(next)) return d;
   // MUTANT kube-finalizers-ignored-at-grace-zero: a delete with grace period 0 removes the object whatever
   // its finalizers, as Kubernetes did for pods until PR #32351 (2016).
   if (requested === 0 && bugs?.has("kube-finalizers-ignored-at-grace-zero") === true) return d;
   // An object with finalizers is never removed by a delete: it stays terminating with period 0 (its
   // deadline at the latest now) until they are taken off — the update that takes off the last removes it.
-  const meta = cur.metadata;
-  if (meta.deletionTimestamp === undefined) return terminating(cur, now, 0, bugs);
-  if ((meta.deletionGracePeriodSeconds ?? 0) === 0) return { kind: "pending" };
-  return shortened(cur, 0, now);
+  const meta = next.metadata;
+  if (meta.deletionTimestamp === undefined) return terminating(next, now, 0, bugs);
+  if ((meta.deletionGracePeriodSeconds ?? 0) === 0)
+    return next === cur ? { kind: "pending" } : { kind: "terminate", object: next };
+  return shortened(next, 0, now);
+}
+
+/** cur with the garbage collector's finalizers as policy wants them; cur itself when they already are (or no policy). */
+function withPropagation(cur: KubeObject, policy: PropagationPolicy | undefined): KubeObject {
+  if (policy === undefined) return cur;
+  const had = cur.metadata.finalizers ?? [];
+  const keep = had.filter((f) => f !== FOREGROUND_FINALIZER && f !== ORPHAN_FINALIZER);
+  const want = policy === "Foreground" ? FOREGROUND_FINALIZER : policy === "Orphan" ? ORPHAN_FINALIZER : undefined;
+  const finalizers = want === undefined ? keep : [...keep, want];
+  if (finalizers.length === had.length && finalizers.every((f) => had.includes(f))) return cur;
+  const metadata = { ...cur.metadata, finalizers };
+  if (finalizers.length === 0) delete (metadata as { finalizers?: string[] }).finalizers;
+  return { ...cur, metadata } as KubeObject;
 }
 
 /** Whether obj has finalizers left. */

@@ -110,6 +110,24 @@ export const KUBE_PROBES = {
     what: "an apiserver's compaction round lost the compact_rev_key Txn to another apiserver",
   },
   "kube.gc-orphan-deleted": { what: "the garbage collector deleted an object whose controller owner is gone" },
+  "kube.deployment-adopts-replicaset": {
+    what: "the Deployment controller adopted a ReplicaSet no controller owned (left by an orphaning delete)",
+  },
+  "kube.adoption-recheck-refused": {
+    what: "an adoption was not sent: a live GET found its owner gone, made again or terminating (RecheckDeletionTimestamp)",
+  },
+  "kube.gc-foreground-dependent-deleted": {
+    what: "the garbage collector deleted a dependent of an owner being deleted in the foreground",
+  },
+  "kube.gc-foreground-finalizer-removed": {
+    what: "the garbage collector took foregroundDeletion off an owner with no dependent left",
+  },
+  "kube.gc-dependent-orphaned": {
+    what: "the garbage collector took an owner's reference off a dependent (the owner deleted with propagationPolicy Orphan)",
+  },
+  "kube.gc-orphan-finalizer-removed": {
+    what: "the garbage collector took orphan off an owner once its dependents no longer named it",
+  },
   "kube.node-marked-unknown": {
     what: "the node lifecycle controller saw no renewal of a node's Lease for its grace period and marked the node's Ready Unknown",
   },

@@ -17,7 +17,7 @@ import {
 import { deletePending } from "./graceful.ts";
 import { Informer } from "./informer.ts";
 import type { KubeRecorder } from "./observations.ts";
-import { controllerOf, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
+import { controllerOf, isTerminating, nsName, objectKey, type Kind, type KubeObject, type ObjectOf } from "./types.ts";
 import { kubeProbe } from "./probes.ts";
 import { registryKey, RESOURCES } from "./resources.ts";
 import { WorkQueue } from "./workqueue.ts";
@@ -302,29 +302,46 @@ export class ControllerRuntime {
           });
         });
       }
-      case "patch":
-        return this.client.patch(
+      case "patch": {
+        const send = () =>
+          this.client.patch(
+            w.kind,
+            w.namespace,
+            w.name,
+            w.patch,
+            (r) => assume(r as ApiResult<KubeObject>),
+            w.subresource,
+          );
+        const c = w.recheck;
+        if (c === undefined) return send();
+        return this.client.get(c.kind, c.namespace, c.name, (g) => {
+          if (g.ok && g.value.metadata.uid === c.uid && !isTerminating(g.value)) return send();
+          kubeProbe("kube.adoption-recheck-refused");
+          cb(false);
+        });
+      }
+      case "delete":
+        return this.client.delete(
           w.kind,
           w.namespace,
           w.name,
-          w.patch,
-          (r) => assume(r as ApiResult<KubeObject>),
-          w.subresource,
+          w.preconditions ?? {},
+          (r) => {
+            if (r.ok) {
+              this.noteWritten("delete", w.preconditions?.resourceVersion, r.value, cached);
+              // A graceful delete answers the object, now terminating: it is still there.
+              if (deletePending(r)) return assume(r);
+              if (cached)
+                this.informers
+                  .get(w.kind)
+                  ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
+              return cb(true);
+            }
+            cb(r.status.reason === "NotFound");
+          },
+          undefined,
+          w.propagationPolicy,
         );
-      case "delete":
-        return this.client.delete(w.kind, w.namespace, w.name, w.preconditions ?? {}, (r) => {
-          if (r.ok) {
-            this.noteWritten("delete", w.preconditions?.resourceVersion, r.value, cached);
-            // A graceful delete answers the object, now terminating: it is still there.
-            if (deletePending(r)) return assume(r);
-            if (cached)
-              this.informers
-                .get(w.kind)
-                ?.assumeDeleted(nsName(w.namespace, w.name), Number(r.value.metadata.resourceVersion));
-            return cb(true);
-          }
-          cb(r.status.reason === "NotFound");
-        });
     }
   }
 }
@@ -356,6 +373,6 @@ export function describeWrite(w: Write): string {
     case "patch":
       return `patch ${w.kind} ${nsName(w.namespace, w.name)}`;
     case "delete":
-      return `delete ${w.kind} ${nsName(w.namespace, w.name)}`;
+      return `delete ${w.kind} ${nsName(w.namespace, w.name)}${w.propagationPolicy === undefined ? "" : ` (${w.propagationPolicy})`}`;
   }
 }

@@ -290,6 +290,25 @@ export function isTerminating(obj: { metadata: ObjectMeta }): boolean {
   return obj.metadata.deletionTimestamp !== undefined;
 }
 
+/**
+ * A delete's propagationPolicy (DeleteOptions): Background removes the object and leaves its dependents to
+ * the garbage collector; Foreground keeps it terminating until the collector has deleted every dependent
+ * (finalizer foregroundDeletion); Orphan keeps it until the collector has taken its ownerReference off every
+ * dependent, which stays (finalizer orphan). Every controller reference here blocks its owner's deletion, as
+ * the references Kubernetes' controllers write do (blockOwnerDeletion: true).
+ */
+export type PropagationPolicy = "Background" | "Foreground" | "Orphan";
+export const PROPAGATION_POLICIES: readonly PropagationPolicy[] = ["Background", "Foreground", "Orphan"];
+export const FOREGROUND_FINALIZER = "foregroundDeletion";
+export const ORPHAN_FINALIZER = "orphan";
+/** The kinds the garbage collector (controllers/garbagecollector.ts) keeps in its graph. */
+export const COLLECTED_KINDS: readonly Kind[] = ["Deployment", "ReplicaSet", "Pod"];
+
+/** Whether obj has the finalizer f. */
+export function hasFinalizer(obj: { metadata: ObjectMeta }, f: string): boolean {
+  return obj.metadata.finalizers?.includes(f) === true;
+}
+
 export function podIsReady(p: Pod): boolean {
   return hasReadyCondition(p.status?.conditions);
 }

@@ -16,6 +16,7 @@ import {
   type Node,
   type ObjectOf,
   type Pod,
+  type PropagationPolicy,
   type ReplicaSet,
 } from "../types.ts";
 import { DESIRED_REPLICAS, MAX_REPLICAS, POD_TEMPLATE_HASH, reconcileDeployment, rollingParams } from "./deployment.ts";
@@ -23,6 +24,8 @@ import { reconcileGarbage } from "./garbagecollector.ts";
 import { reconcileReplicaSet, replicaSetController } from "./replicaset.ts";
 import { ControllerExpectations } from "./expectations.ts";
 import { probeCounts, resetProbes } from "../../probes.ts";
+import { beforeDelete, removedByUpdate } from "../graceful.ts";
+import { applyMergePatch } from "../merge-patch.ts";
 import { reconcilePod } from "./scheduler.ts";
 
 class MapCache implements CacheReader {
@@ -61,7 +64,19 @@ class MapCache implements CacheReader {
         if (!o.metadata.name) o.metadata.name = `${o.metadata.generateName}${this.rv}`;
         this.put(o);
       } else if (w.op === "delete") this.objs.delete(`${w.kind}|${nsName(w.namespace, w.name)}`);
+      else if (w.op === "patch") {
+        const k = `${w.kind}|${nsName(w.namespace, w.name)}`;
+        const next = applyMergePatch(JSON.parse(JSON.stringify(this.objs.get(k))), w.patch) as KubeObject;
+        if (removedByUpdate(next)) this.objs.delete(k);
+        else this.put(next);
+      }
     }
+  }
+  /** Stores obj as a delete with this policy leaves it (or removes it). */
+  deleteWith(obj: KubeObject, policy: PropagationPolicy): void {
+    const d = beforeDelete(obj, undefined, 1_000_000, undefined, policy);
+    if (d.kind === "terminate") this.put(JSON.parse(JSON.stringify(d.object)) as KubeObject);
+    else if (d.kind === "remove") this.objs.delete(`${obj.kind}|${objectKey(obj)}`);
   }
 }
 
@@ -437,6 +452,148 @@ test("the garbage collector deletes a dependent only when its owner's absence is
     ["delete"],
   );
   assert.is(probeCounts().get("kube.gc-orphan-deleted"), 1);
+});
+
+/** A Deployment of `replicas` with its ReplicaSet and pods, as the controllers leave it. */
+function workload(replicas: number): { cache: MapCache; d: Deployment; rs: ReplicaSet } {
+  const cache = new MapCache();
+  const d = cache.put(deployment(replicas)) as Deployment;
+  cache.apply(reconcileDeployment("default/nginx", cache).writes);
+  const rs = cache.list("ReplicaSet")[0]! as ReplicaSet;
+  cache.apply(reconcileReplicaSet(objectKey(rs), cache).writes);
+  return { cache, d, rs };
+}
+
+test("a Deployment deleted in the foreground goes after its ReplicaSet, and the ReplicaSet after its pods", () => {
+  const { cache, d, rs } = workload(2);
+  cache.deleteWith(d, "Foreground");
+  const dKey = "Deployment:default/nginx";
+  const rsKey = `ReplicaSet:${objectKey(rs)}`;
+  cache.synced.set("ReplicaSet", cache.rv - 1);
+  assert.equal(
+    reconcileGarbage(dKey, cache).writes,
+    [],
+    "the ReplicaSet cache is older than the Deployment's deletion",
+  );
+  cache.synced.delete("ReplicaSet");
+  assert.equal(reconcileGarbage(dKey, cache).writes, [], "its ReplicaSet is still there: it waits");
+  const rsDelete = reconcileGarbage(rsKey, cache).writes;
+  assert.equal(
+    rsDelete.map((w) => (w.op === "delete" ? w.propagationPolicy : w.op)),
+    ["Foreground"],
+    "a dependent with dependents of its own goes in the foreground too",
+  );
+  cache.deleteWith(cache.get("ReplicaSet", objectKey(rs))!, "Foreground");
+  assert.equal(reconcileGarbage(rsKey, cache).writes, [], "the ReplicaSet waits for its pods");
+  const pods = cache.list("Pod");
+  assert.is(pods.length, 2);
+  for (const p of pods) {
+    const ws = reconcileGarbage(`Pod:${objectKey(p)}`, cache).writes;
+    assert.equal(
+      ws.map((w) => w.op === "delete" && w.propagationPolicy === undefined),
+      [true],
+    );
+    cache.apply(ws);
+  }
+  cache.apply(reconcileGarbage(rsKey, cache).writes);
+  assert.is(cache.get("ReplicaSet", objectKey(rs)), undefined, "no pod left: its finalizer came off, and it went");
+  cache.apply(reconcileGarbage(dKey, cache).writes);
+  assert.is(cache.get("Deployment", "default/nginx"), undefined);
+});
+
+test("kube-gc-foreground-skips-dependents: the owner loses foregroundDeletion with its dependents still there", () => {
+  const { cache, d } = workload(1);
+  cache.deleteWith(d, "Foreground");
+  cache.apply(reconcileGarbage("Deployment:default/nginx", cache, { foregroundSkipsDependents: true }).writes);
+  assert.is(cache.get("Deployment", "default/nginx"), undefined);
+  assert.is(cache.list("ReplicaSet").length, 1);
+});
+
+test("a Deployment deleted with Orphan takes its reference off its ReplicaSets, then goes; they stay and are not collected", () => {
+  const { cache, d, rs } = workload(2);
+  cache.deleteWith(d, "Orphan");
+  const writes = reconcileGarbage("Deployment:default/nginx", cache).writes;
+  assert.equal(
+    writes.map((w) => (w.op === "patch" ? `${w.kind} ${w.name}` : w.op)),
+    [`ReplicaSet ${rs.metadata.name}`, "Deployment nginx"],
+    "every dependent first, the finalizer last (a failed write ends the pass before it)",
+  );
+  cache.apply(writes);
+  assert.is(cache.get("Deployment", "default/nginx"), undefined);
+  const left = cache.get("ReplicaSet", objectKey(rs))!;
+  assert.is(controllerOf(left), undefined);
+  assert.equal(reconcileGarbage(`ReplicaSet:${objectKey(rs)}`, cache).writes, [], "an orphan is not garbage");
+  assert.is(cache.list("Pod").length, 2, "its pods keep it as their owner");
+  const { cache: c2, d: d2 } = workload(1);
+  c2.deleteWith(d2, "Orphan");
+  c2.apply(reconcileGarbage("Deployment:default/nginx", c2, { orphanKeepsReferences: true }).writes);
+  assert.ok(controllerOf(c2.list("ReplicaSet")[0]!) !== undefined, "the mutant leaves the reference for the collector");
+});
+
+test("a ReplicaSet or a Deployment being deleted makes and scales nothing, and keeps its status", () => {
+  const { cache, d, rs } = workload(2);
+  for (const p of cache.list("Pod")) cache.objs.delete(`Pod|${objectKey(p)}`);
+  cache.deleteWith(cache.get("ReplicaSet", objectKey(rs))!, "Foreground");
+  const rsWrites = reconcileReplicaSet(objectKey(rs), cache).writes;
+  assert.equal(
+    rsWrites.filter((w) => w.op === "create"),
+    [],
+    "no pod made for it",
+  );
+  assert.equal(
+    reconcileReplicaSet(objectKey(rs), cache, undefined, { managesDeleting: true })
+      .writes.map((w) => w.op)
+      .filter((op) => op === "create").length,
+    2,
+    "the mutant makes them again",
+  );
+  cache.objs.delete(`ReplicaSet|${objectKey(rs)}`);
+  cache.deleteWith(d, "Foreground");
+  assert.equal(
+    reconcileDeployment("default/nginx", cache).writes.map((w) => w.op),
+    ["updateStatus"],
+    "no ReplicaSet made",
+  );
+  assert.equal(
+    reconcileDeployment("default/nginx", cache, { syncsDeleting: true }).writes.map((w) => w.op),
+    ["create"],
+  );
+});
+
+test("a Deployment adopts a ReplicaSet no controller owns and its selector matches, if a live read still finds it under its uid", () => {
+  const { cache, rs } = workload(2);
+  const orphan = cache.get("ReplicaSet", objectKey(rs))!;
+  delete orphan.metadata.ownerReferences;
+  cache.objs.delete("Deployment|default/nginx");
+  const d = cache.put({ ...deployment(3), metadata: { ...deployment(3).metadata, uid: "uid-second" } }) as Deployment;
+  const writes = reconcileDeployment("default/nginx", cache).writes;
+  assert.is(writes.length, 1);
+  const w = writes[0]!;
+  assert.ok(w.op === "patch");
+  assert.equal(w.recheck, { kind: "Deployment", namespace: "default", name: "nginx", uid: "uid-second" });
+  assert.equal(
+    (w.patch as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
+    orphan.metadata.resourceVersion,
+  );
+  assert.is(
+    (reconcileDeployment("default/nginx", cache, { adoptsWithoutRecheck: true }).writes[0] as { recheck?: unknown })
+      .recheck,
+    undefined,
+  );
+  cache.apply(writes);
+  assert.is(controllerOf(cache.get("ReplicaSet", objectKey(rs))!)?.uid, d.metadata.uid, "adopted");
+  assert.equal(
+    reconcileDeployment("default/nginx", cache).writes.map((w) => w.op),
+    ["update", "updateStatus"],
+    "then sized for the new Deployment",
+  );
+  const other = cache.get("ReplicaSet", objectKey(rs))!;
+  delete other.metadata.ownerReferences;
+  other.metadata.labels = { app: "other" };
+  assert.ok(
+    reconcileDeployment("default/nginx", cache).writes.every((w) => w.op !== "patch"),
+    "a ReplicaSet outside the selector is not adopted",
+  );
 });
 
 /** A Ready node and its heartbeat Lease (when the scheduler saw the Lease is up to each test). */

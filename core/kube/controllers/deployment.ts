@@ -4,7 +4,17 @@
 import { canonicalEqual, isDecodedDeployment } from "../resources.ts";
 import { defineController, type CacheReader, type ControllerDef, type Reconciled, type Write } from "../controller.ts";
 import { templateHash } from "../hash.ts";
-import { clone, ownerRefTo, type Deployment, type DeploymentStatus, type ReplicaSet } from "../types.ts";
+import { kubeProbe } from "../probes.ts";
+import {
+  clone,
+  controllerOf,
+  isTerminating,
+  matchesLabels,
+  ownerRefTo,
+  type Deployment,
+  type DeploymentStatus,
+  type ReplicaSet,
+} from "../types.ts";
 
 export const POD_TEMPLATE_HASH = "pod-template-hash";
 
@@ -223,6 +233,10 @@ export interface DeploymentControllerOptions {
   scaleKeepsAnnotations?: boolean;
   /** The kube-deployment-scale-skips-stale-annotation mutant: a lone active ReplicaSet of the right size keeps stale annotations. */
   scaleSkipsStaleAnnotation?: boolean;
+  /** The kube-deployment-syncs-deleting mutant: a Deployment being deleted still rolls out. */
+  syncsDeleting?: boolean;
+  /** The kube-deployment-adopts-without-recheck mutant: an orphan is adopted on the cache's word that the Deployment lives. */
+  adoptsWithoutRecheck?: boolean;
 }
 
 export function reconcileDeployment(
@@ -235,6 +249,12 @@ export function reconcileDeployment(
   const rss = cache.ownedBy("ReplicaSet", d).sort(byAge);
   const hash = templateHashOf(d);
   const newRs = rss.find((rs) => rs.metadata.labels?.[POD_TEMPLATE_HASH] === hash);
+  // A Deployment being deleted only keeps its status (syncDeployment's syncStatusOnly): it makes, scales and
+  // adopts no ReplicaSet while the garbage collector takes them (Foreground) or sets them free (Orphan).
+  // MUTANT kube-deployment-syncs-deleting: it goes on rolling out.
+  if (isTerminating(d) && opts.syncsDeleting !== true) return { writes: statusWrite(d, rss, newRs, opts) };
+  const adoptions = adopt(d, cache, opts.adoptsWithoutRecheck === true);
+  if (adoptions.length > 0) return { writes: adoptions };
   const olds = rss.filter((rs) => rs !== newRs);
   const n = d.spec.replicas;
   const { maxSurge, maxUnavailable } = rollingParams(d, opts.unavailableRoundsUp === true);
@@ -247,6 +267,40 @@ export function reconcileDeployment(
     return { writes: [{ op: "create", object: newReplicaSet(d, hash, initial, maxSurge) }] };
   } else writes.push(...rollingUpdate(d, newRs, olds, maxSurge, maxUnavailable, opts));
   return { writes: [...writes, ...statusWrite(d, rss, newRs, opts)] };
+}
+
+/**
+ * ClaimReplicaSets' adoption: a ReplicaSet in d's namespace that no controller owns (a Deployment deleted
+ * with propagationPolicy Orphan left it), matching d's selector and not terminating, gets d as its
+ * controller — by a patch conditional on the version read, and only if a live GET still finds d under its
+ * uid and not terminating (RecheckDeletionTimestamp): the cache may show a Deployment already deleted, and
+ * a ReplicaSet adopted by it would be collected with its pods. `withoutRecheck`: the
+ * kube-deployment-adopts-without-recheck mutant, which trusts the cache.
+ */
+function adopt(d: Deployment, cache: CacheReader, withoutRecheck: boolean): Write[] {
+  const writes: Write[] = [];
+  const uid = d.metadata.uid ?? "";
+  for (const rs of cache.list("ReplicaSet", d.metadata.namespace)) {
+    if (controllerOf(rs) !== undefined || isTerminating(rs)) continue;
+    if (!matchesLabels(rs.metadata.labels, d.spec.selector.matchLabels)) continue;
+    kubeProbe("kube.deployment-adopts-replicaset");
+    writes.push({
+      op: "patch",
+      kind: "ReplicaSet",
+      namespace: rs.metadata.namespace!,
+      name: rs.metadata.name,
+      patch: {
+        metadata: {
+          resourceVersion: rs.metadata.resourceVersion,
+          ownerReferences: [...(rs.metadata.ownerReferences ?? []), ownerRefTo(d)],
+        },
+      },
+      ...(withoutRecheck
+        ? {}
+        : { recheck: { kind: "Deployment" as const, namespace: d.metadata.namespace!, name: d.metadata.name, uid } }),
+    });
+  }
+  return writes;
 }
 
 /** rolloutRolling: the new ReplicaSet up within maxSurge, else the old ones down while minAvailable holds. */

@@ -76,7 +76,7 @@ export function reconcileReplicaSet(
   expectations?: ControllerExpectations,
   mutants: Pick<
     ReplicaSetControllerOptions,
-    "readyFirst" | "statusCountsUnready" | "deletesOneTooMany" | "ignoresExpectations"
+    "readyFirst" | "statusCountsUnready" | "deletesOneTooMany" | "ignoresExpectations" | "managesDeleting"
   > = {},
 ): Reconciled {
   const rs = cache.get("ReplicaSet", key);
@@ -89,7 +89,12 @@ export function reconcileReplicaSet(
   const writes: Write[] = [];
   const diff = pods.length - rs.spec.replicas;
   // MUTANT kube-rs-ignores-expectations: every sync acts, whatever the cache has yet to see of its own writes.
-  const needsSync = expectations === undefined || mutants.ignoresExpectations === true || expectations.satisfied(key);
+  const needsSync =
+    (expectations === undefined || mutants.ignoresExpectations === true || expectations.satisfied(key)) &&
+    // A ReplicaSet being deleted makes and deletes no pods (syncReplicaSet's rs.DeletionTimestamp == nil):
+    // in the foreground, the garbage collector is taking them and waits for the last to go.
+    // MUTANT kube-rs-manages-deleting: it keeps making what the collector takes.
+    (!isTerminating(rs) || mutants.managesDeleting === true);
   if (needsSync && diff < 0) {
     const n = Math.min(-diff, BURST);
     expectations?.expectCreations(key, n);
@@ -140,6 +145,8 @@ export interface ReplicaSetControllerOptions {
   deletesOneTooMany?: boolean;
   /** Mutant kube-rs-ignores-expectations: a sync acts while its expectations are unsatisfied. */
   ignoresExpectations?: boolean;
+  /** Mutant kube-rs-manages-deleting: a ReplicaSet being deleted still makes and deletes pods. */
+  managesDeleting?: boolean;
   /** Mutant kube-rs-expectations-by-name: a pod's owner is resolved by name alone, not by UID. */
   expectationsByName?: boolean;
 }
