@@ -45,6 +45,7 @@ export interface CheckEvidence {
   "kube-lease-transitions": ViolationList;
   "kube-cache-synced": ViolationList;
   "kube-gc-owner-gone": ViolationList;
+  "kube-cascade": ViolationList;
   "kube-ready-truthful": ViolationList;
   "kube-node-capacity": ViolationList;
   "kube-replica-creations": ViolationList;

@@ -983,6 +983,34 @@ export const BUG_CATALOG = [
       "the kubelet's pod worker, which takes a pod first seen with a deletionTimestamp straight to termination without starting it (Kubernetes 1.22's pod lifecycle rework); written by hand for this testbed's bug hunt, judged by kube-grace-period's rule that no container is created once its kubelet saw the pod terminating",
     scenario: "terminating-pods",
   },
+  {
+    name: "kube-gc-foreground-skips-dependents",
+    bug: "the garbage collector takes foregroundDeletion off an owner deleted in the foreground while its dependents are still there: the Deployment goes first, and its ReplicaSets and pods after it, as orphans",
+    modelledOn:
+      "Kubernetes' processDeletingDependentsItem, which removes the finalizer only once no dependent with blockOwnerDeletion is left (the foreground cascading deletion's promise); written by hand for this testbed",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-gc-orphan-keeps-references",
+    bug: "the garbage collector takes orphan off an owner deleted with propagationPolicy Orphan without taking its reference off the dependents: once the owner is gone they name a missing owner, and the collector deletes what it was told to keep",
+    modelledOn:
+      "Kubernetes' orphanDependents, which patches every dependent's ownerReferences before removeFinalizer (kubectl delete --cascade=orphan); written by hand for this testbed",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-rs-manages-deleting",
+    bug: "the ReplicaSet controller keeps making and deleting pods for a ReplicaSet being deleted: in the foreground it makes again the pods the garbage collector takes",
+    modelledOn:
+      "Kubernetes' syncReplicaSet, which calls manageReplicas only while rs.DeletionTimestamp is nil; written by hand for this testbed",
+    scenario: "controller-conflicts",
+  },
+  {
+    name: "kube-deployment-syncs-deleting",
+    bug: "the Deployment controller goes on rolling out a Deployment being deleted: it makes and scales ReplicaSets while the garbage collector takes them or sets them free",
+    modelledOn:
+      "Kubernetes' syncDeployment, which only syncs the status (syncStatusOnly) once d.DeletionTimestamp is set; written by hand for this testbed",
+    scenario: "controller-conflicts",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -143,6 +143,10 @@ const BOUNDS: [BugName, number][] = [
   ["kube-finalizer-added-while-terminating", 40], // [26] terminating-pods: kube-graceful-delete, the drain controller's finalizer put on a pod kubectl had just deleted, from a cache that had not seen the delete (4 of seeds 1..40 since the Deployment controller scales down mid-rollout in proportion; 11 of 1..100 before)
   ["etcd-lease-renew-wait-unanswered", 10], // [2] lease-sessions: assertions, keep-alives left waiting on a revoked lease (4 of seeds 1..20)
   ["etcd-lease-renew-expired", 25], // [10] lease-sessions: lease-safety (4 of seeds 1..60 since half its seeds grant under explicit IDs; 13 of 1..300 before; kv-chaos caught it first at 3622 before it drew more traffic kinds, and scenarios/etcd/regressions.test.ts holds its seeds 2757 and 3349)
+  ["kube-gc-foreground-skips-dependents", 30], // [18] controller-conflicts: kube-cascade, the Deployment deleted in the foreground gone before its ReplicaSets (6 of seeds 1..60: the seeds that draw --cascade=foreground)
+  ["kube-gc-orphan-keeps-references", 20], // [11] controller-conflicts: kube-cascade, the Deployment deleted orphaning its ReplicaSets gone while they still named it (7 of seeds 1..60: the seeds that draw --cascade=orphan)
+  ["kube-rs-manages-deleting", 30], // [18] controller-conflicts: kube-cascade, pods made for a ReplicaSet its cache showed being deleted (6 of seeds 1..60; kube-min-available 1)
+  ["kube-deployment-syncs-deleting", 20], // [11] controller-conflicts: kube-cascade, ReplicaSets scaled for a Deployment its cache showed being deleted (10 of seeds 1..60)
 ];
 
 /**

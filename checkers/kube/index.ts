@@ -17,6 +17,7 @@ import { checkRollout, type RolloutCheckOptions } from "./rollout.ts";
 import { checkCacheSynced } from "./synced.ts";
 import { checkReadsFresh } from "./fresh.ts";
 import { checkGarbageCollection } from "./gc.ts";
+import { checkCascade } from "./cascade.ts";
 import { checkReadyTruthful } from "./ready.ts";
 import { checkNodeCapacity } from "./capacity.ts";
 import { checkSchedulerFit } from "./scheduler-fit.ts";
@@ -33,6 +34,7 @@ export { checkInformerStreams } from "./informer.ts";
 export { checkCacheSynced } from "./synced.ts";
 export { checkReadsFresh } from "./fresh.ts";
 export { checkGarbageCollection } from "./gc.ts";
+export { checkCascade } from "./cascade.ts";
 export { checkReadyTruthful } from "./ready.ts";
 export { checkNodeCapacity } from "./capacity.ts";
 export { checkSchedulerFit } from "./scheduler-fit.ts";
@@ -60,6 +62,7 @@ export function checkKubeSafety(obs: KubeObservations, rollout: RolloutCheckOpti
     checkLeaseTransitions(obs.versions),
     checkCacheSynced(obs),
     checkGarbageCollection(obs),
+    checkCascade(obs, caches),
     checkReadyTruthful(obs, {
       ...(rollout.faults !== undefined ? { faults: rollout.faults } : {}),
       ...(rollout.explainUs !== undefined ? { explainUs: rollout.explainUs } : {}),

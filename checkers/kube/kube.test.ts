@@ -390,6 +390,7 @@ test("checkKube runs every rule and liveness when given a snapshot", () => {
       "kube-lease-transitions",
       "kube-cache-synced",
       "kube-gc-owner-gone",
+      "kube-cascade",
       "kube-ready-truthful",
       "kube-node-capacity",
       "kube-scheduler-fit",

@@ -183,6 +183,7 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-deployment-unavailable-unclamped") ? { unavailableUnclamped: true } : {}),
             ...(bugs.has("kube-deployment-scale-keeps-annotations") ? { scaleKeepsAnnotations: true } : {}),
             ...(bugs.has("kube-deployment-scale-skips-stale-annotation") ? { scaleSkipsStaleAnnotation: true } : {}),
+            ...(bugs.has("kube-deployment-syncs-deleting") ? { syncsDeleting: true } : {}),
           }),
           replicaSetController({
             ...(bugs.has("kube-rs-deletes-ready-first") ? { readyFirst: true } : {}),
@@ -190,8 +191,13 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-rs-deletes-one-too-many") ? { deletesOneTooMany: true } : {}),
             ...(bugs.has("kube-rs-ignores-expectations") ? { ignoresExpectations: true } : {}),
             ...(bugs.has("kube-rs-expectations-by-name") ? { expectationsByName: true } : {}),
+            ...(bugs.has("kube-rs-manages-deleting") ? { managesDeleting: true } : {}),
           }),
-          garbageCollector(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
+          garbageCollector({
+            ...(bugs.has("kube-gc-owner-by-name") ? { ownerByName: true } : {}),
+            ...(bugs.has("kube-gc-foreground-skips-dependents") ? { foregroundSkipsDependents: true } : {}),
+            ...(bugs.has("kube-gc-orphan-keeps-references") ? { orphanKeepsReferences: true } : {}),
+          }),
           ...(opts.nodeLifecycle ? [nodeLifecycleController(opts.nodeLifecycle, bugs)] : []),
         ],
         leaderElection: { namespace: "kube-system", name: "kube-controller-manager", ...leaderTiming },

@@ -30,6 +30,8 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
   let t0 = 0;
   /** When the current step was first tried. */
   let startedAt: number | undefined;
+  /** The uid a foreground or orphaning delete of the current step was accepted for (it then waits). */
+  let deletionRequested: string | undefined;
 
   const run = () => {
     const step = cfg.steps[next];
@@ -59,6 +61,7 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
         ...(step.kind === "delete-pods" ? { disruptive: true } : {}),
       });
       startedAt = undefined;
+      deletionRequested = undefined;
       next++;
       run();
     });
@@ -104,8 +107,30 @@ export function kubectl(env: Env, cfg: KubectlConfig): KubectlProcess {
         return client.get("Deployment", s.namespace, s.name, (g) => {
           if (!g.ok) return cb(g.status.reason === "NotFound");
           const uid = g.value.metadata.uid;
-          client.delete("Deployment", s.namespace, s.name, uid ? { uid } : {}, (r) =>
-            cb(r.ok || r.status.reason === "NotFound"),
+          const policy = s.propagationPolicy;
+          if (policy === undefined)
+            return client.delete("Deployment", s.namespace, s.name, uid ? { uid } : {}, (r) =>
+              cb(r.ok || r.status.reason === "NotFound"),
+            );
+          // kubectl's --wait: a foreground or orphaning delete leaves the Deployment terminating until the
+          // garbage collector is done; the step ends when it is gone (read again after each retry).
+          if (
+            deletionRequested !== undefined &&
+            deletionRequested === uid &&
+            g.value.metadata.deletionTimestamp !== undefined
+          )
+            return cb(false);
+          client.delete(
+            "Deployment",
+            s.namespace,
+            s.name,
+            uid ? { uid } : {},
+            (r) => {
+              if (r.ok && r.accepted === true) deletionRequested = uid;
+              cb((r.ok && r.accepted !== true) || (!r.ok && r.status.reason === "NotFound"));
+            },
+            undefined,
+            policy,
           );
         });
     }

@@ -63,4 +63,26 @@ test("a delete-pods action takes a kubectl label selector and a grace period; a 
   );
 });
 
+test("a delete action takes kubectl's --cascade (background is the default and adds nothing); a bad one is refused, naming the field", () => {
+  const steps = workloadSteps(
+    [],
+    [
+      { at: 1, kind: "delete", deployment: "shop/web", cascade: "foreground" },
+      { at: 2, kind: "delete", deployment: "web", cascade: "orphan" },
+      { at: 3, kind: "delete", deployment: "web", cascade: "background" },
+    ],
+  );
+  assert.equal(steps, [
+    { at: 1, kind: "delete", namespace: "shop", name: "web", propagationPolicy: "Foreground" },
+    { at: 2, kind: "delete", namespace: "default", name: "web", propagationPolicy: "Orphan" },
+    { at: 3, kind: "delete", namespace: "default", name: "web" },
+  ]);
+  assert.is(describeStep(steps[0]!), "delete deployment shop/web --cascade=foreground");
+  assert.is(describeStep(steps[2]!), "delete deployment default/web");
+  assert.throws(
+    () => workloadSteps([], [{ at: 0, kind: "delete", deployment: "web", cascade: "Foreground" as never }]),
+    /actions\[0\]\.cascade: expected background, foreground or orphan, got "Foreground"/,
+  );
+});
+
 test.run();

@@ -1,7 +1,7 @@
 // Workload actions over time (scale, image change, delete, apply more manifests) and the state they
 // should leave behind, which liveness compares the cluster against.
 import { DNS_LABEL, parseManifests } from "../../core/kube/manifest.ts";
-import { nsName, type Deployment, type KubeObject } from "../../core/kube/types.ts";
+import { nsName, type Deployment, type KubeObject, type PropagationPolicy } from "../../core/kube/types.ts";
 import type { ExpectedDeployment } from "../../checkers/kube/pending.ts";
 
 export type { ExpectedDeployment };
@@ -10,7 +10,11 @@ export type WorkloadAction =
   /** `deployment` is "namespace/name" or "name" (namespace default). */
   | { at: number; kind: "scale"; deployment: string; replicas: number }
   | { at: number; kind: "image"; deployment: string; image: string; container?: string }
-  | { at: number; kind: "delete"; deployment: string }
+  /**
+   * `kubectl delete deployment`, with kubectl's --cascade (absent: background). kubectl waits until the
+   * object is gone (--wait): a foreground or orphaning delete ends when the garbage collector is done.
+   */
+  | { at: number; kind: "delete"; deployment: string; cascade?: Cascade }
   /** Creates the manifest's objects (or replaces their spec if they exist). */
   | { at: number; kind: "apply"; manifest: string }
   /**
@@ -39,7 +43,7 @@ export type WorkloadStep =
   | { at: number; kind: "apply"; objects: KubeObject[] }
   | { at: number; kind: "scale"; namespace: string; name: string; replicas: number }
   | { at: number; kind: "image"; namespace: string; name: string; image: string; container?: string }
-  | { at: number; kind: "delete"; namespace: string; name: string }
+  | { at: number; kind: "delete"; namespace: string; name: string; propagationPolicy?: PropagationPolicy }
   | { at: number; kind: "get"; resource: GetResource; namespace?: string }
   | {
       at: number;
@@ -91,9 +95,18 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
           ...(a.container ? { container: a.container } : {}),
         });
         break;
-      case "delete":
-        steps.push({ at: a.at, kind: "delete", ...deploymentRef(a.deployment) });
+      case "delete": {
+        const cascade = a.cascade;
+        if (cascade !== undefined && !Object.hasOwn(CASCADE_POLICY, cascade))
+          throw new Error(`${f}.cascade: expected background, foreground or orphan, got ${JSON.stringify(cascade)}`);
+        steps.push({
+          at: a.at,
+          kind: "delete",
+          ...deploymentRef(a.deployment),
+          ...(cascade !== undefined && cascade !== "background" ? { propagationPolicy: CASCADE_POLICY[cascade] } : {}),
+        });
         break;
+      }
       case "apply":
         steps.push({ at: a.at, kind: "apply", objects: parseManifests(a.manifest, `${f}.manifest`) });
         break;
@@ -138,6 +151,14 @@ export function workloadSteps(manifests: readonly KubeObject[], actions: readonl
   return steps;
 }
 
+/** kubectl delete's --cascade. */
+export type Cascade = "background" | "foreground" | "orphan";
+const CASCADE_POLICY: Record<Cascade, PropagationPolicy> = {
+  background: "Background",
+  foreground: "Foreground",
+  orphan: "Orphan",
+};
+
 export function describeStep(s: WorkloadStep): string {
   switch (s.kind) {
     case "apply":
@@ -147,7 +168,7 @@ export function describeStep(s: WorkloadStep): string {
     case "image":
       return `set image of deployment ${s.namespace}/${s.name} to ${s.image}`;
     case "delete":
-      return `delete deployment ${s.namespace}/${s.name}`;
+      return `delete deployment ${s.namespace}/${s.name}${s.propagationPolicy === undefined ? "" : ` --cascade=${s.propagationPolicy.toLowerCase()}`}`;
     case "get":
       return s.namespace === undefined ? `get ${s.resource}` : `get ${s.resource} -n ${s.namespace}`;
     case "delete-pods": {

@@ -4,8 +4,8 @@
 // before the storm), at seed 6 once the ReplicaSet controller kept no mutation cache (6, 20, 30, 34 and 68 of 1..68), at seed 34 once the Deployment controller scaled down mid-rollout in proportion (the first of 1..40), at seed 59 since it keeps no mutation cache (59 and 113 of 1..113); the protocol rule flags all 30; the clean build passes those seeds.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { runScenario } from "../runner.ts";
-import { controllerConflicts } from "./scenarios.ts";
+import { resolveRun, runScenario } from "../runner.ts";
+import { controllerConflicts, type KubeOptions } from "./scenarios.ts";
 
 test("kube-bind-no-precondition: a stale bind moves a bound pod at controller-conflicts seed 59 (bind storm); the clean build keeps every binding", () => {
   const bad = runScenario({ scenario: controllerConflicts, seed: 59, bugs: ["kube-bind-no-precondition"] });
@@ -32,7 +32,16 @@ test("kube-max-surge: a ReplicaSet scale sent on the old replicas and held by a 
 test("a Deployment deleted and created again (controller-conflicts seed 360): the old one's ReplicaSets and pods are collected, and a delete held by a paused apiserver cannot take the new one", () => {
   // Found by the first sweep with re-creation: kubectl's delete, sent without preconditions and held by
   // a paused apiserver, landed after the re-create and deleted the new Deployment. It now names the uid.
-  const r = runScenario({ scenario: controllerConflicts, seed: 360 });
+  // The seed now draws --cascade=orphan for that delete; the regression is the background delete's, run
+  // with the seed's options and faults otherwise as they are.
+  const { options } = resolveRun(controllerConflicts, 360);
+  const drawn = options as KubeOptions;
+  assert.ok(drawn.actions.some((a) => a.kind === "delete" && a.cascade === "orphan"));
+  const background = {
+    ...drawn,
+    actions: drawn.actions.map((a) => (a.kind === "delete" ? { at: a.at, kind: a.kind, deployment: a.deployment } : a)),
+  };
+  const r = runScenario({ scenario: controllerConflicts, seed: 360, options: background });
   const actions = (r.options as { actions: { kind: string }[] }).actions.map((a) => a.kind);
   assert.ok(actions.includes("delete") && actions.at(-1) === "apply", "seed 360 deletes and re-applies nginx");
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));

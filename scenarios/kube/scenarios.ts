@@ -483,15 +483,20 @@ function withBindStorm(rng: Rng, o: KubeOptions): KubeOptions {
 /**
  * On half the seeds (drawn last), the Deployment is deleted once the other actions are done and applied
  * again under its name a moment later: the garbage collector must take every ReplicaSet and pod of the
- * old one (by uid: the new one is a namesake, not their owner) and none of the new one's.
+ * old one (by uid: the new one is a namesake, not their owner) and none of the new one's. The delete's
+ * --cascade is drawn after that, a third each: background (the collector takes them after the Deployment
+ * is gone), foreground (it takes them first, pods before their ReplicaSet, and the Deployment goes last)
+ * or orphan (it sets them free, and the Deployment made again adopts them).
  */
 function withRecreate(rng: Rng, o: KubeOptions): KubeOptions {
   if (!rng.chance(0.5)) return o;
   const deleteAt = 5_250_000;
+  const applyAt = deleteAt + 100_000 * rng.int(1, 5);
+  const cascade = (["background", "foreground", "orphan"] as const)[rng.int(0, 2)]!;
   const actions: WorkloadAction[] = [
     ...o.actions,
-    { at: deleteAt, kind: "delete", deployment: "nginx" },
-    { at: deleteAt + 100_000 * rng.int(1, 5), kind: "apply", manifest: NGINX_MANIFEST },
+    { at: deleteAt, kind: "delete", deployment: "nginx", ...(cascade !== "background" ? { cascade } : {}) },
+    { at: applyAt, kind: "apply", manifest: NGINX_MANIFEST },
   ];
   return { ...o, actions };
 }
@@ -499,7 +504,7 @@ function withRecreate(rng: Rng, o: KubeOptions): KubeOptions {
 export const controllerConflicts: ScenarioDef<KubeOptions> = {
   name: "controller-conflicts",
   description:
-    "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers, then (half the seeds) the Deployment deleted and created again; every update must keep its precondition",
+    "many writers on the same objects: rapid scale and image changes racing the controllers through several apiservers, then (half the seeds) the Deployment deleted (cascade background, foreground or orphan) and created again; every update must keep its precondition",
   resolve: (rng) =>
     withRecreate(
       rng,

@@ -220,7 +220,15 @@ const action = z.discriminatedUnion("kind", [
     image: z.string().min(1),
     container: z.string().min(1).optional(),
   }),
-  z.strictObject({ at: us(0), kind: z.literal("delete"), deployment: z.string().min(1) }),
+  z.strictObject({
+    at: us(0),
+    kind: z.literal("delete"),
+    deployment: z.string().min(1),
+    cascade: z
+      .enum(["background", "foreground", "orphan"])
+      .optional()
+      .describe("kubectl delete --cascade; kubectl waits until the Deployment is gone"),
+  }),
   z.strictObject({ at: us(0), kind: z.literal("apply"), manifest: z.string().min(1) }),
   z.strictObject({
     at: us(0),

@@ -575,11 +575,6 @@ test("a Deployment adopts a ReplicaSet no controller owns and its selector match
     (w.patch as { metadata: { resourceVersion: string } }).metadata.resourceVersion,
     orphan.metadata.resourceVersion,
   );
-  assert.is(
-    (reconcileDeployment("default/nginx", cache, { adoptsWithoutRecheck: true }).writes[0] as { recheck?: unknown })
-      .recheck,
-    undefined,
-  );
   cache.apply(writes);
   assert.is(controllerOf(cache.get("ReplicaSet", objectKey(rs))!)?.uid, d.metadata.uid, "adopted");
   assert.equal(

@@ -235,8 +235,6 @@ export interface DeploymentControllerOptions {
   scaleSkipsStaleAnnotation?: boolean;
   /** The kube-deployment-syncs-deleting mutant: a Deployment being deleted still rolls out. */
   syncsDeleting?: boolean;
-  /** The kube-deployment-adopts-without-recheck mutant: an orphan is adopted on the cache's word that the Deployment lives. */
-  adoptsWithoutRecheck?: boolean;
 }
 
 export function reconcileDeployment(
@@ -253,7 +251,7 @@ export function reconcileDeployment(
   // adopts no ReplicaSet while the garbage collector takes them (Foreground) or sets them free (Orphan).
   // MUTANT kube-deployment-syncs-deleting: it goes on rolling out.
   if (isTerminating(d) && opts.syncsDeleting !== true) return { writes: statusWrite(d, rss, newRs, opts) };
-  const adoptions = adopt(d, cache, opts.adoptsWithoutRecheck === true);
+  const adoptions = adopt(d, cache);
   if (adoptions.length > 0) return { writes: adoptions };
   const olds = rss.filter((rs) => rs !== newRs);
   const n = d.spec.replicas;
@@ -273,11 +271,10 @@ export function reconcileDeployment(
  * ClaimReplicaSets' adoption: a ReplicaSet in d's namespace that no controller owns (a Deployment deleted
  * with propagationPolicy Orphan left it), matching d's selector and not terminating, gets d as its
  * controller — by a patch conditional on the version read, and only if a live GET still finds d under its
- * uid and not terminating (RecheckDeletionTimestamp): the cache may show a Deployment already deleted, and
- * a ReplicaSet adopted by it would be collected with its pods. `withoutRecheck`: the
- * kube-deployment-adopts-without-recheck mutant, which trusts the cache.
+ * uid and not terminating (RecheckDeletionTimestamp, kubernetes PR #42938): the cache may show a Deployment already deleted, and
+ * a ReplicaSet adopted by it would be collected with its pods.
  */
-function adopt(d: Deployment, cache: CacheReader, withoutRecheck: boolean): Write[] {
+function adopt(d: Deployment, cache: CacheReader): Write[] {
   const writes: Write[] = [];
   const uid = d.metadata.uid ?? "";
   for (const rs of cache.list("ReplicaSet", d.metadata.namespace)) {
@@ -295,9 +292,7 @@ function adopt(d: Deployment, cache: CacheReader, withoutRecheck: boolean): Writ
           ownerReferences: [...(rs.metadata.ownerReferences ?? []), ownerRefTo(d)],
         },
       },
-      ...(withoutRecheck
-        ? {}
-        : { recheck: { kind: "Deployment" as const, namespace: d.metadata.namespace!, name: d.metadata.name, uid } }),
+      recheck: { kind: "Deployment", namespace: d.metadata.namespace!, name: d.metadata.name, uid },
     });
   }
   return writes;
