@@ -104,6 +104,7 @@ test("under random faults on every control-plane process the cluster converges a
         "kube-lease-transitions",
         "kube-cache-synced",
         "kube-gc-owner-gone",
+        "kube-cascade",
         "kube-ready-truthful",
         "kube-node-capacity",
         "kube-scheduler-fit",

@@ -316,7 +316,8 @@ export class ControllerRuntime {
         if (c === undefined) return send();
         return this.client.get(c.kind, c.namespace, c.name, (g) => {
           if (g.ok && g.value.metadata.uid === c.uid && !isTerminating(g.value)) return send();
-          kubeProbe("kube.adoption-recheck-refused");
+          // A read that failed says nothing about the owner: the write fails all the same, and is retried.
+          if (g.ok || g.status.reason === "NotFound") kubeProbe("kube.adoption-recheck-refused");
           cb(false);
         });
       }

@@ -2,7 +2,11 @@
 // below is hit by the named seed. The rest are hit by unit tests beside the code: the registry's
 // (create-already-exists, guaranteed-update-cas-retry, list-continue-expired,
 // delete-precondition-failed, watch-delete-without-prev-kv) and the controllers'
-// (expectations-unsatisfied, expectations-expired, gc-orphan-deleted).
+// (expectations-unsatisfied, expectations-expired, gc-orphan-deleted). adoption-recheck-refused, an
+// adoption whose live read finds its Deployment gone or terminating, was reached by no seed of 61..200:
+// in controller-conflicts a ReplicaSet is orphaned only once its Deployment is terminating, and no
+// Deployment controller's cache showed the orphan before that (an adoption without the recheck passed
+// seeds 1..1500).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { probeCounts, resetProbes } from "../../core/probes.ts";
@@ -46,6 +50,18 @@ test("controller-conflicts seed 59 (a bind storm whose scheduler binds with a st
 
 test("deployment-rollout seed 12 (the scheduler leader paused) reaches the lease gate and the ReplicaSet expectations", () => {
   expectHits(reached(deploymentRollout, 12), ["kube.gate-refused", "kube.expectations-unsatisfied"]);
+});
+
+test("controller-conflicts seeds 18 and 11 (the Deployment deleted with --cascade=foreground, then =orphan) reach the garbage collector's foreground and orphan paths and the adoption of the orphans", () => {
+  expectHits(reached(controllerConflicts, 18), [
+    "kube.gc-foreground-dependent-deleted",
+    "kube.gc-foreground-finalizer-removed",
+  ]);
+  expectHits(reached(controllerConflicts, 11), [
+    "kube.gc-dependent-orphaned",
+    "kube.gc-orphan-finalizer-removed",
+    "kube.deployment-adopts-replicaset",
+  ]);
 });
 
 test("every kube probe has a description, and at least ten exist", () => {
