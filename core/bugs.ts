@@ -1011,6 +1011,20 @@ export const BUG_CATALOG = [
       "Kubernetes' syncDeployment, which only syncs the status (syncStatusOnly) once d.DeletionTimestamp is set; written by hand for this testbed",
     scenario: "controller-conflicts",
   },
+  {
+    name: "etcd-auth-disable-keeps-tokens",
+    bug: "auth disable leaves every simple token alive: once auth is on again, a token issued before the disable is served",
+    modelledOn:
+      'etcd PR #5748 (2016, "disabling auth in v3 API"), whose AuthDisable began to invalidate every token; reached once auth-revoke\'s operator began turning auth off for a maintenance window',
+    scenario: "auth-revoke",
+  },
+  {
+    name: "etcd-auth-checks-while-disabled",
+    bug: "a member goes on checking requests against the auth store after auth was disabled: a request without a token, or a user's outside its grant, is refused while auth is off",
+    modelledOn:
+      "etcd's isOpPermitted, which permits everything while auth is off (\"now auth passes unconditionally\", PR #5748's e2e test); written by hand for this testbed, reached once auth-revoke's operator began turning auth off for a maintenance window",
+    scenario: "auth-revoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

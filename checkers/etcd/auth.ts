@@ -10,7 +10,8 @@
 //  - no write is answered auth-old-revision: etcd proposes such a request again (raftRequest);
 //  - no request inside its grant is refused: a linearizable read or a write refused with
 //    "permission denied" was not permitted by some auth state in force during it (etcd checks a read
-//    after its ReadIndex wait and a write when it is applied, so the state it used was in force then).
+//    after its ReadIndex wait and a write when it is applied, so the state it used was in force then),
+//    and one refused for want of a user ("user name is empty": no token) met some state with auth on.
 // Principals are the history's clients that speak for a user (or for nobody: no token); other clients
 // (the operator, probes) are not judged. A watch is judged at its creation, the only time etcd checks it
 // (it keeps streaming after a revoke); one with no token, when the member that created it surely had auth
@@ -212,6 +213,18 @@ export function checkAuth(input: AuthCheckInput): CheckResult {
         refusedInside++;
         violations.push(
           `op #${op.id} by ${who(op)} (${describe(op.request)}) was refused as permission denied although every auth state in force during it grants it`,
+        );
+      }
+      continue;
+    }
+    if (op.error === "user-empty") {
+      // No token: refused only with auth on. A serializable read is checked on its member's own state,
+      // which may lag the cluster's.
+      const serializable = op.request.kind === "range" && op.request.range.serializable === true;
+      if (!serializable && !someStateDuring(op, (s) => s.enabled)) {
+        refusedInside++;
+        violations.push(
+          `op #${op.id} by ${who(op)} (${describe(op.request)}) was refused for want of a user although auth was off throughout`,
         );
       }
       continue;

@@ -111,6 +111,15 @@ export class MemberAuth {
     return this.state.enabled;
   }
 
+  /**
+   * The mutant etcd-auth-checks-while-disabled, once this member applied an auth disable (and no enable
+   * since): it checks requests as if auth were on.
+   */
+  get checksWhileDisabled(): boolean {
+    return this.turnedOff && this.opts.bugs.has("etcd-auth-checks-while-disabled");
+  }
+  private turnedOff = false;
+
   snapshotField(): { auth?: AuthState } {
     return this.used ? { auth: this.state } : {};
   }
@@ -183,7 +192,7 @@ export class MemberAuth {
 
   /** A read served here (range, read-only Txn): checked against this member's auth state when served. */
   readRefusal(token: string | undefined, request: EtcdRequest): EtcdErrorCode | undefined {
-    if (!this.state.enabled && token === undefined) return undefined;
+    if (!this.state.enabled && token === undefined && !this.checksWhileDisabled) return undefined;
     const r = this.resolveNow(token);
     if (r.error !== undefined) return r.error;
     return authCheck(this.state, r.info, request, this.permCtx(this.host.leaseKeys));
@@ -248,6 +257,7 @@ export class MemberAuth {
       nestedTxnUnchecked: this.opts.bugs.has("etcd-auth-nested-txn-unchecked"),
       txnPutKeyOnly: this.opts.bugs.has("etcd-auth-txn-put-side-reads-unchecked"),
       leaseRevokeUnchecked: this.opts.bugs.has("etcd-auth-lease-revoke-unchecked"),
+      checksWhileDisabled: this.checksWhileDisabled,
       ...(this.opts.bugs.has("etcd-auth-perm-cache-stale") ? { permsFrom: this.permCache } : {}),
     };
   }
@@ -303,9 +313,16 @@ export class MemberAuth {
       // etcd PR #22386: while NOSPACE is active the applier chain has no auth applier, so no admin check.
       skipAdminCheck: this.opts.bugs.has("etcd-auth-dropped-during-nospace") && this.host.noSpaceActive(),
     });
+    if (before.enabled && !r.state.enabled) this.turnedOff = true;
+    if (r.state.enabled) this.turnedOff = false;
     this.state = r.state;
     if (e.request.op !== "roleGrantPermission") this.permCache = r.state;
-    const keepTokens = r.invalidate !== "*" && this.opts.bugs.has("etcd-auth-tokens-survive-password-change");
+    // MUTANT etcd-auth-disable-keeps-tokens: auth disable leaves every token alive (etcd before PR #5748,
+    // whose AuthDisable began to "invalidate every token"): after auth is on again they are served.
+    const keepTokens =
+      r.invalidate === "*"
+        ? this.opts.bugs.has("etcd-auth-disable-keeps-tokens")
+        : this.opts.bugs.has("etcd-auth-tokens-survive-password-change");
     if (r.invalidate !== undefined && !keepTokens) this.tokens.invalidate(r.invalidate);
     let response = r.response;
     if (r.error === undefined && e.request.op === "authenticate" && e.token !== undefined) {

@@ -161,6 +161,8 @@ export interface PermissionContext {
   txnPutKeyOnly?: boolean;
   /** Mutant etcd-auth-lease-revoke-unchecked (etcd before PR #8031): anyone may revoke any lease. */
   leaseRevokeUnchecked?: boolean;
+  /** Mutant etcd-auth-checks-while-disabled: a member goes on checking requests after auth was disabled. */
+  checksWhileDisabled?: boolean;
 }
 
 /**
@@ -226,7 +228,9 @@ export function authCheck(
   req: EtcdRequest,
   ctx: PermissionContext & { skipRevisionCheck?: boolean; permsFrom?: AuthState },
 ): EtcdErrorCode | undefined {
-  if (!state.enabled || !isCheckedRequest(req)) return undefined;
+  if (!isCheckedRequest(req)) return undefined;
+  // MUTANT etcd-auth-checks-while-disabled: auth off stops nothing being checked.
+  if (!state.enabled && ctx.checksWhileDisabled !== true) return undefined;
   if (info === undefined) return "user-empty";
   if (info.revision < state.revision && ctx.skipRevisionCheck !== true) return "auth-old-revision";
   // permsFrom: the mutant etcd-auth-perm-cache-stale's cached state, missing the latest permission grants.

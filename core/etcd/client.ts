@@ -468,6 +468,10 @@ export class EtcdClient implements KV {
     if (auth === undefined) return cb({ ok: false, error: "user-empty", unknown: false });
     this.authRequest({ op: "authenticate", name: auth.user, password: auth.password }, (r) => {
       if (r.ok) this.token = r.value.token;
+      // Auth is off: the old token is dead and no new one comes; requests go without one (clientv3 since
+      // etcd PR #13577, "Reset auth token when failing to authenticate due to auth being disabled"). Kept,
+      // it would be refused as an invalid auth token by an etcd 3.4 member, auth off or not.
+      else if (r.error === "auth-not-enabled") this.token = undefined;
       cb(r);
     });
   }

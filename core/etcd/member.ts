@@ -1085,7 +1085,7 @@ export class EtcdMember implements Actor {
     // The mutant re-creates etcd PR #22386: raising NOSPACE rebuilt the applier chain without the auth
     // applier, so until the disarm no write was permission-checked.
     if (
-      (data.auth !== undefined || this.auth.enabled) &&
+      (data.auth !== undefined || this.auth.enabled || this.auth.checksWhileDisabled) &&
       !(this.alarms.noSpace && this.bugs.has("etcd-auth-dropped-during-nospace"))
     ) {
       // etcd's authApplierV3: every member checks the request against the auth state at this log

@@ -13,7 +13,10 @@
 //    (raise or disarm a NOSPACE alarm, list alarms, defragment: GHSA-q8m4-xhhv-38mg, etcd let anyone call
 //    Alarm) and try to remove a member or add a learner (etcd #7181): auth-rogues.ts.
 // The operator (root) also resets the agent's password now and then (every token of the agent dies),
-// and tokens expire after a short --auth-token-ttl: clients authenticate again. On half the seeds etcd has
+// and tokens expire after a short --auth-token-ttl: clients authenticate again. On a third of the seeds
+// root turns auth off for a maintenance window and on again: every token dies, no one is checked while
+// it is off (a client whose Authenticate answers that auth is off goes on without a token), and the
+// rogues go quiet from the disable on (with auth off anyone may remove a member). On half the seeds etcd has
 // a space quota that root fills: the principals work on through a NOSPACE alarm until an operator
 // compacts, defragments and disarms (etcd PR #22386: the alarm dropped every write's permission check).
 // Faults run meanwhile:
@@ -53,7 +56,9 @@ import { DEFAULT_LIMITS } from "../../core/etcd/member.ts";
 
 /**
  * The operator's changes: the agent's role, its role's permission (revoked, or downgraded to READ or to
- * WRITE only, then granted READWRITE again), the agent's password (same one: every token dies).
+ * WRITE only, then granted READWRITE again), the agent's password (same one: every token dies), and auth
+ * itself (turned off for a maintenance window and on again: every token dies, and while it is off etcd
+ * checks no one).
  */
 export const AUTH_CHANGES = [
   "revoke-role",
@@ -63,6 +68,8 @@ export const AUTH_CHANGES = [
   "writeonly-perm",
   "grant-perm",
   "reset-password",
+  "disable-auth",
+  "enable-auth",
 ] as const;
 export type AuthChange = (typeof AUTH_CHANGES)[number];
 
@@ -146,6 +153,10 @@ function changeRequest(c: AuthChange): AuthRequest {
       return { op: "roleGrantPermission", name: "node", perm: { ...PODS, permType: "READWRITE" } };
     case "reset-password":
       return { op: "userChangePassword", name: "agent", password: PASSWORDS.agent! };
+    case "disable-auth":
+      return { op: "authDisable" };
+    case "enable-auth":
+      return { op: "authEnable" };
   }
 }
 
@@ -352,6 +363,10 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   // The operator: root, through etcd's Auth service; it sets auth up, then follows its plan.
   const log: { time: number; what: string; result: string }[] = [];
   let setupDone = false;
+  /** Root has sent auth disable (the rogues go quiet from then on). */
+  let authTurnedOff = false;
+  /** The operator has made its last change (answered, or given up on). */
+  let planDone = false;
   world.spawn("operator", (env) => {
     const c = rootClient(env, 10);
     // A call still unanswered when the run ends (its answer lost, its timeout not yet due) may have been applied.
@@ -369,10 +384,14 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     };
     const plan = (i: number): void => {
       const step = o.authPlan[i];
-      if (step === undefined) return;
-      env.setTimer(Math.max(0, step.at - world.now), () =>
-        runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note),
-      );
+      if (step === undefined) {
+        planDone = true;
+        return;
+      }
+      env.setTimer(Math.max(0, step.at - world.now), () => {
+        if (step.change === "disable-auth") authTurnedOff = true;
+        runAuthRequests(env, c, [changeRequest(step.change)], () => plan(i + 1), note);
+      });
     };
     const setup = (): void =>
       runAuthRequests(
@@ -418,6 +437,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
             calls: maintCalls,
             logins: authCalls,
             alarmCalls,
+            quiet: () => authTurnedOff,
           })
         : undefined;
       let seq = 0;
@@ -567,8 +587,10 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
   const nospaceHandled = () =>
     o.quotaBackendBytes === 0 || ([...alarmViews.values()].every((v) => v.size === 0) && !nospaceLog.busy);
   // The operator's set-up may still be retrying (a fault took its auth enable): the run waits for it too.
+  // A plan that turns auth off turns it on again: the run waits for the operator's last change then.
+  const togglesAuth = o.authPlan.some((s) => s.change === "enable-auth");
   const live = world.runUntilPredicate(
-    () => setupDone && probeDone && converged() === undefined && nospaceHandled(),
+    () => setupDone && (planDone || !togglesAuth) && probeDone && converged() === undefined && nospaceHandled(),
     healedAt + o.livenessBoundUs,
   );
   world.runUntil(world.now + 200_000);
@@ -641,7 +663,9 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     verdict: live && authOn ? "pass" : "fail",
     message: !authOn
       ? authTimeline.some((p) => p.state.enabled)
-        ? "auth is off at the end, though the operator never turned it off"
+        ? togglesAuth
+          ? "auth is off at the end, though the operator turned it on again after its maintenance window"
+          : "auth is off at the end, though the operator never turned it off"
         : "auth never came on: the operator's set-up was never applied"
       : live
         ? `converged and served root's probe ${((world.now - healedAt) / 1000).toFixed(0)}ms after heal`
@@ -658,7 +682,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
 export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
   name: "auth-revoke",
   description:
-    "etcd auth on: an operator revokes and re-grants a node agent's role and permission under partitions, crashes and token expiry; no principal may write or read outside its grant",
+    "etcd auth on: an operator revokes and re-grants a node agent's role and permission (and on a third of the seeds turns auth off and on again) under partitions, crashes and token expiry; no principal may write or read outside its grant",
   resolve: (rng) => {
     const faultPhaseUs = 3_000_000;
     const authPlan: AuthRevokeOptions["authPlan"] = [];
@@ -706,13 +730,23 @@ export const authRevoke: ScenarioDef<AuthRevokeOptions> = {
     };
     // Half the seeds run the principals through a NOSPACE alarm.
     const quota = rng.chance(0.5);
-    return {
+    const withQuota = {
       ...base,
       quotaBackendBytes: quota ? 100_000 : 0,
       fillAtUs: quota ? rng.int(400_000, 1_500_000) : 0,
       fillValueBytes: 6_000,
       disarmDelayUs: 300_000,
     };
+    // A third of the seeds (drawn last) turn auth off for a maintenance window of 0.1–0.4 s and on again.
+    if (!rng.chance(1 / 3)) return withQuota;
+    const offAt = rng.int(600_000, faultPhaseUs - 900_000);
+    const onAt = offAt + rng.int(100_000, 400_000);
+    const steps = [
+      ...authPlan,
+      { at: offAt, change: "disable-auth" as const },
+      { at: onAt, change: "enable-auth" as const },
+    ];
+    return { ...withQuota, authPlan: steps.sort((a, b) => a.at - b.at) };
   },
   schedule: (rng, o) => {
     const members = memberNames(o.members);

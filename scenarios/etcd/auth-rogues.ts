@@ -27,6 +27,11 @@ export interface RogueOptions {
   logins: AuthCall[];
   /** Where its alarm changes are logged as well (etcd-nospace). */
   alarmCalls?: AlarmChangeCall[];
+  /**
+   * True once root has turned auth off: the rogue makes no more moves of its own. With auth off anyone is
+   * root, and a rogue's member removal or alarm would then be a change the run's other checks do not expect.
+   */
+  quiet?: () => boolean;
 }
 
 export class Rogue {
@@ -46,6 +51,7 @@ export class Rogue {
    */
   act(loop: () => void): boolean {
     const { rng, kv, env } = this.o;
+    if (this.o.quiet?.() === true) return false;
     // A watch of the registry, which it may not read (with no token at all, etcd must refuse it as a read).
     if (this.watch === undefined && rng.chance(0.05)) {
       this.watch = kv.watch({ key: "/registry/", rangeEnd: "/registry0" }, () => {});

@@ -96,12 +96,30 @@ for (const seed of [2757, 3349]) {
   });
 }
 
-test("auth-revoke seed 7: the agent's Txn put with prev_kv while it may only write is refused (the member had etcd 3.4.23's GHSA-x35m-3gp4-4fh5 as its rule)", () => {
+test("auth-revoke seed 1 turns auth off for a maintenance window and on again: every check passes, auth is on at the end, and the clients carried no dead token through it", () => {
+  const r = runScenario({ scenario: findScenario("auth-revoke")!, seed: 1 });
+  const plan = (r.options as { authPlan: { at: number; change: string }[] }).authPlan;
+  const off = plan.findIndex((p) => p.change === "disable-auth");
+  const on = plan.findIndex((p) => p.change === "enable-auth");
+  assert.ok(off >= 0 && on > off, plan.map((p) => p.change).join(", "));
+  assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
+  assert.match(r.checks.find((c) => c.name === "auth-tokens")!.message, /and auth disables applied/);
+  // A client that kept a dead token through the window would be refused as an invalid auth token from then
+  // on: the apiserver and the reader (clients 1 and 3; the agent may have lost its role) are served after it.
+  const ops = r.history?.operations ?? [];
+  for (const client of [1, 3])
+    assert.ok(
+      ops.some((o) => o.client === client && o.error === undefined && o.call > plan[on]!.at),
+      `client ${client} served after the window`,
+    );
+});
+
+test("auth-revoke seed 12: the agent's Txn put with prev_kv while it may only write is refused (the member had etcd 3.4.23's GHSA-x35m-3gp4-4fh5 as its rule)", () => {
   // The simulated member checked a Put inside a Txn by its key alone, as etcd did until #21677; with the
-  // rule fixed, seed 7 (the first where the agent, narrowed to WRITE only, sends such a Txn and the
-  // mutant etcd-auth-txn-put-side-reads-unchecked is caught, since the principals began using leases;
-  // seed 8 before) refuses it and passes.
-  const r = runScenario({ scenario: findScenario("auth-revoke")!, seed: 7 });
+  // rule fixed, seed 12 (the first where the agent, narrowed to WRITE only, sends such a Txn and the
+  // mutant etcd-auth-txn-put-side-reads-unchecked is caught, since a third of the seeds turn auth off
+  // for a while; seed 7 before, 8 before the principals began using leases) refuses it and passes.
+  const r = runScenario({ scenario: findScenario("auth-revoke")!, seed: 12 });
   assert.is(r.verdict, "pass", JSON.stringify(r.checks.filter((c) => c.verdict !== "pass")));
   const prevKvTxnsRefused = (r.history?.operations ?? []).filter(
     (op) =>
@@ -113,7 +131,7 @@ test("auth-revoke seed 7: the agent's Txn put with prev_kv while it may only wri
   assert.ok(prevKvTxnsRefused.length > 0, "the agent's prev_kv Txn puts were refused at least once");
   const m = runScenario({
     scenario: findScenario("auth-revoke")!,
-    seed: 7,
+    seed: 12,
     bugs: ["etcd-auth-txn-put-side-reads-unchecked"],
   });
   assert.is(m.checks.find((c) => c.name === "auth")!.verdict, "fail");
