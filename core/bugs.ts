@@ -1025,6 +1025,13 @@ export const BUG_CATALOG = [
       "etcd's isOpPermitted, which permits everything while auth is off (\"now auth passes unconditionally\", PR #5748's e2e test); written by hand for this testbed, reached once auth-revoke's operator began turning auth off for a maintenance window",
     scenario: "auth-revoke",
   },
+  {
+    name: "etcd-client-keeps-dead-token",
+    bug: "a client whose token was refused and whose Authenticate answers that auth is not enabled keeps the dead token: every request it sends is refused as an invalid auth token until auth is on again, and the operator's auth enable itself never gets through",
+    modelledOn:
+      'clientv3 before etcd PR #13577 ("Reset auth token when failing to authenticate due to auth being disabled", backported to 3.4 by PR #16240); the simulated client had it until auth-revoke\'s operator began turning auth off and on (each of the 11 seeds of 1..40 that do so ended with auth off)',
+    scenario: "auth-revoke",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -471,7 +471,9 @@ export class EtcdClient implements KV {
       // Auth is off: the old token is dead and no new one comes; requests go without one (clientv3 since
       // etcd PR #13577, "Reset auth token when failing to authenticate due to auth being disabled"). Kept,
       // it would be refused as an invalid auth token by an etcd 3.4 member, auth off or not.
-      else if (r.error === "auth-not-enabled") this.token = undefined;
+      // MUTANT etcd-client-keeps-dead-token: clientv3 before that PR.
+      else if (r.error === "auth-not-enabled" && this.opts.bugs?.has("etcd-client-keeps-dead-token") !== true)
+        this.token = undefined;
       cb(r);
     });
   }

@@ -357,6 +357,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
       requestTimeoutUs: o.requestTimeoutUs,
       streamTimeoutUs: 1_000_000,
       recorder,
+      bugs,
       auth: { user: "root", password: PASSWORDS.root! },
     });
 
@@ -664,7 +665,7 @@ export function runAuthCluster(input: ExecuteInput<AuthRevokeOptions>): Scenario
     message: !authOn
       ? authTimeline.some((p) => p.state.enabled)
         ? togglesAuth
-          ? "auth is off at the end, though the operator turned it on again after its maintenance window"
+          ? "auth is off at the end: the operator's auth enable after its maintenance window never took effect"
           : "auth is off at the end, though the operator never turned it off"
         : "auth never came on: the operator's set-up was never applied"
       : live
