@@ -75,6 +75,61 @@ test("an update with a stale resourceVersion is a Conflict; with the current one
   assert.ok(!stale.ok && stale.status.reason === "Conflict" && stale.status.code === 409);
 });
 
+test("delete with a propagation policy: Foreground and Orphan leave the object terminating with the collector's finalizer; a bad policy, or one for a kind nothing collects, is Invalid", () => {
+  const { call, client } = rig();
+  ok(call<Deployment>((cb) => client().create(nginx(), cb)));
+  const fg = call<Deployment>((cb) =>
+    client().delete("Deployment", "default", "nginx", {}, cb, undefined, "Foreground"),
+  );
+  assert.ok(fg.ok && fg.accepted === true, JSON.stringify(fg));
+  assert.equal(ok(fg).metadata.finalizers, ["foregroundDeletion"]);
+  assert.ok(ok(fg).metadata.deletionTimestamp !== undefined);
+  const swapped = ok(
+    call<Deployment>((cb) => client().delete("Deployment", "default", "nginx", {}, cb, undefined, "Orphan")),
+  );
+  assert.equal(swapped.metadata.finalizers, ["orphan"], "a later delete's policy steers the deletion");
+  const gone = call<Deployment>((cb) =>
+    client().delete("Deployment", "default", "nginx", {}, cb, undefined, "Background"),
+  );
+  assert.ok(gone.ok && gone.accepted !== true, "Background takes the finalizer off, and nothing else holds it");
+  const cm: ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "default" },
+    data: {},
+  };
+  ok(call<ConfigMap>((cb) => client().create(cm, cb)));
+  const refused = call<ConfigMap>((cb) => client().delete("ConfigMap", "default", "c", {}, cb, undefined, "Orphan"));
+  assert.ok(!refused.ok && refused.status.reason === "Invalid", JSON.stringify(refused));
+  const bad = call<ConfigMap>((cb) =>
+    client().delete("ConfigMap", "default", "c", {}, cb, undefined, "Sideways" as never),
+  );
+  assert.ok(!bad.ok && bad.status.reason === "Invalid" && /propagationPolicy/.test(bad.status.message));
+});
+
+test("an object may name one controller among its owner references: a second is Invalid (ValidateOwnerReferences)", () => {
+  const { call, client } = rig();
+  const ref = (name: string) => ({
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    name,
+    uid: `u-${name}`,
+    controller: true,
+  });
+  const cm: ConfigMap = {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "c", namespace: "default", ownerReferences: [ref("a")] },
+    data: {},
+  };
+  const made = ok(call<ConfigMap>((cb) => client().create(cm, cb)));
+  const two = call<ConfigMap>((cb) =>
+    client().update({ ...made, metadata: { ...made.metadata, ownerReferences: [ref("a"), ref("b")] } }, cb),
+  );
+  assert.ok(!two.ok && two.status.reason === "Invalid", JSON.stringify(two));
+  assert.match(two.status.message, /Only one reference can have Controller set to true/);
+});
+
 test("the status subresource writes only status; the main resource keeps the stored status", () => {
   const { call, client } = rig();
   const d = ok(call<Deployment>((cb) => client().create(nginx(), cb)));

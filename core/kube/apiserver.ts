@@ -605,6 +605,11 @@ export function validate(o: KubeObject): string | undefined {
   ) {
     return "spec.replicas: must be a non-negative integer";
   }
+  // apimachinery's ValidateOwnerReferences: two controllers may race to adopt one object, and the store is
+  // where only one of them can win.
+  const controllers = (o.metadata.ownerReferences ?? []).filter((r) => r.controller === true);
+  if (controllers.length > 1)
+    return `metadata.ownerReferences: Invalid value: Only one reference can have Controller set to true. Found "true" in references for ${controllers[0]!.kind}/${controllers[0]!.name} and ${controllers[1]!.kind}/${controllers[1]!.name}`;
   if (o.kind === "ResourceQuota") {
     for (const r of Object.keys(o.spec?.hard ?? {}).sort())
       if (parseQuantity(o.spec.hard[r]) === undefined)
