@@ -256,7 +256,9 @@ export const kubeOptions = {
   actions: z
     .array(action)
     .max(10_000)
-    .describe('timed kubectl actions: scale, image, delete ("cascade": background, foreground or orphan; kubectl waits until the Deployment is gone), apply, get, delete-pods ({"at", "kind", …})'),
+    .describe(
+      'timed kubectl actions: scale, image, delete ("cascade": background, foreground or orphan; kubectl waits until the Deployment is gone), apply, get, delete-pods ({"at", "kind", …})',
+    ),
   mix: faultMix,
   pauseSchedulerLeader: z.boolean().describe("pause whichever scheduler leads, longer than its lease"),
   compactIntervalUs: us(1).describe("apiserver compaction period"),
