@@ -1032,6 +1032,13 @@ export const BUG_CATALOG = [
       'clientv3 before etcd PR #13577 ("Reset auth token when failing to authenticate due to auth being disabled", backported to 3.4 by PR #16240); the simulated client had it until auth-revoke\'s operator began turning auth off and on (each of the 11 seeds of 1..40 that do so ended with auth off)',
     scenario: "auth-revoke",
   },
+  {
+    name: "kube-delete-ignores-propagation-policy",
+    bug: "the apiserver ignores a delete's propagationPolicy: a Deployment deleted with --cascade=orphan or =foreground goes at once, and the collector then deletes the ReplicaSets and pods the user asked to keep (or deletes them after their owner instead of before)",
+    modelledOn:
+      "the store's deletionFinalizersForGarbageCollection, which turns DeleteOptions' propagationPolicy into the finalizers orphan and foregroundDeletion; written by hand for this testbed after a campaign's mutant that swapped the two policies survived (seed 5858: no check knew what kubectl had asked for)",
+    scenario: "controller-conflicts",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -150,6 +150,7 @@ const BOUNDS: [BugName, number][] = [
   ["kube-gc-orphan-keeps-references", 20], // [11] controller-conflicts: kube-cascade, the Deployment deleted orphaning its ReplicaSets gone while they still named it (7 of seeds 1..60: the seeds that draw --cascade=orphan)
   ["kube-rs-manages-deleting", 30], // [18] controller-conflicts: kube-cascade, pods made for a ReplicaSet its cache showed being deleted (6 of seeds 1..60; kube-min-available 1)
   ["kube-deployment-syncs-deleting", 20], // [11] controller-conflicts: kube-cascade, ReplicaSets scaled for a Deployment its cache showed being deleted (10 of seeds 1..60)
+  ["kube-delete-ignores-propagation-policy", 20], // [11] controller-conflicts: kube-cascade, kubectl's --cascade=orphan or =foreground removed the Deployment without the policy's finalizer (13 of seeds 1..60: every seed that draws one; a mutation campaign's swap of the two policies survived every check before, seed 5858)
 ];
 
 /**

@@ -148,4 +148,35 @@ test("a ReplicaSet scaled for a Deployment the controller's cache shows being de
   );
 });
 
+test("kubectl's --cascade=orphan honoured: the Deployment it removed held the finalizer orphan first; removed without it fails", () => {
+  const step = (w: ReturnType<typeof cacheLog>, startedAt: number) =>
+    w.log.actions.push({
+      time: w.tick(),
+      index: 0,
+      description: "delete deployment default/web --cascade=orphan",
+      startedAt,
+    });
+  const ok = cacheLog("kcm");
+  ok.store(D, deployment());
+  const t0 = ok.tick();
+  ok.store(D, deployment("orphan"));
+  ok.store(D, null);
+  step(ok, t0);
+  const pass = checkCascade(ok.log);
+  assert.is(pass.verdict, "pass", pass.message);
+  assert.match(pass.message, /1 kubectl deletes with --cascade, each honoured/);
+
+  const bad = cacheLog("kcm");
+  bad.store(D, deployment());
+  const t1 = bad.tick();
+  bad.store(D, null);
+  step(bad, t1);
+  const fail = checkCascade(bad.log);
+  assert.is(fail.verdict, "fail");
+  assert.match(
+    fail.message,
+    /--cascade=orphan .* without the finalizer orphan ever stored: its dependents were not set free first/,
+  );
+});
+
 test.run();

@@ -4,6 +4,8 @@
 //     dependent that named it (by uid, as controller) when that finalizer was first stored;
 //   - orphan: an owner whose last version held the finalizer orphan goes only once no stored dependent
 //     names it any more (the collector takes the references off first, so the dependents stay);
+//   - a kubectl delete step with --cascade=foreground or =orphan removed a Deployment that held that
+//     policy's finalizer before it went (the policy was honoured at all);
 //   - an owner being deleted is left alone by its controller: judged on the view its caches gave it when it
 //     decided (cache-view.ts), the ReplicaSet controller makes or deletes no pod for a ReplicaSet it saw
 //     terminating (syncReplicaSet), the Deployment controller makes or scales no ReplicaSet for a
@@ -19,6 +21,7 @@ import {
   FOREGROUND_FINALIZER,
   hasFinalizer,
   isTerminating,
+  ORPHAN_FINALIZER,
   type KubeObject,
 } from "../../core/kube/types.ts";
 import type { CheckResult } from "../types.ts";
@@ -36,6 +39,9 @@ interface Life {
   uid: string;
   from: number;
   to: number;
+  /** When it was made and removed (true time), as the store's versions say. */
+  madeAt: number;
+  goneAt: number;
   versions: ObjectVersion[];
 }
 
@@ -49,12 +55,21 @@ function lives(obs: KubeObservations): Life[] {
     const uid = v.object?.metadata.uid;
     if (cur !== undefined && cur.uid !== uid) {
       cur.to = v.rv;
+      cur.goneAt = v.time;
       open.delete(v.key);
     }
     if (v.object === null || uid === undefined) continue;
     let life = open.get(v.key);
     if (life === undefined) {
-      life = { key: v.key, uid, from: v.rv, to: Number.POSITIVE_INFINITY, versions: [] };
+      life = {
+        key: v.key,
+        uid,
+        from: v.rv,
+        to: Number.POSITIVE_INFINITY,
+        madeAt: v.time,
+        goneAt: Number.POSITIVE_INFINITY,
+        versions: [],
+      };
       open.set(v.key, life);
       out.push(life);
     }
@@ -101,7 +116,7 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
       }
     }
     const last = owner.versions[owner.versions.length - 1]!.object;
-    if (last !== null && isTerminating(last) && hasFinalizer(last, "orphan")) {
+    if (last !== null && isTerminating(last) && hasFinalizer(last, ORPHAN_FINALIZER)) {
       orphaned++;
       for (const d of deps)
         if (d.from < owner.to && d.to > owner.to && namesAt(d, owner.to, owner.uid))
@@ -109,6 +124,27 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
             `${owner.key} (uid ${owner.uid}), deleted with its dependents orphaned, went at rv ${owner.to} while ${d.key} still named it as its owner`,
           );
     }
+  }
+
+  // kubectl's --cascade: the Deployment a foreground or orphaning delete step removed held the policy's
+  // finalizer before it went (an apiserver that ignored the policy removes it at once, and its dependents
+  // go to the collector after it).
+  let cascadesAsked = 0;
+  const stepRe = /^delete deployment (\S+)\/(\S+) --cascade=(foreground|orphan)$/;
+  for (const a of obs.actions) {
+    const m = stepRe.exec(a.description);
+    if (m === null) continue;
+    const [, ns, name, cascade] = m;
+    const key = `${registryPrefix("Deployment")}${ns}/${name}`;
+    const from = a.startedAt ?? a.time;
+    const gone = (livesOf.get(key) ?? []).find((l) => l.madeAt <= from && l.goneAt > from && l.goneAt <= a.time);
+    if (gone === undefined) continue;
+    cascadesAsked++;
+    const finalizer = cascade === "foreground" ? FOREGROUND_FINALIZER : ORPHAN_FINALIZER;
+    if (!gone.versions.some((v) => v.object !== null && isTerminating(v.object) && hasFinalizer(v.object, finalizer)))
+      violations.push(
+        `kubectl's delete of Deployment ${ns}/${name} with --cascade=${cascade} (${fmtTime(from)}) removed it at rv ${gone.to} without the finalizer ${finalizer} ever stored: its dependents were not ${cascade === "foreground" ? "deleted first" : "set free first"}`,
+      );
   }
 
   // Decisions on an owner seen terminating.
@@ -135,7 +171,7 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
       if (op === "create") rsName = name!.replace(/-$/, "");
       else {
         const podKey = `${registryPrefix("Pod")}${ns}/${name}`;
-        const pod = livesOf.get(podKey)?.find((l) => l.from <= t && l.to > t)?.versions[0]?.object;
+        const pod = livesOf.get(podKey)?.find((l) => l.madeAt <= t && l.goneAt > t)?.versions[0]?.object;
         rsName = pod === null || pod === undefined ? undefined : controllerOf(pod)?.name;
       }
       if (rsName === undefined) continue;
@@ -167,7 +203,7 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
   const cascades =
     foreground + orphaned === 0
       ? "no owner deleted in the foreground or orphaning its dependents"
-      : `${foreground} owners deleted in the foreground, each gone after its dependents; ${orphaned} deleted orphaning them, each gone once none named it`;
+      : `${foreground} owners deleted in the foreground, each gone after its dependents; ${orphaned} deleted orphaning them, each gone once none named it; ${cascadesAsked} kubectl deletes with --cascade, each honoured`;
   return violationsResult(
     "kube-cascade",
     violations,

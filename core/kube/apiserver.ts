@@ -209,7 +209,9 @@ export function apiserver(env: Env, cfg: ApiserverConfig): Apiserver {
         const grace = req.gracePeriodSeconds;
         if (grace !== undefined && (!Number.isSafeInteger(grace) || grace < 0))
           return cb(fail("Invalid", `gracePeriodSeconds: expected a non-negative integer, got ${String(grace)}`));
-        const policy = req.propagationPolicy;
+        // MUTANT kube-delete-ignores-propagation-policy: every delete is a background one.
+        const policy =
+          cfg.bugs?.has("kube-delete-ignores-propagation-policy") === true ? undefined : req.propagationPolicy;
         if (policy !== undefined && !PROPAGATION_POLICIES.includes(policy))
           return cb(fail("Invalid", `propagationPolicy: unsupported value ${JSON.stringify(policy)}`));
         // The simulated garbage collector keeps a graph of these kinds alone: a finalizer of its put on any
