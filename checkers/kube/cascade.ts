@@ -28,10 +28,9 @@ import type { CheckResult } from "../types.ts";
 import { CacheViews, type CacheKind } from "./cache-view.ts";
 import { fmtTime, violationsResult } from "./safety.ts";
 
-const DEPENDENT_PREFIX: Record<string, string> = {
-  [registryPrefix("Deployment")]: registryPrefix("ReplicaSet"),
-  [registryPrefix("ReplicaSet")]: registryPrefix("Pod"),
-};
+/** The kinds with dependents here (a Deployment's ReplicaSets, a ReplicaSet's pods). */
+const OWNER_PREFIXES = [registryPrefix("Deployment"), registryPrefix("ReplicaSet")];
+const isOwnerKey = (key: string) => OWNER_PREFIXES.some((p) => key.startsWith(p));
 
 /** One uid's life under one key: its versions from creation to removal (at `to`, if it went). */
 interface Life {
@@ -84,13 +83,14 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
   for (const l of all) (livesOf.get(l.key) ?? livesOf.set(l.key, []).get(l.key)!).push(l);
   /** Dependents by the uid of their controller owner, with the versions that named it. */
   const dependentsOf = new Map<string, Life[]>();
-  for (const l of all)
+  for (const l of all) {
+    const owners = new Set<string>();
     for (const v of l.versions) {
       const owner = v.object === null ? undefined : controllerOf(v.object)?.uid;
-      if (owner === undefined) continue;
-      const ds = dependentsOf.get(owner) ?? dependentsOf.set(owner, []).get(owner)!;
-      if (!ds.includes(l)) ds.push(l);
+      if (owner !== undefined) owners.add(owner);
     }
+    for (const owner of owners) (dependentsOf.get(owner) ?? dependentsOf.set(owner, []).get(owner)!).push(l);
+  }
   const namesAt = (l: Life, rv: number, uid: string): boolean => {
     let at: KubeObject | null = null;
     for (const v of l.versions) if (v.rv <= rv) at = v.object;
@@ -100,7 +100,7 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
   let foreground = 0;
   let orphaned = 0;
   for (const owner of all) {
-    if (owner.to === Number.POSITIVE_INFINITY || DEPENDENT_PREFIX[registryPrefixOf(owner.key)] === undefined) continue;
+    if (owner.to === Number.POSITIVE_INFINITY || !isOwnerKey(owner.key)) continue;
     const deps = dependentsOf.get(owner.uid) ?? [];
     const first = owner.versions.find(
       (v) => v.object !== null && isTerminating(v.object) && hasFinalizer(v.object, FOREGROUND_FINALIZER),
@@ -209,10 +209,4 @@ export function checkCascade(obs: KubeObservations, caches = new CacheViews(obs)
     violations,
     `${cascades}; ${judged} controller writes, each for an owner its cache did not show being deleted`,
   );
-}
-
-/** The registry prefix of a key of the three kinds judged here. */
-function registryPrefixOf(key: string): string {
-  for (const p of Object.keys(DEPENDENT_PREFIX)) if (key.startsWith(p)) return p;
-  return "";
 }
