@@ -25,6 +25,7 @@ export interface CheckEvidence {
   "raft-safety": RaftViolation[];
   "raft-check-quorum": ViolationList;
   "etcd-reconfig-health": ViolationList;
+  "etcd-move-leader": ViolationList;
   "write-once": ViolationList;
   "cross-member": ViolationList;
   "store-reference": ViolationList;

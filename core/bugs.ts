@@ -1039,6 +1039,20 @@ export const BUG_CATALOG = [
       "the store's deletionFinalizersForGarbageCollection, which turns DeleteOptions' propagationPolicy into the finalizers orphan and foregroundDeletion; written by hand for this testbed after a campaign's mutant that swapped the two policies survived (seed 5858: no check knew what kubectl had asked for)",
     scenario: "controller-conflicts",
   },
+  {
+    name: "etcd-move-leader-answers-early",
+    bug: "MoveLeader answers as soon as it has asked Raft to transfer, without waiting until this member follows the transferee: etcdctl move-leader reports success for a transfer that may never happen (Raft abandons one that does not finish within an election timeout)",
+    modelledOn:
+      "EtcdServer.MoveLeader, which polls s.Lead() every tick until it is the transferee or the context ends (ErrTimeoutLeaderTransfer); written by hand for this testbed",
+    scenario: "rolling-restart",
+  },
+  {
+    name: "etcd-move-leader-unchecked-transferee",
+    bug: "MoveLeader skips its membership check: a transfer to a member that is not a voter (unknown, or a learner) is handed to Raft, which ignores it, and the call waits out its deadline and times out instead of being refused at once",
+    modelledOn:
+      "EtcdServer.MoveLeader as it was when PR #8153 exposed it (2017): no check of the transferee, which later releases refuse with ErrBadLeaderTransferee when it is not a member or is a learner; written by hand for this testbed",
+    scenario: "rolling-restart",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

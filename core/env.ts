@@ -116,6 +116,11 @@ export interface Actor {
    * container of a node's pods. A process without containers ignores it.
    */
   onSignal?(signal: "container-kill"): void;
+  /**
+   * Asked to stop gracefully (SIGTERM): wind down, then call `exit` once (the world then syncs the disk
+   * and takes the process down). Without it, a stop is an exit at once with the disk synced.
+   */
+  stop?(exit: () => void): void;
 }
 
 export type ActorFactory = (env: Env) => Actor;

@@ -117,6 +117,8 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-auth-disable-keeps-tokens", 5], // [1] auth-revoke: auth-tokens, a token issued before the operator's auth disable served once auth is on again (10 of seeds 1..40, of which 11 turn auth off)
   ["etcd-auth-checks-while-disabled", 5], // [1] auth-revoke: auth, writes without a token refused for want of a user while auth was off (9 of seeds 1..40)
   ["etcd-client-keeps-dead-token", 5], // [1] auth-revoke: liveness, the operator's auth enable refused as an invalid auth token until it gave up (11 of seeds 1..40: every seed that turns auth off)
+  ["etcd-move-leader-answers-early", 5], // [1] rolling-restart: etcd-move-leader, an ok answered before the transferee led (38 of seeds 1..40)
+  ["etcd-move-leader-unchecked-transferee", 10], // [2] rolling-restart: etcd-move-leader, a move to no member timed out instead of being refused (15 of seeds 1..40: the operator names a stranger on 15 % of its moves)
   ["etcd-client-reuses-watch-ids", 35], // [2] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 3 of seeds 1..37; controller-conflicts 1 of 150 in an earlier build)
   ["kube-create-keeps-status", 5], // [1] kube-smoke: kube-create-status, the Deployment's exported status stored (30 of seeds 1..30)
   ["kube-apiserver-leaks-etcd-watch", 10], // [1] deployment-rollout: kube-watch-leaks (90 of seeds 1..100)

@@ -35,6 +35,8 @@ export type FaultEvent =
   | { at: number; until: number; kind: "clog"; from: string; to: string }
   /** Crash; restarted at `until` (if set). */
   | { at: number; until?: number; kind: "crash"; target: string; disk?: CrashMode }
+  /** A graceful stop (an etcd leader hands over leadership first), nothing lost; restarted at `until` (if set). */
+  | { at: number; until?: number; kind: "stop"; target: string }
   | { at: number; until?: number; kind: "pause"; target: string }
   /** Wall-clock jump of one process. */
   | { at: number; until?: number; kind: "skew"; target: string; byUs: number }
@@ -75,6 +77,7 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   "slow-messages",
   "swizzle",
   "container-kill",
+  "stop",
 ];
 
 /** A one-line description for traces and reports. */
@@ -104,6 +107,8 @@ export function describeFault(f: FaultEvent): string {
       return `crash ${f.target}${f.disk && f.disk !== "clean" ? ` (${f.disk})` : ""}`;
     case "pause":
       return `pause ${f.target}`;
+    case "stop":
+      return `stop ${f.target}`;
     case "skew":
       return `skew ${f.target} ${f.byUs}us`;
     case "drift":
@@ -299,6 +304,13 @@ export class Nemesis {
         w.crash(f.target, f.disk ?? "clean");
         undo = () => w.restart(f.target);
         break;
+      case "stop": {
+        const p = w.processes.get(f.target);
+        if (p === undefined || p.status === "crashed" || p.stopping) return;
+        w.stop(f.target);
+        undo = () => w.restart(f.target);
+        break;
+      }
       case "pause":
         if (w.processes.get(f.target)?.status !== "up") return;
         w.pause(f.target);
@@ -347,7 +359,7 @@ export class Nemesis {
     u?.();
   }
 
-  /** Ends every active fault: links restored, crashed processes restarted, paused ones resumed, clocks reset. */
+  /** Ends every active fault: links restored, crashed (and stopped) processes restarted, paused ones resumed, clocks reset. */
   heal(): void {
     for (const a of [...this.active]) this.end(a);
     const w = this.world;
@@ -356,7 +368,7 @@ export class Nemesis {
       p.clock.reset(w.now);
       p.disk.slowUs = 0;
       if (p.status === "paused") w.resume(p.id);
-      if (p.status === "crashed") w.restart(p.id);
+      if (p.status === "crashed" || p.stopping) w.restart(p.id);
     }
   }
 }
@@ -458,6 +470,7 @@ export function generateSchedule(
         break;
       }
       case "pause":
+      case "stop":
         out.push({ at: t, until, kind, target });
         break;
       case "skew": {

@@ -18,6 +18,7 @@ export type TraceKind =
   | "fault"
   | "heal"
   | "crash"
+  | "stop"
   | "restart"
   | "pause"
   | "resume"

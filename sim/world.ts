@@ -63,6 +63,9 @@ export class SimProcess {
   readonly routes = new Map<string, Route>();
   /** The world's restart epoch when this incarnation started (0 for the first; an invariant check, apart from the drop rule). */
   bootEpoch = 0;
+  /** Asked to stop gracefully and not down yet (see World.stop); restartAfterStop: a restart came meanwhile. */
+  stopping = false;
+  restartAfterStop = false;
 
   constructor(
     readonly id: string,
@@ -406,10 +409,43 @@ export class World {
     p.crashes++;
     if (this.opts.crashKeepsUnsynced !== true) p.disk.crash(mode);
     for (const l of this.lifecycle) l({ time: this.now, kind: "crash", process: id, mode });
+    // A crash while winding down ends the stop: only the stop's own exit honours a restart asked for meanwhile.
+    p.stopping = false;
+    p.restartAfterStop = false;
+  }
+
+  /**
+   * A graceful stop (SIGTERM, a rolling restart): the process winds down as its actor's `stop` says (an
+   * etcd leader hands leadership to a peer first), then exits with every write synced, so nothing is
+   * lost; it is down like a crashed process from then on, until restart(). A restart asked for while it
+   * is still winding down brings it back as soon as it is down.
+   */
+  stop(id: string): void {
+    const p = this.process(id);
+    if (p.status === "crashed" || p.stopping) return;
+    this.trace.event(this.now, "stop", id);
+    p.stopping = true;
+    const inc = p.incarnation;
+    const exit = () => {
+      if (p.incarnation !== inc) return;
+      p.disk.sync(() => {
+        if (p.incarnation !== inc) return;
+        const again = p.restartAfterStop;
+        this.crash(id, "clean");
+        if (again) this.restart(id);
+      });
+    };
+    const actor = p.actor;
+    if (actor?.stop === undefined) exit();
+    else this.guard(id, () => actor.stop!(exit));
   }
 
   restart(id: string): void {
     const p = this.process(id);
+    if (p.stopping) {
+      p.restartAfterStop = true;
+      return;
+    }
     if (p.status !== "crashed") return;
     this.trace.event(this.now, "restart", id);
     p.status = "up";

@@ -324,6 +324,13 @@ export class EtcdMember implements Actor {
   private removedIds = new Set<string>();
   /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
   private readonly lastHeard = new Map<string, number>();
+  /**
+   * Since when each peer has been heard from without a gap of an election timeout: how long its connection
+   * has been up, as etcd's transport's ActiveSince says (a graceful stop hands leadership to the longest).
+   */
+  private readonly connectedSince = new Map<string, number>();
+  /** Asked to stop gracefully (world stop): winding down, then exiting. */
+  private stopping = false;
   /** The shortest election timeout (µs). */
   private readonly electionUs: number;
   /** Removed from the cluster: stops serving, as etcd's process exits (see isRemoved). */
@@ -488,7 +495,10 @@ export class EtcdMember implements Actor {
       if (this.removed) return this.refuse(from, msg);
       if (this.removedIds.size > 0 && this.removedIds.has(from))
         return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
-      this.lastHeard.set(from, this.env.monotonic());
+      const now = this.env.monotonic();
+      const last = this.lastHeard.get(from);
+      if (last === undefined || now - last > this.electionUs) this.connectedSince.set(from, now);
+      this.lastHeard.set(from, now);
       this.driver.stepRaft(msg);
       this.hub.raftTerm = this.driver.node.term;
       return;
@@ -1251,6 +1261,12 @@ export class EtcdMember implements Actor {
     const refused = this.auth.maintenanceRefusal(token, request.op);
     if (refused !== undefined) return this.maintReply(client, reqId, { error: refused });
     switch (request.op) {
+      case "moveLeader":
+        // etcd's maintenance server: only the leader moves leadership (ErrGRPCNotLeader otherwise).
+        if (this.driver.node.roleKind !== "leader") return this.maintReply(client, reqId, { error: "not-leader" });
+        return this.moveLeader(request.transferee, this.opts.proposalTimeoutUs ?? 1_000_000, (error) =>
+          this.maintReply(client, reqId, error === undefined ? {} : { error }),
+        );
       case "status":
         return this.maintReply(client, reqId, {
           dbSize: this.backend.size,
@@ -1292,6 +1308,92 @@ export class EtcdMember implements Actor {
         return;
       }
     }
+  }
+
+  /**
+   * etcd's MoveLeader: the transferee must be a voting member (ErrBadLeaderTransferee); Raft is asked to
+   * hand leadership over, and the answer waits, polled every tick as etcd polls s.Lead(), until this
+   * member follows the transferee, or fails at the deadline (ErrTimeoutLeaderTransfer). Raft abandons a
+   * transfer that has not finished within an election timeout; nothing asks again.
+   */
+  private moveLeader(
+    transferee: string,
+    deadlineUs: number,
+    done: (error?: "bad-leader-transferee" | "leader-transfer-timeout" | "stopped") => void,
+  ): void {
+    // MUTANT etcd-move-leader-unchecked-transferee: no membership check; Raft ignores a transfer to a
+    // node it does not track, and the call waits out its deadline.
+    if (!this.bugs.has("etcd-move-leader-unchecked-transferee") && !this.driver.status().voters.includes(transferee)) {
+      probe("etcd.move-leader-bad-transferee");
+      return done("bad-leader-transferee");
+    }
+    this.driver.transferLeadership(transferee);
+    // MUTANT etcd-move-leader-answers-early: the answer does not wait for the new leader.
+    if (this.bugs.has("etcd-move-leader-answers-early")) return done();
+    const tickUs = this.opts.tickUs ?? 10_000;
+    const started = this.env.monotonic();
+    const poll = () => {
+      if (this.removed) return done("stopped");
+      if (this.driver.node.leader === transferee) {
+        probe("etcd.move-leader-done");
+        return done();
+      }
+      if (this.env.monotonic() - started >= deadlineUs) {
+        probe("etcd.move-leader-timed-out");
+        return done("leader-transfer-timeout");
+      }
+      this.env.setTimer(tickUs, poll);
+    };
+    poll();
+  }
+
+  /**
+   * etcd's Stop: a leader of more than one voter first hands leadership to the voter it has been connected
+   * to longest (TransferLeadership; ErrUnhealthy and no transfer if none is connected), waiting up to the
+   * request timeout (etcd's ReqTimeout: the request timeout and two election timeouts); it serves meanwhile.
+   * Then it stops (HardStop): Raft and the watch streams end, the backend is committed, and the world
+   * exits the process with its disk synced.
+   */
+  stop(exit: () => void): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    const hardStop = () => {
+      this.driver.stop();
+      for (const s of this.streams.values()) s.stream.close();
+      this.streams.clear();
+      if (this.quotaBytes > 0) this.env.disk.commitNow(CONSISTENT_INDEX, this.appliedIndex);
+      exit();
+    };
+    const status = this.driver.status();
+    if (this.removed || status.role !== "leader" || status.voters.length < 2) return hardStop();
+    const transferee = this.longestConnected(status.voters);
+    if (transferee === undefined) {
+      probe("etcd.stop-without-transfer");
+      return hardStop();
+    }
+    const timeoutUs = (this.opts.proposalTimeoutUs ?? 1_000_000) + 2 * this.electionUs;
+    this.moveLeader(transferee, timeoutUs, (error) => {
+      if (error === undefined) probe("etcd.stop-transferred-leadership");
+      hardStop();
+    });
+  }
+
+  /** etcd's longestConnected: the voter (not this member) whose connection has been up longest; ties by name. */
+  private longestConnected(voters: readonly string[]): string | undefined {
+    const now = this.env.monotonic();
+    let best: string | undefined;
+    let since = Infinity;
+    for (const v of [...voters].sort()) {
+      if (v === this.env.id) continue;
+      const heard = this.lastHeard.get(v);
+      const up = this.connectedSince.get(v);
+      if (heard === undefined || up === undefined || now - heard > this.electionUs) continue;
+      if (up < since) {
+        since = up;
+        best = v;
+      }
+    }
+    return best;
   }
 
   private linearizableMaint(client: string, reqId: number, serve: () => void): void {

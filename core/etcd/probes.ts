@@ -59,4 +59,17 @@ export const ETCD_PROBES = {
   "etcd.nospace-alarm-raised": { what: "a member applied a NOSPACE alarm" },
   "etcd.nospace-alarm-disarmed": { what: "a member applied an alarm disarm" },
   "etcd.defragment": { what: "a member's backend was defragmented" },
+  "etcd.move-leader-done": { what: "a MoveLeader call saw the transferee lead and answered" },
+  "etcd.move-leader-timed-out": {
+    what: "a MoveLeader call did not see the transferee lead by its deadline (ErrTimeoutLeaderTransfer)",
+  },
+  "etcd.move-leader-bad-transferee": {
+    what: "a MoveLeader call named a member that is not a voter and was refused (ErrBadLeaderTransferee)",
+  },
+  "etcd.stop-transferred-leadership": {
+    what: "a leader asked to stop gracefully handed leadership to a peer before it stopped",
+  },
+  "etcd.stop-without-transfer": {
+    what: "a leader asked to stop gracefully found no connected voter to hand leadership to (ErrUnhealthy) and stopped as it was",
+  },
 } as const satisfies ProbeCatalog;

@@ -61,7 +61,9 @@ export type MaintenanceRequest =
   | { op: "alarmActivate"; member: string; alarm: "NOSPACE" }
   | { op: "alarmDisarm"; member: string; alarm: "NOSPACE" }
   | { op: "defragment" }
-  | { op: "status" };
+  | { op: "status" }
+  /** etcdctl move-leader: answered by the leader once the transferee leads. */
+  | { op: "moveLeader"; transferee: string };
 
 /** An active alarm as etcd's AlarmMember: which member raised it, and which alarm. */
 export interface AlarmMember {
@@ -74,8 +76,11 @@ export interface MaintenanceResult {
   /** Status: the backend's physical size (dbSize) and the live bytes in it (dbSizeInUse). */
   dbSize?: number;
   dbSizeInUse?: number;
-  error?: EtcdErrorCode;
+  error?: EtcdErrorCode | MoveLeaderError;
 }
+
+/** MoveLeader's own refusals: etcd's ErrBadLeaderTransferee and ErrTimeoutLeaderTransfer. */
+export type MoveLeaderError = "bad-leader-transferee" | "leader-transfer-timeout";
 
 export type MemberMessage =
   /** `effectUnknown`: an error after the request was applied anyway (etcd's quota applier answers no-space for a write it applied). */

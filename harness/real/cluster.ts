@@ -43,6 +43,8 @@ export interface Member {
   log: string;
   /** Times its ports were found taken at start (another process got them first) and re-picked. */
   portRetries: number;
+  /** Sent SIGTERM and not yet exited: its exit is expected, not a crash to report. */
+  terminating?: boolean;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -244,7 +246,7 @@ export class EtcdCluster {
     proc.stderr?.on("data", keep);
     proc.once("exit", (code, sig) => {
       if (m.proc === proc) m.proc = undefined;
-      if (!this.stopped && sig !== "SIGKILL" && m.inCluster) {
+      if (!this.stopped && sig !== "SIGKILL" && m.terminating !== true && m.inCluster) {
         const tail = m.log
           .trim()
           .split("\n")
@@ -349,6 +351,35 @@ export class EtcdCluster {
       /* gone */
     }
     await exited;
+    m.paused = false;
+    m.clientProxy.resetAll();
+    m.peerProxy.resetAll();
+  }
+
+  /**
+   * SIGTERM: etcd stops gracefully (a leader first moves leadership to the peer it has been connected to
+   * longest, waiting up to its request timeout); SIGKILL if it has not exited within 15 s.
+   */
+  async terminate(name: string): Promise<void> {
+    const m = this.member(name);
+    const p = m.proc;
+    if (p === undefined) return;
+    const exited = new Promise<void>((r) => p.once("exit", () => r()));
+    m.terminating = true;
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        process.kill(p.pid!, sig);
+      } catch {
+        /* gone */
+      }
+    };
+    // A paused member handles SIGTERM only once it runs again.
+    if (m.paused) signal("SIGCONT");
+    signal("SIGTERM");
+    const hard = setTimeout(() => signal("SIGKILL"), 15_000);
+    await exited;
+    clearTimeout(hard);
+    m.terminating = false;
     m.paused = false;
     m.clientProxy.resetAll();
     m.peerProxy.resetAll();

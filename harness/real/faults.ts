@@ -114,6 +114,10 @@ export async function applyFault(
       await c.kill(t);
       a.revert = async () => c.restart(t);
       break;
+    case "stop":
+      await c.terminate(t);
+      a.revert = async () => c.restart(t);
+      break;
     case "pause":
       c.pause(t);
       a.revert = async () => c.resume(t);

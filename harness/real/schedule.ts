@@ -11,6 +11,8 @@ import type { FaultEvent, FaultKind } from "../../sim/nemesis.ts";
 export type RealFault =
   /** SIGKILL, restarted from its data dir at `until`. */
   | { at: number; until: number; kind: "kill"; target: string }
+  /** SIGTERM (etcd stops gracefully: a leader hands leadership to a peer first), restarted at `until`. */
+  | { at: number; until: number; kind: "stop"; target: string }
   /** SIGSTOP, SIGCONT at `until`. */
   | { at: number; until: number; kind: "pause"; target: string }
   /** Every peer link of the member blackholed both ways (through the proxies); clients still reach it. */
@@ -36,6 +38,7 @@ export const REAL_FAULT_KINDS: readonly RealFaultKind[] = [
   "drop",
   "defrag",
   "replace",
+  "stop",
 ];
 
 /** Which real fault stands for a simulated one (undefined: none without root). */
@@ -57,12 +60,15 @@ export const SIM_TO_REAL: Record<FaultKind, RealFaultKind | undefined> = {
   swizzle: "oneway",
   // A real etcd cluster runs no pods.
   "container-kill": undefined,
+  stop: "stop",
 };
 
 export function describeRealFault(f: RealFault): string {
   switch (f.kind) {
     case "kill":
       return `SIGKILL ${f.target}, restart`;
+    case "stop":
+      return `SIGTERM ${f.target}, restart`;
     case "pause":
       return `SIGSTOP ${f.target}, SIGCONT`;
     case "isolate":
@@ -91,6 +97,8 @@ export function asSimFault(f: RealFault, resolvedTarget?: string): FaultEvent {
       return { at, until, kind: "crash", target: t };
     case "pause":
       return { at, until, kind: "pause", target: t };
+    case "stop":
+      return { at, until, kind: "stop", target: t };
     case "isolate":
       return { at, until, kind: "isolate", target: t };
     case "oneway":
@@ -153,7 +161,8 @@ export function generateRealSchedule(rng: Rng, o: RealScheduleOptions): RealFaul
     if (until <= t) break;
     // Half of the process faults hit whoever leads when they start.
     const target =
-      (kind === "kill" || kind === "pause" || kind === "isolate" || kind === "replace") && rng.chance(0.5)
+      (kind === "kill" || kind === "pause" || kind === "isolate" || kind === "replace" || kind === "stop") &&
+      rng.chance(0.5)
         ? "@leader"
         : rng.pick(o.members);
     switch (kind) {

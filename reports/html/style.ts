@@ -16,6 +16,7 @@ const FAULT_COLOURS: Record<string, string> = {
   "slow-messages": "#4285f4",
   swizzle: "#6d4c41",
   "container-kill": "#b31412",
+  stop: "#9334e6",
 };
 const MEMBER_COLOURS = ["#1a73e8", "#e8710a", "#188038", "#a142f4", "#c5221f", "#12b5cb", "#b06000", "#5f6368"];
 

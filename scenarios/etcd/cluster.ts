@@ -28,6 +28,8 @@ import { LeaseSafety } from "../../checkers/etcd/lease-safety.ts";
 import { LeaseKeys } from "../../checkers/etcd/lease-keys.ts";
 import { type AppliedChange, type Config, checkMembership, configChanges } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
+import { MoveLeaderMonitor, type MoveLeaderCall } from "../../checkers/etcd/move-leader.ts";
+import { leaderMover } from "../../harness/etcd/leader-mover.ts";
 import { kvLatencyReport } from "../../harness/metrics/kv.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
 
@@ -98,6 +100,11 @@ export interface KvOptions extends Record<string, unknown> {
    */
   spares: number;
   membership: MembershipStep[];
+  /**
+   * An operator runs `etcdctl move-leader` every `everyUs` (jittered) of the fault phase, naming a voter,
+   * or with `strangerP` a name that is no member; the check etcd-move-leader judges the answers.
+   */
+  leaderMoves?: { everyUs: number; strangerP: number };
   /**
    * etcd's limits (etcd's defaults unless a scenario draws small ones, so sweeps cross them): revisions
    * per catch-up watch response, --max-request-bytes, --max-txn-ops; and the workload's side: the
@@ -287,6 +294,15 @@ export function runKvCluster(
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
   });
+  // With a leader-moving operator: who led when, for the move-leader check.
+  const moveLeader = o.leaderMoves !== undefined ? new MoveLeaderMonitor() : undefined;
+  const moveCalls: MoveLeaderCall[] = [];
+  if (moveLeader !== undefined) {
+    run.observe.raftViews.on((view) => moveLeader.observe(view, world.now));
+    run.observe.lifecycle.on((ev) => {
+      if (ev.kind === "crash") moveLeader.onCrash(ev.process, ev.time);
+    });
+  }
 
   // The topology: the members (spares start outside the configuration), and Kubernetes on them.
   const etcd = startEtcdCluster(run, {
@@ -340,6 +356,22 @@ export function runKvCluster(
       operator = a.state;
       return a;
     });
+  }
+  if (o.leaderMoves !== undefined) {
+    const moves = o.leaderMoves;
+    world.spawn("mover", (env) =>
+      leaderMover(env, {
+        members,
+        strangers: [`n${processes.length + 1}`, `n${processes.length + 7}`],
+        strangerP: moves.strangerP,
+        everyUs: moves.everyUs,
+        stopAt: o.faultPhaseUs,
+        // etcdctl's command timeout outlasts the member's own deadline (the request timeout).
+        timeoutUs: o.requestTimeoutUs + 500_000,
+        calls: moveCalls,
+        trueNow: () => world.now,
+      }),
+    );
   }
   // With members coming and going, clients know every member process (an admin lists them all, spares
   // included): a removed one refuses at once and one not yet added has no leader, so they move on.
@@ -450,6 +482,7 @@ export function runKvCluster(
     () => monitor.result(),
     () => checkQuorum.result(),
     ...(reconfigHealth !== undefined ? [() => reconfigHealth.result()] : []),
+    ...(moveLeader !== undefined ? [() => moveLeader.result(moveCalls)] : []),
     () => run.incarnations(),
     () => {
       // Cross-member: store hashes at the common revision once converged.

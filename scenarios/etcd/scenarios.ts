@@ -654,6 +654,45 @@ export const elections = kvScenario(
   },
 );
 
+/**
+ * A rolling restart, as an upgrade or a node rotation does it: every member in turn is stopped gracefully
+ * (SIGTERM; etcd's Stop first hands a leader's leadership to the peer it has been connected to longest)
+ * and started again a few hundred ms later, now and then whoever leads at that moment; in between an
+ * operator moves leadership by hand with `etcdctl move-leader`, now and then to a name that is no member
+ * (etcd must refuse it). Under light loss, delays, slow messages, pauses and short partitions, while
+ * clients write, hold leases and watch: leadership changes hands every few hundred ms, each change a
+ * forced election that skips pre-vote and the leader lease.
+ */
+export const rollingRestart = kvScenario(
+  "rolling-restart",
+  "every member stopped gracefully in turn (a leader hands over first) and restarted, and leadership moved by hand with etcdctl move-leader between, under loss, delays, pauses and short partitions: no write lost, no lease cut short, every move-leader answer true",
+  (rng) => ({
+    ...KV_DEFAULTS,
+    members: rng.pick([3, 3, 5]),
+    faultPhaseUs: 4_000_000,
+    lossP: rng.pick([0, 0.01]),
+    leaderMoves: { everyUs: rng.pick([200_000, 400_000, 800_000]), strangerP: 0.15 },
+    mix: mix(
+      { pause: 1, partition: 1, delay: 1, "slow-messages": 1, duplicate: 1 },
+      { meanGapUs: rng.pick([400_000, 800_000]), maxDurationUs: 400_000 },
+    ),
+    probeLeaseAndWatch: true,
+  }),
+  (rng, o) => {
+    const members = memberNames(o.members);
+    const faults = generateSchedule(rng, o.mix, members, 200_000, o.faultPhaseUs);
+    // The rolling restart: one member down at a time, in a random order, the leader now and then.
+    let t = rng.int(200_000, 500_000);
+    for (const m of rng.shuffle([...members])) {
+      const until = t + rng.int(150_000, 500_000);
+      if (until >= o.faultPhaseUs - 200_000) break;
+      faults.push({ at: t, until, kind: "stop", target: rng.chance(0.3) ? "@leader" : m });
+      t = until + rng.int(100_000, 400_000);
+    }
+    return faults.sort((a, b) => a.at - b.at);
+  },
+);
+
 export const ETCD_SCENARIOS = [
   smoke,
   kvPartition,
@@ -666,4 +705,5 @@ export const ETCD_SCENARIOS = [
   watchCompaction,
   membershipChange,
   elections,
+  rollingRestart,
 ];

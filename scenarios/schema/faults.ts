@@ -59,6 +59,11 @@ export const FAULT_SPECS = {
     fields: { target: proc(), disk: z.enum(["clean", "torn", "corrupt"]).optional() },
     names: one("target"),
   },
+  stop: {
+    doc: "a graceful stop: the process winds down (an etcd leader first hands leadership to the peer it has heard from longest, as etcd's Stop does), exits with its disk synced, and restarts at `until`",
+    fields: { target: proc() },
+    names: one("target"),
+  },
   pause: {
     doc: "the process stops running until `until` (a GC or VM stall)",
     fields: { target: proc() },

@@ -101,7 +101,7 @@ const membershipStep = z
     message: 'needs exactly one of "add" or "remove"',
   });
 
-/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections). */
+/** etcd key-value scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections, rolling-restart). */
 export const kvOptions = {
   members: count(1, 9).describe("etcd members in the initial configuration"),
   spares: count(0, 8).describe("members started outside the configuration, for a membership plan"),
@@ -171,6 +171,12 @@ export const kvOptions = {
     .array(membershipStep)
     .max(64)
     .describe('membership plan: [{"add": "n4"}, {"remove": "n1" | "@leader"}], each step with an optional "lane"'),
+  leaderMoves: z
+    .strictObject({ everyUs: us(1), strangerP: prob() })
+    .optional()
+    .describe(
+      "rolling-restart: an operator runs etcdctl move-leader every `everyUs` (jittered) of the fault phase, naming a voter or, with `strangerP`, no member (absent: none)",
+    ),
   watchBatchMaxRevs: count(1, 1_000_000).describe(
     "revisions per watch response in a catch-up (a revision is never split)",
   ),
@@ -470,7 +476,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kv: {
     shape: kvOptions,
     title:
-      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections)",
+      "etcd scenarios (smoke, kv-*, leader-isolation, lease-sessions, lease-checkpoints, clock-skew, watch-compaction, membership-change, elections, rolling-restart)",
     example: "smoke",
     limits: kvLimits,
   },

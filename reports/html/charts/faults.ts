@@ -29,6 +29,7 @@ export const FAULT_LABELS: Record<FaultKind, string> = {
   "slow-messages": "heavy-tail delays",
   swizzle: "swizzle clog",
   "container-kill": "container kill",
+  stop: "graceful stop",
 };
 
 const LANE = 16;
@@ -80,6 +81,7 @@ export function faultTargets(f: FaultEvent): string[] | "all" {
       return [...new Set(f.links.flat())];
     case "isolate":
     case "crash":
+    case "stop":
     case "pause":
     case "skew":
     case "drift":
