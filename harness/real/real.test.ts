@@ -87,6 +87,21 @@ if (avail.kind === "skipped") {
     );
   });
 
+  test("rolling-restart: SIGTERM stops (etcd's graceful Stop, the leader among them), each member restarted: every check passes", async () => {
+    const out = await runReal({
+      scenario: findScenario("rolling-restart")!,
+      scenarioRef: "rolling-restart",
+      seed: 3,
+      members: 3,
+      binary,
+      durationS: 10,
+      faultKinds: ["stop"],
+    });
+    const stops = out.applied.filter((a) => a.fault.kind === "stop" && a.outcome === "applied");
+    assert.ok(stops.length >= 2, `stops applied: ${stops.length}`);
+    for (const c of out.result.checks) assert.is(c.verdict, "pass", `${c.name}: ${c.message}`);
+  });
+
   /**
    * A known bug of the etcd under test, shown by one check: runs the scenario on each seed until that
    * check fails (real timing decides whether a run meets the bug), with the bug's message; every other

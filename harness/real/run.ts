@@ -109,6 +109,7 @@ export function realSchedule(
   let weights = weightsFromScenario(mix.weights ?? {}, {
     compaction: o.compaction === true,
     membership: Array.isArray(o.membership) && o.membership.length > 0,
+    rollingRestart: o.leaderMoves !== undefined,
   });
   if (kinds !== undefined) weights = Object.fromEntries(kinds.map((k) => [k, weights[k] ?? 1]));
   const names = Array.from({ length: members }, (_, i) => `n${i + 1}`);

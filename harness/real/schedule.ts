@@ -123,10 +123,13 @@ export interface RealScheduleOptions {
   maxDurationMs: number;
 }
 
-/** Weights from a simulated scenario's fault mix (plus defrag when it compacts, replace when it changes membership). */
+/**
+ * Weights from a simulated scenario's fault mix (plus defrag when it compacts, replace when it changes
+ * membership, stop when it restarts members one by one).
+ */
 export function weightsFromScenario(
   simWeights: Partial<Record<FaultKind, number>>,
-  extra: { compaction: boolean; membership: boolean },
+  extra: { compaction: boolean; membership: boolean; rollingRestart?: boolean },
 ): Partial<Record<RealFaultKind, number>> {
   const w: Partial<Record<RealFaultKind, number>> = {};
   for (const k of Object.keys(simWeights).sort() as FaultKind[]) {
@@ -136,6 +139,7 @@ export function weightsFromScenario(
   }
   if (Object.keys(w).length > 0 && extra.compaction) w.defrag = Math.max(1, w.defrag ?? 0);
   if (extra.membership) w.replace = Math.max(2, w.replace ?? 0);
+  if (extra.rollingRestart === true) w.stop = Math.max(2, w.stop ?? 0);
   return w;
 }
 
