@@ -36,6 +36,19 @@ import { assert } from "../assert.ts";
 
 const probe = probesOf(ETCD_PROBES);
 
+/** A client's new RPC (a stream's pings, cancels and progress requests belong to a stream already open). */
+function isNewClientRequest(msg: unknown): boolean {
+  const t = (msg as { type?: unknown }).type;
+  return (
+    t === "KvRequest" ||
+    t === "WatchCreate" ||
+    t === "MemberRequest" ||
+    t === "MemberList" ||
+    t === "Maintenance" ||
+    t === "AuthRequest"
+  );
+}
+
 /** etcd's default --max-request-bytes (1.5 MiB). */
 export const DEFAULT_MAX_REQUEST_BYTES = 1_572_864;
 
@@ -331,6 +344,8 @@ export class EtcdMember implements Actor {
   private readonly connectedSince = new Map<string, number>();
   /** Asked to stop gracefully (world stop): winding down, then exiting. */
   private stopping = false;
+  /** Stopped (etcd's HardStop): like an exited process, it takes nothing more while the world takes it down. */
+  private halted = false;
   /** The shortest election timeout (µs). */
   private readonly electionUs: number;
   /** Removed from the cluster: stops serving, as etcd's process exits (see isRemoved). */
@@ -473,7 +488,7 @@ export class EtcdMember implements Actor {
     // stopped in whatever role it had, and a lease check would have it propose as a leader no one follows).
     const every = (us: number, fn: () => void) => {
       const loop = () => {
-        if (this.removed) return;
+        if (this.removed || this.halted) return;
         fn();
         this.env.setTimer(us, loop);
       };
@@ -490,6 +505,7 @@ export class EtcdMember implements Actor {
   // ------------------------------------------------------------ messages
 
   onMessage(from: string, msg: unknown): void {
+    if (this.halted) return;
     // Raft messages first (most messages): none is deduplicated, so the request check is skipped for them.
     if (isRaftMessage(msg)) {
       if (this.removed) return this.refuse(from, msg);
@@ -508,6 +524,8 @@ export class EtcdMember implements Actor {
       return;
     }
     if (this.removed) return this.refuse(from, msg);
+    // Stopping: the client servers take no new request; streams already open go on until they are cut.
+    if (this.stopping && isNewClientRequest(msg)) return this.refuse(from, msg);
     const m = msg as ClientMessage | Forward | Removed;
     switch (m.type) {
       case "MemberRemoved":
@@ -1348,34 +1366,51 @@ export class EtcdMember implements Actor {
   }
 
   /**
-   * etcd's Stop: a leader of more than one voter first hands leadership to the voter it has been connected
-   * to longest (TransferLeadership; ErrUnhealthy and no transfer if none is connected), waiting up to the
-   * request timeout (etcd's ReqTimeout: the request timeout and two election timeouts); it serves meanwhile.
-   * Then it stops (HardStop): Raft and the watch streams end, the backend is committed, and the world
-   * exits the process with its disk synced.
+   * A graceful stop, as etcd's Close on SIGTERM runs it. First the client servers stop (gRPC's GracefulStop):
+   * no new request is taken (refused at once, so clients go elsewhere), and the requests already taken, watch
+   * streams included, run until they are done or the request timeout passes (etcd's ReqTimeout: the request
+   * timeout and two election timeouts), when the streams left are cut. Then the server stops (Stop): a
+   * leader of more than one voter hands leadership to the voter it has been connected to longest
+   * (TransferLeadership; none connected: ErrUnhealthy, no transfer), waiting up to the request timeout again;
+   * then HardStop: Raft ends, the backend is committed, and the world exits the process with its disk synced.
    */
   stop(exit: () => void): void {
     if (this.stopping) return;
     this.stopping = true;
+    const timeoutUs = (this.opts.proposalTimeoutUs ?? 1_000_000) + 2 * this.electionUs;
+    const tickUs = this.opts.tickUs ?? 10_000;
+    const started = this.env.monotonic();
     const hardStop = () => {
+      this.halted = true;
       this.driver.stop();
-      for (const s of this.streams.values()) s.stream.close();
-      this.streams.clear();
       if (this.quotaBytes > 0) this.env.disk.commitNow(CONSISTENT_INDEX, this.appliedIndex);
       exit();
     };
-    const status = this.driver.status();
-    if (this.removed || status.role !== "leader" || status.voters.length < 2) return hardStop();
-    const transferee = this.longestConnected(status.voters);
-    if (transferee === undefined) {
-      probe("etcd.stop-without-transfer");
-      return hardStop();
-    }
-    const timeoutUs = (this.opts.proposalTimeoutUs ?? 1_000_000) + 2 * this.electionUs;
-    this.moveLeader(transferee, timeoutUs, (error) => {
-      if (error === undefined) probe("etcd.stop-transferred-leadership");
-      hardStop();
-    });
+    const serverStop = () => {
+      const status = this.driver.status();
+      if (this.removed || status.role !== "leader" || status.voters.length < 2) return hardStop();
+      const transferee = this.longestConnected(status.voters);
+      if (transferee === undefined) {
+        probe("etcd.stop-without-transfer");
+        return hardStop();
+      }
+      this.moveLeader(transferee, timeoutUs, (error) => {
+        if (error === undefined) probe("etcd.stop-transferred-leadership");
+        hardStop();
+      });
+    };
+    const drain = () => {
+      const pending = this.waiting.size + this.maintWaiting.size + this.changes.size + this.streams.size;
+      if (pending > 0 && !this.removed && this.env.monotonic() - started < timeoutUs) {
+        this.env.setTimer(tickUs, drain);
+        return;
+      }
+      if (pending > 0) probe("etcd.stop-cut-pending-requests");
+      for (const s of this.streams.values()) s.stream.close();
+      this.streams.clear();
+      serverStop();
+    };
+    drain();
   }
 
   /** etcd's longestConnected: the voter (not this member) whose connection has been up longest; ties by name. */

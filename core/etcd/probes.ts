@@ -69,6 +69,9 @@ export const ETCD_PROBES = {
   "etcd.stop-transferred-leadership": {
     what: "a leader asked to stop gracefully handed leadership to a peer before it stopped",
   },
+  "etcd.stop-cut-pending-requests": {
+    what: "a member stopping gracefully still had requests or watch streams open at the drain's deadline and cut them",
+  },
   "etcd.stop-without-transfer": {
     what: "a leader asked to stop gracefully found no connected voter to hand leadership to (ErrUnhealthy) and stopped as it was",
   },

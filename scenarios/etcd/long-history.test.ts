@@ -7,8 +7,8 @@ import { withoutLaterTraffic } from "./scenarios.ts";
 /**
  * kv-chaos with its fault phase stretched to `seconds`: the linearizability check's message and verdict.
  * Each test keeps the history it was written for: without what kv-chaos drew later (Txns on other
- * compare targets, Range's other options, ignore-flag puts and watch filters always; lease keep-alives
- * with `withoutKeepAlives`).
+ * compare targets, Range's other options, ignore-flag puts, watch filters and graceful stops always; lease
+ * keep-alives with `withoutKeepAlives`).
  */
 function linearizability(
   seed: number,
@@ -16,11 +16,17 @@ function linearizability(
   withoutKeepAlives = false,
 ): { verdict: string; message: string } {
   const def = findScenario("kv-chaos")!;
-  const drawn = resolveRun(def, seed).options as { traffic: Record<string, number> };
+  const drawn = resolveRun(def, seed).options as {
+    traffic: Record<string, number>;
+    mix: { weights: Record<string, number> };
+  };
   const traffic = withoutLaterTraffic(drawn.traffic, withoutKeepAlives ? [] : ["keepAlive"]);
+  // Nor the graceful stops drawn after them.
+  const { stop: _stop, ...weights } = drawn.mix.weights;
   const { options, faults } = resolveRun(def, seed, {
     ...drawn,
     traffic,
+    mix: { ...drawn.mix, weights },
     watchFilterP: 0,
     watchRangeP: 0,
     faultPhaseUs: seconds * 1e6,

@@ -342,6 +342,8 @@ export const kvChaos = kvScenario<ChaosOptions>(
     if (rng.chance(0.5)) o.watchRangeP = 0.5;
     // LeaseTimeToLive of leases held or let go (likewise).
     if (rng.chance(0.5)) o.traffic = { ...o.traffic, leaseTimeToLive: rng.int(10, 30) };
+    // Graceful stops: a stopped leader hands leadership over first (likewise).
+    if (rng.chance(0.5)) o.mix = { ...o.mix, weights: { ...o.mix.weights, stop: rng.int(1, 4) } };
     return o;
   },
   (rng, o) => {
@@ -611,6 +613,9 @@ export const membershipChange = kvScenario(
     // Two admins on half the seeds, each replacing its own members: one's change is proposed while the
     // other's is still pending, and etcd must refuse it until that one is applied (drawn last again).
     if (rng.chance(0.5)) o.membership = o.membership.map((s, i) => ({ ...s, lane: Math.floor(i / 2) % 2 }));
+    // Graceful stops on half the seeds (drawn last again): a leader stopped while a change is pending
+    // hands leadership to a peer first.
+    if (rng.chance(0.5)) o.mix = { ...o.mix, weights: { ...o.mix.weights, stop: 1 } };
     return o;
   },
   (rng, o) => generateSchedule(rng, o.mix, memberNames(o.members + o.spares), 200_000, o.faultPhaseUs),
