@@ -26,6 +26,7 @@ export interface CheckEvidence {
   "raft-check-quorum": ViolationList;
   "etcd-reconfig-health": ViolationList;
   "etcd-move-leader": ViolationList;
+  "etcd-graceful-stop": ViolationList;
   "write-once": ViolationList;
   "cross-member": ViolationList;
   "store-reference": ViolationList;

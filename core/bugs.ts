@@ -1053,6 +1053,13 @@ export const BUG_CATALOG = [
       "EtcdServer.MoveLeader as it was when PR #8153 exposed it (2017): no check of the transferee, which later releases refuse with ErrBadLeaderTransferee when it is not a member or is a learner; written by hand for this testbed",
     scenario: "rolling-restart",
   },
+  {
+    name: "etcd-stop-waits-for-watches",
+    bug: "a member stopping gracefully waits for every open watch stream to end before it goes on, with no deadline: a watch its client never ends (an apiserver's) holds the member up for ever, refusing every new request, and the upgrade that waits for it never goes on",
+    modelledOn:
+      "etcd #8224 (etcd 3.2 failed to shut down on SIGINT/SIGTERM while a watch was open: gRPC's GracefulStop waits for every stream), fixed by PR #8267, which cuts the streams left at the request timeout",
+    scenario: "control-plane-upgrade",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -14,6 +14,7 @@ import { nodeFailures } from "./kube/node-failures.ts";
 import { watchCache } from "./kube/watch-cache.ts";
 import { tenants } from "./kube/tenants.ts";
 import { terminatingPods } from "./kube/terminating-pods.ts";
+import { controlPlaneUpgrade } from "./kube/control-plane-upgrade.ts";
 
 const all: ScenarioDef[] = [
   simSelftest,
@@ -29,6 +30,7 @@ const all: ScenarioDef[] = [
   watchCache,
   tenants,
   terminatingPods,
+  controlPlaneUpgrade,
 ];
 
 /** Adds a scenario built in code (e.g. withControllers) so the loader and the CLI find it by name. */

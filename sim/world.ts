@@ -135,6 +135,9 @@ export class World {
     mode?: CrashMode;
   }) => void)[] = [];
 
+  /** Observers of graceful stops: asked (the stop begins) and down (the process exited, or crashed while winding down). */
+  readonly stops: ((ev: { time: number; process: string; phase: "asked" | "down" }) => void)[] = [];
+
   /** Observers of signals handed to a process (each just before the process gets it). */
   readonly signals: ((ev: { time: number; process: string; signal: "container-kill" }) => void)[] = [];
 
@@ -410,6 +413,7 @@ export class World {
     if (this.opts.crashKeepsUnsynced !== true) p.disk.crash(mode);
     for (const l of this.lifecycle) l({ time: this.now, kind: "crash", process: id, mode });
     // A crash while winding down ends the stop: only the stop's own exit honours a restart asked for meanwhile.
+    if (p.stopping) for (const o of this.stops) o({ time: this.now, process: id, phase: "down" });
     p.stopping = false;
     p.restartAfterStop = false;
   }
@@ -425,6 +429,7 @@ export class World {
     if (p.status === "crashed" || p.stopping) return;
     this.trace.event(this.now, "stop", id);
     p.stopping = true;
+    for (const o of this.stops) o({ time: this.now, process: id, phase: "asked" });
     const inc = p.incarnation;
     const exit = () => {
       if (p.incarnation !== inc) return;

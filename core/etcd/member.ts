@@ -1401,7 +1401,10 @@ export class EtcdMember implements Actor {
     };
     const drain = () => {
       const pending = this.waiting.size + this.maintWaiting.size + this.changes.size + this.streams.size;
-      if (pending > 0 && !this.removed && this.env.monotonic() - started < timeoutUs) {
+      const timedOut = this.env.monotonic() - started >= timeoutUs;
+      // MUTANT etcd-stop-waits-for-watches: open watch streams hold the drain past its deadline.
+      const held = !timedOut || (this.streams.size > 0 && this.bugs.has("etcd-stop-waits-for-watches"));
+      if (pending > 0 && !this.removed && held) {
         this.env.setTimer(tickUs, drain);
         return;
       }

@@ -15,10 +15,12 @@ function cluster(opts: { seed?: number; bugs?: BugSet } = {}) {
   for (const id of VOTERS)
     world.spawn(id, (env) => new EtcdMember(env, { peers: VOTERS, ...(opts.bugs ? { bugs: opts.bugs } : {}) }));
   const answers = new Map<number, { result: MaintenanceResult; at: number }>();
+  const kvAnswers = new Map<number, Extract<MemberMessage, { type: "KvResponse" }>>();
   world.spawn("admin", () => ({
     onMessage: (_from, m) => {
-      const r = m as Extract<MemberMessage, { type: "MaintenanceResponse" }>;
-      answers.set(r.reqId, { result: r.result, at: world.now });
+      const r = m as MemberMessage;
+      if (r.type === "KvResponse") kvAnswers.set(r.reqId, r);
+      if (r.type === "MaintenanceResponse") answers.set(r.reqId, { result: r.result, at: world.now });
     },
   }));
   const member = (id: string) => world.process(id).actor as EtcdMember;
@@ -42,7 +44,17 @@ function cluster(opts: { seed?: number; bugs?: BugSet } = {}) {
     );
     return { ...answers.get(id)!, sent };
   };
-  return { world, member, leader, leaderNow, moveLeader };
+  /** Sends a put to one member and returns its request id (the answer lands in kvAnswers). */
+  const put = (to: string, key: string) => {
+    const id = ++reqId;
+    world.process("admin").env!.send(to, {
+      type: "KvRequest",
+      reqId: id,
+      request: { kind: "put", put: { key, value: "v" } },
+    });
+    return id;
+  };
+  return { world, member, leader, leaderNow, moveLeader, put, kvAnswers };
 }
 
 test("move-leader: the leader answers once the transferee leads, and the transferee does lead", () => {
@@ -148,6 +160,22 @@ test("a leader with no connected peer stops without a transfer", () => {
     return;
   }
   assert.unreachable("no cut left the leader leading past an election timeout unheard");
+});
+
+test("a stopping member takes no new request (refused: the client goes elsewhere) but finishes the ones it took", () => {
+  // A follower: it forwards the write and would have nothing left to do but for the answer.
+  const c = cluster();
+  const lead = c.leader();
+  const f = VOTERS.find((v) => v !== lead)!;
+  assert.ok(c.world.runUntilPredicate(() => c.member(f).driver.status().leader === lead, c.world.now + 1_000_000));
+  const taken = c.put(f, "a");
+  c.world.runUntil(c.world.now + 1_500); // delivered and forwarded, not yet committed
+  c.world.stop(f);
+  const late = c.put(f, "b");
+  assert.ok(c.world.runUntilPredicate(() => c.world.process(f).status === "crashed", c.world.now + 3_000_000));
+  assert.is(c.kvAnswers.get(taken)?.error, undefined, "the request taken before the stop was answered");
+  assert.ok(c.kvAnswers.get(taken)?.response !== undefined);
+  assert.is(c.kvAnswers.get(late)?.error, "not-leader", "the one after it was refused, definitely");
 });
 
 test.run();

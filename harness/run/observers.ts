@@ -91,6 +91,7 @@ export interface MemberChangeProposed {
 
 export type LifecycleEvent = Parameters<World["lifecycle"][number]>[0];
 export type SignalEvent = Parameters<World["signals"][number]>[0];
+export type StopEvent = Parameters<World["stops"][number]>[0];
 
 export class RunObservers {
   readonly raftViews = new Channel<RaftView>();
@@ -100,6 +101,8 @@ export class RunObservers {
   readonly roles = new Channel<RoleChange>();
   readonly leaseExpiries = new Channel<LeaseExpiry>();
   readonly lifecycle = new Channel<LifecycleEvent>();
+  /** A graceful stop asked of a process, and the moment it went down. */
+  readonly stops = new Channel<StopEvent>();
   /** A signal (the nemesis's container-kill) handed to a process, just before the process gets it. */
   readonly signals = new Channel<SignalEvent>();
   /** Space quota: a member's alarm changes and the writes it applied (for the etcd-nospace checker). */
@@ -112,6 +115,7 @@ export class RunObservers {
   constructor(private readonly world: World) {
     world.lifecycle.push((ev) => this.lifecycle.emit(ev));
     world.signals.push((ev) => this.signals.emit(ev));
+    world.stops.push((ev) => this.stops.emit(ev));
   }
 
   /**

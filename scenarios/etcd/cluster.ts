@@ -29,6 +29,7 @@ import { LeaseKeys } from "../../checkers/etcd/lease-keys.ts";
 import { type AppliedChange, type Config, checkMembership, configChanges } from "../../checkers/etcd/membership.ts";
 import { startLatencyLog, stopLatencyLog } from "../../core/metrics/latency.ts";
 import { MoveLeaderMonitor, type MoveLeaderCall } from "../../checkers/etcd/move-leader.ts";
+import { GracefulStopMonitor } from "../../checkers/etcd/graceful-stop.ts";
 import { leaderMover } from "../../harness/etcd/leader-mover.ts";
 import { kvLatencyReport } from "../../harness/metrics/kv.ts";
 import { applyLatencyOptions, type LatencyOptions } from "../../sim/latency-options.ts";
@@ -294,6 +295,13 @@ export function runKvCluster(
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
   });
+  // Graceful stops of members: each must end in an exit within etcd's bound.
+  const gracefulStop = new GracefulStopMonitor((p) => /^n\d+$/.test(p), {
+    requestTimeoutUs: o.requestTimeoutUs + 2 * o.tickUs * o.electionTicks,
+  });
+  run.observe.stops.on((ev) => gracefulStop.onStop(ev));
+  run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
+  run.observe.lifecycle.on((ev) => gracefulStop.onLifecycle(ev.process, ev.kind, ev.time));
   // With a leader-moving operator: who led when, for the move-leader check.
   const moveLeader = o.leaderMoves !== undefined ? new MoveLeaderMonitor() : undefined;
   const moveCalls: MoveLeaderCall[] = [];
@@ -483,6 +491,7 @@ export function runKvCluster(
     () => checkQuorum.result(),
     ...(reconfigHealth !== undefined ? [() => reconfigHealth.result()] : []),
     ...(moveLeader !== undefined ? [() => moveLeader.result(moveCalls)] : []),
+    () => gracefulStop.result(world.now),
     () => run.incarnations(),
     () => {
       // Cross-member: store hashes at the common revision once converged.

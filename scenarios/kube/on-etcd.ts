@@ -11,6 +11,7 @@ import { WriteOnce } from "../../checkers/etcd/write-once.ts";
 import { DEFAULT_EXPLAIN_US, checkKube } from "../../checkers/kube/index.ts";
 import { DEFAULT_KUBELET_TIMING } from "../../core/kube/kubelet.ts";
 import { RaftSafetyMonitor } from "../../checkers/raft/monitor.ts";
+import { GracefulStopMonitor } from "../../checkers/etcd/graceful-stop.ts";
 import { CheckQuorumMonitor } from "../../checkers/raft/check-quorum.ts";
 import type { CheckResult } from "../../checkers/types.ts";
 import type { EtcdTopology } from "../../harness/etcd/cluster.ts";
@@ -27,6 +28,7 @@ type StoreFeed = (revision: number, events: readonly Event[]) => void;
 export interface EtcdObservers {
   monitor: RaftSafetyMonitor;
   checkQuorum: CheckQuorumMonitor;
+  gracefulStop: GracefulStopMonitor;
   oracle: ConsistencyOracle;
   reference: StoreReference;
   writeOnce: WriteOnce;
@@ -77,14 +79,23 @@ export function observeEtcd(
   });
   const lifecycle: EtcdObservers["lifecycle"] = [];
   const apiserverClients: EtcdObservers["apiserverClients"] = [];
+  // Members are n1, n2, …: their graceful stops must end in an exit within etcd's bound.
+  const gracefulStop = new GracefulStopMonitor((p) => /^n\d+$/.test(p), {
+    // The members' default request timeout (1 s) and two election timeouts.
+    requestTimeoutUs: 1_000_000 + 2 * tickUs * (opts.electionTicks ?? 10),
+  });
+  run.observe.stops.on((ev) => gracefulStop.onStop(ev));
+  run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
+    gracefulStop.onLifecycle(ev.process, ev.kind, ev.time);
     lifecycle.push({ time: ev.time, process: ev.process, kind: ev.kind });
   });
   return {
     monitor,
     checkQuorum,
+    gracefulStop,
     oracle,
     reference,
     writeOnce,
@@ -147,6 +158,7 @@ export function controlPlaneChecks(
     () => run.assertions(),
     () => observers.monitor.result(),
     () => observers.checkQuorum.result(),
+    () => observers.gracefulStop.result(run.world.now),
     () => observers.oracle.result(),
     () => observers.reference.result(),
     () => observers.writeOnce.result(run.recorder.operations),

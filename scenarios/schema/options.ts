@@ -483,7 +483,7 @@ export const FAMILIES: Record<Family, { shape: z.ZodRawShape; title: string; exa
   kube: {
     shape: kubeOptions,
     title:
-      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures, watch-cache, tenants, terminating-pods)",
+      "Kubernetes scenarios (deployment-rollout, controller-conflicts, kube-smoke, quota-pressure, slow-disk, compacted-deletes, container-crashes, tight-nodes, node-failures, watch-cache, tenants, terminating-pods, control-plane-upgrade)",
     example: "deployment-rollout",
     limits: [
       tooManyFaults,
