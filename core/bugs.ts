@@ -1060,6 +1060,13 @@ export const BUG_CATALOG = [
       "etcd #8224 (etcd 3.2 failed to shut down on SIGINT/SIGTERM while a watch was open: gRPC's GracefulStop waits for every stream), fixed by PR #8267, which cuts the streams left at the request timeout",
     scenario: "control-plane-upgrade",
   },
+  {
+    name: "kube-leader-release-before-stop",
+    bug: "a leader elected with ReleaseOnCancel, stopped gracefully, writes its Lease released first and lets its controllers finish their work for a while after: a standby takes the released Lease at its next retry and acts while the old leader still does",
+    modelledOn:
+      "client-go's ReleaseOnCancel contract (release only once the caller's code has stopped running) and controller-runtime's warning on LeaderElectionReleaseOnCancel for a manager that works on after it stops; written by hand for this testbed",
+    scenario: "control-plane-upgrade",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

@@ -38,7 +38,8 @@ export function checkSingleLeader(obs: KubeObservations): CheckResult {
 /**
  * kube-lease-transitions: what a stored Lease says of its holders, as client-go's tryAcquireOrRenew writes
  * it. From one stored version to the next (in one life of the key): a new holder adds one to
- * leaseTransitions and sets acquireTime anew; the same holder keeps both. Operators and dashboards read
+ * leaseTransitions and sets acquireTime anew; the same holder keeps both; a release (client-go's
+ * ReleaseOnCancel: no holder left) keeps the count, and whoever takes a released Lease adds one. Operators and dashboards read
  * leaseTransitions to count failovers; no client's behaviour depends on it, so only the versions show it.
  */
 export function checkLeaseTransitions(versions: readonly ObjectVersion[]): CheckResult {
@@ -51,6 +52,7 @@ export function checkLeaseTransitions(versions: readonly ObjectVersion[]): Check
   const violations: string[] = [];
   let changes = 0;
   let renewals = 0;
+  let releases = 0;
   for (const [key, list] of byKey) {
     list.sort((a, b) => a.rv - b.rv);
     for (let i = 1; i < list.length; i++) {
@@ -62,7 +64,13 @@ export function checkLeaseTransitions(versions: readonly ObjectVersion[]): Check
       const now = after.object.spec;
       const at = `${key} at revision ${after.rv} (after ${before.rv})`;
       const transitions = was.leaseTransitions ?? 0;
-      if ((was.holderIdentity ?? "") !== (now.holderIdentity ?? "")) {
+      if ((was.holderIdentity ?? "") !== "" && (now.holderIdentity ?? "") === "") {
+        releases++;
+        if ((now.leaseTransitions ?? 0) !== transitions)
+          violations.push(
+            `${at}: released by ${was.holderIdentity}, yet leaseTransitions went from ${transitions} to ${now.leaseTransitions ?? 0}`,
+          );
+      } else if ((was.holderIdentity ?? "") !== (now.holderIdentity ?? "")) {
         changes++;
         if ((now.leaseTransitions ?? 0) !== transitions + 1)
           violations.push(
@@ -86,6 +94,6 @@ export function checkLeaseTransitions(versions: readonly ObjectVersion[]): Check
   return violationsResult(
     "kube-lease-transitions",
     violations,
-    `${changes} changes of a Lease's holder, each counted in leaseTransitions with a new acquireTime; ${renewals} renewals keeping both`,
+    `${changes} changes of a Lease's holder, each counted in leaseTransitions with a new acquireTime; ${renewals} renewals keeping both${releases > 0 ? `; ${releases} releases keeping the count` : ""}`,
   );
 }

@@ -54,4 +54,15 @@ test("a renewal that moves the count or acquireTime fails; a new life of the key
   assert.is(checkLeaseTransitions([version(10, "s1", 3, 100), recreated]).verdict, "pass");
 });
 
+test("a release keeps the count, and whoever takes the released Lease adds one; a release that bumps it fails", () => {
+  const released = { ...version(12, "", 1, 120) };
+  delete (released.object as Lease).spec.holderIdentity;
+  const ok = checkLeaseTransitions([version(10, "s1", 1, 100), released, version(13, "s2", 2, 130)]);
+  assert.is(ok.verdict, "pass", ok.message);
+  assert.match(ok.message, /1 changes of a Lease's holder.*; 1 releases keeping the count/);
+  const bumped = checkLeaseTransitions([version(10, "s1", 1, 100), version(12, "", 2, 120)]);
+  assert.is(bumped.verdict, "fail");
+  assert.match(bumped.message, /released by s1, yet leaseTransitions went from 1 to 2/);
+});
+
 test.run();

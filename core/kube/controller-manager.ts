@@ -14,7 +14,13 @@ export interface ControllerProcessConfig {
   apiservers: readonly string[];
   controllers: readonly ControllerDef[];
   /** The leader-election Lease (namespace/name); absent: the controllers always run. */
-  leaderElection?: { namespace: string; name: string; timing?: Partial<LeaderElectionTiming> };
+  leaderElection?: {
+    namespace: string;
+    name: string;
+    timing?: Partial<LeaderElectionTiming>;
+    /** client-go's ReleaseOnCancel (kube-scheduler sets it): a graceful stop releases the Lease. */
+    releaseOnCancel?: boolean;
+  };
   /**
    * true (default): check the lease on this process's own clock before every write.
    * false: act whenever client-go's IsLeader says so (a resumed, deposed leader keeps acting).
@@ -84,5 +90,39 @@ export function controllerProcess(env: Env, cfg: ControllerProcessConfig): Contr
     onMessage(from, msg) {
       client.onMessage(from, msg);
     },
+    /**
+     * A graceful stop (SIGTERM): the context is cancelled, so the controllers stop; with ReleaseOnCancel a
+     * leader then writes its Lease released before the process exits (kube-scheduler exits on
+     * OnStoppedLeading), so a standby takes over at its next retry, not a lease duration later.
+     */
+    stop(exit) {
+      const e = elector;
+      if (e === undefined || cfg.leaderElection?.releaseOnCancel !== true) {
+        runtime?.stop();
+        runtime = undefined;
+        e?.stop();
+        return exit();
+      }
+      // MUTANT kube-leader-release-before-stop: the Lease is released first, and the controllers finish
+      // their work for a while after (controller-runtime warns against LeaderElectionReleaseOnCancel for
+      // a manager that works on after it stops).
+      if (cfg.bugs?.has("kube-leader-release-before-stop") === true)
+        return e.release(
+          () =>
+            env.setTimer(RELEASE_DRAIN_US, () => {
+              e.stop();
+              runtime?.stop();
+              runtime = undefined;
+              exit();
+            }),
+          true,
+        );
+      runtime?.stop();
+      runtime = undefined;
+      e.release(exit);
+    },
   };
 }
+
+/** How long the mutant's controllers work on after their Lease is released. */
+const RELEASE_DRAIN_US = 1_000_000;

@@ -128,6 +128,41 @@ test("with kube-leader-wall-clock the stepped-back leader acts past leaseDuratio
   assert.ok(stoppedAfter > L.leaseDurationUs, `stopped acting ${stoppedAfter}us after the cut`);
 });
 
+test("a released Lease is taken by the standby at its next retry, not a lease duration later (ReleaseOnCancel)", () => {
+  const { world, rec, electors } = rig();
+  const a = electors.get("a")!;
+  assert.ok(a.isLeader());
+  const at = world.now;
+  let released = false;
+  a.release(() => {
+    released = true;
+  });
+  world.runUntil(at + 3 * L.retryPeriodUs);
+  assert.ok(released);
+  assert.not.ok(a.isLeader(), "the releaser no longer leads");
+  assert.equal(
+    rec.leaders.filter((l) => l.process === "a").map((l) => l.event),
+    ["acquired", "lost"],
+  );
+  const b = acquired(rec, "b");
+  assert.ok(
+    b !== undefined && b.time - at <= L.retryPeriodUs + 50_000,
+    `b took over ${b === undefined ? "never" : b.time - at} us after`,
+  );
+});
+
+test("a replica that does not lead releases nothing and just stops", () => {
+  const { world, electors } = rig();
+  const b = electors.get("b")!;
+  let done = false;
+  b.release(() => {
+    done = true;
+  });
+  assert.ok(done);
+  world.runUntil(world.now + 3 * L.leaseDurationUs);
+  assert.ok(electors.get("a")!.isLeader(), "the leader is untouched");
+});
+
 test("a takeover after expiry is probed", () => {
   resetProbes();
   const { world } = rig();

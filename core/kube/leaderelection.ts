@@ -29,6 +29,9 @@ export const LEADERELECTION_PROBES = {
   "leaderelection.renew-deadline-lost": {
     what: "a leader gave up leadership because it could not renew within renewDeadline",
   },
+  "leaderelection.released": {
+    what: "a leader stopping gracefully wrote its Lease released (ReleaseOnCancel), for a standby to take at once",
+  },
 } as const;
 const probe = probesOf(LEADERELECTION_PROBES);
 
@@ -65,6 +68,8 @@ export interface LeaderElectorConfig {
 export class LeaderElector {
   private leading = false;
   private observed: LeaseSpec | undefined;
+  /** The Lease as last read or written (its resourceVersion is a release's precondition). */
+  private lastLease: Lease | undefined;
   /** Whether a record was observed yet (observed itself may be undefined: a Lease without a spec). */
   private hasObserved = false;
   private observedTime = 0;
@@ -116,6 +121,39 @@ export class LeaderElector {
     this.stopped = true;
     if (this.timer !== undefined) this.env.cancelTimer(this.timer);
     if (this.leading) this.lose();
+  }
+
+  /**
+   * client-go's release (ReleaseOnCancel, which kube-scheduler sets): the renew loop ends, and a leader
+   * writes the Lease released — no holder, a 1 s duration, acquire and renew times now, its transitions
+   * kept — on the version it last saw, so a candidate takes it at its next retry instead of leaseDuration
+   * later. Then it has stopped leading. `done` runs once the write is answered (or at once, not leading).
+   * `keepLeading` (the mutant kube-leader-release-before-stop only): it still believes it leads after.
+   */
+  release(done: () => void, keepLeading = false): void {
+    this.stopped = true;
+    if (this.timer !== undefined) this.env.cancelTimer(this.timer);
+    this.timer = undefined;
+    const last = this.lastLease;
+    if (!this.isLeader() || last === undefined) {
+      this.lose();
+      return done();
+    }
+    const now = this.env.now();
+    const released: Lease = {
+      ...last,
+      spec: {
+        leaseDurationSeconds: 1,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: last.spec.leaseTransitions ?? 0,
+      },
+    };
+    this.client.update(released, (u) => {
+      if (u.ok) probe("leaderelection.released");
+      if (!keepLeading) this.lose();
+      done();
+    });
   }
 
   /** client-go's IsLeader: the last observed record names this replica. */
@@ -187,6 +225,7 @@ export class LeaderElector {
         return this.client.create(lease, (c) => (c.ok ? this.succeeded(c.value, sentAt, true, cb) : cb(false)));
       }
       const cur = r.value;
+      this.lastLease = cur;
       this.observe(cur.spec);
       const holder = cur.spec.holderIdentity ?? "";
       const now = this.env.now();
@@ -214,6 +253,7 @@ export class LeaderElector {
   // measures leaseDuration from when it saw the write, which is no earlier than the send.
   private succeeded(lease: Lease, sentAt: number, acquired: boolean, cb: (ok: boolean) => void): void {
     if (this.stopped) return cb(false);
+    this.lastLease = lease;
     this.observe(lease.spec);
     this.lastRenewSent = sentAt;
     if (!this.leading || acquired || this.term === undefined) {

@@ -217,7 +217,8 @@ export function startKubeCluster(host: KubeHost, opts: KubeClusterOptions): Kube
             ...(bugs.has("kube-bind-deleting-pod") ? { bindsDeleting: true } : {}),
           }),
         ],
-        leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming },
+        // kube-scheduler releases its Lease on a graceful stop (ReleaseOnCancel); kube-controller-manager does not.
+        leaderElection: { namespace: "kube-system", name: "kube-scheduler", ...leaderTiming, releaseOnCancel: true },
         // The mutant: a resumed scheduler binds on client-go's IsLeader alone.
         fencing: !bugs.has("kube-leader-no-fencing"),
       }),

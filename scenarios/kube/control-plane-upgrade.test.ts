@@ -5,16 +5,25 @@ import { probeCounts, resetProbes } from "../../core/probes.ts";
 import { resolveRun, runScenario } from "../runner.ts";
 import { controlPlaneUpgrade } from "./control-plane-upgrade.ts";
 
-test("the upgrade stops the etcd members first, then the apiservers, then the controller managers and schedulers, one at a time", () => {
+test("the upgrade goes node by node (etcd, apiserver, controller manager, scheduler), one process down at a time", () => {
   for (let seed = 1; seed <= 20; seed++) {
     const { options, faults } = resolveRun(controlPlaneUpgrade, seed);
+    const o = options as { members: number; apiservers: number };
     const stops = faults.filter((f) => f.kind === "stop");
-    const rank = (t: string) => (t.startsWith("n") || t === "@leader" ? 0 : t.startsWith("apiserver-") ? 1 : 2);
-    const ranks = stops.map((f) => rank((f as { target: string }).target));
-    assert.equal(ranks, [...ranks].sort(), `seed ${seed}: kubeadm's order`);
-    assert.is(ranks.filter((r) => r === 0).length, options.members, `seed ${seed}: every member stopped once`);
+    const targets = stops.map((f) => (f as { target: string }).target);
+    for (let i = 0; i < targets.length; i++) {
+      const kcm = /^kcm-(\d)$/.exec(targets[i]!);
+      if (kcm === null) continue;
+      const n = Number(kcm[1]);
+      if (i + 1 < targets.length)
+        assert.is(targets[i + 1], `scheduler-${n}`, `seed ${seed}: its node's scheduler next`);
+      if (n <= o.apiservers) assert.is(targets[i - 1], `apiserver-${n}`, `seed ${seed}: its node's apiserver before`);
+      if (n <= o.members)
+        assert.ok(/^(n\d|@leader)$/.test(targets[i - 2] ?? ""), `seed ${seed}: its node's etcd member first`);
+    }
     for (let i = 1; i < stops.length; i++)
       assert.ok(stops[i]!.at > stops[i - 1]!.until!, `seed ${seed}: one process down at a time`);
+    assert.ok(targets.filter((t) => /^(n\d|@leader)$/.test(t)).length >= Math.min(o.members, 2), `seed ${seed}`);
   }
 });
 

@@ -1,9 +1,10 @@
 // control-plane-upgrade: a control plane upgraded in place while it works, as kubeadm upgrade does it: every
-// etcd member stopped gracefully and started again in turn (SIGTERM: etcd takes no new request, lets the
-// ones it took finish, hands a leader's leadership to a peer, exits with its writes synced), then every
-// apiserver, then the controller managers and the schedulers, one process at a time — through the
-// Deployment flow of deployment-rollout (nginx ×3 → scale to 5 → image rollout → scale to 4), with slow
-// messages and short pauses of the control plane besides. Half the seeds serve the informers from the
+// control-plane node in turn has its etcd member stopped gracefully and started again (SIGTERM: etcd takes
+// no new request, lets the ones it took finish, hands a leader's leadership to a peer, exits with its
+// writes synced), then its apiserver, its controller manager and its scheduler (which releases its Lease
+// on the way out, as kube-scheduler's ReleaseOnCancel does), one process at a time — through the
+// Deployment flow of deployment-rollout (nginx ×3 → scale to 5 → image rollout → scale to 4) and a second
+// image rollout, with slow messages and short pauses of the control plane besides. Half the seeds serve the informers from the
 // apiservers' watch caches. Nothing is lost or cut off for good, so every Kubernetes checker holds: the
 // apiservers' etcd clients go to another member at once when theirs stops taking requests, and every
 // informer carries on from where its watch broke.
@@ -18,15 +19,18 @@ const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) =>
 const WEIGHTS: Partial<Record<FaultKind, number>> = { "slow-messages": 1, pause: 1 };
 
 /**
- * The upgrade's stops, in kubeadm's order (etcd, then the apiservers, then the controller managers and the
- * schedulers), one process down at a time; an etcd stop names whoever leads then on a third of them.
+ * The upgrade's stops, as kubeadm upgrades a stacked control plane: node by node (in a random order), its
+ * etcd member, then its apiserver, controller manager and scheduler, one process down at a time; the
+ * members beyond the control-plane nodes last. An etcd stop names whoever leads then on a third of them.
  */
 function upgradeStops(rng: Rng, o: KubeOptions): FaultEvent[] {
-  const order = [
-    ...rng.shuffle(range(o.members, "n")).map((m) => (rng.chance(1 / 3) ? "@leader" : m)),
-    ...rng.shuffle(range(o.apiservers, "apiserver-")),
-    ...rng.shuffle(["kcm-1", "kcm-2", "scheduler-1", "scheduler-2"]),
-  ];
+  const nodes = Math.max(o.members, o.apiservers, 2);
+  const order: string[] = [];
+  for (const i of rng.shuffle(Array.from({ length: nodes }, (_, k) => k + 1))) {
+    if (i <= o.members) order.push(rng.chance(1 / 3) ? "@leader" : `n${i}`);
+    if (i <= o.apiservers) order.push(`apiserver-${i}`);
+    if (i <= 2) order.push(`kcm-${i}`, `scheduler-${i}`);
+  }
   const out: FaultEvent[] = [];
   let t = rng.int(500_000, 1_000_000);
   for (const target of order) {
@@ -41,7 +45,7 @@ function upgradeStops(rng: Rng, o: KubeOptions): FaultEvent[] {
 export const controlPlaneUpgrade: ScenarioDef<KubeOptions> = {
   name: "control-plane-upgrade",
   description:
-    "the Deployment flow while the control plane is upgraded in place, one process at a time: every etcd member stopped gracefully (a leader hands over first) and restarted, then every apiserver, controller manager and scheduler; slow messages and short pauses besides, watch caches on half the seeds",
+    "the Deployment flow and a second rollout while the control plane is upgraded in place, node by node and one process at a time as kubeadm does: the node's etcd member stopped gracefully (a leader hands over first) and restarted, then its apiserver, controller manager and scheduler (which releases its Lease); slow messages and short pauses besides, watch caches on half the seeds",
   resolve: (rng) => ({
     members: rng.pick([3, 3, 5]),
     apiservers: rng.int(2, 3),
@@ -49,7 +53,8 @@ export const controlPlaneUpgrade: ScenarioDef<KubeOptions> = {
     faultPhaseUs: 10_000_000,
     livenessBoundUs: 15_000_000,
     manifests: [NGINX_MANIFEST],
-    actions: [...ROLLOUT_FLOW],
+    // deployment-rollout's flow, and a second image rollout while the last nodes are upgraded.
+    actions: [...ROLLOUT_FLOW, { at: 7_000_000, kind: "image", deployment: "nginx", image: "nginx:1.27" }],
     mix: {
       meanGapUs: 800_000,
       minDurationUs: 100_000,
