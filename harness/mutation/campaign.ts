@@ -45,6 +45,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["deployment-rollout", 5],
     // The only scenario with etcd's lease checkpoints on.
     ["lease-checkpoints", 10],
+    // The only one that moves leadership by hand (MoveLeader) and stops every member gracefully.
+    ["rolling-restart", 10],
   ],
   kube: [
     ["kube-smoke", 3],
@@ -64,6 +66,8 @@ export const SCREENS: Record<"etcd" | "kube", readonly [string, number][]> = {
     ["tenants", 5],
     // The only one whose pods are deleted gracefully and held by a finalizer.
     ["terminating-pods", 10],
+    // The only one that stops the control plane gracefully (a scheduler releasing its Lease).
+    ["control-plane-upgrade", 5],
   ],
 };
 

@@ -12,9 +12,15 @@ import type { FaultEvent, FaultKind } from "../../sim/nemesis.ts";
 import { generateSchedule } from "../../sim/nemesis.ts";
 import type { Rng } from "../../sim/rng.ts";
 import type { ScenarioDef } from "../types.ts";
-import { FAULT_PHASE_KNOB, KUBE_LINK, NGINX_MANIFEST, ROLLOUT_FLOW, runKube, type KubeOptions } from "./scenarios.ts";
-
-const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
+import {
+  FAULT_PHASE_KNOB,
+  KUBE_LINK,
+  kubeTargets,
+  NGINX_MANIFEST,
+  ROLLOUT_FLOW,
+  runKube,
+  type KubeOptions,
+} from "./scenarios.ts";
 
 const WEIGHTS: Partial<Record<FaultKind, number>> = { "slow-messages": 1, pause: 1 };
 
@@ -69,14 +75,8 @@ export const controlPlaneUpgrade: ScenarioDef<KubeOptions> = {
     ...(rng.chance(0.5) ? { watchCacheCapacity: rng.pick([20, 50]) } : {}),
   }),
   schedule: (rng, o) => {
-    const controlPlane = [
-      ...range(o.apiservers, "apiserver-"),
-      "kcm-1",
-      "kcm-2",
-      "scheduler-1",
-      "scheduler-2",
-      ...range(o.nodes, "node-"),
-    ];
+    // The random faults spare the etcd members: the upgrade is what happens to them.
+    const controlPlane = kubeTargets(o).filter((p) => !/^n\d+$/.test(p));
     return [...generateSchedule(rng, o.mix, controlPlane, 500_000, o.faultPhaseUs), ...upgradeStops(rng, o)].sort(
       (a, b) => a.at - b.at,
     );

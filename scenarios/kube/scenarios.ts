@@ -96,7 +96,7 @@ const members = (n: number) => Array.from({ length: n }, (_, i) => `n${i + 1}`);
 const range = (n: number, prefix: string) => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 
 /** Process names are fixed by the options, so a schedule can name them before the run. */
-function kubeTargets(o: KubeOptions): string[] {
+export function kubeTargets(o: KubeOptions): string[] {
   return [
     ...members(o.members),
     ...range(o.apiservers, "apiserver-"),
