@@ -1067,6 +1067,13 @@ export const BUG_CATALOG = [
       "client-go's ReleaseOnCancel contract (release only once the caller's code has stopped running) and controller-runtime's warning on LeaderElectionReleaseOnCancel for a manager that works on after it stops; written by hand for this testbed",
     scenario: "control-plane-upgrade",
   },
+  {
+    name: "etcd-move-leader-check-inverted",
+    bug: "MoveLeader's leader check turned around: the leader refuses the move as not leader, and a follower takes it, hands it to Raft (which forwards it to the leader) and answers once the transferee leads",
+    modelledOn:
+      "etcd's maintenance server, which refuses MoveLeader unless the member asked leads (ErrGRPCNotLeader); a mutation campaign's survivor (seed 6060 on core/etcd/member: no check judged a not-leader answer)",
+    scenario: "rolling-restart",
+  },
 ] as const satisfies readonly BugInfo[];
 
 export type BugName = (typeof BUG_CATALOG)[number]["name"];

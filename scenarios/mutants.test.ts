@@ -119,6 +119,7 @@ const BOUNDS: [BugName, number][] = [
   ["etcd-client-keeps-dead-token", 5], // [1] auth-revoke: liveness, the operator's auth enable refused as an invalid auth token until it gave up (11 of seeds 1..40: every seed that turns auth off)
   ["etcd-move-leader-answers-early", 5], // [1] rolling-restart: etcd-move-leader, an ok answered before the transferee led (38 of seeds 1..40)
   ["etcd-move-leader-unchecked-transferee", 10], // [2] rolling-restart: etcd-move-leader, a move to no member timed out instead of being refused (15 of seeds 1..40: the operator names a stranger on 15 % of its moves)
+  ["etcd-move-leader-check-inverted", 5], // [1] rolling-restart: etcd-move-leader, the leader refused a move as not leader (32 of seeds 1..40; a campaign's survivor, seed 6060)
   ["etcd-stop-waits-for-watches", 10], // [1] control-plane-upgrade: etcd-graceful-stop, a member held up past its bound by the apiservers' open watch streams (24 of seeds 1..30)
   ["kube-leader-release-before-stop", 15], // [2] control-plane-upgrade: kube-leader, the standby scheduler took the released Lease and bound while the old one still did (9 of seeds 1..30: the stop must come while pods wait for a node)
   ["etcd-client-reuses-watch-ids", 35], // [2] watch-cache: a member's duplicate check (a second, different watch create under a taken id, after an apiserver restarts; 3 of seeds 1..37; controller-conflicts 1 of 150 in an earlier build)

@@ -73,6 +73,20 @@ test("a member that left the configuration may be refused as a bad transferee", 
   assert.is(m.result([call({ transferee: "n3", outcome: "bad-transferee" })]).verdict, "pass");
 });
 
+test("a not-leader answer passes from a member that did not lead throughout the call, and fails from one that did", () => {
+  assert.is(
+    monitor().result([call({ sentTo: "n2", outcome: "not-leader", call: 10_000, return: 12_000 })]).verdict,
+    "pass",
+  );
+  assert.is(
+    monitor().result([call({ sentTo: "n1", outcome: "not-leader", call: 90_000, return: 120_000 })]).verdict,
+    "pass",
+  );
+  const r = monitor().result([call({ sentTo: "n1", outcome: "not-leader", call: 10_000, return: 12_000 })]);
+  assert.is(r.verdict, "fail");
+  assert.match(r.message, /refused at 12.0 ms as not leader, though n1 led throughout/);
+});
+
 test("unanswered calls are not judged", () => {
   const r = monitor().result([call({ transferee: "n3", return: null, outcome: "unknown" })]);
   assert.is(r.verdict, "pass");

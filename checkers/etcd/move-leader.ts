@@ -4,7 +4,8 @@
 // that answers on asking Raft alone tells an operator about to take the old leader's machine down that
 // it no longer leads when it may lead still. And a transferee that is no voting member is refused at
 // once (ErrBadLeaderTransferee), never handed to Raft (which ignores a transfer to a node it does not
-// track, so the call would time out), while a voter is never refused as one.
+// track, so the call would time out), while a voter is never refused as one. And a member refuses a move
+// as "not leader" only if it did not lead throughout the call: one that leads must take it.
 //
 // Leadership is taken from every node's Raft views, not from any member's word: a tenure runs from the
 // view in which a node became leader to the one in which it stopped leading (or its crash). Times are
@@ -12,13 +13,16 @@
 import type { RaftView } from "../../core/raft/view.ts";
 import type { CheckOf } from "../types.ts";
 
-/** One MoveLeader call as the operator saw the leader's answer to it ("unknown": none came). */
+/**
+ * One MoveLeader call as the operator saw the answer to it ("unknown": none came; "not-leader": the member
+ * asked said it does not lead, and the operator asked the next one).
+ */
 export interface MoveLeaderCall {
   sentTo: string;
   transferee: string;
   call: number;
   return: number | null;
-  outcome: "ok" | "bad-transferee" | "timed-out" | "unknown";
+  outcome: "ok" | "bad-transferee" | "timed-out" | "not-leader" | "unknown";
 }
 
 const MAX_VIOLATIONS = 20;
@@ -57,6 +61,11 @@ export class MoveLeaderMonitor {
     if (t !== undefined && t.length > 0 && t[t.length - 1]![1] === undefined) t[t.length - 1]![1] = now;
   }
 
+  /** Whether `id` led throughout [from, to] (one tenure covering it). */
+  private ledThroughout(id: string, from: number, to: number): boolean {
+    return (this.tenures.get(id) ?? []).some(([s, e]) => s <= from && (e === undefined || e >= to));
+  }
+
   /** Whether `id` led at some moment of [from, to]. */
   private ledWithin(id: string, from: number, to: number): boolean {
     return (this.tenures.get(id) ?? []).some(([s, e]) => s <= to && (e === undefined || e >= from));
@@ -70,9 +79,18 @@ export class MoveLeaderMonitor {
     const ms = (t: number) => `${(t / 1000).toFixed(1)} ms`;
     let ok = 0;
     let refused = 0;
+    let notLeader = 0;
     for (const c of calls) {
       if (c.return === null) continue;
       const what = `move-leader to ${c.transferee} sent to ${c.sentTo} at ${ms(c.call)}`;
+      if (c.outcome === "not-leader") {
+        notLeader++;
+        if (this.ledThroughout(c.sentTo, c.call, c.return))
+          add(
+            `${what} was refused at ${ms(c.return)} as not leader, though ${c.sentTo} led throughout: only a member that does not lead refuses a move so (ErrGRPCNotLeader)`,
+          );
+        continue;
+      }
       const voter = this.everVoter.has(c.transferee);
       if (c.outcome === "ok") {
         ok++;
@@ -100,10 +118,11 @@ export class MoveLeaderMonitor {
         evidence: { violations },
       };
     const unknown = calls.filter((c) => c.return === null).length;
+    const timedOut = calls.length - ok - refused - notLeader - unknown;
     return {
       name: "etcd-move-leader",
       verdict: "pass",
-      message: `${calls.length} move-leader calls answered by a leader or left unanswered: ${ok} ok (each transferee led before the answer), ${refused} refused as bad transferees (none a voter), ${calls.length - ok - refused - unknown} timed out, ${unknown} unanswered`,
+      message: `${calls.length} move-leader calls: ${ok} ok (each transferee led before the answer), ${refused} refused as bad transferees (none a voter), ${notLeader} refused as not leader (none by a member leading throughout), ${timedOut} timed out, ${unknown} unanswered`,
     };
   }
 }

@@ -1281,7 +1281,9 @@ export class EtcdMember implements Actor {
     switch (request.op) {
       case "moveLeader":
         // etcd's maintenance server: only the leader moves leadership (ErrGRPCNotLeader otherwise).
-        if (this.driver.node.roleKind !== "leader") return this.maintReply(client, reqId, { error: "not-leader" });
+        // MUTANT etcd-move-leader-check-inverted: the leader refuses, and a follower takes the move.
+        if ((this.driver.node.roleKind !== "leader") !== this.bugs.has("etcd-move-leader-check-inverted"))
+          return this.maintReply(client, reqId, { error: "not-leader" });
         return this.moveLeader(request.transferee, this.opts.proposalTimeoutUs ?? 1_000_000, (error) =>
           this.maintReply(client, reqId, error === undefined ? {} : { error }),
         );

@@ -40,9 +40,13 @@ export function leaderMover(
       o.calls.push(call);
       maint.call(sentTo, { op: "moveLeader", transferee }, (r) => {
         const e = r.error;
-        // A member that does not lead (or is down) sends etcdctl to the next endpoint: only the leader's
-        // answer, or silence, says anything about the move.
-        if (e === "not-leader" || e === "stopped") {
+        // A member that does not lead (or is stopping) sends etcdctl to the next endpoint.
+        if (e === "not-leader") {
+          call.return = o.trueNow();
+          call.outcome = "not-leader";
+          return ask(i + 1);
+        }
+        if (e === "stopped") {
           o.calls.splice(o.calls.indexOf(call), 1);
           return ask(i + 1);
         }
