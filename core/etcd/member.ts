@@ -335,13 +335,12 @@ export class EtcdMember implements Actor {
   private readonly seen = new SeenRequests(10_000);
   private readonly changes = new Map<number, WaitingChange>();
   private removedIds = new Set<string>();
-  /** When each peer was last heard from (etcd's transport knows which peers are connected: ActiveSince). */
-  private readonly lastHeard = new Map<string, number>();
   /**
-   * Since when each peer has been heard from without a gap of an election timeout: how long its connection
-   * has been up, as etcd's transport's ActiveSince says (a graceful stop hands leadership to the longest).
+   * Per peer, when it was last heard from, and since when it has been heard from without a gap of an
+   * election timeout: etcd's transport knows which peers are connected and since when (ActiveSince); a
+   * graceful stop hands leadership to the one connected longest.
    */
-  private readonly connectedSince = new Map<string, number>();
+  private readonly heard = new Map<string, { last: number; since: number }>();
   /** Asked to stop gracefully (world stop): winding down, then exiting. */
   private stopping = false;
   /** Stopped (etcd's HardStop): like an exited process, it takes nothing more while the world takes it down. */
@@ -512,9 +511,12 @@ export class EtcdMember implements Actor {
       if (this.removedIds.size > 0 && this.removedIds.has(from))
         return this.env.send(from, { type: "MemberRemoved" } satisfies Removed);
       const now = this.env.monotonic();
-      const last = this.lastHeard.get(from);
-      if (last === undefined || now - last > this.electionUs) this.connectedSince.set(from, now);
-      this.lastHeard.set(from, now);
+      const h = this.heard.get(from);
+      if (h === undefined) this.heard.set(from, { last: now, since: now });
+      else {
+        if (now - h.last > this.electionUs) h.since = now;
+        h.last = now;
+      }
       this.driver.stepRaft(msg);
       this.hub.raftTerm = this.driver.node.term;
       return;
@@ -953,7 +955,8 @@ export class EtcdMember implements Actor {
     if (change.op === "remove" && !isVoter && !isLearner) return "invalid";
     // Active: heard from within an election timeout (etcd asks its transport which peers are connected).
     const now = this.env.monotonic();
-    const active = (id: string) => id === this.env.id || now - (this.lastHeard.get(id) ?? -Infinity) <= this.electionUs;
+    const active = (id: string) =>
+      id === this.env.id || now - (this.heard.get(id)?.last ?? -Infinity) <= this.electionUs;
     // MUTANT etcd-reconfig-quorum-overcounted: one active voter more than a quorum is asked for.
     const needed = (n: number) => Math.floor(n / 2) + 1 + (this.bugs.has("etcd-reconfig-quorum-overcounted") ? 1 : 0);
     const healthy = (next: readonly string[]) => next.length > 0 && next.filter(active).length >= needed(next.length);
@@ -1425,11 +1428,10 @@ export class EtcdMember implements Actor {
     let since = Infinity;
     for (const v of [...voters].sort()) {
       if (v === this.env.id) continue;
-      const heard = this.lastHeard.get(v);
-      const up = this.connectedSince.get(v);
-      if (heard === undefined || up === undefined || now - heard > this.electionUs) continue;
-      if (up < since) {
-        since = up;
+      const h = this.heard.get(v);
+      if (h === undefined || now - h.last > this.electionUs) continue;
+      if (h.since < since) {
+        since = h.since;
         best = v;
       }
     }

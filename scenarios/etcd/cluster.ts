@@ -299,8 +299,15 @@ export function runKvCluster(
   const gracefulStop = new GracefulStopMonitor((p) => /^n\d+$/.test(p), {
     requestTimeoutUs: o.requestTimeoutUs + 2 * o.tickUs * o.electionTicks,
   });
-  run.observe.stops.on((ev) => gracefulStop.onStop(ev));
-  run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
+  // Roles matter only while a member is stopping: the Raft views are followed from the first stop on.
+  let followingRoles = false;
+  run.observe.stops.on((ev) => {
+    if (!followingRoles) {
+      followingRoles = true;
+      run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
+    }
+    gracefulStop.onStop(ev);
+  });
   run.observe.lifecycle.on((ev) => gracefulStop.onLifecycle(ev.process, ev.kind, ev.time));
   // With a leader-moving operator: who led when, for the move-leader check.
   const moveLeader = o.leaderMoves !== undefined ? new MoveLeaderMonitor() : undefined;

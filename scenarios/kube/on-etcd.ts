@@ -84,8 +84,15 @@ export function observeEtcd(
     // The members' default request timeout (1 s) and two election timeouts.
     requestTimeoutUs: 1_000_000 + 2 * tickUs * (opts.electionTicks ?? 10),
   });
-  run.observe.stops.on((ev) => gracefulStop.onStop(ev));
-  run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
+  // Roles matter only while a member is stopping: the Raft views are followed from the first stop on.
+  let followingRoles = false;
+  run.observe.stops.on((ev) => {
+    if (!followingRoles) {
+      followingRoles = true;
+      run.observe.raftViews.on((view) => gracefulStop.onRole(view.id, view.role === "leader"));
+    }
+    gracefulStop.onStop(ev);
+  });
   run.observe.lifecycle.on((ev) => {
     if (ev.kind === "crash") monitor.onCrash(ev.process);
     checkQuorum.onLifecycle(ev.process, ev.kind, ev.time);
